@@ -1,0 +1,8 @@
+import type { Migration } from '@tolem/db-kit';
+
+import * as createCardBindings from './20261123000000_create_card_bindings';
+
+/** Every migration of this service, by name; never edit one once merged. */
+export const migrations: Record<string, Migration> = {
+  '20261123000000_create_card_bindings': createCardBindings,
+};

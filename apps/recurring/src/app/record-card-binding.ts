@@ -1,0 +1,35 @@
+import { type CardBinding, bindingConflictField, type NewCardBinding } from '../domain/card-binding';
+import { recurringErrors } from '../domain/errors';
+import type { CardBindingRepository } from '../domain/ports';
+
+export interface RecordCardBindingDeps {
+  bindings: CardBindingRepository;
+}
+
+/**
+ * Records the result of binding a card (IntellectMoney recurringState). Idempotent per payment:
+ * the same content again returns the original; different content is a conflict naming the field.
+ */
+export function makeRecordCardBinding(deps: RecordCardBindingDeps) {
+  return async (input: NewCardBinding): Promise<{ binding: CardBinding; alreadyExisted: boolean }> => {
+    if (!input.merchantId || !input.paymentId) {
+      throw recurringErrors.create('RECURRING_INVALID_REQUEST', 'merchant_id and payment_id are required');
+    }
+    if (input.state === 'activated' && !input.providerBindingRef) {
+      throw recurringErrors.create('RECURRING_INVALID_REQUEST', 'an activated binding needs provider_binding_ref');
+    }
+    if (input.cardLast4 && !/^\d{4}$/.test(input.cardLast4)) {
+      throw recurringErrors.create('RECURRING_INVALID_REQUEST', 'card_last4 must be four digits');
+    }
+    const { binding, inserted } = await deps.bindings.insertOnce(input);
+    if (!inserted) {
+      const field = bindingConflictField(binding, input);
+      if (field) {
+        throw recurringErrors.create('RECURRING_BINDING_CONFLICT', `binding for this payment differs in ${field}`, {
+          details: { field },
+        });
+      }
+    }
+    return { binding, alreadyExisted: !inserted };
+  };
+}

@@ -1,0 +1,1 @@
+export * from './gen/tolem/checkout/v1/checkout';

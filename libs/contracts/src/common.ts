@@ -1,0 +1,2 @@
+export * from './gen/tolem/common/v1/money';
+export * from './gen/tolem/common/v1/payment';

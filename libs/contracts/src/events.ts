@@ -1,0 +1,1 @@
+export * from './gen/tolem/events/v1/payment_event';

@@ -1,0 +1,1 @@
+export * from './gen/tolem/ledger/v1/ledger';

@@ -1,0 +1,1 @@
+export * from './gen/tolem/notifier/v1/notifier';

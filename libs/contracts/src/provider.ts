@@ -1,0 +1,1 @@
+export * from './gen/tolem/provider/v1/provider';

@@ -1,0 +1,1 @@
+export * from './gen/tolem/qr/v1/qr';

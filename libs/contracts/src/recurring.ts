@@ -1,0 +1,1 @@
+export * from './gen/tolem/recurring/v1/recurring';

@@ -1,0 +1,1 @@
+export * from './gen/tolem/reporting/v1/reporting';

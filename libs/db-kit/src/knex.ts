@@ -1,0 +1,62 @@
+import knex, { type Knex } from 'knex';
+import pg from 'pg';
+
+export type { Knex } from 'knex';
+
+// int8 arrives as bigint (money, sequences), never as a lossy number or a string.
+pg.types.setTypeParser(20, (value: string) => BigInt(value));
+// numeric stays a string: nothing in Tolem does float math on it.
+pg.types.setTypeParser(1700, (value: string) => value);
+
+export interface DbOptions {
+  url: string;
+  poolMax?: number;
+  /** Name shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+/** A knex pool on one service's database. */
+export function createKnex(options: DbOptions): Knex {
+  return knex({
+    client: 'pg',
+    connection: { connectionString: options.url, application_name: options.applicationName },
+    pool: { min: 0, max: options.poolMax ?? 10 },
+    acquireConnectionTimeout: 10_000,
+  });
+}
+
+/**
+ * Replaces the database name of a PostgreSQL URL, so each service gets its own database on one
+ * server from a single DATABASE_URL.
+ */
+export function databaseUrlFor(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** CREATE DATABASE unless it exists; tolerant of a concurrent creator. */
+export async function ensureDatabase(serverUrl: string, database: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`bad database name ${database}`);
+  const client = new pg.Client({ connectionString: databaseUrlFor(serverUrl, 'postgres') });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (found.rowCount === 0) {
+      try {
+        await client.query(`create database "${database}"`);
+      } catch (err) {
+        // 42P04 duplicate_database, 23505 unique_violation: another process won the race.
+        const code = (err as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw err;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** True for a unique-constraint violation (SQLSTATE 23505). */
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string } | undefined)?.code === '23505';
+}

@@ -1,0 +1,4 @@
+export * from './client';
+export * from './server';
+export * from './shutdown';
+export * from './status';

@@ -1,0 +1,164 @@
+import {
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type Metadata,
+  Server,
+  ServerCredentials,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+  type ServerWritableStream,
+} from '@grpc/grpc-js';
+import { loadFileDescriptorSetFromBuffer } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { FILE_DESCRIPTOR_SET_BASE64 } from '@tolem/contracts';
+import type { Logger } from '@tolem/observability';
+import { HealthImplementation } from 'grpc-health-check';
+
+import { toWireError } from './status';
+
+/** What a handler sees besides its request. */
+export interface CallContext {
+  metadata: Metadata;
+  requestId: string;
+  log: Logger;
+  /** Aborted when the client cancels or the deadline passes. */
+  signal: AbortSignal;
+}
+
+export type UnaryHandler<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
+export type StreamHandler<Req, Res> = (request: Req, ctx: CallContext) => AsyncIterable<Res>;
+
+type RequestOf<M> = M extends { requestDeserialize: (buffer: Buffer) => infer R } ? R : never;
+type ResponseOf<M> = M extends { responseSerialize: (value: infer R) => Buffer } ? R : never;
+
+/** Handlers for a ts-proto service definition: plain async functions, never grpc-js callbacks. */
+export type Handlers<S> = {
+  [K in keyof S]: S[K] extends { responseStream: true }
+    ? StreamHandler<RequestOf<S[K]>, ResponseOf<S[K]>>
+    : UnaryHandler<RequestOf<S[K]>, ResponseOf<S[K]>>;
+};
+
+export interface GrpcServer {
+  addService<S extends ServiceDefinition>(definition: S, handlers: Handlers<S>): void;
+  /** Binds 127.0.0.1 or host:port and returns the bound port (0 picks a free one). */
+  listen(port: number, host?: string): Promise<number>;
+  /** Reports NOT_SERVING, stops taking calls and waits for in-flight ones (bounded). */
+  drain(timeoutMs?: number): Promise<void>;
+}
+
+export interface GrpcServerOptions {
+  log: Logger;
+  /** Fully qualified service names reported by the health service. */
+  maxReceiveMessageBytes?: number;
+}
+
+function serviceNameOf(definition: ServiceDefinition): string {
+  const first = Object.values(definition)[0];
+  if (!first) throw new Error('empty service definition');
+  return first.path.split('/')[1] ?? '';
+}
+
+function requestIdOf(metadata: Metadata): string {
+  const value = metadata.get('x-request-id')[0];
+  return typeof value === 'string' && value.length > 0 && value.length <= 128
+    ? value
+    : `req_${Math.random().toString(36).slice(2, 12)}`;
+}
+
+export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
+  const server = new Server({
+    'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 8 * 1024 * 1024,
+  });
+  const health = new HealthImplementation({ '': 'NOT_SERVING' });
+  health.addToServer(server);
+  const descriptors = loadFileDescriptorSetFromBuffer(Buffer.from(FILE_DESCRIPTOR_SET_BASE64, 'base64'));
+  new ReflectionService(descriptors).addToServer(server);
+  const serviceNames: string[] = [];
+  const log = options.log;
+
+  function context(call: { metadata: Metadata; cancelled: boolean; on(ev: 'cancelled', cb: () => void): unknown }): CallContext {
+    const controller = new AbortController();
+    call.on('cancelled', () => controller.abort());
+    const requestId = requestIdOf(call.metadata);
+    return { metadata: call.metadata, requestId, log: log.child({ requestId }), signal: controller.signal };
+  }
+
+  function wrapUnary(path: string, handler: UnaryHandler<unknown, unknown>): handleUnaryCall<unknown, unknown> {
+    return (call: ServerUnaryCall<unknown, unknown>, callback) => {
+      const ctx = context(call);
+      const started = process.hrtime.bigint();
+      handler(call.request, ctx).then(
+        (response) => {
+          ctx.log.debug({ method: path, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'grpc ok');
+          callback(null, response);
+        },
+        (err: unknown) => {
+          const wire = toWireError(err);
+          const logged = { method: path, grpcCode: wire.code, errorCode: wire.metadata.get('x-error-code')[0] };
+          if (wire.code === 13) ctx.log.error({ ...logged, err }, 'grpc handler failed');
+          else ctx.log.info(logged, 'grpc call refused');
+          callback({ code: wire.code, details: wire.details, metadata: wire.metadata }, null);
+        },
+      );
+    };
+  }
+
+  function wrapStream(path: string, handler: StreamHandler<unknown, unknown>): handleServerStreamingCall<unknown, unknown> {
+    return (call: ServerWritableStream<unknown, unknown>) => {
+      const ctx = context(call);
+      void (async () => {
+        try {
+          for await (const item of handler(call.request, ctx)) {
+            if (ctx.signal.aborted) break;
+            call.write(item);
+          }
+          call.end();
+        } catch (err) {
+          const wire = toWireError(err);
+          if (wire.code === 13) ctx.log.error({ method: path, err }, 'grpc stream failed');
+          call.emit('error', { code: wire.code, details: wire.details, metadata: wire.metadata });
+        }
+      })();
+    };
+  }
+
+  return {
+    addService(definition, handlers) {
+      const implementation: UntypedServiceImplementation = {};
+      for (const [name, method] of Object.entries(definition)) {
+        const handler = (handlers as Record<string, unknown>)[name];
+        if (typeof handler !== 'function') throw new Error(`no handler for ${method.path}`);
+        implementation[name] = method.responseStream
+          ? wrapStream(method.path, handler as StreamHandler<unknown, unknown>)
+          : wrapUnary(method.path, handler as UnaryHandler<unknown, unknown>);
+      }
+      server.addService(definition, implementation);
+      serviceNames.push(serviceNameOf(definition));
+    },
+    listen(port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => {
+          if (err) return reject(err);
+          health.setStatus('', 'SERVING');
+          for (const name of serviceNames) health.setStatus(name, 'SERVING');
+          resolve(bound);
+        });
+      });
+    },
+    drain(timeoutMs = 10_000) {
+      health.setStatus('', 'NOT_SERVING');
+      for (const name of serviceNames) health.setStatus(name, 'NOT_SERVING');
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, timeoutMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}

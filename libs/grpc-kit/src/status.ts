@@ -1,0 +1,108 @@
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { DomainError, type ErrorKind, isDomainError } from '@tolem/errors';
+
+/** Trailing metadata key carrying the stable error code. */
+export const ERROR_CODE_KEY = 'x-error-code';
+
+/** The only kind -> gRPC status table. */
+export function grpcStatusOf(kind: ErrorKind): status {
+  switch (kind) {
+    case 'invalid':
+      return status.INVALID_ARGUMENT;
+    case 'unauthenticated':
+      return status.UNAUTHENTICATED;
+    case 'forbidden':
+      return status.PERMISSION_DENIED;
+    case 'not_found':
+      return status.NOT_FOUND;
+    case 'conflict':
+      return status.ALREADY_EXISTS;
+    case 'aborted':
+      return status.ABORTED;
+    case 'precondition':
+    case 'declined':
+      return status.FAILED_PRECONDITION;
+    case 'rate_limited':
+      return status.RESOURCE_EXHAUSTED;
+    case 'unavailable':
+      return status.UNAVAILABLE;
+    case 'timeout':
+      return status.DEADLINE_EXCEEDED;
+    case 'unimplemented':
+      return status.UNIMPLEMENTED;
+    case 'internal':
+      return status.INTERNAL;
+  }
+}
+
+/** The reverse, for statuses that arrive without our error code (transport failures). */
+export function kindOfGrpcStatus(code: status): ErrorKind {
+  switch (code) {
+    case status.INVALID_ARGUMENT:
+    case status.OUT_OF_RANGE:
+      return 'invalid';
+    case status.UNAUTHENTICATED:
+      return 'unauthenticated';
+    case status.PERMISSION_DENIED:
+      return 'forbidden';
+    case status.NOT_FOUND:
+      return 'not_found';
+    case status.ALREADY_EXISTS:
+      return 'conflict';
+    case status.ABORTED:
+      return 'aborted';
+    case status.FAILED_PRECONDITION:
+      return 'precondition';
+    case status.RESOURCE_EXHAUSTED:
+      return 'rate_limited';
+    case status.UNAVAILABLE:
+    case status.CANCELLED:
+      return 'unavailable';
+    case status.DEADLINE_EXCEEDED:
+      return 'timeout';
+    case status.UNIMPLEMENTED:
+      return 'unimplemented';
+    default:
+      return 'internal';
+  }
+}
+
+export interface WireError {
+  code: status;
+  details: string;
+  metadata: Metadata;
+}
+
+/** DomainError -> gRPC error. Unknown errors become INTERNAL with a scrubbed message. */
+export function toWireError(err: unknown): WireError {
+  const metadata = new Metadata();
+  if (isDomainError(err)) {
+    metadata.set(ERROR_CODE_KEY, err.code);
+    for (const [k, v] of Object.entries(err.details)) metadata.set(`x-error-${k.toLowerCase()}`, v);
+    const message = err.kind === 'internal' ? 'internal error' : err.message;
+    return { code: grpcStatusOf(err.kind), details: message, metadata };
+  }
+  metadata.set(ERROR_CODE_KEY, 'INTERNAL');
+  return { code: status.INTERNAL, details: 'internal error', metadata };
+}
+
+/** gRPC client error -> DomainError with the server's code, so callers branch on codes. */
+export function fromServiceError(err: ServiceError, method: string): DomainError {
+  const codeValue = err.metadata?.get(ERROR_CODE_KEY)[0];
+  const kind = kindOfGrpcStatus(err.code);
+  const code =
+    typeof codeValue === 'string'
+      ? codeValue
+      : kind === 'timeout'
+        ? 'UPSTREAM_TIMEOUT'
+        : kind === 'unavailable'
+          ? 'UPSTREAM_UNAVAILABLE'
+          : 'UPSTREAM_ERROR';
+  const details: Record<string, string> = {};
+  for (const [k, v] of Object.entries(err.metadata?.getMap() ?? {})) {
+    if (k.startsWith('x-error-') && k !== ERROR_CODE_KEY && typeof v === 'string') {
+      details[k.slice('x-error-'.length)] = v;
+    }
+  }
+  return new DomainError(code, kind, err.details || `${method} failed`, { details, cause: err });
+}

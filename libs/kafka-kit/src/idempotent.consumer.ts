@@ -1,0 +1,148 @@
+import { isDomainError } from '@tolem/errors';
+import type { Logger } from '@tolem/observability';
+import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Knex } from 'knex';
+
+import { dlqTopicOf } from './kafka';
+
+export const PROCESSED_EVENTS_TABLE = 'processed_events';
+
+/** Dedupe table for a consuming service: one row per (group, event id) handled. */
+export const processedEventsMigration = {
+  async up(knex: Knex): Promise<void> {
+    await knex.raw(`
+      create table ${PROCESSED_EVENTS_TABLE} (
+        consumer_group text not null,
+        event_id text not null,
+        topic text not null,
+        partition integer not null,
+        "offset" bigint not null,
+        processed_at timestamptz not null default now(),
+        primary key (consumer_group, event_id)
+      )`);
+  },
+  async down(knex: Knex): Promise<void> {
+    await knex.schema.dropTable(PROCESSED_EVENTS_TABLE);
+  },
+};
+
+export interface ConsumedMessage<E> {
+  eventId: string;
+  eventType: string;
+  event: E;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+}
+
+export interface IdempotentConsumerOptions<E> {
+  kafka: Kafka;
+  db: Knex;
+  log: Logger;
+  groupId: string;
+  topic: string;
+  decode(value: Buffer): E;
+  /**
+   * Does the work inside the transaction that also records the event id. Throw a DomainError
+   * that is not retriable for a message that can never succeed (it goes to the DLQ); anything
+   * else is retried.
+   */
+  handle(trx: Knex.Transaction, message: ConsumedMessage<E>): Promise<void>;
+}
+
+export interface RunningConsumer {
+  stop(): Promise<void>;
+}
+
+function header(headers: IHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}
+
+/** Poison: a message we can never handle. Sent to the DLQ and committed so it never blocks. */
+class PoisonMessage extends Error {}
+
+/**
+ * At-least-once in, exactly-once effect: the work and the event id commit in one database
+ * transaction, and the Kafka offset is committed only after that transaction.
+ */
+export async function runIdempotentConsumer<E>(options: IdempotentConsumerOptions<E>): Promise<RunningConsumer> {
+  const { kafka, db, log, groupId, topic } = options;
+  const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000 });
+  const dlqProducer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await Promise.all([consumer.connect(), dlqProducer.connect()]);
+  await consumer.subscribe({ topic, fromBeginning: true });
+
+  async function process(message: KafkaMessage, partition: number): Promise<void> {
+    const eventId = header(message.headers, 'event-id');
+    const eventType = header(message.headers, 'event-type') ?? '';
+    if (!eventId || !message.value) throw new PoisonMessage('missing event-id header or value');
+    let event: E;
+    try {
+      event = options.decode(message.value);
+    } catch (err) {
+      throw new PoisonMessage(`undecodable payload: ${(err as Error).message}`);
+    }
+    await db.transaction(async (trx) => {
+      const inserted = await trx(PROCESSED_EVENTS_TABLE)
+        .insert({ consumer_group: groupId, event_id: eventId, topic, partition, offset: message.offset })
+        .onConflict(['consumer_group', 'event_id'])
+        .ignore()
+        .returning('event_id');
+      if (inserted.length === 0) {
+        log.debug({ eventId }, 'duplicate event skipped');
+        return;
+      }
+      try {
+        await options.handle(trx, {
+          eventId,
+          eventType,
+          event,
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? '',
+        });
+      } catch (err) {
+        if (isDomainError(err) && !err.retriable) throw new PoisonMessage(`${err.code}: ${err.message}`);
+        throw err;
+      }
+    });
+  }
+
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ message, partition }) => {
+      try {
+        await process(message, partition);
+      } catch (err) {
+        if (!(err instanceof PoisonMessage)) {
+          log.warn({ err, partition, offset: message.offset }, 'event handling failed; will retry');
+          throw err;
+        }
+        log.error({ reason: err.message, partition, offset: message.offset }, 'poison message sent to DLQ');
+        await dlqProducer.send({
+          topic: dlqTopicOf(topic, groupId),
+          acks: -1,
+          messages: [
+            {
+              key: message.key,
+              value: message.value,
+              headers: { ...message.headers, 'dlq-reason': err.message, 'dlq-source-offset': message.offset },
+            },
+          ],
+        });
+      }
+      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+    },
+  });
+
+  return {
+    async stop() {
+      await consumer.disconnect();
+      await dlqProducer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './idempotent.consumer';
+export * from './kafka';
+export * from './outbox';
+export * from './outbox.relay';
+export * from './producer';

@@ -1,0 +1,44 @@
+import type { Knex } from 'knex';
+
+/** Table every producing service has, written in the same transaction as the business rows. */
+export const OUTBOX_TABLE = 'outbox';
+
+export const outboxMigration = {
+  async up(knex: Knex): Promise<void> {
+    await knex.raw(`
+      create table ${OUTBOX_TABLE} (
+        id bigserial primary key,
+        topic text not null,
+        message_key text not null,
+        headers jsonb not null default '{}'::jsonb,
+        payload bytea not null,
+        created_at timestamptz not null default now(),
+        published_at timestamptz
+      );
+      create index outbox_unpublished_idx on ${OUTBOX_TABLE} (id) where published_at is null;
+    `);
+  },
+  async down(knex: Knex): Promise<void> {
+    await knex.schema.dropTable(OUTBOX_TABLE);
+  },
+};
+
+export interface OutboxMessage {
+  topic: string;
+  key: string;
+  headers: Record<string, string>;
+  payload: Uint8Array;
+}
+
+/** Adds messages to the outbox inside the caller's transaction: they exist iff it commits. */
+export async function enqueueOutbox(trx: Knex.Transaction, messages: OutboxMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  await trx(OUTBOX_TABLE).insert(
+    messages.map((m) => ({
+      topic: m.topic,
+      message_key: m.key,
+      headers: JSON.stringify(m.headers),
+      payload: Buffer.from(m.payload),
+    })),
+  );
+}

@@ -1,0 +1,3 @@
+export * from './currencies';
+export * from './fees';
+export * from './money';

@@ -1,0 +1,137 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+import { credentials, loadPackageDefinition, makeGenericClientConstructor } from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
+
+import { waitFor } from './wait';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+
+/** A free TCP port on 127.0.0.1, as chosen by the OS. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === 'object') resolvePort(address.port);
+        else reject(new Error('no port'));
+      });
+    });
+  });
+}
+
+/** gRPC health of a server: resolves true once it reports SERVING. */
+export function grpcServing(address: string, timeoutMs = 1_000): Promise<boolean> {
+  const Client = makeGenericClientConstructor(healthService as never, 'grpc.health.v1.Health');
+  const client = new Client(address, credentials.createInsecure());
+  return new Promise((resolveServing) => {
+    (client as unknown as Record<string, (...a: unknown[]) => void>)['check']?.(
+      { service: '' },
+      { deadline: new Date(Date.now() + timeoutMs) },
+      (err: Error | null, res: { status?: string | number } | undefined) => {
+        client.close();
+        resolveServing(!err && (res?.status === 'SERVING' || res?.status === 1));
+      },
+    );
+  });
+}
+
+/** Resolves once an HTTP GET of url answers with any status. */
+export async function httpAnswers(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface ServiceProcess {
+  name: string;
+  child: ChildProcess;
+  /** Everything the process printed so far (JSON log lines). */
+  output(): string;
+  /** SIGTERM, then SIGKILL after the grace period. Resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+  /** SIGKILL: a crash, for fault tests. */
+  kill(): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+export interface SpawnServiceOptions {
+  name: string;
+  /** Path of main.ts relative to the repo root, e.g. apps/ledger/src/main.ts. */
+  entry: string;
+  env: Record<string, string>;
+  /** Resolves true when the service is ready. */
+  ready: () => Promise<boolean>;
+  readyTimeoutMs?: number;
+  /** Mirror the child's output to this stream (npm start); tests keep it in memory. */
+  echo?: NodeJS.WritableStream;
+}
+
+/** Runs a service's main.ts as its own process (through tsx) and waits until it is ready. */
+export async function spawnService(options: SpawnServiceOptions): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--enable-source-maps', '--import', 'tsx', join(REPO_ROOT, options.entry)], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '',
+      TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.base.json'),
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > 4_000_000) output = output.slice(-2_000_000);
+    options.echo?.write(chunk);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  let dead = false;
+  void exited.then(() => {
+    dead = true;
+  });
+
+  const handle: ServiceProcess = {
+    name: options.name,
+    child,
+    output: () => output,
+    exited,
+    async stop(graceMs = 15_000) {
+      if (dead) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+    async kill() {
+      if (dead) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+
+  try {
+    await waitFor(
+      async () => {
+        if (dead) throw new Error(`${options.name} exited with ${child.exitCode}:\n${output.slice(-4_000)}`);
+        return options.ready();
+      },
+      { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 150, what: `${options.name} to be ready` },
+    );
+  } catch (err) {
+    await handle.stop(2_000);
+    throw new Error(`${(err as Error).message}\n--- ${options.name} output ---\n${output.slice(-4_000)}`);
+  }
+  return handle;
+}
