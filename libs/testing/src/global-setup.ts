@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,5 +14,8 @@ export default async function setup(): Promise<() => Promise<void>> {
   const infra = await provisionInfra({ stateDir, log: (m) => process.stderr.write(`[infra] ${m}\n`) });
   process.env['DATABASE_URL'] = infra.databaseUrl;
   process.env['KAFKA_BROKERS'] = infra.kafkaBrokers;
-  return () => infra.stop();
+  return async () => {
+    await infra.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  };
 }

@@ -1,0 +1,63 @@
+/** Just enough HTML form handling to click through pages the way a browser posts them. */
+export interface ParsedForm {
+  id: string | undefined;
+  action: string;
+  method: string;
+  fields: [string, string][];
+}
+
+const decodeEntities = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&#x27;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#(\d+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))
+    .replace(/&amp;/g, '&');
+
+function attributes(tag: string): Record<string, string> {
+  const attrs: Record<string, string> = {};
+  for (const m of tag.matchAll(/([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=\s*("([^"]*)"|'([^']*)'|([^\s>]+))/g)) {
+    attrs[(m[1] as string).toLowerCase()] = decodeEntities(m[3] ?? m[4] ?? m[5] ?? '');
+  }
+  return attrs;
+}
+
+/** Every form of a page, with the values its inputs (hidden or prefilled) would submit. */
+export function parseForms(html: string, baseUrl: string): ParsedForm[] {
+  const forms: ParsedForm[] = [];
+  for (const m of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
+    const attrs = attributes(m[1] as string);
+    const fields: [string, string][] = [];
+    for (const input of (m[2] as string).matchAll(/<(input|select|textarea)\b([^>]*)>/gi)) {
+      const a = attributes(input[2] as string);
+      if (!a['name'] || a['type'] === 'submit' || a['type'] === 'button') continue;
+      fields.push([a['name'], a['value'] ?? '']);
+    }
+    forms.push({
+      id: attrs['id'],
+      action: new URL(attrs['action'] ?? '', baseUrl).toString(),
+      method: (attrs['method'] ?? 'get').toLowerCase(),
+      fields,
+    });
+  }
+  return forms;
+}
+
+export function formById(html: string, baseUrl: string, id: string): ParsedForm {
+  const form = parseForms(html, baseUrl).find((f) => f.id === id);
+  if (!form) throw new Error(`no form #${id} in page:\n${html.slice(0, 2_000)}`);
+  return form;
+}
+
+/** Submits a form like a browser (application/x-www-form-urlencoded), without following redirects. */
+export async function submit(form: ParsedForm, overrides: Record<string, string> = {}): Promise<Response> {
+  const fields = form.fields.map(([k, v]): [string, string] => [k, overrides[k] ?? v]);
+  for (const [k, v] of Object.entries(overrides)) if (!fields.some(([n]) => n === k)) fields.push([k, v]);
+  return fetch(form.action, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual',
+  });
+}

@@ -1,0 +1,59 @@
+/** Where a service came from: the caller's environment, a Docker container, or this machine's binaries. */
+export type Source = 'env' | 'testcontainers' | 'local';
+
+export interface PostgresHandle {
+  /** Superuser URL pointing at the database "postgres". */
+  url: string;
+  source: Source;
+  stop(): Promise<void>;
+}
+
+export interface KafkaHandle {
+  /** Comma-separated host:port list. */
+  brokers: string;
+  source: Source;
+  version?: string;
+  stop(): Promise<void>;
+}
+
+export interface InfraHandle {
+  databaseUrl: string;
+  kafkaBrokers: string;
+  postgres: PostgresHandle;
+  kafka: KafkaHandle;
+  stop(): Promise<void>;
+}
+
+export interface ProvisionOptions {
+  /** Where clusters, logs, pid/port files live (created if missing). */
+  stateDir: string;
+  /** Default false: tests run with fsync=off, synchronous_commit=off, full_page_writes=off. True for benchmarks. */
+  durable?: boolean;
+  /** Default '3.9.2'. */
+  kafkaVersion?: string;
+  /** Progress lines. */
+  log?: (msg: string) => void;
+  /** Default process.env (DATABASE_URL / KAFKA_BROKERS). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export const DEFAULT_KAFKA_VERSION = '3.9.2';
+
+export type Logger = (msg: string) => void;
+
+export const noLog: Logger = () => undefined;
+
+/**
+ * Handles whose server this process started (as opposed to reused or taken from the environment). When one
+ * half of provisionInfra fails, only these are stopped again: a reused `npm start` server is left alone.
+ */
+const freshlyStarted = new WeakSet<object>();
+
+export function markStarted<T extends object>(handle: T): T {
+  freshlyStarted.add(handle);
+  return handle;
+}
+
+export function wasStartedHere(handle: object): boolean {
+  return freshlyStarted.has(handle);
+}

@@ -1,0 +1,111 @@
+/**
+ * `npm test`: every check and every test, on real PostgreSQL and Kafka that it provisions itself.
+ *
+ *   1. contracts are lint-clean and the committed generated code is fresh
+ *   2. lint (module boundaries, house rules) and typecheck of every project
+ *   3. unit tests of every project
+ *   4. PostgreSQL + Kafka (DATABASE_URL / KAFKA_BROKERS, else Docker, else local binaries)
+ *   5. integration tests of every project, then the end-to-end tests (real processes)
+ *
+ * Ends with `N passed, N failed, N skipped` summed over every Vitest report, exit 1 on any failure.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { provisionInfra } from '@tolem/infra';
+
+const root = join(__dirname, '..', '..');
+const reportsDir = join(root, 'reports', 'vitest');
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+interface StepResult {
+  name: string;
+  ok: boolean;
+  seconds: number;
+}
+
+function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<StepResult> {
+  const started = Date.now();
+  say(`\n=== ${name}: ${command} ${args.join(' ')}`);
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: 'inherit' });
+    child.on('exit', (code) => {
+      const seconds = Math.round((Date.now() - started) / 100) / 10;
+      say(`=== ${name}: ${code === 0 ? 'ok' : `FAILED (exit ${code})`} in ${seconds}s`);
+      resolve({ name, ok: code === 0, seconds });
+    });
+  });
+}
+
+const nx = (targets: string, extra: string[] = []) => [
+  'nx',
+  'run-many',
+  '-t',
+  targets,
+  '--outputStyle=static',
+  '--skip-nx-cache',
+  ...extra,
+];
+
+interface VitestReport {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+}
+
+function summarize(): { passed: number; failed: number; skipped: number; files: number } {
+  const total = { passed: 0, failed: 0, skipped: 0, files: 0 };
+  if (!existsSync(reportsDir)) return total;
+  for (const file of readdirSync(reportsDir).filter((f) => f.endsWith('.json'))) {
+    const report = JSON.parse(readFileSync(join(reportsDir, file), 'utf8')) as VitestReport;
+    total.passed += report.numPassedTests;
+    total.failed += report.numFailedTests;
+    total.skipped += report.numPendingTests + report.numTodoTests;
+    total.files += 1;
+  }
+  return total;
+}
+
+async function main(): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0' };
+  rmSync(reportsDir, { recursive: true, force: true });
+  const steps: StepResult[] = [];
+  const parallel = process.env['TEST_PARALLEL'] ?? '2';
+
+  steps.push(await run('contracts', 'npx', ['tsx', 'tools/contracts/generate.ts', '--check'], env));
+  steps.push(await run('lint+typecheck', 'npx', nx('lint,typecheck', [`--parallel=${parallel}`]), env));
+  steps.push(await run('unit', 'npx', nx('test', [`--parallel=${parallel}`]), env));
+
+  const stateDir = mkdtempSync(join(tmpdir(), 'tolem-test-'));
+  say('\n=== infra: provisioning PostgreSQL and Kafka');
+  const infraStarted = Date.now();
+  const infra = await provisionInfra({ stateDir, log: (m) => say(`  ${m}`) });
+  say(`=== infra: ready in ${Math.round((Date.now() - infraStarted) / 1000)}s (postgres: ${infra.postgres.source}, kafka: ${infra.kafka.source})`);
+  const infraEnv = { ...env, DATABASE_URL: infra.databaseUrl, KAFKA_BROKERS: infra.kafkaBrokers };
+  try {
+    steps.push(await run('integration', 'npx', nx('integration', ['--parallel=1']), infraEnv));
+    steps.push(await run('e2e', 'npx', ['nx', 'run', 'e2e:e2e', '--outputStyle=static', '--skip-nx-cache'], infraEnv));
+  } finally {
+    await infra.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+
+  const total = summarize();
+  say('\n=== summary');
+  for (const s of steps) say(`  ${s.ok ? 'ok    ' : 'FAILED'} ${s.name} (${s.seconds}s)`);
+  say(`  ${total.files} test reports`);
+  const stepFailures = steps.filter((s) => !s.ok).length;
+  // A failed non-test step (lint, contracts) counts as a failure in the closing line too.
+  const failed = total.failed + (total.failed === 0 ? stepFailures : 0);
+  say(`${total.passed} passed, ${failed} failed, ${total.skipped} skipped`);
+  process.exit(failed > 0 || total.passed === 0 ? 1 : 0);
+}
+
+main().catch((err: unknown) => {
+  say(`npm test could not run: ${(err as Error).stack ?? String(err)}`);
+  say('0 passed, 1 failed, 0 skipped');
+  process.exit(1);
+});
