@@ -1,4 +1,4 @@
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, type ServiceError,status } from '@grpc/grpc-js';
 import { DomainError, type ErrorKind, isDomainError } from '@tolem/errors';
 
 /** Trailing metadata key carrying the stable error code. */

@@ -1,4 +1,4 @@
-import { DomainError, defineErrors } from '@tolem/errors';
+import { defineErrors,DomainError } from '@tolem/errors';
 
 import { type CurrencyCode, exponentOf, isCurrencyCode } from './currencies';
 

@@ -1,0 +1,79 @@
+import { Writable } from 'node:stream';
+
+import { status } from '@grpc/grpc-js';
+import { GetPaymentFactResponse, ReportingServiceClient, ReportingServiceService } from '@tolem/contracts/reporting';
+import { DomainError } from '@tolem/errors';
+import { createLogger } from '@tolem/observability';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createClient, createGrpcServer, type GrpcServer, grpcStatusOf, type PromiseClient, toWireError } from './index';
+
+const silent = createLogger({ service: 'test', level: 'silent', destination: new Writable({ write: (_c, _e, d) => d() }) });
+
+describe('grpc-kit over loopback', () => {
+  let server: GrpcServer;
+  let client: PromiseClient<ReportingServiceClient>;
+  let slowClient: PromiseClient<ReportingServiceClient>;
+
+  beforeAll(async () => {
+    server = createGrpcServer({ log: silent });
+    server.addService(ReportingServiceService, {
+      async getPaymentFact(req) {
+        if (req.paymentId === 'missing') {
+          throw new DomainError('REPORTING_FACT_NOT_FOUND', 'not_found', 'no such payment', { details: { payment_id: 'missing' } });
+        }
+        if (req.paymentId === 'boom') throw new Error('secret database password leaked in message');
+        if (req.paymentId === 'slow') await new Promise((r) => setTimeout(r, 500));
+        return GetPaymentFactResponse.fromPartial({ fact: { paymentId: req.paymentId, gross: { amountMinor: 2n ** 62n, currency: 'KGS' } } });
+      },
+      async listPaymentFacts() {
+        throw new DomainError('NOT_IMPLEMENTED', 'unimplemented', 'later');
+      },
+    });
+    const port = await server.listen(0);
+    client = createClient(ReportingServiceClient, `127.0.0.1:${port}`);
+    slowClient = createClient(ReportingServiceClient, `127.0.0.1:${port}`, { defaultDeadlineMs: 100 });
+  });
+
+  afterAll(async () => {
+    client.close();
+    slowClient.close();
+    await server.drain(1_000);
+  });
+
+  it('round-trips a call with int64 money intact', async () => {
+    const res = await client.getPaymentFact({ paymentId: 'pay_1' });
+    expect(res.fact?.paymentId).toBe('pay_1');
+    expect(res.fact?.gross?.amountMinor).toBe(2n ** 62n);
+  });
+
+  it('carries the domain code, kind and details across the wire', async () => {
+    await expect(client.getPaymentFact({ paymentId: 'missing' })).rejects.toMatchObject({
+      code: 'REPORTING_FACT_NOT_FOUND',
+      kind: 'not_found',
+      details: { payment_id: 'missing' },
+    });
+  });
+
+  it('scrubs unknown errors to INTERNAL', async () => {
+    const err = (await client.getPaymentFact({ paymentId: 'boom' }).catch((e: unknown) => e)) as DomainError;
+    expect(err.kind).toBe('internal');
+    expect(err.code).toBe('INTERNAL');
+    expect(err.message).not.toContain('password');
+  });
+
+  it('enforces the client deadline', async () => {
+    await expect(slowClient.getPaymentFact({ paymentId: 'slow' })).rejects.toMatchObject({ kind: 'timeout', code: 'UPSTREAM_TIMEOUT' });
+  });
+
+  it('maps every kind to its gRPC status', () => {
+    expect(grpcStatusOf('invalid')).toBe(status.INVALID_ARGUMENT);
+    expect(grpcStatusOf('conflict')).toBe(status.ALREADY_EXISTS);
+    expect(grpcStatusOf('aborted')).toBe(status.ABORTED);
+    expect(grpcStatusOf('precondition')).toBe(status.FAILED_PRECONDITION);
+    expect(grpcStatusOf('declined')).toBe(status.FAILED_PRECONDITION);
+    expect(grpcStatusOf('unavailable')).toBe(status.UNAVAILABLE);
+    expect(grpcStatusOf('timeout')).toBe(status.DEADLINE_EXCEEDED);
+    expect(toWireError(new Error('x')).code).toBe(status.INTERNAL);
+  });
+});

@@ -1,0 +1,155 @@
+import { Writable } from 'node:stream';
+
+import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
+import { DomainError } from '@tolem/errors';
+import { createTopics } from '@tolem/infra';
+import { createLogger } from '@tolem/observability';
+import { freshDatabase, integrationEnv, uniqueTopic, waitFor } from '@tolem/testing';
+import { type Kafka, logLevel } from 'kafkajs';
+import { Kafka as KafkaClient } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  createKafka,
+  createOutboxProducer,
+  dlqTopicOf,
+  enqueueOutbox,
+  outboxMigration,
+  processedEventsMigration,
+  runIdempotentConsumer,
+  startOutboxRelay,
+} from '../../src';
+
+const log = createLogger({ service: 'kafka-kit-test', level: 'silent', destination: new Writable({ write: (_c, _e, d) => d() }) });
+
+async function consumeAll(kafka: Kafka, topic: string, count: number) {
+  const consumer = kafka.consumer({ groupId: `reader-${topic}` });
+  const seen: { key: string; value: string; headers: Record<string, string>; partition: number }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message, partition }) => {
+      seen.push({
+        key: message.key?.toString() ?? '',
+        value: message.value?.toString() ?? '',
+        headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+        partition,
+      });
+    },
+  });
+  await waitFor(() => seen.length >= count, { timeoutMs: 30_000, what: `${count} messages on ${topic}` });
+  await consumer.disconnect();
+  return seen;
+}
+
+describe('kafka-kit on real PostgreSQL and Kafka', () => {
+  let db: Knex;
+  let dropDb: () => Promise<void>;
+  let kafka: Kafka;
+
+  beforeAll(async () => {
+    const fresh = await freshDatabase('kafka_kit_it');
+    dropDb = fresh.drop;
+    db = createKnex({ url: fresh.url });
+    await migrateLatest(db, { '0001_outbox': outboxMigration, '0002_processed': processedEventsMigration });
+    kafka = createKafka({ brokers: integrationEnv().kafkaBrokers.split(','), clientId: 'kafka-kit-it', log });
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await dropDb?.();
+  });
+
+  it('relay: rows written while Kafka is unreachable wait, then publish in order with headers and mark published', async () => {
+    const topic = uniqueTopic('outbox');
+    await createTopics(integrationEnv().kafkaBrokers, [{ topic, numPartitions: 3 }]);
+    await db.transaction(async (trx) => {
+      await enqueueOutbox(
+        trx,
+        Array.from({ length: 20 }, (_, i) => ({
+          topic,
+          key: `pay_${i % 2}`,
+          headers: { 'event-id': `evt_${i}`, 'event-type': 'payment.succeeded' },
+          payload: Buffer.from(String(i)),
+        })),
+      );
+    });
+
+    // A broker nobody listens on: the relay must keep the rows and not mark anything.
+    const deadKafka = new KafkaClient({ brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 50 }, connectionTimeout: 200 });
+    const deadProducer = deadKafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const stalled = startOutboxRelay({ db, producer: deadProducer, log, pollMs: 50, lockKey: 42 });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await stalled.backlog()).toBe(20);
+    await stalled.stop();
+
+    const producer = await createOutboxProducer(kafka);
+    const relay = startOutboxRelay({ db, producer, log, pollMs: 50, lockKey: 42 });
+    await waitFor(async () => (await relay.backlog()) === 0, { timeoutMs: 30_000, what: 'outbox drained' });
+    await relay.stop();
+    await producer.disconnect();
+
+    const seen = await consumeAll(kafka, topic, 20);
+    expect(seen).toHaveLength(20);
+    for (const key of ['pay_0', 'pay_1']) {
+      const values = seen.filter((m) => m.key === key).map((m) => Number(m.value));
+      expect(values).toEqual([...values].sort((a, b) => a - b));
+      expect(new Set(seen.filter((m) => m.key === key).map((m) => m.partition)).size).toBe(1);
+    }
+    expect(seen[0]?.headers['event-type']).toBe('payment.succeeded');
+  });
+
+  it('consumer: a duplicate is handled once, poison goes to the DLQ and does not block, offsets commit', async () => {
+    const topic = uniqueTopic('consume');
+    const groupId = `group-${topic}`;
+    await createTopics(integrationEnv().kafkaBrokers, [
+      { topic, numPartitions: 1 },
+      { topic: dlqTopicOf(topic, groupId), numPartitions: 1 },
+    ]);
+    await db.raw('create table if not exists handled (event_id text primary key, body text)');
+    const producer = kafka.producer();
+    await producer.connect();
+    const send = (eventId: string | undefined, body: string) =>
+      producer.send({
+        topic,
+        acks: -1,
+        messages: [{ key: 'k', value: body, headers: eventId ? { 'event-id': eventId, 'event-type': 't' } : {} }],
+      });
+    await send('evt_a', 'first');
+    await send('evt_a', 'first again');
+    await send(undefined, 'no event id: poison');
+    await send('evt_bad', 'REJECT');
+    await send('evt_b', 'second');
+
+    const consumer = await runIdempotentConsumer({
+      kafka,
+      db,
+      log,
+      groupId,
+      topic,
+      decode: (v) => v.toString(),
+      async handle(trx, msg) {
+        if (msg.event === 'REJECT') throw new DomainError('TEST_NEVER_VALID', 'invalid', 'cannot handle');
+        await trx('handled').insert({ event_id: msg.eventId, body: msg.event });
+      },
+    });
+    await waitFor(async () => (await db('handled').count<{ count: bigint }[]>('* as count'))[0]?.count === 2n, {
+      timeoutMs: 30_000,
+      what: 'two handled events',
+    });
+    const dlq = await consumeAll(kafka, dlqTopicOf(topic, groupId), 2);
+    expect(dlq.map((m) => m.value).sort()).toEqual(['REJECT', 'no event id: poison']);
+    expect(dlq.find((m) => m.value === 'REJECT')?.headers['dlq-reason']).toContain('TEST_NEVER_VALID');
+    expect((await db('handled').orderBy('event_id')).map((r: { body: string }) => r.body)).toEqual(['first', 'second']);
+
+    await waitFor(
+      async () => {
+        const offsets = await kafka.admin().fetchOffsets({ groupId, topics: [topic] }).catch(() => undefined);
+        return offsets?.[0]?.partitions[0]?.offset === '5';
+      },
+      { timeoutMs: 15_000, what: 'offset 5 committed' },
+    );
+    await consumer.stop();
+    await producer.disconnect();
+  });
+});
