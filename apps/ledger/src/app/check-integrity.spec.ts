@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+
+import type { IntegrityRepository, IntegrityScan } from '../domain/ports';
+import { makeCheckIntegrity } from './check-integrity';
+
+const clean: IntegrityScan = {
+  transactions: 2n,
+  postings: 6n,
+  unbalanced: [],
+  underPosted: [],
+  accounts: 3n,
+  balanceMismatches: [],
+  outboxRows: 2n,
+  unpublished: [],
+};
+
+function repo(scan: IntegrityScan): IntegrityRepository & { graceSeen?: number } {
+  const r: IntegrityRepository & { graceSeen?: number } = {
+    async scan(options) {
+      r.graceSeen = options.outboxGraceMs;
+      return scan;
+    },
+  };
+  return r;
+}
+
+describe('checkIntegrity', () => {
+  it('is ok and lists each check with what it covered when nothing is wrong', async () => {
+    const integrity = repo(clean);
+    const report = await makeCheckIntegrity({ integrity, outboxGraceMs: 5_000 })();
+    expect(report.ok).toBe(true);
+    expect(report.violations).toEqual([]);
+    expect(report.checks).toEqual([
+      'transactions_balanced: 2 transactions, 6 postings',
+      'balances_match_postings: 3 accounts',
+      'outbox_published: 2 outbox rows, grace 5000 ms',
+    ]);
+    expect(integrity.graceSeen).toBe(5_000);
+  });
+
+  it('reports every kind of violation under its check', async () => {
+    const report = await makeCheckIntegrity({
+      integrity: repo({
+        ...clean,
+        unbalanced: [{ transactionId: 'txn_a', currency: 'KGS', sum: 5n }],
+        underPosted: [{ transactionId: 'txn_b', postings: 1 }],
+        balanceMismatches: [
+          {
+            accountId: 'acc_a',
+            stored: { debits: 10n, credits: 0n },
+            fromPostings: { debits: 9n, credits: 0n },
+          },
+        ],
+        unpublished: [
+          {
+            id: '7',
+            topic: 'payments.events.v1',
+            key: 'pay_1',
+            createdAt: new Date('2026-11-23T00:00:00Z'),
+          },
+        ],
+      }),
+      outboxGraceMs: 1_000,
+    })();
+    expect(report.ok).toBe(false);
+    expect(report.violations.map((v) => v.check)).toEqual([
+      'transactions_balanced',
+      'transactions_balanced',
+      'balances_match_postings',
+      'outbox_published',
+    ]);
+    expect(report.violations[1]?.detail).toContain('txn_a');
+    expect(report.violations[2]?.detail).toContain('debits=10');
+    expect(report.violations[3]?.detail).toContain('key pay_1');
+  });
+});

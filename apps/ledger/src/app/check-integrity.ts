@@ -1,0 +1,60 @@
+import type { IntegrityReport, IntegrityViolation } from '../domain/integrity';
+import type { IntegrityRepository } from '../domain/ports';
+
+export interface CheckIntegrityDeps {
+  integrity: IntegrityRepository;
+  /** Outbox rows younger than this are in flight, not stuck (the relay publishes within ms). */
+  outboxGraceMs: number;
+  /** Most violations listed per check; the check line still counts them all as found. */
+  limit?: number;
+}
+
+/**
+ * Verifies the ledger's invariants: (1) every transaction's postings sum to zero per currency,
+ * (2) every balance equals the sums of its account's postings, (3) every outbox row older than
+ * the grace period was published. Read-only; ok only when nothing was found.
+ */
+export function makeCheckIntegrity(deps: CheckIntegrityDeps) {
+  return async (): Promise<IntegrityReport> => {
+    const scan = await deps.integrity.scan({
+      outboxGraceMs: deps.outboxGraceMs,
+      limit: deps.limit ?? 1000,
+    });
+    const violations: IntegrityViolation[] = [];
+    for (const u of scan.underPosted) {
+      violations.push({
+        check: 'transactions_balanced',
+        detail: `transaction ${u.transactionId} has ${u.postings} posting(s), needs at least 2`,
+      });
+    }
+    for (const u of scan.unbalanced) {
+      violations.push({
+        check: 'transactions_balanced',
+        detail: `transaction ${u.transactionId} postings in ${u.currency} sum to ${u.sum.toString()}`,
+      });
+    }
+    for (const m of scan.balanceMismatches) {
+      violations.push({
+        check: 'balances_match_postings',
+        detail:
+          `account ${m.accountId} balance debits=${m.stored.debits} credits=${m.stored.credits} ` +
+          `but postings debits=${m.fromPostings.debits} credits=${m.fromPostings.credits}`,
+      });
+    }
+    for (const o of scan.unpublished) {
+      violations.push({
+        check: 'outbox_published',
+        detail: `outbox row ${o.id} (${o.topic}, key ${o.key}) unpublished since ${o.createdAt.toISOString()}`,
+      });
+    }
+    return {
+      ok: violations.length === 0,
+      checks: [
+        `transactions_balanced: ${scan.transactions} transactions, ${scan.postings} postings`,
+        `balances_match_postings: ${scan.accounts} accounts`,
+        `outbox_published: ${scan.outboxRows} outbox rows, grace ${deps.outboxGraceMs} ms`,
+      ],
+      violations,
+    };
+  };
+}

@@ -1,0 +1,75 @@
+import { envs, parseEnv, Secret } from '@tolem/config';
+import { z } from 'zod';
+
+const brokers = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((b) => b.trim())
+      .filter((b) => b.length > 0),
+  )
+  .pipe(
+    z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1, 'at least one broker'),
+  );
+
+/** What the check-integrity tool and the migrate job need: the database, nothing else. */
+const toolSchema = z.object({
+  DATABASE_URL: envs.url(),
+  LOG_LEVEL: envs.logLevel(),
+  /**
+   * How old an unpublished outbox row must be before CheckIntegrity calls it stuck. The relay
+   * publishes within milliseconds while Kafka is up; younger rows are simply in flight.
+   */
+  INTEGRITY_OUTBOX_GRACE_MS: envs.durationMs(60_000),
+});
+
+const schema = toolSchema.extend({
+  KAFKA_BROKERS: brokers,
+  PAYMENTS_TOPIC: z.string().min(1).default('payments.events.v1'),
+  GRPC_PORT: envs.port(50053),
+  GRPC_HOST: z.string().default('127.0.0.1'),
+  /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
+  MIGRATE_ON_START: envs.bool(false),
+});
+
+export interface LedgerToolConfig {
+  databaseUrl: Secret;
+  logLevel: string;
+  outboxGraceMs: number;
+}
+
+export interface LedgerConfig extends LedgerToolConfig {
+  kafkaBrokers: string[];
+  paymentsTopic: string;
+  grpcPort: number;
+  grpcHost: string;
+  migrateOnStart: boolean;
+}
+
+/** The service's configuration. The only reader of process.env in this service (with loadToolConfig). */
+export function loadConfig(env: Record<string, string | undefined> = process.env): LedgerConfig {
+  const e = parseEnv(schema, env);
+  return Object.freeze({
+    databaseUrl: new Secret(e.DATABASE_URL),
+    logLevel: e.LOG_LEVEL,
+    outboxGraceMs: e.INTEGRITY_OUTBOX_GRACE_MS,
+    kafkaBrokers: e.KAFKA_BROKERS,
+    paymentsTopic: e.PAYMENTS_TOPIC,
+    grpcPort: e.GRPC_PORT,
+    grpcHost: e.GRPC_HOST,
+    migrateOnStart: e.MIGRATE_ON_START,
+  });
+}
+
+/** Configuration of the one-shot tools (migrate, check-integrity), which need no Kafka. */
+export function loadToolConfig(
+  env: Record<string, string | undefined> = process.env,
+): LedgerToolConfig {
+  const e = parseEnv(toolSchema, env);
+  return Object.freeze({
+    databaseUrl: new Secret(e.DATABASE_URL),
+    logLevel: e.LOG_LEVEL,
+    outboxGraceMs: e.INTEGRITY_OUTBOX_GRACE_MS,
+  });
+}
