@@ -1,0 +1,58 @@
+import type { Money } from '@tolem/money';
+
+import type { MethodName } from './provider-transaction';
+
+/** A provider's HTTP request exactly as the gateway received it. */
+export interface RawCallback {
+  method: string;
+  path: string;
+  /** Raw query string without the leading "?". */
+  query: string;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  body: Buffer;
+  remoteAddress: string;
+}
+
+/** The exact HTTP answer the provider expects. */
+export interface HttpReply {
+  statusCode: number;
+  contentType: string;
+  body: Buffer;
+}
+
+/** What a callback means for the payment (proto Outcome). */
+export type CallbackOutcome = 'succeeded' | 'failed' | 'pending' | 'precheck_accepted' | 'rejected';
+
+/** How the audit log classifies a callback. */
+export type CallbackVerdict =
+  | 'accepted'
+  | 'rejected'
+  | 'duplicate'
+  | 'precheck_accepted'
+  | 'precheck_refused';
+
+/** A verified (or refused) callback, normalized. */
+export interface CallbackResult {
+  reply: HttpReply;
+  outcome: CallbackOutcome;
+  verdict: CallbackVerdict;
+  /** Known whenever the callback names an order we have, even when it is refused. */
+  paymentId?: string;
+  amount?: Money;
+  method?: MethodName;
+  providerPaymentId?: string;
+  attributes: Record<string, string>;
+  /** Stable code of why it was refused, e.g. PROVIDER_SIGNATURE_INVALID. */
+  reasonCode?: string;
+  /**
+   * For the log only: why, in words, and which fields were involved. Never values of secrets or
+   * signatures.
+   */
+  diagnostics?: { note: string; fields?: string[]; level: 'info' | 'warn' | 'error' };
+}
+
+/** A plain-text reply, the format WebMoney (and most providers) read. */
+export function textReply(statusCode: number, text: string): HttpReply {
+  return { statusCode, contentType: 'text/plain; charset=utf-8', body: Buffer.from(text, 'utf8') };
+}

@@ -1,0 +1,55 @@
+import { providerErrors } from '../domain/errors';
+import {
+  type MethodName,
+  PROVIDER_OF_METHOD,
+  type ProviderName,
+} from '../domain/provider-transaction';
+import type { PaymentProvider } from './provider.port';
+
+/** Finds the adapter for a method or a provider. */
+export interface ProviderRegistry {
+  /** The adapter serving the method; PROVIDER_METHOD_UNSUPPORTED when none is registered. */
+  forMethod(method: MethodName): PaymentProvider;
+  /** The adapter of a provider; PROVIDER_METHOD_UNSUPPORTED when none is registered. */
+  forProvider(provider: ProviderName): PaymentProvider;
+}
+
+/**
+ * Routes by the fixed method -> provider table. Providers without an adapter (IntellectMoney,
+ * Paykassma, QR until their issues land) are refused rather than faked.
+ */
+export function createProviderRegistry(adapters: readonly PaymentProvider[]): ProviderRegistry {
+  const byName = new Map<ProviderName, PaymentProvider>();
+  for (const adapter of adapters) {
+    if (byName.has(adapter.name)) throw new Error(`two adapters registered for ${adapter.name}`);
+    for (const method of adapter.methods) {
+      if (PROVIDER_OF_METHOD[method] !== adapter.name) {
+        throw new Error(
+          `${adapter.name} cannot serve ${method}: it belongs to ${PROVIDER_OF_METHOD[method]}`,
+        );
+      }
+    }
+    byName.set(adapter.name, adapter);
+  }
+
+  const unsupported = (what: string, details: Record<string, string>) =>
+    providerErrors.create('PROVIDER_METHOD_UNSUPPORTED', `${what} is not supported yet`, {
+      details,
+    });
+
+  return {
+    forMethod(method) {
+      const provider = PROVIDER_OF_METHOD[method];
+      const adapter = byName.get(provider);
+      if (!adapter || !adapter.methods.includes(method)) {
+        throw unsupported(`payment method ${method}`, { method, provider });
+      }
+      return adapter;
+    },
+    forProvider(provider) {
+      const adapter = byName.get(provider);
+      if (!adapter) throw unsupported(`provider ${provider}`, { provider });
+      return adapter;
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+
+import { FormParseError, parseFormBody, redactFormFields } from './form-urlencoded';
+
+const parse = (text: string, encoding: BufferEncoding = 'utf8') =>
+  parseFormBody(Buffer.from(text, encoding));
+
+describe('parseFormBody', () => {
+  it('decodes plus, percent-escapes and UTF-8 from the raw bytes', () => {
+    const fields = parse(
+      'A=1&LMI_SYS_TRANS_DATE=20151007+13%3A07%3A36&DESC=%D0%97%D0%B0%D0%BA%D0%B0%D0%B7&EMPTY=&FLAG',
+    );
+    expect(Object.fromEntries(fields)).toEqual({
+      A: '1',
+      LMI_SYS_TRANS_DATE: '20151007 13:07:36',
+      DESC: 'Заказ',
+      EMPTY: '',
+      FLAG: '',
+    });
+    expect(parse('RAW=Заказ').get('RAW')).toBe('Заказ');
+  });
+
+  it.each([
+    ['an empty body', ''],
+    ['only separators', '&&'],
+    ['a repeated field', 'A=1&A=2'],
+    ['a malformed escape', 'A=%E0%A4%A'],
+    ['an escape that is not UTF-8', 'A=%FF'],
+    ['a control character', 'A=%00'],
+    ['an empty name', '=1'],
+  ])('refuses %s', (_name, body) => {
+    expect(() => parse(body)).toThrow(FormParseError);
+  });
+
+  it('refuses raw bytes that are not UTF-8 and bodies over 64 KiB', () => {
+    expect(() => parse('A=\xff', 'latin1')).toThrow(FormParseError);
+    expect(() => parse(`A=${'x'.repeat(65 * 1024)}`)).toThrow(/too large/);
+  });
+});
+
+describe('redactFormFields', () => {
+  it('replaces only the named values and keeps every other byte', () => {
+    const body = Buffer.from('A=%D1%87&LMI_SECRET_KEY=s3cr3t&B=\xff', 'latin1');
+    const redacted = redactFormFields(body, new Set(['LMI_SECRET_KEY']));
+    expect(redacted.toString('latin1')).toBe('A=%D1%87&LMI_SECRET_KEY=REDACTED&B=\xff');
+  });
+});
