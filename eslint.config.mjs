@@ -4,7 +4,7 @@ import n from 'eslint-plugin-n';
 import simpleImportSort from 'eslint-plugin-simple-import-sort';
 import tseslint from 'typescript-eslint';
 
-import tolem from './tools/eslint-rules/index.mjs';
+import tolem from './tools/lint-rules/index.mjs';
 
 const services = ['gateway', 'checkout', 'provider-adapters', 'ledger', 'notifier', 'recurring', 'qr-platform', 'reporting', 'provider-sandbox'];
 
