@@ -1,0 +1,76 @@
+import type { Logger } from '@tolem/observability';
+
+import type { MerchantHttp } from '../../merchant-http';
+import type { SandboxProvider } from '../../provider';
+import type { SmsOutbox } from '../../sms-outbox';
+import { createInvoiceStore } from './invoices';
+import { createKeeperMobileCodes } from './keeper-mobile';
+import { createNumbering } from './numbering';
+import { makePayInvoice, makeResendNotification } from './pay-invoice';
+import type { WebmoneySandboxConfig } from './settings';
+import { registerWebmoneyRoutes } from './webmoney.routes';
+
+export type { WebmoneySandboxConfig } from './settings';
+
+export interface WebmoneyProviderDeps {
+  config: WebmoneySandboxConfig;
+  publicBaseUrl: string;
+  http: MerchantHttp;
+  sms: SmsOutbox;
+  log: Logger;
+  clock?: () => Date;
+}
+
+/** WebMoney Merchant Interface: purse payments and WM Keeper Mobile (seed 000, protocols.md §1). */
+export function createWebmoneyProvider(deps: WebmoneyProviderDeps): SandboxProvider {
+  const clock = deps.clock ?? (() => new Date());
+  const log = deps.log.child({ provider: 'webmoney' });
+  const invoices = createInvoiceStore();
+  const numbering = createNumbering(clock);
+  const payInvoice = makePayInvoice({
+    config: deps.config,
+    invoices,
+    http: deps.http,
+    numbering,
+    clock,
+    log,
+  });
+  const resendNotification = makeResendNotification({ invoices, http: deps.http, clock, log });
+  const codes = createKeeperMobileCodes({ sms: deps.sms, clock });
+  return {
+    key: 'webmoney',
+    title: 'WebMoney Merchant Interface',
+    summary:
+      'Purse payments and WM Keeper Mobile (phone + SMS code), pre-request and signed notification.',
+    endpoints: [
+      { method: 'POST', path: '/webmoney/lmi/payment_utf.asp', note: 'payment form, UTF-8' },
+      { method: 'POST', path: '/webmoney/lmi/payment.asp', note: 'payment form, windows-1251' },
+      {
+        method: 'GET',
+        path: '/_sandbox/webmoney/invoices?payment_no=…',
+        note: 'find invoices (JSON)',
+      },
+      {
+        method: 'POST',
+        path: '/_sandbox/webmoney/invoices/:invoice/pay',
+        note: 'pay without a browser (JSON)',
+      },
+      {
+        method: 'POST',
+        path: '/_sandbox/webmoney/invoices/:invoice/resend',
+        note: 'duplicate notification (JSON)',
+      },
+    ],
+    register(app) {
+      registerWebmoneyRoutes(app, {
+        config: deps.config,
+        publicBaseUrl: deps.publicBaseUrl,
+        invoices,
+        codes,
+        payInvoice,
+        resendNotification,
+        clock,
+      });
+    },
+  };
+}
