@@ -22,6 +22,7 @@ describe('grpc-kit over loopback', () => {
         if (req.paymentId === 'missing') {
           throw new DomainError('REPORTING_FACT_NOT_FOUND', 'not_found', 'no such payment', { details: { payment_id: 'missing' } });
         }
+        if (req.paymentId === 'declined') throw new DomainError('PAYMENT_DECLINED', 'declined', 'issuer said no');
         if (req.paymentId === 'boom') throw new Error('secret database password leaked in message');
         if (req.paymentId === 'slow') await new Promise((r) => setTimeout(r, 500));
         return GetPaymentFactResponse.fromPartial({ fact: { paymentId: req.paymentId, gross: { amountMinor: 2n ** 62n, currency: 'KGS' } } });
@@ -53,6 +54,12 @@ describe('grpc-kit over loopback', () => {
       kind: 'not_found',
       details: { payment_id: 'missing' },
     });
+  });
+
+  it('keeps declined apart from precondition although both travel as FAILED_PRECONDITION', async () => {
+    const err = (await client.getPaymentFact({ paymentId: 'declined' }).catch((e: unknown) => e)) as DomainError;
+    expect(err).toMatchObject({ code: 'PAYMENT_DECLINED', kind: 'declined' });
+    expect(err.details).toEqual({});
   });
 
   it('scrubs unknown errors to INTERNAL', async () => {

@@ -3,6 +3,8 @@ import { DomainError, type ErrorKind, isDomainError } from '@tolem/errors';
 
 /** Trailing metadata key carrying the stable error code. */
 export const ERROR_CODE_KEY = 'x-error-code';
+/** Trailing metadata key carrying the error kind where the gRPC status is ambiguous (declined vs precondition). */
+export const ERROR_KIND_KEY = 'x-error-kind';
 
 /** The only kind -> gRPC status table. */
 export function grpcStatusOf(kind: ErrorKind): status {
@@ -78,6 +80,7 @@ export function toWireError(err: unknown): WireError {
   const metadata = new Metadata();
   if (isDomainError(err)) {
     metadata.set(ERROR_CODE_KEY, err.code);
+    metadata.set(ERROR_KIND_KEY, err.kind);
     for (const [k, v] of Object.entries(err.details)) metadata.set(`x-error-${k.toLowerCase()}`, v);
     const message = err.kind === 'internal' ? 'internal error' : err.message;
     return { code: grpcStatusOf(err.kind), details: message, metadata };
@@ -89,7 +92,9 @@ export function toWireError(err: unknown): WireError {
 /** gRPC client error -> DomainError with the server's code, so callers branch on codes. */
 export function fromServiceError(err: ServiceError, method: string): DomainError {
   const codeValue = err.metadata?.get(ERROR_CODE_KEY)[0];
-  const kind = kindOfGrpcStatus(err.code);
+  const sentKind = err.metadata?.get(ERROR_KIND_KEY)[0];
+  const kind: ErrorKind =
+    sentKind === 'declined' && err.code === status.FAILED_PRECONDITION ? 'declined' : kindOfGrpcStatus(err.code);
   const code =
     typeof codeValue === 'string'
       ? codeValue
@@ -100,7 +105,7 @@ export function fromServiceError(err: ServiceError, method: string): DomainError
           : 'UPSTREAM_ERROR';
   const details: Record<string, string> = {};
   for (const [k, v] of Object.entries(err.metadata?.getMap() ?? {})) {
-    if (k.startsWith('x-error-') && k !== ERROR_CODE_KEY && typeof v === 'string') {
+    if (k.startsWith('x-error-') && k !== ERROR_CODE_KEY && k !== ERROR_KIND_KEY && typeof v === 'string') {
       details[k.slice('x-error-'.length)] = v;
     }
   }

@@ -1,4 +1,4 @@
-import { type CardBinding, bindingConflictField, type NewCardBinding } from '../domain/card-binding';
+import { bindingConflictField, type CardBinding, type NewCardBinding } from '../domain/card-binding';
 import { recurringErrors } from '../domain/errors';
 import type { CardBindingRepository } from '../domain/ports';
 

@@ -1,4 +1,4 @@
-import { ListCardBindingsResponse, RecordCardBindingResponse, RecurringServiceService } from '@tolem/contracts/recurring';
+import { ListCardBindingsResponse, RecordCardBindingResponse, type RecurringServiceService } from '@tolem/contracts/recurring';
 import type { Handlers } from '@tolem/grpc-kit';
 
 import type { makeRecordCardBinding } from '../app/record-card-binding';

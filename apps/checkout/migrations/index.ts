@@ -1,0 +1,10 @@
+import type { Migration } from '@tolem/db-kit';
+
+import * as createMerchants from './20261123010000_create_merchants';
+import * as createPayments from './20261123010100_create_payments';
+
+/** Every migration of this service, by name; never edit one once merged. */
+export const migrations: Record<string, Migration> = {
+  '20261123010000_create_merchants': createMerchants,
+  '20261123010100_create_payments': createPayments,
+};

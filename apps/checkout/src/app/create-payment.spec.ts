@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+
+import { merchantInput, TTL_MS, world } from '../../test/fakes/world';
+
+describe('createPayment', () => {
+  it('creates a payment in created with merchant defaults, expiry and an audit row', async () => {
+    const w = world();
+    const { merchant } = await w.merchant();
+    const { view, replayed } = await w.createPayment(w.paymentInput(merchant.id));
+    expect(replayed).toBe(false);
+    expect(view.payment).toMatchObject({
+      merchantId: merchant.id,
+      amount: { amountMinor: 10_000n, currency: 'KGS' },
+      status: 'created',
+      successUrl: merchantInput.defaultSuccessUrl,
+      failUrl: merchantInput.defaultFailUrl,
+      metadata: { cart: 'c-1' },
+      version: 0,
+    });
+    expect(view.payment.id).toMatch(/^pay_/);
+    expect(view.payment.expiresAt.getTime() - view.payment.createdAt.getTime()).toBe(TTL_MS);
+    expect(view.availableMethods).toEqual(merchantInput.enabledMethods);
+    expect(w.payments.transitions).toEqual([
+      expect.objectContaining({ paymentId: view.payment.id, from: null, to: 'created' }),
+    ]);
+  });
+
+  it('keeps URLs the merchant sent', async () => {
+    const w = world();
+    const { merchant } = await w.merchant();
+    const { view } = await w.createPayment(
+      w.paymentInput(merchant.id, { successUrl: 'https://a.example/s' }),
+    );
+    expect(view.payment.successUrl).toBe('https://a.example/s');
+  });
+
+  it('replays the same request under the same key: same payment, replayed, nothing written', async () => {
+    const w = world();
+    const { merchant } = await w.merchant();
+    const first = await w.createPayment(w.paymentInput(merchant.id));
+    const writes = w.payments.writes;
+    const again = await w.createPayment(w.paymentInput(merchant.id, { metadata: { cart: 'c-1' } }));
+    expect(again.replayed).toBe(true);
+    expect(again.view.payment).toEqual(first.view.payment);
+    expect(w.payments.writes).toBe(writes);
+  });
+
+  it.each([
+    [{ amountMinor: 10_001n }, 'amount'],
+    [{ currency: 'USD' }, 'currency'],
+    [{ orderId: '1002' }, 'order_id'],
+    [{ description: 'Three books' }, 'description'],
+    [{ successUrl: 'https://books.example/ok' }, 'success_url'],
+    [{ metadata: {} }, 'metadata'],
+  ])('refuses a reused key with %o naming %s, writing nothing', async (change, field) => {
+    const w = world();
+    const { merchant } = await w.merchant();
+    await w.createPayment(w.paymentInput(merchant.id));
+    const writes = w.payments.writes;
+    await expect(w.createPayment(w.paymentInput(merchant.id, change))).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      kind: 'conflict',
+      details: { field },
+    });
+    expect(w.payments.writes).toBe(writes);
+    expect(w.payments.rows.size).toBe(1);
+  });
+
+  it('requires an idempotency key', async () => {
+    const w = world();
+    const { merchant } = await w.merchant();
+    await expect(
+      w.createPayment(w.paymentInput(merchant.id, { idempotencyKey: '' })),
+    ).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REQUIRED',
+      kind: 'invalid',
+    });
+    expect(w.payments.rows.size).toBe(0);
+  });
+
+  it('scopes keys per merchant', async () => {
+    const w = world();
+    const a = await w.merchant({ idempotencyKey: 'a' });
+    const b = await w.merchant({ idempotencyKey: 'b' });
+    const pa = await w.createPayment(w.paymentInput(a.merchant.id));
+    const pb = await w.createPayment(w.paymentInput(b.merchant.id, { amountMinor: 5n }));
+    expect(pb.replayed).toBe(false);
+    expect(pb.view.payment.id).not.toBe(pa.view.payment.id);
+  });
+
+  it('refuses an unknown merchant and invalid input without writing', async () => {
+    const w = world();
+    const { merchant } = await w.merchant();
+    await expect(w.createPayment(w.paymentInput('mer_unknown'))).rejects.toMatchObject({
+      code: 'MERCHANT_NOT_FOUND',
+    });
+    await expect(
+      w.createPayment(w.paymentInput(merchant.id, { amountMinor: 0n })),
+    ).rejects.toMatchObject({
+      code: 'MONEY_ZERO_AMOUNT',
+    });
+    await expect(
+      w.createPayment(w.paymentInput(merchant.id, { currency: 'ABC' })),
+    ).rejects.toMatchObject({
+      code: 'MONEY_UNKNOWN_CURRENCY',
+    });
+    expect(w.payments.rows.size).toBe(0);
+  });
+});

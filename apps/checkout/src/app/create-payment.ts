@@ -1,0 +1,100 @@
+import { newId } from '@tolem/ids';
+
+import { checkoutErrors } from '../domain/errors';
+import { fingerprintOf, firstDifferingField } from '../domain/fingerprint';
+import type { Payment, PaymentView } from '../domain/payment';
+import {
+  canonicalPaymentRequest,
+  type CreatePaymentInput,
+  LIMITS,
+  PAYMENT_REQUEST_FIELDS,
+  validatePaymentRequest,
+} from '../domain/payment-request';
+import type { Clock, MerchantRepository, PaymentRepository } from '../domain/ports';
+
+export interface CreatePaymentDeps {
+  merchants: MerchantRepository;
+  payments: PaymentRepository;
+  clock: Clock;
+  /** How long a payment may be paid before it expires. */
+  paymentTtlMs: number;
+}
+
+/**
+ * Creates a payment in `created`. Idempotent on (merchant, idempotency key): the same request
+ * returns the original with replayed=true; a different one is IDEMPOTENCY_KEY_REUSED naming the
+ * first differing field, and nothing is written.
+ */
+export function makeCreatePayment(deps: CreatePaymentDeps) {
+  return async (input: CreatePaymentInput): Promise<{ view: PaymentView; replayed: boolean }> => {
+    if (!input.idempotencyKey) {
+      throw checkoutErrors.create('IDEMPOTENCY_KEY_REQUIRED', 'an idempotency key is required', {
+        details: { field: 'idempotency_key' },
+      });
+    }
+    if (input.idempotencyKey.length > LIMITS.idempotencyKey) {
+      throw checkoutErrors.create('PAYMENT_INVALID_REQUEST', 'idempotency key is too long', {
+        details: { field: 'idempotency_key' },
+      });
+    }
+    if (!input.merchantId) {
+      throw checkoutErrors.create('PAYMENT_INVALID_REQUEST', 'merchant_id is required', {
+        details: { field: 'merchant_id' },
+      });
+    }
+    const valid = validatePaymentRequest(input);
+    const merchant = await deps.merchants.findById(input.merchantId);
+    if (!merchant) throw checkoutErrors.create('MERCHANT_NOT_FOUND', 'merchant not found');
+
+    const request = canonicalPaymentRequest(input);
+    const requestFingerprint = fingerprintOf(request);
+    const now = deps.clock.now();
+    const payment: Payment = {
+      id: newId('pay'),
+      merchantId: merchant.id,
+      amount: valid.amount,
+      status: 'created',
+      orderId: valid.orderId,
+      description: valid.description,
+      successUrl: valid.successUrl || merchant.defaultSuccessUrl,
+      failUrl: valid.failUrl || merchant.defaultFailUrl,
+      metadata: valid.metadata,
+      method: null,
+      provider: null,
+      providerPaymentId: null,
+      providerAttributes: {},
+      fee: null,
+      failureCode: null,
+      succeededAt: null,
+      ledgerPostedAt: null,
+      ledgerTransactionId: null,
+      version: 0,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: new Date(now.getTime() + deps.paymentTtlMs),
+    };
+    const result = await deps.payments.createIdempotent(
+      payment,
+      { key: input.idempotencyKey, requestFingerprint, request },
+      { paymentId: payment.id, from: null, to: 'created', reason: 'created', at: now },
+    );
+    const availableMethods = [...merchant.enabledMethods];
+    if (result.created)
+      return { view: { payment: result.payment, availableMethods }, replayed: false };
+
+    const { record } = result;
+    if (record.requestFingerprint !== requestFingerprint) {
+      const field =
+        firstDifferingField(record.request, request, PAYMENT_REQUEST_FIELDS) ?? 'request';
+      throw checkoutErrors.create(
+        'IDEMPOTENCY_KEY_REUSED',
+        `idempotency key was used for a different payment request (${field} differs)`,
+        { details: { field } },
+      );
+    }
+    const original = await deps.payments.findById(record.paymentId);
+    if (!original)
+      throw new Error(`idempotency record points at missing payment ${record.paymentId}`);
+    return { view: { payment: original, availableMethods }, replayed: true };
+  };
+}

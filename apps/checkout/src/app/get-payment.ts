@@ -1,0 +1,23 @@
+import { checkoutErrors } from '../domain/errors';
+import type { PaymentView } from '../domain/payment';
+import type { MerchantRepository, PaymentRepository } from '../domain/ports';
+
+export interface GetPaymentDeps {
+  merchants: MerchantRepository;
+  payments: PaymentRepository;
+}
+
+/**
+ * Reads one payment. Scoped to a merchant when merchantId is given: another merchant's payment
+ * is PAYMENT_NOT_FOUND, indistinguishable from a missing one.
+ */
+export function makeGetPayment(deps: GetPaymentDeps) {
+  return async (input: { paymentId: string; merchantId: string }): Promise<PaymentView> => {
+    const payment = input.paymentId ? await deps.payments.findById(input.paymentId) : undefined;
+    if (!payment || (input.merchantId && payment.merchantId !== input.merchantId)) {
+      throw checkoutErrors.create('PAYMENT_NOT_FOUND', 'payment not found');
+    }
+    const merchant = await deps.merchants.findById(payment.merchantId);
+    return { payment, availableMethods: merchant ? [...merchant.enabledMethods] : [] };
+  };
+}

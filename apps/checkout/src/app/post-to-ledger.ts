@@ -1,0 +1,41 @@
+import { money } from '@tolem/money';
+
+import { ledgerKeyOf, type Payment } from '../domain/payment';
+import type { Clock, LedgerPort, PaymentRepository } from '../domain/ports';
+
+export interface PostToLedgerDeps {
+  payments: PaymentRepository;
+  ledger: LedgerPort;
+  clock: Clock;
+}
+
+/**
+ * Posts a succeeded payment to the ledger and records the ledger transaction. Every field sent
+ * is stored on the payment (fee, attributes, succeeded_at), so a retry from the callback path or
+ * the sweeper sends the identical request under the same key and the ledger posts it once.
+ * Throws the ledger's error unchanged; the caller decides whether to retry.
+ */
+export function makePostToLedger(deps: PostToLedgerDeps) {
+  return async (payment: Payment): Promise<Payment> => {
+    if (payment.status !== 'succeeded' || payment.ledgerPostedAt) return payment;
+    const result = await deps.ledger.postPayment({
+      idempotencyKey: ledgerKeyOf(payment.id),
+      paymentId: payment.id,
+      merchantId: payment.merchantId,
+      gross: payment.amount,
+      fee: payment.fee ?? money(0n, payment.amount.currency),
+      method: payment.method,
+      provider: payment.provider,
+      providerPaymentId: payment.providerPaymentId ?? '',
+      providerAttributes: payment.providerAttributes,
+      orderId: payment.orderId,
+      description: payment.description,
+      occurredAt: payment.succeededAt ?? payment.updatedAt,
+    });
+    const at = deps.clock.now();
+    await deps.payments.markLedgerPosted(payment.id, result.transactionId, at);
+    return { ...payment, ledgerPostedAt: at, ledgerTransactionId: result.transactionId };
+  };
+}
+
+export type PostToLedger = ReturnType<typeof makePostToLedger>;

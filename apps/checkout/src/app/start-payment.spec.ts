@@ -1,0 +1,146 @@
+import { DomainError } from '@tolem/errors';
+import { describe, expect, it } from 'vitest';
+
+import { TTL_MS, world } from '../../test/fakes/world';
+
+describe('startPayment', () => {
+  it('asks the provider adapters, records method and provider and moves to pending', async () => {
+    const w = world();
+    const { payment } = await w.created();
+    const { view, action } = await w.startPayment({
+      paymentId: payment.id,
+      method: 'webmoney_keeper_mobile',
+      payer: { phone: '+996555123456' },
+    });
+    expect(w.provider.starts).toEqual([
+      {
+        paymentId: payment.id,
+        merchantId: payment.merchantId,
+        method: 'webmoney_keeper_mobile',
+        amount: payment.amount,
+        description: 'Two books',
+        successUrl: 'https://books.example/ok',
+        failUrl: 'https://books.example/fail',
+        payer: { phone: '+996555123456' },
+        providerShopId: 'shop-42',
+      },
+    ]);
+    expect(action).toEqual({
+      kind: 'form_post',
+      url: 'https://sandbox/pay',
+      fields: [{ name: 'LMI_PAYEE_PURSE', value: 'Z1' }],
+      acceptCharset: 'utf-8',
+    });
+    expect(view.payment).toMatchObject({
+      status: 'pending',
+      method: 'webmoney_keeper_mobile',
+      provider: 'webmoney',
+    });
+    expect(w.payments.transitions.at(-1)).toMatchObject({ from: 'created', to: 'pending' });
+  });
+
+  it('lets a pending payment be started again with another enabled method', async () => {
+    const w = world();
+    const { payment } = await w.created();
+    await w.startPayment({ paymentId: payment.id, method: 'webmoney_keeper_mobile', payer: {} });
+    const { view } = await w.startPayment({
+      paymentId: payment.id,
+      method: 'webmoney_purse',
+      payer: {},
+    });
+    expect(view.payment).toMatchObject({ status: 'pending', method: 'webmoney_purse' });
+    expect(w.payments.transitions.filter((t) => t.to === 'pending')).toHaveLength(1);
+  });
+
+  it('refuses a method the merchant did not enable, without calling the provider', async () => {
+    const w = world();
+    const { payment } = await w.created();
+    await expect(
+      w.startPayment({ paymentId: payment.id, method: 'card', payer: {} }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_METHOD_NOT_ENABLED',
+      kind: 'precondition',
+    });
+    await expect(
+      w.startPayment({ paymentId: payment.id, method: null, payer: {} }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_INVALID_REQUEST',
+    });
+    expect(w.provider.starts).toHaveLength(0);
+    expect((await w.payments.findById(payment.id))?.status).toBe('created');
+  });
+
+  it('refuses a final payment as not payable', async () => {
+    const w = world();
+    const { payment } = await w.created();
+    w.payments.rows.set(payment.id, { ...payment, status: 'succeeded' });
+    await expect(
+      w.startPayment({ paymentId: payment.id, method: 'webmoney_purse', payer: {} }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_PAYABLE',
+      kind: 'precondition',
+      details: { status: 'succeeded' },
+    });
+    expect(w.provider.starts).toHaveLength(0);
+  });
+
+  it('marks a payment past its expiry as expired and refuses it', async () => {
+    const w = world();
+    const { payment } = await w.created();
+    w.clock.advance(TTL_MS);
+    await expect(
+      w.startPayment({ paymentId: payment.id, method: 'webmoney_purse', payer: {} }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_PAYABLE',
+      details: { status: 'expired' },
+    });
+    expect((await w.payments.findById(payment.id))?.status).toBe('expired');
+    expect(w.payments.transitions.at(-1)).toMatchObject({ from: 'created', to: 'expired' });
+    expect(w.provider.starts).toHaveLength(0);
+  });
+
+  it('passes provider errors through with their codes and leaves the payment as it was', async () => {
+    const w = world();
+    const { payment } = await w.created();
+    w.provider.nextStart = new DomainError('PROVIDER_UNAVAILABLE', 'unavailable', 'sandbox down');
+    await expect(
+      w.startPayment({ paymentId: payment.id, method: 'webmoney_purse', payer: {} }),
+    ).rejects.toMatchObject({
+      code: 'PROVIDER_UNAVAILABLE',
+      kind: 'unavailable',
+    });
+    expect(await w.payments.findById(payment.id)).toEqual(payment);
+  });
+
+  it('does not overwrite an outcome that landed while the provider was being asked', async () => {
+    const w = world();
+    const { payment } = await w.created();
+    const start = w.provider.startPayment.bind(w.provider);
+    w.provider.startPayment = async (input) => {
+      const started = await start(input);
+      const current = w.payments.rows.get(payment.id);
+      if (current)
+        w.payments.rows.set(payment.id, {
+          ...current,
+          status: 'succeeded',
+          version: current.version + 1,
+        });
+      return started;
+    };
+    await expect(
+      w.startPayment({ paymentId: payment.id, method: 'webmoney_purse', payer: {} }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_PAYABLE',
+    });
+    expect((await w.payments.findById(payment.id))?.status).toBe('succeeded');
+  });
+
+  it('is PAYMENT_NOT_FOUND for an unknown payment', async () => {
+    const w = world();
+    await expect(
+      w.startPayment({ paymentId: 'pay_nope', method: 'webmoney_purse', payer: {} }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_FOUND',
+    });
+  });
+});

@@ -1,0 +1,49 @@
+import { isDomainError } from '@tolem/errors';
+
+import type { Clock, Log, PaymentRepository } from '../domain/ports';
+import type { PostToLedger } from './post-to-ledger';
+
+export interface SweepUnpostedDeps {
+  payments: PaymentRepository;
+  postToLedger: PostToLedger;
+  clock: Clock;
+  log: Log;
+  /**
+   * Leave a just-succeeded payment to the callback that is posting it, so the ledger normally
+   * sees one call; later attempts are safe anyway (same idempotency key, same content).
+   */
+  graceMs: number;
+  batchSize?: number;
+}
+
+/**
+ * One sweep: posts succeeded payments the ledger has not acknowledged yet (the callback's post
+ * failed and the provider may never resend). Stops early while the ledger is unreachable.
+ */
+export function makeSweepUnposted(deps: SweepUnpostedDeps) {
+  return async (): Promise<{ posted: number; failed: number }> => {
+    const before = new Date(deps.clock.now().getTime() - deps.graceMs);
+    const due = await deps.payments.listUnposted(before, deps.batchSize ?? 100);
+    let posted = 0;
+    let failed = 0;
+    for (const payment of due) {
+      try {
+        await deps.postToLedger(payment);
+        posted += 1;
+      } catch (err) {
+        failed += 1;
+        const code = isDomainError(err) ? err.code : undefined;
+        if (isDomainError(err) && err.retriable) {
+          deps.log.warn(
+            { paymentId: payment.id, code },
+            'ledger unreachable; sweep stops until next tick',
+          );
+          break;
+        }
+        deps.log.error({ paymentId: payment.id, code, err }, 'ledger refused a succeeded payment');
+      }
+    }
+    if (posted > 0) deps.log.info({ posted }, 'posted unposted payments to the ledger');
+    return { posted, failed };
+  };
+}

@@ -1,0 +1,44 @@
+import { LedgerServiceClient, PostPaymentRequest } from '@tolem/contracts/ledger';
+import { createClient } from '@tolem/grpc-kit';
+
+import { checkoutErrors } from '../domain/errors';
+import type { LedgerPort } from '../domain/ports';
+import { methodToProto, providerToProto } from '../grpc/common.mapper';
+
+/** LedgerPort over gRPC to the ledger service; every call has a deadline. */
+export function createLedgerClient(
+  address: string,
+  options: { deadlineMs: number },
+): LedgerPort & { close(): void } {
+  const client = createClient(LedgerServiceClient, address, {
+    defaultDeadlineMs: options.deadlineMs,
+  });
+  return {
+    async postPayment(input) {
+      const res = await client.postPayment(
+        PostPaymentRequest.fromPartial({
+          idempotencyKey: input.idempotencyKey,
+          paymentId: input.paymentId,
+          merchantId: input.merchantId,
+          gross: { amountMinor: input.gross.amountMinor, currency: input.gross.currency },
+          fee: { amountMinor: input.fee.amountMinor, currency: input.fee.currency },
+          method: methodToProto(input.method),
+          provider: providerToProto(input.provider),
+          providerPaymentId: input.providerPaymentId,
+          providerAttributes: input.providerAttributes,
+          orderId: input.orderId,
+          description: input.description,
+          occurredAt: input.occurredAt,
+        }),
+      );
+      if (!res.transaction?.id) {
+        throw checkoutErrors.create(
+          'CHECKOUT_UPSTREAM_INVALID_RESPONSE',
+          'ledger: PostPayment without a transaction',
+        );
+      }
+      return { transactionId: res.transaction.id, alreadyExisted: res.alreadyExisted };
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,94 @@
+import {
+  HandleCallbackRequest,
+  Outcome,
+  ProviderServiceClient,
+  StartPaymentRequest,
+} from '@tolem/contracts/provider';
+import { createClient } from '@tolem/grpc-kit';
+
+import { checkoutErrors } from '../domain/errors';
+import type { PaymentProviderPort } from '../domain/ports';
+import type { CallbackOutcome } from '../domain/provider';
+import {
+  actionFromProto,
+  httpReplyFromProto,
+  httpRequestToProto,
+  methodFromProto,
+  methodToProto,
+  providerFromProto,
+  providerToProto,
+} from '../grpc/common.mapper';
+
+const OUTCOMES: Partial<Record<Outcome, CallbackOutcome>> = {
+  [Outcome.OUTCOME_SUCCEEDED]: 'succeeded',
+  [Outcome.OUTCOME_FAILED]: 'failed',
+  [Outcome.OUTCOME_PENDING]: 'pending',
+  [Outcome.OUTCOME_PRECHECK_ACCEPTED]: 'precheck_accepted',
+  [Outcome.OUTCOME_REJECTED]: 'rejected',
+};
+
+function badResponse(what: string) {
+  return checkoutErrors.create('CHECKOUT_UPSTREAM_INVALID_RESPONSE', `provider adapters: ${what}`);
+}
+
+/**
+ * PaymentProviderPort over gRPC to provider-adapters. Every call has a deadline; errors arrive as
+ * DomainErrors with the adapters' codes and propagate unchanged.
+ */
+export function createProviderAdaptersClient(
+  address: string,
+  options: { deadlineMs: number },
+): PaymentProviderPort & { close(): void } {
+  const client = createClient(ProviderServiceClient, address, {
+    defaultDeadlineMs: options.deadlineMs,
+  });
+  return {
+    async startPayment(input) {
+      const res = await client.startPayment(
+        StartPaymentRequest.fromPartial({
+          paymentId: input.paymentId,
+          merchantId: input.merchantId,
+          method: methodToProto(input.method),
+          amount: { amountMinor: input.amount.amountMinor, currency: input.amount.currency },
+          description: input.description,
+          successUrl: input.successUrl,
+          failUrl: input.failUrl,
+          payer: input.payer,
+          providerShopId: input.providerShopId,
+        }),
+      );
+      const provider = providerFromProto(res.provider);
+      const action = actionFromProto(res.action);
+      if (!provider) throw badResponse('StartPayment without a provider');
+      if (!action) throw badResponse('StartPayment without an action');
+      return { provider, action, providerReference: res.providerReference };
+    },
+
+    async handleCallback(provider, request) {
+      const res = await client.handleCallback(
+        HandleCallbackRequest.fromPartial({
+          provider: providerToProto(provider),
+          request: httpRequestToProto(request),
+        }),
+      );
+      const outcome = OUTCOMES[res.outcome];
+      if (!outcome) throw badResponse('HandleCallback without an outcome');
+      if (!res.reply) throw badResponse('HandleCallback without a reply');
+      return {
+        reply: httpReplyFromProto(res.reply),
+        outcome,
+        paymentId: res.paymentId,
+        amount: res.amount
+          ? { amountMinor: res.amount.amountMinor, currency: res.amount.currency }
+          : null,
+        method: methodFromProto(res.method),
+        providerPaymentId: res.providerPaymentId,
+        attributes: { ...res.attributes },
+        reasonCode: res.reasonCode,
+        callbackId: res.callbackId,
+      };
+    },
+
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,53 @@
+import { envs, parseEnv, Secret } from '@tolem/config';
+import { z } from 'zod';
+
+const schema = z.object({
+  DATABASE_URL: envs.url(),
+  GRPC_PORT: envs.port(50051),
+  GRPC_HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: envs.logLevel(),
+  /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
+  MIGRATE_ON_START: envs.bool(false),
+  PROVIDER_ADAPTERS_ADDR: envs.address().default('127.0.0.1:50052'),
+  LEDGER_ADDR: envs.address().default('127.0.0.1:50053'),
+  /** How long a created payment may be paid: 24 hours unless set. */
+  PAYMENT_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(24 * 60 * 60 * 1000),
+  /** How often succeeded payments the ledger has not acknowledged are re-posted; 0 disables. */
+  LEDGER_SWEEP_MS: envs.durationMs(2_000),
+  /** How often overdue created/pending payments are marked expired; 0 disables. */
+  PAYMENT_EXPIRY_SWEEP_MS: envs.durationMs(10_000),
+});
+
+export interface CheckoutConfig {
+  databaseUrl: Secret;
+  grpcPort: number;
+  grpcHost: string;
+  logLevel: string;
+  migrateOnStart: boolean;
+  providerAdaptersAddr: string;
+  ledgerAddr: string;
+  paymentTtlMs: number;
+  ledgerSweepMs: number;
+  paymentExpirySweepMs: number;
+}
+
+/** The only reader of process.env in this service. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): CheckoutConfig {
+  const e = parseEnv(schema, env);
+  return Object.freeze({
+    databaseUrl: new Secret(e.DATABASE_URL),
+    grpcPort: e.GRPC_PORT,
+    grpcHost: e.GRPC_HOST,
+    logLevel: e.LOG_LEVEL,
+    migrateOnStart: e.MIGRATE_ON_START,
+    providerAdaptersAddr: e.PROVIDER_ADAPTERS_ADDR,
+    ledgerAddr: e.LEDGER_ADDR,
+    paymentTtlMs: e.PAYMENT_TTL_MS,
+    ledgerSweepMs: e.LEDGER_SWEEP_MS,
+    paymentExpirySweepMs: e.PAYMENT_EXPIRY_SWEEP_MS,
+  });
+}

@@ -1,0 +1,32 @@
+import { defineErrors } from '@tolem/errors';
+
+/** Checkout's error codes; each code keeps its kind forever (clients branch on codes). */
+export const checkoutErrors = defineErrors({
+  /** A field of a payment request is missing or malformed; details.field names it. */
+  PAYMENT_INVALID_REQUEST: 'invalid',
+  /** A field of a merchant request is missing or malformed; details.field names it. */
+  MERCHANT_INVALID_REQUEST: 'invalid',
+  /** Every retried create must carry a key, so a retry can never create twice. */
+  IDEMPOTENCY_KEY_REQUIRED: 'invalid',
+  /** The key was used before with a different request; details.field names the first difference. */
+  IDEMPOTENCY_KEY_REUSED: 'conflict',
+  MERCHANT_NOT_FOUND: 'not_found',
+  /** Also returned for another merchant's payment, so ids of others cannot be probed. */
+  PAYMENT_NOT_FOUND: 'not_found',
+  /** Only created or pending payments that have not expired can be started. */
+  PAYMENT_NOT_PAYABLE: 'precondition',
+  PAYMENT_METHOD_NOT_ENABLED: 'precondition',
+  /** Terminal states are final: a later different outcome changes nothing. */
+  PAYMENT_ALREADY_FINAL: 'precondition',
+  /** A transition the state machine never allows (e.g. pending -> created). */
+  PAYMENT_INVALID_TRANSITION: 'precondition',
+  /** Lost the optimistic lock too many times in a row; safe to retry. */
+  PAYMENT_CONCURRENT_UPDATE: 'aborted',
+  /** Unknown or malformed API key. */
+  AUTH_INVALID_API_KEY: 'unauthenticated',
+  AUTH_API_KEY_REVOKED: 'unauthenticated',
+  /** A peer service answered with a message missing what its contract promises. */
+  CHECKOUT_UPSTREAM_INVALID_RESPONSE: 'internal',
+});
+
+export type CheckoutErrorCode = keyof typeof checkoutErrors.table;

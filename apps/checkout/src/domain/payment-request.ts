@@ -1,0 +1,116 @@
+import { type Money, positiveMoney } from '@tolem/money';
+
+import { checkoutErrors } from './errors';
+import type { Canonical } from './fingerprint';
+
+/** CreatePayment as the merchant sent it, before validation and defaults. */
+export interface CreatePaymentInput {
+  merchantId: string;
+  idempotencyKey: string;
+  amountMinor: bigint;
+  currency: string;
+  orderId: string;
+  description: string;
+  successUrl: string;
+  failUrl: string;
+  metadata: Record<string, string>;
+}
+
+export interface ValidPaymentRequest {
+  amount: Money;
+  orderId: string;
+  description: string;
+  successUrl: string;
+  failUrl: string;
+  metadata: Record<string, string>;
+}
+
+export const LIMITS = {
+  idempotencyKey: 255,
+  orderId: 64,
+  description: 255,
+  url: 2048,
+  metadataKeys: 20,
+  metadataKey: 40,
+  metadataValue: 500,
+} as const;
+
+function invalid(field: string, message: string): never {
+  throw checkoutErrors.create('PAYMENT_INVALID_REQUEST', message, { details: { field } });
+}
+
+/** http(s) URL or empty (empty means "use the merchant's default"). */
+export function checkUrl(
+  value: string,
+  field: string,
+  fail: (field: string, msg: string) => never,
+): void {
+  if (value === '') return;
+  if (value.length > LIMITS.url) fail(field, `${field} is longer than ${LIMITS.url} characters`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(field, `${field} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    fail(field, `${field} must be http or https`);
+}
+
+/** Validates a CreatePayment request; the first problem is thrown with details.field naming it. */
+export function validatePaymentRequest(input: CreatePaymentInput): ValidPaymentRequest {
+  const amount = positiveMoney(input.amountMinor, input.currency);
+  if (input.orderId.length > LIMITS.orderId)
+    invalid('order_id', `order_id is longer than ${LIMITS.orderId}`);
+  if (input.description.length > LIMITS.description) {
+    invalid('description', `description is longer than ${LIMITS.description}`);
+  }
+  checkUrl(input.successUrl, 'success_url', invalid);
+  checkUrl(input.failUrl, 'fail_url', invalid);
+  const keys = Object.keys(input.metadata);
+  if (keys.length > LIMITS.metadataKeys)
+    invalid('metadata', `metadata has more than ${LIMITS.metadataKeys} keys`);
+  for (const key of keys) {
+    if (key.length === 0 || key.length > LIMITS.metadataKey) {
+      invalid('metadata', `metadata keys must be 1..${LIMITS.metadataKey} characters`);
+    }
+    if ((input.metadata[key] ?? '').length > LIMITS.metadataValue) {
+      invalid('metadata', `metadata values must be at most ${LIMITS.metadataValue} characters`);
+    }
+  }
+  return {
+    amount,
+    orderId: input.orderId,
+    description: input.description,
+    successUrl: input.successUrl,
+    failUrl: input.failUrl,
+    metadata: { ...input.metadata },
+  };
+}
+
+/** Field order used to name the first difference when an idempotency key is reused. */
+export const PAYMENT_REQUEST_FIELDS = [
+  'amount',
+  'currency',
+  'order_id',
+  'description',
+  'success_url',
+  'fail_url',
+  'metadata',
+] as const;
+
+/**
+ * The request as fingerprinted and remembered with its idempotency key: exactly what the
+ * merchant sent (before defaults), so a replay compares like with like.
+ */
+export function canonicalPaymentRequest(input: CreatePaymentInput): Record<string, Canonical> {
+  return {
+    amount: input.amountMinor,
+    currency: input.currency,
+    order_id: input.orderId,
+    description: input.description,
+    success_url: input.successUrl,
+    fail_url: input.failUrl,
+    metadata: input.metadata,
+  };
+}

@@ -1,0 +1,138 @@
+import type { Money } from '@tolem/money';
+
+import { checkoutErrors } from './errors';
+
+/** Method strings as used on HTTP and stored in the database. */
+export const PAYMENT_METHODS = [
+  'webmoney_purse',
+  'webmoney_keeper_mobile',
+  'card',
+  'wavepay',
+  'qr',
+] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+export const PROVIDERS = ['webmoney', 'intellectmoney', 'paykassma', 'qr_acquirer'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+export const PAYMENT_STATUSES = ['created', 'pending', 'succeeded', 'failed', 'expired'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+export function isPaymentMethod(value: string): value is PaymentMethod {
+  return (PAYMENT_METHODS as readonly string[]).includes(value);
+}
+
+export function isProviderName(value: string): value is ProviderName {
+  return (PROVIDERS as readonly string[]).includes(value);
+}
+
+export function isPaymentStatus(value: string): value is PaymentStatus {
+  return (PAYMENT_STATUSES as readonly string[]).includes(value);
+}
+
+/** A payment as checkout owns it. `version` is the optimistic lock of every transition. */
+export interface Payment {
+  id: string;
+  merchantId: string;
+  amount: Money;
+  status: PaymentStatus;
+  orderId: string;
+  description: string;
+  successUrl: string;
+  failUrl: string;
+  metadata: Record<string, string>;
+  method: PaymentMethod | null;
+  provider: ProviderName | null;
+  providerPaymentId: string | null;
+  providerAttributes: Record<string, string>;
+  /** Known once succeeded; computed from the merchant's fee rule for the method. */
+  fee: Money | null;
+  failureCode: string | null;
+  /** When the payment became succeeded; the ledger's occurred_at, stable across retries. */
+  succeededAt: Date | null;
+  ledgerPostedAt: Date | null;
+  ledgerTransactionId: string | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  expiresAt: Date;
+}
+
+/** One row of the audit trail written with every status change. */
+export interface PaymentTransition {
+  paymentId: string;
+  from: PaymentStatus | null;
+  to: PaymentStatus;
+  reason: string;
+  at: Date;
+}
+
+const FINAL: ReadonlySet<PaymentStatus> = new Set(['succeeded', 'failed', 'expired']);
+
+export function isFinal(status: PaymentStatus): boolean {
+  return FINAL.has(status);
+}
+
+/**
+ * Transitions the state machine allows. created -> succeeded/failed is allowed because a provider
+ * can report the outcome before our own `pending` write lands; pending -> pending lets a customer
+ * start again with another method.
+ */
+const ALLOWED: Record<PaymentStatus, readonly PaymentStatus[]> = {
+  created: ['pending', 'succeeded', 'failed', 'expired'],
+  pending: ['pending', 'succeeded', 'failed', 'expired'],
+  succeeded: [],
+  failed: [],
+  expired: [],
+};
+
+/**
+ * Decides a transition: 'apply' when allowed, 'noop' when a final state receives the same
+ * outcome again (a duplicate callback). A different outcome for a final payment is refused with
+ * PAYMENT_ALREADY_FINAL and nothing changes.
+ */
+export function decideTransition(from: PaymentStatus, to: PaymentStatus): 'apply' | 'noop' {
+  if (isFinal(from)) {
+    if (from === to) return 'noop';
+    throw checkoutErrors.create(
+      'PAYMENT_ALREADY_FINAL',
+      `payment is already ${from}; refusing ${to}`,
+      {
+        details: { status: from, requested: to },
+      },
+    );
+  }
+  if (!ALLOWED[from].includes(to)) {
+    throw checkoutErrors.create(
+      'PAYMENT_INVALID_TRANSITION',
+      `cannot move a payment from ${from} to ${to}`,
+      {
+        details: { status: from, requested: to },
+      },
+    );
+  }
+  return 'apply';
+}
+
+/** True when the payment has passed its expiry time without reaching a final state. */
+export function isExpiredByTime(payment: Payment, now: Date): boolean {
+  return !isFinal(payment.status) && payment.expiresAt.getTime() <= now.getTime();
+}
+
+/** created or pending and not past its expiry: a customer may still pay it. */
+export function isPayable(payment: Payment, now: Date): boolean {
+  return (
+    (payment.status === 'created' || payment.status === 'pending') && !isExpiredByTime(payment, now)
+  );
+}
+
+/** The ledger's idempotency key for posting a succeeded payment; one post per payment, ever. */
+export function ledgerKeyOf(paymentId: string): string {
+  return `payment:${paymentId}:succeeded`;
+}
+
+/** A payment as shown to merchants and the hosted page: with the methods the customer may pick. */
+export interface PaymentView {
+  payment: Payment;
+  availableMethods: PaymentMethod[];
+}

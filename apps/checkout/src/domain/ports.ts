@@ -1,0 +1,119 @@
+import type { Money } from '@tolem/money';
+
+import type { Canonical } from './fingerprint';
+import type { Merchant } from './merchant';
+import type { Payment, PaymentMethod, PaymentTransition, ProviderName } from './payment';
+import type {
+  RawHttpRequest,
+  StartedProviderPayment,
+  StartProviderPaymentInput,
+  VerifiedCallback,
+} from './provider';
+
+/** Time, injectable so expiry and ledger timestamps are testable. */
+export interface Clock {
+  now(): Date;
+}
+
+/** Structured logging; pino satisfies it. Never pass secrets or raw callback bodies. */
+export interface Log {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface NewApiKey {
+  id: string;
+  keyPrefix: string;
+  keyHash: string;
+}
+
+export type CreateMerchantResult =
+  | { created: true; merchant: Merchant }
+  | { created: false; merchant: Merchant; requestFingerprint: string };
+
+/** Merchants and their API keys (hashes only). */
+export interface MerchantRepository {
+  /**
+   * Inserts the merchant and its first API key in one transaction, unless the idempotency key
+   * (when given) already names a merchant: then returns that one with its request fingerprint.
+   */
+  create(
+    merchant: Merchant,
+    apiKey: NewApiKey,
+    idempotency: { key: string; requestFingerprint: string } | null,
+  ): Promise<CreateMerchantResult>;
+  findById(id: string): Promise<Merchant | undefined>;
+  findApiKeyByHash(
+    keyHash: string,
+  ): Promise<{ merchantId: string; keyHash: string; revokedAt: Date | null } | undefined>;
+}
+
+export interface IdempotencyRecord {
+  merchantId: string;
+  key: string;
+  requestFingerprint: string;
+  /** The canonical request remembered with the key, to name the field a reuse changed. */
+  request: Record<string, Canonical>;
+  paymentId: string;
+}
+
+export type CreatePaymentResult =
+  | { created: true; payment: Payment }
+  | { created: false; record: IdempotencyRecord };
+
+/** Payments, their idempotency records and their transition audit trail. */
+export interface PaymentRepository {
+  /**
+   * Inserts the payment, its idempotency record and its first transition in one transaction,
+   * unless (merchant, key) is taken: then nothing is written and the existing record returned.
+   */
+  createIdempotent(
+    payment: Payment,
+    idempotency: Omit<IdempotencyRecord, 'paymentId' | 'merchantId'>,
+    transition: PaymentTransition,
+  ): Promise<CreatePaymentResult>;
+  findById(id: string): Promise<Payment | undefined>;
+  /**
+   * Writes `next` (status and provider fields, version + 1) where the row still has
+   * `expectedVersion`, plus the transition row when given, in one transaction. Undefined when
+   * another writer won the optimistic lock.
+   */
+  update(
+    next: Payment,
+    expectedVersion: number,
+    transition: PaymentTransition | null,
+  ): Promise<Payment | undefined>;
+  /** Records the ledger transaction of a succeeded payment; a no-op when already recorded. */
+  markLedgerPosted(paymentId: string, transactionId: string, at: Date): Promise<void>;
+  /** Succeeded payments not yet posted to the ledger, that succeeded before `succeededBefore`. */
+  listUnposted(succeededBefore: Date, limit: number): Promise<Payment[]>;
+  /** created/pending payments whose expiry time is not after `now`. */
+  listExpirable(now: Date, limit: number): Promise<Payment[]>;
+}
+
+/** The provider adapters service (tolem.provider.v1.ProviderService). Errors keep their codes. */
+export interface PaymentProviderPort {
+  startPayment(input: StartProviderPaymentInput): Promise<StartedProviderPayment>;
+  handleCallback(provider: ProviderName, request: RawHttpRequest): Promise<VerifiedCallback>;
+}
+
+export interface PostPaymentInput {
+  idempotencyKey: string;
+  paymentId: string;
+  merchantId: string;
+  gross: Money;
+  fee: Money;
+  method: PaymentMethod | null;
+  provider: ProviderName | null;
+  providerPaymentId: string;
+  providerAttributes: Record<string, string>;
+  orderId: string;
+  description: string;
+  occurredAt: Date;
+}
+
+/** The ledger service (tolem.ledger.v1.LedgerService); idempotent on idempotencyKey. */
+export interface LedgerPort {
+  postPayment(input: PostPaymentInput): Promise<{ transactionId: string; alreadyExisted: boolean }>;
+}

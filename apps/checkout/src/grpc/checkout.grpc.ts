@@ -1,0 +1,59 @@
+import {
+  type CheckoutServiceService,
+  CreatePaymentResponse,
+  GetPaymentResponse,
+  HandleProviderCallbackResponse,
+  StartPaymentResponse,
+} from '@tolem/contracts/checkout';
+import type { Handlers } from '@tolem/grpc-kit';
+
+import type { makeCreatePayment } from '../app/create-payment';
+import type { makeGetPayment } from '../app/get-payment';
+import type { makeHandleProviderCallback } from '../app/handle-provider-callback';
+import type { makeStartPayment } from '../app/start-payment';
+import {
+  callbackRequestToDomain,
+  createPaymentRequestToDomain,
+  paymentToProto,
+  startPaymentRequestToDomain,
+  statusToProto,
+} from './checkout.mapper';
+import { actionToProto, httpReplyToProto } from './common.mapper';
+
+export interface CheckoutHandlerDeps {
+  createPayment: ReturnType<typeof makeCreatePayment>;
+  getPayment: ReturnType<typeof makeGetPayment>;
+  startPayment: ReturnType<typeof makeStartPayment>;
+  handleProviderCallback: ReturnType<typeof makeHandleProviderCallback>;
+}
+
+/** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
+export function checkoutHandlers(
+  deps: CheckoutHandlerDeps,
+): Handlers<typeof CheckoutServiceService> {
+  return {
+    async createPayment(req) {
+      const { view, replayed } = await deps.createPayment(createPaymentRequestToDomain(req));
+      return CreatePaymentResponse.fromPartial({ payment: paymentToProto(view), replayed });
+    },
+    async getPayment(req) {
+      const view = await deps.getPayment({ paymentId: req.paymentId, merchantId: req.merchantId });
+      return GetPaymentResponse.fromPartial({ payment: paymentToProto(view) });
+    },
+    async startPayment(req) {
+      const { view, action } = await deps.startPayment(startPaymentRequestToDomain(req));
+      return StartPaymentResponse.fromPartial({
+        payment: paymentToProto(view),
+        action: actionToProto(action),
+      });
+    },
+    async handleProviderCallback(req) {
+      const out = await deps.handleProviderCallback(callbackRequestToDomain(req));
+      return HandleProviderCallbackResponse.fromPartial({
+        reply: httpReplyToProto(out.reply),
+        paymentId: out.paymentId,
+        status: statusToProto(out.status),
+      });
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { PaymentStatus } from '@tolem/contracts/checkout';
+import { PaymentMethod as PbMethod, Provider as PbProvider } from '@tolem/contracts/common';
+import { money } from '@tolem/money';
+import { describe, expect, it } from 'vitest';
+
+import { type Payment, PAYMENT_METHODS, PROVIDERS } from '../domain/payment';
+import type { ProviderAction } from '../domain/provider';
+import {
+  callbackRequestToDomain,
+  createPaymentRequestToDomain,
+  paymentToProto,
+} from './checkout.mapper';
+import {
+  actionFromProto,
+  actionToProto,
+  methodFromProto,
+  methodToProto,
+  providerFromProto,
+  providerToProto,
+} from './common.mapper';
+
+const payment: Payment = {
+  id: 'pay_1',
+  merchantId: 'mer_1',
+  amount: money(1999n, 'KGS'),
+  status: 'created',
+  orderId: 'o',
+  description: 'd',
+  successUrl: 'https://s',
+  failUrl: 'https://f',
+  metadata: { a: '1' },
+  method: null,
+  provider: null,
+  providerPaymentId: null,
+  providerAttributes: {},
+  fee: null,
+  failureCode: null,
+  succeededAt: null,
+  ledgerPostedAt: null,
+  ledgerTransactionId: null,
+  version: 0,
+  createdAt: new Date('2026-01-01T00:00:00Z'),
+  updatedAt: new Date('2026-01-01T00:00:00Z'),
+  expiresAt: new Date('2026-01-02T00:00:00Z'),
+};
+
+describe('checkout mappers', () => {
+  it('maps every method and provider both ways; UNSPECIFIED is no value', () => {
+    for (const m of PAYMENT_METHODS) expect(methodFromProto(methodToProto(m))).toBe(m);
+    for (const p of PROVIDERS) expect(providerFromProto(providerToProto(p))).toBe(p);
+    expect(methodFromProto(PbMethod.PAYMENT_METHOD_UNSPECIFIED)).toBeNull();
+    expect(methodToProto('webmoney_keeper_mobile')).toBe(
+      PbMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
+    );
+    expect(providerFromProto(PbProvider.PROVIDER_UNSPECIFIED)).toBeNull();
+  });
+
+  it.each<ProviderAction>([
+    {
+      kind: 'form_post',
+      url: 'https://p',
+      fields: [
+        { name: 'B', value: '2' },
+        { name: 'A', value: '1' },
+      ],
+      acceptCharset: 'utf-8',
+    },
+    { kind: 'redirect', url: 'https://r' },
+    { kind: 'instructions', title: 'Pay', values: { wallet: 'W1' } },
+  ])('passes a %s action through unchanged (field order kept)', (action) => {
+    expect(actionFromProto(actionToProto(action))).toEqual(action);
+  });
+
+  it('maps a payment without fee, method or provider to proto defaults', () => {
+    const pb = paymentToProto({ payment, availableMethods: ['card', 'qr'] });
+    expect(pb).toMatchObject({
+      id: 'pay_1',
+      amount: { amountMinor: 1999n, currency: 'KGS' },
+      status: PaymentStatus.PAYMENT_STATUS_CREATED,
+      method: PbMethod.PAYMENT_METHOD_UNSPECIFIED,
+      provider: PbProvider.PROVIDER_UNSPECIFIED,
+      providerPaymentId: '',
+      failureCode: '',
+      availableMethods: [PbMethod.PAYMENT_METHOD_CARD, PbMethod.PAYMENT_METHOD_QR],
+    });
+    expect(pb.fee).toBeUndefined();
+    const paid = paymentToProto({
+      payment: { ...payment, status: 'succeeded', fee: money(60n, 'KGS') },
+      availableMethods: [],
+    });
+    expect(paid.fee).toEqual({ amountMinor: 60n, currency: 'KGS' });
+  });
+
+  it('refuses requests missing what the contract needs', () => {
+    expect(() =>
+      createPaymentRequestToDomain({
+        merchantId: 'm',
+        idempotencyKey: 'k',
+        amount: undefined,
+        orderId: '',
+        description: '',
+        successUrl: '',
+        failUrl: '',
+        metadata: {},
+      }),
+    ).toThrow(
+      expect.objectContaining({ code: 'PAYMENT_INVALID_REQUEST', details: { field: 'amount' } }),
+    );
+    expect(() =>
+      callbackRequestToDomain({ provider: PbProvider.PROVIDER_UNSPECIFIED, request: undefined }),
+    ).toThrow(expect.objectContaining({ details: { field: 'provider' } }));
+  });
+});

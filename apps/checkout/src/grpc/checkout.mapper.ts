@@ -1,0 +1,89 @@
+import {
+  type CreatePaymentRequest,
+  type HandleProviderCallbackRequest,
+  Payment as PbPayment,
+  PaymentStatus as PbStatus,
+  type StartPaymentRequest,
+} from '@tolem/contracts/checkout';
+
+import type { StartPaymentInput } from '../app/start-payment';
+import { checkoutErrors } from '../domain/errors';
+import type { PaymentStatus, PaymentView, ProviderName } from '../domain/payment';
+import type { CreatePaymentInput } from '../domain/payment-request';
+import type { RawHttpRequest } from '../domain/provider';
+import {
+  httpRequestFromProto,
+  methodFromProto,
+  methodToProto,
+  providerFromProto,
+  providerToProto,
+} from './common.mapper';
+
+const STATUSES: Record<PaymentStatus, PbStatus> = {
+  created: PbStatus.PAYMENT_STATUS_CREATED,
+  pending: PbStatus.PAYMENT_STATUS_PENDING,
+  succeeded: PbStatus.PAYMENT_STATUS_SUCCEEDED,
+  failed: PbStatus.PAYMENT_STATUS_FAILED,
+  expired: PbStatus.PAYMENT_STATUS_EXPIRED,
+};
+
+export function statusToProto(status: PaymentStatus | null): PbStatus {
+  return status ? STATUSES[status] : PbStatus.PAYMENT_STATUS_UNSPECIFIED;
+}
+
+function invalid(field: string, message: string): never {
+  throw checkoutErrors.create('PAYMENT_INVALID_REQUEST', message, { details: { field } });
+}
+
+export function createPaymentRequestToDomain(req: CreatePaymentRequest): CreatePaymentInput {
+  if (!req.amount) invalid('amount', 'amount is required');
+  return {
+    merchantId: req.merchantId,
+    idempotencyKey: req.idempotencyKey,
+    amountMinor: req.amount.amountMinor,
+    currency: req.amount.currency,
+    orderId: req.orderId,
+    description: req.description,
+    successUrl: req.successUrl,
+    failUrl: req.failUrl,
+    metadata: { ...req.metadata },
+  };
+}
+
+export function startPaymentRequestToDomain(req: StartPaymentRequest): StartPaymentInput {
+  return { paymentId: req.paymentId, method: methodFromProto(req.method), payer: { ...req.payer } };
+}
+
+export function callbackRequestToDomain(req: HandleProviderCallbackRequest): {
+  provider: ProviderName;
+  request: RawHttpRequest;
+} {
+  const provider = providerFromProto(req.provider);
+  if (!provider) invalid('provider', 'provider is required');
+  if (!req.request) invalid('request', 'request is required');
+  return { provider, request: httpRequestFromProto(req.request) };
+}
+
+export function paymentToProto(view: PaymentView): PbPayment {
+  const p = view.payment;
+  return PbPayment.fromPartial({
+    id: p.id,
+    merchantId: p.merchantId,
+    amount: { amountMinor: p.amount.amountMinor, currency: p.amount.currency },
+    status: STATUSES[p.status],
+    orderId: p.orderId,
+    description: p.description,
+    successUrl: p.successUrl,
+    failUrl: p.failUrl,
+    method: methodToProto(p.method),
+    provider: providerToProto(p.provider),
+    providerPaymentId: p.providerPaymentId ?? '',
+    providerAttributes: p.providerAttributes,
+    availableMethods: view.availableMethods.map(methodToProto),
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+    fee: p.fee ? { amountMinor: p.fee.amountMinor, currency: p.fee.currency } : undefined,
+    failureCode: p.failureCode ?? '',
+    metadata: p.metadata,
+  });
+}

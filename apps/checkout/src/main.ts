@@ -1,0 +1,105 @@
+import { CheckoutServiceService, MerchantServiceService } from '@tolem/contracts/checkout';
+import { createKnex, migrateLatest } from '@tolem/db-kit';
+import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
+import { createLogger } from '@tolem/observability';
+
+import { migrations } from '../migrations';
+import { makeAuthenticateApiKey } from './app/authenticate-api-key';
+import { makeCreateMerchant } from './app/create-merchant';
+import { makeCreatePayment } from './app/create-payment';
+import { makeExpirePayments } from './app/expire-payments';
+import { makeGetMerchant } from './app/get-merchant';
+import { makeGetPayment } from './app/get-payment';
+import { makeHandleProviderCallback } from './app/handle-provider-callback';
+import { makePostToLedger } from './app/post-to-ledger';
+import { makeStartPayment } from './app/start-payment';
+import { makeSweepUnposted } from './app/sweep-unposted';
+import { createLedgerClient } from './clients/ledger.client';
+import { createProviderAdaptersClient } from './clients/provider-adapters.client';
+import { loadConfig } from './config';
+import { createMerchantsRepo } from './db/merchants.repo';
+import { createPaymentsRepo } from './db/payments.repo';
+import type { Clock } from './domain/ports';
+import { checkoutHandlers } from './grpc/checkout.grpc';
+import { merchantHandlers } from './grpc/merchant.grpc';
+import { startExpirySweeper } from './jobs/expiry.sweeper';
+import { startLedgerSweeper } from './jobs/ledger.sweeper';
+
+/** Provider adapters may call the provider over HTTP before answering StartPayment. */
+const PROVIDER_DEADLINE_MS = 15_000;
+/** Also the sweeper's grace: a post still in flight from a callback is left alone this long. */
+const LEDGER_DEADLINE_MS = 5_000;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger({ service: 'checkout', level: config.logLevel });
+  const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'checkout' });
+  if (config.migrateOnStart) await migrateLatest(db, migrations);
+
+  const clock: Clock = { now: () => new Date() };
+  const merchants = createMerchantsRepo(db);
+  const payments = createPaymentsRepo(db);
+  const provider = createProviderAdaptersClient(config.providerAdaptersAddr, {
+    deadlineMs: PROVIDER_DEADLINE_MS,
+  });
+  const ledger = createLedgerClient(config.ledgerAddr, { deadlineMs: LEDGER_DEADLINE_MS });
+
+  const postToLedger = makePostToLedger({ payments, ledger, clock });
+  const grpc = createGrpcServer({ log });
+  grpc.addService(
+    CheckoutServiceService,
+    checkoutHandlers({
+      createPayment: makeCreatePayment({
+        merchants,
+        payments,
+        clock,
+        paymentTtlMs: config.paymentTtlMs,
+      }),
+      getPayment: makeGetPayment({ merchants, payments }),
+      startPayment: makeStartPayment({ merchants, payments, provider, clock }),
+      handleProviderCallback: makeHandleProviderCallback({
+        merchants,
+        payments,
+        provider,
+        postToLedger,
+        clock,
+        log,
+      }),
+    }),
+  );
+  grpc.addService(
+    MerchantServiceService,
+    merchantHandlers({
+      createMerchant: makeCreateMerchant({ merchants, clock }),
+      getMerchant: makeGetMerchant({ merchants }),
+      authenticateApiKey: makeAuthenticateApiKey({ merchants }),
+    }),
+  );
+  const port = await grpc.listen(config.grpcPort, config.grpcHost);
+
+  const ledgerSweeper = startLedgerSweeper(
+    makeSweepUnposted({ payments, postToLedger, clock, log, graceMs: LEDGER_DEADLINE_MS }),
+    config.ledgerSweepMs,
+    log,
+  );
+  const expirySweeper = startExpirySweeper(
+    makeExpirePayments({ payments, clock, log }),
+    config.paymentExpirySweepMs,
+    log,
+  );
+
+  onShutdown(log, [
+    () => grpc.drain(),
+    () => ledgerSweeper.stop(),
+    () => expirySweeper.stop(),
+    () => provider.close(),
+    () => ledger.close(),
+    () => db.destroy(),
+  ]);
+  log.info({ port }, 'checkout started');
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`checkout failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

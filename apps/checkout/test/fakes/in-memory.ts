@@ -1,0 +1,263 @@
+import { DomainError } from '@tolem/errors';
+import { newId } from '@tolem/ids';
+
+import type { Merchant } from '../../src/domain/merchant';
+import type { Payment, PaymentTransition } from '../../src/domain/payment';
+import type {
+  Clock,
+  IdempotencyRecord,
+  LedgerPort,
+  Log,
+  MerchantRepository,
+  PaymentProviderPort,
+  PaymentRepository,
+  PostPaymentInput,
+} from '../../src/domain/ports';
+import type {
+  RawHttpRequest,
+  StartedProviderPayment,
+  StartProviderPaymentInput,
+  VerifiedCallback,
+} from '../../src/domain/provider';
+import { textReply } from '../../src/domain/provider';
+
+/** In-memory fakes of checkout's ports for unit tests: same contracts, no I/O. */
+
+export function fixedClock(
+  start = new Date('2026-11-23T10:00:00Z'),
+): Clock & { advance(ms: number): void } {
+  let now = start.getTime();
+  return {
+    now: () => new Date(now),
+    advance(ms) {
+      now += ms;
+    },
+  };
+}
+
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  obj: object;
+  msg: string;
+}
+
+export function recordingLog(): Log & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  return {
+    lines,
+    info: (obj, msg) => lines.push({ level: 'info', obj, msg }),
+    warn: (obj, msg) => lines.push({ level: 'warn', obj, msg }),
+    error: (obj, msg) => lines.push({ level: 'error', obj, msg }),
+  };
+}
+
+export function inMemoryMerchants(): MerchantRepository & {
+  revoke(keyHash: string): void;
+  keys: Map<string, { merchantId: string; keyHash: string; revokedAt: Date | null }>;
+} {
+  const merchants = new Map<string, Merchant>();
+  const byIdempotencyKey = new Map<string, { merchantId: string; fingerprint: string }>();
+  const keys = new Map<string, { merchantId: string; keyHash: string; revokedAt: Date | null }>();
+  return {
+    keys,
+    async create(merchant, apiKey, idempotency) {
+      if (idempotency) {
+        const existing = byIdempotencyKey.get(idempotency.key);
+        if (existing) {
+          return {
+            created: false,
+            merchant: structuredClone(merchants.get(existing.merchantId) as Merchant),
+            requestFingerprint: existing.fingerprint,
+          };
+        }
+        byIdempotencyKey.set(idempotency.key, {
+          merchantId: merchant.id,
+          fingerprint: idempotency.requestFingerprint,
+        });
+      }
+      merchants.set(merchant.id, structuredClone(merchant));
+      keys.set(apiKey.keyHash, {
+        merchantId: merchant.id,
+        keyHash: apiKey.keyHash,
+        revokedAt: null,
+      });
+      return { created: true, merchant: structuredClone(merchant) };
+    },
+    async findById(id) {
+      const m = merchants.get(id);
+      return m && structuredClone(m);
+    },
+    async findApiKeyByHash(keyHash) {
+      const k = keys.get(keyHash);
+      return k && { ...k };
+    },
+    revoke(keyHash) {
+      const k = keys.get(keyHash);
+      if (k) k.revokedAt = new Date();
+    },
+  };
+}
+
+export interface InMemoryPayments extends PaymentRepository {
+  rows: Map<string, Payment>;
+  transitions: PaymentTransition[];
+  idempotency: Map<string, IdempotencyRecord>;
+  /** Runs before each update's version check, to simulate a concurrent writer. */
+  beforeUpdate?: (id: string) => void;
+  writes: number;
+}
+
+export function inMemoryPayments(): InMemoryPayments {
+  const repo: InMemoryPayments = {
+    rows: new Map(),
+    transitions: [],
+    idempotency: new Map(),
+    writes: 0,
+    async createIdempotent(payment, idem, transition) {
+      const k = `${payment.merchantId}\u0000${idem.key}`;
+      const existing = repo.idempotency.get(k);
+      if (existing) return { created: false, record: structuredClone(existing) };
+      repo.idempotency.set(k, {
+        merchantId: payment.merchantId,
+        key: idem.key,
+        requestFingerprint: idem.requestFingerprint,
+        // Stored as the database would: bigints come back as strings.
+        request: JSON.parse(
+          JSON.stringify(idem.request, (_k, v: unknown) =>
+            typeof v === 'bigint' ? v.toString() : v,
+          ),
+        ),
+        paymentId: payment.id,
+      });
+      repo.rows.set(payment.id, structuredClone(payment));
+      repo.transitions.push(transition);
+      repo.writes += 1;
+      return { created: true, payment: structuredClone(payment) };
+    },
+    async findById(id) {
+      const p = repo.rows.get(id);
+      return p && structuredClone(p);
+    },
+    async update(next, expectedVersion, transition) {
+      repo.beforeUpdate?.(next.id);
+      const current = repo.rows.get(next.id);
+      if (!current || current.version !== expectedVersion) return undefined;
+      const saved = { ...structuredClone(next), version: expectedVersion + 1 };
+      repo.rows.set(next.id, saved);
+      if (transition) repo.transitions.push(transition);
+      repo.writes += 1;
+      return structuredClone(saved);
+    },
+    async markLedgerPosted(id, transactionId, at) {
+      const current = repo.rows.get(id);
+      if (!current || current.ledgerPostedAt) return;
+      repo.rows.set(id, {
+        ...current,
+        ledgerPostedAt: at,
+        ledgerTransactionId: transactionId,
+        version: current.version + 1,
+      });
+      repo.writes += 1;
+    },
+    async listUnposted(before, limit) {
+      return [...repo.rows.values()]
+        .filter(
+          (p) =>
+            p.status === 'succeeded' &&
+            !p.ledgerPostedAt &&
+            p.succeededAt &&
+            p.succeededAt < before,
+        )
+        .slice(0, limit)
+        .map((p) => structuredClone(p));
+    },
+    async listExpirable(now, limit) {
+      return [...repo.rows.values()]
+        .filter((p) => (p.status === 'created' || p.status === 'pending') && p.expiresAt <= now)
+        .slice(0, limit)
+        .map((p) => structuredClone(p));
+    },
+  };
+  return repo;
+}
+
+export function fakeProvider(): PaymentProviderPort & {
+  starts: StartProviderPaymentInput[];
+  callbacks: RawHttpRequest[];
+  nextStart: StartedProviderPayment | Error;
+  nextCallback: VerifiedCallback | Error;
+} {
+  const fake = {
+    starts: [] as StartProviderPaymentInput[],
+    callbacks: [] as RawHttpRequest[],
+    nextStart: {
+      provider: 'webmoney',
+      action: {
+        kind: 'form_post',
+        url: 'https://sandbox/pay',
+        fields: [{ name: 'LMI_PAYEE_PURSE', value: 'Z1' }],
+        acceptCharset: 'utf-8',
+      },
+      providerReference: '1001',
+    } as StartedProviderPayment | Error,
+    nextCallback: new Error('no callback scripted') as VerifiedCallback | Error,
+    async startPayment(input: StartProviderPaymentInput) {
+      fake.starts.push(input);
+      if (fake.nextStart instanceof Error) throw fake.nextStart;
+      return structuredClone(fake.nextStart);
+    },
+    async handleCallback(_provider: string, request: RawHttpRequest) {
+      fake.callbacks.push(request);
+      if (fake.nextCallback instanceof Error) throw fake.nextCallback;
+      return structuredClone(fake.nextCallback);
+    },
+  };
+  return fake;
+}
+
+/** A ledger with the real one's idempotency: same key + same content = the original. */
+export function fakeLedger(): LedgerPort & {
+  calls: PostPaymentInput[];
+  down: boolean;
+  posted: Map<string, string>;
+} {
+  const fake = {
+    calls: [] as PostPaymentInput[],
+    down: false,
+    posted: new Map<string, string>(),
+    async postPayment(input: PostPaymentInput) {
+      fake.calls.push(structuredClone(input));
+      if (fake.down) throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger down');
+      const existing = fake.posted.get(input.idempotencyKey);
+      if (existing) return { transactionId: existing, alreadyExisted: true };
+      const id = newId('txn');
+      fake.posted.set(input.idempotencyKey, id);
+      return { transactionId: id, alreadyExisted: false };
+    },
+  };
+  return fake;
+}
+
+export function callback(overrides: Partial<VerifiedCallback> = {}): VerifiedCallback {
+  return {
+    reply: textReply(200, 'YES'),
+    outcome: 'succeeded',
+    paymentId: '',
+    amount: null,
+    method: 'webmoney_purse',
+    providerPaymentId: 'wm-777',
+    attributes: { payer_purse: 'Z123456789012', payer_wmid: '123456789012' },
+    reasonCode: '',
+    callbackId: 'cb_1',
+    ...overrides,
+  };
+}
+
+export const rawRequest: RawHttpRequest = {
+  method: 'POST',
+  path: '/callbacks/webmoney',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new TextEncoder().encode('LMI_PAYMENT_NO=1'),
+  remoteAddress: '127.0.0.1',
+  query: '',
+};

@@ -1,0 +1,102 @@
+import { makeAuthenticateApiKey } from '../../src/app/authenticate-api-key';
+import { makeCreateMerchant } from '../../src/app/create-merchant';
+import { makeCreatePayment } from '../../src/app/create-payment';
+import { makeExpirePayments } from '../../src/app/expire-payments';
+import { makeGetPayment } from '../../src/app/get-payment';
+import { makeHandleProviderCallback } from '../../src/app/handle-provider-callback';
+import { makePostToLedger } from '../../src/app/post-to-ledger';
+import { makeStartPayment } from '../../src/app/start-payment';
+import { makeSweepUnposted } from '../../src/app/sweep-unposted';
+import type { CreateMerchantInput } from '../../src/domain/merchant';
+import type { CreatePaymentInput } from '../../src/domain/payment-request';
+import {
+  fakeLedger,
+  fakeProvider,
+  fixedClock,
+  inMemoryMerchants,
+  inMemoryPayments,
+  recordingLog,
+} from './in-memory';
+
+export const TTL_MS = 60 * 60 * 1000;
+export const SWEEP_GRACE_MS = 5_000;
+
+export const merchantInput: CreateMerchantInput = {
+  idempotencyKey: 'mer-key-1',
+  name: 'Bishkek Books',
+  enabledMethods: ['webmoney_purse', 'webmoney_keeper_mobile'],
+  feeRules: [
+    { method: 'webmoney_purse', percentBps: 250, fixedMinor: 10n },
+    { method: 'webmoney_keeper_mobile', percentBps: 300, fixedMinor: 0n },
+  ],
+  webmoneyShopId: 'shop-42',
+  defaultSuccessUrl: 'https://books.example/ok',
+  defaultFailUrl: 'https://books.example/fail',
+};
+
+/** Every use case wired to in-memory fakes, sharing one clock, log and set of repositories. */
+export function world() {
+  const clock = fixedClock();
+  const log = recordingLog();
+  const merchants = inMemoryMerchants();
+  const payments = inMemoryPayments();
+  const provider = fakeProvider();
+  const ledger = fakeLedger();
+  const postToLedger = makePostToLedger({ payments, ledger, clock });
+  const w = {
+    clock,
+    log,
+    merchants,
+    payments,
+    provider,
+    ledger,
+    createMerchant: makeCreateMerchant({ merchants, clock }),
+    authenticate: makeAuthenticateApiKey({ merchants }),
+    createPayment: makeCreatePayment({ merchants, payments, clock, paymentTtlMs: TTL_MS }),
+    getPayment: makeGetPayment({ merchants, payments }),
+    startPayment: makeStartPayment({ merchants, payments, provider, clock }),
+    handleCallback: makeHandleProviderCallback({
+      merchants,
+      payments,
+      provider,
+      postToLedger,
+      clock,
+      log,
+    }),
+    sweepUnposted: makeSweepUnposted({
+      payments,
+      postToLedger,
+      clock,
+      log,
+      graceMs: SWEEP_GRACE_MS,
+    }),
+    expirePayments: makeExpirePayments({ payments, clock, log }),
+    async merchant(overrides: Partial<CreateMerchantInput> = {}) {
+      return w.createMerchant({ ...merchantInput, ...overrides });
+    },
+    paymentInput(
+      merchantId: string,
+      overrides: Partial<CreatePaymentInput> = {},
+    ): CreatePaymentInput {
+      return {
+        merchantId,
+        idempotencyKey: 'order-1001',
+        amountMinor: 10_000n,
+        currency: 'KGS',
+        orderId: '1001',
+        description: 'Two books',
+        successUrl: '',
+        failUrl: '',
+        metadata: { cart: 'c-1' },
+        ...overrides,
+      };
+    },
+    /** A merchant and one created payment. */
+    async created(overrides: Partial<CreatePaymentInput> = {}) {
+      const { merchant } = await w.merchant();
+      const { view } = await w.createPayment(w.paymentInput(merchant.id, overrides));
+      return { merchant, payment: view.payment };
+    },
+  };
+  return w;
+}

@@ -1,0 +1,45 @@
+import { envs, parseEnv, Secret } from '@tolem/config';
+import { z } from 'zod';
+
+const schema = z.object({
+  HTTP_PORT: envs.port(8080),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Origin customers and providers reach the gateway at; payment_url and pages are built from it. */
+  PUBLIC_BASE_URL: envs.url(),
+  LOG_LEVEL: envs.logLevel(),
+  CHECKOUT_ADDR: envs.address(),
+  NOTIFIER_ADDR: envs.address(),
+  LEDGER_ADDR: envs.address(),
+  /** Bearer token of the /admin routes; short tokens are refused because they can be guessed. */
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+  /** Deadline of every gRPC call to a peer. */
+  GRPC_DEADLINE_MS: envs.durationMs(5_000),
+});
+
+export interface GatewayConfig {
+  httpPort: number;
+  httpHost: string;
+  publicBaseUrl: string;
+  logLevel: string;
+  checkoutAddr: string;
+  notifierAddr: string;
+  ledgerAddr: string;
+  adminToken: Secret;
+  grpcDeadlineMs: number;
+}
+
+/** The only reader of process.env in this service. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
+  const e = parseEnv(schema, env);
+  return Object.freeze({
+    httpPort: e.HTTP_PORT,
+    httpHost: e.HTTP_HOST,
+    publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
+    logLevel: e.LOG_LEVEL,
+    checkoutAddr: e.CHECKOUT_ADDR,
+    notifierAddr: e.NOTIFIER_ADDR,
+    ledgerAddr: e.LEDGER_ADDR,
+    adminToken: new Secret(e.ADMIN_TOKEN),
+    grpcDeadlineMs: e.GRPC_DEADLINE_MS,
+  });
+}

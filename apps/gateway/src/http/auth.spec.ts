@@ -1,0 +1,67 @@
+import { type AuthenticateApiKeyRequest, Merchant } from '@tolem/contracts/checkout';
+import { DomainError } from '@tolem/errors';
+import { describe, expect, it } from 'vitest';
+
+import { createApiKeyAuthenticator } from './auth';
+
+function fakeMerchants() {
+  const calls: string[] = [];
+  return {
+    calls,
+    authenticateApiKey: async (req: AuthenticateApiKeyRequest) => {
+      calls.push(req.apiKey);
+      if (req.apiKey !== 'sk_test_good')
+        throw new DomainError('AUTH_INVALID_API_KEY', 'unauthenticated', 'unknown API key');
+      return { merchant: Merchant.fromPartial({ id: 'mer_1', name: 'Shop' }) };
+    },
+  };
+}
+
+describe('createApiKeyAuthenticator', () => {
+  it('resolves a key once and serves it from the cache for at most 30 s', async () => {
+    let now = 1_000_000;
+    const merchants = fakeMerchants();
+    const authenticate = createApiKeyAuthenticator({ merchants, ttlMs: 60_000, now: () => now });
+    expect((await authenticate('Bearer sk_test_good', 'r1')).id).toBe('mer_1');
+    now += 29_999;
+    expect((await authenticate('Bearer sk_test_good', 'r2')).id).toBe('mer_1');
+    expect(merchants.calls).toHaveLength(1);
+    now += 2;
+    await authenticate('Bearer sk_test_good', 'r3');
+    expect(merchants.calls).toHaveLength(2);
+  });
+
+  it('never caches a refusal and never asks checkout without a Bearer credential', async () => {
+    const merchants = fakeMerchants();
+    const authenticate = createApiKeyAuthenticator({ merchants });
+    await expect(authenticate('Bearer sk_bad', 'r')).rejects.toMatchObject({
+      code: 'AUTH_INVALID_API_KEY',
+    });
+    await expect(authenticate('Bearer sk_bad', 'r')).rejects.toMatchObject({
+      code: 'AUTH_INVALID_API_KEY',
+    });
+    expect(merchants.calls).toEqual(['sk_bad', 'sk_bad']);
+    await expect(authenticate(undefined, 'r')).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      kind: 'unauthenticated',
+    });
+    expect(merchants.calls).toHaveLength(2);
+  });
+
+  it('evicts the oldest entry when full', async () => {
+    const merchants = {
+      calls: [] as string[],
+      authenticateApiKey: async (req: AuthenticateApiKeyRequest) => {
+        merchants.calls.push(req.apiKey);
+        return { merchant: Merchant.fromPartial({ id: `mer_${req.apiKey}` }) };
+      },
+    };
+    const authenticate = createApiKeyAuthenticator({ merchants, maxEntries: 2 });
+    await authenticate('Bearer a', 'r');
+    await authenticate('Bearer b', 'r');
+    await authenticate('Bearer c', 'r');
+    await authenticate('Bearer c', 'r');
+    await authenticate('Bearer a', 'r');
+    expect(merchants.calls).toEqual(['a', 'b', 'c', 'a']);
+  });
+});

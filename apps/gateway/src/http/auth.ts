@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+
+import type { Merchant, MerchantServiceClient } from '@tolem/contracts/checkout';
+import type { PromiseClient } from '@tolem/grpc-kit';
+
+import { gatewayErrors } from './errors';
+import { bearerTokenFrom } from './headers';
+
+export type ApiKeyAuthenticator = (
+  authorization: string | undefined,
+  requestId: string,
+) => Promise<Merchant>;
+
+export interface ApiKeyAuthOptions {
+  merchants: Pick<PromiseClient<MerchantServiceClient>, 'authenticateApiKey'>;
+  /** How long a resolved key is trusted without asking checkout again (a revoked key lives this long). */
+  ttlMs?: number;
+  maxEntries?: number;
+  now?: () => number;
+}
+
+/**
+ * Resolves `Authorization: Bearer <api key>` to a merchant through MerchantService.AuthenticateApiKey.
+ * Positive answers are cached for at most 30 s, keyed by a hash so raw keys are not kept in memory;
+ * refusals are never cached (a key that just got created must work at once).
+ */
+export function createApiKeyAuthenticator(options: ApiKeyAuthOptions): ApiKeyAuthenticator {
+  const ttlMs = Math.min(options.ttlMs ?? 30_000, 30_000);
+  const maxEntries = options.maxEntries ?? 10_000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { merchant: Merchant; expiresAt: number }>();
+
+  return async (authorization, requestId) => {
+    const apiKey = bearerTokenFrom(authorization);
+    const cacheKey = createHash('sha256').update(apiKey).digest('base64');
+    const hit = cache.get(cacheKey);
+    if (hit && hit.expiresAt > now()) return hit.merchant;
+    if (hit) cache.delete(cacheKey);
+
+    const res = await options.merchants.authenticateApiKey({ apiKey }, { requestId });
+    if (!res.merchant) throw gatewayErrors.create('UNAUTHENTICATED', 'unknown API key');
+    // Map keeps insertion order: dropping the first entry evicts the oldest.
+    if (cache.size >= maxEntries) {
+      const oldest = cache.keys().next();
+      if (!oldest.done) cache.delete(oldest.value);
+    }
+    cache.set(cacheKey, { merchant: res.merchant, expiresAt: now() + ttlMs });
+    return res.merchant;
+  };
+}

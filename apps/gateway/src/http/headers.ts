@@ -1,0 +1,52 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+import { newId } from '@tolem/ids';
+
+import { gatewayErrors } from './errors';
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/**
+ * The caller's x-request-id when it is short and plain (it ends up in logs and gRPC metadata),
+ * else a fresh `req_…` id.
+ */
+export function requestIdFrom(header: string | string[] | undefined): string {
+  return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : newId('req');
+}
+
+/** The `Idempotency-Key` header: required, 1..255 characters. */
+export function idempotencyKeyFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') {
+    throw gatewayErrors.create(
+      'IDEMPOTENCY_KEY_REQUIRED',
+      'send an Idempotency-Key header (1..255 characters) so a retried request takes effect once',
+    );
+  }
+  if (value.length > 255) {
+    throw gatewayErrors.create(
+      'IDEMPOTENCY_KEY_INVALID',
+      'Idempotency-Key must be at most 255 characters',
+    );
+  }
+  return value;
+}
+
+/** The token of `Authorization: Bearer <token>`, or UNAUTHENTICATED. */
+export function bearerTokenFrom(header: string | undefined): string {
+  const match = header === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) {
+    throw gatewayErrors.create('UNAUTHENTICATED', 'send Authorization: Bearer <key>');
+  }
+  return match[1];
+}
+
+/**
+ * Constant-time comparison of a presented token with the expected one. Both sides are hashed
+ * first so neither the content nor the length of the secret leaks through timing.
+ */
+export function tokensEqual(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}

@@ -1,0 +1,312 @@
+import { METHOD_NAME_LIST } from './mappers/enums.mapper';
+import {
+  amountSchema,
+  balanceQuerySchema,
+  createMerchantBodySchema,
+  createPaymentBodySchema,
+} from './schemas';
+
+/** Status -> (description, example codes). Codes are stable; messages are for humans. */
+const ERROR_RESPONSES: Record<string, { description: string; codes: string[] }> = {
+  '400': {
+    description: 'The request is invalid (kind `invalid`).',
+    codes: [
+      'VALIDATION_FAILED',
+      'MALFORMED_JSON',
+      'IDEMPOTENCY_KEY_REQUIRED',
+      'IDEMPOTENCY_KEY_INVALID',
+      'MONEY_NOT_AN_INTEGER',
+      'MONEY_UNKNOWN_CURRENCY',
+      'MONEY_ZERO_AMOUNT',
+      'MONEY_NEGATIVE_AMOUNT',
+      'MONEY_AMOUNT_OVERFLOW',
+      'PAYMENT_INVALID_REQUEST',
+    ],
+  },
+  '401': {
+    description: 'Missing or unknown API key (kind `unauthenticated`).',
+    codes: ['UNAUTHENTICATED', 'AUTH_INVALID_API_KEY', 'AUTH_API_KEY_REVOKED'],
+  },
+  '402': {
+    description: 'The payment was declined (kind `declined`).',
+    codes: ['PAYMENT_DECLINED'],
+  },
+  '403': { description: 'Not allowed for this merchant (kind `forbidden`).', codes: ['FORBIDDEN'] },
+  '404': {
+    description: 'Unknown resource or route (kind `not_found`).',
+    codes: ['PAYMENT_NOT_FOUND', 'ROUTE_NOT_FOUND'],
+  },
+  '409': {
+    description:
+      'Conflict (kinds `conflict`, `aborted`): the Idempotency-Key was used with a different request; `details.field` names the first difference.',
+    codes: ['IDEMPOTENCY_KEY_REUSED', 'PAYMENT_CONCURRENT_UPDATE'],
+  },
+  '413': { description: 'The body is too large.', codes: ['PAYLOAD_TOO_LARGE'] },
+  '415': {
+    description: 'Unsupported Content-Type (send application/json).',
+    codes: ['UNSUPPORTED_MEDIA_TYPE'],
+  },
+  '422': {
+    description: 'The payment is in the wrong state for this (kind `precondition`).',
+    codes: ['PAYMENT_NOT_PAYABLE', 'PAYMENT_METHOD_NOT_ENABLED', 'PAYMENT_ALREADY_FINAL'],
+  },
+  '429': {
+    description: 'Rate limited (kind `rate_limited`); retry later.',
+    codes: ['RATE_LIMITED'],
+  },
+  '500': {
+    description: 'Internal error; the message is always `internal error`.',
+    codes: ['INTERNAL'],
+  },
+  '503': {
+    description:
+      'A backend is unavailable (kind `unavailable`); safe to retry with the same Idempotency-Key.',
+    codes: ['UPSTREAM_UNAVAILABLE'],
+  },
+  '504': {
+    description:
+      'A backend timed out (kind `timeout`); safe to retry with the same Idempotency-Key.',
+    codes: ['UPSTREAM_TIMEOUT'],
+  },
+};
+
+function errorRefs(statuses: string[]): Record<string, { $ref: string }> {
+  return Object.fromEntries(statuses.map((s) => [s, { $ref: `#/components/responses/Error${s}` }]));
+}
+
+const COMMON = ['400', '401', '500', '503', '504'];
+
+/** The OpenAPI 3.1 document of the merchant API, served at /openapi.json. */
+export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
+  const requestId = {
+    'x-request-id': {
+      description:
+        "Echo of the caller's x-request-id when sane, else a generated one; quote it to support.",
+      schema: { type: 'string' },
+    },
+  };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Tolem merchant API',
+      version: '1.0.0',
+      description:
+        'Money is an integer count of minor units plus an ISO 4217 code (`"amount": 1999, "currency": "USD"`). ' +
+        'Every error answers `{"error":{"code","message","request_id"}}` with a stable `code`; branch on codes, not messages.',
+    },
+    servers: [{ url: publicBaseUrl }],
+    security: [{ apiKey: [] }],
+    paths: {
+      '/v1/payments': {
+        post: {
+          operationId: 'createPayment',
+          summary: 'Create a payment',
+          description:
+            'Creates a payment in status `created`; send the customer to `payment_url`. Retrying with the same ' +
+            'Idempotency-Key returns the original payment (200, `Idempotent-Replayed: true`); the same key with a ' +
+            'different body is 409 IDEMPOTENCY_KEY_REUSED.',
+          parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/CreatePaymentRequest' } },
+            },
+          },
+          responses: {
+            '201': {
+              description: 'Created.',
+              headers: requestId,
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Payment' } } },
+            },
+            '200': {
+              description: 'Replay of an earlier request with the same Idempotency-Key.',
+              headers: {
+                ...requestId,
+                'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } },
+              },
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Payment' } } },
+            },
+            ...errorRefs([...COMMON, '409', '413', '415', '422', '429']),
+          },
+        },
+      },
+      '/v1/payments/{id}': {
+        get: {
+          operationId: 'getPayment',
+          summary: 'Retrieve a payment of the authenticated merchant',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': {
+              description: 'The payment.',
+              headers: requestId,
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Payment' } } },
+            },
+            ...errorRefs([...COMMON, '404']),
+          },
+        },
+      },
+      '/v1/balance': {
+        get: {
+          operationId: 'getBalance',
+          summary: "The merchant's balance in one currency",
+          parameters: [
+            {
+              name: 'currency',
+              in: 'query',
+              required: true,
+              schema: balanceQuerySchema.properties.currency,
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'The balance.',
+              headers: requestId,
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Balance' } } },
+            },
+            ...errorRefs(COMMON),
+          },
+        },
+      },
+      '/admin/v1/merchants': {
+        post: {
+          operationId: 'createMerchant',
+          summary: 'Create a merchant (operators only)',
+          description:
+            'Creates the merchant and registers its result URL with a fresh webhook signing secret. `api_key` and ' +
+            '`webhook_signing_secret` are shown only in the first answer; a replay (200, `Idempotent-Replayed: true`) ' +
+            'returns an empty `api_key` and a null secret. If the webhook endpoint could not be set, the answer is ' +
+            'still 201 with a null secret and `webhook_error`.',
+          security: [{ adminToken: [] }],
+          parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: createMerchantBodySchema } },
+          },
+          responses: {
+            '201': { description: 'Created.', headers: requestId },
+            '200': { description: 'Replay.', headers: requestId },
+            ...errorRefs([...COMMON, '409']),
+          },
+        },
+      },
+    },
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
+        adminToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Authorization: Bearer <ADMIN_TOKEN>',
+        },
+      },
+      parameters: {
+        IdempotencyKey: {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: true,
+          description:
+            'Required on every POST (1..255 characters). The same key never takes effect twice.',
+          schema: { type: 'string', minLength: 1, maxLength: 255 },
+        },
+      },
+      schemas: {
+        CreatePaymentRequest: {
+          ...createPaymentBodySchema,
+          properties: {
+            ...createPaymentBodySchema.properties,
+            amount: {
+              ...amountSchema,
+              oneOf: [
+                { type: 'integer', minimum: 1 },
+                { type: 'string', pattern: '^\\d+$' },
+              ],
+            },
+          },
+        },
+        Payment: {
+          type: 'object',
+          properties: {
+            id: { type: 'string', examples: ['pay_01jc3v7y0k8m3q2r5t6w7x8y9z'] },
+            object: { const: 'payment' },
+            status: {
+              type: 'string',
+              enum: ['created', 'pending', 'succeeded', 'failed', 'expired'],
+            },
+            amount: {
+              oneOf: [{ type: 'integer' }, { type: 'string' }],
+              description: 'Minor units.',
+            },
+            currency: { type: 'string' },
+            order_id: { type: ['string', 'null'] },
+            description: { type: ['string', 'null'] },
+            payment_url: {
+              type: 'string',
+              description: 'The hosted payment page to send the customer to.',
+            },
+            method: { type: ['string', 'null'], enum: [...METHOD_NAME_LIST, null] },
+            provider: {
+              type: ['string', 'null'],
+              enum: ['webmoney', 'intellectmoney', 'paykassma', 'qr', null],
+            },
+            provider_payment_id: { type: ['string', 'null'] },
+            provider_attributes: {
+              type: 'object',
+              additionalProperties: { type: 'string' },
+              description: 'e.g. payer_purse, payer_wmid, payer_phone, keeper_mobile_payment_no',
+            },
+            fee: {
+              oneOf: [{ type: 'integer' }, { type: 'string' }, { type: 'null' }],
+              description: 'Minor units, known once succeeded.',
+            },
+            failure_code: { type: ['string', 'null'] },
+            available_methods: { type: 'array', items: { type: 'string', enum: METHOD_NAME_LIST } },
+            success_url: { type: ['string', 'null'] },
+            fail_url: { type: ['string', 'null'] },
+            metadata: { type: 'object', additionalProperties: { type: 'string' } },
+            created_at: { type: ['string', 'null'], format: 'date-time' },
+            updated_at: { type: ['string', 'null'], format: 'date-time' },
+          },
+        },
+        Balance: {
+          type: 'object',
+          properties: {
+            object: { const: 'balance' },
+            currency: { type: 'string' },
+            available: { oneOf: [{ type: 'integer' }, { type: 'string' }] },
+            pending: { oneOf: [{ type: 'integer' }, { type: 'string' }] },
+          },
+        },
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message', 'request_id'],
+              properties: {
+                code: { type: 'string', description: 'Stable UPPER_SNAKE code.' },
+                message: { type: 'string' },
+                request_id: { type: 'string' },
+                details: {
+                  type: 'object',
+                  additionalProperties: { type: 'string' },
+                  description: 'e.g. `field`.',
+                },
+              },
+            },
+          },
+        },
+      },
+      responses: Object.fromEntries(
+        Object.entries(ERROR_RESPONSES).map(([status, r]) => [
+          `Error${status}`,
+          {
+            description: `${r.description} Codes include: ${r.codes.join(', ')}.`,
+            headers: requestId,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+          },
+        ]),
+      ),
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes text for HTML content and for double- or single-quoted attribute values. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => ENTITIES[ch] ?? ch);
+}
+
+/** The only script any page carries: it submits the provider form; CSP pins it by hash. */
+export const AUTO_SUBMIT_SCRIPT = "document.getElementById('provider-form').submit();";
+
+const scriptHash = createHash('sha256').update(AUTO_SUBMIT_SCRIPT).digest('base64');
+
+/**
+ * No external resources, inline styles only, the one known script, and forms may post to the
+ * providers (their URLs come from provider-adapters, http or https).
+ */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  "style-src 'unsafe-inline'",
+  `script-src 'sha256-${scriptHash}'`,
+  "img-src 'self' data:",
+  "form-action 'self' https: http:",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const STYLE = `
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1c2430;background:#f3f5f8}
+main{max-width:440px;margin:48px auto;padding:28px;background:#fff;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.08),0 8px 24px rgba(0,0,0,.06)}
+h1{margin:0 0 4px;font-size:28px}
+h2{margin:24px 0 12px;font-size:16px;color:#4a5566;font-weight:600}
+p{margin:8px 0}
+.muted{color:#6b7685;font-size:14px}
+.status{display:inline-block;padding:2px 10px;border-radius:999px;background:#eef1f5;font-size:14px}
+.status.succeeded{background:#e3f6ea;color:#17663a}
+.status.failed,.status.expired{background:#fdecec;color:#a12626}
+form.method{margin:0 0 12px;padding:14px;border:1px solid #dde2e8;border-radius:10px}
+form.method label{display:block;margin:0 0 8px;font-size:14px;color:#4a5566}
+input[type=tel]{width:100%;margin-top:4px;padding:10px;border:1px solid #c9d0d9;border-radius:8px;font-size:16px}
+button{width:100%;padding:12px;border:0;border-radius:8px;background:#1f6feb;color:#fff;font-size:16px;cursor:pointer}
+button:hover{background:#1959c4}
+dl{display:grid;grid-template-columns:auto 1fr;gap:6px 12px}
+dt{color:#6b7685}
+dd{margin:0;font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
+code{font-family:ui-monospace,Menlo,Consolas,monospace}
+a{color:#1f6feb}
+`;
+
+/** A complete page; title and body must already be escaped HTML. */
+export function layout(title: string, body: string, script?: string): string {
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<meta name="robots" content="noindex">',
+    `<title>${title}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    `<main>${body}</main>`,
+    script === undefined ? '' : `<script>${script}</script>`,
+    '</body>',
+    '</html>',
+  ].join('\n');
+}
+
+/** Only absolute http(s) URLs become links; anything else (javascript:, data:) is dropped. */
+export function safeHttpUrl(value: string): string | null {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.toString() : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,90 @@
+import type { Payment } from '@tolem/contracts/checkout';
+import { money, toMajorString } from '@tolem/money';
+
+import { isTerminal, type MethodName, methodName, statusName } from '../mappers/enums.mapper';
+import { escapeHtml, layout, safeHttpUrl } from './html';
+
+interface MethodView {
+  label: string;
+  hint: string;
+  /** Extra inputs the method needs from the payer. */
+  inputs?: string;
+}
+
+const METHODS: Record<MethodName, MethodView> = {
+  webmoney_purse: { label: 'WebMoney', hint: 'Pay from your WebMoney purse.' },
+  webmoney_keeper_mobile: {
+    label: 'WM Keeper Mobile',
+    hint: 'Pay by phone number; you confirm with an SMS code.',
+    inputs:
+      '<label>Phone number<input type="tel" name="phone" required maxlength="32" autocomplete="tel" placeholder="+7 900 123 45 67"></label>',
+  },
+  card: { label: 'Bank card', hint: 'Visa, Mastercard, Mir.' },
+  wavepay: {
+    label: 'Wavepay wallet',
+    hint: 'Pay in the Wavepay app, then enter its transaction number.',
+  },
+  qr: { label: 'QR code', hint: 'Scan with your banking app.' },
+};
+
+const STATUS_TEXT: Record<string, string> = {
+  succeeded: 'This payment has been paid.',
+  failed: 'This payment failed.',
+  expired: 'This payment has expired.',
+};
+
+/** "19.99 USD" for display; falls back to minor units when the currency is unknown to us. */
+export function formatAmount(amount: Payment['amount']): string {
+  if (!amount) return '';
+  try {
+    return `${toMajorString(money(amount.amountMinor, amount.currency))} ${amount.currency}`;
+  } catch {
+    return `${amount.amountMinor.toString()} ${amount.currency} (minor units)`;
+  }
+}
+
+function methodForm(paymentId: string, method: MethodName): string {
+  const view = METHODS[method];
+  return [
+    `<form class="method" method="post" action="/pay/${escapeHtml(encodeURIComponent(paymentId))}/start">`,
+    `<input type="hidden" name="method" value="${escapeHtml(method)}">`,
+    `<label>${escapeHtml(view.hint)}</label>`,
+    view.inputs ?? '',
+    `<button type="submit">${escapeHtml(view.label)}</button>`,
+    '</form>',
+  ].join('\n');
+}
+
+/** The hosted payment page: amount, description, one form per available method (or the final status). */
+export function renderPaymentPage(payment: Payment): string {
+  const amount = formatAmount(payment.amount);
+  const status = statusName(payment.status);
+  const head = [
+    `<h1>${escapeHtml(amount)}</h1>`,
+    payment.description ? `<p>${escapeHtml(payment.description)}</p>` : '',
+    payment.orderId ? `<p class="muted">Order ${escapeHtml(payment.orderId)}</p>` : '',
+  ];
+  let body: string[];
+  if (isTerminal(status)) {
+    const back = safeHttpUrl(status === 'succeeded' ? payment.successUrl : payment.failUrl);
+    body = [
+      `<p><span class="status ${status}" data-status="${status}">${escapeHtml(status)}</span></p>`,
+      `<p>${escapeHtml(STATUS_TEXT[status] ?? '')}</p>`,
+      back ? `<p><a href="${escapeHtml(back)}">Return to the merchant</a></p>` : '',
+    ];
+  } else {
+    const methods = payment.availableMethods
+      .map(methodName)
+      .filter((m): m is MethodName => m !== null);
+    body = [
+      status === 'pending'
+        ? '<p class="muted">A payment attempt is in progress. If you did not finish it, choose a method again.</p>'
+        : '',
+      '<h2>Choose how to pay</h2>',
+      methods.length === 0
+        ? '<p>No payment method is available for this payment.</p>'
+        : methods.map((m) => methodForm(payment.id, m)).join('\n'),
+    ];
+  }
+  return layout(`Pay ${escapeHtml(amount)} · Tolem`, [...head, ...body].filter(Boolean).join('\n'));
+}

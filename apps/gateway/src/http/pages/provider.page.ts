@@ -1,0 +1,38 @@
+import type { FormPost, Instructions } from '@tolem/contracts/common';
+
+import { AUTO_SUBMIT_SCRIPT, escapeHtml, layout } from './html';
+
+/**
+ * The page that carries the payer to the provider: the provider's form, fields in the given order
+ * (some providers' pages depend on it), submitted by script, with a visible button for browsers
+ * without JavaScript. Every value is HTML-escaped; the submit button has no name so the provider
+ * receives exactly the fields it was given.
+ */
+export function renderProviderForm(form: FormPost): string {
+  const charset = form.acceptCharset === '' ? 'utf-8' : form.acceptCharset;
+  const fields = form.fields.map(
+    (f) => `<input type="hidden" name="${escapeHtml(f.name)}" value="${escapeHtml(f.value)}">`,
+  );
+  const body = [
+    `<form id="provider-form" method="post" action="${escapeHtml(form.url)}" accept-charset="${escapeHtml(charset)}">`,
+    ...fields,
+    '<p>Taking you to the payment provider…</p>',
+    '<button type="submit">Continue to payment</button>',
+    '</form>',
+  ].join('\n');
+  return layout('Redirecting to payment · Tolem', body, AUTO_SUBMIT_SCRIPT);
+}
+
+/** Requisites or codes the payer needs (wallet number, QR payload). */
+export function renderInstructions(paymentId: string, instructions: Instructions): string {
+  const rows = Object.entries(instructions.values).map(
+    ([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`,
+  );
+  const title = instructions.title === '' ? 'Payment instructions' : instructions.title;
+  const body = [
+    `<h1>${escapeHtml(title)}</h1>`,
+    rows.length > 0 ? `<dl>\n${rows.join('\n')}\n</dl>` : '',
+    `<p><a href="/pay/${escapeHtml(encodeURIComponent(paymentId))}">Check the payment status</a></p>`,
+  ].join('\n');
+  return layout(`${escapeHtml(title)} · Tolem`, body);
+}

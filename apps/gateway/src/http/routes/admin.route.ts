@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+
+import type { Secret } from '@tolem/config';
+import type { FastifyPluginAsync } from 'fastify';
+
+import { gatewayErrors, toHttpError } from '../errors';
+import { bearerTokenFrom, idempotencyKeyFrom, tokensEqual } from '../headers';
+import { merchantToJson, toCreateMerchantRequest } from '../mappers/merchant.mapper';
+import { httpUrl } from '../mappers/payment.mapper';
+import { type CreateMerchantBody, createMerchantBodySchema } from '../schemas';
+import type { GatewayDeps } from '../server';
+
+export interface AdminRouteDeps {
+  merchants: Pick<GatewayDeps['merchants'], 'createMerchant'>;
+  notifier: GatewayDeps['notifier'];
+  adminToken: Secret;
+}
+
+/** `whsec_` + 256 random bits: the key merchants verify Tolem-Signature with. */
+export function newSigningSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64url')}`;
+}
+
+/**
+ * Operator routes, behind ADMIN_TOKEN. Creating a merchant is CreateMerchant (idempotent on the
+ * key) then UpsertEndpoint with a fresh signing secret. The gateway stores nothing, so the API key
+ * and the signing secret are shown once, on the first creation; a replay answers 200 with an empty
+ * api_key and a null secret and leaves the endpoint untouched. If the notifier fails after the
+ * merchant was created, the answer is still 201 (the API key cannot be shown again) with a null
+ * secret and `webhook_error` saying why.
+ */
+export function adminRoutes(deps: AdminRouteDeps): FastifyPluginAsync {
+  return async (app) => {
+    app.addHook('onRequest', async (request) => {
+      const token = bearerTokenFrom(request.headers.authorization);
+      if (!tokensEqual(token, deps.adminToken.reveal())) {
+        throw gatewayErrors.create('UNAUTHENTICATED', 'invalid admin token');
+      }
+    });
+
+    app.post<{ Body: CreateMerchantBody }>(
+      '/admin/v1/merchants',
+      {
+        schema: { body: createMerchantBodySchema },
+        // Before the body is even parsed: a retry-unsafe request is refused whatever its body.
+        preParsing: async (request, _reply, payload) => {
+          idempotencyKeyFrom(request.headers['idempotency-key']);
+          return payload;
+        },
+      },
+      async (request, reply) => {
+        const idempotencyKey = idempotencyKeyFrom(request.headers['idempotency-key']);
+        const resultUrl = httpUrl(request.body.result_url, 'result_url');
+        const created = await deps.merchants.createMerchant(
+          toCreateMerchantRequest(request.body, idempotencyKey),
+          { requestId: request.id },
+        );
+        const merchant = merchantToJson(created.merchant);
+        if (created.replayed) {
+          return reply
+            .code(200)
+            .header('idempotent-replayed', 'true')
+            .send({ merchant, api_key: '', webhook_signing_secret: null });
+        }
+
+        const signingSecret = newSigningSecret();
+        try {
+          await deps.notifier.upsertEndpoint(
+            { merchantId: merchant.id, url: resultUrl, signingSecret },
+            { requestId: request.id },
+          );
+        } catch (err) {
+          const mapped = toHttpError(err);
+          request.log.warn(
+            { merchantId: merchant.id, code: mapped.code },
+            'webhook endpoint not set',
+          );
+          return reply.code(201).send({
+            merchant,
+            api_key: created.apiKey,
+            webhook_signing_secret: null,
+            webhook_error: { code: mapped.code, message: mapped.message },
+          });
+        }
+        request.log.info({ merchantId: merchant.id }, 'merchant created');
+        return reply
+          .code(201)
+          .send({ merchant, api_key: created.apiKey, webhook_signing_secret: signingSecret });
+      },
+    );
+  };
+}

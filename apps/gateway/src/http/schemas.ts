@@ -1,0 +1,112 @@
+import { METHOD_NAME_LIST } from './mappers/enums.mapper';
+
+/**
+ * JSON Schemas Fastify validates requests with; openapi.ts publishes the same objects, so the
+ * document cannot drift from what the routes accept. `amount` is deliberately untyped here:
+ * minorFromJson decides (integers up to 2^53-1, or decimal integer strings), so a float gets the
+ * precise MONEY_NOT_AN_INTEGER code rather than a generic schema message.
+ */
+export const amountSchema = {
+  description:
+    'Integer minor units (1999 = 19.99 USD). Values above 2^53-1 must be sent as a decimal string.',
+} as const;
+
+const urlSchema = { type: 'string', minLength: 1, maxLength: 2048 } as const;
+
+export const createPaymentBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['amount', 'currency'],
+  properties: {
+    amount: amountSchema,
+    currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 alphabetic code' },
+    order_id: { type: 'string', maxLength: 255 },
+    description: { type: 'string', maxLength: 1000 },
+    success_url: urlSchema,
+    fail_url: urlSchema,
+    metadata: {
+      type: 'object',
+      maxProperties: 50,
+      propertyNames: { minLength: 1, maxLength: 40 },
+      additionalProperties: { type: 'string', maxLength: 500 },
+    },
+  },
+} as const;
+
+export interface CreatePaymentBody {
+  amount: unknown;
+  currency: string;
+  order_id?: string;
+  description?: string;
+  success_url?: string;
+  fail_url?: string;
+  metadata?: Record<string, string>;
+}
+
+export const idParamsSchema = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } },
+} as const;
+
+export const balanceQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['currency'],
+  properties: { currency: { type: 'string', pattern: '^[A-Z]{3}$' } },
+} as const;
+
+const methodSchema = { type: 'string', enum: METHOD_NAME_LIST } as const;
+
+export const createMerchantBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'enabled_methods', 'result_url'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    enabled_methods: { type: 'array', minItems: 1, uniqueItems: true, items: methodSchema },
+    fee_rules: {
+      type: 'array',
+      maxItems: 20,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['method', 'percent_bps', 'fixed_minor'],
+        properties: {
+          method: methodSchema,
+          percent_bps: { type: 'integer', minimum: 0, maximum: 10000 },
+          fixed_minor: amountSchema,
+        },
+      },
+    },
+    webmoney_shop_id: { type: 'string', maxLength: 64 },
+    /** Where the notifier POSTs signed payment notifications. */
+    result_url: urlSchema,
+    success_url: urlSchema,
+    fail_url: urlSchema,
+  },
+} as const;
+
+export interface CreateMerchantBody {
+  name: string;
+  enabled_methods: string[];
+  fee_rules?: { method: string; percent_bps: number; fixed_minor: unknown }[];
+  webmoney_shop_id?: string;
+  result_url: string;
+  success_url?: string;
+  fail_url?: string;
+}
+
+export const startPaymentFormSchema = {
+  type: 'object',
+  required: ['method'],
+  properties: {
+    method: { type: 'string', maxLength: 64 },
+    phone: { type: 'string', maxLength: 32 },
+  },
+} as const;
+
+export interface StartPaymentForm {
+  method: string;
+  phone?: string;
+}

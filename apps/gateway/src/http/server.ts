@@ -1,0 +1,125 @@
+import type { Secret } from '@tolem/config';
+import type { CheckoutServiceClient, MerchantServiceClient } from '@tolem/contracts/checkout';
+import type { LedgerServiceClient } from '@tolem/contracts/ledger';
+import type { NotifierServiceClient } from '@tolem/contracts/notifier';
+import type { PromiseClient } from '@tolem/grpc-kit';
+import type { Logger } from '@tolem/observability';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+
+import { createApiKeyAuthenticator } from './auth';
+import { errorBody, gatewayErrors, type HttpError, toHttpError } from './errors';
+import { requestIdFrom } from './headers';
+import { adminRoutes } from './routes/admin.route';
+import { callbackRoutes } from './routes/callbacks.route';
+import { docsRoutes } from './routes/docs.route';
+import { healthRoutes } from './routes/health.route';
+import { pageRoutes } from './routes/pages.route';
+import { v1Routes } from './routes/v1.route';
+
+/** Everything the gateway talks to; main.ts passes real gRPC clients, unit specs pass fakes. */
+export interface GatewayDeps {
+  checkout: Pick<
+    PromiseClient<CheckoutServiceClient>,
+    'createPayment' | 'getPayment' | 'startPayment' | 'handleProviderCallback'
+  >;
+  merchants: Pick<PromiseClient<MerchantServiceClient>, 'authenticateApiKey' | 'createMerchant'>;
+  notifier: Pick<PromiseClient<NotifierServiceClient>, 'upsertEndpoint'>;
+  ledger: Pick<PromiseClient<LedgerServiceClient>, 'getBalance'>;
+  /** True when checkout answers its gRPC health check (for /readyz). */
+  checkoutReady: () => Promise<boolean>;
+  log: Logger;
+  /** Origin without a trailing slash, e.g. https://pay.tolem.example. */
+  publicBaseUrl: string;
+  adminToken: Secret;
+  /** API key cache lifetime, at most 30 s. */
+  authCacheTtlMs?: number;
+}
+
+/** Logs a refused or failed request once, at a level that matches whose fault it was. */
+export function logHttpError(log: FastifyBaseLogger, err: unknown, mapped: HttpError): void {
+  if (mapped.status >= 500 && mapped.code === 'INTERNAL')
+    log.error({ err, code: mapped.code }, 'request failed');
+  else if (mapped.status >= 500)
+    log.warn({ code: mapped.code, status: mapped.status }, 'request failed upstream');
+  else log.info({ code: mapped.code, status: mapped.status }, 'request refused');
+}
+
+/** Builds the Fastify app (not listening); tests drive it in-process with inject(). */
+export function buildGateway(deps: GatewayDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    // Our own onResponse line replaces Fastify's: it logs the path without the query string,
+    // which for provider callbacks may carry signatures.
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'requestId',
+    }),
+    requestIdHeader: false,
+    genReqId: (raw) => requestIdFrom(raw.headers['x-request-id']),
+    bodyLimit: 256 * 1024,
+    // No type coercion: "1999" must not silently become 1999, and unknown fields are refused.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+  });
+
+  // The API speaks JSON, pages add forms, callbacks take raw bytes; plain text is nobody's.
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const quiet = request.url === '/healthz' || request.url === '/readyz';
+    request.log[quiet ? 'debug' : 'info'](
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request completed',
+    );
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const mapped = toHttpError(err);
+    logHttpError(request.log, err, mapped);
+    if (mapped.status === 401) void reply.header('www-authenticate', 'Bearer');
+    return reply.code(mapped.status).send(errorBody(mapped, request.id));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const mapped = toHttpError(
+      gatewayErrors.create(
+        'ROUTE_NOT_FOUND',
+        `no route for ${request.method} ${request.url.split('?')[0]}`,
+      ),
+    );
+    return reply.code(mapped.status).send(errorBody(mapped, request.id));
+  });
+
+  const authenticate = createApiKeyAuthenticator({
+    merchants: deps.merchants,
+    ttlMs: deps.authCacheTtlMs,
+  });
+
+  void app.register(healthRoutes({ checkoutReady: deps.checkoutReady }));
+  void app.register(docsRoutes({ publicBaseUrl: deps.publicBaseUrl }));
+  void app.register(
+    v1Routes({
+      authenticate,
+      checkout: deps.checkout,
+      ledger: deps.ledger,
+      publicBaseUrl: deps.publicBaseUrl,
+    }),
+  );
+  void app.register(pageRoutes({ checkout: deps.checkout }));
+  void app.register(callbackRoutes({ checkout: deps.checkout }));
+  void app.register(
+    adminRoutes({
+      merchants: deps.merchants,
+      notifier: deps.notifier,
+      adminToken: deps.adminToken,
+    }),
+  );
+  return app;
+}

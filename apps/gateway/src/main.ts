@@ -1,0 +1,52 @@
+import { CheckoutServiceClient, MerchantServiceClient } from '@tolem/contracts/checkout';
+import { LedgerServiceClient } from '@tolem/contracts/ledger';
+import { NotifierServiceClient } from '@tolem/contracts/notifier';
+import { createClient, onShutdown } from '@tolem/grpc-kit';
+import { createLogger } from '@tolem/observability';
+
+import { loadConfig } from './config';
+import { createHealthProbe } from './grpc/health.probe';
+import { buildGateway } from './http/server';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger({ service: 'gateway', level: config.logLevel });
+  const grpcOptions = { defaultDeadlineMs: config.grpcDeadlineMs };
+
+  const checkout = createClient(CheckoutServiceClient, config.checkoutAddr, grpcOptions);
+  const merchants = createClient(MerchantServiceClient, config.checkoutAddr, grpcOptions);
+  const notifier = createClient(NotifierServiceClient, config.notifierAddr, grpcOptions);
+  const ledger = createClient(LedgerServiceClient, config.ledgerAddr, grpcOptions);
+  const checkoutHealth = createHealthProbe(
+    config.checkoutAddr,
+    'tolem.checkout.v1.CheckoutService',
+  );
+
+  const app = buildGateway({
+    checkout,
+    merchants,
+    notifier,
+    ledger,
+    checkoutReady: () => checkoutHealth.check(),
+    log,
+    publicBaseUrl: config.publicBaseUrl,
+    adminToken: config.adminToken,
+  });
+  await app.listen({ port: config.httpPort, host: config.httpHost });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.httpPort;
+
+  // Stop taking requests and finish in-flight ones first, then close the channels they used.
+  onShutdown(log, [
+    () => app.close(),
+    () => {
+      for (const client of [checkout, merchants, notifier, ledger, checkoutHealth]) client.close();
+    },
+  ]);
+  log.info({ port }, 'gateway started');
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`gateway failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

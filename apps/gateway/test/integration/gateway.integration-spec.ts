@@ -1,0 +1,922 @@
+import { request as httpRequest } from 'node:http';
+
+import {
+  type CreateMerchantRequest,
+  Merchant,
+  Payment,
+  PaymentStatus,
+} from '@tolem/contracts/checkout';
+import { type HttpRequest, PaymentMethod, Provider } from '@tolem/contracts/common';
+import { DomainError, type ErrorKind } from '@tolem/errors';
+import { freePort, httpAnswers, type ServiceProcess, spawnService } from '@tolem/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { GOOD_API_KEY, MERCHANT, type Peers, startPeers } from './peers';
+
+const ADMIN_TOKEN = 'admin-token-for-gateway-it-0123456789';
+const PUBLIC_BASE_URL = 'https://pay.tolem.test';
+const DEADLINE_MS = 1_500;
+
+async function startGateway(
+  checkoutAddr: string,
+  otherAddr: string,
+): Promise<{ process: ServiceProcess; base: string }> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const process = await spawnService({
+    name: 'gateway',
+    entry: 'apps/gateway/src/main.ts',
+    env: {
+      HTTP_PORT: String(port),
+      HTTP_HOST: '127.0.0.1',
+      PUBLIC_BASE_URL,
+      LOG_LEVEL: 'info',
+      CHECKOUT_ADDR: checkoutAddr,
+      NOTIFIER_ADDR: otherAddr,
+      LEDGER_ADDR: otherAddr,
+      ADMIN_TOKEN,
+      GRPC_DEADLINE_MS: String(DEADLINE_MS),
+    },
+    ready: () => httpAnswers(`${base}/healthz`),
+  });
+  return { process, base };
+}
+
+function aPayment(overrides: Partial<Payment> = {}): Payment {
+  return Payment.fromPartial({
+    id: 'pay_it_1',
+    merchantId: MERCHANT.id,
+    amount: { amountMinor: 1999n, currency: 'USD' },
+    status: PaymentStatus.PAYMENT_STATUS_CREATED,
+    orderId: 'order-42',
+    description: 'Two books',
+    availableMethods: [
+      PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
+      PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
+      PaymentMethod.PAYMENT_METHOD_CARD,
+      PaymentMethod.PAYMENT_METHOD_WAVEPAY,
+      PaymentMethod.PAYMENT_METHOD_QR,
+    ],
+    createdAt: new Date('2026-03-01T10:00:00.000Z'),
+    ...overrides,
+  });
+}
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** node:http, so the test controls every byte and can repeat a header (fetch would merge them). */
+function rawPost(
+  url: string,
+  headers: Record<string, string | string[]>,
+  body: Buffer,
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST' }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    for (const [name, value] of Object.entries(headers)) req.setHeader(name, value);
+    req.setHeader('content-length', String(body.length));
+    req.end(body);
+  });
+}
+
+describe('gateway (real process) against scripted peer gRPC servers', () => {
+  let peers: Peers;
+  let gateway: ServiceProcess;
+  let base: string;
+  const auth = { authorization: `Bearer ${GOOD_API_KEY}` };
+  const jsonPost = (idempotencyKey?: string) => ({
+    ...auth,
+    'content-type': 'application/json',
+    ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+  });
+
+  beforeAll(async () => {
+    peers = await startPeers();
+    ({ process: gateway, base } = await startGateway(peers.address, peers.address));
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await peers?.stop();
+  });
+
+  beforeEach(() => peers.reset());
+
+  describe('basics', () => {
+    it('answers healthz, readyz (checkout serving), the landing page and the OpenAPI document', async () => {
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready' });
+      const landing = await fetch(`${base}/`);
+      expect(landing.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await landing.text()).toContain('href="/openapi.json"');
+      const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
+        openapi: string;
+        paths: Record<string, unknown>;
+        components: { schemas: Record<string, unknown>; parameters: Record<string, unknown> };
+      };
+      expect(doc.openapi).toBe('3.1.0');
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining(['/v1/payments', '/v1/payments/{id}', '/v1/balance']),
+      );
+      expect(doc.components.schemas).toHaveProperty('Error');
+      expect(doc.components.parameters).toHaveProperty('IdempotencyKey');
+    });
+
+    it('echoes a sane x-request-id, passes it to gRPC, and generates one otherwise', async () => {
+      peers.script.checkout.getPayment = async () => ({ payment: aPayment() });
+      const res = await fetch(`${base}/v1/payments/pay_it_1`, {
+        headers: { ...auth, 'x-request-id': 'it-req-1' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-request-id')).toBe('it-req-1');
+      expect(peers.callsOf('getPayment')[0]?.requestId).toBe('it-req-1');
+      expect(peers.callsOf('authenticateApiKey')[0]?.requestId).toBe('it-req-1');
+
+      const odd = await fetch(`${base}/healthz`, {
+        headers: { 'x-request-id': 'no spaces <please>' },
+      });
+      expect(odd.headers.get('x-request-id')).toMatch(/^req_[0-9a-z]{26}$/);
+    });
+
+    it('answers an unknown route with 404 ROUTE_NOT_FOUND', async () => {
+      const res = await fetch(`${base}/v2/nothing`);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({
+        error: {
+          code: 'ROUTE_NOT_FOUND',
+          message: 'no route for GET /v2/nothing',
+          request_id: res.headers.get('x-request-id'),
+        },
+      });
+    });
+  });
+
+  describe('error table: every kind a peer can answer, mapped to its status and the error body', () => {
+    const cases: {
+      kind: ErrorKind;
+      code: string;
+      status: number;
+      details?: Record<string, string>;
+    }[] = [
+      { kind: 'invalid', code: 'PAYMENT_INVALID_REQUEST', status: 400 },
+      { kind: 'unauthenticated', code: 'AUTH_API_KEY_REVOKED', status: 401 },
+      // gRPC shares FAILED_PRECONDITION between precondition and declined; the kind trailer tells them apart.
+      { kind: 'declined', code: 'PAYMENT_DECLINED', status: 402, details: { kind: 'declined' } },
+      { kind: 'forbidden', code: 'FORBIDDEN', status: 403 },
+      { kind: 'not_found', code: 'PAYMENT_NOT_FOUND', status: 404 },
+      { kind: 'conflict', code: 'IDEMPOTENCY_KEY_REUSED', status: 409 },
+      { kind: 'aborted', code: 'PAYMENT_CONCURRENT_UPDATE', status: 409 },
+      { kind: 'precondition', code: 'PAYMENT_NOT_PAYABLE', status: 422 },
+      { kind: 'rate_limited', code: 'RATE_LIMITED', status: 429 },
+      { kind: 'unavailable', code: 'UPSTREAM_UNAVAILABLE', status: 503 },
+      { kind: 'timeout', code: 'UPSTREAM_TIMEOUT', status: 504 },
+    ];
+
+    it.each(cases)('$kind -> $status with code $code', async ({ kind, code, status, details }) => {
+      const message = `scripted ${kind} failure`;
+      peers.script.checkout.getPayment = async () => {
+        throw new DomainError(code, kind, message, { details });
+      };
+      const res = await fetch(`${base}/v1/payments/pay_it_1`, {
+        headers: { ...auth, 'x-request-id': `it-${kind}` },
+      });
+      expect(res.status).toBe(status);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await res.json()).toEqual({ error: { code, message, request_id: `it-${kind}` } });
+    });
+
+    it('passes safe details through (the conflicting field)', async () => {
+      peers.script.checkout.getPayment = async () => {
+        throw new DomainError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'conflict',
+          'amount differs from the first request',
+          {
+            details: { field: 'amount' },
+          },
+        );
+      };
+      const res = await fetch(`${base}/v1/payments/pay_it_1`, { headers: auth });
+      expect(res.status).toBe(409);
+      expect(((await res.json()) as { error: { details: unknown } }).error.details).toEqual({
+        field: 'amount',
+      });
+    });
+
+    it('500: a peer crash is scrubbed, never a stack or the original message', async () => {
+      peers.script.checkout.getPayment = async () => {
+        throw new Error('connect postgres://checkout:hunter2@db:5432 failed');
+      };
+      const res = await fetch(`${base}/v1/payments/pay_it_1`, {
+        headers: { ...auth, 'x-request-id': 'it-500' },
+      });
+      expect(res.status).toBe(500);
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({
+        error: { code: 'INTERNAL', message: 'internal error', request_id: 'it-500' },
+      });
+      expect(text).not.toMatch(/hunter2|postgres|at .*\.ts/);
+    });
+
+    it("500: a malformed peer answer (no payment) is the gateway's internal error, scrubbed", async () => {
+      peers.script.checkout.getPayment = async () => ({ payment: undefined });
+      const res = await fetch(`${base}/v1/payments/pay_it_1`, { headers: auth });
+      expect(res.status).toBe(500);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+        'internal error',
+      );
+    });
+
+    it('504: a peer slower than GRPC_DEADLINE_MS', async () => {
+      peers.script.checkout.getPayment = async (_req, ctx) => {
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, DEADLINE_MS * 3);
+          ctx.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            resolve(undefined);
+          });
+        });
+        return { payment: aPayment() };
+      };
+      const started = Date.now();
+      const res = await fetch(`${base}/v1/payments/pay_it_1`, { headers: auth });
+      expect(res.status).toBe(504);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+        'UPSTREAM_TIMEOUT',
+      );
+      expect(Date.now() - started).toBeLessThan(DEADLINE_MS * 3);
+    });
+  });
+
+  describe('authentication', () => {
+    it('refuses a missing API key with 401 without asking checkout', async () => {
+      const res = await fetch(`${base}/v1/payments/pay_it_1`);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      const body = (await res.json()) as { error: { code: string; request_id: string } };
+      expect(body.error.code).toBe('UNAUTHENTICATED');
+      expect(body.error.request_id).toBe(res.headers.get('x-request-id'));
+      expect(peers.calls).toHaveLength(0);
+    });
+
+    it("refuses an invalid API key with 401 and checkout's code", async () => {
+      const res = await fetch(`${base}/v1/balance?currency=USD`, {
+        headers: { authorization: 'Bearer sk_test_wrong' },
+      });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+        'AUTH_INVALID_API_KEY',
+      );
+      expect(peers.callsOf('getBalance')).toHaveLength(0);
+    });
+
+    it('caches a resolved key (one AuthenticateApiKey for several requests)', async () => {
+      const key = 'sk_test_cache_probe';
+      let resolved = 0;
+      peers.script.merchants.authenticateApiKey = async (req) => {
+        if (req.apiKey !== key)
+          throw new DomainError('AUTH_INVALID_API_KEY', 'unauthenticated', 'unknown');
+        resolved += 1;
+        return { merchant: MERCHANT };
+      };
+      peers.script.ledger.getBalance = async () => ({
+        available: { amountMinor: 1n, currency: 'USD' },
+        pending: undefined,
+      });
+      for (let i = 0; i < 3; i += 1) {
+        const res = await fetch(`${base}/v1/balance?currency=USD`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+        expect(res.status).toBe(200);
+      }
+      expect(resolved).toBe(1);
+      expect(peers.callsOf('getBalance')).toHaveLength(3);
+    });
+  });
+
+  describe('POST /v1/payments', () => {
+    const body = {
+      amount: 1999,
+      currency: 'USD',
+      order_id: 'order-42',
+      description: 'Two books',
+      success_url: 'https://shop.example/ok',
+      fail_url: 'https://shop.example/fail',
+      metadata: { cart: 'c-7' },
+    };
+
+    it('requires an Idempotency-Key', async () => {
+      const res = await fetch(`${base}/v1/payments`, {
+        method: 'POST',
+        headers: jsonPost(),
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+        'IDEMPOTENCY_KEY_REQUIRED',
+      );
+      expect(peers.callsOf('createPayment')).toHaveLength(0);
+    });
+
+    it('refuses a float amount with 400 and never calls checkout', async () => {
+      const res = await fetch(`${base}/v1/payments`, {
+        method: 'POST',
+        headers: jsonPost('it-float'),
+        body: '{"amount": 19.99, "currency": "USD"}',
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+        'MONEY_NOT_AN_INTEGER',
+      );
+      expect(peers.callsOf('createPayment')).toHaveLength(0);
+    });
+
+    it('refuses malformed JSON and schema violations with 400', async () => {
+      const malformed = await fetch(`${base}/v1/payments`, {
+        method: 'POST',
+        headers: jsonPost('k'),
+        body: '{"amount":',
+      });
+      expect(malformed.status).toBe(400);
+      expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe(
+        'MALFORMED_JSON',
+      );
+      const invalid = await fetch(`${base}/v1/payments`, {
+        method: 'POST',
+        headers: jsonPost('k'),
+        body: JSON.stringify({ amount: 1, currency: 'usd' }),
+      });
+      expect(invalid.status).toBe(400);
+      expect(((await invalid.json()) as { error: { code: string } }).error.code).toBe(
+        'VALIDATION_FAILED',
+      );
+    });
+
+    it('creates (201) and replays (200, Idempotent-Replayed) with the same body', async () => {
+      let replayed = false;
+      peers.script.checkout.createPayment = async (req) => {
+        const answer = {
+          payment: aPayment({ metadata: req.metadata, successUrl: req.successUrl }),
+          replayed,
+        };
+        replayed = true;
+        return answer;
+      };
+      const first = await fetch(`${base}/v1/payments`, {
+        method: 'POST',
+        headers: jsonPost('it-key-1'),
+        body: JSON.stringify(body),
+      });
+      expect(first.status).toBe(201);
+      expect(first.headers.get('idempotent-replayed')).toBeNull();
+      const created = (await first.json()) as Record<string, unknown>;
+      expect(created).toMatchObject({
+        id: 'pay_it_1',
+        object: 'payment',
+        status: 'created',
+        amount: 1999,
+        currency: 'USD',
+        order_id: 'order-42',
+        description: 'Two books',
+        payment_url: `${PUBLIC_BASE_URL}/pay/pay_it_1`,
+        method: null,
+        provider: null,
+        fee: null,
+        metadata: { cart: 'c-7' },
+        created_at: '2026-03-01T10:00:00.000Z',
+      });
+
+      const again = await fetch(`${base}/v1/payments`, {
+        method: 'POST',
+        headers: jsonPost('it-key-1'),
+        body: JSON.stringify(body),
+      });
+      expect(again.status).toBe(200);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(await again.json()).toEqual(created);
+
+      const sent = peers.callsOf('createPayment')[0]?.request;
+      expect(sent).toEqual({
+        merchantId: MERCHANT.id,
+        idempotencyKey: 'it-key-1',
+        amount: { amountMinor: 1999n, currency: 'USD' },
+        orderId: 'order-42',
+        description: 'Two books',
+        successUrl: 'https://shop.example/ok',
+        failUrl: 'https://shop.example/fail',
+        metadata: { cart: 'c-7' },
+      });
+    });
+
+    it('carries amounts beyond 2^53 exactly as strings', async () => {
+      peers.script.checkout.createPayment = async (req) => ({
+        payment: aPayment({ amount: req.amount, id: 'pay_big' }),
+        replayed: false,
+      });
+      const res = await fetch(`${base}/v1/payments`, {
+        method: 'POST',
+        headers: jsonPost('it-big'),
+        body: '{"amount": "90071992547409930", "currency": "VND"}',
+      });
+      expect(res.status).toBe(201);
+      expect(((await res.json()) as { amount: unknown }).amount).toBe('90071992547409930');
+      expect((peers.callsOf('createPayment')[0]?.request as { amount: unknown }).amount).toEqual({
+        amountMinor: 90071992547409930n,
+        currency: 'VND',
+      });
+    });
+  });
+
+  describe('GET /v1/payments/:id and /v1/balance', () => {
+    it('scopes the payment to the authenticated merchant', async () => {
+      peers.script.checkout.getPayment = async () => ({
+        payment: aPayment({
+          status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED,
+          method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
+          provider: Provider.PROVIDER_WEBMONEY,
+          providerPaymentId: '1234567',
+          providerAttributes: { payer_phone: '79001234567', keeper_mobile_payment_no: '555' },
+          fee: { amountMinor: 58n, currency: 'USD' },
+        }),
+      });
+      const res = await fetch(`${base}/v1/payments/pay_it_1`, { headers: auth });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        status: 'succeeded',
+        method: 'webmoney_keeper_mobile',
+        provider: 'webmoney',
+        provider_payment_id: '1234567',
+        provider_attributes: { payer_phone: '79001234567', keeper_mobile_payment_no: '555' },
+        fee: 58,
+      });
+      expect(peers.callsOf('getPayment')[0]?.request).toEqual({
+        paymentId: 'pay_it_1',
+        merchantId: MERCHANT.id,
+      });
+    });
+
+    it('reads the balance from the ledger', async () => {
+      peers.script.ledger.getBalance = async (req) => ({
+        available: { amountMinor: 1941n, currency: req.currency },
+        pending: { amountMinor: 0n, currency: req.currency },
+      });
+      const res = await fetch(`${base}/v1/balance?currency=KGS`, { headers: auth });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({
+        object: 'balance',
+        currency: 'KGS',
+        available: 1941,
+        pending: 0,
+      });
+      expect(peers.callsOf('getBalance')[0]?.request).toEqual({
+        merchantId: MERCHANT.id,
+        currency: 'KGS',
+      });
+      const missing = await fetch(`${base}/v1/balance`, { headers: auth });
+      expect(missing.status).toBe(400);
+    });
+  });
+
+  describe('hosted payment page', () => {
+    it('lists one form per available method, with the amount for display and escaped text', async () => {
+      peers.script.checkout.getPayment = async () => ({
+        payment: aPayment({ description: 'Books <b>&</b> "more"' }),
+      });
+      const res = await fetch(`${base}/pay/pay_it_1`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+      const html = await res.text();
+      expect(html).toContain('19.99 USD');
+      expect(html).toContain('Books &lt;b&gt;&amp;&lt;/b&gt; &quot;more&quot;');
+      const forms = [
+        ...html.matchAll(
+          /<form class="method" method="post" action="\/pay\/pay_it_1\/start">\n<input type="hidden" name="method" value="([a-z_]+)">/g,
+        ),
+      ];
+      expect(forms.map((m) => m[1])).toEqual([
+        'webmoney_purse',
+        'webmoney_keeper_mobile',
+        'card',
+        'wavepay',
+        'qr',
+      ]);
+      expect(html).toContain('name="phone"');
+      expect(peers.callsOf('getPayment')[0]?.request).toEqual({
+        paymentId: 'pay_it_1',
+        merchantId: '',
+      });
+    });
+
+    it('shows the status of a terminal payment instead of the forms', async () => {
+      peers.script.checkout.getPayment = async () => ({
+        payment: aPayment({ status: PaymentStatus.PAYMENT_STATUS_EXPIRED }),
+      });
+      const html = await (await fetch(`${base}/pay/pay_it_1`)).text();
+      expect(html).toContain('data-status="expired"');
+      expect(html).not.toContain('/start');
+    });
+
+    it('renders an unknown payment as an HTML error page with the code', async () => {
+      peers.script.checkout.getPayment = async () => {
+        throw new DomainError('PAYMENT_NOT_FOUND', 'not_found', 'no such payment');
+      };
+      const res = await fetch(`${base}/pay/pay_missing`);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await res.text()).toContain('PAYMENT_NOT_FOUND');
+    });
+  });
+
+  describe('POST /pay/:id/start', () => {
+    const form = (fields: Record<string, string>) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+      redirect: 'manual' as const,
+    });
+
+    it('renders the provider form, fields in order and escaped, for a FormPost action', async () => {
+      peers.script.checkout.startPayment = async (req) => ({
+        payment: aPayment({ status: PaymentStatus.PAYMENT_STATUS_PENDING, method: req.method }),
+        action: {
+          action: {
+            $case: 'formPost',
+            value: {
+              url: 'https://sandbox.tolem.test/webmoney/lmi/payment_utf.asp?x=1&y=2',
+              acceptCharset: 'utf-8',
+              fields: [
+                { name: 'LMI_PAYEE_PURSE', value: 'Z145179295679' },
+                { name: 'LMI_PAYMENT_AMOUNT', value: '19.99' },
+                { name: 'LMI_PAYMENT_DESC', value: 'Книги "A&B" <x>' },
+                { name: 'LMI_PAYMENT_NO', value: '42' },
+              ],
+            },
+          },
+        },
+      });
+      const res = await fetch(
+        `${base}/pay/pay_it_1/start`,
+        form({ method: 'webmoney_keeper_mobile', phone: ' +7 900 123-45-67 ' }),
+      );
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html).toContain(
+        '<form id="provider-form" method="post" action="https://sandbox.tolem.test/webmoney/lmi/payment_utf.asp?x=1&amp;y=2" accept-charset="utf-8">',
+      );
+      const inputs = [
+        ...html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g),
+      ].map((m) => `${m[1]}=${m[2]}`);
+      expect(inputs).toEqual([
+        'LMI_PAYEE_PURSE=Z145179295679',
+        'LMI_PAYMENT_AMOUNT=19.99',
+        'LMI_PAYMENT_DESC=Книги &quot;A&amp;B&quot; &lt;x&gt;',
+        'LMI_PAYMENT_NO=42',
+      ]);
+      expect(html).toContain('<button type="submit">');
+      expect(html).toContain("document.getElementById('provider-form').submit();");
+      expect(peers.callsOf('startPayment')[0]?.request).toEqual({
+        paymentId: 'pay_it_1',
+        method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
+        payer: { phone: '+7 900 123-45-67' },
+      });
+    });
+
+    it('answers 303 for a redirect action and a page for instructions', async () => {
+      peers.script.checkout.startPayment = async () => ({
+        payment: aPayment(),
+        action: { action: { $case: 'redirectUrl', value: 'https://card.tolem.test/pay?id=1' } },
+      });
+      const redirect = await fetch(`${base}/pay/pay_it_1/start`, form({ method: 'card' }));
+      expect(redirect.status).toBe(303);
+      expect(redirect.headers.get('location')).toBe('https://card.tolem.test/pay?id=1');
+
+      peers.script.checkout.startPayment = async () => ({
+        payment: aPayment(),
+        action: {
+          action: {
+            $case: 'instructions',
+            value: { title: 'Pay with Wavepay', values: { wallet: '09-777 <1>' } },
+          },
+        },
+      });
+      const page = await fetch(`${base}/pay/pay_it_1/start`, form({ method: 'wavepay' }));
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('Pay with Wavepay');
+      expect(html).toContain('<dd>09-777 &lt;1&gt;</dd>');
+    });
+
+    it('renders refusals as HTML error pages with the mapped status', async () => {
+      peers.script.checkout.startPayment = async () => {
+        throw new DomainError(
+          'PAYMENT_METHOD_NOT_ENABLED',
+          'precondition',
+          'this method is not enabled',
+        );
+      };
+      const refused = await fetch(`${base}/pay/pay_it_1/start`, form({ method: 'qr' }));
+      expect(refused.status).toBe(422);
+      expect(await refused.text()).toContain('PAYMENT_METHOD_NOT_ENABLED');
+
+      const noPhone = await fetch(
+        `${base}/pay/pay_it_1/start`,
+        form({ method: 'webmoney_keeper_mobile' }),
+      );
+      expect(noPhone.status).toBe(400);
+      expect(await noPhone.text()).toContain('VALIDATION_FAILED');
+      expect(peers.callsOf('startPayment')).toHaveLength(1);
+    });
+  });
+
+  describe('POST /callbacks/:provider', () => {
+    // UTF-8 Cyrillic, a literal "+", percent sequences that decode to "+" and to Cyrillic, and a
+    // byte that is not UTF-8 at all: any decode/re-encode step would change these bytes.
+    const body = Buffer.concat([
+      Buffer.from(
+        'LMI_PAYEE_PURSE=Z145179295679&LMI_PAYMENT_DESC=Оплата+заказа+№5&x=%2B%D0%9E%25&sp=a+b',
+        'utf8',
+      ),
+      Buffer.from([0x26, 0x63, 0x70, 0x3d, 0xcf, 0xf0, 0xe8, 0xe2]),
+      Buffer.from('&LMI_HASH=SECRET_HASH_MARKER_3F2A', 'utf8'),
+    ]);
+
+    it('passes method, path, query, lower-case joined headers and the raw bytes, and answers the reply verbatim', async () => {
+      const replyBody = Buffer.from([0x59, 0x45, 0x53, 0x0a, 0xd0, 0x9e]);
+      peers.script.checkout.handleProviderCallback = async () => ({
+        reply: {
+          statusCode: 200,
+          contentType: 'text/plain; charset=windows-1251',
+          body: replyBody,
+        },
+        paymentId: 'pay_it_1',
+        status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED,
+      });
+      const res = await rawPost(
+        `${base}/callbacks/webmoney?LMI_PREREQUEST=1&a=%2B+b`,
+        {
+          'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
+          'X-Repeated': ['one', 'two'],
+          'X-Request-Id': 'it-callback-1',
+        },
+        body,
+      );
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('text/plain; charset=windows-1251');
+      expect(res.body.equals(replyBody)).toBe(true);
+
+      const call = peers.callsOf('handleProviderCallback')[0];
+      expect(call?.requestId).toBe('it-callback-1');
+      const sent = call?.request as { provider: Provider; request: HttpRequest };
+      expect(sent.provider).toBe(Provider.PROVIDER_WEBMONEY);
+      expect(Buffer.from(sent.request.body).equals(body)).toBe(true);
+      expect(sent.request.method).toBe('POST');
+      expect(sent.request.path).toBe('/callbacks/webmoney');
+      expect(sent.request.query).toBe('LMI_PREREQUEST=1&a=%2B+b');
+      expect(sent.request.remoteAddress).toMatch(/127\.0\.0\.1/);
+      expect(sent.request.headers).toMatchObject({
+        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+        'x-repeated': 'one, two',
+        'content-length': String(body.length),
+      });
+      expect(Object.keys(sent.request.headers).every((k) => k === k.toLowerCase())).toBe(true);
+
+      // Bodies may carry hashes: the gateway logs provider, status and payment, never the body.
+      const log = gateway.output();
+      expect(log).toContain('provider callback handled');
+      expect(log).not.toContain('SECRET_HASH_MARKER_3F2A');
+    });
+
+    it.each([
+      ['intellectmoney', Provider.PROVIDER_INTELLECTMONEY, 'application/x-www-form-urlencoded'],
+      ['paykassma', Provider.PROVIDER_PAYKASSMA, 'application/json'],
+      ['qr', Provider.PROVIDER_QR_ACQUIRER, 'text/plain'],
+    ])('takes %s callbacks as raw bytes too (%s, %s)', async (segment, provider, contentType) => {
+      peers.script.checkout.handleProviderCallback = async () => ({
+        reply: {
+          statusCode: 400,
+          contentType: 'application/json',
+          body: Buffer.from('{"status":"error"}'),
+        },
+        paymentId: '',
+        status: PaymentStatus.PAYMENT_STATUS_UNSPECIFIED,
+      });
+      const raw = Buffer.from('{"sum": 10.50, "note": "a+b%20c", "broken": ', 'utf8');
+      const res = await rawPost(
+        `${base}/callbacks/${segment}`,
+        { 'content-type': contentType },
+        raw,
+      );
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toBe('application/json');
+      expect(res.body.toString()).toBe('{"status":"error"}');
+      const sent = peers.callsOf('handleProviderCallback')[0]?.request as {
+        provider: Provider;
+        request: HttpRequest;
+      };
+      expect(sent.provider).toBe(provider);
+      expect(Buffer.from(sent.request.body).equals(raw)).toBe(true);
+    });
+
+    it('answers 404 for an unknown provider and 413 above 64 KiB, without calling checkout', async () => {
+      const unknown = await rawPost(
+        `${base}/callbacks/paypal`,
+        { 'content-type': 'text/plain' },
+        Buffer.from('x'),
+      );
+      expect(unknown.status).toBe(404);
+      const big = await rawPost(
+        `${base}/callbacks/webmoney`,
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        Buffer.alloc(64 * 1024 + 1, 0x61),
+      );
+      expect(big.status).toBe(413);
+      expect(peers.callsOf('handleProviderCallback')).toHaveLength(0);
+    });
+
+    it('answers 503 "retry" when checkout fails so the provider tries again', async () => {
+      peers.script.checkout.handleProviderCallback = async () => {
+        throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger is down');
+      };
+      const res = await rawPost(
+        `${base}/callbacks/webmoney`,
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      );
+      expect(res.status).toBe(503);
+      expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+      expect(res.body.toString()).toBe('retry');
+    });
+  });
+
+  describe('POST /admin/v1/merchants', () => {
+    const merchantBody = {
+      name: 'Book shop',
+      enabled_methods: ['webmoney_purse', 'webmoney_keeper_mobile'],
+      fee_rules: [{ method: 'webmoney_purse', percent_bps: 250, fixed_minor: 10 }],
+      webmoney_shop_id: '42',
+      result_url: 'https://shop.example/tolem/result',
+      success_url: 'https://shop.example/ok',
+      fail_url: 'https://shop.example/fail',
+    };
+    const adminPost = (token: string | undefined, key: string | undefined) => ({
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        ...(key === undefined ? {} : { 'idempotency-key': key }),
+      },
+      body: JSON.stringify(merchantBody),
+    });
+
+    it('needs the admin token', async () => {
+      for (const token of [undefined, 'wrong-token-0123456789', GOOD_API_KEY, `${ADMIN_TOKEN}x`]) {
+        const res = await fetch(`${base}/admin/v1/merchants`, adminPost(token, 'adm-1'));
+        expect(res.status).toBe(401);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+          'UNAUTHENTICATED',
+        );
+      }
+      expect(peers.calls).toHaveLength(0);
+    });
+
+    it('requires an Idempotency-Key', async () => {
+      const res = await fetch(`${base}/admin/v1/merchants`, adminPost(ADMIN_TOKEN, undefined));
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+        'IDEMPOTENCY_KEY_REQUIRED',
+      );
+    });
+
+    it('creates the merchant, registers its webhook endpoint with a fresh secret, and replays without secrets', async () => {
+      let created = false;
+      peers.script.merchants.createMerchant = async (req: CreateMerchantRequest) => {
+        const replayed = created;
+        created = true;
+        return {
+          merchant: Merchant.fromPartial({
+            id: 'mer_new',
+            name: req.name,
+            enabledMethods: req.enabledMethods,
+            feeRules: req.feeRules,
+            webmoneyShopId: req.webmoneyShopId,
+            defaultSuccessUrl: req.defaultSuccessUrl,
+            defaultFailUrl: req.defaultFailUrl,
+          }),
+          apiKey: replayed ? '' : 'sk_test_brand_new',
+          replayed,
+        };
+      };
+      peers.script.notifier.upsertEndpoint = async (req) => ({
+        endpoint: { merchantId: req.merchantId, url: req.url, updatedAt: new Date() },
+      });
+
+      const first = await fetch(
+        `${base}/admin/v1/merchants`,
+        adminPost(ADMIN_TOKEN, 'adm-create-1'),
+      );
+      expect(first.status).toBe(201);
+      const body = (await first.json()) as {
+        merchant: unknown;
+        api_key: string;
+        webhook_signing_secret: string;
+      };
+      expect(body.api_key).toBe('sk_test_brand_new');
+      expect(body.webhook_signing_secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+      expect(body.merchant).toMatchObject({
+        id: 'mer_new',
+        object: 'merchant',
+        enabled_methods: ['webmoney_purse', 'webmoney_keeper_mobile'],
+        fee_rules: [{ method: 'webmoney_purse', percent_bps: 250, fixed_minor: 10 }],
+        webmoney_shop_id: '42',
+      });
+      expect(peers.callsOf('createMerchant')[0]?.request).toMatchObject({
+        idempotencyKey: 'adm-create-1',
+        enabledMethods: [
+          PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
+          PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
+        ],
+        feeRules: [
+          { method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE, percentBps: 250, fixedMinor: 10n },
+        ],
+      });
+      expect(peers.callsOf('upsertEndpoint')[0]?.request).toEqual({
+        merchantId: 'mer_new',
+        url: 'https://shop.example/tolem/result',
+        signingSecret: body.webhook_signing_secret,
+      });
+      expect(gateway.output()).not.toContain(body.webhook_signing_secret);
+
+      const replay = await fetch(
+        `${base}/admin/v1/merchants`,
+        adminPost(ADMIN_TOKEN, 'adm-create-1'),
+      );
+      expect(replay.status).toBe(200);
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(await replay.json()).toMatchObject({
+        api_key: '',
+        webhook_signing_secret: null,
+        merchant: { id: 'mer_new' },
+      });
+      expect(peers.callsOf('upsertEndpoint')).toHaveLength(1);
+    });
+  });
+});
+
+describe('gateway with checkout unreachable', () => {
+  let gateway: ServiceProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    const dead = `127.0.0.1:${await freePort()}`;
+    ({ process: gateway, base } = await startGateway(dead, dead));
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('is live but not ready', async () => {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(503);
+  });
+
+  it('answers provider callbacks with 503 text/plain "retry"', async () => {
+    const res = await rawPost(
+      `${base}/callbacks/webmoney`,
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      Buffer.from('LMI_PREREQUEST=1'),
+    );
+    expect(res.status).toBe(503);
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.body.toString()).toBe('retry');
+  });
+
+  it('answers the API with 503 UPSTREAM_UNAVAILABLE without leaking the address', async () => {
+    const res = await fetch(`${base}/v1/payments/pay_1`, {
+      headers: { authorization: 'Bearer sk_test_x' },
+    });
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ error: { code: 'UPSTREAM_UNAVAILABLE' } });
+    expect(text).not.toContain('127.0.0.1');
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    expect(await gateway.stop()).toBe(0);
+  });
+});
