@@ -56,7 +56,8 @@ function brokersOf(state: KafkaState): string {
 export async function ensureKafka(opts: ProvisionOptions): Promise<KafkaHandle> {
   const log = opts.log ?? noLog;
   const env = opts.env ?? process.env;
-  const version = opts.kafkaVersion ?? DEFAULT_KAFKA_VERSION;
+  // TOLEM_KAFKA_VERSION lets a whole npm test or npm start run on another release.
+  const version = opts.kafkaVersion ?? env['TOLEM_KAFKA_VERSION'] ?? DEFAULT_KAFKA_VERSION;
   const fromEnv = env['KAFKA_BROKERS'];
   if (fromEnv) {
     log('kafka: using KAFKA_BROKERS');

@@ -1,0 +1,4 @@
+export * from './checksum';
+export * from './link';
+export * from './payload';
+export * from './tlv';

@@ -1,0 +1,320 @@
+import { checksumMatches, elqrChecksum } from './checksum';
+import {
+  assertNoAstral,
+  decodeTlvs,
+  ElqrError,
+  encodeTlv,
+  encodeTlvs,
+  type TlvElement,
+} from './tlv';
+
+export type ElqrType = 'static' | 'dynamic';
+
+/** Root ID 32: who collects the money (the provider/PSP) and for what. */
+export interface ElqrService {
+  /** 32/00, a domain such as `qr.finik.kg`. */
+  providerId: string;
+  /** 32/01. */
+  serviceCode?: string;
+  /** 32/10. */
+  recipientId?: string;
+  /** 32/11: the provider's reference for this one payment (dynamic codes). */
+  transactionId?: string;
+  /** 32/12. */
+  amountEditable?: boolean;
+  /** 32/13. */
+  recipientIdEditable?: boolean;
+}
+
+/** Root ID 33. */
+export interface ElqrMerchant {
+  /** 33/00. */
+  merchantId?: string;
+  /** 33/01. */
+  serviceName?: string;
+}
+
+/** The decoded content of an ELQR payload (everything but the checksum). */
+export interface ElqrPayment {
+  /** 00, `01` today. */
+  version: string;
+  /** 01: `11` static (payer enters the amount), `12` dynamic. */
+  type: ElqrType;
+  service: ElqrService;
+  merchant?: ElqrMerchant;
+  /** 34. */
+  comment?: string;
+  /** 52, four digits. */
+  mcc?: string;
+  /** 53, ISO 4217 numeric (`417` = KGS). */
+  currency?: string;
+  /** 54: an integer count of tyiyn (1 KGS = 100 tyiyn), never a decimal string. */
+  amountTyiyn?: bigint;
+  /** 59, the display name. */
+  name?: string;
+  /** Root elements this codec does not interpret (35–39 additional fields, …), kept verbatim. */
+  extra?: readonly TlvElement[];
+}
+
+export const ELQR_VERSION = '01';
+export const ELQR_CURRENCY_KGS = '417';
+
+/** Value limits, in UTF-16 code units (protocols.md §5.2). */
+export const ELQR_LIMITS = {
+  providerId: 32,
+  serviceCode: 32,
+  recipientId: 32,
+  transactionId: 32,
+  merchantId: 32,
+  serviceName: 32,
+  comment: 32,
+  name: 25,
+  amountDigits: 13,
+} as const;
+
+const TYPE_CODES: Record<ElqrType, string> = { static: '11', dynamic: '12' };
+const KNOWN_ROOT_IDS = new Set(['00', '01', '32', '33', '34', '52', '53', '54', '59', '63']);
+const CHECKSUM_ELEMENT_LENGTH = 8; // `6304` + 4 hex
+
+function flagCode(value: boolean): string {
+  return value ? '11' : '12';
+}
+
+function limited(value: string, max: number, field: string): string {
+  assertNoAstral(value, field);
+  if (value.length > max) {
+    throw new ElqrError(
+      'ELQR_VALUE_TOO_LONG',
+      `${field} is ${value.length} characters, at most ${max}`,
+      field,
+    );
+  }
+  return value;
+}
+
+function matching(value: string, pattern: RegExp, field: string, what: string): string {
+  if (!pattern.test(value))
+    throw new ElqrError('ELQR_INVALID_VALUE', `${field} must be ${what}`, field);
+  return value;
+}
+
+function serviceTemplate(s: ElqrService): string {
+  if (!s.providerId)
+    throw new ElqrError('ELQR_INVALID_VALUE', '32/00 providerId is required', '32/00');
+  const subs: TlvElement[] = [
+    { id: '00', value: limited(s.providerId, ELQR_LIMITS.providerId, '32/00') },
+  ];
+  if (s.serviceCode !== undefined) {
+    subs.push({ id: '01', value: limited(s.serviceCode, ELQR_LIMITS.serviceCode, '32/01') });
+  }
+  if (s.recipientId !== undefined) {
+    subs.push({ id: '10', value: limited(s.recipientId, ELQR_LIMITS.recipientId, '32/10') });
+  }
+  if (s.transactionId !== undefined) {
+    subs.push({ id: '11', value: limited(s.transactionId, ELQR_LIMITS.transactionId, '32/11') });
+  }
+  if (s.amountEditable !== undefined) subs.push({ id: '12', value: flagCode(s.amountEditable) });
+  if (s.recipientIdEditable !== undefined)
+    subs.push({ id: '13', value: flagCode(s.recipientIdEditable) });
+  return encodeTlvs(subs);
+}
+
+function merchantTemplate(m: ElqrMerchant): string {
+  const subs: TlvElement[] = [];
+  if (m.merchantId !== undefined) {
+    subs.push({ id: '00', value: limited(m.merchantId, ELQR_LIMITS.merchantId, '33/00') });
+  }
+  if (m.serviceName !== undefined) {
+    subs.push({ id: '01', value: limited(m.serviceName, ELQR_LIMITS.serviceName, '33/01') });
+  }
+  return encodeTlvs(subs);
+}
+
+function amountDigits(amount: bigint): string {
+  if (amount < 0n)
+    throw new ElqrError('ELQR_INVALID_VALUE', '54 amount must not be negative', '54');
+  const digits = amount.toString();
+  if (digits.length > ELQR_LIMITS.amountDigits) {
+    throw new ElqrError(
+      'ELQR_VALUE_TOO_LONG',
+      `54 amount has more than ${ELQR_LIMITS.amountDigits} digits`,
+      '54',
+    );
+  }
+  return digits;
+}
+
+/**
+ * Encodes a payment as ELQR payload text, root elements in ascending id order and the checksum
+ * last, so a payload parsed from a canonical producer rebuilds byte for byte.
+ */
+export function buildElqrPayload(p: ElqrPayment): string {
+  const root: TlvElement[] = [
+    { id: '00', value: matching(p.version, /^\d{2}$/, '00', 'two digits') },
+    { id: '01', value: TYPE_CODES[p.type] },
+    { id: '32', value: serviceTemplate(p.service) },
+  ];
+  if (p.service.serviceCode === undefined && p.merchant?.merchantId === undefined) {
+    throw new ElqrError(
+      'ELQR_INVALID_VALUE',
+      'either 32/01 serviceCode or 33/00 merchantId is required',
+      '32/01',
+    );
+  }
+  if (p.merchant) {
+    const template = merchantTemplate(p.merchant);
+    if (template) root.push({ id: '33', value: template });
+  }
+  if (p.comment !== undefined)
+    root.push({ id: '34', value: limited(p.comment, ELQR_LIMITS.comment, '34') });
+  if (p.mcc !== undefined)
+    root.push({ id: '52', value: matching(p.mcc, /^\d{4}$/, '52', 'four digits') });
+  if (p.currency !== undefined) {
+    root.push({ id: '53', value: matching(p.currency, /^\d{3}$/, '53', 'three digits') });
+  }
+  if (p.amountTyiyn !== undefined) root.push({ id: '54', value: amountDigits(p.amountTyiyn) });
+  if (p.name !== undefined) root.push({ id: '59', value: limited(p.name, ELQR_LIMITS.name, '59') });
+  for (const e of p.extra ?? []) {
+    if (KNOWN_ROOT_IDS.has(e.id)) {
+      throw new ElqrError('ELQR_INVALID_VALUE', `extra element ${e.id} is a known id`, e.id);
+    }
+    root.push(e);
+  }
+  // Stable sort: repeated extra ids (35–39 overflow) keep their relative order.
+  root.sort((a, b) => Number(a.id) - Number(b.id));
+  const body = encodeTlvs(root);
+  return body + encodeTlv('63', elqrChecksum(body));
+}
+
+export interface ParsedElqr {
+  payment: ElqrPayment;
+  /** The ID 63 value as received. */
+  checksum: string;
+  checksumValid: boolean;
+  /** Root elements in the order received. */
+  elements: readonly TlvElement[];
+}
+
+/**
+ * Finds ID 63 and the text it protects. ID 63 must be the last element: anything after it would
+ * not be covered by the checksum, so such a payload cannot be trusted.
+ */
+function splitChecksum(
+  payload: string,
+  elements: readonly TlvElement[],
+): { body: string; checksum: string } {
+  const index = elements.findIndex((e) => e.id === '63');
+  if (index === -1) throw new ElqrError('ELQR_MALFORMED', 'ID 63 checksum is missing', '63');
+  if (index !== elements.length - 1) {
+    throw new ElqrError(
+      'ELQR_MALFORMED',
+      'elements after ID 63 are not covered by the checksum',
+      '63',
+    );
+  }
+  const checksum = (elements[index] as TlvElement).value;
+  if (!/^[0-9a-fA-F]{4}$/.test(checksum)) {
+    throw new ElqrError('ELQR_MALFORMED', 'ID 63 must be 4 hex characters', '63');
+  }
+  return { body: payload.slice(0, payload.length - CHECKSUM_ELEMENT_LENGTH), checksum };
+}
+
+function flagOf(value: string, field: string): boolean {
+  if (value === '11') return true;
+  if (value === '12') return false;
+  throw new ElqrError('ELQR_INVALID_VALUE', `${field} must be 11 or 12`, field);
+}
+
+function single(elements: readonly TlvElement[], scope: string): Map<string, string> {
+  const byId = new Map<string, string>();
+  for (const e of elements) {
+    if (byId.has(e.id))
+      throw new ElqrError('ELQR_MALFORMED', `${scope}${e.id} appears twice`, `${scope}${e.id}`);
+    byId.set(e.id, e.value);
+  }
+  return byId;
+}
+
+function parseService(value: string): ElqrService {
+  const subs = single(decodeTlvs(value), '32/');
+  const providerId = subs.get('00');
+  if (!providerId) throw new ElqrError('ELQR_MALFORMED', '32/00 providerId is missing', '32/00');
+  const service: ElqrService = { providerId };
+  const serviceCode = subs.get('01');
+  if (serviceCode !== undefined) service.serviceCode = serviceCode;
+  const recipientId = subs.get('10');
+  if (recipientId !== undefined) service.recipientId = recipientId;
+  const transactionId = subs.get('11');
+  if (transactionId !== undefined) service.transactionId = transactionId;
+  const amountEditable = subs.get('12');
+  if (amountEditable !== undefined) service.amountEditable = flagOf(amountEditable, '32/12');
+  const recipientIdEditable = subs.get('13');
+  if (recipientIdEditable !== undefined)
+    service.recipientIdEditable = flagOf(recipientIdEditable, '32/13');
+  return service;
+}
+
+function parseMerchant(value: string): ElqrMerchant {
+  const subs = single(decodeTlvs(value), '33/');
+  const merchant: ElqrMerchant = {};
+  const merchantId = subs.get('00');
+  if (merchantId !== undefined) merchant.merchantId = merchantId;
+  const serviceName = subs.get('01');
+  if (serviceName !== undefined) merchant.serviceName = serviceName;
+  return merchant;
+}
+
+/**
+ * Decodes payload text (not a link). Elements may arrive in any order (Elcart puts 53 before 52);
+ * the checksum is verified over the text exactly as received. A wrong checksum does not throw:
+ * `checksumValid` is false and the caller decides. Structural faults throw ElqrError.
+ */
+export function parseElqrPayload(payload: string): ParsedElqr {
+  const elements = decodeTlvs(payload);
+  const { body, checksum } = splitChecksum(payload, elements);
+  const known = single(
+    elements.filter((e) => KNOWN_ROOT_IDS.has(e.id)),
+    '',
+  );
+  const extra = elements.filter((e) => !KNOWN_ROOT_IDS.has(e.id));
+
+  const version = known.get('00');
+  if (version === undefined)
+    throw new ElqrError('ELQR_MALFORMED', 'ID 00 version is missing', '00');
+  const typeCode = known.get('01');
+  const type = typeCode === '11' ? 'static' : typeCode === '12' ? 'dynamic' : undefined;
+  if (!type)
+    throw new ElqrError('ELQR_MALFORMED', 'ID 01 must be 11 (static) or 12 (dynamic)', '01');
+  const service = known.get('32');
+  if (service === undefined) throw new ElqrError('ELQR_MALFORMED', 'ID 32 is missing', '32');
+
+  const payment: ElqrPayment = { version, type, service: parseService(service) };
+  const merchant = known.get('33');
+  if (merchant !== undefined) payment.merchant = parseMerchant(merchant);
+  const comment = known.get('34');
+  if (comment !== undefined) payment.comment = comment;
+  const mcc = known.get('52');
+  if (mcc !== undefined) payment.mcc = matching(mcc, /^\d{4}$/, '52', 'four digits');
+  const currency = known.get('53');
+  if (currency !== undefined)
+    payment.currency = matching(currency, /^\d{3}$/, '53', 'three digits');
+  const amount = known.get('54');
+  if (amount !== undefined) {
+    payment.amountTyiyn = BigInt(matching(amount, /^\d{1,13}$/, '54', '1 to 13 digits'));
+  }
+  const name = known.get('59');
+  if (name !== undefined) payment.name = name;
+  if (extra.length > 0) payment.extra = extra;
+
+  return { payment, checksum, checksumValid: checksumMatches(checksum, body), elements };
+}
+
+/** True when the payload is well-formed TLV ending in a matching ID 63. Never throws. */
+export function verifyElqrChecksum(payload: string): boolean {
+  try {
+    const { body, checksum } = splitChecksum(payload, decodeTlvs(payload));
+    return checksumMatches(checksum, body);
+  } catch {
+    return false;
+  }
+}

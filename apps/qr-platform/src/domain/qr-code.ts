@@ -1,0 +1,239 @@
+import { createHash } from 'node:crypto';
+
+import { commonErrors } from '@tolem/errors';
+import { type CurrencyCode, type Money, positiveMoney } from '@tolem/money';
+
+import {
+  buildElqrLink,
+  buildElqrPayload,
+  ELQR_CURRENCY_KGS,
+  ELQR_LIMITS,
+  ELQR_VERSION,
+  ElqrError,
+  hasAstralCharacters,
+} from './elqr';
+import { qrErrors } from './errors';
+
+export type QrKind = 'static' | 'dynamic';
+
+/** ELQR is a KGS-only standard. */
+export const QR_CURRENCY: CurrencyCode = 'KGS';
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+/** A create request as received: the amount is not yet validated. */
+export interface QrCodeRequest {
+  merchantId: string;
+  idempotencyKey: string;
+  kind: QrKind;
+  amount: { amountMinor: bigint; currency: string } | undefined;
+  description: string;
+}
+
+export interface QrCode {
+  /** `qr_…`; also the ELQR reference (32/11 transactionId or 32/10 recipientId). */
+  id: string;
+  merchantId: string;
+  kind: QrKind;
+  /** Present exactly for dynamic codes. */
+  amount: Money | undefined;
+  currency: CurrencyCode;
+  description: string;
+  payload: string;
+  link: string;
+  idempotencyKey: string;
+  requestFingerprint: string;
+  createdAt: Date;
+}
+
+export type NewQrCode = Omit<QrCode, 'createdAt'>;
+
+/** The platform's identity in every code it issues; comes from configuration. */
+export interface QrIssuer {
+  /** 32/00, a domain naming Tolem as the provider. */
+  providerId: string;
+  /** 32/01; optional because 33/00 (the merchant id) always routes the payment. */
+  serviceCode: string | undefined;
+  /** 52. */
+  mcc: string;
+  /** 59. */
+  displayName: string;
+  linkBaseUrl: string;
+}
+
+// C0 and C1 controls: a QR payload is shown to payers; newlines and escapes have no place in it.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+function checkText(value: string, field: string, maxLength: number): void {
+  if (hasAstralCharacters(value) || CONTROL.test(value)) {
+    throw qrErrors.create(
+      'QR_FIELD_INVALID_CHARACTERS',
+      `${field} contains characters a QR code cannot carry`,
+      {
+        details: { field },
+      },
+    );
+  }
+  if (value.length > maxLength) {
+    throw qrErrors.create('QR_FIELD_TOO_LONG', `${field} is longer than ${maxLength} characters`, {
+      details: { field, max_length: String(maxLength) },
+    });
+  }
+}
+
+const MAX_TYIYN = 10n ** BigInt(ELQR_LIMITS.amountDigits) - 1n;
+
+/**
+ * Validates a create request and returns its amount as Money (dynamic) or undefined (static).
+ * Field names in errors are the proto's, so callers can point at the offending input.
+ */
+export function validateQrRequest(req: QrCodeRequest): Money | undefined {
+  if (!req.merchantId) {
+    throw qrErrors.create('QR_INVALID_REQUEST', 'merchant_id is required', {
+      details: { field: 'merchant_id' },
+    });
+  }
+  checkText(req.merchantId, 'merchant_id', ELQR_LIMITS.merchantId);
+  if (!req.idempotencyKey) {
+    throw commonErrors.create('IDEMPOTENCY_KEY_REQUIRED', 'idempotency_key is required', {
+      details: { field: 'idempotency_key' },
+    });
+  }
+  checkText(req.idempotencyKey, 'idempotency_key', MAX_IDEMPOTENCY_KEY_LENGTH);
+  checkText(req.description, 'description', ELQR_LIMITS.comment);
+
+  if (req.kind === 'static') {
+    if (req.amount) {
+      throw qrErrors.create(
+        'QR_AMOUNT_NOT_ALLOWED',
+        'a static code lets the payer enter the amount',
+        {
+          details: { field: 'amount' },
+        },
+      );
+    }
+    return undefined;
+  }
+  if (!req.amount) {
+    throw qrErrors.create('QR_AMOUNT_REQUIRED', 'a dynamic code needs an amount', {
+      details: { field: 'amount' },
+    });
+  }
+  if (req.amount.currency !== QR_CURRENCY) {
+    throw qrErrors.create('QR_CURRENCY_UNSUPPORTED', `ELQR codes carry ${QR_CURRENCY} only`, {
+      details: { field: 'amount.currency', currency: req.amount.currency },
+    });
+  }
+  const amount = positiveMoney(req.amount.amountMinor, req.amount.currency);
+  if (amount.amountMinor > MAX_TYIYN) {
+    throw qrErrors.create(
+      'QR_FIELD_TOO_LONG',
+      `ELQR amounts have at most ${ELQR_LIMITS.amountDigits} digits`,
+      {
+        details: { field: 'amount', max_length: String(ELQR_LIMITS.amountDigits) },
+      },
+    );
+  }
+  return amount;
+}
+
+/** Identifies the request's content, so a retried key can be told apart from a reused one. */
+export function requestFingerprint(req: QrCodeRequest, amount: Money | undefined): string {
+  const canonical = JSON.stringify([
+    'v1',
+    req.merchantId,
+    req.kind,
+    amount ? amount.amountMinor.toString() : null,
+    amount ? amount.currency : null,
+    req.description,
+  ]);
+  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}
+
+/** The first request field that differs from the stored code, for IDEMPOTENCY_KEY_REUSED. */
+export function conflictField(
+  existing: QrCode,
+  req: QrCodeRequest,
+  amount: Money | undefined,
+): string {
+  if (existing.kind !== req.kind) return 'kind';
+  if (
+    existing.amount?.amountMinor !== amount?.amountMinor ||
+    existing.amount?.currency !== amount?.currency
+  ) {
+    return 'amount';
+  }
+  if (existing.description !== req.description) return 'description';
+  return 'request';
+}
+
+/**
+ * Builds the ELQR payload and link of a new code. Dynamic: 32/11 transactionId = the code id, the
+ * amount in tyiyn (KGS minor units) and 32/12 = not editable. Static: no amount, and 32/10
+ * recipientId = the code id, so a payment made with it can still be traced to the code (as Finik
+ * puts a per-code id in 32/10). 33/00 always carries the merchant id.
+ */
+export function composeQrCode(
+  id: string,
+  req: QrCodeRequest,
+  amount: Money | undefined,
+  fingerprint: string,
+  issuer: QrIssuer,
+): NewQrCode {
+  const dynamic = req.kind === 'dynamic';
+  const payload = buildElqrPayload({
+    version: ELQR_VERSION,
+    type: req.kind,
+    service: {
+      providerId: issuer.providerId,
+      ...(issuer.serviceCode ? { serviceCode: issuer.serviceCode } : {}),
+      ...(dynamic ? { transactionId: id, amountEditable: false } : { recipientId: id }),
+      recipientIdEditable: false,
+    },
+    merchant: { merchantId: req.merchantId },
+    ...(req.description ? { comment: req.description } : {}),
+    mcc: issuer.mcc,
+    currency: ELQR_CURRENCY_KGS,
+    ...(amount ? { amountTyiyn: amount.amountMinor } : {}),
+    name: issuer.displayName,
+  });
+  return {
+    id,
+    merchantId: req.merchantId,
+    kind: req.kind,
+    amount,
+    currency: QR_CURRENCY,
+    description: req.description,
+    payload,
+    link: buildElqrLink(issuer.linkBaseUrl, payload),
+    idempotencyKey: req.idempotencyKey,
+    requestFingerprint: fingerprint,
+  };
+}
+
+/**
+ * Fails at start-up when the configured issuer cannot fit the largest valid request into ELQR
+ * (e.g. providerId + serviceCode + the code id overflow the 99-character ID 32), so no request
+ * can later fail for a reason the caller cannot fix.
+ */
+export function assertIssuerFits(issuer: QrIssuer, sampleId: string): void {
+  const longest: QrCodeRequest = {
+    merchantId: 'm'.repeat(ELQR_LIMITS.merchantId),
+    idempotencyKey: 'k',
+    kind: 'dynamic',
+    amount: { amountMinor: MAX_TYIYN, currency: QR_CURRENCY },
+    description: 'd'.repeat(ELQR_LIMITS.comment),
+  };
+  try {
+    for (const kind of ['dynamic', 'static'] as const) {
+      const req = { ...longest, kind, amount: kind === 'dynamic' ? longest.amount : undefined };
+      composeQrCode(sampleId, req, validateQrRequest(req), '', issuer);
+    }
+  } catch (err) {
+    if (err instanceof ElqrError) {
+      throw new Error(
+        `QR issuer settings do not fit an ELQR payload (${err.field ?? '?'}): ${err.message}`,
+      );
+    }
+    throw err;
+  }
+}
