@@ -1,0 +1,10 @@
+import type { Migration } from '@tolem/db-kit';
+
+import * as createProcessedEvents from './20261201000000_create_processed_events';
+import * as createEndpointsAndDeliveries from './20261201000100_create_endpoints_and_deliveries';
+
+/** Every migration of this service, by name; never edit one once merged. */
+export const migrations: Record<string, Migration> = {
+  '20261201000000_create_processed_events': createProcessedEvents,
+  '20261201000100_create_endpoints_and_deliveries': createEndpointsAndDeliveries,
+};

@@ -1,0 +1,96 @@
+import { Secret } from '@tolem/config';
+import { describe, expect, it } from 'vitest';
+
+import { inMemoryStore, manualClock } from '../../test/fakes/in-memory-store';
+import type { NotificationEvent } from '../domain/notification-event';
+import { makeRecordDelivery } from './record-delivery';
+
+const event: NotificationEvent = {
+  eventId: 'evt_1',
+  eventType: 'payment.succeeded',
+  occurredAt: new Date('2026-03-01T09:59:59Z'),
+  paymentId: 'pay_1',
+  merchantId: 'mer_1',
+  orderId: 'o-1',
+  gross: { amountMinor: 1000n, currency: 'KGS' },
+  fee: { amountMinor: 20n, currency: 'KGS' },
+  net: { amountMinor: 980n, currency: 'KGS' },
+  method: 'qr',
+  provider: 'qr_acquirer',
+  providerPaymentId: 'q-1',
+  ledgerTransactionId: 'txn_1',
+  description: '',
+  sequence: 1n,
+  providerAttributes: {},
+};
+
+const WINDOW = 72 * 3_600_000;
+
+describe('recordDelivery', () => {
+  it('records a pending delivery to the merchant URL, due now, expiring after the window', async () => {
+    const store = inMemoryStore();
+    const clock = manualClock();
+    await store.endpoints.upsert({
+      merchantId: 'mer_1',
+      url: 'https://m.example/hook',
+      signingSecret: new Secret('s'.repeat(16)),
+      updatedAt: clock.now(),
+    });
+    const record = makeRecordDelivery({ ...store, clock, retryWindowMs: WINDOW });
+    expect(await record(event)).toEqual({ inserted: true });
+    const [d] = await store.deliveries.list({ merchantId: 'mer_1', limit: 10 });
+    expect(d).toMatchObject({
+      eventId: 'evt_1',
+      url: 'https://m.example/hook',
+      status: 'pending',
+      attempts: 0,
+      sequence: 1n,
+    });
+    expect(d?.id).toMatch(/^dlv_/);
+    expect(d?.nextAttemptAt).toEqual(clock.now());
+    expect(d?.expiresAt.getTime()).toBe(clock.now().getTime() + WINDOW);
+    expect(JSON.parse(d?.payload ?? '{}')).toMatchObject({
+      id: 'evt_1',
+      data: { amount: 1000, net: 980 },
+    });
+  });
+
+  it('keeps a delivery without URL when the merchant has no endpoint yet, and fills it on upsert', async () => {
+    const store = inMemoryStore();
+    const clock = manualClock();
+    await makeRecordDelivery({ ...store, clock, retryWindowMs: WINDOW })(event);
+    expect((await store.deliveries.list({ merchantId: 'mer_1', limit: 1 }))[0]?.url).toBe('');
+    await store.endpoints.upsert({
+      merchantId: 'mer_1',
+      url: 'https://late.example',
+      signingSecret: new Secret('s'.repeat(16)),
+      updatedAt: clock.now(),
+    });
+    expect((await store.deliveries.list({ merchantId: 'mer_1', limit: 1 }))[0]?.url).toBe(
+      'https://late.example',
+    );
+  });
+
+  it('records one delivery per event id', async () => {
+    const store = inMemoryStore();
+    const record = makeRecordDelivery({ ...store, clock: manualClock(), retryWindowMs: WINDOW });
+    await record(event);
+    expect(await record(event)).toEqual({ inserted: false });
+    expect(await store.deliveries.list({ merchantId: 'mer_1', limit: 10 })).toHaveLength(1);
+  });
+
+  it('refuses an event without merchant or payment as a non-retriable error (DLQ)', async () => {
+    const record = makeRecordDelivery({
+      ...inMemoryStore(),
+      clock: manualClock(),
+      retryWindowMs: WINDOW,
+    });
+    await expect(record({ ...event, merchantId: '' })).rejects.toMatchObject({
+      code: 'NOTIFIER_BAD_EVENT',
+      retriable: false,
+    });
+    await expect(record({ ...event, paymentId: '' })).rejects.toMatchObject({
+      code: 'NOTIFIER_BAD_EVENT',
+    });
+  });
+});

@@ -1,0 +1,88 @@
+import { ConfigError, envs, parseEnv, Secret } from '@tolem/config';
+import { z } from 'zod';
+
+const HOUR_MS = 3_600_000;
+
+const schema = z.object({
+  DATABASE_URL: envs.url(),
+  /** Comma-separated host:port list. */
+  KAFKA_BROKERS: z.string().min(1),
+  PAYMENTS_TOPIC: z.string().min(1).default('payments.events.v1'),
+  /** Consumer group = service name; tests override it to stay isolated. */
+  KAFKA_GROUP_ID: z.string().min(1).default('notifier'),
+  GRPC_PORT: envs.port(50054),
+  GRPC_HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: envs.logLevel(),
+  /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
+  MIGRATE_ON_START: envs.bool(false),
+  /** How long a delivery is retried (Web-Oplata: up to 3 days). */
+  NOTIFY_RETRY_WINDOW_MS: envs.durationMs(72 * HOUR_MS),
+  NOTIFY_TIMEOUT_MS: envs.durationMs(10_000),
+  NOTIFY_MIN_BACKOFF_MS: envs.durationMs(5_000),
+  NOTIFY_MAX_BACKOFF_MS: envs.durationMs(HOUR_MS),
+  NOTIFY_POLL_MS: envs.durationMs(500),
+  /** Deliveries claimed (and POSTed concurrently) per dispatcher round. */
+  NOTIFY_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+});
+
+export interface NotifierConfig {
+  databaseUrl: Secret;
+  kafkaBrokers: string[];
+  paymentsTopic: string;
+  groupId: string;
+  grpcPort: number;
+  grpcHost: string;
+  logLevel: string;
+  migrateOnStart: boolean;
+  notify: {
+    retryWindowMs: number;
+    timeoutMs: number;
+    minBackoffMs: number;
+    maxBackoffMs: number;
+    pollMs: number;
+    batchSize: number;
+  };
+}
+
+/** The only reader of process.env in this service. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): NotifierConfig {
+  const e = parseEnv(schema, env);
+  const problems: string[] = [];
+  if (e.NOTIFY_MIN_BACKOFF_MS < 1) problems.push('NOTIFY_MIN_BACKOFF_MS: must be at least 1');
+  if (e.NOTIFY_MAX_BACKOFF_MS < e.NOTIFY_MIN_BACKOFF_MS) {
+    problems.push('NOTIFY_MAX_BACKOFF_MS: must not be below NOTIFY_MIN_BACKOFF_MS');
+  }
+  if (e.NOTIFY_TIMEOUT_MS < 1) problems.push('NOTIFY_TIMEOUT_MS: must be at least 1');
+  if (e.NOTIFY_POLL_MS < 1) problems.push('NOTIFY_POLL_MS: must be at least 1');
+  const brokers = e.KAFKA_BROKERS.split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+  if (brokers.length === 0) problems.push('KAFKA_BROKERS: expected host:port[,host:port…]');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    databaseUrl: new Secret(e.DATABASE_URL),
+    kafkaBrokers: brokers,
+    paymentsTopic: e.PAYMENTS_TOPIC,
+    groupId: e.KAFKA_GROUP_ID,
+    grpcPort: e.GRPC_PORT,
+    grpcHost: e.GRPC_HOST,
+    logLevel: e.LOG_LEVEL,
+    migrateOnStart: e.MIGRATE_ON_START,
+    notify: Object.freeze({
+      retryWindowMs: e.NOTIFY_RETRY_WINDOW_MS,
+      timeoutMs: e.NOTIFY_TIMEOUT_MS,
+      minBackoffMs: e.NOTIFY_MIN_BACKOFF_MS,
+      maxBackoffMs: e.NOTIFY_MAX_BACKOFF_MS,
+      pollMs: e.NOTIFY_POLL_MS,
+      batchSize: e.NOTIFY_BATCH_SIZE,
+    }),
+  });
+}
+
+/** The migrate Job needs only the database. */
+export function loadMigrateConfig(env: Record<string, string | undefined> = process.env): {
+  databaseUrl: Secret;
+} {
+  const e = parseEnv(z.object({ DATABASE_URL: envs.url() }), env);
+  return Object.freeze({ databaseUrl: new Secret(e.DATABASE_URL) });
+}

@@ -1,0 +1,184 @@
+import { Secret } from '@tolem/config';
+import type { Knex } from '@tolem/db-kit';
+
+import type { Delivery, DeliveryStatus } from '../domain/delivery';
+import type { DeliveryRepository } from '../domain/ports';
+
+interface DeliveryRow {
+  id: string;
+  event_id: string;
+  event_type: string;
+  payment_id: string;
+  merchant_id: string;
+  sequence: bigint;
+  url: string;
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: Date;
+  last_status_code: number | null;
+  last_error: string;
+  delivered_at: Date | null;
+  expires_at: Date;
+  created_at: Date;
+}
+
+function toDomain(row: DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    paymentId: row.payment_id,
+    merchantId: row.merchant_id,
+    sequence: BigInt(row.sequence),
+    url: row.url,
+    payload: row.payload,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastStatusCode: row.last_status_code,
+    lastError: row.last_error,
+    deliveredAt: row.delivered_at,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+  };
+}
+
+/** Works on the pool or on a transaction (the consumer passes its transaction). */
+export function createDeliveriesRepo(db: Knex): DeliveryRepository {
+  return {
+    async insertOnce(d) {
+      const inserted = await db('deliveries')
+        .insert({
+          id: d.id,
+          event_id: d.eventId,
+          event_type: d.eventType,
+          payment_id: d.paymentId,
+          merchant_id: d.merchantId,
+          sequence: d.sequence.toString(),
+          url: d.url,
+          payload: d.payload,
+          status: 'pending',
+          next_attempt_at: d.nextAttemptAt,
+          expires_at: d.expiresAt,
+          created_at: d.createdAt,
+        })
+        .onConflict('event_id')
+        .ignore()
+        .returning('id');
+      return inserted.length > 0;
+    },
+
+    async get(id) {
+      const row = await db<DeliveryRow>('deliveries').where({ id }).first();
+      return row ? toDomain(row as DeliveryRow) : undefined;
+    },
+
+    async list(q) {
+      const query = db<DeliveryRow>('deliveries').where({ merchant_id: q.merchantId });
+      if (q.paymentId) query.andWhere({ payment_id: q.paymentId });
+      if (q.beforeId) query.andWhere('id', '<', q.beforeId);
+      const rows = await query.orderBy('id', 'desc').limit(q.limit);
+      return rows.map((r) => toDomain(r as DeliveryRow));
+    },
+
+    async claimDue(now, limit, leaseUntil) {
+      // skip locked: replicas claim disjoint rows. The not-exists keeps a payment's later
+      // notifications back while an earlier one is still pending (in flight or waiting to retry).
+      const result = await db.raw<{ rows: DeliveryRow[] }>(
+        `
+        with due as (
+          select d.id from deliveries d
+          where d.status = 'pending' and d.url <> '' and d.next_attempt_at <= :now
+            and not exists (
+              select 1 from deliveries e
+              where e.payment_id = d.payment_id and e.status = 'pending'
+                and (e.sequence < d.sequence or (e.sequence = d.sequence and e.id < d.id))
+            )
+          order by d.next_attempt_at, d.id
+          limit :limit
+          for update of d skip locked
+        )
+        update deliveries set next_attempt_at = :leaseUntil
+        from due where deliveries.id = due.id
+        returning deliveries.*`,
+        { now, limit, leaseUntil },
+      );
+      const rows = result.rows;
+      if (rows.length === 0) return [];
+      const merchants = [...new Set(rows.map((r) => r.merchant_id))];
+      const secrets = new Map<string, string>(
+        (
+          await db('endpoints')
+            .whereIn('merchant_id', merchants)
+            .select<
+              { merchant_id: string; signing_secret: string }[]
+            >('merchant_id', 'signing_secret')
+        ).map((e) => [e.merchant_id, e.signing_secret]),
+      );
+      return rows.flatMap((row) => {
+        const secret = secrets.get(row.merchant_id);
+        // A URL is only ever copied from an endpoint, so the secret exists; be defensive anyway.
+        return secret === undefined
+          ? []
+          : [{ delivery: toDomain(row), signingSecret: new Secret(secret) }];
+      });
+    },
+
+    async recordAttempt(a) {
+      await db.transaction(async (trx) => {
+        await trx('delivery_attempts').insert({
+          delivery_id: a.deliveryId,
+          attempted_at: a.attemptedAt,
+          status_code: a.statusCode,
+          error: a.error,
+          duration_ms: Math.max(0, Math.round(a.durationMs)),
+          response_snippet: a.responseSnippet,
+        });
+        // Only a pending delivery moves: a late answer never undoes a delivery already acknowledged.
+        await trx('deliveries')
+          .where({ id: a.deliveryId, status: 'pending' })
+          .update({
+            attempts: trx.raw('attempts + 1'),
+            status: a.status,
+            next_attempt_at: a.nextAttemptAt,
+            last_status_code: a.statusCode,
+            last_error: a.error,
+            delivered_at: a.status === 'delivered' ? a.attemptedAt : null,
+          });
+      });
+    },
+
+    async requeue(id, changes) {
+      const [row] = await db<DeliveryRow>('deliveries')
+        .where({ id })
+        .update({
+          status: 'pending',
+          next_attempt_at: changes.now,
+          expires_at: changes.expiresAt,
+          url: changes.url,
+          delivered_at: null,
+        })
+        .returning('*');
+      return row ? toDomain(row as DeliveryRow) : undefined;
+    },
+
+    async routeUnrouted() {
+      const result = await db.raw<{ rowCount: number }>(
+        `update deliveries d set url = e.url from endpoints e
+         where d.merchant_id = e.merchant_id and d.status = 'pending' and d.url = ''`,
+      );
+      return result.rowCount;
+    },
+
+    async expireUnroutable(now) {
+      return db('deliveries')
+        .where({ status: 'pending', url: '' })
+        .andWhere('expires_at', '<=', now)
+        .update({
+          status: 'exhausted',
+          last_error: 'no endpoint registered before the retry window closed',
+        });
+    },
+  };
+}

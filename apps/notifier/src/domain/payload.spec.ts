@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+
+import type { NotificationEvent } from './notification-event';
+import { buildPayload, jsonInteger } from './payload';
+
+const keeperMobile: NotificationEvent = {
+  eventId: 'evt_1',
+  eventType: 'payment.succeeded',
+  occurredAt: new Date('2026-03-01T10:00:00.123Z'),
+  paymentId: 'pay_1',
+  merchantId: 'mer_1',
+  orderId: 'order-42',
+  gross: { amountMinor: 150_000n, currency: 'RUB' },
+  fee: { amountMinor: 3_000n, currency: 'RUB' },
+  net: { amountMinor: 147_000n, currency: 'RUB' },
+  method: 'webmoney_keeper_mobile',
+  provider: 'webmoney',
+  providerPaymentId: '1234567',
+  ledgerTransactionId: 'txn_1',
+  description: 'Order 42',
+  sequence: 1n,
+  providerAttributes: {
+    payer_wmid: '123456789012',
+    payer_phone: '79001234567',
+    keeper_mobile_payment_no: 'KM-777',
+    payer_purse: 'R123456789012',
+    amount: '999999',
+  },
+};
+
+describe('buildPayload', () => {
+  it('maps the event to the documented body with integer minor units and flattened attributes', () => {
+    const body = JSON.parse(buildPayload(keeperMobile, new Date(0))) as Record<string, unknown>;
+    expect(body).toEqual({
+      id: 'evt_1',
+      type: 'payment.succeeded',
+      created: '2026-03-01T10:00:00.123Z',
+      data: {
+        payment_id: 'pay_1',
+        merchant_id: 'mer_1',
+        order_id: 'order-42',
+        amount: 150000,
+        currency: 'RUB',
+        fee: 3000,
+        net: 147000,
+        method: 'webmoney_keeper_mobile',
+        provider: 'webmoney',
+        provider_payment_id: '1234567',
+        ledger_transaction_id: 'txn_1',
+        description: 'Order 42',
+        sequence: 1,
+        keeper_mobile_payment_no: 'KM-777',
+        payer_phone: '79001234567',
+        payer_purse: 'R123456789012',
+        payer_wmid: '123456789012',
+      },
+    });
+  });
+
+  it('never lets a provider attribute override a core field', () => {
+    const body = JSON.parse(buildPayload(keeperMobile, new Date(0))) as {
+      data: { amount: unknown };
+    };
+    expect(body.data.amount).toBe(150000);
+  });
+
+  it('is byte-stable whatever the attribute insertion order', () => {
+    const reordered = {
+      ...keeperMobile,
+      providerAttributes: Object.fromEntries(
+        Object.entries(keeperMobile.providerAttributes).reverse(),
+      ),
+    };
+    expect(buildPayload(reordered, new Date(0))).toBe(buildPayload(keeperMobile, new Date(0)));
+  });
+
+  it('sends amounts above 2^53-1 as strings, never as rounded numbers', () => {
+    const huge = {
+      ...keeperMobile,
+      gross: { amountMinor: 9_007_199_254_740_993n, currency: 'RUB' },
+    };
+    const body = JSON.parse(buildPayload(huge, new Date(0))) as {
+      data: { amount: unknown; fee: unknown };
+    };
+    expect(body.data.amount).toBe('9007199254740993');
+    expect(body.data.fee).toBe(3000);
+  });
+
+  it('uses the fallback time when the event has none, and zero for absent amounts', () => {
+    const failed = { ...keeperMobile, occurredAt: undefined, fee: undefined, net: undefined };
+    const body = JSON.parse(buildPayload(failed, new Date('2026-01-01T00:00:00Z'))) as {
+      created: string;
+      data: { fee: unknown; net: unknown; currency: unknown };
+    };
+    expect(body.created).toBe('2026-01-01T00:00:00.000Z');
+    expect(body.data).toMatchObject({ fee: 0, net: 0, currency: 'RUB' });
+  });
+});
+
+describe('jsonInteger', () => {
+  it('keeps safe integers as numbers and the rest as strings', () => {
+    expect(jsonInteger(9_007_199_254_740_991n)).toBe(9_007_199_254_740_991);
+    expect(jsonInteger(9_007_199_254_740_992n)).toBe('9007199254740992');
+    expect(jsonInteger(-9_007_199_254_740_992n)).toBe('-9007199254740992');
+  });
+});

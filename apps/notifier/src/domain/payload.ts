@@ -1,0 +1,62 @@
+import type { EventAmount, NotificationEvent } from './notification-event';
+
+/** JSON numbers lose precision above 2^53-1, so larger amounts travel as decimal strings. */
+export function jsonInteger(value: bigint): number | string {
+  const limit = BigInt(Number.MAX_SAFE_INTEGER);
+  return value <= limit && value >= -limit ? Number(value) : value.toString();
+}
+
+const CORE_DATA_KEYS = [
+  'payment_id',
+  'merchant_id',
+  'order_id',
+  'amount',
+  'currency',
+  'fee',
+  'net',
+  'method',
+  'provider',
+  'provider_payment_id',
+  'ledger_transaction_id',
+  'description',
+  'sequence',
+] as const;
+
+function amountOf(m: EventAmount | undefined): number | string {
+  return jsonInteger(m?.amountMinor ?? 0n);
+}
+
+/**
+ * The merchant's notification body (documented in apps/notifier/README.md). Key order is fixed
+ * (core fields, then provider attributes sorted by name) so the same event always yields the same
+ * bytes; a provider attribute never overrides a core field.
+ */
+export function buildPayload(event: NotificationEvent, fallbackCreated: Date): string {
+  const currency = event.gross?.currency ?? event.net?.currency ?? event.fee?.currency ?? '';
+  const data: Record<string, string | number> = {
+    payment_id: event.paymentId,
+    merchant_id: event.merchantId,
+    order_id: event.orderId,
+    amount: amountOf(event.gross),
+    currency,
+    fee: amountOf(event.fee),
+    net: amountOf(event.net),
+    method: event.method,
+    provider: event.provider,
+    provider_payment_id: event.providerPaymentId,
+    ledger_transaction_id: event.ledgerTransactionId,
+    description: event.description,
+    sequence: jsonInteger(event.sequence),
+  };
+  const reserved = new Set<string>(CORE_DATA_KEYS);
+  for (const key of Object.keys(event.providerAttributes).sort()) {
+    const value = event.providerAttributes[key];
+    if (!reserved.has(key) && value !== undefined) data[key] = value;
+  }
+  return JSON.stringify({
+    id: event.eventId,
+    type: event.eventType,
+    created: (event.occurredAt ?? fallbackCreated).toISOString(),
+    data,
+  });
+}

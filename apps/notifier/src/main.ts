@@ -1,0 +1,96 @@
+import { NotifierServiceService } from '@tolem/contracts/notifier';
+import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
+import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
+import { createKafka } from '@tolem/kafka-kit';
+import { createLogger } from '@tolem/observability';
+
+import { migrations } from '../migrations';
+import { makeDispatchDue } from './app/dispatch-due';
+import { makeListDeliveries } from './app/list-deliveries';
+import { makeRecordDelivery } from './app/record-delivery';
+import { makeRedeliverDelivery } from './app/redeliver-delivery';
+import { makeUpsertEndpoint } from './app/upsert-endpoint';
+import { loadConfig } from './config';
+import { createDeliveriesRepo } from './db/deliveries.repo';
+import { createEndpointsRepo } from './db/endpoints.repo';
+import type { Clock } from './domain/ports';
+import { notifierHandlers } from './grpc/notifier.grpc';
+import { startDispatcherLoop } from './http/dispatcher.loop';
+import { createMerchantHttp } from './http/merchant.client';
+import { startPaymentEventsConsumer } from './kafka/payment-events.consumer';
+
+const systemClock: Clock = { now: () => new Date() };
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger({ service: 'notifier', level: config.logLevel });
+  const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'notifier' });
+  if (config.migrateOnStart) await migrateLatest(db, migrations);
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'notifier', log });
+
+  const deliveries = createDeliveriesRepo(db);
+  const endpoints = createEndpointsRepo(db);
+  const { retryWindowMs } = config.notify;
+
+  const grpc = createGrpcServer({ log });
+  grpc.addService(
+    NotifierServiceService,
+    notifierHandlers({
+      upsertEndpoint: makeUpsertEndpoint({ endpoints, clock: systemClock }),
+      listDeliveries: makeListDeliveries({ deliveries }),
+      redeliverDelivery: makeRedeliverDelivery({
+        deliveries,
+        endpoints,
+        clock: systemClock,
+        retryWindowMs,
+      }),
+    }),
+  );
+
+  const dispatcher = startDispatcherLoop({
+    dispatchDue: makeDispatchDue({
+      deliveries,
+      http: createMerchantHttp(),
+      clock: systemClock,
+      random: Math.random,
+      backoff: { minMs: config.notify.minBackoffMs, maxMs: config.notify.maxBackoffMs },
+      timeoutMs: config.notify.timeoutMs,
+      batchSize: config.notify.batchSize,
+    }),
+    batchSize: config.notify.batchSize,
+    pollMs: config.notify.pollMs,
+    log,
+  });
+  const port = await grpc.listen(config.grpcPort, config.grpcHost);
+
+  // The API and the dispatcher need no Kafka, so they run while the consumer joins its group
+  // (after a crash that join waits out the dead member's session timeout).
+  const consumer = startPaymentEventsConsumer({
+    kafka,
+    db,
+    log,
+    groupId: config.groupId,
+    topic: config.paymentsTopic,
+    recordDeliveryIn: (trx: Knex.Transaction) =>
+      makeRecordDelivery({
+        deliveries: createDeliveriesRepo(trx),
+        endpoints: createEndpointsRepo(trx),
+        clock: systemClock,
+        retryWindowMs,
+      }),
+  });
+  // Stop intake (gRPC, Kafka), let in-flight POSTs finish and record, then close the pool.
+  onShutdown(log, [
+    () => grpc.drain(),
+    async () => (await consumer).stop(),
+    () => dispatcher.stop(),
+    () => db.destroy(),
+  ]);
+  await consumer;
+  log.info({ port, topic: config.paymentsTopic, groupId: config.groupId }, 'notifier started');
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`notifier failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,125 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { PaymentMethod, Provider } from '@tolem/contracts/common';
+import { PaymentEvent } from '@tolem/contracts/events';
+import { newId } from '@tolem/ids';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+
+export interface ScriptedAnswer {
+  status: number;
+  body: string;
+  /** Answer only after this long (to exceed the notifier's timeout). */
+  delayMs?: number;
+}
+
+/** A merchant's result URL: records every request and answers from a per-payment script. */
+export interface FakeMerchant {
+  url: string;
+  requests: { headers: IncomingHttpHeaders; body: string; paymentId: string; eventId: string }[];
+  /** Answers for a payment's next requests, in order (optionally late); afterwards 200 "ok". */
+  script(paymentId: string, answers: ScriptedAnswer[]): void;
+  requestsFor(paymentId: string): FakeMerchant['requests'];
+  close(): Promise<void>;
+}
+
+export async function startFakeMerchant(): Promise<FakeMerchant> {
+  const requests: FakeMerchant['requests'] = [];
+  const scripts = new Map<string, ScriptedAnswer[]>();
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let paymentId = '';
+      let eventId = '';
+      try {
+        const parsed = JSON.parse(body) as { id?: string; data?: { payment_id?: string } };
+        paymentId = parsed.data?.payment_id ?? '';
+        eventId = parsed.id ?? '';
+      } catch {
+        // recorded as is; the test asserts on it
+      }
+      requests.push({ headers: req.headers, body, paymentId, eventId });
+      const next: ScriptedAnswer = scripts.get(paymentId)?.shift() ?? { status: 200, body: 'ok' };
+      const reply = () => {
+        if (!res.destroyed)
+          res.writeHead(next.status, { 'content-type': 'text/plain' }).end(next.body);
+      };
+      if (next.delayMs) setTimeout(reply, next.delayMs).unref();
+      else reply();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/tolem/result`,
+    requests,
+    script(paymentId, answers) {
+      scripts.set(paymentId, [...answers]);
+    },
+    requestsFor(paymentId) {
+      return requests.filter((r) => r.paymentId === paymentId);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function testKafka(brokers: string): Kafka {
+  return new Kafka({
+    clientId: 'notifier-it',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+}
+
+/** A Keeper Mobile payment.succeeded event, as the ledger publishes it. */
+export function aKeeperMobileEvent(overrides: Partial<PaymentEvent> = {}): PaymentEvent {
+  const paymentId = overrides.paymentId ?? newId('pay');
+  return PaymentEvent.fromPartial({
+    eventId: newId('evt'),
+    eventType: 'payment.succeeded',
+    occurredAt: new Date('2026-03-01T10:00:00.000Z'),
+    paymentId,
+    merchantId: 'mer_it',
+    orderId: `order-${paymentId.slice(-6)}`,
+    gross: { amountMinor: 150_000n, currency: 'RUB' },
+    fee: { amountMinor: 3_000n, currency: 'RUB' },
+    net: { amountMinor: 147_000n, currency: 'RUB' },
+    method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
+    provider: Provider.PROVIDER_WEBMONEY,
+    providerPaymentId: '1234567',
+    providerAttributes: {
+      payer_wmid: '123456789012',
+      payer_purse: 'R123456789012',
+      payer_phone: '79001234567',
+      keeper_mobile_payment_no: 'KM-000777',
+    },
+    ledgerTransactionId: newId('txn'),
+    sequence: 1n,
+    ...overrides,
+  });
+}
+
+/** Publishes like the ledger's relay: key = payment id, event-id / event-type headers, protobuf value. */
+export async function publish(
+  producer: Producer,
+  topic: string,
+  event: PaymentEvent,
+): Promise<void> {
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: [
+      {
+        key: event.paymentId,
+        value: Buffer.from(PaymentEvent.encode(event).finish()),
+        headers: { 'event-id': event.eventId, 'event-type': event.eventType },
+      },
+    ],
+  });
+}

@@ -1,0 +1,55 @@
+import { ConfigError, envs, parseEnv, Secret } from '@tolem/config';
+import { z } from 'zod';
+
+const schema = z.object({
+  DATABASE_URL: envs.url(),
+  /** Comma-separated host:port list. */
+  KAFKA_BROKERS: z.string().min(1),
+  PAYMENTS_TOPIC: z.string().min(1).default('payments.events.v1'),
+  /** Consumer group = service name; tests override it to stay isolated. */
+  KAFKA_GROUP_ID: z.string().min(1).default('reporting'),
+  GRPC_PORT: envs.port(50057),
+  GRPC_HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: envs.logLevel(),
+  /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
+  MIGRATE_ON_START: envs.bool(false),
+});
+
+export interface ReportingConfig {
+  databaseUrl: Secret;
+  kafkaBrokers: string[];
+  paymentsTopic: string;
+  groupId: string;
+  grpcPort: number;
+  grpcHost: string;
+  logLevel: string;
+  migrateOnStart: boolean;
+}
+
+/** The only reader of process.env in this service. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): ReportingConfig {
+  const e = parseEnv(schema, env);
+  const brokers = e.KAFKA_BROKERS.split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+  if (brokers.length === 0)
+    throw new ConfigError(['KAFKA_BROKERS: expected host:port[,host:port…]']);
+  return Object.freeze({
+    databaseUrl: new Secret(e.DATABASE_URL),
+    kafkaBrokers: brokers,
+    paymentsTopic: e.PAYMENTS_TOPIC,
+    groupId: e.KAFKA_GROUP_ID,
+    grpcPort: e.GRPC_PORT,
+    grpcHost: e.GRPC_HOST,
+    logLevel: e.LOG_LEVEL,
+    migrateOnStart: e.MIGRATE_ON_START,
+  });
+}
+
+/** The migrate Job and the CSV export need only the database. */
+export function loadDbConfig(env: Record<string, string | undefined> = process.env): {
+  databaseUrl: Secret;
+} {
+  const e = parseEnv(z.object({ DATABASE_URL: envs.url() }), env);
+  return Object.freeze({ databaseUrl: new Secret(e.DATABASE_URL) });
+}

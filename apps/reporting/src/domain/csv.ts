@@ -1,0 +1,56 @@
+import type { PaymentFact } from './payment-fact';
+
+/** RFC 4180: a field with a comma, quote, CR or LF is quoted, and quotes inside are doubled. */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** One record, CRLF-terminated as RFC 4180 specifies. */
+export function csvRow(values: readonly string[]): string {
+  return `${values.map(csvField).join(',')}\r\n`;
+}
+
+export const FACT_CSV_HEADER = [
+  'payment_id',
+  'merchant_id',
+  'order_id',
+  'status',
+  'gross_minor',
+  'fee_minor',
+  'net_minor',
+  'currency',
+  'method',
+  'provider',
+  'provider_payment_id',
+  'occurred_at',
+  'updated_at',
+  'last_sequence',
+  'provider_attributes',
+] as const;
+
+function sortedJson(attributes: Record<string, string>): string {
+  return JSON.stringify(
+    Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+  );
+}
+
+/** Amounts stay integer minor units (exact, whatever their size); times are ISO 8601 UTC. */
+export function factCsvRow(fact: PaymentFact): string {
+  return csvRow([
+    fact.paymentId,
+    fact.merchantId,
+    fact.orderId,
+    fact.status,
+    fact.grossMinor.toString(),
+    fact.feeMinor.toString(),
+    fact.netMinor.toString(),
+    fact.currency,
+    fact.method,
+    fact.provider,
+    fact.providerPaymentId,
+    fact.occurredAt.toISOString(),
+    fact.updatedAt.toISOString(),
+    fact.lastSequence.toString(),
+    sortedJson(fact.providerAttributes),
+  ]);
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+
+import { totalsDelta, utcDay } from './daily-totals';
+import type { PaymentFact } from './payment-fact';
+
+const fact: PaymentFact = {
+  paymentId: 'pay_1',
+  merchantId: 'mer_1',
+  orderId: '',
+  status: 'succeeded',
+  grossMinor: 1_000n,
+  feeMinor: 30n,
+  netMinor: 970n,
+  currency: 'USD',
+  method: 'card',
+  provider: 'intellectmoney',
+  providerPaymentId: '',
+  providerAttributes: {},
+  lastEventId: 'evt_1',
+  lastSequence: 1n,
+  occurredAt: new Date('2026-03-01T23:30:00Z'),
+  updatedAt: new Date('2026-03-01T23:30:00Z'),
+};
+
+describe('totalsDelta', () => {
+  it('adds a new fact to its (merchant, UTC day, currency, status) row', () => {
+    expect(totalsDelta(undefined, fact)).toEqual([
+      {
+        key: { merchantId: 'mer_1', day: '2026-03-01', currency: 'USD', status: 'succeeded' },
+        paymentsCount: 1n,
+        grossMinor: 1_000n,
+        feeMinor: 30n,
+        netMinor: 970n,
+      },
+    ]);
+  });
+
+  it('moves the payment between statuses when the status changes', () => {
+    const refunded = { ...fact, status: 'refunded' };
+    const deltas = totalsDelta(fact, refunded);
+    expect(deltas).toHaveLength(2);
+    expect(deltas.find((d) => d.key.status === 'succeeded')).toMatchObject({
+      paymentsCount: -1n,
+      grossMinor: -1_000n,
+      netMinor: -970n,
+    });
+    expect(deltas.find((d) => d.key.status === 'refunded')).toMatchObject({
+      paymentsCount: 1n,
+      grossMinor: 1_000n,
+      netMinor: 970n,
+    });
+  });
+
+  it('only adjusts amounts when the row stays the same, and nothing when nothing changed', () => {
+    expect(totalsDelta(fact, { ...fact, feeMinor: 50n, netMinor: 950n })).toEqual([
+      {
+        key: expect.objectContaining({ status: 'succeeded' }),
+        paymentsCount: 0n,
+        grossMinor: 0n,
+        feeMinor: 20n,
+        netMinor: -20n,
+      },
+    ]);
+    expect(totalsDelta(fact, { ...fact, lastSequence: 2n })).toEqual([]);
+  });
+
+  it('returns deltas in one key order whichever way the status moves (no lock-order deadlocks)', () => {
+    const failed = { ...fact, status: 'failed' };
+    const there = totalsDelta(fact, failed).map((d) => d.key.status);
+    const back = totalsDelta(failed, fact).map((d) => d.key.status);
+    expect(there).toEqual(back);
+  });
+
+  it('uses the UTC day', () => {
+    expect(utcDay(new Date('2026-03-01T23:59:59.999-05:00'))).toBe('2026-03-02');
+  });
+});

@@ -1,0 +1,61 @@
+import { ReportingServiceService } from '@tolem/contracts/reporting';
+import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
+import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
+import { createKafka } from '@tolem/kafka-kit';
+import { createLogger } from '@tolem/observability';
+
+import { migrations } from '../migrations';
+import { makeApplyPaymentEvent } from './app/apply-payment-event';
+import { makeGetPaymentFact } from './app/get-payment-fact';
+import { makeListPaymentFacts } from './app/list-payment-facts';
+import { loadConfig } from './config';
+import { createDailyTotalsRepo } from './db/daily-totals.repo';
+import { createPaymentFactsRepo } from './db/payment-facts.repo';
+import type { Clock } from './domain/ports';
+import { reportingHandlers } from './grpc/reporting.grpc';
+import { startPaymentEventsConsumer } from './kafka/payment-events.consumer';
+
+const systemClock: Clock = { now: () => new Date() };
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger({ service: 'reporting', level: config.logLevel });
+  const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'reporting' });
+  if (config.migrateOnStart) await migrateLatest(db, migrations);
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'reporting', log });
+
+  const facts = createPaymentFactsRepo(db);
+  const grpc = createGrpcServer({ log });
+  grpc.addService(
+    ReportingServiceService,
+    reportingHandlers({
+      getPaymentFact: makeGetPaymentFact({ facts }),
+      listPaymentFacts: makeListPaymentFacts({ facts }),
+    }),
+  );
+  const port = await grpc.listen(config.grpcPort, config.grpcHost);
+
+  // Queries need no Kafka, so they are served while the consumer joins its group (after a crash
+  // that join waits out the dead member's session timeout).
+  const consumer = startPaymentEventsConsumer({
+    kafka,
+    db,
+    log,
+    groupId: config.groupId,
+    topic: config.paymentsTopic,
+    applyIn: (trx: Knex.Transaction) =>
+      makeApplyPaymentEvent({
+        facts: createPaymentFactsRepo(trx),
+        totals: createDailyTotalsRepo(trx),
+        clock: systemClock,
+      }),
+  });
+  onShutdown(log, [() => grpc.drain(), async () => (await consumer).stop(), () => db.destroy()]);
+  await consumer;
+  log.info({ port, topic: config.paymentsTopic, groupId: config.groupId }, 'reporting started');
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`reporting failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,383 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { PaymentMethod, Provider } from '@tolem/contracts/common';
+import { PaymentEvent } from '@tolem/contracts/events';
+import { ReportingServiceClient } from '@tolem/contracts/reporting';
+import { createKnex, type Knex } from '@tolem/db-kit';
+import { createClient, type PromiseClient } from '@tolem/grpc-kit';
+import { newId } from '@tolem/ids';
+import { dlqTopicOf } from '@tolem/kafka-kit';
+import {
+  freePort,
+  freshDatabase,
+  grpcServing,
+  integrationEnv,
+  randomSuffix,
+  REPO_ROOT,
+  type ServiceProcess,
+  spawnService,
+  uniqueTopic,
+  waitFor,
+} from '@tolem/testing';
+import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const MERCHANT = `mer_rep_${randomSuffix()}`;
+
+function anEvent(overrides: Partial<PaymentEvent>): PaymentEvent {
+  return PaymentEvent.fromPartial({
+    eventId: newId('evt'),
+    eventType: 'payment.succeeded',
+    occurredAt: new Date('2026-03-01T10:00:00.000Z'),
+    paymentId: newId('pay'),
+    merchantId: MERCHANT,
+    orderId: 'order-1',
+    gross: { amountMinor: 10_000n, currency: 'KGS' },
+    fee: { amountMinor: 200n, currency: 'KGS' },
+    net: { amountMinor: 9_800n, currency: 'KGS' },
+    method: PaymentMethod.PAYMENT_METHOD_QR,
+    provider: Provider.PROVIDER_QR_ACQUIRER,
+    providerPaymentId: 'qr-1',
+    ledgerTransactionId: newId('txn'),
+    sequence: 1n,
+    ...overrides,
+  });
+}
+
+describe('reporting (real process, PostgreSQL, Kafka)', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let db: Knex;
+  let service: ServiceProcess;
+  let client: PromiseClient<ReportingServiceClient>;
+  let admin: Admin;
+  let producer: Producer;
+  const topic = uniqueTopic('payments.events.rep');
+  const groupId = `reporting-it-${randomSuffix()}`;
+  const dlqTopic = dlqTopicOf(topic, groupId);
+
+  const publish = async (event: PaymentEvent, headers?: Record<string, string>) => {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [
+        {
+          key: event.paymentId,
+          value: Buffer.from(PaymentEvent.encode(event).finish()),
+          headers: headers ?? { 'event-id': event.eventId, 'event-type': event.eventType },
+        },
+      ],
+    });
+  };
+  const factOf = (paymentId: string) => client.getPaymentFact({ paymentId }).then((r) => r.fact);
+  const waitForFact = (paymentId: string, lastEventId: string) =>
+    waitFor(
+      async () => {
+        const fact = await factOf(paymentId).catch(() => undefined);
+        return fact?.lastEventId === lastEventId && fact;
+      },
+      { timeoutMs: 45_000, what: `fact of ${paymentId} at ${lastEventId}` },
+    );
+  const waitProcessed = (eventId: string) =>
+    waitFor(
+      async () => (await db('processed_events').where({ event_id: eventId }).first()) !== undefined,
+      {
+        timeoutMs: 45_000,
+        what: `event ${eventId} to be processed`,
+      },
+    );
+  const totals = async () =>
+    (
+      await db('daily_totals')
+        .where({ merchant_id: MERCHANT })
+        .select(
+          db.raw("to_char(day, 'YYYY-MM-DD') as day"),
+          'currency',
+          'status',
+          'payments_count',
+          'gross_minor',
+          'fee_minor',
+          'net_minor',
+        )
+        .orderBy(['day', 'currency', 'status'])
+    ).map((r: Record<string, unknown>) => ({ ...r }));
+
+  beforeAll(async () => {
+    database = await freshDatabase('reporting_it');
+    db = createKnex({ url: database.url, poolMax: 2 });
+    const kafka = new Kafka({
+      clientId: 'reporting-it',
+      brokers: integrationEnv().kafkaBrokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic, numPartitions: 3, replicationFactor: 1 },
+        { topic: dlqTopic, numPartitions: 1, replicationFactor: 1 },
+      ],
+    });
+    producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const port = await freePort();
+    service = await spawnService({
+      name: 'reporting',
+      entry: 'apps/reporting/src/main.ts',
+      env: {
+        DATABASE_URL: database.url,
+        KAFKA_BROKERS: integrationEnv().kafkaBrokers,
+        PAYMENTS_TOPIC: topic,
+        KAFKA_GROUP_ID: groupId,
+        GRPC_PORT: String(port),
+        MIGRATE_ON_START: 'true',
+        LOG_LEVEL: 'warn',
+      },
+      ready: () => grpcServing(`127.0.0.1:${port}`),
+    });
+    client = createClient(ReportingServiceClient, `127.0.0.1:${port}`);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await service?.stop();
+    await producer?.disconnect();
+    await admin?.deleteTopics({ topics: [topic, dlqTopic] }).catch(() => undefined);
+    await admin?.disconnect();
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  const keeper = anEvent({
+    paymentId: newId('pay'),
+    orderId: 'Order "7", blue',
+    gross: { amountMinor: 150_000n, currency: 'RUB' },
+    fee: { amountMinor: 3_000n, currency: 'RUB' },
+    net: { amountMinor: 147_000n, currency: 'RUB' },
+    method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
+    provider: Provider.PROVIDER_WEBMONEY,
+    providerPaymentId: '1234567',
+    providerAttributes: { payer_phone: '79001234567', keeper_mobile_payment_no: 'KM-1' },
+    occurredAt: new Date('2026-03-01T23:59:59.500Z'),
+  });
+  const qr1 = anEvent({ occurredAt: new Date('2026-03-01T08:00:00Z') });
+  const qr2 = anEvent({
+    occurredAt: new Date('2026-03-02T00:00:00Z'),
+    gross: { amountMinor: 5_000n, currency: 'KGS' },
+    fee: { amountMinor: 100n, currency: 'KGS' },
+    net: { amountMinor: 4_900n, currency: 'KGS' },
+  });
+  const qrRefund = anEvent({
+    eventType: 'refund.succeeded',
+    paymentId: qr1.paymentId,
+    sequence: 2n,
+    occurredAt: new Date('2026-03-02T09:00:00Z'),
+  });
+
+  it('turns events into payment facts', async () => {
+    for (const e of [keeper, qr1, qr2]) await publish(e);
+    const fact = await waitForFact(keeper.paymentId, keeper.eventId);
+    expect(fact).toMatchObject({
+      paymentId: keeper.paymentId,
+      merchantId: MERCHANT,
+      orderId: 'Order "7", blue',
+      status: 'succeeded',
+      gross: { amountMinor: 150_000n, currency: 'RUB' },
+      fee: { amountMinor: 3_000n, currency: 'RUB' },
+      net: { amountMinor: 147_000n, currency: 'RUB' },
+      method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
+      provider: Provider.PROVIDER_WEBMONEY,
+      providerPaymentId: '1234567',
+      providerAttributes: { payer_phone: '79001234567', keeper_mobile_payment_no: 'KM-1' },
+      lastSequence: 1n,
+      occurredAt: new Date('2026-03-01T23:59:59.500Z'),
+    });
+    await waitForFact(qr1.paymentId, qr1.eventId);
+    await waitForFact(qr2.paymentId, qr2.eventId);
+    await expect(client.getPaymentFact({ paymentId: 'pay_unknown' })).rejects.toMatchObject({
+      code: 'REPORTING_FACT_NOT_FOUND',
+      kind: 'not_found',
+    });
+  });
+
+  it('moves a refunded payment between statuses, and a duplicate or older event changes nothing', async () => {
+    await publish(qrRefund);
+    const refunded = await waitForFact(qr1.paymentId, qrRefund.eventId);
+    expect(refunded).toMatchObject({ status: 'refunded', lastSequence: 2n });
+    const totalsBefore = await totals();
+
+    // Same event id with other content, then an older sequence under a new id (same key, so the
+    // same partition and order: once the older one is processed, the duplicate was seen first).
+    await publish(
+      anEvent({
+        ...qrRefund,
+        gross: { amountMinor: 1n, currency: 'KGS' },
+        eventType: 'payment.failed',
+      }),
+      {
+        'event-id': qrRefund.eventId,
+        'event-type': 'payment.failed',
+      },
+    );
+    const older = anEvent({
+      ...qr1,
+      eventId: newId('evt'),
+      eventType: 'payment.failed',
+      sequence: 1n,
+    });
+    await publish(older);
+    await waitProcessed(older.eventId);
+
+    expect(await factOf(qr1.paymentId)).toEqual(refunded);
+    expect(await totals()).toEqual(totalsBefore);
+  });
+
+  it('keeps daily totals equal to the facts, per merchant, UTC day, currency and status', async () => {
+    expect(await totals()).toEqual([
+      {
+        day: '2026-03-01',
+        currency: 'RUB',
+        status: 'succeeded',
+        payments_count: 1n,
+        gross_minor: 150_000n,
+        fee_minor: 3_000n,
+        net_minor: 147_000n,
+      },
+      {
+        day: '2026-03-02',
+        currency: 'KGS',
+        status: 'refunded',
+        payments_count: 1n,
+        gross_minor: 10_000n,
+        fee_minor: 200n,
+        net_minor: 9_800n,
+      },
+      {
+        day: '2026-03-02',
+        currency: 'KGS',
+        status: 'succeeded',
+        payments_count: 1n,
+        gross_minor: 5_000n,
+        fee_minor: 100n,
+        net_minor: 4_900n,
+      },
+    ]);
+    const fromFacts = await db('payment_facts')
+      .where({ merchant_id: MERCHANT })
+      .select(
+        db.raw("to_char((occurred_at at time zone 'UTC')::date, 'YYYY-MM-DD') as day"),
+        'currency',
+        'status',
+        db.raw('count(*)::bigint as payments_count'),
+        db.raw('sum(gross_minor)::bigint as gross_minor'),
+        db.raw('sum(fee_minor)::bigint as fee_minor'),
+        db.raw('sum(net_minor)::bigint as net_minor'),
+      )
+      .groupByRaw('1, 2, 3')
+      .orderByRaw('1, 2, 3');
+    expect(await totals()).toEqual(fromFacts.map((r: Record<string, unknown>) => ({ ...r })));
+  });
+
+  it('lists a time range newest first with paging', async () => {
+    const range = {
+      merchantId: MERCHANT,
+      from: new Date('2026-03-01T00:00:00Z'),
+      to: new Date('2026-03-03T00:00:00Z'),
+    };
+    const first = await client.listPaymentFacts({ ...range, pageSize: 2, pageToken: '' });
+    expect(first.facts.map((f) => f.paymentId)).toEqual([qr1.paymentId, qr2.paymentId]);
+    const second = await client.listPaymentFacts({
+      ...range,
+      pageSize: 2,
+      pageToken: first.nextPageToken,
+    });
+    expect(second.facts.map((f) => f.paymentId)).toEqual([keeper.paymentId]);
+    expect(second.nextPageToken).toBe('');
+    const dayOne = await client.listPaymentFacts({
+      ...range,
+      to: new Date('2026-03-02T00:00:00Z'),
+      pageSize: 0,
+      pageToken: '',
+    });
+    expect(dayOne.facts.map((f) => f.paymentId)).toEqual([keeper.paymentId]);
+    await expect(
+      client.listPaymentFacts({ ...range, merchantId: '', pageSize: 1, pageToken: '' }),
+    ).rejects.toMatchObject({
+      code: 'REPORTING_INVALID_REQUEST',
+      kind: 'invalid',
+    });
+  });
+
+  it('sends events it can never apply to the DLQ and keeps going', async () => {
+    const noMerchant = anEvent({ merchantId: '' });
+    await publish(noMerchant);
+    await publish(anEvent({}), { 'event-type': 'payment.succeeded' });
+    // Outside the date range the earlier tests and the export look at.
+    const next = anEvent({
+      paymentId: noMerchant.paymentId,
+      sequence: 2n,
+      occurredAt: new Date('2026-04-01T00:00:00Z'),
+    });
+    await publish(next);
+    await waitForFact(next.paymentId, next.eventId);
+    const offsets = await admin.fetchTopicOffsets(dlqTopic);
+    expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(2);
+  });
+
+  it('exports a merchant date range as RFC 4180 CSV with integer minor units', async () => {
+    const run = promisify(execFile);
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(REPO_ROOT, 'apps/reporting/src/tools/export-csv.ts'),
+        `--merchant=${MERCHANT}`,
+        '--from=2026-03-01',
+        '--to=2026-03-01',
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.base.json'),
+          DATABASE_URL: database.url,
+        },
+      },
+    );
+    const records = stdout.split('\r\n');
+    expect(records[0]).toBe(
+      'payment_id,merchant_id,order_id,status,gross_minor,fee_minor,net_minor,currency,method,provider,provider_payment_id,occurred_at,updated_at,last_sequence,provider_attributes',
+    );
+    expect(records).toHaveLength(3);
+    expect(records[1]).toMatch(
+      new RegExp(
+        `^${keeper.paymentId},${MERCHANT},"Order ""7"", blue",succeeded,150000,3000,147000,RUB,webmoney_keeper_mobile,webmoney,1234567,` +
+          '2026-03-01T23:59:59.500Z,[^,]+,1,"\\{""keeper_mobile_payment_no"":""KM-1"",""payer_phone"":""79001234567""\\}"$',
+      ),
+    );
+    expect(records[2]).toBe('');
+
+    await expect(
+      run(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(REPO_ROOT, 'apps/reporting/src/tools/export-csv.ts'),
+          '--from=2026-03-01',
+        ],
+        {
+          cwd: REPO_ROOT,
+          env: {
+            PATH: process.env['PATH'] ?? '',
+            TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.base.json'),
+            DATABASE_URL: database.url,
+          },
+        },
+      ),
+    ).rejects.toMatchObject({ code: 2 });
+  });
+});
