@@ -54,6 +54,22 @@ export default tseslint.config(
     },
   },
   { files: ['libs/grpc-kit/src/**/*.ts'], rules: { 'tolem/grpc-via-kit': 'off' } },
+  // Tests of any project may use the test kit and the infra provisioning; production code may not.
+  {
+    files: ['**/test/**/*.ts', '**/*.spec.ts', '**/*.integration-spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          banTransitiveDependencies: true,
+          depConstraints: [
+            { sourceTag: '*', onlyDependOnLibsWithTags: ['type:contracts', 'type:core', 'type:infra', 'type:testing', 'type:tooling'] },
+          ],
+        },
+      ],
+    },
+  },
   // config.ts is the one reader of the environment; tools and tests orchestrate processes.
   { files: ['**/src/config.ts', 'tools/**/*.ts', '**/test/**/*.ts', '**/*.spec.ts', 'libs/testing/**/*.ts'], rules: { 'n/no-process-env': 'off' } },
   { files: ['tools/**/*.ts', 'deploy/**/*.ts', '**/src/tools/**/*.ts', '**/src/db/migrate.ts'], rules: { 'no-console': 'off' } },

@@ -730,6 +730,7 @@ function main(): void {
     if (spec.database) required.push('migrate-job.yaml');
     for (const f of required)
       if (!existsSync(join(dir, f))) fail(`deploy/k8s/base/${app}`, `missing ${f}`);
+    checkBuildTarget(app);
     if (spec.devOnly === baseResources.includes(app)) {
       fail(
         'deploy/k8s/base/kustomization.yaml',

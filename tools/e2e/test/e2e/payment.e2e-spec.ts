@@ -3,11 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { ReportingServiceClient } from '@tolem/contracts/reporting';
 import { createClient, type PromiseClient } from '@tolem/grpc-kit';
+import { type DemoMerchant, type Stack, startDemoMerchant, startStack } from '@tolem/stack';
 import { integrationEnv, randomSuffix, waitFor } from '@tolem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type DemoMerchant, startDemoMerchant } from '../../../stack/src/demo-merchant';
-import { type Stack, startStack } from '../../../stack/src/stack';
 import { formById, submit } from './html-forms';
 
 interface PaymentJson {
@@ -54,7 +53,11 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
         fail_url: `${merchant.url}/fail`,
       }),
     });
-    const body = (await res.json()) as { merchant: { id: string }; api_key: string; webhook_signing_secret: string };
+    const body = (await res.json()) as {
+      merchant: { id: string };
+      api_key: string;
+      webhook_signing_secret: string;
+    };
     expect(res.status).toBe(201);
     apiKey = body.api_key;
     merchantId = body.merchant.id;
@@ -73,15 +76,28 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
   async function createPayment(amount: number, orderId: string): Promise<PaymentJson> {
     const res = await fetch(`${stack.gatewayUrl}/v1/payments`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-      body: JSON.stringify({ amount, currency: 'USD', order_id: orderId, description: 'Кружка Tolem / mug' }),
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify({
+        amount,
+        currency: 'USD',
+        order_id: orderId,
+        description: 'Кружка Tolem / mug',
+      }),
     });
     expect(res.status).toBe(201);
     return (await res.json()) as PaymentJson;
   }
 
   /** Hosted page -> method -> auto-submitted provider form -> the sandbox's WebMoney page. */
-  async function openWebMoneyPage(payment: PaymentJson, method: string, extra: Record<string, string> = {}) {
+  async function openWebMoneyPage(
+    payment: PaymentJson,
+    method: string,
+    extra: Record<string, string> = {},
+  ) {
     const hosted = await fetch(payment.payment_url);
     expect(hosted.status).toBe(200);
     const hostedHtml = await hosted.text();
@@ -100,7 +116,9 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
   }
 
   async function getPayment(id: string): Promise<PaymentJson> {
-    const res = await fetch(`${stack.gatewayUrl}/v1/payments/${id}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const res = await fetch(`${stack.gatewayUrl}/v1/payments/${id}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     return (await res.json()) as PaymentJson;
   }
 
@@ -112,7 +130,10 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
     expect([200, 302, 303]).toContain(paid.status);
 
     const notification = await waitFor(
-      () => merchant.notifications.find((n) => (n.json as { data?: { payment_id?: string } })?.data?.payment_id === payment.id),
+      () =>
+        merchant.notifications.find(
+          (n) => (n.json as { data?: { payment_id?: string } })?.data?.payment_id === payment.id,
+        ),
       { timeoutMs: 60_000, what: 'the merchant notification' },
     );
     const event = notification.json as { type: string; data: Record<string, unknown> };
@@ -142,7 +163,8 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
     expect(integrity.ok).toBe(true);
 
     const fact = await waitFor(
-      async () => (await reporting.getPaymentFact({ paymentId: payment.id }).catch(() => undefined))?.fact,
+      async () =>
+        (await reporting.getPaymentFact({ paymentId: payment.id }).catch(() => undefined))?.fact,
       { timeoutMs: 30_000, what: 'the reporting row' },
     );
     expect(fact.status).toBe('succeeded');
@@ -160,19 +182,34 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
   it('pays with WM Keeper Mobile: the notification carries the phone and the Keeper Mobile payment number', async () => {
     const payment = await createPayment(500, 'order-km-1');
     const wm = await openWebMoneyPage(payment, 'webmoney_keeper_mobile', { phone: '996555123456' });
-    const codePage = await submit(formById(wm.html, wm.url, 'keeper-mobile-start'), { phone: '996555123456' });
+    const codePage = await submit(formById(wm.html, wm.url, 'keeper-mobile-start'), {
+      phone: '996555123456',
+    });
     expect(codePage.status).toBe(200);
-    const sms = (await (await fetch(`${stack.sandboxUrl}/_sandbox/sms?phone=996555123456`)).json()) as { code: string };
+    const sms = (await (
+      await fetch(`${stack.sandboxUrl}/_sandbox/sms?phone=996555123456`)
+    ).json()) as { code: string };
     expect(sms.code).toMatch(/^\d{4}$/);
-    const confirmed = await submit(formById(await codePage.text(), wm.url, 'keeper-mobile-confirm'), { code: sms.code });
+    const confirmed = await submit(
+      formById(await codePage.text(), wm.url, 'keeper-mobile-confirm'),
+      { code: sms.code },
+    );
     expect([200, 302, 303]).toContain(confirmed.status);
 
     const notification = await waitFor(
-      () => merchant.notifications.find((n) => (n.json as { data?: { payment_id?: string } })?.data?.payment_id === payment.id),
+      () =>
+        merchant.notifications.find(
+          (n) => (n.json as { data?: { payment_id?: string } })?.data?.payment_id === payment.id,
+        ),
       { timeoutMs: 60_000, what: 'the Keeper Mobile notification' },
     );
     const data = (notification.json as { data: Record<string, unknown> }).data;
-    expect(data).toMatchObject({ amount: 500, currency: 'USD', method: 'webmoney_keeper_mobile', payer_phone: '996555123456' });
+    expect(data).toMatchObject({
+      amount: 500,
+      currency: 'USD',
+      method: 'webmoney_keeper_mobile',
+      payer_phone: '996555123456',
+    });
     expect(String(data['keeper_mobile_payment_no'])).toMatch(/^\d+$/);
   });
 
@@ -181,7 +218,9 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
     const notifiedBefore = merchant.notifications.length;
     const payment = await createPayment(777, 'order-forged-1');
     const wm = await openWebMoneyPage(payment, 'webmoney_purse');
-    const invoice = formById(wm.html, wm.url, 'pay-purse').fields.find(([k]) => k === 'invoice')?.[1];
+    const invoice = formById(wm.html, wm.url, 'pay-purse').fields.find(
+      ([k]) => k === 'invoice',
+    )?.[1];
     expect(invoice).toBeTruthy();
 
     const forged = await fetch(`${stack.sandboxUrl}/_sandbox/webmoney/invoices/${invoice}/pay`, {
@@ -189,14 +228,21 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ method: 'purse', tamper: 'hash' }),
     });
-    const result = (await forged.json()) as { prerequest: { body: string }; notification: { status: number; body: string } };
+    const result = (await forged.json()) as {
+      prerequest: { body: string };
+      notification: { status: number; body: string };
+    };
     expect(result.prerequest.body.trim()).toBe('YES');
     expect(result.notification.status).not.toBe(200);
 
     await new Promise((r) => setTimeout(r, 2_000));
     expect((await getPayment(payment.id)).status).toBe('pending');
-    expect((await ledger.listPaymentTransactions({ paymentId: payment.id })).transactions).toHaveLength(0);
-    expect((await ledger.getBalance({ merchantId, currency: 'USD' })).available).toEqual(before.available);
+    expect(
+      (await ledger.listPaymentTransactions({ paymentId: payment.id })).transactions,
+    ).toHaveLength(0);
+    expect((await ledger.getBalance({ merchantId, currency: 'USD' })).available).toEqual(
+      before.available,
+    );
     expect(merchant.notifications.length).toBe(notifiedBefore);
   });
 });

@@ -1,0 +1,3 @@
+export * from './demo-merchant';
+export * from './services';
+export * from './stack';
