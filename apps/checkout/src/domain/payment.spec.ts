@@ -35,7 +35,7 @@ describe('payment state machine', () => {
     ['succeeded', 'expired'],
     ['succeeded', 'pending'],
     ['failed', 'succeeded'],
-    ['expired', 'succeeded'],
+    ['expired', 'failed'],
     ['expired', 'pending'],
     ['failed', 'created'],
   ])('refuses %s -> %s with PAYMENT_ALREADY_FINAL', (from, to) => {
@@ -46,6 +46,10 @@ describe('payment state machine', () => {
         details: { status: from, requested: to },
       }),
     );
+  });
+
+  it('accepts a late verified success of an expired payment: the money moved', () => {
+    expect(decideTransition('expired', 'succeeded')).toBe('apply');
   });
 
   it('refuses going back to created', () => {

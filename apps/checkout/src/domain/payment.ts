@@ -83,17 +83,20 @@ const ALLOWED: Record<PaymentStatus, readonly PaymentStatus[]> = {
   pending: ['pending', 'succeeded', 'failed', 'expired'],
   succeeded: [],
   failed: [],
-  expired: [],
+  // A verified success that arrives after expiry means the money moved at the provider: crediting
+  // the merchant beats stranding it. Every other outcome for an expired payment is refused.
+  expired: ['succeeded'],
 };
 
 /**
  * Decides a transition: 'apply' when allowed, 'noop' when a final state receives the same
  * outcome again (a duplicate callback). A different outcome for a final payment is refused with
- * PAYMENT_ALREADY_FINAL and nothing changes.
+ * PAYMENT_ALREADY_FINAL and nothing changes, except a late verified success of an expired payment.
  */
 export function decideTransition(from: PaymentStatus, to: PaymentStatus): 'apply' | 'noop' {
   if (isFinal(from)) {
     if (from === to) return 'noop';
+    if (ALLOWED[from].includes(to)) return 'apply';
     throw checkoutErrors.create(
       'PAYMENT_ALREADY_FINAL',
       `payment is already ${from}; refusing ${to}`,
