@@ -1,39 +1,69 @@
 import { Writable } from 'node:stream';
 
-import { status } from '@grpc/grpc-js';
-import { GetPaymentFactResponse, ReportingServiceClient, ReportingServiceService } from '@tolem/contracts/reporting';
+import {
+  type ClientDuplexStream,
+  credentials,
+  loadPackageDefinition,
+  type ServiceClientConstructor,
+  status,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import {
+  GetPaymentFactResponse,
+  ReportingServiceClient,
+  ReportingServiceService,
+} from '@tolem/contracts/reporting';
 import { DomainError } from '@tolem/errors';
 import { createLogger } from '@tolem/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createClient, createGrpcServer, type GrpcServer, grpcStatusOf, type PromiseClient, toWireError } from './index';
+import {
+  createClient,
+  createGrpcServer,
+  type GrpcServer,
+  grpcStatusOf,
+  type PromiseClient,
+  toWireError,
+} from './index';
 
-const silent = createLogger({ service: 'test', level: 'silent', destination: new Writable({ write: (_c, _e, d) => d() }) });
+const silent = createLogger({
+  service: 'test',
+  level: 'silent',
+  destination: new Writable({ write: (_c, _e, d) => d() }),
+});
 
 describe('grpc-kit over loopback', () => {
   let server: GrpcServer;
   let client: PromiseClient<ReportingServiceClient>;
   let slowClient: PromiseClient<ReportingServiceClient>;
+  let port: number;
 
   beforeAll(async () => {
     server = createGrpcServer({ log: silent });
     server.addService(ReportingServiceService, {
       async getPaymentFact(req) {
         if (req.paymentId === 'missing') {
-          throw new DomainError('REPORTING_FACT_NOT_FOUND', 'not_found', 'no such payment', { details: { payment_id: 'missing' } });
+          throw new DomainError('REPORTING_FACT_NOT_FOUND', 'not_found', 'no such payment', {
+            details: { payment_id: 'missing' },
+          });
         }
-        if (req.paymentId === 'declined') throw new DomainError('PAYMENT_DECLINED', 'declined', 'issuer said no');
+        if (req.paymentId === 'declined')
+          throw new DomainError('PAYMENT_DECLINED', 'declined', 'issuer said no');
         if (req.paymentId === 'boom') throw new Error('secret database password leaked in message');
         if (req.paymentId === 'slow') await new Promise((r) => setTimeout(r, 500));
-        return GetPaymentFactResponse.fromPartial({ fact: { paymentId: req.paymentId, gross: { amountMinor: 2n ** 62n, currency: 'KGS' } } });
+        return GetPaymentFactResponse.fromPartial({
+          fact: { paymentId: req.paymentId, gross: { amountMinor: 2n ** 62n, currency: 'KGS' } },
+        });
       },
       async listPaymentFacts() {
         throw new DomainError('NOT_IMPLEMENTED', 'unimplemented', 'later');
       },
     });
-    const port = await server.listen(0);
+    port = await server.listen(0);
     client = createClient(ReportingServiceClient, `127.0.0.1:${port}`);
-    slowClient = createClient(ReportingServiceClient, `127.0.0.1:${port}`, { defaultDeadlineMs: 100 });
+    slowClient = createClient(ReportingServiceClient, `127.0.0.1:${port}`, {
+      defaultDeadlineMs: 100,
+    });
   });
 
   afterAll(async () => {
@@ -57,20 +87,74 @@ describe('grpc-kit over loopback', () => {
   });
 
   it('keeps declined apart from precondition although both travel as FAILED_PRECONDITION', async () => {
-    const err = (await client.getPaymentFact({ paymentId: 'declined' }).catch((e: unknown) => e)) as DomainError;
+    const err = (await client
+      .getPaymentFact({ paymentId: 'declined' })
+      .catch((e: unknown) => e)) as DomainError;
     expect(err).toMatchObject({ code: 'PAYMENT_DECLINED', kind: 'declined' });
     expect(err.details).toEqual({});
   });
 
   it('scrubs unknown errors to INTERNAL', async () => {
-    const err = (await client.getPaymentFact({ paymentId: 'boom' }).catch((e: unknown) => e)) as DomainError;
+    const err = (await client
+      .getPaymentFact({ paymentId: 'boom' })
+      .catch((e: unknown) => e)) as DomainError;
     expect(err.kind).toBe('internal');
     expect(err.code).toBe('INTERNAL');
     expect(err.message).not.toContain('password');
   });
 
   it('enforces the client deadline', async () => {
-    await expect(slowClient.getPaymentFact({ paymentId: 'slow' })).rejects.toMatchObject({ kind: 'timeout', code: 'UPSTREAM_TIMEOUT' });
+    await expect(slowClient.getPaymentFact({ paymentId: 'slow' })).rejects.toMatchObject({
+      kind: 'timeout',
+      code: 'UPSTREAM_TIMEOUT',
+    });
+  });
+
+  it('serves the standard health and reflection services', async () => {
+    const address = `127.0.0.1:${port}`;
+    const health = loadPackageDefinition(
+      loadSync(require.resolve('grpc-health-check/proto/health/v1/health.proto'), {
+        enums: String,
+      }),
+    ) as unknown as { grpc: { health: { v1: { Health: ServiceClientConstructor } } } };
+    const healthClient = new health.grpc.health.v1.Health(address, credentials.createInsecure());
+    const status = await new Promise<string>((resolve, reject) =>
+      (healthClient as unknown as Record<string, (...a: unknown[]) => void>)['check']?.(
+        { service: 'tolem.reporting.v1.ReportingService' },
+        (err: Error | null, res: { status: string }) => (err ? reject(err) : resolve(res.status)),
+      ),
+    );
+    healthClient.close();
+    expect(status).toBe('SERVING');
+
+    const reflection = loadPackageDefinition(
+      loadSync(require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto')),
+    ) as unknown as {
+      grpc: { reflection: { v1: { ServerReflection: ServiceClientConstructor } } };
+    };
+    const reflectionClient = new reflection.grpc.reflection.v1.ServerReflection(
+      address,
+      credentials.createInsecure(),
+    );
+    const call = (
+      reflectionClient as unknown as Record<
+        string,
+        () => ClientDuplexStream<
+          unknown,
+          { listServicesResponse?: { service: { name: string }[] } }
+        >
+      >
+    )['serverReflectionInfo']?.();
+    const names = await new Promise<string[]>((resolve, reject) => {
+      call?.on('data', (msg) => {
+        resolve((msg.listServicesResponse?.service ?? []).map((s: { name: string }) => s.name));
+        call.end();
+      });
+      call?.on('error', reject);
+      call?.write({ listServices: '' });
+    });
+    reflectionClient.close();
+    expect(names).toContain('tolem.reporting.v1.ReportingService');
   });
 
   it('maps every kind to its gRPC status', () => {
