@@ -1,6 +1,13 @@
 import { isDomainError } from '@tolem/errors';
 import type { Logger } from '@tolem/observability';
-import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import {
+  type Consumer,
+  type IHeaders,
+  type Kafka,
+  type KafkaMessage,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
 import type { Knex } from 'knex';
 
 import { dlqTopicOf } from './kafka';
@@ -68,10 +75,22 @@ class PoisonMessage extends Error {}
  * At-least-once in, exactly-once effect: the work and the event id commit in one database
  * transaction, and the Kafka offset is committed only after that transaction.
  */
-export async function runIdempotentConsumer<E>(options: IdempotentConsumerOptions<E>): Promise<RunningConsumer> {
+export async function runIdempotentConsumer<E>(
+  options: IdempotentConsumerOptions<E>,
+): Promise<RunningConsumer> {
   const { kafka, db, log, groupId, topic } = options;
-  const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000 });
-  const dlqProducer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout: 30_000,
+  });
+  const dlqProducer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    // The murmur2 partitioner Java clients use, so a payment id maps to the same partition everywhere.
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await Promise.all([consumer.connect(), dlqProducer.connect()]);
   await consumer.subscribe({ topic, fromBeginning: true });
 
@@ -87,7 +106,13 @@ export async function runIdempotentConsumer<E>(options: IdempotentConsumerOption
     }
     await db.transaction(async (trx) => {
       const inserted = await trx(PROCESSED_EVENTS_TABLE)
-        .insert({ consumer_group: groupId, event_id: eventId, topic, partition, offset: message.offset })
+        .insert({
+          consumer_group: groupId,
+          event_id: eventId,
+          topic,
+          partition,
+          offset: message.offset,
+        })
         .onConflict(['consumer_group', 'event_id'])
         .ignore()
         .returning('event_id');
@@ -106,7 +131,8 @@ export async function runIdempotentConsumer<E>(options: IdempotentConsumerOption
           key: message.key?.toString() ?? '',
         });
       } catch (err) {
-        if (isDomainError(err) && !err.retriable) throw new PoisonMessage(`${err.code}: ${err.message}`);
+        if (isDomainError(err) && !err.retriable)
+          throw new PoisonMessage(`${err.code}: ${err.message}`);
         throw err;
       }
     });
@@ -122,7 +148,10 @@ export async function runIdempotentConsumer<E>(options: IdempotentConsumerOption
           log.warn({ err, partition, offset: message.offset }, 'event handling failed; will retry');
           throw err;
         }
-        log.error({ reason: err.message, partition, offset: message.offset }, 'poison message sent to DLQ');
+        log.error(
+          { reason: err.message, partition, offset: message.offset },
+          'poison message sent to DLQ',
+        );
         await dlqProducer.send({
           topic: dlqTopicOf(topic, groupId),
           acks: -1,
@@ -130,12 +159,18 @@ export async function runIdempotentConsumer<E>(options: IdempotentConsumerOption
             {
               key: message.key,
               value: message.value,
-              headers: { ...message.headers, 'dlq-reason': err.message, 'dlq-source-offset': message.offset },
+              headers: {
+                ...message.headers,
+                'dlq-reason': err.message,
+                'dlq-source-offset': message.offset,
+              },
             },
           ],
         });
       }
-      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+      await consumer.commitOffsets([
+        { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
+      ]);
     },
   });
 

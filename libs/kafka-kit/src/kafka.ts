@@ -1,5 +1,5 @@
 import type { Logger } from '@tolem/observability';
-import { Kafka, type LogEntry,logLevel } from 'kafkajs';
+import { Kafka, type LogEntry, logLevel } from 'kafkajs';
 
 export interface KafkaOptions {
   brokers: string[];

@@ -103,7 +103,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         failures = 0;
       } catch (err) {
         failures += 1;
-        if (failures === 1 || failures % 20 === 0) log.warn({ err, failures }, 'outbox publish failed; rows wait');
+        if (failures === 1 || failures % 20 === 0)
+          log.warn({ err, failures }, 'outbox publish failed; rows wait');
         if (lockConnection) {
           await lockConnection.rollback().catch(() => undefined);
           lockConnection = undefined;
@@ -127,7 +128,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
     },
     async backlog() {
-      const row = await db(OUTBOX_TABLE).whereNull('published_at').count<{ count: bigint | string }[]>('* as count').first();
+      const row = await db(OUTBOX_TABLE)
+        .whereNull('published_at')
+        .count<{ count: bigint | string }[]>('* as count')
+        .first();
       return Number(row?.count ?? 0);
     },
   };

@@ -31,7 +31,10 @@ export interface OutboxMessage {
 }
 
 /** Adds messages to the outbox inside the caller's transaction: they exist iff it commits. */
-export async function enqueueOutbox(trx: Knex.Transaction, messages: OutboxMessage[]): Promise<void> {
+export async function enqueueOutbox(
+  trx: Knex.Transaction,
+  messages: OutboxMessage[],
+): Promise<void> {
   if (messages.length === 0) return;
   await trx(OUTBOX_TABLE).insert(
     messages.map((m) => ({
