@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { loadConfig } from './config';
+import { isDisabled, loadConfig } from './config';
+import { INVOICE_ID_HASH_ORDER, LEGACY_HASH_ORDER } from './providers/intellectmoney/signing';
 
 describe('loadConfig', () => {
   it('applies the defaults and keeps the secret out of JSON', () => {
@@ -55,5 +56,112 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SANDBOX_WEBMONEY_SECRET_KEY: 'x'.repeat(51) })).toThrow(
       /SANDBOX_WEBMONEY_SECRET_KEY/,
     );
+  });
+
+  it('disables IntellectMoney, Paykassma and QR when their variables are unset or blank', () => {
+    const config = loadConfig({ SANDBOX_WEBMONEY_SECRET_KEY: 'k', SANDBOX_QR_ACQUIRER_ID: ' ' });
+    expect(config.callbacks).toEqual({ attempts: 5, backoffMs: 500 });
+    expect(config.intellectmoney).toEqual({
+      missing: [
+        'SANDBOX_INTELLECTMONEY_ESHOP_ID',
+        'SANDBOX_INTELLECTMONEY_SECRET_KEY',
+        'SANDBOX_INTELLECTMONEY_RESULT_URL',
+      ],
+    });
+    expect(isDisabled(config.paykassma)).toBe(true);
+    expect(isDisabled(config.qr)).toBe(true);
+  });
+
+  it('reads every provider variable and keeps secrets out of JSON', () => {
+    const config = loadConfig({
+      SANDBOX_WEBMONEY_SECRET_KEY: 'k',
+      SANDBOX_CALLBACK_ATTEMPTS: '3',
+      SANDBOX_CALLBACK_BACKOFF_MS: '20',
+      SANDBOX_INTELLECTMONEY_ESHOP_ID: '450000',
+      SANDBOX_INTELLECTMONEY_SECRET_KEY: 'im-secret',
+      SANDBOX_INTELLECTMONEY_RESULT_URL: 'http://gw.test/callbacks/intellectmoney',
+      SANDBOX_INTELLECTMONEY_HASH_ORDER: 'invoice_id',
+      SANDBOX_INTELLECTMONEY_BEARER_TOKEN: 'im-bearer',
+      SANDBOX_INTELLECTMONEY_SIGN_SECRET: 'im-sign',
+      SANDBOX_PAYKASSMA_PLUGIN_API_SECRET: 'pk-api',
+      SANDBOX_PAYKASSMA_POSTBACK_ACCESS_KEY: 'pk-access',
+      SANDBOX_PAYKASSMA_POSTBACK_PRIVATE_KEY: 'pk-private',
+      SANDBOX_PAYKASSMA_POSTBACK_URL: 'http://gw.test/callbacks/paykassma',
+      SANDBOX_PAYKASSMA_PENDING_DELAY_MS: '100',
+      SANDBOX_QR_ACQUIRER_ID: 'acq-1',
+      SANDBOX_QR_ACQUIRER_SECRET: 'qr-secret',
+      SANDBOX_QR_CALLBACK_URL: 'http://gw.test/callbacks/qr',
+    });
+    expect(config.callbacks).toEqual({ attempts: 3, backoffMs: 20 });
+    if (
+      isDisabled(config.intellectmoney) ||
+      isDisabled(config.paykassma) ||
+      isDisabled(config.qr)
+    ) {
+      throw new Error('expected every provider enabled');
+    }
+    expect(config.intellectmoney).toMatchObject({
+      eshopId: '450000',
+      resultUrl: 'http://gw.test/callbacks/intellectmoney',
+      hashOrder: INVOICE_ID_HASH_ORDER,
+    });
+    expect(config.intellectmoney.personalApi?.signSecretKey.reveal()).toBe('im-sign');
+    expect(config.paykassma).toMatchObject({
+      postbackUrl: 'http://gw.test/callbacks/paykassma',
+      pendingDelayMs: 100,
+    });
+    expect(config.paykassma.postbackPrivateKey.reveal()).toBe('pk-private');
+    expect(config.qr).toMatchObject({
+      acquirerId: 'acq-1',
+      callbackUrl: 'http://gw.test/callbacks/qr',
+    });
+    const json = JSON.stringify(config);
+    for (const secret of [
+      'im-secret',
+      'im-bearer',
+      'im-sign',
+      'pk-api',
+      'pk-access',
+      'pk-private',
+      'qr-secret',
+    ]) {
+      expect(json).not.toContain(secret);
+    }
+  });
+
+  it('defaults the IntellectMoney hash order to legacy and leaves the Personal API off without its keys', () => {
+    const config = loadConfig({
+      SANDBOX_WEBMONEY_SECRET_KEY: 'k',
+      SANDBOX_INTELLECTMONEY_ESHOP_ID: '1',
+      SANDBOX_INTELLECTMONEY_SECRET_KEY: 's',
+      SANDBOX_INTELLECTMONEY_RESULT_URL: 'http://gw.test/cb',
+    });
+    if (isDisabled(config.intellectmoney)) throw new Error('expected enabled');
+    expect(config.intellectmoney.hashOrder).toBe(LEGACY_HASH_ORDER);
+    expect(config.intellectmoney.personalApi).toBeUndefined();
+  });
+
+  it('fails fast on a half-configured provider or a bad hash order', () => {
+    expect(() =>
+      loadConfig({ SANDBOX_WEBMONEY_SECRET_KEY: 'k', SANDBOX_INTELLECTMONEY_ESHOP_ID: '1' }),
+    ).toThrow(/SANDBOX_INTELLECTMONEY_SECRET_KEY/);
+    expect(() =>
+      loadConfig({
+        SANDBOX_WEBMONEY_SECRET_KEY: 'k',
+        SANDBOX_PAYKASSMA_POSTBACK_URL: 'http://x.test',
+      }),
+    ).toThrow(/SANDBOX_PAYKASSMA_PLUGIN_API_SECRET/);
+    expect(() =>
+      loadConfig({ SANDBOX_WEBMONEY_SECRET_KEY: 'k', SANDBOX_INTELLECTMONEY_BEARER_TOKEN: 't' }),
+    ).toThrow(/SANDBOX_INTELLECTMONEY_SIGN_SECRET/);
+    expect(() =>
+      loadConfig({
+        SANDBOX_WEBMONEY_SECRET_KEY: 'k',
+        SANDBOX_INTELLECTMONEY_HASH_ORDER: 'eshopId::orderId',
+      }),
+    ).toThrow(/SANDBOX_INTELLECTMONEY_HASH_ORDER/);
+    expect(() =>
+      loadConfig({ SANDBOX_WEBMONEY_SECRET_KEY: 'k', SANDBOX_QR_CALLBACK_URL: 'not a url' }),
+    ).toThrow(/SANDBOX_QR_CALLBACK_URL/);
   });
 });

@@ -6,6 +6,15 @@ export function escapeHtml(value: string): string {
   );
 }
 
+/** A plain table; every header and cell is escaped here. */
+export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const head = headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = rows
+    .map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
 /** `<input type="hidden">` for each field, in order (order matters to some providers). */
 export function hiddenInputs(fields: ReadonlyArray<readonly [string, string]>): string {
   return fields
@@ -30,7 +39,14 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1rem;margin:0}
 dt{color:#616e7c}
 dd{margin:0;font-weight:600;word-break:break-word}
 label{display:block;margin:.5rem 0 .2rem;color:#3e4c59;font-size:.9rem}
-input[type=text],input[type=tel]{width:100%;font-size:1rem;padding:.5rem .6rem;border:1px solid #cbd2d9;border-radius:.35rem}
+input[type=text],input[type=tel],input[type=password],input[type=number],textarea,select{width:100%;font-size:1rem;padding:.5rem .6rem;border:1px solid #cbd2d9;border-radius:.35rem;font-family:inherit}
+textarea{min-height:6rem;font-family:ui-monospace,monospace;font-size:.85rem}
+label.check{display:flex;gap:.5rem;align-items:center}
+table{border-collapse:collapse;width:100%;font-size:.88rem;margin:.4rem 0}
+th,td{border-bottom:1px solid #e4e7eb;padding:.3rem .4rem;text-align:left;vertical-align:top}
+th{color:#616e7c;font-weight:600}
+.row{display:flex;gap:.8rem}
+.row>div{flex:1}
 button{margin-top:.8rem;font-size:1rem;padding:.55rem 1.2rem;border:0;border-radius:.35rem;background:#0b69a3;color:#fff;cursor:pointer}
 button.secondary{background:#52606d}
 .error{border-color:#f5a3a3;background:#fff5f5}

@@ -1,7 +1,12 @@
 import { createLogger } from '@tolem/observability';
 
-import { loadConfig } from './config';
+import { isDisabled, loadConfig } from './config';
 import { createMerchantHttp } from './merchant-http';
+import type { SandboxProvider } from './provider';
+import { createDisabledProvider } from './providers/disabled';
+import { createIntellectmoneyProvider } from './providers/intellectmoney';
+import { createPaykassmaProvider } from './providers/paykassma';
+import { createQrBankProvider } from './providers/qrbank';
 import { createWebmoneyProvider } from './providers/webmoney';
 import { createSandboxServer } from './server';
 import { createSmsOutbox } from './sms-outbox';
@@ -12,7 +17,8 @@ async function main(): Promise<void> {
 
   const http = createMerchantHttp({ timeoutMs: config.httpTimeoutMs });
   const sms = createSmsOutbox();
-  const providers = [
+  const { attempts, backoffMs } = config.callbacks;
+  const providers: SandboxProvider[] = [
     createWebmoneyProvider({
       config: config.webmoney,
       publicBaseUrl: config.publicBaseUrl,
@@ -20,6 +26,51 @@ async function main(): Promise<void> {
       sms,
       log,
     }),
+    isDisabled(config.intellectmoney)
+      ? createDisabledProvider({
+          key: 'intellectmoney',
+          title: 'IntellectMoney',
+          summary: 'Bank card payments with card binding, notifications and the Personal API.',
+          prefixes: ['/intellectmoney', '/_sandbox/intellectmoney'],
+          missing: config.intellectmoney.missing,
+        })
+      : createIntellectmoneyProvider({
+          config: config.intellectmoney,
+          http,
+          log,
+          notifyAttempts: attempts,
+          notifyBackoffMs: backoffMs,
+        }),
+    isDisabled(config.paykassma)
+      ? createDisabledProvider({
+          key: 'paykassma',
+          title: 'Paykassma · Wavepay',
+          summary: 'Wavepay wallet deposits in MMK with signed postbacks.',
+          prefixes: ['/paykassma', '/_sandbox/paykassma'],
+          missing: config.paykassma.missing,
+        })
+      : createPaykassmaProvider({
+          config: config.paykassma,
+          http,
+          log,
+          postbackAttempts: attempts,
+          postbackBackoffMs: backoffMs,
+        }),
+    isDisabled(config.qr)
+      ? createDisabledProvider({
+          key: 'qrbank',
+          title: 'QR payer bank app (ELQR)',
+          summary: 'Pays Kyrgyz ELQR payment links and confirms them to Tolem.',
+          prefixes: ['/qrbank', '/_sandbox/qrbank'],
+          missing: config.qr.missing,
+        })
+      : createQrBankProvider({
+          config: config.qr,
+          http,
+          log,
+          confirmAttempts: attempts,
+          confirmBackoffMs: backoffMs,
+        }),
   ];
 
   const app = await createSandboxServer({ log, providers, sms });
@@ -50,7 +101,14 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 
-  log.info({ port, public_base_url: config.publicBaseUrl }, 'provider-sandbox started');
+  log.info(
+    {
+      port,
+      public_base_url: config.publicBaseUrl,
+      providers: providers.map((p) => `${p.key}${p.disabled ? ' (disabled)' : ''}`),
+    },
+    'provider-sandbox started',
+  );
 }
 
 void main().catch((err: unknown) => {

@@ -9,28 +9,33 @@ export interface HttpAnswer {
 export interface MerchantHttp {
   /** POSTs an already encoded application/x-www-form-urlencoded body. */
   postForm(url: string, body: string): Promise<HttpAnswer>;
+  /** POSTs a body exactly as given, with these headers (content-type included). */
+  post(url: string, body: string, headers: Readonly<Record<string, string>>): Promise<HttpAnswer>;
 }
 
 /** Merchant answers are kept for the payer's page and the test API; long bodies are cut. */
 const MAX_BODY_CHARS = 4_000;
 
 export function createMerchantHttp(options: { timeoutMs: number }): MerchantHttp {
+  const post: MerchantHttp['post'] = async (url, body, headers) => {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { ...headers },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text.slice(0, MAX_BODY_CHARS) };
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      return { status: 0, body: '', error: cause ?? (err as Error).name ?? 'network error' };
+    }
+  };
   return {
-    async postForm(url, body) {
-      try {
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(options.timeoutMs),
-        });
-        const text = await res.text();
-        return { status: res.status, body: text.slice(0, MAX_BODY_CHARS) };
-      } catch (err) {
-        const cause = (err as { cause?: { code?: string } }).cause?.code;
-        return { status: 0, body: '', error: cause ?? (err as Error).name ?? 'network error' };
-      }
-    },
+    post,
+    postForm: (url, body) =>
+      post(url, body, { 'content-type': 'application/x-www-form-urlencoded' }),
   };
 }

@@ -12,5 +12,11 @@ export interface SandboxProvider {
   readonly summary: string;
   /** Entry points worth listing on the index page (method + path). */
   readonly endpoints: ReadonlyArray<{ method: 'GET' | 'POST'; path: string; note: string }>;
+  /** Test data for people (cards, amounts, payers) as trusted HTML: escape every value in it. */
+  readonly testData?: string;
+  /** Set when the provider is off for lack of configuration; its routes then answer 503. */
+  readonly disabled?: { missing: readonly string[] };
   register(app: FastifyInstance): void;
+  /** Stops timers (scheduled callbacks, schedulers) on shutdown. */
+  close?(): void;
 }

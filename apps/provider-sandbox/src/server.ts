@@ -12,27 +12,39 @@ export interface SandboxServerOptions {
   sms: SmsOutbox;
 }
 
-function indexPage(providers: SandboxProvider[]): string {
-  const items = providers
-    .map(
-      (p) => `<section>
+function providerSection(p: SandboxProvider): string {
+  if (p.disabled !== undefined) {
+    return `<section id="provider-${escapeHtml(p.key)}" class="error">
+<h2>${escapeHtml(p.title)} <span class="muted">(disabled)</span></h2>
+<p>${escapeHtml(p.summary)}</p>
+<p>Set ${p.disabled.missing.map((m) => `<code>${escapeHtml(m)}</code>`).join(', ')} to enable it; until then its routes answer 503.</p>
+</section>`;
+  }
+  return `<section id="provider-${escapeHtml(p.key)}">
 <h2>${escapeHtml(p.title)}</h2>
 <p>${escapeHtml(p.summary)}</p>
 <ul>${p.endpoints
-        .map(
-          (e) => `<li><code>${e.method} ${escapeHtml(e.path)}</code> — ${escapeHtml(e.note)}</li>`,
-        )
-        .join('')}</ul>
-</section>`,
-    )
-    .join('\n');
+    .map((e) => `<li><code>${e.method} ${escapeHtml(e.path)}</code> — ${escapeHtml(e.note)}</li>`)
+    .join('')}</ul>
+${p.testData ?? ''}
+</section>`;
+}
+
+function indexPage(providers: SandboxProvider[]): string {
   return page({
     title: 'Tolem provider sandbox',
     brand: 'Tolem provider sandbox',
     body: `<section><h1>Providers</h1>
 <p>This server plays the external payment providers towards Tolem, speaking each one's own protocol.
-Shared test API: <code>GET /_sandbox/sms?phone=&lt;digits&gt;</code> (the last SMS code sent to a phone).</p></section>
-${items}`,
+Pay through Tolem's hosted page to arrive here; the test data below decides each outcome.
+Shared test API: <code>GET /_sandbox/sms?phone=&lt;digits&gt;</code> (the last SMS code sent to a phone).</p>
+<ul>${providers
+      .map(
+        (p) =>
+          `<li><a href="#provider-${escapeHtml(p.key)}">${escapeHtml(p.title)}</a>${p.disabled ? ' (disabled)' : ''}</li>`,
+      )
+      .join('')}</ul></section>
+${providers.map(providerSection).join('\n')}`,
   });
 }
 
@@ -120,5 +132,8 @@ export async function createSandboxServer(options: SandboxServerOptions): Promis
       provider.register(scope);
     });
   }
+  app.addHook('onClose', async () => {
+    for (const provider of options.providers) provider.close?.();
+  });
   return app;
 }

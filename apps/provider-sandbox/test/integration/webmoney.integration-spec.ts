@@ -542,6 +542,27 @@ describe('provider-sandbox WebMoney (real process, real HTTP)', () => {
     expect(noSms.status).toBe(404);
   });
 
+  it('answers 503 naming the variables for the providers this WebMoney-only setup leaves unconfigured', async () => {
+    const form = await fetch(`${base}/intellectmoney/ru/`, { method: 'POST' });
+    expect(form.status).toBe(503);
+    const page = await form.text();
+    expect(page).toContain('SANDBOX_INTELLECTMONEY_ESHOP_ID');
+    expect(page).toContain('SANDBOX_INTELLECTMONEY_RESULT_URL');
+
+    const api = await fetch(`${base}/paykassma/api/v1/transaction/activate?secret=x`, {
+      method: 'POST',
+    });
+    expect(api.status).toBe(503);
+    const body = (await api.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('SANDBOX_PROVIDER_DISABLED');
+    expect(body.error.message).toContain('SANDBOX_PAYKASSMA_PLUGIN_API_SECRET');
+
+    expect((await fetch(`${base}/qrbank/`)).status).toBe(503);
+    expect((await fetch(`${base}/_sandbox/qrbank/pay`, { method: 'POST' })).status).toBe(503);
+    const index = await (await fetch(`${base}/`)).text();
+    expect(index).toContain('IntellectMoney <span class="muted">(disabled)</span>');
+  });
+
   it('stops cleanly on SIGTERM', async () => {
     await waitFor(() => sandbox.output().includes('provider-sandbox started'), {
       what: 'start log line',

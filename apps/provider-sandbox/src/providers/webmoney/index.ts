@@ -7,6 +7,7 @@ import { createInvoiceStore } from './invoices';
 import { createKeeperMobileCodes } from './keeper-mobile';
 import { createNumbering } from './numbering';
 import { makePayInvoice, makeResendNotification } from './pay-invoice';
+import { TEST_PAYER_PURSE_DIGITS, TEST_PAYER_WMID } from './payer';
 import type { WebmoneySandboxConfig } from './settings';
 import { registerWebmoneyRoutes } from './webmoney.routes';
 
@@ -61,6 +62,11 @@ export function createWebmoneyProvider(deps: WebmoneyProviderDeps): SandboxProvi
         note: 'duplicate notification (JSON)',
       },
     ],
+    testData: `<h3>Test data</h3>
+<p>Purse payments: any purse of the payee's type (prefilled <code>${TEST_PAYER_PURSE_DIGITS}</code> after the
+letter) and WMID <code>${TEST_PAYER_WMID}</code>. Keeper Mobile: any 10-15 digit phone; the SMS code is shown on
+the page and at <code>/_sandbox/sms?phone=…</code>. <code>LMI_SIM_MODE=1</code> in the form makes the transfer
+fail (test mode), <code>2</code> fails about one in five.</p>`,
     register(app) {
       registerWebmoneyRoutes(app, {
         config: deps.config,

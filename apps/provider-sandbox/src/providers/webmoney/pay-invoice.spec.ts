@@ -26,6 +26,9 @@ function fakeMerchant(answer: Answer) {
       calls.push({ url, body, fields });
       return answer(fields, calls.length);
     },
+    post() {
+      throw new Error('WebMoney posts forms only');
+    },
   };
   return { http, calls };
 }

@@ -1,0 +1,172 @@
+import { newId } from '@tolem/ids';
+import type { Logger } from '@tolem/observability';
+
+import type { CallbackDispatcher, CallbackRecord } from '../../callbacks';
+import { type ConfirmationTamper, signedConfirmation } from './confirmation';
+import type { ElqrPayment } from './elqr';
+import { qrbankErrors } from './errors';
+import type { QrBankSandboxConfig } from './settings';
+
+/** The payer banks the app can pretend to be (payer_bank values). */
+export const PAYER_BANKS: ReadonlyArray<readonly [string, string]> = [
+  ['sandbox-bank', 'Sandbox Bank'],
+  ['mbank', 'MBank'],
+  ['optima', 'Optima Bank'],
+  ['bakai', 'Bakai Bank'],
+  ['demir', 'Demir Bank'],
+];
+
+/** A payment the bank made for a QR code, and the confirmations it sent. */
+export interface QrPayment {
+  acquirerReference: string;
+  qr: ElqrPayment;
+  amountTyiyn: bigint;
+  payerBank: string;
+  paidAt: Date;
+  confirmations: CallbackRecord[];
+}
+
+export interface PayOptions {
+  amountTyiyn?: bigint;
+  payerBank?: string;
+  tamper?: ConfirmationTamper;
+  delayMs?: number;
+}
+
+const MAX_TYIYN = 9_999_999_999_999n;
+
+/** The bank's side: take the payer's money, confirm to Tolem (signed), keep the record. */
+export function makeQrBank(deps: {
+  config: QrBankSandboxConfig;
+  dispatcher: CallbackDispatcher;
+  clock: () => Date;
+  log: Logger;
+}) {
+  const payments = new Map<string, QrPayment>();
+  const paidDynamic = new Map<string, string>();
+
+  const confirm = (payment: QrPayment, tamper: ConfirmationTamper, delayMs?: number) => {
+    const signed = signedConfirmation(
+      {
+        qrId: payment.qr.qrId,
+        amountTyiyn: payment.amountTyiyn,
+        acquirerReference: payment.acquirerReference,
+        payerBank: payment.payerBank,
+        paidAt: payment.paidAt,
+      },
+      { acquirerId: deps.config.acquirerId, secret: deps.config.acquirerSecret.reveal() },
+      deps.clock(),
+      tamper,
+    );
+    const sent = deps.dispatcher.send(
+      {
+        kind: 'confirmation',
+        url: deps.config.callbackUrl,
+        headers: signed.headers,
+        body: signed.body,
+        meta: { reference: payment.acquirerReference, qr_id: payment.qr.qrId, tamper },
+      },
+      delayMs !== undefined ? { delayMs } : {},
+    );
+    payment.confirmations.push(sent.record);
+    return sent;
+  };
+
+  const paymentOf = (reference: string): QrPayment => {
+    const payment = payments.get(reference);
+    if (payment === undefined) {
+      throw qrbankErrors.create('QRBANK_PAYMENT_NOT_FOUND', `No payment ${reference}`);
+    }
+    return payment;
+  };
+
+  return {
+    /**
+     * Pays a decoded code. The amount is the code's own unless it is absent or editable (then the
+     * payer's). A dynamic code is paid once; a static one as often as payers like.
+     */
+    async pay(qr: ElqrPayment, options: PayOptions = {}) {
+      let amount = qr.amountTyiyn;
+      if (amount === undefined || qr.amountEditable) amount = options.amountTyiyn ?? amount;
+      if (amount === undefined || amount <= 0n || amount > MAX_TYIYN) {
+        throw qrbankErrors.create('QRBANK_AMOUNT_INVALID', 'Enter an amount greater than zero', {
+          details: { field: 'amount' },
+        });
+      }
+      if (qr.kind === 'dynamic') {
+        const earlier = paidDynamic.get(qr.qrId);
+        if (earlier !== undefined) {
+          throw qrbankErrors.create('QRBANK_ALREADY_PAID', 'This QR code is already paid', {
+            details: { acquirer_reference: earlier },
+          });
+        }
+      }
+      const payerBank = options.payerBank ?? 'sandbox-bank';
+      if (!PAYER_BANKS.some(([id]) => id === payerBank)) {
+        throw qrbankErrors.create('QRBANK_REQUEST_INVALID', `Unknown payer bank ${payerBank}`, {
+          details: { field: 'payer_bank' },
+        });
+      }
+      const payment: QrPayment = {
+        acquirerReference: newId('qrb'),
+        qr,
+        amountTyiyn: amount,
+        payerBank,
+        paidAt: deps.clock(),
+        confirmations: [],
+      };
+      payments.set(payment.acquirerReference, payment);
+      if (qr.kind === 'dynamic') paidDynamic.set(qr.qrId, payment.acquirerReference);
+      deps.log.info(
+        {
+          reference: payment.acquirerReference,
+          qr_id: qr.qrId,
+          amount: String(amount),
+          payer_bank: payerBank,
+        },
+        'qr bank payment made',
+      );
+      const sent = confirm(payment, options.tamper ?? 'none', options.delayMs);
+      await sent.firstAttempt;
+      return payment;
+    },
+
+    paymentOf,
+
+    byQrId: (qrId: string) => [...payments.values()].filter((p) => p.qr.qrId === qrId),
+
+    /** Sends a new confirmation of a payment (signed afresh: new timestamp), e.g. tampered. */
+    confirm: (reference: string, tamper: ConfirmationTamper = 'none', delayMs?: number) =>
+      confirm(paymentOf(reference), tamper, delayMs),
+
+    /** Sends an earlier confirmation again, byte for byte, headers included. */
+    resend(reference: string, options: { index?: number; delayMs?: number } = {}) {
+      const payment = paymentOf(reference);
+      const index = options.index ?? payment.confirmations.length - 1;
+      const original = payment.confirmations[index];
+      if (original === undefined) {
+        throw qrbankErrors.create(
+          'QRBANK_PAYMENT_NOT_FOUND',
+          `Payment ${reference} has no confirmation #${index}`,
+        );
+      }
+      const sent = deps.dispatcher.send(
+        {
+          kind: original.kind,
+          url: original.url,
+          headers: original.headers,
+          body: original.body,
+          meta: original.meta,
+        },
+        {
+          duplicateOf: original.id,
+          ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
+        },
+      );
+      payment.confirmations.push(sent.record);
+      return sent;
+    },
+  };
+}
+
+export type QrBank = ReturnType<typeof makeQrBank>;
