@@ -3,10 +3,12 @@ import type { Migration } from '@tolem/db-kit';
 import * as createAccountsAndBalances from './20261123010000_create_accounts_and_balances';
 import * as createJournal from './20261123010100_create_journal';
 import * as createOutboxAndEventSequences from './20261123010200_create_outbox_and_event_sequences';
+import * as shardsHoldsPaymentsSettings from './20261123020000_shards_holds_payments_settings';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
   '20261123010000_create_accounts_and_balances': createAccountsAndBalances,
   '20261123010100_create_journal': createJournal,
   '20261123010200_create_outbox_and_event_sequences': createOutboxAndEventSequences,
+  '20261123020000_shards_holds_payments_settings': shardsHoldsPaymentsSettings,
 };

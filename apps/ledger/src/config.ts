@@ -31,6 +31,22 @@ const schema = toolSchema.extend({
   GRPC_HOST: z.string().default('127.0.0.1'),
   /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
   MIGRATE_ON_START: envs.bool(false),
+  /**
+   * Group commit of PostPayment / CreateHold: lanes are concurrent batches (each owns a disjoint
+   * set of merchants and system shards, so they never wait on each other's row locks); a batch
+   * takes at most BATCH_MAX items. LANES=0 writes every call in its own transaction.
+   */
+  LEDGER_BATCH_LANES: z.coerce.number().int().min(0).max(16).default(4),
+  LEDGER_BATCH_MAX: z.coerce.number().int().min(1).max(8190).default(500),
+  /** Pool size: lanes + locked writes + reads + the outbox relay. */
+  DB_POOL_MAX: z.coerce.number().int().min(2).max(200).default(16),
+  /**
+   * Outbox rows the relay publishes per round. Larger rounds keep up with group-committed
+   * writes at fewer round trips; each round stays well under Kafka's 1 MB request limit.
+   */
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(1000),
+  /** How often the ledger voids holds past their timeout. */
+  HOLD_SWEEP_INTERVAL_MS: envs.durationMs(5_000),
 });
 
 export interface LedgerToolConfig {
@@ -45,6 +61,11 @@ export interface LedgerConfig extends LedgerToolConfig {
   grpcPort: number;
   grpcHost: string;
   migrateOnStart: boolean;
+  batchLanes: number;
+  batchMax: number;
+  dbPoolMax: number;
+  holdSweepIntervalMs: number;
+  outboxBatchSize: number;
 }
 
 /** The service's configuration. The only reader of process.env in this service (with loadToolConfig). */
@@ -59,6 +80,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     grpcPort: e.GRPC_PORT,
     grpcHost: e.GRPC_HOST,
     migrateOnStart: e.MIGRATE_ON_START,
+    batchLanes: e.LEDGER_BATCH_LANES,
+    batchMax: e.LEDGER_BATCH_MAX,
+    dbPoolMax: e.DB_POOL_MAX,
+    holdSweepIntervalMs: e.HOLD_SWEEP_INTERVAL_MS,
+    outboxBatchSize: e.OUTBOX_BATCH_SIZE,
   });
 }
 

@@ -6,57 +6,108 @@ import { createLogger } from '@tolem/observability';
 
 import { migrations } from '../migrations';
 import { makeCheckIntegrity } from './app/check-integrity';
-import { makeGetBalance } from './app/get-balance';
+import {
+  makeGetFeePlan,
+  makeGetMerchantSettings,
+  makeSetFeePlan,
+  makeSetMerchantSettings,
+} from './app/fee-plans';
+import { makeGetAccountBalance, makeGetBalance, makeListAccounts } from './app/get-balance';
+import { makeCreateHold, makeExpireHolds, makePostHold, makeVoidHold } from './app/holds';
 import { makeListPaymentTransactions } from './app/list-payment-transactions';
+import { makeListStatement } from './app/list-statement';
 import { makePostPayment } from './app/post-payment';
+import { makePostPayments } from './app/post-payments';
+import { makePostPayout } from './app/post-payout';
+import { makePostTransaction } from './app/post-transaction';
+import { makeRefundPayment } from './app/refund-payment';
+import { makeReverseTransaction } from './app/reverse-transaction';
 import { loadConfig } from './config';
 import { createAccountStore } from './db/accounts.store';
 import { createBalancesRepo } from './db/balances.repo';
 import { createIntegrityRepo } from './db/integrity.repo';
 import { createJournalRepo } from './db/journal.repo';
+import { createMerchantSettingsRepo } from './db/merchant-settings.repo';
 import { ledgerHandlers } from './grpc/ledger.grpc';
+import { startHoldExpiryLoop } from './jobs/hold-expiry.loop';
 import { startLedgerOutbox } from './kafka/outbox.relay';
 import { paymentEventMessage } from './kafka/payment-event.message';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'ledger', level: config.logLevel });
-  const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'ledger' });
+  const db = createKnex({
+    url: config.databaseUrl.reveal(),
+    applicationName: 'ledger',
+    poolMax: config.dbPoolMax,
+  });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
 
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ledger', log });
-  const outbox = startLedgerOutbox({ kafka, db, log });
+  const outbox = startLedgerOutbox({ kafka, db, log, batchSize: config.outboxBatchSize });
 
   const accounts = createAccountStore();
   const journal = createJournalRepo(db, {
     accounts,
     toOutbox: (event) => paymentEventMessage(config.paymentsTopic, event),
     afterCommit: () => outbox.wake(),
+    batching:
+      config.batchLanes > 0 ? { lanes: config.batchLanes, maxBatch: config.batchMax } : undefined,
+    onBatchFailed: (err, size) =>
+      log.info({ err, size }, 'batch refused as a whole; writing its items one by one'),
   });
   const balances = createBalancesRepo(db, accounts);
+  const settings = createMerchantSettingsRepo(db);
   const integrity = createIntegrityRepo(db);
   const clock = { now: () => new Date() };
+  const notices = { info: (fields: Record<string, unknown>, msg: string) => log.info(fields, msg) };
 
+  const postPayment = makePostPayment({ journal, settings, clock, notices });
+  const holdDeps = { journal, settings, clock, notices };
   const grpc = createGrpcServer({ log });
   grpc.addService(
     LedgerServiceService,
     ledgerHandlers({
-      postPayment: makePostPayment({ journal, clock }),
+      postPayment,
+      postPayments: makePostPayments({ postPayment }),
+      refundPayment: makeRefundPayment({ journal, clock }),
+      postPayout: makePostPayout({ journal, clock }),
+      createHold: makeCreateHold(holdDeps),
+      postHold: makePostHold(holdDeps),
+      voidHold: makeVoidHold(holdDeps),
+      reverseTransaction: makeReverseTransaction({ journal, clock }),
+      postTransaction: makePostTransaction({ journal, balances }),
+      setFeePlan: makeSetFeePlan({ settings }),
+      getFeePlan: makeGetFeePlan({ settings }),
+      setMerchantSettings: makeSetMerchantSettings({ settings }),
+      getMerchantSettings: makeGetMerchantSettings({ settings }),
       getBalance: makeGetBalance({ balances }),
+      getAccountBalance: makeGetAccountBalance({ balances }),
+      listAccounts: makeListAccounts({ balances }),
+      listStatement: makeListStatement({ balances }),
       listPaymentTransactions: makeListPaymentTransactions({ journal }),
       checkIntegrity: makeCheckIntegrity({ integrity, outboxGraceMs: config.outboxGraceMs }),
     }),
   );
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
+  const sweeper = startHoldExpiryLoop({
+    expireHolds: makeExpireHolds({ journal, holds: balances, clock }),
+    intervalMs: config.holdSweepIntervalMs,
+    log,
+  });
 
-  // Stop intake, finish publishing the batch in hand, then close Kafka and the pool.
+  // Stop intake, let batches in hand commit, finish publishing, then close Kafka and the pool.
   onShutdown(log, [
     () => grpc.drain(),
+    () => sweeper.stop(),
     () => outbox.stop(),
     () => outbox.disconnect(),
     () => db.destroy(),
   ]);
-  log.info({ port, topic: config.paymentsTopic }, 'ledger started');
+  log.info(
+    { port, topic: config.paymentsTopic, batchLanes: config.batchLanes, batchMax: config.batchMax },
+    'ledger started',
+  );
 }
 
 void main().catch((err: unknown) => {

@@ -8,6 +8,7 @@ const clean: IntegrityScan = {
   postings: 6n,
   unbalanced: [],
   underPosted: [],
+  strayPostings: [],
   accounts: 3n,
   balanceMismatches: [],
   outboxRows: 2n,
@@ -32,6 +33,7 @@ describe('checkIntegrity', () => {
     expect(report.violations).toEqual([]);
     expect(report.checks).toEqual([
       'transactions_balanced: 2 transactions, 6 postings',
+      'postings_consistent: 6 postings have their transaction and an account of their currency',
       'balances_match_postings: 3 accounts',
       'outbox_published: 2 outbox rows, grace 5000 ms',
     ]);
@@ -44,11 +46,24 @@ describe('checkIntegrity', () => {
         ...clean,
         unbalanced: [{ transactionId: 'txn_a', currency: 'KGS', sum: 5n }],
         underPosted: [{ transactionId: 'txn_b', postings: 1 }],
+        strayPostings: [
+          {
+            postingId: '9',
+            transactionId: 'txn_c',
+            accountId: 'acc_c',
+            problem: 'no such transaction',
+          },
+        ],
         balanceMismatches: [
           {
             accountId: 'acc_a',
-            stored: { debits: 10n, credits: 0n },
-            fromPostings: { debits: 9n, credits: 0n },
+            stored: { debits: 10n, credits: 0n, debitsPending: 0n, creditsPending: 0n },
+            fromPostings: { debits: 9n, credits: 0n, debitsPending: 0n, creditsPending: 0n },
+          },
+          {
+            accountId: 'acc_b',
+            stored: { debits: 1n, credits: 0n, debitsPending: 5n, creditsPending: 0n },
+            fromPostings: { debits: 1n, credits: 0n, debitsPending: 4n, creditsPending: 0n },
           },
         ],
         unpublished: [
@@ -66,11 +81,17 @@ describe('checkIntegrity', () => {
     expect(report.violations.map((v) => v.check)).toEqual([
       'transactions_balanced',
       'transactions_balanced',
+      'postings_consistent',
+      'balances_match_postings',
       'balances_match_postings',
       'outbox_published',
     ]);
     expect(report.violations[1]?.detail).toContain('txn_a');
-    expect(report.violations[2]?.detail).toContain('debits=10');
-    expect(report.violations[3]?.detail).toContain('key pay_1');
+    expect(report.violations[2]?.detail).toBe('posting 9 of txn_c on acc_c: no such transaction');
+    expect(report.violations[3]?.detail).toContain('debits=10');
+    expect(report.violations[4]?.detail).toContain(
+      '(pending debits=5 credits=0 but postings debits=4 credits=0)',
+    );
+    expect(report.violations[5]?.detail).toContain('key pay_1');
   });
 });

@@ -10,9 +10,11 @@ export interface CheckIntegrityDeps {
 }
 
 /**
- * Verifies the ledger's invariants: (1) every transaction's postings sum to zero per currency,
- * (2) every balance equals the sums of its account's postings, (3) every outbox row older than
- * the grace period was published. Read-only; ok only when nothing was found.
+ * Verifies the ledger's invariants: (1) every transaction's postings sum to zero per currency
+ * (its pending postings too), (2) every posting has its transaction and an account of its
+ * currency, (3) every balance (posted and pending totals) equals the sums of its account's
+ * postings, (4) every outbox row older than the grace period was published.
+ * Read-only; ok only when nothing was found.
  */
 export function makeCheckIntegrity(deps: CheckIntegrityDeps) {
   return async (): Promise<IntegrityReport> => {
@@ -33,12 +35,24 @@ export function makeCheckIntegrity(deps: CheckIntegrityDeps) {
         detail: `transaction ${u.transactionId} postings in ${u.currency} sum to ${u.sum.toString()}`,
       });
     }
+    for (const p of scan.strayPostings) {
+      violations.push({
+        check: 'postings_consistent',
+        detail: `posting ${p.postingId} of ${p.transactionId} on ${p.accountId}: ${p.problem}`,
+      });
+    }
     for (const m of scan.balanceMismatches) {
+      const pending =
+        m.stored.debitsPending !== m.fromPostings.debitsPending ||
+        m.stored.creditsPending !== m.fromPostings.creditsPending
+          ? ` (pending debits=${m.stored.debitsPending} credits=${m.stored.creditsPending} ` +
+            `but postings debits=${m.fromPostings.debitsPending} credits=${m.fromPostings.creditsPending})`
+          : '';
       violations.push({
         check: 'balances_match_postings',
         detail:
           `account ${m.accountId} balance debits=${m.stored.debits} credits=${m.stored.credits} ` +
-          `but postings debits=${m.fromPostings.debits} credits=${m.fromPostings.credits}`,
+          `but postings debits=${m.fromPostings.debits} credits=${m.fromPostings.credits}${pending}`,
       });
     }
     for (const o of scan.unpublished) {
@@ -51,6 +65,7 @@ export function makeCheckIntegrity(deps: CheckIntegrityDeps) {
       ok: violations.length === 0,
       checks: [
         `transactions_balanced: ${scan.transactions} transactions, ${scan.postings} postings`,
+        `postings_consistent: ${scan.postings} postings have their transaction and an account of their currency`,
         `balances_match_postings: ${scan.accounts} accounts`,
         `outbox_published: ${scan.outboxRows} outbox rows, grace ${deps.outboxGraceMs} ms`,
       ],

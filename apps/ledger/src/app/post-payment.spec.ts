@@ -1,18 +1,34 @@
 import { describe, expect, it } from 'vitest';
 
-import { InMemoryJournal } from '../testing/in-memory-journal.fake';
+import { shardOf } from '../domain/accounts';
+import { InMemoryLedger } from '../testing/in-memory-ledger.fake';
+import { InMemorySettings } from '../testing/in-memory-settings.fake';
 import { aPayment } from '../testing/payment.builder';
+import { makeSetFeePlan } from './fee-plans';
 import { makeGetBalance } from './get-balance';
 import { makeListPaymentTransactions } from './list-payment-transactions';
 import { makePostPayment } from './post-payment';
+import { makePostPayments } from './post-payments';
 
 const now = new Date('2026-11-23T12:00:00.000Z');
 
 function setup() {
-  const journal = new InMemoryJournal();
+  const settings = new InMemorySettings();
+  const journal = new InMemoryLedger(settings);
+  const notices: { fields: Record<string, unknown>; message: string }[] = [];
+  const postPayment = makePostPayment({
+    journal,
+    settings,
+    clock: { now: () => now },
+    notices: { info: (fields, message) => notices.push({ fields, message }) },
+  });
   return {
     journal,
-    postPayment: makePostPayment({ journal, clock: { now: () => now } }),
+    settings,
+    notices,
+    postPayment,
+    postPayments: makePostPayments({ postPayment }),
+    setFeePlan: makeSetFeePlan({ settings }),
     getBalance: makeGetBalance({ balances: journal }),
     list: makeListPaymentTransactions({ journal }),
   };
@@ -21,8 +37,12 @@ function setup() {
 describe('postPayment', () => {
   it('writes a balanced transaction, credits the merchant the net and emits one payment.succeeded', async () => {
     const { journal, postPayment, getBalance } = setup();
-    const { transaction, alreadyExisted } = await postPayment(aPayment());
+    const { transaction, alreadyExisted, fee, net } = await postPayment(aPayment());
     expect(alreadyExisted).toBe(false);
+    expect({ fee, net }).toEqual({
+      fee: { amountMinor: 250n, currency: 'KGS' },
+      net: { amountMinor: 9_750n, currency: 'KGS' },
+    });
     expect(transaction.kind).toBe('payment');
     expect(transaction.postings.map((p) => p.amountMinor)).toEqual([10_000n, -9_750n, -250n]);
     expect(await getBalance({ merchantId: 'mer_1', currency: 'KGS' })).toEqual({
@@ -42,6 +62,13 @@ describe('postPayment', () => {
       sequence: 1n,
       ledgerTransactionId: transaction.id,
     });
+    expect(journal.payments.get('pay_1')).toMatchObject({
+      status: 'posted',
+      grossMinor: 10_000n,
+      feeMinor: 250n,
+      refundedMinor: 0n,
+      shard: shardOf('mer_1'),
+    });
   });
 
   it('falls back to the posting time when the request has no occurred_at', async () => {
@@ -54,7 +81,7 @@ describe('postPayment', () => {
     const { journal, postPayment, getBalance } = setup();
     const first = await postPayment(aPayment());
     const again = await postPayment(aPayment());
-    expect(again).toEqual({ transaction: first.transaction, alreadyExisted: true });
+    expect(again).toEqual({ ...first, alreadyExisted: true });
     expect(journal.transactions).toHaveLength(1);
     expect(journal.events).toHaveLength(1);
     expect((await getBalance({ merchantId: 'mer_1', currency: 'KGS' })).available.amountMinor).toBe(
@@ -80,8 +107,8 @@ describe('postPayment', () => {
   });
 
   it('answers a lost race on the key as a replay, or as a conflict if the winner differed', async () => {
-    const { journal, postPayment } = setup();
-    const winner = makePostPayment({ journal, clock: { now: () => now } });
+    const { journal, postPayment, settings } = setup();
+    const winner = makePostPayment({ journal, settings, clock: { now: () => now } });
     // The concurrent request commits between our read and our write.
     journal.beforeRecord = () => {
       journal.beforeRecord = undefined;
@@ -113,6 +140,10 @@ describe('postPayment', () => {
       code: 'LEDGER_FEE_EXCEEDS_GROSS',
       kind: 'invalid',
     });
+    await expect(postPayment(aPayment({ fee: undefined }))).rejects.toMatchObject({
+      code: 'LEDGER_INVALID_REQUEST',
+      details: { field: 'fee' },
+    });
     expect(journal.transactions).toHaveLength(0);
     expect(journal.events).toHaveLength(0);
   });
@@ -125,6 +156,90 @@ describe('postPayment', () => {
       kind: 'conflict',
     });
     expect(journal.events).toHaveLength(1);
+  });
+});
+
+describe('postPayment with a fee plan', () => {
+  it('applies the plan’s fee, notes a differing request fee, and keeps the request fee as idempotency content', async () => {
+    const { journal, postPayment, setFeePlan, notices, getBalance } = setup();
+    await setFeePlan({
+      merchantId: 'mer_1',
+      rules: [
+        {
+          method: 'webmoney_keeper_mobile',
+          percentBps: 300,
+          fixed: [{ amountMinor: 5n, currency: 'KGS' }],
+        },
+      ],
+    });
+    const first = await postPayment(aPayment());
+    expect(first.fee).toEqual({ amountMinor: 305n, currency: 'KGS' });
+    expect(first.transaction.postings.map((p) => p.amountMinor)).toEqual([10_000n, -9_695n, -305n]);
+    expect(notices).toEqual([
+      expect.objectContaining({
+        message: 'request fee differs from the fee plan; the plan applies',
+        fields: expect.objectContaining({ requestFee: '250', appliedFee: '305' }),
+      }),
+    ]);
+    expect(journal.events[0]?.fee).toEqual({ amountMinor: 305n, currency: 'KGS' });
+
+    // A replay must repeat the request exactly, fee included, even though the plan decided.
+    await expect(
+      postPayment(aPayment({ fee: { amountMinor: 305n, currency: 'KGS' } })),
+    ).rejects.toMatchObject({ code: 'LEDGER_IDEMPOTENCY_CONFLICT', details: { field: 'fee' } });
+
+    // A later plan change does not change what a replay answers.
+    await setFeePlan({ merchantId: 'mer_1', rules: [] });
+    expect(await postPayment(aPayment())).toEqual({ ...first, alreadyExisted: true });
+    expect((await getBalance({ merchantId: 'mer_1', currency: 'KGS' })).available.amountMinor).toBe(
+      9_695n,
+    );
+
+    // Without a request fee the plan alone decides (here: no rule, no fee).
+    const free = await postPayment(
+      aPayment({ idempotencyKey: 'k2', paymentId: 'pay_2', fee: undefined }),
+    );
+    expect(free.fee.amountMinor).toBe(0n);
+    expect(notices).toHaveLength(1);
+  });
+});
+
+describe('postPayments', () => {
+  it('answers each item on its own: posted, replayed or refused', async () => {
+    const { postPayment, postPayments, journal } = setup();
+    await postPayment(aPayment());
+    const outcomes = await postPayments([
+      () => aPayment(),
+      () => aPayment({ idempotencyKey: 'k2', paymentId: 'pay_2' }),
+      () =>
+        aPayment({
+          idempotencyKey: 'k3',
+          paymentId: 'pay_3',
+          gross: { amountMinor: 0n, currency: 'KGS' },
+        }),
+      () => {
+        throw new Error('unmappable item');
+      },
+    ]);
+    expect(
+      outcomes.map((o) =>
+        o.ok ? o.value.alreadyExisted : ((o.error as { code?: string }).code ?? 'thrown'),
+      ),
+    ).toEqual([true, false, 'MONEY_ZERO_AMOUNT', 'thrown']);
+    expect(journal.transactions).toHaveLength(2);
+  });
+
+  it('refuses an empty batch and one beyond 8190 items', async () => {
+    const { postPayments } = setup();
+    await expect(postPayments([])).rejects.toMatchObject({
+      code: 'LEDGER_INVALID_REQUEST',
+      details: { field: 'payments' },
+    });
+    await expect(
+      postPayments(Array.from({ length: 8191 }, () => () => aPayment())),
+    ).rejects.toMatchObject({
+      details: { field: 'payments' },
+    });
   });
 });
 

@@ -1,63 +1,71 @@
+import { type Money, money } from '@tolem/money';
+
 import { ledgerErrors } from '../domain/errors';
-import { paymentSucceeded } from '../domain/events';
-import { fingerprintConflictField, paymentFingerprint } from '../domain/idempotency';
-import { assertBalanced, type Transaction } from '../domain/journal';
-import { paymentPostings, type PostPaymentCommand, validatePayment } from '../domain/payment';
-import type { Clock, JournalRepository, StoredTransaction } from '../domain/ports';
+import { paymentFingerprint } from '../domain/idempotency';
+import {
+  applyFee,
+  paymentTransaction,
+  type PostPaymentCommand,
+  validatePayment,
+} from '../domain/payment';
+import type {
+  Clock,
+  JournalRepository,
+  MerchantSettingsRepository,
+  Notices,
+} from '../domain/ports';
+import { type Written, writtenOf } from './replay';
 
 export interface PostPaymentDeps {
   journal: JournalRepository;
+  settings: Pick<MerchantSettingsRepository, 'feePlanOf'>;
   clock: Clock;
+  notices?: Notices;
 }
 
-export interface PostPaymentResult {
-  transaction: Transaction;
-  alreadyExisted: boolean;
+export interface PostPaymentResult extends Written {
+  fee: Money;
+  net: Money;
 }
 
 /**
- * Posts a succeeded payment and its `payment.succeeded` event, atomically. Idempotent with
- * TigerBeetle semantics: the same key with the same content returns the original transaction
- * (already_existed, no second event); the same key with any different field is
- * LEDGER_IDEMPOTENCY_CONFLICT naming that field, and writes nothing.
+ * Posts a succeeded payment and its `payment.succeeded` event, atomically, with the fee from the
+ * merchant's plan (the request's fee without a plan). Idempotent with TigerBeetle semantics: the
+ * same key with the same content returns the original transaction (already_existed, no second
+ * event); the same key with any different field is LEDGER_IDEMPOTENCY_CONFLICT naming that
+ * field, and writes nothing. Concurrent calls are group-committed by the journal.
  */
 export function makePostPayment(deps: PostPaymentDeps) {
   return async (cmd: PostPaymentCommand): Promise<PostPaymentResult> => {
-    const payment = validatePayment(cmd);
-    const fingerprint = paymentFingerprint(payment);
-
-    const replay = (existing: StoredTransaction): PostPaymentResult => {
-      const field =
-        existing.kind !== 'payment'
-          ? 'idempotency_key'
-          : fingerprintConflictField(existing.fingerprint, fingerprint);
-      if (field) {
-        throw ledgerErrors.create(
-          'LEDGER_IDEMPOTENCY_CONFLICT',
-          `idempotency key ${JSON.stringify(payment.idempotencyKey)} was used with a different ${field}`,
-          { details: { field } },
+    const valid = validatePayment(cmd);
+    const plan = await deps.settings.feePlanOf(valid.merchantId);
+    const payment = applyFee(valid, plan);
+    const fingerprint = paymentFingerprint(valid);
+    const result = await deps.journal.record(
+      paymentTransaction(payment, fingerprint, deps.clock.now()),
+    );
+    const written = writtenOf(result, 'payment', fingerprint);
+    if (!written.alreadyExisted) {
+      if (plan && valid.requestFee && valid.requestFee.amountMinor !== payment.fee.amountMinor) {
+        deps.notices?.info(
+          {
+            paymentId: payment.paymentId,
+            merchantId: payment.merchantId,
+            requestFee: valid.requestFee.amountMinor.toString(),
+            appliedFee: payment.fee.amountMinor.toString(),
+          },
+          'request fee differs from the fee plan; the plan applies',
         );
       }
-      const { fingerprint: _stored, ...transaction } = existing;
-      return { transaction, alreadyExisted: true };
-    };
-
-    // The common retry path answers from one indexed read, without opening a write transaction.
-    const existing = await deps.journal.findByIdempotencyKey(payment.idempotencyKey);
-    if (existing) return replay(existing);
-
-    const postings = paymentPostings(payment);
-    assertBalanced(postings);
-    const result = await deps.journal.record({
-      idempotencyKey: payment.idempotencyKey,
-      kind: 'payment',
-      paymentId: payment.paymentId,
-      fingerprint,
-      postings,
-      events: [paymentSucceeded(payment, deps.clock.now())],
-    });
-    // A concurrent request with the same key committed first: answer as a replay of it.
-    if (!result.recorded) return replay(result.existing);
-    return { transaction: result.transaction, alreadyExisted: false };
+      return { ...written, fee: payment.fee, net: payment.net };
+    }
+    // A replay answers with the fee applied the first time, which a later plan does not change.
+    const record = await deps.journal.paymentOf(payment.paymentId);
+    if (!record)
+      throw ledgerErrors.create('LEDGER_PAYMENT_NOT_FOUND', 'posted payment has no register row');
+    const fee = money(record.feeMinor, record.currency);
+    return { ...written, fee, net: money(record.grossMinor - record.feeMinor, record.currency) };
   };
 }
+
+export type PostPayment = ReturnType<typeof makePostPayment>;

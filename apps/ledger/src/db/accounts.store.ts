@@ -1,26 +1,34 @@
 import type { Knex } from '@tolem/db-kit';
 import { newId } from '@tolem/ids';
 
-import { type Account, accountKey, type AccountRef, type AccountSpec } from '../domain/accounts';
+import {
+  type Account,
+  accountKey,
+  type AccountRef,
+  type AccountSpec,
+  type OwnerType,
+} from '../domain/accounts';
 
-interface AccountRow {
+export interface AccountRow {
   id: string;
   owner_type: Account['ownerType'];
   owner_id: string;
   purpose: string;
   currency: Account['currency'];
+  shard: number;
   type: Account['type'];
   normal_side: Account['normalSide'];
   allow_negative: boolean;
 }
 
-function toAccount(row: AccountRow): Account {
+export function toAccount(row: AccountRow): Account {
   return {
     id: row.id,
     ownerType: row.owner_type,
     ownerId: row.owner_id,
     purpose: row.purpose,
     currency: row.currency,
+    shard: row.shard,
     type: row.type,
     normalSide: row.normal_side,
     allowNegative: row.allow_negative,
@@ -30,17 +38,29 @@ function toAccount(row: AccountRow): Account {
 /**
  * Accounts by identity, created on first use. Accounts never change once created, so committed
  * ones are cached for the life of the process: the hot path (a merchant's second payment, the
- * shared clearing and fee accounts) reads none.
+ * shared clearing and fee shards) reads none.
  */
 export interface AccountStore {
   /** Resolves (creating missing ones) inside trx; call remember() once trx committed. */
   resolve(trx: Knex.Transaction, specs: readonly AccountSpec[]): Promise<Map<string, Account>>;
   remember(accounts: Iterable<Account>): void;
+  /** The accounts of specs from the cache alone; undefined when one is not cached. */
+  cached(specs: readonly AccountSpec[]): Map<string, Account> | undefined;
   find(db: Knex, ref: AccountRef): Promise<Account | undefined>;
+  findByIds(db: Knex, ids: readonly string[]): Promise<Map<string, Account>>;
+  list(
+    db: Knex,
+    filter: { ownerType: OwnerType; ownerId: string; currency?: string },
+  ): Promise<Account[]>;
 }
 
 export function createAccountStore(): AccountStore {
   const cache = new Map<string, Account>();
+  const byId = new Map<string, Account>();
+  const remember = (account: Account) => {
+    cache.set(accountKey(account), account);
+    byId.set(account.id, account);
+  };
   return {
     async resolve(trx, specs) {
       const resolved = new Map<string, Account>();
@@ -58,26 +78,36 @@ export function createAccountStore(): AccountStore {
         .map(([, spec]) => spec);
       // A concurrent creator makes our insert wait for its commit and then do nothing; the
       // select below (a new snapshot under read committed) sees its row either way.
-      await trx('accounts')
-        .insert(
-          wanted.map((s) => ({
-            id: newId('acc'),
-            owner_type: s.ownerType,
-            owner_id: s.ownerId,
-            purpose: s.purpose,
-            currency: s.currency,
-            type: s.type,
-            normal_side: s.normalSide,
-            allow_negative: s.allowNegative,
-          })),
-        )
-        .onConflict(['owner_type', 'owner_id', 'purpose', 'currency'])
-        .ignore();
-      const rows: AccountRow[] = await trx('accounts').whereIn(
-        ['owner_type', 'owner_id', 'purpose', 'currency'],
-        wanted.map((s) => [s.ownerType, s.ownerId, s.purpose, s.currency]),
+      await trx.raw(
+        `insert into accounts (id, owner_type, owner_id, purpose, currency, shard, type, normal_side, allow_negative)
+         select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::smallint[], ?::text[], ?::text[], ?::boolean[])
+         on conflict (owner_type, owner_id, purpose, currency, shard) do nothing`,
+        [
+          wanted.map(() => newId('acc')),
+          wanted.map((s) => s.ownerType),
+          wanted.map((s) => s.ownerId),
+          wanted.map((s) => s.purpose),
+          wanted.map((s) => s.currency),
+          wanted.map((s) => s.shard),
+          wanted.map((s) => s.type),
+          wanted.map((s) => s.normalSide),
+          wanted.map((s) => s.allowNegative),
+        ],
       );
-      for (const row of rows) {
+      const found = await trx.raw(
+        `select a.* from accounts a
+           join unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::smallint[]) as w(owner_type, owner_id, purpose, currency, shard)
+             on a.owner_type = w.owner_type and a.owner_id = w.owner_id and a.purpose = w.purpose
+            and a.currency = w.currency and a.shard = w.shard`,
+        [
+          wanted.map((s) => s.ownerType),
+          wanted.map((s) => s.ownerId),
+          wanted.map((s) => s.purpose),
+          wanted.map((s) => s.currency),
+          wanted.map((s) => s.shard),
+        ],
+      );
+      for (const row of found.rows as AccountRow[]) {
         const account = toAccount(row);
         resolved.set(accountKey(account), account);
       }
@@ -93,7 +123,17 @@ export function createAccountStore(): AccountStore {
       return resolved;
     },
     remember(accounts) {
-      for (const account of accounts) cache.set(accountKey(account), account);
+      for (const account of accounts) remember(account);
+    },
+    cached(specs) {
+      const found = new Map<string, Account>();
+      for (const spec of specs) {
+        const key = accountKey(spec);
+        const account = cache.get(key);
+        if (!account) return undefined;
+        found.set(key, account);
+      }
+      return found;
     },
     async find(db, ref) {
       const key = accountKey(ref);
@@ -105,12 +145,39 @@ export function createAccountStore(): AccountStore {
           owner_id: ref.ownerId,
           purpose: ref.purpose,
           currency: ref.currency,
+          shard: ref.shard,
         })
         .first();
       if (!row) return undefined;
       const account = toAccount(row);
-      cache.set(key, account);
+      remember(account);
       return account;
+    },
+    async findByIds(db, ids) {
+      const found = new Map<string, Account>();
+      const missing = ids.filter((id) => {
+        const cached = byId.get(id);
+        if (cached) found.set(id, cached);
+        return !cached;
+      });
+      if (missing.length > 0) {
+        const rows: AccountRow[] = await db('accounts').whereIn('id', missing);
+        for (const row of rows) {
+          const account = toAccount(row);
+          remember(account);
+          found.set(account.id, account);
+        }
+      }
+      return found;
+    },
+    async list(db, filter) {
+      const query = db('accounts')
+        .where({ owner_type: filter.ownerType, owner_id: filter.ownerId })
+        .orderBy([{ column: 'currency' }, { column: 'purpose' }, { column: 'shard' }])
+        .limit(1000);
+      if (filter.currency) void query.andWhere({ currency: filter.currency });
+      const rows: AccountRow[] = await query;
+      return rows.map(toAccount);
     },
   };
 }

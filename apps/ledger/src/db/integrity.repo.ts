@@ -20,11 +20,15 @@ export function createIntegrityRepo(db: Knex): IntegrityRepository {
           big(((await trx(table).count('* as count')) as Count[])[0]?.count);
 
         // sum() of bigint is numeric (a string here), so no total can overflow or round.
+        // Per currency, and per currency among pending postings alone (a hold balances itself).
         const unbalanced = await trx.raw(
-          `select transaction_id, currency, sum(amount_minor)::text as total
-             from postings group by transaction_id, currency
-           having sum(amount_minor) <> 0
-            order by transaction_id limit ?`,
+          `select transaction_id, currency, total from (
+             select transaction_id, currency, sum(amount_minor)::text as total
+               from postings group by transaction_id, currency having sum(amount_minor) <> 0
+             union all
+             select transaction_id, currency || ' pending', sum(amount_minor)::text
+               from postings where pending group by transaction_id, currency having sum(amount_minor) <> 0
+           ) u order by transaction_id limit ?`,
           [limit],
         );
         const underPosted = await trx.raw(
@@ -34,21 +38,41 @@ export function createIntegrityRepo(db: Knex): IntegrityRepository {
             order by t.id limit ?`,
           [limit],
         );
+        const stray = await trx.raw(
+          `select p.id::text as posting_id, p.transaction_id, p.account_id,
+                  case when t.id is null then 'no such transaction'
+                       when a.id is null then 'no such account'
+                       else 'currency ' || p.currency || ', account in ' || a.currency end as problem
+             from postings p
+             left join transactions t on t.id = p.transaction_id
+             left join accounts a on a.id = p.account_id
+            where t.id is null or a.id is null or a.currency <> p.currency
+            order by p.id limit ?`,
+          [limit],
+        );
         const mismatches = await trx.raw(
           `with sums as (
              select account_id,
-                    coalesce(sum(amount_minor) filter (where amount_minor > 0), 0) as debits,
-                    coalesce(-sum(amount_minor) filter (where amount_minor < 0), 0) as credits
+                    coalesce(sum(amount_minor) filter (where amount_minor > 0 and not pending), 0) as debits,
+                    coalesce(-sum(amount_minor) filter (where amount_minor < 0 and not pending), 0) as credits,
+                    coalesce(sum(amount_minor) filter (where amount_minor > 0 and pending), 0) as debits_pending,
+                    coalesce(-sum(amount_minor) filter (where amount_minor < 0 and pending), 0) as credits_pending
                from postings group by account_id
            )
            select coalesce(b.account_id, s.account_id) as account_id,
                   coalesce(b.debits_posted, 0)::text as stored_debits,
                   coalesce(b.credits_posted, 0)::text as stored_credits,
+                  coalesce(b.debits_pending, 0)::text as stored_debits_pending,
+                  coalesce(b.credits_pending, 0)::text as stored_credits_pending,
                   coalesce(s.debits, 0)::text as posted_debits,
-                  coalesce(s.credits, 0)::text as posted_credits
+                  coalesce(s.credits, 0)::text as posted_credits,
+                  coalesce(s.debits_pending, 0)::text as posted_debits_pending,
+                  coalesce(s.credits_pending, 0)::text as posted_credits_pending
              from balances b full join sums s on s.account_id = b.account_id
             where coalesce(b.debits_posted, 0) <> coalesce(s.debits, 0)
                or coalesce(b.credits_posted, 0) <> coalesce(s.credits, 0)
+               or coalesce(b.debits_pending, 0) <> coalesce(s.debits_pending, 0)
+               or coalesce(b.credits_pending, 0) <> coalesce(s.credits_pending, 0)
             order by 1 limit ?`,
           [limit],
         );
@@ -73,19 +97,46 @@ export function createIntegrityRepo(db: Knex): IntegrityRepository {
             transactionId: r.id,
             postings: r.postings,
           })),
+          strayPostings: (
+            stray.rows as {
+              posting_id: string;
+              transaction_id: string;
+              account_id: string;
+              problem: string;
+            }[]
+          ).map((r) => ({
+            postingId: r.posting_id,
+            transactionId: r.transaction_id,
+            accountId: r.account_id,
+            problem: r.problem,
+          })),
           accounts: await count('accounts'),
           balanceMismatches: (
             mismatches.rows as {
               account_id: string;
               stored_debits: string;
               stored_credits: string;
+              stored_debits_pending: string;
+              stored_credits_pending: string;
               posted_debits: string;
               posted_credits: string;
+              posted_debits_pending: string;
+              posted_credits_pending: string;
             }[]
           ).map((r) => ({
             accountId: r.account_id,
-            stored: { debits: BigInt(r.stored_debits), credits: BigInt(r.stored_credits) },
-            fromPostings: { debits: BigInt(r.posted_debits), credits: BigInt(r.posted_credits) },
+            stored: {
+              debits: BigInt(r.stored_debits),
+              credits: BigInt(r.stored_credits),
+              debitsPending: BigInt(r.stored_debits_pending),
+              creditsPending: BigInt(r.stored_credits_pending),
+            },
+            fromPostings: {
+              debits: BigInt(r.posted_debits),
+              credits: BigInt(r.posted_credits),
+              debitsPending: BigInt(r.posted_debits_pending),
+              creditsPending: BigInt(r.posted_credits_pending),
+            },
           })),
           outboxRows: await count(OUTBOX_TABLE),
           unpublished: (

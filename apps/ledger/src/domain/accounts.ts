@@ -4,19 +4,25 @@ export type OwnerType = 'merchant' | 'provider' | 'platform';
 export type AccountType = 'asset' | 'liability' | 'revenue' | 'expense';
 export type Side = 'debit' | 'credit';
 
-/** What identifies an account: one per (owner, purpose, currency). */
+/** What identifies an account: one per (owner, purpose, currency, shard). */
 export interface AccountRef {
   ownerType: OwnerType;
   ownerId: string;
-  /** e.g. available, clearing, fee_revenue (later pending, payouts, …). */
+  /** available, clearing, fee_revenue, payout_clearing. */
   purpose: string;
   currency: CurrencyCode;
+  /** 0 for merchant accounts; 0..SYSTEM_SHARDS-1 for the split system accounts. */
+  shard: number;
 }
 
 /** An account as the chart of accounts defines it; created on first use. */
 export interface AccountSpec extends AccountRef {
   type: AccountType;
   normalSide: Side;
+  /**
+   * Informational since merchant settings own the overdraft rule (see isGuarded); kept
+   * because the column exists and older rows carry it.
+   */
   allowNegative: boolean;
 }
 
@@ -29,42 +35,78 @@ export interface Account extends AccountSpec {
 export const PLATFORM_OWNER_ID = 'tolem';
 
 /**
+ * System accounts (provider clearing, fee revenue, payout clearing) take a posting from nearly
+ * every transaction. One row each would serialize every concurrent payment on its lock, so each
+ * is split into this many shard accounts; the logical balance is the sum over the shards.
+ */
+export const SYSTEM_SHARDS = 16;
+
+/**
+ * The shard of a merchant's system postings: FNV-1a of the merchant id. Merchant-affine, so all
+ * of one merchant's postings touch one shard and writers grouped by shard never share a row.
+ */
+export function shardOf(merchantId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < merchantId.length; i += 1) {
+    hash ^= merchantId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % SYSTEM_SHARDS;
+}
+
+/**
  * The chart of accounts. Each factory fixes type and normal side, so a purpose can never be
  * created as an asset by one caller and a liability by another.
  */
 export const chart = {
-  /** What Tolem owes the merchant and the merchant may withdraw. */
+  /** What Tolem owes the merchant and the merchant may withdraw (pending: held funds). */
   merchantAvailable(merchantId: string, currency: CurrencyCode): AccountSpec {
     return {
       ownerType: 'merchant',
       ownerId: merchantId,
       purpose: 'available',
       currency,
+      shard: 0,
       type: 'liability',
       normalSide: 'credit',
       allowNegative: false,
     };
   },
   /** What the provider owes Tolem for captured payments until it settles. */
-  providerClearing(provider: string, currency: CurrencyCode): AccountSpec {
+  providerClearing(provider: string, currency: CurrencyCode, shard: number): AccountSpec {
     return {
       ownerType: 'provider',
       ownerId: provider,
       purpose: 'clearing',
       currency,
+      shard,
       type: 'asset',
       normalSide: 'debit',
       allowNegative: false,
     };
   },
   /** Tolem's fees earned. */
-  platformFeeRevenue(currency: CurrencyCode): AccountSpec {
+  platformFeeRevenue(currency: CurrencyCode, shard: number): AccountSpec {
     return {
       ownerType: 'platform',
       ownerId: PLATFORM_OWNER_ID,
       purpose: 'fee_revenue',
       currency,
+      shard,
       type: 'revenue',
+      normalSide: 'credit',
+      allowNegative: false,
+    };
+  },
+  /** Money paid out to merchants and on its way to their bank accounts. */
+  platformPayoutClearing(currency: CurrencyCode, shard: number): AccountSpec {
+    return {
+      ownerType: 'platform',
+      ownerId: PLATFORM_OWNER_ID,
+      purpose: 'payout_clearing',
+      currency,
+      shard,
+      type: 'liability',
       normalSide: 'credit',
       allowNegative: false,
     };
@@ -73,7 +115,16 @@ export const chart = {
 
 /** A stable string key of an account's identity, for maps and caches. */
 export function accountKey(ref: AccountRef): string {
-  return `${ref.ownerType}/${ref.ownerId}/${ref.purpose}/${ref.currency}`;
+  return `${ref.ownerType}/${ref.ownerId}/${ref.purpose}/${ref.currency}/${ref.shard}`;
+}
+
+/**
+ * Accounts under the overdraft guard: a merchant's available balance may not go below zero
+ * through a debit unless the merchant's settings allow it. System accounts are not guarded
+ * (a clearing shard legitimately dips when a refund lands before the next payment).
+ */
+export function isGuarded(ref: Pick<AccountRef, 'ownerType' | 'purpose'>): boolean {
+  return ref.ownerType === 'merchant' && ref.purpose === 'available';
 }
 
 /** Running totals of an account; each total is non-negative, the sign lives in the side. */
@@ -98,7 +149,10 @@ export function postedBalance(normalSide: Side, totals: AccountTotals): bigint {
     : totals.debitsPosted - totals.creditsPosted;
 }
 
-/** The pending balance on the account's normal side. */
+/**
+ * The pending balance on the account's normal side. Pending totals only grow: a hold adds to
+ * one side and its release (capture or void) adds the same amount to the other.
+ */
 export function pendingBalance(normalSide: Side, totals: AccountTotals): bigint {
   return normalSide === 'credit'
     ? totals.creditsPending - totals.debitsPending

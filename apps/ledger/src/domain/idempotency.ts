@@ -1,4 +1,6 @@
-import type { PaymentPosting } from './payment';
+import type { Money } from '@tolem/money';
+
+import type { ValidPayment } from './payment';
 
 /**
  * The request fields stored with a transaction (jsonb) and compared when its idempotency key
@@ -8,19 +10,31 @@ import type { PaymentPosting } from './payment';
 export type Fingerprint = Record<string, FingerprintValue>;
 export type FingerprintValue = string | null | { [key: string]: string };
 
-export function paymentFingerprint(p: PaymentPosting): Fingerprint {
+export function moneyPrint(m: Money | undefined): FingerprintValue {
+  return m ? { amount_minor: m.amountMinor.toString(), currency: m.currency } : null;
+}
+
+export function timePrint(d: Date | undefined): FingerprintValue {
+  return d ? d.toISOString() : null;
+}
+
+/**
+ * The request fee is part of the content even when a fee plan decides the applied fee: a replay
+ * must repeat the request exactly, as TigerBeetle compares every field of a transfer.
+ */
+export function paymentFingerprint(p: ValidPayment): Fingerprint {
   return {
     payment_id: p.paymentId,
     merchant_id: p.merchantId,
-    gross: { amount_minor: p.gross.amountMinor.toString(), currency: p.gross.currency },
-    fee: { amount_minor: p.fee.amountMinor.toString(), currency: p.fee.currency },
+    gross: moneyPrint(p.gross),
+    fee: moneyPrint(p.requestFee),
     method: p.method,
     provider: p.provider,
     provider_payment_id: p.providerPaymentId,
     provider_attributes: { ...p.providerAttributes },
     order_id: p.orderId,
     description: p.description,
-    occurred_at: p.occurredAt ? p.occurredAt.toISOString() : null,
+    occurred_at: timePrint(p.occurredAt),
   };
 }
 

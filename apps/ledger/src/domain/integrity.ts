@@ -6,6 +6,7 @@ export interface IntegrityViolation {
 
 export type IntegrityCheckName =
   | 'transactions_balanced'
+  | 'postings_consistent'
   | 'balances_match_postings'
   | 'outbox_published';
 

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { chart } from './accounts';
 import { assertBalanced, totalsByAccount } from './journal';
 
-const clearing = chart.providerClearing('webmoney', 'KGS');
+const clearing = chart.providerClearing('webmoney', 'KGS', 3);
 const merchant = chart.merchantAvailable('mer_1', 'KGS');
 const merchantUsd = chart.merchantAvailable('mer_1', 'USD');
-const clearingUsd = chart.providerClearing('webmoney', 'USD');
+const clearingUsd = chart.providerClearing('webmoney', 'USD', 3);
 
 describe('assertBalanced', () => {
   it('accepts postings that sum to zero in every currency', () => {
@@ -29,6 +29,21 @@ describe('assertBalanced', () => {
     ).toThrow(expect.objectContaining({ code: 'LEDGER_UNBALANCED_TRANSACTION', kind: 'internal' }));
   });
 
+  it('refuses pending postings balanced only by posted ones', () => {
+    expect(() =>
+      assertBalanced([
+        { account: clearing, amountMinor: 5n, pending: true },
+        { account: merchant, amountMinor: -5n },
+      ]),
+    ).toThrow(/KGS pending sum to 5/);
+    expect(() =>
+      assertBalanced([
+        { account: clearing, amountMinor: 5n, pending: true },
+        { account: merchant, amountMinor: -5n, pending: true },
+      ]),
+    ).not.toThrow();
+  });
+
   it('refuses an unbalanced, a single-leg and a zero posting', () => {
     const unbalanced = [
       { account: clearing, amountMinor: 5n },
@@ -46,18 +61,20 @@ describe('assertBalanced', () => {
 });
 
 describe('totalsByAccount', () => {
-  it('splits signed postings into non-negative debit and credit totals per account', () => {
+  it('splits signed postings into non-negative debit and credit totals, posted and pending', () => {
     const totals = totalsByAccount(
       [
         { id: 'a', amountMinor: 10n },
         { id: 'a', amountMinor: -3n },
         { id: 'b', amountMinor: -7n },
+        { id: 'b', amountMinor: 4n, pending: true },
+        { id: 'b', amountMinor: -9n, pending: true },
       ],
       (p) => p.id,
     );
     expect(Object.fromEntries(totals)).toEqual({
-      a: { debits: 10n, credits: 3n },
-      b: { debits: 0n, credits: 7n },
+      a: { debits: 10n, credits: 3n, debitsPending: 0n, creditsPending: 0n },
+      b: { debits: 0n, credits: 7n, debitsPending: 4n, creditsPending: 9n },
     });
   });
 });

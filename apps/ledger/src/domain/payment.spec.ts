@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 
 import { aPayment } from '../testing/payment.builder';
+import { shardOf } from './accounts';
+import type { FeePlan } from './fees';
 import { assertBalanced } from './journal';
-import { paymentPostings, type PostPaymentCommand, validatePayment } from './payment';
+import { applyFee, paymentPostings, type PostPaymentCommand, validatePayment } from './payment';
+
+/** Validated, with the request's fee applied (no fee plan). */
+const posted = (over: Partial<PostPaymentCommand> = {}) =>
+  applyFee(validatePayment(aPayment(over)), undefined);
 
 describe('payment posting rule', () => {
   it('debits provider clearing gross, credits merchant available net and fee revenue fee', () => {
-    const postings = paymentPostings(validatePayment(aPayment()));
+    const postings = paymentPostings(posted());
     expect(
       postings.map((p) => [
         p.account.ownerType,
@@ -22,14 +28,14 @@ describe('payment posting rule', () => {
       ['platform', 'tolem', 'fee_revenue', 'revenue', 'credit', -250n],
     ]);
     expect(postings.every((p) => p.account.currency === 'KGS')).toBe(true);
+    // System legs go to the merchant's shard; the merchant's own account is never sharded.
+    expect(postings.map((p) => p.account.shard)).toEqual([shardOf('mer_1'), 0, shardOf('mer_1')]);
     expect(postings.reduce((s, p) => s + p.amountMinor, 0n)).toBe(0n);
     expect(() => assertBalanced(postings)).not.toThrow();
   });
 
   it('leaves out the fee leg when the fee is zero', () => {
-    const postings = paymentPostings(
-      validatePayment(aPayment({ fee: { amountMinor: 0n, currency: 'KGS' } })),
-    );
+    const postings = paymentPostings(posted({ fee: { amountMinor: 0n, currency: 'KGS' } }));
     expect(postings.map((p) => [p.account.purpose, p.amountMinor])).toEqual([
       ['clearing', 10_000n],
       ['available', -10_000n],
@@ -37,9 +43,7 @@ describe('payment posting rule', () => {
   });
 
   it('leaves out the merchant leg when the fee takes the whole gross', () => {
-    const postings = paymentPostings(
-      validatePayment(aPayment({ fee: { amountMinor: 10_000n, currency: 'KGS' } })),
-    );
+    const postings = paymentPostings(posted({ fee: { amountMinor: 10_000n, currency: 'KGS' } }));
     expect(postings.map((p) => [p.account.purpose, p.amountMinor])).toEqual([
       ['clearing', 10_000n],
       ['fee_revenue', -10_000n],
@@ -48,12 +52,10 @@ describe('payment posting rule', () => {
 
   it('handles the largest int64 gross without overflow', () => {
     const max = 9_223_372_036_854_775_807n;
-    const p = validatePayment(
-      aPayment({
-        gross: { amountMinor: max, currency: 'KGS' },
-        fee: { amountMinor: 1n, currency: 'KGS' },
-      }),
-    );
+    const p = posted({
+      gross: { amountMinor: max, currency: 'KGS' },
+      fee: { amountMinor: 1n, currency: 'KGS' },
+    });
     expect(p.net.amountMinor).toBe(max - 1n);
     expect(() => assertBalanced(paymentPostings(p))).not.toThrow();
   });
@@ -126,11 +128,64 @@ describe('payment validation', () => {
   });
 
   it('accepts fee equal to zero and fee equal to gross', () => {
-    expect(
-      validatePayment(aPayment({ fee: { amountMinor: 0n, currency: 'KGS' } })).net.amountMinor,
-    ).toBe(10_000n);
-    expect(
-      validatePayment(aPayment({ fee: { amountMinor: 10_000n, currency: 'KGS' } })).net.amountMinor,
-    ).toBe(0n);
+    expect(posted({ fee: { amountMinor: 0n, currency: 'KGS' } }).net.amountMinor).toBe(10_000n);
+    expect(posted({ fee: { amountMinor: 10_000n, currency: 'KGS' } }).net.amountMinor).toBe(0n);
+  });
+});
+
+describe('fee from the merchant plan', () => {
+  const plan: FeePlan = {
+    merchantId: 'mer_1',
+    updatedAt: new Date(0),
+    rules: [
+      {
+        method: 'webmoney_keeper_mobile',
+        percentBps: 250,
+        fixed: [{ amountMinor: 10n, currency: 'KGS' }],
+      },
+      { method: 'card', percentBps: 300, fixed: [] },
+    ],
+  };
+
+  it('computes half-up percent plus the fixed part of the currency; the plan beats the request', () => {
+    // 1978 * 2.5% = 49.45 -> 49, + 10 fixed
+    const p = applyFee(
+      validatePayment(aPayment({ gross: { amountMinor: 1_978n, currency: 'KGS' } })),
+      plan,
+    );
+    expect(p.fee).toEqual({ amountMinor: 59n, currency: 'KGS' });
+    expect(p.net).toEqual({ amountMinor: 1_919n, currency: 'KGS' });
+    expect(p.requestFee).toEqual({ amountMinor: 250n, currency: 'KGS' });
+  });
+
+  it('has no fixed part in a currency the rule does not list, and no fee for a method without a rule', () => {
+    const usd = applyFee(
+      validatePayment(
+        aPayment({
+          gross: { amountMinor: 1_999n, currency: 'USD' },
+          fee: undefined,
+        }),
+      ),
+      plan,
+    );
+    // 1999 * 2.5% = 49.975 -> 50, no USD fixed part
+    expect(usd.fee.amountMinor).toBe(50n);
+    const qr = applyFee(validatePayment(aPayment({ method: 'qr', fee: undefined })), plan);
+    expect(qr.fee.amountMinor).toBe(0n);
+  });
+
+  it('caps the fee at the gross', () => {
+    const tiny = applyFee(
+      validatePayment(aPayment({ gross: { amountMinor: 5n, currency: 'KGS' }, fee: undefined })),
+      plan,
+    );
+    expect(tiny.fee.amountMinor).toBe(5n);
+    expect(tiny.net.amountMinor).toBe(0n);
+  });
+
+  it('requires the request fee when the merchant has no plan', () => {
+    expect(() => applyFee(validatePayment(aPayment({ fee: undefined })), undefined)).toThrow(
+      expect.objectContaining({ code: 'LEDGER_INVALID_REQUEST', details: { field: 'fee' } }),
+    );
   });
 });

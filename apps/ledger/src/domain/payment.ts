@@ -1,93 +1,62 @@
-import { DomainError, isDomainError } from '@tolem/errors';
 import { type Money, money, moneyErrors } from '@tolem/money';
 
-import { chart } from './accounts';
+import { chart, shardOf } from './accounts';
 import { ledgerErrors } from './errors';
-import type { PostingDraft } from './journal';
+import { paymentEvent } from './events';
+import { feeFromPlan, type FeePlan } from './fees';
+import type { Fingerprint } from './idempotency';
+import { assertBalanced, type PostingDraft } from './journal';
+import type { PaymentRecord } from './payment-record';
+import type { NewTransaction } from './ports';
+import { positiveAmount, type RawMoney, requireId, withField } from './validation';
+
+export type { RawMoney } from './validation';
 
 export type PaymentMethod = 'webmoney_purse' | 'webmoney_keeper_mobile' | 'card' | 'wavepay' | 'qr';
 
-/** Providers are account owners: each has its own clearing account per currency. */
+/** Providers are account owners: each has its own clearing accounts per currency. */
 export type PaymentProvider = 'webmoney' | 'intellectmoney' | 'paykassma' | 'qr_acquirer';
 
-/** An amount as it arrives, before the currency and sign are checked. */
-export interface RawMoney {
-  amountMinor: bigint;
-  currency: string;
-}
-
-/** PostPayment as the transport hands it over (enums already mapped, money not yet checked). */
-export interface PostPaymentCommand {
-  idempotencyKey: string;
-  paymentId: string;
-  merchantId: string;
-  gross: RawMoney;
-  fee: RawMoney;
-  method: PaymentMethod;
-  provider: PaymentProvider;
+/** What later events of a payment repeat (refunds, holds): kept with the payment. */
+export interface PaymentDetails {
   providerPaymentId: string;
   providerAttributes: Record<string, string>;
   orderId: string;
   description: string;
+}
+
+/** PostPayment as the transport hands it over (enums already mapped, money not yet checked). */
+export interface PostPaymentCommand extends PaymentDetails {
+  idempotencyKey: string;
+  paymentId: string;
+  merchantId: string;
+  gross: RawMoney | undefined;
+  /** The caller's fee; authoritative only when the merchant has no fee plan. */
+  fee: RawMoney | undefined;
+  method: PaymentMethod;
+  provider: PaymentProvider;
   /** When the provider confirmed the payment; the event falls back to the posting time. */
   occurredAt: Date | undefined;
 }
 
-/** A succeeded payment that passed validation: gross > 0, 0 <= fee <= gross, one currency. */
-export interface PaymentPosting extends Omit<PostPaymentCommand, 'gross' | 'fee'> {
+/** A payment request that passed validation: gross > 0; a given fee is 0..gross, same currency. */
+export interface ValidPayment extends Omit<PostPaymentCommand, 'gross' | 'fee'> {
   gross: Money;
+  requestFee: Money | undefined;
+}
+
+/** A validated payment with the fee that applies. */
+export interface PaymentPosting extends ValidPayment {
   fee: Money;
   net: Money;
+  /** Which shard of the system accounts takes its postings (shardOf(merchantId)). */
+  shard: number;
 }
 
-const MAX_ID_LENGTH = 255;
-
-function requireId(value: string, field: string): void {
-  if (value.length === 0 || value.length > MAX_ID_LENGTH || value.trim() !== value) {
-    throw ledgerErrors.create(
-      'LEDGER_INVALID_REQUEST',
-      `${field} is required (1..${MAX_ID_LENGTH} characters, no surrounding spaces)`,
-      {
-        details: { field },
-      },
-    );
-  }
-}
-
-/** Money-lib errors get the proto field name, so callers know which amount was wrong. */
-function withField<T>(field: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (isDomainError(err)) {
-      throw new DomainError(err.code, err.kind, `${field}: ${err.message}`, {
-        details: { ...err.details, field },
-        cause: err,
-      });
-    }
-    throw err;
-  }
-}
-
-/**
- * Validates a payment posting. Codes: LEDGER_INVALID_REQUEST (ids), MONEY_UNKNOWN_CURRENCY,
- * MONEY_ZERO_AMOUNT, MONEY_NEGATIVE_AMOUNT, MONEY_AMOUNT_OVERFLOW, MONEY_CURRENCY_MISMATCH,
- * LEDGER_FEE_EXCEEDS_GROSS; all of kind invalid, all with details.field.
- */
-export function validatePayment(cmd: PostPaymentCommand): PaymentPosting {
-  requireId(cmd.idempotencyKey, 'idempotency_key');
-  requireId(cmd.paymentId, 'payment_id');
-  requireId(cmd.merchantId, 'merchant_id');
-  const gross = withField('gross', () => {
-    const m = money(cmd.gross.amountMinor, cmd.gross.currency);
-    if (m.amountMinor < 0n)
-      throw moneyErrors.create('MONEY_NEGATIVE_AMOUNT', 'amount must not be negative');
-    if (m.amountMinor === 0n)
-      throw moneyErrors.create('MONEY_ZERO_AMOUNT', 'amount must be greater than zero');
-    return m;
-  });
-  const fee = withField('fee', () => {
-    const m = money(cmd.fee.amountMinor, cmd.fee.currency);
+/** A fee checked against a gross: same currency, 0 <= fee <= gross. */
+export function checkFee(raw: RawMoney, gross: Money, field = 'fee'): Money {
+  const fee = withField(field, () => {
+    const m = money(raw.amountMinor, raw.currency);
     if (m.currency !== gross.currency) {
       throw moneyErrors.create(
         'MONEY_CURRENCY_MISMATCH',
@@ -100,16 +69,59 @@ export function validatePayment(cmd: PostPaymentCommand): PaymentPosting {
   });
   if (fee.amountMinor > gross.amountMinor) {
     throw ledgerErrors.create('LEDGER_FEE_EXCEEDS_GROSS', 'fee must not exceed gross', {
-      details: { field: 'fee' },
+      details: { field },
     });
   }
+  return fee;
+}
+
+/**
+ * Validates a payment posting. Codes: LEDGER_INVALID_REQUEST (ids, missing gross),
+ * MONEY_UNKNOWN_CURRENCY, MONEY_ZERO_AMOUNT, MONEY_NEGATIVE_AMOUNT, MONEY_AMOUNT_OVERFLOW,
+ * MONEY_CURRENCY_MISMATCH, LEDGER_FEE_EXCEEDS_GROSS; all of kind invalid, all with details.field.
+ */
+export function validatePayment(cmd: PostPaymentCommand): ValidPayment {
+  requireId(cmd.idempotencyKey, 'idempotency_key');
+  requireId(cmd.paymentId, 'payment_id');
+  requireId(cmd.merchantId, 'merchant_id');
+  const gross = positiveAmount(cmd.gross, 'gross');
+  const requestFee = cmd.fee ? checkFee(cmd.fee, gross) : undefined;
+  const { gross: _g, fee: _f, ...rest } = cmd;
+  return { ...rest, gross, requestFee };
+}
+
+/**
+ * The fee that applies: with a fee plan the plan's (the request's fee is then only content for
+ * idempotency), without one the request's, which is then required (LEDGER_INVALID_REQUEST, fee).
+ */
+export function applyFee(p: ValidPayment, plan: FeePlan | undefined): PaymentPosting {
+  let fee: Money;
+  if (plan) fee = feeFromPlan(plan, p.method, p.gross);
+  else if (p.requestFee) fee = p.requestFee;
+  else {
+    throw ledgerErrors.create(
+      'LEDGER_INVALID_REQUEST',
+      'fee is required: the merchant has no fee plan in the ledger',
+      { details: { field: 'fee' } },
+    );
+  }
   return {
-    ...cmd,
-    gross,
+    ...p,
     fee,
     // 0 <= fee <= gross <= 2^63-1, so the difference always fits.
-    net: { amountMinor: gross.amountMinor - fee.amountMinor, currency: gross.currency },
+    net: { amountMinor: p.gross.amountMinor - fee.amountMinor, currency: p.gross.currency },
+    shard: shardOf(p.merchantId),
   };
+}
+
+/** The parts of a captured payment the posting rule needs. */
+export interface CapturedAmounts {
+  merchantId: string;
+  provider: PaymentProvider;
+  shard: number;
+  gross: Money;
+  fee: Money;
+  net: Money;
 }
 
 /**
@@ -117,10 +129,13 @@ export function validatePayment(cmd: PostPaymentCommand): PaymentPosting {
  * we owe the merchant the net (available, credit) and earned the fee (fee revenue, credit).
  * Zero legs are left out: a posting of zero means nothing and the schema forbids it.
  */
-export function paymentPostings(p: PaymentPosting): PostingDraft[] {
+export function paymentPostings(p: CapturedAmounts): PostingDraft[] {
   const currency = p.gross.currency;
   const drafts: PostingDraft[] = [
-    { account: chart.providerClearing(p.provider, currency), amountMinor: p.gross.amountMinor },
+    {
+      account: chart.providerClearing(p.provider, currency, p.shard),
+      amountMinor: p.gross.amountMinor,
+    },
   ];
   if (p.net.amountMinor > 0n) {
     drafts.push({
@@ -129,7 +144,71 @@ export function paymentPostings(p: PaymentPosting): PostingDraft[] {
     });
   }
   if (p.fee.amountMinor > 0n) {
-    drafts.push({ account: chart.platformFeeRevenue(currency), amountMinor: -p.fee.amountMinor });
+    drafts.push({
+      account: chart.platformFeeRevenue(currency, p.shard),
+      amountMinor: -p.fee.amountMinor,
+    });
   }
   return drafts;
+}
+
+export function detailsOf(p: PaymentDetails): PaymentDetails {
+  return {
+    providerPaymentId: p.providerPaymentId,
+    providerAttributes: { ...p.providerAttributes },
+    orderId: p.orderId,
+    description: p.description,
+  };
+}
+
+/** The register row of a payment posted directly (not through a hold). */
+export function postedRecord(p: PaymentPosting, occurredAt: Date): PaymentRecord {
+  return {
+    paymentId: p.paymentId,
+    merchantId: p.merchantId,
+    currency: p.gross.currency,
+    method: p.method,
+    provider: p.provider,
+    shard: p.shard,
+    status: 'posted',
+    heldMinor: 0n,
+    holdExpiresAt: null,
+    grossMinor: p.gross.amountMinor,
+    feeMinor: p.fee.amountMinor,
+    refundedMinor: 0n,
+    occurredAt,
+    ...detailsOf(p),
+  };
+}
+
+/**
+ * PostPayment as one journal transaction: the posting rule, the register row (which makes a
+ * second posting of the payment fail, whatever its key) and the `payment.succeeded` event.
+ */
+export function paymentTransaction(
+  p: PaymentPosting,
+  fingerprint: Fingerprint,
+  now: Date,
+): NewTransaction {
+  const postings = paymentPostings(p);
+  assertBalanced(postings);
+  const record = postedRecord(p, p.occurredAt ?? now);
+  return {
+    idempotencyKey: p.idempotencyKey,
+    kind: 'payment',
+    paymentId: p.paymentId,
+    reversesTransactionId: '',
+    fingerprint,
+    shard: p.shard,
+    postings,
+    events: [
+      paymentEvent(
+        'payment.succeeded',
+        record,
+        { gross: p.gross, fee: p.fee, net: p.net },
+        record.occurredAt,
+      ),
+    ],
+    payment: { op: 'insert', record },
+  };
 }

@@ -1,24 +1,82 @@
 import {
+  CreateHoldResponse,
+  GetFeePlanResponse,
+  GetMerchantSettingsResponse,
   type LedgerServiceService,
+  ListAccountsResponse,
   ListPaymentTransactionsResponse,
-  PostPaymentResponse,
+  PostHoldResponse,
+  PostPaymentsResponse,
+  PostPayoutResponse,
+  PostTransactionResponse,
+  RefundPaymentResponse,
+  ReverseTransactionResponse,
+  SetFeePlanResponse,
+  SetMerchantSettingsResponse,
+  VoidHoldResponse,
 } from '@tolem/contracts/ledger';
 import type { Handlers } from '@tolem/grpc-kit';
 
 import type { makeCheckIntegrity } from '../app/check-integrity';
-import type { makeGetBalance } from '../app/get-balance';
+import type {
+  makeGetFeePlan,
+  makeGetMerchantSettings,
+  makeSetFeePlan,
+  makeSetMerchantSettings,
+} from '../app/fee-plans';
+import type { makeGetAccountBalance, makeGetBalance, makeListAccounts } from '../app/get-balance';
+import type { makeCreateHold, makePostHold, makeVoidHold } from '../app/holds';
 import type { makeListPaymentTransactions } from '../app/list-payment-transactions';
-import type { makePostPayment } from '../app/post-payment';
+import type { makeListStatement } from '../app/list-statement';
+import type { PostPayment } from '../app/post-payment';
+import type { makePostPayments } from '../app/post-payments';
+import type { makePostPayout } from '../app/post-payout';
+import type { makePostTransaction } from '../app/post-transaction';
+import type { makeRefundPayment } from '../app/refund-payment';
+import type { makeReverseTransaction } from '../app/reverse-transaction';
 import {
+  accountBalanceToProto,
+  accountToProto,
   balanceToProto,
+  createHoldFromProto,
+  feePlanToProto,
+  feeRulesFromProto,
   integrityToProto,
+  ledgerErrorToProto,
+  moneyToProto,
+  ownerTypeFromProto,
+  payoutFromProto,
+  postedPaymentToProto,
+  postHoldFromProto,
   postPaymentFromProto,
+  postPaymentToProto,
+  refundFromProto,
+  reverseFromProto,
+  settingsToProto,
+  statementToProto,
   transactionToProto,
+  transferFromProto,
+  voidHoldFromProto,
 } from './ledger.mapper';
 
 export interface LedgerHandlerDeps {
-  postPayment: ReturnType<typeof makePostPayment>;
+  postPayment: PostPayment;
+  postPayments: ReturnType<typeof makePostPayments>;
+  refundPayment: ReturnType<typeof makeRefundPayment>;
+  postPayout: ReturnType<typeof makePostPayout>;
+  createHold: ReturnType<typeof makeCreateHold>;
+  postHold: ReturnType<typeof makePostHold>;
+  voidHold: ReturnType<typeof makeVoidHold>;
+  reverseTransaction: ReturnType<typeof makeReverseTransaction>;
+  postTransaction: ReturnType<typeof makePostTransaction>;
+  setFeePlan: ReturnType<typeof makeSetFeePlan>;
+  getFeePlan: ReturnType<typeof makeGetFeePlan>;
+  setMerchantSettings: ReturnType<typeof makeSetMerchantSettings>;
+  getMerchantSettings: ReturnType<typeof makeGetMerchantSettings>;
   getBalance: ReturnType<typeof makeGetBalance>;
+  getAccountBalance: ReturnType<typeof makeGetAccountBalance>;
+  listAccounts: ReturnType<typeof makeListAccounts>;
+  listStatement: ReturnType<typeof makeListStatement>;
   listPaymentTransactions: ReturnType<typeof makeListPaymentTransactions>;
   checkIntegrity: ReturnType<typeof makeCheckIntegrity>;
 }
@@ -27,15 +85,127 @@ export interface LedgerHandlerDeps {
 export function ledgerHandlers(deps: LedgerHandlerDeps): Handlers<typeof LedgerServiceService> {
   return {
     async postPayment(req) {
-      const { transaction, alreadyExisted } = await deps.postPayment(postPaymentFromProto(req));
-      return PostPaymentResponse.fromPartial({
-        transaction: transactionToProto(transaction),
-        alreadyExisted,
+      return postPaymentToProto(await deps.postPayment(postPaymentFromProto(req)));
+    },
+    async postPayments(req) {
+      const outcomes = await deps.postPayments(
+        req.payments.map((p) => () => postPaymentFromProto(p)),
+      );
+      return PostPaymentsResponse.fromPartial({
+        results: outcomes.map((o) =>
+          o.ok
+            ? { result: { $case: 'posted', value: postedPaymentToProto(o.value) } }
+            : { result: { $case: 'error', value: ledgerErrorToProto(o.error) } },
+        ),
       });
+    },
+    async refundPayment(req) {
+      const r = await deps.refundPayment(refundFromProto(req));
+      return RefundPaymentResponse.fromPartial({
+        transaction: transactionToProto(r.transaction),
+        alreadyExisted: r.alreadyExisted,
+      });
+    },
+    async postPayout(req) {
+      const r = await deps.postPayout(payoutFromProto(req));
+      return PostPayoutResponse.fromPartial({
+        transaction: transactionToProto(r.transaction),
+        alreadyExisted: r.alreadyExisted,
+        payoutId: r.payoutId,
+      });
+    },
+    async createHold(req) {
+      const r = await deps.createHold(createHoldFromProto(req));
+      return CreateHoldResponse.fromPartial({
+        transaction: transactionToProto(r.transaction),
+        alreadyExisted: r.alreadyExisted,
+        expiresAt: r.expiresAt,
+      });
+    },
+    async postHold(req) {
+      const r = await deps.postHold(postHoldFromProto(req));
+      return PostHoldResponse.fromPartial({
+        transaction: transactionToProto(r.transaction),
+        alreadyExisted: r.alreadyExisted,
+        fee: moneyToProto(r.fee),
+        net: moneyToProto(r.net),
+      });
+    },
+    async voidHold(req) {
+      const r = await deps.voidHold(voidHoldFromProto(req));
+      return VoidHoldResponse.fromPartial({
+        transaction: transactionToProto(r.transaction),
+        alreadyExisted: r.alreadyExisted,
+      });
+    },
+    async reverseTransaction(req) {
+      const r = await deps.reverseTransaction(reverseFromProto(req));
+      return ReverseTransactionResponse.fromPartial({
+        transaction: transactionToProto(r.transaction),
+        alreadyExisted: r.alreadyExisted,
+      });
+    },
+    async postTransaction(req) {
+      const r = await deps.postTransaction(transferFromProto(req));
+      return PostTransactionResponse.fromPartial({
+        transaction: transactionToProto(r.transaction),
+        alreadyExisted: r.alreadyExisted,
+      });
+    },
+    async setFeePlan(req) {
+      const plan = await deps.setFeePlan({
+        merchantId: req.merchantId,
+        rules: feeRulesFromProto(req.rules),
+      });
+      return SetFeePlanResponse.fromPartial({ plan: feePlanToProto(plan) });
+    },
+    async getFeePlan(req) {
+      const plan = await deps.getFeePlan(req.merchantId);
+      return GetFeePlanResponse.fromPartial({ plan: plan ? feePlanToProto(plan) : undefined });
+    },
+    async setMerchantSettings(req) {
+      const settings = await deps.setMerchantSettings({
+        merchantId: req.merchantId,
+        allowNegativeBalance: req.allowNegativeBalance,
+      });
+      return SetMerchantSettingsResponse.fromPartial({ settings: settingsToProto(settings) });
+    },
+    async getMerchantSettings(req) {
+      const settings = await deps.getMerchantSettings(req.merchantId);
+      return GetMerchantSettingsResponse.fromPartial({ settings: settingsToProto(settings) });
     },
     async getBalance(req) {
       return balanceToProto(
-        await deps.getBalance({ merchantId: req.merchantId, currency: req.currency }),
+        await deps.getBalance({
+          merchantId: req.merchantId,
+          currency: req.currency,
+          asOf: req.asOf,
+        }),
+      );
+    },
+    async getAccountBalance(req) {
+      return accountBalanceToProto(
+        await deps.getAccountBalance({ accountId: req.accountId, asOf: req.asOf }),
+      );
+    },
+    async listAccounts(req) {
+      const accounts = await deps.listAccounts({
+        ownerType: ownerTypeFromProto(req.ownerType),
+        ownerId: req.ownerId,
+        currency: req.currency,
+      });
+      return ListAccountsResponse.fromPartial({ accounts: accounts.map(accountToProto) });
+    },
+    async listStatement(req) {
+      return statementToProto(
+        await deps.listStatement({
+          merchantId: req.merchantId,
+          currency: req.currency,
+          from: req.from,
+          to: req.to,
+          pageSize: req.pageSize,
+          pageToken: req.pageToken,
+        }),
       );
     },
     async listPaymentTransactions(req) {

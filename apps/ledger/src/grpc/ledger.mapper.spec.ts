@@ -16,6 +16,10 @@ const request = PostPaymentRequest.fromPartial({
 });
 
 describe('postPaymentFromProto', () => {
+  it('leaves the fee optional: with a fee plan the ledger computes it', () => {
+    expect(postPaymentFromProto({ ...request, fee: undefined }).fee).toBeUndefined();
+  });
+
   it('maps enums to domain names and keeps the attributes', () => {
     expect(postPaymentFromProto(request)).toMatchObject({
       method: 'webmoney_purse',
@@ -27,7 +31,6 @@ describe('postPaymentFromProto', () => {
 
   it.each<[string, Partial<PostPaymentRequest>]>([
     ['gross', { gross: undefined }],
-    ['fee', { fee: undefined }],
     ['method', { method: PaymentMethod.PAYMENT_METHOD_UNSPECIFIED }],
     ['method', { method: 99 as PaymentMethod }],
     ['provider', { provider: Provider.PROVIDER_UNSPECIFIED }],

@@ -1,17 +1,49 @@
+import type { Money as PbMoney } from '@tolem/contracts/common';
 import {
+  Account as PbAccount,
+  AccountType as PbAccountType,
   CheckIntegrityResponse,
+  type CreateHoldRequest,
+  FeePlan as PbFeePlan,
+  type FeeRule as PbFeeRule,
+  GetAccountBalanceResponse,
   GetBalanceResponse,
+  LedgerError,
+  ListStatementResponse,
+  MerchantSettings as PbMerchantSettings,
+  OwnerType as PbOwnerType,
+  PostedPayment,
+  type PostHoldRequest,
   type PostPaymentRequest,
+  PostPaymentResponse,
+  type PostPayoutRequest,
+  type PostTransactionRequest,
+  type RefundPaymentRequest,
+  type ReverseTransactionRequest,
+  Side as PbSide,
   Transaction as PbTransaction,
+  type VoidHoldRequest,
 } from '@tolem/contracts/ledger';
+import { isDomainError } from '@tolem/errors';
+import { grpcStatusOf } from '@tolem/grpc-kit';
 import type { Money } from '@tolem/money';
 
-import type { MerchantBalance } from '../app/get-balance';
+import type { AccountBalance, MerchantBalance } from '../app/get-balance';
+import type { Statement } from '../app/list-statement';
+import type { PostPaymentResult } from '../app/post-payment';
+import type { Account, AccountType, OwnerType, Side } from '../domain/accounts';
 import { ledgerErrors } from '../domain/errors';
+import type { FeePlan, RawFeeRule } from '../domain/fees';
+import type { CreateHoldCommand, PostHoldCommand, VoidHoldCommand } from '../domain/hold';
 import type { IntegrityReport } from '../domain/integrity';
 import type { Transaction } from '../domain/journal';
-import type { PostPaymentCommand } from '../domain/payment';
-import { methodFromProto, providerFromProto } from './payment-enums.mapper';
+import type { PostPaymentCommand, RawMoney } from '../domain/payment';
+import type { PayoutCommand } from '../domain/payout';
+import type { MerchantSettings } from '../domain/ports';
+import type { RefundCommand } from '../domain/refund';
+import type { ReverseCommand } from '../domain/reversal';
+import type { TransferCommand } from '../domain/transfer';
+import { methodFromProto, methodToProto, providerFromProto } from './payment-enums.mapper';
 
 function required<T>(value: T | undefined, field: string): T {
   if (value === undefined) {
@@ -22,16 +54,18 @@ function required<T>(value: T | undefined, field: string): T {
   return value;
 }
 
+const rawMoney = (m: PbMoney | undefined): RawMoney | undefined =>
+  m ? { amountMinor: m.amountMinor, currency: m.currency } : undefined;
+
 /** Shape only (presence, enums); amounts and ids are validated by the domain. */
 export function postPaymentFromProto(req: PostPaymentRequest): PostPaymentCommand {
-  const gross = required(req.gross, 'gross');
-  const fee = required(req.fee, 'fee');
   return {
     idempotencyKey: req.idempotencyKey,
     paymentId: req.paymentId,
     merchantId: req.merchantId,
-    gross: { amountMinor: gross.amountMinor, currency: gross.currency },
-    fee: { amountMinor: fee.amountMinor, currency: fee.currency },
+    gross: rawMoney(required(req.gross, 'gross')),
+    // Optional since fee plans live in the ledger: required by the use case only without a plan.
+    fee: rawMoney(req.fee),
     method: methodFromProto(req.method),
     provider: providerFromProto(req.provider),
     providerPaymentId: req.providerPaymentId,
@@ -40,6 +74,124 @@ export function postPaymentFromProto(req: PostPaymentRequest): PostPaymentComman
     description: req.description,
     occurredAt: req.occurredAt,
   };
+}
+
+export function refundFromProto(req: RefundPaymentRequest): RefundCommand {
+  return {
+    idempotencyKey: req.idempotencyKey,
+    paymentId: req.paymentId,
+    amount: rawMoney(req.amount),
+    reason: req.reason,
+    occurredAt: req.occurredAt,
+  };
+}
+
+export function payoutFromProto(req: PostPayoutRequest): PayoutCommand {
+  return {
+    idempotencyKey: req.idempotencyKey,
+    merchantId: req.merchantId,
+    amount: rawMoney(req.amount),
+    description: req.description,
+  };
+}
+
+export function createHoldFromProto(req: CreateHoldRequest): CreateHoldCommand {
+  return {
+    idempotencyKey: req.idempotencyKey,
+    paymentId: req.paymentId,
+    merchantId: req.merchantId,
+    amount: rawMoney(req.amount),
+    method: methodFromProto(req.method),
+    provider: providerFromProto(req.provider),
+    providerPaymentId: req.providerPaymentId,
+    providerAttributes: { ...req.providerAttributes },
+    orderId: req.orderId,
+    description: req.description,
+    timeoutSeconds: req.timeoutSeconds,
+    occurredAt: req.occurredAt,
+  };
+}
+
+export function postHoldFromProto(req: PostHoldRequest): PostHoldCommand {
+  return {
+    idempotencyKey: req.idempotencyKey,
+    paymentId: req.paymentId,
+    amount: rawMoney(req.amount),
+    fee: rawMoney(req.fee),
+    occurredAt: req.occurredAt,
+  };
+}
+
+export function voidHoldFromProto(req: VoidHoldRequest): VoidHoldCommand {
+  return { idempotencyKey: req.idempotencyKey, paymentId: req.paymentId, reason: req.reason };
+}
+
+export function reverseFromProto(req: ReverseTransactionRequest): ReverseCommand {
+  return {
+    idempotencyKey: req.idempotencyKey,
+    transactionId: req.transactionId,
+    reason: req.reason,
+  };
+}
+
+export function transferFromProto(req: PostTransactionRequest): TransferCommand {
+  return {
+    idempotencyKey: req.idempotencyKey,
+    postings: req.postings.map((p) => ({
+      accountId: p.accountId,
+      amountMinor: p.amountMinor,
+      currency: p.currency,
+    })),
+    description: req.description,
+  };
+}
+
+export function feeRulesFromProto(rules: PbFeeRule[]): RawFeeRule[] {
+  return rules.map((r, i) => {
+    let method;
+    try {
+      method = methodFromProto(r.method);
+    } catch {
+      throw ledgerErrors.create(
+        'LEDGER_INVALID_FEE_PLAN',
+        'method must be a known payment method',
+        {
+          details: { field: `rules[${i}].method` },
+        },
+      );
+    }
+    return {
+      method,
+      percentBps: r.percentBps,
+      fixed: r.fixed.map((f) => ({ amountMinor: f.amountMinor, currency: f.currency })),
+    };
+  });
+}
+
+const OWNER_TYPES: readonly (readonly [PbOwnerType, OwnerType])[] = [
+  [PbOwnerType.OWNER_TYPE_MERCHANT, 'merchant'],
+  [PbOwnerType.OWNER_TYPE_PROVIDER, 'provider'],
+  [PbOwnerType.OWNER_TYPE_PLATFORM, 'platform'],
+];
+const ACCOUNT_TYPES: readonly (readonly [PbAccountType, AccountType])[] = [
+  [PbAccountType.ACCOUNT_TYPE_ASSET, 'asset'],
+  [PbAccountType.ACCOUNT_TYPE_LIABILITY, 'liability'],
+  [PbAccountType.ACCOUNT_TYPE_REVENUE, 'revenue'],
+  [PbAccountType.ACCOUNT_TYPE_EXPENSE, 'expense'],
+];
+const SIDES: readonly (readonly [PbSide, Side])[] = [
+  [PbSide.SIDE_DEBIT, 'debit'],
+  [PbSide.SIDE_CREDIT, 'credit'],
+];
+
+export function ownerTypeFromProto(value: PbOwnerType): OwnerType {
+  const found = OWNER_TYPES.find(([pb]) => pb === value);
+  if (!found) {
+    throw ledgerErrors.create('LEDGER_INVALID_REQUEST', 'owner_type must be a known owner type', {
+      details: { field: 'owner_type' },
+    });
+  }
+  return found[1];
 }
 
 export function moneyToProto(m: Money): { amountMinor: bigint; currency: string } {
@@ -56,8 +208,46 @@ export function transactionToProto(t: Transaction): PbTransaction {
       accountId: p.accountId,
       amountMinor: p.amountMinor,
       currency: p.currency,
+      pending: p.pending,
     })),
     createdAt: t.createdAt,
+    reversesTransactionId: t.reversesTransactionId,
+  });
+}
+
+export function postPaymentToProto(r: PostPaymentResult): PostPaymentResponse {
+  return PostPaymentResponse.fromPartial({
+    transaction: transactionToProto(r.transaction),
+    alreadyExisted: r.alreadyExisted,
+    fee: moneyToProto(r.fee),
+    net: moneyToProto(r.net),
+  });
+}
+
+/** A posted (or replayed) batch item, compact. */
+export function postedPaymentToProto(r: PostPaymentResult): PostedPayment {
+  return PostedPayment.fromPartial({
+    transactionId: r.transaction.id,
+    alreadyExisted: r.alreadyExisted,
+    fee: moneyToProto(r.fee),
+    net: moneyToProto(r.net),
+  });
+}
+
+/** A refused batch item, as the single call would have failed. */
+export function ledgerErrorToProto(err: unknown): LedgerError {
+  if (isDomainError(err)) {
+    return LedgerError.fromPartial({
+      code: err.code,
+      message: err.kind === 'internal' ? 'internal error' : err.message,
+      field: err.details['field'] ?? '',
+      grpcStatus: grpcStatusOf(err.kind),
+    });
+  }
+  return LedgerError.fromPartial({
+    code: 'INTERNAL',
+    message: 'internal error',
+    grpcStatus: grpcStatusOf('internal'),
   });
 }
 
@@ -65,6 +255,69 @@ export function balanceToProto(b: MerchantBalance): GetBalanceResponse {
   return GetBalanceResponse.fromPartial({
     available: moneyToProto(b.available),
     pending: moneyToProto(b.pending),
+  });
+}
+
+export function accountToProto(a: Account): PbAccount {
+  return PbAccount.fromPartial({
+    id: a.id,
+    ownerType:
+      OWNER_TYPES.find(([, d]) => d === a.ownerType)?.[0] ?? PbOwnerType.OWNER_TYPE_UNSPECIFIED,
+    ownerId: a.ownerId,
+    purpose: a.purpose,
+    currency: a.currency,
+    type:
+      ACCOUNT_TYPES.find(([, d]) => d === a.type)?.[0] ?? PbAccountType.ACCOUNT_TYPE_UNSPECIFIED,
+    normalSide: SIDES.find(([, d]) => d === a.normalSide)?.[0] ?? PbSide.SIDE_UNSPECIFIED,
+    shard: a.shard,
+  });
+}
+
+export function accountBalanceToProto(b: AccountBalance): GetAccountBalanceResponse {
+  return GetAccountBalanceResponse.fromPartial({
+    account: accountToProto(b.account),
+    posted: moneyToProto(b.posted),
+    pending: moneyToProto(b.pending),
+    debitsPosted: b.totals.debitsPosted,
+    creditsPosted: b.totals.creditsPosted,
+    debitsPending: b.totals.debitsPending,
+    creditsPending: b.totals.creditsPending,
+  });
+}
+
+export function statementToProto(s: Statement): ListStatementResponse {
+  return ListStatementResponse.fromPartial({
+    openingBalance: { amountMinor: s.openingBalance, currency: s.currency },
+    lines: s.lines.map((l) => ({
+      transactionId: l.transactionId,
+      kind: l.kind,
+      paymentId: l.paymentId,
+      amountMinor: l.amountMinor,
+      balanceAfterMinor: l.balanceAfterMinor,
+      currency: l.currency,
+      createdAt: l.createdAt,
+    })),
+    nextPageToken: s.nextPageToken,
+  });
+}
+
+export function feePlanToProto(plan: FeePlan): PbFeePlan {
+  return PbFeePlan.fromPartial({
+    merchantId: plan.merchantId,
+    updatedAt: plan.updatedAt,
+    rules: plan.rules.map((r) => ({
+      method: methodToProto(r.method),
+      percentBps: r.percentBps,
+      fixed: r.fixed.map(moneyToProto),
+    })),
+  });
+}
+
+export function settingsToProto(s: MerchantSettings): PbMerchantSettings {
+  return PbMerchantSettings.fromPartial({
+    merchantId: s.merchantId,
+    allowNegativeBalance: s.allowNegativeBalance,
+    updatedAt: s.updatedAt,
   });
 }
 

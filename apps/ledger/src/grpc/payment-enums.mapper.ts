@@ -39,10 +39,11 @@ export function providerFromProto(value: PbProvider): PaymentProvider {
   return found[1];
 }
 
-export function methodToProto(value: PaymentMethod): PbMethod {
+/** Null (payout events) maps to UNSPECIFIED. */
+export function methodToProto(value: PaymentMethod | null): PbMethod {
   return METHODS.find(([, d]) => d === value)?.[0] ?? PbMethod.PAYMENT_METHOD_UNSPECIFIED;
 }
 
-export function providerToProto(value: PaymentProvider): PbProvider {
+export function providerToProto(value: PaymentProvider | null): PbProvider {
   return PROVIDERS.find(([, d]) => d === value)?.[0] ?? PbProvider.PROVIDER_UNSPECIFIED;
 }

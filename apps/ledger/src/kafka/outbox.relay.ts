@@ -22,6 +22,8 @@ export function startLedgerOutbox(options: {
   db: Knex;
   log: Logger;
   retryMaxMs?: number;
+  /** Rows per publish round (kafka-kit's default is 500). */
+  batchSize?: number;
 }): LedgerOutbox {
   const { kafka, db, log } = options;
   const retryMaxMs = options.retryMaxMs ?? 30_000;
@@ -48,7 +50,7 @@ export function startLedgerOutbox(options: {
           return;
         }
         producer = connected;
-        relay = startOutboxRelay({ db, producer: connected, log });
+        relay = startOutboxRelay({ db, producer: connected, log, batchSize: options.batchSize });
         log.info({ attempt }, 'outbox relay started');
         return;
       } catch (err) {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
+import { PaymentEvent } from '@tolem/contracts/events';
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { createKnex, type Knex } from '@tolem/db-kit';
 import { createClient, type PromiseClient } from '@tolem/grpc-kit';
@@ -17,13 +18,17 @@ import { type Consumer, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 
 export interface RunningLedger {
   service: ServiceProcess;
+  port: number;
   client: PromiseClient<LedgerServiceClient>;
   stop(): Promise<number | null>;
 }
 
 /** The ledger as a real process (tsx main.ts) on the given database and brokers. */
-export async function startLedger(env: Record<string, string>): Promise<RunningLedger> {
-  const port = await freePort();
+export async function startLedger(
+  env: Record<string, string>,
+  fixedPort?: number,
+): Promise<RunningLedger> {
+  const port = fixedPort ?? (await freePort());
   const service = await spawnService({
     name: 'ledger',
     entry: 'apps/ledger/src/main.ts',
@@ -36,6 +41,7 @@ export async function startLedger(env: Record<string, string>): Promise<RunningL
   return {
     service,
     client,
+    port,
     async stop() {
       client.close();
       return service.stop();
@@ -114,6 +120,7 @@ export async function rowCounts(db: Knex): Promise<Record<string, number>> {
     'balances',
     'outbox',
     'payment_event_sequences',
+    'payments',
   ]) {
     const row = (await db(table).count('* as count').first()) as
       | { count: bigint | string }
@@ -157,4 +164,27 @@ export async function unpublishedCount(db: Knex): Promise<number> {
     | { count: bigint | string }
     | undefined;
   return Number(row?.count ?? 0);
+}
+
+/** The decoded payment events of the collected messages, in arrival order. */
+export function eventsOf(messages: CollectedMessage[]): PaymentEvent[] {
+  return messages.map((m) => PaymentEvent.decode(m.message.value as Buffer));
+}
+
+/** A domain error's code, or undefined when the call succeeded. */
+export async function codeOf(
+  call: Promise<unknown>,
+): Promise<{ code?: string; kind?: string; grpc?: number; field?: string }> {
+  try {
+    await call;
+    return {};
+  } catch (err) {
+    const e = err as {
+      code?: string;
+      kind?: string;
+      details?: { field?: string };
+      cause?: { code?: number };
+    };
+    return { code: e.code, kind: e.kind, grpc: e.cause?.code, field: e.details?.field };
+  }
 }

@@ -55,8 +55,8 @@ describe('ledger with Kafka unreachable', () => {
     const postedAt = Date.now();
     expect(res.alreadyExisted).toBe(false);
     expect(
-      (await ledger.client.getBalance({ merchantId: 'mer_down', currency: 'RUB' })).available
-        ?.amountMinor,
+      (await ledger.client.getBalance({ merchantId: 'mer_down', currency: 'RUB', asOf: undefined }))
+        .available?.amountMinor,
     ).toBe(4_900n);
     expect(await rowCounts(db)).toMatchObject({ transactions: 1, postings: 3, outbox: 1 });
 

@@ -92,7 +92,11 @@ describe('ledger service (real process, real PostgreSQL and Kafka)', () => {
     );
     expect(txn?.postings.reduce((s, p) => s + p.amountMinor, 0n)).toBe(0n);
 
-    const balance = await ledger.client.getBalance({ merchantId: 'mer_it', currency: 'KGS' });
+    const balance = await ledger.client.getBalance({
+      merchantId: 'mer_it',
+      currency: 'KGS',
+      asOf: undefined,
+    });
     expect(balance.available).toEqual({ amountMinor: 9_750n, currency: 'KGS' });
     expect(balance.pending).toEqual({ amountMinor: 0n, currency: 'KGS' });
 
@@ -156,7 +160,11 @@ describe('ledger service (real process, real PostgreSQL and Kafka)', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(messagesFor('pay_it_1')).toHaveLength(1);
     expect((await rowCounts(db))['outbox']).toBe(2);
-    const balance = await ledger.client.getBalance({ merchantId: 'mer_it', currency: 'KGS' });
+    const balance = await ledger.client.getBalance({
+      merchantId: 'mer_it',
+      currency: 'KGS',
+      asOf: undefined,
+    });
     expect(balance.available?.amountMinor).toBe(19_500n);
   });
 
@@ -285,7 +293,11 @@ describe('ledger service (real process, real PostgreSQL and Kafka)', () => {
     const expected =
       9_750n +
       Array.from({ length: 20 }, (_, i) => BigInt(1_000 + i) - 10n).reduce((a, b) => a + b, 0n);
-    const balance = await ledger.client.getBalance({ merchantId: 'mer_race', currency: 'KGS' });
+    const balance = await ledger.client.getBalance({
+      merchantId: 'mer_race',
+      currency: 'KGS',
+      asOf: undefined,
+    });
     expect(balance.available?.amountMinor).toBe(expected);
     await waitFor(() => messagesFor('pay_many_19').length === 1, {
       timeoutMs: 30_000,
@@ -313,7 +325,11 @@ describe('ledger service (real process, real PostgreSQL and Kafka)', () => {
       }),
     ).rejects.toMatchObject({ code: 'LEDGER_BALANCE_OVERFLOW', kind: 'precondition' });
     expect(await rowCounts(db)).toEqual(before);
-    const balance = await ledger.client.getBalance({ merchantId: 'mer_big', currency: 'KWD' });
+    const balance = await ledger.client.getBalance({
+      merchantId: 'mer_big',
+      currency: 'KWD',
+      asOf: undefined,
+    });
     expect(balance.available?.amountMinor).toBe(MAX_INT64);
   });
 
@@ -325,7 +341,7 @@ describe('ledger service (real process, real PostgreSQL and Kafka)', () => {
     const report = await ledger.client.checkIntegrity({});
     expect(report.violations).toEqual([]);
     expect(report.ok).toBe(true);
-    expect(report.checks).toHaveLength(3);
+    expect(report.checks).toHaveLength(4);
     expect(report.checks[0]).toMatch(/^transactions_balanced: \d+ transactions, \d+ postings$/);
 
     const cli = await runIntegrityCli({ DATABASE_URL: database.url });

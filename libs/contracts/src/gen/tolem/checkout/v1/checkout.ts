@@ -39,6 +39,11 @@ export enum PaymentStatus {
   PAYMENT_STATUS_SUCCEEDED = 3,
   PAYMENT_STATUS_FAILED = 4,
   PAYMENT_STATUS_EXPIRED = 5,
+  /**
+   * PAYMENT_STATUS_REQUIRES_REVIEW - The provider reported something a person must check (Paykassma
+   * `possible_transaction_created`): never dropped, resolved to succeeded or failed later.
+   */
+  PAYMENT_STATUS_REQUIRES_REVIEW = 6,
   UNRECOGNIZED = -1,
 }
 
@@ -62,6 +67,9 @@ export function paymentStatusFromJSON(object: any): PaymentStatus {
     case 5:
     case "PAYMENT_STATUS_EXPIRED":
       return PaymentStatus.PAYMENT_STATUS_EXPIRED;
+    case 6:
+    case "PAYMENT_STATUS_REQUIRES_REVIEW":
+      return PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -83,6 +91,8 @@ export function paymentStatusToJSON(object: PaymentStatus): string {
       return "PAYMENT_STATUS_FAILED";
     case PaymentStatus.PAYMENT_STATUS_EXPIRED:
       return "PAYMENT_STATUS_EXPIRED";
+    case PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW:
+      return "PAYMENT_STATUS_REQUIRES_REVIEW";
     case PaymentStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -164,7 +174,10 @@ export interface GetPaymentResponse {
 export interface StartPaymentRequest {
   paymentId: string;
   method: PaymentMethod;
-  /** Method-specific payer input, e.g. `phone` for WM Keeper Mobile. */
+  /**
+   * Method-specific payer input: `phone` (WM Keeper Mobile), `remember_card` = "true" (bind
+   * the card for recurring charges), `customer_ref` (the merchant's customer id).
+   */
   payer: { [key: string]: string };
 }
 
@@ -190,6 +203,34 @@ export interface HandleProviderCallbackResponse {
   /** The payment the callback was about, when it could be identified and verified. */
   paymentId: string;
   status: PaymentStatus;
+}
+
+export interface SubmitPayerInputRequest {
+  paymentId: string;
+  /** e.g. `key1` = the Wavepay wallet transaction number. */
+  fields: { [key: string]: string };
+}
+
+export interface SubmitPayerInputRequest_FieldsEntry {
+  key: string;
+  value: string;
+}
+
+export interface SubmitPayerInputResponse {
+  payment:
+    | Payment
+    | undefined;
+  /** Why the input was not accepted or what happens next, for the payer; empty when paid. */
+  message: string;
+  /** A further step, when the provider asks for one. */
+  action:
+    | ProviderAction
+    | undefined;
+  /**
+   * The provider's answer: `succeeded`, `pending` (still checking: wait), `manual_review`,
+   * or `failed` (while the payment stays pending the payer may correct the input).
+   */
+  outcome: string;
 }
 
 export interface FeeRule {
@@ -1992,6 +2033,335 @@ export const HandleProviderCallbackResponse: MessageFns<HandleProviderCallbackRe
   },
 };
 
+function createBaseSubmitPayerInputRequest(): SubmitPayerInputRequest {
+  return { paymentId: "", fields: {} };
+}
+
+export const SubmitPayerInputRequest: MessageFns<SubmitPayerInputRequest> = {
+  encode(message: SubmitPayerInputRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.paymentId !== "") {
+      writer.uint32(10).string(message.paymentId);
+    }
+    globalThis.Object.entries(message.fields).forEach(([key, value]: [string, string]) => {
+      SubmitPayerInputRequest_FieldsEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitPayerInputRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitPayerInputRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = SubmitPayerInputRequest_FieldsEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.fields[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitPayerInputRequest {
+    return {
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      fields: isObject(object.fields)
+        ? (globalThis.Object.entries(object.fields) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: SubmitPayerInputRequest): unknown {
+    const obj: any = {};
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.fields) {
+      const entries = globalThis.Object.entries(message.fields) as [string, string][];
+      if (entries.length > 0) {
+        obj.fields = {};
+        entries.forEach(([k, v]) => {
+          obj.fields[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitPayerInputRequest>, I>>(base?: I): SubmitPayerInputRequest {
+    return SubmitPayerInputRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitPayerInputRequest>, I>>(object: I): SubmitPayerInputRequest {
+    const message = createBaseSubmitPayerInputRequest();
+    message.paymentId = object.paymentId ?? "";
+    message.fields = (globalThis.Object.entries(object.fields ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseSubmitPayerInputRequest_FieldsEntry(): SubmitPayerInputRequest_FieldsEntry {
+  return { key: "", value: "" };
+}
+
+export const SubmitPayerInputRequest_FieldsEntry: MessageFns<SubmitPayerInputRequest_FieldsEntry> = {
+  encode(message: SubmitPayerInputRequest_FieldsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitPayerInputRequest_FieldsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitPayerInputRequest_FieldsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitPayerInputRequest_FieldsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: SubmitPayerInputRequest_FieldsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitPayerInputRequest_FieldsEntry>, I>>(
+    base?: I,
+  ): SubmitPayerInputRequest_FieldsEntry {
+    return SubmitPayerInputRequest_FieldsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitPayerInputRequest_FieldsEntry>, I>>(
+    object: I,
+  ): SubmitPayerInputRequest_FieldsEntry {
+    const message = createBaseSubmitPayerInputRequest_FieldsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseSubmitPayerInputResponse(): SubmitPayerInputResponse {
+  return { payment: undefined, message: "", action: undefined, outcome: "" };
+}
+
+export const SubmitPayerInputResponse: MessageFns<SubmitPayerInputResponse> = {
+  encode(message: SubmitPayerInputResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.payment !== undefined) {
+      Payment.encode(message.payment, writer.uint32(10).fork()).join();
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.action !== undefined) {
+      ProviderAction.encode(message.action, writer.uint32(26).fork()).join();
+    }
+    if (message.outcome !== "") {
+      writer.uint32(34).string(message.outcome);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitPayerInputResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitPayerInputResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payment = Payment.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.action = ProviderAction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.outcome = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitPayerInputResponse {
+    return {
+      payment: isSet(object.payment) ? Payment.fromJSON(object.payment) : undefined,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      action: isSet(object.action) ? ProviderAction.fromJSON(object.action) : undefined,
+      outcome: isSet(object.outcome) ? globalThis.String(object.outcome) : "",
+    };
+  },
+
+  toJSON(message: SubmitPayerInputResponse): unknown {
+    const obj: any = {};
+    if (message.payment !== undefined) {
+      obj.payment = Payment.toJSON(message.payment);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.action !== undefined) {
+      obj.action = ProviderAction.toJSON(message.action);
+    }
+    if (message.outcome !== "") {
+      obj.outcome = message.outcome;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitPayerInputResponse>, I>>(base?: I): SubmitPayerInputResponse {
+    return SubmitPayerInputResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitPayerInputResponse>, I>>(object: I): SubmitPayerInputResponse {
+    const message = createBaseSubmitPayerInputResponse();
+    message.payment = (object.payment !== undefined && object.payment !== null)
+      ? Payment.fromPartial(object.payment)
+      : undefined;
+    message.message = object.message ?? "";
+    message.action = (object.action !== undefined && object.action !== null)
+      ? ProviderAction.fromPartial(object.action)
+      : undefined;
+    message.outcome = object.outcome ?? "";
+    return message;
+  },
+};
+
 function createBaseFeeRule(): FeeRule {
   return { method: 0, percentBps: 0, fixedMinor: 0n };
 }
@@ -2994,6 +3364,23 @@ export const CheckoutServiceService = {
     responseDeserialize: (value: Buffer): HandleProviderCallbackResponse =>
       HandleProviderCallbackResponse.decode(value),
   },
+  /**
+   * A second step the payer completes on Tolem's page, e.g. the Wavepay wallet transaction
+   * number (`key1`) typed after paying in the wallet app. Applies the provider's answer:
+   * succeeded (posted to the ledger), still pending, requires review, or failed (the payer
+   * may try again while the payment is payable).
+   */
+  submitPayerInput: {
+    path: "/tolem.checkout.v1.CheckoutService/SubmitPayerInput" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SubmitPayerInputRequest): Buffer =>
+      Buffer.from(SubmitPayerInputRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SubmitPayerInputRequest => SubmitPayerInputRequest.decode(value),
+    responseSerialize: (value: SubmitPayerInputResponse): Buffer =>
+      Buffer.from(SubmitPayerInputResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SubmitPayerInputResponse => SubmitPayerInputResponse.decode(value),
+  },
 } as const;
 
 export interface CheckoutServiceServer extends UntypedServiceImplementation {
@@ -3015,6 +3402,13 @@ export interface CheckoutServiceServer extends UntypedServiceImplementation {
    * verified outcome to the payment and returns the exact reply for the provider.
    */
   handleProviderCallback: handleUnaryCall<HandleProviderCallbackRequest, HandleProviderCallbackResponse>;
+  /**
+   * A second step the payer completes on Tolem's page, e.g. the Wavepay wallet transaction
+   * number (`key1`) typed after paying in the wallet app. Applies the provider's answer:
+   * succeeded (posted to the ledger), still pending, requires review, or failed (the payer
+   * may try again while the payment is payable).
+   */
+  submitPayerInput: handleUnaryCall<SubmitPayerInputRequest, SubmitPayerInputResponse>;
 }
 
 export interface CheckoutServiceClient extends Client {
@@ -3091,6 +3485,27 @@ export interface CheckoutServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: HandleProviderCallbackResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A second step the payer completes on Tolem's page, e.g. the Wavepay wallet transaction
+   * number (`key1`) typed after paying in the wallet app. Applies the provider's answer:
+   * succeeded (posted to the ledger), still pending, requires review, or failed (the payer
+   * may try again while the payment is payable).
+   */
+  submitPayerInput(
+    request: SubmitPayerInputRequest,
+    callback: (error: ServiceError | null, response: SubmitPayerInputResponse) => void,
+  ): ClientUnaryCall;
+  submitPayerInput(
+    request: SubmitPayerInputRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SubmitPayerInputResponse) => void,
+  ): ClientUnaryCall;
+  submitPayerInput(
+    request: SubmitPayerInputRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SubmitPayerInputResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -29,11 +29,155 @@ import {
   providerToJSON,
 } from "../../common/v1/payment";
 
+export enum OwnerType {
+  OWNER_TYPE_UNSPECIFIED = 0,
+  OWNER_TYPE_MERCHANT = 1,
+  OWNER_TYPE_PROVIDER = 2,
+  OWNER_TYPE_PLATFORM = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function ownerTypeFromJSON(object: any): OwnerType {
+  switch (object) {
+    case 0:
+    case "OWNER_TYPE_UNSPECIFIED":
+      return OwnerType.OWNER_TYPE_UNSPECIFIED;
+    case 1:
+    case "OWNER_TYPE_MERCHANT":
+      return OwnerType.OWNER_TYPE_MERCHANT;
+    case 2:
+    case "OWNER_TYPE_PROVIDER":
+      return OwnerType.OWNER_TYPE_PROVIDER;
+    case 3:
+    case "OWNER_TYPE_PLATFORM":
+      return OwnerType.OWNER_TYPE_PLATFORM;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return OwnerType.UNRECOGNIZED;
+  }
+}
+
+export function ownerTypeToJSON(object: OwnerType): string {
+  switch (object) {
+    case OwnerType.OWNER_TYPE_UNSPECIFIED:
+      return "OWNER_TYPE_UNSPECIFIED";
+    case OwnerType.OWNER_TYPE_MERCHANT:
+      return "OWNER_TYPE_MERCHANT";
+    case OwnerType.OWNER_TYPE_PROVIDER:
+      return "OWNER_TYPE_PROVIDER";
+    case OwnerType.OWNER_TYPE_PLATFORM:
+      return "OWNER_TYPE_PLATFORM";
+    case OwnerType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum AccountType {
+  ACCOUNT_TYPE_UNSPECIFIED = 0,
+  ACCOUNT_TYPE_ASSET = 1,
+  ACCOUNT_TYPE_LIABILITY = 2,
+  ACCOUNT_TYPE_REVENUE = 3,
+  ACCOUNT_TYPE_EXPENSE = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function accountTypeFromJSON(object: any): AccountType {
+  switch (object) {
+    case 0:
+    case "ACCOUNT_TYPE_UNSPECIFIED":
+      return AccountType.ACCOUNT_TYPE_UNSPECIFIED;
+    case 1:
+    case "ACCOUNT_TYPE_ASSET":
+      return AccountType.ACCOUNT_TYPE_ASSET;
+    case 2:
+    case "ACCOUNT_TYPE_LIABILITY":
+      return AccountType.ACCOUNT_TYPE_LIABILITY;
+    case 3:
+    case "ACCOUNT_TYPE_REVENUE":
+      return AccountType.ACCOUNT_TYPE_REVENUE;
+    case 4:
+    case "ACCOUNT_TYPE_EXPENSE":
+      return AccountType.ACCOUNT_TYPE_EXPENSE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AccountType.UNRECOGNIZED;
+  }
+}
+
+export function accountTypeToJSON(object: AccountType): string {
+  switch (object) {
+    case AccountType.ACCOUNT_TYPE_UNSPECIFIED:
+      return "ACCOUNT_TYPE_UNSPECIFIED";
+    case AccountType.ACCOUNT_TYPE_ASSET:
+      return "ACCOUNT_TYPE_ASSET";
+    case AccountType.ACCOUNT_TYPE_LIABILITY:
+      return "ACCOUNT_TYPE_LIABILITY";
+    case AccountType.ACCOUNT_TYPE_REVENUE:
+      return "ACCOUNT_TYPE_REVENUE";
+    case AccountType.ACCOUNT_TYPE_EXPENSE:
+      return "ACCOUNT_TYPE_EXPENSE";
+    case AccountType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum Side {
+  SIDE_UNSPECIFIED = 0,
+  SIDE_DEBIT = 1,
+  SIDE_CREDIT = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function sideFromJSON(object: any): Side {
+  switch (object) {
+    case 0:
+    case "SIDE_UNSPECIFIED":
+      return Side.SIDE_UNSPECIFIED;
+    case 1:
+    case "SIDE_DEBIT":
+      return Side.SIDE_DEBIT;
+    case 2:
+    case "SIDE_CREDIT":
+      return Side.SIDE_CREDIT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Side.UNRECOGNIZED;
+  }
+}
+
+export function sideToJSON(object: Side): string {
+  switch (object) {
+    case Side.SIDE_UNSPECIFIED:
+      return "SIDE_UNSPECIFIED";
+    case Side.SIDE_DEBIT:
+      return "SIDE_DEBIT";
+    case Side.SIDE_CREDIT:
+      return "SIDE_CREDIT";
+    case Side.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface PostPaymentRequest {
   idempotencyKey: string;
   paymentId: string;
   merchantId: string;
-  gross: Money | undefined;
+  gross:
+    | Money
+    | undefined;
+  /**
+   * The fee the caller computed. When the merchant has a fee plan in the ledger
+   * (SetFeePlan), the ledger's computed fee is applied and authoritative: this field
+   * is then optional, a different value is logged, and it still counts as request
+   * content for idempotency (a replay must repeat it exactly). Without a plan this
+   * fee is required and applied.
+   */
   fee: Money | undefined;
   method: PaymentMethod;
   provider: Provider;
@@ -52,6 +196,167 @@ export interface PostPaymentRequest_ProviderAttributesEntry {
 export interface PostPaymentResponse {
   transaction: Transaction | undefined;
   alreadyExisted: boolean;
+  /** The fee applied (from the plan, or the request's fee without a plan). */
+  fee:
+    | Money
+    | undefined;
+  /** What the merchant's available balance received: gross - fee. */
+  net: Money | undefined;
+}
+
+export interface PostPaymentsRequest {
+  payments: PostPaymentRequest[];
+}
+
+export interface PostPaymentsResponse {
+  /** One per request item, in the same order. */
+  results: PostPaymentsResult[];
+}
+
+/** The outcome of one item of PostPayments. */
+export interface PostPaymentsResult {
+  result: { $case: "posted"; value: PostedPayment } | { $case: "error"; value: LedgerError } | undefined;
+}
+
+/**
+ * A payment of a batch that was posted (or replayed). Compact, as TigerBeetle answers a
+ * batch: the postings are one ListPaymentTransactions away.
+ */
+export interface PostedPayment {
+  transactionId: string;
+  alreadyExisted: boolean;
+  fee: Money | undefined;
+  net: Money | undefined;
+}
+
+/** A refusal of one item of a batch, as PostPayment would have returned it. */
+export interface LedgerError {
+  /** Stable code, e.g. LEDGER_IDEMPOTENCY_CONFLICT. */
+  code: string;
+  message: string;
+  /** The request field at fault, when there is one. */
+  field: string;
+  /** The gRPC status code the single call would have failed with. */
+  grpcStatus: number;
+}
+
+export interface RefundPaymentRequest {
+  idempotencyKey: string;
+  paymentId: string;
+  /** Positive, in the payment's currency, at most what is left to refund of its gross. */
+  amount: Money | undefined;
+  reason: string;
+  occurredAt: Date | undefined;
+}
+
+export interface RefundPaymentResponse {
+  transaction: Transaction | undefined;
+  alreadyExisted: boolean;
+}
+
+export interface PostPayoutRequest {
+  idempotencyKey: string;
+  merchantId: string;
+  amount: Money | undefined;
+  description: string;
+}
+
+export interface PostPayoutResponse {
+  transaction: Transaction | undefined;
+  alreadyExisted: boolean;
+  /** `po_…`, also the transaction's payment_id and the key of its events. */
+  payoutId: string;
+}
+
+export interface CreateHoldRequest {
+  idempotencyKey: string;
+  paymentId: string;
+  merchantId: string;
+  amount: Money | undefined;
+  method: PaymentMethod;
+  provider: Provider;
+  providerPaymentId: string;
+  providerAttributes: { [key: string]: string };
+  orderId: string;
+  description: string;
+  /** How long the funds stay held, 1 s to 30 days; then the ledger voids the hold. */
+  timeoutSeconds: number;
+  occurredAt: Date | undefined;
+}
+
+export interface CreateHoldRequest_ProviderAttributesEntry {
+  key: string;
+  value: string;
+}
+
+export interface CreateHoldResponse {
+  transaction: Transaction | undefined;
+  alreadyExisted: boolean;
+  expiresAt: Date | undefined;
+}
+
+export interface PostHoldRequest {
+  idempotencyKey: string;
+  paymentId: string;
+  /** What to capture, at most the held amount; unset captures all of it. */
+  amount:
+    | Money
+    | undefined;
+  /** As PostPaymentRequest.fee: applied only when the merchant has no fee plan. */
+  fee: Money | undefined;
+  occurredAt: Date | undefined;
+}
+
+export interface PostHoldResponse {
+  transaction: Transaction | undefined;
+  alreadyExisted: boolean;
+  fee: Money | undefined;
+  net: Money | undefined;
+}
+
+export interface VoidHoldRequest {
+  idempotencyKey: string;
+  paymentId: string;
+  reason: string;
+}
+
+export interface VoidHoldResponse {
+  transaction: Transaction | undefined;
+  alreadyExisted: boolean;
+}
+
+export interface ReverseTransactionRequest {
+  idempotencyKey: string;
+  /** `txn_…` of a payment, refund, payout or transfer. */
+  transactionId: string;
+  reason: string;
+}
+
+export interface ReverseTransactionResponse {
+  transaction: Transaction | undefined;
+  alreadyExisted: boolean;
+}
+
+export interface PostTransactionRequest {
+  idempotencyKey: string;
+  /** At least two, one currency, summing to zero. */
+  postings: PostingInput[];
+  description: string;
+}
+
+/** One leg of PostTransaction. */
+export interface PostingInput {
+  /** An existing platform or provider account, `acc_…`. */
+  accountId: string;
+  /** Positive = debit, negative = credit, never zero. */
+  amountMinor: bigint;
+  /** Must be the account's currency. */
+  currency: string;
+}
+
+export interface PostTransactionResponse {
+  transaction: Transaction | undefined;
+  alreadyExisted: boolean;
 }
 
 export interface Posting {
@@ -59,6 +364,8 @@ export interface Posting {
   /** Positive = debit, negative = credit, in minor units. */
   amountMinor: bigint;
   currency: string;
+  /** A pending (two-phase) posting: counts in the account's pending totals. */
+  pending: boolean;
 }
 
 export interface Transaction {
@@ -66,19 +373,167 @@ export interface Transaction {
   id: string;
   idempotencyKey: string;
   kind: string;
+  /** The payment (or payout) the transaction belongs to; empty for transfers. */
   paymentId: string;
   postings: Posting[];
-  createdAt: Date | undefined;
+  createdAt:
+    | Date
+    | undefined;
+  /** For a reversal: the transaction it reverses. */
+  reversesTransactionId: string;
+}
+
+/**
+ * Tolem's fee for one method: round_half_up(gross * percent_bps / 10000) + fixed,
+ * capped at the gross, in integer minor units.
+ */
+export interface FeeRule {
+  method: PaymentMethod;
+  /** 0..10000 basis points of the gross. */
+  percentBps: number;
+  /** The fixed part per currency; a currency not listed has none. */
+  fixed: Money[];
+}
+
+export interface FeePlan {
+  merchantId: string;
+  /** A method without a rule costs no fee. */
+  rules: FeeRule[];
+  updatedAt: Date | undefined;
+}
+
+export interface SetFeePlanRequest {
+  merchantId: string;
+  rules: FeeRule[];
+}
+
+export interface SetFeePlanResponse {
+  plan: FeePlan | undefined;
+}
+
+export interface GetFeePlanRequest {
+  merchantId: string;
+}
+
+export interface GetFeePlanResponse {
+  /** Unset when the merchant has no plan (the request's fee then applies). */
+  plan: FeePlan | undefined;
+}
+
+export interface MerchantSettings {
+  merchantId: string;
+  /** When true, refunds and payouts may take the available balance below zero. */
+  allowNegativeBalance: boolean;
+  updatedAt: Date | undefined;
+}
+
+export interface SetMerchantSettingsRequest {
+  merchantId: string;
+  allowNegativeBalance: boolean;
+}
+
+export interface SetMerchantSettingsResponse {
+  settings: MerchantSettings | undefined;
+}
+
+export interface GetMerchantSettingsRequest {
+  merchantId: string;
+}
+
+export interface GetMerchantSettingsResponse {
+  settings: MerchantSettings | undefined;
 }
 
 export interface GetBalanceRequest {
   merchantId: string;
   currency: string;
+  /** Unset: now. Else the sum of the postings created at or before this time. */
+  asOf: Date | undefined;
 }
 
 export interface GetBalanceResponse {
   available: Money | undefined;
   pending: Money | undefined;
+}
+
+export interface Account {
+  /** `acc_…` */
+  id: string;
+  ownerType: OwnerType;
+  /** Merchant id, provider name (`webmoney`) or `tolem`. */
+  ownerId: string;
+  /** `available`, `clearing`, `fee_revenue`, `payout_clearing`. */
+  purpose: string;
+  currency: string;
+  type: AccountType;
+  normalSide: Side;
+  /**
+   * System accounts are split into shards so that concurrent writers do not queue
+   * on one row; the account's balance is the sum over its shards. 0 for merchants.
+   */
+  shard: number;
+}
+
+export interface GetAccountBalanceRequest {
+  accountId: string;
+  asOf: Date | undefined;
+}
+
+export interface GetAccountBalanceResponse {
+  account:
+    | Account
+    | undefined;
+  /** Balances on the account's normal side (credits - debits for a liability). */
+  posted: Money | undefined;
+  pending: Money | undefined;
+  debitsPosted: bigint;
+  creditsPosted: bigint;
+  debitsPending: bigint;
+  creditsPending: bigint;
+}
+
+export interface ListAccountsRequest {
+  ownerType: OwnerType;
+  ownerId: string;
+  /** Optional filter. */
+  currency: string;
+}
+
+export interface ListAccountsResponse {
+  accounts: Account[];
+}
+
+export interface ListStatementRequest {
+  merchantId: string;
+  currency: string;
+  /** Postings created at or after `from` and before `to`; unset bounds are open. */
+  from: Date | undefined;
+  to:
+    | Date
+    | undefined;
+  /** 1..1000, default 100. */
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface StatementLine {
+  transactionId: string;
+  kind: string;
+  paymentId: string;
+  /** Signed change of the available balance: positive = credit to the merchant. */
+  amountMinor: bigint;
+  /** The available balance after this line. */
+  balanceAfterMinor: bigint;
+  currency: string;
+  createdAt: Date | undefined;
+}
+
+export interface ListStatementResponse {
+  /** The available balance before the first line of the whole range. */
+  openingBalance: Money | undefined;
+  lines: StatementLine[];
+  /** Empty on the last page. */
+  nextPageToken: string;
 }
 
 export interface ListPaymentTransactionsRequest {
@@ -517,7 +972,7 @@ export const PostPaymentRequest_ProviderAttributesEntry: MessageFns<PostPaymentR
 };
 
 function createBasePostPaymentResponse(): PostPaymentResponse {
-  return { transaction: undefined, alreadyExisted: false };
+  return { transaction: undefined, alreadyExisted: false, fee: undefined, net: undefined };
 }
 
 export const PostPaymentResponse: MessageFns<PostPaymentResponse> = {
@@ -527,6 +982,12 @@ export const PostPaymentResponse: MessageFns<PostPaymentResponse> = {
     }
     if (message.alreadyExisted !== false) {
       writer.uint32(16).bool(message.alreadyExisted);
+    }
+    if (message.fee !== undefined) {
+      Money.encode(message.fee, writer.uint32(26).fork()).join();
+    }
+    if (message.net !== undefined) {
+      Money.encode(message.net, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -560,6 +1021,22 @@ export const PostPaymentResponse: MessageFns<PostPaymentResponse> = {
             message.alreadyExisted = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fee = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.net = Money.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -580,6 +1057,8 @@ export const PostPaymentResponse: MessageFns<PostPaymentResponse> = {
         : isSet(object.already_existed)
         ? globalThis.Boolean(object.already_existed)
         : false,
+      fee: isSet(object.fee) ? Money.fromJSON(object.fee) : undefined,
+      net: isSet(object.net) ? Money.fromJSON(object.net) : undefined,
     };
   },
 
@@ -590,6 +1069,12 @@ export const PostPaymentResponse: MessageFns<PostPaymentResponse> = {
     }
     if (message.alreadyExisted !== false) {
       obj.alreadyExisted = message.alreadyExisted;
+    }
+    if (message.fee !== undefined) {
+      obj.fee = Money.toJSON(message.fee);
+    }
+    if (message.net !== undefined) {
+      obj.net = Money.toJSON(message.net);
     }
     return obj;
   },
@@ -603,12 +1088,2490 @@ export const PostPaymentResponse: MessageFns<PostPaymentResponse> = {
       ? Transaction.fromPartial(object.transaction)
       : undefined;
     message.alreadyExisted = object.alreadyExisted ?? false;
+    message.fee = (object.fee !== undefined && object.fee !== null) ? Money.fromPartial(object.fee) : undefined;
+    message.net = (object.net !== undefined && object.net !== null) ? Money.fromPartial(object.net) : undefined;
+    return message;
+  },
+};
+
+function createBasePostPaymentsRequest(): PostPaymentsRequest {
+  return { payments: [] };
+}
+
+export const PostPaymentsRequest: MessageFns<PostPaymentsRequest> = {
+  encode(message: PostPaymentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.payments) {
+      PostPaymentRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostPaymentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostPaymentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payments.push(PostPaymentRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostPaymentsRequest {
+    return {
+      payments: globalThis.Array.isArray(object?.payments)
+        ? object.payments.map((e: any) => PostPaymentRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PostPaymentsRequest): unknown {
+    const obj: any = {};
+    if (message.payments?.length) {
+      obj.payments = message.payments.map((e) => PostPaymentRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PostPaymentsRequest>, I>>(base?: I): PostPaymentsRequest {
+    return PostPaymentsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PostPaymentsRequest>, I>>(object: I): PostPaymentsRequest {
+    const message = createBasePostPaymentsRequest();
+    message.payments = object.payments?.map((e) => PostPaymentRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePostPaymentsResponse(): PostPaymentsResponse {
+  return { results: [] };
+}
+
+export const PostPaymentsResponse: MessageFns<PostPaymentsResponse> = {
+  encode(message: PostPaymentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      PostPaymentsResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostPaymentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostPaymentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(PostPaymentsResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostPaymentsResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => PostPaymentsResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PostPaymentsResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => PostPaymentsResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PostPaymentsResponse>, I>>(base?: I): PostPaymentsResponse {
+    return PostPaymentsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PostPaymentsResponse>, I>>(object: I): PostPaymentsResponse {
+    const message = createBasePostPaymentsResponse();
+    message.results = object.results?.map((e) => PostPaymentsResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePostPaymentsResult(): PostPaymentsResult {
+  return { result: undefined };
+}
+
+export const PostPaymentsResult: MessageFns<PostPaymentsResult> = {
+  encode(message: PostPaymentsResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.result?.$case) {
+      case "posted":
+        PostedPayment.encode(message.result.value, writer.uint32(10).fork()).join();
+        break;
+      case "error":
+        LedgerError.encode(message.result.value, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostPaymentsResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostPaymentsResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = { $case: "posted", value: PostedPayment.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.result = { $case: "error", value: LedgerError.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostPaymentsResult {
+    return {
+      result: isSet(object.posted)
+        ? { $case: "posted", value: PostedPayment.fromJSON(object.posted) }
+        : isSet(object.error)
+        ? { $case: "error", value: LedgerError.fromJSON(object.error) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: PostPaymentsResult): unknown {
+    const obj: any = {};
+    if (message.result?.$case === "posted") {
+      obj.posted = PostedPayment.toJSON(message.result.value);
+    } else if (message.result?.$case === "error") {
+      obj.error = LedgerError.toJSON(message.result.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PostPaymentsResult>, I>>(base?: I): PostPaymentsResult {
+    return PostPaymentsResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PostPaymentsResult>, I>>(object: I): PostPaymentsResult {
+    const message = createBasePostPaymentsResult();
+    switch (object.result?.$case) {
+      case "posted": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "posted", value: PostedPayment.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "error": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "error", value: LedgerError.fromPartial(object.result.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBasePostedPayment(): PostedPayment {
+  return { transactionId: "", alreadyExisted: false, fee: undefined, net: undefined };
+}
+
+export const PostedPayment: MessageFns<PostedPayment> = {
+  encode(message: PostedPayment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transactionId !== "") {
+      writer.uint32(10).string(message.transactionId);
+    }
+    if (message.alreadyExisted !== false) {
+      writer.uint32(16).bool(message.alreadyExisted);
+    }
+    if (message.fee !== undefined) {
+      Money.encode(message.fee, writer.uint32(26).fork()).join();
+    }
+    if (message.net !== undefined) {
+      Money.encode(message.net, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostedPayment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostedPayment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transactionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyExisted = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fee = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.net = Money.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostedPayment {
+    return {
+      transactionId: isSet(object.transactionId)
+        ? globalThis.String(object.transactionId)
+        : isSet(object.transaction_id)
+        ? globalThis.String(object.transaction_id)
+        : "",
+      alreadyExisted: isSet(object.alreadyExisted)
+        ? globalThis.Boolean(object.alreadyExisted)
+        : isSet(object.already_existed)
+        ? globalThis.Boolean(object.already_existed)
+        : false,
+      fee: isSet(object.fee) ? Money.fromJSON(object.fee) : undefined,
+      net: isSet(object.net) ? Money.fromJSON(object.net) : undefined,
+    };
+  },
+
+  toJSON(message: PostedPayment): unknown {
+    const obj: any = {};
+    if (message.transactionId !== "") {
+      obj.transactionId = message.transactionId;
+    }
+    if (message.alreadyExisted !== false) {
+      obj.alreadyExisted = message.alreadyExisted;
+    }
+    if (message.fee !== undefined) {
+      obj.fee = Money.toJSON(message.fee);
+    }
+    if (message.net !== undefined) {
+      obj.net = Money.toJSON(message.net);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PostedPayment>, I>>(base?: I): PostedPayment {
+    return PostedPayment.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PostedPayment>, I>>(object: I): PostedPayment {
+    const message = createBasePostedPayment();
+    message.transactionId = object.transactionId ?? "";
+    message.alreadyExisted = object.alreadyExisted ?? false;
+    message.fee = (object.fee !== undefined && object.fee !== null) ? Money.fromPartial(object.fee) : undefined;
+    message.net = (object.net !== undefined && object.net !== null) ? Money.fromPartial(object.net) : undefined;
+    return message;
+  },
+};
+
+function createBaseLedgerError(): LedgerError {
+  return { code: "", message: "", field: "", grpcStatus: 0 };
+}
+
+export const LedgerError: MessageFns<LedgerError> = {
+  encode(message: LedgerError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.field !== "") {
+      writer.uint32(26).string(message.field);
+    }
+    if (message.grpcStatus !== 0) {
+      writer.uint32(32).int32(message.grpcStatus);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LedgerError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLedgerError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.field = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.grpcStatus = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LedgerError {
+    return {
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      field: isSet(object.field) ? globalThis.String(object.field) : "",
+      grpcStatus: isSet(object.grpcStatus)
+        ? globalThis.Number(object.grpcStatus)
+        : isSet(object.grpc_status)
+        ? globalThis.Number(object.grpc_status)
+        : 0,
+    };
+  },
+
+  toJSON(message: LedgerError): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.field !== "") {
+      obj.field = message.field;
+    }
+    if (message.grpcStatus !== 0) {
+      obj.grpcStatus = Math.round(message.grpcStatus);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LedgerError>, I>>(base?: I): LedgerError {
+    return LedgerError.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LedgerError>, I>>(object: I): LedgerError {
+    const message = createBaseLedgerError();
+    message.code = object.code ?? "";
+    message.message = object.message ?? "";
+    message.field = object.field ?? "";
+    message.grpcStatus = object.grpcStatus ?? 0;
+    return message;
+  },
+};
+
+function createBaseRefundPaymentRequest(): RefundPaymentRequest {
+  return { idempotencyKey: "", paymentId: "", amount: undefined, reason: "", occurredAt: undefined };
+}
+
+export const RefundPaymentRequest: MessageFns<RefundPaymentRequest> = {
+  encode(message: RefundPaymentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idempotencyKey !== "") {
+      writer.uint32(10).string(message.idempotencyKey);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(18).string(message.paymentId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(26).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefundPaymentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefundPaymentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefundPaymentRequest {
+    return {
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RefundPaymentRequest): unknown {
+    const obj: any = {};
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RefundPaymentRequest>, I>>(base?: I): RefundPaymentRequest {
+    return RefundPaymentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RefundPaymentRequest>, I>>(object: I): RefundPaymentRequest {
+    const message = createBaseRefundPaymentRequest();
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.reason = object.reason ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRefundPaymentResponse(): RefundPaymentResponse {
+  return { transaction: undefined, alreadyExisted: false };
+}
+
+export const RefundPaymentResponse: MessageFns<RefundPaymentResponse> = {
+  encode(message: RefundPaymentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transaction !== undefined) {
+      Transaction.encode(message.transaction, writer.uint32(10).fork()).join();
+    }
+    if (message.alreadyExisted !== false) {
+      writer.uint32(16).bool(message.alreadyExisted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefundPaymentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefundPaymentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transaction = Transaction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyExisted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefundPaymentResponse {
+    return {
+      transaction: isSet(object.transaction) ? Transaction.fromJSON(object.transaction) : undefined,
+      alreadyExisted: isSet(object.alreadyExisted)
+        ? globalThis.Boolean(object.alreadyExisted)
+        : isSet(object.already_existed)
+        ? globalThis.Boolean(object.already_existed)
+        : false,
+    };
+  },
+
+  toJSON(message: RefundPaymentResponse): unknown {
+    const obj: any = {};
+    if (message.transaction !== undefined) {
+      obj.transaction = Transaction.toJSON(message.transaction);
+    }
+    if (message.alreadyExisted !== false) {
+      obj.alreadyExisted = message.alreadyExisted;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RefundPaymentResponse>, I>>(base?: I): RefundPaymentResponse {
+    return RefundPaymentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RefundPaymentResponse>, I>>(object: I): RefundPaymentResponse {
+    const message = createBaseRefundPaymentResponse();
+    message.transaction = (object.transaction !== undefined && object.transaction !== null)
+      ? Transaction.fromPartial(object.transaction)
+      : undefined;
+    message.alreadyExisted = object.alreadyExisted ?? false;
+    return message;
+  },
+};
+
+function createBasePostPayoutRequest(): PostPayoutRequest {
+  return { idempotencyKey: "", merchantId: "", amount: undefined, description: "" };
+}
+
+export const PostPayoutRequest: MessageFns<PostPayoutRequest> = {
+  encode(message: PostPayoutRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idempotencyKey !== "") {
+      writer.uint32(10).string(message.idempotencyKey);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(18).string(message.merchantId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(26).fork()).join();
+    }
+    if (message.description !== "") {
+      writer.uint32(34).string(message.description);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostPayoutRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostPayoutRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostPayoutRequest {
+    return {
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+    };
+  },
+
+  toJSON(message: PostPayoutRequest): unknown {
+    const obj: any = {};
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PostPayoutRequest>, I>>(base?: I): PostPayoutRequest {
+    return PostPayoutRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PostPayoutRequest>, I>>(object: I): PostPayoutRequest {
+    const message = createBasePostPayoutRequest();
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.description = object.description ?? "";
+    return message;
+  },
+};
+
+function createBasePostPayoutResponse(): PostPayoutResponse {
+  return { transaction: undefined, alreadyExisted: false, payoutId: "" };
+}
+
+export const PostPayoutResponse: MessageFns<PostPayoutResponse> = {
+  encode(message: PostPayoutResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transaction !== undefined) {
+      Transaction.encode(message.transaction, writer.uint32(10).fork()).join();
+    }
+    if (message.alreadyExisted !== false) {
+      writer.uint32(16).bool(message.alreadyExisted);
+    }
+    if (message.payoutId !== "") {
+      writer.uint32(26).string(message.payoutId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostPayoutResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostPayoutResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transaction = Transaction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyExisted = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.payoutId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostPayoutResponse {
+    return {
+      transaction: isSet(object.transaction) ? Transaction.fromJSON(object.transaction) : undefined,
+      alreadyExisted: isSet(object.alreadyExisted)
+        ? globalThis.Boolean(object.alreadyExisted)
+        : isSet(object.already_existed)
+        ? globalThis.Boolean(object.already_existed)
+        : false,
+      payoutId: isSet(object.payoutId)
+        ? globalThis.String(object.payoutId)
+        : isSet(object.payout_id)
+        ? globalThis.String(object.payout_id)
+        : "",
+    };
+  },
+
+  toJSON(message: PostPayoutResponse): unknown {
+    const obj: any = {};
+    if (message.transaction !== undefined) {
+      obj.transaction = Transaction.toJSON(message.transaction);
+    }
+    if (message.alreadyExisted !== false) {
+      obj.alreadyExisted = message.alreadyExisted;
+    }
+    if (message.payoutId !== "") {
+      obj.payoutId = message.payoutId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PostPayoutResponse>, I>>(base?: I): PostPayoutResponse {
+    return PostPayoutResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PostPayoutResponse>, I>>(object: I): PostPayoutResponse {
+    const message = createBasePostPayoutResponse();
+    message.transaction = (object.transaction !== undefined && object.transaction !== null)
+      ? Transaction.fromPartial(object.transaction)
+      : undefined;
+    message.alreadyExisted = object.alreadyExisted ?? false;
+    message.payoutId = object.payoutId ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateHoldRequest(): CreateHoldRequest {
+  return {
+    idempotencyKey: "",
+    paymentId: "",
+    merchantId: "",
+    amount: undefined,
+    method: 0,
+    provider: 0,
+    providerPaymentId: "",
+    providerAttributes: {},
+    orderId: "",
+    description: "",
+    timeoutSeconds: 0,
+    occurredAt: undefined,
+  };
+}
+
+export const CreateHoldRequest: MessageFns<CreateHoldRequest> = {
+  encode(message: CreateHoldRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idempotencyKey !== "") {
+      writer.uint32(10).string(message.idempotencyKey);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(18).string(message.paymentId);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(26).string(message.merchantId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(34).fork()).join();
+    }
+    if (message.method !== 0) {
+      writer.uint32(40).int32(message.method);
+    }
+    if (message.provider !== 0) {
+      writer.uint32(48).int32(message.provider);
+    }
+    if (message.providerPaymentId !== "") {
+      writer.uint32(58).string(message.providerPaymentId);
+    }
+    globalThis.Object.entries(message.providerAttributes).forEach(([key, value]: [string, string]) => {
+      CreateHoldRequest_ProviderAttributesEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
+    });
+    if (message.orderId !== "") {
+      writer.uint32(74).string(message.orderId);
+    }
+    if (message.description !== "") {
+      writer.uint32(82).string(message.description);
+    }
+    if (message.timeoutSeconds !== 0) {
+      writer.uint32(88).uint32(message.timeoutSeconds);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateHoldRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateHoldRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.provider = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.providerPaymentId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            const entry8 = CreateHoldRequest_ProviderAttributesEntry.decode(reader, reader.uint32());
+            if (entry8.value !== undefined) {
+              message.providerAttributes[entry8.key] = entry8.value;
+            }
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.timeoutSeconds = reader.uint32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateHoldRequest {
+    return {
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      method: isSet(object.method) ? paymentMethodFromJSON(object.method) : 0,
+      provider: isSet(object.provider) ? providerFromJSON(object.provider) : 0,
+      providerPaymentId: isSet(object.providerPaymentId)
+        ? globalThis.String(object.providerPaymentId)
+        : isSet(object.provider_payment_id)
+        ? globalThis.String(object.provider_payment_id)
+        : "",
+      providerAttributes: isObject(object.providerAttributes)
+        ? (globalThis.Object.entries(object.providerAttributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.provider_attributes)
+        ? (globalThis.Object.entries(object.provider_attributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      orderId: isSet(object.orderId)
+        ? globalThis.String(object.orderId)
+        : isSet(object.order_id)
+        ? globalThis.String(object.order_id)
+        : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : 0,
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CreateHoldRequest): unknown {
+    const obj: any = {};
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.method !== 0) {
+      obj.method = paymentMethodToJSON(message.method);
+    }
+    if (message.provider !== 0) {
+      obj.provider = providerToJSON(message.provider);
+    }
+    if (message.providerPaymentId !== "") {
+      obj.providerPaymentId = message.providerPaymentId;
+    }
+    if (message.providerAttributes) {
+      const entries = globalThis.Object.entries(message.providerAttributes) as [string, string][];
+      if (entries.length > 0) {
+        obj.providerAttributes = {};
+        entries.forEach(([k, v]) => {
+          obj.providerAttributes[k] = v;
+        });
+      }
+    }
+    if (message.orderId !== "") {
+      obj.orderId = message.orderId;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.timeoutSeconds !== 0) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateHoldRequest>, I>>(base?: I): CreateHoldRequest {
+    return CreateHoldRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateHoldRequest>, I>>(object: I): CreateHoldRequest {
+    const message = createBaseCreateHoldRequest();
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.method = object.method ?? 0;
+    message.provider = object.provider ?? 0;
+    message.providerPaymentId = object.providerPaymentId ?? "";
+    message.providerAttributes = (globalThis.Object.entries(object.providerAttributes ?? {}) as [string, string][])
+      .reduce((acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      }, {});
+    message.orderId = object.orderId ?? "";
+    message.description = object.description ?? "";
+    message.timeoutSeconds = object.timeoutSeconds ?? 0;
+    message.occurredAt = object.occurredAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCreateHoldRequest_ProviderAttributesEntry(): CreateHoldRequest_ProviderAttributesEntry {
+  return { key: "", value: "" };
+}
+
+export const CreateHoldRequest_ProviderAttributesEntry: MessageFns<CreateHoldRequest_ProviderAttributesEntry> = {
+  encode(message: CreateHoldRequest_ProviderAttributesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateHoldRequest_ProviderAttributesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateHoldRequest_ProviderAttributesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateHoldRequest_ProviderAttributesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CreateHoldRequest_ProviderAttributesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateHoldRequest_ProviderAttributesEntry>, I>>(
+    base?: I,
+  ): CreateHoldRequest_ProviderAttributesEntry {
+    return CreateHoldRequest_ProviderAttributesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateHoldRequest_ProviderAttributesEntry>, I>>(
+    object: I,
+  ): CreateHoldRequest_ProviderAttributesEntry {
+    const message = createBaseCreateHoldRequest_ProviderAttributesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateHoldResponse(): CreateHoldResponse {
+  return { transaction: undefined, alreadyExisted: false, expiresAt: undefined };
+}
+
+export const CreateHoldResponse: MessageFns<CreateHoldResponse> = {
+  encode(message: CreateHoldResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transaction !== undefined) {
+      Transaction.encode(message.transaction, writer.uint32(10).fork()).join();
+    }
+    if (message.alreadyExisted !== false) {
+      writer.uint32(16).bool(message.alreadyExisted);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateHoldResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateHoldResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transaction = Transaction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyExisted = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateHoldResponse {
+    return {
+      transaction: isSet(object.transaction) ? Transaction.fromJSON(object.transaction) : undefined,
+      alreadyExisted: isSet(object.alreadyExisted)
+        ? globalThis.Boolean(object.alreadyExisted)
+        : isSet(object.already_existed)
+        ? globalThis.Boolean(object.already_existed)
+        : false,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CreateHoldResponse): unknown {
+    const obj: any = {};
+    if (message.transaction !== undefined) {
+      obj.transaction = Transaction.toJSON(message.transaction);
+    }
+    if (message.alreadyExisted !== false) {
+      obj.alreadyExisted = message.alreadyExisted;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateHoldResponse>, I>>(base?: I): CreateHoldResponse {
+    return CreateHoldResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateHoldResponse>, I>>(object: I): CreateHoldResponse {
+    const message = createBaseCreateHoldResponse();
+    message.transaction = (object.transaction !== undefined && object.transaction !== null)
+      ? Transaction.fromPartial(object.transaction)
+      : undefined;
+    message.alreadyExisted = object.alreadyExisted ?? false;
+    message.expiresAt = object.expiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBasePostHoldRequest(): PostHoldRequest {
+  return { idempotencyKey: "", paymentId: "", amount: undefined, fee: undefined, occurredAt: undefined };
+}
+
+export const PostHoldRequest: MessageFns<PostHoldRequest> = {
+  encode(message: PostHoldRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idempotencyKey !== "") {
+      writer.uint32(10).string(message.idempotencyKey);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(18).string(message.paymentId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(26).fork()).join();
+    }
+    if (message.fee !== undefined) {
+      Money.encode(message.fee, writer.uint32(34).fork()).join();
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostHoldRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostHoldRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fee = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostHoldRequest {
+    return {
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      fee: isSet(object.fee) ? Money.fromJSON(object.fee) : undefined,
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PostHoldRequest): unknown {
+    const obj: any = {};
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.fee !== undefined) {
+      obj.fee = Money.toJSON(message.fee);
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PostHoldRequest>, I>>(base?: I): PostHoldRequest {
+    return PostHoldRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PostHoldRequest>, I>>(object: I): PostHoldRequest {
+    const message = createBasePostHoldRequest();
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.fee = (object.fee !== undefined && object.fee !== null) ? Money.fromPartial(object.fee) : undefined;
+    message.occurredAt = object.occurredAt ?? undefined;
+    return message;
+  },
+};
+
+function createBasePostHoldResponse(): PostHoldResponse {
+  return { transaction: undefined, alreadyExisted: false, fee: undefined, net: undefined };
+}
+
+export const PostHoldResponse: MessageFns<PostHoldResponse> = {
+  encode(message: PostHoldResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transaction !== undefined) {
+      Transaction.encode(message.transaction, writer.uint32(10).fork()).join();
+    }
+    if (message.alreadyExisted !== false) {
+      writer.uint32(16).bool(message.alreadyExisted);
+    }
+    if (message.fee !== undefined) {
+      Money.encode(message.fee, writer.uint32(26).fork()).join();
+    }
+    if (message.net !== undefined) {
+      Money.encode(message.net, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostHoldResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostHoldResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transaction = Transaction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyExisted = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fee = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.net = Money.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostHoldResponse {
+    return {
+      transaction: isSet(object.transaction) ? Transaction.fromJSON(object.transaction) : undefined,
+      alreadyExisted: isSet(object.alreadyExisted)
+        ? globalThis.Boolean(object.alreadyExisted)
+        : isSet(object.already_existed)
+        ? globalThis.Boolean(object.already_existed)
+        : false,
+      fee: isSet(object.fee) ? Money.fromJSON(object.fee) : undefined,
+      net: isSet(object.net) ? Money.fromJSON(object.net) : undefined,
+    };
+  },
+
+  toJSON(message: PostHoldResponse): unknown {
+    const obj: any = {};
+    if (message.transaction !== undefined) {
+      obj.transaction = Transaction.toJSON(message.transaction);
+    }
+    if (message.alreadyExisted !== false) {
+      obj.alreadyExisted = message.alreadyExisted;
+    }
+    if (message.fee !== undefined) {
+      obj.fee = Money.toJSON(message.fee);
+    }
+    if (message.net !== undefined) {
+      obj.net = Money.toJSON(message.net);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PostHoldResponse>, I>>(base?: I): PostHoldResponse {
+    return PostHoldResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PostHoldResponse>, I>>(object: I): PostHoldResponse {
+    const message = createBasePostHoldResponse();
+    message.transaction = (object.transaction !== undefined && object.transaction !== null)
+      ? Transaction.fromPartial(object.transaction)
+      : undefined;
+    message.alreadyExisted = object.alreadyExisted ?? false;
+    message.fee = (object.fee !== undefined && object.fee !== null) ? Money.fromPartial(object.fee) : undefined;
+    message.net = (object.net !== undefined && object.net !== null) ? Money.fromPartial(object.net) : undefined;
+    return message;
+  },
+};
+
+function createBaseVoidHoldRequest(): VoidHoldRequest {
+  return { idempotencyKey: "", paymentId: "", reason: "" };
+}
+
+export const VoidHoldRequest: MessageFns<VoidHoldRequest> = {
+  encode(message: VoidHoldRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idempotencyKey !== "") {
+      writer.uint32(10).string(message.idempotencyKey);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(18).string(message.paymentId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VoidHoldRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVoidHoldRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VoidHoldRequest {
+    return {
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: VoidHoldRequest): unknown {
+    const obj: any = {};
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VoidHoldRequest>, I>>(base?: I): VoidHoldRequest {
+    return VoidHoldRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VoidHoldRequest>, I>>(object: I): VoidHoldRequest {
+    const message = createBaseVoidHoldRequest();
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseVoidHoldResponse(): VoidHoldResponse {
+  return { transaction: undefined, alreadyExisted: false };
+}
+
+export const VoidHoldResponse: MessageFns<VoidHoldResponse> = {
+  encode(message: VoidHoldResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transaction !== undefined) {
+      Transaction.encode(message.transaction, writer.uint32(10).fork()).join();
+    }
+    if (message.alreadyExisted !== false) {
+      writer.uint32(16).bool(message.alreadyExisted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VoidHoldResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVoidHoldResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transaction = Transaction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyExisted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VoidHoldResponse {
+    return {
+      transaction: isSet(object.transaction) ? Transaction.fromJSON(object.transaction) : undefined,
+      alreadyExisted: isSet(object.alreadyExisted)
+        ? globalThis.Boolean(object.alreadyExisted)
+        : isSet(object.already_existed)
+        ? globalThis.Boolean(object.already_existed)
+        : false,
+    };
+  },
+
+  toJSON(message: VoidHoldResponse): unknown {
+    const obj: any = {};
+    if (message.transaction !== undefined) {
+      obj.transaction = Transaction.toJSON(message.transaction);
+    }
+    if (message.alreadyExisted !== false) {
+      obj.alreadyExisted = message.alreadyExisted;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VoidHoldResponse>, I>>(base?: I): VoidHoldResponse {
+    return VoidHoldResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VoidHoldResponse>, I>>(object: I): VoidHoldResponse {
+    const message = createBaseVoidHoldResponse();
+    message.transaction = (object.transaction !== undefined && object.transaction !== null)
+      ? Transaction.fromPartial(object.transaction)
+      : undefined;
+    message.alreadyExisted = object.alreadyExisted ?? false;
+    return message;
+  },
+};
+
+function createBaseReverseTransactionRequest(): ReverseTransactionRequest {
+  return { idempotencyKey: "", transactionId: "", reason: "" };
+}
+
+export const ReverseTransactionRequest: MessageFns<ReverseTransactionRequest> = {
+  encode(message: ReverseTransactionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idempotencyKey !== "") {
+      writer.uint32(10).string(message.idempotencyKey);
+    }
+    if (message.transactionId !== "") {
+      writer.uint32(18).string(message.transactionId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReverseTransactionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReverseTransactionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.transactionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReverseTransactionRequest {
+    return {
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      transactionId: isSet(object.transactionId)
+        ? globalThis.String(object.transactionId)
+        : isSet(object.transaction_id)
+        ? globalThis.String(object.transaction_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: ReverseTransactionRequest): unknown {
+    const obj: any = {};
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.transactionId !== "") {
+      obj.transactionId = message.transactionId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReverseTransactionRequest>, I>>(base?: I): ReverseTransactionRequest {
+    return ReverseTransactionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReverseTransactionRequest>, I>>(object: I): ReverseTransactionRequest {
+    const message = createBaseReverseTransactionRequest();
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.transactionId = object.transactionId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseReverseTransactionResponse(): ReverseTransactionResponse {
+  return { transaction: undefined, alreadyExisted: false };
+}
+
+export const ReverseTransactionResponse: MessageFns<ReverseTransactionResponse> = {
+  encode(message: ReverseTransactionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transaction !== undefined) {
+      Transaction.encode(message.transaction, writer.uint32(10).fork()).join();
+    }
+    if (message.alreadyExisted !== false) {
+      writer.uint32(16).bool(message.alreadyExisted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReverseTransactionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReverseTransactionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transaction = Transaction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyExisted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReverseTransactionResponse {
+    return {
+      transaction: isSet(object.transaction) ? Transaction.fromJSON(object.transaction) : undefined,
+      alreadyExisted: isSet(object.alreadyExisted)
+        ? globalThis.Boolean(object.alreadyExisted)
+        : isSet(object.already_existed)
+        ? globalThis.Boolean(object.already_existed)
+        : false,
+    };
+  },
+
+  toJSON(message: ReverseTransactionResponse): unknown {
+    const obj: any = {};
+    if (message.transaction !== undefined) {
+      obj.transaction = Transaction.toJSON(message.transaction);
+    }
+    if (message.alreadyExisted !== false) {
+      obj.alreadyExisted = message.alreadyExisted;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReverseTransactionResponse>, I>>(base?: I): ReverseTransactionResponse {
+    return ReverseTransactionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReverseTransactionResponse>, I>>(object: I): ReverseTransactionResponse {
+    const message = createBaseReverseTransactionResponse();
+    message.transaction = (object.transaction !== undefined && object.transaction !== null)
+      ? Transaction.fromPartial(object.transaction)
+      : undefined;
+    message.alreadyExisted = object.alreadyExisted ?? false;
+    return message;
+  },
+};
+
+function createBasePostTransactionRequest(): PostTransactionRequest {
+  return { idempotencyKey: "", postings: [], description: "" };
+}
+
+export const PostTransactionRequest: MessageFns<PostTransactionRequest> = {
+  encode(message: PostTransactionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idempotencyKey !== "") {
+      writer.uint32(10).string(message.idempotencyKey);
+    }
+    for (const v of message.postings) {
+      PostingInput.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.description !== "") {
+      writer.uint32(26).string(message.description);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostTransactionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostTransactionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.postings.push(PostingInput.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostTransactionRequest {
+    return {
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      postings: globalThis.Array.isArray(object?.postings)
+        ? object.postings.map((e: any) => PostingInput.fromJSON(e))
+        : [],
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+    };
+  },
+
+  toJSON(message: PostTransactionRequest): unknown {
+    const obj: any = {};
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.postings?.length) {
+      obj.postings = message.postings.map((e) => PostingInput.toJSON(e));
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PostTransactionRequest>, I>>(base?: I): PostTransactionRequest {
+    return PostTransactionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PostTransactionRequest>, I>>(object: I): PostTransactionRequest {
+    const message = createBasePostTransactionRequest();
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.postings = object.postings?.map((e) => PostingInput.fromPartial(e)) || [];
+    message.description = object.description ?? "";
+    return message;
+  },
+};
+
+function createBasePostingInput(): PostingInput {
+  return { accountId: "", amountMinor: 0n, currency: "" };
+}
+
+export const PostingInput: MessageFns<PostingInput> = {
+  encode(message: PostingInput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accountId !== "") {
+      writer.uint32(10).string(message.accountId);
+    }
+    if (message.amountMinor !== 0n) {
+      if (BigInt.asIntN(64, message.amountMinor) !== message.amountMinor) {
+        throw new globalThis.Error("value provided for field message.amountMinor of type int64 too large");
+      }
+      writer.uint32(16).int64(message.amountMinor);
+    }
+    if (message.currency !== "") {
+      writer.uint32(26).string(message.currency);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostingInput {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostingInput();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.amountMinor = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostingInput {
+    return {
+      accountId: isSet(object.accountId)
+        ? globalThis.String(object.accountId)
+        : isSet(object.account_id)
+        ? globalThis.String(object.account_id)
+        : "",
+      amountMinor: isSet(object.amountMinor)
+        ? BigInt(object.amountMinor)
+        : isSet(object.amount_minor)
+        ? BigInt(object.amount_minor)
+        : 0n,
+      currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+    };
+  },
+
+  toJSON(message: PostingInput): unknown {
+    const obj: any = {};
+    if (message.accountId !== "") {
+      obj.accountId = message.accountId;
+    }
+    if (message.amountMinor !== 0n) {
+      obj.amountMinor = message.amountMinor.toString();
+    }
+    if (message.currency !== "") {
+      obj.currency = message.currency;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PostingInput>, I>>(base?: I): PostingInput {
+    return PostingInput.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PostingInput>, I>>(object: I): PostingInput {
+    const message = createBasePostingInput();
+    message.accountId = object.accountId ?? "";
+    message.amountMinor = (object.amountMinor !== undefined && object.amountMinor !== null)
+      ? BigInt(object.amountMinor)
+      : 0n;
+    message.currency = object.currency ?? "";
+    return message;
+  },
+};
+
+function createBasePostTransactionResponse(): PostTransactionResponse {
+  return { transaction: undefined, alreadyExisted: false };
+}
+
+export const PostTransactionResponse: MessageFns<PostTransactionResponse> = {
+  encode(message: PostTransactionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transaction !== undefined) {
+      Transaction.encode(message.transaction, writer.uint32(10).fork()).join();
+    }
+    if (message.alreadyExisted !== false) {
+      writer.uint32(16).bool(message.alreadyExisted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostTransactionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostTransactionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transaction = Transaction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyExisted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostTransactionResponse {
+    return {
+      transaction: isSet(object.transaction) ? Transaction.fromJSON(object.transaction) : undefined,
+      alreadyExisted: isSet(object.alreadyExisted)
+        ? globalThis.Boolean(object.alreadyExisted)
+        : isSet(object.already_existed)
+        ? globalThis.Boolean(object.already_existed)
+        : false,
+    };
+  },
+
+  toJSON(message: PostTransactionResponse): unknown {
+    const obj: any = {};
+    if (message.transaction !== undefined) {
+      obj.transaction = Transaction.toJSON(message.transaction);
+    }
+    if (message.alreadyExisted !== false) {
+      obj.alreadyExisted = message.alreadyExisted;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PostTransactionResponse>, I>>(base?: I): PostTransactionResponse {
+    return PostTransactionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PostTransactionResponse>, I>>(object: I): PostTransactionResponse {
+    const message = createBasePostTransactionResponse();
+    message.transaction = (object.transaction !== undefined && object.transaction !== null)
+      ? Transaction.fromPartial(object.transaction)
+      : undefined;
+    message.alreadyExisted = object.alreadyExisted ?? false;
     return message;
   },
 };
 
 function createBasePosting(): Posting {
-  return { accountId: "", amountMinor: 0n, currency: "" };
+  return { accountId: "", amountMinor: 0n, currency: "", pending: false };
 }
 
 export const Posting: MessageFns<Posting> = {
@@ -624,6 +3587,9 @@ export const Posting: MessageFns<Posting> = {
     }
     if (message.currency !== "") {
       writer.uint32(26).string(message.currency);
+    }
+    if (message.pending !== false) {
+      writer.uint32(32).bool(message.pending);
     }
     return writer;
   },
@@ -665,6 +3631,14 @@ export const Posting: MessageFns<Posting> = {
             message.currency = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pending = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -690,6 +3664,7 @@ export const Posting: MessageFns<Posting> = {
         ? BigInt(object.amount_minor)
         : 0n,
       currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+      pending: isSet(object.pending) ? globalThis.Boolean(object.pending) : false,
     };
   },
 
@@ -704,6 +3679,9 @@ export const Posting: MessageFns<Posting> = {
     if (message.currency !== "") {
       obj.currency = message.currency;
     }
+    if (message.pending !== false) {
+      obj.pending = message.pending;
+    }
     return obj;
   },
 
@@ -717,12 +3695,21 @@ export const Posting: MessageFns<Posting> = {
       ? BigInt(object.amountMinor)
       : 0n;
     message.currency = object.currency ?? "";
+    message.pending = object.pending ?? false;
     return message;
   },
 };
 
 function createBaseTransaction(): Transaction {
-  return { id: "", idempotencyKey: "", kind: "", paymentId: "", postings: [], createdAt: undefined };
+  return {
+    id: "",
+    idempotencyKey: "",
+    kind: "",
+    paymentId: "",
+    postings: [],
+    createdAt: undefined,
+    reversesTransactionId: "",
+  };
 }
 
 export const Transaction: MessageFns<Transaction> = {
@@ -744,6 +3731,9 @@ export const Transaction: MessageFns<Transaction> = {
     }
     if (message.createdAt !== undefined) {
       Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(50).fork()).join();
+    }
+    if (message.reversesTransactionId !== "") {
+      writer.uint32(58).string(message.reversesTransactionId);
     }
     return writer;
   },
@@ -809,6 +3799,14 @@ export const Transaction: MessageFns<Transaction> = {
             message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.reversesTransactionId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -843,6 +3841,11 @@ export const Transaction: MessageFns<Transaction> = {
         : isSet(object.created_at)
         ? fromJsonTimestamp(object.created_at)
         : undefined,
+      reversesTransactionId: isSet(object.reversesTransactionId)
+        ? globalThis.String(object.reversesTransactionId)
+        : isSet(object.reverses_transaction_id)
+        ? globalThis.String(object.reverses_transaction_id)
+        : "",
     };
   },
 
@@ -866,6 +3869,9 @@ export const Transaction: MessageFns<Transaction> = {
     if (message.createdAt !== undefined) {
       obj.createdAt = message.createdAt.toISOString();
     }
+    if (message.reversesTransactionId !== "") {
+      obj.reversesTransactionId = message.reversesTransactionId;
+    }
     return obj;
   },
 
@@ -880,12 +3886,940 @@ export const Transaction: MessageFns<Transaction> = {
     message.paymentId = object.paymentId ?? "";
     message.postings = object.postings?.map((e) => Posting.fromPartial(e)) || [];
     message.createdAt = object.createdAt ?? undefined;
+    message.reversesTransactionId = object.reversesTransactionId ?? "";
+    return message;
+  },
+};
+
+function createBaseFeeRule(): FeeRule {
+  return { method: 0, percentBps: 0, fixed: [] };
+}
+
+export const FeeRule: MessageFns<FeeRule> = {
+  encode(message: FeeRule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.method !== 0) {
+      writer.uint32(8).int32(message.method);
+    }
+    if (message.percentBps !== 0) {
+      writer.uint32(16).uint32(message.percentBps);
+    }
+    for (const v of message.fixed) {
+      Money.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FeeRule {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFeeRule();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.percentBps = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fixed.push(Money.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FeeRule {
+    return {
+      method: isSet(object.method) ? paymentMethodFromJSON(object.method) : 0,
+      percentBps: isSet(object.percentBps)
+        ? globalThis.Number(object.percentBps)
+        : isSet(object.percent_bps)
+        ? globalThis.Number(object.percent_bps)
+        : 0,
+      fixed: globalThis.Array.isArray(object?.fixed) ? object.fixed.map((e: any) => Money.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: FeeRule): unknown {
+    const obj: any = {};
+    if (message.method !== 0) {
+      obj.method = paymentMethodToJSON(message.method);
+    }
+    if (message.percentBps !== 0) {
+      obj.percentBps = Math.round(message.percentBps);
+    }
+    if (message.fixed?.length) {
+      obj.fixed = message.fixed.map((e) => Money.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FeeRule>, I>>(base?: I): FeeRule {
+    return FeeRule.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FeeRule>, I>>(object: I): FeeRule {
+    const message = createBaseFeeRule();
+    message.method = object.method ?? 0;
+    message.percentBps = object.percentBps ?? 0;
+    message.fixed = object.fixed?.map((e) => Money.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseFeePlan(): FeePlan {
+  return { merchantId: "", rules: [], updatedAt: undefined };
+}
+
+export const FeePlan: MessageFns<FeePlan> = {
+  encode(message: FeePlan, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    for (const v of message.rules) {
+      FeeRule.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FeePlan {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFeePlan();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rules.push(FeeRule.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FeePlan {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      rules: globalThis.Array.isArray(object?.rules) ? object.rules.map((e: any) => FeeRule.fromJSON(e)) : [],
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: FeePlan): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.rules?.length) {
+      obj.rules = message.rules.map((e) => FeeRule.toJSON(e));
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FeePlan>, I>>(base?: I): FeePlan {
+    return FeePlan.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FeePlan>, I>>(object: I): FeePlan {
+    const message = createBaseFeePlan();
+    message.merchantId = object.merchantId ?? "";
+    message.rules = object.rules?.map((e) => FeeRule.fromPartial(e)) || [];
+    message.updatedAt = object.updatedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSetFeePlanRequest(): SetFeePlanRequest {
+  return { merchantId: "", rules: [] };
+}
+
+export const SetFeePlanRequest: MessageFns<SetFeePlanRequest> = {
+  encode(message: SetFeePlanRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    for (const v of message.rules) {
+      FeeRule.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetFeePlanRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetFeePlanRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rules.push(FeeRule.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetFeePlanRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      rules: globalThis.Array.isArray(object?.rules) ? object.rules.map((e: any) => FeeRule.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: SetFeePlanRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.rules?.length) {
+      obj.rules = message.rules.map((e) => FeeRule.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetFeePlanRequest>, I>>(base?: I): SetFeePlanRequest {
+    return SetFeePlanRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetFeePlanRequest>, I>>(object: I): SetFeePlanRequest {
+    const message = createBaseSetFeePlanRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.rules = object.rules?.map((e) => FeeRule.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSetFeePlanResponse(): SetFeePlanResponse {
+  return { plan: undefined };
+}
+
+export const SetFeePlanResponse: MessageFns<SetFeePlanResponse> = {
+  encode(message: SetFeePlanResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.plan !== undefined) {
+      FeePlan.encode(message.plan, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetFeePlanResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetFeePlanResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.plan = FeePlan.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetFeePlanResponse {
+    return { plan: isSet(object.plan) ? FeePlan.fromJSON(object.plan) : undefined };
+  },
+
+  toJSON(message: SetFeePlanResponse): unknown {
+    const obj: any = {};
+    if (message.plan !== undefined) {
+      obj.plan = FeePlan.toJSON(message.plan);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetFeePlanResponse>, I>>(base?: I): SetFeePlanResponse {
+    return SetFeePlanResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetFeePlanResponse>, I>>(object: I): SetFeePlanResponse {
+    const message = createBaseSetFeePlanResponse();
+    message.plan = (object.plan !== undefined && object.plan !== null) ? FeePlan.fromPartial(object.plan) : undefined;
+    return message;
+  },
+};
+
+function createBaseGetFeePlanRequest(): GetFeePlanRequest {
+  return { merchantId: "" };
+}
+
+export const GetFeePlanRequest: MessageFns<GetFeePlanRequest> = {
+  encode(message: GetFeePlanRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFeePlanRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetFeePlanRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetFeePlanRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetFeePlanRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetFeePlanRequest>, I>>(base?: I): GetFeePlanRequest {
+    return GetFeePlanRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetFeePlanRequest>, I>>(object: I): GetFeePlanRequest {
+    const message = createBaseGetFeePlanRequest();
+    message.merchantId = object.merchantId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetFeePlanResponse(): GetFeePlanResponse {
+  return { plan: undefined };
+}
+
+export const GetFeePlanResponse: MessageFns<GetFeePlanResponse> = {
+  encode(message: GetFeePlanResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.plan !== undefined) {
+      FeePlan.encode(message.plan, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFeePlanResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetFeePlanResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.plan = FeePlan.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetFeePlanResponse {
+    return { plan: isSet(object.plan) ? FeePlan.fromJSON(object.plan) : undefined };
+  },
+
+  toJSON(message: GetFeePlanResponse): unknown {
+    const obj: any = {};
+    if (message.plan !== undefined) {
+      obj.plan = FeePlan.toJSON(message.plan);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetFeePlanResponse>, I>>(base?: I): GetFeePlanResponse {
+    return GetFeePlanResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetFeePlanResponse>, I>>(object: I): GetFeePlanResponse {
+    const message = createBaseGetFeePlanResponse();
+    message.plan = (object.plan !== undefined && object.plan !== null) ? FeePlan.fromPartial(object.plan) : undefined;
+    return message;
+  },
+};
+
+function createBaseMerchantSettings(): MerchantSettings {
+  return { merchantId: "", allowNegativeBalance: false, updatedAt: undefined };
+}
+
+export const MerchantSettings: MessageFns<MerchantSettings> = {
+  encode(message: MerchantSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.allowNegativeBalance !== false) {
+      writer.uint32(16).bool(message.allowNegativeBalance);
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MerchantSettings {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMerchantSettings();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.allowNegativeBalance = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MerchantSettings {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      allowNegativeBalance: isSet(object.allowNegativeBalance)
+        ? globalThis.Boolean(object.allowNegativeBalance)
+        : isSet(object.allow_negative_balance)
+        ? globalThis.Boolean(object.allow_negative_balance)
+        : false,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: MerchantSettings): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.allowNegativeBalance !== false) {
+      obj.allowNegativeBalance = message.allowNegativeBalance;
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MerchantSettings>, I>>(base?: I): MerchantSettings {
+    return MerchantSettings.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MerchantSettings>, I>>(object: I): MerchantSettings {
+    const message = createBaseMerchantSettings();
+    message.merchantId = object.merchantId ?? "";
+    message.allowNegativeBalance = object.allowNegativeBalance ?? false;
+    message.updatedAt = object.updatedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSetMerchantSettingsRequest(): SetMerchantSettingsRequest {
+  return { merchantId: "", allowNegativeBalance: false };
+}
+
+export const SetMerchantSettingsRequest: MessageFns<SetMerchantSettingsRequest> = {
+  encode(message: SetMerchantSettingsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.allowNegativeBalance !== false) {
+      writer.uint32(16).bool(message.allowNegativeBalance);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMerchantSettingsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMerchantSettingsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.allowNegativeBalance = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMerchantSettingsRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      allowNegativeBalance: isSet(object.allowNegativeBalance)
+        ? globalThis.Boolean(object.allowNegativeBalance)
+        : isSet(object.allow_negative_balance)
+        ? globalThis.Boolean(object.allow_negative_balance)
+        : false,
+    };
+  },
+
+  toJSON(message: SetMerchantSettingsRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.allowNegativeBalance !== false) {
+      obj.allowNegativeBalance = message.allowNegativeBalance;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetMerchantSettingsRequest>, I>>(base?: I): SetMerchantSettingsRequest {
+    return SetMerchantSettingsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetMerchantSettingsRequest>, I>>(object: I): SetMerchantSettingsRequest {
+    const message = createBaseSetMerchantSettingsRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.allowNegativeBalance = object.allowNegativeBalance ?? false;
+    return message;
+  },
+};
+
+function createBaseSetMerchantSettingsResponse(): SetMerchantSettingsResponse {
+  return { settings: undefined };
+}
+
+export const SetMerchantSettingsResponse: MessageFns<SetMerchantSettingsResponse> = {
+  encode(message: SetMerchantSettingsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.settings !== undefined) {
+      MerchantSettings.encode(message.settings, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMerchantSettingsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMerchantSettingsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.settings = MerchantSettings.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMerchantSettingsResponse {
+    return { settings: isSet(object.settings) ? MerchantSettings.fromJSON(object.settings) : undefined };
+  },
+
+  toJSON(message: SetMerchantSettingsResponse): unknown {
+    const obj: any = {};
+    if (message.settings !== undefined) {
+      obj.settings = MerchantSettings.toJSON(message.settings);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetMerchantSettingsResponse>, I>>(base?: I): SetMerchantSettingsResponse {
+    return SetMerchantSettingsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetMerchantSettingsResponse>, I>>(object: I): SetMerchantSettingsResponse {
+    const message = createBaseSetMerchantSettingsResponse();
+    message.settings = (object.settings !== undefined && object.settings !== null)
+      ? MerchantSettings.fromPartial(object.settings)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetMerchantSettingsRequest(): GetMerchantSettingsRequest {
+  return { merchantId: "" };
+}
+
+export const GetMerchantSettingsRequest: MessageFns<GetMerchantSettingsRequest> = {
+  encode(message: GetMerchantSettingsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMerchantSettingsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMerchantSettingsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMerchantSettingsRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetMerchantSettingsRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetMerchantSettingsRequest>, I>>(base?: I): GetMerchantSettingsRequest {
+    return GetMerchantSettingsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetMerchantSettingsRequest>, I>>(object: I): GetMerchantSettingsRequest {
+    const message = createBaseGetMerchantSettingsRequest();
+    message.merchantId = object.merchantId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetMerchantSettingsResponse(): GetMerchantSettingsResponse {
+  return { settings: undefined };
+}
+
+export const GetMerchantSettingsResponse: MessageFns<GetMerchantSettingsResponse> = {
+  encode(message: GetMerchantSettingsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.settings !== undefined) {
+      MerchantSettings.encode(message.settings, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMerchantSettingsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMerchantSettingsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.settings = MerchantSettings.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMerchantSettingsResponse {
+    return { settings: isSet(object.settings) ? MerchantSettings.fromJSON(object.settings) : undefined };
+  },
+
+  toJSON(message: GetMerchantSettingsResponse): unknown {
+    const obj: any = {};
+    if (message.settings !== undefined) {
+      obj.settings = MerchantSettings.toJSON(message.settings);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetMerchantSettingsResponse>, I>>(base?: I): GetMerchantSettingsResponse {
+    return GetMerchantSettingsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetMerchantSettingsResponse>, I>>(object: I): GetMerchantSettingsResponse {
+    const message = createBaseGetMerchantSettingsResponse();
+    message.settings = (object.settings !== undefined && object.settings !== null)
+      ? MerchantSettings.fromPartial(object.settings)
+      : undefined;
     return message;
   },
 };
 
 function createBaseGetBalanceRequest(): GetBalanceRequest {
-  return { merchantId: "", currency: "" };
+  return { merchantId: "", currency: "", asOf: undefined };
 }
 
 export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
@@ -895,6 +4829,9 @@ export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
     }
     if (message.currency !== "") {
       writer.uint32(18).string(message.currency);
+    }
+    if (message.asOf !== undefined) {
+      Timestamp.encode(toTimestamp(message.asOf), writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -928,6 +4865,14 @@ export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
             message.currency = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.asOf = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -948,6 +4893,11 @@ export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
         ? globalThis.String(object.merchant_id)
         : "",
       currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+      asOf: isSet(object.asOf)
+        ? fromJsonTimestamp(object.asOf)
+        : isSet(object.as_of)
+        ? fromJsonTimestamp(object.as_of)
+        : undefined,
     };
   },
 
@@ -959,6 +4909,9 @@ export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
     if (message.currency !== "") {
       obj.currency = message.currency;
     }
+    if (message.asOf !== undefined) {
+      obj.asOf = message.asOf.toISOString();
+    }
     return obj;
   },
 
@@ -969,6 +4922,7 @@ export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
     const message = createBaseGetBalanceRequest();
     message.merchantId = object.merchantId ?? "";
     message.currency = object.currency ?? "";
+    message.asOf = object.asOf ?? undefined;
     return message;
   },
 };
@@ -1058,6 +5012,1160 @@ export const GetBalanceResponse: MessageFns<GetBalanceResponse> = {
     message.pending = (object.pending !== undefined && object.pending !== null)
       ? Money.fromPartial(object.pending)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseAccount(): Account {
+  return { id: "", ownerType: 0, ownerId: "", purpose: "", currency: "", type: 0, normalSide: 0, shard: 0 };
+}
+
+export const Account: MessageFns<Account> = {
+  encode(message: Account, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.ownerType !== 0) {
+      writer.uint32(16).int32(message.ownerType);
+    }
+    if (message.ownerId !== "") {
+      writer.uint32(26).string(message.ownerId);
+    }
+    if (message.purpose !== "") {
+      writer.uint32(34).string(message.purpose);
+    }
+    if (message.currency !== "") {
+      writer.uint32(42).string(message.currency);
+    }
+    if (message.type !== 0) {
+      writer.uint32(48).int32(message.type);
+    }
+    if (message.normalSide !== 0) {
+      writer.uint32(56).int32(message.normalSide);
+    }
+    if (message.shard !== 0) {
+      writer.uint32(64).uint32(message.shard);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Account {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAccount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.ownerType = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.ownerId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.purpose = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.normalSide = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.shard = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Account {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      ownerType: isSet(object.ownerType)
+        ? ownerTypeFromJSON(object.ownerType)
+        : isSet(object.owner_type)
+        ? ownerTypeFromJSON(object.owner_type)
+        : 0,
+      ownerId: isSet(object.ownerId)
+        ? globalThis.String(object.ownerId)
+        : isSet(object.owner_id)
+        ? globalThis.String(object.owner_id)
+        : "",
+      purpose: isSet(object.purpose) ? globalThis.String(object.purpose) : "",
+      currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+      type: isSet(object.type) ? accountTypeFromJSON(object.type) : 0,
+      normalSide: isSet(object.normalSide)
+        ? sideFromJSON(object.normalSide)
+        : isSet(object.normal_side)
+        ? sideFromJSON(object.normal_side)
+        : 0,
+      shard: isSet(object.shard) ? globalThis.Number(object.shard) : 0,
+    };
+  },
+
+  toJSON(message: Account): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.ownerType !== 0) {
+      obj.ownerType = ownerTypeToJSON(message.ownerType);
+    }
+    if (message.ownerId !== "") {
+      obj.ownerId = message.ownerId;
+    }
+    if (message.purpose !== "") {
+      obj.purpose = message.purpose;
+    }
+    if (message.currency !== "") {
+      obj.currency = message.currency;
+    }
+    if (message.type !== 0) {
+      obj.type = accountTypeToJSON(message.type);
+    }
+    if (message.normalSide !== 0) {
+      obj.normalSide = sideToJSON(message.normalSide);
+    }
+    if (message.shard !== 0) {
+      obj.shard = Math.round(message.shard);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Account>, I>>(base?: I): Account {
+    return Account.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Account>, I>>(object: I): Account {
+    const message = createBaseAccount();
+    message.id = object.id ?? "";
+    message.ownerType = object.ownerType ?? 0;
+    message.ownerId = object.ownerId ?? "";
+    message.purpose = object.purpose ?? "";
+    message.currency = object.currency ?? "";
+    message.type = object.type ?? 0;
+    message.normalSide = object.normalSide ?? 0;
+    message.shard = object.shard ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetAccountBalanceRequest(): GetAccountBalanceRequest {
+  return { accountId: "", asOf: undefined };
+}
+
+export const GetAccountBalanceRequest: MessageFns<GetAccountBalanceRequest> = {
+  encode(message: GetAccountBalanceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accountId !== "") {
+      writer.uint32(10).string(message.accountId);
+    }
+    if (message.asOf !== undefined) {
+      Timestamp.encode(toTimestamp(message.asOf), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAccountBalanceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAccountBalanceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.asOf = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAccountBalanceRequest {
+    return {
+      accountId: isSet(object.accountId)
+        ? globalThis.String(object.accountId)
+        : isSet(object.account_id)
+        ? globalThis.String(object.account_id)
+        : "",
+      asOf: isSet(object.asOf)
+        ? fromJsonTimestamp(object.asOf)
+        : isSet(object.as_of)
+        ? fromJsonTimestamp(object.as_of)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GetAccountBalanceRequest): unknown {
+    const obj: any = {};
+    if (message.accountId !== "") {
+      obj.accountId = message.accountId;
+    }
+    if (message.asOf !== undefined) {
+      obj.asOf = message.asOf.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetAccountBalanceRequest>, I>>(base?: I): GetAccountBalanceRequest {
+    return GetAccountBalanceRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetAccountBalanceRequest>, I>>(object: I): GetAccountBalanceRequest {
+    const message = createBaseGetAccountBalanceRequest();
+    message.accountId = object.accountId ?? "";
+    message.asOf = object.asOf ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetAccountBalanceResponse(): GetAccountBalanceResponse {
+  return {
+    account: undefined,
+    posted: undefined,
+    pending: undefined,
+    debitsPosted: 0n,
+    creditsPosted: 0n,
+    debitsPending: 0n,
+    creditsPending: 0n,
+  };
+}
+
+export const GetAccountBalanceResponse: MessageFns<GetAccountBalanceResponse> = {
+  encode(message: GetAccountBalanceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== undefined) {
+      Account.encode(message.account, writer.uint32(10).fork()).join();
+    }
+    if (message.posted !== undefined) {
+      Money.encode(message.posted, writer.uint32(18).fork()).join();
+    }
+    if (message.pending !== undefined) {
+      Money.encode(message.pending, writer.uint32(26).fork()).join();
+    }
+    if (message.debitsPosted !== 0n) {
+      if (BigInt.asIntN(64, message.debitsPosted) !== message.debitsPosted) {
+        throw new globalThis.Error("value provided for field message.debitsPosted of type int64 too large");
+      }
+      writer.uint32(32).int64(message.debitsPosted);
+    }
+    if (message.creditsPosted !== 0n) {
+      if (BigInt.asIntN(64, message.creditsPosted) !== message.creditsPosted) {
+        throw new globalThis.Error("value provided for field message.creditsPosted of type int64 too large");
+      }
+      writer.uint32(40).int64(message.creditsPosted);
+    }
+    if (message.debitsPending !== 0n) {
+      if (BigInt.asIntN(64, message.debitsPending) !== message.debitsPending) {
+        throw new globalThis.Error("value provided for field message.debitsPending of type int64 too large");
+      }
+      writer.uint32(48).int64(message.debitsPending);
+    }
+    if (message.creditsPending !== 0n) {
+      if (BigInt.asIntN(64, message.creditsPending) !== message.creditsPending) {
+        throw new globalThis.Error("value provided for field message.creditsPending of type int64 too large");
+      }
+      writer.uint32(56).int64(message.creditsPending);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAccountBalanceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAccountBalanceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.account = Account.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.posted = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pending = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.debitsPosted = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.creditsPosted = reader.int64() as bigint;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.debitsPending = reader.int64() as bigint;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.creditsPending = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAccountBalanceResponse {
+    return {
+      account: isSet(object.account) ? Account.fromJSON(object.account) : undefined,
+      posted: isSet(object.posted) ? Money.fromJSON(object.posted) : undefined,
+      pending: isSet(object.pending) ? Money.fromJSON(object.pending) : undefined,
+      debitsPosted: isSet(object.debitsPosted)
+        ? BigInt(object.debitsPosted)
+        : isSet(object.debits_posted)
+        ? BigInt(object.debits_posted)
+        : 0n,
+      creditsPosted: isSet(object.creditsPosted)
+        ? BigInt(object.creditsPosted)
+        : isSet(object.credits_posted)
+        ? BigInt(object.credits_posted)
+        : 0n,
+      debitsPending: isSet(object.debitsPending)
+        ? BigInt(object.debitsPending)
+        : isSet(object.debits_pending)
+        ? BigInt(object.debits_pending)
+        : 0n,
+      creditsPending: isSet(object.creditsPending)
+        ? BigInt(object.creditsPending)
+        : isSet(object.credits_pending)
+        ? BigInt(object.credits_pending)
+        : 0n,
+    };
+  },
+
+  toJSON(message: GetAccountBalanceResponse): unknown {
+    const obj: any = {};
+    if (message.account !== undefined) {
+      obj.account = Account.toJSON(message.account);
+    }
+    if (message.posted !== undefined) {
+      obj.posted = Money.toJSON(message.posted);
+    }
+    if (message.pending !== undefined) {
+      obj.pending = Money.toJSON(message.pending);
+    }
+    if (message.debitsPosted !== 0n) {
+      obj.debitsPosted = message.debitsPosted.toString();
+    }
+    if (message.creditsPosted !== 0n) {
+      obj.creditsPosted = message.creditsPosted.toString();
+    }
+    if (message.debitsPending !== 0n) {
+      obj.debitsPending = message.debitsPending.toString();
+    }
+    if (message.creditsPending !== 0n) {
+      obj.creditsPending = message.creditsPending.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetAccountBalanceResponse>, I>>(base?: I): GetAccountBalanceResponse {
+    return GetAccountBalanceResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetAccountBalanceResponse>, I>>(object: I): GetAccountBalanceResponse {
+    const message = createBaseGetAccountBalanceResponse();
+    message.account = (object.account !== undefined && object.account !== null)
+      ? Account.fromPartial(object.account)
+      : undefined;
+    message.posted = (object.posted !== undefined && object.posted !== null)
+      ? Money.fromPartial(object.posted)
+      : undefined;
+    message.pending = (object.pending !== undefined && object.pending !== null)
+      ? Money.fromPartial(object.pending)
+      : undefined;
+    message.debitsPosted = (object.debitsPosted !== undefined && object.debitsPosted !== null)
+      ? BigInt(object.debitsPosted)
+      : 0n;
+    message.creditsPosted = (object.creditsPosted !== undefined && object.creditsPosted !== null)
+      ? BigInt(object.creditsPosted)
+      : 0n;
+    message.debitsPending = (object.debitsPending !== undefined && object.debitsPending !== null)
+      ? BigInt(object.debitsPending)
+      : 0n;
+    message.creditsPending = (object.creditsPending !== undefined && object.creditsPending !== null)
+      ? BigInt(object.creditsPending)
+      : 0n;
+    return message;
+  },
+};
+
+function createBaseListAccountsRequest(): ListAccountsRequest {
+  return { ownerType: 0, ownerId: "", currency: "" };
+}
+
+export const ListAccountsRequest: MessageFns<ListAccountsRequest> = {
+  encode(message: ListAccountsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ownerType !== 0) {
+      writer.uint32(8).int32(message.ownerType);
+    }
+    if (message.ownerId !== "") {
+      writer.uint32(18).string(message.ownerId);
+    }
+    if (message.currency !== "") {
+      writer.uint32(26).string(message.currency);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAccountsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAccountsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ownerType = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ownerId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAccountsRequest {
+    return {
+      ownerType: isSet(object.ownerType)
+        ? ownerTypeFromJSON(object.ownerType)
+        : isSet(object.owner_type)
+        ? ownerTypeFromJSON(object.owner_type)
+        : 0,
+      ownerId: isSet(object.ownerId)
+        ? globalThis.String(object.ownerId)
+        : isSet(object.owner_id)
+        ? globalThis.String(object.owner_id)
+        : "",
+      currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+    };
+  },
+
+  toJSON(message: ListAccountsRequest): unknown {
+    const obj: any = {};
+    if (message.ownerType !== 0) {
+      obj.ownerType = ownerTypeToJSON(message.ownerType);
+    }
+    if (message.ownerId !== "") {
+      obj.ownerId = message.ownerId;
+    }
+    if (message.currency !== "") {
+      obj.currency = message.currency;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListAccountsRequest>, I>>(base?: I): ListAccountsRequest {
+    return ListAccountsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAccountsRequest>, I>>(object: I): ListAccountsRequest {
+    const message = createBaseListAccountsRequest();
+    message.ownerType = object.ownerType ?? 0;
+    message.ownerId = object.ownerId ?? "";
+    message.currency = object.currency ?? "";
+    return message;
+  },
+};
+
+function createBaseListAccountsResponse(): ListAccountsResponse {
+  return { accounts: [] };
+}
+
+export const ListAccountsResponse: MessageFns<ListAccountsResponse> = {
+  encode(message: ListAccountsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.accounts) {
+      Account.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAccountsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAccountsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accounts.push(Account.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAccountsResponse {
+    return {
+      accounts: globalThis.Array.isArray(object?.accounts) ? object.accounts.map((e: any) => Account.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListAccountsResponse): unknown {
+    const obj: any = {};
+    if (message.accounts?.length) {
+      obj.accounts = message.accounts.map((e) => Account.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListAccountsResponse>, I>>(base?: I): ListAccountsResponse {
+    return ListAccountsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAccountsResponse>, I>>(object: I): ListAccountsResponse {
+    const message = createBaseListAccountsResponse();
+    message.accounts = object.accounts?.map((e) => Account.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListStatementRequest(): ListStatementRequest {
+  return { merchantId: "", currency: "", from: undefined, to: undefined, pageSize: 0, pageToken: "" };
+}
+
+export const ListStatementRequest: MessageFns<ListStatementRequest> = {
+  encode(message: ListStatementRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.currency !== "") {
+      writer.uint32(18).string(message.currency);
+    }
+    if (message.from !== undefined) {
+      Timestamp.encode(toTimestamp(message.from), writer.uint32(26).fork()).join();
+    }
+    if (message.to !== undefined) {
+      Timestamp.encode(toTimestamp(message.to), writer.uint32(34).fork()).join();
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(40).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(50).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListStatementRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListStatementRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.from = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.to = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListStatementRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+      from: isSet(object.from) ? fromJsonTimestamp(object.from) : undefined,
+      to: isSet(object.to) ? fromJsonTimestamp(object.to) : undefined,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListStatementRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.currency !== "") {
+      obj.currency = message.currency;
+    }
+    if (message.from !== undefined) {
+      obj.from = message.from.toISOString();
+    }
+    if (message.to !== undefined) {
+      obj.to = message.to.toISOString();
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListStatementRequest>, I>>(base?: I): ListStatementRequest {
+    return ListStatementRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListStatementRequest>, I>>(object: I): ListStatementRequest {
+    const message = createBaseListStatementRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.currency = object.currency ?? "";
+    message.from = object.from ?? undefined;
+    message.to = object.to ?? undefined;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseStatementLine(): StatementLine {
+  return {
+    transactionId: "",
+    kind: "",
+    paymentId: "",
+    amountMinor: 0n,
+    balanceAfterMinor: 0n,
+    currency: "",
+    createdAt: undefined,
+  };
+}
+
+export const StatementLine: MessageFns<StatementLine> = {
+  encode(message: StatementLine, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transactionId !== "") {
+      writer.uint32(10).string(message.transactionId);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(26).string(message.paymentId);
+    }
+    if (message.amountMinor !== 0n) {
+      if (BigInt.asIntN(64, message.amountMinor) !== message.amountMinor) {
+        throw new globalThis.Error("value provided for field message.amountMinor of type int64 too large");
+      }
+      writer.uint32(32).int64(message.amountMinor);
+    }
+    if (message.balanceAfterMinor !== 0n) {
+      if (BigInt.asIntN(64, message.balanceAfterMinor) !== message.balanceAfterMinor) {
+        throw new globalThis.Error("value provided for field message.balanceAfterMinor of type int64 too large");
+      }
+      writer.uint32(40).int64(message.balanceAfterMinor);
+    }
+    if (message.currency !== "") {
+      writer.uint32(50).string(message.currency);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatementLine {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatementLine();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transactionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.amountMinor = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.balanceAfterMinor = reader.int64() as bigint;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatementLine {
+    return {
+      transactionId: isSet(object.transactionId)
+        ? globalThis.String(object.transactionId)
+        : isSet(object.transaction_id)
+        ? globalThis.String(object.transaction_id)
+        : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      amountMinor: isSet(object.amountMinor)
+        ? BigInt(object.amountMinor)
+        : isSet(object.amount_minor)
+        ? BigInt(object.amount_minor)
+        : 0n,
+      balanceAfterMinor: isSet(object.balanceAfterMinor)
+        ? BigInt(object.balanceAfterMinor)
+        : isSet(object.balance_after_minor)
+        ? BigInt(object.balance_after_minor)
+        : 0n,
+      currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: StatementLine): unknown {
+    const obj: any = {};
+    if (message.transactionId !== "") {
+      obj.transactionId = message.transactionId;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.amountMinor !== 0n) {
+      obj.amountMinor = message.amountMinor.toString();
+    }
+    if (message.balanceAfterMinor !== 0n) {
+      obj.balanceAfterMinor = message.balanceAfterMinor.toString();
+    }
+    if (message.currency !== "") {
+      obj.currency = message.currency;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatementLine>, I>>(base?: I): StatementLine {
+    return StatementLine.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatementLine>, I>>(object: I): StatementLine {
+    const message = createBaseStatementLine();
+    message.transactionId = object.transactionId ?? "";
+    message.kind = object.kind ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.amountMinor = (object.amountMinor !== undefined && object.amountMinor !== null)
+      ? BigInt(object.amountMinor)
+      : 0n;
+    message.balanceAfterMinor = (object.balanceAfterMinor !== undefined && object.balanceAfterMinor !== null)
+      ? BigInt(object.balanceAfterMinor)
+      : 0n;
+    message.currency = object.currency ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListStatementResponse(): ListStatementResponse {
+  return { openingBalance: undefined, lines: [], nextPageToken: "" };
+}
+
+export const ListStatementResponse: MessageFns<ListStatementResponse> = {
+  encode(message: ListStatementResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.openingBalance !== undefined) {
+      Money.encode(message.openingBalance, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.lines) {
+      StatementLine.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(26).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListStatementResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListStatementResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.openingBalance = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.lines.push(StatementLine.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListStatementResponse {
+    return {
+      openingBalance: isSet(object.openingBalance)
+        ? Money.fromJSON(object.openingBalance)
+        : isSet(object.opening_balance)
+        ? Money.fromJSON(object.opening_balance)
+        : undefined,
+      lines: globalThis.Array.isArray(object?.lines) ? object.lines.map((e: any) => StatementLine.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListStatementResponse): unknown {
+    const obj: any = {};
+    if (message.openingBalance !== undefined) {
+      obj.openingBalance = Money.toJSON(message.openingBalance);
+    }
+    if (message.lines?.length) {
+      obj.lines = message.lines.map((e) => StatementLine.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListStatementResponse>, I>>(base?: I): ListStatementResponse {
+    return ListStatementResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListStatementResponse>, I>>(object: I): ListStatementResponse {
+    const message = createBaseListStatementResponse();
+    message.openingBalance = (object.openingBalance !== undefined && object.openingBalance !== null)
+      ? Money.fromPartial(object.openingBalance)
+      : undefined;
+    message.lines = object.lines?.map((e) => StatementLine.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
     return message;
   },
 };
@@ -1453,15 +6561,29 @@ export const CheckIntegrityResponse: MessageFns<CheckIntegrityResponse> = {
 /**
  * Double-entry ledger of merchant money; the source of truth for balances and for
  * payment events (published to Kafka through a transactional outbox).
+ *
+ * Every write is idempotent on idempotency_key with TigerBeetle semantics: the same key
+ * with the same content returns the original transaction with already_existed = true;
+ * the same key with any different field is ALREADY_EXISTS with code
+ * LEDGER_IDEMPOTENCY_CONFLICT and details.field naming the first differing field, and
+ * writes nothing. Refused requests write nothing either.
+ *
+ * Transaction kinds: `payment` (a payment, or a captured hold), `refund`, `payout`,
+ * `hold`, `hold_void`, `reversal`, `transfer`.
+ *
+ * Events (tolem.events.v1.PaymentEvent on payments.events.v1, key = payment id, or
+ * payout id for payouts; sequence 1, 2, … per key, in write order):
+ * `payment.succeeded`, `refund.succeeded`, `payment.held`, `payment.hold_voided`,
+ * `payout.succeeded`, and `<type>.reversed` for reversed payments, refunds and payouts.
  */
 export type LedgerServiceService = typeof LedgerServiceService;
 export const LedgerServiceService = {
   /**
    * Posts a succeeded payment: provider clearing debit gross, merchant available
    * credit net, fee revenue credit fee, plus a `payment.succeeded` event, in one
-   * database transaction. Idempotent on idempotency_key with TigerBeetle semantics:
-   * same key and content returns the original with already_existed; any different
-   * field is ALREADY_EXISTS with code LEDGER_IDEMPOTENCY_CONFLICT naming the field.
+   * database transaction. Concurrent calls are group-committed (one database
+   * transaction and one fsync per batch); each caller is answered after its batch
+   * commits. A payment is posted once, whatever key: LEDGER_PAYMENT_ALREADY_POSTED.
    */
   postPayment: {
     path: "/tolem.ledger.v1.LedgerService/PostPayment" as const,
@@ -1472,7 +6594,162 @@ export const LedgerServiceService = {
     responseSerialize: (value: PostPaymentResponse): Buffer => Buffer.from(PostPaymentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PostPaymentResponse => PostPaymentResponse.decode(value),
   },
-  /** A merchant's balance in one currency. */
+  /**
+   * Many payments in one call (1..8190), each posted, replayed or refused on its own,
+   * exactly as PostPayment would; results in request order.
+   */
+  postPayments: {
+    path: "/tolem.ledger.v1.LedgerService/PostPayments" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PostPaymentsRequest): Buffer => Buffer.from(PostPaymentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PostPaymentsRequest => PostPaymentsRequest.decode(value),
+    responseSerialize: (value: PostPaymentsResponse): Buffer =>
+      Buffer.from(PostPaymentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PostPaymentsResponse => PostPaymentsResponse.decode(value),
+  },
+  /**
+   * Refunds part or all of a posted payment: merchant available debit, provider
+   * clearing credit, both of the refunded amount; Tolem's fee is not returned.
+   * Emits `refund.succeeded`. LEDGER_REFUND_EXCEEDS_PAYMENT when the refunds would
+   * pass the payment's gross, LEDGER_INSUFFICIENT_FUNDS when the merchant's available
+   * balance would go negative (unless the merchant allows it): FAILED_PRECONDITION.
+   */
+  refundPayment: {
+    path: "/tolem.ledger.v1.LedgerService/RefundPayment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RefundPaymentRequest): Buffer => Buffer.from(RefundPaymentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RefundPaymentRequest => RefundPaymentRequest.decode(value),
+    responseSerialize: (value: RefundPaymentResponse): Buffer =>
+      Buffer.from(RefundPaymentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RefundPaymentResponse => RefundPaymentResponse.decode(value),
+  },
+  /**
+   * Pays a merchant out: merchant available debit, payout clearing credit. Emits
+   * `payout.succeeded` keyed by the payout id.
+   */
+  postPayout: {
+    path: "/tolem.ledger.v1.LedgerService/PostPayout" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PostPayoutRequest): Buffer => Buffer.from(PostPayoutRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PostPayoutRequest => PostPayoutRequest.decode(value),
+    responseSerialize: (value: PostPayoutResponse): Buffer => Buffer.from(PostPayoutResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PostPayoutResponse => PostPayoutResponse.decode(value),
+  },
+  /**
+   * Holds a payment's funds (two-phase): provider clearing pending debit, merchant
+   * pending credit, until PostHold, VoidHold or the timeout (then the ledger voids it).
+   * Emits `payment.held`.
+   */
+  createHold: {
+    path: "/tolem.ledger.v1.LedgerService/CreateHold" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateHoldRequest): Buffer => Buffer.from(CreateHoldRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateHoldRequest => CreateHoldRequest.decode(value),
+    responseSerialize: (value: CreateHoldResponse): Buffer => Buffer.from(CreateHoldResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateHoldResponse => CreateHoldResponse.decode(value),
+  },
+  /**
+   * Captures a hold, fully or partly: releases the pending amounts and posts the
+   * captured amount as a payment (fee from the merchant's plan). Emits `payment.succeeded`.
+   */
+  postHold: {
+    path: "/tolem.ledger.v1.LedgerService/PostHold" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PostHoldRequest): Buffer => Buffer.from(PostHoldRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PostHoldRequest => PostHoldRequest.decode(value),
+    responseSerialize: (value: PostHoldResponse): Buffer => Buffer.from(PostHoldResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PostHoldResponse => PostHoldResponse.decode(value),
+  },
+  /** Releases a hold without moving money. Emits `payment.hold_voided`. */
+  voidHold: {
+    path: "/tolem.ledger.v1.LedgerService/VoidHold" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VoidHoldRequest): Buffer => Buffer.from(VoidHoldRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VoidHoldRequest => VoidHoldRequest.decode(value),
+    responseSerialize: (value: VoidHoldResponse): Buffer => Buffer.from(VoidHoldResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VoidHoldResponse => VoidHoldResponse.decode(value),
+  },
+  /**
+   * Corrects a mistake: a new transaction with the mirror postings of a payment,
+   * refund, payout or transfer (transactions are never changed). Once per transaction.
+   */
+  reverseTransaction: {
+    path: "/tolem.ledger.v1.LedgerService/ReverseTransaction" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReverseTransactionRequest): Buffer =>
+      Buffer.from(ReverseTransactionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReverseTransactionRequest => ReverseTransactionRequest.decode(value),
+    responseSerialize: (value: ReverseTransactionResponse): Buffer =>
+      Buffer.from(ReverseTransactionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReverseTransactionResponse => ReverseTransactionResponse.decode(value),
+  },
+  /**
+   * A journal entry between existing platform or provider accounts (settlements,
+   * write-offs). Merchant accounts move only through the typed RPCs above.
+   */
+  postTransaction: {
+    path: "/tolem.ledger.v1.LedgerService/PostTransaction" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PostTransactionRequest): Buffer =>
+      Buffer.from(PostTransactionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PostTransactionRequest => PostTransactionRequest.decode(value),
+    responseSerialize: (value: PostTransactionResponse): Buffer =>
+      Buffer.from(PostTransactionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PostTransactionResponse => PostTransactionResponse.decode(value),
+  },
+  /** Replaces a merchant's fee plan. With a plan, the ledger computes every fee itself. */
+  setFeePlan: {
+    path: "/tolem.ledger.v1.LedgerService/SetFeePlan" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetFeePlanRequest): Buffer => Buffer.from(SetFeePlanRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetFeePlanRequest => SetFeePlanRequest.decode(value),
+    responseSerialize: (value: SetFeePlanResponse): Buffer => Buffer.from(SetFeePlanResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetFeePlanResponse => SetFeePlanResponse.decode(value),
+  },
+  /** A merchant's fee plan; unset when the merchant has none. */
+  getFeePlan: {
+    path: "/tolem.ledger.v1.LedgerService/GetFeePlan" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetFeePlanRequest): Buffer => Buffer.from(GetFeePlanRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetFeePlanRequest => GetFeePlanRequest.decode(value),
+    responseSerialize: (value: GetFeePlanResponse): Buffer => Buffer.from(GetFeePlanResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetFeePlanResponse => GetFeePlanResponse.decode(value),
+  },
+  /** Merchant settings: whether the available balance may go below zero. */
+  setMerchantSettings: {
+    path: "/tolem.ledger.v1.LedgerService/SetMerchantSettings" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetMerchantSettingsRequest): Buffer =>
+      Buffer.from(SetMerchantSettingsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetMerchantSettingsRequest => SetMerchantSettingsRequest.decode(value),
+    responseSerialize: (value: SetMerchantSettingsResponse): Buffer =>
+      Buffer.from(SetMerchantSettingsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetMerchantSettingsResponse => SetMerchantSettingsResponse.decode(value),
+  },
+  /** A merchant's settings (defaults when never set). */
+  getMerchantSettings: {
+    path: "/tolem.ledger.v1.LedgerService/GetMerchantSettings" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetMerchantSettingsRequest): Buffer =>
+      Buffer.from(GetMerchantSettingsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetMerchantSettingsRequest => GetMerchantSettingsRequest.decode(value),
+    responseSerialize: (value: GetMerchantSettingsResponse): Buffer =>
+      Buffer.from(GetMerchantSettingsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetMerchantSettingsResponse => GetMerchantSettingsResponse.decode(value),
+  },
+  /** A merchant's balance in one currency, now or as of a past time. */
   getBalance: {
     path: "/tolem.ledger.v1.LedgerService/GetBalance" as const,
     requestStream: false as const,
@@ -1482,7 +6759,41 @@ export const LedgerServiceService = {
     responseSerialize: (value: GetBalanceResponse): Buffer => Buffer.from(GetBalanceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetBalanceResponse => GetBalanceResponse.decode(value),
   },
-  /** The journal transactions of one payment. */
+  /** One account's balance, now or as of a past time. */
+  getAccountBalance: {
+    path: "/tolem.ledger.v1.LedgerService/GetAccountBalance" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetAccountBalanceRequest): Buffer =>
+      Buffer.from(GetAccountBalanceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetAccountBalanceRequest => GetAccountBalanceRequest.decode(value),
+    responseSerialize: (value: GetAccountBalanceResponse): Buffer =>
+      Buffer.from(GetAccountBalanceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetAccountBalanceResponse => GetAccountBalanceResponse.decode(value),
+  },
+  /** The accounts of one owner (system accounts are split into shards). */
+  listAccounts: {
+    path: "/tolem.ledger.v1.LedgerService/ListAccounts" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAccountsRequest): Buffer => Buffer.from(ListAccountsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAccountsRequest => ListAccountsRequest.decode(value),
+    responseSerialize: (value: ListAccountsResponse): Buffer =>
+      Buffer.from(ListAccountsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAccountsResponse => ListAccountsResponse.decode(value),
+  },
+  /** A merchant's statement in one currency: postings with a running balance, paged. */
+  listStatement: {
+    path: "/tolem.ledger.v1.LedgerService/ListStatement" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListStatementRequest): Buffer => Buffer.from(ListStatementRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListStatementRequest => ListStatementRequest.decode(value),
+    responseSerialize: (value: ListStatementResponse): Buffer =>
+      Buffer.from(ListStatementResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListStatementResponse => ListStatementResponse.decode(value),
+  },
+  /** The journal transactions of one payment (or payout). */
   listPaymentTransactions: {
     path: "/tolem.ledger.v1.LedgerService/ListPaymentTransactions" as const,
     requestStream: false as const,
@@ -1516,14 +6827,69 @@ export interface LedgerServiceServer extends UntypedServiceImplementation {
   /**
    * Posts a succeeded payment: provider clearing debit gross, merchant available
    * credit net, fee revenue credit fee, plus a `payment.succeeded` event, in one
-   * database transaction. Idempotent on idempotency_key with TigerBeetle semantics:
-   * same key and content returns the original with already_existed; any different
-   * field is ALREADY_EXISTS with code LEDGER_IDEMPOTENCY_CONFLICT naming the field.
+   * database transaction. Concurrent calls are group-committed (one database
+   * transaction and one fsync per batch); each caller is answered after its batch
+   * commits. A payment is posted once, whatever key: LEDGER_PAYMENT_ALREADY_POSTED.
    */
   postPayment: handleUnaryCall<PostPaymentRequest, PostPaymentResponse>;
-  /** A merchant's balance in one currency. */
+  /**
+   * Many payments in one call (1..8190), each posted, replayed or refused on its own,
+   * exactly as PostPayment would; results in request order.
+   */
+  postPayments: handleUnaryCall<PostPaymentsRequest, PostPaymentsResponse>;
+  /**
+   * Refunds part or all of a posted payment: merchant available debit, provider
+   * clearing credit, both of the refunded amount; Tolem's fee is not returned.
+   * Emits `refund.succeeded`. LEDGER_REFUND_EXCEEDS_PAYMENT when the refunds would
+   * pass the payment's gross, LEDGER_INSUFFICIENT_FUNDS when the merchant's available
+   * balance would go negative (unless the merchant allows it): FAILED_PRECONDITION.
+   */
+  refundPayment: handleUnaryCall<RefundPaymentRequest, RefundPaymentResponse>;
+  /**
+   * Pays a merchant out: merchant available debit, payout clearing credit. Emits
+   * `payout.succeeded` keyed by the payout id.
+   */
+  postPayout: handleUnaryCall<PostPayoutRequest, PostPayoutResponse>;
+  /**
+   * Holds a payment's funds (two-phase): provider clearing pending debit, merchant
+   * pending credit, until PostHold, VoidHold or the timeout (then the ledger voids it).
+   * Emits `payment.held`.
+   */
+  createHold: handleUnaryCall<CreateHoldRequest, CreateHoldResponse>;
+  /**
+   * Captures a hold, fully or partly: releases the pending amounts and posts the
+   * captured amount as a payment (fee from the merchant's plan). Emits `payment.succeeded`.
+   */
+  postHold: handleUnaryCall<PostHoldRequest, PostHoldResponse>;
+  /** Releases a hold without moving money. Emits `payment.hold_voided`. */
+  voidHold: handleUnaryCall<VoidHoldRequest, VoidHoldResponse>;
+  /**
+   * Corrects a mistake: a new transaction with the mirror postings of a payment,
+   * refund, payout or transfer (transactions are never changed). Once per transaction.
+   */
+  reverseTransaction: handleUnaryCall<ReverseTransactionRequest, ReverseTransactionResponse>;
+  /**
+   * A journal entry between existing platform or provider accounts (settlements,
+   * write-offs). Merchant accounts move only through the typed RPCs above.
+   */
+  postTransaction: handleUnaryCall<PostTransactionRequest, PostTransactionResponse>;
+  /** Replaces a merchant's fee plan. With a plan, the ledger computes every fee itself. */
+  setFeePlan: handleUnaryCall<SetFeePlanRequest, SetFeePlanResponse>;
+  /** A merchant's fee plan; unset when the merchant has none. */
+  getFeePlan: handleUnaryCall<GetFeePlanRequest, GetFeePlanResponse>;
+  /** Merchant settings: whether the available balance may go below zero. */
+  setMerchantSettings: handleUnaryCall<SetMerchantSettingsRequest, SetMerchantSettingsResponse>;
+  /** A merchant's settings (defaults when never set). */
+  getMerchantSettings: handleUnaryCall<GetMerchantSettingsRequest, GetMerchantSettingsResponse>;
+  /** A merchant's balance in one currency, now or as of a past time. */
   getBalance: handleUnaryCall<GetBalanceRequest, GetBalanceResponse>;
-  /** The journal transactions of one payment. */
+  /** One account's balance, now or as of a past time. */
+  getAccountBalance: handleUnaryCall<GetAccountBalanceRequest, GetAccountBalanceResponse>;
+  /** The accounts of one owner (system accounts are split into shards). */
+  listAccounts: handleUnaryCall<ListAccountsRequest, ListAccountsResponse>;
+  /** A merchant's statement in one currency: postings with a running balance, paged. */
+  listStatement: handleUnaryCall<ListStatementRequest, ListStatementResponse>;
+  /** The journal transactions of one payment (or payout). */
   listPaymentTransactions: handleUnaryCall<ListPaymentTransactionsRequest, ListPaymentTransactionsResponse>;
   /**
    * Checks that every transaction sums to zero per currency, every balance equals
@@ -1536,9 +6902,9 @@ export interface LedgerServiceClient extends Client {
   /**
    * Posts a succeeded payment: provider clearing debit gross, merchant available
    * credit net, fee revenue credit fee, plus a `payment.succeeded` event, in one
-   * database transaction. Idempotent on idempotency_key with TigerBeetle semantics:
-   * same key and content returns the original with already_existed; any different
-   * field is ALREADY_EXISTS with code LEDGER_IDEMPOTENCY_CONFLICT naming the field.
+   * database transaction. Concurrent calls are group-committed (one database
+   * transaction and one fsync per batch); each caller is answered after its batch
+   * commits. A payment is posted once, whatever key: LEDGER_PAYMENT_ALREADY_POSTED.
    */
   postPayment(
     request: PostPaymentRequest,
@@ -1555,7 +6921,224 @@ export interface LedgerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PostPaymentResponse) => void,
   ): ClientUnaryCall;
-  /** A merchant's balance in one currency. */
+  /**
+   * Many payments in one call (1..8190), each posted, replayed or refused on its own,
+   * exactly as PostPayment would; results in request order.
+   */
+  postPayments(
+    request: PostPaymentsRequest,
+    callback: (error: ServiceError | null, response: PostPaymentsResponse) => void,
+  ): ClientUnaryCall;
+  postPayments(
+    request: PostPaymentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PostPaymentsResponse) => void,
+  ): ClientUnaryCall;
+  postPayments(
+    request: PostPaymentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PostPaymentsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Refunds part or all of a posted payment: merchant available debit, provider
+   * clearing credit, both of the refunded amount; Tolem's fee is not returned.
+   * Emits `refund.succeeded`. LEDGER_REFUND_EXCEEDS_PAYMENT when the refunds would
+   * pass the payment's gross, LEDGER_INSUFFICIENT_FUNDS when the merchant's available
+   * balance would go negative (unless the merchant allows it): FAILED_PRECONDITION.
+   */
+  refundPayment(
+    request: RefundPaymentRequest,
+    callback: (error: ServiceError | null, response: RefundPaymentResponse) => void,
+  ): ClientUnaryCall;
+  refundPayment(
+    request: RefundPaymentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RefundPaymentResponse) => void,
+  ): ClientUnaryCall;
+  refundPayment(
+    request: RefundPaymentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RefundPaymentResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Pays a merchant out: merchant available debit, payout clearing credit. Emits
+   * `payout.succeeded` keyed by the payout id.
+   */
+  postPayout(
+    request: PostPayoutRequest,
+    callback: (error: ServiceError | null, response: PostPayoutResponse) => void,
+  ): ClientUnaryCall;
+  postPayout(
+    request: PostPayoutRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PostPayoutResponse) => void,
+  ): ClientUnaryCall;
+  postPayout(
+    request: PostPayoutRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PostPayoutResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Holds a payment's funds (two-phase): provider clearing pending debit, merchant
+   * pending credit, until PostHold, VoidHold or the timeout (then the ledger voids it).
+   * Emits `payment.held`.
+   */
+  createHold(
+    request: CreateHoldRequest,
+    callback: (error: ServiceError | null, response: CreateHoldResponse) => void,
+  ): ClientUnaryCall;
+  createHold(
+    request: CreateHoldRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateHoldResponse) => void,
+  ): ClientUnaryCall;
+  createHold(
+    request: CreateHoldRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateHoldResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Captures a hold, fully or partly: releases the pending amounts and posts the
+   * captured amount as a payment (fee from the merchant's plan). Emits `payment.succeeded`.
+   */
+  postHold(
+    request: PostHoldRequest,
+    callback: (error: ServiceError | null, response: PostHoldResponse) => void,
+  ): ClientUnaryCall;
+  postHold(
+    request: PostHoldRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PostHoldResponse) => void,
+  ): ClientUnaryCall;
+  postHold(
+    request: PostHoldRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PostHoldResponse) => void,
+  ): ClientUnaryCall;
+  /** Releases a hold without moving money. Emits `payment.hold_voided`. */
+  voidHold(
+    request: VoidHoldRequest,
+    callback: (error: ServiceError | null, response: VoidHoldResponse) => void,
+  ): ClientUnaryCall;
+  voidHold(
+    request: VoidHoldRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VoidHoldResponse) => void,
+  ): ClientUnaryCall;
+  voidHold(
+    request: VoidHoldRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VoidHoldResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Corrects a mistake: a new transaction with the mirror postings of a payment,
+   * refund, payout or transfer (transactions are never changed). Once per transaction.
+   */
+  reverseTransaction(
+    request: ReverseTransactionRequest,
+    callback: (error: ServiceError | null, response: ReverseTransactionResponse) => void,
+  ): ClientUnaryCall;
+  reverseTransaction(
+    request: ReverseTransactionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReverseTransactionResponse) => void,
+  ): ClientUnaryCall;
+  reverseTransaction(
+    request: ReverseTransactionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReverseTransactionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A journal entry between existing platform or provider accounts (settlements,
+   * write-offs). Merchant accounts move only through the typed RPCs above.
+   */
+  postTransaction(
+    request: PostTransactionRequest,
+    callback: (error: ServiceError | null, response: PostTransactionResponse) => void,
+  ): ClientUnaryCall;
+  postTransaction(
+    request: PostTransactionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PostTransactionResponse) => void,
+  ): ClientUnaryCall;
+  postTransaction(
+    request: PostTransactionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PostTransactionResponse) => void,
+  ): ClientUnaryCall;
+  /** Replaces a merchant's fee plan. With a plan, the ledger computes every fee itself. */
+  setFeePlan(
+    request: SetFeePlanRequest,
+    callback: (error: ServiceError | null, response: SetFeePlanResponse) => void,
+  ): ClientUnaryCall;
+  setFeePlan(
+    request: SetFeePlanRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetFeePlanResponse) => void,
+  ): ClientUnaryCall;
+  setFeePlan(
+    request: SetFeePlanRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetFeePlanResponse) => void,
+  ): ClientUnaryCall;
+  /** A merchant's fee plan; unset when the merchant has none. */
+  getFeePlan(
+    request: GetFeePlanRequest,
+    callback: (error: ServiceError | null, response: GetFeePlanResponse) => void,
+  ): ClientUnaryCall;
+  getFeePlan(
+    request: GetFeePlanRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetFeePlanResponse) => void,
+  ): ClientUnaryCall;
+  getFeePlan(
+    request: GetFeePlanRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetFeePlanResponse) => void,
+  ): ClientUnaryCall;
+  /** Merchant settings: whether the available balance may go below zero. */
+  setMerchantSettings(
+    request: SetMerchantSettingsRequest,
+    callback: (error: ServiceError | null, response: SetMerchantSettingsResponse) => void,
+  ): ClientUnaryCall;
+  setMerchantSettings(
+    request: SetMerchantSettingsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetMerchantSettingsResponse) => void,
+  ): ClientUnaryCall;
+  setMerchantSettings(
+    request: SetMerchantSettingsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetMerchantSettingsResponse) => void,
+  ): ClientUnaryCall;
+  /** A merchant's settings (defaults when never set). */
+  getMerchantSettings(
+    request: GetMerchantSettingsRequest,
+    callback: (error: ServiceError | null, response: GetMerchantSettingsResponse) => void,
+  ): ClientUnaryCall;
+  getMerchantSettings(
+    request: GetMerchantSettingsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetMerchantSettingsResponse) => void,
+  ): ClientUnaryCall;
+  getMerchantSettings(
+    request: GetMerchantSettingsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetMerchantSettingsResponse) => void,
+  ): ClientUnaryCall;
+  /** A merchant's balance in one currency, now or as of a past time. */
   getBalance(
     request: GetBalanceRequest,
     callback: (error: ServiceError | null, response: GetBalanceResponse) => void,
@@ -1571,7 +7154,55 @@ export interface LedgerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetBalanceResponse) => void,
   ): ClientUnaryCall;
-  /** The journal transactions of one payment. */
+  /** One account's balance, now or as of a past time. */
+  getAccountBalance(
+    request: GetAccountBalanceRequest,
+    callback: (error: ServiceError | null, response: GetAccountBalanceResponse) => void,
+  ): ClientUnaryCall;
+  getAccountBalance(
+    request: GetAccountBalanceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetAccountBalanceResponse) => void,
+  ): ClientUnaryCall;
+  getAccountBalance(
+    request: GetAccountBalanceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetAccountBalanceResponse) => void,
+  ): ClientUnaryCall;
+  /** The accounts of one owner (system accounts are split into shards). */
+  listAccounts(
+    request: ListAccountsRequest,
+    callback: (error: ServiceError | null, response: ListAccountsResponse) => void,
+  ): ClientUnaryCall;
+  listAccounts(
+    request: ListAccountsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAccountsResponse) => void,
+  ): ClientUnaryCall;
+  listAccounts(
+    request: ListAccountsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAccountsResponse) => void,
+  ): ClientUnaryCall;
+  /** A merchant's statement in one currency: postings with a running balance, paged. */
+  listStatement(
+    request: ListStatementRequest,
+    callback: (error: ServiceError | null, response: ListStatementResponse) => void,
+  ): ClientUnaryCall;
+  listStatement(
+    request: ListStatementRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListStatementResponse) => void,
+  ): ClientUnaryCall;
+  listStatement(
+    request: ListStatementRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListStatementResponse) => void,
+  ): ClientUnaryCall;
+  /** The journal transactions of one payment (or payout). */
   listPaymentTransactions(
     request: ListPaymentTransactionsRequest,
     callback: (error: ServiceError | null, response: ListPaymentTransactionsResponse) => void,

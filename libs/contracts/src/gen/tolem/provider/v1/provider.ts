@@ -43,6 +43,12 @@ export enum Outcome {
   OUTCOME_PRECHECK_ACCEPTED = 4,
   /** OUTCOME_REJECTED - Forged, malformed or inconsistent: nothing may change. */
   OUTCOME_REJECTED = 5,
+  /**
+   * OUTCOME_MANUAL_REVIEW - Verified, but a person must decide: the provider could not match the payer's
+   * transfer (Paykassma `possible_transaction_created`) or the sum differs. The
+   * payment stays open; it is never silently dropped.
+   */
+  OUTCOME_MANUAL_REVIEW = 6,
   UNRECOGNIZED = -1,
 }
 
@@ -66,6 +72,9 @@ export function outcomeFromJSON(object: any): Outcome {
     case 5:
     case "OUTCOME_REJECTED":
       return Outcome.OUTCOME_REJECTED;
+    case 6:
+    case "OUTCOME_MANUAL_REVIEW":
+      return Outcome.OUTCOME_MANUAL_REVIEW;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -87,7 +96,97 @@ export function outcomeToJSON(object: Outcome): string {
       return "OUTCOME_PRECHECK_ACCEPTED";
     case Outcome.OUTCOME_REJECTED:
       return "OUTCOME_REJECTED";
+    case Outcome.OUTCOME_MANUAL_REVIEW:
+      return "OUTCOME_MANUAL_REVIEW";
     case Outcome.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum CardBindingState {
+  CARD_BINDING_STATE_UNSPECIFIED = 0,
+  /** CARD_BINDING_STATE_ACTIVATED - The card can be charged later with binding_ref (IntellectMoney `Activated`). */
+  CARD_BINDING_STATE_ACTIVATED = 1,
+  /**
+   * CARD_BINDING_STATE_ERROR - Binding failed at the provider (IntellectMoney `Error`); the payment itself may
+   * still have succeeded.
+   */
+  CARD_BINDING_STATE_ERROR = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function cardBindingStateFromJSON(object: any): CardBindingState {
+  switch (object) {
+    case 0:
+    case "CARD_BINDING_STATE_UNSPECIFIED":
+      return CardBindingState.CARD_BINDING_STATE_UNSPECIFIED;
+    case 1:
+    case "CARD_BINDING_STATE_ACTIVATED":
+      return CardBindingState.CARD_BINDING_STATE_ACTIVATED;
+    case 2:
+    case "CARD_BINDING_STATE_ERROR":
+      return CardBindingState.CARD_BINDING_STATE_ERROR;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return CardBindingState.UNRECOGNIZED;
+  }
+}
+
+export function cardBindingStateToJSON(object: CardBindingState): string {
+  switch (object) {
+    case CardBindingState.CARD_BINDING_STATE_UNSPECIFIED:
+      return "CARD_BINDING_STATE_UNSPECIFIED";
+    case CardBindingState.CARD_BINDING_STATE_ACTIVATED:
+      return "CARD_BINDING_STATE_ACTIVATED";
+    case CardBindingState.CARD_BINDING_STATE_ERROR:
+      return "CARD_BINDING_STATE_ERROR";
+    case CardBindingState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum DeclineKind {
+  DECLINE_KIND_UNSPECIFIED = 0,
+  /**
+   * DECLINE_KIND_SOFT - Retry later within the provider's budget (IntellectMoney: 05, 51, 61, 65; at
+   * most 4 failed attempts within 16 calendar days).
+   */
+  DECLINE_KIND_SOFT = 1,
+  /** DECLINE_KIND_HARD - Never retry; cancel the recurring operation (IntellectMoney: 14, 54, 57). */
+  DECLINE_KIND_HARD = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function declineKindFromJSON(object: any): DeclineKind {
+  switch (object) {
+    case 0:
+    case "DECLINE_KIND_UNSPECIFIED":
+      return DeclineKind.DECLINE_KIND_UNSPECIFIED;
+    case 1:
+    case "DECLINE_KIND_SOFT":
+      return DeclineKind.DECLINE_KIND_SOFT;
+    case 2:
+    case "DECLINE_KIND_HARD":
+      return DeclineKind.DECLINE_KIND_HARD;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DeclineKind.UNRECOGNIZED;
+  }
+}
+
+export function declineKindToJSON(object: DeclineKind): string {
+  switch (object) {
+    case DeclineKind.DECLINE_KIND_UNSPECIFIED:
+      return "DECLINE_KIND_UNSPECIFIED";
+    case DeclineKind.DECLINE_KIND_SOFT:
+      return "DECLINE_KIND_SOFT";
+    case DeclineKind.DECLINE_KIND_HARD:
+      return "DECLINE_KIND_HARD";
+    case DeclineKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -102,7 +201,13 @@ export interface StartPaymentRequest {
   /** Where the provider returns the customer. */
   successUrl: string;
   failUrl: string;
-  /** Method-specific payer input (e.g. `phone`). */
+  /**
+   * Method-specific payer input: `phone` (Keeper Mobile); `remember_card` = "true"
+   * (card: bind the card for recurring charges, IntellectMoney recurringType=Activate);
+   * `customer_ref` (wavepay: the payer's stable id, Paykassma `label`; defaults to
+   * the payment id); `qr_code_id` (qr: the `qr_…` code whose ELQR tag 32/11 the
+   * payer's bank will echo as QrAcquirerConfirmation.qr_id).
+   */
   payer: { [key: string]: string };
   /** Sub-merchant identity at the provider (WebMoney LMI_SHOP_ID). */
   providerShopId: string;
@@ -139,11 +244,210 @@ export interface HandleCallbackResponse {
   reasonCode: string;
   /** The raw callback's id in the audit log, `cb_…`. */
   callbackId: string;
+  /**
+   * Set when the callback reports a card binding (IntellectMoney `recurringState`
+   * Activated / Error on a payment started with payer.remember_card=true); checkout
+   * reports it to the recurring service.
+   */
+  cardBinding: CardBinding | undefined;
 }
 
 export interface HandleCallbackResponse_AttributesEntry {
   key: string;
   value: string;
+}
+
+/** A card bound for later charges. Never carries card data beyond the last four digits. */
+export interface CardBinding {
+  /**
+   * Opaque provider reference to charge later (IntellectMoney: the source invoice
+   * number, the scheduled operation's ObjectId).
+   */
+  bindingRef: string;
+  state: CardBindingState;
+  /** Last four digits of the card, for display; empty when the provider did not say. */
+  cardLast4: string;
+}
+
+export interface SubmitPayerInputRequest {
+  paymentId: string;
+  /**
+   * Method-specific input. Wavepay: `key1` = the transaction number the payer's
+   * Wavepay app showed after paying (at most 11 characters).
+   */
+  fields: { [key: string]: string };
+  /** The method the payer is paying with; UNSPECIFIED = the payment's latest one. */
+  method: PaymentMethod;
+}
+
+export interface SubmitPayerInputRequest_FieldsEntry {
+  key: string;
+  value: string;
+}
+
+export interface SubmitPayerInputResponse {
+  /**
+   * SUCCEEDED (the provider matched the transfer), PENDING (the provider is still
+   * checking; a callback settles it), MANUAL_REVIEW (unmatched: a person decides) or
+   * FAILED (this attempt failed; see payer_may_retry).
+   */
+  outcome: Outcome;
+  /** What to show the payer next (the same instructions again after a FAILED attempt). */
+  nextAction: ProviderAction | undefined;
+  providerPaymentId: string;
+  /** Stable code when not SUCCEEDED, e.g. PROVIDER_ACTIVATION_FAILED. */
+  reasonCode: string;
+  /** The provider's text for the payer, if any (never secrets). */
+  message: string;
+  /** True when a FAILED attempt leaves the payment open for another input. */
+  payerMayRetry: boolean;
+  /** The amount the provider reported as received, when it reported one. */
+  amount: Money | undefined;
+  attributes: { [key: string]: string };
+}
+
+export interface SubmitPayerInputResponse_AttributesEntry {
+  key: string;
+  value: string;
+}
+
+export interface ChargeBoundCardRequest {
+  idempotencyKey: string;
+  merchantId: string;
+  /** CardBinding.binding_ref from the callback that activated the binding. */
+  bindingRef: string;
+  amount: Money | undefined;
+  description: string;
+  /** Tolem's id of this charge's payment; one charge per payment id. */
+  paymentId: string;
+  /** The provider holding the binding; UNSPECIFIED = IntellectMoney, the only one today. */
+  provider: Provider;
+}
+
+export interface ChargeBoundCardResponse {
+  /**
+   * SUCCEEDED, FAILED (with decline_code) or PENDING (the provider has not decided
+   * yet; QueryPaymentStatus or a callback tells the result).
+   */
+  outcome: Outcome;
+  /** The card scheme response code of a decline, e.g. "51"; empty otherwise. */
+  declineCode: string;
+  declineKind: DeclineKind;
+  /** The provider's id of the charge's payment (IntellectMoney invoice), when known. */
+  providerPaymentId: string;
+  /**
+   * The provider's id of the operation that charges (IntellectMoney scheduled
+   * operation GUID).
+   */
+  providerOperationId: string;
+  /** Stable code when not SUCCEEDED, e.g. PROVIDER_CARD_DECLINED. */
+  reasonCode: string;
+  /** True when this answer repeats an earlier attempt with the same idempotency key. */
+  replayed: boolean;
+  amount: Money | undefined;
+}
+
+export interface QueryPaymentStatusRequest {
+  paymentId: string;
+  /** UNSPECIFIED = the provider of the payment's latest provider transaction. */
+  provider: Provider;
+}
+
+export interface QueryPaymentStatusResponse {
+  provider: Provider;
+  method: PaymentMethod;
+  /** SUCCEEDED, FAILED, PENDING (started, not settled) or MANUAL_REVIEW. */
+  outcome: Outcome;
+  providerPaymentId: string;
+  amount: Money | undefined;
+  attributes: { [key: string]: string };
+  /** Our reference at the provider (the order number it knows the payment by). */
+  providerReference: string;
+  /** True when the provider was asked just now; false = the last state it reported. */
+  checkedWithProvider: boolean;
+  declineCode: string;
+  reasonCode: string;
+}
+
+export interface QueryPaymentStatusResponse_AttributesEntry {
+  key: string;
+  value: string;
+}
+
+export interface RefundPaymentRequest {
+  idempotencyKey: string;
+  paymentId: string;
+  amount: Money | undefined;
+}
+
+export interface RefundPaymentResponse {
+  outcome: Outcome;
+  providerRefundId: string;
+  reasonCode: string;
+}
+
+/**
+ * The QR acquirer callback: how a payer's bank confirms a Kyrgyz QR payment to Tolem
+ * (seed 002; IPC's own status API is not public, protocols.md §5.2). The bank POSTs this
+ * message as one compact JSON object (the field names below, UTF-8,
+ * Content-Type: application/json) to {PUBLIC_BASE_URL}/callbacks/qr with:
+ *
+ *   X-Tolem-Acquirer:  the acquirer id Tolem issued to the bank, e.g. `mbank`
+ *   X-Tolem-Timestamp: Unix time in seconds when the bank signed, decimal
+ *   X-Tolem-Signature: lower-case hex HMAC-SHA256(acquirer secret,
+ *                      "<X-Tolem-Timestamp>.<raw body bytes>")
+ *
+ * Tolem verifies the signature over the exact bytes received, refuses timestamps
+ * further than QR_CALLBACK_MAX_SKEW_MS from its clock either way (stale or replayed),
+ * and is idempotent on (acquirer, acquirer_reference): the same confirmation again is
+ * answered as the first time and changes nothing.
+ *
+ * Example body:
+ *   {"qr_id":"qr_01jdq3…","amount":150000,"currency":"KGS",
+ *    "acquirer_reference":"qrb_01jdq4…","payer_bank":"mbank",
+ *    "paid_at":"2026-11-23T10:15:00.000Z"}
+ *
+ * Tolem answers with a QrAcquirerReply as JSON: HTTP 200 `{"status":"ok",...}` when
+ * the payment is confirmed (also for a repeat); 401 (signature, unknown acquirer,
+ * stale timestamp), 404 (unknown qr_id), 409 (a second payment of a paid code),
+ * 422 (amount or currency) or 400 (malformed) with `{"status":"rejected","code":...}`.
+ * Nothing changes on a refusal; the bank may retry any non-2xx answer.
+ */
+export interface QrAcquirerConfirmation {
+  /**
+   * What the QR code carried: ELQR tag 32/11 transactionId, else 32/10 recipientId.
+   * For Tolem codes that is the QR code id `qr_…` registered for the payment (StartPayment
+   * payer.qr_code_id), or the payment id `pay_…` itself.
+   */
+  qrId: string;
+  /**
+   * The amount paid in tyiyn (1 KGS = 100 tyiyn), as ELQR tag 54: a JSON integer (a
+   * string of digits is accepted too, as proto3 JSON writes int64).
+   */
+  amount: bigint;
+  /** "KGS" (ISO 4217 alpha-3; the numeric "417" of ELQR tag 53 is accepted too). */
+  currency: string;
+  /**
+   * The bank's unique reference of this payment, the same on every delivery of it
+   * (1-64 of A-Z a-z 0-9 . _ : / -); repeats are recognised by it.
+   */
+  acquirerReference: string;
+  /** The payer's bank, e.g. `mbank` (the acquirer may confirm for several banks). */
+  payerBank: string;
+  /** RFC 3339 time the payer's bank debited the payer; optional. */
+  paidAt: string;
+  /** Optional; when present it must equal X-Tolem-Acquirer (the header decides). */
+  acquirerId: string;
+}
+
+/** Tolem's JSON answer to a QrAcquirerConfirmation. */
+export interface QrAcquirerReply {
+  /** "ok" or "rejected". */
+  status: string;
+  /** The refusal's stable code, e.g. PROVIDER_SIGNATURE_INVALID; empty when ok. */
+  code: string;
+  /** Tolem's payment id when the confirmation was matched. */
+  paymentId: string;
 }
 
 function createBaseStartPaymentRequest(): StartPaymentRequest {
@@ -697,6 +1001,7 @@ function createBaseHandleCallbackResponse(): HandleCallbackResponse {
     attributes: {},
     reasonCode: "",
     callbackId: "",
+    cardBinding: undefined,
   };
 }
 
@@ -728,6 +1033,9 @@ export const HandleCallbackResponse: MessageFns<HandleCallbackResponse> = {
     }
     if (message.callbackId !== "") {
       writer.uint32(74).string(message.callbackId);
+    }
+    if (message.cardBinding !== undefined) {
+      CardBinding.encode(message.cardBinding, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -820,6 +1128,14 @@ export const HandleCallbackResponse: MessageFns<HandleCallbackResponse> = {
             message.callbackId = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.cardBinding = CardBinding.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -872,6 +1188,11 @@ export const HandleCallbackResponse: MessageFns<HandleCallbackResponse> = {
         : isSet(object.callback_id)
         ? globalThis.String(object.callback_id)
         : "",
+      cardBinding: isSet(object.cardBinding)
+        ? CardBinding.fromJSON(object.cardBinding)
+        : isSet(object.card_binding)
+        ? CardBinding.fromJSON(object.card_binding)
+        : undefined,
     };
   },
 
@@ -910,6 +1231,9 @@ export const HandleCallbackResponse: MessageFns<HandleCallbackResponse> = {
     if (message.callbackId !== "") {
       obj.callbackId = message.callbackId;
     }
+    if (message.cardBinding !== undefined) {
+      obj.cardBinding = CardBinding.toJSON(message.cardBinding);
+    }
     return obj;
   },
 
@@ -939,6 +1263,9 @@ export const HandleCallbackResponse: MessageFns<HandleCallbackResponse> = {
     );
     message.reasonCode = object.reasonCode ?? "";
     message.callbackId = object.callbackId ?? "";
+    message.cardBinding = (object.cardBinding !== undefined && object.cardBinding !== null)
+      ? CardBinding.fromPartial(object.cardBinding)
+      : undefined;
     return message;
   },
 };
@@ -1032,13 +1359,2053 @@ export const HandleCallbackResponse_AttributesEntry: MessageFns<HandleCallbackRe
   },
 };
 
+function createBaseCardBinding(): CardBinding {
+  return { bindingRef: "", state: 0, cardLast4: "" };
+}
+
+export const CardBinding: MessageFns<CardBinding> = {
+  encode(message: CardBinding, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bindingRef !== "") {
+      writer.uint32(10).string(message.bindingRef);
+    }
+    if (message.state !== 0) {
+      writer.uint32(16).int32(message.state);
+    }
+    if (message.cardLast4 !== "") {
+      writer.uint32(26).string(message.cardLast4);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CardBinding {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCardBinding();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bindingRef = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cardLast4 = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CardBinding {
+    return {
+      bindingRef: isSet(object.bindingRef)
+        ? globalThis.String(object.bindingRef)
+        : isSet(object.binding_ref)
+        ? globalThis.String(object.binding_ref)
+        : "",
+      state: isSet(object.state) ? cardBindingStateFromJSON(object.state) : 0,
+      cardLast4: isSet(object.cardLast4)
+        ? globalThis.String(object.cardLast4)
+        : isSet(object.card_last4)
+        ? globalThis.String(object.card_last4)
+        : "",
+    };
+  },
+
+  toJSON(message: CardBinding): unknown {
+    const obj: any = {};
+    if (message.bindingRef !== "") {
+      obj.bindingRef = message.bindingRef;
+    }
+    if (message.state !== 0) {
+      obj.state = cardBindingStateToJSON(message.state);
+    }
+    if (message.cardLast4 !== "") {
+      obj.cardLast4 = message.cardLast4;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CardBinding>, I>>(base?: I): CardBinding {
+    return CardBinding.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CardBinding>, I>>(object: I): CardBinding {
+    const message = createBaseCardBinding();
+    message.bindingRef = object.bindingRef ?? "";
+    message.state = object.state ?? 0;
+    message.cardLast4 = object.cardLast4 ?? "";
+    return message;
+  },
+};
+
+function createBaseSubmitPayerInputRequest(): SubmitPayerInputRequest {
+  return { paymentId: "", fields: {}, method: 0 };
+}
+
+export const SubmitPayerInputRequest: MessageFns<SubmitPayerInputRequest> = {
+  encode(message: SubmitPayerInputRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.paymentId !== "") {
+      writer.uint32(10).string(message.paymentId);
+    }
+    globalThis.Object.entries(message.fields).forEach(([key, value]: [string, string]) => {
+      SubmitPayerInputRequest_FieldsEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    if (message.method !== 0) {
+      writer.uint32(24).int32(message.method);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitPayerInputRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitPayerInputRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = SubmitPayerInputRequest_FieldsEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.fields[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitPayerInputRequest {
+    return {
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      fields: isObject(object.fields)
+        ? (globalThis.Object.entries(object.fields) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      method: isSet(object.method) ? paymentMethodFromJSON(object.method) : 0,
+    };
+  },
+
+  toJSON(message: SubmitPayerInputRequest): unknown {
+    const obj: any = {};
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.fields) {
+      const entries = globalThis.Object.entries(message.fields) as [string, string][];
+      if (entries.length > 0) {
+        obj.fields = {};
+        entries.forEach(([k, v]) => {
+          obj.fields[k] = v;
+        });
+      }
+    }
+    if (message.method !== 0) {
+      obj.method = paymentMethodToJSON(message.method);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitPayerInputRequest>, I>>(base?: I): SubmitPayerInputRequest {
+    return SubmitPayerInputRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitPayerInputRequest>, I>>(object: I): SubmitPayerInputRequest {
+    const message = createBaseSubmitPayerInputRequest();
+    message.paymentId = object.paymentId ?? "";
+    message.fields = (globalThis.Object.entries(object.fields ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.method = object.method ?? 0;
+    return message;
+  },
+};
+
+function createBaseSubmitPayerInputRequest_FieldsEntry(): SubmitPayerInputRequest_FieldsEntry {
+  return { key: "", value: "" };
+}
+
+export const SubmitPayerInputRequest_FieldsEntry: MessageFns<SubmitPayerInputRequest_FieldsEntry> = {
+  encode(message: SubmitPayerInputRequest_FieldsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitPayerInputRequest_FieldsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitPayerInputRequest_FieldsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitPayerInputRequest_FieldsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: SubmitPayerInputRequest_FieldsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitPayerInputRequest_FieldsEntry>, I>>(
+    base?: I,
+  ): SubmitPayerInputRequest_FieldsEntry {
+    return SubmitPayerInputRequest_FieldsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitPayerInputRequest_FieldsEntry>, I>>(
+    object: I,
+  ): SubmitPayerInputRequest_FieldsEntry {
+    const message = createBaseSubmitPayerInputRequest_FieldsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseSubmitPayerInputResponse(): SubmitPayerInputResponse {
+  return {
+    outcome: 0,
+    nextAction: undefined,
+    providerPaymentId: "",
+    reasonCode: "",
+    message: "",
+    payerMayRetry: false,
+    amount: undefined,
+    attributes: {},
+  };
+}
+
+export const SubmitPayerInputResponse: MessageFns<SubmitPayerInputResponse> = {
+  encode(message: SubmitPayerInputResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.outcome !== 0) {
+      writer.uint32(8).int32(message.outcome);
+    }
+    if (message.nextAction !== undefined) {
+      ProviderAction.encode(message.nextAction, writer.uint32(18).fork()).join();
+    }
+    if (message.providerPaymentId !== "") {
+      writer.uint32(26).string(message.providerPaymentId);
+    }
+    if (message.reasonCode !== "") {
+      writer.uint32(34).string(message.reasonCode);
+    }
+    if (message.message !== "") {
+      writer.uint32(42).string(message.message);
+    }
+    if (message.payerMayRetry !== false) {
+      writer.uint32(48).bool(message.payerMayRetry);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(58).fork()).join();
+    }
+    globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
+      SubmitPayerInputResponse_AttributesEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitPayerInputResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitPayerInputResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextAction = ProviderAction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.providerPaymentId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reasonCode = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.payerMayRetry = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            const entry8 = SubmitPayerInputResponse_AttributesEntry.decode(reader, reader.uint32());
+            if (entry8.value !== undefined) {
+              message.attributes[entry8.key] = entry8.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitPayerInputResponse {
+    return {
+      outcome: isSet(object.outcome) ? outcomeFromJSON(object.outcome) : 0,
+      nextAction: isSet(object.nextAction)
+        ? ProviderAction.fromJSON(object.nextAction)
+        : isSet(object.next_action)
+        ? ProviderAction.fromJSON(object.next_action)
+        : undefined,
+      providerPaymentId: isSet(object.providerPaymentId)
+        ? globalThis.String(object.providerPaymentId)
+        : isSet(object.provider_payment_id)
+        ? globalThis.String(object.provider_payment_id)
+        : "",
+      reasonCode: isSet(object.reasonCode)
+        ? globalThis.String(object.reasonCode)
+        : isSet(object.reason_code)
+        ? globalThis.String(object.reason_code)
+        : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      payerMayRetry: isSet(object.payerMayRetry)
+        ? globalThis.Boolean(object.payerMayRetry)
+        : isSet(object.payer_may_retry)
+        ? globalThis.Boolean(object.payer_may_retry)
+        : false,
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      attributes: isObject(object.attributes)
+        ? (globalThis.Object.entries(object.attributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: SubmitPayerInputResponse): unknown {
+    const obj: any = {};
+    if (message.outcome !== 0) {
+      obj.outcome = outcomeToJSON(message.outcome);
+    }
+    if (message.nextAction !== undefined) {
+      obj.nextAction = ProviderAction.toJSON(message.nextAction);
+    }
+    if (message.providerPaymentId !== "") {
+      obj.providerPaymentId = message.providerPaymentId;
+    }
+    if (message.reasonCode !== "") {
+      obj.reasonCode = message.reasonCode;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.payerMayRetry !== false) {
+      obj.payerMayRetry = message.payerMayRetry;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.attributes) {
+      const entries = globalThis.Object.entries(message.attributes) as [string, string][];
+      if (entries.length > 0) {
+        obj.attributes = {};
+        entries.forEach(([k, v]) => {
+          obj.attributes[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitPayerInputResponse>, I>>(base?: I): SubmitPayerInputResponse {
+    return SubmitPayerInputResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitPayerInputResponse>, I>>(object: I): SubmitPayerInputResponse {
+    const message = createBaseSubmitPayerInputResponse();
+    message.outcome = object.outcome ?? 0;
+    message.nextAction = (object.nextAction !== undefined && object.nextAction !== null)
+      ? ProviderAction.fromPartial(object.nextAction)
+      : undefined;
+    message.providerPaymentId = object.providerPaymentId ?? "";
+    message.reasonCode = object.reasonCode ?? "";
+    message.message = object.message ?? "";
+    message.payerMayRetry = object.payerMayRetry ?? false;
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.attributes = (globalThis.Object.entries(object.attributes ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseSubmitPayerInputResponse_AttributesEntry(): SubmitPayerInputResponse_AttributesEntry {
+  return { key: "", value: "" };
+}
+
+export const SubmitPayerInputResponse_AttributesEntry: MessageFns<SubmitPayerInputResponse_AttributesEntry> = {
+  encode(message: SubmitPayerInputResponse_AttributesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitPayerInputResponse_AttributesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitPayerInputResponse_AttributesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitPayerInputResponse_AttributesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: SubmitPayerInputResponse_AttributesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitPayerInputResponse_AttributesEntry>, I>>(
+    base?: I,
+  ): SubmitPayerInputResponse_AttributesEntry {
+    return SubmitPayerInputResponse_AttributesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitPayerInputResponse_AttributesEntry>, I>>(
+    object: I,
+  ): SubmitPayerInputResponse_AttributesEntry {
+    const message = createBaseSubmitPayerInputResponse_AttributesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseChargeBoundCardRequest(): ChargeBoundCardRequest {
+  return {
+    idempotencyKey: "",
+    merchantId: "",
+    bindingRef: "",
+    amount: undefined,
+    description: "",
+    paymentId: "",
+    provider: 0,
+  };
+}
+
+export const ChargeBoundCardRequest: MessageFns<ChargeBoundCardRequest> = {
+  encode(message: ChargeBoundCardRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idempotencyKey !== "") {
+      writer.uint32(10).string(message.idempotencyKey);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(18).string(message.merchantId);
+    }
+    if (message.bindingRef !== "") {
+      writer.uint32(26).string(message.bindingRef);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(34).fork()).join();
+    }
+    if (message.description !== "") {
+      writer.uint32(42).string(message.description);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(50).string(message.paymentId);
+    }
+    if (message.provider !== 0) {
+      writer.uint32(56).int32(message.provider);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChargeBoundCardRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChargeBoundCardRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.bindingRef = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.provider = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChargeBoundCardRequest {
+    return {
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      bindingRef: isSet(object.bindingRef)
+        ? globalThis.String(object.bindingRef)
+        : isSet(object.binding_ref)
+        ? globalThis.String(object.binding_ref)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      provider: isSet(object.provider) ? providerFromJSON(object.provider) : 0,
+    };
+  },
+
+  toJSON(message: ChargeBoundCardRequest): unknown {
+    const obj: any = {};
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.bindingRef !== "") {
+      obj.bindingRef = message.bindingRef;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.provider !== 0) {
+      obj.provider = providerToJSON(message.provider);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChargeBoundCardRequest>, I>>(base?: I): ChargeBoundCardRequest {
+    return ChargeBoundCardRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChargeBoundCardRequest>, I>>(object: I): ChargeBoundCardRequest {
+    const message = createBaseChargeBoundCardRequest();
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.bindingRef = object.bindingRef ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.description = object.description ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.provider = object.provider ?? 0;
+    return message;
+  },
+};
+
+function createBaseChargeBoundCardResponse(): ChargeBoundCardResponse {
+  return {
+    outcome: 0,
+    declineCode: "",
+    declineKind: 0,
+    providerPaymentId: "",
+    providerOperationId: "",
+    reasonCode: "",
+    replayed: false,
+    amount: undefined,
+  };
+}
+
+export const ChargeBoundCardResponse: MessageFns<ChargeBoundCardResponse> = {
+  encode(message: ChargeBoundCardResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.outcome !== 0) {
+      writer.uint32(8).int32(message.outcome);
+    }
+    if (message.declineCode !== "") {
+      writer.uint32(18).string(message.declineCode);
+    }
+    if (message.declineKind !== 0) {
+      writer.uint32(24).int32(message.declineKind);
+    }
+    if (message.providerPaymentId !== "") {
+      writer.uint32(34).string(message.providerPaymentId);
+    }
+    if (message.providerOperationId !== "") {
+      writer.uint32(42).string(message.providerOperationId);
+    }
+    if (message.reasonCode !== "") {
+      writer.uint32(50).string(message.reasonCode);
+    }
+    if (message.replayed !== false) {
+      writer.uint32(56).bool(message.replayed);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChargeBoundCardResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChargeBoundCardResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.declineCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.declineKind = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.providerPaymentId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.providerOperationId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reasonCode = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChargeBoundCardResponse {
+    return {
+      outcome: isSet(object.outcome) ? outcomeFromJSON(object.outcome) : 0,
+      declineCode: isSet(object.declineCode)
+        ? globalThis.String(object.declineCode)
+        : isSet(object.decline_code)
+        ? globalThis.String(object.decline_code)
+        : "",
+      declineKind: isSet(object.declineKind)
+        ? declineKindFromJSON(object.declineKind)
+        : isSet(object.decline_kind)
+        ? declineKindFromJSON(object.decline_kind)
+        : 0,
+      providerPaymentId: isSet(object.providerPaymentId)
+        ? globalThis.String(object.providerPaymentId)
+        : isSet(object.provider_payment_id)
+        ? globalThis.String(object.provider_payment_id)
+        : "",
+      providerOperationId: isSet(object.providerOperationId)
+        ? globalThis.String(object.providerOperationId)
+        : isSet(object.provider_operation_id)
+        ? globalThis.String(object.provider_operation_id)
+        : "",
+      reasonCode: isSet(object.reasonCode)
+        ? globalThis.String(object.reasonCode)
+        : isSet(object.reason_code)
+        ? globalThis.String(object.reason_code)
+        : "",
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+    };
+  },
+
+  toJSON(message: ChargeBoundCardResponse): unknown {
+    const obj: any = {};
+    if (message.outcome !== 0) {
+      obj.outcome = outcomeToJSON(message.outcome);
+    }
+    if (message.declineCode !== "") {
+      obj.declineCode = message.declineCode;
+    }
+    if (message.declineKind !== 0) {
+      obj.declineKind = declineKindToJSON(message.declineKind);
+    }
+    if (message.providerPaymentId !== "") {
+      obj.providerPaymentId = message.providerPaymentId;
+    }
+    if (message.providerOperationId !== "") {
+      obj.providerOperationId = message.providerOperationId;
+    }
+    if (message.reasonCode !== "") {
+      obj.reasonCode = message.reasonCode;
+    }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChargeBoundCardResponse>, I>>(base?: I): ChargeBoundCardResponse {
+    return ChargeBoundCardResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChargeBoundCardResponse>, I>>(object: I): ChargeBoundCardResponse {
+    const message = createBaseChargeBoundCardResponse();
+    message.outcome = object.outcome ?? 0;
+    message.declineCode = object.declineCode ?? "";
+    message.declineKind = object.declineKind ?? 0;
+    message.providerPaymentId = object.providerPaymentId ?? "";
+    message.providerOperationId = object.providerOperationId ?? "";
+    message.reasonCode = object.reasonCode ?? "";
+    message.replayed = object.replayed ?? false;
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseQueryPaymentStatusRequest(): QueryPaymentStatusRequest {
+  return { paymentId: "", provider: 0 };
+}
+
+export const QueryPaymentStatusRequest: MessageFns<QueryPaymentStatusRequest> = {
+  encode(message: QueryPaymentStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.paymentId !== "") {
+      writer.uint32(10).string(message.paymentId);
+    }
+    if (message.provider !== 0) {
+      writer.uint32(16).int32(message.provider);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryPaymentStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryPaymentStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.provider = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryPaymentStatusRequest {
+    return {
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      provider: isSet(object.provider) ? providerFromJSON(object.provider) : 0,
+    };
+  },
+
+  toJSON(message: QueryPaymentStatusRequest): unknown {
+    const obj: any = {};
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.provider !== 0) {
+      obj.provider = providerToJSON(message.provider);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<QueryPaymentStatusRequest>, I>>(base?: I): QueryPaymentStatusRequest {
+    return QueryPaymentStatusRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<QueryPaymentStatusRequest>, I>>(object: I): QueryPaymentStatusRequest {
+    const message = createBaseQueryPaymentStatusRequest();
+    message.paymentId = object.paymentId ?? "";
+    message.provider = object.provider ?? 0;
+    return message;
+  },
+};
+
+function createBaseQueryPaymentStatusResponse(): QueryPaymentStatusResponse {
+  return {
+    provider: 0,
+    method: 0,
+    outcome: 0,
+    providerPaymentId: "",
+    amount: undefined,
+    attributes: {},
+    providerReference: "",
+    checkedWithProvider: false,
+    declineCode: "",
+    reasonCode: "",
+  };
+}
+
+export const QueryPaymentStatusResponse: MessageFns<QueryPaymentStatusResponse> = {
+  encode(message: QueryPaymentStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.provider !== 0) {
+      writer.uint32(8).int32(message.provider);
+    }
+    if (message.method !== 0) {
+      writer.uint32(16).int32(message.method);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(24).int32(message.outcome);
+    }
+    if (message.providerPaymentId !== "") {
+      writer.uint32(34).string(message.providerPaymentId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(42).fork()).join();
+    }
+    globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
+      QueryPaymentStatusResponse_AttributesEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    if (message.providerReference !== "") {
+      writer.uint32(58).string(message.providerReference);
+    }
+    if (message.checkedWithProvider !== false) {
+      writer.uint32(64).bool(message.checkedWithProvider);
+    }
+    if (message.declineCode !== "") {
+      writer.uint32(74).string(message.declineCode);
+    }
+    if (message.reasonCode !== "") {
+      writer.uint32(82).string(message.reasonCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryPaymentStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryPaymentStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.provider = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.providerPaymentId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = QueryPaymentStatusResponse_AttributesEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.attributes[entry6.key] = entry6.value;
+            }
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.providerReference = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.checkedWithProvider = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.declineCode = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.reasonCode = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryPaymentStatusResponse {
+    return {
+      provider: isSet(object.provider) ? providerFromJSON(object.provider) : 0,
+      method: isSet(object.method) ? paymentMethodFromJSON(object.method) : 0,
+      outcome: isSet(object.outcome) ? outcomeFromJSON(object.outcome) : 0,
+      providerPaymentId: isSet(object.providerPaymentId)
+        ? globalThis.String(object.providerPaymentId)
+        : isSet(object.provider_payment_id)
+        ? globalThis.String(object.provider_payment_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      attributes: isObject(object.attributes)
+        ? (globalThis.Object.entries(object.attributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      providerReference: isSet(object.providerReference)
+        ? globalThis.String(object.providerReference)
+        : isSet(object.provider_reference)
+        ? globalThis.String(object.provider_reference)
+        : "",
+      checkedWithProvider: isSet(object.checkedWithProvider)
+        ? globalThis.Boolean(object.checkedWithProvider)
+        : isSet(object.checked_with_provider)
+        ? globalThis.Boolean(object.checked_with_provider)
+        : false,
+      declineCode: isSet(object.declineCode)
+        ? globalThis.String(object.declineCode)
+        : isSet(object.decline_code)
+        ? globalThis.String(object.decline_code)
+        : "",
+      reasonCode: isSet(object.reasonCode)
+        ? globalThis.String(object.reasonCode)
+        : isSet(object.reason_code)
+        ? globalThis.String(object.reason_code)
+        : "",
+    };
+  },
+
+  toJSON(message: QueryPaymentStatusResponse): unknown {
+    const obj: any = {};
+    if (message.provider !== 0) {
+      obj.provider = providerToJSON(message.provider);
+    }
+    if (message.method !== 0) {
+      obj.method = paymentMethodToJSON(message.method);
+    }
+    if (message.outcome !== 0) {
+      obj.outcome = outcomeToJSON(message.outcome);
+    }
+    if (message.providerPaymentId !== "") {
+      obj.providerPaymentId = message.providerPaymentId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.attributes) {
+      const entries = globalThis.Object.entries(message.attributes) as [string, string][];
+      if (entries.length > 0) {
+        obj.attributes = {};
+        entries.forEach(([k, v]) => {
+          obj.attributes[k] = v;
+        });
+      }
+    }
+    if (message.providerReference !== "") {
+      obj.providerReference = message.providerReference;
+    }
+    if (message.checkedWithProvider !== false) {
+      obj.checkedWithProvider = message.checkedWithProvider;
+    }
+    if (message.declineCode !== "") {
+      obj.declineCode = message.declineCode;
+    }
+    if (message.reasonCode !== "") {
+      obj.reasonCode = message.reasonCode;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<QueryPaymentStatusResponse>, I>>(base?: I): QueryPaymentStatusResponse {
+    return QueryPaymentStatusResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<QueryPaymentStatusResponse>, I>>(object: I): QueryPaymentStatusResponse {
+    const message = createBaseQueryPaymentStatusResponse();
+    message.provider = object.provider ?? 0;
+    message.method = object.method ?? 0;
+    message.outcome = object.outcome ?? 0;
+    message.providerPaymentId = object.providerPaymentId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.attributes = (globalThis.Object.entries(object.attributes ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.providerReference = object.providerReference ?? "";
+    message.checkedWithProvider = object.checkedWithProvider ?? false;
+    message.declineCode = object.declineCode ?? "";
+    message.reasonCode = object.reasonCode ?? "";
+    return message;
+  },
+};
+
+function createBaseQueryPaymentStatusResponse_AttributesEntry(): QueryPaymentStatusResponse_AttributesEntry {
+  return { key: "", value: "" };
+}
+
+export const QueryPaymentStatusResponse_AttributesEntry: MessageFns<QueryPaymentStatusResponse_AttributesEntry> = {
+  encode(message: QueryPaymentStatusResponse_AttributesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryPaymentStatusResponse_AttributesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryPaymentStatusResponse_AttributesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryPaymentStatusResponse_AttributesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: QueryPaymentStatusResponse_AttributesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<QueryPaymentStatusResponse_AttributesEntry>, I>>(
+    base?: I,
+  ): QueryPaymentStatusResponse_AttributesEntry {
+    return QueryPaymentStatusResponse_AttributesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<QueryPaymentStatusResponse_AttributesEntry>, I>>(
+    object: I,
+  ): QueryPaymentStatusResponse_AttributesEntry {
+    const message = createBaseQueryPaymentStatusResponse_AttributesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseRefundPaymentRequest(): RefundPaymentRequest {
+  return { idempotencyKey: "", paymentId: "", amount: undefined };
+}
+
+export const RefundPaymentRequest: MessageFns<RefundPaymentRequest> = {
+  encode(message: RefundPaymentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idempotencyKey !== "") {
+      writer.uint32(10).string(message.idempotencyKey);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(18).string(message.paymentId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefundPaymentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefundPaymentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefundPaymentRequest {
+    return {
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+    };
+  },
+
+  toJSON(message: RefundPaymentRequest): unknown {
+    const obj: any = {};
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RefundPaymentRequest>, I>>(base?: I): RefundPaymentRequest {
+    return RefundPaymentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RefundPaymentRequest>, I>>(object: I): RefundPaymentRequest {
+    const message = createBaseRefundPaymentRequest();
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRefundPaymentResponse(): RefundPaymentResponse {
+  return { outcome: 0, providerRefundId: "", reasonCode: "" };
+}
+
+export const RefundPaymentResponse: MessageFns<RefundPaymentResponse> = {
+  encode(message: RefundPaymentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.outcome !== 0) {
+      writer.uint32(8).int32(message.outcome);
+    }
+    if (message.providerRefundId !== "") {
+      writer.uint32(18).string(message.providerRefundId);
+    }
+    if (message.reasonCode !== "") {
+      writer.uint32(26).string(message.reasonCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefundPaymentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefundPaymentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.providerRefundId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reasonCode = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefundPaymentResponse {
+    return {
+      outcome: isSet(object.outcome) ? outcomeFromJSON(object.outcome) : 0,
+      providerRefundId: isSet(object.providerRefundId)
+        ? globalThis.String(object.providerRefundId)
+        : isSet(object.provider_refund_id)
+        ? globalThis.String(object.provider_refund_id)
+        : "",
+      reasonCode: isSet(object.reasonCode)
+        ? globalThis.String(object.reasonCode)
+        : isSet(object.reason_code)
+        ? globalThis.String(object.reason_code)
+        : "",
+    };
+  },
+
+  toJSON(message: RefundPaymentResponse): unknown {
+    const obj: any = {};
+    if (message.outcome !== 0) {
+      obj.outcome = outcomeToJSON(message.outcome);
+    }
+    if (message.providerRefundId !== "") {
+      obj.providerRefundId = message.providerRefundId;
+    }
+    if (message.reasonCode !== "") {
+      obj.reasonCode = message.reasonCode;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RefundPaymentResponse>, I>>(base?: I): RefundPaymentResponse {
+    return RefundPaymentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RefundPaymentResponse>, I>>(object: I): RefundPaymentResponse {
+    const message = createBaseRefundPaymentResponse();
+    message.outcome = object.outcome ?? 0;
+    message.providerRefundId = object.providerRefundId ?? "";
+    message.reasonCode = object.reasonCode ?? "";
+    return message;
+  },
+};
+
+function createBaseQrAcquirerConfirmation(): QrAcquirerConfirmation {
+  return { qrId: "", amount: 0n, currency: "", acquirerReference: "", payerBank: "", paidAt: "", acquirerId: "" };
+}
+
+export const QrAcquirerConfirmation: MessageFns<QrAcquirerConfirmation> = {
+  encode(message: QrAcquirerConfirmation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.qrId !== "") {
+      writer.uint32(10).string(message.qrId);
+    }
+    if (message.amount !== 0n) {
+      if (BigInt.asIntN(64, message.amount) !== message.amount) {
+        throw new globalThis.Error("value provided for field message.amount of type int64 too large");
+      }
+      writer.uint32(16).int64(message.amount);
+    }
+    if (message.currency !== "") {
+      writer.uint32(26).string(message.currency);
+    }
+    if (message.acquirerReference !== "") {
+      writer.uint32(34).string(message.acquirerReference);
+    }
+    if (message.payerBank !== "") {
+      writer.uint32(42).string(message.payerBank);
+    }
+    if (message.paidAt !== "") {
+      writer.uint32(50).string(message.paidAt);
+    }
+    if (message.acquirerId !== "") {
+      writer.uint32(58).string(message.acquirerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QrAcquirerConfirmation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQrAcquirerConfirmation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.qrId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.amount = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.acquirerReference = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.payerBank = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.paidAt = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.acquirerId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QrAcquirerConfirmation {
+    return {
+      qrId: isSet(object.qrId)
+        ? globalThis.String(object.qrId)
+        : isSet(object.qr_id)
+        ? globalThis.String(object.qr_id)
+        : "",
+      amount: isSet(object.amount) ? BigInt(object.amount) : 0n,
+      currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+      acquirerReference: isSet(object.acquirerReference)
+        ? globalThis.String(object.acquirerReference)
+        : isSet(object.acquirer_reference)
+        ? globalThis.String(object.acquirer_reference)
+        : "",
+      payerBank: isSet(object.payerBank)
+        ? globalThis.String(object.payerBank)
+        : isSet(object.payer_bank)
+        ? globalThis.String(object.payer_bank)
+        : "",
+      paidAt: isSet(object.paidAt)
+        ? globalThis.String(object.paidAt)
+        : isSet(object.paid_at)
+        ? globalThis.String(object.paid_at)
+        : "",
+      acquirerId: isSet(object.acquirerId)
+        ? globalThis.String(object.acquirerId)
+        : isSet(object.acquirer_id)
+        ? globalThis.String(object.acquirer_id)
+        : "",
+    };
+  },
+
+  toJSON(message: QrAcquirerConfirmation): unknown {
+    const obj: any = {};
+    if (message.qrId !== "") {
+      obj.qrId = message.qrId;
+    }
+    if (message.amount !== 0n) {
+      obj.amount = message.amount.toString();
+    }
+    if (message.currency !== "") {
+      obj.currency = message.currency;
+    }
+    if (message.acquirerReference !== "") {
+      obj.acquirerReference = message.acquirerReference;
+    }
+    if (message.payerBank !== "") {
+      obj.payerBank = message.payerBank;
+    }
+    if (message.paidAt !== "") {
+      obj.paidAt = message.paidAt;
+    }
+    if (message.acquirerId !== "") {
+      obj.acquirerId = message.acquirerId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<QrAcquirerConfirmation>, I>>(base?: I): QrAcquirerConfirmation {
+    return QrAcquirerConfirmation.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<QrAcquirerConfirmation>, I>>(object: I): QrAcquirerConfirmation {
+    const message = createBaseQrAcquirerConfirmation();
+    message.qrId = object.qrId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null) ? BigInt(object.amount) : 0n;
+    message.currency = object.currency ?? "";
+    message.acquirerReference = object.acquirerReference ?? "";
+    message.payerBank = object.payerBank ?? "";
+    message.paidAt = object.paidAt ?? "";
+    message.acquirerId = object.acquirerId ?? "";
+    return message;
+  },
+};
+
+function createBaseQrAcquirerReply(): QrAcquirerReply {
+  return { status: "", code: "", paymentId: "" };
+}
+
+export const QrAcquirerReply: MessageFns<QrAcquirerReply> = {
+  encode(message: QrAcquirerReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.code !== "") {
+      writer.uint32(18).string(message.code);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(26).string(message.paymentId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QrAcquirerReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQrAcquirerReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QrAcquirerReply {
+    return {
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+    };
+  },
+
+  toJSON(message: QrAcquirerReply): unknown {
+    const obj: any = {};
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<QrAcquirerReply>, I>>(base?: I): QrAcquirerReply {
+    return QrAcquirerReply.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<QrAcquirerReply>, I>>(object: I): QrAcquirerReply {
+    const message = createBaseQrAcquirerReply();
+    message.status = object.status ?? "";
+    message.code = object.code ?? "";
+    message.paymentId = object.paymentId ?? "";
+    return message;
+  },
+};
+
 /**
  * One adapter per provider behind one interface. Nothing provider-specific leaks
  * out of this service: callers see normalized outcomes and opaque HTTP replies.
  */
 export type ProviderServiceService = typeof ProviderServiceService;
 export const ProviderServiceService = {
-  /** Registers the payment with the provider and returns what the browser must do. */
+  /**
+   * Registers the payment with the provider and returns what the browser must do:
+   * webmoney_* and card (IntellectMoney) a FormPost to the provider's payment page;
+   * wavepay creates the transaction at Paykassma server-to-server and returns
+   * Instructions (the wallet to pay to, and `plugin_url`, Paykassma's payment window);
+   * qr registers the expected payment so the payer's bank can confirm it (see
+   * QrAcquirerConfirmation) and returns Instructions naming the reference the ELQR
+   * code must carry: the code itself is built by qr-platform, not here.
+   */
   startPayment: {
     path: "/tolem.provider.v1.ProviderService/StartPayment" as const,
     requestStream: false as const,
@@ -1065,10 +3432,82 @@ export const ProviderServiceService = {
       Buffer.from(HandleCallbackResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): HandleCallbackResponse => HandleCallbackResponse.decode(value),
   },
+  /**
+   * Passes what the payer typed on Tolem's page to the provider, for methods with a
+   * second step: Wavepay (Paykassma) needs the wallet's transaction number `key1`
+   * (activate). Idempotent per payment: a payment already settled answers SUCCEEDED
+   * without calling the provider again.
+   */
+  submitPayerInput: {
+    path: "/tolem.provider.v1.ProviderService/SubmitPayerInput" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SubmitPayerInputRequest): Buffer =>
+      Buffer.from(SubmitPayerInputRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SubmitPayerInputRequest => SubmitPayerInputRequest.decode(value),
+    responseSerialize: (value: SubmitPayerInputResponse): Buffer =>
+      Buffer.from(SubmitPayerInputResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SubmitPayerInputResponse => SubmitPayerInputResponse.decode(value),
+  },
+  /**
+   * Charges a card bound on an earlier payment (IntellectMoney recurring). The
+   * recurring service decides when and how often; this call makes one attempt.
+   * Idempotent on idempotency_key: a retry returns the first attempt's result and
+   * never charges twice; the same key with a different request is ALREADY_EXISTS
+   * with code PROVIDER_IDEMPOTENCY_CONFLICT naming the field.
+   */
+  chargeBoundCard: {
+    path: "/tolem.provider.v1.ProviderService/ChargeBoundCard" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ChargeBoundCardRequest): Buffer =>
+      Buffer.from(ChargeBoundCardRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ChargeBoundCardRequest => ChargeBoundCardRequest.decode(value),
+    responseSerialize: (value: ChargeBoundCardResponse): Buffer =>
+      Buffer.from(ChargeBoundCardResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ChargeBoundCardResponse => ChargeBoundCardResponse.decode(value),
+  },
+  /**
+   * The provider-side state of a payment (or bound-card charge) as the adapters know
+   * it, refreshed from the provider where the provider has a status API.
+   */
+  queryPaymentStatus: {
+    path: "/tolem.provider.v1.ProviderService/QueryPaymentStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: QueryPaymentStatusRequest): Buffer =>
+      Buffer.from(QueryPaymentStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): QueryPaymentStatusRequest => QueryPaymentStatusRequest.decode(value),
+    responseSerialize: (value: QueryPaymentStatusResponse): Buffer =>
+      Buffer.from(QueryPaymentStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): QueryPaymentStatusResponse => QueryPaymentStatusResponse.decode(value),
+  },
+  /**
+   * Refunds a settled payment where the provider allows it; otherwise
+   * FAILED_PRECONDITION with code PROVIDER_OPERATION_UNSUPPORTED.
+   */
+  refundPayment: {
+    path: "/tolem.provider.v1.ProviderService/RefundPayment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RefundPaymentRequest): Buffer => Buffer.from(RefundPaymentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RefundPaymentRequest => RefundPaymentRequest.decode(value),
+    responseSerialize: (value: RefundPaymentResponse): Buffer =>
+      Buffer.from(RefundPaymentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RefundPaymentResponse => RefundPaymentResponse.decode(value),
+  },
 } as const;
 
 export interface ProviderServiceServer extends UntypedServiceImplementation {
-  /** Registers the payment with the provider and returns what the browser must do. */
+  /**
+   * Registers the payment with the provider and returns what the browser must do:
+   * webmoney_* and card (IntellectMoney) a FormPost to the provider's payment page;
+   * wavepay creates the transaction at Paykassma server-to-server and returns
+   * Instructions (the wallet to pay to, and `plugin_url`, Paykassma's payment window);
+   * qr registers the expected payment so the payer's bank can confirm it (see
+   * QrAcquirerConfirmation) and returns Instructions naming the reference the ELQR
+   * code must carry: the code itself is built by qr-platform, not here.
+   */
   startPayment: handleUnaryCall<StartPaymentRequest, StartPaymentResponse>;
   /**
    * Verifies a provider callback against its raw bytes, stores it for audit and
@@ -1076,10 +3515,43 @@ export interface ProviderServiceServer extends UntypedServiceImplementation {
    * A forged or malformed callback yields a refusal reply and OUTCOME_REJECTED.
    */
   handleCallback: handleUnaryCall<HandleCallbackRequest, HandleCallbackResponse>;
+  /**
+   * Passes what the payer typed on Tolem's page to the provider, for methods with a
+   * second step: Wavepay (Paykassma) needs the wallet's transaction number `key1`
+   * (activate). Idempotent per payment: a payment already settled answers SUCCEEDED
+   * without calling the provider again.
+   */
+  submitPayerInput: handleUnaryCall<SubmitPayerInputRequest, SubmitPayerInputResponse>;
+  /**
+   * Charges a card bound on an earlier payment (IntellectMoney recurring). The
+   * recurring service decides when and how often; this call makes one attempt.
+   * Idempotent on idempotency_key: a retry returns the first attempt's result and
+   * never charges twice; the same key with a different request is ALREADY_EXISTS
+   * with code PROVIDER_IDEMPOTENCY_CONFLICT naming the field.
+   */
+  chargeBoundCard: handleUnaryCall<ChargeBoundCardRequest, ChargeBoundCardResponse>;
+  /**
+   * The provider-side state of a payment (or bound-card charge) as the adapters know
+   * it, refreshed from the provider where the provider has a status API.
+   */
+  queryPaymentStatus: handleUnaryCall<QueryPaymentStatusRequest, QueryPaymentStatusResponse>;
+  /**
+   * Refunds a settled payment where the provider allows it; otherwise
+   * FAILED_PRECONDITION with code PROVIDER_OPERATION_UNSUPPORTED.
+   */
+  refundPayment: handleUnaryCall<RefundPaymentRequest, RefundPaymentResponse>;
 }
 
 export interface ProviderServiceClient extends Client {
-  /** Registers the payment with the provider and returns what the browser must do. */
+  /**
+   * Registers the payment with the provider and returns what the browser must do:
+   * webmoney_* and card (IntellectMoney) a FormPost to the provider's payment page;
+   * wavepay creates the transaction at Paykassma server-to-server and returns
+   * Instructions (the wallet to pay to, and `plugin_url`, Paykassma's payment window);
+   * qr registers the expected payment so the payer's bank can confirm it (see
+   * QrAcquirerConfirmation) and returns Instructions naming the reference the ELQR
+   * code must carry: the code itself is built by qr-platform, not here.
+   */
   startPayment(
     request: StartPaymentRequest,
     callback: (error: ServiceError | null, response: StartPaymentResponse) => void,
@@ -1114,6 +3586,87 @@ export interface ProviderServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: HandleCallbackResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Passes what the payer typed on Tolem's page to the provider, for methods with a
+   * second step: Wavepay (Paykassma) needs the wallet's transaction number `key1`
+   * (activate). Idempotent per payment: a payment already settled answers SUCCEEDED
+   * without calling the provider again.
+   */
+  submitPayerInput(
+    request: SubmitPayerInputRequest,
+    callback: (error: ServiceError | null, response: SubmitPayerInputResponse) => void,
+  ): ClientUnaryCall;
+  submitPayerInput(
+    request: SubmitPayerInputRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SubmitPayerInputResponse) => void,
+  ): ClientUnaryCall;
+  submitPayerInput(
+    request: SubmitPayerInputRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SubmitPayerInputResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Charges a card bound on an earlier payment (IntellectMoney recurring). The
+   * recurring service decides when and how often; this call makes one attempt.
+   * Idempotent on idempotency_key: a retry returns the first attempt's result and
+   * never charges twice; the same key with a different request is ALREADY_EXISTS
+   * with code PROVIDER_IDEMPOTENCY_CONFLICT naming the field.
+   */
+  chargeBoundCard(
+    request: ChargeBoundCardRequest,
+    callback: (error: ServiceError | null, response: ChargeBoundCardResponse) => void,
+  ): ClientUnaryCall;
+  chargeBoundCard(
+    request: ChargeBoundCardRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ChargeBoundCardResponse) => void,
+  ): ClientUnaryCall;
+  chargeBoundCard(
+    request: ChargeBoundCardRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ChargeBoundCardResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The provider-side state of a payment (or bound-card charge) as the adapters know
+   * it, refreshed from the provider where the provider has a status API.
+   */
+  queryPaymentStatus(
+    request: QueryPaymentStatusRequest,
+    callback: (error: ServiceError | null, response: QueryPaymentStatusResponse) => void,
+  ): ClientUnaryCall;
+  queryPaymentStatus(
+    request: QueryPaymentStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: QueryPaymentStatusResponse) => void,
+  ): ClientUnaryCall;
+  queryPaymentStatus(
+    request: QueryPaymentStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: QueryPaymentStatusResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Refunds a settled payment where the provider allows it; otherwise
+   * FAILED_PRECONDITION with code PROVIDER_OPERATION_UNSUPPORTED.
+   */
+  refundPayment(
+    request: RefundPaymentRequest,
+    callback: (error: ServiceError | null, response: RefundPaymentResponse) => void,
+  ): ClientUnaryCall;
+  refundPayment(
+    request: RefundPaymentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RefundPaymentResponse) => void,
+  ): ClientUnaryCall;
+  refundPayment(
+    request: RefundPaymentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RefundPaymentResponse) => void,
   ): ClientUnaryCall;
 }
 

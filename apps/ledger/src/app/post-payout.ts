@@ -1,0 +1,27 @@
+import { newId } from '@tolem/ids';
+
+import { payoutBody, type PayoutCommand, payoutHead, validatePayout } from '../domain/payout';
+import type { Clock, JournalRepository } from '../domain/ports';
+import { type Written, writtenOf } from './replay';
+
+export interface PostPayoutResult extends Written {
+  payoutId: string;
+}
+
+/**
+ * Pays a merchant out of its available balance (LEDGER_INSUFFICIENT_FUNDS unless the merchant
+ * may go negative). The payout id is minted on the first call; a replay returns the original.
+ */
+export function makePostPayout(deps: { journal: JournalRepository; clock: Clock }) {
+  return async (cmd: PayoutCommand): Promise<PostPayoutResult> => {
+    const payout = validatePayout(cmd);
+    const payoutId = newId('po');
+    const head = payoutHead(payout, payoutId);
+    const now = deps.clock.now();
+    const result = await deps.journal.recordLocked(head, {}, () =>
+      payoutBody(payout, payoutId, now),
+    );
+    const written = writtenOf(result, 'payout', head.fingerprint);
+    return { ...written, payoutId: written.transaction.paymentId };
+  };
+}

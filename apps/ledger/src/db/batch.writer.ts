@@ -1,0 +1,265 @@
+import type { Knex } from '@tolem/db-kit';
+import { newId } from '@tolem/ids';
+import type { OutboxMessage } from '@tolem/kafka-kit';
+
+import { type Account, accountKey } from '../domain/accounts';
+import type { PaymentEventRecord } from '../domain/events';
+import type { Transaction } from '../domain/journal';
+import type { TransactionBody, TransactionHead } from '../domain/ports';
+import type { AccountStore } from './accounts.store';
+import { recordToRow } from './payments.rows';
+
+/** One transaction to write: its id is chosen up front so a batch can tell its rows apart. */
+export interface Entry {
+  id: string;
+  head: TransactionHead;
+  body: TransactionBody;
+  shard: number;
+}
+
+/**
+ * Whether an entry can take the one-statement path: it creates its payment (no register
+ * update) and emits at most one event, the first of its new payment, so the event's sequence is
+ * 1 (kept in the new register row) and its payload can be encoded before the write. Anything
+ * else takes the general path.
+ */
+export function fastEligible(entry: Entry): boolean {
+  const { payment, events } = entry.body;
+  if (entry.head.reversesTransactionId) return false;
+  if (payment && payment.op !== 'insert') return false;
+  if (events.length > 1) return false;
+  return events.every((e) => e.paymentId === entry.head.paymentId && payment?.op === 'insert');
+}
+
+/**
+ * The whole batch as ONE statement (data-modifying CTEs) in autocommit: one round trip, one
+ * commit, one fsync, whatever the batch size. Rows come in as JSON documents
+ * (json_to_recordset), which costs less to build than array literals. The statement checks
+ * itself and aborts as a whole (SQLSTATE LDG01) when a payment already has its register row
+ * (a race the head filter did not see) or a debit would overdraw a merchant that may not go
+ * negative; the caller then writes the items one by one on the general path, which names the
+ * failing item. Heads whose key (or payment posting) exists are skipped by ON CONFLICT DO
+ * NOTHING, and everything else of theirs is filtered out by joining on the inserted heads.
+ *
+ * Lock order matches the general path as far as one statement allows; lanes are disjoint by
+ * merchant and system shard, and a deadlock (40P01) only sends the batch down the general path.
+ */
+const BATCH_SQL = `
+with
+  h_in as (
+    select * from json_to_recordset($1::json)
+      as x(id text, k text, kind text, pid text, fp jsonb, np boolean)
+  ),
+  -- A head that would create a payment the register already has is skipped like a duplicate
+  -- key, so a payment posted (or held) under another key costs its batch nothing. A scalar
+  -- subquery with LIMIT (not EXISTS) so that it stays a per-row primary key probe: as a semi
+  -- join the planner may hash the whole register for a batch it guesses at 100 rows.
+  heads as (
+    insert into transactions (id, idempotency_key, kind, payment_id, fingerprint)
+    select id, k, kind, pid, fp from h_in
+     where not (np and coalesce((select true from payments p where p.payment_id = h_in.pid limit 1), false))
+     order by k
+    on conflict do nothing
+    returning id, created_at
+  ),
+  p_in as (
+    select * from json_to_recordset($2::json)
+      as x(txn text, payment_id text, merchant_id text, currency text, method text, provider text,
+           shard smallint, status text, held_minor bigint, hold_expires_at timestamptz,
+           gross_minor bigint, fee_minor bigint, refunded_minor bigint, last_sequence bigint,
+           details jsonb, occurred_at timestamptz)
+  ),
+  p_want as (select p.* from p_in p join heads h on h.id = p.txn),
+  pays as (
+    insert into payments (payment_id, merchant_id, currency, method, provider, shard, status,
+                          held_minor, hold_expires_at, gross_minor, fee_minor, refunded_minor,
+                          last_sequence, details, occurred_at)
+    select payment_id, merchant_id, currency, method, provider, shard, status, held_minor,
+           hold_expires_at, gross_minor, fee_minor, refunded_minor, last_sequence, details,
+           occurred_at
+      from p_want order by payment_id
+    on conflict (payment_id) do nothing
+    returning payment_id
+  ),
+  l_in as (
+    select * from json_to_recordset($3::json)
+      as x(txn text, account_id text, amount bigint, currency text, pending boolean, ord int)
+  ),
+  legs as (select l.* from l_in l join heads h on h.id = l.txn),
+  posts as (
+    insert into postings (transaction_id, account_id, amount_minor, currency, pending)
+    select txn, account_id, amount, currency, pending from legs order by ord
+    returning 1
+  ),
+  deltas as (
+    select account_id,
+           coalesce(sum(amount) filter (where amount > 0 and not pending), 0) as d,
+           coalesce(-sum(amount) filter (where amount < 0 and not pending), 0) as c,
+           coalesce(sum(amount) filter (where amount > 0 and pending), 0) as dp,
+           coalesce(-sum(amount) filter (where amount < 0 and pending), 0) as cp
+      from legs group by account_id
+  ),
+  bal as (
+    insert into balances (account_id, debits_posted, credits_posted, debits_pending, credits_pending, updated_at)
+    select account_id, d, c, dp, cp, now() from deltas order by account_id
+    on conflict (account_id) do update set
+      debits_posted = balances.debits_posted + excluded.debits_posted,
+      credits_posted = balances.credits_posted + excluded.credits_posted,
+      debits_pending = balances.debits_pending + excluded.debits_pending,
+      credits_pending = balances.credits_pending + excluded.credits_pending,
+      updated_at = excluded.updated_at
+    returning account_id, debits_posted, credits_posted
+  ),
+  e_in as (
+    select * from json_to_recordset($4::json)
+      as x(txn text, k text, topic text, headers jsonb, payload text, ord int)
+  ),
+  evs as (select e.* from e_in e join heads h on h.id = e.txn),
+  outb as (
+    insert into outbox (topic, message_key, headers, payload)
+    select topic, k, headers, decode(payload, 'base64') from evs order by ord
+    returning 1
+  ),
+  -- The merchant lookup is a per-row subquery on purpose: it runs only for the rare negative
+  -- balance, where a join would let the planner scan every merchant account per batch.
+  overdrawn as (
+    select (select a.owner_id from accounts a
+             where a.id = b.account_id and a.owner_type = 'merchant' and a.purpose = 'available') as merchant
+      from bal b join deltas d on d.account_id = b.account_id
+     where b.credits_posted < b.debits_posted and d.d > 0
+  )
+select
+  (select coalesce(json_agg(json_build_object('id', id, 'at', created_at)), '[]'::json) from heads) as heads,
+  ledger_assert((select count(*) from pays) = (select count(*) from p_want), 'payment_taken')
+    and ledger_assert(not exists (
+          select 1 from overdrawn o
+           where o.merchant is not null
+             and not exists (select 1 from merchant_settings s
+                              where s.merchant_id = o.merchant and s.allow_negative_balance)), 'overdrawn')
+    and ledger_assert((select count(*) from posts) = (select count(*) from legs), 'postings')
+    and ledger_assert((select count(*) from outb) = (select count(*) from evs), 'outbox') as ok
+`;
+
+interface PgConnection {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+export interface BatchWriter {
+  write(
+    entries: Entry[],
+  ): Promise<{ transactions: Map<string, Transaction>; accounts: Account[]; events: number }>;
+}
+
+export function createBatchWriter(
+  db: Knex,
+  options: { accounts: AccountStore; toOutbox(event: PaymentEventRecord): OutboxMessage },
+): BatchWriter {
+  return {
+    async write(entries) {
+      const specs = entries.flatMap((e) => e.body.postings.map((p) => p.account));
+      // Accounts are created on first use in their own short transaction: an unused account
+      // left by a batch that then fails is harmless, and the hot path reads none (cache).
+      const accounts =
+        options.accounts.cached(specs) ??
+        (await db.transaction((trx) => options.accounts.resolve(trx, specs)));
+      options.accounts.remember(accounts.values());
+
+      const heads: unknown[] = [];
+      const payments: unknown[] = [];
+      const legs: unknown[] = [];
+      const events: unknown[] = [];
+      for (const e of entries) {
+        heads.push({
+          id: e.id,
+          k: e.head.idempotencyKey,
+          kind: e.head.kind,
+          pid: e.head.paymentId || null,
+          fp: e.head.fingerprint,
+          np: e.body.payment?.op === 'insert',
+        });
+        if (e.body.payment) {
+          // The payment's first events: its counter starts at their number (0 or 1).
+          payments.push({
+            ...recordToRow(e.body.payment.record, false),
+            txn: e.id,
+            last_sequence: e.body.events.length,
+          });
+        }
+        for (const p of e.body.postings) {
+          const account = accounts.get(accountKey(p.account));
+          if (!account) throw new Error(`account ${accountKey(p.account)} not resolved`);
+          legs.push({
+            txn: e.id,
+            account_id: account.id,
+            amount: p.amountMinor.toString(),
+            currency: p.account.currency,
+            pending: p.pending === true,
+            ord: legs.length,
+          });
+        }
+        for (const draft of e.body.events) {
+          const message = options.toOutbox({
+            ...draft,
+            eventId: newId('evt'),
+            sequence: 1n,
+            ledgerTransactionId: e.id,
+          });
+          events.push({
+            txn: e.id,
+            k: message.key,
+            topic: message.topic,
+            headers: message.headers,
+            payload: Buffer.from(message.payload).toString('base64'),
+            ord: events.length,
+          });
+        }
+      }
+
+      const conn = (await db.client.acquireConnection()) as PgConnection;
+      let rows: unknown[];
+      try {
+        // A named statement is parsed and planned once per connection.
+        ({ rows } = await conn.query({
+          name: 'ledger_batch_write_v5',
+          text: BATCH_SQL,
+          values: [
+            JSON.stringify(heads),
+            JSON.stringify(payments),
+            JSON.stringify(legs),
+            JSON.stringify(events),
+          ],
+        }));
+      } finally {
+        await db.client.releaseConnection(conn);
+      }
+      const inserted = new Map(
+        ((rows[0] as { heads: { id: string; at: string }[] } | undefined)?.heads ?? []).map((h) => [
+          h.id,
+          new Date(h.at),
+        ]),
+      );
+      const transactions = new Map<string, Transaction>();
+      let written = 0;
+      for (const e of entries) {
+        const createdAt = inserted.get(e.id);
+        if (!createdAt) continue;
+        written += e.body.events.length;
+        transactions.set(e.id, {
+          id: e.id,
+          idempotencyKey: e.head.idempotencyKey,
+          kind: e.head.kind,
+          paymentId: e.head.paymentId,
+          postings: e.body.postings.map((p) => ({
+            accountId: (accounts.get(accountKey(p.account)) as Account).id,
+            amountMinor: p.amountMinor,
+            currency: p.account.currency,
+            pending: p.pending === true,
+          })),
+          createdAt,
+          reversesTransactionId: '',
+        });
+      }
+      return { transactions, accounts: [], events: written };
+    },
+  };
+}
