@@ -34,6 +34,69 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...env, WEBMONEY_SECRET_KEY: '' })).toThrow(/WEBMONEY_SECRET_KEY/);
   });
 
+  it('leaves IntellectMoney, Paykassma and QR off when none of their variables is set', () => {
+    const c = loadConfig(env);
+    expect(c.intellectmoney).toBeUndefined();
+    expect(c.paykassma).toBeUndefined();
+    expect(c.qrAcquirer).toBeUndefined();
+  });
+
+  it('configures each provider from its complete group, with defaults', () => {
+    const c = loadConfig({
+      ...env,
+      INTELLECTMONEY_PAYMENT_URL: 'http://127.0.0.1:8090/intellectmoney/ru/',
+      INTELLECTMONEY_API_URL: 'http://127.0.0.1:8090/intellectmoney/',
+      INTELLECTMONEY_ESHOP_ID: '450000',
+      INTELLECTMONEY_SECRET_KEY: 'im-secret',
+      INTELLECTMONEY_BEARER_TOKEN: 'im-bearer',
+      INTELLECTMONEY_SIGN_SECRET: 'im-sign',
+      PAYKASSMA_PLUGIN_URL: 'http://127.0.0.1:8090/paykassma/plugin/',
+      PAYKASSMA_API_URL: 'http://127.0.0.1:8090/paykassma',
+      PAYKASSMA_PLUGIN_API_SECRET: 'pk-plugin',
+      PAYKASSMA_POSTBACK_ACCESS_KEY: 'pk-access',
+      PAYKASSMA_POSTBACK_PRIVATE_KEY: 'pk-private',
+      QR_ACQUIRER_SECRETS: 'mbank:mbank-secret,bakai:bakai-secret',
+    });
+    expect(c.intellectmoney).toMatchObject({
+      apiUrl: 'http://127.0.0.1:8090/intellectmoney',
+      eshopId: '450000',
+      resultUrl: 'https://pay.test/callbacks/intellectmoney',
+      userToken: undefined,
+    });
+    expect(c.intellectmoney?.hashOrder.join('::')).toMatch(
+      /^eshopId::orderId::serviceName::eshopAccount/,
+    );
+    expect(c.paykassma).toMatchObject({ apiUrl: 'http://127.0.0.1:8090/paykassma', lang: 'en' });
+    expect(c.qrAcquirer?.maxSkewMs).toBe(300_000);
+    expect([...(c.qrAcquirer?.secrets.keys() ?? [])]).toEqual(['mbank', 'bakai']);
+    const text = JSON.stringify(c);
+    for (const secret of [
+      'im-secret',
+      'im-bearer',
+      'im-sign',
+      'pk-plugin',
+      'pk-private',
+      'mbank-secret',
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+
+  it('fails fast on a half-configured provider and on a bad hash order', () => {
+    expect(() => loadConfig({ ...env, INTELLECTMONEY_ESHOP_ID: '450000' })).toThrow(
+      /INTELLECTMONEY_SECRET_KEY: required when INTELLECTMONEY_ESHOP_ID is set/,
+    );
+    expect(() => loadConfig({ ...env, PAYKASSMA_API_URL: 'http://x.test' })).toThrow(
+      /PAYKASSMA_POSTBACK_PRIVATE_KEY/,
+    );
+    expect(() => loadConfig({ ...env, INTELLECTMONEY_HASH_ORDER: 'eshopId::orderId' })).toThrow(
+      /INTELLECTMONEY_HASH_ORDER/,
+    );
+    expect(() => loadConfig({ ...env, QR_ACQUIRER_SECRETS: 'mbank' })).toThrow(
+      /QR_ACQUIRER_SECRETS/,
+    );
+  });
+
   it('lets the migrate job run with only DATABASE_URL', () => {
     expect(loadMigrateConfig({ DATABASE_URL: env.DATABASE_URL }).databaseUrl.reveal()).toBe(
       env.DATABASE_URL,

@@ -4,13 +4,22 @@ import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
 
 import { migrations } from '../migrations';
+import { makeChargeBoundCard } from './app/charge-bound-card';
 import { makeHandleCallback } from './app/handle-callback';
+import { makeQueryPaymentStatus } from './app/query-payment-status';
+import { makeRefundPayment } from './app/refund-payment';
 import { makeStartPayment } from './app/start-payment';
+import { makeSubmitPayerInput } from './app/submit-payer-input';
 import { loadConfig } from './config';
 import { createProviderCallbacksRepo } from './db/provider-callbacks.repo';
 import { createProviderTransactionsRepo } from './db/provider-transactions.repo';
 import { providerHandlers } from './grpc/provider.grpc';
+import { createIntellectMoneyAdapter } from './providers/intellectmoney/intellectmoney.adapter';
+import { createPaykassmaAdapter } from './providers/paykassma/paykassma.adapter';
+import type { PaymentProvider } from './providers/provider.port';
+import { createQrAcquirerAdapter } from './providers/qr-acquirer/qr-acquirer.adapter';
 import { createProviderRegistry } from './providers/registry';
+import { createFetchHttp } from './providers/shared/fetch-http';
 import { createWebMoneyAdapter } from './providers/webmoney/webmoney.adapter';
 
 async function main(): Promise<void> {
@@ -21,19 +30,50 @@ async function main(): Promise<void> {
 
   const transactions = createProviderTransactionsRepo(db);
   const callbacks = createProviderCallbacksRepo(db);
-  // One adapter per provider; IntellectMoney, Paykassma and QR join this list in their issues.
-  const registry = createProviderRegistry([
+  const http = createFetchHttp({ timeoutMs: config.providerHttpTimeoutMs });
+  const clock = () => new Date();
+
+  // One adapter per configured provider; an unconfigured one is refused, never faked.
+  const adapters: PaymentProvider[] = [
     createWebMoneyAdapter({ config: config.webmoney, transactions }),
-  ]);
-  const startPayment = makeStartPayment({ registry });
-  const handleCallback = makeHandleCallback({ registry, callbacks, log });
+  ];
+  if (config.intellectmoney) {
+    adapters.push(
+      createIntellectMoneyAdapter({ config: config.intellectmoney, transactions, http, clock }),
+    );
+  }
+  if (config.paykassma) {
+    adapters.push(createPaykassmaAdapter({ config: config.paykassma, transactions, http }));
+  }
+  if (config.qrAcquirer) {
+    adapters.push(createQrAcquirerAdapter({ config: config.qrAcquirer, transactions, clock }));
+  }
+  // generator:adapters — tools/generators/provider-adapter adds new adapters above this line.
+  const registry = createProviderRegistry(adapters);
 
   const grpc = createGrpcServer({ log });
-  grpc.addService(ProviderServiceService, providerHandlers({ startPayment, handleCallback }));
+  grpc.addService(
+    ProviderServiceService,
+    providerHandlers({
+      startPayment: makeStartPayment({ registry }),
+      handleCallback: makeHandleCallback({ registry, callbacks, log }),
+      submitPayerInput: makeSubmitPayerInput({ registry, transactions }),
+      chargeBoundCard: makeChargeBoundCard({ registry }),
+      queryPaymentStatus: makeQueryPaymentStatus({ registry, transactions }),
+      refundPayment: makeRefundPayment({ registry, transactions }),
+    }),
+  );
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
 
   onShutdown(log, [() => grpc.drain(), () => db.destroy()]);
-  log.info({ port, webmoneyMode: config.webmoney.mode }, 'provider-adapters started');
+  log.info(
+    {
+      port,
+      webmoneyMode: config.webmoney.mode,
+      providers: adapters.map((a) => a.name),
+    },
+    'provider-adapters started',
+  );
 }
 
 void main().catch((err: unknown) => {

@@ -69,7 +69,11 @@ export function makeHandleCallback(deps: HandleCallbackDeps) {
         note: d.note,
       };
       const message =
-        result.outcome === 'rejected' ? 'provider callback refused' : 'provider callback repeated';
+        result.outcome === 'rejected'
+          ? 'provider callback refused'
+          : result.verdict === 'duplicate'
+            ? 'provider callback repeated'
+            : 'provider callback needs attention';
       deps.log[d.level](fields, message);
     }
     return { ...result, callbackId };

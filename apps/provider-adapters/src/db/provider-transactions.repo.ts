@@ -3,11 +3,13 @@ import { newId } from '@tolem/ids';
 import { money } from '@tolem/money';
 
 import type { ProviderTransactionRepository } from '../domain/ports';
-import type {
-  MethodName,
-  ProviderName,
-  ProviderTransaction,
-  TransactionStatus,
+import {
+  type MethodName,
+  OPEN_STATUSES,
+  type ProviderName,
+  type ProviderTransaction,
+  type TransactionKind,
+  type TransactionStatus,
 } from '../domain/provider-transaction';
 
 interface ProviderTransactionRow {
@@ -24,6 +26,12 @@ interface ProviderTransactionRow {
   status: TransactionStatus;
   provider_payment_id: string | null;
   attributes: Record<string, string>;
+  kind: TransactionKind;
+  external_ref: string | null;
+  idempotency_key: string | null;
+  request_fingerprint: string | null;
+  decline_code: string | null;
+  reason_code: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -44,6 +52,12 @@ function toDomain(row: ProviderTransactionRow): ProviderTransaction {
     status: row.status,
     providerPaymentId: row.provider_payment_id,
     attributes: row.attributes,
+    kind: row.kind,
+    externalRef: row.external_ref,
+    idempotencyKey: row.idempotency_key,
+    requestFingerprint: row.request_fingerprint,
+    declineCode: row.decline_code,
+    reasonCode: row.reason_code,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -54,13 +68,18 @@ export function createProviderTransactionsRepo(db: Knex): ProviderTransactionRep
     const row = (await db(TABLE).where(where).first()) as ProviderTransactionRow | undefined;
     return row ? toDomain(row) : undefined;
   };
+  const current = async (id: string) => {
+    const tx = await find({ id });
+    if (!tx) throw new Error(`provider transaction ${id} vanished`);
+    return tx;
+  };
 
   return {
     async createOnce(tx) {
       // Look first: a retried start must not burn an order number from the sequence.
       const existing = await find({ provider: tx.provider, payment_id: tx.paymentId });
       if (existing) return { transaction: existing, created: false };
-      const inserted = (await db(TABLE)
+      const insert = db(TABLE)
         .insert({
           id: newId('ptx'),
           payment_id: tx.paymentId,
@@ -71,10 +90,32 @@ export function createProviderTransactionsRepo(db: Knex): ProviderTransactionRep
           currency: tx.amount.currency,
           amount_text: tx.amountText,
           payee_purse: tx.payeePurse,
+          kind: tx.kind ?? 'payment',
+          external_ref: tx.externalRef ?? null,
+          idempotency_key: tx.idempotencyKey ?? null,
+          request_fingerprint: tx.requestFingerprint ?? null,
+          attributes: JSON.stringify(tx.attributes ?? {}),
         })
         .onConflict(['provider', 'payment_id'])
         .ignore()
-        .returning('*')) as ProviderTransactionRow[];
+        .returning('*');
+      let inserted: ProviderTransactionRow[];
+      try {
+        inserted = (await insert) as ProviderTransactionRow[];
+      } catch (err) {
+        // Another payment already holds this idempotency key or external reference: the caller
+        // compares the returned transaction with its request.
+        if (!isUniqueViolation(err)) throw err;
+        const holder =
+          (tx.idempotencyKey
+            ? await find({ provider: tx.provider, idempotency_key: tx.idempotencyKey })
+            : undefined) ??
+          (tx.externalRef
+            ? await find({ provider: tx.provider, external_ref: tx.externalRef })
+            : undefined);
+        if (!holder) throw err;
+        return { transaction: holder, created: false };
+      }
       if (inserted[0]) return { transaction: toDomain(inserted[0]), created: true };
       const raced = await find({ provider: tx.provider, payment_id: tx.paymentId });
       if (!raced) throw new Error('provider transaction vanished after a conflicting insert');
@@ -83,7 +124,8 @@ export function createProviderTransactionsRepo(db: Knex): ProviderTransactionRep
 
     async changeMethod(id, method) {
       const rows = (await db(TABLE)
-        .where({ id, status: 'created' })
+        .where({ id })
+        .whereIn('status', OPEN_STATUSES)
         .update({ method, updated_at: db.fn.now() })
         .returning('*')) as ProviderTransactionRow[];
       return rows[0] ? toDomain(rows[0]) : undefined;
@@ -93,15 +135,44 @@ export function createProviderTransactionsRepo(db: Knex): ProviderTransactionRep
       return find({ provider, order_no: orderNo });
     },
 
+    findByPaymentId(provider, paymentId) {
+      return find({ provider, payment_id: paymentId });
+    },
+
+    async findLatestForPayment(paymentId) {
+      const row = (await db(TABLE)
+        .where({ payment_id: paymentId })
+        .orderBy([
+          { column: 'updated_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .first()) as ProviderTransactionRow | undefined;
+      return row ? toDomain(row) : undefined;
+    },
+
+    findByExternalRef(provider, externalRef) {
+      return find({ provider, external_ref: externalRef });
+    },
+
+    findByProviderPaymentId(provider, providerPaymentId) {
+      return find({ provider, provider_payment_id: providerPaymentId });
+    },
+
+    findByIdempotencyKey(provider, idempotencyKey) {
+      return find({ provider, idempotency_key: idempotencyKey });
+    },
+
     async markSucceeded(id, settlement) {
       try {
         const rows = (await db(TABLE)
-          .where({ id, status: 'created' })
+          .where({ id })
+          .whereIn('status', OPEN_STATUSES)
           .update({
             status: 'succeeded',
             provider_payment_id: settlement.providerPaymentId,
             method: settlement.method,
-            attributes: JSON.stringify(settlement.attributes),
+            attributes: db.raw('attributes || ?::jsonb', [JSON.stringify(settlement.attributes)]),
+            reason_code: null,
             updated_at: db.fn.now(),
           })
           .returning('*')) as ProviderTransactionRow[];
@@ -109,13 +180,34 @@ export function createProviderTransactionsRepo(db: Knex): ProviderTransactionRep
       } catch (err) {
         // The provider's transfer number is already on another of our transactions.
         if (!isUniqueViolation(err)) throw err;
-        const current = await find({ id });
-        if (!current) throw new Error(`provider transaction ${id} vanished`);
-        return { transaction: current, changed: false, conflict: true };
+        return { transaction: await current(id), changed: false, conflict: true };
       }
-      const current = await find({ id });
-      if (!current) throw new Error(`provider transaction ${id} vanished`);
-      return { transaction: current, changed: false, conflict: false };
+      return { transaction: await current(id), changed: false, conflict: false };
+    },
+
+    async update(id, patch, from = OPEN_STATUSES) {
+      const set: Record<string, unknown> = { updated_at: db.fn.now() };
+      if (patch.status !== undefined) set['status'] = patch.status;
+      if (patch.providerPaymentId !== undefined)
+        set['provider_payment_id'] = patch.providerPaymentId;
+      if (patch.externalRef !== undefined) set['external_ref'] = patch.externalRef;
+      if (patch.declineCode !== undefined) set['decline_code'] = patch.declineCode;
+      if (patch.reasonCode !== undefined) set['reason_code'] = patch.reasonCode;
+      if (patch.attributes !== undefined && Object.keys(patch.attributes).length > 0) {
+        set['attributes'] = db.raw('attributes || ?::jsonb', [JSON.stringify(patch.attributes)]);
+      }
+      try {
+        const rows = (await db(TABLE)
+          .where({ id })
+          .whereIn('status', from)
+          .update(set)
+          .returning('*')) as ProviderTransactionRow[];
+        if (rows[0]) return { transaction: toDomain(rows[0]), changed: true, conflict: false };
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        return { transaction: await current(id), changed: false, conflict: true };
+      }
+      return { transaction: await current(id), changed: false, conflict: false };
     },
   };
 }

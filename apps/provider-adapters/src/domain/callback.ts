@@ -22,7 +22,20 @@ export interface HttpReply {
 }
 
 /** What a callback means for the payment (proto Outcome). */
-export type CallbackOutcome = 'succeeded' | 'failed' | 'pending' | 'precheck_accepted' | 'rejected';
+export type CallbackOutcome =
+  | 'succeeded'
+  | 'failed'
+  | 'pending'
+  | 'manual_review'
+  | 'precheck_accepted'
+  | 'rejected';
+
+/** A card bound for later charges (proto CardBinding); never card data beyond the last four. */
+export interface CardBinding {
+  bindingRef: string;
+  state: 'activated' | 'error';
+  cardLast4: string;
+}
 
 /** How the audit log classifies a callback. */
 export type CallbackVerdict =
@@ -45,6 +58,10 @@ export interface CallbackResult {
   attributes: Record<string, string>;
   /** Stable code of why it was refused, e.g. PROVIDER_SIGNATURE_INVALID. */
   reasonCode?: string;
+  /** A card binding the callback reported (IntellectMoney recurringState). */
+  cardBinding?: CardBinding;
+  /** The card scheme code of a declined bound-card charge. */
+  declineCode?: string;
   /**
    * For the log only: why, in words, and which fields were involved. Never values of secrets or
    * signatures.
@@ -55,4 +72,13 @@ export interface CallbackResult {
 /** A plain-text reply, the format WebMoney (and most providers) read. */
 export function textReply(statusCode: number, text: string): HttpReply {
   return { statusCode, contentType: 'text/plain; charset=utf-8', body: Buffer.from(text, 'utf8') };
+}
+
+/** A compact JSON reply (Paykassma wants `{"status":"ok"}`, QR acquirers a QrAcquirerReply). */
+export function jsonReply(statusCode: number, value: Record<string, unknown>): HttpReply {
+  return {
+    statusCode,
+    contentType: 'application/json',
+    body: Buffer.from(JSON.stringify(value), 'utf8'),
+  };
 }

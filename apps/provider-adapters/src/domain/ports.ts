@@ -4,21 +4,46 @@ import type {
   NewProviderTransaction,
   ProviderName,
   ProviderTransaction,
+  TransactionPatch,
+  TransactionStatus,
 } from './provider-transaction';
 
 /** Storage of provider transactions; one per (provider, payment). */
 export interface ProviderTransactionRepository {
-  /** Inserts unless the payment already has a transaction at this provider; returns the stored one. */
+  /**
+   * Inserts unless the payment already has a transaction at this provider; returns the stored
+   * one. When the idempotency key or external reference is already another payment's, returns
+   * that transaction (created false): the caller compares it with its request.
+   */
   createOnce(
     tx: NewProviderTransaction,
   ): Promise<{ transaction: ProviderTransaction; created: boolean }>;
   /** Switches the method of an unpaid transaction; returns undefined when it is no longer unpaid. */
   changeMethod(id: string, method: MethodName): Promise<ProviderTransaction | undefined>;
   findByOrderNo(provider: ProviderName, orderNo: bigint): Promise<ProviderTransaction | undefined>;
+  findByPaymentId(
+    provider: ProviderName,
+    paymentId: string,
+  ): Promise<ProviderTransaction | undefined>;
+  /** The payment's most recently updated transaction at any provider. */
+  findLatestForPayment(paymentId: string): Promise<ProviderTransaction | undefined>;
+  findByExternalRef(
+    provider: ProviderName,
+    externalRef: string,
+  ): Promise<ProviderTransaction | undefined>;
+  findByProviderPaymentId(
+    provider: ProviderName,
+    providerPaymentId: string,
+  ): Promise<ProviderTransaction | undefined>;
+  findByIdempotencyKey(
+    provider: ProviderName,
+    idempotencyKey: string,
+  ): Promise<ProviderTransaction | undefined>;
   /**
-   * Marks an unpaid transaction succeeded, atomically (only from `created`). `changed` is false when
-   * it was already final; `transaction` is then the stored, unchanged row. `conflict` is true when
-   * another transaction of the provider already carries this providerPaymentId.
+   * Marks an open transaction succeeded, atomically (only from `created`, `pending` or
+   * `manual_review`). `changed` is false when it was already final; `transaction` is then the
+   * stored, unchanged row. `conflict` is true when another transaction of the provider already
+   * carries this providerPaymentId.
    */
   markSucceeded(
     id: string,
@@ -27,6 +52,16 @@ export interface ProviderTransactionRepository {
       method: MethodName;
       attributes: Record<string, string>;
     },
+  ): Promise<{ transaction: ProviderTransaction; changed: boolean; conflict: boolean }>;
+  /**
+   * Applies a patch only while the transaction is in one of `from` (open states by default),
+   * atomically; attributes are merged. `changed` is false when the state no longer allowed it;
+   * `conflict` when providerPaymentId or externalRef belongs to another transaction.
+   */
+  update(
+    id: string,
+    patch: TransactionPatch,
+    from?: readonly TransactionStatus[],
   ): Promise<{ transaction: ProviderTransaction; changed: boolean; conflict: boolean }>;
 }
 
@@ -47,3 +82,29 @@ export interface EventLog {
   warn(fields: Record<string, unknown>, message: string): void;
   error(fields: Record<string, unknown>, message: string): void;
 }
+
+/** One HTTP exchange with a provider's server-to-server API. */
+export interface ProviderHttpRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface ProviderHttpResponse {
+  status: number;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/**
+ * Outbound HTTP to providers. Throws a DomainError PROVIDER_UNAVAILABLE (retriable) when no
+ * answer came (refused, reset, timeout); any HTTP status is an answer for the adapter to judge.
+ */
+export interface ProviderHttp {
+  send(request: ProviderHttpRequest): Promise<ProviderHttpResponse>;
+}
+
+/** Time, injectable so signature windows and schedules are testable. */
+export type Clock = () => Date;

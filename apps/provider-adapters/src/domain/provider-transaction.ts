@@ -1,6 +1,9 @@
 import type { Money } from '@tolem/money';
 
-/** Providers Tolem integrates; the string is what the database and logs carry. */
+/**
+ * Providers Tolem integrates; the string is what the database and logs carry.
+ * tools/generators/provider-adapter appends new names here.
+ */
 export const PROVIDER_NAMES = ['webmoney', 'intellectmoney', 'paykassma', 'qr_acquirer'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
@@ -23,7 +26,29 @@ export const PROVIDER_OF_METHOD: Readonly<Record<MethodName, ProviderName>> = {
   qr: 'qr_acquirer',
 };
 
-export type TransactionStatus = 'created' | 'succeeded' | 'failed';
+/**
+ * `created` until the provider reports; `pending` and `manual_review` are open states a provider
+ * can still settle (Paykassma's activation); `succeeded` and `failed` are final: no callback
+ * changes them again.
+ */
+export const TRANSACTION_STATUSES = [
+  'created',
+  'pending',
+  'manual_review',
+  'succeeded',
+  'failed',
+] as const;
+export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
+
+/** States a callback or a provider answer may still move. */
+export const OPEN_STATUSES: readonly TransactionStatus[] = ['created', 'pending', 'manual_review'];
+
+export function isFinal(status: TransactionStatus): boolean {
+  return status === 'succeeded' || status === 'failed';
+}
+
+/** A payer's payment, or a charge of a bound card that the recurring service asked for. */
+export type TransactionKind = 'payment' | 'bound_card_charge';
 
 /**
  * One payment's attempt at one provider. Unique per (provider, payment): starting the same
@@ -46,6 +71,20 @@ export interface ProviderTransaction {
   /** The provider's id of the settled transfer (WebMoney LMI_SYS_TRANS_NO). */
   providerPaymentId: string | null;
   attributes: Record<string, string>;
+  kind: TransactionKind;
+  /**
+   * A second reference callbacks may name the transaction by: the QR code id of a QR payment,
+   * the scheduled-operation id of a bound-card charge. Unique per provider.
+   */
+  externalRef: string | null;
+  /** The caller's idempotency key (bound-card charges); unique per provider. */
+  idempotencyKey: string | null;
+  /** What the idempotency key was first used for, to tell a retry from a different request. */
+  requestFingerprint: string | null;
+  /** The card scheme's response code of a declined charge, e.g. "51". */
+  declineCode: string | null;
+  /** Why it failed or waits for a person, e.g. PROVIDER_CARD_DECLINED. */
+  reasonCode: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -53,7 +92,26 @@ export interface ProviderTransaction {
 export type NewProviderTransaction = Pick<
   ProviderTransaction,
   'paymentId' | 'merchantId' | 'provider' | 'method' | 'amount' | 'amountText' | 'payeePurse'
->;
+> &
+  Partial<
+    Pick<
+      ProviderTransaction,
+      'kind' | 'externalRef' | 'idempotencyKey' | 'requestFingerprint' | 'attributes'
+    >
+  >;
+
+/**
+ * A change of an open transaction (never of a final one): a new status, provider ids, more
+ * attributes (merged over the stored ones).
+ */
+export interface TransactionPatch {
+  status?: TransactionStatus;
+  providerPaymentId?: string;
+  externalRef?: string;
+  attributes?: Record<string, string>;
+  declineCode?: string | null;
+  reasonCode?: string | null;
+}
 
 /**
  * The field in which a repeated start of the same payment differs from the stored transaction,

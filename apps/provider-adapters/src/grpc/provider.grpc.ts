@@ -1,18 +1,34 @@
 import type { ProviderServiceService } from '@tolem/contracts/provider';
 import type { Handlers } from '@tolem/grpc-kit';
 
+import type { makeChargeBoundCard } from '../app/charge-bound-card';
 import type { makeHandleCallback } from '../app/handle-callback';
+import type { makeQueryPaymentStatus } from '../app/query-payment-status';
+import type { makeRefundPayment } from '../app/refund-payment';
 import type { makeStartPayment } from '../app/start-payment';
+import type { makeSubmitPayerInput } from '../app/submit-payer-input';
 import {
   callbackRequestToDomain,
   callbackResultToProto,
+  chargeRequestToDomain,
+  chargeResultToProto,
+  queryRequestToDomain,
+  refundRequestToDomain,
+  refundResultToProto,
   startRequestToDomain,
   startResultToProto,
+  statusToProto,
+  submitRequestToDomain,
+  submitResultToProto,
 } from './provider.mapper';
 
 export interface ProviderHandlerDeps {
   startPayment: ReturnType<typeof makeStartPayment>;
   handleCallback: ReturnType<typeof makeHandleCallback>;
+  submitPayerInput: ReturnType<typeof makeSubmitPayerInput>;
+  chargeBoundCard: ReturnType<typeof makeChargeBoundCard>;
+  queryPaymentStatus: ReturnType<typeof makeQueryPaymentStatus>;
+  refundPayment: ReturnType<typeof makeRefundPayment>;
 }
 
 /** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
@@ -26,6 +42,19 @@ export function providerHandlers(
     async handleCallback(req) {
       const { provider, raw } = callbackRequestToDomain(req);
       return callbackResultToProto(await deps.handleCallback(provider, raw));
+    },
+    async submitPayerInput(req) {
+      return submitResultToProto(await deps.submitPayerInput(submitRequestToDomain(req)));
+    },
+    async chargeBoundCard(req) {
+      const { provider, input } = chargeRequestToDomain(req);
+      return chargeResultToProto(await deps.chargeBoundCard(provider, input));
+    },
+    async queryPaymentStatus(req) {
+      return statusToProto(await deps.queryPaymentStatus(queryRequestToDomain(req)));
+    },
+    async refundPayment(req) {
+      return refundResultToProto(await deps.refundPayment(refundRequestToDomain(req)));
     },
   };
 }

@@ -1,14 +1,28 @@
 import { PaymentMethod, Provider } from '@tolem/contracts/common';
-import { HandleCallbackRequest, Outcome, StartPaymentRequest } from '@tolem/contracts/provider';
+import {
+  CardBindingState,
+  ChargeBoundCardRequest,
+  DeclineKind,
+  HandleCallbackRequest,
+  Outcome,
+  StartPaymentRequest,
+  SubmitPayerInputRequest,
+} from '@tolem/contracts/provider';
 import { money } from '@tolem/money';
 import { describe, expect, it } from 'vitest';
 
 import { textReply } from '../domain/callback';
+import { inMemoryTransactions } from '../testing/in-memory.fakes';
 import {
   callbackRequestToDomain,
   callbackResultToProto,
+  chargeRequestToDomain,
+  chargeResultToProto,
   startRequestToDomain,
   startResultToProto,
+  statusToProto,
+  submitRequestToDomain,
+  submitResultToProto,
 } from './provider.mapper';
 
 const request = StartPaymentRequest.fromPartial({
@@ -137,5 +151,109 @@ describe('provider mapper', () => {
       callbackId: 'cb_1',
     });
     expect(Buffer.from(pb.reply?.body ?? []).toString()).toBe('YES');
+  });
+
+  it('maps a card binding and a manual-review outcome', () => {
+    const pb = callbackResultToProto({
+      reply: textReply(200, 'OK'),
+      outcome: 'succeeded',
+      verdict: 'accepted',
+      attributes: {},
+      cardBinding: { bindingRef: '3000000701', state: 'activated', cardLast4: '1111' },
+      callbackId: 'cb_2',
+    });
+    expect(pb.cardBinding).toEqual({
+      bindingRef: '3000000701',
+      state: CardBindingState.CARD_BINDING_STATE_ACTIVATED,
+      cardLast4: '1111',
+    });
+    const review = submitResultToProto({
+      outcome: 'manual_review',
+      payerMayRetry: false,
+      reasonCode: 'PROVIDER_POSSIBLE_TRANSACTION',
+      attributes: {},
+      nextAction: {
+        kind: 'instructions',
+        title: 'Pay with Wavepay',
+        values: { status: 'manual_review' },
+      },
+    });
+    expect(review).toMatchObject({
+      outcome: Outcome.OUTCOME_MANUAL_REVIEW,
+      reasonCode: 'PROVIDER_POSSIBLE_TRANSACTION',
+      nextAction: { action: { $case: 'instructions' } },
+    });
+  });
+
+  it('validates submit and charge requests; a charge defaults to IntellectMoney', () => {
+    expect(
+      submitRequestToDomain(
+        SubmitPayerInputRequest.fromPartial({ paymentId: 'pay_1', fields: { key1: '123' } }),
+      ),
+    ).toEqual({ paymentId: 'pay_1', fields: { key1: '123' } });
+    const charge = ChargeBoundCardRequest.fromPartial({
+      idempotencyKey: 'rc:sop_1:1',
+      merchantId: 'mer_1',
+      bindingRef: '3000000701',
+      amount: { amountMinor: 20000n, currency: 'RUB' },
+      paymentId: 'pay_rc_1',
+    });
+    expect(chargeRequestToDomain(charge)).toMatchObject({
+      provider: 'intellectmoney',
+      input: { idempotencyKey: 'rc:sop_1:1', bindingRef: '3000000701' },
+    });
+    expect(codeOf(() => chargeRequestToDomain({ ...charge, idempotencyKey: '' }))).toBe(
+      'PROVIDER_INVALID_REQUEST',
+    );
+    expect(codeOf(() => chargeRequestToDomain({ ...charge, idempotencyKey: 'a b' }))).toBe(
+      'PROVIDER_INVALID_REQUEST',
+    );
+    expect(codeOf(() => chargeRequestToDomain({ ...charge, bindingRef: ' ' }))).toBe(
+      'PROVIDER_INVALID_REQUEST',
+    );
+    expect(codeOf(() => chargeRequestToDomain({ ...charge, amount: undefined }))).toBe(
+      'PROVIDER_INVALID_REQUEST',
+    );
+    expect(
+      chargeResultToProto({
+        outcome: 'failed',
+        declineCode: '54',
+        declineKind: 'hard',
+        replayed: true,
+        amount: money(20000n, 'RUB'),
+      }),
+    ).toMatchObject({
+      outcome: Outcome.OUTCOME_FAILED,
+      declineCode: '54',
+      declineKind: DeclineKind.DECLINE_KIND_HARD,
+      replayed: true,
+    });
+  });
+
+  it('reports a created transaction as PENDING', async () => {
+    const repo = inMemoryTransactions({ firstOrderNo: 9n });
+    const { transaction } = await repo.createOnce({
+      paymentId: 'pay_1',
+      merchantId: 'mer_1',
+      provider: 'paykassma',
+      method: 'wavepay',
+      amount: money(50000n, 'MMK'),
+      amountText: '500',
+      payeePurse: null,
+    });
+    expect(
+      statusToProto({
+        transaction,
+        checkedWithProvider: false,
+        providerReference: 'pay_1',
+        attributes: {},
+      }),
+    ).toMatchObject({
+      provider: Provider.PROVIDER_PAYKASSMA,
+      method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
+      outcome: Outcome.OUTCOME_PENDING,
+      providerReference: 'pay_1',
+      amount: { amountMinor: 50000n, currency: 'MMK' },
+    });
   });
 });

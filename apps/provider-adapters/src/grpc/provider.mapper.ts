@@ -6,19 +6,35 @@ import {
   ProviderAction as PbProviderAction,
 } from '@tolem/contracts/common';
 import {
+  CardBindingState,
+  type ChargeBoundCardRequest,
+  ChargeBoundCardResponse,
+  DeclineKind,
   type HandleCallbackRequest,
   HandleCallbackResponse,
   Outcome,
+  type QueryPaymentStatusRequest,
+  QueryPaymentStatusResponse,
+  type RefundPaymentRequest,
+  RefundPaymentResponse,
   type StartPaymentRequest,
   StartPaymentResponse,
+  type SubmitPayerInputRequest,
+  SubmitPayerInputResponse,
 } from '@tolem/contracts/provider';
-import { positiveMoney } from '@tolem/money';
+import { type Money, positiveMoney } from '@tolem/money';
 
 import type { CallbackOutcome, CallbackResult, RawCallback } from '../domain/callback';
 import { providerErrors } from '../domain/errors';
 import type { MethodName, ProviderName } from '../domain/provider-transaction';
 import type {
+  ChargeBoundCardInput,
+  ChargeResult,
+  OperationOutcome,
+  PayerInputResult,
+  PaymentStatusResult,
   ProviderAction,
+  RefundResult,
   StartPaymentInput,
   StartPaymentResult,
 } from '../providers/provider.port';
@@ -88,10 +104,15 @@ export function providerToProto(provider: ProviderName): Provider {
       return Provider.PROVIDER_PAYKASSMA;
     case 'qr_acquirer':
       return Provider.PROVIDER_QR_ACQUIRER;
+    default:
+      // A provider scaffolded by tools/generators/provider-adapter before its proto enum value.
+      throw new Error(
+        `provider ${provider as string} has no Provider value in proto/tolem/common/v1/payment.proto yet`,
+      );
   }
 }
 
-function outcomeToProto(outcome: CallbackOutcome): Outcome {
+function outcomeToProto(outcome: CallbackOutcome | OperationOutcome): Outcome {
   switch (outcome) {
     case 'succeeded':
       return Outcome.OUTCOME_SUCCEEDED;
@@ -99,6 +120,8 @@ function outcomeToProto(outcome: CallbackOutcome): Outcome {
       return Outcome.OUTCOME_FAILED;
     case 'pending':
       return Outcome.OUTCOME_PENDING;
+    case 'manual_review':
+      return Outcome.OUTCOME_MANUAL_REVIEW;
     case 'precheck_accepted':
       return Outcome.OUTCOME_PRECHECK_ACCEPTED;
     case 'rejected':
@@ -201,5 +224,166 @@ export function callbackResultToProto(
     attributes: result.attributes,
     reasonCode: result.reasonCode ?? '',
     callbackId: result.callbackId,
+    cardBinding: result.cardBinding
+      ? {
+          bindingRef: result.cardBinding.bindingRef,
+          state:
+            result.cardBinding.state === 'activated'
+              ? CardBindingState.CARD_BINDING_STATE_ACTIVATED
+              : CardBindingState.CARD_BINDING_STATE_ERROR,
+          cardLast4: result.cardBinding.cardLast4,
+        }
+      : undefined,
+  });
+}
+
+function moneyToProto(m: Money | undefined): PbMoney | undefined {
+  return m ? PbMoney.fromPartial({ amountMinor: m.amountMinor, currency: m.currency }) : undefined;
+}
+
+function requireId(value: string, field: string): string {
+  if (!ID_PATTERN.test(value))
+    throw invalid(`${field} is required (letters, digits, _ or -)`, field);
+  return value;
+}
+
+function requireMoney(
+  m: { amountMinor: bigint; currency: string } | undefined,
+  field: string,
+): Money {
+  if (!m) throw invalid(`${field} is required`, field);
+  return positiveMoney(m.amountMinor, m.currency);
+}
+
+/** An idempotency key: printable ASCII without spaces, at most 128 characters. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+
+function requireIdempotencyKey(value: string): string {
+  if (!IDEMPOTENCY_KEY.test(value)) {
+    throw invalid(
+      'idempotency_key is required (1-128 printable characters, no spaces)',
+      'idempotency_key',
+    );
+  }
+  return value;
+}
+
+const optionalMethod = (m: PaymentMethod): MethodName | undefined =>
+  m === PaymentMethod.PAYMENT_METHOD_UNSPECIFIED ? undefined : methodFromProto(m);
+
+const optionalProvider = (p: Provider): ProviderName | undefined =>
+  p === Provider.PROVIDER_UNSPECIFIED ? undefined : providerFromProto(p);
+
+export function submitRequestToDomain(req: SubmitPayerInputRequest): {
+  paymentId: string;
+  method?: MethodName;
+  fields: Record<string, string>;
+} {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.fields)) {
+    if (name.length > 64 || value.length > 256)
+      throw invalid(`fields.${name.slice(0, 64)} is too long`, 'fields');
+    fields[name] = value;
+  }
+  const method = optionalMethod(req.method);
+  return {
+    paymentId: requireId(req.paymentId, 'payment_id'),
+    ...(method ? { method } : {}),
+    fields,
+  };
+}
+
+export function submitResultToProto(result: PayerInputResult): SubmitPayerInputResponse {
+  return SubmitPayerInputResponse.fromPartial({
+    outcome: outcomeToProto(result.outcome),
+    nextAction: result.nextAction ? actionToProto(result.nextAction) : undefined,
+    providerPaymentId: result.providerPaymentId ?? '',
+    reasonCode: result.reasonCode ?? '',
+    message: result.message ?? '',
+    payerMayRetry: result.payerMayRetry,
+    amount: moneyToProto(result.amount),
+    attributes: result.attributes,
+  });
+}
+
+export function chargeRequestToDomain(req: ChargeBoundCardRequest): {
+  provider: ProviderName;
+  input: ChargeBoundCardInput;
+} {
+  if (req.bindingRef.trim() === '' || req.bindingRef.length > 64)
+    throw invalid('binding_ref is required (at most 64 characters)', 'binding_ref');
+  return {
+    provider: optionalProvider(req.provider) ?? 'intellectmoney',
+    input: {
+      idempotencyKey: requireIdempotencyKey(req.idempotencyKey),
+      merchantId: requireId(req.merchantId, 'merchant_id'),
+      bindingRef: req.bindingRef.trim(),
+      amount: requireMoney(req.amount, 'amount'),
+      description: req.description.slice(0, 1024),
+      paymentId: requireId(req.paymentId, 'payment_id'),
+    },
+  };
+}
+
+export function chargeResultToProto(result: ChargeResult): ChargeBoundCardResponse {
+  return ChargeBoundCardResponse.fromPartial({
+    outcome: outcomeToProto(result.outcome),
+    declineCode: result.declineCode ?? '',
+    declineKind:
+      result.declineKind === 'soft'
+        ? DeclineKind.DECLINE_KIND_SOFT
+        : result.declineKind === 'hard'
+          ? DeclineKind.DECLINE_KIND_HARD
+          : DeclineKind.DECLINE_KIND_UNSPECIFIED,
+    providerPaymentId: result.providerPaymentId ?? '',
+    providerOperationId: result.providerOperationId ?? '',
+    reasonCode: result.reasonCode ?? '',
+    replayed: result.replayed,
+    amount: moneyToProto(result.amount),
+  });
+}
+
+export function queryRequestToDomain(req: QueryPaymentStatusRequest): {
+  paymentId: string;
+  provider?: ProviderName;
+} {
+  const provider = optionalProvider(req.provider);
+  return { paymentId: requireId(req.paymentId, 'payment_id'), ...(provider ? { provider } : {}) };
+}
+
+export function statusToProto(result: PaymentStatusResult): QueryPaymentStatusResponse {
+  const tx = result.transaction;
+  const outcome: OperationOutcome = tx.status === 'created' ? 'pending' : tx.status;
+  return QueryPaymentStatusResponse.fromPartial({
+    provider: providerToProto(tx.provider),
+    method: methodToProto(tx.method),
+    outcome: outcomeToProto(outcome),
+    providerPaymentId: tx.providerPaymentId ?? '',
+    amount: moneyToProto(tx.amount),
+    attributes: result.attributes,
+    providerReference: result.providerReference,
+    checkedWithProvider: result.checkedWithProvider,
+    declineCode: tx.declineCode ?? '',
+    reasonCode: tx.reasonCode ?? '',
+  });
+}
+
+export function refundRequestToDomain(req: RefundPaymentRequest): {
+  idempotencyKey: string;
+  paymentId: string;
+  amount: Money;
+} {
+  return {
+    idempotencyKey: requireIdempotencyKey(req.idempotencyKey),
+    paymentId: requireId(req.paymentId, 'payment_id'),
+    amount: requireMoney(req.amount, 'amount'),
+  };
+}
+
+export function refundResultToProto(result: RefundResult): RefundPaymentResponse {
+  return RefundPaymentResponse.fromPartial({
+    outcome: outcomeToProto(result.outcome),
+    providerRefundId: result.providerRefundId ?? '',
+    reasonCode: result.reasonCode ?? '',
   });
 }

@@ -1,7 +1,7 @@
 import type { Money } from '@tolem/money';
 
 import type { CallbackResult, RawCallback } from '../domain/callback';
-import type { MethodName, ProviderName } from '../domain/provider-transaction';
+import type { MethodName, ProviderName, ProviderTransaction } from '../domain/provider-transaction';
 
 /** What checkout asks for when the payer picked a method. */
 export interface StartPaymentInput {
@@ -37,14 +37,83 @@ export interface StartPaymentResult {
   providerReference: string;
 }
 
+/** Outcomes of provider operations other than callbacks (proto Outcome). */
+export type OperationOutcome = 'succeeded' | 'failed' | 'pending' | 'manual_review';
+
+/** The payer's second-step input (Wavepay: the wallet transaction number `key1`). */
+export interface PayerInput {
+  /** The payment's transaction at this adapter's provider. */
+  transaction: ProviderTransaction;
+  fields: Record<string, string>;
+}
+
+export interface PayerInputResult {
+  outcome: OperationOutcome;
+  /** What the payer sees next; the same instructions again after a failed attempt. */
+  nextAction?: ProviderAction;
+  providerPaymentId?: string;
+  reasonCode?: string;
+  /** The provider's text for the payer; never secrets. */
+  message?: string;
+  /** A failed attempt that leaves the payment open for another input. */
+  payerMayRetry: boolean;
+  /** What the provider reported as received. */
+  amount?: Money;
+  attributes: Record<string, string>;
+}
+
+export interface ChargeBoundCardInput {
+  idempotencyKey: string;
+  merchantId: string;
+  bindingRef: string;
+  amount: Money;
+  description: string;
+  paymentId: string;
+}
+
+export interface ChargeResult {
+  outcome: 'succeeded' | 'failed' | 'pending';
+  declineCode?: string;
+  declineKind?: 'soft' | 'hard';
+  providerPaymentId?: string;
+  providerOperationId?: string;
+  reasonCode?: string;
+  /** This answer repeats an earlier attempt with the same idempotency key. */
+  replayed: boolean;
+  amount: Money;
+}
+
+/** The provider-side state of one transaction (proto QueryPaymentStatusResponse). */
+export interface PaymentStatusResult {
+  transaction: ProviderTransaction;
+  /** True when the provider was asked just now. */
+  checkedWithProvider: boolean;
+  /** Our reference at the provider (the order number it knows the payment by). */
+  providerReference: string;
+  /** What a merchant may see; adapter bookkeeping stays out. */
+  attributes: Record<string, string>;
+}
+
+export interface RefundInput {
+  idempotencyKey: string;
+  transaction: ProviderTransaction;
+  amount: Money;
+}
+
+export interface RefundResult {
+  outcome: OperationOutcome;
+  providerRefundId?: string;
+  reasonCode?: string;
+}
+
 /**
  * One provider behind one interface (a Hyperswitch-style connector). An adapter owns its
  * provider's wire format: it converts Money to the provider's decimals and back, verifies callbacks
  * against the raw bytes, and persists its provider transactions through the repository port it
  * was built with. Nothing provider-specific leaks out of it.
  *
- * Later issues add optional capabilities here (queryStatus, refund, chargeBoundCard); the
- * registry will refuse them with PROVIDER_METHOD_UNSUPPORTED for adapters that lack them.
+ * The optional capabilities exist where the provider offers them; for an adapter without one
+ * the registry answers PROVIDER_OPERATION_UNSUPPORTED.
  */
 export interface PaymentProvider {
   readonly name: ProviderName;
@@ -66,4 +135,14 @@ export interface PaymentProvider {
    * database (e.g. a shared secret some providers echo). Identity when absent.
    */
   redactForAudit?(raw: RawCallback): RawCallback;
+  /** The payer's second step (Wavepay activation). Idempotent per payment once settled. */
+  submitPayerInput?(input: PayerInput): Promise<PayerInputResult>;
+  /** One charge of a bound card; idempotent on the idempotency key. */
+  chargeBoundCard?(input: ChargeBoundCardInput): Promise<ChargeResult>;
+  /** Refreshes a transaction's state from the provider's status API. */
+  queryStatus?(transaction: ProviderTransaction): Promise<PaymentStatusResult>;
+  refund?(input: RefundInput): Promise<RefundResult>;
 }
+
+/** The optional operations, by name (for PROVIDER_OPERATION_UNSUPPORTED). */
+export type ProviderCapability = 'submitPayerInput' | 'chargeBoundCard' | 'queryStatus' | 'refund';

@@ -56,6 +56,27 @@ describe('createProviderRegistry', () => {
     );
   });
 
+  it('binds optional operations and refuses missing ones with PROVIDER_OPERATION_UNSUPPORTED', async () => {
+    const adapter = fakeAdapter({
+      async refund() {
+        return { outcome: 'succeeded', providerRefundId: 'r1' };
+      },
+    });
+    const registry = createProviderRegistry([adapter]);
+    const refund = registry.capability('webmoney', 'refund');
+    expect(await refund({} as never)).toMatchObject({ providerRefundId: 'r1' });
+    expect(() => registry.capability('webmoney', 'chargeBoundCard')).toThrow(
+      expect.objectContaining({
+        code: 'PROVIDER_OPERATION_UNSUPPORTED',
+        kind: 'precondition',
+        details: { provider: 'webmoney', operation: 'chargeBoundCard' },
+      }),
+    );
+    expect(() => registry.capability('paykassma', 'submitPayerInput')).toThrow(
+      expect.objectContaining({ code: 'PROVIDER_METHOD_UNSUPPORTED' }),
+    );
+  });
+
   it('refuses wiring mistakes at start-up', () => {
     expect(() => createProviderRegistry([fakeAdapter(), fakeAdapter()])).toThrow(/two adapters/);
     expect(() => createProviderRegistry([fakeAdapter({ methods: ['card'] })])).toThrow(

@@ -4,7 +4,7 @@ import {
   PROVIDER_OF_METHOD,
   type ProviderName,
 } from '../domain/provider-transaction';
-import type { PaymentProvider } from './provider.port';
+import type { PaymentProvider, ProviderCapability } from './provider.port';
 
 /** Finds the adapter for a method or a provider. */
 export interface ProviderRegistry {
@@ -12,11 +12,19 @@ export interface ProviderRegistry {
   forMethod(method: MethodName): PaymentProvider;
   /** The adapter of a provider; PROVIDER_METHOD_UNSUPPORTED when none is registered. */
   forProvider(provider: ProviderName): PaymentProvider;
+  /**
+   * The adapter of a provider with one optional operation bound to it;
+   * PROVIDER_OPERATION_UNSUPPORTED when the adapter lacks it.
+   */
+  capability<C extends ProviderCapability>(
+    provider: ProviderName,
+    capability: C,
+  ): NonNullable<PaymentProvider[C]>;
 }
 
 /**
- * Routes by the fixed method -> provider table. Providers without an adapter (IntellectMoney,
- * Paykassma, QR until their issues land) are refused rather than faked.
+ * Routes by the fixed method -> provider table. Providers without an adapter (not configured in
+ * this deployment) are refused rather than faked.
  */
 export function createProviderRegistry(adapters: readonly PaymentProvider[]): ProviderRegistry {
   const byName = new Map<ProviderName, PaymentProvider>();
@@ -37,6 +45,12 @@ export function createProviderRegistry(adapters: readonly PaymentProvider[]): Pr
       details,
     });
 
+  const forProvider = (provider: ProviderName) => {
+    const adapter = byName.get(provider);
+    if (!adapter) throw unsupported(`provider ${provider}`, { provider });
+    return adapter;
+  };
+
   return {
     forMethod(method) {
       const provider = PROVIDER_OF_METHOD[method];
@@ -46,10 +60,18 @@ export function createProviderRegistry(adapters: readonly PaymentProvider[]): Pr
       }
       return adapter;
     },
-    forProvider(provider) {
-      const adapter = byName.get(provider);
-      if (!adapter) throw unsupported(`provider ${provider}`, { provider });
-      return adapter;
+    forProvider,
+    capability(provider, capability) {
+      const adapter = forProvider(provider);
+      const operation = adapter[capability];
+      if (!operation) {
+        throw providerErrors.create(
+          'PROVIDER_OPERATION_UNSUPPORTED',
+          `${provider} does not support ${capability}`,
+          { details: { provider, operation: capability } },
+        );
+      }
+      return operation.bind(adapter) as NonNullable<PaymentProvider[typeof capability]>;
     },
   };
 }

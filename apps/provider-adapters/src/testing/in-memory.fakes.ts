@@ -1,20 +1,43 @@
 import { newId } from '@tolem/ids';
 
 import type { CallbackVerdict, RawCallback } from '../domain/callback';
-import type { CallbackLog, EventLog, ProviderTransactionRepository } from '../domain/ports';
-import type { ProviderTransaction } from '../domain/provider-transaction';
+import type {
+  CallbackLog,
+  EventLog,
+  ProviderHttp,
+  ProviderHttpRequest,
+  ProviderHttpResponse,
+  ProviderTransactionRepository,
+} from '../domain/ports';
+import { OPEN_STATUSES, type ProviderTransaction } from '../domain/provider-transaction';
 
 /**
  * In-memory ports for unit tests (no I/O). Same contracts as the knex repositories, including the
- * uniqueness of (provider, payment) and of (provider, provider_payment_id).
+ * uniqueness of (provider, payment), (provider, provider_payment_id), (provider, external_ref)
+ * and (provider, idempotency_key).
  */
 export function inMemoryTransactions(options: { firstOrderNo?: bigint } = {}) {
   const rows = new Map<string, ProviderTransaction>();
   let nextOrderNo = options.firstOrderNo ?? 1n;
+  let tick = 0;
   const clone = (tx: ProviderTransaction): ProviderTransaction => ({
     ...tx,
     attributes: { ...tx.attributes },
   });
+  const find = (pred: (r: ProviderTransaction) => boolean) => {
+    const tx = [...rows.values()].find(pred);
+    return tx ? clone(tx) : undefined;
+  };
+  // Strictly increasing times, so "latest" is well defined within one millisecond.
+  const now = () => new Date(Date.now() + tick++);
+  const taken = (
+    id: string,
+    provider: string,
+    field: 'providerPaymentId' | 'externalRef',
+    value: string | undefined,
+  ) =>
+    value !== undefined &&
+    [...rows.values()].some((r) => r.id !== id && r.provider === provider && r[field] === value);
 
   const repo: ProviderTransactionRepository & {
     rows: Map<string, ProviderTransaction>;
@@ -26,51 +49,105 @@ export function inMemoryTransactions(options: { firstOrderNo?: bigint } = {}) {
       nextOrderNo = orderNo;
     },
     async createOnce(n) {
-      const existing = [...rows.values()].find(
-        (r) => r.provider === n.provider && r.paymentId === n.paymentId,
-      );
-      if (existing) return { transaction: clone(existing), created: false };
-      const now = new Date();
+      const existing = find((r) => r.provider === n.provider && r.paymentId === n.paymentId);
+      if (existing) return { transaction: existing, created: false };
+      const holder =
+        (n.idempotencyKey
+          ? find((r) => r.provider === n.provider && r.idempotencyKey === n.idempotencyKey)
+          : undefined) ??
+        (n.externalRef
+          ? find((r) => r.provider === n.provider && r.externalRef === n.externalRef)
+          : undefined);
+      if (holder) return { transaction: holder, created: false };
+      const at = now();
       const tx: ProviderTransaction = {
-        ...n,
+        paymentId: n.paymentId,
+        merchantId: n.merchantId,
+        provider: n.provider,
+        method: n.method,
+        amount: n.amount,
+        amountText: n.amountText,
+        payeePurse: n.payeePurse,
         id: newId('ptx'),
         orderNo: nextOrderNo++,
         status: 'created',
         providerPaymentId: null,
-        attributes: {},
-        createdAt: now,
-        updatedAt: now,
+        attributes: { ...(n.attributes ?? {}) },
+        kind: n.kind ?? 'payment',
+        externalRef: n.externalRef ?? null,
+        idempotencyKey: n.idempotencyKey ?? null,
+        requestFingerprint: n.requestFingerprint ?? null,
+        declineCode: null,
+        reasonCode: null,
+        createdAt: at,
+        updatedAt: at,
       };
       rows.set(tx.id, tx);
       return { transaction: clone(tx), created: true };
     },
     async changeMethod(id, method) {
       const tx = rows.get(id);
-      if (!tx || tx.status !== 'created') return undefined;
+      if (!tx || !OPEN_STATUSES.includes(tx.status)) return undefined;
       tx.method = method;
+      tx.updatedAt = now();
       return clone(tx);
     },
     async findByOrderNo(provider, orderNo) {
-      const tx = [...rows.values()].find((r) => r.provider === provider && r.orderNo === orderNo);
-      return tx ? clone(tx) : undefined;
+      return find((r) => r.provider === provider && r.orderNo === orderNo);
+    },
+    async findByPaymentId(provider, paymentId) {
+      return find((r) => r.provider === provider && r.paymentId === paymentId);
+    },
+    async findLatestForPayment(paymentId) {
+      const mine = [...rows.values()]
+        .filter((r) => r.paymentId === paymentId)
+        .sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime());
+      return mine[0] ? clone(mine[0]) : undefined;
+    },
+    async findByExternalRef(provider, externalRef) {
+      return find((r) => r.provider === provider && r.externalRef === externalRef);
+    },
+    async findByProviderPaymentId(provider, providerPaymentId) {
+      return find((r) => r.provider === provider && r.providerPaymentId === providerPaymentId);
+    },
+    async findByIdempotencyKey(provider, idempotencyKey) {
+      return find((r) => r.provider === provider && r.idempotencyKey === idempotencyKey);
     },
     async markSucceeded(id, s) {
       const tx = rows.get(id);
       if (!tx) throw new Error(`no transaction ${id}`);
-      const taken = [...rows.values()].some(
-        (r) =>
-          r.id !== id && r.provider === tx.provider && r.providerPaymentId === s.providerPaymentId,
-      );
-      if (tx.status !== 'created')
+      if (!OPEN_STATUSES.includes(tx.status))
         return { transaction: clone(tx), changed: false, conflict: false };
-      if (taken) return { transaction: clone(tx), changed: false, conflict: true };
+      if (taken(id, tx.provider, 'providerPaymentId', s.providerPaymentId))
+        return { transaction: clone(tx), changed: false, conflict: true };
       Object.assign(tx, {
         status: 'succeeded',
         providerPaymentId: s.providerPaymentId,
         method: s.method,
-        attributes: { ...s.attributes },
-        updatedAt: new Date(),
+        attributes: { ...tx.attributes, ...s.attributes },
+        reasonCode: null,
+        updatedAt: now(),
       });
+      return { transaction: clone(tx), changed: true, conflict: false };
+    },
+    async update(id, patch, from = OPEN_STATUSES) {
+      const tx = rows.get(id);
+      if (!tx) throw new Error(`no transaction ${id}`);
+      if (!from.includes(tx.status))
+        return { transaction: clone(tx), changed: false, conflict: false };
+      if (
+        taken(id, tx.provider, 'providerPaymentId', patch.providerPaymentId) ||
+        taken(id, tx.provider, 'externalRef', patch.externalRef)
+      ) {
+        return { transaction: clone(tx), changed: false, conflict: true };
+      }
+      if (patch.status !== undefined) tx.status = patch.status;
+      if (patch.providerPaymentId !== undefined) tx.providerPaymentId = patch.providerPaymentId;
+      if (patch.externalRef !== undefined) tx.externalRef = patch.externalRef;
+      if (patch.declineCode !== undefined) tx.declineCode = patch.declineCode;
+      if (patch.reasonCode !== undefined) tx.reasonCode = patch.reasonCode;
+      if (patch.attributes) tx.attributes = { ...tx.attributes, ...patch.attributes };
+      tx.updatedAt = now();
       return { transaction: clone(tx), changed: true, conflict: false };
     },
   };
@@ -117,4 +194,28 @@ export function memoryLog() {
     error: at('error'),
   };
   return log;
+}
+
+/** A scripted provider API: each call is recorded and answered by the handler. */
+export function scriptedHttp(
+  handler: (request: ProviderHttpRequest) => ProviderHttpResponse | Promise<ProviderHttpResponse>,
+) {
+  const calls: ProviderHttpRequest[] = [];
+  const http: ProviderHttp & { calls: ProviderHttpRequest[] } = {
+    calls,
+    async send(request) {
+      calls.push(request);
+      return handler(request);
+    },
+  };
+  return http;
+}
+
+/** A JSON answer for scriptedHttp. */
+export function jsonAnswer(status: number, value: unknown): ProviderHttpResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from(JSON.stringify(value), 'utf8'),
+  };
 }

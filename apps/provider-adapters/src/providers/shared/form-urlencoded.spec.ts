@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { FormParseError, parseFormBody, redactFormFields } from './form-urlencoded';
+import {
+  FormParseError,
+  parseFormBody,
+  parseFormBodyWindows1251,
+  redactFormFields,
+} from './form-urlencoded';
 
 const parse = (text: string, encoding: BufferEncoding = 'utf8') =>
   parseFormBody(Buffer.from(text, encoding));
@@ -43,5 +48,24 @@ describe('redactFormFields', () => {
     const body = Buffer.from('A=%D1%87&LMI_SECRET_KEY=s3cr3t&B=\xff', 'latin1');
     const redacted = redactFormFields(body, new Set(['LMI_SECRET_KEY']));
     expect(redacted.toString('latin1')).toBe('A=%D1%87&LMI_SECRET_KEY=REDACTED&B=\xff');
+  });
+});
+
+describe('parseFormBodyWindows1251', () => {
+  it('decodes cp1251 percent-escapes and plus signs', () => {
+    const fields = parseFormBodyWindows1251(
+      Buffer.from('userName=%C8%E2%E0%ED&desc=a+b&x=%25', 'latin1'),
+    );
+    expect(Object.fromEntries(fields)).toEqual({ userName: 'Иван', desc: 'a b', x: '%' });
+  });
+
+  it.each([
+    ['an empty body', ''],
+    ['a repeated field', 'a=1&a=2'],
+    ['a broken escape', 'a=%C'],
+    ['a control character', 'a=%01'],
+    ['a raw 8-bit byte', 'a=\xc8'],
+  ])('refuses %s', (_name, body) => {
+    expect(() => parseFormBodyWindows1251(Buffer.from(body, 'latin1'))).toThrow(FormParseError);
   });
 });

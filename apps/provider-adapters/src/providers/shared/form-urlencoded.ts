@@ -52,6 +52,59 @@ export function parseFormBody(body: Buffer): Map<string, string> {
   return fields;
 }
 
+const cp1251 = new TextDecoder('windows-1251');
+
+/** Percent-decodes to bytes (never failing on non-UTF-8 escapes), '+' as space. */
+function percentBytes(text: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x25) {
+      const hex = text.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new FormParseError('bad percent-encoding');
+      bytes.push(parseHexByte(hex));
+      i += 2;
+    } else if (ch === 0x2b) {
+      bytes.push(0x20);
+    } else if (ch < 0x80) {
+      bytes.push(ch);
+    } else {
+      throw new FormParseError('raw non-ASCII byte in a windows-1251 form');
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+function parseHexByte(hex: string): number {
+  return Buffer.from(hex, 'hex')[0] ?? 0;
+}
+
+/**
+ * Parses an application/x-www-form-urlencoded body whose escapes are windows-1251 bytes (older
+ * Russian providers, IntellectMoney among them, may send cp1251). Same strictness as
+ * parseFormBody.
+ */
+export function parseFormBodyWindows1251(body: Buffer): Map<string, string> {
+  if (body.length === 0) throw new FormParseError('empty body');
+  if (body.length > MAX_FORM_BYTES) throw new FormParseError('body too large');
+  const text = body.toString('latin1');
+  const fields = new Map<string, string>();
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = cp1251.decode(percentBytes(eq === -1 ? pair : pair.slice(0, eq)));
+    const value = cp1251.decode(percentBytes(eq === -1 ? '' : pair.slice(eq + 1)));
+    if (name === '') throw new FormParseError('empty field name');
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(name + value)) {
+      throw new FormParseError(`control character in ${name.slice(0, 40)}`);
+    }
+    if (fields.has(name)) throw new FormParseError(`field ${name.slice(0, 40)} repeated`);
+    fields.set(name, value);
+  }
+  if (fields.size === 0) throw new FormParseError('no fields');
+  return fields;
+}
+
 /**
  * Replaces the values of the named fields in a form body, keeping every other byte as received
  * (latin1 maps bytes 1:1, so the split and join are lossless).

@@ -1,0 +1,109 @@
+import { type CurrencyCode, type Money, toMajorString } from '@tolem/money';
+
+import type { CardBinding } from '../../domain/callback';
+
+/**
+ * Currencies IntellectMoney invoices take (protocols.md §6: the SDK's Currency list; `RUR` is
+ * the legacy spelling of RUB, `TST` a test pseudo-currency Tolem never sends).
+ */
+export const INTELLECTMONEY_CURRENCIES: ReadonlySet<CurrencyCode> = new Set([
+  'RUB',
+  'USD',
+  'EUR',
+  'KZT',
+  'UZS',
+  'KGS',
+] as CurrencyCode[]);
+
+/** `recipientAmount`: `.` separator, exactly two decimals (number_format(x, 2, '.', '')). */
+export function toIntellectMoneyAmount(amount: Money): string {
+  return toMajorString(amount);
+}
+
+/** Whether a notification's recipientCurrency is the order's (RUR is accepted for RUB). */
+export function sameCurrency(received: string, ours: CurrencyCode): boolean {
+  return received === ours || (ours === 'RUB' && received === 'RUR');
+}
+
+/** serviceName is at most 1024 characters (whole code points, so a cut never splits one). */
+export const MAX_SERVICE_NAME_CHARS = 1024;
+
+export function serviceNameOf(description: string, paymentId: string): string {
+  const chars = Array.from(description.trim());
+  return chars.length === 0
+    ? `Payment ${paymentId}`
+    : chars.slice(0, MAX_SERVICE_NAME_CHARS).join('');
+}
+
+/** paymentStatus values (§3.4). */
+export type IntellectMoneyStatus = 'created' | 'cancelled' | 'paid' | 'held' | 'partially_paid';
+
+const STATUS_CODES: Readonly<Record<string, IntellectMoneyStatus>> = {
+  '3': 'created',
+  '4': 'cancelled',
+  '5': 'paid',
+  '6': 'held',
+  '7': 'partially_paid',
+};
+
+export function paymentStatusOf(code: string): IntellectMoneyStatus | undefined {
+  return STATUS_CODES[code.trim()];
+}
+
+/** `recurringState` of a card-binding payment (§3.5): Activated or Error. */
+export function recurringStateOf(value: string | undefined): CardBinding['state'] | undefined {
+  switch ((value ?? '').trim().toLowerCase()) {
+    case 'activated':
+      return 'activated';
+    case 'error':
+      return 'error';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The last four digits of a card from whatever the provider sent (a masked PAN like
+ * `427683******1234`). Only the last four are kept; anything else is dropped, so a full PAN can
+ * never reach storage or logs.
+ */
+export function cardLast4Of(value: string | undefined): string {
+  const compact = (value ?? '').replace(/[\s-]/g, '');
+  const match = /(\d{4})$/.exec(compact);
+  return match?.[1] ?? '';
+}
+
+/** Notification fields that may carry the card mask (names vary between integrations). */
+export const CARD_MASK_FIELDS = ['cardNumber', 'cardMask', 'maskedPan', 'pan'] as const;
+
+/** Binding attribute values on the transaction (what ChargeBoundCard checks). */
+export const ATTR = {
+  rememberCard: 'remember_card',
+  invoiceId: 'intellectmoney_payment_id',
+  paidAt: 'intellectmoney_payment_date',
+  recurringState: 'recurring_state',
+  cardLast4: 'card_last4',
+  bindingRef: 'binding_ref',
+  operationId: 'intellectmoney_operation_id',
+  status: 'intellectmoney_status',
+} as const;
+
+/** Decline codes of recurring charges (seed 003): soft may be retried within budget, hard never. */
+export const SOFT_DECLINES: ReadonlySet<string> = new Set(['05', '51', '61', '65']);
+export const HARD_DECLINES: ReadonlySet<string> = new Set(['14', '54', '57']);
+
+/**
+ * Soft or hard. Codes outside the seed's lists are treated as hard: retrying an unknown refusal
+ * risks the card scheme's excessive-retry penalties (protocols.md §3.6).
+ */
+export function declineKindOf(code: string): 'soft' | 'hard' {
+  return SOFT_DECLINES.has(code) ? 'soft' : 'hard';
+}
+
+/** A two-character response code; the scheme codes are two digits. */
+export function normalizeDeclineCode(value: unknown): string | undefined {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : '';
+  const trimmed = text.trim();
+  if (!/^[0-9A-Z]{1,3}$/.test(trimmed)) return undefined;
+  return /^\d$/.test(trimmed) ? `0${trimmed}` : trimmed;
+}

@@ -1,0 +1,24 @@
+import { fromMajorString, type Money } from '@tolem/money';
+
+/**
+ * Whether a provider's decimal text is exactly the amount (value, not spelling: "100", "100.0"
+ * and "100.00" are the same sum). Never rounds; text that is not a plain decimal is unequal.
+ */
+export function decimalEquals(text: string, amount: Money): boolean {
+  try {
+    return fromMajorString(text.trim(), amount.currency).amountMinor === amount.amountMinor;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A JSON number or numeric string from a provider body as decimal text, without going through
+ * arithmetic (JSON.parse already made it a double; its shortest spelling is what was sent for
+ * every amount with at most 15 significant digits). Undefined for anything else.
+ */
+export function jsonDecimalText(value: unknown): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
+  if (typeof value === 'string' && /^\d{1,18}(\.\d{1,8})?$/.test(value.trim())) return value.trim();
+  return undefined;
+}

@@ -1,0 +1,140 @@
+import { PaymentMethod, Provider } from '@tolem/contracts/common';
+import { Outcome } from '@tolem/contracts/provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { elqrLink, type Exchange, type Rig, startRig } from './harness';
+
+/**
+ * QR acquirer adapter against the sandbox's payer bank: the bank decodes an ELQR link, pays it
+ * and confirms to Tolem with the signed callback of provider.proto QrAcquirerConfirmation.
+ */
+describe('QR acquirer adapter x provider-sandbox payer bank (contract)', () => {
+  let rig: Rig;
+
+  beforeAll(async () => {
+    rig = await startRig('qr');
+  });
+
+  afterAll(async () => {
+    await rig?.close();
+  });
+
+  const QR_DYNAMIC = 'qr_01jdq3aaaaaaaaaaaaaaaaaaaa';
+  const QR_STATIC = 'qr_01jdq3bbbbbbbbbbbbbbbbbbbb';
+
+  const forQr = (qrId: string) => (e: Exchange) => e.provider === 'qr' && e.body.includes(qrId);
+
+  async function start(paymentId: string, tyiyn: bigint, qrCodeId: string) {
+    const res = await rig.client.startPayment({
+      paymentId,
+      merchantId: 'mer_contract',
+      method: PaymentMethod.PAYMENT_METHOD_QR,
+      amount: { amountMinor: tyiyn, currency: 'KGS' },
+      description: 'Coffee',
+      successUrl: '',
+      failUrl: '',
+      payer: { qr_code_id: qrCodeId },
+      providerShopId: '',
+    });
+    expect(res.provider).toBe(Provider.PROVIDER_QR_ACQUIRER);
+    const action = res.action?.action;
+    if (action?.$case !== 'instructions') throw new Error('expected instructions');
+    return action.value.values;
+  }
+
+  const bankPay = (link: string, extra: Record<string, unknown> = {}) =>
+    rig.sandboxJson('POST', '/_sandbox/qrbank/pay', { link, ...extra }) as Promise<{
+      acquirer_reference: string;
+    }>;
+
+  let reference = '';
+
+  it('confirms a paid dynamic code with a signed callback and answers ok', async () => {
+    const values = await start('pay_qr_1', 150000n, QR_DYNAMIC);
+    expect(values).toMatchObject({ qr_id: QR_DYNAMIC, amount_tyiyn: '150000', currency: 'KGS' });
+    const payment = await bankPay(elqrLink(QR_DYNAMIC, 150000n, 'dynamic'), {
+      payer_bank: 'bakai',
+    });
+    reference = payment.acquirer_reference;
+    const confirmed = await rig.exchange(forQr(QR_DYNAMIC));
+    expect(confirmed.headers['x-tolem-acquirer']).toBe('mbank');
+    expect(confirmed.status).toBe(200);
+    expect(JSON.parse(confirmed.replyBody)).toMatchObject({ status: 'ok', payment_id: 'pay_qr_1' });
+    expect(confirmed.response).toMatchObject({
+      outcome: Outcome.OUTCOME_SUCCEEDED,
+      paymentId: 'pay_qr_1',
+      amount: { amountMinor: 150000n, currency: 'KGS' },
+      method: PaymentMethod.PAYMENT_METHOD_QR,
+      providerPaymentId: `mbank:${reference}`,
+      attributes: { qr_acquirer_reference: reference, qr_payer_bank: 'bakai' },
+    });
+    expect((await rig.transaction('pay_qr_1', 'qr_acquirer'))?.['status']).toBe('succeeded');
+  });
+
+  it('answers the same confirmation again (byte for byte, or re-signed later) as the first time', async () => {
+    for (const path of ['resend', 'confirm'] as const) {
+      const since = rig.exchanges.length;
+      await rig.sandboxJson('POST', `/_sandbox/qrbank/payments/${reference}/${path}`, {});
+      const again = await rig.exchange(forQr(QR_DYNAMIC), { since });
+      expect(again.status).toBe(200);
+      expect(again.response?.outcome).toBe(Outcome.OUTCOME_SUCCEEDED);
+    }
+    const verdicts = await rig
+      .db('provider_callbacks')
+      .where({ provider: 'qr_acquirer', payment_id: 'pay_qr_1' })
+      .orderBy('received_at')
+      .pluck('verdict');
+    expect(verdicts).toEqual(['accepted', 'duplicate', 'duplicate']);
+  });
+
+  it.each([
+    ['signature', 401, 'PROVIDER_SIGNATURE_INVALID'],
+    ['stale_timestamp', 401, 'PROVIDER_TIMESTAMP_SKEW'],
+    ['amount', 422, 'PROVIDER_AMOUNT_MISMATCH'],
+  ] as const)('refuses a confirmation with a tampered %s', async (tamper, status, code) => {
+    const since = rig.exchanges.length;
+    await rig.sandboxJson('POST', `/_sandbox/qrbank/payments/${reference}/confirm`, { tamper });
+    const refused = await rig.exchange(forQr(QR_DYNAMIC), { since });
+    expect(refused.status).toBe(status);
+    expect(JSON.parse(refused.replyBody)).toMatchObject({ status: 'rejected', code });
+    expect(refused.response?.outcome).toBe(Outcome.OUTCOME_REJECTED);
+    expect(await rig.transaction('pay_qr_1', 'qr_acquirer')).toMatchObject({
+      status: 'succeeded',
+      provider_payment_id: `mbank:${reference}`,
+    });
+  });
+
+  it('refuses a code nobody registered, and a wrong amount on a fresh payment', async () => {
+    const unknown = 'qr_01jdq3cccccccccccccccccccc';
+    await bankPay(elqrLink(unknown, 5000n, 'dynamic'));
+    const refused = await rig.exchange(forQr(unknown));
+    expect(refused.status).toBe(404);
+    expect(refused.response?.reasonCode).toBe('PROVIDER_UNKNOWN_ORDER');
+
+    await start('pay_qr_2', 20000n, QR_STATIC);
+    // A static code: the payer types the amount, and types the wrong one.
+    await bankPay(elqrLink(QR_STATIC, undefined, 'static'), { amount: 19900 });
+    const wrong = await rig.exchange(forQr(QR_STATIC));
+    expect(wrong.status).toBe(422);
+    expect((await rig.transaction('pay_qr_2', 'qr_acquirer'))?.['status']).toBe('created');
+  });
+
+  it('settles the static code once, and refuses a second payment of it as a duplicate', async () => {
+    const since = rig.exchanges.length;
+    await bankPay(elqrLink(QR_STATIC, undefined, 'static'), { amount: 20000 });
+    const paid = await rig.exchange(forQr(QR_STATIC), { since });
+    expect(paid.response?.outcome).toBe(Outcome.OUTCOME_SUCCEEDED);
+
+    const second = rig.exchanges.length;
+    await bankPay(elqrLink(QR_STATIC, undefined, 'static'), { amount: 20000 });
+    const twice = await rig.exchange(forQr(QR_STATIC), { since: second });
+    expect(twice.status).toBe(409);
+    expect(twice.response?.reasonCode).toBe('PROVIDER_DUPLICATE_PAYMENT');
+  });
+
+  it('never logs the acquirer secret', () => {
+    const output = rig.adapters.output();
+    expect(output).toContain('PROVIDER_TIMESTAMP_SKEW');
+    expect(output).not.toContain('contract-qr-secret-mbank');
+  });
+});

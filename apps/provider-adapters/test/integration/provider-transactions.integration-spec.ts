@@ -1,0 +1,127 @@
+import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
+import { money } from '@tolem/money';
+import { freshDatabase } from '@tolem/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { migrations } from '../../migrations';
+import { createProviderTransactionsRepo } from '../../src/db/provider-transactions.repo';
+import type { ProviderTransactionRepository } from '../../src/domain/ports';
+
+/** The knex repository against real PostgreSQL: the guarantees the adapters rely on. */
+describe('provider transactions repository (real PostgreSQL)', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let db: Knex;
+  let repo: ProviderTransactionRepository;
+
+  beforeAll(async () => {
+    database = await freshDatabase('provider_adapters_repo_it');
+    db = createKnex({ url: database.url, applicationName: 'provider-adapters-repo-it' });
+    await migrateLatest(db, migrations);
+    repo = createProviderTransactionsRepo(db);
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  const base = {
+    merchantId: 'mer_1',
+    provider: 'intellectmoney' as const,
+    method: 'card' as const,
+    amount: money(20000n, 'RUB'),
+    amountText: '200.00',
+    payeePurse: null,
+  };
+
+  it('migrates down and up again (the round-2 migration is reversible)', async () => {
+    await migrations['20261123200000_extend_provider_transactions']?.down(db);
+    await migrations['20261123200000_extend_provider_transactions']?.up(db);
+    const columns = await db('information_schema.columns')
+      .where({ table_name: 'provider_transactions' })
+      .pluck('column_name');
+    expect(columns).toEqual(
+      expect.arrayContaining([
+        'kind',
+        'external_ref',
+        'idempotency_key',
+        'decline_code',
+        'reason_code',
+      ]),
+    );
+  });
+
+  it('returns the holder of an idempotency key or external reference instead of a second row', async () => {
+    const first = await repo.createOnce({
+      ...base,
+      paymentId: 'pay_c1',
+      kind: 'bound_card_charge',
+      idempotencyKey: 'key-1',
+      externalRef: 'op-1',
+      attributes: { binding_ref: '3000000001' },
+    });
+    expect(first).toMatchObject({ created: true, transaction: { kind: 'bound_card_charge' } });
+    const sameKey = await repo.createOnce({
+      ...base,
+      paymentId: 'pay_c2',
+      idempotencyKey: 'key-1',
+    });
+    expect(sameKey).toMatchObject({ created: false, transaction: { paymentId: 'pay_c1' } });
+    const sameRef = await repo.createOnce({ ...base, paymentId: 'pay_c3', externalRef: 'op-1' });
+    expect(sameRef).toMatchObject({ created: false, transaction: { paymentId: 'pay_c1' } });
+    expect(await db('provider_transactions').count({ n: '*' })).toEqual([{ n: 1n }]);
+    expect(await repo.findByIdempotencyKey('intellectmoney', 'key-1')).toMatchObject({
+      attributes: { binding_ref: '3000000001' },
+    });
+  });
+
+  it('merges attributes, moves only open transactions, and keeps final ones final', async () => {
+    const { transaction } = await repo.createOnce({ ...base, paymentId: 'pay_u1' });
+    const review = await repo.update(transaction.id, {
+      status: 'manual_review',
+      reasonCode: 'PROVIDER_POSSIBLE_TRANSACTION',
+      attributes: { a: '1' },
+    });
+    expect(review).toMatchObject({ changed: true, transaction: { status: 'manual_review' } });
+    const settled = await repo.markSucceeded(transaction.id, {
+      providerPaymentId: '3000000777',
+      method: 'card',
+      attributes: { b: '2' },
+    });
+    expect(settled.transaction).toMatchObject({
+      status: 'succeeded',
+      reasonCode: null,
+      attributes: { a: '1', b: '2' },
+    });
+    const late = await repo.update(transaction.id, { status: 'failed' });
+    expect(late).toMatchObject({ changed: false, transaction: { status: 'succeeded' } });
+    const merged = await repo.update(transaction.id, { attributes: { c: '3' } }, ['succeeded']);
+    expect(merged.transaction.attributes).toEqual({ a: '1', b: '2', c: '3' });
+  });
+
+  it('reports a provider payment id or external reference that belongs to another transaction', async () => {
+    const { transaction } = await repo.createOnce({ ...base, paymentId: 'pay_u2' });
+    expect(await repo.update(transaction.id, { providerPaymentId: '3000000777' })).toMatchObject({
+      changed: false,
+      conflict: true,
+    });
+    expect(await repo.update(transaction.id, { externalRef: 'op-1' })).toMatchObject({
+      conflict: true,
+    });
+    expect((await repo.findByPaymentId('intellectmoney', 'pay_u2'))?.status).toBe('created');
+  });
+
+  it('finds the latest transaction of a payment across providers', async () => {
+    await repo.createOnce({ ...base, paymentId: 'pay_l1' });
+    await new Promise((r) => setTimeout(r, 5));
+    await repo.createOnce({
+      ...base,
+      paymentId: 'pay_l1',
+      provider: 'paykassma',
+      method: 'wavepay',
+      amount: money(50000n, 'MMK'),
+      amountText: '500',
+    });
+    expect((await repo.findLatestForPayment('pay_l1'))?.provider).toBe('paykassma');
+  });
+});
