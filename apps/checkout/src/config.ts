@@ -10,6 +10,10 @@ const schema = z.object({
   MIGRATE_ON_START: envs.bool(false),
   PROVIDER_ADAPTERS_ADDR: envs.address().default('127.0.0.1:50052'),
   LEDGER_ADDR: envs.address().default('127.0.0.1:50053'),
+  /** The recurring service: card bindings reported by card payment callbacks go there. */
+  RECURRING_ADDR: envs.address().default('127.0.0.1:50055'),
+  /** qr-platform: issues the ELQR code of a payment started with method qr. */
+  QR_PLATFORM_ADDR: envs.address().default('127.0.0.1:50056'),
   /** How long a created payment may be paid: 24 hours unless set. */
   PAYMENT_TTL_MS: z.coerce
     .number()
@@ -20,6 +24,8 @@ const schema = z.object({
   LEDGER_SWEEP_MS: envs.durationMs(2_000),
   /** How often overdue created/pending payments are marked expired; 0 disables. */
   PAYMENT_EXPIRY_SWEEP_MS: envs.durationMs(10_000),
+  /** How often card bindings the recurring service has not acknowledged are re-sent; 0 disables. */
+  CARD_BINDING_SWEEP_MS: envs.durationMs(5_000),
 });
 
 export interface CheckoutConfig {
@@ -30,9 +36,12 @@ export interface CheckoutConfig {
   migrateOnStart: boolean;
   providerAdaptersAddr: string;
   ledgerAddr: string;
+  recurringAddr: string;
+  qrPlatformAddr: string;
   paymentTtlMs: number;
   ledgerSweepMs: number;
   paymentExpirySweepMs: number;
+  cardBindingSweepMs: number;
 }
 
 /** The only reader of process.env in this service. */
@@ -46,8 +55,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     migrateOnStart: e.MIGRATE_ON_START,
     providerAdaptersAddr: e.PROVIDER_ADAPTERS_ADDR,
     ledgerAddr: e.LEDGER_ADDR,
+    recurringAddr: e.RECURRING_ADDR,
+    qrPlatformAddr: e.QR_PLATFORM_ADDR,
     paymentTtlMs: e.PAYMENT_TTL_MS,
     ledgerSweepMs: e.LEDGER_SWEEP_MS,
     paymentExpirySweepMs: e.PAYMENT_EXPIRY_SWEEP_MS,
+    cardBindingSweepMs: e.CARD_BINDING_SWEEP_MS,
   });
 }

@@ -12,16 +12,23 @@ import { makeGetMerchant } from './app/get-merchant';
 import { makeGetPayment } from './app/get-payment';
 import { makeHandleProviderCallback } from './app/handle-provider-callback';
 import { makePostToLedger } from './app/post-to-ledger';
+import { makeReportCardBinding } from './app/report-card-binding';
 import { makeStartPayment } from './app/start-payment';
+import { makeSubmitPayerInput } from './app/submit-payer-input';
+import { makeSweepCardBindings } from './app/sweep-card-bindings';
 import { makeSweepUnposted } from './app/sweep-unposted';
 import { createLedgerClient } from './clients/ledger.client';
 import { createProviderAdaptersClient } from './clients/provider-adapters.client';
+import { createQrPlatformClient } from './clients/qr-platform.client';
+import { createRecurringClient } from './clients/recurring.client';
 import { loadConfig } from './config';
 import { createMerchantsRepo } from './db/merchants.repo';
 import { createPaymentsRepo } from './db/payments.repo';
+import { createPendingCardBindingsRepo } from './db/pending-card-bindings.repo';
 import type { Clock } from './domain/ports';
 import { checkoutHandlers } from './grpc/checkout.grpc';
 import { merchantHandlers } from './grpc/merchant.grpc';
+import { startCardBindingSweeper } from './jobs/card-binding.sweeper';
 import { startExpirySweeper } from './jobs/expiry.sweeper';
 import { startLedgerSweeper } from './jobs/ledger.sweeper';
 
@@ -29,6 +36,12 @@ import { startLedgerSweeper } from './jobs/ledger.sweeper';
 const PROVIDER_DEADLINE_MS = 15_000;
 /** Also the sweeper's grace: a post still in flight from a callback is left alone this long. */
 const LEDGER_DEADLINE_MS = 5_000;
+/**
+ * Short: recording a card binding sits on a provider callback's path; when recurring is slow the
+ * binding waits in pending_card_bindings for the sweeper instead. Also the sweeper's grace.
+ */
+const RECURRING_DEADLINE_MS = 3_000;
+const QR_PLATFORM_DEADLINE_MS = 5_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -43,8 +56,14 @@ async function main(): Promise<void> {
     deadlineMs: PROVIDER_DEADLINE_MS,
   });
   const ledger = createLedgerClient(config.ledgerAddr, { deadlineMs: LEDGER_DEADLINE_MS });
+  const recurring = createRecurringClient(config.recurringAddr, {
+    deadlineMs: RECURRING_DEADLINE_MS,
+  });
+  const qr = createQrPlatformClient(config.qrPlatformAddr, { deadlineMs: QR_PLATFORM_DEADLINE_MS });
+  const bindings = createPendingCardBindingsRepo(db);
 
   const postToLedger = makePostToLedger({ payments, ledger, clock });
+  const cardBindingDeps = { bindings, recurring, clock, log };
   const grpc = createGrpcServer({ log });
   grpc.addService(
     CheckoutServiceService,
@@ -56,8 +75,20 @@ async function main(): Promise<void> {
         paymentTtlMs: config.paymentTtlMs,
       }),
       getPayment: makeGetPayment({ merchants, payments }),
-      startPayment: makeStartPayment({ merchants, payments, provider, clock }),
+      startPayment: makeStartPayment({ merchants, payments, provider, qr, clock }),
       handleProviderCallback: makeHandleProviderCallback({
+        merchants,
+        payments,
+        provider,
+        postToLedger,
+        reportCardBinding: makeReportCardBinding({
+          ...cardBindingDeps,
+          graceMs: RECURRING_DEADLINE_MS,
+        }),
+        clock,
+        log,
+      }),
+      submitPayerInput: makeSubmitPayerInput({
         merchants,
         payments,
         provider,
@@ -88,12 +119,21 @@ async function main(): Promise<void> {
     log,
   );
 
+  const cardBindingSweeper = startCardBindingSweeper(
+    makeSweepCardBindings(cardBindingDeps),
+    config.cardBindingSweepMs,
+    log,
+  );
+
   onShutdown(log, [
     () => grpc.drain(),
     () => ledgerSweeper.stop(),
     () => expirySweeper.stop(),
+    () => cardBindingSweeper.stop(),
     () => provider.close(),
     () => ledger.close(),
+    () => recurring.close(),
+    () => qr.close(),
     () => db.destroy(),
   ]);
   log.info({ port }, 'checkout started');

@@ -10,7 +10,7 @@ describe('createPayment', () => {
     expect(replayed).toBe(false);
     expect(view.payment).toMatchObject({
       merchantId: merchant.id,
-      amount: { amountMinor: 10_000n, currency: 'KGS' },
+      amount: { amountMinor: 10_000n, currency: 'USD' },
       status: 'created',
       successUrl: merchantInput.defaultSuccessUrl,
       failUrl: merchantInput.defaultFailUrl,
@@ -47,7 +47,7 @@ describe('createPayment', () => {
 
   it.each([
     [{ amountMinor: 10_001n }, 'amount'],
-    [{ currency: 'USD' }, 'currency'],
+    [{ currency: 'EUR' }, 'currency'],
     [{ orderId: '1002' }, 'order_id'],
     [{ description: 'Three books' }, 'description'],
     [{ successUrl: 'https://books.example/ok' }, 'success_url'],
@@ -105,5 +105,21 @@ describe('createPayment', () => {
       code: 'MONEY_UNKNOWN_CURRENCY',
     });
     expect(w.payments.rows.size).toBe(0);
+  });
+
+  it('offers only the enabled methods that can take the payment currency', async () => {
+    const w = world();
+    const { merchant } = await w.merchant({
+      enabledMethods: ['webmoney_purse', 'card', 'wavepay', 'qr'],
+      feeRules: [],
+    });
+    const kgs = await w.createPayment(w.paymentInput(merchant.id, { currency: 'KGS' }));
+    expect(kgs.view.availableMethods).toEqual(['card', 'qr']);
+    const mmk = await w.createPayment(
+      w.paymentInput(merchant.id, { idempotencyKey: 'mmk', currency: 'MMK' }),
+    );
+    expect(mmk.view.availableMethods).toEqual(['wavepay']);
+    const view = await w.getPayment({ paymentId: kgs.view.payment.id, merchantId: '' });
+    expect(view.availableMethods).toEqual(['card', 'qr']);
   });
 });

@@ -2,6 +2,7 @@ import { newId } from '@tolem/ids';
 
 import { checkoutErrors } from '../domain/errors';
 import { fingerprintOf, firstDifferingField } from '../domain/fingerprint';
+import { availableMethods as methodsFor } from '../domain/method-capabilities';
 import type { Payment, PaymentView } from '../domain/payment';
 import {
   canonicalPaymentRequest,
@@ -64,6 +65,7 @@ export function makeCreatePayment(deps: CreatePaymentDeps) {
       providerPaymentId: null,
       providerAttributes: {},
       fee: null,
+      ledgerFee: null,
       failureCode: null,
       succeededAt: null,
       ledgerPostedAt: null,
@@ -78,7 +80,7 @@ export function makeCreatePayment(deps: CreatePaymentDeps) {
       { key: input.idempotencyKey, requestFingerprint, request },
       { paymentId: payment.id, from: null, to: 'created', reason: 'created', at: now },
     );
-    const availableMethods = [...merchant.enabledMethods];
+    const availableMethods = methodsFor(merchant.enabledMethods, payment.amount.currency);
     if (result.created)
       return { view: { payment: result.payment, availableMethods }, replayed: false };
 

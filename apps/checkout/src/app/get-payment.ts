@@ -1,4 +1,5 @@
 import { checkoutErrors } from '../domain/errors';
+import { availableMethods } from '../domain/method-capabilities';
 import type { PaymentView } from '../domain/payment';
 import type { MerchantRepository, PaymentRepository } from '../domain/ports';
 
@@ -8,7 +9,8 @@ export interface GetPaymentDeps {
 }
 
 /**
- * Reads one payment. Scoped to a merchant when merchantId is given: another merchant's payment
+ * Reads one payment with the methods the customer may pick: the merchant's enabled methods that
+ * can take the payment's currency. Scoped to a merchant when merchantId is given: another merchant's payment
  * is PAYMENT_NOT_FOUND, indistinguishable from a missing one.
  */
 export function makeGetPayment(deps: GetPaymentDeps) {
@@ -18,6 +20,11 @@ export function makeGetPayment(deps: GetPaymentDeps) {
       throw checkoutErrors.create('PAYMENT_NOT_FOUND', 'payment not found');
     }
     const merchant = await deps.merchants.findById(payment.merchantId);
-    return { payment, availableMethods: merchant ? [...merchant.enabledMethods] : [] };
+    return {
+      payment,
+      availableMethods: merchant
+        ? availableMethods(merchant.enabledMethods, payment.amount.currency)
+        : [],
+    };
   };
 }

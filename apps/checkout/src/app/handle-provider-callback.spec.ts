@@ -1,8 +1,9 @@
 import { DomainError } from '@tolem/errors';
+import { money } from '@tolem/money';
 import { describe, expect, it } from 'vitest';
 
 import { callback, rawRequest } from '../../test/fakes/in-memory';
-import { world } from '../../test/fakes/world';
+import { BINDING_GRACE_MS, TTL_MS, world } from '../../test/fakes/world';
 import { textReply } from '../domain/provider';
 
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -13,7 +14,7 @@ async function started() {
   await w.startPayment({ paymentId: payment.id, method: 'webmoney_purse', payer: {} });
   const succeeded = callback({
     paymentId: payment.id,
-    amount: { amountMinor: 10_000n, currency: 'KGS' },
+    amount: { amountMinor: 10_000n, currency: 'USD' },
   });
   return { w, merchant, payment, succeeded };
 }
@@ -35,7 +36,7 @@ describe('handleProviderCallback', () => {
       providerPaymentId: 'wm-777',
       providerAttributes: { payer_purse: 'Z123456789012', payer_wmid: '123456789012' },
       // 2.5% of 10000 + 10 fixed.
-      fee: { amountMinor: 260n, currency: 'KGS' },
+      fee: { amountMinor: 260n, currency: 'USD' },
       succeededAt: w.clock.now(),
     });
     expect(stored?.ledgerTransactionId).toMatch(/^txn_/);
@@ -44,8 +45,8 @@ describe('handleProviderCallback', () => {
         idempotencyKey: `payment:${payment.id}:succeeded`,
         paymentId: payment.id,
         merchantId: payment.merchantId,
-        gross: { amountMinor: 10_000n, currency: 'KGS' },
-        fee: { amountMinor: 260n, currency: 'KGS' },
+        gross: { amountMinor: 10_000n, currency: 'USD' },
+        fee: { amountMinor: 260n, currency: 'USD' },
         method: 'webmoney_purse',
         provider: 'webmoney',
         providerPaymentId: 'wm-777',
@@ -84,7 +85,7 @@ describe('handleProviderCallback', () => {
     const { payment } = await w.created();
     w.provider.nextCallback = callback({
       paymentId: payment.id,
-      amount: { amountMinor: 10_000n, currency: 'KGS' },
+      amount: { amountMinor: 10_000n, currency: 'USD' },
     });
     const out = await w.handleCallback({ provider: 'webmoney', request: rawRequest });
     expect(out.status).toBe('succeeded');
@@ -96,8 +97,8 @@ describe('handleProviderCallback', () => {
   });
 
   it.each([
-    [{ amountMinor: 9_999n, currency: 'KGS' }],
-    [{ amountMinor: 10_000n, currency: 'USD' }],
+    [{ amountMinor: 9_999n, currency: 'USD' }],
+    [{ amountMinor: 10_000n, currency: 'EUR' }],
     [null],
   ])(
     'refuses a SUCCEEDED whose money (%o) differs: 400, nothing changes, logged',
@@ -198,7 +199,7 @@ describe('handleProviderCallback', () => {
     });
     w.provider.nextCallback = callback({
       paymentId: 'pay_unknown',
-      amount: { amountMinor: 1n, currency: 'KGS' },
+      amount: { amountMinor: 1n, currency: 'USD' },
     });
     const unknown = await w.handleCallback({ provider: 'webmoney', request: rawRequest });
     expect(decode(unknown.reply.body)).toBe('YES');
@@ -215,13 +216,13 @@ describe('handleProviderCallback', () => {
     const precheck = callback({
       paymentId: payment.id,
       outcome: 'precheck_accepted',
-      amount: { amountMinor: 10_000n, currency: 'KGS' },
+      amount: { amountMinor: 10_000n, currency: 'USD' },
     });
     w.provider.nextCallback = precheck;
     expect(
       decode((await w.handleCallback({ provider: 'webmoney', request: rawRequest })).reply.body),
     ).toBe('YES');
-    w.provider.nextCallback = { ...precheck, amount: { amountMinor: 1n, currency: 'KGS' } };
+    w.provider.nextCallback = { ...precheck, amount: { amountMinor: 1n, currency: 'USD' } };
     expect(
       (await w.handleCallback({ provider: 'webmoney', request: rawRequest })).reply.statusCode,
     ).toBe(400);
@@ -241,5 +242,189 @@ describe('handleProviderCallback', () => {
     ).rejects.toMatchObject({
       code: 'PROVIDER_UNAVAILABLE',
     });
+  });
+
+  it('stores the fee the ledger applied beside the one checkout sent', async () => {
+    const { w, payment, succeeded } = await started();
+    w.ledger.planFee = money(150n, 'USD');
+    w.provider.nextCallback = succeeded;
+    await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+    expect(w.ledger.calls[0]?.fee).toEqual(money(260n, 'USD'));
+    expect(await w.payments.findById(payment.id)).toMatchObject({
+      fee: money(260n, 'USD'),
+      ledgerFee: money(150n, 'USD'),
+    });
+  });
+});
+
+describe('handleProviderCallback: manual review', () => {
+  const review = (paymentId: string) =>
+    callback({
+      paymentId,
+      outcome: 'manual_review',
+      method: 'wavepay',
+      providerPaymentId: '',
+      attributes: { wavepay_key1: '123' },
+      reasonCode: 'PROVIDER_POSSIBLE_TRANSACTION',
+      reply: textReply(200, '{"status":"ok"}'),
+    });
+
+  it('moves a pending payment to requires_review, once; a repeat changes nothing', async () => {
+    const { w, payment } = await started();
+    w.provider.nextCallback = review(payment.id);
+    const out = await w.handleCallback({ provider: 'paykassma', request: rawRequest });
+    expect(out).toMatchObject({ paymentId: payment.id, status: 'requires_review' });
+    expect(decode(out.reply.body)).toBe('{"status":"ok"}');
+    expect(await w.payments.findById(payment.id)).toMatchObject({
+      status: 'requires_review',
+      providerAttributes: { wavepay_key1: '123' },
+    });
+    expect(w.payments.transitions.at(-1)).toMatchObject({
+      from: 'pending',
+      to: 'requires_review',
+      reason: 'callback cb_1 PROVIDER_POSSIBLE_TRANSACTION',
+    });
+    const writes = w.payments.writes;
+    const again = await w.handleCallback({ provider: 'paykassma', request: rawRequest });
+    expect(again.status).toBe('requires_review');
+    expect(w.payments.writes).toBe(writes);
+    expect(w.ledger.calls).toHaveLength(0);
+  });
+
+  it('is never expired, and a later SUCCEEDED postback settles it and posts it', async () => {
+    const { w, payment, succeeded } = await started();
+    w.provider.nextCallback = review(payment.id);
+    await w.handleCallback({ provider: 'paykassma', request: rawRequest });
+    w.clock.advance(TTL_MS * 30);
+    expect(await w.expirePayments()).toBe(0);
+
+    w.provider.nextCallback = succeeded;
+    const out = await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+    expect(out.status).toBe('succeeded');
+    expect(w.payments.transitions.at(-1)).toMatchObject({
+      from: 'requires_review',
+      to: 'succeeded',
+    });
+    expect(w.ledger.calls).toHaveLength(1);
+  });
+
+  it('can be resolved to failed by a later FAILED postback', async () => {
+    const { w, payment } = await started();
+    w.provider.nextCallback = review(payment.id);
+    await w.handleCallback({ provider: 'paykassma', request: rawRequest });
+    w.provider.nextCallback = callback({ paymentId: payment.id, outcome: 'failed' });
+    const out = await w.handleCallback({ provider: 'paykassma', request: rawRequest });
+    expect(out.status).toBe('failed');
+  });
+
+  it('refuses MANUAL_REVIEW for a final payment: unchanged, logged', async () => {
+    const { w, payment, succeeded } = await started();
+    w.provider.nextCallback = succeeded;
+    await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+    const before = await w.payments.findById(payment.id);
+    w.provider.nextCallback = review(payment.id);
+    const out = await w.handleCallback({ provider: 'paykassma', request: rawRequest });
+    expect(out.status).toBe('succeeded');
+    expect(await w.payments.findById(payment.id)).toEqual(before);
+    expect(
+      w.log.lines.some(
+        (l) => l.level === 'error' && (l.obj as { code?: string }).code === 'PAYMENT_ALREADY_FINAL',
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('handleProviderCallback: card bindings', () => {
+  const binding = { bindingRef: 'im-inv-555', state: 'activated' as const, cardLast4: '4242' };
+
+  it('records a reported binding with the recurring service after the transition', async () => {
+    const { w, payment, succeeded } = await started();
+    w.provider.nextCallback = { ...succeeded, cardBinding: binding };
+    const out = await w.handleCallback({ provider: 'intellectmoney', request: rawRequest });
+    expect(out.status).toBe('succeeded');
+    expect(w.recurring.calls).toEqual([
+      {
+        merchantId: payment.merchantId,
+        paymentId: payment.id,
+        binding,
+        firstAmount: money(10_000n, 'USD'),
+      },
+    ]);
+    expect(w.bindings.rows.get(payment.id)).toMatchObject({
+      recordedAt: w.clock.now(),
+      attempts: 0,
+    });
+    // A duplicate callback does not call recurring again.
+    await w.handleCallback({ provider: 'intellectmoney', request: rawRequest });
+    expect(w.recurring.calls).toHaveLength(1);
+  });
+
+  it('answers the provider normally while recurring is down, and the sweeper records it later', async () => {
+    const { w, payment, succeeded } = await started();
+    w.recurring.down = true;
+    w.provider.nextCallback = { ...succeeded, cardBinding: binding };
+    const out = await w.handleCallback({ provider: 'intellectmoney', request: rawRequest });
+    expect(decode(out.reply.body)).toBe('YES');
+    expect(out.status).toBe('succeeded');
+    expect(w.bindings.rows.get(payment.id)).toMatchObject({
+      recordedAt: null,
+      attempts: 1,
+      lastError: 'UPSTREAM_UNAVAILABLE',
+    });
+
+    expect(await w.sweepCardBindings()).toEqual({ recorded: 0, failed: 0 });
+    w.clock.advance(1_000);
+    expect(await w.sweepCardBindings()).toEqual({ recorded: 0, failed: 1 });
+    expect(w.bindings.rows.get(payment.id)?.attempts).toBe(2);
+
+    w.recurring.down = false;
+    w.clock.advance(2_000);
+    expect(await w.sweepCardBindings()).toEqual({ recorded: 1, failed: 0 });
+    expect(w.recurring.recorded.get(payment.id)).toMatchObject({ binding });
+    expect(w.bindings.rows.get(payment.id)?.recordedAt).not.toBeNull();
+    expect(await w.sweepCardBindings()).toEqual({ recorded: 0, failed: 0 });
+  });
+
+  it('records a binding whose state is error too, and none for a refused amount', async () => {
+    const { w, payment, succeeded } = await started();
+    w.provider.nextCallback = {
+      ...succeeded,
+      amount: { amountMinor: 1n, currency: 'USD' },
+      cardBinding: binding,
+    };
+    await w.handleCallback({ provider: 'intellectmoney', request: rawRequest });
+    expect(w.bindings.rows.size).toBe(0);
+    expect(w.recurring.calls).toHaveLength(0);
+
+    w.provider.nextCallback = {
+      ...succeeded,
+      cardBinding: { bindingRef: '', state: 'error', cardLast4: '' },
+    };
+    await w.handleCallback({ provider: 'intellectmoney', request: rawRequest });
+    expect(w.recurring.calls).toEqual([
+      expect.objectContaining({
+        paymentId: payment.id,
+        binding: { bindingRef: '', state: 'error', cardLast4: '' },
+      }),
+    ]);
+  });
+
+  it('leaves a new binding to the immediate attempt for the grace period', async () => {
+    const { w, payment, succeeded } = await started();
+    const attempt = w.recurring.recordCardBinding.bind(w.recurring);
+    let crash = true;
+    // The process "stops" between storing the binding and calling recurring.
+    w.recurring.recordCardBinding = async (input) => {
+      if (crash) {
+        crash = false;
+        throw new Error('process stopped');
+      }
+      return attempt(input);
+    };
+    w.provider.nextCallback = { ...succeeded, cardBinding: binding };
+    await w.handleCallback({ provider: 'intellectmoney', request: rawRequest });
+    expect(w.bindings.rows.get(payment.id)?.lastError).toBe('UNKNOWN');
+    w.clock.advance(BINDING_GRACE_MS);
+    expect(await w.sweepCardBindings()).toEqual({ recorded: 1, failed: 0 });
   });
 });

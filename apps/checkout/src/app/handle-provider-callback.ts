@@ -1,6 +1,5 @@
 import { isDomainError } from '@tolem/errors';
 
-import { feeFor } from '../domain/merchant';
 import { isPayable, type Payment, type PaymentStatus, type ProviderName } from '../domain/payment';
 import type {
   Clock,
@@ -17,12 +16,15 @@ import {
 } from '../domain/provider';
 import { applyTransition } from './apply-transition';
 import type { PostToLedger } from './post-to-ledger';
+import type { ReportCardBinding } from './report-card-binding';
+import { succeedPayment } from './succeed-payment';
 
 export interface HandleProviderCallbackDeps {
   merchants: MerchantRepository;
   payments: PaymentRepository;
   provider: PaymentProviderPort;
   postToLedger: PostToLedger;
+  reportCardBinding: ReportCardBinding;
   clock: Clock;
   log: Log;
 }
@@ -32,6 +34,12 @@ export interface HandleProviderCallbackOutput {
   /** Empty when the callback could not be tied to one of our payments. */
   paymentId: string;
   status: PaymentStatus | null;
+}
+
+/** A branch's answer, and whether the callback's outcome was accepted by the state machine. */
+interface Applied {
+  out: HandleProviderCallbackOutput;
+  applied: boolean;
 }
 
 /** Refusal for a verified callback whose money does not match the payment: nothing changes. */
@@ -49,18 +57,53 @@ function sameMoney(payment: Payment, amount: VerifiedCallback['amount']): boolea
   );
 }
 
+function reasonOf(cb: VerifiedCallback): string {
+  return `callback ${cb.callbackId}`.trim();
+}
+
 /**
  * Passes a provider callback to the provider adapters (which verify it against the raw bytes)
  * and applies the verified outcome: SUCCEEDED moves the payment to succeeded (amount and currency
  * re-checked here), stores the fee and provider facts and posts it to the ledger; FAILED moves
- * it to failed. Duplicates are no-ops; outcomes for final payments are refused and logged. The
+ * it to failed; MANUAL_REVIEW moves an open payment to requires_review (a person or a later
+ * postback settles it). Duplicates are no-ops; outcomes for final payments are refused and
+ * logged. A card binding the callback reports is handed to the recurring service after the
+ * transition (stored first, so recurring being down never loses it nor changes the reply). The
  * adapter's reply goes back to the provider, except: 400 on a money mismatch and 503 `retry`
  * when the ledger could not be reached (the ledger sweeper also retries).
  */
 export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
   const { log } = deps;
 
-  async function succeeded(cb: VerifiedCallback, provider: ProviderName, payment: Payment) {
+  /** Logs a refused outcome for a final payment and answers with the adapter's reply. */
+  async function refusedAsFinal(
+    err: unknown,
+    cb: VerifiedCallback,
+    payment: Payment,
+  ): Promise<Applied> {
+    if (!isDomainError(err) || err.code !== 'PAYMENT_ALREADY_FINAL') throw err;
+    log.error(
+      {
+        paymentId: payment.id,
+        callbackId: cb.callbackId,
+        outcome: cb.outcome,
+        code: err.code,
+        status: err.details['status'],
+      },
+      `${cb.outcome} callback for a final payment refused; payment left unchanged`,
+    );
+    const fresh = (await deps.payments.findById(payment.id)) ?? payment;
+    return {
+      out: { reply: cb.reply, paymentId: payment.id, status: fresh.status },
+      applied: false,
+    };
+  }
+
+  async function succeeded(
+    cb: VerifiedCallback,
+    provider: ProviderName,
+    payment: Payment,
+  ): Promise<Applied> {
     if (!sameMoney(payment, cb.amount)) {
       log.error(
         {
@@ -77,74 +120,48 @@ export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
         },
         'provider reported a different amount or currency; payment left unchanged',
       );
-      return { reply: AMOUNT_MISMATCH_REPLY, paymentId: payment.id, status: payment.status };
+      return {
+        out: { reply: AMOUNT_MISMATCH_REPLY, paymentId: payment.id, status: payment.status },
+        applied: false,
+      };
     }
-    const merchant = await deps.merchants.findById(payment.merchantId);
-    if (!merchant) throw new Error(`payment ${payment.id} has no merchant ${payment.merchantId}`);
-
-    let current: Payment;
+    let result: Awaited<ReturnType<typeof succeedPayment>>;
     try {
-      ({ payment: current } = await applyTransition(
-        deps,
-        payment.id,
-        (p, now) => {
-          const method = cb.method ?? p.method;
-          return {
-            to: 'succeeded',
-            reason: `callback ${cb.callbackId}`.trim(),
-            patch: {
-              method,
-              provider,
-              providerPaymentId: cb.providerPaymentId || p.providerPaymentId,
-              providerAttributes: { ...p.providerAttributes, ...cb.attributes },
-              fee: feeFor(merchant, method, p.amount),
-              failureCode: null,
-              succeededAt: now,
-            },
-          };
-        },
-        payment,
-      ));
+      result = await succeedPayment(deps, payment, {
+        reason: reasonOf(cb),
+        method: cb.method,
+        provider,
+        providerPaymentId: cb.providerPaymentId,
+        attributes: cb.attributes,
+      });
     } catch (err) {
-      if (isDomainError(err) && err.code === 'PAYMENT_ALREADY_FINAL') {
-        // Money moved at the provider for a payment we consider final: needs reconciliation.
-        log.error(
-          {
-            paymentId: payment.id,
-            callbackId: cb.callbackId,
-            code: err.code,
-            status: err.details['status'],
-          },
-          'succeeded callback for a final payment refused; payment left unchanged',
-        );
-        const fresh = (await deps.payments.findById(payment.id)) ?? payment;
-        return { reply: cb.reply, paymentId: payment.id, status: fresh.status };
-      }
-      throw err;
+      // Money moved at the provider for a payment we consider final: needs reconciliation.
+      return refusedAsFinal(err, cb, payment);
     }
-
-    if (!current.ledgerPostedAt) {
-      try {
-        await deps.postToLedger(current);
-      } catch (err) {
-        log.warn(
-          { paymentId: current.id, err, code: isDomainError(err) ? err.code : undefined },
-          'ledger post failed; asking the provider to resend, the sweeper retries too',
-        );
-        return { reply: RETRY_REPLY, paymentId: current.id, status: current.status };
-      }
-    }
-    return { reply: cb.reply, paymentId: current.id, status: current.status };
+    const { payment: current, posted } = result;
+    return {
+      out: {
+        // The provider resends until the ledger has it; the sweeper retries meanwhile too.
+        reply: posted ? cb.reply : RETRY_REPLY,
+        paymentId: current.id,
+        status: current.status,
+      },
+      applied: true,
+    };
   }
 
-  async function failed(cb: VerifiedCallback, provider: ProviderName, payment: Payment) {
+  async function failed(
+    cb: VerifiedCallback,
+    provider: ProviderName,
+    payment: Payment,
+  ): Promise<Applied> {
     try {
       const { payment: current } = await applyTransition(
         deps,
         payment.id,
         (p) => ({
           to: 'failed',
-          reason: `callback ${cb.callbackId}`.trim(),
+          reason: reasonOf(cb),
           patch: {
             method: cb.method ?? p.method,
             provider,
@@ -155,43 +172,96 @@ export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
         }),
         payment,
       );
-      return { reply: cb.reply, paymentId: current.id, status: current.status };
+      return {
+        out: { reply: cb.reply, paymentId: current.id, status: current.status },
+        applied: true,
+      };
     } catch (err) {
-      if (isDomainError(err) && err.code === 'PAYMENT_ALREADY_FINAL') {
-        log.error(
-          {
-            paymentId: payment.id,
-            callbackId: cb.callbackId,
-            code: err.code,
-            status: err.details['status'],
-          },
-          'failed callback for a final payment refused; payment left unchanged',
+      return refusedAsFinal(err, cb, payment);
+    }
+  }
+
+  /** Verified but unmatched money: the payment waits for a person, it is never dropped. */
+  async function manualReview(
+    cb: VerifiedCallback,
+    provider: ProviderName,
+    payment: Payment,
+  ): Promise<Applied> {
+    try {
+      const { payment: current, changed } = await applyTransition(
+        deps,
+        payment.id,
+        (p) =>
+          p.status === 'requires_review'
+            ? null
+            : {
+                to: 'requires_review',
+                reason: `${reasonOf(cb)} ${cb.reasonCode}`.trim(),
+                patch: {
+                  method: cb.method ?? p.method,
+                  provider,
+                  providerPaymentId: cb.providerPaymentId || p.providerPaymentId,
+                  providerAttributes: { ...p.providerAttributes, ...cb.attributes },
+                },
+              },
+        payment,
+      );
+      if (changed) {
+        log.warn(
+          { paymentId: current.id, callbackId: cb.callbackId, reasonCode: cb.reasonCode },
+          'provider asks for a manual review; payment requires review',
         );
-        const fresh = (await deps.payments.findById(payment.id)) ?? payment;
-        return { reply: cb.reply, paymentId: payment.id, status: fresh.status };
       }
-      throw err;
+      return {
+        out: { reply: cb.reply, paymentId: current.id, status: current.status },
+        applied: true,
+      };
+    } catch (err) {
+      return refusedAsFinal(err, cb, payment);
     }
   }
 
   /** WebMoney's pre-request: refuse before any money moves if we know the payment cannot be paid. */
-  function precheck(cb: VerifiedCallback, payment: Payment) {
+  function precheck(cb: VerifiedCallback, payment: Payment): Applied {
     const now = deps.clock.now();
+    const out = (reply: HttpReply) => ({
+      out: { reply, paymentId: payment.id, status: payment.status },
+      applied: false,
+    });
     if (cb.amount && !sameMoney(payment, cb.amount)) {
       log.error(
         { paymentId: payment.id, callbackId: cb.callbackId },
         'pre-check amount mismatch; refused',
       );
-      return { reply: AMOUNT_MISMATCH_REPLY, paymentId: payment.id, status: payment.status };
+      return out(AMOUNT_MISMATCH_REPLY);
     }
     if (!isPayable(payment, now)) {
       log.warn(
         { paymentId: payment.id, status: payment.status },
         'pre-check for an unpayable payment; refused',
       );
-      return { reply: NOT_PAYABLE_REPLY, paymentId: payment.id, status: payment.status };
+      return out(NOT_PAYABLE_REPLY);
     }
-    return { reply: cb.reply, paymentId: payment.id, status: payment.status };
+    return out(cb.reply);
+  }
+
+  function apply(cb: VerifiedCallback, provider: ProviderName, payment: Payment) {
+    switch (cb.outcome) {
+      case 'succeeded':
+        return succeeded(cb, provider, payment);
+      case 'failed':
+        return failed(cb, provider, payment);
+      case 'manual_review':
+        return manualReview(cb, provider, payment);
+      case 'precheck_accepted':
+        return precheck(cb, payment);
+      case 'pending':
+      case 'rejected':
+        return {
+          out: { reply: cb.reply, paymentId: payment.id, status: payment.status },
+          applied: cb.outcome === 'pending',
+        };
+    }
   }
 
   return async (input: {
@@ -214,22 +284,15 @@ export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
         paymentId: cb.paymentId,
         outcome: cb.outcome,
       };
-      if (cb.outcome === 'succeeded' || cb.outcome === 'failed') {
+      if (cb.outcome === 'succeeded' || cb.outcome === 'failed' || cb.outcome === 'manual_review') {
         log.error(logged, 'verified callback for an unknown payment; nothing changed');
       } else {
         log.warn(logged, 'callback for an unknown payment; nothing changed');
       }
       return { reply: cb.reply, paymentId: '', status: null };
     }
-    switch (cb.outcome) {
-      case 'succeeded':
-        return succeeded(cb, input.provider, payment);
-      case 'failed':
-        return failed(cb, input.provider, payment);
-      case 'precheck_accepted':
-        return precheck(cb, payment);
-      case 'pending':
-        return { reply: cb.reply, paymentId: payment.id, status: payment.status };
-    }
+    const { out, applied } = await apply(cb, input.provider, payment);
+    if (applied && cb.cardBinding) await deps.reportCardBinding(payment, cb.cardBinding);
+    return out;
   };
 }

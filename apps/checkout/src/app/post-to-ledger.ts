@@ -10,10 +10,11 @@ export interface PostToLedgerDeps {
 }
 
 /**
- * Posts a succeeded payment to the ledger and records the ledger transaction. Every field sent
- * is stored on the payment (fee, attributes, succeeded_at), so a retry from the callback path or
- * the sweeper sends the identical request under the same key and the ledger posts it once.
- * Throws the ledger's error unchanged; the caller decides whether to retry.
+ * Posts a succeeded payment to the ledger and records the ledger transaction with the fee the
+ * ledger applied (authoritative when the merchant has a fee plan there). Every field sent is
+ * stored on the payment (checkout's fee, attributes, succeeded_at), so a retry from the callback
+ * path or the sweeper sends the identical request under the same key and the ledger posts it
+ * once. Throws the ledger's error unchanged; the caller decides whether to retry.
  */
 export function makePostToLedger(deps: PostToLedgerDeps) {
   return async (payment: Payment): Promise<Payment> => {
@@ -33,8 +34,13 @@ export function makePostToLedger(deps: PostToLedgerDeps) {
       occurredAt: payment.succeededAt ?? payment.updatedAt,
     });
     const at = deps.clock.now();
-    await deps.payments.markLedgerPosted(payment.id, result.transactionId, at);
-    return { ...payment, ledgerPostedAt: at, ledgerTransactionId: result.transactionId };
+    await deps.payments.markLedgerPosted(payment.id, result.transactionId, at, result.fee);
+    return {
+      ...payment,
+      ledgerPostedAt: at,
+      ledgerTransactionId: result.transactionId,
+      ledgerFee: result.fee,
+    };
   };
 }
 

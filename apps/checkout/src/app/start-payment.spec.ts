@@ -3,6 +3,29 @@ import { describe, expect, it } from 'vitest';
 
 import { TTL_MS, world } from '../../test/fakes/world';
 
+/** A merchant taking cards and QR, and one KGS payment. */
+async function kgsPayment(description = 'Two books') {
+  const w = world();
+  const { merchant } = await w.merchant({
+    idempotencyKey: 'mer-kg',
+    enabledMethods: ['webmoney_purse', 'card', 'qr'],
+    feeRules: [],
+  });
+  const { view } = await w.createPayment(
+    w.paymentInput(merchant.id, { currency: 'KGS', amountMinor: 150_000n, description }),
+  );
+  w.provider.nextStart = {
+    provider: 'qr_acquirer',
+    action: {
+      kind: 'instructions',
+      title: 'Pay by QR code',
+      values: { qr_id: 'stale', amount: '1500.00', currency: 'KGS', amount_tyiyn: '150000' },
+    },
+    providerReference: 'qr-ref',
+  };
+  return { w, merchant, payment: view.payment };
+}
+
 describe('startPayment', () => {
   it('asks the provider adapters, records method and provider and moves to pending', async () => {
     const w = world();
@@ -142,5 +165,77 @@ describe('startPayment', () => {
     ).rejects.toMatchObject({
       code: 'PAYMENT_NOT_FOUND',
     });
+  });
+
+  it('refuses a method that cannot take the currency before asking any provider, writing nothing', async () => {
+    const { w, payment } = await kgsPayment();
+    const writes = w.payments.writes;
+    await expect(
+      w.startPayment({ paymentId: payment.id, method: 'webmoney_purse', payer: {} }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_METHOD_UNAVAILABLE',
+      kind: 'precondition',
+      details: { method: 'webmoney_purse', currency: 'KGS' },
+    });
+    expect(w.provider.starts).toHaveLength(0);
+    expect(w.qr.calls).toHaveLength(0);
+    expect(w.payments.writes).toBe(writes);
+    expect(await w.payments.findById(payment.id)).toEqual(payment);
+  });
+
+  it('starts a QR payment: qr-platform issues the code, the adapters register it, the action carries it', async () => {
+    const { w, payment } = await kgsPayment('Order 1001:\n two books 📚 and a very long note');
+    const { view, action } = await w.startPayment({
+      paymentId: payment.id,
+      method: 'qr',
+      payer: { qr_code_id: 'forged' },
+    });
+    expect(w.qr.calls).toEqual([
+      {
+        merchantId: payment.merchantId,
+        idempotencyKey: `payment:${payment.id}`,
+        amount: { amountMinor: 150_000n, currency: 'KGS' },
+        description: 'Order 1001: two books and a very',
+      },
+    ]);
+    const code = [...w.qr.codes.values()][0];
+    expect(code).toBeDefined();
+    expect(w.provider.starts.at(-1)).toMatchObject({
+      method: 'qr',
+      payer: { qr_code_id: code?.id },
+    });
+    expect(action).toEqual({
+      kind: 'instructions',
+      title: 'Pay by QR code',
+      values: {
+        qr_id: code?.id,
+        link: code?.link,
+        payload: code?.payload,
+        amount: '1500.00',
+        currency: 'KGS',
+        amount_tyiyn: '150000',
+      },
+    });
+    expect(view.payment).toMatchObject({
+      status: 'pending',
+      method: 'qr',
+      provider: 'qr_acquirer',
+    });
+    expect(view.availableMethods).toEqual(['card', 'qr']);
+
+    // Starting again reuses the payment's one code.
+    const again = await w.startPayment({ paymentId: payment.id, method: 'qr', payer: {} });
+    expect(again.action).toEqual(action);
+    expect(w.qr.codes.size).toBe(1);
+  });
+
+  it('passes a qr-platform refusal through without asking the adapters', async () => {
+    const { w, payment } = await kgsPayment();
+    w.qr.fail = new DomainError('QR_FIELD_TOO_LONG', 'invalid', 'too long');
+    await expect(
+      w.startPayment({ paymentId: payment.id, method: 'qr', payer: {} }),
+    ).rejects.toMatchObject({ code: 'QR_FIELD_TOO_LONG', kind: 'invalid' });
+    expect(w.provider.starts).toHaveLength(0);
+    expect((await w.payments.findById(payment.id))?.status).toBe('created');
   });
 });

@@ -1,7 +1,10 @@
 import { checkoutErrors } from '../domain/errors';
+import { availableMethods, methodTakesCurrency } from '../domain/method-capabilities';
 import {
   isExpiredByTime,
+  isOpen,
   isPayable,
+  type Payment,
   type PaymentMethod,
   type PaymentView,
 } from '../domain/payment';
@@ -10,14 +13,17 @@ import type {
   MerchantRepository,
   PaymentProviderPort,
   PaymentRepository,
+  QrCodePort,
 } from '../domain/ports';
-import type { ProviderAction } from '../domain/provider';
+import type { ProviderAction, StartedProviderPayment } from '../domain/provider';
+import { qrDescriptionOf, qrKeyOf } from '../domain/qr';
 import { applyTransition } from './apply-transition';
 
 export interface StartPaymentDeps {
   merchants: MerchantRepository;
   payments: PaymentRepository;
   provider: PaymentProviderPort;
+  qr: QrCodePort;
   clock: Clock;
 }
 
@@ -28,11 +34,55 @@ export interface StartPaymentInput {
 }
 
 /**
- * Starts paying a created or pending payment with one of the merchant's enabled methods: asks
- * the provider adapters to register it, records method and provider and moves it to `pending`.
- * A payment past its expiry time is marked expired and refused. Provider errors keep their codes.
+ * Starts paying a created or pending payment with one of the merchant's enabled methods that can
+ * take the payment's currency (else PAYMENT_METHOD_UNAVAILABLE, before any provider is asked):
+ * asks the provider adapters to register it, records method and provider and moves it to
+ * `pending`. For `qr`, qr-platform first issues the payment's dynamic ELQR code (one per payment:
+ * idempotency key `payment:{id}`), the adapters register it (payer.qr_code_id) so the payer's
+ * bank confirmation maps back to the payment, and the returned Instructions carry `qr_id`, `link`
+ * and `payload`. A payment past its expiry time is marked expired and refused. Provider and
+ * qr-platform errors keep their codes.
  */
 export function makeStartPayment(deps: StartPaymentDeps) {
+  async function startWithProvider(
+    payment: Payment,
+    method: PaymentMethod,
+    payer: Record<string, string>,
+    providerShopId: string,
+  ): Promise<StartedProviderPayment> {
+    const request = {
+      paymentId: payment.id,
+      merchantId: payment.merchantId,
+      method,
+      amount: payment.amount,
+      description: payment.description,
+      successUrl: payment.successUrl,
+      failUrl: payment.failUrl,
+      payer,
+      providerShopId,
+    };
+    if (method !== 'qr') return deps.provider.startPayment(request);
+
+    const code = await deps.qr.createDynamicCode({
+      merchantId: payment.merchantId,
+      idempotencyKey: qrKeyOf(payment.id),
+      amount: payment.amount,
+      description: qrDescriptionOf(payment.description),
+    });
+    const started = await deps.provider.startPayment({
+      ...request,
+      payer: { ...payer, qr_code_id: code.id },
+    });
+    const values = started.action.kind === 'instructions' ? started.action.values : {};
+    const action: ProviderAction = {
+      kind: 'instructions',
+      title: started.action.kind === 'instructions' ? started.action.title : 'Pay by QR code',
+      // Ours last: the code qr-platform issued is what the payer scans.
+      values: { ...values, qr_id: code.id, link: code.link, payload: code.payload },
+    };
+    return { ...started, action };
+  }
+
   return async (
     input: StartPaymentInput,
   ): Promise<{ view: PaymentView; action: ProviderAction }> => {
@@ -68,26 +118,23 @@ export function makeStartPayment(deps: StartPaymentDeps) {
         },
       );
     }
+    const currency = payment.amount.currency;
+    if (!methodTakesCurrency(method, currency)) {
+      throw checkoutErrors.create(
+        'PAYMENT_METHOD_UNAVAILABLE',
+        `${method} cannot take payments in ${currency}`,
+        { details: { method, currency } },
+      );
+    }
 
-    const started = await deps.provider.startPayment({
-      paymentId: payment.id,
-      merchantId: payment.merchantId,
-      method,
-      amount: payment.amount,
-      description: payment.description,
-      successUrl: payment.successUrl,
-      failUrl: payment.failUrl,
-      payer: input.payer,
-      providerShopId: merchant.webmoneyShopId,
-    });
+    const started = await startWithProvider(payment, method, input.payer, merchant.webmoneyShopId);
 
     const { payment: updated } = await applyTransition(
       deps,
       payment.id,
       (current) => {
         // A provider may have confirmed (or the sweeper expired it) while we were away.
-        if (current.status !== 'created' && current.status !== 'pending')
-          throw notPayable(current.status);
+        if (!isOpen(current.status)) throw notPayable(current.status);
         return {
           to: 'pending',
           reason: `started:${method}`,
@@ -97,7 +144,10 @@ export function makeStartPayment(deps: StartPaymentDeps) {
       payment,
     );
     return {
-      view: { payment: updated, availableMethods: [...merchant.enabledMethods] },
+      view: {
+        payment: updated,
+        availableMethods: availableMethods(merchant.enabledMethods, currency),
+      },
       action: started.action,
     };
   };

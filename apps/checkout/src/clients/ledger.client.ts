@@ -1,5 +1,6 @@
 import { LedgerServiceClient, PostPaymentRequest } from '@tolem/contracts/ledger';
 import { createClient } from '@tolem/grpc-kit';
+import { money } from '@tolem/money';
 
 import { checkoutErrors } from '../domain/errors';
 import type { LedgerPort } from '../domain/ports';
@@ -37,7 +38,13 @@ export function createLedgerClient(
           'ledger: PostPayment without a transaction',
         );
       }
-      return { transactionId: res.transaction.id, alreadyExisted: res.alreadyExisted };
+      // An older ledger sends no fee; one in another currency would be a ledger bug: ignore both
+      // (the fee checkout computed then stays the payment's fee).
+      const fee =
+        res.fee && res.fee.currency === input.gross.currency
+          ? money(res.fee.amountMinor, res.fee.currency)
+          : null;
+      return { transactionId: res.transaction.id, alreadyExisted: res.alreadyExisted, fee };
     },
     close: () => client.close(),
   };

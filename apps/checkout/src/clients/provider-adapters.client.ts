@@ -1,14 +1,17 @@
 import {
+  type CardBinding as PbCardBinding,
+  CardBindingState,
   HandleCallbackRequest,
   Outcome,
   ProviderServiceClient,
   StartPaymentRequest,
+  SubmitPayerInputRequest,
 } from '@tolem/contracts/provider';
 import { createClient } from '@tolem/grpc-kit';
 
 import { checkoutErrors } from '../domain/errors';
 import type { PaymentProviderPort } from '../domain/ports';
-import type { CallbackOutcome } from '../domain/provider';
+import type { CallbackOutcome, PayerInputAnswer, ReportedCardBinding } from '../domain/provider';
 import {
   actionFromProto,
   httpReplyFromProto,
@@ -25,7 +28,27 @@ const OUTCOMES: Partial<Record<Outcome, CallbackOutcome>> = {
   [Outcome.OUTCOME_PENDING]: 'pending',
   [Outcome.OUTCOME_PRECHECK_ACCEPTED]: 'precheck_accepted',
   [Outcome.OUTCOME_REJECTED]: 'rejected',
+  [Outcome.OUTCOME_MANUAL_REVIEW]: 'manual_review',
 };
+
+const INPUT_OUTCOMES: Partial<Record<Outcome, PayerInputAnswer['outcome']>> = {
+  [Outcome.OUTCOME_SUCCEEDED]: 'succeeded',
+  [Outcome.OUTCOME_FAILED]: 'failed',
+  [Outcome.OUTCOME_PENDING]: 'pending',
+  [Outcome.OUTCOME_MANUAL_REVIEW]: 'manual_review',
+};
+
+const BINDING_STATES: Partial<Record<CardBindingState, ReportedCardBinding['state']>> = {
+  [CardBindingState.CARD_BINDING_STATE_ACTIVATED]: 'activated',
+  [CardBindingState.CARD_BINDING_STATE_ERROR]: 'error',
+};
+
+/** Null when absent or without a state: nothing a recurring charge could use. */
+function cardBindingFromProto(b: PbCardBinding | undefined): ReportedCardBinding | null {
+  const state = b ? BINDING_STATES[b.state] : undefined;
+  if (!b || !state) return null;
+  return { bindingRef: b.bindingRef, state, cardLast4: b.cardLast4 };
+}
 
 function badResponse(what: string) {
   return checkoutErrors.create('CHECKOUT_UPSTREAM_INVALID_RESPONSE', `provider adapters: ${what}`);
@@ -86,6 +109,31 @@ export function createProviderAdaptersClient(
         attributes: { ...res.attributes },
         reasonCode: res.reasonCode,
         callbackId: res.callbackId,
+        cardBinding: cardBindingFromProto(res.cardBinding),
+      };
+    },
+
+    async submitPayerInput(input) {
+      const res = await client.submitPayerInput(
+        SubmitPayerInputRequest.fromPartial({
+          paymentId: input.paymentId,
+          fields: input.fields,
+          method: methodToProto(input.method),
+        }),
+      );
+      const outcome = INPUT_OUTCOMES[res.outcome];
+      if (!outcome) throw badResponse('SubmitPayerInput without an outcome');
+      return {
+        outcome,
+        nextAction: actionFromProto(res.nextAction),
+        providerPaymentId: res.providerPaymentId,
+        reasonCode: res.reasonCode,
+        message: res.message,
+        payerMayRetry: res.payerMayRetry,
+        amount: res.amount
+          ? { amountMinor: res.amount.amountMinor, currency: res.amount.currency }
+          : null,
+        attributes: { ...res.attributes },
       };
     },
 

@@ -27,6 +27,7 @@ interface PaymentRow {
   provider_payment_id: string | null;
   provider_attributes: Record<string, string>;
   fee_minor: bigint | null;
+  ledger_fee_minor: bigint | null;
   failure_code: string | null;
   succeeded_at: Date | null;
   ledger_posted_at: Date | null;
@@ -63,6 +64,7 @@ function toDomain(row: PaymentRow): Payment {
     providerPaymentId: row.provider_payment_id,
     providerAttributes: row.provider_attributes,
     fee: row.fee_minor === null ? null : money(row.fee_minor, amount.currency),
+    ledgerFee: row.ledger_fee_minor === null ? null : money(row.ledger_fee_minor, amount.currency),
     failureCode: row.failure_code,
     succeededAt: row.succeeded_at,
     ledgerPostedAt: row.ledger_posted_at,
@@ -176,13 +178,14 @@ export function createPaymentsRepo(db: Knex): PaymentRepository {
       });
     },
 
-    async markLedgerPosted(paymentId, transactionId, at) {
+    async markLedgerPosted(paymentId, transactionId, at, ledgerFee) {
       await db('payments')
         .where({ id: paymentId })
         .whereNull('ledger_posted_at')
         .update({
           ledger_posted_at: at,
           ledger_transaction_id: transactionId,
+          ledger_fee_minor: ledgerFee?.amountMinor ?? null,
           updated_at: at,
           version: db.raw('version + 1'),
         });

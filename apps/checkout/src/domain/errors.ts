@@ -16,6 +16,16 @@ export const checkoutErrors = defineErrors({
   /** Only created or pending payments that have not expired can be started. */
   PAYMENT_NOT_PAYABLE: 'precondition',
   PAYMENT_METHOD_NOT_ENABLED: 'precondition',
+  /**
+   * The method cannot take the payment's currency (domain/method-capabilities.ts); refused
+   * before any provider is called. details: method, currency.
+   */
+  PAYMENT_METHOD_UNAVAILABLE: 'precondition',
+  /**
+   * SubmitPayerInput for a payment that is not waiting for payer input: not started, or started
+   * with a method that has no second payer step. details: status, method.
+   */
+  PAYMENT_INPUT_NOT_EXPECTED: 'precondition',
   /** Terminal states are final: a later different outcome changes nothing. */
   PAYMENT_ALREADY_FINAL: 'precondition',
   /** A transition the state machine never allows (e.g. pending -> created). */

@@ -1,8 +1,11 @@
+import { money } from '@tolem/money';
 import { describe, expect, it } from 'vitest';
 
 import {
   decideTransition,
+  effectiveFee,
   isExpiredByTime,
+  isFinal,
   isPayable,
   ledgerKeyOf,
   type Payment,
@@ -19,6 +22,10 @@ describe('payment state machine', () => {
     ['pending', 'succeeded'],
     ['pending', 'failed'],
     ['pending', 'expired'],
+    ['created', 'requires_review'],
+    ['pending', 'requires_review'],
+    ['requires_review', 'succeeded'],
+    ['requires_review', 'failed'],
   ])('allows %s -> %s', (from, to) => {
     expect(decideTransition(from, to)).toBe('apply');
   });
@@ -50,6 +57,43 @@ describe('payment state machine', () => {
 
   it('accepts a late verified success of an expired payment: the money moved', () => {
     expect(decideTransition('expired', 'succeeded')).toBe('apply');
+  });
+
+  it.each<[PaymentStatus, PaymentStatus]>([
+    ['requires_review', 'pending'],
+    ['requires_review', 'expired'],
+    ['requires_review', 'created'],
+  ])('refuses %s -> %s: a payment under review is only settled', (from, to) => {
+    expect(() => decideTransition(from, to)).toThrow(
+      expect.objectContaining({ code: 'PAYMENT_INVALID_TRANSITION', kind: 'precondition' }),
+    );
+  });
+
+  it.each<PaymentStatus>(['succeeded', 'failed', 'expired'])(
+    'refuses %s -> requires_review: final states stay final',
+    (from) => {
+      expect(() => decideTransition(from, 'requires_review')).toThrow(
+        expect.objectContaining({ code: 'PAYMENT_ALREADY_FINAL' }),
+      );
+    },
+  );
+
+  it('keeps requires_review open but neither final, payable nor expirable', () => {
+    const review = {
+      status: 'requires_review',
+      expiresAt: new Date('2026-01-01T00:00:00Z'),
+    } as Payment;
+    const long = new Date('2027-01-01T00:00:00Z');
+    expect(isFinal('requires_review')).toBe(false);
+    expect(isExpiredByTime(review, long)).toBe(false);
+    expect(isPayable(review, new Date('2025-01-01T00:00:00Z'))).toBe(false);
+  });
+
+  it('shows the fee the ledger applied once known, else the one checkout computed', () => {
+    const p = { fee: money(260n, 'USD'), ledgerFee: null } as Payment;
+    expect(effectiveFee(p)).toEqual(money(260n, 'USD'));
+    expect(effectiveFee({ ...p, ledgerFee: money(150n, 'USD') })).toEqual(money(150n, 'USD'));
+    expect(effectiveFee({ ...p, fee: null })).toBeNull();
   });
 
   it('refuses going back to created', () => {

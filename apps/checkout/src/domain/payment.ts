@@ -15,7 +15,14 @@ export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 export const PROVIDERS = ['webmoney', 'intellectmoney', 'paykassma', 'qr_acquirer'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
-export const PAYMENT_STATUSES = ['created', 'pending', 'succeeded', 'failed', 'expired'] as const;
+export const PAYMENT_STATUSES = [
+  'created',
+  'pending',
+  'succeeded',
+  'failed',
+  'expired',
+  'requires_review',
+] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export function isPaymentMethod(value: string): value is PaymentMethod {
@@ -45,8 +52,16 @@ export interface Payment {
   provider: ProviderName | null;
   providerPaymentId: string | null;
   providerAttributes: Record<string, string>;
-  /** Known once succeeded; computed from the merchant's fee rule for the method. */
+  /**
+   * Known once succeeded; computed from the merchant's fee rule for the method. This is what
+   * checkout sends the ledger, so every retried post carries the same content.
+   */
   fee: Money | null;
+  /**
+   * The fee the ledger applied (PostPaymentResponse.fee), known once posted. Authoritative: it
+   * differs from `fee` when the merchant has a fee plan in the ledger.
+   */
+  ledgerFee: Money | null;
   failureCode: string | null;
   /** When the payment became succeeded; the ledger's occurred_at, stable across retries. */
   succeededAt: Date | null;
@@ -68,19 +83,29 @@ export interface PaymentTransition {
 }
 
 const FINAL: ReadonlySet<PaymentStatus> = new Set(['succeeded', 'failed', 'expired']);
+/** Statuses a customer may still pay in, and that expire when their time runs out. */
+const OPEN: ReadonlySet<PaymentStatus> = new Set(['created', 'pending']);
 
 export function isFinal(status: PaymentStatus): boolean {
   return FINAL.has(status);
 }
 
+/** created or pending: open for paying. requires_review is not (a person decides it). */
+export function isOpen(status: PaymentStatus): boolean {
+  return OPEN.has(status);
+}
+
 /**
  * Transitions the state machine allows. created -> succeeded/failed is allowed because a provider
  * can report the outcome before our own `pending` write lands; pending -> pending lets a customer
- * start again with another method.
+ * start again with another method. requires_review (the provider could not match the money, a
+ * person must decide) is not final: a later postback or an operator resolves it to succeeded or
+ * failed; it never expires and cannot be paid again with another method.
  */
 const ALLOWED: Record<PaymentStatus, readonly PaymentStatus[]> = {
-  created: ['pending', 'succeeded', 'failed', 'expired'],
-  pending: ['pending', 'succeeded', 'failed', 'expired'],
+  created: ['pending', 'succeeded', 'failed', 'expired', 'requires_review'],
+  pending: ['pending', 'succeeded', 'failed', 'expired', 'requires_review'],
+  requires_review: ['requires_review', 'succeeded', 'failed'],
   succeeded: [],
   failed: [],
   // A verified success that arrives after expiry means the money moved at the provider: crediting
@@ -117,16 +142,22 @@ export function decideTransition(from: PaymentStatus, to: PaymentStatus): 'apply
   return 'apply';
 }
 
-/** True when the payment has passed its expiry time without reaching a final state. */
+/**
+ * True when an open (created/pending) payment has passed its expiry time. A payment under review
+ * never expires: the money may have moved, and only a person or the provider settles it.
+ */
 export function isExpiredByTime(payment: Payment, now: Date): boolean {
-  return !isFinal(payment.status) && payment.expiresAt.getTime() <= now.getTime();
+  return isOpen(payment.status) && payment.expiresAt.getTime() <= now.getTime();
 }
 
 /** created or pending and not past its expiry: a customer may still pay it. */
 export function isPayable(payment: Payment, now: Date): boolean {
-  return (
-    (payment.status === 'created' || payment.status === 'pending') && !isExpiredByTime(payment, now)
-  );
+  return isOpen(payment.status) && !isExpiredByTime(payment, now);
+}
+
+/** The fee to show: the ledger's once it posted the payment, else the one checkout computed. */
+export function effectiveFee(payment: Payment): Money | null {
+  return payment.ledgerFee ?? payment.fee;
 }
 
 /** The ledger's idempotency key for posting a succeeded payment; one post per payment, ever. */

@@ -1,10 +1,14 @@
 import type { Money } from '@tolem/money';
 
+import type { NewPendingCardBinding, PendingCardBinding } from './card-binding';
 import type { Canonical } from './fingerprint';
 import type { Merchant } from './merchant';
 import type { Payment, PaymentMethod, PaymentTransition, ProviderName } from './payment';
 import type {
+  PayerInputAnswer,
+  ProviderPayerInput,
   RawHttpRequest,
+  ReportedCardBinding,
   StartedProviderPayment,
   StartProviderPaymentInput,
   VerifiedCallback,
@@ -84,8 +88,16 @@ export interface PaymentRepository {
     expectedVersion: number,
     transition: PaymentTransition | null,
   ): Promise<Payment | undefined>;
-  /** Records the ledger transaction of a succeeded payment; a no-op when already recorded. */
-  markLedgerPosted(paymentId: string, transactionId: string, at: Date): Promise<void>;
+  /**
+   * Records the ledger transaction of a succeeded payment and the fee the ledger applied (null
+   * when the ledger did not say); a no-op when already recorded.
+   */
+  markLedgerPosted(
+    paymentId: string,
+    transactionId: string,
+    at: Date,
+    ledgerFee: Money | null,
+  ): Promise<void>;
   /** Succeeded payments not yet posted to the ledger, that succeeded before `succeededBefore`. */
   listUnposted(succeededBefore: Date, limit: number): Promise<Payment[]>;
   /** created/pending payments whose expiry time is not after `now`. */
@@ -96,6 +108,8 @@ export interface PaymentRepository {
 export interface PaymentProviderPort {
   startPayment(input: StartProviderPaymentInput): Promise<StartedProviderPayment>;
   handleCallback(provider: ProviderName, request: RawHttpRequest): Promise<VerifiedCallback>;
+  /** The payer's second step (Wavepay key1); the adapters never activate a settled payment twice. */
+  submitPayerInput(input: ProviderPayerInput): Promise<PayerInputAnswer>;
 }
 
 export interface PostPaymentInput {
@@ -113,7 +127,71 @@ export interface PostPaymentInput {
   occurredAt: Date;
 }
 
+export interface PostPaymentResult {
+  transactionId: string;
+  alreadyExisted: boolean;
+  /** The fee the ledger applied (its fee plan's, else ours); null when it did not say. */
+  fee: Money | null;
+}
+
 /** The ledger service (tolem.ledger.v1.LedgerService); idempotent on idempotencyKey. */
 export interface LedgerPort {
-  postPayment(input: PostPaymentInput): Promise<{ transactionId: string; alreadyExisted: boolean }>;
+  postPayment(input: PostPaymentInput): Promise<PostPaymentResult>;
+}
+
+export interface RecordCardBindingInput {
+  merchantId: string;
+  paymentId: string;
+  binding: ReportedCardBinding;
+  firstAmount: Money;
+}
+
+/**
+ * The recurring service (tolem.recurring.v1.RecurringService). RecordCardBinding is idempotent
+ * per payment: the same content again is answered as the first time.
+ */
+export interface RecurringPort {
+  recordCardBinding(input: RecordCardBindingInput): Promise<{ alreadyExisted: boolean }>;
+}
+
+/** A QR code as qr-platform issued it. */
+export interface IssuedQrCode {
+  /** `qr_…`: the reference (ELQR 32/11) the payer's bank echoes back in its confirmation. */
+  id: string;
+  /** The ELQR TLV text inside the QR image. */
+  payload: string;
+  /** The payment link (router base URL + "#" + payload). */
+  link: string;
+}
+
+/** qr-platform (tolem.qr.v1.QrService); CreateQrCode is idempotent per (merchant, key). */
+export interface QrCodePort {
+  createDynamicCode(input: {
+    merchantId: string;
+    idempotencyKey: string;
+    amount: Money;
+    description: string;
+  }): Promise<IssuedQrCode>;
+}
+
+/**
+ * Card bindings owed to the recurring service (an outbox): written before recurring is called,
+ * marked recorded once it answered, retried by the sweeper until then.
+ */
+export interface PendingCardBindingRepository {
+  /**
+   * Inserts the binding unless one is stored for the payment already; returns the stored row and
+   * whether this call inserted it.
+   */
+  enqueue(
+    binding: NewPendingCardBinding,
+  ): Promise<{ inserted: boolean; binding: PendingCardBinding }>;
+  markRecorded(paymentId: string, at: Date): Promise<void>;
+  /** Counts a failed attempt: the next one not before nextAttemptAt, or never when giveUp. */
+  markFailed(
+    paymentId: string,
+    failure: { error: string; nextAttemptAt: Date; giveUp: boolean; at: Date },
+  ): Promise<void>;
+  /** Unrecorded, not given up, due at or before `now`, oldest first. */
+  listDue(now: Date, limit: number): Promise<PendingCardBinding[]>;
 }

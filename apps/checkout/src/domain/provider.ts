@@ -30,7 +30,26 @@ export interface HttpReply {
   body: Uint8Array;
 }
 
-export type CallbackOutcome = 'succeeded' | 'failed' | 'pending' | 'precheck_accepted' | 'rejected';
+/**
+ * manual_review: verified, but the provider could not match the money (Paykassma
+ * `possible_transaction_created`, or another sum); a person decides, the payment never drops.
+ */
+export type CallbackOutcome =
+  | 'succeeded'
+  | 'failed'
+  | 'pending'
+  | 'precheck_accepted'
+  | 'rejected'
+  | 'manual_review';
+
+/** A card bound on a first card payment (IntellectMoney recurringState); never card data. */
+export interface ReportedCardBinding {
+  /** Opaque provider reference for later charges. */
+  bindingRef: string;
+  state: 'activated' | 'error';
+  /** Empty when the provider did not say. */
+  cardLast4: string;
+}
 
 /** A callback as the provider adapters verified and normalized it. */
 export interface VerifiedCallback {
@@ -44,6 +63,32 @@ export interface VerifiedCallback {
   attributes: Record<string, string>;
   reasonCode: string;
   callbackId: string;
+  /** Present when the callback reports a card binding (payer.remember_card=true). */
+  cardBinding: ReportedCardBinding | null;
+}
+
+/** What the payer typed on Tolem's page, passed to the provider (Wavepay: `key1`). */
+export interface ProviderPayerInput {
+  paymentId: string;
+  method: PaymentMethod;
+  fields: Record<string, string>;
+}
+
+/** The provider's answer to payer input, normalized by the provider adapters. */
+export interface PayerInputAnswer {
+  outcome: 'succeeded' | 'failed' | 'pending' | 'manual_review';
+  /** What to show the payer next; null when the adapters sent none. */
+  nextAction: ProviderAction | null;
+  providerPaymentId: string;
+  /** Stable code when not succeeded, e.g. PROVIDER_ACTIVATION_FAILED. */
+  reasonCode: string;
+  /** The provider's text for the payer; never secrets. */
+  message: string;
+  /** A failed attempt that leaves the payment open for another input. */
+  payerMayRetry: boolean;
+  /** What the provider reported as received, when it did. */
+  amount: { amountMinor: bigint; currency: string } | null;
+  attributes: Record<string, string>;
 }
 
 export interface StartProviderPaymentInput {

@@ -4,6 +4,7 @@ import {
   GetPaymentResponse,
   HandleProviderCallbackResponse,
   StartPaymentResponse,
+  SubmitPayerInputResponse,
 } from '@tolem/contracts/checkout';
 import type { Handlers } from '@tolem/grpc-kit';
 
@@ -11,12 +12,14 @@ import type { makeCreatePayment } from '../app/create-payment';
 import type { makeGetPayment } from '../app/get-payment';
 import type { makeHandleProviderCallback } from '../app/handle-provider-callback';
 import type { makeStartPayment } from '../app/start-payment';
+import type { makeSubmitPayerInput } from '../app/submit-payer-input';
 import {
   callbackRequestToDomain,
   createPaymentRequestToDomain,
   paymentToProto,
   startPaymentRequestToDomain,
   statusToProto,
+  submitPayerInputRequestToDomain,
 } from './checkout.mapper';
 import { actionToProto, httpReplyToProto } from './common.mapper';
 
@@ -25,6 +28,7 @@ export interface CheckoutHandlerDeps {
   getPayment: ReturnType<typeof makeGetPayment>;
   startPayment: ReturnType<typeof makeStartPayment>;
   handleProviderCallback: ReturnType<typeof makeHandleProviderCallback>;
+  submitPayerInput: ReturnType<typeof makeSubmitPayerInput>;
 }
 
 /** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
@@ -53,6 +57,15 @@ export function checkoutHandlers(
         reply: httpReplyToProto(out.reply),
         paymentId: out.paymentId,
         status: statusToProto(out.status),
+      });
+    },
+    async submitPayerInput(req) {
+      const out = await deps.submitPayerInput(submitPayerInputRequestToDomain(req));
+      return SubmitPayerInputResponse.fromPartial({
+        payment: paymentToProto(out.view),
+        message: out.message,
+        action: out.action ? actionToProto(out.action) : undefined,
+        outcome: out.outcome,
       });
     },
   };

@@ -9,6 +9,8 @@ import {
   callbackRequestToDomain,
   createPaymentRequestToDomain,
   paymentToProto,
+  statusToProto,
+  submitPayerInputRequestToDomain,
 } from './checkout.mapper';
 import {
   actionFromProto,
@@ -34,6 +36,7 @@ const payment: Payment = {
   providerPaymentId: null,
   providerAttributes: {},
   fee: null,
+  ledgerFee: null,
   failureCode: null,
   succeededAt: null,
   ledgerPostedAt: null,
@@ -109,5 +112,33 @@ describe('checkout mappers', () => {
     expect(() =>
       callbackRequestToDomain({ provider: PbProvider.PROVIDER_UNSPECIFIED, request: undefined }),
     ).toThrow(expect.objectContaining({ details: { field: 'provider' } }));
+  });
+
+  it('maps requires_review and shows the ledger fee once the ledger applied one', () => {
+    expect(statusToProto('requires_review')).toBe(PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW);
+    expect(statusToProto(null)).toBe(PaymentStatus.PAYMENT_STATUS_UNSPECIFIED);
+    const posted = paymentToProto({
+      payment: {
+        ...payment,
+        status: 'succeeded',
+        fee: money(60n, 'KGS'),
+        ledgerFee: money(45n, 'KGS'),
+      },
+      availableMethods: [],
+    });
+    expect(posted.fee).toEqual({ amountMinor: 45n, currency: 'KGS' });
+    expect(
+      paymentToProto({ payment: { ...payment, status: 'requires_review' }, availableMethods: [] })
+        .status,
+    ).toBe(PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW);
+  });
+
+  it('maps SubmitPayerInput requests as sent', () => {
+    expect(
+      submitPayerInputRequestToDomain({ paymentId: 'pay_1', fields: { key1: '123' } }),
+    ).toEqual({
+      paymentId: 'pay_1',
+      fields: { key1: '123' },
+    });
   });
 });

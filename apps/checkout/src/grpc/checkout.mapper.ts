@@ -4,11 +4,18 @@ import {
   Payment as PbPayment,
   PaymentStatus as PbStatus,
   type StartPaymentRequest,
+  type SubmitPayerInputRequest,
 } from '@tolem/contracts/checkout';
 
 import type { StartPaymentInput } from '../app/start-payment';
+import type { SubmitPayerInputInput } from '../app/submit-payer-input';
 import { checkoutErrors } from '../domain/errors';
-import type { PaymentStatus, PaymentView, ProviderName } from '../domain/payment';
+import {
+  effectiveFee,
+  type PaymentStatus,
+  type PaymentView,
+  type ProviderName,
+} from '../domain/payment';
 import type { CreatePaymentInput } from '../domain/payment-request';
 import type { RawHttpRequest } from '../domain/provider';
 import {
@@ -25,6 +32,7 @@ const STATUSES: Record<PaymentStatus, PbStatus> = {
   succeeded: PbStatus.PAYMENT_STATUS_SUCCEEDED,
   failed: PbStatus.PAYMENT_STATUS_FAILED,
   expired: PbStatus.PAYMENT_STATUS_EXPIRED,
+  requires_review: PbStatus.PAYMENT_STATUS_REQUIRES_REVIEW,
 };
 
 export function statusToProto(status: PaymentStatus | null): PbStatus {
@@ -54,6 +62,12 @@ export function startPaymentRequestToDomain(req: StartPaymentRequest): StartPaym
   return { paymentId: req.paymentId, method: methodFromProto(req.method), payer: { ...req.payer } };
 }
 
+export function submitPayerInputRequestToDomain(
+  req: SubmitPayerInputRequest,
+): SubmitPayerInputInput {
+  return { paymentId: req.paymentId, fields: { ...req.fields } };
+}
+
 export function callbackRequestToDomain(req: HandleProviderCallbackRequest): {
   provider: ProviderName;
   request: RawHttpRequest;
@@ -64,8 +78,10 @@ export function callbackRequestToDomain(req: HandleProviderCallbackRequest): {
   return { provider, request: httpRequestFromProto(req.request) };
 }
 
+/** `fee` is the ledger's applied fee once posted, else the one checkout computed. */
 export function paymentToProto(view: PaymentView): PbPayment {
   const p = view.payment;
+  const fee = effectiveFee(p);
   return PbPayment.fromPartial({
     id: p.id,
     merchantId: p.merchantId,
@@ -82,7 +98,7 @@ export function paymentToProto(view: PaymentView): PbPayment {
     availableMethods: view.availableMethods.map(methodToProto),
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
-    fee: p.fee ? { amountMinor: p.fee.amountMinor, currency: p.fee.currency } : undefined,
+    fee: fee ? { amountMinor: fee.amountMinor, currency: fee.currency } : undefined,
     failureCode: p.failureCode ?? '',
     metadata: p.metadata,
   });

@@ -1,6 +1,8 @@
 import { DomainError } from '@tolem/errors';
 import { newId } from '@tolem/ids';
+import type { Money } from '@tolem/money';
 
+import type { PendingCardBinding } from '../../src/domain/card-binding';
 import type { Merchant } from '../../src/domain/merchant';
 import type { Payment, PaymentTransition } from '../../src/domain/payment';
 import type {
@@ -11,9 +13,15 @@ import type {
   MerchantRepository,
   PaymentProviderPort,
   PaymentRepository,
+  PendingCardBindingRepository,
   PostPaymentInput,
+  QrCodePort,
+  RecordCardBindingInput,
+  RecurringPort,
 } from '../../src/domain/ports';
 import type {
+  PayerInputAnswer,
+  ProviderPayerInput,
   RawHttpRequest,
   StartedProviderPayment,
   StartProviderPaymentInput,
@@ -148,13 +156,14 @@ export function inMemoryPayments(): InMemoryPayments {
       repo.writes += 1;
       return structuredClone(saved);
     },
-    async markLedgerPosted(id, transactionId, at) {
+    async markLedgerPosted(id, transactionId, at, ledgerFee) {
       const current = repo.rows.get(id);
       if (!current || current.ledgerPostedAt) return;
       repo.rows.set(id, {
         ...current,
         ledgerPostedAt: at,
         ledgerTransactionId: transactionId,
+        ledgerFee,
         version: current.version + 1,
       });
       repo.writes += 1;
@@ -181,15 +190,34 @@ export function inMemoryPayments(): InMemoryPayments {
   return repo;
 }
 
+/** A provider's answer to payer input; succeeded unless overridden. */
+export function inputAnswer(overrides: Partial<PayerInputAnswer> = {}): PayerInputAnswer {
+  return {
+    outcome: 'succeeded',
+    nextAction: null,
+    providerPaymentId: 'key1:12345678901',
+    reasonCode: '',
+    message: '',
+    payerMayRetry: false,
+    amount: null,
+    attributes: { wavepay_key1: '12345678901' },
+    ...overrides,
+  };
+}
+
 export function fakeProvider(): PaymentProviderPort & {
   starts: StartProviderPaymentInput[];
   callbacks: RawHttpRequest[];
+  inputs: ProviderPayerInput[];
   nextStart: StartedProviderPayment | Error;
   nextCallback: VerifiedCallback | Error;
+  nextInput: PayerInputAnswer | Error;
 } {
   const fake = {
     starts: [] as StartProviderPaymentInput[],
     callbacks: [] as RawHttpRequest[],
+    inputs: [] as ProviderPayerInput[],
+    nextInput: inputAnswer() as PayerInputAnswer | Error,
     nextStart: {
       provider: 'webmoney',
       action: {
@@ -211,31 +239,139 @@ export function fakeProvider(): PaymentProviderPort & {
       if (fake.nextCallback instanceof Error) throw fake.nextCallback;
       return structuredClone(fake.nextCallback);
     },
+    async submitPayerInput(input: ProviderPayerInput) {
+      fake.inputs.push(structuredClone(input));
+      if (fake.nextInput instanceof Error) throw fake.nextInput;
+      return structuredClone(fake.nextInput);
+    },
   };
   return fake;
 }
 
-/** A ledger with the real one's idempotency: same key + same content = the original. */
+/**
+ * A ledger with the real one's idempotency: same key + same content = the original. Applies the
+ * request's fee unless `planFee` stands in for a merchant fee plan in the ledger.
+ */
 export function fakeLedger(): LedgerPort & {
   calls: PostPaymentInput[];
   down: boolean;
-  posted: Map<string, string>;
+  posted: Map<string, { transactionId: string; fee: Money }>;
+  planFee: Money | null;
 } {
   const fake = {
     calls: [] as PostPaymentInput[],
     down: false,
-    posted: new Map<string, string>(),
+    planFee: null as Money | null,
+    posted: new Map<string, { transactionId: string; fee: Money }>(),
     async postPayment(input: PostPaymentInput) {
       fake.calls.push(structuredClone(input));
       if (fake.down) throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger down');
       const existing = fake.posted.get(input.idempotencyKey);
-      if (existing) return { transactionId: existing, alreadyExisted: true };
-      const id = newId('txn');
-      fake.posted.set(input.idempotencyKey, id);
-      return { transactionId: id, alreadyExisted: false };
+      if (existing) return { ...existing, alreadyExisted: true };
+      const entry = { transactionId: newId('txn'), fee: fake.planFee ?? input.fee };
+      fake.posted.set(input.idempotencyKey, entry);
+      return { ...entry, alreadyExisted: false };
     },
   };
   return fake;
+}
+
+/** The recurring service: idempotent per payment, a conflict for other content; `down` fails. */
+export function fakeRecurring(): RecurringPort & {
+  calls: RecordCardBindingInput[];
+  recorded: Map<string, RecordCardBindingInput>;
+  down: boolean;
+} {
+  const fake = {
+    calls: [] as RecordCardBindingInput[],
+    recorded: new Map<string, RecordCardBindingInput>(),
+    down: false,
+    async recordCardBinding(input: RecordCardBindingInput) {
+      fake.calls.push(structuredClone(input));
+      if (fake.down) throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'recurring down');
+      const existing = fake.recorded.get(input.paymentId);
+      if (existing && JSON.stringify(existing.binding) !== JSON.stringify(input.binding)) {
+        throw new DomainError('RECURRING_BINDING_CONFLICT', 'conflict', 'another binding');
+      }
+      fake.recorded.set(input.paymentId, structuredClone(input));
+      return { alreadyExisted: existing !== undefined };
+    },
+  };
+  return fake;
+}
+
+/** qr-platform: one code per (merchant, key), replayed on a repeat. */
+export function fakeQr(): QrCodePort & {
+  calls: Parameters<QrCodePort['createDynamicCode']>[0][];
+  codes: Map<string, { id: string; payload: string; link: string }>;
+  fail: Error | null;
+} {
+  const fake = {
+    calls: [] as Parameters<QrCodePort['createDynamicCode']>[0][],
+    codes: new Map<string, { id: string; payload: string; link: string }>(),
+    fail: null as Error | null,
+    async createDynamicCode(input: Parameters<QrCodePort['createDynamicCode']>[0]) {
+      fake.calls.push(structuredClone(input));
+      if (fake.fail) throw fake.fail;
+      const key = `${input.merchantId}\u0000${input.idempotencyKey}`;
+      const existing = fake.codes.get(key);
+      if (existing) return { ...existing };
+      const id = newId('qr');
+      const payload = `000201010212|${id}|${input.amount.amountMinor}`;
+      const code = { id, payload, link: `https://qr.example/pay#${payload}` };
+      fake.codes.set(key, code);
+      return { ...code };
+    },
+  };
+  return fake;
+}
+
+export function inMemoryPendingCardBindings(): PendingCardBindingRepository & {
+  rows: Map<string, PendingCardBinding>;
+} {
+  const repo = {
+    rows: new Map<string, PendingCardBinding>(),
+    async enqueue(b: Parameters<PendingCardBindingRepository['enqueue']>[0]) {
+      const existing = repo.rows.get(b.paymentId);
+      if (existing) return { inserted: false, binding: structuredClone(existing) };
+      const row: PendingCardBinding = {
+        ...structuredClone(b),
+        attempts: 0,
+        lastError: null,
+        recordedAt: null,
+        gaveUpAt: null,
+      };
+      repo.rows.set(b.paymentId, row);
+      return { inserted: true, binding: structuredClone(row) };
+    },
+    async markRecorded(paymentId: string, at: Date) {
+      const row = repo.rows.get(paymentId);
+      if (row && !row.recordedAt)
+        repo.rows.set(paymentId, { ...row, recordedAt: at, lastError: null });
+    },
+    async markFailed(
+      paymentId: string,
+      f: { error: string; nextAttemptAt: Date; giveUp: boolean; at: Date },
+    ) {
+      const row = repo.rows.get(paymentId);
+      if (!row || row.recordedAt) return;
+      repo.rows.set(paymentId, {
+        ...row,
+        attempts: row.attempts + 1,
+        lastError: f.error,
+        nextAttemptAt: f.nextAttemptAt,
+        gaveUpAt: f.giveUp ? f.at : null,
+      });
+    },
+    async listDue(now: Date, limit: number) {
+      return [...repo.rows.values()]
+        .filter((r) => !r.recordedAt && !r.gaveUpAt && r.nextAttemptAt <= now)
+        .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())
+        .slice(0, limit)
+        .map((r) => structuredClone(r));
+    },
+  };
+  return repo;
 }
 
 export function callback(overrides: Partial<VerifiedCallback> = {}): VerifiedCallback {
@@ -249,6 +385,7 @@ export function callback(overrides: Partial<VerifiedCallback> = {}): VerifiedCal
     attributes: { payer_purse: 'Z123456789012', payer_wmid: '123456789012' },
     reasonCode: '',
     callbackId: 'cb_1',
+    cardBinding: null,
     ...overrides,
   };
 }

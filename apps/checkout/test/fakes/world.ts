@@ -5,21 +5,28 @@ import { makeExpirePayments } from '../../src/app/expire-payments';
 import { makeGetPayment } from '../../src/app/get-payment';
 import { makeHandleProviderCallback } from '../../src/app/handle-provider-callback';
 import { makePostToLedger } from '../../src/app/post-to-ledger';
+import { makeReportCardBinding } from '../../src/app/report-card-binding';
 import { makeStartPayment } from '../../src/app/start-payment';
+import { makeSubmitPayerInput } from '../../src/app/submit-payer-input';
+import { makeSweepCardBindings } from '../../src/app/sweep-card-bindings';
 import { makeSweepUnposted } from '../../src/app/sweep-unposted';
 import type { CreateMerchantInput } from '../../src/domain/merchant';
 import type { CreatePaymentInput } from '../../src/domain/payment-request';
 import {
   fakeLedger,
   fakeProvider,
+  fakeQr,
+  fakeRecurring,
   fixedClock,
   inMemoryMerchants,
   inMemoryPayments,
+  inMemoryPendingCardBindings,
   recordingLog,
 } from './in-memory';
 
 export const TTL_MS = 60 * 60 * 1000;
 export const SWEEP_GRACE_MS = 5_000;
+export const BINDING_GRACE_MS = 3_000;
 
 export const merchantInput: CreateMerchantInput = {
   idempotencyKey: 'mer-key-1',
@@ -42,6 +49,9 @@ export function world() {
   const payments = inMemoryPayments();
   const provider = fakeProvider();
   const ledger = fakeLedger();
+  const recurring = fakeRecurring();
+  const qr = fakeQr();
+  const bindings = inMemoryPendingCardBindings();
   const postToLedger = makePostToLedger({ payments, ledger, clock });
   const w = {
     clock,
@@ -50,12 +60,30 @@ export function world() {
     payments,
     provider,
     ledger,
+    recurring,
+    qr,
+    bindings,
     createMerchant: makeCreateMerchant({ merchants, clock }),
     authenticate: makeAuthenticateApiKey({ merchants }),
     createPayment: makeCreatePayment({ merchants, payments, clock, paymentTtlMs: TTL_MS }),
     getPayment: makeGetPayment({ merchants, payments }),
-    startPayment: makeStartPayment({ merchants, payments, provider, clock }),
+    startPayment: makeStartPayment({ merchants, payments, provider, qr, clock }),
     handleCallback: makeHandleProviderCallback({
+      merchants,
+      payments,
+      provider,
+      postToLedger,
+      reportCardBinding: makeReportCardBinding({
+        bindings,
+        recurring,
+        clock,
+        log,
+        graceMs: BINDING_GRACE_MS,
+      }),
+      clock,
+      log,
+    }),
+    submitPayerInput: makeSubmitPayerInput({
       merchants,
       payments,
       provider,
@@ -63,6 +91,7 @@ export function world() {
       clock,
       log,
     }),
+    sweepCardBindings: makeSweepCardBindings({ bindings, recurring, clock, log }),
     sweepUnposted: makeSweepUnposted({
       payments,
       postToLedger,
@@ -82,7 +111,7 @@ export function world() {
         merchantId,
         idempotencyKey: 'order-1001',
         amountMinor: 10_000n,
-        currency: 'KGS',
+        currency: 'USD',
         orderId: '1001',
         description: 'Two books',
         successUrl: '',

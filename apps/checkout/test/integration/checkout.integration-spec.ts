@@ -19,7 +19,13 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type CallbackScript, startFakeLedger, startFakeProviderAdapters } from './peers';
+import {
+  type CallbackScript,
+  startFakeLedger,
+  startFakeProviderAdapters,
+  startFakeQrPlatform,
+  startFakeRecurring,
+} from './peers';
 
 const text = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString('utf8');
 
@@ -28,6 +34,8 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
   let sql: pg.Client;
   let adapters: Awaited<ReturnType<typeof startFakeProviderAdapters>>;
   let ledger: Awaited<ReturnType<typeof startFakeLedger>>;
+  let recurring: Awaited<ReturnType<typeof startFakeRecurring>>;
+  let qr: Awaited<ReturnType<typeof startFakeQrPlatform>>;
   let service: ServiceProcess;
   let checkout: PromiseClient<CheckoutServiceClient>;
   let merchants: PromiseClient<MerchantServiceClient>;
@@ -41,6 +49,8 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     await sql.connect();
     adapters = await startFakeProviderAdapters();
     ledger = await startFakeLedger();
+    recurring = await startFakeRecurring();
+    qr = await startFakeQrPlatform();
     const port = await freePort();
     baseEnv = {
       DATABASE_URL: db.url,
@@ -48,6 +58,8 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
       LOG_LEVEL: 'warn',
       PROVIDER_ADAPTERS_ADDR: adapters.address,
       LEDGER_ADDR: ledger.address,
+      RECURRING_ADDR: recurring.address,
+      QR_PLATFORM_ADDR: qr.address,
       LEDGER_SWEEP_MS: '300',
       PAYMENT_EXPIRY_SWEEP_MS: '300',
     };
@@ -67,6 +79,8 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     await service?.stop();
     await adapters?.close();
     await ledger?.close();
+    await recurring?.close();
+    await qr?.close();
     await sql?.end();
     await db?.drop();
   });
@@ -90,7 +104,7 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     return {
       merchantId,
       idempotencyKey: 'order-1001',
-      amount: { amountMinor: 10_000n, currency: 'KGS' },
+      amount: { amountMinor: 10_000n, currency: 'USD' },
       orderId: '1001',
       description: 'Two books',
       successUrl: '',
@@ -133,7 +147,7 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     outcome: 'OUTCOME_SUCCEEDED',
     paymentId,
     amountMinor: '10000',
-    currency: 'KGS',
+    currency: 'USD',
     method: 'PAYMENT_METHOD_WEBMONEY_PURSE',
     providerPaymentId: 'wm-trans-1',
     attributes: { payer_purse: 'Z123456789012', payer_wmid: '123456789012' },
@@ -209,7 +223,7 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
       status: PaymentStatus.PAYMENT_STATUS_CREATED,
       successUrl: 'https://books.example/ok',
       availableMethods: merchantRequest.enabledMethods,
-      amount: { amountMinor: 10_000n, currency: 'KGS' },
+      amount: { amountMinor: 10_000n, currency: 'USD' },
       metadata: { cart: 'c-1' },
     });
 
@@ -221,7 +235,7 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
       (await sql.query('select count(*)::int as n from payments')).rows[0].n as number;
     const before = await count();
     await expect(
-      checkout.createPayment(paymentRequest({ amount: { amountMinor: 10_001n, currency: 'KGS' } })),
+      checkout.createPayment(paymentRequest({ amount: { amountMinor: 10_001n, currency: 'USD' } })),
     ).rejects.toMatchObject({
       code: 'IDEMPOTENCY_KEY_REUSED',
       kind: 'conflict',
@@ -240,7 +254,7 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     });
     await expect(
       checkout.createPayment(
-        paymentRequest({ idempotencyKey: 'neg', amount: { amountMinor: -5n, currency: 'KGS' } }),
+        paymentRequest({ idempotencyKey: 'neg', amount: { amountMinor: -5n, currency: 'USD' } }),
       ),
     ).rejects.toMatchObject({ code: 'MONEY_NEGATIVE_AMOUNT', kind: 'invalid' });
     expect(await count()).toBe(before);
@@ -283,7 +297,7 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     expect(adapters.starts.at(-1)).toMatchObject({
       paymentId: id,
       merchantId,
-      amount: { amountMinor: 10_000n, currency: 'KGS' },
+      amount: { amountMinor: 10_000n, currency: 'USD' },
       providerShopId: 'shop-42',
       successUrl: 'https://books.example/ok',
       failUrl: 'https://books.example/fail',
@@ -322,15 +336,15 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
       status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED,
       providerPaymentId: 'wm-trans-1',
       providerAttributes: { payer_purse: 'Z123456789012', payer_wmid: '123456789012' },
-      fee: { amountMinor: 260n, currency: 'KGS' },
+      fee: { amountMinor: 260n, currency: 'USD' },
     });
     const calls = ledger.callsFor(id);
     expect(calls).toHaveLength(1);
     expect(calls[0]?.request).toMatchObject({
       idempotencyKey: `payment:${id}:succeeded`,
       merchantId,
-      gross: { amountMinor: 10_000n, currency: 'KGS' },
-      fee: { amountMinor: 260n, currency: 'KGS' },
+      gross: { amountMinor: 10_000n, currency: 'USD' },
+      fee: { amountMinor: 260n, currency: 'USD' },
       method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
       provider: Provider.PROVIDER_WEBMONEY,
       providerPaymentId: 'wm-trans-1',

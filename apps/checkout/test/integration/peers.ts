@@ -5,21 +5,46 @@ import {
   PostPaymentResponse,
 } from '@tolem/contracts/ledger';
 import {
+  CardBindingState,
+  type ChargeBoundCardRequest,
+  ChargeBoundCardResponse,
   type HandleCallbackRequest,
   HandleCallbackResponse,
   Outcome,
   ProviderServiceService,
+  type QueryPaymentStatusRequest,
+  QueryPaymentStatusResponse,
+  type RefundPaymentRequest,
+  RefundPaymentResponse,
   type StartPaymentRequest,
   StartPaymentResponse,
+  type SubmitPayerInputRequest,
+  SubmitPayerInputResponse,
 } from '@tolem/contracts/provider';
+import {
+  type CreateQrCodeRequest,
+  CreateQrCodeResponse,
+  GetQrCodeResponse,
+  type QrCode,
+  QrServiceService,
+} from '@tolem/contracts/qr';
+import {
+  BindingState,
+  type CardBinding,
+  ListCardBindingsResponse,
+  type RecordCardBindingRequest,
+  RecordCardBindingResponse,
+  RecurringServiceService,
+} from '@tolem/contracts/recurring';
 import { DomainError } from '@tolem/errors';
-import { createGrpcServer } from '@tolem/grpc-kit';
+import { createGrpcServer, type Handlers } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
 
 /**
- * Test doubles of checkout's PEER services (provider-adapters, ledger): small real gRPC servers
- * (grpc-js through grpc-kit, as the workspace lint requires) serving the generated service
- * definitions, recording calls and answering as scripted. Checkout itself and PostgreSQL are real.
+ * Test doubles of checkout's PEER services (provider-adapters, ledger, recurring, qr-platform):
+ * small real gRPC servers (grpc-js through grpc-kit, as the workspace lint requires) serving the
+ * generated service definitions, recording calls and answering as scripted. Checkout itself and
+ * PostgreSQL are real.
  */
 
 const silent = createLogger({ service: 'checkout-it-peer', level: 'silent' });
@@ -29,6 +54,17 @@ async function serve(register: (server: ReturnType<typeof createGrpcServer>) => 
   register(server);
   const port = await server.listen(0);
   return { address: `127.0.0.1:${port}`, close: () => server.drain(1_000) };
+}
+
+const unimplemented = async (): Promise<never> => {
+  throw new DomainError('NOT_IMPLEMENTED', 'unimplemented', 'not in this double');
+};
+
+/** Every RPC of a service answering UNIMPLEMENTED, for the double to override what it serves. */
+function allUnimplemented<S extends object>(service: S): Handlers<S> {
+  return Object.fromEntries(
+    Object.keys(service).map((name) => [name, unimplemented]),
+  ) as unknown as Handlers<S>;
 }
 
 /** What a test puts in a callback body; the fake adapters "verify" it into this outcome. */
@@ -42,77 +78,167 @@ export interface CallbackScript {
   attributes?: Record<string, string>;
   reasonCode?: string;
   reply?: { statusCode: number; contentType: string; body: string };
+  cardBinding?: { bindingRef: string; state: keyof typeof CardBindingState; cardLast4: string };
+}
+
+/** The provider a started method belongs to, as provider-adapters decides it. */
+const PROVIDER_OF: Partial<Record<PaymentMethod, Provider>> = {
+  [PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE]: Provider.PROVIDER_WEBMONEY,
+  [PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE]: Provider.PROVIDER_WEBMONEY,
+  [PaymentMethod.PAYMENT_METHOD_CARD]: Provider.PROVIDER_INTELLECTMONEY,
+  [PaymentMethod.PAYMENT_METHOD_WAVEPAY]: Provider.PROVIDER_PAYKASSMA,
+  [PaymentMethod.PAYMENT_METHOD_QR]: Provider.PROVIDER_QR_ACQUIRER,
+};
+
+function startActionFor(req: StartPaymentRequest, n: number): StartPaymentResponse['action'] {
+  switch (req.method) {
+    case PaymentMethod.PAYMENT_METHOD_WAVEPAY:
+      return {
+        action: {
+          $case: 'instructions',
+          value: {
+            title: 'Pay with Wavepay',
+            values: { wallet: '09123456789', plugin_url: 'http://sandbox.test/paykassma/plugin/' },
+          },
+        },
+      };
+    case PaymentMethod.PAYMENT_METHOD_QR:
+      return {
+        action: {
+          $case: 'instructions',
+          value: {
+            title: 'Pay by QR code',
+            values: {
+              qr_id: req.payer['qr_code_id'] ?? req.paymentId,
+              amount_tyiyn: String(req.amount?.amountMinor ?? 0n),
+              currency: 'KGS',
+            },
+          },
+        },
+      };
+    default:
+      return {
+        action: {
+          $case: 'formPost',
+          value: {
+            url: 'http://sandbox.test/webmoney/lmi/payment_utf.asp',
+            acceptCharset: 'utf-8',
+            fields: [
+              { name: 'LMI_PAYMENT_NO', value: String(n) },
+              { name: 'LMI_PAYMENT_AMOUNT', value: '100.00' },
+              { name: 'LMI_PAYMENT_DESC', value: req.description },
+            ],
+          },
+        },
+      };
+  }
 }
 
 export async function startFakeProviderAdapters() {
   const starts: StartPaymentRequest[] = [];
   const callbacks: HandleCallbackRequest[] = [];
+  const inputs: SubmitPayerInputRequest[] = [];
+  const charges: ChargeBoundCardRequest[] = [];
+  const queries: QueryPaymentStatusRequest[] = [];
+  const refunds: RefundPaymentRequest[] = [];
+  /** Answers to the next SubmitPayerInput calls, in order; SUCCEEDED when none is queued. */
+  const inputAnswers: Partial<SubmitPayerInputResponse>[] = [];
+  /** Answers by payment id, like the adapters' own transaction state. */
+  const statuses = new Map<string, Partial<QueryPaymentStatusResponse>>();
+  const script = {
+    charge: { outcome: Outcome.OUTCOME_SUCCEEDED } as Partial<ChargeBoundCardResponse>,
+    refund: null as Partial<RefundPaymentResponse> | null,
+  };
   let failNextStart: string | null = null;
+  const handlers: Handlers<typeof ProviderServiceService> = {
+    async startPayment(req) {
+      starts.push(req);
+      if (failNextStart) {
+        const code = failNextStart;
+        failNextStart = null;
+        throw new DomainError(code, 'unavailable', 'provider is down');
+      }
+      return StartPaymentResponse.fromPartial({
+        provider: PROVIDER_OF[req.method] ?? Provider.PROVIDER_WEBMONEY,
+        providerReference: String(starts.length),
+        action: startActionFor(req, starts.length),
+      });
+    },
+    async handleCallback(req) {
+      callbacks.push(req);
+      const s = JSON.parse(Buffer.from(req.request?.body ?? []).toString('utf8')) as CallbackScript;
+      const reply = s.reply ?? { statusCode: 200, contentType: 'text/plain', body: 'YES' };
+      return HandleCallbackResponse.fromPartial({
+        reply: {
+          statusCode: reply.statusCode,
+          contentType: reply.contentType,
+          body: Buffer.from(reply.body),
+        },
+        outcome: Outcome[s.outcome],
+        paymentId: s.paymentId,
+        amount:
+          s.amountMinor === undefined
+            ? undefined
+            : { amountMinor: BigInt(s.amountMinor), currency: s.currency ?? '' },
+        method: s.method ? PaymentMethod[s.method] : PaymentMethod.PAYMENT_METHOD_UNSPECIFIED,
+        providerPaymentId: s.providerPaymentId ?? '',
+        attributes: s.attributes ?? {},
+        reasonCode: s.reasonCode ?? '',
+        callbackId: `cb_${callbacks.length}`,
+        cardBinding: s.cardBinding && {
+          bindingRef: s.cardBinding.bindingRef,
+          state: CardBindingState[s.cardBinding.state],
+          cardLast4: s.cardBinding.cardLast4,
+        },
+      });
+    },
+    async submitPayerInput(req) {
+      inputs.push(req);
+      const answer = inputAnswers.shift() ?? {
+        outcome: Outcome.OUTCOME_SUCCEEDED,
+        providerPaymentId: `key1:${req.fields['key1'] ?? ''}`,
+        attributes: { wavepay_key1: req.fields['key1'] ?? '' },
+      };
+      return SubmitPayerInputResponse.fromPartial(answer);
+    },
+    async chargeBoundCard(req) {
+      charges.push(req);
+      return ChargeBoundCardResponse.fromPartial({ amount: req.amount, ...script.charge });
+    },
+    async queryPaymentStatus(req) {
+      queries.push(req);
+      return QueryPaymentStatusResponse.fromPartial(
+        statuses.get(req.paymentId) ?? { outcome: Outcome.OUTCOME_PENDING },
+      );
+    },
+    async refundPayment(req) {
+      refunds.push(req);
+      if (!script.refund) {
+        throw new DomainError('PROVIDER_OPERATION_UNSUPPORTED', 'precondition', 'no refund API');
+      }
+      return RefundPaymentResponse.fromPartial(script.refund);
+    },
+  };
   const { address, close } = await serve((server) =>
-    server.addService(ProviderServiceService, {
-      async startPayment(req) {
-        starts.push(req);
-        if (failNextStart) {
-          const code = failNextStart;
-          failNextStart = null;
-          throw new DomainError(code, 'unavailable', 'provider is down');
-        }
-        return StartPaymentResponse.fromPartial({
-          provider: Provider.PROVIDER_WEBMONEY,
-          providerReference: String(starts.length),
-          action: {
-            action: {
-              $case: 'formPost',
-              value: {
-                url: 'http://sandbox.test/webmoney/lmi/payment_utf.asp',
-                acceptCharset: 'utf-8',
-                fields: [
-                  { name: 'LMI_PAYMENT_NO', value: String(starts.length) },
-                  { name: 'LMI_PAYMENT_AMOUNT', value: '100.00' },
-                  { name: 'LMI_PAYMENT_DESC', value: req.description },
-                ],
-              },
-            },
-          },
-        });
-      },
-      async handleCallback(req) {
-        callbacks.push(req);
-        const script = JSON.parse(
-          Buffer.from(req.request?.body ?? []).toString('utf8'),
-        ) as CallbackScript;
-        const reply = script.reply ?? { statusCode: 200, contentType: 'text/plain', body: 'YES' };
-        return HandleCallbackResponse.fromPartial({
-          reply: {
-            statusCode: reply.statusCode,
-            contentType: reply.contentType,
-            body: Buffer.from(reply.body),
-          },
-          outcome: Outcome[script.outcome],
-          paymentId: script.paymentId,
-          amount:
-            script.amountMinor === undefined
-              ? undefined
-              : { amountMinor: BigInt(script.amountMinor), currency: script.currency ?? '' },
-          method: script.method
-            ? PaymentMethod[script.method]
-            : PaymentMethod.PAYMENT_METHOD_UNSPECIFIED,
-          providerPaymentId: script.providerPaymentId ?? '',
-          attributes: script.attributes ?? {},
-          reasonCode: script.reasonCode ?? '',
-          callbackId: `cb_${callbacks.length}`,
-        });
-      },
-    }),
+    server.addService(ProviderServiceService, handlers),
   );
   return {
     address,
     close,
     starts,
     callbacks,
+    inputs,
+    charges,
+    queries,
+    refunds,
+    inputAnswers,
+    statuses,
+    script,
     failNextStartWith(code: string) {
       failNextStart = code;
     },
+    startsFor: (paymentId: string) => starts.filter((s) => s.paymentId === paymentId),
+    inputsFor: (paymentId: string) => inputs.filter((i) => i.paymentId === paymentId),
   };
 }
 
@@ -124,51 +250,152 @@ function sortedJson(request: PostPaymentRequest): string {
   );
 }
 
-/** A ledger double with the real one's idempotency contract; `failing` makes it UNAVAILABLE. */
+/**
+ * A ledger double with the real one's idempotency contract; `failing` makes it UNAVAILABLE and
+ * `planFee` stands in for a merchant fee plan (the fee the ledger applies instead of the request's).
+ */
 export async function startFakeLedger() {
   const calls: { request: PostPaymentRequest; accepted: boolean }[] = [];
-  const posted = new Map<string, { content: string; txnId: string }>();
-  const state = { failing: false };
-  const unimplemented = async (): Promise<never> => {
-    throw new DomainError('NOT_IMPLEMENTED', 'unimplemented', 'not in this double');
+  const posted = new Map<string, { content: string; txnId: string; fee: bigint }>();
+  const state = { failing: false, planFee: null as bigint | null };
+  const postPayment: Handlers<typeof LedgerServiceService>['postPayment'] = async (request) => {
+    calls.push({ request, accepted: !state.failing });
+    if (state.failing) throw new DomainError('LEDGER_UNAVAILABLE', 'unavailable', 'ledger is down');
+    const content = sortedJson(request);
+    const existing = posted.get(request.idempotencyKey);
+    if (existing && existing.content !== content) {
+      throw new DomainError(
+        'LEDGER_IDEMPOTENCY_CONFLICT',
+        'conflict',
+        'same key, different request',
+      );
+    }
+    const gross = request.gross?.amountMinor ?? 0n;
+    const entry = existing ?? {
+      content,
+      txnId: `txn_fake_${posted.size + 1}`,
+      fee: state.planFee ?? request.fee?.amountMinor ?? 0n,
+    };
+    posted.set(request.idempotencyKey, entry);
+    const currency = request.gross?.currency ?? '';
+    return PostPaymentResponse.fromPartial({
+      transaction: {
+        id: entry.txnId,
+        idempotencyKey: request.idempotencyKey,
+        kind: 'payment',
+        paymentId: request.paymentId,
+      },
+      alreadyExisted: existing !== undefined,
+      fee: { amountMinor: entry.fee, currency },
+      net: { amountMinor: gross - entry.fee, currency },
+    });
   };
   const { address, close } = await serve((server) =>
     server.addService(LedgerServiceService, {
-      async postPayment(request) {
-        calls.push({ request, accepted: !state.failing });
-        if (state.failing)
-          throw new DomainError('LEDGER_UNAVAILABLE', 'unavailable', 'ledger is down');
-        const content = sortedJson(request);
-        const existing = posted.get(request.idempotencyKey);
-        if (existing && existing.content !== content) {
-          throw new DomainError(
-            'LEDGER_IDEMPOTENCY_CONFLICT',
-            'conflict',
-            'same key, different request',
-          );
-        }
-        const txnId = existing?.txnId ?? `txn_fake_${posted.size + 1}`;
-        posted.set(request.idempotencyKey, { content, txnId });
-        return PostPaymentResponse.fromPartial({
-          transaction: {
-            id: txnId,
-            idempotencyKey: request.idempotencyKey,
-            kind: 'payment',
-            paymentId: request.paymentId,
-          },
-          alreadyExisted: existing !== undefined,
-        });
-      },
-      getBalance: unimplemented,
-      listPaymentTransactions: unimplemented,
-      checkIntegrity: unimplemented,
+      ...allUnimplemented(LedgerServiceService),
+      postPayment,
     }),
   );
   return {
     address,
     close,
     calls,
+    posted,
     state,
     callsFor: (paymentId: string) => calls.filter((c) => c.request.paymentId === paymentId),
+  };
+}
+
+/** The recurring service: RecordCardBinding idempotent per payment; `failing` = UNAVAILABLE. */
+export async function startFakeRecurring() {
+  const calls: { request: RecordCardBindingRequest; accepted: boolean }[] = [];
+  const bindings = new Map<string, CardBinding>();
+  const state = { failing: false };
+  const handlers: Handlers<typeof RecurringServiceService> = {
+    async recordCardBinding(request) {
+      calls.push({ request, accepted: !state.failing });
+      if (state.failing)
+        throw new DomainError('RECURRING_UNAVAILABLE', 'unavailable', 'recurring is down');
+      const existing = bindings.get(request.paymentId);
+      if (existing) {
+        if (
+          existing.providerBindingRef !== request.providerBindingRef ||
+          existing.state !== request.state
+        ) {
+          throw new DomainError('RECURRING_BINDING_CONFLICT', 'conflict', 'another binding');
+        }
+        return RecordCardBindingResponse.fromPartial({ binding: existing, alreadyExisted: true });
+      }
+      const binding: CardBinding = {
+        id: `cbd_fake_${bindings.size + 1}`,
+        merchantId: request.merchantId,
+        paymentId: request.paymentId,
+        providerBindingRef: request.providerBindingRef,
+        state: request.state,
+        cardLast4: request.cardLast4,
+        createdAt: new Date(),
+        firstAmount: request.firstAmount,
+      };
+      bindings.set(request.paymentId, binding);
+      return RecordCardBindingResponse.fromPartial({ binding, alreadyExisted: false });
+    },
+    async listCardBindings(request) {
+      return ListCardBindingsResponse.fromPartial({
+        bindings: [...bindings.values()].filter((b) => b.merchantId === request.merchantId),
+      });
+    },
+  };
+  const { address, close } = await serve((server) =>
+    server.addService(RecurringServiceService, handlers),
+  );
+  return {
+    address,
+    close,
+    calls,
+    bindings,
+    state,
+    activated: (paymentId: string) =>
+      bindings.get(paymentId)?.state === BindingState.BINDING_STATE_ACTIVATED,
+  };
+}
+
+/** qr-platform: CreateQrCode idempotent per (merchant, key); payload and link made up. */
+export async function startFakeQrPlatform() {
+  const calls: CreateQrCodeRequest[] = [];
+  const codes = new Map<string, QrCode>();
+  const handlers: Handlers<typeof QrServiceService> = {
+    async createQrCode(request) {
+      calls.push(request);
+      const key = `${request.merchantId}\u0000${request.idempotencyKey}`;
+      const existing = codes.get(key);
+      if (existing) return CreateQrCodeResponse.fromPartial({ qrCode: existing, replayed: true });
+      const id = `qr_${String(codes.size + 1).padStart(26, '0')}`;
+      const payload = `00020101021232${id}5303417540${String(request.amount?.amountMinor ?? 0n)}`;
+      const qrCode: QrCode = {
+        id,
+        merchantId: request.merchantId,
+        kind: request.kind,
+        amount: request.amount,
+        description: request.description,
+        payload,
+        link: `https://qr.test/pay#${payload}`,
+        createdAt: new Date(),
+      };
+      codes.set(key, qrCode);
+      return CreateQrCodeResponse.fromPartial({ qrCode, replayed: false });
+    },
+    async getQrCode(request) {
+      const code = [...codes.values()].find((c) => c.id === request.qrCodeId);
+      if (!code) throw new DomainError('QR_CODE_NOT_FOUND', 'not_found', 'unknown code');
+      return GetQrCodeResponse.fromPartial({ qrCode: code });
+    },
+  };
+  const { address, close } = await serve((server) => server.addService(QrServiceService, handlers));
+  return {
+    address,
+    close,
+    calls,
+    codes,
+    byKey: (merchantId: string, key: string) => codes.get(`${merchantId}\u0000${key}`),
   };
 }

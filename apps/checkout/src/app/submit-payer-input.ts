@@ -1,0 +1,247 @@
+import { isDomainError } from '@tolem/errors';
+
+import { checkoutErrors } from '../domain/errors';
+import { availableMethods, methodTakesPayerInput } from '../domain/method-capabilities';
+import { PAYER_MESSAGES, validatePayerFields } from '../domain/payer-input';
+import { isExpiredByTime, isOpen, type Payment, type PaymentView } from '../domain/payment';
+import type {
+  Clock,
+  Log,
+  MerchantRepository,
+  PaymentProviderPort,
+  PaymentRepository,
+} from '../domain/ports';
+import type { PayerInputAnswer, ProviderAction } from '../domain/provider';
+import { applyTransition } from './apply-transition';
+import type { PostToLedger } from './post-to-ledger';
+import { succeedPayment } from './succeed-payment';
+
+export interface SubmitPayerInputDeps {
+  merchants: MerchantRepository;
+  payments: PaymentRepository;
+  provider: PaymentProviderPort;
+  postToLedger: PostToLedger;
+  clock: Clock;
+  log: Log;
+}
+
+export interface SubmitPayerInputInput {
+  paymentId: string;
+  fields: Record<string, string>;
+}
+
+export interface SubmitPayerInputOutput {
+  view: PaymentView;
+  /** For the payer: why the input was not accepted or what happens next; empty when paid. */
+  message: string;
+  /** A further step the provider asks for (e.g. the wallet requisites again); null if none. */
+  action: ProviderAction | null;
+  /** The provider's outcome; `succeeded` also for a replay on an already succeeded payment. */
+  outcome: PayerInputAnswer['outcome'];
+}
+
+function notPayable(status: string) {
+  return checkoutErrors.create('PAYMENT_NOT_PAYABLE', `payment is ${status} and cannot be paid`, {
+    details: { status },
+  });
+}
+
+/**
+ * The payer's second step on Tolem's page (Wavepay: the wallet transaction number `key1`), for a
+ * pending payment started with a method that takes one; passed to the provider adapters and the
+ * answer applied:
+ * - SUCCEEDED: the same path as a succeeded callback (transition, fee, ledger post under
+ *   `payment:{id}:succeeded`, the ledger's applied fee stored). A ledger failure does not fail
+ *   the call: the payment is succeeded and the sweeper posts it.
+ * - PENDING: stays pending, with the provider's message; its postback settles it.
+ * - MANUAL_REVIEW: requires_review.
+ * - FAILED: stays pending so the payer may try another number, unless the provider says the
+ *   attempt is final (payer_may_retry false): then failed.
+ * Submitting again after success is answered from the stored payment without asking the provider,
+ * so a repeat never posts twice (the ledger key guarantees it for concurrent repeats).
+ */
+export function makeSubmitPayerInput(deps: SubmitPayerInputDeps) {
+  const { log } = deps;
+
+  return async (input: SubmitPayerInputInput): Promise<SubmitPayerInputOutput> => {
+    const payment = input.paymentId ? await deps.payments.findById(input.paymentId) : undefined;
+    if (!payment) throw checkoutErrors.create('PAYMENT_NOT_FOUND', 'payment not found');
+    const merchant = await deps.merchants.findById(payment.merchantId);
+    if (!merchant) throw new Error(`payment ${payment.id} has no merchant ${payment.merchantId}`);
+    const view = (p: Payment): PaymentView => ({
+      payment: p,
+      availableMethods: availableMethods(merchant.enabledMethods, p.amount.currency),
+    });
+    const takesInput = payment.method !== null && methodTakesPayerInput(payment.method);
+
+    if (payment.status === 'succeeded' && takesInput) {
+      // A repeat after success (double submit, reload): the stored answer, never a second post.
+      const posted = payment.ledgerPostedAt ? payment : await postQuietly(payment);
+      return { view: view(posted), message: '', action: null, outcome: 'succeeded' };
+    }
+    if (isExpiredByTime(payment, deps.clock.now())) {
+      await applyTransition(
+        deps,
+        payment.id,
+        (current, at) =>
+          isExpiredByTime(current, at) ? { to: 'expired', reason: 'expired' } : null,
+        payment,
+      );
+      throw notPayable('expired');
+    }
+    if (!isOpen(payment.status)) throw notPayable(payment.status);
+    if (payment.status !== 'pending' || !payment.method || !takesInput) {
+      throw checkoutErrors.create(
+        'PAYMENT_INPUT_NOT_EXPECTED',
+        payment.method
+          ? `${payment.method} payments take no payer input`
+          : 'the payment has not been started',
+        { details: { status: payment.status, method: payment.method ?? '' } },
+      );
+    }
+    validatePayerFields(input.fields);
+
+    const answer = await deps.provider.submitPayerInput({
+      paymentId: payment.id,
+      method: payment.method,
+      fields: { ...input.fields },
+    });
+    const action = answer.nextAction;
+    const reason = `payer_input ${answer.reasonCode}`.trim();
+
+    switch (answer.outcome) {
+      case 'succeeded': {
+        if (answer.amount && !sameMoney(payment, answer.amount)) {
+          log.error(
+            {
+              paymentId: payment.id,
+              reported: {
+                amountMinor: String(answer.amount.amountMinor),
+                currency: answer.amount.currency,
+              },
+            },
+            'provider confirmed payer input with a different amount; payment requires review',
+          );
+          const reviewed = await toReview(payment, answer, 'payer_input PAYMENT_AMOUNT_MISMATCH');
+          return {
+            view: view(reviewed),
+            message: PAYER_MESSAGES.review,
+            action,
+            outcome: 'manual_review',
+          };
+        }
+        try {
+          const { payment: paid } = await succeedPayment(deps, payment, {
+            reason: 'payer_input',
+            method: payment.method,
+            provider: payment.provider,
+            providerPaymentId: answer.providerPaymentId,
+            attributes: answer.attributes,
+          });
+          return { view: view(paid), message: '', action: null, outcome: 'succeeded' };
+        } catch (err) {
+          if (!isDomainError(err) || err.code !== 'PAYMENT_ALREADY_FINAL') throw err;
+          log.error(
+            { paymentId: payment.id, code: err.code, status: err.details['status'] },
+            'provider confirmed payer input for a final payment; payment left unchanged',
+          );
+          const fresh = (await deps.payments.findById(payment.id)) ?? payment;
+          return { view: view(fresh), message: answer.message, action, outcome: 'succeeded' };
+        }
+      }
+      case 'pending':
+        return {
+          view: view(payment),
+          message: answer.message || PAYER_MESSAGES.pending,
+          action,
+          outcome: 'pending',
+        };
+      case 'manual_review': {
+        const reviewed = await toReview(payment, answer, reason);
+        log.warn(
+          { paymentId: payment.id, reasonCode: answer.reasonCode },
+          'provider asks for a manual review of payer input; payment requires review',
+        );
+        return {
+          view: view(reviewed),
+          message: answer.message || PAYER_MESSAGES.review,
+          action,
+          outcome: 'manual_review',
+        };
+      }
+      case 'failed': {
+        if (answer.payerMayRetry) {
+          return {
+            view: view(payment),
+            message: answer.message || PAYER_MESSAGES.retry,
+            action,
+            outcome: 'failed',
+          };
+        }
+        const { payment: failed } = await applyTransition(
+          deps,
+          payment.id,
+          (p) => ({
+            to: 'failed',
+            reason,
+            patch: {
+              providerPaymentId: answer.providerPaymentId || p.providerPaymentId,
+              providerAttributes: { ...p.providerAttributes, ...answer.attributes },
+              failureCode: answer.reasonCode || 'PROVIDER_PAYMENT_FAILED',
+            },
+          }),
+          payment,
+        );
+        return {
+          view: view(failed),
+          message: answer.message || PAYER_MESSAGES.failed,
+          action,
+          outcome: 'failed',
+        };
+      }
+    }
+  };
+
+  async function toReview(
+    payment: Payment,
+    answer: PayerInputAnswer,
+    reason: string,
+  ): Promise<Payment> {
+    const { payment: reviewed } = await applyTransition(
+      deps,
+      payment.id,
+      (p) =>
+        p.status === 'requires_review'
+          ? null
+          : {
+              to: 'requires_review',
+              reason,
+              patch: {
+                providerPaymentId: answer.providerPaymentId || p.providerPaymentId,
+                providerAttributes: { ...p.providerAttributes, ...answer.attributes },
+              },
+            },
+      payment,
+    );
+    return reviewed;
+  }
+
+  /** A repeat may find the post still missing; the sweeper covers a failure here too. */
+  async function postQuietly(payment: Payment): Promise<Payment> {
+    try {
+      return await deps.postToLedger(payment);
+    } catch (err) {
+      log.warn(
+        { paymentId: payment.id, code: isDomainError(err) ? err.code : undefined },
+        'ledger post on a repeated payer input failed; the ledger sweeper retries',
+      );
+      return payment;
+    }
+  }
+}
+
+function sameMoney(payment: Payment, amount: { amountMinor: bigint; currency: string }): boolean {
+  return (
+    amount.amountMinor === payment.amount.amountMinor && amount.currency === payment.amount.currency
+  );
+}
