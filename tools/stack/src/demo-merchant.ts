@@ -1,6 +1,46 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
+/** What the demo shop sells, one product per currency so every method has something to pay. */
+export interface DemoProduct {
+  currency: string;
+  amountMinor: number;
+  /** Display amount, e.g. "19.99 USD". */
+  price: string;
+  description: string;
+  /** What the start banner calls the ready-made payment. */
+  label: string;
+  /** What the shop page calls the product. */
+  name: string;
+}
+
+export const DEMO_PRODUCTS: readonly DemoProduct[] = [
+  {
+    currency: 'USD',
+    amountMinor: 1999,
+    price: '19.99 USD',
+    description: 'Demo order: a Tolem mug',
+    label: 'USD 19.99 (WebMoney, card)',
+    name: 'A Tolem mug',
+  },
+  {
+    currency: 'MMK',
+    amountMinor: 500_000,
+    price: '5000 MMK',
+    description: 'Demo order: a Tolem tote bag',
+    label: 'MMK 5000 (Wavepay)',
+    name: 'A Tolem tote bag',
+  },
+  {
+    currency: 'KGS',
+    amountMinor: 150_000,
+    price: '1500.00 KGS',
+    description: 'Demo order: a Tolem hoodie',
+    label: 'KGS 1500.00 (QR, card)',
+    name: 'A Tolem hoodie',
+  },
+];
+
 /** One notification as the merchant received it. */
 export interface ReceivedNotification {
   headers: Record<string, string>;
@@ -100,6 +140,9 @@ export function startDemoMerchant(options: DemoMerchantOptions = {}): Promise<De
     }
     if (req.method === 'POST' && url.pathname === '/buy') {
       if (!state.gatewayUrl || !state.apiKey) return send(503, 'text/plain', 'shop not configured');
+      const form = new URLSearchParams(await readBody(req));
+      const product = DEMO_PRODUCTS.find((p) => p.currency === form.get('currency')) ?? DEMO_PRODUCTS[0];
+      if (!product) return send(500, 'text/plain', 'no products');
       const created = await fetch(`${state.gatewayUrl}/v1/payments`, {
         method: 'POST',
         headers: {
@@ -108,10 +151,10 @@ export function startDemoMerchant(options: DemoMerchantOptions = {}): Promise<De
           'idempotency-key': randomUUID(),
         },
         body: JSON.stringify({
-          amount: 1999,
-          currency: 'USD',
+          amount: product.amountMinor,
+          currency: product.currency,
           order_id: `order-${Date.now()}`,
-          description: 'Demo order: a Tolem mug',
+          description: product.description,
         }),
       });
       const payment = (await created.json()) as { payment_url?: string };
@@ -136,7 +179,10 @@ export function startDemoMerchant(options: DemoMerchantOptions = {}): Promise<De
         'text/html; charset=utf-8',
         page(
           'Demo shop',
-          `<h1>Demo shop</h1><p>A Tolem mug — <b>19.99 USD</b></p><form method="post" action="/buy"><button>Pay with Tolem</button></form><p><a href="/notifications">Notifications received</a></p>`,
+          `<h1>Demo shop</h1>${DEMO_PRODUCTS.map(
+            (p) =>
+              `<form method="post" action="/buy"><p>${escapeHtml(p.name)} — <b>${escapeHtml(p.price)}</b></p><input type="hidden" name="currency" value="${escapeHtml(p.currency)}"><button>Pay ${escapeHtml(p.price)} with Tolem</button></form>`,
+          ).join('')}<p><a href="/notifications">Notifications received</a></p>`,
         ),
       );
     }

@@ -5,7 +5,7 @@ import { createTopics } from '@tolem/infra';
 import { dlqTopicOf } from '@tolem/kafka-kit';
 import { freePort, grpcServing, httpAnswers, type ServiceProcess, spawnService } from '@tolem/testing';
 
-import { CONSUMER_GROUPS, PAYMENTS_TOPIC, type ServiceName,SERVICES } from './services';
+import { CONSUMER_GROUPS, PAYMENTS_TOPIC, type ServiceName, SERVICES } from './services';
 
 export interface StackOptions {
   databaseUrl: string;
@@ -20,13 +20,36 @@ export interface StackOptions {
   secrets?: Partial<StackSecrets>;
   /** Extra env for every service (e.g. short notifier backoff in tests). */
   extraEnv?: Record<string, string>;
+  /** Sandbox timings; tests shorten them so pending paths settle in seconds. */
+  sandbox?: SandboxTimings;
   echo?: NodeJS.WritableStream;
   log?: (line: string) => void;
 }
 
+/**
+ * Every secret the apps share with each other or with the sandbox playing a provider. Each pair of
+ * ends (provider-adapters and provider-sandbox) gets the same value, so signatures verify.
+ */
 export interface StackSecrets {
   adminToken: string;
   webmoneySecretKey: string;
+  intellectmoneySecretKey: string;
+  intellectmoneyBearerToken: string;
+  intellectmoneySignSecret: string;
+  intellectmoneyUserToken: string;
+  paykassmaPluginApiSecret: string;
+  paykassmaPostbackAccessKey: string;
+  paykassmaPostbackPrivateKey: string;
+  qrAcquirerSecret: string;
+}
+
+export interface SandboxTimings {
+  /** How long a Paykassma `pending` activation waits before its success postback (default 3 s). */
+  paykassmaPendingDelayMs?: number;
+  /** Pause before a callback's second delivery, doubling after (default 500 ms). */
+  callbackBackoffMs?: number;
+  /** Pause before a WebMoney notification's second delivery (default 250 ms). */
+  webmoneyNotifyBackoffMs?: number;
 }
 
 export interface Stack {
@@ -45,8 +68,40 @@ export interface Stack {
 /** WebMoney purses of the platform (an aggregator collects into its own purses). */
 export const WEBMONEY_PURSES = 'USD:Z145179295679,EUR:E307809264417,RUB:R201563945711,KZT:K219455801236';
 
+/** IntellectMoney shop number (eshopId) the adapters and the sandbox agree on. */
+export const INTELLECTMONEY_ESHOP_ID = '450001';
+/** The acquirer id the sandbox's QR bank signs its confirmations as. */
+export const QR_ACQUIRER_ID = 'sandbox-acquirer';
+
 function randomToken(prefix: string): string {
+  // 24 random bytes: 32 base64url characters, so every token stays within WebMoney's 50.
   return `${prefix}_${randomBytes(24).toString('base64url')}`;
+}
+
+const SECRET_PREFIXES: Readonly<Record<keyof StackSecrets, string>> = {
+  adminToken: 'adm',
+  webmoneySecretKey: 'wm',
+  intellectmoneySecretKey: 'im',
+  intellectmoneyBearerToken: 'imb',
+  intellectmoneySignSecret: 'ims',
+  intellectmoneyUserToken: 'imu',
+  paykassmaPluginApiSecret: 'pkp',
+  paykassmaPostbackAccessKey: 'pka',
+  paykassmaPostbackPrivateKey: 'pkk',
+  qrAcquirerSecret: 'qra',
+};
+
+/**
+ * The given secrets plus a fresh one for each missing (or blank) key: a secrets file written by
+ * an older launcher gains the new providers' secrets and keeps the ones it had.
+ */
+export function completeSecrets(given: Partial<Record<string, unknown>> = {}): StackSecrets {
+  const out = {} as StackSecrets;
+  for (const [key, prefix] of Object.entries(SECRET_PREFIXES) as [keyof StackSecrets, string][]) {
+    const value = given[key];
+    out[key] = typeof value === 'string' && value.trim() !== '' ? value : randomToken(prefix);
+  }
+  return out;
 }
 
 /**
@@ -58,10 +113,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const log = options.log ?? (() => undefined);
   const prefix = options.databasePrefix ?? 'tolem';
   const paymentsTopic = options.paymentsTopic ?? PAYMENTS_TOPIC;
-  const secrets: StackSecrets = {
-    adminToken: options.secrets?.adminToken ?? randomToken('adm'),
-    webmoneySecretKey: options.secrets?.webmoneySecretKey ?? randomToken('wm'),
-  };
+  const secrets = completeSecrets(options.secrets);
+  const timings = options.sandbox ?? {};
 
   const databaseUrls: Record<string, string> = {};
   await Promise.all(
@@ -110,9 +163,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           ...env,
           HTTP_PORT: String(ports['provider-sandbox']),
           PUBLIC_BASE_URL: sandboxUrl,
+          ...(timings.callbackBackoffMs === undefined
+            ? {}
+            : { SANDBOX_CALLBACK_BACKOFF_MS: String(timings.callbackBackoffMs) }),
           SANDBOX_WEBMONEY_SECRET_KEY: secrets.webmoneySecretKey,
           SANDBOX_WEBMONEY_HASH: 'sha256',
           SANDBOX_WEBMONEY_MODE: '1',
+          ...(timings.webmoneyNotifyBackoffMs === undefined
+            ? {}
+            : { SANDBOX_WEBMONEY_NOTIFY_BACKOFF_MS: String(timings.webmoneyNotifyBackoffMs) }),
+          SANDBOX_INTELLECTMONEY_ESHOP_ID: INTELLECTMONEY_ESHOP_ID,
+          SANDBOX_INTELLECTMONEY_SECRET_KEY: secrets.intellectmoneySecretKey,
+          SANDBOX_INTELLECTMONEY_RESULT_URL: `${gatewayUrl}/callbacks/intellectmoney`,
+          SANDBOX_INTELLECTMONEY_BEARER_TOKEN: secrets.intellectmoneyBearerToken,
+          SANDBOX_INTELLECTMONEY_SIGN_SECRET: secrets.intellectmoneySignSecret,
+          SANDBOX_PAYKASSMA_PLUGIN_API_SECRET: secrets.paykassmaPluginApiSecret,
+          SANDBOX_PAYKASSMA_POSTBACK_ACCESS_KEY: secrets.paykassmaPostbackAccessKey,
+          SANDBOX_PAYKASSMA_POSTBACK_PRIVATE_KEY: secrets.paykassmaPostbackPrivateKey,
+          SANDBOX_PAYKASSMA_POSTBACK_URL: `${gatewayUrl}/callbacks/paykassma`,
+          ...(timings.paykassmaPendingDelayMs === undefined
+            ? {}
+            : { SANDBOX_PAYKASSMA_PENDING_DELAY_MS: String(timings.paykassmaPendingDelayMs) }),
+          SANDBOX_QR_ACQUIRER_ID: QR_ACQUIRER_ID,
+          SANDBOX_QR_ACQUIRER_SECRET: secrets.qrAcquirerSecret,
+          SANDBOX_QR_CALLBACK_URL: `${gatewayUrl}/callbacks/qr`,
         };
       case 'provider-adapters':
         return {
@@ -123,6 +197,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           WEBMONEY_PURSES,
           WEBMONEY_SECRET_KEY: secrets.webmoneySecretKey,
           WEBMONEY_MODE: '1',
+          INTELLECTMONEY_PAYMENT_URL: `${sandboxUrl}/intellectmoney/ru/`,
+          INTELLECTMONEY_API_URL: `${sandboxUrl}/intellectmoney`,
+          INTELLECTMONEY_ESHOP_ID: INTELLECTMONEY_ESHOP_ID,
+          INTELLECTMONEY_SECRET_KEY: secrets.intellectmoneySecretKey,
+          INTELLECTMONEY_BEARER_TOKEN: secrets.intellectmoneyBearerToken,
+          INTELLECTMONEY_SIGN_SECRET: secrets.intellectmoneySignSecret,
+          INTELLECTMONEY_USER_TOKEN: secrets.intellectmoneyUserToken,
+          PAYKASSMA_PLUGIN_URL: `${sandboxUrl}/paykassma/plugin/`,
+          PAYKASSMA_API_URL: `${sandboxUrl}/paykassma`,
+          PAYKASSMA_PLUGIN_API_SECRET: secrets.paykassmaPluginApiSecret,
+          PAYKASSMA_POSTBACK_ACCESS_KEY: secrets.paykassmaPostbackAccessKey,
+          PAYKASSMA_POSTBACK_PRIVATE_KEY: secrets.paykassmaPostbackPrivateKey,
+          QR_ACQUIRER_SECRETS: `${QR_ACQUIRER_ID}:${secrets.qrAcquirerSecret}`,
         };
       default:
         return { ...env, GRPC_PORT: String(ports[name]) };

@@ -3,7 +3,7 @@
  * Real PostgreSQL and Kafka (provisioned by tools/infra, kept in .tolem/ so data survives restarts),
  * every app as its own process, the provider sandbox standing in for WebMoney & co.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { provisionInfra } from '@tolem/infra';
 import { REPO_ROOT } from '@tolem/testing';
 
-import { startDemoMerchant } from './demo-merchant';
-import { type StackSecrets,startStack } from './stack';
+import { DEMO_PRODUCTS, startDemoMerchant } from './demo-merchant';
+import { completeSecrets, startStack } from './stack';
 
 const stateDir = join(REPO_ROOT, '.tolem');
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -37,15 +37,25 @@ interface DemoState {
   merchantId: string;
   apiKey: string;
   signingSecret: string;
+  /** Absent in files written before cards, Wavepay and QR existed. */
+  enabledMethods?: string[];
 }
+
+const DEMO_METHODS = ['webmoney_purse', 'webmoney_keeper_mobile', 'card', 'wavepay', 'qr'] as const;
+const DEMO_FEE_RULES = [
+  { method: 'webmoney_purse', percent_bps: 250, fixed_minor: 0 },
+  { method: 'webmoney_keeper_mobile', percent_bps: 300, fixed_minor: 10 },
+  { method: 'card', percent_bps: 290, fixed_minor: 0 },
+  { method: 'wavepay', percent_bps: 200, fixed_minor: 0 },
+  { method: 'qr', percent_bps: 100, fixed_minor: 0 },
+];
 
 async function main(): Promise<void> {
   mkdirSync(stateDir, { recursive: true });
   const secretsFile = join(stateDir, 'secrets.json');
-  const secrets: StackSecrets = loadJson<StackSecrets>(secretsFile) ?? {
-    adminToken: `adm_${randomBytes(24).toString('base64url')}`,
-    webmoneySecretKey: `wm_${randomBytes(24).toString('base64url')}`,
-  };
+  // A file from an older launcher lacks the newer providers' secrets: those are generated, the
+  // rest kept (the demo merchant's data in PostgreSQL stays valid).
+  const secrets = completeSecrets(loadJson<Record<string, unknown>>(secretsFile));
   writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
 
   say('Tolem: starting PostgreSQL and Kafka (first run resolves Kafka from Maven Central)...');
@@ -81,7 +91,8 @@ async function main(): Promise<void> {
 
     const demoFile = join(stateDir, 'demo-merchant.json');
     let demo = loadJson<DemoState>(demoFile);
-    if (!demo) {
+    // A demo merchant from an older launcher has fewer methods and no API to add them: make a new one.
+    if (!demo || !DEMO_METHODS.every((m) => demo?.enabledMethods?.includes(m))) {
       const res = await fetch(`${stack.gatewayUrl}/admin/v1/merchants`, {
         method: 'POST',
         headers: {
@@ -91,11 +102,8 @@ async function main(): Promise<void> {
         },
         body: JSON.stringify({
           name: 'Demo shop',
-          enabled_methods: ['webmoney_purse', 'webmoney_keeper_mobile'],
-          fee_rules: [
-            { method: 'webmoney_purse', percent_bps: 250, fixed_minor: 0 },
-            { method: 'webmoney_keeper_mobile', percent_bps: 300, fixed_minor: 10 },
-          ],
+          enabled_methods: DEMO_METHODS,
+          fee_rules: DEMO_FEE_RULES,
           webmoney_shop_id: '1001',
           result_url: merchant.resultUrl,
           success_url: `${merchant.url}/success`,
@@ -106,28 +114,59 @@ async function main(): Promise<void> {
       if (!res.ok || !body.merchant || !body.api_key || !body.webhook_signing_secret) {
         throw new Error(`creating the demo merchant failed: ${res.status} ${JSON.stringify(body)}`);
       }
-      demo = { merchantId: body.merchant.id, apiKey: body.api_key, signingSecret: body.webhook_signing_secret };
+      demo = {
+        merchantId: body.merchant.id,
+        apiKey: body.api_key,
+        signingSecret: body.webhook_signing_secret,
+        enabledMethods: [...DEMO_METHODS],
+      };
       writeFileSync(demoFile, JSON.stringify(demo, null, 2), { mode: 0o600 });
     }
     merchant.configure({ gatewayUrl: stack.gatewayUrl, apiKey: demo.apiKey, signingSecret: demo.signingSecret });
 
-    const created = await fetch(`${stack.gatewayUrl}/v1/payments`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-      body: JSON.stringify({ amount: 1999, currency: 'USD', order_id: `demo-${Date.now()}`, description: 'Demo order: a Tolem mug' }),
-    });
-    const payment = (await created.json()) as { payment_url?: string };
+    const apiKey = demo.apiKey;
+    const gatewayUrl = stack.gatewayUrl;
+    const links = await Promise.all(
+      DEMO_PRODUCTS.map(async (product) => {
+        const created = await fetch(`${gatewayUrl}/v1/payments`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+          body: JSON.stringify({
+            amount: product.amountMinor,
+            currency: product.currency,
+            order_id: `demo-${product.currency.toLowerCase()}-${Date.now()}`,
+            description: product.description,
+            success_url: `${merchant.url}/success`,
+            fail_url: `${merchant.url}/fail`,
+          }),
+        });
+        const payment = (await created.json()) as { payment_url?: string };
+        return { product, url: payment.payment_url ?? `(could not create one: HTTP ${created.status})` };
+      }),
+    );
 
     say('');
     say('Tolem is running.');
     say(`  Gateway (merchant API):   ${stack.gatewayUrl}   (OpenAPI: ${stack.gatewayUrl}/openapi.json)`);
-    say(`  Try a payment:            ${payment.payment_url ?? '(could not create one)'}`);
     say(`  Demo shop (merchant):     ${merchant.url}`);
-    say(`  Provider sandbox:         ${stack.sandboxUrl}`);
+    say(`  Provider sandbox:         ${stack.sandboxUrl}/   (test cards, wallet amounts, QR bank)`);
     say(`  Demo merchant id:         ${demo.merchantId}`);
     say(`  Demo merchant API key:    ${demo.apiKey}`);
     say(`  PostgreSQL:               ${infra.databaseUrl}`);
     say(`  Kafka:                    ${infra.kafkaBrokers}`);
+    say('');
+    say('  Ready-made payments (open in a browser):');
+    for (const { product, url } of links) {
+      say(`    ${product.label.padEnd(40)} ${url}`);
+    }
+    say('');
+    say('  Test data (details on the sandbox page):');
+    say('    Card: 4111 1111 1111 1111 pays (tick "remember" to bind it), 4000 0000 0000 0051 declines (05);');
+    say('          any future expiry, any 3-digit CVV.');
+    say(`    Wavepay: pay the shown amount in the sandbox wallet (${stack.sandboxUrl}/paykassma/wallet/), then type`);
+    say('          its transaction number on the Tolem page; whole kyat ending 01 = pending, 02 = review, 03 = fail.');
+    say(`    QR: paste the payment link into the sandbox bank app (${stack.sandboxUrl}/qrbank/).`);
+    say('    WebMoney: pay from a sandbox purse, or Keeper Mobile (the SMS code is shown by the sandbox).');
     say('');
     say('  Create a payment with curl:');
     say(`    curl -s ${stack.gatewayUrl}/v1/payments -H 'Authorization: Bearer ${demo.apiKey}' \\`);

@@ -1,9 +1,10 @@
-import { METHOD_NAME_LIST } from './mappers/enums.mapper';
+import { METHOD_NAME_LIST, STATUS_NAME_LIST } from './mappers/enums.mapper';
 import {
   amountSchema,
   balanceQuerySchema,
   createMerchantBodySchema,
   createPaymentBodySchema,
+  payerInputFormSchema,
 } from './schemas';
 
 /** Status -> (description, example codes). Codes are stable; messages are for humans. */
@@ -75,6 +76,74 @@ function errorRefs(statuses: string[]): Record<string, { $ref: string }> {
 }
 
 const COMMON = ['400', '401', '500', '503', '504'];
+
+/**
+ * The customer's hosted-page routes a merchant may see referenced: the payment's status the
+ * waiting pages poll, and the Wavepay transaction number form. Both are keyed by the payment id
+ * alone (the payment page's only credential), need no API key, and reveal only the status.
+ */
+function hostedPageRoutes(): Record<string, unknown> {
+  const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  return {
+    '/pay/{id}/status': {
+      get: {
+        operationId: 'getHostedPaymentStatus',
+        summary: "A payment's status, for the hosted pages' polling",
+        security: [],
+        tags: ['hosted pages'],
+        parameters: [id],
+        responses: {
+          '200': {
+            description: 'The status.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['status'],
+                  properties: { status: { type: 'string', enum: [...STATUS_NAME_LIST] } },
+                },
+              },
+            },
+          },
+          ...errorRefs(['400', '404', '500', '503', '504']),
+        },
+      },
+    },
+    '/pay/{id}/input': {
+      post: {
+        operationId: 'submitPayerInput',
+        summary: 'The payer submits the Wavepay transaction number (HTML form)',
+        description:
+          'Form field `key1` (1..11 characters). Answers an HTML page: payment received (with the way back to ' +
+          '`success_url`), waiting for confirmation, being checked (`requires_review`), or the form again with ' +
+          'the reason (422).',
+        security: [],
+        tags: ['hosted pages'],
+        parameters: [id],
+        requestBody: {
+          required: true,
+          content: { 'application/x-www-form-urlencoded': { schema: payerInputFormSchema } },
+        },
+        responses: {
+          '200': {
+            description: 'Received, waiting or being checked.',
+            content: { 'text/html': {} },
+          },
+          '303': { description: 'The payment is final; see its payment page.' },
+          '400': {
+            description: 'key1 missing or too long: the form again.',
+            content: { 'text/html': {} },
+          },
+          '422': {
+            description:
+              'Not accepted (e.g. unknown transaction number): the form again with the reason.',
+            content: { 'text/html': {} },
+          },
+        },
+      },
+    },
+  };
+}
 
 /** The OpenAPI 3.1 document of the merchant API, served at /openapi.json. */
 export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
@@ -167,6 +236,7 @@ export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
           },
         },
       },
+      ...hostedPageRoutes(),
       '/admin/v1/merchants': {
         post: {
           operationId: 'createMerchant',
@@ -175,7 +245,9 @@ export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
             'Creates the merchant and registers its result URL with a fresh webhook signing secret. `api_key` and ' +
             '`webhook_signing_secret` are shown only in the first answer; a replay (200, `Idempotent-Replayed: true`) ' +
             'returns an empty `api_key` and a null secret. If the webhook endpoint could not be set, the answer is ' +
-            'still 201 with a null secret and `webhook_error`.',
+            "still 201 with a null secret and `webhook_error`. The fee rules also become the merchant's fee plan in " +
+            "the ledger (`fixed_minor` counts minor units of each payment's currency); if that failed on the first " +
+            'creation the answer carries `fee_plan_error`, and a replay with the same Idempotency-Key sets the plan again.',
           security: [{ adminToken: [] }],
           parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
           requestBody: {
@@ -230,7 +302,10 @@ export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
             object: { const: 'payment' },
             status: {
               type: 'string',
-              enum: ['created', 'pending', 'succeeded', 'failed', 'expired'],
+              enum: [...STATUS_NAME_LIST],
+              description:
+                "`requires_review`: the provider could not match the payer's transfer (Wavepay); a person " +
+                'resolves it to `succeeded` or `failed`, and the payer is not offered a second payment meanwhile.',
             },
             amount: {
               oneOf: [{ type: 'integer' }, { type: 'string' }],
@@ -246,7 +321,7 @@ export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
             method: { type: ['string', 'null'], enum: [...METHOD_NAME_LIST, null] },
             provider: {
               type: ['string', 'null'],
-              enum: ['webmoney', 'intellectmoney', 'paykassma', 'qr', null],
+              enum: ['webmoney', 'intellectmoney', 'paykassma', 'qr_acquirer', null],
             },
             provider_payment_id: { type: ['string', 'null'] },
             provider_attributes: {
@@ -256,7 +331,8 @@ export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
             },
             fee: {
               oneOf: [{ type: 'integer' }, { type: 'string' }, { type: 'null' }],
-              description: 'Minor units, known once succeeded.',
+              description:
+                "Tolem's fee in minor units of the payment's currency, known once succeeded.",
             },
             failure_code: { type: ['string', 'null'] },
             available_methods: { type: 'array', items: { type: 'string', enum: METHOD_NAME_LIST } },

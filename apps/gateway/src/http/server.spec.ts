@@ -38,6 +38,15 @@ function fakes() {
           'this payment can no longer be paid',
         );
       },
+      submitPayerInput: async (req, opts) => {
+        record('submitPayerInput')(req, opts);
+        return {
+          payment: { ...payment, status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED },
+          message: '',
+          action: undefined,
+          outcome: 'succeeded',
+        };
+      },
       handleProviderCallback: async (req, opts) => {
         record('handleProviderCallback')(req, opts);
         return {
@@ -67,6 +76,9 @@ function fakes() {
         available: { amountMinor: 10n, currency: 'USD' },
         pending: undefined,
       }),
+      setFeePlan: async () => {
+        throw new Error('not scripted');
+      },
     },
     checkoutReady: async () => true,
     log: createLogger({ service: 'gateway-spec', level: 'silent' }),
@@ -215,6 +227,40 @@ describe('buildGateway (in process)', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toContain('VALIDATION_FAILED');
+  });
+
+  it('takes the Wavepay transaction number as a form, checks its length first', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const long = await app.inject({
+      method: 'POST',
+      url: '/pay/pay_1/input',
+      payload: 'key1=123456789012',
+      headers: form,
+    });
+    expect(long.statusCode).toBe(400);
+    expect(long.body).toContain('id="payer-input-form"');
+    expect(calls.filter((c) => c.method === 'submitPayerInput')).toHaveLength(0);
+
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/pay/pay_1/input',
+      payload: 'key1=+0123456789+',
+      headers: form,
+    });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).toContain('Payment received');
+    expect(calls.at(-1)).toMatchObject({
+      method: 'submitPayerInput',
+      request: { paymentId: 'pay_1', fields: { key1: '0123456789' } },
+    });
+  });
+
+  it('answers the payment status as JSON for the waiting pages', async () => {
+    const res = await app.inject({ method: 'GET', url: '/pay/pay_1/status' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.json()).toEqual({ status: 'created' });
   });
 
   it('reads callback bodies as bytes whatever the content type, even a malformed one', async () => {

@@ -13,18 +13,18 @@ import { adminRoutes } from './routes/admin.route';
 import { callbackRoutes } from './routes/callbacks.route';
 import { docsRoutes } from './routes/docs.route';
 import { healthRoutes } from './routes/health.route';
-import { pageRoutes } from './routes/pages.route';
+import { pageRoutes, paymentStatusRoutes } from './routes/pages.route';
 import { v1Routes } from './routes/v1.route';
 
 /** Everything the gateway talks to; main.ts passes real gRPC clients, unit specs pass fakes. */
 export interface GatewayDeps {
   checkout: Pick<
     PromiseClient<CheckoutServiceClient>,
-    'createPayment' | 'getPayment' | 'startPayment' | 'handleProviderCallback'
+    'createPayment' | 'getPayment' | 'startPayment' | 'handleProviderCallback' | 'submitPayerInput'
   >;
   merchants: Pick<PromiseClient<MerchantServiceClient>, 'authenticateApiKey' | 'createMerchant'>;
   notifier: Pick<PromiseClient<NotifierServiceClient>, 'upsertEndpoint'>;
-  ledger: Pick<PromiseClient<LedgerServiceClient>, 'getBalance'>;
+  ledger: Pick<PromiseClient<LedgerServiceClient>, 'getBalance' | 'setFeePlan'>;
   /** True when checkout answers its gRPC health check (for /readyz). */
   checkoutReady: () => Promise<boolean>;
   log: Logger;
@@ -113,11 +113,13 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     }),
   );
   void app.register(pageRoutes({ checkout: deps.checkout }));
+  void app.register(paymentStatusRoutes({ checkout: deps.checkout }));
   void app.register(callbackRoutes({ checkout: deps.checkout }));
   void app.register(
     adminRoutes({
       merchants: deps.merchants,
       notifier: deps.notifier,
+      ledger: deps.ledger,
       adminToken: deps.adminToken,
     }),
   );

@@ -6,9 +6,15 @@ import {
   Payment,
   PaymentStatus,
 } from '@tolem/contracts/checkout';
-import { type HttpRequest, PaymentMethod, Provider } from '@tolem/contracts/common';
+import {
+  type HttpRequest,
+  type Instructions,
+  PaymentMethod,
+  Provider,
+} from '@tolem/contracts/common';
+import type { SetFeePlanRequest } from '@tolem/contracts/ledger';
 import { DomainError, type ErrorKind } from '@tolem/errors';
-import { freePort, httpAnswers, type ServiceProcess, spawnService } from '@tolem/testing';
+import { freePort, httpAnswers, type ServiceProcess, spawnService, waitFor } from '@tolem/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { GOOD_API_KEY, MERCHANT, type Peers, startPeers } from './peers';
@@ -129,8 +135,18 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       };
       expect(doc.openapi).toBe('3.1.0');
       expect(Object.keys(doc.paths)).toEqual(
-        expect.arrayContaining(['/v1/payments', '/v1/payments/{id}', '/v1/balance']),
+        expect.arrayContaining([
+          '/v1/payments',
+          '/v1/payments/{id}',
+          '/v1/balance',
+          '/pay/{id}/status',
+          '/pay/{id}/input',
+        ]),
       );
+      const paymentSchema = doc.components.schemas['Payment'] as {
+        properties: { status: { enum: string[] } };
+      };
+      expect(paymentSchema.properties.status.enum).toContain('requires_review');
       expect(doc.components.schemas).toHaveProperty('Error');
       expect(doc.components.parameters).toHaveProperty('IdempotencyKey');
     });
@@ -620,6 +636,82 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       expect(html).toContain('<dd>09-777 &lt;1&gt;</dd>');
     });
 
+    it('passes "remember this card" only for the card method, and only when ticked', async () => {
+      peers.script.checkout.startPayment = async () => ({
+        payment: aPayment({ status: PaymentStatus.PAYMENT_STATUS_PENDING }),
+        action: {
+          action: {
+            $case: 'formPost',
+            value: { url: 'https://im.tolem.test/ru/', acceptCharset: 'utf-8', fields: [] },
+          },
+        },
+      });
+      await fetch(`${base}/pay/pay_it_1/start`, form({ method: 'card', remember_card: 'true' }));
+      await fetch(`${base}/pay/pay_it_1/start`, form({ method: 'card' }));
+      await fetch(`${base}/pay/pay_it_1/start`, form({ method: 'qr', remember_card: 'true' }));
+      expect(peers.callsOf('startPayment').map((c) => c.request)).toEqual([
+        {
+          paymentId: 'pay_it_1',
+          method: PaymentMethod.PAYMENT_METHOD_CARD,
+          payer: { remember_card: 'true' },
+        },
+        { paymentId: 'pay_it_1', method: PaymentMethod.PAYMENT_METHOD_CARD, payer: {} },
+        { paymentId: 'pay_it_1', method: PaymentMethod.PAYMENT_METHOD_QR, payer: {} },
+      ]);
+    });
+
+    it('renders Wavepay and QR instructions on our own page', async () => {
+      peers.script.checkout.startPayment = async (req) => ({
+        payment: aPayment({
+          status: PaymentStatus.PAYMENT_STATUS_PENDING,
+          method: req.method,
+          amount: { amountMinor: 500_000n, currency: 'MMK' },
+        }),
+        action: {
+          action: {
+            $case: 'instructions',
+            value: (req.method === PaymentMethod.PAYMENT_METHOD_WAVEPAY
+              ? {
+                  title: 'Pay with Wavepay',
+                  values: {
+                    wallet_identifier: '09790000101',
+                    amount: '5000',
+                    currency: 'MMK',
+                    payer_input: 'key1',
+                    plugin_url: 'https://sandbox.tolem.test/paykassma/plugin/?label=a&b=c',
+                  },
+                }
+              : {
+                  title: 'Pay by QR code',
+                  values: {
+                    link: 'https://pay.payqr.kg/#00020101021232',
+                    payload: '00020101021232',
+                    qr_id: 'qr_it_1',
+                  },
+                }) as Instructions,
+          },
+        },
+      });
+      const wavepay = await fetch(`${base}/pay/pay_it_1/start`, form({ method: 'wavepay' }));
+      expect(wavepay.status).toBe(200);
+      const wHtml = await wavepay.text();
+      expect(wHtml).toContain(
+        '<form id="payer-input-form" class="method" method="post" action="/pay/pay_it_1/input">',
+      );
+      expect(wHtml).toContain('<dd>09790000101</dd>');
+      expect(wHtml).toContain(
+        'href="https://sandbox.tolem.test/paykassma/plugin/?label=a&amp;b=c"',
+      );
+      expect(wavepay.headers.get('content-security-policy')).toContain("connect-src 'self'");
+
+      const qr = await fetch(`${base}/pay/pay_it_1/start`, form({ method: 'qr' }));
+      const qHtml = await qr.text();
+      expect(qHtml).toContain('<a id="qr-link" href="https://pay.payqr.kg/#00020101021232"');
+      expect(qHtml).toContain('<pre id="qr-link-text">https://pay.payqr.kg/#00020101021232</pre>');
+      expect(qHtml).toContain('<pre id="qr-payload">00020101021232</pre>');
+      expect(qHtml).toContain('data-status-url="/pay/pay_it_1/status"');
+    });
+
     it('renders refusals as HTML error pages with the mapped status', async () => {
       peers.script.checkout.startPayment = async () => {
         throw new DomainError(
@@ -639,6 +731,147 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       expect(noPhone.status).toBe(400);
       expect(await noPhone.text()).toContain('VALIDATION_FAILED');
       expect(peers.callsOf('startPayment')).toHaveLength(1);
+    });
+  });
+
+  describe('POST /pay/:id/input and GET /pay/:id/status', () => {
+    const input = (key1: string | undefined) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(key1 === undefined ? {} : { key1 }).toString(),
+      redirect: 'manual' as const,
+    });
+    const instructions = (status?: string) => ({
+      action: {
+        $case: 'instructions' as const,
+        value: {
+          title: 'Pay with Wavepay',
+          values: {
+            wallet_identifier: '09790000101',
+            payer_input: 'key1',
+            ...(status ? { status } : {}),
+          },
+        },
+      },
+    });
+    const wavepay = (status: PaymentStatus) =>
+      aPayment({
+        status,
+        method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
+        amount: { amountMinor: 500_000n, currency: 'MMK' },
+        successUrl: 'https://shop.example/ok?o=1&x=2',
+      });
+
+    it('succeeded: "Payment received" with the way back to success_url', async () => {
+      peers.script.checkout.submitPayerInput = async () => ({
+        payment: wavepay(PaymentStatus.PAYMENT_STATUS_SUCCEEDED),
+        message: '',
+        action: undefined,
+        outcome: 'succeeded',
+      });
+      const res = await fetch(`${base}/pay/pay_it_1/input`, input(' 0123456789 '));
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html).toContain('<h1>Payment received</h1>');
+      expect(html).toContain('id="return-link" href="https://shop.example/ok?o=1&amp;x=2"');
+      expect(peers.callsOf('submitPayerInput')[0]?.request).toEqual({
+        paymentId: 'pay_it_1',
+        fields: { key1: '0123456789' },
+      });
+    });
+
+    it('pending: waits for confirmation, polling the status', async () => {
+      peers.script.checkout.submitPayerInput = async () => ({
+        payment: wavepay(PaymentStatus.PAYMENT_STATUS_PENDING),
+        message: 'The deposit status check has been started',
+        action: instructions('pending'),
+        outcome: 'pending',
+      });
+      const res = await fetch(`${base}/pay/pay_it_1/input`, input('0123456789'));
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html).toContain('Waiting for confirmation');
+      expect(html).toContain('The deposit status check has been started');
+      expect(html).toContain('data-status-url="/pay/pay_it_1/status"');
+      expect(html).not.toContain('payer-input-form');
+    });
+
+    it('requires_review: "your payment is being checked"', async () => {
+      peers.script.checkout.submitPayerInput = async () => ({
+        payment: wavepay(PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW),
+        message: 'Transaction not found. Possible transaction created',
+        action: instructions('manual_review'),
+        outcome: 'manual_review',
+      });
+      const res = await fetch(`${base}/pay/pay_it_1/input`, input('0123456789'));
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html).toContain('Your payment is being checked');
+      expect(html).not.toContain('payer-input-form');
+    });
+
+    it('refused: the message, escaped, and the form again; final payments go to their page', async () => {
+      peers.script.checkout.submitPayerInput = async () => ({
+        payment: wavepay(PaymentStatus.PAYMENT_STATUS_PENDING),
+        message: 'Transaction not found <b>',
+        action: instructions(),
+        outcome: 'failed',
+      });
+      const res = await fetch(`${base}/pay/pay_it_1/input`, input('999'));
+      expect(res.status).toBe(422);
+      const html = await res.text();
+      expect(html).toContain('Transaction not found &lt;b&gt;');
+      expect(html).toContain('id="payer-input-form"');
+      expect(html).toContain('<dd>09790000101</dd>');
+
+      peers.script.checkout.submitPayerInput = async () => ({
+        payment: wavepay(PaymentStatus.PAYMENT_STATUS_FAILED),
+        message: '',
+        action: undefined,
+        outcome: 'failed',
+      });
+      const failed = await fetch(`${base}/pay/pay_it_1/input`, input('999'));
+      expect(failed.status).toBe(303);
+      expect(failed.headers.get('location')).toBe('/pay/pay_it_1');
+    });
+
+    it('checks key1 before asking checkout, and renders checkout refusals as HTML', async () => {
+      for (const key1 of [undefined, '   ', '123456789012']) {
+        const res = await fetch(`${base}/pay/pay_it_1/input`, input(key1));
+        expect(res.status).toBe(400);
+        expect(await res.text()).toContain('id="payer-input-form"');
+      }
+      expect(peers.callsOf('submitPayerInput')).toHaveLength(0);
+
+      peers.script.checkout.submitPayerInput = async () => {
+        throw new DomainError('PAYMENT_NOT_PAYABLE', 'precondition', 'this payment is not payable');
+      };
+      const refused = await fetch(`${base}/pay/pay_it_1/input`, input('1'));
+      expect(refused.status).toBe(422);
+      expect(refused.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await refused.text()).toContain('PAYMENT_NOT_PAYABLE');
+    });
+
+    it('answers the status as JSON, and errors in the API error shape', async () => {
+      peers.script.checkout.getPayment = async (req) => {
+        if (req.paymentId !== 'pay_it_1') {
+          throw new DomainError('PAYMENT_NOT_FOUND', 'not_found', 'no such payment');
+        }
+        return { payment: wavepay(PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW) };
+      };
+      const res = await fetch(`${base}/pay/pay_it_1/status`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(await res.json()).toEqual({ status: 'requires_review' });
+      expect(peers.callsOf('getPayment')[0]?.request).toEqual({
+        paymentId: 'pay_it_1',
+        merchantId: '',
+      });
+      const missing = await fetch(`${base}/pay/pay_other/status`);
+      expect(missing.status).toBe(404);
+      expect(((await missing.json()) as { error: { code: string } }).error.code).toBe(
+        'PAYMENT_NOT_FOUND',
+      );
     });
   });
 
@@ -695,8 +928,12 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       expect(Object.keys(sent.request.headers).every((k) => k === k.toLowerCase())).toBe(true);
 
       // Bodies may carry hashes: the gateway logs provider, status and payment, never the body.
-      const log = gateway.output();
-      expect(log).toContain('provider callback handled');
+      // The log line is written as the reply goes out, so it may trail the response slightly.
+      const log = await waitFor(
+        () =>
+          gateway.output().includes('provider callback handled') ? gateway.output() : undefined,
+        { timeoutMs: 5_000, what: 'the callback log line' },
+      );
       expect(log).not.toContain('SECRET_HASH_MARKER_3F2A');
     });
 
@@ -823,6 +1060,9 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       peers.script.notifier.upsertEndpoint = async (req) => ({
         endpoint: { merchantId: req.merchantId, url: req.url, updatedAt: new Date() },
       });
+      peers.script.ledger.setFeePlan = async (req) => ({
+        plan: { merchantId: req.merchantId, rules: req.rules, updatedAt: new Date() },
+      });
 
       const first = await fetch(
         `${base}/admin/v1/merchants`,
@@ -871,6 +1111,59 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         webhook_signing_secret: null,
         merchant: { id: 'mer_new' },
       });
+      expect(peers.callsOf('upsertEndpoint')).toHaveLength(1);
+
+      // The fee plan went to the ledger on the first creation and again (a put) on the replay.
+      const plans = peers.callsOf('setFeePlan').map((c) => c.request as SetFeePlanRequest);
+      expect(plans).toHaveLength(2);
+      expect(plans[0]).toEqual(plans[1]);
+      expect(plans[0]?.merchantId).toBe('mer_new');
+      expect(plans[0]?.rules).toHaveLength(1);
+      expect(plans[0]?.rules[0]).toMatchObject({
+        method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
+        percentBps: 250,
+      });
+      expect(plans[0]?.rules[0]?.fixed).toContainEqual({ amountMinor: 10n, currency: 'USD' });
+    });
+
+    it('a ledger failure still answers 201 with fee_plan_error; the replay sets the plan or fails', async () => {
+      let created = false;
+      peers.script.merchants.createMerchant = async (req) => {
+        const replayed = created;
+        created = true;
+        return {
+          merchant: Merchant.fromPartial({ id: 'mer_fp', name: req.name, feeRules: req.feeRules }),
+          apiKey: replayed ? '' : 'sk_test_fp',
+          replayed,
+        };
+      };
+      peers.script.notifier.upsertEndpoint = async (req) => ({
+        endpoint: { merchantId: req.merchantId, url: req.url, updatedAt: new Date() },
+      });
+      peers.script.ledger.setFeePlan = async () => {
+        throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger is down');
+      };
+      const first = await fetch(`${base}/admin/v1/merchants`, adminPost(ADMIN_TOKEN, 'adm-fp-1'));
+      expect(first.status).toBe(201);
+      expect(await first.json()).toMatchObject({
+        api_key: 'sk_test_fp',
+        webhook_signing_secret: expect.stringMatching(/^whsec_/),
+        fee_plan_error: { code: 'UPSTREAM_UNAVAILABLE' },
+      });
+
+      const failedReplay = await fetch(
+        `${base}/admin/v1/merchants`,
+        adminPost(ADMIN_TOKEN, 'adm-fp-1'),
+      );
+      expect(failedReplay.status).toBe(503);
+
+      peers.script.ledger.setFeePlan = async (req) => ({
+        plan: { merchantId: req.merchantId, rules: req.rules, updatedAt: new Date() },
+      });
+      const replay = await fetch(`${base}/admin/v1/merchants`, adminPost(ADMIN_TOKEN, 'adm-fp-1'));
+      expect(replay.status).toBe(200);
+      expect(await replay.json()).not.toHaveProperty('fee_plan_error');
+      expect(peers.callsOf('setFeePlan')).toHaveLength(3);
       expect(peers.callsOf('upsertEndpoint')).toHaveLength(1);
     });
   });

@@ -152,7 +152,7 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
     expect(event.data['payer_purse']).toMatch(/^Z\d{12}$/);
     expect((await getPayment(payment.id)).status).toBe('succeeded');
 
-    const balance = await ledger.getBalance({ merchantId, currency: 'USD' });
+    const balance = await ledger.getBalance({ merchantId, currency: 'USD', asOf: undefined });
     expect(balance.available?.amountMinor).toBe(1949n);
     const txns = await ledger.listPaymentTransactions({ paymentId: payment.id });
     expect(txns.transactions).toHaveLength(1);
@@ -214,7 +214,7 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
   });
 
   it('a notification with a forged LMI_HASH changes nothing', async () => {
-    const before = await ledger.getBalance({ merchantId, currency: 'USD' });
+    const before = await ledger.getBalance({ merchantId, currency: 'USD', asOf: undefined });
     const notifiedBefore = merchant.notifications.length;
     const payment = await createPayment(777, 'order-forged-1');
     const wm = await openWebMoneyPage(payment, 'webmoney_purse');
@@ -240,9 +240,9 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
     expect(
       (await ledger.listPaymentTransactions({ paymentId: payment.id })).transactions,
     ).toHaveLength(0);
-    expect((await ledger.getBalance({ merchantId, currency: 'USD' })).available).toEqual(
-      before.available,
-    );
+    expect(
+      (await ledger.getBalance({ merchantId, currency: 'USD', asOf: undefined })).available,
+    ).toEqual(before.available);
     expect(merchant.notifications.length).toBe(notifiedBefore);
   });
 });

@@ -45,8 +45,9 @@ export function providerName(provider: Provider): string | null {
       return 'intellectmoney';
     case Provider.PROVIDER_PAYKASSMA:
       return 'paykassma';
+    // Same spelling as the merchant notifications; `qr` is the method and the callback path.
     case Provider.PROVIDER_QR_ACQUIRER:
-      return 'qr';
+      return 'qr_acquirer';
     default:
       return null;
   }
@@ -66,7 +67,24 @@ export function callbackProvider(segment: string): Provider | undefined {
     : undefined;
 }
 
-export type StatusName = 'created' | 'pending' | 'succeeded' | 'failed' | 'expired' | 'unknown';
+export type StatusName =
+  | 'created'
+  | 'pending'
+  | 'requires_review'
+  | 'succeeded'
+  | 'failed'
+  | 'expired'
+  | 'unknown';
+
+/** Every status a payment can be in on the wire (OpenAPI enum). */
+export const STATUS_NAME_LIST: readonly StatusName[] = [
+  'created',
+  'pending',
+  'requires_review',
+  'succeeded',
+  'failed',
+  'expired',
+];
 
 export function statusName(status: PaymentStatus): StatusName {
   switch (status) {
@@ -74,6 +92,8 @@ export function statusName(status: PaymentStatus): StatusName {
       return 'created';
     case PaymentStatus.PAYMENT_STATUS_PENDING:
       return 'pending';
+    case PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW:
+      return 'requires_review';
     case PaymentStatus.PAYMENT_STATUS_SUCCEEDED:
       return 'succeeded';
     case PaymentStatus.PAYMENT_STATUS_FAILED:
@@ -85,6 +105,10 @@ export function statusName(status: PaymentStatus): StatusName {
   }
 }
 
+/**
+ * Final states: nothing the payer does changes them. `requires_review` is not final (a person
+ * resolves it to succeeded or failed) but the payer must not pay again meanwhile.
+ */
 export function isTerminal(status: StatusName): boolean {
   return status === 'succeeded' || status === 'failed' || status === 'expired';
 }

@@ -2,7 +2,7 @@ import { Merchant } from '@tolem/contracts/checkout';
 import { PaymentMethod } from '@tolem/contracts/common';
 import { describe, expect, it } from 'vitest';
 
-import { merchantToJson, toCreateMerchantRequest } from './merchant.mapper';
+import { merchantToJson, toCreateMerchantRequest, toSetFeePlanRequest } from './merchant.mapper';
 
 describe('merchant mapping', () => {
   const body = {
@@ -65,5 +65,37 @@ describe('merchant mapping', () => {
       fee_rules: [{ method: 'card', percent_bps: 300, fixed_minor: 0 }],
       webmoney_shop_id: null,
     });
+  });
+
+  it("turns the merchant's fee rules into the ledger's fee plan, the fixed part in every currency", () => {
+    const req = toSetFeePlanRequest(
+      Merchant.fromPartial({
+        id: 'mer_1',
+        feeRules: [
+          { method: PaymentMethod.PAYMENT_METHOD_CARD, percentBps: 290, fixedMinor: 0n },
+          {
+            method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
+            percentBps: 300,
+            fixedMinor: 10n,
+          },
+        ],
+      }),
+    );
+    expect(req.merchantId).toBe('mer_1');
+    expect(req.rules[0]).toEqual({
+      method: PaymentMethod.PAYMENT_METHOD_CARD,
+      percentBps: 290,
+      fixed: [],
+    });
+    const km = req.rules[1];
+    expect(km?.percentBps).toBe(300);
+    expect(km?.fixed).toContainEqual({ amountMinor: 10n, currency: 'USD' });
+    expect(km?.fixed).toContainEqual({ amountMinor: 10n, currency: 'KGS' });
+    expect(km?.fixed).toContainEqual({ amountMinor: 10n, currency: 'MMK' });
+    expect(new Set(km?.fixed.map((f) => f.currency)).size).toBe(km?.fixed.length);
+    expect(toSetFeePlanRequest(Merchant.fromPartial({ id: 'mer_2' })).rules).toEqual([]);
+    expect(() => toSetFeePlanRequest(undefined)).toThrow(
+      expect.objectContaining({ kind: 'internal' }),
+    );
   });
 });

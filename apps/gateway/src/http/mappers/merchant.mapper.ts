@@ -1,6 +1,7 @@
 import { CreateMerchantRequest, type Merchant } from '@tolem/contracts/checkout';
 import { type PaymentMethod } from '@tolem/contracts/common';
-import { minorFromJson } from '@tolem/money';
+import { SetFeePlanRequest } from '@tolem/contracts/ledger';
+import { CURRENCIES, type CurrencyCode, minorFromJson } from '@tolem/money';
 
 import { gatewayErrors } from '../errors';
 import type { CreateMerchantBody } from '../schemas';
@@ -83,4 +84,26 @@ export function merchantToJson(m: Merchant | undefined): MerchantJson {
     fail_url: m.defaultFailUrl === '' ? null : m.defaultFailUrl,
     created_at: m.createdAt ? m.createdAt.toISOString() : null,
   };
+}
+
+const CURRENCY_CODES = Object.keys(CURRENCIES) as CurrencyCode[];
+
+/**
+ * The merchant's fee rules as the ledger's fee plan. Checkout's fixed part is in minor units of
+ * whatever the payment's currency is, so it becomes one fixed entry per currency Tolem handles:
+ * the ledger then computes exactly the fee checkout does, in every currency.
+ */
+export function toSetFeePlanRequest(m: Merchant | undefined): SetFeePlanRequest {
+  if (!m) throw gatewayErrors.create('INTERNAL', 'peer answer lacks merchant');
+  return SetFeePlanRequest.fromPartial({
+    merchantId: m.id,
+    rules: m.feeRules.map((r) => ({
+      method: r.method,
+      percentBps: r.percentBps,
+      fixed:
+        r.fixedMinor === 0n
+          ? []
+          : CURRENCY_CODES.map((currency) => ({ amountMinor: r.fixedMinor, currency })),
+    })),
+  });
 }

@@ -109,6 +109,28 @@ describe('paymentToJson', () => {
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });
 
+  it('maps requires_review and a Wavepay payment with its fee', () => {
+    const json = paymentToJson(
+      Payment.fromPartial({
+        id: 'pay_w',
+        amount: { amountMinor: 500_200n, currency: 'MMK' },
+        status: PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW,
+        method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
+        provider: Provider.PROVIDER_PAYKASSMA,
+        fee: { amountMinor: 10_004n, currency: 'MMK' },
+      }),
+      'https://pay.example',
+    );
+    expect(json).toMatchObject({
+      status: 'requires_review',
+      method: 'wavepay',
+      provider: 'paykassma',
+      amount: 500_200,
+      currency: 'MMK',
+      fee: 10_004,
+    });
+  });
+
   it('renders an unknown method and provider as null, and refuses a missing payment as internal', () => {
     const json = paymentToJson(
       Payment.fromPartial({ id: 'p', amount: { amountMinor: 1n, currency: 'USD' } }),

@@ -124,7 +124,8 @@ export function toCreatePaymentRequest(
 
 /** Unknown currencies are refused here with MONEY_UNKNOWN_CURRENCY rather than asked of the ledger. */
 export function toBalanceRequest(merchantId: string, currency: string): GetBalanceRequest {
-  return { merchantId, currency: money(0n, currency).currency };
+  // No as_of: the balance now.
+  return { merchantId, currency: money(0n, currency).currency, asOf: undefined };
 }
 
 export interface BalanceJson {

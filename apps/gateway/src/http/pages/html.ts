@@ -13,19 +13,40 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (ch) => ENTITIES[ch] ?? ch);
 }
 
-/** The only script any page carries: it submits the provider form; CSP pins it by hash. */
+/** Submits the provider form; CSP pins it by hash. */
 export const AUTO_SUBMIT_SCRIPT = "document.getElementById('provider-form').submit();";
 
-const scriptHash = createHash('sha256').update(AUTO_SUBMIT_SCRIPT).digest('base64');
+/**
+ * Polls the payment's status while the payer waits (QR bank, Wavepay check, manual review) and
+ * opens the result page once the status leaves the ones listed in data-waiting. Constant text
+ * (the element carries the URLs), so CSP can pin it by hash like the auto-submit script.
+ */
+export const STATUS_POLL_SCRIPT = [
+  '(function(){',
+  "var el=document.getElementById('payment-status');if(!el)return;",
+  "var url=el.getAttribute('data-status-url'),next=el.getAttribute('data-result-url'),",
+  "waiting=(el.getAttribute('data-waiting')||'created pending').split(' ');",
+  'function tick(){',
+  "fetch(url,{headers:{accept:'application/json'},cache:'no-store'})",
+  '.then(function(r){return r.ok?r.json():null;})',
+  '.then(function(b){var s=b&&b.status;',
+  "if(s&&waiting.indexOf(s)<0){el.setAttribute('data-status',s);location.href=next;return;}",
+  'setTimeout(tick,2000);},function(){setTimeout(tick,5000);});}',
+  'setTimeout(tick,2000);',
+  '})();',
+].join('');
+
+const hashOf = (script: string) => createHash('sha256').update(script).digest('base64');
 
 /**
- * No external resources, inline styles only, the one known script, and forms may post to the
- * providers (their URLs come from provider-adapters, http or https).
+ * No external resources, inline styles only, the two known scripts, fetch only to ourselves (the
+ * status poll), and forms may post to the providers (their URLs come from provider-adapters).
  */
 export const PAGE_CSP = [
   "default-src 'none'",
   "style-src 'unsafe-inline'",
-  `script-src 'sha256-${scriptHash}'`,
+  `script-src 'sha256-${hashOf(AUTO_SUBMIT_SCRIPT)}' 'sha256-${hashOf(STATUS_POLL_SCRIPT)}'`,
+  "connect-src 'self'",
   "img-src 'self' data:",
   "form-action 'self' https: http:",
   "base-uri 'none'",
@@ -45,18 +66,26 @@ p{margin:8px 0}
 .status.failed,.status.expired{background:#fdecec;color:#a12626}
 form.method{margin:0 0 12px;padding:14px;border:1px solid #dde2e8;border-radius:10px}
 form.method label{display:block;margin:0 0 8px;font-size:14px;color:#4a5566}
-input[type=tel]{width:100%;margin-top:4px;padding:10px;border:1px solid #c9d0d9;border-radius:8px;font-size:16px}
+input[type=tel],input[type=text]{width:100%;margin-top:4px;padding:10px;border:1px solid #c9d0d9;border-radius:8px;font-size:16px}
 button{width:100%;padding:12px;border:0;border-radius:8px;background:#1f6feb;color:#fff;font-size:16px;cursor:pointer}
 button:hover{background:#1959c4}
 dl{display:grid;grid-template-columns:auto 1fr;gap:6px 12px}
 dt{color:#6b7685}
 dd{margin:0;font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
+.check{display:flex;gap:8px;align-items:center}
+.notice{padding:10px 12px;border-radius:8px;background:#fff6e0;color:#7a5200}
+.notice.error{background:#fdecec;color:#a12626}
+.status.requires_review,.status.pending{background:#fff6e0;color:#7a5200}
+pre{white-space:pre-wrap;word-break:break-all;padding:10px;border-radius:8px;background:#f3f5f8;font-size:13px}
 code{font-family:ui-monospace,Menlo,Consolas,monospace}
 a{color:#1f6feb}
 `;
 
-/** A complete page; title and body must already be escaped HTML. */
-export function layout(title: string, body: string, script?: string): string {
+/**
+ * A complete page; title, body and head must already be escaped HTML. `script` must be one of the
+ * pinned scripts above, or the browser refuses to run it.
+ */
+export function layout(title: string, body: string, script?: string, head = ''): string {
   return [
     '<!doctype html>',
     '<html lang="en">',
@@ -66,6 +95,7 @@ export function layout(title: string, body: string, script?: string): string {
     '<meta name="robots" content="noindex">',
     `<title>${title}</title>`,
     `<style>${STYLE}</style>`,
+    head,
     '</head>',
     '<body>',
     `<main>${body}</main>`,

@@ -5,9 +5,17 @@ import { PaymentMethod } from '@tolem/contracts/common';
 import { describe, expect, it } from 'vitest';
 
 import { renderErrorPage } from './error.page';
-import { AUTO_SUBMIT_SCRIPT, escapeHtml, PAGE_CSP, safeHttpUrl } from './html';
+import { AUTO_SUBMIT_SCRIPT, escapeHtml, PAGE_CSP, safeHttpUrl, STATUS_POLL_SCRIPT } from './html';
+import {
+  instructionsKind,
+  renderAwaitingConfirmation,
+  renderInstructionsPage,
+  renderPayerInputPage,
+  renderPaymentReceived,
+  renderUnderReview,
+} from './instructions.page';
 import { formatAmount, renderPaymentPage } from './pay.page';
-import { renderInstructions, renderProviderForm } from './provider.page';
+import { renderProviderForm } from './provider.page';
 
 const XSS = `"><script>alert('x')</script>&`;
 
@@ -53,6 +61,9 @@ describe('renderProviderForm', () => {
     expect(html).toContain(`<script>${AUTO_SUBMIT_SCRIPT}</script>`);
     const hash = createHash('sha256').update(AUTO_SUBMIT_SCRIPT).digest('base64');
     expect(PAGE_CSP).toContain(`'sha256-${hash}'`);
+    const poll = createHash('sha256').update(STATUS_POLL_SCRIPT).digest('base64');
+    expect(PAGE_CSP).toContain(`'sha256-${poll}'`);
+    expect(PAGE_CSP).toContain("connect-src 'self'");
   });
 
   it('defaults the charset to utf-8', () => {
@@ -90,6 +101,32 @@ describe('renderPaymentPage', () => {
     ].map((m) => m[1]);
     expect(methods).toEqual(['webmoney_purse', 'webmoney_keeper_mobile', 'card', 'wavepay', 'qr']);
     expect(html.match(/name="phone"/g)).toHaveLength(1);
+    // The "remember this card" box belongs to the card form only.
+    const cardForm = html.split('<form').find((f) => f.includes('value="card"')) ?? '';
+    expect(cardForm).toContain('<input type="checkbox" name="remember_card" value="true">');
+    expect(html.match(/name="remember_card"/g)).toHaveLength(1);
+  });
+
+  it('shows only the methods the payment offers', () => {
+    const html = renderPaymentPage({
+      ...payment,
+      availableMethods: [PaymentMethod.PAYMENT_METHOD_WAVEPAY],
+    });
+    const methods = [...html.matchAll(/name="method" value="([a-z_]+)"/g)].map((m) => m[1]);
+    expect(methods).toEqual(['wavepay']);
+    expect(html).not.toContain('remember_card');
+  });
+
+  it('offers no method while a payment is being checked, and follows its status', () => {
+    const html = renderPaymentPage({
+      ...payment,
+      status: PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW,
+    });
+    expect(html).toContain('data-status="requires_review"');
+    expect(html).toContain('being checked');
+    expect(html).not.toContain('/start');
+    expect(html).toContain('data-status-url="/pay/pay_01abc/status"');
+    expect(html).toContain(`<script>${STATUS_POLL_SCRIPT}</script>`);
   });
 
   it('shows the status of a terminal payment instead of the forms, with the way back', () => {
@@ -113,17 +150,151 @@ describe('renderPaymentPage', () => {
   });
 });
 
-describe('other pages', () => {
-  it('lists instruction values escaped', () => {
-    const html = renderInstructions('pay_1', {
-      title: 'Pay in Wavepay',
-      values: { wallet: '09 123', note: XSS },
+describe('instructions pages', () => {
+  const wavepay = Payment.fromPartial({
+    id: 'pay_w"1',
+    amount: { amountMinor: 500_000n, currency: 'MMK' },
+    status: PaymentStatus.PAYMENT_STATUS_PENDING,
+    method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
+    successUrl: 'https://shop.example/ok?a=1&b=2',
+  });
+  const wavepayValues = {
+    wallet_type: 'wavepay',
+    wallet_identifier: '09790000101',
+    amount: '5000',
+    currency: 'MMK',
+    payer_input: 'key1',
+    plugin_url: 'https://plugin.example/?label=pay_1&fixed_amount=5000',
+    extra: XSS,
+  };
+
+  it('lists generic instruction values escaped', () => {
+    const html = renderInstructionsPage({
+      paymentId: 'pay_1',
+      instructions: { title: 'Pay somehow', values: { wallet: '09 123', note: XSS } },
     });
+    expect(html).toContain('data-instructions="generic"');
     expect(html).toContain('<dt>wallet</dt><dd>09 123</dd>');
     expect(html).toContain('&lt;script&gt;');
     expect(html).not.toContain('<script>');
   });
 
+  it('tells the kind by method, else by the values', () => {
+    expect(instructionsKind(PaymentMethod.PAYMENT_METHOD_QR, {})).toBe('qr');
+    expect(instructionsKind(undefined, { payer_input: 'key1' })).toBe('wavepay');
+    expect(instructionsKind(undefined, { link: 'https://x' })).toBe('qr');
+    expect(instructionsKind(PaymentMethod.PAYMENT_METHOD_CARD, { a: 'b' })).toBe('generic');
+  });
+
+  it('Wavepay: requisites, the plugin link and the key1 form, all escaped', () => {
+    const html = renderInstructionsPage({
+      paymentId: wavepay.id,
+      payment: wavepay,
+      instructions: { title: 'Pay with Wavepay', values: wavepayValues },
+    });
+    expect(html).toContain('data-instructions="wavepay"');
+    expect(html).toContain('<dt>Wallet number</dt><dd>09790000101</dd>');
+    expect(html).toContain('<dt>Amount</dt><dd>5000 MMK</dd>');
+    expect(html).toContain(
+      'id="plugin-link" href="https://plugin.example/?label=pay_1&amp;fixed_amount=5000"',
+    );
+    expect(html).toContain(
+      '<form id="payer-input-form" class="method" method="post" action="/pay/pay_w%221/input">',
+    );
+    expect(html).toMatch(/<input type="text" name="key1" required maxlength="11"/);
+    expect(html).toContain('<dt>extra</dt><dd>&quot;&gt;&lt;script&gt;');
+    expect(html).not.toContain("<script>alert('x')");
+    expect(html).toContain(`<script>${STATUS_POLL_SCRIPT}</script>`);
+  });
+
+  it('Wavepay: a plugin URL that is not http(s) is not linked; a notice is shown', () => {
+    const html = renderInstructionsPage({
+      paymentId: 'pay_1',
+      payment: wavepay,
+      instructions: {
+        title: '',
+        values: { ...wavepayValues, plugin_url: 'javascript:alert(1)' },
+      },
+      notice: `Transaction not found ${XSS}`,
+    });
+    expect(html).not.toContain('plugin-link');
+    expect(html).not.toContain('javascript:');
+    expect(html).toContain('<h1>Pay with Wavepay</h1>');
+    expect(html).toContain('id="notice">Transaction not found &quot;&gt;&lt;script&gt;');
+  });
+
+  it('QR: the clickable link, the payload text and the waiting status', () => {
+    const qr = { ...wavepay, id: 'pay_q1', method: PaymentMethod.PAYMENT_METHOD_QR };
+    const link = 'https://pay.payqr.kg/#000201010212320" onclick="x';
+    const html = renderInstructionsPage({
+      paymentId: 'pay_q1',
+      payment: qr,
+      instructions: {
+        title: 'Pay by QR code',
+        values: {
+          link,
+          payload: '000201<b>6304ABCD',
+          qr_id: 'qr_01',
+          amount: '1500.00',
+          currency: 'KGS',
+        },
+      },
+    });
+    expect(html).toContain('data-instructions="qr"');
+    const href = /<a id="qr-link" href="([^"]*)"/.exec(html)?.[1];
+    expect(href).toBeDefined();
+    expect(href).not.toContain('"');
+    expect(html).toContain(
+      '<pre id="qr-link-text">https://pay.payqr.kg/#000201010212320&quot; onclick=&quot;x</pre>',
+    );
+    expect(html).toContain('<pre id="qr-payload">000201&lt;b&gt;6304ABCD</pre>');
+    expect(html).toContain('<dt>QR code id</dt><dd>qr_01</dd>');
+    expect(html).toContain('<dt>Amount</dt><dd>1500.00 KGS</dd>');
+    expect(html).toContain('data-status-url="/pay/pay_q1/status"');
+    expect(html).toContain('data-result-url="/pay/pay_q1"');
+    expect(html).toContain('Waiting for your bank');
+    expect(html).not.toContain('payer-input-form');
+  });
+
+  it('QR: a link that is not http(s) is shown as text only', () => {
+    const html = renderInstructionsPage({
+      paymentId: 'pay_q1',
+      instructions: { title: '', values: { link: 'elqr:0002<x>', payload: 'p' } },
+    });
+    expect(html).not.toContain('<a id="qr-link"');
+    expect(html).toContain('<pre id="qr-link-text">elqr:0002&lt;x&gt;</pre>');
+  });
+
+  it('payer input results: received (back to the shop), waiting, under review, form again', () => {
+    const received = renderPaymentReceived({
+      ...wavepay,
+      status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED,
+    });
+    expect(received).toContain('<h1>Payment received</h1>');
+    expect(received).toContain('id="return-link" href="https://shop.example/ok?a=1&amp;b=2"');
+    expect(received).toContain(
+      '<meta http-equiv="refresh" content="5;url=https://shop.example/ok?a=1&amp;b=2">',
+    );
+    expect(renderPaymentReceived({ ...wavepay, successUrl: 'javascript:x' })).not.toContain(
+      'javascript:',
+    );
+
+    const waiting = renderAwaitingConfirmation(wavepay, `checking ${XSS}`);
+    expect(waiting).toContain('Waiting for confirmation');
+    expect(waiting).toContain('checking &quot;&gt;&lt;script&gt;');
+    expect(waiting).toContain('data-waiting="created pending"');
+
+    const review = renderUnderReview(wavepay, 'Possible transaction created');
+    expect(review).toContain('Your payment is being checked');
+    expect(review).toContain('data-waiting="pending requires_review"');
+
+    const again = renderPayerInputPage('pay_1', XSS);
+    expect(again).toContain('id="payer-input-form"');
+    expect(again).not.toContain("<script>alert('x')");
+  });
+});
+
+describe('other pages', () => {
   it('shows the error code, status and request id escaped', () => {
     const html = renderErrorPage(
       { status: 422, code: 'PAYMENT_NOT_PAYABLE', message: XSS, details: {} },

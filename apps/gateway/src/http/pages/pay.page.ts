@@ -2,7 +2,7 @@ import type { Payment } from '@tolem/contracts/checkout';
 import { money, toMajorString } from '@tolem/money';
 
 import { isTerminal, type MethodName, methodName, statusName } from '../mappers/enums.mapper';
-import { escapeHtml, layout, safeHttpUrl } from './html';
+import { escapeHtml, layout, safeHttpUrl, STATUS_POLL_SCRIPT } from './html';
 
 interface MethodView {
   label: string;
@@ -19,12 +19,17 @@ const METHODS: Record<MethodName, MethodView> = {
     inputs:
       '<label>Phone number<input type="tel" name="phone" required maxlength="32" autocomplete="tel" placeholder="+7 900 123 45 67"></label>',
   },
-  card: { label: 'Bank card', hint: 'Visa, Mastercard, Mir.' },
+  card: {
+    label: 'Bank card',
+    hint: 'Visa, Mastercard, Mir.',
+    inputs:
+      '<label class="check"><input type="checkbox" name="remember_card" value="true"> Remember this card for future payments to this shop</label>',
+  },
   wavepay: {
     label: 'Wavepay wallet',
     hint: 'Pay in the Wavepay app, then enter its transaction number.',
   },
-  qr: { label: 'QR code', hint: 'Scan with your banking app.' },
+  qr: { label: 'QR code', hint: 'Pay by QR code or payment link in your banking app.' },
 };
 
 const STATUS_TEXT: Record<string, string> = {
@@ -32,6 +37,18 @@ const STATUS_TEXT: Record<string, string> = {
   failed: 'This payment failed.',
   expired: 'This payment has expired.',
 };
+
+export const REVIEW_TEXT =
+  'Your payment is being checked. This can take a while; the shop is told as soon as it is confirmed.';
+
+/**
+ * The element STATUS_POLL_SCRIPT watches: it polls `/pay/{id}/status` while the status is one of
+ * `waiting`, then opens the payment page, which shows the result.
+ */
+export function statusPoller(paymentId: string, waiting: string[], text = ''): string {
+  const id = escapeHtml(encodeURIComponent(paymentId));
+  return `<p id="payment-status" class="muted" data-status-url="/pay/${id}/status" data-result-url="/pay/${id}" data-waiting="${escapeHtml(waiting.join(' '))}">${escapeHtml(text)}</p>`;
+}
 
 /** "19.99 USD" for display; falls back to minor units when the currency is unknown to us. */
 export function formatAmount(amount: Payment['amount']): string {
@@ -65,7 +82,16 @@ export function renderPaymentPage(payment: Payment): string {
     payment.orderId ? `<p class="muted">Order ${escapeHtml(payment.orderId)}</p>` : '',
   ];
   let body: string[];
-  if (isTerminal(status)) {
+  let script: string | undefined;
+  if (status === 'requires_review') {
+    // Money may have moved: the payer must not be offered a second payment while a person checks.
+    body = [
+      `<p><span class="status ${status}" data-status="${status}">being checked</span></p>`,
+      `<p>${escapeHtml(REVIEW_TEXT)}</p>`,
+      statusPoller(payment.id, ['pending', 'requires_review']),
+    ];
+    script = STATUS_POLL_SCRIPT;
+  } else if (isTerminal(status)) {
     const back = safeHttpUrl(status === 'succeeded' ? payment.successUrl : payment.failUrl);
     body = [
       `<p><span class="status ${status}" data-status="${status}">${escapeHtml(status)}</span></p>`,
@@ -86,5 +112,9 @@ export function renderPaymentPage(payment: Payment): string {
         : methods.map((m) => methodForm(payment.id, m)).join('\n'),
     ];
   }
-  return layout(`Pay ${escapeHtml(amount)} · Tolem`, [...head, ...body].filter(Boolean).join('\n'));
+  return layout(
+    `Pay ${escapeHtml(amount)} · Tolem`,
+    [...head, ...body].filter(Boolean).join('\n'),
+    script,
+  );
 }

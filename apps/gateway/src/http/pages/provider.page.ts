@@ -1,4 +1,4 @@
-import type { FormPost, Instructions } from '@tolem/contracts/common';
+import type { FormPost } from '@tolem/contracts/common';
 
 import { AUTO_SUBMIT_SCRIPT, escapeHtml, layout } from './html';
 
@@ -21,18 +21,4 @@ export function renderProviderForm(form: FormPost): string {
     '</form>',
   ].join('\n');
   return layout('Redirecting to payment · Tolem', body, AUTO_SUBMIT_SCRIPT);
-}
-
-/** Requisites or codes the payer needs (wallet number, QR payload). */
-export function renderInstructions(paymentId: string, instructions: Instructions): string {
-  const rows = Object.entries(instructions.values).map(
-    ([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`,
-  );
-  const title = instructions.title === '' ? 'Payment instructions' : instructions.title;
-  const body = [
-    `<h1>${escapeHtml(title)}</h1>`,
-    rows.length > 0 ? `<dl>\n${rows.join('\n')}\n</dl>` : '',
-    `<p><a href="/pay/${escapeHtml(encodeURIComponent(paymentId))}">Check the payment status</a></p>`,
-  ].join('\n');
-  return layout(`${escapeHtml(title)} · Tolem`, body);
 }

@@ -5,7 +5,11 @@ import type { FastifyPluginAsync } from 'fastify';
 
 import { gatewayErrors, toHttpError } from '../errors';
 import { bearerTokenFrom, idempotencyKeyFrom, tokensEqual } from '../headers';
-import { merchantToJson, toCreateMerchantRequest } from '../mappers/merchant.mapper';
+import {
+  merchantToJson,
+  toCreateMerchantRequest,
+  toSetFeePlanRequest,
+} from '../mappers/merchant.mapper';
 import { httpUrl } from '../mappers/payment.mapper';
 import { type CreateMerchantBody, createMerchantBodySchema } from '../schemas';
 import type { GatewayDeps } from '../server';
@@ -13,6 +17,7 @@ import type { GatewayDeps } from '../server';
 export interface AdminRouteDeps {
   merchants: Pick<GatewayDeps['merchants'], 'createMerchant'>;
   notifier: GatewayDeps['notifier'];
+  ledger: Pick<GatewayDeps['ledger'], 'setFeePlan'>;
   adminToken: Secret;
 }
 
@@ -23,11 +28,14 @@ export function newSigningSecret(): string {
 
 /**
  * Operator routes, behind ADMIN_TOKEN. Creating a merchant is CreateMerchant (idempotent on the
- * key) then UpsertEndpoint with a fresh signing secret. The gateway stores nothing, so the API key
- * and the signing secret are shown once, on the first creation; a replay answers 200 with an empty
- * api_key and a null secret and leaves the endpoint untouched. If the notifier fails after the
- * merchant was created, the answer is still 201 (the API key cannot be shown again) with a null
- * secret and `webhook_error` saying why.
+ * key), then the ledger's SetFeePlan with the merchant's fee rules, then UpsertEndpoint with a
+ * fresh signing secret. The gateway stores nothing, so the API key and the signing secret are
+ * shown once, on the first creation; a replay answers 200 with an empty api_key and a null secret
+ * and leaves the endpoint untouched. SetFeePlan is a put, so a replay sets the plan again: that
+ * completes a first attempt whose SetFeePlan failed, and on a replay its failure is the answer
+ * (retry with the same key). If the ledger or the notifier fails after the merchant was first
+ * created, the answer is still 201 (the API key cannot be shown again) with `fee_plan_error` or a
+ * null secret and `webhook_error` saying why.
  */
 export function adminRoutes(deps: AdminRouteDeps): FastifyPluginAsync {
   return async (app) => {
@@ -56,6 +64,20 @@ export function adminRoutes(deps: AdminRouteDeps): FastifyPluginAsync {
           { requestId: request.id },
         );
         const merchant = merchantToJson(created.merchant);
+
+        let feePlanError: { code: string; message: string } | undefined;
+        try {
+          await deps.ledger.setFeePlan(toSetFeePlanRequest(created.merchant), {
+            requestId: request.id,
+          });
+        } catch (err) {
+          if (created.replayed) throw err;
+          const mapped = toHttpError(err);
+          request.log.warn({ merchantId: merchant.id, code: mapped.code }, 'fee plan not set');
+          feePlanError = { code: mapped.code, message: mapped.message };
+        }
+        const planPart = feePlanError ? { fee_plan_error: feePlanError } : {};
+
         if (created.replayed) {
           return reply
             .code(200)
@@ -80,12 +102,16 @@ export function adminRoutes(deps: AdminRouteDeps): FastifyPluginAsync {
             api_key: created.apiKey,
             webhook_signing_secret: null,
             webhook_error: { code: mapped.code, message: mapped.message },
+            ...planPart,
           });
         }
         request.log.info({ merchantId: merchant.id }, 'merchant created');
-        return reply
-          .code(201)
-          .send({ merchant, api_key: created.apiKey, webhook_signing_secret: signingSecret });
+        return reply.code(201).send({
+          merchant,
+          api_key: created.apiKey,
+          webhook_signing_secret: signingSecret,
+          ...planPart,
+        });
       },
     );
   };

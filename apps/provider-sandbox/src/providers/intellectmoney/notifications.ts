@@ -28,7 +28,7 @@ export interface NotificationInput {
  * A Result URL notification (protocols.md §3.4), form-encoded UTF-8, fields in this order:
  * eshopId, paymentId, orderId, eshopAccount, serviceName, recipientAmount,
  * recipientOriginalAmount, recipientCurrency, paymentStatus, userName, userEmail, paymentData;
- * then, for a payment that asked to remember the card, recurringState (Activated | Error) and,
+ * then, once paid by card, cardMask (`**** 1234`); for a payment that asked to remember the card, recurringState (Activated | Error) and,
  * when Activated, recurringBindingId (= the paymentId that bound the card); for a bound-card
  * charge recurringBindingId and, when a schedule fired it, cronOperationId; then the form's
  * userFieldName_N/userField_N; then `hash` (MD5 over SANDBOX_INTELLECTMONEY_HASH_ORDER).
@@ -55,6 +55,9 @@ export function notificationFields(input: NotificationInput): Fields {
     ['paymentData', dateTimeAt(input.at, MOSCOW_OFFSET_MINUTES)],
   ];
   const settled = status === '5' || status === '6';
+  // The masked card (never the PAN) lets the merchant show which card was bound; like
+  // recurringState it is outside the hash.
+  if (invoice.card !== undefined && settled) fields.push(['cardMask', invoice.card.mask]);
   if (invoice.recurring !== undefined && settled) {
     fields.push(['recurringState', invoice.recurring.state]);
     if (invoice.recurring.bindingId !== undefined) {
