@@ -218,6 +218,7 @@ describe('provider-sandbox IntellectMoney (real process, real HTTP)', () => {
       'userName',
       'userEmail',
       'paymentData',
+      'cardMask',
       'recurringState',
       'recurringBindingId',
       'hash',
@@ -231,6 +232,7 @@ describe('provider-sandbox IntellectMoney (real process, real HTTP)', () => {
       userEmail: 'ivan@example.com',
       recurringState: 'Activated',
       recurringBindingId: paymentId,
+      cardMask: '**** 1111',
     });
     expect(f['paymentData']).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     expect(f['hash']).toBe(legacyHash(f));
