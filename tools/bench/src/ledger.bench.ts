@@ -194,6 +194,12 @@ async function main(): Promise<number> {
   let ledger: ServiceProcess | undefined;
   let client: PromiseClient<LedgerServiceClient> | undefined;
   let stopInfra: (() => Promise<void>) | undefined;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      step(`${signal}: stopping`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
   try {
     step(`machine: ${cpus().length} CPU(s), ${cpus()[0]?.model ?? '?'}`);
     // env: {} so DATABASE_URL / KAFKA_BROKERS of a dev shell never point the bench at dev servers.
@@ -256,7 +262,8 @@ async function main(): Promise<number> {
       durationMs: 3_000,
       call: batchCall(ledgerClient, 'warm'),
     });
-    step('warmed up (3 s, batched, concurrency 16)');
+    await checkpoint(infra.databaseUrl);
+    step('warmed up (3 s, batched, concurrency 16), checkpoint done');
 
     const rows: Row[] = [];
     for (const [mode, call, perCall] of [
@@ -323,11 +330,20 @@ async function main(): Promise<number> {
     const failed = rows.some((r) => r.result.errors > 0) || !integrity.ok || left > 0;
     return failed ? 1 : 0;
   } finally {
-    client?.close();
-    await ledger?.stop().catch(() => undefined);
-    await stopInfra?.().catch((err: unknown) =>
-      step(`could not stop infra: ${(err as Error).message}`),
-    );
+    await cleanup();
+  }
+
+  /** Idempotent: runs at the end, and on Ctrl-C (Kafka runs detached and would outlive us). */
+  async function cleanup(): Promise<void> {
+    const stopping = { ledger, client, stopInfra };
+    ledger = undefined;
+    client = undefined;
+    stopInfra = undefined;
+    stopping.client?.close();
+    await stopping.ledger?.stop().catch(() => undefined);
+    await stopping
+      .stopInfra?.()
+      .catch((err: unknown) => step(`could not stop infra: ${(err as Error).message}`));
     rmSync(stateDir, { recursive: true, force: true });
     step('stopped everything');
   }
