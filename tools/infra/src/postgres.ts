@@ -292,6 +292,9 @@ async function initCluster(state: PostgresState, stateDir: string, log: Logger):
     '-E',
     'UTF8',
     '--locale=C.UTF-8',
+    // Byte order is code point order in UTF-8, so C sorts text exactly as C.UTF-8 does, but
+    // PostgreSQL compares C strings with memcmp instead of strcoll (ids and keys in every index).
+    '--lc-collate=C',
   ]);
   // Our settings live in their own file so they can be rewritten on every start (port, durability).
   await fsp.appendFile(
