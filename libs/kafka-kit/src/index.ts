@@ -1,5 +1,6 @@
 export * from './idempotent.consumer';
 export * from './kafka';
 export * from './outbox';
+export * from './outbox.batch';
 export * from './outbox.relay';
 export * from './producer';

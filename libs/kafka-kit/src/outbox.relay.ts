@@ -2,13 +2,15 @@ import type { Logger } from '@tolem/observability';
 import type { Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 
-import { OUTBOX_TABLE } from './outbox';
+import { OUTBOX_TABLE, type OutboxMessage } from './outbox';
+import { OUTBOX_MESSAGES_SQL, outboxMessagesOf, type OutboxRow } from './outbox.batch';
 
 export interface OutboxRelayOptions {
   db: Knex;
   /** Must be idempotent with acks=all (see createOutboxProducer). */
   producer: Producer;
   log: Logger;
+  /** Messages per publish round (a batch row is never split; one round takes at least one row). */
   batchSize?: number;
   pollMs?: number;
   /** Distinct per service database; one relay process publishes at a time. */
@@ -19,16 +21,12 @@ export interface OutboxRelay {
   /** Publish now instead of waiting for the next poll (call after a commit). */
   wake(): void;
   stop(): Promise<void>;
-  /** Unpublished rows right now. */
+  /** Unpublished messages right now (a batch row counts its messages). */
   backlog(): Promise<number>;
 }
 
-interface OutboxRow {
+interface StoredRow extends OutboxRow {
   id: bigint;
-  topic: string;
-  message_key: string;
-  headers: Record<string, string>;
-  payload: Buffer;
 }
 
 /**
@@ -69,29 +67,58 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return false;
   }
 
+  /** Sends messages in order, at most batchSize per request (a request has a size limit). */
+  async function send(messages: OutboxMessage[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += batchSize) {
+      const byTopic = new Map<string, OutboxMessage[]>();
+      for (const m of messages.slice(i, i + batchSize)) {
+        byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+      }
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          messages: list.map((m) => ({
+            key: m.key,
+            value: Buffer.from(m.payload),
+            headers: m.headers,
+          })),
+        })),
+      });
+    }
+  }
+
+  /** Publishes the oldest unpublished rows; answers how many messages they held. */
   async function publishBatch(): Promise<number> {
-    const rows: OutboxRow[] = await db(OUTBOX_TABLE)
+    const rows: StoredRow[] = await db(OUTBOX_TABLE)
       .select('id', 'topic', 'message_key', 'headers', 'payload')
       .whereNull('published_at')
       .orderBy('id')
       .limit(batchSize);
     if (rows.length === 0) return 0;
-    const byTopic = new Map<string, OutboxRow[]>();
-    for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic,
-        messages: list.map((r) => ({ key: r.message_key, value: r.payload, headers: r.headers })),
-      })),
-    });
+    const taken: StoredRow[] = [];
+    const messages: OutboxMessage[] = [];
+    for (const row of rows) {
+      if (taken.length > 0 && messages.length >= batchSize) break;
+      let expanded: OutboxMessage[];
+      try {
+        expanded = outboxMessagesOf(row);
+      } catch (err) {
+        // A row we cannot read blocks everything after it (order); say so loudly, keep it.
+        if (taken.length > 0) break;
+        throw new Error(`outbox row ${row.id}: ${(err as Error).message}`);
+      }
+      taken.push(row);
+      messages.push(...expanded);
+    }
+    await send(messages);
     await db(OUTBOX_TABLE)
       .whereIn(
         'id',
-        rows.map((r) => r.id.toString()),
+        taken.map((r) => r.id.toString()),
       )
       .update({ published_at: db.fn.now() });
-    return rows.length;
+    return messages.length;
   }
 
   const loop = (async () => {
@@ -128,11 +155,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
     },
     async backlog() {
-      const row = await db(OUTBOX_TABLE)
-        .whereNull('published_at')
-        .count<{ count: bigint | string }[]>('* as count')
-        .first();
-      return Number(row?.count ?? 0);
+      const result = await db.raw(
+        `select coalesce(sum(${OUTBOX_MESSAGES_SQL}), 0)::text as count from ${OUTBOX_TABLE} where published_at is null`,
+      );
+      return Number((result.rows as { count: string }[])[0]?.count ?? 0);
     },
   };
 }

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 
+import { encodeOutboxFrame, OUTBOX_BATCH_HEADER } from './outbox.batch';
+
 /** Table every producing service has, written in the same transaction as the business rows. */
 export const OUTBOX_TABLE = 'outbox';
 
@@ -42,6 +44,27 @@ export async function enqueueOutbox(
       message_key: m.key,
       headers: JSON.stringify(m.headers),
       payload: Buffer.from(m.payload),
+    })),
+  );
+}
+
+/**
+ * Like enqueueOutbox, but one row per topic holding all of that topic's messages in order (see
+ * OUTBOX_BATCH_HEADER): for writers that commit many events in one transaction.
+ */
+export async function enqueueOutboxBatch(
+  trx: Knex.Transaction,
+  messages: OutboxMessage[],
+): Promise<void> {
+  const byTopic = new Map<string, OutboxMessage[]>();
+  for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+  if (byTopic.size === 0) return;
+  await trx(OUTBOX_TABLE).insert(
+    [...byTopic].map(([topic, list]) => ({
+      topic,
+      message_key: '',
+      headers: JSON.stringify({ [OUTBOX_BATCH_HEADER]: String(list.length) }),
+      payload: Buffer.concat(list.map(encodeOutboxFrame)),
     })),
   );
 }

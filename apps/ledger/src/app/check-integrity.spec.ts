@@ -12,6 +12,7 @@ const clean: IntegrityScan = {
   accounts: 3n,
   balanceMismatches: [],
   outboxRows: 2n,
+  outboxMessages: 2n,
   unpublished: [],
 };
 
@@ -35,7 +36,7 @@ describe('checkIntegrity', () => {
       'transactions_balanced: 2 transactions, 6 postings',
       'postings_consistent: 6 postings have their transaction and an account of their currency',
       'balances_match_postings: 3 accounts',
-      'outbox_published: 2 outbox rows, grace 5000 ms',
+      'outbox_published: 2 outbox rows (2 events), grace 5000 ms',
     ]);
     expect(integrity.graceSeen).toBe(5_000);
   });
@@ -70,7 +71,13 @@ describe('checkIntegrity', () => {
           {
             id: '7',
             topic: 'payments.events.v1',
-            key: 'pay_1',
+            keys: ['pay_1'],
+            createdAt: new Date('2026-11-23T00:00:00Z'),
+          },
+          {
+            id: '8',
+            topic: 'payments.events.v1',
+            keys: ['pay_a', 'pay_b', 'pay_c', 'pay_d', 'pay_e', 'pay_f', 'pay_g'],
             createdAt: new Date('2026-11-23T00:00:00Z'),
           },
         ],
@@ -85,6 +92,7 @@ describe('checkIntegrity', () => {
       'balances_match_postings',
       'balances_match_postings',
       'outbox_published',
+      'outbox_published',
     ]);
     expect(report.violations[1]?.detail).toContain('txn_a');
     expect(report.violations[2]?.detail).toBe('posting 9 of txn_c on acc_c: no such transaction');
@@ -93,5 +101,8 @@ describe('checkIntegrity', () => {
       '(pending debits=5 credits=0 but postings debits=4 credits=0)',
     );
     expect(report.violations[5]?.detail).toContain('key pay_1');
+    expect(report.violations[6]?.detail).toContain(
+      'outbox row 8 (payments.events.v1, 7 events: keys pay_a, pay_b, pay_c, pay_d, pay_e and 2 more)',
+    );
   });
 });

@@ -9,6 +9,14 @@ export interface CheckIntegrityDeps {
   limit?: number;
 }
 
+/** "key pay_1" for one event; "3 events: keys pay_1, pay_2, pay_3" (first 5) for a batch row. */
+function describeKeys(keys: string[]): string {
+  if (keys.length === 1) return `key ${keys[0]}`;
+  const shown = keys.slice(0, 5).join(', ');
+  const more = keys.length > 5 ? ` and ${keys.length - 5} more` : '';
+  return `${keys.length} events: keys ${shown}${more}`;
+}
+
 /**
  * Verifies the ledger's invariants: (1) every transaction's postings sum to zero per currency
  * (its pending postings too), (2) every posting has its transaction and an account of its
@@ -58,7 +66,7 @@ export function makeCheckIntegrity(deps: CheckIntegrityDeps) {
     for (const o of scan.unpublished) {
       violations.push({
         check: 'outbox_published',
-        detail: `outbox row ${o.id} (${o.topic}, key ${o.key}) unpublished since ${o.createdAt.toISOString()}`,
+        detail: `outbox row ${o.id} (${o.topic}, ${describeKeys(o.keys)}) unpublished since ${o.createdAt.toISOString()}`,
       });
     }
     return {
@@ -67,7 +75,7 @@ export function makeCheckIntegrity(deps: CheckIntegrityDeps) {
         `transactions_balanced: ${scan.transactions} transactions, ${scan.postings} postings`,
         `postings_consistent: ${scan.postings} postings have their transaction and an account of their currency`,
         `balances_match_postings: ${scan.accounts} accounts`,
-        `outbox_published: ${scan.outboxRows} outbox rows, grace ${deps.outboxGraceMs} ms`,
+        `outbox_published: ${scan.outboxRows} outbox rows (${scan.outboxMessages} events), grace ${deps.outboxGraceMs} ms`,
       ],
       violations,
     };

@@ -1,6 +1,6 @@
 import type { Knex } from '@tolem/db-kit';
 import { newId } from '@tolem/ids';
-import type { OutboxMessage } from '@tolem/kafka-kit';
+import { encodeOutboxFrame, OUTBOX_BATCH_HEADER, type OutboxMessage } from '@tolem/kafka-kit';
 
 import { type Account, accountKey } from '../domain/accounts';
 import type { PaymentEventRecord } from '../domain/events';
@@ -33,8 +33,9 @@ export function fastEligible(entry: Entry): boolean {
 
 /**
  * The whole batch as ONE statement (data-modifying CTEs) in autocommit: one round trip, one
- * commit, one fsync, whatever the batch size. Rows come in as JSON documents
- * (json_to_recordset), which costs less to build than array literals. The statement checks
+ * commit, one fsync, whatever the batch size. Rows come in as JSON documents, which cost less
+ * to build than array literals, typed jsonb so that PostgreSQL parses each once (a json
+ * parameter is lexed by json_in and again by json_to_recordset). The statement checks
  * itself and aborts as a whole (SQLSTATE LDG01) when a payment already has its register row
  * (a race the head filter did not see) or a debit would overdraw a merchant that may not go
  * negative; the caller then writes the items one by one on the general path, which names the
@@ -44,10 +45,10 @@ export function fastEligible(entry: Entry): boolean {
  * Lock order matches the general path as far as one statement allows; lanes are disjoint by
  * merchant and system shard, and a deadlock (40P01) only sends the batch down the general path.
  */
-const BATCH_SQL = `
+const BATCH_SQL = /* sql */ `
 with
   h_in as (
-    select * from json_to_recordset($1::json)
+    select * from jsonb_to_recordset($1::jsonb)
       as x(id text, k text, kind text, pid text, fp jsonb, np boolean)
   ),
   -- A head that would create a payment the register already has is skipped like a duplicate
@@ -63,7 +64,7 @@ with
     returning id, created_at
   ),
   p_in as (
-    select * from json_to_recordset($2::json)
+    select * from jsonb_to_recordset($2::jsonb)
       as x(txn text, payment_id text, merchant_id text, currency text, method text, provider text,
            shard smallint, status text, held_minor bigint, hold_expires_at timestamptz,
            gross_minor bigint, fee_minor bigint, refunded_minor bigint, last_sequence bigint,
@@ -82,7 +83,7 @@ with
     returning payment_id
   ),
   l_in as (
-    select * from json_to_recordset($3::json)
+    select * from jsonb_to_recordset($3::jsonb)
       as x(txn text, account_id text, amount bigint, currency text, pending boolean, ord int)
   ),
   legs as (select l.* from l_in l join heads h on h.id = l.txn),
@@ -111,13 +112,15 @@ with
     returning account_id, debits_posted, credits_posted
   ),
   e_in as (
-    select * from json_to_recordset($4::json)
-      as x(txn text, k text, topic text, headers jsonb, payload text, ord int)
+    select * from jsonb_to_recordset($4::jsonb) as x(txn text, topic text, frame text, ord int)
   ),
   evs as (select e.* from e_in e join heads h on h.id = e.txn),
+  -- The batch's events as one outbox row per topic (kafka-kit's batch row): frames in order.
   outb as (
     insert into outbox (topic, message_key, headers, payload)
-    select topic, k, headers, decode(payload, 'base64') from evs order by ord
+    select topic, '', jsonb_build_object('${OUTBOX_BATCH_HEADER}', count(*)::text),
+           string_agg(decode(frame, 'base64'), ''::bytea order by ord)
+      from evs group by topic
     returning 1
   ),
   -- The merchant lookup is a per-row subquery on purpose: it runs only for the rare negative
@@ -137,7 +140,7 @@ select
              and not exists (select 1 from merchant_settings s
                               where s.merchant_id = o.merchant and s.allow_negative_balance)), 'overdrawn')
     and ledger_assert((select count(*) from posts) = (select count(*) from legs), 'postings')
-    and ledger_assert((select count(*) from outb) = (select count(*) from evs), 'outbox') as ok
+    and ledger_assert((select count(*) from outb) = (select count(distinct topic) from evs), 'outbox') as ok
 `;
 
 interface PgConnection {
@@ -206,10 +209,8 @@ export function createBatchWriter(
           });
           events.push({
             txn: e.id,
-            k: message.key,
             topic: message.topic,
-            headers: message.headers,
-            payload: Buffer.from(message.payload).toString('base64'),
+            frame: encodeOutboxFrame(message).toString('base64'),
             ord: events.length,
           });
         }
@@ -220,7 +221,7 @@ export function createBatchWriter(
       try {
         // A named statement is parsed and planned once per connection.
         ({ rows } = await conn.query({
-          name: 'ledger_batch_write_v5',
+          name: 'ledger_batch_write_v7',
           text: BATCH_SQL,
           values: [
             JSON.stringify(heads),

@@ -1,9 +1,23 @@
 import type { Knex } from '@tolem/db-kit';
-import { OUTBOX_TABLE } from '@tolem/kafka-kit';
+import {
+  OUTBOX_MESSAGES_SQL,
+  OUTBOX_TABLE,
+  outboxMessagesOf,
+  type OutboxRow,
+} from '@tolem/kafka-kit';
 
 import type { IntegrityRepository, IntegrityScan } from '../domain/ports';
 
 type Count = { count: bigint | string };
+
+/** The keys of a row's events; a row that does not decode is reported by its own key. */
+function unpublishedKeys(row: OutboxRow): string[] {
+  try {
+    return outboxMessagesOf(row).map((m) => m.key);
+  } catch (err) {
+    return [`${row.message_key || '?'} (unreadable: ${(err as Error).message})`];
+  }
+}
 
 const big = (v: bigint | string | null | undefined): bigint => BigInt(v ?? 0);
 
@@ -77,7 +91,7 @@ export function createIntegrityRepo(db: Knex): IntegrityRepository {
           [limit],
         );
         const unpublished = await trx.raw(
-          `select id::text, topic, message_key, created_at from ${OUTBOX_TABLE}
+          `select id::text, topic, message_key, headers, payload, created_at from ${OUTBOX_TABLE}
             where published_at is null and created_at < now() - make_interval(secs => ?::double precision / 1000)
             order by id limit ?`,
           [outboxGraceMs, limit],
@@ -139,14 +153,30 @@ export function createIntegrityRepo(db: Knex): IntegrityRepository {
             },
           })),
           outboxRows: await count(OUTBOX_TABLE),
+          outboxMessages: big(
+            (
+              (
+                await trx.raw(
+                  `select coalesce(sum(${OUTBOX_MESSAGES_SQL}), 0)::text as count from ${OUTBOX_TABLE}`,
+                )
+              ).rows as Count[]
+            )[0]?.count,
+          ),
           unpublished: (
             unpublished.rows as {
               id: string;
               topic: string;
               message_key: string;
+              headers: Record<string, string>;
+              payload: Buffer;
               created_at: Date;
             }[]
-          ).map((r) => ({ id: r.id, topic: r.topic, key: r.message_key, createdAt: r.created_at })),
+          ).map((r) => ({
+            id: r.id,
+            topic: r.topic,
+            keys: unpublishedKeys(r),
+            createdAt: r.created_at,
+          })),
         };
       });
     },

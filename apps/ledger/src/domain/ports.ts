@@ -194,8 +194,10 @@ export interface IntegrityScan {
     };
   }[];
   outboxRows: bigint;
-  /** Outbox rows older than the grace period and still unpublished. */
-  unpublished: { id: string; topic: string; key: string; createdAt: Date }[];
+  /** Events in those rows (a batch row holds many). */
+  outboxMessages: bigint;
+  /** Outbox rows older than the grace period and still unpublished, with their events' keys. */
+  unpublished: { id: string; topic: string; keys: string[]; createdAt: Date }[];
 }
 
 /** Time, injectable so use cases are deterministic in tests. */

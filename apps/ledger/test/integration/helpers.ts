@@ -5,6 +5,7 @@ import { PaymentEvent } from '@tolem/contracts/events';
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { createKnex, type Knex } from '@tolem/db-kit';
 import { createClient, type PromiseClient } from '@tolem/grpc-kit';
+import { type OutboxMessage, outboxMessagesOf, type OutboxRow } from '@tolem/kafka-kit';
 import {
   freePort,
   grpcServing,
@@ -156,6 +157,14 @@ export function runIntegrityCli(
     child.once('error', reject);
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Every event in the outbox, in row order (batch rows expanded). */
+export async function outboxMessages(db: Knex): Promise<OutboxMessage[]> {
+  const rows: OutboxRow[] = await db('outbox')
+    .select('topic', 'message_key', 'headers', 'payload')
+    .orderBy('id');
+  return rows.flatMap(outboxMessagesOf);
 }
 
 /** Outbox rows the relay has not published yet. */

@@ -28,6 +28,7 @@ import {
   createTopic,
   eventsOf,
   openDb,
+  outboxMessages,
   rowCounts,
   type RunningLedger,
   startLedger,
@@ -972,8 +973,8 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
       timeoutMs: 30_000,
       what: 'the outbox to drain',
     });
-    const outboxRows = (await rowCounts(db))['outbox'] ?? 0;
-    await waitFor(() => messages.length >= outboxRows, {
+    const events = (await outboxMessages(db)).length;
+    await waitFor(() => messages.length >= events, {
       timeoutMs: 30_000,
       what: 'every event on Kafka',
     });

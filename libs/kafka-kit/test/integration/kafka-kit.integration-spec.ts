@@ -14,6 +14,8 @@ import {
   createOutboxProducer,
   dlqTopicOf,
   enqueueOutbox,
+  enqueueOutboxBatch,
+  OUTBOX_TABLE,
   outboxMigration,
   processedEventsMigration,
   runIdempotentConsumer,
@@ -97,6 +99,57 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
       expect(new Set(seen.filter((m) => m.key === key).map((m) => m.partition)).size).toBe(1);
     }
     expect(seen[0]?.headers['event-type']).toBe('payment.succeeded');
+  });
+
+  it('relay: a batch row publishes its messages one by one, in order with the rows around it', async () => {
+    const topic = uniqueTopic('outbox_batch');
+    await createTopics(integrationEnv().kafkaBrokers, [{ topic, numPartitions: 3 }]);
+    const message = (i: number) => ({
+      topic,
+      key: `pay_${i % 3}`,
+      headers: { 'event-id': `evt_${i}` },
+      payload: Buffer.from(String(i)),
+    });
+    await db.transaction((trx) => enqueueOutbox(trx, [message(0)]));
+    // 2,500 messages in one row: more than one Kafka request's worth at batchSize 1,000.
+    await db.transaction((trx) =>
+      enqueueOutboxBatch(
+        trx,
+        Array.from({ length: 2_500 }, (_, i) => message(i + 1)),
+      ),
+    );
+    await db.transaction((trx) => enqueueOutbox(trx, [message(2_501)]));
+
+    const producer = await createOutboxProducer(kafka);
+    const relay = startOutboxRelay({
+      db,
+      producer,
+      log,
+      pollMs: 50,
+      lockKey: 43,
+      batchSize: 1_000,
+    });
+    await waitFor(async () => (await relay.backlog()) === 0, {
+      timeoutMs: 30_000,
+      what: 'outbox drained',
+    });
+    await relay.stop();
+    await producer.disconnect();
+
+    const unpublished = await db(OUTBOX_TABLE)
+      .whereNull('published_at')
+      .count('* as count')
+      .first();
+    expect(Number(unpublished?.['count'])).toBe(0);
+    const seen = await consumeAll(kafka, topic, 2_502);
+    expect(seen).toHaveLength(2_502);
+    expect(new Set(seen.map((m) => m.headers['event-id'])).size).toBe(2_502);
+    for (const key of ['pay_0', 'pay_1', 'pay_2']) {
+      const values = seen.filter((m) => m.key === key).map((m) => Number(m.value));
+      expect(values).toEqual(
+        Array.from({ length: 2_502 }, (_, i) => i).filter((i) => i % 3 === Number(key.slice(-1))),
+      );
+    }
   });
 
   it('consumer: a duplicate is handled once, poison goes to the DLQ and does not block, offsets commit', async () => {
