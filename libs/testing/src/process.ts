@@ -73,11 +73,13 @@ export interface SpawnServiceOptions {
   readyTimeoutMs?: number;
   /** Mirror the child's output to this stream (npm start); tests keep it in memory. */
   echo?: NodeJS.WritableStream;
+  /** Extra node flags, e.g. --cpu-prof (which NODE_OPTIONS does not accept). */
+  nodeArgs?: string[];
 }
 
 /** Runs a service's main.ts as its own process (through tsx) and waits until it is ready. */
 export async function spawnService(options: SpawnServiceOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--enable-source-maps', '--import', 'tsx', join(REPO_ROOT, options.entry)], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--enable-source-maps', '--import', 'tsx', join(REPO_ROOT, options.entry)], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env['PATH'] ?? '',

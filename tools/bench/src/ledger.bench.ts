@@ -12,7 +12,8 @@
  * Each phase starts after a CHECKPOINT so that none pays for the previous one's dirty pages.
  *
  * Knobs (env): BENCH_SECONDS (per run, 10), BENCH_BATCH (transfers per batched call, 100),
- * BENCH_MERCHANTS (1000), BENCH_PGBENCH_SECONDS (30).
+ * BENCH_MERCHANTS (1000), BENCH_PGBENCH_SECONDS (30), BENCH_CONCURRENCY (1,16,64), BENCH_MODES
+ * (single,batch), BENCH_PROFILE_DIR (write V8 CPU profiles of the ledger there).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -28,9 +29,11 @@ import {
 import { databaseUrlFor, ensureDatabase } from '@tolem/db-kit';
 import { createClient, type PromiseClient } from '@tolem/grpc-kit';
 import { createTopics, provisionInfra } from '@tolem/infra';
+import { OUTBOX_MESSAGES_SQL } from '@tolem/kafka-kit';
 import { freePort, grpcServing, type ServiceProcess, spawnService } from '@tolem/testing';
 import pg from 'pg';
 
+import { cpuPerTransfer, sampleCpu } from './cpu';
 import { type CallOutcome, type LoadResult, percentile, perSecond, runClosedLoop } from './load';
 import { type PgbenchResult, runPgbench } from './pgbench';
 
@@ -38,7 +41,12 @@ const SECONDS = Number.parseInt(process.env['BENCH_SECONDS'] ?? '10', 10);
 const BATCH = Number.parseInt(process.env['BENCH_BATCH'] ?? '100', 10);
 const MERCHANTS = Number.parseInt(process.env['BENCH_MERCHANTS'] ?? '1000', 10);
 const PGBENCH_SECONDS = Number.parseInt(process.env['BENCH_PGBENCH_SECONDS'] ?? '30', 10);
-const CONCURRENCY = [1, 16, 64];
+const CONCURRENCY = (process.env['BENCH_CONCURRENCY'] ?? '1,16,64')
+  .split(',')
+  .map((c) => Number.parseInt(c, 10));
+const MODES = (process.env['BENCH_MODES'] ?? 'single,batch').split(',');
+/** A directory for V8 CPU profiles of the ledger process (node --cpu-prof), when set. */
+const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
 const TOPIC = 'payments.events.v1';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -95,6 +103,32 @@ async function checkpoint(url: string): Promise<void> {
   }
 }
 
+/** The server's WAL position now; with walSince, the WAL a run wrote (a proxy for its I/O). */
+async function walLsn(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const r = await client.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
+    return r.rows[0]?.lsn ?? '0/0';
+  } finally {
+    await client.end();
+  }
+}
+
+async function walSince(url: string, lsn: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const r = await client.query<{ bytes: string }>(
+      'select pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text as bytes',
+      [lsn],
+    );
+    return Number.parseInt(r.rows[0]?.bytes ?? '0', 10);
+  } finally {
+    await client.end();
+  }
+}
+
 async function waitForOutboxDrain(url: string, timeoutMs: number): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -118,7 +152,9 @@ async function countRows(url: string): Promise<{ transactions: number; events: n
   await client.connect();
   try {
     const t = await client.query<{ n: string }>('select count(*)::text as n from transactions');
-    const e = await client.query<{ n: string }>('select count(*)::text as n from outbox');
+    const e = await client.query<{ n: string }>(
+      `select coalesce(sum(${OUTBOX_MESSAGES_SQL}), 0)::text as n from outbox`,
+    );
     return {
       transactions: Number.parseInt(t.rows[0]?.n ?? '0', 10),
       events: Number.parseInt(e.rows[0]?.n ?? '0', 10),
@@ -228,7 +264,18 @@ async function main(): Promise<number> {
         GRPC_PORT: String(port),
         MIGRATE_ON_START: 'true',
         LOG_LEVEL: 'warn',
+        // The ledger's tuning knobs pass through, so a run can try other settings.
+        ...Object.fromEntries(
+          Object.entries(process.env).filter(
+            (e): e is [string, string] =>
+              /^(LEDGER_BATCH_|DB_POOL_MAX$|OUTBOX_BATCH_SIZE$)/.test(e[0]) && e[1] !== undefined,
+          ),
+        ),
       },
+      nodeArgs: [
+        ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+        ...(process.env['BENCH_LEDGER_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+      ],
       ready: () => grpcServing(`127.0.0.1:${port}`),
     });
     const ledgerClient = createClient(LedgerServiceClient, `127.0.0.1:${port}`, {
@@ -266,21 +313,27 @@ async function main(): Promise<number> {
     step('warmed up (3 s, batched, concurrency 16), checkpoint done');
 
     const rows: Row[] = [];
-    for (const [mode, call, perCall] of [
-      ['PostPayment', singleCall, 1],
-      ['PostPayments', batchCall, BATCH],
+    for (const [mode, call, perCall, key] of [
+      ['PostPayment', singleCall, 1, 'single'],
+      ['PostPayments', batchCall, BATCH, 'batch'],
     ] as const) {
+      if (!MODES.includes(key)) continue;
       for (const concurrency of CONCURRENCY) {
+        const lsn = await walLsn(ledgerUrl);
+        const cpuBefore = sampleCpu();
         const result = await runClosedLoop({
           concurrency,
           durationMs: SECONDS * 1000,
           call: call(ledgerClient, `${mode}_${concurrency}`),
         });
+        const cpuAfter = sampleCpu();
         rows.push({ mode, result, transfersPerCall: perCall });
         step(
           `${mode} c=${concurrency}: ${perSecond(result.transfers, result.elapsedMs).toFixed(0)} transfers/s, ` +
             `p50 ${percentile(result.latenciesMs, 50).toFixed(2)} ms, p99 ${percentile(result.latenciesMs, 99).toFixed(2)} ms, ` +
-            `${result.errors} errors${result.firstError ? ` (first: ${result.firstError})` : ''}`,
+            `${result.errors} errors${result.firstError ? ` (first: ${result.firstError})` : ''}, ` +
+            `${((await walSince(ledgerUrl, lsn)) / Math.max(1, result.transfers)) | 0} WAL bytes/transfer; ` +
+            cpuPerTransfer(cpuBefore, cpuAfter, result.transfers),
         );
       }
     }

@@ -1,0 +1,56 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** CPU time by process group, from /proc (Linux); empty elsewhere. */
+export type CpuSample = Map<string, number>;
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+function groupOf(pid: number, cmdline: string): string | undefined {
+  if (pid === process.pid) return 'client';
+  if (cmdline.includes('apps/ledger/src/main.ts')) return 'ledger';
+  if (cmdline.startsWith('postgres') || cmdline.includes('/bin/postgres')) return 'postgres';
+  if (cmdline.includes('kafka.Kafka') || cmdline.includes('kafka/')) return 'kafka';
+  return undefined;
+}
+
+/** User + system seconds each group has used so far. */
+export function sampleCpu(): CpuSample {
+  const sample: CpuSample = new Map();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return sample;
+  }
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      const group = groupOf(pid, cmdline);
+      if (!group) continue;
+      // Fields after the command name "(...)": utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      sample.set(group, (sample.get(group) ?? 0) + ticks / TICKS_PER_SECOND);
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return sample;
+}
+
+/**
+ * Microseconds of CPU per transfer by group between two samples, e.g.
+ * "ledger 95, postgres 130, kafka 12, client 15 µs CPU/transfer". Processes that ended in between
+ * are not counted (postgres backends live as long as their pooled connection).
+ */
+export function cpuPerTransfer(before: CpuSample, after: CpuSample, transfers: number): string {
+  if (after.size === 0 || transfers === 0) return 'CPU per transfer n/a';
+  const parts = ['ledger', 'postgres', 'kafka', 'client'].map((group) => {
+    const used = (after.get(group) ?? 0) - (before.get(group) ?? 0);
+    return `${group} ${Math.round((used * 1e6) / transfers)}`;
+  });
+  return `${parts.join(', ')} µs CPU/transfer`;
+}
