@@ -41,8 +41,9 @@ const schema = toolSchema.extend({
   /** Pool size: lanes + locked writes + reads + the outbox relay. */
   DB_POOL_MAX: z.coerce.number().int().min(2).max(200).default(16),
   /**
-   * Outbox rows the relay publishes per round. Larger rounds keep up with group-committed
-   * writes at fewer round trips; each round stays well under Kafka's 1 MB request limit.
+   * Events the relay publishes per round (a group-committed batch is one outbox row of many
+   * events; it is sent in requests of at most this many). Larger rounds keep up with
+   * group-committed writes at fewer round trips; each stays well under Kafka's 1 MB limit.
    */
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(1000),
   /** How often the ledger voids holds past their timeout. */

@@ -41,6 +41,7 @@ export function fastEligible(entry: Entry): boolean {
  * negative; the caller then writes the items one by one on the general path, which names the
  * failing item. Heads whose key (or payment posting) exists are skipped by ON CONFLICT DO
  * NOTHING, and everything else of theirs is filtered out by joining on the inserted heads.
+ * The events of the inserted heads become one kafka-kit batch row per topic (frames in order).
  *
  * Lock order matches the general path as far as one statement allows; lanes are disjoint by
  * merchant and system shard, and a deadlock (40P01) only sends the batch down the general path.
