@@ -30,6 +30,7 @@ import { databaseUrlFor, ensureDatabase } from '@tolem/db-kit';
 import { createClient, type PromiseClient } from '@tolem/grpc-kit';
 import { createTopics, provisionInfra } from '@tolem/infra';
 import { OUTBOX_MESSAGES_SQL } from '@tolem/kafka-kit';
+import { SERVICE_NODE_ARGS } from '@tolem/stack';
 import { freePort, grpcServing, type ServiceProcess, spawnService } from '@tolem/testing';
 import pg from 'pg';
 
@@ -274,7 +275,9 @@ async function main(): Promise<number> {
       },
       nodeArgs: [
         ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
-        ...(process.env['BENCH_LEDGER_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+        ...(process.env['BENCH_LEDGER_NODE_ARGS'] ?? (SERVICE_NODE_ARGS['ledger'] ?? []).join(' '))
+          .split(' ')
+          .filter(Boolean),
       ],
       ready: () => grpcServing(`127.0.0.1:${port}`),
     });
