@@ -9,7 +9,9 @@
  * ledger's integrity check, stops the ledger and runs pgbench (TPC-B-like) against the same
  * server with the same settings, and prints the ratio of ledger transfers/s to pgbench tps.
  *
- * Each phase starts after a CHECKPOINT so that none pays for the previous one's dirty pages.
+ * Each run starts after a VACUUM ANALYZE of the ledger's tables and a CHECKPOINT, as pgbench's
+ * run starts after it vacuumed its tables and a CHECKPOINT: none pays for the previous one's
+ * dead tuples, autovacuum work or dirty pages.
  *
  * Knobs (env): BENCH_SECONDS (per run, 10), BENCH_BATCH (transfers per batched call, 100),
  * BENCH_MERCHANTS (1000), BENCH_PGBENCH_SECONDS (30), BENCH_CONCURRENCY (1,16,64), BENCH_MODES
@@ -102,6 +104,22 @@ async function checkpoint(url: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * What pgbench does to its own tables before a run (it vacuums them unless told -n), done to the
+ * ledger's: VACUUM ANALYZE, then CHECKPOINT, so no run pays for the previous one's dead tuples,
+ * autovacuum or dirty pages.
+ */
+async function settle(ledgerUrl: string, serverUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ledgerUrl });
+  await client.connect();
+  try {
+    await client.query('vacuum analyze');
+  } finally {
+    await client.end();
+  }
+  await checkpoint(serverUrl);
 }
 
 /** The server's WAL position now; with walSince, the WAL a run wrote (a proxy for its I/O). */
@@ -322,6 +340,7 @@ async function main(): Promise<number> {
     ] as const) {
       if (!MODES.includes(key)) continue;
       for (const concurrency of CONCURRENCY) {
+        await settle(ledgerUrl, infra.databaseUrl);
         const lsn = await walLsn(ledgerUrl);
         const cpuBefore = sampleCpu();
         const result = await runClosedLoop({
