@@ -48,9 +48,12 @@ export function fastEligible(entry: Entry): boolean {
  */
 const BATCH_SQL = /* sql */ `
 with
+  -- Heads and payments are read field by field (->>, ->) rather than with jsonb_to_recordset,
+  -- which turns a nested jsonb field (fingerprint, details) back into text and parses it again.
   h_in as (
-    select * from jsonb_to_recordset($1::jsonb)
-      as x(id text, k text, kind text, pid text, fp jsonb, np boolean)
+    select e->>'id' as id, e->>'k' as k, e->>'kind' as kind, e->>'pid' as pid, e->'fp' as fp,
+           (e->>'np')::boolean as np
+      from jsonb_array_elements($1::jsonb) e
   ),
   -- A head that would create a payment the register already has is skipped like a duplicate
   -- key, so a payment posted (or held) under another key costs its batch nothing. A scalar
@@ -65,11 +68,16 @@ with
     returning id, created_at
   ),
   p_in as (
-    select * from jsonb_to_recordset($2::jsonb)
-      as x(txn text, payment_id text, merchant_id text, currency text, method text, provider text,
-           shard smallint, status text, held_minor bigint, hold_expires_at timestamptz,
-           gross_minor bigint, fee_minor bigint, refunded_minor bigint, last_sequence bigint,
-           details jsonb, occurred_at timestamptz)
+    select e->>'txn' as txn, e->>'payment_id' as payment_id, e->>'merchant_id' as merchant_id,
+           e->>'currency' as currency, e->>'method' as method, e->>'provider' as provider,
+           (e->>'shard')::smallint as shard, e->>'status' as status,
+           (e->>'held_minor')::bigint as held_minor,
+           (e->>'hold_expires_at')::timestamptz as hold_expires_at,
+           (e->>'gross_minor')::bigint as gross_minor, (e->>'fee_minor')::bigint as fee_minor,
+           (e->>'refunded_minor')::bigint as refunded_minor,
+           (e->>'last_sequence')::bigint as last_sequence, e->'details' as details,
+           (e->>'occurred_at')::timestamptz as occurred_at
+      from jsonb_array_elements($2::jsonb) e
   ),
   p_want as (select p.* from p_in p join heads h on h.id = p.txn),
   pays as (
@@ -222,7 +230,7 @@ export function createBatchWriter(
       try {
         // A named statement is parsed and planned once per connection.
         ({ rows } = await conn.query({
-          name: 'ledger_batch_write_v7',
+          name: 'ledger_batch_write_v8',
           text: BATCH_SQL,
           values: [
             JSON.stringify(heads),
