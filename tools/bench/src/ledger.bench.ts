@@ -77,19 +77,31 @@ function payment(run: string, client: number, seq: number, item: number): PostPa
   });
 }
 
-async function settings(url: string): Promise<string> {
+/** One short-lived connection for one piece of work (the bench's own queries, not the ledger's). */
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const rows: string[] = [];
-    for (const name of ['fsync', 'synchronous_commit', 'full_page_writes', 'server_version']) {
-      const r = await client.query<Record<string, string>>(`show ${name}`);
-      rows.push(`${name}=${Object.values(r.rows[0] ?? {})[0] ?? '?'}`);
-    }
-    return rows.join(' ');
+    return await work(client);
   } finally {
     await client.end();
   }
+}
+
+/** The first column of the first row, as text. */
+async function scalar(client: pg.Client, sql: string, values: unknown[] = []): Promise<string> {
+  const r = await client.query<Record<string, string>>(sql, values);
+  return String(Object.values(r.rows[0] ?? {})[0] ?? '');
+}
+
+function settings(url: string): Promise<string> {
+  return withClient(url, async (client) => {
+    const rows: string[] = [];
+    for (const name of ['fsync', 'synchronous_commit', 'full_page_writes', 'server_version']) {
+      rows.push(`${name}=${(await scalar(client, `show ${name}`)) || '?'}`);
+    }
+    return rows.join(' ');
+  });
 }
 
 /**
@@ -97,13 +109,7 @@ async function settings(url: string): Promise<string> {
  * ledger's data would otherwise be checkpointed while pgbench runs).
  */
 async function checkpoint(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query('checkpoint');
-  } finally {
-    await client.end();
-  }
+  await withClient(url, (client) => client.query('checkpoint'));
 }
 
 /**
@@ -112,75 +118,47 @@ async function checkpoint(url: string): Promise<void> {
  * autovacuum or dirty pages.
  */
 async function settle(ledgerUrl: string, serverUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ledgerUrl });
-  await client.connect();
-  try {
-    await client.query('vacuum analyze');
-  } finally {
-    await client.end();
-  }
+  await withClient(ledgerUrl, (client) => client.query('vacuum analyze'));
   await checkpoint(serverUrl);
 }
 
 /** The server's WAL position now; with walSince, the WAL a run wrote (a proxy for its I/O). */
-async function walLsn(url: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const r = await client.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
-    return r.rows[0]?.lsn ?? '0/0';
-  } finally {
-    await client.end();
-  }
+function walLsn(url: string): Promise<string> {
+  return withClient(url, (client) => scalar(client, 'select pg_current_wal_lsn()::text'));
 }
 
 async function walSince(url: string, lsn: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const r = await client.query<{ bytes: string }>(
-      'select pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text as bytes',
-      [lsn],
-    );
-    return Number.parseInt(r.rows[0]?.bytes ?? '0', 10);
-  } finally {
-    await client.end();
-  }
+  const bytes = await withClient(url, (client) =>
+    scalar(client, 'select pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text', [lsn]),
+  );
+  return Number.parseInt(bytes || '0', 10);
 }
 
-async function waitForOutboxDrain(url: string, timeoutMs: number): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+function waitForOutboxDrain(url: string, timeoutMs: number): Promise<number> {
+  return withClient(url, async (client) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const r = await client.query<{ n: string }>(
-        'select count(*)::text as n from outbox where published_at is null',
+      const left = Number.parseInt(
+        await scalar(client, 'select count(*)::text from outbox where published_at is null'),
+        10,
       );
-      const left = Number.parseInt(r.rows[0]?.n ?? '0', 10);
       if (left === 0 || Date.now() > deadline) return left;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-  } finally {
-    await client.end();
-  }
+  });
 }
 
-async function countRows(url: string): Promise<{ transactions: number; events: number }> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const t = await client.query<{ n: string }>('select count(*)::text as n from transactions');
-    const e = await client.query<{ n: string }>(
-      `select coalesce(sum(${OUTBOX_MESSAGES_SQL}), 0)::text as n from outbox`,
-    );
-    return {
-      transactions: Number.parseInt(t.rows[0]?.n ?? '0', 10),
-      events: Number.parseInt(e.rows[0]?.n ?? '0', 10),
-    };
-  } finally {
-    await client.end();
-  }
+function countRows(url: string): Promise<{ transactions: number; events: number }> {
+  return withClient(url, async (client) => ({
+    transactions: Number.parseInt(
+      await scalar(client, 'select count(*)::text from transactions'),
+      10,
+    ),
+    events: Number.parseInt(
+      await scalar(client, `select coalesce(sum(${OUTBOX_MESSAGES_SQL}), 0)::text from outbox`),
+      10,
+    ),
+  }));
 }
 
 function singleCall(client: PromiseClient<LedgerServiceClient>, run: string) {
