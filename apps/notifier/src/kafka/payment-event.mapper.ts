@@ -1,39 +1,15 @@
-import { PaymentMethod, Provider } from '@tolem/contracts/common';
+import { type PaymentMethod, paymentMethodName, type Provider, providerName } from '@tolem/contracts/common';
 import type { PaymentEvent } from '@tolem/contracts/events';
 
 import type { EventAmount, NotificationEvent } from '../domain/notification-event';
 
-/** Lower-case wire strings merchants see (the same as the gateway's method strings). */
+/** Lower-case wire strings merchants see (the gateway's method names); '' when unknown. */
 export function methodString(method: PaymentMethod): string {
-  switch (method) {
-    case PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE:
-      return 'webmoney_purse';
-    case PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE:
-      return 'webmoney_keeper_mobile';
-    case PaymentMethod.PAYMENT_METHOD_CARD:
-      return 'card';
-    case PaymentMethod.PAYMENT_METHOD_WAVEPAY:
-      return 'wavepay';
-    case PaymentMethod.PAYMENT_METHOD_QR:
-      return 'qr';
-    default:
-      return '';
-  }
+  return paymentMethodName(method) ?? '';
 }
 
 export function providerString(provider: Provider): string {
-  switch (provider) {
-    case Provider.PROVIDER_WEBMONEY:
-      return 'webmoney';
-    case Provider.PROVIDER_INTELLECTMONEY:
-      return 'intellectmoney';
-    case Provider.PROVIDER_PAYKASSMA:
-      return 'paykassma';
-    case Provider.PROVIDER_QR_ACQUIRER:
-      return 'qr_acquirer';
-    default:
-      return '';
-  }
+  return providerName(provider) ?? '';
 }
 
 function amount(m: { amountMinor: bigint; currency: string } | undefined): EventAmount | undefined {

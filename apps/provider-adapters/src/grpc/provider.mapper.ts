@@ -2,8 +2,12 @@ import {
   FormPost,
   Money as PbMoney,
   PaymentMethod,
+  paymentMethodFromName,
+  paymentMethodName,
   Provider,
   ProviderAction as PbProviderAction,
+  providerFromName,
+  providerName,
 } from '@tolem/contracts/common';
 import {
   CardBindingState,
@@ -43,73 +47,40 @@ function invalid(message: string, field: string) {
   return providerErrors.create('PROVIDER_INVALID_REQUEST', message, { details: { field } });
 }
 
+// Names come from the one table in @tolem/contracts; the type check fails if a proto value's
+// name is missing from this service's MethodName / ProviderName unions.
+
 export function methodFromProto(method: PaymentMethod): MethodName {
-  switch (method) {
-    case PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE:
-      return 'webmoney_purse';
-    case PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE:
-      return 'webmoney_keeper_mobile';
-    case PaymentMethod.PAYMENT_METHOD_CARD:
-      return 'card';
-    case PaymentMethod.PAYMENT_METHOD_WAVEPAY:
-      return 'wavepay';
-    case PaymentMethod.PAYMENT_METHOD_QR:
-      return 'qr';
-    case PaymentMethod.PAYMENT_METHOD_UNSPECIFIED:
-    case PaymentMethod.UNRECOGNIZED:
-    default:
-      throw invalid('method is required', 'method');
-  }
+  const name: MethodName | undefined = paymentMethodName(method);
+  if (!name) throw invalid('method is required', 'method');
+  return name;
 }
 
 export function methodToProto(method: MethodName): PaymentMethod {
-  switch (method) {
-    case 'webmoney_purse':
-      return PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE;
-    case 'webmoney_keeper_mobile':
-      return PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE;
-    case 'card':
-      return PaymentMethod.PAYMENT_METHOD_CARD;
-    case 'wavepay':
-      return PaymentMethod.PAYMENT_METHOD_WAVEPAY;
-    case 'qr':
-      return PaymentMethod.PAYMENT_METHOD_QR;
+  const value = paymentMethodFromName(method);
+  if (value === undefined) {
+    throw new Error(
+      `method ${method} has no PaymentMethod value in proto/tolem/common/v1/payment.proto`,
+    );
   }
+  return value;
 }
 
 export function providerFromProto(provider: Provider): ProviderName {
-  switch (provider) {
-    case Provider.PROVIDER_WEBMONEY:
-      return 'webmoney';
-    case Provider.PROVIDER_INTELLECTMONEY:
-      return 'intellectmoney';
-    case Provider.PROVIDER_PAYKASSMA:
-      return 'paykassma';
-    case Provider.PROVIDER_QR_ACQUIRER:
-      return 'qr_acquirer';
-    case Provider.PROVIDER_UNSPECIFIED:
-    case Provider.UNRECOGNIZED:
-    default:
-      throw invalid('provider is required', 'provider');
-  }
+  const name: ProviderName | undefined = providerName(provider);
+  if (!name) throw invalid('provider is required', 'provider');
+  return name;
 }
 
 export function providerToProto(provider: ProviderName): Provider {
-  switch (provider) {
-    case 'webmoney':
-      return Provider.PROVIDER_WEBMONEY;
-    case 'intellectmoney':
-      return Provider.PROVIDER_INTELLECTMONEY;
-    case 'paykassma':
-      return Provider.PROVIDER_PAYKASSMA;
-    case 'qr_acquirer':
-      return Provider.PROVIDER_QR_ACQUIRER;
-    default:
-      // A provider scaffolded by tools/generators/provider-adapter before its proto enum value.
-      throw new Error(
-        `provider ${provider as string} has no Provider value in proto/tolem/common/v1/payment.proto yet`,
-      );
+  const value = providerFromName(provider);
+  if (value === undefined) {
+    // A provider scaffolded by tools/generators/provider-adapter before its proto enum value.
+    throw new Error(
+      `provider ${provider} has no Provider value in proto/tolem/common/v1/payment.proto yet`,
+    );
   }
+  return value;
 }
 
 function outcomeToProto(outcome: CallbackOutcome | OperationOutcome): Outcome {

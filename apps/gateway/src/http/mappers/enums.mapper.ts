@@ -1,56 +1,31 @@
 import { PaymentStatus } from '@tolem/contracts/checkout';
-import { PaymentMethod, Provider } from '@tolem/contracts/common';
+import {
+  PAYMENT_METHOD_NAMES,
+  type PaymentMethod,
+  paymentMethodFromName,
+  type PaymentMethodName,
+  paymentMethodName,
+  Provider,
+  providerName as nameOfProvider,
+} from '@tolem/contracts/common';
 
-/** HTTP spelling of each payment method (snake_case, as merchants and forms send them). */
-export const METHOD_NAMES = {
-  webmoney_purse: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
-  webmoney_keeper_mobile: PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
-  card: PaymentMethod.PAYMENT_METHOD_CARD,
-  wavepay: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
-  qr: PaymentMethod.PAYMENT_METHOD_QR,
-} as const;
+/** HTTP spelling of each payment method: the one table in @tolem/contracts. */
+export const METHOD_NAMES = PAYMENT_METHOD_NAMES;
 
-export type MethodName = keyof typeof METHOD_NAMES;
+export type MethodName = PaymentMethodName;
 
 export const METHOD_NAME_LIST = Object.keys(METHOD_NAMES) as MethodName[];
 
 export function methodFromName(name: string): PaymentMethod | undefined {
-  return Object.prototype.hasOwnProperty.call(METHOD_NAMES, name)
-    ? METHOD_NAMES[name as MethodName]
-    : undefined;
+  return paymentMethodFromName(name);
 }
 
 export function methodName(method: PaymentMethod): MethodName | null {
-  switch (method) {
-    case PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE:
-      return 'webmoney_purse';
-    case PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE:
-      return 'webmoney_keeper_mobile';
-    case PaymentMethod.PAYMENT_METHOD_CARD:
-      return 'card';
-    case PaymentMethod.PAYMENT_METHOD_WAVEPAY:
-      return 'wavepay';
-    case PaymentMethod.PAYMENT_METHOD_QR:
-      return 'qr';
-    default:
-      return null;
-  }
+  return paymentMethodName(method) ?? null;
 }
 
 export function providerName(provider: Provider): string | null {
-  switch (provider) {
-    case Provider.PROVIDER_WEBMONEY:
-      return 'webmoney';
-    case Provider.PROVIDER_INTELLECTMONEY:
-      return 'intellectmoney';
-    case Provider.PROVIDER_PAYKASSMA:
-      return 'paykassma';
-    // Same spelling as the merchant notifications; `qr` is the method and the callback path.
-    case Provider.PROVIDER_QR_ACQUIRER:
-      return 'qr_acquirer';
-    default:
-      return null;
-  }
+  return nameOfProvider(provider) ?? null;
 }
 
 /** The path segment of `/callbacks/{provider}` for each provider that calls Tolem back. */
