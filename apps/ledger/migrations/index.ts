@@ -5,6 +5,7 @@ import * as createJournal from './20261123010100_create_journal';
 import * as createOutboxAndEventSequences from './20261123010200_create_outbox_and_event_sequences';
 import * as shardsHoldsPaymentsSettings from './20261123020000_shards_holds_payments_settings';
 import * as leanWritePath from './20261123030000_lean_write_path';
+import * as balanceRowPerAccount from './20261123040000_balance_row_per_account';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '20261123010200_create_outbox_and_event_sequences': createOutboxAndEventSequences,
   '20261123020000_shards_holds_payments_settings': shardsHoldsPaymentsSettings,
   '20261123030000_lean_write_path': leanWritePath,
+  '20261123040000_balance_row_per_account': balanceRowPerAccount,
 };

@@ -111,6 +111,13 @@ export function createAccountStore(): AccountStore {
         const account = toAccount(row);
         resolved.set(accountKey(account), account);
       }
+      // Every account has its balance row from the start, so posting is a plain UPDATE. In this
+      // transaction: a concurrent creator's row is committed with its account, so either insert
+      // finds the other's row and does nothing.
+      await trx.raw(
+        'insert into balances (account_id) select unnest(?::text[]) on conflict (account_id) do nothing',
+        [(found.rows as AccountRow[]).map((r) => r.id).sort()],
+      );
       for (const [key, spec] of missing) {
         const account = resolved.get(key);
         if (!account) throw new Error(`account ${key} missing after insert`);

@@ -109,16 +109,21 @@ with
            coalesce(-sum(amount) filter (where amount < 0 and pending), 0) as cp
       from legs group by account_id
   ),
+  -- Every account gets its balance row when it is created, so this is a plain UPDATE: an
+  -- upsert probed the index, locked the row (a WAL record) and fetched it again, per account.
+  -- Lanes own disjoint accounts, so the unsorted row order cannot deadlock two batches; a
+  -- missing row (an account from before that rule) fails the count below, and the general path
+  -- upserts it.
   bal as (
-    insert into balances (account_id, debits_posted, credits_posted, debits_pending, credits_pending, updated_at)
-    select account_id, d, c, dp, cp, now() from deltas order by account_id
-    on conflict (account_id) do update set
-      debits_posted = balances.debits_posted + excluded.debits_posted,
-      credits_posted = balances.credits_posted + excluded.credits_posted,
-      debits_pending = balances.debits_pending + excluded.debits_pending,
-      credits_pending = balances.credits_pending + excluded.credits_pending,
-      updated_at = excluded.updated_at
-    returning account_id, debits_posted, credits_posted
+    update balances b set
+      debits_posted = b.debits_posted + d.d,
+      credits_posted = b.credits_posted + d.c,
+      debits_pending = b.debits_pending + d.dp,
+      credits_pending = b.credits_pending + d.cp,
+      updated_at = now()
+      from deltas d
+     where b.account_id = d.account_id
+    returning b.account_id, b.debits_posted, b.credits_posted
   ),
   e_in as (
     select * from jsonb_to_recordset($4::jsonb) as x(txn text, topic text, frame text, ord int)
@@ -149,6 +154,7 @@ select
              and not exists (select 1 from merchant_settings s
                               where s.merchant_id = o.merchant and s.allow_negative_balance)), 'overdrawn')
     and ledger_assert((select count(*) from posts) = (select count(*) from legs), 'postings')
+    and ledger_assert((select count(*) from bal) = (select count(*) from deltas), 'balance_rows')
     and ledger_assert((select count(*) from outb) = (select count(distinct topic) from evs), 'outbox') as ok
 `;
 
@@ -230,7 +236,7 @@ export function createBatchWriter(
       try {
         // A named statement is parsed and planned once per connection.
         ({ rows } = await conn.query({
-          name: 'ledger_batch_write_v8',
+          name: 'ledger_batch_write_v9',
           text: BATCH_SQL,
           values: [
             JSON.stringify(heads),

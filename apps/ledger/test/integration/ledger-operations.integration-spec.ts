@@ -17,6 +17,7 @@ import {
   VoidHoldRequest,
 } from '@tolem/contracts/ledger';
 import type { Knex } from '@tolem/db-kit';
+import { OUTBOX_BATCH_HEADER, outboxMessagesOf, type OutboxRow } from '@tolem/kafka-kit';
 import { freshDatabase, uniqueTopic, waitFor } from '@tolem/testing';
 import type { Consumer, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -896,6 +897,21 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
           where a.owner_type = 'provider' and a.owner_id = 'webmoney' and a.purpose = 'clearing' and a.currency = 'KGS' and not p.pending`,
       );
       expect(clearingTotal).toBe(BigInt((sums.rows as { total: string }[])[0]!.total));
+
+      // They took the one-statement path (whose events go out as batch rows), not the
+      // item-by-item fallback that a refused batch takes.
+      const batchRows: OutboxRow[] = await db('outbox')
+        .select('topic', 'message_key', 'headers', 'payload')
+        .whereRaw('headers \\? ?', [OUTBOX_BATCH_HEADER]);
+      const batched = new Set(batchRows.flatMap(outboxMessagesOf).map((m) => m.key));
+      expect(merchants.every((_, i) => batched.has(`pay_shard_${i}`))).toBe(true);
+      // Every account has its balance row (the batch updates balances without an upsert).
+      const missing = await db('accounts')
+        .leftJoin('balances', 'balances.account_id', 'accounts.id')
+        .whereNull('balances.account_id')
+        .count('* as count')
+        .first();
+      expect(Number(missing?.['count'])).toBe(0);
     });
 
     it('posts (or holds) a payment once when it arrives concurrently under several keys', async () => {
