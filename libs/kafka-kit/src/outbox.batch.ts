@@ -52,7 +52,7 @@ export function decodeOutboxFrames(payload: Buffer): FramedMessage[] {
   while (at < payload.length) {
     const key = part().toString('utf8');
     const headers = JSON.parse(part().toString('utf8')) as Record<string, string>;
-    out.push({ key, headers, payload: Buffer.from(part()) });
+    out.push({ key, headers, payload: part() });
   }
   return out;
 }

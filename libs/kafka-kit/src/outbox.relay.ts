@@ -2,7 +2,7 @@ import type { Logger } from '@tolem/observability';
 import type { Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 
-import { OUTBOX_TABLE, type OutboxMessage } from './outbox';
+import { groupByTopic, OUTBOX_TABLE, type OutboxMessage } from './outbox';
 import { OUTBOX_MESSAGES_SQL, outboxMessagesOf, type OutboxRow } from './outbox.batch';
 
 export interface OutboxRelayOptions {
@@ -70,17 +70,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   /** Sends messages in order, at most batchSize per request (a request has a size limit). */
   async function send(messages: OutboxMessage[]): Promise<void> {
     for (let i = 0; i < messages.length; i += batchSize) {
-      const byTopic = new Map<string, OutboxMessage[]>();
-      for (const m of messages.slice(i, i + batchSize)) {
-        byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
-      }
       await producer.sendBatch({
         acks: -1,
-        topicMessages: [...byTopic].map(([topic, list]) => ({
+        topicMessages: [...groupByTopic(messages.slice(i, i + batchSize))].map(([topic, list]) => ({
           topic,
           messages: list.map((m) => ({
             key: m.key,
-            value: Buffer.from(m.payload),
+            // Rows and frames are Buffers already (a frame is a view into its row's payload).
+            value: Buffer.isBuffer(m.payload) ? m.payload : Buffer.from(m.payload),
             headers: m.headers,
           })),
         })),

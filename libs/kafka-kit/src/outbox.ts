@@ -32,6 +32,17 @@ export interface OutboxMessage {
   payload: Uint8Array;
 }
 
+/** Messages by topic, each topic's in their original order. */
+export function groupByTopic(messages: readonly OutboxMessage[]): Map<string, OutboxMessage[]> {
+  const byTopic = new Map<string, OutboxMessage[]>();
+  for (const m of messages) {
+    const list = byTopic.get(m.topic);
+    if (list) list.push(m);
+    else byTopic.set(m.topic, [m]);
+  }
+  return byTopic;
+}
+
 /** Adds messages to the outbox inside the caller's transaction: they exist iff it commits. */
 export async function enqueueOutbox(
   trx: Knex.Transaction,
@@ -56,8 +67,7 @@ export async function enqueueOutboxBatch(
   trx: Knex.Transaction,
   messages: OutboxMessage[],
 ): Promise<void> {
-  const byTopic = new Map<string, OutboxMessage[]>();
-  for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+  const byTopic = groupByTopic(messages);
   if (byTopic.size === 0) return;
   await trx(OUTBOX_TABLE).insert(
     [...byTopic].map(([topic, list]) => ({
