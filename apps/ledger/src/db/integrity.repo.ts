@@ -90,6 +90,13 @@ export function createIntegrityRepo(db: Knex): IntegrityRepository {
             order by 1 limit ?`,
           [limit],
         );
+        // Rows and the events in them, in one scan (a batch row holds many).
+        const outbox = (
+          await trx.raw(
+            `select count(*)::text as rows, coalesce(sum(${OUTBOX_MESSAGES_SQL}), 0)::text as messages
+               from ${OUTBOX_TABLE}`,
+          )
+        ).rows[0] as { rows: string; messages: string } | undefined;
         const unpublished = await trx.raw(
           `select id::text, topic, message_key, headers, payload, created_at from ${OUTBOX_TABLE}
             where published_at is null and created_at < now() - make_interval(secs => ?::double precision / 1000)
@@ -152,16 +159,8 @@ export function createIntegrityRepo(db: Knex): IntegrityRepository {
               creditsPending: BigInt(r.posted_credits_pending),
             },
           })),
-          outboxRows: await count(OUTBOX_TABLE),
-          outboxMessages: big(
-            (
-              (
-                await trx.raw(
-                  `select coalesce(sum(${OUTBOX_MESSAGES_SQL}), 0)::text as count from ${OUTBOX_TABLE}`,
-                )
-              ).rows as Count[]
-            )[0]?.count,
-          ),
+          outboxRows: big(outbox?.rows),
+          outboxMessages: big(outbox?.messages),
           unpublished: (
             unpublished.rows as {
               id: string;
