@@ -240,8 +240,8 @@ export function plan(name: string, app: string, now = new Date()): PlannedFile[]
 export function nextSteps(name: string): string[] {
   const n = namesOf(name);
   return [
-    `proto/tolem/common/v1/payment.proto: add PROVIDER_${n.upper} = <next number>; to enum Provider, run npx tsx tools/contracts/generate.ts, then map it in src/grpc/provider.mapper.ts (providerFromProto / providerToProto).`,
-    `Methods: add the payment method(s) it serves to METHOD_NAMES / PROVIDER_OF_METHOD (and PaymentMethod in payment.proto), then list them in the adapter's \`methods\`.`,
+    `proto/tolem/common/v1/payment.proto: add PROVIDER_${n.upper} = <next number>; to enum Provider, run npx tsx tools/contracts/generate.ts, then name it '${n.snake}' in PROVIDER_NAMES (libs/contracts/src/payment-names.ts), which every service's mapper reads.`,
+    `Methods: add the payment method(s) it serves to METHOD_NAMES / PROVIDER_OF_METHOD (and PaymentMethod in payment.proto with its name in PAYMENT_METHOD_NAMES), then list them in the adapter's \`methods\`.`,
     `Replace the placeholder protocol in src/providers/${n.kebab}/ (signatures, fields, statuses) and the fixture with the provider's public test vectors; keep the spec's cases.`,
     `Gateway: route /callbacks/${n.snake} to Provider.PROVIDER_${n.upper}; deploy/ and tools/stack: set ${n.upper}_PAYMENT_URL and ${n.upper}_SECRET.`,
     'Read apps/provider-adapters/ADDING_A_PROVIDER.md.',

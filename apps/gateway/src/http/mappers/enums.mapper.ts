@@ -10,11 +10,9 @@ import {
 } from '@tolem/contracts/common';
 
 /** HTTP spelling of each payment method: the one table in @tolem/contracts. */
-export const METHOD_NAMES = PAYMENT_METHOD_NAMES;
-
 export type MethodName = PaymentMethodName;
 
-export const METHOD_NAME_LIST = Object.keys(METHOD_NAMES) as MethodName[];
+export const METHOD_NAME_LIST = Object.keys(PAYMENT_METHOD_NAMES) as MethodName[];
 
 export function methodFromName(name: string): PaymentMethod | undefined {
   return paymentMethodFromName(name);
