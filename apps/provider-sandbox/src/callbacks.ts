@@ -77,6 +77,19 @@ export interface CallbackDispatcher {
   stop(): void;
 }
 
+/** Sends a recorded callback again, byte for byte (headers included), as a duplicate of it. */
+export function resendCallback(
+  dispatcher: CallbackDispatcher,
+  original: CallbackRecord,
+  delayMs?: number,
+): SentCallback {
+  const { kind, url, headers, body, meta } = original;
+  return dispatcher.send(
+    { kind, url, headers, body, meta },
+    { duplicateOf: original.id, ...(delayMs !== undefined ? { delayMs } : {}) },
+  );
+}
+
 export interface CallbackDispatcherDeps {
   http: MerchantHttp;
   log: Logger;

@@ -1,6 +1,6 @@
 import type { Logger } from '@tolem/observability';
 
-import type { CallbackDispatcher, CallbackRecord } from '../../callbacks';
+import { type CallbackDispatcher, type CallbackRecord, resendCallback } from '../../callbacks';
 import { decimalFromMinor } from '../../decimal';
 import { encodeForm } from '../../form-body';
 import {
@@ -338,19 +338,7 @@ export function makeIntellectmoneyPayments(deps: PaymentsDeps) {
           `Invoice ${paymentId} has no notification #${index}`,
         );
       }
-      const sent = deps.dispatcher.send(
-        {
-          kind: original.kind,
-          url: original.url,
-          headers: original.headers,
-          body: original.body,
-          meta: original.meta,
-        },
-        {
-          duplicateOf: original.id,
-          ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
-        },
-      );
+      const sent = resendCallback(deps.dispatcher, original, options.delayMs);
       invoice.notifications.push(sent.record);
       return sent;
     },

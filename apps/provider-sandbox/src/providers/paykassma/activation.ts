@@ -1,7 +1,7 @@
 import type { Logger } from '@tolem/observability';
 
 import type { CallbackDispatcher, CallbackRecord } from '../../callbacks';
-import { corruptHex } from '../../callbacks';
+import { corruptHex, resendCallback } from '../../callbacks';
 import { isoAt, MANILA_OFFSET_MINUTES } from '../../time-format';
 import type { ActivationAnswer, ActivationStatus, Deposit, DepositStore } from './deposits';
 import { paykassmaErrors } from './errors';
@@ -229,19 +229,7 @@ export function makePaykassma(deps: PaykassmaDeps) {
           `Deposit ${deposit.id} has no postback #${index}`,
         );
       }
-      const sent = deps.dispatcher.send(
-        {
-          kind: original.kind,
-          url: original.url,
-          headers: original.headers,
-          body: original.body,
-          meta: original.meta,
-        },
-        {
-          duplicateOf: original.id,
-          ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
-        },
-      );
+      const sent = resendCallback(deps.dispatcher, original, options.delayMs);
       deposit.postbacks.push(sent.record);
       return sent;
     },

@@ -1,7 +1,7 @@
 import { newId } from '@tolem/ids';
 import type { Logger } from '@tolem/observability';
 
-import type { CallbackDispatcher, CallbackRecord } from '../../callbacks';
+import { type CallbackDispatcher, type CallbackRecord, resendCallback } from '../../callbacks';
 import { type ConfirmationTamper, signedConfirmation } from './confirmation';
 import type { ElqrPayment } from './elqr';
 import { qrbankErrors } from './errors';
@@ -150,19 +150,7 @@ export function makeQrBank(deps: {
           `Payment ${reference} has no confirmation #${index}`,
         );
       }
-      const sent = deps.dispatcher.send(
-        {
-          kind: original.kind,
-          url: original.url,
-          headers: original.headers,
-          body: original.body,
-          meta: original.meta,
-        },
-        {
-          duplicateOf: original.id,
-          ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
-        },
-      );
+      const sent = resendCallback(deps.dispatcher, original, options.delayMs);
       payment.confirmations.push(sent.record);
       return sent;
     },
