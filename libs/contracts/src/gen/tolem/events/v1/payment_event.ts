@@ -26,7 +26,16 @@ import {
 export interface PaymentEvent {
   /** Globally unique, `evt_…`. */
   eventId: string;
-  /** `payment.succeeded`, `payment.failed`, `refund.succeeded`, `recurring.charge.succeeded`, … */
+  /**
+   * What happened. Payment status facts recorded by checkout (no money moves):
+   * `payment.pending`, `payment.failed`, `payment.expired`, `payment.canceled`,
+   * `payment.requires_review`. Money facts written with their postings: `payment.succeeded`,
+   * `payment.funds_applied` (a case's unapplied money credited to the merchant),
+   * `funds.unapplied` (verified money held in unapplied funds), `funds.returned` (unapplied money
+   * returned to the payer), `refund.succeeded`, `payment.held`, `payment.hold_voided`,
+   * `payout.succeeded`, `<type>.reversed`. Cases: `case.opened`, `case.resolved`. Later:
+   * `refund.pending`, `refund.failed`, `recurring.charge.*`.
+   */
   eventType: string;
   occurredAt: Date | undefined;
   paymentId: string;
@@ -57,6 +66,23 @@ export interface PaymentEvent {
   description: string;
   /** Position of this event among the payment's events, starting at 1. */
   sequence: bigint;
+  /**
+   * The payment's status after this event (`pending`, `succeeded`, `failed`, `expired`,
+   * `canceled`, `requires_review`, `partially_refunded`, `refunded`); empty when the event does
+   * not change it (`funds.unapplied`, `case.*`, a second payment's `payment.funds_applied`).
+   */
+  paymentStatus: string;
+  /** `payment.failed`: the provider's decline or error code, or Tolem's reason code. */
+  failureCode: string;
+  /** `case.*`, and the money events of a case: the case (`case_…`). */
+  caseId: string;
+  /**
+   * `case.*`: why the money did not match its payment (`duplicate_payment`, `late_payment`,
+   * `amount_mismatch`, `amount_unknown`, `funds_on_hold`, `unsettled_at_provider`).
+   */
+  caseKind: string;
+  /** `case.resolved`: `applied` (credited to the merchant) or `returned` (to the payer). */
+  caseResolution: string;
 }
 
 export interface PaymentEvent_ProviderAttributesEntry {
@@ -82,6 +108,11 @@ function createBasePaymentEvent(): PaymentEvent {
     ledgerTransactionId: "",
     description: "",
     sequence: 0n,
+    paymentStatus: "",
+    failureCode: "",
+    caseId: "",
+    caseKind: "",
+    caseResolution: "",
   };
 }
 
@@ -137,6 +168,21 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
         throw new globalThis.Error("value provided for field message.sequence of type int64 too large");
       }
       writer.uint32(128).int64(message.sequence);
+    }
+    if (message.paymentStatus !== "") {
+      writer.uint32(138).string(message.paymentStatus);
+    }
+    if (message.failureCode !== "") {
+      writer.uint32(146).string(message.failureCode);
+    }
+    if (message.caseId !== "") {
+      writer.uint32(154).string(message.caseId);
+    }
+    if (message.caseKind !== "") {
+      writer.uint32(162).string(message.caseKind);
+    }
+    if (message.caseResolution !== "") {
+      writer.uint32(170).string(message.caseResolution);
     }
     return writer;
   },
@@ -285,6 +331,46 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
             message.sequence = reader.int64() as bigint;
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.paymentStatus = reader.string();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.failureCode = reader.string();
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.caseId = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.caseKind = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.caseResolution = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -373,6 +459,31 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
         : "",
       description: isSet(object.description) ? globalThis.String(object.description) : "",
       sequence: isSet(object.sequence) ? BigInt(object.sequence) : 0n,
+      paymentStatus: isSet(object.paymentStatus)
+        ? globalThis.String(object.paymentStatus)
+        : isSet(object.payment_status)
+        ? globalThis.String(object.payment_status)
+        : "",
+      failureCode: isSet(object.failureCode)
+        ? globalThis.String(object.failureCode)
+        : isSet(object.failure_code)
+        ? globalThis.String(object.failure_code)
+        : "",
+      caseId: isSet(object.caseId)
+        ? globalThis.String(object.caseId)
+        : isSet(object.case_id)
+        ? globalThis.String(object.case_id)
+        : "",
+      caseKind: isSet(object.caseKind)
+        ? globalThis.String(object.caseKind)
+        : isSet(object.case_kind)
+        ? globalThis.String(object.case_kind)
+        : "",
+      caseResolution: isSet(object.caseResolution)
+        ? globalThis.String(object.caseResolution)
+        : isSet(object.case_resolution)
+        ? globalThis.String(object.case_resolution)
+        : "",
     };
   },
 
@@ -432,6 +543,21 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
     if (message.sequence !== 0n) {
       obj.sequence = message.sequence.toString();
     }
+    if (message.paymentStatus !== "") {
+      obj.paymentStatus = message.paymentStatus;
+    }
+    if (message.failureCode !== "") {
+      obj.failureCode = message.failureCode;
+    }
+    if (message.caseId !== "") {
+      obj.caseId = message.caseId;
+    }
+    if (message.caseKind !== "") {
+      obj.caseKind = message.caseKind;
+    }
+    if (message.caseResolution !== "") {
+      obj.caseResolution = message.caseResolution;
+    }
     return obj;
   },
 
@@ -462,6 +588,11 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
     message.ledgerTransactionId = object.ledgerTransactionId ?? "";
     message.description = object.description ?? "";
     message.sequence = (object.sequence !== undefined && object.sequence !== null) ? BigInt(object.sequence) : 0n;
+    message.paymentStatus = object.paymentStatus ?? "";
+    message.failureCode = object.failureCode ?? "";
+    message.caseId = object.caseId ?? "";
+    message.caseKind = object.caseKind ?? "";
+    message.caseResolution = object.caseResolution ?? "";
     return message;
   },
 };
