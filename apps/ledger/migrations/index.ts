@@ -6,6 +6,7 @@ import * as createOutboxAndEventSequences from './20261123010200_create_outbox_a
 import * as shardsHoldsPaymentsSettings from './20261123020000_shards_holds_payments_settings';
 import * as leanWritePath from './20261123030000_lean_write_path';
 import * as balanceRowPerAccount from './20261123040000_balance_row_per_account';
+import * as paymentStatusFacts from './20261206120000_payment_status_facts';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '20261123020000_shards_holds_payments_settings': shardsHoldsPaymentsSettings,
   '20261123030000_lean_write_path': leanWritePath,
   '20261123040000_balance_row_per_account': balanceRowPerAccount,
+  '20261206120000_payment_status_facts': paymentStatusFacts,
 };

@@ -18,6 +18,7 @@ import { makeListPaymentTransactions } from './app/list-payment-transactions';
 import { makeListStatement } from './app/list-statement';
 import { makePostPayment } from './app/post-payment';
 import { makePostPayments } from './app/post-payments';
+import { makeRecordPaymentEvent } from './app/record-payment-event';
 import { makePostPayout } from './app/post-payout';
 import { makePostTransaction } from './app/post-transaction';
 import { makeRefundPayment } from './app/refund-payment';
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
     ledgerHandlers({
       postPayment,
       postPayments: makePostPayments({ postPayment }),
+      recordPaymentEvent: makeRecordPaymentEvent({ journal, clock }),
       refundPayment: makeRefundPayment({ journal, clock }),
       postPayout: makePostPayout({ journal, clock }),
       createHold: makeCreateHold(holdDeps),

@@ -19,9 +19,9 @@ export interface Entry {
 
 /**
  * Whether an entry can take the one-statement path: it creates its payment (no register
- * update) and emits at most one event, the first of its new payment, so the event's sequence is
- * 1 (kept in the new register row) and its payload can be encoded before the write. Anything
- * else takes the general path.
+ * update, or the take-over of an `open` row of status facts) and emits at most one event, of
+ * its own payment, whose sequence is read before the write (1, or the status facts' count + 1)
+ * so that its payload can be encoded up front. Anything else takes the general path.
  */
 export function fastEligible(entry: Entry): boolean {
   const { payment, events } = entry.body;
@@ -55,14 +55,15 @@ with
            (e->>'np')::boolean as np
       from jsonb_array_elements($1::jsonb) e
   ),
-  -- A head that would create a payment the register already has is skipped like a duplicate
-  -- key, so a payment posted (or held) under another key costs its batch nothing. A scalar
-  -- subquery with LIMIT (not EXISTS) so that it stays a per-row primary key probe: as a semi
-  -- join the planner may hash the whole register for a batch it guesses at 100 rows.
+  -- A head that would create a payment the register already has (posted or held; an open
+  -- row of status facts is taken over below) is skipped like a duplicate key, so a payment
+  -- posted under another key costs its batch nothing. A scalar subquery with LIMIT (not EXISTS)
+  -- so that it stays a per-row primary key probe: as a semi join the planner may hash the whole
+  -- register for a batch it guesses at 100 rows.
   heads as (
     insert into transactions (id, idempotency_key, kind, payment_id, fingerprint)
     select id, k, kind, pid, fp from h_in
-     where not (np and coalesce((select true from payments p where p.payment_id = h_in.pid limit 1), false))
+     where not (np and coalesce((select p.status <> 'open' from payments p where p.payment_id = h_in.pid limit 1), false))
      order by k
     on conflict do nothing
     returning id, created_at
@@ -76,7 +77,8 @@ with
            (e->>'gross_minor')::bigint as gross_minor, (e->>'fee_minor')::bigint as fee_minor,
            (e->>'refunded_minor')::bigint as refunded_minor,
            (e->>'last_sequence')::bigint as last_sequence, e->'details' as details,
-           (e->>'occurred_at')::timestamptz as occurred_at
+           (e->>'occurred_at')::timestamptz as occurred_at,
+           (e->>'expected_sequence')::bigint as expected_sequence
       from jsonb_array_elements($2::jsonb) e
   ),
   p_want as (select p.* from p_in p join heads h on h.id = p.txn),
@@ -88,8 +90,17 @@ with
            hold_expires_at, gross_minor, fee_minor, refunded_minor, last_sequence, details,
            occurred_at
       from p_want order by payment_id
-    on conflict (payment_id) do nothing
-    returning payment_id
+    -- An open row (status facts, no money yet) is taken over under its row lock and keeps
+    -- counting its events; any other row means the payment was taken (asserted below).
+    on conflict (payment_id) do update set
+      currency = excluded.currency, method = excluded.method, provider = excluded.provider,
+      shard = excluded.shard, status = excluded.status, held_minor = excluded.held_minor,
+      hold_expires_at = excluded.hold_expires_at, gross_minor = excluded.gross_minor,
+      fee_minor = excluded.fee_minor, refunded_minor = excluded.refunded_minor,
+      last_sequence = payments.last_sequence + excluded.last_sequence,
+      details = excluded.details, occurred_at = excluded.occurred_at, updated_at = now()
+      where payments.status = 'open' and payments.merchant_id = excluded.merchant_id
+    returning payment_id, last_sequence
   ),
   l_in as (
     select * from jsonb_to_recordset($3::jsonb)
@@ -148,6 +159,11 @@ with
 select
   (select coalesce(json_agg(json_build_object('id', id, 'at', created_at)), '[]'::json) from heads) as heads,
   ledger_assert((select count(*) from pays) = (select count(*) from p_want), 'payment_taken')
+    -- The events were encoded with the sequence read before the statement; a status fact
+    -- recorded since then sends the batch down the general path, which numbers under lock.
+    and ledger_assert(not exists (
+          select 1 from pays p join p_want w on w.payment_id = p.payment_id
+           where p.last_sequence <> w.expected_sequence), 'sequence_moved')
     and ledger_assert(not exists (
           select 1 from overdrawn o
            where o.merchant is not null
@@ -168,6 +184,23 @@ export interface BatchWriter {
   ): Promise<{ transactions: Map<string, Transaction>; accounts: Account[]; events: number }>;
 }
 
+/**
+ * The event counters of the batch's payments that already have an `open` register row (status
+ * facts recorded before their money): their money event continues that sequence. One indexed
+ * read per batch; the statement re-checks the numbers under the rows' locks.
+ */
+async function lastSequencesOfOpen(db: Knex, entries: Entry[]): Promise<Map<string, bigint>> {
+  const ids = entries.flatMap((e) => (e.body.payment ? [e.body.payment.record.paymentId] : []));
+  const found = new Map<string, bigint>();
+  if (ids.length === 0) return found;
+  const rows: { payment_id: string; last_sequence: bigint | string }[] = await db('payments')
+    .select('payment_id', 'last_sequence')
+    .whereIn('payment_id', ids)
+    .andWhere({ status: 'open' });
+  for (const r of rows) found.set(r.payment_id, BigInt(r.last_sequence));
+  return found;
+}
+
 export function createBatchWriter(
   db: Knex,
   options: { accounts: AccountStore; toOutbox(event: PaymentEventRecord): OutboxMessage },
@@ -182,6 +215,7 @@ export function createBatchWriter(
         (await db.transaction((trx) => options.accounts.resolve(trx, specs)));
       options.accounts.remember(accounts.values());
 
+      const openSequences = await lastSequencesOfOpen(db, entries);
       const heads: unknown[] = [];
       const payments: unknown[] = [];
       const legs: unknown[] = [];
@@ -195,12 +229,16 @@ export function createBatchWriter(
           fp: e.head.fingerprint,
           np: e.body.payment?.op === 'insert',
         });
+        // The sequence before this entry's event: that of the payment's status facts, if any.
+        const before = e.body.payment
+          ? (openSequences.get(e.body.payment.record.paymentId) ?? 0n)
+          : 0n;
         if (e.body.payment) {
-          // The payment's first events: its counter starts at their number (0 or 1).
           payments.push({
             ...recordToRow(e.body.payment.record, false),
             txn: e.id,
             last_sequence: e.body.events.length,
+            expected_sequence: (before + BigInt(e.body.events.length)).toString(),
           });
         }
         for (const p of e.body.postings) {
@@ -219,7 +257,7 @@ export function createBatchWriter(
           const message = options.toOutbox({
             ...draft,
             eventId: newId('evt'),
-            sequence: 1n,
+            sequence: before + 1n,
             ledgerTransactionId: e.id,
           });
           events.push({
@@ -236,7 +274,7 @@ export function createBatchWriter(
       try {
         // A named statement is parsed and planned once per connection.
         ({ rows } = await conn.query({
-          name: 'ledger_batch_write_v9',
+          name: 'ledger_batch_write_v10',
           text: BATCH_SQL,
           values: [
             JSON.stringify(heads),

@@ -13,6 +13,7 @@ import {
   type TransactionKind,
 } from '../domain/journal';
 import type { PaymentRecord } from '../domain/payment-record';
+import type { FactResult, NewStatusFact } from '../domain/status-fact';
 import type {
   JournalRepository,
   LockedState,
@@ -34,6 +35,13 @@ interface TransactionRow {
   fingerprint: Fingerprint;
   created_at: Date;
   reverses_transaction_id: string | null;
+}
+
+interface FactRow {
+  event_type: string;
+  fingerprint: Fingerprint;
+  event_id: string;
+  sequence: bigint | string;
 }
 
 interface PostingRow {
@@ -251,7 +259,12 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
       const result = await trx.raw(
         `insert into payments (${cols.join(', ')})
          select * from unnest(${types.map((t) => `?::${t}[]`).join(', ')})
-         on conflict (payment_id) do nothing
+         on conflict (payment_id) do update set
+           ${cols
+             .filter((c) => c !== 'payment_id' && c !== 'merchant_id')
+             .map((c) => `${c} = excluded.${c}`)
+             .join(', ')}, updated_at = now()
+           where payments.status = 'open' and payments.merchant_id = excluded.merchant_id
          returning payment_id`,
         bind(cols.map((c) => inserts.map((r) => r[c]))),
       );
@@ -604,6 +617,103 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
         rows.map((r) => r.id),
       );
       return rows.map((row) => withoutFingerprint(toTransaction(row, postings.get(row.id) ?? [])));
+    },
+
+    async recordFact(fact: NewStatusFact): Promise<FactResult> {
+      const result = await withRetry(() =>
+        db.transaction(async (trx): Promise<FactResult & { wrote?: boolean }> => {
+          // The key first: a concurrent writer of the same key waits here, then finds it.
+          const key = await trx.raw(
+            `insert into payment_facts (idempotency_key, payment_id, event_type, fingerprint, event_id, sequence)
+             values (?, ?, ?, ?::jsonb, '', 0)
+             on conflict (idempotency_key) do nothing
+             returning idempotency_key`,
+            [
+              fact.idempotencyKey,
+              fact.draft.paymentId,
+              fact.eventType,
+              JSON.stringify(fact.fingerprint),
+            ],
+          );
+          if ((key.rows as unknown[]).length === 0) {
+            const row: FactRow = await trx('payment_facts')
+              .where({ idempotency_key: fact.idempotencyKey })
+              .first();
+            return {
+              recorded: false,
+              superseded: false,
+              existing: {
+                eventType: row.event_type,
+                fingerprint: row.fingerprint,
+                eventId: row.event_id,
+                sequence: BigInt(row.sequence),
+              },
+            };
+          }
+          const open = recordToRow(fact.openRecord);
+          // The counter row: created with the first fact, or taken under its lock (a posting
+          // or hold of the same payment waits here, or this waits for it).
+          const counted = await trx.raw(
+            `insert into payments (payment_id, merchant_id, currency, method, provider, shard, status,
+                                   held_minor, gross_minor, fee_minor, refunded_minor, last_sequence,
+                                   details, occurred_at)
+             values (?, ?, ?, ?, ?, ?, 'open', 0, 0, 0, 0, 1, ?::jsonb, ?)
+             on conflict (payment_id) do update set last_sequence = payments.last_sequence + 1,
+                                                     updated_at = now()
+               where payments.status = 'open' and payments.merchant_id = excluded.merchant_id
+             returning last_sequence`,
+            [
+              open.payment_id,
+              open.merchant_id,
+              open.currency,
+              open.method,
+              open.provider,
+              open.shard,
+              open.details as string,
+              open.occurred_at,
+            ],
+          );
+          const counter = (counted.rows as { last_sequence: bigint | string }[])[0];
+          if (!counter) {
+            const existing: { merchant_id: string } | undefined = await trx('payments')
+              .select('merchant_id')
+              .where({ payment_id: fact.draft.paymentId })
+              .first();
+            if (existing && existing.merchant_id !== fact.draft.merchantId) {
+              throw ledgerErrors.create(
+                'LEDGER_INVALID_REQUEST',
+                'payment_id belongs to another merchant',
+                { details: { field: 'merchant_id' } },
+              );
+            }
+            return { recorded: false, superseded: true };
+          }
+          const sequence = BigInt(counter.last_sequence);
+          const eventId = newId('evt');
+          const message = options.toOutbox({
+            ...fact.draft,
+            eventId,
+            sequence,
+            ledgerTransactionId: '',
+          });
+          await trx.raw(
+            `insert into ${OUTBOX_TABLE} (topic, message_key, headers, payload) values (?, ?, ?::jsonb, ?)`,
+            [
+              message.topic,
+              message.key,
+              JSON.stringify(message.headers),
+              Buffer.from(message.payload),
+            ],
+          );
+          await trx('payment_facts')
+            .where({ idempotency_key: fact.idempotencyKey })
+            .update({ event_id: eventId, sequence: sequence.toString() });
+          return { recorded: true, eventId, sequence, wrote: true };
+        }),
+      );
+      if (result.wrote) options.afterCommit?.();
+      const { wrote: _wrote, ...answer } = result;
+      return answer;
     },
 
     async paymentOf(paymentId) {

@@ -3,7 +3,22 @@ import type { Money } from '@tolem/money';
 import type { PaymentMethod, PaymentProvider } from './payment';
 import type { PaymentRecord } from './payment-record';
 
+/** Facts checkout records through RecordPaymentEvent: they move no money. */
+export const STATUS_EVENT_TYPES = {
+  'payment.pending': 'pending',
+  'payment.failed': 'failed',
+  'payment.expired': 'expired',
+  'payment.canceled': 'canceled',
+  'payment.requires_review': 'requires_review',
+} as const;
+export type StatusEventType = keyof typeof STATUS_EVENT_TYPES;
+
+export function isStatusEventType(type: string): type is StatusEventType {
+  return Object.prototype.hasOwnProperty.call(STATUS_EVENT_TYPES, type);
+}
+
 export type PaymentEventType =
+  | StatusEventType
   | 'payment.succeeded'
   | 'refund.succeeded'
   | 'payment.held'
@@ -39,6 +54,10 @@ export interface PaymentEventDraft {
   providerPaymentId: string;
   providerAttributes: Record<string, string>;
   description: string;
+  /** The payment's status after the event; '' when the event does not change it. */
+  paymentStatus: string;
+  /** payment.failed: the provider's or Tolem's reason code; '' otherwise. */
+  failureCode: string;
 }
 
 /** The event as written to the outbox. */
@@ -48,6 +67,22 @@ export interface PaymentEventRecord extends PaymentEventDraft {
   /** 1, 2, … per key, in the order its events were written. */
   sequence: bigint;
   ledgerTransactionId: string;
+}
+
+/**
+ * The status a money event leaves its payment in: succeeded once paid (or captured), refunded or
+ * partially_refunded after a refund (record = the register row after the refund), '' for events
+ * that do not change what the merchant sees (holds, reversals).
+ */
+function statusAfter(eventType: PaymentEventType, record: PaymentRecord): string {
+  switch (eventType) {
+    case 'payment.succeeded':
+      return 'succeeded';
+    case 'refund.succeeded':
+      return record.refundedMinor >= record.grossMinor ? 'refunded' : 'partially_refunded';
+    default:
+      return '';
+  }
 }
 
 /** An event of a payment already in the register, with the given amounts. */
@@ -69,5 +104,7 @@ export function paymentEvent(
     providerPaymentId: record.providerPaymentId,
     providerAttributes: { ...record.providerAttributes },
     description: record.description,
+    paymentStatus: statusAfter(eventType, record),
+    failureCode: '',
   };
 }

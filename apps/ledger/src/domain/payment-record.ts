@@ -3,10 +3,11 @@ import type { CurrencyCode } from '@tolem/money';
 import type { PaymentDetails, PaymentMethod, PaymentProvider } from './payment';
 
 /**
- * held: funds pending (CreateHold); posted: money moved (PostPayment / PostHold); voided: a
+ * open: the payment has status facts (RecordPaymentEvent) but no money yet; a posting or a hold
+ * takes the row over. held: funds pending (CreateHold); posted: money moved (PostPayment / PostHold); voided: a
  * hold released (VoidHold or its timeout); reversed: the payment transaction was reversed.
  */
-export type PaymentStatus = 'held' | 'posted' | 'voided' | 'reversed';
+export type PaymentStatus = 'open' | 'held' | 'posted' | 'voided' | 'reversed';
 
 /**
  * The ledger's register of one payment: what refunds, captures and voids check and update under

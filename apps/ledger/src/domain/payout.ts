@@ -63,6 +63,8 @@ export function payoutEvent(
     providerPaymentId: '',
     providerAttributes: {},
     description,
+    paymentStatus: '',
+    failureCode: '',
   };
 }
 

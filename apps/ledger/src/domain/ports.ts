@@ -4,6 +4,7 @@ import type { FeePlan, FeePlanRule } from './fees';
 import type { Fingerprint } from './idempotency';
 import type { PostingDraft, Transaction, TransactionKind } from './journal';
 import type { PaymentRecord } from './payment-record';
+import type { FactResult, NewStatusFact } from './status-fact';
 
 /** The identity of a transaction, written first: its key decides replay versus new write. */
 export interface TransactionHead {
@@ -89,6 +90,14 @@ export interface JournalRepository {
   listByPayment(paymentId: string): Promise<Transaction[]>;
   /** The payment's register row, undefined when the ledger never saw the payment. */
   paymentOf(paymentId: string): Promise<PaymentRecord | undefined>;
+  /**
+   * Writes a status fact's event (no postings) as the next of its payment's sequence, creating
+   * the payment's `open` register row with its first fact, in one database transaction.
+   * Idempotent on the key (a used key answers with what it stored). When the payment's money
+   * already moved (its row is held, posted, …) the fact is stale: only the key is kept and no
+   * event is written, so a late `pending` can never follow `succeeded`.
+   */
+  recordFact(fact: NewStatusFact): Promise<FactResult>;
 }
 
 /** Fee plans and overdraft permission per merchant. */

@@ -98,19 +98,17 @@ export function decideRefund(
   ];
   assertBalanced(postings);
   const zero = money(0n, payment.currency);
+  const after = { ...payment, refundedMinor: payment.refundedMinor + r.amount.amountMinor };
   return {
     postings,
     events: [
       paymentEvent(
         'refund.succeeded',
-        payment,
+        after,
         { gross: r.amount, fee: zero, net: r.amount },
         r.occurredAt ?? now,
       ),
     ],
-    payment: {
-      op: 'update',
-      record: { ...payment, refundedMinor: payment.refundedMinor + r.amount.amountMinor },
-    },
+    payment: { op: 'update', record: after },
   };
 }

@@ -9,6 +9,7 @@ import {
   PostPaymentsResponse,
   PostPayoutResponse,
   PostTransactionResponse,
+  RecordPaymentEventResponse,
   RefundPaymentResponse,
   ReverseTransactionResponse,
   SetFeePlanResponse,
@@ -28,6 +29,7 @@ import type { makeGetAccountBalance, makeGetBalance, makeListAccounts } from '..
 import type { makeCreateHold, makePostHold, makeVoidHold } from '../app/holds';
 import type { makeListPaymentTransactions } from '../app/list-payment-transactions';
 import type { makeListStatement } from '../app/list-statement';
+import type { RecordPaymentEvent } from '../app/record-payment-event';
 import type { PostPayment } from '../app/post-payment';
 import type { makePostPayments } from '../app/post-payments';
 import type { makePostPayout } from '../app/post-payout';
@@ -55,6 +57,7 @@ import {
   settingsToProto,
   statementToProto,
   transactionToProto,
+  recordPaymentEventFromProto,
   transferFromProto,
   voidHoldFromProto,
 } from './ledger.mapper';
@@ -79,6 +82,7 @@ export interface LedgerHandlerDeps {
   listStatement: ReturnType<typeof makeListStatement>;
   listPaymentTransactions: ReturnType<typeof makeListPaymentTransactions>;
   checkIntegrity: ReturnType<typeof makeCheckIntegrity>;
+  recordPaymentEvent: RecordPaymentEvent;
 }
 
 /** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
@@ -86,6 +90,10 @@ export function ledgerHandlers(deps: LedgerHandlerDeps): Handlers<typeof LedgerS
   return {
     async postPayment(req) {
       return postPaymentToProto(await deps.postPayment(postPaymentFromProto(req)));
+    },
+    async recordPaymentEvent(req) {
+      const r = await deps.recordPaymentEvent(recordPaymentEventFromProto(req));
+      return RecordPaymentEventResponse.fromPartial(r);
     },
     async postPayments(req) {
       const outcomes = await deps.postPayments(

@@ -1,4 +1,8 @@
-import type { Money as PbMoney } from '@tolem/contracts/common';
+import {
+  type Money as PbMoney,
+  PaymentMethod as PbMethod,
+  Provider as PbProvider,
+} from '@tolem/contracts/common';
 import {
   Account as PbAccount,
   AccountType as PbAccountType,
@@ -18,6 +22,7 @@ import {
   PostPaymentResponse,
   type PostPayoutRequest,
   type PostTransactionRequest,
+  type RecordPaymentEventRequest,
   type RefundPaymentRequest,
   type ReverseTransactionRequest,
   Side as PbSide,
@@ -42,6 +47,7 @@ import type { PayoutCommand } from '../domain/payout';
 import type { MerchantSettings } from '../domain/ports';
 import type { RefundCommand } from '../domain/refund';
 import type { ReverseCommand } from '../domain/reversal';
+import type { RecordPaymentEventCommand } from '../domain/status-fact';
 import type { TransferCommand } from '../domain/transfer';
 import { methodFromProto, methodToProto, providerFromProto } from './payment-enums.mapper';
 
@@ -72,6 +78,29 @@ export function postPaymentFromProto(req: PostPaymentRequest): PostPaymentComman
     providerAttributes: { ...req.providerAttributes },
     orderId: req.orderId,
     description: req.description,
+    occurredAt: req.occurredAt,
+  };
+}
+
+/** Unspecified method or provider: a payment that ended before the payer chose one. */
+export function recordPaymentEventFromProto(
+  req: RecordPaymentEventRequest,
+): RecordPaymentEventCommand {
+  return {
+    idempotencyKey: req.idempotencyKey,
+    paymentId: req.paymentId,
+    merchantId: req.merchantId,
+    eventType: req.eventType,
+    paymentStatus: req.paymentStatus,
+    amount: rawMoney(req.amount),
+    method: req.method === PbMethod.PAYMENT_METHOD_UNSPECIFIED ? null : methodFromProto(req.method),
+    provider:
+      req.provider === PbProvider.PROVIDER_UNSPECIFIED ? null : providerFromProto(req.provider),
+    providerPaymentId: req.providerPaymentId,
+    providerAttributes: { ...req.providerAttributes },
+    orderId: req.orderId,
+    description: req.description,
+    failureCode: req.failureCode,
     occurredAt: req.occurredAt,
   };
 }

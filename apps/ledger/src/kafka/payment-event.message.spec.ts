@@ -24,6 +24,8 @@ describe('paymentEventMessage', () => {
       providerPaymentId: 'wm-1',
       providerAttributes: { payer_phone: '+996700000000', keeper_mobile_payment_no: '42' },
       description: 'Tea',
+      paymentStatus: 'succeeded',
+      failureCode: '',
     });
     expect(msg.topic).toBe('payments.events.v1');
     expect(msg.key).toBe('pay_1');
@@ -45,6 +47,11 @@ describe('paymentEventMessage', () => {
       ledgerTransactionId: 'txn_1',
       description: 'Tea',
       sequence: 1n,
+      paymentStatus: 'succeeded',
+      failureCode: '',
+      caseId: '',
+      caseKind: '',
+      caseResolution: '',
     });
   });
 });

@@ -28,6 +28,8 @@ export function paymentEventMessage(topic: string, e: PaymentEventRecord): Outbo
       ledgerTransactionId: e.ledgerTransactionId,
       description: e.description,
       sequence: e.sequence,
+      paymentStatus: e.paymentStatus,
+      failureCode: e.failureCode,
     }),
   ).finish();
   return {

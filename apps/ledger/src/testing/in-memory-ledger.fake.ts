@@ -12,6 +12,7 @@ import { ledgerErrors } from '../domain/errors';
 import type { PaymentEventRecord } from '../domain/events';
 import { type Posting, totalsByAccount } from '../domain/journal';
 import type { PaymentRecord } from '../domain/payment-record';
+import type { FactResult, NewStatusFact } from '../domain/status-fact';
 import type {
   BalanceRepository,
   HoldRepository,
@@ -84,6 +85,52 @@ export class InMemoryLedger implements JournalRepository, BalanceRepository, Hol
     return this.transactions
       .filter((t) => t.paymentId === paymentId)
       .map(({ fingerprint: _f, ...t }) => clone(t));
+  }
+
+  readonly facts = new Map<
+    string,
+    { fingerprint: NewStatusFact['fingerprint']; eventId: string; sequence: bigint }
+  >();
+
+  async recordFact(fact: NewStatusFact): Promise<FactResult> {
+    await this.beforeRecord?.();
+    const known = this.facts.get(fact.idempotencyKey);
+    if (known) {
+      return {
+        recorded: false,
+        superseded: false,
+        existing: { eventType: fact.eventType, ...clone(known) },
+      };
+    }
+    const registered = this.payments.get(fact.draft.paymentId);
+    if (registered && registered.merchantId !== fact.draft.merchantId) {
+      throw ledgerErrors.create(
+        'LEDGER_INVALID_REQUEST',
+        'payment_id belongs to another merchant',
+        {
+          details: { field: 'merchant_id' },
+        },
+      );
+    }
+    if (registered && registered.status !== 'open') {
+      this.facts.set(fact.idempotencyKey, {
+        fingerprint: clone(fact.fingerprint),
+        eventId: '',
+        sequence: 0n,
+      });
+      return { recorded: false, superseded: true };
+    }
+    if (!registered) this.payments.set(fact.draft.paymentId, clone(fact.openRecord));
+    const sequence = (this.sequences.get(fact.draft.paymentId) ?? 0n) + 1n;
+    this.sequences.set(fact.draft.paymentId, sequence);
+    const eventId = `evt_${this.events.length + 1}`;
+    this.events.push({ ...clone(fact.draft), eventId, sequence, ledgerTransactionId: '' });
+    this.facts.set(fact.idempotencyKey, {
+      fingerprint: clone(fact.fingerprint),
+      eventId,
+      sequence,
+    });
+    return { recorded: true, eventId, sequence };
   }
 
   async paymentOf(paymentId: string) {
@@ -164,7 +211,13 @@ export class InMemoryLedger implements JournalRepository, BalanceRepository, Hol
       });
     }
     const body = build();
-    if (body.payment?.op === 'insert' && this.payments.has(body.payment.record.paymentId)) {
+    const registered = body.payment ? this.payments.get(body.payment.record.paymentId) : undefined;
+    // An open row (status facts only) is taken over by the payment's money, as in PostgreSQL.
+    if (
+      body.payment?.op === 'insert' &&
+      registered &&
+      (registered.status !== 'open' || registered.merchantId !== body.payment.record.merchantId)
+    ) {
       throw ledgerErrors.create('LEDGER_PAYMENT_ALREADY_POSTED', 'already posted', {
         details: { field: 'payment_id' },
       });

@@ -139,6 +139,11 @@ describe('ledger service (real process, real PostgreSQL and Kafka)', () => {
       ledgerTransactionId: txn?.id,
       description: 'Green tea',
       sequence: 1n,
+      paymentStatus: 'succeeded',
+      failureCode: '',
+      caseId: '',
+      caseKind: '',
+      caseResolution: '',
     });
   });
 

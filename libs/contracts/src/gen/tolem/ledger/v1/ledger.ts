@@ -559,6 +559,44 @@ export interface CheckIntegrityResponse {
   violations: IntegrityViolation[];
 }
 
+export interface RecordPaymentEventRequest {
+  idempotencyKey: string;
+  paymentId: string;
+  merchantId: string;
+  /** One of the types RecordPaymentEvent accepts. */
+  eventType: string;
+  /** The payment's status after the fact. */
+  paymentStatus: string;
+  /** The payment's amount (not money received: nothing moved). */
+  amount: Money | undefined;
+  method: PaymentMethod;
+  provider: Provider;
+  providerPaymentId: string;
+  providerAttributes: { [key: string]: string };
+  orderId: string;
+  description: string;
+  /** `payment.failed`: the provider's code or Tolem's reason. */
+  failureCode: string;
+  occurredAt: Date | undefined;
+}
+
+export interface RecordPaymentEventRequest_ProviderAttributesEntry {
+  key: string;
+  value: string;
+}
+
+export interface RecordPaymentEventResponse {
+  /** `evt_…` of the event written (or of the first write, on a replay). */
+  eventId: string;
+  sequence: bigint;
+  alreadyExisted: boolean;
+  /**
+   * The payment's money had already moved (posted or held): the fact is stale, no event was
+   * written (event_id empty, sequence 0), and the same answer comes for the key again.
+   */
+  superseded: boolean;
+}
+
 function createBasePostPaymentRequest(): PostPaymentRequest {
   return {
     idempotencyKey: "",
@@ -6558,6 +6596,600 @@ export const CheckIntegrityResponse: MessageFns<CheckIntegrityResponse> = {
   },
 };
 
+function createBaseRecordPaymentEventRequest(): RecordPaymentEventRequest {
+  return {
+    idempotencyKey: "",
+    paymentId: "",
+    merchantId: "",
+    eventType: "",
+    paymentStatus: "",
+    amount: undefined,
+    method: 0,
+    provider: 0,
+    providerPaymentId: "",
+    providerAttributes: {},
+    orderId: "",
+    description: "",
+    failureCode: "",
+    occurredAt: undefined,
+  };
+}
+
+export const RecordPaymentEventRequest: MessageFns<RecordPaymentEventRequest> = {
+  encode(message: RecordPaymentEventRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idempotencyKey !== "") {
+      writer.uint32(10).string(message.idempotencyKey);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(18).string(message.paymentId);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(26).string(message.merchantId);
+    }
+    if (message.eventType !== "") {
+      writer.uint32(34).string(message.eventType);
+    }
+    if (message.paymentStatus !== "") {
+      writer.uint32(42).string(message.paymentStatus);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(50).fork()).join();
+    }
+    if (message.method !== 0) {
+      writer.uint32(56).int32(message.method);
+    }
+    if (message.provider !== 0) {
+      writer.uint32(64).int32(message.provider);
+    }
+    if (message.providerPaymentId !== "") {
+      writer.uint32(74).string(message.providerPaymentId);
+    }
+    globalThis.Object.entries(message.providerAttributes).forEach(([key, value]: [string, string]) => {
+      RecordPaymentEventRequest_ProviderAttributesEntry.encode({ key: key as any, value }, writer.uint32(82).fork())
+        .join();
+    });
+    if (message.orderId !== "") {
+      writer.uint32(90).string(message.orderId);
+    }
+    if (message.description !== "") {
+      writer.uint32(98).string(message.description);
+    }
+    if (message.failureCode !== "") {
+      writer.uint32(106).string(message.failureCode);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(114).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordPaymentEventRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordPaymentEventRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.eventType = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.paymentStatus = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.provider = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.providerPaymentId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            const entry10 = RecordPaymentEventRequest_ProviderAttributesEntry.decode(reader, reader.uint32());
+            if (entry10.value !== undefined) {
+              message.providerAttributes[entry10.key] = entry10.value;
+            }
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.failureCode = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordPaymentEventRequest {
+    return {
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      eventType: isSet(object.eventType)
+        ? globalThis.String(object.eventType)
+        : isSet(object.event_type)
+        ? globalThis.String(object.event_type)
+        : "",
+      paymentStatus: isSet(object.paymentStatus)
+        ? globalThis.String(object.paymentStatus)
+        : isSet(object.payment_status)
+        ? globalThis.String(object.payment_status)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      method: isSet(object.method) ? paymentMethodFromJSON(object.method) : 0,
+      provider: isSet(object.provider) ? providerFromJSON(object.provider) : 0,
+      providerPaymentId: isSet(object.providerPaymentId)
+        ? globalThis.String(object.providerPaymentId)
+        : isSet(object.provider_payment_id)
+        ? globalThis.String(object.provider_payment_id)
+        : "",
+      providerAttributes: isObject(object.providerAttributes)
+        ? (globalThis.Object.entries(object.providerAttributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.provider_attributes)
+        ? (globalThis.Object.entries(object.provider_attributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      orderId: isSet(object.orderId)
+        ? globalThis.String(object.orderId)
+        : isSet(object.order_id)
+        ? globalThis.String(object.order_id)
+        : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      failureCode: isSet(object.failureCode)
+        ? globalThis.String(object.failureCode)
+        : isSet(object.failure_code)
+        ? globalThis.String(object.failure_code)
+        : "",
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RecordPaymentEventRequest): unknown {
+    const obj: any = {};
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.eventType !== "") {
+      obj.eventType = message.eventType;
+    }
+    if (message.paymentStatus !== "") {
+      obj.paymentStatus = message.paymentStatus;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.method !== 0) {
+      obj.method = paymentMethodToJSON(message.method);
+    }
+    if (message.provider !== 0) {
+      obj.provider = providerToJSON(message.provider);
+    }
+    if (message.providerPaymentId !== "") {
+      obj.providerPaymentId = message.providerPaymentId;
+    }
+    if (message.providerAttributes) {
+      const entries = globalThis.Object.entries(message.providerAttributes) as [string, string][];
+      if (entries.length > 0) {
+        obj.providerAttributes = {};
+        entries.forEach(([k, v]) => {
+          obj.providerAttributes[k] = v;
+        });
+      }
+    }
+    if (message.orderId !== "") {
+      obj.orderId = message.orderId;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.failureCode !== "") {
+      obj.failureCode = message.failureCode;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecordPaymentEventRequest>, I>>(base?: I): RecordPaymentEventRequest {
+    return RecordPaymentEventRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecordPaymentEventRequest>, I>>(object: I): RecordPaymentEventRequest {
+    const message = createBaseRecordPaymentEventRequest();
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.eventType = object.eventType ?? "";
+    message.paymentStatus = object.paymentStatus ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.method = object.method ?? 0;
+    message.provider = object.provider ?? 0;
+    message.providerPaymentId = object.providerPaymentId ?? "";
+    message.providerAttributes = (globalThis.Object.entries(object.providerAttributes ?? {}) as [string, string][])
+      .reduce((acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      }, {});
+    message.orderId = object.orderId ?? "";
+    message.description = object.description ?? "";
+    message.failureCode = object.failureCode ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRecordPaymentEventRequest_ProviderAttributesEntry(): RecordPaymentEventRequest_ProviderAttributesEntry {
+  return { key: "", value: "" };
+}
+
+export const RecordPaymentEventRequest_ProviderAttributesEntry: MessageFns<
+  RecordPaymentEventRequest_ProviderAttributesEntry
+> = {
+  encode(
+    message: RecordPaymentEventRequest_ProviderAttributesEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordPaymentEventRequest_ProviderAttributesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordPaymentEventRequest_ProviderAttributesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordPaymentEventRequest_ProviderAttributesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: RecordPaymentEventRequest_ProviderAttributesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecordPaymentEventRequest_ProviderAttributesEntry>, I>>(
+    base?: I,
+  ): RecordPaymentEventRequest_ProviderAttributesEntry {
+    return RecordPaymentEventRequest_ProviderAttributesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecordPaymentEventRequest_ProviderAttributesEntry>, I>>(
+    object: I,
+  ): RecordPaymentEventRequest_ProviderAttributesEntry {
+    const message = createBaseRecordPaymentEventRequest_ProviderAttributesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordPaymentEventResponse(): RecordPaymentEventResponse {
+  return { eventId: "", sequence: 0n, alreadyExisted: false, superseded: false };
+}
+
+export const RecordPaymentEventResponse: MessageFns<RecordPaymentEventResponse> = {
+  encode(message: RecordPaymentEventResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventId !== "") {
+      writer.uint32(10).string(message.eventId);
+    }
+    if (message.sequence !== 0n) {
+      if (BigInt.asIntN(64, message.sequence) !== message.sequence) {
+        throw new globalThis.Error("value provided for field message.sequence of type int64 too large");
+      }
+      writer.uint32(16).int64(message.sequence);
+    }
+    if (message.alreadyExisted !== false) {
+      writer.uint32(24).bool(message.alreadyExisted);
+    }
+    if (message.superseded !== false) {
+      writer.uint32(32).bool(message.superseded);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordPaymentEventResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordPaymentEventResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sequence = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.alreadyExisted = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.superseded = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordPaymentEventResponse {
+    return {
+      eventId: isSet(object.eventId)
+        ? globalThis.String(object.eventId)
+        : isSet(object.event_id)
+        ? globalThis.String(object.event_id)
+        : "",
+      sequence: isSet(object.sequence) ? BigInt(object.sequence) : 0n,
+      alreadyExisted: isSet(object.alreadyExisted)
+        ? globalThis.Boolean(object.alreadyExisted)
+        : isSet(object.already_existed)
+        ? globalThis.Boolean(object.already_existed)
+        : false,
+      superseded: isSet(object.superseded) ? globalThis.Boolean(object.superseded) : false,
+    };
+  },
+
+  toJSON(message: RecordPaymentEventResponse): unknown {
+    const obj: any = {};
+    if (message.eventId !== "") {
+      obj.eventId = message.eventId;
+    }
+    if (message.sequence !== 0n) {
+      obj.sequence = message.sequence.toString();
+    }
+    if (message.alreadyExisted !== false) {
+      obj.alreadyExisted = message.alreadyExisted;
+    }
+    if (message.superseded !== false) {
+      obj.superseded = message.superseded;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecordPaymentEventResponse>, I>>(base?: I): RecordPaymentEventResponse {
+    return RecordPaymentEventResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecordPaymentEventResponse>, I>>(object: I): RecordPaymentEventResponse {
+    const message = createBaseRecordPaymentEventResponse();
+    message.eventId = object.eventId ?? "";
+    message.sequence = (object.sequence !== undefined && object.sequence !== null) ? BigInt(object.sequence) : 0n;
+    message.alreadyExisted = object.alreadyExisted ?? false;
+    message.superseded = object.superseded ?? false;
+    return message;
+  },
+};
+
 /**
  * Double-entry ledger of merchant money; the source of truth for balances and for
  * payment events (published to Kafka through a transactional outbox).
@@ -6821,6 +7453,24 @@ export const LedgerServiceService = {
       Buffer.from(CheckIntegrityResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CheckIntegrityResponse => CheckIntegrityResponse.decode(value),
   },
+  /**
+   * Records a payment fact that moves no money (checkout's `payment.pending`, `payment.failed`,
+   * `payment.expired`, `payment.canceled`, `payment.requires_review`): writes only the event,
+   * through the outbox, in the payment's one sequence shared with its money events (the payment's
+   * register row holds the counter from its first event on). Idempotent on idempotency_key like
+   * every write: the same key with another type, status or payment is LEDGER_IDEMPOTENCY_CONFLICT.
+   */
+  recordPaymentEvent: {
+    path: "/tolem.ledger.v1.LedgerService/RecordPaymentEvent" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordPaymentEventRequest): Buffer =>
+      Buffer.from(RecordPaymentEventRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordPaymentEventRequest => RecordPaymentEventRequest.decode(value),
+    responseSerialize: (value: RecordPaymentEventResponse): Buffer =>
+      Buffer.from(RecordPaymentEventResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordPaymentEventResponse => RecordPaymentEventResponse.decode(value),
+  },
 } as const;
 
 export interface LedgerServiceServer extends UntypedServiceImplementation {
@@ -6896,6 +7546,14 @@ export interface LedgerServiceServer extends UntypedServiceImplementation {
    * the sum of its postings and every outbox row was published.
    */
   checkIntegrity: handleUnaryCall<CheckIntegrityRequest, CheckIntegrityResponse>;
+  /**
+   * Records a payment fact that moves no money (checkout's `payment.pending`, `payment.failed`,
+   * `payment.expired`, `payment.canceled`, `payment.requires_review`): writes only the event,
+   * through the outbox, in the payment's one sequence shared with its money events (the payment's
+   * register row holds the counter from its first event on). Idempotent on idempotency_key like
+   * every write: the same key with another type, status or payment is LEDGER_IDEMPOTENCY_CONFLICT.
+   */
+  recordPaymentEvent: handleUnaryCall<RecordPaymentEventRequest, RecordPaymentEventResponse>;
 }
 
 export interface LedgerServiceClient extends Client {
@@ -7236,6 +7894,28 @@ export interface LedgerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CheckIntegrityResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Records a payment fact that moves no money (checkout's `payment.pending`, `payment.failed`,
+   * `payment.expired`, `payment.canceled`, `payment.requires_review`): writes only the event,
+   * through the outbox, in the payment's one sequence shared with its money events (the payment's
+   * register row holds the counter from its first event on). Idempotent on idempotency_key like
+   * every write: the same key with another type, status or payment is LEDGER_IDEMPOTENCY_CONFLICT.
+   */
+  recordPaymentEvent(
+    request: RecordPaymentEventRequest,
+    callback: (error: ServiceError | null, response: RecordPaymentEventResponse) => void,
+  ): ClientUnaryCall;
+  recordPaymentEvent(
+    request: RecordPaymentEventRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordPaymentEventResponse) => void,
+  ): ClientUnaryCall;
+  recordPaymentEvent(
+    request: RecordPaymentEventRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordPaymentEventResponse) => void,
   ): ClientUnaryCall;
 }
 
