@@ -22,6 +22,11 @@ const schema = z.object({
     .default(24 * 60 * 60 * 1000),
   /** How often succeeded payments the ledger has not acknowledged are re-posted; 0 disables. */
   LEDGER_SWEEP_MS: envs.durationMs(2_000),
+  /**
+   * How often status events the ledger has not acknowledged are re-sent (they are sent at once
+   * after each transition; this covers a ledger that was down); 0 disables.
+   */
+  STATUS_EVENT_SWEEP_MS: envs.durationMs(1_000),
   /** How often overdue created/pending payments are marked expired; 0 disables. */
   PAYMENT_EXPIRY_SWEEP_MS: envs.durationMs(10_000),
   /** How often card bindings the recurring service has not acknowledged are re-sent; 0 disables. */
@@ -40,6 +45,7 @@ export interface CheckoutConfig {
   qrPlatformAddr: string;
   paymentTtlMs: number;
   ledgerSweepMs: number;
+  statusEventSweepMs: number;
   paymentExpirySweepMs: number;
   cardBindingSweepMs: number;
 }
@@ -59,6 +65,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     qrPlatformAddr: e.QR_PLATFORM_ADDR,
     paymentTtlMs: e.PAYMENT_TTL_MS,
     ledgerSweepMs: e.LEDGER_SWEEP_MS,
+    statusEventSweepMs: e.STATUS_EVENT_SWEEP_MS,
     paymentExpirySweepMs: e.PAYMENT_EXPIRY_SWEEP_MS,
     cardBindingSweepMs: e.CARD_BINDING_SWEEP_MS,
   });

@@ -5,6 +5,7 @@ import { createLogger } from '@tolem/observability';
 
 import { migrations } from '../migrations';
 import { makeAuthenticateApiKey } from './app/authenticate-api-key';
+import { makeCancelPayment } from './app/cancel-payment';
 import { makeCreateMerchant } from './app/create-merchant';
 import { makeCreatePayment } from './app/create-payment';
 import { makeExpirePayments } from './app/expire-payments';
@@ -12,6 +13,7 @@ import { makeGetMerchant } from './app/get-merchant';
 import { makeGetPayment } from './app/get-payment';
 import { makeHandleProviderCallback } from './app/handle-provider-callback';
 import { makePostToLedger } from './app/post-to-ledger';
+import { makeRecordStatusEvents } from './app/record-status-events';
 import { makeReportCardBinding } from './app/report-card-binding';
 import { makeStartPayment } from './app/start-payment';
 import { makeSubmitPayerInput } from './app/submit-payer-input';
@@ -25,12 +27,14 @@ import { loadConfig } from './config';
 import { createMerchantsRepo } from './db/merchants.repo';
 import { createPaymentsRepo } from './db/payments.repo';
 import { createPendingCardBindingsRepo } from './db/pending-card-bindings.repo';
+import { createStatusEventsRepo } from './db/status-events.repo';
 import type { Clock } from './domain/ports';
 import { checkoutHandlers } from './grpc/checkout.grpc';
 import { merchantHandlers } from './grpc/merchant.grpc';
 import { startCardBindingSweeper } from './jobs/card-binding.sweeper';
 import { startExpirySweeper } from './jobs/expiry.sweeper';
 import { startLedgerSweeper } from './jobs/ledger.sweeper';
+import { type StatusEventRelay, startStatusEventRelay } from './jobs/status-events.relay';
 
 /** Provider adapters may call the provider over HTTP before answering StartPayment. */
 const PROVIDER_DEADLINE_MS = 15_000;
@@ -51,7 +55,9 @@ async function main(): Promise<void> {
 
   const clock: Clock = { now: () => new Date() };
   const merchants = createMerchantsRepo(db);
-  const payments = createPaymentsRepo(db);
+  // The relay is created once the ledger client exists; transitions only wake it.
+  let statusEventRelay: StatusEventRelay | undefined;
+  const payments = createPaymentsRepo(db, { afterStatusEvent: () => statusEventRelay?.wake() });
   const provider = createProviderAdaptersClient(config.providerAdaptersAddr, {
     deadlineMs: PROVIDER_DEADLINE_MS,
   });
@@ -62,7 +68,20 @@ async function main(): Promise<void> {
   const qr = createQrPlatformClient(config.qrPlatformAddr, { deadlineMs: QR_PLATFORM_DEADLINE_MS });
   const bindings = createPendingCardBindingsRepo(db);
 
-  const postToLedger = makePostToLedger({ payments, ledger, clock });
+  const recordStatusEvents = makeRecordStatusEvents({
+    payments,
+    statusEvents: createStatusEventsRepo(db),
+    ledger,
+    clock,
+    log,
+  });
+  statusEventRelay = startStatusEventRelay(recordStatusEvents, config.statusEventSweepMs, log);
+  const postToLedger = makePostToLedger({
+    payments,
+    ledger,
+    clock,
+    statusEvents: recordStatusEvents,
+  });
   const cardBindingDeps = { bindings, recurring, clock, log };
   const grpc = createGrpcServer({ log });
   grpc.addService(
@@ -88,6 +107,7 @@ async function main(): Promise<void> {
         clock,
         log,
       }),
+      cancelPayment: makeCancelPayment({ payments, clock }),
       submitPayerInput: makeSubmitPayerInput({
         merchants,
         payments,
@@ -128,6 +148,7 @@ async function main(): Promise<void> {
   onShutdown(log, [
     () => grpc.drain(),
     () => ledgerSweeper.stop(),
+    () => statusEventRelay?.stop(),
     () => expirySweeper.stop(),
     () => cardBindingSweeper.stop(),
     () => provider.close(),

@@ -1,5 +1,10 @@
 import { checkoutErrors } from '../domain/errors';
-import { decideTransition, type Payment, type PaymentStatus } from '../domain/payment';
+import {
+  decideTransition,
+  type Payment,
+  type PaymentStatus,
+  statusEventOf,
+} from '../domain/payment';
 import type { Clock, PaymentRepository } from '../domain/ports';
 
 /** Fields a transition may change besides the status. */
@@ -33,7 +38,8 @@ const MAX_ATTEMPTS = 5;
  * Applies one state-machine transition with optimistic locking: plan against the current row,
  * write it where the version is unchanged, and re-plan on the fresh row when another writer won.
  * `plan` returning null means "nothing to do". A same-outcome repeat on a final payment is a
- * no-op; a different outcome throws PAYMENT_ALREADY_FINAL and writes nothing.
+ * no-op; a different outcome throws PAYMENT_ALREADY_FINAL and writes nothing. A new status's
+ * ledger event is written with the transition row (owed to the ledger until recorded there).
  */
 export async function applyTransition(
   deps: TransitionDeps,
@@ -55,7 +61,14 @@ export async function applyTransition(
     const transition =
       current.status === planned.to
         ? null
-        : { paymentId, from: current.status, to: planned.to, reason: planned.reason, at: now };
+        : {
+            paymentId,
+            from: current.status,
+            to: planned.to,
+            reason: planned.reason,
+            at: now,
+            event: statusEventOf(next, now),
+          };
     const saved = await deps.payments.update(next, current.version, transition);
     if (saved) return { payment: saved, changed: true };
     current = undefined;

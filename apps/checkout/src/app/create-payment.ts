@@ -78,7 +78,7 @@ export function makeCreatePayment(deps: CreatePaymentDeps) {
     const result = await deps.payments.createIdempotent(
       payment,
       { key: input.idempotencyKey, requestFingerprint, request },
-      { paymentId: payment.id, from: null, to: 'created', reason: 'created', at: now },
+      { paymentId: payment.id, from: null, to: 'created', reason: 'created', at: now, event: null },
     );
     const availableMethods = methodsFor(merchant.enabledMethods, payment.amount.currency);
     if (result.created)

@@ -120,6 +120,8 @@ describe('handleProviderCallback', () => {
   it('answers 503 retry when the ledger is down; the payment stays succeeded and unposted until a resend', async () => {
     const { w, payment, succeeded } = await started();
     w.provider.nextCallback = succeeded;
+    // Its pending fact reached the ledger; then the ledger goes away before the money does.
+    await w.recordStatusEvents.forPayment(payment.id);
     w.ledger.down = true;
     const out = await w.handleCallback({ provider: 'webmoney', request: rawRequest });
     expect(out.reply).toEqual(textReply(503, 'retry'));

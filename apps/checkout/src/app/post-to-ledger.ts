@@ -2,11 +2,14 @@ import { money } from '@tolem/money';
 
 import { ledgerKeyOf, type Payment } from '../domain/payment';
 import type { Clock, LedgerPort, PaymentRepository } from '../domain/ports';
+import type { RecordStatusEvents } from './record-status-events';
 
 export interface PostToLedgerDeps {
   payments: PaymentRepository;
   ledger: LedgerPort;
   clock: Clock;
+  /** Status events owed before the money, so the ledger numbers them first. */
+  statusEvents: Pick<RecordStatusEvents, 'forPayment'>;
 }
 
 /**
@@ -14,11 +17,13 @@ export interface PostToLedgerDeps {
  * ledger applied (authoritative when the merchant has a fee plan there). Every field sent is
  * stored on the payment (checkout's fee, attributes, succeeded_at), so a retry from the callback
  * path or the sweeper sends the identical request under the same key and the ledger posts it
- * once. Throws the ledger's error unchanged; the caller decides whether to retry.
+ * once. The payment's owed status events (pending, …) go first, so the ledger numbers them
+ * before the money. Throws the ledger's error unchanged; the caller decides whether to retry.
  */
 export function makePostToLedger(deps: PostToLedgerDeps) {
   return async (payment: Payment): Promise<Payment> => {
     if (payment.status !== 'succeeded' || payment.ledgerPostedAt) return payment;
+    await deps.statusEvents.forPayment(payment.id);
     const result = await deps.ledger.postPayment({
       idempotencyKey: ledgerKeyOf(payment.id),
       paymentId: payment.id,

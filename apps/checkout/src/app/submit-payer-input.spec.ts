@@ -95,6 +95,8 @@ describe('submitPayerInput', () => {
 
   it('still succeeds when the ledger is down; the sweeper posts it later, once', async () => {
     const { w, payment } = await wavepayPending();
+    // Its pending fact reached the ledger; then the ledger goes away before the money does.
+    await w.recordStatusEvents.forPayment(payment.id);
     w.ledger.down = true;
     const out = await w.submitPayerInput({ paymentId: payment.id, fields: key1 });
     expect(out.view.payment).toMatchObject({ status: 'succeeded', ledgerPostedAt: null });

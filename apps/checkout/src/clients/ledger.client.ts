@@ -1,4 +1,8 @@
-import { LedgerServiceClient, PostPaymentRequest } from '@tolem/contracts/ledger';
+import {
+  LedgerServiceClient,
+  PostPaymentRequest,
+  RecordPaymentEventRequest,
+} from '@tolem/contracts/ledger';
 import { createClient } from '@tolem/grpc-kit';
 import { money } from '@tolem/money';
 
@@ -45,6 +49,27 @@ export function createLedgerClient(
           ? money(res.fee.amountMinor, res.fee.currency)
           : null;
       return { transactionId: res.transaction.id, alreadyExisted: res.alreadyExisted, fee };
+    },
+    async recordPaymentEvent(input) {
+      const res = await client.recordPaymentEvent(
+        RecordPaymentEventRequest.fromPartial({
+          idempotencyKey: input.idempotencyKey,
+          paymentId: input.paymentId,
+          merchantId: input.merchantId,
+          eventType: input.eventType,
+          paymentStatus: input.status,
+          amount: { amountMinor: input.amount.amountMinor, currency: input.amount.currency },
+          method: methodToProto(input.method),
+          provider: providerToProto(input.provider),
+          providerPaymentId: input.providerPaymentId,
+          providerAttributes: input.providerAttributes,
+          orderId: input.orderId,
+          description: input.description,
+          failureCode: input.failureCode,
+          occurredAt: input.occurredAt,
+        }),
+      );
+      return { eventId: res.eventId, sequence: res.sequence, superseded: res.superseded };
     },
     close: () => client.close(),
   };

@@ -10,6 +10,7 @@ import type {
   ProviderName,
 } from '../domain/payment';
 import type { IdempotencyRecord, PaymentRepository } from '../domain/ports';
+import { statusEventToJson } from './status-events.repo';
 
 interface PaymentRow {
   id: string;
@@ -98,6 +99,7 @@ function transitionRow(t: PaymentTransition) {
     to_status: t.to,
     reason: t.reason,
     at: t.at,
+    ledger_event: t.event ? JSON.stringify(statusEventToJson(t.event)) : null,
   };
 }
 
@@ -111,7 +113,12 @@ function recordOf(row: IdempotencyRow): IdempotencyRecord {
   };
 }
 
-export function createPaymentsRepo(db: Knex): PaymentRepository {
+export interface PaymentsRepoOptions {
+  /** Called after a transition that owes the ledger a status event has committed. */
+  afterStatusEvent?(paymentId: string): void;
+}
+
+export function createPaymentsRepo(db: Knex, options: PaymentsRepoOptions = {}): PaymentRepository {
   return {
     createIdempotent(payment, idempotency, transition) {
       return db.transaction(async (trx) => {
@@ -165,8 +172,8 @@ export function createPaymentsRepo(db: Knex): PaymentRepository {
       return row ? toDomain(row) : undefined;
     },
 
-    update(next, expectedVersion, transition) {
-      return db.transaction(async (trx) => {
+    async update(next, expectedVersion, transition) {
+      const saved = await db.transaction(async (trx) => {
         const rows = (await trx('payments')
           .where({ id: next.id, version: expectedVersion })
           .update({ ...mutableColumns(next), version: expectedVersion + 1 })
@@ -176,6 +183,8 @@ export function createPaymentsRepo(db: Knex): PaymentRepository {
         if (transition) await trx('payment_transitions').insert(transitionRow(transition));
         return toDomain(row);
       });
+      if (saved && transition?.event) options.afterStatusEvent?.(saved.id);
+      return saved;
     },
 
     async markLedgerPosted(paymentId, transactionId, at, ledgerFee) {

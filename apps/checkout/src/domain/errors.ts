@@ -26,6 +26,8 @@ export const checkoutErrors = defineErrors({
    * with a method that has no second payer step. details: status, method.
    */
   PAYMENT_INPUT_NOT_EXPECTED: 'precondition',
+  /** Only created or pending payments can be canceled. details: status. */
+  PAYMENT_NOT_CANCELABLE: 'precondition',
   /** Terminal states are final: a later different outcome changes nothing. */
   PAYMENT_ALREADY_FINAL: 'precondition',
   /** A transition the state machine never allows (e.g. pending -> created). */

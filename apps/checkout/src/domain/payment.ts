@@ -21,6 +21,7 @@ export const PAYMENT_STATUSES = [
   'succeeded',
   'failed',
   'expired',
+  'canceled',
   'requires_review',
 ] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
@@ -73,6 +74,48 @@ export interface Payment {
   expiresAt: Date;
 }
 
+/**
+ * The ledger event a status change records (RecordPaymentEvent), captured with the transition so
+ * that every retry sends the ledger the identical fact. Succeeded has none here: its event is the
+ * posting's own.
+ */
+export interface StatusEvent {
+  eventType: string;
+  status: PaymentStatus;
+  amount: Money;
+  method: PaymentMethod | null;
+  provider: ProviderName | null;
+  providerPaymentId: string;
+  providerAttributes: Record<string, string>;
+  failureCode: string;
+  occurredAt: Date;
+}
+
+const STATUS_EVENT_TYPES: Partial<Record<PaymentStatus, string>> = {
+  pending: 'payment.pending',
+  failed: 'payment.failed',
+  expired: 'payment.expired',
+  canceled: 'payment.canceled',
+  requires_review: 'payment.requires_review',
+};
+
+/** The event of entering `payment`'s status at `at`, or null when the status has none. */
+export function statusEventOf(payment: Payment, at: Date): StatusEvent | null {
+  const eventType = STATUS_EVENT_TYPES[payment.status];
+  if (!eventType) return null;
+  return {
+    eventType,
+    status: payment.status,
+    amount: payment.amount,
+    method: payment.method,
+    provider: payment.provider,
+    providerPaymentId: payment.providerPaymentId ?? '',
+    providerAttributes: { ...payment.providerAttributes },
+    failureCode: payment.status === 'failed' ? (payment.failureCode ?? '') : '',
+    occurredAt: at,
+  };
+}
+
 /** One row of the audit trail written with every status change. */
 export interface PaymentTransition {
   paymentId: string;
@@ -80,9 +123,11 @@ export interface PaymentTransition {
   to: PaymentStatus;
   reason: string;
   at: Date;
+  /** Owed to the ledger until recorded there; null for statuses without an event. */
+  event: StatusEvent | null;
 }
 
-const FINAL: ReadonlySet<PaymentStatus> = new Set(['succeeded', 'failed', 'expired']);
+const FINAL: ReadonlySet<PaymentStatus> = new Set(['succeeded', 'failed', 'expired', 'canceled']);
 /** Statuses a customer may still pay in, and that expire when their time runs out. */
 const OPEN: ReadonlySet<PaymentStatus> = new Set(['created', 'pending']);
 
@@ -103,14 +148,15 @@ export function isOpen(status: PaymentStatus): boolean {
  * failed; it never expires and cannot be paid again with another method.
  */
 const ALLOWED: Record<PaymentStatus, readonly PaymentStatus[]> = {
-  created: ['pending', 'succeeded', 'failed', 'expired', 'requires_review'],
-  pending: ['pending', 'succeeded', 'failed', 'expired', 'requires_review'],
+  created: ['pending', 'succeeded', 'failed', 'expired', 'canceled', 'requires_review'],
+  pending: ['pending', 'succeeded', 'failed', 'expired', 'canceled', 'requires_review'],
   requires_review: ['requires_review', 'succeeded', 'failed'],
   succeeded: [],
   failed: [],
-  // A verified success that arrives after expiry means the money moved at the provider: crediting
-  // the merchant beats stranding it. Every other outcome for an expired payment is refused.
+  // A verified success that arrives after expiry or cancelation means the money moved at the
+  // provider: crediting the merchant beats stranding it. Every other outcome is refused.
   expired: ['succeeded'],
+  canceled: ['succeeded'],
 };
 
 /**

@@ -3,7 +3,13 @@ import type { Money } from '@tolem/money';
 import type { NewPendingCardBinding, PendingCardBinding } from './card-binding';
 import type { Canonical } from './fingerprint';
 import type { Merchant } from './merchant';
-import type { Payment, PaymentMethod, PaymentTransition, ProviderName } from './payment';
+import type {
+  Payment,
+  PaymentMethod,
+  PaymentTransition,
+  ProviderName,
+  StatusEvent,
+} from './payment';
 import type {
   PayerInputAnswer,
   ProviderPayerInput,
@@ -134,9 +140,43 @@ export interface PostPaymentResult {
   fee: Money | null;
 }
 
+export interface RecordPaymentEventInput extends StatusEvent {
+  idempotencyKey: string;
+  paymentId: string;
+  merchantId: string;
+  orderId: string;
+  description: string;
+}
+
 /** The ledger service (tolem.ledger.v1.LedgerService); idempotent on idempotencyKey. */
 export interface LedgerPort {
   postPayment(input: PostPaymentInput): Promise<PostPaymentResult>;
+  /**
+   * Records a status fact as an event in the payment's sequence. superseded: the payment's money
+   * had already moved in the ledger, so the fact was stale and no event was written.
+   */
+  recordPaymentEvent(
+    input: RecordPaymentEventInput,
+  ): Promise<{ eventId: string; sequence: bigint; superseded: boolean }>;
+}
+
+/** A status event owed to the ledger: its transition row, in the payment's transition order. */
+export interface OwedStatusEvent {
+  transitionId: string;
+  paymentId: string;
+  event: StatusEvent;
+}
+
+/**
+ * The status events of payment transitions (written with the transition, see
+ * PaymentRepository.update) that the ledger has not acknowledged yet: an outbox to the ledger.
+ */
+export interface StatusEventRepository {
+  /** The payment's owed events, oldest transition first. */
+  listOwed(paymentId: string): Promise<OwedStatusEvent[]>;
+  /** Payments with an event owed since before `before`, the longest waiting first. */
+  listPaymentsOwing(before: Date, limit: number): Promise<string[]>;
+  markRecorded(transitionId: string, at: Date, outcome: 'recorded' | 'superseded'): Promise<void>;
 }
 
 export interface RecordCardBindingInput {

@@ -1,4 +1,5 @@
 import {
+  CancelPaymentResponse,
   type CheckoutServiceService,
   CreatePaymentResponse,
   GetPaymentResponse,
@@ -8,6 +9,7 @@ import {
 } from '@tolem/contracts/checkout';
 import type { Handlers } from '@tolem/grpc-kit';
 
+import type { makeCancelPayment } from '../app/cancel-payment';
 import type { makeCreatePayment } from '../app/create-payment';
 import type { makeGetPayment } from '../app/get-payment';
 import type { makeHandleProviderCallback } from '../app/handle-provider-callback';
@@ -29,6 +31,7 @@ export interface CheckoutHandlerDeps {
   startPayment: ReturnType<typeof makeStartPayment>;
   handleProviderCallback: ReturnType<typeof makeHandleProviderCallback>;
   submitPayerInput: ReturnType<typeof makeSubmitPayerInput>;
+  cancelPayment: ReturnType<typeof makeCancelPayment>;
 }
 
 /** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
@@ -57,6 +60,17 @@ export function checkoutHandlers(
         reply: httpReplyToProto(out.reply),
         paymentId: out.paymentId,
         status: statusToProto(out.status),
+      });
+    },
+    async cancelPayment(req) {
+      const payment = await deps.cancelPayment({
+        paymentId: req.paymentId,
+        merchantId: req.merchantId,
+        reason: req.reason,
+      });
+      // Nothing is payable once canceled: no methods to offer.
+      return CancelPaymentResponse.fromPartial({
+        payment: paymentToProto({ payment, availableMethods: [] }),
       });
     },
     async submitPayerInput(req) {

@@ -32,6 +32,7 @@ const STATUSES: Record<PaymentStatus, PbStatus> = {
   succeeded: PbStatus.PAYMENT_STATUS_SUCCEEDED,
   failed: PbStatus.PAYMENT_STATUS_FAILED,
   expired: PbStatus.PAYMENT_STATUS_EXPIRED,
+  canceled: PbStatus.PAYMENT_STATUS_CANCELED,
   requires_review: PbStatus.PAYMENT_STATUS_REQUIRES_REVIEW,
 };
 

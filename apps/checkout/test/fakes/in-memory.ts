@@ -4,7 +4,7 @@ import type { Money } from '@tolem/money';
 
 import type { PendingCardBinding } from '../../src/domain/card-binding';
 import type { Merchant } from '../../src/domain/merchant';
-import type { Payment, PaymentTransition } from '../../src/domain/payment';
+import type { Payment, PaymentTransition, StatusEvent } from '../../src/domain/payment';
 import type {
   Clock,
   IdempotencyRecord,
@@ -17,7 +17,9 @@ import type {
   PostPaymentInput,
   QrCodePort,
   RecordCardBindingInput,
+  RecordPaymentEventInput,
   RecurringPort,
+  StatusEventRepository,
 } from '../../src/domain/ports';
 import type {
   PayerInputAnswer,
@@ -190,6 +192,41 @@ export function inMemoryPayments(): InMemoryPayments {
   return repo;
 }
 
+/**
+ * The owed status events of the in-memory payments' transitions (transition ids are their
+ * positions), with the database repository's order and filters.
+ */
+export function inMemoryStatusEvents(
+  payments: InMemoryPayments,
+): StatusEventRepository & { outcomes: Map<string, string> } {
+  const recorded = new Map<string, string>();
+  const owed = () =>
+    payments.transitions
+      .map((t, i) => ({ t, id: String(i + 1) }))
+      .filter(({ t, id }) => t.event !== null && !recorded.has(id));
+  return {
+    outcomes: recorded,
+    async listOwed(paymentId) {
+      return owed()
+        .filter(({ t }) => t.paymentId === paymentId)
+        .map(({ t, id }) => ({
+          transitionId: id,
+          paymentId,
+          event: structuredClone(t.event as StatusEvent),
+        }));
+    },
+    async listPaymentsOwing(before, limit) {
+      const ids = owed()
+        .filter(({ t }) => t.at <= before)
+        .map(({ t }) => t.paymentId);
+      return [...new Set(ids)].slice(0, limit);
+    },
+    async markRecorded(transitionId, _at, outcome) {
+      if (!recorded.has(transitionId)) recorded.set(transitionId, outcome);
+    },
+  };
+}
+
 /** A provider's answer to payer input; succeeded unless overridden. */
 export function inputAnswer(overrides: Partial<PayerInputAnswer> = {}): PayerInputAnswer {
   return {
@@ -257,12 +294,39 @@ export function fakeLedger(): LedgerPort & {
   down: boolean;
   posted: Map<string, { transactionId: string; fee: Money }>;
   planFee: Money | null;
+  /** Every event the ledger would publish, in order: status facts and postings. */
+  events: { paymentId: string; eventType: string; sequence: bigint; key: string }[];
 } {
+  const facts = new Map<string, { eventId: string; sequence: bigint; superseded: boolean }>();
+  const sequenceOf = (paymentId: string) =>
+    BigInt(fake.events.filter((e) => e.paymentId === paymentId).length + 1);
   const fake = {
     calls: [] as PostPaymentInput[],
     down: false,
     planFee: null as Money | null,
     posted: new Map<string, { transactionId: string; fee: Money }>(),
+    events: [] as { paymentId: string; eventType: string; sequence: bigint; key: string }[],
+    async recordPaymentEvent(input: RecordPaymentEventInput) {
+      if (fake.down) throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger down');
+      const known = facts.get(input.idempotencyKey);
+      if (known) return known;
+      const moneyMoved = fake.events.some(
+        (e) => e.paymentId === input.paymentId && e.eventType === 'payment.succeeded',
+      );
+      const answer = moneyMoved
+        ? { eventId: '', sequence: 0n, superseded: true }
+        : { eventId: newId('evt'), sequence: sequenceOf(input.paymentId), superseded: false };
+      if (!moneyMoved) {
+        fake.events.push({
+          paymentId: input.paymentId,
+          eventType: input.eventType,
+          sequence: answer.sequence,
+          key: input.idempotencyKey,
+        });
+      }
+      facts.set(input.idempotencyKey, answer);
+      return answer;
+    },
     async postPayment(input: PostPaymentInput) {
       fake.calls.push(structuredClone(input));
       if (fake.down) throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger down');
@@ -270,6 +334,12 @@ export function fakeLedger(): LedgerPort & {
       if (existing) return { ...existing, alreadyExisted: true };
       const entry = { transactionId: newId('txn'), fee: fake.planFee ?? input.fee };
       fake.posted.set(input.idempotencyKey, entry);
+      fake.events.push({
+        paymentId: input.paymentId,
+        eventType: 'payment.succeeded',
+        sequence: sequenceOf(input.paymentId),
+        key: input.idempotencyKey,
+      });
       return { ...entry, alreadyExisted: false };
     },
   };

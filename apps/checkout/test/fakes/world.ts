@@ -1,10 +1,12 @@
 import { makeAuthenticateApiKey } from '../../src/app/authenticate-api-key';
+import { makeCancelPayment } from '../../src/app/cancel-payment';
 import { makeCreateMerchant } from '../../src/app/create-merchant';
 import { makeCreatePayment } from '../../src/app/create-payment';
 import { makeExpirePayments } from '../../src/app/expire-payments';
 import { makeGetPayment } from '../../src/app/get-payment';
 import { makeHandleProviderCallback } from '../../src/app/handle-provider-callback';
 import { makePostToLedger } from '../../src/app/post-to-ledger';
+import { makeRecordStatusEvents } from '../../src/app/record-status-events';
 import { makeReportCardBinding } from '../../src/app/report-card-binding';
 import { makeStartPayment } from '../../src/app/start-payment';
 import { makeSubmitPayerInput } from '../../src/app/submit-payer-input';
@@ -21,6 +23,7 @@ import {
   inMemoryMerchants,
   inMemoryPayments,
   inMemoryPendingCardBindings,
+  inMemoryStatusEvents,
   recordingLog,
 } from './in-memory';
 
@@ -52,7 +55,20 @@ export function world() {
   const recurring = fakeRecurring();
   const qr = fakeQr();
   const bindings = inMemoryPendingCardBindings();
-  const postToLedger = makePostToLedger({ payments, ledger, clock });
+  const statusEvents = inMemoryStatusEvents(payments);
+  const recordStatusEvents = makeRecordStatusEvents({
+    payments,
+    statusEvents,
+    ledger,
+    clock,
+    log,
+  });
+  const postToLedger = makePostToLedger({
+    payments,
+    ledger,
+    clock,
+    statusEvents: recordStatusEvents,
+  });
   const w = {
     clock,
     log,
@@ -63,6 +79,9 @@ export function world() {
     recurring,
     qr,
     bindings,
+    statusEvents,
+    recordStatusEvents,
+    cancelPayment: makeCancelPayment({ payments, clock }),
     createMerchant: makeCreateMerchant({ merchants, clock }),
     authenticate: makeAuthenticateApiKey({ merchants }),
     createPayment: makeCreatePayment({ merchants, payments, clock, paymentTtlMs: TTL_MS }),

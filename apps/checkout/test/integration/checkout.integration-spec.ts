@@ -495,4 +495,77 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
       await shortLived.stop();
     }
   });
+
+  const factsOf = (paymentId: string) =>
+    ledger.facts.filter((f) => f.paymentId === paymentId).map((f) => f.eventType);
+
+  it('cancels a pending payment and hands pending, then canceled, to the ledger in order', async () => {
+    const id = await startedPayment('order-cancel');
+    const res = await checkout.cancelPayment({ paymentId: id, merchantId, reason: 'out of stock' });
+    expect(res.payment?.status).toBe(PaymentStatus.PAYMENT_STATUS_CANCELED);
+    await waitFor(() => factsOf(id).length === 2, {
+      timeoutMs: 10_000,
+      what: 'both status facts at the ledger',
+    });
+    expect(factsOf(id)).toEqual(['payment.pending', 'payment.canceled']);
+    const canceled = ledger.facts.find(
+      (f) => f.paymentId === id && f.eventType === 'payment.canceled',
+    );
+    expect(canceled).toMatchObject({
+      merchantId,
+      paymentStatus: 'canceled',
+      amount: { amountMinor: 10_000n, currency: 'USD' },
+      method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
+      orderId: '1001',
+    });
+    await waitFor(
+      async () => {
+        const { rows } = await sql.query(
+          'select count(*)::int as n from payment_transitions where payment_id = $1 and ledger_outcome = $2',
+          [id, 'recorded'],
+        );
+        return (rows[0] as { n: number }).n === 2;
+      },
+      { timeoutMs: 10_000, what: 'both transitions marked recorded' },
+    );
+    await expect(
+      checkout.cancelPayment({ paymentId: id, merchantId: otherMerchantId, reason: '' }),
+    ).rejects.toMatchObject({ code: 'PAYMENT_NOT_FOUND' });
+    const succeededId = await startedPayment('order-cancel-paid');
+    await sendCallback(succeeded(succeededId));
+    await expect(
+      checkout.cancelPayment({ paymentId: succeededId, merchantId, reason: '' }),
+    ).rejects.toMatchObject({ code: 'PAYMENT_NOT_CANCELABLE', details: { status: 'succeeded' } });
+  });
+
+  it('keeps status facts while the ledger is down and delivers them, in order, when it is back', async () => {
+    ledger.state.failing = true;
+    let id = '';
+    try {
+      id = await startedPayment('order-facts-ledger-down');
+      await sendCallback({ outcome: 'OUTCOME_FAILED', paymentId: id, reasonCode: 'WM_DECLINED' });
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(factsOf(id)).toEqual([]);
+      const { rows } = await sql.query(
+        `select to_status from payment_transitions
+          where payment_id = $1 and ledger_event is not null and ledger_recorded_at is null
+          order by id`,
+        [id],
+      );
+      expect(rows.map((r: { to_status: string }) => r.to_status)).toEqual(['pending', 'failed']);
+    } finally {
+      ledger.state.failing = false;
+    }
+    await waitFor(() => factsOf(id).length === 2, {
+      timeoutMs: 15_000,
+      what: 'the relay to deliver the owed facts',
+    });
+    expect(factsOf(id)).toEqual(['payment.pending', 'payment.failed']);
+    expect(
+      ledger.facts.find((f) => f.paymentId === id && f.eventType === 'payment.failed'),
+    ).toMatchObject({
+      failureCode: 'WM_DECLINED',
+      paymentStatus: 'failed',
+    });
+  });
 });

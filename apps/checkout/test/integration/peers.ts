@@ -3,6 +3,8 @@ import {
   LedgerServiceService,
   PostPaymentRequest,
   PostPaymentResponse,
+  type RecordPaymentEventRequest,
+  RecordPaymentEventResponse,
 } from '@tolem/contracts/ledger';
 import {
   CardBindingState,
@@ -290,10 +292,33 @@ export async function startFakeLedger() {
       net: { amountMinor: gross - entry.fee, currency },
     });
   };
+  // Status facts in arrival order; one per key, stale (superseded) once the payment is posted.
+  const facts: RecordPaymentEventRequest[] = [];
+  const recordPaymentEvent: Handlers<typeof LedgerServiceService>['recordPaymentEvent'] = async (
+    request,
+  ) => {
+    if (state.failing) throw new DomainError('LEDGER_UNAVAILABLE', 'unavailable', 'ledger is down');
+    const known = facts.findIndex((f) => f.idempotencyKey === request.idempotencyKey);
+    if (known >= 0) {
+      return RecordPaymentEventResponse.fromPartial({
+        eventId: `evt_fake_${known + 1}`,
+        sequence: BigInt(known + 1),
+        alreadyExisted: true,
+      });
+    }
+    const isPosted = [...posted.keys()].includes(`payment:${request.paymentId}:succeeded`);
+    if (isPosted) return RecordPaymentEventResponse.fromPartial({ superseded: true });
+    facts.push(request);
+    return RecordPaymentEventResponse.fromPartial({
+      eventId: `evt_fake_${facts.length}`,
+      sequence: BigInt(facts.filter((f) => f.paymentId === request.paymentId).length),
+    });
+  };
   const { address, close } = await serve((server) =>
     server.addService(LedgerServiceService, {
       ...allUnimplemented(LedgerServiceService),
       postPayment,
+      recordPaymentEvent,
     }),
   );
   return {
@@ -301,6 +326,7 @@ export async function startFakeLedger() {
     close,
     calls,
     posted,
+    facts,
     state,
     callsFor: (paymentId: string) => calls.filter((c) => c.request.paymentId === paymentId),
   };

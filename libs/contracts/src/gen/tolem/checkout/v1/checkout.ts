@@ -44,6 +44,8 @@ export enum PaymentStatus {
    * `possible_transaction_created`): never dropped, resolved to succeeded or failed later.
    */
   PAYMENT_STATUS_REQUIRES_REVIEW = 6,
+  /** PAYMENT_STATUS_CANCELED - Canceled by the merchant before it was paid. */
+  PAYMENT_STATUS_CANCELED = 7,
   UNRECOGNIZED = -1,
 }
 
@@ -70,6 +72,9 @@ export function paymentStatusFromJSON(object: any): PaymentStatus {
     case 6:
     case "PAYMENT_STATUS_REQUIRES_REVIEW":
       return PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW;
+    case 7:
+    case "PAYMENT_STATUS_CANCELED":
+      return PaymentStatus.PAYMENT_STATUS_CANCELED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -93,6 +98,8 @@ export function paymentStatusToJSON(object: PaymentStatus): string {
       return "PAYMENT_STATUS_EXPIRED";
     case PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW:
       return "PAYMENT_STATUS_REQUIRES_REVIEW";
+    case PaymentStatus.PAYMENT_STATUS_CANCELED:
+      return "PAYMENT_STATUS_CANCELED";
     case PaymentStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -287,6 +294,18 @@ export interface AuthenticateApiKeyRequest {
 
 export interface AuthenticateApiKeyResponse {
   merchant: Merchant | undefined;
+}
+
+export interface CancelPaymentRequest {
+  paymentId: string;
+  /** The merchant canceling; a payment of another merchant is NOT_FOUND. */
+  merchantId: string;
+  /** Kept in the payment's audit trail. */
+  reason: string;
+}
+
+export interface CancelPaymentResponse {
+  payment: Payment | undefined;
 }
 
 function createBasePayment(): Payment {
@@ -3306,6 +3325,184 @@ export const AuthenticateApiKeyResponse: MessageFns<AuthenticateApiKeyResponse> 
   },
 };
 
+function createBaseCancelPaymentRequest(): CancelPaymentRequest {
+  return { paymentId: "", merchantId: "", reason: "" };
+}
+
+export const CancelPaymentRequest: MessageFns<CancelPaymentRequest> = {
+  encode(message: CancelPaymentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.paymentId !== "") {
+      writer.uint32(10).string(message.paymentId);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(18).string(message.merchantId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelPaymentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelPaymentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelPaymentRequest {
+    return {
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: CancelPaymentRequest): unknown {
+    const obj: any = {};
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CancelPaymentRequest>, I>>(base?: I): CancelPaymentRequest {
+    return CancelPaymentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CancelPaymentRequest>, I>>(object: I): CancelPaymentRequest {
+    const message = createBaseCancelPaymentRequest();
+    message.paymentId = object.paymentId ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseCancelPaymentResponse(): CancelPaymentResponse {
+  return { payment: undefined };
+}
+
+export const CancelPaymentResponse: MessageFns<CancelPaymentResponse> = {
+  encode(message: CancelPaymentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.payment !== undefined) {
+      Payment.encode(message.payment, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelPaymentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelPaymentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payment = Payment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelPaymentResponse {
+    return { payment: isSet(object.payment) ? Payment.fromJSON(object.payment) : undefined };
+  },
+
+  toJSON(message: CancelPaymentResponse): unknown {
+    const obj: any = {};
+    if (message.payment !== undefined) {
+      obj.payment = Payment.toJSON(message.payment);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CancelPaymentResponse>, I>>(base?: I): CancelPaymentResponse {
+    return CancelPaymentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CancelPaymentResponse>, I>>(object: I): CancelPaymentResponse {
+    const message = createBaseCancelPaymentResponse();
+    message.payment = (object.payment !== undefined && object.payment !== null)
+      ? Payment.fromPartial(object.payment)
+      : undefined;
+    return message;
+  },
+};
+
 /** Payments and their state machine. Owns payments and idempotency records. */
 export type CheckoutServiceService = typeof CheckoutServiceService;
 export const CheckoutServiceService = {
@@ -3381,6 +3578,22 @@ export const CheckoutServiceService = {
       Buffer.from(SubmitPayerInputResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SubmitPayerInputResponse => SubmitPayerInputResponse.decode(value),
   },
+  /**
+   * Cancels a payment nobody has paid: `created` or `pending` becomes `canceled` (final) and
+   * the merchant is notified (`payment.canceled`). Canceling a canceled payment again answers
+   * it unchanged; any other status is FAILED_PRECONDITION PAYMENT_NOT_CANCELABLE. A provider's
+   * verified success that still arrives afterwards is credited, never dropped.
+   */
+  cancelPayment: {
+    path: "/tolem.checkout.v1.CheckoutService/CancelPayment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CancelPaymentRequest): Buffer => Buffer.from(CancelPaymentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CancelPaymentRequest => CancelPaymentRequest.decode(value),
+    responseSerialize: (value: CancelPaymentResponse): Buffer =>
+      Buffer.from(CancelPaymentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CancelPaymentResponse => CancelPaymentResponse.decode(value),
+  },
 } as const;
 
 export interface CheckoutServiceServer extends UntypedServiceImplementation {
@@ -3409,6 +3622,13 @@ export interface CheckoutServiceServer extends UntypedServiceImplementation {
    * may try again while the payment is payable).
    */
   submitPayerInput: handleUnaryCall<SubmitPayerInputRequest, SubmitPayerInputResponse>;
+  /**
+   * Cancels a payment nobody has paid: `created` or `pending` becomes `canceled` (final) and
+   * the merchant is notified (`payment.canceled`). Canceling a canceled payment again answers
+   * it unchanged; any other status is FAILED_PRECONDITION PAYMENT_NOT_CANCELABLE. A provider's
+   * verified success that still arrives afterwards is credited, never dropped.
+   */
+  cancelPayment: handleUnaryCall<CancelPaymentRequest, CancelPaymentResponse>;
 }
 
 export interface CheckoutServiceClient extends Client {
@@ -3506,6 +3726,27 @@ export interface CheckoutServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SubmitPayerInputResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Cancels a payment nobody has paid: `created` or `pending` becomes `canceled` (final) and
+   * the merchant is notified (`payment.canceled`). Canceling a canceled payment again answers
+   * it unchanged; any other status is FAILED_PRECONDITION PAYMENT_NOT_CANCELABLE. A provider's
+   * verified success that still arrives afterwards is credited, never dropped.
+   */
+  cancelPayment(
+    request: CancelPaymentRequest,
+    callback: (error: ServiceError | null, response: CancelPaymentResponse) => void,
+  ): ClientUnaryCall;
+  cancelPayment(
+    request: CancelPaymentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CancelPaymentResponse) => void,
+  ): ClientUnaryCall;
+  cancelPayment(
+    request: CancelPaymentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CancelPaymentResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,78 @@
+import { isDomainError } from '@tolem/errors';
+
+import type {
+  Clock,
+  LedgerPort,
+  Log,
+  PaymentRepository,
+  StatusEventRepository,
+} from '../domain/ports';
+
+export interface RecordStatusEventsDeps {
+  payments: Pick<PaymentRepository, 'findById'>;
+  statusEvents: StatusEventRepository;
+  ledger: Pick<LedgerPort, 'recordPaymentEvent'>;
+  clock: Clock;
+  log: Log;
+}
+
+/** The ledger's key of a transition's event: one fact per transition, ever. */
+export function statusEventKeyOf(paymentId: string, transitionId: string): string {
+  return `payment:${paymentId}:transition:${transitionId}`;
+}
+
+/**
+ * Hands a payment's owed status events to the ledger, strictly in transition order (an event
+ * is sent only after the ones before it were acknowledged), so the ledger numbers pending before
+ * failed, and both before the payment's money. Each event was captured with its transition, so a
+ * retry sends the identical fact under the same key. Throws the ledger's error (nothing later is
+ * sent): the caller retries, and so does the relay.
+ */
+export function makeRecordStatusEvents(deps: RecordStatusEventsDeps) {
+  async function forPayment(paymentId: string): Promise<number> {
+    const owed = await deps.statusEvents.listOwed(paymentId);
+    if (owed.length === 0) return 0;
+    const payment = await deps.payments.findById(paymentId);
+    if (!payment) throw new Error(`status events owed for an unknown payment ${paymentId}`);
+    for (const { transitionId, event } of owed) {
+      const result = await deps.ledger.recordPaymentEvent({
+        idempotencyKey: statusEventKeyOf(paymentId, transitionId),
+        paymentId,
+        merchantId: payment.merchantId,
+        orderId: payment.orderId,
+        description: payment.description,
+        ...event,
+      });
+      await deps.statusEvents.markRecorded(
+        transitionId,
+        deps.clock.now(),
+        result.superseded ? 'superseded' : 'recorded',
+      );
+    }
+    return owed.length;
+  }
+
+  /** One relay round: every payment owing events since before `graceMs` ago. */
+  async function sweep(options: { graceMs: number; limit?: number }): Promise<number> {
+    const before = new Date(deps.clock.now().getTime() - options.graceMs);
+    const paymentIds = await deps.statusEvents.listPaymentsOwing(before, options.limit ?? 100);
+    let recorded = 0;
+    for (const paymentId of paymentIds) {
+      try {
+        recorded += await forPayment(paymentId);
+      } catch (err) {
+        const code = isDomainError(err) ? err.code : undefined;
+        if (isDomainError(err) && err.retriable) {
+          deps.log.warn({ paymentId, code }, 'ledger unreachable; status events wait');
+          break;
+        }
+        deps.log.error({ paymentId, code, err }, 'ledger refused a status event');
+      }
+    }
+    return recorded;
+  }
+
+  return { forPayment, sweep };
+}
+
+export type RecordStatusEvents = ReturnType<typeof makeRecordStatusEvents>;
