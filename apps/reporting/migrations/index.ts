@@ -2,9 +2,11 @@ import type { Migration } from '@tolem/db-kit';
 
 import * as createProcessedEvents from './20261201000000_create_processed_events';
 import * as createPaymentFacts from './20261201000100_create_payment_facts';
+import * as createPaymentCases from './20261206090000_create_payment_cases';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
   '20261201000000_create_processed_events': createProcessedEvents,
   '20261201000100_create_payment_facts': createPaymentFacts,
+  '20261206090000_create_payment_cases': createPaymentCases,
 };

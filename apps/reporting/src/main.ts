@@ -10,6 +10,7 @@ import { makeGetPaymentFact } from './app/get-payment-fact';
 import { makeListPaymentFacts } from './app/list-payment-facts';
 import { loadConfig } from './config';
 import { createDailyTotalsRepo } from './db/daily-totals.repo';
+import { createPaymentCasesRepo } from './db/payment-cases.repo';
 import { createPaymentFactsRepo } from './db/payment-facts.repo';
 import type { Clock } from './domain/ports';
 import { reportingHandlers } from './grpc/reporting.grpc';
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
     applyIn: (trx: Knex.Transaction) =>
       makeApplyPaymentEvent({
         facts: createPaymentFactsRepo(trx),
+        cases: createPaymentCasesRepo(trx),
         totals: createDailyTotalsRepo(trx),
         clock: systemClock,
       }),

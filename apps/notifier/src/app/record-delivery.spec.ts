@@ -21,6 +21,8 @@ const event: NotificationEvent = {
   ledgerTransactionId: 'txn_1',
   description: '',
   sequence: 1n,
+  paymentStatus: 'succeeded',
+  failureCode: '',
   providerAttributes: {},
 };
 
@@ -77,6 +79,48 @@ describe('recordDelivery', () => {
     await record(event);
     expect(await record(event)).toEqual({ inserted: false });
     expect(await store.deliveries.list({ merchantId: 'mer_1', limit: 10 })).toHaveLength(1);
+  });
+
+  it.each([
+    'payment.pending',
+    'funds.unapplied',
+    'funds.returned',
+    'case.opened',
+    'case.resolved',
+    'payment.held',
+    'payment.hold_voided',
+    'payout.succeeded',
+    'payout.reversed',
+    'recurring.charge.succeeded',
+    'payment.something_new',
+  ])('records no delivery for %s, and never refuses it (no DLQ)', async (eventType) => {
+    const store = inMemoryStore();
+    const record = makeRecordDelivery({ ...store, clock: manualClock(), retryWindowMs: WINDOW });
+    expect(await record({ ...event, eventType, paymentStatus: '' })).toEqual({ inserted: false });
+    // A payout event has no merchant notification fields to check; it is still just skipped.
+    expect(await record({ ...event, eventType, merchantId: '', eventId: 'evt_2' })).toEqual({
+      inserted: false,
+    });
+    expect(await store.deliveries.list({ merchantId: 'mer_1', limit: 10 })).toEqual([]);
+  });
+
+  it('records a failed payment with its status and failure code in the body', async () => {
+    const store = inMemoryStore();
+    const record = makeRecordDelivery({ ...store, clock: manualClock(), retryWindowMs: WINDOW });
+    await record({
+      ...event,
+      eventType: 'payment.failed',
+      paymentStatus: 'failed',
+      failureCode: 'insufficient_funds',
+      fee: undefined,
+      net: undefined,
+    });
+    const [d] = await store.deliveries.list({ merchantId: 'mer_1', limit: 10 });
+    expect(d?.eventType).toBe('payment.failed');
+    expect(JSON.parse(d?.payload ?? '{}')).toMatchObject({
+      type: 'payment.failed',
+      data: { status: 'failed', failure_code: 'insufficient_funds', fee: 0, net: 0 },
+    });
   });
 
   it('refuses an event without merchant or payment as a non-retriable error (DLQ)', async () => {

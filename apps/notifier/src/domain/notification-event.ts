@@ -24,5 +24,9 @@ export interface NotificationEvent {
   description: string;
   /** Position among the payment's events (from 1); notifications of a payment go out in this order. */
   sequence: bigint;
+  /** The payment's status after the event (`succeeded`, `failed`, …); empty when it does not change it. */
+  paymentStatus: string;
+  /** `payment.failed`: the provider's or Tolem's reason code; empty otherwise. */
+  failureCode: string;
   providerAttributes: Record<string, string>;
 }

@@ -19,6 +19,8 @@ const keeperMobile: NotificationEvent = {
   ledgerTransactionId: 'txn_1',
   description: 'Order 42',
   sequence: 1n,
+  paymentStatus: '',
+  failureCode: '',
   providerAttributes: {
     payer_wmid: '123456789012',
     payer_phone: '79001234567',
@@ -94,6 +96,57 @@ describe('buildPayload', () => {
     };
     expect(body.created).toBe('2026-01-01T00:00:00.000Z');
     expect(body.data).toMatchObject({ fee: 0, net: 0, currency: 'RUB' });
+  });
+});
+
+describe('buildPayload status and failure code', () => {
+  it('adds status and failure_code after sequence, before the provider attributes', () => {
+    const failed = {
+      ...keeperMobile,
+      eventType: 'payment.failed',
+      paymentStatus: 'failed',
+      failureCode: 'card_declined',
+    };
+    const body = JSON.parse(buildPayload(failed, new Date(0))) as { data: object };
+    expect(Object.keys(body.data)).toEqual([
+      'payment_id',
+      'merchant_id',
+      'order_id',
+      'amount',
+      'currency',
+      'fee',
+      'net',
+      'method',
+      'provider',
+      'provider_payment_id',
+      'ledger_transaction_id',
+      'description',
+      'sequence',
+      'status',
+      'failure_code',
+      'keeper_mobile_payment_no',
+      'payer_phone',
+      'payer_purse',
+      'payer_wmid',
+    ]);
+    expect(body.data).toMatchObject({ status: 'failed', failure_code: 'card_declined' });
+  });
+
+  it('leaves out what the event does not carry, so an older event keeps its exact bytes', () => {
+    const body = buildPayload({ ...keeperMobile, paymentStatus: 'succeeded' }, new Date(0));
+    expect(JSON.parse(body)).toMatchObject({ data: { status: 'succeeded' } });
+    expect(body).not.toContain('failure_code');
+    expect(buildPayload(keeperMobile, new Date(0))).not.toContain('"status"');
+  });
+
+  it('never lets a provider attribute stand in for a missing status or failure code', () => {
+    const spoofed = {
+      ...keeperMobile,
+      providerAttributes: { status: 'succeeded', failure_code: 'none' },
+    };
+    const body = JSON.parse(buildPayload(spoofed, new Date(0))) as { data: object };
+    expect(body.data).not.toHaveProperty('status');
+    expect(body.data).not.toHaveProperty('failure_code');
   });
 });
 

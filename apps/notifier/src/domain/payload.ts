@@ -20,6 +20,8 @@ const CORE_DATA_KEYS = [
   'ledger_transaction_id',
   'description',
   'sequence',
+  'status',
+  'failure_code',
 ] as const;
 
 function amountOf(m: EventAmount | undefined): number | string {
@@ -28,8 +30,9 @@ function amountOf(m: EventAmount | undefined): number | string {
 
 /**
  * The merchant's notification body (documented in apps/notifier/README.md). Key order is fixed
- * (core fields, then provider attributes sorted by name) so the same event always yields the same
- * bytes; a provider attribute never overrides a core field.
+ * (core fields, then `status` and `failure_code` when set, then provider attributes sorted by name)
+ * so the same event always yields the same bytes; a provider attribute never overrides a core field,
+ * even one this event leaves out.
  */
 export function buildPayload(event: NotificationEvent, fallbackCreated: Date): string {
   const currency = event.gross?.currency ?? event.net?.currency ?? event.fee?.currency ?? '';
@@ -48,6 +51,9 @@ export function buildPayload(event: NotificationEvent, fallbackCreated: Date): s
     description: event.description,
     sequence: jsonInteger(event.sequence),
   };
+  // Present only when the event carries them, always in this place, so old events keep their bytes.
+  if (event.paymentStatus) data.status = event.paymentStatus;
+  if (event.failureCode) data.failure_code = event.failureCode;
   const reserved = new Set<string>(CORE_DATA_KEYS);
   for (const key of Object.keys(event.providerAttributes).sort()) {
     const value = event.providerAttributes[key];

@@ -32,6 +32,8 @@ describe('payment event mapping', () => {
         provider: Provider.PROVIDER_WEBMONEY,
         providerAttributes: { payer_phone: '79001234567' },
         sequence: 2n,
+        paymentStatus: 'failed',
+        failureCode: 'expired_card',
       }),
     ).finish();
     expect(
@@ -52,6 +54,8 @@ describe('payment event mapping', () => {
       provider: 'webmoney',
       providerAttributes: { payer_phone: '79001234567' },
       sequence: 2n,
+      paymentStatus: 'failed',
+      failureCode: 'expired_card',
     });
   });
 });

@@ -1,4 +1,9 @@
-import { type PaymentMethod, paymentMethodName, type Provider, providerName } from '@tolem/contracts/common';
+import {
+  type PaymentMethod,
+  paymentMethodName,
+  type Provider,
+  providerName,
+} from '@tolem/contracts/common';
 import type { PaymentEvent } from '@tolem/contracts/events';
 
 import type { EventAmount, NotificationEvent } from '../domain/notification-event';
@@ -40,6 +45,8 @@ export function notificationEventOf(
     ledgerTransactionId: event.ledgerTransactionId,
     description: event.description,
     sequence: event.sequence,
+    paymentStatus: event.paymentStatus,
+    failureCode: event.failureCode,
     providerAttributes: { ...event.providerAttributes },
   };
 }

@@ -105,6 +105,25 @@ export function aKeeperMobileEvent(overrides: Partial<PaymentEvent> = {}): Payme
   });
 }
 
+/**
+ * A status fact as checkout records it through the ledger: no money moved, so gross is the
+ * payment's amount and fee and net are zero.
+ */
+export function aStatusEvent(
+  eventType: string,
+  paymentStatus: string,
+  overrides: Partial<PaymentEvent> = {},
+): PaymentEvent {
+  return aKeeperMobileEvent({
+    eventType,
+    paymentStatus,
+    fee: { amountMinor: 0n, currency: 'RUB' },
+    net: { amountMinor: 0n, currency: 'RUB' },
+    ledgerTransactionId: '',
+    ...overrides,
+  });
+}
+
 /** Publishes like the ledger's relay: key = payment id, event-id / event-type headers, protobuf value. */
 export async function publish(
   producer: Producer,

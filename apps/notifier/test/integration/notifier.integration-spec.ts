@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   aKeeperMobileEvent,
+  aStatusEvent,
   type FakeMerchant,
   publish,
   startFakeMerchant,
@@ -78,6 +79,27 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
       },
       { timeoutMs: 45_000, what: `deliveries of ${paymentId} to be delivered` },
     );
+
+  const sumOffsets = (offsets: { offset: string }[]) =>
+    offsets.reduce((sum, p) => sum + BigInt(p.offset), 0n);
+
+  /** Every message published to the topic so far has been handled and its offset committed. */
+  const waitAllCommitted = () =>
+    waitFor(
+      async () => {
+        const end = sumOffsets(await admin.fetchTopicOffsets(topic));
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        const done = sumOffsets(
+          (committed?.partitions ?? []).map((p) => ({
+            offset: p.offset === '-1' ? '0' : p.offset,
+          })),
+        );
+        return done === end;
+      },
+      { timeoutMs: 45_000, what: 'every published event to be committed' },
+    );
+
+  const dlqSize = async () => sumOffsets(await admin.fetchTopicOffsets(dlqTopic));
 
   beforeAll(async () => {
     db = await freshDatabase('notifier_it');
@@ -264,6 +286,88 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
       first.eventId,
       second.eventId,
     ]);
+  });
+
+  it('notifies only the types merchants expect and commits the others without a delivery or DLQ', async () => {
+    const RUB = (amountMinor: bigint) => ({ amountMinor, currency: 'RUB' });
+    const pendingThen = (status: string, failureCode = '') => {
+      const pending = aStatusEvent('payment.pending', 'pending', { sequence: 1n });
+      const outcome = aStatusEvent(`payment.${status}`, status, {
+        paymentId: pending.paymentId,
+        sequence: 2n,
+        failureCode,
+      });
+      return { events: [pending, outcome], notified: [outcome] };
+    };
+    const succeeded = aKeeperMobileEvent({ paymentId: newId('pay'), paymentStatus: 'succeeded' });
+    const caseFields = {
+      paymentId: succeeded.paymentId,
+      caseId: newId('case'),
+      caseKind: 'duplicate_payment',
+    };
+    const applied = aKeeperMobileEvent({
+      ...caseFields,
+      eventType: 'payment.funds_applied',
+      sequence: 4n,
+    });
+    const flows = [
+      pendingThen('failed', 'insufficient_funds'),
+      pendingThen('expired'),
+      pendingThen('canceled'),
+      {
+        events: [
+          succeeded,
+          aKeeperMobileEvent({
+            ...caseFields,
+            eventType: 'funds.unapplied',
+            sequence: 2n,
+            fee: RUB(0n),
+            net: RUB(0n),
+          }),
+          aStatusEvent('case.opened', '', { ...caseFields, sequence: 3n }),
+          applied,
+          aStatusEvent('case.resolved', '', {
+            ...caseFields,
+            caseResolution: 'applied',
+            sequence: 5n,
+          }),
+        ],
+        notified: [succeeded, applied],
+      },
+    ];
+    const dlqBefore = await dlqSize();
+    for (const flow of flows)
+      for (const event of flow.events) await publish(producer, topic, event);
+    await waitAllCommitted();
+
+    for (const { notified } of flows) {
+      const paymentId = notified[0]?.paymentId ?? '';
+      // Deliveries are recorded in the transaction that marks their event handled.
+      expect((await deliveriesOf(paymentId)).map((d) => d.eventId).sort()).toEqual(
+        notified.map((e) => e.eventId).sort(),
+      );
+      await waitDelivered(paymentId, notified.length);
+      expect(merchant.requestsFor(paymentId).map((r) => r.headers['tolem-event-type'])).toEqual(
+        notified.map((e) => e.eventType),
+      );
+    }
+    expect(await dlqSize()).toBe(dlqBefore);
+
+    const [failedRequest] = merchant.requestsFor(flows[0]?.notified[0]?.paymentId ?? '');
+    expect(JSON.parse(failedRequest?.body ?? '')).toMatchObject({
+      type: 'payment.failed',
+      data: {
+        amount: 150000,
+        fee: 0,
+        net: 0,
+        status: 'failed',
+        failure_code: 'insufficient_funds',
+      },
+    });
+    const [, appliedRequest] = merchant.requestsFor(applied.paymentId);
+    const appliedData = (JSON.parse(appliedRequest?.body ?? '') as { data: object }).data;
+    expect(appliedData).toMatchObject({ amount: 150000, fee: 3000, net: 147000 });
+    expect(appliedData).not.toHaveProperty('status');
   });
 
   it('sends an undecodable message to the DLQ and keeps handling the next ones', async () => {

@@ -29,7 +29,66 @@ function ev(
     providerPaymentId: '',
     providerAttributes: {},
     sequence,
+    paymentStatus: '',
+    failureCode: '',
+    caseId: '',
+    caseKind: '',
+    caseResolution: '',
   };
+}
+
+const KGS = (amountMinor: bigint) => ({ amountMinor, currency: 'KGS' });
+
+/** A status fact as checkout records it: the payment's amount as gross, no fee or net. */
+function statusFact(paymentId: string, sequence: bigint, status: string, day: string): ReportEvent {
+  return {
+    ...ev(paymentId, sequence, `payment.${status}`, day, 10_000n),
+    paymentStatus: status,
+    fee: KGS(0n),
+    net: KGS(0n),
+  };
+}
+
+/** An event of case `case_<paymentId>`, carrying `gross` (fee and net zero unless given). */
+function caseEv(
+  paymentId: string,
+  sequence: bigint,
+  eventType: string,
+  day: string,
+  overrides: Partial<ReportEvent> = {},
+): ReportEvent {
+  return {
+    ...ev(paymentId, sequence, eventType, day, 0n),
+    gross: KGS(0n),
+    fee: KGS(0n),
+    net: KGS(0n),
+    caseId: `case_${paymentId}`,
+    ...overrides,
+  };
+}
+
+/** Duplicate money on a succeeded payment, held, then credited to the merchant on day 3. */
+function duplicateApplied(paymentId: string): ReportEvent[] {
+  return [
+    {
+      ...ev(paymentId, 1n, 'payment.succeeded', '2026-03-01', 10_000n),
+      paymentStatus: 'succeeded',
+    },
+    caseEv(paymentId, 2n, 'funds.unapplied', '2026-03-02', {
+      gross: KGS(10_000n),
+      caseKind: 'duplicate_payment',
+    }),
+    caseEv(paymentId, 3n, 'case.opened', '2026-03-02', { caseKind: 'duplicate_payment' }),
+    caseEv(paymentId, 4n, 'payment.funds_applied', '2026-03-03', {
+      gross: KGS(10_000n),
+      fee: KGS(100n),
+      net: KGS(9_900n),
+    }),
+    caseEv(paymentId, 5n, 'case.resolved', '2026-03-03', {
+      caseKind: 'duplicate_payment',
+      caseResolution: 'applied',
+    }),
+  ];
 }
 
 /** A deterministic shuffle (mulberry32), so a failure is reproducible. */
@@ -137,6 +196,179 @@ describe('applyPaymentEvent', () => {
       expect(store.totalRows).toEqual(store.totalsFromFacts());
       expect(store.totalRows).toEqual(inOrder.totalRows);
     }
+  });
+
+  it.each(['failed', 'expired', 'canceled'])(
+    'ends pending -> %s with that status, the amount as gross and nothing in succeeded totals',
+    async (outcome) => {
+      const store = inMemoryReporting();
+      const apply = makeApplyPaymentEvent({ ...store, clock });
+      await apply(statusFact('pay_1', 1n, 'pending', '2026-03-01'));
+      await apply({
+        ...statusFact('pay_1', 2n, outcome, '2026-03-02'),
+        failureCode: outcome === 'failed' ? 'card_declined' : '',
+      });
+      expect(store.factRows.get('pay_1')).toMatchObject({
+        status: outcome,
+        failureCode: outcome === 'failed' ? 'card_declined' : '',
+        grossMinor: 10_000n,
+        feeMinor: 0n,
+        netMinor: 0n,
+        lastSequence: 2n,
+      });
+      expect([...store.totalRows.values()]).toEqual([
+        expect.objectContaining({ day: '2026-03-02', status: outcome, paymentsCount: 1n }),
+      ]);
+    },
+  );
+
+  it('keeps a succeeded payment as it was through a case, and counts the applied money on its day', async () => {
+    const store = inMemoryReporting();
+    const apply = makeApplyPaymentEvent({ ...store, clock });
+    const events = duplicateApplied('pay_1');
+    await apply(events[0] as ReportEvent);
+    const paid = structuredClone(store.factRows.get('pay_1'));
+    for (const e of events.slice(1)) expect(await apply(e)).toEqual({ applied: true });
+
+    expect(store.factRows.get('pay_1')).toEqual({
+      ...paid,
+      lastEventId: 'evt_pay_1_5',
+      lastSequence: 5n,
+    });
+    expect(store.caseRows.get('case_pay_1')).toMatchObject({
+      paymentId: 'pay_1',
+      caseKind: 'duplicate_payment',
+      receivedMinor: 10_000n,
+      appliedGrossMinor: 10_000n,
+      appliedFeeMinor: 100n,
+      appliedNetMinor: 9_900n,
+      returnedMinor: 0n,
+      appliedOnTop: true,
+      resolution: 'applied',
+    });
+    expect([...store.totalRows.values()]).toEqual([
+      {
+        merchantId: 'mer_1',
+        day: '2026-03-01',
+        currency: 'KGS',
+        status: 'succeeded',
+        paymentsCount: 1n,
+        grossMinor: 10_000n,
+        feeMinor: 100n,
+        netMinor: 9_900n,
+      },
+      {
+        merchantId: 'mer_1',
+        day: '2026-03-03',
+        currency: 'KGS',
+        status: 'succeeded',
+        paymentsCount: 0n,
+        grossMinor: 10_000n,
+        feeMinor: 100n,
+        netMinor: 9_900n,
+      },
+    ]);
+    expect(store.totalRows).toEqual(store.totalsFromFacts());
+  });
+
+  it('counts money that was held nowhere while held, and nowhere once returned', async () => {
+    const store = inMemoryReporting();
+    const apply = makeApplyPaymentEvent({ ...store, clock });
+    const [paid, unapplied, opened] = duplicateApplied('pay_1') as [
+      ReportEvent,
+      ReportEvent,
+      ReportEvent,
+    ];
+    await apply(paid);
+    const totalsPaid = structuredClone(store.totalRows);
+    await apply(unapplied);
+    await apply(opened);
+    expect(store.totalRows).toEqual(totalsPaid);
+    await apply(caseEv('pay_1', 4n, 'funds.returned', '2026-03-03', { gross: KGS(10_000n) }));
+    await apply(caseEv('pay_1', 5n, 'case.resolved', '2026-03-03', { caseResolution: 'returned' }));
+    expect(store.totalRows).toEqual(totalsPaid);
+    expect(store.caseRows.get('case_pay_1')).toMatchObject({
+      receivedMinor: 10_000n,
+      returnedMinor: 10_000n,
+      appliedGrossMinor: 0n,
+      resolution: 'returned',
+    });
+  });
+
+  it('makes a late payment succeed with the money its case applied, counted once', async () => {
+    const store = inMemoryReporting();
+    const apply = makeApplyPaymentEvent({ ...store, clock });
+    await apply(statusFact('pay_1', 1n, 'pending', '2026-03-01'));
+    await apply(statusFact('pay_1', 2n, 'expired', '2026-03-01'));
+    await apply(caseEv('pay_1', 3n, 'funds.unapplied', '2026-03-02', { gross: KGS(9_000n) }));
+    await apply(caseEv('pay_1', 4n, 'case.opened', '2026-03-02', { caseKind: 'late_payment' }));
+    expect(store.factRows.get('pay_1')).toMatchObject({ status: 'expired', lastSequence: 4n });
+    await apply(
+      caseEv('pay_1', 5n, 'payment.funds_applied', '2026-03-03', {
+        paymentStatus: 'succeeded',
+        gross: KGS(9_000n),
+        fee: KGS(90n),
+        net: KGS(8_910n),
+      }),
+    );
+    await apply(caseEv('pay_1', 6n, 'case.resolved', '2026-03-03', { caseResolution: 'applied' }));
+    expect(store.factRows.get('pay_1')).toMatchObject({
+      status: 'succeeded',
+      grossMinor: 9_000n,
+      feeMinor: 90n,
+      netMinor: 8_910n,
+      occurredAt: new Date('2026-03-03T12:00:00Z'),
+      lastSequence: 6n,
+    });
+    expect(store.caseRows.get('case_pay_1')).toMatchObject({
+      caseKind: 'late_payment',
+      appliedOnTop: false,
+    });
+    expect([...store.totalRows.values()]).toEqual([
+      {
+        merchantId: 'mer_1',
+        day: '2026-03-03',
+        currency: 'KGS',
+        status: 'succeeded',
+        paymentsCount: 1n,
+        grossMinor: 9_000n,
+        feeMinor: 90n,
+        netMinor: 8_910n,
+      },
+    ]);
+  });
+
+  it('changes nothing for a duplicate case event, and keeps totals equal to facts and cases in any order', async () => {
+    const events = [...duplicateApplied('pay_1'), ...duplicateApplied('pay_2')];
+    const inOrder = inMemoryReporting();
+    const applyInOrder = makeApplyPaymentEvent({ ...inOrder, clock });
+    for (const e of events) {
+      await applyInOrder(e);
+      expect(await applyInOrder(e)).toEqual({ applied: false });
+    }
+    expect(inOrder.caseRows.get('case_pay_1')).toMatchObject({ appliedGrossMinor: 10_000n });
+    expect(inOrder.totalRows).toEqual(inOrder.totalsFromFacts());
+
+    // Out of order, a late event is skipped (Kafka keeps one payment's events in order, so this
+    // only happens to redelivered duplicates); the totals still equal what the rows say.
+    for (const seed of [1, 7, 42]) {
+      const store = inMemoryReporting();
+      const apply = makeApplyPaymentEvent({ ...store, clock });
+      for (const e of shuffled([...events, ...events], seed)) await apply(e);
+      expect(store.totalRows).toEqual(store.totalsFromFacts());
+    }
+  });
+
+  it('refuses a case event without a case id, writing nothing (DLQ)', async () => {
+    const store = inMemoryReporting();
+    const apply = makeApplyPaymentEvent({ ...store, clock });
+    await apply(duplicateApplied('pay_1')[0] as ReportEvent);
+    const before = structuredClone(store.factRows);
+    await expect(
+      apply(caseEv('pay_1', 2n, 'funds.unapplied', '2026-03-02', { caseId: '' })),
+    ).rejects.toMatchObject({ code: 'REPORTING_BAD_EVENT', retriable: false });
+    expect(store.factRows).toEqual(before);
+    expect(store.caseRows.size).toBe(0);
   });
 
   it('refuses an event without payment or merchant as a non-retriable error (DLQ)', async () => {

@@ -12,6 +12,7 @@ function fact(i: number, merchantId = 'mer_1'): PaymentFact {
     merchantId,
     orderId: '',
     status: 'succeeded',
+    failureCode: '',
     grossMinor: BigInt(i),
     feeMinor: 0n,
     netMinor: BigInt(i),

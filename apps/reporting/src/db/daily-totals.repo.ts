@@ -29,8 +29,11 @@ export function createDailyTotalsRepo(db: Knex): DailyTotalsRepository {
             net: d.netMinor.toString(),
           },
         );
-        if (d.paymentsCount < 0n)
-          await db('daily_totals').where(key).andWhere('payments_count', 0).delete();
+        // Only a delta that adds no payment can empty a row; a row may hold money of no payment.
+        if (d.paymentsCount <= 0n)
+          await db('daily_totals')
+            .where({ ...key, payments_count: 0, gross_minor: 0, fee_minor: 0, net_minor: 0 })
+            .delete();
       }
     },
   };

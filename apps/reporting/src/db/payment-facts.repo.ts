@@ -8,6 +8,7 @@ interface PaymentFactRow {
   merchant_id: string;
   order_id: string;
   status: string;
+  failure_code: string;
   gross_minor: bigint;
   fee_minor: bigint;
   net_minor: bigint;
@@ -28,6 +29,7 @@ function toDomain(row: PaymentFactRow): PaymentFact {
     merchantId: row.merchant_id,
     orderId: row.order_id,
     status: row.status,
+    failureCode: row.failure_code,
     grossMinor: BigInt(row.gross_minor),
     feeMinor: BigInt(row.fee_minor),
     netMinor: BigInt(row.net_minor),
@@ -67,6 +69,7 @@ export function createPaymentFactsRepo(db: Knex): PaymentFactRepository {
         merchant_id: f.merchantId,
         order_id: f.orderId,
         status: f.status,
+        failure_code: f.failureCode,
         gross_minor: f.grossMinor.toString(),
         fee_minor: f.feeMinor.toString(),
         net_minor: f.netMinor.toString(),

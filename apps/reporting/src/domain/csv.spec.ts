@@ -28,6 +28,7 @@ describe('RFC 4180 CSV', () => {
       merchantId: 'mer_1',
       orderId: 'Order "7", blue',
       status: 'succeeded',
+      failureCode: '',
       grossMinor: 9_007_199_254_740_993n,
       feeMinor: 0n,
       netMinor: 9_007_199_254_740_993n,

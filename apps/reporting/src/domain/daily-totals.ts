@@ -1,3 +1,4 @@
+import type { PaymentCase } from './payment-case';
 import type { PaymentFact } from './payment-fact';
 
 export interface DailyTotalsKey {
@@ -33,37 +34,75 @@ function keyString(k: DailyTotalsKey): string {
   return JSON.stringify([k.merchantId, k.day, k.currency, k.status]);
 }
 
+/** What one fact or case adds to one daily_totals row. */
+export type TotalsContribution = DailyTotalsDelta;
+
+/** A fact counts once, with its amounts, in its status on the day of its latest status change. */
+export function factContribution(fact: PaymentFact): TotalsContribution[] {
+  return [
+    {
+      key: totalsKeyOf(fact),
+      paymentsCount: 1n,
+      grossMinor: fact.grossMinor,
+      feeMinor: fact.feeMinor,
+      netMinor: fact.netMinor,
+    },
+  ];
+}
+
 /**
- * What daily_totals must change when a fact goes from `before` to `after`: the old contribution
- * leaves its (merchant, day, currency, status) row and the new one joins its row, so a status change
- * moves the payment between statuses. Deltas that cancel out are dropped, and the result is sorted by key
- * so concurrent transactions lock rows in one order (no deadlocks).
+ * Case money credited to a payment that had already succeeded is succeeded money of the day it
+ * was applied, without being another payment. Money still held or returned is nobody's revenue,
+ * and money whose application made the payment succeed is already the payment's own amounts.
  */
-export function totalsDelta(
-  before: PaymentFact | undefined,
-  after: PaymentFact,
+export function caseContribution(c: PaymentCase | undefined): TotalsContribution[] {
+  if (!c?.appliedOnTop || !c.appliedAt) return [];
+  return [
+    {
+      key: {
+        merchantId: c.merchantId,
+        day: utcDay(c.appliedAt),
+        currency: c.currency,
+        status: 'succeeded',
+      },
+      paymentsCount: 0n,
+      grossMinor: c.appliedGrossMinor,
+      feeMinor: c.appliedFeeMinor,
+      netMinor: c.appliedNetMinor,
+    },
+  ];
+}
+
+/**
+ * What daily_totals must change when contributions go from `before` to `after`: the old ones leave
+ * their (merchant, day, currency, status) rows and the new ones join theirs, so a status change
+ * moves the payment between statuses. Deltas that cancel out are dropped, and the result is sorted
+ * by key so concurrent transactions lock rows in one order (no deadlocks).
+ */
+export function contributionsDelta(
+  before: readonly TotalsContribution[],
+  after: readonly TotalsContribution[],
 ): DailyTotalsDelta[] {
   const byKey = new Map<string, DailyTotalsDelta>();
-  const addContribution = (fact: PaymentFact, sign: bigint) => {
-    const key = totalsKeyOf(fact);
-    const id = keyString(key);
+  const add = (c: TotalsContribution, sign: bigint) => {
+    const id = keyString(c.key);
     const current = byKey.get(id) ?? {
-      key,
+      key: c.key,
       paymentsCount: 0n,
       grossMinor: 0n,
       feeMinor: 0n,
       netMinor: 0n,
     };
     byKey.set(id, {
-      key,
-      paymentsCount: current.paymentsCount + sign,
-      grossMinor: current.grossMinor + sign * fact.grossMinor,
-      feeMinor: current.feeMinor + sign * fact.feeMinor,
-      netMinor: current.netMinor + sign * fact.netMinor,
+      key: c.key,
+      paymentsCount: current.paymentsCount + sign * c.paymentsCount,
+      grossMinor: current.grossMinor + sign * c.grossMinor,
+      feeMinor: current.feeMinor + sign * c.feeMinor,
+      netMinor: current.netMinor + sign * c.netMinor,
     });
   };
-  if (before) addContribution(before, -1n);
-  addContribution(after, 1n);
+  for (const c of before) add(c, -1n);
+  for (const c of after) add(c, 1n);
   return [...byKey.entries()]
     .filter(
       ([, d]) =>
@@ -71,4 +110,19 @@ export function totalsDelta(
     )
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, d]) => d);
+}
+
+/** What daily_totals must change when a fact goes from `before` to `after`. */
+export function totalsDelta(
+  before: PaymentFact | undefined,
+  after: PaymentFact,
+): DailyTotalsDelta[] {
+  return contributionsDelta(before ? factContribution(before) : [], factContribution(after));
+}
+
+/** A row with no payment and no money left is removed (a row may hold money of no payment). */
+export function isEmptyTotalsRow(row: Omit<DailyTotalsDelta, 'key'>): boolean {
+  return (
+    row.paymentsCount === 0n && row.grossMinor === 0n && row.feeMinor === 0n && row.netMinor === 0n
+  );
 }

@@ -17,11 +17,28 @@ const succeeded: ReportEvent = {
   providerPaymentId: 'qr-77',
   providerAttributes: { payer_phone: '996700000001' },
   sequence: 1n,
+  paymentStatus: '',
+  failureCode: '',
+  caseId: '',
+  caseKind: '',
+  caseResolution: '',
 };
 
 const now = new Date('2026-03-02T00:00:05Z');
 
 describe('statusOf', () => {
+  it('takes the payment_status the event carries, whatever its type', () => {
+    expect(statusOf({ eventType: 'refund.succeeded', paymentStatus: 'partially_refunded' })).toBe(
+      'partially_refunded',
+    );
+    expect(statusOf({ eventType: 'payment.funds_applied', paymentStatus: 'succeeded' })).toBe(
+      'succeeded',
+    );
+    expect(statusOf({ eventType: 'chargeback.lost', paymentStatus: 'charged_back' })).toBe(
+      'charged_back',
+    );
+  });
+
   it.each([
     ['payment.succeeded', 'succeeded'],
     ['payment.failed', 'failed'],
@@ -29,18 +46,32 @@ describe('statusOf', () => {
     ['payment.created', 'created'],
     ['payment.pending', 'pending'],
     ['payment.canceled', 'canceled'],
+    ['payment.requires_review', 'requires_review'],
     ['refund.succeeded', 'refunded'],
     ['recurring.charge.succeeded', 'succeeded'],
     ['recurring.charge.failed', 'failed'],
-    ['payment.disputed', 'payment.disputed'],
-    ['refund.failed', 'refund.failed'],
-  ])('%s -> %s', (type, status) => {
-    expect(statusOf(type)).toBe(status);
+    ['payment.held', 'payment.held'],
+    ['payment.hold_voided', 'payment.hold_voided'],
+    ['payment.reversed', 'payment.reversed'],
+    ['refund.reversed', 'refund.reversed'],
+    ['payout.succeeded', 'payout.succeeded'],
+    ['payout.reversed', 'payout.reversed'],
+  ])('without payment_status (an older event) %s -> %s', (eventType, status) => {
+    expect(statusOf({ eventType, paymentStatus: '' })).toBe(status);
   });
 
-  it('does not confuse inherited object keys with event types', () => {
-    expect(statusOf('constructor')).toBe('constructor');
-    expect(statusOf('toString')).toBe('toString');
+  it.each([
+    'funds.unapplied',
+    'funds.returned',
+    'case.opened',
+    'case.resolved',
+    'payment.funds_applied',
+    'refund.pending',
+    'payment.disputed',
+    'constructor',
+    'toString',
+  ])('without payment_status %s leaves the status as it is', (eventType) => {
+    expect(statusOf({ eventType, paymentStatus: '' })).toBeUndefined();
   });
 });
 
@@ -51,6 +82,7 @@ describe('applyEvent', () => {
       merchantId: 'mer_1',
       orderId: 'o-1',
       status: 'succeeded',
+      failureCode: '',
       grossMinor: 10_000n,
       feeMinor: 250n,
       netMinor: 9_750n,
@@ -106,6 +138,118 @@ describe('applyEvent', () => {
       lastEventId: 'evt_2',
       lastSequence: 2n,
       occurredAt: now,
+    });
+  });
+
+  const status = (eventType: string, paymentStatus: string, sequence: bigint) => ({
+    ...succeeded,
+    eventId: `evt_${sequence}`,
+    eventType,
+    paymentStatus,
+    sequence,
+    fee: { amountMinor: 0n, currency: 'KGS' },
+    net: { amountMinor: 0n, currency: 'KGS' },
+  });
+
+  it('takes gross but never fee or net from a status fact, so it cannot erase what a payment earned', () => {
+    const pending = applyEvent(undefined, status('payment.pending', 'pending', 1n), now);
+    expect(pending).toMatchObject({ status: 'pending', grossMinor: 10_000n, feeMinor: 0n });
+    const paid = applyEvent(
+      pending,
+      { ...succeeded, paymentStatus: 'succeeded', sequence: 2n },
+      now,
+    );
+    expect(paid).toMatchObject({ status: 'succeeded', feeMinor: 250n, netMinor: 9_750n });
+    // Not a sequence checkout produces (success is final but for refunds and cases); if a
+    // producer broke that, the money the payment earned would still be there.
+    const review = applyEvent(paid, status('payment.requires_review', 'requires_review', 3n), now);
+    expect(review).toMatchObject({
+      status: 'requires_review',
+      grossMinor: 10_000n,
+      feeMinor: 250n,
+      netMinor: 9_750n,
+    });
+  });
+
+  it('keeps the failure code of the event that set the status', () => {
+    const pending = applyEvent(undefined, status('payment.pending', 'pending', 1n), now);
+    const failed = applyEvent(
+      pending,
+      { ...status('payment.failed', 'failed', 2n), failureCode: 'insufficient_funds' },
+      now,
+    );
+    expect(failed).toMatchObject({ status: 'failed', failureCode: 'insufficient_funds' });
+  });
+
+  it('only moves the position for an event that does not set the status, whatever money it carries', () => {
+    const fact = applyEvent(undefined, { ...succeeded, paymentStatus: 'succeeded' }, now);
+    if (!fact) throw new Error('expected a fact');
+    const later = new Date('2026-03-09T00:00:00Z');
+    for (const [eventType, sequence] of [
+      ['funds.unapplied', 2n],
+      ['case.opened', 3n],
+      ['payment.funds_applied', 4n],
+      ['case.resolved', 5n],
+    ] as const) {
+      const next = applyEvent(
+        fact,
+        {
+          ...succeeded,
+          eventId: `evt_${sequence}`,
+          eventType,
+          sequence,
+          occurredAt: later,
+          gross: { amountMinor: 7_000n, currency: 'KGS' },
+          fee: { amountMinor: 70n, currency: 'KGS' },
+          net: { amountMinor: 6_930n, currency: 'KGS' },
+          providerAttributes: { payer_phone: '996700000002' },
+          caseId: 'case_1',
+        },
+        later,
+      );
+      expect(next).toEqual({
+        ...fact,
+        lastEventId: `evt_${sequence}`,
+        lastSequence: sequence,
+        updatedAt: later,
+      });
+    }
+  });
+
+  it('makes an expired payment succeed with the money a case applied to it', () => {
+    const expired = applyEvent(undefined, status('payment.expired', 'expired', 2n), now);
+    const applied = applyEvent(
+      expired,
+      {
+        ...succeeded,
+        eventType: 'payment.funds_applied',
+        paymentStatus: 'succeeded',
+        gross: { amountMinor: 9_000n, currency: 'KGS' },
+        fee: { amountMinor: 225n, currency: 'KGS' },
+        net: { amountMinor: 8_775n, currency: 'KGS' },
+        caseId: 'case_1',
+        sequence: 5n,
+      },
+      now,
+    );
+    expect(applied).toMatchObject({
+      status: 'succeeded',
+      grossMinor: 9_000n,
+      feeMinor: 225n,
+      netMinor: 8_775n,
+    });
+  });
+
+  it('creates a fact without status or amounts when a case event is the first one seen', () => {
+    expect(
+      applyEvent(undefined, { ...succeeded, eventType: 'case.opened', caseId: 'case_1' }, now),
+    ).toMatchObject({
+      merchantId: 'mer_1',
+      status: '',
+      grossMinor: 0n,
+      feeMinor: 0n,
+      netMinor: 0n,
+      lastSequence: 1n,
     });
   });
 });

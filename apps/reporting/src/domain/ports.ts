@@ -1,4 +1,5 @@
 import type { DailyTotalsDelta } from './daily-totals';
+import type { PaymentCase } from './payment-case';
 import type { PaymentFact } from './payment-fact';
 
 export interface Clock {
@@ -38,8 +39,19 @@ export interface PaymentFactRepository {
   list(query: FactQuery): Promise<PaymentFact[]>;
 }
 
-/** Aggregates per merchant, UTC day, currency and status. */
+/** The money of payments' cases (unapplied, applied, returned), one row per case. */
+export interface PaymentCaseRepository {
+  /** Reads the case and locks it until the surrounding transaction ends. */
+  getForUpdate(caseId: string): Promise<PaymentCase | undefined>;
+  /** Stores the case: an insert when `isNew`, else an update of the row locked by getForUpdate. */
+  save(paymentCase: PaymentCase, isNew: boolean): Promise<void>;
+}
+
+/**
+ * Aggregates per merchant, UTC day, currency and status: the payment facts, plus case money
+ * applied to payments that had already succeeded (see caseContribution).
+ */
 export interface DailyTotalsRepository {
-  /** Adds the deltas (in the given order); rows that reach zero payments disappear. */
+  /** Adds the deltas (in the given order); rows left with no payment and no money disappear. */
   apply(deltas: DailyTotalsDelta[]): Promise<void>;
 }

@@ -34,6 +34,31 @@ describe('reportEventOf', () => {
     });
   });
 
+  it('carries the status and case fields', () => {
+    const wire = PaymentEvent.encode(
+      PaymentEvent.fromPartial({
+        eventId: 'evt_1',
+        eventType: 'case.resolved',
+        paymentId: 'pay_1',
+        merchantId: 'mer_1',
+        paymentStatus: 'succeeded',
+        failureCode: 'none',
+        caseId: 'case_1',
+        caseKind: 'late_payment',
+        caseResolution: 'applied',
+      }),
+    ).finish();
+    expect(
+      reportEventOf(PaymentEvent.decode(wire), { eventId: 'evt_1', eventType: 'case.resolved' }),
+    ).toMatchObject({
+      paymentStatus: 'succeeded',
+      failureCode: 'none',
+      caseId: 'case_1',
+      caseKind: 'late_payment',
+      caseResolution: 'applied',
+    });
+  });
+
   it('maps the strings back to proto enums', () => {
     expect(methodFromString('webmoney_keeper_mobile')).toBe(
       PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,

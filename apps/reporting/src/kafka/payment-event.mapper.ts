@@ -27,5 +27,10 @@ export function reportEventOf(
     providerPaymentId: event.providerPaymentId,
     providerAttributes: { ...event.providerAttributes },
     sequence: event.sequence,
+    paymentStatus: event.paymentStatus,
+    failureCode: event.failureCode,
+    caseId: event.caseId,
+    caseKind: event.caseKind,
+    caseResolution: event.caseResolution,
   };
 }

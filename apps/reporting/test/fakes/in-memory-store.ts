@@ -1,6 +1,16 @@
-import { type DailyTotalsDelta, totalsKeyOf } from '../../src/domain/daily-totals';
+import {
+  caseContribution,
+  type DailyTotalsDelta,
+  factContribution,
+  isEmptyTotalsRow,
+} from '../../src/domain/daily-totals';
+import type { PaymentCase } from '../../src/domain/payment-case';
 import type { PaymentFact } from '../../src/domain/payment-fact';
-import type { DailyTotalsRepository, PaymentFactRepository } from '../../src/domain/ports';
+import type {
+  DailyTotalsRepository,
+  PaymentCaseRepository,
+  PaymentFactRepository,
+} from '../../src/domain/ports';
 
 export interface TotalsRow {
   merchantId: string;
@@ -16,9 +26,10 @@ export interface TotalsRow {
 const keyOf = (k: { merchantId: string; day: string; currency: string; status: string }) =>
   `${k.merchantId}|${k.day}|${k.currency}|${k.status}`;
 
-/** In-memory facts and daily totals with the same contract as the knex repos. */
+/** In-memory facts, cases and daily totals with the same contract as the knex repos. */
 export function inMemoryReporting() {
   const factRows = new Map<string, PaymentFact>();
+  const caseRows = new Map<string, PaymentCase>();
   const totalRows = new Map<string, TotalsRow>();
 
   const compare = (a: PaymentFact, b: PaymentFact) =>
@@ -56,6 +67,18 @@ export function inMemoryReporting() {
     },
   };
 
+  const cases: PaymentCaseRepository = {
+    async getForUpdate(id) {
+      const c = caseRows.get(id);
+      return c && structuredClone(c);
+    },
+    async save(c, isNew) {
+      if (isNew === caseRows.has(c.caseId))
+        throw new Error(`save(isNew=${isNew}) disagrees with the store`);
+      caseRows.set(c.caseId, structuredClone(c));
+    },
+  };
+
   const totals: DailyTotalsRepository = {
     async apply(deltas: DailyTotalsDelta[]) {
       for (const d of deltas) {
@@ -71,32 +94,35 @@ export function inMemoryReporting() {
         row.grossMinor += d.grossMinor;
         row.feeMinor += d.feeMinor;
         row.netMinor += d.netMinor;
-        if (row.paymentsCount === 0n) totalRows.delete(id);
+        if (isEmptyTotalsRow(row)) totalRows.delete(id);
         else totalRows.set(id, row);
       }
     },
   };
 
-  /** daily_totals recomputed from the facts: what the maintained rows must always equal. */
+  /** daily_totals recomputed from the facts and cases: what the maintained rows must always equal. */
   function totalsFromFacts(): Map<string, TotalsRow> {
     const out = new Map<string, TotalsRow>();
-    for (const f of factRows.values()) {
-      const key = totalsKeyOf(f);
-      const row = out.get(keyOf(key)) ?? {
-        ...key,
+    const contributions = [
+      ...[...factRows.values()].flatMap(factContribution),
+      ...[...caseRows.values()].flatMap(caseContribution),
+    ];
+    for (const c of contributions) {
+      const row = out.get(keyOf(c.key)) ?? {
+        ...c.key,
         paymentsCount: 0n,
         grossMinor: 0n,
         feeMinor: 0n,
         netMinor: 0n,
       };
-      row.paymentsCount += 1n;
-      row.grossMinor += f.grossMinor;
-      row.feeMinor += f.feeMinor;
-      row.netMinor += f.netMinor;
-      out.set(keyOf(key), row);
+      row.paymentsCount += c.paymentsCount;
+      row.grossMinor += c.grossMinor;
+      row.feeMinor += c.feeMinor;
+      row.netMinor += c.netMinor;
+      out.set(keyOf(c.key), row);
     }
     return out;
   }
 
-  return { facts, totals, factRows, totalRows, totalsFromFacts };
+  return { facts, cases, totals, factRows, caseRows, totalRows, totalsFromFacts };
 }

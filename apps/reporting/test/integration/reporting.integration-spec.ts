@@ -310,6 +310,228 @@ describe('reporting (real process, PostgreSQL, Kafka)', () => {
     });
   });
 
+  it('ends status and case sequences with the right fact, case money and succeeded totals', async () => {
+    const merchantId = `mer_rep_cases_${randomSuffix()}`;
+    const KGS = (amountMinor: bigint) => ({ amountMinor, currency: 'KGS' });
+    const at = (day: string) => new Date(`2026-05-${day}T12:00:00Z`);
+    const status = (paymentId: string, sequence: bigint, paymentStatus: string, day: string) =>
+      anEvent({
+        merchantId,
+        paymentId,
+        sequence,
+        eventType: `payment.${paymentStatus}`,
+        paymentStatus,
+        occurredAt: at(day),
+        fee: KGS(0n),
+        net: KGS(0n),
+        ledgerTransactionId: '',
+      });
+    const caseEvent = (
+      paymentId: string,
+      sequence: bigint,
+      eventType: string,
+      day: string,
+      overrides: Partial<PaymentEvent> = {},
+    ) =>
+      anEvent({
+        merchantId,
+        paymentId,
+        sequence,
+        eventType,
+        occurredAt: at(day),
+        gross: KGS(0n),
+        fee: KGS(0n),
+        net: KGS(0n),
+        caseId: `case_${paymentId}`,
+        ...overrides,
+      });
+    const [failed, expired, canceled, duplicated, late] = [
+      newId('pay'),
+      newId('pay'),
+      newId('pay'),
+      newId('pay'),
+      newId('pay'),
+    ] as const;
+    const flows: Record<string, PaymentEvent[]> = {
+      failed: [
+        status(failed, 1n, 'pending', '01'),
+        { ...status(failed, 2n, 'failed', '01'), failureCode: 'insufficient_funds' },
+      ],
+      expired: [status(expired, 1n, 'pending', '01'), status(expired, 2n, 'expired', '01')],
+      canceled: [status(canceled, 1n, 'pending', '01'), status(canceled, 2n, 'canceled', '01')],
+      duplicated: [
+        anEvent({
+          merchantId,
+          paymentId: duplicated,
+          paymentStatus: 'succeeded',
+          occurredAt: at('01'),
+        }),
+        caseEvent(duplicated, 2n, 'funds.unapplied', '02', {
+          gross: KGS(10_000n),
+          caseKind: 'duplicate_payment',
+        }),
+        caseEvent(duplicated, 3n, 'case.opened', '02', { caseKind: 'duplicate_payment' }),
+        caseEvent(duplicated, 4n, 'payment.funds_applied', '03', {
+          gross: KGS(10_000n),
+          fee: KGS(200n),
+          net: KGS(9_800n),
+        }),
+        caseEvent(duplicated, 5n, 'case.resolved', '03', {
+          caseKind: 'duplicate_payment',
+          caseResolution: 'applied',
+        }),
+      ],
+      late: [
+        status(late, 1n, 'pending', '01'),
+        status(late, 2n, 'expired', '01'),
+        caseEvent(late, 3n, 'funds.unapplied', '02', {
+          gross: KGS(9_000n),
+          caseKind: 'late_payment',
+        }),
+        caseEvent(late, 4n, 'case.opened', '02', { caseKind: 'late_payment' }),
+        caseEvent(late, 5n, 'payment.funds_applied', '03', {
+          paymentStatus: 'succeeded',
+          gross: KGS(9_000n),
+          fee: KGS(180n),
+          net: KGS(8_820n),
+        }),
+        caseEvent(late, 6n, 'case.resolved', '03', {
+          caseKind: 'late_payment',
+          caseResolution: 'applied',
+        }),
+      ],
+    };
+    for (const events of Object.values(flows)) for (const e of events) await publish(e);
+    const facts = Object.fromEntries(
+      await Promise.all(
+        Object.entries(flows).map(async ([name, events]) => {
+          const last = events[events.length - 1] as PaymentEvent;
+          return [name, await waitForFact(last.paymentId, last.eventId)] as const;
+        }),
+      ),
+    );
+
+    for (const name of ['failed', 'expired', 'canceled']) {
+      expect(facts[name]).toMatchObject({
+        status: name,
+        gross: KGS(10_000n),
+        fee: KGS(0n),
+        net: KGS(0n),
+        lastSequence: 2n,
+        occurredAt: at('01'),
+      });
+    }
+    expect(await db('payment_facts').where({ payment_id: failed }).first('failure_code')).toEqual({
+      failure_code: 'insufficient_funds',
+    });
+    expect(facts['duplicated']).toMatchObject({
+      status: 'succeeded',
+      gross: KGS(10_000n),
+      fee: KGS(200n),
+      net: KGS(9_800n),
+      lastSequence: 5n,
+      lastEventId: flows['duplicated']?.[4]?.eventId,
+      occurredAt: at('01'),
+    });
+    expect(facts['late']).toMatchObject({
+      status: 'succeeded',
+      gross: KGS(9_000n),
+      fee: KGS(180n),
+      net: KGS(8_820n),
+      lastSequence: 6n,
+      occurredAt: at('03'),
+    });
+
+    expect(
+      await db('payment_cases')
+        .where({ merchant_id: merchantId })
+        .orderBy('case_kind')
+        .select(
+          'case_id',
+          'payment_id',
+          'case_kind',
+          'currency',
+          'received_minor',
+          'applied_gross_minor',
+          'applied_fee_minor',
+          'applied_net_minor',
+          'returned_minor',
+          'unapplied_minor',
+          'applied_on_top',
+          'resolution',
+        ),
+    ).toEqual([
+      {
+        case_id: `case_${duplicated}`,
+        payment_id: duplicated,
+        case_kind: 'duplicate_payment',
+        currency: 'KGS',
+        received_minor: 10_000n,
+        applied_gross_minor: 10_000n,
+        applied_fee_minor: 200n,
+        applied_net_minor: 9_800n,
+        returned_minor: 0n,
+        unapplied_minor: 0n,
+        applied_on_top: true,
+        resolution: 'applied',
+      },
+      {
+        case_id: `case_${late}`,
+        payment_id: late,
+        case_kind: 'late_payment',
+        currency: 'KGS',
+        received_minor: 9_000n,
+        applied_gross_minor: 9_000n,
+        applied_fee_minor: 180n,
+        applied_net_minor: 8_820n,
+        returned_minor: 0n,
+        unapplied_minor: 0n,
+        applied_on_top: false,
+        resolution: 'applied',
+      },
+    ]);
+
+    const succeededTotals = await db('daily_totals')
+      .where({ merchant_id: merchantId, status: 'succeeded' })
+      .orderBy('day')
+      .select(
+        db.raw("to_char(day, 'YYYY-MM-DD') as day"),
+        'payments_count',
+        'gross_minor',
+        'fee_minor',
+        'net_minor',
+      );
+    // Day 1: the duplicated payment itself. Day 3: the late payment, and the duplicate money
+    // credited on top of the first payment (no extra payment).
+    expect(succeededTotals.map((r: Record<string, unknown>) => ({ ...r }))).toEqual([
+      {
+        day: '2026-05-01',
+        payments_count: 1n,
+        gross_minor: 10_000n,
+        fee_minor: 200n,
+        net_minor: 9_800n,
+      },
+      {
+        day: '2026-05-03',
+        payments_count: 1n,
+        gross_minor: 19_000n,
+        fee_minor: 380n,
+        net_minor: 18_620n,
+      },
+    ]);
+    expect(
+      await db('daily_totals')
+        .where({ merchant_id: merchantId })
+        .whereNot({ status: 'succeeded' })
+        .orderBy('status')
+        .select('status', 'payments_count', 'fee_minor'),
+    ).toEqual([
+      { status: 'canceled', payments_count: 1n, fee_minor: 0n },
+      { status: 'expired', payments_count: 1n, fee_minor: 0n },
+      { status: 'failed', payments_count: 1n, fee_minor: 0n },
+    ]);
+  });
+
   it('sends events it can never apply to the DLQ and keeps going', async () => {
     const noMerchant = anEvent({ merchantId: '' });
     await publish(noMerchant);
