@@ -34,7 +34,7 @@ import { merchantHandlers } from './grpc/merchant.grpc';
 import { startCardBindingSweeper } from './jobs/card-binding.sweeper';
 import { startExpirySweeper } from './jobs/expiry.sweeper';
 import { startLedgerSweeper } from './jobs/ledger.sweeper';
-import { type StatusEventRelay, startStatusEventRelay } from './jobs/status-events.relay';
+import { startStatusEventRelay, type StatusEventRelay } from './jobs/status-events.relay';
 
 /** Provider adapters may call the provider over HTTP before answering StartPayment. */
 const PROVIDER_DEADLINE_MS = 15_000;
@@ -56,8 +56,8 @@ async function main(): Promise<void> {
   const clock: Clock = { now: () => new Date() };
   const merchants = createMerchantsRepo(db);
   // The relay is created once the ledger client exists; transitions only wake it.
-  let statusEventRelay: StatusEventRelay | undefined;
-  const payments = createPaymentsRepo(db, { afterStatusEvent: () => statusEventRelay?.wake() });
+  const relay: { current?: StatusEventRelay } = {};
+  const payments = createPaymentsRepo(db, { afterStatusEvent: () => relay.current?.wake() });
   const provider = createProviderAdaptersClient(config.providerAdaptersAddr, {
     deadlineMs: PROVIDER_DEADLINE_MS,
   });
@@ -75,7 +75,12 @@ async function main(): Promise<void> {
     clock,
     log,
   });
-  statusEventRelay = startStatusEventRelay(recordStatusEvents, config.statusEventSweepMs, log);
+  const statusEventRelay = startStatusEventRelay(
+    recordStatusEvents,
+    config.statusEventSweepMs,
+    log,
+  );
+  relay.current = statusEventRelay;
   const postToLedger = makePostToLedger({
     payments,
     ledger,
@@ -148,7 +153,7 @@ async function main(): Promise<void> {
   onShutdown(log, [
     () => grpc.drain(),
     () => ledgerSweeper.stop(),
-    () => statusEventRelay?.stop(),
+    () => statusEventRelay.stop(),
     () => expirySweeper.stop(),
     () => cardBindingSweeper.stop(),
     () => provider.close(),

@@ -2,6 +2,7 @@ import { METHOD_NAME_LIST, STATUS_NAME_LIST } from './mappers/enums.mapper';
 import {
   amountSchema,
   balanceQuerySchema,
+  cancelPaymentBodySchema,
   createMerchantBodySchema,
   createPaymentBodySchema,
   payerInputFormSchema,
@@ -49,7 +50,12 @@ const ERROR_RESPONSES: Record<string, { description: string; codes: string[] }> 
   },
   '422': {
     description: 'The payment is in the wrong state for this (kind `precondition`).',
-    codes: ['PAYMENT_NOT_PAYABLE', 'PAYMENT_METHOD_NOT_ENABLED', 'PAYMENT_ALREADY_FINAL'],
+    codes: [
+      'PAYMENT_NOT_PAYABLE',
+      'PAYMENT_METHOD_NOT_ENABLED',
+      'PAYMENT_ALREADY_FINAL',
+      'PAYMENT_NOT_CANCELABLE',
+    ],
   },
   '429': {
     description: 'Rate limited (kind `rate_limited`); retry later.',
@@ -211,6 +217,28 @@ export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
               content: { 'application/json': { schema: { $ref: '#/components/schemas/Payment' } } },
             },
             ...errorRefs([...COMMON, '404']),
+          },
+        },
+      },
+      '/v1/payments/{id}/cancel': {
+        post: {
+          operationId: 'cancelPayment',
+          summary:
+            'Cancel a payment nobody has paid (created or pending); the merchant is notified with payment.canceled',
+          description:
+            'Idempotent by nature: canceling a canceled payment answers it unchanged. A provider success that still arrives afterwards is credited, never dropped.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: {
+            required: false,
+            content: { 'application/json': { schema: cancelPaymentBodySchema } },
+          },
+          responses: {
+            '200': {
+              description: 'The canceled payment.',
+              headers: requestId,
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Payment' } } },
+            },
+            ...errorRefs([...COMMON, '404', '422']),
           },
         },
       },

@@ -49,6 +49,13 @@ export const idParamsSchema = {
   properties: { id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } },
 } as const;
 
+/** POST /v1/payments/{id}/cancel: an optional reason, kept in the payment's audit trail. */
+export const cancelPaymentBodySchema = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: { reason: { type: 'string', maxLength: 200 } },
+} as const;
+
 export const balanceQuerySchema = {
   type: 'object',
   additionalProperties: false,

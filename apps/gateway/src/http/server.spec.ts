@@ -47,6 +47,17 @@ function fakes() {
           outcome: 'succeeded',
         };
       },
+      cancelPayment: async (req, opts) => {
+        record('cancelPayment')(req, opts);
+        if (req.paymentId === 'pay_paid') {
+          throw new DomainError(
+            'PAYMENT_NOT_CANCELABLE',
+            'precondition',
+            'a succeeded payment cannot be canceled',
+          );
+        }
+        return { payment: { ...payment, status: PaymentStatus.PAYMENT_STATUS_CANCELED } };
+      },
       handleProviderCallback: async (req, opts) => {
         record('handleProviderCallback')(req, opts);
         return {
@@ -207,6 +218,41 @@ describe('buildGateway (in process)', () => {
       amount: 1999,
     });
     expect(res.headers['location']).toBe('/v1/payments/pay_1');
+  });
+
+  it('cancels a payment with or without a body, and maps a refusal to 422', async () => {
+    const bare = await app.inject({
+      method: 'POST',
+      url: '/v1/payments/pay_1/cancel',
+      headers: auth,
+    });
+    expect(bare.statusCode).toBe(200);
+    expect(bare.json()).toMatchObject({ id: 'pay_1', status: 'canceled' });
+    const withReason = await app.inject({
+      method: 'POST',
+      url: '/v1/payments/pay_1/cancel',
+      headers: json,
+      payload: { reason: 'out of stock' },
+    });
+    expect(withReason.statusCode).toBe(200);
+    expect(calls.filter((c) => c.method === 'cancelPayment').map((c) => c.request)).toEqual([
+      { paymentId: 'pay_1', merchantId: 'mer_1', reason: '' },
+      { paymentId: 'pay_1', merchantId: 'mer_1', reason: 'out of stock' },
+    ]);
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/v1/payments/pay_paid/cancel',
+      headers: auth,
+    });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error.code).toBe('PAYMENT_NOT_CANCELABLE');
+    const unknownField = await app.inject({
+      method: 'POST',
+      url: '/v1/payments/pay_1/cancel',
+      headers: json,
+      payload: { reason: 'x', refund: true },
+    });
+    expect(unknownField.statusCode).toBe(400);
   });
 
   it('renders page errors as HTML with the mapped status', async () => {

@@ -20,7 +20,12 @@ import { v1Routes } from './routes/v1.route';
 export interface GatewayDeps {
   checkout: Pick<
     PromiseClient<CheckoutServiceClient>,
-    'createPayment' | 'getPayment' | 'startPayment' | 'handleProviderCallback' | 'submitPayerInput'
+    | 'createPayment'
+    | 'getPayment'
+    | 'startPayment'
+    | 'handleProviderCallback'
+    | 'submitPayerInput'
+    | 'cancelPayment'
   >;
   merchants: Pick<PromiseClient<MerchantServiceClient>, 'authenticateApiKey' | 'createMerchant'>;
   notifier: Pick<PromiseClient<NotifierServiceClient>, 'upsertEndpoint'>;

@@ -1,9 +1,9 @@
+import type { Clock, JournalRepository } from '../domain/ports';
 import {
   type RecordPaymentEventCommand,
   replayFact,
   validateStatusFact,
 } from '../domain/status-fact';
-import type { Clock, JournalRepository } from '../domain/ports';
 
 export interface RecordPaymentEventDeps {
   journal: Pick<JournalRepository, 'recordFact'>;

@@ -13,7 +13,6 @@ import {
   type TransactionKind,
 } from '../domain/journal';
 import type { PaymentRecord } from '../domain/payment-record';
-import type { FactResult, NewStatusFact } from '../domain/status-fact';
 import type {
   JournalRepository,
   LockedState,
@@ -21,6 +20,7 @@ import type {
   RecordResult,
   StoredTransaction,
 } from '../domain/ports';
+import type { FactResult, NewStatusFact } from '../domain/status-fact';
 import type { AccountStore } from './accounts.store';
 import { createBatchWriter, type Entry, fastEligible } from './batch.writer';
 import { createGroupCommitter, type Outcome } from './group-commit';

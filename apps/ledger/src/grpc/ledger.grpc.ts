@@ -29,11 +29,11 @@ import type { makeGetAccountBalance, makeGetBalance, makeListAccounts } from '..
 import type { makeCreateHold, makePostHold, makeVoidHold } from '../app/holds';
 import type { makeListPaymentTransactions } from '../app/list-payment-transactions';
 import type { makeListStatement } from '../app/list-statement';
-import type { RecordPaymentEvent } from '../app/record-payment-event';
 import type { PostPayment } from '../app/post-payment';
 import type { makePostPayments } from '../app/post-payments';
 import type { makePostPayout } from '../app/post-payout';
 import type { makePostTransaction } from '../app/post-transaction';
+import type { RecordPaymentEvent } from '../app/record-payment-event';
 import type { makeRefundPayment } from '../app/refund-payment';
 import type { makeReverseTransaction } from '../app/reverse-transaction';
 import {
@@ -52,12 +52,12 @@ import {
   postHoldFromProto,
   postPaymentFromProto,
   postPaymentToProto,
+  recordPaymentEventFromProto,
   refundFromProto,
   reverseFromProto,
   settingsToProto,
   statementToProto,
   transactionToProto,
-  recordPaymentEventFromProto,
   transferFromProto,
   voidHoldFromProto,
 } from './ledger.mapper';

@@ -12,7 +12,6 @@ import { ledgerErrors } from '../domain/errors';
 import type { PaymentEventRecord } from '../domain/events';
 import { type Posting, totalsByAccount } from '../domain/journal';
 import type { PaymentRecord } from '../domain/payment-record';
-import type { FactResult, NewStatusFact } from '../domain/status-fact';
 import type {
   BalanceRepository,
   HoldRepository,
@@ -25,6 +24,7 @@ import type {
   TransactionBody,
   TransactionHead,
 } from '../domain/ports';
+import type { FactResult, NewStatusFact } from '../domain/status-fact';
 import type { InMemorySettings } from './in-memory-settings.fake';
 
 const clone = <T>(v: T): T => structuredClone(v);

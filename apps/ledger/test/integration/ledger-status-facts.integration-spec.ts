@@ -7,8 +7,8 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
-  type CollectedMessage,
   codeOf,
+  type CollectedMessage,
   collectMessages,
   createTopic,
   eventsOf,

@@ -47,6 +47,7 @@ export type StatusName =
   | 'succeeded'
   | 'failed'
   | 'expired'
+  | 'canceled'
   | 'unknown';
 
 /** Every status a payment can be in on the wire (OpenAPI enum). */
@@ -57,6 +58,7 @@ export const STATUS_NAME_LIST: readonly StatusName[] = [
   'succeeded',
   'failed',
   'expired',
+  'canceled',
 ];
 
 export function statusName(status: PaymentStatus): StatusName {
@@ -73,6 +75,8 @@ export function statusName(status: PaymentStatus): StatusName {
       return 'failed';
     case PaymentStatus.PAYMENT_STATUS_EXPIRED:
       return 'expired';
+    case PaymentStatus.PAYMENT_STATUS_CANCELED:
+      return 'canceled';
     default:
       return 'unknown';
   }
@@ -83,5 +87,7 @@ export function statusName(status: PaymentStatus): StatusName {
  * resolves it to succeeded or failed) but the payer must not pay again meanwhile.
  */
 export function isTerminal(status: StatusName): boolean {
-  return status === 'succeeded' || status === 'failed' || status === 'expired';
+  return (
+    status === 'succeeded' || status === 'failed' || status === 'expired' || status === 'canceled'
+  );
 }

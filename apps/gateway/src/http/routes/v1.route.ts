@@ -11,6 +11,7 @@ import {
 } from '../mappers/payment.mapper';
 import {
   balanceQuerySchema,
+  cancelPaymentBodySchema,
   type CreatePaymentBody,
   createPaymentBodySchema,
   idParamsSchema,
@@ -19,7 +20,7 @@ import type { GatewayDeps } from '../server';
 
 export interface V1RouteDeps {
   authenticate: ApiKeyAuthenticator;
-  checkout: Pick<GatewayDeps['checkout'], 'createPayment' | 'getPayment'>;
+  checkout: Pick<GatewayDeps['checkout'], 'createPayment' | 'getPayment' | 'cancelPayment'>;
   ledger: GatewayDeps['ledger'];
   publicBaseUrl: string;
 }
@@ -78,6 +79,24 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       async (request) => {
         const res = await deps.checkout.getPayment(
           { paymentId: request.params.id, merchantId: merchantIdOf(request.merchant) },
+          { requestId: request.id },
+        );
+        return paymentToJson(res.payment, deps.publicBaseUrl);
+      },
+    );
+
+    // Canceling is idempotent by nature (a canceled payment is answered as it is), so an
+    // Idempotency-Key is accepted but not required.
+    app.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>(
+      '/v1/payments/:id/cancel',
+      { schema: { params: idParamsSchema, body: cancelPaymentBodySchema } },
+      async (request) => {
+        const res = await deps.checkout.cancelPayment(
+          {
+            paymentId: request.params.id,
+            merchantId: merchantIdOf(request.merchant),
+            reason: request.body?.reason ?? '',
+          },
           { requestId: request.id },
         );
         return paymentToJson(res.payment, deps.publicBaseUrl);
