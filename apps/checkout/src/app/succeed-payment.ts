@@ -25,9 +25,9 @@ export interface SuccessFacts {
  * The one path of every verified success (a provider callback or the payer's input): moves the
  * payment to succeeded with the method actually used and the provider facts, then posts it to the
  * ledger under `payment:{id}:succeeded` unless already posted; the ledger decides the fee and
- * checkout stores it. A ledger failure is not thrown: `posted` is false and the ledger sweeper retries with
- * the identical request. Throws PAYMENT_ALREADY_FINAL (nothing written) for a final payment that
- * cannot become succeeded.
+ * checkout stores it. A ledger failure is not thrown: `posted` is false and the ledger sweeper
+ * retries with the identical request. Throws PAYMENT_ALREADY_FINAL (nothing written) for a final
+ * payment that cannot become succeeded.
  */
 export async function succeedPayment(
   deps: SucceedPaymentDeps,

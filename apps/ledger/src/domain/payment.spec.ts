@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { aPayment } from '../testing/payment.builder';
+import { aFlatFeeRule, aPayment } from '../testing/payment.builder';
 import { shardOf } from './accounts';
 import type { FeePlan } from './fees';
 import { assertBalanced } from './journal';
@@ -10,13 +10,7 @@ import { applyFee, paymentPostings, type PostPaymentCommand, validatePayment } f
 const flatPlan = (fixedMinor: bigint): FeePlan => ({
   merchantId: 'mer_1',
   updatedAt: new Date(0),
-  rules: [
-    {
-      method: 'webmoney_keeper_mobile',
-      percentBps: 0,
-      fixed: [{ amountMinor: fixedMinor, currency: 'KGS' }],
-    },
-  ],
+  rules: [aFlatFeeRule(fixedMinor)],
 });
 
 /** Validated, with the fee of a flat plan applied. */
