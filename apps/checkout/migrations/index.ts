@@ -4,6 +4,7 @@ import * as createMerchants from './20261123010000_create_merchants';
 import * as createPayments from './20261123010100_create_payments';
 import * as reviewBindingsLedgerFee from './20261124010000_review_bindings_ledger_fee';
 import * as statusEventsCanceled from './20261206120000_status_events_canceled';
+import * as feeFromLedgerOnly from './20261206130000_fee_from_ledger_only';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '20261123010100_create_payments': createPayments,
   '20261124010000_review_bindings_ledger_fee': reviewBindingsLedgerFee,
   '20261206120000_status_events_canceled': statusEventsCanceled,
+  '20261206130000_fee_from_ledger_only': feeFromLedgerOnly,
 };

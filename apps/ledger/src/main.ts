@@ -61,10 +61,9 @@ async function main(): Promise<void> {
   const settings = createMerchantSettingsRepo(db);
   const integrity = createIntegrityRepo(db);
   const clock = { now: () => new Date() };
-  const notices = { info: (fields: Record<string, unknown>, msg: string) => log.info(fields, msg) };
 
-  const postPayment = makePostPayment({ journal, settings, clock, notices });
-  const holdDeps = { journal, settings, clock, notices };
+  const postPayment = makePostPayment({ journal, settings, clock });
+  const holdDeps = { journal, settings, clock };
   const grpc = createGrpcServer({ log });
   grpc.addService(
     LedgerServiceService,

@@ -59,7 +59,7 @@ const step = (line: string) => say(`[${elapsed()}] ${line}`);
 
 const merchantId = (i: number) => `mer_bench_${String(i).padStart(4, '0')}`;
 
-/** A payment whose fee the ledger computes from the merchant's plan (no request fee). */
+/** A payment; the ledger computes its fee from the merchant's plan. */
 function payment(run: string, client: number, seq: number, item: number): PostPaymentRequest {
   const paymentId = `pay_${run}_${client}_${seq}_${item}`;
   const merchant = merchantId(Math.floor(Math.random() * MERCHANTS));

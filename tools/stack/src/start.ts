@@ -42,12 +42,13 @@ interface DemoState {
 }
 
 const DEMO_METHODS = ['webmoney_purse', 'webmoney_keeper_mobile', 'card', 'wavepay', 'qr'] as const;
+/** The demo merchant's fee plan in the ledger: the fixed part is per currency (10 cents in USD). */
 const DEMO_FEE_RULES = [
-  { method: 'webmoney_purse', percent_bps: 250, fixed_minor: 0 },
-  { method: 'webmoney_keeper_mobile', percent_bps: 300, fixed_minor: 10 },
-  { method: 'card', percent_bps: 290, fixed_minor: 0 },
-  { method: 'wavepay', percent_bps: 200, fixed_minor: 0 },
-  { method: 'qr', percent_bps: 100, fixed_minor: 0 },
+  { method: 'webmoney_purse', percent_bps: 250 },
+  { method: 'webmoney_keeper_mobile', percent_bps: 300, fixed: [{ amount: 10, currency: 'USD' }] },
+  { method: 'card', percent_bps: 290 },
+  { method: 'wavepay', percent_bps: 200 },
+  { method: 'qr', percent_bps: 100 },
 ];
 
 async function main(): Promise<void> {

@@ -38,7 +38,6 @@ export function makeCreateMerchant(deps: CreateMerchantDeps) {
       id: newId('mer'),
       name: input.name,
       enabledMethods: [...input.enabledMethods],
-      feeRules: input.feeRules.map((r) => ({ ...r })),
       webmoneyShopId: input.webmoneyShopId,
       defaultSuccessUrl: input.defaultSuccessUrl,
       defaultFailUrl: input.defaultFailUrl,

@@ -111,7 +111,6 @@ describe('createPayment', () => {
     const w = world();
     const { merchant } = await w.merchant({
       enabledMethods: ['webmoney_purse', 'card', 'wavepay', 'qr'],
-      feeRules: [],
     });
     const kgs = await w.createPayment(w.paymentInput(merchant.id, { currency: 'KGS' }));
     expect(kgs.view.availableMethods).toEqual(['card', 'qr']);

@@ -65,7 +65,6 @@ export function makeCreatePayment(deps: CreatePaymentDeps) {
       providerPaymentId: null,
       providerAttributes: {},
       fee: null,
-      ledgerFee: null,
       failureCode: null,
       succeededAt: null,
       ledgerPostedAt: null,

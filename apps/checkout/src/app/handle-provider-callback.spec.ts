@@ -35,8 +35,8 @@ describe('handleProviderCallback', () => {
       provider: 'webmoney',
       providerPaymentId: 'wm-777',
       providerAttributes: { payer_purse: 'Z123456789012', payer_wmid: '123456789012' },
-      // 2.5% of 10000 + 10 fixed.
-      fee: { amountMinor: 260n, currency: 'USD' },
+      // The fee the ledger applied (this merchant has no plan there).
+      fee: { amountMinor: 0n, currency: 'USD' },
       succeededAt: w.clock.now(),
     });
     expect(stored?.ledgerTransactionId).toMatch(/^txn_/);
@@ -46,7 +46,6 @@ describe('handleProviderCallback', () => {
         paymentId: payment.id,
         merchantId: payment.merchantId,
         gross: { amountMinor: 10_000n, currency: 'USD' },
-        fee: { amountMinor: 260n, currency: 'USD' },
         method: 'webmoney_purse',
         provider: 'webmoney',
         providerPaymentId: 'wm-777',
@@ -70,14 +69,14 @@ describe('handleProviderCallback', () => {
     expect(await w.payments.findById(payment.id)).toEqual(after);
   });
 
-  it('charges the fee of the method the payer actually used', async () => {
+  it('posts the method the payer actually used, whose fee the ledger decides', async () => {
     const { w, payment, succeeded } = await started();
     w.provider.nextCallback = { ...succeeded, method: 'webmoney_keeper_mobile' };
     await w.handleCallback({ provider: 'webmoney', request: rawRequest });
     expect(await w.payments.findById(payment.id)).toMatchObject({
       method: 'webmoney_keeper_mobile',
-      fee: { amountMinor: 300n },
     });
+    expect(w.ledger.calls[0]?.method).toBe('webmoney_keeper_mobile');
   });
 
   it('accepts SUCCEEDED for a payment whose pending write has not landed (created -> succeeded)', async () => {
@@ -136,7 +135,7 @@ describe('handleProviderCallback', () => {
     const resent = await w.handleCallback({ provider: 'webmoney', request: rawRequest });
     expect(decode(resent.reply.body)).toBe('YES');
     expect(w.ledger.calls).toHaveLength(2);
-    // The retry is the identical request: same key, same occurred_at, same fee.
+    // The retry is the identical request: same key, same occurred_at, and no fee in either.
     expect(w.ledger.calls[1]).toEqual(w.ledger.calls[0]);
     expect((await w.payments.findById(payment.id))?.ledgerPostedAt).not.toBeNull();
   });
@@ -246,16 +245,14 @@ describe('handleProviderCallback', () => {
     });
   });
 
-  it('stores the fee the ledger applied beside the one checkout sent', async () => {
+  it('sends no fee and stores the fee the ledger applied as the payment’s only fee', async () => {
     const { w, payment, succeeded } = await started();
     w.ledger.planFee = money(150n, 'USD');
     w.provider.nextCallback = succeeded;
     await w.handleCallback({ provider: 'webmoney', request: rawRequest });
-    expect(w.ledger.calls[0]?.fee).toEqual(money(260n, 'USD'));
-    expect(await w.payments.findById(payment.id)).toMatchObject({
-      fee: money(260n, 'USD'),
-      ledgerFee: money(150n, 'USD'),
-    });
+    expect(w.ledger.calls[0]).not.toHaveProperty('fee');
+    expect(await w.payments.findById(payment.id)).toMatchObject({ fee: money(150n, 'USD') });
+    expect(await w.payments.findById(payment.id)).not.toHaveProperty('ledgerFee');
   });
 });
 

@@ -1,5 +1,3 @@
-import { money } from '@tolem/money';
-
 import { ledgerKeyOf, type Payment } from '../domain/payment';
 import type { Clock, LedgerPort, PaymentRepository } from '../domain/ports';
 import type { RecordStatusEvents } from './record-status-events';
@@ -14,11 +12,11 @@ export interface PostToLedgerDeps {
 
 /**
  * Posts a succeeded payment to the ledger and records the ledger transaction with the fee the
- * ledger applied (authoritative when the merchant has a fee plan there). Every field sent is
- * stored on the payment (checkout's fee, attributes, succeeded_at), so a retry from the callback
- * path or the sweeper sends the identical request under the same key and the ledger posts it
- * once. The payment's owed status events (pending, …) go first, so the ledger numbers them
- * before the money. Throws the ledger's error unchanged; the caller decides whether to retry.
+ * ledger applied: the ledger owns fees, so the request carries none. Every field sent is stored
+ * on the payment (attributes, succeeded_at), so a retry from the callback path or the sweeper
+ * sends the identical request under the same key and the ledger posts it once. The payment's
+ * owed status events (pending, …) go first, so the ledger numbers them before the money. Throws
+ * the ledger's error unchanged; the caller decides whether to retry.
  */
 export function makePostToLedger(deps: PostToLedgerDeps) {
   return async (payment: Payment): Promise<Payment> => {
@@ -29,7 +27,6 @@ export function makePostToLedger(deps: PostToLedgerDeps) {
       paymentId: payment.id,
       merchantId: payment.merchantId,
       gross: payment.amount,
-      fee: payment.fee ?? money(0n, payment.amount.currency),
       method: payment.method,
       provider: payment.provider,
       providerPaymentId: payment.providerPaymentId ?? '',
@@ -44,7 +41,7 @@ export function makePostToLedger(deps: PostToLedgerDeps) {
       ...payment,
       ledgerPostedAt: at,
       ledgerTransactionId: result.transactionId,
-      ledgerFee: result.fee,
+      fee: result.fee,
     };
   };
 }

@@ -9,7 +9,6 @@ async function kgsPayment(description = 'Two books') {
   const { merchant } = await w.merchant({
     idempotencyKey: 'mer-kg',
     enabledMethods: ['webmoney_purse', 'card', 'qr'],
-    feeRules: [],
   });
   const { view } = await w.createPayment(
     w.paymentInput(merchant.id, { currency: 'KGS', amountMinor: 150_000n, description }),

@@ -1,13 +1,11 @@
 import { isDomainError } from '@tolem/errors';
 
-import { feeFor } from '../domain/merchant';
 import type { Payment, PaymentMethod, ProviderName } from '../domain/payment';
-import type { Log, MerchantRepository } from '../domain/ports';
+import type { Log } from '../domain/ports';
 import { applyTransition, type TransitionDeps } from './apply-transition';
 import type { PostToLedger } from './post-to-ledger';
 
 export interface SucceedPaymentDeps extends TransitionDeps {
-  merchants: MerchantRepository;
   postToLedger: PostToLedger;
   log: Log;
 }
@@ -25,39 +23,32 @@ export interface SuccessFacts {
 
 /**
  * The one path of every verified success (a provider callback or the payer's input): moves the
- * payment to succeeded with the fee of the merchant's rule for the method actually used and the
- * provider facts, then posts it to the ledger under `payment:{id}:succeeded` unless already
- * posted. A ledger failure is not thrown: `posted` is false and the ledger sweeper retries with
- * the identical request. Throws PAYMENT_ALREADY_FINAL (nothing written) for a final payment that
- * cannot become succeeded.
+ * payment to succeeded with the method actually used and the provider facts, then posts it to the
+ * ledger under `payment:{id}:succeeded` unless already posted; the ledger decides the fee and
+ * checkout stores it. A ledger failure is not thrown: `posted` is false and the ledger sweeper
+ * retries with the identical request. Throws PAYMENT_ALREADY_FINAL (nothing written) for a final
+ * payment that cannot become succeeded.
  */
 export async function succeedPayment(
   deps: SucceedPaymentDeps,
   payment: Payment,
   facts: SuccessFacts,
 ): Promise<{ payment: Payment; posted: boolean }> {
-  const merchant = await deps.merchants.findById(payment.merchantId);
-  if (!merchant) throw new Error(`payment ${payment.id} has no merchant ${payment.merchantId}`);
-
   const { payment: current } = await applyTransition(
     deps,
     payment.id,
-    (p, now) => {
-      const method = facts.method ?? p.method;
-      return {
-        to: 'succeeded',
-        reason: facts.reason,
-        patch: {
-          method,
-          provider: facts.provider ?? p.provider,
-          providerPaymentId: facts.providerPaymentId || p.providerPaymentId,
-          providerAttributes: { ...p.providerAttributes, ...facts.attributes },
-          fee: feeFor(merchant, method, p.amount),
-          failureCode: null,
-          succeededAt: now,
-        },
-      };
-    },
+    (p, now) => ({
+      to: 'succeeded',
+      reason: facts.reason,
+      patch: {
+        method: facts.method ?? p.method,
+        provider: facts.provider ?? p.provider,
+        providerPaymentId: facts.providerPaymentId || p.providerPaymentId,
+        providerAttributes: { ...p.providerAttributes, ...facts.attributes },
+        failureCode: null,
+        succeededAt: now,
+      },
+    }),
     payment,
   );
   if (current.ledgerPostedAt) return { payment: current, posted: true };

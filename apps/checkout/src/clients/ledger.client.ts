@@ -26,7 +26,6 @@ export function createLedgerClient(
           paymentId: input.paymentId,
           merchantId: input.merchantId,
           gross: { amountMinor: input.gross.amountMinor, currency: input.gross.currency },
-          fee: { amountMinor: input.fee.amountMinor, currency: input.fee.currency },
           method: methodToProto(input.method),
           provider: providerToProto(input.provider),
           providerPaymentId: input.providerPaymentId,
@@ -42,12 +41,15 @@ export function createLedgerClient(
           'ledger: PostPayment without a transaction',
         );
       }
-      // An older ledger sends no fee; one in another currency would be a ledger bug: ignore both
-      // (the fee checkout computed then stays the payment's fee).
-      const fee =
-        res.fee && res.fee.currency === input.gross.currency
-          ? money(res.fee.amountMinor, res.fee.currency)
-          : null;
+      // The fee is the ledger's alone: without one in the payment's currency checkout cannot
+      // record the payment as posted, so it stays unposted and the sweeper asks again.
+      if (!res.fee || res.fee.currency !== input.gross.currency) {
+        throw checkoutErrors.create(
+          'CHECKOUT_UPSTREAM_INVALID_RESPONSE',
+          'ledger: PostPayment without the applied fee in the payment currency',
+        );
+      }
+      const fee = money(res.fee.amountMinor, res.fee.currency);
       return { transactionId: res.transaction.id, alreadyExisted: res.alreadyExisted, fee };
     },
     async recordPaymentEvent(input) {

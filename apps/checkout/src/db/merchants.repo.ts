@@ -1,21 +1,13 @@
 import type { Knex } from '@tolem/db-kit';
 
-import type { Merchant, MerchantFeeRule } from '../domain/merchant';
+import type { Merchant } from '../domain/merchant';
 import type { PaymentMethod } from '../domain/payment';
 import type { MerchantRepository } from '../domain/ports';
-
-interface FeeRuleJson {
-  method: PaymentMethod;
-  percent_bps: number;
-  /** A string: JSON numbers never carry money. */
-  fixed_minor: string;
-}
 
 interface MerchantRow {
   id: string;
   name: string;
   enabled_methods: PaymentMethod[];
-  fee_rules: FeeRuleJson[];
   webmoney_shop_id: string;
   default_success_url: string;
   default_fail_url: string;
@@ -33,24 +25,11 @@ interface ApiKeyRow {
   revoked_at: Date | null;
 }
 
-function feeRuleToJson(rule: MerchantFeeRule): FeeRuleJson {
-  return {
-    method: rule.method,
-    percent_bps: rule.percentBps,
-    fixed_minor: rule.fixedMinor.toString(),
-  };
-}
-
 function toDomain(row: MerchantRow): Merchant {
   return {
     id: row.id,
     name: row.name,
     enabledMethods: [...row.enabled_methods],
-    feeRules: row.fee_rules.map((r) => ({
-      method: r.method,
-      percentBps: r.percent_bps,
-      fixedMinor: BigInt(r.fixed_minor),
-    })),
     webmoneyShopId: row.webmoney_shop_id,
     defaultSuccessUrl: row.default_success_url,
     defaultFailUrl: row.default_fail_url,
@@ -67,9 +46,6 @@ export function createMerchantsRepo(db: Knex): MerchantRepository {
             id: merchant.id,
             name: merchant.name,
             enabled_methods: merchant.enabledMethods,
-            fee_rules: JSON.stringify(
-              merchant.feeRules.map(feeRuleToJson),
-            ) as unknown as FeeRuleJson[],
             webmoney_shop_id: merchant.webmoneyShopId,
             default_success_url: merchant.defaultSuccessUrl,
             default_fail_url: merchant.defaultFailUrl,

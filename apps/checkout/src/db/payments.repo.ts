@@ -27,8 +27,8 @@ interface PaymentRow {
   provider: ProviderName | null;
   provider_payment_id: string | null;
   provider_attributes: Record<string, string>;
+  /** The fee the ledger applied; null until posted. */
   fee_minor: bigint | null;
-  ledger_fee_minor: bigint | null;
   failure_code: string | null;
   succeeded_at: Date | null;
   ledger_posted_at: Date | null;
@@ -65,7 +65,6 @@ function toDomain(row: PaymentRow): Payment {
     providerPaymentId: row.provider_payment_id,
     providerAttributes: row.provider_attributes,
     fee: row.fee_minor === null ? null : money(row.fee_minor, amount.currency),
-    ledgerFee: row.ledger_fee_minor === null ? null : money(row.ledger_fee_minor, amount.currency),
     failureCode: row.failure_code,
     succeededAt: row.succeeded_at,
     ledgerPostedAt: row.ledger_posted_at,
@@ -77,7 +76,10 @@ function toDomain(row: PaymentRow): Payment {
   };
 }
 
-/** Columns a transition may change; the immutable request fields are written once at insert. */
+/**
+ * Columns a transition may change; the immutable request fields are written once at insert, and
+ * the fee only by markLedgerPosted (it is the ledger's).
+ */
 function mutableColumns(p: Payment) {
   return {
     status: p.status,
@@ -85,7 +87,6 @@ function mutableColumns(p: Payment) {
     provider: p.provider,
     provider_payment_id: p.providerPaymentId,
     provider_attributes: JSON.stringify(p.providerAttributes),
-    fee_minor: p.fee?.amountMinor ?? null,
     failure_code: p.failureCode,
     succeeded_at: p.succeededAt,
     updated_at: p.updatedAt,
@@ -187,14 +188,14 @@ export function createPaymentsRepo(db: Knex, options: PaymentsRepoOptions = {}):
       return saved;
     },
 
-    async markLedgerPosted(paymentId, transactionId, at, ledgerFee) {
+    async markLedgerPosted(paymentId, transactionId, at, fee) {
       await db('payments')
         .where({ id: paymentId })
         .whereNull('ledger_posted_at')
         .update({
           ledger_posted_at: at,
           ledger_transaction_id: transactionId,
-          ledger_fee_minor: ledgerFee?.amountMinor ?? null,
+          fee_minor: fee.amountMinor,
           updated_at: at,
           version: db.raw('version + 1'),
         });

@@ -1,23 +1,12 @@
-import { computeFee, type Money, money } from '@tolem/money';
-
 import { checkoutErrors } from './errors';
 import type { Canonical } from './fingerprint';
 import type { PaymentMethod } from './payment';
 import { checkUrl } from './payment-request';
 
-/** Tolem's fee for one method: percent of the gross in basis points plus a fixed part. */
-export interface MerchantFeeRule {
-  method: PaymentMethod;
-  percentBps: number;
-  /** Minor units of the payment's currency. */
-  fixedMinor: bigint;
-}
-
 export interface Merchant {
   id: string;
   name: string;
   enabledMethods: PaymentMethod[];
-  feeRules: MerchantFeeRule[];
   /** WebMoney MegaStock shop id (LMI_SHOP_ID) Tolem passes on as the aggregator. */
   webmoneyShopId: string;
   defaultSuccessUrl: string;
@@ -30,7 +19,6 @@ export interface CreateMerchantInput {
   idempotencyKey: string;
   name: string;
   enabledMethods: PaymentMethod[];
-  feeRules: MerchantFeeRule[];
   webmoneyShopId: string;
   defaultSuccessUrl: string;
   defaultFailUrl: string;
@@ -52,15 +40,6 @@ export function validateMerchantRequest(input: CreateMerchantInput): void {
   if (new Set(input.enabledMethods).size !== input.enabledMethods.length) {
     invalid('enabled_methods', 'enabled_methods has duplicates');
   }
-  const seen = new Set<PaymentMethod>();
-  for (const rule of input.feeRules) {
-    if (seen.has(rule.method)) invalid('fee_rules', `more than one fee rule for ${rule.method}`);
-    seen.add(rule.method);
-    if (!Number.isInteger(rule.percentBps) || rule.percentBps < 0 || rule.percentBps > 10_000) {
-      invalid('fee_rules', 'percent_bps must be an integer 0..10000');
-    }
-    if (rule.fixedMinor < 0n) invalid('fee_rules', 'fixed_minor must not be negative');
-  }
   if (input.webmoneyShopId.length > 64)
     invalid('webmoney_shop_id', 'webmoney_shop_id is longer than 64');
   checkUrl(input.defaultSuccessUrl, 'default_success_url', invalid);
@@ -71,7 +50,6 @@ export function validateMerchantRequest(input: CreateMerchantInput): void {
 export const MERCHANT_REQUEST_FIELDS = [
   'name',
   'enabled_methods',
-  'fee_rules',
   'webmoney_shop_id',
   'default_success_url',
   'default_fail_url',
@@ -84,20 +62,8 @@ export function canonicalMerchantRequest(input: MerchantFields): Record<string, 
   return {
     name: input.name,
     enabled_methods: input.enabledMethods,
-    fee_rules: input.feeRules.map((r) => ({
-      method: r.method,
-      percent_bps: r.percentBps,
-      fixed_minor: r.fixedMinor,
-    })),
     webmoney_shop_id: input.webmoneyShopId,
     default_success_url: input.defaultSuccessUrl,
     default_fail_url: input.defaultFailUrl,
   };
-}
-
-/** The merchant's fee for a gross paid with `method`; no rule for the method means no fee. */
-export function feeFor(merchant: Merchant, method: PaymentMethod | null, gross: Money): Money {
-  const rule = method ? merchant.feeRules.find((r) => r.method === method) : undefined;
-  if (!rule) return money(0n, gross.currency);
-  return computeFee(gross, { percentBps: rule.percentBps, fixedMinor: rule.fixedMinor });
 }

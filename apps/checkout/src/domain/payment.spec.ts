@@ -1,9 +1,7 @@
-import { money } from '@tolem/money';
 import { describe, expect, it } from 'vitest';
 
 import {
   decideTransition,
-  effectiveFee,
   isExpiredByTime,
   isFinal,
   isPayable,
@@ -87,13 +85,6 @@ describe('payment state machine', () => {
     expect(isFinal('requires_review')).toBe(false);
     expect(isExpiredByTime(review, long)).toBe(false);
     expect(isPayable(review, new Date('2025-01-01T00:00:00Z'))).toBe(false);
-  });
-
-  it('shows the fee the ledger applied once known, else the one checkout computed', () => {
-    const p = { fee: money(260n, 'USD'), ledgerFee: null } as Payment;
-    expect(effectiveFee(p)).toEqual(money(260n, 'USD'));
-    expect(effectiveFee({ ...p, ledgerFee: money(150n, 'USD') })).toEqual(money(150n, 'USD'));
-    expect(effectiveFee({ ...p, fee: null })).toBeNull();
   });
 
   it('refuses going back to created', () => {

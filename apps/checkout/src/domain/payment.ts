@@ -54,15 +54,10 @@ export interface Payment {
   providerPaymentId: string | null;
   providerAttributes: Record<string, string>;
   /**
-   * Known once succeeded; computed from the merchant's fee rule for the method. This is what
-   * checkout sends the ledger, so every retried post carries the same content.
+   * The fee the ledger applied (PostPaymentResponse.fee), known once posted. The ledger owns
+   * fees (its merchant fee plans); checkout only keeps what it was told.
    */
   fee: Money | null;
-  /**
-   * The fee the ledger applied (PostPaymentResponse.fee), known once posted. Authoritative: it
-   * differs from `fee` when the merchant has a fee plan in the ledger.
-   */
-  ledgerFee: Money | null;
   failureCode: string | null;
   /** When the payment became succeeded; the ledger's occurred_at, stable across retries. */
   succeededAt: Date | null;
@@ -199,11 +194,6 @@ export function isExpiredByTime(payment: Payment, now: Date): boolean {
 /** created or pending and not past its expiry: a customer may still pay it. */
 export function isPayable(payment: Payment, now: Date): boolean {
   return isOpen(payment.status) && !isExpiredByTime(payment, now);
-}
-
-/** The fee to show: the ledger's once it posted the payment, else the one checkout computed. */
-export function effectiveFee(payment: Payment): Money | null {
-  return payment.ledgerFee ?? payment.fee;
 }
 
 /** The ledger's idempotency key for posting a succeeded payment; one post per payment, ever. */

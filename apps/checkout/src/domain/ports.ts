@@ -95,15 +95,10 @@ export interface PaymentRepository {
     transition: PaymentTransition | null,
   ): Promise<Payment | undefined>;
   /**
-   * Records the ledger transaction of a succeeded payment and the fee the ledger applied (null
-   * when the ledger did not say); a no-op when already recorded.
+   * Records the ledger transaction of a succeeded payment and the fee the ledger applied, the
+   * payment's only fee; a no-op when already recorded.
    */
-  markLedgerPosted(
-    paymentId: string,
-    transactionId: string,
-    at: Date,
-    ledgerFee: Money | null,
-  ): Promise<void>;
+  markLedgerPosted(paymentId: string, transactionId: string, at: Date, fee: Money): Promise<void>;
   /** Succeeded payments not yet posted to the ledger, that succeeded before `succeededBefore`. */
   listUnposted(succeededBefore: Date, limit: number): Promise<Payment[]>;
   /** created/pending payments whose expiry time is not after `now`. */
@@ -123,7 +118,6 @@ export interface PostPaymentInput {
   paymentId: string;
   merchantId: string;
   gross: Money;
-  fee: Money;
   method: PaymentMethod | null;
   provider: ProviderName | null;
   providerPaymentId: string;
@@ -136,8 +130,8 @@ export interface PostPaymentInput {
 export interface PostPaymentResult {
   transactionId: string;
   alreadyExisted: boolean;
-  /** The fee the ledger applied (its fee plan's, else ours); null when it did not say. */
-  fee: Money | null;
+  /** The fee the ledger applied from the merchant's fee plan (zero without a plan). */
+  fee: Money;
 }
 
 export interface RecordPaymentEventInput extends StatusEvent {

@@ -36,7 +36,6 @@ const payment: Payment = {
   providerPaymentId: null,
   providerAttributes: {},
   fee: null,
-  ledgerFee: null,
   failureCode: null,
   succeededAt: null,
   ledgerPostedAt: null,
@@ -114,19 +113,9 @@ describe('checkout mappers', () => {
     ).toThrow(expect.objectContaining({ details: { field: 'provider' } }));
   });
 
-  it('maps requires_review and shows the ledger fee once the ledger applied one', () => {
+  it('maps requires_review', () => {
     expect(statusToProto('requires_review')).toBe(PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW);
     expect(statusToProto(null)).toBe(PaymentStatus.PAYMENT_STATUS_UNSPECIFIED);
-    const posted = paymentToProto({
-      payment: {
-        ...payment,
-        status: 'succeeded',
-        fee: money(60n, 'KGS'),
-        ledgerFee: money(45n, 'KGS'),
-      },
-      availableMethods: [],
-    });
-    expect(posted.fee).toEqual({ amountMinor: 45n, currency: 'KGS' });
     expect(
       paymentToProto({ payment: { ...payment, status: 'requires_review' }, availableMethods: [] })
         .status,

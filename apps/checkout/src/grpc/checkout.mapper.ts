@@ -10,12 +10,7 @@ import {
 import type { StartPaymentInput } from '../app/start-payment';
 import type { SubmitPayerInputInput } from '../app/submit-payer-input';
 import { checkoutErrors } from '../domain/errors';
-import {
-  effectiveFee,
-  type PaymentStatus,
-  type PaymentView,
-  type ProviderName,
-} from '../domain/payment';
+import { type PaymentStatus, type PaymentView, type ProviderName } from '../domain/payment';
 import type { CreatePaymentInput } from '../domain/payment-request';
 import type { RawHttpRequest } from '../domain/provider';
 import {
@@ -79,10 +74,10 @@ export function callbackRequestToDomain(req: HandleProviderCallbackRequest): {
   return { provider, request: httpRequestFromProto(req.request) };
 }
 
-/** `fee` is the ledger's applied fee once posted, else the one checkout computed. */
+/** `fee` is the fee the ledger applied, unset until the payment is posted. */
 export function paymentToProto(view: PaymentView): PbPayment {
   const p = view.payment;
-  const fee = effectiveFee(p);
+  const fee = p.fee;
   return PbPayment.fromPartial({
     id: p.id,
     merchantId: p.merchantId,

@@ -24,11 +24,6 @@ export function createMerchantRequestToDomain(req: CreateMerchantRequest): Creat
     idempotencyKey: req.idempotencyKey,
     name: req.name,
     enabledMethods: req.enabledMethods.map((m) => methodOrInvalid(m, 'enabled_methods')),
-    feeRules: req.feeRules.map((r) => ({
-      method: methodOrInvalid(r.method, 'fee_rules'),
-      percentBps: r.percentBps,
-      fixedMinor: r.fixedMinor,
-    })),
     webmoneyShopId: req.webmoneyShopId,
     defaultSuccessUrl: req.defaultSuccessUrl,
     defaultFailUrl: req.defaultFailUrl,
@@ -40,11 +35,6 @@ export function merchantToProto(m: Merchant): PbMerchant {
     id: m.id,
     name: m.name,
     enabledMethods: m.enabledMethods.map(methodToProto),
-    feeRules: m.feeRules.map((r) => ({
-      method: methodToProto(r.method),
-      percentBps: r.percentBps,
-      fixedMinor: r.fixedMinor,
-    })),
     webmoneyShopId: m.webmoneyShopId,
     defaultSuccessUrl: m.defaultSuccessUrl,
     defaultFailUrl: m.defaultFailUrl,

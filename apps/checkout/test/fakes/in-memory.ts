@@ -1,6 +1,6 @@
 import { DomainError } from '@tolem/errors';
 import { newId } from '@tolem/ids';
-import type { Money } from '@tolem/money';
+import { type Money, money } from '@tolem/money';
 
 import type { PendingCardBinding } from '../../src/domain/card-binding';
 import type { Merchant } from '../../src/domain/merchant';
@@ -152,20 +152,21 @@ export function inMemoryPayments(): InMemoryPayments {
       repo.beforeUpdate?.(next.id);
       const current = repo.rows.get(next.id);
       if (!current || current.version !== expectedVersion) return undefined;
-      const saved = { ...structuredClone(next), version: expectedVersion + 1 };
+      // As the real repository: the fee is written only by markLedgerPosted (it is the ledger's).
+      const saved = { ...structuredClone(next), fee: current.fee, version: expectedVersion + 1 };
       repo.rows.set(next.id, saved);
       if (transition) repo.transitions.push(transition);
       repo.writes += 1;
       return structuredClone(saved);
     },
-    async markLedgerPosted(id, transactionId, at, ledgerFee) {
+    async markLedgerPosted(id, transactionId, at, fee) {
       const current = repo.rows.get(id);
       if (!current || current.ledgerPostedAt) return;
       repo.rows.set(id, {
         ...current,
         ledgerPostedAt: at,
         ledgerTransactionId: transactionId,
-        ledgerFee,
+        fee,
         version: current.version + 1,
       });
       repo.writes += 1;
@@ -286,8 +287,8 @@ export function fakeProvider(): PaymentProviderPort & {
 }
 
 /**
- * A ledger with the real one's idempotency: same key + same content = the original. Applies the
- * request's fee unless `planFee` stands in for a merchant fee plan in the ledger.
+ * A ledger with the real one's idempotency: same key + same content = the original. The fee is
+ * the ledger's: `planFee` stands in for the merchant's fee plan; without one the fee is zero.
  */
 export function fakeLedger(): LedgerPort & {
   calls: PostPaymentInput[];
@@ -332,7 +333,8 @@ export function fakeLedger(): LedgerPort & {
       if (fake.down) throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger down');
       const existing = fake.posted.get(input.idempotencyKey);
       if (existing) return { ...existing, alreadyExisted: true };
-      const entry = { transactionId: newId('txn'), fee: fake.planFee ?? input.fee };
+      const fee = fake.planFee ?? money(0n, input.gross.currency);
+      const entry = { transactionId: newId('txn'), fee };
       fake.posted.set(input.idempotencyKey, entry);
       fake.events.push({
         paymentId: input.paymentId,

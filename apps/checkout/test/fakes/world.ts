@@ -35,10 +35,6 @@ export const merchantInput: CreateMerchantInput = {
   idempotencyKey: 'mer-key-1',
   name: 'Bishkek Books',
   enabledMethods: ['webmoney_purse', 'webmoney_keeper_mobile'],
-  feeRules: [
-    { method: 'webmoney_purse', percentBps: 250, fixedMinor: 10n },
-    { method: 'webmoney_keeper_mobile', percentBps: 300, fixedMinor: 0n },
-  ],
   webmoneyShopId: 'shop-42',
   defaultSuccessUrl: 'https://books.example/ok',
   defaultFailUrl: 'https://books.example/fail',

@@ -82,11 +82,6 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
           PaymentMethod.PAYMENT_METHOD_WAVEPAY,
           PaymentMethod.PAYMENT_METHOD_QR,
         ],
-        feeRules: [
-          { method: PaymentMethod.PAYMENT_METHOD_CARD, percentBps: 300, fixedMinor: 0n },
-          { method: PaymentMethod.PAYMENT_METHOD_WAVEPAY, percentBps: 200, fixedMinor: 0n },
-          { method: PaymentMethod.PAYMENT_METHOD_QR, percentBps: 100, fixedMinor: 0n },
-        ],
         webmoneyShopId: 'shop-7',
         defaultSuccessUrl: 'https://goods.example/ok',
         defaultFailUrl: 'https://goods.example/fail',
@@ -260,7 +255,7 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
     expect(ledger.callsFor(id)).toHaveLength(1);
     expect(ledger.callsFor(id)[0]?.request).toMatchObject({
       provider: Provider.PROVIDER_QR_ACQUIRER,
-      fee: { amountMinor: 1_500n, currency: 'KGS' },
+      method: PaymentMethod.PAYMENT_METHOD_QR,
     });
   });
 
@@ -408,7 +403,7 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
     expect(recurring.calls.filter((c) => c.request.paymentId === id && c.accepted)).toHaveLength(1);
   });
 
-  it('SubmitPayerInput: success posts once even when the same input is submitted twice; the ledger fee is kept', async () => {
+  it('SubmitPayerInput: success posts once even when the same input is submitted twice; the ledger’s fee is stored', async () => {
     ledger.state.planFee = 7_500n;
     try {
       const id = await newPayment('order-wave', 'MMK', 500_000n);
@@ -428,7 +423,7 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
         method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
         provider: Provider.PROVIDER_PAYKASSMA,
         providerPaymentId: 'key1:12345678901',
-        // The ledger's plan applied 7500; checkout computed and sent 2% = 10000.
+        // The fee the ledger's plan applied: checkout computes and sends none.
         fee: { amountMinor: 7_500n, currency: 'MMK' },
       });
       expect(adapters.inputsFor(id)).toEqual([
@@ -438,7 +433,9 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
           method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
         },
       ]);
-      expect(await row(id)).toMatchObject({ fee_minor: 10_000n, ledger_fee_minor: 7_500n });
+      const stored = await row(id);
+      expect(stored).toMatchObject({ fee_minor: 7_500n });
+      expect(stored).not.toHaveProperty('ledger_fee_minor');
 
       const again = await checkout.submitPayerInput({
         paymentId: id,
@@ -450,7 +447,7 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
       expect(ledger.callsFor(id).filter((c) => c.accepted)).toHaveLength(1);
       expect(ledger.callsFor(id)[0]?.request).toMatchObject({
         idempotencyKey: `payment:${id}:succeeded`,
-        fee: { amountMinor: 10_000n, currency: 'MMK' },
+        method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
       });
 
       // Two submissions racing: both answered succeeded, one ledger transaction.

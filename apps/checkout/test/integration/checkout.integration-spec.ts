@@ -92,9 +92,6 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
       PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
       PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
     ],
-    feeRules: [
-      { method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE, percentBps: 250, fixedMinor: 10n },
-    ],
     webmoneyShopId: 'shop-42',
     defaultSuccessUrl: 'https://books.example/ok',
     defaultFailUrl: 'https://books.example/fail',
@@ -167,7 +164,6 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     merchantId = created.merchant?.id ?? '';
     expect(merchantId).toMatch(/^mer_/);
     expect(created.apiKey).toMatch(/^sk_test_[0-9A-Za-z]{32}$/);
-    expect(created.merchant?.feeRules).toEqual(merchantRequest.feeRules);
 
     const auth = await merchants.authenticateApiKey({ apiKey: created.apiKey });
     expect(auth.merchant?.id).toBe(merchantId);
@@ -322,9 +318,12 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     ).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', kind: 'unavailable' });
   });
 
-  it('applies a SUCCEEDED callback once: succeeded, fee from the rule, ledger posted once', async () => {
+  it('applies a SUCCEEDED callback once: succeeded, the ledger’s fee stored, ledger posted once', async () => {
     const id = await startedPayment('order-paid');
-    const res = await sendCallback(succeeded(id));
+    ledger.state.planFee = 260n;
+    const res = await sendCallback(succeeded(id)).finally(() => {
+      ledger.state.planFee = null;
+    });
     expect(res.reply).toMatchObject({ statusCode: 200, contentType: 'text/plain' });
     expect(text(res.reply?.body)).toBe('YES');
     expect(res).toMatchObject({ paymentId: id, status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED });
@@ -336,6 +335,7 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
       status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED,
       providerPaymentId: 'wm-trans-1',
       providerAttributes: { payer_purse: 'Z123456789012', payer_wmid: '123456789012' },
+      // The fee the ledger applied, the payment's only fee.
       fee: { amountMinor: 260n, currency: 'USD' },
     });
     const calls = ledger.callsFor(id);
@@ -344,7 +344,6 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
       idempotencyKey: `payment:${id}:succeeded`,
       merchantId,
       gross: { amountMinor: 10_000n, currency: 'USD' },
-      fee: { amountMinor: 260n, currency: 'USD' },
       method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
       provider: Provider.PROVIDER_WEBMONEY,
       providerPaymentId: 'wm-trans-1',

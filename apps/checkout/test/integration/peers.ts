@@ -254,7 +254,7 @@ function sortedJson(request: PostPaymentRequest): string {
 
 /**
  * A ledger double with the real one's idempotency contract; `failing` makes it UNAVAILABLE and
- * `planFee` stands in for a merchant fee plan (the fee the ledger applies instead of the request's).
+ * `planFee` stands in for the merchant's fee plan (without one the ledger applies no fee).
  */
 export async function startFakeLedger() {
   const calls: { request: PostPaymentRequest; accepted: boolean }[] = [];
@@ -276,7 +276,7 @@ export async function startFakeLedger() {
     const entry = existing ?? {
       content,
       txnId: `txn_fake_${posted.size + 1}`,
-      fee: state.planFee ?? request.fee?.amountMinor ?? 0n,
+      fee: state.planFee ?? 0n,
     };
     posted.set(request.idempotencyKey, entry);
     const currency = request.gross?.currency ?? '';

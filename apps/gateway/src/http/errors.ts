@@ -10,6 +10,11 @@ export const gatewayErrors = defineErrors({
   IDEMPOTENCY_KEY_REQUIRED: 'invalid',
   /** Present but longer than 255 characters. */
   IDEMPOTENCY_KEY_INVALID: 'invalid',
+  /**
+   * The key was used for another request: the gateway's own check, for what no peer compares
+   * (an admin create-merchant replay with other fee rules). Peers answer the same code.
+   */
+  IDEMPOTENCY_KEY_REUSED: 'conflict',
   /** No usable `Authorization: Bearer …` credential. */
   UNAUTHENTICATED: 'unauthenticated',
   ROUTE_NOT_FOUND: 'not_found',

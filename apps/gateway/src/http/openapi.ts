@@ -273,9 +273,11 @@ export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
             'Creates the merchant and registers its result URL with a fresh webhook signing secret. `api_key` and ' +
             '`webhook_signing_secret` are shown only in the first answer; a replay (200, `Idempotent-Replayed: true`) ' +
             'returns an empty `api_key` and a null secret. If the webhook endpoint could not be set, the answer is ' +
-            "still 201 with a null secret and `webhook_error`. The fee rules also become the merchant's fee plan in " +
-            "the ledger (`fixed_minor` counts minor units of each payment's currency); if that failed on the first " +
-            'creation the answer carries `fee_plan_error`, and a replay with the same Idempotency-Key sets the plan again.',
+            "still 201 with a null secret and `webhook_error`. The fee rules become the merchant's fee plan in the " +
+            'ledger, the only owner of fees: per method `percent_bps` of the gross plus the `fixed` part written for ' +
+            "the payment's currency (a currency without one has no fixed part; a merchant without rules pays no fee). " +
+            'If setting the plan failed on the first creation the answer carries `fee_plan_error` and `fee_rules: null`, ' +
+            'and a replay with the same Idempotency-Key sets it; a replay with other fee rules is 409 `IDEMPOTENCY_KEY_REUSED`.',
           security: [{ adminToken: [] }],
           parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
           requestBody: {
@@ -360,7 +362,7 @@ export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
             fee: {
               oneOf: [{ type: 'integer' }, { type: 'string' }, { type: 'null' }],
               description:
-                "Tolem's fee in minor units of the payment's currency, known once succeeded.",
+                "Tolem's fee in minor units of the payment's currency: the one the ledger applied, known once posted.",
             },
             failure_code: { type: ['string', 'null'] },
             available_methods: { type: 'array', items: { type: 'string', enum: METHOD_NAME_LIST } },

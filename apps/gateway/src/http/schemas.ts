@@ -72,17 +72,37 @@ export const createMerchantBodySchema = {
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 200 },
     enabled_methods: { type: 'array', minItems: 1, uniqueItems: true, items: methodSchema },
+    /**
+     * The merchant's fee plan in the ledger, the only owner of fees: per method a percent of the
+     * gross plus a fixed part per currency (a currency without one has no fixed part).
+     */
     fee_rules: {
       type: 'array',
       maxItems: 20,
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['method', 'percent_bps', 'fixed_minor'],
+        required: ['method', 'percent_bps'],
         properties: {
           method: methodSchema,
           percent_bps: { type: 'integer', minimum: 0, maximum: 10000 },
-          fixed_minor: amountSchema,
+          fixed: {
+            type: 'array',
+            maxItems: 200,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['amount', 'currency'],
+              properties: {
+                amount: amountSchema,
+                currency: {
+                  type: 'string',
+                  pattern: '^[A-Z]{3}$',
+                  description: 'ISO 4217 alphabetic code',
+                },
+              },
+            },
+          },
         },
       },
     },
@@ -94,10 +114,16 @@ export const createMerchantBodySchema = {
   },
 } as const;
 
+export interface FeeRuleBody {
+  method: string;
+  percent_bps: number;
+  fixed?: { amount: unknown; currency: string }[];
+}
+
 export interface CreateMerchantBody {
   name: string;
   enabled_methods: string[];
-  fee_rules?: { method: string; percent_bps: number; fixed_minor: unknown }[];
+  fee_rules?: FeeRuleBody[];
   webmoney_shop_id?: string;
   result_url: string;
   success_url?: string;

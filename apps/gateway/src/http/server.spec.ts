@@ -90,6 +90,9 @@ function fakes() {
       setFeePlan: async () => {
         throw new Error('not scripted');
       },
+      getFeePlan: async () => {
+        throw new Error('not scripted');
+      },
     },
     checkoutReady: async () => true,
     log: createLogger({ service: 'gateway-spec', level: 'silent' }),

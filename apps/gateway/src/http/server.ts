@@ -29,7 +29,7 @@ export interface GatewayDeps {
   >;
   merchants: Pick<PromiseClient<MerchantServiceClient>, 'authenticateApiKey' | 'createMerchant'>;
   notifier: Pick<PromiseClient<NotifierServiceClient>, 'upsertEndpoint'>;
-  ledger: Pick<PromiseClient<LedgerServiceClient>, 'getBalance' | 'setFeePlan'>;
+  ledger: Pick<PromiseClient<LedgerServiceClient>, 'getBalance' | 'setFeePlan' | 'getFeePlan'>;
   /** True when checkout answers its gRPC health check (for /readyz). */
   checkoutReady: () => Promise<boolean>;
   log: Logger;

@@ -12,7 +12,7 @@ import {
   PaymentMethod,
   Provider,
 } from '@tolem/contracts/common';
-import type { SetFeePlanRequest } from '@tolem/contracts/ledger';
+import type { FeePlan, SetFeePlanRequest } from '@tolem/contracts/ledger';
 import { DomainError, type ErrorKind } from '@tolem/errors';
 import { freePort, httpAnswers, type ServiceProcess, spawnService, waitFor } from '@tolem/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -1003,20 +1003,70 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
     const merchantBody = {
       name: 'Book shop',
       enabled_methods: ['webmoney_purse', 'webmoney_keeper_mobile'],
-      fee_rules: [{ method: 'webmoney_purse', percent_bps: 250, fixed_minor: 10 }],
+      fee_rules: [
+        { method: 'webmoney_purse', percent_bps: 250, fixed: [{ amount: 30, currency: 'RUB' }] },
+      ],
       webmoney_shop_id: '42',
       result_url: 'https://shop.example/tolem/result',
       success_url: 'https://shop.example/ok',
       fail_url: 'https://shop.example/fail',
     };
-    const adminPost = (token: string | undefined, key: string | undefined) => ({
+    const adminPost = (
+      token: string | undefined,
+      key: string | undefined,
+      body: object = merchantBody,
+    ) => ({
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
         ...(key === undefined ? {} : { 'idempotency-key': key }),
       },
-      body: JSON.stringify(merchantBody),
+      body: JSON.stringify(body),
+    });
+    /** A ledger whose fee plans are puts and reads, as the real one's. */
+    const scriptFeePlans = () => {
+      const plans = new Map<string, FeePlan>();
+      peers.script.ledger.setFeePlan = async (req) => {
+        const plan = { merchantId: req.merchantId, rules: req.rules, updatedAt: new Date() };
+        plans.set(req.merchantId, plan);
+        return { plan };
+      };
+      peers.script.ledger.getFeePlan = async (req) => ({ plan: plans.get(req.merchantId) });
+    };
+
+    it('refuses fee rules the ledger could not apply before writing anything', async () => {
+      for (const [fee_rules, field] of [
+        [
+          [
+            {
+              method: 'card',
+              percent_bps: 1,
+              fixed: [
+                { amount: 1, currency: 'RUB' },
+                { amount: 2, currency: 'RUB' },
+              ],
+            },
+          ],
+          'fee_rules[0].fixed[1].currency',
+        ],
+        [
+          [{ method: 'card', percent_bps: 1, fixed: [{ amount: 1, currency: 'XYZ' }] }],
+          'fee_rules[0].fixed[0].currency',
+        ],
+        [[{ method: 'card', percent_bps: 1, fixed_minor: 30 }], 'fee_rules'],
+        [[{ method: 'card', percent_bps: 10_001 }], 'fee_rules'],
+      ] as const) {
+        const res = await fetch(
+          `${base}/admin/v1/merchants`,
+          adminPost(ADMIN_TOKEN, 'adm-bad-fees', { ...merchantBody, fee_rules }),
+        );
+        expect(res.status).toBe(400);
+        const { error } = (await res.json()) as { error: { code: string; message: string } };
+        expect(error.code).toBe('VALIDATION_FAILED');
+        expect(error.message).toContain(field);
+      }
+      expect(peers.calls).toHaveLength(0);
     });
 
     it('needs the admin token', async () => {
@@ -1048,7 +1098,6 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
             id: 'mer_new',
             name: req.name,
             enabledMethods: req.enabledMethods,
-            feeRules: req.feeRules,
             webmoneyShopId: req.webmoneyShopId,
             defaultSuccessUrl: req.defaultSuccessUrl,
             defaultFailUrl: req.defaultFailUrl,
@@ -1060,9 +1109,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       peers.script.notifier.upsertEndpoint = async (req) => ({
         endpoint: { merchantId: req.merchantId, url: req.url, updatedAt: new Date() },
       });
-      peers.script.ledger.setFeePlan = async (req) => ({
-        plan: { merchantId: req.merchantId, rules: req.rules, updatedAt: new Date() },
-      });
+      scriptFeePlans();
 
       const first = await fetch(
         `${base}/admin/v1/merchants`,
@@ -1080,7 +1127,9 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         id: 'mer_new',
         object: 'merchant',
         enabled_methods: ['webmoney_purse', 'webmoney_keeper_mobile'],
-        fee_rules: [{ method: 'webmoney_purse', percent_bps: 250, fixed_minor: 10 }],
+        fee_rules: [
+          { method: 'webmoney_purse', percent_bps: 250, fixed: [{ amount: 30, currency: 'RUB' }] },
+        ],
         webmoney_shop_id: '42',
       });
       expect(peers.callsOf('createMerchant')[0]?.request).toMatchObject({
@@ -1088,9 +1137,6 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         enabledMethods: [
           PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
           PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
-        ],
-        feeRules: [
-          { method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE, percentBps: 250, fixedMinor: 10n },
         ],
       });
       expect(peers.callsOf('upsertEndpoint')[0]?.request).toEqual({
@@ -1113,17 +1159,41 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       });
       expect(peers.callsOf('upsertEndpoint')).toHaveLength(1);
 
-      // The fee plan went to the ledger on the first creation and again (a put) on the replay.
+      // The fee rules went straight to the ledger, the fixed part in its own currency only; the
+      // replay found the same plan there and set nothing.
       const plans = peers.callsOf('setFeePlan').map((c) => c.request as SetFeePlanRequest);
-      expect(plans).toHaveLength(2);
-      expect(plans[0]).toEqual(plans[1]);
-      expect(plans[0]?.merchantId).toBe('mer_new');
-      expect(plans[0]?.rules).toHaveLength(1);
-      expect(plans[0]?.rules[0]).toMatchObject({
-        method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
-        percentBps: 250,
+      expect(plans).toEqual([
+        {
+          merchantId: 'mer_new',
+          rules: [
+            {
+              method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
+              percentBps: 250,
+              fixed: [{ amountMinor: 30n, currency: 'RUB' }],
+            },
+          ],
+        },
+      ]);
+
+      // The same key with other fee rules is a different request.
+      const other = await fetch(
+        `${base}/admin/v1/merchants`,
+        adminPost(ADMIN_TOKEN, 'adm-create-1', {
+          ...merchantBody,
+          fee_rules: [
+            {
+              method: 'webmoney_purse',
+              percent_bps: 250,
+              fixed: [{ amount: 30, currency: 'USD' }],
+            },
+          ],
+        }),
+      );
+      expect(other.status).toBe(409);
+      expect(await other.json()).toMatchObject({
+        error: { code: 'IDEMPOTENCY_KEY_REUSED', details: { field: 'fee_rules' } },
       });
-      expect(plans[0]?.rules[0]?.fixed).toContainEqual({ amountMinor: 10n, currency: 'USD' });
+      expect(peers.callsOf('setFeePlan')).toHaveLength(1);
     });
 
     it('a ledger failure still answers 201 with fee_plan_error; the replay sets the plan or fails', async () => {
@@ -1132,7 +1202,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         const replayed = created;
         created = true;
         return {
-          merchant: Merchant.fromPartial({ id: 'mer_fp', name: req.name, feeRules: req.feeRules }),
+          merchant: Merchant.fromPartial({ id: 'mer_fp', name: req.name }),
           apiKey: replayed ? '' : 'sk_test_fp',
           replayed,
         };
@@ -1140,6 +1210,8 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       peers.script.notifier.upsertEndpoint = async (req) => ({
         endpoint: { merchantId: req.merchantId, url: req.url, updatedAt: new Date() },
       });
+      scriptFeePlans();
+      const working = peers.script.ledger.setFeePlan;
       peers.script.ledger.setFeePlan = async () => {
         throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger is down');
       };
@@ -1149,6 +1221,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         api_key: 'sk_test_fp',
         webhook_signing_secret: expect.stringMatching(/^whsec_/),
         fee_plan_error: { code: 'UPSTREAM_UNAVAILABLE' },
+        merchant: { fee_rules: null },
       });
 
       const failedReplay = await fetch(
@@ -1157,12 +1230,14 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       );
       expect(failedReplay.status).toBe(503);
 
-      peers.script.ledger.setFeePlan = async (req) => ({
-        plan: { merchantId: req.merchantId, rules: req.rules, updatedAt: new Date() },
-      });
+      peers.script.ledger.setFeePlan = working;
       const replay = await fetch(`${base}/admin/v1/merchants`, adminPost(ADMIN_TOKEN, 'adm-fp-1'));
       expect(replay.status).toBe(200);
-      expect(await replay.json()).not.toHaveProperty('fee_plan_error');
+      const replayed = await replay.json();
+      expect(replayed).not.toHaveProperty('fee_plan_error');
+      expect(replayed).toMatchObject({
+        merchant: { fee_rules: [{ method: 'webmoney_purse', percent_bps: 250 }] },
+      });
       expect(peers.callsOf('setFeePlan')).toHaveLength(3);
       expect(peers.callsOf('upsertEndpoint')).toHaveLength(1);
     });

@@ -63,7 +63,6 @@ describe('two-phase holds', () => {
       idempotencyKey: 'cap',
       paymentId: 'pay_1',
       amount: kgs(6_000n),
-      fee: undefined,
       occurredAt: undefined,
     });
     expect(posted).toMatchObject({ fee: kgs(60n), net: kgs(5_940n), alreadyExisted: false });
@@ -73,7 +72,6 @@ describe('two-phase holds', () => {
       idempotencyKey: 'cap',
       paymentId: 'pay_1',
       amount: kgs(6_000n),
-      fee: undefined,
       occurredAt: undefined,
     });
     expect(replay).toMatchObject({ alreadyExisted: true, fee: kgs(60n), net: kgs(5_940n) });
@@ -101,7 +99,6 @@ describe('two-phase holds', () => {
         idempotencyKey: 'c1',
         paymentId: 'pay_1',
         amount: kgs(10_001n),
-        fee: kgs(0n),
         occurredAt: undefined,
       }),
     ).rejects.toMatchObject({ code: 'LEDGER_HOLD_AMOUNT_EXCEEDED' });
@@ -111,26 +108,29 @@ describe('two-phase holds', () => {
     await expect(s.postPayment(aPayment({ idempotencyKey: 'pp' }))).rejects.toMatchObject({
       code: 'LEDGER_PAYMENT_ALREADY_POSTED',
     });
-    await expect(
-      s.postHold({
-        idempotencyKey: 'c2',
-        paymentId: 'pay_1',
-        amount: undefined,
-        fee: undefined,
-        occurredAt: undefined,
-      }),
-    ).rejects.toMatchObject({ code: 'LEDGER_INVALID_REQUEST', details: { field: 'fee' } });
     s.advance(61_000);
     await expect(
       s.postHold({
         idempotencyKey: 'c3',
         paymentId: 'pay_1',
         amount: undefined,
-        fee: kgs(0n),
         occurredAt: undefined,
       }),
     ).rejects.toMatchObject({ code: 'LEDGER_HOLD_EXPIRED' });
     expect(s.ledger.transactions).toHaveLength(1);
+  });
+
+  it('captures with no fee when the merchant has no plan', async () => {
+    const s = setup();
+    await s.createHold(aHold());
+    const posted = await s.postHold({
+      idempotencyKey: 'cap',
+      paymentId: 'pay_1',
+      amount: undefined,
+      occurredAt: undefined,
+    });
+    expect(posted).toMatchObject({ fee: kgs(0n), net: kgs(10_000n) });
+    expect(await s.balance()).toMatchObject({ available: kgs(10_000n), pending: kgs(0n) });
   });
 
   it('voids on request and through the sweeper once the timeout passed, exactly once', async () => {

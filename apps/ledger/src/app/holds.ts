@@ -20,7 +20,6 @@ import type {
   HoldRepository,
   JournalRepository,
   MerchantSettingsRepository,
-  Notices,
 } from '../domain/ports';
 import { type Written, writtenOf } from './replay';
 
@@ -28,7 +27,6 @@ export interface HoldDeps {
   journal: JournalRepository;
   settings: Pick<MerchantSettingsRepository, 'feePlanOf'>;
   clock: Clock;
-  notices?: Notices;
 }
 
 /** CreateHold: pending postings and a `payment.held` event; the payment is in the register. */
@@ -60,19 +58,7 @@ export function makePostHold(deps: HoldDeps) {
       return decided.body;
     });
     const written = writtenOf(result, 'payment', head.fingerprint);
-    if (applied && !written.alreadyExisted) {
-      if (plan && cmd.fee && cmd.fee.amountMinor !== applied.fee.amountMinor) {
-        deps.notices?.info(
-          {
-            paymentId: cmd.paymentId,
-            requestFee: cmd.fee.amountMinor.toString(),
-            appliedFee: applied.fee.amountMinor.toString(),
-          },
-          'request fee differs from the fee plan; the plan applies',
-        );
-      }
-      return { ...written, ...applied };
-    }
+    if (applied && !written.alreadyExisted) return { ...written, ...applied };
     const record = await deps.journal.paymentOf(cmd.paymentId);
     if (!record)
       throw ledgerErrors.create('LEDGER_PAYMENT_NOT_FOUND', 'captured payment has no register row');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { shardOf } from '../domain/accounts';
 import { InMemoryLedger } from '../testing/in-memory-ledger.fake';
 import { InMemorySettings } from '../testing/in-memory-settings.fake';
-import { aPayment } from '../testing/payment.builder';
+import { aFlatFeeRule, aPayment } from '../testing/payment.builder';
 import { makeGetBalance } from './get-balance';
 import { makePostPayment } from './post-payment';
 import { makePostPayout } from './post-payout';
@@ -14,8 +14,12 @@ import { makeReverseTransaction } from './reverse-transaction';
 const now = new Date('2026-11-23T12:00:00.000Z');
 const kgs = (amountMinor: bigint) => ({ amountMinor, currency: 'KGS' });
 
-function setup() {
+/** mer_1 pays a flat 2.50 KGS per Keeper Mobile payment, unless a test needs no fee at all. */
+function setup({ withoutFeePlan = false } = {}) {
   const settings = new InMemorySettings();
+  if (!withoutFeePlan) {
+    void settings.setFeePlan('mer_1', [aFlatFeeRule()]);
+  }
   const ledger = new InMemoryLedger(settings);
   const clock = { now: () => now };
   return {
@@ -67,8 +71,8 @@ describe('refundPayment', () => {
   });
 
   it('replays by key even when the payment has no refundable amount left, and names a differing field', async () => {
-    const s = setup();
-    await s.postPayment(aPayment({ fee: kgs(0n) }));
+    const s = setup({ withoutFeePlan: true });
+    await s.postPayment(aPayment());
     await s.refund(aRefund({ amount: kgs(10_000n) }));
     expect((await s.refund(aRefund({ amount: kgs(10_000n) }))).alreadyExisted).toBe(true);
     await expect(
@@ -156,8 +160,8 @@ describe('postPayout', () => {
 
 describe('reverseTransaction', () => {
   it('mirrors a refund, making its amount refundable again, once', async () => {
-    const s = setup();
-    await s.postPayment(aPayment({ fee: kgs(0n) }));
+    const s = setup({ withoutFeePlan: true });
+    await s.postPayment(aPayment());
     const refund = await s.refund(aRefund({ amount: kgs(10_000n) }));
     const reversal = await s.reverse({
       idempotencyKey: 'rev',

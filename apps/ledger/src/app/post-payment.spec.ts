@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { shardOf } from '../domain/accounts';
 import { InMemoryLedger } from '../testing/in-memory-ledger.fake';
 import { InMemorySettings } from '../testing/in-memory-settings.fake';
-import { aPayment } from '../testing/payment.builder';
+import { aFlatFeeRule, aPayment } from '../testing/payment.builder';
 import { makeSetFeePlan } from './fee-plans';
 import { makeGetBalance } from './get-balance';
 import { makeListPaymentTransactions } from './list-payment-transactions';
@@ -12,20 +12,15 @@ import { makePostPayments } from './post-payments';
 
 const now = new Date('2026-11-23T12:00:00.000Z');
 
-function setup() {
+/** mer_1 pays a flat 2.50 KGS per Keeper Mobile payment, unless a test needs no plan. */
+function setup({ withoutFeePlan = false } = {}) {
   const settings = new InMemorySettings();
+  if (!withoutFeePlan) void settings.setFeePlan('mer_1', [aFlatFeeRule()]);
   const journal = new InMemoryLedger(settings);
-  const notices: { fields: Record<string, unknown>; message: string }[] = [];
-  const postPayment = makePostPayment({
-    journal,
-    settings,
-    clock: { now: () => now },
-    notices: { info: (fields, message) => notices.push({ fields, message }) },
-  });
+  const postPayment = makePostPayment({ journal, settings, clock: { now: () => now } });
   return {
     journal,
     settings,
-    notices,
     postPayment,
     postPayments: makePostPayments({ postPayment }),
     setFeePlan: makeSetFeePlan({ settings }),
@@ -135,14 +130,11 @@ describe('postPayment', () => {
   it('refuses invalid input before writing anything', async () => {
     const { journal, postPayment } = setup();
     await expect(
-      postPayment(aPayment({ fee: { amountMinor: 10_001n, currency: 'KGS' } })),
-    ).rejects.toMatchObject({
-      code: 'LEDGER_FEE_EXCEEDS_GROSS',
-      kind: 'invalid',
-    });
-    await expect(postPayment(aPayment({ fee: undefined }))).rejects.toMatchObject({
+      postPayment(aPayment({ gross: { amountMinor: 0n, currency: 'KGS' } })),
+    ).rejects.toMatchObject({ code: 'MONEY_ZERO_AMOUNT', kind: 'invalid' });
+    await expect(postPayment(aPayment({ merchantId: '' }))).rejects.toMatchObject({
       code: 'LEDGER_INVALID_REQUEST',
-      details: { field: 'fee' },
+      details: { field: 'merchant_id' },
     });
     expect(journal.transactions).toHaveLength(0);
     expect(journal.events).toHaveLength(0);
@@ -159,9 +151,9 @@ describe('postPayment', () => {
   });
 });
 
-describe('postPayment with a fee plan', () => {
-  it('applies the plan’s fee, notes a differing request fee, and keeps the request fee as idempotency content', async () => {
-    const { journal, postPayment, setFeePlan, notices, getBalance } = setup();
+describe('postPayment fees: the ledger’s plan is the only fee', () => {
+  it('applies the plan’s fee, and a replay keeps the fee of the first posting', async () => {
+    const { journal, postPayment, setFeePlan, getBalance } = setup();
     await setFeePlan({
       merchantId: 'mer_1',
       rules: [
@@ -175,18 +167,7 @@ describe('postPayment with a fee plan', () => {
     const first = await postPayment(aPayment());
     expect(first.fee).toEqual({ amountMinor: 305n, currency: 'KGS' });
     expect(first.transaction.postings.map((p) => p.amountMinor)).toEqual([10_000n, -9_695n, -305n]);
-    expect(notices).toEqual([
-      expect.objectContaining({
-        message: 'request fee differs from the fee plan; the plan applies',
-        fields: expect.objectContaining({ requestFee: '250', appliedFee: '305' }),
-      }),
-    ]);
     expect(journal.events[0]?.fee).toEqual({ amountMinor: 305n, currency: 'KGS' });
-
-    // A replay must repeat the request exactly, fee included, even though the plan decided.
-    await expect(
-      postPayment(aPayment({ fee: { amountMinor: 305n, currency: 'KGS' } })),
-    ).rejects.toMatchObject({ code: 'LEDGER_IDEMPOTENCY_CONFLICT', details: { field: 'fee' } });
 
     // A later plan change does not change what a replay answers.
     await setFeePlan({ merchantId: 'mer_1', rules: [] });
@@ -195,12 +176,37 @@ describe('postPayment with a fee plan', () => {
       9_695n,
     );
 
-    // Without a request fee the plan alone decides (here: no rule, no fee).
-    const free = await postPayment(
-      aPayment({ idempotencyKey: 'k2', paymentId: 'pay_2', fee: undefined }),
-    );
+    // A plan without a rule for the method: no fee.
+    const free = await postPayment(aPayment({ idempotencyKey: 'k2', paymentId: 'pay_2' }));
     expect(free.fee.amountMinor).toBe(0n);
-    expect(notices).toHaveLength(1);
+  });
+
+  it('charges the fixed part of the payment’s own currency only', async () => {
+    const { postPayment, setFeePlan } = setup();
+    await setFeePlan({
+      merchantId: 'mer_1',
+      rules: [{ method: 'card', percentBps: 250, fixed: [{ amountMinor: 30n, currency: 'RUB' }] }],
+    });
+    const usd = await postPayment(
+      aPayment({ method: 'card', gross: { amountMinor: 1_000n, currency: 'USD' } }),
+    );
+    // 2.5% of 10.00 USD; the 30 written for RUB is not 30 US cents.
+    expect(usd.fee).toEqual({ amountMinor: 25n, currency: 'USD' });
+    expect(usd.net).toEqual({ amountMinor: 975n, currency: 'USD' });
+  });
+
+  it('charges no fee when the merchant has no plan: the whole gross goes to the merchant', async () => {
+    const { journal, postPayment, getBalance } = setup({ withoutFeePlan: true });
+    const posted = await postPayment(aPayment());
+    expect(posted).toMatchObject({
+      fee: { amountMinor: 0n, currency: 'KGS' },
+      net: { amountMinor: 10_000n, currency: 'KGS' },
+    });
+    expect(posted.transaction.postings.map((p) => p.amountMinor)).toEqual([10_000n, -10_000n]);
+    expect(journal.events[0]?.fee).toEqual({ amountMinor: 0n, currency: 'KGS' });
+    expect((await getBalance({ merchantId: 'mer_1', currency: 'KGS' })).available.amountMinor).toBe(
+      10_000n,
+    );
   });
 });
 
@@ -262,19 +268,13 @@ describe('getBalance and listPaymentTransactions', () => {
   it('lists a payment’s transactions and sums balances per currency', async () => {
     const { postPayment, getBalance, list } = setup();
     await postPayment(aPayment());
-    await postPayment(
-      aPayment({
-        idempotencyKey: 'k2',
-        paymentId: 'pay_2',
-        fee: { amountMinor: 0n, currency: 'KGS' },
-      }),
-    );
+    await postPayment(aPayment({ idempotencyKey: 'k2', paymentId: 'pay_2' }));
     expect((await getBalance({ merchantId: 'mer_1', currency: 'KGS' })).available.amountMinor).toBe(
-      19_750n,
+      19_500n,
     );
     const listed = await list('pay_2');
     expect(listed).toHaveLength(1);
-    expect(listed[0]?.postings).toHaveLength(2);
+    expect(listed[0]?.postings).toHaveLength(3);
     expect(await list('pay_none')).toEqual([]);
     await expect(list('')).rejects.toMatchObject({ code: 'LEDGER_INVALID_REQUEST' });
   });

@@ -8,19 +8,13 @@ import {
   type PostPaymentCommand,
   validatePayment,
 } from '../domain/payment';
-import type {
-  Clock,
-  JournalRepository,
-  MerchantSettingsRepository,
-  Notices,
-} from '../domain/ports';
+import type { Clock, JournalRepository, MerchantSettingsRepository } from '../domain/ports';
 import { type Written, writtenOf } from './replay';
 
 export interface PostPaymentDeps {
   journal: JournalRepository;
   settings: Pick<MerchantSettingsRepository, 'feePlanOf'>;
   clock: Clock;
-  notices?: Notices;
 }
 
 export interface PostPaymentResult extends Written {
@@ -30,7 +24,7 @@ export interface PostPaymentResult extends Written {
 
 /**
  * Posts a succeeded payment and its `payment.succeeded` event, atomically, with the fee from the
- * merchant's plan (the request's fee without a plan). Idempotent with TigerBeetle semantics: the
+ * merchant's plan (zero without a plan). Idempotent with TigerBeetle semantics: the
  * same key with the same content returns the original transaction (already_existed, no second
  * event); the same key with any different field is LEDGER_IDEMPOTENCY_CONFLICT naming that
  * field, and writes nothing. Concurrent calls are group-committed by the journal.
@@ -45,20 +39,7 @@ export function makePostPayment(deps: PostPaymentDeps) {
       paymentTransaction(payment, fingerprint, deps.clock.now()),
     );
     const written = writtenOf(result, 'payment', fingerprint);
-    if (!written.alreadyExisted) {
-      if (plan && valid.requestFee && valid.requestFee.amountMinor !== payment.fee.amountMinor) {
-        deps.notices?.info(
-          {
-            paymentId: payment.paymentId,
-            merchantId: payment.merchantId,
-            requestFee: valid.requestFee.amountMinor.toString(),
-            appliedFee: payment.fee.amountMinor.toString(),
-          },
-          'request fee differs from the fee plan; the plan applies',
-        );
-      }
-      return { ...written, fee: payment.fee, net: payment.net };
-    }
+    if (!written.alreadyExisted) return { ...written, fee: payment.fee, net: payment.net };
     // A replay answers with the fee applied the first time, which a later plan does not change.
     const record = await deps.journal.paymentOf(payment.paymentId);
     if (!record)

@@ -4,8 +4,6 @@ import { defineErrors } from '@tolem/errors';
 export const ledgerErrors = defineErrors({
   /** A required field is missing or malformed; details.field names it (proto field name). */
   LEDGER_INVALID_REQUEST: 'invalid',
-  /** The fee is larger than the gross, which would make the merchant's credit negative. */
-  LEDGER_FEE_EXCEEDS_GROSS: 'invalid',
   /** PostTransaction postings that do not sum to zero. details.field = postings. */
   LEDGER_POSTINGS_UNBALANCED: 'invalid',
   /** A fee plan that cannot be applied (percent out of range, duplicate method or currency). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { feeFromPlan, validateFeePlanRules } from './fees';
+import { feeFromPlan, feeOf, validateFeePlanRules } from './fees';
 
 describe('fee plan validation', () => {
   it('accepts a plan and keeps fixed parts per currency', () => {
@@ -74,5 +74,50 @@ describe('fee plan validation', () => {
     expect(feeFromPlan(plan, 'card', { amountMinor: 1_978n, currency: 'KGS' }).amountMinor).toBe(
       49n,
     );
+  });
+});
+
+describe('fixed fee per currency', () => {
+  const planWith = (fixed: { amountMinor: bigint; currency: string }[]) => ({
+    merchantId: 'm',
+    updatedAt: new Date(0),
+    rules: validateFeePlanRules([{ method: 'card', percentBps: 250, fixed }]),
+  });
+
+  it('charges a fixed part written for RUB on no USD payment', () => {
+    const rubOnly = planWith([{ amountMinor: 30n, currency: 'RUB' }]);
+    // 10.00 USD * 2.5% = 25 cents, and no fixed part: 30 is a RUB amount, not 30 US cents.
+    expect(feeFromPlan(rubOnly, 'card', { amountMinor: 1_000n, currency: 'USD' })).toEqual({
+      amountMinor: 25n,
+      currency: 'USD',
+    });
+    expect(feeFromPlan(rubOnly, 'card', { amountMinor: 1_000n, currency: 'RUB' })).toEqual({
+      amountMinor: 55n,
+      currency: 'RUB',
+    });
+  });
+
+  it('applies the fixed part of the payment’s own currency', () => {
+    const both = planWith([
+      { amountMinor: 30n, currency: 'RUB' },
+      { amountMinor: 7n, currency: 'USD' },
+    ]);
+    expect(feeFromPlan(both, 'card', { amountMinor: 1_000n, currency: 'USD' })).toEqual({
+      amountMinor: 32n,
+      currency: 'USD',
+    });
+    expect(feeFromPlan(both, 'card', { amountMinor: 1_000n, currency: 'RUB' })).toEqual({
+      amountMinor: 55n,
+      currency: 'RUB',
+    });
+  });
+});
+
+describe('fee without a plan', () => {
+  it('is zero in the payment’s currency', () => {
+    expect(feeOf(undefined, 'card', { amountMinor: 1_000n, currency: 'USD' })).toEqual({
+      amountMinor: 0n,
+      currency: 'USD',
+    });
   });
 });

@@ -72,3 +72,8 @@ export function feeFromPlan(plan: FeePlan, method: PaymentMethod, gross: Money):
   const fixed = rule.fixed.find((f) => f.currency === gross.currency)?.amountMinor ?? 0n;
   return computeFee(gross, { percentBps: rule.percentBps, fixedMinor: fixed });
 }
+
+/** The fee of a payment: its merchant's plan's, or zero when the merchant has no plan. */
+export function feeOf(plan: FeePlan | undefined, method: PaymentMethod, gross: Money): Money {
+  return plan ? feeFromPlan(plan, method, gross) : money(0n, gross.currency);
+}

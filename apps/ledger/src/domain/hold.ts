@@ -3,11 +3,10 @@ import { type Money, money, moneyErrors } from '@tolem/money';
 import { chart, shardOf } from './accounts';
 import { ledgerErrors } from './errors';
 import { paymentEvent } from './events';
-import { feeFromPlan, type FeePlan } from './fees';
+import { feeOf, type FeePlan } from './fees';
 import { type Fingerprint, moneyPrint, timePrint } from './idempotency';
 import { assertBalanced, type PostingDraft } from './journal';
 import {
-  checkFee,
   detailsOf,
   type PaymentDetails,
   type PaymentMethod,
@@ -142,7 +141,6 @@ export interface PostHoldCommand {
   paymentId: string;
   /** Undefined: capture everything held. */
   amount: RawMoney | undefined;
-  fee: RawMoney | undefined;
   occurredAt: Date | undefined;
 }
 
@@ -165,7 +163,6 @@ export function postHoldHead(cmd: PostHoldCommand): TransactionHead {
     fingerprint: {
       payment_id: cmd.paymentId,
       amount: raw(cmd.amount),
-      fee: raw(cmd.fee),
       occurred_at: timePrint(cmd.occurredAt),
     },
   };
@@ -209,8 +206,8 @@ function requirePendingHold(
 
 /**
  * PostHold, under the payment's lock: releases the whole held amount from pending and posts the
- * captured part (at most the held amount) by the payment rule, with the fee from the plan (or
- * the request's fee without a plan). The rest of a partial capture simply returns to nobody:
+ * captured part (at most the held amount) by the payment rule, with the fee from the merchant's
+ * plan (zero without a plan). The rest of a partial capture simply returns to nobody:
  * it was never available.
  */
 export function decidePostHold(
@@ -240,18 +237,7 @@ export function decidePostHold(
       },
     );
   }
-  let fee: Money;
-  if (plan) fee = feeFromPlan(plan, record.method, captured);
-  else if (cmd.fee) fee = checkFee(cmd.fee, captured);
-  else {
-    throw ledgerErrors.create(
-      'LEDGER_INVALID_REQUEST',
-      'fee is required: the merchant has no fee plan in the ledger',
-      {
-        details: { field: 'fee' },
-      },
-    );
-  }
+  const fee = feeOf(plan, record.method, captured);
   const net = money(captured.amountMinor - fee.amountMinor, captured.currency);
   const postings = [
     ...pendingLegs(record, record.heldMinor, -1n),

@@ -19,15 +19,15 @@ export function timePrint(d: Date | undefined): FingerprintValue {
 }
 
 /**
- * The request fee is part of the content even when a fee plan decides the applied fee: a replay
- * must repeat the request exactly, as TigerBeetle compares every field of a transfer.
+ * Every request field, as TigerBeetle compares every field of a transfer. Requests carry no fee
+ * (the ledger computes it); a fingerprint stored while they did still has `fee`, which is fine:
+ * only the incoming fields are compared.
  */
 export function paymentFingerprint(p: ValidPayment): Fingerprint {
   return {
     payment_id: p.paymentId,
     merchant_id: p.merchantId,
     gross: moneyPrint(p.gross),
-    fee: moneyPrint(p.requestFee),
     method: p.method,
     provider: p.provider,
     provider_payment_id: p.providerPaymentId,

@@ -1,14 +1,21 @@
 import { describe, expect, it } from 'vitest';
 
-import { aPayment } from '../testing/payment.builder';
+import { aFlatFeeRule, aPayment } from '../testing/payment.builder';
 import { shardOf } from './accounts';
 import type { FeePlan } from './fees';
 import { assertBalanced } from './journal';
 import { applyFee, paymentPostings, type PostPaymentCommand, validatePayment } from './payment';
 
-/** Validated, with the request's fee applied (no fee plan). */
-const posted = (over: Partial<PostPaymentCommand> = {}) =>
-  applyFee(validatePayment(aPayment(over)), undefined);
+/** A plan charging a flat KGS fee on Keeper Mobile payments (2.50 unless a test says). */
+const flatPlan = (fixedMinor: bigint): FeePlan => ({
+  merchantId: 'mer_1',
+  updatedAt: new Date(0),
+  rules: [aFlatFeeRule(fixedMinor)],
+});
+
+/** Validated, with the fee of a flat plan applied. */
+const posted = (over: Partial<PostPaymentCommand> = {}, fixedMinor = 250n) =>
+  applyFee(validatePayment(aPayment(over)), flatPlan(fixedMinor));
 
 describe('payment posting rule', () => {
   it('debits provider clearing gross, credits merchant available net and fee revenue fee', () => {
@@ -35,7 +42,7 @@ describe('payment posting rule', () => {
   });
 
   it('leaves out the fee leg when the fee is zero', () => {
-    const postings = paymentPostings(posted({ fee: { amountMinor: 0n, currency: 'KGS' } }));
+    const postings = paymentPostings(posted({}, 0n));
     expect(postings.map((p) => [p.account.purpose, p.amountMinor])).toEqual([
       ['clearing', 10_000n],
       ['available', -10_000n],
@@ -43,7 +50,7 @@ describe('payment posting rule', () => {
   });
 
   it('leaves out the merchant leg when the fee takes the whole gross', () => {
-    const postings = paymentPostings(posted({ fee: { amountMinor: 10_000n, currency: 'KGS' } }));
+    const postings = paymentPostings(posted({}, 10_000n));
     expect(postings.map((p) => [p.account.purpose, p.amountMinor])).toEqual([
       ['clearing', 10_000n],
       ['fee_revenue', -10_000n],
@@ -52,10 +59,7 @@ describe('payment posting rule', () => {
 
   it('handles the largest int64 gross without overflow', () => {
     const max = 9_223_372_036_854_775_807n;
-    const p = posted({
-      gross: { amountMinor: max, currency: 'KGS' },
-      fee: { amountMinor: 1n, currency: 'KGS' },
-    });
+    const p = posted({ gross: { amountMinor: max, currency: 'KGS' } }, 1n);
     expect(p.net.amountMinor).toBe(max - 1n);
     expect(() => assertBalanced(paymentPostings(p))).not.toThrow();
   });
@@ -71,26 +75,8 @@ describe('payment validation', () => {
       'gross',
     ],
     [
-      'negative fee',
-      { fee: { amountMinor: -1n, currency: 'KGS' } },
-      'MONEY_NEGATIVE_AMOUNT',
-      'fee',
-    ],
-    [
-      'fee above gross',
-      { fee: { amountMinor: 10_001n, currency: 'KGS' } },
-      'LEDGER_FEE_EXCEEDS_GROSS',
-      'fee',
-    ],
-    [
-      'mixed currencies',
-      { fee: { amountMinor: 1n, currency: 'USD' } },
-      'MONEY_CURRENCY_MISMATCH',
-      'fee',
-    ],
-    [
       'unknown gross currency',
-      { gross: { amountMinor: 1n, currency: 'XXX' }, fee: { amountMinor: 0n, currency: 'XXX' } },
+      { gross: { amountMinor: 1n, currency: 'XXX' } },
       'MONEY_UNKNOWN_CURRENCY',
       'gross',
     ],
@@ -126,11 +112,6 @@ describe('payment validation', () => {
     }
     expect(caught).toMatchObject({ code, kind: 'invalid', details: { field } });
   });
-
-  it('accepts fee equal to zero and fee equal to gross', () => {
-    expect(posted({ fee: { amountMinor: 0n, currency: 'KGS' } }).net.amountMinor).toBe(10_000n);
-    expect(posted({ fee: { amountMinor: 10_000n, currency: 'KGS' } }).net.amountMinor).toBe(0n);
-  });
 });
 
 describe('fee from the merchant plan', () => {
@@ -147,7 +128,7 @@ describe('fee from the merchant plan', () => {
     ],
   };
 
-  it('computes half-up percent plus the fixed part of the currency; the plan beats the request', () => {
+  it('computes half-up percent plus the fixed part of the currency', () => {
     // 1978 * 2.5% = 49.45 -> 49, + 10 fixed
     const p = applyFee(
       validatePayment(aPayment({ gross: { amountMinor: 1_978n, currency: 'KGS' } })),
@@ -155,37 +136,32 @@ describe('fee from the merchant plan', () => {
     );
     expect(p.fee).toEqual({ amountMinor: 59n, currency: 'KGS' });
     expect(p.net).toEqual({ amountMinor: 1_919n, currency: 'KGS' });
-    expect(p.requestFee).toEqual({ amountMinor: 250n, currency: 'KGS' });
   });
 
   it('has no fixed part in a currency the rule does not list, and no fee for a method without a rule', () => {
     const usd = applyFee(
-      validatePayment(
-        aPayment({
-          gross: { amountMinor: 1_999n, currency: 'USD' },
-          fee: undefined,
-        }),
-      ),
+      validatePayment(aPayment({ gross: { amountMinor: 1_999n, currency: 'USD' } })),
       plan,
     );
     // 1999 * 2.5% = 49.975 -> 50, no USD fixed part
     expect(usd.fee.amountMinor).toBe(50n);
-    const qr = applyFee(validatePayment(aPayment({ method: 'qr', fee: undefined })), plan);
+    const qr = applyFee(validatePayment(aPayment({ method: 'qr' })), plan);
     expect(qr.fee.amountMinor).toBe(0n);
   });
 
   it('caps the fee at the gross', () => {
     const tiny = applyFee(
-      validatePayment(aPayment({ gross: { amountMinor: 5n, currency: 'KGS' }, fee: undefined })),
+      validatePayment(aPayment({ gross: { amountMinor: 5n, currency: 'KGS' } })),
       plan,
     );
     expect(tiny.fee.amountMinor).toBe(5n);
     expect(tiny.net.amountMinor).toBe(0n);
   });
 
-  it('requires the request fee when the merchant has no plan', () => {
-    expect(() => applyFee(validatePayment(aPayment({ fee: undefined })), undefined)).toThrow(
-      expect.objectContaining({ code: 'LEDGER_INVALID_REQUEST', details: { field: 'fee' } }),
-    );
+  it('charges no fee when the merchant has no plan', () => {
+    const p = applyFee(validatePayment(aPayment()), undefined);
+    expect(p.fee).toEqual({ amountMinor: 0n, currency: 'KGS' });
+    expect(p.net).toEqual({ amountMinor: 10_000n, currency: 'KGS' });
+    expect(paymentPostings(p).map((leg) => leg.account.purpose)).toEqual(['clearing', 'available']);
   });
 });

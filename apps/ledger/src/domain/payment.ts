@@ -1,14 +1,13 @@
-import { type Money, money, moneyErrors } from '@tolem/money';
+import type { Money } from '@tolem/money';
 
 import { chart, shardOf } from './accounts';
-import { ledgerErrors } from './errors';
 import { paymentEvent } from './events';
-import { feeFromPlan, type FeePlan } from './fees';
+import { feeOf, type FeePlan } from './fees';
 import type { Fingerprint } from './idempotency';
 import { assertBalanced, type PostingDraft } from './journal';
 import type { PaymentRecord } from './payment-record';
 import type { NewTransaction } from './ports';
-import { positiveAmount, type RawMoney, requireId, withField } from './validation';
+import { positiveAmount, type RawMoney, requireId } from './validation';
 
 export type { RawMoney } from './validation';
 
@@ -31,18 +30,15 @@ export interface PostPaymentCommand extends PaymentDetails {
   paymentId: string;
   merchantId: string;
   gross: RawMoney | undefined;
-  /** The caller's fee; authoritative only when the merchant has no fee plan. */
-  fee: RawMoney | undefined;
   method: PaymentMethod;
   provider: PaymentProvider;
   /** When the provider confirmed the payment; the event falls back to the posting time. */
   occurredAt: Date | undefined;
 }
 
-/** A payment request that passed validation: gross > 0; a given fee is 0..gross, same currency. */
-export interface ValidPayment extends Omit<PostPaymentCommand, 'gross' | 'fee'> {
+/** A payment request that passed validation: gross > 0. */
+export interface ValidPayment extends Omit<PostPaymentCommand, 'gross'> {
   gross: Money;
-  requestFee: Money | undefined;
 }
 
 /** A validated payment with the fee that applies. */
@@ -53,58 +49,25 @@ export interface PaymentPosting extends ValidPayment {
   shard: number;
 }
 
-/** A fee checked against a gross: same currency, 0 <= fee <= gross. */
-export function checkFee(raw: RawMoney, gross: Money, field = 'fee'): Money {
-  const fee = withField(field, () => {
-    const m = money(raw.amountMinor, raw.currency);
-    if (m.currency !== gross.currency) {
-      throw moneyErrors.create(
-        'MONEY_CURRENCY_MISMATCH',
-        `fee is in ${m.currency}, gross in ${gross.currency}`,
-      );
-    }
-    if (m.amountMinor < 0n)
-      throw moneyErrors.create('MONEY_NEGATIVE_AMOUNT', 'amount must not be negative');
-    return m;
-  });
-  if (fee.amountMinor > gross.amountMinor) {
-    throw ledgerErrors.create('LEDGER_FEE_EXCEEDS_GROSS', 'fee must not exceed gross', {
-      details: { field },
-    });
-  }
-  return fee;
-}
-
 /**
  * Validates a payment posting. Codes: LEDGER_INVALID_REQUEST (ids, missing gross),
- * MONEY_UNKNOWN_CURRENCY, MONEY_ZERO_AMOUNT, MONEY_NEGATIVE_AMOUNT, MONEY_AMOUNT_OVERFLOW,
- * MONEY_CURRENCY_MISMATCH, LEDGER_FEE_EXCEEDS_GROSS; all of kind invalid, all with details.field.
+ * MONEY_UNKNOWN_CURRENCY, MONEY_ZERO_AMOUNT, MONEY_NEGATIVE_AMOUNT, MONEY_AMOUNT_OVERFLOW; all of
+ * kind invalid, all with details.field.
  */
 export function validatePayment(cmd: PostPaymentCommand): ValidPayment {
   requireId(cmd.idempotencyKey, 'idempotency_key');
   requireId(cmd.paymentId, 'payment_id');
   requireId(cmd.merchantId, 'merchant_id');
   const gross = positiveAmount(cmd.gross, 'gross');
-  const requestFee = cmd.fee ? checkFee(cmd.fee, gross) : undefined;
-  const { gross: _g, fee: _f, ...rest } = cmd;
-  return { ...rest, gross, requestFee };
+  return { ...cmd, gross };
 }
 
 /**
- * The fee that applies: with a fee plan the plan's (the request's fee is then only content for
- * idempotency), without one the request's, which is then required (LEDGER_INVALID_REQUEST, fee).
+ * The fee that applies, decided by the ledger alone (callers send none): the merchant's plan's,
+ * or zero for a merchant without a plan.
  */
 export function applyFee(p: ValidPayment, plan: FeePlan | undefined): PaymentPosting {
-  let fee: Money;
-  if (plan) fee = feeFromPlan(plan, p.method, p.gross);
-  else if (p.requestFee) fee = p.requestFee;
-  else {
-    throw ledgerErrors.create(
-      'LEDGER_INVALID_REQUEST',
-      'fee is required: the merchant has no fee plan in the ledger',
-      { details: { field: 'fee' } },
-    );
-  }
+  const fee = feeOf(plan, p.method, p.gross);
   return {
     ...p,
     fee,

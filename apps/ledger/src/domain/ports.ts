@@ -213,8 +213,3 @@ export interface IntegrityScan {
 export interface Clock {
   now(): Date;
 }
-
-/** Where use cases note what is worth knowing but refuses nothing (e.g. a fee mismatch). */
-export interface Notices {
-  info(fields: Record<string, unknown>, message: string): void;
-}

@@ -1,4 +1,4 @@
-import { PaymentMethod, Provider } from '@tolem/contracts/common';
+import { Money, PaymentMethod, Provider } from '@tolem/contracts/common';
 import { PostPaymentRequest } from '@tolem/contracts/ledger';
 import { describe, expect, it } from 'vitest';
 
@@ -9,15 +9,28 @@ const request = PostPaymentRequest.fromPartial({
   paymentId: 'pay_1',
   merchantId: 'mer_1',
   gross: { amountMinor: 100n, currency: 'KGS' },
-  fee: { amountMinor: 1n, currency: 'KGS' },
   method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
   provider: Provider.PROVIDER_WEBMONEY,
   providerAttributes: { payer_purse: 'Z123' },
 });
 
 describe('postPaymentFromProto', () => {
-  it('leaves the fee optional: with a fee plan the ledger computes it', () => {
-    expect(postPaymentFromProto({ ...request, fee: undefined }).fee).toBeUndefined();
+  it('carries no fee: the ledger computes every fee from the merchant’s plan', () => {
+    expect(postPaymentFromProto(request)).not.toHaveProperty('fee');
+  });
+
+  it('ignores the fee an older client still sends in the reserved field 5', () => {
+    const oldFee = Money.encode({ amountMinor: 1n, currency: 'KGS' }).finish();
+    // Field 5, wire type 2 (length-delimited): the PostPaymentRequest.fee of before.
+    const bytes = new Uint8Array([
+      ...PostPaymentRequest.encode(request).finish(),
+      (5 << 3) | 2,
+      oldFee.length,
+      ...oldFee,
+    ]);
+    const decoded = PostPaymentRequest.decode(bytes);
+    expect(decoded).toEqual(request);
+    expect(postPaymentFromProto(decoded)).toEqual(postPaymentFromProto(request));
   });
 
   it('maps enums to domain names and keeps the attributes', () => {

@@ -70,8 +70,6 @@ export function postPaymentFromProto(req: PostPaymentRequest): PostPaymentComman
     paymentId: req.paymentId,
     merchantId: req.merchantId,
     gross: rawMoney(required(req.gross, 'gross')),
-    // Optional since fee plans live in the ledger: required by the use case only without a plan.
-    fee: rawMoney(req.fee),
     method: methodFromProto(req.method),
     provider: providerFromProto(req.provider),
     providerPaymentId: req.providerPaymentId,
@@ -146,7 +144,6 @@ export function postHoldFromProto(req: PostHoldRequest): PostHoldCommand {
     idempotencyKey: req.idempotencyKey,
     paymentId: req.paymentId,
     amount: rawMoney(req.amount),
-    fee: rawMoney(req.fee),
     occurredAt: req.occurredAt,
   };
 }

@@ -1,12 +1,12 @@
+import type { FeePlanRule } from '../domain/fees';
 import type { PostPaymentCommand } from '../domain/payment';
 
-/** A valid Keeper Mobile payment of 100.00 KGS with a 2.50 fee; override what a test is about. */
+/** A valid Keeper Mobile payment of 100.00 KGS; override what a test is about. */
 export const aPayment = (over: Partial<PostPaymentCommand> = {}): PostPaymentCommand => ({
   idempotencyKey: 'payment:pay_1:succeeded',
   paymentId: 'pay_1',
   merchantId: 'mer_1',
   gross: { amountMinor: 10_000n, currency: 'KGS' },
-  fee: { amountMinor: 250n, currency: 'KGS' },
   method: 'webmoney_keeper_mobile',
   provider: 'webmoney',
   providerPaymentId: 'wm-777',
@@ -15,4 +15,11 @@ export const aPayment = (over: Partial<PostPaymentCommand> = {}): PostPaymentCom
   description: 'Tea',
   occurredAt: new Date('2026-11-23T10:00:00.000Z'),
   ...over,
+});
+
+/** A fee plan rule charging aPayment() a flat 2.50 KGS (fee 250, net 9750). */
+export const aFlatFeeRule = (fixedMinor = 250n): FeePlanRule => ({
+  method: 'webmoney_keeper_mobile',
+  percentBps: 0,
+  fixed: [{ amountMinor: fixedMinor, currency: 'KGS' }],
 });

@@ -36,7 +36,6 @@ function paymentOp(worker: number, i: number): Op {
     paymentId,
     merchantId: `mer_crash_${i % 50}`,
     gross: { amountMinor: BigInt(1_000 + i), currency: 'KGS' },
-    fee: { amountMinor: 10n, currency: 'KGS' },
     method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
     provider: Provider.PROVIDER_WEBMONEY,
     providerAttributes: { payer_purse: 'Z123456789012' },

@@ -87,7 +87,6 @@ describe('migrating a round-1 ledger database', () => {
         paymentId: 'pay_old',
         merchantId: 'mer_old',
         gross: { amountMinor: 10_000n, currency: 'KGS' },
-        fee: { amountMinor: 250n, currency: 'KGS' },
         method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
         provider: Provider.PROVIDER_WEBMONEY,
         providerPaymentId: 'wm-1',
@@ -97,6 +96,27 @@ describe('migrating a round-1 ledger database', () => {
         occurredAt: undefined,
       }),
     ).rejects.toMatchObject({ code: 'LEDGER_PAYMENT_ALREADY_POSTED' });
+    // Its retry under the original key, now without the fee requests used to carry, is a replay:
+    // the stored fingerprint's `fee` is not compared, and the answer keeps the fee applied then.
+    const replay = await ledger.client.postPayment({
+      idempotencyKey: 'payment:pay_old:succeeded',
+      paymentId: 'pay_old',
+      merchantId: 'mer_old',
+      gross: { amountMinor: 10_000n, currency: 'KGS' },
+      method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
+      provider: Provider.PROVIDER_WEBMONEY,
+      providerPaymentId: 'wm-1',
+      providerAttributes: { payer_purse: 'Z1' },
+      orderId: 'o-1',
+      description: 'Tea',
+      occurredAt: new Date('2026-11-20T10:00:00.000Z'),
+    });
+    expect(replay).toMatchObject({
+      alreadyExisted: true,
+      fee: { amountMinor: 250n, currency: 'KGS' },
+      net: { amountMinor: 9_750n, currency: 'KGS' },
+    });
+    expect(replay.transaction?.id).toBe('txn_old');
     const report = await ledger.client.checkIntegrity({});
     expect(report.violations).toEqual([]);
   });

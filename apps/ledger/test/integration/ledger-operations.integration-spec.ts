@@ -70,6 +70,20 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
   const available = async (merchantId: string) =>
     (await ledger.client.getBalance(GetBalanceRequest.fromPartial({ merchantId, currency: 'KGS' })))
       .available?.amountMinor;
+  /** The merchant pays a flat KGS fee per purse payment: the ledger's plan is the only fee. */
+  const flatFee = (merchantId: string, fixedMinor: bigint) =>
+    ledger.client.setFeePlan(
+      SetFeePlanRequest.fromPartial({
+        merchantId,
+        rules: [
+          {
+            method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
+            percentBps: 0,
+            fixed: [kgs(fixedMinor)],
+          },
+        ],
+      }),
+    );
   /** Refused calls write nothing: every table's row count stays put. */
   const writesNothing = async (call: () => Promise<unknown>) => {
     const before = await rowCounts(db);
@@ -120,7 +134,7 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
       );
       expect((await ledger.client.getFeePlan({ merchantId: 'mer_nobody' })).plan).toBeUndefined();
 
-      // 1978 * 2.5% = 49.45 -> 49, + 10 fixed = 59; no fee in the request at all.
+      // 1978 * 2.5% = 49.45 -> 49, + 10 fixed = 59; the request carries no fee.
       const res = await ledger.client.postPayment(
         payment({ paymentId: 'pay_fee_1', merchantId: 'mer_fee', gross: kgs(1_978n) }),
       );
@@ -128,13 +142,33 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
       expect(res.net).toEqual(kgs(1_919n));
       expect(res.transaction?.postings.map((p) => p.amountMinor)).toEqual([1_978n, -1_919n, -59n]);
 
-      // A differing request fee is not applied: the plan is authoritative.
-      const overridden = await ledger.client.postPayment(
-        payment({ paymentId: 'pay_fee_2', merchantId: 'mer_fee', gross: kgs(5n), fee: kgs(1n) }),
+      // Capped at the gross: the net is never negative.
+      const capped = await ledger.client.postPayment(
+        payment({ paymentId: 'pay_fee_2', merchantId: 'mer_fee', gross: kgs(5n) }),
       );
-      expect(overridden.fee).toEqual(kgs(5n));
-      expect(overridden.net).toEqual(kgs(0n));
+      expect(capped.fee).toEqual(kgs(5n));
+      expect(capped.net).toEqual(kgs(0n));
       expect(await available('mer_fee')).toBe(1_919n);
+
+      // The fixed part is per currency: USD payments get the USD fixed part, not the KGS one.
+      const usd = await ledger.client.postPayment(
+        payment({
+          paymentId: 'pay_fee_3',
+          merchantId: 'mer_fee',
+          gross: { amountMinor: 1_000n, currency: 'USD' },
+        }),
+      );
+      expect(usd.fee).toEqual({ amountMinor: 55n, currency: 'USD' });
+    });
+
+    it('charges no fee to a merchant without a plan', async () => {
+      const res = await ledger.client.postPayment(
+        payment({ paymentId: 'pay_nofee', merchantId: 'mer_noplan' }),
+      );
+      expect(res.fee).toEqual(kgs(0n));
+      expect(res.net).toEqual(kgs(10_000n));
+      expect(res.transaction?.postings.map((p) => p.amountMinor)).toEqual([10_000n, -10_000n]);
+      expect(await available('mer_noplan')).toBe(10_000n);
     });
 
     it('refuses a plan it could not apply, naming the field', async () => {
@@ -178,9 +212,8 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
 
   describe('refunds', () => {
     it('debits the merchant and credits provider clearing, keeps the fee, and continues the payment’s event sequence', async () => {
-      await ledger.client.postPayment(
-        payment({ paymentId: 'pay_rf_1', merchantId: 'mer_rf', fee: kgs(250n) }),
-      );
+      await flatFee('mer_rf', 250n);
+      await ledger.client.postPayment(payment({ paymentId: 'pay_rf_1', merchantId: 'mer_rf' }));
       const refund = await ledger.client.refundPayment(
         RefundPaymentRequest.fromPartial({
           idempotencyKey: 'refund:pay_rf_1:1',
@@ -312,7 +345,7 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
 
     it('never lets concurrent refunds together exceed the gross', async () => {
       await ledger.client.postPayment(
-        payment({ paymentId: 'pay_rf_race', merchantId: 'mer_rf_race', fee: kgs(0n) }),
+        payment({ paymentId: 'pay_rf_race', merchantId: 'mer_rf_race' }),
       );
       const outcomes = await Promise.all(
         Array.from({ length: 6 }, (_, i) =>
@@ -335,9 +368,7 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
 
   describe('payouts', () => {
     it('moves available money to payout clearing, emits payout.succeeded keyed by the payout id, and refuses an overdraft', async () => {
-      await ledger.client.postPayment(
-        payment({ paymentId: 'pay_po_1', merchantId: 'mer_po', fee: kgs(0n) }),
-      );
+      await ledger.client.postPayment(payment({ paymentId: 'pay_po_1', merchantId: 'mer_po' }));
       const res = await ledger.client.postPayout(
         PostPayoutRequest.fromPartial({
           idempotencyKey: 'po:1',
@@ -510,9 +541,8 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
 
   describe('reversals', () => {
     it('mirrors a payout once, restoring the balance, and refuses what cannot be reversed', async () => {
-      await ledger.client.postPayment(
-        payment({ paymentId: 'pay_rev_1', merchantId: 'mer_rev', fee: kgs(100n) }),
-      );
+      await flatFee('mer_rev', 100n);
+      await ledger.client.postPayment(payment({ paymentId: 'pay_rev_1', merchantId: 'mer_rev' }));
       const payout = await ledger.client.postPayout(
         PostPayoutRequest.fromPartial({
           idempotencyKey: 'po:rev',
@@ -630,9 +660,8 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
     let merchant: string;
 
     beforeAll(async () => {
-      await ledger.client.postPayment(
-        payment({ paymentId: 'pay_tr_1', merchantId: 'mer_tr', fee: kgs(300n) }),
-      );
+      await flatFee('mer_tr', 300n);
+      await ledger.client.postPayment(payment({ paymentId: 'pay_tr_1', merchantId: 'mer_tr' }));
       const accounts = (await ledger.client.listPaymentTransactions({ paymentId: 'pay_tr_1' }))
         .transactions[0]!.postings;
       [clearing, merchant, fee] = accounts.map((p) => p.accountId) as [string, string, string];
@@ -759,7 +788,6 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
         payment({
           paymentId: 'pay_asof_1',
           merchantId: 'mer_asof',
-          fee: kgs(0n),
           gross: kgs(100n),
         }),
       );
@@ -768,7 +796,6 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
         payment({
           paymentId: 'pay_asof_2',
           merchantId: 'mer_asof',
-          fee: kgs(0n),
           gross: kgs(200n),
         }),
       );
@@ -809,7 +836,6 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
           payment({
             paymentId: `pay_st_${i}`,
             merchantId: 'mer_st',
-            fee: kgs(0n),
             gross: kgs(BigInt(i * 100)),
           }),
         );
@@ -870,7 +896,7 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
       const merchants = Array.from({ length: 40 }, (_, i) => `mer_shard_${i}`);
       const results = await ledger.client.postPayments({
         payments: merchants.map((m, i) =>
-          payment({ paymentId: `pay_shard_${i}`, merchantId: m, fee: kgs(1n), gross: kgs(1_000n) }),
+          payment({ paymentId: `pay_shard_${i}`, merchantId: m, gross: kgs(1_000n) }),
         ),
       });
       expect(results.results.every((r) => r.result?.$case === 'posted')).toBe(true);
@@ -922,7 +948,6 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
               payment({
                 paymentId: 'pay_dup',
                 merchantId: 'mer_dup',
-                fee: kgs(0n),
                 idempotencyKey: `dup:${i}`,
               }),
             ),
@@ -958,13 +983,12 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
     it('answers a batch item by item', async () => {
       const res = await ledger.client.postPayments({
         payments: [
-          payment({ paymentId: 'pay_b_1', merchantId: 'mer_b', fee: kgs(1n) }),
-          payment({ paymentId: 'pay_b_1', merchantId: 'mer_b', fee: kgs(1n) }),
-          payment({ paymentId: 'pay_b_2', merchantId: 'mer_b', gross: kgs(0n), fee: kgs(0n) }),
+          payment({ paymentId: 'pay_b_1', merchantId: 'mer_b' }),
+          payment({ paymentId: 'pay_b_1', merchantId: 'mer_b' }),
+          payment({ paymentId: 'pay_b_2', merchantId: 'mer_b', gross: kgs(0n) }),
           payment({
             paymentId: 'pay_b_3',
             merchantId: 'mer_b',
-            fee: kgs(1n),
             method: PaymentMethod.PAYMENT_METHOD_UNSPECIFIED,
           }),
         ],

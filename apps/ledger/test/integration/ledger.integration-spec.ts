@@ -1,6 +1,6 @@
 import { PaymentMethod, Provider } from '@tolem/contracts/common';
 import { PaymentEvent } from '@tolem/contracts/events';
-import type { PostPaymentRequest } from '@tolem/contracts/ledger';
+import { type PostPaymentRequest, SetFeePlanRequest } from '@tolem/contracts/ledger';
 import type { Knex } from '@tolem/db-kit';
 import { freshDatabase, uniqueTopic, waitFor } from '@tolem/testing';
 import type { Consumer, Kafka } from 'kafkajs';
@@ -27,7 +27,6 @@ const aRequest = (over: Partial<PostPaymentRequest> = {}): PostPaymentRequest =>
   paymentId: 'pay_it_1',
   merchantId: 'mer_it',
   gross: { amountMinor: 10_000n, currency: 'KGS' },
-  fee: { amountMinor: 250n, currency: 'KGS' },
   method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
   provider: Provider.PROVIDER_WEBMONEY,
   providerPaymentId: 'wm-1001',
@@ -67,6 +66,21 @@ describe('ledger service (real process, real PostgreSQL and Kafka)', () => {
       KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '',
       PAYMENTS_TOPIC: topic,
     });
+    // The fee is the ledger's alone: these merchants pay a flat 2.50 KGS per Keeper Mobile payment.
+    for (const merchantId of ['mer_it', 'mer_race']) {
+      await ledger.client.setFeePlan(
+        SetFeePlanRequest.fromPartial({
+          merchantId,
+          rules: [
+            {
+              method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
+              percentBps: 0,
+              fixed: [{ amountMinor: 250n, currency: 'KGS' }],
+            },
+          ],
+        }),
+      );
+    }
   });
 
   afterAll(async () => {
@@ -208,12 +222,7 @@ describe('ledger service (real process, real PostgreSQL and Kafka)', () => {
   });
 
   it.each<[string, Partial<PostPaymentRequest>, string, string]>([
-    [
-      'a zero gross',
-      { gross: { amountMinor: 0n, currency: 'KGS' }, fee: { amountMinor: 0n, currency: 'KGS' } },
-      'MONEY_ZERO_AMOUNT',
-      'gross',
-    ],
+    ['a zero gross', { gross: { amountMinor: 0n, currency: 'KGS' } }, 'MONEY_ZERO_AMOUNT', 'gross'],
     [
       'a negative gross',
       { gross: { amountMinor: -100n, currency: 'KGS' } },
@@ -221,26 +230,8 @@ describe('ledger service (real process, real PostgreSQL and Kafka)', () => {
       'gross',
     ],
     [
-      'a negative fee',
-      { fee: { amountMinor: -1n, currency: 'KGS' } },
-      'MONEY_NEGATIVE_AMOUNT',
-      'fee',
-    ],
-    [
-      'a fee above the gross',
-      { fee: { amountMinor: 10_001n, currency: 'KGS' } },
-      'LEDGER_FEE_EXCEEDS_GROSS',
-      'fee',
-    ],
-    [
-      'mixed currencies',
-      { fee: { amountMinor: 250n, currency: 'USD' } },
-      'MONEY_CURRENCY_MISMATCH',
-      'fee',
-    ],
-    [
       'an unknown currency',
-      { gross: { amountMinor: 100n, currency: 'XTS' }, fee: { amountMinor: 0n, currency: 'XTS' } },
+      { gross: { amountMinor: 100n, currency: 'XTS' } },
       'MONEY_UNKNOWN_CURRENCY',
       'gross',
     ],
@@ -290,14 +281,13 @@ describe('ledger service (real process, real PostgreSQL and Kafka)', () => {
             paymentId: `pay_many_${i}`,
             merchantId: 'mer_race',
             gross: { amountMinor: BigInt(1_000 + i), currency: 'KGS' },
-            fee: { amountMinor: 10n, currency: 'KGS' },
           }),
         ),
       ),
     );
     const expected =
       9_750n +
-      Array.from({ length: 20 }, (_, i) => BigInt(1_000 + i) - 10n).reduce((a, b) => a + b, 0n);
+      Array.from({ length: 20 }, (_, i) => BigInt(1_000 + i) - 250n).reduce((a, b) => a + b, 0n);
     const balance = await ledger.client.getBalance({
       merchantId: 'mer_race',
       currency: 'KGS',
@@ -317,7 +307,6 @@ describe('ledger service (real process, real PostgreSQL and Kafka)', () => {
       paymentId: 'pay_big_1',
       merchantId: 'mer_big',
       gross: { amountMinor: MAX_INT64, currency: 'KWD' },
-      fee: { amountMinor: 0n, currency: 'KWD' },
     });
     expect((await ledger.client.postPayment(big)).alreadyExisted).toBe(false);
     const before = await rowCounts(db);

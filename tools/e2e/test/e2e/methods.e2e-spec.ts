@@ -40,6 +40,15 @@ const PAN = '4111111111111111';
 const DECLINED_PAN = '4000000000000051';
 
 const FEE_BPS = { card: 290, wavepay: 200, qr: 100 } as const;
+/**
+ * Fixed parts are per currency: card's is written for RUB only, so USD card payments pay none of
+ * it (not 30 US cents); QR's KGS part applies to the KGS QR payment.
+ */
+const FIXED: Record<keyof typeof FEE_BPS, { amount: number; currency: string }[]> = {
+  card: [{ amount: 30, currency: 'RUB' }],
+  wavepay: [],
+  qr: [{ amount: 500, currency: 'KGS' }],
+};
 
 /** round_half_up(amount * bps / 10000), integers only. */
 function feeOf(amount: number, bps: number): number {
@@ -91,10 +100,10 @@ describe('every payment method end to end through real processes, PostgreSQL and
       body: JSON.stringify({
         name: 'E2E shop, every method',
         enabled_methods: ['webmoney_purse', 'webmoney_keeper_mobile', 'card', 'wavepay', 'qr'],
-        fee_rules: Object.entries(FEE_BPS).map(([method, bps]) => ({
+        fee_rules: (Object.keys(FEE_BPS) as (keyof typeof FEE_BPS)[]).map((method) => ({
           method,
-          percent_bps: bps,
-          fixed_minor: 0,
+          percent_bps: FEE_BPS[method],
+          fixed: FIXED[method],
         })),
         webmoney_shop_id: '4243',
         result_url: merchant.resultUrl,
@@ -416,7 +425,7 @@ describe('every payment method end to end through real processes, PostgreSQL and
         currency: 'KGS',
         method: 'qr',
         provider: 'qr_acquirer',
-        fee: feeOf(amount, FEE_BPS.qr),
+        fee: feeOf(amount, FEE_BPS.qr) + 500,
       },
       'order-qr-1',
     );

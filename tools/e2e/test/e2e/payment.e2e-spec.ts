@@ -46,7 +46,10 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
       body: JSON.stringify({
         name: 'E2E shop',
         enabled_methods: ['webmoney_purse', 'webmoney_keeper_mobile'],
-        fee_rules: [{ method: 'webmoney_purse', percent_bps: 250, fixed_minor: 0 }],
+        // A fixed part written for RUB: a USD payment pays none of it.
+        fee_rules: [
+          { method: 'webmoney_purse', percent_bps: 250, fixed: [{ amount: 30, currency: 'RUB' }] },
+        ],
         webmoney_shop_id: '4242',
         result_url: merchant.resultUrl,
         success_url: `${merchant.url}/success`,

@@ -1,7 +1,7 @@
 import { CreateMerchantRequest, type Merchant } from '@tolem/contracts/checkout';
 import { type PaymentMethod } from '@tolem/contracts/common';
-import { SetFeePlanRequest } from '@tolem/contracts/ledger';
-import { CURRENCIES, type CurrencyCode, minorFromJson } from '@tolem/money';
+import { type FeeRule, SetFeePlanRequest } from '@tolem/contracts/ledger';
+import { isCurrencyCode, minorFromJson } from '@tolem/money';
 
 import { gatewayErrors } from '../errors';
 import type { CreateMerchantBody } from '../schemas';
@@ -22,6 +22,58 @@ function method(name: string, field: string): PaymentMethod {
   return m;
 }
 
+function invalid(field: string, message: string): never {
+  throw gatewayErrors.create('VALIDATION_FAILED', `${field} ${message}`, { details: { field } });
+}
+
+/**
+ * The body's fee rules in the ledger's shape (the ledger owns fees; checkout never sees them),
+ * checked here in full so a plan the ledger would refuse is refused before anything is written:
+ * one rule per method, fixed parts in known currencies, one per currency, none negative.
+ */
+export function toFeeRules(body: CreateMerchantBody): FeeRule[] {
+  const methods = new Set<PaymentMethod>();
+  return (body.fee_rules ?? []).map((rule, i) => {
+    const m = method(rule.method, `fee_rules[${i}].method`);
+    if (methods.has(m)) invalid(`fee_rules[${i}].method`, `repeats the rule for ${rule.method}`);
+    methods.add(m);
+    const currencies = new Set<string>();
+    const fixed = (rule.fixed ?? []).map((f, j) => {
+      const field = `fee_rules[${i}].fixed[${j}]`;
+      if (!isCurrencyCode(f.currency)) invalid(`${field}.currency`, 'is not a known currency');
+      if (currencies.has(f.currency)) invalid(`${field}.currency`, `repeats ${f.currency}`);
+      currencies.add(f.currency);
+      const amountMinor = minorFromJson(f.amount);
+      if (amountMinor < 0n) invalid(`${field}.amount`, 'must not be negative');
+      return { amountMinor, currency: f.currency };
+    });
+    return { method: m, percentBps: rule.percent_bps, fixed };
+  });
+}
+
+export function toSetFeePlanRequest(merchantId: string, rules: FeeRule[]): SetFeePlanRequest {
+  return SetFeePlanRequest.fromPartial({ merchantId, rules });
+}
+
+/** Order-free form of a plan's rules: two plans are the same when these are equal. */
+function canonicalRules(rules: FeeRule[]): string {
+  return JSON.stringify(
+    rules
+      .map((r) => ({
+        method: r.method,
+        percentBps: r.percentBps,
+        fixed: r.fixed
+          .map((f) => `${f.amountMinor.toString()} ${f.currency}`)
+          .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+      }))
+      .sort((a, b) => a.method - b.method),
+  );
+}
+
+export function sameFeeRules(a: FeeRule[], b: FeeRule[]): boolean {
+  return canonicalRules(a) === canonicalRules(b);
+}
+
 export function toCreateMerchantRequest(
   body: CreateMerchantBody,
   idempotencyKey: string,
@@ -30,27 +82,16 @@ export function toCreateMerchantRequest(
     idempotencyKey,
     name: body.name,
     enabledMethods: body.enabled_methods.map((m) => method(m, 'enabled_methods')),
-    feeRules: (body.fee_rules ?? []).map((rule, i) => {
-      const fixedMinor = minorFromJson(rule.fixed_minor);
-      if (fixedMinor < 0n) {
-        throw gatewayErrors.create(
-          'VALIDATION_FAILED',
-          `fee_rules[${i}].fixed_minor must not be negative`,
-          {
-            details: { field: `fee_rules[${i}].fixed_minor` },
-          },
-        );
-      }
-      return {
-        method: method(rule.method, `fee_rules[${i}].method`),
-        percentBps: rule.percent_bps,
-        fixedMinor,
-      };
-    }),
     webmoneyShopId: body.webmoney_shop_id ?? '',
     defaultSuccessUrl: httpUrl(body.success_url, 'success_url'),
     defaultFailUrl: httpUrl(body.fail_url, 'fail_url'),
   });
+}
+
+export interface FeeRuleJson {
+  method: string | null;
+  percent_bps: number;
+  fixed: { amount: JsonMinor; currency: string }[];
 }
 
 export interface MerchantJson {
@@ -58,14 +99,18 @@ export interface MerchantJson {
   object: 'merchant';
   name: string;
   enabled_methods: string[];
-  fee_rules: { method: string | null; percent_bps: number; fixed_minor: JsonMinor }[];
+  /** The merchant's fee plan as the ledger holds it; null when it could not be set. */
+  fee_rules: FeeRuleJson[] | null;
   webmoney_shop_id: string | null;
   success_url: string | null;
   fail_url: string | null;
   created_at: string | null;
 }
 
-export function merchantToJson(m: Merchant | undefined): MerchantJson {
+export function merchantToJson(
+  m: Merchant | undefined,
+  feeRules: FeeRule[] | undefined,
+): MerchantJson {
   if (!m) throw gatewayErrors.create('INTERNAL', 'peer answer lacks merchant');
   return {
     id: m.id,
@@ -74,36 +119,16 @@ export function merchantToJson(m: Merchant | undefined): MerchantJson {
     enabled_methods: m.enabledMethods
       .map(methodName)
       .filter((x): x is NonNullable<typeof x> => x !== null),
-    fee_rules: m.feeRules.map((r) => ({
-      method: methodName(r.method),
-      percent_bps: r.percentBps,
-      fixed_minor: minorToJson(r.fixedMinor),
-    })),
+    fee_rules: feeRules
+      ? feeRules.map((r) => ({
+          method: methodName(r.method),
+          percent_bps: r.percentBps,
+          fixed: r.fixed.map((f) => ({ amount: minorToJson(f.amountMinor), currency: f.currency })),
+        }))
+      : null,
     webmoney_shop_id: m.webmoneyShopId === '' ? null : m.webmoneyShopId,
     success_url: m.defaultSuccessUrl === '' ? null : m.defaultSuccessUrl,
     fail_url: m.defaultFailUrl === '' ? null : m.defaultFailUrl,
     created_at: m.createdAt ? m.createdAt.toISOString() : null,
   };
-}
-
-const CURRENCY_CODES = Object.keys(CURRENCIES) as CurrencyCode[];
-
-/**
- * The merchant's fee rules as the ledger's fee plan. Checkout's fixed part is in minor units of
- * whatever the payment's currency is, so it becomes one fixed entry per currency Tolem handles:
- * the ledger then computes exactly the fee checkout does, in every currency.
- */
-export function toSetFeePlanRequest(m: Merchant | undefined): SetFeePlanRequest {
-  if (!m) throw gatewayErrors.create('INTERNAL', 'peer answer lacks merchant');
-  return SetFeePlanRequest.fromPartial({
-    merchantId: m.id,
-    rules: m.feeRules.map((r) => ({
-      method: r.method,
-      percentBps: r.percentBps,
-      fixed:
-        r.fixedMinor === 0n
-          ? []
-          : CURRENCY_CODES.map((currency) => ({ amountMinor: r.fixedMinor, currency })),
-    })),
-  });
 }

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 
 import type { Secret } from '@tolem/config';
+import type { FeeRule } from '@tolem/contracts/ledger';
 import type { FastifyPluginAsync } from 'fastify';
 
 import { gatewayErrors, toHttpError } from '../errors';
 import { bearerTokenFrom, idempotencyKeyFrom, tokensEqual } from '../headers';
 import {
   merchantToJson,
+  sameFeeRules,
   toCreateMerchantRequest,
+  toFeeRules,
   toSetFeePlanRequest,
 } from '../mappers/merchant.mapper';
 import { httpUrl } from '../mappers/payment.mapper';
@@ -17,7 +20,7 @@ import type { GatewayDeps } from '../server';
 export interface AdminRouteDeps {
   merchants: Pick<GatewayDeps['merchants'], 'createMerchant'>;
   notifier: GatewayDeps['notifier'];
-  ledger: Pick<GatewayDeps['ledger'], 'setFeePlan'>;
+  ledger: Pick<GatewayDeps['ledger'], 'setFeePlan' | 'getFeePlan'>;
   adminToken: Secret;
 }
 
@@ -28,12 +31,14 @@ export function newSigningSecret(): string {
 
 /**
  * Operator routes, behind ADMIN_TOKEN. Creating a merchant is CreateMerchant (idempotent on the
- * key), then the ledger's SetFeePlan with the merchant's fee rules, then UpsertEndpoint with a
- * fresh signing secret. The gateway stores nothing, so the API key and the signing secret are
- * shown once, on the first creation; a replay answers 200 with an empty api_key and a null secret
- * and leaves the endpoint untouched. SetFeePlan is a put, so a replay sets the plan again: that
- * completes a first attempt whose SetFeePlan failed, and on a replay its failure is the answer
- * (retry with the same key). If the ledger or the notifier fails after the merchant was first
+ * key), then the ledger's SetFeePlan with the body's fee rules (the ledger owns fees; checkout
+ * never sees them), then UpsertEndpoint with a fresh signing secret. The fee rules are checked
+ * before anything is written. The gateway stores nothing, so the API key and the signing secret
+ * are shown once, on the first creation; a replay answers 200 with an empty api_key and a null
+ * secret and leaves the endpoint untouched. A replay finds the plan in the ledger: other fee
+ * rules than the ones set are IDEMPOTENCY_KEY_REUSED (409, field fee_rules); no plan means the
+ * first attempt's SetFeePlan failed, and the replay sets it (its failure is then the answer:
+ * retry with the same key). If the ledger or the notifier fails after the merchant was first
  * created, the answer is still 201 (the API key cannot be shown again) with `fee_plan_error` or a
  * null secret and `webhook_error` saying why.
  */
@@ -59,23 +64,40 @@ export function adminRoutes(deps: AdminRouteDeps): FastifyPluginAsync {
       async (request, reply) => {
         const idempotencyKey = idempotencyKeyFrom(request.headers['idempotency-key']);
         const resultUrl = httpUrl(request.body.result_url, 'result_url');
-        const created = await deps.merchants.createMerchant(
-          toCreateMerchantRequest(request.body, idempotencyKey),
-          { requestId: request.id },
-        );
-        const merchant = merchantToJson(created.merchant);
+        const feeRules = toFeeRules(request.body);
+        const createRequest = toCreateMerchantRequest(request.body, idempotencyKey);
+        const created = await deps.merchants.createMerchant(createRequest, {
+          requestId: request.id,
+        });
+        const merchantId = created.merchant?.id;
+        if (!merchantId) throw gatewayErrors.create('INTERNAL', 'peer answer lacks merchant');
+        const ctx = { requestId: request.id };
+        const setPlan = async () =>
+          (await deps.ledger.setFeePlan(toSetFeePlanRequest(merchantId, feeRules), ctx)).plan
+            ?.rules ?? feeRules;
 
+        let planRules: FeeRule[] | undefined;
         let feePlanError: { code: string; message: string } | undefined;
-        try {
-          await deps.ledger.setFeePlan(toSetFeePlanRequest(created.merchant), {
-            requestId: request.id,
-          });
-        } catch (err) {
-          if (created.replayed) throw err;
-          const mapped = toHttpError(err);
-          request.log.warn({ merchantId: merchant.id, code: mapped.code }, 'fee plan not set');
-          feePlanError = { code: mapped.code, message: mapped.message };
+        if (created.replayed) {
+          const current = (await deps.ledger.getFeePlan({ merchantId }, ctx)).plan;
+          if (current && !sameFeeRules(current.rules, feeRules)) {
+            throw gatewayErrors.create(
+              'IDEMPOTENCY_KEY_REUSED',
+              'idempotency key was used for a different merchant request (fee_rules differs)',
+              { details: { field: 'fee_rules' } },
+            );
+          }
+          planRules = current ? current.rules : await setPlan();
+        } else {
+          try {
+            planRules = await setPlan();
+          } catch (err) {
+            const mapped = toHttpError(err);
+            request.log.warn({ merchantId, code: mapped.code }, 'fee plan not set');
+            feePlanError = { code: mapped.code, message: mapped.message };
+          }
         }
+        const merchant = merchantToJson(created.merchant, planRules);
         const planPart = feePlanError ? { fee_plan_error: feePlanError } : {};
 
         if (created.replayed) {

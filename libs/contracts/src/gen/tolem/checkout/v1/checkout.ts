@@ -128,7 +128,7 @@ export interface Payment {
   updatedAt:
     | Date
     | undefined;
-  /** Fee charged by Tolem, known once succeeded. */
+  /** Fee charged by Tolem: the fee the ledger applied, known once the payment is posted. */
   fee: Money | undefined;
   failureCode: string;
   metadata: { [key: string]: string };
@@ -240,20 +240,11 @@ export interface SubmitPayerInputResponse {
   outcome: string;
 }
 
-export interface FeeRule {
-  method: PaymentMethod;
-  /** Percent of the gross in basis points (1/100 of a percent). */
-  percentBps: number;
-  /** Fixed part in minor units of the payment's currency. */
-  fixedMinor: bigint;
-}
-
 export interface Merchant {
   /** `mer_…` */
   id: string;
   name: string;
   enabledMethods: PaymentMethod[];
-  feeRules: FeeRule[];
   /** WebMoney MegaStock shop id, mandatory for an aggregator (LMI_SHOP_ID). */
   webmoneyShopId: string;
   defaultSuccessUrl: string;
@@ -265,7 +256,6 @@ export interface CreateMerchantRequest {
   idempotencyKey: string;
   name: string;
   enabledMethods: PaymentMethod[];
-  feeRules: FeeRule[];
   webmoneyShopId: string;
   defaultSuccessUrl: string;
   defaultFailUrl: string;
@@ -2381,126 +2371,11 @@ export const SubmitPayerInputResponse: MessageFns<SubmitPayerInputResponse> = {
   },
 };
 
-function createBaseFeeRule(): FeeRule {
-  return { method: 0, percentBps: 0, fixedMinor: 0n };
-}
-
-export const FeeRule: MessageFns<FeeRule> = {
-  encode(message: FeeRule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.method !== 0) {
-      writer.uint32(8).int32(message.method);
-    }
-    if (message.percentBps !== 0) {
-      writer.uint32(16).int32(message.percentBps);
-    }
-    if (message.fixedMinor !== 0n) {
-      if (BigInt.asIntN(64, message.fixedMinor) !== message.fixedMinor) {
-        throw new globalThis.Error("value provided for field message.fixedMinor of type int64 too large");
-      }
-      writer.uint32(24).int64(message.fixedMinor);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): FeeRule {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseFeeRule();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.method = reader.int32() as any;
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.percentBps = reader.int32();
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.fixedMinor = reader.int64() as bigint;
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): FeeRule {
-    return {
-      method: isSet(object.method) ? paymentMethodFromJSON(object.method) : 0,
-      percentBps: isSet(object.percentBps)
-        ? globalThis.Number(object.percentBps)
-        : isSet(object.percent_bps)
-        ? globalThis.Number(object.percent_bps)
-        : 0,
-      fixedMinor: isSet(object.fixedMinor)
-        ? BigInt(object.fixedMinor)
-        : isSet(object.fixed_minor)
-        ? BigInt(object.fixed_minor)
-        : 0n,
-    };
-  },
-
-  toJSON(message: FeeRule): unknown {
-    const obj: any = {};
-    if (message.method !== 0) {
-      obj.method = paymentMethodToJSON(message.method);
-    }
-    if (message.percentBps !== 0) {
-      obj.percentBps = Math.round(message.percentBps);
-    }
-    if (message.fixedMinor !== 0n) {
-      obj.fixedMinor = message.fixedMinor.toString();
-    }
-    return obj;
-  },
-
-  create<I extends Exact<DeepPartial<FeeRule>, I>>(base?: I): FeeRule {
-    return FeeRule.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<FeeRule>, I>>(object: I): FeeRule {
-    const message = createBaseFeeRule();
-    message.method = object.method ?? 0;
-    message.percentBps = object.percentBps ?? 0;
-    message.fixedMinor = (object.fixedMinor !== undefined && object.fixedMinor !== null)
-      ? BigInt(object.fixedMinor)
-      : 0n;
-    return message;
-  },
-};
-
 function createBaseMerchant(): Merchant {
   return {
     id: "",
     name: "",
     enabledMethods: [],
-    feeRules: [],
     webmoneyShopId: "",
     defaultSuccessUrl: "",
     defaultFailUrl: "",
@@ -2522,9 +2397,6 @@ export const Merchant: MessageFns<Merchant> = {
         writer.int32(v);
       }
       writer.join();
-    }
-    for (const v of message.feeRules) {
-      FeeRule.encode(v!, writer.uint32(34).fork()).join();
     }
     if (message.webmoneyShopId !== "") {
       writer.uint32(42).string(message.webmoneyShopId);
@@ -2588,14 +2460,6 @@ export const Merchant: MessageFns<Merchant> = {
 
             break;
           }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.feeRules.push(FeeRule.decode(reader, reader.uint32()));
-            continue;
-          }
           case 5: {
             if (tag !== 42) {
               break;
@@ -2649,11 +2513,6 @@ export const Merchant: MessageFns<Merchant> = {
         : globalThis.Array.isArray(object?.enabled_methods)
         ? object.enabled_methods.map((e: any) => paymentMethodFromJSON(e))
         : [],
-      feeRules: globalThis.Array.isArray(object?.feeRules)
-        ? object.feeRules.map((e: any) => FeeRule.fromJSON(e))
-        : globalThis.Array.isArray(object?.fee_rules)
-        ? object.fee_rules.map((e: any) => FeeRule.fromJSON(e))
-        : [],
       webmoneyShopId: isSet(object.webmoneyShopId)
         ? globalThis.String(object.webmoneyShopId)
         : isSet(object.webmoney_shop_id)
@@ -2688,9 +2547,6 @@ export const Merchant: MessageFns<Merchant> = {
     if (message.enabledMethods?.length) {
       obj.enabledMethods = message.enabledMethods.map((e) => paymentMethodToJSON(e));
     }
-    if (message.feeRules?.length) {
-      obj.feeRules = message.feeRules.map((e) => FeeRule.toJSON(e));
-    }
     if (message.webmoneyShopId !== "") {
       obj.webmoneyShopId = message.webmoneyShopId;
     }
@@ -2714,7 +2570,6 @@ export const Merchant: MessageFns<Merchant> = {
     message.id = object.id ?? "";
     message.name = object.name ?? "";
     message.enabledMethods = object.enabledMethods?.map((e) => e) || [];
-    message.feeRules = object.feeRules?.map((e) => FeeRule.fromPartial(e)) || [];
     message.webmoneyShopId = object.webmoneyShopId ?? "";
     message.defaultSuccessUrl = object.defaultSuccessUrl ?? "";
     message.defaultFailUrl = object.defaultFailUrl ?? "";
@@ -2728,7 +2583,6 @@ function createBaseCreateMerchantRequest(): CreateMerchantRequest {
     idempotencyKey: "",
     name: "",
     enabledMethods: [],
-    feeRules: [],
     webmoneyShopId: "",
     defaultSuccessUrl: "",
     defaultFailUrl: "",
@@ -2749,9 +2603,6 @@ export const CreateMerchantRequest: MessageFns<CreateMerchantRequest> = {
         writer.int32(v);
       }
       writer.join();
-    }
-    for (const v of message.feeRules) {
-      FeeRule.encode(v!, writer.uint32(34).fork()).join();
     }
     if (message.webmoneyShopId !== "") {
       writer.uint32(42).string(message.webmoneyShopId);
@@ -2812,14 +2663,6 @@ export const CreateMerchantRequest: MessageFns<CreateMerchantRequest> = {
 
             break;
           }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.feeRules.push(FeeRule.decode(reader, reader.uint32()));
-            continue;
-          }
           case 5: {
             if (tag !== 42) {
               break;
@@ -2869,11 +2712,6 @@ export const CreateMerchantRequest: MessageFns<CreateMerchantRequest> = {
         : globalThis.Array.isArray(object?.enabled_methods)
         ? object.enabled_methods.map((e: any) => paymentMethodFromJSON(e))
         : [],
-      feeRules: globalThis.Array.isArray(object?.feeRules)
-        ? object.feeRules.map((e: any) => FeeRule.fromJSON(e))
-        : globalThis.Array.isArray(object?.fee_rules)
-        ? object.fee_rules.map((e: any) => FeeRule.fromJSON(e))
-        : [],
       webmoneyShopId: isSet(object.webmoneyShopId)
         ? globalThis.String(object.webmoneyShopId)
         : isSet(object.webmoney_shop_id)
@@ -2903,9 +2741,6 @@ export const CreateMerchantRequest: MessageFns<CreateMerchantRequest> = {
     if (message.enabledMethods?.length) {
       obj.enabledMethods = message.enabledMethods.map((e) => paymentMethodToJSON(e));
     }
-    if (message.feeRules?.length) {
-      obj.feeRules = message.feeRules.map((e) => FeeRule.toJSON(e));
-    }
     if (message.webmoneyShopId !== "") {
       obj.webmoneyShopId = message.webmoneyShopId;
     }
@@ -2926,7 +2761,6 @@ export const CreateMerchantRequest: MessageFns<CreateMerchantRequest> = {
     message.idempotencyKey = object.idempotencyKey ?? "";
     message.name = object.name ?? "";
     message.enabledMethods = object.enabledMethods?.map((e) => e) || [];
-    message.feeRules = object.feeRules?.map((e) => FeeRule.fromPartial(e)) || [];
     message.webmoneyShopId = object.webmoneyShopId ?? "";
     message.defaultSuccessUrl = object.defaultSuccessUrl ?? "";
     message.defaultFailUrl = object.defaultFailUrl ?? "";

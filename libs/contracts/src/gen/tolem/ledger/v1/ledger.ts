@@ -168,17 +168,7 @@ export interface PostPaymentRequest {
   idempotencyKey: string;
   paymentId: string;
   merchantId: string;
-  gross:
-    | Money
-    | undefined;
-  /**
-   * The fee the caller computed. When the merchant has a fee plan in the ledger
-   * (SetFeePlan), the ledger's computed fee is applied and authoritative: this field
-   * is then optional, a different value is logged, and it still counts as request
-   * content for idempotency (a replay must repeat it exactly). Without a plan this
-   * fee is required and applied.
-   */
-  fee: Money | undefined;
+  gross: Money | undefined;
   method: PaymentMethod;
   provider: Provider;
   providerPaymentId: string;
@@ -196,7 +186,7 @@ export interface PostPaymentRequest_ProviderAttributesEntry {
 export interface PostPaymentResponse {
   transaction: Transaction | undefined;
   alreadyExisted: boolean;
-  /** The fee applied (from the plan, or the request's fee without a plan). */
+  /** The fee applied: from the merchant's plan, zero without a plan. */
   fee:
     | Money
     | undefined;
@@ -299,11 +289,7 @@ export interface PostHoldRequest {
   idempotencyKey: string;
   paymentId: string;
   /** What to capture, at most the held amount; unset captures all of it. */
-  amount:
-    | Money
-    | undefined;
-  /** As PostPaymentRequest.fee: applied only when the merchant has no fee plan. */
-  fee: Money | undefined;
+  amount: Money | undefined;
   occurredAt: Date | undefined;
 }
 
@@ -416,7 +402,7 @@ export interface GetFeePlanRequest {
 }
 
 export interface GetFeePlanResponse {
-  /** Unset when the merchant has no plan (the request's fee then applies). */
+  /** Unset when the merchant has no plan (its payments then pay no fee). */
   plan: FeePlan | undefined;
 }
 
@@ -603,7 +589,6 @@ function createBasePostPaymentRequest(): PostPaymentRequest {
     paymentId: "",
     merchantId: "",
     gross: undefined,
-    fee: undefined,
     method: 0,
     provider: 0,
     providerPaymentId: "",
@@ -627,9 +612,6 @@ export const PostPaymentRequest: MessageFns<PostPaymentRequest> = {
     }
     if (message.gross !== undefined) {
       Money.encode(message.gross, writer.uint32(34).fork()).join();
-    }
-    if (message.fee !== undefined) {
-      Money.encode(message.fee, writer.uint32(42).fork()).join();
     }
     if (message.method !== 0) {
       writer.uint32(48).int32(message.method);
@@ -698,14 +680,6 @@ export const PostPaymentRequest: MessageFns<PostPaymentRequest> = {
             }
 
             message.gross = Money.decode(reader, reader.uint32());
-            continue;
-          }
-          case 5: {
-            if (tag !== 42) {
-              break;
-            }
-
-            message.fee = Money.decode(reader, reader.uint32());
             continue;
           }
           case 6: {
@@ -797,7 +771,6 @@ export const PostPaymentRequest: MessageFns<PostPaymentRequest> = {
         ? globalThis.String(object.merchant_id)
         : "",
       gross: isSet(object.gross) ? Money.fromJSON(object.gross) : undefined,
-      fee: isSet(object.fee) ? Money.fromJSON(object.fee) : undefined,
       method: isSet(object.method) ? paymentMethodFromJSON(object.method) : 0,
       provider: isSet(object.provider) ? providerFromJSON(object.provider) : 0,
       providerPaymentId: isSet(object.providerPaymentId)
@@ -860,9 +833,6 @@ export const PostPaymentRequest: MessageFns<PostPaymentRequest> = {
     if (message.gross !== undefined) {
       obj.gross = Money.toJSON(message.gross);
     }
-    if (message.fee !== undefined) {
-      obj.fee = Money.toJSON(message.fee);
-    }
     if (message.method !== 0) {
       obj.method = paymentMethodToJSON(message.method);
     }
@@ -902,7 +872,6 @@ export const PostPaymentRequest: MessageFns<PostPaymentRequest> = {
     message.paymentId = object.paymentId ?? "";
     message.merchantId = object.merchantId ?? "";
     message.gross = (object.gross !== undefined && object.gross !== null) ? Money.fromPartial(object.gross) : undefined;
-    message.fee = (object.fee !== undefined && object.fee !== null) ? Money.fromPartial(object.fee) : undefined;
     message.method = object.method ?? 0;
     message.provider = object.provider ?? 0;
     message.providerPaymentId = object.providerPaymentId ?? "";
@@ -2627,7 +2596,7 @@ export const CreateHoldResponse: MessageFns<CreateHoldResponse> = {
 };
 
 function createBasePostHoldRequest(): PostHoldRequest {
-  return { idempotencyKey: "", paymentId: "", amount: undefined, fee: undefined, occurredAt: undefined };
+  return { idempotencyKey: "", paymentId: "", amount: undefined, occurredAt: undefined };
 }
 
 export const PostHoldRequest: MessageFns<PostHoldRequest> = {
@@ -2640,9 +2609,6 @@ export const PostHoldRequest: MessageFns<PostHoldRequest> = {
     }
     if (message.amount !== undefined) {
       Money.encode(message.amount, writer.uint32(26).fork()).join();
-    }
-    if (message.fee !== undefined) {
-      Money.encode(message.fee, writer.uint32(34).fork()).join();
     }
     if (message.occurredAt !== undefined) {
       Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(42).fork()).join();
@@ -2687,14 +2653,6 @@ export const PostHoldRequest: MessageFns<PostHoldRequest> = {
             message.amount = Money.decode(reader, reader.uint32());
             continue;
           }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.fee = Money.decode(reader, reader.uint32());
-            continue;
-          }
           case 5: {
             if (tag !== 42) {
               break;
@@ -2728,7 +2686,6 @@ export const PostHoldRequest: MessageFns<PostHoldRequest> = {
         ? globalThis.String(object.payment_id)
         : "",
       amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
-      fee: isSet(object.fee) ? Money.fromJSON(object.fee) : undefined,
       occurredAt: isSet(object.occurredAt)
         ? fromJsonTimestamp(object.occurredAt)
         : isSet(object.occurred_at)
@@ -2748,9 +2705,6 @@ export const PostHoldRequest: MessageFns<PostHoldRequest> = {
     if (message.amount !== undefined) {
       obj.amount = Money.toJSON(message.amount);
     }
-    if (message.fee !== undefined) {
-      obj.fee = Money.toJSON(message.fee);
-    }
     if (message.occurredAt !== undefined) {
       obj.occurredAt = message.occurredAt.toISOString();
     }
@@ -2767,7 +2721,6 @@ export const PostHoldRequest: MessageFns<PostHoldRequest> = {
     message.amount = (object.amount !== undefined && object.amount !== null)
       ? Money.fromPartial(object.amount)
       : undefined;
-    message.fee = (object.fee !== undefined && object.fee !== null) ? Money.fromPartial(object.fee) : undefined;
     message.occurredAt = object.occurredAt ?? undefined;
     return message;
   },
@@ -7337,7 +7290,10 @@ export const LedgerServiceService = {
       Buffer.from(PostTransactionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PostTransactionResponse => PostTransactionResponse.decode(value),
   },
-  /** Replaces a merchant's fee plan. With a plan, the ledger computes every fee itself. */
+  /**
+   * Replaces a merchant's fee plan. The ledger is the only owner of fees: every payment's
+   * fee comes from its merchant's plan, and a merchant without a plan pays none.
+   */
   setFeePlan: {
     path: "/tolem.ledger.v1.LedgerService/SetFeePlan" as const,
     requestStream: false as const,
@@ -7523,7 +7479,10 @@ export interface LedgerServiceServer extends UntypedServiceImplementation {
    * write-offs). Merchant accounts move only through the typed RPCs above.
    */
   postTransaction: handleUnaryCall<PostTransactionRequest, PostTransactionResponse>;
-  /** Replaces a merchant's fee plan. With a plan, the ledger computes every fee itself. */
+  /**
+   * Replaces a merchant's fee plan. The ledger is the only owner of fees: every payment's
+   * fee comes from its merchant's plan, and a merchant without a plan pays none.
+   */
   setFeePlan: handleUnaryCall<SetFeePlanRequest, SetFeePlanResponse>;
   /** A merchant's fee plan; unset when the merchant has none. */
   getFeePlan: handleUnaryCall<GetFeePlanRequest, GetFeePlanResponse>;
@@ -7732,7 +7691,10 @@ export interface LedgerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PostTransactionResponse) => void,
   ): ClientUnaryCall;
-  /** Replaces a merchant's fee plan. With a plan, the ledger computes every fee itself. */
+  /**
+   * Replaces a merchant's fee plan. The ledger is the only owner of fees: every payment's
+   * fee comes from its merchant's plan, and a merchant without a plan pays none.
+   */
   setFeePlan(
     request: SetFeePlanRequest,
     callback: (error: ServiceError | null, response: SetFeePlanResponse) => void,
