@@ -17,7 +17,9 @@ const decodeEntities = (s: string) =>
 
 function attributes(tag: string): Record<string, string> {
   const attrs: Record<string, string> = {};
-  for (const m of tag.matchAll(/([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=\s*("([^"]*)"|'([^']*)'|([^\s>]+))/g)) {
+  for (const m of tag.matchAll(
+    /([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=\s*("([^"]*)"|'([^']*)'|([^\s>]+))/g,
+  )) {
     attrs[(m[1] as string).toLowerCase()] = decodeEntities(m[3] ?? m[4] ?? m[5] ?? '');
   }
   return attrs;
@@ -51,9 +53,13 @@ export function formById(html: string, baseUrl: string, id: string): ParsedForm 
 }
 
 /** Submits a form like a browser (application/x-www-form-urlencoded), without following redirects. */
-export async function submit(form: ParsedForm, overrides: Record<string, string> = {}): Promise<Response> {
+export async function submit(
+  form: ParsedForm,
+  overrides: Record<string, string> = {},
+): Promise<Response> {
   const fields = form.fields.map(([k, v]): [string, string] => [k, overrides[k] ?? v]);
-  for (const [k, v] of Object.entries(overrides)) if (!fields.some(([n]) => n === k)) fields.push([k, v]);
+  for (const [k, v] of Object.entries(overrides))
+    if (!fields.some(([n]) => n === k)) fields.push([k, v]);
   return fetch(form.action, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
