@@ -7,6 +7,7 @@ import * as shardsHoldsPaymentsSettings from './20261123020000_shards_holds_paym
 import * as leanWritePath from './20261123030000_lean_write_path';
 import * as balanceRowPerAccount from './20261123040000_balance_row_per_account';
 import * as paymentStatusFacts from './20261206120000_payment_status_facts';
+import * as unappliedFunds from './20261206140000_unapplied_funds';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '20261123030000_lean_write_path': leanWritePath,
   '20261123040000_balance_row_per_account': balanceRowPerAccount,
   '20261206120000_payment_status_facts': paymentStatusFacts,
+  '20261206140000_unapplied_funds': unappliedFunds,
 };

@@ -23,6 +23,12 @@ import { makePostTransaction } from './app/post-transaction';
 import { makeRecordPaymentEvent } from './app/record-payment-event';
 import { makeRefundPayment } from './app/refund-payment';
 import { makeReverseTransaction } from './app/reverse-transaction';
+import {
+  makeApplyUnappliedFunds,
+  makeGetUnappliedFunds,
+  makeHoldUnappliedFunds,
+  makeReturnUnappliedFunds,
+} from './app/unapplied-funds';
 import { loadConfig } from './config';
 import { createAccountStore } from './db/accounts.store';
 import { createBalancesRepo } from './db/balances.repo';
@@ -71,6 +77,10 @@ async function main(): Promise<void> {
       postPayment,
       postPayments: makePostPayments({ postPayment }),
       recordPaymentEvent: makeRecordPaymentEvent({ journal, clock }),
+      holdUnappliedFunds: makeHoldUnappliedFunds({ journal, settings, clock }),
+      applyUnappliedFunds: makeApplyUnappliedFunds({ journal, settings, clock }),
+      returnUnappliedFunds: makeReturnUnappliedFunds({ journal, settings, clock }),
+      getUnappliedFunds: makeGetUnappliedFunds({ journal }),
       refundPayment: makeRefundPayment({ journal, clock }),
       postPayout: makePostPayout({ journal, clock }),
       createHold: makeCreateHold(holdDeps),

@@ -25,7 +25,7 @@ export interface Entry {
  */
 export function fastEligible(entry: Entry): boolean {
   const { payment, events } = entry.body;
-  if (entry.head.reversesTransactionId) return false;
+  if (entry.head.reversesTransactionId || entry.body.unapplied) return false;
   if (payment && payment.op !== 'insert') return false;
   if (events.length > 1) return false;
   return events.every((e) => e.paymentId === entry.head.paymentId && payment?.op === 'insert');

@@ -21,11 +21,13 @@ import type {
   StoredTransaction,
 } from '../domain/ports';
 import type { FactResult, NewStatusFact } from '../domain/status-fact';
+import type { UnappliedRecord } from '../domain/unapplied';
 import type { AccountStore } from './accounts.store';
 import { createBatchWriter, type Entry, fastEligible } from './batch.writer';
 import { createGroupCommitter, type Outcome } from './group-commit';
 import { type PaymentRow, recordToRow, rowToRecord } from './payments.rows';
 import { bind } from './sql';
+import { unappliedFromRow, type UnappliedRow, unappliedToRow } from './unapplied.rows';
 
 interface TransactionRow {
   id: string;
@@ -287,6 +289,25 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
     }
   }
 
+  /** A case's money row: inserted with its hold, updated by its resolution (row locked then). */
+  async function writeUnappliedChanges(trx: Knex.Transaction, written: Written[]): Promise<void> {
+    for (const w of written) {
+      const change = w.entry.body.unapplied;
+      if (!change) continue;
+      const row = unappliedToRow(change.record);
+      if (change.op === 'insert') {
+        await trx('unapplied_funds').insert({ ...row, hold_transaction_id: w.entry.id });
+      } else {
+        await trx('unapplied_funds').where({ case_id: row.case_id, status: 'held' }).update({
+          status: row.status,
+          resolution_transaction_id: w.entry.id,
+          return_reference: row.return_reference,
+          resolved_at: row.resolved_at,
+        });
+      }
+    }
+  }
+
   /**
    * Adds every written posting to the running totals: one row update per account per call, in
    * account id order so writers never deadlock. Then the overdraft guard: a merchant's
@@ -423,6 +444,7 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
     const transactions = new Map<string, Transaction>();
     if (written.length === 0) return { transactions, accounts: [], events: 0 };
     await writePaymentChanges(trx, written);
+    await writeUnappliedChanges(trx, written);
     const accounts = await options.accounts.resolve(
       trx,
       written.flatMap((w) => w.entry.body.postings.map((p) => p.account)),
@@ -586,8 +608,12 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
             const original = lock.transactionId
               ? await findById(trx, lock.transactionId)
               : undefined;
+            const unappliedRow: UnappliedRow | undefined = lock.caseId
+              ? await trx('unapplied_funds').where({ case_id: lock.caseId }).forUpdate().first()
+              : undefined;
             const state: LockedState = {
               payment: paymentRow ? rowToRecord(paymentRow) : undefined,
+              unapplied: unappliedRow ? unappliedFromRow(unappliedRow) : undefined,
               original: original?.transaction,
               originalAccounts: original?.accounts ?? new Map(),
             };
@@ -714,6 +740,13 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
       if (result.wrote) options.afterCommit?.();
       const { wrote: _wrote, ...answer } = result;
       return answer;
+    },
+
+    async unappliedOf(caseId: string): Promise<UnappliedRecord | undefined> {
+      const row: UnappliedRow | undefined = await db('unapplied_funds')
+        .where({ case_id: caseId })
+        .first();
+      return row ? unappliedFromRow(row) : undefined;
     },
 
     async paymentOf(paymentId) {

@@ -98,6 +98,22 @@ export const chart = {
       allowNegative: false,
     };
   },
+  /**
+   * Verified provider money that matches no payment as it stands (a case): owed to the merchant
+   * or to the payer until an operator decides. Few writes, so one account per currency.
+   */
+  platformUnappliedFunds(currency: CurrencyCode): AccountSpec {
+    return {
+      ownerType: 'platform',
+      ownerId: PLATFORM_OWNER_ID,
+      purpose: 'unapplied_funds',
+      currency,
+      shard: 0,
+      type: 'liability',
+      normalSide: 'credit',
+      allowNegative: false,
+    };
+  },
   /** Money paid out to merchants and on its way to their bank accounts. */
   platformPayoutClearing(currency: CurrencyCode, shard: number): AccountSpec {
     return {

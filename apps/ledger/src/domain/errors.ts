@@ -18,6 +18,12 @@ export const ledgerErrors = defineErrors({
   LEDGER_PAYMENT_NOT_FOUND: 'not_found',
   /** No such account; details.field names the request field. */
   LEDGER_ACCOUNT_NOT_FOUND: 'not_found',
+  /** No money is held for this case (HoldUnappliedFunds never ran for it). */
+  LEDGER_CASE_NOT_FOUND: 'not_found',
+  /** The case's money was already applied or returned; a case resolves once. */
+  LEDGER_CASE_ALREADY_RESOLVED: 'conflict',
+  /** The payment cannot take the case's money (held, voided, reversed): return it instead. */
+  LEDGER_CASE_NOT_APPLICABLE: 'precondition',
   /** No such transaction. */
   LEDGER_TRANSACTION_NOT_FOUND: 'not_found',
   /** Applying the postings would push an account's running total past 64 bits. */

@@ -26,7 +26,12 @@ export type PaymentEventType =
   | 'payout.succeeded'
   | 'payment.reversed'
   | 'refund.reversed'
-  | 'payout.reversed';
+  | 'payout.reversed'
+  | 'funds.unapplied'
+  | 'payment.funds_applied'
+  | 'funds.returned'
+  | 'case.opened'
+  | 'case.resolved';
 
 /**
  * A payment event as the use case decides it. The journal adds what only the write knows: the
@@ -58,6 +63,11 @@ export interface PaymentEventDraft {
   paymentStatus: string;
   /** payment.failed: the provider's or Tolem's reason code; '' otherwise. */
   failureCode: string;
+  /** Events of a case (its money, its opening and resolution): the case; absent otherwise. */
+  caseId?: string;
+  caseKind?: string;
+  /** case.resolved: applied or returned. */
+  caseResolution?: string;
 }
 
 /** The event as written to the outbox. */

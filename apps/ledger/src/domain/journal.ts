@@ -4,7 +4,9 @@ import { ledgerErrors } from './errors';
 /**
  * What a transaction is for. `payment` is a succeeded payment or a captured hold (one per
  * payment), `hold` / `hold_void` the two-phase pending legs, `transfer` a PostTransaction entry
- * between system accounts, `reversal` the mirror of an earlier transaction.
+ * between system accounts, `reversal` the mirror of an earlier transaction. `unapplied_*`: a
+ * case's money held in unapplied funds, applied to the merchant on top of a posted payment, or
+ * returned to the payer (applying to a payment not yet posted is that payment's `payment`).
  */
 export type TransactionKind =
   | 'payment'
@@ -13,7 +15,10 @@ export type TransactionKind =
   | 'hold'
   | 'hold_void'
   | 'reversal'
-  | 'transfer';
+  | 'transfer'
+  | 'unapplied_hold'
+  | 'unapplied_apply'
+  | 'unapplied_return';
 
 /** A posting before its account exists: + debit, - credit, in the account's currency. */
 export interface PostingDraft {

@@ -5,6 +5,7 @@ import type { Fingerprint } from './idempotency';
 import type { PostingDraft, Transaction, TransactionKind } from './journal';
 import type { PaymentRecord } from './payment-record';
 import type { FactResult, NewStatusFact } from './status-fact';
+import type { UnappliedRecord } from './unapplied';
 
 /** The identity of a transaction, written first: its key decides replay versus new write. */
 export interface TransactionHead {
@@ -28,6 +29,8 @@ export interface TransactionBody {
   /** Published if and only if the transaction commits. */
   events: PaymentEventDraft[];
   payment?: PaymentChange;
+  /** A case's money: held (insert) or resolved (update, under the case's lock). */
+  unapplied?: { op: 'insert' | 'update'; record: UnappliedRecord };
 }
 
 /** A transaction decided without reading anything under lock (payments, holds). */
@@ -48,6 +51,8 @@ export type RecordResult =
 /** What a locked decision sees: the payment's register row and/or the transaction reversed. */
 export interface LockedState {
   payment: PaymentRecord | undefined;
+  /** The case's money, when the lock named a case. */
+  unapplied: UnappliedRecord | undefined;
   original: StoredTransaction | undefined;
   /** The accounts of the original's postings, by id. */
   originalAccounts: Map<string, Account>;
@@ -83,7 +88,7 @@ export interface JournalRepository {
    */
   recordLocked(
     head: TransactionHead,
-    lock: { paymentId?: string; transactionId?: string },
+    lock: { paymentId?: string; transactionId?: string; caseId?: string },
     decide: (state: LockedState) => TransactionBody,
   ): Promise<RecordResult>;
   /** A payment's (or payout's) transactions, oldest first, with their postings. */
@@ -98,6 +103,8 @@ export interface JournalRepository {
    * event is written, so a late `pending` can never follow `succeeded`.
    */
   recordFact(fact: NewStatusFact): Promise<FactResult>;
+  /** A case's money, undefined when none was held for it. */
+  unappliedOf(caseId: string): Promise<UnappliedRecord | undefined>;
 }
 
 /** Fee plans and overdraft permission per merchant. */

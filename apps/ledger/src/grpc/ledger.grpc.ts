@@ -1,7 +1,10 @@
 import {
+  ApplyUnappliedFundsResponse,
   CreateHoldResponse,
   GetFeePlanResponse,
   GetMerchantSettingsResponse,
+  GetUnappliedFundsResponse,
+  HoldUnappliedFundsResponse,
   type LedgerServiceService,
   ListAccountsResponse,
   ListPaymentTransactionsResponse,
@@ -11,6 +14,7 @@ import {
   PostTransactionResponse,
   RecordPaymentEventResponse,
   RefundPaymentResponse,
+  ReturnUnappliedFundsResponse,
   ReverseTransactionResponse,
   SetFeePlanResponse,
   SetMerchantSettingsResponse,
@@ -36,6 +40,12 @@ import type { makePostTransaction } from '../app/post-transaction';
 import type { RecordPaymentEvent } from '../app/record-payment-event';
 import type { makeRefundPayment } from '../app/refund-payment';
 import type { makeReverseTransaction } from '../app/reverse-transaction';
+import type {
+  makeApplyUnappliedFunds,
+  makeGetUnappliedFunds,
+  makeHoldUnappliedFunds,
+  makeReturnUnappliedFunds,
+} from '../app/unapplied-funds';
 import {
   accountBalanceToProto,
   accountToProto,
@@ -43,6 +53,7 @@ import {
   createHoldFromProto,
   feePlanToProto,
   feeRulesFromProto,
+  holdUnappliedFromProto,
   integrityToProto,
   ledgerErrorToProto,
   moneyToProto,
@@ -54,11 +65,13 @@ import {
   postPaymentToProto,
   recordPaymentEventFromProto,
   refundFromProto,
+  resolveUnappliedFromProto,
   reverseFromProto,
   settingsToProto,
   statementToProto,
   transactionToProto,
   transferFromProto,
+  unappliedToProto,
   voidHoldFromProto,
 } from './ledger.mapper';
 
@@ -83,6 +96,10 @@ export interface LedgerHandlerDeps {
   listPaymentTransactions: ReturnType<typeof makeListPaymentTransactions>;
   checkIntegrity: ReturnType<typeof makeCheckIntegrity>;
   recordPaymentEvent: RecordPaymentEvent;
+  holdUnappliedFunds: ReturnType<typeof makeHoldUnappliedFunds>;
+  applyUnappliedFunds: ReturnType<typeof makeApplyUnappliedFunds>;
+  returnUnappliedFunds: ReturnType<typeof makeReturnUnappliedFunds>;
+  getUnappliedFunds: ReturnType<typeof makeGetUnappliedFunds>;
 }
 
 /** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
@@ -94,6 +111,35 @@ export function ledgerHandlers(deps: LedgerHandlerDeps): Handlers<typeof LedgerS
     async recordPaymentEvent(req) {
       const r = await deps.recordPaymentEvent(recordPaymentEventFromProto(req));
       return RecordPaymentEventResponse.fromPartial(r);
+    },
+    async holdUnappliedFunds(req) {
+      const r = await deps.holdUnappliedFunds(holdUnappliedFromProto(req));
+      return HoldUnappliedFundsResponse.fromPartial({
+        transaction: transactionToProto(r.transaction),
+        alreadyExisted: r.alreadyExisted,
+      });
+    },
+    async applyUnappliedFunds(req) {
+      const r = await deps.applyUnappliedFunds(resolveUnappliedFromProto(req));
+      return ApplyUnappliedFundsResponse.fromPartial({
+        transaction: transactionToProto(r.transaction),
+        alreadyExisted: r.alreadyExisted,
+        fee: r.fee ? moneyToProto(r.fee) : undefined,
+        net: r.net ? moneyToProto(r.net) : undefined,
+        eventType: r.eventType,
+      });
+    },
+    async returnUnappliedFunds(req) {
+      const r = await deps.returnUnappliedFunds(resolveUnappliedFromProto(req));
+      return ReturnUnappliedFundsResponse.fromPartial({
+        transaction: transactionToProto(r.transaction),
+        alreadyExisted: r.alreadyExisted,
+      });
+    },
+    async getUnappliedFunds(req) {
+      return GetUnappliedFundsResponse.fromPartial({
+        funds: unappliedToProto(await deps.getUnappliedFunds(req.caseId)),
+      });
     },
     async postPayments(req) {
       const outcomes = await deps.postPayments(

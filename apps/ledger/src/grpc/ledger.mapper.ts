@@ -6,12 +6,14 @@ import {
 import {
   Account as PbAccount,
   AccountType as PbAccountType,
+  type ApplyUnappliedFundsRequest,
   CheckIntegrityResponse,
   type CreateHoldRequest,
   FeePlan as PbFeePlan,
   type FeeRule as PbFeeRule,
   GetAccountBalanceResponse,
   GetBalanceResponse,
+  type HoldUnappliedFundsRequest,
   LedgerError,
   ListStatementResponse,
   MerchantSettings as PbMerchantSettings,
@@ -24,9 +26,11 @@ import {
   type PostTransactionRequest,
   type RecordPaymentEventRequest,
   type RefundPaymentRequest,
+  type ReturnUnappliedFundsRequest,
   type ReverseTransactionRequest,
   Side as PbSide,
   Transaction as PbTransaction,
+  UnappliedFunds as PbUnappliedFunds,
   type VoidHoldRequest,
 } from '@tolem/contracts/ledger';
 import { isDomainError } from '@tolem/errors';
@@ -49,7 +53,17 @@ import type { RefundCommand } from '../domain/refund';
 import type { ReverseCommand } from '../domain/reversal';
 import type { RecordPaymentEventCommand } from '../domain/status-fact';
 import type { TransferCommand } from '../domain/transfer';
-import { methodFromProto, methodToProto, providerFromProto } from './payment-enums.mapper';
+import type {
+  HoldUnappliedCommand,
+  ResolveUnappliedCommand,
+  UnappliedRecord,
+} from '../domain/unapplied';
+import {
+  methodFromProto,
+  methodToProto,
+  providerFromProto,
+  providerToProto,
+} from './payment-enums.mapper';
 
 function required<T>(value: T | undefined, field: string): T {
   if (value === undefined) {
@@ -101,6 +115,53 @@ export function recordPaymentEventFromProto(
     failureCode: req.failureCode,
     occurredAt: req.occurredAt,
   };
+}
+
+export function holdUnappliedFromProto(req: HoldUnappliedFundsRequest): HoldUnappliedCommand {
+  return {
+    idempotencyKey: req.idempotencyKey,
+    caseId: req.caseId,
+    caseKind: req.caseKind,
+    paymentId: req.paymentId,
+    merchantId: req.merchantId,
+    amount: rawMoney(req.amount),
+    method: methodFromProto(req.method),
+    provider: providerFromProto(req.provider),
+    providerPaymentId: req.providerPaymentId,
+    providerAttributes: { ...req.providerAttributes },
+    orderId: req.orderId,
+    description: req.description,
+    occurredAt: req.occurredAt,
+  };
+}
+
+export function resolveUnappliedFromProto(
+  req: ApplyUnappliedFundsRequest | ReturnUnappliedFundsRequest,
+): ResolveUnappliedCommand {
+  return {
+    idempotencyKey: req.idempotencyKey,
+    caseId: req.caseId,
+    operator: req.operator,
+    note: req.note,
+    returnReference: 'returnReference' in req ? req.returnReference : '',
+  };
+}
+
+export function unappliedToProto(u: UnappliedRecord): PbUnappliedFunds {
+  return PbUnappliedFunds.fromPartial({
+    caseId: u.caseId,
+    caseKind: u.caseKind,
+    paymentId: u.paymentId,
+    merchantId: u.merchantId,
+    amount: moneyToProto(u.amount),
+    provider: providerToProto(u.provider),
+    status: u.status,
+    holdTransactionId: u.holdTransactionId,
+    resolutionTransactionId: u.resolutionTransactionId,
+    returnReference: u.returnReference,
+    createdAt: u.createdAt,
+    resolvedAt: u.resolvedAt ?? undefined,
+  });
 }
 
 export function refundFromProto(req: RefundPaymentRequest): RefundCommand {

@@ -30,6 +30,9 @@ export function paymentEventMessage(topic: string, e: PaymentEventRecord): Outbo
       sequence: e.sequence,
       paymentStatus: e.paymentStatus,
       failureCode: e.failureCode,
+      caseId: e.caseId ?? '',
+      caseKind: e.caseKind ?? '',
+      caseResolution: e.caseResolution ?? '',
     }),
   ).finish();
   return {

@@ -25,6 +25,7 @@ import type {
   TransactionHead,
 } from '../domain/ports';
 import type { FactResult, NewStatusFact } from '../domain/status-fact';
+import type { UnappliedRecord } from '../domain/unapplied';
 import type { InMemorySettings } from './in-memory-settings.fake';
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -40,6 +41,7 @@ export class InMemoryLedger implements JournalRepository, BalanceRepository, Hol
   readonly accounts = new Map<string, Account>();
   readonly totals = new Map<string, AccountTotals>();
   readonly payments = new Map<string, PaymentRecord>();
+  readonly unapplied = new Map<string, UnappliedRecord>();
   private readonly sequences = new Map<string, bigint>();
   private seq = 0;
   /** Runs before a write's key check, to simulate a concurrent writer winning the race. */
@@ -65,7 +67,7 @@ export class InMemoryLedger implements JournalRepository, BalanceRepository, Hol
 
   async recordLocked(
     head: TransactionHead,
-    lock: { paymentId?: string; transactionId?: string },
+    lock: { paymentId?: string; transactionId?: string; caseId?: string },
     decide: (state: LockedState) => TransactionBody,
   ): Promise<RecordResult> {
     return this.write(head, () => {
@@ -73,8 +75,10 @@ export class InMemoryLedger implements JournalRepository, BalanceRepository, Hol
         ? this.transactions.find((t) => t.id === lock.transactionId)
         : undefined;
       const payment = lock.paymentId ? this.payments.get(lock.paymentId) : undefined;
+      const held = lock.caseId ? this.unapplied.get(lock.caseId) : undefined;
       return decide({
         payment: payment ? clone(payment) : undefined,
+        unapplied: held ? clone(held) : undefined,
         original: original ? clone(original) : undefined,
         originalAccounts: original ? this.accountsOf(original.postings) : new Map(),
       });
@@ -131,6 +135,11 @@ export class InMemoryLedger implements JournalRepository, BalanceRepository, Hol
       sequence,
     });
     return { recorded: true, eventId, sequence };
+  }
+
+  async unappliedOf(caseId: string) {
+    const found = this.unapplied.get(caseId);
+    return found ? clone(found) : undefined;
   }
 
   async paymentOf(paymentId: string) {
@@ -274,6 +283,12 @@ export class InMemoryLedger implements JournalRepository, BalanceRepository, Hol
     for (const [key, account] of newAccounts) this.accounts.set(key, account);
     for (const [accountId, t] of nextTotals) this.totals.set(accountId, t);
     if (body.payment) this.payments.set(body.payment.record.paymentId, clone(body.payment.record));
+    if (body.unapplied) {
+      const record = clone(body.unapplied.record);
+      if (body.unapplied.op === 'insert') record.holdTransactionId = id;
+      else record.resolutionTransactionId = id;
+      this.unapplied.set(record.caseId, record);
+    }
     for (const draft of body.events) {
       const sequence = (this.sequences.get(draft.paymentId) ?? 0n) + 1n;
       this.sequences.set(draft.paymentId, sequence);

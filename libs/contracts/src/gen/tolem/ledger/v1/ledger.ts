@@ -583,6 +583,105 @@ export interface RecordPaymentEventResponse {
   superseded: boolean;
 }
 
+export interface HoldUnappliedFundsRequest {
+  /** `case:<case_id>:hold` by convention; one per case. */
+  idempotencyKey: string;
+  /** The case (`case_…`) the money belongs to. */
+  caseId: string;
+  /**
+   * `duplicate_payment`, `late_payment`, `amount_mismatch`, `amount_unknown`,
+   * `unsettled_at_provider`.
+   */
+  caseKind: string;
+  /** The payment the provider named; its merchant and details go on the events. */
+  paymentId: string;
+  merchantId: string;
+  /**
+   * What the provider moved (verified), which may differ from the payment's amount; for
+   * `amount_unknown` the payment's amount, as the best knowledge until an operator confirms.
+   */
+  amount: Money | undefined;
+  method: PaymentMethod;
+  provider: Provider;
+  providerPaymentId: string;
+  providerAttributes: { [key: string]: string };
+  orderId: string;
+  description: string;
+  occurredAt: Date | undefined;
+}
+
+export interface HoldUnappliedFundsRequest_ProviderAttributesEntry {
+  key: string;
+  value: string;
+}
+
+export interface HoldUnappliedFundsResponse {
+  transaction: Transaction | undefined;
+  alreadyExisted: boolean;
+}
+
+export interface ApplyUnappliedFundsRequest {
+  idempotencyKey: string;
+  caseId: string;
+  /** Who resolved it and why, for the audit trail. */
+  operator: string;
+  note: string;
+}
+
+export interface ApplyUnappliedFundsResponse {
+  transaction: Transaction | undefined;
+  alreadyExisted: boolean;
+  /**
+   * The fee and net applied; fee, net and event_type are unset on a replay (already_existed):
+   * the transaction's postings say the same.
+   */
+  fee: Money | undefined;
+  net:
+    | Money
+    | undefined;
+  /** `payment.succeeded` (the payment was not posted) or `payment.funds_applied`. */
+  eventType: string;
+}
+
+export interface ReturnUnappliedFundsRequest {
+  idempotencyKey: string;
+  caseId: string;
+  /** The transfer back to the payer (WebMoney transfer number, bank reference, …). */
+  returnReference: string;
+  operator: string;
+  note: string;
+}
+
+export interface ReturnUnappliedFundsResponse {
+  transaction: Transaction | undefined;
+  alreadyExisted: boolean;
+}
+
+export interface GetUnappliedFundsRequest {
+  caseId: string;
+}
+
+export interface UnappliedFunds {
+  caseId: string;
+  caseKind: string;
+  paymentId: string;
+  merchantId: string;
+  amount: Money | undefined;
+  provider: Provider;
+  /** `held`, `applied` or `returned`. */
+  status: string;
+  holdTransactionId: string;
+  /** The ApplyUnappliedFunds or ReturnUnappliedFunds transaction; empty while held. */
+  resolutionTransactionId: string;
+  returnReference: string;
+  createdAt: Date | undefined;
+  resolvedAt: Date | undefined;
+}
+
+export interface GetUnappliedFundsResponse {
+  funds: UnappliedFunds | undefined;
+}
+
 function createBasePostPaymentRequest(): PostPaymentRequest {
   return {
     idempotencyKey: "",
@@ -7143,6 +7242,1484 @@ export const RecordPaymentEventResponse: MessageFns<RecordPaymentEventResponse> 
   },
 };
 
+function createBaseHoldUnappliedFundsRequest(): HoldUnappliedFundsRequest {
+  return {
+    idempotencyKey: "",
+    caseId: "",
+    caseKind: "",
+    paymentId: "",
+    merchantId: "",
+    amount: undefined,
+    method: 0,
+    provider: 0,
+    providerPaymentId: "",
+    providerAttributes: {},
+    orderId: "",
+    description: "",
+    occurredAt: undefined,
+  };
+}
+
+export const HoldUnappliedFundsRequest: MessageFns<HoldUnappliedFundsRequest> = {
+  encode(message: HoldUnappliedFundsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idempotencyKey !== "") {
+      writer.uint32(10).string(message.idempotencyKey);
+    }
+    if (message.caseId !== "") {
+      writer.uint32(18).string(message.caseId);
+    }
+    if (message.caseKind !== "") {
+      writer.uint32(26).string(message.caseKind);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(34).string(message.paymentId);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(42).string(message.merchantId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(50).fork()).join();
+    }
+    if (message.method !== 0) {
+      writer.uint32(56).int32(message.method);
+    }
+    if (message.provider !== 0) {
+      writer.uint32(64).int32(message.provider);
+    }
+    if (message.providerPaymentId !== "") {
+      writer.uint32(74).string(message.providerPaymentId);
+    }
+    globalThis.Object.entries(message.providerAttributes).forEach(([key, value]: [string, string]) => {
+      HoldUnappliedFundsRequest_ProviderAttributesEntry.encode({ key: key as any, value }, writer.uint32(82).fork())
+        .join();
+    });
+    if (message.orderId !== "") {
+      writer.uint32(90).string(message.orderId);
+    }
+    if (message.description !== "") {
+      writer.uint32(98).string(message.description);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(106).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HoldUnappliedFundsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHoldUnappliedFundsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.caseId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.caseKind = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.provider = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.providerPaymentId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            const entry10 = HoldUnappliedFundsRequest_ProviderAttributesEntry.decode(reader, reader.uint32());
+            if (entry10.value !== undefined) {
+              message.providerAttributes[entry10.key] = entry10.value;
+            }
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HoldUnappliedFundsRequest {
+    return {
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      caseId: isSet(object.caseId)
+        ? globalThis.String(object.caseId)
+        : isSet(object.case_id)
+        ? globalThis.String(object.case_id)
+        : "",
+      caseKind: isSet(object.caseKind)
+        ? globalThis.String(object.caseKind)
+        : isSet(object.case_kind)
+        ? globalThis.String(object.case_kind)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      method: isSet(object.method) ? paymentMethodFromJSON(object.method) : 0,
+      provider: isSet(object.provider) ? providerFromJSON(object.provider) : 0,
+      providerPaymentId: isSet(object.providerPaymentId)
+        ? globalThis.String(object.providerPaymentId)
+        : isSet(object.provider_payment_id)
+        ? globalThis.String(object.provider_payment_id)
+        : "",
+      providerAttributes: isObject(object.providerAttributes)
+        ? (globalThis.Object.entries(object.providerAttributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.provider_attributes)
+        ? (globalThis.Object.entries(object.provider_attributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      orderId: isSet(object.orderId)
+        ? globalThis.String(object.orderId)
+        : isSet(object.order_id)
+        ? globalThis.String(object.order_id)
+        : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: HoldUnappliedFundsRequest): unknown {
+    const obj: any = {};
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.caseId !== "") {
+      obj.caseId = message.caseId;
+    }
+    if (message.caseKind !== "") {
+      obj.caseKind = message.caseKind;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.method !== 0) {
+      obj.method = paymentMethodToJSON(message.method);
+    }
+    if (message.provider !== 0) {
+      obj.provider = providerToJSON(message.provider);
+    }
+    if (message.providerPaymentId !== "") {
+      obj.providerPaymentId = message.providerPaymentId;
+    }
+    if (message.providerAttributes) {
+      const entries = globalThis.Object.entries(message.providerAttributes) as [string, string][];
+      if (entries.length > 0) {
+        obj.providerAttributes = {};
+        entries.forEach(([k, v]) => {
+          obj.providerAttributes[k] = v;
+        });
+      }
+    }
+    if (message.orderId !== "") {
+      obj.orderId = message.orderId;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HoldUnappliedFundsRequest>, I>>(base?: I): HoldUnappliedFundsRequest {
+    return HoldUnappliedFundsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HoldUnappliedFundsRequest>, I>>(object: I): HoldUnappliedFundsRequest {
+    const message = createBaseHoldUnappliedFundsRequest();
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.caseId = object.caseId ?? "";
+    message.caseKind = object.caseKind ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.method = object.method ?? 0;
+    message.provider = object.provider ?? 0;
+    message.providerPaymentId = object.providerPaymentId ?? "";
+    message.providerAttributes = (globalThis.Object.entries(object.providerAttributes ?? {}) as [string, string][])
+      .reduce((acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      }, {});
+    message.orderId = object.orderId ?? "";
+    message.description = object.description ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseHoldUnappliedFundsRequest_ProviderAttributesEntry(): HoldUnappliedFundsRequest_ProviderAttributesEntry {
+  return { key: "", value: "" };
+}
+
+export const HoldUnappliedFundsRequest_ProviderAttributesEntry: MessageFns<
+  HoldUnappliedFundsRequest_ProviderAttributesEntry
+> = {
+  encode(
+    message: HoldUnappliedFundsRequest_ProviderAttributesEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HoldUnappliedFundsRequest_ProviderAttributesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHoldUnappliedFundsRequest_ProviderAttributesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HoldUnappliedFundsRequest_ProviderAttributesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: HoldUnappliedFundsRequest_ProviderAttributesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HoldUnappliedFundsRequest_ProviderAttributesEntry>, I>>(
+    base?: I,
+  ): HoldUnappliedFundsRequest_ProviderAttributesEntry {
+    return HoldUnappliedFundsRequest_ProviderAttributesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HoldUnappliedFundsRequest_ProviderAttributesEntry>, I>>(
+    object: I,
+  ): HoldUnappliedFundsRequest_ProviderAttributesEntry {
+    const message = createBaseHoldUnappliedFundsRequest_ProviderAttributesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseHoldUnappliedFundsResponse(): HoldUnappliedFundsResponse {
+  return { transaction: undefined, alreadyExisted: false };
+}
+
+export const HoldUnappliedFundsResponse: MessageFns<HoldUnappliedFundsResponse> = {
+  encode(message: HoldUnappliedFundsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transaction !== undefined) {
+      Transaction.encode(message.transaction, writer.uint32(10).fork()).join();
+    }
+    if (message.alreadyExisted !== false) {
+      writer.uint32(16).bool(message.alreadyExisted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HoldUnappliedFundsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHoldUnappliedFundsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transaction = Transaction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyExisted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HoldUnappliedFundsResponse {
+    return {
+      transaction: isSet(object.transaction) ? Transaction.fromJSON(object.transaction) : undefined,
+      alreadyExisted: isSet(object.alreadyExisted)
+        ? globalThis.Boolean(object.alreadyExisted)
+        : isSet(object.already_existed)
+        ? globalThis.Boolean(object.already_existed)
+        : false,
+    };
+  },
+
+  toJSON(message: HoldUnappliedFundsResponse): unknown {
+    const obj: any = {};
+    if (message.transaction !== undefined) {
+      obj.transaction = Transaction.toJSON(message.transaction);
+    }
+    if (message.alreadyExisted !== false) {
+      obj.alreadyExisted = message.alreadyExisted;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HoldUnappliedFundsResponse>, I>>(base?: I): HoldUnappliedFundsResponse {
+    return HoldUnappliedFundsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HoldUnappliedFundsResponse>, I>>(object: I): HoldUnappliedFundsResponse {
+    const message = createBaseHoldUnappliedFundsResponse();
+    message.transaction = (object.transaction !== undefined && object.transaction !== null)
+      ? Transaction.fromPartial(object.transaction)
+      : undefined;
+    message.alreadyExisted = object.alreadyExisted ?? false;
+    return message;
+  },
+};
+
+function createBaseApplyUnappliedFundsRequest(): ApplyUnappliedFundsRequest {
+  return { idempotencyKey: "", caseId: "", operator: "", note: "" };
+}
+
+export const ApplyUnappliedFundsRequest: MessageFns<ApplyUnappliedFundsRequest> = {
+  encode(message: ApplyUnappliedFundsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idempotencyKey !== "") {
+      writer.uint32(10).string(message.idempotencyKey);
+    }
+    if (message.caseId !== "") {
+      writer.uint32(18).string(message.caseId);
+    }
+    if (message.operator !== "") {
+      writer.uint32(26).string(message.operator);
+    }
+    if (message.note !== "") {
+      writer.uint32(34).string(message.note);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApplyUnappliedFundsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApplyUnappliedFundsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.caseId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ApplyUnappliedFundsRequest {
+    return {
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      caseId: isSet(object.caseId)
+        ? globalThis.String(object.caseId)
+        : isSet(object.case_id)
+        ? globalThis.String(object.case_id)
+        : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+    };
+  },
+
+  toJSON(message: ApplyUnappliedFundsRequest): unknown {
+    const obj: any = {};
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.caseId !== "") {
+      obj.caseId = message.caseId;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ApplyUnappliedFundsRequest>, I>>(base?: I): ApplyUnappliedFundsRequest {
+    return ApplyUnappliedFundsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ApplyUnappliedFundsRequest>, I>>(object: I): ApplyUnappliedFundsRequest {
+    const message = createBaseApplyUnappliedFundsRequest();
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.caseId = object.caseId ?? "";
+    message.operator = object.operator ?? "";
+    message.note = object.note ?? "";
+    return message;
+  },
+};
+
+function createBaseApplyUnappliedFundsResponse(): ApplyUnappliedFundsResponse {
+  return { transaction: undefined, alreadyExisted: false, fee: undefined, net: undefined, eventType: "" };
+}
+
+export const ApplyUnappliedFundsResponse: MessageFns<ApplyUnappliedFundsResponse> = {
+  encode(message: ApplyUnappliedFundsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transaction !== undefined) {
+      Transaction.encode(message.transaction, writer.uint32(10).fork()).join();
+    }
+    if (message.alreadyExisted !== false) {
+      writer.uint32(16).bool(message.alreadyExisted);
+    }
+    if (message.fee !== undefined) {
+      Money.encode(message.fee, writer.uint32(26).fork()).join();
+    }
+    if (message.net !== undefined) {
+      Money.encode(message.net, writer.uint32(34).fork()).join();
+    }
+    if (message.eventType !== "") {
+      writer.uint32(42).string(message.eventType);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApplyUnappliedFundsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApplyUnappliedFundsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transaction = Transaction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyExisted = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fee = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.net = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.eventType = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ApplyUnappliedFundsResponse {
+    return {
+      transaction: isSet(object.transaction) ? Transaction.fromJSON(object.transaction) : undefined,
+      alreadyExisted: isSet(object.alreadyExisted)
+        ? globalThis.Boolean(object.alreadyExisted)
+        : isSet(object.already_existed)
+        ? globalThis.Boolean(object.already_existed)
+        : false,
+      fee: isSet(object.fee) ? Money.fromJSON(object.fee) : undefined,
+      net: isSet(object.net) ? Money.fromJSON(object.net) : undefined,
+      eventType: isSet(object.eventType)
+        ? globalThis.String(object.eventType)
+        : isSet(object.event_type)
+        ? globalThis.String(object.event_type)
+        : "",
+    };
+  },
+
+  toJSON(message: ApplyUnappliedFundsResponse): unknown {
+    const obj: any = {};
+    if (message.transaction !== undefined) {
+      obj.transaction = Transaction.toJSON(message.transaction);
+    }
+    if (message.alreadyExisted !== false) {
+      obj.alreadyExisted = message.alreadyExisted;
+    }
+    if (message.fee !== undefined) {
+      obj.fee = Money.toJSON(message.fee);
+    }
+    if (message.net !== undefined) {
+      obj.net = Money.toJSON(message.net);
+    }
+    if (message.eventType !== "") {
+      obj.eventType = message.eventType;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ApplyUnappliedFundsResponse>, I>>(base?: I): ApplyUnappliedFundsResponse {
+    return ApplyUnappliedFundsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ApplyUnappliedFundsResponse>, I>>(object: I): ApplyUnappliedFundsResponse {
+    const message = createBaseApplyUnappliedFundsResponse();
+    message.transaction = (object.transaction !== undefined && object.transaction !== null)
+      ? Transaction.fromPartial(object.transaction)
+      : undefined;
+    message.alreadyExisted = object.alreadyExisted ?? false;
+    message.fee = (object.fee !== undefined && object.fee !== null) ? Money.fromPartial(object.fee) : undefined;
+    message.net = (object.net !== undefined && object.net !== null) ? Money.fromPartial(object.net) : undefined;
+    message.eventType = object.eventType ?? "";
+    return message;
+  },
+};
+
+function createBaseReturnUnappliedFundsRequest(): ReturnUnappliedFundsRequest {
+  return { idempotencyKey: "", caseId: "", returnReference: "", operator: "", note: "" };
+}
+
+export const ReturnUnappliedFundsRequest: MessageFns<ReturnUnappliedFundsRequest> = {
+  encode(message: ReturnUnappliedFundsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idempotencyKey !== "") {
+      writer.uint32(10).string(message.idempotencyKey);
+    }
+    if (message.caseId !== "") {
+      writer.uint32(18).string(message.caseId);
+    }
+    if (message.returnReference !== "") {
+      writer.uint32(26).string(message.returnReference);
+    }
+    if (message.operator !== "") {
+      writer.uint32(34).string(message.operator);
+    }
+    if (message.note !== "") {
+      writer.uint32(42).string(message.note);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReturnUnappliedFundsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReturnUnappliedFundsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.caseId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.returnReference = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReturnUnappliedFundsRequest {
+    return {
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      caseId: isSet(object.caseId)
+        ? globalThis.String(object.caseId)
+        : isSet(object.case_id)
+        ? globalThis.String(object.case_id)
+        : "",
+      returnReference: isSet(object.returnReference)
+        ? globalThis.String(object.returnReference)
+        : isSet(object.return_reference)
+        ? globalThis.String(object.return_reference)
+        : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+    };
+  },
+
+  toJSON(message: ReturnUnappliedFundsRequest): unknown {
+    const obj: any = {};
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.caseId !== "") {
+      obj.caseId = message.caseId;
+    }
+    if (message.returnReference !== "") {
+      obj.returnReference = message.returnReference;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReturnUnappliedFundsRequest>, I>>(base?: I): ReturnUnappliedFundsRequest {
+    return ReturnUnappliedFundsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReturnUnappliedFundsRequest>, I>>(object: I): ReturnUnappliedFundsRequest {
+    const message = createBaseReturnUnappliedFundsRequest();
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.caseId = object.caseId ?? "";
+    message.returnReference = object.returnReference ?? "";
+    message.operator = object.operator ?? "";
+    message.note = object.note ?? "";
+    return message;
+  },
+};
+
+function createBaseReturnUnappliedFundsResponse(): ReturnUnappliedFundsResponse {
+  return { transaction: undefined, alreadyExisted: false };
+}
+
+export const ReturnUnappliedFundsResponse: MessageFns<ReturnUnappliedFundsResponse> = {
+  encode(message: ReturnUnappliedFundsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transaction !== undefined) {
+      Transaction.encode(message.transaction, writer.uint32(10).fork()).join();
+    }
+    if (message.alreadyExisted !== false) {
+      writer.uint32(16).bool(message.alreadyExisted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReturnUnappliedFundsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReturnUnappliedFundsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transaction = Transaction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyExisted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReturnUnappliedFundsResponse {
+    return {
+      transaction: isSet(object.transaction) ? Transaction.fromJSON(object.transaction) : undefined,
+      alreadyExisted: isSet(object.alreadyExisted)
+        ? globalThis.Boolean(object.alreadyExisted)
+        : isSet(object.already_existed)
+        ? globalThis.Boolean(object.already_existed)
+        : false,
+    };
+  },
+
+  toJSON(message: ReturnUnappliedFundsResponse): unknown {
+    const obj: any = {};
+    if (message.transaction !== undefined) {
+      obj.transaction = Transaction.toJSON(message.transaction);
+    }
+    if (message.alreadyExisted !== false) {
+      obj.alreadyExisted = message.alreadyExisted;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReturnUnappliedFundsResponse>, I>>(base?: I): ReturnUnappliedFundsResponse {
+    return ReturnUnappliedFundsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReturnUnappliedFundsResponse>, I>>(object: I): ReturnUnappliedFundsResponse {
+    const message = createBaseReturnUnappliedFundsResponse();
+    message.transaction = (object.transaction !== undefined && object.transaction !== null)
+      ? Transaction.fromPartial(object.transaction)
+      : undefined;
+    message.alreadyExisted = object.alreadyExisted ?? false;
+    return message;
+  },
+};
+
+function createBaseGetUnappliedFundsRequest(): GetUnappliedFundsRequest {
+  return { caseId: "" };
+}
+
+export const GetUnappliedFundsRequest: MessageFns<GetUnappliedFundsRequest> = {
+  encode(message: GetUnappliedFundsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caseId !== "") {
+      writer.uint32(10).string(message.caseId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUnappliedFundsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetUnappliedFundsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caseId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetUnappliedFundsRequest {
+    return {
+      caseId: isSet(object.caseId)
+        ? globalThis.String(object.caseId)
+        : isSet(object.case_id)
+        ? globalThis.String(object.case_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetUnappliedFundsRequest): unknown {
+    const obj: any = {};
+    if (message.caseId !== "") {
+      obj.caseId = message.caseId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUnappliedFundsRequest>, I>>(base?: I): GetUnappliedFundsRequest {
+    return GetUnappliedFundsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUnappliedFundsRequest>, I>>(object: I): GetUnappliedFundsRequest {
+    const message = createBaseGetUnappliedFundsRequest();
+    message.caseId = object.caseId ?? "";
+    return message;
+  },
+};
+
+function createBaseUnappliedFunds(): UnappliedFunds {
+  return {
+    caseId: "",
+    caseKind: "",
+    paymentId: "",
+    merchantId: "",
+    amount: undefined,
+    provider: 0,
+    status: "",
+    holdTransactionId: "",
+    resolutionTransactionId: "",
+    returnReference: "",
+    createdAt: undefined,
+    resolvedAt: undefined,
+  };
+}
+
+export const UnappliedFunds: MessageFns<UnappliedFunds> = {
+  encode(message: UnappliedFunds, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caseId !== "") {
+      writer.uint32(10).string(message.caseId);
+    }
+    if (message.caseKind !== "") {
+      writer.uint32(18).string(message.caseKind);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(26).string(message.paymentId);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(34).string(message.merchantId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(42).fork()).join();
+    }
+    if (message.provider !== 0) {
+      writer.uint32(48).int32(message.provider);
+    }
+    if (message.status !== "") {
+      writer.uint32(58).string(message.status);
+    }
+    if (message.holdTransactionId !== "") {
+      writer.uint32(66).string(message.holdTransactionId);
+    }
+    if (message.resolutionTransactionId !== "") {
+      writer.uint32(74).string(message.resolutionTransactionId);
+    }
+    if (message.returnReference !== "") {
+      writer.uint32(82).string(message.returnReference);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(90).fork()).join();
+    }
+    if (message.resolvedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.resolvedAt), writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnappliedFunds {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnappliedFunds();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.caseKind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.provider = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.holdTransactionId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.resolutionTransactionId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.returnReference = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.resolvedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnappliedFunds {
+    return {
+      caseId: isSet(object.caseId)
+        ? globalThis.String(object.caseId)
+        : isSet(object.case_id)
+        ? globalThis.String(object.case_id)
+        : "",
+      caseKind: isSet(object.caseKind)
+        ? globalThis.String(object.caseKind)
+        : isSet(object.case_kind)
+        ? globalThis.String(object.case_kind)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      provider: isSet(object.provider) ? providerFromJSON(object.provider) : 0,
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      holdTransactionId: isSet(object.holdTransactionId)
+        ? globalThis.String(object.holdTransactionId)
+        : isSet(object.hold_transaction_id)
+        ? globalThis.String(object.hold_transaction_id)
+        : "",
+      resolutionTransactionId: isSet(object.resolutionTransactionId)
+        ? globalThis.String(object.resolutionTransactionId)
+        : isSet(object.resolution_transaction_id)
+        ? globalThis.String(object.resolution_transaction_id)
+        : "",
+      returnReference: isSet(object.returnReference)
+        ? globalThis.String(object.returnReference)
+        : isSet(object.return_reference)
+        ? globalThis.String(object.return_reference)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      resolvedAt: isSet(object.resolvedAt)
+        ? fromJsonTimestamp(object.resolvedAt)
+        : isSet(object.resolved_at)
+        ? fromJsonTimestamp(object.resolved_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: UnappliedFunds): unknown {
+    const obj: any = {};
+    if (message.caseId !== "") {
+      obj.caseId = message.caseId;
+    }
+    if (message.caseKind !== "") {
+      obj.caseKind = message.caseKind;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.provider !== 0) {
+      obj.provider = providerToJSON(message.provider);
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.holdTransactionId !== "") {
+      obj.holdTransactionId = message.holdTransactionId;
+    }
+    if (message.resolutionTransactionId !== "") {
+      obj.resolutionTransactionId = message.resolutionTransactionId;
+    }
+    if (message.returnReference !== "") {
+      obj.returnReference = message.returnReference;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.resolvedAt !== undefined) {
+      obj.resolvedAt = message.resolvedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UnappliedFunds>, I>>(base?: I): UnappliedFunds {
+    return UnappliedFunds.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UnappliedFunds>, I>>(object: I): UnappliedFunds {
+    const message = createBaseUnappliedFunds();
+    message.caseId = object.caseId ?? "";
+    message.caseKind = object.caseKind ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.provider = object.provider ?? 0;
+    message.status = object.status ?? "";
+    message.holdTransactionId = object.holdTransactionId ?? "";
+    message.resolutionTransactionId = object.resolutionTransactionId ?? "";
+    message.returnReference = object.returnReference ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.resolvedAt = object.resolvedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetUnappliedFundsResponse(): GetUnappliedFundsResponse {
+  return { funds: undefined };
+}
+
+export const GetUnappliedFundsResponse: MessageFns<GetUnappliedFundsResponse> = {
+  encode(message: GetUnappliedFundsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.funds !== undefined) {
+      UnappliedFunds.encode(message.funds, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUnappliedFundsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetUnappliedFundsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.funds = UnappliedFunds.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetUnappliedFundsResponse {
+    return { funds: isSet(object.funds) ? UnappliedFunds.fromJSON(object.funds) : undefined };
+  },
+
+  toJSON(message: GetUnappliedFundsResponse): unknown {
+    const obj: any = {};
+    if (message.funds !== undefined) {
+      obj.funds = UnappliedFunds.toJSON(message.funds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUnappliedFundsResponse>, I>>(base?: I): GetUnappliedFundsResponse {
+    return GetUnappliedFundsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUnappliedFundsResponse>, I>>(object: I): GetUnappliedFundsResponse {
+    const message = createBaseGetUnappliedFundsResponse();
+    message.funds = (object.funds !== undefined && object.funds !== null)
+      ? UnappliedFunds.fromPartial(object.funds)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * Double-entry ledger of merchant money; the source of truth for balances and for
  * payment events (published to Kafka through a transactional outbox).
@@ -7427,6 +9004,71 @@ export const LedgerServiceService = {
       Buffer.from(RecordPaymentEventResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RecordPaymentEventResponse => RecordPaymentEventResponse.decode(value),
   },
+  /**
+   * Records verified provider money that cannot be applied to its payment (a second success, a
+   * success after the payment failed, expired or was canceled, a different amount or currency,
+   * an unknown amount): provider clearing debit, unapplied funds credit (a platform account per
+   * currency, never the merchant), plus `funds.unapplied` and `case.opened` events keyed by the
+   * payment. One per case: the same case again with the same content is a replay, with other
+   * content LEDGER_IDEMPOTENCY_CONFLICT.
+   */
+  holdUnappliedFunds: {
+    path: "/tolem.ledger.v1.LedgerService/HoldUnappliedFunds" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: HoldUnappliedFundsRequest): Buffer =>
+      Buffer.from(HoldUnappliedFundsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): HoldUnappliedFundsRequest => HoldUnappliedFundsRequest.decode(value),
+    responseSerialize: (value: HoldUnappliedFundsResponse): Buffer =>
+      Buffer.from(HoldUnappliedFundsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): HoldUnappliedFundsResponse => HoldUnappliedFundsResponse.decode(value),
+  },
+  /**
+   * Resolves a case by crediting all its money to the payment's merchant: unapplied funds debit,
+   * merchant available credit net, fee revenue credit fee (the merchant's plan). A payment the
+   * ledger has not posted becomes posted with this money as its gross (`payment.succeeded`); a
+   * posted one receives it on top (`payment.funds_applied`, its gross and fee grow so that it can
+   * be refunded). Then `case.resolved`. A case resolves once: LEDGER_CASE_ALREADY_RESOLVED.
+   */
+  applyUnappliedFunds: {
+    path: "/tolem.ledger.v1.LedgerService/ApplyUnappliedFunds" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ApplyUnappliedFundsRequest): Buffer =>
+      Buffer.from(ApplyUnappliedFundsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ApplyUnappliedFundsRequest => ApplyUnappliedFundsRequest.decode(value),
+    responseSerialize: (value: ApplyUnappliedFundsResponse): Buffer =>
+      Buffer.from(ApplyUnappliedFundsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ApplyUnappliedFundsResponse => ApplyUnappliedFundsResponse.decode(value),
+  },
+  /**
+   * Resolves a case by recording that its money went back to the payer (an operator's transfer
+   * with a reference): unapplied funds debit, provider clearing credit, plus `funds.returned`
+   * and `case.resolved`.
+   */
+  returnUnappliedFunds: {
+    path: "/tolem.ledger.v1.LedgerService/ReturnUnappliedFunds" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReturnUnappliedFundsRequest): Buffer =>
+      Buffer.from(ReturnUnappliedFundsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReturnUnappliedFundsRequest => ReturnUnappliedFundsRequest.decode(value),
+    responseSerialize: (value: ReturnUnappliedFundsResponse): Buffer =>
+      Buffer.from(ReturnUnappliedFundsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReturnUnappliedFundsResponse => ReturnUnappliedFundsResponse.decode(value),
+  },
+  /** One case's money as the ledger holds it. */
+  getUnappliedFunds: {
+    path: "/tolem.ledger.v1.LedgerService/GetUnappliedFunds" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetUnappliedFundsRequest): Buffer =>
+      Buffer.from(GetUnappliedFundsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetUnappliedFundsRequest => GetUnappliedFundsRequest.decode(value),
+    responseSerialize: (value: GetUnappliedFundsResponse): Buffer =>
+      Buffer.from(GetUnappliedFundsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetUnappliedFundsResponse => GetUnappliedFundsResponse.decode(value),
+  },
 } as const;
 
 export interface LedgerServiceServer extends UntypedServiceImplementation {
@@ -7513,6 +9155,31 @@ export interface LedgerServiceServer extends UntypedServiceImplementation {
    * every write: the same key with another type, status or payment is LEDGER_IDEMPOTENCY_CONFLICT.
    */
   recordPaymentEvent: handleUnaryCall<RecordPaymentEventRequest, RecordPaymentEventResponse>;
+  /**
+   * Records verified provider money that cannot be applied to its payment (a second success, a
+   * success after the payment failed, expired or was canceled, a different amount or currency,
+   * an unknown amount): provider clearing debit, unapplied funds credit (a platform account per
+   * currency, never the merchant), plus `funds.unapplied` and `case.opened` events keyed by the
+   * payment. One per case: the same case again with the same content is a replay, with other
+   * content LEDGER_IDEMPOTENCY_CONFLICT.
+   */
+  holdUnappliedFunds: handleUnaryCall<HoldUnappliedFundsRequest, HoldUnappliedFundsResponse>;
+  /**
+   * Resolves a case by crediting all its money to the payment's merchant: unapplied funds debit,
+   * merchant available credit net, fee revenue credit fee (the merchant's plan). A payment the
+   * ledger has not posted becomes posted with this money as its gross (`payment.succeeded`); a
+   * posted one receives it on top (`payment.funds_applied`, its gross and fee grow so that it can
+   * be refunded). Then `case.resolved`. A case resolves once: LEDGER_CASE_ALREADY_RESOLVED.
+   */
+  applyUnappliedFunds: handleUnaryCall<ApplyUnappliedFundsRequest, ApplyUnappliedFundsResponse>;
+  /**
+   * Resolves a case by recording that its money went back to the payer (an operator's transfer
+   * with a reference): unapplied funds debit, provider clearing credit, plus `funds.returned`
+   * and `case.resolved`.
+   */
+  returnUnappliedFunds: handleUnaryCall<ReturnUnappliedFundsRequest, ReturnUnappliedFundsResponse>;
+  /** One case's money as the ledger holds it. */
+  getUnappliedFunds: handleUnaryCall<GetUnappliedFundsRequest, GetUnappliedFundsResponse>;
 }
 
 export interface LedgerServiceClient extends Client {
@@ -7878,6 +9545,87 @@ export interface LedgerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RecordPaymentEventResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Records verified provider money that cannot be applied to its payment (a second success, a
+   * success after the payment failed, expired or was canceled, a different amount or currency,
+   * an unknown amount): provider clearing debit, unapplied funds credit (a platform account per
+   * currency, never the merchant), plus `funds.unapplied` and `case.opened` events keyed by the
+   * payment. One per case: the same case again with the same content is a replay, with other
+   * content LEDGER_IDEMPOTENCY_CONFLICT.
+   */
+  holdUnappliedFunds(
+    request: HoldUnappliedFundsRequest,
+    callback: (error: ServiceError | null, response: HoldUnappliedFundsResponse) => void,
+  ): ClientUnaryCall;
+  holdUnappliedFunds(
+    request: HoldUnappliedFundsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: HoldUnappliedFundsResponse) => void,
+  ): ClientUnaryCall;
+  holdUnappliedFunds(
+    request: HoldUnappliedFundsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: HoldUnappliedFundsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Resolves a case by crediting all its money to the payment's merchant: unapplied funds debit,
+   * merchant available credit net, fee revenue credit fee (the merchant's plan). A payment the
+   * ledger has not posted becomes posted with this money as its gross (`payment.succeeded`); a
+   * posted one receives it on top (`payment.funds_applied`, its gross and fee grow so that it can
+   * be refunded). Then `case.resolved`. A case resolves once: LEDGER_CASE_ALREADY_RESOLVED.
+   */
+  applyUnappliedFunds(
+    request: ApplyUnappliedFundsRequest,
+    callback: (error: ServiceError | null, response: ApplyUnappliedFundsResponse) => void,
+  ): ClientUnaryCall;
+  applyUnappliedFunds(
+    request: ApplyUnappliedFundsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ApplyUnappliedFundsResponse) => void,
+  ): ClientUnaryCall;
+  applyUnappliedFunds(
+    request: ApplyUnappliedFundsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ApplyUnappliedFundsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Resolves a case by recording that its money went back to the payer (an operator's transfer
+   * with a reference): unapplied funds debit, provider clearing credit, plus `funds.returned`
+   * and `case.resolved`.
+   */
+  returnUnappliedFunds(
+    request: ReturnUnappliedFundsRequest,
+    callback: (error: ServiceError | null, response: ReturnUnappliedFundsResponse) => void,
+  ): ClientUnaryCall;
+  returnUnappliedFunds(
+    request: ReturnUnappliedFundsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReturnUnappliedFundsResponse) => void,
+  ): ClientUnaryCall;
+  returnUnappliedFunds(
+    request: ReturnUnappliedFundsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReturnUnappliedFundsResponse) => void,
+  ): ClientUnaryCall;
+  /** One case's money as the ledger holds it. */
+  getUnappliedFunds(
+    request: GetUnappliedFundsRequest,
+    callback: (error: ServiceError | null, response: GetUnappliedFundsResponse) => void,
+  ): ClientUnaryCall;
+  getUnappliedFunds(
+    request: GetUnappliedFundsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetUnappliedFundsResponse) => void,
+  ): ClientUnaryCall;
+  getUnappliedFunds(
+    request: GetUnappliedFundsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetUnappliedFundsResponse) => void,
   ): ClientUnaryCall;
 }
 
