@@ -179,6 +179,7 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
       'error',
     );
   }
+
   return async function handleCallback(raw: RawCallback): Promise<CallbackResult> {
     try {
       if (raw.method.toUpperCase() !== 'POST')
