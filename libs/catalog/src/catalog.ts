@@ -14,6 +14,7 @@ export const PROVIDERS = {
   paykassma: { title: 'Paykassma' },
   // `qr` is the method (and the callback path); the provider is the acquirer behind it.
   qr_acquirer: { title: 'Kyrgyz national QR (ELQR)' },
+  // generator:providers (tools/generators/provider-adapter adds new providers above this line)
 } as const satisfies Record<string, ProviderEntry>;
 
 export type ProviderName = keyof typeof PROVIDERS;
