@@ -15,7 +15,7 @@ import {
 } from '../shared/form-urlencoded';
 import { Refusal, refusedResult } from '../shared/refusal';
 import type { IntellectMoneyContext } from './config';
-import { fieldValue, hexEquals, notificationHashes } from './signatures';
+import { fieldValue, verifyNotificationHash } from './signatures';
 import {
   ATTR,
   CARD_MASK_FIELDS,
@@ -63,22 +63,6 @@ export function makeHandleCallback(ctx: IntellectMoneyContext) {
         return parseFormBodyWindows1251(raw.body);
       }
       throw err;
-    }
-  }
-
-  /** The hash first: an unsigned request learns nothing about our orders. */
-  function verifyHash(fields: ReadonlyMap<string, string>): void {
-    const hash = fieldValue(fields, 'hash');
-    if (!/^[0-9a-fA-F]{32}$/.test(hash)) {
-      throw new Refusal('PROVIDER_SIGNATURE_INVALID', 'hash is missing or not MD5 hex', ['hash']);
-    }
-    const candidates = notificationHashes(fields, config.hashOrder, config.secretKey.reveal());
-    // Every candidate is compared, so timing does not tell which encoding was close.
-    const matches = candidates.map((c) => hexEquals(hash, c));
-    if (!matches.includes(true)) {
-      throw new Refusal('PROVIDER_SIGNATURE_INVALID', 'hash does not match the configured order', [
-        'hash',
-      ]);
     }
   }
 
@@ -337,7 +321,7 @@ export function makeHandleCallback(ctx: IntellectMoneyContext) {
       );
     }
     try {
-      verifyHash(fields);
+      verifyNotificationHash(config, fields);
       const status = paymentStatusOf(fieldValue(fields, 'paymentStatus'));
       const tx = await findTransaction(fields);
       if (!status) {

@@ -8,12 +8,7 @@ import { isFinal, type ProviderTransaction } from '../../domain/provider-transac
 import { decimalEquals, jsonDecimalText } from '../shared/decimal';
 import { Refusal, refusedResult } from '../shared/refusal';
 import type { PaykassmaContext } from './config';
-import {
-  hexEquals,
-  postbackSignature,
-  postbackSignedJsonCandidates,
-  SIGNATURE_FIELD,
-} from './signatures';
+import { verifyPostbackSignature } from './signatures';
 import { ATTR, type Json, merchantAttributes, str } from './transformers';
 
 const MAX_POSTBACK_BYTES = 64 * 1024;
@@ -52,25 +47,6 @@ const PENDING_STATUSES = new Set(['pending', 'new', 'processing', 'in_progress',
 export function makeHandleCallback(ctx: PaykassmaContext) {
   const { config, transactions } = ctx;
 
-  function verifySignature(text: string, body: Json): void {
-    const signature = str(body[SIGNATURE_FIELD]) ?? '';
-    if (!/^[0-9a-fA-F]{40}$/.test(signature)) {
-      throw new Refusal('PROVIDER_SIGNATURE_INVALID', 'signature is missing or not SHA-1 hex', [
-        SIGNATURE_FIELD,
-      ]);
-    }
-    const access = config.postbackAccessKey.reveal();
-    const priv = config.postbackPrivateKey.reveal();
-    const matches = postbackSignedJsonCandidates(text, body).map((json) =>
-      hexEquals(signature, postbackSignature(access, priv, json)),
-    );
-    if (!matches.includes(true)) {
-      throw new Refusal('PROVIDER_SIGNATURE_INVALID', 'signature does not match the body', [
-        SIGNATURE_FIELD,
-      ]);
-    }
-  }
-
   function answer(
     tx: ProviderTransaction,
     verdict: 'accepted' | 'duplicate',
@@ -99,7 +75,7 @@ export function makeHandleCallback(ctx: PaykassmaContext) {
   }
 
   async function postback(text: string, body: Json): Promise<CallbackResult> {
-    verifySignature(text, body);
+    verifyPostbackSignature(config, text, body);
     const ref = str(body['custom_transaction_id']) ?? '';
     if (ref === '')
       throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'custom_transaction_id is missing', [

@@ -2,7 +2,7 @@ import { type CallbackResult, jsonReply, type RawCallback } from '../../domain/c
 import { isFinal, type ProviderTransaction } from '../../domain/provider-transaction';
 import { Refusal, refusedResult } from '../shared/refusal';
 import type { QrAcquirerContext } from './config';
-import { acquirerSignature, hexEquals, withinSkew } from './signatures';
+import { verifyConfirmationSignature } from './signatures';
 import {
   ATTR,
   ConfirmationError,
@@ -50,41 +50,6 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
           ? { note: 'repeated confirmation', fields: ['acquirer_reference'], level: 'info' }
           : undefined,
     };
-  }
-
-  /** Headers, then the signature over the exact bytes, then the time window. */
-  function verify(raw: RawCallback): string {
-    const acquirerId = (raw.headers['x-tolem-acquirer'] ?? '').trim();
-    const timestamp = (raw.headers['x-tolem-timestamp'] ?? '').trim();
-    const signature = (raw.headers['x-tolem-signature'] ?? '').trim();
-    const secret = config.secrets.get(acquirerId);
-    if (!secret) {
-      // An unknown acquirer is a signature we cannot check: the same refusal as a forged one.
-      throw new Refusal('PROVIDER_SIGNATURE_INVALID', 'unknown or missing X-Tolem-Acquirer', [
-        'x-tolem-acquirer',
-      ]);
-    }
-    if (!/^\d{1,12}$/.test(timestamp)) {
-      throw new Refusal('PROVIDER_SIGNATURE_INVALID', 'X-Tolem-Timestamp is not Unix seconds', [
-        'x-tolem-timestamp',
-      ]);
-    }
-    if (
-      !/^[0-9a-fA-F]{64}$/.test(signature) ||
-      !hexEquals(signature, acquirerSignature(secret.reveal(), timestamp, raw.body))
-    ) {
-      throw new Refusal('PROVIDER_SIGNATURE_INVALID', 'X-Tolem-Signature does not match', [
-        'x-tolem-signature',
-      ]);
-    }
-    if (!withinSkew(BigInt(timestamp), ctx.clock(), config.maxSkewMs)) {
-      throw new Refusal(
-        'PROVIDER_TIMESTAMP_SKEW',
-        'X-Tolem-Timestamp is outside the allowed window',
-        ['x-tolem-timestamp'],
-      );
-    }
-    return acquirerId;
   }
 
   function read(raw: RawCallback, acquirerId: string): QrConfirmation {
@@ -187,7 +152,7 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
       if (raw.body.length === 0 || raw.body.length > MAX_BODY_BYTES) {
         throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'empty or oversized body');
       }
-      const acquirerId = verify(raw);
+      const acquirerId = verifyConfirmationSignature(config, ctx.clock(), raw);
       return await apply(read(raw, acquirerId), acquirerId);
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
