@@ -8,7 +8,6 @@ import { makeStartPayment } from './start';
 import { queryStatus } from './status';
 
 export type { PaykassmaConfig };
-export type PaykassmaAdapterDeps = PaykassmaContext;
 
 /**
  * Paykassma Wavepay (protocols.md §4, seed 004): the payer gets the wallet to pay to, pays in
@@ -17,7 +16,7 @@ export type PaykassmaAdapterDeps = PaykassmaContext;
  * (`sha1(access_key . private_key . md5(json))`) settles it.
  * Each flow lives in its own file; this only assembles them.
  */
-export function createPaykassmaAdapter(deps: PaykassmaAdapterDeps): PaymentProvider {
+export function createPaykassmaAdapter(deps: PaykassmaContext): PaymentProvider {
   return {
     name: 'paykassma',
     methods: methodsOfProvider('paykassma'),

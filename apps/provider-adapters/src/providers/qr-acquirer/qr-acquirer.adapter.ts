@@ -7,7 +7,6 @@ import { makeStartPayment } from './start';
 import { queryStatus } from './status';
 
 export type { QrAcquirerConfig };
-export type QrAcquirerAdapterDeps = QrAcquirerContext;
 
 /**
  * QR acquiring (seed 002): the payer's bank confirms a QR payment with a signed, timestamped JSON
@@ -15,7 +14,7 @@ export type QrAcquirerAdapterDeps = QrAcquirerContext;
  * StartPayment only registers the expected payment so a confirmation can be checked against it.
  * Each flow lives in its own file; this only assembles them.
  */
-export function createQrAcquirerAdapter(deps: QrAcquirerAdapterDeps): PaymentProvider {
+export function createQrAcquirerAdapter(deps: QrAcquirerContext): PaymentProvider {
   return {
     name: 'qr_acquirer',
     methods: methodsOfProvider('qr_acquirer'),

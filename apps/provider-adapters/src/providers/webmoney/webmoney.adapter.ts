@@ -6,15 +6,13 @@ import type { WebMoneyConfig, WebMoneyContext } from './config';
 import { makeStartPayment } from './start';
 
 export type { WebMoneyConfig };
-export type WebMoneyAdapterDeps = WebMoneyContext;
-export { RETURN_METHOD_LINK } from './start';
 
 /**
  * WebMoney Merchant Interface (protocols.md §1): purse payments and WM Keeper Mobile payments
  * (phone + SMS code, seed 000) share one form, one Result URL and one signature scheme. Each flow
  * lives in its own file; this only assembles them.
  */
-export function createWebMoneyAdapter(deps: WebMoneyAdapterDeps): PaymentProvider {
+export function createWebMoneyAdapter(deps: WebMoneyContext): PaymentProvider {
   return {
     name: 'webmoney',
     methods: methodsOfProvider('webmoney'),
