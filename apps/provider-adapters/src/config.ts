@@ -2,13 +2,13 @@ import { ConfigError, envs, parseEnv, Secret } from '@tolem/config';
 import type { CurrencyCode } from '@tolem/money';
 import { z } from 'zod';
 
-import type { IntellectMoneyConfig } from './providers/intellectmoney/intellectmoney.adapter';
+import type { IntellectMoneyConfig } from './providers/intellectmoney/config';
 import { parseHashOrder } from './providers/intellectmoney/signatures';
-import type { PaykassmaConfig } from './providers/paykassma/paykassma.adapter';
-import type { QrAcquirerConfig } from './providers/qr-acquirer/qr-acquirer.adapter';
+import type { PaykassmaConfig } from './providers/paykassma/config';
+import type { QrAcquirerConfig } from './providers/qr-acquirer/config';
 import { parseAcquirerSecrets } from './providers/qr-acquirer/transformers';
+import type { WebMoneyConfig } from './providers/webmoney/config';
 import { parsePurses } from './providers/webmoney/transformers';
-import type { WebMoneyConfig } from './providers/webmoney/webmoney.adapter';
 
 const dbSchema = z.object({ DATABASE_URL: envs.url() });
 

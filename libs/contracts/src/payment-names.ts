@@ -2,28 +2,41 @@ import { PaymentMethod, Provider } from './gen/tolem/common/v1/payment';
 
 /**
  * The lower-case name of each payment method and provider: what merchants send and receive over
- * HTTP, what notifications and reports carry, and what services store. One table, read both ways,
- * so no service spells one differently.
+ * HTTP, what notifications and reports carry, and what services store. A name is its proto enum
+ * value without the prefix, lower-cased (`PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE` is
+ * `webmoney_keeper_mobile`), so the proto is the only list here and no service spells one
+ * differently. @tolem/catalog holds the same names with their facts (provider, currencies);
+ * provider-adapters' catalog.proto.spec.ts and the typed mappers hold the two lists equal.
  */
-export const PAYMENT_METHOD_NAMES = {
-  webmoney_purse: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
-  webmoney_keeper_mobile: PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
-  card: PaymentMethod.PAYMENT_METHOD_CARD,
-  wavepay: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
-  qr: PaymentMethod.PAYMENT_METHOD_QR,
-} as const satisfies Record<string, PaymentMethod>;
+type NameOf<Key, Prefix extends string> = Key extends `${Prefix}${infer Rest}`
+  ? Rest extends 'UNSPECIFIED'
+    ? never
+    : Lowercase<Rest>
+  : never;
 
-export type PaymentMethodName = keyof typeof PAYMENT_METHOD_NAMES;
+export type PaymentMethodName = NameOf<keyof typeof PaymentMethod, 'PAYMENT_METHOD_'>;
+export type ProviderName = NameOf<keyof typeof Provider, 'PROVIDER_'>;
 
-export const PROVIDER_NAMES = {
-  webmoney: Provider.PROVIDER_WEBMONEY,
-  intellectmoney: Provider.PROVIDER_INTELLECTMONEY,
-  paykassma: Provider.PROVIDER_PAYKASSMA,
-  // `qr` is the method (and the callback path); the provider is the acquirer behind it.
-  qr_acquirer: Provider.PROVIDER_QR_ACQUIRER,
-} as const satisfies Record<string, Provider>;
+function namesOf<N extends string, V extends number>(
+  enumObject: Record<string, string | number>,
+  prefix: string,
+): Readonly<Record<N, V>> {
+  const table: Record<string, number> = {};
+  for (const [key, value] of Object.entries(enumObject)) {
+    // Skips UNSPECIFIED (0), UNRECOGNIZED (-1) and the enum's reverse (number -> key) entries.
+    if (typeof value === 'number' && value > 0 && key.startsWith(prefix)) {
+      table[key.slice(prefix.length).toLowerCase()] = value;
+    }
+  }
+  return Object.freeze(table) as Readonly<Record<N, V>>;
+}
 
-export type ProviderName = keyof typeof PROVIDER_NAMES;
+export const PAYMENT_METHOD_NAMES = namesOf<PaymentMethodName, PaymentMethod>(
+  PaymentMethod,
+  'PAYMENT_METHOD_',
+);
+
+export const PROVIDER_NAMES = namesOf<ProviderName, Provider>(Provider, 'PROVIDER_');
 
 function nameOf<N extends string, V>(table: Readonly<Record<N, V>>, value: V): N | undefined {
   for (const name of Object.keys(table) as N[]) if (table[name] === value) return name;

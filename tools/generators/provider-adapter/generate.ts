@@ -1,16 +1,20 @@
 /**
  * Scaffolds a new provider adapter in apps/provider-adapters (the Hyperswitch connector-template
- * idea): the adapter, its transformers, a spec and a fixture from templates, and registers it
- * (provider name, a migration widening the provider check, config variables, main.ts wiring).
+ * idea): its folder of flows (config.ts, start.ts, callback.ts, transformers.ts, signatures.ts,
+ * the assembling <name>.adapter.ts), a spec and a fixture from templates, and registers it: the
+ * provider in the catalog (libs/catalog) and in the proto's Provider enum (then regenerates
+ * libs/contracts), a migration widening the provider check, config variables, main.ts wiring.
  *
  *   npx tsx tools/generators/provider-adapter/generate.ts <name> [--dry-run] [--app <dir>]
  *
  * <name> is kebab-case (`acme-pay`): folder and files use it, the provider name stored in the
  * database is its snake_case (`acme_pay`), env variables its UPPER_SNAKE (`ACME_PAY_…`).
  * --dry-run prints every file it would write or change and writes nothing. --app points at
- * another copy of apps/provider-adapters (the generator's own check runs against a temp copy).
- * What it cannot do (the proto enum value, methods, the gateway path) it prints as next steps.
+ * another copy of apps/provider-adapters inside a copy of the workspace (the generator's own
+ * check runs against a temp copy); the catalog and proto edited are that workspace's.
+ * What it cannot do (the payment methods, the gateway path) it prints as next steps.
  */
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -85,10 +89,31 @@ function addImport(source: string, line: string, from: string): string {
   return lines.join('\n');
 }
 
-function providerNames(source: string): string[] {
-  const match = /export const PROVIDER_NAMES = \[([^\]]*)\] as const;/.exec(source);
-  if (!match?.[1]) throw new Error('PROVIDER_NAMES not found in provider-transaction.ts');
-  return [...match[1].matchAll(/'([a-z0-9_]+)'/g)].map((m) => m[1] as string);
+const CATALOG_PATH = 'libs/catalog/src/catalog.ts';
+const PROTO_PATH = 'proto/tolem/common/v1/payment.proto';
+
+/** The provider names of the catalog's PROVIDERS table, in order. */
+function providerNames(catalog: string): string[] {
+  const block = /export const PROVIDERS = \{([\s\S]*?)\n\} as const/.exec(catalog)?.[1];
+  if (block === undefined) throw new Error(`PROVIDERS not found in ${CATALOG_PATH}`);
+  return [...block.matchAll(/^ {2}([a-z][a-z0-9_]*): \{/gm)].map((m) => m[1] as string);
+}
+
+/** The proto with PROVIDER_<UPPER> appended to enum Provider, numbered after the last value. */
+function withProtoProvider(proto: string, upper: string): string {
+  const match = /enum Provider \{\n([\s\S]*?)\n\}/.exec(proto);
+  if (!match?.[1]) throw new Error(`enum Provider not found in ${PROTO_PATH}`);
+  if (new RegExp(`\\bPROVIDER_${upper}\\b`).test(match[1])) {
+    throw new Error(`PROVIDER_${upper} is already in ${PROTO_PATH}`);
+  }
+  const next = Math.max(...[...match[1].matchAll(/= (\d+);/g)].map((m) => Number(m[1]))) + 1;
+  const end = match.index + match[0].length - 1;
+  return `${proto.slice(0, end)}  PROVIDER_${upper} = ${next};\n${proto.slice(end)}`;
+}
+
+/** The workspace an app copy lives in: apps/provider-adapters is two levels down. */
+export function workspaceOf(app: string): string {
+  return join(app, '..', '..');
 }
 
 /** Every file the generator would write for `name` into the app at `app`. */
@@ -98,15 +123,19 @@ export function plan(name: string, app: string, now = new Date()): PlannedFile[]
   if (existsSync(dir)) throw new Error(`${relative(ROOT, dir)} exists already`);
   const read = (p: string) => readFileSync(join(app, p), 'utf8');
 
-  const domainPath = 'src/domain/provider-transaction.ts';
-  const domain = read(domainPath);
-  const before = providerNames(domain);
+  const root = workspaceOf(app);
+  const readRoot = (p: string) => readFileSync(join(root, p), 'utf8');
+  const catalog = readRoot(CATALOG_PATH);
+  const before = providerNames(catalog);
   if (before.includes(n.snake)) throw new Error(`provider ${n.snake} is already registered`);
   const after = [...before, n.snake];
-  const newDomain = domain.replace(
-    /export const PROVIDER_NAMES = \[[^\]]*\] as const;/,
-    `export const PROVIDER_NAMES = [\n  ${after.map((p) => `'${p}'`).join(',\n  ')},\n] as const;`,
+  const newCatalog = beforeMarker(
+    catalog,
+    '// generator:providers',
+    `  ${n.snake}: { title: '${n.pascal}' },\n`,
+    CATALOG_PATH,
   );
+  const newProto = withProtoProvider(readRoot(PROTO_PATH), n.upper);
 
   const migrationsIndexPath = 'migrations/index.ts';
   let migrationsIndex = read(migrationsIndexPath);
@@ -131,8 +160,8 @@ export function plan(name: string, app: string, now = new Date()): PlannedFile[]
   let config = read(configPath);
   config = addImport(
     config,
-    `import type { ${n.pascal}Config } from './providers/${n.kebab}/${n.kebab}.adapter';`,
-    `./providers/${n.kebab}/${n.kebab}.adapter`,
+    `import type { ${n.pascal}Config } from './providers/${n.kebab}/config';`,
+    `./providers/${n.kebab}/config`,
   );
   config = beforeMarker(
     config,
@@ -200,17 +229,18 @@ export function plan(name: string, app: string, now = new Date()): PlannedFile[]
     callbackSignature: createHmac('sha256', secret).update(body).digest('hex'),
   };
 
+  const fromTemplate = (file: string, template: string): PlannedFile => ({
+    path: join(dir, file),
+    content: render(template, n),
+    kind: 'create',
+  });
   const files: PlannedFile[] = [
-    {
-      path: join(dir, `${n.kebab}.adapter.ts`),
-      content: render('adapter.ts.tmpl', n),
-      kind: 'create',
-    },
-    {
-      path: join(dir, 'transformers.ts'),
-      content: render('transformers.ts.tmpl', n),
-      kind: 'create',
-    },
+    fromTemplate(`${n.kebab}.adapter.ts`, 'adapter.ts.tmpl'),
+    fromTemplate('config.ts', 'config.ts.tmpl'),
+    fromTemplate('start.ts', 'start.ts.tmpl'),
+    fromTemplate('callback.ts', 'callback.ts.tmpl'),
+    fromTemplate('transformers.ts', 'transformers.ts.tmpl'),
+    fromTemplate('signatures.ts', 'signatures.ts.tmpl'),
     {
       path: join(dir, `${n.kebab}.adapter.spec.ts`),
       content: render('adapter.spec.ts.tmpl', n),
@@ -229,7 +259,8 @@ export function plan(name: string, app: string, now = new Date()): PlannedFile[]
       }),
       kind: 'create',
     },
-    { path: join(app, domainPath), content: newDomain, kind: 'change' },
+    { path: join(root, CATALOG_PATH), content: newCatalog, kind: 'change' },
+    { path: join(root, PROTO_PATH), content: newProto, kind: 'change' },
     { path: join(app, migrationsIndexPath), content: migrationsIndex, kind: 'change' },
     { path: join(app, configPath), content: config, kind: 'change' },
     { path: join(app, mainPath), content: main, kind: 'change' },
@@ -240,8 +271,7 @@ export function plan(name: string, app: string, now = new Date()): PlannedFile[]
 export function nextSteps(name: string): string[] {
   const n = namesOf(name);
   return [
-    `proto/tolem/common/v1/payment.proto: add PROVIDER_${n.upper} = <next number>; to enum Provider, run npx tsx tools/contracts/generate.ts, then name it '${n.snake}' in PROVIDER_NAMES (libs/contracts/src/payment-names.ts), which every service's mapper reads.`,
-    `Methods: add the payment method(s) it serves to METHOD_NAMES / PROVIDER_OF_METHOD (and PaymentMethod in payment.proto with its name in PAYMENT_METHOD_NAMES), then list them in the adapter's \`methods\`.`,
+    `Methods: add the payment method(s) ${n.snake} serves to PAYMENT_METHODS in ${CATALOG_PATH} (provider '${n.snake}', its currencies) and to enum PaymentMethod in ${PROTO_PATH} as PAYMENT_METHOD_<NAME>, then run npx tsx tools/contracts/generate.ts. The adapter serves the catalog's methods of ${n.snake}; provider-adapters' CATALOG_MATCHES_PROTO does not compile while the two disagree, and the catalog spec fails while ${n.snake} serves no method.`,
     `Replace the placeholder protocol in src/providers/${n.kebab}/ (signatures, fields, statuses) and the fixture with the provider's public test vectors; keep the spec's cases.`,
     `Gateway: route /callbacks/${n.snake} to Provider.PROVIDER_${n.upper}; deploy/ and tools/stack: set ${n.upper}_PAYMENT_URL and ${n.upper}_SECRET.`,
     'Read apps/provider-adapters/ADDING_A_PROVIDER.md.',
@@ -262,6 +292,7 @@ function main(): void {
     process.exit(2);
   }
   const files = plan(name, app);
+  const root = workspaceOf(app);
   for (const file of files) {
     const shown = relative(process.cwd(), file.path);
     if (dryRun) {
@@ -271,6 +302,15 @@ function main(): void {
     mkdirSync(dirname(file.path), { recursive: true });
     writeFileSync(file.path, file.content);
     process.stdout.write(`${file.kind === 'create' ? 'created' : 'changed'} ${shown}\n`);
+  }
+  if (!dryRun) {
+    // The proto gained a Provider value: regenerate libs/contracts so the names agree again.
+    execFileSync(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'tools', 'contracts', 'generate.ts')],
+      { cwd: root, stdio: 'inherit' },
+    );
+    process.stdout.write('regenerated libs/contracts/src/gen\n');
   }
   process.stdout.write(
     `\nNext steps:\n${nextSteps(name)

@@ -3,10 +3,12 @@
  *
  *   npx tsx tools/generators/provider-adapter/verify.ts
  *
- * 1. builds a temp workspace (symlinks to this repo's tsconfig.base.json, libs, tools and
- *    node_modules; a copy of apps/provider-adapters),
+ * 1. builds a temp workspace (copies of apps/provider-adapters, libs, tools, proto and
+ *    tsconfig.base.json, since the generator edits the catalog and the proto and regenerates
+ *    libs/contracts; symlinks to node_modules and package.json),
  * 2. runs the generator for `acme-pay` in it, then runs it again (must refuse: already there),
- * 3. formats, typechecks the copy and runs its unit tests (the generated spec included),
+ * 3. formats, typechecks the copy (the catalog/proto tie included) and runs its unit tests (the
+ *    generated spec included),
  * 4. deletes the temp workspace, whatever happened.
  */
 import { execFileSync } from 'node:child_process';
@@ -27,14 +29,22 @@ function run(command: string, args: string[], cwd: string): void {
 function main(): void {
   const workspace = mkdtempSync(join(tmpdir(), 'tolem-provider-generator-'));
   try {
-    for (const entry of ['tsconfig.base.json', 'libs', 'tools', 'node_modules', 'package.json']) {
+    for (const entry of ['node_modules', 'package.json']) {
       symlinkSync(join(ROOT, entry), join(workspace, entry));
     }
+    for (const entry of [
+      'apps/provider-adapters',
+      'libs',
+      'tools',
+      'proto',
+      'tsconfig.base.json',
+    ]) {
+      cpSync(join(ROOT, entry), join(workspace, entry), {
+        recursive: true,
+        filter: (src) => !src.includes('node_modules'),
+      });
+    }
     const app = join(workspace, 'apps', 'provider-adapters');
-    cpSync(join(ROOT, 'apps', 'provider-adapters'), app, {
-      recursive: true,
-      filter: (src) => !src.includes('node_modules'),
-    });
 
     const generator = join(__dirname, 'generate.ts');
     run(

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
+import { PAYMENT_METHOD_NAMES, type PaymentMethodName } from '@tolem/catalog';
 import { provisionInfra } from '@tolem/infra';
 import { REPO_ROOT } from '@tolem/testing';
 
@@ -41,15 +42,20 @@ interface DemoState {
   enabledMethods?: string[];
 }
 
-const DEMO_METHODS = ['webmoney_purse', 'webmoney_keeper_mobile', 'card', 'wavepay', 'qr'] as const;
+/** The demo merchant takes every method of the catalog, each with a fee of its own. */
+const DEMO_METHODS = PAYMENT_METHOD_NAMES;
 /** The demo merchant's fee plan in the ledger: the fixed part is per currency (10 cents in USD). */
-const DEMO_FEE_RULES = [
-  { method: 'webmoney_purse', percent_bps: 250 },
-  { method: 'webmoney_keeper_mobile', percent_bps: 300, fixed: [{ amount: 10, currency: 'USD' }] },
-  { method: 'card', percent_bps: 290 },
-  { method: 'wavepay', percent_bps: 200 },
-  { method: 'qr', percent_bps: 100 },
-];
+const DEMO_FEES: Record<
+  PaymentMethodName,
+  { percent_bps: number; fixed?: { amount: number; currency: string }[] }
+> = {
+  webmoney_purse: { percent_bps: 250 },
+  webmoney_keeper_mobile: { percent_bps: 300, fixed: [{ amount: 10, currency: 'USD' }] },
+  card: { percent_bps: 290 },
+  wavepay: { percent_bps: 200 },
+  qr: { percent_bps: 100 },
+};
+const DEMO_FEE_RULES = DEMO_METHODS.map((method) => ({ method, ...DEMO_FEES[method] }));
 
 async function main(): Promise<void> {
   mkdirSync(stateDir, { recursive: true });
@@ -60,7 +66,11 @@ async function main(): Promise<void> {
   writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
 
   say('Tolem: starting PostgreSQL and Kafka (first run resolves Kafka from Maven Central)...');
-  const infra = await provisionInfra({ stateDir: join(stateDir, 'infra'), durable: true, log: (m) => say(`  ${m}`) });
+  const infra = await provisionInfra({
+    stateDir: join(stateDir, 'infra'),
+    durable: true,
+    log: (m) => say(`  ${m}`),
+  });
 
   const merchant = await startDemoMerchant({ port: await preferredPort(8070) });
   let stack: Awaited<ReturnType<typeof startStack>> | undefined;
@@ -111,7 +121,11 @@ async function main(): Promise<void> {
           fail_url: `${merchant.url}/fail`,
         }),
       });
-      const body = (await res.json()) as { merchant?: { id: string }; api_key?: string; webhook_signing_secret?: string };
+      const body = (await res.json()) as {
+        merchant?: { id: string };
+        api_key?: string;
+        webhook_signing_secret?: string;
+      };
       if (!res.ok || !body.merchant || !body.api_key || !body.webhook_signing_secret) {
         throw new Error(`creating the demo merchant failed: ${res.status} ${JSON.stringify(body)}`);
       }
@@ -123,7 +137,11 @@ async function main(): Promise<void> {
       };
       writeFileSync(demoFile, JSON.stringify(demo, null, 2), { mode: 0o600 });
     }
-    merchant.configure({ gatewayUrl: stack.gatewayUrl, apiKey: demo.apiKey, signingSecret: demo.signingSecret });
+    merchant.configure({
+      gatewayUrl: stack.gatewayUrl,
+      apiKey: demo.apiKey,
+      signingSecret: demo.signingSecret,
+    });
 
     const apiKey = demo.apiKey;
     const gatewayUrl = stack.gatewayUrl;
@@ -131,7 +149,11 @@ async function main(): Promise<void> {
       DEMO_PRODUCTS.map(async (product) => {
         const created = await fetch(`${gatewayUrl}/v1/payments`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+          headers: {
+            authorization: `Bearer ${apiKey}`,
+            'content-type': 'application/json',
+            'idempotency-key': randomUUID(),
+          },
           body: JSON.stringify({
             amount: product.amountMinor,
             currency: product.currency,
@@ -142,13 +164,18 @@ async function main(): Promise<void> {
           }),
         });
         const payment = (await created.json()) as { payment_url?: string };
-        return { product, url: payment.payment_url ?? `(could not create one: HTTP ${created.status})` };
+        return {
+          product,
+          url: payment.payment_url ?? `(could not create one: HTTP ${created.status})`,
+        };
       }),
     );
 
     say('');
     say('Tolem is running.');
-    say(`  Gateway (merchant API):   ${stack.gatewayUrl}   (OpenAPI: ${stack.gatewayUrl}/openapi.json)`);
+    say(
+      `  Gateway (merchant API):   ${stack.gatewayUrl}   (OpenAPI: ${stack.gatewayUrl}/openapi.json)`,
+    );
     say(`  Demo shop (merchant):     ${merchant.url}`);
     say(`  Provider sandbox:         ${stack.sandboxUrl}/   (test cards, wallet amounts, QR bank)`);
     say(`  Demo merchant id:         ${demo.merchantId}`);
@@ -162,12 +189,20 @@ async function main(): Promise<void> {
     }
     say('');
     say('  Test data (details on the sandbox page):');
-    say('    Card: 4111 1111 1111 1111 pays (tick "remember" to bind it), 4000 0000 0000 0051 declines (05);');
+    say(
+      '    Card: 4111 1111 1111 1111 pays (tick "remember" to bind it), 4000 0000 0000 0051 declines (05);',
+    );
     say('          any future expiry, any 3-digit CVV.');
-    say(`    Wavepay: pay the shown amount in the sandbox wallet (${stack.sandboxUrl}/paykassma/wallet/), then type`);
-    say('          its transaction number on the Tolem page; whole kyat ending 01 = pending, 02 = review, 03 = fail.');
+    say(
+      `    Wavepay: pay the shown amount in the sandbox wallet (${stack.sandboxUrl}/paykassma/wallet/), then type`,
+    );
+    say(
+      '          its transaction number on the Tolem page; whole kyat ending 01 = pending, 02 = review, 03 = fail.',
+    );
     say(`    QR: paste the payment link into the sandbox bank app (${stack.sandboxUrl}/qrbank/).`);
-    say('    WebMoney: pay from a sandbox purse, or Keeper Mobile (the SMS code is shown by the sandbox).');
+    say(
+      '    WebMoney: pay from a sandbox purse, or Keeper Mobile (the SMS code is shown by the sandbox).',
+    );
     say('');
     say('  Create a payment with curl:');
     say(`    curl -s ${stack.gatewayUrl}/v1/payments -H 'Authorization: Bearer ${demo.apiKey}' \\`);

@@ -1,19 +1,20 @@
+import {
+  PAYMENT_METHOD_NAMES,
+  type PaymentMethodName,
+  PROVIDER_NAMES,
+  type ProviderName,
+} from '@tolem/catalog';
 import type { Money } from '@tolem/money';
 
 import { checkoutErrors } from './errors';
 
-/** Method strings as used on HTTP and stored in the database. */
-export const PAYMENT_METHODS = [
-  'webmoney_purse',
-  'webmoney_keeper_mobile',
-  'card',
-  'wavepay',
-  'qr',
-] as const;
-export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+/** Method strings as used on HTTP and stored in the database; the catalog lists them. */
+export const PAYMENT_METHODS = PAYMENT_METHOD_NAMES;
+export type PaymentMethod = PaymentMethodName;
 
-export const PROVIDERS = ['webmoney', 'intellectmoney', 'paykassma', 'qr_acquirer'] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
+export const PROVIDERS = PROVIDER_NAMES;
+export type { ProviderName };
+export { isPaymentMethodName as isPaymentMethod, isProviderName } from '@tolem/catalog';
 
 export const PAYMENT_STATUSES = [
   'created',
@@ -25,14 +26,6 @@ export const PAYMENT_STATUSES = [
   'requires_review',
 ] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
-
-export function isPaymentMethod(value: string): value is PaymentMethod {
-  return (PAYMENT_METHODS as readonly string[]).includes(value);
-}
-
-export function isProviderName(value: string): value is ProviderName {
-  return (PROVIDERS as readonly string[]).includes(value);
-}
 
 export function isPaymentStatus(value: string): value is PaymentStatus {
   return (PAYMENT_STATUSES as readonly string[]).includes(value);

@@ -2,43 +2,35 @@ import {
   type HttpReply as PbHttpReply,
   type HttpRequest as PbHttpRequest,
   PaymentMethod as PbMethod,
+  paymentMethodFromName,
+  paymentMethodName,
   Provider as PbProvider,
   ProviderAction as PbProviderAction,
+  providerFromName,
+  providerName,
 } from '@tolem/contracts/common';
 
 import type { PaymentMethod, ProviderName } from '../domain/payment';
 import type { HttpReply, ProviderAction, RawHttpRequest } from '../domain/provider';
 
-const METHODS: [PaymentMethod, PbMethod][] = [
-  ['webmoney_purse', PbMethod.PAYMENT_METHOD_WEBMONEY_PURSE],
-  ['webmoney_keeper_mobile', PbMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE],
-  ['card', PbMethod.PAYMENT_METHOD_CARD],
-  ['wavepay', PbMethod.PAYMENT_METHOD_WAVEPAY],
-  ['qr', PbMethod.PAYMENT_METHOD_QR],
-];
-
-const PROVIDERS: [ProviderName, PbProvider][] = [
-  ['webmoney', PbProvider.PROVIDER_WEBMONEY],
-  ['intellectmoney', PbProvider.PROVIDER_INTELLECTMONEY],
-  ['paykassma', PbProvider.PROVIDER_PAYKASSMA],
-  ['qr_acquirer', PbProvider.PROVIDER_QR_ACQUIRER],
-];
-
 /** Null for UNSPECIFIED or a value this build does not know. */
 export function methodFromProto(value: PbMethod): PaymentMethod | null {
-  return METHODS.find(([, pb]) => pb === value)?.[0] ?? null;
+  // Typed with the catalog's names: compilation fails if the proto names one it lacks.
+  const name: PaymentMethod | undefined = paymentMethodName(value);
+  return name ?? null;
 }
 
 export function methodToProto(value: PaymentMethod | null): PbMethod {
-  return METHODS.find(([m]) => m === value)?.[1] ?? PbMethod.PAYMENT_METHOD_UNSPECIFIED;
+  return (value && paymentMethodFromName(value)) ?? PbMethod.PAYMENT_METHOD_UNSPECIFIED;
 }
 
 export function providerFromProto(value: PbProvider): ProviderName | null {
-  return PROVIDERS.find(([, pb]) => pb === value)?.[0] ?? null;
+  const name: ProviderName | undefined = providerName(value);
+  return name ?? null;
 }
 
 export function providerToProto(value: ProviderName | null): PbProvider {
-  return PROVIDERS.find(([p]) => p === value)?.[1] ?? PbProvider.PROVIDER_UNSPECIFIED;
+  return (value && providerFromName(value)) ?? PbProvider.PROVIDER_UNSPECIFIED;
 }
 
 /** Null when the adapters sent no action (the caller treats that as a provider fault). */

@@ -1,4 +1,4 @@
-import { METHOD_NAME_LIST, STATUS_NAME_LIST } from './mappers/enums.mapper';
+import { METHOD_NAME_LIST, PROVIDER_NAME_LIST, STATUS_NAME_LIST } from './mappers/enums.mapper';
 import {
   amountSchema,
   balanceQuerySchema,
@@ -351,7 +351,7 @@ export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
             method: { type: ['string', 'null'], enum: [...METHOD_NAME_LIST, null] },
             provider: {
               type: ['string', 'null'],
-              enum: ['webmoney', 'intellectmoney', 'paykassma', 'qr_acquirer', null],
+              enum: [...PROVIDER_NAME_LIST, null],
             },
             provider_payment_id: { type: ['string', 'null'] },
             provider_attributes: {
@@ -365,7 +365,10 @@ export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
                 "Tolem's fee in minor units of the payment's currency: the one the ledger applied, known once posted.",
             },
             failure_code: { type: ['string', 'null'] },
-            available_methods: { type: 'array', items: { type: 'string', enum: METHOD_NAME_LIST } },
+            available_methods: {
+              type: 'array',
+              items: { type: 'string', enum: [...METHOD_NAME_LIST] },
+            },
             success_url: { type: ['string', 'null'] },
             fail_url: { type: ['string', 'null'] },
             metadata: { type: 'object', additionalProperties: { type: 'string' } },

@@ -1,5 +1,7 @@
+import { methodsOfProvider } from '@tolem/catalog';
+
 import type { ProviderTransactionRepository } from '../domain/ports';
-import { PROVIDER_OF_METHOD, type ProviderName } from '../domain/provider-transaction';
+import type { ProviderName } from '../domain/provider-transaction';
 import type { PaymentStatusResult } from '../providers/provider.port';
 import type { ProviderRegistry } from '../providers/registry';
 import { transactionOfPayment } from './submit-payer-input';
@@ -18,11 +20,7 @@ export function makeQueryPaymentStatus(deps: QueryPaymentStatusDeps) {
     paymentId: string;
     provider?: ProviderName;
   }): Promise<PaymentStatusResult> => {
-    const method = input.provider
-      ? (Object.keys(PROVIDER_OF_METHOD) as (keyof typeof PROVIDER_OF_METHOD)[]).find(
-          (m) => PROVIDER_OF_METHOD[m] === input.provider,
-        )
-      : undefined;
+    const method = input.provider ? methodsOfProvider(input.provider)[0] : undefined;
     const tx = await transactionOfPayment(deps.transactions, input.paymentId, method);
     const stored: PaymentStatusResult = {
       transaction: tx,

@@ -1,10 +1,8 @@
+import { providerOfMethod } from '@tolem/catalog';
+
 import { providerErrors } from '../domain/errors';
 import type { ProviderTransactionRepository } from '../domain/ports';
-import {
-  type MethodName,
-  PROVIDER_OF_METHOD,
-  type ProviderTransaction,
-} from '../domain/provider-transaction';
+import type { MethodName, ProviderTransaction } from '../domain/provider-transaction';
 import type { PayerInputResult } from '../providers/provider.port';
 import type { ProviderRegistry } from '../providers/registry';
 
@@ -20,7 +18,7 @@ export async function transactionOfPayment(
   method?: MethodName,
 ): Promise<ProviderTransaction> {
   const tx = method
-    ? await transactions.findByPaymentId(PROVIDER_OF_METHOD[method], paymentId)
+    ? await transactions.findByPaymentId(providerOfMethod(method), paymentId)
     : await transactions.findLatestForPayment(paymentId);
   if (!tx) {
     throw providerErrors.create(

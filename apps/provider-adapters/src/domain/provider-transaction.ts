@@ -1,30 +1,11 @@
+import type { PaymentMethodName, ProviderName as CatalogProviderName } from '@tolem/catalog';
 import type { Money } from '@tolem/money';
 
-/**
- * Providers Tolem integrates; the string is what the database and logs carry.
- * tools/generators/provider-adapter appends new names here.
- */
-export const PROVIDER_NAMES = ['webmoney', 'intellectmoney', 'paykassma', 'qr_acquirer'] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+/** Providers Tolem integrates (@tolem/catalog); the string is what the database and logs carry. */
+export type ProviderName = CatalogProviderName;
 
-/** Payment methods as spelled on HTTP and in the database (proto enum PaymentMethod). */
-export const METHOD_NAMES = [
-  'webmoney_purse',
-  'webmoney_keeper_mobile',
-  'card',
-  'wavepay',
-  'qr',
-] as const;
-export type MethodName = (typeof METHOD_NAMES)[number];
-
-/** Which provider moves the money for a method; one provider may serve several methods. */
-export const PROVIDER_OF_METHOD: Readonly<Record<MethodName, ProviderName>> = {
-  webmoney_purse: 'webmoney',
-  webmoney_keeper_mobile: 'webmoney',
-  card: 'intellectmoney',
-  wavepay: 'paykassma',
-  qr: 'qr_acquirer',
-};
+/** Payment methods as spelled on HTTP and in the database (@tolem/catalog, proto PaymentMethod). */
+export type MethodName = PaymentMethodName;
 
 /**
  * `created` until the provider reports; `pending` and `manual_review` are open states a provider

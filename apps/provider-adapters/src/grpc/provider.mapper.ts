@@ -3,10 +3,12 @@ import {
   Money as PbMoney,
   PaymentMethod,
   paymentMethodFromName,
+  type PaymentMethodName as PbMethodName,
   paymentMethodName,
   Provider,
   ProviderAction as PbProviderAction,
   providerFromName,
+  type ProviderName as PbProviderName,
   providerName,
 } from '@tolem/contracts/common';
 import {
@@ -47,8 +49,12 @@ function invalid(message: string, field: string) {
   return providerErrors.create('PROVIDER_INVALID_REQUEST', message, { details: { field } });
 }
 
-// Names come from the one table in @tolem/contracts; the type check fails if a proto value's
-// name is missing from this service's MethodName / ProviderName unions.
+// @tolem/catalog names the methods and providers; @tolem/contracts names the proto enum values the
+// same way. Neither lib may import the other, so this service (which owns the providers) ties
+// them: compilation fails when the proto and the catalog list different names.
+type SameNames<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const CATALOG_MATCHES_PROTO: SameNames<MethodName, PbMethodName> &
+  SameNames<ProviderName, PbProviderName> = true;
 
 export function methodFromProto(method: PaymentMethod): MethodName {
   const name: MethodName | undefined = paymentMethodName(method);

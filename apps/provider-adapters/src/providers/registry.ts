@@ -1,9 +1,7 @@
+import { providerOfMethod } from '@tolem/catalog';
+
 import { providerErrors } from '../domain/errors';
-import {
-  type MethodName,
-  PROVIDER_OF_METHOD,
-  type ProviderName,
-} from '../domain/provider-transaction';
+import type { MethodName, ProviderName } from '../domain/provider-transaction';
 import type { PaymentProvider, ProviderCapability } from './provider.port';
 
 /** Finds the adapter for a method or a provider. */
@@ -23,7 +21,7 @@ export interface ProviderRegistry {
 }
 
 /**
- * Routes by the fixed method -> provider table. Providers without an adapter (not configured in
+ * Routes by the catalog's method -> provider table. Providers without an adapter (not configured in
  * this deployment) are refused rather than faked.
  */
 export function createProviderRegistry(adapters: readonly PaymentProvider[]): ProviderRegistry {
@@ -31,9 +29,9 @@ export function createProviderRegistry(adapters: readonly PaymentProvider[]): Pr
   for (const adapter of adapters) {
     if (byName.has(adapter.name)) throw new Error(`two adapters registered for ${adapter.name}`);
     for (const method of adapter.methods) {
-      if (PROVIDER_OF_METHOD[method] !== adapter.name) {
+      if (providerOfMethod(method) !== adapter.name) {
         throw new Error(
-          `${adapter.name} cannot serve ${method}: it belongs to ${PROVIDER_OF_METHOD[method]}`,
+          `${adapter.name} cannot serve ${method}: it belongs to ${providerOfMethod(method)}`,
         );
       }
     }
@@ -53,7 +51,7 @@ export function createProviderRegistry(adapters: readonly PaymentProvider[]): Pr
 
   return {
     forMethod(method) {
-      const provider = PROVIDER_OF_METHOD[method];
+      const provider = providerOfMethod(method);
       const adapter = byName.get(provider);
       if (!adapter || !adapter.methods.includes(method)) {
         throw unsupported(`payment method ${method}`, { method, provider });

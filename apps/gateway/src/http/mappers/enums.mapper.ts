@@ -1,29 +1,38 @@
-import { PaymentStatus } from '@tolem/contracts/checkout';
 import {
   PAYMENT_METHOD_NAMES,
+  type PaymentMethodName,
+  PROVIDER_NAMES,
+  type ProviderName,
+} from '@tolem/catalog';
+import { PaymentStatus } from '@tolem/contracts/checkout';
+import {
   type PaymentMethod,
   paymentMethodFromName,
-  type PaymentMethodName,
   paymentMethodName,
   Provider,
   providerName as nameOfProvider,
 } from '@tolem/contracts/common';
 
-/** HTTP spelling of each payment method: the one table in @tolem/contracts. */
+/** HTTP spelling of each payment method: the names of @tolem/catalog. */
 export type MethodName = PaymentMethodName;
 
-export const METHOD_NAME_LIST = Object.keys(PAYMENT_METHOD_NAMES) as MethodName[];
+export const METHOD_NAME_LIST: readonly MethodName[] = PAYMENT_METHOD_NAMES;
+
+export const PROVIDER_NAME_LIST: readonly ProviderName[] = PROVIDER_NAMES;
 
 export function methodFromName(name: string): PaymentMethod | undefined {
   return paymentMethodFromName(name);
 }
 
 export function methodName(method: PaymentMethod): MethodName | null {
-  return paymentMethodName(method) ?? null;
+  // Typed with the catalog's names: compilation fails if the proto names one it lacks.
+  const name: MethodName | undefined = paymentMethodName(method);
+  return name ?? null;
 }
 
-export function providerName(provider: Provider): string | null {
-  return nameOfProvider(provider) ?? null;
+export function providerName(provider: Provider): ProviderName | null {
+  const name: ProviderName | undefined = nameOfProvider(provider);
+  return name ?? null;
 }
 
 /** The path segment of `/callbacks/{provider}` for each provider that calls Tolem back. */

@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+import { Refusal } from '../shared/refusal';
 import { encodeWindows1251 } from '../shared/windows-1251';
+import type { IntellectMoneyConfig } from './config';
 
 /**
  * IntellectMoney signs by joining values with `::`, missing values kept as empty segments and
@@ -193,4 +195,26 @@ export function hexEquals(received: string, expected: string): boolean {
   const a = Buffer.from(received.toLowerCase(), 'utf8');
   const b = Buffer.from(expected.toLowerCase(), 'utf8');
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * A notification's `hash` (§3.4), first: an unsigned request learns nothing about our orders.
+ * Throws a Refusal naming the field at fault.
+ */
+export function verifyNotificationHash(
+  config: Pick<IntellectMoneyConfig, 'hashOrder' | 'secretKey'>,
+  fields: ReadonlyMap<string, string>,
+): void {
+  const hash = fieldValue(fields, 'hash');
+  if (!/^[0-9a-fA-F]{32}$/.test(hash)) {
+    throw new Refusal('PROVIDER_SIGNATURE_INVALID', 'hash is missing or not MD5 hex', ['hash']);
+  }
+  const candidates = notificationHashes(fields, config.hashOrder, config.secretKey.reveal());
+  // Every candidate is compared, so timing does not tell which encoding was close.
+  const matches = candidates.map((c) => hexEquals(hash, c));
+  if (!matches.includes(true)) {
+    throw new Refusal('PROVIDER_SIGNATURE_INVALID', 'hash does not match the configured order', [
+      'hash',
+    ]);
+  }
 }

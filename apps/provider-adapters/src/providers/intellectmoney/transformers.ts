@@ -1,6 +1,7 @@
 import { type CurrencyCode, type Money, toMajorString } from '@tolem/money';
 
 import type { CardBinding } from '../../domain/callback';
+import type { ProviderTransaction } from '../../domain/provider-transaction';
 
 /**
  * Currencies IntellectMoney invoices take (protocols.md §6: the SDK's Currency list; `RUR` is
@@ -106,4 +107,20 @@ export function normalizeDeclineCode(value: unknown): string | undefined {
   const trimmed = text.trim();
   if (!/^[0-9A-Z]{1,3}$/.test(trimmed)) return undefined;
   return /^\d$/.test(trimmed) ? `0${trimmed}` : trimmed;
+}
+
+/** Form fields IntellectMoney echoes back in notifications (userFieldName_N / userField_N). */
+export const PAYMENT_ID_LABEL = 'tolem_payment_id';
+export const PAYMENT_ID_FIELD = 'userField_1';
+
+/** Attributes a merchant sees; the rest (binding bookkeeping) stays in the adapter. */
+export const MERCHANT_ATTRIBUTES = [ATTR.invoiceId, ATTR.paidAt, ATTR.cardLast4] as const;
+
+export function merchantAttributes(tx: ProviderTransaction): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of MERCHANT_ATTRIBUTES) {
+    const value = tx.attributes[key];
+    if (value) out[key] = value;
+  }
+  return out;
 }

@@ -1,5 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+import { Refusal } from '../shared/refusal';
+import type { PaykassmaConfig } from './config';
+import { str as textOf } from './transformers';
+
 /**
  * PHP's json_encode($value, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE), which Paykassma
  * hashes (protocols.md §4.3): compact, `/` and non-ASCII left as they are, control characters
@@ -171,4 +175,31 @@ export function hexEquals(received: string, expected: string): boolean {
   const a = Buffer.from(received.toLowerCase(), 'utf8');
   const b = Buffer.from(expected.toLowerCase(), 'utf8');
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * A postback's `signature` (§4.3) over the received body, then over its PHP re-encoding.
+ * Throws a Refusal naming the field at fault.
+ */
+export function verifyPostbackSignature(
+  config: Pick<PaykassmaConfig, 'postbackAccessKey' | 'postbackPrivateKey'>,
+  text: string,
+  body: Record<string, unknown>,
+): void {
+  const signature = textOf(body[SIGNATURE_FIELD]) ?? '';
+  if (!/^[0-9a-fA-F]{40}$/.test(signature)) {
+    throw new Refusal('PROVIDER_SIGNATURE_INVALID', 'signature is missing or not SHA-1 hex', [
+      SIGNATURE_FIELD,
+    ]);
+  }
+  const access = config.postbackAccessKey.reveal();
+  const priv = config.postbackPrivateKey.reveal();
+  const matches = postbackSignedJsonCandidates(text, body).map((json) =>
+    hexEquals(signature, postbackSignature(access, priv, json)),
+  );
+  if (!matches.includes(true)) {
+    throw new Refusal('PROVIDER_SIGNATURE_INVALID', 'signature does not match the body', [
+      SIGNATURE_FIELD,
+    ]);
+  }
 }

@@ -1,6 +1,9 @@
 import { type CurrencyCode, exponentOf, type Money } from '@tolem/money';
 
 import { providerErrors } from '../../domain/errors';
+import type { ProviderTransaction } from '../../domain/provider-transaction';
+import type { ProviderAction } from '../provider.port';
+import type { PaykassmaConfig } from './config';
 
 /** Wallets Tolem pays through at Paykassma, with the one currency each takes (protocols.md §6). */
 export const WALLET_CURRENCY: Readonly<Record<'wavepay', CurrencyCode>> = { wavepay: 'MMK' };
@@ -98,3 +101,51 @@ export const ATTR = {
 
 /** Attributes a merchant sees. */
 export const MERCHANT_ATTRIBUTES = [ATTR.key1, ATTR.transactionId] as const;
+
+/** The only wallet Tolem takes through Paykassma. */
+export const WALLET = 'wavepay';
+
+export type Json = Record<string, unknown>;
+
+/** A JSON string or finite number as text; undefined for anything else. */
+export function str(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+/** The attributes a merchant sees of a Wavepay payment. */
+export function merchantAttributes(tx: ProviderTransaction): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of MERCHANT_ATTRIBUTES) {
+    const value = tx.attributes[key];
+    if (value) out[key] = value;
+  }
+  return out;
+}
+
+/** What the payer is shown: the wallet to pay to, the amount, and the payment window link. */
+export function walletInstructions(
+  config: Pick<PaykassmaConfig, 'pluginUrl' | 'lang'>,
+  tx: ProviderTransaction,
+  note?: string,
+): ProviderAction {
+  const amount = toPaykassmaAmount(tx.amount);
+  const values: Record<string, string> = {
+    wallet_type: WALLET,
+    wallet_identifier: tx.attributes[ATTR.identifier] ?? '',
+    amount,
+    currency: tx.amount.currency,
+    payer_input: 'key1',
+    plugin_url: pluginUrl(config.pluginUrl, {
+      label: tx.attributes[ATTR.label] ?? tx.paymentId,
+      currency: tx.amount.currency,
+      lang: config.lang,
+      walletType: WALLET,
+      customTransactionId: tx.paymentId,
+      fixedAmount: amount,
+    }),
+  };
+  if (note) values['status'] = note;
+  return { kind: 'instructions', title: 'Pay with Wavepay', values };
+}

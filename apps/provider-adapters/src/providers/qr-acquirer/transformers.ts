@@ -1,6 +1,8 @@
 import { Secret } from '@tolem/config';
 import { type Money, money } from '@tolem/money';
 
+import type { ProviderTransaction } from '../../domain/provider-transaction';
+
 /** Acquirer ids Tolem issues: lowercase letters, digits, `_` and `-`. */
 export const ACQUIRER_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
@@ -104,3 +106,13 @@ export const ATTR = {
   paidAt: 'qr_paid_at',
   qrCodeId: 'qr_code_id',
 } as const;
+
+/** The attributes a merchant sees of a QR payment. */
+export function merchantAttributes(tx: ProviderTransaction): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of [ATTR.acquirerId, ATTR.acquirerReference, ATTR.payerBank, ATTR.paidAt]) {
+    const value = tx.attributes[key];
+    if (value) out[key] = value;
+  }
+  return out;
+}

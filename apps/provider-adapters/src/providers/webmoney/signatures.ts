@@ -1,5 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+import { Refusal } from '../shared/refusal';
+import type { WebMoneyConfig } from './config';
+
 /** The values WebMoney signs in a payment notification, exactly as received. */
 export interface NotificationSignedFields {
   payeePurse: string;
@@ -99,4 +102,77 @@ export function hexEquals(received: string, expected: string): boolean {
   const a = Buffer.from(received.toUpperCase(), 'utf8');
   const b = Buffer.from(expected.toUpperCase(), 'utf8');
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Every notification field the signatures cover; all must be present. */
+const SIGNED_FIELDS = [
+  'LMI_PAYEE_PURSE',
+  'LMI_PAYMENT_AMOUNT',
+  'LMI_PAYMENT_NO',
+  'LMI_MODE',
+  'LMI_SYS_INVS_NO',
+  'LMI_SYS_TRANS_NO',
+  'LMI_SYS_TRANS_DATE',
+  'LMI_PAYER_PURSE',
+  'LMI_PAYER_WM',
+] as const;
+
+/**
+ * Signature first (nothing about our orders is revealed to an unsigned request), then §1.4 checks.
+ * Throws a Refusal naming the field at fault.
+ */
+export function verifyNotificationSignature(
+  config: Pick<WebMoneyConfig, 'secretKey' | 'allowSignHash' | 'requireHash2'>,
+  fields: ReadonlyMap<string, string>,
+): void {
+  const missing = SIGNED_FIELDS.filter((f) => !fields.get(f));
+  if (missing.length > 0)
+    throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'notification lacks signed fields', [
+      ...missing,
+    ]);
+  const hash = fields.get('LMI_HASH') ?? '';
+  if (hash === '')
+    throw new Refusal('PROVIDER_SIGNATURE_INVALID', 'LMI_HASH is missing', ['LMI_HASH']);
+  const signed: NotificationSignedFields = {
+    payeePurse: fields.get('LMI_PAYEE_PURSE') ?? '',
+    amount: fields.get('LMI_PAYMENT_AMOUNT') ?? '',
+    hold: fields.get('LMI_HOLD') || undefined,
+    paymentNo: fields.get('LMI_PAYMENT_NO') ?? '',
+    mode: fields.get('LMI_MODE') ?? '',
+    invoiceNo: fields.get('LMI_SYS_INVS_NO') ?? '',
+    transferNo: fields.get('LMI_SYS_TRANS_NO') ?? '',
+    transferDate: fields.get('LMI_SYS_TRANS_DATE') ?? '',
+    payerPurse: fields.get('LMI_PAYER_PURSE') ?? '',
+    payerWmid: fields.get('LMI_PAYER_WM') ?? '',
+  };
+  const secret = config.secretKey.reveal();
+  const type = lmiHashType(hash);
+  if (type === undefined) {
+    throw new Refusal('PROVIDER_SIGNATURE_INVALID', 'LMI_HASH is neither MD5, SHA-256 nor SIGN', [
+      'LMI_HASH',
+    ]);
+  }
+  if (type === 'sign' && !config.allowSignHash) {
+    throw new Refusal(
+      'PROVIDER_SIGNATURE_UNSUPPORTED',
+      'LMI_HASH is a SIGN signature, which is not allowed',
+      ['LMI_HASH'],
+    );
+  }
+  // SIGN cannot be checked with the secret key; LMI_HASH2 then carries the whole proof.
+  if (type !== 'sign' && !hexEquals(hash, lmiHash(signed, secret, type))) {
+    throw new Refusal('PROVIDER_SIGNATURE_INVALID', `LMI_HASH (${type}) does not match`, [
+      'LMI_HASH',
+    ]);
+  }
+  const hash2 = fields.get('LMI_HASH2') ?? '';
+  if (hash2 === '') {
+    if (config.requireHash2 || type === 'sign') {
+      throw new Refusal('PROVIDER_SIGNATURE_INVALID', 'LMI_HASH2 is missing', ['LMI_HASH2']);
+    }
+    return;
+  }
+  if (!hexEquals(hash2, lmiHash2(signed, secret))) {
+    throw new Refusal('PROVIDER_SIGNATURE_INVALID', 'LMI_HASH2 does not match', ['LMI_HASH2']);
+  }
 }

@@ -67,6 +67,10 @@ export function fromWebMoneyAmount(text: string, currency: CurrencyCode): Money 
   return fromMajorString(text, currency);
 }
 
+/** Form fields WebMoney echoes back untouched, so callbacks carry our own ids. */
+export const PAYMENT_ID_FIELD = 'TOLEM_PAYMENT_ID';
+export const METHOD_FIELD = 'TOLEM_METHOD';
+
 /** WebMoney's limit for a payment description. */
 export const MAX_DESCRIPTION_CHARS = 255;
 

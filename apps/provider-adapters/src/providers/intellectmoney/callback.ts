@@ -1,0 +1,343 @@
+import {
+  type CallbackOutcome,
+  type CallbackResult,
+  type CardBinding,
+  type RawCallback,
+  textReply,
+} from '../../domain/callback';
+import { isFinal, type ProviderTransaction } from '../../domain/provider-transaction';
+import { decimalEquals } from '../shared/decimal';
+import {
+  FormParseError,
+  parseFormBody,
+  parseFormBodyWindows1251,
+  redactFormFields,
+} from '../shared/form-urlencoded';
+import { Refusal, refusedResult } from '../shared/refusal';
+import type { IntellectMoneyContext } from './config';
+import { fieldValue, verifyNotificationHash } from './signatures';
+import {
+  ATTR,
+  CARD_MASK_FIELDS,
+  cardLast4Of,
+  type IntellectMoneyStatus,
+  merchantAttributes,
+  PAYMENT_ID_FIELD,
+  paymentStatusOf,
+  recurringStateOf,
+  sameCurrency,
+} from './transformers';
+
+/** The shop can be set to send its SecretKey instead of a hash: never let it rest in the audit log. */
+const AUDIT_REDACTED_FIELDS: ReadonlySet<string> = new Set(['secretKey', 'SecretKey']);
+
+/** The only answer IntellectMoney takes as delivered: HTTP 200, body exactly `OK`. */
+const OK_REPLY = textReply(200, 'OK');
+
+/** Keeps the shop's SecretKey out of the audit log if the shop is set to send it. */
+export function redactForAudit(raw: RawCallback): RawCallback {
+  return { ...raw, body: redactFormFields(raw.body, AUDIT_REDACTED_FIELDS) };
+}
+
+/**
+ * Result URL notifications (§3.4): the hash checked against the configured field order, then the
+ * invoice's status applied once (and a card binding recorded) and answered `OK`.
+ */
+export function makeHandleCallback(ctx: IntellectMoneyContext) {
+  const { config, transactions } = ctx;
+
+  /** A form body in UTF-8, or in windows-1251 when it says so or is not UTF-8. */
+  function readForm(raw: RawCallback): Map<string, string> {
+    if (raw.method.toUpperCase() !== 'POST')
+      throw new FormParseError(`method ${raw.method.slice(0, 10)}`);
+    const contentType = (raw.headers['content-type'] ?? '').toLowerCase();
+    if (contentType !== '' && !contentType.startsWith('application/x-www-form-urlencoded')) {
+      throw new FormParseError('content-type is not application/x-www-form-urlencoded');
+    }
+    if (/charset=(windows-1251|cp1251)/.test(contentType))
+      return parseFormBodyWindows1251(raw.body);
+    try {
+      return parseFormBody(raw.body);
+    } catch (err) {
+      if (err instanceof FormParseError && /UTF-8|percent-encoding/.test(err.message)) {
+        return parseFormBodyWindows1251(raw.body);
+      }
+      throw err;
+    }
+  }
+
+  async function findTransaction(
+    fields: ReadonlyMap<string, string>,
+  ): Promise<ProviderTransaction> {
+    const missing = [
+      'eshopId',
+      'orderId',
+      'recipientAmount',
+      'recipientCurrency',
+      'paymentStatus',
+    ].filter((name) => fieldValue(fields, name) === '');
+    if (missing.length > 0)
+      throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'notification lacks fields', missing);
+    if (fieldValue(fields, 'eshopId') !== config.eshopId) {
+      throw new Refusal('PROVIDER_ACCOUNT_MISMATCH', 'eshopId is not our shop', ['eshopId']);
+    }
+    const orderId = fieldValue(fields, 'orderId');
+    let tx: ProviderTransaction | undefined;
+    if (/^\d{1,19}$/.test(orderId)) {
+      tx = await transactions.findByOrderNo('intellectmoney', BigInt(orderId));
+    }
+    if (!tx) {
+      // A bound-card charge's invoice is named by the scheduled operation that created it (the
+      // field name is not public, protocols.md §3.8: cronOperationId after §3.5's CronOperationId).
+      const operationId =
+        fieldValue(fields, 'cronOperationId') || fieldValue(fields, 'scheduledOperationId');
+      if (operationId) tx = await transactions.findByExternalRef('intellectmoney', operationId);
+    }
+    if (!tx) {
+      throw new Refusal('PROVIDER_UNKNOWN_ORDER', 'no transaction has this orderId', ['orderId']);
+    }
+    const echoed = fields.get(PAYMENT_ID_FIELD);
+    if (echoed !== undefined && echoed !== '' && echoed !== tx.paymentId) {
+      throw new Refusal(
+        'PROVIDER_UNKNOWN_ORDER',
+        `${PAYMENT_ID_FIELD} does not belong to orderId`,
+        [PAYMENT_ID_FIELD, 'orderId'],
+      );
+    }
+    return tx;
+  }
+
+  function checkConsistency(fields: ReadonlyMap<string, string>, tx: ProviderTransaction): void {
+    if (!sameCurrency(fieldValue(fields, 'recipientCurrency'), tx.amount.currency)) {
+      throw new Refusal(
+        'PROVIDER_CURRENCY_MISMATCH',
+        'recipientCurrency differs from the order',
+        ['recipientCurrency'],
+        tx,
+      );
+    }
+    if (!decimalEquals(fieldValue(fields, 'recipientAmount'), tx.amount)) {
+      throw new Refusal(
+        'PROVIDER_AMOUNT_MISMATCH',
+        'recipientAmount differs from the order',
+        ['recipientAmount'],
+        tx,
+      );
+    }
+  }
+
+  /**
+   * The card binding a notification reports. recurringState is outside the hash (§3.4), so it is
+   * believed only for a payment whose form asked to bind the card.
+   */
+  function bindingOf(
+    fields: ReadonlyMap<string, string>,
+    tx: ProviderTransaction,
+    invoiceId: string,
+  ): CardBinding | undefined {
+    const state = recurringStateOf(fieldValue(fields, 'recurringState'));
+    if (!state || tx.kind !== 'payment' || tx.attributes[ATTR.rememberCard] !== 'true')
+      return undefined;
+    const mask = CARD_MASK_FIELDS.map((f) => fieldValue(fields, f)).find((v) => v !== '');
+    // The binding id IntellectMoney reports is the invoice that bound the card (ObjectId later).
+    const bindingRef = fieldValue(fields, 'recurringBindingId') || invoiceId;
+    return { bindingRef, state, cardLast4: cardLast4Of(mask) };
+  }
+
+  function bindingAttributes(binding: CardBinding | undefined): Record<string, string> {
+    if (!binding) return {};
+    const attrs: Record<string, string> = {
+      [ATTR.recurringState]: binding.state,
+      [ATTR.bindingRef]: binding.bindingRef,
+    };
+    if (binding.cardLast4) attrs[ATTR.cardLast4] = binding.cardLast4;
+    return attrs;
+  }
+
+  function storedBinding(tx: ProviderTransaction): CardBinding | undefined {
+    const state = tx.attributes[ATTR.recurringState];
+    const ref = tx.attributes[ATTR.bindingRef];
+    if ((state !== 'activated' && state !== 'error') || !ref) return undefined;
+    return { bindingRef: ref, state, cardLast4: tx.attributes[ATTR.cardLast4] ?? '' };
+  }
+
+  function outcomeOf(tx: ProviderTransaction): CallbackOutcome {
+    switch (tx.status) {
+      case 'succeeded':
+        return 'succeeded';
+      case 'failed':
+        return 'failed';
+      case 'manual_review':
+        return 'manual_review';
+      case 'created':
+      case 'pending':
+        return 'pending';
+    }
+  }
+
+  function answer(
+    tx: ProviderTransaction,
+    verdict: 'accepted' | 'duplicate',
+    note?: { text: string; level: 'info' | 'warn' | 'error' },
+  ): CallbackResult {
+    const outcome = outcomeOf(tx);
+    return {
+      reply: OK_REPLY,
+      outcome,
+      verdict,
+      paymentId: tx.paymentId,
+      amount: tx.amount,
+      method: tx.method,
+      providerPaymentId: tx.providerPaymentId ?? undefined,
+      attributes: merchantAttributes(tx),
+      reasonCode: outcome === 'failed' ? (tx.reasonCode ?? 'PROVIDER_PAYMENT_FAILED') : undefined,
+      declineCode: tx.declineCode ?? undefined,
+      cardBinding: tx.kind === 'payment' ? storedBinding(tx) : undefined,
+      diagnostics: note
+        ? { note: note.text, fields: ['paymentStatus'], level: note.level }
+        : undefined,
+    };
+  }
+
+  /** Applies one verified, consistent notification; never moves a final transaction. */
+  async function apply(
+    fields: ReadonlyMap<string, string>,
+    tx: ProviderTransaction,
+    status: IntellectMoneyStatus,
+  ): Promise<CallbackResult> {
+    const invoiceId = fieldValue(fields, 'paymentId');
+    const attrs: Record<string, string> = { [ATTR.status]: fieldValue(fields, 'paymentStatus') };
+    if (invoiceId) attrs[ATTR.invoiceId] = invoiceId;
+    const paidAt = fieldValue(fields, 'paymentData');
+    if (paidAt) attrs[ATTR.paidAt] = paidAt.slice(0, 32);
+
+    if (status === 'paid') {
+      if (!invoiceId) {
+        throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'a paid notification needs paymentId', [
+          'paymentId',
+        ]);
+      }
+      const binding = bindingOf(fields, tx, invoiceId);
+      if (!isFinal(tx.status)) {
+        const settled = await transactions.markSucceeded(tx.id, {
+          providerPaymentId: invoiceId,
+          method: 'card',
+          attributes: { ...attrs, ...bindingAttributes(binding) },
+        });
+        if (settled.conflict) {
+          throw new Refusal(
+            'PROVIDER_DUPLICATE_PAYMENT',
+            'paymentId already settled another order',
+            ['paymentId'],
+            settled.transaction,
+            'error',
+          );
+        }
+        if (settled.changed) return answer(settled.transaction, 'accepted');
+        tx = settled.transaction;
+      }
+      if (tx.status === 'succeeded' && tx.providerPaymentId === invoiceId) {
+        // A repeat; it may carry recurringState the first one lacked.
+        if (binding && !storedBinding(tx)) {
+          const merged = await transactions.update(
+            tx.id,
+            { attributes: bindingAttributes(binding) },
+            ['succeeded'],
+          );
+          return answer(merged.transaction, 'duplicate', {
+            text: 'repeated paid notification with the card binding',
+            level: 'info',
+          });
+        }
+        return answer(tx, 'duplicate', { text: 'repeated paid notification', level: 'info' });
+      }
+      if (tx.status === 'succeeded') {
+        throw new Refusal(
+          'PROVIDER_DUPLICATE_PAYMENT',
+          'a different paymentId for an order already paid: the payer may have paid twice',
+          ['paymentId', 'orderId'],
+          tx,
+          'error',
+        );
+      }
+      // Paid after we recorded it cancelled: money moved for a closed order.
+      return answer(tx, 'duplicate', {
+        text: 'paid notification for a cancelled order: reconcile (refund) by hand',
+        level: 'error',
+      });
+    }
+
+    if (isFinal(tx.status)) {
+      const late =
+        status === 'cancelled' && tx.status === 'succeeded'
+          ? {
+              text: 'cancel/return notification after payment: reconcile by hand',
+              level: 'error' as const,
+            }
+          : {
+              text: `late ${status} notification for a ${tx.status} order`,
+              level: 'info' as const,
+            };
+      return answer(tx, 'duplicate', late);
+    }
+
+    switch (status) {
+      case 'created': {
+        const updated = await transactions.update(tx.id, { attributes: attrs });
+        return answer(updated.transaction, updated.changed ? 'accepted' : 'duplicate');
+      }
+      case 'held':
+      case 'partially_paid': {
+        const updated = await transactions.update(tx.id, { status: 'pending', attributes: attrs });
+        return answer(
+          updated.transaction,
+          updated.changed ? 'accepted' : 'duplicate',
+          status === 'partially_paid'
+            ? { text: 'partially paid: waiting for the rest', level: 'warn' }
+            : undefined,
+        );
+      }
+      case 'cancelled': {
+        const updated = await transactions.update(tx.id, {
+          status: 'failed',
+          attributes: attrs,
+          reasonCode:
+            tx.kind === 'bound_card_charge' ? 'PROVIDER_CARD_DECLINED' : 'PROVIDER_PAYMENT_FAILED',
+        });
+        return answer(updated.transaction, updated.changed ? 'accepted' : 'duplicate');
+      }
+    }
+  }
+
+  return async function handleCallback(raw: RawCallback): Promise<CallbackResult> {
+    let fields: Map<string, string>;
+    try {
+      fields = readForm(raw);
+    } catch (err) {
+      if (!(err instanceof FormParseError)) throw err;
+      return refusedResult(
+        new Refusal('PROVIDER_MALFORMED_CALLBACK', `unreadable body: ${err.message}`),
+        textReply(400, 'PROVIDER_MALFORMED_CALLBACK'),
+      );
+    }
+    try {
+      verifyNotificationHash(config, fields);
+      const status = paymentStatusOf(fieldValue(fields, 'paymentStatus'));
+      const tx = await findTransaction(fields);
+      if (!status) {
+        throw new Refusal(
+          'PROVIDER_MALFORMED_CALLBACK',
+          'unknown paymentStatus',
+          ['paymentStatus'],
+          tx,
+        );
+      }
+      checkConsistency(fields, tx);
+      return await apply(fields, tx, status);
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      // Anything but `OK` makes IntellectMoney report a failed delivery; the body is the reason.
+      return refusedResult(err, textReply(400, err.code));
+    }
+  };
+}

@@ -1,0 +1,23 @@
+import { isFinal, type ProviderTransaction } from '../../domain/provider-transaction';
+import type { PaymentStatusResult } from '../provider.port';
+import { refreshCharge } from './charge';
+import type { IntellectMoneyContext } from './config';
+import { merchantAttributes } from './transformers';
+
+/** A bound-card charge still open is asked about; invoices answer from what is stored. */
+export function makeQueryStatus(ctx: IntellectMoneyContext) {
+  return async function queryStatus(tx: ProviderTransaction): Promise<PaymentStatusResult> {
+    const view = (t: ProviderTransaction, checkedWithProvider: boolean): PaymentStatusResult => ({
+      transaction: t,
+      checkedWithProvider,
+      providerReference:
+        t.kind === 'bound_card_charge' ? (t.externalRef ?? '') : t.orderNo.toString(),
+      attributes: merchantAttributes(t),
+    });
+    if (tx.kind === 'bound_card_charge' && !isFinal(tx.status) && tx.externalRef) {
+      return view(await refreshCharge(ctx, tx), true);
+    }
+    // Invoices have no status call in the public material; notifications keep them current.
+    return view(tx, false);
+  };
+}

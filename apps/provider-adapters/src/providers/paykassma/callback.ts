@@ -1,0 +1,214 @@
+import {
+  type CallbackOutcome,
+  type CallbackResult,
+  jsonReply,
+  type RawCallback,
+} from '../../domain/callback';
+import { isFinal, type ProviderTransaction } from '../../domain/provider-transaction';
+import { decimalEquals, jsonDecimalText } from '../shared/decimal';
+import { Refusal, refusedResult } from '../shared/refusal';
+import type { PaykassmaContext } from './config';
+import { verifyPostbackSignature } from './signatures';
+import { ATTR, type Json, merchantAttributes, str } from './transformers';
+
+const MAX_POSTBACK_BYTES = 64 * 1024;
+
+/** Paykassma stops re-sending only on HTTP 200 with exactly this JSON (§4.3). */
+const OK_REPLY = jsonReply(200, { status: 'ok' });
+
+/** Postback statuses by meaning; the public material does not list them (§4.4), so be broad. */
+const SUCCESS_STATUSES = new Set([
+  'ok',
+  'success',
+  'successful',
+  'succeeded',
+  'approved',
+  'activated',
+  'completed',
+  'paid',
+  '1',
+]);
+const FAILED_STATUSES = new Set([
+  'fail',
+  'failed',
+  'rejected',
+  'declined',
+  'canceled',
+  'cancelled',
+  'error',
+  '2',
+]);
+const PENDING_STATUSES = new Set(['pending', 'new', 'processing', 'in_progress', '0']);
+
+/**
+ * Postbacks (§4.3): `sha1(access_key . private_key . md5(json))` over the body, then the deposit
+ * checked against the payment and its status applied once.
+ */
+export function makeHandleCallback(ctx: PaykassmaContext) {
+  const { config, transactions } = ctx;
+
+  function answer(
+    tx: ProviderTransaction,
+    verdict: 'accepted' | 'duplicate',
+    note?: { text: string; level: 'info' | 'warn' | 'error' },
+  ): CallbackResult {
+    const outcome: CallbackOutcome =
+      tx.status === 'succeeded'
+        ? 'succeeded'
+        : tx.status === 'failed'
+          ? 'failed'
+          : tx.status === 'manual_review'
+            ? 'manual_review'
+            : 'pending';
+    return {
+      reply: OK_REPLY,
+      outcome,
+      verdict,
+      paymentId: tx.paymentId,
+      amount: tx.amount,
+      method: tx.method,
+      providerPaymentId: tx.providerPaymentId ?? undefined,
+      attributes: merchantAttributes(tx),
+      reasonCode: outcome === 'failed' ? (tx.reasonCode ?? 'PROVIDER_PAYMENT_FAILED') : undefined,
+      diagnostics: note ? { note: note.text, fields: ['status'], level: note.level } : undefined,
+    };
+  }
+
+  async function postback(text: string, body: Json): Promise<CallbackResult> {
+    verifyPostbackSignature(config, text, body);
+    const ref = str(body['custom_transaction_id']) ?? '';
+    if (ref === '')
+      throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'custom_transaction_id is missing', [
+        'custom_transaction_id',
+      ]);
+    const type = str(body['type']);
+    if (type !== undefined && type !== 'deposit') {
+      // Tolem makes no withdrawals through Paykassma: nothing of ours can match.
+      throw new Refusal('PROVIDER_UNKNOWN_ORDER', 'postback is not about a deposit', ['type']);
+    }
+    const tx = await transactions.findByPaymentId('paykassma', ref);
+    if (!tx)
+      throw new Refusal('PROVIDER_UNKNOWN_ORDER', 'no payment has this custom_transaction_id', [
+        'custom_transaction_id',
+      ]);
+
+    const currency = str(body['currency_code']) ?? str(body['currency']) ?? '';
+    if (currency !== '' && currency !== tx.amount.currency) {
+      throw new Refusal(
+        'PROVIDER_CURRENCY_MISMATCH',
+        'currency differs from the payment',
+        ['currency_code'],
+        tx,
+        'error',
+      );
+    }
+    const amountText = jsonDecimalText(body['amount']);
+    if (amountText === undefined || !decimalEquals(amountText, tx.amount)) {
+      throw new Refusal(
+        'PROVIDER_AMOUNT_MISMATCH',
+        'amount differs from the payment',
+        ['amount'],
+        tx,
+        'error',
+      );
+    }
+    const status = (str(body['status']) ?? '').trim().toLowerCase();
+    const providerTxId = (str(body['transaction_id']) ?? str(body['id']) ?? '').slice(0, 128);
+    const key1 = str(body['key1']) ?? tx.attributes[ATTR.key1];
+    const attrs: Record<string, string> = {};
+    if (providerTxId) attrs[ATTR.transactionId] = providerTxId;
+    if (key1) attrs[ATTR.key1] = key1.slice(0, 32);
+
+    if (SUCCESS_STATUSES.has(status)) {
+      if (!isFinal(tx.status)) {
+        const settled = await transactions.markSucceeded(tx.id, {
+          providerPaymentId: key1 ? `key1:${key1}` : `paykassma:${providerTxId || tx.paymentId}`,
+          method: 'wavepay',
+          attributes: attrs,
+        });
+        if (settled.conflict) {
+          throw new Refusal(
+            'PROVIDER_DUPLICATE_PAYMENT',
+            'this wallet transaction already settled another payment',
+            ['key1'],
+            settled.transaction,
+            'error',
+          );
+        }
+        if (settled.changed) return answer(settled.transaction, 'accepted');
+        return answer(settled.transaction, 'duplicate', {
+          text: 'repeated success postback',
+          level: 'info',
+        });
+      }
+      if (tx.status === 'succeeded') {
+        // custom_transaction_id is unique per deposit at Paykassma: a repeat of the same deposit.
+        const merged = Object.keys(attrs).some((k) => tx.attributes[k] !== attrs[k])
+          ? (await transactions.update(tx.id, { attributes: attrs }, ['succeeded'])).transaction
+          : tx;
+        return answer(merged, 'duplicate', { text: 'repeated success postback', level: 'info' });
+      }
+      return answer(tx, 'duplicate', {
+        text: 'success postback for a failed payment: reconcile by hand',
+        level: 'error',
+      });
+    }
+    if (FAILED_STATUSES.has(status)) {
+      if (isFinal(tx.status)) {
+        return answer(tx, 'duplicate', {
+          text: `late failure postback for a ${tx.status} payment`,
+          level: tx.status === 'succeeded' ? 'error' : 'info',
+        });
+      }
+      const updated = await transactions.update(tx.id, {
+        status: 'failed',
+        attributes: attrs,
+        reasonCode: 'PROVIDER_PAYMENT_FAILED',
+      });
+      return answer(updated.transaction, updated.changed ? 'accepted' : 'duplicate');
+    }
+    if (PENDING_STATUSES.has(status)) {
+      if (isFinal(tx.status))
+        return answer(tx, 'duplicate', {
+          text: `late pending postback for a ${tx.status} payment`,
+          level: 'info',
+        });
+      // Only a fresh payment becomes pending: one waiting for a person stays in manual review.
+      const updated = await transactions.update(tx.id, { status: 'pending', attributes: attrs }, [
+        'created',
+      ]);
+      return answer(updated.transaction, updated.changed ? 'accepted' : 'duplicate');
+    }
+    throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'unknown postback status', ['status'], tx);
+  }
+
+  return async function handleCallback(raw: RawCallback): Promise<CallbackResult> {
+    const refuse = (err: Refusal) =>
+      refusedResult(err, jsonReply(400, { status: 'error', code: err.code }));
+    let text: string;
+    let body: Json;
+    try {
+      if (raw.method.toUpperCase() !== 'POST')
+        throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'not a POST');
+      if (raw.body.length === 0 || raw.body.length > MAX_POSTBACK_BYTES)
+        throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'empty or oversized body');
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(raw.body);
+        body = JSON.parse(text) as Json;
+      } catch {
+        throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'body is not UTF-8 JSON');
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'body is not a JSON object');
+    } catch (err) {
+      if (err instanceof Refusal) return refuse(err);
+      throw err;
+    }
+    try {
+      return await postback(text, body);
+    } catch (err) {
+      if (err instanceof Refusal) return refuse(err);
+      throw err;
+    }
+  };
+}

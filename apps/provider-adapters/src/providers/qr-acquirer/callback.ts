@@ -1,0 +1,166 @@
+import { type CallbackResult, jsonReply, type RawCallback } from '../../domain/callback';
+import { isFinal, type ProviderTransaction } from '../../domain/provider-transaction';
+import { Refusal, refusedResult } from '../shared/refusal';
+import type { QrAcquirerContext } from './config';
+import { verifyConfirmationSignature } from './signatures';
+import {
+  ATTR,
+  ConfirmationError,
+  merchantAttributes,
+  parseConfirmation,
+  type QrConfirmation,
+} from './transformers';
+
+const MAX_BODY_BYTES = 16 * 1024;
+
+/** HTTP status of each refusal: the bank's systems tell auth from data problems by it. */
+const REFUSAL_STATUS: Partial<Record<string, number>> = {
+  PROVIDER_SIGNATURE_INVALID: 401,
+  PROVIDER_TIMESTAMP_SKEW: 401,
+  PROVIDER_UNKNOWN_ORDER: 404,
+  PROVIDER_AMOUNT_MISMATCH: 422,
+  PROVIDER_CURRENCY_MISMATCH: 422,
+  PROVIDER_DUPLICATE_PAYMENT: 409,
+  PROVIDER_PAYMENT_ALREADY_FINAL: 409,
+};
+
+/**
+ * A bank's confirmation (provider.proto QrAcquirerConfirmation): signed, timestamped JSON checked
+ * against the registered payment, then settled once.
+ */
+export function makeHandleCallback(ctx: QrAcquirerContext) {
+  const { config, transactions } = ctx;
+
+  function reply(status: number, value: Record<string, string>) {
+    return jsonReply(status, value);
+  }
+
+  function succeeded(tx: ProviderTransaction, verdict: 'accepted' | 'duplicate'): CallbackResult {
+    return {
+      reply: reply(200, { status: 'ok', code: '', payment_id: tx.paymentId }),
+      outcome: 'succeeded',
+      verdict,
+      paymentId: tx.paymentId,
+      amount: tx.amount,
+      method: 'qr',
+      providerPaymentId: tx.providerPaymentId ?? undefined,
+      attributes: merchantAttributes(tx),
+      diagnostics:
+        verdict === 'duplicate'
+          ? { note: 'repeated confirmation', fields: ['acquirer_reference'], level: 'info' }
+          : undefined,
+    };
+  }
+
+  function read(raw: RawCallback, acquirerId: string): QrConfirmation {
+    const contentType = (raw.headers['content-type'] ?? '').toLowerCase();
+    if (contentType !== '' && !contentType.startsWith('application/json')) {
+      throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'content-type is not application/json', [
+        'content-type',
+      ]);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw.body));
+    } catch {
+      throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'body is not UTF-8 JSON');
+    }
+    let confirmation: QrConfirmation;
+    try {
+      confirmation = parseConfirmation(parsed);
+    } catch (err) {
+      if (!(err instanceof ConfirmationError)) throw err;
+      const code =
+        err.field === 'currency' ? 'PROVIDER_CURRENCY_MISMATCH' : 'PROVIDER_MALFORMED_CALLBACK';
+      throw new Refusal(code, err.message, [err.field]);
+    }
+    if (confirmation.acquirerId !== '' && confirmation.acquirerId !== acquirerId) {
+      throw new Refusal(
+        'PROVIDER_MALFORMED_CALLBACK',
+        'acquirer_id differs from X-Tolem-Acquirer',
+        ['acquirer_id'],
+      );
+    }
+    return confirmation;
+  }
+
+  async function apply(c: QrConfirmation, acquirerId: string): Promise<CallbackResult> {
+    const tx =
+      (await transactions.findByExternalRef('qr_acquirer', c.qrId)) ??
+      (await transactions.findByPaymentId('qr_acquirer', c.qrId));
+    if (!tx) throw new Refusal('PROVIDER_UNKNOWN_ORDER', 'no payment has this qr_id', ['qr_id']);
+    if (c.amount.amountMinor !== tx.amount.amountMinor) {
+      throw new Refusal(
+        'PROVIDER_AMOUNT_MISMATCH',
+        'amount differs from the payment',
+        ['amount'],
+        tx,
+        'error',
+      );
+    }
+    // Replays are recognised by the bank's own reference, unique per provider in our store.
+    const providerPaymentId = `${acquirerId}:${c.acquirerReference}`;
+    const attributes: Record<string, string> = {
+      [ATTR.acquirerId]: acquirerId,
+      [ATTR.acquirerReference]: c.acquirerReference,
+    };
+    if (c.payerBank) attributes[ATTR.payerBank] = c.payerBank;
+    if (c.paidAt) attributes[ATTR.paidAt] = c.paidAt;
+
+    if (!isFinal(tx.status)) {
+      const settled = await transactions.markSucceeded(tx.id, {
+        providerPaymentId,
+        method: 'qr',
+        attributes,
+      });
+      if (settled.conflict) {
+        throw new Refusal(
+          'PROVIDER_DUPLICATE_PAYMENT',
+          'acquirer_reference already confirmed another payment',
+          ['acquirer_reference'],
+          settled.transaction,
+          'error',
+        );
+      }
+      if (settled.changed) return succeeded(settled.transaction, 'accepted');
+      return apply(c, acquirerId);
+    }
+    if (tx.status === 'succeeded' && tx.providerPaymentId === providerPaymentId)
+      return succeeded(tx, 'duplicate');
+    if (tx.status === 'succeeded') {
+      throw new Refusal(
+        'PROVIDER_DUPLICATE_PAYMENT',
+        'a second confirmation for a paid payment: the payer may have paid twice',
+        ['acquirer_reference'],
+        tx,
+        'error',
+      );
+    }
+    throw new Refusal(
+      'PROVIDER_PAYMENT_ALREADY_FINAL',
+      `confirmation for a ${tx.status} payment`,
+      [],
+      tx,
+      'error',
+    );
+  }
+
+  return async function handleCallback(raw: RawCallback): Promise<CallbackResult> {
+    try {
+      if (raw.method.toUpperCase() !== 'POST')
+        throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'not a POST');
+      if (raw.body.length === 0 || raw.body.length > MAX_BODY_BYTES) {
+        throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'empty or oversized body');
+      }
+      const acquirerId = verifyConfirmationSignature(config, ctx.clock(), raw);
+      return await apply(read(raw, acquirerId), acquirerId);
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      const status = REFUSAL_STATUS[err.code] ?? 400;
+      return refusedResult(
+        err,
+        reply(status, { status: 'rejected', code: err.code, payment_id: err.tx?.paymentId ?? '' }),
+      );
+    }
+  };
+}

@@ -1,0 +1,13 @@
+import type { ProviderTransaction } from '../../domain/provider-transaction';
+import type { PaymentStatusResult } from '../provider.port';
+import { merchantAttributes } from './transformers';
+
+/** Confirmations are pushed by the banks; there is nothing to ask. */
+export async function queryStatus(tx: ProviderTransaction): Promise<PaymentStatusResult> {
+  return {
+    transaction: tx,
+    checkedWithProvider: false,
+    providerReference: tx.externalRef ?? tx.paymentId,
+    attributes: merchantAttributes(tx),
+  };
+}

@@ -1,0 +1,279 @@
+import { type CallbackResult, type RawCallback, textReply } from '../../domain/callback';
+import type { ProviderErrorCode } from '../../domain/errors';
+import type { MethodName, ProviderTransaction } from '../../domain/provider-transaction';
+import { FormParseError, parseFormBody, redactFormFields } from '../shared/form-urlencoded';
+import { Refusal, refusedResult } from '../shared/refusal';
+import type { WebMoneyContext } from './config';
+import { verifyNotificationSignature } from './signatures';
+import {
+  currencyOfPurse,
+  fromWebMoneyAmount,
+  isKeeperMobileNotification,
+  notificationAttributes,
+  PAYMENT_ID_FIELD,
+} from './transformers';
+
+/** Fields that must never rest in the audit log (WebMoney can be set to send the secret key). */
+const AUDIT_REDACTED_FIELDS: ReadonlySet<string> = new Set(['LMI_SECRET_KEY']);
+
+/** Fields copied into attributes that no signature covers: bounded so a body cannot bloat rows. */
+const UNSIGNED_ATTRIBUTE_FIELDS = [
+  'LMI_TELEPAT_PHONENUMBER',
+  'LMI_TELEPAT_ORDERID',
+  PAYMENT_ID_FIELD,
+] as const;
+const MAX_ATTRIBUTE_CHARS = 64;
+
+/** Short texts for a refused pre-request: WebMoney may show them to the payer. */
+const PRECHECK_TEXT: Partial<Record<ProviderErrorCode, string>> = {
+  PROVIDER_MALFORMED_CALLBACK: 'Malformed request',
+  PROVIDER_UNKNOWN_ORDER: 'Unknown order',
+  PROVIDER_AMOUNT_MISMATCH: 'Amount does not match the order',
+  PROVIDER_PURSE_MISMATCH: 'Wrong payee purse',
+  PROVIDER_CURRENCY_MISMATCH: 'Payer purse currency does not match',
+  PROVIDER_MODE_MISMATCH: 'Wrong mode',
+  PROVIDER_ORDER_ALREADY_PAID: 'Order already paid',
+  PROVIDER_PAYMENT_ALREADY_FINAL: 'Order closed',
+};
+
+function methodFor(fields: ReadonlyMap<string, string>, tx: ProviderTransaction): MethodName {
+  return isKeeperMobileNotification(fields) || tx.method === 'webmoney_keeper_mobile'
+    ? 'webmoney_keeper_mobile'
+    : 'webmoney_purse';
+}
+
+/** Keeps the secret key out of the audit log if WebMoney is set to send it. */
+export function redactForAudit(raw: RawCallback): RawCallback {
+  return { ...raw, body: redactFormFields(raw.body, AUDIT_REDACTED_FIELDS) };
+}
+
+/**
+ * The Result URL (§1.3, §1.4): a pre-request (LMI_PREREQUEST=1) answered YES for an open order,
+ * then the signed payment notification that settles it.
+ */
+export function makeHandleCallback(ctx: WebMoneyContext) {
+  const { config, transactions } = ctx;
+
+  /** The order a callback names, or a refusal. Also checks the echoed TOLEM_PAYMENT_ID. */
+  async function findOrder(fields: ReadonlyMap<string, string>): Promise<ProviderTransaction> {
+    const orderText = fields.get('LMI_PAYMENT_NO') ?? '';
+    if (!/^\d{1,19}$/.test(orderText)) {
+      throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'LMI_PAYMENT_NO is not an integer', [
+        'LMI_PAYMENT_NO',
+      ]);
+    }
+    const tx = await transactions.findByOrderNo('webmoney', BigInt(orderText));
+    if (!tx)
+      throw new Refusal('PROVIDER_UNKNOWN_ORDER', 'no transaction has this LMI_PAYMENT_NO', [
+        'LMI_PAYMENT_NO',
+      ]);
+    const echoed = fields.get(PAYMENT_ID_FIELD);
+    if (echoed !== undefined && echoed !== tx.paymentId) {
+      throw new Refusal(
+        'PROVIDER_UNKNOWN_ORDER',
+        `${PAYMENT_ID_FIELD} does not belong to LMI_PAYMENT_NO`,
+        [PAYMENT_ID_FIELD, 'LMI_PAYMENT_NO'],
+      );
+    }
+    return tx;
+  }
+
+  /** Purse, payer purse currency, amount and mode against the stored order (§1.3, §1.4, §1.8). */
+  function checkConsistency(fields: ReadonlyMap<string, string>, tx: ProviderTransaction): void {
+    const payee = fields.get('LMI_PAYEE_PURSE') ?? '';
+    const expectedPurse = tx.payeePurse ?? config.purses.get(tx.amount.currency);
+    if (payee !== expectedPurse || currencyOfPurse(payee) !== tx.amount.currency) {
+      throw new Refusal(
+        'PROVIDER_PURSE_MISMATCH',
+        "LMI_PAYEE_PURSE is not the order's purse",
+        ['LMI_PAYEE_PURSE'],
+        tx,
+      );
+    }
+    const payer = fields.get('LMI_PAYER_PURSE');
+    if (payer !== undefined && payer.charAt(0) !== payee.charAt(0)) {
+      throw new Refusal(
+        'PROVIDER_CURRENCY_MISMATCH',
+        'payer purse letter differs from the payee purse letter',
+        ['LMI_PAYER_PURSE'],
+        tx,
+      );
+    }
+    const amount = fields.get('LMI_PAYMENT_AMOUNT') ?? '';
+    if (amount !== tx.amountText) {
+      // Only for the log: tell a formatting difference from a different sum.
+      let sameValue = false;
+      try {
+        sameValue =
+          fromWebMoneyAmount(amount, tx.amount.currency).amountMinor === tx.amount.amountMinor;
+      } catch {
+        sameValue = false;
+      }
+      throw new Refusal(
+        'PROVIDER_AMOUNT_MISMATCH',
+        sameValue
+          ? 'LMI_PAYMENT_AMOUNT formatted differently from the amount sent'
+          : 'LMI_PAYMENT_AMOUNT differs from the order',
+        ['LMI_PAYMENT_AMOUNT'],
+        tx,
+      );
+    }
+    const mode = fields.get('LMI_MODE');
+    if (mode !== undefined && mode !== config.mode) {
+      throw new Refusal(
+        'PROVIDER_MODE_MISMATCH',
+        `LMI_MODE is not the configured mode ${config.mode}`,
+        ['LMI_MODE'],
+        tx,
+      );
+    }
+  }
+
+  /** §1.3: no signature; answer YES only for an open order with the exact purse and amount. */
+  async function preRequest(fields: ReadonlyMap<string, string>): Promise<CallbackResult> {
+    try {
+      const missing = ['LMI_PAYEE_PURSE', 'LMI_PAYMENT_AMOUNT', 'LMI_PAYMENT_NO'].filter(
+        (f) => !fields.get(f),
+      );
+      if (missing.length > 0)
+        throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'pre-request lacks fields', missing);
+      const tx = await findOrder(fields);
+      checkConsistency(fields, tx);
+      if (tx.status === 'succeeded') {
+        throw new Refusal(
+          'PROVIDER_ORDER_ALREADY_PAID',
+          'pre-request for a paid order',
+          ['LMI_PAYMENT_NO'],
+          tx,
+          'info',
+        );
+      }
+      if (tx.status !== 'created') {
+        throw new Refusal(
+          'PROVIDER_PAYMENT_ALREADY_FINAL',
+          `pre-request for a ${tx.status} order`,
+          [],
+          tx,
+          'info',
+        );
+      }
+      return {
+        reply: textReply(200, 'YES'),
+        outcome: 'precheck_accepted',
+        verdict: 'precheck_accepted',
+        paymentId: tx.paymentId,
+        amount: tx.amount,
+        method: methodFor(fields, tx),
+        attributes: {},
+      };
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      // WebMoney refuses the payment on any body but YES; 200 keeps the text readable to it.
+      return refusedResult(
+        err,
+        textReply(200, PRECHECK_TEXT[err.code] ?? 'Refused'),
+        'precheck_refused',
+      );
+    }
+  }
+
+  async function notification(fields: ReadonlyMap<string, string>): Promise<CallbackResult> {
+    try {
+      verifyNotificationSignature(config, fields);
+      const oversized = UNSIGNED_ATTRIBUTE_FIELDS.filter(
+        (f) => (fields.get(f) ?? '').length > MAX_ATTRIBUTE_CHARS,
+      );
+      if (oversized.length > 0) {
+        throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'unsigned fields too long', oversized);
+      }
+      const tx = await findOrder(fields);
+      checkConsistency(fields, tx);
+
+      const transferNo = fields.get('LMI_SYS_TRANS_NO') ?? '';
+      let current = tx;
+      if (tx.status === 'created') {
+        const settled = await transactions.markSucceeded(tx.id, {
+          providerPaymentId: transferNo,
+          method: methodFor(fields, tx),
+          attributes: notificationAttributes(fields),
+        });
+        if (settled.conflict) {
+          throw new Refusal(
+            'PROVIDER_DUPLICATE_PAYMENT',
+            'LMI_SYS_TRANS_NO already settled another order',
+            ['LMI_SYS_TRANS_NO'],
+            settled.transaction,
+            'error',
+          );
+        }
+        if (settled.changed) return succeeded(settled.transaction, 'accepted');
+        current = settled.transaction;
+      }
+      if (current.status === 'succeeded' && current.providerPaymentId === transferNo) {
+        // WebMoney repeating itself: answer as before; checkout and the ledger are idempotent.
+        return succeeded(current, 'duplicate');
+      }
+      if (current.status === 'succeeded') {
+        throw new Refusal(
+          'PROVIDER_DUPLICATE_PAYMENT',
+          'a different LMI_SYS_TRANS_NO for an order already paid: the payer may have paid twice',
+          ['LMI_SYS_TRANS_NO', 'LMI_PAYMENT_NO'],
+          current,
+          'error',
+        );
+      }
+      throw new Refusal(
+        'PROVIDER_PAYMENT_ALREADY_FINAL',
+        `notification for a ${current.status} order`,
+        [],
+        current,
+        'error',
+      );
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      // A refusal WebMoney can tell from success; the body is the stable reason code.
+      return refusedResult(err, textReply(400, err.code));
+    }
+  }
+
+  function succeeded(tx: ProviderTransaction, verdict: 'accepted' | 'duplicate'): CallbackResult {
+    return {
+      reply: textReply(200, 'YES'),
+      outcome: 'succeeded',
+      verdict,
+      paymentId: tx.paymentId,
+      amount: tx.amount,
+      method: tx.method,
+      providerPaymentId: tx.providerPaymentId ?? undefined,
+      attributes: { ...tx.attributes },
+      diagnostics:
+        verdict === 'duplicate'
+          ? {
+              note: 'repeated notification for a paid order',
+              fields: ['LMI_SYS_TRANS_NO'],
+              level: 'info',
+            }
+          : undefined,
+    };
+  }
+
+  return async function handleCallback(raw: RawCallback): Promise<CallbackResult> {
+    let fields: Map<string, string>;
+    try {
+      if (raw.method.toUpperCase() !== 'POST')
+        throw new FormParseError(`method ${raw.method.slice(0, 10)}`);
+      const contentType = (raw.headers['content-type'] ?? '').toLowerCase();
+      if (contentType !== '' && !contentType.startsWith('application/x-www-form-urlencoded')) {
+        throw new FormParseError('content-type is not application/x-www-form-urlencoded');
+      }
+      fields = parseFormBody(raw.body);
+    } catch (err) {
+      if (!(err instanceof FormParseError)) throw err;
+      return refusedResult(
+        new Refusal('PROVIDER_MALFORMED_CALLBACK', `unreadable body: ${err.message}`),
+        textReply(400, 'PROVIDER_MALFORMED_CALLBACK'),
+      );
+    }
+    return fields.get('LMI_PREREQUEST') === '1' ? preRequest(fields) : notification(fields);
+  };
+}
