@@ -3,10 +3,14 @@ import type { Migration } from '@tolem/db-kit';
 import * as createMerchants from './20261123010000_create_merchants';
 import * as createPayments from './20261123010100_create_payments';
 import * as reviewBindingsLedgerFee from './20261124010000_review_bindings_ledger_fee';
+import * as paymentPageSecrets from './20261206150000_payment_page_secrets';
+import * as payerAttemptLimits from './20261206150100_payer_attempt_limits';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
   '20261123010000_create_merchants': createMerchants,
   '20261123010100_create_payments': createPayments,
   '20261124010000_review_bindings_ledger_fee': reviewBindingsLedgerFee,
+  '20261206150000_payment_page_secrets': paymentPageSecrets,
+  '20261206150100_payer_attempt_limits': payerAttemptLimits,
 };

@@ -19,6 +19,7 @@ import {
   fakeRecurring,
   fixedClock,
   inMemoryMerchants,
+  inMemoryPayerAttempts,
   inMemoryPayments,
   inMemoryPendingCardBindings,
   recordingLog,
@@ -27,6 +28,7 @@ import {
 export const TTL_MS = 60 * 60 * 1000;
 export const SWEEP_GRACE_MS = 5_000;
 export const BINDING_GRACE_MS = 3_000;
+export const ATTEMPT_LIMITS = { wavepay: 3, webmoney_keeper_mobile: 2 } as const;
 
 export const merchantInput: CreateMerchantInput = {
   idempotencyKey: 'mer-key-1',
@@ -52,6 +54,8 @@ export function world() {
   const recurring = fakeRecurring();
   const qr = fakeQr();
   const bindings = inMemoryPendingCardBindings();
+  const attempts = inMemoryPayerAttempts();
+  const attemptDeps = { attempts, attemptLimits: ATTEMPT_LIMITS };
   const postToLedger = makePostToLedger({ payments, ledger, clock });
   const w = {
     clock,
@@ -63,11 +67,12 @@ export function world() {
     recurring,
     qr,
     bindings,
+    attempts,
     createMerchant: makeCreateMerchant({ merchants, clock }),
     authenticate: makeAuthenticateApiKey({ merchants }),
     createPayment: makeCreatePayment({ merchants, payments, clock, paymentTtlMs: TTL_MS }),
     getPayment: makeGetPayment({ merchants, payments }),
-    startPayment: makeStartPayment({ merchants, payments, provider, qr, clock }),
+    startPayment: makeStartPayment({ merchants, payments, provider, qr, clock, ...attemptDeps }),
     handleCallback: makeHandleProviderCallback({
       merchants,
       payments,
@@ -90,6 +95,7 @@ export function world() {
       postToLedger,
       clock,
       log,
+      ...attemptDeps,
     }),
     sweepCardBindings: makeSweepCardBindings({ bindings, recurring, clock, log }),
     sweepUnposted: makeSweepUnposted({

@@ -125,6 +125,11 @@ export interface Payment {
   fee: Money | undefined;
   failureCode: string;
   metadata: { [key: string]: string };
+  /**
+   * The hosted page's link secret (at least 128 random bits, base64url or hex): the payer's
+   * pages and their requests must present it, so payment_url carries it. A credential: never log it.
+   */
+  pageSecret: string;
 }
 
 export interface Payment_ProviderAttributesEntry {
@@ -165,6 +170,11 @@ export interface GetPaymentRequest {
   paymentId: string;
   /** When set, a payment of another merchant is NOT_FOUND. */
   merchantId: string;
+  /**
+   * Required when merchant_id is empty (the payer's page): a wrong or missing secret is
+   * NOT_FOUND, exactly like an unknown payment.
+   */
+  pageSecret: string;
 }
 
 export interface GetPaymentResponse {
@@ -179,6 +189,8 @@ export interface StartPaymentRequest {
    * the card for recurring charges), `customer_ref` (the merchant's customer id).
    */
   payer: { [key: string]: string };
+  /** The payment's page secret; a wrong or missing one is NOT_FOUND. */
+  pageSecret: string;
 }
 
 export interface StartPaymentRequest_PayerEntry {
@@ -209,6 +221,8 @@ export interface SubmitPayerInputRequest {
   paymentId: string;
   /** e.g. `key1` = the Wavepay wallet transaction number. */
   fields: { [key: string]: string };
+  /** The payment's page secret; a wrong or missing one is NOT_FOUND. */
+  pageSecret: string;
 }
 
 export interface SubmitPayerInputRequest_FieldsEntry {
@@ -309,6 +323,7 @@ function createBasePayment(): Payment {
     fee: undefined,
     failureCode: "",
     metadata: {},
+    pageSecret: "",
   };
 }
 
@@ -372,6 +387,9 @@ export const Payment: MessageFns<Payment> = {
     globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
       Payment_MetadataEntry.encode({ key: key as any, value }, writer.uint32(146).fork()).join();
     });
+    if (message.pageSecret !== "") {
+      writer.uint32(154).string(message.pageSecret);
+    }
     return writer;
   },
 
@@ -548,6 +566,14 @@ export const Payment: MessageFns<Payment> = {
             }
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.pageSecret = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -655,6 +681,11 @@ export const Payment: MessageFns<Payment> = {
           {},
         )
         : {},
+      pageSecret: isSet(object.pageSecret)
+        ? globalThis.String(object.pageSecret)
+        : isSet(object.page_secret)
+        ? globalThis.String(object.page_secret)
+        : "",
     };
   },
 
@@ -726,6 +757,9 @@ export const Payment: MessageFns<Payment> = {
         });
       }
     }
+    if (message.pageSecret !== "") {
+      obj.pageSecret = message.pageSecret;
+    }
     return obj;
   },
 
@@ -768,6 +802,7 @@ export const Payment: MessageFns<Payment> = {
       },
       {},
     );
+    message.pageSecret = object.pageSecret ?? "";
     return message;
   },
 };
@@ -1363,7 +1398,7 @@ export const CreatePaymentResponse: MessageFns<CreatePaymentResponse> = {
 };
 
 function createBaseGetPaymentRequest(): GetPaymentRequest {
-  return { paymentId: "", merchantId: "" };
+  return { paymentId: "", merchantId: "", pageSecret: "" };
 }
 
 export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
@@ -1373,6 +1408,9 @@ export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
     }
     if (message.merchantId !== "") {
       writer.uint32(18).string(message.merchantId);
+    }
+    if (message.pageSecret !== "") {
+      writer.uint32(26).string(message.pageSecret);
     }
     return writer;
   },
@@ -1406,6 +1444,14 @@ export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
             message.merchantId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageSecret = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1430,6 +1476,11 @@ export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
         : isSet(object.merchant_id)
         ? globalThis.String(object.merchant_id)
         : "",
+      pageSecret: isSet(object.pageSecret)
+        ? globalThis.String(object.pageSecret)
+        : isSet(object.page_secret)
+        ? globalThis.String(object.page_secret)
+        : "",
     };
   },
 
@@ -1441,6 +1492,9 @@ export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
     if (message.merchantId !== "") {
       obj.merchantId = message.merchantId;
     }
+    if (message.pageSecret !== "") {
+      obj.pageSecret = message.pageSecret;
+    }
     return obj;
   },
 
@@ -1451,6 +1505,7 @@ export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
     const message = createBaseGetPaymentRequest();
     message.paymentId = object.paymentId ?? "";
     message.merchantId = object.merchantId ?? "";
+    message.pageSecret = object.pageSecret ?? "";
     return message;
   },
 };
@@ -1525,7 +1580,7 @@ export const GetPaymentResponse: MessageFns<GetPaymentResponse> = {
 };
 
 function createBaseStartPaymentRequest(): StartPaymentRequest {
-  return { paymentId: "", method: 0, payer: {} };
+  return { paymentId: "", method: 0, payer: {}, pageSecret: "" };
 }
 
 export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
@@ -1539,6 +1594,9 @@ export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
     globalThis.Object.entries(message.payer).forEach(([key, value]: [string, string]) => {
       StartPaymentRequest_PayerEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
     });
+    if (message.pageSecret !== "") {
+      writer.uint32(34).string(message.pageSecret);
+    }
     return writer;
   },
 
@@ -1582,6 +1640,14 @@ export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
             }
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pageSecret = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1616,6 +1682,11 @@ export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
           {},
         )
         : {},
+      pageSecret: isSet(object.pageSecret)
+        ? globalThis.String(object.pageSecret)
+        : isSet(object.page_secret)
+        ? globalThis.String(object.page_secret)
+        : "",
     };
   },
 
@@ -1636,6 +1707,9 @@ export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
         });
       }
     }
+    if (message.pageSecret !== "") {
+      obj.pageSecret = message.pageSecret;
+    }
     return obj;
   },
 
@@ -1655,6 +1729,7 @@ export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
       },
       {},
     );
+    message.pageSecret = object.pageSecret ?? "";
     return message;
   },
 };
@@ -2034,7 +2109,7 @@ export const HandleProviderCallbackResponse: MessageFns<HandleProviderCallbackRe
 };
 
 function createBaseSubmitPayerInputRequest(): SubmitPayerInputRequest {
-  return { paymentId: "", fields: {} };
+  return { paymentId: "", fields: {}, pageSecret: "" };
 }
 
 export const SubmitPayerInputRequest: MessageFns<SubmitPayerInputRequest> = {
@@ -2045,6 +2120,9 @@ export const SubmitPayerInputRequest: MessageFns<SubmitPayerInputRequest> = {
     globalThis.Object.entries(message.fields).forEach(([key, value]: [string, string]) => {
       SubmitPayerInputRequest_FieldsEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
     });
+    if (message.pageSecret !== "") {
+      writer.uint32(26).string(message.pageSecret);
+    }
     return writer;
   },
 
@@ -2080,6 +2158,14 @@ export const SubmitPayerInputRequest: MessageFns<SubmitPayerInputRequest> = {
             }
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageSecret = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2113,6 +2199,11 @@ export const SubmitPayerInputRequest: MessageFns<SubmitPayerInputRequest> = {
           {},
         )
         : {},
+      pageSecret: isSet(object.pageSecret)
+        ? globalThis.String(object.pageSecret)
+        : isSet(object.page_secret)
+        ? globalThis.String(object.page_secret)
+        : "",
     };
   },
 
@@ -2129,6 +2220,9 @@ export const SubmitPayerInputRequest: MessageFns<SubmitPayerInputRequest> = {
           obj.fields[k] = v;
         });
       }
+    }
+    if (message.pageSecret !== "") {
+      obj.pageSecret = message.pageSecret;
     }
     return obj;
   },
@@ -2148,6 +2242,7 @@ export const SubmitPayerInputRequest: MessageFns<SubmitPayerInputRequest> = {
       },
       {},
     );
+    message.pageSecret = object.pageSecret ?? "";
     return message;
   },
 };
