@@ -573,6 +573,38 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
     ).rejects.toMatchObject({ code: 'PAYMENT_METHOD_LOCKED' });
   });
 
+  it('lets no more than the limit of parallel Wavepay numbers reach the provider', async () => {
+    const id = await newPayment('order-wave-parallel', 'MMK', 500_000n);
+    const pageSecret = await secretOf(id);
+    await checkout.startPayment({
+      paymentId: id,
+      pageSecret,
+      method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
+      payer: {},
+    });
+    const refusal = {
+      outcome: Outcome.OUTCOME_FAILED,
+      reasonCode: 'PROVIDER_ACTIVATION_FAILED',
+      payerMayRetry: true,
+    };
+    for (let i = 0; i < 8; i++) adapters.inputAnswers.push(refusal);
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        checkout.submitPayerInput({
+          paymentId: id,
+          pageSecret,
+          fields: { key1: `8000000000${i}` },
+        }),
+      ),
+    );
+    adapters.inputAnswers.length = 0;
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    for (const r of results.filter((r) => r.status === 'rejected')) {
+      expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'PAYMENT_METHOD_LOCKED' });
+    }
+    expect(adapters.inputsFor(id)).toHaveLength(3);
+  });
+
   it('answers a wrong or missing page secret like an unknown payment, on every payer step', async () => {
     const id = await newPayment('order-secret', 'MMK', 500_000n);
     const unknown = await checkout

@@ -888,6 +888,23 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       expect(failed.headers.get('location')).toBe(`/pay/pay_it_1${Q}`);
     });
 
+    it('a locked Wavepay: the lock message, and the way back to choose another method', async () => {
+      peers.script.checkout.submitPayerInput = async () => {
+        throw new DomainError(
+          'PAYMENT_METHOD_LOCKED',
+          'precondition',
+          'Too many transaction numbers were not accepted for this payment, so Wavepay is locked for it.',
+          { details: { method: 'wavepay' } },
+        );
+      };
+      const res = await fetch(`${base}/pay/pay_it_1/input${Q}`, input('70000000009'));
+      expect(res.status).toBe(422);
+      const html = await res.text();
+      expect(html).toContain('data-error-code="PAYMENT_METHOD_LOCKED"');
+      expect(html).toContain('so Wavepay is locked for it.');
+      expect(html).toContain(`<a id="back-link" href="/pay/pay_it_1${Q}">`);
+    });
+
     it('checks key1 before asking checkout, and renders checkout refusals as HTML', async () => {
       for (const key1 of [undefined, '   ', '123456789012']) {
         const res = await fetch(`${base}/pay/pay_it_1/input${Q}`, input(key1));

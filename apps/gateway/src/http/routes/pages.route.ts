@@ -110,7 +110,13 @@ export function pageRoutes(deps: PageRouteDeps): FastifyPluginAsync {
     app.setErrorHandler((err, request, reply) => {
       const mapped = toHttpError(err);
       logHttpError(request.log, err, mapped);
-      return sendHtml(reply, mapped.status, renderErrorPage(mapped, request.id));
+      // A locked method leaves the others open: offer the way back to choose one.
+      const id = (request.params as { id?: string } | undefined)?.id;
+      const back =
+        mapped.code === 'PAYMENT_METHOD_LOCKED' && id
+          ? payPath({ paymentId: id, secret: pageSecretOf(request) })
+          : undefined;
+      return sendHtml(reply, mapped.status, renderErrorPage(mapped, request.id, back));
     });
 
     app.get<{ Params: { id: string } }>(
