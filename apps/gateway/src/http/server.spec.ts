@@ -226,14 +226,22 @@ describe('buildGateway (in process)', () => {
     };
   }
 
-  it('forwards the page secret and sets an HttpOnly, SameSite=Strict CSRF cookie for /pay', async () => {
+  it('forwards the page secret and sets an HttpOnly, SameSite=Lax CSRF cookie for /pay', async () => {
     const page = await app.inject({ method: 'GET', url: `/pay/pay_1?secret=${SECRET}` });
     expect(calls.at(-1)).toMatchObject({
       method: 'getPayment',
       request: { paymentId: 'pay_1', merchantId: '', pageSecret: SECRET },
     });
     const setCookie = String(page.headers['set-cookie']);
-    expect(setCookie).toMatch(/^tolem_csrf=[^;]+; Path=\/pay; HttpOnly; Secure; SameSite=Strict$/);
+    expect(setCookie).toMatch(/^tolem_csrf=[^;]+; Path=\/pay; HttpOnly; Secure; SameSite=Lax$/);
+    // A second page (another payment, another tab) keeps the browser's cookie, so both tabs' forms work.
+    const cookie = setCookie.split(';')[0] ?? '';
+    const second = await app.inject({
+      method: 'GET',
+      url: `/pay/pay_1?secret=${SECRET}`,
+      headers: { cookie },
+    });
+    expect(second.headers['set-cookie']).toBeUndefined();
     expect(page.body).toContain(`action="/pay/pay_1/start?secret=${SECRET}"`);
     // A repeated or overlong secret is no secret: checkout gets '' and answers 404.
     await app.inject({ method: 'GET', url: `/pay/pay_1?secret=a&secret=b` });

@@ -99,7 +99,10 @@ export function pageRoutes(deps: PageRouteDeps): FastifyPluginAsync {
     await app.register(cookie);
     await app.register(csrfProtection, {
       cookieKey: CSRF_COOKIE,
-      cookieOpts: { path: '/pay', httpOnly: true, sameSite: 'strict', secure: deps.secureCookies },
+      // Lax, not Strict: the payer arrives from the shop (a cross-site link), and a Strict cookie
+      // would not come along, so every such arrival would replace it and break forms open in
+      // another tab. Lax cookies still never ride on a cross-site POST, which is what CSRF needs.
+      cookieOpts: { path: '/pay', httpOnly: true, sameSite: 'lax', secure: deps.secureCookies },
     });
     const accessOf = (request: FastifyRequest, reply: FastifyReply, paymentId: string) =>
       ({
