@@ -5,6 +5,8 @@ import * as createPayments from './20261123010100_create_payments';
 import * as reviewBindingsLedgerFee from './20261124010000_review_bindings_ledger_fee';
 import * as statusEventsCanceled from './20261206120000_status_events_canceled';
 import * as feeFromLedgerOnly from './20261206130000_fee_from_ledger_only';
+import * as paymentPageSecrets from './20261206150000_payment_page_secrets';
+import * as payerAttemptLimits from './20261206150100_payer_attempt_limits';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -13,4 +15,6 @@ export const migrations: Record<string, Migration> = {
   '20261124010000_review_bindings_ledger_fee': reviewBindingsLedgerFee,
   '20261206120000_status_events_canceled': statusEventsCanceled,
   '20261206130000_fee_from_ledger_only': feeFromLedgerOnly,
+  '20261206150000_payment_page_secrets': paymentPageSecrets,
+  '20261206150100_payer_attempt_limits': payerAttemptLimits,
 };

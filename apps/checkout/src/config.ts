@@ -1,6 +1,11 @@
 import { envs, parseEnv, Secret } from '@tolem/config';
 import { z } from 'zod';
 
+import type { PayerAttemptLimits } from './domain/payer-attempts';
+
+const attemptLimit = (fallback: number) =>
+  z.coerce.number().int().min(1).max(100).default(fallback);
+
 const schema = z.object({
   DATABASE_URL: envs.url(),
   GRPC_PORT: envs.port(50051),
@@ -31,6 +36,10 @@ const schema = z.object({
   PAYMENT_EXPIRY_SWEEP_MS: envs.durationMs(10_000),
   /** How often card bindings the recurring service has not acknowledged are re-sent; 0 disables. */
   CARD_BINDING_SWEEP_MS: envs.durationMs(5_000),
+  /** Wavepay transaction numbers the provider may refuse per payment before Wavepay is locked. */
+  PAYER_ATTEMPT_LIMIT_WAVEPAY: attemptLimit(5),
+  /** WM Keeper Mobile starts (each pushes an invoice to a phone) per payment before the lock. */
+  PAYER_ATTEMPT_LIMIT_KEEPER_MOBILE: attemptLimit(3),
 });
 
 export interface CheckoutConfig {
@@ -48,6 +57,7 @@ export interface CheckoutConfig {
   statusEventSweepMs: number;
   paymentExpirySweepMs: number;
   cardBindingSweepMs: number;
+  payerAttemptLimits: PayerAttemptLimits;
 }
 
 /** The only reader of process.env in this service. */
@@ -68,5 +78,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     statusEventSweepMs: e.STATUS_EVENT_SWEEP_MS,
     paymentExpirySweepMs: e.PAYMENT_EXPIRY_SWEEP_MS,
     cardBindingSweepMs: e.CARD_BINDING_SWEEP_MS,
+    payerAttemptLimits: Object.freeze({
+      wavepay: e.PAYER_ATTEMPT_LIMIT_WAVEPAY,
+      webmoney_keeper_mobile: e.PAYER_ATTEMPT_LIMIT_KEEPER_MOBILE,
+    }),
   });
 }

@@ -25,6 +25,7 @@ import { createQrPlatformClient } from './clients/qr-platform.client';
 import { createRecurringClient } from './clients/recurring.client';
 import { loadConfig } from './config';
 import { createMerchantsRepo } from './db/merchants.repo';
+import { createPayerAttemptsRepo } from './db/payer-attempts.repo';
 import { createPaymentsRepo } from './db/payments.repo';
 import { createPendingCardBindingsRepo } from './db/pending-card-bindings.repo';
 import { createStatusEventsRepo } from './db/status-events.repo';
@@ -67,6 +68,10 @@ async function main(): Promise<void> {
   });
   const qr = createQrPlatformClient(config.qrPlatformAddr, { deadlineMs: QR_PLATFORM_DEADLINE_MS });
   const bindings = createPendingCardBindingsRepo(db);
+  const attemptDeps = {
+    attempts: createPayerAttemptsRepo(db),
+    attemptLimits: config.payerAttemptLimits,
+  };
 
   const recordStatusEvents = makeRecordStatusEvents({
     payments,
@@ -99,7 +104,14 @@ async function main(): Promise<void> {
         paymentTtlMs: config.paymentTtlMs,
       }),
       getPayment: makeGetPayment({ merchants, payments }),
-      startPayment: makeStartPayment({ merchants, payments, provider, qr, clock }),
+      startPayment: makeStartPayment({
+        merchants,
+        payments,
+        provider,
+        qr,
+        clock,
+        ...attemptDeps,
+      }),
       handleProviderCallback: makeHandleProviderCallback({
         merchants,
         payments,
@@ -120,6 +132,7 @@ async function main(): Promise<void> {
         postToLedger,
         clock,
         log,
+        ...attemptDeps,
       }),
     }),
   );

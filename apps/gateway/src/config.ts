@@ -1,6 +1,10 @@
 import { envs, parseEnv, Secret } from '@tolem/config';
 import { z } from 'zod';
 
+import type { RateLimits } from './http/server';
+
+const perWindow = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
 const schema = z.object({
   HTTP_PORT: envs.port(8080),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
@@ -14,6 +18,14 @@ const schema = z.object({
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   /** Deadline of every gRPC call to a peer. */
   GRPC_DEADLINE_MS: envs.durationMs(5_000),
+  /** Requests one client IP may make to /pay/* (pages, forms, status polls) per window. */
+  RATE_LIMIT_PAGES_MAX: perWindow(120),
+  RATE_LIMIT_PAGES_WINDOW_MS: perWindow(60_000),
+  /** Requests one client IP may make to /callbacks/* per window. */
+  RATE_LIMIT_CALLBACKS_MAX: perWindow(600),
+  RATE_LIMIT_CALLBACKS_WINDOW_MS: perWindow(60_000),
+  /** Proxies in front whose X-Forwarded-For is trusted (an ingress: 1); 0 trusts none. */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 });
 
 export interface GatewayConfig {
@@ -26,6 +38,8 @@ export interface GatewayConfig {
   ledgerAddr: string;
   adminToken: Secret;
   grpcDeadlineMs: number;
+  rateLimits: RateLimits;
+  trustProxyHops: number;
 }
 
 /** The only reader of process.env in this service. */
@@ -41,5 +55,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ledgerAddr: e.LEDGER_ADDR,
     adminToken: new Secret(e.ADMIN_TOKEN),
     grpcDeadlineMs: e.GRPC_DEADLINE_MS,
+    rateLimits: {
+      pages: { max: e.RATE_LIMIT_PAGES_MAX, windowMs: e.RATE_LIMIT_PAGES_WINDOW_MS },
+      callbacks: { max: e.RATE_LIMIT_CALLBACKS_MAX, windowMs: e.RATE_LIMIT_CALLBACKS_WINDOW_MS },
+    },
+    trustProxyHops: e.TRUST_PROXY_HOPS,
   });
 }

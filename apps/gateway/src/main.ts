@@ -31,6 +31,8 @@ async function main(): Promise<void> {
     log,
     publicBaseUrl: config.publicBaseUrl,
     adminToken: config.adminToken,
+    rateLimits: config.rateLimits,
+    trustProxyHops: config.trustProxyHops,
   });
   await app.listen({ port: config.httpPort, host: config.httpHost });
   const address = app.server.address();

@@ -43,6 +43,12 @@ const schema = dbSchema.extend({
   CALLBACK_BASE_URL: baseUrl(),
   /** Deadline of every server-to-server call to a provider. */
   PROVIDER_HTTP_TIMEOUT_MS: envs.durationMs(15_000),
+  /** Raw callbacks are kept this long for disputes and replays, then deleted. */
+  CALLBACK_RETENTION_DAYS: z.coerce.number().int().min(1).default(180),
+  /** How often the retention sweeper runs; 0 disables it. Safe in every replica at once. */
+  CALLBACK_RETENTION_SWEEP_MS: envs.durationMs(3_600_000),
+  /** Rows per delete statement of the sweeper. */
+  CALLBACK_RETENTION_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
 
   /** WebMoney's payment form (payment_utf.asp), the sandbox's in development. */
   WEBMONEY_MERCHANT_URL: envs.url(),
@@ -105,6 +111,7 @@ export interface ProviderAdaptersConfig {
   migrateOnStart: boolean;
   callbackBaseUrl: string;
   providerHttpTimeoutMs: number;
+  callbackRetention: Readonly<{ days: number; sweepMs: number; batchSize: number }>;
   webmoney: Readonly<WebMoneyConfig>;
   /** Undefined when IntellectMoney is not configured: card payments are then refused. */
   intellectmoney?: Readonly<IntellectMoneyConfig>;
@@ -167,6 +174,11 @@ export function loadConfig(
     migrateOnStart: e.MIGRATE_ON_START,
     callbackBaseUrl: callbacks,
     providerHttpTimeoutMs: e.PROVIDER_HTTP_TIMEOUT_MS,
+    callbackRetention: Object.freeze({
+      days: e.CALLBACK_RETENTION_DAYS,
+      sweepMs: e.CALLBACK_RETENTION_SWEEP_MS,
+      batchSize: e.CALLBACK_RETENTION_BATCH,
+    }),
     webmoney: Object.freeze({
       merchantUrl: e.WEBMONEY_MERCHANT_URL,
       resultUrl: `${callbacks}/webmoney`,

@@ -6,6 +6,7 @@ import { createLogger } from '@tolem/observability';
 import { migrations } from '../migrations';
 import { makeChargeBoundCard } from './app/charge-bound-card';
 import { makeHandleCallback } from './app/handle-callback';
+import { makePurgeOldCallbacks } from './app/purge-old-callbacks';
 import { makeQueryPaymentStatus } from './app/query-payment-status';
 import { makeRefundPayment } from './app/refund-payment';
 import { makeStartPayment } from './app/start-payment';
@@ -14,6 +15,7 @@ import { loadConfig } from './config';
 import { createProviderCallbacksRepo } from './db/provider-callbacks.repo';
 import { createProviderTransactionsRepo } from './db/provider-transactions.repo';
 import { providerHandlers } from './grpc/provider.grpc';
+import { startCallbackRetentionSweeper } from './jobs/callback-retention.sweeper';
 import { createIntellectMoneyAdapter } from './providers/intellectmoney/intellectmoney.adapter';
 import { createPaykassmaAdapter } from './providers/paykassma/paykassma.adapter';
 import type { PaymentProvider } from './providers/provider.port';
@@ -65,7 +67,20 @@ async function main(): Promise<void> {
   );
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
 
-  onShutdown(log, [() => grpc.drain(), () => db.destroy()]);
+  // Deleting by received_at is safe from every replica at once: each batch takes whatever rows are
+  // left, and a row deleted twice is simply not found.
+  const retention = startCallbackRetentionSweeper(
+    makePurgeOldCallbacks({
+      callbacks,
+      clock,
+      retentionDays: config.callbackRetention.days,
+      batchSize: config.callbackRetention.batchSize,
+    }),
+    config.callbackRetention.sweepMs,
+    log,
+  );
+
+  onShutdown(log, [() => grpc.drain(), () => retention.stop(), () => db.destroy()]);
   log.info(
     {
       port,

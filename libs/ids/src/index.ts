@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 
-import { monotonicFactory } from 'ulid';
+import { ulid } from 'ulid';
 
 /**
  * ulid's own generator asks the kernel for one random byte per character; at thousands of ids a
@@ -16,11 +16,15 @@ function pooledRandom(): number {
   return (pool[poolAt++] as number) / 256;
 }
 
-const nextUlid = monotonicFactory(pooledRandom);
-
-/** Prefixed, time-sortable ids: `pay_01J…`, `mer_…`, `txn_…`, `evt_…`. */
+/**
+ * Prefixed ids: `pay_01J…`, `mer_…`, `txn_…`, `evt_…`. The first 10 characters are the creation
+ * millisecond, so ids sort by the millisecond they were made in; the last 16 are 80 fresh random
+ * bits for every id. Not monotonic within a millisecond on purpose: a monotonic ULID is the
+ * previous id plus one, so anyone holding one id could guess its neighbours. Code that needs an
+ * order finer than a millisecond keeps its own column (a bigserial, an event sequence).
+ */
 export function newId(prefix: string): string {
-  return `${prefix}_${nextUlid().toLowerCase()}`;
+  return `${prefix}_${ulid(undefined, pooledRandom).toLowerCase()}`;
 }
 
 /** True when value looks like an id made by newId(prefix). */

@@ -15,7 +15,11 @@ describe('createLogger', () => {
     });
     const log = createLogger({ service: 'ledger', destination });
     log.info(
-      { paymentId: 'pay_1', merchant: { apiKey: 'sk_live_abc', secretKey: 'k' }, card: { pan: '4111111111111111' } },
+      {
+        paymentId: 'pay_1',
+        merchant: { apiKey: 'sk_live_abc', secretKey: 'k' },
+        card: { pan: '4111111111111111' },
+      },
       'hello',
     );
     const line = JSON.parse(lines[0] as string) as Record<string, unknown>;
@@ -26,5 +30,24 @@ describe('createLogger', () => {
     expect(text).not.toContain('sk_live_abc');
     expect(text).not.toContain('4111111111111111');
     expect(text).toContain('[REDACTED]');
+  });
+
+  it("redacts a payment's page secret, the hosted page's credential", () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const log = createLogger({ service: 'checkout', destination });
+    log.info(
+      { payment: { id: 'pay_1', pageSecret: 'ps-AAAA' }, request: { page_secret: 'ps-BBBB' } },
+      'hello',
+    );
+    const text = lines.join('');
+    expect(text).toContain('pay_1');
+    expect(text).not.toContain('ps-AAAA');
+    expect(text).not.toContain('ps-BBBB');
   });
 });

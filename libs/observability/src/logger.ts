@@ -22,6 +22,9 @@ export const REDACT_PATHS = [
   '*.cvv',
   '*.cvc',
   '*.token',
+  // The hosted page's link secret (checkout's payments, the gateway's payer requests).
+  '*.pageSecret',
+  '*.page_secret',
   'headers.authorization',
   'req.headers.authorization',
   'headers["x-api-key"]',

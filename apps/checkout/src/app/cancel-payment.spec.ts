@@ -23,7 +23,12 @@ describe('cancelPayment', () => {
   it('cancels a pending payment, and answers a canceled one unchanged', async () => {
     const w = world();
     const { merchant, payment } = await w.created();
-    await w.startPayment({ paymentId: payment.id, method: 'webmoney_purse', payer: {} });
+    await w.startPayment({
+      paymentId: payment.id,
+      pageSecret: payment.pageSecret,
+      method: 'webmoney_purse',
+      payer: {},
+    });
     const first = await w.cancelPayment({
       paymentId: payment.id,
       merchantId: merchant.id,

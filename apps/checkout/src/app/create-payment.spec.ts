@@ -118,7 +118,11 @@ describe('createPayment', () => {
       w.paymentInput(merchant.id, { idempotencyKey: 'mmk', currency: 'MMK' }),
     );
     expect(mmk.view.availableMethods).toEqual(['wavepay']);
-    const view = await w.getPayment({ paymentId: kgs.view.payment.id, merchantId: '' });
+    const view = await w.getPayment({
+      paymentId: kgs.view.payment.id,
+      merchantId: '',
+      pageSecret: kgs.view.payment.pageSecret,
+    });
     expect(view.availableMethods).toEqual(['card', 'qr']);
   });
 });

@@ -3,6 +3,7 @@ import { newId } from '@tolem/ids';
 import { checkoutErrors } from '../domain/errors';
 import { fingerprintOf, firstDifferingField } from '../domain/fingerprint';
 import { availableMethods as methodsFor } from '../domain/method-capabilities';
+import { newPageSecret } from '../domain/page-secret';
 import type { Payment, PaymentView } from '../domain/payment';
 import {
   canonicalPaymentRequest,
@@ -60,6 +61,7 @@ export function makeCreatePayment(deps: CreatePaymentDeps) {
       successUrl: valid.successUrl || merchant.defaultSuccessUrl,
       failUrl: valid.failUrl || merchant.defaultFailUrl,
       metadata: valid.metadata,
+      pageSecret: newPageSecret(),
       method: null,
       provider: null,
       providerPaymentId: null,

@@ -10,7 +10,12 @@ describe('expirePayments', () => {
       .view.payment;
     const pending = (await w.createPayment(w.paymentInput(merchant.id, { idempotencyKey: 'b' })))
       .view.payment;
-    await w.startPayment({ paymentId: pending.id, method: 'webmoney_purse', payer: {} });
+    await w.startPayment({
+      paymentId: pending.id,
+      pageSecret: pending.pageSecret,
+      method: 'webmoney_purse',
+      payer: {},
+    });
     const done = (await w.createPayment(w.paymentInput(merchant.id, { idempotencyKey: 'c' }))).view
       .payment;
     w.payments.rows.set(done.id, { ...done, status: 'failed' });

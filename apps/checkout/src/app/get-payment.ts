@@ -1,5 +1,6 @@
 import { checkoutErrors } from '../domain/errors';
 import { availableMethods } from '../domain/method-capabilities';
+import { requirePageSecret } from '../domain/page-secret';
 import type { PaymentView } from '../domain/payment';
 import type { MerchantRepository, PaymentRepository } from '../domain/ports';
 
@@ -11,14 +12,20 @@ export interface GetPaymentDeps {
 /**
  * Reads one payment with the methods the customer may pick: the merchant's enabled methods that
  * can take the payment's currency. Scoped to a merchant when merchantId is given: another merchant's payment
- * is PAYMENT_NOT_FOUND, indistinguishable from a missing one.
+ * is PAYMENT_NOT_FOUND, indistinguishable from a missing one. Without a merchant it is the payer's
+ * page reading it, and the page secret must match (else the same PAYMENT_NOT_FOUND).
  */
 export function makeGetPayment(deps: GetPaymentDeps) {
-  return async (input: { paymentId: string; merchantId: string }): Promise<PaymentView> => {
-    const payment = input.paymentId ? await deps.payments.findById(input.paymentId) : undefined;
-    if (!payment || (input.merchantId && payment.merchantId !== input.merchantId)) {
+  return async (input: {
+    paymentId: string;
+    merchantId: string;
+    pageSecret: string;
+  }): Promise<PaymentView> => {
+    const found = input.paymentId ? await deps.payments.findById(input.paymentId) : undefined;
+    if (input.merchantId && found?.merchantId !== input.merchantId) {
       throw checkoutErrors.create('PAYMENT_NOT_FOUND', 'payment not found');
     }
+    const payment = input.merchantId && found ? found : requirePageSecret(found, input.pageSecret);
     const merchant = await deps.merchants.findById(payment.merchantId);
     return {
       payment,

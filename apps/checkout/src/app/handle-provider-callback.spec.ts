@@ -11,7 +11,12 @@ const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 async function started() {
   const w = world();
   const { merchant, payment } = await w.created();
-  await w.startPayment({ paymentId: payment.id, method: 'webmoney_purse', payer: {} });
+  await w.startPayment({
+    paymentId: payment.id,
+    pageSecret: payment.pageSecret,
+    method: 'webmoney_purse',
+    payer: {},
+  });
   const succeeded = callback({
     paymentId: payment.id,
     amount: { amountMinor: 10_000n, currency: 'USD' },

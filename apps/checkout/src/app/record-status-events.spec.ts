@@ -7,7 +7,12 @@ import { statusEventKeyOf } from './record-status-events';
 async function pendingPayment() {
   const w = world();
   const { merchant, payment } = await w.created();
-  await w.startPayment({ paymentId: payment.id, method: 'webmoney_purse', payer: {} });
+  await w.startPayment({
+    paymentId: payment.id,
+    pageSecret: payment.pageSecret,
+    method: 'webmoney_purse',
+    payer: {},
+  });
   return { w, merchant, payment };
 }
 

@@ -31,6 +31,7 @@ describe('startPayment', () => {
     const { payment } = await w.created();
     const { view, action } = await w.startPayment({
       paymentId: payment.id,
+      pageSecret: payment.pageSecret,
       method: 'webmoney_keeper_mobile',
       payer: { phone: '+996555123456' },
     });
@@ -64,9 +65,15 @@ describe('startPayment', () => {
   it('lets a pending payment be started again with another enabled method', async () => {
     const w = world();
     const { payment } = await w.created();
-    await w.startPayment({ paymentId: payment.id, method: 'webmoney_keeper_mobile', payer: {} });
+    await w.startPayment({
+      paymentId: payment.id,
+      pageSecret: payment.pageSecret,
+      method: 'webmoney_keeper_mobile',
+      payer: {},
+    });
     const { view } = await w.startPayment({
       paymentId: payment.id,
+      pageSecret: payment.pageSecret,
       method: 'webmoney_purse',
       payer: {},
     });
@@ -78,13 +85,23 @@ describe('startPayment', () => {
     const w = world();
     const { payment } = await w.created();
     await expect(
-      w.startPayment({ paymentId: payment.id, method: 'card', payer: {} }),
+      w.startPayment({
+        paymentId: payment.id,
+        pageSecret: payment.pageSecret,
+        method: 'card',
+        payer: {},
+      }),
     ).rejects.toMatchObject({
       code: 'PAYMENT_METHOD_NOT_ENABLED',
       kind: 'precondition',
     });
     await expect(
-      w.startPayment({ paymentId: payment.id, method: null, payer: {} }),
+      w.startPayment({
+        paymentId: payment.id,
+        pageSecret: payment.pageSecret,
+        method: null,
+        payer: {},
+      }),
     ).rejects.toMatchObject({
       code: 'PAYMENT_INVALID_REQUEST',
     });
@@ -97,7 +114,12 @@ describe('startPayment', () => {
     const { payment } = await w.created();
     w.payments.rows.set(payment.id, { ...payment, status: 'succeeded' });
     await expect(
-      w.startPayment({ paymentId: payment.id, method: 'webmoney_purse', payer: {} }),
+      w.startPayment({
+        paymentId: payment.id,
+        pageSecret: payment.pageSecret,
+        method: 'webmoney_purse',
+        payer: {},
+      }),
     ).rejects.toMatchObject({
       code: 'PAYMENT_NOT_PAYABLE',
       kind: 'precondition',
@@ -111,7 +133,12 @@ describe('startPayment', () => {
     const { payment } = await w.created();
     w.clock.advance(TTL_MS);
     await expect(
-      w.startPayment({ paymentId: payment.id, method: 'webmoney_purse', payer: {} }),
+      w.startPayment({
+        paymentId: payment.id,
+        pageSecret: payment.pageSecret,
+        method: 'webmoney_purse',
+        payer: {},
+      }),
     ).rejects.toMatchObject({
       code: 'PAYMENT_NOT_PAYABLE',
       details: { status: 'expired' },
@@ -126,7 +153,12 @@ describe('startPayment', () => {
     const { payment } = await w.created();
     w.provider.nextStart = new DomainError('PROVIDER_UNAVAILABLE', 'unavailable', 'sandbox down');
     await expect(
-      w.startPayment({ paymentId: payment.id, method: 'webmoney_purse', payer: {} }),
+      w.startPayment({
+        paymentId: payment.id,
+        pageSecret: payment.pageSecret,
+        method: 'webmoney_purse',
+        payer: {},
+      }),
     ).rejects.toMatchObject({
       code: 'PROVIDER_UNAVAILABLE',
       kind: 'unavailable',
@@ -150,7 +182,12 @@ describe('startPayment', () => {
       return started;
     };
     await expect(
-      w.startPayment({ paymentId: payment.id, method: 'webmoney_purse', payer: {} }),
+      w.startPayment({
+        paymentId: payment.id,
+        pageSecret: payment.pageSecret,
+        method: 'webmoney_purse',
+        payer: {},
+      }),
     ).rejects.toMatchObject({
       code: 'PAYMENT_NOT_PAYABLE',
     });
@@ -160,7 +197,12 @@ describe('startPayment', () => {
   it('is PAYMENT_NOT_FOUND for an unknown payment', async () => {
     const w = world();
     await expect(
-      w.startPayment({ paymentId: 'pay_nope', method: 'webmoney_purse', payer: {} }),
+      w.startPayment({
+        paymentId: 'pay_nope',
+        pageSecret: 'no-such-secret',
+        method: 'webmoney_purse',
+        payer: {},
+      }),
     ).rejects.toMatchObject({
       code: 'PAYMENT_NOT_FOUND',
     });
@@ -170,7 +212,12 @@ describe('startPayment', () => {
     const { w, payment } = await kgsPayment();
     const writes = w.payments.writes;
     await expect(
-      w.startPayment({ paymentId: payment.id, method: 'webmoney_purse', payer: {} }),
+      w.startPayment({
+        paymentId: payment.id,
+        pageSecret: payment.pageSecret,
+        method: 'webmoney_purse',
+        payer: {},
+      }),
     ).rejects.toMatchObject({
       code: 'PAYMENT_METHOD_UNAVAILABLE',
       kind: 'precondition',
@@ -186,6 +233,7 @@ describe('startPayment', () => {
     const { w, payment } = await kgsPayment('Order 1001:\n two books 📚 and a very long note');
     const { view, action } = await w.startPayment({
       paymentId: payment.id,
+      pageSecret: payment.pageSecret,
       method: 'qr',
       payer: { qr_code_id: 'forged' },
     });
@@ -223,7 +271,12 @@ describe('startPayment', () => {
     expect(view.availableMethods).toEqual(['card', 'qr']);
 
     // Starting again reuses the payment's one code.
-    const again = await w.startPayment({ paymentId: payment.id, method: 'qr', payer: {} });
+    const again = await w.startPayment({
+      paymentId: payment.id,
+      pageSecret: payment.pageSecret,
+      method: 'qr',
+      payer: {},
+    });
     expect(again.action).toEqual(action);
     expect(w.qr.codes.size).toBe(1);
   });
@@ -232,7 +285,12 @@ describe('startPayment', () => {
     const { w, payment } = await kgsPayment();
     w.qr.fail = new DomainError('QR_FIELD_TOO_LONG', 'invalid', 'too long');
     await expect(
-      w.startPayment({ paymentId: payment.id, method: 'qr', payer: {} }),
+      w.startPayment({
+        paymentId: payment.id,
+        pageSecret: payment.pageSecret,
+        method: 'qr',
+        payer: {},
+      }),
     ).rejects.toMatchObject({ code: 'QR_FIELD_TOO_LONG', kind: 'invalid' });
     expect(w.provider.starts).toHaveLength(0);
     expect((await w.payments.findById(payment.id))?.status).toBe('created');

@@ -1,5 +1,9 @@
+import { isDomainError } from '@tolem/errors';
+
 import { checkoutErrors } from '../domain/errors';
 import { availableMethods, methodTakesCurrency } from '../domain/method-capabilities';
+import { requirePageSecret } from '../domain/page-secret';
+import { isAttemptLimited, methodLocked, type PayerAttemptLimits } from '../domain/payer-attempts';
 import {
   isExpiredByTime,
   isOpen,
@@ -11,6 +15,7 @@ import {
 import type {
   Clock,
   MerchantRepository,
+  PayerAttemptRepository,
   PaymentProviderPort,
   PaymentRepository,
   QrCodePort,
@@ -25,10 +30,14 @@ export interface StartPaymentDeps {
   provider: PaymentProviderPort;
   qr: QrCodePort;
   clock: Clock;
+  attempts: PayerAttemptRepository;
+  attemptLimits: PayerAttemptLimits;
 }
 
 export interface StartPaymentInput {
   paymentId: string;
+  /** The hosted page's link secret; wrong or missing is PAYMENT_NOT_FOUND. */
+  pageSecret: string;
   method: PaymentMethod | null;
   payer: Record<string, string>;
 }
@@ -41,7 +50,9 @@ export interface StartPaymentInput {
  * idempotency key `payment:{id}`), the adapters register it (payer.qr_code_id) so the payer's
  * bank confirmation maps back to the payment, and the returned Instructions carry `qr_id`, `link`
  * and `payload`. A payment past its expiry time is marked expired and refused. Provider and
- * qr-platform errors keep their codes.
+ * qr-platform errors keep their codes. Every WM Keeper Mobile start pushes an invoice to a phone,
+ * so each counts as a try; past the limit, and for a Wavepay locked by wrong transaction
+ * numbers, the method is refused with PAYMENT_METHOD_LOCKED.
  */
 export function makeStartPayment(deps: StartPaymentDeps) {
   async function startWithProvider(
@@ -83,11 +94,39 @@ export function makeStartPayment(deps: StartPaymentDeps) {
     return { ...started, action };
   }
 
+  /**
+   * Keeper Mobile: reserves a try before the provider is asked (a failure the payer did not cause,
+   * a provider that is down, gives it back). Wavepay: its tries are the transaction numbers
+   * (submit-payer-input.ts); starting it again is only refused once it is locked.
+   */
+  async function withAttemptLimit<T>(
+    paymentId: string,
+    method: PaymentMethod,
+    at: Date,
+    start: () => Promise<T>,
+  ): Promise<T> {
+    if (!isAttemptLimited(method)) return start();
+    const limit = deps.attemptLimits[method];
+    if (method === 'wavepay') {
+      if (await deps.attempts.isLocked(paymentId, method, limit)) throw methodLocked(method);
+      return start();
+    }
+    if (!(await deps.attempts.reserve(paymentId, method, limit, at))) throw methodLocked(method);
+    try {
+      return await start();
+    } catch (err) {
+      if (!isDomainError(err) || err.retriable) await deps.attempts.release(paymentId, method, at);
+      throw err;
+    }
+  }
+
   return async (
     input: StartPaymentInput,
   ): Promise<{ view: PaymentView; action: ProviderAction }> => {
-    const payment = input.paymentId ? await deps.payments.findById(input.paymentId) : undefined;
-    if (!payment) throw checkoutErrors.create('PAYMENT_NOT_FOUND', 'payment not found');
+    const payment = requirePageSecret(
+      input.paymentId ? await deps.payments.findById(input.paymentId) : undefined,
+      input.pageSecret,
+    );
     const merchant = await deps.merchants.findById(payment.merchantId);
     if (!merchant) throw new Error(`payment ${payment.id} has no merchant ${payment.merchantId}`);
 
@@ -127,7 +166,9 @@ export function makeStartPayment(deps: StartPaymentDeps) {
       );
     }
 
-    const started = await startWithProvider(payment, method, input.payer, merchant.webmoneyShopId);
+    const started = await withAttemptLimit(payment.id, method, now, () =>
+      startWithProvider(payment, method, input.payer, merchant.webmoneyShopId),
+    );
 
     const { payment: updated } = await applyTransition(
       deps,

@@ -23,7 +23,12 @@ async function wavepayPending() {
     w.paymentInput(merchant.id, { currency: 'MMK', amountMinor: 500_000n }),
   );
   w.provider.nextStart = { provider: 'paykassma', action: wallet, providerReference: 'pk-1' };
-  await w.startPayment({ paymentId: view.payment.id, method: 'wavepay', payer: {} });
+  await w.startPayment({
+    paymentId: view.payment.id,
+    pageSecret: view.payment.pageSecret,
+    method: 'wavepay',
+    payer: {},
+  });
   return { w, merchant, payment: view.payment };
 }
 
@@ -33,7 +38,11 @@ describe('submitPayerInput', () => {
   it('on SUCCEEDED settles like a succeeded callback: one ledger post, the ledger’s fee kept', async () => {
     const { w, payment } = await wavepayPending();
     w.ledger.planFee = money(7_500n, 'MMK');
-    const out = await w.submitPayerInput({ paymentId: payment.id, fields: key1 });
+    const out = await w.submitPayerInput({
+      paymentId: payment.id,
+      pageSecret: payment.pageSecret,
+      fields: key1,
+    });
 
     expect(w.provider.inputs).toEqual([{ paymentId: payment.id, method: 'wavepay', fields: key1 }]);
     expect(out).toMatchObject({ message: '', action: null, outcome: 'succeeded' });
@@ -64,10 +73,18 @@ describe('submitPayerInput', () => {
 
   it('answers a repeat after success from the stored payment: no provider call, no second post', async () => {
     const { w, payment } = await wavepayPending();
-    await w.submitPayerInput({ paymentId: payment.id, fields: key1 });
+    await w.submitPayerInput({
+      paymentId: payment.id,
+      pageSecret: payment.pageSecret,
+      fields: key1,
+    });
     const stored = await w.payments.findById(payment.id);
     const writes = w.payments.writes;
-    const again = await w.submitPayerInput({ paymentId: payment.id, fields: key1 });
+    const again = await w.submitPayerInput({
+      paymentId: payment.id,
+      pageSecret: payment.pageSecret,
+      fields: key1,
+    });
     expect(again).toMatchObject({ outcome: 'succeeded', message: '' });
     expect(again.view.payment).toEqual(stored);
     expect(w.payments.writes).toBe(writes);
@@ -78,8 +95,8 @@ describe('submitPayerInput', () => {
   it('posts once when the same input races itself (the ledger key dedupes)', async () => {
     const { w, payment } = await wavepayPending();
     const outs = await Promise.all([
-      w.submitPayerInput({ paymentId: payment.id, fields: key1 }),
-      w.submitPayerInput({ paymentId: payment.id, fields: key1 }),
+      w.submitPayerInput({ paymentId: payment.id, pageSecret: payment.pageSecret, fields: key1 }),
+      w.submitPayerInput({ paymentId: payment.id, pageSecret: payment.pageSecret, fields: key1 }),
     ]);
     expect(outs.map((o) => o.view.payment.status)).toEqual(['succeeded', 'succeeded']);
     expect(w.provider.inputs).toHaveLength(2);
@@ -95,7 +112,11 @@ describe('submitPayerInput', () => {
     // Its pending fact reached the ledger; then the ledger goes away before the money does.
     await w.recordStatusEvents.forPayment(payment.id);
     w.ledger.down = true;
-    const out = await w.submitPayerInput({ paymentId: payment.id, fields: key1 });
+    const out = await w.submitPayerInput({
+      paymentId: payment.id,
+      pageSecret: payment.pageSecret,
+      fields: key1,
+    });
     expect(out.view.payment).toMatchObject({ status: 'succeeded', ledgerPostedAt: null });
     w.ledger.down = false;
     w.clock.advance(SWEEP_GRACE_MS + 1);
@@ -113,11 +134,19 @@ describe('submitPayerInput', () => {
       nextAction: wallet,
       providerPaymentId: '',
     });
-    const out = await w.submitPayerInput({ paymentId: payment.id, fields: key1 });
+    const out = await w.submitPayerInput({
+      paymentId: payment.id,
+      pageSecret: payment.pageSecret,
+      fields: key1,
+    });
     expect(out).toMatchObject({ message: 'Checking the transfer', action: wallet });
     expect(out.view.payment.status).toBe('pending');
     w.provider.nextInput = inputAnswer({ outcome: 'pending', message: '' });
-    const defaulted = await w.submitPayerInput({ paymentId: payment.id, fields: key1 });
+    const defaulted = await w.submitPayerInput({
+      paymentId: payment.id,
+      pageSecret: payment.pageSecret,
+      fields: key1,
+    });
     expect(defaulted.message).toMatch(/still checking/);
     expect(w.ledger.calls).toHaveLength(0);
   });
@@ -129,7 +158,11 @@ describe('submitPayerInput', () => {
       reasonCode: 'PROVIDER_POSSIBLE_TRANSACTION',
       providerPaymentId: '',
     });
-    const out = await w.submitPayerInput({ paymentId: payment.id, fields: key1 });
+    const out = await w.submitPayerInput({
+      paymentId: payment.id,
+      pageSecret: payment.pageSecret,
+      fields: key1,
+    });
     expect(out.view.payment.status).toBe('requires_review');
     expect(out.message).toMatch(/reviewed/);
     expect(w.payments.transitions.at(-1)).toMatchObject({
@@ -137,11 +170,19 @@ describe('submitPayerInput', () => {
       to: 'requires_review',
       reason: 'payer_input PROVIDER_POSSIBLE_TRANSACTION',
     });
-    await expect(w.submitPayerInput({ paymentId: payment.id, fields: key1 })).rejects.toMatchObject(
-      { code: 'PAYMENT_NOT_PAYABLE', details: { status: 'requires_review' } },
-    );
     await expect(
-      w.startPayment({ paymentId: payment.id, method: 'wavepay', payer: {} }),
+      w.submitPayerInput({ paymentId: payment.id, pageSecret: payment.pageSecret, fields: key1 }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_PAYABLE',
+      details: { status: 'requires_review' },
+    });
+    await expect(
+      w.startPayment({
+        paymentId: payment.id,
+        pageSecret: payment.pageSecret,
+        method: 'wavepay',
+        payer: {},
+      }),
     ).rejects.toMatchObject({ code: 'PAYMENT_NOT_PAYABLE' });
     w.clock.advance(TTL_MS * 2);
     expect(await w.expirePayments()).toBe(0);
@@ -153,7 +194,11 @@ describe('submitPayerInput', () => {
   it('sends a confirmed but different amount to review instead of posting it', async () => {
     const { w, payment } = await wavepayPending();
     w.provider.nextInput = inputAnswer({ amount: { amountMinor: 400_000n, currency: 'MMK' } });
-    const out = await w.submitPayerInput({ paymentId: payment.id, fields: key1 });
+    const out = await w.submitPayerInput({
+      paymentId: payment.id,
+      pageSecret: payment.pageSecret,
+      fields: key1,
+    });
     expect(out).toMatchObject({ outcome: 'manual_review' });
     expect(out.view.payment.status).toBe('requires_review');
     expect(w.ledger.calls).toHaveLength(0);
@@ -171,7 +216,11 @@ describe('submitPayerInput', () => {
       payerMayRetry: true,
       nextAction: wallet,
     });
-    const out = await w.submitPayerInput({ paymentId: payment.id, fields: key1 });
+    const out = await w.submitPayerInput({
+      paymentId: payment.id,
+      pageSecret: payment.pageSecret,
+      fields: key1,
+    });
     expect(out).toMatchObject({
       outcome: 'failed',
       message: 'Transaction not found',
@@ -182,6 +231,7 @@ describe('submitPayerInput', () => {
     w.provider.nextInput = inputAnswer();
     const paid = await w.submitPayerInput({
       paymentId: payment.id,
+      pageSecret: payment.pageSecret,
       fields: { key1: '98765432109' },
     });
     expect(paid.view.payment.status).toBe('succeeded');
@@ -196,7 +246,11 @@ describe('submitPayerInput', () => {
       payerMayRetry: false,
       providerPaymentId: '',
     });
-    const out = await w.submitPayerInput({ paymentId: payment.id, fields: key1 });
+    const out = await w.submitPayerInput({
+      paymentId: payment.id,
+      pageSecret: payment.pageSecret,
+      fields: key1,
+    });
     expect(out.view.payment).toMatchObject({
       status: 'failed',
       failureCode: 'PROVIDER_PAYMENT_FAILED',
@@ -210,7 +264,11 @@ describe('submitPayerInput', () => {
       w.paymentInput(merchant.id, { idempotencyKey: 'k2', currency: 'MMK' }),
     );
     await expect(
-      w.submitPayerInput({ paymentId: created.payment.id, fields: key1 }),
+      w.submitPayerInput({
+        paymentId: created.payment.id,
+        pageSecret: created.payment.pageSecret,
+        fields: key1,
+      }),
     ).rejects.toMatchObject({
       code: 'PAYMENT_INPUT_NOT_EXPECTED',
       kind: 'precondition',
@@ -225,49 +283,64 @@ describe('submitPayerInput', () => {
       action: { kind: 'redirect', url: 'https://wm' },
       providerReference: '1',
     };
-    await w.startPayment({ paymentId: usd.payment.id, method: 'webmoney_purse', payer: {} });
+    await w.startPayment({
+      paymentId: usd.payment.id,
+      pageSecret: usd.payment.pageSecret,
+      method: 'webmoney_purse',
+      payer: {},
+    });
     await expect(
-      w.submitPayerInput({ paymentId: usd.payment.id, fields: key1 }),
+      w.submitPayerInput({
+        paymentId: usd.payment.id,
+        pageSecret: usd.payment.pageSecret,
+        fields: key1,
+      }),
     ).rejects.toMatchObject({
       code: 'PAYMENT_INPUT_NOT_EXPECTED',
       details: { status: 'pending', method: 'webmoney_purse' },
     });
 
-    await expect(w.submitPayerInput({ paymentId: payment.id, fields: {} })).rejects.toMatchObject({
+    await expect(
+      w.submitPayerInput({ paymentId: payment.id, pageSecret: payment.pageSecret, fields: {} }),
+    ).rejects.toMatchObject({
       code: 'PAYMENT_INVALID_REQUEST',
       details: { field: 'fields' },
     });
     await expect(
-      w.submitPayerInput({ paymentId: payment.id, fields: { key1: 'x'.repeat(257) } }),
+      w.submitPayerInput({
+        paymentId: payment.id,
+        pageSecret: payment.pageSecret,
+        fields: { key1: 'x'.repeat(257) },
+      }),
     ).rejects.toMatchObject({ details: { field: 'fields.key1' } });
-    await expect(w.submitPayerInput({ paymentId: 'pay_nope', fields: key1 })).rejects.toMatchObject(
-      {
-        code: 'PAYMENT_NOT_FOUND',
-      },
-    );
+    await expect(
+      w.submitPayerInput({ paymentId: 'pay_nope', pageSecret: 'no-such-secret', fields: key1 }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_FOUND',
+    });
 
     w.payments.rows.set(payment.id, {
       ...(w.payments.rows.get(payment.id) as typeof payment),
       status: 'failed',
     });
-    await expect(w.submitPayerInput({ paymentId: payment.id, fields: key1 })).rejects.toMatchObject(
-      {
-        code: 'PAYMENT_NOT_PAYABLE',
-        details: { status: 'failed' },
-      },
-    );
+    await expect(
+      w.submitPayerInput({ paymentId: payment.id, pageSecret: payment.pageSecret, fields: key1 }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_PAYABLE',
+      details: { status: 'failed' },
+    });
     expect(w.provider.inputs).toHaveLength(0);
   });
 
   it('expires a pending payment past its time instead of submitting', async () => {
     const { w, payment } = await wavepayPending();
     w.clock.advance(TTL_MS);
-    await expect(w.submitPayerInput({ paymentId: payment.id, fields: key1 })).rejects.toMatchObject(
-      {
-        code: 'PAYMENT_NOT_PAYABLE',
-        details: { status: 'expired' },
-      },
-    );
+    await expect(
+      w.submitPayerInput({ paymentId: payment.id, pageSecret: payment.pageSecret, fields: key1 }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_PAYABLE',
+      details: { status: 'expired' },
+    });
     expect((await w.payments.findById(payment.id))?.status).toBe('expired');
     expect(w.provider.inputs).toHaveLength(0);
   });
@@ -276,12 +349,12 @@ describe('submitPayerInput', () => {
     const { w, payment } = await wavepayPending();
     const before = await w.payments.findById(payment.id);
     w.provider.nextInput = new DomainError('PROVIDER_UNAVAILABLE', 'unavailable', 'down');
-    await expect(w.submitPayerInput({ paymentId: payment.id, fields: key1 })).rejects.toMatchObject(
-      {
-        code: 'PROVIDER_UNAVAILABLE',
-        kind: 'unavailable',
-      },
-    );
+    await expect(
+      w.submitPayerInput({ paymentId: payment.id, pageSecret: payment.pageSecret, fields: key1 }),
+    ).rejects.toMatchObject({
+      code: 'PROVIDER_UNAVAILABLE',
+      kind: 'unavailable',
+    });
     expect(await w.payments.findById(payment.id)).toEqual(before);
   });
 });

@@ -2,12 +2,15 @@ import { isDomainError } from '@tolem/errors';
 
 import { checkoutErrors } from '../domain/errors';
 import { availableMethods, methodTakesPayerInput } from '../domain/method-capabilities';
+import { requirePageSecret } from '../domain/page-secret';
+import { isAttemptLimited, methodLocked, type PayerAttemptLimits } from '../domain/payer-attempts';
 import { PAYER_MESSAGES, validatePayerFields } from '../domain/payer-input';
 import { isExpiredByTime, isOpen, type Payment, type PaymentView } from '../domain/payment';
 import type {
   Clock,
   Log,
   MerchantRepository,
+  PayerAttemptRepository,
   PaymentProviderPort,
   PaymentRepository,
 } from '../domain/ports';
@@ -23,10 +26,14 @@ export interface SubmitPayerInputDeps {
   postToLedger: PostToLedger;
   clock: Clock;
   log: Log;
+  attempts: PayerAttemptRepository;
+  attemptLimits: PayerAttemptLimits;
 }
 
 export interface SubmitPayerInputInput {
   paymentId: string;
+  /** The hosted page's link secret; wrong or missing is PAYMENT_NOT_FOUND. */
+  pageSecret: string;
   fields: Record<string, string>;
 }
 
@@ -59,13 +66,18 @@ function notPayable(status: string) {
  *   attempt is final (payer_may_retry false): then failed.
  * Submitting again after success is answered from the stored payment without asking the provider,
  * so a repeat never posts twice (the ledger key guarantees it for concurrent repeats).
+ * Each submission reserves one of the method's tries before the provider is asked; only a refused
+ * input (FAILED) keeps it, so after the limit of wrong numbers the method is locked for the
+ * payment (PAYMENT_METHOD_LOCKED) and the provider is not asked again.
  */
 export function makeSubmitPayerInput(deps: SubmitPayerInputDeps) {
   const { log } = deps;
 
   return async (input: SubmitPayerInputInput): Promise<SubmitPayerInputOutput> => {
-    const payment = input.paymentId ? await deps.payments.findById(input.paymentId) : undefined;
-    if (!payment) throw checkoutErrors.create('PAYMENT_NOT_FOUND', 'payment not found');
+    const payment = requirePageSecret(
+      input.paymentId ? await deps.payments.findById(input.paymentId) : undefined,
+      input.pageSecret,
+    );
     const merchant = await deps.merchants.findById(payment.merchantId);
     if (!merchant) throw new Error(`payment ${payment.id} has no merchant ${payment.merchantId}`);
     const view = (p: Payment): PaymentView => ({
@@ -101,11 +113,31 @@ export function makeSubmitPayerInput(deps: SubmitPayerInputDeps) {
     }
     validatePayerFields(input.fields);
 
-    const answer = await deps.provider.submitPayerInput({
-      paymentId: payment.id,
-      method: payment.method,
-      fields: { ...input.fields },
-    });
+    const method = payment.method;
+    const limited = isAttemptLimited(method) ? method : null;
+    const at = deps.clock.now();
+    if (limited) {
+      const limit = deps.attemptLimits[limited];
+      if (!(await deps.attempts.reserve(payment.id, limited, limit, at))) {
+        throw methodLocked(limited);
+      }
+    }
+    let answer: PayerInputAnswer;
+    try {
+      answer = await deps.provider.submitPayerInput({
+        paymentId: payment.id,
+        method,
+        fields: { ...input.fields },
+      });
+    } catch (err) {
+      // Not the payer's doing (provider down, timed out, broken): the try does not count.
+      if (limited) await deps.attempts.release(payment.id, limited, at);
+      throw err;
+    }
+    // Only a refused input counts; accepted, still checking or under review give the try back.
+    if (limited && answer.outcome !== 'failed') {
+      await deps.attempts.release(payment.id, limited, at);
+    }
     const action = answer.nextAction;
     const reason = `payer_input ${answer.reasonCode}`.trim();
 

@@ -23,6 +23,7 @@ interface PaymentRow {
   success_url: string;
   fail_url: string;
   metadata: Record<string, string>;
+  page_secret: string;
   method: PaymentMethod | null;
   provider: ProviderName | null;
   provider_payment_id: string | null;
@@ -60,6 +61,7 @@ function toDomain(row: PaymentRow): Payment {
     successUrl: row.success_url,
     failUrl: row.fail_url,
     metadata: row.metadata,
+    pageSecret: row.page_secret,
     method: row.method,
     provider: row.provider,
     providerPaymentId: row.provider_payment_id,
@@ -155,6 +157,7 @@ export function createPaymentsRepo(db: Knex, options: PaymentsRepoOptions = {}):
             success_url: payment.successUrl,
             fail_url: payment.failUrl,
             metadata: JSON.stringify(payment.metadata),
+            page_secret: payment.pageSecret,
             ...mutableColumns(payment),
             version: payment.version,
             created_at: payment.createdAt,

@@ -28,6 +28,11 @@ export const checkoutErrors = defineErrors({
   PAYMENT_INPUT_NOT_EXPECTED: 'precondition',
   /** Only created or pending payments can be canceled. details: status. */
   PAYMENT_NOT_CANCELABLE: 'precondition',
+  /**
+   * The payer used up the tries of an attempt-limited method (Wavepay transaction numbers, WM
+   * Keeper Mobile phones) for this payment; other methods stay open. details: method.
+   */
+  PAYMENT_METHOD_LOCKED: 'precondition',
   /** Terminal states are final: a later different outcome changes nothing. */
   PAYMENT_ALREADY_FINAL: 'precondition',
   /** A transition the state machine never allows (e.g. pending -> created). */

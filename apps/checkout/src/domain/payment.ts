@@ -42,6 +42,8 @@ export interface Payment {
   successUrl: string;
   failUrl: string;
   metadata: Record<string, string>;
+  /** The hosted page's link secret (domain/page-secret.ts); a credential, never logged. */
+  pageSecret: string;
   method: PaymentMethod | null;
   provider: ProviderName | null;
   providerPaymentId: string | null;

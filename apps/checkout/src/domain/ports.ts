@@ -229,3 +229,19 @@ export interface PendingCardBindingRepository {
   /** Unrecorded, not given up, due at or before `now`, oldest first. */
   listDue(now: Date, limit: number): Promise<PendingCardBinding[]>;
 }
+
+/**
+ * The payer's tries of an attempt-limited method per payment (payer_attempts). Tries are
+ * reserved before the provider is asked, so parallel submissions cannot slip past the limit.
+ */
+export interface PayerAttemptRepository {
+  /**
+   * Counts one try of `method` for the payment unless `limit` tries are counted already; false
+   * when the method is locked. Atomic: of N concurrent calls at most `limit` in total succeed.
+   */
+  reserve(paymentId: string, method: string, limit: number, at: Date): Promise<boolean>;
+  /** Gives back a reserved try that did not count (accepted, still checking, provider down). */
+  release(paymentId: string, method: string, at: Date): Promise<void>;
+  /** True when `limit` tries are counted: the method is locked for this payment. */
+  isLocked(paymentId: string, method: string, limit: number): Promise<boolean>;
+}

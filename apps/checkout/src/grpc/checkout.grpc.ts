@@ -44,7 +44,11 @@ export function checkoutHandlers(
       return CreatePaymentResponse.fromPartial({ payment: paymentToProto(view), replayed });
     },
     async getPayment(req) {
-      const view = await deps.getPayment({ paymentId: req.paymentId, merchantId: req.merchantId });
+      const view = await deps.getPayment({
+        paymentId: req.paymentId,
+        merchantId: req.merchantId,
+        pageSecret: req.pageSecret,
+      });
       return GetPaymentResponse.fromPartial({ payment: paymentToProto(view) });
     },
     async startPayment(req) {

@@ -31,6 +31,7 @@ const payment: Payment = {
   successUrl: 'https://s',
   failUrl: 'https://f',
   metadata: { a: '1' },
+  pageSecret: 'secret-of-pay_1-0123456789',
   method: null,
   provider: null,
   providerPaymentId: null,
@@ -124,9 +125,14 @@ describe('checkout mappers', () => {
 
   it('maps SubmitPayerInput requests as sent', () => {
     expect(
-      submitPayerInputRequestToDomain({ paymentId: 'pay_1', fields: { key1: '123' } }),
+      submitPayerInputRequestToDomain({
+        paymentId: 'pay_1',
+        pageSecret: 'the-secret',
+        fields: { key1: '123' },
+      }),
     ).toEqual({
       paymentId: 'pay_1',
+      pageSecret: 'the-secret',
       fields: { key1: '123' },
     });
   });

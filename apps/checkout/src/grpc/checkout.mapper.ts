@@ -55,13 +55,18 @@ export function createPaymentRequestToDomain(req: CreatePaymentRequest): CreateP
 }
 
 export function startPaymentRequestToDomain(req: StartPaymentRequest): StartPaymentInput {
-  return { paymentId: req.paymentId, method: methodFromProto(req.method), payer: { ...req.payer } };
+  return {
+    paymentId: req.paymentId,
+    pageSecret: req.pageSecret,
+    method: methodFromProto(req.method),
+    payer: { ...req.payer },
+  };
 }
 
 export function submitPayerInputRequestToDomain(
   req: SubmitPayerInputRequest,
 ): SubmitPayerInputInput {
-  return { paymentId: req.paymentId, fields: { ...req.fields } };
+  return { paymentId: req.paymentId, pageSecret: req.pageSecret, fields: { ...req.fields } };
 }
 
 export function callbackRequestToDomain(req: HandleProviderCallbackRequest): {
@@ -97,5 +102,6 @@ export function paymentToProto(view: PaymentView): PbPayment {
     fee: fee ? { amountMinor: fee.amountMinor, currency: fee.currency } : undefined,
     failureCode: p.failureCode ?? '',
     metadata: p.metadata,
+    pageSecret: p.pageSecret,
   });
 }

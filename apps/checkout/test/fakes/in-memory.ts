@@ -11,6 +11,7 @@ import type {
   LedgerPort,
   Log,
   MerchantRepository,
+  PayerAttemptRepository,
   PaymentProviderPort,
   PaymentRepository,
   PendingCardBindingRepository,
@@ -444,6 +445,28 @@ export function inMemoryPendingCardBindings(): PendingCardBindingRepository & {
     },
   };
   return repo;
+}
+
+/** Tries per `paymentId method`; the same contract as payer-attempts.repo.ts. */
+export function inMemoryPayerAttempts(): PayerAttemptRepository & { counts: Map<string, number> } {
+  const counts = new Map<string, number>();
+  const key = (paymentId: string, method: string) => `${paymentId} ${method}`;
+  return {
+    counts,
+    async reserve(paymentId, method, limit) {
+      const used = counts.get(key(paymentId, method)) ?? 0;
+      if (used >= limit) return false;
+      counts.set(key(paymentId, method), used + 1);
+      return true;
+    },
+    async release(paymentId, method) {
+      const used = counts.get(key(paymentId, method)) ?? 0;
+      if (used > 0) counts.set(key(paymentId, method), used - 1);
+    },
+    async isLocked(paymentId, method, limit) {
+      return (counts.get(key(paymentId, method)) ?? 0) >= limit;
+    },
+  };
 }
 
 export function callback(overrides: Partial<VerifiedCallback> = {}): VerifiedCallback {

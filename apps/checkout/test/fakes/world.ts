@@ -21,6 +21,7 @@ import {
   fakeRecurring,
   fixedClock,
   inMemoryMerchants,
+  inMemoryPayerAttempts,
   inMemoryPayments,
   inMemoryPendingCardBindings,
   inMemoryStatusEvents,
@@ -30,6 +31,7 @@ import {
 export const TTL_MS = 60 * 60 * 1000;
 export const SWEEP_GRACE_MS = 5_000;
 export const BINDING_GRACE_MS = 3_000;
+export const ATTEMPT_LIMITS = { wavepay: 3, webmoney_keeper_mobile: 2 } as const;
 
 export const merchantInput: CreateMerchantInput = {
   idempotencyKey: 'mer-key-1',
@@ -65,6 +67,8 @@ export function world() {
     clock,
     statusEvents: recordStatusEvents,
   });
+  const attempts = inMemoryPayerAttempts();
+  const attemptDeps = { attempts, attemptLimits: ATTEMPT_LIMITS };
   const w = {
     clock,
     log,
@@ -78,11 +82,12 @@ export function world() {
     statusEvents,
     recordStatusEvents,
     cancelPayment: makeCancelPayment({ payments, clock }),
+    attempts,
     createMerchant: makeCreateMerchant({ merchants, clock }),
     authenticate: makeAuthenticateApiKey({ merchants }),
     createPayment: makeCreatePayment({ merchants, payments, clock, paymentTtlMs: TTL_MS }),
     getPayment: makeGetPayment({ merchants, payments }),
-    startPayment: makeStartPayment({ merchants, payments, provider, qr, clock }),
+    startPayment: makeStartPayment({ merchants, payments, provider, qr, clock, ...attemptDeps }),
     handleCallback: makeHandleProviderCallback({
       merchants,
       payments,
@@ -105,6 +110,7 @@ export function world() {
       postToLedger,
       clock,
       log,
+      ...attemptDeps,
     }),
     sweepCardBindings: makeSweepCardBindings({ bindings, recurring, clock, log }),
     sweepUnposted: makeSweepUnposted({

@@ -67,6 +67,7 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
         LEDGER_SWEEP_MS: '300',
         PAYMENT_EXPIRY_SWEEP_MS: '300',
         CARD_BINDING_SWEEP_MS: '300',
+        PAYER_ATTEMPT_LIMIT_WAVEPAY: '3',
       },
       ready: () => grpcServing(`127.0.0.1:${port}`),
     });
@@ -129,7 +130,17 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
   }
 
   async function status(id: string) {
-    return (await checkout.getPayment({ paymentId: id, merchantId })).payment?.status;
+    return (await checkout.getPayment({ paymentId: id, merchantId, pageSecret: '' })).payment
+      ?.status;
+  }
+
+  /** The page secret the payer's link carries (payment_url); the payer steps need it. */
+  async function secretOf(id: string): Promise<string> {
+    const { rows } = await sql.query<{ page_secret: string }>(
+      'select page_secret from payments where id = $1',
+      [id],
+    );
+    return rows[0]?.page_secret ?? '';
   }
 
   async function row(id: string) {
@@ -174,6 +185,7 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
     await expect(
       checkout.startPayment({
         paymentId: id,
+        pageSecret: await secretOf(id),
         method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
         payer: {},
       }),
@@ -185,13 +197,19 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
     await expect(
       checkout.startPayment({
         paymentId: id,
+        pageSecret: await secretOf(id),
         method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
         payer: {},
       }),
     ).rejects.toMatchObject({ code: 'PAYMENT_METHOD_UNAVAILABLE' });
     const mmk = await newPayment('order-mmk-qr', 'MMK', 500_000n);
     await expect(
-      checkout.startPayment({ paymentId: mmk, method: PaymentMethod.PAYMENT_METHOD_QR, payer: {} }),
+      checkout.startPayment({
+        paymentId: mmk,
+        pageSecret: await secretOf(mmk),
+        method: PaymentMethod.PAYMENT_METHOD_QR,
+        payer: {},
+      }),
     ).rejects.toMatchObject({ code: 'PAYMENT_METHOD_UNAVAILABLE' });
 
     expect(adapters.startsFor(id)).toHaveLength(0);
@@ -205,6 +223,7 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
     const id = await newPayment('order-qr', 'KGS', 150_000n);
     const res = await checkout.startPayment({
       paymentId: id,
+      pageSecret: await secretOf(id),
       method: PaymentMethod.PAYMENT_METHOD_QR,
       payer: {},
     });
@@ -235,6 +254,7 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
 
     const again = await checkout.startPayment({
       paymentId: id,
+      pageSecret: await secretOf(id),
       method: PaymentMethod.PAYMENT_METHOD_QR,
       payer: {},
     });
@@ -263,6 +283,7 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
     const id = await newPayment('order-review', 'MMK', 500_000n);
     await checkout.startPayment({
       paymentId: id,
+      pageSecret: await secretOf(id),
       method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
       payer: {},
     });
@@ -278,6 +299,7 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
     await expect(
       checkout.startPayment({
         paymentId: id,
+        pageSecret: await secretOf(id),
         method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
         payer: {},
       }),
@@ -286,7 +308,11 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
       details: { status: 'requires_review' },
     });
     await expect(
-      checkout.submitPayerInput({ paymentId: id, fields: { key1: '12345678901' } }),
+      checkout.submitPayerInput({
+        paymentId: id,
+        pageSecret: await secretOf(id),
+        fields: { key1: '12345678901' },
+      }),
     ).rejects.toMatchObject({ code: 'PAYMENT_NOT_PAYABLE' });
 
     // Both overdue: the sweeper expires the created one and leaves the one under review.
@@ -328,6 +354,7 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
     const id = await newPayment('order-card', 'USD', 10_000n);
     await checkout.startPayment({
       paymentId: id,
+      pageSecret: await secretOf(id),
       method: PaymentMethod.PAYMENT_METHOD_CARD,
       payer: { remember_card: 'true' },
     });
@@ -367,6 +394,7 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
     const id = await newPayment('order-card-later', 'USD', 10_000n);
     await checkout.startPayment({
       paymentId: id,
+      pageSecret: await secretOf(id),
       method: PaymentMethod.PAYMENT_METHOD_CARD,
       payer: { remember_card: 'true' },
     });
@@ -409,11 +437,13 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
       const id = await newPayment('order-wave', 'MMK', 500_000n);
       await checkout.startPayment({
         paymentId: id,
+        pageSecret: await secretOf(id),
         method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
         payer: {},
       });
       const first = await checkout.submitPayerInput({
         paymentId: id,
+        pageSecret: await secretOf(id),
         fields: { key1: '12345678901' },
       });
       expect(first.message).toBe('');
@@ -439,6 +469,7 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
 
       const again = await checkout.submitPayerInput({
         paymentId: id,
+        pageSecret: await secretOf(id),
         fields: { key1: '12345678901' },
       });
       expect(again.payment?.status).toBe(PaymentStatus.PAYMENT_STATUS_SUCCEEDED);
@@ -454,12 +485,21 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
       const raced = await newPayment('order-wave-race', 'MMK', 500_000n);
       await checkout.startPayment({
         paymentId: raced,
+        pageSecret: await secretOf(raced),
         method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
         payer: {},
       });
       const outs = await Promise.all([
-        checkout.submitPayerInput({ paymentId: raced, fields: { key1: '55555555555' } }),
-        checkout.submitPayerInput({ paymentId: raced, fields: { key1: '55555555555' } }),
+        checkout.submitPayerInput({
+          paymentId: raced,
+          pageSecret: await secretOf(raced),
+          fields: { key1: '55555555555' },
+        }),
+        checkout.submitPayerInput({
+          paymentId: raced,
+          pageSecret: await secretOf(raced),
+          fields: { key1: '55555555555' },
+        }),
       ]);
       expect(outs.map((o) => o.payment?.status)).toEqual([
         PaymentStatus.PAYMENT_STATUS_SUCCEEDED,
@@ -479,10 +519,129 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
     }
   });
 
+  it('locks Wavepay for a payment after PAYER_ATTEMPT_LIMIT_WAVEPAY refused numbers, in the database', async () => {
+    const id = await newPayment('order-wave-locked', 'MMK', 500_000n);
+    const pageSecret = await secretOf(id);
+    await checkout.startPayment({
+      paymentId: id,
+      pageSecret,
+      method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
+      payer: {},
+    });
+    const refusal = {
+      outcome: Outcome.OUTCOME_FAILED,
+      reasonCode: 'PROVIDER_ACTIVATION_FAILED',
+      message: 'Transaction not found',
+      payerMayRetry: true,
+    };
+    for (let i = 0; i < 3; i++) {
+      adapters.inputAnswers.push(refusal);
+      const out = await checkout.submitPayerInput({
+        paymentId: id,
+        pageSecret,
+        fields: { key1: `7000000000${i}` },
+      });
+      expect(out.payment?.status).toBe(PaymentStatus.PAYMENT_STATUS_PENDING);
+    }
+    adapters.inputAnswers.push(refusal);
+    await expect(
+      checkout.submitPayerInput({ paymentId: id, pageSecret, fields: { key1: '70000000009' } }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_METHOD_LOCKED',
+      details: { method: 'wavepay' },
+      message: expect.stringContaining('Wavepay is locked'),
+    });
+    adapters.inputAnswers.length = 0;
+    expect(adapters.inputsFor(id)).toHaveLength(3);
+    const { rows } = await sql.query<{ attempts: number; locked_at: Date | null }>(
+      "select attempts, locked_at from payer_attempts where payment_id = $1 and method = 'wavepay'",
+      [id],
+    );
+    expect(rows).toEqual([{ attempts: 3, locked_at: expect.any(Date) }]);
+    // The payment itself stays open for another method; only Wavepay is locked.
+    expect(await status(id)).toBe(PaymentStatus.PAYMENT_STATUS_PENDING);
+    await expect(
+      checkout.startPayment({
+        paymentId: id,
+        pageSecret,
+        method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
+        payer: {},
+      }),
+    ).rejects.toMatchObject({ code: 'PAYMENT_METHOD_LOCKED' });
+  });
+
+  it('lets no more than the limit of parallel Wavepay numbers reach the provider', async () => {
+    const id = await newPayment('order-wave-parallel', 'MMK', 500_000n);
+    const pageSecret = await secretOf(id);
+    await checkout.startPayment({
+      paymentId: id,
+      pageSecret,
+      method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
+      payer: {},
+    });
+    const refusal = {
+      outcome: Outcome.OUTCOME_FAILED,
+      reasonCode: 'PROVIDER_ACTIVATION_FAILED',
+      payerMayRetry: true,
+    };
+    for (let i = 0; i < 8; i++) adapters.inputAnswers.push(refusal);
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        checkout.submitPayerInput({
+          paymentId: id,
+          pageSecret,
+          fields: { key1: `8000000000${i}` },
+        }),
+      ),
+    );
+    adapters.inputAnswers.length = 0;
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    for (const r of results.filter((r) => r.status === 'rejected')) {
+      expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'PAYMENT_METHOD_LOCKED' });
+    }
+    expect(adapters.inputsFor(id)).toHaveLength(3);
+  });
+
+  it('answers a wrong or missing page secret like an unknown payment, on every payer step', async () => {
+    const id = await newPayment('order-secret', 'MMK', 500_000n);
+    const unknown = await checkout
+      .getPayment({ paymentId: 'pay_01jzzzzzzzzzzzzzzzzzzzzzzz', merchantId: '', pageSecret: 'x' })
+      .catch((err: unknown) => err);
+    expect(unknown).toMatchObject({ code: 'PAYMENT_NOT_FOUND' });
+    for (const pageSecret of ['', 'wrong', `${await secretOf(id)}x`]) {
+      const wrong = await checkout
+        .getPayment({ paymentId: id, merchantId: '', pageSecret })
+        .catch((err: unknown) => err);
+      expect(wrong).toMatchObject({
+        code: 'PAYMENT_NOT_FOUND',
+        message: (unknown as Error).message,
+      });
+      await expect(
+        checkout.startPayment({
+          paymentId: id,
+          pageSecret,
+          method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
+          payer: {},
+        }),
+      ).rejects.toMatchObject({ code: 'PAYMENT_NOT_FOUND' });
+    }
+    const payer = await checkout.getPayment({
+      paymentId: id,
+      merchantId: '',
+      pageSecret: await secretOf(id),
+    });
+    expect(payer.payment?.id).toBe(id);
+    // The merchant reads it without the secret and gets it, to build payment_url.
+    const merchant = await checkout.getPayment({ paymentId: id, merchantId, pageSecret: '' });
+    expect(merchant.payment?.pageSecret).toBe(await secretOf(id));
+    expect(merchant.payment?.pageSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
   it('SubmitPayerInput: a failed attempt keeps the payment open; review and refusals', async () => {
     const id = await newPayment('order-wave-retry', 'MMK', 500_000n);
     await checkout.startPayment({
       paymentId: id,
+      pageSecret: await secretOf(id),
       method: PaymentMethod.PAYMENT_METHOD_WAVEPAY,
       payer: {},
     });
@@ -498,13 +657,21 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
         },
       },
     });
-    const failed = await checkout.submitPayerInput({ paymentId: id, fields: { key1: '1' } });
+    const failed = await checkout.submitPayerInput({
+      paymentId: id,
+      pageSecret: await secretOf(id),
+      fields: { key1: '1' },
+    });
     expect(failed.payment?.status).toBe(PaymentStatus.PAYMENT_STATUS_PENDING);
     expect(failed.message).toBe('Transaction not found');
     expect(failed.action?.action).toMatchObject({ $case: 'instructions' });
 
     adapters.inputAnswers.push({ outcome: Outcome.OUTCOME_PENDING, message: '' });
-    const pending = await checkout.submitPayerInput({ paymentId: id, fields: { key1: '2' } });
+    const pending = await checkout.submitPayerInput({
+      paymentId: id,
+      pageSecret: await secretOf(id),
+      fields: { key1: '2' },
+    });
     expect(pending.payment?.status).toBe(PaymentStatus.PAYMENT_STATUS_PENDING);
     expect(pending.message).toMatch(/still checking/);
 
@@ -512,27 +679,44 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
       outcome: Outcome.OUTCOME_MANUAL_REVIEW,
       reasonCode: 'PROVIDER_POSSIBLE_TRANSACTION',
     });
-    const review = await checkout.submitPayerInput({ paymentId: id, fields: { key1: '3' } });
+    const review = await checkout.submitPayerInput({
+      paymentId: id,
+      pageSecret: await secretOf(id),
+      fields: { key1: '3' },
+    });
     expect(review.payment?.status).toBe(PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW);
     expect(ledger.callsFor(id)).toHaveLength(0);
 
     const usd = await newPayment('order-wm-input', 'USD', 10_000n);
     await expect(
-      checkout.submitPayerInput({ paymentId: usd, fields: { key1: '1' } }),
+      checkout.submitPayerInput({
+        paymentId: usd,
+        pageSecret: await secretOf(usd),
+        fields: { key1: '1' },
+      }),
     ).rejects.toMatchObject({ code: 'PAYMENT_INPUT_NOT_EXPECTED', kind: 'precondition' });
     await checkout.startPayment({
       paymentId: usd,
+      pageSecret: await secretOf(usd),
       method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
       payer: {},
     });
     await expect(
-      checkout.submitPayerInput({ paymentId: usd, fields: { key1: '1' } }),
+      checkout.submitPayerInput({
+        paymentId: usd,
+        pageSecret: await secretOf(usd),
+        fields: { key1: '1' },
+      }),
     ).rejects.toMatchObject({
       code: 'PAYMENT_INPUT_NOT_EXPECTED',
       details: { status: 'pending', method: 'webmoney_purse' },
     });
     await expect(
-      checkout.submitPayerInput({ paymentId: 'pay_unknown', fields: { key1: '1' } }),
+      checkout.submitPayerInput({
+        paymentId: 'pay_unknown',
+        pageSecret: 'any-secret',
+        fields: { key1: '1' },
+      }),
     ).rejects.toMatchObject({ code: 'PAYMENT_NOT_FOUND', kind: 'not_found' });
     expect(adapters.inputsFor(usd)).toHaveLength(0);
   });

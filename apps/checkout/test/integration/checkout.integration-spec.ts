@@ -120,6 +120,7 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     const id = await newPayment(key);
     await checkout.startPayment({
       paymentId: id,
+      pageSecret: await secretOf(id),
       method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
       payer: {},
     });
@@ -150,6 +151,15 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     attributes: { payer_purse: 'Z123456789012', payer_wmid: '123456789012' },
     ...extra,
   });
+
+  /** The page secret the payer's link carries (payment_url); the payer steps need it. */
+  async function secretOf(id: string): Promise<string> {
+    const { rows } = await sql.query<{ page_secret: string }>(
+      'select page_secret from payments where id = $1',
+      [id],
+    );
+    return rows[0]?.page_secret ?? '';
+  }
 
   async function ledgerColumns(paymentId: string) {
     const { rows } = await sql.query<{
@@ -274,6 +284,7 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     const id = await newPayment('order-start');
     const res = await checkout.startPayment({
       paymentId: id,
+      pageSecret: await secretOf(id),
       method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
       payer: { phone: '+996555123456' },
     });
@@ -304,6 +315,7 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     await expect(
       checkout.startPayment({
         paymentId: id,
+        pageSecret: await secretOf(id),
         method: PaymentMethod.PAYMENT_METHOD_CARD,
         payer: {},
       }),
@@ -312,6 +324,7 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     await expect(
       checkout.startPayment({
         paymentId: id,
+        pageSecret: await secretOf(id),
         method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
         payer: {},
       }),
@@ -330,7 +343,7 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     // The raw bytes reached the adapters untouched.
     expect(JSON.parse(text(adapters.callbacks.at(-1)?.request?.body))).toEqual(succeeded(id));
 
-    const { payment } = await checkout.getPayment({ paymentId: id, merchantId });
+    const { payment } = await checkout.getPayment({ paymentId: id, merchantId, pageSecret: '' });
     expect(payment).toMatchObject({
       status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED,
       providerPaymentId: 'wm-trans-1',
@@ -372,7 +385,7 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
       reasonCode: 'WM_DECLINED',
     });
     expect(failed.status).toBe(PaymentStatus.PAYMENT_STATUS_SUCCEEDED);
-    const after = await checkout.getPayment({ paymentId: id, merchantId });
+    const after = await checkout.getPayment({ paymentId: id, merchantId, pageSecret: '' });
     expect(after.payment).toEqual(payment);
   });
 
@@ -383,9 +396,9 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     expect(res.reply).toMatchObject({ statusCode: 503, contentType: 'text/plain' });
     expect(text(res.reply?.body)).toBe('retry');
     expect(res.status).toBe(PaymentStatus.PAYMENT_STATUS_SUCCEEDED);
-    expect((await checkout.getPayment({ paymentId: id, merchantId })).payment?.status).toBe(
-      PaymentStatus.PAYMENT_STATUS_SUCCEEDED,
-    );
+    expect(
+      (await checkout.getPayment({ paymentId: id, merchantId, pageSecret: '' })).payment?.status,
+    ).toBe(PaymentStatus.PAYMENT_STATUS_SUCCEEDED);
     expect(await ledgerColumns(id)).toEqual({
       ledger_posted_at: null,
       ledger_transaction_id: null,
@@ -407,11 +420,13 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
 
   it('refuses a SUCCEEDED callback with another amount: 400, payment unchanged, no ledger post', async () => {
     const id = await startedPayment('order-mismatch');
-    const before = await checkout.getPayment({ paymentId: id, merchantId });
+    const before = await checkout.getPayment({ paymentId: id, merchantId, pageSecret: '' });
     const res = await sendCallback(succeeded(id, { amountMinor: '9999' }));
     expect(res.reply).toMatchObject({ statusCode: 400, contentType: 'text/plain' });
     expect(res.status).toBe(PaymentStatus.PAYMENT_STATUS_PENDING);
-    expect(await checkout.getPayment({ paymentId: id, merchantId })).toEqual(before);
+    expect(await checkout.getPayment({ paymentId: id, merchantId, pageSecret: '' })).toEqual(
+      before,
+    );
     expect(ledger.callsFor(id)).toHaveLength(0);
   });
 
@@ -423,13 +438,16 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
       reasonCode: 'WM_DECLINED',
     });
     expect(text(res.reply?.body)).toBe('YES');
-    expect((await checkout.getPayment({ paymentId: id, merchantId })).payment).toMatchObject({
+    expect(
+      (await checkout.getPayment({ paymentId: id, merchantId, pageSecret: '' })).payment,
+    ).toMatchObject({
       status: PaymentStatus.PAYMENT_STATUS_FAILED,
       failureCode: 'WM_DECLINED',
     });
     await expect(
       checkout.startPayment({
         paymentId: id,
+        pageSecret: await secretOf(id),
         method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
         payer: {},
       }),
@@ -439,12 +457,14 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
   it("hides another merchant's payment as PAYMENT_NOT_FOUND", async () => {
     const id = await newPayment('order-scoped');
     await expect(
-      checkout.getPayment({ paymentId: id, merchantId: otherMerchantId }),
+      checkout.getPayment({ paymentId: id, merchantId: otherMerchantId, pageSecret: '' }),
     ).rejects.toMatchObject({
       code: 'PAYMENT_NOT_FOUND',
       kind: 'not_found',
     });
-    await expect(checkout.getPayment({ paymentId: id, merchantId })).resolves.toMatchObject({
+    await expect(
+      checkout.getPayment({ paymentId: id, merchantId, pageSecret: '' }),
+    ).resolves.toMatchObject({
       payment: { id },
     });
   });
@@ -476,15 +496,17 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
         paymentRequest({ idempotencyKey: 'order-expiring' }),
       );
       const id = payment?.id ?? '';
+      const secret = payment?.pageSecret ?? '';
       await waitFor(
         async () =>
-          (await client.getPayment({ paymentId: id, merchantId: '' })).payment?.status ===
-          PaymentStatus.PAYMENT_STATUS_EXPIRED,
+          (await client.getPayment({ paymentId: id, merchantId: '', pageSecret: secret })).payment
+            ?.status === PaymentStatus.PAYMENT_STATUS_EXPIRED,
         { timeoutMs: 15_000, what: 'the payment to expire' },
       );
       await expect(
         client.startPayment({
           paymentId: id,
+          pageSecret: secret,
           method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
           payer: {},
         }),

@@ -18,6 +18,13 @@ export const gatewayErrors = defineErrors({
   /** No usable `Authorization: Bearer …` credential. */
   UNAUTHENTICATED: 'unauthenticated',
   ROUTE_NOT_FOUND: 'not_found',
+  /**
+   * A payer form came without the token of the page it was shown on (a form posted from another
+   * site, or the cookie was lost): the payer reloads the payment page and tries again.
+   */
+  CSRF_TOKEN_INVALID: 'forbidden',
+  /** Too many requests from one client IP on the payer pages or the provider callbacks. */
+  RATE_LIMITED: 'rate_limited',
   INTERNAL: 'internal',
 });
 
@@ -43,8 +50,16 @@ const TRANSPORT_MESSAGES: Record<string, string> = {
   UPSTREAM_ERROR: SCRUBBED,
 };
 
+const CSRF_REFUSED = {
+  status: 403,
+  code: 'CSRF_TOKEN_INVALID',
+  message: 'This form was not sent from the payment page. Reload the payment page and try again.',
+};
+
 /** Fastify's own client errors that are not schema validation failures. */
-const FRAMEWORK_ERRORS: Record<string, { status: number; code: string }> = {
+const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; message?: string }> = {
+  FST_CSRF_MISSING_SECRET: CSRF_REFUSED,
+  FST_CSRF_INVALID_TOKEN: CSRF_REFUSED,
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'MALFORMED_JSON' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'MALFORMED_JSON' },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
@@ -102,7 +117,13 @@ export function toHttpError(err: unknown): HttpError {
       return { status: 400, code: 'VALIDATION_FAILED', message, details: {} };
     }
     const known = typeof e.code === 'string' ? FRAMEWORK_ERRORS[e.code] : undefined;
-    if (known) return { ...known, message, details: {} };
+    if (known)
+      return {
+        status: known.status,
+        code: known.code,
+        message: known.message ?? message,
+        details: {},
+      };
     // Other Fastify client errors (FST_*) carry a safe message and a 4xx status.
     if (
       typeof e.code === 'string' &&

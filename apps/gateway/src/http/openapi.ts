@@ -85,11 +85,19 @@ const COMMON = ['400', '401', '500', '503', '504'];
 
 /**
  * The customer's hosted-page routes a merchant may see referenced: the payment's status the
- * waiting pages poll, and the Wavepay transaction number form. Both are keyed by the payment id
- * alone (the payment page's only credential), need no API key, and reveal only the status.
+ * waiting pages poll, and the Wavepay transaction number form. Both need the page secret from
+ * payment_url (a wrong or missing one is the unknown payment's 404), no API key, and reveal only
+ * the status. Both are limited per client IP (429).
  */
 function hostedPageRoutes(): Record<string, unknown> {
   const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  const secret = {
+    name: 'secret',
+    in: 'query',
+    required: true,
+    description: "The page secret, as in the payment's `payment_url`.",
+    schema: { type: 'string' },
+  };
   return {
     '/pay/{id}/status': {
       get: {
@@ -97,7 +105,7 @@ function hostedPageRoutes(): Record<string, unknown> {
         summary: "A payment's status, for the hosted pages' polling",
         security: [],
         tags: ['hosted pages'],
-        parameters: [id],
+        parameters: [id, secret],
         responses: {
           '200': {
             description: 'The status.',
@@ -111,7 +119,7 @@ function hostedPageRoutes(): Record<string, unknown> {
               },
             },
           },
-          ...errorRefs(['400', '404', '500', '503', '504']),
+          ...errorRefs(['400', '404', '429', '500', '503', '504']),
         },
       },
     },
@@ -120,12 +128,13 @@ function hostedPageRoutes(): Record<string, unknown> {
         operationId: 'submitPayerInput',
         summary: 'The payer submits the Wavepay transaction number (HTML form)',
         description:
-          'Form field `key1` (1..11 characters). Answers an HTML page: payment received (with the way back to ' +
+          'Form fields `key1` (1..11 characters) and `_csrf` (the token of the page the form was on, whose ' +
+          'cookie the browser sends back). Answers an HTML page: payment received (with the way back to ' +
           '`success_url`), waiting for confirmation, being checked (`requires_review`), or the form again with ' +
           'the reason (422).',
         security: [],
         tags: ['hosted pages'],
-        parameters: [id],
+        parameters: [id, secret],
         requestBody: {
           required: true,
           content: { 'application/x-www-form-urlencoded': { schema: payerInputFormSchema } },
@@ -140,11 +149,21 @@ function hostedPageRoutes(): Record<string, unknown> {
             description: 'key1 missing or too long: the form again.',
             content: { 'text/html': {} },
           },
-          '422': {
-            description:
-              'Not accepted (e.g. unknown transaction number): the form again with the reason.',
+          '403': {
+            description: 'No valid CSRF token for this browser (CSRF_TOKEN_INVALID).',
             content: { 'text/html': {} },
           },
+          '404': {
+            description: 'Unknown payment, or a wrong or missing page secret.',
+            content: { 'text/html': {} },
+          },
+          '422': {
+            description:
+              'Not accepted (e.g. unknown transaction number): the form again with the reason; or ' +
+              'PAYMENT_METHOD_LOCKED after too many refused numbers for this payment.',
+            content: { 'text/html': {} },
+          },
+          '429': { description: 'Too many requests from this IP.', content: { 'text/html': {} } },
         },
       },
     },
@@ -346,7 +365,9 @@ export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
             description: { type: ['string', 'null'] },
             payment_url: {
               type: 'string',
-              description: 'The hosted payment page to send the customer to.',
+              description:
+                'The hosted payment page to send the customer to. Its `secret` query parameter is the ' +
+                "page's credential: pass the URL on whole and keep it out of logs.",
             },
             method: { type: ['string', 'null'], enum: [...METHOD_NAME_LIST, null] },
             provider: {

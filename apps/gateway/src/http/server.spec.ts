@@ -8,8 +8,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { buildGateway, type GatewayDeps } from './server';
 
+const SECRET = 'c2VjcmV0LW9mLXBheV8xLWZvci10aGUtdW5pdC1zcGVj';
+
 const payment = Payment.fromPartial({
   id: 'pay_1',
+  pageSecret: SECRET,
   merchantId: 'mer_1',
   amount: { amountMinor: 1999n, currency: 'USD' },
   status: PaymentStatus.PAYMENT_STATUS_CREATED,
@@ -217,7 +220,7 @@ describe('buildGateway (in process)', () => {
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({
       id: 'pay_1',
-      payment_url: 'https://pay.example/pay/pay_1',
+      payment_url: `https://pay.example/pay/pay_1?secret=${SECRET}`,
       amount: 1999,
     });
     expect(res.headers['location']).toBe('/v1/payments/pay_1');
@@ -258,32 +261,95 @@ describe('buildGateway (in process)', () => {
     expect(unknownField.statusCode).toBe(400);
   });
 
+  /** Opens the payment page like a browser: its CSRF cookie and the token its forms carry. */
+  async function openPage(): Promise<{ headers: Record<string, string>; token: string }> {
+    const page = await app.inject({ method: 'GET', url: `/pay/pay_1?secret=${SECRET}` });
+    expect(page.statusCode).toBe(200);
+    const cookie = String(page.headers['set-cookie']).split(';')[0] ?? '';
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    expect(cookie).toMatch(/^tolem_csrf=/);
+    expect(token).not.toBe('');
+    return {
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      token: encodeURIComponent(token),
+    };
+  }
+
+  it('forwards the page secret and sets an HttpOnly, SameSite=Lax CSRF cookie for /pay', async () => {
+    const page = await app.inject({ method: 'GET', url: `/pay/pay_1?secret=${SECRET}` });
+    expect(calls.at(-1)).toMatchObject({
+      method: 'getPayment',
+      request: { paymentId: 'pay_1', merchantId: '', pageSecret: SECRET },
+    });
+    const setCookie = String(page.headers['set-cookie']);
+    expect(setCookie).toMatch(/^tolem_csrf=[^;]+; Path=\/pay; HttpOnly; Secure; SameSite=Lax$/);
+    // A second page (another payment, another tab) keeps the browser's cookie, so both tabs' forms work.
+    const cookie = setCookie.split(';')[0] ?? '';
+    const second = await app.inject({
+      method: 'GET',
+      url: `/pay/pay_1?secret=${SECRET}`,
+      headers: { cookie },
+    });
+    expect(second.headers['set-cookie']).toBeUndefined();
+    expect(page.body).toContain(`action="/pay/pay_1/start?secret=${SECRET}"`);
+    // A repeated or overlong secret is no secret: checkout gets '' and answers 404.
+    await app.inject({ method: 'GET', url: `/pay/pay_1?secret=a&secret=b` });
+    expect(calls.at(-1)).toMatchObject({ request: { pageSecret: '' } });
+    await app.inject({ method: 'GET', url: `/pay/pay_1?secret=${'x'.repeat(129)}` });
+    expect(calls.at(-1)).toMatchObject({ request: { pageSecret: '' } });
+  });
+
+  it("refuses a payer form without this browser's CSRF token with 403, asking checkout nothing", async () => {
+    const { headers, token } = await openPage();
+    const before = calls.length;
+    const cases = [
+      { headers, payload: 'key1=0123456789' },
+      { headers, payload: 'key1=0123456789&_csrf=forged' },
+      {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `key1=0123456789&_csrf=${token}`,
+      },
+    ];
+    for (const c of cases) {
+      const res = await app.inject({
+        method: 'POST',
+        url: `/pay/pay_1/input?secret=${SECRET}`,
+        ...c,
+      });
+      expect(res.statusCode).toBe(403);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.body).toContain('CSRF_TOKEN_INVALID');
+    }
+    expect(calls.length).toBe(before);
+  });
+
   it('renders page errors as HTML with the mapped status', async () => {
+    const { headers, token } = await openPage();
     const res = await app.inject({
       method: 'POST',
-      url: '/pay/pay_1/start',
-      payload: 'method=webmoney_purse',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      url: `/pay/pay_1/start?secret=${SECRET}`,
+      payload: `method=webmoney_purse&_csrf=${token}`,
+      headers,
     });
     expect(res.statusCode).toBe(422);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.body).toContain('PAYMENT_NOT_PAYABLE');
     const bad = await app.inject({
       method: 'POST',
-      url: '/pay/pay_1/start',
-      payload: 'method=bitcoin',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      url: `/pay/pay_1/start?secret=${SECRET}`,
+      payload: `method=bitcoin&_csrf=${token}`,
+      headers,
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toContain('VALIDATION_FAILED');
   });
 
   it('takes the Wavepay transaction number as a form, checks its length first', async () => {
-    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const { headers: form, token } = await openPage();
     const long = await app.inject({
       method: 'POST',
-      url: '/pay/pay_1/input',
-      payload: 'key1=123456789012',
+      url: `/pay/pay_1/input?secret=${SECRET}`,
+      payload: `key1=123456789012&_csrf=${token}`,
       headers: form,
     });
     expect(long.statusCode).toBe(400);
@@ -292,20 +358,21 @@ describe('buildGateway (in process)', () => {
 
     const ok = await app.inject({
       method: 'POST',
-      url: '/pay/pay_1/input',
-      payload: 'key1=+0123456789+',
+      url: `/pay/pay_1/input?secret=${SECRET}`,
+      payload: `key1=+0123456789+&_csrf=${token}`,
       headers: form,
     });
     expect(ok.statusCode).toBe(200);
     expect(ok.body).toContain('Payment received');
     expect(calls.at(-1)).toMatchObject({
       method: 'submitPayerInput',
-      request: { paymentId: 'pay_1', fields: { key1: '0123456789' } },
+      request: { paymentId: 'pay_1', pageSecret: SECRET, fields: { key1: '0123456789' } },
     });
   });
 
   it('answers the payment status as JSON for the waiting pages', async () => {
-    const res = await app.inject({ method: 'GET', url: '/pay/pay_1/status' });
+    const res = await app.inject({ method: 'GET', url: `/pay/pay_1/status?secret=${SECRET}` });
+    expect(calls.at(-1)).toMatchObject({ request: { pageSecret: SECRET } });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.headers['cache-control']).toBe('no-store');
@@ -340,5 +407,52 @@ describe('buildGateway (in process)', () => {
     });
     expect(res.statusCode).toBe(415);
     expect(res.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+});
+
+describe('per-IP rate limits', () => {
+  it('answers 429 RATE_LIMITED past the limit, pages and callbacks counted apart', async () => {
+    const f = fakes();
+    const app = buildGateway({
+      ...f.deps,
+      rateLimits: {
+        pages: { max: 2, windowMs: 60_000 },
+        callbacks: { max: 3, windowMs: 60_000 },
+      },
+    });
+    try {
+      const status = () => app.inject({ method: 'GET', url: `/pay/pay_1/status?secret=${SECRET}` });
+      expect((await status()).statusCode).toBe(200);
+      expect(
+        (await app.inject({ method: 'GET', url: `/pay/pay_1?secret=${SECRET}` })).statusCode,
+      ).toBe(200);
+      const limited = await status();
+      expect(limited.statusCode).toBe(429);
+      expect(limited.headers['retry-after']).toBeDefined();
+      expect(limited.json()).toMatchObject({
+        error: { code: 'RATE_LIMITED', request_id: expect.any(String) },
+      });
+      const page = await app.inject({ method: 'GET', url: `/pay/pay_1?secret=${SECRET}` });
+      expect(page.statusCode).toBe(429);
+      expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(page.body).toContain('RATE_LIMITED');
+
+      // The callbacks' own budget is untouched by the pages.
+      const callback = () =>
+        app.inject({ method: 'POST', url: '/callbacks/webmoney', payload: 'a=1' });
+      for (let i = 0; i < 3; i++) expect((await callback()).statusCode).toBe(200);
+      const refused = await callback();
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+      // Another client address has its own budget.
+      const other = await app.inject({
+        method: 'GET',
+        url: `/pay/pay_1/status?secret=${SECRET}`,
+        remoteAddress: '10.1.2.3',
+      });
+      expect(other.statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 });

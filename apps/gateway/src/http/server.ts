@@ -1,10 +1,16 @@
+import rateLimit from '@fastify/rate-limit';
 import type { Secret } from '@tolem/config';
 import type { CheckoutServiceClient, MerchantServiceClient } from '@tolem/contracts/checkout';
 import type { LedgerServiceClient } from '@tolem/contracts/ledger';
 import type { NotifierServiceClient } from '@tolem/contracts/notifier';
 import type { PromiseClient } from '@tolem/grpc-kit';
 import type { Logger } from '@tolem/observability';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  LogController,
+} from 'fastify';
 
 import { createApiKeyAuthenticator } from './auth';
 import { errorBody, gatewayErrors, type HttpError, toHttpError } from './errors';
@@ -38,6 +44,48 @@ export interface GatewayDeps {
   adminToken: Secret;
   /** API key cache lifetime, at most 30 s. */
   authCacheTtlMs?: number;
+  /** Per client IP limits of the payer pages and of provider callbacks; defaults below. */
+  rateLimits?: RateLimits;
+  /**
+   * Proxies in front of the gateway whose X-Forwarded-For is trusted (0: none), so per-IP limits
+   * and callbacks see the client's address rather than the proxy's.
+   */
+  trustProxyHops?: number;
+}
+
+export interface RateLimit {
+  /** Requests one client IP may make per window. */
+  max: number;
+  windowMs: number;
+}
+
+export interface RateLimits {
+  /** `/pay/*`: the hosted page, its forms and the status polling (every 2 s while waiting). */
+  pages: RateLimit;
+  /** `/callbacks/*`: providers retry, and some send bursts from few addresses. */
+  callbacks: RateLimit;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  pages: { max: 120, windowMs: 60_000 },
+  callbacks: { max: 600, windowMs: 60_000 },
+};
+
+/**
+ * Registers `routes` behind a per-IP limit of their own (@fastify/rate-limit, in memory per
+ * replica). Past it the request is refused with RATE_LIMITED (429, Retry-After), rendered by the
+ * scope's error handler: the standard JSON error body, or the error page on HTML pages.
+ */
+function limited(limit: RateLimit, ...routes: FastifyPluginAsync[]): FastifyPluginAsync {
+  return async (app) => {
+    await app.register(rateLimit, {
+      max: limit.max,
+      timeWindow: limit.windowMs,
+      errorResponseBuilder: (_request, context) =>
+        gatewayErrors.create('RATE_LIMITED', `too many requests; retry after ${context.after}`),
+    });
+    for (const route of routes) await app.register(route);
+  };
 }
 
 /** Logs a refused or failed request once, at a level that matches whose fault it was. */
@@ -65,6 +113,8 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     // No type coercion: "1999" must not silently become 1999, and unknown fields are refused.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
+    // The nearest `trustProxyHops` addresses of X-Forwarded-For are our proxies; the next is the client.
+    trustProxy: (_address: string, hop: number) => hop < (deps.trustProxyHops ?? 0),
   });
 
   // The API speaks JSON, pages add forms, callbacks take raw bytes; plain text is nobody's.
@@ -117,9 +167,18 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
       publicBaseUrl: deps.publicBaseUrl,
     }),
   );
-  void app.register(pageRoutes({ checkout: deps.checkout }));
-  void app.register(paymentStatusRoutes({ checkout: deps.checkout }));
-  void app.register(callbackRoutes({ checkout: deps.checkout }));
+  const limits = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
+  void app.register(
+    limited(
+      limits.pages,
+      pageRoutes({
+        checkout: deps.checkout,
+        secureCookies: deps.publicBaseUrl.startsWith('https://'),
+      }),
+      paymentStatusRoutes({ checkout: deps.checkout }),
+    ),
+  );
+  void app.register(limited(limits.callbacks, callbackRoutes({ checkout: deps.checkout })));
   void app.register(
     adminRoutes({
       merchants: deps.merchants,

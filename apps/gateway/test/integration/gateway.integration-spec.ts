@@ -22,10 +22,14 @@ import { GOOD_API_KEY, MERCHANT, type Peers, startPeers } from './peers';
 const ADMIN_TOKEN = 'admin-token-for-gateway-it-0123456789';
 const PUBLIC_BASE_URL = 'https://pay.tolem.test';
 const DEADLINE_MS = 1_500;
+/** The page secret checkout gave pay_it_1 (43 base64url characters, as checkout makes them). */
+const SECRET = 'aXQtc2VjcmV0LW9mLXBheV9pdF8xLTAxMjM0NTY3ODk';
+const Q = `?secret=${SECRET}`;
 
 async function startGateway(
   checkoutAddr: string,
   otherAddr: string,
+  extraEnv: Record<string, string> = {},
 ): Promise<{ process: ServiceProcess; base: string }> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -42,6 +46,7 @@ async function startGateway(
       LEDGER_ADDR: otherAddr,
       ADMIN_TOKEN,
       GRPC_DEADLINE_MS: String(DEADLINE_MS),
+      ...extraEnv,
     },
     ready: () => httpAnswers(`${base}/healthz`),
   });
@@ -51,6 +56,7 @@ async function startGateway(
 function aPayment(overrides: Partial<Payment> = {}): Payment {
   return Payment.fromPartial({
     id: 'pay_it_1',
+    pageSecret: SECRET,
     merchantId: MERCHANT.id,
     amount: { amountMinor: 1999n, currency: 'USD' },
     status: PaymentStatus.PAYMENT_STATUS_CREATED,
@@ -118,6 +124,37 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
   });
 
   beforeEach(() => peers.reset());
+
+  /**
+   * Opens pay_it_1's page like a browser: the CSRF cookie it sets and the token its forms carry.
+   * Leaves the script and the recorded calls as they were.
+   */
+  async function openPage(): Promise<{ cookie: string; token: string }> {
+    const scripted = peers.script.checkout.getPayment;
+    const before = peers.calls.length;
+    peers.script.checkout.getPayment = async () => ({ payment: aPayment() });
+    try {
+      const res = await fetch(`${base}/pay/pay_it_1${Q}`);
+      expect(res.status).toBe(200);
+      const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const token = /name="_csrf" value="([^"]+)"/.exec(await res.text())?.[1] ?? '';
+      expect(cookie).toMatch(/^tolem_csrf=./);
+      return { cookie, token };
+    } finally {
+      peers.script.checkout.getPayment = scripted;
+      peers.calls.splice(before);
+    }
+  }
+
+  /** A form POST as the page's browser sends it: its cookie, its token and the fields. */
+  function formPost(page: { cookie: string; token: string }, fields: Record<string, string>) {
+    return {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: page.cookie },
+      body: new URLSearchParams({ ...fields, _csrf: page.token }).toString(),
+      redirect: 'manual' as const,
+    };
+  }
 
   describe('basics', () => {
     it('answers healthz, readyz (checkout serving), the landing page and the OpenAPI document', async () => {
@@ -407,7 +444,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         currency: 'USD',
         order_id: 'order-42',
         description: 'Two books',
-        payment_url: `${PUBLIC_BASE_URL}/pay/pay_it_1`,
+        payment_url: `${PUBLIC_BASE_URL}/pay/pay_it_1${Q}`,
         method: null,
         provider: null,
         fee: null,
@@ -481,6 +518,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       expect(peers.callsOf('getPayment')[0]?.request).toEqual({
         paymentId: 'pay_it_1',
         merchantId: MERCHANT.id,
+        pageSecret: '',
       });
     });
 
@@ -511,7 +549,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       peers.script.checkout.getPayment = async () => ({
         payment: aPayment({ description: 'Books <b>&</b> "more"' }),
       });
-      const res = await fetch(`${base}/pay/pay_it_1`);
+      const res = await fetch(`${base}/pay/pay_it_1${Q}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
@@ -520,7 +558,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       expect(html).toContain('Books &lt;b&gt;&amp;&lt;/b&gt; &quot;more&quot;');
       const forms = [
         ...html.matchAll(
-          /<form class="method" method="post" action="\/pay\/pay_it_1\/start">\n<input type="hidden" name="method" value="([a-z_]+)">/g,
+          /<form class="method" method="post" action="\/pay\/pay_it_1\/start\?secret=[\w-]+">\n<input type="hidden" name="_csrf" value="[^"]+">\n<input type="hidden" name="method" value="([a-z_]+)">/g,
         ),
       ];
       expect(forms.map((m) => m[1])).toEqual([
@@ -534,6 +572,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       expect(peers.callsOf('getPayment')[0]?.request).toEqual({
         paymentId: 'pay_it_1',
         merchantId: '',
+        pageSecret: SECRET,
       });
     });
 
@@ -541,7 +580,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       peers.script.checkout.getPayment = async () => ({
         payment: aPayment({ status: PaymentStatus.PAYMENT_STATUS_EXPIRED }),
       });
-      const html = await (await fetch(`${base}/pay/pay_it_1`)).text();
+      const html = await (await fetch(`${base}/pay/pay_it_1${Q}`)).text();
       expect(html).toContain('data-status="expired"');
       expect(html).not.toContain('/start');
     });
@@ -558,12 +597,11 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
   });
 
   describe('POST /pay/:id/start', () => {
-    const form = (fields: Record<string, string>) => ({
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(fields).toString(),
-      redirect: 'manual' as const,
+    let page: { cookie: string; token: string };
+    beforeEach(async () => {
+      page = await openPage();
     });
+    const form = (fields: Record<string, string>) => formPost(page, fields);
 
     it('renders the provider form, fields in order and escaped, for a FormPost action', async () => {
       peers.script.checkout.startPayment = async (req) => ({
@@ -585,7 +623,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         },
       });
       const res = await fetch(
-        `${base}/pay/pay_it_1/start`,
+        `${base}/pay/pay_it_1/start${Q}`,
         form({ method: 'webmoney_keeper_mobile', phone: ' +7 900 123-45-67 ' }),
       );
       expect(res.status).toBe(200);
@@ -606,6 +644,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       expect(html).toContain("document.getElementById('provider-form').submit();");
       expect(peers.callsOf('startPayment')[0]?.request).toEqual({
         paymentId: 'pay_it_1',
+        pageSecret: SECRET,
         method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
         payer: { phone: '+7 900 123-45-67' },
       });
@@ -616,7 +655,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         payment: aPayment(),
         action: { action: { $case: 'redirectUrl', value: 'https://card.tolem.test/pay?id=1' } },
       });
-      const redirect = await fetch(`${base}/pay/pay_it_1/start`, form({ method: 'card' }));
+      const redirect = await fetch(`${base}/pay/pay_it_1/start${Q}`, form({ method: 'card' }));
       expect(redirect.status).toBe(303);
       expect(redirect.headers.get('location')).toBe('https://card.tolem.test/pay?id=1');
 
@@ -629,7 +668,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
           },
         },
       });
-      const page = await fetch(`${base}/pay/pay_it_1/start`, form({ method: 'wavepay' }));
+      const page = await fetch(`${base}/pay/pay_it_1/start${Q}`, form({ method: 'wavepay' }));
       expect(page.status).toBe(200);
       const html = await page.text();
       expect(html).toContain('Pay with Wavepay');
@@ -646,17 +685,31 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
           },
         },
       });
-      await fetch(`${base}/pay/pay_it_1/start`, form({ method: 'card', remember_card: 'true' }));
-      await fetch(`${base}/pay/pay_it_1/start`, form({ method: 'card' }));
-      await fetch(`${base}/pay/pay_it_1/start`, form({ method: 'qr', remember_card: 'true' }));
+      await fetch(
+        `${base}/pay/pay_it_1/start${Q}`,
+        form({ method: 'card', remember_card: 'true' }),
+      );
+      await fetch(`${base}/pay/pay_it_1/start${Q}`, form({ method: 'card' }));
+      await fetch(`${base}/pay/pay_it_1/start${Q}`, form({ method: 'qr', remember_card: 'true' }));
       expect(peers.callsOf('startPayment').map((c) => c.request)).toEqual([
         {
           paymentId: 'pay_it_1',
+          pageSecret: SECRET,
           method: PaymentMethod.PAYMENT_METHOD_CARD,
           payer: { remember_card: 'true' },
         },
-        { paymentId: 'pay_it_1', method: PaymentMethod.PAYMENT_METHOD_CARD, payer: {} },
-        { paymentId: 'pay_it_1', method: PaymentMethod.PAYMENT_METHOD_QR, payer: {} },
+        {
+          paymentId: 'pay_it_1',
+          pageSecret: SECRET,
+          method: PaymentMethod.PAYMENT_METHOD_CARD,
+          payer: {},
+        },
+        {
+          paymentId: 'pay_it_1',
+          pageSecret: SECRET,
+          method: PaymentMethod.PAYMENT_METHOD_QR,
+          payer: {},
+        },
       ]);
     });
 
@@ -692,11 +745,11 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
           },
         },
       });
-      const wavepay = await fetch(`${base}/pay/pay_it_1/start`, form({ method: 'wavepay' }));
+      const wavepay = await fetch(`${base}/pay/pay_it_1/start${Q}`, form({ method: 'wavepay' }));
       expect(wavepay.status).toBe(200);
       const wHtml = await wavepay.text();
       expect(wHtml).toContain(
-        '<form id="payer-input-form" class="method" method="post" action="/pay/pay_it_1/input">',
+        `<form id="payer-input-form" class="method" method="post" action="/pay/pay_it_1/input${Q}">`,
       );
       expect(wHtml).toContain('<dd>09790000101</dd>');
       expect(wHtml).toContain(
@@ -704,12 +757,12 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       );
       expect(wavepay.headers.get('content-security-policy')).toContain("connect-src 'self'");
 
-      const qr = await fetch(`${base}/pay/pay_it_1/start`, form({ method: 'qr' }));
+      const qr = await fetch(`${base}/pay/pay_it_1/start${Q}`, form({ method: 'qr' }));
       const qHtml = await qr.text();
       expect(qHtml).toContain('<a id="qr-link" href="https://pay.payqr.kg/#00020101021232"');
       expect(qHtml).toContain('<pre id="qr-link-text">https://pay.payqr.kg/#00020101021232</pre>');
       expect(qHtml).toContain('<pre id="qr-payload">00020101021232</pre>');
-      expect(qHtml).toContain('data-status-url="/pay/pay_it_1/status"');
+      expect(qHtml).toContain(`data-status-url="/pay/pay_it_1/status${Q}"`);
     });
 
     it('renders refusals as HTML error pages with the mapped status', async () => {
@@ -720,12 +773,12 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
           'this method is not enabled',
         );
       };
-      const refused = await fetch(`${base}/pay/pay_it_1/start`, form({ method: 'qr' }));
+      const refused = await fetch(`${base}/pay/pay_it_1/start${Q}`, form({ method: 'qr' }));
       expect(refused.status).toBe(422);
       expect(await refused.text()).toContain('PAYMENT_METHOD_NOT_ENABLED');
 
       const noPhone = await fetch(
-        `${base}/pay/pay_it_1/start`,
+        `${base}/pay/pay_it_1/start${Q}`,
         form({ method: 'webmoney_keeper_mobile' }),
       );
       expect(noPhone.status).toBe(400);
@@ -735,12 +788,11 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
   });
 
   describe('POST /pay/:id/input and GET /pay/:id/status', () => {
-    const input = (key1: string | undefined) => ({
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(key1 === undefined ? {} : { key1 }).toString(),
-      redirect: 'manual' as const,
+    let page: { cookie: string; token: string };
+    beforeEach(async () => {
+      page = await openPage();
     });
+    const input = (key1: string | undefined) => formPost(page, key1 === undefined ? {} : { key1 });
     const instructions = (status?: string) => ({
       action: {
         $case: 'instructions' as const,
@@ -769,13 +821,14 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         action: undefined,
         outcome: 'succeeded',
       });
-      const res = await fetch(`${base}/pay/pay_it_1/input`, input(' 0123456789 '));
+      const res = await fetch(`${base}/pay/pay_it_1/input${Q}`, input(' 0123456789 '));
       expect(res.status).toBe(200);
       const html = await res.text();
       expect(html).toContain('<h1>Payment received</h1>');
       expect(html).toContain('id="return-link" href="https://shop.example/ok?o=1&amp;x=2"');
       expect(peers.callsOf('submitPayerInput')[0]?.request).toEqual({
         paymentId: 'pay_it_1',
+        pageSecret: SECRET,
         fields: { key1: '0123456789' },
       });
     });
@@ -787,12 +840,12 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         action: instructions('pending'),
         outcome: 'pending',
       });
-      const res = await fetch(`${base}/pay/pay_it_1/input`, input('0123456789'));
+      const res = await fetch(`${base}/pay/pay_it_1/input${Q}`, input('0123456789'));
       expect(res.status).toBe(200);
       const html = await res.text();
       expect(html).toContain('Waiting for confirmation');
       expect(html).toContain('The deposit status check has been started');
-      expect(html).toContain('data-status-url="/pay/pay_it_1/status"');
+      expect(html).toContain(`data-status-url="/pay/pay_it_1/status${Q}"`);
       expect(html).not.toContain('payer-input-form');
     });
 
@@ -803,7 +856,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         action: instructions('manual_review'),
         outcome: 'manual_review',
       });
-      const res = await fetch(`${base}/pay/pay_it_1/input`, input('0123456789'));
+      const res = await fetch(`${base}/pay/pay_it_1/input${Q}`, input('0123456789'));
       expect(res.status).toBe(200);
       const html = await res.text();
       expect(html).toContain('Your payment is being checked');
@@ -817,7 +870,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         action: instructions(),
         outcome: 'failed',
       });
-      const res = await fetch(`${base}/pay/pay_it_1/input`, input('999'));
+      const res = await fetch(`${base}/pay/pay_it_1/input${Q}`, input('999'));
       expect(res.status).toBe(422);
       const html = await res.text();
       expect(html).toContain('Transaction not found &lt;b&gt;');
@@ -830,14 +883,31 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         action: undefined,
         outcome: 'failed',
       });
-      const failed = await fetch(`${base}/pay/pay_it_1/input`, input('999'));
+      const failed = await fetch(`${base}/pay/pay_it_1/input${Q}`, input('999'));
       expect(failed.status).toBe(303);
-      expect(failed.headers.get('location')).toBe('/pay/pay_it_1');
+      expect(failed.headers.get('location')).toBe(`/pay/pay_it_1${Q}`);
+    });
+
+    it('a locked Wavepay: the lock message, and the way back to choose another method', async () => {
+      peers.script.checkout.submitPayerInput = async () => {
+        throw new DomainError(
+          'PAYMENT_METHOD_LOCKED',
+          'precondition',
+          'Too many transaction numbers were not accepted for this payment, so Wavepay is locked for it.',
+          { details: { method: 'wavepay' } },
+        );
+      };
+      const res = await fetch(`${base}/pay/pay_it_1/input${Q}`, input('70000000009'));
+      expect(res.status).toBe(422);
+      const html = await res.text();
+      expect(html).toContain('data-error-code="PAYMENT_METHOD_LOCKED"');
+      expect(html).toContain('so Wavepay is locked for it.');
+      expect(html).toContain(`<a id="back-link" href="/pay/pay_it_1${Q}">`);
     });
 
     it('checks key1 before asking checkout, and renders checkout refusals as HTML', async () => {
       for (const key1 of [undefined, '   ', '123456789012']) {
-        const res = await fetch(`${base}/pay/pay_it_1/input`, input(key1));
+        const res = await fetch(`${base}/pay/pay_it_1/input${Q}`, input(key1));
         expect(res.status).toBe(400);
         expect(await res.text()).toContain('id="payer-input-form"');
       }
@@ -846,7 +916,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       peers.script.checkout.submitPayerInput = async () => {
         throw new DomainError('PAYMENT_NOT_PAYABLE', 'precondition', 'this payment is not payable');
       };
-      const refused = await fetch(`${base}/pay/pay_it_1/input`, input('1'));
+      const refused = await fetch(`${base}/pay/pay_it_1/input${Q}`, input('1'));
       expect(refused.status).toBe(422);
       expect(refused.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(await refused.text()).toContain('PAYMENT_NOT_PAYABLE');
@@ -859,19 +929,176 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         }
         return { payment: wavepay(PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW) };
       };
-      const res = await fetch(`${base}/pay/pay_it_1/status`);
+      const res = await fetch(`${base}/pay/pay_it_1/status${Q}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
       expect(await res.json()).toEqual({ status: 'requires_review' });
       expect(peers.callsOf('getPayment')[0]?.request).toEqual({
         paymentId: 'pay_it_1',
         merchantId: '',
+        pageSecret: SECRET,
       });
       const missing = await fetch(`${base}/pay/pay_other/status`);
       expect(missing.status).toBe(404);
       expect(((await missing.json()) as { error: { code: string } }).error.code).toBe(
         'PAYMENT_NOT_FOUND',
       );
+    });
+  });
+
+  describe('the link secret, CSRF and per-IP limits', () => {
+    /** Checkout's rule: the payer steps need pay_it_1's secret; anything else is not found. */
+    function checkoutGuardsTheSecret() {
+      const guard = (req: { paymentId: string; pageSecret: string }) => {
+        if (req.paymentId !== 'pay_it_1' || req.pageSecret !== SECRET) {
+          throw new DomainError('PAYMENT_NOT_FOUND', 'not_found', 'payment not found');
+        }
+      };
+      peers.script.checkout.getPayment = async (req) => {
+        guard(req);
+        return { payment: aPayment() };
+      };
+      peers.script.checkout.startPayment = async (req) => {
+        guard(req);
+        return {
+          payment: aPayment(),
+          action: { action: { $case: 'redirectUrl', value: 'https://card.tolem.test/p' } },
+        };
+      };
+      peers.script.checkout.submitPayerInput = async (req) => {
+        guard(req);
+        throw new Error('not reached in these tests');
+      };
+    }
+    /** The page without its request id, which differs on every answer. */
+    const withoutRequestId = (html: string) => html.replace(/req_[0-9a-z]+/g, 'req_');
+
+    it('answers a wrong or missing secret with the same 404 as an unknown payment, and never logs it', async () => {
+      checkoutGuardsTheSecret();
+      const unknown = await fetch(`${base}/pay/pay_unknown${Q}`);
+      expect(unknown.status).toBe(404);
+      const unknownHtml = withoutRequestId(await unknown.text());
+      expect(unknownHtml).toContain('PAYMENT_NOT_FOUND');
+      for (const query of [
+        '',
+        '?secret=',
+        '?secret=wrong',
+        `${Q}x`,
+        `?secret=${SECRET}&secret=${SECRET}`,
+      ]) {
+        const res = await fetch(`${base}/pay/pay_it_1${query}`);
+        expect(res.status).toBe(404);
+        expect(withoutRequestId(await res.text())).toBe(unknownHtml);
+        const status = await fetch(`${base}/pay/pay_it_1/status${query}`);
+        expect(status.status).toBe(404);
+        expect(((await status.json()) as { error: { code: string } }).error.code).toBe(
+          'PAYMENT_NOT_FOUND',
+        );
+      }
+      const page = await openPage();
+      checkoutGuardsTheSecret();
+      const wrongStart = await fetch(
+        `${base}/pay/pay_it_1/start?secret=wrong`,
+        formPost(page, { method: 'card' }),
+      );
+      expect(wrongStart.status).toBe(404);
+      expect(withoutRequestId(await wrongStart.text())).toBe(unknownHtml);
+      const rightStart = await fetch(
+        `${base}/pay/pay_it_1/start${Q}`,
+        formPost(page, { method: 'card' }),
+      );
+      expect(rightStart.status).toBe(303);
+      // The secret travels only in URLs, and URLs are logged without their query.
+      await waitFor(async () => gateway.output().includes('/pay/pay_it_1/start'), {
+        timeoutMs: 5_000,
+        what: 'the request log line',
+      });
+      expect(gateway.output()).not.toContain(SECRET);
+    });
+
+    it("refuses a form POST without this browser's CSRF token with 403, asking checkout nothing", async () => {
+      checkoutGuardsTheSecret();
+      const mine = await openPage();
+      const theirs = await openPage();
+      const plain = { 'content-type': 'application/x-www-form-urlencoded' };
+      const attempts: RequestInit[] = [
+        { method: 'POST', headers: plain, body: 'method=card', redirect: 'manual' },
+        {
+          method: 'POST',
+          headers: { ...plain, cookie: mine.cookie },
+          body: 'method=card',
+          redirect: 'manual',
+        },
+        {
+          method: 'POST',
+          headers: plain,
+          body: `method=card&_csrf=${encodeURIComponent(mine.token)}`,
+          redirect: 'manual',
+        },
+        { ...formPost(mine, { method: 'card' }), headers: { ...plain, cookie: theirs.cookie } },
+        formPost({ cookie: mine.cookie, token: 'forged' }, { method: 'card' }),
+      ];
+      for (const init of attempts) {
+        const res = await fetch(`${base}/pay/pay_it_1/start${Q}`, init);
+        expect(res.status).toBe(403);
+        expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+        expect(await res.text()).toContain('CSRF_TOKEN_INVALID');
+        const input = await fetch(`${base}/pay/pay_it_1/input${Q}`, { ...init, body: 'key1=1' });
+        expect(input.status).toBe(403);
+      }
+      expect(peers.callsOf('startPayment')).toHaveLength(0);
+      expect(peers.callsOf('submitPayerInput')).toHaveLength(0);
+      // The page's own browser gets through.
+      const ok = await fetch(`${base}/pay/pay_it_1/start${Q}`, formPost(mine, { method: 'card' }));
+      expect(ok.status).toBe(303);
+    });
+
+    it('answers 429 RATE_LIMITED per client IP, for pages and callbacks on separate budgets', async () => {
+      const limited = await startGateway(peers.address, peers.address, {
+        RATE_LIMIT_PAGES_MAX: '3',
+        RATE_LIMIT_CALLBACKS_MAX: '2',
+      });
+      try {
+        checkoutGuardsTheSecret();
+        peers.script.checkout.handleProviderCallback = async () => ({
+          reply: { statusCode: 200, contentType: 'text/plain', body: Buffer.from('YES') },
+          paymentId: 'pay_it_1',
+          status: PaymentStatus.PAYMENT_STATUS_PENDING,
+        });
+        const statuses: number[] = [];
+        for (let i = 0; i < 3; i++)
+          statuses.push((await fetch(`${limited.base}/pay/pay_it_1${Q}`)).status);
+        expect(statuses).toEqual([200, 200, 200]);
+        const page = await fetch(`${limited.base}/pay/pay_it_1${Q}`);
+        expect(page.status).toBe(429);
+        expect(page.headers.get('retry-after')).not.toBeNull();
+        expect(await page.text()).toContain('RATE_LIMITED');
+        const poll = await fetch(`${limited.base}/pay/pay_it_1/status${Q}`);
+        expect(poll.status).toBe(429);
+        expect(await poll.json()).toMatchObject({
+          error: { code: 'RATE_LIMITED', request_id: expect.any(String) },
+        });
+        const callback = () =>
+          fetch(`${limited.base}/callbacks/webmoney`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: 'a=1',
+          });
+        expect((await callback()).status).toBe(200);
+        expect((await callback()).status).toBe(200);
+        const refused = await callback();
+        expect(refused.status).toBe(429);
+        expect(await refused.json()).toMatchObject({
+          error: {
+            code: 'RATE_LIMITED',
+            message: expect.any(String),
+            request_id: expect.any(String),
+          },
+        });
+        expect(peers.callsOf('handleProviderCallback')).toHaveLength(2);
+      } finally {
+        await limited.process.stop();
+      }
     });
   });
 

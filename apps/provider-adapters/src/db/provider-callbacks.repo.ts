@@ -30,5 +30,16 @@ export function createProviderCallbacksRepo(db: Knex): CallbackLog {
           decided_at: db.fn.now(),
         });
     },
+
+    async deleteReceivedBefore(cutoff, limit) {
+      // Postgres has no DELETE … LIMIT: pick the batch through the received_at index.
+      const result = await db.raw<{ rowCount: number }>(
+        `delete from provider_callbacks where id in (
+           select id from provider_callbacks where received_at < ? order by received_at limit ?
+         )`,
+        [cutoff, limit],
+      );
+      return result.rowCount;
+    },
   };
 }

@@ -74,6 +74,11 @@ export interface CallbackLog {
     id: string,
     decision: { verdict: CallbackVerdict; reasonCode?: string; paymentId?: string },
   ): Promise<void>;
+  /**
+   * Deletes at most `limit` callbacks received before `cutoff`, oldest first; returns how many
+   * went. Small batches keep each delete's locks and WAL short while callbacks keep arriving.
+   */
+  deleteReceivedBefore(cutoff: Date, limit: number): Promise<number>;
 }
 
 /** The structured log as use cases see it (pino's Logger satisfies it). */

@@ -158,19 +158,28 @@ export interface StoredCallback {
   id: string;
   provider: string;
   raw: RawCallback;
+  receivedAt: Date;
   verdict?: CallbackVerdict;
   reasonCode?: string;
   paymentId?: string;
 }
 
-export function inMemoryCallbacks() {
+export function inMemoryCallbacks(now: () => Date = () => new Date()) {
   const rows: StoredCallback[] = [];
   const log: CallbackLog & { rows: StoredCallback[] } = {
     rows,
     async record(provider, raw) {
       const id = newId('cb');
-      rows.push({ id, provider, raw });
+      rows.push({ id, provider, raw, receivedAt: now() });
       return id;
+    },
+    async deleteReceivedBefore(cutoff, limit) {
+      const doomed = rows
+        .filter((r) => r.receivedAt < cutoff)
+        .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())
+        .slice(0, limit);
+      for (const row of doomed) rows.splice(rows.indexOf(row), 1);
+      return doomed.length;
     },
     async decide(id, d) {
       const row = rows.find((r) => r.id === id);

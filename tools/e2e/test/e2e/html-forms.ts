@@ -52,6 +52,36 @@ export function formById(html: string, baseUrl: string, id: string): ParsedForm 
   return form;
 }
 
+/**
+ * The cookies of one browser, per origin (name=value only: every cookie here is for the path it
+ * is used on). The hosted pages set their CSRF cookie in it and their forms need it back.
+ */
+const jar = new Map<string, Map<string, string>>();
+
+function cookieHeader(url: string): Record<string, string> {
+  const cookies = jar.get(new URL(url).origin);
+  if (!cookies || cookies.size === 0) return {};
+  return { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
+}
+
+function keepCookies(url: string, res: Response): Response {
+  const origin = new URL(url).origin;
+  for (const line of res.headers.getSetCookie()) {
+    const [pair] = line.split(';');
+    const at = pair?.indexOf('=') ?? -1;
+    if (!pair || at <= 0) continue;
+    const cookies = jar.get(origin) ?? new Map<string, string>();
+    cookies.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
+    jar.set(origin, cookies);
+  }
+  return res;
+}
+
+/** Opens a page like a browser: sends and keeps its cookies, does not follow redirects. */
+export async function open(url: string): Promise<Response> {
+  return keepCookies(url, await fetch(url, { headers: cookieHeader(url), redirect: 'manual' }));
+}
+
 /** Submits a form like a browser (application/x-www-form-urlencoded), without following redirects. */
 export async function submit(
   form: ParsedForm,
@@ -60,10 +90,18 @@ export async function submit(
   const fields = form.fields.map(([k, v]): [string, string] => [k, overrides[k] ?? v]);
   for (const [k, v] of Object.entries(overrides))
     if (!fields.some(([n]) => n === k)) fields.push([k, v]);
-  return fetch(form.action, {
+  const res = await fetch(form.action, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...cookieHeader(form.action) },
     body: new URLSearchParams(fields).toString(),
     redirect: 'manual',
   });
+  return keepCookies(form.action, res);
+}
+
+/** A payer URL next to the payment page's own: `/pay/{id}{suffix}?secret=…` from payment_url. */
+export function payerUrl(paymentUrl: string, suffix: string): string {
+  const url = new URL(paymentUrl);
+  url.pathname += suffix;
+  return url.toString();
 }

@@ -13,7 +13,7 @@ import {
 import { integrationEnv, randomSuffix, waitFor } from '@tolem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { formById, type ParsedForm, parseForms, submit } from './html-forms';
+import { formById, open, type ParsedForm, parseForms, payerUrl, submit } from './html-forms';
 
 interface PaymentJson {
   id: string;
@@ -204,7 +204,7 @@ describe('every payment method end to end through real processes, PostgreSQL and
 
   /** The hosted page's form for one method (hidden input `method`). */
   async function methodForm(payment: PaymentJson, method: string): Promise<ParsedForm> {
-    const hosted = await fetch(payment.payment_url);
+    const hosted = await open(payment.payment_url);
     expect(hosted.status).toBe(200);
     const forms = parseForms(await hosted.text(), payment.payment_url);
     const form = forms.find((f) => f.fields.some(([k, v]) => k === 'method' && v === method));
@@ -312,7 +312,7 @@ describe('every payment method end to end through real processes, PostgreSQL and
     const html = await started.text();
     expect(started.status, html.slice(0, 2_000)).toBe(200);
     const inputForm = formById(html, payment.payment_url, 'payer-input-form');
-    expect(inputForm.action).toBe(`${payment.payment_url}/input`);
+    expect(inputForm.action).toBe(payerUrl(payment.payment_url, '/input'));
     const wallet = definition(html, 'Wallet number');
     expect(wallet).toMatch(/^\d{9,11}$/);
     expect(definition(html, 'Amount')).toBe(`${kyat} MMK`);
@@ -366,11 +366,14 @@ describe('every payment method end to end through real processes, PostgreSQL and
     const html = await answered.text();
     expect(answered.status, html.slice(0, 2_000)).toBe(200);
     expect(html).toContain('Waiting for confirmation');
-    expect(html).toContain(`data-status-url="/pay/${payment.id}/status"`);
+    const statusUrl = new URL(payerUrl(payment.payment_url, '/status'));
+    expect(html).toContain(
+      `data-status-url="${(statusUrl.pathname + statusUrl.search).replace(/&/g, '&amp;')}"`,
+    );
     expect((await getPayment(payment.id)).status).toBe('pending');
 
     await expectNotified(payment, wavepayExpected(500_100), 'order-wave-pending');
-    const status = await fetch(`${stack.gatewayUrl}/pay/${payment.id}/status`);
+    const status = await fetch(statusUrl);
     expect(await status.json()).toEqual({ status: 'succeeded' });
     await expectNotifiedOnce(payment.id);
   });
@@ -383,7 +386,7 @@ describe('every payment method end to end through real processes, PostgreSQL and
     expect(answered.status, html.slice(0, 2_000)).toBe(200);
     expect(html).toContain('Your payment is being checked');
     expect((await getPayment(payment.id)).status).toBe('requires_review');
-    const hosted = await (await fetch(payment.payment_url)).text();
+    const hosted = await (await open(payment.payment_url)).text();
     expect(hosted).toContain('data-status="requires_review"');
     expect(hosted).not.toContain('/start');
 
@@ -439,7 +442,7 @@ describe('every payment method end to end through real processes, PostgreSQL and
       },
       'order-qr-1',
     );
-    const status = await fetch(`${stack.gatewayUrl}/pay/${payment.id}/status`);
+    const status = await fetch(payerUrl(payment.payment_url, '/status'));
     expect(await status.json()).toEqual({ status: 'succeeded' });
     await expectNotifiedOnce(payment.id);
   });
@@ -449,7 +452,7 @@ describe('every payment method end to end through real processes, PostgreSQL and
     const mmk = await createPayment(100_000, 'MMK', 'order-methods-mmk');
     const kgs = await createPayment(100_000, 'KGS', 'order-methods-kgs');
     const offered = async (p: PaymentJson) =>
-      parseForms(await (await fetch(p.payment_url)).text(), p.payment_url).flatMap((f) =>
+      parseForms(await (await open(p.payment_url)).text(), p.payment_url).flatMap((f) =>
         f.fields.filter(([k]) => k === 'method').map(([, v]) => v),
       );
     expect((await offered(usd)).sort()).toEqual([

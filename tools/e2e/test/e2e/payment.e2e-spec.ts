@@ -7,7 +7,7 @@ import { type DemoMerchant, type Stack, startDemoMerchant, startStack } from '@t
 import { integrationEnv, randomSuffix, waitFor } from '@tolem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { formById, submit } from './html-forms';
+import { formById, open, parseForms, submit } from './html-forms';
 
 interface PaymentJson {
   id: string;
@@ -101,15 +101,14 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
     method: string,
     extra: Record<string, string> = {},
   ) {
-    const hosted = await fetch(payment.payment_url);
+    const hosted = await open(payment.payment_url);
     expect(hosted.status).toBe(200);
     const hostedHtml = await hosted.text();
-    expect(hostedHtml).toContain(method);
-    const started = await fetch(`${payment.payment_url}/start`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ method, ...extra }).toString(),
-    });
+    const methodForm = parseForms(hostedHtml, payment.payment_url).find((f) =>
+      f.fields.some(([k, v]) => k === 'method' && v === method),
+    );
+    if (!methodForm) throw new Error(`the hosted page offers no ${method} form`);
+    const started = await submit(methodForm, extra);
     expect(started.status).toBe(200);
     const providerForm = formById(await started.text(), payment.payment_url, 'provider-form');
     expect(providerForm.action.startsWith(stack.sandboxUrl)).toBe(true);
@@ -124,6 +123,33 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
     });
     return (await res.json()) as PaymentJson;
   }
+
+  it('opens the hosted page only with the secret payment_url carries; anything else is the unknown 404', async () => {
+    const payment = await createPayment(1000, 'order-secret-1');
+    const url = new URL(payment.payment_url);
+    const secret = url.searchParams.get('secret') ?? '';
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await open(payment.payment_url)).status).toBe(200);
+    const pageOf = async (target: string) => {
+      const res = await fetch(target);
+      return {
+        status: res.status,
+        code: /data-error-code="([A-Z_]+)"/.exec(await res.text())?.[1],
+      };
+    };
+    const unknown = await pageOf(
+      `${url.origin}/pay/pay_01jzzzzzzzzzzzzzzzzzzzzzzz?secret=${secret}`,
+    );
+    expect(unknown).toEqual({ status: 404, code: 'PAYMENT_NOT_FOUND' });
+    for (const query of ['', '?secret=', `?secret=${secret.slice(0, -1)}`]) {
+      expect(await pageOf(`${url.origin}${url.pathname}${query}`)).toEqual(unknown);
+    }
+    // Another payment's secret opens only that payment.
+    const other = await createPayment(1001, 'order-secret-2');
+    const otherSecret = new URL(other.payment_url).searchParams.get('secret') ?? '';
+    expect(otherSecret).not.toBe(secret);
+    expect(await pageOf(`${url.origin}${url.pathname}?secret=${otherSecret}`)).toEqual(unknown);
+  });
 
   it('pays from a WebMoney purse: merchant notified once with the right payment, ledger balanced, report stored', async () => {
     const payment = await createPayment(1999, 'order-purse-1');

@@ -12,7 +12,7 @@ import { integrationEnv, randomSuffix, waitFor } from '@tolem/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { formById, type ParsedForm, parseForms, submit } from './html-forms';
+import { formById, open, type ParsedForm, parseForms, submit } from './html-forms';
 
 interface PaymentJson {
   id: string;
@@ -140,7 +140,7 @@ describe('failed, expired and canceled payments reach the merchant (real process
   }
 
   async function methodForm(payment: PaymentJson, method: string): Promise<ParsedForm> {
-    const hosted = await fetch(payment.payment_url);
+    const hosted = await open(payment.payment_url);
     expect(hosted.status).toBe(200);
     const form = parseForms(await hosted.text(), payment.payment_url).find((f) =>
       f.fields.some(([k, v]) => k === 'method' && v === method),

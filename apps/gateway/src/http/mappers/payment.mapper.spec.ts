@@ -72,6 +72,7 @@ describe('paymentToJson', () => {
     const json = paymentToJson(
       Payment.fromPartial({
         id: 'pay_1',
+        pageSecret: 'a-b_c',
         merchantId: 'mer_1',
         amount: { amountMinor: 1999n, currency: 'USD' },
         status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED,
@@ -97,7 +98,7 @@ describe('paymentToJson', () => {
       currency: 'USD',
       order_id: 'o-1',
       description: null,
-      payment_url: 'https://pay.example/pay/pay_1',
+      payment_url: 'https://pay.example/pay/pay_1?secret=a-b_c',
       method: 'webmoney_keeper_mobile',
       provider: 'webmoney',
       provider_payment_id: '777',

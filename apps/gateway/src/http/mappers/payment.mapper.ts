@@ -47,8 +47,18 @@ function missing(field: string): DomainError {
   return gatewayErrors.create('INTERNAL', `peer answer lacks ${field}`);
 }
 
-export function paymentUrl(publicBaseUrl: string, paymentId: string): string {
-  return `${publicBaseUrl}/pay/${encodeURIComponent(paymentId)}`;
+/** The query parameter that carries the page secret on every payer URL. */
+export const PAGE_SECRET_PARAM = 'secret';
+
+/** `/pay/{id}{suffix}?secret=…`: the payer's pages need the payment's page secret. */
+export function payerPath(paymentId: string, pageSecret: string, suffix = ''): string {
+  const query = `${PAGE_SECRET_PARAM}=${encodeURIComponent(pageSecret)}`;
+  return `/pay/${encodeURIComponent(paymentId)}${suffix}?${query}`;
+}
+
+/** The hosted page's link the merchant sends the customer to; the secret makes it unguessable. */
+export function paymentUrl(publicBaseUrl: string, p: Pick<Payment, 'id' | 'pageSecret'>): string {
+  return `${publicBaseUrl}${payerPath(p.id, p.pageSecret)}`;
 }
 
 export function paymentToJson(p: Payment | undefined, publicBaseUrl: string): PaymentJson {
@@ -62,7 +72,7 @@ export function paymentToJson(p: Payment | undefined, publicBaseUrl: string): Pa
     currency: p.amount.currency,
     order_id: orNull(p.orderId),
     description: orNull(p.description),
-    payment_url: paymentUrl(publicBaseUrl, p.id),
+    payment_url: paymentUrl(publicBaseUrl, p),
     method: methodName(p.method),
     provider: providerName(p.provider),
     provider_payment_id: orNull(p.providerPaymentId),

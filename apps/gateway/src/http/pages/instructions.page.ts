@@ -2,7 +2,14 @@ import type { Payment } from '@tolem/contracts/checkout';
 import { type Instructions, PaymentMethod } from '@tolem/contracts/common';
 
 import { escapeHtml, layout, safeHttpUrl, STATUS_POLL_SCRIPT } from './html';
-import { formatAmount, REVIEW_TEXT, statusPoller } from './pay.page';
+import {
+  csrfField,
+  formatAmount,
+  type PageAccess,
+  payHref,
+  REVIEW_TEXT,
+  statusPoller,
+} from './pay.page';
 
 /** Wavepay's transaction number (Paykassma `key1`) is at most 11 characters. */
 export const KEY1_MAX_LENGTH = 11;
@@ -27,15 +34,13 @@ export function instructionsKind(
 }
 
 export interface InstructionsView {
-  paymentId: string;
+  access: PageAccess;
   instructions: Instructions;
   /** The payment as checkout answered it; gives the method and the amount. */
   payment?: Payment;
   /** Shown above the instructions, e.g. why the last transaction number was not accepted. */
   notice?: string;
 }
-
-const payPath = (paymentId: string) => `/pay/${escapeHtml(encodeURIComponent(paymentId))}`;
 
 function rows(entries: [string, string][]): string {
   if (entries.length === 0) return '';
@@ -61,9 +66,10 @@ function otherValues(values: Record<string, string>, shown: readonly string[]): 
 }
 
 /** The form that sends the Wavepay transaction number to `POST /pay/{id}/input`. */
-export function payerInputForm(paymentId: string): string {
+export function payerInputForm(access: PageAccess): string {
   return [
-    `<form id="payer-input-form" class="method" method="post" action="${payPath(paymentId)}/input">`,
+    `<form id="payer-input-form" class="method" method="post" action="${payHref(access, '/input')}">`,
+    csrfField(access),
     `<label>Wallet transaction number<input type="text" name="key1" required maxlength="${KEY1_MAX_LENGTH}" autocomplete="off" spellcheck="false"></label>`,
     '<button type="submit">Confirm payment</button>',
     '</form>',
@@ -96,9 +102,9 @@ function wavepayBody(view: InstructionsView): string {
     plugin
       ? `<p><a id="plugin-link" href="${escapeHtml(plugin)}" rel="noopener noreferrer">Or pay in the Paykassma payment window</a></p>`
       : '',
-    payerInputForm(view.paymentId),
+    payerInputForm(view.access),
     statusPoller(
-      view.paymentId,
+      view.access,
       ['created', 'pending'],
       'This page moves on by itself once the payment is confirmed.',
     ),
@@ -129,7 +135,7 @@ function qrBody(view: InstructionsView): string {
         ].join('\n'),
     v['payload'] ? `<p>QR code text</p><pre id="qr-payload">${escapeHtml(v['payload'])}</pre>` : '',
     statusPoller(
-      view.paymentId,
+      view.access,
       ['created', 'pending'],
       'Waiting for your bank to confirm the payment…',
     ),
@@ -141,7 +147,7 @@ function qrBody(view: InstructionsView): string {
 function genericBody(view: InstructionsView): string {
   return [
     rows(Object.entries(view.instructions.values)),
-    `<p><a href="${payPath(view.paymentId)}">Check the payment status</a></p>`,
+    `<p><a href="${payHref(view.access)}">Check the payment status</a></p>`,
   ]
     .filter(Boolean)
     .join('\n');
@@ -176,38 +182,42 @@ export function renderInstructionsPage(view: InstructionsView): string {
 }
 
 /** The transaction number form alone, when there are no instructions to repeat. */
-export function renderPayerInputPage(paymentId: string, notice: string): string {
+export function renderPayerInputPage(access: PageAccess, notice: string): string {
   const body = [
     '<h1>Wavepay transaction number</h1>',
     noticeHtml(notice),
-    payerInputForm(paymentId),
-    `<p><a href="${payPath(paymentId)}">Back to the payment</a></p>`,
+    payerInputForm(access),
+    `<p><a href="${payHref(access)}">Back to the payment</a></p>`,
   ].join('\n');
   return layout('Wavepay transaction number · Tolem', body);
 }
 
 /** After an accepted transaction number: paid; back to the shop (automatically after a moment). */
-export function renderPaymentReceived(payment: Payment): string {
+export function renderPaymentReceived(payment: Payment, access: PageAccess): string {
   const back = safeHttpUrl(payment.successUrl);
   const body = [
     '<h1>Payment received</h1>',
     `<p><span class="status succeeded" data-status="succeeded">succeeded</span> ${escapeHtml(formatAmount(payment.amount))}</p>`,
     back
       ? `<p><a id="return-link" href="${escapeHtml(back)}">Return to the merchant</a></p>`
-      : `<p><a href="${payPath(payment.id)}">Payment details</a></p>`,
+      : `<p><a href="${payHref(access)}">Payment details</a></p>`,
   ].join('\n');
   const head = back ? `<meta http-equiv="refresh" content="5;url=${escapeHtml(back)}">` : '';
   return layout('Payment received · Tolem', body, undefined, head);
 }
 
 /** The provider is still checking the transfer: wait here, the page follows the status. */
-export function renderAwaitingConfirmation(payment: Payment, message: string): string {
+export function renderAwaitingConfirmation(
+  payment: Payment,
+  message: string,
+  access: PageAccess,
+): string {
   const body = [
     '<h1>Waiting for confirmation</h1>',
     `<p><span class="status pending" data-status="pending">pending</span> ${escapeHtml(formatAmount(payment.amount))}</p>`,
     message ? `<p class="notice">${escapeHtml(message)}</p>` : '',
     '<p>Wavepay is confirming your transfer. You do not need to pay again.</p>',
-    statusPoller(payment.id, ['created', 'pending'], 'This page updates by itself.'),
+    statusPoller(access, ['created', 'pending'], 'This page updates by itself.'),
   ]
     .filter(Boolean)
     .join('\n');
@@ -215,13 +225,13 @@ export function renderAwaitingConfirmation(payment: Payment, message: string): s
 }
 
 /** The provider could not match the transfer: a person checks it; the payer must not pay again. */
-export function renderUnderReview(payment: Payment, message: string): string {
+export function renderUnderReview(payment: Payment, message: string, access: PageAccess): string {
   const body = [
     '<h1>Your payment is being checked</h1>',
     `<p><span class="status requires_review" data-status="requires_review">being checked</span> ${escapeHtml(formatAmount(payment.amount))}</p>`,
     message ? `<p class="notice">${escapeHtml(message)}</p>` : '',
     `<p>${escapeHtml(REVIEW_TEXT)} Please do not pay again.</p>`,
-    statusPoller(payment.id, ['pending', 'requires_review'], 'This page updates by itself.'),
+    statusPoller(access, ['pending', 'requires_review'], 'This page updates by itself.'),
   ]
     .filter(Boolean)
     .join('\n');

@@ -19,6 +19,11 @@ import { renderProviderForm } from './provider.page';
 
 const XSS = `"><script>alert('x')</script>&`;
 
+/** A page secret as checkout makes them, and this browser's form token. */
+const SECRET = 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5';
+const CSRF = 'csrf-token-of-this-browser';
+const accessTo = (paymentId: string) => ({ paymentId, secret: SECRET, csrfToken: CSRF });
+
 describe('escapeHtml', () => {
   it('escapes the five characters that matter in content and attributes', () => {
     expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
@@ -90,13 +95,13 @@ describe('renderPaymentPage', () => {
   });
 
   it('shows the amount for display, the escaped description and one form per method', () => {
-    const html = renderPaymentPage(payment);
+    const html = renderPaymentPage(payment, accessTo(payment.id));
     expect(html).toContain('19.99 USD');
     expect(html).toContain('Book &quot;&gt;&lt;script&gt;');
     expect(html).not.toContain('<script>');
     const methods = [
       ...html.matchAll(
-        /<form class="method" method="post" action="\/pay\/pay_01abc\/start">\n<input type="hidden" name="method" value="([a-z_]+)">/g,
+        /<form class="method" method="post" action="\/pay\/pay_01abc\/start\?secret=Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5">\n<input type="hidden" name="_csrf" value="csrf-token-of-this-browser">\n<input type="hidden" name="method" value="([a-z_]+)">/g,
       ),
     ].map((m) => m[1]);
     expect(methods).toEqual(['webmoney_purse', 'webmoney_keeper_mobile', 'card', 'wavepay', 'qr']);
@@ -108,37 +113,49 @@ describe('renderPaymentPage', () => {
   });
 
   it('shows only the methods the payment offers', () => {
-    const html = renderPaymentPage({
-      ...payment,
-      availableMethods: [PaymentMethod.PAYMENT_METHOD_WAVEPAY],
-    });
+    const html = renderPaymentPage(
+      {
+        ...payment,
+        availableMethods: [PaymentMethod.PAYMENT_METHOD_WAVEPAY],
+      },
+      accessTo(payment.id),
+    );
     const methods = [...html.matchAll(/name="method" value="([a-z_]+)"/g)].map((m) => m[1]);
     expect(methods).toEqual(['wavepay']);
     expect(html).not.toContain('remember_card');
   });
 
   it('offers no method while a payment is being checked, and follows its status', () => {
-    const html = renderPaymentPage({
-      ...payment,
-      status: PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW,
-    });
+    const html = renderPaymentPage(
+      {
+        ...payment,
+        status: PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW,
+      },
+      accessTo(payment.id),
+    );
     expect(html).toContain('data-status="requires_review"');
     expect(html).toContain('being checked');
     expect(html).not.toContain('/start');
-    expect(html).toContain('data-status-url="/pay/pay_01abc/status"');
+    expect(html).toContain(`data-status-url="/pay/pay_01abc/status?secret=${SECRET}"`);
     expect(html).toContain(`<script>${STATUS_POLL_SCRIPT}</script>`);
   });
 
   it('shows the status of a terminal payment instead of the forms, with the way back', () => {
-    const html = renderPaymentPage({ ...payment, status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED });
+    const html = renderPaymentPage(
+      { ...payment, status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED },
+      accessTo(payment.id),
+    );
     expect(html).toContain('data-status="succeeded"');
     expect(html).not.toContain('/start');
     expect(html).toContain('href="https://shop.example/ok"');
-    const failed = renderPaymentPage({
-      ...payment,
-      status: PaymentStatus.PAYMENT_STATUS_FAILED,
-      failUrl: 'javascript:x',
-    });
+    const failed = renderPaymentPage(
+      {
+        ...payment,
+        status: PaymentStatus.PAYMENT_STATUS_FAILED,
+        failUrl: 'javascript:x',
+      },
+      accessTo(payment.id),
+    );
     expect(failed).toContain('data-status="failed"');
     expect(failed).not.toContain('javascript:');
   });
@@ -170,7 +187,7 @@ describe('instructions pages', () => {
 
   it('lists generic instruction values escaped', () => {
     const html = renderInstructionsPage({
-      paymentId: 'pay_1',
+      access: accessTo('pay_1'),
       instructions: { title: 'Pay somehow', values: { wallet: '09 123', note: XSS } },
     });
     expect(html).toContain('data-instructions="generic"');
@@ -188,7 +205,7 @@ describe('instructions pages', () => {
 
   it('Wavepay: requisites, the plugin link and the key1 form, all escaped', () => {
     const html = renderInstructionsPage({
-      paymentId: wavepay.id,
+      access: accessTo(wavepay.id),
       payment: wavepay,
       instructions: { title: 'Pay with Wavepay', values: wavepayValues },
     });
@@ -199,7 +216,7 @@ describe('instructions pages', () => {
       'id="plugin-link" href="https://plugin.example/?label=pay_1&amp;fixed_amount=5000"',
     );
     expect(html).toContain(
-      '<form id="payer-input-form" class="method" method="post" action="/pay/pay_w%221/input">',
+      `<form id="payer-input-form" class="method" method="post" action="/pay/pay_w%221/input?secret=${SECRET}">\n<input type="hidden" name="_csrf" value="${CSRF}">`,
     );
     expect(html).toMatch(/<input type="text" name="key1" required maxlength="11"/);
     expect(html).toContain('<dt>extra</dt><dd>&quot;&gt;&lt;script&gt;');
@@ -209,7 +226,7 @@ describe('instructions pages', () => {
 
   it('Wavepay: a plugin URL that is not http(s) is not linked; a notice is shown', () => {
     const html = renderInstructionsPage({
-      paymentId: 'pay_1',
+      access: accessTo('pay_1'),
       payment: wavepay,
       instructions: {
         title: '',
@@ -227,7 +244,7 @@ describe('instructions pages', () => {
     const qr = { ...wavepay, id: 'pay_q1', method: PaymentMethod.PAYMENT_METHOD_QR };
     const link = 'https://pay.payqr.kg/#000201010212320" onclick="x';
     const html = renderInstructionsPage({
-      paymentId: 'pay_q1',
+      access: accessTo('pay_q1'),
       payment: qr,
       instructions: {
         title: 'Pay by QR code',
@@ -250,15 +267,15 @@ describe('instructions pages', () => {
     expect(html).toContain('<pre id="qr-payload">000201&lt;b&gt;6304ABCD</pre>');
     expect(html).toContain('<dt>QR code id</dt><dd>qr_01</dd>');
     expect(html).toContain('<dt>Amount</dt><dd>1500.00 KGS</dd>');
-    expect(html).toContain('data-status-url="/pay/pay_q1/status"');
-    expect(html).toContain('data-result-url="/pay/pay_q1"');
+    expect(html).toContain(`data-status-url="/pay/pay_q1/status?secret=${SECRET}"`);
+    expect(html).toContain(`data-result-url="/pay/pay_q1?secret=${SECRET}"`);
     expect(html).toContain('Waiting for your bank');
     expect(html).not.toContain('payer-input-form');
   });
 
   it('QR: a link that is not http(s) is shown as text only', () => {
     const html = renderInstructionsPage({
-      paymentId: 'pay_q1',
+      access: accessTo('pay_q1'),
       instructions: { title: '', values: { link: 'elqr:0002<x>', payload: 'p' } },
     });
     expect(html).not.toContain('<a id="qr-link"');
@@ -266,30 +283,35 @@ describe('instructions pages', () => {
   });
 
   it('payer input results: received (back to the shop), waiting, under review, form again', () => {
-    const received = renderPaymentReceived({
-      ...wavepay,
-      status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED,
-    });
+    const received = renderPaymentReceived(
+      { ...wavepay, status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED },
+      accessTo(wavepay.id),
+    );
     expect(received).toContain('<h1>Payment received</h1>');
     expect(received).toContain('id="return-link" href="https://shop.example/ok?a=1&amp;b=2"');
     expect(received).toContain(
       '<meta http-equiv="refresh" content="5;url=https://shop.example/ok?a=1&amp;b=2">',
     );
-    expect(renderPaymentReceived({ ...wavepay, successUrl: 'javascript:x' })).not.toContain(
-      'javascript:',
+    const noReturn = renderPaymentReceived(
+      { ...wavepay, successUrl: 'javascript:x' },
+      accessTo(wavepay.id),
     );
+    expect(noReturn).not.toContain('javascript:');
+    expect(noReturn).toContain(`href="/pay/pay_w%221?secret=${SECRET}"`);
 
-    const waiting = renderAwaitingConfirmation(wavepay, `checking ${XSS}`);
+    const waiting = renderAwaitingConfirmation(wavepay, `checking ${XSS}`, accessTo(wavepay.id));
     expect(waiting).toContain('Waiting for confirmation');
     expect(waiting).toContain('checking &quot;&gt;&lt;script&gt;');
     expect(waiting).toContain('data-waiting="created pending"');
 
-    const review = renderUnderReview(wavepay, 'Possible transaction created');
+    const review = renderUnderReview(wavepay, 'Possible transaction created', accessTo(wavepay.id));
     expect(review).toContain('Your payment is being checked');
     expect(review).toContain('data-waiting="pending requires_review"');
 
-    const again = renderPayerInputPage('pay_1', XSS);
+    const again = renderPayerInputPage(accessTo('pay_1'), XSS);
     expect(again).toContain('id="payer-input-form"');
+    expect(again).toContain(`<input type="hidden" name="_csrf" value="${CSRF}">`);
+    expect(again).toContain(`href="/pay/pay_1?secret=${SECRET}"`);
     expect(again).not.toContain("<script>alert('x')");
   });
 });

@@ -2,6 +2,7 @@ import type { Payment } from '@tolem/contracts/checkout';
 import { money, toMajorString } from '@tolem/money';
 
 import { isTerminal, type MethodName, methodName, statusName } from '../mappers/enums.mapper';
+import { payerPath } from '../mappers/payment.mapper';
 import { escapeHtml, layout, safeHttpUrl, STATUS_POLL_SCRIPT } from './html';
 
 interface MethodView {
@@ -38,6 +39,31 @@ const STATUS_TEXT: Record<string, string> = {
   expired: 'This payment has expired.',
 };
 
+/**
+ * What the payer's links and forms carry: the payment id, its page secret (the link's credential,
+ * from payment_url) and the CSRF token of this browser (forms only).
+ */
+export interface PageAccess {
+  paymentId: string;
+  secret: string;
+  csrfToken: string;
+}
+
+/** `/pay/{id}{suffix}?secret=…`: every payer URL carries the page secret. */
+export function payPath(access: Pick<PageAccess, 'paymentId' | 'secret'>, suffix = ''): string {
+  return payerPath(access.paymentId, access.secret, suffix);
+}
+
+/** payPath escaped for an HTML attribute. */
+export function payHref(access: Pick<PageAccess, 'paymentId' | 'secret'>, suffix = ''): string {
+  return escapeHtml(payPath(access, suffix));
+}
+
+/** The hidden field @fastify/csrf-protection reads the form's token from. */
+export function csrfField(access: PageAccess): string {
+  return `<input type="hidden" name="_csrf" value="${escapeHtml(access.csrfToken)}">`;
+}
+
 export const REVIEW_TEXT =
   'Your payment is being checked. This can take a while; the shop is told as soon as it is confirmed.';
 
@@ -45,9 +71,12 @@ export const REVIEW_TEXT =
  * The element STATUS_POLL_SCRIPT watches: it polls `/pay/{id}/status` while the status is one of
  * `waiting`, then opens the payment page, which shows the result.
  */
-export function statusPoller(paymentId: string, waiting: string[], text = ''): string {
-  const id = escapeHtml(encodeURIComponent(paymentId));
-  return `<p id="payment-status" class="muted" data-status-url="/pay/${id}/status" data-result-url="/pay/${id}" data-waiting="${escapeHtml(waiting.join(' '))}">${escapeHtml(text)}</p>`;
+export function statusPoller(
+  access: Pick<PageAccess, 'paymentId' | 'secret'>,
+  waiting: string[],
+  text = '',
+): string {
+  return `<p id="payment-status" class="muted" data-status-url="${payHref(access, '/status')}" data-result-url="${payHref(access)}" data-waiting="${escapeHtml(waiting.join(' '))}">${escapeHtml(text)}</p>`;
 }
 
 /** "19.99 USD" for display; falls back to minor units when the currency is unknown to us. */
@@ -60,10 +89,11 @@ export function formatAmount(amount: Payment['amount']): string {
   }
 }
 
-function methodForm(paymentId: string, method: MethodName): string {
+function methodForm(access: PageAccess, method: MethodName): string {
   const view = METHODS[method];
   return [
-    `<form class="method" method="post" action="/pay/${escapeHtml(encodeURIComponent(paymentId))}/start">`,
+    `<form class="method" method="post" action="${payHref(access, '/start')}">`,
+    csrfField(access),
     `<input type="hidden" name="method" value="${escapeHtml(method)}">`,
     `<label>${escapeHtml(view.hint)}</label>`,
     view.inputs ?? '',
@@ -73,7 +103,7 @@ function methodForm(paymentId: string, method: MethodName): string {
 }
 
 /** The hosted payment page: amount, description, one form per available method (or the final status). */
-export function renderPaymentPage(payment: Payment): string {
+export function renderPaymentPage(payment: Payment, access: PageAccess): string {
   const amount = formatAmount(payment.amount);
   const status = statusName(payment.status);
   const head = [
@@ -88,7 +118,7 @@ export function renderPaymentPage(payment: Payment): string {
     body = [
       `<p><span class="status ${status}" data-status="${status}">being checked</span></p>`,
       `<p>${escapeHtml(REVIEW_TEXT)}</p>`,
-      statusPoller(payment.id, ['pending', 'requires_review']),
+      statusPoller(access, ['pending', 'requires_review']),
     ];
     script = STATUS_POLL_SCRIPT;
   } else if (isTerminal(status)) {
@@ -109,7 +139,7 @@ export function renderPaymentPage(payment: Payment): string {
       '<h2>Choose how to pay</h2>',
       methods.length === 0
         ? '<p>No payment method is available for this payment.</p>'
-        : methods.map((m) => methodForm(payment.id, m)).join('\n'),
+        : methods.map((m) => methodForm(access, m)).join('\n'),
     ];
   }
   return layout(

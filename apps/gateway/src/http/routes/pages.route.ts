@@ -1,10 +1,13 @@
+import cookie from '@fastify/cookie';
+import csrfProtection from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import { PaymentStatus, type SubmitPayerInputResponse } from '@tolem/contracts/checkout';
 import { type Instructions, PaymentMethod } from '@tolem/contracts/common';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 
 import { gatewayErrors, toHttpError } from '../errors';
 import { methodFromName, statusName } from '../mappers/enums.mapper';
+import { PAGE_SECRET_PARAM } from '../mappers/payment.mapper';
 import { renderErrorPage } from '../pages/error.page';
 import { safeHttpUrl } from '../pages/html';
 import {
@@ -15,7 +18,7 @@ import {
   renderPaymentReceived,
   renderUnderReview,
 } from '../pages/instructions.page';
-import { renderPaymentPage } from '../pages/pay.page';
+import { type PageAccess, payPath, renderPaymentPage } from '../pages/pay.page';
 import { renderProviderForm } from '../pages/provider.page';
 import { sendHtml } from '../reply';
 import {
@@ -30,7 +33,25 @@ import { logHttpError } from '../server';
 
 export interface PageRouteDeps {
   checkout: Pick<GatewayDeps['checkout'], 'getPayment' | 'startPayment' | 'submitPayerInput'>;
+  /** Mark the CSRF cookie Secure (the public origin is https). */
+  secureCookies: boolean;
 }
+
+/** Stored secrets are 43 (base64url) or 64 (hex) characters; anything longer cannot match. */
+const MAX_SECRET_LENGTH = 128;
+
+/**
+ * The page secret from `?secret=`; missing or odd (repeated, too long) is '', which checkout
+ * answers with the same PAYMENT_NOT_FOUND as an unknown payment. Checkout compares it, in
+ * constant time; the gateway only forwards it and never logs URLs with their query.
+ */
+export function pageSecretOf(request: FastifyRequest): string {
+  const value = (request.query as Record<string, unknown> | undefined)?.[PAGE_SECRET_PARAM];
+  return typeof value === 'string' && value.length <= MAX_SECRET_LENGTH ? value : '';
+}
+
+/** The CSRF cookie: only sent back to the payer pages, never to scripts or other sites. */
+const CSRF_COOKIE = 'tolem_csrf';
 
 /** A ticked checkbox arrives as its value; browsers send nothing for an unticked one. */
 function ticked(value: string | undefined): boolean {
@@ -64,16 +85,41 @@ function providerUrl(value: string): string {
 
 /**
  * The customer's pages: the hosted payment page and the start step that hands the browser to the
- * provider. The payment id is the only credential, as on any hosted checkout; errors render as
- * HTML with the same status mapping as the API.
+ * provider. The link's credential is the payment id plus its page secret (payment_url carries
+ * both); a wrong or missing secret is the same 404 as an unknown payment. Errors render as HTML
+ * with the same status mapping as the API.
+ *
+ * CSRF: @fastify/csrf-protection in its cookie (double-submit) mode. The payer has no session, but
+ * a cookie needs none: the page sets a random secret cookie and puts a token derived from it in
+ * each form, so a form posted from another site (which cannot read either) is refused with 403.
  */
 export function pageRoutes(deps: PageRouteDeps): FastifyPluginAsync {
   return async (app) => {
     await app.register(formbody, { bodyLimit: 8 * 1024 });
+    await app.register(cookie);
+    await app.register(csrfProtection, {
+      cookieKey: CSRF_COOKIE,
+      // Lax, not Strict: the payer arrives from the shop (a cross-site link), and a Strict cookie
+      // would not come along, so every such arrival would replace it and break forms open in
+      // another tab. Lax cookies still never ride on a cross-site POST, which is what CSRF needs.
+      cookieOpts: { path: '/pay', httpOnly: true, sameSite: 'lax', secure: deps.secureCookies },
+    });
+    const accessOf = (request: FastifyRequest, reply: FastifyReply, paymentId: string) =>
+      ({
+        paymentId,
+        secret: pageSecretOf(request),
+        csrfToken: reply.generateCsrf(),
+      }) satisfies PageAccess;
     app.setErrorHandler((err, request, reply) => {
       const mapped = toHttpError(err);
       logHttpError(request.log, err, mapped);
-      return sendHtml(reply, mapped.status, renderErrorPage(mapped, request.id));
+      // A locked method leaves the others open: offer the way back to choose one.
+      const id = (request.params as { id?: string } | undefined)?.id;
+      const back =
+        mapped.code === 'PAYMENT_METHOD_LOCKED' && id
+          ? payPath({ paymentId: id, secret: pageSecretOf(request) })
+          : undefined;
+      return sendHtml(reply, mapped.status, renderErrorPage(mapped, request.id, back));
     });
 
     app.get<{ Params: { id: string } }>(
@@ -81,17 +127,24 @@ export function pageRoutes(deps: PageRouteDeps): FastifyPluginAsync {
       { schema: { params: idParamsSchema } },
       async (request, reply) => {
         const res = await deps.checkout.getPayment(
-          { paymentId: request.params.id, merchantId: '' },
+          { paymentId: request.params.id, merchantId: '', pageSecret: pageSecretOf(request) },
           { requestId: request.id },
         );
         if (!res.payment) throw gatewayErrors.create('INTERNAL', 'peer answer lacks payment');
-        return sendHtml(reply, 200, renderPaymentPage(res.payment));
+        return sendHtml(
+          reply,
+          200,
+          renderPaymentPage(res.payment, accessOf(request, reply, request.params.id)),
+        );
       },
     );
 
     app.post<{ Params: { id: string }; Body: StartPaymentForm }>(
       '/pay/:id/start',
-      { schema: { params: idParamsSchema, body: startPaymentFormSchema } },
+      {
+        schema: { params: idParamsSchema, body: startPaymentFormSchema },
+        preHandler: app.csrfProtection,
+      },
       async (request, reply) => {
         const method = methodFromName(request.body.method);
         if (method === undefined) {
@@ -121,9 +174,10 @@ export function pageRoutes(deps: PageRouteDeps): FastifyPluginAsync {
           payer['phone'] = phone;
         }
         const res = await deps.checkout.startPayment(
-          { paymentId: request.params.id, method, payer },
+          { paymentId: request.params.id, pageSecret: pageSecretOf(request), method, payer },
           { requestId: request.id },
         );
+        const access = accessOf(request, reply, request.params.id);
         const action = res.action?.action;
         switch (action?.$case) {
           case 'formPost':
@@ -136,36 +190,40 @@ export function pageRoutes(deps: PageRouteDeps): FastifyPluginAsync {
               reply,
               200,
               renderInstructionsPage({
-                paymentId: request.params.id,
+                access,
                 instructions: action.value,
                 payment: res.payment,
               }),
             );
           case undefined:
             // Nothing for the browser to do: the payment page shows where the payment stands.
-            return reply.redirect(`/pay/${encodeURIComponent(request.params.id)}`, 303);
+            return reply.redirect(payPath(access), 303);
         }
       },
     );
 
     app.post<{ Params: { id: string }; Body: PayerInputForm }>(
       '/pay/:id/input',
-      { schema: { params: idParamsSchema, body: payerInputFormSchema } },
+      {
+        schema: { params: idParamsSchema, body: payerInputFormSchema },
+        preHandler: app.csrfProtection,
+      },
       async (request, reply) => {
         const paymentId = request.params.id;
+        const access = accessOf(request, reply, paymentId);
         const key1 = (request.body.key1 ?? '').trim();
         if (key1 === '' || key1.length > KEY1_MAX_LENGTH) {
           return sendHtml(
             reply,
             400,
             renderPayerInputPage(
-              paymentId,
+              access,
               `Enter the transaction number from your Wavepay app (1 to ${KEY1_MAX_LENGTH} characters).`,
             ),
           );
         }
         const res = await deps.checkout.submitPayerInput(
-          { paymentId, fields: { key1 } },
+          { paymentId, pageSecret: access.secret, fields: { key1 } },
           { requestId: request.id },
         );
         const payment = res.payment;
@@ -176,16 +234,16 @@ export function pageRoutes(deps: PageRouteDeps): FastifyPluginAsync {
         );
         switch (payment.status) {
           case PaymentStatus.PAYMENT_STATUS_SUCCEEDED:
-            return sendHtml(reply, 200, renderPaymentReceived(payment));
+            return sendHtml(reply, 200, renderPaymentReceived(payment, access));
           case PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW:
-            return sendHtml(reply, 200, renderUnderReview(payment, res.message));
+            return sendHtml(reply, 200, renderUnderReview(payment, res.message, access));
           case PaymentStatus.PAYMENT_STATUS_FAILED:
           case PaymentStatus.PAYMENT_STATUS_EXPIRED:
             // Final: the payment page says so and links back to the shop.
-            return reply.redirect(`/pay/${encodeURIComponent(paymentId)}`, 303);
+            return reply.redirect(payPath(access), 303);
           default: {
             if (stillChecking(res)) {
-              return sendHtml(reply, 200, renderAwaitingConfirmation(payment, res.message));
+              return sendHtml(reply, 200, renderAwaitingConfirmation(payment, res.message, access));
             }
             const notice =
               res.message || 'The transaction number was not accepted; check it and try again.';
@@ -194,8 +252,8 @@ export function pageRoutes(deps: PageRouteDeps): FastifyPluginAsync {
               reply,
               422,
               instructions
-                ? renderInstructionsPage({ paymentId, instructions, payment, notice })
-                : renderPayerInputPage(paymentId, notice),
+                ? renderInstructionsPage({ access, instructions, payment, notice })
+                : renderPayerInputPage(access, notice),
             );
           }
         }
@@ -205,8 +263,8 @@ export function pageRoutes(deps: PageRouteDeps): FastifyPluginAsync {
 }
 
 /**
- * `GET /pay/{id}/status`: what the waiting pages poll. JSON with the API's error shape; only the
- * status, since the payment id is the page's only credential.
+ * `GET /pay/{id}/status?secret=…`: what the waiting pages poll. JSON with the API's error shape;
+ * only the status. Needs the page secret like the page itself.
  */
 export function paymentStatusRoutes(deps: {
   checkout: Pick<GatewayDeps['checkout'], 'getPayment'>;
@@ -217,7 +275,7 @@ export function paymentStatusRoutes(deps: {
       { schema: { params: idParamsSchema } },
       async (request, reply) => {
         const res = await deps.checkout.getPayment(
-          { paymentId: request.params.id, merchantId: '' },
+          { paymentId: request.params.id, merchantId: '', pageSecret: pageSecretOf(request) },
           { requestId: request.id },
         );
         if (!res.payment) throw gatewayErrors.create('INTERNAL', 'peer answer lacks payment');

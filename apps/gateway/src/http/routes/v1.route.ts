@@ -78,7 +78,11 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       { schema: { params: idParamsSchema } },
       async (request) => {
         const res = await deps.checkout.getPayment(
-          { paymentId: request.params.id, merchantId: merchantIdOf(request.merchant) },
+          {
+            paymentId: request.params.id,
+            merchantId: merchantIdOf(request.merchant),
+            pageSecret: '',
+          },
           { requestId: request.id },
         );
         return paymentToJson(res.payment, deps.publicBaseUrl);

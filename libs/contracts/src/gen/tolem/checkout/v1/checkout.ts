@@ -132,6 +132,11 @@ export interface Payment {
   fee: Money | undefined;
   failureCode: string;
   metadata: { [key: string]: string };
+  /**
+   * The hosted page's link secret (at least 128 random bits, base64url or hex): the payer's
+   * pages and their requests must present it, so payment_url carries it. A credential: never log it.
+   */
+  pageSecret: string;
 }
 
 export interface Payment_ProviderAttributesEntry {
@@ -172,6 +177,11 @@ export interface GetPaymentRequest {
   paymentId: string;
   /** When set, a payment of another merchant is NOT_FOUND. */
   merchantId: string;
+  /**
+   * Required when merchant_id is empty (the payer's page): a wrong or missing secret is
+   * NOT_FOUND, exactly like an unknown payment.
+   */
+  pageSecret: string;
 }
 
 export interface GetPaymentResponse {
@@ -186,6 +196,8 @@ export interface StartPaymentRequest {
    * the card for recurring charges), `customer_ref` (the merchant's customer id).
    */
   payer: { [key: string]: string };
+  /** The payment's page secret; a wrong or missing one is NOT_FOUND. */
+  pageSecret: string;
 }
 
 export interface StartPaymentRequest_PayerEntry {
@@ -216,6 +228,8 @@ export interface SubmitPayerInputRequest {
   paymentId: string;
   /** e.g. `key1` = the Wavepay wallet transaction number. */
   fields: { [key: string]: string };
+  /** The payment's page secret; a wrong or missing one is NOT_FOUND. */
+  pageSecret: string;
 }
 
 export interface SubmitPayerInputRequest_FieldsEntry {
@@ -318,6 +332,7 @@ function createBasePayment(): Payment {
     fee: undefined,
     failureCode: "",
     metadata: {},
+    pageSecret: "",
   };
 }
 
@@ -381,6 +396,9 @@ export const Payment: MessageFns<Payment> = {
     globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
       Payment_MetadataEntry.encode({ key: key as any, value }, writer.uint32(146).fork()).join();
     });
+    if (message.pageSecret !== "") {
+      writer.uint32(154).string(message.pageSecret);
+    }
     return writer;
   },
 
@@ -557,6 +575,14 @@ export const Payment: MessageFns<Payment> = {
             }
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.pageSecret = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -664,6 +690,11 @@ export const Payment: MessageFns<Payment> = {
           {},
         )
         : {},
+      pageSecret: isSet(object.pageSecret)
+        ? globalThis.String(object.pageSecret)
+        : isSet(object.page_secret)
+        ? globalThis.String(object.page_secret)
+        : "",
     };
   },
 
@@ -735,6 +766,9 @@ export const Payment: MessageFns<Payment> = {
         });
       }
     }
+    if (message.pageSecret !== "") {
+      obj.pageSecret = message.pageSecret;
+    }
     return obj;
   },
 
@@ -777,6 +811,7 @@ export const Payment: MessageFns<Payment> = {
       },
       {},
     );
+    message.pageSecret = object.pageSecret ?? "";
     return message;
   },
 };
@@ -1372,7 +1407,7 @@ export const CreatePaymentResponse: MessageFns<CreatePaymentResponse> = {
 };
 
 function createBaseGetPaymentRequest(): GetPaymentRequest {
-  return { paymentId: "", merchantId: "" };
+  return { paymentId: "", merchantId: "", pageSecret: "" };
 }
 
 export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
@@ -1382,6 +1417,9 @@ export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
     }
     if (message.merchantId !== "") {
       writer.uint32(18).string(message.merchantId);
+    }
+    if (message.pageSecret !== "") {
+      writer.uint32(26).string(message.pageSecret);
     }
     return writer;
   },
@@ -1415,6 +1453,14 @@ export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
             message.merchantId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageSecret = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1439,6 +1485,11 @@ export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
         : isSet(object.merchant_id)
         ? globalThis.String(object.merchant_id)
         : "",
+      pageSecret: isSet(object.pageSecret)
+        ? globalThis.String(object.pageSecret)
+        : isSet(object.page_secret)
+        ? globalThis.String(object.page_secret)
+        : "",
     };
   },
 
@@ -1450,6 +1501,9 @@ export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
     if (message.merchantId !== "") {
       obj.merchantId = message.merchantId;
     }
+    if (message.pageSecret !== "") {
+      obj.pageSecret = message.pageSecret;
+    }
     return obj;
   },
 
@@ -1460,6 +1514,7 @@ export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
     const message = createBaseGetPaymentRequest();
     message.paymentId = object.paymentId ?? "";
     message.merchantId = object.merchantId ?? "";
+    message.pageSecret = object.pageSecret ?? "";
     return message;
   },
 };
@@ -1534,7 +1589,7 @@ export const GetPaymentResponse: MessageFns<GetPaymentResponse> = {
 };
 
 function createBaseStartPaymentRequest(): StartPaymentRequest {
-  return { paymentId: "", method: 0, payer: {} };
+  return { paymentId: "", method: 0, payer: {}, pageSecret: "" };
 }
 
 export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
@@ -1548,6 +1603,9 @@ export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
     globalThis.Object.entries(message.payer).forEach(([key, value]: [string, string]) => {
       StartPaymentRequest_PayerEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
     });
+    if (message.pageSecret !== "") {
+      writer.uint32(34).string(message.pageSecret);
+    }
     return writer;
   },
 
@@ -1591,6 +1649,14 @@ export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
             }
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pageSecret = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1625,6 +1691,11 @@ export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
           {},
         )
         : {},
+      pageSecret: isSet(object.pageSecret)
+        ? globalThis.String(object.pageSecret)
+        : isSet(object.page_secret)
+        ? globalThis.String(object.page_secret)
+        : "",
     };
   },
 
@@ -1645,6 +1716,9 @@ export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
         });
       }
     }
+    if (message.pageSecret !== "") {
+      obj.pageSecret = message.pageSecret;
+    }
     return obj;
   },
 
@@ -1664,6 +1738,7 @@ export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
       },
       {},
     );
+    message.pageSecret = object.pageSecret ?? "";
     return message;
   },
 };
@@ -2043,7 +2118,7 @@ export const HandleProviderCallbackResponse: MessageFns<HandleProviderCallbackRe
 };
 
 function createBaseSubmitPayerInputRequest(): SubmitPayerInputRequest {
-  return { paymentId: "", fields: {} };
+  return { paymentId: "", fields: {}, pageSecret: "" };
 }
 
 export const SubmitPayerInputRequest: MessageFns<SubmitPayerInputRequest> = {
@@ -2054,6 +2129,9 @@ export const SubmitPayerInputRequest: MessageFns<SubmitPayerInputRequest> = {
     globalThis.Object.entries(message.fields).forEach(([key, value]: [string, string]) => {
       SubmitPayerInputRequest_FieldsEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
     });
+    if (message.pageSecret !== "") {
+      writer.uint32(26).string(message.pageSecret);
+    }
     return writer;
   },
 
@@ -2089,6 +2167,14 @@ export const SubmitPayerInputRequest: MessageFns<SubmitPayerInputRequest> = {
             }
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageSecret = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2122,6 +2208,11 @@ export const SubmitPayerInputRequest: MessageFns<SubmitPayerInputRequest> = {
           {},
         )
         : {},
+      pageSecret: isSet(object.pageSecret)
+        ? globalThis.String(object.pageSecret)
+        : isSet(object.page_secret)
+        ? globalThis.String(object.page_secret)
+        : "",
     };
   },
 
@@ -2138,6 +2229,9 @@ export const SubmitPayerInputRequest: MessageFns<SubmitPayerInputRequest> = {
           obj.fields[k] = v;
         });
       }
+    }
+    if (message.pageSecret !== "") {
+      obj.pageSecret = message.pageSecret;
     }
     return obj;
   },
@@ -2157,6 +2251,7 @@ export const SubmitPayerInputRequest: MessageFns<SubmitPayerInputRequest> = {
       },
       {},
     );
+    message.pageSecret = object.pageSecret ?? "";
     return message;
   },
 };
