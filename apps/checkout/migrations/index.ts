@@ -7,6 +7,7 @@ import * as statusEventsCanceled from './20261206120000_status_events_canceled';
 import * as feeFromLedgerOnly from './20261206130000_fee_from_ledger_only';
 import * as paymentPageSecrets from './20261206150000_payment_page_secrets';
 import * as payerAttemptLimits from './20261206150100_payer_attempt_limits';
+import * as cases from './20261206160000_cases';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '20261206130000_fee_from_ledger_only': feeFromLedgerOnly,
   '20261206150000_payment_page_secrets': paymentPageSecrets,
   '20261206150100_payer_attempt_limits': payerAttemptLimits,
+  '20261206160000_cases': cases,
 };

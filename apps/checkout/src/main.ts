@@ -1,4 +1,8 @@
-import { CheckoutServiceService, MerchantServiceService } from '@tolem/contracts/checkout';
+import {
+  CaseServiceService,
+  CheckoutServiceService,
+  MerchantServiceService,
+} from '@tolem/contracts/checkout';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
@@ -6,6 +10,7 @@ import { createLogger } from '@tolem/observability';
 import { migrations } from '../migrations';
 import { makeAuthenticateApiKey } from './app/authenticate-api-key';
 import { makeCancelPayment } from './app/cancel-payment';
+import { makeCases } from './app/cases';
 import { makeCreateMerchant } from './app/create-merchant';
 import { makeCreatePayment } from './app/create-payment';
 import { makeExpirePayments } from './app/expire-payments';
@@ -24,16 +29,19 @@ import { createProviderAdaptersClient } from './clients/provider-adapters.client
 import { createQrPlatformClient } from './clients/qr-platform.client';
 import { createRecurringClient } from './clients/recurring.client';
 import { loadConfig } from './config';
+import { createCasesRepo } from './db/cases.repo';
 import { createMerchantsRepo } from './db/merchants.repo';
 import { createPayerAttemptsRepo } from './db/payer-attempts.repo';
 import { createPaymentsRepo } from './db/payments.repo';
 import { createPendingCardBindingsRepo } from './db/pending-card-bindings.repo';
 import { createStatusEventsRepo } from './db/status-events.repo';
 import type { Clock } from './domain/ports';
+import { caseHandlers } from './grpc/case.grpc';
 import { checkoutHandlers } from './grpc/checkout.grpc';
 import { merchantHandlers } from './grpc/merchant.grpc';
 import { startCardBindingSweeper } from './jobs/card-binding.sweeper';
 import { startExpirySweeper } from './jobs/expiry.sweeper';
+import { startIntervalJob } from './jobs/interval';
 import { startLedgerSweeper } from './jobs/ledger.sweeper';
 import { startStatusEventRelay, type StatusEventRelay } from './jobs/status-events.relay';
 
@@ -93,6 +101,8 @@ async function main(): Promise<void> {
     statusEvents: recordStatusEvents,
   });
   const cardBindingDeps = { bindings, recurring, clock, log };
+  const caseRepo = createCasesRepo(db);
+  const cases = makeCases({ cases: caseRepo, payments, ledger, clock, log });
   const grpc = createGrpcServer({ log });
   grpc.addService(
     CheckoutServiceService,
@@ -117,6 +127,7 @@ async function main(): Promise<void> {
         payments,
         provider,
         postToLedger,
+        cases,
         reportCardBinding: makeReportCardBinding({
           ...cardBindingDeps,
           graceMs: RECURRING_DEADLINE_MS,
@@ -130,12 +141,14 @@ async function main(): Promise<void> {
         payments,
         provider,
         postToLedger,
+        cases,
         clock,
         log,
         ...attemptDeps,
       }),
     }),
   );
+  grpc.addService(CaseServiceService, caseHandlers({ cases, repo: caseRepo }));
   grpc.addService(
     MerchantServiceService,
     merchantHandlers({
@@ -157,6 +170,11 @@ async function main(): Promise<void> {
     log,
   );
 
+  // Cases whose money the ledger did not hold yet (it was down when the provider called).
+  const caseSweeper = startIntervalJob('case-sweeper', config.ledgerSweepMs, log, () =>
+    cases.sweepOpening(LEDGER_DEADLINE_MS),
+  );
+
   const cardBindingSweeper = startCardBindingSweeper(
     makeSweepCardBindings(cardBindingDeps),
     config.cardBindingSweepMs,
@@ -169,6 +187,7 @@ async function main(): Promise<void> {
     () => statusEventRelay.stop(),
     () => expirySweeper.stop(),
     () => cardBindingSweeper.stop(),
+    () => caseSweeper.stop(),
     () => provider.close(),
     () => ledger.close(),
     () => recurring.close(),

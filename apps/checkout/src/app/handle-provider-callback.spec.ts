@@ -101,25 +101,115 @@ describe('handleProviderCallback', () => {
   });
 
   it.each([
-    [{ amountMinor: 9_999n, currency: 'USD' }],
-    [{ amountMinor: 10_000n, currency: 'EUR' }],
-    [null],
-  ])(
-    'refuses a SUCCEEDED whose money (%o) differs: 400, nothing changes, logged',
-    async (amount) => {
+    [{ amountMinor: 9_999n, currency: 'USD' }, 'amount_mismatch', 9_999n, 'USD'],
+    [{ amountMinor: 10_000n, currency: 'EUR' }, 'amount_mismatch', 10_000n, 'EUR'],
+    [null, 'amount_unknown', 10_000n, 'USD'],
+  ] as const)(
+    'holds a SUCCEEDED whose money (%o) differs under a case, before answering: nothing credited',
+    async (amount, kind, heldMinor, heldCurrency) => {
       const { w, payment, succeeded } = await started();
       const before = await w.payments.findById(payment.id);
       w.provider.nextCallback = { ...succeeded, amount };
       const out = await w.handleCallback({ provider: 'webmoney', request: rawRequest });
-      expect(out.reply).toEqual(textReply(400, 'amount mismatch'));
+      // The money is in unapplied funds, so the provider may hear "accepted".
+      expect(decode(out.reply.body)).toBe('YES');
       expect(out).toMatchObject({ paymentId: payment.id, status: 'pending' });
       expect(await w.payments.findById(payment.id)).toEqual(before);
       expect(w.ledger.calls).toHaveLength(0);
-      expect(
-        w.log.lines.some((l) => l.level === 'error' && l.msg.includes('different amount')),
-      ).toBe(true);
+      const [opened] = [...w.caseRepo.rows.values()];
+      expect(opened).toMatchObject({
+        kind,
+        status: 'open',
+        paymentId: payment.id,
+        provider: 'webmoney',
+        providerPaymentId: 'wm-777',
+        callbackId: 'cb_1',
+        amount: { amountMinor: heldMinor, currency: heldCurrency },
+        expected: { amountMinor: 10_000n, currency: 'USD' },
+      });
+      expect(w.ledger.unapplied.get(opened?.id ?? '')?.resolution).toBe('held');
+      // The same transfer again finds the same case: one hold, one case.
+      await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+      expect(w.caseRepo.rows.size).toBe(1);
+      expect(w.ledger.unapplied.size).toBe(1);
     },
   );
+
+  it('answers retry while the ledger cannot hold a case, and the case sweeper holds it later', async () => {
+    const { w, payment, succeeded } = await started();
+    w.ledger.down = true;
+    w.provider.nextCallback = { ...succeeded, amount: { amountMinor: 1n, currency: 'USD' } };
+    const out = await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+    expect(out.reply).toEqual(textReply(503, 'retry'));
+    const [opened] = [...w.caseRepo.rows.values()];
+    expect(opened?.status).toBe('opening');
+    w.ledger.down = false;
+    w.clock.advance(10_000);
+    expect(await w.cases.sweepOpening(5_000)).toBe(1);
+    expect(w.caseRepo.rows.get(opened?.id ?? '')?.status).toBe('open');
+    expect((await w.payments.findById(payment.id))?.status).toBe('pending');
+  });
+
+  it.each(['failed', 'expired', 'canceled'] as const)(
+    'holds a late success for a %s payment as a case; applying it credits the merchant and succeeds the payment',
+    async (status) => {
+      const { w, payment, succeeded } = await started();
+      const stored = (await w.payments.findById(payment.id))!;
+      w.payments.rows.set(payment.id, { ...stored, status });
+      w.provider.nextCallback = succeeded;
+      const out = await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+      expect(decode(out.reply.body)).toBe('YES');
+      expect(out.status).toBe(status);
+      const [opened] = [...w.caseRepo.rows.values()];
+      expect(opened).toMatchObject({ kind: 'late_payment', status: 'open', paymentStatus: status });
+
+      const applied = await w.cases.apply({ caseId: opened!.id, operator: 'ops', note: 'ok' });
+      expect(applied.status).toBe('applied');
+      expect(await w.payments.findById(payment.id)).toMatchObject({
+        status: 'succeeded',
+        ledgerTransactionId: `txn_applied_${opened!.id}`,
+      });
+      // Applying again answers the applied case; returning it now is refused.
+      expect((await w.cases.apply({ caseId: opened!.id, operator: 'ops', note: '' })).status).toBe(
+        'applied',
+      );
+      await expect(
+        w.cases.giveBack({ caseId: opened!.id, operator: 'ops', note: '', returnReference: 'R' }),
+      ).rejects.toMatchObject({ code: 'CASE_ALREADY_RESOLVED' });
+      // Nothing is posted to the ledger twice: the case's money is the payment's posting.
+      await w.sweepUnposted();
+      expect(w.ledger.calls).toHaveLength(0);
+      expect((await w.caseRepo.audit(opened!.id)).map((e) => e.action)).toEqual([
+        'opened',
+        'held',
+        'applied',
+      ]);
+    },
+  );
+
+  it('holds a second transfer for a paid payment as duplicate_payment; a resend of the first is no case', async () => {
+    const { w, payment, succeeded } = await started();
+    w.provider.nextCallback = succeeded;
+    await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+    await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+    expect(w.caseRepo.rows.size).toBe(0);
+    w.provider.nextCallback = { ...succeeded, providerPaymentId: 'wm-888', callbackId: 'cb_2' };
+    const out = await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+    expect(decode(out.reply.body)).toBe('YES');
+    const [opened] = [...w.caseRepo.rows.values()];
+    expect(opened).toMatchObject({ kind: 'duplicate_payment', providerPaymentId: 'wm-888' });
+    const returned = await w.cases.giveBack({
+      caseId: opened!.id,
+      operator: 'ops',
+      note: 'paid twice',
+      returnReference: 'WM-BACK-1',
+    });
+    expect(returned).toMatchObject({ status: 'returned', returnReference: 'WM-BACK-1' });
+    expect((await w.payments.findById(payment.id))?.status).toBe('succeeded');
+    await expect(
+      w.cases.giveBack({ caseId: opened!.id, operator: '', note: '', returnReference: 'X' }),
+    ).rejects.toMatchObject({ code: 'CASE_INVALID_REQUEST' });
+  });
 
   it('answers 503 retry when the ledger is down; the payment stays succeeded and unposted until a resend', async () => {
     const { w, payment, succeeded } = await started();

@@ -1,5 +1,6 @@
 import { isDomainError } from '@tolem/errors';
 
+import { caseKindOf } from '../domain/case';
 import { isPayable, type Payment, type PaymentStatus, type ProviderName } from '../domain/payment';
 import type {
   Clock,
@@ -15,6 +16,7 @@ import {
   type VerifiedCallback,
 } from '../domain/provider';
 import { applyTransition } from './apply-transition';
+import type { Cases } from './cases';
 import type { PostToLedger } from './post-to-ledger';
 import type { ReportCardBinding } from './report-card-binding';
 import { succeedPayment } from './succeed-payment';
@@ -25,6 +27,7 @@ export interface HandleProviderCallbackDeps {
   provider: PaymentProviderPort;
   postToLedger: PostToLedger;
   reportCardBinding: ReportCardBinding;
+  cases: Pick<Cases, 'open'>;
   clock: Clock;
   log: Log;
 }
@@ -42,7 +45,7 @@ interface Applied {
   applied: boolean;
 }
 
-/** Refusal for a verified callback whose money does not match the payment: nothing changes. */
+/** Pre-check refused: the provider announced other money than the payment asks (none moved). */
 export const AMOUNT_MISMATCH_REPLY = textReply(400, 'amount mismatch');
 /** Tells the provider to resend: the payment is succeeded but not yet in the ledger. */
 export const RETRY_REPLY = textReply(503, 'retry');
@@ -63,14 +66,17 @@ function reasonOf(cb: VerifiedCallback): string {
 
 /**
  * Passes a provider callback to the provider adapters (which verify it against the raw bytes)
- * and applies the verified outcome: SUCCEEDED moves the payment to succeeded (amount and currency
- * re-checked here), stores the fee and provider facts and posts it to the ledger; FAILED moves
+ * and applies the verified outcome: SUCCEEDED moves the payment to succeeded and posts it to the
+ * ledger, unless the money cannot settle the payment as it stands (another amount or currency,
+ * no amount, a payment already paid by another transfer, or one that failed, expired or was
+ * canceled): then the money is held in the ledger's unapplied funds under a case before the
+ * provider is answered (domain/case.ts); FAILED moves
  * it to failed; MANUAL_REVIEW moves an open payment to requires_review (a person or a later
  * postback settles it). Duplicates are no-ops; outcomes for final payments are refused and
  * logged. A card binding the callback reports is handed to the recurring service after the
  * transition (stored first, so recurring being down never loses it nor changes the reply). The
- * adapter's reply goes back to the provider, except: 400 on a money mismatch and 503 `retry`
- * when the ledger could not be reached (the ledger sweeper also retries).
+ * adapter's reply goes back to the provider, except 503 `retry` when the ledger could not be
+ * reached (the ledger and case sweepers also retry) and 400 on a refused pre-check.
  */
 export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
   const { log } = deps;
@@ -99,32 +105,45 @@ export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
     };
   }
 
+  /**
+   * Verified money that cannot settle its payment as it stands: held in the ledger's unapplied
+   * funds under a case before the provider hears "accepted"; until the ledger holds it the
+   * provider is told to retry (and the case sweeper retries the hold).
+   */
+  async function asCase(
+    kind: NonNullable<ReturnType<typeof caseKindOf>>,
+    cb: VerifiedCallback,
+    provider: ProviderName,
+    payment: Payment,
+  ): Promise<Applied> {
+    const { case: opened, held } = await deps.cases.open({
+      kind,
+      payment,
+      provider,
+      method: cb.method,
+      success: cb,
+    });
+    log.warn(
+      { paymentId: payment.id, callbackId: cb.callbackId, caseId: opened.id, kind, held },
+      'verified money held for a case; payment left as it is',
+    );
+    return {
+      out: { reply: held ? cb.reply : RETRY_REPLY, paymentId: payment.id, status: payment.status },
+      applied: false,
+    };
+  }
+
   async function succeeded(
     cb: VerifiedCallback,
     provider: ProviderName,
     payment: Payment,
   ): Promise<Applied> {
-    if (!sameMoney(payment, cb.amount)) {
-      log.error(
-        {
-          paymentId: payment.id,
-          callbackId: cb.callbackId,
-          expected: {
-            amountMinor: String(payment.amount.amountMinor),
-            currency: payment.amount.currency,
-          },
-          reported: cb.amount && {
-            amountMinor: String(cb.amount.amountMinor),
-            currency: cb.amount.currency,
-          },
-        },
-        'provider reported a different amount or currency; payment left unchanged',
-      );
-      return {
-        out: { reply: AMOUNT_MISMATCH_REPLY, paymentId: payment.id, status: payment.status },
-        applied: false,
-      };
-    }
+    const kind = caseKindOf(payment, {
+      provider,
+      providerPaymentId: cb.providerPaymentId,
+      amount: cb.amount,
+    });
+    if (kind) return asCase(kind, cb, provider, payment);
     let result: Awaited<ReturnType<typeof succeedPayment>>;
     try {
       result = await succeedPayment(deps, payment, {
@@ -135,7 +154,16 @@ export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
         attributes: cb.attributes,
       });
     } catch (err) {
-      // Money moved at the provider for a payment we consider final: needs reconciliation.
+      // The payment turned final meanwhile (failed, expired, canceled): the money is a case.
+      if (isDomainError(err) && err.code === 'PAYMENT_ALREADY_FINAL') {
+        const fresh = (await deps.payments.findById(payment.id)) ?? payment;
+        const late = caseKindOf(fresh, {
+          provider,
+          providerPaymentId: cb.providerPaymentId,
+          amount: cb.amount,
+        });
+        if (late) return asCase(late, cb, provider, fresh);
+      }
       return refusedAsFinal(err, cb, payment);
     }
     const { payment: current, posted } = result;

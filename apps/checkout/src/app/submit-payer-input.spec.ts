@@ -191,21 +191,36 @@ describe('submitPayerInput', () => {
     expect(w.ledger.calls).toHaveLength(0);
   });
 
-  it('sends a confirmed but different amount to review instead of posting it', async () => {
-    const { w, payment } = await wavepayPending();
-    w.provider.nextInput = inputAnswer({ amount: { amountMinor: 400_000n, currency: 'MMK' } });
-    const out = await w.submitPayerInput({
-      paymentId: payment.id,
-      pageSecret: payment.pageSecret,
-      fields: key1,
-    });
-    expect(out).toMatchObject({ outcome: 'manual_review' });
-    expect(out.view.payment.status).toBe('requires_review');
-    expect(w.ledger.calls).toHaveLength(0);
-    expect(w.log.lines.some((l) => l.level === 'error' && l.msg.includes('different amount'))).toBe(
-      true,
-    );
-  });
+  it.each([
+    ['a different amount', { amountMinor: 400_000n, currency: 'MMK' }, 'amount_mismatch', 400_000n],
+    ['no amount', null, 'amount_unknown', 500_000n],
+  ] as const)(
+    'holds money confirmed with %s under a case and sends the payment to review, posting nothing',
+    async (_what, amount, kind, held) => {
+      const { w, payment } = await wavepayPending();
+      w.provider.nextInput = inputAnswer({ amount });
+      const out = await w.submitPayerInput({
+        paymentId: payment.id,
+        pageSecret: payment.pageSecret,
+        fields: key1,
+      });
+      expect(out).toMatchObject({ outcome: 'manual_review' });
+      expect(out.view.payment.status).toBe('requires_review');
+      expect(w.ledger.calls).toHaveLength(0);
+      const [opened] = [...w.caseRepo.rows.values()];
+      expect(opened).toMatchObject({
+        kind,
+        status: 'open',
+        paymentId: payment.id,
+        provider: 'paykassma',
+        amount: { amountMinor: held, currency: 'MMK' },
+      });
+      expect(w.ledger.unapplied.get(opened?.id ?? '')).toMatchObject({ resolution: 'held' });
+      expect(w.log.lines.some((l) => l.level === 'error' && l.msg.includes('case opened'))).toBe(
+        true,
+      );
+    },
+  );
 
   it('keeps the payment open after a FAILED attempt the payer may retry, then accepts another number', async () => {
     const { w, payment } = await wavepayPending();

@@ -16,6 +16,7 @@ import type {
 } from '../domain/ports';
 import type { PayerInputAnswer, ProviderAction } from '../domain/provider';
 import { applyTransition } from './apply-transition';
+import type { Cases } from './cases';
 import type { PostToLedger } from './post-to-ledger';
 import { succeedPayment } from './succeed-payment';
 
@@ -28,6 +29,7 @@ export interface SubmitPayerInputDeps {
   log: Log;
   attempts: PayerAttemptRepository;
   attemptLimits: PayerAttemptLimits;
+  cases: Pick<Cases, 'open'>;
 }
 
 export interface SubmitPayerInputInput {
@@ -143,18 +145,35 @@ export function makeSubmitPayerInput(deps: SubmitPayerInputDeps) {
 
     switch (answer.outcome) {
       case 'succeeded': {
-        if (answer.amount && !sameMoney(payment, answer.amount)) {
+        if (!answer.amount || !sameMoney(payment, answer.amount)) {
+          // Money moved, but not (or not known to be) what the payment asked: it is held in
+          // the ledger under a case, and the payment waits for the operator's decision.
+          const kind = answer.amount ? 'amount_mismatch' : 'amount_unknown';
+          const { case: opened } = await deps.cases.open({
+            kind,
+            payment,
+            provider: payment.provider ?? 'paykassma',
+            method: payment.method,
+            success: {
+              providerPaymentId: answer.providerPaymentId,
+              attributes: answer.attributes,
+              callbackId: '',
+              amount: answer.amount ?? null,
+            },
+          });
           log.error(
             {
               paymentId: payment.id,
-              reported: {
+              caseId: opened.id,
+              kind,
+              reported: answer.amount && {
                 amountMinor: String(answer.amount.amountMinor),
                 currency: answer.amount.currency,
               },
             },
-            'provider confirmed payer input with a different amount; payment requires review',
+            "provider confirmed payer input without the payment's amount; case opened, payment requires review",
           );
-          const reviewed = await toReview(payment, answer, 'payer_input PAYMENT_AMOUNT_MISMATCH');
+          const reviewed = await toReview(payment, answer, `payer_input ${kind} ${opened.id}`);
           return {
             view: view(reviewed),
             message: PAYER_MESSAGES.review,

@@ -1,7 +1,10 @@
 import {
+  ApplyUnappliedFundsRequest,
+  HoldUnappliedFundsRequest,
   LedgerServiceClient,
   PostPaymentRequest,
   RecordPaymentEventRequest,
+  ReturnUnappliedFundsRequest,
 } from '@tolem/contracts/ledger';
 import { createClient } from '@tolem/grpc-kit';
 import { money } from '@tolem/money';
@@ -72,6 +75,59 @@ export function createLedgerClient(
         }),
       );
       return { eventId: res.eventId, sequence: res.sequence, superseded: res.superseded };
+    },
+    async holdUnappliedFunds(input) {
+      const c = input.case;
+      const res = await client.holdUnappliedFunds(
+        HoldUnappliedFundsRequest.fromPartial({
+          idempotencyKey: input.idempotencyKey,
+          caseId: c.id,
+          caseKind: c.kind,
+          paymentId: c.paymentId,
+          merchantId: c.merchantId,
+          amount: { amountMinor: c.amount.amountMinor, currency: c.amount.currency },
+          method: methodToProto(c.method),
+          provider: providerToProto(c.provider),
+          providerPaymentId: c.providerPaymentId,
+          providerAttributes: c.providerAttributes,
+          orderId: input.orderId,
+          description: input.description,
+          occurredAt: c.createdAt,
+        }),
+      );
+      return { transactionId: res.transaction?.id ?? '' };
+    },
+    async applyUnappliedFunds(input) {
+      const res = await client.applyUnappliedFunds(
+        ApplyUnappliedFundsRequest.fromPartial({
+          idempotencyKey: input.idempotencyKey,
+          caseId: input.caseId,
+          operator: input.operator,
+          note: input.note,
+        }),
+      );
+      if (!res.transaction?.id || !res.fee) {
+        throw checkoutErrors.create(
+          'CHECKOUT_UPSTREAM_INVALID_RESPONSE',
+          'ledger: ApplyUnappliedFunds without a transaction or fee',
+        );
+      }
+      return {
+        transactionId: res.transaction.id,
+        fee: money(res.fee.amountMinor, res.fee.currency),
+      };
+    },
+    async returnUnappliedFunds(input) {
+      const res = await client.returnUnappliedFunds(
+        ReturnUnappliedFundsRequest.fromPartial({
+          idempotencyKey: input.idempotencyKey,
+          caseId: input.caseId,
+          operator: input.operator,
+          note: input.note,
+          returnReference: input.returnReference,
+        }),
+      );
+      return { transactionId: res.transaction?.id ?? '' };
     },
     close: () => client.close(),
   };

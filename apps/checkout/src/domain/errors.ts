@@ -42,6 +42,13 @@ export const checkoutErrors = defineErrors({
   /** Unknown or malformed API key. */
   AUTH_INVALID_API_KEY: 'unauthenticated',
   AUTH_API_KEY_REVOKED: 'unauthenticated',
+  CASE_NOT_FOUND: 'not_found',
+  /** A case resolves once: applied money cannot be returned, returned money cannot be applied. */
+  CASE_ALREADY_RESOLVED: 'precondition',
+  /** A case command without what it needs (operator, return reference); details.field. */
+  CASE_INVALID_REQUEST: 'invalid',
+  /** A peer this step needs (the ledger) is unreachable; safe to retry. */
+  CHECKOUT_UPSTREAM_UNAVAILABLE: 'unavailable',
   /** A peer service answered with a message missing what its contract promises. */
   CHECKOUT_UPSTREAM_INVALID_RESPONSE: 'internal',
 });

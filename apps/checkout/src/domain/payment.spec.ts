@@ -39,7 +39,7 @@ describe('payment state machine', () => {
     ['succeeded', 'failed'],
     ['succeeded', 'expired'],
     ['succeeded', 'pending'],
-    ['failed', 'succeeded'],
+    ['canceled', 'failed'],
     ['expired', 'failed'],
     ['expired', 'pending'],
     ['failed', 'created'],
@@ -53,9 +53,12 @@ describe('payment state machine', () => {
     );
   });
 
-  it('accepts a late verified success of an expired payment: the money moved', () => {
-    expect(decideTransition('expired', 'succeeded')).toBe('apply');
-  });
+  it.each<PaymentStatus>(['failed', 'expired', 'canceled'])(
+    'lets %s become succeeded: an operator applied the late money of a case',
+    (from) => {
+      expect(decideTransition(from, 'succeeded')).toBe('apply');
+    },
+  );
 
   it.each<[PaymentStatus, PaymentStatus]>([
     ['requires_review', 'pending'],

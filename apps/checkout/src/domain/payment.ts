@@ -142,9 +142,9 @@ const ALLOWED: Record<PaymentStatus, readonly PaymentStatus[]> = {
   pending: ['pending', 'succeeded', 'failed', 'expired', 'canceled', 'requires_review'],
   requires_review: ['requires_review', 'succeeded', 'failed'],
   succeeded: [],
-  failed: [],
-  // A verified success that arrives after expiry or cancelation means the money moved at the
-  // provider: crediting the merchant beats stranding it. Every other outcome is refused.
+  // Money that arrives after a payment failed, expired or was canceled is a case (late_payment):
+  // it reaches succeeded only when an operator applies that case's money.
+  failed: ['succeeded'],
   expired: ['succeeded'],
   canceled: ['succeeded'],
 };
@@ -152,7 +152,7 @@ const ALLOWED: Record<PaymentStatus, readonly PaymentStatus[]> = {
 /**
  * Decides a transition: 'apply' when allowed, 'noop' when a final state receives the same
  * outcome again (a duplicate callback). A different outcome for a final payment is refused with
- * PAYMENT_ALREADY_FINAL and nothing changes, except a late verified success of an expired payment.
+ * PAYMENT_ALREADY_FINAL and nothing changes, except succeeded through an applied case (see ALLOWED).
  */
 export function decideTransition(from: PaymentStatus, to: PaymentStatus): 'apply' | 'noop' {
   if (isFinal(from)) {

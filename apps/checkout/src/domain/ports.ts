@@ -1,6 +1,7 @@
 import type { Money } from '@tolem/money';
 
 import type { NewPendingCardBinding, PendingCardBinding } from './card-binding';
+import type { Case, CaseAuditEntry, CaseStatus } from './case';
 import type { Canonical } from './fingerprint';
 import type { Merchant } from './merchant';
 import type {
@@ -142,8 +143,33 @@ export interface RecordPaymentEventInput extends StatusEvent {
   description: string;
 }
 
+export interface HoldUnappliedFundsInput {
+  idempotencyKey: string;
+  case: Case;
+  orderId: string;
+  description: string;
+}
+
+export interface ResolveUnappliedFundsInput {
+  idempotencyKey: string;
+  caseId: string;
+  operator: string;
+  note: string;
+  returnReference: string;
+}
+
 /** The ledger service (tolem.ledger.v1.LedgerService); idempotent on idempotencyKey. */
 export interface LedgerPort {
+  /** Puts a case's verified money into unapplied funds (one hold per case). */
+  holdUnappliedFunds(input: HoldUnappliedFundsInput): Promise<{ transactionId: string }>;
+  /**
+   * Credits a case's money to its merchant, with the fee applied (on a replay, the first's).
+   * LEDGER_CASE_ALREADY_RESOLVED when the case was returned.
+   */
+  applyUnappliedFunds(
+    input: ResolveUnappliedFundsInput,
+  ): Promise<{ transactionId: string; fee: Money }>;
+  returnUnappliedFunds(input: ResolveUnappliedFundsInput): Promise<{ transactionId: string }>;
   postPayment(input: PostPaymentInput): Promise<PostPaymentResult>;
   /**
    * Records a status fact as an event in the payment's sequence. superseded: the payment's money
@@ -244,4 +270,40 @@ export interface PayerAttemptRepository {
   release(paymentId: string, method: string, at: Date): Promise<void>;
   /** True when `limit` tries are counted: the method is locked for this payment. */
   isLocked(paymentId: string, method: string, limit: number): Promise<boolean>;
+}
+
+export interface CaseFilter {
+  status: CaseStatus | null;
+  merchantId: string;
+  paymentId: string;
+  limit: number;
+  /** Resume after this case (newest first). */
+  after: { createdAt: Date; id: string } | null;
+}
+
+/** Cases and their audit trail (every step with who and why). */
+export interface CaseRepository {
+  /**
+   * Stores the case (status opening) with its `opened` audit entry, unless a case with its
+   * dedupe key exists (the same transfer reported again): then returns that one.
+   */
+  openOnce(c: Case): Promise<{ case: Case; created: boolean }>;
+  findById(id: string): Promise<Case | undefined>;
+  list(filter: CaseFilter): Promise<Case[]>;
+  audit(caseId: string): Promise<CaseAuditEntry[]>;
+  /** opening -> open once the ledger holds the money; a no-op otherwise. */
+  markHeld(caseId: string, at: Date): Promise<void>;
+  /** open -> applied | returned, with the audit entry; a no-op when already so. */
+  markResolved(
+    caseId: string,
+    resolution: {
+      status: 'applied' | 'returned';
+      at: Date;
+      actor: string;
+      note: string;
+      returnReference: string;
+    },
+  ): Promise<void>;
+  /** Cases still opening since before `before`, oldest first (the ledger was unreachable). */
+  listOpening(before: Date, limit: number): Promise<Case[]>;
 }

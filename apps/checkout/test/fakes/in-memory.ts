@@ -3,10 +3,13 @@ import { newId } from '@tolem/ids';
 import { type Money, money } from '@tolem/money';
 
 import type { PendingCardBinding } from '../../src/domain/card-binding';
+import type { Case, CaseAuditEntry } from '../../src/domain/case';
 import type { Merchant } from '../../src/domain/merchant';
 import type { Payment, PaymentTransition, StatusEvent } from '../../src/domain/payment';
 import type {
+  CaseRepository,
   Clock,
+  HoldUnappliedFundsInput,
   IdempotencyRecord,
   LedgerPort,
   Log,
@@ -20,6 +23,7 @@ import type {
   RecordCardBindingInput,
   RecordPaymentEventInput,
   RecurringPort,
+  ResolveUnappliedFundsInput,
   StatusEventRepository,
 } from '../../src/domain/ports';
 import type {
@@ -238,7 +242,8 @@ export function inputAnswer(overrides: Partial<PayerInputAnswer> = {}): PayerInp
     reasonCode: '',
     message: '',
     payerMayRetry: false,
-    amount: null,
+    // The Wavepay payment of the specs (500 000 MMK) as the provider confirmed it.
+    amount: { amountMinor: 500_000n, currency: 'MMK' },
     attributes: { wavepay_key1: '12345678901' },
     ...overrides,
   };
@@ -298,6 +303,7 @@ export function fakeLedger(): LedgerPort & {
   planFee: Money | null;
   /** Every event the ledger would publish, in order: status facts and postings. */
   events: { paymentId: string; eventType: string; sequence: bigint; key: string }[];
+  unapplied: Map<string, { amount: Money; resolution: 'held' | 'applied' | 'returned' }>;
 } {
   const facts = new Map<string, { eventId: string; sequence: bigint; superseded: boolean }>();
   const sequenceOf = (paymentId: string) =>
@@ -308,6 +314,42 @@ export function fakeLedger(): LedgerPort & {
     planFee: null as Money | null,
     posted: new Map<string, { transactionId: string; fee: Money }>(),
     events: [] as { paymentId: string; eventType: string; sequence: bigint; key: string }[],
+    /** Case money the ledger holds, by case id, with how it was resolved. */
+    unapplied: new Map<string, { amount: Money; resolution: 'held' | 'applied' | 'returned' }>(),
+    async holdUnappliedFunds(input: HoldUnappliedFundsInput) {
+      if (fake.down) throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger down');
+      if (!fake.unapplied.has(input.case.id)) {
+        fake.unapplied.set(input.case.id, { amount: input.case.amount, resolution: 'held' });
+        for (const eventType of ['funds.unapplied', 'case.opened']) {
+          fake.events.push({
+            paymentId: input.case.paymentId,
+            eventType,
+            sequence: sequenceOf(input.case.paymentId),
+            key: input.idempotencyKey,
+          });
+        }
+      }
+      return { transactionId: `txn_hold_${input.case.id}` };
+    },
+    async applyUnappliedFunds(input: ResolveUnappliedFundsInput) {
+      return fake.resolve(input, 'applied');
+    },
+    async returnUnappliedFunds(input: ResolveUnappliedFundsInput) {
+      return fake.resolve(input, 'returned');
+    },
+    async resolve(input: ResolveUnappliedFundsInput, resolution: 'applied' | 'returned') {
+      if (fake.down) throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger down');
+      const held = fake.unapplied.get(input.caseId);
+      if (!held) throw new DomainError('LEDGER_CASE_NOT_FOUND', 'not_found', 'no such case');
+      if (held.resolution !== 'held' && held.resolution !== resolution) {
+        throw new DomainError('LEDGER_CASE_ALREADY_RESOLVED', 'conflict', 'already resolved');
+      }
+      held.resolution = resolution;
+      return {
+        transactionId: `txn_${resolution}_${input.caseId}`,
+        fee: fake.planFee ?? money(0n, held.amount.currency),
+      };
+    },
     async recordPaymentEvent(input: RecordPaymentEventInput) {
       if (fake.down) throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger down');
       const known = facts.get(input.idempotencyKey);
@@ -493,3 +535,62 @@ export const rawRequest: RawHttpRequest = {
   remoteAddress: '127.0.0.1',
   query: '',
 };
+
+/** Cases in memory, with the repository's dedupe, status steps and audit trail. */
+export function inMemoryCases(): CaseRepository & {
+  rows: Map<string, Case>;
+  entries: Map<string, CaseAuditEntry[]>;
+} {
+  const rows = new Map<string, Case>();
+  const entries = new Map<string, CaseAuditEntry[]>();
+  const note = (id: string, e: CaseAuditEntry) => entries.set(id, [...(entries.get(id) ?? []), e]);
+  return {
+    rows,
+    entries,
+    async openOnce(c) {
+      const existing = [...rows.values()].find((r) => r.dedupeKey === c.dedupeKey);
+      if (existing) return { case: structuredClone(existing), created: false };
+      rows.set(c.id, structuredClone(c));
+      note(c.id, { at: c.createdAt, action: 'opened', actor: 'tolem', detail: c.kind });
+      return { case: structuredClone(c), created: true };
+    },
+    async findById(id) {
+      const found = rows.get(id);
+      return found && structuredClone(found);
+    },
+    async list(filter) {
+      return [...rows.values()]
+        .filter((c) => !filter.status || c.status === filter.status)
+        .filter((c) => !filter.merchantId || c.merchantId === filter.merchantId)
+        .filter((c) => !filter.paymentId || c.paymentId === filter.paymentId)
+        .slice(0, filter.limit)
+        .map((c) => structuredClone(c));
+    },
+    async audit(caseId) {
+      return structuredClone(entries.get(caseId) ?? []);
+    },
+    async markHeld(caseId, at) {
+      const c = rows.get(caseId);
+      if (c?.status !== 'opening') return;
+      rows.set(caseId, { ...c, status: 'open' });
+      note(caseId, { at, action: 'held', actor: 'tolem', detail: '' });
+    },
+    async markResolved(caseId, r) {
+      const c = rows.get(caseId);
+      if (!c || (c.status !== 'opening' && c.status !== 'open')) return;
+      rows.set(caseId, {
+        ...c,
+        status: r.status,
+        resolvedAt: r.at,
+        returnReference: r.returnReference,
+      });
+      note(caseId, { at: r.at, action: r.status, actor: r.actor, detail: r.note });
+    },
+    async listOpening(before, limit) {
+      return [...rows.values()]
+        .filter((c) => c.status === 'opening' && c.createdAt < before)
+        .slice(0, limit)
+        .map((c) => structuredClone(c));
+    },
+  };
+}

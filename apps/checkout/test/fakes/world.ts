@@ -1,5 +1,6 @@
 import { makeAuthenticateApiKey } from '../../src/app/authenticate-api-key';
 import { makeCancelPayment } from '../../src/app/cancel-payment';
+import { makeCases } from '../../src/app/cases';
 import { makeCreateMerchant } from '../../src/app/create-merchant';
 import { makeCreatePayment } from '../../src/app/create-payment';
 import { makeExpirePayments } from '../../src/app/expire-payments';
@@ -20,6 +21,7 @@ import {
   fakeQr,
   fakeRecurring,
   fixedClock,
+  inMemoryCases,
   inMemoryMerchants,
   inMemoryPayerAttempts,
   inMemoryPayments,
@@ -54,6 +56,8 @@ export function world() {
   const qr = fakeQr();
   const bindings = inMemoryPendingCardBindings();
   const statusEvents = inMemoryStatusEvents(payments);
+  const caseRepo = inMemoryCases();
+  const cases = makeCases({ cases: caseRepo, payments, ledger, clock, log });
   const recordStatusEvents = makeRecordStatusEvents({
     payments,
     statusEvents,
@@ -81,6 +85,8 @@ export function world() {
     bindings,
     statusEvents,
     recordStatusEvents,
+    caseRepo,
+    cases,
     cancelPayment: makeCancelPayment({ payments, clock }),
     attempts,
     createMerchant: makeCreateMerchant({ merchants, clock }),
@@ -93,6 +99,7 @@ export function world() {
       payments,
       provider,
       postToLedger,
+      cases,
       reportCardBinding: makeReportCardBinding({
         bindings,
         recurring,
@@ -108,6 +115,7 @@ export function world() {
       payments,
       provider,
       postToLedger,
+      cases,
       clock,
       log,
       ...attemptDeps,

@@ -1,4 +1,4 @@
-import type { Money } from '@tolem/money';
+import { type Money, money } from '@tolem/money';
 
 import { ledgerErrors } from '../domain/errors';
 import type { Clock, JournalRepository, MerchantSettingsRepository } from '../domain/ports';
@@ -63,7 +63,7 @@ export function makeHoldUnappliedFunds(deps: UnappliedFundsDeps) {
 export function makeApplyUnappliedFunds(deps: UnappliedFundsDeps) {
   return async (
     cmd: ResolveUnappliedCommand,
-  ): Promise<Written & { fee: Money | undefined; net: Money | undefined; eventType: string }> => {
+  ): Promise<Written & { fee: Money; net: Money; eventType: string }> => {
     validateResolve(cmd, false);
     const held = await heldCaseOf(deps, cmd.caseId);
     const plan = await deps.settings.feePlanOf(held.merchantId);
@@ -80,10 +80,18 @@ export function makeApplyUnappliedFunds(deps: UnappliedFundsDeps) {
       },
     );
     const written = writtenOf(result, 'unapplied_apply', fingerprint);
-    if (decided)
+    if (decided) {
       return { ...written, fee: decided.fee, net: decided.net, eventType: decided.eventType };
-    // A replay: the first answer's amounts are in the journal, its type follows from them.
-    return { ...written, fee: undefined, net: undefined, eventType: '' };
+    }
+    // A replay: the fee and net are the first write's legs to fee revenue and the merchant.
+    const found = await deps.journal.findTransaction(written.transaction.id);
+    const credited = (purpose: string): Money => {
+      const minor = (found?.transaction.postings ?? [])
+        .filter((p) => found?.accounts.get(p.accountId)?.purpose === purpose)
+        .reduce((sum, p) => sum - p.amountMinor, 0n);
+      return money(minor, held.amount.currency);
+    };
+    return { ...written, fee: credited('fee_revenue'), net: credited('available'), eventType: '' };
   };
 }
 

@@ -102,13 +102,12 @@ export function holdFingerprint(h: ValidHold): Fingerprint {
   };
 }
 
+/**
+ * A resolution is the case and (for a return) its reference: who decided and why are the caller's
+ * audit trail, so a retry by another operator replays instead of conflicting.
+ */
 export function resolveFingerprint(r: ResolveUnappliedCommand): Fingerprint {
-  return {
-    case_id: r.caseId,
-    operator: r.operator,
-    note: r.note,
-    return_reference: r.returnReference,
-  };
+  return { case_id: r.caseId, return_reference: r.returnReference };
 }
 
 export function validateResolve(r: ResolveUnappliedCommand, returning: boolean): void {

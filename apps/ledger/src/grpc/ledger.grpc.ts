@@ -124,8 +124,8 @@ export function ledgerHandlers(deps: LedgerHandlerDeps): Handlers<typeof LedgerS
       return ApplyUnappliedFundsResponse.fromPartial({
         transaction: transactionToProto(r.transaction),
         alreadyExisted: r.alreadyExisted,
-        fee: r.fee ? moneyToProto(r.fee) : undefined,
-        net: r.net ? moneyToProto(r.net) : undefined,
+        fee: moneyToProto(r.fee),
+        net: moneyToProto(r.net),
         eventType: r.eventType,
       });
     },

@@ -44,6 +44,8 @@ export function makeSubmitPayerInput(ctx: PaykassmaContext) {
       providerPaymentId: tx.providerPaymentId ?? undefined,
       reasonCode: tx.reasonCode ?? undefined,
       attributes: merchantAttributes(tx),
+      // A settled transaction's deposit matched its amount: say so, checkout re-checks it.
+      ...(outcome === 'succeeded' ? { amount: tx.amount } : {}),
       ...extra,
     };
   }

@@ -106,6 +106,59 @@ export function paymentStatusToJSON(object: PaymentStatus): string {
   }
 }
 
+export enum CaseStatus {
+  CASE_STATUS_UNSPECIFIED = 0,
+  /** CASE_STATUS_OPENING - The money is being put into unapplied funds (the ledger has not acknowledged it yet). */
+  CASE_STATUS_OPENING = 1,
+  /** CASE_STATUS_OPEN - The money is in unapplied funds; an operator decides. */
+  CASE_STATUS_OPEN = 2,
+  CASE_STATUS_APPLIED = 3,
+  CASE_STATUS_RETURNED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function caseStatusFromJSON(object: any): CaseStatus {
+  switch (object) {
+    case 0:
+    case "CASE_STATUS_UNSPECIFIED":
+      return CaseStatus.CASE_STATUS_UNSPECIFIED;
+    case 1:
+    case "CASE_STATUS_OPENING":
+      return CaseStatus.CASE_STATUS_OPENING;
+    case 2:
+    case "CASE_STATUS_OPEN":
+      return CaseStatus.CASE_STATUS_OPEN;
+    case 3:
+    case "CASE_STATUS_APPLIED":
+      return CaseStatus.CASE_STATUS_APPLIED;
+    case 4:
+    case "CASE_STATUS_RETURNED":
+      return CaseStatus.CASE_STATUS_RETURNED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return CaseStatus.UNRECOGNIZED;
+  }
+}
+
+export function caseStatusToJSON(object: CaseStatus): string {
+  switch (object) {
+    case CaseStatus.CASE_STATUS_UNSPECIFIED:
+      return "CASE_STATUS_UNSPECIFIED";
+    case CaseStatus.CASE_STATUS_OPENING:
+      return "CASE_STATUS_OPENING";
+    case CaseStatus.CASE_STATUS_OPEN:
+      return "CASE_STATUS_OPEN";
+    case CaseStatus.CASE_STATUS_APPLIED:
+      return "CASE_STATUS_APPLIED";
+    case CaseStatus.CASE_STATUS_RETURNED:
+      return "CASE_STATUS_RETURNED";
+    case CaseStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface Payment {
   /** `pay_…` */
   id: string;
@@ -310,6 +363,104 @@ export interface CancelPaymentRequest {
 
 export interface CancelPaymentResponse {
   payment: Payment | undefined;
+}
+
+export interface Case {
+  /** `case_…` */
+  id: string;
+  /**
+   * `duplicate_payment`, `late_payment`, `amount_mismatch`, `amount_unknown`,
+   * `unsettled_at_provider`.
+   */
+  kind: string;
+  status: CaseStatus;
+  paymentId: string;
+  merchantId: string;
+  provider: Provider;
+  method: PaymentMethod;
+  /** The provider's id of the money (WebMoney LMI_SYS_TRANS_NO, …). */
+  providerPaymentId: string;
+  /** What the provider moved (for `amount_unknown`: the payment's amount, unconfirmed). */
+  amount:
+    | Money
+    | undefined;
+  /** What the payment asked for. */
+  expected:
+    | Money
+    | undefined;
+  /** The payment's status when the case opened. */
+  paymentStatus: string;
+  /** The raw callback in provider-adapters' audit log, `cb_…` (empty for payer input). */
+  callbackId: string;
+  returnReference: string;
+  createdAt: Date | undefined;
+  resolvedAt:
+    | Date
+    | undefined;
+  /** What the provider said, as provider-adapters stored it for audit (secrets removed). */
+  providerAttributes: { [key: string]: string };
+  reason: string;
+}
+
+export interface Case_ProviderAttributesEntry {
+  key: string;
+  value: string;
+}
+
+/** One step in a case's life: opened, held, applied, returned, with who and why. */
+export interface CaseAuditEntry {
+  at: Date | undefined;
+  action: string;
+  actor: string;
+  detail: string;
+}
+
+export interface ListCasesRequest {
+  /** Unset: every status. */
+  status: CaseStatus;
+  merchantId: string;
+  paymentId: string;
+  /** 1..200, default 50. */
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface ListCasesResponse {
+  cases: Case[];
+  /** Empty on the last page. */
+  nextPageToken: string;
+}
+
+export interface GetCaseRequest {
+  caseId: string;
+}
+
+export interface GetCaseResponse {
+  case: Case | undefined;
+  audit: CaseAuditEntry[];
+}
+
+export interface ApplyCaseRequest {
+  caseId: string;
+  /** Who decided (an operator's name or email); required. */
+  operator: string;
+  note: string;
+}
+
+export interface ApplyCaseResponse {
+  case: Case | undefined;
+}
+
+export interface ReturnCaseRequest {
+  caseId: string;
+  operator: string;
+  note: string;
+  /** The transfer that sent the money back to the payer; required. */
+  returnReference: string;
+}
+
+export interface ReturnCaseResponse {
+  case: Case | undefined;
 }
 
 function createBasePayment(): Payment {
@@ -3432,6 +3583,1388 @@ export const CancelPaymentResponse: MessageFns<CancelPaymentResponse> = {
   },
 };
 
+function createBaseCase(): Case {
+  return {
+    id: "",
+    kind: "",
+    status: 0,
+    paymentId: "",
+    merchantId: "",
+    provider: 0,
+    method: 0,
+    providerPaymentId: "",
+    amount: undefined,
+    expected: undefined,
+    paymentStatus: "",
+    callbackId: "",
+    returnReference: "",
+    createdAt: undefined,
+    resolvedAt: undefined,
+    providerAttributes: {},
+    reason: "",
+  };
+}
+
+export const Case: MessageFns<Case> = {
+  encode(message: Case, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.status !== 0) {
+      writer.uint32(24).int32(message.status);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(34).string(message.paymentId);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(42).string(message.merchantId);
+    }
+    if (message.provider !== 0) {
+      writer.uint32(48).int32(message.provider);
+    }
+    if (message.method !== 0) {
+      writer.uint32(56).int32(message.method);
+    }
+    if (message.providerPaymentId !== "") {
+      writer.uint32(66).string(message.providerPaymentId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(74).fork()).join();
+    }
+    if (message.expected !== undefined) {
+      Money.encode(message.expected, writer.uint32(82).fork()).join();
+    }
+    if (message.paymentStatus !== "") {
+      writer.uint32(90).string(message.paymentStatus);
+    }
+    if (message.callbackId !== "") {
+      writer.uint32(98).string(message.callbackId);
+    }
+    if (message.returnReference !== "") {
+      writer.uint32(106).string(message.returnReference);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(114).fork()).join();
+    }
+    if (message.resolvedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.resolvedAt), writer.uint32(122).fork()).join();
+    }
+    globalThis.Object.entries(message.providerAttributes).forEach(([key, value]: [string, string]) => {
+      Case_ProviderAttributesEntry.encode({ key: key as any, value }, writer.uint32(130).fork()).join();
+    });
+    if (message.reason !== "") {
+      writer.uint32(138).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Case {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCase();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.provider = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.providerPaymentId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.expected = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.paymentStatus = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.callbackId = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.returnReference = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.resolvedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            const entry16 = Case_ProviderAttributesEntry.decode(reader, reader.uint32());
+            if (entry16.value !== undefined) {
+              message.providerAttributes[entry16.key] = entry16.value;
+            }
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Case {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      status: isSet(object.status) ? caseStatusFromJSON(object.status) : 0,
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      provider: isSet(object.provider) ? providerFromJSON(object.provider) : 0,
+      method: isSet(object.method) ? paymentMethodFromJSON(object.method) : 0,
+      providerPaymentId: isSet(object.providerPaymentId)
+        ? globalThis.String(object.providerPaymentId)
+        : isSet(object.provider_payment_id)
+        ? globalThis.String(object.provider_payment_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      expected: isSet(object.expected) ? Money.fromJSON(object.expected) : undefined,
+      paymentStatus: isSet(object.paymentStatus)
+        ? globalThis.String(object.paymentStatus)
+        : isSet(object.payment_status)
+        ? globalThis.String(object.payment_status)
+        : "",
+      callbackId: isSet(object.callbackId)
+        ? globalThis.String(object.callbackId)
+        : isSet(object.callback_id)
+        ? globalThis.String(object.callback_id)
+        : "",
+      returnReference: isSet(object.returnReference)
+        ? globalThis.String(object.returnReference)
+        : isSet(object.return_reference)
+        ? globalThis.String(object.return_reference)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      resolvedAt: isSet(object.resolvedAt)
+        ? fromJsonTimestamp(object.resolvedAt)
+        : isSet(object.resolved_at)
+        ? fromJsonTimestamp(object.resolved_at)
+        : undefined,
+      providerAttributes: isObject(object.providerAttributes)
+        ? (globalThis.Object.entries(object.providerAttributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.provider_attributes)
+        ? (globalThis.Object.entries(object.provider_attributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: Case): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.status !== 0) {
+      obj.status = caseStatusToJSON(message.status);
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.provider !== 0) {
+      obj.provider = providerToJSON(message.provider);
+    }
+    if (message.method !== 0) {
+      obj.method = paymentMethodToJSON(message.method);
+    }
+    if (message.providerPaymentId !== "") {
+      obj.providerPaymentId = message.providerPaymentId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.expected !== undefined) {
+      obj.expected = Money.toJSON(message.expected);
+    }
+    if (message.paymentStatus !== "") {
+      obj.paymentStatus = message.paymentStatus;
+    }
+    if (message.callbackId !== "") {
+      obj.callbackId = message.callbackId;
+    }
+    if (message.returnReference !== "") {
+      obj.returnReference = message.returnReference;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.resolvedAt !== undefined) {
+      obj.resolvedAt = message.resolvedAt.toISOString();
+    }
+    if (message.providerAttributes) {
+      const entries = globalThis.Object.entries(message.providerAttributes) as [string, string][];
+      if (entries.length > 0) {
+        obj.providerAttributes = {};
+        entries.forEach(([k, v]) => {
+          obj.providerAttributes[k] = v;
+        });
+      }
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Case>, I>>(base?: I): Case {
+    return Case.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Case>, I>>(object: I): Case {
+    const message = createBaseCase();
+    message.id = object.id ?? "";
+    message.kind = object.kind ?? "";
+    message.status = object.status ?? 0;
+    message.paymentId = object.paymentId ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.provider = object.provider ?? 0;
+    message.method = object.method ?? 0;
+    message.providerPaymentId = object.providerPaymentId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.expected = (object.expected !== undefined && object.expected !== null)
+      ? Money.fromPartial(object.expected)
+      : undefined;
+    message.paymentStatus = object.paymentStatus ?? "";
+    message.callbackId = object.callbackId ?? "";
+    message.returnReference = object.returnReference ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.resolvedAt = object.resolvedAt ?? undefined;
+    message.providerAttributes = (globalThis.Object.entries(object.providerAttributes ?? {}) as [string, string][])
+      .reduce((acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      }, {});
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseCase_ProviderAttributesEntry(): Case_ProviderAttributesEntry {
+  return { key: "", value: "" };
+}
+
+export const Case_ProviderAttributesEntry: MessageFns<Case_ProviderAttributesEntry> = {
+  encode(message: Case_ProviderAttributesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Case_ProviderAttributesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCase_ProviderAttributesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Case_ProviderAttributesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Case_ProviderAttributesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Case_ProviderAttributesEntry>, I>>(base?: I): Case_ProviderAttributesEntry {
+    return Case_ProviderAttributesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Case_ProviderAttributesEntry>, I>>(object: I): Case_ProviderAttributesEntry {
+    const message = createBaseCase_ProviderAttributesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseCaseAuditEntry(): CaseAuditEntry {
+  return { at: undefined, action: "", actor: "", detail: "" };
+}
+
+export const CaseAuditEntry: MessageFns<CaseAuditEntry> = {
+  encode(message: CaseAuditEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.at !== undefined) {
+      Timestamp.encode(toTimestamp(message.at), writer.uint32(10).fork()).join();
+    }
+    if (message.action !== "") {
+      writer.uint32(18).string(message.action);
+    }
+    if (message.actor !== "") {
+      writer.uint32(26).string(message.actor);
+    }
+    if (message.detail !== "") {
+      writer.uint32(34).string(message.detail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CaseAuditEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCaseAuditEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CaseAuditEntry {
+    return {
+      at: isSet(object.at) ? fromJsonTimestamp(object.at) : undefined,
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+    };
+  },
+
+  toJSON(message: CaseAuditEntry): unknown {
+    const obj: any = {};
+    if (message.at !== undefined) {
+      obj.at = message.at.toISOString();
+    }
+    if (message.action !== "") {
+      obj.action = message.action;
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CaseAuditEntry>, I>>(base?: I): CaseAuditEntry {
+    return CaseAuditEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CaseAuditEntry>, I>>(object: I): CaseAuditEntry {
+    const message = createBaseCaseAuditEntry();
+    message.at = object.at ?? undefined;
+    message.action = object.action ?? "";
+    message.actor = object.actor ?? "";
+    message.detail = object.detail ?? "";
+    return message;
+  },
+};
+
+function createBaseListCasesRequest(): ListCasesRequest {
+  return { status: 0, merchantId: "", paymentId: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListCasesRequest: MessageFns<ListCasesRequest> = {
+  encode(message: ListCasesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== 0) {
+      writer.uint32(8).int32(message.status);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(18).string(message.merchantId);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(26).string(message.paymentId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(32).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(42).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCasesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCasesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCasesRequest {
+    return {
+      status: isSet(object.status) ? caseStatusFromJSON(object.status) : 0,
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListCasesRequest): unknown {
+    const obj: any = {};
+    if (message.status !== 0) {
+      obj.status = caseStatusToJSON(message.status);
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListCasesRequest>, I>>(base?: I): ListCasesRequest {
+    return ListCasesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListCasesRequest>, I>>(object: I): ListCasesRequest {
+    const message = createBaseListCasesRequest();
+    message.status = object.status ?? 0;
+    message.merchantId = object.merchantId ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListCasesResponse(): ListCasesResponse {
+  return { cases: [], nextPageToken: "" };
+}
+
+export const ListCasesResponse: MessageFns<ListCasesResponse> = {
+  encode(message: ListCasesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.cases) {
+      Case.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCasesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCasesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cases.push(Case.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCasesResponse {
+    return {
+      cases: globalThis.Array.isArray(object?.cases) ? object.cases.map((e: any) => Case.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListCasesResponse): unknown {
+    const obj: any = {};
+    if (message.cases?.length) {
+      obj.cases = message.cases.map((e) => Case.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListCasesResponse>, I>>(base?: I): ListCasesResponse {
+    return ListCasesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListCasesResponse>, I>>(object: I): ListCasesResponse {
+    const message = createBaseListCasesResponse();
+    message.cases = object.cases?.map((e) => Case.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseGetCaseRequest(): GetCaseRequest {
+  return { caseId: "" };
+}
+
+export const GetCaseRequest: MessageFns<GetCaseRequest> = {
+  encode(message: GetCaseRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caseId !== "") {
+      writer.uint32(10).string(message.caseId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCaseRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCaseRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caseId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetCaseRequest {
+    return {
+      caseId: isSet(object.caseId)
+        ? globalThis.String(object.caseId)
+        : isSet(object.case_id)
+        ? globalThis.String(object.case_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetCaseRequest): unknown {
+    const obj: any = {};
+    if (message.caseId !== "") {
+      obj.caseId = message.caseId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetCaseRequest>, I>>(base?: I): GetCaseRequest {
+    return GetCaseRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetCaseRequest>, I>>(object: I): GetCaseRequest {
+    const message = createBaseGetCaseRequest();
+    message.caseId = object.caseId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetCaseResponse(): GetCaseResponse {
+  return { case: undefined, audit: [] };
+}
+
+export const GetCaseResponse: MessageFns<GetCaseResponse> = {
+  encode(message: GetCaseResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.case !== undefined) {
+      Case.encode(message.case, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.audit) {
+      CaseAuditEntry.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCaseResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCaseResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.case = Case.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.audit.push(CaseAuditEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetCaseResponse {
+    return {
+      case: isSet(object.case) ? Case.fromJSON(object.case) : undefined,
+      audit: globalThis.Array.isArray(object?.audit) ? object.audit.map((e: any) => CaseAuditEntry.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: GetCaseResponse): unknown {
+    const obj: any = {};
+    if (message.case !== undefined) {
+      obj.case = Case.toJSON(message.case);
+    }
+    if (message.audit?.length) {
+      obj.audit = message.audit.map((e) => CaseAuditEntry.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetCaseResponse>, I>>(base?: I): GetCaseResponse {
+    return GetCaseResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetCaseResponse>, I>>(object: I): GetCaseResponse {
+    const message = createBaseGetCaseResponse();
+    message.case = (object.case !== undefined && object.case !== null) ? Case.fromPartial(object.case) : undefined;
+    message.audit = object.audit?.map((e) => CaseAuditEntry.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseApplyCaseRequest(): ApplyCaseRequest {
+  return { caseId: "", operator: "", note: "" };
+}
+
+export const ApplyCaseRequest: MessageFns<ApplyCaseRequest> = {
+  encode(message: ApplyCaseRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caseId !== "") {
+      writer.uint32(10).string(message.caseId);
+    }
+    if (message.operator !== "") {
+      writer.uint32(18).string(message.operator);
+    }
+    if (message.note !== "") {
+      writer.uint32(26).string(message.note);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApplyCaseRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApplyCaseRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ApplyCaseRequest {
+    return {
+      caseId: isSet(object.caseId)
+        ? globalThis.String(object.caseId)
+        : isSet(object.case_id)
+        ? globalThis.String(object.case_id)
+        : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+    };
+  },
+
+  toJSON(message: ApplyCaseRequest): unknown {
+    const obj: any = {};
+    if (message.caseId !== "") {
+      obj.caseId = message.caseId;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ApplyCaseRequest>, I>>(base?: I): ApplyCaseRequest {
+    return ApplyCaseRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ApplyCaseRequest>, I>>(object: I): ApplyCaseRequest {
+    const message = createBaseApplyCaseRequest();
+    message.caseId = object.caseId ?? "";
+    message.operator = object.operator ?? "";
+    message.note = object.note ?? "";
+    return message;
+  },
+};
+
+function createBaseApplyCaseResponse(): ApplyCaseResponse {
+  return { case: undefined };
+}
+
+export const ApplyCaseResponse: MessageFns<ApplyCaseResponse> = {
+  encode(message: ApplyCaseResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.case !== undefined) {
+      Case.encode(message.case, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApplyCaseResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApplyCaseResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.case = Case.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ApplyCaseResponse {
+    return { case: isSet(object.case) ? Case.fromJSON(object.case) : undefined };
+  },
+
+  toJSON(message: ApplyCaseResponse): unknown {
+    const obj: any = {};
+    if (message.case !== undefined) {
+      obj.case = Case.toJSON(message.case);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ApplyCaseResponse>, I>>(base?: I): ApplyCaseResponse {
+    return ApplyCaseResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ApplyCaseResponse>, I>>(object: I): ApplyCaseResponse {
+    const message = createBaseApplyCaseResponse();
+    message.case = (object.case !== undefined && object.case !== null) ? Case.fromPartial(object.case) : undefined;
+    return message;
+  },
+};
+
+function createBaseReturnCaseRequest(): ReturnCaseRequest {
+  return { caseId: "", operator: "", note: "", returnReference: "" };
+}
+
+export const ReturnCaseRequest: MessageFns<ReturnCaseRequest> = {
+  encode(message: ReturnCaseRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caseId !== "") {
+      writer.uint32(10).string(message.caseId);
+    }
+    if (message.operator !== "") {
+      writer.uint32(18).string(message.operator);
+    }
+    if (message.note !== "") {
+      writer.uint32(26).string(message.note);
+    }
+    if (message.returnReference !== "") {
+      writer.uint32(34).string(message.returnReference);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReturnCaseRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReturnCaseRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.returnReference = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReturnCaseRequest {
+    return {
+      caseId: isSet(object.caseId)
+        ? globalThis.String(object.caseId)
+        : isSet(object.case_id)
+        ? globalThis.String(object.case_id)
+        : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+      returnReference: isSet(object.returnReference)
+        ? globalThis.String(object.returnReference)
+        : isSet(object.return_reference)
+        ? globalThis.String(object.return_reference)
+        : "",
+    };
+  },
+
+  toJSON(message: ReturnCaseRequest): unknown {
+    const obj: any = {};
+    if (message.caseId !== "") {
+      obj.caseId = message.caseId;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    if (message.returnReference !== "") {
+      obj.returnReference = message.returnReference;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReturnCaseRequest>, I>>(base?: I): ReturnCaseRequest {
+    return ReturnCaseRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReturnCaseRequest>, I>>(object: I): ReturnCaseRequest {
+    const message = createBaseReturnCaseRequest();
+    message.caseId = object.caseId ?? "";
+    message.operator = object.operator ?? "";
+    message.note = object.note ?? "";
+    message.returnReference = object.returnReference ?? "";
+    return message;
+  },
+};
+
+function createBaseReturnCaseResponse(): ReturnCaseResponse {
+  return { case: undefined };
+}
+
+export const ReturnCaseResponse: MessageFns<ReturnCaseResponse> = {
+  encode(message: ReturnCaseResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.case !== undefined) {
+      Case.encode(message.case, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReturnCaseResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReturnCaseResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.case = Case.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReturnCaseResponse {
+    return { case: isSet(object.case) ? Case.fromJSON(object.case) : undefined };
+  },
+
+  toJSON(message: ReturnCaseResponse): unknown {
+    const obj: any = {};
+    if (message.case !== undefined) {
+      obj.case = Case.toJSON(message.case);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReturnCaseResponse>, I>>(base?: I): ReturnCaseResponse {
+    return ReturnCaseResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReturnCaseResponse>, I>>(object: I): ReturnCaseResponse {
+    const message = createBaseReturnCaseResponse();
+    message.case = (object.case !== undefined && object.case !== null) ? Case.fromPartial(object.case) : undefined;
+    return message;
+  },
+};
+
 /** Payments and their state machine. Owns payments and idempotency records. */
 export type CheckoutServiceService = typeof CheckoutServiceService;
 export const CheckoutServiceService = {
@@ -3685,6 +5218,156 @@ export const CheckoutServiceClient = makeGenericClientConstructor(
 ) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): CheckoutServiceClient;
   service: typeof CheckoutServiceService;
+  serviceName: string;
+};
+
+/**
+ * Cases: verified provider money that could not simply be applied to its payment (a second
+ * success, a success after the payment failed, expired or was canceled, a different amount or
+ * currency, an unknown amount). The money is in the ledger's unapplied funds before the provider
+ * is answered; an operator applies it to the payment (the merchant is credited and notified) or
+ * records that it went back to the payer. Every step is audited and idempotent.
+ */
+export type CaseServiceService = typeof CaseServiceService;
+export const CaseServiceService = {
+  /** Cases, newest first, filtered and paged. */
+  listCases: {
+    path: "/tolem.checkout.v1.CaseService/ListCases" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListCasesRequest): Buffer => Buffer.from(ListCasesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListCasesRequest => ListCasesRequest.decode(value),
+    responseSerialize: (value: ListCasesResponse): Buffer => Buffer.from(ListCasesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListCasesResponse => ListCasesResponse.decode(value),
+  },
+  /** One case with its audit trail and the raw callback that opened it. */
+  getCase: {
+    path: "/tolem.checkout.v1.CaseService/GetCase" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetCaseRequest): Buffer => Buffer.from(GetCaseRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetCaseRequest => GetCaseRequest.decode(value),
+    responseSerialize: (value: GetCaseResponse): Buffer => Buffer.from(GetCaseResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetCaseResponse => GetCaseResponse.decode(value),
+  },
+  /**
+   * Credits the case's money to the payment's merchant (fee from the merchant's plan). A payment
+   * that was not paid becomes succeeded. Repeating it answers the resolved case; a case that was
+   * returned is FAILED_PRECONDITION CASE_ALREADY_RESOLVED.
+   */
+  applyCase: {
+    path: "/tolem.checkout.v1.CaseService/ApplyCase" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ApplyCaseRequest): Buffer => Buffer.from(ApplyCaseRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ApplyCaseRequest => ApplyCaseRequest.decode(value),
+    responseSerialize: (value: ApplyCaseResponse): Buffer => Buffer.from(ApplyCaseResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ApplyCaseResponse => ApplyCaseResponse.decode(value),
+  },
+  /** Records that the case's money went back to the payer (return_reference: the transfer). */
+  returnCase: {
+    path: "/tolem.checkout.v1.CaseService/ReturnCase" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReturnCaseRequest): Buffer => Buffer.from(ReturnCaseRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReturnCaseRequest => ReturnCaseRequest.decode(value),
+    responseSerialize: (value: ReturnCaseResponse): Buffer => Buffer.from(ReturnCaseResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReturnCaseResponse => ReturnCaseResponse.decode(value),
+  },
+} as const;
+
+export interface CaseServiceServer extends UntypedServiceImplementation {
+  /** Cases, newest first, filtered and paged. */
+  listCases: handleUnaryCall<ListCasesRequest, ListCasesResponse>;
+  /** One case with its audit trail and the raw callback that opened it. */
+  getCase: handleUnaryCall<GetCaseRequest, GetCaseResponse>;
+  /**
+   * Credits the case's money to the payment's merchant (fee from the merchant's plan). A payment
+   * that was not paid becomes succeeded. Repeating it answers the resolved case; a case that was
+   * returned is FAILED_PRECONDITION CASE_ALREADY_RESOLVED.
+   */
+  applyCase: handleUnaryCall<ApplyCaseRequest, ApplyCaseResponse>;
+  /** Records that the case's money went back to the payer (return_reference: the transfer). */
+  returnCase: handleUnaryCall<ReturnCaseRequest, ReturnCaseResponse>;
+}
+
+export interface CaseServiceClient extends Client {
+  /** Cases, newest first, filtered and paged. */
+  listCases(
+    request: ListCasesRequest,
+    callback: (error: ServiceError | null, response: ListCasesResponse) => void,
+  ): ClientUnaryCall;
+  listCases(
+    request: ListCasesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListCasesResponse) => void,
+  ): ClientUnaryCall;
+  listCases(
+    request: ListCasesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListCasesResponse) => void,
+  ): ClientUnaryCall;
+  /** One case with its audit trail and the raw callback that opened it. */
+  getCase(
+    request: GetCaseRequest,
+    callback: (error: ServiceError | null, response: GetCaseResponse) => void,
+  ): ClientUnaryCall;
+  getCase(
+    request: GetCaseRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetCaseResponse) => void,
+  ): ClientUnaryCall;
+  getCase(
+    request: GetCaseRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetCaseResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Credits the case's money to the payment's merchant (fee from the merchant's plan). A payment
+   * that was not paid becomes succeeded. Repeating it answers the resolved case; a case that was
+   * returned is FAILED_PRECONDITION CASE_ALREADY_RESOLVED.
+   */
+  applyCase(
+    request: ApplyCaseRequest,
+    callback: (error: ServiceError | null, response: ApplyCaseResponse) => void,
+  ): ClientUnaryCall;
+  applyCase(
+    request: ApplyCaseRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ApplyCaseResponse) => void,
+  ): ClientUnaryCall;
+  applyCase(
+    request: ApplyCaseRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ApplyCaseResponse) => void,
+  ): ClientUnaryCall;
+  /** Records that the case's money went back to the payer (return_reference: the transfer). */
+  returnCase(
+    request: ReturnCaseRequest,
+    callback: (error: ServiceError | null, response: ReturnCaseResponse) => void,
+  ): ClientUnaryCall;
+  returnCase(
+    request: ReturnCaseRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReturnCaseResponse) => void,
+  ): ClientUnaryCall;
+  returnCase(
+    request: ReturnCaseRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReturnCaseResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const CaseServiceClient = makeGenericClientConstructor(
+  CaseServiceService,
+  "tolem.checkout.v1.CaseService",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): CaseServiceClient;
+  service: typeof CaseServiceService;
   serviceName: string;
 };
 

@@ -1,0 +1,218 @@
+import { isDomainError } from '@tolem/errors';
+import { newId } from '@tolem/ids';
+
+import { type Case, caseKeys, type CaseKind, newCase } from '../domain/case';
+import { checkoutErrors } from '../domain/errors';
+import type { Payment, PaymentMethod, ProviderName } from '../domain/payment';
+import type { CaseRepository, Clock, LedgerPort, Log, PaymentRepository } from '../domain/ports';
+import type { VerifiedCallback } from '../domain/provider';
+import { applyTransition } from './apply-transition';
+
+export interface CasesDeps {
+  cases: CaseRepository;
+  payments: PaymentRepository;
+  ledger: Pick<LedgerPort, 'holdUnappliedFunds' | 'applyUnappliedFunds' | 'returnUnappliedFunds'>;
+  clock: Clock;
+  log: Log;
+}
+
+export interface OpenCaseInput {
+  kind: CaseKind;
+  payment: Payment;
+  provider: ProviderName;
+  method: PaymentMethod | null;
+  success: Pick<VerifiedCallback, 'providerPaymentId' | 'attributes' | 'callbackId' | 'amount'>;
+}
+
+/**
+ * Cases: verified money that cannot simply settle its payment. Opening stores the case first
+ * (one per provider transfer), then asks the ledger to hold the money in unapplied funds; only
+ * once the ledger holds it may the provider be told "accepted" (`held`). Resolving applies the
+ * money to the merchant or records its return to the payer, once, through the ledger (whose key
+ * per case step makes every retry safe), then in checkout.
+ */
+export function makeCases(deps: CasesDeps) {
+  const { log } = deps;
+
+  async function hold(c: Case): Promise<boolean> {
+    const payment = await deps.payments.findById(c.paymentId);
+    try {
+      await deps.ledger.holdUnappliedFunds({
+        idempotencyKey: caseKeys.hold(c.id),
+        case: c,
+        orderId: payment?.orderId ?? '',
+        description: payment?.description ?? '',
+      });
+    } catch (err) {
+      log.warn(
+        { caseId: c.id, paymentId: c.paymentId, code: isDomainError(err) ? err.code : undefined },
+        'ledger did not hold the case money yet; the provider is asked to retry',
+      );
+      return false;
+    }
+    await deps.cases.markHeld(c.id, deps.clock.now());
+    return true;
+  }
+
+  async function open(input: OpenCaseInput): Promise<{ case: Case; held: boolean }> {
+    const now = deps.clock.now();
+    const { case: stored, created } = await deps.cases.openOnce(
+      newCase({ ...input, id: newId('case'), now }),
+    );
+    if (created) {
+      log.warn(
+        {
+          caseId: stored.id,
+          kind: stored.kind,
+          paymentId: stored.paymentId,
+          provider: stored.provider,
+          callbackId: stored.callbackId,
+          amount: {
+            amountMinor: String(stored.amount.amountMinor),
+            currency: stored.amount.currency,
+          },
+        },
+        'verified money does not match its payment; case opened',
+      );
+    }
+    if (stored.status !== 'opening') return { case: stored, held: true };
+    const held = await hold(stored);
+    return { case: (await deps.cases.findById(stored.id)) ?? stored, held };
+  }
+
+  /** Retries the ledger hold of cases still opening (the provider may never resend). */
+  async function sweepOpening(graceMs: number): Promise<number> {
+    const due = await deps.cases.listOpening(new Date(deps.clock.now().getTime() - graceMs), 100);
+    let held = 0;
+    for (const c of due) if (await hold(c)) held += 1;
+    return held;
+  }
+
+  async function mustFind(caseId: string): Promise<Case> {
+    const found = caseId ? await deps.cases.findById(caseId) : undefined;
+    if (!found) throw checkoutErrors.create('CASE_NOT_FOUND', `case ${caseId} not found`);
+    return found;
+  }
+
+  function requireOperator(operator: string): void {
+    if (!operator.trim() || operator.length > 200) {
+      throw checkoutErrors.create('CASE_INVALID_REQUEST', 'operator is required (1..200)', {
+        details: { field: 'operator' },
+      });
+    }
+  }
+
+  function alreadyResolved(c: Case): never {
+    throw checkoutErrors.create('CASE_ALREADY_RESOLVED', `case ${c.id} was already ${c.status}`, {
+      details: { status: c.status },
+    });
+  }
+
+  /** The ledger's verdict that the other resolution won, in checkout's words. */
+  function translate(err: unknown, c: Case): never {
+    if (isDomainError(err) && err.code === 'LEDGER_CASE_ALREADY_RESOLVED') alreadyResolved(c);
+    throw err;
+  }
+
+  /**
+   * Credits the case's money to the merchant. A payment that was not paid (late money, a
+   * different amount, an unknown one) becomes succeeded with the ledger's transaction; a paid
+   * one keeps its status and receives the money on top. The ledger emits the merchant's event.
+   */
+  async function apply(input: { caseId: string; operator: string; note: string }): Promise<Case> {
+    requireOperator(input.operator);
+    let c = await mustFind(input.caseId);
+    if (c.status === 'applied') return c;
+    if (c.status === 'returned') alreadyResolved(c);
+    if (c.status === 'opening' && !(await hold(c))) {
+      throw checkoutErrors.create('CHECKOUT_UPSTREAM_UNAVAILABLE', 'the ledger is unavailable', {
+        retriable: true,
+      });
+    }
+    const result = await deps.ledger
+      .applyUnappliedFunds({
+        idempotencyKey: caseKeys.apply(c.id),
+        caseId: c.id,
+        operator: input.operator,
+        note: input.note,
+        returnReference: '',
+      })
+      .catch((err: unknown) => translate(err, c));
+    const now = deps.clock.now();
+    const { payment, changed } = await applyTransition(deps, c.paymentId, (p) =>
+      p.status === 'succeeded'
+        ? null
+        : {
+            to: 'succeeded',
+            reason: `case ${c.id} applied by ${input.operator}`,
+            patch: {
+              method: c.method,
+              provider: c.provider,
+              providerPaymentId: c.providerPaymentId,
+              providerAttributes: { ...p.providerAttributes, ...c.providerAttributes },
+              failureCode: null,
+              succeededAt: now,
+            },
+          },
+    );
+    // The ledger posted this payment with the case's money: never post it again.
+    if (changed || !payment.ledgerPostedAt) {
+      await deps.payments.markLedgerPosted(payment.id, result.transactionId, now, result.fee);
+    }
+    await deps.cases.markResolved(c.id, {
+      status: 'applied',
+      at: now,
+      actor: input.operator,
+      note: input.note,
+      returnReference: '',
+    });
+    c = await mustFind(c.id);
+    log.info({ caseId: c.id, paymentId: c.paymentId, operator: input.operator }, 'case applied');
+    return c;
+  }
+
+  /** Records that the case's money went back to the payer with the transfer's reference. */
+  async function giveBack(input: {
+    caseId: string;
+    operator: string;
+    note: string;
+    returnReference: string;
+  }): Promise<Case> {
+    requireOperator(input.operator);
+    if (!input.returnReference.trim() || input.returnReference.length > 200) {
+      throw checkoutErrors.create('CASE_INVALID_REQUEST', 'return_reference is required (1..200)', {
+        details: { field: 'return_reference' },
+      });
+    }
+    const c = await mustFind(input.caseId);
+    if (c.status === 'returned') return c;
+    if (c.status === 'applied') alreadyResolved(c);
+    if (c.status === 'opening' && !(await hold(c))) {
+      throw checkoutErrors.create('CHECKOUT_UPSTREAM_UNAVAILABLE', 'the ledger is unavailable', {
+        retriable: true,
+      });
+    }
+    await deps.ledger
+      .returnUnappliedFunds({
+        idempotencyKey: caseKeys.return(c.id),
+        caseId: c.id,
+        operator: input.operator,
+        note: input.note,
+        returnReference: input.returnReference,
+      })
+      .catch((err: unknown) => translate(err, c));
+    await deps.cases.markResolved(c.id, {
+      status: 'returned',
+      at: deps.clock.now(),
+      actor: input.operator,
+      note: input.note,
+      returnReference: input.returnReference,
+    });
+    log.info({ caseId: c.id, paymentId: c.paymentId, operator: input.operator }, 'case returned');
+    return mustFind(c.id);
+  }
+
+  return { open, sweepOpening, apply, giveBack, find: mustFind };
+}
+
+export type Cases = ReturnType<typeof makeCases>;
