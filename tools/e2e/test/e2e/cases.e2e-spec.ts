@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+
+import { CaseServiceClient, CaseStatus } from '@tolem/contracts/checkout';
+import { LedgerServiceClient } from '@tolem/contracts/ledger';
+import { createClient, type PromiseClient } from '@tolem/grpc-kit';
+import {
+  type DemoMerchant,
+  type ReceivedNotification,
+  type Stack,
+  startDemoMerchant,
+  startStack,
+} from '@tolem/stack';
+import { integrationEnv, randomSuffix, waitFor } from '@tolem/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { formById, open, type ParsedForm, parseForms, submit } from './html-forms';
+
+interface PaymentJson {
+  id: string;
+  status: string;
+  amount: number;
+  currency: string;
+  payment_url: string;
+}
+
+const FEE_BPS = 300;
+const feeOf = (amount: number) => Math.floor((amount * FEE_BPS + 5_000) / 10_000);
+
+/**
+ * Verified money that cannot settle its payment, end to end through real processes: the provider
+ * is answered only once the money is in the ledger's unapplied funds, a case exists, and the
+ * operator's decision credits (and notifies) the merchant exactly once or records the return.
+ */
+describe('cases: money that does not match its payment is held, never dropped', () => {
+  let stack: Stack;
+  let merchant: DemoMerchant;
+  let apiKey: string;
+  let merchantId: string;
+  let cases: PromiseClient<CaseServiceClient>;
+  let ledger: PromiseClient<LedgerServiceClient>;
+
+  beforeAll(async () => {
+    const env = integrationEnv();
+    merchant = await startDemoMerchant();
+    const suffix = randomSuffix();
+    stack = await startStack({
+      databaseUrl: env.databaseUrl,
+      kafkaBrokers: env.kafkaBrokers,
+      databasePrefix: `e2e_cases_${suffix}`,
+      paymentsTopic: `payments.events.v1.e2e-cases-${suffix}`,
+      logLevel: 'info',
+      sandbox: { callbackBackoffMs: 200 },
+    });
+    const res = await fetch(`${stack.gatewayUrl}/admin/v1/merchants`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${stack.secrets.adminToken}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify({
+        name: 'E2E shop, cases',
+        enabled_methods: ['webmoney_purse', 'card'],
+        fee_rules: [
+          { method: 'webmoney_purse', percent_bps: FEE_BPS },
+          { method: 'card', percent_bps: FEE_BPS },
+        ],
+        webmoney_shop_id: '4245',
+        result_url: merchant.resultUrl,
+        success_url: `${merchant.url}/success`,
+        fail_url: `${merchant.url}/fail`,
+      }),
+    });
+    const body = (await res.json()) as {
+      merchant: { id: string };
+      api_key: string;
+      webhook_signing_secret: string;
+    };
+    expect(res.status).toBe(201);
+    apiKey = body.api_key;
+    merchantId = body.merchant.id;
+    merchant.configure({ signingSecret: body.webhook_signing_secret });
+    cases = createClient(CaseServiceClient, stack.addresses.checkout);
+    ledger = createClient(LedgerServiceClient, stack.addresses.ledger);
+  });
+
+  afterAll(async () => {
+    cases?.close();
+    ledger?.close();
+    await stack?.stop();
+    await merchant?.close();
+  });
+
+  async function createPayment(amount: number): Promise<PaymentJson> {
+    const res = await fetch(`${stack.gatewayUrl}/v1/payments`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify({ amount, currency: 'USD', order_id: randomUUID(), description: 'E2E' }),
+    });
+    expect(res.status).toBe(201);
+    return (await res.json()) as PaymentJson;
+  }
+
+  async function getPayment(id: string): Promise<PaymentJson> {
+    const res = await fetch(`${stack.gatewayUrl}/v1/payments/${id}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
+    return (await res.json()) as PaymentJson;
+  }
+
+  const balance = async () =>
+    (await ledger.getBalance({ merchantId, currency: 'USD', asOf: undefined })).available
+      ?.amountMinor ?? 0n;
+
+  const notificationsOf = (paymentId: string): ReceivedNotification[] =>
+    merchant.notifications.filter(
+      (n) => (n.json as { data?: { payment_id?: string } })?.data?.payment_id === paymentId,
+    );
+
+  async function methodForm(payment: PaymentJson, method: string): Promise<ParsedForm> {
+    const hosted = await open(payment.payment_url);
+    expect(hosted.status).toBe(200);
+    const form = parseForms(await hosted.text(), payment.payment_url).find((f) =>
+      f.fields.some(([k, v]) => k === 'method' && v === method),
+    );
+    if (!form) throw new Error(`no ${method} form on the hosted page of ${payment.id}`);
+    return form;
+  }
+
+  /** Hosted page -> card -> the sandbox's IntellectMoney card page (not paid yet). */
+  async function openCardPage(
+    payment: PaymentJson,
+  ): Promise<{ form: ParsedForm; invoice: string }> {
+    const started = await submit(await methodForm(payment, 'card'));
+    const html = await started.text();
+    expect(started.status, html.slice(0, 2_000)).toBe(200);
+    const accepted = await submit(formById(html, payment.payment_url, 'provider-form'));
+    expect(accepted.status).toBe(303);
+    const cardUrl = new URL(accepted.headers.get('location') ?? '', stack.sandboxUrl).toString();
+    const cardPage = await fetch(cardUrl);
+    expect(cardPage.status).toBe(200);
+    // The card page lives at /intellectmoney/invoices/<IntellectMoney's invoice id>.
+    const invoice = new URL(cardUrl).pathname.split('/').filter(Boolean).at(-1) ?? '';
+    return { form: formById(await cardPage.text(), cardUrl, 'card-form'), invoice };
+  }
+
+  const payCard = async (form: ParsedForm) => {
+    const paid = await submit(form, { pan: '4111 1111 1111 1111', expiry: '12/30', cvv: '123' });
+    expect([200, 302, 303]).toContain(paid.status);
+  };
+
+  /** What Tolem answered the sandbox's IntellectMoney notifications of one invoice. */
+  async function intellectMoneyAnswers(invoiceId: string): Promise<string[]> {
+    const res = await fetch(`${stack.sandboxUrl}/_sandbox/intellectmoney/invoices/${invoiceId}`);
+    const body = (await res.json()) as {
+      notifications?: { attempts?: { status?: number; body?: string }[] }[];
+    };
+    return (body.notifications ?? []).flatMap((n) =>
+      (n.attempts ?? []).map((a) => `${a.status} ${(a.body ?? '').trim()}`),
+    );
+  }
+
+  async function openCaseOf(paymentId: string) {
+    const { cases: found } = await waitFor(
+      async () => {
+        const listed = await cases.listCases({
+          status: CaseStatus.CASE_STATUS_OPEN,
+          merchantId: '',
+          paymentId,
+          pageSize: 10,
+          pageToken: '',
+        });
+        return listed.cases.length > 0 && listed;
+      },
+      { timeoutMs: 30_000, what: `an open case for ${paymentId}` },
+    );
+    return found[0]!;
+  }
+
+  it('late money (paid after the merchant canceled): held, then applied: credited and notified once', async () => {
+    const amount = 3_100;
+    const payment = await createPayment(amount);
+    const { form: cardForm, invoice } = await openCardPage(payment);
+    const canceled = await fetch(`${stack.gatewayUrl}/v1/payments/${payment.id}/cancel`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
+    expect(canceled.status).toBe(200);
+    await waitFor(() => notificationsOf(payment.id).length === 1, {
+      timeoutMs: 30_000,
+      what: 'the payment.canceled notification',
+    });
+    const before = await balance();
+
+    await payCard(cardForm);
+    const opened = await openCaseOf(payment.id);
+    expect(opened).toMatchObject({
+      kind: 'late_payment',
+      paymentStatus: 'canceled',
+      amount: { amountMinor: BigInt(amount), currency: 'USD' },
+    });
+    // The money is in unapplied funds, not the merchant's; the provider heard "OK".
+    const held = await ledger.getUnappliedFunds({ caseId: opened.id });
+    expect(held.funds).toMatchObject({ status: 'held', paymentId: payment.id });
+    expect(await balance()).toBe(before);
+    await waitFor(async () => (await intellectMoneyAnswers(invoice)).includes('200 OK'), {
+      timeoutMs: 15_000,
+      what: 'Tolem to answer the notification OK',
+    });
+    expect((await getPayment(payment.id)).status).toBe('canceled');
+
+    const applied = await cases.applyCase({ caseId: opened.id, operator: 'e2e-ops', note: 'ok' });
+    expect(applied.case?.status).toBe(CaseStatus.CASE_STATUS_APPLIED);
+    const succeeded = await waitFor(
+      () =>
+        notificationsOf(payment.id).find(
+          (n) => (n.json as { type: string }).type === 'payment.succeeded',
+        ),
+      { timeoutMs: 30_000, what: 'the payment.succeeded notification' },
+    );
+    expect(succeeded.signatureValid).toBe(true);
+    expect((succeeded.json as { data: Record<string, unknown> }).data).toMatchObject({
+      amount,
+      fee: feeOf(amount),
+      net: amount - feeOf(amount),
+      status: 'succeeded',
+    });
+    expect(await balance()).toBe(before + BigInt(amount - feeOf(amount)));
+    expect((await getPayment(payment.id)).status).toBe('succeeded');
+    // Again: the same answer, no second credit, no second notification.
+    await cases.applyCase({ caseId: opened.id, operator: 'e2e-ops', note: 'ok' });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(
+      notificationsOf(payment.id).filter(
+        (n) => (n.json as { type: string }).type === 'payment.succeeded',
+      ),
+    ).toHaveLength(1);
+    expect(await balance()).toBe(before + BigInt(amount - feeOf(amount)));
+    const detail = await cases.getCase({ caseId: opened.id });
+    expect(detail.audit.map((a) => a.action)).toEqual(['opened', 'held', 'applied']);
+  });
+
+  it('a second payment (card after WebMoney): held, then returned to the payer; the merchant paid once', async () => {
+    const amount = 2_200;
+    const payment = await createPayment(amount);
+    const { form: cardForm, invoice } = await openCardPage(payment);
+
+    // The payer comes back and pays with WebMoney instead.
+    const started = await submit(await methodForm(payment, 'webmoney_purse'));
+    const wmForm = formById(await started.text(), payment.payment_url, 'provider-form');
+    const wmPage = await submit(wmForm);
+    const paid = await submit(formById(await wmPage.text(), wmForm.action, 'pay-purse'));
+    expect([200, 302, 303]).toContain(paid.status);
+    await waitFor(() => notificationsOf(payment.id).length === 1, {
+      timeoutMs: 30_000,
+      what: 'the WebMoney payment.succeeded notification',
+    });
+    const afterFirst = await balance();
+
+    // ... and the card tab still open pays too.
+    await payCard(cardForm);
+    const opened = await openCaseOf(payment.id);
+    expect(opened).toMatchObject({ kind: 'duplicate_payment', paymentStatus: 'succeeded' });
+    await waitFor(async () => (await intellectMoneyAnswers(invoice)).includes('200 OK'), {
+      timeoutMs: 15_000,
+      what: 'Tolem to answer the notification OK',
+    });
+    expect(await balance()).toBe(afterFirst);
+
+    const returned = await cases.returnCase({
+      caseId: opened.id,
+      operator: 'e2e-ops',
+      note: 'paid twice',
+      returnReference: 'IM-REFUND-42',
+    });
+    expect(returned.case).toMatchObject({
+      status: CaseStatus.CASE_STATUS_RETURNED,
+      returnReference: 'IM-REFUND-42',
+    });
+    expect((await ledger.getUnappliedFunds({ caseId: opened.id })).funds?.status).toBe('returned');
+    await expect(
+      cases.applyCase({ caseId: opened.id, operator: 'e2e-ops', note: '' }),
+    ).rejects.toMatchObject({ code: 'CASE_ALREADY_RESOLVED' });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(notificationsOf(payment.id)).toHaveLength(1);
+    expect(await balance()).toBe(afterFirst);
+    expect((await getPayment(payment.id)).status).toBe('succeeded');
+    expect((await ledger.checkIntegrity({})).violations).toEqual([]);
+  });
+});
