@@ -72,30 +72,51 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   });
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
   health.addToServer(server);
-  const descriptors = loadFileDescriptorSetFromBuffer(Buffer.from(FILE_DESCRIPTOR_SET_BASE64, 'base64'));
+  const descriptors = loadFileDescriptorSetFromBuffer(
+    Buffer.from(FILE_DESCRIPTOR_SET_BASE64, 'base64'),
+  );
   new ReflectionService(descriptors).addToServer(server);
   const serviceNames: string[] = [];
   const log = options.log;
 
-  function context(call: { metadata: Metadata; cancelled: boolean; on(ev: 'cancelled', cb: () => void): unknown }): CallContext {
+  function context(call: {
+    metadata: Metadata;
+    cancelled: boolean;
+    on(ev: 'cancelled', cb: () => void): unknown;
+  }): CallContext {
     const controller = new AbortController();
     call.on('cancelled', () => controller.abort());
     const requestId = requestIdOf(call.metadata);
-    return { metadata: call.metadata, requestId, log: log.child({ requestId }), signal: controller.signal };
+    return {
+      metadata: call.metadata,
+      requestId,
+      log: log.child({ requestId }),
+      signal: controller.signal,
+    };
   }
 
-  function wrapUnary(path: string, handler: UnaryHandler<unknown, unknown>): handleUnaryCall<unknown, unknown> {
+  function wrapUnary(
+    path: string,
+    handler: UnaryHandler<unknown, unknown>,
+  ): handleUnaryCall<unknown, unknown> {
     return (call: ServerUnaryCall<unknown, unknown>, callback) => {
       const ctx = context(call);
       const started = process.hrtime.bigint();
       handler(call.request, ctx).then(
         (response) => {
-          ctx.log.debug({ method: path, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'grpc ok');
+          ctx.log.debug(
+            { method: path, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+            'grpc ok',
+          );
           callback(null, response);
         },
         (err: unknown) => {
           const wire = toWireError(err);
-          const logged = { method: path, grpcCode: wire.code, errorCode: wire.metadata.get('x-error-code')[0] };
+          const logged = {
+            method: path,
+            grpcCode: wire.code,
+            errorCode: wire.metadata.get('x-error-code')[0],
+          };
           if (wire.code === 13) ctx.log.error({ ...logged, err }, 'grpc handler failed');
           else ctx.log.info(logged, 'grpc call refused');
           callback({ code: wire.code, details: wire.details, metadata: wire.metadata }, null);
@@ -104,7 +125,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     };
   }
 
-  function wrapStream(path: string, handler: StreamHandler<unknown, unknown>): handleServerStreamingCall<unknown, unknown> {
+  function wrapStream(
+    path: string,
+    handler: StreamHandler<unknown, unknown>,
+  ): handleServerStreamingCall<unknown, unknown> {
     return (call: ServerWritableStream<unknown, unknown>) => {
       const ctx = context(call);
       void (async () => {
