@@ -43,9 +43,22 @@ export interface GrpcServer {
   addService<S extends ServiceDefinition>(definition: S, handlers: Handlers<S>): void;
   /** Binds 127.0.0.1 or host:port and returns the bound port (0 picks a free one). */
   listen(port: number, host?: string): Promise<number>;
+  /**
+   * Readiness ("" and every added service in grpc.health.v1) is SERVING only while listening, not
+   * draining, and every condition set here is true; e.g. `setReady('kafka-consumer', false)` while
+   * the service's consumer is not consuming. Liveness (LIVENESS_SERVICE) ignores conditions.
+   */
+  setReady(condition: string, ready: boolean): void;
   /** Reports NOT_SERVING, stops taking calls and waits for in-flight ones (bounded). */
   drain(timeoutMs?: number): Promise<void>;
 }
+
+/**
+ * The grpc.health.v1 service name of liveness: SERVING while the process listens, whatever its
+ * dependencies do. Kubernetes' livenessProbe asks for it, so a broker outage takes a pod out of
+ * rotation (readiness, service "") and never gets it restarted.
+ */
+export const LIVENESS_SERVICE = 'liveness';
 
 export interface GrpcServerOptions {
   log: Logger;
@@ -78,6 +91,13 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   new ReflectionService(descriptors).addToServer(server);
   const serviceNames: string[] = [];
   const log = options.log;
+  const notReady = new Set<string>();
+  let listening = false;
+  let draining = false;
+  const publishReadiness = () => {
+    const status = listening && !draining && notReady.size === 0 ? 'SERVING' : 'NOT_SERVING';
+    for (const name of ['', ...serviceNames]) health.setStatus(name, status);
+  };
 
   function context(call: {
     metadata: Metadata;
@@ -164,15 +184,27 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       return new Promise((resolve, reject) => {
         server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => {
           if (err) return reject(err);
-          health.setStatus('', 'SERVING');
-          for (const name of serviceNames) health.setStatus(name, 'SERVING');
+          listening = true;
+          health.setStatus(LIVENESS_SERVICE, 'SERVING');
+          publishReadiness();
           resolve(bound);
         });
       });
     },
+    setReady(condition, ready) {
+      const changed = ready ? notReady.delete(condition) : !notReady.has(condition);
+      if (!ready) notReady.add(condition);
+      if (changed) {
+        log.info(
+          { condition, ready },
+          ready ? 'readiness condition met' : 'readiness condition unmet',
+        );
+        publishReadiness();
+      }
+    },
     drain(timeoutMs = 10_000) {
-      health.setStatus('', 'NOT_SERVING');
-      for (const name of serviceNames) health.setStatus(name, 'NOT_SERVING');
+      draining = true;
+      publishReadiness();
       return new Promise((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();

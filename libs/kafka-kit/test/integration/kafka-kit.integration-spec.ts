@@ -18,7 +18,7 @@ import {
   OUTBOX_TABLE,
   outboxMigration,
   processedEventsMigration,
-  runIdempotentConsumer,
+  startIdempotentConsumer,
   startOutboxRelay,
 } from '../../src';
 
@@ -101,20 +101,34 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
       retry: { retries: 1, initialRetryTime: 50 },
       connectionTimeout: 200,
     });
-    const deadProducer = deadKafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    const stalled = startOutboxRelay({ db, producer: deadProducer, log, pollMs: 50, lockKey: 42 });
-    await new Promise((r) => setTimeout(r, 1_000));
+    let connectAttempts = 0;
+    const stalled = startOutboxRelay({
+      db,
+      log,
+      pollMs: 50,
+      lockKey: 42,
+      connectProducer: () => {
+        connectAttempts += 1;
+        return createOutboxProducer(deadKafka);
+      },
+    });
+    // A failed round connects a new producer the next time: the relay keeps trying.
+    await waitFor(() => connectAttempts >= 2, { timeoutMs: 30_000, what: 'two connect attempts' });
     expect(await stalled.backlog()).toBe(20);
     await stalled.stop();
 
-    const producer = await createOutboxProducer(kafka);
-    const relay = startOutboxRelay({ db, producer, log, pollMs: 50, lockKey: 42 });
+    const relay = startOutboxRelay({
+      db,
+      log,
+      pollMs: 50,
+      lockKey: 42,
+      connectProducer: () => createOutboxProducer(kafka),
+    });
     await waitFor(async () => (await relay.backlog()) === 0, {
       timeoutMs: 30_000,
       what: 'outbox drained',
     });
     await relay.stop();
-    await producer.disconnect();
 
     const seen = await consumeAll(kafka, topic, 20);
     expect(seen).toHaveLength(20);
@@ -145,10 +159,9 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
     );
     await db.transaction((trx) => enqueueOutbox(trx, [message(2_501)]));
 
-    const producer = await createOutboxProducer(kafka);
     const relay = startOutboxRelay({
       db,
-      producer,
+      connectProducer: () => createOutboxProducer(kafka),
       log,
       pollMs: 50,
       lockKey: 43,
@@ -159,7 +172,6 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
       what: 'outbox drained',
     });
     await relay.stop();
-    await producer.disconnect();
 
     const unpublished = await db(OUTBOX_TABLE)
       .whereNull('published_at')
@@ -205,7 +217,7 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
     await send('evt_bad', 'REJECT');
     await send('evt_b', 'second');
 
-    const consumer = await runIdempotentConsumer({
+    const consumer = startIdempotentConsumer<string>({
       kafka,
       db,
       log,
