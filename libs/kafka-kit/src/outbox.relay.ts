@@ -59,6 +59,25 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let producer: Producer | undefined;
   /** Set while Kafka is being talked to: a failure then renews the producer. */
   let inKafka = false;
+  let abortConnect: ((err: Error) => void) | undefined;
+
+  /**
+   * A connect to a broker that does not answer takes its retries' worth of time (about 20 s
+   * refused, minutes frozen); stop() abandons it rather than wait, and a late producer is closed.
+   */
+  function connectUnlessStopped(): Promise<Producer> {
+    const connecting = options.connectProducer();
+    return new Promise<Producer>((resolve, reject) => {
+      abortConnect = reject;
+      connecting.then((connected) => {
+        if (!stopped) return resolve(connected);
+        void connected.disconnect().catch(() => undefined);
+        reject(new Error('outbox relay stopped'));
+      }, reject);
+    }).finally(() => {
+      abortConnect = undefined;
+    });
+  }
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -85,7 +104,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   /** Sends messages in order, at most batchSize per request (a request has a size limit). */
   async function send(messages: OutboxMessage[]): Promise<void> {
     inKafka = true;
-    producer ??= await options.connectProducer();
+    producer ??= await connectUnlessStopped();
     for (let i = 0; i < messages.length; i += batchSize) {
       await producer.sendBatch({
         acks: -1,
@@ -181,6 +200,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     async stop() {
       stopped = true;
       wakeUp?.();
+      abortConnect?.(new Error('outbox relay stopped'));
       await loop;
       if (lockConnection) {
         await lockConnection.raw('select pg_advisory_unlock(?)', [lockKey]).catch(() => undefined);
