@@ -81,8 +81,6 @@ class PoisonMessage extends Error {}
  *   heartbeats go every 3 s, so five can be lost to a busy event loop before a rebalance.
  * - rebalanceTimeout 20 s: kafkajs waits this long plus 5 s for a JoinGroup answer, so a join sent
  *   to a frozen broker is given up after 25 s instead of the default 65 s.
- * - restartOnFailure false: kafkajs restarts only crashes it deems retriable; superviseConsumer
- *   restarts every crash, with backoff, by building a fresh consumer.
  */
 export const CONSUMER_TIMEOUTS = Object.freeze({
   sessionTimeout: 15_000,
@@ -123,6 +121,8 @@ async function runIdempotentConsumer<E>(
     groupId,
     allowAutoTopicCreation: false,
     ...CONSUMER_TIMEOUTS,
+    // kafkajs restarts only the crashes it deems retriable, in place and without growing backoff;
+    // superviseConsumer replaces the consumer after every crash instead.
     retry: { restartOnFailure: () => Promise.resolve(false) },
   });
   const dlqProducer: Producer = kafka.producer({
