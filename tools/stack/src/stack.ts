@@ -278,6 +278,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (stopping) return;
       try {
         current = await spawnProcess(name, liveOf(name));
+        if (stopping) {
+          // stop() ran while this one started: it did not see it, so stop it here.
+          await current.stop();
+          return;
+        }
         processes.set(name, current);
         log(`[stack] ${name} restarted`);
       } catch (err) {
