@@ -200,6 +200,8 @@ describe('payments survive Kafka frozen for a minute while the ledger, notifier 
     const restartsBefore = stackLines.filter((l) => l.endsWith(' restarted')).length;
     for (const name of KILLED) await stack.processes.get(name)?.kill();
     say('ledger, notifier and reporting killed (SIGKILL)');
+    // One more payment while they are down: it goes through once the ledger is back.
+    const paidWhileDown = payNext();
     await waitFor(
       () => stackLines.filter((l) => l.endsWith(' restarted')).length >= restartsBefore + 3,
       {
@@ -217,6 +219,7 @@ describe('payments survive Kafka frozen for a minute while the ledger, notifier 
       expect(await grpcServing(stack.addresses[name], 2_000, LIVENESS_SERVICE)).toBe(true);
       expect(await grpcServing(stack.addresses[name], 2_000)).toBe(false);
     }
+    await paidWhileDown;
     for (let i = 0; i < 2; i += 1) await payNext();
     say(`paid ${paymentIds.length} by the end of the outage`);
 
