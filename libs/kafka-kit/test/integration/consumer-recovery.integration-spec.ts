@@ -12,10 +12,8 @@ import { createKafka, processedEventsMigration, startIdempotentConsumer } from '
 
 const log = createLogger({
   service: 'kafka-kit-test',
-  level: process.env['TEST_LOG'] ?? 'silent',
-  destination: process.env['TEST_LOG']
-    ? process.stderr
-    : new Writable({ write: (_c, _e, d) => d() }),
+  level: 'silent',
+  destination: new Writable({ write: (_c, _e, d) => d() }),
 });
 
 /** A TCP forwarder to the real broker, started only when the test says the broker is "back". */
