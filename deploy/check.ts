@@ -340,7 +340,10 @@ function checkProbes(where: string, app: string, container: Obj): void {
       if (probe === 'readinessProbe' && service !== undefined && service !== '')
         fail(where, `readinessProbe must ask the health service "" (found ${String(service)})`);
       if (probe === 'livenessProbe' && spec.consumer && service !== 'liveness')
-        fail(where, 'livenessProbe must ask the health service "liveness" (readiness follows Kafka)');
+        fail(
+          where,
+          'livenessProbe must ask the health service "liveness" (readiness follows Kafka)',
+        );
     } else {
       const path = str(at(p, 'httpGet', 'path'));
       const expected = app === 'gateway' && probe === 'readinessProbe' ? '/readyz' : '/healthz';
