@@ -32,6 +32,11 @@ interface AppSpec {
   devOnly?: boolean;
   /** HorizontalPodAutoscaler in prod. */
   hpa?: boolean;
+  /**
+   * Readiness depends on a Kafka consumer (grpc-kit setReady): startup and liveness must ask the
+   * "liveness" health service, or a broker outage would get the pod restarted.
+   */
+  consumer?: boolean;
 }
 
 const APPS: Record<string, AppSpec> = {
@@ -39,10 +44,10 @@ const APPS: Record<string, AppSpec> = {
   checkout: { kind: 'grpc', port: 50051, database: true, hpa: true },
   'provider-adapters': { kind: 'grpc', port: 50052, database: true, hpa: true },
   ledger: { kind: 'grpc', port: 50053, database: true },
-  notifier: { kind: 'grpc', port: 50054, database: true, hpa: true },
+  notifier: { kind: 'grpc', port: 50054, database: true, hpa: true, consumer: true },
   recurring: { kind: 'grpc', port: 50055, database: true },
   'qr-platform': { kind: 'grpc', port: 50056, database: true },
-  reporting: { kind: 'grpc', port: 50057, database: true, hpa: true },
+  reporting: { kind: 'grpc', port: 50057, database: true, hpa: true, consumer: true },
   'provider-sandbox': { kind: 'http', port: 8090, database: false, devOnly: true },
 };
 
@@ -331,12 +336,22 @@ function checkProbes(where: string, app: string, container: Obj): void {
     if (spec.kind === 'grpc') {
       if (at(p, 'grpc', 'port') !== spec.port)
         fail(where, `${probe} must be a native gRPC probe on port ${spec.port}`);
+      const service = at(p, 'grpc', 'service');
+      if (probe === 'readinessProbe' && service !== undefined && service !== '')
+        fail(where, `readinessProbe must ask the health service "" (found ${String(service)})`);
+      if (probe === 'livenessProbe' && spec.consumer && service !== 'liveness')
+        fail(
+          where,
+          'livenessProbe must ask the health service "liveness" (readiness follows Kafka)',
+        );
     } else {
       const path = str(at(p, 'httpGet', 'path'));
       const expected = app === 'gateway' && probe === 'readinessProbe' ? '/readyz' : '/healthz';
       if (path !== expected) fail(where, `${probe} must GET ${expected} (found ${String(path)})`);
     }
   }
+  if (spec.consumer && at(container, 'startupProbe', 'grpc', 'service') !== 'liveness')
+    fail(where, 'startupProbe must ask the health service "liveness" (readiness follows Kafka)');
 }
 
 function imageOf(container: Obj): string {

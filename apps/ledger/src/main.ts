@@ -107,12 +107,11 @@ async function main(): Promise<void> {
     log,
   });
 
-  // Stop intake, let batches in hand commit, finish publishing, then close Kafka and the pool.
+  // Stop intake, let batches in hand commit, finish publishing (and close Kafka), then the pool.
   onShutdown(log, [
     () => grpc.drain(),
     () => sweeper.stop(),
     () => outbox.stop(),
-    () => outbox.disconnect(),
     () => db.destroy(),
   ]);
   log.info(

@@ -1,7 +1,7 @@
 import { NotifierServiceService } from '@tolem/contracts/notifier';
 import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
-import { createKafka } from '@tolem/kafka-kit';
+import { CONSUMER_READINESS, createKafka } from '@tolem/kafka-kit';
 import { createLogger } from '@tolem/observability';
 
 import { migrations } from '../migrations';
@@ -61,10 +61,9 @@ async function main(): Promise<void> {
     pollMs: config.notify.pollMs,
     log,
   });
-  const port = await grpc.listen(config.grpcPort, config.grpcHost);
-
-  // The API and the dispatcher need no Kafka, so they run while the consumer joins its group
-  // (after a crash that join waits out the dead member's session timeout).
+  // The API and the dispatcher need no Kafka, so they run while the consumer joins its group (after
+  // a crash that join waits out the dead member's session timeout) or waits for the broker;
+  // readiness says whether events are being consumed.
   const consumer = startPaymentEventsConsumer({
     kafka,
     db,
@@ -79,14 +78,15 @@ async function main(): Promise<void> {
         retryWindowMs,
       }),
   });
+  consumer.onConsumingChange((consuming) => grpc.setReady(CONSUMER_READINESS, consuming));
   // Stop intake (gRPC, Kafka), let in-flight POSTs finish and record, then close the pool.
   onShutdown(log, [
     () => grpc.drain(),
-    async () => (await consumer).stop(),
+    () => consumer.stop(),
     () => dispatcher.stop(),
     () => db.destroy(),
   ]);
-  await consumer;
+  const port = await grpc.listen(config.grpcPort, config.grpcHost);
   log.info({ port, topic: config.paymentsTopic, groupId: config.groupId }, 'notifier started');
 }
 

@@ -1,7 +1,7 @@
 import { ReportingServiceService } from '@tolem/contracts/reporting';
 import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
-import { createKafka } from '@tolem/kafka-kit';
+import { CONSUMER_READINESS, createKafka } from '@tolem/kafka-kit';
 import { createLogger } from '@tolem/observability';
 
 import { migrations } from '../migrations';
@@ -34,10 +34,9 @@ async function main(): Promise<void> {
       listPaymentFacts: makeListPaymentFacts({ facts }),
     }),
   );
-  const port = await grpc.listen(config.grpcPort, config.grpcHost);
-
   // Queries need no Kafka, so they are served while the consumer joins its group (after a crash
-  // that join waits out the dead member's session timeout).
+  // that join waits out the dead member's session timeout) or waits for the broker; readiness
+  // says whether events are being consumed.
   const consumer = startPaymentEventsConsumer({
     kafka,
     db,
@@ -52,8 +51,9 @@ async function main(): Promise<void> {
         clock: systemClock,
       }),
   });
-  onShutdown(log, [() => grpc.drain(), async () => (await consumer).stop(), () => db.destroy()]);
-  await consumer;
+  consumer.onConsumingChange((consuming) => grpc.setReady(CONSUMER_READINESS, consuming));
+  onShutdown(log, [() => grpc.drain(), () => consumer.stop(), () => db.destroy()]);
+  const port = await grpc.listen(config.grpcPort, config.grpcHost);
   log.info({ port, topic: config.paymentsTopic, groupId: config.groupId }, 'reporting started');
 }
 

@@ -22,6 +22,7 @@ import {
   createGrpcServer,
   type GrpcServer,
   grpcStatusOf,
+  LIVENESS_SERVICE,
   type PromiseClient,
   toWireError,
 } from './index';
@@ -155,6 +156,49 @@ describe('grpc-kit over loopback', () => {
     });
     reflectionClient.close();
     expect(names).toContain('tolem.reporting.v1.ReportingService');
+  });
+
+  it('reports readiness by its conditions, and liveness regardless of them', async () => {
+    const own = createGrpcServer({ log: silent });
+    own.addService(ReportingServiceService, {
+      getPaymentFact: () => Promise.resolve(GetPaymentFactResponse.fromPartial({})),
+      listPaymentFacts: () => Promise.reject(new Error('unused')),
+    });
+    own.setReady('kafka-consumer', false);
+    const ownPort = await own.listen(0);
+    const health = loadPackageDefinition(
+      loadSync(require.resolve('grpc-health-check/proto/health/v1/health.proto'), {
+        enums: String,
+      }),
+    ) as unknown as { grpc: { health: { v1: { Health: ServiceClientConstructor } } } };
+    const healthClient = new health.grpc.health.v1.Health(
+      `127.0.0.1:${ownPort}`,
+      credentials.createInsecure(),
+    );
+    const check = (service: string) =>
+      new Promise<string>((resolve, reject) =>
+        (healthClient as unknown as Record<string, (...a: unknown[]) => void>)['check']?.(
+          { service },
+          (err: Error | null, res: { status: string }) => (err ? reject(err) : resolve(res.status)),
+        ),
+      );
+    const statuses = async () => [
+      await check(''),
+      await check('tolem.reporting.v1.ReportingService'),
+      await check(LIVENESS_SERVICE),
+    ];
+
+    expect(await statuses()).toEqual(['NOT_SERVING', 'NOT_SERVING', 'SERVING']);
+    own.setReady('kafka-consumer', true);
+    expect(await statuses()).toEqual(['SERVING', 'SERVING', 'SERVING']);
+    own.setReady('kafka-consumer', false);
+    own.setReady('other', false);
+    own.setReady('kafka-consumer', true);
+    expect(await statuses()).toEqual(['NOT_SERVING', 'NOT_SERVING', 'SERVING']);
+    own.setReady('other', true);
+    expect(await statuses()).toEqual(['SERVING', 'SERVING', 'SERVING']);
+    healthClient.close();
+    await own.drain(1_000);
   });
 
   it('maps every kind to its gRPC status', () => {

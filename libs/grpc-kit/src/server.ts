@@ -43,9 +43,22 @@ export interface GrpcServer {
   addService<S extends ServiceDefinition>(definition: S, handlers: Handlers<S>): void;
   /** Binds 127.0.0.1 or host:port and returns the bound port (0 picks a free one). */
   listen(port: number, host?: string): Promise<number>;
+  /**
+   * Readiness ("" and every added service in grpc.health.v1) is SERVING only while listening, not
+   * draining, and every condition set here is true; e.g. `setReady('kafka-consumer', false)` while
+   * the service's consumer is not consuming. Liveness (LIVENESS_SERVICE) ignores conditions.
+   */
+  setReady(condition: string, ready: boolean): void;
   /** Reports NOT_SERVING, stops taking calls and waits for in-flight ones (bounded). */
   drain(timeoutMs?: number): Promise<void>;
 }
+
+/**
+ * The grpc.health.v1 service name of liveness: SERVING while the process listens, whatever its
+ * dependencies do. Kubernetes' livenessProbe asks for it, so a broker outage takes a pod out of
+ * rotation (readiness, service "") and never gets it restarted.
+ */
+export const LIVENESS_SERVICE = 'liveness';
 
 export interface GrpcServerOptions {
   log: Logger;
@@ -72,30 +85,58 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   });
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
   health.addToServer(server);
-  const descriptors = loadFileDescriptorSetFromBuffer(Buffer.from(FILE_DESCRIPTOR_SET_BASE64, 'base64'));
+  const descriptors = loadFileDescriptorSetFromBuffer(
+    Buffer.from(FILE_DESCRIPTOR_SET_BASE64, 'base64'),
+  );
   new ReflectionService(descriptors).addToServer(server);
   const serviceNames: string[] = [];
   const log = options.log;
+  const notReady = new Set<string>();
+  let listening = false;
+  let draining = false;
+  const publishReadiness = () => {
+    const status = listening && !draining && notReady.size === 0 ? 'SERVING' : 'NOT_SERVING';
+    for (const name of ['', ...serviceNames]) health.setStatus(name, status);
+  };
 
-  function context(call: { metadata: Metadata; cancelled: boolean; on(ev: 'cancelled', cb: () => void): unknown }): CallContext {
+  function context(call: {
+    metadata: Metadata;
+    cancelled: boolean;
+    on(ev: 'cancelled', cb: () => void): unknown;
+  }): CallContext {
     const controller = new AbortController();
     call.on('cancelled', () => controller.abort());
     const requestId = requestIdOf(call.metadata);
-    return { metadata: call.metadata, requestId, log: log.child({ requestId }), signal: controller.signal };
+    return {
+      metadata: call.metadata,
+      requestId,
+      log: log.child({ requestId }),
+      signal: controller.signal,
+    };
   }
 
-  function wrapUnary(path: string, handler: UnaryHandler<unknown, unknown>): handleUnaryCall<unknown, unknown> {
+  function wrapUnary(
+    path: string,
+    handler: UnaryHandler<unknown, unknown>,
+  ): handleUnaryCall<unknown, unknown> {
     return (call: ServerUnaryCall<unknown, unknown>, callback) => {
       const ctx = context(call);
       const started = process.hrtime.bigint();
       handler(call.request, ctx).then(
         (response) => {
-          ctx.log.debug({ method: path, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'grpc ok');
+          ctx.log.debug(
+            { method: path, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+            'grpc ok',
+          );
           callback(null, response);
         },
         (err: unknown) => {
           const wire = toWireError(err);
-          const logged = { method: path, grpcCode: wire.code, errorCode: wire.metadata.get('x-error-code')[0] };
+          const logged = {
+            method: path,
+            grpcCode: wire.code,
+            errorCode: wire.metadata.get('x-error-code')[0],
+          };
           if (wire.code === 13) ctx.log.error({ ...logged, err }, 'grpc handler failed');
           else ctx.log.info(logged, 'grpc call refused');
           callback({ code: wire.code, details: wire.details, metadata: wire.metadata }, null);
@@ -104,7 +145,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     };
   }
 
-  function wrapStream(path: string, handler: StreamHandler<unknown, unknown>): handleServerStreamingCall<unknown, unknown> {
+  function wrapStream(
+    path: string,
+    handler: StreamHandler<unknown, unknown>,
+  ): handleServerStreamingCall<unknown, unknown> {
     return (call: ServerWritableStream<unknown, unknown>) => {
       const ctx = context(call);
       void (async () => {
@@ -140,15 +184,27 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       return new Promise((resolve, reject) => {
         server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => {
           if (err) return reject(err);
-          health.setStatus('', 'SERVING');
-          for (const name of serviceNames) health.setStatus(name, 'SERVING');
+          listening = true;
+          health.setStatus(LIVENESS_SERVICE, 'SERVING');
+          publishReadiness();
           resolve(bound);
         });
       });
     },
+    setReady(condition, ready) {
+      const changed = ready ? notReady.delete(condition) : !notReady.has(condition);
+      if (!ready) notReady.add(condition);
+      if (changed) {
+        log.info(
+          { condition, ready },
+          ready ? 'readiness condition met' : 'readiness condition unmet',
+        );
+        publishReadiness();
+      }
+    },
     drain(timeoutMs = 10_000) {
-      health.setStatus('', 'NOT_SERVING');
-      for (const name of serviceNames) health.setStatus(name, 'NOT_SERVING');
+      draining = true;
+      publishReadiness();
       return new Promise((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();

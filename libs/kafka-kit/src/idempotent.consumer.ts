@@ -10,6 +10,13 @@ import {
 } from 'kafkajs';
 import type { Knex } from 'knex';
 
+import {
+  type AttemptSignals,
+  type ConsumerAttempt,
+  superviseConsumer,
+  type SuperviseConsumerOptions,
+  type SupervisedConsumer,
+} from './consumer.supervisor';
 import { dlqTopicOf } from './kafka';
 
 export const PROCESSED_EVENTS_TABLE = 'processed_events';
@@ -58,10 +65,6 @@ export interface IdempotentConsumerOptions<E> {
   handle(trx: Knex.Transaction, message: ConsumedMessage<E>): Promise<void>;
 }
 
-export interface RunningConsumer {
-  stop(): Promise<void>;
-}
-
 function header(headers: IHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];
   const first = Array.isArray(value) ? value[0] : value;
@@ -72,17 +75,57 @@ function header(headers: IHeaders | undefined, name: string): string | undefined
 class PoisonMessage extends Error {}
 
 /**
- * At-least-once in, exactly-once effect: the work and the event id commit in one database
- * transaction, and the Kafka offset is committed only after that transaction.
+ * Consumer settings, each chosen for recovery after a broker outage (a frozen broker holds
+ * connections open without answering, so only timeouts notice it):
+ * - sessionTimeout 10 s (the Java client's default until Kafka 3.0): a replacement's join waits
+ *   for the dead member it replaces (SIGKILLed, or killed while the broker was frozen) to time out,
+ *   measured 15-16 s after a frozen broker resumed at 15 s; heartbeats go every 3 s, so three may
+ *   be missed to a busy event loop before a needless rebalance.
+ * - rebalanceTimeout 20 s: kafkajs waits this long plus 5 s for a JoinGroup answer, so a join sent
+ *   to a frozen broker is given up after 25 s instead of the default 65 s.
  */
-export async function runIdempotentConsumer<E>(
+export const CONSUMER_TIMEOUTS = Object.freeze({
+  sessionTimeout: 10_000,
+  rebalanceTimeout: 20_000,
+  heartbeatInterval: 3_000,
+});
+
+/**
+ * At-least-once in, exactly-once effect: the work and the event id commit in one database
+ * transaction, and the Kafka offset is committed only after that transaction. The consumer is
+ * supervised (see superviseConsumer): it keeps trying while the broker is away, restarts after
+ * a crash, and reports whether it is consuming, for readiness.
+ *
+ * Duplicates: an event is handled at most once per group (the processed_events row commits with
+ * the work). A crash between that commit and the offset commit only redelivers an event the
+ * dedupe table skips.
+ */
+export function startIdempotentConsumer<E>(
+  options: IdempotentConsumerOptions<E> &
+    Pick<SuperviseConsumerOptions, 'minBackoffMs' | 'maxBackoffMs'>,
+): SupervisedConsumer {
+  return superviseConsumer({
+    name: `${options.groupId} ${options.topic}`,
+    log: options.log,
+    minBackoffMs: options.minBackoffMs,
+    maxBackoffMs: options.maxBackoffMs,
+    start: (signals) => runIdempotentConsumer(options, signals),
+  });
+}
+
+/** One attempt: a fresh kafkajs consumer (and DLQ producer), connected, subscribed and running. */
+async function runIdempotentConsumer<E>(
   options: IdempotentConsumerOptions<E>,
-): Promise<RunningConsumer> {
+  signals: AttemptSignals,
+): Promise<ConsumerAttempt> {
   const { kafka, db, log, groupId, topic } = options;
   const consumer: Consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
-    sessionTimeout: 30_000,
+    ...CONSUMER_TIMEOUTS,
+    // kafkajs restarts only the crashes it deems retriable, in place and without growing backoff;
+    // superviseConsumer replaces the consumer after every crash instead.
+    retry: { restartOnFailure: () => Promise.resolve(false) },
   });
   const dlqProducer: Producer = kafka.producer({
     idempotent: true,
@@ -91,8 +134,22 @@ export async function runIdempotentConsumer<E>(
     // The murmur2 partitioner Java clients use, so a payment id maps to the same partition everywhere.
     createPartitioner: Partitioners.DefaultPartitioner,
   });
-  await Promise.all([consumer.connect(), dlqProducer.connect()]);
-  await consumer.subscribe({ topic, fromBeginning: true });
+  const { GROUP_JOIN, FETCH, HEARTBEAT, END_BATCH_PROCESS, CRASH } = consumer.events;
+  consumer.on(GROUP_JOIN, () => signals.joined());
+  for (const event of [FETCH, HEARTBEAT, END_BATCH_PROCESS])
+    consumer.on(event, () => signals.active());
+  consumer.on(CRASH, (e) => signals.crashed(e.payload.error));
+  const stop = async () => {
+    await consumer.disconnect().catch(() => undefined);
+    await dlqProducer.disconnect().catch(() => undefined);
+  };
+  try {
+    await Promise.all([consumer.connect(), dlqProducer.connect()]);
+    await consumer.subscribe({ topic, fromBeginning: true });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 
   async function process(message: KafkaMessage, partition: number): Promise<void> {
     const eventId = header(message.headers, 'event-id');
@@ -138,7 +195,7 @@ export async function runIdempotentConsumer<E>(
     });
   }
 
-  await consumer.run({
+  const running = consumer.run({
     autoCommit: false,
     eachMessage: async ({ message, partition }) => {
       try {
@@ -174,10 +231,9 @@ export async function runIdempotentConsumer<E>(
     },
   });
 
-  return {
-    async stop() {
-      await consumer.disconnect();
-      await dlqProducer.disconnect();
-    },
-  };
+  await running.catch(async (err: unknown) => {
+    await stop();
+    throw err;
+  });
+  return { stop };
 }

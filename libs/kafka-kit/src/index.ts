@@ -1,3 +1,4 @@
+export * from './consumer.supervisor';
 export * from './idempotent.consumer';
 export * from './kafka';
 export * from './outbox';

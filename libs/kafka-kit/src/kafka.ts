@@ -14,12 +14,31 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * Client timeouts. A broker that is frozen (SIGSTOP, a VM pause, a GC stall) still completes TCP
+ * handshakes in the kernel and never closes a connection, so nothing is refused: only these
+ * timeouts let a client notice, give up, and try again soon after the broker answers again.
+ * - connectionTimeout 3 s: a handshake on a loaded local network takes milliseconds.
+ * - requestTimeout 10 s (kafkajs default 30 s): long enough for a produce with acks=all on a busy
+ *   broker, short enough that a frozen one is noticed in seconds. Fetches wait maxWaitTime (5 s)
+ *   plus 5 s and JoinGroup rebalanceTimeout plus 5 s on top (see CONSUMER_TIMEOUTS).
+ * - retry 200 ms doubling to 5 s, 8 retries: an operation gives up after about 20 s of a refusing
+ *   broker, or two minutes of a frozen one (nine 10 s timeouts); the outbox relay and the consumer
+ *   supervisor then start over with their own backoff. Once the broker answers, the next retry
+ *   (at most 5 s later) goes through.
+ */
+export const KAFKA_CLIENT_TIMEOUTS = Object.freeze({
+  connectionTimeout: 3_000,
+  requestTimeout: 10_000,
+  enforceRequestTimeout: true,
+});
+
 /** A kafkajs client whose logs go through the service's structured logger. */
 export function createKafka(options: KafkaOptions): Kafka {
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
-    connectionTimeout: 3_000,
+    ...KAFKA_CLIENT_TIMEOUTS,
     retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
     logLevel: logLevel.WARN,
     logCreator:

@@ -7,8 +7,11 @@ import { OUTBOX_MESSAGES_SQL, outboxMessagesOf, type OutboxRow } from './outbox.
 
 export interface OutboxRelayOptions {
   db: Knex;
-  /** Must be idempotent with acks=all (see createOutboxProducer). */
-  producer: Producer;
+  /**
+   * Connects a new producer, idempotent with one request in flight (createOutboxProducer). Called
+   * at the start and again after every failed publish: the relay owns and disconnects it.
+   */
+  connectProducer(): Promise<Producer>;
   log: Logger;
   /** Messages per publish round (a batch row is never split; one round takes at least one row). */
   batchSize?: number;
@@ -20,6 +23,7 @@ export interface OutboxRelayOptions {
 export interface OutboxRelay {
   /** Publish now instead of waiting for the next poll (call after a commit). */
   wake(): void;
+  /** Stops after the round in hand and disconnects the producer. */
   stop(): Promise<void>;
   /** Unpublished messages right now (a batch row counts its messages). */
   backlog(): Promise<number>;
@@ -32,11 +36,19 @@ interface StoredRow extends OutboxRow {
 /**
  * Publishes outbox rows in id order, marking them only after the broker acknowledged (acks=all).
  * A session advisory lock elects one publisher per database, so two relays never interleave one
- * key's events; a crash between ack and mark republishes (at least once; consumers dedupe).
- * While Kafka is down rows simply wait, and drain in order once it is back.
+ * key's events. While Kafka is down or frozen rows simply wait, and drain in order once it is back.
+ *
+ * A failed publish throws its producer away and the next round connects a new one. A request the
+ * client timed out may still have been appended by a frozen broker once it resumed; a retry by
+ * the same idempotent producer with different batch boundaries would then be refused for ever
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER), whereas a new producer id starts a new sequence.
+ *
+ * Duplicate window: messages the broker appended but the relay did not mark (a timed-out
+ * request, or a crash between the ack and the update) are published again. Each carries the same
+ * `event-id` header, and consumers dedupe on it (startIdempotentConsumer).
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
-  const { db, producer, log } = options;
+  const { db, log } = options;
   const batchSize = options.batchSize ?? 500;
   const pollMs = options.pollMs ?? 100;
   const lockKey = options.lockKey ?? 7_000_001;
@@ -44,6 +56,28 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let wakeUp: (() => void) | undefined;
   let lockConnection: Knex.Transaction | undefined;
   let failures = 0;
+  let producer: Producer | undefined;
+  /** Set while Kafka is being talked to: a failure then renews the producer. */
+  let inKafka = false;
+  let abortConnect: ((err: Error) => void) | undefined;
+
+  /**
+   * A connect to a broker that does not answer takes its retries' worth of time (about 20 s
+   * refused, minutes frozen); stop() abandons it rather than wait, and a late producer is closed.
+   */
+  function connectUnlessStopped(): Promise<Producer> {
+    const connecting = options.connectProducer();
+    return new Promise<Producer>((resolve, reject) => {
+      abortConnect = reject;
+      connecting.then((connected) => {
+        if (!stopped) return resolve(connected);
+        void connected.disconnect().catch(() => undefined);
+        reject(new Error('outbox relay stopped'));
+      }, reject);
+    }).finally(() => {
+      abortConnect = undefined;
+    });
+  }
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -69,6 +103,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   /** Sends messages in order, at most batchSize per request (a request has a size limit). */
   async function send(messages: OutboxMessage[]): Promise<void> {
+    inKafka = true;
+    producer ??= await connectUnlessStopped();
     for (let i = 0; i < messages.length; i += batchSize) {
       await producer.sendBatch({
         acks: -1,
@@ -83,6 +119,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         })),
       });
     }
+    inKafka = false;
   }
 
   /** Publishes the oldest unpublished rows; answers how many messages they held. */
@@ -141,6 +178,12 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         failures += 1;
         if (failures === 1 || failures % 20 === 0)
           log.warn({ err, failures }, 'outbox publish failed; rows wait');
+        if (inKafka) {
+          inKafka = false;
+          const broken = producer;
+          producer = undefined;
+          await broken?.disconnect().catch(() => undefined);
+        }
         if (lockConnection) {
           await lockConnection.rollback().catch(() => undefined);
           lockConnection = undefined;
@@ -157,11 +200,13 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     async stop() {
       stopped = true;
       wakeUp?.();
+      abortConnect?.(new Error('outbox relay stopped'));
       await loop;
       if (lockConnection) {
         await lockConnection.raw('select pg_advisory_unlock(?)', [lockKey]).catch(() => undefined);
         await lockConnection.rollback().catch(() => undefined);
       }
+      await producer?.disconnect().catch(() => undefined);
     },
     async backlog() {
       const result = await db.raw(

@@ -25,13 +25,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** gRPC health of a server: resolves true once it reports SERVING. */
-export function grpcServing(address: string, timeoutMs = 1_000): Promise<boolean> {
+/**
+ * gRPC health of a server: resolves true once it reports SERVING. Service "" is readiness;
+ * grpc-kit's "liveness" says only that the process serves.
+ */
+export function grpcServing(address: string, timeoutMs = 1_000, service = ''): Promise<boolean> {
   const Client = makeGenericClientConstructor(healthService as never, 'grpc.health.v1.Health');
   const client = new Client(address, credentials.createInsecure());
   return new Promise((resolveServing) => {
     (client as unknown as Record<string, (...a: unknown[]) => void>)['check']?.(
-      { service: '' },
+      { service },
       { deadline: new Date(Date.now() + timeoutMs) },
       (err: Error | null, res: { status?: string | number } | undefined) => {
         client.close();

@@ -5,14 +5,15 @@
  * (Debian's PostgreSQL server; Kafka's released jars from Maven Central).
  */
 import { createDatabases, dropDatabases } from './databases';
-import { ensureKafka } from './kafka';
+import { ensureKafka, startLocalKafka } from './kafka';
 import { createTopics } from './kafka-client';
 import { defaultKafkaCacheDir } from './maven';
 import { ensurePostgres } from './postgres';
 import type { InfraHandle, KafkaHandle, PostgresHandle, ProvisionOptions, Source } from './types';
-import { wasStartedHere } from './types';
+import { DEFAULT_KAFKA_VERSION, wasStartedHere } from './types';
 
 export type { InfraHandle, KafkaHandle, PostgresHandle, ProvisionOptions, Source };
+export { DEFAULT_KAFKA_VERSION };
 export {
   createDatabases,
   createTopics,
@@ -20,6 +21,7 @@ export {
   dropDatabases,
   ensureKafka,
   ensurePostgres,
+  startLocalKafka,
 };
 
 /** Both services, provisioned in parallel. If one fails, the other is stopped again (if this call started it). */

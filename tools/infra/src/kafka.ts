@@ -328,6 +328,7 @@ function localHandle(stateDir: string, state: KafkaState, log: Logger): KafkaHan
     brokers: brokersOf(state),
     source: 'local',
     version: state.version,
+    pid: state.pid,
     stop: () => stopLocalKafka(stateDir, log).then(() => undefined),
   };
 }

@@ -13,6 +13,8 @@ export interface KafkaHandle {
   brokers: string;
   source: Source;
   version?: string;
+  /** The broker's process, when this machine runs it (source 'local'): fault tests signal it. */
+  pid?: number;
   stop(): Promise<void>;
 }
 

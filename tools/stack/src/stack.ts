@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { databaseUrlFor, ensureDatabase } from '@tolem/db-kit';
+import { LIVENESS_SERVICE } from '@tolem/grpc-kit';
 import { createTopics } from '@tolem/infra';
 import { dlqTopicOf } from '@tolem/kafka-kit';
 import { freePort, grpcServing, httpAnswers, type ServiceProcess, spawnService } from '@tolem/testing';
@@ -33,6 +34,13 @@ export interface StackOptions {
   sandbox?: SandboxTimings;
   echo?: NodeJS.WritableStream;
   log?: (line: string) => void;
+  /**
+   * Restart an app that exits, as Kubernetes would: after 1 s, doubling to 30 s while it keeps
+   * failing (back to 1 s once it ran for a minute), logging "[stack] notifier exited (code 1);
+   * restarting in 1s". A restarted app counts as up once it is live (gRPC "liveness" or HTTP),
+   * not ready, so an app waiting for Kafka is not killed again. npm start sets it.
+   */
+  restartOnExit?: boolean;
 }
 
 /**
@@ -68,6 +76,7 @@ export interface Stack {
   secrets: StackSecrets;
   paymentsTopic: string;
   databaseUrls: Record<string, string>;
+  /** The current process of each app (a restarted app's new one). */
   processes: Map<ServiceName, ServiceProcess>;
   /** Restarts one service with the same env (for crash tests). */
   restart(name: ServiceName): Promise<void>;
@@ -231,22 +240,67 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       : () => grpcServing(addresses[name]);
   };
 
+  const liveOf = (name: ServiceName) => {
+    const spec = SERVICES.find((s) => s.name === name);
+    return spec?.kind === 'http'
+      ? () => httpAnswers(`http://${addresses[name]}/healthz`)
+      : () => grpcServing(addresses[name], 1_000, LIVENESS_SERVICE);
+  };
+
   const processes = new Map<ServiceName, ServiceProcess>();
-  const spawnOne = async (name: ServiceName) => {
-    const proc = await spawnService({
+  /** Stopped on purpose (restart, stop): not restarted by the supervisor. */
+  const intentional = new WeakSet<ServiceProcess>();
+  let stopping = false;
+  const spawnProcess = (name: ServiceName, ready: () => Promise<boolean>) =>
+    spawnService({
       name,
       entry: `apps/${name}/src/main.ts`,
       nodeArgs: SERVICE_NODE_ARGS[name] ?? [],
       env: envOf(name),
-      ready: readyOf(name),
+      ready,
       readyTimeoutMs: 120_000,
       echo: options.echo,
     });
+
+  /** Restarts name whenever its process exits unasked, with backoff (restartOnExit). */
+  const superviseExits = async (name: ServiceName, first: ServiceProcess) => {
+    let current = first;
+    let failures = 0;
+    for (;;) {
+      const startedAt = Date.now();
+      const code = await current.exited;
+      if (stopping || intentional.has(current)) return;
+      failures = Date.now() - startedAt >= 60_000 ? 1 : failures + 1;
+      const delayMs = Math.min(30_000, 1_000 * 2 ** (failures - 1));
+      const how = current.child.signalCode ? `signal ${current.child.signalCode}` : `code ${code}`;
+      log(`[stack] ${name} exited (${how}); restarting in ${delayMs / 1_000}s`);
+      await new Promise((r) => setTimeout(r, delayMs));
+      if (stopping) return;
+      try {
+        current = await spawnProcess(name, liveOf(name));
+        if (stopping) {
+          // stop() ran while this one started: it did not see it, so stop it here.
+          await current.stop();
+          return;
+        }
+        processes.set(name, current);
+        log(`[stack] ${name} restarted`);
+      } catch (err) {
+        // current is still the exited process: the loop counts another failure and waits longer.
+        log(`[stack] ${name} failed to restart: ${(err as Error).message.split('\n')[0] ?? ''}`);
+      }
+    }
+  };
+
+  const spawnOne = async (name: ServiceName) => {
+    const proc = await spawnProcess(name, readyOf(name));
     processes.set(name, proc);
     log(`${name} ready on ${addresses[name]}`);
+    if (options.restartOnExit) void superviseExits(name, proc);
   };
 
   const stop = async () => {
+    stopping = true;
     // Intake first (gateway), then the rest, so no request lands on a stopped peer.
     await processes.get('gateway')?.stop();
     await Promise.all([...processes].filter(([n]) => n !== 'gateway').map(([, p]) => p.stop()));
@@ -271,7 +325,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     databaseUrls,
     processes,
     async restart(name) {
-      await processes.get(name)?.stop();
+      const current = processes.get(name);
+      if (current) intentional.add(current);
+      await current?.stop();
       await spawnOne(name);
     },
     stop,

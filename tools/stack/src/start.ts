@@ -97,7 +97,9 @@ async function main(): Promise<void> {
       ports: { gateway: await preferredPort(8080), 'provider-sandbox': await preferredPort(8090) },
       logLevel: process.env['LOG_LEVEL'] ?? 'warn',
       echo: process.stderr,
-      log: (m) => say(`  ${m}`),
+      // An app that exits is restarted, as Kubernetes would, and the restart is said in the output.
+      restartOnExit: true,
+      log: (m) => say(m.startsWith('[stack]') ? m : `  ${m}`),
     });
 
     const demoFile = join(stateDir, 'demo-merchant.json');

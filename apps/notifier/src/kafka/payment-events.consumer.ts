@@ -1,6 +1,6 @@
 import { PaymentEvent } from '@tolem/contracts/events';
 import type { Knex } from '@tolem/db-kit';
-import { runIdempotentConsumer, type RunningConsumer } from '@tolem/kafka-kit';
+import { startIdempotentConsumer, type SupervisedConsumer } from '@tolem/kafka-kit';
 import type { Logger } from '@tolem/observability';
 import type { Kafka } from 'kafkajs';
 
@@ -23,8 +23,8 @@ export interface PaymentEventsConsumerOptions {
  */
 export function startPaymentEventsConsumer(
   options: PaymentEventsConsumerOptions,
-): Promise<RunningConsumer> {
-  return runIdempotentConsumer<PaymentEvent>({
+): SupervisedConsumer {
+  return startIdempotentConsumer<PaymentEvent>({
     kafka: options.kafka,
     db: options.db,
     log: options.log,

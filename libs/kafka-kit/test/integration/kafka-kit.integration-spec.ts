@@ -18,15 +18,20 @@ import {
   OUTBOX_TABLE,
   outboxMigration,
   processedEventsMigration,
-  runIdempotentConsumer,
+  startIdempotentConsumer,
   startOutboxRelay,
 } from '../../src';
 
-const log = createLogger({ service: 'kafka-kit-test', level: 'silent', destination: new Writable({ write: (_c, _e, d) => d() }) });
+const log = createLogger({
+  service: 'kafka-kit-test',
+  level: 'silent',
+  destination: new Writable({ write: (_c, _e, d) => d() }),
+});
 
 async function consumeAll(kafka: Kafka, topic: string, count: number) {
   const consumer = kafka.consumer({ groupId: `reader-${topic}` });
-  const seen: { key: string; value: string; headers: Record<string, string>; partition: number }[] = [];
+  const seen: { key: string; value: string; headers: Record<string, string>; partition: number }[] =
+    [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
@@ -34,12 +39,17 @@ async function consumeAll(kafka: Kafka, topic: string, count: number) {
       seen.push({
         key: message.key?.toString() ?? '',
         value: message.value?.toString() ?? '',
-        headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+        headers: Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+        ),
         partition,
       });
     },
   });
-  await waitFor(() => seen.length >= count, { timeoutMs: 30_000, what: `${count} messages on ${topic}` });
+  await waitFor(() => seen.length >= count, {
+    timeoutMs: 30_000,
+    what: `${count} messages on ${topic}`,
+  });
   await consumer.disconnect();
   return seen;
 }
@@ -53,8 +63,15 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
     const fresh = await freshDatabase('kafka_kit_it');
     dropDb = fresh.drop;
     db = createKnex({ url: fresh.url });
-    await migrateLatest(db, { '0001_outbox': outboxMigration, '0002_processed': processedEventsMigration });
-    kafka = createKafka({ brokers: integrationEnv().kafkaBrokers.split(','), clientId: 'kafka-kit-it', log });
+    await migrateLatest(db, {
+      '0001_outbox': outboxMigration,
+      '0002_processed': processedEventsMigration,
+    });
+    kafka = createKafka({
+      brokers: integrationEnv().kafkaBrokers.split(','),
+      clientId: 'kafka-kit-it',
+      log,
+    });
   });
 
   afterAll(async () => {
@@ -78,18 +95,40 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
     });
 
     // A broker nobody listens on: the relay must keep the rows and not mark anything.
-    const deadKafka = new KafkaClient({ brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 50 }, connectionTimeout: 200 });
-    const deadProducer = deadKafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    const stalled = startOutboxRelay({ db, producer: deadProducer, log, pollMs: 50, lockKey: 42 });
-    await new Promise((r) => setTimeout(r, 1_000));
+    const deadKafka = new KafkaClient({
+      brokers: ['127.0.0.1:1'],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 1, initialRetryTime: 50 },
+      connectionTimeout: 200,
+    });
+    let connectAttempts = 0;
+    const stalled = startOutboxRelay({
+      db,
+      log,
+      pollMs: 50,
+      lockKey: 42,
+      connectProducer: () => {
+        connectAttempts += 1;
+        return createOutboxProducer(deadKafka);
+      },
+    });
+    // A failed round connects a new producer the next time: the relay keeps trying.
+    await waitFor(() => connectAttempts >= 2, { timeoutMs: 30_000, what: 'two connect attempts' });
     expect(await stalled.backlog()).toBe(20);
     await stalled.stop();
 
-    const producer = await createOutboxProducer(kafka);
-    const relay = startOutboxRelay({ db, producer, log, pollMs: 50, lockKey: 42 });
-    await waitFor(async () => (await relay.backlog()) === 0, { timeoutMs: 30_000, what: 'outbox drained' });
+    const relay = startOutboxRelay({
+      db,
+      log,
+      pollMs: 50,
+      lockKey: 42,
+      connectProducer: () => createOutboxProducer(kafka),
+    });
+    await waitFor(async () => (await relay.backlog()) === 0, {
+      timeoutMs: 30_000,
+      what: 'outbox drained',
+    });
     await relay.stop();
-    await producer.disconnect();
 
     const seen = await consumeAll(kafka, topic, 20);
     expect(seen).toHaveLength(20);
@@ -120,10 +159,9 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
     );
     await db.transaction((trx) => enqueueOutbox(trx, [message(2_501)]));
 
-    const producer = await createOutboxProducer(kafka);
     const relay = startOutboxRelay({
       db,
-      producer,
+      connectProducer: () => createOutboxProducer(kafka),
       log,
       pollMs: 50,
       lockKey: 43,
@@ -134,7 +172,6 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
       what: 'outbox drained',
     });
     await relay.stop();
-    await producer.disconnect();
 
     const unpublished = await db(OUTBOX_TABLE)
       .whereNull('published_at')
@@ -166,7 +203,13 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
       producer.send({
         topic,
         acks: -1,
-        messages: [{ key: 'k', value: body, headers: eventId ? { 'event-id': eventId, 'event-type': 't' } : {} }],
+        messages: [
+          {
+            key: 'k',
+            value: body,
+            headers: eventId ? { 'event-id': eventId, 'event-type': 't' } : {},
+          },
+        ],
       });
     await send('evt_a', 'first');
     await send('evt_a', 'first again');
@@ -174,7 +217,7 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
     await send('evt_bad', 'REJECT');
     await send('evt_b', 'second');
 
-    const consumer = await runIdempotentConsumer({
+    const consumer = startIdempotentConsumer<string>({
       kafka,
       db,
       log,
@@ -182,22 +225,34 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
       topic,
       decode: (v) => v.toString(),
       async handle(trx, msg) {
-        if (msg.event === 'REJECT') throw new DomainError('TEST_NEVER_VALID', 'invalid', 'cannot handle');
+        if (msg.event === 'REJECT')
+          throw new DomainError('TEST_NEVER_VALID', 'invalid', 'cannot handle');
         await trx('handled').insert({ event_id: msg.eventId, body: msg.event });
       },
     });
-    await waitFor(async () => (await db('handled').count<{ count: bigint }[]>('* as count'))[0]?.count === 2n, {
-      timeoutMs: 30_000,
-      what: 'two handled events',
-    });
+    await waitFor(
+      async () => (await db('handled').count<{ count: bigint }[]>('* as count'))[0]?.count === 2n,
+      {
+        timeoutMs: 30_000,
+        what: 'two handled events',
+      },
+    );
     const dlq = await consumeAll(kafka, dlqTopicOf(topic, groupId), 2);
     expect(dlq.map((m) => m.value).sort()).toEqual(['REJECT', 'no event id: poison']);
-    expect(dlq.find((m) => m.value === 'REJECT')?.headers['dlq-reason']).toContain('TEST_NEVER_VALID');
-    expect((await db('handled').orderBy('event_id')).map((r: { body: string }) => r.body)).toEqual(['first', 'second']);
+    expect(dlq.find((m) => m.value === 'REJECT')?.headers['dlq-reason']).toContain(
+      'TEST_NEVER_VALID',
+    );
+    expect((await db('handled').orderBy('event_id')).map((r: { body: string }) => r.body)).toEqual([
+      'first',
+      'second',
+    ]);
 
     await waitFor(
       async () => {
-        const offsets = await kafka.admin().fetchOffsets({ groupId, topics: [topic] }).catch(() => undefined);
+        const offsets = await kafka
+          .admin()
+          .fetchOffsets({ groupId, topics: [topic] })
+          .catch(() => undefined);
         return offsets?.[0]?.partitions[0]?.offset === '5';
       },
       { timeoutMs: 15_000, what: 'offset 5 committed' },
