@@ -180,7 +180,11 @@ export async function startFakeProviderAdapters() {
         reply: toProto(s.reply ?? { statusCode: 200, contentType: 'text/plain', body: 'YES' }),
         // As the WebMoney adapter renders them for a payment notification.
         retryReply: toProto(
-          s.retryReply ?? { statusCode: 503, contentType: 'text/plain', body: 'PROVIDER_UNAVAILABLE' },
+          s.retryReply ?? {
+            statusCode: 503,
+            contentType: 'text/plain',
+            body: 'PROVIDER_UNAVAILABLE',
+          },
         ),
         refusalReply: toProto(
           s.refusalReply ?? {

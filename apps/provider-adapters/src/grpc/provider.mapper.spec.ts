@@ -154,7 +154,10 @@ describe('provider mapper', () => {
       callbackId: 'cb_1',
     });
     expect(Buffer.from(pb.reply?.body ?? []).toString()).toBe('YES');
-    expect(pb.retryReply).toMatchObject({ statusCode: 503, contentType: 'text/plain; charset=utf-8' });
+    expect(pb.retryReply).toMatchObject({
+      statusCode: 503,
+      contentType: 'text/plain; charset=utf-8',
+    });
     expect(Buffer.from(pb.retryReply?.body ?? []).toString()).toBe('PROVIDER_UNAVAILABLE');
     expect(pb.refusalReply?.statusCode).toBe(400);
     expect(Buffer.from(pb.refusalReply?.body ?? []).toString()).toBe(

@@ -441,7 +441,10 @@ describe('WebMoney authorization hold (LMI_HOLD, §1.2, §1.4)', () => {
     const result = await adapter.handleCallback(
       post(sign({ ...purseFixture.fields, LMI_SYS_TRANS_NO: '893', LMI_HOLD: '7' })),
     );
-    expect(result).toMatchObject({ outcome: 'rejected', reasonCode: 'PROVIDER_HOLD_NOT_SUPPORTED' });
+    expect(result).toMatchObject({
+      outcome: 'rejected',
+      reasonCode: 'PROVIDER_HOLD_NOT_SUPPORTED',
+    });
     expect(tx()).toMatchObject({ status: 'succeeded', providerPaymentId: '892' });
   });
 
