@@ -3494,7 +3494,8 @@ export const ProviderServiceService = {
   },
   /**
    * Verifies a provider callback against its raw bytes, stores it for audit and
-   * returns the normalized outcome plus the exact reply the provider expects.
+   * returns the normalized outcome plus the exact reply the provider expects, and the
+   * provider's retry and refusal replies for a caller that cannot apply the outcome.
    * A forged or malformed callback yields a refusal reply and OUTCOME_REJECTED.
    */
   handleCallback: {
@@ -3587,7 +3588,8 @@ export interface ProviderServiceServer extends UntypedServiceImplementation {
   startPayment: handleUnaryCall<StartPaymentRequest, StartPaymentResponse>;
   /**
    * Verifies a provider callback against its raw bytes, stores it for audit and
-   * returns the normalized outcome plus the exact reply the provider expects.
+   * returns the normalized outcome plus the exact reply the provider expects, and the
+   * provider's retry and refusal replies for a caller that cannot apply the outcome.
    * A forged or malformed callback yields a refusal reply and OUTCOME_REJECTED.
    */
   handleCallback: handleUnaryCall<HandleCallbackRequest, HandleCallbackResponse>;
@@ -3645,7 +3647,8 @@ export interface ProviderServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Verifies a provider callback against its raw bytes, stores it for audit and
-   * returns the normalized outcome plus the exact reply the provider expects.
+   * returns the normalized outcome plus the exact reply the provider expects, and the
+   * provider's retry and refusal replies for a caller that cannot apply the outcome.
    * A forged or malformed callback yields a refusal reply and OUTCOME_REJECTED.
    */
   handleCallback(
