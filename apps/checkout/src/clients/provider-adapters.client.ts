@@ -97,8 +97,12 @@ export function createProviderAdaptersClient(
       const outcome = OUTCOMES[res.outcome];
       if (!outcome) throw badResponse('HandleCallback without an outcome');
       if (!res.reply) throw badResponse('HandleCallback without a reply');
+      if (!res.retryReply) throw badResponse('HandleCallback without a retry reply');
+      if (!res.refusalReply) throw badResponse('HandleCallback without a refusal reply');
       return {
         reply: httpReplyFromProto(res.reply),
+        retryReply: httpReplyFromProto(res.retryReply),
+        refusalReply: httpReplyFromProto(res.refusalReply),
         outcome,
         paymentId: res.paymentId,
         amount: res.amount
@@ -130,6 +134,7 @@ export function createProviderAdaptersClient(
         reasonCode: res.reasonCode,
         message: res.message,
         payerMayRetry: res.payerMayRetry,
+        // Absent stays null: a success without a reported amount must not look like the full one.
         amount: res.amount
           ? { amountMinor: res.amount.amountMinor, currency: res.amount.currency }
           : null,

@@ -53,7 +53,19 @@ export interface ReportedCardBinding {
 
 /** A callback as the provider adapters verified and normalized it. */
 export interface VerifiedCallback {
+  /** The provider's answer when the outcome is applied as reported. */
   reply: HttpReply;
+  /**
+   * The provider's answer that makes it send the callback again later: for when Tolem could not
+   * record the money yet (e.g. the ledger is down). Rendered by the adapter in the provider's
+   * format; for a pre-check (never resent) it refuses the payment for now.
+   */
+  retryReply: HttpReply;
+  /**
+   * The provider's answer that refuses the callback: for a pre-check (WebMoney pre-request) the
+   * payment must not go ahead (the payer sees the text); otherwise nothing was recorded.
+   */
+  refusalReply: HttpReply;
   outcome: CallbackOutcome;
   paymentId: string;
   /** As reported by the provider; not trusted blindly (compared with the payment). */
@@ -86,7 +98,10 @@ export interface PayerInputAnswer {
   message: string;
   /** A failed attempt that leaves the payment open for another input. */
   payerMayRetry: boolean;
-  /** What the provider reported as received, when it did. */
+  /**
+   * What the provider reported as received; null when it reported nothing, even on succeeded
+   * (reasonCode PROVIDER_AMOUNT_NOT_REPORTED): then nothing may be credited on this answer.
+   */
   amount: { amountMinor: bigint; currency: string } | null;
   attributes: Record<string, string>;
 }

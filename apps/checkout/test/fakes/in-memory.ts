@@ -514,6 +514,9 @@ export function inMemoryPayerAttempts(): PayerAttemptRepository & { counts: Map<
 export function callback(overrides: Partial<VerifiedCallback> = {}): VerifiedCallback {
   return {
     reply: textReply(200, 'YES'),
+    // As the WebMoney adapter renders them for a payment notification.
+    retryReply: textReply(503, 'PROVIDER_UNAVAILABLE'),
+    refusalReply: textReply(400, 'PROVIDER_PAYMENT_ALREADY_FINAL'),
     outcome: 'succeeded',
     paymentId: '',
     amount: null,

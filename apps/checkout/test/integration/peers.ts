@@ -80,6 +80,8 @@ export interface CallbackScript {
   attributes?: Record<string, string>;
   reasonCode?: string;
   reply?: { statusCode: number; contentType: string; body: string };
+  retryReply?: { statusCode: number; contentType: string; body: string };
+  refusalReply?: { statusCode: number; contentType: string; body: string };
   cardBinding?: { bindingRef: string; state: keyof typeof CardBindingState; cardLast4: string };
 }
 
@@ -169,13 +171,28 @@ export async function startFakeProviderAdapters() {
     async handleCallback(req) {
       callbacks.push(req);
       const s = JSON.parse(Buffer.from(req.request?.body ?? []).toString('utf8')) as CallbackScript;
-      const reply = s.reply ?? { statusCode: 200, contentType: 'text/plain', body: 'YES' };
+      const toProto = (r: { statusCode: number; contentType: string; body: string }) => ({
+        statusCode: r.statusCode,
+        contentType: r.contentType,
+        body: Buffer.from(r.body),
+      });
       return HandleCallbackResponse.fromPartial({
-        reply: {
-          statusCode: reply.statusCode,
-          contentType: reply.contentType,
-          body: Buffer.from(reply.body),
-        },
+        reply: toProto(s.reply ?? { statusCode: 200, contentType: 'text/plain', body: 'YES' }),
+        // As the WebMoney adapter renders them for a payment notification.
+        retryReply: toProto(
+          s.retryReply ?? {
+            statusCode: 503,
+            contentType: 'text/plain',
+            body: 'PROVIDER_UNAVAILABLE',
+          },
+        ),
+        refusalReply: toProto(
+          s.refusalReply ?? {
+            statusCode: 400,
+            contentType: 'text/plain',
+            body: 'PROVIDER_PAYMENT_ALREADY_FINAL',
+          },
+        ),
         outcome: Outcome[s.outcome],
         paymentId: s.paymentId,
         amount:

@@ -23,6 +23,8 @@ function adapter(
     async handleCallback() {
       return {
         reply: textReply(200, 'x'),
+        retryReply: textReply(503, 'retry'),
+        refusalReply: textReply(400, 'refused'),
         outcome: 'pending',
         verdict: 'accepted',
         attributes: {},

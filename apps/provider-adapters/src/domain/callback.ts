@@ -45,8 +45,18 @@ export type CallbackVerdict =
   | 'precheck_accepted'
   | 'precheck_refused';
 
+/**
+ * The provider's other two answers, rendered by its adapter so no caller picks a provider's HTTP
+ * status: `retry` makes the provider send the callback again later (Tolem could not record the
+ * money yet), `refusal` refuses it (for a pre-check: the payment must not go ahead).
+ */
+export interface AlternativeReplies {
+  retryReply: HttpReply;
+  refusalReply: HttpReply;
+}
+
 /** A verified (or refused) callback, normalized. */
-export interface CallbackResult {
+export interface CallbackResult extends AlternativeReplies {
   reply: HttpReply;
   outcome: CallbackOutcome;
   verdict: CallbackVerdict;
@@ -68,6 +78,9 @@ export interface CallbackResult {
    */
   diagnostics?: { note: string; fields?: string[]; level: 'info' | 'warn' | 'error' };
 }
+
+/** A callback's verdict before its adapter adds the alternative replies. */
+export type CallbackDecision = Omit<CallbackResult, keyof AlternativeReplies>;
 
 /** A plain-text reply, the format WebMoney (and most providers) read. */
 export function textReply(statusCode: number, text: string): HttpReply {

@@ -80,6 +80,17 @@ export const providerErrors = defineErrors({
   PROVIDER_ORDER_ALREADY_PAID: 'precondition',
   /** A second, different provider transfer for an order already paid: needs a human (refund). */
   PROVIDER_DUPLICATE_PAYMENT: 'conflict',
+  /**
+   * An authorization hold (WebMoney LMI_HOLD): the money is only reserved and returns to the payer
+   * unless taken. Tolem never asks for holds, so it refuses them and the hold lapses.
+   */
+  PROVIDER_HOLD_NOT_SUPPORTED: 'precondition',
+  /**
+   * Reason of a SUCCEEDED payer-input answer without an amount: the provider took the money but
+   * did not say how much (Paykassma activation `ok` without `deposit_amount`). Nothing may be
+   * credited on it; the amount must come from elsewhere (the postback) or from a person.
+   */
+  PROVIDER_AMOUNT_NOT_REPORTED: 'precondition',
 });
 
 export type ProviderErrorCode = keyof typeof providerErrors.table;

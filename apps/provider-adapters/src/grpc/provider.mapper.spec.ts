@@ -7,6 +7,7 @@ import {
   Outcome,
   StartPaymentRequest,
   SubmitPayerInputRequest,
+  SubmitPayerInputResponse,
 } from '@tolem/contracts/provider';
 import { money } from '@tolem/money';
 import { describe, expect, it } from 'vitest';
@@ -132,6 +133,8 @@ describe('provider mapper', () => {
 
     const pb = callbackResultToProto({
       reply: textReply(200, 'YES'),
+      retryReply: textReply(503, 'PROVIDER_UNAVAILABLE'),
+      refusalReply: textReply(400, 'PROVIDER_PAYMENT_ALREADY_FINAL'),
       outcome: 'succeeded',
       verdict: 'accepted',
       paymentId: 'pay_1',
@@ -151,11 +154,22 @@ describe('provider mapper', () => {
       callbackId: 'cb_1',
     });
     expect(Buffer.from(pb.reply?.body ?? []).toString()).toBe('YES');
+    expect(pb.retryReply).toMatchObject({
+      statusCode: 503,
+      contentType: 'text/plain; charset=utf-8',
+    });
+    expect(Buffer.from(pb.retryReply?.body ?? []).toString()).toBe('PROVIDER_UNAVAILABLE');
+    expect(pb.refusalReply?.statusCode).toBe(400);
+    expect(Buffer.from(pb.refusalReply?.body ?? []).toString()).toBe(
+      'PROVIDER_PAYMENT_ALREADY_FINAL',
+    );
   });
 
   it('maps a card binding and a manual-review outcome', () => {
     const pb = callbackResultToProto({
       reply: textReply(200, 'OK'),
+      retryReply: textReply(503, 'PROVIDER_UNAVAILABLE'),
+      refusalReply: textReply(400, 'PROVIDER_PAYMENT_ALREADY_FINAL'),
       outcome: 'succeeded',
       verdict: 'accepted',
       attributes: {},
@@ -183,6 +197,29 @@ describe('provider mapper', () => {
       reasonCode: 'PROVIDER_POSSIBLE_TRANSACTION',
       nextAction: { action: { $case: 'instructions' } },
     });
+  });
+
+  it('keeps a succeeded payer input without a reported amount without an amount on the wire', () => {
+    const unknown = submitResultToProto({
+      outcome: 'succeeded',
+      payerMayRetry: false,
+      reasonCode: 'PROVIDER_AMOUNT_NOT_REPORTED',
+      attributes: { paykassma_amount_reported: 'false' },
+    });
+    const wire = SubmitPayerInputResponse.decode(SubmitPayerInputResponse.encode(unknown).finish());
+    expect(wire.outcome).toBe(Outcome.OUTCOME_SUCCEEDED);
+    expect(wire.amount).toBeUndefined();
+    expect(wire.reasonCode).toBe('PROVIDER_AMOUNT_NOT_REPORTED');
+
+    const known = submitResultToProto({
+      outcome: 'succeeded',
+      payerMayRetry: false,
+      amount: money(50_000n, 'MMK'),
+      attributes: {},
+    });
+    expect(
+      SubmitPayerInputResponse.decode(SubmitPayerInputResponse.encode(known).finish()).amount,
+    ).toEqual({ amountMinor: 50_000n, currency: 'MMK' });
   });
 
   it('validates submit and charge requests; a charge defaults to IntellectMoney', () => {

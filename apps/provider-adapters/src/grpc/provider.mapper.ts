@@ -1,5 +1,6 @@
 import {
   FormPost,
+  type HttpReply as PbHttpReply,
   Money as PbMoney,
   PaymentMethod,
   paymentMethodFromName,
@@ -30,7 +31,7 @@ import {
 } from '@tolem/contracts/provider';
 import { type Money, positiveMoney } from '@tolem/money';
 
-import type { CallbackOutcome, CallbackResult, RawCallback } from '../domain/callback';
+import type { CallbackOutcome, CallbackResult, HttpReply, RawCallback } from '../domain/callback';
 import { providerErrors } from '../domain/errors';
 import type { MethodName, ProviderName } from '../domain/provider-transaction';
 import type {
@@ -179,15 +180,15 @@ export function callbackRequestToDomain(req: HandleCallbackRequest): {
   };
 }
 
+function httpReplyToProto(reply: HttpReply): PbHttpReply {
+  return { statusCode: reply.statusCode, contentType: reply.contentType, body: reply.body };
+}
+
 export function callbackResultToProto(
   result: CallbackResult & { callbackId: string },
 ): HandleCallbackResponse {
   return HandleCallbackResponse.fromPartial({
-    reply: {
-      statusCode: result.reply.statusCode,
-      contentType: result.reply.contentType,
-      body: result.reply.body,
-    },
+    reply: httpReplyToProto(result.reply),
     outcome: outcomeToProto(result.outcome),
     paymentId: result.paymentId ?? '',
     amount: result.amount
@@ -211,6 +212,8 @@ export function callbackResultToProto(
           cardLast4: result.cardBinding.cardLast4,
         }
       : undefined,
+    retryReply: httpReplyToProto(result.retryReply),
+    refusalReply: httpReplyToProto(result.refusalReply),
   });
 }
 

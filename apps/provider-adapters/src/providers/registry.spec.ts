@@ -18,6 +18,8 @@ function fakeAdapter(overrides: Partial<PaymentProvider> = {}): PaymentProvider 
     async handleCallback() {
       return {
         reply: textReply(200, 'YES'),
+        retryReply: textReply(200, 'later'),
+        refusalReply: textReply(200, 'no'),
         outcome: 'precheck_accepted',
         verdict: 'precheck_accepted',
         attributes: {},

@@ -9,7 +9,7 @@ import { type Exchange, type Rig, startRig } from './harness';
  * Paykassma adapter against the sandbox's Paykassma (protocols.md §4, seed 004): create,
  * the payer's Wavepay transfer, activate with key1, signed postbacks. The sandbox decides by the
  * amount the payer sent: …01 pending (postback later), …02 possible_transaction_created,
- * …03 fail, anything else ok.
+ * …03 fail, …04 ok without deposit_amount (postback only on request), anything else ok.
  */
 describe('Paykassma adapter x provider-sandbox (contract)', () => {
   let rig: Rig;
@@ -92,6 +92,12 @@ describe('Paykassma adapter x provider-sandbox (contract)', () => {
     expect(postback.status).toBe(200);
     expect(JSON.parse(postback.replyBody)).toEqual({ status: 'ok' });
     expect(postback.response?.outcome).toBe(Outcome.OUTCOME_SUCCEEDED);
+    // What would make Paykassma re-send it, rendered by the adapter (§4.3).
+    expect(postback.response?.retryReply?.statusCode).toBe(503);
+    expect(Buffer.from(postback.response?.retryReply?.body ?? []).toString()).not.toBe(
+      '{"status":"ok"}',
+    );
+    expect(activated.amount).toEqual({ amountMinor: 50_000n, currency: 'MMK' });
     expect(await rig.transaction('pay_pk_ok', 'paykassma')).toMatchObject({
       status: 'succeeded',
       provider_payment_id: `key1:${key1}`,
@@ -148,6 +154,39 @@ describe('Paykassma adapter x provider-sandbox (contract)', () => {
     );
     const settled = await rig.exchange(forPayment('pay_pk_review'));
     expect(settled.response?.outcome).toBe(Outcome.OUTCOME_SUCCEEDED);
+  });
+
+  it('settles an ok without deposit_amount with no amount at all, until the postback names it', async () => {
+    const values = await start('pay_pk_noamount', 504n);
+    const key1 = await walletPay(values['wallet_identifier'] ?? '', 504n);
+    const activated = await submit('pay_pk_noamount', key1);
+    expect(activated).toMatchObject({
+      outcome: Outcome.OUTCOME_SUCCEEDED,
+      reasonCode: 'PROVIDER_AMOUNT_NOT_REPORTED',
+      attributes: { paykassma_amount_reported: 'false' },
+    });
+    // Absent on the wire, not the payment's amount.
+    expect(activated.amount).toBeUndefined();
+    expect(await rig.transaction('pay_pk_noamount', 'paykassma')).toMatchObject({
+      status: 'succeeded',
+      attributes: { paykassma_amount_reported: 'false' },
+    });
+    expect((await submit('pay_pk_noamount', key1)).amount).toBeUndefined();
+
+    await rig.sandboxJson(
+      'POST',
+      `/_sandbox/paykassma/deposits/${await depositOf('pay_pk_noamount')}/postback`,
+      {},
+    );
+    const postback = await rig.exchange(forPayment('pay_pk_noamount'));
+    expect(postback.status).toBe(200);
+    expect(postback.response).toMatchObject({
+      outcome: Outcome.OUTCOME_SUCCEEDED,
+      amount: { amountMinor: 50_400n, currency: 'MMK' },
+    });
+    const known = await submit('pay_pk_noamount', key1);
+    expect(known.amount).toEqual({ amountMinor: 50_400n, currency: 'MMK' });
+    expect(known.reasonCode).toBe('');
   });
 
   it('lets the payer retry after fail, with another transaction number', async () => {

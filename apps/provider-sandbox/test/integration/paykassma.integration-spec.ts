@@ -245,6 +245,27 @@ describe('provider-sandbox Paykassma Wavepay (real process, real HTTP)', () => {
     expect(json(postbacksOf(ctid)[0] as Received)).toMatchObject({ status: 'fail' });
   });
 
+  it('ok without deposit_amount (…04): credited, no amount in the answer, postback only on request', async () => {
+    const ctid = txId();
+    const key1 = await payInWallet('user-4b', 5004);
+    const res = await activate(key1, 5004, ctid, 'user-4b');
+    expect(res.json).toEqual({
+      status: 'ok',
+      deposit: true,
+      currency: { code: 'MMK', symbol: 'MMK' },
+    });
+    // The same activation again repeats the answer, still without the amount.
+    expect((await activate(key1, 5004, ctid, 'user-4b')).json).not.toHaveProperty('deposit_amount');
+    const found = (await (
+      await fetch(`${base}/_sandbox/paykassma/deposits?custom_transaction_id=${ctid}`)
+    ).json()) as { deposits: Array<{ id: string; status: string; postbacks: unknown[] }> };
+    expect(found.deposits[0]).toMatchObject({ status: 'success', postbacks: [] });
+    await control(`/_sandbox/paykassma/deposits/${found.deposits[0]?.id}/postback`, {});
+    const postback = await waitFor(() => postbacksOf(ctid)[0]);
+    expect(json(postback)).toMatchObject({ status: 'success', amount: 5004 });
+    expect(signatureValid(postback.body)).toBe(true);
+  });
+
   it('fail (…03), an unissued key1, a reused key1: fail and no postback; the same activation again repeats its answer', async () => {
     const ctid = txId();
     const key1 = await payInWallet('user-4', 5003);

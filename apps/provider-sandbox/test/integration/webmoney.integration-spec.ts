@@ -23,6 +23,7 @@ interface PayAnswer {
   prerequest?: { status: number; body: string };
   notification: { status: number; body: string; attempt: number; fields: Record<string, string> };
   error: { code: string };
+  invoice?: Record<string, unknown>;
 }
 
 /**
@@ -188,7 +189,7 @@ describe('provider-sandbox WebMoney (real process, real HTTP)', () => {
     };
   };
 
-  const controlPay = async (id: string, body: Record<string, string>) => {
+  const controlPay = async (id: string, body: Record<string, string | number>) => {
     const res = await fetch(`${base}/_sandbox/webmoney/invoices/${id}/pay`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -434,6 +435,36 @@ describe('provider-sandbox WebMoney (real process, real HTTP)', () => {
     expect(f['LMI_PAYMENT_AMOUNT']).toBe('12.07');
     expect(f['LMI_HASH']).toBe(expectedHashes(f, SECRET).hash);
     expect(f['LMI_TELEPAT_PHONENUMBER']).toBe('79001112233');
+  });
+
+  it('hold_days: a validly signed notification carrying LMI_HOLD, the pre-request without it', async () => {
+    const no = paymentNo();
+    const { id } = await openInvoice(paymentForm(no));
+    const { status, json } = await controlPay(id, { method: 'purse', hold_days: 3 });
+    expect(status).toBe(200);
+    const [pre, notification] = merchant.of(no) as Received[];
+    expect(pre?.fields['LMI_HOLD']).toBeUndefined();
+    const f = notification?.fields ?? {};
+    expect(f['LMI_HOLD']).toBe('3');
+    expect(f['LMI_HASH']).toBe(expectedHashes(f, SECRET).hash);
+    const withHold = [
+      f['LMI_PAYEE_PURSE'],
+      f['LMI_PAYMENT_AMOUNT'],
+      '3',
+      f['LMI_PAYMENT_NO'],
+      f['LMI_MODE'],
+      f['LMI_SYS_INVS_NO'],
+      f['LMI_SYS_TRANS_NO'],
+      f['LMI_SYS_TRANS_DATE'],
+      SECRET,
+      f['LMI_PAYER_PURSE'],
+      f['LMI_PAYER_WM'],
+    ].join(';');
+    expect(f['LMI_HASH2']).toBe(createHash('sha256').update(withHold).digest('hex').toUpperCase());
+    expect(json.invoice).toMatchObject({ payment: { hold_days: '3' } });
+
+    const refused = await controlPay(id, { method: 'purse', hold_days: 0 });
+    expect(refused.status).toBe(400);
   });
 
   it('LMI_SUCCESS_METHOD=2: a page with a link back to the shop', async () => {

@@ -1,4 +1,6 @@
 import {
+  type AlternativeReplies,
+  type CallbackDecision,
   type CallbackOutcome,
   type CallbackResult,
   type CardBinding,
@@ -33,6 +35,17 @@ const AUDIT_REDACTED_FIELDS: ReadonlySet<string> = new Set(['secretKey', 'Secret
 
 /** The only answer IntellectMoney takes as delivered: HTTP 200, body exactly `OK`. */
 const OK_REPLY = textReply(200, 'OK');
+
+/**
+ * Only HTTP 200 with body exactly `OK` counts as delivered (protocols.md §3.4): a 503 with any
+ * other body leaves the notification undelivered for IntellectMoney, which reports it and may
+ * send it again (its schedule is not public, so Tolem's own sweepers never depend on it); the
+ * body names why. A refusal is the same non-`OK` shape with a 4xx, like the adapter's own.
+ */
+const REPLIES: AlternativeReplies = {
+  retryReply: textReply(503, 'PROVIDER_UNAVAILABLE'),
+  refusalReply: textReply(400, 'PROVIDER_PAYMENT_ALREADY_FINAL'),
+};
 
 /** Keeps the shop's SecretKey out of the audit log if the shop is set to send it. */
 export function redactForAudit(raw: RawCallback): RawCallback {
@@ -179,7 +192,7 @@ export function makeHandleCallback(ctx: IntellectMoneyContext) {
     tx: ProviderTransaction,
     verdict: 'accepted' | 'duplicate',
     note?: { text: string; level: 'info' | 'warn' | 'error' },
-  ): CallbackResult {
+  ): CallbackDecision {
     const outcome = outcomeOf(tx);
     return {
       reply: OK_REPLY,
@@ -204,7 +217,7 @@ export function makeHandleCallback(ctx: IntellectMoneyContext) {
     fields: ReadonlyMap<string, string>,
     tx: ProviderTransaction,
     status: IntellectMoneyStatus,
-  ): Promise<CallbackResult> {
+  ): Promise<CallbackDecision> {
     const invoiceId = fieldValue(fields, 'paymentId');
     const attrs: Record<string, string> = { [ATTR.status]: fieldValue(fields, 'paymentStatus') };
     if (invoiceId) attrs[ATTR.invoiceId] = invoiceId;
@@ -309,7 +322,7 @@ export function makeHandleCallback(ctx: IntellectMoneyContext) {
     }
   }
 
-  return async function handleCallback(raw: RawCallback): Promise<CallbackResult> {
+  async function decide(raw: RawCallback): Promise<CallbackDecision> {
     let fields: Map<string, string>;
     try {
       fields = readForm(raw);
@@ -339,5 +352,9 @@ export function makeHandleCallback(ctx: IntellectMoneyContext) {
       // Anything but `OK` makes IntellectMoney report a failed delivery; the body is the reason.
       return refusedResult(err, textReply(400, err.code));
     }
+  }
+
+  return async function handleCallback(raw: RawCallback): Promise<CallbackResult> {
+    return { ...(await decide(raw)), ...REPLIES };
   };
 }

@@ -204,6 +204,15 @@ describe('IntellectMoney notifications', () => {
     });
   });
 
+  it('renders a retry as 503 without OK and a refusal as 400 without OK (§3.4)', async () => {
+    const { adapter } = await started();
+    const res = await adapter.handleCallback(post(paid()));
+    expect(res.retryReply.statusCode).toBe(503);
+    expect(res.retryReply.body.toString()).toBe('PROVIDER_UNAVAILABLE');
+    expect(res.refusalReply.statusCode).toBe(400);
+    expect(res.refusalReply.body.toString()).not.toBe('OK');
+  });
+
   it('maps 3 to pending (recording the invoice), 6 and 7 to pending, 4 to failed', async () => {
     const { adapter, only } = await started();
     const created = await adapter.handleCallback(post(paid({ paymentStatus: '3' })));

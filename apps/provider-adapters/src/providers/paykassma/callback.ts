@@ -1,4 +1,6 @@
 import {
+  type AlternativeReplies,
+  type CallbackDecision,
   type CallbackOutcome,
   type CallbackResult,
   jsonReply,
@@ -15,6 +17,16 @@ const MAX_POSTBACK_BYTES = 64 * 1024;
 
 /** Paykassma stops re-sending only on HTTP 200 with exactly this JSON (§4.3). */
 const OK_REPLY = jsonReply(200, { status: 'ok' });
+
+/**
+ * Anything but HTTP 200 `{"status":"ok"}` makes Paykassma re-send the postback periodically
+ * (§4.3): a 503 asks for exactly that. A refusal has the adapter's own refusal shape; Paykassma
+ * re-sends it too, and it is refused the same way each time, changing nothing.
+ */
+const REPLIES: AlternativeReplies = {
+  retryReply: jsonReply(503, { status: 'error', code: 'PROVIDER_UNAVAILABLE' }),
+  refusalReply: jsonReply(400, { status: 'error', code: 'PROVIDER_PAYMENT_ALREADY_FINAL' }),
+};
 
 /** Postback statuses by meaning; the public material does not list them (§4.4), so be broad. */
 const SUCCESS_STATUSES = new Set([
@@ -51,7 +63,7 @@ export function makeHandleCallback(ctx: PaykassmaContext) {
     tx: ProviderTransaction,
     verdict: 'accepted' | 'duplicate',
     note?: { text: string; level: 'info' | 'warn' | 'error' },
-  ): CallbackResult {
+  ): CallbackDecision {
     const outcome: CallbackOutcome =
       tx.status === 'succeeded'
         ? 'succeeded'
@@ -74,7 +86,7 @@ export function makeHandleCallback(ctx: PaykassmaContext) {
     };
   }
 
-  async function postback(text: string, body: Json): Promise<CallbackResult> {
+  async function postback(text: string, body: Json): Promise<CallbackDecision> {
     verifyPostbackSignature(config, text, body);
     const ref = str(body['custom_transaction_id']) ?? '';
     if (ref === '')
@@ -120,6 +132,9 @@ export function makeHandleCallback(ctx: PaykassmaContext) {
     if (key1) attrs[ATTR.key1] = key1.slice(0, 32);
 
     if (SUCCESS_STATUSES.has(status)) {
+      // The activation settled it without an amount; this signed postback's amount was just
+      // checked against the payment, so the amount is known from now on.
+      if (tx.attributes[ATTR.amountReported] === 'false') attrs[ATTR.amountReported] = 'true';
       if (!isFinal(tx.status)) {
         const settled = await transactions.markSucceeded(tx.id, {
           providerPaymentId: key1 ? `key1:${key1}` : `paykassma:${providerTxId || tx.paymentId}`,
@@ -182,7 +197,7 @@ export function makeHandleCallback(ctx: PaykassmaContext) {
     throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'unknown postback status', ['status'], tx);
   }
 
-  return async function handleCallback(raw: RawCallback): Promise<CallbackResult> {
+  async function decide(raw: RawCallback): Promise<CallbackDecision> {
     const refuse = (err: Refusal) =>
       refusedResult(err, jsonReply(400, { status: 'error', code: err.code }));
     let text: string;
@@ -210,5 +225,9 @@ export function makeHandleCallback(ctx: PaykassmaContext) {
       if (err instanceof Refusal) return refuse(err);
       throw err;
     }
+  }
+
+  return async function handleCallback(raw: RawCallback): Promise<CallbackResult> {
+    return { ...(await decide(raw)), ...REPLIES };
   };
 }

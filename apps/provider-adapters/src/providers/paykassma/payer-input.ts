@@ -38,16 +38,24 @@ export function makeSubmitPayerInput(ctx: PaykassmaContext) {
           : tx.status === 'manual_review'
             ? 'manual_review'
             : 'pending';
-    return {
+    const base: PayerInputResult = {
       outcome,
       payerMayRetry: false,
       providerPaymentId: tx.providerPaymentId ?? undefined,
       reasonCode: tx.reasonCode ?? undefined,
       attributes: merchantAttributes(tx),
-      // A settled transaction's deposit matched its amount: say so, checkout re-checks it.
-      ...(outcome === 'succeeded' ? { amount: tx.amount } : {}),
-      ...extra,
     };
+    if (outcome === 'succeeded') {
+      if (tx.attributes[ATTR.amountReported] === 'false') {
+        // Paid, but by how much nobody said: no amount, so nothing is credited on this answer.
+        base.reasonCode = 'PROVIDER_AMOUNT_NOT_REPORTED';
+        base.attributes[ATTR.amountReported] = 'false';
+      } else {
+        // Paykassma reported exactly this (activation deposit_amount or the postback's amount).
+        base.amount = tx.amount;
+      }
+    }
+    return { ...base, ...extra };
   }
 
   return async function submitPayerInput(input: PayerInput): Promise<PayerInputResult> {
@@ -74,6 +82,10 @@ export function makeSubmitPayerInput(ctx: PaykassmaContext) {
 
     switch (status) {
       case 'ok': {
+        // Without a readable deposit_amount Paykassma confirmed a deposit but not its size: it
+        // is never taken as the full amount. The payment settles with the amount unknown
+        // (PROVIDER_AMOUNT_NOT_REPORTED, no amount), so checkout credits nothing until the
+        // postback's amount or a person decides.
         const depositText = jsonDecimalText(res['deposit_amount']);
         const currencyCode =
           str((res['currency'] as Json | undefined)?.['code']) ?? tx.amount.currency;
@@ -97,7 +109,10 @@ export function makeSubmitPayerInput(ctx: PaykassmaContext) {
         const settled = await transactions.markSucceeded(tx.id, {
           providerPaymentId: `key1:${key1}`,
           method: 'wavepay',
-          attributes: attrs,
+          attributes:
+            depositText === undefined
+              ? { ...attrs, [ATTR.amountReported]: 'false' }
+              : { ...attrs, [ATTR.depositAmount]: depositText },
         });
         if (settled.conflict) {
           // This wallet transaction number already paid another payment of ours.

@@ -179,7 +179,12 @@ describe('Paykassma activation (SubmitPayerInput)', () => {
     expect(http.calls[1]?.body).toBe(
       '{"currency_code":"MMK","wallet_type":"wavepay","label":"pay_wp_1","key1":"0123456789","amount":500,"custom_transaction_id":"pay_wp_1"}',
     );
-    expect(result).toMatchObject({ outcome: 'succeeded', providerPaymentId: 'key1:0123456789' });
+    expect(result).toMatchObject({
+      outcome: 'succeeded',
+      providerPaymentId: 'key1:0123456789',
+      amount: money(50000n, 'MMK'),
+    });
+    expect(result?.reasonCode).toBeUndefined();
     expect(tx()).toMatchObject({
       status: 'succeeded',
       attributes: { wavepay_transaction_no: '0123456789' },
@@ -191,6 +196,59 @@ describe('Paykassma activation (SubmitPayerInput)', () => {
     });
     expect(again?.outcome).toBe('succeeded');
     expect(http.calls).toHaveLength(2);
+  });
+
+  it('settles ok without deposit_amount with no amount, never as the full amount', async () => {
+    const { adapter, tx } = await started(() =>
+      jsonAnswer(200, { status: 'ok', deposit: true, currency: { code: 'MMK', symbol: 'MMK' } }),
+    );
+    const result = await adapter.submitPayerInput?.({
+      transaction: tx(),
+      fields: { key1: '0123456789' },
+    });
+    expect(result).toMatchObject({
+      outcome: 'succeeded',
+      reasonCode: 'PROVIDER_AMOUNT_NOT_REPORTED',
+      attributes: { paykassma_amount_reported: 'false' },
+    });
+    expect(result).not.toHaveProperty('amount');
+    expect(tx()).toMatchObject({
+      status: 'succeeded',
+      attributes: { paykassma_amount_reported: 'false' },
+    });
+    // Asked again, it still reports no amount.
+    const again = await adapter.submitPayerInput?.({
+      transaction: tx(),
+      fields: { key1: '0123456789' },
+    });
+    expect(again).toMatchObject({ reasonCode: 'PROVIDER_AMOUNT_NOT_REPORTED' });
+    expect(again?.amount).toBeUndefined();
+
+    // The signed postback's amount matches the payment: from then on the amount is known.
+    const res = await adapter.handleCallback(raw(postback(data())));
+    expect(res).toMatchObject({ outcome: 'succeeded', amount: money(50000n, 'MMK') });
+    expect(tx().attributes).toMatchObject({ paykassma_amount_reported: 'true' });
+    const known = await adapter.submitPayerInput?.({
+      transaction: tx(),
+      fields: { key1: '0123456789' },
+    });
+    expect(known).toMatchObject({ outcome: 'succeeded', amount: money(50000n, 'MMK') });
+    expect(known?.reasonCode).toBeUndefined();
+  });
+
+  it('treats an unreadable deposit_amount as not reported', async () => {
+    const { adapter, tx } = await started(() =>
+      jsonAnswer(200, { status: 'ok', deposit: true, deposit_amount: 'five hundred' }),
+    );
+    const result = await adapter.submitPayerInput?.({
+      transaction: tx(),
+      fields: { key1: '0123456789' },
+    });
+    expect(result).toMatchObject({
+      outcome: 'succeeded',
+      reasonCode: 'PROVIDER_AMOUNT_NOT_REPORTED',
+    });
+    expect(result?.amount).toBeUndefined();
   });
 
   it('maps pending to PENDING and possible_transaction_created to MANUAL_REVIEW, never dropped', async () => {
@@ -294,6 +352,18 @@ describe('Paykassma postbacks', () => {
       attributes: { wavepay_transaction_no: '0123456789', paykassma_transaction_id: '1700000001' },
     });
     expect(tx()).toMatchObject({ status: 'succeeded', providerPaymentId: 'key1:0123456789' });
+  });
+
+  it('renders a retry and a refusal as 503 and 400 that are not {"status":"ok"} (§4.3)', async () => {
+    const { adapter } = await pending();
+    const res = await adapter.handleCallback(raw(postback(data())));
+    expect(res.retryReply).toMatchObject({ statusCode: 503, contentType: 'application/json' });
+    expect(JSON.parse(res.retryReply.body.toString())).toEqual({
+      status: 'error',
+      code: 'PROVIDER_UNAVAILABLE',
+    });
+    expect(res.refusalReply.statusCode).toBe(400);
+    expect(JSON.parse(res.refusalReply.body.toString())).not.toEqual({ status: 'ok' });
   });
 
   it('answers repeats and a late fail after success as duplicates, changing nothing', async () => {

@@ -97,6 +97,8 @@ export const ATTR = {
   activation: 'paykassma_activation_status',
   transactionId: 'paykassma_transaction_id',
   depositAmount: 'paykassma_deposit_amount',
+  /** `false` while Paykassma confirmed the deposit without saying how much (no deposit_amount). */
+  amountReported: 'paykassma_amount_reported',
 } as const;
 
 /** Attributes a merchant sees. */

@@ -1,4 +1,10 @@
-import { type CallbackResult, jsonReply, type RawCallback } from '../../domain/callback';
+import {
+  type AlternativeReplies,
+  type CallbackDecision,
+  type CallbackResult,
+  jsonReply,
+  type RawCallback,
+} from '../../domain/callback';
 import { isFinal, type ProviderTransaction } from '../../domain/provider-transaction';
 import { Refusal, refusedResult } from '../shared/refusal';
 import type { QrAcquirerContext } from './config';
@@ -35,7 +41,7 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
     return jsonReply(status, value);
   }
 
-  function succeeded(tx: ProviderTransaction, verdict: 'accepted' | 'duplicate'): CallbackResult {
+  function succeeded(tx: ProviderTransaction, verdict: 'accepted' | 'duplicate'): CallbackDecision {
     return {
       reply: reply(200, { status: 'ok', code: '', payment_id: tx.paymentId }),
       outcome: 'succeeded',
@@ -84,7 +90,7 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
     return confirmation;
   }
 
-  async function apply(c: QrConfirmation, acquirerId: string): Promise<CallbackResult> {
+  async function apply(c: QrConfirmation, acquirerId: string): Promise<CallbackDecision> {
     const tx =
       (await transactions.findByExternalRef('qr_acquirer', c.qrId)) ??
       (await transactions.findByPaymentId('qr_acquirer', c.qrId));
@@ -145,7 +151,26 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
     );
   }
 
-  return async function handleCallback(raw: RawCallback): Promise<CallbackResult> {
+  /**
+   * The bank may retry any non-2xx answer (provider.proto QrAcquirerConfirmation): 503 asks it
+   * to, in the QrAcquirerReply shape; a refusal is the 409 of a payment that is closed.
+   */
+  function alternatives(paymentId: string): AlternativeReplies {
+    return {
+      retryReply: reply(503, {
+        status: 'rejected',
+        code: 'PROVIDER_UNAVAILABLE',
+        payment_id: paymentId,
+      }),
+      refusalReply: reply(409, {
+        status: 'rejected',
+        code: 'PROVIDER_PAYMENT_ALREADY_FINAL',
+        payment_id: paymentId,
+      }),
+    };
+  }
+
+  async function decide(raw: RawCallback): Promise<CallbackDecision> {
     try {
       if (raw.method.toUpperCase() !== 'POST')
         throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'not a POST');
@@ -162,5 +187,10 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
         reply(status, { status: 'rejected', code: err.code, payment_id: err.tx?.paymentId ?? '' }),
       );
     }
+  }
+
+  return async function handleCallback(raw: RawCallback): Promise<CallbackResult> {
+    const decision = await decide(raw);
+    return { ...decision, ...alternatives(decision.paymentId ?? '') };
   };
 }

@@ -168,6 +168,24 @@ describe('QR acquirer adapter', () => {
     expect(tx().status).toBe('succeeded');
   });
 
+  it('renders a retry as a 503 QrAcquirerReply and a refusal as its 409', async () => {
+    const { adapter } = setup();
+    await adapter.startPayment({ ...start, payer: { qr_code_id: QR_ID } });
+    const res = await adapter.handleCallback(signed(confirmation({ qr_id: QR_ID })));
+    expect(res.retryReply).toMatchObject({ statusCode: 503, contentType: 'application/json' });
+    expect(JSON.parse(res.retryReply.body.toString())).toEqual({
+      status: 'rejected',
+      code: 'PROVIDER_UNAVAILABLE',
+      payment_id: 'pay_qr_1',
+    });
+    expect(res.refusalReply.statusCode).toBe(409);
+    expect(JSON.parse(res.refusalReply.body.toString())).toEqual({
+      status: 'rejected',
+      code: 'PROVIDER_PAYMENT_ALREADY_FINAL',
+      payment_id: 'pay_qr_1',
+    });
+  });
+
   it('is idempotent on the acquirer reference and refuses a second reference for a paid payment', async () => {
     const { adapter, tx } = setup();
     await adapter.startPayment(start);

@@ -1,4 +1,4 @@
-import type { CallbackResult, HttpReply } from '../../domain/callback';
+import type { CallbackDecision, HttpReply } from '../../domain/callback';
 import type { ProviderErrorCode } from '../../domain/errors';
 import type { ProviderTransaction } from '../../domain/provider-transaction';
 
@@ -27,7 +27,7 @@ export function refusedResult(
   refusal: Refusal,
   reply: HttpReply,
   verdict: 'rejected' | 'precheck_refused' = 'rejected',
-): CallbackResult {
+): CallbackDecision {
   return {
     reply,
     outcome: 'rejected',

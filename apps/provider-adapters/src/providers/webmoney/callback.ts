@@ -1,4 +1,10 @@
-import { type CallbackResult, type RawCallback, textReply } from '../../domain/callback';
+import {
+  type AlternativeReplies,
+  type CallbackDecision,
+  type CallbackResult,
+  type RawCallback,
+  textReply,
+} from '../../domain/callback';
 import type { ProviderErrorCode } from '../../domain/errors';
 import type { MethodName, ProviderTransaction } from '../../domain/provider-transaction';
 import { FormParseError, parseFormBody, redactFormFields } from '../shared/form-urlencoded';
@@ -34,7 +40,44 @@ const PRECHECK_TEXT: Partial<Record<ProviderErrorCode, string>> = {
   PROVIDER_MODE_MISMATCH: 'Wrong mode',
   PROVIDER_ORDER_ALREADY_PAID: 'Order already paid',
   PROVIDER_PAYMENT_ALREADY_FINAL: 'Order closed',
+  PROVIDER_HOLD_NOT_SUPPORTED: 'Authorization hold is not accepted',
 };
+
+/**
+ * A pre-request is never re-sent: any body but `YES` refuses the payment and WebMoney shows the
+ * text to the payer in Keeper (§1.3). So both alternatives refuse, with texts the payer can act on;
+ * HTTP 200 keeps the text readable to WebMoney, as for the adapter's own refusals.
+ */
+const PRECHECK_REPLIES: AlternativeReplies = {
+  retryReply: textReply(200, 'Temporarily unable to accept the payment, please try again later'),
+  refusalReply: textReply(200, 'This order can no longer be paid'),
+};
+
+/**
+ * The payment notification: success is HTTP 200 `YES` (§1.4). A 503 with another body asks for
+ * the notification again (WebMoney's re-send schedule is not public, §1.9, so Tolem's own sweepers
+ * never depend on it; the sandbox re-sends until it gets 200). A refusal is the adapter's own
+ * 4xx shape: the body is the stable code.
+ */
+const NOTIFICATION_REPLIES: AlternativeReplies = {
+  retryReply: textReply(503, 'PROVIDER_UNAVAILABLE'),
+  refusalReply: textReply(400, 'PROVIDER_PAYMENT_ALREADY_FINAL'),
+};
+
+/**
+ * LMI_HOLD (§1.2, §1.4) marks an authorization hold: the payer's money is only reserved and goes
+ * back to the payer after that many days unless the merchant takes it through WebMoney's hold
+ * interface. Tolem never asks for a hold (no LMI_HOLD in its forms) and has no way to take one,
+ * so crediting a held notification as paid would credit money that later returns to the payer.
+ * Decision: refuse it like any inconsistent callback (outcome rejected, reason
+ * PROVIDER_HOLD_NOT_SUPPORTED, logged, the raw callback kept in the audit log); the hold is never
+ * taken and lapses back to the payer. A pre-request announcing a hold is refused the same way, so
+ * the payer learns before paying.
+ */
+function holdDays(fields: ReadonlyMap<string, string>): string | undefined {
+  const hold = fields.get('LMI_HOLD');
+  return hold === undefined || hold.trim() === '' ? undefined : hold;
+}
 
 function methodFor(fields: ReadonlyMap<string, string>, tx: ProviderTransaction): MethodName {
   return isKeeperMobileNotification(fields) || tx.method === 'webmoney_keeper_mobile'
@@ -130,7 +173,7 @@ export function makeHandleCallback(ctx: WebMoneyContext) {
   }
 
   /** §1.3: no signature; answer YES only for an open order with the exact purse and amount. */
-  async function preRequest(fields: ReadonlyMap<string, string>): Promise<CallbackResult> {
+  async function preRequest(fields: ReadonlyMap<string, string>): Promise<CallbackDecision> {
     try {
       const missing = ['LMI_PAYEE_PURSE', 'LMI_PAYMENT_AMOUNT', 'LMI_PAYMENT_NO'].filter(
         (f) => !fields.get(f),
@@ -138,6 +181,14 @@ export function makeHandleCallback(ctx: WebMoneyContext) {
       if (missing.length > 0)
         throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'pre-request lacks fields', missing);
       const tx = await findOrder(fields);
+      if (holdDays(fields) !== undefined) {
+        throw new Refusal(
+          'PROVIDER_HOLD_NOT_SUPPORTED',
+          'pre-request for an authorization hold (LMI_HOLD)',
+          ['LMI_HOLD'],
+          tx,
+        );
+      }
       checkConsistency(fields, tx);
       if (tx.status === 'succeeded') {
         throw new Refusal(
@@ -177,7 +228,7 @@ export function makeHandleCallback(ctx: WebMoneyContext) {
     }
   }
 
-  async function notification(fields: ReadonlyMap<string, string>): Promise<CallbackResult> {
+  async function notification(fields: ReadonlyMap<string, string>): Promise<CallbackDecision> {
     try {
       verifyNotificationSignature(config, fields);
       const oversized = UNSIGNED_ATTRIBUTE_FIELDS.filter(
@@ -187,6 +238,16 @@ export function makeHandleCallback(ctx: WebMoneyContext) {
         throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'unsigned fields too long', oversized);
       }
       const tx = await findOrder(fields);
+      if (holdDays(fields) !== undefined) {
+        // Signed by WebMoney (LMI_HASH2 covers LMI_HOLD), yet only reserved money: see holdDays.
+        throw new Refusal(
+          'PROVIDER_HOLD_NOT_SUPPORTED',
+          'payment notification for an authorization hold (LMI_HOLD): not credited',
+          ['LMI_HOLD'],
+          tx,
+          'error',
+        );
+      }
       checkConsistency(fields, tx);
 
       const transferNo = fields.get('LMI_SYS_TRANS_NO') ?? '';
@@ -236,7 +297,7 @@ export function makeHandleCallback(ctx: WebMoneyContext) {
     }
   }
 
-  function succeeded(tx: ProviderTransaction, verdict: 'accepted' | 'duplicate'): CallbackResult {
+  function succeeded(tx: ProviderTransaction, verdict: 'accepted' | 'duplicate'): CallbackDecision {
     return {
       reply: textReply(200, 'YES'),
       outcome: 'succeeded',
@@ -269,11 +330,16 @@ export function makeHandleCallback(ctx: WebMoneyContext) {
       fields = parseFormBody(raw.body);
     } catch (err) {
       if (!(err instanceof FormParseError)) throw err;
-      return refusedResult(
-        new Refusal('PROVIDER_MALFORMED_CALLBACK', `unreadable body: ${err.message}`),
-        textReply(400, 'PROVIDER_MALFORMED_CALLBACK'),
-      );
+      return {
+        ...refusedResult(
+          new Refusal('PROVIDER_MALFORMED_CALLBACK', `unreadable body: ${err.message}`),
+          textReply(400, 'PROVIDER_MALFORMED_CALLBACK'),
+        ),
+        ...NOTIFICATION_REPLIES,
+      };
     }
-    return fields.get('LMI_PREREQUEST') === '1' ? preRequest(fields) : notification(fields);
+    return fields.get('LMI_PREREQUEST') === '1'
+      ? { ...(await preRequest(fields)), ...PRECHECK_REPLIES }
+      : { ...(await notification(fields)), ...NOTIFICATION_REPLIES };
   };
 }

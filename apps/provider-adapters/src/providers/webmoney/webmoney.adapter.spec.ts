@@ -398,13 +398,108 @@ describe('WebMoney notification against the public vectors (§1.5, §1.6)', () =
     const { adapter } = await withVectorOrder();
     const held = sign({ ...purseFixture.fields, LMI_HOLD: '3' });
     expect(held['LMI_HASH']).toBe(purseFixture.expected.sha256);
-    expect((await adapter.handleCallback(post(held))).outcome).toBe('succeeded');
+    // Validly signed: refused for being a hold, not for its signature.
+    expect((await adapter.handleCallback(post(held))).reasonCode).toBe(
+      'PROVIDER_HOLD_NOT_SUPPORTED',
+    );
 
     const other = await withVectorOrder();
     const wrong = { ...held, LMI_HASH2: purseFixture.expected.hash2 };
     expect((await other.adapter.handleCallback(post(wrong))).reasonCode).toBe(
       'PROVIDER_SIGNATURE_INVALID',
     );
+  });
+});
+
+describe('WebMoney authorization hold (LMI_HOLD, §1.2, §1.4)', () => {
+  it('refuses a validly signed notification carrying LMI_HOLD and settles nothing', async () => {
+    const { adapter, tx } = await withVectorOrder();
+    const result = await adapter.handleCallback(
+      post(sign({ ...purseFixture.fields, LMI_HOLD: '3' })),
+    );
+    expect(result).toMatchObject({
+      outcome: 'rejected',
+      verdict: 'rejected',
+      reasonCode: 'PROVIDER_HOLD_NOT_SUPPORTED',
+      paymentId: 'pay_vec',
+      diagnostics: { fields: ['LMI_HOLD'], level: 'error' },
+    });
+    expect(result.amount).toBeUndefined();
+    expect(result.reply.statusCode).toBe(400);
+    expect(result.reply.body.toString()).toBe('PROVIDER_HOLD_NOT_SUPPORTED');
+    expect(tx()).toMatchObject({ status: 'created', providerPaymentId: null });
+
+    // The same transfer without the hold still settles the order: nothing was consumed.
+    expect((await adapter.handleCallback(post(sign(purseFixture.fields)))).outcome).toBe(
+      'succeeded',
+    );
+  });
+
+  it('refuses a held notification for an order already paid, leaving it as it was', async () => {
+    const { adapter, tx } = await withVectorOrder();
+    await adapter.handleCallback(post(sign(purseFixture.fields)));
+    const result = await adapter.handleCallback(
+      post(sign({ ...purseFixture.fields, LMI_SYS_TRANS_NO: '893', LMI_HOLD: '7' })),
+    );
+    expect(result).toMatchObject({
+      outcome: 'rejected',
+      reasonCode: 'PROVIDER_HOLD_NOT_SUPPORTED',
+    });
+    expect(tx()).toMatchObject({ status: 'succeeded', providerPaymentId: '892' });
+  });
+
+  it('refuses a pre-request announcing a hold with a text the payer sees', async () => {
+    const { adapter, tx } = await withVectorOrder();
+    const result = await adapter.handleCallback(post({ ...preFixture.fields, LMI_HOLD: '3' }));
+    expect(result).toMatchObject({
+      outcome: 'rejected',
+      verdict: 'precheck_refused',
+      reasonCode: 'PROVIDER_HOLD_NOT_SUPPORTED',
+    });
+    expect(result.reply.statusCode).toBe(200);
+    expect(result.reply.body.toString()).toBe('Authorization hold is not accepted');
+    expect(tx()?.status).toBe('created');
+  });
+
+  it('treats an empty LMI_HOLD as no hold', async () => {
+    const { adapter } = await withVectorOrder();
+    const result = await adapter.handleCallback(
+      post(sign({ ...purseFixture.fields, LMI_HOLD: '' })),
+    );
+    expect(result.outcome).toBe('succeeded');
+  });
+});
+
+describe('WebMoney retry and refusal replies', () => {
+  it('renders a notification retry as 503 without YES and a refusal as 400', async () => {
+    const { adapter } = await withVectorOrder();
+    const result = await adapter.handleCallback(post(sign(purseFixture.fields)));
+    expect(result.reply.body.toString()).toBe('YES');
+    expect(result.retryReply.statusCode).toBe(503);
+    expect(result.retryReply.body.toString()).toBe('PROVIDER_UNAVAILABLE');
+    expect(result.refusalReply.statusCode).toBe(400);
+    expect(result.refusalReply.body.toString()).not.toMatch(/YES/);
+  });
+
+  it('renders both pre-request alternatives as readable non-YES texts with 200', async () => {
+    const { adapter } = await withVectorOrder();
+    const result = await adapter.handleCallback(post(preFixture.fields));
+    expect(result.reply.body.toString()).toBe('YES');
+    for (const reply of [result.retryReply, result.refusalReply]) {
+      expect(reply.statusCode).toBe(200);
+      expect(reply.contentType).toBe('text/plain; charset=utf-8');
+      expect(reply.body.toString()).not.toMatch(/YES/);
+      expect(reply.body.length).toBeGreaterThan(0);
+    }
+    expect(result.refusalReply.body.toString()).toBe('This order can no longer be paid');
+  });
+
+  it('renders them for a malformed body too', async () => {
+    const { adapter } = await withVectorOrder();
+    const result = await adapter.handleCallback({ ...post({}), method: 'GET' });
+    expect(result.reasonCode).toBe('PROVIDER_MALFORMED_CALLBACK');
+    expect(result.retryReply.statusCode).toBe(503);
+    expect(result.refusalReply.statusCode).toBe(400);
   });
 });
 

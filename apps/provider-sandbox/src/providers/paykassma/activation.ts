@@ -3,7 +3,7 @@ import type { Logger } from '@tolem/observability';
 import type { CallbackDispatcher, CallbackRecord } from '../../callbacks';
 import { corruptHex, resendCallback } from '../../callbacks';
 import { isoAt, MANILA_OFFSET_MINUTES } from '../../time-format';
-import type { ActivationAnswer, ActivationStatus, Deposit, DepositStore } from './deposits';
+import type { ActivationAnswer, ActivationRule, Deposit, DepositStore } from './deposits';
 import { paykassmaErrors } from './errors';
 import type { PaykassmaSandboxConfig } from './settings';
 import { signedPostback } from './signing';
@@ -17,9 +17,11 @@ export const POSSIBLE_MESSAGE = 'Transaction not found. Possible transaction cre
  * The sandbox's test-amount rule, on the amount the payer sent (whole kyat): ending in 01 ->
  * `pending`, then a success postback after SANDBOX_PAYKASSMA_PENDING_DELAY_MS; 02 ->
  * `possible_transaction_created` (no postback until the test API settles it); 03 -> `fail`;
- * anything else -> `ok` and a success postback at once.
+ * 04 -> `ok` without `deposit_amount` (the deposit is credited, but the answer does not say how
+ * much; no postback until the test API sends one); anything else -> `ok` and a success postback
+ * at once.
  */
-export function activationRule(amount: bigint): ActivationStatus {
+export function activationRule(amount: bigint): ActivationRule {
   switch (amount % 100n) {
     case 1n:
       return 'pending';
@@ -27,6 +29,8 @@ export function activationRule(amount: bigint): ActivationStatus {
       return 'possible_transaction_created';
     case 3n:
       return 'fail';
+    case 4n:
+      return 'ok_without_amount';
     default:
       return 'ok';
   }
@@ -171,7 +175,9 @@ export function makePaykassma(deps: PaykassmaDeps) {
               deposit_amount: jsonInt(transfer.amount),
               currency: { code: 'MMK', symbol: 'MMK' },
             }
-          : { status: rule, message: rule === 'pending' ? PENDING_MESSAGE : POSSIBLE_MESSAGE };
+          : rule === 'ok_without_amount'
+            ? { status: 'ok', deposit: true, currency: { code: 'MMK', symbol: 'MMK' } }
+            : { status: rule, message: rule === 'pending' ? PENDING_MESSAGE : POSSIBLE_MESSAGE };
       const deposit = deposits.add({
         key1: request.key1,
         label: request.label,
@@ -180,7 +186,12 @@ export function makePaykassma(deps: PaykassmaDeps) {
         currency: 'MMK',
         requestedAmount: request.amount,
         amount: transfer.amount,
-        status: rule === 'ok' ? 'success' : rule === 'pending' ? 'pending' : 'possible',
+        status:
+          rule === 'ok' || rule === 'ok_without_amount'
+            ? 'success'
+            : rule === 'pending'
+              ? 'pending'
+              : 'possible',
         answer,
         createdAt: transfer.createdAt,
         activatedAt: now,

@@ -3,12 +3,19 @@ import type { CallbackRecord } from '../../callbacks';
 /** What activation answers (seed 004). */
 export type ActivationStatus = 'ok' | 'pending' | 'possible_transaction_created' | 'fail';
 
+/**
+ * The sandbox's test-amount outcomes: an activation status, or `ok_without_amount`, an `ok`
+ * whose body lacks deposit_amount (to check that a merchant never takes it as the full amount).
+ */
+export type ActivationRule = ActivationStatus | 'ok_without_amount';
+
 /** The JSON body of an activation answer, exactly as sent. */
 export type ActivationAnswer =
   | {
       status: 'ok';
       deposit: true;
-      deposit_amount: number;
+      /** Absent only for the `ok_without_amount` test amounts (…04). */
+      deposit_amount?: number;
       currency: { code: string; symbol: string };
     }
   | { status: 'pending' | 'possible_transaction_created' | 'fail'; message: string };

@@ -48,6 +48,11 @@ ${table(
       'none until /_sandbox/paykassma/deposits/:id/postback',
     ],
     ['…03 (e.g. 5003)', 'fail', 'none'],
+    [
+      '…04 (e.g. 5004)',
+      'ok without deposit_amount (credited, amount not reported)',
+      'none until /_sandbox/paykassma/deposits/:id/postback',
+    ],
     ['anything else (e.g. 5000)', 'ok', 'success, at once'],
   ],
 )}

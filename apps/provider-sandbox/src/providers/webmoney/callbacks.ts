@@ -40,6 +40,8 @@ export interface NotificationInput {
   secretKey: string;
   algorithm: HashAlgorithm;
   tamper: Tamper;
+  /** LMI_HOLD to send instead of the form's (test API `hold_days`). */
+  holdDays?: string;
 }
 
 /** Flips the last hex digit: still well-formed, no longer the right signature. */
@@ -76,7 +78,8 @@ export function notificationFields(input: NotificationInput): Fields {
     payerPurse: payer.purse,
     payerWm: payer.wmid,
   };
-  if (request.hold !== undefined) signed.hold = request.hold;
+  const hold = input.holdDays ?? request.hold;
+  if (hold !== undefined) signed.hold = hold;
   let hash = lmiHash(signed, input.secretKey, input.algorithm);
   let hash2 = lmiHash2(signed, input.secretKey);
   if (input.tamper === 'hash') hash = corruptHex(hash);

@@ -54,7 +54,7 @@ export function createWebmoneyProvider(deps: WebmoneyProviderDeps): SandboxProvi
       {
         method: 'POST',
         path: '/_sandbox/webmoney/invoices/:invoice/pay',
-        note: 'pay without a browser (JSON)',
+        note: 'pay without a browser (JSON); {"hold_days": 3} sends a held notification',
       },
       {
         method: 'POST',
@@ -66,7 +66,9 @@ export function createWebmoneyProvider(deps: WebmoneyProviderDeps): SandboxProvi
 <p>Purse payments: any purse of the payee's type (prefilled <code>${TEST_PAYER_PURSE_DIGITS}</code> after the
 letter) and WMID <code>${TEST_PAYER_WMID}</code>. Keeper Mobile: any 10-15 digit phone; the SMS code is shown on
 the page and at <code>/_sandbox/sms?phone=…</code>. <code>LMI_SIM_MODE=1</code> in the form makes the transfer
-fail (test mode), <code>2</code> fails about one in five.</p>`,
+fail (test mode), <code>2</code> fails about one in five. <code>POST /_sandbox/webmoney/invoices/:invoice/pay</code>
+with <code>{"method":"purse","hold_days":3}</code> sends a validly signed notification carrying
+<code>LMI_HOLD=3</code> (an authorization hold the shop must not credit); the pre-request does not carry it.</p>`,
     register(app) {
       registerWebmoneyRoutes(app, {
         config: deps.config,

@@ -35,6 +35,11 @@ export interface Transfer {
   sysTransDate?: string;
   telepatOrderId?: string;
   tamper: Tamper;
+  /**
+   * LMI_HOLD (days) the notification carries although the form asked for none: the test API's
+   * `hold_days`, to check that a merchant never credits an authorization hold.
+   */
+  holdDays?: string;
   /** The notification exactly as first sent, so a resend is byte-identical. */
   notificationFields?: Array<[string, string]>;
   notificationBody?: string;

@@ -247,6 +247,28 @@ describe('payInvoice', () => {
     expect(n['LMI_HASH']).toBe(lmiHash(values, 's3cr3t', 'sha256'));
     expect(n['LMI_HASH2']).toBe(lmiHash2({ ...values, hold: '3' }, 's3cr3t'));
   });
+
+  it('sends a held notification on request (hold_days) although the form asked for none', async () => {
+    const { pay, newInvoice, merchant } = setup(yes);
+    await pay(newInvoice().id, payer, { holdDays: '5' });
+    const pre = merchant.calls[0]!.fields;
+    const n = merchant.calls[1]!.fields;
+    expect(pre['LMI_HOLD']).toBeUndefined();
+    expect(n['LMI_HOLD']).toBe('5');
+    const values = {
+      payeePurse: n['LMI_PAYEE_PURSE']!,
+      amount: n['LMI_PAYMENT_AMOUNT']!,
+      paymentNo: n['LMI_PAYMENT_NO']!,
+      mode: n['LMI_MODE']!,
+      sysInvsNo: n['LMI_SYS_INVS_NO']!,
+      sysTransNo: n['LMI_SYS_TRANS_NO']!,
+      sysTransDate: n['LMI_SYS_TRANS_DATE']!,
+      payerPurse: n['LMI_PAYER_PURSE']!,
+      payerWm: n['LMI_PAYER_WM']!,
+    };
+    expect(n['LMI_HASH']).toBe(lmiHash(values, 's3cr3t', 'sha256'));
+    expect(n['LMI_HASH2']).toBe(lmiHash2({ ...values, hold: '5' }, 's3cr3t'));
+  });
 });
 
 describe('resendNotification', () => {

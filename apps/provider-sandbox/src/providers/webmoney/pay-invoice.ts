@@ -75,7 +75,7 @@ export function makePayInvoice(deps: PaymentDeps) {
   return async function payInvoice(
     invoiceId: string,
     payer: Payer,
-    options: { tamper?: Tamper } = {},
+    options: { tamper?: Tamper; holdDays?: string } = {},
   ): Promise<PayResult> {
     const invoice = deps.invoices.get(invoiceId);
     if (invoice === undefined)
@@ -127,6 +127,7 @@ export function makePayInvoice(deps: PaymentDeps) {
         payer,
         sysInvsNo: deps.numbering.nextInvoiceNo(),
         tamper: options.tamper ?? 'none',
+        ...(options.holdDays !== undefined ? { holdDays: options.holdDays } : {}),
       };
       invoice.transfer = transfer;
       if (simulatedFailure(request.simMode)) {
@@ -152,6 +153,7 @@ export function makePayInvoice(deps: PaymentDeps) {
         secretKey: config.secretKey.reveal(),
         algorithm: config.hashAlgorithm,
         tamper: transfer.tamper,
+        ...(transfer.holdDays !== undefined ? { holdDays: transfer.holdDays } : {}),
       });
       transfer.notificationFields = fields;
       transfer.notificationBody = encodeForm(fields);

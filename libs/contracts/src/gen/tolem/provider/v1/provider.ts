@@ -249,7 +249,28 @@ export interface HandleCallbackResponse {
    * Activated / Error on a payment started with payer.remember_card=true); checkout
    * reports it to the recurring service.
    */
-  cardBinding: CardBinding | undefined;
+  cardBinding:
+    | CardBinding
+    | undefined;
+  /**
+   * What to answer instead of `reply` when Tolem could not record the money yet (e.g. the
+   * ledger is down): in the provider's own format, it makes the provider send this callback
+   * again later (WebMoney and IntellectMoney: a 5xx text that is not their success word;
+   * Paykassma: a 5xx that is not {"status":"ok"}; QR acquirer: a 503 QrAcquirerReply). For a
+   * pre-check, which providers never resend, it refuses the payment for now with a text the
+   * payer sees. Always set.
+   */
+  retryReply:
+    | HttpReply
+    | undefined;
+  /**
+   * What to answer instead of `reply` when Tolem refuses the callback after the adapters
+   * verified it, e.g. the payment can no longer be paid. For a pre-check (WebMoney
+   * pre-request) it refuses the payment before money moves, with a text WebMoney shows the
+   * payer; for other callbacks it is the provider's refusal shape (nothing was recorded).
+   * Always set.
+   */
+  refusalReply: HttpReply | undefined;
 }
 
 export interface HandleCallbackResponse_AttributesEntry {
@@ -295,13 +316,21 @@ export interface SubmitPayerInputResponse {
   /** What to show the payer next (the same instructions again after a FAILED attempt). */
   nextAction: ProviderAction | undefined;
   providerPaymentId: string;
-  /** Stable code when not SUCCEEDED, e.g. PROVIDER_ACTIVATION_FAILED. */
+  /**
+   * Stable code when not SUCCEEDED, e.g. PROVIDER_ACTIVATION_FAILED; on SUCCEEDED only
+   * PROVIDER_AMOUNT_NOT_REPORTED (the provider took the money but did not say how much).
+   */
   reasonCode: string;
   /** The provider's text for the payer, if any (never secrets). */
   message: string;
   /** True when a FAILED attempt leaves the payment open for another input. */
   payerMayRetry: boolean;
-  /** The amount the provider reported as received, when it reported one. */
+  /**
+   * The amount the provider reported as received. Absent when it reported none: then
+   * nothing may be credited on this answer, even when outcome is SUCCEEDED (Paykassma
+   * activation `ok` without `deposit_amount` answers SUCCEEDED with reason_code
+   * PROVIDER_AMOUNT_NOT_REPORTED and no amount; the postback that follows carries it).
+   */
   amount: Money | undefined;
   attributes: { [key: string]: string };
 }
@@ -410,8 +439,9 @@ export interface RefundPaymentResponse {
  * Tolem answers with a QrAcquirerReply as JSON: HTTP 200 `{"status":"ok",...}` when
  * the payment is confirmed (also for a repeat); 401 (signature, unknown acquirer,
  * stale timestamp), 404 (unknown qr_id), 409 (a second payment of a paid code),
- * 422 (amount or currency) or 400 (malformed) with `{"status":"rejected","code":...}`.
- * Nothing changes on a refusal; the bank may retry any non-2xx answer.
+ * 422 (amount or currency) or 400 (malformed) with `{"status":"rejected","code":...}`;
+ * 503 with code PROVIDER_UNAVAILABLE when Tolem could not record the payment yet (send it
+ * again later). Nothing changes on a refusal; the bank may retry any non-2xx answer.
  */
 export interface QrAcquirerConfirmation {
   /**
@@ -1002,6 +1032,8 @@ function createBaseHandleCallbackResponse(): HandleCallbackResponse {
     reasonCode: "",
     callbackId: "",
     cardBinding: undefined,
+    retryReply: undefined,
+    refusalReply: undefined,
   };
 }
 
@@ -1036,6 +1068,12 @@ export const HandleCallbackResponse: MessageFns<HandleCallbackResponse> = {
     }
     if (message.cardBinding !== undefined) {
       CardBinding.encode(message.cardBinding, writer.uint32(82).fork()).join();
+    }
+    if (message.retryReply !== undefined) {
+      HttpReply.encode(message.retryReply, writer.uint32(90).fork()).join();
+    }
+    if (message.refusalReply !== undefined) {
+      HttpReply.encode(message.refusalReply, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -1136,6 +1174,22 @@ export const HandleCallbackResponse: MessageFns<HandleCallbackResponse> = {
             message.cardBinding = CardBinding.decode(reader, reader.uint32());
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.retryReply = HttpReply.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.refusalReply = HttpReply.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1193,6 +1247,16 @@ export const HandleCallbackResponse: MessageFns<HandleCallbackResponse> = {
         : isSet(object.card_binding)
         ? CardBinding.fromJSON(object.card_binding)
         : undefined,
+      retryReply: isSet(object.retryReply)
+        ? HttpReply.fromJSON(object.retryReply)
+        : isSet(object.retry_reply)
+        ? HttpReply.fromJSON(object.retry_reply)
+        : undefined,
+      refusalReply: isSet(object.refusalReply)
+        ? HttpReply.fromJSON(object.refusalReply)
+        : isSet(object.refusal_reply)
+        ? HttpReply.fromJSON(object.refusal_reply)
+        : undefined,
     };
   },
 
@@ -1234,6 +1298,12 @@ export const HandleCallbackResponse: MessageFns<HandleCallbackResponse> = {
     if (message.cardBinding !== undefined) {
       obj.cardBinding = CardBinding.toJSON(message.cardBinding);
     }
+    if (message.retryReply !== undefined) {
+      obj.retryReply = HttpReply.toJSON(message.retryReply);
+    }
+    if (message.refusalReply !== undefined) {
+      obj.refusalReply = HttpReply.toJSON(message.refusalReply);
+    }
     return obj;
   },
 
@@ -1265,6 +1335,12 @@ export const HandleCallbackResponse: MessageFns<HandleCallbackResponse> = {
     message.callbackId = object.callbackId ?? "";
     message.cardBinding = (object.cardBinding !== undefined && object.cardBinding !== null)
       ? CardBinding.fromPartial(object.cardBinding)
+      : undefined;
+    message.retryReply = (object.retryReply !== undefined && object.retryReply !== null)
+      ? HttpReply.fromPartial(object.retryReply)
+      : undefined;
+    message.refusalReply = (object.refusalReply !== undefined && object.refusalReply !== null)
+      ? HttpReply.fromPartial(object.refusalReply)
       : undefined;
     return message;
   },
@@ -3418,7 +3494,8 @@ export const ProviderServiceService = {
   },
   /**
    * Verifies a provider callback against its raw bytes, stores it for audit and
-   * returns the normalized outcome plus the exact reply the provider expects.
+   * returns the normalized outcome plus the exact reply the provider expects, and the
+   * provider's retry and refusal replies for a caller that cannot apply the outcome.
    * A forged or malformed callback yields a refusal reply and OUTCOME_REJECTED.
    */
   handleCallback: {
@@ -3511,7 +3588,8 @@ export interface ProviderServiceServer extends UntypedServiceImplementation {
   startPayment: handleUnaryCall<StartPaymentRequest, StartPaymentResponse>;
   /**
    * Verifies a provider callback against its raw bytes, stores it for audit and
-   * returns the normalized outcome plus the exact reply the provider expects.
+   * returns the normalized outcome plus the exact reply the provider expects, and the
+   * provider's retry and refusal replies for a caller that cannot apply the outcome.
    * A forged or malformed callback yields a refusal reply and OUTCOME_REJECTED.
    */
   handleCallback: handleUnaryCall<HandleCallbackRequest, HandleCallbackResponse>;
@@ -3569,7 +3647,8 @@ export interface ProviderServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Verifies a provider callback against its raw bytes, stores it for audit and
-   * returns the normalized outcome plus the exact reply the provider expects.
+   * returns the normalized outcome plus the exact reply the provider expects, and the
+   * provider's retry and refusal replies for a caller that cannot apply the outcome.
    * A forged or malformed callback yields a refusal reply and OUTCOME_REJECTED.
    */
   handleCallback(
