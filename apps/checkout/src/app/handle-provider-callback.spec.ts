@@ -140,7 +140,7 @@ describe('handleProviderCallback', () => {
     w.ledger.down = true;
     w.provider.nextCallback = { ...succeeded, amount: { amountMinor: 1n, currency: 'USD' } };
     const out = await w.handleCallback({ provider: 'webmoney', request: rawRequest });
-    expect(out.reply).toEqual(textReply(503, 'retry'));
+    expect(out.reply).toEqual(textReply(503, 'PROVIDER_UNAVAILABLE'));
     const [opened] = [...w.caseRepo.rows.values()];
     expect(opened?.status).toBe('opening');
     w.ledger.down = false;
@@ -218,7 +218,7 @@ describe('handleProviderCallback', () => {
     await w.recordStatusEvents.forPayment(payment.id);
     w.ledger.down = true;
     const out = await w.handleCallback({ provider: 'webmoney', request: rawRequest });
-    expect(out.reply).toEqual(textReply(503, 'retry'));
+    expect(out.reply).toEqual(textReply(503, 'PROVIDER_UNAVAILABLE'));
     expect(out.status).toBe('succeeded');
     expect(await w.payments.findById(payment.id)).toMatchObject({
       status: 'succeeded',

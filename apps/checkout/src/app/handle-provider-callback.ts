@@ -9,12 +9,7 @@ import type {
   PaymentProviderPort,
   PaymentRepository,
 } from '../domain/ports';
-import {
-  type HttpReply,
-  type RawHttpRequest,
-  textReply,
-  type VerifiedCallback,
-} from '../domain/provider';
+import { type HttpReply, type RawHttpRequest, type VerifiedCallback } from '../domain/provider';
 import { applyTransition } from './apply-transition';
 import type { Cases } from './cases';
 import type { PostToLedger } from './post-to-ledger';
@@ -45,13 +40,6 @@ interface Applied {
   applied: boolean;
 }
 
-/** Pre-check refused: the provider announced other money than the payment asks (none moved). */
-export const AMOUNT_MISMATCH_REPLY = textReply(400, 'amount mismatch');
-/** Tells the provider to resend: the payment is succeeded but not yet in the ledger. */
-export const RETRY_REPLY = textReply(503, 'retry');
-/** Pre-check refused: the payment can no longer be paid, so no money should move. */
-export const NOT_PAYABLE_REPLY = textReply(400, 'payment not payable');
-
 function sameMoney(payment: Payment, amount: VerifiedCallback['amount']): boolean {
   return (
     amount !== null &&
@@ -75,8 +63,9 @@ function reasonOf(cb: VerifiedCallback): string {
  * postback settles it). Duplicates are no-ops; outcomes for final payments are refused and
  * logged. A card binding the callback reports is handed to the recurring service after the
  * transition (stored first, so recurring being down never loses it nor changes the reply). The
- * adapter's reply goes back to the provider, except 503 `retry` when the ledger could not be
- * reached (the ledger and case sweepers also retry) and 400 on a refused pre-check.
+ * adapter's reply goes back to the provider; when the money is not yet recorded anywhere (the
+ * ledger could not be reached; its sweepers retry too) the adapter's retry reply, and for a
+ * refused pre-check its refusal reply. Checkout never picks a provider's status code.
  */
 export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
   const { log } = deps;
@@ -128,7 +117,11 @@ export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
       'verified money held for a case; payment left as it is',
     );
     return {
-      out: { reply: held ? cb.reply : RETRY_REPLY, paymentId: payment.id, status: payment.status },
+      out: {
+        reply: held ? cb.reply : cb.retryReply,
+        paymentId: payment.id,
+        status: payment.status,
+      },
       applied: false,
     };
   }
@@ -170,7 +163,7 @@ export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
     return {
       out: {
         // The provider resends until the ledger has it; the sweeper retries meanwhile too.
-        reply: posted ? cb.reply : RETRY_REPLY,
+        reply: posted ? cb.reply : cb.retryReply,
         paymentId: current.id,
         status: current.status,
       },
@@ -261,14 +254,14 @@ export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
         { paymentId: payment.id, callbackId: cb.callbackId },
         'pre-check amount mismatch; refused',
       );
-      return out(AMOUNT_MISMATCH_REPLY);
+      return out(cb.refusalReply);
     }
     if (!isPayable(payment, now)) {
       log.warn(
         { paymentId: payment.id, status: payment.status },
         'pre-check for an unpayable payment; refused',
       );
-      return out(NOT_PAYABLE_REPLY);
+      return out(cb.refusalReply);
     }
     return out(cb.reply);
   }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 
 import {
+  CaseServiceClient,
+  CaseStatus,
   CheckoutServiceClient,
   type CreatePaymentRequest,
   MerchantServiceClient,
@@ -39,6 +41,7 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
   let service: ServiceProcess;
   let checkout: PromiseClient<CheckoutServiceClient>;
   let merchants: PromiseClient<MerchantServiceClient>;
+  let cases: PromiseClient<CaseServiceClient>;
   let baseEnv: Record<string, string>;
   let merchantId = '';
   let otherMerchantId = '';
@@ -71,11 +74,13 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     });
     checkout = createClient(CheckoutServiceClient, `127.0.0.1:${port}`);
     merchants = createClient(MerchantServiceClient, `127.0.0.1:${port}`);
+    cases = createClient(CaseServiceClient, `127.0.0.1:${port}`);
   });
 
   afterAll(async () => {
     checkout?.close();
     merchants?.close();
+    cases?.close();
     await service?.stop();
     await adapters?.close();
     await ledger?.close();
@@ -394,7 +399,7 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     ledger.state.failing = true;
     const res = await sendCallback(succeeded(id));
     expect(res.reply).toMatchObject({ statusCode: 503, contentType: 'text/plain' });
-    expect(text(res.reply?.body)).toBe('retry');
+    expect(text(res.reply?.body)).toBe('PROVIDER_UNAVAILABLE');
     expect(res.status).toBe(PaymentStatus.PAYMENT_STATUS_SUCCEEDED);
     expect(
       (await checkout.getPayment({ paymentId: id, merchantId, pageSecret: '' })).payment?.status,
@@ -418,15 +423,45 @@ describe('checkout service (real process, real PostgreSQL, peer services as gRPC
     for (const call of ledger.callsFor(id)) expect(call.request).toEqual(first);
   });
 
-  it('refuses a SUCCEEDED callback with another amount: 400, payment unchanged, no ledger post', async () => {
+  it('holds a SUCCEEDED callback with another amount under a case before answering; the payment is unchanged', async () => {
     const id = await startedPayment('order-mismatch');
     const before = await checkout.getPayment({ paymentId: id, merchantId, pageSecret: '' });
     const res = await sendCallback(succeeded(id, { amountMinor: '9999' }));
-    expect(res.reply).toMatchObject({ statusCode: 400, contentType: 'text/plain' });
+    // The money is in the ledger's unapplied funds: the adapter's own "accepted".
+    expect(text(res.reply?.body)).toBe('YES');
     expect(res.status).toBe(PaymentStatus.PAYMENT_STATUS_PENDING);
     expect(await checkout.getPayment({ paymentId: id, merchantId, pageSecret: '' })).toEqual(
       before,
     );
+    expect(ledger.callsFor(id)).toHaveLength(0);
+    const { rows } = await sql.query(
+      'select id, kind, status, amount_minor::text as amount from cases where payment_id = $1',
+      [id],
+    );
+    expect(rows).toMatchObject([{ kind: 'amount_mismatch', status: 'open', amount: '9999' }]);
+    const caseId = (rows[0] as { id: string }).id;
+    expect(ledger.unapplied.get(caseId)?.request).toMatchObject({
+      caseKind: 'amount_mismatch',
+      paymentId: id,
+      amount: { amountMinor: 9_999n, currency: 'USD' },
+    });
+    // The operator applies it over gRPC: the payment succeeds, posted by the case, not again.
+    const applied = await cases.applyCase({ caseId, operator: 'ops', note: 'customer paid less' });
+    expect(applied.case?.status).toBe(CaseStatus.CASE_STATUS_APPLIED);
+    expect(
+      (await checkout.getPayment({ paymentId: id, merchantId, pageSecret: '' })).payment?.status,
+    ).toBe(PaymentStatus.PAYMENT_STATUS_SUCCEEDED);
+    expect(await ledgerColumns(id)).toMatchObject({ ledger_transaction_id: `txn_apply_${caseId}` });
+    const detail = await cases.getCase({ caseId });
+    expect(detail.audit.map((a) => [a.action, a.actor])).toEqual([
+      ['opened', 'tolem'],
+      ['held', 'tolem'],
+      ['applied', 'ops'],
+    ]);
+    await expect(
+      cases.returnCase({ caseId, operator: 'ops', note: '', returnReference: 'R-1' }),
+    ).rejects.toMatchObject({ code: 'CASE_ALREADY_RESOLVED' });
+    await new Promise((r) => setTimeout(r, 800));
     expect(ledger.callsFor(id)).toHaveLength(0);
   });
 

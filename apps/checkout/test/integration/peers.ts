@@ -1,10 +1,14 @@
 import { PaymentMethod, Provider } from '@tolem/contracts/common';
 import {
+  ApplyUnappliedFundsResponse,
+  type HoldUnappliedFundsRequest,
+  HoldUnappliedFundsResponse,
   LedgerServiceService,
   PostPaymentRequest,
   PostPaymentResponse,
   type RecordPaymentEventRequest,
   RecordPaymentEventResponse,
+  ReturnUnappliedFundsResponse,
 } from '@tolem/contracts/ledger';
 import {
   CardBindingState,
@@ -216,6 +220,8 @@ export async function startFakeProviderAdapters() {
       const answer = inputAnswers.shift() ?? {
         outcome: Outcome.OUTCOME_SUCCEEDED,
         providerPaymentId: `key1:${req.fields['key1'] ?? ''}`,
+        // What the specs' Wavepay payments ask (500 000 MMK), as the provider confirmed it.
+        amount: { amountMinor: 500_000n, currency: 'MMK' },
         attributes: { wavepay_key1: req.fields['key1'] ?? '' },
       };
       return SubmitPayerInputResponse.fromPartial(answer);
@@ -331,11 +337,54 @@ export async function startFakeLedger() {
       sequence: BigInt(facts.filter((f) => f.paymentId === request.paymentId).length),
     });
   };
+  // Case money: held once per case, then applied or returned once.
+  const unapplied = new Map<
+    string,
+    { status: 'held' | 'applied' | 'returned'; request: HoldUnappliedFundsRequest }
+  >();
+  const holdUnappliedFunds: Handlers<typeof LedgerServiceService>['holdUnappliedFunds'] = async (
+    request,
+  ) => {
+    if (state.failing) throw new DomainError('LEDGER_UNAVAILABLE', 'unavailable', 'ledger is down');
+    const known = unapplied.get(request.caseId);
+    if (!known) unapplied.set(request.caseId, { status: 'held', request });
+    return HoldUnappliedFundsResponse.fromPartial({
+      transaction: { id: `txn_hold_${request.caseId}`, kind: 'unapplied_hold' },
+      alreadyExisted: known !== undefined,
+    });
+  };
+  const resolve = (caseId: string, to: 'applied' | 'returned') => {
+    if (state.failing) throw new DomainError('LEDGER_UNAVAILABLE', 'unavailable', 'ledger is down');
+    const held = unapplied.get(caseId);
+    if (!held) throw new DomainError('LEDGER_CASE_NOT_FOUND', 'not_found', 'no such case');
+    if (held.status !== 'held' && held.status !== to) {
+      throw new DomainError('LEDGER_CASE_ALREADY_RESOLVED', 'conflict', 'already resolved');
+    }
+    held.status = to;
+    return held;
+  };
   const { address, close } = await serve((server) =>
     server.addService(LedgerServiceService, {
       ...allUnimplemented(LedgerServiceService),
       postPayment,
       recordPaymentEvent,
+      holdUnappliedFunds,
+      async applyUnappliedFunds(request) {
+        const held = resolve(request.caseId, 'applied');
+        const fee = state.planFee ?? 0n;
+        const amount = held.request.amount;
+        return ApplyUnappliedFundsResponse.fromPartial({
+          transaction: { id: `txn_apply_${request.caseId}`, kind: 'unapplied_apply' },
+          fee: { amountMinor: fee, currency: amount?.currency ?? '' },
+          net: { amountMinor: (amount?.amountMinor ?? 0n) - fee, currency: amount?.currency ?? '' },
+        });
+      },
+      async returnUnappliedFunds(request) {
+        resolve(request.caseId, 'returned');
+        return ReturnUnappliedFundsResponse.fromPartial({
+          transaction: { id: `txn_return_${request.caseId}`, kind: 'unapplied_return' },
+        });
+      },
     }),
   );
   return {
@@ -344,6 +393,7 @@ export async function startFakeLedger() {
     calls,
     posted,
     facts,
+    unapplied,
     state,
     callsFor: (paymentId: string) => calls.filter((c) => c.request.paymentId === paymentId),
   };
