@@ -1,10 +1,13 @@
 import { PaymentMethod, Provider } from '@tolem/contracts/common';
 import {
+  ApplyUnappliedFundsResponse,
+  HoldUnappliedFundsResponse,
   LedgerServiceService,
   PostPaymentRequest,
   PostPaymentResponse,
   type RecordPaymentEventRequest,
   RecordPaymentEventResponse,
+  ReturnUnappliedFundsResponse,
 } from '@tolem/contracts/ledger';
 import {
   CardBindingState,
@@ -314,11 +317,56 @@ export async function startFakeLedger() {
       sequence: BigInt(facts.filter((f) => f.paymentId === request.paymentId).length),
     });
   };
+  // Unapplied funds by case id, as the real ledger keeps them: held once, resolved once.
+  const unapplied = new Map<
+    string,
+    { amountMinor: bigint; currency: string; status: 'held' | 'applied' | 'returned' }
+  >();
+  const resolveHeld = (caseId: string, to: 'applied' | 'returned') => {
+    if (state.failing) throw new DomainError('LEDGER_UNAVAILABLE', 'unavailable', 'ledger is down');
+    const funds = unapplied.get(caseId);
+    if (!funds) throw new DomainError('LEDGER_CASE_NOT_FOUND', 'not_found', 'no money held');
+    if (funds.status !== 'held' && funds.status !== to) {
+      throw new DomainError('LEDGER_CASE_ALREADY_RESOLVED', 'conflict', `already ${funds.status}`);
+    }
+    const alreadyExisted = funds.status === to;
+    funds.status = to;
+    const fee = state.planFee ?? 0n;
+    return {
+      transaction: { id: `txn_${to}_${caseId}`, kind: to, paymentId: '' },
+      alreadyExisted,
+      fee: { amountMinor: fee, currency: funds.currency },
+      net: { amountMinor: funds.amountMinor - fee, currency: funds.currency },
+    };
+  };
   const { address, close } = await serve((server) =>
     server.addService(LedgerServiceService, {
       ...allUnimplemented(LedgerServiceService),
       postPayment,
       recordPaymentEvent,
+      holdUnappliedFunds: async (request) => {
+        if (state.failing) {
+          throw new DomainError('LEDGER_UNAVAILABLE', 'unavailable', 'ledger is down');
+        }
+        const alreadyExisted = unapplied.has(request.caseId);
+        if (!alreadyExisted) {
+          unapplied.set(request.caseId, {
+            amountMinor: request.amount?.amountMinor ?? 0n,
+            currency: request.amount?.currency ?? '',
+            status: 'held',
+          });
+        }
+        return HoldUnappliedFundsResponse.fromPartial({
+          transaction: { id: `txn_hold_${request.caseId}`, kind: 'hold' },
+          alreadyExisted,
+        });
+      },
+      applyUnappliedFunds: async (request) =>
+        ApplyUnappliedFundsResponse.fromPartial(resolveHeld(request.caseId, 'applied')),
+      returnUnappliedFunds: async (request) => {
+        const { transaction, alreadyExisted } = resolveHeld(request.caseId, 'returned');
+        return ReturnUnappliedFundsResponse.fromPartial({ transaction, alreadyExisted });
+      },
     }),
   );
   return {
@@ -328,6 +376,7 @@ export async function startFakeLedger() {
     posted,
     facts,
     state,
+    unapplied,
     callsFor: (paymentId: string) => calls.filter((c) => c.request.paymentId === paymentId),
   };
 }
