@@ -134,6 +134,7 @@ describe('npm run cases (real process) against a real checkout with a real Postg
     await sql.connect();
     adapters = await startFakeProviderAdapters();
     ledger = await startFakeLedger();
+    ledger.state.holdsCases = true;
     recurring = await startFakeRecurring();
     qr = await startFakeQrPlatform();
     const port = await freePort();

@@ -256,13 +256,17 @@ function sortedJson(request: PostPaymentRequest): string {
 }
 
 /**
- * A ledger double with the real one's idempotency contract; `failing` makes it UNAVAILABLE and
- * `planFee` stands in for the merchant's fee plan (without one the ledger applies no fee).
+ * A ledger double with the real one's idempotency contract; `failing` makes it UNAVAILABLE,
+ * `planFee` stands in for the merchant's fee plan (without one the ledger applies no fee) and
+ * `holdsCases` lets it hold and resolve case money (unapplied funds).
  */
 export async function startFakeLedger() {
   const calls: { request: PostPaymentRequest; accepted: boolean }[] = [];
   const posted = new Map<string, { content: string; txnId: string; fee: bigint }>();
-  const state = { failing: false, planFee: null as bigint | null };
+  // holdsCases: whether HoldUnappliedFunds is served. Off by default (UNIMPLEMENTED, as before),
+  // so the older specs keep seeing what checkout does while the ledger cannot hold case money
+  // (the provider is asked to retry); specs that resolve cases turn it on.
+  const state = { failing: false, planFee: null as bigint | null, holdsCases: false };
   const postPayment: Handlers<typeof LedgerServiceService>['postPayment'] = async (request) => {
     calls.push({ request, accepted: !state.failing });
     if (state.failing) throw new DomainError('LEDGER_UNAVAILABLE', 'unavailable', 'ledger is down');
@@ -345,6 +349,7 @@ export async function startFakeLedger() {
       postPayment,
       recordPaymentEvent,
       holdUnappliedFunds: async (request) => {
+        if (!state.holdsCases) return unimplemented();
         if (state.failing) {
           throw new DomainError('LEDGER_UNAVAILABLE', 'unavailable', 'ledger is down');
         }
