@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-import { type CaseServiceClient,CaseStatus } from '@tolem/contracts/checkout';
+import { type CaseServiceClient, CaseStatus } from '@tolem/contracts/checkout';
 import { isDomainError } from '@tolem/errors';
 import type { PromiseClient } from '@tolem/grpc-kit';
 
