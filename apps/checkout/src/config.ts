@@ -60,7 +60,7 @@ export interface CheckoutConfig {
   payerAttemptLimits: PayerAttemptLimits;
 }
 
-/** The only reader of process.env in this service. */
+/** The only reader of process.env in this service (with loadCasesToolConfig). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): CheckoutConfig {
   const e = parseEnv(schema, env);
   return Object.freeze({
@@ -83,4 +83,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       webmoney_keeper_mobile: e.PAYER_ATTEMPT_LIMIT_KEEPER_MOBILE,
     }),
   });
+}
+
+const casesToolSchema = z.object({
+  /** Checkout's gRPC address; the default is checkout's own default GRPC_PORT on this host. */
+  CHECKOUT_ADDR: envs.address().default('127.0.0.1:50051'),
+  /** Deadline of each call; an apply waits for the ledger, so it is longer than a service's. */
+  GRPC_DEADLINE_MS: z.coerce.number().int().min(1).default(15_000),
+});
+
+export interface CasesToolConfig {
+  checkoutAddr: string;
+  deadlineMs: number;
+}
+
+/** Configuration of the operators' `npm run cases` tool (with loadConfig, the env's only reader). */
+export function loadCasesToolConfig(
+  env: Record<string, string | undefined> = process.env,
+): CasesToolConfig {
+  const e = parseEnv(casesToolSchema, env);
+  return Object.freeze({ checkoutAddr: e.CHECKOUT_ADDR, deadlineMs: e.GRPC_DEADLINE_MS });
 }

@@ -1,4 +1,8 @@
-import { CheckoutServiceClient, MerchantServiceClient } from '@tolem/contracts/checkout';
+import {
+  CaseServiceClient,
+  CheckoutServiceClient,
+  MerchantServiceClient,
+} from '@tolem/contracts/checkout';
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { NotifierServiceClient } from '@tolem/contracts/notifier';
 import { createClient, onShutdown } from '@tolem/grpc-kit';
@@ -15,6 +19,7 @@ async function main(): Promise<void> {
 
   const checkout = createClient(CheckoutServiceClient, config.checkoutAddr, grpcOptions);
   const merchants = createClient(MerchantServiceClient, config.checkoutAddr, grpcOptions);
+  const cases = createClient(CaseServiceClient, config.checkoutAddr, grpcOptions);
   const notifier = createClient(NotifierServiceClient, config.notifierAddr, grpcOptions);
   const ledger = createClient(LedgerServiceClient, config.ledgerAddr, grpcOptions);
   const checkoutHealth = createHealthProbe(
@@ -25,6 +30,7 @@ async function main(): Promise<void> {
   const app = buildGateway({
     checkout,
     merchants,
+    cases,
     notifier,
     ledger,
     checkoutReady: () => checkoutHealth.check(),
@@ -42,7 +48,9 @@ async function main(): Promise<void> {
   onShutdown(log, [
     () => app.close(),
     () => {
-      for (const client of [checkout, merchants, notifier, ledger, checkoutHealth]) client.close();
+      for (const client of [checkout, merchants, cases, notifier, ledger, checkoutHealth]) {
+        client.close();
+      }
     },
   ]);
   log.info({ port }, 'gateway started');

@@ -94,7 +94,12 @@ async function main(): Promise<void> {
       databaseUrl: infra.databaseUrl,
       kafkaBrokers: infra.kafkaBrokers,
       secrets,
-      ports: { gateway: await preferredPort(8080), 'provider-sandbox': await preferredPort(8090) },
+      ports: {
+        gateway: await preferredPort(8080),
+        'provider-sandbox': await preferredPort(8090),
+        // `npm run cases` reaches checkout here by default.
+        checkout: await preferredPort(50051),
+      },
       logLevel: process.env['LOG_LEVEL'] ?? 'warn',
       echo: process.stderr,
       // An app that exits is restarted, as Kubernetes would, and the restart is said in the output.
@@ -180,6 +185,10 @@ async function main(): Promise<void> {
     );
     say(`  Demo shop (merchant):     ${merchant.url}`);
     say(`  Provider sandbox:         ${stack.sandboxUrl}/   (test cards, wallet amounts, QR bank)`);
+    const casesAddr = stack.addresses.checkout;
+    say(
+      `  Cases (operators):        ${casesAddr === '127.0.0.1:50051' ? '' : `CHECKOUT_ADDR=${casesAddr} `}npm run cases -- list   (or ${stack.gatewayUrl}/admin/v1/cases)`,
+    );
     say(`  Demo merchant id:         ${demo.merchantId}`);
     say(`  Demo merchant API key:    ${demo.apiKey}`);
     say(`  PostgreSQL:               ${infra.databaseUrl}`);

@@ -276,8 +276,9 @@ function sortedJson(request: PostPaymentRequest): string {
 }
 
 /**
- * A ledger double with the real one's idempotency contract; `failing` makes it UNAVAILABLE and
- * `planFee` stands in for the merchant's fee plan (without one the ledger applies no fee).
+ * A ledger double with the real one's idempotency contract; `failing` makes it UNAVAILABLE,
+ * `planFee` stands in for the merchant's fee plan (without one the ledger applies no fee). It
+ * holds and resolves case money (unapplied funds) as the real ledger does: once each.
  */
 export async function startFakeLedger() {
   const calls: { request: PostPaymentRequest; accepted: boolean }[] = [];

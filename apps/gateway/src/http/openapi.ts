@@ -1,11 +1,19 @@
-import { METHOD_NAME_LIST, PROVIDER_NAME_LIST, STATUS_NAME_LIST } from './mappers/enums.mapper';
+import {
+  CASE_STATUS_NAME_LIST,
+  METHOD_NAME_LIST,
+  PROVIDER_NAME_LIST,
+  STATUS_NAME_LIST,
+} from './mappers/enums.mapper';
 import {
   amountSchema,
+  applyCaseBodySchema,
   balanceQuerySchema,
   cancelPaymentBodySchema,
   createMerchantBodySchema,
   createPaymentBodySchema,
+  listCasesQuerySchema,
   payerInputFormSchema,
+  returnCaseBodySchema,
 } from './schemas';
 
 /** Status -> (description, example codes). Codes are stable; messages are for humans. */
@@ -23,6 +31,7 @@ const ERROR_RESPONSES: Record<string, { description: string; codes: string[] }> 
       'MONEY_NEGATIVE_AMOUNT',
       'MONEY_AMOUNT_OVERFLOW',
       'PAYMENT_INVALID_REQUEST',
+      'CASE_INVALID_REQUEST',
     ],
   },
   '401': {
@@ -36,7 +45,7 @@ const ERROR_RESPONSES: Record<string, { description: string; codes: string[] }> 
   '403': { description: 'Not allowed for this merchant (kind `forbidden`).', codes: ['FORBIDDEN'] },
   '404': {
     description: 'Unknown resource or route (kind `not_found`).',
-    codes: ['PAYMENT_NOT_FOUND', 'ROUTE_NOT_FOUND'],
+    codes: ['PAYMENT_NOT_FOUND', 'CASE_NOT_FOUND', 'ROUTE_NOT_FOUND'],
   },
   '409': {
     description:
@@ -49,12 +58,13 @@ const ERROR_RESPONSES: Record<string, { description: string; codes: string[] }> 
     codes: ['UNSUPPORTED_MEDIA_TYPE'],
   },
   '422': {
-    description: 'The payment is in the wrong state for this (kind `precondition`).',
+    description: 'The payment or case is in the wrong state for this (kind `precondition`).',
     codes: [
       'PAYMENT_NOT_PAYABLE',
       'PAYMENT_METHOD_NOT_ENABLED',
       'PAYMENT_ALREADY_FINAL',
       'PAYMENT_NOT_CANCELABLE',
+      'CASE_ALREADY_RESOLVED',
     ],
   },
   '429': {
@@ -68,7 +78,7 @@ const ERROR_RESPONSES: Record<string, { description: string; codes: string[] }> 
   '503': {
     description:
       'A backend is unavailable (kind `unavailable`); safe to retry with the same Idempotency-Key.',
-    codes: ['UPSTREAM_UNAVAILABLE'],
+    codes: ['UPSTREAM_UNAVAILABLE', 'CHECKOUT_UPSTREAM_UNAVAILABLE'],
   },
   '504': {
     description:
@@ -169,6 +179,162 @@ function hostedPageRoutes(): Record<string, unknown> {
     },
   };
 }
+
+/**
+ * Operator routes over checkout's cases (ADMIN_TOKEN): verified money that did not match its
+ * payment, held in unapplied funds until an operator applies or returns it.
+ */
+function caseRoutes(requestId: Record<string, unknown>): Record<string, unknown> {
+  const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  const caseAnswer = (description: string, schema: string) => ({
+    description,
+    headers: requestId,
+    content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } },
+  });
+  const optionalKey = {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    description:
+      'Accepted, not required: resolving is idempotent by nature (a repeat answers the resolved case).',
+    schema: { type: 'string', minLength: 1, maxLength: 255 },
+  };
+  const query = Object.entries(listCasesQuerySchema.properties).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema,
+  }));
+  return {
+    '/admin/v1/cases': {
+      get: {
+        operationId: 'listCases',
+        summary: 'List cases, newest first (operators only)',
+        description:
+          'Filters by `status`, `merchant_id`, `payment_id`. Paging: `limit` (1..200, default 50); when ' +
+          '`has_more` is true, pass `next_cursor` as `cursor` for the next page (opaque; null on the last page).',
+        tags: ['admin'],
+        security: [{ adminToken: [] }],
+        parameters: query,
+        responses: {
+          '200': caseAnswer('A page of cases.', 'CaseList'),
+          ...errorRefs(COMMON),
+        },
+      },
+    },
+    '/admin/v1/cases/{id}': {
+      get: {
+        operationId: 'getCase',
+        summary: 'One case with its audit trail (operators only)',
+        tags: ['admin'],
+        security: [{ adminToken: [] }],
+        parameters: [id],
+        responses: {
+          '200': caseAnswer('The case and its audit trail.', 'CaseDetail'),
+          ...errorRefs([...COMMON, '404']),
+        },
+      },
+    },
+    '/admin/v1/cases/{id}/apply': {
+      post: {
+        operationId: 'applyCase',
+        summary: "Apply a case's money to its payment (operators only)",
+        description:
+          "Credits the money to the payment's merchant (fee from the merchant's plan); a payment that was not " +
+          'paid becomes `succeeded`, and the merchant is notified. A repeat answers the applied case; a case ' +
+          'already returned is 422 `CASE_ALREADY_RESOLVED`. 503 while the ledger cannot hold the money yet: retry.',
+        tags: ['admin'],
+        security: [{ adminToken: [] }],
+        parameters: [id, optionalKey],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: applyCaseBodySchema } },
+        },
+        responses: {
+          '200': caseAnswer('The applied case.', 'Case'),
+          ...errorRefs([...COMMON, '404', '422']),
+        },
+      },
+    },
+    '/admin/v1/cases/{id}/return': {
+      post: {
+        operationId: 'returnCase',
+        summary: "Record that a case's money went back to the payer (operators only)",
+        description:
+          'The transfer back is made outside Tolem; `return_reference` names it. A repeat answers the returned ' +
+          'case; a case already applied is 422 `CASE_ALREADY_RESOLVED`.',
+        tags: ['admin'],
+        security: [{ adminToken: [] }],
+        parameters: [id, optionalKey],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: returnCaseBodySchema } },
+        },
+        responses: {
+          '200': caseAnswer('The returned case.', 'Case'),
+          ...errorRefs([...COMMON, '404', '422']),
+        },
+      },
+    },
+  };
+}
+
+const minorSchema = {
+  oneOf: [{ type: 'integer' }, { type: 'string' }],
+  description: 'Minor units.',
+};
+
+const caseSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', examples: ['case_01jc3v7y0k8m3q2r5t6w7x8y9z'] },
+    object: { const: 'case' },
+    kind: {
+      type: 'string',
+      enum: [
+        'duplicate_payment',
+        'late_payment',
+        'amount_mismatch',
+        'amount_unknown',
+        'unsettled_at_provider',
+      ],
+      description:
+        '`duplicate_payment`: a second transfer for a paid payment; `late_payment`: money after the payment ' +
+        'failed, expired or was canceled; `amount_mismatch`: another amount or currency; `amount_unknown`: ' +
+        "the provider confirmed without an amount (`amount` is then the payment's, unconfirmed); " +
+        '`unsettled_at_provider`: settled money no payment here matches.',
+    },
+    status: {
+      type: 'string',
+      enum: [...CASE_STATUS_NAME_LIST],
+      description:
+        '`opening`: the ledger has not acknowledged the hold yet; `open`: held in unapplied funds; ' +
+        '`applied` / `returned`: resolved, final.',
+    },
+    reason: { type: 'string' },
+    payment_id: { type: 'string' },
+    merchant_id: { type: 'string' },
+    payment_status: { type: 'string', description: "The payment's status when the case opened." },
+    provider: { type: ['string', 'null'], enum: [...PROVIDER_NAME_LIST, null] },
+    method: { type: ['string', 'null'], enum: [...METHOD_NAME_LIST, null] },
+    provider_payment_id: {
+      type: ['string', 'null'],
+      description: "The provider's id of the money.",
+    },
+    amount: { ...minorSchema, description: 'What the provider moved, in minor units.' },
+    currency: { type: 'string' },
+    expected_amount: { ...minorSchema, description: 'What the payment asked for.' },
+    expected_currency: { type: 'string' },
+    callback_id: {
+      type: ['string', 'null'],
+      description: "The raw callback in provider-adapters' audit log (`cb_…`).",
+    },
+    provider_attributes: { type: 'object', additionalProperties: { type: 'string' } },
+    return_reference: { type: ['string', 'null'] },
+    created_at: { type: ['string', 'null'], format: 'date-time' },
+    resolved_at: { type: ['string', 'null'], format: 'date-time' },
+  },
+};
 
 /** The OpenAPI 3.1 document of the merchant API, served at /openapi.json. */
 export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
@@ -297,6 +463,7 @@ export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
             "the payment's currency (a currency without one has no fixed part; a merchant without rules pays no fee). " +
             'If setting the plan failed on the first creation the answer carries `fee_plan_error` and `fee_rules: null`, ' +
             'and a replay with the same Idempotency-Key sets it; a replay with other fee rules is 409 `IDEMPOTENCY_KEY_REUSED`.',
+          tags: ['admin'],
           security: [{ adminToken: [] }],
           parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
           requestBody: {
@@ -310,6 +477,7 @@ export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
           },
         },
       },
+      ...caseRoutes(requestId),
     },
     components: {
       securitySchemes: {
@@ -404,6 +572,38 @@ export function buildOpenApi(publicBaseUrl: string): Record<string, unknown> {
             currency: { type: 'string' },
             available: { oneOf: [{ type: 'integer' }, { type: 'string' }] },
             pending: { oneOf: [{ type: 'integer' }, { type: 'string' }] },
+          },
+        },
+        Case: caseSchema,
+        CaseDetail: {
+          ...caseSchema,
+          properties: {
+            ...caseSchema.properties,
+            audit: {
+              type: 'array',
+              description: 'Opened, held, applied, returned: when, by whom, why; oldest first.',
+              items: {
+                type: 'object',
+                properties: {
+                  at: { type: ['string', 'null'], format: 'date-time' },
+                  action: { type: 'string' },
+                  actor: { type: 'string' },
+                  detail: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+        CaseList: {
+          type: 'object',
+          properties: {
+            object: { const: 'list' },
+            data: { type: 'array', items: { $ref: '#/components/schemas/Case' } },
+            has_more: { type: 'boolean' },
+            next_cursor: {
+              type: ['string', 'null'],
+              description: 'Pass as `cursor` for the next page; null on the last page.',
+            },
           },
         },
         Error: {

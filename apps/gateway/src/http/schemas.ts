@@ -1,4 +1,8 @@
-import { METHOD_NAME_LIST } from './mappers/enums.mapper';
+import {
+  CASE_STATUS_NAME_LIST,
+  type CaseStatusName,
+  METHOD_NAME_LIST,
+} from './mappers/enums.mapper';
 
 /**
  * JSON Schemas Fastify validates requests with; openapi.ts publishes the same objects, so the
@@ -160,4 +164,77 @@ export const payerInputFormSchema = {
 
 export interface PayerInputForm {
   key1?: string;
+}
+
+const idPattern = '^[A-Za-z0-9_-]+$';
+
+/**
+ * GET /admin/v1/cases. Query strings are not coerced, so `limit` is digits here and the mapper
+ * checks its range; `cursor` is the `next_cursor` of the previous page, opaque.
+ */
+export const listCasesQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: CASE_STATUS_NAME_LIST },
+    merchant_id: { type: 'string', minLength: 1, maxLength: 64, pattern: idPattern },
+    payment_id: { type: 'string', minLength: 1, maxLength: 64, pattern: idPattern },
+    limit: { type: 'string', pattern: '^[0-9]{1,4}$', description: '1..200, default 50' },
+    cursor: { type: 'string', minLength: 1, maxLength: 512, pattern: '^[A-Za-z0-9_-]+$' },
+  },
+} as const;
+
+export interface ListCasesQuery {
+  status?: CaseStatusName;
+  merchant_id?: string;
+  payment_id?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+const operatorSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  pattern: '\\S',
+  description: "Who decided (an operator's name or email); kept in the case's audit trail.",
+} as const;
+
+const noteSchema = { type: 'string', maxLength: 1000 } as const;
+
+/** POST /admin/v1/cases/{id}/apply: credit the case's money to the payment's merchant. */
+export const applyCaseBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['operator'],
+  properties: { operator: operatorSchema, note: noteSchema },
+} as const;
+
+export interface ApplyCaseBody {
+  operator: string;
+  note?: string;
+}
+
+/** POST /admin/v1/cases/{id}/return: record that the money went back to the payer. */
+export const returnCaseBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['operator', 'return_reference'],
+  properties: {
+    operator: operatorSchema,
+    note: noteSchema,
+    return_reference: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      pattern: '\\S',
+      description: 'The transfer that sent the money back to the payer.',
+    },
+  },
+} as const;
+
+export interface ReturnCaseBody {
+  operator: string;
+  note?: string;
+  return_reference: string;
 }

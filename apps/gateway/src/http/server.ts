@@ -1,6 +1,10 @@
 import rateLimit from '@fastify/rate-limit';
 import type { Secret } from '@tolem/config';
-import type { CheckoutServiceClient, MerchantServiceClient } from '@tolem/contracts/checkout';
+import type {
+  CaseServiceClient,
+  CheckoutServiceClient,
+  MerchantServiceClient,
+} from '@tolem/contracts/checkout';
 import type { LedgerServiceClient } from '@tolem/contracts/ledger';
 import type { NotifierServiceClient } from '@tolem/contracts/notifier';
 import type { PromiseClient } from '@tolem/grpc-kit';
@@ -34,6 +38,11 @@ export interface GatewayDeps {
     | 'cancelPayment'
   >;
   merchants: Pick<PromiseClient<MerchantServiceClient>, 'authenticateApiKey' | 'createMerchant'>;
+  /** Checkout's cases: unmatched verified money an operator applies or returns. */
+  cases: Pick<
+    PromiseClient<CaseServiceClient>,
+    'listCases' | 'getCase' | 'applyCase' | 'returnCase'
+  >;
   notifier: Pick<PromiseClient<NotifierServiceClient>, 'upsertEndpoint'>;
   ledger: Pick<PromiseClient<LedgerServiceClient>, 'getBalance' | 'setFeePlan' | 'getFeePlan'>;
   /** True when checkout answers its gRPC health check (for /readyz). */
@@ -184,6 +193,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
       merchants: deps.merchants,
       notifier: deps.notifier,
       ledger: deps.ledger,
+      cases: deps.cases,
       adminToken: deps.adminToken,
     }),
   );

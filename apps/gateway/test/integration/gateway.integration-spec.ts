@@ -1,6 +1,8 @@
 import { request as httpRequest } from 'node:http';
 
 import {
+  Case,
+  CaseStatus,
   type CreateMerchantRequest,
   Merchant,
   Payment,
@@ -1467,6 +1469,197 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       });
       expect(peers.callsOf('setFeePlan')).toHaveLength(3);
       expect(peers.callsOf('upsertEndpoint')).toHaveLength(1);
+    });
+  });
+
+  describe('operator cases (/admin/v1/cases)', () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const adminJson = { ...admin, 'content-type': 'application/json' };
+    const theCase = Case.fromPartial({
+      id: 'case_it_1',
+      kind: 'late_payment',
+      status: CaseStatus.CASE_STATUS_OPEN,
+      paymentId: 'pay_it_1',
+      merchantId: MERCHANT.id,
+      provider: Provider.PROVIDER_WEBMONEY,
+      method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
+      providerPaymentId: '1234567',
+      amount: { amountMinor: 1999n, currency: 'USD' },
+      expected: { amountMinor: 1999n, currency: 'USD' },
+      paymentStatus: 'expired',
+      callbackId: 'cb_it_1',
+      providerAttributes: { payer_wmid: '123456789012' },
+      reason: 'a payment that arrived after the payment failed, expired or was canceled',
+      createdAt: new Date('2026-12-06T08:00:00.000Z'),
+    });
+
+    /** A CaseService whose resolutions behave as checkout's: once, a repeat answers the case. */
+    function scriptCases(): void {
+      let current = theCase;
+      const resolve = (status: CaseStatus, returnReference: string) => {
+        if (current.status === status) return { case: current };
+        if (current.status !== CaseStatus.CASE_STATUS_OPEN) {
+          throw new DomainError(
+            'CASE_ALREADY_RESOLVED',
+            'precondition',
+            `case ${current.id} was already resolved`,
+            { details: { status: 'resolved' } },
+          );
+        }
+        current = { ...current, status, returnReference, resolvedAt: new Date() };
+        return { case: current };
+      };
+      const known = (id: string) => {
+        if (id !== theCase.id)
+          throw new DomainError('CASE_NOT_FOUND', 'not_found', `case ${id} not found`);
+      };
+      peers.script.cases.listCases = async (req) => ({
+        cases: [current],
+        nextPageToken: req.pageToken === '' ? 'next-page' : '',
+      });
+      peers.script.cases.getCase = async (req) => {
+        known(req.caseId);
+        return {
+          case: current,
+          audit: [{ at: theCase.createdAt, action: 'opened', actor: 'system', detail: 'late' }],
+        };
+      };
+      peers.script.cases.applyCase = async (req) => {
+        known(req.caseId);
+        return resolve(CaseStatus.CASE_STATUS_APPLIED, '');
+      };
+      peers.script.cases.returnCase = async (req) => {
+        known(req.caseId);
+        return resolve(CaseStatus.CASE_STATUS_RETURNED, req.returnReference);
+      };
+    }
+
+    it('needs the admin token: an API key or no token is 401, checkout is not asked', async () => {
+      scriptCases();
+      for (const headers of [{}, auth, { authorization: 'Bearer wrong-token-0123456789' }]) {
+        const res = await fetch(`${base}/admin/v1/cases`, { headers });
+        expect(res.status).toBe(401);
+        expect(await res.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+      }
+      expect(peers.calls.filter((c) => c.service === 'cases')).toHaveLength(0);
+    });
+
+    it('lists and shows cases over the wire, passing filters, the cursor and the request id', async () => {
+      scriptCases();
+      const list = await fetch(`${base}/admin/v1/cases?status=open&payment_id=pay_it_1&limit=10`, {
+        headers: { ...admin, 'x-request-id': 'ops-it-1' },
+      });
+      expect(list.status).toBe(200);
+      expect(await list.json()).toMatchObject({
+        object: 'list',
+        has_more: true,
+        next_cursor: 'next-page',
+        data: [
+          {
+            id: 'case_it_1',
+            kind: 'late_payment',
+            status: 'open',
+            amount: 1999,
+            currency: 'USD',
+            expected_amount: 1999,
+            payment_status: 'expired',
+            provider: 'webmoney',
+            callback_id: 'cb_it_1',
+          },
+        ],
+      });
+      expect(peers.callsOf('listCases')[0]).toMatchObject({
+        requestId: 'ops-it-1',
+        request: {
+          status: CaseStatus.CASE_STATUS_OPEN,
+          paymentId: 'pay_it_1',
+          merchantId: '',
+          pageSize: 10,
+          pageToken: '',
+        },
+      });
+      const last = await fetch(`${base}/admin/v1/cases?cursor=next-page`, { headers: admin });
+      expect(await last.json()).toMatchObject({ has_more: false, next_cursor: null });
+
+      const shown = await fetch(`${base}/admin/v1/cases/case_it_1`, { headers: admin });
+      expect(shown.status).toBe(200);
+      expect(await shown.json()).toMatchObject({
+        id: 'case_it_1',
+        provider_attributes: { payer_wmid: '123456789012' },
+        audit: [{ at: '2026-12-06T08:00:00.000Z', action: 'opened', actor: 'system' }],
+      });
+      const unknown = await fetch(`${base}/admin/v1/cases/case_nope`, { headers: admin });
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toMatchObject({ error: { code: 'CASE_NOT_FOUND' } });
+    });
+
+    it('applies once: a repeat answers the applied case, returning it then is 422', async () => {
+      scriptCases();
+      const apply = () =>
+        fetch(`${base}/admin/v1/cases/case_it_1/apply`, {
+          method: 'POST',
+          headers: { ...adminJson, 'idempotency-key': 'apply-1' },
+          body: JSON.stringify({ operator: 'ann@ops', note: 'late but genuine' }),
+        });
+      const first = await apply();
+      expect(first.status).toBe(200);
+      expect(await first.json()).toMatchObject({
+        status: 'applied',
+        resolved_at: expect.any(String),
+      });
+      const again = await apply();
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({ status: 'applied' });
+      expect(peers.callsOf('applyCase').map((c) => c.request)).toEqual([
+        { caseId: 'case_it_1', operator: 'ann@ops', note: 'late but genuine' },
+        { caseId: 'case_it_1', operator: 'ann@ops', note: 'late but genuine' },
+      ]);
+      const giveBack = await fetch(`${base}/admin/v1/cases/case_it_1/return`, {
+        method: 'POST',
+        headers: adminJson,
+        body: JSON.stringify({ operator: 'bob', return_reference: 'wm-back-1' }),
+      });
+      expect(giveBack.status).toBe(422);
+      expect(await giveBack.json()).toMatchObject({ error: { code: 'CASE_ALREADY_RESOLVED' } });
+    });
+
+    it('returns with a reference; a body without one is 400 before checkout is asked', async () => {
+      scriptCases();
+      const missing = await fetch(`${base}/admin/v1/cases/case_it_1/return`, {
+        method: 'POST',
+        headers: adminJson,
+        body: JSON.stringify({ operator: 'bob' }),
+      });
+      expect(missing.status).toBe(400);
+      expect(await missing.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+      expect(peers.callsOf('returnCase')).toHaveLength(0);
+      const res = await fetch(`${base}/admin/v1/cases/case_it_1/return`, {
+        method: 'POST',
+        headers: adminJson,
+        body: JSON.stringify({ operator: 'bob', return_reference: 'wm-back-1' }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ status: 'returned', return_reference: 'wm-back-1' });
+    });
+
+    it('answers 503 CHECKOUT_UPSTREAM_UNAVAILABLE when checkout cannot reach the ledger', async () => {
+      peers.script.cases.applyCase = async () => {
+        throw new DomainError(
+          'CHECKOUT_UPSTREAM_UNAVAILABLE',
+          'unavailable',
+          'the ledger is unavailable',
+          {
+            retriable: true,
+          },
+        );
+      };
+      const res = await fetch(`${base}/admin/v1/cases/case_it_1/apply`, {
+        method: 'POST',
+        headers: adminJson,
+        body: JSON.stringify({ operator: 'ann' }),
+      });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: { code: 'CHECKOUT_UPSTREAM_UNAVAILABLE' } });
     });
   });
 });

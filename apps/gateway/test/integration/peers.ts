@@ -1,5 +1,6 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import {
+  CaseServiceService,
   CheckoutServiceService,
   Merchant,
   MerchantServiceService,
@@ -16,7 +17,7 @@ import {
 import { createLogger } from '@tolem/observability';
 
 /**
- * Test doubles of the gateway's PEER services (checkout, notifier, ledger): a real grpc-js server
+ * Test doubles of the gateway's PEER services (checkout and its cases, notifier, ledger): a real grpc-js server
  * built with grpc-kit's createGrpcServer, so errors cross the wire exactly as in production, and
  * each method's answer is scripted by the test.
  */
@@ -25,6 +26,7 @@ type Scripted<S> = { -readonly [K in keyof Handlers<S>]: Handlers<S>[K] };
 export interface Script {
   checkout: Scripted<typeof CheckoutServiceService>;
   merchants: Scripted<typeof MerchantServiceService>;
+  cases: Scripted<typeof CaseServiceService>;
   notifier: Scripted<typeof NotifierServiceService>;
   ledger: Scripted<typeof LedgerServiceService>;
 }
@@ -75,6 +77,7 @@ function defaultScript(): Script {
         return { merchant: MERCHANT };
       },
     },
+    cases: unimplemented(CaseServiceService),
     notifier: unimplemented(NotifierServiceService),
     ledger: unimplemented(LedgerServiceService),
   };
@@ -107,6 +110,7 @@ export async function startPeers(): Promise<Peers> {
   });
   server.addService(CheckoutServiceService, delegating(CheckoutServiceService, 'checkout'));
   server.addService(MerchantServiceService, delegating(MerchantServiceService, 'merchants'));
+  server.addService(CaseServiceService, delegating(CaseServiceService, 'cases'));
   server.addService(NotifierServiceService, delegating(NotifierServiceService, 'notifier'));
   server.addService(LedgerServiceService, delegating(LedgerServiceService, 'ledger'));
   const port = await server.listen(0);

@@ -100,3 +100,13 @@ export function isTerminal(status: StatusName): boolean {
     status === 'succeeded' || status === 'failed' || status === 'expired' || status === 'canceled'
   );
 }
+
+export type CaseStatusName = 'opening' | 'open' | 'applied' | 'returned';
+
+/** Every status a case can be in on the wire (OpenAPI enum, `?status=`). */
+export const CASE_STATUS_NAME_LIST: readonly CaseStatusName[] = [
+  'opening',
+  'open',
+  'applied',
+  'returned',
+];

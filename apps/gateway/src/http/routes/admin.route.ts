@@ -16,11 +16,13 @@ import {
 import { httpUrl } from '../mappers/payment.mapper';
 import { type CreateMerchantBody, createMerchantBodySchema } from '../schemas';
 import type { GatewayDeps } from '../server';
+import { caseRoutes } from './cases.route';
 
 export interface AdminRouteDeps {
   merchants: Pick<GatewayDeps['merchants'], 'createMerchant'>;
   notifier: GatewayDeps['notifier'];
   ledger: Pick<GatewayDeps['ledger'], 'setFeePlan' | 'getFeePlan'>;
+  cases: GatewayDeps['cases'];
   adminToken: Secret;
 }
 
@@ -50,6 +52,9 @@ export function adminRoutes(deps: AdminRouteDeps): FastifyPluginAsync {
         throw gatewayErrors.create('UNAUTHENTICATED', 'invalid admin token');
       }
     });
+
+    // A child scope inherits the hook above: no case route answers without the admin token.
+    await app.register(caseRoutes({ cases: deps.cases }));
 
     app.post<{ Body: CreateMerchantBody }>(
       '/admin/v1/merchants',

@@ -1,0 +1,106 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+
+import { idempotencyKeyFrom } from '../headers';
+import {
+  caseDetailToJson,
+  caseListToJson,
+  caseToJson,
+  toListCasesRequest,
+} from '../mappers/case.mapper';
+import {
+  type ApplyCaseBody,
+  applyCaseBodySchema,
+  idParamsSchema,
+  type ListCasesQuery,
+  listCasesQuerySchema,
+  type ReturnCaseBody,
+  returnCaseBodySchema,
+} from '../schemas';
+import type { GatewayDeps } from '../server';
+
+export interface CaseRouteDeps {
+  cases: GatewayDeps['cases'];
+}
+
+/**
+ * Applying and returning are idempotent by nature (checkout answers a repeat with the resolved
+ * case), so an Idempotency-Key is accepted but not required; a present one must still be sane.
+ */
+function acceptIdempotencyKey(request: FastifyRequest): void {
+  if (request.headers['idempotency-key'] !== undefined) {
+    idempotencyKeyFrom(request.headers['idempotency-key']);
+  }
+}
+
+/**
+ * Operator routes over checkout's CaseService: verified money that did not match its payment,
+ * held in unapplied funds until an operator applies it to the payment or returns it to the payer.
+ * Registered inside the admin scope, so ADMIN_TOKEN is checked before anything else.
+ */
+export function caseRoutes(deps: CaseRouteDeps): FastifyPluginAsync {
+  return async (app) => {
+    app.get<{ Querystring: ListCasesQuery }>(
+      '/admin/v1/cases',
+      { schema: { querystring: listCasesQuerySchema } },
+      async (request) => {
+        const res = await deps.cases.listCases(toListCasesRequest(request.query), {
+          requestId: request.id,
+        });
+        return caseListToJson(res);
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/admin/v1/cases/:id',
+      { schema: { params: idParamsSchema } },
+      async (request) => {
+        const res = await deps.cases.getCase(
+          { caseId: request.params.id },
+          { requestId: request.id },
+        );
+        return caseDetailToJson(res);
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: ApplyCaseBody }>(
+      '/admin/v1/cases/:id/apply',
+      {
+        schema: { params: idParamsSchema, body: applyCaseBodySchema },
+        preValidation: async (request) => acceptIdempotencyKey(request),
+      },
+      async (request) => {
+        const res = await deps.cases.applyCase(
+          {
+            caseId: request.params.id,
+            operator: request.body.operator.trim(),
+            note: request.body.note ?? '',
+          },
+          { requestId: request.id },
+        );
+        request.log.info({ caseId: request.params.id }, 'case applied by an operator');
+        return caseToJson(res.case);
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: ReturnCaseBody }>(
+      '/admin/v1/cases/:id/return',
+      {
+        schema: { params: idParamsSchema, body: returnCaseBodySchema },
+        preValidation: async (request) => acceptIdempotencyKey(request),
+      },
+      async (request) => {
+        const res = await deps.cases.returnCase(
+          {
+            caseId: request.params.id,
+            operator: request.body.operator.trim(),
+            note: request.body.note ?? '',
+            returnReference: request.body.return_reference.trim(),
+          },
+          { requestId: request.id },
+        );
+        request.log.info({ caseId: request.params.id }, 'case returned by an operator');
+        return caseToJson(res.case);
+      },
+    );
+  };
+}
