@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       }),
     }),
   );
-  grpc.addService(CaseServiceService, caseHandlers({ cases, repo: caseRepo }));
+  grpc.addService(CaseServiceService, caseHandlers({ cases, repo: caseRepo, provider }));
   grpc.addService(
     MerchantServiceService,
     merchantHandlers({

@@ -5,6 +5,7 @@ import { createLogger } from '@tolem/observability';
 
 import { migrations } from '../migrations';
 import { makeChargeBoundCard } from './app/charge-bound-card';
+import { makeGetCallback } from './app/get-callback';
 import { makeHandleCallback } from './app/handle-callback';
 import { makePurgeOldCallbacks } from './app/purge-old-callbacks';
 import { makeQueryPaymentStatus } from './app/query-payment-status';
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     providerHandlers({
       startPayment: makeStartPayment({ registry }),
       handleCallback: makeHandleCallback({ registry, callbacks, log }),
+      getCallback: makeGetCallback({ callbacks }),
       submitPayerInput: makeSubmitPayerInput({ registry, transactions }),
       chargeBoundCard: makeChargeBoundCard({ registry }),
       queryPaymentStatus: makeQueryPaymentStatus({ registry, transactions }),

@@ -94,10 +94,15 @@ export function makeCases(deps: CasesDeps) {
     return found;
   }
 
-  function requireOperator(operator: string): void {
+  function requireOperator(operator: string, note: string): void {
     if (!operator.trim() || operator.length > 200) {
       throw checkoutErrors.create('CASE_INVALID_REQUEST', 'operator is required (1..200)', {
         details: { field: 'operator' },
+      });
+    }
+    if (note.length > 1_000) {
+      throw checkoutErrors.create('CASE_INVALID_REQUEST', 'note is longer than 1000', {
+        details: { field: 'note' },
       });
     }
   }
@@ -120,7 +125,7 @@ export function makeCases(deps: CasesDeps) {
    * one keeps its status and receives the money on top. The ledger emits the merchant's event.
    */
   async function apply(input: { caseId: string; operator: string; note: string }): Promise<Case> {
-    requireOperator(input.operator);
+    requireOperator(input.operator, input.note);
     let c = await mustFind(input.caseId);
     if (c.status === 'applied') return c;
     if (c.status === 'returned') alreadyResolved(c);
@@ -178,7 +183,7 @@ export function makeCases(deps: CasesDeps) {
     note: string;
     returnReference: string;
   }): Promise<Case> {
-    requireOperator(input.operator);
+    requireOperator(input.operator, input.note);
     if (!input.returnReference.trim() || input.returnReference.length > 200) {
       throw checkoutErrors.create('CASE_INVALID_REQUEST', 'return_reference is required (1..200)', {
         details: { field: 'return_reference' },

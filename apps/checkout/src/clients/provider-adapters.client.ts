@@ -1,6 +1,7 @@
 import {
   type CardBinding as PbCardBinding,
   CardBindingState,
+  GetCallbackRequest,
   HandleCallbackRequest,
   Outcome,
   ProviderServiceClient,
@@ -139,6 +140,23 @@ export function createProviderAdaptersClient(
           ? { amountMinor: res.amount.amountMinor, currency: res.amount.currency }
           : null,
         attributes: { ...res.attributes },
+      };
+    },
+
+    async getCallback(callbackId) {
+      const res = await client.getCallback(GetCallbackRequest.fromPartial({ callbackId }));
+      const c = res.callback;
+      if (!c) throw badResponse('GetCallback without a callback');
+      return {
+        callbackId: c.callbackId,
+        receivedAt: c.receivedAt ?? null,
+        method: c.method,
+        path: c.path,
+        query: c.query,
+        headers: { ...c.headers },
+        body: c.body,
+        verdict: c.verdict,
+        reasonCode: c.reasonCode,
       };
     },
 

@@ -112,6 +112,21 @@ export interface PaymentProviderPort {
   handleCallback(provider: ProviderName, request: RawHttpRequest): Promise<VerifiedCallback>;
   /** The payer's second step (Wavepay key1); the adapters never activate a settled payment twice. */
   submitPayerInput(input: ProviderPayerInput): Promise<PayerInputAnswer>;
+  /** A raw callback from the adapters' audit log (a case's evidence). */
+  getCallback(callbackId: string): Promise<StoredProviderCallback>;
+}
+
+/** A provider callback as provider-adapters stored it for audit, with its verdict. */
+export interface StoredProviderCallback {
+  callbackId: string;
+  receivedAt: Date | null;
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+  verdict: string;
+  reasonCode: string;
 }
 
 export interface PostPaymentInput {

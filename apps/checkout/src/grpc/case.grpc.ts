@@ -5,11 +5,12 @@ import {
   ListCasesResponse,
   ReturnCaseResponse,
 } from '@tolem/contracts/checkout';
+import { isDomainError } from '@tolem/errors';
 import type { Handlers } from '@tolem/grpc-kit';
 
 import type { Cases } from '../app/cases';
 import { checkoutErrors } from '../domain/errors';
-import type { CaseRepository } from '../domain/ports';
+import type { CaseRepository, PaymentProviderPort, StoredProviderCallback } from '../domain/ports';
 import {
   afterOf,
   auditToProto,
@@ -21,6 +22,21 @@ import {
 export interface CaseHandlerDeps {
   cases: Pick<Cases, 'apply' | 'giveBack' | 'find'>;
   repo: Pick<CaseRepository, 'list' | 'audit'>;
+  provider: Pick<PaymentProviderPort, 'getCallback'>;
+}
+
+/** The callback that opened a case; none when it came from payer input or was purged. */
+async function evidenceOf(
+  deps: CaseHandlerDeps,
+  callbackId: string,
+): Promise<StoredProviderCallback | undefined> {
+  if (!callbackId) return undefined;
+  try {
+    return await deps.provider.getCallback(callbackId);
+  } catch (err) {
+    if (isDomainError(err) && err.code === 'PROVIDER_CALLBACK_NOT_FOUND') return undefined;
+    throw err;
+  }
 }
 
 /** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
@@ -49,9 +65,21 @@ export function caseHandlers(deps: CaseHandlerDeps): Handlers<typeof CaseService
     },
     async getCase(req) {
       const found = await deps.cases.find(req.caseId);
+      const callback = await evidenceOf(deps, found.callbackId);
       return GetCaseResponse.fromPartial({
         case: caseToProto(found),
         audit: (await deps.repo.audit(found.id)).map(auditToProto),
+        callback: callback && {
+          callbackId: callback.callbackId,
+          receivedAt: callback.receivedAt ?? undefined,
+          method: callback.method,
+          path: callback.path,
+          query: callback.query,
+          headers: callback.headers,
+          body: Buffer.from(callback.body),
+          verdict: callback.verdict,
+          reasonCode: callback.reasonCode,
+        },
       });
     },
     async applyCase(req) {

@@ -40,7 +40,7 @@ function cli() {
         if (request.caseId !== 'case_1') {
           throw new DomainError('CASE_NOT_FOUND', 'not_found', `case ${request.caseId} not found`);
         }
-        return { case: held, audit: [] };
+        return { case: held, audit: [], callback: undefined };
       },
       applyCase: async (request) => {
         calls.push({ method: 'applyCase', request });

@@ -106,7 +106,7 @@ async function run(command: string, parsed: Parsed, deps: CasesCliDeps): Promise
     case 'show': {
       const res = await deps.cases.getCase({ caseId: caseIdOf(positionals) });
       if (!res.case) throw new Error('checkout answered GetCase without a case');
-      for (const line of caseDetail(res.case, res.audit)) deps.out(line);
+      for (const line of caseDetail(res.case, res.audit, res.callback)) deps.out(line);
       return;
     }
     case 'apply': {

@@ -1,4 +1,9 @@
-import { type Case, type CaseAuditEntry, CaseStatus } from '@tolem/contracts/checkout';
+import {
+  type Case,
+  type CaseAuditEntry,
+  type CaseCallback,
+  CaseStatus,
+} from '@tolem/contracts/checkout';
 import { paymentMethodName, providerName } from '@tolem/contracts/common';
 import { money, toMajorString } from '@tolem/money';
 
@@ -70,7 +75,11 @@ export function caseTable(cases: Case[]): string[] {
 }
 
 /** Everything an operator needs to decide: the payment, the provider's reference, the money. */
-export function caseDetail(c: Case, audit: CaseAuditEntry[] | null): string[] {
+export function caseDetail(
+  c: Case,
+  audit: CaseAuditEntry[] | null,
+  callback?: CaseCallback,
+): string[] {
   const attributes = Object.entries(c.providerAttributes)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k}=${v}`)
@@ -109,5 +118,26 @@ export function caseDetail(c: Case, audit: CaseAuditEntry[] | null): string[] {
           ['  AT', 'ACTION', 'ACTOR', 'DETAIL'],
           audit.map((e) => [`  ${time(e.at)}`, e.action, orDash(e.actor), e.detail]),
         )),
+    ...(callback ? ['', ...callbackLines(callback)] : []),
+  ];
+}
+
+/** The raw callback as the provider sent it: request line, headers, body (text when UTF-8). */
+function callbackLines(cb: CaseCallback): string[] {
+  let body: string;
+  try {
+    body = new TextDecoder('utf-8', { fatal: true }).decode(cb.body);
+  } catch {
+    body = `(base64) ${Buffer.from(cb.body).toString('base64')}`;
+  }
+  return [
+    `Raw callback ${cb.callbackId} (${time(cb.receivedAt)}, ${orDash(cb.verdict)}${
+      cb.reasonCode ? ` ${cb.reasonCode}` : ''
+    }):`,
+    `  ${cb.method} ${cb.path}${cb.query ? `?${cb.query}` : ''}`,
+    ...Object.entries(cb.headers)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `  ${k}: ${v}`),
+    `  ${body}`,
   ];
 }

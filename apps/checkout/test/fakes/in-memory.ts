@@ -283,6 +283,19 @@ export function fakeProvider(): PaymentProviderPort & {
       if (fake.nextCallback instanceof Error) throw fake.nextCallback;
       return structuredClone(fake.nextCallback);
     },
+    async getCallback(callbackId: string) {
+      return {
+        callbackId,
+        receivedAt: new Date(0),
+        method: 'POST',
+        path: '/callbacks/webmoney',
+        query: '',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new TextEncoder().encode('LMI_PAYMENT_NO=1'),
+        verdict: 'accepted',
+        reasonCode: '',
+      };
+    },
     async submitPayerInput(input: ProviderPayerInput) {
       fake.inputs.push(structuredClone(input));
       if (fake.nextInput instanceof Error) throw fake.nextInput;

@@ -14,6 +14,7 @@ import {
   CardBindingState,
   type ChargeBoundCardRequest,
   ChargeBoundCardResponse,
+  GetCallbackResponse,
   type HandleCallbackRequest,
   HandleCallbackResponse,
   Outcome,
@@ -159,6 +160,25 @@ export async function startFakeProviderAdapters() {
   };
   let failNextStart: string | null = null;
   const handlers: Handlers<typeof ProviderServiceService> = {
+    async getCallback(req) {
+      // Callback ids are `cb_<position>` in this double.
+      const stored = callbacks[Number(req.callbackId.replace(/^cb_/, '')) - 1];
+      if (!stored?.request) {
+        throw new DomainError('PROVIDER_CALLBACK_NOT_FOUND', 'not_found', 'no such callback');
+      }
+      return GetCallbackResponse.fromPartial({
+        callback: {
+          callbackId: req.callbackId,
+          receivedAt: new Date(),
+          method: stored.request.method,
+          path: stored.request.path,
+          query: stored.request.query,
+          headers: stored.request.headers,
+          body: stored.request.body,
+          verdict: 'accepted',
+        },
+      });
+    },
     async startPayment(req) {
       starts.push(req);
       if (failNextStart) {

@@ -121,6 +121,17 @@ function fakes() {
         if (req.caseId !== 'case_1') throw caseNotFound(req.caseId);
         return {
           case: openCase,
+          callback: {
+            callbackId: 'cb_1',
+            receivedAt: new Date('2026-12-06T08:59:00.000Z'),
+            method: 'POST',
+            path: '/callbacks/webmoney',
+            query: '',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: Buffer.from('LMI_PAYMENT_NO=7&LMI_PAYMENT_AMOUNT=99.99'),
+            verdict: 'accepted',
+            reasonCode: '',
+          },
           audit: [
             {
               at: new Date('2026-12-06T09:00:00.000Z'),
@@ -652,6 +663,17 @@ describe('operator cases (/admin/v1/cases)', () => {
           detail: 'amount_mismatch',
         },
       ],
+      // The provider's own bytes, as provider-adapters stored them for audit.
+      raw_callback: {
+        id: 'cb_1',
+        received_at: '2026-12-06T08:59:00.000Z',
+        method: 'POST',
+        path: '/callbacks/webmoney',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'LMI_PAYMENT_NO=7&LMI_PAYMENT_AMOUNT=99.99',
+        body_encoding: 'utf8',
+        verdict: 'accepted',
+      },
     });
     const unknown = await app.inject({
       method: 'GET',

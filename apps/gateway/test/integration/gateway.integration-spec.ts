@@ -1522,6 +1522,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         return {
           case: current,
           audit: [{ at: theCase.createdAt, action: 'opened', actor: 'system', detail: 'late' }],
+          callback: undefined,
         };
       };
       peers.script.cases.applyCase = async (req) => {

@@ -31,6 +31,40 @@ export function createProviderCallbacksRepo(db: Knex): CallbackLog {
         });
     },
 
+    async find(id) {
+      const row = (await db('provider_callbacks').where({ id }).first()) as
+        | {
+            id: string;
+            provider: string;
+            received_at: Date;
+            http_method: string;
+            path: string;
+            query: string;
+            headers: Record<string, string>;
+            body: Buffer;
+            remote_address: string;
+            verdict: string | null;
+            reason_code: string | null;
+            payment_id: string | null;
+          }
+        | undefined;
+      if (!row) return undefined;
+      return {
+        id: row.id,
+        provider: row.provider,
+        receivedAt: row.received_at,
+        method: row.http_method,
+        path: row.path,
+        query: row.query,
+        headers: row.headers,
+        body: row.body,
+        remoteAddress: row.remote_address,
+        verdict: row.verdict ?? '',
+        reasonCode: row.reason_code ?? '',
+        paymentId: row.payment_id ?? '',
+      };
+    },
+
     async deleteReceivedBefore(cutoff, limit) {
       // Postgres has no DELETE … LIMIT: pick the batch through the received_at index.
       const result = await db.raw<{ rowCount: number }>(

@@ -8,6 +8,8 @@ import { defineErrors } from '@tolem/errors';
 export const providerErrors = defineErrors({
   /** A request field is missing or malformed. */
   PROVIDER_INVALID_REQUEST: 'invalid',
+  /** No stored callback has this id (never received, or deleted by the retention policy). */
+  PROVIDER_CALLBACK_NOT_FOUND: 'not_found',
   /** No adapter is registered for this provider, or it does not offer this method. */
   PROVIDER_METHOD_UNSUPPORTED: 'precondition',
   /** The provider has no account (e.g. WebMoney purse) configured for the payment's currency. */

@@ -79,6 +79,18 @@ export interface CallbackLog {
    * went. Small batches keep each delete's locks and WAL short while callbacks keep arriving.
    */
   deleteReceivedBefore(cutoff: Date, limit: number): Promise<number>;
+  /** One stored callback with its decision; undefined when unknown or past retention. */
+  find(id: string): Promise<StoredCallback | undefined>;
+}
+
+/** A raw callback as the audit log keeps it (already redacted) and how it was decided. */
+export interface StoredCallback extends RawCallback {
+  id: string;
+  provider: string;
+  receivedAt: Date;
+  verdict: string;
+  reasonCode: string;
+  paymentId: string;
 }
 
 /** The structured log as use cases see it (pino's Logger satisfies it). */

@@ -1,7 +1,8 @@
-import type { ProviderServiceService } from '@tolem/contracts/provider';
+import { GetCallbackResponse, type ProviderServiceService } from '@tolem/contracts/provider';
 import type { Handlers } from '@tolem/grpc-kit';
 
 import type { makeChargeBoundCard } from '../app/charge-bound-card';
+import type { makeGetCallback } from '../app/get-callback';
 import type { makeHandleCallback } from '../app/handle-callback';
 import type { makeQueryPaymentStatus } from '../app/query-payment-status';
 import type { makeRefundPayment } from '../app/refund-payment';
@@ -18,6 +19,7 @@ import {
   startRequestToDomain,
   startResultToProto,
   statusToProto,
+  storedCallbackToProto,
   submitRequestToDomain,
   submitResultToProto,
 } from './provider.mapper';
@@ -29,6 +31,7 @@ export interface ProviderHandlerDeps {
   chargeBoundCard: ReturnType<typeof makeChargeBoundCard>;
   queryPaymentStatus: ReturnType<typeof makeQueryPaymentStatus>;
   refundPayment: ReturnType<typeof makeRefundPayment>;
+  getCallback: ReturnType<typeof makeGetCallback>;
 }
 
 /** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
@@ -55,6 +58,11 @@ export function providerHandlers(
     },
     async refundPayment(req) {
       return refundResultToProto(await deps.refundPayment(refundRequestToDomain(req)));
+    },
+    async getCallback(req) {
+      return GetCallbackResponse.fromPartial({
+        callback: storedCallbackToProto(await deps.getCallback(req.callbackId)),
+      });
     },
   };
 }

@@ -1,3 +1,4 @@
+import { isProviderName } from '@tolem/catalog';
 import {
   FormPost,
   type HttpReply as PbHttpReply,
@@ -26,6 +27,7 @@ import {
   RefundPaymentResponse,
   type StartPaymentRequest,
   StartPaymentResponse,
+  StoredCallback as PbStoredCallback,
   type SubmitPayerInputRequest,
   SubmitPayerInputResponse,
 } from '@tolem/contracts/provider';
@@ -33,6 +35,7 @@ import { type Money, positiveMoney } from '@tolem/money';
 
 import type { CallbackOutcome, CallbackResult, HttpReply, RawCallback } from '../domain/callback';
 import { providerErrors } from '../domain/errors';
+import type { StoredCallback } from '../domain/ports';
 import type { MethodName, ProviderName } from '../domain/provider-transaction';
 import type {
   ChargeBoundCardInput,
@@ -365,5 +368,24 @@ export function refundResultToProto(result: RefundResult): RefundPaymentResponse
     outcome: outcomeToProto(result.outcome),
     providerRefundId: result.providerRefundId ?? '',
     reasonCode: result.reasonCode ?? '',
+  });
+}
+
+export function storedCallbackToProto(c: StoredCallback): PbStoredCallback {
+  return PbStoredCallback.fromPartial({
+    callbackId: c.id,
+    provider: isProviderName(c.provider)
+      ? providerToProto(c.provider)
+      : Provider.PROVIDER_UNSPECIFIED,
+    receivedAt: c.receivedAt,
+    method: c.method,
+    path: c.path,
+    query: c.query,
+    headers: c.headers,
+    body: c.body,
+    remoteAddress: c.remoteAddress,
+    verdict: c.verdict,
+    reasonCode: c.reasonCode,
+    paymentId: c.paymentId,
   });
 }

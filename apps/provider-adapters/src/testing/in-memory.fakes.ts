@@ -186,6 +186,19 @@ export function inMemoryCallbacks(now: () => Date = () => new Date()) {
       if (!row) throw new Error(`no callback ${id}`);
       Object.assign(row, d);
     },
+    async find(id) {
+      const row = rows.find((r) => r.id === id);
+      if (!row) return undefined;
+      return {
+        ...row.raw,
+        id: row.id,
+        provider: row.provider,
+        receivedAt: row.receivedAt,
+        verdict: row.verdict ?? '',
+        reasonCode: row.reasonCode ?? '',
+        paymentId: row.paymentId ?? '',
+      };
+    },
   };
   return log;
 }

@@ -242,6 +242,11 @@ describe('cases: money that does not match its payment is held, never dropped', 
     expect(await balance()).toBe(before + BigInt(amount - feeOf(amount)));
     const detail = await cases.getCase({ caseId: opened.id });
     expect(detail.audit.map((a) => a.action)).toEqual(['opened', 'held', 'applied']);
+    // The evidence: IntellectMoney's notification as received (its signed hash included).
+    expect(detail.callback).toMatchObject({ callbackId: opened.callbackId, method: 'POST' });
+    const raw = Buffer.from(detail.callback?.body ?? []).toString('utf8');
+    expect(raw).toContain('paymentStatus=5');
+    expect(raw).toContain('hash=');
   });
 
   it('a second payment (card after WebMoney): held, then returned to the payer; the merchant paid once', async () => {

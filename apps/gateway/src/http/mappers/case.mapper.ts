@@ -128,9 +128,53 @@ function auditToJson(e: CaseAuditEntry): CaseAuditJson {
   };
 }
 
-/** GET /admin/v1/cases/{id}: the case with its audit trail, oldest step first. */
-export function caseDetailToJson(res: GetCaseResponse): CaseJson & { audit: CaseAuditJson[] } {
-  return { ...caseToJson(res.case), audit: res.audit.map(auditToJson) };
+/** The callback's body as text when it is UTF-8 (every provider's is), else base64. */
+function bodyJson(body: Uint8Array): { body: string; body_encoding: 'utf8' | 'base64' } {
+  try {
+    return { body: new TextDecoder('utf-8', { fatal: true }).decode(body), body_encoding: 'utf8' };
+  } catch {
+    return { body: Buffer.from(body).toString('base64'), body_encoding: 'base64' };
+  }
+}
+
+export interface CaseCallbackJson {
+  id: string;
+  received_at: string | null;
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  body: string;
+  body_encoding: 'utf8' | 'base64';
+  verdict: string;
+  reason_code: string;
+}
+
+/**
+ * GET /admin/v1/cases/{id}: the case with its audit trail, oldest step first, and the raw
+ * callback that opened it (null for payer input, or past its retention).
+ */
+export function caseDetailToJson(
+  res: GetCaseResponse,
+): CaseJson & { audit: CaseAuditJson[]; raw_callback: CaseCallbackJson | null } {
+  const cb = res.callback;
+  return {
+    ...caseToJson(res.case),
+    audit: res.audit.map(auditToJson),
+    raw_callback: cb
+      ? {
+          id: cb.callbackId,
+          received_at: cb.receivedAt ? cb.receivedAt.toISOString() : null,
+          method: cb.method,
+          path: cb.path,
+          query: cb.query,
+          headers: { ...cb.headers },
+          ...bodyJson(cb.body),
+          verdict: cb.verdict,
+          reason_code: cb.reasonCode,
+        }
+      : null,
+  };
 }
 
 export const DEFAULT_CASE_PAGE_SIZE = 50;

@@ -438,6 +438,30 @@ export interface GetCaseRequest {
 export interface GetCaseResponse {
   case: Case | undefined;
   audit: CaseAuditEntry[];
+  /**
+   * The raw callback that opened the case, as provider-adapters stored it for audit; unset for
+   * cases opened from payer input, and when it is past its retention.
+   */
+  callback: CaseCallback | undefined;
+}
+
+/** A provider callback exactly as received (secrets a provider echoes removed before storing). */
+export interface CaseCallback {
+  callbackId: string;
+  receivedAt: Date | undefined;
+  method: string;
+  path: string;
+  query: string;
+  headers: { [key: string]: string };
+  body: Buffer;
+  /** How provider-adapters decided it: accepted, rejected, duplicate, … */
+  verdict: string;
+  reasonCode: string;
+}
+
+export interface CaseCallback_HeadersEntry {
+  key: string;
+  value: string;
 }
 
 export interface ApplyCaseRequest {
@@ -4517,7 +4541,7 @@ export const GetCaseRequest: MessageFns<GetCaseRequest> = {
 };
 
 function createBaseGetCaseResponse(): GetCaseResponse {
-  return { case: undefined, audit: [] };
+  return { case: undefined, audit: [], callback: undefined };
 }
 
 export const GetCaseResponse: MessageFns<GetCaseResponse> = {
@@ -4527,6 +4551,9 @@ export const GetCaseResponse: MessageFns<GetCaseResponse> = {
     }
     for (const v of message.audit) {
       CaseAuditEntry.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.callback !== undefined) {
+      CaseCallback.encode(message.callback, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -4560,6 +4587,14 @@ export const GetCaseResponse: MessageFns<GetCaseResponse> = {
             message.audit.push(CaseAuditEntry.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.callback = CaseCallback.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4576,6 +4611,7 @@ export const GetCaseResponse: MessageFns<GetCaseResponse> = {
     return {
       case: isSet(object.case) ? Case.fromJSON(object.case) : undefined,
       audit: globalThis.Array.isArray(object?.audit) ? object.audit.map((e: any) => CaseAuditEntry.fromJSON(e)) : [],
+      callback: isSet(object.callback) ? CaseCallback.fromJSON(object.callback) : undefined,
     };
   },
 
@@ -4587,6 +4623,9 @@ export const GetCaseResponse: MessageFns<GetCaseResponse> = {
     if (message.audit?.length) {
       obj.audit = message.audit.map((e) => CaseAuditEntry.toJSON(e));
     }
+    if (message.callback !== undefined) {
+      obj.callback = CaseCallback.toJSON(message.callback);
+    }
     return obj;
   },
 
@@ -4597,6 +4636,343 @@ export const GetCaseResponse: MessageFns<GetCaseResponse> = {
     const message = createBaseGetCaseResponse();
     message.case = (object.case !== undefined && object.case !== null) ? Case.fromPartial(object.case) : undefined;
     message.audit = object.audit?.map((e) => CaseAuditEntry.fromPartial(e)) || [];
+    message.callback = (object.callback !== undefined && object.callback !== null)
+      ? CaseCallback.fromPartial(object.callback)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCaseCallback(): CaseCallback {
+  return {
+    callbackId: "",
+    receivedAt: undefined,
+    method: "",
+    path: "",
+    query: "",
+    headers: {},
+    body: Buffer.alloc(0),
+    verdict: "",
+    reasonCode: "",
+  };
+}
+
+export const CaseCallback: MessageFns<CaseCallback> = {
+  encode(message: CaseCallback, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callbackId !== "") {
+      writer.uint32(10).string(message.callbackId);
+    }
+    if (message.receivedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.receivedAt), writer.uint32(18).fork()).join();
+    }
+    if (message.method !== "") {
+      writer.uint32(26).string(message.method);
+    }
+    if (message.path !== "") {
+      writer.uint32(34).string(message.path);
+    }
+    if (message.query !== "") {
+      writer.uint32(42).string(message.query);
+    }
+    globalThis.Object.entries(message.headers).forEach(([key, value]: [string, string]) => {
+      CaseCallback_HeadersEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    if (message.body.length !== 0) {
+      writer.uint32(58).bytes(message.body);
+    }
+    if (message.verdict !== "") {
+      writer.uint32(66).string(message.verdict);
+    }
+    if (message.reasonCode !== "") {
+      writer.uint32(74).string(message.reasonCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CaseCallback {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCaseCallback();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callbackId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.receivedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.method = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.query = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = CaseCallback_HeadersEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.headers[entry6.key] = entry6.value;
+            }
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.body = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.verdict = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.reasonCode = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CaseCallback {
+    return {
+      callbackId: isSet(object.callbackId)
+        ? globalThis.String(object.callbackId)
+        : isSet(object.callback_id)
+        ? globalThis.String(object.callback_id)
+        : "",
+      receivedAt: isSet(object.receivedAt)
+        ? fromJsonTimestamp(object.receivedAt)
+        : isSet(object.received_at)
+        ? fromJsonTimestamp(object.received_at)
+        : undefined,
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      query: isSet(object.query) ? globalThis.String(object.query) : "",
+      headers: isObject(object.headers)
+        ? (globalThis.Object.entries(object.headers) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      body: isSet(object.body) ? Buffer.from(bytesFromBase64(object.body)) : Buffer.alloc(0),
+      verdict: isSet(object.verdict) ? globalThis.String(object.verdict) : "",
+      reasonCode: isSet(object.reasonCode)
+        ? globalThis.String(object.reasonCode)
+        : isSet(object.reason_code)
+        ? globalThis.String(object.reason_code)
+        : "",
+    };
+  },
+
+  toJSON(message: CaseCallback): unknown {
+    const obj: any = {};
+    if (message.callbackId !== "") {
+      obj.callbackId = message.callbackId;
+    }
+    if (message.receivedAt !== undefined) {
+      obj.receivedAt = message.receivedAt.toISOString();
+    }
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.query !== "") {
+      obj.query = message.query;
+    }
+    if (message.headers) {
+      const entries = globalThis.Object.entries(message.headers) as [string, string][];
+      if (entries.length > 0) {
+        obj.headers = {};
+        entries.forEach(([k, v]) => {
+          obj.headers[k] = v;
+        });
+      }
+    }
+    if (message.body.length !== 0) {
+      obj.body = base64FromBytes(message.body);
+    }
+    if (message.verdict !== "") {
+      obj.verdict = message.verdict;
+    }
+    if (message.reasonCode !== "") {
+      obj.reasonCode = message.reasonCode;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CaseCallback>, I>>(base?: I): CaseCallback {
+    return CaseCallback.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CaseCallback>, I>>(object: I): CaseCallback {
+    const message = createBaseCaseCallback();
+    message.callbackId = object.callbackId ?? "";
+    message.receivedAt = object.receivedAt ?? undefined;
+    message.method = object.method ?? "";
+    message.path = object.path ?? "";
+    message.query = object.query ?? "";
+    message.headers = (globalThis.Object.entries(object.headers ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.body = object.body ?? Buffer.alloc(0);
+    message.verdict = object.verdict ?? "";
+    message.reasonCode = object.reasonCode ?? "";
+    return message;
+  },
+};
+
+function createBaseCaseCallback_HeadersEntry(): CaseCallback_HeadersEntry {
+  return { key: "", value: "" };
+}
+
+export const CaseCallback_HeadersEntry: MessageFns<CaseCallback_HeadersEntry> = {
+  encode(message: CaseCallback_HeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CaseCallback_HeadersEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCaseCallback_HeadersEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CaseCallback_HeadersEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CaseCallback_HeadersEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CaseCallback_HeadersEntry>, I>>(base?: I): CaseCallback_HeadersEntry {
+    return CaseCallback_HeadersEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CaseCallback_HeadersEntry>, I>>(object: I): CaseCallback_HeadersEntry {
+    const message = createBaseCaseCallback_HeadersEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -5240,7 +5616,10 @@ export const CaseServiceService = {
     responseSerialize: (value: ListCasesResponse): Buffer => Buffer.from(ListCasesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListCasesResponse => ListCasesResponse.decode(value),
   },
-  /** One case with its audit trail and the raw callback that opened it. */
+  /**
+   * One case with its audit trail and the raw callback that opened it (fetched from
+   * provider-adapters' audit log).
+   */
   getCase: {
     path: "/tolem.checkout.v1.CaseService/GetCase" as const,
     requestStream: false as const,
@@ -5279,7 +5658,10 @@ export const CaseServiceService = {
 export interface CaseServiceServer extends UntypedServiceImplementation {
   /** Cases, newest first, filtered and paged. */
   listCases: handleUnaryCall<ListCasesRequest, ListCasesResponse>;
-  /** One case with its audit trail and the raw callback that opened it. */
+  /**
+   * One case with its audit trail and the raw callback that opened it (fetched from
+   * provider-adapters' audit log).
+   */
   getCase: handleUnaryCall<GetCaseRequest, GetCaseResponse>;
   /**
    * Credits the case's money to the payment's merchant (fee from the merchant's plan). A payment
@@ -5308,7 +5690,10 @@ export interface CaseServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListCasesResponse) => void,
   ): ClientUnaryCall;
-  /** One case with its audit trail and the raw callback that opened it. */
+  /**
+   * One case with its audit trail and the raw callback that opened it (fetched from
+   * provider-adapters' audit log).
+   */
   getCase(
     request: GetCaseRequest,
     callback: (error: ServiceError | null, response: GetCaseResponse) => void,
@@ -5475,6 +5860,14 @@ export const MerchantServiceClient = makeGenericClientConstructor(
   service: typeof MerchantServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 

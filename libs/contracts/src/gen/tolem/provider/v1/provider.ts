@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Money } from "../../common/v1/money";
 import {
   HttpReply,
@@ -478,6 +479,36 @@ export interface QrAcquirerReply {
   code: string;
   /** Tolem's payment id when the confirmation was matched. */
   paymentId: string;
+}
+
+export interface GetCallbackRequest {
+  /** `cb_…` */
+  callbackId: string;
+}
+
+export interface StoredCallback {
+  callbackId: string;
+  provider: Provider;
+  receivedAt: Date | undefined;
+  method: string;
+  path: string;
+  query: string;
+  headers: { [key: string]: string };
+  body: Buffer;
+  remoteAddress: string;
+  /** accepted, rejected, duplicate, precheck_accepted, precheck_refused; empty if undecided. */
+  verdict: string;
+  reasonCode: string;
+  paymentId: string;
+}
+
+export interface StoredCallback_HeadersEntry {
+  key: string;
+  value: string;
+}
+
+export interface GetCallbackResponse {
+  callback: StoredCallback | undefined;
 }
 
 function createBaseStartPaymentRequest(): StartPaymentRequest {
@@ -3467,6 +3498,541 @@ export const QrAcquirerReply: MessageFns<QrAcquirerReply> = {
   },
 };
 
+function createBaseGetCallbackRequest(): GetCallbackRequest {
+  return { callbackId: "" };
+}
+
+export const GetCallbackRequest: MessageFns<GetCallbackRequest> = {
+  encode(message: GetCallbackRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callbackId !== "") {
+      writer.uint32(10).string(message.callbackId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCallbackRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCallbackRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callbackId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetCallbackRequest {
+    return {
+      callbackId: isSet(object.callbackId)
+        ? globalThis.String(object.callbackId)
+        : isSet(object.callback_id)
+        ? globalThis.String(object.callback_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetCallbackRequest): unknown {
+    const obj: any = {};
+    if (message.callbackId !== "") {
+      obj.callbackId = message.callbackId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetCallbackRequest>, I>>(base?: I): GetCallbackRequest {
+    return GetCallbackRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetCallbackRequest>, I>>(object: I): GetCallbackRequest {
+    const message = createBaseGetCallbackRequest();
+    message.callbackId = object.callbackId ?? "";
+    return message;
+  },
+};
+
+function createBaseStoredCallback(): StoredCallback {
+  return {
+    callbackId: "",
+    provider: 0,
+    receivedAt: undefined,
+    method: "",
+    path: "",
+    query: "",
+    headers: {},
+    body: Buffer.alloc(0),
+    remoteAddress: "",
+    verdict: "",
+    reasonCode: "",
+    paymentId: "",
+  };
+}
+
+export const StoredCallback: MessageFns<StoredCallback> = {
+  encode(message: StoredCallback, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callbackId !== "") {
+      writer.uint32(10).string(message.callbackId);
+    }
+    if (message.provider !== 0) {
+      writer.uint32(16).int32(message.provider);
+    }
+    if (message.receivedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.receivedAt), writer.uint32(26).fork()).join();
+    }
+    if (message.method !== "") {
+      writer.uint32(34).string(message.method);
+    }
+    if (message.path !== "") {
+      writer.uint32(42).string(message.path);
+    }
+    if (message.query !== "") {
+      writer.uint32(50).string(message.query);
+    }
+    globalThis.Object.entries(message.headers).forEach(([key, value]: [string, string]) => {
+      StoredCallback_HeadersEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
+    });
+    if (message.body.length !== 0) {
+      writer.uint32(66).bytes(message.body);
+    }
+    if (message.remoteAddress !== "") {
+      writer.uint32(74).string(message.remoteAddress);
+    }
+    if (message.verdict !== "") {
+      writer.uint32(82).string(message.verdict);
+    }
+    if (message.reasonCode !== "") {
+      writer.uint32(90).string(message.reasonCode);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(98).string(message.paymentId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StoredCallback {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStoredCallback();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callbackId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.provider = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.receivedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.method = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.query = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            const entry7 = StoredCallback_HeadersEntry.decode(reader, reader.uint32());
+            if (entry7.value !== undefined) {
+              message.headers[entry7.key] = entry7.value;
+            }
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.body = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.remoteAddress = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.verdict = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.reasonCode = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StoredCallback {
+    return {
+      callbackId: isSet(object.callbackId)
+        ? globalThis.String(object.callbackId)
+        : isSet(object.callback_id)
+        ? globalThis.String(object.callback_id)
+        : "",
+      provider: isSet(object.provider) ? providerFromJSON(object.provider) : 0,
+      receivedAt: isSet(object.receivedAt)
+        ? fromJsonTimestamp(object.receivedAt)
+        : isSet(object.received_at)
+        ? fromJsonTimestamp(object.received_at)
+        : undefined,
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      query: isSet(object.query) ? globalThis.String(object.query) : "",
+      headers: isObject(object.headers)
+        ? (globalThis.Object.entries(object.headers) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      body: isSet(object.body) ? Buffer.from(bytesFromBase64(object.body)) : Buffer.alloc(0),
+      remoteAddress: isSet(object.remoteAddress)
+        ? globalThis.String(object.remoteAddress)
+        : isSet(object.remote_address)
+        ? globalThis.String(object.remote_address)
+        : "",
+      verdict: isSet(object.verdict) ? globalThis.String(object.verdict) : "",
+      reasonCode: isSet(object.reasonCode)
+        ? globalThis.String(object.reasonCode)
+        : isSet(object.reason_code)
+        ? globalThis.String(object.reason_code)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+    };
+  },
+
+  toJSON(message: StoredCallback): unknown {
+    const obj: any = {};
+    if (message.callbackId !== "") {
+      obj.callbackId = message.callbackId;
+    }
+    if (message.provider !== 0) {
+      obj.provider = providerToJSON(message.provider);
+    }
+    if (message.receivedAt !== undefined) {
+      obj.receivedAt = message.receivedAt.toISOString();
+    }
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.query !== "") {
+      obj.query = message.query;
+    }
+    if (message.headers) {
+      const entries = globalThis.Object.entries(message.headers) as [string, string][];
+      if (entries.length > 0) {
+        obj.headers = {};
+        entries.forEach(([k, v]) => {
+          obj.headers[k] = v;
+        });
+      }
+    }
+    if (message.body.length !== 0) {
+      obj.body = base64FromBytes(message.body);
+    }
+    if (message.remoteAddress !== "") {
+      obj.remoteAddress = message.remoteAddress;
+    }
+    if (message.verdict !== "") {
+      obj.verdict = message.verdict;
+    }
+    if (message.reasonCode !== "") {
+      obj.reasonCode = message.reasonCode;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StoredCallback>, I>>(base?: I): StoredCallback {
+    return StoredCallback.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StoredCallback>, I>>(object: I): StoredCallback {
+    const message = createBaseStoredCallback();
+    message.callbackId = object.callbackId ?? "";
+    message.provider = object.provider ?? 0;
+    message.receivedAt = object.receivedAt ?? undefined;
+    message.method = object.method ?? "";
+    message.path = object.path ?? "";
+    message.query = object.query ?? "";
+    message.headers = (globalThis.Object.entries(object.headers ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.body = object.body ?? Buffer.alloc(0);
+    message.remoteAddress = object.remoteAddress ?? "";
+    message.verdict = object.verdict ?? "";
+    message.reasonCode = object.reasonCode ?? "";
+    message.paymentId = object.paymentId ?? "";
+    return message;
+  },
+};
+
+function createBaseStoredCallback_HeadersEntry(): StoredCallback_HeadersEntry {
+  return { key: "", value: "" };
+}
+
+export const StoredCallback_HeadersEntry: MessageFns<StoredCallback_HeadersEntry> = {
+  encode(message: StoredCallback_HeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StoredCallback_HeadersEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStoredCallback_HeadersEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StoredCallback_HeadersEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: StoredCallback_HeadersEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StoredCallback_HeadersEntry>, I>>(base?: I): StoredCallback_HeadersEntry {
+    return StoredCallback_HeadersEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StoredCallback_HeadersEntry>, I>>(object: I): StoredCallback_HeadersEntry {
+    const message = createBaseStoredCallback_HeadersEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseGetCallbackResponse(): GetCallbackResponse {
+  return { callback: undefined };
+}
+
+export const GetCallbackResponse: MessageFns<GetCallbackResponse> = {
+  encode(message: GetCallbackResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callback !== undefined) {
+      StoredCallback.encode(message.callback, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCallbackResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCallbackResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callback = StoredCallback.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetCallbackResponse {
+    return { callback: isSet(object.callback) ? StoredCallback.fromJSON(object.callback) : undefined };
+  },
+
+  toJSON(message: GetCallbackResponse): unknown {
+    const obj: any = {};
+    if (message.callback !== undefined) {
+      obj.callback = StoredCallback.toJSON(message.callback);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetCallbackResponse>, I>>(base?: I): GetCallbackResponse {
+    return GetCallbackResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetCallbackResponse>, I>>(object: I): GetCallbackResponse {
+    const message = createBaseGetCallbackResponse();
+    message.callback = (object.callback !== undefined && object.callback !== null)
+      ? StoredCallback.fromPartial(object.callback)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * One adapter per provider behind one interface. Nothing provider-specific leaks
  * out of this service: callers see normalized outcomes and opaque HTTP replies.
@@ -3573,6 +4139,20 @@ export const ProviderServiceService = {
       Buffer.from(RefundPaymentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RefundPaymentResponse => RefundPaymentResponse.decode(value),
   },
+  /**
+   * One raw callback as stored for audit (secrets a provider echoes are removed before
+   * storing), with how it was decided: what an operator looks at in a case.
+   * NOT_FOUND PROVIDER_CALLBACK_NOT_FOUND when unknown or past retention.
+   */
+  getCallback: {
+    path: "/tolem.provider.v1.ProviderService/GetCallback" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetCallbackRequest): Buffer => Buffer.from(GetCallbackRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetCallbackRequest => GetCallbackRequest.decode(value),
+    responseSerialize: (value: GetCallbackResponse): Buffer => Buffer.from(GetCallbackResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetCallbackResponse => GetCallbackResponse.decode(value),
+  },
 } as const;
 
 export interface ProviderServiceServer extends UntypedServiceImplementation {
@@ -3618,6 +4198,12 @@ export interface ProviderServiceServer extends UntypedServiceImplementation {
    * FAILED_PRECONDITION with code PROVIDER_OPERATION_UNSUPPORTED.
    */
   refundPayment: handleUnaryCall<RefundPaymentRequest, RefundPaymentResponse>;
+  /**
+   * One raw callback as stored for audit (secrets a provider echoes are removed before
+   * storing), with how it was decided: what an operator looks at in a case.
+   * NOT_FOUND PROVIDER_CALLBACK_NOT_FOUND when unknown or past retention.
+   */
+  getCallback: handleUnaryCall<GetCallbackRequest, GetCallbackResponse>;
 }
 
 export interface ProviderServiceClient extends Client {
@@ -3747,6 +4333,26 @@ export interface ProviderServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RefundPaymentResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * One raw callback as stored for audit (secrets a provider echoes are removed before
+   * storing), with how it was decided: what an operator looks at in a case.
+   * NOT_FOUND PROVIDER_CALLBACK_NOT_FOUND when unknown or past retention.
+   */
+  getCallback(
+    request: GetCallbackRequest,
+    callback: (error: ServiceError | null, response: GetCallbackResponse) => void,
+  ): ClientUnaryCall;
+  getCallback(
+    request: GetCallbackRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetCallbackResponse) => void,
+  ): ClientUnaryCall;
+  getCallback(
+    request: GetCallbackRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetCallbackResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ProviderServiceClient = makeGenericClientConstructor(
@@ -3757,6 +4363,14 @@ export const ProviderServiceClient = makeGenericClientConstructor(
   service: typeof ProviderServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
@@ -3770,6 +4384,28 @@ type DeepPartial<T> = T extends bigint ? string | number | bigint
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = BigInt(Math.trunc(date.getTime() / 1_000));
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds.toString()) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;
