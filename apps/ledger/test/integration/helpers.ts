@@ -8,12 +8,15 @@ import { createClient, type PromiseClient } from '@tolem/grpc-kit';
 import { type OutboxMessage, outboxMessagesOf, type OutboxRow } from '@tolem/kafka-kit';
 import {
   freePort,
+  freshDatabase,
   grpcServing,
   integrationEnv,
   randomSuffix,
   REPO_ROOT,
   type ServiceProcess,
   spawnService,
+  uniqueTopic,
+  waitFor,
 } from '@tolem/testing';
 import { type Consumer, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 
@@ -196,4 +199,49 @@ export async function codeOf(
     };
     return { code: e.code, kind: e.kind, grpc: e.cause?.code, field: e.details?.field };
   }
+}
+
+/** A ledger process on a fresh database, publishing to a fresh topic that the test reads. */
+export interface LedgerWithEvents {
+  ledger: RunningLedger;
+  db: Knex;
+  databaseUrl: string;
+  /** The events published for one key (payment id), in topic order. */
+  eventsFor(paymentId: string): PaymentEvent[];
+  /** Waits until the key has at least `count` events and returns them. */
+  waitForEvents(paymentId: string, count: number): Promise<PaymentEvent[]>;
+  stop(): Promise<void>;
+}
+
+export async function startLedgerWithEvents(name: string): Promise<LedgerWithEvents> {
+  const database = await freshDatabase(`ledger_${name}_it`);
+  const db = openDb(database.url);
+  const kafka = testKafka();
+  const topic = uniqueTopic(`payments.events.v1.${name}`);
+  await createTopic(kafka, topic, 3);
+  const { messages, consumer } = await collectMessages(kafka, topic);
+  const ledger = await startLedger({
+    DATABASE_URL: database.url,
+    KAFKA_BROKERS: integrationEnv().kafkaBrokers,
+    PAYMENTS_TOPIC: topic,
+  });
+  const eventsFor = (paymentId: string): PaymentEvent[] =>
+    eventsOf(messages.filter((m) => m.message.key?.toString() === paymentId));
+  return {
+    ledger,
+    db,
+    databaseUrl: database.url,
+    eventsFor,
+    waitForEvents: (paymentId, count) =>
+      waitFor(() => eventsFor(paymentId).length >= count && eventsFor(paymentId), {
+        timeoutMs: 30_000,
+        what: `${count} events of ${paymentId}`,
+      }),
+    async stop() {
+      await ledger.stop();
+      await consumer.disconnect();
+      await db.destroy();
+      await database.drop();
+    },
+  };
 }

@@ -1,22 +1,14 @@
 import { PaymentMethod, Provider } from '@tolem/contracts/common';
-import type { PaymentEvent } from '@tolem/contracts/events';
 import type { PostPaymentRequest, RecordPaymentEventRequest } from '@tolem/contracts/ledger';
 import type { Knex } from '@tolem/db-kit';
-import { freshDatabase, uniqueTopic, waitFor } from '@tolem/testing';
-import type { Consumer, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   codeOf,
-  type CollectedMessage,
-  collectMessages,
-  createTopic,
-  eventsOf,
-  openDb,
+  type LedgerWithEvents,
   runIntegrityCli,
   type RunningLedger,
-  startLedger,
-  testKafka,
+  startLedgerWithEvents,
 } from './helpers';
 
 const MERCHANT = 'mer_facts';
@@ -60,34 +52,14 @@ const aPosting = (paymentId: string): PostPaymentRequest =>
   }) as PostPaymentRequest;
 
 describe('status facts share one sequence with money events (real ledger, PostgreSQL, Kafka)', () => {
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
-  let db: Knex;
-  let kafka: Kafka;
-  let consumer: Consumer;
-  let messages: CollectedMessage[];
+  let env: LedgerWithEvents;
   let ledger: RunningLedger;
-
-  const eventsFor = (paymentId: string): PaymentEvent[] =>
-    eventsOf(messages.filter((m) => m.message.key?.toString() === paymentId));
-
-  const waitForEvents = (paymentId: string, count: number) =>
-    waitFor(() => eventsFor(paymentId).length >= count && eventsFor(paymentId), {
-      timeoutMs: 30_000,
-      what: `${count} events of ${paymentId}`,
-    });
+  let db: Knex;
+  const waitForEvents = (paymentId: string, count: number) => env.waitForEvents(paymentId, count);
 
   beforeAll(async () => {
-    database = await freshDatabase('ledger_facts_it');
-    db = openDb(database.url);
-    kafka = testKafka();
-    const topic = uniqueTopic('payments.events.v1.facts');
-    await createTopic(kafka, topic, 3);
-    ({ messages, consumer } = await collectMessages(kafka, topic));
-    ledger = await startLedger({
-      DATABASE_URL: database.url,
-      KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '',
-      PAYMENTS_TOPIC: topic,
-    });
+    env = await startLedgerWithEvents('facts');
+    ({ ledger, db } = env);
     await ledger.client.setFeePlan({
       merchantId: MERCHANT,
       rules: [{ method: PaymentMethod.PAYMENT_METHOD_WAVEPAY, percentBps: 200, fixed: [] }],
@@ -95,10 +67,7 @@ describe('status facts share one sequence with money events (real ledger, Postgr
   });
 
   afterAll(async () => {
-    await ledger?.stop();
-    await consumer?.disconnect();
-    await db?.destroy();
-    await database?.drop();
+    await env?.stop();
   });
 
   it('numbers pending, then the posted payment, then nothing for a late pending', async () => {
@@ -243,7 +212,7 @@ describe('status facts share one sequence with money events (real ledger, Postgr
     const integrity = await ledger.client.checkIntegrity({});
     expect(integrity.violations).toEqual([]);
     expect(integrity.ok).toBe(true);
-    const cli = await runIntegrityCli({ DATABASE_URL: database.url });
+    const cli = await runIntegrityCli({ DATABASE_URL: env.databaseUrl });
     expect(cli.stdout).toContain('result: OK');
     expect(cli.code).toBe(0);
   });

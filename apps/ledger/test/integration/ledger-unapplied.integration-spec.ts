@@ -1,25 +1,17 @@
 import { PaymentMethod, Provider } from '@tolem/contracts/common';
-import type { PaymentEvent } from '@tolem/contracts/events';
 import {
   type HoldUnappliedFundsRequest,
   OwnerType,
   type PostPaymentRequest,
 } from '@tolem/contracts/ledger';
 import type { Knex } from '@tolem/db-kit';
-import { freshDatabase, uniqueTopic, waitFor } from '@tolem/testing';
-import type { Consumer, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   codeOf,
-  type CollectedMessage,
-  collectMessages,
-  createTopic,
-  eventsOf,
-  openDb,
+  type LedgerWithEvents,
   type RunningLedger,
-  startLedger,
-  testKafka,
+  startLedgerWithEvents,
 } from './helpers';
 
 const MERCHANT = 'mer_cases';
@@ -60,20 +52,10 @@ const aPosting = (paymentId: string): PostPaymentRequest => ({
 });
 
 describe('unapplied funds and their cases (real ledger, PostgreSQL, Kafka)', () => {
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
-  let db: Knex;
-  let kafka: Kafka;
-  let consumer: Consumer;
-  let messages: CollectedMessage[];
+  let env: LedgerWithEvents;
   let ledger: RunningLedger;
-
-  const eventsFor = (paymentId: string): PaymentEvent[] =>
-    eventsOf(messages.filter((m) => m.message.key?.toString() === paymentId));
-  const waitForEvents = (paymentId: string, count: number) =>
-    waitFor(() => eventsFor(paymentId).length >= count && eventsFor(paymentId), {
-      timeoutMs: 30_000,
-      what: `${count} events of ${paymentId}`,
-    });
+  let db: Knex;
+  const waitForEvents = (paymentId: string, count: number) => env.waitForEvents(paymentId, count);
 
   const available = async () =>
     (await ledger.client.getBalance({ merchantId: MERCHANT, currency: 'USD', asOf: undefined }))
@@ -93,17 +75,8 @@ describe('unapplied funds and their cases (real ledger, PostgreSQL, Kafka)', () 
   }
 
   beforeAll(async () => {
-    database = await freshDatabase('ledger_cases_it');
-    db = openDb(database.url);
-    kafka = testKafka();
-    const topic = uniqueTopic('payments.events.v1.cases');
-    await createTopic(kafka, topic, 3);
-    ({ messages, consumer } = await collectMessages(kafka, topic));
-    ledger = await startLedger({
-      DATABASE_URL: database.url,
-      KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '',
-      PAYMENTS_TOPIC: topic,
-    });
+    env = await startLedgerWithEvents('cases');
+    ({ ledger, db } = env);
     await ledger.client.setFeePlan({
       merchantId: MERCHANT,
       rules: [{ method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE, percentBps: 300, fixed: [] }],
@@ -111,10 +84,7 @@ describe('unapplied funds and their cases (real ledger, PostgreSQL, Kafka)', () 
   });
 
   afterAll(async () => {
-    await ledger?.stop();
-    await consumer?.disconnect();
-    await db?.destroy();
-    await database?.drop();
+    await env?.stop();
   });
 
   it('holds late money away from the merchant, then applies it: the payment is posted once', async () => {
