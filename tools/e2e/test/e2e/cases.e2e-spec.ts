@@ -1,27 +1,12 @@
-import { randomUUID } from 'node:crypto';
-
 import { CaseServiceClient, CaseStatus } from '@tolem/contracts/checkout';
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { createClient, type PromiseClient } from '@tolem/grpc-kit';
-import {
-  type DemoMerchant,
-  type ReceivedNotification,
-  type Stack,
-  startDemoMerchant,
-  startStack,
-} from '@tolem/stack';
-import { integrationEnv, randomSuffix, waitFor } from '@tolem/testing';
+import type { Stack } from '@tolem/stack';
+import { waitFor } from '@tolem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { formById, open, type ParsedForm, parseForms, submit } from './html-forms';
-
-interface PaymentJson {
-  id: string;
-  status: string;
-  amount: number;
-  currency: string;
-  payment_url: string;
-}
+import { formById, type ParsedForm, submit } from './html-forms';
+import { openShop, type PaymentJson, type Shop } from './shop';
 
 const FEE_BPS = 300;
 const feeOf = (amount: number) => Math.floor((amount * FEE_BPS + 5_000) / 10_000);
@@ -32,54 +17,28 @@ const feeOf = (amount: number) => Math.floor((amount * FEE_BPS + 5_000) / 10_000
  * operator's decision credits (and notifies) the merchant exactly once or records the return.
  */
 describe('cases: money that does not match its payment is held, never dropped', () => {
+  let shop: Shop;
   let stack: Stack;
-  let merchant: DemoMerchant;
   let apiKey: string;
   let merchantId: string;
   let cases: PromiseClient<CaseServiceClient>;
   let ledger: PromiseClient<LedgerServiceClient>;
+  const notificationsOf = (paymentId: string) => shop.notificationsOf(paymentId);
+  const getPayment = (id: string) => shop.getPayment(id);
+  const createPayment = (amount: number) => shop.createPayment(amount, 'USD');
+  const methodForm = (payment: PaymentJson, method: string) => shop.methodForm(payment, method);
 
   beforeAll(async () => {
-    const env = integrationEnv();
-    merchant = await startDemoMerchant();
-    const suffix = randomSuffix();
-    stack = await startStack({
-      databaseUrl: env.databaseUrl,
-      kafkaBrokers: env.kafkaBrokers,
-      databasePrefix: `e2e_cases_${suffix}`,
-      paymentsTopic: `payments.events.v1.e2e-cases-${suffix}`,
-      logLevel: 'info',
-      sandbox: { callbackBackoffMs: 200 },
+    shop = await openShop({
+      name: 'E2E shop, cases',
+      methods: ['webmoney_purse', 'card'],
+      feeRules: [
+        { method: 'webmoney_purse', percent_bps: FEE_BPS },
+        { method: 'card', percent_bps: FEE_BPS },
+      ],
+      stack: { sandbox: { callbackBackoffMs: 200 } },
     });
-    const res = await fetch(`${stack.gatewayUrl}/admin/v1/merchants`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${stack.secrets.adminToken}`,
-        'content-type': 'application/json',
-        'idempotency-key': randomUUID(),
-      },
-      body: JSON.stringify({
-        name: 'E2E shop, cases',
-        enabled_methods: ['webmoney_purse', 'card'],
-        fee_rules: [
-          { method: 'webmoney_purse', percent_bps: FEE_BPS },
-          { method: 'card', percent_bps: FEE_BPS },
-        ],
-        webmoney_shop_id: '4245',
-        result_url: merchant.resultUrl,
-        success_url: `${merchant.url}/success`,
-        fail_url: `${merchant.url}/fail`,
-      }),
-    });
-    const body = (await res.json()) as {
-      merchant: { id: string };
-      api_key: string;
-      webhook_signing_secret: string;
-    };
-    expect(res.status).toBe(201);
-    apiKey = body.api_key;
-    merchantId = body.merchant.id;
-    merchant.configure({ signingSecret: body.webhook_signing_secret });
+    ({ stack, apiKey, merchantId } = shop);
     cases = createClient(CaseServiceClient, stack.addresses.checkout);
     ledger = createClient(LedgerServiceClient, stack.addresses.ledger);
   });
@@ -87,49 +46,12 @@ describe('cases: money that does not match its payment is held, never dropped', 
   afterAll(async () => {
     cases?.close();
     ledger?.close();
-    await stack?.stop();
-    await merchant?.close();
+    await shop?.close();
   });
-
-  async function createPayment(amount: number): Promise<PaymentJson> {
-    const res = await fetch(`${stack.gatewayUrl}/v1/payments`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${apiKey}`,
-        'content-type': 'application/json',
-        'idempotency-key': randomUUID(),
-      },
-      body: JSON.stringify({ amount, currency: 'USD', order_id: randomUUID(), description: 'E2E' }),
-    });
-    expect(res.status).toBe(201);
-    return (await res.json()) as PaymentJson;
-  }
-
-  async function getPayment(id: string): Promise<PaymentJson> {
-    const res = await fetch(`${stack.gatewayUrl}/v1/payments/${id}`, {
-      headers: { authorization: `Bearer ${apiKey}` },
-    });
-    return (await res.json()) as PaymentJson;
-  }
 
   const balance = async () =>
     (await ledger.getBalance({ merchantId, currency: 'USD', asOf: undefined })).available
       ?.amountMinor ?? 0n;
-
-  const notificationsOf = (paymentId: string): ReceivedNotification[] =>
-    merchant.notifications.filter(
-      (n) => (n.json as { data?: { payment_id?: string } })?.data?.payment_id === paymentId,
-    );
-
-  async function methodForm(payment: PaymentJson, method: string): Promise<ParsedForm> {
-    const hosted = await open(payment.payment_url);
-    expect(hosted.status).toBe(200);
-    const form = parseForms(await hosted.text(), payment.payment_url).find((f) =>
-      f.fields.some(([k, v]) => k === 'method' && v === method),
-    );
-    if (!form) throw new Error(`no ${method} form on the hosted page of ${payment.id}`);
-    return form;
-  }
 
   /** Hosted page -> card -> the sandbox's IntellectMoney card page (not paid yet). */
   async function openCardPage(

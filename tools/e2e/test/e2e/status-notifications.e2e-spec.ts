@@ -1,24 +1,11 @@
-import { randomUUID } from 'node:crypto';
-
 import { PaymentEvent } from '@tolem/contracts/events';
-import {
-  type DemoMerchant,
-  type ReceivedNotification,
-  type Stack,
-  startDemoMerchant,
-  startStack,
-} from '@tolem/stack';
+import type { Stack } from '@tolem/stack';
 import { integrationEnv, randomSuffix, waitFor } from '@tolem/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { formById, open, type ParsedForm, parseForms, submit } from './html-forms';
-
-interface PaymentJson {
-  id: string;
-  status: string;
-  payment_url: string;
-}
+import { formById, submit } from './html-forms';
+import { openShop, type PaymentJson, type Shop } from './shop';
 
 /** Long enough to start and fail a payment, short enough to watch one expire. */
 const TTL_MS = 15_000;
@@ -29,78 +16,37 @@ const TTL_MS = 15_000;
  * failed, expired and canceled payments (signed, once each) and reporting keeps the status.
  */
 describe('failed, expired and canceled payments reach the merchant (real processes)', () => {
+  let shop: Shop;
   let stack: Stack;
-  let merchant: DemoMerchant;
   let apiKey: string;
-  let topic: string;
   let kafka: Kafka;
+  const notificationsOf = (paymentId: string) => shop.notificationsOf(paymentId);
+  const methodForm = (payment: PaymentJson, method: string) => shop.methodForm(payment, method);
 
   beforeAll(async () => {
-    const env = integrationEnv();
-    merchant = await startDemoMerchant();
-    const suffix = randomSuffix();
-    topic = `payments.events.v1.e2e-status-${suffix}`;
+    shop = await openShop({
+      name: 'E2E shop, unhappy paths',
+      methods: ['webmoney_purse', 'wavepay'],
+      feeRules: [],
+      stack: {
+        // A pending Wavepay deposit waits for the postback this test sends itself.
+        sandbox: { paykassmaPendingDelayMs: 600_000, callbackBackoffMs: 200 },
+        extraEnv: { PAYMENT_TTL_MS: String(TTL_MS), PAYMENT_EXPIRY_SWEEP_MS: '500' },
+      },
+    });
+    ({ stack, apiKey } = shop);
     kafka = new Kafka({
-      clientId: `e2e-status-${suffix}`,
-      brokers: env.kafkaBrokers.split(','),
+      clientId: `e2e-status-${randomSuffix()}`,
+      brokers: integrationEnv().kafkaBrokers.split(','),
       logLevel: logLevel.NOTHING,
     });
-    stack = await startStack({
-      databaseUrl: env.databaseUrl,
-      kafkaBrokers: env.kafkaBrokers,
-      databasePrefix: `e2e_status_${suffix}`,
-      paymentsTopic: topic,
-      logLevel: 'info',
-      // A pending Wavepay deposit waits for the postback this test sends itself.
-      sandbox: { paykassmaPendingDelayMs: 600_000, callbackBackoffMs: 200 },
-      extraEnv: { PAYMENT_TTL_MS: String(TTL_MS), PAYMENT_EXPIRY_SWEEP_MS: '500' },
-    });
-    const res = await fetch(`${stack.gatewayUrl}/admin/v1/merchants`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${stack.secrets.adminToken}`,
-        'content-type': 'application/json',
-        'idempotency-key': randomUUID(),
-      },
-      body: JSON.stringify({
-        name: 'E2E shop, unhappy paths',
-        enabled_methods: ['webmoney_purse', 'wavepay'],
-        fee_rules: [],
-        webmoney_shop_id: '4244',
-        result_url: merchant.resultUrl,
-        success_url: `${merchant.url}/success`,
-        fail_url: `${merchant.url}/fail`,
-      }),
-    });
-    const body = (await res.json()) as { api_key: string; webhook_signing_secret: string };
-    expect(res.status).toBe(201);
-    apiKey = body.api_key;
-    merchant.configure({ signingSecret: body.webhook_signing_secret });
   });
 
   afterAll(async () => {
-    await stack?.stop();
-    await merchant?.close();
+    await shop?.close();
   });
 
-  async function createPayment(amount: number, currency: string): Promise<PaymentJson> {
-    const res = await fetch(`${stack.gatewayUrl}/v1/payments`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${apiKey}`,
-        'content-type': 'application/json',
-        'idempotency-key': randomUUID(),
-      },
-      body: JSON.stringify({ amount, currency, order_id: randomUUID(), description: 'E2E' }),
-    });
-    expect(res.status).toBe(201);
-    return (await res.json()) as PaymentJson;
-  }
-
-  const notificationsOf = (paymentId: string): ReceivedNotification[] =>
-    merchant.notifications.filter(
-      (n) => (n.json as { data?: { payment_id?: string } })?.data?.payment_id === paymentId,
-    );
+  const createPayment = (amount: number, currency: string) => shop.createPayment(amount, currency);
 
   /** The one notification of the payment, of the given type; then no second one arrives. */
   async function expectNotifiedOnce(paymentId: string, type: string) {
@@ -121,7 +67,7 @@ describe('failed, expired and canceled payments reach the merchant (real process
     const seen: PaymentEvent[] = [];
     await consumer.connect();
     try {
-      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.subscribe({ topic: shop.topic, fromBeginning: true });
       await consumer.run({
         eachMessage: async ({ message }) => {
           if (message.key?.toString() === paymentId && message.value) {
@@ -137,16 +83,6 @@ describe('failed, expired and canceled payments reach the merchant (real process
       await consumer.disconnect();
     }
     return seen;
-  }
-
-  async function methodForm(payment: PaymentJson, method: string): Promise<ParsedForm> {
-    const hosted = await open(payment.payment_url);
-    expect(hosted.status).toBe(200);
-    const form = parseForms(await hosted.text(), payment.payment_url).find((f) =>
-      f.fields.some(([k, v]) => k === 'method' && v === method),
-    );
-    if (!form) throw new Error(`no ${method} form on ${payment.payment_url}`);
-    return form;
   }
 
   it('a canceled payment: payment.canceled to the merchant, in the ledger sequence after pending', async () => {
