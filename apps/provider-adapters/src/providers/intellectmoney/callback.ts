@@ -12,10 +12,10 @@ import {
 import { isFinal, type ProviderTransaction } from '../../domain/provider-transaction';
 import { decimalEquals, decimalMoney } from '../shared/decimal';
 import {
-  extraTransferReason,
+  classifyReceived,
   type ReceivedMoney,
-  recordedExtraTransfer,
   reportExtraTransfer,
+  settlementRepeatNote,
 } from '../shared/extra-transfer';
 import {
   FormParseError,
@@ -264,8 +264,7 @@ export function makeHandleCallback(ctx: IntellectMoneyContext) {
     const binding = bindingOf(fields, tx, received.providerPaymentId);
     let current = tx;
     for (;;) {
-      const earlier = recordedExtraTransfer(current, received.providerPaymentId);
-      const reason = earlier ? earlier.reason : extraTransferReason(current, received);
+      const reason = classifyReceived(current, received);
       if (reason !== undefined) {
         const extra = await reportExtraTransfer(transactions, current, reason, received, [
           'paymentId',
@@ -287,7 +286,7 @@ export function makeHandleCallback(ctx: IntellectMoneyContext) {
             level: 'info',
           });
         }
-        return answer(current, 'duplicate', { text: 'repeated paid notification', level: 'info' });
+        return answer(current, 'duplicate', settlementRepeatNote(current, received));
       }
       const settled = await transactions.markSucceeded(current.id, {
         providerPaymentId: received.providerPaymentId,

@@ -292,6 +292,32 @@ describe('IntellectMoney notifications', () => {
     },
   );
 
+  it('still settles on the order amount after the same invoice was reported with another', async () => {
+    const { adapter, only } = await started();
+    await adapter.handleCallback(post(paid({ recipientAmount: '100.49' })));
+    const genuine = await adapter.handleCallback(post(paid()));
+    expect(genuine).toMatchObject({
+      outcome: 'succeeded',
+      verdict: 'accepted',
+      amount: { amountMinor: 10050n, currency: 'RUB' },
+    });
+    expect(only()).toMatchObject({ status: 'succeeded', providerPaymentId: '3000000701' });
+    // The odd report again: still the recorded extra money, answered as the first time.
+    const odd = await adapter.handleCallback(post(paid({ recipientAmount: '100.49' })));
+    expect(odd).toMatchObject({
+      verdict: 'duplicate',
+      amount: { amountMinor: 10049n, currency: 'RUB' },
+      attributes: { intellectmoney_amount_differs: 'true' },
+    });
+    // The settling invoice reported with a third sum: answered as settled, logged as an error.
+    const third = await adapter.handleCallback(post(paid({ recipientAmount: '99.00' })));
+    expect(third).toMatchObject({
+      verdict: 'duplicate',
+      amount: { amountMinor: 10050n, currency: 'RUB' },
+      diagnostics: { level: 'error' },
+    });
+  });
+
   it('reports payment of an order it holds as cancelled as money received', async () => {
     const { adapter, only } = await started();
     await adapter.handleCallback(post(paid({ paymentStatus: '4' })));

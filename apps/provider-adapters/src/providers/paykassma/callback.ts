@@ -11,9 +11,8 @@ import {
 import { isFinal, type ProviderTransaction } from '../../domain/provider-transaction';
 import { decimalEquals, decimalMoney, jsonDecimalText } from '../shared/decimal';
 import {
-  extraTransferReason,
+  classifyReceived,
   type ReceivedMoney,
-  recordedExtraTransfer,
   reportExtraTransfer,
 } from '../shared/extra-transfer';
 import { Refusal, refusedResult } from '../shared/refusal';
@@ -144,8 +143,7 @@ export function makeHandleCallback(ctx: PaykassmaContext) {
     const fields = ['key1', 'amount', 'currency_code'];
     let current = tx;
     for (;;) {
-      const earlier = recordedExtraTransfer(current, received.providerPaymentId);
-      const reason = earlier ? earlier.reason : extraTransferReason(current, received);
+      const reason = classifyReceived(current, received);
       if (reason !== undefined) {
         const extra = await reportExtraTransfer(transactions, current, reason, received, fields);
         return { ...extra, reply: OK_REPLY };

@@ -7,10 +7,10 @@ import {
 } from '../../domain/callback';
 import type { ProviderTransaction } from '../../domain/provider-transaction';
 import {
-  extraTransferReason,
+  classifyReceived,
   type ReceivedMoney,
-  recordedExtraTransfer,
   reportExtraTransfer,
+  settlementRepeatNote,
 } from '../shared/extra-transfer';
 import { Refusal, refusedResult } from '../shared/refusal';
 import type { QrAcquirerContext } from './config';
@@ -47,7 +47,14 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
     return jsonReply(status, value);
   }
 
-  function succeeded(tx: ProviderTransaction, verdict: 'accepted' | 'duplicate'): CallbackDecision {
+  function succeeded(
+    tx: ProviderTransaction,
+    verdict: 'accepted' | 'duplicate',
+    repeat: { text: string; level: 'info' | 'error' } = {
+      text: 'repeated confirmation',
+      level: 'info',
+    },
+  ): CallbackDecision {
     return {
       reply: reply(200, { status: 'ok', code: '', payment_id: tx.paymentId }),
       outcome: 'succeeded',
@@ -59,7 +66,7 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
       attributes: merchantAttributes(tx),
       diagnostics:
         verdict === 'duplicate'
-          ? { note: 'repeated confirmation', fields: ['acquirer_reference'], level: 'info' }
+          ? { note: repeat.text, fields: ['acquirer_reference'], level: repeat.level }
           : undefined,
     };
   }
@@ -122,8 +129,7 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
     };
     let current = tx;
     for (;;) {
-      const earlier = recordedExtraTransfer(current, providerPaymentId);
-      const reason = earlier ? earlier.reason : extraTransferReason(current, received);
+      const reason = classifyReceived(current, received);
       if (reason !== undefined) {
         const extra = await reportExtraTransfer(transactions, current, reason, received, [
           'acquirer_reference',
@@ -134,7 +140,8 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
           reply: reply(200, { status: 'ok', code: '', payment_id: current.paymentId }),
         };
       }
-      if (current.status === 'succeeded') return succeeded(current, 'duplicate');
+      if (current.status === 'succeeded')
+        return succeeded(current, 'duplicate', settlementRepeatNote(current, received));
       const settled = await transactions.markSucceeded(current.id, {
         providerPaymentId,
         method: 'qr',

@@ -47,6 +47,35 @@ export function recordedExtraTransfer(
   return tx.extraTransfers.find((t) => t.providerPaymentId === providerPaymentId);
 }
 
+/**
+ * How to treat a verified success now: the reason it is extra money, or undefined when it settles
+ * the transaction (or repeats its settlement). A resend of a recorded extra transfer (same id and
+ * amount) keeps its first reason whatever happened since; the same id with another amount is
+ * judged afresh (it may be the order's amount after all), so a conflicting report never hides
+ * the settlement.
+ */
+export function classifyReceived(
+  tx: ProviderTransaction,
+  received: Pick<ReceivedMoney, 'providerPaymentId' | 'amount'>,
+): ExtraTransferReason | undefined {
+  const earlier = recordedExtraTransfer(tx, received.providerPaymentId);
+  if (earlier && sameMoney(earlier.amount, received.amount)) return earlier.reason;
+  return extraTransferReason(tx, received);
+}
+
+/** For the log: a repeat of the settling transfer that names another sum than it settled. */
+export function settlementRepeatNote(
+  tx: ProviderTransaction,
+  received: Pick<ReceivedMoney, 'amount'>,
+): { text: string; level: 'info' | 'error' } {
+  return sameMoney(tx.amount, received.amount)
+    ? { text: 'repeated notification for a paid order', level: 'info' }
+    : {
+        text: 'the transfer that paid the order is reported again with another amount: answered as settled; reconcile',
+        level: 'error',
+      };
+}
+
 const NOTES: Record<ExtraTransferReason, string> = {
   amount_differs: 'verified money of another amount or currency than the order: held in a case',
   second_transfer: 'a second verified transfer for an order already paid: held in a case',

@@ -11,10 +11,10 @@ import type { ProviderErrorCode } from '../../domain/errors';
 import type { MethodName, ProviderTransaction } from '../../domain/provider-transaction';
 import { decimalMoney } from '../shared/decimal';
 import {
-  extraTransferReason,
+  classifyReceived,
   type ReceivedMoney,
-  recordedExtraTransfer,
   reportExtraTransfer,
+  settlementRepeatNote,
 } from '../shared/extra-transfer';
 import { FormParseError, parseFormBody, redactFormFields } from '../shared/form-urlencoded';
 import { Refusal, refusedResult } from '../shared/refusal';
@@ -324,16 +324,14 @@ export function makeHandleCallback(ctx: WebMoneyContext) {
     const fields = ['LMI_SYS_TRANS_NO', 'LMI_PAYMENT_AMOUNT'];
     let current = tx;
     for (;;) {
-      const reason = recordedExtraTransfer(current, received.providerPaymentId)
-        ? 'second_transfer'
-        : extraTransferReason(current, received);
+      const reason = classifyReceived(current, received);
       if (reason !== undefined) {
         const extra = await reportExtraTransfer(transactions, current, reason, received, fields);
         return { ...extra, reply: textReply(200, 'YES') };
       }
       if (current.status === 'succeeded') {
         // WebMoney repeating itself: answer as before; checkout and the ledger are idempotent.
-        return succeeded(current, 'duplicate');
+        return succeeded(current, 'duplicate', settlementRepeatNote(current, received));
       }
       const settled = await transactions.markSucceeded(current.id, {
         providerPaymentId: received.providerPaymentId,
@@ -355,7 +353,14 @@ export function makeHandleCallback(ctx: WebMoneyContext) {
     }
   }
 
-  function succeeded(tx: ProviderTransaction, verdict: 'accepted' | 'duplicate'): CallbackDecision {
+  function succeeded(
+    tx: ProviderTransaction,
+    verdict: 'accepted' | 'duplicate',
+    repeat: { text: string; level: 'info' | 'error' } = {
+      text: 'repeated notification for a paid order',
+      level: 'info',
+    },
+  ): CallbackDecision {
     return {
       reply: textReply(200, 'YES'),
       outcome: 'succeeded',
@@ -367,11 +372,7 @@ export function makeHandleCallback(ctx: WebMoneyContext) {
       attributes: { ...tx.attributes },
       diagnostics:
         verdict === 'duplicate'
-          ? {
-              note: 'repeated notification for a paid order',
-              fields: ['LMI_SYS_TRANS_NO'],
-              level: 'info',
-            }
+          ? { note: repeat.text, fields: ['LMI_SYS_TRANS_NO'], level: repeat.level }
           : undefined,
     };
   }
