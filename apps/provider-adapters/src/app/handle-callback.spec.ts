@@ -144,7 +144,7 @@ describe('handleCallback', () => {
     expect([...s.transactions.rows.values()][0]?.status).toBe('created');
   });
 
-  it('marks a repeated notification as duplicate and a second transfer as an error', async () => {
+  it('marks a repeated notification as duplicate and logs a second transfer as an error', async () => {
     const s = setup();
     await s.startPayment(start);
     await s.handleCallback('webmoney', raw(notification()));
@@ -154,9 +154,17 @@ describe('handleCallback', () => {
       'webmoney',
       raw(notification({ LMI_SYS_TRANS_NO: '23' })),
     );
-    expect(second).toMatchObject({ outcome: 'rejected', reasonCode: 'PROVIDER_DUPLICATE_PAYMENT' });
-    expect(s.callbacks.rows.map((r) => r.verdict)).toEqual(['accepted', 'duplicate', 'rejected']);
-    expect(s.log.lines.map((l) => l.level)).toEqual(['info', 'error']);
+    // Money WebMoney moved: reported as received (checkout holds it in a case), never refused.
+    expect(second).toMatchObject({
+      outcome: 'succeeded',
+      providerPaymentId: '23',
+      attributes: { webmoney_second_transfer: 'true' },
+    });
+    expect(s.callbacks.rows.map((r) => r.verdict)).toEqual(['accepted', 'duplicate', 'accepted']);
+    expect(s.log.lines.map((l) => [l.level, l.message])).toEqual([
+      ['info', 'provider callback repeated'],
+      ['error', 'provider callback needs attention'],
+    ]);
   });
 
   it('stores a callback for a provider without an adapter, then refuses it', async () => {

@@ -4,6 +4,8 @@ import { money } from '@tolem/money';
 
 import type { ProviderTransactionRepository } from '../domain/ports';
 import {
+  type ExtraTransfer,
+  type ExtraTransferReason,
   type MethodName,
   OPEN_STATUSES,
   type ProviderName,
@@ -32,11 +34,34 @@ interface ProviderTransactionRow {
   request_fingerprint: string | null;
   decline_code: string | null;
   reason_code: string | null;
+  extra_transfers: ExtraTransferJson[];
   created_at: Date;
   updated_at: Date;
 }
 
 const TABLE = 'provider_transactions';
+
+/** One element of the extra_transfers jsonb list (bigint as a decimal string). */
+interface ExtraTransferJson {
+  provider_payment_id: string;
+  amount_minor: string;
+  currency: string;
+  method: MethodName;
+  reason: ExtraTransferReason;
+  attributes: Record<string, string>;
+  received_at: string;
+}
+
+function extraTransferOf(json: ExtraTransferJson): ExtraTransfer {
+  return {
+    providerPaymentId: json.provider_payment_id,
+    amount: money(BigInt(json.amount_minor), json.currency),
+    method: json.method,
+    reason: json.reason,
+    attributes: json.attributes,
+    receivedAt: new Date(json.received_at),
+  };
+}
 
 function toDomain(row: ProviderTransactionRow): ProviderTransaction {
   return {
@@ -58,6 +83,7 @@ function toDomain(row: ProviderTransactionRow): ProviderTransaction {
     requestFingerprint: row.request_fingerprint,
     declineCode: row.decline_code,
     reasonCode: row.reason_code,
+    extraTransfers: (row.extra_transfers ?? []).map(extraTransferOf),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -183,6 +209,37 @@ export function createProviderTransactionsRepo(db: Knex): ProviderTransactionRep
         return { transaction: await current(id), changed: false, conflict: true };
       }
       return { transaction: await current(id), changed: false, conflict: false };
+    },
+
+    async recordExtraTransfer(id, transfer) {
+      const json: ExtraTransferJson = {
+        provider_payment_id: transfer.providerPaymentId,
+        amount_minor: transfer.amount.amountMinor.toString(),
+        currency: transfer.amount.currency,
+        method: transfer.method,
+        reason: transfer.reason,
+        attributes: transfer.attributes,
+        received_at: new Date().toISOString(),
+      };
+      // Appends only if no element has this transfer id; a concurrent append of the same
+      // transfer waits for the row lock and then finds it (the condition is re-checked).
+      // updated_at stays: it orders a payment's settlements, which this is not.
+      const rows = (await db(TABLE)
+        .where({ id })
+        .whereRaw('not (extra_transfers @> ?::jsonb)', [
+          JSON.stringify([{ provider_payment_id: transfer.providerPaymentId }]),
+        ])
+        .update({
+          extra_transfers: db.raw('extra_transfers || ?::jsonb', [JSON.stringify([json])]),
+        })
+        .returning('*')) as ProviderTransactionRow[];
+      const recorded = rows[0] !== undefined;
+      const transaction = rows[0] ? toDomain(rows[0]) : await current(id);
+      const stored = transaction.extraTransfers.find(
+        (t) => t.providerPaymentId === transfer.providerPaymentId,
+      );
+      if (!stored) throw new Error(`extra transfer of ${id} vanished`);
+      return { transaction, transfer: stored, recorded };
     },
 
     async update(id, patch, from = OPEN_STATUSES) {

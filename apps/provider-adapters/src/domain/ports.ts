@@ -1,5 +1,6 @@
 import type { CallbackVerdict, RawCallback } from './callback';
 import type {
+  ExtraTransfer,
   MethodName,
   NewProviderTransaction,
   ProviderName,
@@ -53,6 +54,16 @@ export interface ProviderTransactionRepository {
       attributes: Record<string, string>;
     },
   ): Promise<{ transaction: ProviderTransaction; changed: boolean; conflict: boolean }>;
+  /**
+   * Records verified money that does not settle the transaction, atomically and once per
+   * providerPaymentId: `recorded` is false when that transfer was already recorded, and
+   * `transfer` is then the earlier record (a resend is answered as the first time). Never changes
+   * the status or the settlement.
+   */
+  recordExtraTransfer(
+    id: string,
+    transfer: Omit<ExtraTransfer, 'receivedAt'>,
+  ): Promise<{ transaction: ProviderTransaction; transfer: ExtraTransfer; recorded: boolean }>;
   /**
    * Applies a patch only while the transaction is in one of `from` (open states by default),
    * atomically; attributes are merged. `changed` is false when the state no longer allowed it;

@@ -66,8 +66,31 @@ export interface ProviderTransaction {
   declineCode: string | null;
   /** Why it failed or waits for a person, e.g. PROVIDER_CARD_DECLINED. */
   reasonCode: string | null;
+  /** Verified money beyond the settlement, oldest first (see ExtraTransfer). */
+  extraTransfers: ExtraTransfer[];
   createdAt: Date;
   updatedAt: Date;
+}
+
+/**
+ * Why verified money did not settle its transaction as itself: another amount or currency than
+ * the order, a second transfer for an order already paid, a success after the order failed.
+ */
+export type ExtraTransferReason = 'amount_differs' | 'second_transfer' | 'after_failure';
+
+/**
+ * Money the provider verifiably moved for this transaction that does not settle it: recorded
+ * beside the first settlement (never over it) and reported to checkout, which holds it in a case.
+ * One per provider transfer id, so a resend of the same transfer is answered the same way.
+ */
+export interface ExtraTransfer {
+  providerPaymentId: string;
+  /** What the provider says it actually received. */
+  amount: Money;
+  method: MethodName;
+  reason: ExtraTransferReason;
+  attributes: Record<string, string>;
+  receivedAt: Date;
 }
 
 export type NewProviderTransaction = Pick<

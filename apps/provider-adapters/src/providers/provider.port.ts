@@ -126,8 +126,11 @@ export interface PaymentProvider {
   startPayment(input: StartPaymentInput): Promise<StartPaymentResult>;
   /**
    * Verifies and applies one callback. Never throws for forged, malformed or inconsistent input:
-   * that is an outcome `rejected` with a reason code and a refusal reply. Throws only when it
-   * cannot decide (e.g. the database is down), so the provider gets an error and retries.
+   * that is an outcome `rejected` with a reason code and a refusal reply. Verified money that does
+   * not settle its order (another amount, a second transfer, a success after failure) is never
+   * refused: it is reported as `succeeded` with what was received (shared/extra-transfer.ts).
+   * Throws only when it cannot decide (e.g. the database is down), so the provider gets an error
+   * and retries.
    */
   handleCallback(raw: RawCallback): Promise<CallbackResult>;
   /**

@@ -23,6 +23,7 @@ export function inMemoryTransactions(options: { firstOrderNo?: bigint } = {}) {
   const clone = (tx: ProviderTransaction): ProviderTransaction => ({
     ...tx,
     attributes: { ...tx.attributes },
+    extraTransfers: tx.extraTransfers.map((t) => ({ ...t, attributes: { ...t.attributes } })),
   });
   const find = (pred: (r: ProviderTransaction) => boolean) => {
     const tx = [...rows.values()].find(pred);
@@ -79,6 +80,7 @@ export function inMemoryTransactions(options: { firstOrderNo?: bigint } = {}) {
         requestFingerprint: n.requestFingerprint ?? null,
         declineCode: null,
         reasonCode: null,
+        extraTransfers: [],
         createdAt: at,
         updatedAt: at,
       };
@@ -129,6 +131,17 @@ export function inMemoryTransactions(options: { firstOrderNo?: bigint } = {}) {
         updatedAt: now(),
       });
       return { transaction: clone(tx), changed: true, conflict: false };
+    },
+    async recordExtraTransfer(id, transfer) {
+      const tx = rows.get(id);
+      if (!tx) throw new Error(`no transaction ${id}`);
+      const earlier = tx.extraTransfers.find(
+        (t) => t.providerPaymentId === transfer.providerPaymentId,
+      );
+      if (earlier) return { transaction: clone(tx), transfer: { ...earlier }, recorded: false };
+      const stored = { ...transfer, attributes: { ...transfer.attributes }, receivedAt: now() };
+      tx.extraTransfers = [...tx.extraTransfers, stored];
+      return { transaction: clone(tx), transfer: { ...stored }, recorded: true };
     },
     async update(id, patch, from = OPEN_STATUSES) {
       const tx = rows.get(id);

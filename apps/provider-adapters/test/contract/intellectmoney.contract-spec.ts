@@ -150,27 +150,51 @@ describe('IntellectMoney adapter x provider-sandbox (contract)', () => {
     ]);
   });
 
-  it('refuses a forged hash and a validly signed wrong amount, then settles on the genuine one', async () => {
+  it('refuses a forged hash, reports a validly signed wrong amount as received, then settles on the genuine one', async () => {
     const { invoiceId } = await openInvoice('pay_im_2', 25000n, false);
-    for (const tamper of ['hash', 'amount'] as const) {
-      const since = rig.exchanges.length;
-      await rig.sandboxJson('POST', `/_sandbox/intellectmoney/invoices/${invoiceId}/notify`, {
-        payment_status: '5',
-        tamper,
-      });
-      const refused = await rig.exchange((e) => e.provider === 'intellectmoney', { since });
-      expect(refused.status).toBe(400);
-      expect(refused.replyBody).not.toBe('OK');
-      expect(refused.response).toMatchObject({
-        outcome: Outcome.OUTCOME_REJECTED,
-        reasonCode: tamper === 'hash' ? 'PROVIDER_SIGNATURE_INVALID' : 'PROVIDER_AMOUNT_MISMATCH',
-      });
-      expect((await rig.transaction('pay_im_2', 'intellectmoney'))?.['status']).toBe('created');
-    }
+    let since = rig.exchanges.length;
+    await rig.sandboxJson('POST', `/_sandbox/intellectmoney/invoices/${invoiceId}/notify`, {
+      payment_status: '5',
+      tamper: 'hash',
+    });
+    const forged = await rig.exchange((e) => e.provider === 'intellectmoney', { since });
+    expect(forged.status).toBe(400);
+    expect(forged.replyBody).not.toBe('OK');
+    expect(forged.response).toMatchObject({
+      outcome: Outcome.OUTCOME_REJECTED,
+      reasonCode: 'PROVIDER_SIGNATURE_INVALID',
+    });
+
+    // Signed by IntellectMoney, so money it moved: reported with the sum it names (one kopek
+    // less), for checkout to hold in a case; the order itself stays unpaid.
+    since = rig.exchanges.length;
+    await rig.sandboxJson('POST', `/_sandbox/intellectmoney/invoices/${invoiceId}/notify`, {
+      payment_status: '5',
+      tamper: 'amount',
+    });
+    const odd = await rig.exchange((e) => e.provider === 'intellectmoney', { since });
+    expect(odd.status).toBe(200);
+    expect(odd.replyBody).toBe('OK');
+    expect(odd.response).toMatchObject({
+      outcome: Outcome.OUTCOME_SUCCEEDED,
+      paymentId: 'pay_im_2',
+      providerPaymentId: invoiceId,
+      amount: { amountMinor: 24999n, currency: 'RUB' },
+      attributes: { intellectmoney_amount_differs: 'true' },
+    });
+    const open = await rig.transaction('pay_im_2', 'intellectmoney');
+    expect(open?.['status']).toBe('created');
+    expect(open?.['extra_transfers']).toMatchObject([
+      { provider_payment_id: invoiceId, amount_minor: '24999', reason: 'amount_differs' },
+    ]);
+
+    since = rig.exchanges.length;
     await pay(invoiceId, '5555555555554444');
-    const paid = await rig.exchange(forPayment('pay_im_2', Outcome.OUTCOME_SUCCEEDED));
+    const paid = await rig.exchange(forPayment('pay_im_2', Outcome.OUTCOME_SUCCEEDED), { since });
+    expect(paid.response?.amount).toMatchObject({ amountMinor: 25000n, currency: 'RUB' });
     // The form did not ask to remember the card: no binding is reported.
     expect(paid.response?.cardBinding).toBeUndefined();
+    expect((await rig.transaction('pay_im_2', 'intellectmoney'))?.['status']).toBe('succeeded');
   });
 
   it('leaves a declined card payment open (IntellectMoney notifies nothing)', async () => {

@@ -87,10 +87,28 @@ describe('QR acquirer adapter x provider-sandbox payer bank (contract)', () => {
     expect(verdicts).toEqual(['accepted', 'duplicate', 'duplicate']);
   });
 
+  it('answers the paying reference confirmed again with another amount as settled, changing nothing', async () => {
+    const since = rig.exchanges.length;
+    await rig.sandboxJson('POST', `/_sandbox/qrbank/payments/${reference}/confirm`, {
+      tamper: 'amount',
+    });
+    const again = await rig.exchange(forQr(QR_DYNAMIC), { since });
+    expect(again.status).toBe(200);
+    expect(again.response).toMatchObject({
+      outcome: Outcome.OUTCOME_SUCCEEDED,
+      providerPaymentId: `mbank:${reference}`,
+      amount: { amountMinor: 150000n, currency: 'KGS' },
+    });
+    expect(await rig.transaction('pay_qr_1', 'qr_acquirer')).toMatchObject({
+      status: 'succeeded',
+      provider_payment_id: `mbank:${reference}`,
+      extra_transfers: [],
+    });
+  });
+
   it.each([
     ['signature', 401, 'PROVIDER_SIGNATURE_INVALID'],
     ['stale_timestamp', 401, 'PROVIDER_TIMESTAMP_SKEW'],
-    ['amount', 422, 'PROVIDER_AMOUNT_MISMATCH'],
   ] as const)('refuses a confirmation with a tampered %s', async (tamper, status, code) => {
     const since = rig.exchanges.length;
     await rig.sandboxJson('POST', `/_sandbox/qrbank/payments/${reference}/confirm`, { tamper });
@@ -104,7 +122,7 @@ describe('QR acquirer adapter x provider-sandbox payer bank (contract)', () => {
     });
   });
 
-  it('refuses a code nobody registered, and a wrong amount on a fresh payment', async () => {
+  it('refuses a code nobody registered, and reports a wrong amount on a fresh payment as received', async () => {
     const unknown = 'qr_01jdq3cccccccccccccccccccc';
     await bankPay(elqrLink(unknown, 5000n, 'dynamic'));
     const refused = await rig.exchange(forQr(unknown));
@@ -115,11 +133,17 @@ describe('QR acquirer adapter x provider-sandbox payer bank (contract)', () => {
     // A static code: the payer types the amount, and types the wrong one.
     await bankPay(elqrLink(QR_STATIC, undefined, 'static'), { amount: 19900 });
     const wrong = await rig.exchange(forQr(QR_STATIC));
-    expect(wrong.status).toBe(422);
+    expect(wrong.status).toBe(200);
+    expect(wrong.response).toMatchObject({
+      outcome: Outcome.OUTCOME_SUCCEEDED,
+      paymentId: 'pay_qr_2',
+      amount: { amountMinor: 19900n, currency: 'KGS' },
+      attributes: { qr_acquirer_amount_differs: 'true' },
+    });
     expect((await rig.transaction('pay_qr_2', 'qr_acquirer'))?.['status']).toBe('created');
   });
 
-  it('settles the static code once, and refuses a second payment of it as a duplicate', async () => {
+  it('settles the static code once, and reports a second payment of it as a second transfer', async () => {
     const since = rig.exchanges.length;
     await bankPay(elqrLink(QR_STATIC, undefined, 'static'), { amount: 20000 });
     const paid = await rig.exchange(forQr(QR_STATIC), { since });
@@ -128,8 +152,14 @@ describe('QR acquirer adapter x provider-sandbox payer bank (contract)', () => {
     const second = rig.exchanges.length;
     await bankPay(elqrLink(QR_STATIC, undefined, 'static'), { amount: 20000 });
     const twice = await rig.exchange(forQr(QR_STATIC), { since: second });
-    expect(twice.status).toBe(409);
-    expect(twice.response?.reasonCode).toBe('PROVIDER_DUPLICATE_PAYMENT');
+    expect(twice.status).toBe(200);
+    expect(twice.response).toMatchObject({
+      outcome: Outcome.OUTCOME_SUCCEEDED,
+      paymentId: 'pay_qr_2',
+      amount: { amountMinor: 20000n, currency: 'KGS' },
+      attributes: { qr_acquirer_second_transfer: 'true' },
+    });
+    expect(twice.response?.providerPaymentId).not.toBe(paid.response?.providerPaymentId);
   });
 
   it('never logs the acquirer secret', () => {

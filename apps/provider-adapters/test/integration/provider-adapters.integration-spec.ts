@@ -265,16 +265,32 @@ describe('provider-adapters service (real process, real PostgreSQL)', () => {
     expect(Buffer.compare(audit.body, request.request.body)).toBe(0);
   });
 
-  it('refuses a correctly signed notification with another amount', async () => {
+  it('reports a correctly signed notification with another amount as the money received', async () => {
     const res = await client.handleCallback(
-      callback(notificationFor(orderNo, { LMI_PAYMENT_AMOUNT: '1.08' })),
+      callback(notificationFor(orderNo, { LMI_PAYMENT_AMOUNT: '1.08', LMI_SYS_TRANS_NO: '8999' })),
     );
-    expect(res.outcome).toBe(Outcome.OUTCOME_REJECTED);
-    expect(res.reasonCode).toBe('PROVIDER_AMOUNT_MISMATCH');
-    expect((await transactionOf('pay_it_purse')).status).toBe('created');
+    expect(res).toMatchObject({
+      outcome: Outcome.OUTCOME_SUCCEEDED,
+      paymentId: 'pay_it_purse',
+      amount: { amountMinor: 108n, currency: 'USD' },
+      providerPaymentId: '8999',
+      attributes: { webmoney_amount_differs: 'true' },
+    });
+    expect(Buffer.from(res.reply?.body ?? []).toString()).toBe('YES');
+    expect(await transactionOf('pay_it_purse')).toMatchObject({
+      status: 'created',
+      extra_transfers: [
+        {
+          provider_payment_id: '8999',
+          amount_minor: '108',
+          currency: 'USD',
+          reason: 'amount_differs',
+        },
+      ],
+    });
     expect(await auditRow(res.callbackId)).toMatchObject({
-      verdict: 'rejected',
-      reason_code: 'PROVIDER_AMOUNT_MISMATCH',
+      verdict: 'accepted',
+      reason_code: null,
     });
   });
 
@@ -327,13 +343,23 @@ describe('provider-adapters service (real process, real PostgreSQL)', () => {
     });
   });
 
-  it('refuses a second transfer for the paid order, and a pre-request for it', async () => {
-    const res = await client.handleCallback(
-      callback(notificationFor(orderNo, { LMI_SYS_TRANS_NO: '9002', LMI_SYS_INVS_NO: '5002' })),
+  it('reports a second transfer for the paid order as received, and refuses a pre-request for it', async () => {
+    const second = callback(
+      notificationFor(orderNo, { LMI_SYS_TRANS_NO: '9002', LMI_SYS_INVS_NO: '5002' }),
     );
-    expect(res.outcome).toBe(Outcome.OUTCOME_REJECTED);
-    expect(res.reasonCode).toBe('PROVIDER_DUPLICATE_PAYMENT');
-    expect((await transactionOf('pay_it_purse')).provider_payment_id).toBe('9001');
+    const res = await client.handleCallback(second);
+    expect(res).toMatchObject({
+      outcome: Outcome.OUTCOME_SUCCEEDED,
+      amount: { amountMinor: 1208n, currency: 'USD' },
+      providerPaymentId: '9002',
+      attributes: { webmoney_second_transfer: 'true' },
+    });
+    const again = await client.handleCallback(second);
+    expect(again).toMatchObject({ outcome: Outcome.OUTCOME_SUCCEEDED, providerPaymentId: '9002' });
+    expect(await auditRow(again.callbackId)).toMatchObject({ verdict: 'duplicate' });
+    const stored = await transactionOf('pay_it_purse');
+    expect(stored.provider_payment_id).toBe('9001');
+    expect(stored.extra_transfers).toHaveLength(2);
 
     const pre = await client.handleCallback(
       callback({

@@ -124,4 +124,56 @@ describe('provider transactions repository (real PostgreSQL)', () => {
     });
     expect((await repo.findLatestForPayment('pay_l1'))?.provider).toBe('paykassma');
   });
+
+  it('records an extra transfer once per transfer id, beside the settlement, also when raced', async () => {
+    const { transaction } = await repo.createOnce({ ...base, paymentId: 'pay_x1' });
+    await repo.markSucceeded(transaction.id, {
+      providerPaymentId: '3000000901',
+      method: 'card',
+      attributes: {},
+    });
+    const transfer = {
+      providerPaymentId: '3000000902',
+      amount: money(20001n, 'RUB'),
+      method: 'card' as const,
+      reason: 'second_transfer' as const,
+      attributes: { intellectmoney_second_transfer: 'true' },
+    };
+    const results = await Promise.all([
+      repo.recordExtraTransfer(transaction.id, transfer),
+      repo.recordExtraTransfer(transaction.id, transfer),
+      repo.recordExtraTransfer(transaction.id, { ...transfer, amount: money(1n, 'RUB') }),
+    ]);
+    expect(results.filter((r) => r.recorded)).toHaveLength(1);
+    const first = results.find((r) => r.recorded)?.transfer;
+    for (const r of results) expect(r.transfer).toEqual(first);
+    const stored = await repo.findByPaymentId('intellectmoney', 'pay_x1');
+    expect(stored).toMatchObject({ status: 'succeeded', providerPaymentId: '3000000901' });
+    expect(stored?.extraTransfers).toEqual([
+      {
+        ...transfer,
+        amount: first?.amount,
+        receivedAt: expect.any(Date) as Date,
+      },
+    ]);
+    expect(first?.amount.currency).toBe('RUB');
+    const other = await repo.recordExtraTransfer(transaction.id, {
+      ...transfer,
+      providerPaymentId: '3000000903',
+      amount: money(5n, 'USD'),
+      reason: 'second_transfer',
+    });
+    expect(other).toMatchObject({ recorded: true, transfer: { amount: money(5n, 'USD') } });
+    expect(other.transaction.extraTransfers.map((t) => t.providerPaymentId)).toEqual([
+      '3000000902',
+      '3000000903',
+    ]);
+  });
+
+  it('migrates the extra transfers down and up again', async () => {
+    const migration = migrations['20261206170000_provider_extra_transfers'];
+    await migration?.down(db);
+    await migration?.up(db);
+    expect((await repo.findByPaymentId('intellectmoney', 'pay_x1'))?.extraTransfers).toEqual([]);
+  });
 });

@@ -1,3 +1,5 @@
+import { isCurrencyCode, type Money } from '@tolem/money';
+
 import {
   type AlternativeReplies,
   type CallbackDecision,
@@ -8,7 +10,13 @@ import {
   textReply,
 } from '../../domain/callback';
 import { isFinal, type ProviderTransaction } from '../../domain/provider-transaction';
-import { decimalEquals } from '../shared/decimal';
+import { decimalEquals, decimalMoney } from '../shared/decimal';
+import {
+  classifyReceived,
+  type ReceivedMoney,
+  reportExtraTransfer,
+  settlementRepeatNote,
+} from '../shared/extra-transfer';
 import {
   FormParseError,
   parseFormBody,
@@ -212,6 +220,93 @@ export function makeHandleCallback(ctx: IntellectMoneyContext) {
     };
   }
 
+  /**
+   * What a signed paid notification says arrived: recipientAmount in recipientCurrency (RUR is
+   * RUB). A currency Tolem does not book, or an amount that is not a plain decimal of it, is
+   * malformed, never guessed.
+   */
+  function receivedAmount(fields: ReadonlyMap<string, string>, tx: ProviderTransaction): Money {
+    const code = fieldValue(fields, 'recipientCurrency');
+    const currency = sameCurrency(code, tx.amount.currency) ? tx.amount.currency : code;
+    if (!isCurrencyCode(currency)) {
+      throw new Refusal(
+        'PROVIDER_CURRENCY_MISMATCH',
+        'recipientCurrency is not a currency Tolem books',
+        ['recipientCurrency'],
+        tx,
+        'error',
+      );
+    }
+    try {
+      return decimalMoney(fieldValue(fields, 'recipientAmount'), currency);
+    } catch {
+      throw new Refusal(
+        'PROVIDER_MALFORMED_CALLBACK',
+        'recipientAmount is not a decimal amount',
+        ['recipientAmount'],
+        tx,
+      );
+    }
+  }
+
+  /**
+   * A verified paid notification: it settles an open order of exactly its amount once. Any other
+   * money it reports (another amount or currency, a second invoice paid for an order already
+   * paid, payment of an order we hold as cancelled) is recorded and reported as received, so
+   * checkout holds it in a case before IntellectMoney gets its `OK`: refusing would leave money
+   * IntellectMoney moved recorded nowhere.
+   */
+  async function settle(
+    fields: ReadonlyMap<string, string>,
+    tx: ProviderTransaction,
+    received: ReceivedMoney,
+  ): Promise<CallbackDecision> {
+    const binding = bindingOf(fields, tx, received.providerPaymentId);
+    let current = tx;
+    for (;;) {
+      const reason = classifyReceived(current, received);
+      if (reason !== undefined) {
+        const extra = await reportExtraTransfer(transactions, current, reason, received, [
+          'paymentId',
+          'recipientAmount',
+          'recipientCurrency',
+        ]);
+        return { ...extra, reply: OK_REPLY };
+      }
+      if (current.status === 'succeeded') {
+        // A repeat; it may carry recurringState the first one lacked.
+        if (binding && !storedBinding(current)) {
+          const merged = await transactions.update(
+            current.id,
+            { attributes: bindingAttributes(binding) },
+            ['succeeded'],
+          );
+          return answer(merged.transaction, 'duplicate', {
+            text: 'repeated paid notification with the card binding',
+            level: 'info',
+          });
+        }
+        return answer(current, 'duplicate', settlementRepeatNote(current, received));
+      }
+      const settled = await transactions.markSucceeded(current.id, {
+        providerPaymentId: received.providerPaymentId,
+        method: 'card',
+        attributes: { ...received.attributes, ...bindingAttributes(binding) },
+      });
+      if (settled.conflict) {
+        throw new Refusal(
+          'PROVIDER_DUPLICATE_PAYMENT',
+          'paymentId already settled another order',
+          ['paymentId'],
+          settled.transaction,
+          'error',
+        );
+      }
+      if (settled.changed) return answer(settled.transaction, 'accepted');
+      current = settled.transaction;
+    }
+  }
+
   /** Applies one verified, consistent notification; never moves a final transaction. */
   async function apply(
     fields: ReadonlyMap<string, string>,
@@ -230,53 +325,11 @@ export function makeHandleCallback(ctx: IntellectMoneyContext) {
           'paymentId',
         ]);
       }
-      const binding = bindingOf(fields, tx, invoiceId);
-      if (!isFinal(tx.status)) {
-        const settled = await transactions.markSucceeded(tx.id, {
-          providerPaymentId: invoiceId,
-          method: 'card',
-          attributes: { ...attrs, ...bindingAttributes(binding) },
-        });
-        if (settled.conflict) {
-          throw new Refusal(
-            'PROVIDER_DUPLICATE_PAYMENT',
-            'paymentId already settled another order',
-            ['paymentId'],
-            settled.transaction,
-            'error',
-          );
-        }
-        if (settled.changed) return answer(settled.transaction, 'accepted');
-        tx = settled.transaction;
-      }
-      if (tx.status === 'succeeded' && tx.providerPaymentId === invoiceId) {
-        // A repeat; it may carry recurringState the first one lacked.
-        if (binding && !storedBinding(tx)) {
-          const merged = await transactions.update(
-            tx.id,
-            { attributes: bindingAttributes(binding) },
-            ['succeeded'],
-          );
-          return answer(merged.transaction, 'duplicate', {
-            text: 'repeated paid notification with the card binding',
-            level: 'info',
-          });
-        }
-        return answer(tx, 'duplicate', { text: 'repeated paid notification', level: 'info' });
-      }
-      if (tx.status === 'succeeded') {
-        throw new Refusal(
-          'PROVIDER_DUPLICATE_PAYMENT',
-          'a different paymentId for an order already paid: the payer may have paid twice',
-          ['paymentId', 'orderId'],
-          tx,
-          'error',
-        );
-      }
-      // Paid after we recorded it cancelled: money moved for a closed order.
-      return answer(tx, 'duplicate', {
-        text: 'paid notification for a cancelled order: reconcile (refund) by hand',
-        level: 'error',
+      return settle(fields, tx, {
+        providerPaymentId: invoiceId,
+        amount: receivedAmount(fields, tx),
+        method: 'card',
+        attributes: attrs,
       });
     }
 
@@ -345,7 +398,9 @@ export function makeHandleCallback(ctx: IntellectMoneyContext) {
           tx,
         );
       }
-      checkConsistency(fields, tx);
+      // Money moved only on `paid`: it is reported as received (see settle); any other status
+      // must match the order it speaks about.
+      if (status !== 'paid') checkConsistency(fields, tx);
       return await apply(fields, tx, status);
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;

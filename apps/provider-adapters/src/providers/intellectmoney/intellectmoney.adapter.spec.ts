@@ -249,12 +249,105 @@ describe('IntellectMoney notifications', () => {
     expect(only()).toMatchObject({ status: 'succeeded', providerPaymentId: '3000000701' });
   });
 
-  it('refuses a second invoice for a paid order', async () => {
-    const { adapter } = await started();
+  it('reports a second invoice paid for a paid order as money received, keeping the first settlement', async () => {
+    const { adapter, only } = await started();
     await adapter.handleCallback(post(paid()));
     const other = await adapter.handleCallback(post(paid({ paymentId: '3000000799' })));
-    expect(other).toMatchObject({ outcome: 'rejected', reasonCode: 'PROVIDER_DUPLICATE_PAYMENT' });
-    expect(other.reply.statusCode).toBe(400);
+    expect(other).toMatchObject({
+      outcome: 'succeeded',
+      verdict: 'accepted',
+      paymentId: 'pay_card_1',
+      providerPaymentId: '3000000799',
+      amount: { amountMinor: 10050n, currency: 'RUB' },
+      attributes: { intellectmoney_second_transfer: 'true' },
+    });
+    expect(other.reply.body.toString()).toBe('OK');
+    expect(only()).toMatchObject({ status: 'succeeded', providerPaymentId: '3000000701' });
+    const again = await adapter.handleCallback(post(paid({ paymentId: '3000000799' })));
+    expect(again).toMatchObject({ verdict: 'duplicate', providerPaymentId: '3000000799' });
+    expect(only()?.extraTransfers).toHaveLength(1);
+  });
+
+  it.each([
+    ['another amount', { recipientAmount: '100.49' }, { amountMinor: 10049n, currency: 'RUB' }],
+    [
+      'another currency',
+      { recipientCurrency: 'USD', recipientAmount: '1.25' },
+      { amountMinor: 125n, currency: 'USD' },
+    ],
+  ])(
+    'reports a correctly signed paid notification with %s as the money received',
+    async (_name, override, amount) => {
+      const { adapter, only } = await started();
+      const res = await adapter.handleCallback(post(paid(override)));
+      expect(res).toMatchObject({
+        outcome: 'succeeded',
+        verdict: 'accepted',
+        amount,
+        providerPaymentId: '3000000701',
+        attributes: { intellectmoney_amount_differs: 'true' },
+      });
+      expect(res.reply.body.toString()).toBe('OK');
+      expect(only()).toMatchObject({ status: 'created', providerPaymentId: null });
+    },
+  );
+
+  it('still settles on the order amount after the same invoice was reported with another', async () => {
+    const { adapter, only } = await started();
+    await adapter.handleCallback(post(paid({ recipientAmount: '100.49' })));
+    const genuine = await adapter.handleCallback(post(paid()));
+    expect(genuine).toMatchObject({
+      outcome: 'succeeded',
+      verdict: 'accepted',
+      amount: { amountMinor: 10050n, currency: 'RUB' },
+    });
+    expect(only()).toMatchObject({ status: 'succeeded', providerPaymentId: '3000000701' });
+    // The odd report again: still the recorded extra money, answered as the first time.
+    const odd = await adapter.handleCallback(post(paid({ recipientAmount: '100.49' })));
+    expect(odd).toMatchObject({
+      verdict: 'duplicate',
+      amount: { amountMinor: 10049n, currency: 'RUB' },
+      attributes: { intellectmoney_amount_differs: 'true' },
+    });
+    // The settling invoice reported with a third sum: answered as settled, logged as an error.
+    const third = await adapter.handleCallback(post(paid({ recipientAmount: '99.00' })));
+    expect(third).toMatchObject({
+      verdict: 'duplicate',
+      amount: { amountMinor: 10050n, currency: 'RUB' },
+      diagnostics: { level: 'error' },
+    });
+  });
+
+  it('reports payment of an order it holds as cancelled as money received', async () => {
+    const { adapter, only } = await started();
+    await adapter.handleCallback(post(paid({ paymentStatus: '4' })));
+    const late = await adapter.handleCallback(post(paid()));
+    expect(late).toMatchObject({
+      outcome: 'succeeded',
+      amount: { amountMinor: 10050n, currency: 'RUB' },
+      providerPaymentId: '3000000701',
+      attributes: { intellectmoney_after_failure: 'true' },
+    });
+    expect(only()?.status).toBe('failed');
+  });
+
+  it.each([
+    ['a currency Tolem does not book', { recipientCurrency: 'XXX' }, 'PROVIDER_CURRENCY_MISMATCH'],
+    [
+      'an amount that is not a decimal',
+      { recipientAmount: '100,50' },
+      'PROVIDER_MALFORMED_CALLBACK',
+    ],
+    [
+      'another amount on a status that moves no money',
+      { recipientAmount: '100.49', paymentStatus: '3' },
+      'PROVIDER_AMOUNT_MISMATCH',
+    ],
+  ])('refuses a correctly signed notification with %s', async (_name, override, code) => {
+    const { adapter, only } = await started();
+    const res = await adapter.handleCallback(post(paid(override)));
+    expect(res).toMatchObject({ outcome: 'rejected', reasonCode: code });
+    expect(only()?.status).toBe('created');
   });
 
   it.each([
@@ -269,8 +362,6 @@ describe('IntellectMoney notifications', () => {
   });
 
   it.each([
-    ['another amount', { recipientAmount: '100.49' }, 'PROVIDER_AMOUNT_MISMATCH'],
-    ['another currency', { recipientCurrency: 'USD' }, 'PROVIDER_CURRENCY_MISMATCH'],
     ['an unknown order', { orderId: '999' }, 'PROVIDER_UNKNOWN_ORDER'],
     ['another shop', { eshopId: '450001' }, 'PROVIDER_ACCOUNT_MISMATCH'],
     ['an unknown status', { paymentStatus: '9' }, 'PROVIDER_MALFORMED_CALLBACK'],

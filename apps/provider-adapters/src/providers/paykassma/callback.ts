@@ -1,3 +1,5 @@
+import { isCurrencyCode, type Money, toMajorString } from '@tolem/money';
+
 import {
   type AlternativeReplies,
   type CallbackDecision,
@@ -7,13 +9,22 @@ import {
   type RawCallback,
 } from '../../domain/callback';
 import { isFinal, type ProviderTransaction } from '../../domain/provider-transaction';
-import { decimalEquals, jsonDecimalText } from '../shared/decimal';
+import { decimalEquals, decimalMoney, jsonDecimalText } from '../shared/decimal';
+import {
+  classifyReceived,
+  type ReceivedMoney,
+  reportExtraTransfer,
+} from '../shared/extra-transfer';
 import { Refusal, refusedResult } from '../shared/refusal';
 import type { PaykassmaContext } from './config';
 import { verifyPostbackSignature } from './signatures';
 import { ATTR, type Json, merchantAttributes, str } from './transformers';
 
 const MAX_POSTBACK_BYTES = 64 * 1024;
+
+function sameMoney(a: Money, b: Money): boolean {
+  return a.amountMinor === b.amountMinor && a.currency === b.currency;
+}
 
 /** Paykassma stops re-sending only on HTTP 200 with exactly this JSON (§4.3). */
 const OK_REPLY = jsonReply(200, { status: 'ok' });
@@ -86,6 +97,100 @@ export function makeHandleCallback(ctx: PaykassmaContext) {
     };
   }
 
+  /**
+   * What a signed success postback says was deposited: `amount` in `currency_code` (whole units
+   * or decimals, never rounded). One that cannot be read is malformed, never taken as the order's.
+   */
+  function receivedAmount(
+    amountText: string | undefined,
+    currency: string,
+    tx: ProviderTransaction,
+  ): Money {
+    if (!isCurrencyCode(currency)) {
+      throw new Refusal(
+        'PROVIDER_CURRENCY_MISMATCH',
+        'currency_code is not a currency Tolem books',
+        ['currency_code'],
+        tx,
+        'error',
+      );
+    }
+    try {
+      if (amountText === undefined) throw new Error('no amount');
+      return decimalMoney(amountText, currency);
+    } catch {
+      throw new Refusal(
+        'PROVIDER_MALFORMED_CALLBACK',
+        'amount is not a decimal amount',
+        ['amount'],
+        tx,
+        'error',
+      );
+    }
+  }
+
+  /**
+   * A verified success: it settles an open payment of exactly its amount once (the activation may
+   * have settled it already, with or without an amount). Any other deposit it reports (another
+   * amount or currency, another wallet transaction for a paid payment, a deposit for a failed
+   * one) is recorded and reported as received, so checkout holds it in a case before Paykassma
+   * gets its `ok`: refusing would leave money Paykassma credited recorded nowhere.
+   */
+  async function settle(
+    tx: ProviderTransaction,
+    received: ReceivedMoney,
+  ): Promise<CallbackDecision> {
+    const fields = ['key1', 'amount', 'currency_code'];
+    let current = tx;
+    for (;;) {
+      const reason = classifyReceived(current, received);
+      if (reason !== undefined) {
+        const extra = await reportExtraTransfer(transactions, current, reason, received, fields);
+        return { ...extra, reply: OK_REPLY };
+      }
+      if (current.status === 'succeeded') {
+        // The deposit that settled it, again (custom_transaction_id is unique per deposit).
+        const asOrdered = sameMoney(current.amount, received.amount);
+        const attrs = { ...received.attributes };
+        if (current.attributes[ATTR.amountReported] === 'false') {
+          // The activation settled it without an amount; this signed postback says how much.
+          attrs[ATTR.depositAmount] = toMajorString(received.amount);
+          if (asOrdered) attrs[ATTR.amountReported] = 'true';
+        }
+        const merged = Object.keys(attrs).some((k) => current.attributes[k] !== attrs[k])
+          ? (await transactions.update(current.id, { attributes: attrs }, ['succeeded']))
+              .transaction
+          : current;
+        return answer(
+          merged,
+          'duplicate',
+          asOrdered
+            ? { text: 'repeated success postback', level: 'info' }
+            : {
+                text: 'the deposit that settled the payment is reported with another amount: reconcile',
+                level: 'error',
+              },
+        );
+      }
+      const settled = await transactions.markSucceeded(current.id, {
+        providerPaymentId: received.providerPaymentId,
+        method: 'wavepay',
+        attributes: received.attributes,
+      });
+      if (settled.conflict) {
+        throw new Refusal(
+          'PROVIDER_DUPLICATE_PAYMENT',
+          'this wallet transaction already settled another payment',
+          ['key1'],
+          settled.transaction,
+          'error',
+        );
+      }
+      if (settled.changed) return answer(settled.transaction, 'accepted');
+      current = settled.transaction;
+    }
+  }
+
   async function postback(text: string, body: Json): Promise<CallbackDecision> {
     verifyPostbackSignature(config, text, body);
     const ref = str(body['custom_transaction_id']) ?? '';
@@ -104,26 +209,8 @@ export function makeHandleCallback(ctx: PaykassmaContext) {
         'custom_transaction_id',
       ]);
 
-    const currency = str(body['currency_code']) ?? str(body['currency']) ?? '';
-    if (currency !== '' && currency !== tx.amount.currency) {
-      throw new Refusal(
-        'PROVIDER_CURRENCY_MISMATCH',
-        'currency differs from the payment',
-        ['currency_code'],
-        tx,
-        'error',
-      );
-    }
+    const currency = str(body['currency_code']) || str(body['currency']) || tx.amount.currency;
     const amountText = jsonDecimalText(body['amount']);
-    if (amountText === undefined || !decimalEquals(amountText, tx.amount)) {
-      throw new Refusal(
-        'PROVIDER_AMOUNT_MISMATCH',
-        'amount differs from the payment',
-        ['amount'],
-        tx,
-        'error',
-      );
-    }
     const status = (str(body['status']) ?? '').trim().toLowerCase();
     const providerTxId = (str(body['transaction_id']) ?? str(body['id']) ?? '').slice(0, 128);
     const key1 = str(body['key1']) ?? tx.attributes[ATTR.key1];
@@ -132,41 +219,32 @@ export function makeHandleCallback(ctx: PaykassmaContext) {
     if (key1) attrs[ATTR.key1] = key1.slice(0, 32);
 
     if (SUCCESS_STATUSES.has(status)) {
-      // The activation settled it without an amount; this signed postback's amount was just
-      // checked against the payment, so the amount is known from now on.
-      if (tx.attributes[ATTR.amountReported] === 'false') attrs[ATTR.amountReported] = 'true';
-      if (!isFinal(tx.status)) {
-        const settled = await transactions.markSucceeded(tx.id, {
-          providerPaymentId: key1 ? `key1:${key1}` : `paykassma:${providerTxId || tx.paymentId}`,
-          method: 'wavepay',
-          attributes: attrs,
-        });
-        if (settled.conflict) {
-          throw new Refusal(
-            'PROVIDER_DUPLICATE_PAYMENT',
-            'this wallet transaction already settled another payment',
-            ['key1'],
-            settled.transaction,
-            'error',
-          );
-        }
-        if (settled.changed) return answer(settled.transaction, 'accepted');
-        return answer(settled.transaction, 'duplicate', {
-          text: 'repeated success postback',
-          level: 'info',
-        });
-      }
-      if (tx.status === 'succeeded') {
-        // custom_transaction_id is unique per deposit at Paykassma: a repeat of the same deposit.
-        const merged = Object.keys(attrs).some((k) => tx.attributes[k] !== attrs[k])
-          ? (await transactions.update(tx.id, { attributes: attrs }, ['succeeded'])).transaction
-          : tx;
-        return answer(merged, 'duplicate', { text: 'repeated success postback', level: 'info' });
-      }
-      return answer(tx, 'duplicate', {
-        text: 'success postback for a failed payment: reconcile by hand',
-        level: 'error',
-      });
+      const received: ReceivedMoney = {
+        providerPaymentId: key1 ? `key1:${key1}` : `paykassma:${providerTxId || tx.paymentId}`,
+        amount: receivedAmount(amountText, currency, tx),
+        method: 'wavepay',
+        attributes: attrs,
+      };
+      return settle(tx, received);
+    }
+    // No money moved: a failure or a pending state about another sum is not about this payment.
+    if (currency !== tx.amount.currency) {
+      throw new Refusal(
+        'PROVIDER_CURRENCY_MISMATCH',
+        'currency differs from the payment',
+        ['currency_code'],
+        tx,
+        'error',
+      );
+    }
+    if (amountText === undefined || !decimalEquals(amountText, tx.amount)) {
+      throw new Refusal(
+        'PROVIDER_AMOUNT_MISMATCH',
+        'amount differs from the payment',
+        ['amount'],
+        tx,
+        'error',
+      );
     }
     if (FAILED_STATUSES.has(status)) {
       if (isFinal(tx.status)) {

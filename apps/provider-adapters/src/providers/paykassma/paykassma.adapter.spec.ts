@@ -395,11 +395,20 @@ describe('Paykassma postbacks', () => {
       'PROVIDER_SIGNATURE_INVALID',
     ],
     ['no signature', () => Buffer.from(JSON.stringify(data())), 'PROVIDER_SIGNATURE_INVALID'],
-    ['another amount', () => postback(data({ amount: 501 })), 'PROVIDER_AMOUNT_MISMATCH'],
     [
-      'another currency',
-      () => postback(data({ currency_code: 'USD' })),
+      'a fail postback of another amount',
+      () => postback(data({ status: 'fail', amount: 501 })),
+      'PROVIDER_AMOUNT_MISMATCH',
+    ],
+    [
+      'a currency Tolem does not book',
+      () => postback(data({ currency_code: 'XXX' })),
       'PROVIDER_CURRENCY_MISMATCH',
+    ],
+    [
+      'a success without a readable amount',
+      () => postback(data({ amount: 'lots' })),
+      'PROVIDER_MALFORMED_CALLBACK',
     ],
     [
       'an unknown payment',
@@ -417,6 +426,72 @@ describe('Paykassma postbacks', () => {
     expect(res.reply.statusCode).toBe(400);
     expect(res.reply.body.toString()).not.toBe('{"status":"ok"}');
     expect(tx().status).toBe('pending');
+  });
+
+  it.each([
+    ['another amount', { amount: 501 }, money(50100n, 'MMK')],
+    ['another currency', { currency_code: 'USD', amount: 5 }, money(500n, 'USD')],
+  ])(
+    'reports a signed success of %s as the money received, leaving the payment open',
+    async (_name, overrides, received) => {
+      const { adapter, tx } = await pending();
+      const res = await adapter.handleCallback(raw(postback(data(overrides))));
+      expect(res).toMatchObject({
+        outcome: 'succeeded',
+        verdict: 'accepted',
+        paymentId: 'pay_wp_1',
+        amount: received,
+        providerPaymentId: 'key1:0123456789',
+        attributes: { paykassma_amount_differs: 'true' },
+      });
+      expect(res.reply.body.toString()).toBe('{"status":"ok"}');
+      expect(tx()).toMatchObject({ status: 'pending', providerPaymentId: null });
+      const again = await adapter.handleCallback(raw(postback(data(overrides))));
+      expect(again).toMatchObject({ verdict: 'duplicate', amount: received });
+      expect(tx().extraTransfers).toHaveLength(1);
+    },
+  );
+
+  it('reports the postback of a deposit the activation found of another amount as that amount', async () => {
+    const s = setup(() =>
+      jsonAnswer(200, {
+        status: 'ok',
+        deposit: true,
+        deposit_amount: 600,
+        currency: { code: 'MMK', symbol: 'MMK' },
+      }),
+    );
+    await s.adapter.startPayment(start);
+    await s.adapter.submitPayerInput?.({ transaction: s.tx(), fields: { key1: '0123456789' } });
+    expect(s.tx().status).toBe('manual_review');
+    const res = await s.adapter.handleCallback(raw(postback(data({ amount: 600 }))));
+    expect(res).toMatchObject({ outcome: 'succeeded', amount: money(60000n, 'MMK') });
+    expect(s.tx().status).toBe('manual_review');
+  });
+
+  it('reports a success after the payment failed, and another wallet transaction for a paid one', async () => {
+    const failed = await pending();
+    await failed.adapter.handleCallback(raw(postback(data({ status: 'fail' }))));
+    const late = await failed.adapter.handleCallback(raw(postback(data())));
+    expect(late).toMatchObject({
+      outcome: 'succeeded',
+      amount: money(50000n, 'MMK'),
+      attributes: { paykassma_after_failure: 'true' },
+    });
+    expect(failed.tx().status).toBe('failed');
+
+    const paid = await pending();
+    await paid.adapter.handleCallback(raw(postback(data())));
+    const second = await paid.adapter.handleCallback(
+      raw(postback(data({ id: 1700000002, key1: '999' }))),
+    );
+    expect(second).toMatchObject({
+      outcome: 'succeeded',
+      verdict: 'accepted',
+      providerPaymentId: 'key1:999',
+      attributes: { paykassma_second_transfer: 'true' },
+    });
+    expect(paid.tx()).toMatchObject({ status: 'succeeded', providerPaymentId: 'key1:0123456789' });
   });
 
   it('refuses a signature made for a tampered body', async () => {

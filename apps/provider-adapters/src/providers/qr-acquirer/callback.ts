@@ -5,7 +5,13 @@ import {
   jsonReply,
   type RawCallback,
 } from '../../domain/callback';
-import { isFinal, type ProviderTransaction } from '../../domain/provider-transaction';
+import type { ProviderTransaction } from '../../domain/provider-transaction';
+import {
+  classifyReceived,
+  type ReceivedMoney,
+  reportExtraTransfer,
+  settlementRepeatNote,
+} from '../shared/extra-transfer';
 import { Refusal, refusedResult } from '../shared/refusal';
 import type { QrAcquirerContext } from './config';
 import { verifyConfirmationSignature } from './signatures';
@@ -41,7 +47,14 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
     return jsonReply(status, value);
   }
 
-  function succeeded(tx: ProviderTransaction, verdict: 'accepted' | 'duplicate'): CallbackDecision {
+  function succeeded(
+    tx: ProviderTransaction,
+    verdict: 'accepted' | 'duplicate',
+    repeat: { text: string; level: 'info' | 'error' } = {
+      text: 'repeated confirmation',
+      level: 'info',
+    },
+  ): CallbackDecision {
     return {
       reply: reply(200, { status: 'ok', code: '', payment_id: tx.paymentId }),
       outcome: 'succeeded',
@@ -53,7 +66,7 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
       attributes: merchantAttributes(tx),
       diagnostics:
         verdict === 'duplicate'
-          ? { note: 'repeated confirmation', fields: ['acquirer_reference'], level: 'info' }
+          ? { note: repeat.text, fields: ['acquirer_reference'], level: repeat.level }
           : undefined,
     };
   }
@@ -95,15 +108,6 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
       (await transactions.findByExternalRef('qr_acquirer', c.qrId)) ??
       (await transactions.findByPaymentId('qr_acquirer', c.qrId));
     if (!tx) throw new Refusal('PROVIDER_UNKNOWN_ORDER', 'no payment has this qr_id', ['qr_id']);
-    if (c.amount.amountMinor !== tx.amount.amountMinor) {
-      throw new Refusal(
-        'PROVIDER_AMOUNT_MISMATCH',
-        'amount differs from the payment',
-        ['amount'],
-        tx,
-        'error',
-      );
-    }
     // Replays are recognised by the bank's own reference, unique per provider in our store.
     const providerPaymentId = `${acquirerId}:${c.acquirerReference}`;
     const attributes: Record<string, string> = {
@@ -113,8 +117,32 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
     if (c.payerBank) attributes[ATTR.payerBank] = c.payerBank;
     if (c.paidAt) attributes[ATTR.paidAt] = c.paidAt;
 
-    if (!isFinal(tx.status)) {
-      const settled = await transactions.markSucceeded(tx.id, {
+    // Money the bank confirms settles an open payment of exactly its amount once; any other
+    // (another amount, a second reference for a paid payment, money for a failed one) is recorded
+    // and reported as received, so checkout holds it in a case before the bank gets its 200:
+    // refusing would leave money the bank moved recorded nowhere.
+    const received: ReceivedMoney = {
+      providerPaymentId,
+      amount: c.amount,
+      method: 'qr',
+      attributes,
+    };
+    let current = tx;
+    for (;;) {
+      const reason = classifyReceived(current, received);
+      if (reason !== undefined) {
+        const extra = await reportExtraTransfer(transactions, current, reason, received, [
+          'acquirer_reference',
+          'amount',
+        ]);
+        return {
+          ...extra,
+          reply: reply(200, { status: 'ok', code: '', payment_id: current.paymentId }),
+        };
+      }
+      if (current.status === 'succeeded')
+        return succeeded(current, 'duplicate', settlementRepeatNote(current, received));
+      const settled = await transactions.markSucceeded(current.id, {
         providerPaymentId,
         method: 'qr',
         attributes,
@@ -129,26 +157,8 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
         );
       }
       if (settled.changed) return succeeded(settled.transaction, 'accepted');
-      return apply(c, acquirerId);
+      current = settled.transaction;
     }
-    if (tx.status === 'succeeded' && tx.providerPaymentId === providerPaymentId)
-      return succeeded(tx, 'duplicate');
-    if (tx.status === 'succeeded') {
-      throw new Refusal(
-        'PROVIDER_DUPLICATE_PAYMENT',
-        'a second confirmation for a paid payment: the payer may have paid twice',
-        ['acquirer_reference'],
-        tx,
-        'error',
-      );
-    }
-    throw new Refusal(
-      'PROVIDER_PAYMENT_ALREADY_FINAL',
-      `confirmation for a ${tx.status} payment`,
-      [],
-      tx,
-      'error',
-    );
   }
 
   /**

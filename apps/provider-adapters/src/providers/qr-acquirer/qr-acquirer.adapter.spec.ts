@@ -186,7 +186,7 @@ describe('QR acquirer adapter', () => {
     });
   });
 
-  it('is idempotent on the acquirer reference and refuses a second reference for a paid payment', async () => {
+  it('is idempotent on the acquirer reference and reports a second reference for a paid payment as money received', async () => {
     const { adapter, tx } = setup();
     await adapter.startPayment(start);
     await adapter.handleCallback(signed(confirmation()));
@@ -196,9 +196,19 @@ describe('QR acquirer adapter', () => {
     const second = await adapter.handleCallback(
       signed(confirmation({ acquirer_reference: 'MB-2' })),
     );
-    expect(second).toMatchObject({ outcome: 'rejected', reasonCode: 'PROVIDER_DUPLICATE_PAYMENT' });
-    expect(second.reply.statusCode).toBe(409);
+    expect(second).toMatchObject({
+      outcome: 'succeeded',
+      verdict: 'accepted',
+      providerPaymentId: 'mbank:MB-2',
+      attributes: { qr_acquirer_second_transfer: 'true' },
+    });
+    expect(second.reply.statusCode).toBe(200);
     expect(tx().providerPaymentId).toBe('mbank:MB-20261123-000042');
+    const secondAgain = await adapter.handleCallback(
+      signed(confirmation({ acquirer_reference: 'MB-2' })),
+    );
+    expect(secondAgain).toMatchObject({ verdict: 'duplicate', providerPaymentId: 'mbank:MB-2' });
+    expect(tx().extraTransfers).toHaveLength(1);
   });
 
   it.each([
@@ -233,14 +243,8 @@ describe('QR acquirer adapter', () => {
       'PROVIDER_TIMESTAMP_SKEW',
     ],
     [
-      'a wrong amount',
-      () => signed(confirmation({ amount: 149999 })),
-      422,
-      'PROVIDER_AMOUNT_MISMATCH',
-    ],
-    [
-      'a wrong currency',
-      () => signed(confirmation({ currency: 'USD' })),
+      'a currency Tolem does not book',
+      () => signed(confirmation({ currency: 'XXX' })),
       422,
       'PROVIDER_CURRENCY_MISMATCH',
     ],
@@ -272,6 +276,27 @@ describe('QR acquirer adapter', () => {
     expect(JSON.parse(res.reply.body.toString())).toMatchObject({ status: 'rejected', code });
     expect(tx().status).toBe('created');
   });
+
+  it.each([
+    ['a wrong amount', { amount: 149999 }, money(149999n, 'KGS')],
+    ['a wrong currency', { currency: 'USD' }, money(150000n, 'USD')],
+  ])(
+    'reports a signed confirmation with %s as the money received, leaving the payment open',
+    async (_name, overrides, received) => {
+      const { adapter, tx } = setup();
+      await adapter.startPayment(start);
+      const res = await adapter.handleCallback(signed(confirmation(overrides)));
+      expect(res).toMatchObject({
+        outcome: 'succeeded',
+        verdict: 'accepted',
+        amount: received,
+        providerPaymentId: 'mbank:MB-20261123-000042',
+        attributes: { qr_acquirer_amount_differs: 'true' },
+      });
+      expect(res.reply.statusCode).toBe(200);
+      expect(tx()).toMatchObject({ status: 'created', providerPaymentId: null });
+    },
+  );
 
   it('accepts the amount as a digit string and the numeric currency 417', async () => {
     const { adapter } = setup();

@@ -1,5 +1,5 @@
 import { Secret } from '@tolem/config';
-import { type Money, money } from '@tolem/money';
+import { isCurrencyCode, type Money, money } from '@tolem/money';
 
 import type { ProviderTransaction } from '../../domain/provider-transaction';
 
@@ -78,19 +78,24 @@ function tyiyn(value: unknown): bigint {
   throw new ConfirmationError('amount must be a positive integer of tyiyn', 'amount');
 }
 
-/** Validates a parsed QrAcquirerConfirmation; currency "KGS" or its numeric "417". */
+/**
+ * Validates a parsed QrAcquirerConfirmation. currency: "KGS" or its numeric "417", as ELQR
+ * payments are; another currency Tolem books is read as it is (the amount in its minor units), so
+ * money a bank confirms in it is reported as received rather than dropped.
+ */
 export function parseConfirmation(body: unknown): QrConfirmation {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ConfirmationError('body is not a JSON object', 'body');
   }
   const b = body as Record<string, unknown>;
-  const currency = b['currency'];
-  if (currency !== 'KGS' && currency !== '417') {
+  const code = b['currency'];
+  const currency = code === '417' ? 'KGS' : code;
+  if (typeof currency !== 'string' || !isCurrencyCode(currency)) {
     throw new ConfirmationError('currency must be KGS', 'currency');
   }
   return {
     qrId: textField(b, 'qr_id', /^[A-Za-z0-9_.-]{1,64}$/),
-    amount: money(tyiyn(b['amount']), 'KGS'),
+    amount: money(tyiyn(b['amount']), currency),
     acquirerReference: textField(b, 'acquirer_reference', REFERENCE),
     payerBank: textField(b, 'payer_bank', /^[A-Za-z0-9_.-]{1,64}$/, false),
     paidAt: textField(b, 'paid_at', /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/, false),

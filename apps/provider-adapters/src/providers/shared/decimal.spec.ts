@@ -1,7 +1,7 @@
 import { money } from '@tolem/money';
 import { describe, expect, it } from 'vitest';
 
-import { decimalEquals, jsonDecimalText } from './decimal';
+import { decimalEquals, decimalMoney, jsonDecimalText } from './decimal';
 
 describe('decimalEquals', () => {
   it('compares values exactly, whatever the spelling', () => {
@@ -24,5 +24,17 @@ describe('jsonDecimalText', () => {
     expect(jsonDecimalText('5e2')).toBeUndefined();
     expect(jsonDecimalText(Number.NaN)).toBeUndefined();
     expect(jsonDecimalText(null)).toBeUndefined();
+  });
+});
+
+describe('decimalMoney', () => {
+  it('reads the sum exactly: zeros past the currency digits are spelling, other digits refused', () => {
+    expect(decimalMoney('14.650', 'USD')).toEqual(money(1465n, 'USD'));
+    expect(decimalMoney(' 100.00 ', 'USD')).toEqual(money(10000n, 'USD'));
+    expect(decimalMoney('500', 'MMK')).toEqual(money(50000n, 'MMK'));
+    expect(decimalMoney('500.0', 'MMK')).toEqual(money(50000n, 'MMK'));
+    expect(() => decimalMoney('14.651', 'USD')).toThrow();
+    expect(() => decimalMoney('1e2', 'USD')).toThrow();
+    expect(() => decimalMoney('', 'USD')).toThrow();
   });
 });

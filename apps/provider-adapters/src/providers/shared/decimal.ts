@@ -22,3 +22,16 @@ export function jsonDecimalText(value: unknown): string | undefined {
   if (typeof value === 'string' && /^\d{1,18}(\.\d{1,8})?$/.test(value.trim())) return value.trim();
   return undefined;
 }
+
+/**
+ * A provider's decimal text as Money, exactly: "14.65", "14.650" and "14.6500" are the same sum
+ * (zeros past the currency's digits are spelling); any other extra digit, or text that is not a
+ * plain decimal, throws. Never rounds.
+ */
+export function decimalMoney(text: string, currency: string): Money {
+  const trimmed = text
+    .trim()
+    .replace(/^(\d+\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
+  return fromMajorString(trimmed, currency);
+}

@@ -1,3 +1,5 @@
+import type { Money } from '@tolem/money';
+
 import {
   type AlternativeReplies,
   type CallbackDecision,
@@ -7,6 +9,13 @@ import {
 } from '../../domain/callback';
 import type { ProviderErrorCode } from '../../domain/errors';
 import type { MethodName, ProviderTransaction } from '../../domain/provider-transaction';
+import { decimalMoney } from '../shared/decimal';
+import {
+  classifyReceived,
+  type ReceivedMoney,
+  reportExtraTransfer,
+  settlementRepeatNote,
+} from '../shared/extra-transfer';
 import { FormParseError, parseFormBody, redactFormFields } from '../shared/form-urlencoded';
 import { Refusal, refusedResult } from '../shared/refusal';
 import type { WebMoneyContext } from './config';
@@ -121,8 +130,8 @@ export function makeHandleCallback(ctx: WebMoneyContext) {
     return tx;
   }
 
-  /** Purse, payer purse currency, amount and mode against the stored order (§1.3, §1.4, §1.8). */
-  function checkConsistency(fields: ReadonlyMap<string, string>, tx: ProviderTransaction): void {
+  /** The order's purse and the configured mode (§1.3, §1.4, §1.8): whose money and whether real. */
+  function checkIdentity(fields: ReadonlyMap<string, string>, tx: ProviderTransaction): void {
     const payee = fields.get('LMI_PAYEE_PURSE') ?? '';
     const expectedPurse = tx.payeePurse ?? config.purses.get(tx.amount.currency);
     if (payee !== expectedPurse || currencyOfPurse(payee) !== tx.amount.currency) {
@@ -133,8 +142,28 @@ export function makeHandleCallback(ctx: WebMoneyContext) {
         tx,
       );
     }
+    const mode = fields.get('LMI_MODE');
+    if (mode !== undefined && mode !== config.mode) {
+      throw new Refusal(
+        'PROVIDER_MODE_MISMATCH',
+        `LMI_MODE is not the configured mode ${config.mode}`,
+        ['LMI_MODE'],
+        tx,
+      );
+    }
+  }
+
+  /**
+   * The pre-request (§1.3) is answered before any money moves, so it may insist on the exact
+   * order: the payer purse of the payee's currency and the amount echoed byte for byte.
+   */
+  function checkPreRequest(fields: ReadonlyMap<string, string>, tx: ProviderTransaction): void {
+    checkIdentity(fields, tx);
     const payer = fields.get('LMI_PAYER_PURSE');
-    if (payer !== undefined && payer.charAt(0) !== payee.charAt(0)) {
+    if (
+      payer !== undefined &&
+      payer.charAt(0) !== (fields.get('LMI_PAYEE_PURSE') ?? '').charAt(0)
+    ) {
       throw new Refusal(
         'PROVIDER_CURRENCY_MISMATCH',
         'payer purse letter differs from the payee purse letter',
@@ -161,12 +190,21 @@ export function makeHandleCallback(ctx: WebMoneyContext) {
         tx,
       );
     }
-    const mode = fields.get('LMI_MODE');
-    if (mode !== undefined && mode !== config.mode) {
+  }
+
+  /**
+   * What a signed notification says arrived: LMI_PAYMENT_AMOUNT in the currency of the payee
+   * purse (checked to be the order's). The payer's purse does not change that, whatever its
+   * letter. Unreadable amounts are malformed, never guessed.
+   */
+  function receivedAmount(fields: ReadonlyMap<string, string>, tx: ProviderTransaction): Money {
+    try {
+      return decimalMoney(fields.get('LMI_PAYMENT_AMOUNT') ?? '', tx.amount.currency);
+    } catch {
       throw new Refusal(
-        'PROVIDER_MODE_MISMATCH',
-        `LMI_MODE is not the configured mode ${config.mode}`,
-        ['LMI_MODE'],
+        'PROVIDER_MALFORMED_CALLBACK',
+        'LMI_PAYMENT_AMOUNT is not a decimal amount',
+        ['LMI_PAYMENT_AMOUNT'],
         tx,
       );
     }
@@ -189,7 +227,7 @@ export function makeHandleCallback(ctx: WebMoneyContext) {
           tx,
         );
       }
-      checkConsistency(fields, tx);
+      checkPreRequest(fields, tx);
       if (tx.status === 'succeeded') {
         throw new Refusal(
           'PROVIDER_ORDER_ALREADY_PAID',
@@ -248,48 +286,23 @@ export function makeHandleCallback(ctx: WebMoneyContext) {
           'error',
         );
       }
-      checkConsistency(fields, tx);
-
+      checkIdentity(fields, tx);
       const transferNo = fields.get('LMI_SYS_TRANS_NO') ?? '';
-      let current = tx;
-      if (tx.status === 'created') {
-        const settled = await transactions.markSucceeded(tx.id, {
-          providerPaymentId: transferNo,
-          method: methodFor(fields, tx),
-          attributes: notificationAttributes(fields),
-        });
-        if (settled.conflict) {
-          throw new Refusal(
-            'PROVIDER_DUPLICATE_PAYMENT',
-            'LMI_SYS_TRANS_NO already settled another order',
-            ['LMI_SYS_TRANS_NO'],
-            settled.transaction,
-            'error',
-          );
-        }
-        if (settled.changed) return succeeded(settled.transaction, 'accepted');
-        current = settled.transaction;
-      }
-      if (current.status === 'succeeded' && current.providerPaymentId === transferNo) {
-        // WebMoney repeating itself: answer as before; checkout and the ledger are idempotent.
-        return succeeded(current, 'duplicate');
-      }
-      if (current.status === 'succeeded') {
+      if (!/^\d{1,19}$/.test(transferNo)) {
         throw new Refusal(
-          'PROVIDER_DUPLICATE_PAYMENT',
-          'a different LMI_SYS_TRANS_NO for an order already paid: the payer may have paid twice',
-          ['LMI_SYS_TRANS_NO', 'LMI_PAYMENT_NO'],
-          current,
-          'error',
+          'PROVIDER_MALFORMED_CALLBACK',
+          'LMI_SYS_TRANS_NO is not a number',
+          ['LMI_SYS_TRANS_NO'],
+          tx,
         );
       }
-      throw new Refusal(
-        'PROVIDER_PAYMENT_ALREADY_FINAL',
-        `notification for a ${current.status} order`,
-        [],
-        current,
-        'error',
-      );
+      const received: ReceivedMoney = {
+        providerPaymentId: transferNo,
+        amount: receivedAmount(fields, tx),
+        method: methodFor(fields, tx),
+        attributes: notificationAttributes(fields),
+      };
+      return await settle(tx, received);
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
       // A refusal WebMoney can tell from success; the body is the stable reason code.
@@ -297,7 +310,57 @@ export function makeHandleCallback(ctx: WebMoneyContext) {
     }
   }
 
-  function succeeded(tx: ProviderTransaction, verdict: 'accepted' | 'duplicate'): CallbackDecision {
+  /**
+   * Signed money for our order in our purse: it settles an open order of exactly its amount once;
+   * anything else the notification reports (another amount, a second LMI_SYS_TRANS_NO for a paid
+   * order, money for a failed one) is recorded and reported as received, so checkout holds it in
+   * a case before WebMoney gets its YES. Refusing it would leave money WebMoney moved recorded
+   * nowhere.
+   */
+  async function settle(
+    tx: ProviderTransaction,
+    received: ReceivedMoney,
+  ): Promise<CallbackDecision> {
+    const fields = ['LMI_SYS_TRANS_NO', 'LMI_PAYMENT_AMOUNT'];
+    let current = tx;
+    for (;;) {
+      const reason = classifyReceived(current, received);
+      if (reason !== undefined) {
+        const extra = await reportExtraTransfer(transactions, current, reason, received, fields);
+        return { ...extra, reply: textReply(200, 'YES') };
+      }
+      if (current.status === 'succeeded') {
+        // WebMoney repeating itself: answer as before; checkout and the ledger are idempotent.
+        return succeeded(current, 'duplicate', settlementRepeatNote(current, received));
+      }
+      const settled = await transactions.markSucceeded(current.id, {
+        providerPaymentId: received.providerPaymentId,
+        method: received.method,
+        attributes: received.attributes,
+      });
+      if (settled.conflict) {
+        throw new Refusal(
+          'PROVIDER_DUPLICATE_PAYMENT',
+          'LMI_SYS_TRANS_NO already settled another order',
+          ['LMI_SYS_TRANS_NO'],
+          settled.transaction,
+          'error',
+        );
+      }
+      if (settled.changed) return succeeded(settled.transaction, 'accepted');
+      // Settled or failed meanwhile: decide again against what is stored now.
+      current = settled.transaction;
+    }
+  }
+
+  function succeeded(
+    tx: ProviderTransaction,
+    verdict: 'accepted' | 'duplicate',
+    repeat: { text: string; level: 'info' | 'error' } = {
+      text: 'repeated notification for a paid order',
+      level: 'info',
+    },
+  ): CallbackDecision {
     return {
       reply: textReply(200, 'YES'),
       outcome: 'succeeded',
@@ -309,11 +372,7 @@ export function makeHandleCallback(ctx: WebMoneyContext) {
       attributes: { ...tx.attributes },
       diagnostics:
         verdict === 'duplicate'
-          ? {
-              note: 'repeated notification for a paid order',
-              fields: ['LMI_SYS_TRANS_NO'],
-              level: 'info',
-            }
+          ? { note: repeat.text, fields: ['LMI_SYS_TRANS_NO'], level: repeat.level }
           : undefined,
     };
   }

@@ -508,18 +508,17 @@ describe('WebMoney notification checks after the signature', () => {
     post(sign({ ...purseFixture.fields, ...extra }));
 
   it.each([
-    ['amount formatted differently', { LMI_PAYMENT_AMOUNT: '14.650' }, 'PROVIDER_AMOUNT_MISMATCH'],
-    ['another amount', { LMI_PAYMENT_AMOUNT: '1.00' }, 'PROVIDER_AMOUNT_MISMATCH'],
     ['another payee purse', { LMI_PAYEE_PURSE: 'Z999999999999' }, 'PROVIDER_PURSE_MISMATCH'],
     ['our EUR purse', { LMI_PAYEE_PURSE: 'E123456789012' }, 'PROVIDER_PURSE_MISMATCH'],
-    [
-      'a payer purse of another currency',
-      { LMI_PAYER_PURSE: 'E366393600555' },
-      'PROVIDER_CURRENCY_MISMATCH',
-    ],
     ['an unknown order', { LMI_PAYMENT_NO: '99' }, 'PROVIDER_UNKNOWN_ORDER'],
     ['a foreign TOLEM_PAYMENT_ID', { TOLEM_PAYMENT_ID: 'pay_other' }, 'PROVIDER_UNKNOWN_ORDER'],
     ['a non-numeric order', { LMI_PAYMENT_NO: '12a' }, 'PROVIDER_MALFORMED_CALLBACK'],
+    [
+      'an amount that is not a decimal',
+      { LMI_PAYMENT_AMOUNT: '14,65' },
+      'PROVIDER_MALFORMED_CALLBACK',
+    ],
+    ['a non-numeric transfer number', { LMI_SYS_TRANS_NO: 'x1' }, 'PROVIDER_MALFORMED_CALLBACK'],
   ])('refuses %s', async (_name, extra: Record<string, string>, code) => {
     const { adapter, tx } = await withVectorOrder();
     const result = await adapter.handleCallback(signed(extra));
@@ -528,7 +527,55 @@ describe('WebMoney notification checks after the signature', () => {
     expect(tx()).toMatchObject({ status: 'created', providerPaymentId: null, attributes: {} });
   });
 
-  it('answers a repeated notification again, as a duplicate, and refuses a second transfer', async () => {
+  it('settles on an amount formatted differently but of the same value', async () => {
+    const { adapter, tx } = await withVectorOrder();
+    const result = await adapter.handleCallback(signed({ LMI_PAYMENT_AMOUNT: '14.650' }));
+    expect(result).toMatchObject({
+      outcome: 'succeeded',
+      verdict: 'accepted',
+      amount: money(1465n, 'USD'),
+      providerPaymentId: '892',
+    });
+    expect(tx()).toMatchObject({ status: 'succeeded', extraTransfers: [] });
+  });
+
+  it('settles money from a payer purse of another letter: it arrived in our purse, in its currency', async () => {
+    const { adapter, tx } = await withVectorOrder();
+    const result = await adapter.handleCallback(signed({ LMI_PAYER_PURSE: 'E366393600555' }));
+    expect(result).toMatchObject({ outcome: 'succeeded', amount: money(1465n, 'USD') });
+    expect(tx()?.status).toBe('succeeded');
+  });
+
+  it('reports a signed notification of another amount as the money received, without settling the order', async () => {
+    const { adapter, tx } = await withVectorOrder();
+    const result = await adapter.handleCallback(signed({ LMI_PAYMENT_AMOUNT: '1.00' }));
+    expect(result).toMatchObject({
+      outcome: 'succeeded',
+      verdict: 'accepted',
+      paymentId: 'pay_vec',
+      amount: money(100n, 'USD'),
+      providerPaymentId: '892',
+      attributes: { webmoney_amount_differs: 'true', wm_transfer_no: '892' },
+    });
+    expect(result.reply.body.toString()).toBe('YES');
+    expect(result.diagnostics?.level).toBe('error');
+    expect(tx()).toMatchObject({ status: 'created', providerPaymentId: null });
+    expect(tx()?.extraTransfers).toMatchObject([
+      { providerPaymentId: '892', amount: money(100n, 'USD'), reason: 'amount_differs' },
+    ]);
+
+    // WebMoney sends it again: the same transfer, answered the same way, recorded once.
+    const again = await adapter.handleCallback(signed({ LMI_PAYMENT_AMOUNT: '1.00' }));
+    expect(again).toMatchObject({
+      outcome: 'succeeded',
+      verdict: 'duplicate',
+      amount: money(100n, 'USD'),
+      providerPaymentId: '892',
+    });
+    expect(tx()?.extraTransfers).toHaveLength(1);
+  });
+
+  it('answers a repeated notification as a duplicate and reports a second transfer as money received', async () => {
     const { adapter, tx } = await withVectorOrder();
     const first = await adapter.handleCallback(signed({}));
     const again = await adapter.handleCallback(signed({}));
@@ -540,16 +587,27 @@ describe('WebMoney notification checks after the signature', () => {
     expect(again.attributes).toEqual(first.attributes);
     expect(again.reply.body.toString()).toBe('YES');
 
-    const second = await adapter.handleCallback(
-      signed({ LMI_SYS_TRANS_NO: '893', LMI_SYS_INVS_NO: '898' }),
-    );
+    const secondFields = { LMI_SYS_TRANS_NO: '893', LMI_SYS_INVS_NO: '898' };
+    const second = await adapter.handleCallback(signed(secondFields));
     expect(second).toMatchObject({
-      outcome: 'rejected',
-      reasonCode: 'PROVIDER_DUPLICATE_PAYMENT',
+      outcome: 'succeeded',
+      verdict: 'accepted',
       paymentId: 'pay_vec',
+      amount: money(1465n, 'USD'),
+      providerPaymentId: '893',
+      attributes: { webmoney_second_transfer: 'true', wm_transfer_no: '893' },
     });
+    expect(second.reply.body.toString()).toBe('YES');
     expect(second.diagnostics?.level).toBe('error');
-    expect(tx()).toMatchObject({ providerPaymentId: '892', attributes: { wm_transfer_no: '892' } });
+    // The first settlement stays as it was.
+    expect(tx()).toMatchObject({
+      status: 'succeeded',
+      providerPaymentId: '892',
+      attributes: { wm_transfer_no: '892' },
+    });
+    const secondAgain = await adapter.handleCallback(signed(secondFields));
+    expect(secondAgain).toMatchObject({ verdict: 'duplicate', providerPaymentId: '893' });
+    expect(tx()?.extraTransfers.map((t) => t.providerPaymentId)).toEqual(['893']);
   });
 
   it('refuses a transfer number that already settled another order', async () => {

@@ -78,8 +78,8 @@ export function createIntellectmoneyProvider(deps: IntellectmoneyProviderDeps): 
       },
       {
         method: 'POST',
-        path: '/_sandbox/intellectmoney/invoices/:paymentId/pay | notify | resend',
-        note: 'pay/decline, any-status or tampered notifications, duplicates, delays (JSON)',
+        path: '/_sandbox/intellectmoney/invoices/:paymentId/pay | notify | resend | repeat-order',
+        note: 'pay/decline, any-status or tampered notifications, duplicates, delays, a second invoice for the same order (JSON)',
       },
       {
         method: 'POST',

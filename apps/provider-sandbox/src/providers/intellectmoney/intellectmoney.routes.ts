@@ -317,6 +317,11 @@ export function registerIntellectmoneyRoutes(app: FastifyInstance, deps: Intelle
   );
 
   app.post<{ Params: { paymentId: string } }>(
+    '/_sandbox/intellectmoney/invoices/:paymentId/repeat-order',
+    async (request) => invoiceJson(payments.repeatOrder(request.params.paymentId)),
+  );
+
+  app.post<{ Params: { paymentId: string } }>(
     '/_sandbox/intellectmoney/invoices/:paymentId/notify',
     async (request) => {
       const body = parseBody(notifyBody, request.body);

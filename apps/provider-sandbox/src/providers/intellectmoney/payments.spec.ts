@@ -69,6 +69,20 @@ describe('IntellectMoney payments', () => {
     expect(() => payments.openInvoice(terms({ amountMinor: 10100n }))).toThrow(/other terms/);
   });
 
+  it('opens a second invoice for a paid order on demand, payable on its own (test API)', async () => {
+    const { payments, invoices, statuses } = setup();
+    const { invoice } = payments.openInvoice(terms());
+    await payments.payWithCard(invoice.paymentId, card('4111111111111111'), false);
+    expect(() => payments.openInvoice(terms())).toThrow(/already paid/);
+    const second = payments.repeatOrder(invoice.paymentId);
+    expect(second.paymentId).not.toBe(invoice.paymentId);
+    expect(second).toMatchObject({ status: 'created', terms: { orderId: 'ORDER-1' } });
+    const paid = await payments.payWithCard(second.paymentId, card('4111111111111111'), false);
+    expect(paid.outcome).toBe('paid');
+    expect(statuses()).toEqual(['3', '5', '3', '5']);
+    expect(invoices.byOrderId('ORDER-1').map((i) => i.status)).toEqual(['paid', 'paid']);
+  });
+
   it('declines without notifying and lets the payer try another card', async () => {
     const { payments, statuses } = setup();
     const { invoice } = payments.openInvoice(terms());

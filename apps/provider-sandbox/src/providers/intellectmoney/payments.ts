@@ -151,6 +151,23 @@ export function makeIntellectmoneyPayments(deps: PaymentsDeps) {
     },
 
     /**
+     * Test API: a second invoice for the order of `paymentId`, with its terms, whatever the first
+     * one's state. Real IntellectMoney issues one when the shop does not insist on unique orderIds,
+     * so a payer can pay the same order twice (two invoices, two transfers). Announced with
+     * paymentStatus 3 like any new invoice.
+     */
+    repeatOrder(paymentId: string): Invoice {
+      const first = invoiceOf(paymentId);
+      const invoice = invoices.add(first.terms, first.origin, clock());
+      log.info(
+        { payment_id: invoice.paymentId, order_id: first.terms.orderId, repeat_of: paymentId },
+        'intellectmoney second invoice for an order',
+      );
+      notify(invoice, PAYMENT_STATUS.created);
+      return invoice;
+    },
+
+    /**
      * Pays a form invoice with a card. A decline leaves the invoice open (the payer may try another
      * card) and notifies nothing. Approval pays it (or holds it, with holdMode), binds the card when
      * the form asked for recurring and the payer ticked "remember card", and notifies 5 (or 6).
