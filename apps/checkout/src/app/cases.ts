@@ -1,7 +1,7 @@
 import { isDomainError } from '@tolem/errors';
 import { newId } from '@tolem/ids';
 
-import { type Case, caseKeys, type CaseKind, newCase } from '../domain/case';
+import { type Case, caseKeys, type CaseKind, dedupeKeyOf, newCase } from '../domain/case';
 import { checkoutErrors } from '../domain/errors';
 import type { Payment, PaymentMethod, ProviderName } from '../domain/payment';
 import type { CaseRepository, Clock, LedgerPort, Log, PaymentRepository } from '../domain/ports';
@@ -217,7 +217,22 @@ export function makeCases(deps: CasesDeps) {
     return mustFind(c.id);
   }
 
-  return { open, sweepOpening, apply, giveBack, find: mustFind };
+  /**
+   * The case a provider transfer already opened, if any: the same money reported again (e.g. the
+   * postback that later confirms a deposit whose amount was unknown) stays that case's money and
+   * never settles the payment a second time beside it.
+   */
+  function ofTransfer(
+    payment: Payment,
+    provider: ProviderName,
+    success: Pick<VerifiedCallback, 'providerPaymentId' | 'callbackId'>,
+  ): Promise<Case | undefined> {
+    return deps.cases.findByDedupeKey(
+      dedupeKeyOf(payment.id, provider, success.providerPaymentId, success.callbackId),
+    );
+  }
+
+  return { open, sweepOpening, apply, giveBack, find: mustFind, ofTransfer };
 }
 
 export type Cases = ReturnType<typeof makeCases>;

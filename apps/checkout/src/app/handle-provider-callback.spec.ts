@@ -135,6 +135,23 @@ describe('handleProviderCallback', () => {
     },
   );
 
+  it('keeps a transfer that opened a case as that case when it is confirmed later: never settled beside it', async () => {
+    const { w, payment, succeeded } = await started();
+    // The provider first reports the transfer without an amount: a case holds the payment's.
+    w.provider.nextCallback = { ...succeeded, amount: null };
+    await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+    const [opened] = [...w.caseRepo.rows.values()];
+    expect(opened?.kind).toBe('amount_unknown');
+    // Then the same transfer with the payment's exact amount: still the case's money.
+    w.provider.nextCallback = { ...succeeded, callbackId: 'cb_2' };
+    const out = await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+    expect(decode(out.reply.body)).toBe('YES');
+    expect((await w.payments.findById(payment.id))?.status).toBe('pending');
+    expect(w.ledger.calls).toHaveLength(0);
+    expect(w.caseRepo.rows.size).toBe(1);
+    expect(w.ledger.unapplied.size).toBe(1);
+  });
+
   it('answers retry while the ledger cannot hold a case, and the case sweeper holds it later', async () => {
     const { w, payment, succeeded } = await started();
     w.ledger.down = true;
@@ -490,8 +507,10 @@ describe('handleProviderCallback: card bindings', () => {
     expect(w.bindings.rows.size).toBe(0);
     expect(w.recurring.calls).toHaveLength(0);
 
+    // Another transfer, of the right amount, settles the payment and reports the binding.
     w.provider.nextCallback = {
       ...succeeded,
+      providerPaymentId: 'wm-778',
       cardBinding: { bindingRef: '', state: 'error', cardLast4: '' },
     };
     await w.handleCallback({ provider: 'intellectmoney', request: rawRequest });

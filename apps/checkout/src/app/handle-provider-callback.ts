@@ -22,7 +22,7 @@ export interface HandleProviderCallbackDeps {
   provider: PaymentProviderPort;
   postToLedger: PostToLedger;
   reportCardBinding: ReportCardBinding;
-  cases: Pick<Cases, 'open'>;
+  cases: Pick<Cases, 'open' | 'ofTransfer'>;
   clock: Clock;
   log: Log;
 }
@@ -131,11 +131,14 @@ export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
     provider: ProviderName,
     payment: Payment,
   ): Promise<Applied> {
-    const kind = caseKindOf(payment, {
-      provider,
-      providerPaymentId: cb.providerPaymentId,
-      amount: cb.amount,
-    });
+    const prior = await deps.cases.ofTransfer(payment, provider, cb);
+    const kind =
+      prior?.kind ??
+      caseKindOf(payment, {
+        provider,
+        providerPaymentId: cb.providerPaymentId,
+        amount: cb.amount,
+      });
     if (kind) return asCase(kind, cb, provider, payment);
     let result: Awaited<ReturnType<typeof succeedPayment>>;
     try {

@@ -106,6 +106,13 @@ export function createCasesRepo(db: Knex): CaseRepository {
       return row ? toDomain(row) : undefined;
     },
 
+    async findByDedupeKey(dedupeKey) {
+      const row = (await db('cases').where({ dedupe_key: dedupeKey }).first()) as
+        | CaseRow
+        | undefined;
+      return row ? toDomain(row) : undefined;
+    },
+
     async list(filter) {
       const q = db('cases')
         .orderBy([

@@ -304,6 +304,8 @@ export interface CaseRepository {
    */
   openOnce(c: Case): Promise<{ case: Case; created: boolean }>;
   findById(id: string): Promise<Case | undefined>;
+  /** The case of one provider transfer (its dedupe key), if the transfer already made one. */
+  findByDedupeKey(dedupeKey: string): Promise<Case | undefined>;
   list(filter: CaseFilter): Promise<Case[]>;
   audit(caseId: string): Promise<CaseAuditEntry[]>;
   /** opening -> open once the ledger holds the money; a no-op otherwise. */

@@ -574,6 +574,10 @@ export function inMemoryCases(): CaseRepository & {
       const found = rows.get(id);
       return found && structuredClone(found);
     },
+    async findByDedupeKey(dedupeKey) {
+      const found = [...rows.values()].find((r) => r.dedupeKey === dedupeKey);
+      return found && structuredClone(found);
+    },
     async list(filter) {
       return [...rows.values()]
         .filter((c) => !filter.status || c.status === filter.status)
