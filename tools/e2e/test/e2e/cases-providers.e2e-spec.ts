@@ -1,27 +1,12 @@
-import { randomUUID } from 'node:crypto';
-
 import { CaseServiceClient, CaseStatus } from '@tolem/contracts/checkout';
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { createClient, type PromiseClient } from '@tolem/grpc-kit';
-import {
-  type DemoMerchant,
-  type ReceivedNotification,
-  type Stack,
-  startDemoMerchant,
-  startStack,
-} from '@tolem/stack';
-import { integrationEnv, randomSuffix, waitFor } from '@tolem/testing';
+import type { ReceivedNotification, Stack } from '@tolem/stack';
+import { waitFor } from '@tolem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { formById, open, type ParsedForm, parseForms, submit } from './html-forms';
-
-interface PaymentJson {
-  id: string;
-  status: string;
-  amount: number;
-  currency: string;
-  payment_url: string;
-}
+import { formById, type ParsedForm, submit } from './html-forms';
+import { openShop, type PaymentJson, type Shop } from './shop';
 
 interface SandboxCallback {
   attempts: { status?: number; body?: string }[];
@@ -43,55 +28,28 @@ function wallet(html: string): string {
  * normal accept answer only once the money is held in the ledger under a case.
  */
 describe('cases from the providers: verified money that does not fit is held, never dropped', () => {
+  let shop: Shop;
   let stack: Stack;
-  let merchant: DemoMerchant;
-  let apiKey: string;
   let merchantId: string;
   let cases: PromiseClient<CaseServiceClient>;
   let ledger: PromiseClient<LedgerServiceClient>;
+  const createPayment = (amount: number, currency: string) => shop.createPayment(amount, currency);
+  const getPayment = (id: string) => shop.getPayment(id);
+  const methodForm = (payment: PaymentJson, method: string) => shop.methodForm(payment, method);
 
   beforeAll(async () => {
-    const env = integrationEnv();
-    merchant = await startDemoMerchant();
-    const suffix = randomSuffix();
-    stack = await startStack({
-      databaseUrl: env.databaseUrl,
-      kafkaBrokers: env.kafkaBrokers,
-      databasePrefix: `e2e_casesp_${suffix}`,
-      paymentsTopic: `payments.events.v1.e2e-casesp-${suffix}`,
-      logLevel: 'info',
+    shop = await openShop({
+      name: 'E2E shop, provider cases',
+      methods: ['webmoney_purse', 'card', 'wavepay'],
+      feeRules: ['webmoney_purse', 'card', 'wavepay'].map((method) => ({
+        method,
+        percent_bps: FEE_BPS,
+      })),
+      webmoneyShopId: '4246',
       // The `…01` Wavepay deposit waits for a postback; only the tests send one.
-      sandbox: { paykassmaPendingDelayMs: 600_000, callbackBackoffMs: 200 },
+      stack: { sandbox: { paykassmaPendingDelayMs: 600_000, callbackBackoffMs: 200 } },
     });
-    const res = await fetch(`${stack.gatewayUrl}/admin/v1/merchants`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${stack.secrets.adminToken}`,
-        'content-type': 'application/json',
-        'idempotency-key': randomUUID(),
-      },
-      body: JSON.stringify({
-        name: 'E2E shop, provider cases',
-        enabled_methods: ['webmoney_purse', 'card', 'wavepay'],
-        fee_rules: ['webmoney_purse', 'card', 'wavepay'].map((method) => ({
-          method,
-          percent_bps: FEE_BPS,
-        })),
-        webmoney_shop_id: '4246',
-        result_url: merchant.resultUrl,
-        success_url: `${merchant.url}/success`,
-        fail_url: `${merchant.url}/fail`,
-      }),
-    });
-    const body = (await res.json()) as {
-      merchant: { id: string };
-      api_key: string;
-      webhook_signing_secret: string;
-    };
-    expect(res.status).toBe(201);
-    apiKey = body.api_key;
-    merchantId = body.merchant.id;
-    merchant.configure({ signingSecret: body.webhook_signing_secret });
+    ({ stack, merchantId } = shop);
     cases = createClient(CaseServiceClient, stack.addresses.checkout);
     ledger = createClient(LedgerServiceClient, stack.addresses.ledger);
   });
@@ -99,50 +57,17 @@ describe('cases from the providers: verified money that does not fit is held, ne
   afterAll(async () => {
     cases?.close();
     ledger?.close();
-    await stack?.stop();
-    await merchant?.close();
+    await shop?.close();
   });
-
-  async function createPayment(amount: number, currency: string): Promise<PaymentJson> {
-    const res = await fetch(`${stack.gatewayUrl}/v1/payments`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${apiKey}`,
-        'content-type': 'application/json',
-        'idempotency-key': randomUUID(),
-      },
-      body: JSON.stringify({ amount, currency, order_id: randomUUID(), description: 'E2E' }),
-    });
-    expect(res.status).toBe(201);
-    return (await res.json()) as PaymentJson;
-  }
-
-  async function getPayment(id: string): Promise<PaymentJson> {
-    const res = await fetch(`${stack.gatewayUrl}/v1/payments/${id}`, {
-      headers: { authorization: `Bearer ${apiKey}` },
-    });
-    return (await res.json()) as PaymentJson;
-  }
 
   const balance = async (currency: string) =>
     (await ledger.getBalance({ merchantId, currency, asOf: undefined })).available?.amountMinor ??
     0n;
 
   const notificationsOf = (paymentId: string, type?: string): ReceivedNotification[] =>
-    merchant.notifications.filter((n) => {
-      const json = n.json as { type?: string; data?: { payment_id?: string } };
-      return json?.data?.payment_id === paymentId && (type === undefined || json.type === type);
-    });
-
-  async function methodForm(payment: PaymentJson, method: string): Promise<ParsedForm> {
-    const hosted = await open(payment.payment_url);
-    expect(hosted.status).toBe(200);
-    const form = parseForms(await hosted.text(), payment.payment_url).find((f) =>
-      f.fields.some(([k, v]) => k === 'method' && v === method),
-    );
-    if (!form) throw new Error(`no ${method} form on the hosted page of ${payment.id}`);
-    return form;
-  }
+    shop
+      .notificationsOf(paymentId)
+      .filter((n) => type === undefined || (n.json as { type?: string }).type === type);
 
   async function sandbox<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${stack.sandboxUrl}${path}`, {
