@@ -6,6 +6,7 @@ import { createLogger } from '@tolem/observability';
 import { migrations } from '../migrations';
 import { makeChargeBoundCard } from './app/charge-bound-card';
 import { makeHandleCallback } from './app/handle-callback';
+import { makeListSettledTransactions } from './app/list-settled-transactions';
 import { makePurgeOldCallbacks } from './app/purge-old-callbacks';
 import { makeQueryPaymentStatus } from './app/query-payment-status';
 import { makeRefundPayment } from './app/refund-payment';
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
       chargeBoundCard: makeChargeBoundCard({ registry }),
       queryPaymentStatus: makeQueryPaymentStatus({ registry, transactions }),
       refundPayment: makeRefundPayment({ registry, transactions }),
+      listSettledTransactions: makeListSettledTransactions({ registry, transactions, clock }),
     }),
   );
   const port = await grpc.listen(config.grpcPort, config.grpcHost);

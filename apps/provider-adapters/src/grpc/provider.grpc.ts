@@ -3,6 +3,7 @@ import type { Handlers } from '@tolem/grpc-kit';
 
 import type { makeChargeBoundCard } from '../app/charge-bound-card';
 import type { makeHandleCallback } from '../app/handle-callback';
+import type { makeListSettledTransactions } from '../app/list-settled-transactions';
 import type { makeQueryPaymentStatus } from '../app/query-payment-status';
 import type { makeRefundPayment } from '../app/refund-payment';
 import type { makeStartPayment } from '../app/start-payment';
@@ -12,9 +13,11 @@ import {
   callbackResultToProto,
   chargeRequestToDomain,
   chargeResultToProto,
+  listSettledRequestToDomain,
   queryRequestToDomain,
   refundRequestToDomain,
   refundResultToProto,
+  settledToProto,
   startRequestToDomain,
   startResultToProto,
   statusToProto,
@@ -29,6 +32,7 @@ export interface ProviderHandlerDeps {
   chargeBoundCard: ReturnType<typeof makeChargeBoundCard>;
   queryPaymentStatus: ReturnType<typeof makeQueryPaymentStatus>;
   refundPayment: ReturnType<typeof makeRefundPayment>;
+  listSettledTransactions: ReturnType<typeof makeListSettledTransactions>;
 }
 
 /** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
@@ -55,6 +59,9 @@ export function providerHandlers(
     },
     async refundPayment(req) {
       return refundResultToProto(await deps.refundPayment(refundRequestToDomain(req)));
+    },
+    async listSettledTransactions(req) {
+      return settledToProto(await deps.listSettledTransactions(listSettledRequestToDomain(req)));
     },
   };
 }

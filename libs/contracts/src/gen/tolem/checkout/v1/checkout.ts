@@ -463,6 +463,49 @@ export interface ReturnCaseResponse {
   case: Case | undefined;
 }
 
+export interface ReconcileRequest {
+}
+
+/** Counts of one reconciliation pass. */
+export interface ReconcileResponse {
+  /** Settled transactions read from provider-adapters in this pass. */
+  settledSeen: number;
+  /** Settled transactions whose payment was still open: now succeeded (and posted). */
+  applied: number;
+  /**
+   * Settled transactions checkout had already recorded (the payment succeeded with the same
+   * transfer, or a case holds the money).
+   */
+  alreadyConsistent: number;
+  /** Cases opened for settled money that could not settle its payment as it stands. */
+  casesOpened: number;
+  /** Payments pending longer than RECONCILE_PENDING_QUERY_AFTER_MS asked of provider-adapters. */
+  statusQueriesAsked: number;
+  /** Of those, answers the provider gave just now. */
+  statusQueriesAnswered: number;
+  /** Of those, providers without a status query (only the stored state was known). */
+  statusQueriesUnsupported: number;
+  /** Succeeded payments not yet posted to the ledger (the ledger sweeper posts them). */
+  unposted: number;
+  /** What the reconciler could not explain; non-empty means a person must look. */
+  unexplained: ReconcileDifference[];
+  /**
+   * Settled successes that could not be applied yet (the ledger or a peer was unreachable);
+   * the next pass retries them.
+   */
+  deferred: number;
+}
+
+export interface ReconcileDifference {
+  /** Stable code, e.g. RECONCILE_UNKNOWN_PAYMENT. */
+  code: string;
+  paymentId: string;
+  provider: Provider;
+  providerPaymentId: string;
+  /** Human-readable; never secrets. */
+  detail: string;
+}
+
 function createBasePayment(): Payment {
   return {
     id: "",
@@ -4965,6 +5008,449 @@ export const ReturnCaseResponse: MessageFns<ReturnCaseResponse> = {
   },
 };
 
+function createBaseReconcileRequest(): ReconcileRequest {
+  return {};
+}
+
+export const ReconcileRequest: MessageFns<ReconcileRequest> = {
+  encode(_: ReconcileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReconcileRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReconcileRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ReconcileRequest {
+    return {};
+  },
+
+  toJSON(_: ReconcileRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReconcileRequest>, I>>(base?: I): ReconcileRequest {
+    return ReconcileRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReconcileRequest>, I>>(_: I): ReconcileRequest {
+    const message = createBaseReconcileRequest();
+    return message;
+  },
+};
+
+function createBaseReconcileResponse(): ReconcileResponse {
+  return {
+    settledSeen: 0,
+    applied: 0,
+    alreadyConsistent: 0,
+    casesOpened: 0,
+    statusQueriesAsked: 0,
+    statusQueriesAnswered: 0,
+    statusQueriesUnsupported: 0,
+    unposted: 0,
+    unexplained: [],
+    deferred: 0,
+  };
+}
+
+export const ReconcileResponse: MessageFns<ReconcileResponse> = {
+  encode(message: ReconcileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.settledSeen !== 0) {
+      writer.uint32(8).int32(message.settledSeen);
+    }
+    if (message.applied !== 0) {
+      writer.uint32(16).int32(message.applied);
+    }
+    if (message.alreadyConsistent !== 0) {
+      writer.uint32(24).int32(message.alreadyConsistent);
+    }
+    if (message.casesOpened !== 0) {
+      writer.uint32(32).int32(message.casesOpened);
+    }
+    if (message.statusQueriesAsked !== 0) {
+      writer.uint32(40).int32(message.statusQueriesAsked);
+    }
+    if (message.statusQueriesAnswered !== 0) {
+      writer.uint32(48).int32(message.statusQueriesAnswered);
+    }
+    if (message.statusQueriesUnsupported !== 0) {
+      writer.uint32(56).int32(message.statusQueriesUnsupported);
+    }
+    if (message.unposted !== 0) {
+      writer.uint32(64).int32(message.unposted);
+    }
+    for (const v of message.unexplained) {
+      ReconcileDifference.encode(v!, writer.uint32(74).fork()).join();
+    }
+    if (message.deferred !== 0) {
+      writer.uint32(80).int32(message.deferred);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReconcileResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReconcileResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.settledSeen = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.applied = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.alreadyConsistent = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.casesOpened = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.statusQueriesAsked = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.statusQueriesAnswered = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.statusQueriesUnsupported = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.unposted = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.unexplained.push(ReconcileDifference.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.deferred = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReconcileResponse {
+    return {
+      settledSeen: isSet(object.settledSeen)
+        ? globalThis.Number(object.settledSeen)
+        : isSet(object.settled_seen)
+        ? globalThis.Number(object.settled_seen)
+        : 0,
+      applied: isSet(object.applied) ? globalThis.Number(object.applied) : 0,
+      alreadyConsistent: isSet(object.alreadyConsistent)
+        ? globalThis.Number(object.alreadyConsistent)
+        : isSet(object.already_consistent)
+        ? globalThis.Number(object.already_consistent)
+        : 0,
+      casesOpened: isSet(object.casesOpened)
+        ? globalThis.Number(object.casesOpened)
+        : isSet(object.cases_opened)
+        ? globalThis.Number(object.cases_opened)
+        : 0,
+      statusQueriesAsked: isSet(object.statusQueriesAsked)
+        ? globalThis.Number(object.statusQueriesAsked)
+        : isSet(object.status_queries_asked)
+        ? globalThis.Number(object.status_queries_asked)
+        : 0,
+      statusQueriesAnswered: isSet(object.statusQueriesAnswered)
+        ? globalThis.Number(object.statusQueriesAnswered)
+        : isSet(object.status_queries_answered)
+        ? globalThis.Number(object.status_queries_answered)
+        : 0,
+      statusQueriesUnsupported: isSet(object.statusQueriesUnsupported)
+        ? globalThis.Number(object.statusQueriesUnsupported)
+        : isSet(object.status_queries_unsupported)
+        ? globalThis.Number(object.status_queries_unsupported)
+        : 0,
+      unposted: isSet(object.unposted) ? globalThis.Number(object.unposted) : 0,
+      unexplained: globalThis.Array.isArray(object?.unexplained)
+        ? object.unexplained.map((e: any) => ReconcileDifference.fromJSON(e))
+        : [],
+      deferred: isSet(object.deferred) ? globalThis.Number(object.deferred) : 0,
+    };
+  },
+
+  toJSON(message: ReconcileResponse): unknown {
+    const obj: any = {};
+    if (message.settledSeen !== 0) {
+      obj.settledSeen = Math.round(message.settledSeen);
+    }
+    if (message.applied !== 0) {
+      obj.applied = Math.round(message.applied);
+    }
+    if (message.alreadyConsistent !== 0) {
+      obj.alreadyConsistent = Math.round(message.alreadyConsistent);
+    }
+    if (message.casesOpened !== 0) {
+      obj.casesOpened = Math.round(message.casesOpened);
+    }
+    if (message.statusQueriesAsked !== 0) {
+      obj.statusQueriesAsked = Math.round(message.statusQueriesAsked);
+    }
+    if (message.statusQueriesAnswered !== 0) {
+      obj.statusQueriesAnswered = Math.round(message.statusQueriesAnswered);
+    }
+    if (message.statusQueriesUnsupported !== 0) {
+      obj.statusQueriesUnsupported = Math.round(message.statusQueriesUnsupported);
+    }
+    if (message.unposted !== 0) {
+      obj.unposted = Math.round(message.unposted);
+    }
+    if (message.unexplained?.length) {
+      obj.unexplained = message.unexplained.map((e) => ReconcileDifference.toJSON(e));
+    }
+    if (message.deferred !== 0) {
+      obj.deferred = Math.round(message.deferred);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReconcileResponse>, I>>(base?: I): ReconcileResponse {
+    return ReconcileResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReconcileResponse>, I>>(object: I): ReconcileResponse {
+    const message = createBaseReconcileResponse();
+    message.settledSeen = object.settledSeen ?? 0;
+    message.applied = object.applied ?? 0;
+    message.alreadyConsistent = object.alreadyConsistent ?? 0;
+    message.casesOpened = object.casesOpened ?? 0;
+    message.statusQueriesAsked = object.statusQueriesAsked ?? 0;
+    message.statusQueriesAnswered = object.statusQueriesAnswered ?? 0;
+    message.statusQueriesUnsupported = object.statusQueriesUnsupported ?? 0;
+    message.unposted = object.unposted ?? 0;
+    message.unexplained = object.unexplained?.map((e) => ReconcileDifference.fromPartial(e)) || [];
+    message.deferred = object.deferred ?? 0;
+    return message;
+  },
+};
+
+function createBaseReconcileDifference(): ReconcileDifference {
+  return { code: "", paymentId: "", provider: 0, providerPaymentId: "", detail: "" };
+}
+
+export const ReconcileDifference: MessageFns<ReconcileDifference> = {
+  encode(message: ReconcileDifference, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(18).string(message.paymentId);
+    }
+    if (message.provider !== 0) {
+      writer.uint32(24).int32(message.provider);
+    }
+    if (message.providerPaymentId !== "") {
+      writer.uint32(34).string(message.providerPaymentId);
+    }
+    if (message.detail !== "") {
+      writer.uint32(42).string(message.detail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReconcileDifference {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReconcileDifference();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.provider = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.providerPaymentId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReconcileDifference {
+    return {
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      provider: isSet(object.provider) ? providerFromJSON(object.provider) : 0,
+      providerPaymentId: isSet(object.providerPaymentId)
+        ? globalThis.String(object.providerPaymentId)
+        : isSet(object.provider_payment_id)
+        ? globalThis.String(object.provider_payment_id)
+        : "",
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+    };
+  },
+
+  toJSON(message: ReconcileDifference): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.provider !== 0) {
+      obj.provider = providerToJSON(message.provider);
+    }
+    if (message.providerPaymentId !== "") {
+      obj.providerPaymentId = message.providerPaymentId;
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReconcileDifference>, I>>(base?: I): ReconcileDifference {
+    return ReconcileDifference.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReconcileDifference>, I>>(object: I): ReconcileDifference {
+    const message = createBaseReconcileDifference();
+    message.code = object.code ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.provider = object.provider ?? 0;
+    message.providerPaymentId = object.providerPaymentId ?? "";
+    message.detail = object.detail ?? "";
+    return message;
+  },
+};
+
 /** Payments and their state machine. Owns payments and idempotency records. */
 export type CheckoutServiceService = typeof CheckoutServiceService;
 export const CheckoutServiceService = {
@@ -5473,6 +5959,75 @@ export const MerchantServiceClient = makeGenericClientConstructor(
 ) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): MerchantServiceClient;
   service: typeof MerchantServiceService;
+  serviceName: string;
+};
+
+/**
+ * Reconciliation of what provider-adapters settled, what checkout recorded and what the ledger
+ * posted. A background job runs it every RECONCILE_SWEEP_MS; this runs one pass on demand.
+ */
+export type ReconcilerServiceService = typeof ReconcilerServiceService;
+export const ReconcilerServiceService = {
+  /**
+   * One reconciliation pass: applies settled transactions checkout missed through the same
+   * rules as a verified callback (a payment succeeds and is posted, or the money becomes a
+   * case), asks providers about payments pending too long, counts succeeded payments the
+   * ledger has not posted yet (the ledger sweeper posts them) and reports what it cannot
+   * explain. Passes never overlap; a pass started meanwhile waits for the running one.
+   */
+  reconcile: {
+    path: "/tolem.checkout.v1.ReconcilerService/Reconcile" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReconcileRequest): Buffer => Buffer.from(ReconcileRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReconcileRequest => ReconcileRequest.decode(value),
+    responseSerialize: (value: ReconcileResponse): Buffer => Buffer.from(ReconcileResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReconcileResponse => ReconcileResponse.decode(value),
+  },
+} as const;
+
+export interface ReconcilerServiceServer extends UntypedServiceImplementation {
+  /**
+   * One reconciliation pass: applies settled transactions checkout missed through the same
+   * rules as a verified callback (a payment succeeds and is posted, or the money becomes a
+   * case), asks providers about payments pending too long, counts succeeded payments the
+   * ledger has not posted yet (the ledger sweeper posts them) and reports what it cannot
+   * explain. Passes never overlap; a pass started meanwhile waits for the running one.
+   */
+  reconcile: handleUnaryCall<ReconcileRequest, ReconcileResponse>;
+}
+
+export interface ReconcilerServiceClient extends Client {
+  /**
+   * One reconciliation pass: applies settled transactions checkout missed through the same
+   * rules as a verified callback (a payment succeeds and is posted, or the money becomes a
+   * case), asks providers about payments pending too long, counts succeeded payments the
+   * ledger has not posted yet (the ledger sweeper posts them) and reports what it cannot
+   * explain. Passes never overlap; a pass started meanwhile waits for the running one.
+   */
+  reconcile(
+    request: ReconcileRequest,
+    callback: (error: ServiceError | null, response: ReconcileResponse) => void,
+  ): ClientUnaryCall;
+  reconcile(
+    request: ReconcileRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReconcileResponse) => void,
+  ): ClientUnaryCall;
+  reconcile(
+    request: ReconcileRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReconcileResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const ReconcilerServiceClient = makeGenericClientConstructor(
+  ReconcilerServiceService,
+  "tolem.checkout.v1.ReconcilerService",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): ReconcilerServiceClient;
+  service: typeof ReconcilerServiceService;
   serviceName: string;
 };
 
