@@ -222,5 +222,17 @@ export function createPaymentsRepo(db: Knex, options: PaymentsRepoOptions = {}):
         .limit(limit)) as PaymentRow[];
       return rows.map(toDomain);
     },
+
+    async listPendingSince(before, limit) {
+      const rows = (await db('payments')
+        .where({ status: 'pending' })
+        .where('updated_at', '<', before)
+        .orderBy([
+          { column: 'updated_at', order: 'asc' },
+          { column: 'id', order: 'asc' },
+        ])
+        .limit(limit)) as PaymentRow[];
+      return rows.map(toDomain);
+    },
   };
 }

@@ -104,6 +104,8 @@ export interface PaymentRepository {
   listUnposted(succeededBefore: Date, limit: number): Promise<Payment[]>;
   /** created/pending payments whose expiry time is not after `now`. */
   listExpirable(now: Date, limit: number): Promise<Payment[]>;
+  /** Payments pending since before `before` (last changed then), the longest waiting first. */
+  listPendingSince(before: Date, limit: number): Promise<Payment[]>;
 }
 
 /** The provider adapters service (tolem.provider.v1.ProviderService). Errors keep their codes. */
@@ -112,6 +114,51 @@ export interface PaymentProviderPort {
   handleCallback(provider: ProviderName, request: RawHttpRequest): Promise<VerifiedCallback>;
   /** The payer's second step (Wavepay key1); the adapters never activate a settled payment twice. */
   submitPayerInput(input: ProviderPayerInput): Promise<PayerInputAnswer>;
+  /** Settled payer payments after `cursor` ('' = from the start), settled at or before the time. */
+  listSettledTransactions(input: {
+    cursor: string;
+    settledBefore: Date;
+    limit: number;
+  }): Promise<{ transactions: SettledTransaction[]; nextCursor: string }>;
+  /**
+   * The provider-side state of a payment, asked of the provider where it has a status query.
+   * PROVIDER_OPERATION_UNSUPPORTED where it has none.
+   */
+  queryPaymentStatus(paymentId: string): Promise<ProviderPaymentStatus>;
+}
+
+/** A payer payment provider-adapters saw settle (ListSettledTransactions). */
+export interface SettledTransaction {
+  paymentId: string;
+  merchantId: string;
+  provider: ProviderName;
+  method: PaymentMethod | null;
+  providerPaymentId: string;
+  /** Null when the provider confirmed the payment without its amount. */
+  amount: Money | null;
+  attributes: Record<string, string>;
+  settledAt: Date;
+  /** provider-adapters' `ptx_…`. */
+  transactionId: string;
+}
+
+/** QueryPaymentStatus, normalized. */
+export interface ProviderPaymentStatus {
+  provider: ProviderName;
+  method: PaymentMethod | null;
+  outcome: 'succeeded' | 'failed' | 'pending' | 'manual_review';
+  providerPaymentId: string;
+  amount: Money | null;
+  attributes: Record<string, string>;
+  /** False: the provider was not asked (it has no status query); the stored state only. */
+  checkedWithProvider: boolean;
+}
+
+/** Durable positions of the reconciler (e.g. its cursor over settled transactions). */
+export interface ReconcilerCursorRepository {
+  /** '' when never stored. */
+  get(name: string): Promise<string>;
+  set(name: string, cursor: string, at: Date): Promise<void>;
 }
 
 export interface PostPaymentInput {

@@ -19,11 +19,14 @@ import type {
   PaymentRepository,
   PendingCardBindingRepository,
   PostPaymentInput,
+  ProviderPaymentStatus,
   QrCodePort,
+  ReconcilerCursorRepository,
   RecordCardBindingInput,
   RecordPaymentEventInput,
   RecurringPort,
   ResolveUnappliedFundsInput,
+  SettledTransaction,
   StatusEventRepository,
 } from '../../src/domain/ports';
 import type {
@@ -194,6 +197,13 @@ export function inMemoryPayments(): InMemoryPayments {
         .slice(0, limit)
         .map((p) => structuredClone(p));
     },
+    async listPendingSince(before, limit) {
+      return [...repo.rows.values()]
+        .filter((p) => p.status === 'pending' && p.updatedAt < before)
+        .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())
+        .slice(0, limit)
+        .map((p) => structuredClone(p));
+    },
   };
   return repo;
 }
@@ -256,6 +266,11 @@ export function fakeProvider(): PaymentProviderPort & {
   nextStart: StartedProviderPayment | Error;
   nextCallback: VerifiedCallback | Error;
   nextInput: PayerInputAnswer | Error;
+  /** What the adapters settled, in settlement order; the cursor is an index into it. */
+  settled: SettledTransaction[];
+  /** QueryPaymentStatus answers by payment id; PROVIDER_OPERATION_UNSUPPORTED when absent. */
+  statuses: Map<string, ProviderPaymentStatus | Error>;
+  queried: string[];
 } {
   const fake = {
     starts: [] as StartProviderPaymentInput[],
@@ -287,6 +302,29 @@ export function fakeProvider(): PaymentProviderPort & {
       fake.inputs.push(structuredClone(input));
       if (fake.nextInput instanceof Error) throw fake.nextInput;
       return structuredClone(fake.nextInput);
+    },
+    settled: [] as SettledTransaction[],
+    statuses: new Map<string, ProviderPaymentStatus | Error>(),
+    queried: [] as string[],
+    async listSettledTransactions(input: { cursor: string; settledBefore: Date; limit: number }) {
+      const from = input.cursor === '' ? 0 : Number(input.cursor);
+      const page = fake.settled
+        .slice(from)
+        .filter((t) => t.settledAt <= input.settledBefore)
+        .slice(0, input.limit);
+      return {
+        transactions: structuredClone(page),
+        nextCursor: page.length > 0 ? String(from + page.length) : input.cursor,
+      };
+    },
+    async queryPaymentStatus(paymentId: string) {
+      fake.queried.push(paymentId);
+      const answer = fake.statuses.get(paymentId);
+      if (answer instanceof Error) throw answer;
+      if (!answer) {
+        throw new DomainError('PROVIDER_OPERATION_UNSUPPORTED', 'precondition', 'no status query');
+      }
+      return structuredClone(answer);
     },
   };
   return fake;
@@ -594,6 +632,22 @@ export function inMemoryCases(): CaseRepository & {
         .filter((c) => c.status === 'opening' && c.createdAt < before)
         .slice(0, limit)
         .map((c) => structuredClone(c));
+    },
+  };
+}
+
+/** The reconciler's cursors, in memory. */
+export function inMemoryReconcilerCursors(): ReconcilerCursorRepository & {
+  rows: Map<string, string>;
+} {
+  const rows = new Map<string, string>();
+  return {
+    rows,
+    async get(name) {
+      return rows.get(name) ?? '';
+    },
+    async set(name, cursor) {
+      rows.set(name, cursor);
     },
   };
 }

@@ -1,0 +1,280 @@
+import { isDomainError } from '@tolem/errors';
+
+import type { Payment, ProviderName } from '../domain/payment';
+import type {
+  CaseRepository,
+  Clock,
+  Log,
+  PaymentProviderPort,
+  PaymentRepository,
+  ReconcilerCursorRepository,
+  SettledTransaction,
+} from '../domain/ports';
+import type { ApplyVerifiedSuccess, VerifiedSuccess } from './apply-verified-success';
+
+export interface ReconcileDeps {
+  provider: Pick<PaymentProviderPort, 'listSettledTransactions' | 'queryPaymentStatus'>;
+  payments: Pick<PaymentRepository, 'findById' | 'listPendingSince' | 'listUnposted'>;
+  cases: Pick<CaseRepository, 'list'>;
+  cursors: ReconcilerCursorRepository;
+  applyVerifiedSuccess: ApplyVerifiedSuccess;
+  clock: Clock;
+  log: Log;
+  /**
+   * Money settled or a payment changed this recently is left alone: its callback may still be
+   * in flight, and checkout applies it itself (and a transaction committing late is still read).
+   */
+  graceMs: number;
+  /** A payment pending longer than this is asked of its provider. */
+  pendingQueryAfterMs: number;
+  pageSize?: number;
+  /** Bounds one pass; the cursor keeps the rest for the next. */
+  maxPages?: number;
+}
+
+/** Something the reconciler could not explain; a person must look. */
+export interface ReconcileDifference {
+  code: 'RECONCILE_UNKNOWN_PAYMENT' | 'RECONCILE_SUCCESS_REFUSED';
+  paymentId: string;
+  provider: ProviderName | null;
+  providerPaymentId: string;
+  detail: string;
+}
+
+export interface ReconcileReport {
+  settledSeen: number;
+  applied: number;
+  alreadyConsistent: number;
+  casesOpened: number;
+  statusQueriesAsked: number;
+  statusQueriesAnswered: number;
+  statusQueriesUnsupported: number;
+  unposted: number;
+  /** Could not be applied yet (a peer was unreachable); the next pass retries. */
+  deferred: number;
+  unexplained: ReconcileDifference[];
+}
+
+/** The name of the cursor over provider-adapters' settled transactions. */
+export const SETTLED_CURSOR = 'provider-adapters.settled';
+
+function emptyReport(): ReconcileReport {
+  return {
+    settledSeen: 0,
+    applied: 0,
+    alreadyConsistent: 0,
+    casesOpened: 0,
+    statusQueriesAsked: 0,
+    statusQueriesAnswered: 0,
+    statusQueriesUnsupported: 0,
+    unposted: 0,
+    deferred: 0,
+    unexplained: [],
+  };
+}
+
+/** A peer (the adapters, the ledger) did not answer: retry on the next pass. */
+function isTransient(err: unknown): boolean {
+  return isDomainError(err) && err.retriable;
+}
+
+/**
+ * One reconciliation pass over what provider-adapters settled, what checkout recorded and what
+ * the ledger posted:
+ * - every settled transaction whose payment is not succeeded with it (and whose money no case
+ *   holds) is applied through the same rules as a verified callback: a pending payment succeeds
+ *   and is posted, late, second or different money becomes a case;
+ * - payments pending longer than `pendingQueryAfterMs` are asked of provider-adapters; a
+ *   verified success is applied the same way (providers without a status query are counted);
+ * - succeeded payments the ledger has not posted are counted (the ledger sweeper posts them);
+ * - a settled transaction for a payment checkout never had is reported: it has no payment to
+ *   hold a case against.
+ * Passes never overlap within a process; the cursor advances only past fully handled pages.
+ */
+export function makeReconcile(deps: ReconcileDeps) {
+  const { log } = deps;
+  const pageSize = deps.pageSize ?? 100;
+  const maxPages = deps.maxPages ?? 50;
+  let running: Promise<ReconcileReport> | undefined;
+
+  /** Whether a case already holds this transfer's money (a callback or a pass opened it). */
+  async function caseHolds(payment: Payment, success: VerifiedSuccess): Promise<boolean> {
+    const cases = await deps.cases.list({
+      status: null,
+      merchantId: '',
+      paymentId: payment.id,
+      limit: 200,
+      after: null,
+    });
+    return cases.some(
+      (c) => c.provider === success.provider && c.providerPaymentId === success.providerPaymentId,
+    );
+  }
+
+  async function apply(
+    payment: Payment,
+    success: VerifiedSuccess,
+    report: ReconcileReport,
+  ): Promise<void> {
+    const verdict = await deps.applyVerifiedSuccess(payment, success);
+    switch (verdict.kind) {
+      case 'applied':
+        report.applied += 1;
+        log.warn(
+          { paymentId: payment.id, provider: success.provider, posted: verdict.posted },
+          'reconciler applied a success checkout had missed',
+        );
+        return;
+      case 'case':
+        report.casesOpened += 1;
+        return;
+      case 'refused':
+        report.unexplained.push({
+          code: 'RECONCILE_SUCCESS_REFUSED',
+          paymentId: payment.id,
+          provider: success.provider,
+          providerPaymentId: success.providerPaymentId,
+          detail: `settled at the provider, but the payment is ${verdict.payment.status}`,
+        });
+    }
+  }
+
+  function successOf(tx: SettledTransaction): VerifiedSuccess {
+    return {
+      provider: tx.provider,
+      method: tx.method,
+      providerPaymentId: tx.providerPaymentId,
+      amount: tx.amount,
+      attributes: tx.attributes,
+      callbackId: `reconcile:${tx.transactionId}`,
+      reason: `reconciler: settled at ${tx.provider} (${tx.transactionId})`,
+    };
+  }
+
+  async function settledOne(tx: SettledTransaction, report: ReconcileReport): Promise<void> {
+    report.settledSeen += 1;
+    const payment = await deps.payments.findById(tx.paymentId);
+    if (!payment) {
+      report.unexplained.push({
+        code: 'RECONCILE_UNKNOWN_PAYMENT',
+        paymentId: tx.paymentId,
+        provider: tx.provider,
+        providerPaymentId: tx.providerPaymentId,
+        detail: `settled at ${tx.provider} (${tx.transactionId}) for a payment checkout does not have`,
+      });
+      return;
+    }
+    const success = successOf(tx);
+    const sameTransfer =
+      payment.status === 'succeeded' &&
+      payment.provider === tx.provider &&
+      (payment.providerPaymentId ?? '') === tx.providerPaymentId;
+    if (sameTransfer || (await caseHolds(payment, success))) {
+      report.alreadyConsistent += 1;
+      return;
+    }
+    await apply(payment, success, report);
+  }
+
+  async function settled(report: ReconcileReport, settledBefore: Date): Promise<void> {
+    let cursor = await deps.cursors.get(SETTLED_CURSOR);
+    for (let page = 0; page < maxPages; page += 1) {
+      const { transactions, nextCursor } = await deps.provider.listSettledTransactions({
+        cursor,
+        settledBefore,
+        limit: pageSize,
+      });
+      for (const [i, tx] of transactions.entries()) {
+        try {
+          await settledOne(tx, report);
+        } catch (err) {
+          if (!isTransient(err)) throw err;
+          // The cursor stays before this page: the rest is read again next pass.
+          report.deferred += transactions.length - i;
+          log.warn(
+            { paymentId: tx.paymentId, code: (err as { code?: string }).code },
+            'reconciler could not apply a settled transaction yet; retrying next pass',
+          );
+          return;
+        }
+      }
+      if (nextCursor !== cursor)
+        await deps.cursors.set(SETTLED_CURSOR, nextCursor, deps.clock.now());
+      cursor = nextCursor;
+      if (transactions.length < pageSize) return;
+    }
+  }
+
+  async function pendingOne(payment: Payment, report: ReconcileReport): Promise<void> {
+    report.statusQueriesAsked += 1;
+    let status;
+    try {
+      status = await deps.provider.queryPaymentStatus(payment.id);
+    } catch (err) {
+      if (isDomainError(err) && err.code === 'PROVIDER_OPERATION_UNSUPPORTED') {
+        report.statusQueriesUnsupported += 1;
+        return;
+      }
+      if (!isTransient(err) && !(isDomainError(err) && err.kind === 'not_found')) throw err;
+      // Not started at any provider, or the adapters are away: nothing to learn now.
+      report.deferred += 1;
+      return;
+    }
+    if (status.checkedWithProvider) report.statusQueriesAnswered += 1;
+    else report.statusQueriesUnsupported += 1;
+    if (status.outcome !== 'succeeded') return;
+    const success: VerifiedSuccess = {
+      provider: status.provider,
+      method: status.method,
+      providerPaymentId: status.providerPaymentId,
+      amount: status.amount,
+      attributes: status.attributes,
+      callbackId: `reconcile:status:${payment.id}`,
+      reason: `reconciler: ${status.provider} reports it succeeded`,
+    };
+    if (await caseHolds(payment, success)) {
+      report.alreadyConsistent += 1;
+      return;
+    }
+    await apply(payment, success, report);
+  }
+
+  async function pending(report: ReconcileReport, now: Date): Promise<void> {
+    const before = new Date(now.getTime() - Math.max(deps.pendingQueryAfterMs, deps.graceMs));
+    for (const payment of await deps.payments.listPendingSince(before, pageSize)) {
+      await pendingOne(payment, report);
+    }
+  }
+
+  async function pass(): Promise<ReconcileReport> {
+    const report = emptyReport();
+    const now = deps.clock.now();
+    const settledBefore = new Date(now.getTime() - deps.graceMs);
+    await settled(report, settledBefore);
+    await pending(report, now);
+    report.unposted = (await deps.payments.listUnposted(settledBefore, 1000)).length;
+    const summary = { ...report, unexplained: report.unexplained.length };
+    if (report.unexplained.length > 0) {
+      log.error(
+        { ...summary, differences: report.unexplained },
+        'reconciliation found differences it cannot explain',
+      );
+    } else if (report.applied + report.casesOpened > 0) {
+      log.warn(summary, 'reconciliation healed differences');
+    }
+    return report;
+  }
+
+  return async (): Promise<ReconcileReport> => {
+    // A pass asked for while one runs waits for it, then runs its own on fresh state.
+    while (running) await running.catch(() => undefined);
+    running = pass();
+    try {
+      return await running;
+    } finally {
+      running = undefined;
+    }
+  };
+}
+
+export type Reconcile = ReturnType<typeof makeReconcile>;
