@@ -38,6 +38,7 @@ import { createPayerAttemptsRepo } from './db/payer-attempts.repo';
 import { createPaymentsRepo } from './db/payments.repo';
 import { createPendingCardBindingsRepo } from './db/pending-card-bindings.repo';
 import { createReconcilerCursorsRepo } from './db/reconciler-cursors.repo';
+import { createReconcilerDifferencesRepo } from './db/reconciler-differences.repo';
 import { createStatusEventsRepo } from './db/status-events.repo';
 import type { Clock } from './domain/ports';
 import { caseHandlers } from './grpc/case.grpc';
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
     payments,
     cases: caseRepo,
     cursors: createReconcilerCursorsRepo(db),
+    differences: createReconcilerDifferencesRepo(db),
     applyVerifiedSuccess: makeApplyVerifiedSuccess({ payments, postToLedger, cases, clock, log }),
     clock,
     log,

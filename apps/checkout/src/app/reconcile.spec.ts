@@ -141,6 +141,25 @@ describe('reconcile', () => {
     expect(w.log.lines).toContainEqual(
       expect.objectContaining({ msg: 'reconciliation found differences it cannot explain' }),
     );
+
+    // Kept: every later pass reports them again, though the cursor moved on.
+    const again = await w.reconcile();
+    expect(again).toMatchObject({ settledSeen: 0 });
+    expect(again.unexplained.map((d) => d.paymentId)).toEqual(['pay_unknown', 'pay_unknown2']);
+  });
+
+  it('explains a kept difference once its payment exists, and stops reporting it', async () => {
+    const { w, payment } = await started();
+    const tx = settledTx(w, payment.id);
+    await w.differences.record(
+      { transaction: tx, code: 'RECONCILE_UNKNOWN_PAYMENT', detail: 'not here then' },
+      w.clock.now(),
+    );
+    afterGrace(w);
+    expect(await w.reconcile()).toMatchObject({ applied: 1, unexplained: [] });
+    expect((await w.payments.findById(payment.id))?.status).toBe('succeeded');
+    expect(await w.differences.listOpen(10)).toEqual([]);
+    expect(await w.reconcile()).toMatchObject({ applied: 0, unexplained: [] });
   });
 
   it('keeps its cursor before a page it could not apply while a peer is down, and retries', async () => {

@@ -8,6 +8,7 @@ import type {
   PaymentProviderPort,
   PaymentRepository,
   ReconcilerCursorRepository,
+  ReconcilerDifferenceRepository,
   SettledTransaction,
 } from '../domain/ports';
 import type { ApplyVerifiedSuccess, VerifiedSuccess } from './apply-verified-success';
@@ -17,6 +18,7 @@ export interface ReconcileDeps {
   payments: Pick<PaymentRepository, 'findById' | 'listPendingSince' | 'listUnposted'>;
   cases: Pick<CaseRepository, 'list'>;
   cursors: ReconcilerCursorRepository;
+  differences: ReconcilerDifferenceRepository;
   applyVerifiedSuccess: ApplyVerifiedSuccess;
   clock: Clock;
   log: Log;
@@ -87,8 +89,8 @@ function isTransient(err: unknown): boolean {
  * - payments pending longer than `pendingQueryAfterMs` are asked of provider-adapters; a
  *   verified success is applied the same way (providers without a status query are counted);
  * - succeeded payments the ledger has not posted are counted (the ledger sweeper posts them);
- * - a settled transaction for a payment checkout never had is reported: it has no payment to
- *   hold a case against.
+ * - a settled transaction for a payment checkout never had is reported (it has no payment to
+ *   hold a case against) and kept: every pass reports it again until a pass can explain it.
  * Passes never overlap within a process; the cursor advances only past fully handled pages.
  */
 export function makeReconcile(deps: ReconcileDeps) {
@@ -151,19 +153,23 @@ export function makeReconcile(deps: ReconcileDeps) {
     };
   }
 
-  async function settledOne(tx: SettledTransaction, report: ReconcileReport): Promise<void> {
-    report.settledSeen += 1;
+  function unknownPayment(tx: SettledTransaction): ReconcileDifference {
+    return {
+      code: 'RECONCILE_UNKNOWN_PAYMENT',
+      paymentId: tx.paymentId,
+      provider: tx.provider,
+      providerPaymentId: tx.providerPaymentId,
+      detail: `settled at ${tx.provider} (${tx.transactionId}) for a payment checkout does not have`,
+    };
+  }
+
+  /** Applies or counts one settled transaction; false when its payment is unknown here. */
+  async function reconcileSettled(
+    tx: SettledTransaction,
+    report: ReconcileReport,
+  ): Promise<boolean> {
     const payment = await deps.payments.findById(tx.paymentId);
-    if (!payment) {
-      report.unexplained.push({
-        code: 'RECONCILE_UNKNOWN_PAYMENT',
-        paymentId: tx.paymentId,
-        provider: tx.provider,
-        providerPaymentId: tx.providerPaymentId,
-        detail: `settled at ${tx.provider} (${tx.transactionId}) for a payment checkout does not have`,
-      });
-      return;
-    }
+    if (!payment) return false;
     const success = successOf(tx);
     const sameTransfer =
       payment.status === 'succeeded' &&
@@ -171,9 +177,33 @@ export function makeReconcile(deps: ReconcileDeps) {
       (payment.providerPaymentId ?? '') === tx.providerPaymentId;
     if (sameTransfer || (await caseHolds(payment, success))) {
       report.alreadyConsistent += 1;
-      return;
+      return true;
     }
     await apply(payment, success, report);
+    return true;
+  }
+
+  async function settledOne(tx: SettledTransaction, report: ReconcileReport): Promise<void> {
+    report.settledSeen += 1;
+    if (await reconcileSettled(tx, report)) return;
+    const difference = unknownPayment(tx);
+    await deps.differences.record(
+      { transaction: tx, code: difference.code, detail: difference.detail },
+      deps.clock.now(),
+    );
+    report.unexplained.push(difference);
+  }
+
+  /** Differences earlier passes kept: explained now (the payment exists), or reported again. */
+  async function earlier(report: ReconcileReport): Promise<void> {
+    for (const kept of await deps.differences.listOpen(1000)) {
+      const tx = kept.transaction;
+      if (await reconcileSettled(tx, report)) {
+        await deps.differences.resolve(tx.transactionId, deps.clock.now());
+      } else {
+        report.unexplained.push(unknownPayment(tx));
+      }
+    }
   }
 
   async function settled(report: ReconcileReport, settledBefore: Date): Promise<void> {
@@ -250,6 +280,7 @@ export function makeReconcile(deps: ReconcileDeps) {
     const report = emptyReport();
     const now = deps.clock.now();
     const settledBefore = new Date(now.getTime() - deps.graceMs);
+    await earlier(report);
     await settled(report, settledBefore);
     await pending(report, now);
     report.unposted = (await deps.payments.listUnposted(settledBefore, 1000)).length;

@@ -154,6 +154,25 @@ export interface ProviderPaymentStatus {
   checkedWithProvider: boolean;
 }
 
+/** A settled transaction the reconciler could not explain, kept until it can. */
+export interface UnexplainedSettlement {
+  transaction: SettledTransaction;
+  code: string;
+  detail: string;
+}
+
+/**
+ * Settled money the reconciler could not explain (no payment here): reported by every pass
+ * until a pass explains it, so no difference is seen once and forgotten.
+ */
+export interface ReconcilerDifferenceRepository {
+  /** Stores it unless its transaction is stored already. */
+  record(difference: UnexplainedSettlement, at: Date): Promise<void>;
+  /** Unresolved ones, oldest first. */
+  listOpen(limit: number): Promise<UnexplainedSettlement[]>;
+  resolve(transactionId: string, at: Date): Promise<void>;
+}
+
 /** Durable positions of the reconciler (e.g. its cursor over settled transactions). */
 export interface ReconcilerCursorRepository {
   /** '' when never stored. */

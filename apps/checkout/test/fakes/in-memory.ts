@@ -22,12 +22,14 @@ import type {
   ProviderPaymentStatus,
   QrCodePort,
   ReconcilerCursorRepository,
+  ReconcilerDifferenceRepository,
   RecordCardBindingInput,
   RecordPaymentEventInput,
   RecurringPort,
   ResolveUnappliedFundsInput,
   SettledTransaction,
   StatusEventRepository,
+  UnexplainedSettlement,
 } from '../../src/domain/ports';
 import type {
   PayerInputAnswer,
@@ -648,6 +650,35 @@ export function inMemoryReconcilerCursors(): ReconcilerCursorRepository & {
     },
     async set(name, cursor) {
       rows.set(name, cursor);
+    },
+  };
+}
+
+/** Unexplained settlements, in memory, with the database repository's order and filters. */
+export function inMemoryReconcilerDifferences(): ReconcilerDifferenceRepository & {
+  rows: Map<string, UnexplainedSettlement & { foundAt: Date; resolvedAt: Date | null }>;
+} {
+  const rows = new Map<
+    string,
+    UnexplainedSettlement & { foundAt: Date; resolvedAt: Date | null }
+  >();
+  return {
+    rows,
+    async record(difference, at) {
+      const key = difference.transaction.transactionId;
+      if (!rows.has(key))
+        rows.set(key, { ...structuredClone(difference), foundAt: at, resolvedAt: null });
+    },
+    async listOpen(limit) {
+      return [...rows.values()]
+        .filter((r) => r.resolvedAt === null)
+        .sort((a, b) => a.foundAt.getTime() - b.foundAt.getTime())
+        .slice(0, limit)
+        .map(({ transaction, code, detail }) => structuredClone({ transaction, code, detail }));
+    },
+    async resolve(transactionId, at) {
+      const row = rows.get(transactionId);
+      if (row && row.resolvedAt === null) row.resolvedAt = at;
     },
   };
 }

@@ -29,6 +29,7 @@ import {
   inMemoryPayments,
   inMemoryPendingCardBindings,
   inMemoryReconcilerCursors,
+  inMemoryReconcilerDifferences,
   inMemoryStatusEvents,
   recordingLog,
 } from './in-memory';
@@ -77,6 +78,7 @@ export function world() {
     statusEvents: recordStatusEvents,
   });
   const cursors = inMemoryReconcilerCursors();
+  const differences = inMemoryReconcilerDifferences();
   const attempts = inMemoryPayerAttempts();
   const attemptDeps = { attempts, attemptLimits: ATTEMPT_LIMITS };
   const w = {
@@ -136,11 +138,13 @@ export function world() {
     }),
     expirePayments: makeExpirePayments({ payments, clock, log }),
     cursors,
+    differences,
     reconcile: makeReconcile({
       provider,
       payments,
       cases: caseRepo,
       cursors,
+      differences,
       applyVerifiedSuccess: makeApplyVerifiedSuccess({ payments, postToLedger, cases, clock, log }),
       clock,
       log,
