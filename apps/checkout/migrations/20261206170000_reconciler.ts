@@ -29,7 +29,10 @@ export async function up(knex: Knex): Promise<void> {
       attributes jsonb not null default '{}'::jsonb,
       settled_at timestamptz not null,
       found_at timestamptz not null,
-      resolved_at timestamptz
+      resolved_at timestamptz,
+      -- 'reconciler' when a pass explained it, else the operator who acknowledged it.
+      resolved_by text,
+      resolution_note text not null default ''
     );
     create index reconciler_differences_open_idx on reconciler_differences (found_at)
       where resolved_at is null;

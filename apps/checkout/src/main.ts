@@ -20,7 +20,7 @@ import { makeGetMerchant } from './app/get-merchant';
 import { makeGetPayment } from './app/get-payment';
 import { makeHandleProviderCallback } from './app/handle-provider-callback';
 import { makePostToLedger } from './app/post-to-ledger';
-import { makeReconcile } from './app/reconcile';
+import { makeAcknowledgeDifference, makeReconcile } from './app/reconcile';
 import { makeRecordStatusEvents } from './app/record-status-events';
 import { makeReportCardBinding } from './app/report-card-binding';
 import { makeStartPayment } from './app/start-payment';
@@ -110,12 +110,13 @@ async function main(): Promise<void> {
   const cardBindingDeps = { bindings, recurring, clock, log };
   const caseRepo = createCasesRepo(db);
   const cases = makeCases({ cases: caseRepo, payments, ledger, clock, log });
+  const differences = createReconcilerDifferencesRepo(db);
   const reconcile = makeReconcile({
     provider,
     payments,
     cases: caseRepo,
     cursors: createReconcilerCursorsRepo(db),
-    differences: createReconcilerDifferencesRepo(db),
+    differences,
     applyVerifiedSuccess: makeApplyVerifiedSuccess({ payments, postToLedger, cases, clock, log }),
     clock,
     log,
@@ -168,7 +169,13 @@ async function main(): Promise<void> {
     }),
   );
   grpc.addService(CaseServiceService, caseHandlers({ cases, repo: caseRepo }));
-  grpc.addService(ReconcilerServiceService, reconcilerHandlers({ reconcile }));
+  grpc.addService(
+    ReconcilerServiceService,
+    reconcilerHandlers({
+      reconcile,
+      acknowledgeDifference: makeAcknowledgeDifference({ differences, clock, log }),
+    }),
+  );
   grpc.addService(
     MerchantServiceService,
     merchantHandlers({

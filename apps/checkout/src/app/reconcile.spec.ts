@@ -230,4 +230,28 @@ describe('reconcile', () => {
     expect(a.settledSeen + b.settledSeen).toBe(1);
     expect(w.ledger.calls).toHaveLength(1);
   });
+
+  it('stops reporting a difference an operator acknowledged, once, with who and why', async () => {
+    const w = world();
+    w.provider.settled.push(settledTx(w, 'pay_unknown'));
+    afterGrace(w);
+    const [difference] = (await w.reconcile()).unexplained;
+    expect(difference?.transactionId).toBe('ptx_pay_unknown');
+
+    const ack = { transactionId: 'ptx_pay_unknown', operator: 'ops-ana', note: 'returned WM-77' };
+    expect(await w.acknowledgeDifference(ack)).toEqual({ already: false });
+    expect(await w.acknowledgeDifference(ack)).toEqual({ already: true });
+    expect((await w.reconcile()).unexplained).toEqual([]);
+
+    await expect(
+      w.acknowledgeDifference({ ...ack, transactionId: 'ptx_never' }),
+    ).rejects.toMatchObject({ code: 'RECONCILE_DIFFERENCE_NOT_FOUND' });
+    await expect(w.acknowledgeDifference({ ...ack, operator: ' ' })).rejects.toMatchObject({
+      code: 'RECONCILE_INVALID_REQUEST',
+      details: { field: 'operator' },
+    });
+    await expect(
+      w.acknowledgeDifference({ ...ack, transactionId: 'ptx x; drop' }),
+    ).rejects.toMatchObject({ code: 'RECONCILE_INVALID_REQUEST' });
+  });
 });

@@ -1,5 +1,6 @@
 import { isDomainError } from '@tolem/errors';
 
+import { checkoutErrors } from '../domain/errors';
 import type { Payment, ProviderName } from '../domain/payment';
 import type {
   CaseRepository,
@@ -41,6 +42,8 @@ export interface ReconcileDifference {
   provider: ProviderName | null;
   providerPaymentId: string;
   detail: string;
+  /** provider-adapters' `ptx_…`: what an operator acknowledges. */
+  transactionId: string;
 }
 
 export interface ReconcileReport {
@@ -113,10 +116,12 @@ export function makeReconcile(deps: ReconcileDeps) {
     );
   }
 
+  /** `transactionId`: the settled transaction's `ptx_…`; empty for a status query's answer. */
   async function apply(
     payment: Payment,
     success: VerifiedSuccess,
     report: ReconcileReport,
+    transactionId: string,
   ): Promise<void> {
     const verdict = await deps.applyVerifiedSuccess(payment, success);
     switch (verdict.kind) {
@@ -137,6 +142,7 @@ export function makeReconcile(deps: ReconcileDeps) {
           provider: success.provider,
           providerPaymentId: success.providerPaymentId,
           detail: `settled at the provider, but the payment is ${verdict.payment.status}`,
+          transactionId,
         });
     }
   }
@@ -160,6 +166,7 @@ export function makeReconcile(deps: ReconcileDeps) {
       provider: tx.provider,
       providerPaymentId: tx.providerPaymentId,
       detail: `settled at ${tx.provider} (${tx.transactionId}) for a payment checkout does not have`,
+      transactionId: tx.transactionId,
     };
   }
 
@@ -179,7 +186,7 @@ export function makeReconcile(deps: ReconcileDeps) {
       report.alreadyConsistent += 1;
       return true;
     }
-    await apply(payment, success, report);
+    await apply(payment, success, report, tx.transactionId);
     return true;
   }
 
@@ -266,7 +273,7 @@ export function makeReconcile(deps: ReconcileDeps) {
       report.alreadyConsistent += 1;
       return;
     }
-    await apply(payment, success, report);
+    await apply(payment, success, report, '');
   }
 
   async function pending(report: ReconcileReport, now: Date): Promise<void> {
@@ -309,3 +316,49 @@ export function makeReconcile(deps: ReconcileDeps) {
 }
 
 export type Reconcile = ReturnType<typeof makeReconcile>;
+
+export interface AcknowledgeDifferenceDeps {
+  differences: Pick<ReconcilerDifferenceRepository, 'acknowledge'>;
+  clock: Clock;
+  log: Log;
+}
+
+/**
+ * An operator looked at an unexplained difference (e.g. returned money settled for a payment
+ * Tolem never had): passes stop reporting it. Idempotent; who and why are kept with it.
+ */
+export function makeAcknowledgeDifference(deps: AcknowledgeDifferenceDeps) {
+  return async (input: {
+    transactionId: string;
+    operator: string;
+    note: string;
+  }): Promise<{ already: boolean }> => {
+    const invalid = (field: string, message: string) =>
+      checkoutErrors.create('RECONCILE_INVALID_REQUEST', message, { details: { field } });
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(input.transactionId)) {
+      throw invalid('transaction_id', 'transaction_id is required (a ptx_… id)');
+    }
+    if (!input.operator.trim() || input.operator.length > 200) {
+      throw invalid('operator', 'operator is required (1..200)');
+    }
+    if (input.note.length > 2000) throw invalid('note', 'note is at most 2000 characters');
+    const done = await deps.differences.acknowledge(input.transactionId, {
+      operator: input.operator,
+      note: input.note,
+      at: deps.clock.now(),
+    });
+    if (!done) {
+      throw checkoutErrors.create(
+        'RECONCILE_DIFFERENCE_NOT_FOUND',
+        `no unexplained difference for ${input.transactionId}`,
+      );
+    }
+    deps.log.info(
+      { transactionId: input.transactionId, operator: input.operator, already: done.already },
+      'reconciliation difference acknowledged',
+    );
+    return done;
+  };
+}
+
+export type AcknowledgeDifference = ReturnType<typeof makeAcknowledgeDifference>;

@@ -74,7 +74,18 @@ export function createReconcilerDifferencesRepo(db: Knex): ReconcilerDifferenceR
       await db(TABLE)
         .where({ transaction_id: transactionId })
         .whereNull('resolved_at')
-        .update({ resolved_at: at });
+        .update({ resolved_at: at, resolved_by: 'reconciler' });
+    },
+    async acknowledge(transactionId, { operator, note, at }) {
+      const updated = await db(TABLE)
+        .where({ transaction_id: transactionId })
+        .whereNull('resolved_at')
+        .update({ resolved_at: at, resolved_by: operator, resolution_note: note });
+      if (updated > 0) return { already: false };
+      const kept = (await db(TABLE)
+        .where({ transaction_id: transactionId })
+        .first('transaction_id')) as { transaction_id: string } | undefined;
+      return kept ? { already: true } : undefined;
     },
   };
 }

@@ -170,7 +170,13 @@ export interface ReconcilerDifferenceRepository {
   record(difference: UnexplainedSettlement, at: Date): Promise<void>;
   /** Unresolved ones, oldest first. */
   listOpen(limit: number): Promise<UnexplainedSettlement[]>;
+  /** A pass explained it (its payment exists now). */
   resolve(transactionId: string, at: Date): Promise<void>;
+  /** An operator looked at it; `already` when resolved before, undefined when never kept. */
+  acknowledge(
+    transactionId: string,
+    by: { operator: string; note: string; at: Date },
+  ): Promise<{ already: boolean } | undefined>;
 }
 
 /** Durable positions of the reconciler (e.g. its cursor over settled transactions). */

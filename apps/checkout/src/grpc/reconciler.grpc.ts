@@ -1,12 +1,17 @@
-import { ReconcileResponse, type ReconcilerServiceService } from '@tolem/contracts/checkout';
+import {
+  AcknowledgeDifferenceResponse,
+  ReconcileResponse,
+  type ReconcilerServiceService,
+} from '@tolem/contracts/checkout';
 import type { Handlers } from '@tolem/grpc-kit';
 
-import type { Reconcile } from '../app/reconcile';
+import type { AcknowledgeDifference, Reconcile } from '../app/reconcile';
 import { providerToProto } from './common.mapper';
 
 /** Thin transport: one pass, its counts back. Errors are mapped by grpc-kit. */
 export function reconcilerHandlers(deps: {
   reconcile: Reconcile;
+  acknowledgeDifference: AcknowledgeDifference;
 }): Handlers<typeof ReconcilerServiceService> {
   return {
     async reconcile() {
@@ -27,8 +32,17 @@ export function reconcilerHandlers(deps: {
           ...(d.provider ? { provider: providerToProto(d.provider) } : {}),
           providerPaymentId: d.providerPaymentId,
           detail: d.detail,
+          transactionId: d.transactionId,
         })),
       });
+    },
+    async acknowledgeDifference(req) {
+      const { already } = await deps.acknowledgeDifference({
+        transactionId: req.transactionId,
+        operator: req.operator,
+        note: req.note,
+      });
+      return AcknowledgeDifferenceResponse.fromPartial({ alreadyAcknowledged: already });
     },
   };
 }

@@ -5,10 +5,11 @@ import { describe, expect, it } from 'vitest';
 
 import { type ReconcileCliDeps, runReconcileCli } from './reconcile.cli';
 
-function cli(answer: ReconcileResponse | Error) {
+function cli(answer: ReconcileResponse | Error, acknowledged: boolean | Error = false) {
   const out: string[] = [];
   const err: string[] = [];
   let calls = 0;
+  const acks: unknown[] = [];
   const deps: ReconcileCliDeps = {
     checkoutAddr: '127.0.0.1:50051',
     out: (l) => out.push(l),
@@ -19,9 +20,14 @@ function cli(answer: ReconcileResponse | Error) {
         if (answer instanceof Error) throw answer;
         return answer;
       },
+      acknowledgeDifference: async (request) => {
+        acks.push(request);
+        if (acknowledged instanceof Error) throw acknowledged;
+        return { alreadyAcknowledged: acknowledged };
+      },
     },
   };
-  return { deps, out, err, calls: () => calls };
+  return { deps, out, err, acks, calls: () => calls };
 }
 
 const clean = ReconcileResponse.fromPartial({
@@ -54,13 +60,14 @@ describe('reconcile CLI', () => {
             provider: Provider.PROVIDER_WEBMONEY,
             providerPaymentId: '9001',
             detail: 'settled for a payment checkout does not have',
+            transactionId: 'ptx_1',
           },
         ],
       }),
     );
     expect(await runReconcileCli([], c.deps)).toBe(1);
     expect(c.out).toContainEqual(
-      expect.stringMatching(/RECONCILE_UNKNOWN_PAYMENT {2}pay_x {2}webmoney {2}9001/),
+      expect.stringMatching(/RECONCILE_UNKNOWN_PAYMENT {2}ptx_1 {2}pay_x {2}webmoney {2}9001/),
     );
     expect(c.err.join('\n')).toContain('1 unexplained difference');
   });
@@ -83,5 +90,36 @@ describe('reconcile CLI', () => {
     const help = cli(clean);
     expect(await runReconcileCli(['--help'], help.deps)).toBe(0);
     expect(help.calls()).toBe(0);
+  });
+
+  it('acknowledges one difference with the operator and note, without running a pass', async () => {
+    const c = cli(clean);
+    const args = ['acknowledge', 'ptx_1', '--operator', 'ops-ana', '--note', 'returned: WM-77'];
+    expect(await runReconcileCli(args, c.deps)).toBe(0);
+    expect(c.acks).toEqual([
+      { transactionId: 'ptx_1', operator: 'ops-ana', note: 'returned: WM-77' },
+    ]);
+    expect(c.out).toEqual(['ptx_1 acknowledged by ops-ana']);
+    expect(c.calls()).toBe(0);
+
+    const again = cli(clean, true);
+    expect(await runReconcileCli(args, again.deps)).toBe(0);
+    expect(again.out).toEqual(['ptx_1 was acknowledged already']);
+
+    const unknown = cli(
+      clean,
+      new DomainError('RECONCILE_DIFFERENCE_NOT_FOUND', 'not_found', 'no such difference'),
+    );
+    expect(await runReconcileCli(args, unknown.deps)).toBe(1);
+    expect(unknown.err.join('\n')).toContain('refused: RECONCILE_DIFFERENCE_NOT_FOUND');
+  });
+
+  it('refuses an acknowledgement without an operator or id as a usage error', async () => {
+    const c = cli(clean);
+    expect(await runReconcileCli(['acknowledge', 'ptx_1'], c.deps)).toBe(2);
+    expect(await runReconcileCli(['acknowledge', '--operator', 'ops'], c.deps)).toBe(2);
+    expect(await runReconcileCli(['--operator', 'ops'], c.deps)).toBe(2);
+    expect(c.acks).toEqual([]);
+    expect(c.calls()).toBe(0);
   });
 });

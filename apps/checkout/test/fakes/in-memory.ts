@@ -680,5 +680,12 @@ export function inMemoryReconcilerDifferences(): ReconcilerDifferenceRepository 
       const row = rows.get(transactionId);
       if (row && row.resolvedAt === null) row.resolvedAt = at;
     },
+    async acknowledge(transactionId, { at }) {
+      const row = rows.get(transactionId);
+      if (!row) return undefined;
+      if (row.resolvedAt !== null) return { already: true };
+      row.resolvedAt = at;
+      return { already: false };
+    },
   };
 }

@@ -8,7 +8,7 @@ import { makeExpirePayments } from '../../src/app/expire-payments';
 import { makeGetPayment } from '../../src/app/get-payment';
 import { makeHandleProviderCallback } from '../../src/app/handle-provider-callback';
 import { makePostToLedger } from '../../src/app/post-to-ledger';
-import { makeReconcile } from '../../src/app/reconcile';
+import { makeAcknowledgeDifference, makeReconcile } from '../../src/app/reconcile';
 import { makeRecordStatusEvents } from '../../src/app/record-status-events';
 import { makeReportCardBinding } from '../../src/app/report-card-binding';
 import { makeStartPayment } from '../../src/app/start-payment';
@@ -139,6 +139,7 @@ export function world() {
     expirePayments: makeExpirePayments({ payments, clock, log }),
     cursors,
     differences,
+    acknowledgeDifference: makeAcknowledgeDifference({ differences, clock, log }),
     reconcile: makeReconcile({
       provider,
       payments,

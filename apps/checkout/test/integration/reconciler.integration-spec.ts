@@ -75,6 +75,24 @@ describe('reconciler storage (real PostgreSQL)', () => {
     expect((await repo.listOpen(10)).map((d) => d.transaction.transactionId)).toEqual([
       'ptx_unknown_2',
     ]);
+    const by = { operator: 'ops-ana', note: 'returned WM-77', at: new Date() };
+    expect(await repo.acknowledge('ptx_unknown_2', by)).toEqual({ already: false });
+    expect(await repo.acknowledge('ptx_unknown_2', by)).toEqual({ already: true });
+    expect(await repo.acknowledge('ptx_unknown_1', by)).toEqual({ already: true });
+    expect(await repo.acknowledge('ptx_never', by)).toBeUndefined();
+    expect(await repo.listOpen(10)).toEqual([]);
+    expect(
+      await db('reconciler_differences')
+        .orderBy('transaction_id')
+        .select('transaction_id', 'resolved_by', 'resolution_note'),
+    ).toEqual([
+      { transaction_id: 'ptx_unknown_1', resolved_by: 'reconciler', resolution_note: '' },
+      {
+        transaction_id: 'ptx_unknown_2',
+        resolved_by: 'ops-ana',
+        resolution_note: 'returned WM-77',
+      },
+    ]);
   });
 
   it('lists payments pending since before a time, the longest waiting first', async () => {

@@ -504,6 +504,21 @@ export interface ReconcileDifference {
   providerPaymentId: string;
   /** Human-readable; never secrets. */
   detail: string;
+  /** provider-adapters' settled transaction (`ptx_…`), what AcknowledgeDifference names. */
+  transactionId: string;
+}
+
+export interface AcknowledgeDifferenceRequest {
+  transactionId: string;
+  /** Who looked (1..200 characters). */
+  operator: string;
+  /** What was done about it, e.g. the return transfer's reference. */
+  note: string;
+}
+
+export interface AcknowledgeDifferenceResponse {
+  /** True when it had been acknowledged before (by anyone, or explained by a pass). */
+  alreadyAcknowledged: boolean;
 }
 
 function createBasePayment(): Payment {
@@ -5311,7 +5326,7 @@ export const ReconcileResponse: MessageFns<ReconcileResponse> = {
 };
 
 function createBaseReconcileDifference(): ReconcileDifference {
-  return { code: "", paymentId: "", provider: 0, providerPaymentId: "", detail: "" };
+  return { code: "", paymentId: "", provider: 0, providerPaymentId: "", detail: "", transactionId: "" };
 }
 
 export const ReconcileDifference: MessageFns<ReconcileDifference> = {
@@ -5330,6 +5345,9 @@ export const ReconcileDifference: MessageFns<ReconcileDifference> = {
     }
     if (message.detail !== "") {
       writer.uint32(42).string(message.detail);
+    }
+    if (message.transactionId !== "") {
+      writer.uint32(50).string(message.transactionId);
     }
     return writer;
   },
@@ -5387,6 +5405,14 @@ export const ReconcileDifference: MessageFns<ReconcileDifference> = {
             message.detail = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.transactionId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5414,6 +5440,11 @@ export const ReconcileDifference: MessageFns<ReconcileDifference> = {
         ? globalThis.String(object.provider_payment_id)
         : "",
       detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+      transactionId: isSet(object.transactionId)
+        ? globalThis.String(object.transactionId)
+        : isSet(object.transaction_id)
+        ? globalThis.String(object.transaction_id)
+        : "",
     };
   },
 
@@ -5434,6 +5465,9 @@ export const ReconcileDifference: MessageFns<ReconcileDifference> = {
     if (message.detail !== "") {
       obj.detail = message.detail;
     }
+    if (message.transactionId !== "") {
+      obj.transactionId = message.transactionId;
+    }
     return obj;
   },
 
@@ -5447,6 +5481,187 @@ export const ReconcileDifference: MessageFns<ReconcileDifference> = {
     message.provider = object.provider ?? 0;
     message.providerPaymentId = object.providerPaymentId ?? "";
     message.detail = object.detail ?? "";
+    message.transactionId = object.transactionId ?? "";
+    return message;
+  },
+};
+
+function createBaseAcknowledgeDifferenceRequest(): AcknowledgeDifferenceRequest {
+  return { transactionId: "", operator: "", note: "" };
+}
+
+export const AcknowledgeDifferenceRequest: MessageFns<AcknowledgeDifferenceRequest> = {
+  encode(message: AcknowledgeDifferenceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transactionId !== "") {
+      writer.uint32(10).string(message.transactionId);
+    }
+    if (message.operator !== "") {
+      writer.uint32(18).string(message.operator);
+    }
+    if (message.note !== "") {
+      writer.uint32(26).string(message.note);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcknowledgeDifferenceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcknowledgeDifferenceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transactionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AcknowledgeDifferenceRequest {
+    return {
+      transactionId: isSet(object.transactionId)
+        ? globalThis.String(object.transactionId)
+        : isSet(object.transaction_id)
+        ? globalThis.String(object.transaction_id)
+        : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+    };
+  },
+
+  toJSON(message: AcknowledgeDifferenceRequest): unknown {
+    const obj: any = {};
+    if (message.transactionId !== "") {
+      obj.transactionId = message.transactionId;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AcknowledgeDifferenceRequest>, I>>(base?: I): AcknowledgeDifferenceRequest {
+    return AcknowledgeDifferenceRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AcknowledgeDifferenceRequest>, I>>(object: I): AcknowledgeDifferenceRequest {
+    const message = createBaseAcknowledgeDifferenceRequest();
+    message.transactionId = object.transactionId ?? "";
+    message.operator = object.operator ?? "";
+    message.note = object.note ?? "";
+    return message;
+  },
+};
+
+function createBaseAcknowledgeDifferenceResponse(): AcknowledgeDifferenceResponse {
+  return { alreadyAcknowledged: false };
+}
+
+export const AcknowledgeDifferenceResponse: MessageFns<AcknowledgeDifferenceResponse> = {
+  encode(message: AcknowledgeDifferenceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.alreadyAcknowledged !== false) {
+      writer.uint32(8).bool(message.alreadyAcknowledged);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcknowledgeDifferenceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcknowledgeDifferenceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.alreadyAcknowledged = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AcknowledgeDifferenceResponse {
+    return {
+      alreadyAcknowledged: isSet(object.alreadyAcknowledged)
+        ? globalThis.Boolean(object.alreadyAcknowledged)
+        : isSet(object.already_acknowledged)
+        ? globalThis.Boolean(object.already_acknowledged)
+        : false,
+    };
+  },
+
+  toJSON(message: AcknowledgeDifferenceResponse): unknown {
+    const obj: any = {};
+    if (message.alreadyAcknowledged !== false) {
+      obj.alreadyAcknowledged = message.alreadyAcknowledged;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AcknowledgeDifferenceResponse>, I>>(base?: I): AcknowledgeDifferenceResponse {
+    return AcknowledgeDifferenceResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AcknowledgeDifferenceResponse>, I>>(
+    object: I,
+  ): AcknowledgeDifferenceResponse {
+    const message = createBaseAcknowledgeDifferenceResponse();
+    message.alreadyAcknowledged = object.alreadyAcknowledged ?? false;
     return message;
   },
 };
@@ -5984,6 +6199,22 @@ export const ReconcilerServiceService = {
     responseSerialize: (value: ReconcileResponse): Buffer => Buffer.from(ReconcileResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReconcileResponse => ReconcileResponse.decode(value),
   },
+  /**
+   * Records that an operator looked at an unexplained difference (e.g. returned money settled
+   * for a payment Tolem never had) so passes stop reporting it. Repeating it answers
+   * already_acknowledged; an unknown transaction is NOT_FOUND RECONCILE_DIFFERENCE_NOT_FOUND.
+   */
+  acknowledgeDifference: {
+    path: "/tolem.checkout.v1.ReconcilerService/AcknowledgeDifference" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AcknowledgeDifferenceRequest): Buffer =>
+      Buffer.from(AcknowledgeDifferenceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AcknowledgeDifferenceRequest => AcknowledgeDifferenceRequest.decode(value),
+    responseSerialize: (value: AcknowledgeDifferenceResponse): Buffer =>
+      Buffer.from(AcknowledgeDifferenceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AcknowledgeDifferenceResponse => AcknowledgeDifferenceResponse.decode(value),
+  },
 } as const;
 
 export interface ReconcilerServiceServer extends UntypedServiceImplementation {
@@ -5995,6 +6226,12 @@ export interface ReconcilerServiceServer extends UntypedServiceImplementation {
    * explain. Passes never overlap; a pass started meanwhile waits for the running one.
    */
   reconcile: handleUnaryCall<ReconcileRequest, ReconcileResponse>;
+  /**
+   * Records that an operator looked at an unexplained difference (e.g. returned money settled
+   * for a payment Tolem never had) so passes stop reporting it. Repeating it answers
+   * already_acknowledged; an unknown transaction is NOT_FOUND RECONCILE_DIFFERENCE_NOT_FOUND.
+   */
+  acknowledgeDifference: handleUnaryCall<AcknowledgeDifferenceRequest, AcknowledgeDifferenceResponse>;
 }
 
 export interface ReconcilerServiceClient extends Client {
@@ -6019,6 +6256,26 @@ export interface ReconcilerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReconcileResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Records that an operator looked at an unexplained difference (e.g. returned money settled
+   * for a payment Tolem never had) so passes stop reporting it. Repeating it answers
+   * already_acknowledged; an unknown transaction is NOT_FOUND RECONCILE_DIFFERENCE_NOT_FOUND.
+   */
+  acknowledgeDifference(
+    request: AcknowledgeDifferenceRequest,
+    callback: (error: ServiceError | null, response: AcknowledgeDifferenceResponse) => void,
+  ): ClientUnaryCall;
+  acknowledgeDifference(
+    request: AcknowledgeDifferenceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AcknowledgeDifferenceResponse) => void,
+  ): ClientUnaryCall;
+  acknowledgeDifference(
+    request: AcknowledgeDifferenceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AcknowledgeDifferenceResponse) => void,
   ): ClientUnaryCall;
 }
 
