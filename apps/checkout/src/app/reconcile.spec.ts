@@ -254,4 +254,21 @@ describe('reconcile', () => {
       w.acknowledgeDifference({ ...ack, transactionId: 'ptx x; drop' }),
     ).rejects.toMatchObject({ code: 'RECONCILE_INVALID_REQUEST' });
   });
+
+  it('takes turns through payments pending too long, a page per pass, then starts over', async () => {
+    const w = world();
+    const ids: string[] = [];
+    for (const key of ['k1', 'k2', 'k3']) {
+      ids.push((await started(w, key)).payment.id);
+      w.clock.advance(1);
+    }
+    w.clock.advance(PENDING_QUERY_AFTER_MS + RECONCILE_GRACE_MS);
+    // The page size is 2 in this world.
+    await w.reconcile();
+    expect(w.provider.queried).toEqual([ids[0], ids[1]]);
+    await w.reconcile();
+    expect(w.provider.queried.slice(2)).toEqual([ids[2]]);
+    await w.reconcile();
+    expect(w.provider.queried.slice(3)).toEqual([ids[0], ids[1]]);
+  });
 });

@@ -62,6 +62,14 @@ export interface ReconcileReport {
 
 /** The name of the cursor over provider-adapters' settled transactions. */
 export const SETTLED_CURSOR = 'provider-adapters.settled';
+/** The last pending payment asked of its provider: passes take turns through all of them. */
+export const PENDING_CURSOR = 'payments.pending-asked';
+
+function pendingPosition(cursor: string): { updatedAt: Date; id: string } | null {
+  const [at, id] = cursor.split('|');
+  const updatedAt = new Date(at ?? '');
+  return id && !Number.isNaN(updatedAt.getTime()) ? { updatedAt, id } : null;
+}
 
 function emptyReport(): ReconcileReport {
   return {
@@ -276,11 +284,19 @@ export function makeReconcile(deps: ReconcileDeps) {
     await apply(payment, success, report, '');
   }
 
+  /**
+   * One page of payments pending too long, after the last one asked; at the end of the list
+   * the next pass starts again from the longest waiting, so none starves behind the oldest.
+   */
   async function pending(report: ReconcileReport, now: Date): Promise<void> {
     const before = new Date(now.getTime() - Math.max(deps.pendingQueryAfterMs, deps.graceMs));
-    for (const payment of await deps.payments.listPendingSince(before, pageSize)) {
-      await pendingOne(payment, report);
-    }
+    const after = pendingPosition(await deps.cursors.get(PENDING_CURSOR));
+    const due = await deps.payments.listPendingSince(before, after, pageSize);
+    for (const payment of due) await pendingOne(payment, report);
+    const last = due.at(-1);
+    const next =
+      due.length === pageSize && last ? `${last.updatedAt.toISOString()}|${last.id}` : '';
+    if (next !== '' || after) await deps.cursors.set(PENDING_CURSOR, next, deps.clock.now());
   }
 
   async function pass(): Promise<ReconcileReport> {

@@ -104,8 +104,15 @@ export interface PaymentRepository {
   listUnposted(succeededBefore: Date, limit: number): Promise<Payment[]>;
   /** created/pending payments whose expiry time is not after `now`. */
   listExpirable(now: Date, limit: number): Promise<Payment[]>;
-  /** Payments pending since before `before` (last changed then), the longest waiting first. */
-  listPendingSince(before: Date, limit: number): Promise<Payment[]>;
+  /**
+   * Payments pending since before `before` (last changed then), the longest waiting first,
+   * after `after` in that order (updatedAt, id) when given.
+   */
+  listPendingSince(
+    before: Date,
+    after: { updatedAt: Date; id: string } | null,
+    limit: number,
+  ): Promise<Payment[]>;
 }
 
 /** The provider adapters service (tolem.provider.v1.ProviderService). Errors keep their codes. */

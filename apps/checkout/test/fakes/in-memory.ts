@@ -199,10 +199,14 @@ export function inMemoryPayments(): InMemoryPayments {
         .slice(0, limit)
         .map((p) => structuredClone(p));
     },
-    async listPendingSince(before, limit) {
+    async listPendingSince(before, after, limit) {
+      const later = (p: Payment) =>
+        !after ||
+        p.updatedAt.getTime() > after.updatedAt.getTime() ||
+        (p.updatedAt.getTime() === after.updatedAt.getTime() && p.id > after.id);
       return [...repo.rows.values()]
-        .filter((p) => p.status === 'pending' && p.updatedAt < before)
-        .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())
+        .filter((p) => p.status === 'pending' && p.updatedAt < before && later(p))
+        .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || (a.id < b.id ? -1 : 1))
         .slice(0, limit)
         .map((p) => structuredClone(p));
     },

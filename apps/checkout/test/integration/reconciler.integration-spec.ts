@@ -106,10 +106,14 @@ describe('reconciler storage (real PostgreSQL)', () => {
         ('pay_r_done', 'mer_r', 100, 'USD', 'failed', '2026-12-06T08:00:00Z', '2026-12-07T00:00:00Z');
     `);
     const payments = createPaymentsRepo(db, { afterStatusEvent: () => undefined });
-    const due = await payments.listPendingSince(new Date('2026-12-06T10:00:00Z'), 10);
+    const before = new Date('2026-12-06T10:00:00Z');
+    const due = await payments.listPendingSince(before, null, 10);
     expect(due.map((p) => p.id)).toEqual(['pay_r_old', 'pay_r_mid']);
-    expect(
-      (await payments.listPendingSince(new Date('2026-12-06T10:00:00Z'), 1)).map((p) => p.id),
-    ).toEqual(['pay_r_old']);
+    const [first] = await payments.listPendingSince(before, null, 1);
+    expect(first?.id).toBe('pay_r_old');
+    const after = { updatedAt: first?.updatedAt as Date, id: 'pay_r_old' };
+    expect((await payments.listPendingSince(before, after, 10)).map((p) => p.id)).toEqual([
+      'pay_r_mid',
+    ]);
   });
 });
