@@ -93,13 +93,10 @@ const count = (out: string, label: string) => {
 };
 
 /**
- * Reconciliation through real processes: provider-adapters settled a payment (the provider's
- * notification was verified and stored) but checkout never applied it, as when checkout dies
- * between the adapter's verdict and its own write, and the provider does not resend. The
- * reconciler (`npm run reconcile`) makes the payment succeed, the ledger posts it once and the
- * merchant is notified once.
+ * A stack whose checkout reconciles every `sweepMs` (0: only when asked), a merchant, and the
+ * helpers of a payment the adapters settle behind checkout's back.
  */
-describe('reconciler: money the adapters settled behind checkout is applied once', () => {
+function harness(sweepMs: number) {
   let stack: Stack;
   let merchant: DemoMerchant;
   let apiKey: string;
@@ -117,8 +114,7 @@ describe('reconciler: money the adapters settled behind checkout is applied once
       databasePrefix: `e2e_reconcile_${suffix}`,
       paymentsTopic: `payments.events.v1.e2e-reconcile-${suffix}`,
       logLevel: 'info',
-      // Passes run only when the test asks (the CLI), so their counts are the test's to read.
-      extraEnv: { RECONCILE_SWEEP_MS: '0', RECONCILE_GRACE_MS: String(GRACE_MS) },
+      extraEnv: { RECONCILE_SWEEP_MS: String(sweepMs), RECONCILE_GRACE_MS: String(GRACE_MS) },
     });
     const res = await fetch(`${stack.gatewayUrl}/admin/v1/merchants`, {
       method: 'POST',
@@ -210,35 +206,65 @@ describe('reconciler: money the adapters settled behind checkout is applied once
     expect(verdict.outcome, verdict.reasonCode).toBe(Outcome.OUTCOME_SUCCEEDED);
   }
 
+  /** Checkout crashes as the provider's notification is verified; the provider never resends. */
+  async function crashWhileAdapterSettles(fields: Record<string, string>, transferNo: string) {
+    await stack.processes.get('checkout')?.kill();
+    await settleBehindCheckout(fields, transferNo);
+    await stack.restart('checkout');
+  }
+
+  const succeededNotifications = (paymentId: string) =>
+    notificationsOf(paymentId).filter(
+      (n) => (n.json as { type: string }).type === 'payment.succeeded',
+    );
+
+  return {
+    stack: () => stack,
+    merchantId: () => merchantId,
+    merchant: () => merchant,
+    adapters: () => adapters,
+    ledger: () => ledger,
+    getPayment,
+    startedWithWebMoney,
+    settleBehindCheckout,
+    crashWhileAdapterSettles,
+    succeededNotifications,
+  };
+}
+
+/**
+ * Reconciliation through real processes: provider-adapters settled a payment (the provider's
+ * notification was verified and stored) but checkout never applied it, as when checkout dies
+ * between the adapter's verdict and its own write, and the provider does not resend. The
+ * reconciler makes the payment succeed, the ledger posts it once and the merchant is notified
+ * once: on demand (`npm run reconcile`) and in the background.
+ */
+describe('reconciler on demand: npm run reconcile', () => {
+  // Passes run only when the test asks, so their counts are the test's to read.
+  const h = harness(0);
+
   it('applies a payment settled at the adapter while checkout missed it: succeeded, posted and notified once', async () => {
     const amount = 4_200;
-    const { payment, fields } = await startedWithWebMoney(amount);
-    expect((await getPayment(payment.id)).status).toBe('pending');
+    const { payment, fields } = await h.startedWithWebMoney(amount);
+    expect((await h.getPayment(payment.id)).status).toBe('pending');
 
-    // Checkout crashes as the provider's notification is verified: the adapter settles it,
-    // checkout applies nothing, and the provider does not send it again.
-    await stack.processes.get('checkout')?.kill();
-    await settleBehindCheckout(fields, '880001');
-    await stack.restart('checkout');
-    expect((await getPayment(payment.id)).status).toBe('pending');
+    await h.crashWhileAdapterSettles(fields, '880001');
+    expect((await h.getPayment(payment.id)).status).toBe('pending');
 
     await new Promise((r) => setTimeout(r, GRACE_MS + 200));
-    const first = await runReconcile(stack.addresses.checkout);
+    const first = await runReconcile(h.stack().addresses.checkout);
     expect(first.code, first.stderr).toBe(0);
     expect(count(first.stdout, 'settled transactions seen')).toBe(1);
     expect(count(first.stdout, '  applied (payment succeeded)')).toBe(1);
     expect(count(first.stdout, 'unexplained')).toBe(0);
 
-    expect((await getPayment(payment.id)).status).toBe('succeeded');
-    const posted = await ledger.listPaymentTransactions({ paymentId: payment.id });
+    expect((await h.getPayment(payment.id)).status).toBe('succeeded');
+    const posted = await h.ledger().listPaymentTransactions({ paymentId: payment.id });
     expect(posted.transactions).toHaveLength(1);
-    const notified = await waitFor(
-      () =>
-        notificationsOf(payment.id).find(
-          (n) => (n.json as { type: string }).type === 'payment.succeeded',
-        ),
-      { timeoutMs: 30_000, what: 'the payment.succeeded notification' },
-    );
+    const notified = await waitFor(() => h.succeededNotifications(payment.id)[0], {
+      timeoutMs: 30_000,
+      what: 'the payment.succeeded notification',
+    });
     expect(notified.signatureValid).toBe(true);
     expect((notified.json as { data: Record<string, unknown> }).data).toMatchObject({
       amount,
@@ -246,43 +272,39 @@ describe('reconciler: money the adapters settled behind checkout is applied once
     });
 
     // Again: nothing new to apply, nothing posted or notified twice.
-    const second = await runReconcile(stack.addresses.checkout);
+    const second = await runReconcile(h.stack().addresses.checkout);
     expect(second.code, second.stderr).toBe(0);
     expect(count(second.stdout, '  applied (payment succeeded)')).toBe(0);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(
-      (await ledger.listPaymentTransactions({ paymentId: payment.id })).transactions,
+      (await h.ledger().listPaymentTransactions({ paymentId: payment.id })).transactions,
     ).toHaveLength(1);
-    expect(
-      notificationsOf(payment.id).filter(
-        (n) => (n.json as { type: string }).type === 'payment.succeeded',
-      ),
-    ).toHaveLength(1);
-    expect((await ledger.checkIntegrity({})).violations).toEqual([]);
+    expect(h.succeededNotifications(payment.id)).toHaveLength(1);
+    expect((await h.ledger().checkIntegrity({})).violations).toEqual([]);
   });
 
   it('exits 1 naming money settled for a payment checkout does not have until acknowledged, and 2 on a usage error', async () => {
     const unknown = `pay_e2e_unknown_${randomSuffix()}`;
-    const started = await adapters.startPayment({
+    const started = await h.adapters().startPayment({
       paymentId: unknown,
-      merchantId,
+      merchantId: h.merchantId(),
       method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
       amount: { amountMinor: 1_500n, currency: 'USD' },
       description: 'not a checkout payment',
-      successUrl: `${merchant.url}/success`,
-      failUrl: `${merchant.url}/fail`,
+      successUrl: `${h.merchant().url}/success`,
+      failUrl: `${h.merchant().url}/fail`,
       payer: {},
       providerShopId: '4246',
     });
     const action = started.action?.action;
     if (action?.$case !== 'formPost') throw new Error('expected a WebMoney form');
-    await settleBehindCheckout(
+    await h.settleBehindCheckout(
       Object.fromEntries(action.value.fields.map((f) => [f.name, f.value])),
       '880002',
     );
     await new Promise((r) => setTimeout(r, GRACE_MS + 200));
 
-    const run = await runReconcile(stack.addresses.checkout);
+    const run = await runReconcile(h.stack().addresses.checkout);
     expect(run.code).toBe(1);
     expect(count(run.stdout, 'unexplained')).toBe(1);
     const line = new RegExp(`RECONCILE_UNKNOWN_PAYMENT {2}(ptx_\\S+) {2}${unknown} {2}webmoney`);
@@ -291,12 +313,12 @@ describe('reconciler: money the adapters settled behind checkout is applied once
     expect(run.stderr).toContain('1 unexplained difference');
 
     // Kept, not forgotten behind the cursor: the next pass reports it again ...
-    const again = await runReconcile(stack.addresses.checkout);
+    const again = await runReconcile(h.stack().addresses.checkout);
     expect(again.code).toBe(1);
     expect(again.stdout).toContain(transactionId);
 
     // ... until a person acknowledges it.
-    const ack = await runReconcile(stack.addresses.checkout, [
+    const ack = await runReconcile(h.stack().addresses.checkout, [
       'acknowledge',
       transactionId,
       '--operator',
@@ -306,12 +328,38 @@ describe('reconciler: money the adapters settled behind checkout is applied once
     ]);
     expect(ack.code, ack.stderr).toBe(0);
     expect(ack.stdout).toContain(`${transactionId} acknowledged by e2e-ops`);
-    const clean = await runReconcile(stack.addresses.checkout);
+    const clean = await runReconcile(h.stack().addresses.checkout);
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
     expect(count(clean.stdout, 'unexplained')).toBe(0);
 
-    const usage = await runReconcile(stack.addresses.checkout, ['--fix-everything']);
+    const usage = await runReconcile(h.stack().addresses.checkout, ['--fix-everything']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('Usage: npm run reconcile');
+  });
+});
+
+describe('reconciler in the background', () => {
+  const h = harness(300);
+
+  it('makes the payment succeed by itself after checkout crashed as the adapter settled it', async () => {
+    const amount = 5_300;
+    const { payment, fields } = await h.startedWithWebMoney(amount);
+    await h.crashWhileAdapterSettles(fields, '880003');
+
+    await waitFor(async () => (await h.getPayment(payment.id)).status === 'succeeded', {
+      timeoutMs: 30_000,
+      what: 'the background reconciler to apply the settled payment',
+    });
+    const notified = await waitFor(() => h.succeededNotifications(payment.id)[0], {
+      timeoutMs: 30_000,
+      what: 'the payment.succeeded notification',
+    });
+    expect((notified.json as { data: Record<string, unknown> }).data).toMatchObject({ amount });
+    // Passes keep running: still one posting, one notification.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(
+      (await h.ledger().listPaymentTransactions({ paymentId: payment.id })).transactions,
+    ).toHaveLength(1);
+    expect(h.succeededNotifications(payment.id)).toHaveLength(1);
   });
 });
