@@ -271,4 +271,29 @@ describe('reconcile', () => {
     await w.reconcile();
     expect(w.provider.queried.slice(3)).toEqual([ids[0], ids[1]]);
   });
+
+  it('keeps a transaction it cannot apply as a difference and moves on, so it never blocks', async () => {
+    const w = world();
+    const broken = await started(w, 'k-broken');
+    const fine = await started(w, 'k-fine');
+    w.provider.settled.push(settledTx(w, broken.payment.id), settledTx(w, fine.payment.id));
+    afterGrace(w);
+    const update = w.payments.update.bind(w.payments);
+    w.payments.update = async (next, version, transition) => {
+      if (next.id === broken.payment.id) throw new Error('check constraint violated');
+      return update(next, version, transition);
+    };
+    const report = await w.reconcile();
+    expect(report).toMatchObject({ settledSeen: 2, applied: 1 });
+    expect(report.unexplained).toEqual([
+      expect.objectContaining({ code: 'RECONCILE_APPLY_FAILED', paymentId: broken.payment.id }),
+    ]);
+    expect((await w.payments.findById(fine.payment.id))?.status).toBe('succeeded');
+
+    // Reported until it applies; then explained and gone.
+    expect((await w.reconcile()).unexplained).toHaveLength(1);
+    w.payments.update = update;
+    expect(await w.reconcile()).toMatchObject({ applied: 1, unexplained: [] });
+    expect((await w.payments.findById(broken.payment.id))?.status).toBe('succeeded');
+  });
 });

@@ -37,7 +37,7 @@ export interface ReconcileDeps {
 
 /** Something the reconciler could not explain; a person must look. */
 export interface ReconcileDifference {
-  code: 'RECONCILE_UNKNOWN_PAYMENT' | 'RECONCILE_SUCCESS_REFUSED';
+  code: 'RECONCILE_UNKNOWN_PAYMENT' | 'RECONCILE_SUCCESS_REFUSED' | 'RECONCILE_APPLY_FAILED';
   paymentId: string;
   provider: ProviderName | null;
   providerPaymentId: string;
@@ -198,10 +198,43 @@ export function makeReconcile(deps: ReconcileDeps) {
     return true;
   }
 
+  function applyFailed(tx: SettledTransaction, err: unknown): ReconcileDifference {
+    const code = isDomainError(err) ? err.code : 'INTERNAL';
+    return {
+      code: 'RECONCILE_APPLY_FAILED',
+      paymentId: tx.paymentId,
+      provider: tx.provider,
+      providerPaymentId: tx.providerPaymentId,
+      detail: `settled at ${tx.provider} (${tx.transactionId}); applying it failed with ${code}`,
+      transactionId: tx.transactionId,
+    };
+  }
+
+  /**
+   * Reconciles one settled transaction; what it cannot explain is returned (not yet kept). A
+   * transient failure (a peer away) is thrown for the caller to retry the next pass; any other
+   * failure is a difference, so one transaction can never hold the cursor back for good.
+   */
+  async function explain(
+    tx: SettledTransaction,
+    report: ReconcileReport,
+  ): Promise<ReconcileDifference | null> {
+    try {
+      return (await reconcileSettled(tx, report)) ? null : unknownPayment(tx);
+    } catch (err) {
+      if (isTransient(err)) throw err;
+      log.error(
+        { paymentId: tx.paymentId, transactionId: tx.transactionId, err },
+        'reconciler could not apply a settled transaction',
+      );
+      return applyFailed(tx, err);
+    }
+  }
+
   async function settledOne(tx: SettledTransaction, report: ReconcileReport): Promise<void> {
     report.settledSeen += 1;
-    if (await reconcileSettled(tx, report)) return;
-    const difference = unknownPayment(tx);
+    const difference = await explain(tx, report);
+    if (!difference) return;
     await deps.differences.record(
       { transaction: tx, code: difference.code, detail: difference.detail },
       deps.clock.now(),
@@ -209,15 +242,23 @@ export function makeReconcile(deps: ReconcileDeps) {
     report.unexplained.push(difference);
   }
 
-  /** Differences earlier passes kept: explained now (the payment exists), or reported again. */
+  /** Differences earlier passes kept: explained now (e.g. the payment exists), or reported again. */
   async function earlier(report: ReconcileReport): Promise<void> {
     for (const kept of await deps.differences.listOpen(1000)) {
       const tx = kept.transaction;
-      if (await reconcileSettled(tx, report)) {
-        await deps.differences.resolve(tx.transactionId, deps.clock.now());
-      } else {
-        report.unexplained.push(unknownPayment(tx));
+      let difference;
+      try {
+        difference = await explain(tx, report);
+      } catch (err) {
+        report.deferred += 1;
+        log.warn(
+          { paymentId: tx.paymentId, code: isDomainError(err) ? err.code : undefined },
+          'reconciler could not re-check a kept difference yet; retrying next pass',
+        );
+        continue;
       }
+      if (difference) report.unexplained.push(difference);
+      else await deps.differences.resolve(tx.transactionId, deps.clock.now());
     }
   }
 
