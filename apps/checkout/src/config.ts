@@ -36,6 +36,18 @@ const schema = z.object({
   PAYMENT_EXPIRY_SWEEP_MS: envs.durationMs(10_000),
   /** How often card bindings the recurring service has not acknowledged are re-sent; 0 disables. */
   CARD_BINDING_SWEEP_MS: envs.durationMs(5_000),
+  /**
+   * How often the reconciler compares provider-adapters' settled transactions with payments and
+   * asks providers about payments pending too long; 0 disables (`npm run reconcile` still works).
+   */
+  RECONCILE_SWEEP_MS: envs.durationMs(60_000),
+  /**
+   * Money settled or a payment changed this recently is left to its callback in flight; longer
+   * than any callback's round trip through the adapters, the ledger and back.
+   */
+  RECONCILE_GRACE_MS: envs.durationMs(30_000),
+  /** A payment pending this long is asked of its provider (where it has a status query). */
+  RECONCILE_PENDING_QUERY_AFTER_MS: envs.durationMs(15 * 60 * 1000),
   /** Wavepay transaction numbers the provider may refuse per payment before Wavepay is locked. */
   PAYER_ATTEMPT_LIMIT_WAVEPAY: attemptLimit(5),
   /** WM Keeper Mobile starts (each pushes an invoice to a phone) per payment before the lock. */
@@ -57,6 +69,9 @@ export interface CheckoutConfig {
   statusEventSweepMs: number;
   paymentExpirySweepMs: number;
   cardBindingSweepMs: number;
+  reconcileSweepMs: number;
+  reconcileGraceMs: number;
+  reconcilePendingQueryAfterMs: number;
   payerAttemptLimits: PayerAttemptLimits;
 }
 
@@ -78,6 +93,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     statusEventSweepMs: e.STATUS_EVENT_SWEEP_MS,
     paymentExpirySweepMs: e.PAYMENT_EXPIRY_SWEEP_MS,
     cardBindingSweepMs: e.CARD_BINDING_SWEEP_MS,
+    reconcileSweepMs: e.RECONCILE_SWEEP_MS,
+    reconcileGraceMs: e.RECONCILE_GRACE_MS,
+    reconcilePendingQueryAfterMs: e.RECONCILE_PENDING_QUERY_AFTER_MS,
     payerAttemptLimits: Object.freeze({
       wavepay: e.PAYER_ATTEMPT_LIMIT_WAVEPAY,
       webmoney_keeper_mobile: e.PAYER_ATTEMPT_LIMIT_KEEPER_MOBILE,
@@ -102,5 +120,20 @@ export function loadCasesToolConfig(
   env: Record<string, string | undefined> = process.env,
 ): CasesToolConfig {
   const e = parseEnv(casesToolSchema, env);
+  return Object.freeze({ checkoutAddr: e.CHECKOUT_ADDR, deadlineMs: e.GRPC_DEADLINE_MS });
+}
+
+const reconcileToolSchema = z.object({
+  /** Checkout's gRPC address; the default is checkout's own default GRPC_PORT on this host. */
+  CHECKOUT_ADDR: envs.address().default('127.0.0.1:50051'),
+  /** A pass reads every page settled since the last one and asks providers: minutes, not seconds. */
+  GRPC_DEADLINE_MS: z.coerce.number().int().min(1).default(300_000),
+});
+
+/** Configuration of `npm run reconcile` (with loadConfig, the env's only reader). */
+export function loadReconcileToolConfig(
+  env: Record<string, string | undefined> = process.env,
+): CasesToolConfig {
+  const e = parseEnv(reconcileToolSchema, env);
   return Object.freeze({ checkoutAddr: e.CHECKOUT_ADDR, deadlineMs: e.GRPC_DEADLINE_MS });
 }

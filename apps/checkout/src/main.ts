@@ -2,12 +2,14 @@ import {
   CaseServiceService,
   CheckoutServiceService,
   MerchantServiceService,
+  ReconcilerServiceService,
 } from '@tolem/contracts/checkout';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
 
 import { migrations } from '../migrations';
+import { makeApplyVerifiedSuccess } from './app/apply-verified-success';
 import { makeAuthenticateApiKey } from './app/authenticate-api-key';
 import { makeCancelPayment } from './app/cancel-payment';
 import { makeCases } from './app/cases';
@@ -18,6 +20,7 @@ import { makeGetMerchant } from './app/get-merchant';
 import { makeGetPayment } from './app/get-payment';
 import { makeHandleProviderCallback } from './app/handle-provider-callback';
 import { makePostToLedger } from './app/post-to-ledger';
+import { makeAcknowledgeDifference, makeReconcile } from './app/reconcile';
 import { makeRecordStatusEvents } from './app/record-status-events';
 import { makeReportCardBinding } from './app/report-card-binding';
 import { makeStartPayment } from './app/start-payment';
@@ -34,15 +37,19 @@ import { createMerchantsRepo } from './db/merchants.repo';
 import { createPayerAttemptsRepo } from './db/payer-attempts.repo';
 import { createPaymentsRepo } from './db/payments.repo';
 import { createPendingCardBindingsRepo } from './db/pending-card-bindings.repo';
+import { createReconcilerCursorsRepo } from './db/reconciler-cursors.repo';
+import { createReconcilerDifferencesRepo } from './db/reconciler-differences.repo';
 import { createStatusEventsRepo } from './db/status-events.repo';
 import type { Clock } from './domain/ports';
 import { caseHandlers } from './grpc/case.grpc';
 import { checkoutHandlers } from './grpc/checkout.grpc';
 import { merchantHandlers } from './grpc/merchant.grpc';
+import { reconcilerHandlers } from './grpc/reconciler.grpc';
 import { startCardBindingSweeper } from './jobs/card-binding.sweeper';
 import { startExpirySweeper } from './jobs/expiry.sweeper';
 import { startIntervalJob } from './jobs/interval';
 import { startLedgerSweeper } from './jobs/ledger.sweeper';
+import { startReconciler } from './jobs/reconciler';
 import { startStatusEventRelay, type StatusEventRelay } from './jobs/status-events.relay';
 
 /** Provider adapters may call the provider over HTTP before answering StartPayment. */
@@ -103,6 +110,19 @@ async function main(): Promise<void> {
   const cardBindingDeps = { bindings, recurring, clock, log };
   const caseRepo = createCasesRepo(db);
   const cases = makeCases({ cases: caseRepo, payments, ledger, clock, log });
+  const differences = createReconcilerDifferencesRepo(db);
+  const reconcile = makeReconcile({
+    provider,
+    payments,
+    cases: caseRepo,
+    cursors: createReconcilerCursorsRepo(db),
+    differences,
+    applyVerifiedSuccess: makeApplyVerifiedSuccess({ payments, postToLedger, cases, clock, log }),
+    clock,
+    log,
+    graceMs: config.reconcileGraceMs,
+    pendingQueryAfterMs: config.reconcilePendingQueryAfterMs,
+  });
   const grpc = createGrpcServer({ log });
   grpc.addService(
     CheckoutServiceService,
@@ -150,6 +170,13 @@ async function main(): Promise<void> {
   );
   grpc.addService(CaseServiceService, caseHandlers({ cases, repo: caseRepo, provider }));
   grpc.addService(
+    ReconcilerServiceService,
+    reconcilerHandlers({
+      reconcile,
+      acknowledgeDifference: makeAcknowledgeDifference({ differences, clock, log }),
+    }),
+  );
+  grpc.addService(
     MerchantServiceService,
     merchantHandlers({
       createMerchant: makeCreateMerchant({ merchants, clock }),
@@ -175,6 +202,8 @@ async function main(): Promise<void> {
     cases.sweepOpening(LEDGER_DEADLINE_MS),
   );
 
+  const reconciler = startReconciler(reconcile, config.reconcileSweepMs, log);
+
   const cardBindingSweeper = startCardBindingSweeper(
     makeSweepCardBindings(cardBindingDeps),
     config.cardBindingSweepMs,
@@ -188,6 +217,7 @@ async function main(): Promise<void> {
     () => expirySweeper.stop(),
     () => cardBindingSweeper.stop(),
     () => caseSweeper.stop(),
+    () => reconciler.stop(),
     () => provider.close(),
     () => ledger.close(),
     () => recurring.close(),

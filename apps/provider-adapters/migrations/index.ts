@@ -4,6 +4,7 @@ import * as createProviderTransactions from './20261123100000_create_provider_tr
 import * as createProviderCallbacks from './20261123100100_create_provider_callbacks';
 import * as extendProviderTransactions from './20261123200000_extend_provider_transactions';
 import * as providerExtraTransfers from './20261206170000_provider_extra_transfers';
+import * as settledTransactionsIndex from './20261206170000_settled_transactions_index';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '20261123100100_create_provider_callbacks': createProviderCallbacks,
   '20261123200000_extend_provider_transactions': extendProviderTransactions,
   '20261206170000_provider_extra_transfers': providerExtraTransfers,
+  '20261206170000_settled_transactions_index': settledTransactionsIndex,
 };

@@ -7,6 +7,7 @@ import { migrations } from '../migrations';
 import { makeChargeBoundCard } from './app/charge-bound-card';
 import { makeGetCallback } from './app/get-callback';
 import { makeHandleCallback } from './app/handle-callback';
+import { makeListSettledTransactions } from './app/list-settled-transactions';
 import { makePurgeOldCallbacks } from './app/purge-old-callbacks';
 import { makeQueryPaymentStatus } from './app/query-payment-status';
 import { makeRefundPayment } from './app/refund-payment';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
       chargeBoundCard: makeChargeBoundCard({ registry }),
       queryPaymentStatus: makeQueryPaymentStatus({ registry, transactions }),
       refundPayment: makeRefundPayment({ registry, transactions }),
+      listSettledTransactions: makeListSettledTransactions({ registry, transactions, clock }),
     }),
   );
   const port = await grpc.listen(config.grpcPort, config.grpcHost);

@@ -1,6 +1,5 @@
 import { isDomainError } from '@tolem/errors';
 
-import { caseKindOf } from '../domain/case';
 import { isPayable, type Payment, type PaymentStatus, type ProviderName } from '../domain/payment';
 import type {
   Clock,
@@ -11,10 +10,10 @@ import type {
 } from '../domain/ports';
 import { type HttpReply, type RawHttpRequest, type VerifiedCallback } from '../domain/provider';
 import { applyTransition } from './apply-transition';
+import { makeApplyVerifiedSuccess } from './apply-verified-success';
 import type { Cases } from './cases';
 import type { PostToLedger } from './post-to-ledger';
 import type { ReportCardBinding } from './report-card-binding';
-import { succeedPayment } from './succeed-payment';
 
 export interface HandleProviderCallbackDeps {
   merchants: MerchantRepository;
@@ -69,6 +68,7 @@ function reasonOf(cb: VerifiedCallback): string {
  */
 export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
   const { log } = deps;
+  const applyVerifiedSuccess = makeApplyVerifiedSuccess(deps);
 
   /** Logs a refused outcome for a final payment and answers with the adapter's reply. */
   async function refusedAsFinal(
@@ -94,84 +94,34 @@ export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
     };
   }
 
-  /**
-   * Verified money that cannot settle its payment as it stands: held in the ledger's unapplied
-   * funds under a case before the provider hears "accepted"; until the ledger holds it the
-   * provider is told to retry (and the case sweeper retries the hold).
-   */
-  async function asCase(
-    kind: NonNullable<ReturnType<typeof caseKindOf>>,
-    cb: VerifiedCallback,
-    provider: ProviderName,
-    payment: Payment,
-  ): Promise<Applied> {
-    const { case: opened, held } = await deps.cases.open({
-      kind,
-      payment,
-      provider,
-      method: cb.method,
-      success: cb,
-    });
-    log.warn(
-      { paymentId: payment.id, callbackId: cb.callbackId, caseId: opened.id, kind, held },
-      'verified money held for a case; payment left as it is',
-    );
-    return {
-      out: {
-        reply: held ? cb.reply : cb.retryReply,
-        paymentId: payment.id,
-        status: payment.status,
-      },
-      applied: false,
-    };
-  }
-
   async function succeeded(
     cb: VerifiedCallback,
     provider: ProviderName,
     payment: Payment,
   ): Promise<Applied> {
-    const prior = await deps.cases.ofTransfer(payment, provider, cb);
-    const kind =
-      prior?.kind ??
-      caseKindOf(payment, {
-        provider,
-        providerPaymentId: cb.providerPaymentId,
-        amount: cb.amount,
-      });
-    if (kind) return asCase(kind, cb, provider, payment);
-    let result: Awaited<ReturnType<typeof succeedPayment>>;
-    try {
-      result = await succeedPayment(deps, payment, {
-        reason: reasonOf(cb),
-        method: cb.method,
-        provider,
-        providerPaymentId: cb.providerPaymentId,
-        attributes: cb.attributes,
-      });
-    } catch (err) {
-      // The payment turned final meanwhile (failed, expired, canceled): the money is a case.
-      if (isDomainError(err) && err.code === 'PAYMENT_ALREADY_FINAL') {
-        const fresh = (await deps.payments.findById(payment.id)) ?? payment;
-        const late = caseKindOf(fresh, {
-          provider,
-          providerPaymentId: cb.providerPaymentId,
-          amount: cb.amount,
-        });
-        if (late) return asCase(late, cb, provider, fresh);
-      }
-      return refusedAsFinal(err, cb, payment);
-    }
-    const { payment: current, posted } = result;
-    return {
-      out: {
+    const verdict = await applyVerifiedSuccess(payment, {
+      provider,
+      method: cb.method,
+      providerPaymentId: cb.providerPaymentId,
+      amount: cb.amount,
+      attributes: cb.attributes,
+      callbackId: cb.callbackId,
+      reason: reasonOf(cb),
+    });
+    const answer = (reply: HttpReply, current: Payment, applied: boolean): Applied => ({
+      out: { reply, paymentId: current.id, status: current.status },
+      applied,
+    });
+    switch (verdict.kind) {
+      case 'applied':
         // The provider resends until the ledger has it; the sweeper retries meanwhile too.
-        reply: posted ? cb.reply : cb.retryReply,
-        paymentId: current.id,
-        status: current.status,
-      },
-      applied: true,
-    };
+        return answer(verdict.posted ? cb.reply : cb.retryReply, verdict.payment, true);
+      case 'case':
+        // Until the ledger holds the case's money the provider is told to retry.
+        return answer(verdict.held ? cb.reply : cb.retryReply, verdict.payment, false);
+      case 'refused':
+        return answer(cb.reply, verdict.payment, false);
+    }
   }
 
   async function failed(

@@ -3,15 +3,18 @@ import {
   CardBindingState,
   GetCallbackRequest,
   HandleCallbackRequest,
+  ListSettledTransactionsRequest,
   Outcome,
   ProviderServiceClient,
+  QueryPaymentStatusRequest,
   StartPaymentRequest,
   SubmitPayerInputRequest,
 } from '@tolem/contracts/provider';
 import { createClient } from '@tolem/grpc-kit';
+import { money } from '@tolem/money';
 
 import { checkoutErrors } from '../domain/errors';
-import type { PaymentProviderPort } from '../domain/ports';
+import type { PaymentProviderPort, ProviderPaymentStatus } from '../domain/ports';
 import type { CallbackOutcome, PayerInputAnswer, ReportedCardBinding } from '../domain/provider';
 import {
   actionFromProto,
@@ -33,6 +36,13 @@ const OUTCOMES: Partial<Record<Outcome, CallbackOutcome>> = {
 };
 
 const INPUT_OUTCOMES: Partial<Record<Outcome, PayerInputAnswer['outcome']>> = {
+  [Outcome.OUTCOME_SUCCEEDED]: 'succeeded',
+  [Outcome.OUTCOME_FAILED]: 'failed',
+  [Outcome.OUTCOME_PENDING]: 'pending',
+  [Outcome.OUTCOME_MANUAL_REVIEW]: 'manual_review',
+};
+
+const STATUS_OUTCOMES: Partial<Record<Outcome, ProviderPaymentStatus['outcome']>> = {
   [Outcome.OUTCOME_SUCCEEDED]: 'succeeded',
   [Outcome.OUTCOME_FAILED]: 'failed',
   [Outcome.OUTCOME_PENDING]: 'pending',
@@ -157,6 +167,53 @@ export function createProviderAdaptersClient(
         body: c.body,
         verdict: c.verdict,
         reasonCode: c.reasonCode,
+      };
+    },
+
+    async listSettledTransactions(input) {
+      const res = await client.listSettledTransactions(
+        ListSettledTransactionsRequest.fromPartial({
+          cursor: input.cursor,
+          settledBefore: input.settledBefore,
+          limit: input.limit,
+        }),
+      );
+      return {
+        transactions: res.transactions.map((t) => {
+          const provider = providerFromProto(t.provider);
+          if (!provider) throw badResponse('ListSettledTransactions without a provider');
+          return {
+            paymentId: t.paymentId,
+            merchantId: t.merchantId,
+            provider,
+            method: methodFromProto(t.method),
+            providerPaymentId: t.providerPaymentId,
+            amount: t.amount ? money(t.amount.amountMinor, t.amount.currency) : null,
+            attributes: { ...t.attributes },
+            settledAt: t.settledAt ?? new Date(0),
+            transactionId: t.transactionId,
+          };
+        }),
+        nextCursor: res.nextCursor,
+      };
+    },
+
+    async queryPaymentStatus(paymentId) {
+      const res = await client.queryPaymentStatus(
+        QueryPaymentStatusRequest.fromPartial({ paymentId }),
+      );
+      const provider = providerFromProto(res.provider);
+      const outcome = STATUS_OUTCOMES[res.outcome];
+      if (!provider) throw badResponse('QueryPaymentStatus without a provider');
+      if (!outcome) throw badResponse('QueryPaymentStatus without an outcome');
+      return {
+        provider,
+        method: methodFromProto(res.method),
+        outcome,
+        providerPaymentId: res.providerPaymentId,
+        amount: res.amount ? money(res.amount.amountMinor, res.amount.currency) : null,
+        attributes: { ...res.attributes },
+        checkedWithProvider: res.checkedWithProvider,
       };
     },
 

@@ -222,5 +222,18 @@ export function createPaymentsRepo(db: Knex, options: PaymentsRepoOptions = {}):
         .limit(limit)) as PaymentRow[];
       return rows.map(toDomain);
     },
+
+    async listPendingSince(before, after, limit) {
+      const query = db('payments')
+        .where({ status: 'pending' })
+        .where('updated_at', '<', before)
+        .orderBy([
+          { column: 'updated_at', order: 'asc' },
+          { column: 'id', order: 'asc' },
+        ])
+        .limit(limit);
+      if (after) query.whereRaw('(updated_at, id) > (?, ?)', [after.updatedAt, after.id]);
+      return ((await query) as PaymentRow[]).map(toDomain);
+    },
   };
 }

@@ -47,6 +47,10 @@ export const checkoutErrors = defineErrors({
   CASE_ALREADY_RESOLVED: 'precondition',
   /** A case command without what it needs (operator, return reference); details.field. */
   CASE_INVALID_REQUEST: 'invalid',
+  /** No unexplained difference is kept for this settled transaction. */
+  RECONCILE_DIFFERENCE_NOT_FOUND: 'not_found',
+  /** An acknowledgement without what it needs (transaction id, operator); details.field. */
+  RECONCILE_INVALID_REQUEST: 'invalid',
   /** A peer this step needs (the ledger) is unreachable; safe to retry. */
   CHECKOUT_UPSTREAM_UNAVAILABLE: 'unavailable',
   /** A peer service answered with a message missing what its contract promises. */

@@ -104,6 +104,15 @@ export interface PaymentRepository {
   listUnposted(succeededBefore: Date, limit: number): Promise<Payment[]>;
   /** created/pending payments whose expiry time is not after `now`. */
   listExpirable(now: Date, limit: number): Promise<Payment[]>;
+  /**
+   * Payments pending since before `before` (last changed then), the longest waiting first,
+   * after `after` in that order (updatedAt, id) when given.
+   */
+  listPendingSince(
+    before: Date,
+    after: { updatedAt: Date; id: string } | null,
+    limit: number,
+  ): Promise<Payment[]>;
 }
 
 /** The provider adapters service (tolem.provider.v1.ProviderService). Errors keep their codes. */
@@ -127,6 +136,78 @@ export interface StoredProviderCallback {
   body: Uint8Array;
   verdict: string;
   reasonCode: string;
+}
+
+  /** Settled payer payments after `cursor` ('' = from the start), settled at or before the time. */
+  listSettledTransactions(input: {
+    cursor: string;
+    settledBefore: Date;
+    limit: number;
+  }): Promise<{ transactions: SettledTransaction[]; nextCursor: string }>;
+  /**
+   * The provider-side state of a payment, asked of the provider where it has a status query.
+   * PROVIDER_OPERATION_UNSUPPORTED where it has none.
+   */
+  queryPaymentStatus(paymentId: string): Promise<ProviderPaymentStatus>;
+}
+
+/** A payer payment provider-adapters saw settle (ListSettledTransactions). */
+export interface SettledTransaction {
+  paymentId: string;
+  merchantId: string;
+  provider: ProviderName;
+  method: PaymentMethod | null;
+  providerPaymentId: string;
+  /** Null when the provider confirmed the payment without its amount. */
+  amount: Money | null;
+  attributes: Record<string, string>;
+  settledAt: Date;
+  /** provider-adapters' `ptx_…`. */
+  transactionId: string;
+}
+
+/** QueryPaymentStatus, normalized. */
+export interface ProviderPaymentStatus {
+  provider: ProviderName;
+  method: PaymentMethod | null;
+  outcome: 'succeeded' | 'failed' | 'pending' | 'manual_review';
+  providerPaymentId: string;
+  amount: Money | null;
+  attributes: Record<string, string>;
+  /** False: the provider was not asked (it has no status query); the stored state only. */
+  checkedWithProvider: boolean;
+}
+
+/** A settled transaction the reconciler could not explain, kept until it can. */
+export interface UnexplainedSettlement {
+  transaction: SettledTransaction;
+  code: string;
+  detail: string;
+}
+
+/**
+ * Settled money the reconciler could not explain (no payment here): reported by every pass
+ * until a pass explains it, so no difference is seen once and forgotten.
+ */
+export interface ReconcilerDifferenceRepository {
+  /** Stores it unless its transaction is stored already. */
+  record(difference: UnexplainedSettlement, at: Date): Promise<void>;
+  /** Unresolved ones, oldest first. */
+  listOpen(limit: number): Promise<UnexplainedSettlement[]>;
+  /** A pass explained it (its payment exists now). */
+  resolve(transactionId: string, at: Date): Promise<void>;
+  /** An operator looked at it; `already` when resolved before, undefined when never kept. */
+  acknowledge(
+    transactionId: string,
+    by: { operator: string; note: string; at: Date },
+  ): Promise<{ already: boolean } | undefined>;
+}
+
+/** Durable positions of the reconciler (e.g. its cursor over settled transactions). */
+export interface ReconcilerCursorRepository {
+  /** '' when never stored. */
+  get(name: string): Promise<string>;
+  set(name: string, cursor: string, at: Date): Promise<void>;
 }
 
 export interface PostPaymentInput {

@@ -19,12 +19,17 @@ import type {
   PaymentRepository,
   PendingCardBindingRepository,
   PostPaymentInput,
+  ProviderPaymentStatus,
   QrCodePort,
+  ReconcilerCursorRepository,
+  ReconcilerDifferenceRepository,
   RecordCardBindingInput,
   RecordPaymentEventInput,
   RecurringPort,
   ResolveUnappliedFundsInput,
+  SettledTransaction,
   StatusEventRepository,
+  UnexplainedSettlement,
 } from '../../src/domain/ports';
 import type {
   PayerInputAnswer,
@@ -194,6 +199,17 @@ export function inMemoryPayments(): InMemoryPayments {
         .slice(0, limit)
         .map((p) => structuredClone(p));
     },
+    async listPendingSince(before, after, limit) {
+      const later = (p: Payment) =>
+        !after ||
+        p.updatedAt.getTime() > after.updatedAt.getTime() ||
+        (p.updatedAt.getTime() === after.updatedAt.getTime() && p.id > after.id);
+      return [...repo.rows.values()]
+        .filter((p) => p.status === 'pending' && p.updatedAt < before && later(p))
+        .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || (a.id < b.id ? -1 : 1))
+        .slice(0, limit)
+        .map((p) => structuredClone(p));
+    },
   };
   return repo;
 }
@@ -256,6 +272,11 @@ export function fakeProvider(): PaymentProviderPort & {
   nextStart: StartedProviderPayment | Error;
   nextCallback: VerifiedCallback | Error;
   nextInput: PayerInputAnswer | Error;
+  /** What the adapters settled, in settlement order; the cursor is an index into it. */
+  settled: SettledTransaction[];
+  /** QueryPaymentStatus answers by payment id; PROVIDER_OPERATION_UNSUPPORTED when absent. */
+  statuses: Map<string, ProviderPaymentStatus | Error>;
+  queried: string[];
 } {
   const fake = {
     starts: [] as StartProviderPaymentInput[],
@@ -300,6 +321,29 @@ export function fakeProvider(): PaymentProviderPort & {
       fake.inputs.push(structuredClone(input));
       if (fake.nextInput instanceof Error) throw fake.nextInput;
       return structuredClone(fake.nextInput);
+    },
+    settled: [] as SettledTransaction[],
+    statuses: new Map<string, ProviderPaymentStatus | Error>(),
+    queried: [] as string[],
+    async listSettledTransactions(input: { cursor: string; settledBefore: Date; limit: number }) {
+      const from = input.cursor === '' ? 0 : Number(input.cursor);
+      const page = fake.settled
+        .slice(from)
+        .filter((t) => t.settledAt <= input.settledBefore)
+        .slice(0, input.limit);
+      return {
+        transactions: structuredClone(page),
+        nextCursor: page.length > 0 ? String(from + page.length) : input.cursor,
+      };
+    },
+    async queryPaymentStatus(paymentId: string) {
+      fake.queried.push(paymentId);
+      const answer = fake.statuses.get(paymentId);
+      if (answer instanceof Error) throw answer;
+      if (!answer) {
+        throw new DomainError('PROVIDER_OPERATION_UNSUPPORTED', 'precondition', 'no status query');
+      }
+      return structuredClone(answer);
     },
   };
   return fake;
@@ -611,6 +655,58 @@ export function inMemoryCases(): CaseRepository & {
         .filter((c) => c.status === 'opening' && c.createdAt < before)
         .slice(0, limit)
         .map((c) => structuredClone(c));
+    },
+  };
+}
+
+/** The reconciler's cursors, in memory. */
+export function inMemoryReconcilerCursors(): ReconcilerCursorRepository & {
+  rows: Map<string, string>;
+} {
+  const rows = new Map<string, string>();
+  return {
+    rows,
+    async get(name) {
+      return rows.get(name) ?? '';
+    },
+    async set(name, cursor) {
+      rows.set(name, cursor);
+    },
+  };
+}
+
+/** Unexplained settlements, in memory, with the database repository's order and filters. */
+export function inMemoryReconcilerDifferences(): ReconcilerDifferenceRepository & {
+  rows: Map<string, UnexplainedSettlement & { foundAt: Date; resolvedAt: Date | null }>;
+} {
+  const rows = new Map<
+    string,
+    UnexplainedSettlement & { foundAt: Date; resolvedAt: Date | null }
+  >();
+  return {
+    rows,
+    async record(difference, at) {
+      const key = difference.transaction.transactionId;
+      if (!rows.has(key))
+        rows.set(key, { ...structuredClone(difference), foundAt: at, resolvedAt: null });
+    },
+    async listOpen(limit) {
+      return [...rows.values()]
+        .filter((r) => r.resolvedAt === null)
+        .sort((a, b) => a.foundAt.getTime() - b.foundAt.getTime())
+        .slice(0, limit)
+        .map(({ transaction, code, detail }) => structuredClone({ transaction, code, detail }));
+    },
+    async resolve(transactionId, at) {
+      const row = rows.get(transactionId);
+      if (row && row.resolvedAt === null) row.resolvedAt = at;
+    },
+    async acknowledge(transactionId, { at }) {
+      const row = rows.get(transactionId);
+      if (!row) return undefined;
+      if (row.resolvedAt !== null) return { already: true };
+      row.resolvedAt = at;
+      return { already: false };
     },
   };
 }

@@ -1,3 +1,4 @@
+import { makeApplyVerifiedSuccess } from '../../src/app/apply-verified-success';
 import { makeAuthenticateApiKey } from '../../src/app/authenticate-api-key';
 import { makeCancelPayment } from '../../src/app/cancel-payment';
 import { makeCases } from '../../src/app/cases';
@@ -7,6 +8,7 @@ import { makeExpirePayments } from '../../src/app/expire-payments';
 import { makeGetPayment } from '../../src/app/get-payment';
 import { makeHandleProviderCallback } from '../../src/app/handle-provider-callback';
 import { makePostToLedger } from '../../src/app/post-to-ledger';
+import { makeAcknowledgeDifference, makeReconcile } from '../../src/app/reconcile';
 import { makeRecordStatusEvents } from '../../src/app/record-status-events';
 import { makeReportCardBinding } from '../../src/app/report-card-binding';
 import { makeStartPayment } from '../../src/app/start-payment';
@@ -26,6 +28,8 @@ import {
   inMemoryPayerAttempts,
   inMemoryPayments,
   inMemoryPendingCardBindings,
+  inMemoryReconcilerCursors,
+  inMemoryReconcilerDifferences,
   inMemoryStatusEvents,
   recordingLog,
 } from './in-memory';
@@ -33,6 +37,8 @@ import {
 export const TTL_MS = 60 * 60 * 1000;
 export const SWEEP_GRACE_MS = 5_000;
 export const BINDING_GRACE_MS = 3_000;
+export const RECONCILE_GRACE_MS = 30_000;
+export const PENDING_QUERY_AFTER_MS = 15 * 60 * 1000;
 export const ATTEMPT_LIMITS = { wavepay: 3, webmoney_keeper_mobile: 2 } as const;
 
 export const merchantInput: CreateMerchantInput = {
@@ -71,6 +77,8 @@ export function world() {
     clock,
     statusEvents: recordStatusEvents,
   });
+  const cursors = inMemoryReconcilerCursors();
+  const differences = inMemoryReconcilerDifferences();
   const attempts = inMemoryPayerAttempts();
   const attemptDeps = { attempts, attemptLimits: ATTEMPT_LIMITS };
   const w = {
@@ -129,6 +137,22 @@ export function world() {
       graceMs: SWEEP_GRACE_MS,
     }),
     expirePayments: makeExpirePayments({ payments, clock, log }),
+    cursors,
+    differences,
+    acknowledgeDifference: makeAcknowledgeDifference({ differences, clock, log }),
+    reconcile: makeReconcile({
+      provider,
+      payments,
+      cases: caseRepo,
+      cursors,
+      differences,
+      applyVerifiedSuccess: makeApplyVerifiedSuccess({ payments, postToLedger, cases, clock, log }),
+      clock,
+      log,
+      graceMs: RECONCILE_GRACE_MS,
+      pendingQueryAfterMs: PENDING_QUERY_AFTER_MS,
+      pageSize: 2,
+    }),
     async merchant(overrides: Partial<CreateMerchantInput> = {}) {
       return w.createMerchant({ ...merchantInput, ...overrides });
     },

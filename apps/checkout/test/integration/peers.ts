@@ -263,6 +263,10 @@ export async function startFakeProviderAdapters() {
       }
       return RefundPaymentResponse.fromPartial(script.refund);
     },
+    async listSettledTransactions(req) {
+      // Nothing settles behind checkout's back in these specs; the cursor stays where it is.
+      return { transactions: [], nextCursor: req.cursor };
+    },
   };
   const { address, close } = await serve((server) =>
     server.addService(ProviderServiceService, handlers),

@@ -242,6 +242,29 @@ export function createProviderTransactionsRepo(db: Knex): ProviderTransactionRep
       return { transaction, transfer: stored, recorded };
     },
 
+    async listSettled({ after, settledBefore, limit }) {
+      const query = db(TABLE)
+        .select('*', db.raw('(extract(epoch from updated_at) * 1000000)::bigint as at_micros'))
+        .where({ status: 'succeeded', kind: 'payment' })
+        .where('updated_at', '<=', settledBefore)
+        .orderBy([
+          { column: 'updated_at', order: 'asc' },
+          { column: 'id', order: 'asc' },
+        ])
+        .limit(limit);
+      if (after) {
+        query.whereRaw(
+          "(updated_at, id) > (timestamptz 'epoch' + ?::bigint * interval '1 microsecond', ?)",
+          [after.atMicros.toString(), after.id],
+        );
+      }
+      const rows = (await query) as (ProviderTransactionRow & { at_micros: bigint })[];
+      return rows.map((row) => ({
+        transaction: toDomain(row),
+        position: { atMicros: BigInt(row.at_micros), id: row.id },
+      }));
+    },
+
     async update(id, patch, from = OPEN_STATUSES) {
       const set: Record<string, unknown> = { updated_at: db.fn.now() };
       if (patch.status !== undefined) set['status'] = patch.status;

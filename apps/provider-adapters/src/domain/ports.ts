@@ -74,6 +74,22 @@ export interface ProviderTransactionRepository {
     patch: TransactionPatch,
     from?: readonly TransactionStatus[],
   ): Promise<{ transaction: ProviderTransaction; changed: boolean; conflict: boolean }>;
+  /**
+   * Succeeded payer payments (not bound-card charges) in settlement order (updated_at, id),
+   * after `after` and settled at or before `settledBefore`. Each comes with its position, to
+   * resume after it exactly (microseconds, which a Date would lose).
+   */
+  listSettled(input: {
+    after: SettledPosition | null;
+    settledBefore: Date;
+    limit: number;
+  }): Promise<{ transaction: ProviderTransaction; position: SettledPosition }[]>;
+}
+
+/** Where a transaction stands in settlement order: updated_at in epoch microseconds, and id. */
+export interface SettledPosition {
+  atMicros: bigint;
+  id: string;
 }
 
 /** Append-only audit log of every callback received. */

@@ -4,6 +4,7 @@ import type { Handlers } from '@tolem/grpc-kit';
 import type { makeChargeBoundCard } from '../app/charge-bound-card';
 import type { makeGetCallback } from '../app/get-callback';
 import type { makeHandleCallback } from '../app/handle-callback';
+import type { makeListSettledTransactions } from '../app/list-settled-transactions';
 import type { makeQueryPaymentStatus } from '../app/query-payment-status';
 import type { makeRefundPayment } from '../app/refund-payment';
 import type { makeStartPayment } from '../app/start-payment';
@@ -13,9 +14,11 @@ import {
   callbackResultToProto,
   chargeRequestToDomain,
   chargeResultToProto,
+  listSettledRequestToDomain,
   queryRequestToDomain,
   refundRequestToDomain,
   refundResultToProto,
+  settledToProto,
   startRequestToDomain,
   startResultToProto,
   statusToProto,
@@ -32,6 +35,7 @@ export interface ProviderHandlerDeps {
   queryPaymentStatus: ReturnType<typeof makeQueryPaymentStatus>;
   refundPayment: ReturnType<typeof makeRefundPayment>;
   getCallback: ReturnType<typeof makeGetCallback>;
+  listSettledTransactions: ReturnType<typeof makeListSettledTransactions>;
 }
 
 /** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
@@ -63,6 +67,9 @@ export function providerHandlers(
       return GetCallbackResponse.fromPartial({
         callback: storedCallbackToProto(await deps.getCallback(req.callbackId)),
       });
+    },
+    async listSettledTransactions(req) {
+      return settledToProto(await deps.listSettledTransactions(listSettledRequestToDomain(req)));
     },
   };
 }

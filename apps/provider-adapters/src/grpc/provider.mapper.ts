@@ -20,6 +20,8 @@ import {
   DeclineKind,
   type HandleCallbackRequest,
   HandleCallbackResponse,
+  type ListSettledTransactionsRequest,
+  ListSettledTransactionsResponse,
   Outcome,
   type QueryPaymentStatusRequest,
   QueryPaymentStatusResponse,
@@ -33,6 +35,7 @@ import {
 } from '@tolem/contracts/provider';
 import { type Money, positiveMoney } from '@tolem/money';
 
+import type { SettledTransaction } from '../app/list-settled-transactions';
 import type { CallbackOutcome, CallbackResult, HttpReply, RawCallback } from '../domain/callback';
 import { providerErrors } from '../domain/errors';
 import type { StoredCallback } from '../domain/ports';
@@ -387,5 +390,38 @@ export function storedCallbackToProto(c: StoredCallback): PbStoredCallback {
     verdict: c.verdict,
     reasonCode: c.reasonCode,
     paymentId: c.paymentId,
+  });
+}
+
+export function listSettledRequestToDomain(req: ListSettledTransactionsRequest): {
+  cursor: string;
+  settledBefore: Date | null;
+  limit: number;
+} {
+  const limit = req.limit === 0 ? 100 : req.limit;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+    throw invalid('limit must be 1..500', 'limit');
+  }
+  if (req.cursor.length > 100) throw invalid('cursor is too long', 'cursor');
+  return { cursor: req.cursor, settledBefore: req.settledBefore ?? null, limit };
+}
+
+export function settledToProto(page: {
+  transactions: SettledTransaction[];
+  nextCursor: string;
+}): ListSettledTransactionsResponse {
+  return ListSettledTransactionsResponse.fromPartial({
+    transactions: page.transactions.map(({ transaction: tx, settlement }) => ({
+      paymentId: tx.paymentId,
+      merchantId: tx.merchantId,
+      provider: providerToProto(tx.provider),
+      method: methodToProto(tx.method),
+      providerPaymentId: tx.providerPaymentId ?? '',
+      amount: moneyToProto(settlement.amount ?? undefined),
+      attributes: settlement.attributes,
+      settledAt: tx.updatedAt,
+      transactionId: tx.id,
+    })),
+    nextCursor: page.nextCursor,
   });
 }

@@ -145,6 +145,18 @@ export interface PaymentProvider {
   /** Refreshes a transaction's state from the provider's status API. */
   queryStatus?(transaction: ProviderTransaction): Promise<PaymentStatusResult>;
   refund?(input: RefundInput): Promise<RefundResult>;
+  /**
+   * What a succeeded transaction settled, as its callback reported it: the amount the provider
+   * confirmed (null when it confirmed none) and the attributes a merchant may see. Absent: the
+   * stored amount and attributes.
+   */
+  settlementOf?(transaction: ProviderTransaction): Settlement;
+}
+
+/** A settled transaction as the provider confirmed it (ListSettledTransactions). */
+export interface Settlement {
+  amount: Money | null;
+  attributes: Record<string, string>;
 }
 
 /** The optional operations, by name (for PROVIDER_OPERATION_UNSUPPORTED). */

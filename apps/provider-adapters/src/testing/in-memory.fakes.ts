@@ -163,6 +163,27 @@ export function inMemoryTransactions(options: { firstOrderNo?: bigint } = {}) {
       tx.updatedAt = now();
       return { transaction: clone(tx), changed: true, conflict: false };
     },
+    async listSettled({ after, settledBefore, limit }) {
+      const micros = (d: Date) => BigInt(d.getTime()) * 1000n;
+      const later = (r: ProviderTransaction) =>
+        !after ||
+        micros(r.updatedAt) > after.atMicros ||
+        (micros(r.updatedAt) === after.atMicros && r.id > after.id);
+      return [...rows.values()]
+        .filter(
+          (r) =>
+            r.status === 'succeeded' &&
+            r.kind === 'payment' &&
+            r.updatedAt.getTime() <= settledBefore.getTime() &&
+            later(r),
+        )
+        .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || a.id.localeCompare(b.id))
+        .slice(0, limit)
+        .map((transaction) => ({
+          transaction,
+          position: { atMicros: micros(transaction.updatedAt), id: transaction.id },
+        }));
+    },
   };
   return repo;
 }

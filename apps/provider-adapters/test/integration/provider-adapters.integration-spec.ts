@@ -343,6 +343,45 @@ describe('provider-adapters service (real process, real PostgreSQL)', () => {
     });
   });
 
+  it('lists the settled payment for the reconciler, once, and pages on from its cursor', async () => {
+    const all = await client.listSettledTransactions({
+      cursor: '',
+      settledBefore: undefined,
+      limit: 500,
+    });
+    const mine = all.transactions.filter((t) => t.paymentId === 'pay_it_purse');
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({
+      provider: Provider.PROVIDER_WEBMONEY,
+      method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
+      providerPaymentId: '9001',
+      amount: { amountMinor: 1208n, currency: 'USD' },
+      attributes: expect.objectContaining({ payer_purse: 'Z366393600555' }) as unknown,
+    });
+    expect(mine[0]?.transactionId).toMatch(/^ptx_/);
+    expect(mine[0]?.settledAt).toBeInstanceOf(Date);
+    const after = await client.listSettledTransactions({
+      cursor: all.nextCursor,
+      settledBefore: undefined,
+      limit: 500,
+    });
+    expect(after.transactions).toEqual([]);
+    expect(after.nextCursor).toBe(all.nextCursor);
+    const before = await client.listSettledTransactions({
+      cursor: '',
+      settledBefore: new Date(Date.now() - 3_600_000),
+      limit: 0,
+    });
+    expect(before.transactions.map((t) => t.paymentId)).not.toContain('pay_it_purse');
+    await expect(
+      client.listSettledTransactions({
+        cursor: 'not-a-cursor',
+        settledBefore: undefined,
+        limit: 10,
+      }),
+    ).rejects.toMatchObject({ code: 'PROVIDER_INVALID_REQUEST' });
+  });
+
   it('reports a second transfer for the paid order as received, and refuses a pre-request for it', async () => {
     const second = callback(
       notificationFor(orderNo, { LMI_SYS_TRANS_NO: '9002', LMI_SYS_INVS_NO: '5002' }),

@@ -176,4 +176,48 @@ describe('provider transactions repository (real PostgreSQL)', () => {
     await migration?.up(db);
     expect((await repo.findByPaymentId('intellectmoney', 'pay_x1'))?.extraTransfers).toEqual([]);
   });
+
+  it('lists settled payer payments in settlement order, page by page, without bound-card charges', async () => {
+    const settle = async (paymentId: string, kind: 'payment' | 'bound_card_charge') => {
+      const { transaction } = await repo.createOnce({
+        ...base,
+        paymentId,
+        kind,
+        ...(kind === 'bound_card_charge' ? { idempotencyKey: `key-${paymentId}` } : {}),
+      });
+      await repo.markSucceeded(transaction.id, {
+        providerPaymentId: `inv-${paymentId}`,
+        method: 'card',
+        attributes: {},
+      });
+      return transaction.id;
+    };
+    await repo.createOnce({ ...base, paymentId: 'pay_s_open' });
+    const first = await settle('pay_s_1', 'payment');
+    await settle('pay_s_charge', 'bound_card_charge');
+    const second = await settle('pay_s_2', 'payment');
+    const third = await settle('pay_s_3', 'payment');
+
+    const seen: string[] = [];
+    let after = null;
+    for (;;) {
+      const page = await repo.listSettled({ after, settledBefore: new Date(), limit: 2 });
+      if (page.length === 0) break;
+      seen.push(...page.map((p) => p.transaction.id));
+      after = page.at(-1)?.position ?? null;
+    }
+    expect(seen.filter((id) => [first, second, third].includes(id))).toEqual([
+      first,
+      second,
+      third,
+    ]);
+    expect(new Set(seen).size).toBe(seen.length);
+    const ids = await db('provider_transactions')
+      .whereIn('payment_id', ['pay_s_charge', 'pay_s_open'])
+      .pluck('id');
+    expect(seen.some((id) => ids.includes(id))).toBe(false);
+    expect(await repo.listSettled({ after: null, settledBefore: new Date(0), limit: 10 })).toEqual(
+      [],
+    );
+  });
 });

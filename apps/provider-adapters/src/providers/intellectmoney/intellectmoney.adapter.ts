@@ -9,7 +9,7 @@ import {
   intellectMoneyContext,
 } from './config';
 import { makeStartPayment } from './start';
-import { makeQueryStatus } from './status';
+import { makeQueryStatus, settlementOf } from './status';
 
 export type { IntellectMoneyAdapterDeps, IntellectMoneyConfig };
 
@@ -29,6 +29,7 @@ export function createIntellectMoneyAdapter(deps: IntellectMoneyAdapterDeps): Pa
     handleCallback: makeHandleCallback(ctx),
     chargeBoundCard: makeChargeBoundCard(ctx),
     queryStatus: makeQueryStatus(ctx),
+    settlementOf,
     redactForAudit,
   };
 }

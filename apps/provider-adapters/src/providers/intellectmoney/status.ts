@@ -1,5 +1,5 @@
 import { isFinal, type ProviderTransaction } from '../../domain/provider-transaction';
-import type { PaymentStatusResult } from '../provider.port';
+import type { PaymentStatusResult, Settlement } from '../provider.port';
 import { refreshCharge } from './charge';
 import type { IntellectMoneyContext } from './config';
 import { merchantAttributes } from './transformers';
@@ -20,4 +20,9 @@ export function makeQueryStatus(ctx: IntellectMoneyContext) {
     // Invoices have no status call in the public material; notifications keep them current.
     return view(tx, false);
   };
+}
+
+/** The notification's recipientAmount was checked against the invoice before it settled. */
+export function settlementOf(tx: ProviderTransaction): Settlement {
+  return { amount: tx.amount, attributes: merchantAttributes(tx) };
 }

@@ -5,7 +5,7 @@ import { makeHandleCallback } from './callback';
 import type { PaykassmaConfig, PaykassmaContext } from './config';
 import { makeSubmitPayerInput } from './payer-input';
 import { makeStartPayment } from './start';
-import { queryStatus } from './status';
+import { queryStatus, settlementOf } from './status';
 
 export type { PaykassmaConfig };
 
@@ -24,5 +24,6 @@ export function createPaykassmaAdapter(deps: PaykassmaContext): PaymentProvider 
     handleCallback: makeHandleCallback(deps),
     submitPayerInput: makeSubmitPayerInput(deps),
     queryStatus,
+    settlementOf,
   };
 }

@@ -4,7 +4,7 @@ import type { PaymentProvider } from '../provider.port';
 import { makeHandleCallback } from './callback';
 import type { QrAcquirerConfig, QrAcquirerContext } from './config';
 import { makeStartPayment } from './start';
-import { queryStatus } from './status';
+import { queryStatus, settlementOf } from './status';
 
 export type { QrAcquirerConfig };
 
@@ -21,5 +21,6 @@ export function createQrAcquirerAdapter(deps: QrAcquirerContext): PaymentProvide
     startPayment: makeStartPayment(deps),
     handleCallback: makeHandleCallback(deps),
     queryStatus,
+    settlementOf,
   };
 }

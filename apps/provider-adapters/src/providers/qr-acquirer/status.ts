@@ -1,5 +1,5 @@
 import type { ProviderTransaction } from '../../domain/provider-transaction';
-import type { PaymentStatusResult } from '../provider.port';
+import type { PaymentStatusResult, Settlement } from '../provider.port';
 import { merchantAttributes } from './transformers';
 
 /** Confirmations are pushed by the banks; there is nothing to ask. */
@@ -10,4 +10,9 @@ export async function queryStatus(tx: ProviderTransaction): Promise<PaymentStatu
     providerReference: tx.externalRef ?? tx.paymentId,
     attributes: merchantAttributes(tx),
   };
+}
+
+/** A bank's confirmation carries the exact amount, checked against the payment before settling. */
+export function settlementOf(tx: ProviderTransaction): Settlement {
+  return { amount: tx.amount, attributes: merchantAttributes(tx) };
 }

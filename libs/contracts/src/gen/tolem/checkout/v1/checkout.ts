@@ -487,6 +487,64 @@ export interface ReturnCaseResponse {
   case: Case | undefined;
 }
 
+export interface ReconcileRequest {
+}
+
+/** Counts of one reconciliation pass. */
+export interface ReconcileResponse {
+  /** Settled transactions read from provider-adapters in this pass. */
+  settledSeen: number;
+  /** Settled transactions whose payment was still open: now succeeded (and posted). */
+  applied: number;
+  /**
+   * Settled transactions checkout had already recorded (the payment succeeded with the same
+   * transfer, or a case holds the money).
+   */
+  alreadyConsistent: number;
+  /** Cases opened for settled money that could not settle its payment as it stands. */
+  casesOpened: number;
+  /** Payments pending longer than RECONCILE_PENDING_QUERY_AFTER_MS asked of provider-adapters. */
+  statusQueriesAsked: number;
+  /** Of those, answers the provider gave just now. */
+  statusQueriesAnswered: number;
+  /** Of those, providers without a status query (only the stored state was known). */
+  statusQueriesUnsupported: number;
+  /** Succeeded payments not yet posted to the ledger (the ledger sweeper posts them). */
+  unposted: number;
+  /** What the reconciler could not explain; non-empty means a person must look. */
+  unexplained: ReconcileDifference[];
+  /**
+   * Settled successes that could not be applied yet (the ledger or a peer was unreachable);
+   * the next pass retries them.
+   */
+  deferred: number;
+}
+
+export interface ReconcileDifference {
+  /** Stable code, e.g. RECONCILE_UNKNOWN_PAYMENT. */
+  code: string;
+  paymentId: string;
+  provider: Provider;
+  providerPaymentId: string;
+  /** Human-readable; never secrets. */
+  detail: string;
+  /** provider-adapters' settled transaction (`ptx_…`), what AcknowledgeDifference names. */
+  transactionId: string;
+}
+
+export interface AcknowledgeDifferenceRequest {
+  transactionId: string;
+  /** Who looked (1..200 characters). */
+  operator: string;
+  /** What was done about it, e.g. the return transfer's reference. */
+  note: string;
+}
+
+export interface AcknowledgeDifferenceResponse {
+  /** True when it had been acknowledged before (by anyone, or explained by a pass). */
+  alreadyAcknowledged: boolean;
+}
+
 function createBasePayment(): Payment {
   return {
     id: "",
@@ -5341,6 +5399,649 @@ export const ReturnCaseResponse: MessageFns<ReturnCaseResponse> = {
   },
 };
 
+function createBaseReconcileRequest(): ReconcileRequest {
+  return {};
+}
+
+export const ReconcileRequest: MessageFns<ReconcileRequest> = {
+  encode(_: ReconcileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReconcileRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReconcileRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ReconcileRequest {
+    return {};
+  },
+
+  toJSON(_: ReconcileRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReconcileRequest>, I>>(base?: I): ReconcileRequest {
+    return ReconcileRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReconcileRequest>, I>>(_: I): ReconcileRequest {
+    const message = createBaseReconcileRequest();
+    return message;
+  },
+};
+
+function createBaseReconcileResponse(): ReconcileResponse {
+  return {
+    settledSeen: 0,
+    applied: 0,
+    alreadyConsistent: 0,
+    casesOpened: 0,
+    statusQueriesAsked: 0,
+    statusQueriesAnswered: 0,
+    statusQueriesUnsupported: 0,
+    unposted: 0,
+    unexplained: [],
+    deferred: 0,
+  };
+}
+
+export const ReconcileResponse: MessageFns<ReconcileResponse> = {
+  encode(message: ReconcileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.settledSeen !== 0) {
+      writer.uint32(8).int32(message.settledSeen);
+    }
+    if (message.applied !== 0) {
+      writer.uint32(16).int32(message.applied);
+    }
+    if (message.alreadyConsistent !== 0) {
+      writer.uint32(24).int32(message.alreadyConsistent);
+    }
+    if (message.casesOpened !== 0) {
+      writer.uint32(32).int32(message.casesOpened);
+    }
+    if (message.statusQueriesAsked !== 0) {
+      writer.uint32(40).int32(message.statusQueriesAsked);
+    }
+    if (message.statusQueriesAnswered !== 0) {
+      writer.uint32(48).int32(message.statusQueriesAnswered);
+    }
+    if (message.statusQueriesUnsupported !== 0) {
+      writer.uint32(56).int32(message.statusQueriesUnsupported);
+    }
+    if (message.unposted !== 0) {
+      writer.uint32(64).int32(message.unposted);
+    }
+    for (const v of message.unexplained) {
+      ReconcileDifference.encode(v!, writer.uint32(74).fork()).join();
+    }
+    if (message.deferred !== 0) {
+      writer.uint32(80).int32(message.deferred);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReconcileResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReconcileResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.settledSeen = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.applied = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.alreadyConsistent = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.casesOpened = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.statusQueriesAsked = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.statusQueriesAnswered = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.statusQueriesUnsupported = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.unposted = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.unexplained.push(ReconcileDifference.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.deferred = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReconcileResponse {
+    return {
+      settledSeen: isSet(object.settledSeen)
+        ? globalThis.Number(object.settledSeen)
+        : isSet(object.settled_seen)
+        ? globalThis.Number(object.settled_seen)
+        : 0,
+      applied: isSet(object.applied) ? globalThis.Number(object.applied) : 0,
+      alreadyConsistent: isSet(object.alreadyConsistent)
+        ? globalThis.Number(object.alreadyConsistent)
+        : isSet(object.already_consistent)
+        ? globalThis.Number(object.already_consistent)
+        : 0,
+      casesOpened: isSet(object.casesOpened)
+        ? globalThis.Number(object.casesOpened)
+        : isSet(object.cases_opened)
+        ? globalThis.Number(object.cases_opened)
+        : 0,
+      statusQueriesAsked: isSet(object.statusQueriesAsked)
+        ? globalThis.Number(object.statusQueriesAsked)
+        : isSet(object.status_queries_asked)
+        ? globalThis.Number(object.status_queries_asked)
+        : 0,
+      statusQueriesAnswered: isSet(object.statusQueriesAnswered)
+        ? globalThis.Number(object.statusQueriesAnswered)
+        : isSet(object.status_queries_answered)
+        ? globalThis.Number(object.status_queries_answered)
+        : 0,
+      statusQueriesUnsupported: isSet(object.statusQueriesUnsupported)
+        ? globalThis.Number(object.statusQueriesUnsupported)
+        : isSet(object.status_queries_unsupported)
+        ? globalThis.Number(object.status_queries_unsupported)
+        : 0,
+      unposted: isSet(object.unposted) ? globalThis.Number(object.unposted) : 0,
+      unexplained: globalThis.Array.isArray(object?.unexplained)
+        ? object.unexplained.map((e: any) => ReconcileDifference.fromJSON(e))
+        : [],
+      deferred: isSet(object.deferred) ? globalThis.Number(object.deferred) : 0,
+    };
+  },
+
+  toJSON(message: ReconcileResponse): unknown {
+    const obj: any = {};
+    if (message.settledSeen !== 0) {
+      obj.settledSeen = Math.round(message.settledSeen);
+    }
+    if (message.applied !== 0) {
+      obj.applied = Math.round(message.applied);
+    }
+    if (message.alreadyConsistent !== 0) {
+      obj.alreadyConsistent = Math.round(message.alreadyConsistent);
+    }
+    if (message.casesOpened !== 0) {
+      obj.casesOpened = Math.round(message.casesOpened);
+    }
+    if (message.statusQueriesAsked !== 0) {
+      obj.statusQueriesAsked = Math.round(message.statusQueriesAsked);
+    }
+    if (message.statusQueriesAnswered !== 0) {
+      obj.statusQueriesAnswered = Math.round(message.statusQueriesAnswered);
+    }
+    if (message.statusQueriesUnsupported !== 0) {
+      obj.statusQueriesUnsupported = Math.round(message.statusQueriesUnsupported);
+    }
+    if (message.unposted !== 0) {
+      obj.unposted = Math.round(message.unposted);
+    }
+    if (message.unexplained?.length) {
+      obj.unexplained = message.unexplained.map((e) => ReconcileDifference.toJSON(e));
+    }
+    if (message.deferred !== 0) {
+      obj.deferred = Math.round(message.deferred);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReconcileResponse>, I>>(base?: I): ReconcileResponse {
+    return ReconcileResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReconcileResponse>, I>>(object: I): ReconcileResponse {
+    const message = createBaseReconcileResponse();
+    message.settledSeen = object.settledSeen ?? 0;
+    message.applied = object.applied ?? 0;
+    message.alreadyConsistent = object.alreadyConsistent ?? 0;
+    message.casesOpened = object.casesOpened ?? 0;
+    message.statusQueriesAsked = object.statusQueriesAsked ?? 0;
+    message.statusQueriesAnswered = object.statusQueriesAnswered ?? 0;
+    message.statusQueriesUnsupported = object.statusQueriesUnsupported ?? 0;
+    message.unposted = object.unposted ?? 0;
+    message.unexplained = object.unexplained?.map((e) => ReconcileDifference.fromPartial(e)) || [];
+    message.deferred = object.deferred ?? 0;
+    return message;
+  },
+};
+
+function createBaseReconcileDifference(): ReconcileDifference {
+  return { code: "", paymentId: "", provider: 0, providerPaymentId: "", detail: "", transactionId: "" };
+}
+
+export const ReconcileDifference: MessageFns<ReconcileDifference> = {
+  encode(message: ReconcileDifference, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(18).string(message.paymentId);
+    }
+    if (message.provider !== 0) {
+      writer.uint32(24).int32(message.provider);
+    }
+    if (message.providerPaymentId !== "") {
+      writer.uint32(34).string(message.providerPaymentId);
+    }
+    if (message.detail !== "") {
+      writer.uint32(42).string(message.detail);
+    }
+    if (message.transactionId !== "") {
+      writer.uint32(50).string(message.transactionId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReconcileDifference {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReconcileDifference();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.provider = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.providerPaymentId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.transactionId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReconcileDifference {
+    return {
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      provider: isSet(object.provider) ? providerFromJSON(object.provider) : 0,
+      providerPaymentId: isSet(object.providerPaymentId)
+        ? globalThis.String(object.providerPaymentId)
+        : isSet(object.provider_payment_id)
+        ? globalThis.String(object.provider_payment_id)
+        : "",
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+      transactionId: isSet(object.transactionId)
+        ? globalThis.String(object.transactionId)
+        : isSet(object.transaction_id)
+        ? globalThis.String(object.transaction_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ReconcileDifference): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.provider !== 0) {
+      obj.provider = providerToJSON(message.provider);
+    }
+    if (message.providerPaymentId !== "") {
+      obj.providerPaymentId = message.providerPaymentId;
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    if (message.transactionId !== "") {
+      obj.transactionId = message.transactionId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReconcileDifference>, I>>(base?: I): ReconcileDifference {
+    return ReconcileDifference.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReconcileDifference>, I>>(object: I): ReconcileDifference {
+    const message = createBaseReconcileDifference();
+    message.code = object.code ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.provider = object.provider ?? 0;
+    message.providerPaymentId = object.providerPaymentId ?? "";
+    message.detail = object.detail ?? "";
+    message.transactionId = object.transactionId ?? "";
+    return message;
+  },
+};
+
+function createBaseAcknowledgeDifferenceRequest(): AcknowledgeDifferenceRequest {
+  return { transactionId: "", operator: "", note: "" };
+}
+
+export const AcknowledgeDifferenceRequest: MessageFns<AcknowledgeDifferenceRequest> = {
+  encode(message: AcknowledgeDifferenceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transactionId !== "") {
+      writer.uint32(10).string(message.transactionId);
+    }
+    if (message.operator !== "") {
+      writer.uint32(18).string(message.operator);
+    }
+    if (message.note !== "") {
+      writer.uint32(26).string(message.note);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcknowledgeDifferenceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcknowledgeDifferenceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transactionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AcknowledgeDifferenceRequest {
+    return {
+      transactionId: isSet(object.transactionId)
+        ? globalThis.String(object.transactionId)
+        : isSet(object.transaction_id)
+        ? globalThis.String(object.transaction_id)
+        : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+    };
+  },
+
+  toJSON(message: AcknowledgeDifferenceRequest): unknown {
+    const obj: any = {};
+    if (message.transactionId !== "") {
+      obj.transactionId = message.transactionId;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AcknowledgeDifferenceRequest>, I>>(base?: I): AcknowledgeDifferenceRequest {
+    return AcknowledgeDifferenceRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AcknowledgeDifferenceRequest>, I>>(object: I): AcknowledgeDifferenceRequest {
+    const message = createBaseAcknowledgeDifferenceRequest();
+    message.transactionId = object.transactionId ?? "";
+    message.operator = object.operator ?? "";
+    message.note = object.note ?? "";
+    return message;
+  },
+};
+
+function createBaseAcknowledgeDifferenceResponse(): AcknowledgeDifferenceResponse {
+  return { alreadyAcknowledged: false };
+}
+
+export const AcknowledgeDifferenceResponse: MessageFns<AcknowledgeDifferenceResponse> = {
+  encode(message: AcknowledgeDifferenceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.alreadyAcknowledged !== false) {
+      writer.uint32(8).bool(message.alreadyAcknowledged);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcknowledgeDifferenceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcknowledgeDifferenceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.alreadyAcknowledged = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AcknowledgeDifferenceResponse {
+    return {
+      alreadyAcknowledged: isSet(object.alreadyAcknowledged)
+        ? globalThis.Boolean(object.alreadyAcknowledged)
+        : isSet(object.already_acknowledged)
+        ? globalThis.Boolean(object.already_acknowledged)
+        : false,
+    };
+  },
+
+  toJSON(message: AcknowledgeDifferenceResponse): unknown {
+    const obj: any = {};
+    if (message.alreadyAcknowledged !== false) {
+      obj.alreadyAcknowledged = message.alreadyAcknowledged;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AcknowledgeDifferenceResponse>, I>>(base?: I): AcknowledgeDifferenceResponse {
+    return AcknowledgeDifferenceResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AcknowledgeDifferenceResponse>, I>>(
+    object: I,
+  ): AcknowledgeDifferenceResponse {
+    const message = createBaseAcknowledgeDifferenceResponse();
+    message.alreadyAcknowledged = object.alreadyAcknowledged ?? false;
+    return message;
+  },
+};
+
 /** Payments and their state machine. Owns payments and idempotency records. */
 export type CheckoutServiceService = typeof CheckoutServiceService;
 export const CheckoutServiceService = {
@@ -5858,6 +6559,117 @@ export const MerchantServiceClient = makeGenericClientConstructor(
 ) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): MerchantServiceClient;
   service: typeof MerchantServiceService;
+  serviceName: string;
+};
+
+/**
+ * Reconciliation of what provider-adapters settled, what checkout recorded and what the ledger
+ * posted. A background job runs it every RECONCILE_SWEEP_MS; this runs one pass on demand.
+ */
+export type ReconcilerServiceService = typeof ReconcilerServiceService;
+export const ReconcilerServiceService = {
+  /**
+   * One reconciliation pass: applies settled transactions checkout missed through the same
+   * rules as a verified callback (a payment succeeds and is posted, or the money becomes a
+   * case), asks providers about payments pending too long, counts succeeded payments the
+   * ledger has not posted yet (the ledger sweeper posts them) and reports what it cannot
+   * explain. Passes never overlap; a pass started meanwhile waits for the running one.
+   */
+  reconcile: {
+    path: "/tolem.checkout.v1.ReconcilerService/Reconcile" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReconcileRequest): Buffer => Buffer.from(ReconcileRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReconcileRequest => ReconcileRequest.decode(value),
+    responseSerialize: (value: ReconcileResponse): Buffer => Buffer.from(ReconcileResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReconcileResponse => ReconcileResponse.decode(value),
+  },
+  /**
+   * Records that an operator looked at an unexplained difference (e.g. returned money settled
+   * for a payment Tolem never had) so passes stop reporting it. Repeating it answers
+   * already_acknowledged; an unknown transaction is NOT_FOUND RECONCILE_DIFFERENCE_NOT_FOUND.
+   */
+  acknowledgeDifference: {
+    path: "/tolem.checkout.v1.ReconcilerService/AcknowledgeDifference" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AcknowledgeDifferenceRequest): Buffer =>
+      Buffer.from(AcknowledgeDifferenceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AcknowledgeDifferenceRequest => AcknowledgeDifferenceRequest.decode(value),
+    responseSerialize: (value: AcknowledgeDifferenceResponse): Buffer =>
+      Buffer.from(AcknowledgeDifferenceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AcknowledgeDifferenceResponse => AcknowledgeDifferenceResponse.decode(value),
+  },
+} as const;
+
+export interface ReconcilerServiceServer extends UntypedServiceImplementation {
+  /**
+   * One reconciliation pass: applies settled transactions checkout missed through the same
+   * rules as a verified callback (a payment succeeds and is posted, or the money becomes a
+   * case), asks providers about payments pending too long, counts succeeded payments the
+   * ledger has not posted yet (the ledger sweeper posts them) and reports what it cannot
+   * explain. Passes never overlap; a pass started meanwhile waits for the running one.
+   */
+  reconcile: handleUnaryCall<ReconcileRequest, ReconcileResponse>;
+  /**
+   * Records that an operator looked at an unexplained difference (e.g. returned money settled
+   * for a payment Tolem never had) so passes stop reporting it. Repeating it answers
+   * already_acknowledged; an unknown transaction is NOT_FOUND RECONCILE_DIFFERENCE_NOT_FOUND.
+   */
+  acknowledgeDifference: handleUnaryCall<AcknowledgeDifferenceRequest, AcknowledgeDifferenceResponse>;
+}
+
+export interface ReconcilerServiceClient extends Client {
+  /**
+   * One reconciliation pass: applies settled transactions checkout missed through the same
+   * rules as a verified callback (a payment succeeds and is posted, or the money becomes a
+   * case), asks providers about payments pending too long, counts succeeded payments the
+   * ledger has not posted yet (the ledger sweeper posts them) and reports what it cannot
+   * explain. Passes never overlap; a pass started meanwhile waits for the running one.
+   */
+  reconcile(
+    request: ReconcileRequest,
+    callback: (error: ServiceError | null, response: ReconcileResponse) => void,
+  ): ClientUnaryCall;
+  reconcile(
+    request: ReconcileRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReconcileResponse) => void,
+  ): ClientUnaryCall;
+  reconcile(
+    request: ReconcileRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReconcileResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Records that an operator looked at an unexplained difference (e.g. returned money settled
+   * for a payment Tolem never had) so passes stop reporting it. Repeating it answers
+   * already_acknowledged; an unknown transaction is NOT_FOUND RECONCILE_DIFFERENCE_NOT_FOUND.
+   */
+  acknowledgeDifference(
+    request: AcknowledgeDifferenceRequest,
+    callback: (error: ServiceError | null, response: AcknowledgeDifferenceResponse) => void,
+  ): ClientUnaryCall;
+  acknowledgeDifference(
+    request: AcknowledgeDifferenceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AcknowledgeDifferenceResponse) => void,
+  ): ClientUnaryCall;
+  acknowledgeDifference(
+    request: AcknowledgeDifferenceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AcknowledgeDifferenceResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const ReconcilerServiceClient = makeGenericClientConstructor(
+  ReconcilerServiceService,
+  "tolem.checkout.v1.ReconcilerService",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): ReconcilerServiceClient;
+  service: typeof ReconcilerServiceService;
   serviceName: string;
 };
 

@@ -511,6 +511,58 @@ export interface GetCallbackResponse {
   callback: StoredCallback | undefined;
 }
 
+export interface ListSettledTransactionsRequest {
+  /** Where the previous page ended (next_cursor); empty = from the first settled transaction. */
+  cursor: string;
+  /**
+   * Only transactions settled at or before this time (the caller leaves callbacks in flight
+   * alone); unset = now.
+   */
+  settledBefore:
+    | Date
+    | undefined;
+  /** 1..500; 0 = 100. */
+  limit: number;
+}
+
+/** A payer payment the provider settled, as the adapters verified it. */
+export interface SettledTransaction {
+  paymentId: string;
+  merchantId: string;
+  provider: Provider;
+  method: PaymentMethod;
+  /** The provider's id of the transfer (WebMoney LMI_SYS_TRANS_NO, …). */
+  providerPaymentId: string;
+  /**
+   * What the provider confirmed; absent when it confirmed the payment without the amount
+   * (Paykassma activation without deposit_amount): then nothing may be credited on it.
+   */
+  amount:
+    | Money
+    | undefined;
+  /** What a merchant may see, as the callback reported it. */
+  attributes: { [key: string]: string };
+  settledAt:
+    | Date
+    | undefined;
+  /** The adapters' transaction id, `ptx_…`. */
+  transactionId: string;
+}
+
+export interface SettledTransaction_AttributesEntry {
+  key: string;
+  value: string;
+}
+
+export interface ListSettledTransactionsResponse {
+  transactions: SettledTransaction[];
+  /**
+   * The cursor after the last transaction of this page; equal to the request's cursor when
+   * nothing new settled. Pass it back to continue.
+   */
+  nextCursor: string;
+}
+
 function createBaseStartPaymentRequest(): StartPaymentRequest {
   return {
     paymentId: "",
@@ -4033,6 +4085,554 @@ export const GetCallbackResponse: MessageFns<GetCallbackResponse> = {
   },
 };
 
+function createBaseListSettledTransactionsRequest(): ListSettledTransactionsRequest {
+  return { cursor: "", settledBefore: undefined, limit: 0 };
+}
+
+export const ListSettledTransactionsRequest: MessageFns<ListSettledTransactionsRequest> = {
+  encode(message: ListSettledTransactionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cursor !== "") {
+      writer.uint32(10).string(message.cursor);
+    }
+    if (message.settledBefore !== undefined) {
+      Timestamp.encode(toTimestamp(message.settledBefore), writer.uint32(18).fork()).join();
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListSettledTransactionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListSettledTransactionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.settledBefore = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListSettledTransactionsRequest {
+    return {
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+      settledBefore: isSet(object.settledBefore)
+        ? fromJsonTimestamp(object.settledBefore)
+        : isSet(object.settled_before)
+        ? fromJsonTimestamp(object.settled_before)
+        : undefined,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListSettledTransactionsRequest): unknown {
+    const obj: any = {};
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    if (message.settledBefore !== undefined) {
+      obj.settledBefore = message.settledBefore.toISOString();
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListSettledTransactionsRequest>, I>>(base?: I): ListSettledTransactionsRequest {
+    return ListSettledTransactionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListSettledTransactionsRequest>, I>>(
+    object: I,
+  ): ListSettledTransactionsRequest {
+    const message = createBaseListSettledTransactionsRequest();
+    message.cursor = object.cursor ?? "";
+    message.settledBefore = object.settledBefore ?? undefined;
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseSettledTransaction(): SettledTransaction {
+  return {
+    paymentId: "",
+    merchantId: "",
+    provider: 0,
+    method: 0,
+    providerPaymentId: "",
+    amount: undefined,
+    attributes: {},
+    settledAt: undefined,
+    transactionId: "",
+  };
+}
+
+export const SettledTransaction: MessageFns<SettledTransaction> = {
+  encode(message: SettledTransaction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.paymentId !== "") {
+      writer.uint32(10).string(message.paymentId);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(18).string(message.merchantId);
+    }
+    if (message.provider !== 0) {
+      writer.uint32(24).int32(message.provider);
+    }
+    if (message.method !== 0) {
+      writer.uint32(32).int32(message.method);
+    }
+    if (message.providerPaymentId !== "") {
+      writer.uint32(42).string(message.providerPaymentId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(50).fork()).join();
+    }
+    globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
+      SettledTransaction_AttributesEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
+    });
+    if (message.settledAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.settledAt), writer.uint32(66).fork()).join();
+    }
+    if (message.transactionId !== "") {
+      writer.uint32(74).string(message.transactionId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SettledTransaction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSettledTransaction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.provider = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.providerPaymentId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            const entry7 = SettledTransaction_AttributesEntry.decode(reader, reader.uint32());
+            if (entry7.value !== undefined) {
+              message.attributes[entry7.key] = entry7.value;
+            }
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.settledAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.transactionId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SettledTransaction {
+    return {
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      provider: isSet(object.provider) ? providerFromJSON(object.provider) : 0,
+      method: isSet(object.method) ? paymentMethodFromJSON(object.method) : 0,
+      providerPaymentId: isSet(object.providerPaymentId)
+        ? globalThis.String(object.providerPaymentId)
+        : isSet(object.provider_payment_id)
+        ? globalThis.String(object.provider_payment_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      attributes: isObject(object.attributes)
+        ? (globalThis.Object.entries(object.attributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      settledAt: isSet(object.settledAt)
+        ? fromJsonTimestamp(object.settledAt)
+        : isSet(object.settled_at)
+        ? fromJsonTimestamp(object.settled_at)
+        : undefined,
+      transactionId: isSet(object.transactionId)
+        ? globalThis.String(object.transactionId)
+        : isSet(object.transaction_id)
+        ? globalThis.String(object.transaction_id)
+        : "",
+    };
+  },
+
+  toJSON(message: SettledTransaction): unknown {
+    const obj: any = {};
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.provider !== 0) {
+      obj.provider = providerToJSON(message.provider);
+    }
+    if (message.method !== 0) {
+      obj.method = paymentMethodToJSON(message.method);
+    }
+    if (message.providerPaymentId !== "") {
+      obj.providerPaymentId = message.providerPaymentId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.attributes) {
+      const entries = globalThis.Object.entries(message.attributes) as [string, string][];
+      if (entries.length > 0) {
+        obj.attributes = {};
+        entries.forEach(([k, v]) => {
+          obj.attributes[k] = v;
+        });
+      }
+    }
+    if (message.settledAt !== undefined) {
+      obj.settledAt = message.settledAt.toISOString();
+    }
+    if (message.transactionId !== "") {
+      obj.transactionId = message.transactionId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SettledTransaction>, I>>(base?: I): SettledTransaction {
+    return SettledTransaction.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SettledTransaction>, I>>(object: I): SettledTransaction {
+    const message = createBaseSettledTransaction();
+    message.paymentId = object.paymentId ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.provider = object.provider ?? 0;
+    message.method = object.method ?? 0;
+    message.providerPaymentId = object.providerPaymentId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.attributes = (globalThis.Object.entries(object.attributes ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.settledAt = object.settledAt ?? undefined;
+    message.transactionId = object.transactionId ?? "";
+    return message;
+  },
+};
+
+function createBaseSettledTransaction_AttributesEntry(): SettledTransaction_AttributesEntry {
+  return { key: "", value: "" };
+}
+
+export const SettledTransaction_AttributesEntry: MessageFns<SettledTransaction_AttributesEntry> = {
+  encode(message: SettledTransaction_AttributesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SettledTransaction_AttributesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSettledTransaction_AttributesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SettledTransaction_AttributesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: SettledTransaction_AttributesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SettledTransaction_AttributesEntry>, I>>(
+    base?: I,
+  ): SettledTransaction_AttributesEntry {
+    return SettledTransaction_AttributesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SettledTransaction_AttributesEntry>, I>>(
+    object: I,
+  ): SettledTransaction_AttributesEntry {
+    const message = createBaseSettledTransaction_AttributesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseListSettledTransactionsResponse(): ListSettledTransactionsResponse {
+  return { transactions: [], nextCursor: "" };
+}
+
+export const ListSettledTransactionsResponse: MessageFns<ListSettledTransactionsResponse> = {
+  encode(message: ListSettledTransactionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.transactions) {
+      SettledTransaction.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextCursor !== "") {
+      writer.uint32(18).string(message.nextCursor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListSettledTransactionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListSettledTransactionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transactions.push(SettledTransaction.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextCursor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListSettledTransactionsResponse {
+    return {
+      transactions: globalThis.Array.isArray(object?.transactions)
+        ? object.transactions.map((e: any) => SettledTransaction.fromJSON(e))
+        : [],
+      nextCursor: isSet(object.nextCursor)
+        ? globalThis.String(object.nextCursor)
+        : isSet(object.next_cursor)
+        ? globalThis.String(object.next_cursor)
+        : "",
+    };
+  },
+
+  toJSON(message: ListSettledTransactionsResponse): unknown {
+    const obj: any = {};
+    if (message.transactions?.length) {
+      obj.transactions = message.transactions.map((e) => SettledTransaction.toJSON(e));
+    }
+    if (message.nextCursor !== "") {
+      obj.nextCursor = message.nextCursor;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListSettledTransactionsResponse>, I>>(base?: I): ListSettledTransactionsResponse {
+    return ListSettledTransactionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListSettledTransactionsResponse>, I>>(
+    object: I,
+  ): ListSettledTransactionsResponse {
+    const message = createBaseListSettledTransactionsResponse();
+    message.transactions = object.transactions?.map((e) => SettledTransaction.fromPartial(e)) || [];
+    message.nextCursor = object.nextCursor ?? "";
+    return message;
+  },
+};
+
 /**
  * One adapter per provider behind one interface. Nothing provider-specific leaks
  * out of this service: callers see normalized outcomes and opaque HTTP replies.
@@ -4153,6 +4753,24 @@ export const ProviderServiceService = {
     responseSerialize: (value: GetCallbackResponse): Buffer => Buffer.from(GetCallbackResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetCallbackResponse => GetCallbackResponse.decode(value),
   },
+  /**
+   * Payer payments the adapters saw settle (status succeeded), in the order they settled,
+   * for checkout's reconciler: it compares them with its payments and applies what it missed
+   * (checkout crashed between the adapter's verdict and its own). Paged by an opaque cursor
+   * over (settled_at, id); bound-card charges are the recurring service's and not listed.
+   */
+  listSettledTransactions: {
+    path: "/tolem.provider.v1.ProviderService/ListSettledTransactions" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListSettledTransactionsRequest): Buffer =>
+      Buffer.from(ListSettledTransactionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListSettledTransactionsRequest => ListSettledTransactionsRequest.decode(value),
+    responseSerialize: (value: ListSettledTransactionsResponse): Buffer =>
+      Buffer.from(ListSettledTransactionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListSettledTransactionsResponse =>
+      ListSettledTransactionsResponse.decode(value),
+  },
 } as const;
 
 export interface ProviderServiceServer extends UntypedServiceImplementation {
@@ -4204,6 +4822,13 @@ export interface ProviderServiceServer extends UntypedServiceImplementation {
    * NOT_FOUND PROVIDER_CALLBACK_NOT_FOUND when unknown or past retention.
    */
   getCallback: handleUnaryCall<GetCallbackRequest, GetCallbackResponse>;
+  /**
+   * Payer payments the adapters saw settle (status succeeded), in the order they settled,
+   * for checkout's reconciler: it compares them with its payments and applies what it missed
+   * (checkout crashed between the adapter's verdict and its own). Paged by an opaque cursor
+   * over (settled_at, id); bound-card charges are the recurring service's and not listed.
+   */
+  listSettledTransactions: handleUnaryCall<ListSettledTransactionsRequest, ListSettledTransactionsResponse>;
 }
 
 export interface ProviderServiceClient extends Client {
@@ -4352,6 +4977,27 @@ export interface ProviderServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetCallbackResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Payer payments the adapters saw settle (status succeeded), in the order they settled,
+   * for checkout's reconciler: it compares them with its payments and applies what it missed
+   * (checkout crashed between the adapter's verdict and its own). Paged by an opaque cursor
+   * over (settled_at, id); bound-card charges are the recurring service's and not listed.
+   */
+  listSettledTransactions(
+    request: ListSettledTransactionsRequest,
+    callback: (error: ServiceError | null, response: ListSettledTransactionsResponse) => void,
+  ): ClientUnaryCall;
+  listSettledTransactions(
+    request: ListSettledTransactionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListSettledTransactionsResponse) => void,
+  ): ClientUnaryCall;
+  listSettledTransactions(
+    request: ListSettledTransactionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListSettledTransactionsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,72 @@
+import { providerErrors } from '../domain/errors';
+import type { Clock, ProviderTransactionRepository, SettledPosition } from '../domain/ports';
+import type { ProviderTransaction } from '../domain/provider-transaction';
+import type { Settlement } from '../providers/provider.port';
+import type { ProviderRegistry } from '../providers/registry';
+
+export interface ListSettledTransactionsDeps {
+  registry: ProviderRegistry;
+  transactions: Pick<ProviderTransactionRepository, 'listSettled'>;
+  clock: Clock;
+}
+
+export interface SettledTransaction {
+  transaction: ProviderTransaction;
+  settlement: Settlement;
+}
+
+const CURSOR = /^(\d{1,20})\.([A-Za-z0-9_-]{1,64})$/;
+
+/** The opaque cursor: epoch microseconds and id of the last transaction read. */
+export function cursorOf(position: SettledPosition): string {
+  return `${position.atMicros}.${position.id}`;
+}
+
+export function positionOf(cursor: string): SettledPosition | null {
+  if (cursor === '') return null;
+  const m = CURSOR.exec(cursor);
+  if (!m?.[1] || !m[2]) {
+    throw providerErrors.create('PROVIDER_INVALID_REQUEST', 'cursor is not one this service gave', {
+      details: { field: 'cursor' },
+    });
+  }
+  return { atMicros: BigInt(m[1]), id: m[2] };
+}
+
+/**
+ * A page of settled payer payments for checkout's reconciler, in settlement order, each with
+ * what its adapter says the provider confirmed (an adapter without a view: the stored amount and
+ * attributes). The cursor only moves forward; a page that found nothing returns it unchanged.
+ */
+export function makeListSettledTransactions(deps: ListSettledTransactionsDeps) {
+  return async (input: {
+    cursor: string;
+    settledBefore: Date | null;
+    limit: number;
+  }): Promise<{ transactions: SettledTransaction[]; nextCursor: string }> => {
+    const rows = await deps.transactions.listSettled({
+      after: positionOf(input.cursor),
+      settledBefore: input.settledBefore ?? deps.clock(),
+      limit: input.limit,
+    });
+    const last = rows.at(-1);
+    return {
+      transactions: rows.map(({ transaction }) => ({
+        transaction,
+        settlement: settlementOf(deps.registry, transaction),
+      })),
+      nextCursor: last ? cursorOf(last.position) : input.cursor,
+    };
+  };
+}
+
+function settlementOf(registry: ProviderRegistry, tx: ProviderTransaction): Settlement {
+  let adapter;
+  try {
+    adapter = registry.forProvider(tx.provider);
+  } catch {
+    // No longer configured here: what was stored is all there is.
+    adapter = undefined;
+  }
+  return adapter?.settlementOf?.(tx) ?? { amount: tx.amount, attributes: { ...tx.attributes } };
+}
