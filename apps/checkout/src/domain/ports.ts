@@ -123,6 +123,17 @@ export interface PaymentProviderPort {
   submitPayerInput(input: ProviderPayerInput): Promise<PayerInputAnswer>;
   /** A raw callback from the adapters' audit log (a case's evidence). */
   getCallback(callbackId: string): Promise<StoredProviderCallback>;
+  /** Settled payer payments after `cursor` ('' = from the start), settled at or before the time. */
+  listSettledTransactions(input: {
+    cursor: string;
+    settledBefore: Date;
+    limit: number;
+  }): Promise<{ transactions: SettledTransaction[]; nextCursor: string }>;
+  /**
+   * The provider-side state of a payment, asked of the provider where it has a status query.
+   * PROVIDER_OPERATION_UNSUPPORTED where it has none.
+   */
+  queryPaymentStatus(paymentId: string): Promise<ProviderPaymentStatus>;
 }
 
 /** A provider callback as provider-adapters stored it for audit, with its verdict. */
@@ -136,19 +147,6 @@ export interface StoredProviderCallback {
   body: Uint8Array;
   verdict: string;
   reasonCode: string;
-}
-
-  /** Settled payer payments after `cursor` ('' = from the start), settled at or before the time. */
-  listSettledTransactions(input: {
-    cursor: string;
-    settledBefore: Date;
-    limit: number;
-  }): Promise<{ transactions: SettledTransaction[]; nextCursor: string }>;
-  /**
-   * The provider-side state of a payment, asked of the provider where it has a status query.
-   * PROVIDER_OPERATION_UNSUPPORTED where it has none.
-   */
-  queryPaymentStatus(paymentId: string): Promise<ProviderPaymentStatus>;
 }
 
 /** A payer payment provider-adapters saw settle (ListSettledTransactions). */

@@ -1,29 +1,17 @@
 import { spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
 import { PaymentMethod, Provider } from '@tolem/contracts/common';
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { Outcome, ProviderServiceClient } from '@tolem/contracts/provider';
 import { createClient, type PromiseClient } from '@tolem/grpc-kit';
-import {
-  type DemoMerchant,
-  type ReceivedNotification,
-  type Stack,
-  startDemoMerchant,
-  startStack,
-  WEBMONEY_PURSES,
-} from '@tolem/stack';
-import { integrationEnv, randomSuffix, waitFor } from '@tolem/testing';
+import { type Stack, WEBMONEY_PURSES } from '@tolem/stack';
+import { randomSuffix, waitFor } from '@tolem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { formById, open, parseForms, submit } from './html-forms';
-
-interface PaymentJson {
-  id: string;
-  status: string;
-  payment_url: string;
-}
+import { formById, submit } from './html-forms';
+import { openShop, type Shop } from './shop';
 
 const ROOT = join(import.meta.dirname, '../../../..');
 /** Short, so a test waits a second rather than the production half minute. */
@@ -97,50 +85,22 @@ const count = (out: string, label: string) => {
  * helpers of a payment the adapters settle behind checkout's back.
  */
 function harness(sweepMs: number) {
+  let shop: Shop;
   let stack: Stack;
-  let merchant: DemoMerchant;
-  let apiKey: string;
-  let merchantId: string;
   let adapters: PromiseClient<ProviderServiceClient>;
   let ledger: PromiseClient<LedgerServiceClient>;
 
   beforeAll(async () => {
-    const env = integrationEnv();
-    merchant = await startDemoMerchant();
-    const suffix = randomSuffix();
-    stack = await startStack({
-      databaseUrl: env.databaseUrl,
-      kafkaBrokers: env.kafkaBrokers,
-      databasePrefix: `e2e_reconcile_${suffix}`,
-      paymentsTopic: `payments.events.v1.e2e-reconcile-${suffix}`,
-      logLevel: 'info',
-      extraEnv: { RECONCILE_SWEEP_MS: String(sweepMs), RECONCILE_GRACE_MS: String(GRACE_MS) },
-    });
-    const res = await fetch(`${stack.gatewayUrl}/admin/v1/merchants`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${stack.secrets.adminToken}`,
-        'content-type': 'application/json',
-        'idempotency-key': randomUUID(),
+    shop = await openShop({
+      name: 'E2E shop, reconciler',
+      methods: ['webmoney_purse'],
+      feeRules: [],
+      webmoneyShopId: '4246',
+      stack: {
+        extraEnv: { RECONCILE_SWEEP_MS: String(sweepMs), RECONCILE_GRACE_MS: String(GRACE_MS) },
       },
-      body: JSON.stringify({
-        name: 'E2E shop, reconciler',
-        enabled_methods: ['webmoney_purse'],
-        webmoney_shop_id: '4246',
-        result_url: merchant.resultUrl,
-        success_url: `${merchant.url}/success`,
-        fail_url: `${merchant.url}/fail`,
-      }),
     });
-    const body = (await res.json()) as {
-      merchant: { id: string };
-      api_key: string;
-      webhook_signing_secret: string;
-    };
-    expect(res.status).toBe(201);
-    apiKey = body.api_key;
-    merchantId = body.merchant.id;
-    merchant.configure({ signingSecret: body.webhook_signing_secret });
+    stack = shop.stack;
     adapters = createClient(ProviderServiceClient, stack.addresses['provider-adapters']);
     ledger = createClient(LedgerServiceClient, stack.addresses.ledger);
   });
@@ -148,42 +108,16 @@ function harness(sweepMs: number) {
   afterAll(async () => {
     adapters?.close();
     ledger?.close();
-    await stack?.stop();
-    await merchant?.close();
+    await shop?.close();
   });
 
-  const notificationsOf = (paymentId: string): ReceivedNotification[] =>
-    merchant.notifications.filter(
-      (n) => (n.json as { data?: { payment_id?: string } })?.data?.payment_id === paymentId,
-    );
-
-  async function getPayment(id: string): Promise<PaymentJson> {
-    const res = await fetch(`${stack.gatewayUrl}/v1/payments/${id}`, {
-      headers: { authorization: `Bearer ${apiKey}` },
-    });
-    return (await res.json()) as PaymentJson;
-  }
+  const notificationsOf = (paymentId: string) => shop.notificationsOf(paymentId);
+  const getPayment = (id: string) => shop.getPayment(id);
 
   /** A payment started with WebMoney on the hosted page: the fields WebMoney was sent. */
   async function startedWithWebMoney(amount: number) {
-    const res = await fetch(`${stack.gatewayUrl}/v1/payments`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${apiKey}`,
-        'content-type': 'application/json',
-        'idempotency-key': randomUUID(),
-      },
-      body: JSON.stringify({ amount, currency: 'USD', order_id: randomUUID(), description: 'E2E' }),
-    });
-    expect(res.status).toBe(201);
-    const payment = (await res.json()) as PaymentJson;
-    const hosted = await open(payment.payment_url);
-    expect(hosted.status).toBe(200);
-    const chooser = parseForms(await hosted.text(), payment.payment_url).find((f) =>
-      f.fields.some(([k, v]) => k === 'method' && v === 'webmoney_purse'),
-    );
-    if (!chooser) throw new Error(`no WebMoney form on the hosted page of ${payment.id}`);
-    const started = await submit(chooser);
+    const payment = await shop.createPayment(amount, 'USD');
+    const started = await submit(await shop.methodForm(payment, 'webmoney_purse'));
     const wmForm = formById(await started.text(), payment.payment_url, 'provider-form');
     return { payment, fields: Object.fromEntries(wmForm.fields) };
   }
@@ -220,8 +154,8 @@ function harness(sweepMs: number) {
 
   return {
     stack: () => stack,
-    merchantId: () => merchantId,
-    merchant: () => merchant,
+    merchantId: () => shop.merchantId,
+    merchant: () => shop.merchant,
     adapters: () => adapters,
     ledger: () => ledger,
     getPayment,
