@@ -17,7 +17,7 @@ import {
 import { grpcServing, integrationEnv, randomSuffix, waitFor } from '@tolem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { formById, submit } from './html-forms';
+import { formById, open, parseForms, submit } from './html-forms';
 
 /** How long the broker stays frozen (the issue's scenario). */
 const OUTAGE_MS = 60_000;
@@ -82,7 +82,7 @@ describe('payments survive Kafka frozen for a minute while the ledger, notifier 
       body: JSON.stringify({
         name: 'Outage shop',
         enabled_methods: ['webmoney_purse'],
-        fee_rules: [{ method: 'webmoney_purse', percent_bps: 250, fixed_minor: 0 }],
+        fee_rules: [{ method: 'webmoney_purse', percent_bps: 250 }],
         webmoney_shop_id: '4343',
         result_url: merchant.resultUrl,
         success_url: `${merchant.url}/success`,
@@ -140,11 +140,14 @@ describe('payments survive Kafka frozen for a minute while the ledger, notifier 
       },
       { timeoutMs: 60_000, what: `payment ${orderId} created` },
     );
-    const started = await fetch(`${created.payment_url}/start`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ method: 'webmoney_purse' }).toString(),
-    });
+    // The hosted page as a payer opens it: its secret link, its CSRF cookie and form.
+    const hosted = await open(created.payment_url);
+    expect(hosted.status).toBe(200);
+    const chooser = parseForms(await hosted.text(), created.payment_url).find((f) =>
+      f.fields.some(([k, v]) => k === 'method' && v === 'webmoney_purse'),
+    );
+    if (!chooser) throw new Error(`no WebMoney form on the hosted page of ${created.id}`);
+    const started = await submit(chooser);
     expect(started.status).toBe(200);
     const providerForm = formById(await started.text(), created.payment_url, 'provider-form');
     const wmPage = await submit(providerForm);
