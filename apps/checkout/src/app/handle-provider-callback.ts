@@ -1,6 +1,12 @@
 import { isDomainError } from '@tolem/errors';
 
-import { isPayable, type Payment, type PaymentStatus, type ProviderName } from '../domain/payment';
+import {
+  isPayable,
+  isPaymentAmount,
+  type Payment,
+  type PaymentStatus,
+  type ProviderName,
+} from '../domain/payment';
 import type {
   Clock,
   Log,
@@ -37,14 +43,6 @@ export interface HandleProviderCallbackOutput {
 interface Applied {
   out: HandleProviderCallbackOutput;
   applied: boolean;
-}
-
-function sameMoney(payment: Payment, amount: VerifiedCallback['amount']): boolean {
-  return (
-    amount !== null &&
-    amount.amountMinor === payment.amount.amountMinor &&
-    amount.currency === payment.amount.currency
-  );
 }
 
 function reasonOf(cb: VerifiedCallback): string {
@@ -202,7 +200,7 @@ export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
       out: { reply, paymentId: payment.id, status: payment.status },
       applied: false,
     });
-    if (cb.amount && !sameMoney(payment, cb.amount)) {
+    if (cb.amount && !isPaymentAmount(payment, cb.amount)) {
       log.error(
         { paymentId: payment.id, callbackId: cb.callbackId },
         'pre-check amount mismatch; refused',

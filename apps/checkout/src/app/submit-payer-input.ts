@@ -5,7 +5,13 @@ import { availableMethods, methodTakesPayerInput } from '../domain/method-capabi
 import { requirePageSecret } from '../domain/page-secret';
 import { isAttemptLimited, methodLocked, type PayerAttemptLimits } from '../domain/payer-attempts';
 import { PAYER_MESSAGES, validatePayerFields } from '../domain/payer-input';
-import { isExpiredByTime, isOpen, type Payment, type PaymentView } from '../domain/payment';
+import {
+  isExpiredByTime,
+  isOpen,
+  isPaymentAmount,
+  type Payment,
+  type PaymentView,
+} from '../domain/payment';
 import type {
   Clock,
   Log,
@@ -145,7 +151,7 @@ export function makeSubmitPayerInput(deps: SubmitPayerInputDeps) {
 
     switch (answer.outcome) {
       case 'succeeded': {
-        if (!answer.amount || !sameMoney(payment, answer.amount)) {
+        if (!answer.amount || !isPaymentAmount(payment, answer.amount)) {
           // Money moved, but not (or not known to be) what the payment asked: it is held in
           // the ledger under a case, and the payment waits for the operator's decision.
           const kind = answer.amount ? 'amount_mismatch' : 'amount_unknown';
@@ -289,10 +295,4 @@ export function makeSubmitPayerInput(deps: SubmitPayerInputDeps) {
       return payment;
     }
   }
-}
-
-function sameMoney(payment: Payment, amount: { amountMinor: bigint; currency: string }): boolean {
-  return (
-    amount.amountMinor === payment.amount.amountMinor && amount.currency === payment.amount.currency
-  );
 }

@@ -1,7 +1,13 @@
 import { methodsOfProvider } from '@tolem/catalog';
 import type { Money } from '@tolem/money';
 
-import type { Payment, PaymentMethod, PaymentStatus, ProviderName } from './payment';
+import {
+  isPaymentAmount,
+  type Payment,
+  type PaymentMethod,
+  type PaymentStatus,
+  type ProviderName,
+} from './payment';
 import type { VerifiedCallback } from './provider';
 
 /** Why verified money could not simply be applied to its payment. */
@@ -58,10 +64,6 @@ export const caseKeys = {
   return: (caseId: string) => `case:${caseId}:return`,
 };
 
-function sameMoney(a: Money, b: { amountMinor: bigint; currency: string }): boolean {
-  return a.amountMinor === b.amountMinor && a.currency === b.currency;
-}
-
 /**
  * Whether a verified success must become a case rather than settle its payment, and which:
  * money of another amount or currency (or of an unknown amount), money for a payment that
@@ -91,7 +93,7 @@ export function caseKindOf(
     return 'late_payment';
   }
   if (!success.amount) return 'amount_unknown';
-  if (!sameMoney(payment.amount, success.amount)) return 'amount_mismatch';
+  if (!isPaymentAmount(payment, success.amount)) return 'amount_mismatch';
   return null;
 }
 

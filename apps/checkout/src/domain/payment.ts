@@ -186,6 +186,16 @@ export function isExpiredByTime(payment: Payment, now: Date): boolean {
   return isOpen(payment.status) && payment.expiresAt.getTime() <= now.getTime();
 }
 
+/** Whether reported money is exactly what the payment asks: same minor units, same currency. */
+export function isPaymentAmount(
+  payment: Payment,
+  amount: { amountMinor: bigint; currency: string },
+): boolean {
+  return (
+    amount.amountMinor === payment.amount.amountMinor && amount.currency === payment.amount.currency
+  );
+}
+
 /** created or pending and not past its expiry: a customer may still pay it. */
 export function isPayable(payment: Payment, now: Date): boolean {
   return isOpen(payment.status) && !isExpiredByTime(payment, now);
