@@ -5,7 +5,7 @@ import type { ReceivedNotification, Stack } from '@tolem/stack';
 import { waitFor } from '@tolem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { formById, type ParsedForm, submit } from './html-forms';
+import { formById, submit } from './html-forms';
 import { openShop, type PaymentJson, type Shop } from './shop';
 
 interface SandboxCallback {
@@ -259,35 +259,8 @@ describe('cases from the providers: verified money that does not fit is held, ne
     const amount = 2_700;
     const payment = await createPayment(amount, 'USD');
 
-    /** Hosted page -> card -> the sandbox's IntellectMoney card page (its invoice not paid yet). */
-    async function openCardPage(): Promise<{ form: ParsedForm; invoice: string }> {
-      const started = await submit(await methodForm(payment, 'card'));
-      const html = await started.text();
-      expect(started.status, html.slice(0, 2_000)).toBe(200);
-      const accepted = await submit(formById(html, payment.payment_url, 'provider-form'));
-      expect(accepted.status).toBe(303);
-      const cardUrl = new URL(accepted.headers.get('location') ?? '', stack.sandboxUrl).toString();
-      const cardPage = await fetch(cardUrl);
-      expect(cardPage.status).toBe(200);
-      const invoice = new URL(cardUrl).pathname.split('/').filter(Boolean).at(-1) ?? '';
-      return { form: formById(await cardPage.text(), cardUrl, 'card-form'), invoice };
-    }
-    const payCard = async (form: ParsedForm) => {
-      const paid = await submit(form, { pan: '4111 1111 1111 1111', expiry: '12/30', cvv: '123' });
-      expect([200, 302, 303]).toContain(paid.status);
-    };
-    const answersOf = async (invoice: string) => {
-      const body = await sandbox<{ notifications?: SandboxCallback[] }>(
-        'GET',
-        `/_sandbox/intellectmoney/invoices/${invoice}`,
-      );
-      return (body.notifications ?? []).flatMap((n) =>
-        n.attempts.map((a) => `${a.status} ${(a.body ?? '').trim()}`),
-      );
-    };
-
-    const first = await openCardPage();
-    await payCard(first.form);
+    const first = await shop.openCardPage(payment);
+    await shop.payCard(first.form);
     await waitFor(() => notificationsOf(payment.id, 'payment.succeeded').length === 1, {
       timeoutMs: 30_000,
       what: 'the payment.succeeded notification',
@@ -315,10 +288,13 @@ describe('cases from the providers: verified money that does not fit is held, ne
       providerPaymentId: second.payment_id,
     });
     expect((await ledger.getUnappliedFunds({ caseId: opened.id })).funds?.status).toBe('held');
-    await waitFor(async () => (await answersOf(second.payment_id)).includes('200 OK'), {
-      timeoutMs: 15_000,
-      what: 'Tolem to answer the second invoice OK',
-    });
+    await waitFor(
+      async () => (await shop.intellectMoneyAnswers(second.payment_id)).includes('200 OK'),
+      {
+        timeoutMs: 15_000,
+        what: 'Tolem to answer the second invoice OK',
+      },
+    );
     expect(await balance('USD')).toBe(afterFirst);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(notificationsOf(payment.id)).toHaveLength(1);

@@ -53,38 +53,9 @@ describe('cases: money that does not match its payment is held, never dropped', 
     (await ledger.getBalance({ merchantId, currency: 'USD', asOf: undefined })).available
       ?.amountMinor ?? 0n;
 
-  /** Hosted page -> card -> the sandbox's IntellectMoney card page (not paid yet). */
-  async function openCardPage(
-    payment: PaymentJson,
-  ): Promise<{ form: ParsedForm; invoice: string }> {
-    const started = await submit(await methodForm(payment, 'card'));
-    const html = await started.text();
-    expect(started.status, html.slice(0, 2_000)).toBe(200);
-    const accepted = await submit(formById(html, payment.payment_url, 'provider-form'));
-    expect(accepted.status).toBe(303);
-    const cardUrl = new URL(accepted.headers.get('location') ?? '', stack.sandboxUrl).toString();
-    const cardPage = await fetch(cardUrl);
-    expect(cardPage.status).toBe(200);
-    // The card page lives at /intellectmoney/invoices/<IntellectMoney's invoice id>.
-    const invoice = new URL(cardUrl).pathname.split('/').filter(Boolean).at(-1) ?? '';
-    return { form: formById(await cardPage.text(), cardUrl, 'card-form'), invoice };
-  }
-
-  const payCard = async (form: ParsedForm) => {
-    const paid = await submit(form, { pan: '4111 1111 1111 1111', expiry: '12/30', cvv: '123' });
-    expect([200, 302, 303]).toContain(paid.status);
-  };
-
-  /** What Tolem answered the sandbox's IntellectMoney notifications of one invoice. */
-  async function intellectMoneyAnswers(invoiceId: string): Promise<string[]> {
-    const res = await fetch(`${stack.sandboxUrl}/_sandbox/intellectmoney/invoices/${invoiceId}`);
-    const body = (await res.json()) as {
-      notifications?: { attempts?: { status?: number; body?: string }[] }[];
-    };
-    return (body.notifications ?? []).flatMap((n) =>
-      (n.attempts ?? []).map((a) => `${a.status} ${(a.body ?? '').trim()}`),
-    );
-  }
+  const openCardPage = (payment: PaymentJson) => shop.openCardPage(payment);
+  const payCard = (form: ParsedForm) => shop.payCard(form);
+  const intellectMoneyAnswers = (invoice: string) => shop.intellectMoneyAnswers(invoice);
 
   async function openCaseOf(paymentId: string) {
     const { cases: found } = await waitFor(

@@ -11,7 +11,7 @@ import {
 import { integrationEnv, randomSuffix } from '@tolem/testing';
 import { expect } from 'vitest';
 
-import { open, type ParsedForm, parseForms } from './html-forms';
+import { formById, open, type ParsedForm, parseForms, submit } from './html-forms';
 
 export interface PaymentJson {
   id: string;
@@ -46,6 +46,15 @@ export interface Shop {
   notificationsOf(paymentId: string): ReceivedNotification[];
   /** The hosted page's form for one method (hidden input `method`). */
   methodForm(payment: PaymentJson, method: string): Promise<ParsedForm>;
+  /**
+   * Hosted page -> card -> the sandbox's IntellectMoney card page, its invoice not paid yet:
+   * the card form and IntellectMoney's invoice id (the page lives at .../invoices/<id>).
+   */
+  openCardPage(payment: PaymentJson): Promise<{ form: ParsedForm; invoice: string }>;
+  /** Pays an open card page with the sandbox's approved test card. */
+  payCard(form: ParsedForm): Promise<void>;
+  /** What Tolem answered the sandbox's IntellectMoney notifications of one invoice. */
+  intellectMoneyAnswers(invoice: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -96,6 +105,22 @@ export async function openShop(options: {
   merchant.configure({ signingSecret: body.webhook_signing_secret });
   const apiKey = body.api_key;
 
+  async function methodForm(payment: PaymentJson, method: string): Promise<ParsedForm> {
+    const hosted = await open(payment.payment_url);
+    expect(hosted.status).toBe(200);
+    const forms = parseForms(await hosted.text(), payment.payment_url);
+    const form = forms.find((f) => f.fields.some(([k, v]) => k === 'method' && v === method));
+    if (!form) {
+      const offered = forms.flatMap((f) =>
+        f.fields.filter(([k]) => k === 'method').map(([, v]) => v),
+      );
+      throw new Error(
+        `the hosted page of ${payment.id} offers no ${method} form (offers ${offered.join(', ')})`,
+      );
+    }
+    return form;
+  }
+
   return {
     stack,
     merchant,
@@ -127,20 +152,31 @@ export async function openShop(options: {
         (n) => (n.json as { data?: { payment_id?: string } })?.data?.payment_id === paymentId,
       );
     },
-    async methodForm(payment, method) {
-      const hosted = await open(payment.payment_url);
-      expect(hosted.status).toBe(200);
-      const forms = parseForms(await hosted.text(), payment.payment_url);
-      const form = forms.find((f) => f.fields.some(([k, v]) => k === 'method' && v === method));
-      if (!form) {
-        const offered = forms.flatMap((f) =>
-          f.fields.filter(([k]) => k === 'method').map(([, v]) => v),
-        );
-        throw new Error(
-          `the hosted page of ${payment.id} offers no ${method} form (offers ${offered.join(', ')})`,
-        );
-      }
-      return form;
+    methodForm,
+    async openCardPage(payment) {
+      const started = await submit(await methodForm(payment, 'card'));
+      const html = await started.text();
+      expect(started.status, html.slice(0, 2_000)).toBe(200);
+      const accepted = await submit(formById(html, payment.payment_url, 'provider-form'));
+      expect(accepted.status).toBe(303);
+      const cardUrl = new URL(accepted.headers.get('location') ?? '', stack.sandboxUrl).toString();
+      const cardPage = await fetch(cardUrl);
+      expect(cardPage.status).toBe(200);
+      const invoice = new URL(cardUrl).pathname.split('/').filter(Boolean).at(-1) ?? '';
+      return { form: formById(await cardPage.text(), cardUrl, 'card-form'), invoice };
+    },
+    async payCard(form) {
+      const paid = await submit(form, { pan: '4111 1111 1111 1111', expiry: '12/30', cvv: '123' });
+      expect([200, 302, 303]).toContain(paid.status);
+    },
+    async intellectMoneyAnswers(invoice) {
+      const res = await fetch(`${stack.sandboxUrl}/_sandbox/intellectmoney/invoices/${invoice}`);
+      const body = (await res.json()) as {
+        notifications?: { attempts?: { status?: number; body?: string }[] }[];
+      };
+      return (body.notifications ?? []).flatMap((n) =>
+        (n.attempts ?? []).map((a) => `${a.status} ${(a.body ?? '').trim()}`),
+      );
     },
     async close() {
       await stack.stop();
