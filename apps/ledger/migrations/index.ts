@@ -8,6 +8,7 @@ import * as leanWritePath from './20261123030000_lean_write_path';
 import * as balanceRowPerAccount from './20261123040000_balance_row_per_account';
 import * as paymentStatusFacts from './20261206120000_payment_status_facts';
 import * as unappliedFunds from './20261206140000_unapplied_funds';
+import * as sequenceVarint from './20261206160000_sequence_varint';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '20261123040000_balance_row_per_account': balanceRowPerAccount,
   '20261206120000_payment_status_facts': paymentStatusFacts,
   '20261206140000_unapplied_funds': unappliedFunds,
+  '20261206160000_sequence_varint': sequenceVarint,
 };

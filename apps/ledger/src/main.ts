@@ -38,7 +38,10 @@ import { createMerchantSettingsRepo } from './db/merchant-settings.repo';
 import { ledgerHandlers } from './grpc/ledger.grpc';
 import { startHoldExpiryLoop } from './jobs/hold-expiry.loop';
 import { startLedgerOutbox } from './kafka/outbox.relay';
-import { paymentEventMessage } from './kafka/payment-event.message';
+import {
+  paymentEventMessage,
+  paymentEventMessageSequenceLast,
+} from './kafka/payment-event.message';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
   const journal = createJournalRepo(db, {
     accounts,
     toOutbox: (event) => paymentEventMessage(config.paymentsTopic, event),
+    toOutboxSequenceLast: (event) => paymentEventMessageSequenceLast(config.paymentsTopic, event),
     afterCommit: () => outbox.wake(),
     batching:
       config.batchLanes > 0 ? { lanes: config.batchLanes, maxBatch: config.batchMax } : undefined,

@@ -6,6 +6,7 @@ import { type Account, accountKey } from '../domain/accounts';
 import type { PaymentEventRecord } from '../domain/events';
 import type { Transaction } from '../domain/journal';
 import type { TransactionBody, TransactionHead } from '../domain/ports';
+import { SEQUENCE_SLOT_BYTES } from '../kafka/payment-event.message';
 import type { AccountStore } from './accounts.store';
 import { recordToRow } from './payments.rows';
 
@@ -20,8 +21,8 @@ export interface Entry {
 /**
  * Whether an entry can take the one-statement path: it creates its payment (no register
  * update, or the take-over of an `open` row of status facts) and emits at most one event, of
- * its own payment, whose sequence is read before the write (1, or the status facts' count + 1)
- * so that its payload can be encoded up front. Anything else takes the general path.
+ * its own payment, whose sequence the statement fills in from the payment's counter. Anything
+ * else takes the general path.
  */
 export function fastEligible(entry: Entry): boolean {
   const { payment, events } = entry.body;
@@ -77,8 +78,7 @@ with
            (e->>'gross_minor')::bigint as gross_minor, (e->>'fee_minor')::bigint as fee_minor,
            (e->>'refunded_minor')::bigint as refunded_minor,
            (e->>'last_sequence')::bigint as last_sequence, e->'details' as details,
-           (e->>'occurred_at')::timestamptz as occurred_at,
-           (e->>'expected_sequence')::bigint as expected_sequence
+           (e->>'occurred_at')::timestamptz as occurred_at
       from jsonb_array_elements($2::jsonb) e
   ),
   p_want as (select p.* from p_in p join heads h on h.id = p.txn),
@@ -139,12 +139,18 @@ with
   e_in as (
     select * from jsonb_to_recordset($4::jsonb) as x(txn text, topic text, frame text, ord int)
   ),
-  evs as (select e.* from e_in e join heads h on h.id = e.txn),
+  -- An event's sequence is its payment's counter after the write (an entry here has at most
+  -- one event, its payment's last): filled into the slot its encoding left at the end.
+  evs as (
+    select e.topic, e.ord, decode(e.frame, 'base64') as frame, p.last_sequence as sequence
+      from e_in e join p_want w on w.txn = e.txn join pays p on p.payment_id = w.payment_id
+  ),
   -- The batch's events as one outbox row per topic (kafka-kit's batch row): frames in order.
   outb as (
     insert into outbox (topic, message_key, headers, payload)
     select topic, '', jsonb_build_object('${OUTBOX_BATCH_HEADER}', count(*)::text),
-           string_agg(decode(frame, 'base64'), ''::bytea order by ord)
+           string_agg(overlay(frame placing ledger_varint10(sequence) from length(frame) - ${SEQUENCE_SLOT_BYTES - 1}),
+                      ''::bytea order by ord)
       from evs group by topic
     returning 1
   ),
@@ -159,11 +165,8 @@ with
 select
   (select coalesce(json_agg(json_build_object('id', id, 'at', created_at)), '[]'::json) from heads) as heads,
   ledger_assert((select count(*) from pays) = (select count(*) from p_want), 'payment_taken')
-    -- The events were encoded with the sequence read before the statement; a status fact
-    -- recorded since then sends the batch down the general path, which numbers under lock.
-    and ledger_assert(not exists (
-          select 1 from pays p join p_want w on w.payment_id = p.payment_id
-           where p.last_sequence <> w.expected_sequence), 'sequence_moved')
+    and ledger_assert((select count(*) from evs) =
+          (select count(*) from e_in e join heads h on h.id = e.txn), 'events')
     and ledger_assert(not exists (
           select 1 from overdrawn o
            where o.merchant is not null
@@ -184,31 +187,13 @@ export interface BatchWriter {
   ): Promise<{ transactions: Map<string, Transaction>; accounts: Account[]; events: number }>;
 }
 
-/**
- * The event counters of the batch's payments that already have an `open` register row (status
- * facts recorded before their money): their money event continues that sequence. One indexed
- * read per batch; the statement re-checks the numbers under the rows' locks.
- */
-async function lastSequencesOfOpen(db: Knex, entries: Entry[]): Promise<Map<string, bigint>> {
-  const ids = entries.flatMap((e) => (e.body.payment ? [e.body.payment.record.paymentId] : []));
-  const found = new Map<string, bigint>();
-  if (ids.length === 0) return found;
-  // One array parameter, not one bind per id: a 500-item IN list cost more to parse and plan
-  // than the probes themselves.
-  const result = await db.raw(
-    `select payment_id, last_sequence from payments
-      where payment_id = any(?::text[]) and status = 'open'`,
-    [ids],
-  );
-  for (const r of result.rows as { payment_id: string; last_sequence: bigint | string }[]) {
-    found.set(r.payment_id, BigInt(r.last_sequence));
-  }
-  return found;
-}
-
 export function createBatchWriter(
   db: Knex,
-  options: { accounts: AccountStore; toOutbox(event: PaymentEventRecord): OutboxMessage },
+  options: {
+    accounts: AccountStore;
+    /** The event's message with the sequence as its payload's last SEQUENCE_SLOT_BYTES bytes. */
+    toOutboxSequenceLast(event: Omit<PaymentEventRecord, 'sequence'>): OutboxMessage;
+  },
 ): BatchWriter {
   return {
     async write(entries) {
@@ -220,7 +205,6 @@ export function createBatchWriter(
         (await db.transaction((trx) => options.accounts.resolve(trx, specs)));
       options.accounts.remember(accounts.values());
 
-      const openSequences = await lastSequencesOfOpen(db, entries);
       const heads: unknown[] = [];
       const payments: unknown[] = [];
       const legs: unknown[] = [];
@@ -234,16 +218,11 @@ export function createBatchWriter(
           fp: e.head.fingerprint,
           np: e.body.payment?.op === 'insert',
         });
-        // The sequence before this entry's event: that of the payment's status facts, if any.
-        const before = e.body.payment
-          ? (openSequences.get(e.body.payment.record.paymentId) ?? 0n)
-          : 0n;
         if (e.body.payment) {
           payments.push({
             ...recordToRow(e.body.payment.record, false),
             txn: e.id,
             last_sequence: e.body.events.length,
-            expected_sequence: (before + BigInt(e.body.events.length)).toString(),
           });
         }
         for (const p of e.body.postings) {
@@ -259,10 +238,9 @@ export function createBatchWriter(
           });
         }
         for (const draft of e.body.events) {
-          const message = options.toOutbox({
+          const message = options.toOutboxSequenceLast({
             ...draft,
             eventId: newId('evt'),
-            sequence: before + 1n,
             ledgerTransactionId: e.id,
           });
           events.push({
@@ -279,7 +257,7 @@ export function createBatchWriter(
       try {
         // A named statement is parsed and planned once per connection.
         ({ rows } = await conn.query({
-          name: 'ledger_batch_write_v10',
+          name: 'ledger_batch_write_v11',
           text: BATCH_SQL,
           values: [
             JSON.stringify(heads),

@@ -66,6 +66,8 @@ export interface JournalRepoOptions {
   accounts: AccountStore;
   /** Turns a written event into its outbox message (topic, key, headers, protobuf payload). */
   toOutbox(event: PaymentEventRecord): OutboxMessage;
+  /** The same with the sequence left as a slot at the payload's end (the batch path fills it). */
+  toOutboxSequenceLast(event: Omit<PaymentEventRecord, 'sequence'>): OutboxMessage;
   /** Called after every commit that wrote outbox rows, e.g. to wake the relay. */
   afterCommit?(): void;
   /** Group commit of record(): lanes (concurrent batches) and most items per batch. */

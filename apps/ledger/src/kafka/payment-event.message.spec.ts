@@ -2,7 +2,12 @@ import { PaymentMethod, Provider } from '@tolem/contracts/common';
 import { PaymentEvent } from '@tolem/contracts/events';
 import { describe, expect, it } from 'vitest';
 
-import { paymentEventMessage } from './payment-event.message';
+import type { PaymentEventRecord } from '../domain/events';
+import {
+  paymentEventMessage,
+  paymentEventMessageSequenceLast,
+  SEQUENCE_SLOT_BYTES,
+} from './payment-event.message';
 
 describe('paymentEventMessage', () => {
   it('keys by payment id, sets event headers and encodes a decodable PaymentEvent', () => {
@@ -54,4 +59,50 @@ describe('paymentEventMessage', () => {
       caseResolution: '',
     });
   });
+});
+
+/** n as a varint padded to 10 bytes, byte for byte what the migration's ledger_varint10 builds. */
+function paddedVarint(n: bigint): Buffer {
+  const out = Buffer.alloc(10);
+  for (let i = 0; i < 10; i++) {
+    const bits = Number((n >> BigInt(7 * i)) & 127n);
+    out[i] = i < 9 ? bits | 128 : Number((n >> 63n) & 1n);
+  }
+  return out;
+}
+
+describe('paymentEventMessageSequenceLast', () => {
+  const event: Omit<PaymentEventRecord, 'sequence'> = {
+    eventId: 'evt_2',
+    eventType: 'payment.succeeded',
+    ledgerTransactionId: 'txn_2',
+    occurredAt: new Date('2026-12-06T10:00:00.000Z'),
+    paymentId: 'pay_2',
+    merchantId: 'mer_1',
+    orderId: 'o-2',
+    gross: { amountMinor: 10_000n, currency: 'KGS' },
+    fee: { amountMinor: 0n, currency: 'KGS' },
+    net: { amountMinor: 10_000n, currency: 'KGS' },
+    method: 'wavepay',
+    provider: 'paykassma',
+    providerPaymentId: 'pk-2',
+    providerAttributes: {},
+    description: 'Tea',
+    paymentStatus: 'succeeded',
+    failureCode: '',
+  };
+
+  it.each([1n, 127n, 128n, 300n, 2n ** 35n, 2n ** 63n - 1n])(
+    'decodes as the plain encoding once the slot holds sequence %s',
+    (sequence) => {
+      const slotted = paymentEventMessageSequenceLast('payments.events.v1', event);
+      const payload = Buffer.from(slotted.payload);
+      paddedVarint(sequence).copy(payload, payload.length - SEQUENCE_SLOT_BYTES);
+      const plain = paymentEventMessage('payments.events.v1', { ...event, sequence });
+      expect(PaymentEvent.decode(payload)).toEqual(PaymentEvent.decode(plain.payload));
+      expect(PaymentEvent.decode(payload).sequence).toBe(sequence);
+      expect(slotted.key).toBe(plain.key);
+      expect(slotted.headers).toEqual(plain.headers);
+    },
+  );
 });

@@ -1,3 +1,4 @@
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { PaymentEvent } from '@tolem/contracts/events';
 import type { OutboxMessage } from '@tolem/kafka-kit';
 
@@ -40,5 +41,28 @@ export function paymentEventMessage(topic: string, e: PaymentEventRecord): Outbo
     key: e.paymentId,
     headers: { 'event-id': e.eventId, 'event-type': e.eventType },
     payload,
+  };
+}
+
+/** Bytes of the sequence slot: a varint padded to the 10 bytes any int64 may take. */
+export const SEQUENCE_SLOT_BYTES = 10;
+
+/** PaymentEvent.sequence is field 16, wire type varint. */
+const SEQUENCE_TAG = new BinaryWriter().uint32((16 << 3) | 0).finish();
+
+/**
+ * The same message with the sequence left as the payload's last SEQUENCE_SLOT_BYTES bytes, for
+ * a writer that learns the number only inside its statement (the batch write fills the slot with
+ * `ledger_varint10`). Protobuf lets a field come after the others and a varint carry padding
+ * bytes, so every decoder reads the filled payload as the plain encoding.
+ */
+export function paymentEventMessageSequenceLast(
+  topic: string,
+  e: Omit<PaymentEventRecord, 'sequence'>,
+): OutboxMessage {
+  const message = paymentEventMessage(topic, { ...e, sequence: 0n });
+  return {
+    ...message,
+    payload: Buffer.concat([message.payload, SEQUENCE_TAG, Buffer.alloc(SEQUENCE_SLOT_BYTES)]),
   };
 }

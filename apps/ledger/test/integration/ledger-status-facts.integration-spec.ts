@@ -1,6 +1,8 @@
 import { PaymentMethod, Provider } from '@tolem/contracts/common';
+import { PaymentEvent } from '@tolem/contracts/events';
 import type { PostPaymentRequest, RecordPaymentEventRequest } from '@tolem/contracts/ledger';
 import type { Knex } from '@tolem/db-kit';
+import { OUTBOX_BATCH_HEADER, outboxMessagesOf, type OutboxRow } from '@tolem/kafka-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
@@ -119,6 +121,12 @@ describe('status facts share one sequence with money events (real ledger, Postgr
       ['payment.failed', 2n, 'failed', 'PAYKASSMA_FAIL'],
       ['payment.succeeded', 3n, 'succeeded', ''],
     ]);
+    // ...and it did take the one-statement path (a batch outbox row), which filled in the 3.
+    const batchRows: OutboxRow[] = await db('outbox')
+      .select('topic', 'message_key', 'headers', 'payload')
+      .whereRaw('jsonb_exists(headers, ?)', [OUTBOX_BATCH_HEADER]);
+    const batched = batchRows.flatMap(outboxMessagesOf).filter((m) => m.key === 'pay_f2');
+    expect(batched.map((m) => PaymentEvent.decode(m.payload).sequence)).toEqual([3n]);
   });
 
   it('records facts of a payment that never had a method (canceled before the payer chose)', async () => {
