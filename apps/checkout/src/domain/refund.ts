@@ -84,7 +84,10 @@ export function validateRefundRequest(r: RefundRequest): void {
   if (!r.paymentId.trim()) invalid('payment', 'payment is required');
   if (r.reason.length > MAX_REASON) invalid('reason', `reason is longer than ${MAX_REASON}`);
   if (r.amount) {
-    if (!isCurrencyCode(r.amount.currency)) invalid('amount', 'amount.currency is not supported');
+    // Empty: the payment's currency (the merchant API takes no currency, as Stripe's).
+    if (r.amount.currency !== '' && !isCurrencyCode(r.amount.currency)) {
+      invalid('amount', 'amount.currency is not supported');
+    }
     if (r.amount.amountMinor <= 0n) invalid('amount', 'amount must be positive');
   }
 }
@@ -117,7 +120,7 @@ export function decideRefundAmount(
     );
   }
   const refundable = payment.amount.amountMinor - takenMinor;
-  if (asked && asked.currency !== payment.amount.currency) {
+  if (asked && asked.currency !== '' && asked.currency !== payment.amount.currency) {
     invalid('amount', `amount is in ${asked.currency}, the payment in ${payment.amount.currency}`);
   }
   const amountMinor = asked ? asked.amountMinor : refundable;

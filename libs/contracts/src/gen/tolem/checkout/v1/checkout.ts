@@ -667,7 +667,7 @@ export interface CreateRefundRequest {
   merchantId: string;
   idempotencyKey: string;
   paymentId: string;
-  /** Absent: all that is left to refund. */
+  /** Absent: all that is left to refund. An empty currency means the payment's. */
   amount: Money | undefined;
   reason: string;
 }
