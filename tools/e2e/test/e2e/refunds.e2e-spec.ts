@@ -48,6 +48,8 @@ describe('refunds: merchant API, payout-to-payer queue, ledger, notifications', 
       name: 'E2E shop, refunds',
       methods: ['webmoney_purse'],
       feeRules: [{ method: 'webmoney_purse', percent_bps: 0 }],
+      // The refund sweeper takes an interrupted step again after half a second, not 20.
+      stack: { extraEnv: { REFUND_SWEEP_GRACE_MS: '500' } },
     });
     ({ stack, apiKey, merchantId } = shop);
     ledger = createClient(LedgerServiceClient, stack.addresses.ledger);
@@ -240,5 +242,49 @@ describe('refunds: merchant API, payout-to-payer queue, ledger, notifications', 
     ]);
     // Refundable again in full.
     expect((await refund({ payment: payment.id })).json).toMatchObject({ amount: 1_500 });
+  });
+
+  it('a refund interrupted by a ledger crash and a checkout restart is finished by the sweeper, once', async () => {
+    const payment = await paidWithPurse(2_500);
+    const before = await balance();
+    await stack.processes.get('ledger')?.kill();
+    const created = await refund({ payment: payment.id, amount: 1_000 });
+    expect(created.status).toBe(201);
+    expect(created.json.status).toBe('pending');
+    await stack.processes.get('checkout')?.kill();
+    await stack.restart('checkout');
+    // The ledger comes back after checkout did: only the persisted step remembers the refund.
+    await stack.restart('ledger');
+    const queued = await waitFor(
+      async () => {
+        const res = await fetch(`${stack.gatewayUrl}/v1/refunds/${created.json.id}`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+        });
+        const json = (await res.json()) as RefundJson;
+        return json.execution === 'payout_queue' && json;
+      },
+      { timeoutMs: 90_000, what: 'the sweeper to take the refund to the payout queue' },
+    );
+    expect(queued.status).toBe('pending');
+    expect(await balance()).toBe(before - 1_000n);
+    await admin(`/${created.json.id}/complete`, {
+      reference: 'WM-TRANSFER-3',
+      operator: 'e2e-ops',
+    });
+    const notified = await waitFor(
+      () => {
+        const mine = refundNotifications(payment.id);
+        return mine.length >= 2 && mine;
+      },
+      { timeoutMs: 60_000, what: 'the refund notifications' },
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(refundNotifications(payment.id).map((n) => n.type)).toEqual([
+      'refund.pending',
+      'refund.succeeded',
+    ]);
+    expect(notified[1]?.data['status']).toBe('partially_refunded');
+    expect(await balance()).toBe(before - 1_000n);
+    expect((await ledger.checkIntegrity({})).violations).toEqual([]);
   });
 });
