@@ -736,7 +736,10 @@ export interface GetUnappliedFundsResponse {
 export interface ResolveRefundRequest {
   refundId: string;
   outcome: RefundOutcome;
-  /** The provider's refund id or the operator's payout reference; empty allowed. */
+  /**
+   * The provider's refund id or the operator's payout reference; for FAILED, the reason code
+   * (`provider_declined`, `payout_failed`, …), published as the event's failure_code.
+   */
   reference: string;
   occurredAt: Date | undefined;
 }
