@@ -48,6 +48,12 @@ const schema = z.object({
   RECONCILE_GRACE_MS: envs.durationMs(30_000),
   /** A payment pending this long is asked of its provider (where it has a status query). */
   RECONCILE_PENDING_QUERY_AFTER_MS: envs.durationMs(15 * 60 * 1000),
+  /**
+   * A refund step (ledger start, provider refund, ledger end) interrupted this long ago is taken
+   * again by the sweeper; longer than a provider call plus a ledger call, so a step still in
+   * flight from its request is left alone. The sweeper runs every LEDGER_SWEEP_MS.
+   */
+  REFUND_SWEEP_GRACE_MS: envs.durationMs(20_000),
   /** Wavepay transaction numbers the provider may refuse per payment before Wavepay is locked. */
   PAYER_ATTEMPT_LIMIT_WAVEPAY: attemptLimit(5),
   /** WM Keeper Mobile starts (each pushes an invoice to a phone) per payment before the lock. */
@@ -72,6 +78,7 @@ export interface CheckoutConfig {
   reconcileSweepMs: number;
   reconcileGraceMs: number;
   reconcilePendingQueryAfterMs: number;
+  refundSweepGraceMs: number;
   payerAttemptLimits: PayerAttemptLimits;
 }
 
@@ -96,6 +103,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reconcileSweepMs: e.RECONCILE_SWEEP_MS,
     reconcileGraceMs: e.RECONCILE_GRACE_MS,
     reconcilePendingQueryAfterMs: e.RECONCILE_PENDING_QUERY_AFTER_MS,
+    refundSweepGraceMs: e.REFUND_SWEEP_GRACE_MS,
     payerAttemptLimits: Object.freeze({
       wavepay: e.PAYER_ATTEMPT_LIMIT_WAVEPAY,
       webmoney_keeper_mobile: e.PAYER_ATTEMPT_LIMIT_KEEPER_MOBILE,

@@ -3,6 +3,7 @@ import {
   CheckoutServiceService,
   MerchantServiceService,
   ReconcilerServiceService,
+  RefundServiceService,
 } from '@tolem/contracts/checkout';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
@@ -22,6 +23,7 @@ import { makeHandleProviderCallback } from './app/handle-provider-callback';
 import { makePostToLedger } from './app/post-to-ledger';
 import { makeAcknowledgeDifference, makeReconcile } from './app/reconcile';
 import { makeRecordStatusEvents } from './app/record-status-events';
+import { makeRefunds } from './app/refunds';
 import { makeReportCardBinding } from './app/report-card-binding';
 import { makeStartPayment } from './app/start-payment';
 import { makeSubmitPayerInput } from './app/submit-payer-input';
@@ -39,12 +41,14 @@ import { createPaymentsRepo } from './db/payments.repo';
 import { createPendingCardBindingsRepo } from './db/pending-card-bindings.repo';
 import { createReconcilerCursorsRepo } from './db/reconciler-cursors.repo';
 import { createReconcilerDifferencesRepo } from './db/reconciler-differences.repo';
+import { createRefundsRepo } from './db/refunds.repo';
 import { createStatusEventsRepo } from './db/status-events.repo';
 import type { Clock } from './domain/ports';
 import { caseHandlers } from './grpc/case.grpc';
 import { checkoutHandlers } from './grpc/checkout.grpc';
 import { merchantHandlers } from './grpc/merchant.grpc';
 import { reconcilerHandlers } from './grpc/reconciler.grpc';
+import { refundHandlers } from './grpc/refund.grpc';
 import { startCardBindingSweeper } from './jobs/card-binding.sweeper';
 import { startExpirySweeper } from './jobs/expiry.sweeper';
 import { startIntervalJob } from './jobs/interval';
@@ -184,6 +188,8 @@ async function main(): Promise<void> {
       authenticateApiKey: makeAuthenticateApiKey({ merchants }),
     }),
   );
+  const refunds = makeRefunds({ refunds: createRefundsRepo(db), ledger, provider, clock, log });
+  grpc.addService(RefundServiceService, refundHandlers({ refunds }));
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
 
   const ledgerSweeper = startLedgerSweeper(
@@ -202,6 +208,11 @@ async function main(): Promise<void> {
     cases.sweepOpening(LEDGER_DEADLINE_MS),
   );
 
+  // Refunds interrupted at a step (a peer was down, or checkout restarted).
+  const refundSweeper = startIntervalJob('refund-sweeper', config.ledgerSweepMs, log, () =>
+    refunds.sweep(config.refundSweepGraceMs),
+  );
+
   const reconciler = startReconciler(reconcile, config.reconcileSweepMs, log);
 
   const cardBindingSweeper = startCardBindingSweeper(
@@ -217,6 +228,7 @@ async function main(): Promise<void> {
     () => expirySweeper.stop(),
     () => cardBindingSweeper.stop(),
     () => caseSweeper.stop(),
+    () => refundSweeper.stop(),
     () => reconciler.stop(),
     () => provider.close(),
     () => ledger.close(),

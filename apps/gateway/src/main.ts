@@ -2,6 +2,7 @@ import {
   CaseServiceClient,
   CheckoutServiceClient,
   MerchantServiceClient,
+  RefundServiceClient,
 } from '@tolem/contracts/checkout';
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { NotifierServiceClient } from '@tolem/contracts/notifier';
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const checkout = createClient(CheckoutServiceClient, config.checkoutAddr, grpcOptions);
   const merchants = createClient(MerchantServiceClient, config.checkoutAddr, grpcOptions);
   const cases = createClient(CaseServiceClient, config.checkoutAddr, grpcOptions);
+  const refunds = createClient(RefundServiceClient, config.checkoutAddr, grpcOptions);
   const notifier = createClient(NotifierServiceClient, config.notifierAddr, grpcOptions);
   const ledger = createClient(LedgerServiceClient, config.ledgerAddr, grpcOptions);
   const checkoutHealth = createHealthProbe(
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
     cases,
     notifier,
     ledger,
+    refunds,
     checkoutReady: () => checkoutHealth.check(),
     log,
     publicBaseUrl: config.publicBaseUrl,
@@ -48,7 +51,15 @@ async function main(): Promise<void> {
   onShutdown(log, [
     () => app.close(),
     () => {
-      for (const client of [checkout, merchants, cases, notifier, ledger, checkoutHealth]) {
+      for (const client of [
+        checkout,
+        merchants,
+        cases,
+        refunds,
+        notifier,
+        ledger,
+        checkoutHealth,
+      ]) {
         client.close();
       }
     },

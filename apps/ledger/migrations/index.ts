@@ -9,6 +9,7 @@ import * as balanceRowPerAccount from './20261123040000_balance_row_per_account'
 import * as paymentStatusFacts from './20261206120000_payment_status_facts';
 import * as unappliedFunds from './20261206140000_unapplied_funds';
 import * as sequenceVarint from './20261206160000_sequence_varint';
+import * as refundsPayable from './20261207020000_refunds_payable';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '20261206120000_payment_status_facts': paymentStatusFacts,
   '20261206140000_unapplied_funds': unappliedFunds,
   '20261206160000_sequence_varint': sequenceVarint,
+  '20261207020000_refunds_payable': refundsPayable,
 };

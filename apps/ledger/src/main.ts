@@ -21,7 +21,7 @@ import { makePostPayments } from './app/post-payments';
 import { makePostPayout } from './app/post-payout';
 import { makePostTransaction } from './app/post-transaction';
 import { makeRecordPaymentEvent } from './app/record-payment-event';
-import { makeRefundPayment } from './app/refund-payment';
+import { makeRefundPayment, makeResolveRefund } from './app/refund-payment';
 import { makeReverseTransaction } from './app/reverse-transaction';
 import {
   makeApplyUnappliedFunds,
@@ -86,6 +86,7 @@ async function main(): Promise<void> {
       returnUnappliedFunds: makeReturnUnappliedFunds({ journal, settings, clock }),
       getUnappliedFunds: makeGetUnappliedFunds({ journal }),
       refundPayment: makeRefundPayment({ journal, clock }),
+      resolveRefund: makeResolveRefund({ journal, clock }),
       postPayout: makePostPayout({ journal, clock }),
       createHold: makeCreateHold(holdDeps),
       postHold: makePostHold(holdDeps),

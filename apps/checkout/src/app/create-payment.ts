@@ -71,6 +71,7 @@ export function makeCreatePayment(deps: CreatePaymentDeps) {
       succeededAt: null,
       ledgerPostedAt: null,
       ledgerTransactionId: null,
+      refundedMinor: 0n,
       version: 0,
       createdAt: now,
       updatedAt: now,

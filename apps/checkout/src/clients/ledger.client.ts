@@ -4,20 +4,30 @@ import {
   LedgerServiceClient,
   PostPaymentRequest,
   RecordPaymentEventRequest,
+  RefundOutcome as PbRefundOutcome,
+  RefundPaymentRequest,
+  ResolveRefundRequest,
   ReturnUnappliedFundsRequest,
 } from '@tolem/contracts/ledger';
 import { createClient } from '@tolem/grpc-kit';
 import { money } from '@tolem/money';
 
 import { checkoutErrors } from '../domain/errors';
-import type { LedgerPort } from '../domain/ports';
+import type { LedgerPort, LedgerRefundPort } from '../domain/ports';
+import type { RefundOutcome } from '../domain/refund';
 import { methodToProto, providerToProto } from '../grpc/common.mapper';
+
+const REFUND_OUTCOMES: Record<RefundOutcome, PbRefundOutcome> = {
+  refunded_by_provider: PbRefundOutcome.REFUND_OUTCOME_REFUNDED_BY_PROVIDER,
+  paid_out: PbRefundOutcome.REFUND_OUTCOME_PAID_OUT,
+  failed: PbRefundOutcome.REFUND_OUTCOME_FAILED,
+};
 
 /** LedgerPort over gRPC to the ledger service; every call has a deadline. */
 export function createLedgerClient(
   address: string,
   options: { deadlineMs: number },
-): LedgerPort & { close(): void } {
+): LedgerPort & LedgerRefundPort & { close(): void } {
   const client = createClient(LedgerServiceClient, address, {
     defaultDeadlineMs: options.deadlineMs,
   });
@@ -54,6 +64,35 @@ export function createLedgerClient(
       }
       const fee = money(res.fee.amountMinor, res.fee.currency);
       return { transactionId: res.transaction.id, alreadyExisted: res.alreadyExisted, fee };
+    },
+    async refundPayment(input) {
+      const res = await client.refundPayment(
+        RefundPaymentRequest.fromPartial({
+          refundId: input.refundId,
+          paymentId: input.paymentId,
+          amount: { amountMinor: input.amount.amountMinor, currency: input.amount.currency },
+          reason: input.reason,
+          occurredAt: input.occurredAt,
+        }),
+      );
+      if (!res.transaction?.id) {
+        throw checkoutErrors.create(
+          'CHECKOUT_UPSTREAM_INVALID_RESPONSE',
+          'ledger: RefundPayment without a transaction',
+        );
+      }
+      return { transactionId: res.transaction.id };
+    },
+    async resolveRefund(input) {
+      const res = await client.resolveRefund(
+        ResolveRefundRequest.fromPartial({
+          refundId: input.refundId,
+          outcome: REFUND_OUTCOMES[input.outcome],
+          reference: input.reference,
+          occurredAt: input.occurredAt,
+        }),
+      );
+      return { transactionId: res.transaction?.id ?? '', paymentStatus: res.paymentStatus };
     },
     async recordPaymentEvent(input) {
       const res = await client.recordPaymentEvent(

@@ -7,6 +7,7 @@ import {
   Outcome,
   ProviderServiceClient,
   QueryPaymentStatusRequest,
+  RefundPaymentRequest,
   StartPaymentRequest,
   SubmitPayerInputRequest,
 } from '@tolem/contracts/provider';
@@ -14,7 +15,11 @@ import { createClient } from '@tolem/grpc-kit';
 import { money } from '@tolem/money';
 
 import { checkoutErrors } from '../domain/errors';
-import type { PaymentProviderPort, ProviderPaymentStatus } from '../domain/ports';
+import type {
+  PaymentProviderPort,
+  ProviderPaymentStatus,
+  ProviderRefundPort,
+} from '../domain/ports';
 import type { CallbackOutcome, PayerInputAnswer, ReportedCardBinding } from '../domain/provider';
 import {
   actionFromProto,
@@ -61,6 +66,14 @@ function cardBindingFromProto(b: PbCardBinding | undefined): ReportedCardBinding
   return { bindingRef: b.bindingRef, state, cardLast4: b.cardLast4 };
 }
 
+const REFUND_OUTCOMES: Partial<
+  Record<Outcome, Awaited<ReturnType<ProviderRefundPort['refundPayment']>>['outcome']>
+> = {
+  [Outcome.OUTCOME_SUCCEEDED]: 'succeeded',
+  [Outcome.OUTCOME_FAILED]: 'failed',
+  [Outcome.OUTCOME_PENDING]: 'pending',
+};
+
 function badResponse(what: string) {
   return checkoutErrors.create('CHECKOUT_UPSTREAM_INVALID_RESPONSE', `provider adapters: ${what}`);
 }
@@ -72,7 +85,7 @@ function badResponse(what: string) {
 export function createProviderAdaptersClient(
   address: string,
   options: { deadlineMs: number },
-): PaymentProviderPort & { close(): void } {
+): PaymentProviderPort & ProviderRefundPort & { close(): void } {
   const client = createClient(ProviderServiceClient, address, {
     defaultDeadlineMs: options.deadlineMs,
   });
@@ -215,6 +228,19 @@ export function createProviderAdaptersClient(
         attributes: { ...res.attributes },
         checkedWithProvider: res.checkedWithProvider,
       };
+    },
+
+    async refundPayment(input) {
+      const res = await client.refundPayment(
+        RefundPaymentRequest.fromPartial({
+          idempotencyKey: input.idempotencyKey,
+          paymentId: input.paymentId,
+          amount: { amountMinor: input.amount.amountMinor, currency: input.amount.currency },
+        }),
+      );
+      const outcome = REFUND_OUTCOMES[res.outcome];
+      if (!outcome) throw badResponse('RefundPayment without an outcome');
+      return { outcome, providerRefundId: res.providerRefundId, reasonCode: res.reasonCode };
     },
 
     close: () => client.close(),

@@ -34,6 +34,7 @@ interface PaymentRow {
   succeeded_at: Date | null;
   ledger_posted_at: Date | null;
   ledger_transaction_id: string | null;
+  refunded_minor: bigint | string;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -71,6 +72,7 @@ function toDomain(row: PaymentRow): Payment {
     succeededAt: row.succeeded_at,
     ledgerPostedAt: row.ledger_posted_at,
     ledgerTransactionId: row.ledger_transaction_id,
+    refundedMinor: BigInt(row.refunded_minor),
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

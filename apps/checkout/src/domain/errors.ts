@@ -51,6 +51,22 @@ export const checkoutErrors = defineErrors({
   RECONCILE_DIFFERENCE_NOT_FOUND: 'not_found',
   /** An acknowledgement without what it needs (transaction id, operator); details.field. */
   RECONCILE_INVALID_REQUEST: 'invalid',
+  /** Also returned for another merchant's refund, so ids of others cannot be probed. */
+  REFUND_NOT_FOUND: 'not_found',
+  /** A field of a refund request is missing or malformed; details.field names it. */
+  REFUND_INVALID_REQUEST: 'invalid',
+  /** Only succeeded payments are refunded. details: status. */
+  PAYMENT_NOT_REFUNDABLE: 'precondition',
+  /**
+   * The payment's pending and succeeded refunds would pass what was paid (or it is fully
+   * refunded): nothing is written. details: refundable (minor units left).
+   */
+  REFUND_EXCEEDS_PAYMENT: 'precondition',
+  /**
+   * An operator command for a refund that is not waiting in the payout queue, or that the
+   * payout queue already ended otherwise. details: status.
+   */
+  REFUND_NOT_IN_PAYOUT_QUEUE: 'precondition',
   /** A peer this step needs (the ledger) is unreachable; safe to retry. */
   CHECKOUT_UPSTREAM_UNAVAILABLE: 'unavailable',
   /** A peer service answered with a message missing what its contract promises. */

@@ -58,6 +58,8 @@ export interface Payment {
   succeededAt: Date | null;
   ledgerPostedAt: Date | null;
   ledgerTransactionId: string | null;
+  /** What succeeded refunds returned (minor units of amount's currency); written by refunds only. */
+  refundedMinor: bigint;
   version: number;
   createdAt: Date;
   updatedAt: Date;

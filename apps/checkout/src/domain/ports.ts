@@ -20,6 +20,7 @@ import type {
   StartProviderPaymentInput,
   VerifiedCallback,
 } from './provider';
+import type { Refund, RefundOutcome, RefundStep } from './refund';
 
 /** Time, injectable so expiry and ledger timestamps are testable. */
 export interface Clock {
@@ -402,4 +403,83 @@ export interface CaseRepository {
   ): Promise<void>;
   /** Cases still opening since before `before`, oldest first (the ledger was unreachable). */
   listOpening(before: Date, limit: number): Promise<Case[]>;
+}
+
+/** The answer to a refund create: the stored refund, or the one an earlier request created. */
+export type CreateRefundResult =
+  | { created: true; refund: Refund }
+  | { created: false; refund: Refund; request: Record<string, Canonical>; fingerprint: string };
+
+/**
+ * Refunds and their steps. Every change of a refund is conditional on the step it expects, so
+ * two workers (a request and the sweeper) never both advance one.
+ */
+export interface RefundRepository {
+  /**
+   * Under the payment's row lock: unless (merchant, key) exists (then it is returned and nothing
+   * written), asks `decide` for the new refund given the payment and what its other pending and
+   * succeeded refunds take, and inserts it. decide throws to refuse; nothing is written then.
+   * PAYMENT_NOT_FOUND for a missing payment or one of another merchant.
+   */
+  createIdempotent(
+    key: { merchantId: string; idempotencyKey: string; paymentId: string },
+    request: { canonical: Record<string, Canonical>; fingerprint: string },
+    decide: (payment: Payment, takenMinor: bigint) => Refund,
+  ): Promise<CreateRefundResult>;
+  findById(id: string): Promise<Refund | undefined>;
+  /** Newest first; after = the id to resume after (ids are time-sortable). */
+  list(filter: {
+    merchantId: string;
+    paymentId: string;
+    limit: number;
+    startingAfter: string;
+  }): Promise<Refund[]>;
+  /**
+   * Moves the refund from step `from` to `next`'s step, status, execution, outcome and failure;
+   * when the refund becomes succeeded, adds its amount to its payment's refunded_minor in the
+   * same transaction. Undefined when the refund is no longer at `from` (another worker moved it).
+   */
+  advance(
+    id: string,
+    from: RefundStep,
+    next: Pick<
+      Refund,
+      'step' | 'status' | 'execution' | 'outcome' | 'outcomeReference' | 'failureCode' | 'operator'
+    >,
+    at: Date,
+  ): Promise<Refund | undefined>;
+  /** Refunds at reserve, execute or resolve, last changed before `before`, oldest first. */
+  listUnfinished(before: Date, limit: number): Promise<Refund[]>;
+  /** The payout-to-payer queue, oldest first, with the payments they refund. */
+  listAwaitingPayout(limit: number): Promise<{ refund: Refund; payment: Payment }[]>;
+}
+
+export interface LedgerRefundPort {
+  /** Merchant available -> refunds payable (`refund.pending`); idempotent on the refund id. */
+  refundPayment(input: {
+    refundId: string;
+    paymentId: string;
+    amount: Money;
+    reason: string;
+    occurredAt: Date;
+  }): Promise<{ transactionId: string }>;
+  /** Ends a refund once (`refund.succeeded` / `refund.failed`); idempotent per outcome. */
+  resolveRefund(input: {
+    refundId: string;
+    outcome: RefundOutcome;
+    reference: string;
+    occurredAt: Date;
+  }): Promise<{ transactionId: string; paymentStatus: string }>;
+}
+
+export interface ProviderRefundPort {
+  /**
+   * Refunds through the payment's provider, idempotent on the key (the refund id).
+   * PROVIDER_OPERATION_UNSUPPORTED where the provider has no refund.
+   */
+  refundPayment(input: { idempotencyKey: string; paymentId: string; amount: Money }): Promise<{
+    outcome: 'succeeded' | 'failed' | 'pending';
+    providerRefundId: string;
+    reasonCode: string;
+  }>;
 }

@@ -41,6 +41,7 @@ const payment: Payment = {
   succeededAt: null,
   ledgerPostedAt: null,
   ledgerTransactionId: null,
+  refundedMinor: 0n,
   version: 0,
   createdAt: new Date('2026-01-01T00:00:00Z'),
   updatedAt: new Date('2026-01-01T00:00:00Z'),

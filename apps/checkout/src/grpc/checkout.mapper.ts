@@ -13,6 +13,7 @@ import { checkoutErrors } from '../domain/errors';
 import { type PaymentStatus, type PaymentView, type ProviderName } from '../domain/payment';
 import type { CreatePaymentInput } from '../domain/payment-request';
 import type { RawHttpRequest } from '../domain/provider';
+import { refundedStatusOf } from '../domain/refund';
 import {
   httpRequestFromProto,
   methodFromProto,
@@ -29,6 +30,11 @@ const STATUSES: Record<PaymentStatus, PbStatus> = {
   expired: PbStatus.PAYMENT_STATUS_EXPIRED,
   canceled: PbStatus.PAYMENT_STATUS_CANCELED,
   requires_review: PbStatus.PAYMENT_STATUS_REQUIRES_REVIEW,
+};
+
+const REFUNDED_STATUSES: Record<string, PbStatus | undefined> = {
+  partially_refunded: PbStatus.PAYMENT_STATUS_PARTIALLY_REFUNDED,
+  refunded: PbStatus.PAYMENT_STATUS_REFUNDED,
 };
 
 export function statusToProto(status: PaymentStatus | null): PbStatus {
@@ -87,7 +93,9 @@ export function paymentToProto(view: PaymentView): PbPayment {
     id: p.id,
     merchantId: p.merchantId,
     amount: { amountMinor: p.amount.amountMinor, currency: p.amount.currency },
-    status: STATUSES[p.status],
+    // A succeeded payment that refunds returned (part of) shows it; checkout's state machine
+    // still knows it as succeeded (the money was received).
+    status: REFUNDED_STATUSES[refundedStatusOf(p) ?? 'none'] ?? STATUSES[p.status],
     orderId: p.orderId,
     description: p.description,
     successUrl: p.successUrl,
@@ -103,5 +111,6 @@ export function paymentToProto(view: PaymentView): PbPayment {
     failureCode: p.failureCode ?? '',
     metadata: p.metadata,
     pageSecret: p.pageSecret,
+    amountRefunded: { amountMinor: p.refundedMinor, currency: p.amount.currency },
   });
 }

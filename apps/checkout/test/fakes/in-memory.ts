@@ -4,6 +4,7 @@ import { type Money, money } from '@tolem/money';
 
 import type { PendingCardBinding } from '../../src/domain/card-binding';
 import type { Case, CaseAuditEntry } from '../../src/domain/case';
+import type { Canonical } from '../../src/domain/fingerprint';
 import type { Merchant } from '../../src/domain/merchant';
 import type { Payment, PaymentTransition, StatusEvent } from '../../src/domain/payment';
 import type {
@@ -26,6 +27,7 @@ import type {
   RecordCardBindingInput,
   RecordPaymentEventInput,
   RecurringPort,
+  RefundRepository,
   ResolveUnappliedFundsInput,
   SettledTransaction,
   StatusEventRepository,
@@ -40,6 +42,7 @@ import type {
   VerifiedCallback,
 } from '../../src/domain/provider';
 import { textReply } from '../../src/domain/provider';
+import type { Refund } from '../../src/domain/refund';
 
 /** In-memory fakes of checkout's ports for unit tests: same contracts, no I/O. */
 
@@ -707,6 +710,85 @@ export function inMemoryReconcilerDifferences(): ReconcilerDifferenceRepository 
       if (row.resolvedAt !== null) return { already: true };
       row.resolvedAt = at;
       return { already: false };
+    },
+  };
+}
+
+/** Refunds over an in-memory payments map, with the real repository's step guard. */
+export function inMemoryRefunds(payments: InMemoryPayments): RefundRepository & {
+  rows: Map<string, Refund>;
+  requests: Map<string, { canonical: Record<string, Canonical>; fingerprint: string }>;
+} {
+  const rows = new Map<string, Refund>();
+  const requests = new Map<string, { canonical: Record<string, Canonical>; fingerprint: string }>();
+  return {
+    rows,
+    requests,
+    async createIdempotent(key, request, decide) {
+      const existing = [...rows.values()].find(
+        (r) => r.merchantId === key.merchantId && r.idempotencyKey === key.idempotencyKey,
+      );
+      if (existing) {
+        const stored = requests.get(existing.id);
+        return {
+          created: false,
+          refund: structuredClone(existing),
+          request: stored?.canonical ?? {},
+          fingerprint: stored?.fingerprint ?? '',
+        };
+      }
+      const payment = payments.rows.get(key.paymentId);
+      if (!payment || payment.merchantId !== key.merchantId) {
+        throw new DomainError('PAYMENT_NOT_FOUND', 'not_found', 'payment not found');
+      }
+      const taken = [...rows.values()]
+        .filter((r) => r.paymentId === key.paymentId && r.status !== 'failed')
+        .reduce((sum, r) => sum + r.amount.amountMinor, 0n);
+      const refund = decide(structuredClone(payment), taken);
+      rows.set(refund.id, refund);
+      requests.set(refund.id, request);
+      return { created: true, refund: structuredClone(refund) };
+    },
+    async findById(id) {
+      const r = rows.get(id);
+      return r && structuredClone(r);
+    },
+    async list(filter) {
+      return [...rows.values()]
+        .filter(
+          (r) =>
+            r.merchantId === filter.merchantId &&
+            (!filter.paymentId || r.paymentId === filter.paymentId) &&
+            (!filter.startingAfter || r.id < filter.startingAfter),
+        )
+        .sort((a, b) => (a.id < b.id ? 1 : -1))
+        .slice(0, filter.limit);
+    },
+    async advance(id, from, next, at) {
+      const r = rows.get(id);
+      if (!r || r.step !== from) return undefined;
+      const moved: Refund = { ...r, ...next, updatedAt: at };
+      rows.set(id, moved);
+      if (next.status === 'succeeded') {
+        const p = payments.rows.get(r.paymentId);
+        if (p)
+          payments.rows.set(p.id, { ...p, refundedMinor: p.refundedMinor + r.amount.amountMinor });
+      }
+      return structuredClone(moved);
+    },
+    async listUnfinished(before, limit) {
+      return [...rows.values()]
+        .filter((r) => ['reserve', 'execute', 'resolve'].includes(r.step) && r.updatedAt < before)
+        .slice(0, limit);
+    },
+    async listAwaitingPayout(limit) {
+      return [...rows.values()]
+        .filter((r) => r.step === 'await_payout')
+        .slice(0, limit)
+        .flatMap((refund) => {
+          const payment = payments.rows.get(refund.paymentId);
+          return payment ? [{ refund, payment }] : [];
+        });
     },
   };
 }

@@ -8,6 +8,10 @@ import {
   PostPaymentResponse,
   type RecordPaymentEventRequest,
   RecordPaymentEventResponse,
+  type RefundPaymentRequest as LedgerRefundPaymentRequest,
+  RefundPaymentResponse as LedgerRefundPaymentResponse,
+  type ResolveRefundRequest,
+  ResolveRefundResponse,
   ReturnUnappliedFundsResponse,
 } from '@tolem/contracts/ledger';
 import {
@@ -388,10 +392,39 @@ export async function startFakeLedger() {
     held.status = to;
     return held;
   };
+  // Refunds: started once per refund id, ended once (same end replays, the other conflicts).
+  const refunds = new Map<
+    string,
+    { request: LedgerRefundPaymentRequest; end?: ResolveRefundRequest; resolveCalls: number }
+  >();
+  const refundPayment: Handlers<typeof LedgerServiceService>['refundPayment'] = async (request) => {
+    if (state.failing) throw new DomainError('LEDGER_UNAVAILABLE', 'unavailable', 'ledger is down');
+    const known = refunds.get(request.refundId);
+    if (!known) refunds.set(request.refundId, { request, resolveCalls: 0 });
+    return LedgerRefundPaymentResponse.fromPartial({
+      transaction: { id: `txn_refund_${request.refundId}`, kind: 'refund' },
+      alreadyExisted: known !== undefined,
+    });
+  };
+  const resolveRefund: Handlers<typeof LedgerServiceService>['resolveRefund'] = async (request) => {
+    if (state.failing) throw new DomainError('LEDGER_UNAVAILABLE', 'unavailable', 'ledger is down');
+    const known = refunds.get(request.refundId);
+    if (!known) throw new DomainError('LEDGER_REFUND_NOT_FOUND', 'not_found', 'no such refund');
+    known.resolveCalls += 1;
+    if (known.end && known.end.outcome !== request.outcome) {
+      throw new DomainError('LEDGER_IDEMPOTENCY_CONFLICT', 'conflict', 'ended otherwise');
+    }
+    known.end = request;
+    return ResolveRefundResponse.fromPartial({
+      transaction: { id: `txn_refund_end_${request.refundId}`, kind: 'refund' },
+    });
+  };
   const { address, close } = await serve((server) =>
     server.addService(LedgerServiceService, {
       ...allUnimplemented(LedgerServiceService),
       postPayment,
+      refundPayment,
+      resolveRefund,
       recordPaymentEvent,
       holdUnappliedFunds,
       async applyUnappliedFunds(request) {
@@ -419,6 +452,7 @@ export async function startFakeLedger() {
     posted,
     facts,
     unapplied,
+    refunds,
     state,
     callsFor: (paymentId: string) => calls.filter((c) => c.request.paymentId === paymentId),
   };

@@ -24,6 +24,7 @@ import { callbackRoutes } from './routes/callbacks.route';
 import { docsRoutes } from './routes/docs.route';
 import { healthRoutes } from './routes/health.route';
 import { pageRoutes, paymentStatusRoutes } from './routes/pages.route';
+import { refundRoutes, type RefundsClient } from './routes/refunds.route';
 import { v1Routes } from './routes/v1.route';
 
 /** Everything the gateway talks to; main.ts passes real gRPC clients, unit specs pass fakes. */
@@ -45,6 +46,8 @@ export interface GatewayDeps {
   >;
   notifier: Pick<PromiseClient<NotifierServiceClient>, 'upsertEndpoint'>;
   ledger: Pick<PromiseClient<LedgerServiceClient>, 'getBalance' | 'setFeePlan' | 'getFeePlan'>;
+  /** Checkout's refunds; the refund routes are served only when given (specs may omit it). */
+  refunds?: RefundsClient;
   /** True when checkout answers its gRPC health check (for /readyz). */
   checkoutReady: () => Promise<boolean>;
   log: Logger;
@@ -176,6 +179,11 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
       publicBaseUrl: deps.publicBaseUrl,
     }),
   );
+  if (deps.refunds) {
+    void app.register(
+      refundRoutes({ authenticate, refunds: deps.refunds, adminToken: deps.adminToken }),
+    );
+  }
   const limits = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
   void app.register(
     limited(

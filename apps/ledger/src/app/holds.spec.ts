@@ -78,7 +78,7 @@ describe('two-phase holds', () => {
 
     await expect(
       s.refund({
-        idempotencyKey: 'rf',
+        refundId: 're_1',
         paymentId: 'pay_1',
         amount: kgs(6_001n),
         reason: '',

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 
-import { shardOf } from '../domain/accounts';
 import { InMemoryLedger } from '../testing/in-memory-ledger.fake';
 import { InMemorySettings } from '../testing/in-memory-settings.fake';
 import { aFlatFeeRule, aPayment } from '../testing/payment.builder';
@@ -8,7 +7,7 @@ import { makeGetBalance } from './get-balance';
 import { makePostPayment } from './post-payment';
 import { makePostPayout } from './post-payout';
 import { makePostTransaction } from './post-transaction';
-import { makeRefundPayment } from './refund-payment';
+import { makeRefundPayment, makeResolveRefund } from './refund-payment';
 import { makeReverseTransaction } from './reverse-transaction';
 
 const now = new Date('2026-11-23T12:00:00.000Z');
@@ -27,6 +26,7 @@ function setup({ withoutFeePlan = false } = {}) {
     settings,
     postPayment: makePostPayment({ journal: ledger, settings, clock }),
     refund: makeRefundPayment({ journal: ledger, clock }),
+    resolve: makeResolveRefund({ journal: ledger, clock }),
     payout: makePostPayout({ journal: ledger, clock }),
     reverse: makeReverseTransaction({ journal: ledger, clock }),
     transfer: makePostTransaction({ journal: ledger, balances: ledger }),
@@ -37,7 +37,7 @@ function setup({ withoutFeePlan = false } = {}) {
 }
 
 const aRefund = (over: Partial<Parameters<ReturnType<typeof makeRefundPayment>>[0]> = {}) => ({
-  idempotencyKey: 'refund:1',
+  refundId: 're_1',
   paymentId: 'pay_1',
   amount: kgs(4_000n),
   reason: 'asked',
@@ -46,14 +46,17 @@ const aRefund = (over: Partial<Parameters<ReturnType<typeof makeRefundPayment>>[
 });
 
 describe('refundPayment', () => {
-  it('debits the merchant and credits the payment’s clearing shard; the fee stays; refund.succeeded is sequence 2', async () => {
+  it('moves the amount from the merchant to refunds payable at once; the fee stays; refund.pending is sequence 2', async () => {
     const s = setup();
     await s.postPayment(aPayment());
     const { transaction, alreadyExisted } = await s.refund(aRefund());
     expect(alreadyExisted).toBe(false);
     expect(transaction.postings.map((p) => p.amountMinor)).toEqual([4_000n, -4_000n]);
-    const clearing = s.ledger.accountById(transaction.postings[1]!.accountId);
-    expect(clearing).toMatchObject({ purpose: 'clearing', shard: shardOf('mer_1') });
+    expect(s.ledger.accountById(transaction.postings[1]!.accountId)).toMatchObject({
+      ownerType: 'platform',
+      purpose: 'refunds_payable',
+      currency: 'KGS',
+    });
     expect(await s.available()).toBe(5_750n);
     expect(
       s.ledger.events.map((e) => [
@@ -61,13 +64,133 @@ describe('refundPayment', () => {
         e.sequence,
         e.gross.amountMinor,
         e.fee.amountMinor,
-        e.net.amountMinor,
+        e.refundId,
       ]),
     ).toEqual([
-      ['payment.succeeded', 1n, 10_000n, 250n, 9_750n],
-      ['refund.succeeded', 2n, 4_000n, 0n, 4_000n],
+      ['payment.succeeded', 1n, 10_000n, 250n, undefined],
+      ['refund.pending', 2n, 4_000n, 0n, 're_1'],
     ]);
-    expect(s.ledger.payments.get('pay_1')?.refundedMinor).toBe(4_000n);
+    expect(s.ledger.payments.get('pay_1')).toMatchObject({
+      refundedMinor: 0n,
+      refundPendingMinor: 4_000n,
+    });
+  });
+
+  it.each([
+    ['refunded_by_provider', 'clearing', 'provider'],
+    ['paid_out', 'payout_clearing', 'platform'],
+  ] as const)(
+    'a refund %s leaves refunds payable for %s and counts as refunded',
+    async (outcome, purpose, ownerType) => {
+      const s = setup();
+      await s.postPayment(aPayment());
+      await s.refund(aRefund());
+      const r = await s.resolve({
+        refundId: 're_1',
+        outcome,
+        reference: 'ref-1',
+        occurredAt: undefined,
+      });
+      expect(r.paymentStatus).toBe('partially_refunded');
+      expect(r.transaction.postings.map((p) => p.amountMinor)).toEqual([4_000n, -4_000n]);
+      expect(s.ledger.accountById(r.transaction.postings[0]!.accountId)?.purpose).toBe(
+        'refunds_payable',
+      );
+      expect(s.ledger.accountById(r.transaction.postings[1]!.accountId)).toMatchObject({
+        purpose,
+        ownerType,
+      });
+      expect(await s.available()).toBe(5_750n);
+      expect(s.ledger.events.at(-1)).toMatchObject({
+        eventType: 'refund.succeeded',
+        sequence: 3n,
+        refundId: 're_1',
+        paymentStatus: 'partially_refunded',
+      });
+      expect(s.ledger.payments.get('pay_1')).toMatchObject({
+        refundedMinor: 4_000n,
+        refundPendingMinor: 0n,
+      });
+    },
+  );
+
+  it('a failed refund returns the money to the merchant and makes it refundable again', async () => {
+    const s = setup({ withoutFeePlan: true });
+    await s.postPayment(aPayment());
+    await s.refund(aRefund({ amount: kgs(10_000n) }));
+    expect(await s.available()).toBe(0n);
+    const r = await s.resolve({
+      refundId: 're_1',
+      outcome: 'failed',
+      reference: 'provider_declined',
+      occurredAt: undefined,
+    });
+    expect(r.paymentStatus).toBe('');
+    expect(await s.available()).toBe(10_000n);
+    expect(s.ledger.events.at(-1)).toMatchObject({
+      eventType: 'refund.failed',
+      failureCode: 'provider_declined',
+      paymentStatus: '',
+    });
+    expect(s.ledger.payments.get('pay_1')).toMatchObject({
+      refundedMinor: 0n,
+      refundPendingMinor: 0n,
+    });
+    await s.refund(aRefund({ refundId: 're_2', amount: kgs(10_000n) }));
+  });
+
+  it('ends a refund once: the same end replays, the other end is a conflict, an unknown refund is not found', async () => {
+    const s = setup();
+    await s.postPayment(aPayment());
+    await s.refund(aRefund());
+    const end = {
+      refundId: 're_1',
+      outcome: 'paid_out' as const,
+      reference: 'wm-1',
+      occurredAt: undefined,
+    };
+    expect((await s.resolve(end)).alreadyExisted).toBe(false);
+    expect((await s.resolve(end)).alreadyExisted).toBe(true);
+    await expect(s.resolve({ ...end, outcome: 'failed' })).rejects.toMatchObject({
+      code: 'LEDGER_IDEMPOTENCY_CONFLICT',
+      details: { field: 'outcome' },
+    });
+    await expect(s.resolve({ ...end, refundId: 're_x' })).rejects.toMatchObject({
+      code: 'LEDGER_REFUND_NOT_FOUND',
+      kind: 'not_found',
+    });
+    expect(s.ledger.events.map((e) => e.eventType)).toEqual([
+      'payment.succeeded',
+      'refund.pending',
+      'refund.succeeded',
+    ]);
+  });
+
+  it('counts pending refunds against what is left to refund', async () => {
+    const s = setup({ withoutFeePlan: true });
+    await s.postPayment(aPayment());
+    await s.refund(aRefund({ amount: kgs(6_000n) }));
+    await expect(
+      s.refund(aRefund({ refundId: 're_2', amount: kgs(4_001n) })),
+    ).rejects.toMatchObject({
+      code: 'LEDGER_REFUND_EXCEEDS_PAYMENT',
+      details: { refundable: '4000' },
+    });
+    await s.refund(aRefund({ refundId: 're_2', amount: kgs(4_000n) }));
+    await s.resolve({
+      refundId: 're_1',
+      outcome: 'paid_out',
+      reference: '',
+      occurredAt: undefined,
+    });
+    const last = await s.resolve({
+      refundId: 're_2',
+      outcome: 'paid_out',
+      reference: '',
+      occurredAt: undefined,
+    });
+    expect(last.paymentStatus).toBe('refunded');
+    expect(s.ledger.events.at(-1)).toMatchObject({ paymentStatus: 'refunded' });
   });
 
   it('replays by key even when the payment has no refundable amount left, and names a differing field', async () => {
@@ -159,30 +282,13 @@ describe('postPayout', () => {
 });
 
 describe('reverseTransaction', () => {
-  it('mirrors a refund, making its amount refundable again, once', async () => {
+  it('refuses to reverse a refund: a refund ends by failing it', async () => {
     const s = setup({ withoutFeePlan: true });
     await s.postPayment(aPayment());
     const refund = await s.refund(aRefund({ amount: kgs(10_000n) }));
-    const reversal = await s.reverse({
-      idempotencyKey: 'rev',
-      transactionId: refund.transaction.id,
-      reason: 'mistake',
-    });
-    expect(reversal.transaction.postings.map((p) => p.amountMinor)).toEqual([-10_000n, 10_000n]);
-    expect(s.ledger.payments.get('pay_1')?.refundedMinor).toBe(0n);
-    expect(s.ledger.events.at(-1)).toMatchObject({ eventType: 'refund.reversed', sequence: 3n });
     await expect(
-      s.reverse({ idempotencyKey: 'rev2', transactionId: refund.transaction.id, reason: 'again' }),
-    ).rejects.toMatchObject({ code: 'LEDGER_ALREADY_REVERSED' });
-    expect(
-      (
-        await s.reverse({
-          idempotencyKey: 'rev',
-          transactionId: refund.transaction.id,
-          reason: 'mistake',
-        })
-      ).alreadyExisted,
-    ).toBe(true);
+      s.reverse({ idempotencyKey: 'rev', transactionId: refund.transaction.id, reason: 'mistake' }),
+    ).rejects.toMatchObject({ code: 'LEDGER_NOT_REVERSIBLE' });
   });
 
   it('reverses a payment only while it is unrefunded, and marks it reversed', async () => {

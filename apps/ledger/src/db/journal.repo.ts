@@ -285,6 +285,7 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
         gross_minor: row.gross_minor,
         fee_minor: row.fee_minor,
         refunded_minor: row.refunded_minor,
+        refund_pending_minor: row.refund_pending_minor,
         occurred_at: row.occurred_at,
         updated_at: trx.fn.now(),
       });

@@ -17,6 +17,8 @@ export interface PaymentRow {
   gross_minor: bigint | string;
   fee_minor: bigint | string;
   refunded_minor: bigint | string;
+  /** Absent from inserts (the column defaults to 0). */
+  refund_pending_minor?: bigint | string;
   details: string | StoredDetails;
   occurred_at: Date;
 }
@@ -50,6 +52,7 @@ export function recordToRow(r: PaymentRecord, detailsAsText = true): PaymentRow 
     gross_minor: r.grossMinor.toString(),
     fee_minor: r.feeMinor.toString(),
     refunded_minor: r.refundedMinor.toString(),
+    refund_pending_minor: r.refundPendingMinor.toString(),
     details: detailsAsText ? JSON.stringify(details) : details,
     occurred_at: r.occurredAt,
   };
@@ -71,6 +74,7 @@ export function rowToRecord(row: PaymentRow): PaymentRecord {
     grossMinor: BigInt(row.gross_minor),
     feeMinor: BigInt(row.fee_minor),
     refundedMinor: BigInt(row.refunded_minor),
+    refundPendingMinor: BigInt(row.refund_pending_minor ?? 0),
     providerPaymentId: details.provider_payment_id ?? '',
     providerAttributes: details.provider_attributes ?? {},
     orderId: details.order_id ?? '',

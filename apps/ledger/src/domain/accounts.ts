@@ -8,7 +8,7 @@ export type Side = 'debit' | 'credit';
 export interface AccountRef {
   ownerType: OwnerType;
   ownerId: string;
-  /** available, clearing, fee_revenue, payout_clearing. */
+  /** available, clearing, fee_revenue, payout_clearing, unapplied_funds, refunds_payable. */
   purpose: string;
   currency: CurrencyCode;
   /** 0 for merchant accounts; 0..SYSTEM_SHARDS-1 for the split system accounts. */
@@ -107,6 +107,23 @@ export const chart = {
       ownerType: 'platform',
       ownerId: PLATFORM_OWNER_ID,
       purpose: 'unapplied_funds',
+      currency,
+      shard: 0,
+      type: 'liability',
+      normalSide: 'credit',
+      allowNegative: false,
+    };
+  },
+  /**
+   * Refunds started and not yet ended: taken from the merchant at once, owed to the payer until
+   * the provider refunds them or an operator pays them out (or back to the merchant when the
+   * refund fails). Few writes, so one account per currency.
+   */
+  platformRefundsPayable(currency: CurrencyCode): AccountSpec {
+    return {
+      ownerType: 'platform',
+      ownerId: PLATFORM_OWNER_ID,
+      purpose: 'refunds_payable',
       currency,
       shard: 0,
       type: 'liability',

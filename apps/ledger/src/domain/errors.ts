@@ -34,6 +34,8 @@ export const ledgerErrors = defineErrors({
   LEDGER_REFUND_EXCEEDS_PAYMENT: 'precondition',
   /** The payment is not in a state this operation applies to (e.g. a refund of a held payment). */
   LEDGER_PAYMENT_NOT_REFUNDABLE: 'precondition',
+  /** ResolveRefund named a refund the ledger never started (RefundPayment). */
+  LEDGER_REFUND_NOT_FOUND: 'not_found',
   /** The hold was already captured, voided or expired. */
   LEDGER_HOLD_NOT_PENDING: 'precondition',
   /** The hold's timeout passed; the ledger voids it. */

@@ -20,7 +20,9 @@ export function isStatusEventType(type: string): type is StatusEventType {
 export type PaymentEventType =
   | StatusEventType
   | 'payment.succeeded'
+  | 'refund.pending'
   | 'refund.succeeded'
+  | 'refund.failed'
   | 'payment.held'
   | 'payment.hold_voided'
   | 'payout.succeeded'
@@ -37,9 +39,9 @@ export type PaymentEventType =
  * A payment event as the use case decides it. The journal adds what only the write knows: the
  * event id, the next sequence number of its key and the ledger transaction id.
  *
- * Amounts per type: payment.succeeded gross / fee / net of the payment; refund.succeeded the
- * refunded amount as gross and net (the merchant is debited it) and a zero fee (fees are not
- * returned); payment.held and payment.hold_voided the held amount as gross, zero fee and net
+ * Amounts per type: payment.succeeded gross / fee / net of the payment; refund.* the
+ * refund's amount as gross and net (refund.pending: the merchant is debited it; refund.failed:
+ * credited back) and a zero fee (fees are not returned); payment.held and payment.hold_voided the held amount as gross, zero fee and net
  * (nothing became available); payout.succeeded the amount as gross and net; *.reversed the
  * amounts of the transaction reversed.
  */
@@ -61,8 +63,10 @@ export interface PaymentEventDraft {
   description: string;
   /** The payment's status after the event; '' when the event does not change it. */
   paymentStatus: string;
-  /** payment.failed: the provider's or Tolem's reason code; '' otherwise. */
+  /** payment.failed, refund.failed: the provider's or Tolem's reason code; '' otherwise. */
   failureCode: string;
+  /** refund.*: the refund (`re_…`); absent otherwise. */
+  refundId?: string;
   /** Events of a case (its money, its opening and resolution): the case; absent otherwise. */
   caseId?: string;
   caseKind?: string;

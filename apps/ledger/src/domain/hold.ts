@@ -97,6 +97,7 @@ export function holdTransaction(h: ValidHold, now: Date): NewTransaction {
     grossMinor: 0n,
     feeMinor: 0n,
     refundedMinor: 0n,
+    refundPendingMinor: 0n,
     occurredAt: h.occurredAt ?? now,
     ...detailsOf(h),
   };

@@ -29,8 +29,10 @@ export interface PaymentRecord extends PaymentDetails {
   /** Posted gross and fee (0 while held). */
   grossMinor: bigint;
   feeMinor: bigint;
-  /** Sum of its refunds; never above grossMinor. */
+  /** Sum of its succeeded refunds; with refundPendingMinor never above grossMinor. */
   refundedMinor: bigint;
+  /** Sum of its refunds started and not yet succeeded or failed (in refunds payable). */
+  refundPendingMinor: bigint;
   /** When the payment (or its capture) happened, for later events. */
   occurredAt: Date;
 }

@@ -139,6 +139,7 @@ export function postedRecord(p: PaymentPosting, occurredAt: Date): PaymentRecord
     grossMinor: p.gross.amountMinor,
     feeMinor: p.fee.amountMinor,
     refundedMinor: 0n,
+    refundPendingMinor: 0n,
     occurredAt,
     ...detailsOf(p),
   };

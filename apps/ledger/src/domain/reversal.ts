@@ -22,7 +22,12 @@ export function validateReverse(cmd: ReverseCommand): ReverseCommand {
   return cmd;
 }
 
-const REVERSIBLE = new Set(['payment', 'refund', 'payout', 'transfer']);
+/**
+ * Refunds are not reversed: a refund is a start and an end (RefundPayment, ResolveRefund), and
+ * the money of one that did not happen goes back to the merchant by failing it, with its own
+ * `refund.failed` event.
+ */
+const REVERSIBLE = new Set(['payment', 'payout', 'transfer']);
 
 export function reversalHead(cmd: ReverseCommand, original: StoredTransaction): TransactionHead {
   return {
@@ -42,9 +47,9 @@ function notReversible(message: string): never {
 
 /**
  * A reversal mirrors the original's posted postings (pending legs of a captured hold stay
- * released). Payments are reversed only while posted and unrefunded (reverse the refunds
- * first), so the register and the journal never disagree about what was refunded; a refund's
- * reversal makes its amount refundable again. The overdraft guard still applies.
+ * released). Payments are reversed only while posted and without refunds (pending or
+ * succeeded), so the register and the journal never disagree about what was refunded. The
+ * overdraft guard still applies.
  */
 export function decideReversal(
   cmd: ReverseCommand,
@@ -81,8 +86,8 @@ export function decideReversal(
     case 'payment': {
       if (!record || record.status !== 'posted')
         notReversible(`payment ${original.paymentId} is not posted`);
-      if (record.refundedMinor > 0n)
-        notReversible(`payment ${original.paymentId} has refunds: reverse them first`);
+      if (record.refundedMinor > 0n || record.refundPendingMinor > 0n)
+        notReversible(`payment ${original.paymentId} has refunds`);
       payment = { op: 'update', record: { ...record, status: 'reversed' } };
       const gross = money(record.grossMinor, record.currency);
       const fee = money(record.feeMinor, record.currency);
@@ -91,26 +96,6 @@ export function decideReversal(
           'payment.reversed',
           record,
           { gross, fee, net: money(gross.amountMinor - fee.amountMinor, record.currency) },
-          now,
-        ),
-      );
-      break;
-    }
-    case 'refund': {
-      if (!record || record.status !== 'posted')
-        notReversible(`payment ${original.paymentId} is not posted`);
-      // The mirror of the refund's merchant debit is a credit of the refunded amount.
-      const amount = merchantLeg ? -merchantLeg.amountMinor : 0n;
-      payment = {
-        op: 'update',
-        record: { ...record, refundedMinor: record.refundedMinor - amount },
-      };
-      const m = money(amount, record.currency);
-      events.push(
-        paymentEvent(
-          'refund.reversed',
-          record,
-          { gross: m, fee: money(0n, record.currency), net: m },
           now,
         ),
       );

@@ -139,6 +139,7 @@ export function validateStatusFact(cmd: RecordPaymentEventCommand, now: Date): N
       grossMinor: 0n,
       feeMinor: 0n,
       refundedMinor: 0n,
+      refundPendingMinor: 0n,
       occurredAt,
       ...details,
     },

@@ -230,6 +230,7 @@ export function holdBody(
             grossMinor: 0n,
             feeMinor: 0n,
             refundedMinor: 0n,
+            refundPendingMinor: 0n,
             occurredAt,
           },
         },
@@ -323,6 +324,7 @@ export function applyBody(
         grossMinor: u.amount.amountMinor,
         feeMinor: fee.amountMinor,
         refundedMinor: 0n,
+        refundPendingMinor: 0n,
         occurredAt: now,
       };
   const resolved: UnappliedRecord = {

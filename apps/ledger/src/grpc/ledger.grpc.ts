@@ -14,6 +14,7 @@ import {
   PostTransactionResponse,
   RecordPaymentEventResponse,
   RefundPaymentResponse,
+  ResolveRefundResponse,
   ReturnUnappliedFundsResponse,
   ReverseTransactionResponse,
   SetFeePlanResponse,
@@ -38,7 +39,7 @@ import type { makePostPayments } from '../app/post-payments';
 import type { makePostPayout } from '../app/post-payout';
 import type { makePostTransaction } from '../app/post-transaction';
 import type { RecordPaymentEvent } from '../app/record-payment-event';
-import type { makeRefundPayment } from '../app/refund-payment';
+import type { makeRefundPayment, makeResolveRefund } from '../app/refund-payment';
 import type { makeReverseTransaction } from '../app/reverse-transaction';
 import type {
   makeApplyUnappliedFunds,
@@ -65,6 +66,7 @@ import {
   postPaymentToProto,
   recordPaymentEventFromProto,
   refundFromProto,
+  resolveRefundFromProto,
   resolveUnappliedFromProto,
   reverseFromProto,
   settingsToProto,
@@ -79,6 +81,7 @@ export interface LedgerHandlerDeps {
   postPayment: PostPayment;
   postPayments: ReturnType<typeof makePostPayments>;
   refundPayment: ReturnType<typeof makeRefundPayment>;
+  resolveRefund: ReturnType<typeof makeResolveRefund>;
   postPayout: ReturnType<typeof makePostPayout>;
   createHold: ReturnType<typeof makeCreateHold>;
   postHold: ReturnType<typeof makePostHold>;
@@ -158,6 +161,14 @@ export function ledgerHandlers(deps: LedgerHandlerDeps): Handlers<typeof LedgerS
       return RefundPaymentResponse.fromPartial({
         transaction: transactionToProto(r.transaction),
         alreadyExisted: r.alreadyExisted,
+      });
+    },
+    async resolveRefund(req) {
+      const r = await deps.resolveRefund(resolveRefundFromProto(req));
+      return ResolveRefundResponse.fromPartial({
+        transaction: transactionToProto(r.transaction),
+        alreadyExisted: r.alreadyExisted,
+        paymentStatus: r.paymentStatus,
       });
     },
     async postPayout(req) {

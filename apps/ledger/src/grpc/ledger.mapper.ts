@@ -25,7 +25,9 @@ import {
   type PostPayoutRequest,
   type PostTransactionRequest,
   type RecordPaymentEventRequest,
+  RefundOutcome as PbRefundOutcome,
   type RefundPaymentRequest,
+  type ResolveRefundRequest,
   type ReturnUnappliedFundsRequest,
   type ReverseTransactionRequest,
   Side as PbSide,
@@ -49,7 +51,7 @@ import type { Transaction } from '../domain/journal';
 import type { PostPaymentCommand, RawMoney } from '../domain/payment';
 import type { PayoutCommand } from '../domain/payout';
 import type { MerchantSettings } from '../domain/ports';
-import type { RefundCommand } from '../domain/refund';
+import type { RefundCommand, RefundOutcome, ResolveRefundCommand } from '../domain/refund';
 import type { ReverseCommand } from '../domain/reversal';
 import type { RecordPaymentEventCommand } from '../domain/status-fact';
 import type { TransferCommand } from '../domain/transfer';
@@ -166,10 +168,33 @@ export function unappliedToProto(u: UnappliedRecord): PbUnappliedFunds {
 
 export function refundFromProto(req: RefundPaymentRequest): RefundCommand {
   return {
-    idempotencyKey: req.idempotencyKey,
+    refundId: req.refundId,
     paymentId: req.paymentId,
     amount: rawMoney(req.amount),
     reason: req.reason,
+    occurredAt: req.occurredAt,
+  };
+}
+
+function refundOutcomeFromProto(o: PbRefundOutcome): RefundOutcome | undefined {
+  switch (o) {
+    case PbRefundOutcome.REFUND_OUTCOME_REFUNDED_BY_PROVIDER:
+      return 'refunded_by_provider';
+    case PbRefundOutcome.REFUND_OUTCOME_PAID_OUT:
+      return 'paid_out';
+    case PbRefundOutcome.REFUND_OUTCOME_FAILED:
+      return 'failed';
+    case PbRefundOutcome.REFUND_OUTCOME_UNSPECIFIED:
+    case PbRefundOutcome.UNRECOGNIZED:
+      return undefined;
+  }
+}
+
+export function resolveRefundFromProto(req: ResolveRefundRequest): ResolveRefundCommand {
+  return {
+    refundId: req.refundId,
+    outcome: refundOutcomeFromProto(req.outcome),
+    reference: req.reference,
     occurredAt: req.occurredAt,
   };
 }

@@ -57,6 +57,7 @@ describe('paymentEventMessage', () => {
       caseId: '',
       caseKind: '',
       caseResolution: '',
+      refundId: '',
     });
   });
 });

@@ -34,6 +34,7 @@ export function paymentEventMessage(topic: string, e: PaymentEventRecord): Outbo
       caseId: e.caseId ?? '',
       caseKind: e.caseKind ?? '',
       caseResolution: e.caseResolution ?? '',
+      refundId: e.refundId ?? '',
     }),
   ).finish();
   return {

@@ -54,13 +54,13 @@ function paymentOp(worker: number, i: number): Op {
 
 function refundOp(paymentId: string): Op {
   const request = RefundPaymentRequest.fromPartial({
-    idempotencyKey: `refund:${paymentId}:1`,
+    refundId: `refund:${paymentId}:1`,
     paymentId,
     amount: { amountMinor: 100n, currency: 'KGS' },
     reason: 'crash test',
   });
   return {
-    key: request.idempotencyKey,
+    key: request.refundId,
     kind: 'refund',
     paymentId,
     async send(ledger) {

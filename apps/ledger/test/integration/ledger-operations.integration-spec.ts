@@ -10,7 +10,9 @@ import {
   PostPaymentRequest,
   PostPayoutRequest,
   PostTransactionRequest,
+  RefundOutcome,
   RefundPaymentRequest,
+  ResolveRefundRequest,
   ReverseTransactionRequest,
   SetFeePlanRequest,
   SetMerchantSettingsRequest,
@@ -211,42 +213,48 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
   });
 
   describe('refunds', () => {
-    it('debits the merchant and credits provider clearing, keeps the fee, and continues the payment’s event sequence', async () => {
-      await flatFee('mer_rf', 250n);
-      await ledger.client.postPayment(payment({ paymentId: 'pay_rf_1', merchantId: 'mer_rf' }));
-      const refund = await ledger.client.refundPayment(
-        RefundPaymentRequest.fromPartial({
-          idempotencyKey: 'refund:pay_rf_1:1',
-          paymentId: 'pay_rf_1',
-          amount: kgs(4_000n),
-          reason: 'customer asked',
+    /** The platform's refunds payable in KGS: its posted balance, 0 before first use. */
+    const refundsPayable = async () => {
+      const { accounts } = await ledger.client.listAccounts(
+        ListAccountsRequest.fromPartial({
+          ownerType: OwnerType.OWNER_TYPE_PLATFORM,
+          ownerId: 'tolem',
+          currency: 'KGS',
         }),
       );
+      const account = accounts.find((a) => a.purpose === 'refunds_payable');
+      if (!account) return 0n;
+      const res = await ledger.client.getAccountBalance(
+        GetAccountBalanceRequest.fromPartial({ accountId: account.id }),
+      );
+      return res.posted?.amountMinor ?? 0n;
+    };
+    const resolve = (refundId: string, outcome: RefundOutcome, reference = '') =>
+      ledger.client.resolveRefund(
+        ResolveRefundRequest.fromPartial({ refundId, outcome, reference }),
+      );
+
+    it('moves a refund from the merchant to refunds payable at once, then to provider clearing or payout clearing, in one event sequence', async () => {
+      await flatFee('mer_rf', 250n);
+      await ledger.client.postPayment(payment({ paymentId: 'pay_rf_1', merchantId: 'mer_rf' }));
+      const payableBefore = await refundsPayable();
+      const request = RefundPaymentRequest.fromPartial({
+        refundId: 're_rf_1',
+        paymentId: 'pay_rf_1',
+        amount: kgs(4_000n),
+        reason: 'customer asked',
+      });
+      const refund = await ledger.client.refundPayment(request);
       expect(refund.alreadyExisted).toBe(false);
       expect(refund.transaction?.kind).toBe('refund');
       expect(refund.transaction?.postings.map((p) => p.amountMinor)).toEqual([4_000n, -4_000n]);
       expect(await available('mer_rf')).toBe(9_750n - 4_000n);
+      expect(await refundsPayable()).toBe((payableBefore ?? 0n) + 4_000n);
 
-      const again = await ledger.client.refundPayment(
-        RefundPaymentRequest.fromPartial({
-          idempotencyKey: 'refund:pay_rf_1:1',
-          paymentId: 'pay_rf_1',
-          amount: kgs(4_000n),
-          reason: 'customer asked',
-        }),
-      );
+      const again = await ledger.client.refundPayment(request);
       expect(again).toMatchObject({ alreadyExisted: true, transaction: refund.transaction });
       expect(
-        await writesNothing(() =>
-          ledger.client.refundPayment(
-            RefundPaymentRequest.fromPartial({
-              idempotencyKey: 'refund:pay_rf_1:1',
-              paymentId: 'pay_rf_1',
-              amount: kgs(4_001n),
-              reason: 'customer asked',
-            }),
-          ),
-        ),
+        await writesNothing(() => ledger.client.refundPayment({ ...request, amount: kgs(4_001n) })),
       ).toEqual({
         code: 'LEDGER_IDEMPOTENCY_CONFLICT',
         kind: 'conflict',
@@ -254,10 +262,32 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
         field: 'amount',
       });
 
+      // The provider refunded it: refunds payable -> the provider's clearing.
+      const done = await resolve(
+        're_rf_1',
+        RefundOutcome.REFUND_OUTCOME_REFUNDED_BY_PROVIDER,
+        'wm-rf-1',
+      );
+      expect(done.paymentStatus).toBe('partially_refunded');
+      expect(done.transaction?.postings.map((p) => p.amountMinor)).toEqual([4_000n, -4_000n]);
+      expect(await refundsPayable()).toBe(payableBefore ?? 0n);
+      expect(await available('mer_rf')).toBe(5_750n);
+      // Once: the same end replays, the other end is a conflict and writes nothing.
+      expect(
+        (await resolve('re_rf_1', RefundOutcome.REFUND_OUTCOME_REFUNDED_BY_PROVIDER, 'wm-rf-1'))
+          .alreadyExisted,
+      ).toBe(true);
+      expect(
+        await writesNothing(() => resolve('re_rf_1', RefundOutcome.REFUND_OUTCOME_FAILED)),
+      ).toMatchObject({ code: 'LEDGER_IDEMPOTENCY_CONFLICT', field: 'outcome' });
+      expect(
+        await writesNothing(() => resolve('re_unknown', RefundOutcome.REFUND_OUTCOME_FAILED)),
+      ).toMatchObject({ code: 'LEDGER_REFUND_NOT_FOUND', grpc: NOT_FOUND });
+
       const events = await waitFor(
         () => {
           const mine = eventsOf(messages).filter((e) => e.paymentId === 'pay_rf_1');
-          return mine.length >= 2 && mine;
+          return mine.length >= 3 && mine;
         },
         { timeoutMs: 30_000, what: 'the payment and refund events' },
       );
@@ -265,18 +295,112 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
         events.map((e) => [
           e.eventType,
           e.sequence,
+          e.refundId,
           e.gross?.amountMinor,
           e.fee?.amountMinor,
-          e.net?.amountMinor,
+          e.paymentStatus,
         ]),
       ).toEqual([
-        ['payment.succeeded', 1n, 10_000n, 250n, 9_750n],
-        ['refund.succeeded', 2n, 4_000n, 0n, 4_000n],
+        ['payment.succeeded', 1n, '', 10_000n, 250n, 'succeeded'],
+        ['refund.pending', 2n, 're_rf_1', 4_000n, 0n, ''],
+        ['refund.succeeded', 3n, 're_rf_1', 4_000n, 0n, 'partially_refunded'],
       ]);
       expect(events[1]?.providerAttributes).toEqual({
         payer_purse: 'Z123456789012',
         payer_wmid: '123456789012',
       });
+
+      // Two refunds of another payment, both paid out to the payer by an operator: refunded.
+      await ledger.client.postPayment(payment({ paymentId: 'pay_rf_2', merchantId: 'mer_rf_2' }));
+      for (const [id, amount] of [
+        ['re_rf_2a', 3_000n],
+        ['re_rf_2b', 7_000n],
+      ] as const) {
+        await ledger.client.refundPayment({
+          ...request,
+          refundId: id,
+          paymentId: 'pay_rf_2',
+          amount: kgs(amount),
+        });
+      }
+      expect(await refundsPayable()).toBe((payableBefore ?? 0n) + 10_000n);
+      expect(
+        (await resolve('re_rf_2a', RefundOutcome.REFUND_OUTCOME_PAID_OUT, 'WM-1')).paymentStatus,
+      ).toBe('partially_refunded');
+      expect(
+        (await resolve('re_rf_2b', RefundOutcome.REFUND_OUTCOME_PAID_OUT, 'WM-2')).paymentStatus,
+      ).toBe('refunded');
+      expect(await refundsPayable()).toBe(payableBefore ?? 0n);
+      expect(await available('mer_rf_2')).toBe(0n);
+      const second = await waitFor(
+        () => {
+          const mine = eventsOf(messages).filter((e) => e.paymentId === 'pay_rf_2');
+          return mine.length >= 5 && mine;
+        },
+        { timeoutMs: 30_000, what: 'the second payment’s refund events' },
+      );
+      expect(second.map((e) => [e.eventType, e.sequence, e.refundId, e.paymentStatus])).toEqual([
+        ['payment.succeeded', 1n, '', 'succeeded'],
+        ['refund.pending', 2n, 're_rf_2a', ''],
+        ['refund.pending', 3n, 're_rf_2b', ''],
+        ['refund.succeeded', 4n, 're_rf_2a', 'partially_refunded'],
+        ['refund.succeeded', 5n, 're_rf_2b', 'refunded'],
+      ]);
+      expect((await ledger.client.checkIntegrity({})).violations).toEqual([]);
+    });
+
+    it('a failed refund returns the money to the merchant and its amount is refundable again', async () => {
+      await ledger.client.postPayment(
+        payment({ paymentId: 'pay_rf_fail', merchantId: 'mer_rf_fail' }),
+      );
+      const payableBefore = await refundsPayable();
+      await ledger.client.refundPayment(
+        RefundPaymentRequest.fromPartial({
+          refundId: 're_rf_fail',
+          paymentId: 'pay_rf_fail',
+          amount: kgs(10_000n),
+        }),
+      );
+      expect(await available('mer_rf_fail')).toBe(0n);
+      expect(
+        await codeOf(
+          ledger.client.refundPayment(
+            RefundPaymentRequest.fromPartial({
+              refundId: 're_rf_fail_over',
+              paymentId: 'pay_rf_fail',
+              amount: kgs(1n),
+            }),
+          ),
+        ),
+      ).toMatchObject({ code: 'LEDGER_REFUND_EXCEEDS_PAYMENT' });
+      const failed = await resolve(
+        're_rf_fail',
+        RefundOutcome.REFUND_OUTCOME_FAILED,
+        'provider_declined',
+      );
+      expect(failed.paymentStatus).toBe('');
+      expect(await available('mer_rf_fail')).toBe(10_000n);
+      expect(await refundsPayable()).toBe(payableBefore);
+      const events = await waitFor(
+        () => {
+          const mine = eventsOf(messages).filter((e) => e.paymentId === 'pay_rf_fail');
+          return mine.length >= 3 && mine;
+        },
+        { timeoutMs: 30_000, what: 'refund.failed' },
+      );
+      expect(events.map((e) => [e.eventType, e.sequence, e.failureCode])).toEqual([
+        ['payment.succeeded', 1n, ''],
+        ['refund.pending', 2n, ''],
+        ['refund.failed', 3n, 'provider_declined'],
+      ]);
+      await ledger.client.refundPayment(
+        RefundPaymentRequest.fromPartial({
+          refundId: 're_rf_fail_again',
+          paymentId: 'pay_rf_fail',
+          amount: kgs(10_000n),
+        }),
+      );
+      expect(await available('mer_rf_fail')).toBe(0n);
     });
 
     it('refuses a refund beyond the payment, beyond the balance, of an unknown payment, in another currency, zero or negative: nothing written', async () => {
@@ -286,7 +410,7 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
         paymentId = 'pay_rf_1',
       ) =>
         ledger.client.refundPayment(
-          RefundPaymentRequest.fromPartial({ idempotencyKey: key, paymentId, amount, reason: '' }),
+          RefundPaymentRequest.fromPartial({ refundId: key, paymentId, amount, reason: '' }),
         );
       expect(await writesNothing(() => refund('rf:exceeds', kgs(6_001n)))).toEqual({
         code: 'LEDGER_REFUND_EXCEEDS_PAYMENT',
@@ -352,7 +476,7 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
           codeOf(
             ledger.client.refundPayment(
               RefundPaymentRequest.fromPartial({
-                idempotencyKey: `rf:race:${i}`,
+                refundId: `rf:race:${i}`,
                 paymentId: 'pay_rf_race',
                 amount: kgs(3_000n),
               }),
@@ -607,10 +731,11 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
         { timeoutMs: 30_000, what: 'payout.reversed' },
       );
 
-      // A refunded payment is reversed only after its refunds.
+      // A payment with a refund is not reversed, nor is the refund; once the refund failed
+      // (its money back with the merchant) the payment can be.
       const refund = await ledger.client.refundPayment(
         RefundPaymentRequest.fromPartial({
-          idempotencyKey: 'rf:rev',
+          refundId: 'rf:rev',
           paymentId: 'pay_rev_1',
           amount: kgs(500n),
         }),
@@ -627,10 +752,20 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
           ),
         ),
       ).toMatchObject({ code: 'LEDGER_NOT_REVERSIBLE' });
-      await ledger.client.reverseTransaction(
-        ReverseTransactionRequest.fromPartial({
-          idempotencyKey: 'rev:rf',
-          transactionId: refund.transaction!.id,
+      expect(
+        await writesNothing(() =>
+          ledger.client.reverseTransaction(
+            ReverseTransactionRequest.fromPartial({
+              idempotencyKey: 'rev:rf',
+              transactionId: refund.transaction!.id,
+            }),
+          ),
+        ),
+      ).toMatchObject({ code: 'LEDGER_NOT_REVERSIBLE' });
+      await ledger.client.resolveRefund(
+        ResolveRefundRequest.fromPartial({
+          refundId: 'rf:rev',
+          outcome: RefundOutcome.REFUND_OUTCOME_FAILED,
         }),
       );
       await ledger.client.reverseTransaction(
@@ -644,7 +779,7 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
         await codeOf(
           ledger.client.refundPayment(
             RefundPaymentRequest.fromPartial({
-              idempotencyKey: 'rf:after',
+              refundId: 'rf:after',
               paymentId: 'pay_rev_1',
               amount: kgs(1n),
             }),
@@ -842,7 +977,7 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
       }
       await ledger.client.refundPayment(
         RefundPaymentRequest.fromPartial({
-          idempotencyKey: 'rf:st',
+          refundId: 'rf:st',
           paymentId: 'pay_st_5',
           amount: kgs(50n),
         }),

@@ -195,7 +195,7 @@ describe('unapplied funds and their cases (real ledger, PostgreSQL, Kafka)', () 
       ['case.resolved', 5n, ''],
     ]);
     const refund = await ledger.client.refundPayment({
-      idempotencyKey: 'refund:pay_twice:all',
+      refundId: 'refund:pay_twice:all',
       paymentId: 'pay_twice',
       amount: { amountMinor: 20_000n, currency: 'USD' },
       reason: 'both back',

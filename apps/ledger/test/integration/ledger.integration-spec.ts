@@ -158,6 +158,7 @@ describe('ledger service (real process, real PostgreSQL and Kafka)', () => {
       caseId: '',
       caseKind: '',
       caseResolution: '',
+      refundId: '',
     });
   });
 

@@ -28,5 +28,7 @@ export interface NotificationEvent {
   paymentStatus: string;
   /** `payment.failed`: the provider's or Tolem's reason code; empty otherwise. */
   failureCode: string;
+  /** `refund.*`: the refund (`re_…`); absent or empty otherwise. */
+  refundId?: string;
   providerAttributes: Record<string, string>;
 }

@@ -132,6 +132,24 @@ describe('buildPayload status and failure code', () => {
     expect(body.data).toMatchObject({ status: 'failed', failure_code: 'card_declined' });
   });
 
+  it('names the refund of a refund event right after the failure code', () => {
+    const failedRefund = {
+      ...keeperMobile,
+      eventType: 'refund.failed',
+      failureCode: 'provider_declined',
+      refundId: 're_1',
+    };
+    const body = JSON.parse(buildPayload(failedRefund, new Date(0))) as { data: object };
+    const keys = Object.keys(body.data);
+    expect(keys.slice(keys.indexOf('sequence'), keys.indexOf('sequence') + 3)).toEqual([
+      'sequence',
+      'failure_code',
+      'refund_id',
+    ]);
+    expect(body.data).toMatchObject({ refund_id: 're_1', failure_code: 'provider_declined' });
+    expect(buildPayload(keeperMobile, new Date(0))).not.toContain('refund_id');
+  });
+
   it('leaves out what the event does not carry, so an older event keeps its exact bytes', () => {
     const body = buildPayload({ ...keeperMobile, paymentStatus: 'succeeded' }, new Date(0));
     expect(JSON.parse(body)).toMatchObject({ data: { status: 'succeeded' } });

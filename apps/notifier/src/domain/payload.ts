@@ -22,6 +22,7 @@ const CORE_DATA_KEYS = [
   'sequence',
   'status',
   'failure_code',
+  'refund_id',
 ] as const;
 
 function amountOf(m: EventAmount | undefined): number | string {
@@ -30,7 +31,7 @@ function amountOf(m: EventAmount | undefined): number | string {
 
 /**
  * The merchant's notification body (documented in apps/notifier/README.md). Key order is fixed
- * (core fields, then `status` and `failure_code` when set, then provider attributes sorted by name)
+ * (core fields, then `status`, `failure_code` and `refund_id` when set, then provider attributes sorted by name)
  * so the same event always yields the same bytes; a provider attribute never overrides a core field,
  * even one this event leaves out.
  */
@@ -54,6 +55,7 @@ export function buildPayload(event: NotificationEvent, fallbackCreated: Date): s
   // Present only when the event carries them, always in this place, so old events keep their bytes.
   if (event.paymentStatus) data.status = event.paymentStatus;
   if (event.failureCode) data.failure_code = event.failureCode;
+  if (event.refundId) data.refund_id = event.refundId;
   const reserved = new Set<string>(CORE_DATA_KEYS);
   for (const key of Object.keys(event.providerAttributes).sort()) {
     const value = event.providerAttributes[key];

@@ -47,6 +47,7 @@ export function notificationEventOf(
     sequence: event.sequence,
     paymentStatus: event.paymentStatus,
     failureCode: event.failureCode,
+    refundId: event.refundId,
     providerAttributes: { ...event.providerAttributes },
   };
 }

@@ -57,6 +57,8 @@ export type StatusName =
   | 'failed'
   | 'expired'
   | 'canceled'
+  | 'partially_refunded'
+  | 'refunded'
   | 'unknown';
 
 /** Every status a payment can be in on the wire (OpenAPI enum). */
@@ -68,6 +70,8 @@ export const STATUS_NAME_LIST: readonly StatusName[] = [
   'failed',
   'expired',
   'canceled',
+  'partially_refunded',
+  'refunded',
 ];
 
 export function statusName(status: PaymentStatus): StatusName {
@@ -86,6 +90,10 @@ export function statusName(status: PaymentStatus): StatusName {
       return 'expired';
     case PaymentStatus.PAYMENT_STATUS_CANCELED:
       return 'canceled';
+    case PaymentStatus.PAYMENT_STATUS_PARTIALLY_REFUNDED:
+      return 'partially_refunded';
+    case PaymentStatus.PAYMENT_STATUS_REFUNDED:
+      return 'refunded';
     default:
       return 'unknown';
   }
@@ -97,7 +105,13 @@ export function statusName(status: PaymentStatus): StatusName {
  */
 export function isTerminal(status: StatusName): boolean {
   return (
-    status === 'succeeded' || status === 'failed' || status === 'expired' || status === 'canceled'
+    status === 'succeeded' ||
+    status === 'failed' ||
+    status === 'expired' ||
+    status === 'canceled' ||
+    // Paid, then (partly) refunded: the payer never pays it again.
+    status === 'partially_refunded' ||
+    status === 'refunded'
   );
 }
 

@@ -31,6 +31,8 @@ export interface PaymentJson {
   provider_attributes: Record<string, string>;
   /** Minor units of the payment's currency; null until known (succeeded). */
   fee: JsonMinor | null;
+  /** What succeeded refunds returned, minor units of the payment's currency. */
+  amount_refunded: JsonMinor;
   failure_code: string | null;
   available_methods: string[];
   success_url: string | null;
@@ -78,6 +80,7 @@ export function paymentToJson(p: Payment | undefined, publicBaseUrl: string): Pa
     provider_payment_id: orNull(p.providerPaymentId),
     provider_attributes: { ...p.providerAttributes },
     fee: p.fee ? minorToJson(p.fee.amountMinor) : null,
+    amount_refunded: minorToJson(p.amountRefunded?.amountMinor ?? 0n),
     failure_code: orNull(p.failureCode),
     available_methods: p.availableMethods
       .map(methodName)

@@ -46,6 +46,10 @@ export enum PaymentStatus {
   PAYMENT_STATUS_REQUIRES_REVIEW = 6,
   /** PAYMENT_STATUS_CANCELED - Canceled by the merchant before it was paid. */
   PAYMENT_STATUS_CANCELED = 7,
+  /** PAYMENT_STATUS_PARTIALLY_REFUNDED - Succeeded, and refunds that succeeded returned part of it (amount_refunded). */
+  PAYMENT_STATUS_PARTIALLY_REFUNDED = 8,
+  /** PAYMENT_STATUS_REFUNDED - Succeeded, and refunds that succeeded returned all of it. */
+  PAYMENT_STATUS_REFUNDED = 9,
   UNRECOGNIZED = -1,
 }
 
@@ -75,6 +79,12 @@ export function paymentStatusFromJSON(object: any): PaymentStatus {
     case 7:
     case "PAYMENT_STATUS_CANCELED":
       return PaymentStatus.PAYMENT_STATUS_CANCELED;
+    case 8:
+    case "PAYMENT_STATUS_PARTIALLY_REFUNDED":
+      return PaymentStatus.PAYMENT_STATUS_PARTIALLY_REFUNDED;
+    case 9:
+    case "PAYMENT_STATUS_REFUNDED":
+      return PaymentStatus.PAYMENT_STATUS_REFUNDED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -100,6 +110,10 @@ export function paymentStatusToJSON(object: PaymentStatus): string {
       return "PAYMENT_STATUS_REQUIRES_REVIEW";
     case PaymentStatus.PAYMENT_STATUS_CANCELED:
       return "PAYMENT_STATUS_CANCELED";
+    case PaymentStatus.PAYMENT_STATUS_PARTIALLY_REFUNDED:
+      return "PAYMENT_STATUS_PARTIALLY_REFUNDED";
+    case PaymentStatus.PAYMENT_STATUS_REFUNDED:
+      return "PAYMENT_STATUS_REFUNDED";
     case PaymentStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -159,6 +173,92 @@ export function caseStatusToJSON(object: CaseStatus): string {
   }
 }
 
+export enum RefundStatus {
+  REFUND_STATUS_UNSPECIFIED = 0,
+  REFUND_STATUS_PENDING = 1,
+  REFUND_STATUS_SUCCEEDED = 2,
+  REFUND_STATUS_FAILED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function refundStatusFromJSON(object: any): RefundStatus {
+  switch (object) {
+    case 0:
+    case "REFUND_STATUS_UNSPECIFIED":
+      return RefundStatus.REFUND_STATUS_UNSPECIFIED;
+    case 1:
+    case "REFUND_STATUS_PENDING":
+      return RefundStatus.REFUND_STATUS_PENDING;
+    case 2:
+    case "REFUND_STATUS_SUCCEEDED":
+      return RefundStatus.REFUND_STATUS_SUCCEEDED;
+    case 3:
+    case "REFUND_STATUS_FAILED":
+      return RefundStatus.REFUND_STATUS_FAILED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RefundStatus.UNRECOGNIZED;
+  }
+}
+
+export function refundStatusToJSON(object: RefundStatus): string {
+  switch (object) {
+    case RefundStatus.REFUND_STATUS_UNSPECIFIED:
+      return "REFUND_STATUS_UNSPECIFIED";
+    case RefundStatus.REFUND_STATUS_PENDING:
+      return "REFUND_STATUS_PENDING";
+    case RefundStatus.REFUND_STATUS_SUCCEEDED:
+      return "REFUND_STATUS_SUCCEEDED";
+    case RefundStatus.REFUND_STATUS_FAILED:
+      return "REFUND_STATUS_FAILED";
+    case RefundStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum RefundExecution {
+  REFUND_EXECUTION_UNSPECIFIED = 0,
+  /** REFUND_EXECUTION_PROVIDER - Through the payment's provider (its refund API). */
+  REFUND_EXECUTION_PROVIDER = 1,
+  /** REFUND_EXECUTION_PAYOUT_QUEUE - Paid out to the payer by an operator (WebMoney purse, Keeper Mobile phone). */
+  REFUND_EXECUTION_PAYOUT_QUEUE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function refundExecutionFromJSON(object: any): RefundExecution {
+  switch (object) {
+    case 0:
+    case "REFUND_EXECUTION_UNSPECIFIED":
+      return RefundExecution.REFUND_EXECUTION_UNSPECIFIED;
+    case 1:
+    case "REFUND_EXECUTION_PROVIDER":
+      return RefundExecution.REFUND_EXECUTION_PROVIDER;
+    case 2:
+    case "REFUND_EXECUTION_PAYOUT_QUEUE":
+      return RefundExecution.REFUND_EXECUTION_PAYOUT_QUEUE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RefundExecution.UNRECOGNIZED;
+  }
+}
+
+export function refundExecutionToJSON(object: RefundExecution): string {
+  switch (object) {
+    case RefundExecution.REFUND_EXECUTION_UNSPECIFIED:
+      return "REFUND_EXECUTION_UNSPECIFIED";
+    case RefundExecution.REFUND_EXECUTION_PROVIDER:
+      return "REFUND_EXECUTION_PROVIDER";
+    case RefundExecution.REFUND_EXECUTION_PAYOUT_QUEUE:
+      return "REFUND_EXECUTION_PAYOUT_QUEUE";
+    case RefundExecution.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface Payment {
   /** `pay_…` */
   id: string;
@@ -190,6 +290,8 @@ export interface Payment {
    * pages and their requests must present it, so payment_url carries it. A credential: never log it.
    */
   pageSecret: string;
+  /** What succeeded refunds returned to the payer (zero when none); pending ones not included. */
+  amountRefunded: Money | undefined;
 }
 
 export interface Payment_ProviderAttributesEntry {
@@ -545,6 +647,102 @@ export interface AcknowledgeDifferenceResponse {
   alreadyAcknowledged: boolean;
 }
 
+export interface Refund {
+  /** `re_…` */
+  id: string;
+  paymentId: string;
+  merchantId: string;
+  amount: Money | undefined;
+  status: RefundStatus;
+  reason: string;
+  /** Unspecified until decided (right after the money moved in the ledger). */
+  execution: RefundExecution;
+  /** failed: `provider_declined`, `payout_failed`, or the provider's code. */
+  failureCode: string;
+  createdAt: Date | undefined;
+  updatedAt: Date | undefined;
+}
+
+export interface CreateRefundRequest {
+  merchantId: string;
+  idempotencyKey: string;
+  paymentId: string;
+  /** Absent: all that is left to refund. An empty currency means the payment's. */
+  amount: Money | undefined;
+  reason: string;
+}
+
+export interface CreateRefundResponse {
+  refund:
+    | Refund
+    | undefined;
+  /** True when an earlier request with the same idempotency key created it. */
+  replayed: boolean;
+}
+
+export interface GetRefundRequest {
+  merchantId: string;
+  refundId: string;
+}
+
+export interface GetRefundResponse {
+  refund: Refund | undefined;
+}
+
+export interface ListRefundsRequest {
+  merchantId: string;
+  /** Only this payment's refunds when set. */
+  paymentId: string;
+  /** 1..100; 0 means 10. */
+  limit: number;
+  startingAfter: string;
+}
+
+export interface ListRefundsResponse {
+  refunds: Refund[];
+  hasMore: boolean;
+}
+
+export interface RefundPayout {
+  refund: Refund | undefined;
+  method: PaymentMethod;
+  provider: Provider;
+  /** Where to pay: `webmoney_purse` or `keeper_mobile_phone`; empty when the payment named none. */
+  payerAccountKind: string;
+  /** The payer's purse or phone, for the operator's eyes only: never logged. */
+  payerAccount: string;
+}
+
+export interface ListRefundPayoutsRequest {
+  /** 1..100; 0 means 50. */
+  limit: number;
+}
+
+export interface ListRefundPayoutsResponse {
+  payouts: RefundPayout[];
+}
+
+export interface CompleteRefundPayoutRequest {
+  refundId: string;
+  /** The payout's reference at WebMoney (transfer number) or Keeper Mobile. */
+  reference: string;
+  operator: string;
+}
+
+export interface CompleteRefundPayoutResponse {
+  refund: Refund | undefined;
+}
+
+export interface FailRefundPayoutRequest {
+  refundId: string;
+  reason: string;
+  operator: string;
+}
+
+export interface FailRefundPayoutResponse {
+  refund: Refund | undefined;
+}
+
 function createBasePayment(): Payment {
   return {
     id: "",
@@ -566,6 +764,7 @@ function createBasePayment(): Payment {
     failureCode: "",
     metadata: {},
     pageSecret: "",
+    amountRefunded: undefined,
   };
 }
 
@@ -631,6 +830,9 @@ export const Payment: MessageFns<Payment> = {
     });
     if (message.pageSecret !== "") {
       writer.uint32(154).string(message.pageSecret);
+    }
+    if (message.amountRefunded !== undefined) {
+      Money.encode(message.amountRefunded, writer.uint32(242).fork()).join();
     }
     return writer;
   },
@@ -816,6 +1018,14 @@ export const Payment: MessageFns<Payment> = {
             message.pageSecret = reader.string();
             continue;
           }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.amountRefunded = Money.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -928,6 +1138,11 @@ export const Payment: MessageFns<Payment> = {
         : isSet(object.page_secret)
         ? globalThis.String(object.page_secret)
         : "",
+      amountRefunded: isSet(object.amountRefunded)
+        ? Money.fromJSON(object.amountRefunded)
+        : isSet(object.amount_refunded)
+        ? Money.fromJSON(object.amount_refunded)
+        : undefined,
     };
   },
 
@@ -1002,6 +1217,9 @@ export const Payment: MessageFns<Payment> = {
     if (message.pageSecret !== "") {
       obj.pageSecret = message.pageSecret;
     }
+    if (message.amountRefunded !== undefined) {
+      obj.amountRefunded = Money.toJSON(message.amountRefunded);
+    }
     return obj;
   },
 
@@ -1045,6 +1263,9 @@ export const Payment: MessageFns<Payment> = {
       {},
     );
     message.pageSecret = object.pageSecret ?? "";
+    message.amountRefunded = (object.amountRefunded !== undefined && object.amountRefunded !== null)
+      ? Money.fromPartial(object.amountRefunded)
+      : undefined;
     return message;
   },
 };
@@ -6042,6 +6263,1495 @@ export const AcknowledgeDifferenceResponse: MessageFns<AcknowledgeDifferenceResp
   },
 };
 
+function createBaseRefund(): Refund {
+  return {
+    id: "",
+    paymentId: "",
+    merchantId: "",
+    amount: undefined,
+    status: 0,
+    reason: "",
+    execution: 0,
+    failureCode: "",
+    createdAt: undefined,
+    updatedAt: undefined,
+  };
+}
+
+export const Refund: MessageFns<Refund> = {
+  encode(message: Refund, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(18).string(message.paymentId);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(26).string(message.merchantId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(34).fork()).join();
+    }
+    if (message.status !== 0) {
+      writer.uint32(40).int32(message.status);
+    }
+    if (message.reason !== "") {
+      writer.uint32(50).string(message.reason);
+    }
+    if (message.execution !== 0) {
+      writer.uint32(56).int32(message.execution);
+    }
+    if (message.failureCode !== "") {
+      writer.uint32(66).string(message.failureCode);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(74).fork()).join();
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(82).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Refund {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefund();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.execution = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.failureCode = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Refund {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      status: isSet(object.status) ? refundStatusFromJSON(object.status) : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      execution: isSet(object.execution) ? refundExecutionFromJSON(object.execution) : 0,
+      failureCode: isSet(object.failureCode)
+        ? globalThis.String(object.failureCode)
+        : isSet(object.failure_code)
+        ? globalThis.String(object.failure_code)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Refund): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.status !== 0) {
+      obj.status = refundStatusToJSON(message.status);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.execution !== 0) {
+      obj.execution = refundExecutionToJSON(message.execution);
+    }
+    if (message.failureCode !== "") {
+      obj.failureCode = message.failureCode;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Refund>, I>>(base?: I): Refund {
+    return Refund.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Refund>, I>>(object: I): Refund {
+    const message = createBaseRefund();
+    message.id = object.id ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.status = object.status ?? 0;
+    message.reason = object.reason ?? "";
+    message.execution = object.execution ?? 0;
+    message.failureCode = object.failureCode ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCreateRefundRequest(): CreateRefundRequest {
+  return { merchantId: "", idempotencyKey: "", paymentId: "", amount: undefined, reason: "" };
+}
+
+export const CreateRefundRequest: MessageFns<CreateRefundRequest> = {
+  encode(message: CreateRefundRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(18).string(message.idempotencyKey);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(26).string(message.paymentId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(34).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateRefundRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateRefundRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateRefundRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: CreateRefundRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateRefundRequest>, I>>(base?: I): CreateRefundRequest {
+    return CreateRefundRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateRefundRequest>, I>>(object: I): CreateRefundRequest {
+    const message = createBaseCreateRefundRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateRefundResponse(): CreateRefundResponse {
+  return { refund: undefined, replayed: false };
+}
+
+export const CreateRefundResponse: MessageFns<CreateRefundResponse> = {
+  encode(message: CreateRefundResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.refund !== undefined) {
+      Refund.encode(message.refund, writer.uint32(10).fork()).join();
+    }
+    if (message.replayed !== false) {
+      writer.uint32(16).bool(message.replayed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateRefundResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateRefundResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refund = Refund.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateRefundResponse {
+    return {
+      refund: isSet(object.refund) ? Refund.fromJSON(object.refund) : undefined,
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
+    };
+  },
+
+  toJSON(message: CreateRefundResponse): unknown {
+    const obj: any = {};
+    if (message.refund !== undefined) {
+      obj.refund = Refund.toJSON(message.refund);
+    }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateRefundResponse>, I>>(base?: I): CreateRefundResponse {
+    return CreateRefundResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateRefundResponse>, I>>(object: I): CreateRefundResponse {
+    const message = createBaseCreateRefundResponse();
+    message.refund = (object.refund !== undefined && object.refund !== null)
+      ? Refund.fromPartial(object.refund)
+      : undefined;
+    message.replayed = object.replayed ?? false;
+    return message;
+  },
+};
+
+function createBaseGetRefundRequest(): GetRefundRequest {
+  return { merchantId: "", refundId: "" };
+}
+
+export const GetRefundRequest: MessageFns<GetRefundRequest> = {
+  encode(message: GetRefundRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.refundId !== "") {
+      writer.uint32(18).string(message.refundId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRefundRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRefundRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.refundId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRefundRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      refundId: isSet(object.refundId)
+        ? globalThis.String(object.refundId)
+        : isSet(object.refund_id)
+        ? globalThis.String(object.refund_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetRefundRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.refundId !== "") {
+      obj.refundId = message.refundId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetRefundRequest>, I>>(base?: I): GetRefundRequest {
+    return GetRefundRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRefundRequest>, I>>(object: I): GetRefundRequest {
+    const message = createBaseGetRefundRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.refundId = object.refundId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetRefundResponse(): GetRefundResponse {
+  return { refund: undefined };
+}
+
+export const GetRefundResponse: MessageFns<GetRefundResponse> = {
+  encode(message: GetRefundResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.refund !== undefined) {
+      Refund.encode(message.refund, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRefundResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRefundResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refund = Refund.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRefundResponse {
+    return { refund: isSet(object.refund) ? Refund.fromJSON(object.refund) : undefined };
+  },
+
+  toJSON(message: GetRefundResponse): unknown {
+    const obj: any = {};
+    if (message.refund !== undefined) {
+      obj.refund = Refund.toJSON(message.refund);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetRefundResponse>, I>>(base?: I): GetRefundResponse {
+    return GetRefundResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRefundResponse>, I>>(object: I): GetRefundResponse {
+    const message = createBaseGetRefundResponse();
+    message.refund = (object.refund !== undefined && object.refund !== null)
+      ? Refund.fromPartial(object.refund)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListRefundsRequest(): ListRefundsRequest {
+  return { merchantId: "", paymentId: "", limit: 0, startingAfter: "" };
+}
+
+export const ListRefundsRequest: MessageFns<ListRefundsRequest> = {
+  encode(message: ListRefundsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(18).string(message.paymentId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int32(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      writer.uint32(34).string(message.startingAfter);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRefundsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRefundsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.startingAfter = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRefundsRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      startingAfter: isSet(object.startingAfter)
+        ? globalThis.String(object.startingAfter)
+        : isSet(object.starting_after)
+        ? globalThis.String(object.starting_after)
+        : "",
+    };
+  },
+
+  toJSON(message: ListRefundsRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      obj.startingAfter = message.startingAfter;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRefundsRequest>, I>>(base?: I): ListRefundsRequest {
+    return ListRefundsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRefundsRequest>, I>>(object: I): ListRefundsRequest {
+    const message = createBaseListRefundsRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.limit = object.limit ?? 0;
+    message.startingAfter = object.startingAfter ?? "";
+    return message;
+  },
+};
+
+function createBaseListRefundsResponse(): ListRefundsResponse {
+  return { refunds: [], hasMore: false };
+}
+
+export const ListRefundsResponse: MessageFns<ListRefundsResponse> = {
+  encode(message: ListRefundsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.refunds) {
+      Refund.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.hasMore !== false) {
+      writer.uint32(16).bool(message.hasMore);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRefundsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRefundsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refunds.push(Refund.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hasMore = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRefundsResponse {
+    return {
+      refunds: globalThis.Array.isArray(object?.refunds) ? object.refunds.map((e: any) => Refund.fromJSON(e)) : [],
+      hasMore: isSet(object.hasMore)
+        ? globalThis.Boolean(object.hasMore)
+        : isSet(object.has_more)
+        ? globalThis.Boolean(object.has_more)
+        : false,
+    };
+  },
+
+  toJSON(message: ListRefundsResponse): unknown {
+    const obj: any = {};
+    if (message.refunds?.length) {
+      obj.refunds = message.refunds.map((e) => Refund.toJSON(e));
+    }
+    if (message.hasMore !== false) {
+      obj.hasMore = message.hasMore;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRefundsResponse>, I>>(base?: I): ListRefundsResponse {
+    return ListRefundsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRefundsResponse>, I>>(object: I): ListRefundsResponse {
+    const message = createBaseListRefundsResponse();
+    message.refunds = object.refunds?.map((e) => Refund.fromPartial(e)) || [];
+    message.hasMore = object.hasMore ?? false;
+    return message;
+  },
+};
+
+function createBaseRefundPayout(): RefundPayout {
+  return { refund: undefined, method: 0, provider: 0, payerAccountKind: "", payerAccount: "" };
+}
+
+export const RefundPayout: MessageFns<RefundPayout> = {
+  encode(message: RefundPayout, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.refund !== undefined) {
+      Refund.encode(message.refund, writer.uint32(10).fork()).join();
+    }
+    if (message.method !== 0) {
+      writer.uint32(16).int32(message.method);
+    }
+    if (message.provider !== 0) {
+      writer.uint32(24).int32(message.provider);
+    }
+    if (message.payerAccountKind !== "") {
+      writer.uint32(34).string(message.payerAccountKind);
+    }
+    if (message.payerAccount !== "") {
+      writer.uint32(42).string(message.payerAccount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefundPayout {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefundPayout();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refund = Refund.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.provider = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.payerAccountKind = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.payerAccount = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefundPayout {
+    return {
+      refund: isSet(object.refund) ? Refund.fromJSON(object.refund) : undefined,
+      method: isSet(object.method) ? paymentMethodFromJSON(object.method) : 0,
+      provider: isSet(object.provider) ? providerFromJSON(object.provider) : 0,
+      payerAccountKind: isSet(object.payerAccountKind)
+        ? globalThis.String(object.payerAccountKind)
+        : isSet(object.payer_account_kind)
+        ? globalThis.String(object.payer_account_kind)
+        : "",
+      payerAccount: isSet(object.payerAccount)
+        ? globalThis.String(object.payerAccount)
+        : isSet(object.payer_account)
+        ? globalThis.String(object.payer_account)
+        : "",
+    };
+  },
+
+  toJSON(message: RefundPayout): unknown {
+    const obj: any = {};
+    if (message.refund !== undefined) {
+      obj.refund = Refund.toJSON(message.refund);
+    }
+    if (message.method !== 0) {
+      obj.method = paymentMethodToJSON(message.method);
+    }
+    if (message.provider !== 0) {
+      obj.provider = providerToJSON(message.provider);
+    }
+    if (message.payerAccountKind !== "") {
+      obj.payerAccountKind = message.payerAccountKind;
+    }
+    if (message.payerAccount !== "") {
+      obj.payerAccount = message.payerAccount;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RefundPayout>, I>>(base?: I): RefundPayout {
+    return RefundPayout.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RefundPayout>, I>>(object: I): RefundPayout {
+    const message = createBaseRefundPayout();
+    message.refund = (object.refund !== undefined && object.refund !== null)
+      ? Refund.fromPartial(object.refund)
+      : undefined;
+    message.method = object.method ?? 0;
+    message.provider = object.provider ?? 0;
+    message.payerAccountKind = object.payerAccountKind ?? "";
+    message.payerAccount = object.payerAccount ?? "";
+    return message;
+  },
+};
+
+function createBaseListRefundPayoutsRequest(): ListRefundPayoutsRequest {
+  return { limit: 0 };
+}
+
+export const ListRefundPayoutsRequest: MessageFns<ListRefundPayoutsRequest> = {
+  encode(message: ListRefundPayoutsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.limit !== 0) {
+      writer.uint32(8).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRefundPayoutsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRefundPayoutsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRefundPayoutsRequest {
+    return { limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0 };
+  },
+
+  toJSON(message: ListRefundPayoutsRequest): unknown {
+    const obj: any = {};
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRefundPayoutsRequest>, I>>(base?: I): ListRefundPayoutsRequest {
+    return ListRefundPayoutsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRefundPayoutsRequest>, I>>(object: I): ListRefundPayoutsRequest {
+    const message = createBaseListRefundPayoutsRequest();
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseListRefundPayoutsResponse(): ListRefundPayoutsResponse {
+  return { payouts: [] };
+}
+
+export const ListRefundPayoutsResponse: MessageFns<ListRefundPayoutsResponse> = {
+  encode(message: ListRefundPayoutsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.payouts) {
+      RefundPayout.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRefundPayoutsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRefundPayoutsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payouts.push(RefundPayout.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRefundPayoutsResponse {
+    return {
+      payouts: globalThis.Array.isArray(object?.payouts)
+        ? object.payouts.map((e: any) => RefundPayout.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListRefundPayoutsResponse): unknown {
+    const obj: any = {};
+    if (message.payouts?.length) {
+      obj.payouts = message.payouts.map((e) => RefundPayout.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRefundPayoutsResponse>, I>>(base?: I): ListRefundPayoutsResponse {
+    return ListRefundPayoutsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRefundPayoutsResponse>, I>>(object: I): ListRefundPayoutsResponse {
+    const message = createBaseListRefundPayoutsResponse();
+    message.payouts = object.payouts?.map((e) => RefundPayout.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCompleteRefundPayoutRequest(): CompleteRefundPayoutRequest {
+  return { refundId: "", reference: "", operator: "" };
+}
+
+export const CompleteRefundPayoutRequest: MessageFns<CompleteRefundPayoutRequest> = {
+  encode(message: CompleteRefundPayoutRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.refundId !== "") {
+      writer.uint32(10).string(message.refundId);
+    }
+    if (message.reference !== "") {
+      writer.uint32(18).string(message.reference);
+    }
+    if (message.operator !== "") {
+      writer.uint32(26).string(message.operator);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompleteRefundPayoutRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompleteRefundPayoutRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refundId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reference = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompleteRefundPayoutRequest {
+    return {
+      refundId: isSet(object.refundId)
+        ? globalThis.String(object.refundId)
+        : isSet(object.refund_id)
+        ? globalThis.String(object.refund_id)
+        : "",
+      reference: isSet(object.reference) ? globalThis.String(object.reference) : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+    };
+  },
+
+  toJSON(message: CompleteRefundPayoutRequest): unknown {
+    const obj: any = {};
+    if (message.refundId !== "") {
+      obj.refundId = message.refundId;
+    }
+    if (message.reference !== "") {
+      obj.reference = message.reference;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CompleteRefundPayoutRequest>, I>>(base?: I): CompleteRefundPayoutRequest {
+    return CompleteRefundPayoutRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompleteRefundPayoutRequest>, I>>(object: I): CompleteRefundPayoutRequest {
+    const message = createBaseCompleteRefundPayoutRequest();
+    message.refundId = object.refundId ?? "";
+    message.reference = object.reference ?? "";
+    message.operator = object.operator ?? "";
+    return message;
+  },
+};
+
+function createBaseCompleteRefundPayoutResponse(): CompleteRefundPayoutResponse {
+  return { refund: undefined };
+}
+
+export const CompleteRefundPayoutResponse: MessageFns<CompleteRefundPayoutResponse> = {
+  encode(message: CompleteRefundPayoutResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.refund !== undefined) {
+      Refund.encode(message.refund, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompleteRefundPayoutResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompleteRefundPayoutResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refund = Refund.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompleteRefundPayoutResponse {
+    return { refund: isSet(object.refund) ? Refund.fromJSON(object.refund) : undefined };
+  },
+
+  toJSON(message: CompleteRefundPayoutResponse): unknown {
+    const obj: any = {};
+    if (message.refund !== undefined) {
+      obj.refund = Refund.toJSON(message.refund);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CompleteRefundPayoutResponse>, I>>(base?: I): CompleteRefundPayoutResponse {
+    return CompleteRefundPayoutResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompleteRefundPayoutResponse>, I>>(object: I): CompleteRefundPayoutResponse {
+    const message = createBaseCompleteRefundPayoutResponse();
+    message.refund = (object.refund !== undefined && object.refund !== null)
+      ? Refund.fromPartial(object.refund)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseFailRefundPayoutRequest(): FailRefundPayoutRequest {
+  return { refundId: "", reason: "", operator: "" };
+}
+
+export const FailRefundPayoutRequest: MessageFns<FailRefundPayoutRequest> = {
+  encode(message: FailRefundPayoutRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.refundId !== "") {
+      writer.uint32(10).string(message.refundId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    if (message.operator !== "") {
+      writer.uint32(26).string(message.operator);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FailRefundPayoutRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFailRefundPayoutRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refundId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FailRefundPayoutRequest {
+    return {
+      refundId: isSet(object.refundId)
+        ? globalThis.String(object.refundId)
+        : isSet(object.refund_id)
+        ? globalThis.String(object.refund_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+    };
+  },
+
+  toJSON(message: FailRefundPayoutRequest): unknown {
+    const obj: any = {};
+    if (message.refundId !== "") {
+      obj.refundId = message.refundId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FailRefundPayoutRequest>, I>>(base?: I): FailRefundPayoutRequest {
+    return FailRefundPayoutRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FailRefundPayoutRequest>, I>>(object: I): FailRefundPayoutRequest {
+    const message = createBaseFailRefundPayoutRequest();
+    message.refundId = object.refundId ?? "";
+    message.reason = object.reason ?? "";
+    message.operator = object.operator ?? "";
+    return message;
+  },
+};
+
+function createBaseFailRefundPayoutResponse(): FailRefundPayoutResponse {
+  return { refund: undefined };
+}
+
+export const FailRefundPayoutResponse: MessageFns<FailRefundPayoutResponse> = {
+  encode(message: FailRefundPayoutResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.refund !== undefined) {
+      Refund.encode(message.refund, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FailRefundPayoutResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFailRefundPayoutResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refund = Refund.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FailRefundPayoutResponse {
+    return { refund: isSet(object.refund) ? Refund.fromJSON(object.refund) : undefined };
+  },
+
+  toJSON(message: FailRefundPayoutResponse): unknown {
+    const obj: any = {};
+    if (message.refund !== undefined) {
+      obj.refund = Refund.toJSON(message.refund);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FailRefundPayoutResponse>, I>>(base?: I): FailRefundPayoutResponse {
+    return FailRefundPayoutResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FailRefundPayoutResponse>, I>>(object: I): FailRefundPayoutResponse {
+    const message = createBaseFailRefundPayoutResponse();
+    message.refund = (object.refund !== undefined && object.refund !== null)
+      ? Refund.fromPartial(object.refund)
+      : undefined;
+    return message;
+  },
+};
+
 /** Payments and their state machine. Owns payments and idempotency records. */
 export type CheckoutServiceService = typeof CheckoutServiceService;
 export const CheckoutServiceService = {
@@ -6670,6 +8380,221 @@ export const ReconcilerServiceClient = makeGenericClientConstructor(
 ) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): ReconcilerServiceClient;
   service: typeof ReconcilerServiceService;
+  serviceName: string;
+};
+
+/**
+ * Refunds of succeeded payments (issue 9). Checkout owns the refund objects; the ledger moves
+ * the money (RefundPayment at create, ResolveRefund at the end). A refund is executed through
+ * the payment's provider where its protocol has a refund, otherwise it waits in the
+ * payout-to-payer queue until an operator pays the payer and completes it with a reference.
+ * pending -> succeeded | failed; a failed refund returns the money to the merchant. Every step is
+ * persisted and finished by a sweeper when a peer is down; the provider's idempotency key is the
+ * refund id, so a refund is never executed twice.
+ */
+export type RefundServiceService = typeof RefundServiceService;
+export const RefundServiceService = {
+  /**
+   * Idempotent on (merchant, idempotency_key); the same key with a different request is
+   * IDEMPOTENCY_KEY_REUSED naming the field. REFUND_EXCEEDS_PAYMENT when the payment's pending
+   * and succeeded refunds would pass its amount; PAYMENT_NOT_REFUNDABLE unless it succeeded.
+   */
+  createRefund: {
+    path: "/tolem.checkout.v1.RefundService/CreateRefund" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateRefundRequest): Buffer => Buffer.from(CreateRefundRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateRefundRequest => CreateRefundRequest.decode(value),
+    responseSerialize: (value: CreateRefundResponse): Buffer =>
+      Buffer.from(CreateRefundResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateRefundResponse => CreateRefundResponse.decode(value),
+  },
+  /** A refund of another merchant is REFUND_NOT_FOUND. */
+  getRefund: {
+    path: "/tolem.checkout.v1.RefundService/GetRefund" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetRefundRequest): Buffer => Buffer.from(GetRefundRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetRefundRequest => GetRefundRequest.decode(value),
+    responseSerialize: (value: GetRefundResponse): Buffer => Buffer.from(GetRefundResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetRefundResponse => GetRefundResponse.decode(value),
+  },
+  /** Newest first, cursor paginated (starting_after = the last refund id of the previous page). */
+  listRefunds: {
+    path: "/tolem.checkout.v1.RefundService/ListRefunds" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRefundsRequest): Buffer => Buffer.from(ListRefundsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRefundsRequest => ListRefundsRequest.decode(value),
+    responseSerialize: (value: ListRefundsResponse): Buffer => Buffer.from(ListRefundsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRefundsResponse => ListRefundsResponse.decode(value),
+  },
+  /** The payout-to-payer queue, oldest first: refunds an operator must pay out by hand. */
+  listRefundPayouts: {
+    path: "/tolem.checkout.v1.RefundService/ListRefundPayouts" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRefundPayoutsRequest): Buffer =>
+      Buffer.from(ListRefundPayoutsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRefundPayoutsRequest => ListRefundPayoutsRequest.decode(value),
+    responseSerialize: (value: ListRefundPayoutsResponse): Buffer =>
+      Buffer.from(ListRefundPayoutsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRefundPayoutsResponse => ListRefundPayoutsResponse.decode(value),
+  },
+  /** The operator paid the payer: the refund succeeds. Idempotent for the same reference. */
+  completeRefundPayout: {
+    path: "/tolem.checkout.v1.RefundService/CompleteRefundPayout" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CompleteRefundPayoutRequest): Buffer =>
+      Buffer.from(CompleteRefundPayoutRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CompleteRefundPayoutRequest => CompleteRefundPayoutRequest.decode(value),
+    responseSerialize: (value: CompleteRefundPayoutResponse): Buffer =>
+      Buffer.from(CompleteRefundPayoutResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CompleteRefundPayoutResponse => CompleteRefundPayoutResponse.decode(value),
+  },
+  /** The operator could not pay the payer: the refund fails, the money returns to the merchant. */
+  failRefundPayout: {
+    path: "/tolem.checkout.v1.RefundService/FailRefundPayout" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FailRefundPayoutRequest): Buffer =>
+      Buffer.from(FailRefundPayoutRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FailRefundPayoutRequest => FailRefundPayoutRequest.decode(value),
+    responseSerialize: (value: FailRefundPayoutResponse): Buffer =>
+      Buffer.from(FailRefundPayoutResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FailRefundPayoutResponse => FailRefundPayoutResponse.decode(value),
+  },
+} as const;
+
+export interface RefundServiceServer extends UntypedServiceImplementation {
+  /**
+   * Idempotent on (merchant, idempotency_key); the same key with a different request is
+   * IDEMPOTENCY_KEY_REUSED naming the field. REFUND_EXCEEDS_PAYMENT when the payment's pending
+   * and succeeded refunds would pass its amount; PAYMENT_NOT_REFUNDABLE unless it succeeded.
+   */
+  createRefund: handleUnaryCall<CreateRefundRequest, CreateRefundResponse>;
+  /** A refund of another merchant is REFUND_NOT_FOUND. */
+  getRefund: handleUnaryCall<GetRefundRequest, GetRefundResponse>;
+  /** Newest first, cursor paginated (starting_after = the last refund id of the previous page). */
+  listRefunds: handleUnaryCall<ListRefundsRequest, ListRefundsResponse>;
+  /** The payout-to-payer queue, oldest first: refunds an operator must pay out by hand. */
+  listRefundPayouts: handleUnaryCall<ListRefundPayoutsRequest, ListRefundPayoutsResponse>;
+  /** The operator paid the payer: the refund succeeds. Idempotent for the same reference. */
+  completeRefundPayout: handleUnaryCall<CompleteRefundPayoutRequest, CompleteRefundPayoutResponse>;
+  /** The operator could not pay the payer: the refund fails, the money returns to the merchant. */
+  failRefundPayout: handleUnaryCall<FailRefundPayoutRequest, FailRefundPayoutResponse>;
+}
+
+export interface RefundServiceClient extends Client {
+  /**
+   * Idempotent on (merchant, idempotency_key); the same key with a different request is
+   * IDEMPOTENCY_KEY_REUSED naming the field. REFUND_EXCEEDS_PAYMENT when the payment's pending
+   * and succeeded refunds would pass its amount; PAYMENT_NOT_REFUNDABLE unless it succeeded.
+   */
+  createRefund(
+    request: CreateRefundRequest,
+    callback: (error: ServiceError | null, response: CreateRefundResponse) => void,
+  ): ClientUnaryCall;
+  createRefund(
+    request: CreateRefundRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateRefundResponse) => void,
+  ): ClientUnaryCall;
+  createRefund(
+    request: CreateRefundRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateRefundResponse) => void,
+  ): ClientUnaryCall;
+  /** A refund of another merchant is REFUND_NOT_FOUND. */
+  getRefund(
+    request: GetRefundRequest,
+    callback: (error: ServiceError | null, response: GetRefundResponse) => void,
+  ): ClientUnaryCall;
+  getRefund(
+    request: GetRefundRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetRefundResponse) => void,
+  ): ClientUnaryCall;
+  getRefund(
+    request: GetRefundRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetRefundResponse) => void,
+  ): ClientUnaryCall;
+  /** Newest first, cursor paginated (starting_after = the last refund id of the previous page). */
+  listRefunds(
+    request: ListRefundsRequest,
+    callback: (error: ServiceError | null, response: ListRefundsResponse) => void,
+  ): ClientUnaryCall;
+  listRefunds(
+    request: ListRefundsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRefundsResponse) => void,
+  ): ClientUnaryCall;
+  listRefunds(
+    request: ListRefundsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRefundsResponse) => void,
+  ): ClientUnaryCall;
+  /** The payout-to-payer queue, oldest first: refunds an operator must pay out by hand. */
+  listRefundPayouts(
+    request: ListRefundPayoutsRequest,
+    callback: (error: ServiceError | null, response: ListRefundPayoutsResponse) => void,
+  ): ClientUnaryCall;
+  listRefundPayouts(
+    request: ListRefundPayoutsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRefundPayoutsResponse) => void,
+  ): ClientUnaryCall;
+  listRefundPayouts(
+    request: ListRefundPayoutsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRefundPayoutsResponse) => void,
+  ): ClientUnaryCall;
+  /** The operator paid the payer: the refund succeeds. Idempotent for the same reference. */
+  completeRefundPayout(
+    request: CompleteRefundPayoutRequest,
+    callback: (error: ServiceError | null, response: CompleteRefundPayoutResponse) => void,
+  ): ClientUnaryCall;
+  completeRefundPayout(
+    request: CompleteRefundPayoutRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CompleteRefundPayoutResponse) => void,
+  ): ClientUnaryCall;
+  completeRefundPayout(
+    request: CompleteRefundPayoutRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CompleteRefundPayoutResponse) => void,
+  ): ClientUnaryCall;
+  /** The operator could not pay the payer: the refund fails, the money returns to the merchant. */
+  failRefundPayout(
+    request: FailRefundPayoutRequest,
+    callback: (error: ServiceError | null, response: FailRefundPayoutResponse) => void,
+  ): ClientUnaryCall;
+  failRefundPayout(
+    request: FailRefundPayoutRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FailRefundPayoutResponse) => void,
+  ): ClientUnaryCall;
+  failRefundPayout(
+    request: FailRefundPayoutRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FailRefundPayoutResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const RefundServiceClient = makeGenericClientConstructor(
+  RefundServiceService,
+  "tolem.checkout.v1.RefundService",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): RefundServiceClient;
+  service: typeof RefundServiceService;
   serviceName: string;
 };
 

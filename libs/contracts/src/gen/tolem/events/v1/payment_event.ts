@@ -33,8 +33,9 @@ export interface PaymentEvent {
    * `payment.funds_applied` (a case's unapplied money credited to the merchant),
    * `funds.unapplied` (verified money held in unapplied funds), `funds.returned` (unapplied money
    * returned to the payer), `refund.succeeded`, `payment.held`, `payment.hold_voided`,
-   * `payout.succeeded`, `<type>.reversed`. Cases: `case.opened`, `case.resolved`. Later:
-   * `refund.pending`, `refund.failed`, `recurring.charge.*`.
+   * `payout.succeeded`, `<type>.reversed`. Cases: `case.opened`, `case.resolved`. Refunds:
+   * `refund.pending` (the money left the merchant's balance), then `refund.succeeded` or
+   * `refund.failed` (the money went back to the merchant). Later: `recurring.charge.*`.
    */
   eventType: string;
   occurredAt: Date | undefined;
@@ -83,6 +84,8 @@ export interface PaymentEvent {
   caseKind: string;
   /** `case.resolved`: `applied` (credited to the merchant) or `returned` (to the payer). */
   caseResolution: string;
+  /** `refund.*`: the refund (`re_…`); gross and net are its amount. */
+  refundId: string;
 }
 
 export interface PaymentEvent_ProviderAttributesEntry {
@@ -113,6 +116,7 @@ function createBasePaymentEvent(): PaymentEvent {
     caseId: "",
     caseKind: "",
     caseResolution: "",
+    refundId: "",
   };
 }
 
@@ -183,6 +187,9 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
     }
     if (message.caseResolution !== "") {
       writer.uint32(170).string(message.caseResolution);
+    }
+    if (message.refundId !== "") {
+      writer.uint32(178).string(message.refundId);
     }
     return writer;
   },
@@ -371,6 +378,14 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
             message.caseResolution = reader.string();
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.refundId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -484,6 +499,11 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
         : isSet(object.case_resolution)
         ? globalThis.String(object.case_resolution)
         : "",
+      refundId: isSet(object.refundId)
+        ? globalThis.String(object.refundId)
+        : isSet(object.refund_id)
+        ? globalThis.String(object.refund_id)
+        : "",
     };
   },
 
@@ -558,6 +578,9 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
     if (message.caseResolution !== "") {
       obj.caseResolution = message.caseResolution;
     }
+    if (message.refundId !== "") {
+      obj.refundId = message.refundId;
+    }
     return obj;
   },
 
@@ -593,6 +616,7 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
     message.caseId = object.caseId ?? "";
     message.caseKind = object.caseKind ?? "";
     message.caseResolution = object.caseResolution ?? "";
+    message.refundId = object.refundId ?? "";
     return message;
   },
 };

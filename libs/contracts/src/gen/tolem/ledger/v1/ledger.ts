@@ -164,6 +164,54 @@ export function sideToJSON(object: Side): string {
   }
 }
 
+export enum RefundOutcome {
+  REFUND_OUTCOME_UNSPECIFIED = 0,
+  /** REFUND_OUTCOME_REFUNDED_BY_PROVIDER - The provider refunded the payer: refunds payable -> provider clearing. */
+  REFUND_OUTCOME_REFUNDED_BY_PROVIDER = 1,
+  /** REFUND_OUTCOME_PAID_OUT - An operator paid the payer out (payout-to-payer queue): refunds payable -> payout clearing. */
+  REFUND_OUTCOME_PAID_OUT = 2,
+  /** REFUND_OUTCOME_FAILED - The refund did not happen: refunds payable -> the merchant's available balance. */
+  REFUND_OUTCOME_FAILED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function refundOutcomeFromJSON(object: any): RefundOutcome {
+  switch (object) {
+    case 0:
+    case "REFUND_OUTCOME_UNSPECIFIED":
+      return RefundOutcome.REFUND_OUTCOME_UNSPECIFIED;
+    case 1:
+    case "REFUND_OUTCOME_REFUNDED_BY_PROVIDER":
+      return RefundOutcome.REFUND_OUTCOME_REFUNDED_BY_PROVIDER;
+    case 2:
+    case "REFUND_OUTCOME_PAID_OUT":
+      return RefundOutcome.REFUND_OUTCOME_PAID_OUT;
+    case 3:
+    case "REFUND_OUTCOME_FAILED":
+      return RefundOutcome.REFUND_OUTCOME_FAILED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RefundOutcome.UNRECOGNIZED;
+  }
+}
+
+export function refundOutcomeToJSON(object: RefundOutcome): string {
+  switch (object) {
+    case RefundOutcome.REFUND_OUTCOME_UNSPECIFIED:
+      return "REFUND_OUTCOME_UNSPECIFIED";
+    case RefundOutcome.REFUND_OUTCOME_REFUNDED_BY_PROVIDER:
+      return "REFUND_OUTCOME_REFUNDED_BY_PROVIDER";
+    case RefundOutcome.REFUND_OUTCOME_PAID_OUT:
+      return "REFUND_OUTCOME_PAID_OUT";
+    case RefundOutcome.REFUND_OUTCOME_FAILED:
+      return "REFUND_OUTCOME_FAILED";
+    case RefundOutcome.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface PostPaymentRequest {
   idempotencyKey: string;
   paymentId: string;
@@ -231,12 +279,15 @@ export interface LedgerError {
 }
 
 export interface RefundPaymentRequest {
-  idempotencyKey: string;
   paymentId: string;
   /** Positive, in the payment's currency, at most what is left to refund of its gross. */
   amount: Money | undefined;
   reason: string;
-  occurredAt: Date | undefined;
+  occurredAt:
+    | Date
+    | undefined;
+  /** The refund, `re_…`: the transaction's idempotency key and the events' refund_id. */
+  refundId: string;
 }
 
 export interface RefundPaymentResponse {
@@ -680,6 +731,27 @@ export interface UnappliedFunds {
 
 export interface GetUnappliedFundsResponse {
   funds: UnappliedFunds | undefined;
+}
+
+export interface ResolveRefundRequest {
+  refundId: string;
+  outcome: RefundOutcome;
+  /**
+   * The provider's refund id or the operator's payout reference; for FAILED, the reason code
+   * (`provider_declined`, `payout_failed`, …), published as the event's failure_code.
+   */
+  reference: string;
+  occurredAt: Date | undefined;
+}
+
+export interface ResolveRefundResponse {
+  transaction: Transaction | undefined;
+  alreadyExisted: boolean;
+  /**
+   * The payment's status after the refund: `partially_refunded`, `refunded`, or empty when
+   * the refund failed (the payment stays as it was).
+   */
+  paymentStatus: string;
 }
 
 function createBasePostPaymentRequest(): PostPaymentRequest {
@@ -1690,14 +1762,11 @@ export const LedgerError: MessageFns<LedgerError> = {
 };
 
 function createBaseRefundPaymentRequest(): RefundPaymentRequest {
-  return { idempotencyKey: "", paymentId: "", amount: undefined, reason: "", occurredAt: undefined };
+  return { paymentId: "", amount: undefined, reason: "", occurredAt: undefined, refundId: "" };
 }
 
 export const RefundPaymentRequest: MessageFns<RefundPaymentRequest> = {
   encode(message: RefundPaymentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.idempotencyKey !== "") {
-      writer.uint32(10).string(message.idempotencyKey);
-    }
     if (message.paymentId !== "") {
       writer.uint32(18).string(message.paymentId);
     }
@@ -1709,6 +1778,9 @@ export const RefundPaymentRequest: MessageFns<RefundPaymentRequest> = {
     }
     if (message.occurredAt !== undefined) {
       Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(42).fork()).join();
+    }
+    if (message.refundId !== "") {
+      writer.uint32(50).string(message.refundId);
     }
     return writer;
   },
@@ -1726,14 +1798,6 @@ export const RefundPaymentRequest: MessageFns<RefundPaymentRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.idempotencyKey = reader.string();
-            continue;
-          }
           case 2: {
             if (tag !== 18) {
               break;
@@ -1766,6 +1830,14 @@ export const RefundPaymentRequest: MessageFns<RefundPaymentRequest> = {
             message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.refundId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1780,11 +1852,6 @@ export const RefundPaymentRequest: MessageFns<RefundPaymentRequest> = {
 
   fromJSON(object: any): RefundPaymentRequest {
     return {
-      idempotencyKey: isSet(object.idempotencyKey)
-        ? globalThis.String(object.idempotencyKey)
-        : isSet(object.idempotency_key)
-        ? globalThis.String(object.idempotency_key)
-        : "",
       paymentId: isSet(object.paymentId)
         ? globalThis.String(object.paymentId)
         : isSet(object.payment_id)
@@ -1797,14 +1864,16 @@ export const RefundPaymentRequest: MessageFns<RefundPaymentRequest> = {
         : isSet(object.occurred_at)
         ? fromJsonTimestamp(object.occurred_at)
         : undefined,
+      refundId: isSet(object.refundId)
+        ? globalThis.String(object.refundId)
+        : isSet(object.refund_id)
+        ? globalThis.String(object.refund_id)
+        : "",
     };
   },
 
   toJSON(message: RefundPaymentRequest): unknown {
     const obj: any = {};
-    if (message.idempotencyKey !== "") {
-      obj.idempotencyKey = message.idempotencyKey;
-    }
     if (message.paymentId !== "") {
       obj.paymentId = message.paymentId;
     }
@@ -1817,6 +1886,9 @@ export const RefundPaymentRequest: MessageFns<RefundPaymentRequest> = {
     if (message.occurredAt !== undefined) {
       obj.occurredAt = message.occurredAt.toISOString();
     }
+    if (message.refundId !== "") {
+      obj.refundId = message.refundId;
+    }
     return obj;
   },
 
@@ -1825,13 +1897,13 @@ export const RefundPaymentRequest: MessageFns<RefundPaymentRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<RefundPaymentRequest>, I>>(object: I): RefundPaymentRequest {
     const message = createBaseRefundPaymentRequest();
-    message.idempotencyKey = object.idempotencyKey ?? "";
     message.paymentId = object.paymentId ?? "";
     message.amount = (object.amount !== undefined && object.amount !== null)
       ? Money.fromPartial(object.amount)
       : undefined;
     message.reason = object.reason ?? "";
     message.occurredAt = object.occurredAt ?? undefined;
+    message.refundId = object.refundId ?? "";
     return message;
   },
 };
@@ -8720,6 +8792,242 @@ export const GetUnappliedFundsResponse: MessageFns<GetUnappliedFundsResponse> = 
   },
 };
 
+function createBaseResolveRefundRequest(): ResolveRefundRequest {
+  return { refundId: "", outcome: 0, reference: "", occurredAt: undefined };
+}
+
+export const ResolveRefundRequest: MessageFns<ResolveRefundRequest> = {
+  encode(message: ResolveRefundRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.refundId !== "") {
+      writer.uint32(10).string(message.refundId);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(16).int32(message.outcome);
+    }
+    if (message.reference !== "") {
+      writer.uint32(26).string(message.reference);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResolveRefundRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResolveRefundRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refundId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reference = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResolveRefundRequest {
+    return {
+      refundId: isSet(object.refundId)
+        ? globalThis.String(object.refundId)
+        : isSet(object.refund_id)
+        ? globalThis.String(object.refund_id)
+        : "",
+      outcome: isSet(object.outcome) ? refundOutcomeFromJSON(object.outcome) : 0,
+      reference: isSet(object.reference) ? globalThis.String(object.reference) : "",
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ResolveRefundRequest): unknown {
+    const obj: any = {};
+    if (message.refundId !== "") {
+      obj.refundId = message.refundId;
+    }
+    if (message.outcome !== 0) {
+      obj.outcome = refundOutcomeToJSON(message.outcome);
+    }
+    if (message.reference !== "") {
+      obj.reference = message.reference;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResolveRefundRequest>, I>>(base?: I): ResolveRefundRequest {
+    return ResolveRefundRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResolveRefundRequest>, I>>(object: I): ResolveRefundRequest {
+    const message = createBaseResolveRefundRequest();
+    message.refundId = object.refundId ?? "";
+    message.outcome = object.outcome ?? 0;
+    message.reference = object.reference ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseResolveRefundResponse(): ResolveRefundResponse {
+  return { transaction: undefined, alreadyExisted: false, paymentStatus: "" };
+}
+
+export const ResolveRefundResponse: MessageFns<ResolveRefundResponse> = {
+  encode(message: ResolveRefundResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transaction !== undefined) {
+      Transaction.encode(message.transaction, writer.uint32(10).fork()).join();
+    }
+    if (message.alreadyExisted !== false) {
+      writer.uint32(16).bool(message.alreadyExisted);
+    }
+    if (message.paymentStatus !== "") {
+      writer.uint32(26).string(message.paymentStatus);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResolveRefundResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResolveRefundResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transaction = Transaction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyExisted = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.paymentStatus = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResolveRefundResponse {
+    return {
+      transaction: isSet(object.transaction) ? Transaction.fromJSON(object.transaction) : undefined,
+      alreadyExisted: isSet(object.alreadyExisted)
+        ? globalThis.Boolean(object.alreadyExisted)
+        : isSet(object.already_existed)
+        ? globalThis.Boolean(object.already_existed)
+        : false,
+      paymentStatus: isSet(object.paymentStatus)
+        ? globalThis.String(object.paymentStatus)
+        : isSet(object.payment_status)
+        ? globalThis.String(object.payment_status)
+        : "",
+    };
+  },
+
+  toJSON(message: ResolveRefundResponse): unknown {
+    const obj: any = {};
+    if (message.transaction !== undefined) {
+      obj.transaction = Transaction.toJSON(message.transaction);
+    }
+    if (message.alreadyExisted !== false) {
+      obj.alreadyExisted = message.alreadyExisted;
+    }
+    if (message.paymentStatus !== "") {
+      obj.paymentStatus = message.paymentStatus;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResolveRefundResponse>, I>>(base?: I): ResolveRefundResponse {
+    return ResolveRefundResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResolveRefundResponse>, I>>(object: I): ResolveRefundResponse {
+    const message = createBaseResolveRefundResponse();
+    message.transaction = (object.transaction !== undefined && object.transaction !== null)
+      ? Transaction.fromPartial(object.transaction)
+      : undefined;
+    message.alreadyExisted = object.alreadyExisted ?? false;
+    message.paymentStatus = object.paymentStatus ?? "";
+    return message;
+  },
+};
+
 /**
  * Double-entry ledger of merchant money; the source of truth for balances and for
  * payment events (published to Kafka through a transactional outbox).
@@ -8771,11 +9079,13 @@ export const LedgerServiceService = {
     responseDeserialize: (value: Buffer): PostPaymentsResponse => PostPaymentsResponse.decode(value),
   },
   /**
-   * Refunds part or all of a posted payment: merchant available debit, provider
-   * clearing credit, both of the refunded amount; Tolem's fee is not returned.
-   * Emits `refund.succeeded`. LEDGER_REFUND_EXCEEDS_PAYMENT when the refunds would
-   * pass the payment's gross, LEDGER_INSUFFICIENT_FUNDS when the merchant's available
-   * balance would go negative (unless the merchant allows it): FAILED_PRECONDITION.
+   * Starts a refund of part or all of a posted payment: the amount leaves the merchant's
+   * available balance at once for the platform's refunds-payable account in the payment's
+   * currency (Tolem's fee is not returned), until ResolveRefund. Emits `refund.pending`.
+   * The refund id is the transaction's idempotency key. LEDGER_REFUND_EXCEEDS_PAYMENT when
+   * the payment's pending and succeeded refunds would pass its gross,
+   * LEDGER_INSUFFICIENT_FUNDS when the merchant's available balance would go negative
+   * (unless the merchant allows it): FAILED_PRECONDITION.
    */
   refundPayment: {
     path: "/tolem.ledger.v1.LedgerService/RefundPayment" as const,
@@ -9069,6 +9379,24 @@ export const LedgerServiceService = {
       Buffer.from(GetUnappliedFundsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetUnappliedFundsResponse => GetUnappliedFundsResponse.decode(value),
   },
+  /**
+   * Ends a pending refund, once: succeeded moves its amount from refunds payable to the
+   * provider's clearing (the provider refunded the payer) or to payout clearing (an operator
+   * paid the payer out), and the payment becomes `partially_refunded` / `refunded`; failed
+   * returns it to the merchant's available balance. Emits `refund.succeeded` or
+   * `refund.failed`. A refund resolved otherwise before: LEDGER_IDEMPOTENCY_CONFLICT (field
+   * outcome); an unknown refund: LEDGER_REFUND_NOT_FOUND.
+   */
+  resolveRefund: {
+    path: "/tolem.ledger.v1.LedgerService/ResolveRefund" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResolveRefundRequest): Buffer => Buffer.from(ResolveRefundRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResolveRefundRequest => ResolveRefundRequest.decode(value),
+    responseSerialize: (value: ResolveRefundResponse): Buffer =>
+      Buffer.from(ResolveRefundResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResolveRefundResponse => ResolveRefundResponse.decode(value),
+  },
 } as const;
 
 export interface LedgerServiceServer extends UntypedServiceImplementation {
@@ -9086,11 +9414,13 @@ export interface LedgerServiceServer extends UntypedServiceImplementation {
    */
   postPayments: handleUnaryCall<PostPaymentsRequest, PostPaymentsResponse>;
   /**
-   * Refunds part or all of a posted payment: merchant available debit, provider
-   * clearing credit, both of the refunded amount; Tolem's fee is not returned.
-   * Emits `refund.succeeded`. LEDGER_REFUND_EXCEEDS_PAYMENT when the refunds would
-   * pass the payment's gross, LEDGER_INSUFFICIENT_FUNDS when the merchant's available
-   * balance would go negative (unless the merchant allows it): FAILED_PRECONDITION.
+   * Starts a refund of part or all of a posted payment: the amount leaves the merchant's
+   * available balance at once for the platform's refunds-payable account in the payment's
+   * currency (Tolem's fee is not returned), until ResolveRefund. Emits `refund.pending`.
+   * The refund id is the transaction's idempotency key. LEDGER_REFUND_EXCEEDS_PAYMENT when
+   * the payment's pending and succeeded refunds would pass its gross,
+   * LEDGER_INSUFFICIENT_FUNDS when the merchant's available balance would go negative
+   * (unless the merchant allows it): FAILED_PRECONDITION.
    */
   refundPayment: handleUnaryCall<RefundPaymentRequest, RefundPaymentResponse>;
   /**
@@ -9180,6 +9510,15 @@ export interface LedgerServiceServer extends UntypedServiceImplementation {
   returnUnappliedFunds: handleUnaryCall<ReturnUnappliedFundsRequest, ReturnUnappliedFundsResponse>;
   /** One case's money as the ledger holds it. */
   getUnappliedFunds: handleUnaryCall<GetUnappliedFundsRequest, GetUnappliedFundsResponse>;
+  /**
+   * Ends a pending refund, once: succeeded moves its amount from refunds payable to the
+   * provider's clearing (the provider refunded the payer) or to payout clearing (an operator
+   * paid the payer out), and the payment becomes `partially_refunded` / `refunded`; failed
+   * returns it to the merchant's available balance. Emits `refund.succeeded` or
+   * `refund.failed`. A refund resolved otherwise before: LEDGER_IDEMPOTENCY_CONFLICT (field
+   * outcome); an unknown refund: LEDGER_REFUND_NOT_FOUND.
+   */
+  resolveRefund: handleUnaryCall<ResolveRefundRequest, ResolveRefundResponse>;
 }
 
 export interface LedgerServiceClient extends Client {
@@ -9225,11 +9564,13 @@ export interface LedgerServiceClient extends Client {
     callback: (error: ServiceError | null, response: PostPaymentsResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Refunds part or all of a posted payment: merchant available debit, provider
-   * clearing credit, both of the refunded amount; Tolem's fee is not returned.
-   * Emits `refund.succeeded`. LEDGER_REFUND_EXCEEDS_PAYMENT when the refunds would
-   * pass the payment's gross, LEDGER_INSUFFICIENT_FUNDS when the merchant's available
-   * balance would go negative (unless the merchant allows it): FAILED_PRECONDITION.
+   * Starts a refund of part or all of a posted payment: the amount leaves the merchant's
+   * available balance at once for the platform's refunds-payable account in the payment's
+   * currency (Tolem's fee is not returned), until ResolveRefund. Emits `refund.pending`.
+   * The refund id is the transaction's idempotency key. LEDGER_REFUND_EXCEEDS_PAYMENT when
+   * the payment's pending and succeeded refunds would pass its gross,
+   * LEDGER_INSUFFICIENT_FUNDS when the merchant's available balance would go negative
+   * (unless the merchant allows it): FAILED_PRECONDITION.
    */
   refundPayment(
     request: RefundPaymentRequest,
@@ -9626,6 +9967,29 @@ export interface LedgerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetUnappliedFundsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Ends a pending refund, once: succeeded moves its amount from refunds payable to the
+   * provider's clearing (the provider refunded the payer) or to payout clearing (an operator
+   * paid the payer out), and the payment becomes `partially_refunded` / `refunded`; failed
+   * returns it to the merchant's available balance. Emits `refund.succeeded` or
+   * `refund.failed`. A refund resolved otherwise before: LEDGER_IDEMPOTENCY_CONFLICT (field
+   * outcome); an unknown refund: LEDGER_REFUND_NOT_FOUND.
+   */
+  resolveRefund(
+    request: ResolveRefundRequest,
+    callback: (error: ServiceError | null, response: ResolveRefundResponse) => void,
+  ): ClientUnaryCall;
+  resolveRefund(
+    request: ResolveRefundRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResolveRefundResponse) => void,
+  ): ClientUnaryCall;
+  resolveRefund(
+    request: ResolveRefundRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResolveRefundResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,239 @@
+import { DomainError } from '@tolem/errors';
+import { money } from '@tolem/money';
+import { describe, expect, it } from 'vitest';
+
+import {
+  fixedClock,
+  inMemoryPayments,
+  inMemoryRefunds,
+  recordingLog,
+} from '../../test/fakes/in-memory';
+import type { Payment } from '../domain/payment';
+import type { LedgerRefundPort, ProviderRefundPort } from '../domain/ports';
+import { payerAccountOf, refundedStatusOf } from '../domain/refund';
+import { makeRefunds } from './refunds';
+
+const paid: Payment = {
+  id: 'pay_1',
+  merchantId: 'mer_1',
+  amount: money(10_000n, 'USD'),
+  status: 'succeeded',
+  orderId: 'o-1',
+  description: '',
+  successUrl: '',
+  failUrl: '',
+  metadata: {},
+  pageSecret: 'secret',
+  method: 'webmoney_purse',
+  provider: 'webmoney',
+  providerPaymentId: 'wm-1',
+  providerAttributes: { payer_purse: 'Z123456789012' },
+  fee: money(0n, 'USD'),
+  failureCode: null,
+  succeededAt: new Date('2026-12-07T09:00:00Z'),
+  ledgerPostedAt: new Date('2026-12-07T09:00:01Z'),
+  ledgerTransactionId: 'txn_1',
+  refundedMinor: 0n,
+  version: 3,
+  createdAt: new Date('2026-12-07T08:00:00Z'),
+  updatedAt: new Date('2026-12-07T09:00:01Z'),
+  expiresAt: new Date('2026-12-08T08:00:00Z'),
+};
+
+function setup(payment: Partial<Payment> = {}) {
+  const payments = inMemoryPayments();
+  payments.rows.set('pay_1', { ...paid, ...payment });
+  const refunds = inMemoryRefunds(payments);
+  const ledgerCalls: string[] = [];
+  const ledger: LedgerRefundPort & { down: boolean } = {
+    down: false,
+    async refundPayment(input) {
+      if (this.down) throw new DomainError('LEDGER_UNAVAILABLE', 'unavailable', 'down');
+      ledgerCalls.push(`start ${input.refundId} ${input.amount.amountMinor}`);
+      return { transactionId: 'txn_r' };
+    },
+    async resolveRefund(input) {
+      if (this.down) throw new DomainError('LEDGER_UNAVAILABLE', 'unavailable', 'down');
+      ledgerCalls.push(`end ${input.refundId} ${input.outcome} ${input.reference}`);
+      return { transactionId: 'txn_e', paymentStatus: '' };
+    },
+  };
+  const providerCalls: string[] = [];
+  const provider: ProviderRefundPort & { answer: 'unsupported' | 'succeeded' | 'failed' | 'down' } =
+    {
+      answer: 'unsupported',
+      async refundPayment(input) {
+        providerCalls.push(input.idempotencyKey);
+        switch (this.answer) {
+          case 'unsupported':
+            throw new DomainError('PROVIDER_OPERATION_UNSUPPORTED', 'precondition', 'no refunds');
+          case 'down':
+            throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'down');
+          case 'succeeded':
+            return { outcome: 'succeeded', providerRefundId: 'prv_1', reasonCode: '' };
+          case 'failed':
+            return { outcome: 'failed', providerRefundId: '', reasonCode: 'declined_by_bank' };
+        }
+      },
+    };
+  const clock = fixedClock(new Date('2026-12-07T10:00:00Z'));
+  const uc = makeRefunds({ refunds, ledger, provider, clock, log: recordingLog() });
+  return { uc, payments, refunds, ledger, ledgerCalls, provider, providerCalls, clock };
+}
+
+const ask = (over: Partial<Parameters<ReturnType<typeof makeRefunds>['create']>[0]> = {}) => ({
+  merchantId: 'mer_1',
+  idempotencyKey: 'k1',
+  paymentId: 'pay_1',
+  amount: { amountMinor: 4_000n, currency: '' },
+  reason: '',
+  ...over,
+});
+
+describe('refunds', () => {
+  it('queues a refund for a payout when the provider has no refund, after the ledger took the money', async () => {
+    const s = setup();
+    const { refund, replayed } = await s.uc.create(ask());
+    expect(replayed).toBe(false);
+    expect(refund).toMatchObject({
+      status: 'pending',
+      step: 'await_payout',
+      execution: 'payout_queue',
+      amount: money(4_000n, 'USD'),
+    });
+    expect(s.ledgerCalls).toEqual([`start ${refund.id} 4000`]);
+    expect(s.providerCalls).toEqual([refund.id]);
+    const [queued] = await s.uc.listPayouts(0);
+    expect(queued).toMatchObject({
+      payerAccountKind: 'webmoney_purse',
+      payerAccount: 'Z123456789012',
+    });
+    const done = await s.uc.completePayout({
+      refundId: refund.id,
+      reference: 'WM-1',
+      operator: 'a',
+    });
+    expect(done).toMatchObject({ status: 'succeeded', step: 'done', outcome: 'paid_out' });
+    expect(s.ledgerCalls.at(-1)).toBe(`end ${refund.id} paid_out WM-1`);
+    expect(s.payments.rows.get('pay_1')?.refundedMinor).toBe(4_000n);
+  });
+
+  it('succeeds through the provider, or fails with its code (the ledger returns the money)', async () => {
+    const s = setup();
+    s.provider.answer = 'succeeded';
+    const ok = await s.uc.create(ask());
+    expect(ok.refund).toMatchObject({
+      status: 'succeeded',
+      execution: 'provider',
+      outcomeReference: 'prv_1',
+    });
+    s.provider.answer = 'failed';
+    const declined = await s.uc.create(ask({ idempotencyKey: 'k2' }));
+    expect(declined.refund).toMatchObject({ status: 'failed', failureCode: 'declined_by_bank' });
+    expect(s.ledgerCalls.at(-1)).toBe(`end ${declined.refund.id} failed declined_by_bank`);
+    expect(s.payments.rows.get('pay_1')?.refundedMinor).toBe(4_000n);
+  });
+
+  it('leaves an unanswered step to the sweeper, which never calls the provider twice for a done step', async () => {
+    const s = setup();
+    s.ledger.down = true;
+    const { refund } = await s.uc.create(ask());
+    expect(refund).toMatchObject({ status: 'pending', step: 'reserve' });
+    expect(s.providerCalls).toEqual([]);
+    s.ledger.down = false;
+    s.provider.answer = 'down';
+    s.clock.advance(60_000);
+    await s.uc.sweep(1_000);
+    expect((await s.refunds.findById(refund.id))?.step).toBe('execute');
+    s.provider.answer = 'succeeded';
+    s.clock.advance(60_000);
+    await s.uc.sweep(1_000);
+    expect(await s.refunds.findById(refund.id)).toMatchObject({
+      status: 'succeeded',
+      step: 'done',
+    });
+    s.clock.advance(60_000);
+    await s.uc.sweep(1_000);
+    expect(s.providerCalls).toEqual([refund.id, refund.id]);
+  });
+
+  it('refuses more than is left (pending refunds count), another currency, an unpaid or unposted payment', async () => {
+    const s = setup();
+    await s.uc.create(ask({ amount: { amountMinor: 6_000n, currency: 'USD' } }));
+    await expect(
+      s.uc.create(ask({ idempotencyKey: 'k2', amount: { amountMinor: 4_001n, currency: '' } })),
+    ).rejects.toMatchObject({
+      code: 'REFUND_EXCEEDS_PAYMENT',
+      details: { refundable: '4000' },
+    });
+    await expect(
+      s.uc.create(ask({ idempotencyKey: 'k3', amount: { amountMinor: 1n, currency: 'EUR' } })),
+    ).rejects.toMatchObject({ code: 'REFUND_INVALID_REQUEST', details: { field: 'amount' } });
+    expect(s.refunds.rows.size).toBe(1);
+    const rest = await s.uc.create(ask({ idempotencyKey: 'k4', amount: undefined }));
+    expect(rest.refund.amount).toEqual(money(4_000n, 'USD'));
+    await expect(setup({ status: 'pending' }).uc.create(ask())).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_REFUNDABLE',
+    });
+    await expect(setup({ ledgerPostedAt: null }).uc.create(ask())).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_REFUNDABLE',
+      details: { status: 'unposted' },
+    });
+  });
+
+  it('replays the same key and request, and names the field of a different one', async () => {
+    const s = setup();
+    const first = await s.uc.create(ask());
+    expect(await s.uc.create(ask())).toMatchObject({
+      replayed: true,
+      refund: { id: first.refund.id },
+    });
+    await expect(s.uc.create(ask({ reason: 'other' }))).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      details: { field: 'reason' },
+    });
+    await expect(s.uc.create(ask({ idempotencyKey: ' ' }))).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REQUIRED',
+    });
+  });
+
+  it('does not let an operator end a refund that is not queued, nor end it twice differently', async () => {
+    const s = setup();
+    s.provider.answer = 'succeeded';
+    const viaProvider = await s.uc.create(ask());
+    await expect(
+      s.uc.failPayout({ refundId: viaProvider.refund.id, reason: 'x', operator: 'a' }),
+    ).rejects.toMatchObject({ code: 'REFUND_NOT_IN_PAYOUT_QUEUE' });
+    s.provider.answer = 'unsupported';
+    const queued = await s.uc.create(ask({ idempotencyKey: 'k2' }));
+    await s.uc.failPayout({ refundId: queued.refund.id, reason: 'closed', operator: 'a' });
+    await expect(
+      s.uc.completePayout({ refundId: queued.refund.id, reference: 'WM', operator: 'a' }),
+    ).rejects.toMatchObject({ code: 'REFUND_NOT_IN_PAYOUT_QUEUE' });
+    expect(
+      (await s.uc.failPayout({ refundId: queued.refund.id, reason: 'closed', operator: 'a' }))
+        .status,
+    ).toBe('failed');
+  });
+});
+
+describe('refund domain', () => {
+  it('finds the Keeper Mobile phone or the purse to pay the payer back', () => {
+    expect(
+      payerAccountOf({
+        method: 'webmoney_keeper_mobile',
+        providerAttributes: { payer_phone: '79161234567', payer_purse: 'Z1' },
+      }),
+    ).toEqual({ kind: 'keeper_mobile_phone', account: '79161234567' });
+    expect(payerAccountOf({ method: 'card', providerAttributes: {} })).toEqual({
+      kind: '',
+      account: '',
+    });
+  });
+
+  it('shows partially_refunded and refunded only for succeeded payments', () => {
+    expect(refundedStatusOf({ ...paid, refundedMinor: 1n })).toBe('partially_refunded');
+    expect(refundedStatusOf({ ...paid, refundedMinor: 10_000n })).toBe('refunded');
+    expect(refundedStatusOf(paid)).toBeNull();
+  });
+});

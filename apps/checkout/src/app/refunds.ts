@@ -1,0 +1,378 @@
+import { isDomainError } from '@tolem/errors';
+import { newId } from '@tolem/ids';
+
+import { checkoutErrors } from '../domain/errors';
+import { fingerprintOf, firstDifferingField } from '../domain/fingerprint';
+import type {
+  Clock,
+  LedgerRefundPort,
+  Log,
+  ProviderRefundPort,
+  RefundRepository,
+} from '../domain/ports';
+import {
+  canonicalRefundRequest,
+  decideRefundAmount,
+  payerAccountOf,
+  type Refund,
+  REFUND_REQUEST_FIELDS,
+  type RefundOutcome,
+  type RefundPayout,
+  type RefundRequest,
+  validateRefundRequest,
+} from '../domain/refund';
+
+export interface RefundsDeps {
+  refunds: RefundRepository;
+  ledger: LedgerRefundPort;
+  provider: ProviderRefundPort;
+  clock: Clock;
+  log: Log;
+}
+
+/** A peer's refusal that will never change (as opposed to it being down or slow). */
+function isDefinitive(err: unknown): boolean {
+  if (!isDomainError(err)) return false;
+  return (
+    err.kind === 'invalid' ||
+    err.kind === 'precondition' ||
+    err.kind === 'not_found' ||
+    err.kind === 'declined'
+  );
+}
+
+function codeOf(err: unknown): string | undefined {
+  return isDomainError(err) ? err.code : undefined;
+}
+
+/**
+ * Refunds as one use case with persisted steps (domain/refund.ts RefundStep): stored first, then
+ * the ledger moves the money to refunds payable, then the provider refunds (or the refund waits
+ * for an operator in the payout queue), then the ledger records the end. Each step is taken at
+ * most once by a conditional update; a step a peer did not answer is retried by the sweeper,
+ * and every peer call is idempotent on the refund id, so a refund is never executed twice.
+ */
+export function makeRefunds(deps: RefundsDeps) {
+  const { log } = deps;
+
+  /** Ledger start: refunds payable holds the money. A definitive refusal fails the refund. */
+  async function reserve(r: Refund): Promise<Refund | undefined> {
+    try {
+      await deps.ledger.refundPayment({
+        refundId: r.id,
+        paymentId: r.paymentId,
+        amount: r.amount,
+        reason: r.reason,
+        occurredAt: r.createdAt,
+      });
+    } catch (err) {
+      if (!isDefinitive(err)) {
+        log.warn({ refundId: r.id, code: codeOf(err) }, 'ledger did not start the refund yet');
+        return undefined;
+      }
+      // No money moved: the refund fails without a ledger end.
+      log.warn({ refundId: r.id, code: codeOf(err) }, 'ledger refused the refund');
+      return deps.refunds.advance(
+        r.id,
+        'reserve',
+        {
+          ...r,
+          step: 'done',
+          status: 'failed',
+          failureCode: (codeOf(err) ?? 'ledger_refused').toLowerCase(),
+        },
+        deps.clock.now(),
+      );
+    }
+    return deps.refunds.advance(r.id, 'reserve', { ...r, step: 'execute' }, deps.clock.now());
+  }
+
+  /** Provider refund, or the payout queue where the provider has none. */
+  async function execute(r: Refund): Promise<Refund | undefined> {
+    let answer: Awaited<ReturnType<ProviderRefundPort['refundPayment']>>;
+    try {
+      answer = await deps.provider.refundPayment({
+        idempotencyKey: r.id,
+        paymentId: r.paymentId,
+        amount: r.amount,
+      });
+    } catch (err) {
+      if (codeOf(err) === 'PROVIDER_OPERATION_UNSUPPORTED') {
+        log.info(
+          { refundId: r.id },
+          'the provider has no refund: queued for a payout to the payer',
+        );
+        return deps.refunds.advance(
+          r.id,
+          'execute',
+          { ...r, step: 'await_payout', execution: 'payout_queue' },
+          deps.clock.now(),
+        );
+      }
+      if (isDefinitive(err)) {
+        return deps.refunds.advance(
+          r.id,
+          'execute',
+          {
+            ...r,
+            step: 'resolve',
+            execution: 'provider',
+            outcome: 'failed',
+            outcomeReference: 'provider_declined',
+            failureCode: 'provider_declined',
+          },
+          deps.clock.now(),
+        );
+      }
+      log.warn({ refundId: r.id, code: codeOf(err) }, 'provider refund not answered; retried');
+      return undefined;
+    }
+    switch (answer.outcome) {
+      case 'succeeded':
+        return deps.refunds.advance(
+          r.id,
+          'execute',
+          {
+            ...r,
+            step: 'resolve',
+            execution: 'provider',
+            outcome: 'refunded_by_provider',
+            outcomeReference: answer.providerRefundId,
+          },
+          deps.clock.now(),
+        );
+      case 'failed': {
+        const code = answer.reasonCode || 'provider_declined';
+        return deps.refunds.advance(
+          r.id,
+          'execute',
+          {
+            ...r,
+            step: 'resolve',
+            execution: 'provider',
+            outcome: 'failed',
+            outcomeReference: code,
+            failureCode: code,
+          },
+          deps.clock.now(),
+        );
+      }
+      case 'pending':
+        // Asked again by the sweeper with the same key until the provider knows.
+        return undefined;
+    }
+  }
+
+  /** Ledger end, then the refund is final (and its payment's refunded amount grows). */
+  async function resolve(r: Refund): Promise<Refund | undefined> {
+    if (!r.outcome) throw new Error(`refund ${r.id} at resolve without an outcome`);
+    try {
+      await deps.ledger.resolveRefund({
+        refundId: r.id,
+        outcome: r.outcome,
+        reference: r.outcomeReference,
+        occurredAt: r.updatedAt,
+      });
+    } catch (err) {
+      log.warn({ refundId: r.id, code: codeOf(err) }, 'ledger did not end the refund yet');
+      return undefined;
+    }
+    const status = r.outcome === 'failed' ? 'failed' : 'succeeded';
+    return deps.refunds.advance(r.id, 'resolve', { ...r, step: 'done', status }, deps.clock.now());
+  }
+
+  /** Takes the refund as far as its peers allow now; the latest state either way. */
+  async function drive(start: Refund): Promise<Refund> {
+    let r = start;
+    for (let i = 0; i < 4; i += 1) {
+      let next: Refund | undefined;
+      switch (r.step) {
+        case 'reserve':
+          next = await reserve(r);
+          break;
+        case 'execute':
+          next = await execute(r);
+          break;
+        case 'resolve':
+          next = await resolve(r);
+          break;
+        case 'await_payout':
+        case 'done':
+          return r;
+      }
+      if (!next) return (await deps.refunds.findById(r.id)) ?? r;
+      r = next;
+    }
+    return r;
+  }
+
+  async function create(request: RefundRequest): Promise<{ refund: Refund; replayed: boolean }> {
+    validateRefundRequest(request);
+    const canonical = canonicalRefundRequest(request);
+    const fingerprint = fingerprintOf(canonical);
+    const result = await deps.refunds.createIdempotent(
+      {
+        merchantId: request.merchantId,
+        idempotencyKey: request.idempotencyKey,
+        paymentId: request.paymentId,
+      },
+      { canonical, fingerprint },
+      (payment, taken) => {
+        const now = deps.clock.now();
+        return {
+          id: newId('re'),
+          merchantId: request.merchantId,
+          paymentId: payment.id,
+          amount: decideRefundAmount(payment, taken, request.amount),
+          status: 'pending',
+          step: 'reserve',
+          execution: null,
+          reason: request.reason,
+          outcome: null,
+          outcomeReference: '',
+          failureCode: '',
+          operator: '',
+          idempotencyKey: request.idempotencyKey,
+          createdAt: now,
+          updatedAt: now,
+        };
+      },
+    );
+    if (!result.created) {
+      if (result.fingerprint !== fingerprint) {
+        const field =
+          firstDifferingField(result.request, canonical, REFUND_REQUEST_FIELDS) ?? 'payment';
+        throw checkoutErrors.create(
+          'IDEMPOTENCY_KEY_REUSED',
+          `this Idempotency-Key was used with a different ${field}`,
+          { details: { field } },
+        );
+      }
+      return { refund: result.refund, replayed: true };
+    }
+    log.info({ refundId: result.refund.id, paymentId: result.refund.paymentId }, 'refund created');
+    return { refund: await drive(result.refund), replayed: false };
+  }
+
+  async function get(merchantId: string, refundId: string): Promise<Refund> {
+    const found = refundId ? await deps.refunds.findById(refundId) : undefined;
+    if (!found || (merchantId && found.merchantId !== merchantId)) {
+      throw checkoutErrors.create('REFUND_NOT_FOUND', 'refund not found');
+    }
+    return found;
+  }
+
+  async function list(filter: {
+    merchantId: string;
+    paymentId: string;
+    limit: number;
+    startingAfter: string;
+  }): Promise<{ refunds: Refund[]; hasMore: boolean }> {
+    const limit = filter.limit === 0 ? 10 : filter.limit;
+    if (limit < 1 || limit > 100) {
+      throw checkoutErrors.create('REFUND_INVALID_REQUEST', 'limit must be 1..100', {
+        details: { field: 'limit' },
+      });
+    }
+    if (filter.startingAfter) await get(filter.merchantId, filter.startingAfter);
+    const rows = await deps.refunds.list({ ...filter, limit: limit + 1 });
+    return { refunds: rows.slice(0, limit), hasMore: rows.length > limit };
+  }
+
+  /** Refunds interrupted at a step (a peer was down, or checkout restarted), oldest first. */
+  async function sweep(graceMs: number): Promise<number> {
+    const due = await deps.refunds.listUnfinished(
+      new Date(deps.clock.now().getTime() - graceMs),
+      100,
+    );
+    let moved = 0;
+    for (const r of due) {
+      const after = await drive(r);
+      if (after.step !== r.step) moved += 1;
+    }
+    return moved;
+  }
+
+  async function listPayouts(limit: number): Promise<RefundPayout[]> {
+    const n = limit === 0 ? 50 : limit;
+    if (n < 1 || n > 100) {
+      throw checkoutErrors.create('REFUND_INVALID_REQUEST', 'limit must be 1..100', {
+        details: { field: 'limit' },
+      });
+    }
+    const rows = await deps.refunds.listAwaitingPayout(n);
+    return rows.map(({ refund, payment }) => {
+      const payer = payerAccountOf(payment);
+      return {
+        refund,
+        method: payment.method,
+        provider: payment.provider,
+        payerAccountKind: payer.kind,
+        payerAccount: payer.account,
+      };
+    });
+  }
+
+  function requireText(value: string, field: string, max: number): void {
+    if (!value.trim() || value.length > max) {
+      throw checkoutErrors.create('REFUND_INVALID_REQUEST', `${field} is required (1..${max})`, {
+        details: { field },
+      });
+    }
+  }
+
+  /** An operator ends a queued refund; the same end again answers the refund as it is. */
+  async function endPayout(input: {
+    refundId: string;
+    outcome: Extract<RefundOutcome, 'paid_out' | 'failed'>;
+    reference: string;
+    operator: string;
+  }): Promise<Refund> {
+    requireText(input.operator, 'operator', 200);
+    requireText(input.reference, input.outcome === 'paid_out' ? 'reference' : 'reason', 200);
+    const r = await get('', input.refundId);
+    if (
+      r.execution !== 'payout_queue' ||
+      (r.step !== 'await_payout' && r.outcome !== input.outcome)
+    ) {
+      throw checkoutErrors.create(
+        'REFUND_NOT_IN_PAYOUT_QUEUE',
+        `refund ${r.id} is not waiting for a payout (${r.status})`,
+        { details: { status: r.status } },
+      );
+    }
+    if (r.step !== 'await_payout') return drive(r);
+    const moved = await deps.refunds.advance(
+      r.id,
+      'await_payout',
+      {
+        ...r,
+        step: 'resolve',
+        outcome: input.outcome,
+        outcomeReference: input.outcome === 'paid_out' ? input.reference : 'payout_failed',
+        failureCode: input.outcome === 'failed' ? 'payout_failed' : '',
+        operator: input.operator,
+      },
+      deps.clock.now(),
+    );
+    log.info(
+      { refundId: r.id, outcome: input.outcome, operator: input.operator },
+      'queued refund ended by an operator',
+    );
+    return drive(moved ?? (await get('', r.id)));
+  }
+
+  return {
+    create,
+    get,
+    list,
+    sweep,
+    listPayouts,
+    completePayout: (input: { refundId: string; reference: string; operator: string }) =>
+      endPayout({ ...input, outcome: 'paid_out' }),
+    failPayout: (input: { refundId: string; reason: string; operator: string }) =>
+      endPayout({ ...input, outcome: 'failed', reference: input.reason }),
+  };
+}
+
+export type Refunds = ReturnType<typeof makeRefunds>;

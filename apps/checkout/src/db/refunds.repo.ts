@@ -1,0 +1,187 @@
+import type { Knex } from '@tolem/db-kit';
+import { type CurrencyCode, money } from '@tolem/money';
+
+import { checkoutErrors } from '../domain/errors';
+import { type Canonical, canonicalJson } from '../domain/fingerprint';
+import type { Payment } from '../domain/payment';
+import type { RefundRepository } from '../domain/ports';
+import type {
+  Refund,
+  RefundExecution,
+  RefundOutcome,
+  RefundStatus,
+  RefundStep,
+} from '../domain/refund';
+import { createPaymentsRepo } from './payments.repo';
+
+interface RefundRow {
+  id: string;
+  merchant_id: string;
+  payment_id: string;
+  amount_minor: bigint | string;
+  currency: string;
+  status: RefundStatus;
+  step: RefundStep;
+  execution: RefundExecution | null;
+  reason: string;
+  outcome: RefundOutcome | null;
+  outcome_reference: string;
+  failure_code: string;
+  operator: string;
+  idempotency_key: string;
+  request: Record<string, Canonical>;
+  request_fingerprint: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toDomain(r: RefundRow): Refund {
+  return {
+    id: r.id,
+    merchantId: r.merchant_id,
+    paymentId: r.payment_id,
+    amount: money(BigInt(r.amount_minor), r.currency.trim() as CurrencyCode),
+    status: r.status,
+    step: r.step,
+    execution: r.execution,
+    reason: r.reason,
+    outcome: r.outcome,
+    outcomeReference: r.outcome_reference,
+    failureCode: r.failure_code,
+    operator: r.operator,
+    idempotencyKey: r.idempotency_key,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** Statuses whose amount is taken from what is left to refund. */
+const TAKING: RefundStatus[] = ['pending', 'succeeded'];
+
+export function createRefundsRepo(db: Knex): RefundRepository {
+  const payments = createPaymentsRepo(db);
+
+  return {
+    async createIdempotent(key, request, decide) {
+      return db.transaction(async (trx) => {
+        const existing: RefundRow | undefined = await trx('refunds')
+          .where({ merchant_id: key.merchantId, idempotency_key: key.idempotencyKey })
+          .first();
+        if (existing) {
+          return {
+            created: false as const,
+            refund: toDomain(existing),
+            request: existing.request,
+            fingerprint: existing.request_fingerprint,
+          };
+        }
+        // The payment's row lock serializes its refunds: two can never both take the rest.
+        const locked: { id: string; merchant_id: string } | undefined = await trx('payments')
+          .select('id', 'merchant_id')
+          .where({ id: key.paymentId })
+          .forUpdate()
+          .first();
+        if (!locked || locked.merchant_id !== key.merchantId) {
+          throw checkoutErrors.create('PAYMENT_NOT_FOUND', 'payment not found', {
+            details: { field: 'payment' },
+          });
+        }
+        // Read outside the transaction: writers of the payment wait for the lock above, so
+        // this is its latest committed state.
+        const payment = (await payments.findById(key.paymentId)) as Payment;
+        const taken = await trx.raw<{ rows: { sum: string | null }[] }>(
+          'select sum(amount_minor)::text as sum from refunds where payment_id = ? and status = any(?::text[])',
+          [key.paymentId, `{${TAKING.join(',')}}`],
+        );
+        const refund = decide(payment, BigInt(taken.rows[0]?.sum ?? '0'));
+        // A concurrent request with the same key waits on the unique index, then conflicts:
+        // answered as a replay of the row it wrote.
+        const inserted: RefundRow[] = await trx('refunds')
+          .insert({
+            id: refund.id,
+            merchant_id: refund.merchantId,
+            payment_id: refund.paymentId,
+            amount_minor: refund.amount.amountMinor.toString(),
+            currency: refund.amount.currency,
+            status: refund.status,
+            step: refund.step,
+            execution: refund.execution,
+            reason: refund.reason,
+            outcome: refund.outcome,
+            outcome_reference: refund.outcomeReference,
+            failure_code: refund.failureCode,
+            operator: refund.operator,
+            idempotency_key: refund.idempotencyKey,
+            request: canonicalJson(request.canonical),
+            request_fingerprint: request.fingerprint,
+            created_at: refund.createdAt,
+            updated_at: refund.updatedAt,
+          })
+          .returning('*');
+        return { created: true as const, refund: toDomain(inserted[0] as RefundRow) };
+      });
+    },
+
+    async findById(id) {
+      const row: RefundRow | undefined = await db('refunds').where({ id }).first();
+      return row ? toDomain(row) : undefined;
+    },
+
+    async list(filter) {
+      const q = db('refunds').where({ merchant_id: filter.merchantId });
+      if (filter.paymentId) void q.andWhere({ payment_id: filter.paymentId });
+      if (filter.startingAfter) void q.andWhere('id', '<', filter.startingAfter);
+      const rows: RefundRow[] = await q.orderBy('id', 'desc').limit(filter.limit);
+      return rows.map(toDomain);
+    },
+
+    async advance(id, from, next, at) {
+      return db.transaction(async (trx) => {
+        const rows: RefundRow[] = await trx('refunds')
+          .where({ id, step: from })
+          .update({
+            step: next.step,
+            status: next.status,
+            execution: next.execution,
+            outcome: next.outcome,
+            outcome_reference: next.outcomeReference,
+            failure_code: next.failureCode,
+            operator: next.operator,
+            updated_at: at,
+          })
+          .returning('*');
+        const row = rows[0];
+        if (!row) return undefined;
+        if (next.status === 'succeeded') {
+          await trx.raw('update payments set refunded_minor = refunded_minor + ? where id = ?', [
+            BigInt(row.amount_minor).toString(),
+            row.payment_id,
+          ]);
+        }
+        return toDomain(row);
+      });
+    },
+
+    async listUnfinished(before, limit) {
+      const rows: RefundRow[] = await db('refunds')
+        .whereIn('step', ['reserve', 'execute', 'resolve'])
+        .andWhere('updated_at', '<', before)
+        .orderBy('updated_at')
+        .limit(limit);
+      return rows.map(toDomain);
+    },
+
+    async listAwaitingPayout(limit) {
+      const rows: RefundRow[] = await db('refunds')
+        .where({ step: 'await_payout' })
+        .orderBy('created_at')
+        .limit(limit);
+      const out: { refund: Refund; payment: Payment }[] = [];
+      for (const row of rows) {
+        const payment = await payments.findById(row.payment_id);
+        if (payment) out.push({ refund: toDomain(row), payment });
+      }
+      return out;
+    },
+  };
+}

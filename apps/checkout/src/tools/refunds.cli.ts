@@ -1,0 +1,173 @@
+import { parseArgs } from 'node:util';
+
+import {
+  type Refund,
+  RefundExecution,
+  type RefundServiceClient,
+  RefundStatus,
+} from '@tolem/contracts/checkout';
+import { isDomainError } from '@tolem/errors';
+import type { PromiseClient } from '@tolem/grpc-kit';
+
+export const USAGE = `Usage: npm run refunds -- <command>
+
+  list [--limit 1..100]
+      The payout-to-payer queue, oldest first: refunds whose provider has no refund API, with
+      the payer's WebMoney purse or Keeper Mobile phone to pay.
+  complete <refund_id> --operator NAME --reference REF
+      You paid the payer by the transfer REF: the refund succeeds (the merchant is notified).
+  fail <refund_id> --operator NAME --reason TEXT
+      The payer cannot be paid: the refund fails and the money returns to the merchant.
+
+Talks to checkout's RefundService at CHECKOUT_ADDR (default 127.0.0.1:50051).
+Exit codes: 0 done, 1 refused by checkout (or checkout unreachable), 2 usage error.`;
+
+export type ExitCode = 0 | 1 | 2;
+
+export interface RefundsCliDeps {
+  refunds: Pick<
+    PromiseClient<RefundServiceClient>,
+    'listRefundPayouts' | 'completeRefundPayout' | 'failRefundPayout'
+  >;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  checkoutAddr: string;
+}
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  limit: { type: 'string' },
+  operator: { type: 'string' },
+  reference: { type: 'string' },
+  reason: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Parsed = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+
+const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
+  list: ['limit'],
+  complete: ['operator', 'reference'],
+  fail: ['operator', 'reason'],
+};
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value.trim() === '') throw new UsageError(`${flag} is required`);
+  return value.trim();
+}
+
+function refundIdOf(positionals: string[]): string {
+  const [, id, ...rest] = positionals;
+  if (!id) throw new UsageError('a refund id is required');
+  if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
+  return id;
+}
+
+const STATUS: Record<number, string> = {
+  [RefundStatus.REFUND_STATUS_PENDING]: 'pending',
+  [RefundStatus.REFUND_STATUS_SUCCEEDED]: 'succeeded',
+  [RefundStatus.REFUND_STATUS_FAILED]: 'failed',
+};
+
+function describeRefund(r: Refund): string {
+  const amount = r.amount ? `${r.amount.amountMinor} ${r.amount.currency} (minor units)` : '?';
+  const via = r.execution === RefundExecution.REFUND_EXECUTION_PAYOUT_QUEUE ? ', payout' : '';
+  const failure = r.failureCode ? `, ${r.failureCode}` : '';
+  return `${r.id} of ${r.paymentId}: ${amount}, ${STATUS[r.status] ?? 'unknown'}${via}${failure}`;
+}
+
+async function run(command: string, parsed: Parsed, deps: RefundsCliDeps): Promise<void> {
+  const { values, positionals } = parsed;
+  const extra = Object.keys(values).filter(
+    (k) => k !== 'help' && !(ALLOWED[command] ?? []).includes(k as keyof typeof OPTIONS),
+  );
+  if (extra[0]) throw new UsageError(`${command} does not take --${extra[0]}`);
+  switch (command) {
+    case 'list': {
+      if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`);
+      const limit = values.limit === undefined ? 50 : Number(values.limit);
+      if (!/^\d+$/.test(values.limit ?? '50') || limit < 1 || limit > 100) {
+        throw new UsageError('--limit must be an integer 1..100');
+      }
+      const res = await deps.refunds.listRefundPayouts({ limit });
+      if (res.payouts.length === 0) deps.out('No refunds wait for a payout.');
+      for (const p of res.payouts) {
+        if (!p.refund) continue;
+        const to = p.payerAccount
+          ? `pay to ${p.payerAccountKind} ${p.payerAccount}`
+          : 'payer account unknown: see the payment';
+        deps.out(`${describeRefund(p.refund)}; ${to}`);
+      }
+      return;
+    }
+    case 'complete': {
+      const refundId = refundIdOf(positionals);
+      const res = await deps.refunds.completeRefundPayout({
+        refundId,
+        operator: required(values.operator, '--operator'),
+        reference: required(values.reference, '--reference'),
+      });
+      if (!res.refund) throw new Error('checkout answered CompleteRefundPayout without a refund');
+      deps.out(`Refund ${describeRefund(res.refund)}.`);
+      return;
+    }
+    case 'fail': {
+      const refundId = refundIdOf(positionals);
+      const res = await deps.refunds.failRefundPayout({
+        refundId,
+        operator: required(values.operator, '--operator'),
+        reason: required(values.reason, '--reason'),
+      });
+      if (!res.refund) throw new Error('checkout answered FailRefundPayout without a refund');
+      deps.out(`Refund ${describeRefund(res.refund)}; the money is back with the merchant.`);
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command ${command}`);
+  }
+}
+
+/**
+ * The operators' payout-to-payer tool: one RefundService call per run. Refusals print checkout's
+ * stable code and message; completing and failing are idempotent, so a command may be rerun.
+ * The payer's account is printed for the operator; nothing here is logged.
+ */
+export async function runRefundsCli(argv: string[], deps: RefundsCliDeps): Promise<ExitCode> {
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    deps.err(`error: ${(err as Error).message}`);
+    deps.err(USAGE);
+    return 2;
+  }
+  const command = parsed.positionals[0];
+  if (parsed.values.help || command === 'help') {
+    deps.out(USAGE);
+    return 0;
+  }
+  if (!command) {
+    deps.err(USAGE);
+    return 2;
+  }
+  try {
+    await run(command, parsed, deps);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      deps.err(`error: ${err.message}`);
+      deps.err(USAGE);
+      return 2;
+    }
+    if (isDomainError(err)) {
+      if (err.code.startsWith('UPSTREAM_')) {
+        deps.err(`unreachable: checkout at ${deps.checkoutAddr} did not answer (${err.code})`);
+      } else {
+        deps.err(`refused: ${err.code}: ${err.message}`);
+      }
+      return 1;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,359 @@
+import { Writable } from 'node:stream';
+
+import { Secret } from '@tolem/config';
+import { Merchant, Refund, RefundExecution, RefundStatus } from '@tolem/contracts/checkout';
+import { PaymentMethod, Provider } from '@tolem/contracts/common';
+import { DomainError } from '@tolem/errors';
+import { createLogger } from '@tolem/observability';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { buildGateway, type GatewayDeps } from '../server';
+import type { RefundsClient } from './refunds.route';
+
+const created = new Date('2026-12-07T10:00:00.000Z');
+
+const refund = Refund.fromPartial({
+  id: 're_1',
+  paymentId: 'pay_1',
+  merchantId: 'mer_1',
+  amount: { amountMinor: 4_000n, currency: 'USD' },
+  status: RefundStatus.REFUND_STATUS_PENDING,
+  execution: RefundExecution.REFUND_EXECUTION_PAYOUT_QUEUE,
+  reason: 'returned',
+  createdAt: created,
+  updatedAt: created,
+});
+
+const notScripted = async (): Promise<never> => {
+  throw new Error('not scripted');
+};
+
+function setup() {
+  const calls: { method: string; request: unknown }[] = [];
+  const refunds: RefundsClient = {
+    createRefund: async (req) => {
+      calls.push({ method: 'createRefund', request: req });
+      if (req.amount && req.amount.amountMinor > 10_000n) {
+        throw new DomainError(
+          'REFUND_EXCEEDS_PAYMENT',
+          'precondition',
+          'a refund of 10001 exceeds the 6000 left to refund',
+          { details: { field: 'amount', refundable: '6000' } },
+        );
+      }
+      if (req.idempotencyKey === 'reused') {
+        throw new DomainError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'conflict',
+          'used with a different amount',
+          {
+            details: { field: 'amount' },
+          },
+        );
+      }
+      return { refund, replayed: req.idempotencyKey === 'replay' };
+    },
+    getRefund: async (req) => {
+      calls.push({ method: 'getRefund', request: req });
+      if (req.refundId !== 're_1') {
+        throw new DomainError('REFUND_NOT_FOUND', 'not_found', 'refund not found');
+      }
+      return { refund };
+    },
+    listRefunds: async (req) => {
+      calls.push({ method: 'listRefunds', request: req });
+      return { refunds: [refund], hasMore: true };
+    },
+    listRefundPayouts: async (req) => {
+      calls.push({ method: 'listRefundPayouts', request: req });
+      return {
+        payouts: [
+          {
+            refund,
+            method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
+            provider: Provider.PROVIDER_WEBMONEY,
+            payerAccountKind: 'keeper_mobile_phone',
+            payerAccount: '79161234567',
+          },
+        ],
+      };
+    },
+    completeRefundPayout: async (req) => {
+      calls.push({ method: 'completeRefundPayout', request: req });
+      return { refund: { ...refund, status: RefundStatus.REFUND_STATUS_SUCCEEDED } };
+    },
+    failRefundPayout: async (req) => {
+      calls.push({ method: 'failRefundPayout', request: req });
+      return {
+        refund: {
+          ...refund,
+          status: RefundStatus.REFUND_STATUS_FAILED,
+          failureCode: 'payout_failed',
+        },
+      };
+    },
+  };
+  const lines: string[] = [];
+  const deps: GatewayDeps = {
+    checkout: {
+      createPayment: notScripted,
+      getPayment: notScripted,
+      startPayment: notScripted,
+      handleProviderCallback: notScripted,
+      submitPayerInput: notScripted,
+      cancelPayment: notScripted,
+    },
+    merchants: {
+      authenticateApiKey: async (req) => {
+        if (req.apiKey !== 'sk_test_good')
+          throw new DomainError('AUTH_INVALID_API_KEY', 'unauthenticated', 'unknown API key');
+        return { merchant: Merchant.fromPartial({ id: 'mer_1' }) };
+      },
+      createMerchant: notScripted,
+    },
+    cases: {
+      listCases: notScripted,
+      getCase: notScripted,
+      applyCase: notScripted,
+      returnCase: notScripted,
+    },
+    notifier: { upsertEndpoint: notScripted },
+    ledger: { getBalance: notScripted, setFeePlan: notScripted, getFeePlan: notScripted },
+    refunds,
+    checkoutReady: async () => true,
+    log: createLogger({
+      service: 'gateway-spec',
+      level: 'info',
+      destination: new Writable({
+        write(chunk: Buffer, _enc, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    }),
+    publicBaseUrl: 'https://pay.tolem.test',
+    adminToken: new Secret('admin-secret'),
+  };
+  return { app: buildGateway(deps), calls, lines };
+}
+
+const api = { authorization: 'Bearer sk_test_good' };
+const admin = { authorization: 'Bearer admin-secret' };
+
+describe('refund routes', () => {
+  let s: ReturnType<typeof setup>;
+  let app: FastifyInstance;
+  beforeEach(() => {
+    s = setup();
+    app = s.app;
+  });
+  afterEach(async () => {
+    await app.close();
+  });
+
+  it('creates a refund for the authenticated merchant: 201 with Stripe’s shape and a location', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/refunds',
+      headers: { ...api, 'idempotency-key': 'k1' },
+      payload: { payment: 'pay_1', amount: 4000, reason: 'returned' },
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers['location']).toBe('/v1/refunds/re_1');
+    expect(res.json()).toEqual({
+      id: 're_1',
+      object: 'refund',
+      payment: 'pay_1',
+      amount: 4000,
+      currency: 'USD',
+      status: 'pending',
+      reason: 'returned',
+      execution: 'payout_queue',
+      failure_code: null,
+      created_at: created.toISOString(),
+      updated_at: created.toISOString(),
+    });
+    expect(s.calls).toEqual([
+      {
+        method: 'createRefund',
+        request: {
+          merchantId: 'mer_1',
+          idempotencyKey: 'k1',
+          paymentId: 'pay_1',
+          amount: { amountMinor: 4_000n, currency: '' },
+          reason: 'returned',
+        },
+      },
+    ]);
+  });
+
+  it('refunds the rest when no amount is given, and answers a replay with 200', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/refunds',
+      headers: { ...api, 'idempotency-key': 'replay' },
+      payload: { payment: 'pay_1' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['idempotent-replayed']).toBe('true');
+    expect(s.calls[0]?.request).toMatchObject({ amount: undefined, reason: '' });
+  });
+
+  it.each([
+    ['no Idempotency-Key', {}, { payment: 'pay_1' }, 400, 'IDEMPOTENCY_KEY_REQUIRED'],
+    ['no payment', { 'idempotency-key': 'k' }, {}, 400, 'VALIDATION_FAILED'],
+    [
+      'an unknown field',
+      { 'idempotency-key': 'k' },
+      { payment: 'pay_1', x: 1 },
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a float amount',
+      { 'idempotency-key': 'k' },
+      { payment: 'pay_1', amount: 1.5 },
+      400,
+      'MONEY_NOT_AN_INTEGER',
+    ],
+    [
+      'a zero amount',
+      { 'idempotency-key': 'k' },
+      { payment: 'pay_1', amount: 0 },
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'an over-refund',
+      { 'idempotency-key': 'k' },
+      { payment: 'pay_1', amount: 10_001 },
+      422,
+      'REFUND_EXCEEDS_PAYMENT',
+    ],
+    [
+      'a reused key',
+      { 'idempotency-key': 'reused' },
+      { payment: 'pay_1', amount: 1 },
+      409,
+      'IDEMPOTENCY_KEY_REUSED',
+    ],
+  ])('refuses %s with a stable code', async (_name, headers, payload, status, code) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/refunds',
+      headers: { ...api, ...headers },
+      payload,
+    });
+    expect(res.statusCode).toBe(status);
+    expect(res.json().error.code).toBe(code);
+  });
+
+  it('answers the over-refund with what is left, in details', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/refunds',
+      headers: { ...api, 'idempotency-key': 'k' },
+      payload: { payment: 'pay_1', amount: 10_001 },
+    });
+    expect(res.json().error.details).toEqual({ field: 'amount', refundable: '6000' });
+  });
+
+  it('needs an API key before anything else', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/refunds',
+      headers: { 'idempotency-key': 'k' },
+      payload: { payment: 'pay_1' },
+    });
+    expect(res.statusCode).toBe(401);
+    expect(s.calls).toEqual([]);
+  });
+
+  it('gets a refund of the merchant, 404 otherwise', async () => {
+    const ok = await app.inject({ method: 'GET', url: '/v1/refunds/re_1', headers: api });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ id: 're_1', object: 'refund' });
+    expect(s.calls[0]?.request).toEqual({ merchantId: 'mer_1', refundId: 're_1' });
+    const missing = await app.inject({ method: 'GET', url: '/v1/refunds/re_2', headers: api });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe('REFUND_NOT_FOUND');
+  });
+
+  it('lists with payment, limit and starting_after, and checks the limit', async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: '/v1/refunds?payment=pay_1&limit=2&starting_after=re_9',
+      headers: api,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ object: 'list', has_more: true, url: '/v1/refunds' });
+    expect(res.json().data).toHaveLength(1);
+    expect(s.calls[0]?.request).toEqual({
+      merchantId: 'mer_1',
+      paymentId: 'pay_1',
+      limit: 2,
+      startingAfter: 're_9',
+    });
+    const bad = await app.inject({ method: 'GET', url: '/v1/refunds?limit=101', headers: api });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { field: 'limit' },
+    });
+  });
+
+  it('serves the payout queue to operators only, and never logs the payer’s phone', async () => {
+    const refused = await app.inject({
+      method: 'GET',
+      url: '/admin/v1/refund_payouts',
+      headers: api,
+    });
+    expect(refused.statusCode).toBe(401);
+    const res = await app.inject({
+      method: 'GET',
+      url: '/admin/v1/refund_payouts',
+      headers: admin,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().data).toEqual([
+      {
+        refund: expect.objectContaining({ id: 're_1' }),
+        method: 'webmoney_keeper_mobile',
+        provider: 'webmoney',
+        payer_account_kind: 'keeper_mobile_phone',
+        payer_account: '79161234567',
+      },
+    ]);
+    expect(s.lines.join('\n')).not.toContain('79161234567');
+  });
+
+  it('completes and fails queued refunds with the operator and reference', async () => {
+    const done = await app.inject({
+      method: 'POST',
+      url: '/admin/v1/refund_payouts/re_1/complete',
+      headers: admin,
+      payload: { reference: ' WM-77 ', operator: 'aida' },
+    });
+    expect(done.statusCode).toBe(200);
+    expect(done.json().status).toBe('succeeded');
+    const failed = await app.inject({
+      method: 'POST',
+      url: '/admin/v1/refund_payouts/re_1/fail',
+      headers: admin,
+      payload: { reason: 'purse closed', operator: 'aida' },
+    });
+    expect(failed.json()).toMatchObject({ status: 'failed', failure_code: 'payout_failed' });
+    expect(s.calls.map((c) => c.request)).toEqual([
+      { refundId: 're_1', reference: 'WM-77', operator: 'aida' },
+      { refundId: 're_1', reason: 'purse closed', operator: 'aida' },
+    ]);
+    const noReference = await app.inject({
+      method: 'POST',
+      url: '/admin/v1/refund_payouts/re_1/complete',
+      headers: admin,
+      payload: { operator: 'aida' },
+    });
+    expect(noReference.statusCode).toBe(400);
+  });
+});
