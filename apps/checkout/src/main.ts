@@ -18,6 +18,7 @@ import { makeCreatePayment } from './app/create-payment';
 import { makeExpirePayments } from './app/expire-payments';
 import { makeGetMerchant } from './app/get-merchant';
 import { makeGetPayment } from './app/get-payment';
+import { cachedMerchants } from './app/merchant-cache';
 import { makeHandleProviderCallback } from './app/handle-provider-callback';
 import { makePostToLedger } from './app/post-to-ledger';
 import { makeAcknowledgeDifference, makeReconcile } from './app/reconcile';
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
     CheckoutServiceService,
     checkoutHandlers({
       createPayment: makeCreatePayment({
-        merchants,
+        merchants: cachedMerchants(merchants, { ttlMs: config.merchantCacheTtlMs }),
         payments,
         clock,
         paymentTtlMs: config.paymentTtlMs,

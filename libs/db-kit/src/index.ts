@@ -1,2 +1,3 @@
+export * from './group-commit';
 export * from './knex';
 export * from './migrations';

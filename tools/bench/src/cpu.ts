@@ -7,7 +7,9 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 function groupOf(pid: number, cmdline: string): string | undefined {
   if (pid === process.pid) return 'client';
-  if (cmdline.includes('apps/ledger/src/main.ts')) return 'ledger';
+  // Every app runs as `node … apps/<name>/src/main.ts`: the group is the app's name.
+  const app = /apps\/([a-z-]+)\/src\/main\.ts/.exec(cmdline)?.[1];
+  if (app) return app;
   if (cmdline.startsWith('postgres') || cmdline.includes('/bin/postgres')) return 'postgres';
   if (cmdline.includes('kafka.Kafka') || cmdline.includes('kafka/')) return 'kafka';
   return undefined;
@@ -46,11 +48,21 @@ export function sampleCpu(): CpuSample {
  * "ledger 95, postgres 130, kafka 12, client 15 µs CPU/transfer". Processes that ended in between
  * are not counted (postgres backends live as long as their pooled connection).
  */
-export function cpuPerTransfer(before: CpuSample, after: CpuSample, transfers: number): string {
-  if (after.size === 0 || transfers === 0) return 'CPU per transfer n/a';
-  const parts = ['ledger', 'postgres', 'kafka', 'client'].map((group) => {
-    const used = (after.get(group) ?? 0) - (before.get(group) ?? 0);
-    return `${group} ${Math.round((used * 1e6) / transfers)}`;
-  });
-  return `${parts.join(', ')} µs CPU/transfer`;
+export function cpuPerTransfer(
+  before: CpuSample,
+  after: CpuSample,
+  transfers: number,
+  groups: readonly string[] = ['ledger', 'postgres', 'kafka', 'client'],
+  unit = 'transfer',
+): string {
+  if (after.size === 0 || transfers === 0) return `CPU per ${unit} n/a`;
+  const parts = groups.map(
+    (group) => `${group} ${Math.round(cpuMicros(before, after, group) / transfers)}`,
+  );
+  return `${parts.join(', ')} µs CPU/${unit}`;
+}
+
+/** Microseconds of CPU one group used between two samples. */
+export function cpuMicros(before: CpuSample, after: CpuSample, group: string): number {
+  return ((after.get(group) ?? 0) - (before.get(group) ?? 0)) * 1e6;
 }
