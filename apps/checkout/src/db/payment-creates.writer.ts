@@ -19,6 +19,15 @@ export interface PaymentCreatesOptions {
   maxBatch?: number;
 }
 
+/** The pg client under a knex pool connection: named statements need it directly. */
+interface PgConnection {
+  query(config: {
+    name: string;
+    text: string;
+    values: unknown[];
+  }): Promise<{ rows: { payment_id: string }[] }>;
+}
+
 interface IdempotencyRow {
   merchant_id: string;
   key: string;
@@ -36,7 +45,7 @@ interface IdempotencyRow {
  */
 const INSERT_BATCH_SQL = `
 with input as (
-  select * from jsonb_to_recordset(?::jsonb) as i(
+  select * from jsonb_to_recordset($1::jsonb) as i(
     id text, merchant_id text, key text, request_fingerprint text, request jsonb,
     amount_minor bigint, currency text, order_id text, description text, success_url text,
     fail_url text, metadata jsonb, page_secret text, status text, method text, provider text,
@@ -142,10 +151,19 @@ export function createPaymentCreatesWriter(db: Knex, options: PaymentCreatesOpti
       if (!first.has(k)) first.set(k, item);
     }
     const unique = [...first.values()];
-    const result = await db.raw<{ rows: { payment_id: string }[] }>(INSERT_BATCH_SQL, [
-      JSON.stringify(unique.map(inputRow)),
-    ]);
-    const claimed = new Set(result.rows.map((r) => r.payment_id));
+    const conn = (await db.client.acquireConnection()) as PgConnection;
+    let rows: { payment_id: string }[];
+    try {
+      // A named statement is parsed and planned once per connection, not per batch.
+      ({ rows } = await conn.query({
+        name: 'checkout_payment_creates_v1',
+        text: INSERT_BATCH_SQL,
+        values: [JSON.stringify(unique.map(inputRow))],
+      }));
+    } finally {
+      await db.client.releaseConnection(conn);
+    }
+    const claimed = new Set(rows.map((r) => r.payment_id));
     const lost = items.filter((item) => !claimed.has(item.payment.id));
     const records = await readRecords(
       lost.map((item) => ({ merchantId: item.payment.merchantId, key: item.idempotency.key })),
