@@ -1,3 +1,2 @@
-export * from './group-commit';
 export * from './knex';
 export * from './migrations';

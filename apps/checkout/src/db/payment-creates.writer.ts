@@ -1,4 +1,5 @@
-import { createGroupCommitter, type Knex, type Outcome } from '@tolem/db-kit';
+import { createGroupCommitter, type Outcome } from '@tolem/batching';
+import type { Knex } from '@tolem/db-kit';
 
 import { type Canonical, canonicalValue } from '../domain/fingerprint';
 import type { Payment, PaymentTransition } from '../domain/payment';

@@ -1,4 +1,5 @@
-import { createGroupCommitter, type Knex, type Outcome } from '@tolem/db-kit';
+import { createGroupCommitter, type Outcome } from '@tolem/batching';
+import type { Knex } from '@tolem/db-kit';
 import { newId } from '@tolem/ids';
 import { OUTBOX_TABLE, type OutboxMessage } from '@tolem/kafka-kit';
 
