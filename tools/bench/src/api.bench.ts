@@ -241,6 +241,13 @@ async function main(): Promise<number> {
       kafkaBrokers: infra.kafkaBrokers,
       databasePrefix: 'bench',
       logLevel: 'warn',
+      // The apps' tuning knobs pass through, so a run can compare settings.
+      extraEnv: Object.fromEntries(
+        Object.entries(process.env).filter(
+          (e): e is [string, string] =>
+            /^(CREATE_BATCH_LANES|MERCHANT_CACHE_TTL_MS)$/.test(e[0]) && e[1] !== undefined,
+        ),
+      ),
       nodeArgs: PROFILE_DIR
         ? Object.fromEntries(
             PROFILED.map((name) => [name, ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]]),
@@ -265,6 +272,17 @@ async function main(): Promise<number> {
     if (warm.errors > 0) throw new Error(`warm-up failed: ${warm.firstError ?? '?'}`);
     await checkpoint(infra.databaseUrl);
     step('warmed up (3 s, concurrency 16), checkpoint done');
+
+    // What the platform burns with no requests (sweepers, relays, Kafka, health checks): on
+    // a slow run it is a visible share of the CPU per create.
+    const idleBefore = sampleCpu();
+    await new Promise((r) => setTimeout(r, 3_000));
+    const idleAfter = sampleCpu();
+    step(
+      `idle for 3 s: ${CPU_GROUPS.filter((g) => g !== 'client')
+        .map((g) => `${g} ${Math.round(cpuMicros(idleBefore, idleAfter, g) / 3_000)}`)
+        .join(', ')} ms CPU/s`,
+    );
 
     const rows: Row[] = [];
     for (const concurrency of CONCURRENCY) {
