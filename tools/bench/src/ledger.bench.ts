@@ -263,13 +263,13 @@ async function main(): Promise<number> {
       for (const concurrency of CONCURRENCY) {
         await settle(ledgerUrl, infra.databaseUrl);
         const lsn = await walLsn(ledgerUrl);
-        const cpuBefore = sampleCpu();
+        const cpuBefore = sampleCpu(stateDir);
         const result = await runClosedLoop({
           concurrency,
           durationMs: SECONDS * 1000,
           call: call(ledgerClient, `${mode}_${concurrency}`),
         });
-        const cpuAfter = sampleCpu();
+        const cpuAfter = sampleCpu(stateDir);
         rows.push({ mode, result, transfersPerCall: perCall });
         step(
           `${mode} c=${concurrency}: ${perSecond(result.transfers, result.elapsedMs).toFixed(0)} transfers/s, ` +
