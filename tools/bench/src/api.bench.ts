@@ -293,7 +293,8 @@ async function main(): Promise<number> {
     const idleAfter = sampleCpu(stateDir);
     const idleMs = performance.now() - idleStarted;
     const idleMicrosPerMs = Object.fromEntries(
-      CPU_GROUPS.map((g) => [g, cpuMicros(idleBefore, idleAfter, g) / idleMs]),
+      // At least 0: a PostgreSQL backend that ends in between takes its CPU with it.
+      CPU_GROUPS.map((g) => [g, Math.max(0, cpuMicros(idleBefore, idleAfter, g)) / idleMs]),
     );
     step(
       `idle for 5 s: ${CPU_GROUPS.map((g) => `${g} ${(idleMicrosPerMs[g] ?? 0).toFixed(0)}`).join(', ')} ms CPU/s`,
