@@ -14,7 +14,7 @@ export interface PaymentCreate {
 }
 
 export interface PaymentCreatesOptions {
-  /** Batches in flight at once; a (merchant, key) always takes the same lane. */
+  /** Batches (statements) in flight at once. */
   lanes?: number;
   /** Most creates written by one statement. */
   maxBatch?: number;
@@ -116,13 +116,6 @@ function inputRow({ payment: p, idempotency, transition: t }: PaymentCreate) {
 
 const keyOf = (merchantId: string, key: string) => `${merchantId}\u0000${key}`;
 
-/** FNV-1a: a cheap, stable spread of (merchant, key) over the lanes. */
-function hashOf(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
 /**
  * Writes payment creates with group commit: concurrent creates queue while a batch is written
  * and the next batch takes them all in one statement and one commit. A create whose key is
@@ -193,10 +186,25 @@ export function createPaymentCreatesWriter(db: Knex, options: PaymentCreatesOpti
     });
   }
 
+  let lane = 0;
+  let laneScheduled = false;
   const committer = createGroupCommitter<PaymentCreate, CreatePaymentResult>({
     lanes: options.lanes ?? 4,
     maxBatch: options.maxBatch ?? 200,
-    laneOf: (item) => hashOf(keyOf(item.payment.merchantId, item.idempotency.key)),
+    // Creates submitted in one macrotask (the items of one CreatePayments call) share a lane,
+    // so they travel in one statement; the next macrotask's take the next lane. Two lanes may
+    // hold the same key: the later statement waits for the earlier one's commit on the key
+    // and answers as a replay (keys are claimed in sorted order, so they cannot deadlock).
+    laneOf: () => {
+      if (!laneScheduled) {
+        laneScheduled = true;
+        setImmediate(() => {
+          laneScheduled = false;
+          lane += 1;
+        });
+      }
+      return lane;
+    },
     writeBatch,
     // A batch that failed as a whole (a bad row) is retried item by item: each gets its own answer.
     async writeOne(item) {

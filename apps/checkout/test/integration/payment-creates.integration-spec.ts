@@ -163,6 +163,20 @@ describe('payment creates with group commit (real PostgreSQL)', () => {
     expect(await count('select count(*)::int as n from idempotency_keys')).toBe(50);
   });
 
+  it('creates one payment for a key that arrives in consecutive ticks, in statements in flight together', async () => {
+    const create = createWith(db);
+    const pending: ReturnType<typeof create>[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      pending.push(create(input('ticks')));
+      // The next create is submitted in the next macrotask: another lane, another statement.
+      await new Promise((r) => setImmediate(r));
+    }
+    const results = await Promise.all(pending);
+    expect(new Set(results.map((r) => r.view.payment.id)).size).toBe(1);
+    expect(results.filter((r) => !r.replayed)).toHaveLength(1);
+    expect(await count('select count(*)::int as n from payments')).toBe(1);
+  });
+
   it('replays a key committed by an earlier batch', async () => {
     const create = createWith(db);
     const first = await create(input('earlier'));
