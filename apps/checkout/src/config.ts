@@ -25,6 +25,11 @@ const schema = z.object({
     .int()
     .min(1)
     .default(24 * 60 * 60 * 1000),
+  /**
+   * How long a payment create reuses a merchant it read (methods, default URLs): a change to a
+   * merchant reaches creates within this long; 0 reads the merchant on every create.
+   */
+  MERCHANT_CACHE_TTL_MS: envs.durationMs(5_000),
   /** How often succeeded payments the ledger has not acknowledged are re-posted; 0 disables. */
   LEDGER_SWEEP_MS: envs.durationMs(2_000),
   /**
@@ -71,6 +76,7 @@ export interface CheckoutConfig {
   recurringAddr: string;
   qrPlatformAddr: string;
   paymentTtlMs: number;
+  merchantCacheTtlMs: number;
   ledgerSweepMs: number;
   statusEventSweepMs: number;
   paymentExpirySweepMs: number;
@@ -96,6 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     recurringAddr: e.RECURRING_ADDR,
     qrPlatformAddr: e.QR_PLATFORM_ADDR,
     paymentTtlMs: e.PAYMENT_TTL_MS,
+    merchantCacheTtlMs: e.MERCHANT_CACHE_TTL_MS,
     ledgerSweepMs: e.LEDGER_SWEEP_MS,
     statusEventSweepMs: e.STATUS_EVENT_SWEEP_MS,
     paymentExpirySweepMs: e.PAYMENT_EXPIRY_SWEEP_MS,

@@ -20,6 +20,7 @@ import { makeExpirePayments } from './app/expire-payments';
 import { makeGetMerchant } from './app/get-merchant';
 import { makeGetPayment } from './app/get-payment';
 import { makeHandleProviderCallback } from './app/handle-provider-callback';
+import { cachedMerchants } from './app/merchant-cache';
 import { makePostToLedger } from './app/post-to-ledger';
 import { makeAcknowledgeDifference, makeReconcile } from './app/reconcile';
 import { makeRecordStatusEvents } from './app/record-status-events';
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
     CheckoutServiceService,
     checkoutHandlers({
       createPayment: makeCreatePayment({
-        merchants,
+        merchants: cachedMerchants(merchants, { ttlMs: config.merchantCacheTtlMs }),
         payments,
         clock,
         paymentTtlMs: config.paymentTtlMs,

@@ -26,6 +26,11 @@ const schema = z.object({
   RATE_LIMIT_CALLBACKS_WINDOW_MS: perWindow(60_000),
   /** Proxies in front whose X-Forwarded-For is trusted (an ingress: 1); 0 trusts none. */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /**
+   * Batched CreatePayments calls to checkout in flight at once; creates arriving meanwhile
+   * travel together in the next one. 0 sends one CreatePayment call per request.
+   */
+  CREATE_BATCH_LANES: z.coerce.number().int().min(0).max(64).default(2),
 });
 
 export interface GatewayConfig {
@@ -40,6 +45,7 @@ export interface GatewayConfig {
   grpcDeadlineMs: number;
   rateLimits: RateLimits;
   trustProxyHops: number;
+  createBatchLanes: number;
 }
 
 /** The only reader of process.env in this service. */
@@ -55,6 +61,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ledgerAddr: e.LEDGER_ADDR,
     adminToken: new Secret(e.ADMIN_TOKEN),
     grpcDeadlineMs: e.GRPC_DEADLINE_MS,
+    createBatchLanes: e.CREATE_BATCH_LANES,
     rateLimits: {
       pages: { max: e.RATE_LIMIT_PAGES_MAX, windowMs: e.RATE_LIMIT_PAGES_WINDOW_MS },
       callbacks: { max: e.RATE_LIMIT_CALLBACKS_MAX, windowMs: e.RATE_LIMIT_CALLBACKS_WINDOW_MS },

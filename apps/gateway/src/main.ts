@@ -10,6 +10,7 @@ import { createClient, onShutdown } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
 
 import { loadConfig } from './config';
+import { createPaymentsBatcher } from './grpc/create-payments.batcher';
 import { createHealthProbe } from './grpc/health.probe';
 import { buildGateway } from './http/server';
 
@@ -29,8 +30,18 @@ async function main(): Promise<void> {
     'tolem.checkout.v1.CheckoutService',
   );
 
+  const createPayment =
+    config.createBatchLanes > 0
+      ? createPaymentsBatcher(checkout, { lanes: config.createBatchLanes })
+      : undefined;
   const app = buildGateway({
-    checkout,
+    // Creates travel batched (createPaymentsBatcher); every other call as it is.
+    checkout: createPayment
+      ? new Proxy(checkout, {
+          get: (target, prop, receiver) =>
+            prop === 'createPayment' ? createPayment : Reflect.get(target, prop, receiver),
+        })
+      : checkout,
     merchants,
     cases,
     notifier,

@@ -34,6 +34,8 @@ const silent = createLogger({
 });
 
 describe('grpc-kit over loopback', () => {
+  /** The abort signal each call's handler saw, by payment id. */
+  const signals = new Map<string, AbortSignal>();
   let server: GrpcServer;
   let client: PromiseClient<ReportingServiceClient>;
   let slowClient: PromiseClient<ReportingServiceClient>;
@@ -42,7 +44,8 @@ describe('grpc-kit over loopback', () => {
   beforeAll(async () => {
     server = createGrpcServer({ log: silent });
     server.addService(ReportingServiceService, {
-      async getPaymentFact(req) {
+      async getPaymentFact(req, ctx) {
+        signals.set(req.paymentId, ctx.signal);
         if (req.paymentId === 'missing') {
           throw new DomainError('REPORTING_FACT_NOT_FOUND', 'not_found', 'no such payment', {
             details: { payment_id: 'missing' },
@@ -71,6 +74,14 @@ describe('grpc-kit over loopback', () => {
     client.close();
     slowClient.close();
     await server.drain(1_000);
+  });
+
+  it('aborts the signal of a call the client gave up on, not of one that was answered', async () => {
+    await client.getPaymentFact({ paymentId: 'answered' });
+    await expect(slowClient.getPaymentFact({ paymentId: 'slow' })).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(signals.get('answered')?.aborted).toBe(false);
+    expect(signals.get('slow')?.aborted).toBe(true);
   });
 
   it('round-trips a call with int64 money intact', async () => {

@@ -99,13 +99,20 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     for (const name of ['', ...serviceNames]) health.setStatus(name, status);
   };
 
-  function context(call: {
-    metadata: Metadata;
-    cancelled: boolean;
-    on(ev: 'cancelled', cb: () => void): unknown;
-  }): CallContext {
+  function context(
+    call: {
+      metadata: Metadata;
+      cancelled: boolean;
+      on(ev: 'cancelled', cb: () => void): unknown;
+    },
+    answered: { done: boolean } = { done: false },
+  ): CallContext {
     const controller = new AbortController();
-    call.on('cancelled', () => controller.abort());
+    // grpc-js reports 'cancelled' when the stream closes, also after the answer went out;
+    // aborting then would only build a DOMException (with its stack) per call for nobody.
+    call.on('cancelled', () => {
+      if (!answered.done) controller.abort();
+    });
     const requestId = requestIdOf(call.metadata);
     return {
       metadata: call.metadata,
@@ -120,10 +127,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     handler: UnaryHandler<unknown, unknown>,
   ): handleUnaryCall<unknown, unknown> {
     return (call: ServerUnaryCall<unknown, unknown>, callback) => {
-      const ctx = context(call);
+      const answered = { done: false };
+      const ctx = context(call, answered);
       const started = process.hrtime.bigint();
       handler(call.request, ctx).then(
         (response) => {
+          answered.done = true;
           ctx.log.debug(
             { method: path, ms: Number(process.hrtime.bigint() - started) / 1e6 },
             'grpc ok',
@@ -131,6 +140,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
           callback(null, response);
         },
         (err: unknown) => {
+          answered.done = true;
           const wire = toWireError(err);
           const logged = {
             method: path,

@@ -34,11 +34,11 @@ import { createTopics, provisionInfra } from '@tolem/infra';
 import { OUTBOX_MESSAGES_SQL } from '@tolem/kafka-kit';
 import { SERVICE_NODE_ARGS } from '@tolem/stack';
 import { freePort, grpcServing, type ServiceProcess, spawnService } from '@tolem/testing';
-import pg from 'pg';
 
 import { cpuPerTransfer, sampleCpu } from './cpu';
 import { type CallOutcome, type LoadResult, percentile, perSecond, runClosedLoop } from './load';
 import { type PgbenchResult, runPgbench } from './pgbench';
+import { checkpoint, scalar, settings, settle, walLsn, walSince, withClient } from './postgres';
 
 const SECONDS = Number.parseInt(process.env['BENCH_SECONDS'] ?? '10', 10);
 const BATCH = Number.parseInt(process.env['BENCH_BATCH'] ?? '100', 10);
@@ -75,63 +75,6 @@ function payment(run: string, client: number, seq: number, item: number): PostPa
     orderId: `order-${seq}`,
     description: 'bench',
   });
-}
-
-/** One short-lived connection for one piece of work (the bench's own queries, not the ledger's). */
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** The first column of the first row, as text. */
-async function scalar(client: pg.Client, sql: string, values: unknown[] = []): Promise<string> {
-  const r = await client.query<Record<string, string>>(sql, values);
-  return String(Object.values(r.rows[0] ?? {})[0] ?? '');
-}
-
-function settings(url: string): Promise<string> {
-  return withClient(url, async (client) => {
-    const rows: string[] = [];
-    for (const name of ['fsync', 'synchronous_commit', 'full_page_writes', 'server_version']) {
-      rows.push(`${name}=${(await scalar(client, `show ${name}`)) || '?'}`);
-    }
-    return rows.join(' ');
-  });
-}
-
-/**
- * Flushes dirty buffers, so the next phase does not pay for the previous one's writes (the
- * ledger's data would otherwise be checkpointed while pgbench runs).
- */
-async function checkpoint(url: string): Promise<void> {
-  await withClient(url, (client) => client.query('checkpoint'));
-}
-
-/**
- * What pgbench does to its own tables before a run (it vacuums them unless told -n), done to the
- * ledger's: VACUUM ANALYZE, then CHECKPOINT, so no run pays for the previous one's dead tuples,
- * autovacuum or dirty pages.
- */
-async function settle(ledgerUrl: string, serverUrl: string): Promise<void> {
-  await withClient(ledgerUrl, (client) => client.query('vacuum analyze'));
-  await checkpoint(serverUrl);
-}
-
-/** The server's WAL position now; with walSince, the WAL a run wrote (a proxy for its I/O). */
-function walLsn(url: string): Promise<string> {
-  return withClient(url, (client) => scalar(client, 'select pg_current_wal_lsn()::text'));
-}
-
-async function walSince(url: string, lsn: string): Promise<number> {
-  const bytes = await withClient(url, (client) =>
-    scalar(client, 'select pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text', [lsn]),
-  );
-  return Number.parseInt(bytes || '0', 10);
 }
 
 function waitForOutboxDrain(url: string, timeoutMs: number): Promise<number> {
@@ -320,13 +263,13 @@ async function main(): Promise<number> {
       for (const concurrency of CONCURRENCY) {
         await settle(ledgerUrl, infra.databaseUrl);
         const lsn = await walLsn(ledgerUrl);
-        const cpuBefore = sampleCpu();
+        const cpuBefore = sampleCpu(stateDir);
         const result = await runClosedLoop({
           concurrency,
           durationMs: SECONDS * 1000,
           call: call(ledgerClient, `${mode}_${concurrency}`),
         });
-        const cpuAfter = sampleCpu();
+        const cpuAfter = sampleCpu(stateDir);
         rows.push({ mode, result, transfersPerCall: perCall });
         step(
           `${mode} c=${concurrency}: ${perSecond(result.transfers, result.elapsedMs).toFixed(0)} transfers/s, ` +

@@ -30,6 +30,8 @@ export interface StackOptions {
   secrets?: Partial<StackSecrets>;
   /** Extra env for every service (e.g. short notifier backoff in tests). */
   extraEnv?: Record<string, string>;
+  /** Extra Node flags per app, after SERVICE_NODE_ARGS (e.g. --cpu-prof for a benchmark). */
+  nodeArgs?: Partial<Record<ServiceName, string[]>>;
   /** Sandbox timings; tests shorten them so pending paths settle in seconds. */
   sandbox?: SandboxTimings;
   echo?: NodeJS.WritableStream;
@@ -255,7 +257,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     spawnService({
       name,
       entry: `apps/${name}/src/main.ts`,
-      nodeArgs: SERVICE_NODE_ARGS[name] ?? [],
+      nodeArgs: [...(SERVICE_NODE_ARGS[name] ?? []), ...(options.nodeArgs?.[name] ?? [])],
       env: envOf(name),
       ready,
       readyTimeoutMs: 120_000,

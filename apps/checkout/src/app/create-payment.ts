@@ -15,7 +15,8 @@ import {
 import type { Clock, MerchantRepository, PaymentRepository } from '../domain/ports';
 
 export interface CreatePaymentDeps {
-  merchants: MerchantRepository;
+  /** Read on every create: main.ts hands a short-lived cache of the repository here. */
+  merchants: Pick<MerchantRepository, 'findById'>;
   payments: PaymentRepository;
   clock: Clock;
   /** How long a payment may be paid before it expires. */

@@ -1,7 +1,6 @@
 import type { Knex } from '@tolem/db-kit';
 import { money } from '@tolem/money';
 
-import { type Canonical, canonicalJson } from '../domain/fingerprint';
 import type {
   Payment,
   PaymentMethod,
@@ -9,7 +8,8 @@ import type {
   PaymentTransition,
   ProviderName,
 } from '../domain/payment';
-import type { IdempotencyRecord, PaymentRepository } from '../domain/ports';
+import type { PaymentRepository } from '../domain/ports';
+import { createPaymentCreatesWriter, type PaymentCreatesOptions } from './payment-creates.writer';
 import { statusEventToJson } from './status-events.repo';
 
 interface PaymentRow {
@@ -39,15 +39,6 @@ interface PaymentRow {
   created_at: Date;
   updated_at: Date;
   expires_at: Date;
-}
-
-interface IdempotencyRow {
-  merchant_id: string;
-  key: string;
-  request_fingerprint: string;
-  request: Record<string, Canonical>;
-  payment_id: string;
-  created_at: Date;
 }
 
 function toDomain(row: PaymentRow): Payment {
@@ -108,67 +99,21 @@ function transitionRow(t: PaymentTransition) {
   };
 }
 
-function recordOf(row: IdempotencyRow): IdempotencyRecord {
-  return {
-    merchantId: row.merchant_id,
-    key: row.key,
-    requestFingerprint: row.request_fingerprint,
-    request: row.request,
-    paymentId: row.payment_id,
-  };
-}
-
 export interface PaymentsRepoOptions {
   /** Called after a transition that owes the ledger a status event has committed. */
   afterStatusEvent?(paymentId: string): void;
+  /** Group commit of creates (lanes, batch size). */
+  creates?: PaymentCreatesOptions;
 }
 
 export function createPaymentsRepo(db: Knex, options: PaymentsRepoOptions = {}): PaymentRepository {
+  // Concurrent creates are group-committed: one statement and one commit per batch.
+  const creates = createPaymentCreatesWriter(db, options.creates);
   return {
-    createIdempotent(payment, idempotency, transition) {
-      return db.transaction(async (trx) => {
-        // The key row goes first (its payment FK is deferred to commit): a concurrent request
-        // with the same key blocks here until we commit, then sees our record.
-        const claimed = await trx('idempotency_keys')
-          .insert({
-            merchant_id: payment.merchantId,
-            key: idempotency.key,
-            request_fingerprint: idempotency.requestFingerprint,
-            request: canonicalJson(idempotency.request),
-            payment_id: payment.id,
-            created_at: payment.createdAt,
-          })
-          .onConflict(['merchant_id', 'key'])
-          .ignore()
-          .returning('payment_id');
-        if (claimed.length === 0) {
-          const existing = (await trx<IdempotencyRow>('idempotency_keys')
-            .where({ merchant_id: payment.merchantId, key: idempotency.key })
-            .first()) as IdempotencyRow | undefined;
-          if (!existing) throw new Error('idempotency record vanished after a conflicting insert');
-          return { created: false as const, record: recordOf(existing) };
-        }
-        const inserted = (await trx('payments')
-          .insert({
-            id: payment.id,
-            merchant_id: payment.merchantId,
-            amount_minor: payment.amount.amountMinor,
-            currency: payment.amount.currency,
-            order_id: payment.orderId,
-            description: payment.description,
-            success_url: payment.successUrl,
-            fail_url: payment.failUrl,
-            metadata: JSON.stringify(payment.metadata),
-            page_secret: payment.pageSecret,
-            ...mutableColumns(payment),
-            version: payment.version,
-            created_at: payment.createdAt,
-            expires_at: payment.expiresAt,
-          })
-          .returning('*')) as PaymentRow[];
-        await trx('payment_transitions').insert(transitionRow(transition));
-        return { created: true as const, payment: toDomain(inserted[0] as PaymentRow) };
-      });
+    async createIdempotent(payment, idempotency, transition) {
+      const result = await creates.create({ payment, idempotency, transition });
+      if (result.created && transition.event) options.afterStatusEvent?.(payment.id);
+      return result;
     },
 
     async findById(id) {

@@ -23,6 +23,11 @@ function normalize(value: Canonical): unknown {
   return value;
 }
 
+/** The value with object keys sorted at every level and bigints as strings, ready for JSON. */
+export function canonicalValue(value: Canonical): unknown {
+  return normalize(value);
+}
+
 /** JSON with object keys sorted at every level, so equal requests always serialize equally. */
 export function canonicalJson(value: Canonical): string {
   return JSON.stringify(normalize(value));

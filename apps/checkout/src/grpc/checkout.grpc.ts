@@ -2,6 +2,8 @@ import {
   CancelPaymentResponse,
   type CheckoutServiceService,
   CreatePaymentResponse,
+  CreatePaymentsResponse,
+  type CreatePaymentsResult,
   GetPaymentResponse,
   HandleProviderCallbackResponse,
   StartPaymentResponse,
@@ -15,6 +17,8 @@ import type { makeGetPayment } from '../app/get-payment';
 import type { makeHandleProviderCallback } from '../app/handle-provider-callback';
 import type { makeStartPayment } from '../app/start-payment';
 import type { makeSubmitPayerInput } from '../app/submit-payer-input';
+import { checkoutErrors } from '../domain/errors';
+import { checkoutErrorOf } from './batch.mapper';
 import {
   callbackRequestToDomain,
   createPaymentRequestToDomain,
@@ -33,6 +37,9 @@ export interface CheckoutHandlerDeps {
   submitPayerInput: ReturnType<typeof makeSubmitPayerInput>;
   cancelPayment: ReturnType<typeof makeCancelPayment>;
 }
+
+/** Most creates one CreatePayments call may carry (the gateway sends far fewer). */
+export const MAX_CREATES_PER_CALL = 500;
 
 /** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
 export function checkoutHandlers(
@@ -85,6 +92,29 @@ export function checkoutHandlers(
         action: out.action ? actionToProto(out.action) : undefined,
         outcome: out.outcome,
       });
+    },
+    async createPayments(req, ctx) {
+      if (req.payments.length > MAX_CREATES_PER_CALL) {
+        throw checkoutErrors.create(
+          'PAYMENT_INVALID_REQUEST',
+          `at most ${MAX_CREATES_PER_CALL} payments per call`,
+          { details: { field: 'payments' } },
+        );
+      }
+      // Concurrently, so the repository's group commit writes them in one statement; each
+      // item answers alone, as its own CreatePayment call would have.
+      const results = await Promise.all(
+        req.payments.map(async (item): Promise<CreatePaymentsResult> => {
+          try {
+            const { view, replayed } = await deps.createPayment(createPaymentRequestToDomain(item));
+            const created = { payment: paymentToProto(view), replayed };
+            return { result: { $case: 'created', value: created } };
+          } catch (err) {
+            return { result: { $case: 'error', value: checkoutErrorOf(err, ctx.log) } };
+          }
+        }),
+      );
+      return CreatePaymentsResponse.fromPartial({ results });
     },
   };
 }

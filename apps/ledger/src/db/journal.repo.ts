@@ -1,4 +1,5 @@
-import { type Knex } from '@tolem/db-kit';
+import { createGroupCommitter, type Outcome } from '@tolem/batching';
+import type { Knex } from '@tolem/db-kit';
 import { newId } from '@tolem/ids';
 import { OUTBOX_TABLE, type OutboxMessage } from '@tolem/kafka-kit';
 
@@ -24,7 +25,6 @@ import type { FactResult, NewStatusFact } from '../domain/status-fact';
 import type { UnappliedRecord } from '../domain/unapplied';
 import type { AccountStore } from './accounts.store';
 import { createBatchWriter, type Entry, fastEligible } from './batch.writer';
-import { createGroupCommitter, type Outcome } from './group-commit';
 import { type PaymentRow, recordToRow, rowToRecord } from './payments.rows';
 import { bind } from './sql';
 import { unappliedFromRow, type UnappliedRow, unappliedToRow } from './unapplied.rows';

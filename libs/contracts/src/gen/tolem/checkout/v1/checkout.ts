@@ -743,6 +743,37 @@ export interface FailRefundPayoutResponse {
   refund: Refund | undefined;
 }
 
+export interface CreatePaymentsRequest {
+  payments: CreatePaymentRequest[];
+}
+
+export interface CreatePaymentsResponse {
+  /** One per request item, in the same order. */
+  results: CreatePaymentsResult[];
+}
+
+/** The outcome of one item of CreatePayments. */
+export interface CreatePaymentsResult {
+  result: { $case: "created"; value: CreatePaymentResponse } | { $case: "error"; value: CheckoutError } | undefined;
+}
+
+/** An item's error, carrying what the single call's status and trailers would have carried. */
+export interface CheckoutError {
+  /** Stable code, e.g. IDEMPOTENCY_KEY_REUSED. */
+  code: string;
+  /** The error kind of the one error table (invalid, conflict, not_found, internal, ...). */
+  kind: string;
+  /** Scrubbed to "internal error" for internal errors. */
+  message: string;
+  /** E.g. field = the request field at fault. */
+  details: { [key: string]: string };
+}
+
+export interface CheckoutError_DetailsEntry {
+  key: string;
+  value: string;
+}
+
 function createBasePayment(): Payment {
   return {
     id: "",
@@ -7752,6 +7783,481 @@ export const FailRefundPayoutResponse: MessageFns<FailRefundPayoutResponse> = {
   },
 };
 
+function createBaseCreatePaymentsRequest(): CreatePaymentsRequest {
+  return { payments: [] };
+}
+
+export const CreatePaymentsRequest: MessageFns<CreatePaymentsRequest> = {
+  encode(message: CreatePaymentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.payments) {
+      CreatePaymentRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreatePaymentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreatePaymentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payments.push(CreatePaymentRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreatePaymentsRequest {
+    return {
+      payments: globalThis.Array.isArray(object?.payments)
+        ? object.payments.map((e: any) => CreatePaymentRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CreatePaymentsRequest): unknown {
+    const obj: any = {};
+    if (message.payments?.length) {
+      obj.payments = message.payments.map((e) => CreatePaymentRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreatePaymentsRequest>, I>>(base?: I): CreatePaymentsRequest {
+    return CreatePaymentsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreatePaymentsRequest>, I>>(object: I): CreatePaymentsRequest {
+    const message = createBaseCreatePaymentsRequest();
+    message.payments = object.payments?.map((e) => CreatePaymentRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreatePaymentsResponse(): CreatePaymentsResponse {
+  return { results: [] };
+}
+
+export const CreatePaymentsResponse: MessageFns<CreatePaymentsResponse> = {
+  encode(message: CreatePaymentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      CreatePaymentsResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreatePaymentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreatePaymentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(CreatePaymentsResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreatePaymentsResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => CreatePaymentsResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CreatePaymentsResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => CreatePaymentsResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreatePaymentsResponse>, I>>(base?: I): CreatePaymentsResponse {
+    return CreatePaymentsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreatePaymentsResponse>, I>>(object: I): CreatePaymentsResponse {
+    const message = createBaseCreatePaymentsResponse();
+    message.results = object.results?.map((e) => CreatePaymentsResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreatePaymentsResult(): CreatePaymentsResult {
+  return { result: undefined };
+}
+
+export const CreatePaymentsResult: MessageFns<CreatePaymentsResult> = {
+  encode(message: CreatePaymentsResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.result?.$case) {
+      case "created":
+        CreatePaymentResponse.encode(message.result.value, writer.uint32(10).fork()).join();
+        break;
+      case "error":
+        CheckoutError.encode(message.result.value, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreatePaymentsResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreatePaymentsResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = { $case: "created", value: CreatePaymentResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.result = { $case: "error", value: CheckoutError.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreatePaymentsResult {
+    return {
+      result: isSet(object.created)
+        ? { $case: "created", value: CreatePaymentResponse.fromJSON(object.created) }
+        : isSet(object.error)
+        ? { $case: "error", value: CheckoutError.fromJSON(object.error) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: CreatePaymentsResult): unknown {
+    const obj: any = {};
+    if (message.result?.$case === "created") {
+      obj.created = CreatePaymentResponse.toJSON(message.result.value);
+    } else if (message.result?.$case === "error") {
+      obj.error = CheckoutError.toJSON(message.result.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreatePaymentsResult>, I>>(base?: I): CreatePaymentsResult {
+    return CreatePaymentsResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreatePaymentsResult>, I>>(object: I): CreatePaymentsResult {
+    const message = createBaseCreatePaymentsResult();
+    switch (object.result?.$case) {
+      case "created": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "created", value: CreatePaymentResponse.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "error": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "error", value: CheckoutError.fromPartial(object.result.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseCheckoutError(): CheckoutError {
+  return { code: "", kind: "", message: "", details: {} };
+}
+
+export const CheckoutError: MessageFns<CheckoutError> = {
+  encode(message: CheckoutError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    globalThis.Object.entries(message.details).forEach(([key, value]: [string, string]) => {
+      CheckoutError_DetailsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckoutError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckoutError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = CheckoutError_DetailsEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.details[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckoutError {
+    return {
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      details: isObject(object.details)
+        ? (globalThis.Object.entries(object.details) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: CheckoutError): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.details) {
+      const entries = globalThis.Object.entries(message.details) as [string, string][];
+      if (entries.length > 0) {
+        obj.details = {};
+        entries.forEach(([k, v]) => {
+          obj.details[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckoutError>, I>>(base?: I): CheckoutError {
+    return CheckoutError.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckoutError>, I>>(object: I): CheckoutError {
+    const message = createBaseCheckoutError();
+    message.code = object.code ?? "";
+    message.kind = object.kind ?? "";
+    message.message = object.message ?? "";
+    message.details = (globalThis.Object.entries(object.details ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseCheckoutError_DetailsEntry(): CheckoutError_DetailsEntry {
+  return { key: "", value: "" };
+}
+
+export const CheckoutError_DetailsEntry: MessageFns<CheckoutError_DetailsEntry> = {
+  encode(message: CheckoutError_DetailsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckoutError_DetailsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckoutError_DetailsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckoutError_DetailsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CheckoutError_DetailsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckoutError_DetailsEntry>, I>>(base?: I): CheckoutError_DetailsEntry {
+    return CheckoutError_DetailsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckoutError_DetailsEntry>, I>>(object: I): CheckoutError_DetailsEntry {
+    const message = createBaseCheckoutError_DetailsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
 /** Payments and their state machine. Owns payments and idempotency records. */
 export type CheckoutServiceService = typeof CheckoutServiceService;
 export const CheckoutServiceService = {
@@ -7843,6 +8349,23 @@ export const CheckoutServiceService = {
       Buffer.from(CancelPaymentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CancelPaymentResponse => CancelPaymentResponse.decode(value),
   },
+  /**
+   * Creates several payments, each exactly as CreatePayment would (its own idempotency key,
+   * replay and conflict), answering one result per item in order. The gateway sends the
+   * creates that arrive while one of its calls is in flight as one call, so concurrent
+   * merchant requests cost one round trip and one database commit together.
+   */
+  createPayments: {
+    path: "/tolem.checkout.v1.CheckoutService/CreatePayments" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreatePaymentsRequest): Buffer =>
+      Buffer.from(CreatePaymentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreatePaymentsRequest => CreatePaymentsRequest.decode(value),
+    responseSerialize: (value: CreatePaymentsResponse): Buffer =>
+      Buffer.from(CreatePaymentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreatePaymentsResponse => CreatePaymentsResponse.decode(value),
+  },
 } as const;
 
 export interface CheckoutServiceServer extends UntypedServiceImplementation {
@@ -7878,6 +8401,13 @@ export interface CheckoutServiceServer extends UntypedServiceImplementation {
    * verified success that still arrives afterwards is credited, never dropped.
    */
   cancelPayment: handleUnaryCall<CancelPaymentRequest, CancelPaymentResponse>;
+  /**
+   * Creates several payments, each exactly as CreatePayment would (its own idempotency key,
+   * replay and conflict), answering one result per item in order. The gateway sends the
+   * creates that arrive while one of its calls is in flight as one call, so concurrent
+   * merchant requests cost one round trip and one database commit together.
+   */
+  createPayments: handleUnaryCall<CreatePaymentsRequest, CreatePaymentsResponse>;
 }
 
 export interface CheckoutServiceClient extends Client {
@@ -7996,6 +8526,27 @@ export interface CheckoutServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CancelPaymentResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Creates several payments, each exactly as CreatePayment would (its own idempotency key,
+   * replay and conflict), answering one result per item in order. The gateway sends the
+   * creates that arrive while one of its calls is in flight as one call, so concurrent
+   * merchant requests cost one round trip and one database commit together.
+   */
+  createPayments(
+    request: CreatePaymentsRequest,
+    callback: (error: ServiceError | null, response: CreatePaymentsResponse) => void,
+  ): ClientUnaryCall;
+  createPayments(
+    request: CreatePaymentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreatePaymentsResponse) => void,
+  ): ClientUnaryCall;
+  createPayments(
+    request: CreatePaymentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreatePaymentsResponse) => void,
   ): ClientUnaryCall;
 }
 

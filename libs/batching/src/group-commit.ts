@@ -1,3 +1,7 @@
+/**
+ * Group commit, shared by the ledger's journal writes, checkout's payment creates and the
+ * gateway's batched CreatePayments calls: pure (no I/O), so it lives in a core library.
+ */
 /** One item's outcome within a batch that committed (or failed) as a whole. */
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
