@@ -11,6 +11,10 @@ const schema = z.object({
   /** Origin customers and providers reach the gateway at; payment_url and pages are built from it. */
   PUBLIC_BASE_URL: envs.url(),
   LOG_LEVEL: envs.logLevel(),
+  /** The gateway's own database: the first answer to each Idempotency-Key, kept 24 hours. */
+  DATABASE_URL: envs.url(),
+  /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
+  MIGRATE_ON_START: envs.bool(false),
   CHECKOUT_ADDR: envs.address(),
   NOTIFIER_ADDR: envs.address(),
   LEDGER_ADDR: envs.address(),
@@ -33,6 +37,8 @@ export interface GatewayConfig {
   httpHost: string;
   publicBaseUrl: string;
   logLevel: string;
+  databaseUrl: Secret;
+  migrateOnStart: boolean;
   checkoutAddr: string;
   notifierAddr: string;
   ledgerAddr: string;
@@ -50,6 +56,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     httpHost: e.HTTP_HOST,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
+    databaseUrl: new Secret(e.DATABASE_URL),
+    migrateOnStart: e.MIGRATE_ON_START,
     checkoutAddr: e.CHECKOUT_ADDR,
     notifierAddr: e.NOTIFIER_ADDR,
     ledgerAddr: e.LEDGER_ADDR,
@@ -61,4 +69,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     trustProxyHops: e.TRUST_PROXY_HOPS,
   });
+}
+
+/** The migrate Job needs only the database. */
+export function loadMigrateConfig(env: Record<string, string | undefined> = process.env): {
+  databaseUrl: Secret;
+} {
+  const e = parseEnv(z.object({ DATABASE_URL: envs.url() }), env);
+  return Object.freeze({ databaseUrl: new Secret(e.DATABASE_URL) });
 }

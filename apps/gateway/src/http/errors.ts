@@ -15,6 +15,13 @@ export const gatewayErrors = defineErrors({
    * (an admin create-merchant replay with other fee rules). Peers answer the same code.
    */
   IDEMPOTENCY_KEY_REUSED: 'conflict',
+  /**
+   * The first request with this key has not answered yet: retry once it has, and get its answer.
+   * Never stored, so the retry is not refused forever.
+   */
+  IDEMPOTENCY_KEY_IN_USE: 'conflict',
+  /** The gateway's idempotency store (its own PostgreSQL) did not answer; nothing was done. */
+  IDEMPOTENCY_STORE_UNAVAILABLE: 'unavailable',
   /** No usable `Authorization: Bearer …` credential. */
   UNAUTHENTICATED: 'unauthenticated',
   ROUTE_NOT_FOUND: 'not_found',

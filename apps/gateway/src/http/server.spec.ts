@@ -6,6 +6,7 @@ import { createLogger } from '@tolem/observability';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { createMemoryIdempotencyStore } from '../../test/fakes/idempotency-store.fake';
 import { buildGateway, type GatewayDeps } from './server';
 
 const SECRET = 'c2VjcmV0LW9mLXBheV8xLWZvci10aGUtdW5pdC1zcGVj';
@@ -46,6 +47,7 @@ function fakes() {
     calls.push({ method, request, requestId: opts?.requestId });
   };
   const deps: GatewayDeps = {
+    idempotency: { store: createMemoryIdempotencyStore() },
     checkout: {
       createPayment: async (req, opts) => {
         record('createPayment')(req, opts);
@@ -310,6 +312,47 @@ describe('buildGateway (in process)', () => {
     expect(float.statusCode).toBe(400);
     expect(float.json().error.code).toBe('MONEY_NOT_AN_INTEGER');
     expect(calls.filter((c) => c.method === 'createPayment')).toHaveLength(0);
+  });
+
+  it('stores a checkout failure (5xx) under the Idempotency-Key and replays it without asking checkout again', async () => {
+    const f = fakes();
+    let createCalls = 0;
+    f.deps.checkout.createPayment = async () => {
+      createCalls++;
+      throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'checkout is down');
+    };
+    const gw = buildGateway(f.deps);
+    try {
+      const send = (key: string, body: unknown) =>
+        gw.inject({
+          method: 'POST',
+          url: '/v1/payments',
+          headers: { ...json, 'idempotency-key': key },
+          payload: body as Record<string, unknown>,
+        });
+      const first = await send('k-5xx', { amount: 1999, currency: 'USD' });
+      expect(first.statusCode).toBe(503);
+      f.deps.checkout.createPayment = async () => {
+        createCalls++;
+        return { payment, replayed: false };
+      };
+      const replay = await send('k-5xx', { amount: 1999, currency: 'USD' });
+      expect(replay.statusCode).toBe(503);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.json()).toEqual(first.json());
+      const reused = await send('k-5xx', { amount: 2000, currency: 'USD' });
+      expect(reused.statusCode).toBe(409);
+      expect(reused.json().error).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        details: { field: 'amount' },
+      });
+      expect(createCalls).toBe(1);
+      // A new key is a new request.
+      expect((await send('k-new', { amount: 1999, currency: 'USD' })).statusCode).toBe(201);
+      expect(createCalls).toBe(2);
+    } finally {
+      await gw.close();
+    }
   });
 
   it('creates a payment from a string amount', async () => {

@@ -19,6 +19,8 @@ import Fastify, {
 import { createApiKeyAuthenticator } from './auth';
 import { errorBody, gatewayErrors, type HttpError, toHttpError } from './errors';
 import { requestIdFrom } from './headers';
+import { installIdempotency } from './idempotency/plugin';
+import type { IdempotencyStore } from './idempotency/store';
 import { adminRoutes } from './routes/admin.route';
 import { callbackRoutes } from './routes/callbacks.route';
 import { docsRoutes } from './routes/docs.route';
@@ -47,6 +49,8 @@ export interface GatewayDeps {
   ledger: Pick<PromiseClient<LedgerServiceClient>, 'getBalance' | 'setFeePlan' | 'getFeePlan'>;
   /** True when checkout answers its gRPC health check (for /readyz). */
   checkoutReady: () => Promise<boolean>;
+  /** Where the first answer to each Idempotency-Key is kept (the gateway's own PostgreSQL). */
+  idempotency: { store: IdempotencyStore; clock?: () => Date };
   log: Logger;
   /** Origin without a trailing slash, e.g. https://pay.tolem.example. */
   publicBaseUrl: string;
@@ -159,6 +163,12 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
       ),
     );
     return reply.code(mapped.status).send(errorBody(mapped, request.id));
+  });
+
+  // Before any route is registered: every POST under /v1 and /admin, from any file, gets it.
+  installIdempotency(app, {
+    store: deps.idempotency.store,
+    clock: deps.idempotency.clock ?? (() => new Date()),
   });
 
   const authenticate = createApiKeyAuthenticator({

@@ -2,7 +2,7 @@ import type { Merchant } from '@tolem/contracts/checkout';
 import type { FastifyPluginAsync } from 'fastify';
 
 import type { ApiKeyAuthenticator } from '../auth';
-import { idempotencyKeyFrom } from '../headers';
+import { requiredIdempotencyKey } from '../headers';
 import {
   balanceToJson,
   paymentToJson,
@@ -52,12 +52,12 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
         schema: { body: createPaymentBodySchema },
         // Before the body is even parsed: a retry-unsafe request is refused whatever its body.
         preParsing: async (request, _reply, payload) => {
-          idempotencyKeyFrom(request.headers['idempotency-key']);
+          requiredIdempotencyKey(request.headers);
           return payload;
         },
       },
       async (request, reply) => {
-        const idempotencyKey = idempotencyKeyFrom(request.headers['idempotency-key']);
+        const idempotencyKey = requiredIdempotencyKey(request.headers);
         const req = toCreatePaymentRequest(
           request.body,
           merchantIdOf(request.merchant),
