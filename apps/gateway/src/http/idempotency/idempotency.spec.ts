@@ -6,7 +6,7 @@ import { createMemoryIdempotencyStore } from '../../../test/fakes/idempotency-st
 import { idempotencyStoreContract } from '../../../test/idempotency-store.contract';
 import { errorBody, toHttpError } from '../errors';
 import { installIdempotency } from './plugin';
-import { firstDifference, fingerprintOf } from './store';
+import { fingerprintOf,firstDifference } from './store';
 
 idempotencyStoreContract('in-memory fake', async () => createMemoryIdempotencyStore());
 
@@ -59,6 +59,10 @@ describe('installIdempotency', () => {
         (request as unknown as { merchant: { id: string } }).merchant = {
           id: String(request.headers['x-merchant'] ?? 'mer_a'),
         };
+      });
+      scope.post('/v1/secrets', { config: { idempotency: false } }, async () => {
+        calls++;
+        return { secret: `sk_${calls}` };
       });
       scope.post(
         '/v1/things',
@@ -203,6 +207,14 @@ describe('installIdempotency', () => {
     const long = await post({ amount: 5 }, { 'idempotency-key': 'k'.repeat(256) });
     expect(long.statusCode).toBe(400);
     expect(long.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_INVALID' } });
+  });
+
+  it('keeps nothing for a route that opts out (an answer carrying a secret shown once)', async () => {
+    const send = () =>
+      app.inject({ method: 'POST', url: '/v1/secrets', headers: { 'idempotency-key': 'key-1' } });
+    expect((await send()).json()).toEqual({ secret: 'sk_1' });
+    expect((await send()).json()).toEqual({ secret: 'sk_2' });
+    expect(store.rows.size).toBe(0);
   });
 
   it('answers 503 IDEMPOTENCY_STORE_UNAVAILABLE without running the handler when the store is down', async () => {

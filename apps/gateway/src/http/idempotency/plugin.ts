@@ -2,16 +2,16 @@ import type {
   FastifyInstance,
   FastifyReply,
   FastifyRequest,
-  onSendHookHandler,
-  preHandlerHookHandler,
+  onSendAsyncHookHandler,
+  preHandlerAsyncHookHandler,
 } from 'fastify';
 
 import { gatewayErrors } from '../errors';
 import { idempotencyKeyOf } from '../headers';
 import {
   type ClaimResult,
-  firstDifference,
   fingerprintOf,
+  firstDifference,
   type IdempotencyStore,
   type RequestPrint,
 } from './store';
@@ -34,6 +34,13 @@ const REPLAYED_HEADERS = ['content-type', 'location', 'retry-after', 'www-authen
 const IDEMPOTENT_PREFIXES = ['/v1/', '/admin/'];
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * false: the route keeps no answer for replay, for answers that carry a secret shown once
+     * (a new API key); such a route must be idempotent on the key by itself.
+     */
+    idempotency?: boolean;
+  }
   interface FastifyRequest {
     /** The key this request claimed; its answer is stored when sent. */
     idempotencyClaim?: { scope: string; key: string };
@@ -74,7 +81,7 @@ export function installIdempotency(app: FastifyInstance, options: IdempotencyOpt
   const leaseMs = options.leaseMs ?? IDEMPOTENCY_LEASE_MS;
   const { store, clock } = options;
 
-  const claim: preHandlerHookHandler = async (request, reply) => {
+  const claim: preHandlerAsyncHookHandler = async (request, reply) => {
     const key = idempotencyKeyOf(request.headers);
     if (key === undefined) return;
     const scope = scopeOf(request);
@@ -109,7 +116,7 @@ export function installIdempotency(app: FastifyInstance, options: IdempotencyOpt
     return replay(reply, result.response);
   };
 
-  const storeAnswer: onSendHookHandler = async (request, reply, payload) => {
+  const storeAnswer: onSendAsyncHookHandler = async (request, reply, payload) => {
     const claimed = request.idempotencyClaim;
     if (!claimed) return payload;
     request.idempotencyClaim = undefined;
@@ -136,6 +143,7 @@ export function installIdempotency(app: FastifyInstance, options: IdempotencyOpt
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (!methods.includes('POST')) return;
     if (!IDEMPOTENT_PREFIXES.some((prefix) => route.url.startsWith(prefix))) return;
+    if (route.config?.idempotency === false) return;
     route.preHandler = [...asArray(route.preHandler), claim];
     route.onSend = [...asArray(route.onSend), storeAnswer];
   });
