@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { createMemoryIdempotencyStore } from '../../test/fakes/idempotency-store.fake';
-import { buildGateway, type GatewayDeps } from './server';
+import { buildGateway, DEFAULT_RATE_LIMITS, type GatewayDeps } from './server';
 
 const SECRET = 'c2VjcmV0LW9mLXBheV8xLWZvci10aGUtdW5pdC1zcGVj';
 
@@ -902,6 +902,92 @@ describe('per-IP rate limits', () => {
         remoteAddress: '10.1.2.3',
       });
       expect(other.statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('/v1 rate limits per API key and per IP', () => {
+  it('answers 429 RATE_LIMITED with Retry-After past either limit, before asking checkout', async () => {
+    const f = fakes();
+    const app = buildGateway({
+      ...f.deps,
+      rateLimits: {
+        ...DEFAULT_RATE_LIMITS,
+        apiPerKey: { max: 2, windowMs: 60_000 },
+        apiPerIp: { max: 3, windowMs: 60_000 },
+      },
+    });
+    try {
+      const get = (key: string, remoteAddress = '10.0.0.1') =>
+        app.inject({
+          method: 'GET',
+          url: '/v1/payments/pay_1',
+          headers: { authorization: `Bearer ${key}` },
+          remoteAddress,
+        });
+      const ok = await get('sk_test_good');
+      expect(ok.statusCode).toBe(200);
+      expect(ok.headers['x-ratelimit-limit']).toBe('2');
+      expect(ok.headers['x-ratelimit-remaining']).toBe('1');
+      expect((await get('sk_test_good')).statusCode).toBe(200);
+      const limited = await get('sk_test_good', '10.0.0.2');
+      expect(limited.statusCode).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(limited.json()).toEqual({
+        error: {
+          code: 'RATE_LIMITED',
+          message: expect.stringContaining('retry after'),
+          request_id: limited.headers['x-request-id'],
+        },
+      });
+      const gets = f.calls.filter((c) => c.method === 'getPayment').length;
+      expect(gets).toBe(2);
+
+      // Another key from the same address has its own budget until the address's runs out.
+      expect((await get('sk_test_other')).statusCode).toBe(401);
+      const byIp = await get('sk_test_third');
+      expect(byIp.statusCode).toBe(429);
+      expect(byIp.headers['retry-after']).toBeDefined();
+      // The hosted pages are not the API: their own limit applies.
+      expect(
+        (await app.inject({ method: 'GET', url: `/pay/pay_1/status?secret=${SECRET}` })).statusCode,
+      ).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('the error shape at the edges of /v1', () => {
+  it('answers too-large bodies, unknown methods and bad content types in the one JSON shape', async () => {
+    const app = buildGateway(fakes().deps);
+    try {
+      const headers = { authorization: 'Bearer sk_test_good', 'idempotency-key': 'edge-1' };
+      const shape = (res: { json(): unknown; headers: Record<string, unknown> }, code: string) =>
+        expect(res.json()).toEqual({
+          error: { code, message: expect.any(String), request_id: res.headers['x-request-id'] },
+        });
+      const big = await app.inject({
+        method: 'POST',
+        url: '/v1/payments',
+        headers: { ...headers, 'content-type': 'application/json' },
+        payload: `{"description":"${'x'.repeat(300 * 1024)}"}`,
+      });
+      expect(big.statusCode).toBe(413);
+      shape(big, 'PAYLOAD_TOO_LARGE');
+      const method = await app.inject({ method: 'DELETE', url: '/v1/payments', headers });
+      expect(method.statusCode).toBe(404);
+      shape(method, 'ROUTE_NOT_FOUND');
+      const xml = await app.inject({
+        method: 'POST',
+        url: '/v1/payments',
+        headers: { ...headers, 'content-type': 'application/xml' },
+        payload: '<payment/>',
+      });
+      expect(xml.statusCode).toBe(415);
+      shape(xml, 'UNSUPPORTED_MEDIA_TYPE');
     } finally {
       await app.close();
     }

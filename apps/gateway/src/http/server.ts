@@ -21,6 +21,7 @@ import { errorBody, gatewayErrors, type HttpError, toHttpError } from './errors'
 import { requestIdFrom } from './headers';
 import { installIdempotency } from './idempotency/plugin';
 import type { IdempotencyStore } from './idempotency/store';
+import { installApiRateLimits } from './rate-limits';
 import { adminRoutes } from './routes/admin.route';
 import { callbackRoutes } from './routes/callbacks.route';
 import { docsRoutes } from './routes/docs.route';
@@ -77,11 +78,18 @@ export interface RateLimits {
   pages: RateLimit;
   /** `/callbacks/*`: providers retry, and some send bursts from few addresses. */
   callbacks: RateLimit;
+  /** `/v1/*` per API key (hashed Authorization header). */
+  apiPerKey?: RateLimit;
+  /** `/v1/*` per client IP, whatever key it sends. */
+  apiPerIp?: RateLimit;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   pages: { max: 120, windowMs: 60_000 },
   callbacks: { max: 600, windowMs: 60_000 },
+  // Generous: a busy merchant's server creates payments from one key and a few addresses.
+  apiPerKey: { max: 60_000, windowMs: 60_000 },
+  apiPerIp: { max: 120_000, windowMs: 60_000 },
 };
 
 /**
@@ -136,6 +144,11 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  const limits = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
+  installApiRateLimits(app, {
+    perApiKey: limits.apiPerKey ?? (DEFAULT_RATE_LIMITS.apiPerKey as RateLimit),
+    perIp: limits.apiPerIp ?? (DEFAULT_RATE_LIMITS.apiPerIp as RateLimit),
+  });
   app.addHook('onResponse', async (request, reply) => {
     const quiet = request.url === '/healthz' || request.url === '/readyz';
     request.log[quiet ? 'debug' : 'info'](
@@ -186,7 +199,6 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
       publicBaseUrl: deps.publicBaseUrl,
     }),
   );
-  const limits = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
   void app.register(
     limited(
       limits.pages,

@@ -6,7 +6,7 @@ import { createMemoryIdempotencyStore } from '../../../test/fakes/idempotency-st
 import { idempotencyStoreContract } from '../../../test/idempotency-store.contract';
 import { errorBody, toHttpError } from '../errors';
 import { installIdempotency } from './plugin';
-import { fingerprintOf,firstDifference } from './store';
+import { fingerprintOf, firstDifference } from './store';
 
 idempotencyStoreContract('in-memory fake', async () => createMemoryIdempotencyStore());
 
