@@ -19,6 +19,8 @@ import { makeExpirePayments } from './app/expire-payments';
 import { makeGetMerchant } from './app/get-merchant';
 import { makeGetPayment } from './app/get-payment';
 import { makeHandleProviderCallback } from './app/handle-provider-callback';
+import { makeListPaymentEvents } from './app/list-payment-events';
+import { makeListPayments } from './app/list-payments';
 import { makePostToLedger } from './app/post-to-ledger';
 import { makeAcknowledgeDifference, makeReconcile } from './app/reconcile';
 import { makeRecordStatusEvents } from './app/record-status-events';
@@ -35,7 +37,11 @@ import { loadConfig } from './config';
 import { createCasesRepo } from './db/cases.repo';
 import { createMerchantsRepo } from './db/merchants.repo';
 import { createPayerAttemptsRepo } from './db/payer-attempts.repo';
-import { createPaymentsRepo } from './db/payments.repo';
+import {
+  createPaymentListReader,
+  createPaymentsRepo,
+  createPaymentTimelineReader,
+} from './db/payments.repo';
 import { createPendingCardBindingsRepo } from './db/pending-card-bindings.repo';
 import { createReconcilerCursorsRepo } from './db/reconciler-cursors.repo';
 import { createReconcilerDifferencesRepo } from './db/reconciler-differences.repo';
@@ -134,6 +140,11 @@ async function main(): Promise<void> {
         paymentTtlMs: config.paymentTtlMs,
       }),
       getPayment: makeGetPayment({ merchants, payments }),
+      listPayments: makeListPayments({ reader: createPaymentListReader(db), merchants }),
+      listPaymentEvents: makeListPaymentEvents({
+        payments,
+        timeline: createPaymentTimelineReader(db),
+      }),
       startPayment: makeStartPayment({
         merchants,
         payments,

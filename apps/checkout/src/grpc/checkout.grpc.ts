@@ -4,6 +4,8 @@ import {
   CreatePaymentResponse,
   GetPaymentResponse,
   HandleProviderCallbackResponse,
+  ListPaymentEventsResponse,
+  ListPaymentsResponse,
   StartPaymentResponse,
   SubmitPayerInputResponse,
 } from '@tolem/contracts/checkout';
@@ -13,11 +15,15 @@ import type { makeCancelPayment } from '../app/cancel-payment';
 import type { makeCreatePayment } from '../app/create-payment';
 import type { makeGetPayment } from '../app/get-payment';
 import type { makeHandleProviderCallback } from '../app/handle-provider-callback';
+import type { makeListPaymentEvents } from '../app/list-payment-events';
+import type { makeListPayments } from '../app/list-payments';
 import type { makeStartPayment } from '../app/start-payment';
 import type { makeSubmitPayerInput } from '../app/submit-payer-input';
 import {
   callbackRequestToDomain,
   createPaymentRequestToDomain,
+  listPaymentsRequestToDomain,
+  paymentEventToProto,
   paymentToProto,
   startPaymentRequestToDomain,
   statusToProto,
@@ -32,6 +38,8 @@ export interface CheckoutHandlerDeps {
   handleProviderCallback: ReturnType<typeof makeHandleProviderCallback>;
   submitPayerInput: ReturnType<typeof makeSubmitPayerInput>;
   cancelPayment: ReturnType<typeof makeCancelPayment>;
+  listPayments: ReturnType<typeof makeListPayments>;
+  listPaymentEvents: ReturnType<typeof makeListPaymentEvents>;
 }
 
 /** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
@@ -85,6 +93,17 @@ export function checkoutHandlers(
         action: out.action ? actionToProto(out.action) : undefined,
         outcome: out.outcome,
       });
+    },
+    async listPayments(req) {
+      const { views, hasMore } = await deps.listPayments(listPaymentsRequestToDomain(req));
+      return ListPaymentsResponse.fromPartial({ payments: views.map(paymentToProto), hasMore });
+    },
+    async listPaymentEvents(req) {
+      const events = await deps.listPaymentEvents({
+        paymentId: req.paymentId,
+        merchantId: req.merchantId,
+      });
+      return ListPaymentEventsResponse.fromPartial({ events: events.map(paymentEventToProto) });
     },
   };
 }
