@@ -2,6 +2,7 @@ import {
   CASE_STATUS_NAME_LIST,
   type CaseStatusName,
   METHOD_NAME_LIST,
+  STATUS_NAME_LIST,
 } from './mappers/enums.mapper';
 
 /**
@@ -60,11 +61,17 @@ export const cancelPaymentBodySchema = {
   properties: { reason: { type: 'string', maxLength: 200 } },
 } as const;
 
+/** GET /v1/balance: one currency, or every currency the merchant has an account in. */
 export const balanceQuerySchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['currency'],
-  properties: { currency: { type: 'string', pattern: '^[A-Z]{3}$' } },
+  properties: {
+    currency: {
+      type: 'string',
+      pattern: '^[A-Z]{3}$',
+      description: 'ISO 4217 code; omit it for a list of every currency the merchant holds',
+    },
+  },
 } as const;
 
 const methodSchema = { type: 'string', enum: METHOD_NAME_LIST } as const;
@@ -237,4 +244,77 @@ export interface ReturnCaseBody {
   operator: string;
   note?: string;
   return_reference: string;
+}
+
+/** Query strings are not coerced: numbers arrive as digits and the mappers check their range. */
+const limitSchema = (max: number, fallback: number) =>
+  ({
+    type: 'string',
+    pattern: '^[0-9]{1,4}$',
+    description: `1..${max}, default ${fallback}`,
+  }) as const;
+
+const idSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: idPattern } as const;
+
+/** An RFC 3339 instant with its offset, e.g. 2026-12-01T10:00:00Z. */
+const instantSchema = {
+  type: 'string',
+  maxLength: 40,
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$',
+} as const;
+
+/**
+ * GET /v1/payments, Stripe style: newest first, `limit`, `starting_after` (older) or
+ * `ending_before` (newer) a payment id, and filters. The created range is Stripe's bracket form,
+ * an RFC 3339 instant each: `created[gte]` inclusive, `created[lt]` exclusive.
+ */
+export const listPaymentsQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit: limitSchema(100, 10),
+    starting_after: idSchema,
+    ending_before: idSchema,
+    status: { type: 'string', enum: STATUS_NAME_LIST },
+    method: methodSchema,
+    order_id: { type: 'string', minLength: 1, maxLength: 255 },
+    'created[gte]': instantSchema,
+    'created[lt]': instantSchema,
+  },
+} as const;
+
+export interface ListPaymentsQuery {
+  limit?: string;
+  starting_after?: string;
+  ending_before?: string;
+  status?: string;
+  method?: string;
+  order_id?: string;
+  'created[gte]'?: string;
+  'created[lt]'?: string;
+}
+
+/**
+ * GET /v1/balance_transactions: the ledger statement of one currency, oldest first, with the
+ * balance after each line; `cursor` is the previous page's `next_cursor` (opaque).
+ */
+export const balanceTransactionsQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['currency'],
+  properties: {
+    currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 alphabetic code' },
+    limit: limitSchema(100, 20),
+    cursor: { type: 'string', minLength: 1, maxLength: 512, pattern: '^[A-Za-z0-9_-]+$' },
+    'created[gte]': instantSchema,
+    'created[lt]': instantSchema,
+  },
+} as const;
+
+export interface BalanceTransactionsQuery {
+  currency: string;
+  limit?: string;
+  cursor?: string;
+  'created[gte]'?: string;
+  'created[lt]'?: string;
 }

@@ -84,6 +84,28 @@ function fakes() {
         }
         return { payment: { ...payment, status: PaymentStatus.PAYMENT_STATUS_CANCELED } };
       },
+      listPayments: async (req, opts) => {
+        record('listPayments')(req, opts);
+        return { payments: [payment], hasMore: true };
+      },
+      listPaymentEvents: async (req, opts) => {
+        record('listPaymentEvents')(req, opts);
+        if (req.merchantId !== payment.merchantId) {
+          throw new DomainError('PAYMENT_NOT_FOUND', 'not_found', 'payment not found');
+        }
+        return {
+          events: [
+            {
+              sequence: 7n,
+              type: 'payment.created',
+              fromStatus: PaymentStatus.PAYMENT_STATUS_UNSPECIFIED,
+              toStatus: PaymentStatus.PAYMENT_STATUS_CREATED,
+              reason: 'created',
+              occurredAt: new Date('2026-12-01T10:00:00.000Z'),
+            },
+          ],
+        };
+      },
       handleProviderCallback: async (req, opts) => {
         record('handleProviderCallback')(req, opts);
         return {
@@ -190,10 +212,51 @@ function fakes() {
       },
     },
     ledger: {
-      getBalance: async () => ({
-        available: { amountMinor: 10n, currency: 'USD' },
-        pending: undefined,
-      }),
+      getBalance: async (req, opts) => {
+        record('getBalance')(req, opts);
+        return {
+          available: { amountMinor: req.currency === 'KGS' ? 5000n : 10n, currency: req.currency },
+          pending: undefined,
+        };
+      },
+      listAccounts: async (req, opts) => {
+        record('listAccounts')(req, opts);
+        const account = (purpose: string, currency: string) => ({
+          id: `acc_${purpose}_${currency}`,
+          ownerType: req.ownerType,
+          ownerId: req.ownerId,
+          purpose,
+          currency,
+          type: 0,
+          normalSide: 0,
+          shard: 0,
+        });
+        return {
+          accounts: [
+            account('available', 'USD'),
+            account('clearing', 'EUR'),
+            account('available', 'KGS'),
+          ],
+        };
+      },
+      listStatement: async (req, opts) => {
+        record('listStatement')(req, opts);
+        return {
+          openingBalance: { amountMinor: 100n, currency: req.currency },
+          lines: [
+            {
+              transactionId: 'txn_1',
+              kind: 'payment',
+              paymentId: 'pay_1',
+              amountMinor: 1950n,
+              balanceAfterMinor: 2050n,
+              currency: req.currency,
+              createdAt: new Date('2026-12-01T10:00:00.000Z'),
+            },
+          ],
+          nextPageToken: req.pageToken === '' ? 'tok_2' : '',
+        };
+      },
       setFeePlan: async () => {
         throw new Error('not scripted');
       },
@@ -991,5 +1054,150 @@ describe('the error shape at the edges of /v1', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('/v1 lists: payments, events, balances, balance transactions', () => {
+  let app: FastifyInstance;
+  let calls: ReturnType<typeof fakes>['calls'];
+  const auth = { authorization: 'Bearer sk_test_good' };
+
+  beforeEach(async () => {
+    const f = fakes();
+    calls = f.calls;
+    app = buildGateway(f.deps);
+    await app.ready();
+  });
+  afterEach(async () => {
+    await app.close();
+  });
+
+  const get = (url: string) => app.inject({ method: 'GET', url, headers: auth });
+
+  it("lists payments as a Stripe list, passing filters and the cursor for the key's merchant only", async () => {
+    const res = await get(
+      '/v1/payments?limit=2&starting_after=pay_0&status=succeeded&method=card&order_id=o-1' +
+        '&created[gte]=2026-12-01T00:00:00Z&created[lt]=2026-12-02T00:00:00%2B06:00',
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      object: 'list',
+      url: '/v1/payments',
+      has_more: true,
+      data: [{ id: 'pay_1', object: 'payment' }],
+    });
+    expect(calls.at(-1)).toMatchObject({
+      method: 'listPayments',
+      request: {
+        merchantId: 'mer_1',
+        limit: 2,
+        startingAfter: 'pay_0',
+        endingBefore: '',
+        status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED,
+        method: PaymentMethod.PAYMENT_METHOD_CARD,
+        orderId: 'o-1',
+        createdGte: new Date('2026-12-01T00:00:00Z'),
+        createdLt: new Date('2026-12-01T18:00:00Z'),
+      },
+    });
+    expect((await get('/v1/payments')).statusCode).toBe(200);
+    expect(calls.at(-1)).toMatchObject({ request: { limit: 10, merchantId: 'mer_1' } });
+  });
+
+  it('refuses bad list queries with 400 VALIDATION_FAILED naming the field, before checkout', async () => {
+    const before = calls.length;
+    for (const [query, field] of [
+      ['limit=0', 'limit'],
+      ['limit=101', 'limit'],
+      ['starting_after=pay_1&ending_before=pay_2', 'ending_before'],
+      ['created[gte]=2026-13-45T00:00:00Z', 'created[gte]'],
+    ] as const) {
+      const res = await get(`/v1/payments?${query}`);
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().error, query).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: { field },
+      });
+    }
+    for (const query of ['status=paid', 'limit=ten', 'created[gt]=2026-12-01T00:00:00Z', 'x=1']) {
+      const res = await get(`/v1/payments?${query}`);
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().error.code).toBe('VALIDATION_FAILED');
+    }
+    expect(calls.length).toBe(before);
+  });
+
+  it("lists a payment's events oldest first; another merchant's payment is 404", async () => {
+    const res = await get('/v1/payments/pay_1/events');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      object: 'list',
+      url: '/v1/payments/pay_1/events',
+      has_more: false,
+      data: [
+        {
+          object: 'payment_event',
+          sequence: 7,
+          type: 'payment.created',
+          from_status: null,
+          to_status: 'created',
+          reason: 'created',
+          created_at: '2026-12-01T10:00:00.000Z',
+        },
+      ],
+    });
+    expect(calls.at(-1)).toMatchObject({ request: { paymentId: 'pay_1', merchantId: 'mer_1' } });
+  });
+
+  it('answers the balance in every currency the merchant holds when none is asked', async () => {
+    const res = await get('/v1/balance');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      object: 'list',
+      url: '/v1/balance',
+      has_more: false,
+      data: [
+        { object: 'balance', currency: 'KGS', available: 5000, pending: 0 },
+        { object: 'balance', currency: 'USD', available: 10, pending: 0 },
+      ],
+    });
+    expect(calls.filter((c) => c.method === 'listAccounts')[0]?.request).toMatchObject({
+      ownerId: 'mer_1',
+    });
+    const one = await get('/v1/balance?currency=KGS');
+    expect(one.json()).toEqual({ object: 'balance', currency: 'KGS', available: 5000, pending: 0 });
+  });
+
+  it('pages balance transactions (the ledger statement) with next_cursor', async () => {
+    const res = await get('/v1/balance_transactions?currency=USD&limit=5');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      object: 'list',
+      url: '/v1/balance_transactions',
+      currency: 'USD',
+      opening_balance: 100,
+      has_more: true,
+      next_cursor: 'tok_2',
+      data: [
+        {
+          object: 'balance_transaction',
+          id: 'txn_1',
+          type: 'payment',
+          payment_id: 'pay_1',
+          amount: 1950,
+          balance_after: 2050,
+          currency: 'USD',
+          created_at: '2026-12-01T10:00:00.000Z',
+        },
+      ],
+    });
+    expect(calls.at(-1)).toMatchObject({
+      method: 'listStatement',
+      request: { merchantId: 'mer_1', currency: 'USD', pageSize: 5, pageToken: '' },
+    });
+    const last = await get('/v1/balance_transactions?currency=USD&cursor=tok_2');
+    expect(last.json()).toMatchObject({ has_more: false, next_cursor: null });
+    expect((await get('/v1/balance_transactions')).statusCode).toBe(400);
+    expect((await get('/v1/balance_transactions?currency=XXQ')).statusCode).toBe(400);
   });
 });

@@ -39,6 +39,8 @@ export interface GatewayDeps {
     | 'handleProviderCallback'
     | 'submitPayerInput'
     | 'cancelPayment'
+    | 'listPayments'
+    | 'listPaymentEvents'
   >;
   merchants: Pick<PromiseClient<MerchantServiceClient>, 'authenticateApiKey' | 'createMerchant'>;
   /** Checkout's cases: unmatched verified money an operator applies or returns. */
@@ -47,7 +49,10 @@ export interface GatewayDeps {
     'listCases' | 'getCase' | 'applyCase' | 'returnCase'
   >;
   notifier: Pick<PromiseClient<NotifierServiceClient>, 'upsertEndpoint'>;
-  ledger: Pick<PromiseClient<LedgerServiceClient>, 'getBalance' | 'setFeePlan' | 'getFeePlan'>;
+  ledger: Pick<
+    PromiseClient<LedgerServiceClient>,
+    'getBalance' | 'setFeePlan' | 'getFeePlan' | 'listAccounts' | 'listStatement'
+  >;
   /** True when checkout answers its gRPC health check (for /readyz). */
   checkoutReady: () => Promise<boolean>;
   /** Where the first answer to each Idempotency-Key is kept (the gateway's own PostgreSQL). */

@@ -1,26 +1,41 @@
 import type { Merchant } from '@tolem/contracts/checkout';
+import { OwnerType } from '@tolem/contracts/ledger';
 import type { FastifyPluginAsync } from 'fastify';
 
 import type { ApiKeyAuthenticator } from '../auth';
 import { requiredIdempotencyKey } from '../headers';
 import {
+  balanceCurrencies,
   balanceToJson,
+  type ListJson,
+  paymentEventToJson,
+  type PaymentJson,
   paymentToJson,
+  statementToJson,
   toBalanceRequest,
   toCreatePaymentRequest,
+  toListPaymentsRequest,
+  toStatementRequest,
 } from '../mappers/payment.mapper';
 import {
   balanceQuerySchema,
+  type BalanceTransactionsQuery,
+  balanceTransactionsQuerySchema,
   cancelPaymentBodySchema,
   type CreatePaymentBody,
   createPaymentBodySchema,
   idParamsSchema,
+  type ListPaymentsQuery,
+  listPaymentsQuerySchema,
 } from '../schemas';
 import type { GatewayDeps } from '../server';
 
 export interface V1RouteDeps {
   authenticate: ApiKeyAuthenticator;
-  checkout: Pick<GatewayDeps['checkout'], 'createPayment' | 'getPayment' | 'cancelPayment'>;
+  checkout: Pick<
+    GatewayDeps['checkout'],
+    'createPayment' | 'getPayment' | 'cancelPayment' | 'listPayments' | 'listPaymentEvents'
+  >;
   ledger: GatewayDeps['ledger'];
   publicBaseUrl: string;
 }
@@ -107,15 +122,76 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       },
     );
 
-    app.get<{ Querystring: { currency: string } }>(
+    // With a currency: that balance. Without: one per currency the merchant has an available
+    // account in (ListAccounts, then GetBalance for each, concurrently).
+    app.get<{ Querystring: { currency?: string } }>(
       '/v1/balance',
       { schema: { querystring: balanceQuerySchema } },
       async (request) => {
-        const res = await deps.ledger.getBalance(
-          toBalanceRequest(merchantIdOf(request.merchant), request.query.currency),
+        const merchantId = merchantIdOf(request.merchant);
+        const ctx = { requestId: request.id };
+        const { currency } = request.query;
+        if (currency !== undefined) {
+          const res = await deps.ledger.getBalance(toBalanceRequest(merchantId, currency), ctx);
+          return balanceToJson(res, currency);
+        }
+        const { accounts } = await deps.ledger.listAccounts(
+          { ownerType: OwnerType.OWNER_TYPE_MERCHANT, ownerId: merchantId, currency: '' },
+          ctx,
+        );
+        const data = await Promise.all(
+          balanceCurrencies(accounts).map(async (c) =>
+            balanceToJson(await deps.ledger.getBalance(toBalanceRequest(merchantId, c), ctx), c),
+          ),
+        );
+        return { object: 'list', url: '/v1/balance', has_more: false, data };
+      },
+    );
+
+    app.get<{ Querystring: ListPaymentsQuery }>(
+      '/v1/payments',
+      { schema: { querystring: listPaymentsQuerySchema } },
+      async (request): Promise<ListJson<PaymentJson>> => {
+        const res = await deps.checkout.listPayments(
+          toListPaymentsRequest(request.query, merchantIdOf(request.merchant)),
           { requestId: request.id },
         );
-        return balanceToJson(res, request.query.currency);
+        return {
+          object: 'list',
+          url: '/v1/payments',
+          has_more: res.hasMore,
+          data: res.payments.map((p) => paymentToJson(p, deps.publicBaseUrl)),
+        };
+      },
+    );
+
+    // The payment's timeline from checkout, which owns its status (see ListPaymentEvents).
+    app.get<{ Params: { id: string } }>(
+      '/v1/payments/:id/events',
+      { schema: { params: idParamsSchema } },
+      async (request) => {
+        const res = await deps.checkout.listPaymentEvents(
+          { paymentId: request.params.id, merchantId: merchantIdOf(request.merchant) },
+          { requestId: request.id },
+        );
+        return {
+          object: 'list',
+          url: `/v1/payments/${request.params.id}/events`,
+          has_more: false,
+          data: res.events.map(paymentEventToJson),
+        };
+      },
+    );
+
+    app.get<{ Querystring: BalanceTransactionsQuery }>(
+      '/v1/balance_transactions',
+      { schema: { querystring: balanceTransactionsQuerySchema } },
+      async (request) => {
+        const res = await deps.ledger.listStatement(
+          toStatementRequest(request.query, merchantIdOf(request.merchant)),
+          { requestId: request.id },
+        );
+        return statementToJson(res, request.query.currency);
       },
     );
   };
