@@ -1051,6 +1051,15 @@ describe('the error shape at the edges of /v1', () => {
       });
       expect(xml.statusCode).toBe(415);
       shape(xml, 'UNSUPPORTED_MEDIA_TYPE');
+      // The router's own refusal of an over-long path parameter (Fastify would answer 414 in
+      // its own shape).
+      const long = await app.inject({
+        method: 'GET',
+        url: `/v1/payments/${'p'.repeat(150)}`,
+        headers,
+      });
+      expect(long.statusCode).toBe(400);
+      shape(long, 'VALIDATION_FAILED');
     } finally {
       await app.close();
     }

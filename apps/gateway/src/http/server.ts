@@ -13,6 +13,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyReply,
   LogController,
 } from 'fastify';
 
@@ -21,6 +22,7 @@ import { errorBody, gatewayErrors, type HttpError, toHttpError } from './errors'
 import { requestIdFrom } from './headers';
 import { installIdempotency } from './idempotency/plugin';
 import type { IdempotencyStore } from './idempotency/store';
+import { registerOpenApi } from './openapi';
 import { installApiRateLimits } from './rate-limits';
 import { adminRoutes } from './routes/admin.route';
 import { callbackRoutes } from './routes/callbacks.route';
@@ -139,6 +141,15 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     // No type coercion: "1999" must not silently become 1999, and unknown fields are refused.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
+    // The router's refusals (an over-long path parameter, a malformed URL) in the one error shape.
+    frameworkErrors: (err, request, reply) => {
+      const mapped = toHttpError(err);
+      logHttpError(request.log, err, mapped);
+      void (reply as FastifyReply)
+        .code(mapped.status)
+        .header('x-request-id', request.id)
+        .send(errorBody(mapped, request.id));
+    },
     // The nearest `trustProxyHops` addresses of X-Forwarded-For are our proxies; the next is the client.
     trustProxy: (_address: string, hop: number) => hop < (deps.trustProxyHops ?? 0),
   });
@@ -183,7 +194,12 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     return reply.code(mapped.status).send(errorBody(mapped, request.id));
   });
 
-  // Before any route is registered: every POST under /v1 and /admin, from any file, gets it.
+  // Response schemas document the answers (OpenAPI); replies stay plain JSON.stringify, so a
+  // property the schema forgot is sent (and caught by the OpenAPI property test), never dropped.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Before any route is registered, so routes from every file are documented and protected.
+  registerOpenApi(app, { publicBaseUrl: deps.publicBaseUrl });
+  // Every POST under /v1 and /admin, from any file, gets it.
   installIdempotency(app, {
     store: deps.idempotency.store,
     clock: deps.idempotency.clock ?? (() => new Date()),
@@ -195,7 +211,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   });
 
   void app.register(healthRoutes({ checkoutReady: deps.checkoutReady }));
-  void app.register(docsRoutes({ publicBaseUrl: deps.publicBaseUrl }));
+  void app.register(docsRoutes());
   void app.register(
     v1Routes({
       authenticate,

@@ -47,6 +47,31 @@ declare module 'fastify' {
   }
 }
 
+/** A documented answer: a shared schema (schemas.ts ANSWER_SCHEMAS) by $id. */
+const ref = (description: string, id: string) => ({ description, $ref: `${id}#` });
+
+const idempotencyKeyHeader = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 255,
+  description: 'Its first answer is replayed for 24 hours; `Idempotence-Key` is accepted too.',
+} as const;
+/** Required on creates, as this or `Idempotence-Key` (checked before the body: 400 IDEMPOTENCY_KEY_REQUIRED). */
+const IDEMPOTENCY_HEADERS = {
+  type: 'object',
+  properties: {
+    'idempotency-key': {
+      ...idempotencyKeyHeader,
+      description: `Required (or \`Idempotence-Key\`). ${idempotencyKeyHeader.description}`,
+    },
+    'idempotence-key': idempotencyKeyHeader,
+  },
+} as const;
+const OPTIONAL_IDEMPOTENCY_HEADERS = {
+  type: 'object',
+  properties: { 'idempotency-key': idempotencyKeyHeader },
+} as const;
+
 function merchantIdOf(merchant: Merchant | null): string {
   // The onRequest hook either set it or threw; reaching here without one is a wiring bug.
   if (!merchant) throw new Error('unauthenticated request reached a /v1 handler');
@@ -64,7 +89,14 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
     app.post<{ Body: CreatePaymentBody }>(
       '/v1/payments',
       {
-        schema: { body: createPaymentBodySchema },
+        schema: {
+          body: createPaymentBodySchema,
+          headers: IDEMPOTENCY_HEADERS,
+          response: {
+            201: ref('Created; `Location` names it', 'Payment'),
+            200: ref('Checkout recognised the key (its own replay)', 'Payment'),
+          },
+        },
         // Before the body is even parsed: a retry-unsafe request is refused whatever its body.
         preParsing: async (request, _reply, payload) => {
           requiredIdempotencyKey(request.headers);
@@ -90,7 +122,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
 
     app.get<{ Params: { id: string } }>(
       '/v1/payments/:id',
-      { schema: { params: idParamsSchema } },
+      { schema: { params: idParamsSchema, response: { 200: ref('The payment', 'Payment') } } },
       async (request) => {
         const res = await deps.checkout.getPayment(
           {
@@ -108,7 +140,14 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
     // Idempotency-Key is accepted but not required.
     app.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>(
       '/v1/payments/:id/cancel',
-      { schema: { params: idParamsSchema, body: cancelPaymentBodySchema } },
+      {
+        schema: {
+          params: idParamsSchema,
+          body: cancelPaymentBodySchema,
+          headers: OPTIONAL_IDEMPOTENCY_HEADERS,
+          response: { 200: ref('Canceled (or already canceled)', 'Payment') },
+        },
+      },
       async (request) => {
         const res = await deps.checkout.cancelPayment(
           {
@@ -126,7 +165,17 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
     // account in (ListAccounts, then GetBalance for each, concurrently).
     app.get<{ Querystring: { currency?: string } }>(
       '/v1/balance',
-      { schema: { querystring: balanceQuerySchema } },
+      {
+        schema: {
+          querystring: balanceQuerySchema,
+          response: {
+            200: {
+              description: 'One balance when `currency` is given, else the list of all',
+              anyOf: [{ $ref: 'Balance#' }, { $ref: 'BalanceList#' }],
+            },
+          },
+        },
+      },
       async (request) => {
         const merchantId = merchantIdOf(request.merchant);
         const ctx = { requestId: request.id };
@@ -150,7 +199,12 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
 
     app.get<{ Querystring: ListPaymentsQuery }>(
       '/v1/payments',
-      { schema: { querystring: listPaymentsQuerySchema } },
+      {
+        schema: {
+          querystring: listPaymentsQuerySchema,
+          response: { 200: ref('Newest first', 'PaymentList') },
+        },
+      },
       async (request): Promise<ListJson<PaymentJson>> => {
         const res = await deps.checkout.listPayments(
           toListPaymentsRequest(request.query, merchantIdOf(request.merchant)),
@@ -168,7 +222,12 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
     // The payment's timeline from checkout, which owns its status (see ListPaymentEvents).
     app.get<{ Params: { id: string } }>(
       '/v1/payments/:id/events',
-      { schema: { params: idParamsSchema } },
+      {
+        schema: {
+          params: idParamsSchema,
+          response: { 200: ref('Oldest first', 'PaymentEventList') },
+        },
+      },
       async (request) => {
         const res = await deps.checkout.listPaymentEvents(
           { paymentId: request.params.id, merchantId: merchantIdOf(request.merchant) },
@@ -185,7 +244,12 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
 
     app.get<{ Querystring: BalanceTransactionsQuery }>(
       '/v1/balance_transactions',
-      { schema: { querystring: balanceTransactionsQuerySchema } },
+      {
+        schema: {
+          querystring: balanceTransactionsQuerySchema,
+          response: { 200: ref('Oldest first', 'BalanceTransactionList') },
+        },
+      },
       async (request) => {
         const res = await deps.ledger.listStatement(
           toStatementRequest(request.query, merchantIdOf(request.merchant)),
