@@ -29,11 +29,11 @@ const schema = z.object({
   RATE_LIMIT_CALLBACKS_MAX: perWindow(600),
   RATE_LIMIT_CALLBACKS_WINDOW_MS: perWindow(60_000),
   /** Requests one API key may make to /v1/* per window (all replicas count apart). */
-  RATE_LIMIT_API_KEY_MAX: perWindow(60_000),
-  RATE_LIMIT_API_KEY_WINDOW_MS: perWindow(60_000),
+  RATE_LIMIT_API_KEY_MAX: perWindow(5_000),
+  RATE_LIMIT_API_KEY_WINDOW_MS: perWindow(1_000),
   /** Requests one client IP may make to /v1/* per window, whatever API key it sends. */
-  RATE_LIMIT_API_IP_MAX: perWindow(120_000),
-  RATE_LIMIT_API_IP_WINDOW_MS: perWindow(60_000),
+  RATE_LIMIT_API_IP_MAX: perWindow(10_000),
+  RATE_LIMIT_API_IP_WINDOW_MS: perWindow(1_000),
   /** Proxies in front whose X-Forwarded-For is trusted (an ingress: 1); 0 trusts none. */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 });

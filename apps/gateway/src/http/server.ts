@@ -94,9 +94,10 @@ export interface RateLimits {
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   pages: { max: 120, windowMs: 60_000 },
   callbacks: { max: 600, windowMs: 60_000 },
-  // Generous: a busy merchant's server creates payments from one key and a few addresses.
-  apiPerKey: { max: 60_000, windowMs: 60_000 },
-  apiPerIp: { max: 120_000, windowMs: 60_000 },
+  // A safety net per replica, above what one busy merchant's server sends from one key (and
+  // the API benchmark); deployments tune it with RATE_LIMIT_API_*.
+  apiPerKey: { max: 5_000, windowMs: 1_000 },
+  apiPerIp: { max: 10_000, windowMs: 1_000 },
 };
 
 /**
