@@ -1126,6 +1126,28 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       expect(ok.status).toBe(303);
     });
 
+    it('limits /v1 per API key (429, Retry-After) from RATE_LIMIT_API_KEY_*', async () => {
+      const limited = await startGateway(peers.address, peers.address, {
+        RATE_LIMIT_API_KEY_MAX: '2',
+        RATE_LIMIT_API_KEY_WINDOW_MS: '60000',
+      });
+      try {
+        peers.script.checkout.getPayment = async () => ({ payment: aPayment() });
+        const get = () => fetch(`${limited.base}/v1/payments/pay_it_1`, { headers: auth });
+        expect((await get()).status).toBe(200);
+        expect((await get()).status).toBe(200);
+        const refused = await get();
+        expect(refused.status).toBe(429);
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(await refused.json()).toMatchObject({
+          error: { code: 'RATE_LIMITED', request_id: expect.any(String) },
+        });
+        expect(peers.callsOf('getPayment')).toHaveLength(2);
+      } finally {
+        await limited.process.stop();
+      }
+    });
+
     it('answers 429 RATE_LIMITED per client IP, for pages and callbacks on separate budgets', async () => {
       const limited = await startGateway(peers.address, peers.address, {
         RATE_LIMIT_PAGES_MAX: '3',

@@ -1,4 +1,5 @@
 import { DomainError } from '@tolem/errors';
+import { createLogger } from '@tolem/observability';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -7,6 +8,7 @@ import { idempotencyStoreContract } from '../../../test/idempotency-store.contra
 import { errorBody, toHttpError } from '../errors';
 import { installIdempotency } from './plugin';
 import { fingerprintOf, firstDifference } from './store';
+import { startIdempotencySweeper } from './sweeper';
 
 idempotencyStoreContract('in-memory fake', async () => createMemoryIdempotencyStore());
 
@@ -223,5 +225,43 @@ describe('installIdempotency', () => {
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_STORE_UNAVAILABLE' } });
     expect(calls).toBe(0);
+  });
+});
+
+describe('startIdempotencySweeper', () => {
+  it('deletes every expired key in bounded batches and keeps the live ones', async () => {
+    const store = createMemoryIdempotencyStore();
+    const t0 = new Date('2026-12-07T10:00:00.000Z');
+    const print = { method: 'POST', path: '/v1/payments', fingerprint: {} };
+    for (let i = 0; i < 5; i++) {
+      await store.claim('m', `old-${i}`, print, { now: t0, expiresAt: t0, lockedUntil: t0 });
+    }
+    const later = new Date(t0.getTime() + 1_000);
+    await store.claim('m', 'live', print, {
+      now: t0,
+      expiresAt: new Date(t0.getTime() + 86_400_000),
+      lockedUntil: later,
+    });
+    const batches: number[] = [];
+    const sweep = store.sweep.bind(store);
+    store.sweep = async (now, limit) => {
+      const n = await sweep(now, limit);
+      batches.push(n);
+      return n;
+    };
+    const sweeper = startIdempotencySweeper({
+      store,
+      clock: () => later,
+      log: createLogger({ service: 'gateway-spec', level: 'silent' }),
+      batchSize: 2,
+      intervalMs: 3_600_000,
+    });
+    try {
+      expect(await sweeper.sweepOnce()).toBe(5);
+      expect(batches).toEqual([2, 2, 1]);
+      expect([...store.rows.keys()]).toEqual([JSON.stringify(['m', 'live'])]);
+    } finally {
+      sweeper.stop();
+    }
   });
 });
