@@ -40,7 +40,7 @@ interface AppSpec {
 }
 
 const APPS: Record<string, AppSpec> = {
-  gateway: { kind: 'http', port: 8080, database: false, hpa: true },
+  gateway: { kind: 'http', port: 8080, database: true, hpa: true },
   checkout: { kind: 'grpc', port: 50051, database: true, hpa: true },
   'provider-adapters': { kind: 'grpc', port: 50052, database: true, hpa: true },
   ledger: { kind: 'grpc', port: 50053, database: true },

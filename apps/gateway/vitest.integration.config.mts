@@ -1,5 +1,10 @@
+import { join } from 'node:path';
+
+import { mergeConfig } from 'vitest/config';
+
 import { tolemVitest } from '../../tools/vitest/preset.mts';
 
-// No globalSetup: the gateway owns nothing durable, so its contract tests need neither PostgreSQL
-// nor Kafka; its peers are scripted gRPC servers started inside the test.
-export default tolemVitest(import.meta.dirname, 'integration');
+// PostgreSQL only (the idempotency keys); the peers are scripted gRPC servers started in the test.
+export default mergeConfig(tolemVitest(import.meta.dirname, 'integration'), {
+  test: { globalSetup: [join(import.meta.dirname, '../../libs/testing/src/global-setup.ts')] },
+});

@@ -20,6 +20,8 @@ import { makeExpirePayments } from './app/expire-payments';
 import { makeGetMerchant } from './app/get-merchant';
 import { makeGetPayment } from './app/get-payment';
 import { makeHandleProviderCallback } from './app/handle-provider-callback';
+import { makeListPaymentEvents } from './app/list-payment-events';
+import { makeListPayments } from './app/list-payments';
 import { cachedMerchants } from './app/merchant-cache';
 import { makePostToLedger } from './app/post-to-ledger';
 import { makeAcknowledgeDifference, makeReconcile } from './app/reconcile';
@@ -38,7 +40,11 @@ import { loadConfig } from './config';
 import { createCasesRepo } from './db/cases.repo';
 import { createMerchantsRepo } from './db/merchants.repo';
 import { createPayerAttemptsRepo } from './db/payer-attempts.repo';
-import { createPaymentsRepo } from './db/payments.repo';
+import {
+  createPaymentListReader,
+  createPaymentsRepo,
+  createPaymentTimelineReader,
+} from './db/payments.repo';
 import { createPendingCardBindingsRepo } from './db/pending-card-bindings.repo';
 import { createReconcilerCursorsRepo } from './db/reconciler-cursors.repo';
 import { createReconcilerDifferencesRepo } from './db/reconciler-differences.repo';
@@ -139,6 +145,11 @@ async function main(): Promise<void> {
         paymentTtlMs: config.paymentTtlMs,
       }),
       getPayment: makeGetPayment({ merchants, payments }),
+      listPayments: makeListPayments({ reader: createPaymentListReader(db), merchants }),
+      listPaymentEvents: makeListPaymentEvents({
+        payments,
+        timeline: createPaymentTimelineReader(db),
+      }),
       startPayment: makeStartPayment({
         merchants,
         payments,

@@ -11,6 +11,10 @@ const schema = z.object({
   /** Origin customers and providers reach the gateway at; payment_url and pages are built from it. */
   PUBLIC_BASE_URL: envs.url(),
   LOG_LEVEL: envs.logLevel(),
+  /** The gateway's own database: the first answer to each Idempotency-Key, kept 24 hours. */
+  DATABASE_URL: envs.url(),
+  /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
+  MIGRATE_ON_START: envs.bool(false),
   CHECKOUT_ADDR: envs.address(),
   NOTIFIER_ADDR: envs.address(),
   LEDGER_ADDR: envs.address(),
@@ -24,6 +28,12 @@ const schema = z.object({
   /** Requests one client IP may make to /callbacks/* per window. */
   RATE_LIMIT_CALLBACKS_MAX: perWindow(600),
   RATE_LIMIT_CALLBACKS_WINDOW_MS: perWindow(60_000),
+  /** Requests one API key may make to /v1/* per window (all replicas count apart). */
+  RATE_LIMIT_API_KEY_MAX: perWindow(5_000),
+  RATE_LIMIT_API_KEY_WINDOW_MS: perWindow(1_000),
+  /** Requests one client IP may make to /v1/* per window, whatever API key it sends. */
+  RATE_LIMIT_API_IP_MAX: perWindow(10_000),
+  RATE_LIMIT_API_IP_WINDOW_MS: perWindow(1_000),
   /** Proxies in front whose X-Forwarded-For is trusted (an ingress: 1); 0 trusts none. */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /**
@@ -38,6 +48,8 @@ export interface GatewayConfig {
   httpHost: string;
   publicBaseUrl: string;
   logLevel: string;
+  databaseUrl: Secret;
+  migrateOnStart: boolean;
   checkoutAddr: string;
   notifierAddr: string;
   ledgerAddr: string;
@@ -56,6 +68,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     httpHost: e.HTTP_HOST,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
+    databaseUrl: new Secret(e.DATABASE_URL),
+    migrateOnStart: e.MIGRATE_ON_START,
     checkoutAddr: e.CHECKOUT_ADDR,
     notifierAddr: e.NOTIFIER_ADDR,
     ledgerAddr: e.LEDGER_ADDR,
@@ -65,7 +79,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimits: {
       pages: { max: e.RATE_LIMIT_PAGES_MAX, windowMs: e.RATE_LIMIT_PAGES_WINDOW_MS },
       callbacks: { max: e.RATE_LIMIT_CALLBACKS_MAX, windowMs: e.RATE_LIMIT_CALLBACKS_WINDOW_MS },
+      apiPerKey: { max: e.RATE_LIMIT_API_KEY_MAX, windowMs: e.RATE_LIMIT_API_KEY_WINDOW_MS },
+      apiPerIp: { max: e.RATE_LIMIT_API_IP_MAX, windowMs: e.RATE_LIMIT_API_IP_WINDOW_MS },
     },
     trustProxyHops: e.TRUST_PROXY_HOPS,
   });
+}
+
+/** The migrate Job needs only the database. */
+export function loadMigrateConfig(env: Record<string, string | undefined> = process.env): {
+  databaseUrl: Secret;
+} {
+  const e = parseEnv(z.object({ DATABASE_URL: envs.url() }), env);
+  return Object.freeze({ databaseUrl: new Secret(e.DATABASE_URL) });
 }

@@ -6,17 +6,25 @@ import {
 } from '@tolem/contracts/checkout';
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { NotifierServiceClient } from '@tolem/contracts/notifier';
+import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createClient, onShutdown } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
 
+import { migrations } from '../migrations';
 import { loadConfig } from './config';
+import { createIdempotencyKeysRepo } from './db/idempotency-keys.repo';
 import { createPaymentsBatcher } from './grpc/create-payments.batcher';
 import { createHealthProbe } from './grpc/health.probe';
+import { startIdempotencySweeper } from './http/idempotency/sweeper';
 import { buildGateway } from './http/server';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'gateway', level: config.logLevel });
+  const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'gateway' });
+  if (config.migrateOnStart) await migrateLatest(db, migrations);
+  const idempotencyStore = createIdempotencyKeysRepo(db);
+  const clock = (): Date => new Date();
   const grpcOptions = { defaultDeadlineMs: config.grpcDeadlineMs };
 
   const checkout = createClient(CheckoutServiceClient, config.checkoutAddr, grpcOptions);
@@ -48,12 +56,14 @@ async function main(): Promise<void> {
     ledger,
     refunds,
     checkoutReady: () => checkoutHealth.check(),
+    idempotency: { store: idempotencyStore, clock },
     log,
     publicBaseUrl: config.publicBaseUrl,
     adminToken: config.adminToken,
     rateLimits: config.rateLimits,
     trustProxyHops: config.trustProxyHops,
   });
+  const sweeper = startIdempotencySweeper({ store: idempotencyStore, clock, log });
   await app.listen({ port: config.httpPort, host: config.httpHost });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.httpPort;
@@ -74,6 +84,8 @@ async function main(): Promise<void> {
         client.close();
       }
     },
+    () => sweeper.stop(),
+    () => db.destroy(),
   ]);
   log.info({ port }, 'gateway started');
 }

@@ -26,7 +26,7 @@ export const SERVICES: readonly ServiceSpec[] = [
   { name: 'qr-platform', kind: 'grpc', database: 'qr_platform' },
   { name: 'checkout', kind: 'grpc', database: 'checkout' },
   { name: 'provider-sandbox', kind: 'http' },
-  { name: 'gateway', kind: 'http' },
+  { name: 'gateway', kind: 'http', database: 'gateway' },
 ];
 
 export const PAYMENTS_TOPIC = 'payments.events.v1';

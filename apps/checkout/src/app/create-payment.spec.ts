@@ -25,6 +25,21 @@ describe('createPayment', () => {
     ]);
   });
 
+  it('refuses at create a currency none of the enabled methods accepts, writing nothing', async () => {
+    const w = world();
+    const { merchant } = await w.merchant();
+    const writes = w.payments.writes;
+    await expect(
+      w.createPayment(w.paymentInput(merchant.id, { currency: 'MMK' })),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_CURRENCY_NOT_ACCEPTED',
+      kind: 'invalid',
+      details: { field: 'currency', currency: 'MMK' },
+    });
+    expect(w.payments.writes).toBe(writes);
+    expect(w.payments.rows.size).toBe(0);
+  });
+
   it('keeps URLs the merchant sent', async () => {
     const w = world();
     const { merchant } = await w.merchant();

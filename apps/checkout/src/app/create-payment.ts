@@ -48,6 +48,13 @@ export function makeCreatePayment(deps: CreatePaymentDeps) {
     const valid = validatePaymentRequest(input);
     const merchant = await deps.merchants.findById(input.merchantId);
     if (!merchant) throw checkoutErrors.create('MERCHANT_NOT_FOUND', 'merchant not found');
+    if (methodsFor(merchant.enabledMethods, valid.amount.currency).length === 0) {
+      throw checkoutErrors.create(
+        'PAYMENT_CURRENCY_NOT_ACCEPTED',
+        `none of your enabled payment methods accepts ${valid.amount.currency}`,
+        { details: { field: 'currency', currency: valid.amount.currency } },
+      );
+    }
 
     const request = canonicalPaymentRequest(input);
     const requestFingerprint = fingerprintOf(request);

@@ -1,6 +1,8 @@
 import type { Knex } from '@tolem/db-kit';
 import { money } from '@tolem/money';
 
+import type { PaymentTimelineReader } from '../app/list-payment-events';
+import type { PaymentListReader } from '../app/list-payments';
 import type {
   Payment,
   PaymentMethod,
@@ -181,6 +183,73 @@ export function createPaymentsRepo(db: Knex, options: PaymentsRepoOptions = {}):
         .limit(limit);
       if (after) query.whereRaw('(updated_at, id) > (?, ?)', [after.updatedAt, after.id]);
       return ((await query) as PaymentRow[]).map(toDomain);
+    },
+  };
+}
+
+/**
+ * ListPayments' keyset reads, newest first by (created_at, id) on payments_merchant_idx
+ * (merchant_id, created_at desc): the index bounds the scan at the anchor's created_at and the id
+ * breaks ties there, so a page costs its own rows however deep it is.
+ */
+export function createPaymentListReader(db: Knex): PaymentListReader {
+  return {
+    async positionOf(merchantId, paymentId) {
+      const row = (await db('payments')
+        .where({ id: paymentId, merchant_id: merchantId })
+        .first('created_at', 'id')) as { created_at: Date; id: string } | undefined;
+      return row ? { createdAt: row.created_at, id: row.id } : undefined;
+    },
+
+    async list(filter, anchor, limit) {
+      const q = db<PaymentRow>('payments').where('merchant_id', filter.merchantId);
+      if (filter.status) void q.andWhere('status', filter.status);
+      if (filter.method) void q.andWhere('method', filter.method);
+      if (filter.orderId) void q.andWhere('order_id', filter.orderId);
+      if (filter.createdGte) void q.andWhere('created_at', '>=', filter.createdGte);
+      if (filter.createdLt) void q.andWhere('created_at', '<', filter.createdLt);
+      if (anchor?.direction === 'after') {
+        void q
+          .andWhere('created_at', '<=', anchor.createdAt)
+          .andWhereRaw('(created_at, id) < (?, ?)', [anchor.createdAt, anchor.id]);
+      } else if (anchor?.direction === 'before') {
+        void q
+          .andWhere('created_at', '>=', anchor.createdAt)
+          .andWhereRaw('(created_at, id) > (?, ?)', [anchor.createdAt, anchor.id]);
+      }
+      const order = anchor?.direction === 'before' ? 'asc' : 'desc';
+      const rows = (await q
+        .orderBy([
+          { column: 'created_at', order },
+          { column: 'id', order },
+        ])
+        .limit(limit)) as PaymentRow[];
+      return rows.map(toDomain);
+    },
+  };
+}
+
+/** A payment's transitions, oldest first (payment_transitions_payment_idx). */
+export function createPaymentTimelineReader(db: Knex): PaymentTimelineReader {
+  return {
+    async timelineOf(paymentId) {
+      const rows = (await db('payment_transitions')
+        .where({ payment_id: paymentId })
+        .orderBy('id', 'asc')
+        .select('id', 'from_status', 'to_status', 'reason', 'at')) as {
+        id: bigint | string | number;
+        from_status: PaymentStatus | null;
+        to_status: PaymentStatus;
+        reason: string;
+        at: Date;
+      }[];
+      return rows.map((r) => ({
+        sequence: BigInt(r.id),
+        from: r.from_status,
+        to: r.to_status,
+        reason: r.reason,
+        at: r.at,
+      }));
     },
   };
 }

@@ -22,6 +22,11 @@ export const checkoutErrors = defineErrors({
    */
   PAYMENT_METHOD_UNAVAILABLE: 'precondition',
   /**
+   * Create: none of the merchant's enabled methods takes the payment's currency, so the payer
+   * could never pay it; refused at create rather than on the hosted page. details: field, currency.
+   */
+  PAYMENT_CURRENCY_NOT_ACCEPTED: 'invalid',
+  /**
    * SubmitPayerInput for a payment that is not waiting for payer input: not started, or started
    * with a method that has no second payer step. details: status, method.
    */

@@ -6,6 +6,8 @@ import {
   type CreatePaymentsResult,
   GetPaymentResponse,
   HandleProviderCallbackResponse,
+  ListPaymentEventsResponse,
+  ListPaymentsResponse,
   StartPaymentResponse,
   SubmitPayerInputResponse,
 } from '@tolem/contracts/checkout';
@@ -15,6 +17,8 @@ import type { makeCancelPayment } from '../app/cancel-payment';
 import type { makeCreatePayment } from '../app/create-payment';
 import type { makeGetPayment } from '../app/get-payment';
 import type { makeHandleProviderCallback } from '../app/handle-provider-callback';
+import type { makeListPaymentEvents } from '../app/list-payment-events';
+import type { makeListPayments } from '../app/list-payments';
 import type { makeStartPayment } from '../app/start-payment';
 import type { makeSubmitPayerInput } from '../app/submit-payer-input';
 import { checkoutErrors } from '../domain/errors';
@@ -22,6 +26,8 @@ import { checkoutErrorOf } from './batch.mapper';
 import {
   callbackRequestToDomain,
   createPaymentRequestToDomain,
+  listPaymentsRequestToDomain,
+  paymentEventToProto,
   paymentToProto,
   startPaymentRequestToDomain,
   statusToProto,
@@ -36,6 +42,8 @@ export interface CheckoutHandlerDeps {
   handleProviderCallback: ReturnType<typeof makeHandleProviderCallback>;
   submitPayerInput: ReturnType<typeof makeSubmitPayerInput>;
   cancelPayment: ReturnType<typeof makeCancelPayment>;
+  listPayments: ReturnType<typeof makeListPayments>;
+  listPaymentEvents: ReturnType<typeof makeListPaymentEvents>;
 }
 
 /** Most creates one CreatePayments call may carry (the gateway sends far fewer). */
@@ -115,6 +123,17 @@ export function checkoutHandlers(
         }),
       );
       return CreatePaymentsResponse.fromPartial({ results });
+    },
+    async listPayments(req) {
+      const { views, hasMore } = await deps.listPayments(listPaymentsRequestToDomain(req));
+      return ListPaymentsResponse.fromPartial({ payments: views.map(paymentToProto), hasMore });
+    },
+    async listPaymentEvents(req) {
+      const events = await deps.listPaymentEvents({
+        paymentId: req.paymentId,
+        merchantId: req.merchantId,
+      });
+      return ListPaymentEventsResponse.fromPartial({ events: events.map(paymentEventToProto) });
     },
   };
 }

@@ -1,12 +1,16 @@
 import {
   type CreatePaymentRequest,
   type HandleProviderCallbackRequest,
+  type ListPaymentsRequest,
   Payment as PbPayment,
+  PaymentEvent as PbPaymentEvent,
   PaymentStatus as PbStatus,
   type StartPaymentRequest,
   type SubmitPayerInputRequest,
 } from '@tolem/contracts/checkout';
 
+import type { PaymentTimelineEntry } from '../app/list-payment-events';
+import type { ListPaymentsInput } from '../app/list-payments';
 import type { StartPaymentInput } from '../app/start-payment';
 import type { SubmitPayerInputInput } from '../app/submit-payer-input';
 import { checkoutErrors } from '../domain/errors';
@@ -112,5 +116,37 @@ export function paymentToProto(view: PaymentView): PbPayment {
     metadata: p.metadata,
     pageSecret: p.pageSecret,
     amountRefunded: { amountMinor: p.refundedMinor, currency: p.amount.currency },
+  });
+}
+
+function statusFromProto(value: PbStatus): PaymentStatus | null {
+  const found = (Object.entries(STATUSES) as [PaymentStatus, PbStatus][]).find(
+    ([, pb]) => pb === value,
+  );
+  return found ? found[0] : null;
+}
+
+export function listPaymentsRequestToDomain(req: ListPaymentsRequest): ListPaymentsInput {
+  return {
+    merchantId: req.merchantId,
+    limit: req.limit,
+    startingAfter: req.startingAfter,
+    endingBefore: req.endingBefore,
+    status: statusFromProto(req.status),
+    method: methodFromProto(req.method),
+    orderId: req.orderId,
+    createdGte: req.createdGte ?? null,
+    createdLt: req.createdLt ?? null,
+  };
+}
+
+export function paymentEventToProto(e: PaymentTimelineEntry): PbPaymentEvent {
+  return PbPaymentEvent.fromPartial({
+    sequence: e.sequence,
+    type: `payment.${e.to}`,
+    fromStatus: statusToProto(e.from),
+    toStatus: STATUSES[e.to],
+    reason: e.reason,
+    occurredAt: e.at,
   });
 }

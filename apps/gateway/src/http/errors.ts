@@ -15,6 +15,13 @@ export const gatewayErrors = defineErrors({
    * (an admin create-merchant replay with other fee rules). Peers answer the same code.
    */
   IDEMPOTENCY_KEY_REUSED: 'conflict',
+  /**
+   * The first request with this key has not answered yet: retry once it has, and get its answer.
+   * Never stored, so the retry is not refused forever.
+   */
+  IDEMPOTENCY_KEY_IN_USE: 'conflict',
+  /** The gateway's idempotency store (its own PostgreSQL) did not answer; nothing was done. */
+  IDEMPOTENCY_STORE_UNAVAILABLE: 'unavailable',
   /** No usable `Authorization: Bearer …` credential. */
   UNAUTHENTICATED: 'unauthenticated',
   ROUTE_NOT_FOUND: 'not_found',
@@ -65,6 +72,13 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; message?:
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'VALIDATION_FAILED' },
+  // The router's own refusals (frameworkErrors in server.ts): no id is that long or malformed.
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    message: 'a path parameter is longer than any id',
+  },
+  FST_ERR_BAD_URL: { status: 400, code: 'VALIDATION_FAILED', message: 'the URL is malformed' },
 };
 
 /**
@@ -87,6 +101,21 @@ function isTransportFailure(cause: unknown): boolean {
 function publicDetails(details: Record<string, string>): Record<string, string> {
   const { kind: _kind, ...rest } = details;
   return rest;
+}
+
+/** The field an Ajv error is about: the missing or unexpected property, else the value's path. */
+function validationField(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return '';
+  const e = error as {
+    instancePath?: string;
+    params?: { missingProperty?: string; additionalProperty?: string };
+  };
+  const parent = (e.instancePath ?? '').replace(/^\//, '').split('/').filter(Boolean);
+  const own = e.params?.missingProperty ?? e.params?.additionalProperty;
+  return [...parent, ...(own === undefined ? [] : [own])]
+    .join('.')
+    .replaceAll('~1', '/')
+    .replaceAll('~0', '~');
 }
 
 /**
@@ -114,7 +143,13 @@ export function toHttpError(err: unknown): HttpError {
     };
     const message = typeof e.message === 'string' ? e.message : 'bad request';
     if (Array.isArray(e.validation)) {
-      return { status: 400, code: 'VALIDATION_FAILED', message, details: {} };
+      const field = validationField(e.validation[0]);
+      return {
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        message,
+        details: field === '' ? {} : { field },
+      };
     }
     const known = typeof e.code === 'string' ? FRAMEWORK_ERRORS[e.code] : undefined;
     if (known)

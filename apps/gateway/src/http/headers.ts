@@ -14,15 +14,16 @@ export function requestIdFrom(header: string | string[] | undefined): string {
   return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : newId('req');
 }
 
-/** The `Idempotency-Key` header: required, 1..255 characters. */
-export function idempotencyKeyFrom(header: string | string[] | undefined): string {
+/**
+ * The request's idempotency key: `Idempotency-Key` (Stripe), else `Idempotence-Key` (YooKassa,
+ * so merchants moving from it keep their code); undefined when neither is sent. 1..255 characters.
+ */
+export function idempotencyKeyOf(
+  headers: Record<string, string | string[] | undefined>,
+): string | undefined {
+  const header = headers['idempotency-key'] ?? headers['idempotence-key'];
   const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || value.trim() === '') {
-    throw gatewayErrors.create(
-      'IDEMPOTENCY_KEY_REQUIRED',
-      'send an Idempotency-Key header (1..255 characters) so a retried request takes effect once',
-    );
-  }
+  if (value === undefined || value.trim() === '') return undefined;
   if (value.length > 255) {
     throw gatewayErrors.create(
       'IDEMPOTENCY_KEY_INVALID',
@@ -30,6 +31,25 @@ export function idempotencyKeyFrom(header: string | string[] | undefined): strin
     );
   }
   return value;
+}
+
+/** The `Idempotency-Key` header: required, 1..255 characters. */
+export function idempotencyKeyFrom(header: string | string[] | undefined): string {
+  const value = idempotencyKeyOf({ 'idempotency-key': header });
+  if (value === undefined) {
+    throw gatewayErrors.create(
+      'IDEMPOTENCY_KEY_REQUIRED',
+      'send an Idempotency-Key header (1..255 characters) so a retried request takes effect once',
+    );
+  }
+  return value;
+}
+
+/** Either idempotency header, required (creates): see idempotencyKeyOf. */
+export function requiredIdempotencyKey(
+  headers: Record<string, string | string[] | undefined>,
+): string {
+  return idempotencyKeyFrom(headers['idempotency-key'] ?? headers['idempotence-key']);
 }
 
 /** The token of `Authorization: Bearer <token>`, or UNAUTHENTICATED. */

@@ -6,7 +6,8 @@ import { createLogger } from '@tolem/observability';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { buildGateway, type GatewayDeps } from './server';
+import { createMemoryIdempotencyStore } from '../../test/fakes/idempotency-store.fake';
+import { buildGateway, DEFAULT_RATE_LIMITS, type GatewayDeps } from './server';
 
 const SECRET = 'c2VjcmV0LW9mLXBheV8xLWZvci10aGUtdW5pdC1zcGVj';
 
@@ -46,6 +47,7 @@ function fakes() {
     calls.push({ method, request, requestId: opts?.requestId });
   };
   const deps: GatewayDeps = {
+    idempotency: { store: createMemoryIdempotencyStore() },
     checkout: {
       createPayment: async (req, opts) => {
         record('createPayment')(req, opts);
@@ -81,6 +83,28 @@ function fakes() {
           );
         }
         return { payment: { ...payment, status: PaymentStatus.PAYMENT_STATUS_CANCELED } };
+      },
+      listPayments: async (req, opts) => {
+        record('listPayments')(req, opts);
+        return { payments: [payment], hasMore: true };
+      },
+      listPaymentEvents: async (req, opts) => {
+        record('listPaymentEvents')(req, opts);
+        if (req.merchantId !== payment.merchantId) {
+          throw new DomainError('PAYMENT_NOT_FOUND', 'not_found', 'payment not found');
+        }
+        return {
+          events: [
+            {
+              sequence: 7n,
+              type: 'payment.created',
+              fromStatus: PaymentStatus.PAYMENT_STATUS_UNSPECIFIED,
+              toStatus: PaymentStatus.PAYMENT_STATUS_CREATED,
+              reason: 'created',
+              occurredAt: new Date('2026-12-01T10:00:00.000Z'),
+            },
+          ],
+        };
       },
       handleProviderCallback: async (req, opts) => {
         record('handleProviderCallback')(req, opts);
@@ -188,10 +212,51 @@ function fakes() {
       },
     },
     ledger: {
-      getBalance: async () => ({
-        available: { amountMinor: 10n, currency: 'USD' },
-        pending: undefined,
-      }),
+      getBalance: async (req, opts) => {
+        record('getBalance')(req, opts);
+        return {
+          available: { amountMinor: req.currency === 'KGS' ? 5000n : 10n, currency: req.currency },
+          pending: undefined,
+        };
+      },
+      listAccounts: async (req, opts) => {
+        record('listAccounts')(req, opts);
+        const account = (purpose: string, currency: string) => ({
+          id: `acc_${purpose}_${currency}`,
+          ownerType: req.ownerType,
+          ownerId: req.ownerId,
+          purpose,
+          currency,
+          type: 0,
+          normalSide: 0,
+          shard: 0,
+        });
+        return {
+          accounts: [
+            account('available', 'USD'),
+            account('clearing', 'EUR'),
+            account('available', 'KGS'),
+          ],
+        };
+      },
+      listStatement: async (req, opts) => {
+        record('listStatement')(req, opts);
+        return {
+          openingBalance: { amountMinor: 100n, currency: req.currency },
+          lines: [
+            {
+              transactionId: 'txn_1',
+              kind: 'payment',
+              paymentId: 'pay_1',
+              amountMinor: 1950n,
+              balanceAfterMinor: 2050n,
+              currency: req.currency,
+              createdAt: new Date('2026-12-01T10:00:00.000Z'),
+            },
+          ],
+          nextPageToken: req.pageToken === '' ? 'tok_2' : '',
+        };
+      },
       setFeePlan: async () => {
         throw new Error('not scripted');
       },
@@ -310,6 +375,47 @@ describe('buildGateway (in process)', () => {
     expect(float.statusCode).toBe(400);
     expect(float.json().error.code).toBe('MONEY_NOT_AN_INTEGER');
     expect(calls.filter((c) => c.method === 'createPayment')).toHaveLength(0);
+  });
+
+  it('stores a checkout failure (5xx) under the Idempotency-Key and replays it without asking checkout again', async () => {
+    const f = fakes();
+    let createCalls = 0;
+    f.deps.checkout.createPayment = async () => {
+      createCalls++;
+      throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'checkout is down');
+    };
+    const gw = buildGateway(f.deps);
+    try {
+      const send = (key: string, body: unknown) =>
+        gw.inject({
+          method: 'POST',
+          url: '/v1/payments',
+          headers: { ...json, 'idempotency-key': key },
+          payload: body as Record<string, unknown>,
+        });
+      const first = await send('k-5xx', { amount: 1999, currency: 'USD' });
+      expect(first.statusCode).toBe(503);
+      f.deps.checkout.createPayment = async () => {
+        createCalls++;
+        return { payment, replayed: false };
+      };
+      const replay = await send('k-5xx', { amount: 1999, currency: 'USD' });
+      expect(replay.statusCode).toBe(503);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.json()).toEqual(first.json());
+      const reused = await send('k-5xx', { amount: 2000, currency: 'USD' });
+      expect(reused.statusCode).toBe(409);
+      expect(reused.json().error).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        details: { field: 'amount' },
+      });
+      expect(createCalls).toBe(1);
+      // A new key is a new request.
+      expect((await send('k-new', { amount: 1999, currency: 'USD' })).statusCode).toBe(201);
+      expect(createCalls).toBe(2);
+    } finally {
+      await gw.close();
+    }
   });
 
   it('creates a payment from a string amount', async () => {
@@ -862,5 +968,245 @@ describe('per-IP rate limits', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('/v1 rate limits per API key and per IP', () => {
+  it('answers 429 RATE_LIMITED with Retry-After past either limit, before asking checkout', async () => {
+    const f = fakes();
+    const app = buildGateway({
+      ...f.deps,
+      rateLimits: {
+        ...DEFAULT_RATE_LIMITS,
+        apiPerKey: { max: 2, windowMs: 60_000 },
+        apiPerIp: { max: 3, windowMs: 60_000 },
+      },
+    });
+    try {
+      const get = (key: string, remoteAddress = '10.0.0.1') =>
+        app.inject({
+          method: 'GET',
+          url: '/v1/payments/pay_1',
+          headers: { authorization: `Bearer ${key}` },
+          remoteAddress,
+        });
+      const ok = await get('sk_test_good');
+      expect(ok.statusCode).toBe(200);
+      expect(ok.headers['x-ratelimit-limit']).toBe('2');
+      expect(ok.headers['x-ratelimit-remaining']).toBe('1');
+      expect((await get('sk_test_good')).statusCode).toBe(200);
+      const limited = await get('sk_test_good', '10.0.0.2');
+      expect(limited.statusCode).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(limited.json()).toEqual({
+        error: {
+          code: 'RATE_LIMITED',
+          message: expect.stringContaining('retry after'),
+          request_id: limited.headers['x-request-id'],
+        },
+      });
+      const gets = f.calls.filter((c) => c.method === 'getPayment').length;
+      expect(gets).toBe(2);
+
+      // Another key from the same address has its own budget until the address's runs out.
+      expect((await get('sk_test_other')).statusCode).toBe(401);
+      const byIp = await get('sk_test_third');
+      expect(byIp.statusCode).toBe(429);
+      expect(byIp.headers['retry-after']).toBeDefined();
+      // The hosted pages are not the API: their own limit applies.
+      expect(
+        (await app.inject({ method: 'GET', url: `/pay/pay_1/status?secret=${SECRET}` })).statusCode,
+      ).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('the error shape at the edges of /v1', () => {
+  it('answers too-large bodies, unknown methods and bad content types in the one JSON shape', async () => {
+    const app = buildGateway(fakes().deps);
+    try {
+      const headers = { authorization: 'Bearer sk_test_good', 'idempotency-key': 'edge-1' };
+      const shape = (res: { json(): unknown; headers: Record<string, unknown> }, code: string) =>
+        expect(res.json()).toEqual({
+          error: { code, message: expect.any(String), request_id: res.headers['x-request-id'] },
+        });
+      const big = await app.inject({
+        method: 'POST',
+        url: '/v1/payments',
+        headers: { ...headers, 'content-type': 'application/json' },
+        payload: `{"description":"${'x'.repeat(300 * 1024)}"}`,
+      });
+      expect(big.statusCode).toBe(413);
+      shape(big, 'PAYLOAD_TOO_LARGE');
+      const method = await app.inject({ method: 'DELETE', url: '/v1/payments', headers });
+      expect(method.statusCode).toBe(404);
+      shape(method, 'ROUTE_NOT_FOUND');
+      const xml = await app.inject({
+        method: 'POST',
+        url: '/v1/payments',
+        headers: { ...headers, 'content-type': 'application/xml' },
+        payload: '<payment/>',
+      });
+      expect(xml.statusCode).toBe(415);
+      shape(xml, 'UNSUPPORTED_MEDIA_TYPE');
+      // The router's own refusal of an over-long path parameter (Fastify would answer 414 in
+      // its own shape).
+      const long = await app.inject({
+        method: 'GET',
+        url: `/v1/payments/${'p'.repeat(150)}`,
+        headers,
+      });
+      expect(long.statusCode).toBe(400);
+      shape(long, 'VALIDATION_FAILED');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('/v1 lists: payments, events, balances, balance transactions', () => {
+  let app: FastifyInstance;
+  let calls: ReturnType<typeof fakes>['calls'];
+  const auth = { authorization: 'Bearer sk_test_good' };
+
+  beforeEach(async () => {
+    const f = fakes();
+    calls = f.calls;
+    app = buildGateway(f.deps);
+    await app.ready();
+  });
+  afterEach(async () => {
+    await app.close();
+  });
+
+  const get = (url: string) => app.inject({ method: 'GET', url, headers: auth });
+
+  it("lists payments as a Stripe list, passing filters and the cursor for the key's merchant only", async () => {
+    const res = await get(
+      '/v1/payments?limit=2&starting_after=pay_0&status=succeeded&method=card&order_id=o-1' +
+        '&created[gte]=2026-12-01T00:00:00Z&created[lt]=2026-12-02T00:00:00%2B06:00',
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      object: 'list',
+      url: '/v1/payments',
+      has_more: true,
+      data: [{ id: 'pay_1', object: 'payment' }],
+    });
+    expect(calls.at(-1)).toMatchObject({
+      method: 'listPayments',
+      request: {
+        merchantId: 'mer_1',
+        limit: 2,
+        startingAfter: 'pay_0',
+        endingBefore: '',
+        status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED,
+        method: PaymentMethod.PAYMENT_METHOD_CARD,
+        orderId: 'o-1',
+        createdGte: new Date('2026-12-01T00:00:00Z'),
+        createdLt: new Date('2026-12-01T18:00:00Z'),
+      },
+    });
+    expect((await get('/v1/payments')).statusCode).toBe(200);
+    expect(calls.at(-1)).toMatchObject({ request: { limit: 10, merchantId: 'mer_1' } });
+  });
+
+  it('refuses bad list queries with 400 VALIDATION_FAILED naming the field, before checkout', async () => {
+    const before = calls.length;
+    for (const [query, field] of [
+      ['limit=0', 'limit'],
+      ['limit=101', 'limit'],
+      ['starting_after=pay_1&ending_before=pay_2', 'ending_before'],
+      ['created[gte]=2026-13-45T00:00:00Z', 'created[gte]'],
+    ] as const) {
+      const res = await get(`/v1/payments?${query}`);
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().error, query).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: { field },
+      });
+    }
+    for (const query of ['status=paid', 'limit=ten', 'created[gt]=2026-12-01T00:00:00Z', 'x=1']) {
+      const res = await get(`/v1/payments?${query}`);
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().error.code).toBe('VALIDATION_FAILED');
+    }
+    expect(calls.length).toBe(before);
+  });
+
+  it("lists a payment's events oldest first; another merchant's payment is 404", async () => {
+    const res = await get('/v1/payments/pay_1/events');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      object: 'list',
+      url: '/v1/payments/pay_1/events',
+      has_more: false,
+      data: [
+        {
+          object: 'payment_event',
+          sequence: 7,
+          type: 'payment.created',
+          from_status: null,
+          to_status: 'created',
+          reason: 'created',
+          created_at: '2026-12-01T10:00:00.000Z',
+        },
+      ],
+    });
+    expect(calls.at(-1)).toMatchObject({ request: { paymentId: 'pay_1', merchantId: 'mer_1' } });
+  });
+
+  it('answers the balance in every currency the merchant holds when none is asked', async () => {
+    const res = await get('/v1/balance');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      object: 'list',
+      url: '/v1/balance',
+      has_more: false,
+      data: [
+        { object: 'balance', currency: 'KGS', available: 5000, pending: 0 },
+        { object: 'balance', currency: 'USD', available: 10, pending: 0 },
+      ],
+    });
+    expect(calls.filter((c) => c.method === 'listAccounts')[0]?.request).toMatchObject({
+      ownerId: 'mer_1',
+    });
+    const one = await get('/v1/balance?currency=KGS');
+    expect(one.json()).toEqual({ object: 'balance', currency: 'KGS', available: 5000, pending: 0 });
+  });
+
+  it('pages balance transactions (the ledger statement) with next_cursor', async () => {
+    const res = await get('/v1/balance_transactions?currency=USD&limit=5');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      object: 'list',
+      url: '/v1/balance_transactions',
+      currency: 'USD',
+      opening_balance: 100,
+      has_more: true,
+      next_cursor: 'tok_2',
+      data: [
+        {
+          object: 'balance_transaction',
+          id: 'txn_1',
+          type: 'payment',
+          payment_id: 'pay_1',
+          amount: 1950,
+          balance_after: 2050,
+          currency: 'USD',
+          created_at: '2026-12-01T10:00:00.000Z',
+        },
+      ],
+    });
+    expect(calls.at(-1)).toMatchObject({
+      method: 'listStatement',
+      request: { merchantId: 'mer_1', currency: 'USD', pageSize: 5, pageToken: '' },
+    });
+    const last = await get('/v1/balance_transactions?currency=USD&cursor=tok_2');
+    expect(last.json()).toMatchObject({ has_more: false, next_cursor: null });
+    expect((await get('/v1/balance_transactions')).statusCode).toBe(400);
+    expect((await get('/v1/balance_transactions?currency=XXQ')).statusCode).toBe(400);
   });
 });

@@ -13,12 +13,17 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyReply,
   LogController,
 } from 'fastify';
 
 import { createApiKeyAuthenticator } from './auth';
 import { errorBody, gatewayErrors, type HttpError, toHttpError } from './errors';
 import { requestIdFrom } from './headers';
+import { installIdempotency } from './idempotency/plugin';
+import type { IdempotencyStore } from './idempotency/store';
+import { registerOpenApi } from './openapi';
+import { installApiRateLimits } from './rate-limits';
 import { adminRoutes } from './routes/admin.route';
 import { callbackRoutes } from './routes/callbacks.route';
 import { docsRoutes } from './routes/docs.route';
@@ -37,6 +42,8 @@ export interface GatewayDeps {
     | 'handleProviderCallback'
     | 'submitPayerInput'
     | 'cancelPayment'
+    | 'listPayments'
+    | 'listPaymentEvents'
   >;
   merchants: Pick<PromiseClient<MerchantServiceClient>, 'authenticateApiKey' | 'createMerchant'>;
   /** Checkout's cases: unmatched verified money an operator applies or returns. */
@@ -45,11 +52,16 @@ export interface GatewayDeps {
     'listCases' | 'getCase' | 'applyCase' | 'returnCase'
   >;
   notifier: Pick<PromiseClient<NotifierServiceClient>, 'upsertEndpoint'>;
-  ledger: Pick<PromiseClient<LedgerServiceClient>, 'getBalance' | 'setFeePlan' | 'getFeePlan'>;
+  ledger: Pick<
+    PromiseClient<LedgerServiceClient>,
+    'getBalance' | 'setFeePlan' | 'getFeePlan' | 'listAccounts' | 'listStatement'
+  >;
   /** Checkout's refunds; the refund routes are served only when given (specs may omit it). */
   refunds?: RefundsClient;
   /** True when checkout answers its gRPC health check (for /readyz). */
   checkoutReady: () => Promise<boolean>;
+  /** Where the first answer to each Idempotency-Key is kept (the gateway's own PostgreSQL). */
+  idempotency: { store: IdempotencyStore; clock?: () => Date };
   log: Logger;
   /** Origin without a trailing slash, e.g. https://pay.tolem.example. */
   publicBaseUrl: string;
@@ -76,11 +88,19 @@ export interface RateLimits {
   pages: RateLimit;
   /** `/callbacks/*`: providers retry, and some send bursts from few addresses. */
   callbacks: RateLimit;
+  /** `/v1/*` per API key (hashed Authorization header). */
+  apiPerKey?: RateLimit;
+  /** `/v1/*` per client IP, whatever key it sends. */
+  apiPerIp?: RateLimit;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   pages: { max: 120, windowMs: 60_000 },
   callbacks: { max: 600, windowMs: 60_000 },
+  // A safety net per replica, above what one busy merchant's server sends from one key (and
+  // the API benchmark); deployments tune it with RATE_LIMIT_API_*.
+  apiPerKey: { max: 5_000, windowMs: 1_000 },
+  apiPerIp: { max: 10_000, windowMs: 1_000 },
 };
 
 /**
@@ -125,6 +145,15 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     // No type coercion: "1999" must not silently become 1999, and unknown fields are refused.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
+    // The router's refusals (an over-long path parameter, a malformed URL) in the one error shape.
+    frameworkErrors: (err, request, reply) => {
+      const mapped = toHttpError(err);
+      logHttpError(request.log, err, mapped);
+      void (reply as FastifyReply)
+        .code(mapped.status)
+        .header('x-request-id', request.id)
+        .send(errorBody(mapped, request.id));
+    },
     // The nearest `trustProxyHops` addresses of X-Forwarded-For are our proxies; the next is the client.
     trustProxy: (_address: string, hop: number) => hop < (deps.trustProxyHops ?? 0),
   });
@@ -134,6 +163,11 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  const limits = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
+  installApiRateLimits(app, {
+    perApiKey: limits.apiPerKey ?? (DEFAULT_RATE_LIMITS.apiPerKey as RateLimit),
+    perIp: limits.apiPerIp ?? (DEFAULT_RATE_LIMITS.apiPerIp as RateLimit),
   });
   app.addHook('onResponse', async (request, reply) => {
     const quiet = request.url === '/healthz' || request.url === '/readyz';
@@ -164,13 +198,24 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     return reply.code(mapped.status).send(errorBody(mapped, request.id));
   });
 
+  // Response schemas document the answers (OpenAPI); replies stay plain JSON.stringify, so a
+  // property the schema forgot is sent (and caught by the OpenAPI property test), never dropped.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Before any route is registered, so routes from every file are documented and protected.
+  registerOpenApi(app, { publicBaseUrl: deps.publicBaseUrl });
+  // Every POST under /v1 and /admin, from any file, gets it.
+  installIdempotency(app, {
+    store: deps.idempotency.store,
+    clock: deps.idempotency.clock ?? (() => new Date()),
+  });
+
   const authenticate = createApiKeyAuthenticator({
     merchants: deps.merchants,
     ttlMs: deps.authCacheTtlMs,
   });
 
   void app.register(healthRoutes({ checkoutReady: deps.checkoutReady }));
-  void app.register(docsRoutes({ publicBaseUrl: deps.publicBaseUrl }));
+  void app.register(docsRoutes());
   void app.register(
     v1Routes({
       authenticate,
@@ -184,7 +229,6 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
       refundRoutes({ authenticate, refunds: deps.refunds, adminToken: deps.adminToken }),
     );
   }
-  const limits = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
   void app.register(
     limited(
       limits.pages,

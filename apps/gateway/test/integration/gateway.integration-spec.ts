@@ -16,7 +16,14 @@ import {
 } from '@tolem/contracts/common';
 import type { FeePlan, SetFeePlanRequest } from '@tolem/contracts/ledger';
 import { DomainError, type ErrorKind } from '@tolem/errors';
-import { freePort, httpAnswers, type ServiceProcess, spawnService, waitFor } from '@tolem/testing';
+import {
+  freePort,
+  freshDatabase,
+  httpAnswers,
+  type ServiceProcess,
+  spawnService,
+  waitFor,
+} from '@tolem/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { GOOD_API_KEY, MERCHANT, type Peers, startPeers } from './peers';
@@ -28,11 +35,19 @@ const DEADLINE_MS = 1_500;
 const SECRET = 'aXQtc2VjcmV0LW9mLXBheV9pdF8xLTAxMjM0NTY3ODk';
 const Q = `?secret=${SECRET}`;
 
+/** The gateway's own database (idempotency keys), one for every gateway this file starts. */
+let database: Promise<Awaited<ReturnType<typeof freshDatabase>>> | undefined;
+afterAll(async () => {
+  await (await database)?.drop();
+});
+
 async function startGateway(
   checkoutAddr: string,
   otherAddr: string,
   extraEnv: Record<string, string> = {},
 ): Promise<{ process: ServiceProcess; base: string }> {
+  database ??= freshDatabase('gateway_it');
+  const { url: databaseUrl } = await database;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const process = await spawnService({
@@ -48,6 +63,8 @@ async function startGateway(
       LEDGER_ADDR: otherAddr,
       ADMIN_TOKEN,
       GRPC_DEADLINE_MS: String(DEADLINE_MS),
+      DATABASE_URL: databaseUrl,
+      MIGRATE_ON_START: 'true',
       ...extraEnv,
     },
     ready: () => httpAnswers(`${base}/healthz`),
@@ -170,7 +187,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
         openapi: string;
         paths: Record<string, unknown>;
-        components: { schemas: Record<string, unknown>; parameters: Record<string, unknown> };
+        components: { schemas: Record<string, unknown> };
       };
       expect(doc.openapi).toBe('3.1.0');
       expect(Object.keys(doc.paths)).toEqual(
@@ -178,8 +195,8 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
           '/v1/payments',
           '/v1/payments/{id}',
           '/v1/balance',
-          '/pay/{id}/status',
-          '/pay/{id}/input',
+          '/v1/balance_transactions',
+          '/v1/payments/{id}/events',
         ]),
       );
       const paymentSchema = doc.components.schemas['Payment'] as {
@@ -187,7 +204,9 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       };
       expect(paymentSchema.properties.status.enum).toContain('requires_review');
       expect(doc.components.schemas).toHaveProperty('Error');
-      expect(doc.components.parameters).toHaveProperty('IdempotencyKey');
+      const create = (doc.paths['/v1/payments'] as { post: { parameters: { name: string }[] } })
+        .post;
+      expect(create.parameters.map((p) => p.name)).toContain('idempotency-key');
     });
 
     it('echoes a sane x-request-id, passes it to gRPC, and generates one otherwise', async () => {
@@ -420,16 +439,11 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       );
     });
 
-    it('creates (201) and replays (200, Idempotent-Replayed) with the same body', async () => {
-      let replayed = false;
-      peers.script.checkout.createPayment = async (req) => {
-        const answer = {
-          payment: aPayment({ metadata: req.metadata, successUrl: req.successUrl }),
-          replayed,
-        };
-        replayed = true;
-        return answer;
-      };
+    it('creates (201) and replays the stored 201 (Idempotent-Replayed) without asking checkout again', async () => {
+      peers.script.checkout.createPayment = async (req) => ({
+        payment: aPayment({ metadata: req.metadata, successUrl: req.successUrl }),
+        replayed: false,
+      });
       const first = await fetch(`${base}/v1/payments`, {
         method: 'POST',
         headers: jsonPost('it-key-1'),
@@ -459,9 +473,11 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         headers: jsonPost('it-key-1'),
         body: JSON.stringify(body),
       });
-      expect(again.status).toBe(200);
+      expect(again.status).toBe(201);
       expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.headers.get('location')).toBe('/v1/payments/pay_it_1');
       expect(await again.json()).toEqual(created);
+      expect(peers.callsOf('createPayment')).toHaveLength(1);
 
       const sent = peers.callsOf('createPayment')[0]?.request;
       expect(sent).toEqual({
@@ -474,6 +490,61 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         failUrl: 'https://shop.example/fail',
         metadata: { cart: 'c-7' },
       });
+    });
+
+    it('stores a failed first answer (5xx) and replays it, even once checkout works again', async () => {
+      peers.script.checkout.createPayment = async () => {
+        throw new DomainError('CHECKOUT_DB_DOWN', 'unavailable', 'database unavailable');
+      };
+      const send = (key: string, payload: unknown) =>
+        fetch(`${base}/v1/payments`, {
+          method: 'POST',
+          headers: jsonPost(key),
+          body: JSON.stringify(payload),
+        });
+      const first = await send('it-5xx', body);
+      expect(first.status).toBe(503);
+      const failure = await first.json();
+      peers.script.checkout.createPayment = async () => ({ payment: aPayment(), replayed: false });
+      const again = await send('it-5xx', body);
+      expect(again.status).toBe(503);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(await again.json()).toEqual(failure);
+      expect(peers.callsOf('createPayment')).toHaveLength(1);
+
+      const changed = await send('it-5xx', { ...body, description: 'Three books' });
+      expect(changed.status).toBe(409);
+      expect(await changed.json()).toMatchObject({
+        error: { code: 'IDEMPOTENCY_KEY_REUSED', details: { field: 'description' } },
+      });
+      expect(peers.callsOf('createPayment')).toHaveLength(1);
+    });
+
+    it('answers 409 IDEMPOTENCY_KEY_IN_USE while the first request with the key is in flight', async () => {
+      let answer!: () => void;
+      peers.script.checkout.createPayment = () =>
+        new Promise((resolve) => {
+          answer = () => resolve({ payment: aPayment(), replayed: false });
+        });
+      const send = () =>
+        fetch(`${base}/v1/payments`, {
+          method: 'POST',
+          headers: { ...jsonPost(), 'idempotence-key': 'it-in-flight' },
+          body: JSON.stringify(body),
+        });
+      const first = send();
+      await waitFor(async () => peers.callsOf('createPayment').length === 1, {
+        timeoutMs: 5_000,
+      });
+      const concurrent = await send();
+      expect(concurrent.status).toBe(409);
+      expect(await concurrent.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_IN_USE' } });
+      answer();
+      expect((await first).status).toBe(201);
+      const after = await send();
+      expect(after.status).toBe(201);
+      expect(after.headers.get('idempotent-replayed')).toBe('true');
+      expect(peers.callsOf('createPayment')).toHaveLength(1);
     });
 
     it('carries amounts beyond 2^53 exactly as strings', async () => {
@@ -541,8 +612,8 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         merchantId: MERCHANT.id,
         currency: 'KGS',
       });
-      const missing = await fetch(`${base}/v1/balance`, { headers: auth });
-      expect(missing.status).toBe(400);
+      const lower = await fetch(`${base}/v1/balance?currency=kgs`, { headers: auth });
+      expect(lower.status).toBe(400);
     });
   });
 
@@ -1053,6 +1124,28 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       // The page's own browser gets through.
       const ok = await fetch(`${base}/pay/pay_it_1/start${Q}`, formPost(mine, { method: 'card' }));
       expect(ok.status).toBe(303);
+    });
+
+    it('limits /v1 per API key (429, Retry-After) from RATE_LIMIT_API_KEY_*', async () => {
+      const limited = await startGateway(peers.address, peers.address, {
+        RATE_LIMIT_API_KEY_MAX: '2',
+        RATE_LIMIT_API_KEY_WINDOW_MS: '60000',
+      });
+      try {
+        peers.script.checkout.getPayment = async () => ({ payment: aPayment() });
+        const get = () => fetch(`${limited.base}/v1/payments/pay_it_1`, { headers: auth });
+        expect((await get()).status).toBe(200);
+        expect((await get()).status).toBe(200);
+        const refused = await get();
+        expect(refused.status).toBe(429);
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(await refused.json()).toMatchObject({
+          error: { code: 'RATE_LIMITED', request_id: expect.any(String) },
+        });
+        expect(peers.callsOf('getPayment')).toHaveLength(2);
+      } finally {
+        await limited.process.stop();
+      }
     });
 
     it('answers 429 RATE_LIMITED per client IP, for pages and callbacks on separate budgets', async () => {
@@ -1594,7 +1687,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       expect(await unknown.json()).toMatchObject({ error: { code: 'CASE_NOT_FOUND' } });
     });
 
-    it('applies once: a repeat answers the applied case, returning it then is 422', async () => {
+    it('applies once: a repeat with the key replays the first answer, returning it then is 422', async () => {
       scriptCases();
       const apply = () =>
         fetch(`${base}/admin/v1/cases/case_it_1/apply`, {
@@ -1610,9 +1703,9 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       });
       const again = await apply();
       expect(again.status).toBe(200);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
       expect(await again.json()).toMatchObject({ status: 'applied' });
       expect(peers.callsOf('applyCase').map((c) => c.request)).toEqual([
-        { caseId: 'case_it_1', operator: 'ann@ops', note: 'late but genuine' },
         { caseId: 'case_it_1', operator: 'ann@ops', note: 'late but genuine' },
       ]);
       const giveBack = await fetch(`${base}/admin/v1/cases/case_it_1/return`, {

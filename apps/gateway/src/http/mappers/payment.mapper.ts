@@ -1,11 +1,24 @@
-import { CreatePaymentRequest, type Payment } from '@tolem/contracts/checkout';
-import type { GetBalanceRequest, GetBalanceResponse } from '@tolem/contracts/ledger';
+import {
+  CreatePaymentRequest,
+  ListPaymentsRequest,
+  type Payment,
+  type PaymentEvent,
+  PaymentStatus,
+} from '@tolem/contracts/checkout';
+import { PaymentMethod } from '@tolem/contracts/common';
+import {
+  type Account,
+  type GetBalanceRequest,
+  type GetBalanceResponse,
+  type ListStatementRequest,
+  type ListStatementResponse,
+} from '@tolem/contracts/ledger';
 import { type DomainError } from '@tolem/errors';
 import { minorFromJson, money, positiveMoney } from '@tolem/money';
 
 import { gatewayErrors } from '../errors';
-import type { CreatePaymentBody } from '../schemas';
-import { methodName, providerName, statusName } from './enums.mapper';
+import type { BalanceTransactionsQuery, CreatePaymentBody, ListPaymentsQuery } from '../schemas';
+import { methodFromName, methodName, providerName, statusName } from './enums.mapper';
 
 /** Minor units as a JSON number while exact, else as a decimal string (never a rounded float). */
 export type JsonMinor = number | string;
@@ -154,5 +167,157 @@ export function balanceToJson(res: GetBalanceResponse, currency: string): Balanc
     currency,
     available: minorToJson(res.available?.amountMinor ?? 0n),
     pending: minorToJson(res.pending?.amountMinor ?? 0n),
+  };
+}
+
+/** A Stripe-style list: `data` in the order asked, `has_more` when the direction asked goes on. */
+export interface ListJson<T> {
+  object: 'list';
+  url: string;
+  has_more: boolean;
+  data: T[];
+}
+
+function invalidQuery(field: string, message: string): DomainError {
+  return gatewayErrors.create('VALIDATION_FAILED', message, { details: { field } });
+}
+
+/** A digits-only query value (the schema checked the digits) within 1..max; absent: fallback. */
+export function limitFrom(value: string | undefined, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number.parseInt(value, 10);
+  if (n < 1 || n > max) throw invalidQuery('limit', `limit must be 1..${max}`);
+  return n;
+}
+
+/** An RFC 3339 instant (the schema checked its shape) that is also a real date. */
+export function instantFrom(value: string | undefined, field: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw invalidQuery(field, `${field} is not a valid instant`);
+  return date;
+}
+
+const STATUS_BY_NAME: Readonly<Record<string, PaymentStatus>> = Object.freeze(
+  Object.fromEntries(
+    Object.values(PaymentStatus)
+      .filter((v): v is PaymentStatus => typeof v === 'number')
+      .map((v) => [statusName(v), v]),
+  ),
+);
+
+export function toListPaymentsRequest(
+  query: ListPaymentsQuery,
+  merchantId: string,
+): ListPaymentsRequest {
+  if (query.starting_after !== undefined && query.ending_before !== undefined) {
+    throw invalidQuery('ending_before', 'send starting_after or ending_before, not both');
+  }
+  const gte = instantFrom(query['created[gte]'], 'created[gte]');
+  const lt = instantFrom(query['created[lt]'], 'created[lt]');
+  return ListPaymentsRequest.fromPartial({
+    merchantId,
+    limit: limitFrom(query.limit, 100, 10),
+    startingAfter: query.starting_after ?? '',
+    endingBefore: query.ending_before ?? '',
+    status:
+      query.status === undefined
+        ? PaymentStatus.PAYMENT_STATUS_UNSPECIFIED
+        : (STATUS_BY_NAME[query.status] ?? PaymentStatus.PAYMENT_STATUS_UNSPECIFIED),
+    method:
+      query.method === undefined
+        ? PaymentMethod.PAYMENT_METHOD_UNSPECIFIED
+        : (methodFromName(query.method) ?? PaymentMethod.PAYMENT_METHOD_UNSPECIFIED),
+    orderId: query.order_id ?? '',
+    createdGte: gte,
+    createdLt: lt,
+  });
+}
+
+export interface PaymentEventJson {
+  object: 'payment_event';
+  sequence: JsonMinor;
+  type: string;
+  from_status: string | null;
+  to_status: string;
+  reason: string;
+  created_at: string | null;
+}
+
+export function paymentEventToJson(e: PaymentEvent): PaymentEventJson {
+  return {
+    object: 'payment_event',
+    sequence: minorToJson(e.sequence),
+    type: e.type,
+    from_status:
+      e.fromStatus === PaymentStatus.PAYMENT_STATUS_UNSPECIFIED ? null : statusName(e.fromStatus),
+    to_status: statusName(e.toStatus),
+    reason: e.reason,
+    created_at: e.occurredAt ? e.occurredAt.toISOString() : null,
+  };
+}
+
+/** The currencies of the merchant's available accounts, sorted (one balance each). */
+export function balanceCurrencies(accounts: Account[]): string[] {
+  return [
+    ...new Set(accounts.filter((a) => a.purpose === 'available').map((a) => a.currency)),
+  ].sort();
+}
+
+export function toStatementRequest(
+  query: BalanceTransactionsQuery,
+  merchantId: string,
+): ListStatementRequest {
+  return {
+    merchantId,
+    currency: money(0n, query.currency).currency,
+    from: instantFrom(query['created[gte]'], 'created[gte]'),
+    to: instantFrom(query['created[lt]'], 'created[lt]'),
+    pageSize: limitFrom(query.limit, 100, 20),
+    pageToken: query.cursor ?? '',
+  };
+}
+
+export interface BalanceTransactionJson {
+  object: 'balance_transaction';
+  id: string;
+  type: string;
+  payment_id: string | null;
+  /** Signed change of the available balance: positive credits the merchant. */
+  amount: JsonMinor;
+  balance_after: JsonMinor;
+  currency: string;
+  created_at: string | null;
+}
+
+export interface BalanceTransactionsJson extends ListJson<BalanceTransactionJson> {
+  currency: string;
+  /** The available balance before the first line of the whole range. */
+  opening_balance: JsonMinor;
+  /** Pass as `cursor` for the next page; null on the last. */
+  next_cursor: string | null;
+}
+
+export function statementToJson(
+  res: ListStatementResponse,
+  currency: string,
+): BalanceTransactionsJson {
+  return {
+    object: 'list',
+    url: '/v1/balance_transactions',
+    currency,
+    opening_balance: minorToJson(res.openingBalance?.amountMinor ?? 0n),
+    has_more: res.nextPageToken !== '',
+    next_cursor: orNull(res.nextPageToken),
+    data: res.lines.map((l) => ({
+      object: 'balance_transaction',
+      id: l.transactionId,
+      type: l.kind,
+      payment_id: orNull(l.paymentId),
+      amount: minorToJson(l.amountMinor),
+      balance_after: minorToJson(l.balanceAfterMinor),
+      currency: l.currency,
+      created_at: l.createdAt ? l.createdAt.toISOString() : null,
+    })),
   };
 }

@@ -60,6 +60,9 @@ export function adminRoutes(deps: AdminRouteDeps): FastifyPluginAsync {
       '/admin/v1/merchants',
       {
         schema: { body: createMerchantBodySchema },
+        // Its answer carries the API key and webhook secret, shown once: never stored for replay.
+        // Checkout and the notifier are idempotent on the key themselves.
+        config: { idempotency: false },
         // Before the body is even parsed: a retry-unsafe request is refused whatever its body.
         preParsing: async (request, _reply, payload) => {
           idempotencyKeyFrom(request.headers['idempotency-key']);

@@ -41,7 +41,12 @@ export function caseRoutes(deps: CaseRouteDeps): FastifyPluginAsync {
   return async (app) => {
     app.get<{ Querystring: ListCasesQuery }>(
       '/admin/v1/cases',
-      { schema: { querystring: listCasesQuerySchema } },
+      {
+        schema: {
+          querystring: listCasesQuerySchema,
+          response: { 200: { description: 'A page of cases', $ref: 'CaseList#' } },
+        },
+      },
       async (request) => {
         const res = await deps.cases.listCases(toListCasesRequest(request.query), {
           requestId: request.id,
@@ -52,7 +57,12 @@ export function caseRoutes(deps: CaseRouteDeps): FastifyPluginAsync {
 
     app.get<{ Params: { id: string } }>(
       '/admin/v1/cases/:id',
-      { schema: { params: idParamsSchema } },
+      {
+        schema: {
+          params: idParamsSchema,
+          response: { 200: { description: 'The case and its audit', $ref: 'CaseDetail#' } },
+        },
+      },
       async (request) => {
         const res = await deps.cases.getCase(
           { caseId: request.params.id },
@@ -65,7 +75,11 @@ export function caseRoutes(deps: CaseRouteDeps): FastifyPluginAsync {
     app.post<{ Params: { id: string }; Body: ApplyCaseBody }>(
       '/admin/v1/cases/:id/apply',
       {
-        schema: { params: idParamsSchema, body: applyCaseBodySchema },
+        schema: {
+          params: idParamsSchema,
+          body: applyCaseBodySchema,
+          response: { 200: { description: 'Applied (or already applied)', $ref: 'Case#' } },
+        },
         preValidation: async (request) => acceptIdempotencyKey(request),
       },
       async (request) => {
@@ -85,7 +99,11 @@ export function caseRoutes(deps: CaseRouteDeps): FastifyPluginAsync {
     app.post<{ Params: { id: string }; Body: ReturnCaseBody }>(
       '/admin/v1/cases/:id/return',
       {
-        schema: { params: idParamsSchema, body: returnCaseBodySchema },
+        schema: {
+          params: idParamsSchema,
+          body: returnCaseBodySchema,
+          response: { 200: { description: 'Returned (or already returned)', $ref: 'Case#' } },
+        },
         preValidation: async (request) => acceptIdempotencyKey(request),
       },
       async (request) => {

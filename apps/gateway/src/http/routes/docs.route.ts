@@ -1,14 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 
-import { buildOpenApi } from '../openapi';
 import { renderLandingPage } from '../pages/landing.page';
 import { sendHtml } from '../reply';
 
-export function docsRoutes(deps: { publicBaseUrl: string }): FastifyPluginAsync {
-  const document = buildOpenApi(deps.publicBaseUrl);
+/** The generated OpenAPI document (see openapi.ts) and the landing page; `/docs` is swagger-ui's. */
+export function docsRoutes(): FastifyPluginAsync {
   const landing = renderLandingPage();
   return async (app) => {
-    app.get('/openapi.json', async () => document);
+    let document: unknown;
+    app.get('/openapi.json', async () => (document ??= app.swagger()));
     app.get('/', async (_request, reply) => sendHtml(reply, 200, landing));
   };
 }

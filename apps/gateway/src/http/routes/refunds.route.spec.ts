@@ -8,6 +8,7 @@ import { createLogger } from '@tolem/observability';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { createMemoryIdempotencyStore } from '../../../test/fakes/idempotency-store.fake';
 import { buildGateway, type GatewayDeps } from '../server';
 import type { RefundsClient } from './refunds.route';
 
@@ -103,6 +104,8 @@ function setup() {
       handleProviderCallback: notScripted,
       submitPayerInput: notScripted,
       cancelPayment: notScripted,
+      listPayments: notScripted,
+      listPaymentEvents: notScripted,
     },
     merchants: {
       authenticateApiKey: async (req) => {
@@ -119,8 +122,15 @@ function setup() {
       returnCase: notScripted,
     },
     notifier: { upsertEndpoint: notScripted },
-    ledger: { getBalance: notScripted, setFeePlan: notScripted, getFeePlan: notScripted },
+    ledger: {
+      getBalance: notScripted,
+      setFeePlan: notScripted,
+      getFeePlan: notScripted,
+      listAccounts: notScripted,
+      listStatement: notScripted,
+    },
     refunds,
+    idempotency: { store: createMemoryIdempotencyStore() },
     checkoutReady: async () => true,
     log: createLogger({
       service: 'gateway-spec',

@@ -1,26 +1,41 @@
 import type { Merchant } from '@tolem/contracts/checkout';
+import { OwnerType } from '@tolem/contracts/ledger';
 import type { FastifyPluginAsync } from 'fastify';
 
 import type { ApiKeyAuthenticator } from '../auth';
-import { idempotencyKeyFrom } from '../headers';
+import { requiredIdempotencyKey } from '../headers';
 import {
+  balanceCurrencies,
   balanceToJson,
+  type ListJson,
+  paymentEventToJson,
+  type PaymentJson,
   paymentToJson,
+  statementToJson,
   toBalanceRequest,
   toCreatePaymentRequest,
+  toListPaymentsRequest,
+  toStatementRequest,
 } from '../mappers/payment.mapper';
 import {
   balanceQuerySchema,
+  type BalanceTransactionsQuery,
+  balanceTransactionsQuerySchema,
   cancelPaymentBodySchema,
   type CreatePaymentBody,
   createPaymentBodySchema,
   idParamsSchema,
+  type ListPaymentsQuery,
+  listPaymentsQuerySchema,
 } from '../schemas';
 import type { GatewayDeps } from '../server';
 
 export interface V1RouteDeps {
   authenticate: ApiKeyAuthenticator;
-  checkout: Pick<GatewayDeps['checkout'], 'createPayment' | 'getPayment' | 'cancelPayment'>;
+  checkout: Pick<
+    GatewayDeps['checkout'],
+    'createPayment' | 'getPayment' | 'cancelPayment' | 'listPayments' | 'listPaymentEvents'
+  >;
   ledger: GatewayDeps['ledger'];
   publicBaseUrl: string;
 }
@@ -31,6 +46,31 @@ declare module 'fastify' {
     merchant: Merchant | null;
   }
 }
+
+/** A documented answer: a shared schema (schemas.ts ANSWER_SCHEMAS) by $id. */
+const ref = (description: string, id: string) => ({ description, $ref: `${id}#` });
+
+const idempotencyKeyHeader = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 255,
+  description: 'Its first answer is replayed for 24 hours; `Idempotence-Key` is accepted too.',
+} as const;
+/** Required on creates, as this or `Idempotence-Key` (checked before the body: 400 IDEMPOTENCY_KEY_REQUIRED). */
+const IDEMPOTENCY_HEADERS = {
+  type: 'object',
+  properties: {
+    'idempotency-key': {
+      ...idempotencyKeyHeader,
+      description: `Required (or \`Idempotence-Key\`). ${idempotencyKeyHeader.description}`,
+    },
+    'idempotence-key': idempotencyKeyHeader,
+  },
+} as const;
+const OPTIONAL_IDEMPOTENCY_HEADERS = {
+  type: 'object',
+  properties: { 'idempotency-key': idempotencyKeyHeader },
+} as const;
 
 function merchantIdOf(merchant: Merchant | null): string {
   // The onRequest hook either set it or threw; reaching here without one is a wiring bug.
@@ -49,15 +89,22 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
     app.post<{ Body: CreatePaymentBody }>(
       '/v1/payments',
       {
-        schema: { body: createPaymentBodySchema },
+        schema: {
+          body: createPaymentBodySchema,
+          headers: IDEMPOTENCY_HEADERS,
+          response: {
+            201: ref('Created; `Location` names it', 'Payment'),
+            200: ref('Checkout recognised the key (its own replay)', 'Payment'),
+          },
+        },
         // Before the body is even parsed: a retry-unsafe request is refused whatever its body.
         preParsing: async (request, _reply, payload) => {
-          idempotencyKeyFrom(request.headers['idempotency-key']);
+          requiredIdempotencyKey(request.headers);
           return payload;
         },
       },
       async (request, reply) => {
-        const idempotencyKey = idempotencyKeyFrom(request.headers['idempotency-key']);
+        const idempotencyKey = requiredIdempotencyKey(request.headers);
         const req = toCreatePaymentRequest(
           request.body,
           merchantIdOf(request.merchant),
@@ -75,7 +122,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
 
     app.get<{ Params: { id: string } }>(
       '/v1/payments/:id',
-      { schema: { params: idParamsSchema } },
+      { schema: { params: idParamsSchema, response: { 200: ref('The payment', 'Payment') } } },
       async (request) => {
         const res = await deps.checkout.getPayment(
           {
@@ -93,7 +140,14 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
     // Idempotency-Key is accepted but not required.
     app.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>(
       '/v1/payments/:id/cancel',
-      { schema: { params: idParamsSchema, body: cancelPaymentBodySchema } },
+      {
+        schema: {
+          params: idParamsSchema,
+          body: cancelPaymentBodySchema,
+          headers: OPTIONAL_IDEMPOTENCY_HEADERS,
+          response: { 200: ref('Canceled (or already canceled)', 'Payment') },
+        },
+      },
       async (request) => {
         const res = await deps.checkout.cancelPayment(
           {
@@ -107,15 +161,101 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       },
     );
 
-    app.get<{ Querystring: { currency: string } }>(
+    // With a currency: that balance. Without: one per currency the merchant has an available
+    // account in (ListAccounts, then GetBalance for each, concurrently).
+    app.get<{ Querystring: { currency?: string } }>(
       '/v1/balance',
-      { schema: { querystring: balanceQuerySchema } },
+      {
+        schema: {
+          querystring: balanceQuerySchema,
+          response: {
+            200: {
+              description: 'One balance when `currency` is given, else the list of all',
+              anyOf: [{ $ref: 'Balance#' }, { $ref: 'BalanceList#' }],
+            },
+          },
+        },
+      },
       async (request) => {
-        const res = await deps.ledger.getBalance(
-          toBalanceRequest(merchantIdOf(request.merchant), request.query.currency),
+        const merchantId = merchantIdOf(request.merchant);
+        const ctx = { requestId: request.id };
+        const { currency } = request.query;
+        if (currency !== undefined) {
+          const res = await deps.ledger.getBalance(toBalanceRequest(merchantId, currency), ctx);
+          return balanceToJson(res, currency);
+        }
+        const { accounts } = await deps.ledger.listAccounts(
+          { ownerType: OwnerType.OWNER_TYPE_MERCHANT, ownerId: merchantId, currency: '' },
+          ctx,
+        );
+        const data = await Promise.all(
+          balanceCurrencies(accounts).map(async (c) =>
+            balanceToJson(await deps.ledger.getBalance(toBalanceRequest(merchantId, c), ctx), c),
+          ),
+        );
+        return { object: 'list', url: '/v1/balance', has_more: false, data };
+      },
+    );
+
+    app.get<{ Querystring: ListPaymentsQuery }>(
+      '/v1/payments',
+      {
+        schema: {
+          querystring: listPaymentsQuerySchema,
+          response: { 200: ref('Newest first', 'PaymentList') },
+        },
+      },
+      async (request): Promise<ListJson<PaymentJson>> => {
+        const res = await deps.checkout.listPayments(
+          toListPaymentsRequest(request.query, merchantIdOf(request.merchant)),
           { requestId: request.id },
         );
-        return balanceToJson(res, request.query.currency);
+        return {
+          object: 'list',
+          url: '/v1/payments',
+          has_more: res.hasMore,
+          data: res.payments.map((p) => paymentToJson(p, deps.publicBaseUrl)),
+        };
+      },
+    );
+
+    // The payment's timeline from checkout, which owns its status (see ListPaymentEvents).
+    app.get<{ Params: { id: string } }>(
+      '/v1/payments/:id/events',
+      {
+        schema: {
+          params: idParamsSchema,
+          response: { 200: ref('Oldest first', 'PaymentEventList') },
+        },
+      },
+      async (request) => {
+        const res = await deps.checkout.listPaymentEvents(
+          { paymentId: request.params.id, merchantId: merchantIdOf(request.merchant) },
+          { requestId: request.id },
+        );
+        return {
+          object: 'list',
+          url: `/v1/payments/${request.params.id}/events`,
+          has_more: false,
+          data: res.events.map(paymentEventToJson),
+        };
+      },
+    );
+
+    app.get<{ Querystring: BalanceTransactionsQuery }>(
+      '/v1/balance_transactions',
+      {
+        schema: {
+          querystring: balanceTransactionsQuerySchema,
+          response: { 200: ref('Oldest first', 'BalanceTransactionList') },
+        },
+      },
+      async (request) => {
+        const res = await deps.ledger.listStatement(
+          toStatementRequest(request.query, merchantIdOf(request.merchant)),
+          { requestId: request.id },
+        );
+        return statementToJson(res, request.query.currency);
       },
     );
   };

@@ -774,6 +774,52 @@ export interface CheckoutError_DetailsEntry {
   value: string;
 }
 
+export interface ListPaymentsRequest {
+  /** Required: the API key's merchant; only its payments are read. */
+  merchantId: string;
+  /** 1..100. */
+  limit: number;
+  /** At most one of the two: the page after (older than) or before (newer than) this payment. */
+  startingAfter: string;
+  endingBefore: string;
+  /** Filters, each optional (UNSPECIFIED / empty / unset: any). */
+  status: PaymentStatus;
+  method: PaymentMethod;
+  orderId: string;
+  /** created_at >= created_gte and created_at < created_lt. */
+  createdGte: Date | undefined;
+  createdLt: Date | undefined;
+}
+
+export interface ListPaymentsResponse {
+  /** Newest first, whichever direction was asked. */
+  payments: Payment[];
+  /** More payments lie beyond this page in the direction asked. */
+  hasMore: boolean;
+}
+
+export interface ListPaymentEventsRequest {
+  paymentId: string;
+  /** Required: the events of another merchant's payment are PAYMENT_NOT_FOUND. */
+  merchantId: string;
+}
+
+export interface PaymentEvent {
+  /** The transition's sequence number within checkout; increases with time. */
+  sequence: bigint;
+  /** `payment.created`, `payment.pending`, `payment.succeeded`, … (the status entered). */
+  type: string;
+  fromStatus: PaymentStatus;
+  toStatus: PaymentStatus;
+  /** Why (a short machine-readable reason, e.g. `created`, `provider_callback`, `expired`). */
+  reason: string;
+  occurredAt: Date | undefined;
+}
+
+export interface ListPaymentEventsResponse {
+  events: PaymentEvent[];
+}
+
 function createBasePayment(): Payment {
   return {
     id: "",
@@ -8258,6 +8304,652 @@ export const CheckoutError_DetailsEntry: MessageFns<CheckoutError_DetailsEntry> 
   },
 };
 
+function createBaseListPaymentsRequest(): ListPaymentsRequest {
+  return {
+    merchantId: "",
+    limit: 0,
+    startingAfter: "",
+    endingBefore: "",
+    status: 0,
+    method: 0,
+    orderId: "",
+    createdGte: undefined,
+    createdLt: undefined,
+  };
+}
+
+export const ListPaymentsRequest: MessageFns<ListPaymentsRequest> = {
+  encode(message: ListPaymentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      writer.uint32(26).string(message.startingAfter);
+    }
+    if (message.endingBefore !== "") {
+      writer.uint32(34).string(message.endingBefore);
+    }
+    if (message.status !== 0) {
+      writer.uint32(40).int32(message.status);
+    }
+    if (message.method !== 0) {
+      writer.uint32(48).int32(message.method);
+    }
+    if (message.orderId !== "") {
+      writer.uint32(58).string(message.orderId);
+    }
+    if (message.createdGte !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdGte), writer.uint32(66).fork()).join();
+    }
+    if (message.createdLt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdLt), writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPaymentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPaymentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.startingAfter = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.endingBefore = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.createdGte = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.createdLt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPaymentsRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      startingAfter: isSet(object.startingAfter)
+        ? globalThis.String(object.startingAfter)
+        : isSet(object.starting_after)
+        ? globalThis.String(object.starting_after)
+        : "",
+      endingBefore: isSet(object.endingBefore)
+        ? globalThis.String(object.endingBefore)
+        : isSet(object.ending_before)
+        ? globalThis.String(object.ending_before)
+        : "",
+      status: isSet(object.status) ? paymentStatusFromJSON(object.status) : 0,
+      method: isSet(object.method) ? paymentMethodFromJSON(object.method) : 0,
+      orderId: isSet(object.orderId)
+        ? globalThis.String(object.orderId)
+        : isSet(object.order_id)
+        ? globalThis.String(object.order_id)
+        : "",
+      createdGte: isSet(object.createdGte)
+        ? fromJsonTimestamp(object.createdGte)
+        : isSet(object.created_gte)
+        ? fromJsonTimestamp(object.created_gte)
+        : undefined,
+      createdLt: isSet(object.createdLt)
+        ? fromJsonTimestamp(object.createdLt)
+        : isSet(object.created_lt)
+        ? fromJsonTimestamp(object.created_lt)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ListPaymentsRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      obj.startingAfter = message.startingAfter;
+    }
+    if (message.endingBefore !== "") {
+      obj.endingBefore = message.endingBefore;
+    }
+    if (message.status !== 0) {
+      obj.status = paymentStatusToJSON(message.status);
+    }
+    if (message.method !== 0) {
+      obj.method = paymentMethodToJSON(message.method);
+    }
+    if (message.orderId !== "") {
+      obj.orderId = message.orderId;
+    }
+    if (message.createdGte !== undefined) {
+      obj.createdGte = message.createdGte.toISOString();
+    }
+    if (message.createdLt !== undefined) {
+      obj.createdLt = message.createdLt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPaymentsRequest>, I>>(base?: I): ListPaymentsRequest {
+    return ListPaymentsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPaymentsRequest>, I>>(object: I): ListPaymentsRequest {
+    const message = createBaseListPaymentsRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.limit = object.limit ?? 0;
+    message.startingAfter = object.startingAfter ?? "";
+    message.endingBefore = object.endingBefore ?? "";
+    message.status = object.status ?? 0;
+    message.method = object.method ?? 0;
+    message.orderId = object.orderId ?? "";
+    message.createdGte = object.createdGte ?? undefined;
+    message.createdLt = object.createdLt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListPaymentsResponse(): ListPaymentsResponse {
+  return { payments: [], hasMore: false };
+}
+
+export const ListPaymentsResponse: MessageFns<ListPaymentsResponse> = {
+  encode(message: ListPaymentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.payments) {
+      Payment.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.hasMore !== false) {
+      writer.uint32(16).bool(message.hasMore);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPaymentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPaymentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payments.push(Payment.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hasMore = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPaymentsResponse {
+    return {
+      payments: globalThis.Array.isArray(object?.payments) ? object.payments.map((e: any) => Payment.fromJSON(e)) : [],
+      hasMore: isSet(object.hasMore)
+        ? globalThis.Boolean(object.hasMore)
+        : isSet(object.has_more)
+        ? globalThis.Boolean(object.has_more)
+        : false,
+    };
+  },
+
+  toJSON(message: ListPaymentsResponse): unknown {
+    const obj: any = {};
+    if (message.payments?.length) {
+      obj.payments = message.payments.map((e) => Payment.toJSON(e));
+    }
+    if (message.hasMore !== false) {
+      obj.hasMore = message.hasMore;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPaymentsResponse>, I>>(base?: I): ListPaymentsResponse {
+    return ListPaymentsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPaymentsResponse>, I>>(object: I): ListPaymentsResponse {
+    const message = createBaseListPaymentsResponse();
+    message.payments = object.payments?.map((e) => Payment.fromPartial(e)) || [];
+    message.hasMore = object.hasMore ?? false;
+    return message;
+  },
+};
+
+function createBaseListPaymentEventsRequest(): ListPaymentEventsRequest {
+  return { paymentId: "", merchantId: "" };
+}
+
+export const ListPaymentEventsRequest: MessageFns<ListPaymentEventsRequest> = {
+  encode(message: ListPaymentEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.paymentId !== "") {
+      writer.uint32(10).string(message.paymentId);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(18).string(message.merchantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPaymentEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPaymentEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPaymentEventsRequest {
+    return {
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPaymentEventsRequest): unknown {
+    const obj: any = {};
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPaymentEventsRequest>, I>>(base?: I): ListPaymentEventsRequest {
+    return ListPaymentEventsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPaymentEventsRequest>, I>>(object: I): ListPaymentEventsRequest {
+    const message = createBaseListPaymentEventsRequest();
+    message.paymentId = object.paymentId ?? "";
+    message.merchantId = object.merchantId ?? "";
+    return message;
+  },
+};
+
+function createBasePaymentEvent(): PaymentEvent {
+  return { sequence: 0n, type: "", fromStatus: 0, toStatus: 0, reason: "", occurredAt: undefined };
+}
+
+export const PaymentEvent: MessageFns<PaymentEvent> = {
+  encode(message: PaymentEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sequence !== 0n) {
+      if (BigInt.asIntN(64, message.sequence) !== message.sequence) {
+        throw new globalThis.Error("value provided for field message.sequence of type int64 too large");
+      }
+      writer.uint32(8).int64(message.sequence);
+    }
+    if (message.type !== "") {
+      writer.uint32(18).string(message.type);
+    }
+    if (message.fromStatus !== 0) {
+      writer.uint32(24).int32(message.fromStatus);
+    }
+    if (message.toStatus !== 0) {
+      writer.uint32(32).int32(message.toStatus);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PaymentEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePaymentEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.sequence = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.fromStatus = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.toStatus = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PaymentEvent {
+    return {
+      sequence: isSet(object.sequence) ? BigInt(object.sequence) : 0n,
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      fromStatus: isSet(object.fromStatus)
+        ? paymentStatusFromJSON(object.fromStatus)
+        : isSet(object.from_status)
+        ? paymentStatusFromJSON(object.from_status)
+        : 0,
+      toStatus: isSet(object.toStatus)
+        ? paymentStatusFromJSON(object.toStatus)
+        : isSet(object.to_status)
+        ? paymentStatusFromJSON(object.to_status)
+        : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PaymentEvent): unknown {
+    const obj: any = {};
+    if (message.sequence !== 0n) {
+      obj.sequence = message.sequence.toString();
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.fromStatus !== 0) {
+      obj.fromStatus = paymentStatusToJSON(message.fromStatus);
+    }
+    if (message.toStatus !== 0) {
+      obj.toStatus = paymentStatusToJSON(message.toStatus);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PaymentEvent>, I>>(base?: I): PaymentEvent {
+    return PaymentEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PaymentEvent>, I>>(object: I): PaymentEvent {
+    const message = createBasePaymentEvent();
+    message.sequence = (object.sequence !== undefined && object.sequence !== null) ? BigInt(object.sequence) : 0n;
+    message.type = object.type ?? "";
+    message.fromStatus = object.fromStatus ?? 0;
+    message.toStatus = object.toStatus ?? 0;
+    message.reason = object.reason ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListPaymentEventsResponse(): ListPaymentEventsResponse {
+  return { events: [] };
+}
+
+export const ListPaymentEventsResponse: MessageFns<ListPaymentEventsResponse> = {
+  encode(message: ListPaymentEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      PaymentEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPaymentEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPaymentEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(PaymentEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPaymentEventsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => PaymentEvent.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListPaymentEventsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => PaymentEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPaymentEventsResponse>, I>>(base?: I): ListPaymentEventsResponse {
+    return ListPaymentEventsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPaymentEventsResponse>, I>>(object: I): ListPaymentEventsResponse {
+    const message = createBaseListPaymentEventsResponse();
+    message.events = object.events?.map((e) => PaymentEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /** Payments and their state machine. Owns payments and idempotency records. */
 export type CheckoutServiceService = typeof CheckoutServiceService;
 export const CheckoutServiceService = {
@@ -8366,6 +9058,37 @@ export const CheckoutServiceService = {
       Buffer.from(CreatePaymentsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreatePaymentsResponse => CreatePaymentsResponse.decode(value),
   },
+  /**
+   * One merchant's payments, newest first (created_at, then id), a page at a time: keyset
+   * pagination after or before a payment id of the same merchant (another merchant's id or an
+   * unknown one is INVALID_ARGUMENT PAYMENT_INVALID_REQUEST, field starting_after/ending_before).
+   */
+  listPayments: {
+    path: "/tolem.checkout.v1.CheckoutService/ListPayments" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPaymentsRequest): Buffer => Buffer.from(ListPaymentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPaymentsRequest => ListPaymentsRequest.decode(value),
+    responseSerialize: (value: ListPaymentsResponse): Buffer =>
+      Buffer.from(ListPaymentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPaymentsResponse => ListPaymentsResponse.decode(value),
+  },
+  /**
+   * A payment's timeline: every status change checkout made, oldest first. Checkout owns the
+   * payment's status, so its transitions are the source of truth (the ledger's outbox rows are
+   * deleted once published, and reporting only hears what was published).
+   */
+  listPaymentEvents: {
+    path: "/tolem.checkout.v1.CheckoutService/ListPaymentEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPaymentEventsRequest): Buffer =>
+      Buffer.from(ListPaymentEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPaymentEventsRequest => ListPaymentEventsRequest.decode(value),
+    responseSerialize: (value: ListPaymentEventsResponse): Buffer =>
+      Buffer.from(ListPaymentEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPaymentEventsResponse => ListPaymentEventsResponse.decode(value),
+  },
 } as const;
 
 export interface CheckoutServiceServer extends UntypedServiceImplementation {
@@ -8408,6 +9131,18 @@ export interface CheckoutServiceServer extends UntypedServiceImplementation {
    * merchant requests cost one round trip and one database commit together.
    */
   createPayments: handleUnaryCall<CreatePaymentsRequest, CreatePaymentsResponse>;
+  /**
+   * One merchant's payments, newest first (created_at, then id), a page at a time: keyset
+   * pagination after or before a payment id of the same merchant (another merchant's id or an
+   * unknown one is INVALID_ARGUMENT PAYMENT_INVALID_REQUEST, field starting_after/ending_before).
+   */
+  listPayments: handleUnaryCall<ListPaymentsRequest, ListPaymentsResponse>;
+  /**
+   * A payment's timeline: every status change checkout made, oldest first. Checkout owns the
+   * payment's status, so its transitions are the source of truth (the ledger's outbox rows are
+   * deleted once published, and reporting only hears what was published).
+   */
+  listPaymentEvents: handleUnaryCall<ListPaymentEventsRequest, ListPaymentEventsResponse>;
 }
 
 export interface CheckoutServiceClient extends Client {
@@ -8547,6 +9282,46 @@ export interface CheckoutServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreatePaymentsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * One merchant's payments, newest first (created_at, then id), a page at a time: keyset
+   * pagination after or before a payment id of the same merchant (another merchant's id or an
+   * unknown one is INVALID_ARGUMENT PAYMENT_INVALID_REQUEST, field starting_after/ending_before).
+   */
+  listPayments(
+    request: ListPaymentsRequest,
+    callback: (error: ServiceError | null, response: ListPaymentsResponse) => void,
+  ): ClientUnaryCall;
+  listPayments(
+    request: ListPaymentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPaymentsResponse) => void,
+  ): ClientUnaryCall;
+  listPayments(
+    request: ListPaymentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPaymentsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A payment's timeline: every status change checkout made, oldest first. Checkout owns the
+   * payment's status, so its transitions are the source of truth (the ledger's outbox rows are
+   * deleted once published, and reporting only hears what was published).
+   */
+  listPaymentEvents(
+    request: ListPaymentEventsRequest,
+    callback: (error: ServiceError | null, response: ListPaymentEventsResponse) => void,
+  ): ClientUnaryCall;
+  listPaymentEvents(
+    request: ListPaymentEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPaymentEventsResponse) => void,
+  ): ClientUnaryCall;
+  listPaymentEvents(
+    request: ListPaymentEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPaymentEventsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,267 @@
+import { DomainError } from '@tolem/errors';
+import { createLogger } from '@tolem/observability';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { createMemoryIdempotencyStore } from '../../../test/fakes/idempotency-store.fake';
+import { idempotencyStoreContract } from '../../../test/idempotency-store.contract';
+import { errorBody, toHttpError } from '../errors';
+import { installIdempotency } from './plugin';
+import { fingerprintOf, firstDifference } from './store';
+import { startIdempotencySweeper } from './sweeper';
+
+idempotencyStoreContract('in-memory fake', async () => createMemoryIdempotencyStore());
+
+describe('fingerprintOf / firstDifference', () => {
+  it('names the first leaf whose value differs, nested paths included', () => {
+    const a = fingerprintOf({ amount: 1999, currency: 'USD', metadata: { ref: 'a' } });
+    expect(Object.keys(a).sort()).toEqual(['amount', 'currency', 'metadata.ref']);
+    expect(
+      firstDifference(a, fingerprintOf({ amount: 1999, currency: 'USD', metadata: { ref: 'a' } })),
+    ).toBeNull();
+    expect(
+      firstDifference(a, fingerprintOf({ amount: 2000, currency: 'USD', metadata: { ref: 'a' } })),
+    ).toBe('amount');
+    expect(
+      firstDifference(a, fingerprintOf({ amount: 1999, currency: 'USD', metadata: { ref: 'b' } })),
+    ).toBe('metadata.ref');
+    expect(firstDifference(a, fingerprintOf({ amount: 1999, currency: 'USD' }))).toBe(
+      'metadata.ref',
+    );
+    expect(firstDifference(fingerprintOf({ x: 1 }), fingerprintOf({ x: '1' }))).toBe('x');
+    expect(firstDifference(fingerprintOf({ m: {} }), fingerprintOf({}))).toBe('m');
+  });
+});
+
+/**
+ * The plugin on a bare Fastify app, with a route registered the way another file would register
+ * one (its own plugin, its own auth hook): the claim, replay and conflicts must reach it unasked.
+ */
+describe('installIdempotency', () => {
+  let app: FastifyInstance;
+  let store: ReturnType<typeof createMemoryIdempotencyStore>;
+  let now: Date;
+  let calls: number;
+  let answer: () => Promise<unknown>;
+
+  beforeEach(async () => {
+    store = createMemoryIdempotencyStore();
+    now = new Date('2026-12-07T10:00:00.000Z');
+    calls = 0;
+    answer = async () => ({ id: `thing_${calls}` });
+    app = Fastify({ ajv: { customOptions: { coerceTypes: false } } });
+    app.setErrorHandler((err, request, reply) => {
+      const mapped = toHttpError(err);
+      return reply.code(mapped.status).send(errorBody(mapped, request.id));
+    });
+    installIdempotency(app, { store, clock: () => now });
+    await app.register(async (scope) => {
+      scope.decorateRequest('merchant', null);
+      scope.addHook('onRequest', async (request) => {
+        (request as unknown as { merchant: { id: string } }).merchant = {
+          id: String(request.headers['x-merchant'] ?? 'mer_a'),
+        };
+      });
+      scope.post('/v1/secrets', { config: { idempotency: false } }, async () => {
+        calls++;
+        return { secret: `sk_${calls}` };
+      });
+      scope.post(
+        '/v1/things',
+        {
+          schema: {
+            body: {
+              type: 'object',
+              required: ['amount'],
+              properties: { amount: { type: 'integer' }, note: { type: 'string' } },
+            },
+          },
+        },
+        async (request, reply) => {
+          calls++;
+          const body = request.body as { amount: number };
+          if (body.amount < 0) {
+            throw new DomainError('MONEY_NOT_POSITIVE', 'invalid', 'amount must be positive');
+          }
+          return reply
+            .code(201)
+            .header('location', '/v1/things/x')
+            .send(await answer());
+        },
+      );
+    });
+    await app.ready();
+  });
+
+  afterEach(async () => {
+    await app.close();
+  });
+
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/things',
+      headers: { 'idempotency-key': 'key-1', ...headers },
+      payload: body as Record<string, unknown>,
+    });
+
+  it('replays the first answer verbatim with Idempotent-Replayed, without running the handler again', async () => {
+    const first = await post({ amount: 5 });
+    expect(first.statusCode).toBe(201);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const again = await post({ amount: 5 });
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers['location']).toBe('/v1/things/x');
+    expect(again.body).toBe(first.body);
+    expect(calls).toBe(1);
+  });
+
+  it("accepts YooKassa's Idempotence-Key as the same key", async () => {
+    await post({ amount: 5 });
+    const again = await app.inject({
+      method: 'POST',
+      url: '/v1/things',
+      headers: { 'idempotence-key': 'key-1' },
+      payload: { amount: 5 },
+    });
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(calls).toBe(1);
+  });
+
+  it('stores and replays a 5xx: the retry gets the same failure, the handler runs once', async () => {
+    answer = async () => {
+      throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'checkout is down');
+    };
+    const first = await post({ amount: 5 });
+    expect(first.statusCode).toBe(503);
+    answer = async () => ({ id: 'would-be-second' });
+    const again = await post({ amount: 5 });
+    expect(again.statusCode).toBe(503);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first.json());
+    expect(calls).toBe(1);
+  });
+
+  it('refuses the same key with another body with 409 naming the field', async () => {
+    await post({ amount: 5, note: 'a' });
+    const other = await post({ amount: 5, note: 'b' });
+    expect(other.statusCode).toBe(409);
+    expect(other.json()).toMatchObject({
+      error: { code: 'IDEMPOTENCY_KEY_REUSED', details: { field: 'note' } },
+    });
+    expect(other.json().error.message).toContain('note');
+    expect(calls).toBe(1);
+  });
+
+  it('answers 409 IDEMPOTENCY_KEY_IN_USE while the first request is in flight, then its answer', async () => {
+    let release!: () => void;
+    answer = () => new Promise((resolve) => (release = () => resolve({ id: 'slow' })));
+    const first = post({ amount: 5 });
+    await new Promise((r) => setTimeout(r, 20));
+    const concurrent = await post({ amount: 5 });
+    expect(concurrent.statusCode).toBe(409);
+    expect(concurrent.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_IN_USE' } });
+    release();
+    expect((await first).statusCode).toBe(201);
+    const after = await post({ amount: 5 });
+    expect(after.headers['idempotent-replayed']).toBe('true');
+    expect(after.json()).toEqual({ id: 'slow' });
+    expect(calls).toBe(1);
+  });
+
+  it('stores nothing for a request refused by validation, schema or handler', async () => {
+    expect((await post({ amount: 'five' })).statusCode).toBe(400);
+    expect((await post({ amount: -1 })).statusCode).toBe(400);
+    expect(store.rows.size).toBe(0);
+    // The key is still free: a corrected request with the same key runs.
+    expect((await post({ amount: 5 })).statusCode).toBe(201);
+    expect(calls).toBe(2);
+  });
+
+  it('expires a key after 24 hours (the handler runs again) and the sweep deletes it', async () => {
+    await post({ amount: 5 });
+    now = new Date(now.getTime() + 24 * 3_600_000 - 1);
+    expect((await post({ amount: 5 })).headers['idempotent-replayed']).toBe('true');
+    now = new Date(now.getTime() + 1);
+    expect(await store.sweep(now, 100)).toBe(1);
+    expect(store.rows.size).toBe(0);
+    const fresh = await post({ amount: 5 });
+    expect(fresh.headers['idempotent-replayed']).toBeUndefined();
+    expect(calls).toBe(2);
+  });
+
+  it('scopes keys per merchant: another merchant with the same key gets its own answer', async () => {
+    await post({ amount: 5 }, { 'x-merchant': 'mer_a' });
+    const other = await post({ amount: 5 }, { 'x-merchant': 'mer_b' });
+    expect(other.headers['idempotent-replayed']).toBeUndefined();
+    expect(other.json()).toEqual({ id: 'thing_2' });
+    const otherBody = await post({ amount: 6 }, { 'x-merchant': 'mer_c' });
+    expect(otherBody.statusCode).toBe(201);
+    expect(calls).toBe(3);
+  });
+
+  it('leaves POSTs without a key alone, and refuses a key over 255 characters', async () => {
+    await app.inject({ method: 'POST', url: '/v1/things', payload: { amount: 5 } });
+    await app.inject({ method: 'POST', url: '/v1/things', payload: { amount: 5 } });
+    expect(calls).toBe(2);
+    expect(store.rows.size).toBe(0);
+    const long = await post({ amount: 5 }, { 'idempotency-key': 'k'.repeat(256) });
+    expect(long.statusCode).toBe(400);
+    expect(long.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_INVALID' } });
+  });
+
+  it('keeps nothing for a route that opts out (an answer carrying a secret shown once)', async () => {
+    const send = () =>
+      app.inject({ method: 'POST', url: '/v1/secrets', headers: { 'idempotency-key': 'key-1' } });
+    expect((await send()).json()).toEqual({ secret: 'sk_1' });
+    expect((await send()).json()).toEqual({ secret: 'sk_2' });
+    expect(store.rows.size).toBe(0);
+  });
+
+  it('answers 503 IDEMPOTENCY_STORE_UNAVAILABLE without running the handler when the store is down', async () => {
+    store.failing = true;
+    const res = await post({ amount: 5 });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_STORE_UNAVAILABLE' } });
+    expect(calls).toBe(0);
+  });
+});
+
+describe('startIdempotencySweeper', () => {
+  it('deletes every expired key in bounded batches and keeps the live ones', async () => {
+    const store = createMemoryIdempotencyStore();
+    const t0 = new Date('2026-12-07T10:00:00.000Z');
+    const print = { method: 'POST', path: '/v1/payments', fingerprint: {} };
+    for (let i = 0; i < 5; i++) {
+      await store.claim('m', `old-${i}`, print, { now: t0, expiresAt: t0, lockedUntil: t0 });
+    }
+    const later = new Date(t0.getTime() + 1_000);
+    await store.claim('m', 'live', print, {
+      now: t0,
+      expiresAt: new Date(t0.getTime() + 86_400_000),
+      lockedUntil: later,
+    });
+    const batches: number[] = [];
+    const sweep = store.sweep.bind(store);
+    store.sweep = async (now, limit) => {
+      const n = await sweep(now, limit);
+      batches.push(n);
+      return n;
+    };
+    const sweeper = startIdempotencySweeper({
+      store,
+      clock: () => later,
+      log: createLogger({ service: 'gateway-spec', level: 'silent' }),
+      batchSize: 2,
+      intervalMs: 3_600_000,
+    });
+    try {
+      expect(await sweeper.sweepOnce()).toBe(5);
+      expect(batches).toEqual([2, 2, 1]);
+      expect([...store.rows.keys()]).toEqual([JSON.stringify(['m', 'live'])]);
+    } finally {
+      sweeper.stop();
+    }
+  });
+});

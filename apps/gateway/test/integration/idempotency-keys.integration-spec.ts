@@ -1,0 +1,69 @@
+import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
+import { freshDatabase } from '@tolem/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { migrations } from '../../migrations';
+import { createIdempotencyKeysRepo } from '../../src/db/idempotency-keys.repo';
+import { idempotencyStoreContract } from '../idempotency-store.contract';
+
+let database: Awaited<ReturnType<typeof freshDatabase>>;
+let db: Knex;
+
+beforeAll(async () => {
+  database = await freshDatabase('gateway_it_idempotency');
+  db = createKnex({ url: database.url, applicationName: 'gateway-it-idempotency' });
+  await migrateLatest(db, migrations);
+});
+
+afterAll(async () => {
+  await db?.destroy();
+  await database?.drop();
+});
+
+idempotencyStoreContract('PostgreSQL repo', async () => {
+  await db('idempotency_keys').truncate();
+  return createIdempotencyKeysRepo(db);
+});
+
+describe('idempotency keys repo (real PostgreSQL)', () => {
+  it('group-commits concurrent completions and each claim sees its own answer', async () => {
+    await db('idempotency_keys').truncate();
+    const repo = createIdempotencyKeysRepo(db);
+    const now = new Date();
+    const times = {
+      now,
+      expiresAt: new Date(now.getTime() + 86_400_000),
+      lockedUntil: new Date(now.getTime() + 60_000),
+    };
+    const print = { method: 'POST', path: '/v1/payments', fingerprint: { amount: 'x' } };
+    const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
+    await Promise.all(keys.map((k) => repo.claim('m', k, print, times)));
+    await Promise.all(
+      keys.map((k) => repo.complete('m', k, { status: 201, headers: {}, body: `{"k":"${k}"}` })),
+    );
+    const later = { ...times, now: new Date(now.getTime() + 1) };
+    for (const k of keys) {
+      expect(await repo.claim('m', k, print, later)).toMatchObject({
+        outcome: 'completed',
+        response: { status: 201, body: `{"k":"${k}"}` },
+      });
+    }
+  });
+
+  it('lets exactly one of many concurrent first requests claim a key', async () => {
+    await db('idempotency_keys').truncate();
+    const repo = createIdempotencyKeysRepo(db);
+    const now = new Date();
+    const times = {
+      now,
+      expiresAt: new Date(now.getTime() + 86_400_000),
+      lockedUntil: new Date(now.getTime() + 60_000),
+    };
+    const print = { method: 'POST', path: '/v1/payments', fingerprint: {} };
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => repo.claim('m', 'race', print, times)),
+    );
+    expect(results.filter((r) => r.outcome === 'claimed')).toHaveLength(1);
+    expect(results.filter((r) => r.outcome === 'in_flight')).toHaveLength(7);
+  });
+});
