@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { renderErrorPage } from './error.page';
 import { AUTO_SUBMIT_SCRIPT, escapeHtml, PAGE_CSP, safeHttpUrl, STATUS_POLL_SCRIPT } from './html';
+import { type Locale } from './i18n';
 import {
   instructionsKind,
   renderAwaitingConfirmation,
@@ -22,7 +23,12 @@ const XSS = `"><script>alert('x')</script>&`;
 /** A page secret as checkout makes them, and this browser's form token. */
 const SECRET = 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5';
 const CSRF = 'csrf-token-of-this-browser';
-const accessTo = (paymentId: string) => ({ paymentId, secret: SECRET, csrfToken: CSRF });
+const accessTo = (paymentId: string, locale: Locale = 'en') => ({
+  paymentId,
+  secret: SECRET,
+  csrfToken: CSRF,
+  locale,
+});
 
 describe('escapeHtml', () => {
   it('escapes the five characters that matter in content and attributes', () => {
@@ -41,15 +47,18 @@ describe('escapeHtml', () => {
 
 describe('renderProviderForm', () => {
   it('renders the provider form with every field in order, escaped, and the pinned script', () => {
-    const html = renderProviderForm({
-      url: 'https://sandbox.example/webmoney/lmi/payment_utf.asp?a=1&b=2',
-      acceptCharset: 'utf-8',
-      fields: [
-        { name: 'LMI_PAYMENT_AMOUNT', value: '19.99' },
-        { name: 'LMI_PAYMENT_DESC', value: `Оплата ${XSS}` },
-        { name: 'LMI_PAYEE_PURSE', value: 'Z123456789012' },
-      ],
-    });
+    const html = renderProviderForm(
+      {
+        url: 'https://sandbox.example/webmoney/lmi/payment_utf.asp?a=1&b=2',
+        acceptCharset: 'utf-8',
+        fields: [
+          { name: 'LMI_PAYMENT_AMOUNT', value: '19.99' },
+          { name: 'LMI_PAYMENT_DESC', value: `Оплата ${XSS}` },
+          { name: 'LMI_PAYEE_PURSE', value: 'Z123456789012' },
+        ],
+      },
+      'en',
+    );
     expect(html).toContain(
       '<form id="provider-form" method="post" action="https://sandbox.example/webmoney/lmi/payment_utf.asp?a=1&amp;b=2" accept-charset="utf-8">',
     );
@@ -62,7 +71,13 @@ describe('renderProviderForm', () => {
       ['LMI_PAYEE_PURSE', 'Z123456789012'],
     ]);
     expect(html).not.toContain("<script>alert('x')");
-    expect(html).toContain('<button type="submit">');
+    expect(html).toContain('<button type="submit">Continue to payment</button>');
+    const ru = renderProviderForm(
+      { url: 'https://p.example', acceptCharset: '', fields: [] },
+      'ru',
+    );
+    expect(ru).toContain('<html lang="ru">');
+    expect(ru).toContain('<button type="submit">Перейти к оплате</button>');
     expect(html).toContain(`<script>${AUTO_SUBMIT_SCRIPT}</script>`);
     const hash = createHash('sha256').update(AUTO_SUBMIT_SCRIPT).digest('base64');
     expect(PAGE_CSP).toContain(`'sha256-${hash}'`);
@@ -73,7 +88,7 @@ describe('renderProviderForm', () => {
 
   it('defaults the charset to utf-8', () => {
     expect(
-      renderProviderForm({ url: 'https://p.example', acceptCharset: '', fields: [] }),
+      renderProviderForm({ url: 'https://p.example', acceptCharset: '', fields: [] }, 'en'),
     ).toContain('accept-charset="utf-8"');
   });
 });
@@ -96,19 +111,21 @@ describe('renderPaymentPage', () => {
 
   it('shows the amount for display, the escaped description and one form per method', () => {
     const html = renderPaymentPage(payment, accessTo(payment.id));
-    expect(html).toContain('19.99 USD');
+    expect(html).toContain('$19.99');
     expect(html).toContain('Book &quot;&gt;&lt;script&gt;');
     expect(html).not.toContain('<script>');
     const methods = [
       ...html.matchAll(
-        /<form class="method" method="post" action="\/pay\/pay_01abc\/start\?secret=Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5">\n<input type="hidden" name="_csrf" value="csrf-token-of-this-browser">\n<input type="hidden" name="method" value="([a-z_]+)">/g,
+        /<form class="method" method="post" action="\/pay\/pay_01abc\/start\?secret=Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5" data-method="[a-z_]+">\n<input type="hidden" name="_csrf" value="csrf-token-of-this-browser">\n<input type="hidden" name="method" value="([a-z_]+)">/g,
       ),
     ].map((m) => m[1]);
     expect(methods).toEqual(['webmoney_purse', 'webmoney_keeper_mobile', 'card', 'wavepay', 'qr']);
     expect(html.match(/name="phone"/g)).toHaveLength(1);
     // The "remember this card" box belongs to the card form only.
     const cardForm = html.split('<form').find((f) => f.includes('value="card"')) ?? '';
-    expect(cardForm).toContain('<input type="checkbox" name="remember_card" value="true">');
+    expect(cardForm).toContain(
+      '<input type="checkbox" id="remember-card" name="remember_card" value="true">',
+    );
     expect(html.match(/name="remember_card"/g)).toHaveLength(1);
   });
 
@@ -160,10 +177,10 @@ describe('renderPaymentPage', () => {
     expect(failed).not.toContain('javascript:');
   });
 
-  it('formats amounts by the currency exponent', () => {
-    expect(formatAmount({ amountMinor: 1500n, currency: 'JPY' })).toBe('1500 JPY');
-    expect(formatAmount({ amountMinor: 5n, currency: 'KWD' })).toBe('0.005 KWD');
-    expect(formatAmount({ amountMinor: 5n, currency: 'ZZZ' })).toBe('5 ZZZ (minor units)');
+  it('formats amounts by the currency exponent, in the locale', () => {
+    expect(formatAmount({ amountMinor: 1500n, currency: 'JPY' }, 'en')).toBe('¥1,500');
+    expect(formatAmount({ amountMinor: 5n, currency: 'KWD' }, 'en')).toBe('KWD\u00a00.005');
+    expect(formatAmount({ amountMinor: 5n, currency: 'ZZZ' }, 'en')).toBe('5 ZZZ');
   });
 });
 
@@ -218,7 +235,7 @@ describe('instructions pages', () => {
     expect(html).toContain(
       `<form id="payer-input-form" class="method" method="post" action="/pay/pay_w%221/input?secret=${SECRET}">\n<input type="hidden" name="_csrf" value="${CSRF}">`,
     );
-    expect(html).toMatch(/<input type="text" name="key1" required maxlength="11"/);
+    expect(html).toMatch(/<input type="text" id="key1" name="key1" required maxlength="11"/);
     expect(html).toContain('<dt>extra</dt><dd>&quot;&gt;&lt;script&gt;');
     expect(html).not.toContain("<script>alert('x')");
     expect(html).toContain(`<script>${STATUS_POLL_SCRIPT}</script>`);
@@ -237,7 +254,9 @@ describe('instructions pages', () => {
     expect(html).not.toContain('plugin-link');
     expect(html).not.toContain('javascript:');
     expect(html).toContain('<h1>Pay with Wavepay</h1>');
-    expect(html).toContain('id="notice">Transaction not found &quot;&gt;&lt;script&gt;');
+    expect(html).toContain(
+      'id="notice" role="alert">Transaction not found &quot;&gt;&lt;script&gt;',
+    );
   });
 
   it('QR: the clickable link, the payload text and the waiting status', () => {
@@ -288,7 +307,9 @@ describe('instructions pages', () => {
       accessTo(wavepay.id),
     );
     expect(received).toContain('<h1>Payment received</h1>');
-    expect(received).toContain('id="return-link" href="https://shop.example/ok?a=1&amp;b=2"');
+    expect(received).toContain(
+      'id="return-link" class="button" href="https://shop.example/ok?a=1&amp;b=2"',
+    );
     expect(received).toContain(
       '<meta http-equiv="refresh" content="5;url=https://shop.example/ok?a=1&amp;b=2">',
     );
@@ -299,12 +320,11 @@ describe('instructions pages', () => {
     expect(noReturn).not.toContain('javascript:');
     expect(noReturn).toContain(`href="/pay/pay_w%221?secret=${SECRET}"`);
 
-    const waiting = renderAwaitingConfirmation(wavepay, `checking ${XSS}`, accessTo(wavepay.id));
+    const waiting = renderAwaitingConfirmation(wavepay, accessTo(wavepay.id));
     expect(waiting).toContain('Waiting for confirmation');
-    expect(waiting).toContain('checking &quot;&gt;&lt;script&gt;');
     expect(waiting).toContain('data-waiting="created pending"');
 
-    const review = renderUnderReview(wavepay, 'Possible transaction created', accessTo(wavepay.id));
+    const review = renderUnderReview(wavepay, accessTo(wavepay.id));
     expect(review).toContain('Your payment is being checked');
     expect(review).toContain('data-waiting="pending requires_review"');
 
@@ -321,6 +341,7 @@ describe('other pages', () => {
     const html = renderErrorPage(
       { status: 422, code: 'PAYMENT_NOT_PAYABLE', message: XSS, details: {} },
       'req_1',
+      'en',
     );
     expect(html).toContain('PAYMENT_NOT_PAYABLE');
     expect(html).toContain('HTTP 422');
