@@ -5,7 +5,14 @@ import { PaymentMethod } from '@tolem/contracts/common';
 import { describe, expect, it } from 'vitest';
 
 import { renderErrorPage } from './error.page';
-import { AUTO_SUBMIT_SCRIPT, escapeHtml, PAGE_CSP, safeHttpUrl, STATUS_POLL_SCRIPT } from './html';
+import {
+  AUTO_SUBMIT_SCRIPT,
+  COUNTDOWN_SCRIPT,
+  escapeHtml,
+  PAGE_CSP,
+  safeHttpUrl,
+  STATUS_POLL_SCRIPT,
+} from './html';
 import { type Locale } from './i18n';
 import {
   instructionsKind,
@@ -347,5 +354,110 @@ describe('other pages', () => {
     expect(html).toContain('HTTP 422');
     expect(html).toContain('req_1');
     expect(html).not.toContain('<script>');
+  });
+});
+
+describe("the pages in the payer's language", () => {
+  const payment = Payment.fromPartial({
+    id: 'pay_l1',
+    merchantId: 'mer_1',
+    amount: { amountMinor: 150_000n, currency: 'KGS' },
+    status: PaymentStatus.PAYMENT_STATUS_CREATED,
+    orderId: 'order-7',
+    availableMethods: [PaymentMethod.PAYMENT_METHOD_CARD, PaymentMethod.PAYMENT_METHOD_QR],
+    successUrl: 'https://shop.example/ok',
+    failUrl: 'https://shop.example/fail',
+  });
+
+  it('marks the page with its lang and shows the merchant, amount, order and methods translated', () => {
+    const html = renderPaymentPage(payment, accessTo(payment.id, 'ky'), `Дүкөн ${XSS}`);
+    expect(html).toContain('<html lang="ky">');
+    expect(html).toContain('<p class="muted" id="merchant-name">Дүкөн &quot;&gt;&lt;script&gt;');
+    expect(html).toContain('>1\u00a0500,00\u00a0сом</h1>');
+    expect(html).toContain('<dt>Буйрутма</dt><dd>order-7</dd>');
+    expect(html).toContain('<h2>Төлөө ыкмасын тандаңыз</h2>');
+    expect(html).toContain('>Банк картасы</button>');
+    expect(html).toContain('>QR-код</button>');
+    expect(html).not.toContain("<script>alert('x')");
+  });
+
+  it('links every language to the payment page, the current one marked for assistive tech', () => {
+    const html = renderPaymentPage(payment, accessTo(payment.id, 'my'));
+    expect(html).toContain('<nav aria-label="ဘာသာစကား">');
+    for (const [lang, name] of [
+      ['ru', 'Русский'],
+      ['en', 'English'],
+      ['ky', 'Кыргызча'],
+    ]) {
+      expect(html).toContain(
+        `<a href="/pay/pay_l1?secret=${SECRET}&amp;lang=${lang}" hreflang="${lang}" lang="${lang}" data-lang="${lang}">${name}</a>`,
+      );
+    }
+    expect(html).toContain(`data-lang="my" aria-current="true">မြန်မာ</a>`);
+  });
+
+  it('a final page counts down back to the merchant, with a button and a no-script refresh', () => {
+    const paid = renderPaymentPage(
+      { ...payment, status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED },
+      accessTo(payment.id, 'ru'),
+    );
+    expect(paid).toContain('оплачен</span>');
+    expect(paid).toContain('Платёж оплачен. Спасибо!');
+    expect(paid).toContain(
+      '<span id="countdown" role="timer" data-href="https://shop.example/ok" data-steps="0 секунд|1 секунда|2 секунды|3 секунды|4 секунды|5 секунд">5 секунд</span>',
+    );
+    expect(paid).toContain(
+      '<a id="return-link" class="button" href="https://shop.example/ok">Вернуться в магазин</a>',
+    );
+    expect(paid).toContain('<meta http-equiv="refresh" content="5;url=https://shop.example/ok">');
+    expect(paid).toContain(`<script>${COUNTDOWN_SCRIPT}</script>`);
+    const hash = createHash('sha256').update(COUNTDOWN_SCRIPT).digest('base64');
+    expect(PAGE_CSP).toContain(`'sha256-${hash}'`);
+
+    const failed = renderPaymentPage(
+      { ...payment, status: PaymentStatus.PAYMENT_STATUS_FAILED },
+      accessTo(payment.id, 'en'),
+    );
+    expect(failed).toContain('data-href="https://shop.example/fail"');
+    expect(failed).toContain('This payment failed.');
+  });
+
+  it('QR instructions show the code as an image, in the language of the page', () => {
+    const html = renderInstructionsPage({
+      access: accessTo('pay_q2', 'my'),
+      payment: { ...payment, method: PaymentMethod.PAYMENT_METHOD_QR },
+      instructions: {
+        title: 'Pay by QR code',
+        values: { link: 'https://pay.payqr.kg/#000201', payload: '000201' },
+      },
+    });
+    expect(html).toContain('<html lang="my">');
+    expect(html).toContain('<h1>QR ကုဒ်ဖြင့် ပေးချေရန်</h1>');
+    expect(html).toMatch(/<svg id="qr-image" [^>]*role="img" aria-label="ငွေပေးချေမှု QR ကုဒ်"/);
+    expect(html).toContain('role="status" aria-live="polite"');
+    expect(html).not.toContain('Pay by QR code');
+  });
+
+  it("errors are explained in the payer's language by their code", () => {
+    const html = renderErrorPage(
+      { status: 404, code: 'PAYMENT_NOT_FOUND', message: 'payment pay_x not found', details: {} },
+      'req_2',
+      'ru',
+    );
+    expect(html).toContain('<html lang="ru">');
+    expect(html).toContain('Ссылка на оплату недействительна');
+    expect(html).not.toContain('payment pay_x not found');
+    const phone = renderErrorPage(
+      { status: 400, code: 'VALIDATION_FAILED', message: 'enter', details: { field: 'phone' } },
+      'req_3',
+      'ky',
+    );
+    expect(phone).toContain('WM Keeper Mobile байланган телефон номериңизди киргизиңиз.');
+    const other = renderErrorPage(
+      { status: 502, code: 'SOMETHING_NEW', message: 'x', details: {} },
+      'req_4',
+      'my',
+    );
+    expect(other).toContain('တစ်ခုခု မှားယွင်းသွားပါသည်');
   });
 });
