@@ -37,15 +37,15 @@ export const STATUS_POLL_SCRIPT = [
 ].join('');
 
 /**
- * Counts down to the merchant's URL on a final page, then goes there (the meta refresh does the
- * same without JavaScript). The labels come formatted by the server, one per second, so every
+ * Counts down to the merchant's URL on a final page, then goes there (a meta refresh in
+ * <noscript> does the same without JavaScript; both at once would race and abort each other). The labels come formatted by the server, one per second, so every
  * locale's digits and plural forms are right whatever the browser's Intl data.
  */
 export const COUNTDOWN_SCRIPT = [
   '(function(){',
   "var el=document.getElementById('countdown');if(!el)return;",
   "var steps=(el.getAttribute('data-steps')||'').split('|'),to=el.getAttribute('data-href'),n=steps.length-1;",
-  'function tick(){if(n<0){location.href=to;return;}el.textContent=steps[n];n--;setTimeout(tick,1000);}',
+  'function tick(){el.textContent=steps[n];if(n<=0){location.href=to;return;}n--;setTimeout(tick,1000);}',
   'tick();',
   '})();',
 ].join('');

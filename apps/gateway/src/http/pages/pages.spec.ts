@@ -318,7 +318,7 @@ describe('instructions pages', () => {
       'id="return-link" class="button" href="https://shop.example/ok?a=1&amp;b=2"',
     );
     expect(received).toContain(
-      '<meta http-equiv="refresh" content="5;url=https://shop.example/ok?a=1&amp;b=2">',
+      '<noscript><meta http-equiv="refresh" content="5;url=https://shop.example/ok?a=1&amp;b=2"></noscript>',
     );
     const noReturn = renderPaymentReceived(
       { ...wavepay, successUrl: 'javascript:x' },
@@ -409,7 +409,9 @@ describe("the pages in the payer's language", () => {
     expect(paid).toContain(
       '<a id="return-link" class="button" href="https://shop.example/ok">Вернуться в магазин</a>',
     );
-    expect(paid).toContain('<meta http-equiv="refresh" content="5;url=https://shop.example/ok">');
+    expect(paid).toContain(
+      '<noscript><meta http-equiv="refresh" content="5;url=https://shop.example/ok"></noscript>',
+    );
     expect(paid).toContain(`<script>${COUNTDOWN_SCRIPT}</script>`);
     const hash = createHash('sha256').update(COUNTDOWN_SCRIPT).digest('base64');
     expect(PAGE_CSP).toContain(`'sha256-${hash}'`);

@@ -77,7 +77,7 @@ export function formatAmount(amount: Payment['amount'], locale: Locale): string 
 }
 
 /**
- * Back to the merchant after a final state: a countdown (COUNTDOWN_SCRIPT, with the meta refresh
+ * Back to the merchant after a final state: a countdown (COUNTDOWN_SCRIPT, with a meta refresh
  * in `head` for browsers without JavaScript) and a button to go at once.
  */
 export function returnToMerchant(
@@ -93,7 +93,7 @@ export function returnToMerchant(
       `<p>${escapeHtml(t.returningIn)} <span id="countdown" role="timer" data-href="${escapeHtml(url)}" data-steps="${escapeHtml(steps.join('|'))}">${escapeHtml(formatSeconds(RETURN_DELAY_SECONDS, locale))}</span></p>`,
       `<p><a id="return-link" class="button" href="${escapeHtml(url)}">${escapeHtml(t.returnToMerchant)}</a></p>`,
     ].join('\n'),
-    head: `<meta http-equiv="refresh" content="${RETURN_DELAY_SECONDS};url=${escapeHtml(url)}">`,
+    head: `<noscript><meta http-equiv="refresh" content="${RETURN_DELAY_SECONDS};url=${escapeHtml(url)}"></noscript>`,
     script: COUNTDOWN_SCRIPT,
   };
 }
