@@ -170,15 +170,21 @@ function genericBody(view: InstructionsView, t: Messages): string {
  * Tolem's own page for methods the payer completes outside a provider form: Wavepay (requisites,
  * the plugin link and the transaction number form) and QR (the code as an image, the payment
  * link, the code text and a status that follows the bank's confirmation). Every value is
- * escaped; links must be http(s). The provider's own title is not used: it is not in the
- * payer's language.
+ * escaped; links must be http(s). The provider's title of Wavepay and QR instructions is not
+ * used: ours is in the payer's language.
  */
 export function renderInstructionsPage(view: InstructionsView): string {
   const locale = view.access.locale;
   const t = messagesFor(locale);
   const kind = instructionsKind(view.payment?.method, view.instructions.values);
+  // Our own title for the kinds we know; an unknown provider's own title is all that says what
+  // its instructions are for.
   const title =
-    kind === 'wavepay' ? t.wavepay.title : kind === 'qr' ? t.qr.title : t.instructionsTitle;
+    kind === 'wavepay'
+      ? t.wavepay.title
+      : kind === 'qr'
+        ? t.qr.title
+        : view.instructions.title || t.instructionsTitle;
   const body = [
     languageSwitcher(view.access),
     `<h1>${escapeHtml(title)}</h1>`,

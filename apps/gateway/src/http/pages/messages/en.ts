@@ -105,7 +105,7 @@ export const en: Messages = {
       PAYMENT_NOT_PAYABLE: 'This payment can no longer be paid.',
       PAYMENT_ALREADY_FINAL: 'This payment is already completed.',
       PAYMENT_METHOD_LOCKED:
-        'A payment with this method is already in progress. Finish it or choose another method.',
+        'Too many attempts with this payment method for this payment, so it is locked. Choose another payment method or contact the shop.',
       PAYMENT_METHOD_NOT_ENABLED: 'This payment method is not available for this shop.',
       PAYMENT_METHOD_UNAVAILABLE: 'This payment method is not available for this payment.',
       PAYMENT_DECLINED: 'The payment was declined.',
