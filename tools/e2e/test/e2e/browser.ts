@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** The repository root: screenshots go to reports/screenshots (git-ignored, kept by CI). */
@@ -54,4 +55,17 @@ export async function tabTo(page: Page, selector: string, maxPresses = 40): Prom
     if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
   }
   throw new Error(`Tab never reached ${selector}`);
+}
+
+/**
+ * axe-core's WCAG 2.1 A and AA rules on the page as it is now (labels, contrast, lang, names of
+ * links, buttons and images, ...): each violation as "rule: selectors", so a failure says where.
+ */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  return results.violations.map(
+    (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
 }

@@ -1,8 +1,14 @@
 import { waitFor } from '@tolem/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { launchChromium, normalizeSpaces, screenshot, tabTo } from './browser';
+import {
+  accessibilityViolations,
+  launchChromium,
+  normalizeSpaces,
+  screenshot,
+  tabTo,
+} from './browser';
 import { openShop, type PaymentJson, type Shop } from './shop';
 
 /**
@@ -194,6 +200,7 @@ describe.concurrent('the hosted page in Chromium: every method in every language
       await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
     ).toBe(true);
     await screenshot(page, SUITE, `${locale}-${method}-1-page`);
+    if (method === 'card') expect(await accessibilityViolations(page)).toEqual([]);
     return page;
   }
 
@@ -205,32 +212,51 @@ describe.concurrent('the hosted page in Chromium: every method in every language
   }
 
   /**
-   * The final page in the kept language (no `lang` in the URL: the cookie), its countdown, then
-   * the browser is taken to the merchant's success URL by itself.
+   * From now on the page's trip back to the merchant is answered 204 (the browser stays where it
+   * is), so a final page can be checked at leisure however slow the machine; the promise is the
+   * navigation the countdown starts by itself.
    */
-  async function finalPageReturnsToMerchant(page: Page, locale: Locale, method: Method) {
+  async function holdReturn(page: Page): Promise<{ request: Promise<Request> }> {
+    await page.route(successUrl(), (route) => route.fulfill({ status: 204 }));
+    return { request: page.waitForRequest(successUrl(), { timeout: 60_000 }) };
+  }
+
+  /**
+   * The final page in the kept language (no `lang` in the URL: the cookie): its text, its
+   * countdown (the script runs under the CSP, in the locale's digits) that takes the browser to
+   * the merchant's success URL by itself, and the button that does it at once.
+   */
+  async function finalPageReturnsToMerchant(
+    page: Page,
+    locale: Locale,
+    method: Method,
+    countdownReturn: { request: Promise<Request> },
+  ) {
     await page.locator('#countdown').waitFor();
     expect(await lang(page)).toBe(locale);
-    // The countdown runs (its script is allowed by the CSP) in the locale's digits.
-    const first = await text(page, '#countdown');
-    expect(first).toMatch(locale === 'my' ? /^[၀-၉]/ : /^\d/);
-    await page.waitForFunction(
-      (before) => document.getElementById('countdown')?.textContent !== before,
-      await page.locator('#countdown').textContent(),
-    );
     expect(await text(page, '#final-text')).toBe(TEXT[locale].paid);
-    expect(first).not.toBe('');
     expect(await text(page, '#return-link')).toBe(TEXT[locale].back);
     expect(await page.locator('#return-link').getAttribute('href')).toMatch(successUrl());
+    const first = await text(page, '#countdown');
+    expect(first).toMatch(locale === 'my' ? /^[၀-၉]/ : /^\d/);
     await screenshot(page, SUITE, `${locale}-${method}-9-final`);
-    await page.waitForURL(successUrl(), { timeout: 20_000 });
+    if (method === 'qr' || method === 'wavepay') {
+      expect(await accessibilityViolations(page)).toEqual([]);
+    }
+    const request = await countdownReturn.request;
+    expect(request.isNavigationRequest()).toBe(true);
+    expect(await text(page, '#countdown')).not.toBe(first);
+    await page.unrouteAll();
+    await page.locator('#return-link').click();
+    await page.waitForURL(successUrl());
     expect(await page.locator('h1').textContent()).toContain('Thank you, payment received');
   }
 
   async function reopenFinal(page: Page, payment: PaymentJson, locale: Locale, method: Method) {
     await untilSucceeded(payment);
+    const countdownReturn = await holdReturn(page);
     await page.goto(payment.payment_url);
-    await finalPageReturnsToMerchant(page, locale, method);
+    await finalPageReturnsToMerchant(page, locale, method, countdownReturn);
   }
 
   const flows: Record<
@@ -286,12 +312,14 @@ describe.concurrent('the hosted page in Chromium: every method in every language
       const key1 = await transferInWallet(payment.amount / 100, wallet);
       await page.getByLabel(TEXT[locale].txn, { exact: true }).fill(key1);
       await screenshot(page, SUITE, `${locale}-wavepay-2-instructions`);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      const countdownReturn = await holdReturn(page);
       await page
         .getByRole('button', { name: await text(page, '#payer-input-form button') })
         .click();
       await page.locator('#countdown').waitFor();
       expect(await text(page, 'h1')).toBe(TEXT[locale].received);
-      await finalPageReturnsToMerchant(page, locale, 'wavepay');
+      await finalPageReturnsToMerchant(page, locale, 'wavepay', countdownReturn);
     },
 
     async qr(page, payment, locale) {
@@ -304,7 +332,9 @@ describe.concurrent('the hosted page in Chromium: every method in every language
       expect(box?.width ?? 0).toBeGreaterThanOrEqual(150);
       expect(box?.width).toBe(box?.height);
       await screenshot(page, SUITE, `${locale}-qr-2-code`);
+      expect(await accessibilityViolations(page)).toEqual([]);
       const link = normalizeSpaces(await page.locator('#qr-link-text').textContent());
+      const countdownReturn = await holdReturn(page);
       const paid = await fetch(`${shop.stack.sandboxUrl}/_sandbox/qrbank/pay`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -312,7 +342,7 @@ describe.concurrent('the hosted page in Chromium: every method in every language
       });
       expect(paid.status).toBe(200);
       // The page follows the bank's confirmation by itself to the final page.
-      await finalPageReturnsToMerchant(page, locale, 'qr');
+      await finalPageReturnsToMerchant(page, locale, 'qr', countdownReturn);
     },
   };
 
@@ -376,6 +406,7 @@ describe.concurrent('the hosted page in Chromium: every method in every language
       await page.locator('#payer-input-form').waitFor();
       expect(await lang(page)).toBe('ky');
       const key1 = await transferInWallet(5_030, await walletNumber(page, 'ky'));
+      const countdownReturn = await holdReturn(page);
       await tabTo(page, '#key1');
       await page.keyboard.type(key1);
       await page.keyboard.press('Enter');
@@ -383,6 +414,8 @@ describe.concurrent('the hosted page in Chromium: every method in every language
       expect(await text(page, 'h1')).toBe(TEXT.ky.received);
       await tabTo(page, '#return-link');
       await screenshot(page, SUITE, 'ky-keyboard-final');
+      await countdownReturn.request;
+      await page.unrouteAll();
       await page.keyboard.press('Enter');
       await page.waitForURL(successUrl());
     } finally {
