@@ -308,6 +308,9 @@ describe.concurrent('the hosted page in Chromium: every method in every language
       await page.locator('#payer-input-form').waitFor();
       expect(await lang(page)).toBe(locale);
       expect(await text(page, 'h1')).toBe(TEXT[locale].wavepay);
+      // Paykassma's own window, linked in the payer's language where it has it (en, my).
+      const plugin = new URL((await page.locator('#plugin-link').getAttribute('href')) ?? '');
+      expect(plugin.searchParams.get('lang')).toBe(locale === 'my' ? 'my' : 'en');
       const wallet = await walletNumber(page, locale);
       const key1 = await transferInWallet(payment.amount / 100, wallet);
       await page.getByLabel(TEXT[locale].txn, { exact: true }).fill(key1);

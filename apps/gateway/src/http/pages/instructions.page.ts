@@ -2,7 +2,7 @@ import type { Payment } from '@tolem/contracts/checkout';
 import { type Instructions, PaymentMethod } from '@tolem/contracts/common';
 
 import { escapeHtml, layout, safeHttpUrl, STATUS_POLL_SCRIPT } from './html';
-import { formatNumber, type Messages, messagesFor } from './i18n';
+import { formatNumber, type Locale, type Messages, messagesFor } from './i18n';
 import {
   csrfField,
   formatAmount,
@@ -101,9 +101,24 @@ const WAVEPAY_SHOWN = [
   'status',
 ];
 
+/** The languages Paykassma's own payment window offers for Wavepay (protocols.md §4.1). */
+const PLUGIN_LANGS: readonly Locale[] = ['en', 'my'];
+
+/**
+ * The payment window link in the payer's language when the window has it (its `lang` is not
+ * signed); otherwise as the adapter configured it.
+ */
+export function pluginHref(url: string, locale: Locale): string | null {
+  const safe = safeHttpUrl(url);
+  if (!safe || !PLUGIN_LANGS.includes(locale)) return safe;
+  const parsed = new URL(safe);
+  parsed.searchParams.set('lang', locale);
+  return parsed.toString();
+}
+
 function wavepayBody(view: InstructionsView, t: Messages): string {
   const v = view.instructions.values;
-  const plugin = safeHttpUrl(v['plugin_url'] ?? '');
+  const plugin = pluginHref(v['plugin_url'] ?? '', view.access.locale);
   const requisites: [string, string][] = [];
   if (v['wallet_identifier']) requisites.push([t.wavepay.walletNumber, v['wallet_identifier']]);
   requisites.push([t.amountLabel, amountOf(v, view.payment, view.access)]);

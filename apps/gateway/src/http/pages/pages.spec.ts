@@ -16,6 +16,7 @@ import {
 import { type Locale } from './i18n';
 import {
   instructionsKind,
+  pluginHref,
   renderAwaitingConfirmation,
   renderInstructionsPage,
   renderPayerInputPage,
@@ -237,7 +238,7 @@ describe('instructions pages', () => {
     expect(html).toContain('<dt>Wallet number</dt><dd>09790000101</dd>');
     expect(html).toContain('<dt>Amount</dt><dd>5000 MMK</dd>');
     expect(html).toContain(
-      'id="plugin-link" href="https://plugin.example/?label=pay_1&amp;fixed_amount=5000"',
+      'id="plugin-link" href="https://plugin.example/?label=pay_1&amp;fixed_amount=5000&amp;lang=en"',
     );
     expect(html).toContain(
       `<form id="payer-input-form" class="method" method="post" action="/pay/pay_w%221/input?secret=${SECRET}">\n<input type="hidden" name="_csrf" value="${CSRF}">`,
@@ -461,5 +462,22 @@ describe("the pages in the payer's language", () => {
       'my',
     );
     expect(other).toContain('တစ်ခုခု မှားယွင်းသွားပါသည်');
+  });
+});
+
+describe('pluginHref', () => {
+  const url = 'https://plugin.example/?label=pay_1&lang=en&fixed_amount=5000';
+
+  it("opens Paykassma's window in Burmese or English when the page is", () => {
+    expect(pluginHref(url, 'my')).toBe(
+      'https://plugin.example/?label=pay_1&lang=my&fixed_amount=5000',
+    );
+    expect(pluginHref(url.replace('lang=en', 'lang=my'), 'en')).toBe(url);
+  });
+
+  it('keeps the configured language for the others, and drops non-http links', () => {
+    expect(pluginHref(url, 'ru')).toBe(url);
+    expect(pluginHref(url, 'ky')).toBe(url);
+    expect(pluginHref('javascript:alert(1)', 'my')).toBeNull();
   });
 });
