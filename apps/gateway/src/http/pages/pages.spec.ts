@@ -373,7 +373,9 @@ describe("the pages in the payer's language", () => {
   it('marks the page with its lang and shows the merchant, amount, order and methods translated', () => {
     const html = renderPaymentPage(payment, accessTo(payment.id, 'ky'), `Дүкөн ${XSS}`);
     expect(html).toContain('<html lang="ky">');
-    expect(html).toContain('<p class="muted" id="merchant-name">Дүкөн &quot;&gt;&lt;script&gt;');
+    expect(html).toContain(
+      '<p class="muted" id="merchant-name"><span class="visually-hidden">Сатуучу: </span>Дүкөн &quot;&gt;&lt;script&gt;',
+    );
     expect(html).toContain('>1\u00a0500,00\u00a0сом</h1>');
     expect(html).toContain('<dt>Буйрутма</dt><dd>order-7</dd>');
     expect(html).toContain('<h2>Төлөө ыкмасын тандаңыз</h2>');

@@ -103,7 +103,7 @@ function methodInputs(method: MethodName, t: Messages): string {
     case 'webmoney_keeper_mobile':
       return [
         `<label for="phone">${escapeHtml(t.phoneLabel)}</label>`,
-        `<input type="tel" id="phone" name="phone" required maxlength="32" autocomplete="tel" inputmode="tel" aria-describedby="phone-hint" placeholder="+7 900 123 45 67">`,
+        `<input type="tel" id="phone" name="phone" required maxlength="32" autocomplete="tel" inputmode="tel" aria-describedby="phone-hint">`,
         `<p id="phone-hint" class="muted">${escapeHtml(t.phoneHint)}</p>`,
       ].join('\n');
     case 'card':
@@ -144,12 +144,13 @@ export function renderPaymentPage(payment: Payment, access: PageAccess, merchant
   const amount = formatAmount(payment.amount, locale);
   const status = statusName(payment.status);
   const facts: [string, string][] = [];
-  if (merchantName) facts.push([t.merchantLabel, merchantName]);
   if (payment.orderId) facts.push([t.orderLabel, payment.orderId]);
   if (payment.description) facts.push([t.descriptionLabel, payment.description]);
   const head = [
     languageSwitcher(access),
-    merchantName ? `<p class="muted" id="merchant-name">${escapeHtml(merchantName)}</p>` : '',
+    merchantName
+      ? `<p class="muted" id="merchant-name"><span class="visually-hidden">${escapeHtml(t.merchantLabel)}: </span>${escapeHtml(merchantName)}</p>`
+      : '',
     `<h1 id="amount" data-amount-minor="${escapeHtml(payment.amount?.amountMinor.toString() ?? '')}" data-currency="${escapeHtml(payment.amount?.currency ?? '')}">${escapeHtml(amount)}</h1>`,
     facts.length === 0
       ? ''

@@ -68,7 +68,9 @@ describe('the payer pages choose, switch and keep the language', () => {
     const res = await page('', { 'accept-language': 'my-MM,my;q=0.9,en;q=0.5' });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('<html lang="my">');
-    expect(res.body).toContain('id="merchant-name">Shwe Shop</p>');
+    expect(res.body).toContain(
+      'id="merchant-name"><span class="visually-hidden">ရောင်းချသူ: </span>Shwe Shop</p>',
+    );
     expect(res.body).toContain('၅,၀၀၀.၀၀');
     expect(merchantLookups).toEqual(['mer_1']);
     expect(res.headers['set-cookie']).not.toMatch(/tolem_lang=/);
