@@ -158,8 +158,10 @@ describe.concurrent('the hosted page in Chromium: every method in every language
     );
   });
 
-  const successUrl = () =>
-    new RegExp(`^${shop.merchant.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/success`);
+  /** The demo shop's return page, with whatever query the provider appends. */
+  const merchantUrl = (path: 'success' | 'fail') =>
+    new RegExp(`^${shop.merchant.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/${path}`);
+  const successUrl = () => merchantUrl('success');
 
   async function newContext(acceptLanguage: Locale): Promise<BrowserContext> {
     return browser.newContext({
@@ -390,6 +392,35 @@ describe.concurrent('the hosted page in Chromium: every method in every language
       });
     });
   }
+
+  it('a canceled payment says so in the kept language and counts down to the fail URL', async () => {
+    const payment = await shop.createPayment(150_000, 'KGS', 'order-canceled');
+    const canceled = await fetch(`${shop.stack.gatewayUrl}/v1/payments/${payment.id}/cancel`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${shop.apiKey}`,
+        'content-type': 'application/json',
+        'idempotency-key': `cancel-${payment.id}`,
+      },
+      body: '{}',
+    });
+    expect(canceled.status).toBe(200);
+    const context = await newContext('ky');
+    try {
+      const page = await context.newPage();
+      await page.goto(payment.payment_url);
+      await page.locator('#countdown').waitFor();
+      expect(await lang(page)).toBe('ky');
+      expect(await text(page, '#final-text')).toBe('Төлөм жокко чыгарылды.');
+      expect(await text(page, '[data-status]')).toBe('жокко чыгарылды');
+      expect(await page.locator('#return-link').getAttribute('href')).toMatch(merchantUrl('fail'));
+      await screenshot(page, SUITE, 'ky-canceled-final');
+      await page.waitForURL(merchantUrl('fail'), { timeout: 30_000 });
+      expect(await page.locator('h1').textContent()).toContain('Payment failed');
+    } finally {
+      await context.close();
+    }
+  });
 
   it('is completed with the keyboard alone, with a visible focus, language switch included', async () => {
     const payment = await shop.createPayment(503_000, 'MMK', 'order-keyboard');

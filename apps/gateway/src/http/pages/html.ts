@@ -97,6 +97,7 @@ a:focus-visible,button:focus-visible,input:focus-visible{outline:3px solid #0b57
 .langs{display:flex;flex-wrap:wrap;gap:4px 12px;margin:0 0 16px;padding:0;list-style:none;font-size:14px}
 .langs a[aria-current]{font-weight:600;color:#1c2430;text-decoration:none}
 .facts{margin:12px 0}
+ol:lang(my){list-style-type:myanmar}
 .visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 .qr{display:block;width:100%;max-width:260px;height:auto;margin:12px auto;border:1px solid #dde2e8;border-radius:8px}
 .button{display:block;padding:12px;border-radius:8px;background:#0b57d0;color:#fff;text-align:center;text-decoration:none;font-size:16px}
