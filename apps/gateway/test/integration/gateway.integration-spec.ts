@@ -755,7 +755,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       );
       expect(wHtml).toContain('<dd>09790000101</dd>');
       expect(wHtml).toContain(
-        'href="https://sandbox.tolem.test/paykassma/plugin/?label=a&amp;b=c"',
+        'href="https://sandbox.tolem.test/paykassma/plugin/?label=a&amp;b=c&amp;lang=en"',
       );
       expect(wavepay.headers.get('content-security-policy')).toContain("connect-src 'self'");
 

@@ -148,6 +148,9 @@ describe.concurrent('the hosted page in Chromium: every method in every language
       }),
       launchChromium(),
     ]);
+    process.stdout.write(
+      `hosted page browser suite: stack and Chromium ready in ${Math.round((Date.now() - started) / 1000)}s\n`,
+    );
   });
 
   afterAll(async () => {
@@ -220,7 +223,10 @@ describe.concurrent('the hosted page in Chromium: every method in every language
    */
   async function holdReturn(page: Page): Promise<{ request: Promise<Request> }> {
     await page.route(successUrl(), (route) => route.fulfill({ status: 204 }));
-    return { request: page.waitForRequest(successUrl(), { timeout: 60_000 }) };
+    const request = page.waitForRequest(successUrl(), { timeout: 60_000 });
+    // A flow that fails earlier closes its page: that rejection is not a second failure.
+    request.catch(() => undefined);
+    return { request };
   }
 
   /**
@@ -323,7 +329,11 @@ describe.concurrent('the hosted page in Chromium: every method in every language
         .getByRole('button', { name: await text(page, '#payer-input-form button') })
         .click();
       await page.locator('#countdown').waitFor();
-      expect(await text(page, 'h1')).toBe(TEXT[locale].received);
+      // The answer to the number ("received"), or the payment page, if the instructions page's
+      // status poll saw the payment succeed first: both are final pages.
+      expect([TEXT[locale].received, AMOUNTS.wavepay.shown[locale]]).toContain(
+        await text(page, 'h1'),
+      );
       await finalPageReturnsToMerchant(page, locale, 'wavepay', countdownReturn);
     },
 
@@ -445,7 +455,9 @@ describe.concurrent('the hosted page in Chromium: every method in every language
       await page.keyboard.type(key1);
       await page.keyboard.press('Enter');
       await page.locator('#countdown').waitFor();
-      expect(await text(page, 'h1')).toBe(TEXT.ky.received);
+      expect([TEXT.ky.received, AMOUNTS.wavepay.shown.ky.replace('5 000', '5 030')]).toContain(
+        await text(page, 'h1'),
+      );
       await tabTo(page, '#return-link');
       await screenshot(page, SUITE, 'ky-keyboard-final');
       await countdownReturn.request;
