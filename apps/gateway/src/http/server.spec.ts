@@ -124,6 +124,7 @@ function fakes() {
       createMerchant: async () => {
         throw new Error('not scripted');
       },
+      getMerchant: async () => ({ merchant: Merchant.fromPartial({ id: 'mer_1', name: 'Shop' }) }),
     },
     cases: {
       listCases: async (req, opts) => {

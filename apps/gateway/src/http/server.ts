@@ -45,7 +45,10 @@ export interface GatewayDeps {
     | 'listPayments'
     | 'listPaymentEvents'
   >;
-  merchants: Pick<PromiseClient<MerchantServiceClient>, 'authenticateApiKey' | 'createMerchant'>;
+  merchants: Pick<
+    PromiseClient<MerchantServiceClient>,
+    'authenticateApiKey' | 'createMerchant' | 'getMerchant'
+  >;
   /** Checkout's cases: unmatched verified money an operator applies or returns. */
   cases: Pick<
     PromiseClient<CaseServiceClient>,
@@ -234,6 +237,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
       limits.pages,
       pageRoutes({
         checkout: deps.checkout,
+        merchants: deps.merchants,
         secureCookies: deps.publicBaseUrl.startsWith('https://'),
       }),
       paymentStatusRoutes({ checkout: deps.checkout }),

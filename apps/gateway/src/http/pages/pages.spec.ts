@@ -5,9 +5,18 @@ import { PaymentMethod } from '@tolem/contracts/common';
 import { describe, expect, it } from 'vitest';
 
 import { renderErrorPage } from './error.page';
-import { AUTO_SUBMIT_SCRIPT, escapeHtml, PAGE_CSP, safeHttpUrl, STATUS_POLL_SCRIPT } from './html';
+import {
+  AUTO_SUBMIT_SCRIPT,
+  COUNTDOWN_SCRIPT,
+  escapeHtml,
+  PAGE_CSP,
+  safeHttpUrl,
+  STATUS_POLL_SCRIPT,
+} from './html';
+import { type Locale } from './i18n';
 import {
   instructionsKind,
+  pluginHref,
   renderAwaitingConfirmation,
   renderInstructionsPage,
   renderPayerInputPage,
@@ -22,7 +31,12 @@ const XSS = `"><script>alert('x')</script>&`;
 /** A page secret as checkout makes them, and this browser's form token. */
 const SECRET = 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5';
 const CSRF = 'csrf-token-of-this-browser';
-const accessTo = (paymentId: string) => ({ paymentId, secret: SECRET, csrfToken: CSRF });
+const accessTo = (paymentId: string, locale: Locale = 'en') => ({
+  paymentId,
+  secret: SECRET,
+  csrfToken: CSRF,
+  locale,
+});
 
 describe('escapeHtml', () => {
   it('escapes the five characters that matter in content and attributes', () => {
@@ -41,15 +55,18 @@ describe('escapeHtml', () => {
 
 describe('renderProviderForm', () => {
   it('renders the provider form with every field in order, escaped, and the pinned script', () => {
-    const html = renderProviderForm({
-      url: 'https://sandbox.example/webmoney/lmi/payment_utf.asp?a=1&b=2',
-      acceptCharset: 'utf-8',
-      fields: [
-        { name: 'LMI_PAYMENT_AMOUNT', value: '19.99' },
-        { name: 'LMI_PAYMENT_DESC', value: `Оплата ${XSS}` },
-        { name: 'LMI_PAYEE_PURSE', value: 'Z123456789012' },
-      ],
-    });
+    const html = renderProviderForm(
+      {
+        url: 'https://sandbox.example/webmoney/lmi/payment_utf.asp?a=1&b=2',
+        acceptCharset: 'utf-8',
+        fields: [
+          { name: 'LMI_PAYMENT_AMOUNT', value: '19.99' },
+          { name: 'LMI_PAYMENT_DESC', value: `Оплата ${XSS}` },
+          { name: 'LMI_PAYEE_PURSE', value: 'Z123456789012' },
+        ],
+      },
+      'en',
+    );
     expect(html).toContain(
       '<form id="provider-form" method="post" action="https://sandbox.example/webmoney/lmi/payment_utf.asp?a=1&amp;b=2" accept-charset="utf-8">',
     );
@@ -62,7 +79,13 @@ describe('renderProviderForm', () => {
       ['LMI_PAYEE_PURSE', 'Z123456789012'],
     ]);
     expect(html).not.toContain("<script>alert('x')");
-    expect(html).toContain('<button type="submit">');
+    expect(html).toContain('<button type="submit">Continue to payment</button>');
+    const ru = renderProviderForm(
+      { url: 'https://p.example', acceptCharset: '', fields: [] },
+      'ru',
+    );
+    expect(ru).toContain('<html lang="ru">');
+    expect(ru).toContain('<button type="submit">Перейти к оплате</button>');
     expect(html).toContain(`<script>${AUTO_SUBMIT_SCRIPT}</script>`);
     const hash = createHash('sha256').update(AUTO_SUBMIT_SCRIPT).digest('base64');
     expect(PAGE_CSP).toContain(`'sha256-${hash}'`);
@@ -73,7 +96,7 @@ describe('renderProviderForm', () => {
 
   it('defaults the charset to utf-8', () => {
     expect(
-      renderProviderForm({ url: 'https://p.example', acceptCharset: '', fields: [] }),
+      renderProviderForm({ url: 'https://p.example', acceptCharset: '', fields: [] }, 'en'),
     ).toContain('accept-charset="utf-8"');
   });
 });
@@ -96,19 +119,21 @@ describe('renderPaymentPage', () => {
 
   it('shows the amount for display, the escaped description and one form per method', () => {
     const html = renderPaymentPage(payment, accessTo(payment.id));
-    expect(html).toContain('19.99 USD');
+    expect(html).toContain('$19.99');
     expect(html).toContain('Book &quot;&gt;&lt;script&gt;');
     expect(html).not.toContain('<script>');
     const methods = [
       ...html.matchAll(
-        /<form class="method" method="post" action="\/pay\/pay_01abc\/start\?secret=Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5">\n<input type="hidden" name="_csrf" value="csrf-token-of-this-browser">\n<input type="hidden" name="method" value="([a-z_]+)">/g,
+        /<form class="method" method="post" action="\/pay\/pay_01abc\/start\?secret=Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5" data-method="[a-z_]+">\n<input type="hidden" name="_csrf" value="csrf-token-of-this-browser">\n<input type="hidden" name="method" value="([a-z_]+)">/g,
       ),
     ].map((m) => m[1]);
     expect(methods).toEqual(['webmoney_purse', 'webmoney_keeper_mobile', 'card', 'wavepay', 'qr']);
     expect(html.match(/name="phone"/g)).toHaveLength(1);
     // The "remember this card" box belongs to the card form only.
     const cardForm = html.split('<form').find((f) => f.includes('value="card"')) ?? '';
-    expect(cardForm).toContain('<input type="checkbox" name="remember_card" value="true">');
+    expect(cardForm).toContain(
+      '<input type="checkbox" id="remember-card" name="remember_card" value="true">',
+    );
     expect(html.match(/name="remember_card"/g)).toHaveLength(1);
   });
 
@@ -160,10 +185,10 @@ describe('renderPaymentPage', () => {
     expect(failed).not.toContain('javascript:');
   });
 
-  it('formats amounts by the currency exponent', () => {
-    expect(formatAmount({ amountMinor: 1500n, currency: 'JPY' })).toBe('1500 JPY');
-    expect(formatAmount({ amountMinor: 5n, currency: 'KWD' })).toBe('0.005 KWD');
-    expect(formatAmount({ amountMinor: 5n, currency: 'ZZZ' })).toBe('5 ZZZ (minor units)');
+  it('formats amounts by the currency exponent, in the locale', () => {
+    expect(formatAmount({ amountMinor: 1500n, currency: 'JPY' }, 'en')).toBe('¥1,500');
+    expect(formatAmount({ amountMinor: 5n, currency: 'KWD' }, 'en')).toBe('KWD\u00a00.005');
+    expect(formatAmount({ amountMinor: 5n, currency: 'ZZZ' }, 'en')).toBe('5 ZZZ');
   });
 });
 
@@ -213,12 +238,12 @@ describe('instructions pages', () => {
     expect(html).toContain('<dt>Wallet number</dt><dd>09790000101</dd>');
     expect(html).toContain('<dt>Amount</dt><dd>5000 MMK</dd>');
     expect(html).toContain(
-      'id="plugin-link" href="https://plugin.example/?label=pay_1&amp;fixed_amount=5000"',
+      'id="plugin-link" href="https://plugin.example/?label=pay_1&amp;fixed_amount=5000&amp;lang=en"',
     );
     expect(html).toContain(
       `<form id="payer-input-form" class="method" method="post" action="/pay/pay_w%221/input?secret=${SECRET}">\n<input type="hidden" name="_csrf" value="${CSRF}">`,
     );
-    expect(html).toMatch(/<input type="text" name="key1" required maxlength="11"/);
+    expect(html).toMatch(/<input type="text" id="key1" name="key1" required maxlength="11"/);
     expect(html).toContain('<dt>extra</dt><dd>&quot;&gt;&lt;script&gt;');
     expect(html).not.toContain("<script>alert('x')");
     expect(html).toContain(`<script>${STATUS_POLL_SCRIPT}</script>`);
@@ -237,7 +262,9 @@ describe('instructions pages', () => {
     expect(html).not.toContain('plugin-link');
     expect(html).not.toContain('javascript:');
     expect(html).toContain('<h1>Pay with Wavepay</h1>');
-    expect(html).toContain('id="notice">Transaction not found &quot;&gt;&lt;script&gt;');
+    expect(html).toContain(
+      'id="notice" role="alert">Transaction not found &quot;&gt;&lt;script&gt;',
+    );
   });
 
   it('QR: the clickable link, the payload text and the waiting status', () => {
@@ -288,9 +315,11 @@ describe('instructions pages', () => {
       accessTo(wavepay.id),
     );
     expect(received).toContain('<h1>Payment received</h1>');
-    expect(received).toContain('id="return-link" href="https://shop.example/ok?a=1&amp;b=2"');
     expect(received).toContain(
-      '<meta http-equiv="refresh" content="5;url=https://shop.example/ok?a=1&amp;b=2">',
+      'id="return-link" class="button" href="https://shop.example/ok?a=1&amp;b=2"',
+    );
+    expect(received).toContain(
+      '<noscript><meta http-equiv="refresh" content="5;url=https://shop.example/ok?a=1&amp;b=2"></noscript>',
     );
     const noReturn = renderPaymentReceived(
       { ...wavepay, successUrl: 'javascript:x' },
@@ -299,12 +328,11 @@ describe('instructions pages', () => {
     expect(noReturn).not.toContain('javascript:');
     expect(noReturn).toContain(`href="/pay/pay_w%221?secret=${SECRET}"`);
 
-    const waiting = renderAwaitingConfirmation(wavepay, `checking ${XSS}`, accessTo(wavepay.id));
+    const waiting = renderAwaitingConfirmation(wavepay, accessTo(wavepay.id));
     expect(waiting).toContain('Waiting for confirmation');
-    expect(waiting).toContain('checking &quot;&gt;&lt;script&gt;');
     expect(waiting).toContain('data-waiting="created pending"');
 
-    const review = renderUnderReview(wavepay, 'Possible transaction created', accessTo(wavepay.id));
+    const review = renderUnderReview(wavepay, accessTo(wavepay.id));
     expect(review).toContain('Your payment is being checked');
     expect(review).toContain('data-waiting="pending requires_review"');
 
@@ -321,10 +349,149 @@ describe('other pages', () => {
     const html = renderErrorPage(
       { status: 422, code: 'PAYMENT_NOT_PAYABLE', message: XSS, details: {} },
       'req_1',
+      'en',
     );
     expect(html).toContain('PAYMENT_NOT_PAYABLE');
     expect(html).toContain('HTTP 422');
     expect(html).toContain('req_1');
     expect(html).not.toContain('<script>');
+  });
+});
+
+describe("the pages in the payer's language", () => {
+  const payment = Payment.fromPartial({
+    id: 'pay_l1',
+    merchantId: 'mer_1',
+    amount: { amountMinor: 150_000n, currency: 'KGS' },
+    status: PaymentStatus.PAYMENT_STATUS_CREATED,
+    orderId: 'order-7',
+    availableMethods: [PaymentMethod.PAYMENT_METHOD_CARD, PaymentMethod.PAYMENT_METHOD_QR],
+    successUrl: 'https://shop.example/ok',
+    failUrl: 'https://shop.example/fail',
+  });
+
+  it('marks the page with its lang and shows the merchant, amount, order and methods translated', () => {
+    const html = renderPaymentPage(payment, accessTo(payment.id, 'ky'), `Дүкөн ${XSS}`);
+    expect(html).toContain('<html lang="ky">');
+    expect(html).toContain(
+      '<p class="muted" id="merchant-name"><span class="visually-hidden">Сатуучу: </span>Дүкөн &quot;&gt;&lt;script&gt;',
+    );
+    expect(html).toContain('>1\u00a0500,00\u00a0сом</h1>');
+    expect(html).toContain('<dt>Буйрутма</dt><dd>order-7</dd>');
+    expect(html).toContain('<h2>Төлөө ыкмасын тандаңыз</h2>');
+    expect(html).toContain('>Банк картасы</button>');
+    expect(html).toContain('>QR-код</button>');
+    expect(html).not.toContain("<script>alert('x')");
+  });
+
+  it('sends the payer of a refunded payment back to the success URL, with the refund said', () => {
+    for (const [status, text] of [
+      [PaymentStatus.PAYMENT_STATUS_REFUNDED, 'Платёж оплачен и возвращён.'],
+      [PaymentStatus.PAYMENT_STATUS_PARTIALLY_REFUNDED, 'Платёж оплачен; часть суммы возвращена.'],
+    ] as const) {
+      const html = renderPaymentPage({ ...payment, status }, accessTo(payment.id, 'ru'));
+      expect(html).toContain(text);
+      expect(html).toContain('https://shop.example/ok');
+      expect(html).not.toContain('https://shop.example/fail');
+    }
+  });
+
+  it('links every language to the payment page, the current one marked for assistive tech', () => {
+    const html = renderPaymentPage(payment, accessTo(payment.id, 'my'));
+    expect(html).toContain('<nav aria-label="ဘာသာစကား">');
+    for (const [lang, name] of [
+      ['ru', 'Русский'],
+      ['en', 'English'],
+      ['ky', 'Кыргызча'],
+    ]) {
+      expect(html).toContain(
+        `<a href="/pay/pay_l1?secret=${SECRET}&amp;lang=${lang}" hreflang="${lang}" lang="${lang}" data-lang="${lang}">${name}</a>`,
+      );
+    }
+    expect(html).toContain(`data-lang="my" aria-current="true">မြန်မာ</a>`);
+  });
+
+  it('a final page counts down back to the merchant, with a button and a no-script refresh', () => {
+    const paid = renderPaymentPage(
+      { ...payment, status: PaymentStatus.PAYMENT_STATUS_SUCCEEDED },
+      accessTo(payment.id, 'ru'),
+    );
+    expect(paid).toContain('оплачен</span>');
+    expect(paid).toContain('Платёж оплачен. Спасибо!');
+    expect(paid).toContain(
+      '<span id="countdown" role="timer" data-href="https://shop.example/ok" data-steps="0 секунд|1 секунда|2 секунды|3 секунды|4 секунды|5 секунд">5 секунд</span>',
+    );
+    expect(paid).toContain(
+      '<a id="return-link" class="button" href="https://shop.example/ok">Вернуться в магазин</a>',
+    );
+    expect(paid).toContain(
+      '<noscript><meta http-equiv="refresh" content="5;url=https://shop.example/ok"></noscript>',
+    );
+    expect(paid).toContain(`<script>${COUNTDOWN_SCRIPT}</script>`);
+    const hash = createHash('sha256').update(COUNTDOWN_SCRIPT).digest('base64');
+    expect(PAGE_CSP).toContain(`'sha256-${hash}'`);
+
+    const failed = renderPaymentPage(
+      { ...payment, status: PaymentStatus.PAYMENT_STATUS_FAILED },
+      accessTo(payment.id, 'en'),
+    );
+    expect(failed).toContain('data-href="https://shop.example/fail"');
+    expect(failed).toContain('This payment failed.');
+  });
+
+  it('QR instructions show the code as an image, in the language of the page', () => {
+    const html = renderInstructionsPage({
+      access: accessTo('pay_q2', 'my'),
+      payment: { ...payment, method: PaymentMethod.PAYMENT_METHOD_QR },
+      instructions: {
+        title: 'Pay by QR code',
+        values: { link: 'https://pay.payqr.kg/#000201', payload: '000201' },
+      },
+    });
+    expect(html).toContain('<html lang="my">');
+    expect(html).toContain('<h1>QR ကုဒ်ဖြင့် ပေးချေရန်</h1>');
+    expect(html).toMatch(/<svg id="qr-image" [^>]*role="img" aria-label="ငွေပေးချေမှု QR ကုဒ်"/);
+    expect(html).toContain('role="status" aria-live="polite"');
+    expect(html).not.toContain('Pay by QR code');
+  });
+
+  it("errors are explained in the payer's language by their code", () => {
+    const html = renderErrorPage(
+      { status: 404, code: 'PAYMENT_NOT_FOUND', message: 'payment pay_x not found', details: {} },
+      'req_2',
+      'ru',
+    );
+    expect(html).toContain('<html lang="ru">');
+    expect(html).toContain('Ссылка на оплату недействительна');
+    expect(html).not.toContain('payment pay_x not found');
+    const phone = renderErrorPage(
+      { status: 400, code: 'VALIDATION_FAILED', message: 'enter', details: { field: 'phone' } },
+      'req_3',
+      'ky',
+    );
+    expect(phone).toContain('WM Keeper Mobile байланган телефон номериңизди киргизиңиз.');
+    const other = renderErrorPage(
+      { status: 502, code: 'SOMETHING_NEW', message: 'x', details: {} },
+      'req_4',
+      'my',
+    );
+    expect(other).toContain('တစ်ခုခု မှားယွင်းသွားပါသည်');
+  });
+});
+
+describe('pluginHref', () => {
+  const url = 'https://plugin.example/?label=pay_1&lang=en&fixed_amount=5000';
+
+  it("opens Paykassma's window in Burmese or English when the page is", () => {
+    expect(pluginHref(url, 'my')).toBe(
+      'https://plugin.example/?label=pay_1&lang=my&fixed_amount=5000',
+    );
+    expect(pluginHref(url.replace('lang=en', 'lang=my'), 'en')).toBe(url);
+  });
+
+  it('keeps the configured language for the others, and drops non-http links', () => {
+    expect(pluginHref(url, 'ru')).toBe(url);
+    expect(pluginHref(url, 'ky')).toBe(url);
+    expect(pluginHref('javascript:alert(1)', 'my')).toBeNull();
   });
 });

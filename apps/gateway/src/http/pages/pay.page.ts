@@ -1,52 +1,30 @@
 import type { Payment } from '@tolem/contracts/checkout';
-import { money, toMajorString } from '@tolem/money';
 
 import { isTerminal, type MethodName, methodName, statusName } from '../mappers/enums.mapper';
 import { payerPath } from '../mappers/payment.mapper';
-import { escapeHtml, layout, safeHttpUrl, STATUS_POLL_SCRIPT } from './html';
+import { COUNTDOWN_SCRIPT, escapeHtml, layout, safeHttpUrl, STATUS_POLL_SCRIPT } from './html';
+import {
+  formatMoney,
+  formatSeconds,
+  LANG_PARAM,
+  type Locale,
+  LOCALES,
+  type Messages,
+  messagesFor,
+} from './i18n';
 
-interface MethodView {
-  label: string;
-  hint: string;
-  /** Extra inputs the method needs from the payer. */
-  inputs?: string;
-}
-
-const METHODS: Record<MethodName, MethodView> = {
-  webmoney_purse: { label: 'WebMoney', hint: 'Pay from your WebMoney purse.' },
-  webmoney_keeper_mobile: {
-    label: 'WM Keeper Mobile',
-    hint: 'Pay by phone number; you confirm with an SMS code.',
-    inputs:
-      '<label>Phone number<input type="tel" name="phone" required maxlength="32" autocomplete="tel" placeholder="+7 900 123 45 67"></label>',
-  },
-  card: {
-    label: 'Bank card',
-    hint: 'Visa, Mastercard, Mir.',
-    inputs:
-      '<label class="check"><input type="checkbox" name="remember_card" value="true"> Remember this card for future payments to this shop</label>',
-  },
-  wavepay: {
-    label: 'Wavepay wallet',
-    hint: 'Pay in the Wavepay app, then enter its transaction number.',
-  },
-  qr: { label: 'QR code', hint: 'Pay by QR code or payment link in your banking app.' },
-};
-
-const STATUS_TEXT: Record<string, string> = {
-  succeeded: 'This payment has been paid.',
-  failed: 'This payment failed.',
-  expired: 'This payment has expired.',
-};
+/** Seconds a final page waits before it takes the payer back to the merchant. */
+export const RETURN_DELAY_SECONDS = 5;
 
 /**
  * What the payer's links and forms carry: the payment id, its page secret (the link's credential,
- * from payment_url) and the CSRF token of this browser (forms only).
+ * from payment_url) and the CSRF token of this browser (forms only); and the page's language.
  */
 export interface PageAccess {
   paymentId: string;
   secret: string;
   csrfToken: string;
+  locale: Locale;
 }
 
 /** `/pay/{id}{suffix}?secret=…`: every payer URL carries the page secret. */
@@ -64,87 +42,163 @@ export function csrfField(access: PageAccess): string {
   return `<input type="hidden" name="_csrf" value="${escapeHtml(access.csrfToken)}">`;
 }
 
-export const REVIEW_TEXT =
-  'Your payment is being checked. This can take a while; the shop is told as soon as it is confirmed.';
+/**
+ * The language links: each opens the payment page in that language (the route keeps the choice
+ * in a cookie). Each name is in its own language, marked so screen readers read it so.
+ */
+export function languageSwitcher(
+  access: Pick<PageAccess, 'paymentId' | 'secret' | 'locale'>,
+): string {
+  const t = messagesFor(access.locale);
+  const links = LOCALES.map((locale) => {
+    const href = `${payPath(access)}&${LANG_PARAM}=${locale}`;
+    const current = locale === access.locale ? ' aria-current="true"' : '';
+    return `<li><a href="${escapeHtml(href)}" hreflang="${locale}" lang="${locale}" data-lang="${locale}"${current}>${escapeHtml(messagesFor(locale).languageName)}</a></li>`;
+  });
+  return `<nav aria-label="${escapeHtml(t.languageSwitch)}"><ul class="langs">${links.join('')}</ul></nav>`;
+}
 
 /**
  * The element STATUS_POLL_SCRIPT watches: it polls `/pay/{id}/status` while the status is one of
- * `waiting`, then opens the payment page, which shows the result.
+ * `waiting`, then opens the payment page, which shows the result. A polite live region, so a
+ * screen reader hears the waiting text without losing its place.
  */
 export function statusPoller(
   access: Pick<PageAccess, 'paymentId' | 'secret'>,
   waiting: string[],
   text = '',
 ): string {
-  return `<p id="payment-status" class="muted" data-status-url="${payHref(access, '/status')}" data-result-url="${payHref(access)}" data-waiting="${escapeHtml(waiting.join(' '))}">${escapeHtml(text)}</p>`;
+  return `<p id="payment-status" class="muted" role="status" aria-live="polite" data-status-url="${payHref(access, '/status')}" data-result-url="${payHref(access)}" data-waiting="${escapeHtml(waiting.join(' '))}">${escapeHtml(text)}</p>`;
 }
 
-/** "19.99 USD" for display; falls back to minor units when the currency is unknown to us. */
-export function formatAmount(amount: Payment['amount']): string {
-  if (!amount) return '';
-  try {
-    return `${toMajorString(money(amount.amountMinor, amount.currency))} ${amount.currency}`;
-  } catch {
-    return `${amount.amountMinor.toString()} ${amount.currency} (minor units)`;
+/** The amount for the payer, in the page's locale. */
+export function formatAmount(amount: Payment['amount'], locale: Locale): string {
+  return formatMoney(amount, locale);
+}
+
+/**
+ * Back to the merchant after a final state: a countdown (COUNTDOWN_SCRIPT, with a meta refresh
+ * in `head` for browsers without JavaScript) and a button to go at once.
+ */
+export function returnToMerchant(
+  url: string,
+  locale: Locale,
+): { html: string; head: string; script: string } {
+  const t = messagesFor(locale);
+  const steps = Array.from({ length: RETURN_DELAY_SECONDS + 1 }, (_, s) =>
+    formatSeconds(s, locale),
+  );
+  return {
+    html: [
+      `<p>${escapeHtml(t.returningIn)} <span id="countdown" role="timer" data-href="${escapeHtml(url)}" data-steps="${escapeHtml(steps.join('|'))}">${escapeHtml(formatSeconds(RETURN_DELAY_SECONDS, locale))}</span></p>`,
+      `<p><a id="return-link" class="button" href="${escapeHtml(url)}">${escapeHtml(t.returnToMerchant)}</a></p>`,
+    ].join('\n'),
+    head: `<noscript><meta http-equiv="refresh" content="${RETURN_DELAY_SECONDS};url=${escapeHtml(url)}"></noscript>`,
+    script: COUNTDOWN_SCRIPT,
+  };
+}
+
+function methodInputs(method: MethodName, t: Messages): string {
+  switch (method) {
+    case 'webmoney_keeper_mobile':
+      return [
+        `<label for="phone">${escapeHtml(t.phoneLabel)}</label>`,
+        `<input type="tel" id="phone" name="phone" required maxlength="32" autocomplete="tel" inputmode="tel" aria-describedby="phone-hint">`,
+        `<p id="phone-hint" class="muted">${escapeHtml(t.phoneHint)}</p>`,
+      ].join('\n');
+    case 'card':
+      return `<label class="check" for="remember-card"><input type="checkbox" id="remember-card" name="remember_card" value="true"> ${escapeHtml(t.rememberCard)}</label>`;
+    default:
+      return '';
   }
 }
 
-function methodForm(access: PageAccess, method: MethodName): string {
-  const view = METHODS[method];
+function methodForm(access: PageAccess, method: MethodName, t: Messages): string {
+  const view = t.methods[method];
+  const hintId = `hint-${method}`;
   return [
-    `<form class="method" method="post" action="${payHref(access, '/start')}">`,
+    `<form class="method" method="post" action="${payHref(access, '/start')}" data-method="${escapeHtml(method)}">`,
     csrfField(access),
     `<input type="hidden" name="method" value="${escapeHtml(method)}">`,
-    `<label>${escapeHtml(view.hint)}</label>`,
-    view.inputs ?? '',
-    `<button type="submit">${escapeHtml(view.label)}</button>`,
+    `<p id="${hintId}" class="muted">${escapeHtml(view.hint)}</p>`,
+    methodInputs(method, t),
+    `<button type="submit" aria-describedby="${hintId}">${escapeHtml(view.label)}</button>`,
     '</form>',
-  ].join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
-/** The hosted payment page: amount, description, one form per available method (or the final status). */
-export function renderPaymentPage(payment: Payment, access: PageAccess): string {
-  const amount = formatAmount(payment.amount);
+/** The status badge of a payment, in words of the locale; `data-status` keeps the wire name. */
+export function statusBadge(status: ReturnType<typeof statusName>, t: Messages): string {
+  return `<span class="status ${status}" data-status="${status}">${escapeHtml(t.status[status])}</span>`;
+}
+
+/**
+ * The hosted payment page: the merchant, the amount and order, one form per available method
+ * (or the final status and the way back to the merchant), in the payer's language.
+ */
+export function renderPaymentPage(payment: Payment, access: PageAccess, merchantName = ''): string {
+  const locale = access.locale;
+  const t = messagesFor(locale);
+  const amount = formatAmount(payment.amount, locale);
   const status = statusName(payment.status);
+  const facts: [string, string][] = [];
+  if (payment.orderId) facts.push([t.orderLabel, payment.orderId]);
+  if (payment.description) facts.push([t.descriptionLabel, payment.description]);
   const head = [
-    `<h1>${escapeHtml(amount)}</h1>`,
-    payment.description ? `<p>${escapeHtml(payment.description)}</p>` : '',
-    payment.orderId ? `<p class="muted">Order ${escapeHtml(payment.orderId)}</p>` : '',
+    languageSwitcher(access),
+    merchantName
+      ? `<p class="muted" id="merchant-name"><span class="visually-hidden">${escapeHtml(t.merchantLabel)}: </span>${escapeHtml(merchantName)}</p>`
+      : '',
+    `<h1 id="amount" data-amount-minor="${escapeHtml(payment.amount?.amountMinor.toString() ?? '')}" data-currency="${escapeHtml(payment.amount?.currency ?? '')}">${escapeHtml(amount)}</h1>`,
+    facts.length === 0
+      ? ''
+      : `<dl class="facts">\n${facts
+          .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
+          .join('\n')}\n</dl>`,
   ];
   let body: string[];
   let script: string | undefined;
+  let extraHead = '';
   if (status === 'requires_review') {
     // Money may have moved: the payer must not be offered a second payment while a person checks.
     body = [
-      `<p><span class="status ${status}" data-status="${status}">being checked</span></p>`,
-      `<p>${escapeHtml(REVIEW_TEXT)}</p>`,
-      statusPoller(access, ['pending', 'requires_review']),
+      `<p>${statusBadge(status, t)}</p>`,
+      `<p>${escapeHtml(t.reviewText)} ${escapeHtml(t.doNotPayAgain)}</p>`,
+      statusPoller(access, ['pending', 'requires_review'], t.updatesItself),
     ];
     script = STATUS_POLL_SCRIPT;
   } else if (isTerminal(status)) {
-    const back = safeHttpUrl(status === 'succeeded' ? payment.successUrl : payment.failUrl);
+    // A refunded payment was paid first: the payer goes back the way a paid one does.
+    const paid = status === 'succeeded' || status === 'partially_refunded' || status === 'refunded';
+    const back = safeHttpUrl(paid ? payment.successUrl : payment.failUrl);
+    const text = t.finalText[status as keyof Messages['finalText']] ?? '';
+    const ret = back ? returnToMerchant(back, locale) : undefined;
     body = [
-      `<p><span class="status ${status}" data-status="${status}">${escapeHtml(status)}</span></p>`,
-      `<p>${escapeHtml(STATUS_TEXT[status] ?? '')}</p>`,
-      back ? `<p><a href="${escapeHtml(back)}">Return to the merchant</a></p>` : '',
+      `<div role="status"><p>${statusBadge(status, t)}</p>`,
+      `<p id="final-text">${escapeHtml(text)}</p></div>`,
+      ret?.html ?? '',
     ];
+    script = ret?.script;
+    extraHead = ret?.head ?? '';
   } else {
     const methods = payment.availableMethods
       .map(methodName)
       .filter((m): m is MethodName => m !== null);
     body = [
-      status === 'pending'
-        ? '<p class="muted">A payment attempt is in progress. If you did not finish it, choose a method again.</p>'
-        : '',
-      '<h2>Choose how to pay</h2>',
+      status === 'pending' ? `<p class="muted">${escapeHtml(t.attemptInProgress)}</p>` : '',
+      `<h2>${escapeHtml(t.chooseMethod)}</h2>`,
       methods.length === 0
-        ? '<p>No payment method is available for this payment.</p>'
-        : methods.map((m) => methodForm(access, m)).join('\n'),
+        ? `<p>${escapeHtml(t.noMethods)}</p>`
+        : methods.map((m) => methodForm(access, m, t)).join('\n'),
     ];
   }
   return layout(
-    `Pay ${escapeHtml(amount)} · Tolem`,
+    `${escapeHtml(t.payTitle(amount))} · ${escapeHtml(merchantName || t.brand)}`,
     [...head, ...body].filter(Boolean).join('\n'),
     script,
+    extraHead,
+    locale,
   );
 }

@@ -1,8 +1,13 @@
 import cookie from '@fastify/cookie';
 import csrfProtection from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
-import { PaymentStatus, type SubmitPayerInputResponse } from '@tolem/contracts/checkout';
+import {
+  type MerchantServiceClient,
+  PaymentStatus,
+  type SubmitPayerInputResponse,
+} from '@tolem/contracts/checkout';
 import { type Instructions, PaymentMethod } from '@tolem/contracts/common';
+import type { PromiseClient } from '@tolem/grpc-kit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 
 import { gatewayErrors, toHttpError } from '../errors';
@@ -11,6 +16,15 @@ import { PAGE_SECRET_PARAM } from '../mappers/payment.mapper';
 import { renderErrorPage } from '../pages/error.page';
 import { safeHttpUrl } from '../pages/html';
 import {
+  isLocale,
+  LANG_COOKIE,
+  LANG_PARAM,
+  type Locale,
+  messagesFor,
+  negotiateLocale,
+} from '../pages/i18n';
+import {
+  invalidKey1Notice,
   KEY1_MAX_LENGTH,
   renderAwaitingConfirmation,
   renderInstructionsPage,
@@ -33,6 +47,8 @@ import { logHttpError } from '../server';
 
 export interface PageRouteDeps {
   checkout: Pick<GatewayDeps['checkout'], 'getPayment' | 'startPayment' | 'submitPayerInput'>;
+  /** The merchant's name for the page's heading. */
+  merchants: Pick<PromiseClient<MerchantServiceClient>, 'getMerchant'>;
   /** Mark the CSRF cookie Secure (the public origin is https). */
   secureCookies: boolean;
 }
@@ -49,6 +65,21 @@ export function pageSecretOf(request: FastifyRequest): string {
   const value = (request.query as Record<string, unknown> | undefined)?.[PAGE_SECRET_PARAM];
   return typeof value === 'string' && value.length <= MAX_SECRET_LENGTH ? value : '';
 }
+
+/**
+ * The payer's language: the one a language link just chose, else the one kept in the cookie,
+ * else the browser's Accept-Language, else English.
+ */
+export function pageLocaleOf(request: FastifyRequest): Locale {
+  return negotiateLocale({
+    query: (request.query as Record<string, unknown> | undefined)?.[LANG_PARAM],
+    cookie: request.cookies?.[LANG_COOKIE],
+    acceptLanguage: request.headers['accept-language'],
+  });
+}
+
+/** A year: the payer's choice of language outlives one payment. */
+const LANG_COOKIE_MAX_AGE_S = 365 * 24 * 3600;
 
 /** The CSRF cookie: only sent back to the payer pages, never to scripts or other sites. */
 const CSRF_COOKIE = 'tolem_csrf';
@@ -109,7 +140,18 @@ export function pageRoutes(deps: PageRouteDeps): FastifyPluginAsync {
         paymentId,
         secret: pageSecretOf(request),
         csrfToken: reply.generateCsrf(),
+        locale: pageLocaleOf(request),
       }) satisfies PageAccess;
+    /** The merchant's name; the page still works without it when the lookup fails. */
+    const merchantNameOf = async (request: FastifyRequest, merchantId: string) => {
+      try {
+        const res = await deps.merchants.getMerchant({ merchantId }, { requestId: request.id });
+        return res.merchant?.name ?? '';
+      } catch (err) {
+        request.log.warn({ err, merchantId }, 'merchant name unavailable for the payment page');
+        return '';
+      }
+    };
     app.setErrorHandler((err, request, reply) => {
       const mapped = toHttpError(err);
       logHttpError(request.log, err, mapped);
@@ -119,7 +161,11 @@ export function pageRoutes(deps: PageRouteDeps): FastifyPluginAsync {
         mapped.code === 'PAYMENT_METHOD_LOCKED' && id
           ? payPath({ paymentId: id, secret: pageSecretOf(request) })
           : undefined;
-      return sendHtml(reply, mapped.status, renderErrorPage(mapped, request.id, back));
+      return sendHtml(
+        reply,
+        mapped.status,
+        renderErrorPage(mapped, request.id, pageLocaleOf(request), back),
+      );
     });
 
     app.get<{ Params: { id: string } }>(
@@ -131,10 +177,21 @@ export function pageRoutes(deps: PageRouteDeps): FastifyPluginAsync {
           { requestId: request.id },
         );
         if (!res.payment) throw gatewayErrors.create('INTERNAL', 'peer answer lacks payment');
+        const chosen = (request.query as Record<string, unknown> | undefined)?.[LANG_PARAM];
+        if (isLocale(chosen)) {
+          void reply.setCookie(LANG_COOKIE, chosen, {
+            path: '/pay',
+            httpOnly: true,
+            sameSite: 'lax',
+            secure: deps.secureCookies,
+            maxAge: LANG_COOKIE_MAX_AGE_S,
+          });
+        }
+        const merchantName = await merchantNameOf(request, res.payment.merchantId);
         return sendHtml(
           reply,
           200,
-          renderPaymentPage(res.payment, accessOf(request, reply, request.params.id)),
+          renderPaymentPage(res.payment, accessOf(request, reply, request.params.id), merchantName),
         );
       },
     );
@@ -182,7 +239,7 @@ export function pageRoutes(deps: PageRouteDeps): FastifyPluginAsync {
         switch (action?.$case) {
           case 'formPost':
             providerUrl(action.value.url);
-            return sendHtml(reply, 200, renderProviderForm(action.value));
+            return sendHtml(reply, 200, renderProviderForm(action.value, access.locale));
           case 'redirectUrl':
             return reply.redirect(providerUrl(action.value), 303);
           case 'instructions':
@@ -213,14 +270,7 @@ export function pageRoutes(deps: PageRouteDeps): FastifyPluginAsync {
         const access = accessOf(request, reply, paymentId);
         const key1 = (request.body.key1 ?? '').trim();
         if (key1 === '' || key1.length > KEY1_MAX_LENGTH) {
-          return sendHtml(
-            reply,
-            400,
-            renderPayerInputPage(
-              access,
-              `Enter the transaction number from your Wavepay app (1 to ${KEY1_MAX_LENGTH} characters).`,
-            ),
-          );
+          return sendHtml(reply, 400, renderPayerInputPage(access, invalidKey1Notice(access)));
         }
         const res = await deps.checkout.submitPayerInput(
           { paymentId, pageSecret: access.secret, fields: { key1 } },
@@ -228,25 +278,25 @@ export function pageRoutes(deps: PageRouteDeps): FastifyPluginAsync {
         );
         const payment = res.payment;
         if (!payment) throw gatewayErrors.create('INTERNAL', 'peer answer lacks payment');
+        // The provider's message is English for operators; the payer reads our own words.
         request.log.info(
-          { paymentId, status: statusName(payment.status) },
+          { paymentId, status: statusName(payment.status), providerMessage: res.message },
           'payer input submitted',
         );
         switch (payment.status) {
           case PaymentStatus.PAYMENT_STATUS_SUCCEEDED:
             return sendHtml(reply, 200, renderPaymentReceived(payment, access));
           case PaymentStatus.PAYMENT_STATUS_REQUIRES_REVIEW:
-            return sendHtml(reply, 200, renderUnderReview(payment, res.message, access));
+            return sendHtml(reply, 200, renderUnderReview(payment, access));
           case PaymentStatus.PAYMENT_STATUS_FAILED:
           case PaymentStatus.PAYMENT_STATUS_EXPIRED:
             // Final: the payment page says so and links back to the shop.
             return reply.redirect(payPath(access), 303);
           default: {
             if (stillChecking(res)) {
-              return sendHtml(reply, 200, renderAwaitingConfirmation(payment, res.message, access));
+              return sendHtml(reply, 200, renderAwaitingConfirmation(payment, access));
             }
-            const notice =
-              res.message || 'The transaction number was not accepted; check it and try again.';
+            const notice = messagesFor(access.locale).wavepay.notAccepted;
             const instructions = instructionsOf(res);
             return sendHtml(
               reply,

@@ -114,6 +114,7 @@ function setup() {
         return { merchant: Merchant.fromPartial({ id: 'mer_1' }) };
       },
       createMerchant: notScripted,
+      getMerchant: notScripted,
     },
     cases: {
       listCases: notScripted,
