@@ -1,4 +1,13 @@
-import { Case, CaseStatus, Merchant, Payment, PaymentStatus } from '@tolem/contracts/checkout';
+import {
+  Case,
+  CaseStatus,
+  Merchant,
+  Payment,
+  PaymentStatus,
+  Refund,
+  RefundExecution,
+  RefundStatus,
+} from '@tolem/contracts/checkout';
 import { PaymentMethod, Provider } from '@tolem/contracts/common';
 import {
   freePort,
@@ -70,6 +79,17 @@ const aCase = Case.fromPartial({
   createdAt: new Date('2026-12-01T10:00:00Z'),
 });
 
+const aRefund = Refund.fromPartial({
+  id: 're_oa_1',
+  paymentId: payment.id,
+  merchantId: MERCHANT.id,
+  amount: { amountMinor: 500n, currency: 'USD' },
+  status: RefundStatus.REFUND_STATUS_PENDING,
+  execution: RefundExecution.REFUND_EXECUTION_PAYOUT_QUEUE,
+  createdAt: new Date('2026-12-01T11:00:00Z'),
+  updatedAt: new Date('2026-12-01T11:00:00Z'),
+});
+
 /** Every peer method the documented routes call answers something well-formed. */
 function scriptPeers(peers: Peers): void {
   const s = peers.script;
@@ -100,6 +120,16 @@ function scriptPeers(peers: Peers): void {
     openingBalance: { amountMinor: 0n, currency: req.currency },
     lines: [],
     nextPageToken: '',
+  });
+  s.refunds.createRefund = async () => ({ refund: aRefund, replayed: false });
+  s.refunds.getRefund = async () => ({ refund: aRefund });
+  s.refunds.listRefunds = async () => ({ refunds: [aRefund], hasMore: false });
+  s.refunds.listRefundPayouts = async () => ({ payouts: [] });
+  s.refunds.completeRefundPayout = async () => ({
+    refund: { ...aRefund, status: RefundStatus.REFUND_STATUS_SUCCEEDED },
+  });
+  s.refunds.failRefundPayout = async () => ({
+    refund: { ...aRefund, status: RefundStatus.REFUND_STATUS_FAILED, failureCode: 'payout_failed' },
   });
   s.cases.listCases = async () => ({ cases: [aCase], nextPageToken: '' });
   s.cases.getCase = async () => ({ case: aCase, audit: [], callback: undefined });

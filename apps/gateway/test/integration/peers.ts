@@ -4,6 +4,7 @@ import {
   CheckoutServiceService,
   Merchant,
   MerchantServiceService,
+  RefundServiceService,
 } from '@tolem/contracts/checkout';
 import { LedgerServiceService } from '@tolem/contracts/ledger';
 import { NotifierServiceService } from '@tolem/contracts/notifier';
@@ -27,6 +28,7 @@ export interface Script {
   checkout: Scripted<typeof CheckoutServiceService>;
   merchants: Scripted<typeof MerchantServiceService>;
   cases: Scripted<typeof CaseServiceService>;
+  refunds: Scripted<typeof RefundServiceService>;
   notifier: Scripted<typeof NotifierServiceService>;
   ledger: Scripted<typeof LedgerServiceService>;
 }
@@ -78,6 +80,7 @@ function defaultScript(): Script {
       },
     },
     cases: unimplemented(CaseServiceService),
+    refunds: unimplemented(RefundServiceService),
     notifier: unimplemented(NotifierServiceService),
     ledger: unimplemented(LedgerServiceService),
   };
@@ -111,6 +114,7 @@ export async function startPeers(): Promise<Peers> {
   server.addService(CheckoutServiceService, delegating(CheckoutServiceService, 'checkout'));
   server.addService(MerchantServiceService, delegating(MerchantServiceService, 'merchants'));
   server.addService(CaseServiceService, delegating(CaseServiceService, 'cases'));
+  server.addService(RefundServiceService, delegating(RefundServiceService, 'refunds'));
   server.addService(NotifierServiceService, delegating(NotifierServiceService, 'notifier'));
   server.addService(LedgerServiceService, delegating(LedgerServiceService, 'ledger'));
   const port = await server.listen(0);

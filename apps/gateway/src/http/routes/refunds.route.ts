@@ -130,33 +130,7 @@ export const refundJsonSchema = {
   },
 } as const;
 
-const errorSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message', 'request_id'],
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        request_id: { type: 'string' },
-        details: { type: 'object', additionalProperties: { type: 'string' } },
-      },
-    },
-  },
-} as const;
-
-/** The error statuses every refund route can answer, besides its own. */
-const commonErrors = {
-  400: errorSchema,
-  401: errorSchema,
-  429: errorSchema,
-  500: errorSchema,
-  503: errorSchema,
-  504: errorSchema,
-} as const;
-
+// Error answers are added to every route, in the one shared shape, by openapi.ts (documentErrors).
 const refundListSchema = {
   type: 'object',
   required: ['object', 'data', 'has_more', 'url'],
@@ -343,12 +317,6 @@ function merchantRefundRoutes(deps: RefundRouteDeps): FastifyPluginAsync {
           response: {
             200: refundJsonSchema,
             201: refundJsonSchema,
-            404: errorSchema,
-            409: errorSchema,
-            413: errorSchema,
-            415: errorSchema,
-            422: errorSchema,
-            ...commonErrors,
           },
         },
         // Before the body is parsed: a retry-unsafe request is refused whatever its body.
@@ -385,7 +353,7 @@ function merchantRefundRoutes(deps: RefundRouteDeps): FastifyPluginAsync {
         // Retrieve a refund
         schema: {
           params: idParamsSchema,
-          response: { 200: refundJsonSchema, 404: errorSchema, ...commonErrors },
+          response: { 200: refundJsonSchema },
         },
       },
       async (request) => {
@@ -403,7 +371,7 @@ function merchantRefundRoutes(deps: RefundRouteDeps): FastifyPluginAsync {
         // List refunds, newest first
         schema: {
           querystring: listRefundsQuerySchema,
-          response: { 200: refundListSchema, 404: errorSchema, ...commonErrors },
+          response: { 200: refundListSchema },
         },
       },
       async (request) => {
@@ -442,7 +410,7 @@ function adminRefundRoutes(deps: RefundRouteDeps): FastifyPluginAsync {
         // The payout-to-payer queue: refunds an operator pays out by hand, oldest first
         schema: {
           querystring: payoutQueueQuerySchema,
-          response: { 200: payoutListSchema, ...commonErrors },
+          response: { 200: payoutListSchema },
         },
       },
       async (request) => {
@@ -470,7 +438,7 @@ function adminRefundRoutes(deps: RefundRouteDeps): FastifyPluginAsync {
         schema: {
           params: idParamsSchema,
           body: completePayoutBodySchema,
-          response: { 200: refundJsonSchema, 404: errorSchema, 422: errorSchema, ...commonErrors },
+          response: { 200: refundJsonSchema },
         },
       },
       async (request) => {
@@ -494,7 +462,7 @@ function adminRefundRoutes(deps: RefundRouteDeps): FastifyPluginAsync {
         schema: {
           params: idParamsSchema,
           body: failPayoutBodySchema,
-          response: { 200: refundJsonSchema, 404: errorSchema, 422: errorSchema, ...commonErrors },
+          response: { 200: refundJsonSchema },
         },
       },
       async (request) => {
