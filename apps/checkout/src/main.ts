@@ -9,6 +9,7 @@ import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
 
 import { migrations } from '../migrations';
+import { makeApiKeys } from './app/api-keys';
 import { makeApplyVerifiedSuccess } from './app/apply-verified-success';
 import { makeAuthenticateApiKey } from './app/authenticate-api-key';
 import { makeCancelPayment } from './app/cancel-payment';
@@ -19,6 +20,8 @@ import { makeExpirePayments } from './app/expire-payments';
 import { makeGetMerchant } from './app/get-merchant';
 import { makeGetPayment } from './app/get-payment';
 import { makeHandleProviderCallback } from './app/handle-provider-callback';
+import { makeListMerchants } from './app/list-merchants';
+import { makeOnboarding } from './app/onboarding';
 import { makePostToLedger } from './app/post-to-ledger';
 import { makeAcknowledgeDifference, makeReconcile } from './app/reconcile';
 import { makeRecordStatusEvents } from './app/record-status-events';
@@ -27,7 +30,9 @@ import { makeStartPayment } from './app/start-payment';
 import { makeSubmitPayerInput } from './app/submit-payer-input';
 import { makeSweepCardBindings } from './app/sweep-card-bindings';
 import { makeSweepUnposted } from './app/sweep-unposted';
+import { makeUpdateMerchant } from './app/update-merchant';
 import { createLedgerClient } from './clients/ledger.client';
+import { createMerchantPeersClient } from './clients/merchant-peers.client';
 import { createProviderAdaptersClient } from './clients/provider-adapters.client';
 import { createQrPlatformClient } from './clients/qr-platform.client';
 import { createRecurringClient } from './clients/recurring.client';
@@ -62,6 +67,8 @@ const LEDGER_DEADLINE_MS = 5_000;
  */
 const RECURRING_DEADLINE_MS = 3_000;
 const QR_PLATFORM_DEADLINE_MS = 5_000;
+/** A merchant create waits for its onboarding calls; a slower peer leaves them to the sweeper. */
+const ONBOARDING_DEADLINE_MS = 3_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -123,6 +130,11 @@ async function main(): Promise<void> {
     graceMs: config.reconcileGraceMs,
     pendingQueryAfterMs: config.reconcilePendingQueryAfterMs,
   });
+  const merchantPeers = createMerchantPeersClient(
+    { ledger: config.ledgerAddr, notifier: config.notifierAddr },
+    { deadlineMs: ONBOARDING_DEADLINE_MS },
+  );
+  const onboarding = makeOnboarding({ merchants, peers: merchantPeers, clock, log });
   const grpc = createGrpcServer({ log });
   grpc.addService(
     CheckoutServiceService,
@@ -179,9 +191,20 @@ async function main(): Promise<void> {
   grpc.addService(
     MerchantServiceService,
     merchantHandlers({
-      createMerchant: makeCreateMerchant({ merchants, clock }),
+      createMerchant: makeCreateMerchant({
+        merchants,
+        clock,
+        deliverOnboarding: onboarding.deliverFor,
+      }),
       getMerchant: makeGetMerchant({ merchants }),
-      authenticateApiKey: makeAuthenticateApiKey({ merchants }),
+      listMerchants: makeListMerchants({ merchants }),
+      updateMerchant: makeUpdateMerchant({
+        merchants,
+        clock,
+        deliverOnboarding: onboarding.deliverFor,
+      }),
+      authenticateApiKey: makeAuthenticateApiKey({ merchants, clock }),
+      apiKeys: makeApiKeys({ merchants, clock }),
     }),
   );
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
@@ -202,6 +225,14 @@ async function main(): Promise<void> {
     cases.sweepOpening(LEDGER_DEADLINE_MS),
   );
 
+  // Onboarding steps a peer did not take when the merchant was created or changed.
+  const onboardingSweeper = startIntervalJob(
+    'onboarding-sweeper',
+    config.onboardingSweepMs,
+    log,
+    () => onboarding.sweep(),
+  );
+
   const reconciler = startReconciler(reconcile, config.reconcileSweepMs, log);
 
   const cardBindingSweeper = startCardBindingSweeper(
@@ -217,11 +248,13 @@ async function main(): Promise<void> {
     () => expirySweeper.stop(),
     () => cardBindingSweeper.stop(),
     () => caseSweeper.stop(),
+    () => onboardingSweeper.stop(),
     () => reconciler.stop(),
     () => provider.close(),
     () => ledger.close(),
     () => recurring.close(),
     () => qr.close(),
+    () => merchantPeers.close(),
     () => db.destroy(),
   ]);
   log.info({ port }, 'checkout started');

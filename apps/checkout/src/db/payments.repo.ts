@@ -24,6 +24,7 @@ interface PaymentRow {
   fail_url: string;
   metadata: Record<string, string>;
   page_secret: string;
+  livemode: boolean;
   method: PaymentMethod | null;
   provider: ProviderName | null;
   provider_payment_id: string | null;
@@ -62,6 +63,7 @@ function toDomain(row: PaymentRow): Payment {
     failUrl: row.fail_url,
     metadata: row.metadata,
     pageSecret: row.page_secret,
+    livemode: row.livemode,
     method: row.method,
     provider: row.provider,
     providerPaymentId: row.provider_payment_id,
@@ -158,6 +160,7 @@ export function createPaymentsRepo(db: Knex, options: PaymentsRepoOptions = {}):
             fail_url: payment.failUrl,
             metadata: JSON.stringify(payment.metadata),
             page_secret: payment.pageSecret,
+            livemode: payment.livemode,
             ...mutableColumns(payment),
             version: payment.version,
             created_at: payment.createdAt,

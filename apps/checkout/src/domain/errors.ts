@@ -51,6 +51,14 @@ export const checkoutErrors = defineErrors({
   RECONCILE_DIFFERENCE_NOT_FOUND: 'not_found',
   /** An acknowledgement without what it needs (transaction id, operator); details.field. */
   RECONCILE_INVALID_REQUEST: 'invalid',
+  /** A rolled key past its expiry; like a revoked key, UNAUTHENTICATED. */
+  AUTH_API_KEY_EXPIRED: 'unauthenticated',
+  /** No such key for this merchant (another merchant's key is not found either). */
+  API_KEY_NOT_FOUND: 'not_found',
+  /** An API key command with a bad field (mode, name, expiry); details.field names it. */
+  API_KEY_INVALID_REQUEST: 'invalid',
+  /** Only a usable key that was not rolled before can be rolled. */
+  API_KEY_NOT_ACTIVE: 'precondition',
   /** A peer this step needs (the ledger) is unreachable; safe to retry. */
   CHECKOUT_UPSTREAM_UNAVAILABLE: 'unavailable',
   /** A peer service answered with a message missing what its contract promises. */

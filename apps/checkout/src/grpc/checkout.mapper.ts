@@ -51,6 +51,7 @@ export function createPaymentRequestToDomain(req: CreatePaymentRequest): CreateP
     successUrl: req.successUrl,
     failUrl: req.failUrl,
     metadata: { ...req.metadata },
+    livemode: req.livemode ?? false,
   };
 }
 
@@ -103,5 +104,6 @@ export function paymentToProto(view: PaymentView): PbPayment {
     failureCode: p.failureCode ?? '',
     metadata: p.metadata,
     pageSecret: p.pageSecret,
+    livemode: p.livemode,
   });
 }
