@@ -1,0 +1,252 @@
+import { createHash } from 'node:crypto';
+
+import {
+  ApiKeyMode,
+  CheckoutServiceClient,
+  MerchantServiceClient,
+} from '@tolem/contracts/checkout';
+import { PaymentMethod } from '@tolem/contracts/common';
+import { createClient, type PromiseClient } from '@tolem/grpc-kit';
+import {
+  freePort,
+  freshDatabase,
+  grpcServing,
+  type ServiceProcess,
+  spawnService,
+  waitFor,
+} from '@tolem/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startFakeOnboardingPeers } from './merchant-peers';
+
+describe('merchants, onboarding and API keys (real checkout process, real PostgreSQL)', () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let sql: pg.Client;
+  let peers: Awaited<ReturnType<typeof startFakeOnboardingPeers>>;
+  let service: ServiceProcess;
+  let merchants: PromiseClient<MerchantServiceClient>;
+  let checkout: PromiseClient<CheckoutServiceClient>;
+
+  beforeAll(async () => {
+    db = await freshDatabase('checkout_merchants_it');
+    sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    peers = await startFakeOnboardingPeers();
+    const port = await freePort();
+    service = await spawnService({
+      name: 'checkout',
+      entry: 'apps/checkout/src/main.ts',
+      env: {
+        DATABASE_URL: db.url,
+        MIGRATE_ON_START: 'true',
+        LOG_LEVEL: 'warn',
+        GRPC_PORT: String(port),
+        LEDGER_ADDR: peers.ledgerAddress,
+        NOTIFIER_ADDR: peers.notifierAddress,
+        ONBOARDING_SWEEP_MS: '200',
+      },
+      ready: () => grpcServing(`127.0.0.1:${port}`),
+    });
+    merchants = createClient(MerchantServiceClient, `127.0.0.1:${port}`);
+    checkout = createClient(CheckoutServiceClient, `127.0.0.1:${port}`);
+  });
+
+  afterAll(async () => {
+    merchants?.close();
+    checkout?.close();
+    await service?.stop();
+    await peers?.close();
+    await sql?.end();
+    await db?.drop();
+  });
+
+  const request = (key: string) => ({
+    idempotencyKey: key,
+    name: 'Osh Bazaar',
+    enabledMethods: [PaymentMethod.PAYMENT_METHOD_CARD],
+    webmoneyShopId: '',
+    defaultSuccessUrl: 'https://osh.example/ok',
+    defaultFailUrl: 'https://osh.example/fail',
+    vatRate: 'vat12',
+    notificationUrl: 'https://osh.example/hook',
+    allowNegativeBalance: true,
+    feePlan: {
+      rules: [
+        {
+          method: PaymentMethod.PAYMENT_METHOD_CARD,
+          percentBps: 280,
+          fixed: [{ amountMinor: 1000n, currency: 'KGS' }],
+        },
+      ],
+    },
+  });
+
+  it('onboards a merchant in one call: the row, its first key (hash only) and every peer step', async () => {
+    const res = await merchants.createMerchant(request('osh-1'));
+    const id = res.merchant?.id ?? '';
+    expect(res.merchant).toMatchObject({
+      name: 'Osh Bazaar',
+      vatRate: 'vat12',
+      notificationUrl: 'https://osh.example/hook',
+      onboarding: { status: 'complete', pendingSteps: [] },
+    });
+    expect(res.apiKey).toMatch(/^sk_test_/);
+    expect(res.apiKeyInfo?.mode).toBe(ApiKeyMode.API_KEY_MODE_TEST);
+    expect(peers.feePlans.get(id)?.rules[0]?.percentBps).toBe(280);
+    expect(peers.settings.get(id)?.allowNegativeBalance).toBe(true);
+    expect(peers.endpoints.get(id)).toMatchObject({
+      url: 'https://osh.example/hook',
+      signingSecret: res.webhookSigningSecret,
+    });
+    const stored = await sql.query<{ key_hash: string }>(
+      'select key_hash from api_keys where merchant_id = $1',
+      [id],
+    );
+    expect(stored.rows).toEqual([
+      { key_hash: createHash('sha256').update(res.apiKey).digest('hex') },
+    ]);
+    // A replay shows no secret again and creates nothing.
+    const replay = await merchants.createMerchant(request('osh-1'));
+    expect(replay).toMatchObject({ replayed: true, apiKey: '', webhookSigningSecret: '' });
+    expect(replay.merchant?.id).toBe(id);
+  });
+
+  it('finishes onboarding with the sweeper when the ledger and notifier were down at create', async () => {
+    peers.state.down = true;
+    const res = await merchants.createMerchant(request('osh-2'));
+    const id = res.merchant?.id ?? '';
+    expect(res.merchant?.onboarding).toEqual({
+      status: 'pending',
+      pendingSteps: ['ledger_fee_plan', 'ledger_settings', 'notifier_endpoint'],
+    });
+    const failed = await sql.query<{ attempts: number; last_error: string }>(
+      'select attempts, last_error from merchant_onboarding_steps where merchant_id = $1',
+      [id],
+    );
+    expect(failed.rows.every((r) => r.attempts >= 1 && r.last_error.includes('down'))).toBe(true);
+
+    peers.state.down = false;
+    await waitFor(
+      async () =>
+        (await merchants.getMerchant({ merchantId: id })).merchant?.onboarding?.status ===
+        'complete',
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
+    expect(peers.feePlans.get(id)?.rules).toHaveLength(1);
+    expect(peers.endpoints.get(id)?.signingSecret).toBe(res.webhookSigningSecret);
+  });
+
+  it('updates only the fields given and hands changed peer settings over', async () => {
+    const created = await merchants.createMerchant(request('osh-3'));
+    const id = created.merchant?.id ?? '';
+    const res = await merchants.updateMerchant({
+      merchantId: id,
+      name: 'Osh Bazaar 2',
+      enabledMethods: { methods: [PaymentMethod.PAYMENT_METHOD_QR] },
+      feePlan: { rules: [] },
+      allowNegativeBalance: false,
+    });
+    expect(res.merchant).toMatchObject({
+      name: 'Osh Bazaar 2',
+      enabledMethods: [PaymentMethod.PAYMENT_METHOD_QR],
+      vatRate: 'vat12',
+      defaultSuccessUrl: 'https://osh.example/ok',
+      onboarding: { status: 'complete' },
+    });
+    expect(peers.feePlans.get(id)?.rules).toEqual([]);
+    expect(peers.settings.get(id)?.allowNegativeBalance).toBe(false);
+    await expect(
+      merchants.updateMerchant({
+        merchantId: id,
+        vatRate: 'vat99',
+        feePlan: undefined,
+        enabledMethods: undefined,
+      }),
+    ).rejects.toMatchObject({ code: 'MERCHANT_INVALID_REQUEST' });
+  });
+
+  it('lists merchants in pages', async () => {
+    const first = await merchants.listMerchants({ pageSize: 2, pageToken: '' });
+    expect(first.merchants).toHaveLength(2);
+    const second = await merchants.listMerchants({ pageSize: 2, pageToken: first.nextPageToken });
+    expect(second.merchants.map((m) => m.id)).not.toContain(first.merchants[0]?.id);
+  });
+
+  it('issues live and test keys, rolls and revokes them, and stamps payments with the key mode', async () => {
+    const created = await merchants.createMerchant(request('osh-4'));
+    const id = created.merchant?.id ?? '';
+    const live = await merchants.createApiKey({
+      merchantId: id,
+      mode: ApiKeyMode.API_KEY_MODE_LIVE,
+      name: 'backend',
+    });
+    expect(live.secret).toMatch(/^sk_live_/);
+    const auth = await merchants.authenticateApiKey({ apiKey: live.secret });
+    expect(auth).toMatchObject({ livemode: true, apiKeyId: live.apiKey?.id });
+
+    const payment = await checkout.createPayment({
+      merchantId: id,
+      idempotencyKey: 'live-1',
+      amount: { amountMinor: 500n, currency: 'KGS' },
+      orderId: 'o-1',
+      description: '',
+      successUrl: '',
+      failUrl: '',
+      metadata: {},
+      livemode: true,
+    });
+    expect(payment.payment?.livemode).toBe(true);
+    const testPayment = await checkout.createPayment({
+      merchantId: id,
+      idempotencyKey: 'test-1',
+      amount: { amountMinor: 500n, currency: 'KGS' },
+      orderId: 'o-2',
+      description: '',
+      successUrl: '',
+      failUrl: '',
+      metadata: {},
+    });
+    expect(testPayment.payment?.livemode).toBe(false);
+
+    const rolled = await merchants.rollApiKey({
+      merchantId: id,
+      keyId: live.apiKey?.id ?? '',
+      expiresInSeconds: 1,
+    });
+    expect(rolled.apiKey?.mode).toBe(ApiKeyMode.API_KEY_MODE_LIVE);
+    expect(rolled.rolled?.rolledTo).toBe(rolled.apiKey?.id);
+    await merchants.authenticateApiKey({ apiKey: live.secret });
+    await waitFor(
+      async () =>
+        merchants.authenticateApiKey({ apiKey: live.secret }).then(
+          () => false,
+          (err: { code?: string }) => err.code === 'AUTH_API_KEY_EXPIRED',
+        ),
+      { timeoutMs: 5_000, intervalMs: 200 },
+    );
+
+    await merchants.revokeApiKey({ merchantId: id, keyId: rolled.apiKey?.id ?? '' });
+    await expect(merchants.authenticateApiKey({ apiKey: rolled.secret })).rejects.toMatchObject({
+      code: 'AUTH_API_KEY_REVOKED',
+    });
+    const listed = await merchants.listApiKeys({ merchantId: id });
+    expect(listed.apiKeys.map((k) => k.id)).toEqual(
+      expect.arrayContaining([live.apiKey?.id, rolled.apiKey?.id, created.apiKeyInfo?.id]),
+    );
+
+    // Another merchant cannot touch these keys.
+    const other = await merchants.createMerchant(request('osh-5'));
+    await expect(
+      merchants.revokeApiKey({
+        merchantId: other.merchant?.id ?? '',
+        keyId: created.apiKeyInfo?.id ?? '',
+      }),
+    ).rejects.toMatchObject({ code: 'API_KEY_NOT_FOUND' });
+    expect(
+      (await merchants.listApiKeys({ merchantId: other.merchant?.id ?? '' })).apiKeys.map(
+        (k) => k.id,
+      ),
+    ).toEqual([other.apiKeyInfo?.id]);
+  });
+});
