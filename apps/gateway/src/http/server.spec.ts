@@ -10,6 +10,10 @@ import { buildGateway, type GatewayDeps } from './server';
 
 const SECRET = 'c2VjcmV0LW9mLXBheV8xLWZvci10aGUtdW5pdC1zcGVj';
 
+const notScripted = async (): Promise<never> => {
+  throw new Error('not scripted');
+};
+
 const payment = Payment.fromPartial({
   id: 'pay_1',
   pageSecret: SECRET,
@@ -100,6 +104,14 @@ function fakes() {
       createMerchant: async () => {
         throw new Error('not scripted');
       },
+      // Merchant admin routes are specified in routes/merchants.route.spec.ts.
+      getMerchant: notScripted,
+      listMerchants: notScripted,
+      updateMerchant: notScripted,
+      createApiKey: notScripted,
+      listApiKeys: notScripted,
+      revokeApiKey: notScripted,
+      rollApiKey: notScripted,
     },
     cases: {
       listCases: async (req, opts) => {
@@ -198,6 +210,7 @@ function fakes() {
       getFeePlan: async () => {
         throw new Error('not scripted');
       },
+      getMerchantSettings: notScripted,
     },
     checkoutReady: async () => true,
     log: createLogger({ service: 'gateway-spec', level: 'silent' }),

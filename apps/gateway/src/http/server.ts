@@ -37,14 +37,28 @@ export interface GatewayDeps {
     | 'submitPayerInput'
     | 'cancelPayment'
   >;
-  merchants: Pick<PromiseClient<MerchantServiceClient>, 'authenticateApiKey' | 'createMerchant'>;
+  merchants: Pick<
+    PromiseClient<MerchantServiceClient>,
+    | 'authenticateApiKey'
+    | 'createMerchant'
+    | 'getMerchant'
+    | 'listMerchants'
+    | 'updateMerchant'
+    | 'createApiKey'
+    | 'listApiKeys'
+    | 'revokeApiKey'
+    | 'rollApiKey'
+  >;
   /** Checkout's cases: unmatched verified money an operator applies or returns. */
   cases: Pick<
     PromiseClient<CaseServiceClient>,
     'listCases' | 'getCase' | 'applyCase' | 'returnCase'
   >;
   notifier: Pick<PromiseClient<NotifierServiceClient>, 'upsertEndpoint'>;
-  ledger: Pick<PromiseClient<LedgerServiceClient>, 'getBalance' | 'setFeePlan' | 'getFeePlan'>;
+  ledger: Pick<
+    PromiseClient<LedgerServiceClient>,
+    'getBalance' | 'setFeePlan' | 'getFeePlan' | 'getMerchantSettings'
+  >;
   /** True when checkout answers its gRPC health check (for /readyz). */
   checkoutReady: () => Promise<boolean>;
   log: Logger;
@@ -191,8 +205,8 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   void app.register(
     adminRoutes({
       merchants: deps.merchants,
-      notifier: deps.notifier,
       ledger: deps.ledger,
+      forgetApiKey: (apiKeyId) => authenticate.forget(apiKeyId),
       cases: deps.cases,
       adminToken: deps.adminToken,
     }),
