@@ -5,7 +5,7 @@ import { gatewayErrors } from '../errors';
 import { bearerTokenFrom, tokensEqual } from '../headers';
 import type { GatewayDeps } from '../server';
 import { caseRoutes } from './cases.route';
-import { type MerchantRouteDeps,merchantRoutes } from './merchants.route';
+import { type MerchantRouteDeps, merchantRoutes } from './merchants.route';
 
 export interface AdminRouteDeps {
   merchants: MerchantRouteDeps['merchants'];
