@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 
 import {
   ApiKeyMode,
@@ -11,6 +13,7 @@ import {
   freePort,
   freshDatabase,
   grpcServing,
+  REPO_ROOT,
   type ServiceProcess,
   spawnService,
   waitFor,
@@ -20,6 +23,35 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startFakeOnboardingPeers } from './merchant-peers';
 
+/** Runs `npm run merchants -- …` as operators do: its own process, talking gRPC to checkout. */
+function runCli(
+  checkoutAddr: string,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(REPO_ROOT, 'apps/checkout/src/tools/merchants.ts'), ...args],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          HOME: process.env['HOME'] ?? '',
+          TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.base.json'),
+          CHECKOUT_ADDR: checkoutAddr,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 describe('merchants, onboarding and API keys (real checkout process, real PostgreSQL)', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   let sql: pg.Client;
@@ -27,6 +59,7 @@ describe('merchants, onboarding and API keys (real checkout process, real Postgr
   let service: ServiceProcess;
   let merchants: PromiseClient<MerchantServiceClient>;
   let checkout: PromiseClient<CheckoutServiceClient>;
+  let address = '';
 
   beforeAll(async () => {
     db = await freshDatabase('checkout_merchants_it');
@@ -48,6 +81,7 @@ describe('merchants, onboarding and API keys (real checkout process, real Postgr
       },
       ready: () => grpcServing(`127.0.0.1:${port}`),
     });
+    address = `127.0.0.1:${port}`;
     merchants = createClient(MerchantServiceClient, `127.0.0.1:${port}`);
     checkout = createClient(CheckoutServiceClient, `127.0.0.1:${port}`);
   });
@@ -248,5 +282,81 @@ describe('merchants, onboarding and API keys (real checkout process, real Postgr
         (k) => k.id,
       ),
     ).toEqual([other.apiKeyInfo?.id]);
+  });
+
+  it('lets operators create, update, list and manage keys with npm run merchants', async () => {
+    const created = await runCli(
+      address,
+      'create',
+      '--name',
+      'CLI Shop',
+      '--methods',
+      'card,qr',
+      '--result-url',
+      'https://cli.example/hook',
+      '--vat-rate',
+      'vat20',
+      '--fee',
+      'card:250:1000:KGS',
+      '--key-mode',
+      'live',
+      '--idempotency-key',
+      'cli-1',
+    );
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    const id = /Merchant (mer_\w+)/.exec(created.stdout)?.[1] ?? '';
+    expect(created.stdout).toMatch(/API key: +sk_live_[0-9A-Za-z]{32}/);
+    expect(created.stdout).toMatch(/webhook signing key: +whsec_/);
+    expect(created.stdout).toContain('onboarding:      complete');
+    expect(peers.feePlans.get(id)?.rules[0]).toMatchObject({
+      percentBps: 250,
+      fixed: [{ amountMinor: 1000n, currency: 'KGS' }],
+    });
+
+    const replay = await runCli(
+      address,
+      'create',
+      '--name',
+      'CLI Shop',
+      '--methods',
+      'card,qr',
+      '--result-url',
+      'https://cli.example/hook',
+      '--vat-rate',
+      'vat20',
+      '--fee',
+      'card:250:1000:KGS',
+      '--key-mode',
+      'live',
+      '--idempotency-key',
+      'cli-1',
+    );
+    expect(replay.stdout).toContain('secrets are not shown again');
+    expect(replay.stdout).not.toMatch(/sk_live_/);
+
+    const updated = await runCli(address, 'update', id, '--name', 'CLI Shop 2', '--clear-fees');
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toContain('CLI Shop 2');
+    expect(peers.feePlans.get(id)?.rules).toEqual([]);
+
+    const list = await runCli(address, 'list', '--limit', '200');
+    expect(list.stdout).toContain(`${id}  complete  CLI Shop 2`);
+
+    const key = await runCli(address, 'keys', 'create', id, '--mode', 'test', '--key-name', 'ops');
+    expect(key.stdout).toMatch(/Shown once, store it now: sk_test_/);
+    const keyId = /^(key_\w+)/.exec(key.stdout)?.[1] ?? '';
+    const rolled = await runCli(address, 'keys', 'roll', id, keyId, '--expires-in', '600');
+    expect(rolled.stdout).toMatch(/old: key_\w+ +test .* expires /);
+    const revoked = await runCli(address, 'keys', 'revoke', id, keyId);
+    expect(revoked.stdout).toMatch(/revoked/);
+    const keys = await runCli(address, 'keys', 'list', id);
+    expect(keys.stdout.trim().split('\n')).toHaveLength(3);
+
+    const refused = await runCli(address, 'get', 'mer_unknown');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('refused: MERCHANT_NOT_FOUND');
+    const usage = await runCli(address, 'keys', 'roll', id);
+    expect(usage.code).toBe(2);
   });
 });
