@@ -10,6 +10,7 @@ import * as payerAttemptLimits from './20261206150100_payer_attempt_limits';
 import * as cases from './20261206160000_cases';
 import * as reconciler from './20261206170000_reconciler';
 import * as merchantOnboarding from './20261207010000_merchant_onboarding';
+import * as merchantSecrets from './20261207010100_merchant_secrets';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '20261206160000_cases': cases,
   '20261206170000_reconciler': reconciler,
   '20261207010000_merchant_onboarding': merchantOnboarding,
+  '20261207010100_merchant_secrets': merchantSecrets,
 };

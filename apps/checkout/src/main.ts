@@ -26,6 +26,7 @@ import { makePostToLedger } from './app/post-to-ledger';
 import { makeAcknowledgeDifference, makeReconcile } from './app/reconcile';
 import { makeRecordStatusEvents } from './app/record-status-events';
 import { makeReportCardBinding } from './app/report-card-binding';
+import { makeRotateSecret } from './app/rotate-secret';
 import { makeStartPayment } from './app/start-payment';
 import { makeSubmitPayerInput } from './app/submit-payer-input';
 import { makeSweepCardBindings } from './app/sweep-card-bindings';
@@ -205,6 +206,11 @@ async function main(): Promise<void> {
       }),
       authenticateApiKey: makeAuthenticateApiKey({ merchants, clock }),
       apiKeys: makeApiKeys({ merchants, clock }),
+      rotateSecret: makeRotateSecret({
+        merchants,
+        clock,
+        deliverOnboarding: onboarding.deliverFor,
+      }),
     }),
   );
   const port = await grpc.listen(config.grpcPort, config.grpcHost);

@@ -36,12 +36,19 @@ export interface CreateMerchantOutput {
   apiKeyRecord: ApiKeyRecord | null;
   /** The notifier's signing secret, shown once; empty on a replay or without a notification URL. */
   webhookSigningSecret: string;
+  /** The form-signing secret (`POST /pay`), shown once; empty on a replay. */
+  formSecret: string;
   replayed: boolean;
 }
 
 /** `whsec_` + 256 random bits: the key merchants verify webhook signatures with. */
 export function newWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64url')}`;
+}
+
+/** `fsk_` + 256 random bits: the key merchants sign `POST /pay` forms with. */
+export function newFormSecret(): string {
+  return `fsk_${randomBytes(32).toString('base64url')}`;
 }
 
 /**
@@ -86,11 +93,12 @@ export function makeCreateMerchant(deps: CreateMerchantDeps) {
       rolledTo: null,
     };
     const webhookSecret = newWebhookSecret();
+    const formSecret = newFormSecret();
     const result = await deps.merchants.create(
       merchant,
       apiKeyRecord,
       steps,
-      webhookSecret,
+      { webhook: webhookSecret, form: formSecret },
       input.idempotencyKey ? { key: input.idempotencyKey, requestFingerprint } : null,
     );
     if (result.created) {
@@ -100,6 +108,7 @@ export function makeCreateMerchant(deps: CreateMerchantDeps) {
         apiKey,
         apiKeyRecord,
         webhookSigningSecret: input.notificationUrl === '' ? '' : webhookSecret,
+        formSecret,
         replayed: false,
       };
     }
@@ -121,6 +130,7 @@ export function makeCreateMerchant(deps: CreateMerchantDeps) {
       apiKey: '',
       apiKeyRecord: null,
       webhookSigningSecret: '',
+      formSecret: '',
       replayed: true,
     };
   };

@@ -55,7 +55,12 @@ export function makeOnboarding(deps: OnboardingDeps) {
           const target = await deps.merchants.webhookTarget(merchantId);
           // An endpoint removed since (empty URL) has nothing left to deliver.
           if (target && target.url !== '') {
-            await deps.peers.upsertEndpoint(merchantId, target.url, target.secret);
+            // A replaced secret already past its expiry is not handed over again.
+            const previous =
+              target.previous && target.previous.expiresAt.getTime() > deps.clock.now().getTime()
+                ? target.previous
+                : undefined;
+            await deps.peers.upsertEndpoint(merchantId, target.url, target.secret, previous);
           }
           break;
         }

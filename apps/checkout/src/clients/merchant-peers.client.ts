@@ -42,9 +42,19 @@ export function createMerchantPeersClient(
         SetMerchantSettingsRequest.fromPartial({ merchantId, allowNegativeBalance }),
       );
     },
-    async upsertEndpoint(merchantId, url, signingSecret) {
+    async upsertEndpoint(merchantId, url, signingSecret, previous) {
       await notifier.upsertEndpoint(
-        UpsertEndpointRequest.fromPartial({ merchantId, url, signingSecret }),
+        UpsertEndpointRequest.fromPartial({
+          merchantId,
+          url,
+          signingSecret,
+          ...(previous
+            ? {
+                previousSigningSecret: previous.secret,
+                previousSecretExpiresAt: previous.expiresAt,
+              }
+            : {}),
+        }),
       );
     },
     close() {

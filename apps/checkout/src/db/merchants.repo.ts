@@ -21,6 +21,11 @@ interface MerchantRow {
   vat_rate: VatRate;
   notification_url: string;
   webhook_secret: string;
+  webhook_secret_previous: string | null;
+  webhook_secret_previous_expires_at: Date | null;
+  form_secret: string;
+  form_secret_previous: string | null;
+  form_secret_previous_expires_at: Date | null;
   idempotency_key: string | null;
   request_fingerprint: string | null;
   created_at: Date;
@@ -150,6 +155,14 @@ function keyToRow(key: ApiKeyRecord): ApiKeyRow {
   };
 }
 
+/** A replaced secret, or undefined when there is none (expiry is checked by the caller). */
+function previousOf(
+  secret: string | null,
+  expiresAt: Date | null,
+): { secret: string; expiresAt: Date } | undefined {
+  return secret && expiresAt ? { secret, expiresAt } : undefined;
+}
+
 const PENDING_STEPS = `array(select s.step from merchant_onboarding_steps s
   where s.merchant_id = merchants.id and s.delivered_at is null) as pending_steps`;
 
@@ -177,7 +190,7 @@ export function createMerchantsRepo(db: Knex): MerchantRepository {
   const selectMerchant = (q: Knex) => q<MerchantRow>('merchants').select('*', q.raw(PENDING_STEPS));
 
   return {
-    create(merchant, apiKey, steps, webhookSecret, idempotency) {
+    create(merchant, apiKey, steps, secrets, idempotency) {
       return db.transaction(async (trx) => {
         const inserted = (await trx<MerchantRow>('merchants')
           .insert({
@@ -189,7 +202,8 @@ export function createMerchantsRepo(db: Knex): MerchantRepository {
             default_fail_url: merchant.defaultFailUrl,
             vat_rate: merchant.vatRate,
             notification_url: merchant.notificationUrl,
-            webhook_secret: webhookSecret,
+            webhook_secret: secrets.webhook,
+            form_secret: secrets.form,
             idempotency_key: idempotency?.key ?? null,
             request_fingerprint: idempotency?.requestFingerprint ?? null,
             created_at: merchant.createdAt,
@@ -253,11 +267,51 @@ export function createMerchantsRepo(db: Knex): MerchantRepository {
     },
 
     async webhookTarget(merchantId) {
-      const row = (await db<MerchantRow>('merchants')
-        .select('notification_url', 'webhook_secret')
-        .where({ id: merchantId })
-        .first()) as Pick<MerchantRow, 'notification_url' | 'webhook_secret'> | undefined;
-      return row ? { url: row.notification_url, secret: row.webhook_secret } : undefined;
+      const row = (await db<MerchantRow>('merchants').where({ id: merchantId }).first()) as
+        | MerchantRow
+        | undefined;
+      if (!row) return undefined;
+      const previous = previousOf(
+        row.webhook_secret_previous,
+        row.webhook_secret_previous_expires_at,
+      );
+      return {
+        url: row.notification_url,
+        secret: row.webhook_secret,
+        ...(previous ? { previous } : {}),
+      };
+    },
+
+    async formSecrets(merchantId) {
+      const row = (await db<MerchantRow>('merchants').where({ id: merchantId }).first()) as
+        | MerchantRow
+        | undefined;
+      if (!row) return undefined;
+      const previous = previousOf(row.form_secret_previous, row.form_secret_previous_expires_at);
+      return { current: row.form_secret, ...(previous ? { previous } : {}) };
+    },
+
+    rotateSecret(merchantId, kind, secret, previousExpiresAt, at) {
+      return db.transaction(async (trx) => {
+        const column = kind === 'form' ? 'form_secret' : 'webhook_secret';
+        const updated = await trx('merchants')
+          .where({ id: merchantId })
+          .update({
+            [`${column}_previous`]: trx.raw('??', [column]),
+            [`${column}_previous_expires_at`]: previousExpiresAt,
+            [column]: secret,
+            updated_at: at,
+          });
+        if (updated === 0) return undefined;
+        const row = (await selectMerchant(trx).where({ id: merchantId }).first()) as MerchantRow;
+        if (kind === 'webhook' && row.notification_url !== '') {
+          await queueSteps(trx, merchantId, [{ step: 'notifier_endpoint' }], at);
+          row.pending_steps = [
+            ...new Set([...(row.pending_steps ?? []), 'notifier_endpoint' as const]),
+          ];
+        }
+        return toDomain(row);
+      });
     },
 
     async findApiKeyByHash(keyHash) {

@@ -63,7 +63,7 @@ export interface MerchantRepository {
     merchant: Merchant,
     apiKey: ApiKeyRecord,
     steps: OnboardingStep[],
-    webhookSecret: string,
+    secrets: { webhook: string; form: string },
     idempotency: { key: string; requestFingerprint: string } | null,
   ): Promise<CreateMerchantResult>;
   findById(id: string): Promise<Merchant | undefined>;
@@ -79,8 +79,32 @@ export interface MerchantRepository {
     steps: OnboardingStep[],
     at: Date,
   ): Promise<Merchant | undefined>;
-  /** The notifier endpoint as checkout holds it; the secret is a credential. */
-  webhookTarget(merchantId: string): Promise<{ url: string; secret: string } | undefined>;
+  /** The notifier endpoint as checkout holds it; the secrets are credentials. */
+  webhookTarget(merchantId: string): Promise<
+    | {
+        url: string;
+        secret: string;
+        /** A rotation's replaced secret while it is still valid. */
+        previous?: { secret: string; expiresAt: Date };
+      }
+    | undefined
+  >;
+  /** The form-signing secrets: the current one ('' when none yet) and a replaced one with expiry. */
+  formSecrets(
+    merchantId: string,
+  ): Promise<{ current: string; previous?: { secret: string; expiresAt: Date } } | undefined>;
+  /**
+   * Makes `secret` primary and the current one previous until `previousExpiresAt`; for the
+   * webhook secret also requeues the notifier endpoint step (when the merchant has a URL), in one
+   * transaction. Undefined when the merchant is unknown.
+   */
+  rotateSecret(
+    merchantId: string,
+    kind: 'form' | 'webhook',
+    secret: string,
+    previousExpiresAt: Date,
+    at: Date,
+  ): Promise<Merchant | undefined>;
 
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
   insertApiKey(key: ApiKeyRecord): Promise<void>;
@@ -127,7 +151,12 @@ export interface MerchantRepository {
 export interface MerchantPeersPort {
   setFeePlan(merchantId: string, rules: FeeRule[]): Promise<void>;
   setMerchantSettings(merchantId: string, allowNegativeBalance: boolean): Promise<void>;
-  upsertEndpoint(merchantId: string, url: string, signingSecret: string): Promise<void>;
+  upsertEndpoint(
+    merchantId: string,
+    url: string,
+    signingSecret: string,
+    previous?: { secret: string; expiresAt: Date },
+  ): Promise<void>;
 }
 
 export interface IdempotencyRecord {

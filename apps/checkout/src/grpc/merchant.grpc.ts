@@ -5,9 +5,11 @@ import {
   GetMerchantResponse,
   ListApiKeysResponse,
   ListMerchantsResponse,
+  MerchantSecretKind,
   type MerchantServiceService,
   RevokeApiKeyResponse,
   RollApiKeyResponse,
+  RotateSecretResponse,
   UpdateMerchantResponse,
 } from '@tolem/contracts/checkout';
 import type { Handlers } from '@tolem/grpc-kit';
@@ -17,7 +19,9 @@ import type { makeAuthenticateApiKey } from '../app/authenticate-api-key';
 import type { makeCreateMerchant } from '../app/create-merchant';
 import type { makeGetMerchant } from '../app/get-merchant';
 import type { makeListMerchants } from '../app/list-merchants';
+import type { makeRotateSecret } from '../app/rotate-secret';
 import type { makeUpdateMerchant } from '../app/update-merchant';
+import { checkoutErrors } from '../domain/errors';
 import {
   apiKeyModeFromProto,
   apiKeyToProto,
@@ -33,6 +37,7 @@ export interface MerchantHandlerDeps {
   updateMerchant: ReturnType<typeof makeUpdateMerchant>;
   authenticateApiKey: ReturnType<typeof makeAuthenticateApiKey>;
   apiKeys: ReturnType<typeof makeApiKeys>;
+  rotateSecret: ReturnType<typeof makeRotateSecret>;
 }
 
 /** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
@@ -48,6 +53,7 @@ export function merchantHandlers(
         replayed: out.replayed,
         apiKeyInfo: out.apiKeyRecord ? apiKeyToProto(out.apiKeyRecord) : undefined,
         webhookSigningSecret: out.webhookSigningSecret,
+        formSecret: out.formSecret,
       });
     },
     async getMerchant(req) {
@@ -98,6 +104,29 @@ export function merchantHandlers(
         apiKey: apiKeyToProto(rolled.record),
         secret: rolled.secret,
         rolled: apiKeyToProto(rolled.old),
+      });
+    },
+    async rotateSecret(req) {
+      const kind =
+        req.kind === MerchantSecretKind.MERCHANT_SECRET_KIND_FORM
+          ? 'form'
+          : req.kind === MerchantSecretKind.MERCHANT_SECRET_KIND_WEBHOOK
+            ? 'webhook'
+            : undefined;
+      if (!kind) {
+        throw checkoutErrors.create('MERCHANT_INVALID_REQUEST', 'kind must be form or webhook', {
+          details: { field: 'kind' },
+        });
+      }
+      const out = await deps.rotateSecret({
+        merchantId: req.merchantId,
+        kind,
+        overlapSeconds: req.overlapSeconds,
+      });
+      return RotateSecretResponse.fromPartial({
+        secret: out.secret,
+        previousExpiresAt: out.previousExpiresAt,
+        merchant: merchantToProto(out.merchant),
       });
     },
   };

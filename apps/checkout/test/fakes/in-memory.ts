@@ -88,12 +88,19 @@ export function inMemoryMerchants(): MerchantRepository & {
   keys: Map<string, ApiKeyRecord>;
   steps: Map<string, InMemoryStep>;
   webhookSecrets: Map<string, string>;
+  formSecretRows: Map<string, { current: string; previous?: { secret: string; expiresAt: Date } }>;
+  previousWebhookSecrets: Map<string, { secret: string; expiresAt: Date }>;
 } {
   const merchants = new Map<string, Omit<Merchant, 'pendingSteps'>>();
   const byIdempotencyKey = new Map<string, { merchantId: string; fingerprint: string }>();
   const keys = new Map<string, ApiKeyRecord>();
   const steps = new Map<string, InMemoryStep>();
   const webhookSecrets = new Map<string, string>();
+  const previousWebhookSecrets = new Map<string, { secret: string; expiresAt: Date }>();
+  const formSecretRows = new Map<
+    string,
+    { current: string; previous?: { secret: string; expiresAt: Date } }
+  >();
   const stepKey = (merchantId: string, step: string) => `${merchantId}\u0000${step}`;
   const view = (id: string): Merchant | undefined => {
     const m = merchants.get(id);
@@ -125,7 +132,9 @@ export function inMemoryMerchants(): MerchantRepository & {
     keys,
     steps,
     webhookSecrets,
-    async create(merchant, apiKey, list, webhookSecret, idempotency) {
+    formSecretRows,
+    previousWebhookSecrets,
+    async create(merchant, apiKey, list, secrets, idempotency) {
       if (idempotency) {
         const existing = byIdempotencyKey.get(idempotency.key);
         if (existing) {
@@ -142,7 +151,8 @@ export function inMemoryMerchants(): MerchantRepository & {
       }
       const { pendingSteps: _ignored, ...row } = structuredClone(merchant);
       merchants.set(merchant.id, row);
-      webhookSecrets.set(merchant.id, webhookSecret);
+      webhookSecrets.set(merchant.id, secrets.webhook);
+      formSecretRows.set(merchant.id, { current: secrets.form });
       keys.set(apiKey.keyHash, { ...apiKey, merchantId: merchant.id });
       queue(merchant.id, list, merchant.createdAt);
       return { created: true, merchant: view(merchant.id) as Merchant };
@@ -166,7 +176,37 @@ export function inMemoryMerchants(): MerchantRepository & {
     },
     async webhookTarget(merchantId) {
       const m = merchants.get(merchantId);
-      return m && { url: m.notificationUrl, secret: webhookSecrets.get(merchantId) ?? '' };
+      if (!m) return undefined;
+      const previous = previousWebhookSecrets.get(merchantId);
+      return {
+        url: m.notificationUrl,
+        secret: webhookSecrets.get(merchantId) ?? '',
+        ...(previous ? { previous: { ...previous } } : {}),
+      };
+    },
+    async formSecrets(merchantId) {
+      const f = formSecretRows.get(merchantId);
+      return f && structuredClone(f);
+    },
+    async rotateSecret(merchantId, kind, secret, previousExpiresAt, at) {
+      const m = merchants.get(merchantId);
+      if (!m) return undefined;
+      if (kind === 'form') {
+        const current = formSecretRows.get(merchantId)?.current ?? '';
+        formSecretRows.set(merchantId, {
+          current: secret,
+          previous: { secret: current, expiresAt: previousExpiresAt },
+        });
+      } else {
+        previousWebhookSecrets.set(merchantId, {
+          secret: webhookSecrets.get(merchantId) ?? '',
+          expiresAt: previousExpiresAt,
+        });
+        webhookSecrets.set(merchantId, secret);
+        if (m.notificationUrl !== '') queue(merchantId, [{ step: 'notifier_endpoint' }], at);
+      }
+      merchants.set(merchantId, { ...m, updatedAt: at });
+      return view(merchantId);
     },
     async findApiKeyByHash(keyHash) {
       const k = keys.get(keyHash);
@@ -241,7 +281,10 @@ export function fakeMerchantPeers(): MerchantPeersPort & {
   down: boolean;
   feePlans: Map<string, FeeRule[]>;
   settings: Map<string, boolean>;
-  endpoints: Map<string, { url: string; secret: string }>;
+  endpoints: Map<
+    string,
+    { url: string; secret: string; previous?: { secret: string; expiresAt: Date } }
+  >;
   calls: number;
 } {
   const peers = {
@@ -249,7 +292,10 @@ export function fakeMerchantPeers(): MerchantPeersPort & {
     calls: 0,
     feePlans: new Map<string, FeeRule[]>(),
     settings: new Map<string, boolean>(),
-    endpoints: new Map<string, { url: string; secret: string }>(),
+    endpoints: new Map<
+      string,
+      { url: string; secret: string; previous?: { secret: string; expiresAt: Date } }
+    >(),
     async setFeePlan(merchantId: string, rules: FeeRule[]) {
       peers.calls += 1;
       if (peers.down) throw new DomainError('UNAVAILABLE', 'unavailable', 'ledger is down');
@@ -260,10 +306,15 @@ export function fakeMerchantPeers(): MerchantPeersPort & {
       if (peers.down) throw new DomainError('UNAVAILABLE', 'unavailable', 'ledger is down');
       peers.settings.set(merchantId, allowNegativeBalance);
     },
-    async upsertEndpoint(merchantId: string, url: string, secret: string) {
+    async upsertEndpoint(
+      merchantId: string,
+      url: string,
+      secret: string,
+      previous?: { secret: string; expiresAt: Date },
+    ) {
       peers.calls += 1;
       if (peers.down) throw new DomainError('UNAVAILABLE', 'unavailable', 'notifier is down');
-      peers.endpoints.set(merchantId, { url, secret });
+      peers.endpoints.set(merchantId, { url, secret, ...(previous ? { previous } : {}) });
     },
   };
   return peers;

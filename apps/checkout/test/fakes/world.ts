@@ -15,6 +15,7 @@ import { makePostToLedger } from '../../src/app/post-to-ledger';
 import { makeAcknowledgeDifference, makeReconcile } from '../../src/app/reconcile';
 import { makeRecordStatusEvents } from '../../src/app/record-status-events';
 import { makeReportCardBinding } from '../../src/app/report-card-binding';
+import { makeRotateSecret } from '../../src/app/rotate-secret';
 import { makeStartPayment } from '../../src/app/start-payment';
 import { makeSubmitPayerInput } from '../../src/app/submit-payer-input';
 import { makeSweepCardBindings } from '../../src/app/sweep-card-bindings';
@@ -128,6 +129,7 @@ export function world() {
     getMerchant: makeGetMerchant({ merchants }),
     sweepOnboarding: () => onboarding.sweep(),
     apiKeys: makeApiKeys({ merchants, clock }),
+    rotateSecret: makeRotateSecret({ merchants, clock, deliverOnboarding: onboarding.deliverFor }),
     authenticate: makeAuthenticateApiKey({ merchants, clock }),
     createPayment: makeCreatePayment({ merchants, payments, clock, paymentTtlMs: TTL_MS }),
     getPayment: makeGetPayment({ merchants, payments }),

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   ApiKeyMode,
   CheckoutServiceClient,
+  MerchantSecretKind,
   MerchantServiceClient,
 } from '@tolem/contracts/checkout';
 import { PaymentMethod } from '@tolem/contracts/common';
@@ -198,6 +199,36 @@ describe('merchants, onboarding and API keys (real checkout process, real Postgr
         enabledMethods: undefined,
       }),
     ).rejects.toMatchObject({ code: 'MERCHANT_INVALID_REQUEST' });
+  });
+
+  it('rotates the form and webhook secrets with an overlap; the notifier gets both webhook secrets', async () => {
+    const created = await merchants.createMerchant(request('osh-rot'));
+    const id = created.merchant?.id ?? '';
+    expect(created.formSecret).toMatch(/^fsk_/);
+    const form = await merchants.rotateSecret({
+      merchantId: id,
+      kind: MerchantSecretKind.MERCHANT_SECRET_KIND_FORM,
+      overlapSeconds: 600,
+    });
+    const stored = await sql.query<{ form_secret: string; form_secret_previous: string }>(
+      'select form_secret, form_secret_previous from merchants where id = $1',
+      [id],
+    );
+    expect(stored.rows[0]).toEqual({
+      form_secret: form.secret,
+      form_secret_previous: created.formSecret,
+    });
+    const webhook = await merchants.rotateSecret({
+      merchantId: id,
+      kind: MerchantSecretKind.MERCHANT_SECRET_KIND_WEBHOOK,
+      overlapSeconds: 0,
+    });
+    expect(webhook.merchant?.onboarding?.status).toBe('complete');
+    expect(peers.endpoints.get(id)).toMatchObject({
+      signingSecret: webhook.secret,
+      previousSigningSecret: created.webhookSigningSecret,
+      previousSecretExpiresAt: webhook.previousExpiresAt,
+    });
   });
 
   it('lists merchants in pages', async () => {

@@ -147,6 +147,47 @@ export function apiKeyModeToJSON(object: ApiKeyMode): string {
   }
 }
 
+export enum MerchantSecretKind {
+  MERCHANT_SECRET_KIND_UNSPECIFIED = 0,
+  /** MERCHANT_SECRET_KIND_FORM - Signs the HTML form a merchant's page posts to `POST /pay`. */
+  MERCHANT_SECRET_KIND_FORM = 1,
+  /** MERCHANT_SECRET_KIND_WEBHOOK - Signs the notifications the notifier POSTs to the merchant. */
+  MERCHANT_SECRET_KIND_WEBHOOK = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function merchantSecretKindFromJSON(object: any): MerchantSecretKind {
+  switch (object) {
+    case 0:
+    case "MERCHANT_SECRET_KIND_UNSPECIFIED":
+      return MerchantSecretKind.MERCHANT_SECRET_KIND_UNSPECIFIED;
+    case 1:
+    case "MERCHANT_SECRET_KIND_FORM":
+      return MerchantSecretKind.MERCHANT_SECRET_KIND_FORM;
+    case 2:
+    case "MERCHANT_SECRET_KIND_WEBHOOK":
+      return MerchantSecretKind.MERCHANT_SECRET_KIND_WEBHOOK;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MerchantSecretKind.UNRECOGNIZED;
+  }
+}
+
+export function merchantSecretKindToJSON(object: MerchantSecretKind): string {
+  switch (object) {
+    case MerchantSecretKind.MERCHANT_SECRET_KIND_UNSPECIFIED:
+      return "MERCHANT_SECRET_KIND_UNSPECIFIED";
+    case MerchantSecretKind.MERCHANT_SECRET_KIND_FORM:
+      return "MERCHANT_SECRET_KIND_FORM";
+    case MerchantSecretKind.MERCHANT_SECRET_KIND_WEBHOOK:
+      return "MERCHANT_SECRET_KIND_WEBHOOK";
+    case MerchantSecretKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export enum CaseStatus {
   CASE_STATUS_UNSPECIFIED = 0,
   /** CASE_STATUS_OPENING - The money is being put into unapplied funds (the ledger has not acknowledged it yet). */
@@ -427,7 +468,11 @@ export interface CreateMerchantResponse {
    * Webhook signing secret given to the notifier (`whsec_…`); shown once, empty when replayed or
    * when no notification_url was given.
    */
-  webhookSigningSecret?: string | undefined;
+  webhookSigningSecret?:
+    | string
+    | undefined;
+  /** HMAC-SHA256 key for signed HTML forms (`POST /pay`); shown once, empty when replayed. */
+  formSecret?: string | undefined;
 }
 
 export interface GetMerchantRequest {
@@ -569,6 +614,20 @@ export interface RollApiKeyResponse {
   secret: string;
   /** The old key with its expiry. */
   rolled: ApiKey | undefined;
+}
+
+export interface RotateSecretRequest {
+  merchantId: string;
+  kind: MerchantSecretKind;
+  /** How long the replaced secret stays valid: 0 means 24 hours; at most 30 days. */
+  overlapSeconds: number;
+}
+
+export interface RotateSecretResponse {
+  /** The new secret, shown once. */
+  secret: string;
+  previousExpiresAt: Date | undefined;
+  merchant: Merchant | undefined;
 }
 
 export interface CancelPaymentRequest {
@@ -3627,7 +3686,14 @@ export const CreateMerchantRequest: MessageFns<CreateMerchantRequest> = {
 };
 
 function createBaseCreateMerchantResponse(): CreateMerchantResponse {
-  return { merchant: undefined, apiKey: "", replayed: false, apiKeyInfo: undefined, webhookSigningSecret: undefined };
+  return {
+    merchant: undefined,
+    apiKey: "",
+    replayed: false,
+    apiKeyInfo: undefined,
+    webhookSigningSecret: undefined,
+    formSecret: undefined,
+  };
 }
 
 export const CreateMerchantResponse: MessageFns<CreateMerchantResponse> = {
@@ -3646,6 +3712,9 @@ export const CreateMerchantResponse: MessageFns<CreateMerchantResponse> = {
     }
     if (message.webhookSigningSecret !== undefined) {
       writer.uint32(42).string(message.webhookSigningSecret);
+    }
+    if (message.formSecret !== undefined) {
+      writer.uint32(50).string(message.formSecret);
     }
     return writer;
   },
@@ -3703,6 +3772,14 @@ export const CreateMerchantResponse: MessageFns<CreateMerchantResponse> = {
             message.webhookSigningSecret = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.formSecret = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3734,6 +3811,11 @@ export const CreateMerchantResponse: MessageFns<CreateMerchantResponse> = {
         : isSet(object.webhook_signing_secret)
         ? globalThis.String(object.webhook_signing_secret)
         : undefined,
+      formSecret: isSet(object.formSecret)
+        ? globalThis.String(object.formSecret)
+        : isSet(object.form_secret)
+        ? globalThis.String(object.form_secret)
+        : undefined,
     };
   },
 
@@ -3754,6 +3836,9 @@ export const CreateMerchantResponse: MessageFns<CreateMerchantResponse> = {
     if (message.webhookSigningSecret !== undefined) {
       obj.webhookSigningSecret = message.webhookSigningSecret;
     }
+    if (message.formSecret !== undefined) {
+      obj.formSecret = message.formSecret;
+    }
     return obj;
   },
 
@@ -3771,6 +3856,7 @@ export const CreateMerchantResponse: MessageFns<CreateMerchantResponse> = {
       ? ApiKey.fromPartial(object.apiKeyInfo)
       : undefined;
     message.webhookSigningSecret = object.webhookSigningSecret ?? undefined;
+    message.formSecret = object.formSecret ?? undefined;
     return message;
   },
 };
@@ -5831,6 +5917,222 @@ export const RollApiKeyResponse: MessageFns<RollApiKeyResponse> = {
     message.secret = object.secret ?? "";
     message.rolled = (object.rolled !== undefined && object.rolled !== null)
       ? ApiKey.fromPartial(object.rolled)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRotateSecretRequest(): RotateSecretRequest {
+  return { merchantId: "", kind: 0, overlapSeconds: 0 };
+}
+
+export const RotateSecretRequest: MessageFns<RotateSecretRequest> = {
+  encode(message: RotateSecretRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.overlapSeconds !== 0) {
+      writer.uint32(24).int32(message.overlapSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateSecretRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateSecretRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.overlapSeconds = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateSecretRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      kind: isSet(object.kind) ? merchantSecretKindFromJSON(object.kind) : 0,
+      overlapSeconds: isSet(object.overlapSeconds)
+        ? globalThis.Number(object.overlapSeconds)
+        : isSet(object.overlap_seconds)
+        ? globalThis.Number(object.overlap_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: RotateSecretRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.kind !== 0) {
+      obj.kind = merchantSecretKindToJSON(message.kind);
+    }
+    if (message.overlapSeconds !== 0) {
+      obj.overlapSeconds = Math.round(message.overlapSeconds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotateSecretRequest>, I>>(base?: I): RotateSecretRequest {
+    return RotateSecretRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotateSecretRequest>, I>>(object: I): RotateSecretRequest {
+    const message = createBaseRotateSecretRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.kind = object.kind ?? 0;
+    message.overlapSeconds = object.overlapSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseRotateSecretResponse(): RotateSecretResponse {
+  return { secret: "", previousExpiresAt: undefined, merchant: undefined };
+}
+
+export const RotateSecretResponse: MessageFns<RotateSecretResponse> = {
+  encode(message: RotateSecretResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.secret !== "") {
+      writer.uint32(10).string(message.secret);
+    }
+    if (message.previousExpiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.previousExpiresAt), writer.uint32(18).fork()).join();
+    }
+    if (message.merchant !== undefined) {
+      Merchant.encode(message.merchant, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateSecretResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateSecretResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.secret = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.previousExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.merchant = Merchant.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateSecretResponse {
+    return {
+      secret: isSet(object.secret) ? globalThis.String(object.secret) : "",
+      previousExpiresAt: isSet(object.previousExpiresAt)
+        ? fromJsonTimestamp(object.previousExpiresAt)
+        : isSet(object.previous_expires_at)
+        ? fromJsonTimestamp(object.previous_expires_at)
+        : undefined,
+      merchant: isSet(object.merchant) ? Merchant.fromJSON(object.merchant) : undefined,
+    };
+  },
+
+  toJSON(message: RotateSecretResponse): unknown {
+    const obj: any = {};
+    if (message.secret !== "") {
+      obj.secret = message.secret;
+    }
+    if (message.previousExpiresAt !== undefined) {
+      obj.previousExpiresAt = message.previousExpiresAt.toISOString();
+    }
+    if (message.merchant !== undefined) {
+      obj.merchant = Merchant.toJSON(message.merchant);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotateSecretResponse>, I>>(base?: I): RotateSecretResponse {
+    return RotateSecretResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotateSecretResponse>, I>>(object: I): RotateSecretResponse {
+    const message = createBaseRotateSecretResponse();
+    message.secret = object.secret ?? "";
+    message.previousExpiresAt = object.previousExpiresAt ?? undefined;
+    message.merchant = (object.merchant !== undefined && object.merchant !== null)
+      ? Merchant.fromPartial(object.merchant)
       : undefined;
     return message;
   },
@@ -8917,6 +9219,21 @@ export const MerchantServiceService = {
     responseSerialize: (value: RollApiKeyResponse): Buffer => Buffer.from(RollApiKeyResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RollApiKeyResponse => RollApiKeyResponse.decode(value),
   },
+  /**
+   * A new form-signing or webhook signing secret becomes primary; the replaced one stays valid
+   * (form signatures are accepted with it, webhooks are signed with it too) until
+   * overlap_seconds from now. The new secret is in the answer only.
+   */
+  rotateSecret: {
+    path: "/tolem.checkout.v1.MerchantService/RotateSecret" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RotateSecretRequest): Buffer => Buffer.from(RotateSecretRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RotateSecretRequest => RotateSecretRequest.decode(value),
+    responseSerialize: (value: RotateSecretResponse): Buffer =>
+      Buffer.from(RotateSecretResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotateSecretResponse => RotateSecretResponse.decode(value),
+  },
 } as const;
 
 export interface MerchantServiceServer extends UntypedServiceImplementation {
@@ -8947,6 +9264,12 @@ export interface MerchantServiceServer extends UntypedServiceImplementation {
    * from now (default 24 h, 0..30 days) so a merchant can deploy the new one without downtime.
    */
   rollApiKey: handleUnaryCall<RollApiKeyRequest, RollApiKeyResponse>;
+  /**
+   * A new form-signing or webhook signing secret becomes primary; the replaced one stays valid
+   * (form signatures are accepted with it, webhooks are signed with it too) until
+   * overlap_seconds from now. The new secret is in the answer only.
+   */
+  rotateSecret: handleUnaryCall<RotateSecretRequest, RotateSecretResponse>;
 }
 
 export interface MerchantServiceClient extends Client {
@@ -9102,6 +9425,26 @@ export interface MerchantServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RollApiKeyResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A new form-signing or webhook signing secret becomes primary; the replaced one stays valid
+   * (form signatures are accepted with it, webhooks are signed with it too) until
+   * overlap_seconds from now. The new secret is in the answer only.
+   */
+  rotateSecret(
+    request: RotateSecretRequest,
+    callback: (error: ServiceError | null, response: RotateSecretResponse) => void,
+  ): ClientUnaryCall;
+  rotateSecret(
+    request: RotateSecretRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotateSecretResponse) => void,
+  ): ClientUnaryCall;
+  rotateSecret(
+    request: RotateSecretRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotateSecretResponse) => void,
   ): ClientUnaryCall;
 }
 
