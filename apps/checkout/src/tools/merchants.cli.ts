@@ -6,6 +6,7 @@ import {
   ApiKeyMode,
   type Merchant,
   type MerchantFeeRule,
+  MerchantSecretKind,
   type MerchantServiceClient,
 } from '@tolem/contracts/checkout';
 import { paymentMethodFromName, paymentMethodName } from '@tolem/contracts/common';
@@ -27,6 +28,7 @@ export const USAGE = `Usage: npm run merchants -- <command>
   keys create <merchant_id> [--mode test|live] [--key-name NAME]
   keys revoke <merchant_id> <key_id>
   keys roll <merchant_id> <key_id> [--expires-in SECONDS]   (old key works 24 h by default)
+  secrets rotate <merchant_id> form|webhook [--overlap SECONDS]  (old secret valid 24 h by default)
 
 Methods: webmoney_purse, webmoney_keeper_mobile, card, wavepay, qr. A fee is a percent in basis
 points plus fixed parts in minor units, e.g. --fee card:250:1000:KGS (2.5 % + 10.00 KGS).
@@ -46,6 +48,7 @@ export interface MerchantsCliDeps {
     | 'listApiKeys'
     | 'revokeApiKey'
     | 'rollApiKey'
+    | 'rotateSecret'
   >;
   out: (line: string) => void;
   err: (line: string) => void;
@@ -71,6 +74,7 @@ const OPTIONS = {
   mode: { type: 'string' },
   'key-name': { type: 'string' },
   'expires-in': { type: 'string' },
+  overlap: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -97,6 +101,7 @@ const ALLOWED: Record<string, Option[]> = {
   'keys create': ['mode', 'key-name'],
   'keys revoke': [],
   'keys roll': ['expires-in'],
+  'secrets rotate': ['overlap'],
 };
 
 function methodsOf(text: string): number[] {
@@ -179,7 +184,7 @@ async function run(command: string, parsed: Parsed, deps: MerchantsCliDeps): Pro
     (k) => k !== 'help' && !(ALLOWED[command] ?? []).includes(k as Option),
   );
   if (extra[0]) throw new UsageError(`${command} does not take --${extra[0]}`);
-  const argCount = command.startsWith('keys ') ? 2 : 1;
+  const argCount = command.startsWith('keys ') || command.startsWith('secrets ') ? 2 : 1;
   const expected: Record<string, number> = {
     create: 0,
     list: 0,
@@ -189,6 +194,7 @@ async function run(command: string, parsed: Parsed, deps: MerchantsCliDeps): Pro
     'keys create': 1,
     'keys revoke': 2,
     'keys roll': 2,
+    'secrets rotate': 2,
   };
   const args = positionals.slice(argCount);
   if (args.length > (expected[command] ?? 0))
@@ -225,6 +231,7 @@ async function run(command: string, parsed: Parsed, deps: MerchantsCliDeps): Pro
       deps.out('Shown once, store them now:');
       deps.out(`  API key:              ${res.apiKey}`);
       if (res.webhookSigningSecret) deps.out(`  webhook signing key:  ${res.webhookSigningSecret}`);
+      if (res.formSecret) deps.out(`  form signing key:     ${res.formSecret}`);
       return;
     }
     case 'get': {
@@ -311,6 +318,23 @@ async function run(command: string, parsed: Parsed, deps: MerchantsCliDeps): Pro
       deps.out(`Shown once, store it now: ${res.secret}`);
       return;
     }
+    case 'secrets rotate': {
+      const kind = positionals[3];
+      if (kind !== 'form' && kind !== 'webhook') throw new UsageError('say form or webhook');
+      const overlap = values.overlap ?? '0';
+      if (!/^\d{1,7}$/.test(overlap)) throw new UsageError('--overlap must be seconds');
+      const res = await deps.merchants.rotateSecret({
+        merchantId: oneId(positionals, 2, 'a merchant id'),
+        kind:
+          kind === 'form'
+            ? MerchantSecretKind.MERCHANT_SECRET_KIND_FORM
+            : MerchantSecretKind.MERCHANT_SECRET_KIND_WEBHOOK,
+        overlapSeconds: Number(overlap),
+      });
+      deps.out(`The previous ${kind} secret stays valid until ${when(res.previousExpiresAt)}.`);
+      deps.out(`Shown once, store it now: ${res.secret}`);
+      return;
+    }
     default:
       throw new UsageError(`unknown command ${command}`);
   }
@@ -339,7 +363,7 @@ export async function runMerchantsCli(argv: string[], deps: MerchantsCliDeps): P
     deps.err(USAGE);
     return 2;
   }
-  const command = first === 'keys' ? `keys ${second ?? ''}` : first;
+  const command = first === 'keys' || first === 'secrets' ? `${first} ${second ?? ''}` : first;
   try {
     await run(command, parsed, deps);
     return 0;

@@ -384,6 +384,10 @@ describe('merchants, onboarding and API keys (real checkout process, real Postgr
     const keys = await runCli(address, 'keys', 'list', id);
     expect(keys.stdout.trim().split('\n')).toHaveLength(3);
 
+    const rotated = await runCli(address, 'secrets', 'rotate', id, 'form', '--overlap', '60');
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout).toMatch(/Shown once, store it now: fsk_/);
+
     const refused = await runCli(address, 'get', 'mer_unknown');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('refused: MERCHANT_NOT_FOUND');

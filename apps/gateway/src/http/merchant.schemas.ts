@@ -329,7 +329,7 @@ export const adminErrorResponses = {
 export const createMerchantResponseSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['merchant', 'api_key', 'api_key_info', 'webhook_signing_secret'],
+  required: ['merchant', 'api_key', 'api_key_info', 'webhook_signing_secret', 'form_secret'],
   properties: {
     merchant: merchantJsonSchema,
     api_key: { type: 'string', description: 'Shown once; empty on a replay.' },
@@ -338,6 +338,50 @@ export const createMerchantResponseSchema = {
       type: ['string', 'null'],
       description: 'Shown once (whsec_…); null on a replay or without result_url.',
     },
+    form_secret: {
+      type: ['string', 'null'],
+      description:
+        'HMAC-SHA256 key for signed POST /pay forms (fsk_…); shown once, null on a replay.',
+    },
+  },
+} as const;
+
+export const secretParamsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'kind'],
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 64, pattern: idPattern },
+    kind: { type: 'string', enum: ['form', 'webhook'] },
+  },
+} as const;
+
+export const rotateSecretBodySchema = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    overlap_seconds: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 2_592_000,
+      description: 'How long the replaced secret stays valid; 0 or absent: 24 hours.',
+    },
+  },
+} as const;
+
+export interface RotateSecretBody {
+  overlap_seconds?: number;
+}
+
+export const rotatedSecretJsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['kind', 'secret', 'previous_expires_at', 'merchant'],
+  properties: {
+    kind: { type: 'string', enum: ['form', 'webhook'] },
+    secret: { type: 'string', description: 'The new secret, shown once.' },
+    previous_expires_at: timestampSchema,
+    merchant: merchantJsonSchema,
   },
 } as const;
 

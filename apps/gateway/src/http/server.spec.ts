@@ -112,6 +112,7 @@ function fakes() {
       listApiKeys: notScripted,
       revokeApiKey: notScripted,
       rollApiKey: notScripted,
+      rotateSecret: notScripted,
     },
     cases: {
       listCases: async (req, opts) => {

@@ -48,6 +48,7 @@ export interface GatewayDeps {
     | 'listApiKeys'
     | 'revokeApiKey'
     | 'rollApiKey'
+    | 'rotateSecret'
   >;
   /** Checkout's cases: unmatched verified money an operator applies or returns. */
   cases: Pick<

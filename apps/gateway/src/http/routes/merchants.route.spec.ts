@@ -5,6 +5,7 @@ import {
   type CreateMerchantRequest,
   type CreatePaymentRequest,
   Merchant,
+  MerchantSecretKind,
   Payment,
   PaymentStatus,
 } from '@tolem/contracts/checkout';
@@ -140,6 +141,16 @@ function fakeCheckout() {
       k.expiresAt = new Date(Date.now() + (req.expiresInSeconds || 86_400) * 1000);
       k.rolledTo = next.id;
       return { apiKey: strip(next), secret: next.secret, rolled: strip(k) };
+    },
+    async rotateSecret(req) {
+      const m = merchants.get(req.merchantId);
+      if (!m) throw notFound();
+      seq += 1;
+      return {
+        secret: `${req.kind === MerchantSecretKind.MERCHANT_SECRET_KIND_FORM ? 'fsk' : 'whsec'}_${seq}`,
+        previousExpiresAt: new Date(Date.now() + (req.overlapSeconds || 86_400) * 1000),
+        merchant: m,
+      };
     },
     async authenticateApiKey(req) {
       const k = [...keys.values()].find((x) => x.secret === req.apiKey);
@@ -478,6 +489,30 @@ describe('merchant admin routes (/admin/v1/merchants)', () => {
     // The key was cached by the payment above; the revoke dropped it from this gateway's cache.
     const after = await app.inject({ method: 'GET', url: '/v1/payments/pay_1', headers: auth });
     expect(after.statusCode).toBe(401);
+  });
+
+  it('rotates the form and webhook secrets, answering the new one once', async () => {
+    const id = (await create()).json().merchant.id as string;
+    for (const kind of ['form', 'webhook']) {
+      const res = await app.inject({
+        method: 'POST',
+        url: `/admin/v1/merchants/${id}/secrets/${kind}/rotate`,
+        headers: ADMIN_JSON,
+        payload: { overlap_seconds: 600 },
+      });
+      expect(res.statusCode).toBe(201);
+      expect(res.json()).toMatchObject({
+        kind,
+        secret: expect.stringMatching(kind === 'form' ? /^fsk_/ : /^whsec_/),
+        merchant: { id },
+      });
+    }
+    const bad = await app.inject({
+      method: 'POST',
+      url: `/admin/v1/merchants/${id}/secrets/api/rotate`,
+      headers: ADMIN,
+    });
+    expect(bad.statusCode).toBe(400);
   });
 
   it('never lets one merchant’s id reach another merchant’s keys', async () => {

@@ -1,3 +1,4 @@
+import { MerchantSecretKind } from '@tolem/contracts/checkout';
 import type { FastifyPluginAsync } from 'fastify';
 
 import { idempotencyKeyFrom } from '../headers';
@@ -27,6 +28,10 @@ import {
   merchantParamsSchema,
   type RollApiKeyBody,
   rollApiKeyBodySchema,
+  type RotateSecretBody,
+  rotateSecretBodySchema,
+  rotatedSecretJsonSchema,
+  secretParamsSchema,
   type UpdateMerchantBody,
   updateMerchantBodySchema,
 } from '../merchant.schemas';
@@ -43,6 +48,7 @@ export interface MerchantRouteDeps {
     | 'listApiKeys'
     | 'revokeApiKey'
     | 'rollApiKey'
+    | 'rotateSecret'
   >;
   ledger: Pick<GatewayDeps['ledger'], 'getFeePlan' | 'getMerchantSettings'>;
   /** Drops this gateway's cached resolutions of a key at once (others within their 30 s TTL). */
@@ -115,6 +121,7 @@ export function merchantRoutes(deps: MerchantRouteDeps): FastifyPluginAsync {
           api_key: res.apiKey,
           api_key_info: res.apiKeyInfo ? apiKeyToJson(res.apiKeyInfo) : null,
           webhook_signing_secret: res.webhookSigningSecret || null,
+          form_secret: res.formSecret || null,
         };
         if (res.replayed) {
           return reply.code(200).header('idempotent-replayed', 'true').send(body);
@@ -297,6 +304,44 @@ export function merchantRoutes(deps: MerchantRouteDeps): FastifyPluginAsync {
           api_key: apiKeyToJson(res.apiKey),
           secret: res.secret,
           rolled: apiKeyToJson(res.rolled),
+        });
+      },
+    );
+
+    app.post<{ Params: { id: string; kind: 'form' | 'webhook' }; Body: RotateSecretBody | null }>(
+      '/admin/v1/merchants/:id/secrets/:kind/rotate',
+      {
+        schema: {
+          ...operation(
+            'rotateMerchantSecret',
+            'New form or webhook secret; the old one stays valid for overlap_seconds',
+          ),
+          params: secretParamsSchema,
+          body: rotateSecretBodySchema,
+          response: { 201: rotatedSecretJsonSchema, ...adminErrorResponses },
+        },
+      },
+      async (request, reply) => {
+        const res = await deps.merchants.rotateSecret(
+          {
+            merchantId: request.params.id,
+            kind:
+              request.params.kind === 'form'
+                ? MerchantSecretKind.MERCHANT_SECRET_KIND_FORM
+                : MerchantSecretKind.MERCHANT_SECRET_KIND_WEBHOOK,
+            overlapSeconds: request.body?.overlap_seconds ?? 0,
+          },
+          { requestId: request.id },
+        );
+        request.log.info(
+          { merchantId: request.params.id, kind: request.params.kind },
+          'merchant secret rotated',
+        );
+        return reply.code(201).send({
+          kind: request.params.kind,
+          secret: res.secret,
+          previous_expires_at: res.previousExpiresAt?.toISOString() ?? null,
+          merchant: merchantToJson(res.merchant),
         });
       },
     );
