@@ -14,6 +14,7 @@ import { makeApplyVerifiedSuccess } from './app/apply-verified-success';
 import { makeAuthenticateApiKey } from './app/authenticate-api-key';
 import { makeCancelPayment } from './app/cancel-payment';
 import { makeCases } from './app/cases';
+import { makeCreateFormPayment } from './app/create-form-payment';
 import { makeCreateMerchant } from './app/create-merchant';
 import { makeCreatePayment } from './app/create-payment';
 import { makeExpirePayments } from './app/expire-payments';
@@ -136,16 +137,18 @@ async function main(): Promise<void> {
     { deadlineMs: ONBOARDING_DEADLINE_MS },
   );
   const onboarding = makeOnboarding({ merchants, peers: merchantPeers, clock, log });
+  const createPayment = makeCreatePayment({
+    merchants,
+    payments,
+    clock,
+    paymentTtlMs: config.paymentTtlMs,
+  });
   const grpc = createGrpcServer({ log });
   grpc.addService(
     CheckoutServiceService,
     checkoutHandlers({
-      createPayment: makeCreatePayment({
-        merchants,
-        payments,
-        clock,
-        paymentTtlMs: config.paymentTtlMs,
-      }),
+      createPayment,
+      createFormPayment: makeCreateFormPayment({ merchants, clock, createPayment }),
       getPayment: makeGetPayment({ merchants, payments }),
       startPayment: makeStartPayment({
         merchants,

@@ -59,6 +59,12 @@ export const checkoutErrors = defineErrors({
   API_KEY_INVALID_REQUEST: 'invalid',
   /** Only a usable key that was not rolled before can be rolled. */
   API_KEY_NOT_ACTIVE: 'precondition',
+  /** A `POST /pay` form without a signature; nothing is stored. */
+  FORM_SIGNATURE_MISSING: 'unauthenticated',
+  /** The form's signature matches none of the merchant's valid form secrets; nothing is stored. */
+  FORM_SIGNATURE_INVALID: 'unauthenticated',
+  /** A form field is unknown, missing or malformed; details.field names it. */
+  FORM_INVALID_REQUEST: 'invalid',
   /** A peer this step needs (the ledger) is unreachable; safe to retry. */
   CHECKOUT_UPSTREAM_UNAVAILABLE: 'unavailable',
   /** A peer service answered with a message missing what its contract promises. */

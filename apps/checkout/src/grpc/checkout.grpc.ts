@@ -1,6 +1,7 @@
 import {
   CancelPaymentResponse,
   type CheckoutServiceService,
+  CreateFormPaymentResponse,
   CreatePaymentResponse,
   GetPaymentResponse,
   HandleProviderCallbackResponse,
@@ -10,6 +11,7 @@ import {
 import type { Handlers } from '@tolem/grpc-kit';
 
 import type { makeCancelPayment } from '../app/cancel-payment';
+import type { makeCreateFormPayment } from '../app/create-form-payment';
 import type { makeCreatePayment } from '../app/create-payment';
 import type { makeGetPayment } from '../app/get-payment';
 import type { makeHandleProviderCallback } from '../app/handle-provider-callback';
@@ -32,6 +34,7 @@ export interface CheckoutHandlerDeps {
   handleProviderCallback: ReturnType<typeof makeHandleProviderCallback>;
   submitPayerInput: ReturnType<typeof makeSubmitPayerInput>;
   cancelPayment: ReturnType<typeof makeCancelPayment>;
+  createFormPayment: ReturnType<typeof makeCreateFormPayment>;
 }
 
 /** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
@@ -42,6 +45,13 @@ export function checkoutHandlers(
     async createPayment(req) {
       const { view, replayed } = await deps.createPayment(createPaymentRequestToDomain(req));
       return CreatePaymentResponse.fromPartial({ payment: paymentToProto(view), replayed });
+    },
+    async createFormPayment(req) {
+      const { view, replayed } = await deps.createFormPayment({
+        fields: { ...req.fields },
+        signature: req.signature,
+      });
+      return CreateFormPaymentResponse.fromPartial({ payment: paymentToProto(view), replayed });
     },
     async getPayment(req) {
       const view = await deps.getPayment({

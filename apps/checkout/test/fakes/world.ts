@@ -3,6 +3,7 @@ import { makeApplyVerifiedSuccess } from '../../src/app/apply-verified-success';
 import { makeAuthenticateApiKey } from '../../src/app/authenticate-api-key';
 import { makeCancelPayment } from '../../src/app/cancel-payment';
 import { makeCases } from '../../src/app/cases';
+import { makeCreateFormPayment } from '../../src/app/create-form-payment';
 import { makeCreateMerchant } from '../../src/app/create-merchant';
 import { makeCreatePayment } from '../../src/app/create-payment';
 import { makeExpirePayments } from '../../src/app/expire-payments';
@@ -97,6 +98,7 @@ export function world() {
   const differences = inMemoryReconcilerDifferences();
   const attempts = inMemoryPayerAttempts();
   const attemptDeps = { attempts, attemptLimits: ATTEMPT_LIMITS };
+  const createPayment = makeCreatePayment({ merchants, payments, clock, paymentTtlMs: TTL_MS });
   const w = {
     clock,
     log,
@@ -131,7 +133,8 @@ export function world() {
     apiKeys: makeApiKeys({ merchants, clock }),
     rotateSecret: makeRotateSecret({ merchants, clock, deliverOnboarding: onboarding.deliverFor }),
     authenticate: makeAuthenticateApiKey({ merchants, clock }),
-    createPayment: makeCreatePayment({ merchants, payments, clock, paymentTtlMs: TTL_MS }),
+    createPayment,
+    createFormPayment: makeCreateFormPayment({ merchants, clock, createPayment }),
     getPayment: makeGetPayment({ merchants, payments }),
     startPayment: makeStartPayment({ merchants, payments, provider, qr, clock, ...attemptDeps }),
     handleCallback: makeHandleProviderCallback({

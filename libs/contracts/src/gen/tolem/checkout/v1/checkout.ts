@@ -304,6 +304,26 @@ export interface CreatePaymentRequest_MetadataEntry {
   value: string;
 }
 
+export interface CreateFormPaymentRequest {
+  /** Every posted field except the signature, as posted. */
+  fields: { [key: string]: string };
+  /** Lowercase hex HMAC-SHA256 of the canonical string (see docs/signed-forms.md). */
+  signature: string;
+}
+
+export interface CreateFormPaymentRequest_FieldsEntry {
+  key: string;
+  value: string;
+}
+
+export interface CreateFormPaymentResponse {
+  payment:
+    | Payment
+    | undefined;
+  /** True when the same form (same order_id and fields) created it before. */
+  replayed: boolean;
+}
+
 export interface CreatePaymentResponse {
   payment:
     | Payment
@@ -1859,6 +1879,297 @@ export const CreatePaymentRequest_MetadataEntry: MessageFns<CreatePaymentRequest
     const message = createBaseCreatePaymentRequest_MetadataEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateFormPaymentRequest(): CreateFormPaymentRequest {
+  return { fields: {}, signature: "" };
+}
+
+export const CreateFormPaymentRequest: MessageFns<CreateFormPaymentRequest> = {
+  encode(message: CreateFormPaymentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.fields).forEach(([key, value]: [string, string]) => {
+      CreateFormPaymentRequest_FieldsEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    if (message.signature !== "") {
+      writer.uint32(18).string(message.signature);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateFormPaymentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateFormPaymentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = CreateFormPaymentRequest_FieldsEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.fields[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.signature = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateFormPaymentRequest {
+    return {
+      fields: isObject(object.fields)
+        ? (globalThis.Object.entries(object.fields) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      signature: isSet(object.signature) ? globalThis.String(object.signature) : "",
+    };
+  },
+
+  toJSON(message: CreateFormPaymentRequest): unknown {
+    const obj: any = {};
+    if (message.fields) {
+      const entries = globalThis.Object.entries(message.fields) as [string, string][];
+      if (entries.length > 0) {
+        obj.fields = {};
+        entries.forEach(([k, v]) => {
+          obj.fields[k] = v;
+        });
+      }
+    }
+    if (message.signature !== "") {
+      obj.signature = message.signature;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateFormPaymentRequest>, I>>(base?: I): CreateFormPaymentRequest {
+    return CreateFormPaymentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateFormPaymentRequest>, I>>(object: I): CreateFormPaymentRequest {
+    const message = createBaseCreateFormPaymentRequest();
+    message.fields = (globalThis.Object.entries(object.fields ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.signature = object.signature ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateFormPaymentRequest_FieldsEntry(): CreateFormPaymentRequest_FieldsEntry {
+  return { key: "", value: "" };
+}
+
+export const CreateFormPaymentRequest_FieldsEntry: MessageFns<CreateFormPaymentRequest_FieldsEntry> = {
+  encode(message: CreateFormPaymentRequest_FieldsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateFormPaymentRequest_FieldsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateFormPaymentRequest_FieldsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateFormPaymentRequest_FieldsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CreateFormPaymentRequest_FieldsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateFormPaymentRequest_FieldsEntry>, I>>(
+    base?: I,
+  ): CreateFormPaymentRequest_FieldsEntry {
+    return CreateFormPaymentRequest_FieldsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateFormPaymentRequest_FieldsEntry>, I>>(
+    object: I,
+  ): CreateFormPaymentRequest_FieldsEntry {
+    const message = createBaseCreateFormPaymentRequest_FieldsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateFormPaymentResponse(): CreateFormPaymentResponse {
+  return { payment: undefined, replayed: false };
+}
+
+export const CreateFormPaymentResponse: MessageFns<CreateFormPaymentResponse> = {
+  encode(message: CreateFormPaymentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.payment !== undefined) {
+      Payment.encode(message.payment, writer.uint32(10).fork()).join();
+    }
+    if (message.replayed !== false) {
+      writer.uint32(16).bool(message.replayed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateFormPaymentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateFormPaymentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payment = Payment.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateFormPaymentResponse {
+    return {
+      payment: isSet(object.payment) ? Payment.fromJSON(object.payment) : undefined,
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
+    };
+  },
+
+  toJSON(message: CreateFormPaymentResponse): unknown {
+    const obj: any = {};
+    if (message.payment !== undefined) {
+      obj.payment = Payment.toJSON(message.payment);
+    }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateFormPaymentResponse>, I>>(base?: I): CreateFormPaymentResponse {
+    return CreateFormPaymentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateFormPaymentResponse>, I>>(object: I): CreateFormPaymentResponse {
+    const message = createBaseCreateFormPaymentResponse();
+    message.payment = (object.payment !== undefined && object.payment !== null)
+      ? Payment.fromPartial(object.payment)
+      : undefined;
+    message.replayed = object.replayed ?? false;
     return message;
   },
 };
@@ -8784,6 +9095,24 @@ export const CheckoutServiceService = {
       Buffer.from(CancelPaymentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CancelPaymentResponse => CancelPaymentResponse.decode(value),
   },
+  /**
+   * A payment from a merchant's signed HTML form (`POST /pay`). The signature is checked here
+   * (the form secret never leaves checkout), against the current secret and a rotated one still in
+   * its overlap; a missing or bad one is UNAUTHENTICATED and nothing is stored. The merchant's
+   * order_id is the idempotency key: the same fields again answer the same payment (replayed),
+   * other fields are ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED.
+   */
+  createFormPayment: {
+    path: "/tolem.checkout.v1.CheckoutService/CreateFormPayment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateFormPaymentRequest): Buffer =>
+      Buffer.from(CreateFormPaymentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateFormPaymentRequest => CreateFormPaymentRequest.decode(value),
+    responseSerialize: (value: CreateFormPaymentResponse): Buffer =>
+      Buffer.from(CreateFormPaymentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateFormPaymentResponse => CreateFormPaymentResponse.decode(value),
+  },
 } as const;
 
 export interface CheckoutServiceServer extends UntypedServiceImplementation {
@@ -8819,6 +9148,14 @@ export interface CheckoutServiceServer extends UntypedServiceImplementation {
    * verified success that still arrives afterwards is credited, never dropped.
    */
   cancelPayment: handleUnaryCall<CancelPaymentRequest, CancelPaymentResponse>;
+  /**
+   * A payment from a merchant's signed HTML form (`POST /pay`). The signature is checked here
+   * (the form secret never leaves checkout), against the current secret and a rotated one still in
+   * its overlap; a missing or bad one is UNAUTHENTICATED and nothing is stored. The merchant's
+   * order_id is the idempotency key: the same fields again answer the same payment (replayed),
+   * other fields are ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED.
+   */
+  createFormPayment: handleUnaryCall<CreateFormPaymentRequest, CreateFormPaymentResponse>;
 }
 
 export interface CheckoutServiceClient extends Client {
@@ -8937,6 +9274,28 @@ export interface CheckoutServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CancelPaymentResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A payment from a merchant's signed HTML form (`POST /pay`). The signature is checked here
+   * (the form secret never leaves checkout), against the current secret and a rotated one still in
+   * its overlap; a missing or bad one is UNAUTHENTICATED and nothing is stored. The merchant's
+   * order_id is the idempotency key: the same fields again answer the same payment (replayed),
+   * other fields are ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED.
+   */
+  createFormPayment(
+    request: CreateFormPaymentRequest,
+    callback: (error: ServiceError | null, response: CreateFormPaymentResponse) => void,
+  ): ClientUnaryCall;
+  createFormPayment(
+    request: CreateFormPaymentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateFormPaymentResponse) => void,
+  ): ClientUnaryCall;
+  createFormPayment(
+    request: CreateFormPaymentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateFormPaymentResponse) => void,
   ): ClientUnaryCall;
 }
 
