@@ -86,6 +86,7 @@ function fakes() {
         }
         return { payment: { ...payment, status: PaymentStatus.PAYMENT_STATUS_CANCELED } };
       },
+      createFormPayment: notScripted,
       handleProviderCallback: async (req, opts) => {
         record('handleProviderCallback')(req, opts);
         return {

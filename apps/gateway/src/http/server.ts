@@ -22,6 +22,7 @@ import { requestIdFrom } from './headers';
 import { adminRoutes } from './routes/admin.route';
 import { callbackRoutes } from './routes/callbacks.route';
 import { docsRoutes } from './routes/docs.route';
+import { formRoutes } from './routes/form.route';
 import { healthRoutes } from './routes/health.route';
 import { pageRoutes, paymentStatusRoutes } from './routes/pages.route';
 import { v1Routes } from './routes/v1.route';
@@ -36,6 +37,7 @@ export interface GatewayDeps {
     | 'handleProviderCallback'
     | 'submitPayerInput'
     | 'cancelPayment'
+    | 'createFormPayment'
   >;
   merchants: Pick<
     PromiseClient<MerchantServiceClient>,
@@ -200,6 +202,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
         secureCookies: deps.publicBaseUrl.startsWith('https://'),
       }),
       paymentStatusRoutes({ checkout: deps.checkout }),
+      formRoutes({ checkout: deps.checkout, publicBaseUrl: deps.publicBaseUrl }),
     ),
   );
   void app.register(limited(limits.callbacks, callbackRoutes({ checkout: deps.checkout })));

@@ -181,6 +181,7 @@ function fakeCheckout() {
       };
     },
     getPayment: notScripted,
+    createFormPayment: notScripted,
     startPayment: notScripted,
     handleProviderCallback: notScripted,
     submitPayerInput: notScripted,
