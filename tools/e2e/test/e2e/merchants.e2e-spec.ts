@@ -1,10 +1,24 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 
 import { type DemoMerchant, type Stack, startDemoMerchant, startStack } from '@tolem/stack';
 import { integrationEnv, randomSuffix, waitFor } from '@tolem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { open, parseForms, submit } from './html-forms';
+
+/** The Node snippet of docs/signed-forms.md, exactly as a merchant copies it. */
+function documentedSigner(): (fields: Record<string, string>, secret: string) => string {
+  const doc = readFileSync(join(import.meta.dirname, '../../../../docs/signed-forms.md'), 'utf8');
+  const snippet = /```js\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the documented code is the subject
+  const load = new Function('require', `${snippet}\nreturn signTolemForm;`) as (
+    r: NodeJS.Require,
+  ) => (fields: Record<string, string>, secret: string) => string;
+  return load(createRequire(import.meta.url));
+}
 
 interface MerchantJson {
   id: string;
@@ -70,6 +84,7 @@ describe('merchants and API keys end to end: admin API, checkout onboarding, led
       merchant: MerchantJson;
       api_key: string;
       webhook_signing_secret: string;
+      form_secret: string;
     }>(
       'POST',
       '/admin/v1/merchants',
@@ -224,5 +239,56 @@ describe('merchants and API keys end to end: admin API, checkout onboarding, led
     );
     expect(crossRevoke.status).toBe(404);
     expect(crossRevoke.body.error.code).toBe('API_KEY_NOT_FOUND');
+  });
+
+  it('starts a payment from a signed HTML form: good, replayed, conflicting, bad and missing signatures', async () => {
+    const created = await createMerchant('Form shop');
+    expect(created.form_secret).toMatch(/^fsk_/);
+    const sign = documentedSigner();
+    const fields = {
+      merchant_id: created.merchant.id,
+      order_id: `form-${randomUUID()}`,
+      amount: '2500',
+      currency: 'USD',
+      description: 'Кружка / mug',
+    };
+    const postForm = (body: Record<string, string>) =>
+      fetch(`${stack.gatewayUrl}/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(body).toString(),
+        redirect: 'manual',
+      });
+    const codeOf = async (res: Response) =>
+      /data-error-code="([A-Z_]+)"/.exec(await res.text())?.[1];
+
+    const good = await postForm({ ...fields, signature: sign(fields, created.form_secret) });
+    expect(good.status).toBe(303);
+    const location = good.headers.get('location') ?? '';
+    expect(location).toMatch(new RegExp(`^${stack.gatewayUrl}/pay/pay_[0-9a-z]+\\?secret=`));
+    const hosted = await open(location);
+    expect(hosted.status).toBe(200);
+    expect(await hosted.text()).toContain('webmoney_purse');
+
+    const replay = await postForm({ ...fields, signature: sign(fields, created.form_secret) });
+    expect(replay.status).toBe(303);
+    expect(replay.headers.get('location')).toBe(location);
+
+    const changed = { ...fields, amount: '2600' };
+    const conflict = await postForm({ ...changed, signature: sign(changed, created.form_secret) });
+    expect(conflict.status).toBe(409);
+    expect(await codeOf(conflict)).toBe('IDEMPOTENCY_KEY_REUSED');
+
+    const other = { ...fields, order_id: `form-${randomUUID()}` };
+    const bad = await postForm({ ...other, signature: sign(other, 'fsk_not_the_secret') });
+    expect(bad.status).toBe(401);
+    expect(await codeOf(bad)).toBe('FORM_SIGNATURE_INVALID');
+    const missing = await postForm(other);
+    expect(missing.status).toBe(401);
+    expect(await codeOf(missing)).toBe('FORM_SIGNATURE_MISSING');
+    // Nothing was stored for them: the same order id signed properly is a new payment.
+    const later = await postForm({ ...other, signature: sign(other, created.form_secret) });
+    expect(later.status).toBe(303);
+    expect(later.headers.get('location')).not.toBe(location);
   });
 });
