@@ -13,7 +13,6 @@ import { open, parseForms, submit } from './html-forms';
 function documentedSigner(): (fields: Record<string, string>, secret: string) => string {
   const doc = readFileSync(join(import.meta.dirname, '../../../../docs/signed-forms.md'), 'utf8');
   const snippet = /```js\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the documented code is the subject
   const load = new Function('require', `${snippet}\nreturn signTolemForm;`) as (
     r: NodeJS.Require,
   ) => (fields: Record<string, string>, secret: string) => string;
