@@ -12,7 +12,7 @@ function documentedSigner(): (fields: Record<string, string>, secret: string) =>
   const doc = readFileSync(join(import.meta.dirname, '../../../../docs/signed-forms.md'), 'utf8');
   const snippet = /```js\n([\s\S]*?)```/.exec(doc)?.[1];
   if (!snippet) throw new Error('docs/signed-forms.md has no js snippet');
-   
+
   const load = new Function('require', `${snippet}\nreturn signTolemForm;`) as (
     r: NodeJS.Require,
   ) => (fields: Record<string, string>, secret: string) => string;
