@@ -1,9 +1,15 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-import { type DemoMerchant, type Stack, startDemoMerchant, startStack } from '@tolem/stack';
+import {
+  type DemoMerchant,
+  type Stack,
+  startDemoMerchant,
+  startStack,
+  verifyTolemSignature,
+} from '@tolem/stack';
 import { integrationEnv, randomSuffix, waitFor } from '@tolem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -289,5 +295,32 @@ describe('merchants and API keys end to end: admin API, checkout onboarding, led
     const later = await postForm({ ...other, signature: sign(other, created.form_secret) });
     expect(later.status).toBe(303);
     expect(later.headers.get('location')).not.toBe(location);
+  });
+
+  it('rotates the webhook secret with an overlap: the demo merchant verifies with either secret', async () => {
+    const created = await createMerchant('Rotating shop');
+    const rotated = await adminCall<{ secret: string; previous_expires_at: string }>(
+      'POST',
+      `/admin/v1/merchants/${created.merchant.id}/secrets/webhook/rotate`,
+      { overlap_seconds: 600 },
+    );
+    expect(rotated.status).toBe(201);
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    const merchant = await waitFor(async () => {
+      const res = await adminCall<MerchantJson>(
+        'GET',
+        `/admin/v1/merchants/${created.merchant.id}`,
+      );
+      return res.body.onboarding.status === 'complete' ? res.body : undefined;
+    });
+    expect(merchant.onboarding.pending_steps).toEqual([]);
+    // What the notifier now sends: one v1 per valid secret, the new one first.
+    const t = Math.floor(Date.now() / 1000);
+    const body = '{"id":"evt_1"}';
+    const v1 = (key: string) => createHmac('sha256', key).update(`${t}.${body}`).digest('hex');
+    const header = `t=${t},v1=${v1(rotated.body.secret)},v1=${v1(created.webhook_signing_secret)}`;
+    expect(verifyTolemSignature(header, body, rotated.body.secret)).toBe(true);
+    expect(verifyTolemSignature(header, body, created.webhook_signing_secret)).toBe(true);
+    expect(verifyTolemSignature(header, body, 'whsec_someone_else')).toBe(false);
   });
 });
