@@ -9,6 +9,8 @@ import * as paymentPageSecrets from './20261206150000_payment_page_secrets';
 import * as payerAttemptLimits from './20261206150100_payer_attempt_limits';
 import * as cases from './20261206160000_cases';
 import * as reconciler from './20261206170000_reconciler';
+import * as merchantOnboarding from './20261207010000_merchant_onboarding';
+import * as merchantSecrets from './20261207010100_merchant_secrets';
 import * as refunds from './20261207020000_refunds';
 
 /** Every migration of this service, by name; never edit one once merged. */
@@ -22,5 +24,7 @@ export const migrations: Record<string, Migration> = {
   '20261206150100_payer_attempt_limits': payerAttemptLimits,
   '20261206160000_cases': cases,
   '20261206170000_reconciler': reconciler,
+  '20261207010000_merchant_onboarding': merchantOnboarding,
+  '20261207010100_merchant_secrets': merchantSecrets,
   '20261207020000_refunds': refunds,
 };

@@ -19,6 +19,10 @@ const schema = z.object({
   RECURRING_ADDR: envs.address().default('127.0.0.1:50055'),
   /** qr-platform: issues the ELQR code of a payment started with method qr. */
   QR_PLATFORM_ADDR: envs.address().default('127.0.0.1:50056'),
+  /** The notifier: onboarding hands it each merchant's webhook endpoint. */
+  NOTIFIER_ADDR: envs.address().default('127.0.0.1:50054'),
+  /** How often onboarding steps a peer has not taken yet (it was down) are re-sent; 0 disables. */
+  ONBOARDING_SWEEP_MS: envs.durationMs(5_000),
   /** How long a created payment may be paid: 24 hours unless set. */
   PAYMENT_TTL_MS: z.coerce
     .number()
@@ -75,6 +79,8 @@ export interface CheckoutConfig {
   ledgerAddr: string;
   recurringAddr: string;
   qrPlatformAddr: string;
+  notifierAddr: string;
+  onboardingSweepMs: number;
   paymentTtlMs: number;
   merchantCacheTtlMs: number;
   ledgerSweepMs: number;
@@ -101,6 +107,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ledgerAddr: e.LEDGER_ADDR,
     recurringAddr: e.RECURRING_ADDR,
     qrPlatformAddr: e.QR_PLATFORM_ADDR,
+    notifierAddr: e.NOTIFIER_ADDR,
+    onboardingSweepMs: e.ONBOARDING_SWEEP_MS,
     paymentTtlMs: e.PAYMENT_TTL_MS,
     merchantCacheTtlMs: e.MERCHANT_CACHE_TTL_MS,
     ledgerSweepMs: e.LEDGER_SWEEP_MS,

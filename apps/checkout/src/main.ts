@@ -10,29 +10,36 @@ import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
 
 import { migrations } from '../migrations';
+import { makeApiKeys } from './app/api-keys';
 import { makeApplyVerifiedSuccess } from './app/apply-verified-success';
 import { makeAuthenticateApiKey } from './app/authenticate-api-key';
 import { makeCancelPayment } from './app/cancel-payment';
 import { makeCases } from './app/cases';
+import { makeCreateFormPayment } from './app/create-form-payment';
 import { makeCreateMerchant } from './app/create-merchant';
 import { makeCreatePayment } from './app/create-payment';
 import { makeExpirePayments } from './app/expire-payments';
 import { makeGetMerchant } from './app/get-merchant';
 import { makeGetPayment } from './app/get-payment';
 import { makeHandleProviderCallback } from './app/handle-provider-callback';
+import { makeListMerchants } from './app/list-merchants';
 import { makeListPaymentEvents } from './app/list-payment-events';
 import { makeListPayments } from './app/list-payments';
 import { cachedMerchants } from './app/merchant-cache';
+import { makeOnboarding } from './app/onboarding';
 import { makePostToLedger } from './app/post-to-ledger';
 import { makeAcknowledgeDifference, makeReconcile } from './app/reconcile';
 import { makeRecordStatusEvents } from './app/record-status-events';
 import { makeRefunds } from './app/refunds';
 import { makeReportCardBinding } from './app/report-card-binding';
+import { makeRotateSecret } from './app/rotate-secret';
 import { makeStartPayment } from './app/start-payment';
 import { makeSubmitPayerInput } from './app/submit-payer-input';
 import { makeSweepCardBindings } from './app/sweep-card-bindings';
 import { makeSweepUnposted } from './app/sweep-unposted';
+import { makeUpdateMerchant } from './app/update-merchant';
 import { createLedgerClient } from './clients/ledger.client';
+import { createMerchantPeersClient } from './clients/merchant-peers.client';
 import { createProviderAdaptersClient } from './clients/provider-adapters.client';
 import { createQrPlatformClient } from './clients/qr-platform.client';
 import { createRecurringClient } from './clients/recurring.client';
@@ -73,6 +80,8 @@ const LEDGER_DEADLINE_MS = 5_000;
  */
 const RECURRING_DEADLINE_MS = 3_000;
 const QR_PLATFORM_DEADLINE_MS = 5_000;
+/** A merchant create waits for its onboarding calls; a slower peer leaves them to the sweeper. */
+const ONBOARDING_DEADLINE_MS = 3_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -134,16 +143,23 @@ async function main(): Promise<void> {
     graceMs: config.reconcileGraceMs,
     pendingQueryAfterMs: config.reconcilePendingQueryAfterMs,
   });
+  const merchantPeers = createMerchantPeersClient(
+    { ledger: config.ledgerAddr, notifier: config.notifierAddr },
+    { deadlineMs: ONBOARDING_DEADLINE_MS },
+  );
+  const onboarding = makeOnboarding({ merchants, peers: merchantPeers, clock, log });
+  const createPayment = makeCreatePayment({
+    merchants: cachedMerchants(merchants, { ttlMs: config.merchantCacheTtlMs }),
+    payments,
+    clock,
+    paymentTtlMs: config.paymentTtlMs,
+  });
   const grpc = createGrpcServer({ log });
   grpc.addService(
     CheckoutServiceService,
     checkoutHandlers({
-      createPayment: makeCreatePayment({
-        merchants: cachedMerchants(merchants, { ttlMs: config.merchantCacheTtlMs }),
-        payments,
-        clock,
-        paymentTtlMs: config.paymentTtlMs,
-      }),
+      createPayment,
+      createFormPayment: makeCreateFormPayment({ merchants, clock, createPayment }),
       getPayment: makeGetPayment({ merchants, payments }),
       listPayments: makeListPayments({ reader: createPaymentListReader(db), merchants }),
       listPaymentEvents: makeListPaymentEvents({
@@ -195,9 +211,25 @@ async function main(): Promise<void> {
   grpc.addService(
     MerchantServiceService,
     merchantHandlers({
-      createMerchant: makeCreateMerchant({ merchants, clock }),
+      createMerchant: makeCreateMerchant({
+        merchants,
+        clock,
+        deliverOnboarding: onboarding.deliverFor,
+      }),
       getMerchant: makeGetMerchant({ merchants }),
-      authenticateApiKey: makeAuthenticateApiKey({ merchants }),
+      listMerchants: makeListMerchants({ merchants }),
+      updateMerchant: makeUpdateMerchant({
+        merchants,
+        clock,
+        deliverOnboarding: onboarding.deliverFor,
+      }),
+      authenticateApiKey: makeAuthenticateApiKey({ merchants, clock }),
+      apiKeys: makeApiKeys({ merchants, clock }),
+      rotateSecret: makeRotateSecret({
+        merchants,
+        clock,
+        deliverOnboarding: onboarding.deliverFor,
+      }),
     }),
   );
   const refunds = makeRefunds({ refunds: createRefundsRepo(db), ledger, provider, clock, log });
@@ -224,6 +256,13 @@ async function main(): Promise<void> {
   const refundSweeper = startIntervalJob('refund-sweeper', config.ledgerSweepMs, log, () =>
     refunds.sweep(config.refundSweepGraceMs),
   );
+  // Onboarding steps a peer did not take when the merchant was created or changed.
+  const onboardingSweeper = startIntervalJob(
+    'onboarding-sweeper',
+    config.onboardingSweepMs,
+    log,
+    () => onboarding.sweep(),
+  );
 
   const reconciler = startReconciler(reconcile, config.reconcileSweepMs, log);
 
@@ -241,11 +280,13 @@ async function main(): Promise<void> {
     () => cardBindingSweeper.stop(),
     () => caseSweeper.stop(),
     () => refundSweeper.stop(),
+    () => onboardingSweeper.stop(),
     () => reconciler.stop(),
     () => provider.close(),
     () => ledger.close(),
     () => recurring.close(),
     () => qr.close(),
+    () => merchantPeers.close(),
     () => db.destroy(),
   ]);
   log.info({ port }, 'checkout started');

@@ -41,6 +41,13 @@ const schema = dbSchema.extend({
   MIGRATE_ON_START: envs.bool(false),
   /** The gateway's public base for provider callbacks, e.g. https://pay.example/callbacks. */
   CALLBACK_BASE_URL: baseUrl(),
+  /**
+   * What this deployment's provider URLs are: `sandbox` (provider-sandbox or a provider's test
+   * environment) takes only test payments (livemode false), `live` only live ones. A payment of the
+   * other mode is refused before any provider is called, so a test key can never move real money
+   * and a live payment never lands in a sandbox.
+   */
+  PROVIDER_ENVIRONMENT: z.enum(['sandbox', 'live']).default('sandbox'),
   /** Deadline of every server-to-server call to a provider. */
   PROVIDER_HTTP_TIMEOUT_MS: envs.durationMs(15_000),
   /** Raw callbacks are kept this long for disputes and replays, then deleted. */
@@ -110,6 +117,7 @@ export interface ProviderAdaptersConfig {
   logLevel: string;
   migrateOnStart: boolean;
   callbackBaseUrl: string;
+  providerEnvironment: 'sandbox' | 'live';
   providerHttpTimeoutMs: number;
   callbackRetention: Readonly<{ days: number; sweepMs: number; batchSize: number }>;
   webmoney: Readonly<WebMoneyConfig>;
@@ -173,6 +181,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,
     callbackBaseUrl: callbacks,
+    providerEnvironment: e.PROVIDER_ENVIRONMENT,
     providerHttpTimeoutMs: e.PROVIDER_HTTP_TIMEOUT_MS,
     callbackRetention: Object.freeze({
       days: e.CALLBACK_RETENTION_DAYS,

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   grpc.addService(
     ProviderServiceService,
     providerHandlers({
-      startPayment: makeStartPayment({ registry }),
+      startPayment: makeStartPayment({ registry, environment: config.providerEnvironment }),
       handleCallback: makeHandleCallback({ registry, callbacks, log }),
       getCallback: makeGetCallback({ callbacks }),
       submitPayerInput: makeSubmitPayerInput({ registry, transactions }),

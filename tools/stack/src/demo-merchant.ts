@@ -69,15 +69,20 @@ export interface DemoMerchant {
   close(): Promise<void>;
 }
 
-/** Verifies `t=<unix>,v1=<hex>` against HMAC-SHA256(secret, "<t>.<body>"), within 5 minutes. */
+/**
+ * Verifies `t=<unix>,v1=<hex>[,v1=<hex>]` against HMAC-SHA256(secret, "<t>.<body>"), within 5
+ * minutes. During a secret rotation Tolem sends one v1 per valid secret: any match is enough.
+ */
 export function verifyTolemSignature(header: string | undefined, body: string, secret: string, now = Date.now()): boolean {
   if (!header) return false;
-  const parts = Object.fromEntries(header.split(',').map((p) => p.trim().split('=', 2) as [string, string]));
-  const t = Number(parts['t']);
-  const v1 = parts['v1'];
-  if (!Number.isInteger(t) || !v1 || Math.abs(now / 1000 - t) > 300) return false;
+  const parts = header.split(',').map((p) => p.trim().split('=', 2) as [string, string]);
+  const t = Number(parts.find(([k]) => k === 't')?.[1]);
+  const signatures = parts.filter(([k]) => k === 'v1').map(([, v]) => v ?? '');
+  if (!Number.isInteger(t) || signatures.length === 0 || Math.abs(now / 1000 - t) > 300) return false;
   const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
-  return expected.length === v1.length && timingSafeEqual(Buffer.from(expected), Buffer.from(v1));
+  return signatures.some(
+    (v1) => expected.length === v1.length && timingSafeEqual(Buffer.from(expected), Buffer.from(v1)),
+  );
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

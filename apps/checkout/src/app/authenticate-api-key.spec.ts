@@ -7,7 +7,9 @@ describe('authenticateApiKey', () => {
   it('resolves a key to its merchant', async () => {
     const w = world();
     const { merchant, apiKey } = await w.merchant();
-    await expect(w.authenticate(apiKey)).resolves.toEqual(merchant);
+    const auth = await w.authenticate(apiKey);
+    expect(auth.merchant).toEqual(merchant);
+    expect(auth.livemode).toBe(false);
   });
 
   it.each(['sk_test_' + 'A'.repeat(32), 'sk_test_short', '', 'Bearer sk_test_' + 'A'.repeat(32)])(

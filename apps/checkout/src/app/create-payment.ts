@@ -70,6 +70,7 @@ export function makeCreatePayment(deps: CreatePaymentDeps) {
       failUrl: valid.failUrl || merchant.defaultFailUrl,
       metadata: valid.metadata,
       pageSecret: newPageSecret(),
+      livemode: input.livemode ?? false,
       method: null,
       provider: null,
       providerPaymentId: null,

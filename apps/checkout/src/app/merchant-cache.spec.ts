@@ -11,7 +11,11 @@ function merchant(id: string, name = 'Shop'): Merchant {
     webmoneyShopId: '',
     defaultSuccessUrl: '',
     defaultFailUrl: '',
+    vatRate: 'none',
+    notificationUrl: '',
     createdAt: new Date(0),
+    updatedAt: new Date(0),
+    pendingSteps: [],
   };
 }
 

@@ -24,6 +24,7 @@ const paid: Payment = {
   failUrl: '',
   metadata: {},
   pageSecret: 'secret',
+  livemode: false,
   method: 'webmoney_purse',
   provider: 'webmoney',
   providerPaymentId: 'wm-1',

@@ -26,6 +26,35 @@ async function kgsPayment(description = 'Two books') {
 }
 
 describe('startPayment', () => {
+  it('tells the provider adapters the payment’s mode, so a live payment never reaches a sandbox', async () => {
+    const w = world();
+    const { merchant } = await w.merchant();
+    for (const livemode of [false, true]) {
+      const { view } = await w.createPayment({
+        ...w.paymentInput(merchant.id),
+        idempotencyKey: `mode-${livemode}`,
+        livemode,
+      });
+      expect(view.payment.livemode).toBe(livemode);
+      await w.startPayment({
+        paymentId: view.payment.id,
+        pageSecret: view.payment.pageSecret,
+        method: 'webmoney_purse',
+        payer: {},
+      });
+      expect(w.provider.starts.at(-1)?.livemode).toBe(livemode);
+    }
+  });
+
+  it('treats the same idempotency key with another mode as a different request', async () => {
+    const w = world();
+    const { merchant } = await w.merchant();
+    await w.createPayment({ ...w.paymentInput(merchant.id), idempotencyKey: 'k' });
+    await expect(
+      w.createPayment({ ...w.paymentInput(merchant.id), idempotencyKey: 'k', livemode: true }),
+    ).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: { field: 'livemode' } });
+  });
+
   it('asks the provider adapters, records method and provider and moves to pending', async () => {
     const w = world();
     const { payment } = await w.created();
@@ -44,6 +73,7 @@ describe('startPayment', () => {
         description: 'Two books',
         successUrl: 'https://books.example/ok',
         failUrl: 'https://books.example/fail',
+        livemode: false,
         payer: { phone: '+996555123456' },
         providerShopId: 'shop-42',
       },

@@ -71,6 +71,7 @@ export function makeStartPayment(deps: StartPaymentDeps) {
       failUrl: payment.failUrl,
       payer,
       providerShopId,
+      livemode: payment.livemode,
     };
     if (method !== 'qr') return deps.provider.startPayment(request);
 

@@ -102,6 +102,7 @@ export function createProviderAdaptersClient(
           failUrl: input.failUrl,
           payer: input.payer,
           providerShopId: input.providerShopId,
+          livemode: input.livemode,
         }),
       );
       const provider = providerFromProto(res.provider);

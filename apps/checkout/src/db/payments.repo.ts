@@ -26,6 +26,7 @@ interface PaymentRow {
   fail_url: string;
   metadata: Record<string, string>;
   page_secret: string;
+  livemode: boolean;
   method: PaymentMethod | null;
   provider: ProviderName | null;
   provider_payment_id: string | null;
@@ -56,6 +57,7 @@ function toDomain(row: PaymentRow): Payment {
     failUrl: row.fail_url,
     metadata: row.metadata,
     pageSecret: row.page_secret,
+    livemode: row.livemode,
     method: row.method,
     provider: row.provider,
     providerPaymentId: row.provider_payment_id,

@@ -5,6 +5,7 @@ import {
   generateApiKey,
   hashApiKey,
   isWellFormedApiKey,
+  modeOfApiKey,
   sameHash,
 } from './api-key';
 
@@ -26,7 +27,11 @@ describe('api keys', () => {
   it('validates shape and compares hashes', () => {
     expect(isWellFormedApiKey('sk_test_' + 'a'.repeat(32))).toBe(true);
     expect(isWellFormedApiKey('sk_test_' + 'a'.repeat(31))).toBe(false);
-    expect(isWellFormedApiKey('sk_live_' + 'a'.repeat(32))).toBe(false);
+    expect(isWellFormedApiKey('sk_live_' + 'a'.repeat(32))).toBe(true);
+    expect(isWellFormedApiKey('sk_prod_' + 'a'.repeat(32))).toBe(false);
+    expect(modeOfApiKey('sk_live_' + 'a'.repeat(32))).toBe('live');
+    expect(modeOfApiKey('sk_test_' + 'a'.repeat(32))).toBe('test');
+    expect(generateApiKey('live')).toMatch(/^sk_live_[0-9A-Za-z]{32}$/);
     expect(sameHash(hashApiKey('x'), hashApiKey('x'))).toBe(true);
     expect(sameHash(hashApiKey('x'), hashApiKey('y'))).toBe(false);
     expect(sameHash('ab', 'abc')).toBe(false);

@@ -72,6 +72,20 @@ export const checkoutErrors = defineErrors({
    * payout queue already ended otherwise. details: status.
    */
   REFUND_NOT_IN_PAYOUT_QUEUE: 'precondition',
+  /** A rolled key past its expiry; like a revoked key, UNAUTHENTICATED. */
+  AUTH_API_KEY_EXPIRED: 'unauthenticated',
+  /** No such key for this merchant (another merchant's key is not found either). */
+  API_KEY_NOT_FOUND: 'not_found',
+  /** An API key command with a bad field (mode, name, expiry); details.field names it. */
+  API_KEY_INVALID_REQUEST: 'invalid',
+  /** Only a usable key that was not rolled before can be rolled. */
+  API_KEY_NOT_ACTIVE: 'precondition',
+  /** A `POST /pay` form without a signature; nothing is stored. */
+  FORM_SIGNATURE_MISSING: 'unauthenticated',
+  /** The form's signature matches none of the merchant's valid form secrets; nothing is stored. */
+  FORM_SIGNATURE_INVALID: 'unauthenticated',
+  /** A form field is unknown, missing or malformed; details.field names it. */
+  FORM_INVALID_REQUEST: 'invalid',
   /** A peer this step needs (the ledger) is unreachable; safe to retry. */
   CHECKOUT_UPSTREAM_UNAVAILABLE: 'unavailable',
   /** A peer service answered with a message missing what its contract promises. */

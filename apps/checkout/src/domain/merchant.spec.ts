@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { type CreateMerchantInput, validateMerchantRequest } from './merchant';
+import {
+  type CreateMerchantInput,
+  validateMerchantRequest,
+  validateMerchantUpdate,
+} from './merchant';
 
 describe('merchant validation', () => {
   const ok: CreateMerchantInput = {
@@ -10,6 +14,11 @@ describe('merchant validation', () => {
     webmoneyShopId: '',
     defaultSuccessUrl: 'https://m.example/ok',
     defaultFailUrl: '',
+    vatRate: 'none',
+    notificationUrl: '',
+    allowNegativeBalance: false,
+    feeRules: [],
+    apiKeyMode: 'test',
   };
 
   it('accepts a valid request', () => {
@@ -22,6 +31,34 @@ describe('merchant validation', () => {
     [{ enabledMethods: ['card', 'card'] }, 'enabled_methods'],
     [{ defaultSuccessUrl: 'ftp://m.example' }, 'default_success_url'],
     [{ defaultFailUrl: 'not a url' }, 'default_fail_url'],
+    [{ vatRate: 'vat18' }, 'vat_rate'],
+    [{ notificationUrl: 'javascript:alert(1)' }, 'notification_url'],
+    [{ feeRules: [{ method: 'card', percentBps: 10_001, fixed: [] }] }, 'fee_rules[0].percent_bps'],
+    [
+      {
+        feeRules: [
+          { method: 'card', percentBps: 1, fixed: [] },
+          { method: 'card', percentBps: 2, fixed: [] },
+        ],
+      },
+      'fee_rules[1].method',
+    ],
+    [
+      {
+        feeRules: [
+          { method: 'card', percentBps: 1, fixed: [{ amountMinor: 1n, currency: 'XXX' }] },
+        ],
+      },
+      'fee_rules[0].fixed[0].currency',
+    ],
+    [
+      {
+        feeRules: [
+          { method: 'card', percentBps: 1, fixed: [{ amountMinor: -1n, currency: 'KGS' }] },
+        ],
+      },
+      'fee_rules[0].fixed[0].amount',
+    ],
   ])('refuses %o naming %s', (change, field) => {
     expect(() => validateMerchantRequest({ ...ok, ...change })).toThrow(
       expect.objectContaining({
@@ -29,6 +66,39 @@ describe('merchant validation', () => {
         kind: 'invalid',
         details: { field },
       }),
+    );
+  });
+});
+
+describe('merchant update validation', () => {
+  it('splits an update into the merchant row and the steps peers own', () => {
+    const { patch, steps } = validateMerchantUpdate({
+      merchantId: 'mer_1',
+      name: 'New name',
+      vatRate: 'vat20',
+      notificationUrl: 'https://m.example/hook',
+      allowNegativeBalance: true,
+      feeRules: [{ method: 'card', percentBps: 100, fixed: [] }],
+    });
+    expect(patch).toEqual({
+      name: 'New name',
+      vatRate: 'vat20',
+      notificationUrl: 'https://m.example/hook',
+    });
+    expect(steps.map((s) => s.step).sort()).toEqual([
+      'ledger_fee_plan',
+      'ledger_settings',
+      'notifier_endpoint',
+    ]);
+  });
+
+  it('changes nothing for fields that are not set', () => {
+    expect(validateMerchantUpdate({ merchantId: 'mer_1' })).toEqual({ patch: {}, steps: [] });
+  });
+
+  it('refuses an invalid field', () => {
+    expect(() => validateMerchantUpdate({ merchantId: 'mer_1', enabledMethods: [] })).toThrow(
+      expect.objectContaining({ details: { field: 'enabled_methods' } }),
     );
   });
 });

@@ -14,6 +14,8 @@ export interface CreatePaymentInput {
   successUrl: string;
   failUrl: string;
   metadata: Record<string, string>;
+  /** The creating key's mode; absent or false is test. */
+  livemode?: boolean;
 }
 
 export interface ValidPaymentRequest {
@@ -97,6 +99,7 @@ export const PAYMENT_REQUEST_FIELDS = [
   'success_url',
   'fail_url',
   'metadata',
+  'livemode',
 ] as const;
 
 /**
@@ -112,5 +115,7 @@ export function canonicalPaymentRequest(input: CreatePaymentInput): Record<strin
     success_url: input.successUrl,
     fail_url: input.failUrl,
     metadata: input.metadata,
+    // Only when live, so test requests fingerprint exactly as they did before modes existed.
+    ...(input.livemode ? { livemode: true } : {}),
   };
 }

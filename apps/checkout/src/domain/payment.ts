@@ -44,6 +44,8 @@ export interface Payment {
   metadata: Record<string, string>;
   /** The hosted page's link secret (domain/page-secret.ts); a credential, never logged. */
   pageSecret: string;
+  /** False when created with a test key: it pays through the provider sandbox only. */
+  livemode: boolean;
   method: PaymentMethod | null;
   provider: ProviderName | null;
   providerPaymentId: string | null;

@@ -1,9 +1,16 @@
 import type { Money } from '@tolem/money';
 
+import type { ApiKeyRecord } from './api-key';
 import type { NewPendingCardBinding, PendingCardBinding } from './card-binding';
 import type { Case, CaseAuditEntry, CaseStatus } from './case';
 import type { Canonical } from './fingerprint';
-import type { Merchant } from './merchant';
+import type {
+  FeeRule,
+  Merchant,
+  MerchantPatch,
+  OnboardingStep,
+  OnboardingStepName,
+} from './merchant';
 import type {
   Payment,
   PaymentMethod,
@@ -34,31 +41,123 @@ export interface Log {
   error(obj: object, msg: string): void;
 }
 
-export interface NewApiKey {
-  id: string;
-  keyPrefix: string;
-  keyHash: string;
-}
-
 export type CreateMerchantResult =
   | { created: true; merchant: Merchant }
   | { created: false; merchant: Merchant; requestFingerprint: string };
 
-/** Merchants and their API keys (hashes only). */
+/** An onboarding step waiting for its peer, with the version a delivery must still match. */
+export interface DueOnboardingStep {
+  merchantId: string;
+  step: OnboardingStep;
+  version: number;
+  attempts: number;
+}
+
+/** Merchants, their API keys (hashes only) and their onboarding steps. */
 export interface MerchantRepository {
   /**
-   * Inserts the merchant and its first API key in one transaction, unless the idempotency key
-   * (when given) already names a merchant: then returns that one with its request fingerprint.
+   * Inserts the merchant, its first API key and its onboarding steps in one transaction, unless
+   * the idempotency key (when given) already names a merchant: then returns that one with its
+   * request fingerprint and writes nothing.
    */
   create(
     merchant: Merchant,
-    apiKey: NewApiKey,
+    apiKey: ApiKeyRecord,
+    steps: OnboardingStep[],
+    secrets: { webhook: string; form: string },
     idempotency: { key: string; requestFingerprint: string } | null,
   ): Promise<CreateMerchantResult>;
   findById(id: string): Promise<Merchant | undefined>;
-  findApiKeyByHash(
-    keyHash: string,
-  ): Promise<{ merchantId: string; keyHash: string; revokedAt: Date | null } | undefined>;
+  /** Merchants ordered by id (time-sortable), after `afterId` when given. */
+  list(afterId: string | null, limit: number): Promise<Merchant[]>;
+  /**
+   * Applies the patch and (re)queues the steps (a queued step gets a new version, so a delivery
+   * of the old one in flight cannot mark it done) in one transaction; undefined when unknown.
+   */
+  update(
+    merchantId: string,
+    patch: MerchantPatch,
+    steps: OnboardingStep[],
+    at: Date,
+  ): Promise<Merchant | undefined>;
+  /** The notifier endpoint as checkout holds it; the secrets are credentials. */
+  webhookTarget(merchantId: string): Promise<
+    | {
+        url: string;
+        secret: string;
+        /** A rotation's replaced secret while it is still valid. */
+        previous?: { secret: string; expiresAt: Date };
+      }
+    | undefined
+  >;
+  /** The form-signing secrets: the current one ('' when none yet) and a replaced one with expiry. */
+  formSecrets(
+    merchantId: string,
+  ): Promise<{ current: string; previous?: { secret: string; expiresAt: Date } } | undefined>;
+  /**
+   * Makes `secret` primary and the current one previous until `previousExpiresAt`; for the
+   * webhook secret also requeues the notifier endpoint step (when the merchant has a URL), in one
+   * transaction. Undefined when the merchant is unknown.
+   */
+  rotateSecret(
+    merchantId: string,
+    kind: 'form' | 'webhook',
+    secret: string,
+    previousExpiresAt: Date,
+    at: Date,
+  ): Promise<Merchant | undefined>;
+
+  findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  insertApiKey(key: ApiKeyRecord): Promise<void>;
+  /** Newest first. */
+  listApiKeys(merchantId: string): Promise<ApiKeyRecord[]>;
+  /** Sets revoked_at unless already revoked; undefined when the merchant has no such key. */
+  revokeApiKey(merchantId: string, keyId: string, at: Date): Promise<ApiKeyRecord | undefined>;
+  /**
+   * Inserts `next` and gives the old key `expiresAt` (or keeps an earlier one) and `rolled_to`,
+   * in one transaction, only while the old key is usable and not rolled before (checked under a
+   * row lock): else `not_active`, or undefined when the merchant has no such key.
+   */
+  rollApiKey(
+    merchantId: string,
+    keyId: string,
+    next: ApiKeyRecord,
+    expiresAt: Date,
+    now: Date,
+  ): Promise<{ old: ApiKeyRecord } | 'not_active' | undefined>;
+
+  /** Undelivered steps due by `now`, the longest waiting first (all of one merchant with `merchantId`). */
+  dueOnboardingSteps(now: Date, limit: number, merchantId?: string): Promise<DueOnboardingStep[]>;
+  /** Marks the step delivered if it still has `version` (a newer change stays queued). */
+  markStepDelivered(
+    merchantId: string,
+    step: OnboardingStepName,
+    version: number,
+    at: Date,
+  ): Promise<void>;
+  /** Records a failed delivery and when to try again (if it still has `version`). */
+  markStepFailed(
+    merchantId: string,
+    step: OnboardingStepName,
+    version: number,
+    error: string,
+    nextAttemptAt: Date,
+  ): Promise<void>;
+}
+
+/**
+ * The peers that own part of a merchant's configuration. Every call replaces the peer's state
+ * with the given one, so delivering a step twice is harmless.
+ */
+export interface MerchantPeersPort {
+  setFeePlan(merchantId: string, rules: FeeRule[]): Promise<void>;
+  setMerchantSettings(merchantId: string, allowNegativeBalance: boolean): Promise<void>;
+  upsertEndpoint(
+    merchantId: string,
+    url: string,
+    signingSecret: string,
+    previous?: { secret: string; expiresAt: Date },
+  ): Promise<void>;
 }
 
 export interface IdempotencyRecord {

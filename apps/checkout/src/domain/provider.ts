@@ -116,6 +116,8 @@ export interface StartProviderPaymentInput {
   failUrl: string;
   payer: Record<string, string>;
   providerShopId: string;
+  /** The payment's mode: provider-adapters refuses to send it to endpoints of the other mode. */
+  livemode: boolean;
 }
 
 export interface StartedProviderPayment {

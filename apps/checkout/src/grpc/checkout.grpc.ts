@@ -1,6 +1,7 @@
 import {
   CancelPaymentResponse,
   type CheckoutServiceService,
+  CreateFormPaymentResponse,
   CreatePaymentResponse,
   CreatePaymentsResponse,
   type CreatePaymentsResult,
@@ -14,6 +15,7 @@ import {
 import type { Handlers } from '@tolem/grpc-kit';
 
 import type { makeCancelPayment } from '../app/cancel-payment';
+import type { makeCreateFormPayment } from '../app/create-form-payment';
 import type { makeCreatePayment } from '../app/create-payment';
 import type { makeGetPayment } from '../app/get-payment';
 import type { makeHandleProviderCallback } from '../app/handle-provider-callback';
@@ -44,6 +46,7 @@ export interface CheckoutHandlerDeps {
   cancelPayment: ReturnType<typeof makeCancelPayment>;
   listPayments: ReturnType<typeof makeListPayments>;
   listPaymentEvents: ReturnType<typeof makeListPaymentEvents>;
+  createFormPayment: ReturnType<typeof makeCreateFormPayment>;
 }
 
 /** Most creates one CreatePayments call may carry (the gateway sends far fewer). */
@@ -57,6 +60,13 @@ export function checkoutHandlers(
     async createPayment(req) {
       const { view, replayed } = await deps.createPayment(createPaymentRequestToDomain(req));
       return CreatePaymentResponse.fromPartial({ payment: paymentToProto(view), replayed });
+    },
+    async createFormPayment(req) {
+      const { view, replayed } = await deps.createFormPayment({
+        fields: { ...req.fields },
+        signature: req.signature,
+      });
+      return CreateFormPaymentResponse.fromPartial({ payment: paymentToProto(view), replayed });
     },
     async getPayment(req) {
       const view = await deps.getPayment({

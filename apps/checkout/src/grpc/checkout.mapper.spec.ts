@@ -32,6 +32,7 @@ const payment: Payment = {
   failUrl: 'https://f',
   metadata: { a: '1' },
   pageSecret: 'secret-of-pay_1-0123456789',
+  livemode: false,
   method: null,
   provider: null,
   providerPaymentId: null,

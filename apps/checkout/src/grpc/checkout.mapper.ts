@@ -61,6 +61,7 @@ export function createPaymentRequestToDomain(req: CreatePaymentRequest): CreateP
     successUrl: req.successUrl,
     failUrl: req.failUrl,
     metadata: { ...req.metadata },
+    livemode: req.livemode ?? false,
   };
 }
 
@@ -115,6 +116,7 @@ export function paymentToProto(view: PaymentView): PbPayment {
     failureCode: p.failureCode ?? '',
     metadata: p.metadata,
     pageSecret: p.pageSecret,
+    livemode: p.livemode,
     amountRefunded: { amountMinor: p.refundedMinor, currency: p.amount.currency },
   });
 }

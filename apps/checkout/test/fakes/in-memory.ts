@@ -2,10 +2,11 @@ import { DomainError } from '@tolem/errors';
 import { newId } from '@tolem/ids';
 import { type Money, money } from '@tolem/money';
 
+import type { ApiKeyRecord } from '../../src/domain/api-key';
 import type { PendingCardBinding } from '../../src/domain/card-binding';
 import type { Case, CaseAuditEntry } from '../../src/domain/case';
 import type { Canonical } from '../../src/domain/fingerprint';
-import type { Merchant } from '../../src/domain/merchant';
+import type { FeeRule, Merchant, OnboardingStep } from '../../src/domain/merchant';
 import type { Payment, PaymentTransition, StatusEvent } from '../../src/domain/payment';
 import type {
   CaseRepository,
@@ -14,6 +15,7 @@ import type {
   IdempotencyRecord,
   LedgerPort,
   Log,
+  MerchantPeersPort,
   MerchantRepository,
   PayerAttemptRepository,
   PaymentProviderPort,
@@ -74,22 +76,74 @@ export function recordingLog(): Log & { lines: LogLine[] } {
   };
 }
 
+export interface InMemoryStep {
+  merchantId: string;
+  step: OnboardingStep;
+  version: number;
+  attempts: number;
+  lastError: string;
+  nextAttemptAt: Date;
+  deliveredAt: Date | null;
+}
+
 export function inMemoryMerchants(): MerchantRepository & {
   revoke(keyHash: string): void;
-  keys: Map<string, { merchantId: string; keyHash: string; revokedAt: Date | null }>;
+  keys: Map<string, ApiKeyRecord>;
+  steps: Map<string, InMemoryStep>;
+  webhookSecrets: Map<string, string>;
+  formSecretRows: Map<string, { current: string; previous?: { secret: string; expiresAt: Date } }>;
+  previousWebhookSecrets: Map<string, { secret: string; expiresAt: Date }>;
 } {
-  const merchants = new Map<string, Merchant>();
+  const merchants = new Map<string, Omit<Merchant, 'pendingSteps'>>();
   const byIdempotencyKey = new Map<string, { merchantId: string; fingerprint: string }>();
-  const keys = new Map<string, { merchantId: string; keyHash: string; revokedAt: Date | null }>();
+  const keys = new Map<string, ApiKeyRecord>();
+  const steps = new Map<string, InMemoryStep>();
+  const webhookSecrets = new Map<string, string>();
+  const previousWebhookSecrets = new Map<string, { secret: string; expiresAt: Date }>();
+  const formSecretRows = new Map<
+    string,
+    { current: string; previous?: { secret: string; expiresAt: Date } }
+  >();
+  const stepKey = (merchantId: string, step: string) => `${merchantId}\u0000${step}`;
+  const view = (id: string): Merchant | undefined => {
+    const m = merchants.get(id);
+    if (!m) return undefined;
+    const pendingSteps = [...steps.values()]
+      .filter((s) => s.merchantId === id && s.deliveredAt === null)
+      .map((s) => s.step.step)
+      .sort();
+    return structuredClone({ ...m, pendingSteps });
+  };
+  const queue = (merchantId: string, list: OnboardingStep[], at: Date) => {
+    for (const step of list) {
+      const k = stepKey(merchantId, step.step);
+      const prev = steps.get(k);
+      steps.set(k, {
+        merchantId,
+        step: structuredClone(step),
+        version: (prev?.version ?? 0) + 1,
+        attempts: 0,
+        lastError: '',
+        nextAttemptAt: at,
+        deliveredAt: null,
+      });
+    }
+  };
+  const byId = (merchantId: string, keyId: string) =>
+    [...keys.values()].find((k) => k.id === keyId && k.merchantId === merchantId);
   return {
     keys,
-    async create(merchant, apiKey, idempotency) {
+    steps,
+    webhookSecrets,
+    formSecretRows,
+    previousWebhookSecrets,
+    async create(merchant, apiKey, list, secrets, idempotency) {
       if (idempotency) {
         const existing = byIdempotencyKey.get(idempotency.key);
         if (existing) {
           return {
             created: false,
-            merchant: structuredClone(merchants.get(existing.merchantId) as Merchant),
+            merchant: view(existing.merchantId) as Merchant,
             requestFingerprint: existing.fingerprint,
           };
         }
@@ -98,27 +152,175 @@ export function inMemoryMerchants(): MerchantRepository & {
           fingerprint: idempotency.requestFingerprint,
         });
       }
-      merchants.set(merchant.id, structuredClone(merchant));
-      keys.set(apiKey.keyHash, {
-        merchantId: merchant.id,
-        keyHash: apiKey.keyHash,
-        revokedAt: null,
-      });
-      return { created: true, merchant: structuredClone(merchant) };
+      const { pendingSteps: _ignored, ...row } = structuredClone(merchant);
+      merchants.set(merchant.id, row);
+      webhookSecrets.set(merchant.id, secrets.webhook);
+      formSecretRows.set(merchant.id, { current: secrets.form });
+      keys.set(apiKey.keyHash, { ...apiKey, merchantId: merchant.id });
+      queue(merchant.id, list, merchant.createdAt);
+      return { created: true, merchant: view(merchant.id) as Merchant };
     },
     async findById(id) {
-      const m = merchants.get(id);
-      return m && structuredClone(m);
+      return view(id);
+    },
+    async list(afterId, limit) {
+      return [...merchants.keys()]
+        .sort()
+        .filter((id) => afterId === null || id > afterId)
+        .slice(0, limit)
+        .map((id) => view(id) as Merchant);
+    },
+    async update(merchantId, patch, list, at) {
+      const m = merchants.get(merchantId);
+      if (!m) return undefined;
+      merchants.set(merchantId, { ...m, ...structuredClone(patch), updatedAt: at });
+      queue(merchantId, list, at);
+      return view(merchantId);
+    },
+    async webhookTarget(merchantId) {
+      const m = merchants.get(merchantId);
+      if (!m) return undefined;
+      const previous = previousWebhookSecrets.get(merchantId);
+      return {
+        url: m.notificationUrl,
+        secret: webhookSecrets.get(merchantId) ?? '',
+        ...(previous ? { previous: { ...previous } } : {}),
+      };
+    },
+    async formSecrets(merchantId) {
+      const f = formSecretRows.get(merchantId);
+      return f && structuredClone(f);
+    },
+    async rotateSecret(merchantId, kind, secret, previousExpiresAt, at) {
+      const m = merchants.get(merchantId);
+      if (!m) return undefined;
+      if (kind === 'form') {
+        const current = formSecretRows.get(merchantId)?.current ?? '';
+        formSecretRows.set(merchantId, {
+          current: secret,
+          previous: { secret: current, expiresAt: previousExpiresAt },
+        });
+      } else {
+        previousWebhookSecrets.set(merchantId, {
+          secret: webhookSecrets.get(merchantId) ?? '',
+          expiresAt: previousExpiresAt,
+        });
+        webhookSecrets.set(merchantId, secret);
+        if (m.notificationUrl !== '') queue(merchantId, [{ step: 'notifier_endpoint' }], at);
+      }
+      merchants.set(merchantId, { ...m, updatedAt: at });
+      return view(merchantId);
     },
     async findApiKeyByHash(keyHash) {
       const k = keys.get(keyHash);
       return k && { ...k };
+    },
+    async insertApiKey(key) {
+      keys.set(key.keyHash, { ...key });
+    },
+    async listApiKeys(merchantId) {
+      return [...keys.values()]
+        .filter((k) => k.merchantId === merchantId)
+        .sort((a, b) => (a.id < b.id ? 1 : -1))
+        .map((k) => ({ ...k }));
+    },
+    async revokeApiKey(merchantId, keyId, at) {
+      const k = byId(merchantId, keyId);
+      if (!k) return undefined;
+      k.revokedAt ??= at;
+      return { ...k };
+    },
+    async rollApiKey(merchantId, keyId, next, expiresAt, now) {
+      const k = byId(merchantId, keyId);
+      if (!k) return undefined;
+      const usable =
+        k.revokedAt === null &&
+        k.rolledTo === null &&
+        (k.expiresAt === null || k.expiresAt.getTime() > now.getTime());
+      if (!usable) return 'not_active';
+      keys.set(next.keyHash, { ...next });
+      k.expiresAt = expiresAt;
+      k.rolledTo = next.id;
+      return { old: { ...k } };
+    },
+    async dueOnboardingSteps(now, limit, merchantId) {
+      return [...steps.values()]
+        .filter(
+          (s) =>
+            s.deliveredAt === null &&
+            s.nextAttemptAt.getTime() <= now.getTime() &&
+            (!merchantId || s.merchantId === merchantId),
+        )
+        .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())
+        .slice(0, limit)
+        .map((s) => ({
+          merchantId: s.merchantId,
+          step: structuredClone(s.step),
+          version: s.version,
+          attempts: s.attempts,
+        }));
+    },
+    async markStepDelivered(merchantId, step, version, at) {
+      const s = steps.get(stepKey(merchantId, step));
+      if (s && s.version === version) s.deliveredAt = at;
+    },
+    async markStepFailed(merchantId, step, version, error, nextAttemptAt) {
+      const s = steps.get(stepKey(merchantId, step));
+      if (s && s.version === version && s.deliveredAt === null) {
+        s.attempts += 1;
+        s.lastError = error;
+        s.nextAttemptAt = nextAttemptAt;
+      }
     },
     revoke(keyHash) {
       const k = keys.get(keyHash);
       if (k) k.revokedAt = new Date();
     },
   };
+}
+
+/** The ledger and notifier as onboarding sees them; `down` makes every call fail. */
+export function fakeMerchantPeers(): MerchantPeersPort & {
+  down: boolean;
+  feePlans: Map<string, FeeRule[]>;
+  settings: Map<string, boolean>;
+  endpoints: Map<
+    string,
+    { url: string; secret: string; previous?: { secret: string; expiresAt: Date } }
+  >;
+  calls: number;
+} {
+  const peers = {
+    down: false,
+    calls: 0,
+    feePlans: new Map<string, FeeRule[]>(),
+    settings: new Map<string, boolean>(),
+    endpoints: new Map<
+      string,
+      { url: string; secret: string; previous?: { secret: string; expiresAt: Date } }
+    >(),
+    async setFeePlan(merchantId: string, rules: FeeRule[]) {
+      peers.calls += 1;
+      if (peers.down) throw new DomainError('UNAVAILABLE', 'unavailable', 'ledger is down');
+      peers.feePlans.set(merchantId, structuredClone(rules));
+    },
+    async setMerchantSettings(merchantId: string, allowNegativeBalance: boolean) {
+      peers.calls += 1;
+      if (peers.down) throw new DomainError('UNAVAILABLE', 'unavailable', 'ledger is down');
+      peers.settings.set(merchantId, allowNegativeBalance);
+    },
+    async upsertEndpoint(
+      merchantId: string,
+      url: string,
+      secret: string,
+      previous?: { secret: string; expiresAt: Date },
+    ) {
+      peers.calls += 1;
+      if (peers.down) throw new DomainError('UNAVAILABLE', 'unavailable', 'notifier is down');
+      peers.endpoints.set(merchantId, { url, secret, ...(previous ? { previous } : {}) });
+    },
+  };
+  return peers;
 }
 
 export interface InMemoryPayments extends PaymentRepository {

@@ -1,24 +1,32 @@
+import { makeApiKeys } from '../../src/app/api-keys';
 import { makeApplyVerifiedSuccess } from '../../src/app/apply-verified-success';
 import { makeAuthenticateApiKey } from '../../src/app/authenticate-api-key';
 import { makeCancelPayment } from '../../src/app/cancel-payment';
 import { makeCases } from '../../src/app/cases';
+import { makeCreateFormPayment } from '../../src/app/create-form-payment';
 import { makeCreateMerchant } from '../../src/app/create-merchant';
 import { makeCreatePayment } from '../../src/app/create-payment';
 import { makeExpirePayments } from '../../src/app/expire-payments';
+import { makeGetMerchant } from '../../src/app/get-merchant';
 import { makeGetPayment } from '../../src/app/get-payment';
 import { makeHandleProviderCallback } from '../../src/app/handle-provider-callback';
+import { makeListMerchants } from '../../src/app/list-merchants';
+import { makeOnboarding } from '../../src/app/onboarding';
 import { makePostToLedger } from '../../src/app/post-to-ledger';
 import { makeAcknowledgeDifference, makeReconcile } from '../../src/app/reconcile';
 import { makeRecordStatusEvents } from '../../src/app/record-status-events';
 import { makeReportCardBinding } from '../../src/app/report-card-binding';
+import { makeRotateSecret } from '../../src/app/rotate-secret';
 import { makeStartPayment } from '../../src/app/start-payment';
 import { makeSubmitPayerInput } from '../../src/app/submit-payer-input';
 import { makeSweepCardBindings } from '../../src/app/sweep-card-bindings';
 import { makeSweepUnposted } from '../../src/app/sweep-unposted';
+import { makeUpdateMerchant } from '../../src/app/update-merchant';
 import type { CreateMerchantInput } from '../../src/domain/merchant';
 import type { CreatePaymentInput } from '../../src/domain/payment-request';
 import {
   fakeLedger,
+  fakeMerchantPeers,
   fakeProvider,
   fakeQr,
   fakeRecurring,
@@ -48,6 +56,13 @@ export const merchantInput: CreateMerchantInput = {
   webmoneyShopId: 'shop-42',
   defaultSuccessUrl: 'https://books.example/ok',
   defaultFailUrl: 'https://books.example/fail',
+  vatRate: 'vat12',
+  notificationUrl: 'https://books.example/tolem-hook',
+  allowNegativeBalance: false,
+  feeRules: [
+    { method: 'webmoney_purse', percentBps: 250, fixed: [{ amountMinor: 500n, currency: 'KGS' }] },
+  ],
+  apiKeyMode: 'test',
 };
 
 /** Every use case wired to in-memory fakes, sharing one clock, log and set of repositories. */
@@ -55,6 +70,8 @@ export function world() {
   const clock = fixedClock();
   const log = recordingLog();
   const merchants = inMemoryMerchants();
+  const peers = fakeMerchantPeers();
+  const onboarding = makeOnboarding({ merchants, peers, clock, log });
   const payments = inMemoryPayments();
   const provider = fakeProvider();
   const ledger = fakeLedger();
@@ -81,6 +98,7 @@ export function world() {
   const differences = inMemoryReconcilerDifferences();
   const attempts = inMemoryPayerAttempts();
   const attemptDeps = { attempts, attemptLimits: ATTEMPT_LIMITS };
+  const createPayment = makeCreatePayment({ merchants, payments, clock, paymentTtlMs: TTL_MS });
   const w = {
     clock,
     log,
@@ -97,9 +115,26 @@ export function world() {
     cases,
     cancelPayment: makeCancelPayment({ payments, clock }),
     attempts,
-    createMerchant: makeCreateMerchant({ merchants, clock }),
-    authenticate: makeAuthenticateApiKey({ merchants }),
-    createPayment: makeCreatePayment({ merchants, payments, clock, paymentTtlMs: TTL_MS }),
+    peers,
+    onboarding,
+    createMerchant: makeCreateMerchant({
+      merchants,
+      clock,
+      deliverOnboarding: onboarding.deliverFor,
+    }),
+    updateMerchant: makeUpdateMerchant({
+      merchants,
+      clock,
+      deliverOnboarding: onboarding.deliverFor,
+    }),
+    listMerchants: makeListMerchants({ merchants }),
+    getMerchant: makeGetMerchant({ merchants }),
+    sweepOnboarding: () => onboarding.sweep(),
+    apiKeys: makeApiKeys({ merchants, clock }),
+    rotateSecret: makeRotateSecret({ merchants, clock, deliverOnboarding: onboarding.deliverFor }),
+    authenticate: makeAuthenticateApiKey({ merchants, clock }),
+    createPayment,
+    createFormPayment: makeCreateFormPayment({ merchants, clock, createPayment }),
     getPayment: makeGetPayment({ merchants, payments }),
     startPayment: makeStartPayment({ merchants, payments, provider, qr, clock, ...attemptDeps }),
     handleCallback: makeHandleProviderCallback({

@@ -30,13 +30,23 @@ describe('payment creates with group commit (real PostgreSQL)', () => {
     db = createKnex({ url: database.url, applicationName: 'checkout-it' });
     replicaDb = createKnex({ url: database.url, applicationName: 'checkout-it-replica' });
     await migrateLatest(db, migrations);
-    const created = await makeCreateMerchant({ merchants: createMerchantsRepo(db), clock })({
+    const created = await makeCreateMerchant({
+      merchants: createMerchantsRepo(db),
+      clock,
+      // No peers here: the onboarding steps stay pending, which creates do not need.
+      deliverOnboarding: async () => undefined,
+    })({
       idempotencyKey: 'bench-shop',
       name: 'Batch Books',
       enabledMethods: ['webmoney_purse'],
       webmoneyShopId: 'shop-1',
       defaultSuccessUrl: 'https://books.example/ok',
       defaultFailUrl: 'https://books.example/fail',
+      vatRate: 'none',
+      notificationUrl: '',
+      allowNegativeBalance: false,
+      feeRules: [],
+      apiKeyMode: 'test',
     });
     merchant = created.merchant;
   });

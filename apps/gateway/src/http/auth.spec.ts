@@ -65,3 +65,35 @@ describe('createApiKeyAuthenticator', () => {
     expect(merchants.calls).toEqual(['a', 'b', 'c', 'a']);
   });
 });
+
+describe('API key modes and revocation', () => {
+  it('carries the key’s mode and id, and forget() drops a revoked key at once', async () => {
+    const calls: string[] = [];
+    let revoked = false;
+    const merchants = {
+      authenticateApiKey: async (req: AuthenticateApiKeyRequest) => {
+        calls.push(req.apiKey);
+        if (revoked) throw new DomainError('AUTH_API_KEY_REVOKED', 'unauthenticated', 'revoked');
+        return {
+          merchant: Merchant.fromPartial({ id: 'mer_1' }),
+          livemode: true,
+          apiKeyId: 'key_1',
+        };
+      },
+    };
+    const authenticate = createApiKeyAuthenticator({ merchants });
+    expect(await authenticate('Bearer sk_live_x', 'r')).toMatchObject({
+      id: 'mer_1',
+      livemode: true,
+      apiKeyId: 'key_1',
+    });
+    revoked = true;
+    // Still cached: another replica's revocation takes up to the TTL here.
+    await authenticate('Bearer sk_live_x', 'r');
+    expect(calls).toHaveLength(1);
+    authenticate.forget('key_1');
+    await expect(authenticate('Bearer sk_live_x', 'r')).rejects.toMatchObject({
+      code: 'AUTH_API_KEY_REVOKED',
+    });
+  });
+});

@@ -11,6 +11,10 @@ import { buildGateway, DEFAULT_RATE_LIMITS, type GatewayDeps } from './server';
 
 const SECRET = 'c2VjcmV0LW9mLXBheV8xLWZvci10aGUtdW5pdC1zcGVj';
 
+const notScripted = async (): Promise<never> => {
+  throw new Error('not scripted');
+};
+
 const payment = Payment.fromPartial({
   id: 'pay_1',
   pageSecret: SECRET,
@@ -106,6 +110,7 @@ function fakes() {
           ],
         };
       },
+      createFormPayment: notScripted,
       handleProviderCallback: async (req, opts) => {
         record('handleProviderCallback')(req, opts);
         return {
@@ -125,6 +130,14 @@ function fakes() {
         throw new Error('not scripted');
       },
       getMerchant: async () => ({ merchant: Merchant.fromPartial({ id: 'mer_1', name: 'Shop' }) }),
+      // Merchant admin routes are specified in routes/merchants.route.spec.ts.
+      listMerchants: notScripted,
+      updateMerchant: notScripted,
+      createApiKey: notScripted,
+      listApiKeys: notScripted,
+      revokeApiKey: notScripted,
+      rollApiKey: notScripted,
+      rotateSecret: notScripted,
     },
     cases: {
       listCases: async (req, opts) => {
@@ -264,6 +277,7 @@ function fakes() {
       getFeePlan: async () => {
         throw new Error('not scripted');
       },
+      getMerchantSettings: notScripted,
     },
     checkoutReady: async () => true,
     log: createLogger({ service: 'gateway-spec', level: 'silent' }),

@@ -27,6 +27,7 @@ import { installApiRateLimits } from './rate-limits';
 import { adminRoutes } from './routes/admin.route';
 import { callbackRoutes } from './routes/callbacks.route';
 import { docsRoutes } from './routes/docs.route';
+import { formRoutes } from './routes/form.route';
 import { healthRoutes } from './routes/health.route';
 import { pageRoutes, paymentStatusRoutes } from './routes/pages.route';
 import { refundRoutes, type RefundsClient } from './routes/refunds.route';
@@ -44,10 +45,20 @@ export interface GatewayDeps {
     | 'cancelPayment'
     | 'listPayments'
     | 'listPaymentEvents'
+    | 'createFormPayment'
   >;
   merchants: Pick<
     PromiseClient<MerchantServiceClient>,
-    'authenticateApiKey' | 'createMerchant' | 'getMerchant'
+    | 'authenticateApiKey'
+    | 'createMerchant'
+    | 'getMerchant'
+    | 'listMerchants'
+    | 'updateMerchant'
+    | 'createApiKey'
+    | 'listApiKeys'
+    | 'revokeApiKey'
+    | 'rollApiKey'
+    | 'rotateSecret'
   >;
   /** Checkout's cases: unmatched verified money an operator applies or returns. */
   cases: Pick<
@@ -57,7 +68,12 @@ export interface GatewayDeps {
   notifier: Pick<PromiseClient<NotifierServiceClient>, 'upsertEndpoint'>;
   ledger: Pick<
     PromiseClient<LedgerServiceClient>,
-    'getBalance' | 'setFeePlan' | 'getFeePlan' | 'listAccounts' | 'listStatement'
+    | 'getBalance'
+    | 'setFeePlan'
+    | 'getFeePlan'
+    | 'getMerchantSettings'
+    | 'listAccounts'
+    | 'listStatement'
   >;
   /** Checkout's refunds; the refund routes are served only when given (specs may omit it). */
   refunds?: RefundsClient;
@@ -241,14 +257,15 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
         secureCookies: deps.publicBaseUrl.startsWith('https://'),
       }),
       paymentStatusRoutes({ checkout: deps.checkout }),
+      formRoutes({ checkout: deps.checkout, publicBaseUrl: deps.publicBaseUrl }),
     ),
   );
   void app.register(limited(limits.callbacks, callbackRoutes({ checkout: deps.checkout })));
   void app.register(
     adminRoutes({
       merchants: deps.merchants,
-      notifier: deps.notifier,
       ledger: deps.ledger,
+      forgetApiKey: (apiKeyId) => authenticate.forget(apiKeyId),
       cases: deps.cases,
       adminToken: deps.adminToken,
     }),

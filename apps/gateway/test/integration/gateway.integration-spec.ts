@@ -14,7 +14,7 @@ import {
   PaymentMethod,
   Provider,
 } from '@tolem/contracts/common';
-import type { FeePlan, SetFeePlanRequest } from '@tolem/contracts/ledger';
+import type { FeePlan } from '@tolem/contracts/ledger';
 import { DomainError, type ErrorKind } from '@tolem/errors';
 import {
   freePort,
@@ -489,6 +489,8 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         successUrl: 'https://shop.example/ok',
         failUrl: 'https://shop.example/fail',
         metadata: { cart: 'c-7' },
+        // A test key: the payment pays through the sandbox only.
+        livemode: false,
       });
     });
 
@@ -1415,7 +1417,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       );
     });
 
-    it('creates the merchant, registers its webhook endpoint with a fresh secret, and replays without secrets', async () => {
+    it('hands onboarding to checkout in one call (fee plan included) and replays without secrets', async () => {
       let created = false;
       peers.script.merchants.createMerchant = async (req: CreateMerchantRequest) => {
         const replayed = created;
@@ -1426,52 +1428,54 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
             name: req.name,
             enabledMethods: req.enabledMethods,
             webmoneyShopId: req.webmoneyShopId,
-            defaultSuccessUrl: req.defaultSuccessUrl,
-            defaultFailUrl: req.defaultFailUrl,
+            notificationUrl: req.notificationUrl,
+            onboarding: { status: 'pending', pendingSteps: ['notifier_endpoint'] },
           }),
           apiKey: replayed ? '' : 'sk_test_brand_new',
           replayed,
+          webhookSigningSecret: replayed ? '' : 'whsec_from_checkout',
         };
       };
-      peers.script.notifier.upsertEndpoint = async (req) => ({
-        endpoint: { merchantId: req.merchantId, url: req.url, updatedAt: new Date() },
-      });
       scriptFeePlans();
+      peers.script.ledger.getMerchantSettings = async (req) => ({
+        settings: { merchantId: req.merchantId, allowNegativeBalance: false, updatedAt: undefined },
+      });
 
       const first = await fetch(
         `${base}/admin/v1/merchants`,
         adminPost(ADMIN_TOKEN, 'adm-create-1'),
       );
       expect(first.status).toBe(201);
-      const body = (await first.json()) as {
-        merchant: unknown;
-        api_key: string;
-        webhook_signing_secret: string;
-      };
-      expect(body.api_key).toBe('sk_test_brand_new');
-      expect(body.webhook_signing_secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
-      expect(body.merchant).toMatchObject({
-        id: 'mer_new',
-        object: 'merchant',
-        enabled_methods: ['webmoney_purse', 'webmoney_keeper_mobile'],
-        fee_rules: [
-          { method: 'webmoney_purse', percent_bps: 250, fixed: [{ amount: 30, currency: 'RUB' }] },
-        ],
-        webmoney_shop_id: '42',
+      const body = (await first.json()) as Record<string, unknown>;
+      expect(body).toMatchObject({
+        api_key: 'sk_test_brand_new',
+        webhook_signing_secret: 'whsec_from_checkout',
+        merchant: {
+          id: 'mer_new',
+          object: 'merchant',
+          enabled_methods: ['webmoney_purse', 'webmoney_keeper_mobile'],
+          webmoney_shop_id: '42',
+          result_url: 'https://shop.example/tolem/result',
+          onboarding: { status: 'pending', pending_steps: ['notifier_endpoint'] },
+        },
       });
       expect(peers.callsOf('createMerchant')[0]?.request).toMatchObject({
         idempotencyKey: 'adm-create-1',
-        enabledMethods: [
-          PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
-          PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
-        ],
+        notificationUrl: 'https://shop.example/tolem/result',
+        feePlan: {
+          rules: [
+            {
+              method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
+              percentBps: 250,
+              fixed: [{ amountMinor: 30n, currency: 'RUB' }],
+            },
+          ],
+        },
       });
-      expect(peers.callsOf('upsertEndpoint')[0]?.request).toEqual({
-        merchantId: 'mer_new',
-        url: 'https://shop.example/tolem/result',
-        signingSecret: body.webhook_signing_secret,
-      });
-      expect(gateway.output()).not.toContain(body.webhook_signing_secret);
+      // Checkout's onboarding talks to the ledger and the notifier, not the gateway.
+      expect(peers.callsOf('setFeePlan')).toHaveLength(0);
+      expect(peers.callsOf('upsertEndpoint')).toHaveLength(0);
+      expect(gateway.output()).not.toContain('whsec_from_checkout');
 
       const replay = await fetch(
         `${base}/admin/v1/merchants`,
@@ -1484,89 +1488,6 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         webhook_signing_secret: null,
         merchant: { id: 'mer_new' },
       });
-      expect(peers.callsOf('upsertEndpoint')).toHaveLength(1);
-
-      // The fee rules went straight to the ledger, the fixed part in its own currency only; the
-      // replay found the same plan there and set nothing.
-      const plans = peers.callsOf('setFeePlan').map((c) => c.request as SetFeePlanRequest);
-      expect(plans).toEqual([
-        {
-          merchantId: 'mer_new',
-          rules: [
-            {
-              method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
-              percentBps: 250,
-              fixed: [{ amountMinor: 30n, currency: 'RUB' }],
-            },
-          ],
-        },
-      ]);
-
-      // The same key with other fee rules is a different request.
-      const other = await fetch(
-        `${base}/admin/v1/merchants`,
-        adminPost(ADMIN_TOKEN, 'adm-create-1', {
-          ...merchantBody,
-          fee_rules: [
-            {
-              method: 'webmoney_purse',
-              percent_bps: 250,
-              fixed: [{ amount: 30, currency: 'USD' }],
-            },
-          ],
-        }),
-      );
-      expect(other.status).toBe(409);
-      expect(await other.json()).toMatchObject({
-        error: { code: 'IDEMPOTENCY_KEY_REUSED', details: { field: 'fee_rules' } },
-      });
-      expect(peers.callsOf('setFeePlan')).toHaveLength(1);
-    });
-
-    it('a ledger failure still answers 201 with fee_plan_error; the replay sets the plan or fails', async () => {
-      let created = false;
-      peers.script.merchants.createMerchant = async (req) => {
-        const replayed = created;
-        created = true;
-        return {
-          merchant: Merchant.fromPartial({ id: 'mer_fp', name: req.name }),
-          apiKey: replayed ? '' : 'sk_test_fp',
-          replayed,
-        };
-      };
-      peers.script.notifier.upsertEndpoint = async (req) => ({
-        endpoint: { merchantId: req.merchantId, url: req.url, updatedAt: new Date() },
-      });
-      scriptFeePlans();
-      const working = peers.script.ledger.setFeePlan;
-      peers.script.ledger.setFeePlan = async () => {
-        throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger is down');
-      };
-      const first = await fetch(`${base}/admin/v1/merchants`, adminPost(ADMIN_TOKEN, 'adm-fp-1'));
-      expect(first.status).toBe(201);
-      expect(await first.json()).toMatchObject({
-        api_key: 'sk_test_fp',
-        webhook_signing_secret: expect.stringMatching(/^whsec_/),
-        fee_plan_error: { code: 'UPSTREAM_UNAVAILABLE' },
-        merchant: { fee_rules: null },
-      });
-
-      const failedReplay = await fetch(
-        `${base}/admin/v1/merchants`,
-        adminPost(ADMIN_TOKEN, 'adm-fp-1'),
-      );
-      expect(failedReplay.status).toBe(503);
-
-      peers.script.ledger.setFeePlan = working;
-      const replay = await fetch(`${base}/admin/v1/merchants`, adminPost(ADMIN_TOKEN, 'adm-fp-1'));
-      expect(replay.status).toBe(200);
-      const replayed = await replay.json();
-      expect(replayed).not.toHaveProperty('fee_plan_error');
-      expect(replayed).toMatchObject({
-        merchant: { fee_rules: [{ method: 'webmoney_purse', percent_bps: 250 }] },
-      });
-      expect(peers.callsOf('setFeePlan')).toHaveLength(3);
-      expect(peers.callsOf('upsertEndpoint')).toHaveLength(1);
     });
   });
 

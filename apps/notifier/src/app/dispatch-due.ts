@@ -31,7 +31,11 @@ export function makeDispatchDue(deps: DispatchDueDeps) {
   // A claim outlives the slowest possible attempt, so nobody else sends it while in flight.
   const leaseMs = deps.timeoutMs + 5_000;
 
-  async function attempt({ delivery, signingSecret }: ClaimedDelivery): Promise<AttemptSummary> {
+  async function attempt({
+    delivery,
+    signingSecret,
+    previousSigningSecret,
+  }: ClaimedDelivery): Promise<AttemptSummary> {
     const attemptedAt = deps.clock.now();
     const outcome = await deps.http.post({
       url: delivery.url,
@@ -39,7 +43,12 @@ export function makeDispatchDue(deps: DispatchDueDeps) {
         'content-type': 'application/json',
         'tolem-event-id': delivery.eventId,
         'tolem-event-type': delivery.eventType,
-        'tolem-signature': signatureHeader(signingSecret.reveal(), delivery.payload, attemptedAt),
+        'tolem-signature': signatureHeader(
+          signingSecret.reveal(),
+          delivery.payload,
+          attemptedAt,
+          previousSigningSecret?.reveal(),
+        ),
       },
       body: delivery.payload,
       timeoutMs: deps.timeoutMs,

@@ -13,6 +13,9 @@ export interface UpsertEndpointInput {
   merchantId: string;
   url: string;
   signingSecret: Secret;
+  /** A rotation's replaced secret, signing too until previousSecretExpiresAt. */
+  previousSigningSecret?: Secret;
+  previousSecretExpiresAt?: Date;
 }
 
 /** Shortest signing secret accepted: shorter HMAC keys are guessable. */
@@ -45,10 +48,29 @@ export function makeUpsertEndpoint(deps: UpsertEndpointDeps) {
         `signing_secret must be at least ${MIN_SECRET_LENGTH} characters`,
       );
     }
+    const previous = input.previousSigningSecret;
+    if (previous && previous.reveal().length < MIN_SECRET_LENGTH) {
+      throw invalid(
+        'previous_signing_secret',
+        `previous_signing_secret must be at least ${MIN_SECRET_LENGTH} characters`,
+      );
+    }
+    if (previous && !input.previousSecretExpiresAt) {
+      throw invalid(
+        'previous_secret_expires_at',
+        'previous_secret_expires_at is required with previous_signing_secret',
+      );
+    }
     return deps.endpoints.upsert({
       merchantId: input.merchantId,
       url: input.url,
       signingSecret: input.signingSecret,
+      ...(previous && input.previousSecretExpiresAt
+        ? {
+            previousSigningSecret: previous,
+            previousSecretExpiresAt: input.previousSecretExpiresAt,
+          }
+        : {}),
       updatedAt: deps.clock.now(),
     });
   };

@@ -107,21 +107,35 @@ export function createDeliveriesRepo(db: Knex): DeliveryRepository {
       const rows = result.rows;
       if (rows.length === 0) return [];
       const merchants = [...new Set(rows.map((r) => r.merchant_id))];
-      const secrets = new Map<string, string>(
+      const secrets = new Map(
         (
-          await db('endpoints')
-            .whereIn('merchant_id', merchants)
-            .select<
-              { merchant_id: string; signing_secret: string }[]
-            >('merchant_id', 'signing_secret')
-        ).map((e) => [e.merchant_id, e.signing_secret]),
+          await db('endpoints').whereIn('merchant_id', merchants).select<
+            {
+              merchant_id: string;
+              signing_secret: string;
+              previous_signing_secret: string | null;
+              previous_secret_expires_at: Date | null;
+            }[]
+          >('merchant_id', 'signing_secret', 'previous_signing_secret', 'previous_secret_expires_at')
+        ).map((e) => [e.merchant_id, e]),
       );
       return rows.flatMap((row) => {
-        const secret = secrets.get(row.merchant_id);
+        const endpoint = secrets.get(row.merchant_id);
         // A URL is only ever copied from an endpoint, so the secret exists; be defensive anyway.
-        return secret === undefined
-          ? []
-          : [{ delivery: toDomain(row), signingSecret: new Secret(secret) }];
+        if (endpoint === undefined) return [];
+        const overlapping =
+          endpoint.previous_signing_secret &&
+          endpoint.previous_secret_expires_at &&
+          endpoint.previous_secret_expires_at.getTime() > now.getTime();
+        return [
+          {
+            delivery: toDomain(row),
+            signingSecret: new Secret(endpoint.signing_secret),
+            ...(overlapping
+              ? { previousSigningSecret: new Secret(endpoint.previous_signing_secret as string) }
+              : {}),
+          },
+        ];
       });
     },
 

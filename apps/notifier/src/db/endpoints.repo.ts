@@ -8,6 +8,8 @@ interface EndpointRow {
   merchant_id: string;
   url: string;
   signing_secret: string;
+  previous_signing_secret: string | null;
+  previous_secret_expires_at: Date | null;
   updated_at: Date;
 }
 
@@ -16,6 +18,12 @@ function toDomain(row: EndpointRow): Endpoint {
     merchantId: row.merchant_id,
     url: row.url,
     signingSecret: new Secret(row.signing_secret),
+    ...(row.previous_signing_secret && row.previous_secret_expires_at
+      ? {
+          previousSigningSecret: new Secret(row.previous_signing_secret),
+          previousSecretExpiresAt: row.previous_secret_expires_at,
+        }
+      : {}),
     updatedAt: row.updated_at,
   };
 }
@@ -34,10 +42,18 @@ export function createEndpointsRepo(db: Knex): EndpointRepository {
             merchant_id: endpoint.merchantId,
             url: endpoint.url,
             signing_secret: endpoint.signingSecret.reveal(),
+            previous_signing_secret: endpoint.previousSigningSecret?.reveal() ?? null,
+            previous_secret_expires_at: endpoint.previousSecretExpiresAt ?? null,
             updated_at: endpoint.updatedAt,
           })
           .onConflict('merchant_id')
-          .merge(['url', 'signing_secret', 'updated_at'])
+          .merge([
+            'url',
+            'signing_secret',
+            'previous_signing_secret',
+            'previous_secret_expires_at',
+            'updated_at',
+          ])
           .returning('*');
         await trx('deliveries')
           .where({ merchant_id: endpoint.merchantId, status: 'pending', url: '' })

@@ -35,6 +35,9 @@ export interface Endpoint {
   url: string;
   /** Never logged and never returned by the API. */
   signingSecret: Secret;
+  /** The secret a rotation replaced; it signs too until previousSecretExpiresAt. */
+  previousSigningSecret?: Secret;
+  previousSecretExpiresAt?: Date;
   updatedAt: Date;
 }
 

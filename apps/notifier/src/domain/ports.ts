@@ -20,6 +20,8 @@ export interface EndpointRepository {
 export interface ClaimedDelivery {
   delivery: Delivery;
   signingSecret: Secret;
+  /** Set while a rotation's overlap lasts: the replaced secret signs too. */
+  previousSigningSecret?: Secret;
 }
 
 export interface AttemptRecord {

@@ -24,6 +24,14 @@ describe('signatureHeader', () => {
     expect(v1).toBe(expected);
   });
 
+  it('adds the previous secret as a second v1 while a rotation overlaps', () => {
+    const at = new Date(1_700_000_000_900);
+    const header = signatureHeader('whsec_new_secret_0123456789', body, at, secret);
+    expect(header).toBe(
+      `${signatureHeader('whsec_new_secret_0123456789', body, at)},v1=7e9a82a20098cf01f04d9c09f5a7459669bfecf51392ce3adb1445906fceff61`,
+    );
+  });
+
   it('changes when the body, the secret or the time changes', () => {
     const at = new Date(1_700_000_000_000);
     const base = signatureHeader(secret, body, at);

@@ -16,6 +16,12 @@ export function upsertRequestToDomain(req: UpsertEndpointRequest): UpsertEndpoin
     merchantId: req.merchantId,
     url: req.url.trim(),
     signingSecret: new Secret(req.signingSecret),
+    ...(req.previousSigningSecret
+      ? {
+          previousSigningSecret: new Secret(req.previousSigningSecret),
+          previousSecretExpiresAt: req.previousSecretExpiresAt,
+        }
+      : {}),
   };
 }
 

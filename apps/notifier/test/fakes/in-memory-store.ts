@@ -62,7 +62,17 @@ export function inMemoryStore() {
         const endpoint = endpointRows.get(d.merchantId);
         if (!endpoint) return [];
         d.nextAttemptAt = leaseUntil;
-        return [{ delivery: { ...d }, signingSecret: endpoint.signingSecret }];
+        const overlapping =
+          endpoint.previousSigningSecret &&
+          endpoint.previousSecretExpiresAt &&
+          endpoint.previousSecretExpiresAt.getTime() > now.getTime();
+        return [
+          {
+            delivery: { ...d },
+            signingSecret: endpoint.signingSecret,
+            ...(overlapping ? { previousSigningSecret: endpoint.previousSigningSecret } : {}),
+          },
+        ];
       });
     },
     async recordAttempt(a) {

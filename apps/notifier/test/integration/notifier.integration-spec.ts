@@ -437,6 +437,59 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
     expect(merchant.requestsFor(event.paymentId)).toHaveLength(1);
   });
 
+  it('signs with both secrets while a rotation overlaps, and with the new one only after it', async () => {
+    const merchantId = 'mer_rotating';
+    const NEW = 'whsec_new_secret_0123456789abcdef';
+    const hmac = (key: string, t: string, body: string) =>
+      createHmac('sha256', key).update(`${t}.${body}`).digest('hex');
+    const deliverTo = async (expiresAt: Date) => {
+      await client.upsertEndpoint({
+        merchantId,
+        url: merchant.url,
+        signingSecret: NEW,
+        previousSigningSecret: SECRET,
+        previousSecretExpiresAt: expiresAt,
+      });
+      const event = aKeeperMobileEvent({ merchantId, paymentId: `pay_rot_${expiresAt.getTime()}` });
+      await publish(producer, topic, event);
+      await waitFor(
+        async () =>
+          (
+            await client.listDeliveries({
+              merchantId,
+              paymentId: event.paymentId,
+              pageSize: 10,
+              pageToken: '',
+            })
+          ).deliveries[0]?.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED,
+        { timeoutMs: 45_000, what: 'the rotated merchant delivery' },
+      );
+      const [req] = merchant.requestsFor(event.paymentId);
+      return { header: String(req?.headers['tolem-signature']), body: req?.body ?? '' };
+    };
+
+    const overlapping = await deliverTo(new Date(Date.now() + 3_600_000));
+    const both = /^t=(\d+),v1=([0-9a-f]{64}),v1=([0-9a-f]{64})$/.exec(overlapping.header);
+    expect(both).not.toBeNull();
+    const [, t, first, second] = both as RegExpExecArray;
+    expect(first).toBe(hmac(NEW, t as string, overlapping.body));
+    expect(second).toBe(hmac(SECRET, t as string, overlapping.body));
+
+    const after = await deliverTo(new Date(Date.now() - 1_000));
+    const one = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(after.header);
+    expect(one).not.toBeNull();
+    expect(one?.[2]).toBe(hmac(NEW, one?.[1] as string, after.body));
+
+    await expect(
+      client.upsertEndpoint({
+        merchantId,
+        url: merchant.url,
+        signingSecret: NEW,
+        previousSigningSecret: SECRET,
+      }),
+    ).rejects.toMatchObject({ details: { field: 'previous_secret_expires_at' } });
+  });
+
   it('lists deliveries newest first with paging, and redelivers on request', async () => {
     const all = await client.listDeliveries({
       merchantId: MERCHANT,

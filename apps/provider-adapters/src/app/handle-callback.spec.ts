@@ -30,11 +30,13 @@ function setup() {
     transactions,
   });
   const registry = createProviderRegistry([adapter]);
+  const startTest = makeStartPayment({ registry, environment: 'sandbox' });
   return {
     transactions,
     callbacks,
     log,
-    startPayment: makeStartPayment({ registry }),
+    startPayment: (input: Parameters<typeof startTest>[0]) => startTest(input, false),
+    startLive: makeStartPayment({ registry, environment: 'live' }),
     handleCallback: makeHandleCallback({ registry, callbacks, log }),
   };
 }
@@ -193,5 +195,25 @@ describe('startPayment', () => {
     await expect(s.startPayment({ ...start, method: 'qr' })).rejects.toMatchObject({
       code: 'PROVIDER_METHOD_UNSUPPORTED',
     });
+  });
+
+  it('refuses a payment whose mode is not the deployment’s before any provider is called', async () => {
+    const s = setup();
+    const sandbox = makeStartPayment({
+      registry: createProviderRegistry([]),
+      environment: 'sandbox',
+    });
+    // A live payment never reaches sandbox URLs, even for a method nobody serves here.
+    await expect(sandbox(start, true)).rejects.toMatchObject({
+      code: 'PROVIDER_LIVEMODE_MISMATCH',
+      kind: 'precondition',
+      details: { livemode: 'true', environment: 'sandbox' },
+    });
+    await expect(s.startLive(start, false)).rejects.toMatchObject({
+      code: 'PROVIDER_LIVEMODE_MISMATCH',
+      details: { livemode: 'false', environment: 'live' },
+    });
+    expect(s.transactions.rows.size).toBe(0);
+    expect(await s.startLive(start, true)).toMatchObject({ provider: 'webmoney' });
   });
 });

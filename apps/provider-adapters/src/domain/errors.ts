@@ -12,6 +12,11 @@ export const providerErrors = defineErrors({
   PROVIDER_CALLBACK_NOT_FOUND: 'not_found',
   /** No adapter is registered for this provider, or it does not offer this method. */
   PROVIDER_METHOD_UNSUPPORTED: 'precondition',
+  /**
+   * A live payment sent to a deployment whose provider URLs are sandboxes, or a test payment to a
+   * live one (PROVIDER_ENVIRONMENT). details: livemode, environment.
+   */
+  PROVIDER_LIVEMODE_MISMATCH: 'precondition',
   /** The provider has no account (e.g. WebMoney purse) configured for the payment's currency. */
   PROVIDER_CURRENCY_UNSUPPORTED: 'invalid',
   /** Aggregators must name the sub-merchant (WebMoney LMI_SHOP_ID); the merchant has none. */

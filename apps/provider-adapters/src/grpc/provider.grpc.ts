@@ -44,7 +44,9 @@ export function providerHandlers(
 ): Handlers<typeof ProviderServiceService> {
   return {
     async startPayment(req) {
-      return startResultToProto(await deps.startPayment(startRequestToDomain(req)));
+      return startResultToProto(
+        await deps.startPayment(startRequestToDomain(req), req.livemode ?? false),
+      );
     },
     async handleCallback(req) {
       const { provider, raw } = callbackRequestToDomain(req);

@@ -1,14 +1,15 @@
 import { Merchant } from '@tolem/contracts/checkout';
+import { ApiKeyMode } from '@tolem/contracts/checkout';
 import { PaymentMethod } from '@tolem/contracts/common';
 import { describe, expect, it } from 'vitest';
 
-import type { CreateMerchantBody } from '../schemas';
+import type { CreateMerchantBody } from '../merchant.schemas';
 import {
+  apiKeyToJson,
   merchantToJson,
-  sameFeeRules,
   toCreateMerchantRequest,
   toFeeRules,
-  toSetFeePlanRequest,
+  toUpdateMerchantRequest,
 } from './merchant.mapper';
 
 describe('merchant mapping', () => {
@@ -32,9 +33,9 @@ describe('merchant mapping', () => {
   };
   const withRules = (fee_rules: CreateMerchantBody['fee_rules']) => ({ ...body, fee_rules });
 
-  it('maps method names to enums; checkout gets no fee rules', () => {
-    const req = toCreateMerchantRequest(body, 'k1');
-    expect(req).toEqual({
+  it('maps the body to CreateMerchant: method enums, the fee plan checkout forwards to the ledger', () => {
+    const req = toCreateMerchantRequest({ ...body, vat_rate: 'vat12', api_key_mode: 'live' }, 'k1');
+    expect(req).toMatchObject({
       idempotencyKey: 'k1',
       name: 'Book shop',
       enabledMethods: [
@@ -44,28 +45,37 @@ describe('merchant mapping', () => {
       webmoneyShopId: '123',
       defaultSuccessUrl: 'https://shop.example/ok',
       defaultFailUrl: '',
+      notificationUrl: 'https://shop.example/result',
+      vatRate: 'vat12',
+      allowNegativeBalance: false,
+      apiKeyMode: ApiKeyMode.API_KEY_MODE_LIVE,
+      feePlan: {
+        rules: [
+          {
+            method: PaymentMethod.PAYMENT_METHOD_CARD,
+            percentBps: 250,
+            fixed: [
+              { amountMinor: 30n, currency: 'RUB' },
+              { amountMinor: 7n, currency: 'USD' },
+            ],
+          },
+          { method: PaymentMethod.PAYMENT_METHOD_QR, percentBps: 100, fixed: [] },
+        ],
+      },
     });
     expect(() => toCreateMerchantRequest({ ...body, enabled_methods: ['paypal'] }, 'k')).toThrow(
       expect.objectContaining({ code: 'VALIDATION_FAILED', details: { field: 'enabled_methods' } }),
     );
+    expect(toFeeRules(undefined)).toEqual([]);
   });
 
-  it('passes the fee rules to the ledger in its shape, the fixed part per currency', () => {
-    expect(toSetFeePlanRequest('mer_1', toFeeRules(body))).toEqual({
-      merchantId: 'mer_1',
-      rules: [
-        {
-          method: PaymentMethod.PAYMENT_METHOD_CARD,
-          percentBps: 250,
-          fixed: [
-            { amountMinor: 30n, currency: 'RUB' },
-            { amountMinor: 7n, currency: 'USD' },
-          ],
-        },
-        { method: PaymentMethod.PAYMENT_METHOD_QR, percentBps: 100, fixed: [] },
-      ],
-    });
-    expect(toFeeRules({ ...body, fee_rules: undefined })).toEqual([]);
+  it('maps an update to only the fields sent', () => {
+    const req = toUpdateMerchantRequest('mer_1', { name: 'New', result_url: '' });
+    expect(req).toMatchObject({ merchantId: 'mer_1', name: 'New', notificationUrl: '' });
+    expect(req.enabledMethods).toBeUndefined();
+    expect(req.feePlan).toBeUndefined();
+    expect(req.vatRate).toBeUndefined();
+    expect(req.allowNegativeBalance).toBeUndefined();
   });
 
   it.each<[string, CreateMerchantBody['fee_rules'], string, string]>([
@@ -112,39 +122,15 @@ describe('merchant mapping', () => {
       'fee_rules[0].fixed[0].amount',
     ],
   ])('refuses %s, naming the field', (_name, rules, code, field) => {
-    expect(() => toFeeRules(withRules(rules))).toThrow(
+    expect(() => toFeeRules(withRules(rules).fee_rules)).toThrow(
       expect.objectContaining({ code, details: { field } }),
     );
   });
 
   it('refuses a fractional fixed part', () => {
     expect(() =>
-      toFeeRules(
-        withRules([{ method: 'card', percent_bps: 1, fixed: [{ amount: 0.5, currency: 'RUB' }] }]),
-      ),
+      toFeeRules([{ method: 'card', percent_bps: 1, fixed: [{ amount: 0.5, currency: 'RUB' }] }]),
     ).toThrow(expect.objectContaining({ code: 'MONEY_NOT_AN_INTEGER' }));
-  });
-
-  it('compares plans regardless of the order of rules and fixed parts', () => {
-    const rules = toFeeRules(body);
-    const reordered = toFeeRules(
-      withRules([
-        { method: 'qr', percent_bps: 100, fixed: [] },
-        {
-          method: 'card',
-          percent_bps: 250,
-          fixed: [
-            { amount: 7, currency: 'USD' },
-            { amount: 30, currency: 'RUB' },
-          ],
-        },
-      ]),
-    );
-    expect(sameFeeRules(rules, reordered)).toBe(true);
-    const otherFixed = toFeeRules(
-      withRules([{ method: 'card', percent_bps: 250, fixed: [{ amount: 30, currency: 'USD' }] }]),
-    );
-    expect(sameFeeRules(rules, otherFixed)).toBe(false);
   });
 
   it('renders the merchant with method names and the ledger’s fee rules', () => {
@@ -153,7 +139,12 @@ describe('merchant mapping', () => {
       name: 'Book shop',
       enabledMethods: [PaymentMethod.PAYMENT_METHOD_CARD],
     });
-    expect(merchantToJson(merchant, toFeeRules(body))).toMatchObject({
+    expect(
+      merchantToJson(merchant, {
+        feeRules: toFeeRules(body.fee_rules),
+        allowNegativeBalance: true,
+      }),
+    ).toMatchObject({
       id: 'mer_1',
       object: 'merchant',
       enabled_methods: ['card'],
@@ -168,11 +159,42 @@ describe('merchant mapping', () => {
         },
         { method: 'qr', percent_bps: 100, fixed: [] },
       ],
+      allow_negative_balance: true,
       webmoney_shop_id: null,
+      vat_rate: 'none',
+      onboarding: { status: 'complete', pending_steps: [] },
     });
-    expect(merchantToJson(merchant, undefined).fee_rules).toBeNull();
-    expect(() => merchantToJson(undefined, [])).toThrow(
-      expect.objectContaining({ kind: 'internal' }),
+    expect(merchantToJson(merchant).fee_rules).toBeNull();
+    expect(
+      merchantToJson(
+        Merchant.fromPartial({ id: 'mer_2', onboarding: { pendingSteps: ['ledger_fee_plan'] } }),
+      ).onboarding,
+    ).toEqual({ status: 'pending', pending_steps: ['ledger_fee_plan'] });
+    expect(() => merchantToJson(undefined)).toThrow(expect.objectContaining({ kind: 'internal' }));
+  });
+
+  it('renders API keys without secrets, with their mode and state', () => {
+    const now = new Date('2026-12-07T10:00:00Z');
+    const key = {
+      id: 'key_1',
+      merchantId: 'mer_1',
+      mode: ApiKeyMode.API_KEY_MODE_LIVE,
+      name: 'pos',
+      keyPrefix: 'sk_live_AbCd',
+      createdAt: now,
+      revokedAt: undefined,
+      expiresAt: undefined,
+      rolledTo: '',
+    };
+    expect(apiKeyToJson(key, now)).toMatchObject({
+      mode: 'live',
+      livemode: true,
+      status: 'active',
+    });
+    expect(apiKeyToJson({ ...key, expiresAt: new Date(now.getTime() + 1) }, now).status).toBe(
+      'expiring',
     );
+    expect(apiKeyToJson({ ...key, expiresAt: now }, now).status).toBe('expired');
+    expect(apiKeyToJson({ ...key, revokedAt: now }, now).status).toBe('revoked');
   });
 });

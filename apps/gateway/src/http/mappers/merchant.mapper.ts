@@ -1,10 +1,17 @@
-import { CreateMerchantRequest, type Merchant } from '@tolem/contracts/checkout';
+import {
+  type ApiKey,
+  ApiKeyMode,
+  CreateMerchantRequest,
+  type ListMerchantsResponse,
+  type Merchant,
+  type MerchantFeeRule,
+  UpdateMerchantRequest,
+} from '@tolem/contracts/checkout';
 import { type PaymentMethod } from '@tolem/contracts/common';
-import { type FeeRule, SetFeePlanRequest } from '@tolem/contracts/ledger';
 import { isCurrencyCode, minorFromJson } from '@tolem/money';
 
 import { gatewayErrors } from '../errors';
-import type { CreateMerchantBody } from '../schemas';
+import type { CreateMerchantBody, FeeRuleBody, UpdateMerchantBody } from '../merchant.schemas';
 import { methodFromName, methodName } from './enums.mapper';
 import { httpUrl, type JsonMinor, minorToJson } from './payment.mapper';
 
@@ -27,13 +34,14 @@ function invalid(field: string, message: string): never {
 }
 
 /**
- * The body's fee rules in the ledger's shape (the ledger owns fees; checkout never sees them),
- * checked here in full so a plan the ledger would refuse is refused before anything is written:
- * one rule per method, fixed parts in known currencies, one per currency, none negative.
+ * The body's fee rules in the contract's shape, checked here in full so a plan the ledger would
+ * refuse is refused before anything is written: one rule per method, fixed parts in known
+ * currencies, one per currency, none negative. Checkout forwards them to the ledger (which owns
+ * fees) as an onboarding step.
  */
-export function toFeeRules(body: CreateMerchantBody): FeeRule[] {
+export function toFeeRules(rules: FeeRuleBody[] | undefined): MerchantFeeRule[] {
   const methods = new Set<PaymentMethod>();
-  return (body.fee_rules ?? []).map((rule, i) => {
+  return (rules ?? []).map((rule, i) => {
     const m = method(rule.method, `fee_rules[${i}].method`);
     if (methods.has(m)) invalid(`fee_rules[${i}].method`, `repeats the rule for ${rule.method}`);
     methods.add(m);
@@ -51,27 +59,8 @@ export function toFeeRules(body: CreateMerchantBody): FeeRule[] {
   });
 }
 
-export function toSetFeePlanRequest(merchantId: string, rules: FeeRule[]): SetFeePlanRequest {
-  return SetFeePlanRequest.fromPartial({ merchantId, rules });
-}
-
-/** Order-free form of a plan's rules: two plans are the same when these are equal. */
-function canonicalRules(rules: FeeRule[]): string {
-  return JSON.stringify(
-    rules
-      .map((r) => ({
-        method: r.method,
-        percentBps: r.percentBps,
-        fixed: r.fixed
-          .map((f) => `${f.amountMinor.toString()} ${f.currency}`)
-          .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
-      }))
-      .sort((a, b) => a.method - b.method),
-  );
-}
-
-export function sameFeeRules(a: FeeRule[], b: FeeRule[]): boolean {
-  return canonicalRules(a) === canonicalRules(b);
+function modeToProto(mode: 'test' | 'live' | undefined): ApiKeyMode {
+  return mode === 'live' ? ApiKeyMode.API_KEY_MODE_LIVE : ApiKeyMode.API_KEY_MODE_TEST;
 }
 
 export function toCreateMerchantRequest(
@@ -85,6 +74,34 @@ export function toCreateMerchantRequest(
     webmoneyShopId: body.webmoney_shop_id ?? '',
     defaultSuccessUrl: httpUrl(body.success_url, 'success_url'),
     defaultFailUrl: httpUrl(body.fail_url, 'fail_url'),
+    notificationUrl: httpUrl(body.result_url, 'result_url'),
+    vatRate: body.vat_rate ?? 'none',
+    allowNegativeBalance: body.allow_negative_balance ?? false,
+    feePlan: { rules: toFeeRules(body.fee_rules) },
+    apiKeyMode: modeToProto(body.api_key_mode),
+  });
+}
+
+/** Only what the body names; an empty URL clears it. */
+export function toUpdateMerchantRequest(
+  merchantId: string,
+  body: UpdateMerchantBody,
+): UpdateMerchantRequest {
+  const url = (value: string | undefined, field: string) =>
+    value === undefined ? undefined : httpUrl(value, field);
+  return UpdateMerchantRequest.fromPartial({
+    merchantId,
+    name: body.name,
+    enabledMethods: body.enabled_methods
+      ? { methods: body.enabled_methods.map((m) => method(m, 'enabled_methods')) }
+      : undefined,
+    webmoneyShopId: body.webmoney_shop_id,
+    defaultSuccessUrl: url(body.success_url, 'success_url'),
+    defaultFailUrl: url(body.fail_url, 'fail_url'),
+    notificationUrl: url(body.result_url, 'result_url'),
+    vatRate: body.vat_rate,
+    allowNegativeBalance: body.allow_negative_balance,
+    feePlan: body.fee_rules ? { rules: toFeeRules(body.fee_rules) } : undefined,
   });
 }
 
@@ -99,19 +116,34 @@ export interface MerchantJson {
   object: 'merchant';
   name: string;
   enabled_methods: string[];
-  /** The merchant's fee plan as the ledger holds it; null when it could not be set. */
+  /** The merchant's fee plan as the ledger holds it; null when not read (lists) or unreadable. */
   fee_rules: FeeRuleJson[] | null;
+  allow_negative_balance: boolean | null;
   webmoney_shop_id: string | null;
   success_url: string | null;
   fail_url: string | null;
+  result_url: string | null;
+  vat_rate: string;
+  onboarding: { status: 'pending' | 'complete'; pending_steps: string[] };
   created_at: string | null;
+  updated_at: string | null;
 }
+
+/** What the ledger holds for the merchant (it owns fees and the negative-balance flag). */
+export interface LedgerMerchantFacts {
+  feeRules: MerchantFeeRule[] | null;
+  allowNegativeBalance: boolean | null;
+}
+
+const orNull = (value: string | undefined): string | null =>
+  value === undefined || value === '' ? null : value;
 
 export function merchantToJson(
   m: Merchant | undefined,
-  feeRules: FeeRule[] | undefined,
+  ledger: LedgerMerchantFacts = { feeRules: null, allowNegativeBalance: null },
 ): MerchantJson {
   if (!m) throw gatewayErrors.create('INTERNAL', 'peer answer lacks merchant');
+  const pending = m.onboarding?.pendingSteps ?? [];
   return {
     id: m.id,
     object: 'merchant',
@@ -119,16 +151,75 @@ export function merchantToJson(
     enabled_methods: m.enabledMethods
       .map(methodName)
       .filter((x): x is NonNullable<typeof x> => x !== null),
-    fee_rules: feeRules
-      ? feeRules.map((r) => ({
+    fee_rules: ledger.feeRules
+      ? ledger.feeRules.map((r) => ({
           method: methodName(r.method),
           percent_bps: r.percentBps,
           fixed: r.fixed.map((f) => ({ amount: minorToJson(f.amountMinor), currency: f.currency })),
         }))
       : null,
-    webmoney_shop_id: m.webmoneyShopId === '' ? null : m.webmoneyShopId,
-    success_url: m.defaultSuccessUrl === '' ? null : m.defaultSuccessUrl,
-    fail_url: m.defaultFailUrl === '' ? null : m.defaultFailUrl,
+    allow_negative_balance: ledger.allowNegativeBalance,
+    webmoney_shop_id: orNull(m.webmoneyShopId),
+    success_url: orNull(m.defaultSuccessUrl),
+    fail_url: orNull(m.defaultFailUrl),
+    result_url: orNull(m.notificationUrl),
+    vat_rate: m.vatRate || 'none',
+    onboarding: { status: pending.length === 0 ? 'complete' : 'pending', pending_steps: pending },
     created_at: m.createdAt ? m.createdAt.toISOString() : null,
+    updated_at: m.updatedAt ? m.updatedAt.toISOString() : null,
   };
+}
+
+export function merchantListToJson(res: ListMerchantsResponse) {
+  return {
+    object: 'list' as const,
+    data: res.merchants.map((m) => merchantToJson(m)),
+    has_more: res.nextPageToken !== '',
+    next_cursor: orNull(res.nextPageToken),
+  };
+}
+
+export interface ApiKeyJson {
+  id: string;
+  object: 'api_key';
+  merchant_id: string;
+  mode: 'test' | 'live';
+  livemode: boolean;
+  name: string;
+  key_prefix: string;
+  status: 'active' | 'expiring' | 'expired' | 'revoked';
+  created_at: string | null;
+  revoked_at: string | null;
+  expires_at: string | null;
+  rolled_to: string | null;
+}
+
+export function apiKeyToJson(k: ApiKey | undefined, now: Date = new Date()): ApiKeyJson {
+  if (!k) throw gatewayErrors.create('INTERNAL', 'peer answer lacks api_key');
+  const live = k.mode === ApiKeyMode.API_KEY_MODE_LIVE;
+  const status = k.revokedAt
+    ? 'revoked'
+    : k.expiresAt
+      ? k.expiresAt.getTime() <= now.getTime()
+        ? 'expired'
+        : 'expiring'
+      : 'active';
+  return {
+    id: k.id,
+    object: 'api_key',
+    merchant_id: k.merchantId,
+    mode: live ? 'live' : 'test',
+    livemode: live,
+    name: k.name,
+    key_prefix: k.keyPrefix,
+    status,
+    created_at: k.createdAt ? k.createdAt.toISOString() : null,
+    revoked_at: k.revokedAt ? k.revokedAt.toISOString() : null,
+    expires_at: k.expiresAt ? k.expiresAt.toISOString() : null,
+    rolled_to: orNull(k.rolledTo),
+  };
+}
+
+export function apiKeyModeToProto(mode: 'test' | 'live' | undefined): ApiKeyMode {
+  return modeToProto(mode);
 }

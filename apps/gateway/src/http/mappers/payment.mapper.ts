@@ -32,6 +32,8 @@ export function minorToJson(minor: bigint): JsonMinor {
 export interface PaymentJson {
   id: string;
   object: 'payment';
+  /** False: created with a test key, paid through the provider sandbox only. */
+  livemode: boolean;
   status: string;
   amount: JsonMinor;
   currency: string;
@@ -82,6 +84,7 @@ export function paymentToJson(p: Payment | undefined, publicBaseUrl: string): Pa
   return {
     id: p.id,
     object: 'payment',
+    livemode: p.livemode ?? false,
     status: statusName(p.status),
     amount: minorToJson(p.amount.amountMinor),
     currency: p.amount.currency,

@@ -106,6 +106,7 @@ function setup() {
       cancelPayment: notScripted,
       listPayments: notScripted,
       listPaymentEvents: notScripted,
+      createFormPayment: notScripted,
     },
     merchants: {
       authenticateApiKey: async (req) => {
@@ -115,6 +116,13 @@ function setup() {
       },
       createMerchant: notScripted,
       getMerchant: notScripted,
+      listMerchants: notScripted,
+      updateMerchant: notScripted,
+      createApiKey: notScripted,
+      listApiKeys: notScripted,
+      revokeApiKey: notScripted,
+      rollApiKey: notScripted,
+      rotateSecret: notScripted,
     },
     cases: {
       listCases: notScripted,
@@ -127,6 +135,7 @@ function setup() {
       getBalance: notScripted,
       setFeePlan: notScripted,
       getFeePlan: notScripted,
+      getMerchantSettings: notScripted,
       listAccounts: notScripted,
       listStatement: notScripted,
     },

@@ -2,7 +2,7 @@ import type { Merchant } from '@tolem/contracts/checkout';
 import { OwnerType } from '@tolem/contracts/ledger';
 import type { FastifyPluginAsync } from 'fastify';
 
-import type { ApiKeyAuthenticator } from '../auth';
+import type { ApiKeyAuthenticator, AuthenticatedMerchant } from '../auth';
 import { requiredIdempotencyKey } from '../headers';
 import {
   balanceCurrencies,
@@ -43,7 +43,7 @@ export interface V1RouteDeps {
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the /v1 scope's onRequest hook once the API key resolved. */
-    merchant: Merchant | null;
+    merchant: AuthenticatedMerchant | null;
   }
 }
 
@@ -110,6 +110,8 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
           merchantIdOf(request.merchant),
           idempotencyKey,
         );
+        // The key's mode, never the body's: a test key cannot create a live payment.
+        req.livemode = request.merchant?.livemode ?? false;
         const res = await deps.checkout.createPayment(req, { requestId: request.id });
         const json = paymentToJson(res.payment, deps.publicBaseUrl);
         if (res.replayed) return reply.code(200).header('idempotent-replayed', 'true').send(json);

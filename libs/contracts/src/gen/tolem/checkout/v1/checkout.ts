@@ -120,6 +120,88 @@ export function paymentStatusToJSON(object: PaymentStatus): string {
   }
 }
 
+export enum ApiKeyMode {
+  API_KEY_MODE_UNSPECIFIED = 0,
+  /** API_KEY_MODE_TEST - `sk_test_…`: its payments are livemode false and pay through the sandbox only. */
+  API_KEY_MODE_TEST = 1,
+  /** API_KEY_MODE_LIVE - `sk_live_…`: its payments never reach a sandbox. */
+  API_KEY_MODE_LIVE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function apiKeyModeFromJSON(object: any): ApiKeyMode {
+  switch (object) {
+    case 0:
+    case "API_KEY_MODE_UNSPECIFIED":
+      return ApiKeyMode.API_KEY_MODE_UNSPECIFIED;
+    case 1:
+    case "API_KEY_MODE_TEST":
+      return ApiKeyMode.API_KEY_MODE_TEST;
+    case 2:
+    case "API_KEY_MODE_LIVE":
+      return ApiKeyMode.API_KEY_MODE_LIVE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ApiKeyMode.UNRECOGNIZED;
+  }
+}
+
+export function apiKeyModeToJSON(object: ApiKeyMode): string {
+  switch (object) {
+    case ApiKeyMode.API_KEY_MODE_UNSPECIFIED:
+      return "API_KEY_MODE_UNSPECIFIED";
+    case ApiKeyMode.API_KEY_MODE_TEST:
+      return "API_KEY_MODE_TEST";
+    case ApiKeyMode.API_KEY_MODE_LIVE:
+      return "API_KEY_MODE_LIVE";
+    case ApiKeyMode.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum MerchantSecretKind {
+  MERCHANT_SECRET_KIND_UNSPECIFIED = 0,
+  /** MERCHANT_SECRET_KIND_FORM - Signs the HTML form a merchant's page posts to `POST /pay`. */
+  MERCHANT_SECRET_KIND_FORM = 1,
+  /** MERCHANT_SECRET_KIND_WEBHOOK - Signs the notifications the notifier POSTs to the merchant. */
+  MERCHANT_SECRET_KIND_WEBHOOK = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function merchantSecretKindFromJSON(object: any): MerchantSecretKind {
+  switch (object) {
+    case 0:
+    case "MERCHANT_SECRET_KIND_UNSPECIFIED":
+      return MerchantSecretKind.MERCHANT_SECRET_KIND_UNSPECIFIED;
+    case 1:
+    case "MERCHANT_SECRET_KIND_FORM":
+      return MerchantSecretKind.MERCHANT_SECRET_KIND_FORM;
+    case 2:
+    case "MERCHANT_SECRET_KIND_WEBHOOK":
+      return MerchantSecretKind.MERCHANT_SECRET_KIND_WEBHOOK;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MerchantSecretKind.UNRECOGNIZED;
+  }
+}
+
+export function merchantSecretKindToJSON(object: MerchantSecretKind): string {
+  switch (object) {
+    case MerchantSecretKind.MERCHANT_SECRET_KIND_UNSPECIFIED:
+      return "MERCHANT_SECRET_KIND_UNSPECIFIED";
+    case MerchantSecretKind.MERCHANT_SECRET_KIND_FORM:
+      return "MERCHANT_SECRET_KIND_FORM";
+    case MerchantSecretKind.MERCHANT_SECRET_KIND_WEBHOOK:
+      return "MERCHANT_SECRET_KIND_WEBHOOK";
+    case MerchantSecretKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export enum CaseStatus {
   CASE_STATUS_UNSPECIFIED = 0,
   /** CASE_STATUS_OPENING - The money is being put into unapplied funds (the ledger has not acknowledged it yet). */
@@ -291,7 +373,11 @@ export interface Payment {
    */
   pageSecret: string;
   /** What succeeded refunds returned to the payer (zero when none); pending ones not included. */
-  amountRefunded: Money | undefined;
+  amountRefunded:
+    | Money
+    | undefined;
+  /** False (or unset): created with a test key; it pays through the provider sandbox only. */
+  livemode?: boolean | undefined;
 }
 
 export interface Payment_ProviderAttributesEntry {
@@ -313,11 +399,33 @@ export interface CreatePaymentRequest {
   successUrl: string;
   failUrl: string;
   metadata: { [key: string]: string };
+  /** The mode of the API key (or form) that created it; unset or false pays through the sandbox only. */
+  livemode?: boolean | undefined;
 }
 
 export interface CreatePaymentRequest_MetadataEntry {
   key: string;
   value: string;
+}
+
+export interface CreateFormPaymentRequest {
+  /** Every posted field except the signature, as posted. */
+  fields: { [key: string]: string };
+  /** Lowercase hex HMAC-SHA256 of the canonical string (see docs/signed-forms.md). */
+  signature: string;
+}
+
+export interface CreateFormPaymentRequest_FieldsEntry {
+  key: string;
+  value: string;
+}
+
+export interface CreateFormPaymentResponse {
+  payment:
+    | Payment
+    | undefined;
+  /** True when the same form (same order_id and fields) created it before. */
+  replayed: boolean;
 }
 
 export interface CreatePaymentResponse {
@@ -418,7 +526,28 @@ export interface Merchant {
   webmoneyShopId: string;
   defaultSuccessUrl: string;
   defaultFailUrl: string;
-  createdAt: Date | undefined;
+  createdAt:
+    | Date
+    | undefined;
+  /**
+   * Fields added later are optional so older callers keep compiling; unset reads as empty.
+   * VAT rate printed on receipts: `none`, `vat0`, `vat10`, `vat12`, `vat20`.
+   */
+  vatRate?:
+    | string
+    | undefined;
+  /** Where the notifier POSTs payment results (set through NotifierService.UpsertEndpoint). */
+  notificationUrl?: string | undefined;
+  updatedAt?: Date | undefined;
+  onboarding?: MerchantOnboarding | undefined;
+}
+
+/** Where a merchant's onboarding stands: the steps its peers have not taken yet. */
+export interface MerchantOnboarding {
+  /** `complete`, or `pending` while a peer (ledger, notifier) has not taken its settings yet. */
+  status: string;
+  /** Steps not delivered yet: `ledger_fee_plan`, `ledger_settings`, `notifier_endpoint`. */
+  pendingSteps: string[];
 }
 
 export interface CreateMerchantRequest {
@@ -428,6 +557,24 @@ export interface CreateMerchantRequest {
   webmoneyShopId: string;
   defaultSuccessUrl: string;
   defaultFailUrl: string;
+  /** Default `none`. */
+  vatRate?:
+    | string
+    | undefined;
+  /** Without it no endpoint is set. */
+  notificationUrl?:
+    | string
+    | undefined;
+  /** Forwarded to the ledger (SetMerchantSettings). */
+  allowNegativeBalance?:
+    | boolean
+    | undefined;
+  /** Forwarded to the ledger (SetFeePlan); unset or empty: no fee. */
+  feePlan?:
+    | MerchantFeeRules
+    | undefined;
+  /** Mode of the first API key; unspecified: test. */
+  apiKeyMode?: ApiKeyMode | undefined;
 }
 
 export interface CreateMerchantResponse {
@@ -437,6 +584,19 @@ export interface CreateMerchantResponse {
   /** Shown once; only its hash is stored. Empty when replayed. */
   apiKey: string;
   replayed: boolean;
+  /** The first key, without its secret. */
+  apiKeyInfo?:
+    | ApiKey
+    | undefined;
+  /**
+   * Webhook signing secret given to the notifier (`whsec_…`); shown once, empty when replayed or
+   * when no notification_url was given.
+   */
+  webhookSigningSecret?:
+    | string
+    | undefined;
+  /** HMAC-SHA256 key for signed HTML forms (`POST /pay`); shown once, empty when replayed. */
+  formSecret?: string | undefined;
 }
 
 export interface GetMerchantRequest {
@@ -452,6 +612,145 @@ export interface AuthenticateApiKeyRequest {
 }
 
 export interface AuthenticateApiKeyResponse {
+  merchant:
+    | Merchant
+    | undefined;
+  /** False for a test key: what it creates is livemode false and pays through the sandbox. */
+  livemode?: boolean | undefined;
+  apiKeyId?: string | undefined;
+}
+
+/**
+ * A fee rule of the merchant's plan, forwarded to the ledger (LedgerService.SetFeePlan), which
+ * owns fees: round_half_up(gross * percent_bps / 10000) + fixed (per currency).
+ */
+export interface MerchantFeeRule {
+  method: PaymentMethod;
+  percentBps: number;
+  fixed: Money[];
+}
+
+export interface MerchantFeeRules {
+  rules: MerchantFeeRule[];
+}
+
+export interface PaymentMethods {
+  methods: PaymentMethod[];
+}
+
+export interface ListMerchantsRequest {
+  /** 1..200, default 50. */
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface ListMerchantsResponse {
+  merchants: Merchant[];
+  /** Empty on the last page. */
+  nextPageToken: string;
+}
+
+export interface UpdateMerchantRequest {
+  merchantId: string;
+  name?: string | undefined;
+  enabledMethods: PaymentMethods | undefined;
+  webmoneyShopId?: string | undefined;
+  defaultSuccessUrl?: string | undefined;
+  defaultFailUrl?: string | undefined;
+  vatRate?: string | undefined;
+  notificationUrl?: string | undefined;
+  allowNegativeBalance?:
+    | boolean
+    | undefined;
+  /** Replaces the whole plan in the ledger. */
+  feePlan: MerchantFeeRules | undefined;
+}
+
+export interface UpdateMerchantResponse {
+  merchant: Merchant | undefined;
+}
+
+/** An API key without its secret. */
+export interface ApiKey {
+  /** `key_…` */
+  id: string;
+  merchantId: string;
+  mode: ApiKeyMode;
+  name: string;
+  /** The first 12 characters (`sk_test_AbCd`), to tell keys apart. */
+  keyPrefix: string;
+  createdAt: Date | undefined;
+  revokedAt:
+    | Date
+    | undefined;
+  /** Set on a rolled key: it stops working then. */
+  expiresAt:
+    | Date
+    | undefined;
+  /** The key that replaced this one by a roll. */
+  rolledTo: string;
+}
+
+export interface CreateApiKeyRequest {
+  merchantId: string;
+  /** Unspecified: test. */
+  mode: ApiKeyMode;
+  /** A label for people (0..100 characters). */
+  name: string;
+}
+
+export interface CreateApiKeyResponse {
+  apiKey:
+    | ApiKey
+    | undefined;
+  /** Shown once; only its hash is stored. */
+  secret: string;
+}
+
+export interface ListApiKeysRequest {
+  merchantId: string;
+}
+
+export interface ListApiKeysResponse {
+  apiKeys: ApiKey[];
+}
+
+export interface RevokeApiKeyRequest {
+  /** The key must belong to this merchant, else NOT_FOUND. */
+  merchantId: string;
+  keyId: string;
+}
+
+export interface RevokeApiKeyResponse {
+  apiKey: ApiKey | undefined;
+}
+
+export interface RollApiKeyRequest {
+  merchantId: string;
+  keyId: string;
+  /** How long the old key keeps working: 0 means 24 hours; at most 30 days. */
+  expiresInSeconds: number;
+}
+
+export interface RollApiKeyResponse {
+  /** The new key (same mode and name) and its secret, shown once. */
+  apiKey: ApiKey | undefined;
+  secret: string;
+  /** The old key with its expiry. */
+  rolled: ApiKey | undefined;
+}
+
+export interface RotateSecretRequest {
+  merchantId: string;
+  kind: MerchantSecretKind;
+  /** How long the replaced secret stays valid: 0 means 24 hours; at most 30 days. */
+  overlapSeconds: number;
+}
+
+export interface RotateSecretResponse {
+  /** The new secret, shown once. */
+  secret: string;
+  previousExpiresAt: Date | undefined;
   merchant: Merchant | undefined;
 }
 
@@ -842,6 +1141,7 @@ function createBasePayment(): Payment {
     metadata: {},
     pageSecret: "",
     amountRefunded: undefined,
+    livemode: undefined,
   };
 }
 
@@ -910,6 +1210,9 @@ export const Payment: MessageFns<Payment> = {
     }
     if (message.amountRefunded !== undefined) {
       Money.encode(message.amountRefunded, writer.uint32(242).fork()).join();
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(160).bool(message.livemode);
     }
     return writer;
   },
@@ -1103,6 +1406,14 @@ export const Payment: MessageFns<Payment> = {
             message.amountRefunded = Money.decode(reader, reader.uint32());
             continue;
           }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1220,6 +1531,7 @@ export const Payment: MessageFns<Payment> = {
         : isSet(object.amount_refunded)
         ? Money.fromJSON(object.amount_refunded)
         : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -1297,6 +1609,9 @@ export const Payment: MessageFns<Payment> = {
     if (message.amountRefunded !== undefined) {
       obj.amountRefunded = Money.toJSON(message.amountRefunded);
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -1343,6 +1658,7 @@ export const Payment: MessageFns<Payment> = {
     message.amountRefunded = (object.amountRefunded !== undefined && object.amountRefunded !== null)
       ? Money.fromPartial(object.amountRefunded)
       : undefined;
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -1529,6 +1845,7 @@ function createBaseCreatePaymentRequest(): CreatePaymentRequest {
     successUrl: "",
     failUrl: "",
     metadata: {},
+    livemode: undefined,
   };
 }
 
@@ -1558,6 +1875,9 @@ export const CreatePaymentRequest: MessageFns<CreatePaymentRequest> = {
     globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
       CreatePaymentRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
     });
+    if (message.livemode !== undefined) {
+      writer.uint32(72).bool(message.livemode);
+    }
     return writer;
   },
 
@@ -1641,6 +1961,14 @@ export const CreatePaymentRequest: MessageFns<CreatePaymentRequest> = {
             }
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1696,6 +2024,7 @@ export const CreatePaymentRequest: MessageFns<CreatePaymentRequest> = {
           {},
         )
         : {},
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -1731,6 +2060,9 @@ export const CreatePaymentRequest: MessageFns<CreatePaymentRequest> = {
         });
       }
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -1757,6 +2089,7 @@ export const CreatePaymentRequest: MessageFns<CreatePaymentRequest> = {
       },
       {},
     );
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -1846,6 +2179,297 @@ export const CreatePaymentRequest_MetadataEntry: MessageFns<CreatePaymentRequest
     const message = createBaseCreatePaymentRequest_MetadataEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateFormPaymentRequest(): CreateFormPaymentRequest {
+  return { fields: {}, signature: "" };
+}
+
+export const CreateFormPaymentRequest: MessageFns<CreateFormPaymentRequest> = {
+  encode(message: CreateFormPaymentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.fields).forEach(([key, value]: [string, string]) => {
+      CreateFormPaymentRequest_FieldsEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    if (message.signature !== "") {
+      writer.uint32(18).string(message.signature);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateFormPaymentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateFormPaymentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = CreateFormPaymentRequest_FieldsEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.fields[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.signature = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateFormPaymentRequest {
+    return {
+      fields: isObject(object.fields)
+        ? (globalThis.Object.entries(object.fields) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      signature: isSet(object.signature) ? globalThis.String(object.signature) : "",
+    };
+  },
+
+  toJSON(message: CreateFormPaymentRequest): unknown {
+    const obj: any = {};
+    if (message.fields) {
+      const entries = globalThis.Object.entries(message.fields) as [string, string][];
+      if (entries.length > 0) {
+        obj.fields = {};
+        entries.forEach(([k, v]) => {
+          obj.fields[k] = v;
+        });
+      }
+    }
+    if (message.signature !== "") {
+      obj.signature = message.signature;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateFormPaymentRequest>, I>>(base?: I): CreateFormPaymentRequest {
+    return CreateFormPaymentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateFormPaymentRequest>, I>>(object: I): CreateFormPaymentRequest {
+    const message = createBaseCreateFormPaymentRequest();
+    message.fields = (globalThis.Object.entries(object.fields ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.signature = object.signature ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateFormPaymentRequest_FieldsEntry(): CreateFormPaymentRequest_FieldsEntry {
+  return { key: "", value: "" };
+}
+
+export const CreateFormPaymentRequest_FieldsEntry: MessageFns<CreateFormPaymentRequest_FieldsEntry> = {
+  encode(message: CreateFormPaymentRequest_FieldsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateFormPaymentRequest_FieldsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateFormPaymentRequest_FieldsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateFormPaymentRequest_FieldsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CreateFormPaymentRequest_FieldsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateFormPaymentRequest_FieldsEntry>, I>>(
+    base?: I,
+  ): CreateFormPaymentRequest_FieldsEntry {
+    return CreateFormPaymentRequest_FieldsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateFormPaymentRequest_FieldsEntry>, I>>(
+    object: I,
+  ): CreateFormPaymentRequest_FieldsEntry {
+    const message = createBaseCreateFormPaymentRequest_FieldsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateFormPaymentResponse(): CreateFormPaymentResponse {
+  return { payment: undefined, replayed: false };
+}
+
+export const CreateFormPaymentResponse: MessageFns<CreateFormPaymentResponse> = {
+  encode(message: CreateFormPaymentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.payment !== undefined) {
+      Payment.encode(message.payment, writer.uint32(10).fork()).join();
+    }
+    if (message.replayed !== false) {
+      writer.uint32(16).bool(message.replayed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateFormPaymentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateFormPaymentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payment = Payment.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateFormPaymentResponse {
+    return {
+      payment: isSet(object.payment) ? Payment.fromJSON(object.payment) : undefined,
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
+    };
+  },
+
+  toJSON(message: CreateFormPaymentResponse): unknown {
+    const obj: any = {};
+    if (message.payment !== undefined) {
+      obj.payment = Payment.toJSON(message.payment);
+    }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateFormPaymentResponse>, I>>(base?: I): CreateFormPaymentResponse {
+    return CreateFormPaymentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateFormPaymentResponse>, I>>(object: I): CreateFormPaymentResponse {
+    const message = createBaseCreateFormPaymentResponse();
+    message.payment = (object.payment !== undefined && object.payment !== null)
+      ? Payment.fromPartial(object.payment)
+      : undefined;
+    message.replayed = object.replayed ?? false;
     return message;
   },
 };
@@ -3006,6 +3630,10 @@ function createBaseMerchant(): Merchant {
     defaultSuccessUrl: "",
     defaultFailUrl: "",
     createdAt: undefined,
+    vatRate: undefined,
+    notificationUrl: undefined,
+    updatedAt: undefined,
+    onboarding: undefined,
   };
 }
 
@@ -3035,6 +3663,18 @@ export const Merchant: MessageFns<Merchant> = {
     }
     if (message.createdAt !== undefined) {
       Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(66).fork()).join();
+    }
+    if (message.vatRate !== undefined) {
+      writer.uint32(74).string(message.vatRate);
+    }
+    if (message.notificationUrl !== undefined) {
+      writer.uint32(82).string(message.notificationUrl);
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(90).fork()).join();
+    }
+    if (message.onboarding !== undefined) {
+      MerchantOnboarding.encode(message.onboarding, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -3118,6 +3758,38 @@ export const Merchant: MessageFns<Merchant> = {
             message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.vatRate = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.notificationUrl = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.onboarding = MerchantOnboarding.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3159,6 +3831,22 @@ export const Merchant: MessageFns<Merchant> = {
         : isSet(object.created_at)
         ? fromJsonTimestamp(object.created_at)
         : undefined,
+      vatRate: isSet(object.vatRate)
+        ? globalThis.String(object.vatRate)
+        : isSet(object.vat_rate)
+        ? globalThis.String(object.vat_rate)
+        : undefined,
+      notificationUrl: isSet(object.notificationUrl)
+        ? globalThis.String(object.notificationUrl)
+        : isSet(object.notification_url)
+        ? globalThis.String(object.notification_url)
+        : undefined,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+      onboarding: isSet(object.onboarding) ? MerchantOnboarding.fromJSON(object.onboarding) : undefined,
     };
   },
 
@@ -3185,6 +3873,18 @@ export const Merchant: MessageFns<Merchant> = {
     if (message.createdAt !== undefined) {
       obj.createdAt = message.createdAt.toISOString();
     }
+    if (message.vatRate !== undefined) {
+      obj.vatRate = message.vatRate;
+    }
+    if (message.notificationUrl !== undefined) {
+      obj.notificationUrl = message.notificationUrl;
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    if (message.onboarding !== undefined) {
+      obj.onboarding = MerchantOnboarding.toJSON(message.onboarding);
+    }
     return obj;
   },
 
@@ -3200,6 +3900,101 @@ export const Merchant: MessageFns<Merchant> = {
     message.defaultSuccessUrl = object.defaultSuccessUrl ?? "";
     message.defaultFailUrl = object.defaultFailUrl ?? "";
     message.createdAt = object.createdAt ?? undefined;
+    message.vatRate = object.vatRate ?? undefined;
+    message.notificationUrl = object.notificationUrl ?? undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    message.onboarding = (object.onboarding !== undefined && object.onboarding !== null)
+      ? MerchantOnboarding.fromPartial(object.onboarding)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMerchantOnboarding(): MerchantOnboarding {
+  return { status: "", pendingSteps: [] };
+}
+
+export const MerchantOnboarding: MessageFns<MerchantOnboarding> = {
+  encode(message: MerchantOnboarding, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    for (const v of message.pendingSteps) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MerchantOnboarding {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMerchantOnboarding();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pendingSteps.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MerchantOnboarding {
+    return {
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      pendingSteps: globalThis.Array.isArray(object?.pendingSteps)
+        ? object.pendingSteps.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.pending_steps)
+        ? object.pending_steps.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: MerchantOnboarding): unknown {
+    const obj: any = {};
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.pendingSteps?.length) {
+      obj.pendingSteps = message.pendingSteps;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MerchantOnboarding>, I>>(base?: I): MerchantOnboarding {
+    return MerchantOnboarding.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MerchantOnboarding>, I>>(object: I): MerchantOnboarding {
+    const message = createBaseMerchantOnboarding();
+    message.status = object.status ?? "";
+    message.pendingSteps = object.pendingSteps?.map((e) => e) || [];
     return message;
   },
 };
@@ -3212,6 +4007,11 @@ function createBaseCreateMerchantRequest(): CreateMerchantRequest {
     webmoneyShopId: "",
     defaultSuccessUrl: "",
     defaultFailUrl: "",
+    vatRate: undefined,
+    notificationUrl: undefined,
+    allowNegativeBalance: undefined,
+    feePlan: undefined,
+    apiKeyMode: undefined,
   };
 }
 
@@ -3238,6 +4038,21 @@ export const CreateMerchantRequest: MessageFns<CreateMerchantRequest> = {
     }
     if (message.defaultFailUrl !== "") {
       writer.uint32(58).string(message.defaultFailUrl);
+    }
+    if (message.vatRate !== undefined) {
+      writer.uint32(66).string(message.vatRate);
+    }
+    if (message.notificationUrl !== undefined) {
+      writer.uint32(74).string(message.notificationUrl);
+    }
+    if (message.allowNegativeBalance !== undefined) {
+      writer.uint32(80).bool(message.allowNegativeBalance);
+    }
+    if (message.feePlan !== undefined) {
+      MerchantFeeRules.encode(message.feePlan, writer.uint32(90).fork()).join();
+    }
+    if (message.apiKeyMode !== undefined) {
+      writer.uint32(96).int32(message.apiKeyMode);
     }
     return writer;
   },
@@ -3313,6 +4128,46 @@ export const CreateMerchantRequest: MessageFns<CreateMerchantRequest> = {
             message.defaultFailUrl = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.vatRate = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.notificationUrl = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.allowNegativeBalance = reader.bool();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.feePlan = MerchantFeeRules.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.apiKeyMode = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3353,6 +4208,31 @@ export const CreateMerchantRequest: MessageFns<CreateMerchantRequest> = {
         : isSet(object.default_fail_url)
         ? globalThis.String(object.default_fail_url)
         : "",
+      vatRate: isSet(object.vatRate)
+        ? globalThis.String(object.vatRate)
+        : isSet(object.vat_rate)
+        ? globalThis.String(object.vat_rate)
+        : undefined,
+      notificationUrl: isSet(object.notificationUrl)
+        ? globalThis.String(object.notificationUrl)
+        : isSet(object.notification_url)
+        ? globalThis.String(object.notification_url)
+        : undefined,
+      allowNegativeBalance: isSet(object.allowNegativeBalance)
+        ? globalThis.Boolean(object.allowNegativeBalance)
+        : isSet(object.allow_negative_balance)
+        ? globalThis.Boolean(object.allow_negative_balance)
+        : undefined,
+      feePlan: isSet(object.feePlan)
+        ? MerchantFeeRules.fromJSON(object.feePlan)
+        : isSet(object.fee_plan)
+        ? MerchantFeeRules.fromJSON(object.fee_plan)
+        : undefined,
+      apiKeyMode: isSet(object.apiKeyMode)
+        ? apiKeyModeFromJSON(object.apiKeyMode)
+        : isSet(object.api_key_mode)
+        ? apiKeyModeFromJSON(object.api_key_mode)
+        : undefined,
     };
   },
 
@@ -3376,6 +4256,21 @@ export const CreateMerchantRequest: MessageFns<CreateMerchantRequest> = {
     if (message.defaultFailUrl !== "") {
       obj.defaultFailUrl = message.defaultFailUrl;
     }
+    if (message.vatRate !== undefined) {
+      obj.vatRate = message.vatRate;
+    }
+    if (message.notificationUrl !== undefined) {
+      obj.notificationUrl = message.notificationUrl;
+    }
+    if (message.allowNegativeBalance !== undefined) {
+      obj.allowNegativeBalance = message.allowNegativeBalance;
+    }
+    if (message.feePlan !== undefined) {
+      obj.feePlan = MerchantFeeRules.toJSON(message.feePlan);
+    }
+    if (message.apiKeyMode !== undefined) {
+      obj.apiKeyMode = apiKeyModeToJSON(message.apiKeyMode);
+    }
     return obj;
   },
 
@@ -3390,12 +4285,26 @@ export const CreateMerchantRequest: MessageFns<CreateMerchantRequest> = {
     message.webmoneyShopId = object.webmoneyShopId ?? "";
     message.defaultSuccessUrl = object.defaultSuccessUrl ?? "";
     message.defaultFailUrl = object.defaultFailUrl ?? "";
+    message.vatRate = object.vatRate ?? undefined;
+    message.notificationUrl = object.notificationUrl ?? undefined;
+    message.allowNegativeBalance = object.allowNegativeBalance ?? undefined;
+    message.feePlan = (object.feePlan !== undefined && object.feePlan !== null)
+      ? MerchantFeeRules.fromPartial(object.feePlan)
+      : undefined;
+    message.apiKeyMode = object.apiKeyMode ?? undefined;
     return message;
   },
 };
 
 function createBaseCreateMerchantResponse(): CreateMerchantResponse {
-  return { merchant: undefined, apiKey: "", replayed: false };
+  return {
+    merchant: undefined,
+    apiKey: "",
+    replayed: false,
+    apiKeyInfo: undefined,
+    webhookSigningSecret: undefined,
+    formSecret: undefined,
+  };
 }
 
 export const CreateMerchantResponse: MessageFns<CreateMerchantResponse> = {
@@ -3408,6 +4317,15 @@ export const CreateMerchantResponse: MessageFns<CreateMerchantResponse> = {
     }
     if (message.replayed !== false) {
       writer.uint32(24).bool(message.replayed);
+    }
+    if (message.apiKeyInfo !== undefined) {
+      ApiKey.encode(message.apiKeyInfo, writer.uint32(34).fork()).join();
+    }
+    if (message.webhookSigningSecret !== undefined) {
+      writer.uint32(42).string(message.webhookSigningSecret);
+    }
+    if (message.formSecret !== undefined) {
+      writer.uint32(50).string(message.formSecret);
     }
     return writer;
   },
@@ -3449,6 +4367,30 @@ export const CreateMerchantResponse: MessageFns<CreateMerchantResponse> = {
             message.replayed = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.apiKeyInfo = ApiKey.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.webhookSigningSecret = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.formSecret = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3470,6 +4412,21 @@ export const CreateMerchantResponse: MessageFns<CreateMerchantResponse> = {
         ? globalThis.String(object.api_key)
         : "",
       replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
+      apiKeyInfo: isSet(object.apiKeyInfo)
+        ? ApiKey.fromJSON(object.apiKeyInfo)
+        : isSet(object.api_key_info)
+        ? ApiKey.fromJSON(object.api_key_info)
+        : undefined,
+      webhookSigningSecret: isSet(object.webhookSigningSecret)
+        ? globalThis.String(object.webhookSigningSecret)
+        : isSet(object.webhook_signing_secret)
+        ? globalThis.String(object.webhook_signing_secret)
+        : undefined,
+      formSecret: isSet(object.formSecret)
+        ? globalThis.String(object.formSecret)
+        : isSet(object.form_secret)
+        ? globalThis.String(object.form_secret)
+        : undefined,
     };
   },
 
@@ -3484,6 +4441,15 @@ export const CreateMerchantResponse: MessageFns<CreateMerchantResponse> = {
     if (message.replayed !== false) {
       obj.replayed = message.replayed;
     }
+    if (message.apiKeyInfo !== undefined) {
+      obj.apiKeyInfo = ApiKey.toJSON(message.apiKeyInfo);
+    }
+    if (message.webhookSigningSecret !== undefined) {
+      obj.webhookSigningSecret = message.webhookSigningSecret;
+    }
+    if (message.formSecret !== undefined) {
+      obj.formSecret = message.formSecret;
+    }
     return obj;
   },
 
@@ -3497,6 +4463,11 @@ export const CreateMerchantResponse: MessageFns<CreateMerchantResponse> = {
       : undefined;
     message.apiKey = object.apiKey ?? "";
     message.replayed = object.replayed ?? false;
+    message.apiKeyInfo = (object.apiKeyInfo !== undefined && object.apiKeyInfo !== null)
+      ? ApiKey.fromPartial(object.apiKeyInfo)
+      : undefined;
+    message.webhookSigningSecret = object.webhookSigningSecret ?? undefined;
+    message.formSecret = object.formSecret ?? undefined;
     return message;
   },
 };
@@ -3717,13 +4688,19 @@ export const AuthenticateApiKeyRequest: MessageFns<AuthenticateApiKeyRequest> = 
 };
 
 function createBaseAuthenticateApiKeyResponse(): AuthenticateApiKeyResponse {
-  return { merchant: undefined };
+  return { merchant: undefined, livemode: undefined, apiKeyId: undefined };
 }
 
 export const AuthenticateApiKeyResponse: MessageFns<AuthenticateApiKeyResponse> = {
   encode(message: AuthenticateApiKeyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.merchant !== undefined) {
       Merchant.encode(message.merchant, writer.uint32(10).fork()).join();
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(16).bool(message.livemode);
+    }
+    if (message.apiKeyId !== undefined) {
+      writer.uint32(26).string(message.apiKeyId);
     }
     return writer;
   },
@@ -3749,6 +4726,22 @@ export const AuthenticateApiKeyResponse: MessageFns<AuthenticateApiKeyResponse> 
             message.merchant = Merchant.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.apiKeyId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3762,13 +4755,27 @@ export const AuthenticateApiKeyResponse: MessageFns<AuthenticateApiKeyResponse> 
   },
 
   fromJSON(object: any): AuthenticateApiKeyResponse {
-    return { merchant: isSet(object.merchant) ? Merchant.fromJSON(object.merchant) : undefined };
+    return {
+      merchant: isSet(object.merchant) ? Merchant.fromJSON(object.merchant) : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
+      apiKeyId: isSet(object.apiKeyId)
+        ? globalThis.String(object.apiKeyId)
+        : isSet(object.api_key_id)
+        ? globalThis.String(object.api_key_id)
+        : undefined,
+    };
   },
 
   toJSON(message: AuthenticateApiKeyResponse): unknown {
     const obj: any = {};
     if (message.merchant !== undefined) {
       obj.merchant = Merchant.toJSON(message.merchant);
+    }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
+    if (message.apiKeyId !== undefined) {
+      obj.apiKeyId = message.apiKeyId;
     }
     return obj;
   },
@@ -3778,6 +4785,1963 @@ export const AuthenticateApiKeyResponse: MessageFns<AuthenticateApiKeyResponse> 
   },
   fromPartial<I extends Exact<DeepPartial<AuthenticateApiKeyResponse>, I>>(object: I): AuthenticateApiKeyResponse {
     const message = createBaseAuthenticateApiKeyResponse();
+    message.merchant = (object.merchant !== undefined && object.merchant !== null)
+      ? Merchant.fromPartial(object.merchant)
+      : undefined;
+    message.livemode = object.livemode ?? undefined;
+    message.apiKeyId = object.apiKeyId ?? undefined;
+    return message;
+  },
+};
+
+function createBaseMerchantFeeRule(): MerchantFeeRule {
+  return { method: 0, percentBps: 0, fixed: [] };
+}
+
+export const MerchantFeeRule: MessageFns<MerchantFeeRule> = {
+  encode(message: MerchantFeeRule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.method !== 0) {
+      writer.uint32(8).int32(message.method);
+    }
+    if (message.percentBps !== 0) {
+      writer.uint32(16).uint32(message.percentBps);
+    }
+    for (const v of message.fixed) {
+      Money.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MerchantFeeRule {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMerchantFeeRule();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.percentBps = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fixed.push(Money.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MerchantFeeRule {
+    return {
+      method: isSet(object.method) ? paymentMethodFromJSON(object.method) : 0,
+      percentBps: isSet(object.percentBps)
+        ? globalThis.Number(object.percentBps)
+        : isSet(object.percent_bps)
+        ? globalThis.Number(object.percent_bps)
+        : 0,
+      fixed: globalThis.Array.isArray(object?.fixed) ? object.fixed.map((e: any) => Money.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: MerchantFeeRule): unknown {
+    const obj: any = {};
+    if (message.method !== 0) {
+      obj.method = paymentMethodToJSON(message.method);
+    }
+    if (message.percentBps !== 0) {
+      obj.percentBps = Math.round(message.percentBps);
+    }
+    if (message.fixed?.length) {
+      obj.fixed = message.fixed.map((e) => Money.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MerchantFeeRule>, I>>(base?: I): MerchantFeeRule {
+    return MerchantFeeRule.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MerchantFeeRule>, I>>(object: I): MerchantFeeRule {
+    const message = createBaseMerchantFeeRule();
+    message.method = object.method ?? 0;
+    message.percentBps = object.percentBps ?? 0;
+    message.fixed = object.fixed?.map((e) => Money.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMerchantFeeRules(): MerchantFeeRules {
+  return { rules: [] };
+}
+
+export const MerchantFeeRules: MessageFns<MerchantFeeRules> = {
+  encode(message: MerchantFeeRules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.rules) {
+      MerchantFeeRule.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MerchantFeeRules {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMerchantFeeRules();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rules.push(MerchantFeeRule.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MerchantFeeRules {
+    return {
+      rules: globalThis.Array.isArray(object?.rules) ? object.rules.map((e: any) => MerchantFeeRule.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: MerchantFeeRules): unknown {
+    const obj: any = {};
+    if (message.rules?.length) {
+      obj.rules = message.rules.map((e) => MerchantFeeRule.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MerchantFeeRules>, I>>(base?: I): MerchantFeeRules {
+    return MerchantFeeRules.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MerchantFeeRules>, I>>(object: I): MerchantFeeRules {
+    const message = createBaseMerchantFeeRules();
+    message.rules = object.rules?.map((e) => MerchantFeeRule.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePaymentMethods(): PaymentMethods {
+  return { methods: [] };
+}
+
+export const PaymentMethods: MessageFns<PaymentMethods> = {
+  encode(message: PaymentMethods, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.methods.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.methods) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PaymentMethods {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePaymentMethods();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.methods.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.methods.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PaymentMethods {
+    return {
+      methods: globalThis.Array.isArray(object?.methods)
+        ? object.methods.map((e: any) => paymentMethodFromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PaymentMethods): unknown {
+    const obj: any = {};
+    if (message.methods?.length) {
+      obj.methods = message.methods.map((e) => paymentMethodToJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PaymentMethods>, I>>(base?: I): PaymentMethods {
+    return PaymentMethods.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PaymentMethods>, I>>(object: I): PaymentMethods {
+    const message = createBasePaymentMethods();
+    message.methods = object.methods?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseListMerchantsRequest(): ListMerchantsRequest {
+  return { pageSize: 0, pageToken: "" };
+}
+
+export const ListMerchantsRequest: MessageFns<ListMerchantsRequest> = {
+  encode(message: ListMerchantsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(18).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMerchantsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMerchantsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMerchantsRequest {
+    return {
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListMerchantsRequest): unknown {
+    const obj: any = {};
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListMerchantsRequest>, I>>(base?: I): ListMerchantsRequest {
+    return ListMerchantsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListMerchantsRequest>, I>>(object: I): ListMerchantsRequest {
+    const message = createBaseListMerchantsRequest();
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListMerchantsResponse(): ListMerchantsResponse {
+  return { merchants: [], nextPageToken: "" };
+}
+
+export const ListMerchantsResponse: MessageFns<ListMerchantsResponse> = {
+  encode(message: ListMerchantsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.merchants) {
+      Merchant.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMerchantsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMerchantsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchants.push(Merchant.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMerchantsResponse {
+    return {
+      merchants: globalThis.Array.isArray(object?.merchants)
+        ? object.merchants.map((e: any) => Merchant.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListMerchantsResponse): unknown {
+    const obj: any = {};
+    if (message.merchants?.length) {
+      obj.merchants = message.merchants.map((e) => Merchant.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListMerchantsResponse>, I>>(base?: I): ListMerchantsResponse {
+    return ListMerchantsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListMerchantsResponse>, I>>(object: I): ListMerchantsResponse {
+    const message = createBaseListMerchantsResponse();
+    message.merchants = object.merchants?.map((e) => Merchant.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateMerchantRequest(): UpdateMerchantRequest {
+  return {
+    merchantId: "",
+    name: undefined,
+    enabledMethods: undefined,
+    webmoneyShopId: undefined,
+    defaultSuccessUrl: undefined,
+    defaultFailUrl: undefined,
+    vatRate: undefined,
+    notificationUrl: undefined,
+    allowNegativeBalance: undefined,
+    feePlan: undefined,
+  };
+}
+
+export const UpdateMerchantRequest: MessageFns<UpdateMerchantRequest> = {
+  encode(message: UpdateMerchantRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.name !== undefined) {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.enabledMethods !== undefined) {
+      PaymentMethods.encode(message.enabledMethods, writer.uint32(26).fork()).join();
+    }
+    if (message.webmoneyShopId !== undefined) {
+      writer.uint32(34).string(message.webmoneyShopId);
+    }
+    if (message.defaultSuccessUrl !== undefined) {
+      writer.uint32(42).string(message.defaultSuccessUrl);
+    }
+    if (message.defaultFailUrl !== undefined) {
+      writer.uint32(50).string(message.defaultFailUrl);
+    }
+    if (message.vatRate !== undefined) {
+      writer.uint32(58).string(message.vatRate);
+    }
+    if (message.notificationUrl !== undefined) {
+      writer.uint32(66).string(message.notificationUrl);
+    }
+    if (message.allowNegativeBalance !== undefined) {
+      writer.uint32(72).bool(message.allowNegativeBalance);
+    }
+    if (message.feePlan !== undefined) {
+      MerchantFeeRules.encode(message.feePlan, writer.uint32(82).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateMerchantRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateMerchantRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.enabledMethods = PaymentMethods.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.webmoneyShopId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.defaultSuccessUrl = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.defaultFailUrl = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.vatRate = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.notificationUrl = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.allowNegativeBalance = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.feePlan = MerchantFeeRules.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateMerchantRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : undefined,
+      enabledMethods: isSet(object.enabledMethods)
+        ? PaymentMethods.fromJSON(object.enabledMethods)
+        : isSet(object.enabled_methods)
+        ? PaymentMethods.fromJSON(object.enabled_methods)
+        : undefined,
+      webmoneyShopId: isSet(object.webmoneyShopId)
+        ? globalThis.String(object.webmoneyShopId)
+        : isSet(object.webmoney_shop_id)
+        ? globalThis.String(object.webmoney_shop_id)
+        : undefined,
+      defaultSuccessUrl: isSet(object.defaultSuccessUrl)
+        ? globalThis.String(object.defaultSuccessUrl)
+        : isSet(object.default_success_url)
+        ? globalThis.String(object.default_success_url)
+        : undefined,
+      defaultFailUrl: isSet(object.defaultFailUrl)
+        ? globalThis.String(object.defaultFailUrl)
+        : isSet(object.default_fail_url)
+        ? globalThis.String(object.default_fail_url)
+        : undefined,
+      vatRate: isSet(object.vatRate)
+        ? globalThis.String(object.vatRate)
+        : isSet(object.vat_rate)
+        ? globalThis.String(object.vat_rate)
+        : undefined,
+      notificationUrl: isSet(object.notificationUrl)
+        ? globalThis.String(object.notificationUrl)
+        : isSet(object.notification_url)
+        ? globalThis.String(object.notification_url)
+        : undefined,
+      allowNegativeBalance: isSet(object.allowNegativeBalance)
+        ? globalThis.Boolean(object.allowNegativeBalance)
+        : isSet(object.allow_negative_balance)
+        ? globalThis.Boolean(object.allow_negative_balance)
+        : undefined,
+      feePlan: isSet(object.feePlan)
+        ? MerchantFeeRules.fromJSON(object.feePlan)
+        : isSet(object.fee_plan)
+        ? MerchantFeeRules.fromJSON(object.fee_plan)
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpdateMerchantRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.name !== undefined) {
+      obj.name = message.name;
+    }
+    if (message.enabledMethods !== undefined) {
+      obj.enabledMethods = PaymentMethods.toJSON(message.enabledMethods);
+    }
+    if (message.webmoneyShopId !== undefined) {
+      obj.webmoneyShopId = message.webmoneyShopId;
+    }
+    if (message.defaultSuccessUrl !== undefined) {
+      obj.defaultSuccessUrl = message.defaultSuccessUrl;
+    }
+    if (message.defaultFailUrl !== undefined) {
+      obj.defaultFailUrl = message.defaultFailUrl;
+    }
+    if (message.vatRate !== undefined) {
+      obj.vatRate = message.vatRate;
+    }
+    if (message.notificationUrl !== undefined) {
+      obj.notificationUrl = message.notificationUrl;
+    }
+    if (message.allowNegativeBalance !== undefined) {
+      obj.allowNegativeBalance = message.allowNegativeBalance;
+    }
+    if (message.feePlan !== undefined) {
+      obj.feePlan = MerchantFeeRules.toJSON(message.feePlan);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateMerchantRequest>, I>>(base?: I): UpdateMerchantRequest {
+    return UpdateMerchantRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateMerchantRequest>, I>>(object: I): UpdateMerchantRequest {
+    const message = createBaseUpdateMerchantRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.name = object.name ?? undefined;
+    message.enabledMethods = (object.enabledMethods !== undefined && object.enabledMethods !== null)
+      ? PaymentMethods.fromPartial(object.enabledMethods)
+      : undefined;
+    message.webmoneyShopId = object.webmoneyShopId ?? undefined;
+    message.defaultSuccessUrl = object.defaultSuccessUrl ?? undefined;
+    message.defaultFailUrl = object.defaultFailUrl ?? undefined;
+    message.vatRate = object.vatRate ?? undefined;
+    message.notificationUrl = object.notificationUrl ?? undefined;
+    message.allowNegativeBalance = object.allowNegativeBalance ?? undefined;
+    message.feePlan = (object.feePlan !== undefined && object.feePlan !== null)
+      ? MerchantFeeRules.fromPartial(object.feePlan)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateMerchantResponse(): UpdateMerchantResponse {
+  return { merchant: undefined };
+}
+
+export const UpdateMerchantResponse: MessageFns<UpdateMerchantResponse> = {
+  encode(message: UpdateMerchantResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchant !== undefined) {
+      Merchant.encode(message.merchant, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateMerchantResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateMerchantResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchant = Merchant.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateMerchantResponse {
+    return { merchant: isSet(object.merchant) ? Merchant.fromJSON(object.merchant) : undefined };
+  },
+
+  toJSON(message: UpdateMerchantResponse): unknown {
+    const obj: any = {};
+    if (message.merchant !== undefined) {
+      obj.merchant = Merchant.toJSON(message.merchant);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateMerchantResponse>, I>>(base?: I): UpdateMerchantResponse {
+    return UpdateMerchantResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateMerchantResponse>, I>>(object: I): UpdateMerchantResponse {
+    const message = createBaseUpdateMerchantResponse();
+    message.merchant = (object.merchant !== undefined && object.merchant !== null)
+      ? Merchant.fromPartial(object.merchant)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseApiKey(): ApiKey {
+  return {
+    id: "",
+    merchantId: "",
+    mode: 0,
+    name: "",
+    keyPrefix: "",
+    createdAt: undefined,
+    revokedAt: undefined,
+    expiresAt: undefined,
+    rolledTo: "",
+  };
+}
+
+export const ApiKey: MessageFns<ApiKey> = {
+  encode(message: ApiKey, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(18).string(message.merchantId);
+    }
+    if (message.mode !== 0) {
+      writer.uint32(24).int32(message.mode);
+    }
+    if (message.name !== "") {
+      writer.uint32(34).string(message.name);
+    }
+    if (message.keyPrefix !== "") {
+      writer.uint32(42).string(message.keyPrefix);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(50).fork()).join();
+    }
+    if (message.revokedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.revokedAt), writer.uint32(58).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(66).fork()).join();
+    }
+    if (message.rolledTo !== "") {
+      writer.uint32(74).string(message.rolledTo);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApiKey {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApiKey();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.mode = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.keyPrefix = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.revokedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.rolledTo = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ApiKey {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      mode: isSet(object.mode) ? apiKeyModeFromJSON(object.mode) : 0,
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      keyPrefix: isSet(object.keyPrefix)
+        ? globalThis.String(object.keyPrefix)
+        : isSet(object.key_prefix)
+        ? globalThis.String(object.key_prefix)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      revokedAt: isSet(object.revokedAt)
+        ? fromJsonTimestamp(object.revokedAt)
+        : isSet(object.revoked_at)
+        ? fromJsonTimestamp(object.revoked_at)
+        : undefined,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      rolledTo: isSet(object.rolledTo)
+        ? globalThis.String(object.rolledTo)
+        : isSet(object.rolled_to)
+        ? globalThis.String(object.rolled_to)
+        : "",
+    };
+  },
+
+  toJSON(message: ApiKey): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.mode !== 0) {
+      obj.mode = apiKeyModeToJSON(message.mode);
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.keyPrefix !== "") {
+      obj.keyPrefix = message.keyPrefix;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.revokedAt !== undefined) {
+      obj.revokedAt = message.revokedAt.toISOString();
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.rolledTo !== "") {
+      obj.rolledTo = message.rolledTo;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ApiKey>, I>>(base?: I): ApiKey {
+    return ApiKey.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ApiKey>, I>>(object: I): ApiKey {
+    const message = createBaseApiKey();
+    message.id = object.id ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.mode = object.mode ?? 0;
+    message.name = object.name ?? "";
+    message.keyPrefix = object.keyPrefix ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.revokedAt = object.revokedAt ?? undefined;
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.rolledTo = object.rolledTo ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateApiKeyRequest(): CreateApiKeyRequest {
+  return { merchantId: "", mode: 0, name: "" };
+}
+
+export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
+  encode(message: CreateApiKeyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.mode !== 0) {
+      writer.uint32(16).int32(message.mode);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateApiKeyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateApiKeyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.mode = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateApiKeyRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      mode: isSet(object.mode) ? apiKeyModeFromJSON(object.mode) : 0,
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+    };
+  },
+
+  toJSON(message: CreateApiKeyRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.mode !== 0) {
+      obj.mode = apiKeyModeToJSON(message.mode);
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateApiKeyRequest>, I>>(base?: I): CreateApiKeyRequest {
+    return CreateApiKeyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateApiKeyRequest>, I>>(object: I): CreateApiKeyRequest {
+    const message = createBaseCreateApiKeyRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.mode = object.mode ?? 0;
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateApiKeyResponse(): CreateApiKeyResponse {
+  return { apiKey: undefined, secret: "" };
+}
+
+export const CreateApiKeyResponse: MessageFns<CreateApiKeyResponse> = {
+  encode(message: CreateApiKeyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.apiKey !== undefined) {
+      ApiKey.encode(message.apiKey, writer.uint32(10).fork()).join();
+    }
+    if (message.secret !== "") {
+      writer.uint32(18).string(message.secret);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateApiKeyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateApiKeyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.apiKey = ApiKey.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.secret = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateApiKeyResponse {
+    return {
+      apiKey: isSet(object.apiKey)
+        ? ApiKey.fromJSON(object.apiKey)
+        : isSet(object.api_key)
+        ? ApiKey.fromJSON(object.api_key)
+        : undefined,
+      secret: isSet(object.secret) ? globalThis.String(object.secret) : "",
+    };
+  },
+
+  toJSON(message: CreateApiKeyResponse): unknown {
+    const obj: any = {};
+    if (message.apiKey !== undefined) {
+      obj.apiKey = ApiKey.toJSON(message.apiKey);
+    }
+    if (message.secret !== "") {
+      obj.secret = message.secret;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateApiKeyResponse>, I>>(base?: I): CreateApiKeyResponse {
+    return CreateApiKeyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateApiKeyResponse>, I>>(object: I): CreateApiKeyResponse {
+    const message = createBaseCreateApiKeyResponse();
+    message.apiKey = (object.apiKey !== undefined && object.apiKey !== null)
+      ? ApiKey.fromPartial(object.apiKey)
+      : undefined;
+    message.secret = object.secret ?? "";
+    return message;
+  },
+};
+
+function createBaseListApiKeysRequest(): ListApiKeysRequest {
+  return { merchantId: "" };
+}
+
+export const ListApiKeysRequest: MessageFns<ListApiKeysRequest> = {
+  encode(message: ListApiKeysRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListApiKeysRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListApiKeysRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListApiKeysRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListApiKeysRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListApiKeysRequest>, I>>(base?: I): ListApiKeysRequest {
+    return ListApiKeysRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListApiKeysRequest>, I>>(object: I): ListApiKeysRequest {
+    const message = createBaseListApiKeysRequest();
+    message.merchantId = object.merchantId ?? "";
+    return message;
+  },
+};
+
+function createBaseListApiKeysResponse(): ListApiKeysResponse {
+  return { apiKeys: [] };
+}
+
+export const ListApiKeysResponse: MessageFns<ListApiKeysResponse> = {
+  encode(message: ListApiKeysResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.apiKeys) {
+      ApiKey.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListApiKeysResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListApiKeysResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.apiKeys.push(ApiKey.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListApiKeysResponse {
+    return {
+      apiKeys: globalThis.Array.isArray(object?.apiKeys)
+        ? object.apiKeys.map((e: any) => ApiKey.fromJSON(e))
+        : globalThis.Array.isArray(object?.api_keys)
+        ? object.api_keys.map((e: any) => ApiKey.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListApiKeysResponse): unknown {
+    const obj: any = {};
+    if (message.apiKeys?.length) {
+      obj.apiKeys = message.apiKeys.map((e) => ApiKey.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListApiKeysResponse>, I>>(base?: I): ListApiKeysResponse {
+    return ListApiKeysResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListApiKeysResponse>, I>>(object: I): ListApiKeysResponse {
+    const message = createBaseListApiKeysResponse();
+    message.apiKeys = object.apiKeys?.map((e) => ApiKey.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRevokeApiKeyRequest(): RevokeApiKeyRequest {
+  return { merchantId: "", keyId: "" };
+}
+
+export const RevokeApiKeyRequest: MessageFns<RevokeApiKeyRequest> = {
+  encode(message: RevokeApiKeyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.keyId !== "") {
+      writer.uint32(18).string(message.keyId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeApiKeyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeApiKeyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeApiKeyRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RevokeApiKeyRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeApiKeyRequest>, I>>(base?: I): RevokeApiKeyRequest {
+    return RevokeApiKeyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeApiKeyRequest>, I>>(object: I): RevokeApiKeyRequest {
+    const message = createBaseRevokeApiKeyRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.keyId = object.keyId ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokeApiKeyResponse(): RevokeApiKeyResponse {
+  return { apiKey: undefined };
+}
+
+export const RevokeApiKeyResponse: MessageFns<RevokeApiKeyResponse> = {
+  encode(message: RevokeApiKeyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.apiKey !== undefined) {
+      ApiKey.encode(message.apiKey, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeApiKeyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeApiKeyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.apiKey = ApiKey.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeApiKeyResponse {
+    return {
+      apiKey: isSet(object.apiKey)
+        ? ApiKey.fromJSON(object.apiKey)
+        : isSet(object.api_key)
+        ? ApiKey.fromJSON(object.api_key)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RevokeApiKeyResponse): unknown {
+    const obj: any = {};
+    if (message.apiKey !== undefined) {
+      obj.apiKey = ApiKey.toJSON(message.apiKey);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeApiKeyResponse>, I>>(base?: I): RevokeApiKeyResponse {
+    return RevokeApiKeyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeApiKeyResponse>, I>>(object: I): RevokeApiKeyResponse {
+    const message = createBaseRevokeApiKeyResponse();
+    message.apiKey = (object.apiKey !== undefined && object.apiKey !== null)
+      ? ApiKey.fromPartial(object.apiKey)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRollApiKeyRequest(): RollApiKeyRequest {
+  return { merchantId: "", keyId: "", expiresInSeconds: 0 };
+}
+
+export const RollApiKeyRequest: MessageFns<RollApiKeyRequest> = {
+  encode(message: RollApiKeyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.keyId !== "") {
+      writer.uint32(18).string(message.keyId);
+    }
+    if (message.expiresInSeconds !== 0) {
+      writer.uint32(24).int32(message.expiresInSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RollApiKeyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRollApiKeyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.expiresInSeconds = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RollApiKeyRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+      expiresInSeconds: isSet(object.expiresInSeconds)
+        ? globalThis.Number(object.expiresInSeconds)
+        : isSet(object.expires_in_seconds)
+        ? globalThis.Number(object.expires_in_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: RollApiKeyRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    if (message.expiresInSeconds !== 0) {
+      obj.expiresInSeconds = Math.round(message.expiresInSeconds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RollApiKeyRequest>, I>>(base?: I): RollApiKeyRequest {
+    return RollApiKeyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RollApiKeyRequest>, I>>(object: I): RollApiKeyRequest {
+    const message = createBaseRollApiKeyRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.keyId = object.keyId ?? "";
+    message.expiresInSeconds = object.expiresInSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseRollApiKeyResponse(): RollApiKeyResponse {
+  return { apiKey: undefined, secret: "", rolled: undefined };
+}
+
+export const RollApiKeyResponse: MessageFns<RollApiKeyResponse> = {
+  encode(message: RollApiKeyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.apiKey !== undefined) {
+      ApiKey.encode(message.apiKey, writer.uint32(10).fork()).join();
+    }
+    if (message.secret !== "") {
+      writer.uint32(18).string(message.secret);
+    }
+    if (message.rolled !== undefined) {
+      ApiKey.encode(message.rolled, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RollApiKeyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRollApiKeyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.apiKey = ApiKey.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.secret = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.rolled = ApiKey.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RollApiKeyResponse {
+    return {
+      apiKey: isSet(object.apiKey)
+        ? ApiKey.fromJSON(object.apiKey)
+        : isSet(object.api_key)
+        ? ApiKey.fromJSON(object.api_key)
+        : undefined,
+      secret: isSet(object.secret) ? globalThis.String(object.secret) : "",
+      rolled: isSet(object.rolled) ? ApiKey.fromJSON(object.rolled) : undefined,
+    };
+  },
+
+  toJSON(message: RollApiKeyResponse): unknown {
+    const obj: any = {};
+    if (message.apiKey !== undefined) {
+      obj.apiKey = ApiKey.toJSON(message.apiKey);
+    }
+    if (message.secret !== "") {
+      obj.secret = message.secret;
+    }
+    if (message.rolled !== undefined) {
+      obj.rolled = ApiKey.toJSON(message.rolled);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RollApiKeyResponse>, I>>(base?: I): RollApiKeyResponse {
+    return RollApiKeyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RollApiKeyResponse>, I>>(object: I): RollApiKeyResponse {
+    const message = createBaseRollApiKeyResponse();
+    message.apiKey = (object.apiKey !== undefined && object.apiKey !== null)
+      ? ApiKey.fromPartial(object.apiKey)
+      : undefined;
+    message.secret = object.secret ?? "";
+    message.rolled = (object.rolled !== undefined && object.rolled !== null)
+      ? ApiKey.fromPartial(object.rolled)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRotateSecretRequest(): RotateSecretRequest {
+  return { merchantId: "", kind: 0, overlapSeconds: 0 };
+}
+
+export const RotateSecretRequest: MessageFns<RotateSecretRequest> = {
+  encode(message: RotateSecretRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.overlapSeconds !== 0) {
+      writer.uint32(24).int32(message.overlapSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateSecretRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateSecretRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.overlapSeconds = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateSecretRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      kind: isSet(object.kind) ? merchantSecretKindFromJSON(object.kind) : 0,
+      overlapSeconds: isSet(object.overlapSeconds)
+        ? globalThis.Number(object.overlapSeconds)
+        : isSet(object.overlap_seconds)
+        ? globalThis.Number(object.overlap_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: RotateSecretRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.kind !== 0) {
+      obj.kind = merchantSecretKindToJSON(message.kind);
+    }
+    if (message.overlapSeconds !== 0) {
+      obj.overlapSeconds = Math.round(message.overlapSeconds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotateSecretRequest>, I>>(base?: I): RotateSecretRequest {
+    return RotateSecretRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotateSecretRequest>, I>>(object: I): RotateSecretRequest {
+    const message = createBaseRotateSecretRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.kind = object.kind ?? 0;
+    message.overlapSeconds = object.overlapSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseRotateSecretResponse(): RotateSecretResponse {
+  return { secret: "", previousExpiresAt: undefined, merchant: undefined };
+}
+
+export const RotateSecretResponse: MessageFns<RotateSecretResponse> = {
+  encode(message: RotateSecretResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.secret !== "") {
+      writer.uint32(10).string(message.secret);
+    }
+    if (message.previousExpiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.previousExpiresAt), writer.uint32(18).fork()).join();
+    }
+    if (message.merchant !== undefined) {
+      Merchant.encode(message.merchant, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateSecretResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateSecretResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.secret = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.previousExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.merchant = Merchant.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateSecretResponse {
+    return {
+      secret: isSet(object.secret) ? globalThis.String(object.secret) : "",
+      previousExpiresAt: isSet(object.previousExpiresAt)
+        ? fromJsonTimestamp(object.previousExpiresAt)
+        : isSet(object.previous_expires_at)
+        ? fromJsonTimestamp(object.previous_expires_at)
+        : undefined,
+      merchant: isSet(object.merchant) ? Merchant.fromJSON(object.merchant) : undefined,
+    };
+  },
+
+  toJSON(message: RotateSecretResponse): unknown {
+    const obj: any = {};
+    if (message.secret !== "") {
+      obj.secret = message.secret;
+    }
+    if (message.previousExpiresAt !== undefined) {
+      obj.previousExpiresAt = message.previousExpiresAt.toISOString();
+    }
+    if (message.merchant !== undefined) {
+      obj.merchant = Merchant.toJSON(message.merchant);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotateSecretResponse>, I>>(base?: I): RotateSecretResponse {
+    return RotateSecretResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotateSecretResponse>, I>>(object: I): RotateSecretResponse {
+    const message = createBaseRotateSecretResponse();
+    message.secret = object.secret ?? "";
+    message.previousExpiresAt = object.previousExpiresAt ?? undefined;
     message.merchant = (object.merchant !== undefined && object.merchant !== null)
       ? Merchant.fromPartial(object.merchant)
       : undefined;
@@ -9089,6 +12053,24 @@ export const CheckoutServiceService = {
       Buffer.from(ListPaymentEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListPaymentEventsResponse => ListPaymentEventsResponse.decode(value),
   },
+  /**
+   * A payment from a merchant's signed HTML form (`POST /pay`). The signature is checked here
+   * (the form secret never leaves checkout), against the current secret and a rotated one still in
+   * its overlap; a missing or bad one is UNAUTHENTICATED and nothing is stored. The merchant's
+   * order_id is the idempotency key: the same fields again answer the same payment (replayed),
+   * other fields are ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED.
+   */
+  createFormPayment: {
+    path: "/tolem.checkout.v1.CheckoutService/CreateFormPayment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateFormPaymentRequest): Buffer =>
+      Buffer.from(CreateFormPaymentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateFormPaymentRequest => CreateFormPaymentRequest.decode(value),
+    responseSerialize: (value: CreateFormPaymentResponse): Buffer =>
+      Buffer.from(CreateFormPaymentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateFormPaymentResponse => CreateFormPaymentResponse.decode(value),
+  },
 } as const;
 
 export interface CheckoutServiceServer extends UntypedServiceImplementation {
@@ -9143,6 +12125,14 @@ export interface CheckoutServiceServer extends UntypedServiceImplementation {
    * deleted once published, and reporting only hears what was published).
    */
   listPaymentEvents: handleUnaryCall<ListPaymentEventsRequest, ListPaymentEventsResponse>;
+  /**
+   * A payment from a merchant's signed HTML form (`POST /pay`). The signature is checked here
+   * (the form secret never leaves checkout), against the current secret and a rotated one still in
+   * its overlap; a missing or bad one is UNAUTHENTICATED and nothing is stored. The merchant's
+   * order_id is the idempotency key: the same fields again answer the same payment (replayed),
+   * other fields are ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED.
+   */
+  createFormPayment: handleUnaryCall<CreateFormPaymentRequest, CreateFormPaymentResponse>;
 }
 
 export interface CheckoutServiceClient extends Client {
@@ -9322,6 +12312,28 @@ export interface CheckoutServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListPaymentEventsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A payment from a merchant's signed HTML form (`POST /pay`). The signature is checked here
+   * (the form secret never leaves checkout), against the current secret and a rotated one still in
+   * its overlap; a missing or bad one is UNAUTHENTICATED and nothing is stored. The merchant's
+   * order_id is the idempotency key: the same fields again answer the same payment (replayed),
+   * other fields are ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED.
+   */
+  createFormPayment(
+    request: CreateFormPaymentRequest,
+    callback: (error: ServiceError | null, response: CreateFormPaymentResponse) => void,
+  ): ClientUnaryCall;
+  createFormPayment(
+    request: CreateFormPaymentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateFormPaymentResponse) => void,
+  ): ClientUnaryCall;
+  createFormPayment(
+    request: CreateFormPaymentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateFormPaymentResponse) => void,
   ): ClientUnaryCall;
 }
 
@@ -9529,6 +12541,96 @@ export const MerchantServiceService = {
       Buffer.from(AuthenticateApiKeyResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AuthenticateApiKeyResponse => AuthenticateApiKeyResponse.decode(value),
   },
+  /** Merchants, oldest first, paged. */
+  listMerchants: {
+    path: "/tolem.checkout.v1.MerchantService/ListMerchants" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListMerchantsRequest): Buffer => Buffer.from(ListMerchantsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListMerchantsRequest => ListMerchantsRequest.decode(value),
+    responseSerialize: (value: ListMerchantsResponse): Buffer =>
+      Buffer.from(ListMerchantsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListMerchantsResponse => ListMerchantsResponse.decode(value),
+  },
+  /**
+   * Changes the fields that are set and leaves the others. Peer-owned settings (the ledger's fee
+   * plan and negative-balance flag, the notifier's endpoint) are queued as onboarding steps in
+   * the same transaction and delivered at once, or by the sweeper when a peer is down.
+   */
+  updateMerchant: {
+    path: "/tolem.checkout.v1.MerchantService/UpdateMerchant" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateMerchantRequest): Buffer =>
+      Buffer.from(UpdateMerchantRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateMerchantRequest => UpdateMerchantRequest.decode(value),
+    responseSerialize: (value: UpdateMerchantResponse): Buffer =>
+      Buffer.from(UpdateMerchantResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateMerchantResponse => UpdateMerchantResponse.decode(value),
+  },
+  /** A new API key of the merchant; its secret is in the answer only (a hash is kept). */
+  createApiKey: {
+    path: "/tolem.checkout.v1.MerchantService/CreateApiKey" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateApiKeyRequest): Buffer => Buffer.from(CreateApiKeyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateApiKeyRequest => CreateApiKeyRequest.decode(value),
+    responseSerialize: (value: CreateApiKeyResponse): Buffer =>
+      Buffer.from(CreateApiKeyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateApiKeyResponse => CreateApiKeyResponse.decode(value),
+  },
+  /** The merchant's keys without their secrets, newest first. */
+  listApiKeys: {
+    path: "/tolem.checkout.v1.MerchantService/ListApiKeys" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListApiKeysRequest): Buffer => Buffer.from(ListApiKeysRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListApiKeysRequest => ListApiKeysRequest.decode(value),
+    responseSerialize: (value: ListApiKeysResponse): Buffer => Buffer.from(ListApiKeysResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListApiKeysResponse => ListApiKeysResponse.decode(value),
+  },
+  /**
+   * Revokes a key at once (gateways trust a resolved key for at most 30 s more). Revoking a
+   * revoked key answers it unchanged.
+   */
+  revokeApiKey: {
+    path: "/tolem.checkout.v1.MerchantService/RevokeApiKey" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RevokeApiKeyRequest): Buffer => Buffer.from(RevokeApiKeyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokeApiKeyRequest => RevokeApiKeyRequest.decode(value),
+    responseSerialize: (value: RevokeApiKeyResponse): Buffer =>
+      Buffer.from(RevokeApiKeyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RevokeApiKeyResponse => RevokeApiKeyResponse.decode(value),
+  },
+  /**
+   * A new key of the same mode replaces a key; the old one keeps working until expires_in_seconds
+   * from now (default 24 h, 0..30 days) so a merchant can deploy the new one without downtime.
+   */
+  rollApiKey: {
+    path: "/tolem.checkout.v1.MerchantService/RollApiKey" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RollApiKeyRequest): Buffer => Buffer.from(RollApiKeyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RollApiKeyRequest => RollApiKeyRequest.decode(value),
+    responseSerialize: (value: RollApiKeyResponse): Buffer => Buffer.from(RollApiKeyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RollApiKeyResponse => RollApiKeyResponse.decode(value),
+  },
+  /**
+   * A new form-signing or webhook signing secret becomes primary; the replaced one stays valid
+   * (form signatures are accepted with it, webhooks are signed with it too) until
+   * overlap_seconds from now. The new secret is in the answer only.
+   */
+  rotateSecret: {
+    path: "/tolem.checkout.v1.MerchantService/RotateSecret" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RotateSecretRequest): Buffer => Buffer.from(RotateSecretRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RotateSecretRequest => RotateSecretRequest.decode(value),
+    responseSerialize: (value: RotateSecretResponse): Buffer =>
+      Buffer.from(RotateSecretResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotateSecretResponse => RotateSecretResponse.decode(value),
+  },
 } as const;
 
 export interface MerchantServiceServer extends UntypedServiceImplementation {
@@ -9537,6 +12639,34 @@ export interface MerchantServiceServer extends UntypedServiceImplementation {
   getMerchant: handleUnaryCall<GetMerchantRequest, GetMerchantResponse>;
   /** Resolves an API key to its merchant; UNAUTHENTICATED if unknown or revoked. */
   authenticateApiKey: handleUnaryCall<AuthenticateApiKeyRequest, AuthenticateApiKeyResponse>;
+  /** Merchants, oldest first, paged. */
+  listMerchants: handleUnaryCall<ListMerchantsRequest, ListMerchantsResponse>;
+  /**
+   * Changes the fields that are set and leaves the others. Peer-owned settings (the ledger's fee
+   * plan and negative-balance flag, the notifier's endpoint) are queued as onboarding steps in
+   * the same transaction and delivered at once, or by the sweeper when a peer is down.
+   */
+  updateMerchant: handleUnaryCall<UpdateMerchantRequest, UpdateMerchantResponse>;
+  /** A new API key of the merchant; its secret is in the answer only (a hash is kept). */
+  createApiKey: handleUnaryCall<CreateApiKeyRequest, CreateApiKeyResponse>;
+  /** The merchant's keys without their secrets, newest first. */
+  listApiKeys: handleUnaryCall<ListApiKeysRequest, ListApiKeysResponse>;
+  /**
+   * Revokes a key at once (gateways trust a resolved key for at most 30 s more). Revoking a
+   * revoked key answers it unchanged.
+   */
+  revokeApiKey: handleUnaryCall<RevokeApiKeyRequest, RevokeApiKeyResponse>;
+  /**
+   * A new key of the same mode replaces a key; the old one keeps working until expires_in_seconds
+   * from now (default 24 h, 0..30 days) so a merchant can deploy the new one without downtime.
+   */
+  rollApiKey: handleUnaryCall<RollApiKeyRequest, RollApiKeyResponse>;
+  /**
+   * A new form-signing or webhook signing secret becomes primary; the replaced one stays valid
+   * (form signatures are accepted with it, webhooks are signed with it too) until
+   * overlap_seconds from now. The new secret is in the answer only.
+   */
+  rotateSecret: handleUnaryCall<RotateSecretRequest, RotateSecretResponse>;
 }
 
 export interface MerchantServiceClient extends Client {
@@ -9586,6 +12716,132 @@ export interface MerchantServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AuthenticateApiKeyResponse) => void,
+  ): ClientUnaryCall;
+  /** Merchants, oldest first, paged. */
+  listMerchants(
+    request: ListMerchantsRequest,
+    callback: (error: ServiceError | null, response: ListMerchantsResponse) => void,
+  ): ClientUnaryCall;
+  listMerchants(
+    request: ListMerchantsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListMerchantsResponse) => void,
+  ): ClientUnaryCall;
+  listMerchants(
+    request: ListMerchantsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListMerchantsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Changes the fields that are set and leaves the others. Peer-owned settings (the ledger's fee
+   * plan and negative-balance flag, the notifier's endpoint) are queued as onboarding steps in
+   * the same transaction and delivered at once, or by the sweeper when a peer is down.
+   */
+  updateMerchant(
+    request: UpdateMerchantRequest,
+    callback: (error: ServiceError | null, response: UpdateMerchantResponse) => void,
+  ): ClientUnaryCall;
+  updateMerchant(
+    request: UpdateMerchantRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateMerchantResponse) => void,
+  ): ClientUnaryCall;
+  updateMerchant(
+    request: UpdateMerchantRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateMerchantResponse) => void,
+  ): ClientUnaryCall;
+  /** A new API key of the merchant; its secret is in the answer only (a hash is kept). */
+  createApiKey(
+    request: CreateApiKeyRequest,
+    callback: (error: ServiceError | null, response: CreateApiKeyResponse) => void,
+  ): ClientUnaryCall;
+  createApiKey(
+    request: CreateApiKeyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateApiKeyResponse) => void,
+  ): ClientUnaryCall;
+  createApiKey(
+    request: CreateApiKeyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateApiKeyResponse) => void,
+  ): ClientUnaryCall;
+  /** The merchant's keys without their secrets, newest first. */
+  listApiKeys(
+    request: ListApiKeysRequest,
+    callback: (error: ServiceError | null, response: ListApiKeysResponse) => void,
+  ): ClientUnaryCall;
+  listApiKeys(
+    request: ListApiKeysRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListApiKeysResponse) => void,
+  ): ClientUnaryCall;
+  listApiKeys(
+    request: ListApiKeysRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListApiKeysResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Revokes a key at once (gateways trust a resolved key for at most 30 s more). Revoking a
+   * revoked key answers it unchanged.
+   */
+  revokeApiKey(
+    request: RevokeApiKeyRequest,
+    callback: (error: ServiceError | null, response: RevokeApiKeyResponse) => void,
+  ): ClientUnaryCall;
+  revokeApiKey(
+    request: RevokeApiKeyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RevokeApiKeyResponse) => void,
+  ): ClientUnaryCall;
+  revokeApiKey(
+    request: RevokeApiKeyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RevokeApiKeyResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A new key of the same mode replaces a key; the old one keeps working until expires_in_seconds
+   * from now (default 24 h, 0..30 days) so a merchant can deploy the new one without downtime.
+   */
+  rollApiKey(
+    request: RollApiKeyRequest,
+    callback: (error: ServiceError | null, response: RollApiKeyResponse) => void,
+  ): ClientUnaryCall;
+  rollApiKey(
+    request: RollApiKeyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RollApiKeyResponse) => void,
+  ): ClientUnaryCall;
+  rollApiKey(
+    request: RollApiKeyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RollApiKeyResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A new form-signing or webhook signing secret becomes primary; the replaced one stays valid
+   * (form signatures are accepted with it, webhooks are signed with it too) until
+   * overlap_seconds from now. The new secret is in the answer only.
+   */
+  rotateSecret(
+    request: RotateSecretRequest,
+    callback: (error: ServiceError | null, response: RotateSecretResponse) => void,
+  ): ClientUnaryCall;
+  rotateSecret(
+    request: RotateSecretRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotateSecretResponse) => void,
+  ): ClientUnaryCall;
+  rotateSecret(
+    request: RotateSecretRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotateSecretResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -77,6 +77,12 @@ export interface UpsertEndpointRequest {
   url: string;
   /** HMAC-SHA256 key for the `Tolem-Signature` header. Never logged. */
   signingSecret: string;
+  /**
+   * Rotation overlap: the secret being replaced keeps signing too (a second `v1=` in the header)
+   * until previous_secret_expires_at, so a merchant can switch verification without a gap.
+   */
+  previousSigningSecret?: string | undefined;
+  previousSecretExpiresAt?: Date | undefined;
 }
 
 export interface UpsertEndpointResponse {
@@ -230,7 +236,13 @@ export const Endpoint: MessageFns<Endpoint> = {
 };
 
 function createBaseUpsertEndpointRequest(): UpsertEndpointRequest {
-  return { merchantId: "", url: "", signingSecret: "" };
+  return {
+    merchantId: "",
+    url: "",
+    signingSecret: "",
+    previousSigningSecret: undefined,
+    previousSecretExpiresAt: undefined,
+  };
 }
 
 export const UpsertEndpointRequest: MessageFns<UpsertEndpointRequest> = {
@@ -243,6 +255,12 @@ export const UpsertEndpointRequest: MessageFns<UpsertEndpointRequest> = {
     }
     if (message.signingSecret !== "") {
       writer.uint32(26).string(message.signingSecret);
+    }
+    if (message.previousSigningSecret !== undefined) {
+      writer.uint32(34).string(message.previousSigningSecret);
+    }
+    if (message.previousSecretExpiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.previousSecretExpiresAt), writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -284,6 +302,22 @@ export const UpsertEndpointRequest: MessageFns<UpsertEndpointRequest> = {
             message.signingSecret = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.previousSigningSecret = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.previousSecretExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -309,6 +343,16 @@ export const UpsertEndpointRequest: MessageFns<UpsertEndpointRequest> = {
         : isSet(object.signing_secret)
         ? globalThis.String(object.signing_secret)
         : "",
+      previousSigningSecret: isSet(object.previousSigningSecret)
+        ? globalThis.String(object.previousSigningSecret)
+        : isSet(object.previous_signing_secret)
+        ? globalThis.String(object.previous_signing_secret)
+        : undefined,
+      previousSecretExpiresAt: isSet(object.previousSecretExpiresAt)
+        ? fromJsonTimestamp(object.previousSecretExpiresAt)
+        : isSet(object.previous_secret_expires_at)
+        ? fromJsonTimestamp(object.previous_secret_expires_at)
+        : undefined,
     };
   },
 
@@ -323,6 +367,12 @@ export const UpsertEndpointRequest: MessageFns<UpsertEndpointRequest> = {
     if (message.signingSecret !== "") {
       obj.signingSecret = message.signingSecret;
     }
+    if (message.previousSigningSecret !== undefined) {
+      obj.previousSigningSecret = message.previousSigningSecret;
+    }
+    if (message.previousSecretExpiresAt !== undefined) {
+      obj.previousSecretExpiresAt = message.previousSecretExpiresAt.toISOString();
+    }
     return obj;
   },
 
@@ -334,6 +384,8 @@ export const UpsertEndpointRequest: MessageFns<UpsertEndpointRequest> = {
     message.merchantId = object.merchantId ?? "";
     message.url = object.url ?? "";
     message.signingSecret = object.signingSecret ?? "";
+    message.previousSigningSecret = object.previousSigningSecret ?? undefined;
+    message.previousSecretExpiresAt = object.previousSecretExpiresAt ?? undefined;
     return message;
   },
 };

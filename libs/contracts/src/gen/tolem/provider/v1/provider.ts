@@ -212,6 +212,12 @@ export interface StartPaymentRequest {
   payer: { [key: string]: string };
   /** Sub-merchant identity at the provider (WebMoney LMI_SHOP_ID). */
   providerShopId: string;
+  /**
+   * The payment's mode (the merchant key that created it). A deployment whose provider URLs are
+   * sandboxes (PROVIDER_ENVIRONMENT=sandbox) refuses a live payment, and a live one refuses a test
+   * payment, with FAILED_PRECONDITION PROVIDER_MODE_MISMATCH before any provider is called.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface StartPaymentRequest_PayerEntry {
@@ -574,6 +580,7 @@ function createBaseStartPaymentRequest(): StartPaymentRequest {
     failUrl: "",
     payer: {},
     providerShopId: "",
+    livemode: undefined,
   };
 }
 
@@ -605,6 +612,9 @@ export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
     });
     if (message.providerShopId !== "") {
       writer.uint32(74).string(message.providerShopId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(80).bool(message.livemode);
     }
     return writer;
   },
@@ -697,6 +707,14 @@ export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
             message.providerShopId = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -753,6 +771,7 @@ export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
         : isSet(object.provider_shop_id)
         ? globalThis.String(object.provider_shop_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -791,6 +810,9 @@ export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
     if (message.providerShopId !== "") {
       obj.providerShopId = message.providerShopId;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -818,6 +840,7 @@ export const StartPaymentRequest: MessageFns<StartPaymentRequest> = {
       {},
     );
     message.providerShopId = object.providerShopId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };

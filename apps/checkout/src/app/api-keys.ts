@@ -1,0 +1,117 @@
+import { newId } from '@tolem/ids';
+
+import {
+  apiKeyDisplayPrefix,
+  type ApiKeyMode,
+  type ApiKeyRecord,
+  checkApiKeyName,
+  generateApiKey,
+  hashApiKey,
+  rollExpiry,
+} from '../domain/api-key';
+import { checkoutErrors } from '../domain/errors';
+import type { Clock, MerchantRepository } from '../domain/ports';
+
+export interface ApiKeysDeps {
+  merchants: MerchantRepository;
+  clock: Clock;
+}
+
+export interface IssuedApiKey {
+  record: ApiKeyRecord;
+  /** The key itself: shown this once, only its hash is kept. */
+  secret: string;
+}
+
+const notFound = () => checkoutErrors.create('API_KEY_NOT_FOUND', 'API key not found');
+
+/**
+ * A merchant's API keys: several per merchant, each test or live, shown once, stored as sha256.
+ * Every command names the merchant: another merchant's key is API_KEY_NOT_FOUND, exactly like an
+ * unknown one.
+ */
+export function makeApiKeys(deps: ApiKeysDeps) {
+  async function requireMerchant(merchantId: string): Promise<void> {
+    const merchant = merchantId ? await deps.merchants.findById(merchantId) : undefined;
+    if (!merchant) throw checkoutErrors.create('MERCHANT_NOT_FOUND', 'merchant not found');
+  }
+
+  function issue(merchantId: string, mode: ApiKeyMode, name: string): IssuedApiKey {
+    const secret = generateApiKey(mode);
+    return {
+      secret,
+      record: {
+        id: newId('key'),
+        merchantId,
+        mode,
+        name,
+        keyPrefix: apiKeyDisplayPrefix(secret),
+        keyHash: hashApiKey(secret),
+        createdAt: deps.clock.now(),
+        revokedAt: null,
+        expiresAt: null,
+        rolledTo: null,
+      },
+    };
+  }
+
+  return {
+    async create(input: { merchantId: string; mode: ApiKeyMode; name: string }) {
+      checkApiKeyName(input.name);
+      await requireMerchant(input.merchantId);
+      const issued = issue(input.merchantId, input.mode, input.name);
+      await deps.merchants.insertApiKey(issued.record);
+      return issued;
+    },
+
+    async list(merchantId: string): Promise<ApiKeyRecord[]> {
+      await requireMerchant(merchantId);
+      return deps.merchants.listApiKeys(merchantId);
+    },
+
+    /** Stops the key at once in checkout; gateways trust a resolved key for at most 30 s more. */
+    async revoke(input: { merchantId: string; keyId: string }): Promise<ApiKeyRecord> {
+      if (!input.merchantId || !input.keyId) throw notFound();
+      const key = await deps.merchants.revokeApiKey(
+        input.merchantId,
+        input.keyId,
+        deps.clock.now(),
+      );
+      if (!key) throw notFound();
+      return key;
+    },
+
+    /**
+     * A new key of the same mode and name; the old one works until the expiry (default 24 h) so
+     * the merchant can deploy the new one first.
+     */
+    async roll(input: {
+      merchantId: string;
+      keyId: string;
+      expiresInSeconds: number;
+    }): Promise<IssuedApiKey & { old: ApiKeyRecord }> {
+      const now = deps.clock.now();
+      const expiresAt = rollExpiry(now, input.expiresInSeconds);
+      if (!input.merchantId || !input.keyId) throw notFound();
+      const keys = await deps.merchants.listApiKeys(input.merchantId);
+      const current = keys.find((k) => k.id === input.keyId);
+      if (!current) throw notFound();
+      const issued = issue(input.merchantId, current.mode, current.name);
+      const rolled = await deps.merchants.rollApiKey(
+        input.merchantId,
+        input.keyId,
+        issued.record,
+        expiresAt,
+        now,
+      );
+      if (!rolled) throw notFound();
+      if (rolled === 'not_active') {
+        throw checkoutErrors.create(
+          'API_KEY_NOT_ACTIVE',
+          'only a usable key that was not rolled before can be rolled',
+        );
+      }
+      return { ...issued, old: rolled.old };
+    },
+  };
+}
