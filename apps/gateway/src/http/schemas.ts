@@ -27,12 +27,19 @@ const currencyCodeSchema = {
   description: 'ISO 4217 alphabetic code',
 } as const;
 
-/** Absolute http(s) URLs only (httpUrl in payment.mapper.ts checks they parse). */
+/**
+ * Absolute http(s) URLs only: a host name whose last label starts with a letter, or an IPv4
+ * address, an optional port, then printable ASCII. Narrow enough that every string it allows
+ * also parses as a URL (httpUrl in payment.mapper.ts): the document promises nothing the server
+ * refuses (a numeric last label is read as IPv4 by URL parsers, and may not be one).
+ */
+export const URL_PATTERN =
+  '^https?://(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)*[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?|(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3})(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?(?:[/?#][!-~]*)?$';
 const urlSchema = {
   type: 'string',
   minLength: 1,
   maxLength: 2048,
-  pattern: '^https?://[^\\s/?#]+[^\\s]*$',
+  pattern: URL_PATTERN,
 } as const;
 
 export const createPaymentBodySchema = {
@@ -356,6 +363,7 @@ export const paymentSchema = {
   required: [
     'id',
     'object',
+    'livemode',
     'status',
     'amount',
     'currency',
@@ -379,6 +387,10 @@ export const paymentSchema = {
   properties: {
     id: { type: 'string' },
     object: { const: 'payment' },
+    livemode: {
+      type: 'boolean',
+      description: 'false: created with a test key (sk_test_…), paid through the sandbox only.',
+    },
     status: { type: 'string', enum: STATUS_NAME_LIST },
     amount: minorSchema,
     currency: currencySchema,

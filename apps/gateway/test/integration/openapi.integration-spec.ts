@@ -1,4 +1,6 @@
 import {
+  ApiKey,
+  ApiKeyMode,
   Case,
   CaseStatus,
   Merchant,
@@ -141,6 +143,42 @@ function scriptPeers(peers: Peers): void {
     merchant: Merchant.fromPartial({ id: 'mer_oa', name: req.name }),
     apiKey: 'sk_test_oa',
     replayed: false,
+  });
+  const anApiKey = ApiKey.fromPartial({
+    id: 'key_oa_1',
+    merchantId: 'mer_oa',
+    mode: ApiKeyMode.API_KEY_MODE_TEST,
+    name: 'main',
+    keyPrefix: 'sk_test_oa12',
+    createdAt: new Date('2026-12-01T10:00:00Z'),
+  });
+  const aMerchant = Merchant.fromPartial({
+    id: 'mer_oa',
+    name: 'OA shop',
+    enabledMethods: [PaymentMethod.PAYMENT_METHOD_CARD],
+    createdAt: new Date('2026-12-01T10:00:00Z'),
+    updatedAt: new Date('2026-12-01T10:00:00Z'),
+  });
+  s.merchants.getMerchant = async () => ({ merchant: aMerchant });
+  s.merchants.listMerchants = async () => ({ merchants: [aMerchant], nextPageToken: '' });
+  s.merchants.updateMerchant = async () => ({ merchant: aMerchant });
+  s.merchants.createApiKey = async () => ({ apiKey: anApiKey, secret: 'sk_test_oa_secret' });
+  s.merchants.listApiKeys = async () => ({ apiKeys: [anApiKey] });
+  s.merchants.revokeApiKey = async () => ({
+    apiKey: { ...anApiKey, revokedAt: new Date('2026-12-02T10:00:00Z') },
+  });
+  s.merchants.rollApiKey = async () => ({
+    apiKey: { ...anApiKey, id: 'key_oa_2' },
+    secret: 'sk_test_oa_rolled',
+    rolled: { ...anApiKey, expiresAt: new Date('2026-12-03T10:00:00Z') },
+  });
+  s.merchants.rotateSecret = async () => ({
+    secret: 'fsk_oa_rotated',
+    previousExpiresAt: new Date('2026-12-03T10:00:00Z'),
+    merchant: aMerchant,
+  });
+  s.ledger.getMerchantSettings = async (req) => ({
+    settings: { merchantId: req.merchantId, allowNegativeBalance: false, updatedAt: undefined },
   });
   s.notifier.upsertEndpoint = async (req) => ({
     endpoint: { merchantId: req.merchantId, url: req.url, updatedAt: new Date() },
