@@ -1,10 +1,16 @@
 import { parseArgs } from 'node:util';
 
 import { type CaseServiceClient, CaseStatus } from '@tolem/contracts/checkout';
-import { isDomainError } from '@tolem/errors';
 import type { PromiseClient } from '@tolem/grpc-kit';
 
 import { CASE_STATUS_NAMES, caseDetail, caseTable, isCaseStatusName } from './cases.format';
+import {
+  type ExitCode,
+  idArgument,
+  required,
+  runOperatorCommand,
+  UsageError,
+} from './operator-tool';
 
 export const USAGE = `Usage: npm run cases -- <command>
 
@@ -20,8 +26,6 @@ Talks to checkout's CaseService at CHECKOUT_ADDR (default 127.0.0.1:50051).
 Exit codes: 0 done, 1 refused by checkout (or checkout unreachable), 2 usage error.`;
 
 /** 0: done; 1: checkout refused it or could not be reached; 2: the command line was wrong. */
-export type ExitCode = 0 | 1 | 2;
-
 export interface CasesCliDeps {
   cases: Pick<
     PromiseClient<CaseServiceClient>,
@@ -32,8 +36,6 @@ export interface CasesCliDeps {
   /** Shown when checkout cannot be reached. */
   checkoutAddr: string;
 }
-
-class UsageError extends Error {}
 
 const OPTIONS = {
   status: { type: 'string' },
@@ -57,16 +59,8 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   return: ['operator', 'note', 'reference'],
 };
 
-function required(value: string | undefined, flag: string): string {
-  if (value === undefined || value.trim() === '') throw new UsageError(`${flag} is required`);
-  return value.trim();
-}
-
 function caseIdOf(positionals: string[]): string {
-  const [, id, ...rest] = positionals;
-  if (!id) throw new UsageError('a case id is required');
-  if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
-  return id;
+  return idArgument(positionals, 'case');
 }
 
 async function run(command: string, parsed: Parsed, deps: CasesCliDeps): Promise<void> {
@@ -145,41 +139,9 @@ async function run(command: string, parsed: Parsed, deps: CasesCliDeps): Promise
  * returning are idempotent, so the operator may simply run the command again).
  */
 export async function runCasesCli(argv: string[], deps: CasesCliDeps): Promise<ExitCode> {
-  let parsed: Parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    deps.err(`error: ${(err as Error).message}`);
-    deps.err(USAGE);
-    return 2;
-  }
-  const command = parsed.positionals[0];
-  if (parsed.values.help || command === 'help') {
-    deps.out(USAGE);
-    return 0;
-  }
-  if (!command) {
-    deps.err(USAGE);
-    return 2;
-  }
-  try {
-    await run(command, parsed, deps);
-    return 0;
-  } catch (err) {
-    if (err instanceof UsageError) {
-      deps.err(`error: ${err.message}`);
-      deps.err(USAGE);
-      return 2;
-    }
-    if (isDomainError(err)) {
-      // grpc-kit's own codes for a transport failure: checkout never answered.
-      if (err.code.startsWith('UPSTREAM_')) {
-        deps.err(`unreachable: checkout at ${deps.checkoutAddr} did not answer (${err.code})`);
-      } else {
-        deps.err(`refused: ${err.code}: ${err.message}`);
-      }
-      return 1;
-    }
-    throw err;
-  }
+  return runOperatorCommand(argv, deps, {
+    usage: USAGE,
+    parse: (args) => parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true }),
+    run: (command, parsed) => run(command, parsed, deps),
+  });
 }

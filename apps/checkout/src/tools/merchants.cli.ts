@@ -10,8 +10,9 @@ import {
   type MerchantServiceClient,
 } from '@tolem/contracts/checkout';
 import { paymentMethodFromName, paymentMethodName } from '@tolem/contracts/common';
-import { isDomainError } from '@tolem/errors';
 import type { PromiseClient } from '@tolem/grpc-kit';
+
+import { type ExitCode, runOperatorCommand, UsageError } from './operator-tool';
 
 export const USAGE = `Usage: npm run merchants -- <command>
 
@@ -35,8 +36,6 @@ points plus fixed parts in minor units, e.g. --fee card:250:1000:KGS (2.5 % + 10
 Talks to checkout's MerchantService at CHECKOUT_ADDR (default 127.0.0.1:50051).
 Exit codes: 0 done, 1 refused by checkout (or checkout unreachable), 2 usage error.`;
 
-export type ExitCode = 0 | 1 | 2;
-
 export interface MerchantsCliDeps {
   merchants: Pick<
     PromiseClient<MerchantServiceClient>,
@@ -54,8 +53,6 @@ export interface MerchantsCliDeps {
   err: (line: string) => void;
   checkoutAddr: string;
 }
-
-class UsageError extends Error {}
 
 const OPTIONS = {
   name: { type: 'string' },
@@ -346,41 +343,11 @@ async function run(command: string, parsed: Parsed, deps: MerchantsCliDeps): Pro
  * them. Every refusal prints checkout's stable code and message.
  */
 export async function runMerchantsCli(argv: string[], deps: MerchantsCliDeps): Promise<ExitCode> {
-  let parsed: Parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    deps.err(`error: ${(err as Error).message}`);
-    deps.err(USAGE);
-    return 2;
-  }
-  const [first, second] = parsed.positionals;
-  if (parsed.values.help || first === 'help') {
-    deps.out(USAGE);
-    return 0;
-  }
-  if (!first) {
-    deps.err(USAGE);
-    return 2;
-  }
-  const command = first === 'keys' || first === 'secrets' ? `${first} ${second ?? ''}` : first;
-  try {
-    await run(command, parsed, deps);
-    return 0;
-  } catch (err) {
-    if (err instanceof UsageError) {
-      deps.err(`error: ${err.message}`);
-      deps.err(USAGE);
-      return 2;
-    }
-    if (isDomainError(err)) {
-      if (err.code.startsWith('UPSTREAM_')) {
-        deps.err(`unreachable: checkout at ${deps.checkoutAddr} did not answer (${err.code})`);
-      } else {
-        deps.err(`refused: ${err.code}: ${err.message}`);
-      }
-      return 1;
-    }
-    throw err;
-  }
+  return runOperatorCommand(argv, deps, {
+    usage: USAGE,
+    parse: (args) => parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true }),
+    commandOf: ({ positionals: [first, second] }) =>
+      first === 'keys' || first === 'secrets' ? `${first} ${second ?? ''}` : first,
+    run: (command, parsed) => run(command, parsed, deps),
+  });
 }

@@ -6,8 +6,15 @@ import {
   type RefundServiceClient,
   RefundStatus,
 } from '@tolem/contracts/checkout';
-import { isDomainError } from '@tolem/errors';
 import type { PromiseClient } from '@tolem/grpc-kit';
+
+import {
+  type ExitCode,
+  idArgument,
+  required,
+  runOperatorCommand,
+  UsageError,
+} from './operator-tool';
 
 export const USAGE = `Usage: npm run refunds -- <command>
 
@@ -22,8 +29,6 @@ export const USAGE = `Usage: npm run refunds -- <command>
 Talks to checkout's RefundService at CHECKOUT_ADDR (default 127.0.0.1:50051).
 Exit codes: 0 done, 1 refused by checkout (or checkout unreachable), 2 usage error.`;
 
-export type ExitCode = 0 | 1 | 2;
-
 export interface RefundsCliDeps {
   refunds: Pick<
     PromiseClient<RefundServiceClient>,
@@ -33,8 +38,6 @@ export interface RefundsCliDeps {
   err: (line: string) => void;
   checkoutAddr: string;
 }
-
-class UsageError extends Error {}
 
 const OPTIONS = {
   limit: { type: 'string' },
@@ -52,16 +55,8 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   fail: ['operator', 'reason'],
 };
 
-function required(value: string | undefined, flag: string): string {
-  if (value === undefined || value.trim() === '') throw new UsageError(`${flag} is required`);
-  return value.trim();
-}
-
 function refundIdOf(positionals: string[]): string {
-  const [, id, ...rest] = positionals;
-  if (!id) throw new UsageError('a refund id is required');
-  if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
-  return id;
+  return idArgument(positionals, 'refund');
 }
 
 const STATUS: Record<number, string> = {
@@ -134,40 +129,9 @@ async function run(command: string, parsed: Parsed, deps: RefundsCliDeps): Promi
  * The payer's account is printed for the operator; nothing here is logged.
  */
 export async function runRefundsCli(argv: string[], deps: RefundsCliDeps): Promise<ExitCode> {
-  let parsed: Parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    deps.err(`error: ${(err as Error).message}`);
-    deps.err(USAGE);
-    return 2;
-  }
-  const command = parsed.positionals[0];
-  if (parsed.values.help || command === 'help') {
-    deps.out(USAGE);
-    return 0;
-  }
-  if (!command) {
-    deps.err(USAGE);
-    return 2;
-  }
-  try {
-    await run(command, parsed, deps);
-    return 0;
-  } catch (err) {
-    if (err instanceof UsageError) {
-      deps.err(`error: ${err.message}`);
-      deps.err(USAGE);
-      return 2;
-    }
-    if (isDomainError(err)) {
-      if (err.code.startsWith('UPSTREAM_')) {
-        deps.err(`unreachable: checkout at ${deps.checkoutAddr} did not answer (${err.code})`);
-      } else {
-        deps.err(`refused: ${err.code}: ${err.message}`);
-      }
-      return 1;
-    }
-    throw err;
-  }
+  return runOperatorCommand(argv, deps, {
+    usage: USAGE,
+    parse: (args) => parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true }),
+    run: (command, parsed) => run(command, parsed, deps),
+  });
 }
