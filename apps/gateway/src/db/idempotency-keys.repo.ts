@@ -8,6 +8,8 @@ import type {
 } from '../http/idempotency/store';
 
 interface ClaimRow {
+  scope: string;
+  key: string;
   claimed: boolean;
   request_method: string | null;
   request_path: string | null;
@@ -26,16 +28,25 @@ interface Completion {
 }
 
 /**
- * One statement claims a key: the upsert takes it when it is new, expired or abandoned, and the
- * second SELECT (same snapshot, so it sees the record as it was before the statement) reads the
- * live record otherwise. When a concurrent first request inserted the key after that snapshot,
- * neither branch returns a row: that request is in flight, which is what the caller is told.
+ * One statement claims a batch of keys: the upsert takes each key that is new, expired or
+ * abandoned, and the join reads, in the statement's snapshot (the record as it was before the
+ * statement), the live record of every key it did not take. A key that a concurrent first request
+ * inserted after that snapshot has neither: that request is in flight, which is what the caller
+ * is told. Keys are unique within a batch (a repeat waits for the next batch), so the upsert never
+ * touches a row twice.
  */
 const CLAIM_SQL = `
-with claimed as (
+with input as (
+  select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                       ?::timestamptz[], ?::timestamptz[], ?::timestamptz[])
+    as i(scope, key, request_method, request_path, fingerprint, locked_until, created_at, expires_at)
+),
+claimed as (
   insert into idempotency_keys as k
     (scope, key, request_method, request_path, fingerprint, locked_until, created_at, expires_at)
-  values (?, ?, ?, ?, ?::jsonb, ?, ?, ?)
+  select scope, key, request_method, request_path, fingerprint::jsonb, locked_until, created_at,
+         expires_at
+    from input order by scope, key
   on conflict (scope, key) do update set
     request_method = excluded.request_method,
     request_path = excluded.request_path,
@@ -48,17 +59,42 @@ with claimed as (
     expires_at = excluded.expires_at
   where k.expires_at <= excluded.created_at
      or (k.response_status is null and k.locked_until <= excluded.created_at)
-  returning 1
+  returning k.scope, k.key
 )
-select true as claimed, null::text as request_method, null::text as request_path,
-       null::jsonb as fingerprint, null::smallint as response_status,
-       null::jsonb as response_headers, null::text as response_body
-  from claimed
-union all
-select false, request_method, request_path, fingerprint, response_status, response_headers,
-       response_body
-  from idempotency_keys
- where scope = ? and key = ? and not exists (select 1 from claimed)`;
+select i.scope, i.key, c.key is not null as claimed, k.request_method, k.request_path,
+       k.fingerprint, k.response_status, k.response_headers, k.response_body
+  from input i
+  left join claimed c on c.scope = i.scope and c.key = i.key
+  left join idempotency_keys k on c.key is null and k.scope = i.scope and k.key = i.key`;
+
+interface Claim {
+  scope: string;
+  key: string;
+  request: RequestPrint;
+  times: { now: Date; expiresAt: Date; lockedUntil: Date };
+  resolve: (result: ClaimResult) => void;
+  reject: (err: unknown) => void;
+}
+
+function resultOf(claim: Claim, row: ClaimRow | undefined): ClaimResult {
+  if (row?.claimed) return { outcome: 'claimed' };
+  if (!row?.request_method) return { outcome: 'in_flight', request: claim.request };
+  const stored: RequestPrint = {
+    method: row.request_method,
+    path: row.request_path ?? '',
+    fingerprint: row.fingerprint ?? {},
+  };
+  if (row.response_status === null) return { outcome: 'in_flight', request: stored };
+  return {
+    outcome: 'completed',
+    request: stored,
+    response: {
+      status: row.response_status,
+      headers: row.response_headers ?? {},
+      body: row.response_body ?? '',
+    },
+  };
+}
 
 /**
  * Completions of concurrent requests are written together: while one UPDATE is on its way, the
@@ -79,6 +115,48 @@ const MAX_BATCH = 500;
 export function createIdempotencyKeysRepo(db: Knex): IdempotencyStore {
   let queue: Completion[] = [];
   let writing = false;
+  let claims: Claim[] = [];
+  let claiming = false;
+
+  /**
+   * Claims of concurrent requests go together like completions: one statement (and one commit)
+   * for all that queued while the previous one ran; an idle gateway claims at once.
+   */
+  async function flushClaims(): Promise<void> {
+    claiming = true;
+    while (claims.length > 0) {
+      const batch: Claim[] = [];
+      const later: Claim[] = [];
+      const seen = new Set<string>();
+      for (const c of claims) {
+        const id = `${c.scope}\u0000${c.key}`;
+        if (batch.length < MAX_BATCH && !seen.has(id)) {
+          seen.add(id);
+          batch.push(c);
+        } else {
+          later.push(c);
+        }
+      }
+      claims = later;
+      try {
+        const result = await db.raw<{ rows: ClaimRow[] }>(CLAIM_SQL, [
+          batch.map((c) => c.scope),
+          batch.map((c) => c.key),
+          batch.map((c) => c.request.method),
+          batch.map((c) => c.request.path),
+          batch.map((c) => JSON.stringify(c.request.fingerprint)),
+          batch.map((c) => c.times.lockedUntil),
+          batch.map((c) => c.times.now),
+          batch.map((c) => c.times.expiresAt),
+        ]);
+        const rows = new Map(result.rows.map((r) => [`${r.scope}\u0000${r.key}`, r]));
+        for (const c of batch) c.resolve(resultOf(c, rows.get(`${c.scope}\u0000${c.key}`)));
+      } catch (err) {
+        for (const c of batch) c.reject(err);
+      }
+    }
+    claiming = false;
+  }
 
   async function flush(): Promise<void> {
     writing = true;
@@ -102,39 +180,11 @@ export function createIdempotencyKeysRepo(db: Knex): IdempotencyStore {
   }
 
   return {
-    async claim(scope, key, request, times): Promise<ClaimResult> {
-      const result = await db.raw<{ rows: ClaimRow[] }>(CLAIM_SQL, [
-        scope,
-        key,
-        request.method,
-        request.path,
-        JSON.stringify(request.fingerprint),
-        times.lockedUntil,
-        times.now,
-        times.expiresAt,
-        scope,
-        key,
-      ]);
-      const row = result.rows[0];
-      if (!row) {
-        return { outcome: 'in_flight', request: { ...request, fingerprint: request.fingerprint } };
-      }
-      if (row.claimed) return { outcome: 'claimed' };
-      const stored: RequestPrint = {
-        method: row.request_method ?? '',
-        path: row.request_path ?? '',
-        fingerprint: row.fingerprint ?? {},
-      };
-      if (row.response_status === null) return { outcome: 'in_flight', request: stored };
-      return {
-        outcome: 'completed',
-        request: stored,
-        response: {
-          status: row.response_status,
-          headers: row.response_headers ?? {},
-          body: row.response_body ?? '',
-        },
-      };
+    claim(scope, key, request, times): Promise<ClaimResult> {
+      return new Promise<ClaimResult>((resolve, reject) => {
+        claims.push({ scope, key, request, times, resolve, reject });
+        if (!claiming) void flushClaims();
+      });
     },
 
     complete(scope, key, response) {

@@ -66,4 +66,40 @@ describe('idempotency keys repo (real PostgreSQL)', () => {
     expect(results.filter((r) => r.outcome === 'claimed')).toHaveLength(1);
     expect(results.filter((r) => r.outcome === 'in_flight')).toHaveLength(7);
   });
+
+  it('claims concurrent keys in far fewer statements, a repeated key in a later one', async () => {
+    await db('idempotency_keys').truncate();
+    const repo = createIdempotencyKeysRepo(db);
+    const now = new Date();
+    const times = {
+      now,
+      expiresAt: new Date(now.getTime() + 86_400_000),
+      lockedUntil: new Date(now.getTime() + 60_000),
+    };
+    const print = { method: 'POST', path: '/v1/refunds', fingerprint: { amount: 'y' } };
+    await repo.claim('m', 'done', print, times);
+    await repo.complete('m', 'done', { status: 201, headers: {}, body: '{"ok":true}' });
+
+    let statements = 0;
+    const count = (q: { sql: string }) => {
+      if (q.sql.includes('claimed as')) statements += 1;
+    };
+    db.on('query', count);
+    try {
+      const keys = Array.from({ length: 60 }, (_, i) => `c${i}`);
+      const [fresh, repeats] = await Promise.all([
+        Promise.all(keys.map((k) => repo.claim('m', k, print, times))),
+        Promise.all(Array.from({ length: 3 }, () => repo.claim('m', 'done', print, times))),
+      ]);
+      expect(fresh.every((r) => r.outcome === 'claimed')).toBe(true);
+      // The same key three times in one burst: each answered as if alone (it was completed).
+      for (const r of repeats) {
+        expect(r).toMatchObject({ outcome: 'completed', response: { body: '{"ok":true}' } });
+      }
+      expect(statements).toBeGreaterThanOrEqual(3);
+      expect(statements).toBeLessThan(10);
+    } finally {
+      db.off('query', count);
+    }
+  });
 });
