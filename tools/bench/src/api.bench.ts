@@ -145,8 +145,9 @@ function createCall(
 }
 
 /**
- * Replays each remembered request (the same payment, 200, idempotent-replayed) and reuses its
- * key with another amount (409): the speed must not have cost idempotency.
+ * Replays each remembered request (its first answer again: 201, the same payment, with
+ * Idempotent-Replayed) and reuses its key with another amount (409): the speed must not have
+ * cost idempotency.
  */
 async function checkIdempotency(
   http: HttpClient,
@@ -158,9 +159,9 @@ async function checkIdempotency(
     [...sent].map(async (req) => {
       checked += 1;
       const again = await post(http, req);
-      const id = again.status === 200 ? (JSON.parse(again.body) as { id: string }).id : '';
+      const id = again.status === 201 ? (JSON.parse(again.body) as { id: string }).id : '';
       if (
-        again.status !== 200 ||
+        again.status !== 201 ||
         again.headers['idempotent-replayed'] !== 'true' ||
         id !== req.paymentId
       ) {
