@@ -183,12 +183,16 @@ async function main(): Promise<void> {
     say(
       `  Gateway (merchant API):   ${stack.gatewayUrl}   (OpenAPI: ${stack.gatewayUrl}/openapi.json)`,
     );
+    say(`  API reference:            ${stack.gatewayUrl}/docs`);
     say(`  Demo shop (merchant):     ${merchant.url}`);
     say(`  Provider sandbox:         ${stack.sandboxUrl}/   (test cards, wallet amounts, QR bank)`);
     const casesAddr = stack.addresses.checkout;
+    const addrPrefix = casesAddr === '127.0.0.1:50051' ? '' : `CHECKOUT_ADDR=${casesAddr} `;
     say(
-      `  Cases (operators):        ${casesAddr === '127.0.0.1:50051' ? '' : `CHECKOUT_ADDR=${casesAddr} `}npm run cases -- list   (or ${stack.gatewayUrl}/admin/v1/cases)`,
+      `  Cases (operators):        ${addrPrefix}npm run cases -- list   (or ${stack.gatewayUrl}/admin/v1/cases)`,
     );
+    say(`  Merchants (operators):    ${addrPrefix}npm run merchants -- list`);
+    say(`  Refund payouts:           ${addrPrefix}npm run refunds -- list`);
     say(`  Demo merchant id:         ${demo.merchantId}`);
     say(`  Demo merchant API key:    ${demo.apiKey}`);
     say(`  PostgreSQL:               ${infra.databaseUrl}`);
