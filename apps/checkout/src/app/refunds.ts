@@ -89,6 +89,21 @@ export function makeRefunds(deps: RefundsDeps) {
 
   /** Provider refund, or the payout queue where the provider has none. */
   async function execute(r: Refund): Promise<Refund | undefined> {
+    // The provider refused it for good: the ledger returns the money to the merchant.
+    const declined = (code: string) =>
+      deps.refunds.advance(
+        r.id,
+        'execute',
+        {
+          ...r,
+          step: 'resolve',
+          execution: 'provider',
+          outcome: 'failed',
+          outcomeReference: code,
+          failureCode: code,
+        },
+        deps.clock.now(),
+      );
     let answer: Awaited<ReturnType<ProviderRefundPort['refundPayment']>>;
     try {
       answer = await deps.provider.refundPayment({
@@ -109,21 +124,7 @@ export function makeRefunds(deps: RefundsDeps) {
           deps.clock.now(),
         );
       }
-      if (isDefinitive(err)) {
-        return deps.refunds.advance(
-          r.id,
-          'execute',
-          {
-            ...r,
-            step: 'resolve',
-            execution: 'provider',
-            outcome: 'failed',
-            outcomeReference: 'provider_declined',
-            failureCode: 'provider_declined',
-          },
-          deps.clock.now(),
-        );
-      }
+      if (isDefinitive(err)) return declined('provider_declined');
       log.warn({ refundId: r.id, code: codeOf(err) }, 'provider refund not answered; retried');
       return undefined;
     }
@@ -141,22 +142,8 @@ export function makeRefunds(deps: RefundsDeps) {
           },
           deps.clock.now(),
         );
-      case 'failed': {
-        const code = answer.reasonCode || 'provider_declined';
-        return deps.refunds.advance(
-          r.id,
-          'execute',
-          {
-            ...r,
-            step: 'resolve',
-            execution: 'provider',
-            outcome: 'failed',
-            outcomeReference: code,
-            failureCode: code,
-          },
-          deps.clock.now(),
-        );
-      }
+      case 'failed':
+        return declined(answer.reasonCode || 'provider_declined');
       case 'pending':
         // Asked again by the sweeper with the same key until the provider knows.
         return undefined;
