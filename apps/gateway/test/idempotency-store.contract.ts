@@ -91,6 +91,61 @@ export function idempotencyStoreContract(
       expect((await store.claim('m1', 'r', print, times(2))).outcome).toBe('completed');
     });
 
+    it('finds a live record without taking the key, and nothing for a free one', async () => {
+      expect(await store.find('m1', 'f', at(0))).toEqual({ outcome: 'absent' });
+      expect(await store.claim('m1', 'f', print, times(0))).toEqual({ outcome: 'claimed' });
+      expect(await store.find('m1', 'f', at(1_000))).toEqual({
+        outcome: 'in_flight',
+        request: print,
+      });
+      // A claim whose lease ran out is free, as claim would take it over.
+      expect(await store.find('m1', 'f', at(60_000))).toEqual({ outcome: 'absent' });
+      await store.complete('m1', 'f', created);
+      expect(await store.find('m1', 'f', at(2_000))).toEqual({
+        outcome: 'completed',
+        request: print,
+        response: created,
+      });
+      expect(await store.find('m1', 'f', at(24 * HOUR))).toEqual({ outcome: 'absent' });
+      expect(await store.find('m2', 'f', at(2_000))).toEqual({ outcome: 'absent' });
+    });
+
+    it('records a first answer in one write, replayed like a completed claim', async () => {
+      const t = { now: at(0), expiresAt: at(24 * HOUR) };
+      expect(await store.record('m1', 'one', print, created, t)).toBe(true);
+      expect(await store.claim('m1', 'one', print, times(1_000))).toEqual({
+        outcome: 'completed',
+        request: print,
+        response: created,
+      });
+      expect(await store.find('m1', 'one', at(24 * HOUR - 1))).toMatchObject({
+        outcome: 'completed',
+      });
+      expect(await store.sweep(at(24 * HOUR), 10)).toBe(1);
+    });
+
+    it('records only where a claim would take the key: a live record is kept', async () => {
+      const other = { status: 503, headers: {}, body: '{"error":{}}' };
+      await store.claim('m1', 'held', print, times(0));
+      expect(
+        await store.record('m1', 'held', print, other, { now: at(1), expiresAt: at(HOUR) }),
+      ).toBe(false);
+      expect((await store.find('m1', 'held', at(2))).outcome).toBe('in_flight');
+      await store.complete('m1', 'held', created);
+      expect(
+        await store.record('m1', 'held', print, other, { now: at(3), expiresAt: at(HOUR) }),
+      ).toBe(false);
+      expect(await store.find('m1', 'held', at(4))).toMatchObject({ response: created });
+      // Expired: taken over like a new key.
+      expect(
+        await store.record('m1', 'held', print, other, {
+          now: at(24 * HOUR),
+          expiresAt: at(48 * HOUR),
+        }),
+      ).toBe(true);
+      expect(await store.find('m1', 'held', at(24 * HOUR + 1))).toMatchObject({ response: other });
+    });
+
     it('sweeps only expired keys, in batches of at most the limit', async () => {
       for (const key of ['a', 'b', 'c']) {
         await store.claim('m1', key, print, times(0));

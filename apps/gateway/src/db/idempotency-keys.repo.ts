@@ -3,6 +3,7 @@ import type { Knex } from '@tolem/db-kit';
 import type {
   ClaimResult,
   IdempotencyStore,
+  LookupResult,
   RequestPrint,
   StoredResponse,
 } from '../http/idempotency/store';
@@ -112,6 +113,131 @@ update idempotency_keys k
 /** Completions written in one statement at most; the rest wait for the next. */
 const MAX_BATCH = 500;
 
+/**
+ * Reads the live records of a batch of keys in one statement (no write, no commit to wait for):
+ * completed ones, and in-flight ones whose lease has not run out at the item's `now`.
+ */
+const FIND_SQL = `
+select i.scope, i.key, k.request_method, k.request_path, k.fingerprint, k.response_status,
+       k.response_headers, k.response_body
+  from unnest(?::text[], ?::text[], ?::timestamptz[]) as i(scope, key, now)
+  join idempotency_keys k on k.scope = i.scope and k.key = i.key
+ where k.expires_at > i.now
+   and (k.response_status is not null or k.locked_until > i.now)`;
+
+/**
+ * Inserts a batch of first answers as completed rows: one row version per key instead of a claim
+ * and its completing update. Takes over a key only where CLAIM_SQL would (expired or abandoned);
+ * keys are unique within a batch and sorted, as in CLAIM_SQL.
+ */
+const RECORD_SQL = `
+insert into idempotency_keys as k
+  (scope, key, request_method, request_path, fingerprint, response_status, response_headers,
+   response_body, locked_until, created_at, expires_at)
+select scope, key, request_method, request_path, fingerprint::jsonb, status, headers::jsonb,
+       body, null, created_at, expires_at
+  from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::smallint[], ?::text[],
+              ?::text[], ?::timestamptz[], ?::timestamptz[])
+    as i(scope, key, request_method, request_path, fingerprint, status, headers, body,
+         created_at, expires_at)
+ order by scope, key
+on conflict (scope, key) do update set
+  request_method = excluded.request_method,
+  request_path = excluded.request_path,
+  fingerprint = excluded.fingerprint,
+  response_status = excluded.response_status,
+  response_headers = excluded.response_headers,
+  response_body = excluded.response_body,
+  locked_until = null,
+  created_at = excluded.created_at,
+  expires_at = excluded.expires_at
+where k.expires_at <= excluded.created_at
+   or (k.response_status is null and k.locked_until <= excluded.created_at)
+returning k.scope, k.key`;
+
+const idOf = (r: { scope: string; key: string }) => `${r.scope}\u0000${r.key}`;
+
+interface Queued<T, R> {
+  item: T;
+  resolve: (result: R) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Calls of concurrent requests that go as one statement: while one runs, the next queue up and
+ * go together; an idle gateway runs a call at once. A key appears once per statement (a repeat
+ * waits for the next), so an upsert never touches a row twice.
+ */
+function batched<T extends { scope: string; key: string }, R>(
+  run: (batch: T[]) => Promise<R[]>,
+): (item: T) => Promise<R> {
+  let queue: Queued<T, R>[] = [];
+  let running = false;
+  async function drain(): Promise<void> {
+    running = true;
+    while (queue.length > 0) {
+      const batch: Queued<T, R>[] = [];
+      const later: Queued<T, R>[] = [];
+      const seen = new Set<string>();
+      for (const q of queue) {
+        const id = idOf(q.item);
+        if (batch.length < MAX_BATCH && !seen.has(id)) {
+          seen.add(id);
+          batch.push(q);
+        } else {
+          later.push(q);
+        }
+      }
+      queue = later;
+      try {
+        const results = await run(batch.map((q) => q.item));
+        batch.forEach((q, i) => q.resolve(results[i] as R));
+      } catch (err) {
+        for (const q of batch) q.reject(err);
+      }
+    }
+    running = false;
+  }
+  return (item) =>
+    new Promise<R>((resolve, reject) => {
+      queue.push({ item, resolve, reject });
+      if (!running) void drain();
+    });
+}
+
+interface Lookup {
+  scope: string;
+  key: string;
+  now: Date;
+}
+
+interface Recording {
+  scope: string;
+  key: string;
+  request: RequestPrint;
+  response: StoredResponse;
+  times: { now: Date; expiresAt: Date };
+}
+
+function lookupOf(row: ClaimRow | undefined): LookupResult {
+  if (!row?.request_method) return { outcome: 'absent' };
+  const request: RequestPrint = {
+    method: row.request_method,
+    path: row.request_path ?? '',
+    fingerprint: row.fingerprint ?? {},
+  };
+  if (row.response_status === null) return { outcome: 'in_flight', request };
+  return {
+    outcome: 'completed',
+    request,
+    response: {
+      status: row.response_status,
+      headers: row.response_headers ?? {},
+      body: row.response_body ?? '',
+    },
+  };
+}
+
 export function createIdempotencyKeysRepo(db: Knex): IdempotencyStore {
   let queue: Completion[] = [];
   let writing = false;
@@ -179,7 +305,39 @@ export function createIdempotencyKeysRepo(db: Knex): IdempotencyStore {
     writing = false;
   }
 
+  const find = batched<Lookup, LookupResult>(async (batch) => {
+    const result = await db.raw<{ rows: ClaimRow[] }>(FIND_SQL, [
+      batch.map((l) => l.scope),
+      batch.map((l) => l.key),
+      batch.map((l) => l.now),
+    ]);
+    const rows = new Map(result.rows.map((r) => [idOf(r), r]));
+    return batch.map((l) => lookupOf(rows.get(idOf(l))));
+  });
+
+  const record = batched<Recording, boolean>(async (batch) => {
+    const result = await db.raw<{ rows: { scope: string; key: string }[] }>(RECORD_SQL, [
+      batch.map((r) => r.scope),
+      batch.map((r) => r.key),
+      batch.map((r) => r.request.method),
+      batch.map((r) => r.request.path),
+      batch.map((r) => JSON.stringify(r.request.fingerprint)),
+      batch.map((r) => r.response.status),
+      batch.map((r) => JSON.stringify(r.response.headers)),
+      batch.map((r) => r.response.body),
+      batch.map((r) => r.times.now),
+      batch.map((r) => r.times.expiresAt),
+    ]);
+    const taken = new Set(result.rows.map(idOf));
+    return batch.map((r) => taken.has(idOf(r)));
+  });
+
   return {
+    find: (scope, key, now) => find({ scope, key, now }),
+
+    record: (scope, key, request, response, times) =>
+      record({ scope, key, request, response, times }),
+
     claim(scope, key, request, times): Promise<ClaimResult> {
       return new Promise<ClaimResult>((resolve, reject) => {
         claims.push({ scope, key, request, times, resolve, reject });

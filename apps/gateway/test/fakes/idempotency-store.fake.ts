@@ -1,6 +1,7 @@
 import type {
   ClaimResult,
   IdempotencyStore,
+  LookupResult,
   RequestPrint,
   StoredResponse,
 } from '../../src/http/idempotency/store';
@@ -22,6 +23,10 @@ export function createMemoryIdempotencyStore(): IdempotencyStore & {
 } {
   const rows = new Map<string, Row>();
   const id = (scope: string, key: string) => JSON.stringify([scope, key]);
+  /** Expired, or claimed by a request whose lease ran out: taken over like a new key. */
+  const isFree = (row: Row, now: Date): boolean =>
+    row.expiresAt <= now ||
+    (row.response === null && row.lockedUntil !== null && row.lockedUntil <= now);
   const store = {
     rows,
     failing: false,
@@ -33,11 +38,7 @@ export function createMemoryIdempotencyStore(): IdempotencyStore & {
     ): Promise<ClaimResult> {
       if (store.failing) throw new Error('store down');
       const row = rows.get(id(scope, key));
-      const takeable =
-        !row ||
-        row.expiresAt <= times.now ||
-        (row.response === null && row.lockedUntil !== null && row.lockedUntil <= times.now);
-      if (takeable) {
+      if (!row || isFree(row, times.now)) {
         rows.set(id(scope, key), {
           request: structuredClone(request),
           response: null,
@@ -48,6 +49,31 @@ export function createMemoryIdempotencyStore(): IdempotencyStore & {
       }
       if (row.response === null) return { outcome: 'in_flight', request: row.request };
       return { outcome: 'completed', request: row.request, response: row.response };
+    },
+    async find(scope: string, key: string, now: Date): Promise<LookupResult> {
+      if (store.failing) throw new Error('store down');
+      const row = rows.get(id(scope, key));
+      if (!row || isFree(row, now)) return { outcome: 'absent' };
+      if (row.response === null) return { outcome: 'in_flight', request: row.request };
+      return { outcome: 'completed', request: row.request, response: row.response };
+    },
+    async record(
+      scope: string,
+      key: string,
+      request: RequestPrint,
+      response: StoredResponse,
+      times: { now: Date; expiresAt: Date },
+    ): Promise<boolean> {
+      if (store.failing) throw new Error('store down');
+      const row = rows.get(id(scope, key));
+      if (row && !isFree(row, times.now)) return false;
+      rows.set(id(scope, key), {
+        request: structuredClone(request),
+        response: structuredClone(response),
+        lockedUntil: null,
+        expiresAt: times.expiresAt,
+      });
+      return true;
     },
     async complete(scope: string, key: string, response: StoredResponse): Promise<void> {
       if (store.failing) throw new Error('store down');

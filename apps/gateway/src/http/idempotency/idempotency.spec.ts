@@ -228,6 +228,199 @@ describe('installIdempotency', () => {
   });
 });
 
+/**
+ * A route whose handler is idempotent on the key by itself (as checkout's CreatePayment is): the
+ * same answers as a claimed route, with one write per key, and a durable claim only when slow.
+ */
+describe("installIdempotency: a 'downstream' route", () => {
+  let app: FastifyInstance;
+  let store: ReturnType<typeof createMemoryIdempotencyStore>;
+  let now: Date;
+  let calls: number;
+  let answer: () => Promise<{ status: number; body: unknown; replayed?: boolean }>;
+  const writes: string[] = [];
+
+  beforeEach(async () => {
+    store = createMemoryIdempotencyStore();
+    writes.length = 0;
+    for (const op of ['claim', 'complete', 'record', 'release'] as const) {
+      const real = store[op].bind(store) as (...args: unknown[]) => Promise<unknown>;
+      (store as unknown as Record<string, unknown>)[op] = (...args: unknown[]) => {
+        writes.push(op);
+        return real(...args);
+      };
+    }
+    now = new Date('2026-12-07T10:00:00.000Z');
+    calls = 0;
+    answer = async () => ({ status: 201, body: { id: `pay_${calls}` } });
+    app = Fastify({ ajv: { customOptions: { coerceTypes: false } } });
+    app.setErrorHandler((err, request, reply) => {
+      const mapped = toHttpError(err);
+      return reply.code(mapped.status).send(errorBody(mapped, request.id));
+    });
+    installIdempotency(app, { store, clock: () => now, claimAfterMs: 50 });
+    await app.register(async (scope) => {
+      scope.decorateRequest('merchant', null);
+      scope.addHook('onRequest', async (request) => {
+        (request as unknown as { merchant: { id: string } }).merchant = {
+          id: String(request.headers['x-merchant'] ?? 'mer_a'),
+        };
+      });
+      scope.post(
+        '/v1/payments',
+        {
+          config: { idempotency: 'downstream' },
+          schema: {
+            body: {
+              type: 'object',
+              required: ['amount'],
+              properties: { amount: { type: 'integer' }, note: { type: 'string' } },
+            },
+          },
+        },
+        async (request, reply) => {
+          calls++;
+          if ((request.body as { amount: number }).amount < 0) {
+            throw new DomainError('MONEY_NOT_POSITIVE', 'invalid', 'amount must be positive');
+          }
+          const res = await answer();
+          if (res.replayed) void reply.header('idempotent-replayed', 'true');
+          return reply.code(res.status).header('location', '/v1/payments/x').send(res.body);
+        },
+      );
+    });
+    await app.ready();
+  });
+
+  afterEach(async () => {
+    await app.close();
+  });
+
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/payments',
+      headers: { 'idempotency-key': 'key-1', ...headers },
+      payload: body as Record<string, unknown>,
+    });
+
+  it('stores the first answer with one write and replays it verbatim without running the handler', async () => {
+    const first = await post({ amount: 5 });
+    expect(first.statusCode).toBe(201);
+    expect(writes).toEqual(['record']);
+    const again = await post({ amount: 5 });
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers['location']).toBe('/v1/payments/x');
+    expect(again.body).toBe(first.body);
+    expect(calls).toBe(1);
+    expect(writes).toEqual(['record']);
+  });
+
+  it('stores and replays a 5xx, and refuses another body with 409 naming the field', async () => {
+    answer = async () => {
+      throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'checkout is down');
+    };
+    const first = await post({ amount: 5, note: 'a' });
+    expect(first.statusCode).toBe(503);
+    answer = async () => ({ status: 201, body: { id: 'would-be-second' } });
+    const again = await post({ amount: 5, note: 'a' });
+    expect(again.statusCode).toBe(503);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first.json());
+    const other = await post({ amount: 5, note: 'b' });
+    expect(other.statusCode).toBe(409);
+    expect(other.json()).toMatchObject({
+      error: { code: 'IDEMPOTENCY_KEY_REUSED', details: { field: 'note' } },
+    });
+    expect(calls).toBe(1);
+  });
+
+  it('answers 409 IDEMPOTENCY_KEY_IN_USE to a retry while the first is in flight, then replays its answer', async () => {
+    let release!: () => void;
+    answer = () =>
+      new Promise((resolve) => (release = () => resolve({ status: 201, body: { id: 'slow' } })));
+    const first = post({ amount: 5 });
+    await new Promise((r) => setTimeout(r, 10));
+    const concurrent = await post({ amount: 5 });
+    expect(concurrent.statusCode).toBe(409);
+    expect(concurrent.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_IN_USE' } });
+    const different = await post({ amount: 6 });
+    expect(different.json()).toMatchObject({
+      error: { code: 'IDEMPOTENCY_KEY_REUSED', details: { field: 'amount' } },
+    });
+    release();
+    expect((await first).statusCode).toBe(201);
+    const after = await post({ amount: 5 });
+    expect(after.headers['idempotent-replayed']).toBe('true');
+    expect(after.json()).toEqual({ id: 'slow' });
+    expect(calls).toBe(1);
+  });
+
+  it('claims the key in the store once the request runs past claimAfterMs, so other replicas see it in flight', async () => {
+    let release!: () => void;
+    answer = () =>
+      new Promise((resolve) => (release = () => resolve({ status: 201, body: { id: 'slow' } })));
+    const first = post({ amount: 5 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await store.find('merchant:mer_a', 'key-1', now)).toMatchObject({
+      outcome: 'in_flight',
+    });
+    release();
+    expect((await first).statusCode).toBe(201);
+    expect(writes).toEqual(['claim', 'complete']);
+    expect(await store.find('merchant:mer_a', 'key-1', now)).toMatchObject({
+      outcome: 'completed',
+      response: { status: 201, body: '{"id":"slow"}' },
+    });
+  });
+
+  it('stores nothing for a request refused by validation, schema or handler', async () => {
+    expect((await post({ amount: 'five' })).statusCode).toBe(400);
+    expect((await post({ amount: -1 })).statusCode).toBe(400);
+    expect(store.rows.size).toBe(0);
+    expect(writes).toEqual([]);
+    expect((await post({ amount: 5 })).statusCode).toBe(201);
+    expect(calls).toBe(2);
+  });
+
+  it("stores nothing when the downstream answered from its own record of the key (a retry from another replica's window)", async () => {
+    answer = async () => ({ status: 200, body: { id: 'pay_other' }, replayed: true });
+    expect((await post({ amount: 5 })).statusCode).toBe(200);
+    answer = async () => {
+      throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'conflict', 'amount differs');
+    };
+    expect((await post({ amount: 6 }, { 'idempotency-key': 'key-2' })).statusCode).toBe(409);
+    expect(store.rows.size).toBe(0);
+  });
+
+  it('replays a record stored by another replica, and expires it after 24 hours', async () => {
+    await store.record(
+      'merchant:mer_a',
+      'key-1',
+      { method: 'POST', path: '/v1/payments', fingerprint: fingerprintOf({ amount: 5 }) },
+      { status: 201, headers: { 'content-type': 'application/json' }, body: '{"id":"pay_x"}' },
+      { now, expiresAt: new Date(now.getTime() + 24 * 3_600_000) },
+    );
+    expect((await post({ amount: 5 })).json()).toEqual({ id: 'pay_x' });
+    expect(calls).toBe(0);
+    now = new Date(now.getTime() + 24 * 3_600_000);
+    const fresh = await post({ amount: 5 });
+    expect(fresh.headers['idempotent-replayed']).toBeUndefined();
+    expect(calls).toBe(1);
+  });
+
+  it('answers 503 IDEMPOTENCY_STORE_UNAVAILABLE without running the handler when the store is down', async () => {
+    store.failing = true;
+    const res = await post({ amount: 5 });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_STORE_UNAVAILABLE' } });
+    expect(calls).toBe(0);
+    store.failing = false;
+    expect((await post({ amount: 5 })).statusCode).toBe(201);
+  });
+});
+
 describe('startIdempotencySweeper', () => {
   it('deletes every expired key in bounded batches and keeps the live ones', async () => {
     const store = createMemoryIdempotencyStore();

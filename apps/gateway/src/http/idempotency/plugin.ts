@@ -13,18 +13,25 @@ import {
   fingerprintOf,
   firstDifference,
   type IdempotencyStore,
+  type LookupResult,
   type RequestPrint,
 } from './store';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** Longer than any request can take (gRPC deadlines are seconds), short enough for a retry after a crash. */
 export const IDEMPOTENCY_LEASE_MS = 60_000;
+/**
+ * How long a `downstream` route's request runs before its key is claimed in the store as well:
+ * far above a create's p99, far below the seconds after which clients retry.
+ */
+export const IDEMPOTENCY_CLAIM_AFTER_MS = 250;
 
 export interface IdempotencyOptions {
   store: IdempotencyStore;
   clock: () => Date;
   ttlMs?: number;
   leaseMs?: number;
+  claimAfterMs?: number;
 }
 
 /** Headers a replay repeats; everything else (request id, rate-limit counters) is the retry's own. */
@@ -39,12 +46,31 @@ declare module 'fastify' {
      * false: the route keeps no answer for replay, for answers that carry a secret shown once
      * (a new API key); such a route must be idempotent on the key by itself.
      */
-    idempotency?: boolean;
+    /**
+     * 'downstream': the handler's own call is idempotent on the same key (checkout's
+     * CreatePayment), so the key is looked up but not claimed before it runs, and its answer is
+     * stored in one write; see installIdempotency.
+     */
+    idempotency?: boolean | 'downstream';
   }
   interface FastifyRequest {
     /** The key this request claimed; its answer is stored when sent. */
     idempotencyClaim?: { scope: string; key: string };
+    /** The key a `downstream` route's request holds, claimed only if it runs long. */
+    idempotencyHold?: Hold;
   }
+}
+
+/** A `downstream` request's hold on its key: in this gateway's memory, in the store once slow. */
+interface Hold {
+  id: string;
+  scope: string;
+  key: string;
+  print: RequestPrint;
+  now: Date;
+  timer?: ReturnType<typeof setTimeout>;
+  /** Set when the request ran past claimAfterMs: whether the store gave it the key. */
+  claimed?: Promise<boolean>;
 }
 
 /**
@@ -75,11 +101,24 @@ function printOf(request: FastifyRequest): RequestPrint {
  * Any other answer, a 5xx included, is stored and replayed for `ttlMs` with
  * `Idempotent-Replayed: true`. Cost per request: one statement before the handler, and one after
  * that is group-committed with concurrent requests' (see the repo).
+ *
+ * A route whose handler is itself idempotent on the key (`config.idempotency: 'downstream'`:
+ * POST /v1/payments, as checkout creates at most one payment per merchant and key) skips the
+ * claim's write: the key is read (a live record is replayed, or refused as in flight), held in
+ * this gateway's memory (a concurrent retry here is 409 in flight), and the answer is stored with
+ * one insert; a request still running after `claimAfterMs` claims the key in the store as usual,
+ * so a retry on another replica is 409 in flight too. Inside that window a retry on another
+ * replica reaches checkout, whose own record answers it (the same payment, or 409 naming the
+ * field); such answers are not stored, the first request's is. One write per create instead of
+ * two, the same answers.
  */
 export function installIdempotency(app: FastifyInstance, options: IdempotencyOptions): void {
   const ttlMs = options.ttlMs ?? IDEMPOTENCY_TTL_MS;
   const leaseMs = options.leaseMs ?? IDEMPOTENCY_LEASE_MS;
+  const claimAfterMs = options.claimAfterMs ?? IDEMPOTENCY_CLAIM_AFTER_MS;
   const { store, clock } = options;
+  /** `downstream` requests in flight in this gateway, by scope and key. */
+  const held = new Map<string, Hold>();
 
   const claim: preHandlerAsyncHookHandler = async (request, reply) => {
     const key = idempotencyKeyOf(request.headers);
@@ -126,14 +165,105 @@ export function installIdempotency(app: FastifyInstance, options: IdempotencyOpt
       if (reply.statusCode === 400 || body === null) {
         await store.release(claimed.scope, claimed.key);
       } else {
-        await store.complete(claimed.scope, claimed.key, {
-          status: reply.statusCode,
-          headers: replayedHeaders(reply),
-          body,
-        });
+        await store.complete(claimed.scope, claimed.key, answerOf(reply, body));
       }
     } catch (err) {
       // The answer itself is sound; the key stays locked until its lease ends, then a retry runs.
+      request.log.error({ err }, 'idempotency: storing the answer failed');
+    }
+    return payload;
+  };
+
+  const hold: preHandlerAsyncHookHandler = async (request, reply) => {
+    const key = idempotencyKeyOf(request.headers);
+    if (key === undefined) return;
+    const scope = scopeOf(request);
+    if (scope === null) return;
+    const print = printOf(request);
+    const id = `${scope}\u0000${key}`;
+    const now = clock();
+    const running = held.get(id);
+    // One older than the lease lost its answer (its onSend never ran): the key is free, as in the store.
+    if (running && running.now.getTime() + leaseMs > now.getTime()) {
+      refuseIfDifferent(running.print, print);
+      throw gatewayErrors.create(
+        'IDEMPOTENCY_KEY_IN_USE',
+        'a request with this Idempotency-Key is still being processed; retry after it answers',
+      );
+    }
+    const mine: Hold = { id, scope, key, print, now };
+    // Before the read, so a retry arriving meanwhile finds it.
+    held.set(id, mine);
+    let found: LookupResult;
+    try {
+      found = await store.find(scope, key, now);
+    } catch (cause) {
+      held.delete(id);
+      throw gatewayErrors.create(
+        'IDEMPOTENCY_STORE_UNAVAILABLE',
+        'the request was not processed; retry later with the same Idempotency-Key',
+        { cause },
+      );
+    }
+    if (found.outcome !== 'absent') {
+      held.delete(id);
+      refuseIfDifferent(found.request, print);
+      if (found.outcome === 'in_flight') {
+        throw gatewayErrors.create(
+          'IDEMPOTENCY_KEY_IN_USE',
+          'a request with this Idempotency-Key is still being processed; retry after it answers',
+        );
+      }
+      return replay(reply, found.response);
+    }
+    mine.timer = setTimeout(() => {
+      mine.claimed = store
+        .claim(scope, key, print, {
+          now,
+          expiresAt: new Date(now.getTime() + ttlMs),
+          lockedUntil: new Date(clock().getTime() + leaseMs),
+        })
+        .then(
+          (r) => r.outcome === 'claimed',
+          (err: unknown) => {
+            request.log.warn({ err }, 'idempotency: claiming a slow request failed');
+            return false;
+          },
+        );
+    }, claimAfterMs);
+    request.idempotencyHold = mine;
+  };
+
+  const storeHeldAnswer: onSendAsyncHookHandler = async (request, reply, payload) => {
+    const mine = request.idempotencyHold;
+    if (!mine) return payload;
+    request.idempotencyHold = undefined;
+    clearTimeout(mine.timer);
+    held.delete(mine.id);
+    const body =
+      typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString() : null;
+    try {
+      // Undefined: never claimed; false: another request holds the key, whose answer stays.
+      const claimed = await mine.claimed;
+      if (claimed === false) return payload;
+      // A refusal, or an answer the downstream gave from its own record of the key (a retry that
+      // reached it from another replica): not this key's first answer.
+      const notFirst =
+        reply.statusCode === 400 ||
+        reply.statusCode === 409 ||
+        reply.hasHeader('idempotent-replayed') ||
+        body === null;
+      if (claimed === true) {
+        if (notFirst) await store.release(mine.scope, mine.key);
+        else await store.complete(mine.scope, mine.key, answerOf(reply, body as string));
+      } else if (!notFirst) {
+        await store.record(mine.scope, mine.key, mine.print, answerOf(reply, body as string), {
+          now: mine.now,
+          expiresAt: new Date(mine.now.getTime() + ttlMs),
+        });
+      }
+    } catch (err) {
+      // The answer itself is sound; a retry reaches the downstream, which knows the key.
       request.log.error({ err }, 'idempotency: storing the answer failed');
     }
     return payload;
@@ -143,9 +273,11 @@ export function installIdempotency(app: FastifyInstance, options: IdempotencyOpt
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (!methods.includes('POST')) return;
     if (!IDEMPOTENT_PREFIXES.some((prefix) => route.url.startsWith(prefix))) return;
-    if (route.config?.idempotency === false) return;
-    route.preHandler = [...asArray(route.preHandler), claim];
-    route.onSend = [...asArray(route.onSend), storeAnswer];
+    const mode = route.config?.idempotency;
+    if (mode === false) return;
+    const downstream = mode === 'downstream';
+    route.preHandler = [...asArray(route.preHandler), downstream ? hold : claim];
+    route.onSend = [...asArray(route.onSend), downstream ? storeHeldAnswer : storeAnswer];
   });
 }
 
@@ -169,6 +301,10 @@ function refuseIfDifferent(stored: RequestPrint, print: RequestPrint): void {
       { details: { field } },
     );
   }
+}
+
+function answerOf(reply: FastifyReply, body: string) {
+  return { status: reply.statusCode, headers: replayedHeaders(reply), body };
 }
 
 function replayedHeaders(reply: FastifyReply): Record<string, string> {

@@ -97,6 +97,9 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
             200: ref('Checkout recognised the key (its own replay)', 'Payment'),
           },
         },
+        // Checkout creates at most one payment per merchant and key: the key's answer is
+        // stored in one write (see installIdempotency).
+        config: { idempotency: 'downstream' },
         // Before the body is even parsed: a retry-unsafe request is refused whatever its body.
         preParsing: async (request, _reply, payload) => {
           requiredIdempotencyKey(request.headers);
