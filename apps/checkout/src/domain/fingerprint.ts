@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** A JSON-compatible value; bigints are canonicalized as decimal strings. */
 export type Canonical =
@@ -35,7 +35,7 @@ export function canonicalJson(value: Canonical): string {
 
 /** sha256 hex of the canonical JSON: what an idempotency record remembers of a request. */
 export function fingerprintOf(value: Canonical): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+  return hash('sha256', canonicalJson(value), 'hex');
 }
 
 /**

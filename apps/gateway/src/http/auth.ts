@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 import type { Merchant, MerchantServiceClient } from '@tolem/contracts/checkout';
 import type { PromiseClient } from '@tolem/grpc-kit';
@@ -46,7 +46,7 @@ export function createApiKeyAuthenticator(options: ApiKeyAuthOptions): ApiKeyAut
     requestId: string,
   ): Promise<AuthenticatedMerchant> => {
     const apiKey = bearerTokenFrom(authorization);
-    const cacheKey = createHash('sha256').update(apiKey).digest('base64');
+    const cacheKey = hash('sha256', apiKey, 'base64');
     const hit = cache.get(cacheKey);
     if (hit && hit.expiresAt > now()) return hit.merchant;
     if (hit) cache.delete(cacheKey);

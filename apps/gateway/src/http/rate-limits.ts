@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
@@ -52,10 +52,7 @@ export function installApiRateLimits(
     if (!request.url.startsWith(API_PREFIX)) return;
     const ip = byIp(request.ip);
     const authorization = request.headers.authorization;
-    const key =
-      authorization === undefined
-        ? null
-        : byKey(createHash('sha256').update(authorization).digest('base64'));
+    const key = authorization === undefined ? null : byKey(hash('sha256', authorization, 'base64'));
     if (key) {
       void reply.header('x-ratelimit-limit', String(limits.perApiKey.max));
       void reply.header('x-ratelimit-remaining', String(key.remaining));
