@@ -120,7 +120,7 @@ const MAX_BATCH = 500;
 const FIND_SQL = `
 select i.scope, i.key, k.request_method, k.request_path, k.fingerprint, k.response_status,
        k.response_headers, k.response_body
-  from unnest(?::text[], ?::text[], ?::timestamptz[]) as i(scope, key, now)
+  from unnest($1::text[], $2::text[], $3::timestamptz[]) as i(scope, key, now)
   join idempotency_keys k on k.scope = i.scope and k.key = i.key
  where k.expires_at > i.now
    and (k.response_status is not null or k.locked_until > i.now)`;
@@ -136,8 +136,8 @@ insert into idempotency_keys as k
    response_body, locked_until, created_at, expires_at)
 select scope, key, request_method, request_path, fingerprint::jsonb, status, headers::jsonb,
        body, null, created_at, expires_at
-  from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::smallint[], ?::text[],
-              ?::text[], ?::timestamptz[], ?::timestamptz[])
+  from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[],
+              $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[])
     as i(scope, key, request_method, request_path, fingerprint, status, headers, body,
          created_at, expires_at)
  order by scope, key
@@ -156,6 +156,24 @@ where k.expires_at <= excluded.created_at
 returning k.scope, k.key`;
 
 const idOf = (r: { scope: string; key: string }) => `${r.scope}\u0000${r.key}`;
+
+/** The pg client under a knex pool connection: named statements need it directly. */
+interface PgConnection {
+  query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
+}
+
+/**
+ * Runs a statement by name on a pooled connection: parsed and planned once per connection,
+ * not per batch, and without knex's binding pass (the hot path of every payment create).
+ */
+async function runNamed<R>(db: Knex, name: string, text: string, values: unknown[]): Promise<R[]> {
+  const conn = (await db.client.acquireConnection()) as PgConnection;
+  try {
+    return (await conn.query<R>({ name, text, values })).rows;
+  } finally {
+    await db.client.releaseConnection(conn);
+  }
+}
 
 interface Queued<T, R> {
   item: T;
@@ -306,30 +324,35 @@ export function createIdempotencyKeysRepo(db: Knex): IdempotencyStore {
   }
 
   const find = batched<Lookup, LookupResult>(async (batch) => {
-    const result = await db.raw<{ rows: ClaimRow[] }>(FIND_SQL, [
+    const found = await runNamed<ClaimRow>(db, 'gateway_idempotency_find_v1', FIND_SQL, [
       batch.map((l) => l.scope),
       batch.map((l) => l.key),
-      batch.map((l) => l.now),
+      batch.map((l) => l.now.toISOString()),
     ]);
-    const rows = new Map(result.rows.map((r) => [idOf(r), r]));
+    const rows = new Map(found.map((r) => [idOf(r), r]));
     return batch.map((l) => lookupOf(rows.get(idOf(l))));
   });
 
   const record = batched<Recording, boolean>(async (batch) => {
-    const result = await db.raw<{ rows: { scope: string; key: string }[] }>(RECORD_SQL, [
-      batch.map((r) => r.scope),
-      batch.map((r) => r.key),
-      batch.map((r) => r.request.method),
-      batch.map((r) => r.request.path),
-      batch.map((r) => JSON.stringify(r.request.fingerprint)),
-      batch.map((r) => r.response.status),
-      batch.map((r) => JSON.stringify(r.response.headers)),
-      batch.map((r) => r.response.body),
-      batch.map((r) => r.times.now),
-      batch.map((r) => r.times.expiresAt),
-    ]);
-    const taken = new Set(result.rows.map(idOf));
-    return batch.map((r) => taken.has(idOf(r)));
+    const taken = await runNamed<{ scope: string; key: string }>(
+      db,
+      'gateway_idempotency_record_v1',
+      RECORD_SQL,
+      [
+        batch.map((r) => r.scope),
+        batch.map((r) => r.key),
+        batch.map((r) => r.request.method),
+        batch.map((r) => r.request.path),
+        batch.map((r) => JSON.stringify(r.request.fingerprint)),
+        batch.map((r) => r.response.status),
+        batch.map((r) => JSON.stringify(r.response.headers)),
+        batch.map((r) => r.response.body),
+        batch.map((r) => r.times.now.toISOString()),
+        batch.map((r) => r.times.expiresAt.toISOString()),
+      ],
+    );
+    const stored = new Set(taken.map(idOf));
+    return batch.map((r) => stored.has(idOf(r)));
   });
 
   return {
