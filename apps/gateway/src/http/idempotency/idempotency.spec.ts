@@ -357,6 +357,32 @@ describe("installIdempotency: a 'downstream' route", () => {
     expect(calls).toBe(1);
   });
 
+  it('answers before its record is written; a retry meanwhile is replayed from memory, not run again', async () => {
+    let written!: () => void;
+    const record = store.record.bind(store);
+    store.record = (...args) =>
+      new Promise<boolean>((resolve) => {
+        written = () => void record(...args).then(resolve);
+      });
+    const first = await post({ amount: 5 });
+    expect(first.statusCode).toBe(201);
+    expect(store.rows.size).toBe(0);
+    const retry = await post({ amount: 5 });
+    expect(retry.statusCode).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toBe(first.body);
+    expect((await post({ amount: 6 })).json()).toMatchObject({
+      error: { code: 'IDEMPOTENCY_KEY_REUSED', details: { field: 'amount' } },
+    });
+    written();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(store.rows.size).toBe(1);
+    const later = await post({ amount: 5 });
+    expect(later.body).toBe(first.body);
+    expect(later.headers['idempotent-replayed']).toBe('true');
+    expect(calls).toBe(1);
+  });
+
   it('claims the key in the store once the request runs past claimAfterMs, so other replicas see it in flight', async () => {
     let release!: () => void;
     answer = () =>

@@ -15,6 +15,7 @@ import {
   type IdempotencyStore,
   type LookupResult,
   type RequestPrint,
+  type StoredResponse,
 } from './store';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -71,6 +72,8 @@ interface Hold {
   timer?: ReturnType<typeof setTimeout>;
   /** Set when the request ran past claimAfterMs: whether the store gave it the key. */
   claimed?: Promise<boolean>;
+  /** The first answer, sent and being written: a retry here replays it from memory meanwhile. */
+  answer?: StoredResponse;
 }
 
 /**
@@ -109,8 +112,9 @@ function printOf(request: FastifyRequest): RequestPrint {
  * one insert; a request still running after `claimAfterMs` claims the key in the store as usual,
  * so a retry on another replica is 409 in flight too. Inside that window a retry on another
  * replica reaches checkout, whose own record answers it (the same payment, or 409 naming the
- * field); such answers are not stored, the first request's is. One write per create instead of
- * two, the same answers.
+ * field); such answers are not stored, the first request's is. The answer goes out before its
+ * write commits (checkout has committed the payment); until then a retry here is replayed from
+ * memory. One write per create instead of two, and no commit to wait for after checkout's.
  */
 export function installIdempotency(app: FastifyInstance, options: IdempotencyOptions): void {
   const ttlMs = options.ttlMs ?? IDEMPOTENCY_TTL_MS;
@@ -186,6 +190,7 @@ export function installIdempotency(app: FastifyInstance, options: IdempotencyOpt
     // One older than the lease lost its answer (its onSend never ran): the key is free, as in the store.
     if (running && running.now.getTime() + leaseMs > now.getTime()) {
       refuseIfDifferent(running.print, print);
+      if (running.answer) return replay(reply, running.answer);
       throw gatewayErrors.create(
         'IDEMPOTENCY_KEY_IN_USE',
         'a request with this Idempotency-Key is still being processed; retry after it answers',
@@ -234,38 +239,56 @@ export function installIdempotency(app: FastifyInstance, options: IdempotencyOpt
     request.idempotencyHold = mine;
   };
 
+  /** Writes a held key's answer (or frees its claim); the hold ends once that is written. */
+  async function writeHeld(mine: Hold, answer: StoredResponse | null): Promise<void> {
+    // Undefined: never claimed; false: another request holds the key, whose answer stays.
+    const claimed = await mine.claimed;
+    if (claimed === false) return;
+    if (claimed === true) {
+      if (answer) await store.complete(mine.scope, mine.key, answer);
+      else await store.release(mine.scope, mine.key);
+    } else if (answer) {
+      await store.record(mine.scope, mine.key, mine.print, answer, {
+        now: mine.now,
+        expiresAt: new Date(mine.now.getTime() + ttlMs),
+      });
+    }
+  }
+
+  /**
+   * Sends the answer without waiting for its write (checkout has committed the payment, which is
+   * what a 201 promises): until the write is done, a retry in this gateway is replayed from
+   * memory; a retry elsewhere reaches checkout's record of the key, as in the first moments.
+   * Saves a commit's wait on every create.
+   */
   const storeHeldAnswer: onSendAsyncHookHandler = async (request, reply, payload) => {
     const mine = request.idempotencyHold;
     if (!mine) return payload;
     request.idempotencyHold = undefined;
     clearTimeout(mine.timer);
-    held.delete(mine.id);
     const body =
       typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString() : null;
-    try {
-      // Undefined: never claimed; false: another request holds the key, whose answer stays.
-      const claimed = await mine.claimed;
-      if (claimed === false) return payload;
-      // A refusal, or an answer the downstream gave from its own record of the key (a retry that
-      // reached it from another replica): not this key's first answer.
-      const notFirst =
-        reply.statusCode === 400 ||
-        reply.statusCode === 409 ||
-        reply.hasHeader('idempotent-replayed') ||
-        body === null;
-      if (claimed === true) {
-        if (notFirst) await store.release(mine.scope, mine.key);
-        else await store.complete(mine.scope, mine.key, answerOf(reply, body as string));
-      } else if (!notFirst) {
-        await store.record(mine.scope, mine.key, mine.print, answerOf(reply, body as string), {
-          now: mine.now,
-          expiresAt: new Date(mine.now.getTime() + ttlMs),
-        });
-      }
-    } catch (err) {
-      // The answer itself is sound; a retry reaches the downstream, which knows the key.
-      request.log.error({ err }, 'idempotency: storing the answer failed');
+    // A refusal, or an answer the downstream gave from its own record of the key (a retry that
+    // reached it from another replica): not this key's first answer, so nothing is kept.
+    const first =
+      body !== null &&
+      reply.statusCode !== 400 &&
+      reply.statusCode !== 409 &&
+      !reply.hasHeader('idempotent-replayed');
+    const answer = first ? answerOf(reply, body) : null;
+    if (answer) mine.answer = answer;
+    else if (mine.claimed === undefined) {
+      held.delete(mine.id);
+      return payload;
     }
+    void writeHeld(mine, answer)
+      .catch((err: unknown) => {
+        // The answer itself is sound; a retry reaches the downstream, which knows the key.
+        request.log.error({ err }, 'idempotency: storing the answer failed');
+      })
+      .finally(() => {
+        if (held.get(mine.id) === mine) held.delete(mine.id);
+      });
     return payload;
   };
 
