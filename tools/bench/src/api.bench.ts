@@ -16,10 +16,12 @@
  *
  * Knobs (env): BENCH_SECONDS (per run, 10), BENCH_MERCHANTS (100), BENCH_PGBENCH_SECONDS (30),
  * BENCH_CONCURRENCY (1,16,64), BENCH_PROFILE_DIR (write V8 CPU profiles of the gateway and
- * checkout there).
+ * checkout there), BENCH_WAL_STATS=1 (pg_waldump --stats=record of each run's WAL: commits, heap
+ * and index records, full-page images per create).
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -44,6 +46,8 @@ const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
 /** The processes a create passes through, then the rest that share the machine. */
 const CPU_GROUPS = ['gateway', 'checkout', 'postgres', 'ledger', 'kafka', 'client'] as const;
 const PROFILED: ServiceName[] = ['gateway', 'checkout'];
+const WAL_STATS = process.env['BENCH_WAL_STATS'] === '1';
+const PG_WALDUMP = '/usr/lib/postgresql/15/bin/pg_waldump';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const t0 = Date.now();
@@ -179,6 +183,41 @@ async function checkIdempotency(
   return { checked, failures };
 }
 
+/**
+ * The WAL records of a run by kind (pg_waldump --stats=record, a diagnostic): how many commits,
+ * heap and index records and full-page images a create costs. Empty when pg_waldump is missing.
+ */
+function walStats(stateDir: string, from: string, to: string, creates: number): string {
+  const walDir = join(stateDir, 'postgres', 'data', 'pg_wal');
+  if (!existsSync(PG_WALDUMP) || !existsSync(walDir) || creates === 0) return '';
+  let out: string;
+  try {
+    out = execFileSync(
+      PG_WALDUMP,
+      ['--path', walDir, '--start', from, '--end', to, '--stats=record'],
+      { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+    );
+  } catch (err) {
+    return `pg_waldump failed: ${(err as Error).message.split('\n')[0] ?? ''}`;
+  }
+  const lines: string[] = [];
+  for (const line of out.split('\n')) {
+    // "Heap/INSERT   1234 ( 12.34)   56789 ( 12.34)   0 (0.00)   56789 ( 12.34)"
+    const m = /^(\S+\/\S+(?: \S+)?)\s+(\d+)\s+\(\s*[\d.]+\)\s+(\d+)\s+\(\s*[\d.]+\)\s+(\d+)/.exec(
+      line.trim(),
+    );
+    if (!m) continue;
+    const [, kind, count, recBytes, fpiBytes] = m;
+    const perCreate = Number(count) / creates;
+    if (perCreate < 0.05) continue;
+    lines.push(
+      `${kind}: ${perCreate.toFixed(2)}/create, ${((Number(recBytes) + Number(fpiBytes)) / creates).toFixed(0)} B/create` +
+        (Number(fpiBytes) > 0 ? ` (${(Number(fpiBytes) / creates).toFixed(0)} B FPI)` : ''),
+    );
+  }
+  return lines.join('; ');
+}
+
 interface Row {
   result: LoadResult;
   cpuUsPerCreate: Record<string, number>;
@@ -312,6 +351,7 @@ async function main(): Promise<number> {
         call: createCall(client, merchants, `c${concurrency}`, sent),
       });
       const cpuAfter = sampleCpu(stateDir);
+      const lsnAfter = WAL_STATS ? await walLsn(checkoutUrl) : '';
       rows.push({
         result,
         cpuUsPerCreate: perCreate(cpuBefore, cpuAfter, result, idleMicrosPerMs),
@@ -324,6 +364,7 @@ async function main(): Promise<number> {
           cpuPerTransfer(cpuBefore, cpuAfter, result.transfers, CPU_GROUPS, 'create') +
           ' (gross, idle included)',
       );
+      if (WAL_STATS) step(`  WAL: ${walStats(stateDir, lsn, lsnAfter, result.transfers)}`);
     }
 
     const idempotency = await checkIdempotency(client, sent.values());
