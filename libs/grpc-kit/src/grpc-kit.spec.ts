@@ -33,6 +33,20 @@ const silent = createLogger({
   destination: new Writable({ write: (_c, _e, d) => d() }),
 });
 
+const unused = () => Promise.reject(new Error('unused'));
+/** The ReportingService methods these tests do not call. */
+const otherMethods = {
+  listPayments: unused,
+  listRefunds: unused,
+  getDailyTotals: unused,
+  getConsistency: unused,
+  checkConsistency: unused,
+};
+
+/** How many items the streaming handler was asked for so far. */
+let produced = 0;
+const CHUNK = 'x'.repeat(16 * 1024);
+
 describe('grpc-kit over loopback', () => {
   /** The abort signal each call's handler saw, by payment id. */
   const signals = new Map<string, AbortSignal>();
@@ -61,6 +75,13 @@ describe('grpc-kit over loopback', () => {
       },
       async listPaymentFacts() {
         throw new DomainError('NOT_IMPLEMENTED', 'unimplemented', 'later');
+      },
+      ...otherMethods,
+      async *exportPaymentsCsv() {
+        for (let i = 0; i < 10_000; i += 1) {
+          produced += 1;
+          yield { data: CHUNK };
+        }
       },
     });
     port = await server.listen(0);
@@ -174,6 +195,11 @@ describe('grpc-kit over loopback', () => {
     own.addService(ReportingServiceService, {
       getPaymentFact: () => Promise.resolve(GetPaymentFactResponse.fromPartial({})),
       listPaymentFacts: () => Promise.reject(new Error('unused')),
+      ...otherMethods,
+      // eslint-disable-next-line require-yield -- never called; a stream handler has to exist
+      exportPaymentsCsv: async function* () {
+        throw new Error('unused');
+      },
     });
     own.setReady('kafka-consumer', false);
     const ownPort = await own.listen(0);
@@ -210,6 +236,24 @@ describe('grpc-kit over loopback', () => {
     expect(await statuses()).toEqual(['SERVING', 'SERVING', 'SERVING']);
     healthClient.close();
     await own.drain(1_000);
+  });
+
+  it('asks a stream handler for more only as the client reads (160 MB never buffered)', async () => {
+    const raw = new ReportingServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+    const call = raw.exportPaymentsCsv({ filter: undefined });
+    const iterator = call[Symbol.asyncIterator]();
+    await iterator.next();
+    // The client stops reading: flow control fills, then the handler is not asked again.
+    await new Promise((r) => setTimeout(r, 300));
+    const stalled = produced;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(produced).toBe(stalled);
+    expect(produced).toBeLessThan(1_000);
+    let received = 1;
+    for await (const _ of { [Symbol.asyncIterator]: () => iterator }) received += 1;
+    expect(received).toBe(10_000);
+    expect(produced).toBe(10_000);
+    raw.close();
   });
 
   it('maps every kind to its gRPC status', () => {
