@@ -196,7 +196,7 @@ describe('grpc-kit over loopback', () => {
       getPaymentFact: () => Promise.resolve(GetPaymentFactResponse.fromPartial({})),
       listPaymentFacts: () => Promise.reject(new Error('unused')),
       ...otherMethods,
-      // eslint-disable-next-line require-yield -- never called; a stream handler has to exist
+       
       exportPaymentsCsv: async function* () {
         throw new Error('unused');
       },
