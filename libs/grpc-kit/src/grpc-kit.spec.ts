@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createClient,
   createGrpcServer,
+  createStreamingClient,
   type GrpcServer,
   grpcStatusOf,
   LIVENESS_SERVICE,
@@ -77,7 +78,12 @@ describe('grpc-kit over loopback', () => {
         throw new DomainError('NOT_IMPLEMENTED', 'unimplemented', 'later');
       },
       ...otherMethods,
-      async *exportPaymentsCsv() {
+      async *exportPaymentsCsv(req) {
+        if (req.filter?.merchantId === 'refused') {
+          throw new DomainError('REPORTING_INVALID_REQUEST', 'invalid', 'bad filter', {
+            details: { field: 'merchant_id' },
+          });
+        }
         for (let i = 0; i < 10_000; i += 1) {
           produced += 1;
           yield { data: CHUNK };
@@ -196,7 +202,7 @@ describe('grpc-kit over loopback', () => {
       getPaymentFact: () => Promise.resolve(GetPaymentFactResponse.fromPartial({})),
       listPaymentFacts: () => Promise.reject(new Error('unused')),
       ...otherMethods,
-       
+
       exportPaymentsCsv: async function* () {
         throw new Error('unused');
       },
@@ -239,9 +245,8 @@ describe('grpc-kit over loopback', () => {
   });
 
   it('asks a stream handler for more only as the client reads (160 MB never buffered)', async () => {
-    const raw = new ReportingServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
-    const call = raw.exportPaymentsCsv({ filter: undefined });
-    const iterator = call[Symbol.asyncIterator]();
+    const streams = createStreamingClient(ReportingServiceClient, `127.0.0.1:${port}`);
+    const iterator = streams.exportPaymentsCsv({ filter: undefined })[Symbol.asyncIterator]();
     await iterator.next();
     // The client stops reading: flow control fills, then the handler is not asked again.
     await new Promise((r) => setTimeout(r, 300));
@@ -253,7 +258,28 @@ describe('grpc-kit over loopback', () => {
     for await (const _ of { [Symbol.asyncIterator]: () => iterator }) received += 1;
     expect(received).toBe(10_000);
     expect(produced).toBe(10_000);
-    raw.close();
+
+    // A refusal arrives as the server's DomainError, code and details intact.
+    const refused = streams.exportPaymentsCsv({
+      filter: {
+        merchantId: 'refused',
+        status: '',
+        method: '',
+        currency: '',
+        createdFrom: undefined,
+        createdTo: undefined,
+      },
+    });
+    await expect(
+      (async () => {
+        for await (const _ of refused) break;
+      })(),
+    ).rejects.toMatchObject({
+      code: 'REPORTING_INVALID_REQUEST',
+      kind: 'invalid',
+      details: { field: 'merchant_id' },
+    });
+    streams.close();
   });
 
   it('maps every kind to its gRPC status', () => {
