@@ -400,6 +400,25 @@ describe('/v1/reports', () => {
     expect(all.split('\r\n').filter(Boolean)).toHaveLength(1_001);
   });
 
+  it('documents every report route in the OpenAPI document, the export as text/csv', async () => {
+    ({ app } = setup());
+    const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+    const doc = res.json() as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>>;
+    };
+    for (const path of [
+      '/v1/reports/payments',
+      '/v1/reports/refunds',
+      '/v1/reports/daily_totals',
+      '/v1/reports/payments.csv',
+    ]) {
+      expect(doc.paths[path]?.['get']?.responses['401'], path).toBeDefined();
+    }
+    expect(
+      Object.keys(doc.paths['/v1/reports/payments.csv']?.['get']?.responses['200']?.content ?? {}),
+    ).toEqual(['text/csv']);
+  });
+
   it('answers a refused export as a JSON error, not a broken CSV', async () => {
     ({ app } = setup());
     const res = await app.inject({
