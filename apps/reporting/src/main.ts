@@ -20,7 +20,7 @@ import {
   createDailyTotalsRepo,
   createRefundTotalsRepo,
 } from './db/daily-totals.repo';
-import { createReportingMoneyDays } from './db/money-days.reader';
+import { createDailyTotalsMoneyDays, createReportingMoneyDays } from './db/money-days.reader';
 import { createPaymentCasesRepo } from './db/payment-cases.repo';
 import { createPaymentFactsRepo, createPaymentSearch } from './db/payment-facts.repo';
 import { createRefundFactsRepo } from './db/refund-facts.repo';
@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   const ledger = createClient(LedgerServiceClient, config.ledgerAddr);
   const checkConsistency = makeCheckConsistency({
     reporting: createReportingMoneyDays(db),
+    totals: createDailyTotalsMoneyDays(db),
     ledger: ledgerMoneyDays(ledger),
     clock: systemClock,
   });

@@ -73,6 +73,32 @@ describe('checkConsistency', () => {
     ]);
   });
 
+  it('holds the maintained daily totals to the ledger too, on what they can say', async () => {
+    const check = makeCheckConsistency({
+      reporting: source([day()]),
+      ledger: source([day()]),
+      // Totals know no refunds started; one payment's row is missing from them.
+      totals: source([
+        day({
+          paymentsCount: 1n,
+          grossMinor: 10_000n,
+          feeMinor: 300n,
+          netMinor: 9_700n,
+          refundsStartedCount: 0n,
+          refundsStartedMinor: 0n,
+        }),
+      ]),
+      clock,
+    });
+    const report = await check(range);
+    expect(report.differences.map((d) => [d.metric, d.reporting, d.ledger])).toEqual([
+      ['daily_totals.payments_count', 1n, 2n],
+      ['daily_totals.gross_minor', 10_000n, 20_000n],
+      ['daily_totals.fee_minor', 300n, 600n],
+      ['daily_totals.net_minor', 9_700n, 19_400n],
+    ]);
+  });
+
   it('is never consistent when a side cannot be read', async () => {
     const check = makeCheckConsistency({
       reporting: source([]),

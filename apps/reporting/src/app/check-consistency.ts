@@ -1,4 +1,10 @@
-import { compareMoneyDays, type ConsistencyReport, dayBefore, isDay } from '../domain/consistency';
+import {
+  compareMoneyDays,
+  type ConsistencyReport,
+  DAILY_TOTALS_METRICS,
+  dayBefore,
+  isDay,
+} from '../domain/consistency';
 import { reportingErrors } from '../domain/errors';
 import type { Clock, MoneyDaysSource } from '../domain/ports';
 
@@ -7,6 +13,8 @@ export interface CheckConsistencyDeps {
   reporting: MoneyDaysSource;
   /** The ledger's journal (GetDailyMoneyTotals). */
   ledger: MoneyDaysSource;
+  /** Reporting's maintained daily totals, held to the ledger too (DAILY_TOTALS_METRICS). */
+  totals?: MoneyDaysSource;
   clock: Clock;
 }
 
@@ -33,11 +41,15 @@ export function makeCheckConsistency(deps: CheckConsistencyDeps) {
     const query = { ...range, merchantId: range.merchantId || undefined };
     const base = { checkedAt: deps.clock.now(), fromDay: range.fromDay, toDay: range.toDay };
     try {
-      const [reporting, ledger] = await Promise.all([
+      const [reporting, ledger, totals] = await Promise.all([
         deps.reporting.moneyDays(query),
         deps.ledger.moneyDays(query),
+        deps.totals?.moneyDays(query),
       ]);
-      const differences = compareMoneyDays(reporting, ledger);
+      const differences = [
+        ...compareMoneyDays(reporting, ledger),
+        ...(totals ? compareMoneyDays(totals, ledger, DAILY_TOTALS_METRICS, 'daily_totals.') : []),
+      ];
       return { ...base, consistent: differences.length === 0, differences, error: '' };
     } catch (err) {
       return { ...base, consistent: false, differences: [], error: (err as Error).message };

@@ -65,3 +65,49 @@ export function createReportingMoneyDays(db: Knex): MoneyDaysSource {
     },
   };
 }
+
+/**
+ * Reporting's maintained daily totals in the same shape: payments of the paid statuses, and
+ * succeeded refunds (their day is that of their success). Refunds started are not in them.
+ */
+export function createDailyTotalsMoneyDays(db: Knex): MoneyDaysSource {
+  return {
+    async moneyDays({ merchantId, fromDay, toDay }) {
+      const merchant = merchantId ? 'and merchant_id = :merchantId' : '';
+      const result = await db.raw(
+        `with days as (
+           select merchant_id, currency, day, sum(payments_count) as pc, sum(gross_minor) as g,
+                  sum(fee_minor) as f, sum(net_minor) as n, 0 as rc, 0 as rm
+             from daily_totals
+            where status = any(:paid) and day between cast(:from as date) and cast(:to as date) ${merchant}
+            group by 1, 2, 3
+           union all
+           select merchant_id, currency, day, 0, 0, 0, 0, sum(refunds_count), sum(amount_minor)
+             from daily_refund_totals
+            where status = 'succeeded' and day between cast(:from as date) and cast(:to as date) ${merchant}
+            group by 1, 2, 3
+         )
+         select merchant_id, currency, to_char(day, 'YYYY-MM-DD') as day,
+                sum(pc)::bigint as pc, sum(g)::bigint as g, sum(f)::bigint as f,
+                sum(n)::bigint as n, sum(rc)::bigint as rc, sum(rm)::bigint as rm
+           from days group by 1, 2, 3 order by 1, 2, 3`,
+        { paid: PAID_STATUSES, merchantId: merchantId ?? '', from: fromDay, to: toDay },
+      );
+      return (result.rows as Record<string, string | bigint>[]).map(
+        (r): MoneyDay => ({
+          merchantId: String(r.merchant_id),
+          currency: String(r.currency),
+          day: String(r.day),
+          paymentsCount: BigInt(r.pc as bigint),
+          grossMinor: BigInt(r.g as bigint),
+          feeMinor: BigInt(r.f as bigint),
+          netMinor: BigInt(r.n as bigint),
+          refundsStartedCount: 0n,
+          refundsStartedMinor: 0n,
+          refundsSucceededCount: BigInt(r.rc as bigint),
+          refundsSucceededMinor: BigInt(r.rm as bigint),
+        }),
+      );
+    },
+  };
+}

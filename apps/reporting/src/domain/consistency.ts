@@ -30,11 +30,23 @@ export const MONEY_DAY_METRICS = [
   ['refunds_succeeded_minor', 'refundsSucceededMinor'],
 ] as const;
 
+/**
+ * What the maintained daily totals can be held to: payments per day, and refunds that succeeded
+ * (a succeeded refund's day is that of its success). Refunds started are not in them (a refund
+ * row moves to the day of its latest status).
+ */
+export const DAILY_TOTALS_METRICS = MONEY_DAY_METRICS.filter(
+  ([name]) => !name.startsWith('refunds_started'),
+);
+
 export interface ConsistencyDifference {
   merchantId: string;
   currency: string;
   day: string;
-  /** One of MONEY_DAY_METRICS' names, e.g. `gross_minor`. */
+  /**
+   * One of MONEY_DAY_METRICS' names, e.g. `gross_minor`, for reporting's rows; prefixed
+   * `daily_totals.` for its maintained daily totals.
+   */
   metric: string;
   reporting: bigint;
   ledger: bigint;
@@ -60,6 +72,8 @@ const keyOf = (d: Pick<MoneyDay, 'merchantId' | 'currency' | 'day'>) =>
 export function compareMoneyDays(
   reporting: readonly MoneyDay[],
   ledger: readonly MoneyDay[],
+  metrics: readonly (readonly [string, keyof MoneyDay])[] = MONEY_DAY_METRICS,
+  prefix = '',
 ): ConsistencyDifference[] {
   const left = new Map(reporting.map((d) => [keyOf(d), d]));
   const right = new Map(ledger.map((d) => [keyOf(d), d]));
@@ -69,15 +83,15 @@ export function compareMoneyDays(
     const r = left.get(key);
     const l = right.get(key);
     const who = (r ?? l) as MoneyDay;
-    for (const [metric, field] of MONEY_DAY_METRICS) {
-      const a = r?.[field] ?? 0n;
-      const b = l?.[field] ?? 0n;
+    for (const [metric, field] of metrics) {
+      const a = (r?.[field] as bigint | undefined) ?? 0n;
+      const b = (l?.[field] as bigint | undefined) ?? 0n;
       if (a !== b) {
         out.push({
           merchantId: who.merchantId,
           currency: who.currency,
           day: who.day,
-          metric,
+          metric: `${prefix}${metric}`,
           reporting: a,
           ledger: b,
         });

@@ -6,7 +6,7 @@ import { createClient } from '@tolem/grpc-kit';
 
 import { makeCheckConsistency } from '../app/check-consistency';
 import { loadCheckConfig } from '../config';
-import { createReportingMoneyDays } from '../db/money-days.reader';
+import { createDailyTotalsMoneyDays, createReportingMoneyDays } from '../db/money-days.reader';
 import type { ConsistencyReport } from '../domain/consistency';
 import { ledgerMoneyDays } from '../grpc/ledger-money-days.client';
 import { parseCheckArgs } from './check-args';
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
   try {
     const check = makeCheckConsistency({
       reporting: createReportingMoneyDays(db),
+      totals: createDailyTotalsMoneyDays(db),
       ledger: ledgerMoneyDays(ledger),
       clock: { now: () => new Date() },
     });
