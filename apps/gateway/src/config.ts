@@ -18,6 +18,8 @@ const schema = z.object({
   CHECKOUT_ADDR: envs.address(),
   NOTIFIER_ADDR: envs.address(),
   LEDGER_ADDR: envs.address(),
+  /** Reporting's gRPC; the `/v1/reports` routes are served only when it is set. */
+  REPORTING_ADDR: envs.address().optional(),
   /** Bearer token of the /admin routes; short tokens are refused because they can be guessed. */
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   /** Deadline of every gRPC call to a peer. */
@@ -53,6 +55,7 @@ export interface GatewayConfig {
   checkoutAddr: string;
   notifierAddr: string;
   ledgerAddr: string;
+  reportingAddr: string | undefined;
   adminToken: Secret;
   grpcDeadlineMs: number;
   rateLimits: RateLimits;
@@ -73,6 +76,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     checkoutAddr: e.CHECKOUT_ADDR,
     notifierAddr: e.NOTIFIER_ADDR,
     ledgerAddr: e.LEDGER_ADDR,
+    reportingAddr: e.REPORTING_ADDR,
     adminToken: new Secret(e.ADMIN_TOKEN),
     grpcDeadlineMs: e.GRPC_DEADLINE_MS,
     createBatchLanes: e.CREATE_BATCH_LANES,

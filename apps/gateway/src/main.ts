@@ -6,8 +6,9 @@ import {
 } from '@tolem/contracts/checkout';
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { NotifierServiceClient } from '@tolem/contracts/notifier';
+import { ReportingServiceClient } from '@tolem/contracts/reporting';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createClient, onShutdown } from '@tolem/grpc-kit';
+import { createClient, createStreamingClient, onShutdown } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
 
 import { migrations } from '../migrations';
@@ -33,6 +34,12 @@ async function main(): Promise<void> {
   const refunds = createClient(RefundServiceClient, config.checkoutAddr, grpcOptions);
   const notifier = createClient(NotifierServiceClient, config.notifierAddr, grpcOptions);
   const ledger = createClient(LedgerServiceClient, config.ledgerAddr, grpcOptions);
+  const reporting = config.reportingAddr
+    ? {
+        unary: createClient(ReportingServiceClient, config.reportingAddr, grpcOptions),
+        streams: createStreamingClient(ReportingServiceClient, config.reportingAddr),
+      }
+    : undefined;
   const checkoutHealth = createHealthProbe(
     config.checkoutAddr,
     'tolem.checkout.v1.CheckoutService',
@@ -55,6 +62,10 @@ async function main(): Promise<void> {
     notifier,
     ledger,
     refunds,
+    reports: reporting && {
+      unary: reporting.unary,
+      exportPaymentsCsv: reporting.streams.exportPaymentsCsv,
+    },
     checkoutReady: () => checkoutHealth.check(),
     idempotency: { store: idempotencyStore, clock },
     log,
@@ -83,6 +94,8 @@ async function main(): Promise<void> {
       ]) {
         client.close();
       }
+      reporting?.unary.close();
+      reporting?.streams.close();
     },
     () => sweeper.stop(),
     () => db.destroy(),

@@ -6,6 +6,7 @@ import { createLogger } from '@tolem/observability';
 
 import { migrations } from '../migrations';
 import { makeCheckIntegrity } from './app/check-integrity';
+import { makeGetDailyMoneyTotals } from './app/daily-money-totals';
 import {
   makeGetFeePlan,
   makeGetMerchantSettings,
@@ -32,6 +33,7 @@ import {
 import { loadConfig } from './config';
 import { createAccountStore } from './db/accounts.store';
 import { createBalancesRepo } from './db/balances.repo';
+import { createDailyMoneyReader } from './db/daily-money.reader';
 import { createIntegrityRepo } from './db/integrity.repo';
 import { createJournalRepo } from './db/journal.repo';
 import { createMerchantSettingsRepo } from './db/merchant-settings.repo';
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
       listStatement: makeListStatement({ balances }),
       listPaymentTransactions: makeListPaymentTransactions({ journal }),
       checkIntegrity: makeCheckIntegrity({ integrity, outboxGraceMs: config.outboxGraceMs }),
+      getDailyMoneyTotals: makeGetDailyMoneyTotals({ read: createDailyMoneyReader(db) }),
     }),
   );
   const port = await grpc.listen(config.grpcPort, config.grpcHost);

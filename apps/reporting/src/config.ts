@@ -13,6 +13,12 @@ const schema = z.object({
   LOG_LEVEL: envs.logLevel(),
   /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
   MIGRATE_ON_START: envs.bool(false),
+  /** The ledger, whose journal the consistency check compares reporting with. */
+  LEDGER_ADDR: envs.address().default('127.0.0.1:50053'),
+  /** How often the continuous consistency check runs (0: never). */
+  CONSISTENCY_INTERVAL_MS: envs.durationMs(60_000),
+  /** How many UTC days, today included, the continuous check covers. */
+  CONSISTENCY_DAYS: z.coerce.number().int().min(1).max(366).default(3),
 });
 
 export interface ReportingConfig {
@@ -24,6 +30,9 @@ export interface ReportingConfig {
   grpcHost: string;
   logLevel: string;
   migrateOnStart: boolean;
+  ledgerAddr: string;
+  consistencyIntervalMs: number;
+  consistencyDays: number;
 }
 
 /** The only reader of process.env in this service. */
@@ -43,6 +52,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     grpcHost: e.GRPC_HOST,
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,
+    ledgerAddr: e.LEDGER_ADDR,
+    consistencyIntervalMs: e.CONSISTENCY_INTERVAL_MS,
+    consistencyDays: e.CONSISTENCY_DAYS,
   });
 }
 
@@ -52,4 +64,16 @@ export function loadDbConfig(env: Record<string, string | undefined> = process.e
 } {
   const e = parseEnv(z.object({ DATABASE_URL: envs.url() }), env);
   return Object.freeze({ databaseUrl: new Secret(e.DATABASE_URL) });
+}
+
+/** The consistency command needs the database and the ledger. */
+export function loadCheckConfig(env: Record<string, string | undefined> = process.env): {
+  databaseUrl: Secret;
+  ledgerAddr: string;
+} {
+  const e = parseEnv(
+    z.object({ DATABASE_URL: envs.url(), LEDGER_ADDR: envs.address().default('127.0.0.1:50053') }),
+    env,
+  );
+  return Object.freeze({ databaseUrl: new Secret(e.DATABASE_URL), ledgerAddr: e.LEDGER_ADDR });
 }

@@ -1,19 +1,33 @@
+import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { ReportingServiceService } from '@tolem/contracts/reporting';
 import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
+import { createClient, createGrpcServer, onShutdown } from '@tolem/grpc-kit';
 import { CONSUMER_READINESS, createKafka } from '@tolem/kafka-kit';
 import { createLogger } from '@tolem/observability';
 
 import { migrations } from '../migrations';
 import { makeApplyPaymentEvent } from './app/apply-payment-event';
+import { makeCheckConsistency, makeConsistencyMonitor } from './app/check-consistency';
+import { makeExportPaymentsCsv } from './app/export-payments-csv';
+import { makeGetDailyTotals } from './app/get-daily-totals';
 import { makeGetPaymentFact } from './app/get-payment-fact';
 import { makeListPaymentFacts } from './app/list-payment-facts';
+import { makeListPayments } from './app/list-payments';
+import { makeListRefunds } from './app/list-refunds';
 import { loadConfig } from './config';
-import { createDailyTotalsRepo } from './db/daily-totals.repo';
+import {
+  createDailyTotalsReader,
+  createDailyTotalsRepo,
+  createRefundTotalsRepo,
+} from './db/daily-totals.repo';
+import { createDailyTotalsMoneyDays, createReportingMoneyDays } from './db/money-days.reader';
 import { createPaymentCasesRepo } from './db/payment-cases.repo';
-import { createPaymentFactsRepo } from './db/payment-facts.repo';
+import { createPaymentFactsRepo, createPaymentSearch } from './db/payment-facts.repo';
+import { createRefundFactsRepo } from './db/refund-facts.repo';
 import type { Clock } from './domain/ports';
+import { ledgerMoneyDays } from './grpc/ledger-money-days.client';
 import { reportingHandlers } from './grpc/reporting.grpc';
+import { startConsistencyLoop } from './jobs/consistency.loop';
 import { startPaymentEventsConsumer } from './kafka/payment-events.consumer';
 
 const systemClock: Clock = { now: () => new Date() };
@@ -26,12 +40,31 @@ async function main(): Promise<void> {
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'reporting', log });
 
   const facts = createPaymentFactsRepo(db);
+  const payments = createPaymentSearch(db);
+  const ledger = createClient(LedgerServiceClient, config.ledgerAddr);
+  const checkConsistency = makeCheckConsistency({
+    reporting: createReportingMoneyDays(db),
+    totals: createDailyTotalsMoneyDays(db),
+    ledger: ledgerMoneyDays(ledger),
+    clock: systemClock,
+  });
+  const consistency = makeConsistencyMonitor({
+    check: checkConsistency,
+    clock: systemClock,
+    days: config.consistencyDays,
+  });
   const grpc = createGrpcServer({ log });
   grpc.addService(
     ReportingServiceService,
     reportingHandlers({
       getPaymentFact: makeGetPaymentFact({ facts }),
       listPaymentFacts: makeListPaymentFacts({ facts }),
+      listPayments: makeListPayments({ payments }),
+      listRefunds: makeListRefunds({ refunds: createRefundFactsRepo(db) }),
+      getDailyTotals: makeGetDailyTotals({ totals: createDailyTotalsReader(db) }),
+      exportPaymentsCsv: makeExportPaymentsCsv({ payments }),
+      checkConsistency,
+      consistency,
     }),
   );
   // Queries need no Kafka, so they are served while the consumer joins its group (after a crash
@@ -48,11 +81,27 @@ async function main(): Promise<void> {
         facts: createPaymentFactsRepo(trx),
         cases: createPaymentCasesRepo(trx),
         totals: createDailyTotalsRepo(trx),
+        refunds: createRefundFactsRepo(trx),
+        refundTotals: createRefundTotalsRepo(trx),
         clock: systemClock,
       }),
   });
   consumer.onConsumingChange((consuming) => grpc.setReady(CONSUMER_READINESS, consuming));
-  onShutdown(log, [() => grpc.drain(), () => consumer.stop(), () => db.destroy()]);
+  const consistencyLoop =
+    config.consistencyIntervalMs > 0
+      ? startConsistencyLoop({
+          monitor: consistency,
+          intervalMs: config.consistencyIntervalMs,
+          log,
+        })
+      : undefined;
+  onShutdown(log, [
+    () => grpc.drain(),
+    async () => consistencyLoop?.stop(),
+    () => consumer.stop(),
+    async () => ledger.close(),
+    () => db.destroy(),
+  ]);
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
   log.info({ port, topic: config.paymentsTopic, groupId: config.groupId }, 'reporting started');
 }

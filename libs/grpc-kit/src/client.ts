@@ -3,6 +3,7 @@ import {
   type ChannelCredentials,
   type Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
   credentials,
   Metadata,
@@ -80,6 +81,65 @@ export function createClient<C extends Client>(
             },
           );
         });
+    },
+  });
+}
+
+type StreamOf<F> = F extends (
+  request: infer Req,
+  metadata: Metadata,
+  options?: Partial<CallOptions>,
+) => ClientReadableStream<infer Res>
+  ? (request: Req, opts?: CallOpts) => AsyncIterable<Res>
+  : never;
+
+/** The server-streaming methods of a ts-proto grpc-js client, as async iterables. */
+export type StreamingClient<C> = {
+  [K in keyof C as StreamOf<C[K]> extends never ? never : K]: StreamOf<C[K]>;
+} & { close(): void };
+
+/**
+ * Wraps a generated client's server-streaming methods: each returns an async iterable of the
+ * messages (read as the caller consumes them, so gRPC flow control reaches the server), with a
+ * deadline for the whole stream (default 10 min) and gRPC errors turned back into DomainErrors.
+ */
+export function createStreamingClient<C extends Client>(
+  Ctor: ClientConstructor<C>,
+  address: string,
+  options: ClientFactoryOptions = {},
+): StreamingClient<C> {
+  const raw = new Ctor(address, credentials.createInsecure(), {
+    'grpc.keepalive_time_ms': 30_000,
+  });
+  const defaultDeadlineMs = options.defaultDeadlineMs ?? 600_000;
+  return new Proxy({} as StreamingClient<C>, {
+    get(_target, prop) {
+      if (prop === 'close') return () => raw.close();
+      if (prop === 'then') return undefined;
+      const method = (raw as unknown as Record<string | symbol, unknown>)[prop];
+      if (typeof method !== 'function') return undefined;
+      return (request: unknown, opts: CallOpts = {}) => ({
+        async *[Symbol.asyncIterator]() {
+          const metadata = new Metadata();
+          if (opts.requestId) metadata.set('x-request-id', opts.requestId);
+          for (const [k, v] of Object.entries(opts.metadata ?? {})) metadata.set(k, v);
+          const deadline = new Date(Date.now() + (opts.deadlineMs ?? defaultDeadlineMs));
+          const call = (method as (...args: unknown[]) => ClientReadableStream<unknown>).call(
+            raw,
+            request,
+            metadata,
+            { deadline },
+          );
+          try {
+            for await (const message of call) yield message;
+          } catch (err) {
+            throw fromServiceError(err as ServiceError, String(prop));
+          } finally {
+            // The caller stopped early (its HTTP client went away): end the call on the server too.
+            call.cancel();
+          }
+        },
+      });
     },
   });
 }

@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createClient,
   createGrpcServer,
+  createStreamingClient,
   type GrpcServer,
   grpcStatusOf,
   LIVENESS_SERVICE,
@@ -32,6 +33,20 @@ const silent = createLogger({
   level: 'silent',
   destination: new Writable({ write: (_c, _e, d) => d() }),
 });
+
+const unused = () => Promise.reject(new Error('unused'));
+/** The ReportingService methods these tests do not call. */
+const otherMethods = {
+  listPayments: unused,
+  listRefunds: unused,
+  getDailyTotals: unused,
+  getConsistency: unused,
+  checkConsistency: unused,
+};
+
+/** How many items the streaming handler was asked for so far. */
+let produced = 0;
+const CHUNK = 'x'.repeat(16 * 1024);
 
 describe('grpc-kit over loopback', () => {
   /** The abort signal each call's handler saw, by payment id. */
@@ -61,6 +76,18 @@ describe('grpc-kit over loopback', () => {
       },
       async listPaymentFacts() {
         throw new DomainError('NOT_IMPLEMENTED', 'unimplemented', 'later');
+      },
+      ...otherMethods,
+      async *exportPaymentsCsv(req) {
+        if (req.filter?.merchantId === 'refused') {
+          throw new DomainError('REPORTING_INVALID_REQUEST', 'invalid', 'bad filter', {
+            details: { field: 'merchant_id' },
+          });
+        }
+        for (let i = 0; i < 10_000; i += 1) {
+          produced += 1;
+          yield { data: CHUNK };
+        }
       },
     });
     port = await server.listen(0);
@@ -174,6 +201,11 @@ describe('grpc-kit over loopback', () => {
     own.addService(ReportingServiceService, {
       getPaymentFact: () => Promise.resolve(GetPaymentFactResponse.fromPartial({})),
       listPaymentFacts: () => Promise.reject(new Error('unused')),
+      ...otherMethods,
+
+      exportPaymentsCsv: async function* () {
+        throw new Error('unused');
+      },
     });
     own.setReady('kafka-consumer', false);
     const ownPort = await own.listen(0);
@@ -210,6 +242,44 @@ describe('grpc-kit over loopback', () => {
     expect(await statuses()).toEqual(['SERVING', 'SERVING', 'SERVING']);
     healthClient.close();
     await own.drain(1_000);
+  });
+
+  it('asks a stream handler for more only as the client reads (160 MB never buffered)', async () => {
+    const streams = createStreamingClient(ReportingServiceClient, `127.0.0.1:${port}`);
+    const iterator = streams.exportPaymentsCsv({ filter: undefined })[Symbol.asyncIterator]();
+    await iterator.next();
+    // The client stops reading: flow control fills, then the handler is not asked again.
+    await new Promise((r) => setTimeout(r, 300));
+    const stalled = produced;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(produced).toBe(stalled);
+    expect(produced).toBeLessThan(1_000);
+    let received = 1;
+    for await (const _ of { [Symbol.asyncIterator]: () => iterator }) received += 1;
+    expect(received).toBe(10_000);
+    expect(produced).toBe(10_000);
+
+    // A refusal arrives as the server's DomainError, code and details intact.
+    const refused = streams.exportPaymentsCsv({
+      filter: {
+        merchantId: 'refused',
+        status: '',
+        method: '',
+        currency: '',
+        createdFrom: undefined,
+        createdTo: undefined,
+      },
+    });
+    await expect(
+      (async () => {
+        for await (const _ of refused) break;
+      })(),
+    ).rejects.toMatchObject({
+      code: 'REPORTING_INVALID_REQUEST',
+      kind: 'invalid',
+      details: { field: 'merchant_id' },
+    });
+    streams.close();
   });
 
   it('maps every kind to its gRPC status', () => {

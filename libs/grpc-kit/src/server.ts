@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+
 import {
   type handleServerStreamingCall,
   type handleUnaryCall,
@@ -165,7 +167,9 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         try {
           for await (const item of handler(call.request, ctx)) {
             if (ctx.signal.aborted) break;
-            call.write(item);
+            // Backpressure: the handler is asked for its next item only once the client took this
+            // one, so a long stream (an export) is never buffered whole in memory.
+            if (!call.write(item)) await once(call, 'drain');
           }
           call.end();
         } catch (err) {

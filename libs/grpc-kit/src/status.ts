@@ -1,4 +1,4 @@
-import { Metadata, type ServiceError,status } from '@grpc/grpc-js';
+import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { DomainError, type ErrorKind, isDomainError } from '@tolem/errors';
 
 /** Trailing metadata key carrying the stable error code. */
@@ -94,7 +94,9 @@ export function fromServiceError(err: ServiceError, method: string): DomainError
   const codeValue = err.metadata?.get(ERROR_CODE_KEY)[0];
   const sentKind = err.metadata?.get(ERROR_KIND_KEY)[0];
   const kind: ErrorKind =
-    sentKind === 'declined' && err.code === status.FAILED_PRECONDITION ? 'declined' : kindOfGrpcStatus(err.code);
+    sentKind === 'declined' && err.code === status.FAILED_PRECONDITION
+      ? 'declined'
+      : kindOfGrpcStatus(err.code);
   const code =
     typeof codeValue === 'string'
       ? codeValue
@@ -105,7 +107,12 @@ export function fromServiceError(err: ServiceError, method: string): DomainError
           : 'UPSTREAM_ERROR';
   const details: Record<string, string> = {};
   for (const [k, v] of Object.entries(err.metadata?.getMap() ?? {})) {
-    if (k.startsWith('x-error-') && k !== ERROR_CODE_KEY && k !== ERROR_KIND_KEY && typeof v === 'string') {
+    if (
+      k.startsWith('x-error-') &&
+      k !== ERROR_CODE_KEY &&
+      k !== ERROR_KIND_KEY &&
+      typeof v === 'string'
+    ) {
       details[k.slice('x-error-'.length)] = v;
     }
   }

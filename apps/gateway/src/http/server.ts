@@ -31,6 +31,7 @@ import { formRoutes } from './routes/form.route';
 import { healthRoutes } from './routes/health.route';
 import { pageRoutes, paymentStatusRoutes } from './routes/pages.route';
 import { refundRoutes, type RefundsClient } from './routes/refunds.route';
+import { reportRoutes, type ReportsClient } from './routes/reports.route';
 import { v1Routes } from './routes/v1.route';
 
 /** Everything the gateway talks to; main.ts passes real gRPC clients, unit specs pass fakes. */
@@ -77,6 +78,8 @@ export interface GatewayDeps {
   >;
   /** Checkout's refunds; the refund routes are served only when given (specs may omit it). */
   refunds?: RefundsClient;
+  /** Reporting's reads and export; the `/v1/reports` routes are served only when given. */
+  reports?: ReportsClient;
   /** True when checkout answers its gRPC health check (for /readyz). */
   checkoutReady: () => Promise<boolean>;
   /** Where the first answer to each Idempotency-Key is kept (the gateway's own PostgreSQL). */
@@ -247,6 +250,9 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     void app.register(
       refundRoutes({ authenticate, refunds: deps.refunds, adminToken: deps.adminToken }),
     );
+  }
+  if (deps.reports) {
+    void app.register(reportRoutes({ authenticate, reports: deps.reports }));
   }
   void app.register(
     limited(

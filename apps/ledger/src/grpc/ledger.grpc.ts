@@ -1,6 +1,7 @@
 import {
   ApplyUnappliedFundsResponse,
   CreateHoldResponse,
+  GetDailyMoneyTotalsResponse,
   GetFeePlanResponse,
   GetMerchantSettingsResponse,
   GetUnappliedFundsResponse,
@@ -24,6 +25,7 @@ import {
 import type { Handlers } from '@tolem/grpc-kit';
 
 import type { makeCheckIntegrity } from '../app/check-integrity';
+import type { makeGetDailyMoneyTotals } from '../app/daily-money-totals';
 import type {
   makeGetFeePlan,
   makeGetMerchantSettings,
@@ -103,6 +105,7 @@ export interface LedgerHandlerDeps {
   applyUnappliedFunds: ReturnType<typeof makeApplyUnappliedFunds>;
   returnUnappliedFunds: ReturnType<typeof makeReturnUnappliedFunds>;
   getUnappliedFunds: ReturnType<typeof makeGetUnappliedFunds>;
+  getDailyMoneyTotals: ReturnType<typeof makeGetDailyMoneyTotals>;
 }
 
 /** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
@@ -281,6 +284,11 @@ export function ledgerHandlers(deps: LedgerHandlerDeps): Handlers<typeof LedgerS
     },
     async checkIntegrity() {
       return integrityToProto(await deps.checkIntegrity());
+    },
+    async getDailyMoneyTotals(req) {
+      return GetDailyMoneyTotalsResponse.fromPartial({
+        totals: await deps.getDailyMoneyTotals(req),
+      });
     },
   };
 }

@@ -121,6 +121,7 @@ describe('applyPaymentEvent', () => {
         merchantId: 'mer_1',
         day: '2026-03-01',
         currency: 'KGS',
+        method: 'qr',
         status: 'succeeded',
         paymentsCount: 1n,
         grossMinor: 10_000n,
@@ -130,22 +131,34 @@ describe('applyPaymentEvent', () => {
     ]);
   });
 
-  it('changes nothing for a duplicate or an older sequence', async () => {
+  it('changes nothing for a duplicate; an older sequence never overwrites the newer status', async () => {
     const store = inMemoryReporting();
     const apply = makeApplyPaymentEvent({ ...store, clock });
-    await apply(ev('pay_1', 2n, 'refund.succeeded', '2026-03-02', 10_000n));
+    await apply({
+      ...ev('pay_1', 3n, 'payment.failed', '2026-03-02', 10_000n),
+      paymentStatus: 'failed',
+    });
     const before = {
       facts: structuredClone(store.factRows),
       totals: structuredClone(store.totalRows),
     };
-    expect(await apply(ev('pay_1', 2n, 'refund.succeeded', '2026-03-02', 99n))).toEqual({
-      applied: false,
-    });
-    expect(await apply(ev('pay_1', 1n, 'payment.succeeded', '2026-03-01', 10_000n))).toEqual({
-      applied: false,
-    });
+    expect(
+      await apply({
+        ...ev('pay_1', 3n, 'payment.failed', '2026-03-02', 99n),
+        paymentStatus: 'failed',
+      }),
+    ).toEqual({ applied: false });
     expect(store.factRows).toEqual(before.facts);
     expect(store.totalRows).toEqual(before.totals);
+    // A stale success (sequence 2) is history, not the status.
+    expect(
+      await apply({
+        ...ev('pay_1', 2n, 'payment.succeeded', '2026-03-01', 10_000n),
+        paymentStatus: 'succeeded',
+      }),
+    ).toEqual({ applied: true });
+    expect(store.factRows.get('pay_1')).toMatchObject({ status: 'failed', lastSequence: 3n });
+    expect([...store.totalRows.values()].map((r) => r.status)).toEqual(['failed']);
   });
 
   it('moves the count from succeeded to refunded when a refund follows', async () => {
@@ -234,6 +247,7 @@ describe('applyPaymentEvent', () => {
       ...paid,
       lastEventId: 'evt_pay_1_5',
       lastSequence: 5n,
+      seenSequences: [1n, 2n, 3n, 4n, 5n],
     });
     expect(store.caseRows.get('case_pay_1')).toMatchObject({
       paymentId: 'pay_1',
@@ -251,6 +265,7 @@ describe('applyPaymentEvent', () => {
         merchantId: 'mer_1',
         day: '2026-03-01',
         currency: 'KGS',
+        method: 'qr',
         status: 'succeeded',
         paymentsCount: 1n,
         grossMinor: 10_000n,
@@ -261,6 +276,7 @@ describe('applyPaymentEvent', () => {
         merchantId: 'mer_1',
         day: '2026-03-03',
         currency: 'KGS',
+        method: 'qr',
         status: 'succeeded',
         paymentsCount: 0n,
         grossMinor: 10_000n,
@@ -329,6 +345,7 @@ describe('applyPaymentEvent', () => {
         merchantId: 'mer_1',
         day: '2026-03-03',
         currency: 'KGS',
+        method: 'qr',
         status: 'succeeded',
         paymentsCount: 1n,
         grossMinor: 9_000n,

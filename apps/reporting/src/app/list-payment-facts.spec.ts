@@ -26,6 +26,12 @@ function fact(i: number, merchantId = 'mer_1'): PaymentFact {
     // Two facts per hour, so paging must break ties on payment_id.
     occurredAt: new Date(Date.UTC(2026, 2, 1, Math.floor(i / 2))),
     updatedAt: new Date(Date.UTC(2026, 2, 1)),
+    createdAt: new Date('2026-03-01T00:00:00Z'),
+    history: [],
+    seenSequences: [1n],
+    statusSequence: 1n,
+    amountsSequence: 1n,
+    feeSequence: 1n,
   };
 }
 

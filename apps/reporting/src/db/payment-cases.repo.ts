@@ -9,6 +9,7 @@ interface PaymentCaseRow {
   merchant_id: string;
   case_kind: string;
   currency: string;
+  method: string;
   received_minor: bigint;
   applied_gross_minor: bigint;
   applied_fee_minor: bigint;
@@ -29,6 +30,7 @@ function toDomain(row: PaymentCaseRow): PaymentCase {
     merchantId: row.merchant_id,
     caseKind: row.case_kind,
     currency: row.currency,
+    method: row.method,
     receivedMinor: BigInt(row.received_minor),
     appliedGrossMinor: BigInt(row.applied_gross_minor),
     appliedFeeMinor: BigInt(row.applied_fee_minor),
@@ -61,6 +63,7 @@ export function createPaymentCasesRepo(db: Knex): PaymentCaseRepository {
         merchant_id: c.merchantId,
         case_kind: c.caseKind,
         currency: c.currency,
+        method: c.method,
         received_minor: c.receivedMinor.toString(),
         applied_gross_minor: c.appliedGrossMinor.toString(),
         applied_fee_minor: c.appliedFeeMinor.toString(),

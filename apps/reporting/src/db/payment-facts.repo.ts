@@ -1,7 +1,7 @@
 import type { Knex } from '@tolem/db-kit';
 
-import type { PaymentFact } from '../domain/payment-fact';
-import type { PaymentFactRepository } from '../domain/ports';
+import type { PaymentFact, StatusChange } from '../domain/payment-fact';
+import type { PaymentFactRepository, PaymentQuery, PaymentSearch } from '../domain/ports';
 
 interface PaymentFactRow {
   payment_id: string;
@@ -21,6 +21,38 @@ interface PaymentFactRow {
   last_sequence: bigint;
   occurred_at: Date;
   updated_at: Date;
+  created_at: Date;
+  history: HistoryRow[];
+  seen_sequences: (string | bigint)[];
+  status_sequence: bigint;
+  amounts_sequence: bigint;
+  fee_sequence: bigint;
+}
+
+/** A status change as stored in the history jsonb: sequence as a string (exact beyond 2^53). */
+interface HistoryRow {
+  status: string;
+  event_type: string;
+  sequence: string;
+  occurred_at: string;
+}
+
+function historyToDomain(rows: HistoryRow[]): StatusChange[] {
+  return rows.map((h) => ({
+    status: h.status,
+    eventType: h.event_type,
+    sequence: BigInt(h.sequence),
+    occurredAt: new Date(h.occurred_at),
+  }));
+}
+
+function historyToRow(history: StatusChange[]): HistoryRow[] {
+  return history.map((h) => ({
+    status: h.status,
+    event_type: h.eventType,
+    sequence: h.sequence.toString(),
+    occurred_at: h.occurredAt.toISOString(),
+  }));
 }
 
 function toDomain(row: PaymentFactRow): PaymentFact {
@@ -42,6 +74,12 @@ function toDomain(row: PaymentFactRow): PaymentFact {
     lastSequence: BigInt(row.last_sequence),
     occurredAt: row.occurred_at,
     updatedAt: row.updated_at,
+    createdAt: row.created_at,
+    history: historyToDomain(row.history),
+    seenSequences: row.seen_sequences.map((n) => BigInt(n)),
+    statusSequence: BigInt(row.status_sequence),
+    amountsSequence: BigInt(row.amounts_sequence),
+    feeSequence: BigInt(row.fee_sequence),
   };
 }
 
@@ -82,6 +120,12 @@ export function createPaymentFactsRepo(db: Knex): PaymentFactRepository {
         last_sequence: f.lastSequence.toString(),
         occurred_at: f.occurredAt,
         updated_at: f.updatedAt,
+        created_at: f.createdAt,
+        history: JSON.stringify(historyToRow(f.history)),
+        seen_sequences: f.seenSequences.map((n) => n.toString()),
+        status_sequence: f.statusSequence.toString(),
+        amounts_sequence: f.amountsSequence.toString(),
+        fee_sequence: f.feeSequence.toString(),
       };
       if (isNew) {
         await db('payment_facts').insert(row);
@@ -105,6 +149,34 @@ export function createPaymentFactsRepo(db: Knex): PaymentFactRepository {
       const rows = await query
         .orderBy([
           { column: 'occurred_at', order: q.order },
+          { column: 'payment_id', order: q.order },
+        ])
+        .limit(q.limit);
+      return rows.map((r) => toDomain(r as PaymentFactRow));
+    },
+  };
+}
+
+/** Payments by filter, keyset paged on (created_at, payment_id): the index serves both orders. */
+export function createPaymentSearch(db: Knex): PaymentSearch {
+  return {
+    async search(q: PaymentQuery) {
+      const query = db<PaymentFactRow>('payment_facts').where({ merchant_id: q.merchantId });
+      if (q.status) query.andWhere('status', q.status);
+      if (q.method) query.andWhere('method', q.method);
+      if (q.currency) query.andWhere('currency', q.currency);
+      if (q.createdFrom) query.andWhere('created_at', '>=', q.createdFrom);
+      if (q.createdTo) query.andWhere('created_at', '<', q.createdTo);
+      if (q.after) {
+        const op = q.order === 'desc' ? '<' : '>';
+        query.andWhereRaw(`(created_at, payment_id) ${op} (?, ?)`, [
+          q.after.createdAt,
+          q.after.paymentId,
+        ]);
+      }
+      const rows = await query
+        .orderBy([
+          { column: 'created_at', order: q.order },
           { column: 'payment_id', order: q.order },
         ])
         .limit(q.limit);

@@ -41,6 +41,12 @@ describe('RFC 4180 CSV', () => {
       lastSequence: 2n,
       occurredAt: new Date('2026-03-01T10:00:00Z'),
       updatedAt: new Date('2026-03-01T10:00:01Z'),
+      createdAt: new Date('2026-03-01T00:00:00Z'),
+      history: [],
+      seenSequences: [1n],
+      statusSequence: 1n,
+      amountsSequence: 1n,
+      feeSequence: 1n,
     };
     expect(factCsvRow(fact)).toBe(
       'pay_1,mer_1,"Order ""7"", blue",succeeded,9007199254740993,0,9007199254740993,KGS,qr,qr_acquirer,q-1,' +

@@ -1,3 +1,5 @@
+import { isCurrencyCode, toMajorString } from '@tolem/money';
+
 import type { PaymentFact } from './payment-fact';
 
 /** RFC 4180: a field with a comma, quote, CR or LF is quoted, and quotes inside are doubled. */
@@ -52,5 +54,60 @@ export function factCsvRow(fact: PaymentFact): string {
     fact.updatedAt.toISOString(),
     fact.lastSequence.toString(),
     sortedJson(fact.providerAttributes),
+  ]);
+}
+
+export const PAYMENT_CSV_HEADER = [
+  'payment_id',
+  'merchant_id',
+  'order_id',
+  'status',
+  'created_at',
+  'day',
+  'currency',
+  'gross_minor',
+  'gross',
+  'fee_minor',
+  'fee',
+  'net_minor',
+  'net',
+  'method',
+  'provider',
+  'provider_payment_id',
+  'failure_code',
+  'updated_at',
+  'last_sequence',
+] as const;
+
+/**
+ * The decimal major-unit string of an amount (`12.08` for 1208 USD), by integer arithmetic
+ * (libs/money); empty when the currency is unknown (a payment seen only through a case event).
+ */
+export function majorString(amountMinor: bigint, currency: string): string {
+  return isCurrencyCode(currency) ? toMajorString({ amountMinor, currency }) : '';
+}
+
+/** A payment as one export record: minor units and their decimal string side by side. */
+export function paymentCsvRow(fact: PaymentFact): string {
+  return csvRow([
+    fact.paymentId,
+    fact.merchantId,
+    fact.orderId,
+    fact.status,
+    fact.createdAt.toISOString(),
+    fact.occurredAt.toISOString().slice(0, 10),
+    fact.currency,
+    fact.grossMinor.toString(),
+    majorString(fact.grossMinor, fact.currency),
+    fact.feeMinor.toString(),
+    majorString(fact.feeMinor, fact.currency),
+    fact.netMinor.toString(),
+    majorString(fact.netMinor, fact.currency),
+    fact.method,
+    fact.provider,
+    fact.providerPaymentId,
+    fact.failureCode,
+    fact.updatedAt.toISOString(),
+    fact.lastSequence.toString(),
   ]);
 }

@@ -29,13 +29,25 @@ const fact: PaymentFact = {
   lastSequence: 1n,
   occurredAt: new Date('2026-03-01T23:30:00Z'),
   updatedAt: new Date('2026-03-01T23:30:00Z'),
+  createdAt: new Date('2026-03-01T00:00:00Z'),
+  history: [],
+  seenSequences: [1n],
+  statusSequence: 1n,
+  amountsSequence: 1n,
+  feeSequence: 1n,
 };
 
 describe('totalsDelta', () => {
-  it('adds a new fact to its (merchant, UTC day, currency, status) row', () => {
+  it('adds a new fact to its (merchant, UTC day, currency, method, status) row', () => {
     expect(totalsDelta(undefined, fact)).toEqual([
       {
-        key: { merchantId: 'mer_1', day: '2026-03-01', currency: 'USD', status: 'succeeded' },
+        key: {
+          merchantId: 'mer_1',
+          day: '2026-03-01',
+          currency: 'USD',
+          method: 'card',
+          status: 'succeeded',
+        },
         paymentsCount: 1n,
         grossMinor: 1_000n,
         feeMinor: 30n,
@@ -91,6 +103,7 @@ const appliedCase: PaymentCase = {
   merchantId: 'mer_1',
   caseKind: 'duplicate_payment',
   currency: 'USD',
+  method: 'card',
   receivedMinor: 1_000n,
   appliedGrossMinor: 1_000n,
   appliedFeeMinor: 30n,
@@ -108,7 +121,13 @@ describe('caseContribution', () => {
   it('counts money applied on top of a succeeded payment as succeeded money of its day, not a payment', () => {
     expect(caseContribution(appliedCase)).toEqual([
       {
-        key: { merchantId: 'mer_1', day: '2026-03-04', currency: 'USD', status: 'succeeded' },
+        key: {
+          merchantId: 'mer_1',
+          day: '2026-03-04',
+          currency: 'USD',
+          method: 'card',
+          status: 'succeeded',
+        },
         paymentsCount: 0n,
         grossMinor: 1_000n,
         feeMinor: 30n,

@@ -1,11 +1,14 @@
 import type { PaymentCase } from './payment-case';
 import type { PaymentFact } from './payment-fact';
+import type { RefundFact } from './refund-fact';
 
 export interface DailyTotalsKey {
   merchantId: string;
   /** UTC calendar day, `YYYY-MM-DD`. */
   day: string;
   currency: string;
+  /** Lower-case method (`webmoney_purse`, …); empty when unknown. */
+  method: string;
   status: string;
 }
 
@@ -26,12 +29,13 @@ export function totalsKeyOf(fact: PaymentFact): DailyTotalsKey {
     merchantId: fact.merchantId,
     day: utcDay(fact.occurredAt),
     currency: fact.currency,
+    method: fact.method,
     status: fact.status,
   };
 }
 
 function keyString(k: DailyTotalsKey): string {
-  return JSON.stringify([k.merchantId, k.day, k.currency, k.status]);
+  return JSON.stringify([k.merchantId, k.day, k.currency, k.method, k.status]);
 }
 
 /** What one fact or case adds to one daily_totals row. */
@@ -63,6 +67,7 @@ export function caseContribution(c: PaymentCase | undefined): TotalsContribution
         merchantId: c.merchantId,
         day: utcDay(c.appliedAt),
         currency: c.currency,
+        method: c.method,
         status: 'succeeded',
       },
       paymentsCount: 0n,
@@ -125,4 +130,52 @@ export function isEmptyTotalsRow(row: Omit<DailyTotalsDelta, 'key'>): boolean {
   return (
     row.paymentsCount === 0n && row.grossMinor === 0n && row.feeMinor === 0n && row.netMinor === 0n
   );
+}
+
+/** A refunds row of one (merchant, UTC day, currency, method, refund status). */
+export interface RefundTotalsDelta {
+  key: DailyTotalsKey;
+  refundsCount: bigint;
+  amountMinor: bigint;
+}
+
+/** A refund counts once, with its amount, in its status on the day of its latest status change. */
+export function refundContribution(r: RefundFact | undefined): RefundTotalsDelta[] {
+  if (!r) return [];
+  return [
+    {
+      key: {
+        merchantId: r.merchantId,
+        day: utcDay(r.statusAt),
+        currency: r.currency,
+        method: r.method,
+        status: r.status,
+      },
+      refundsCount: 1n,
+      amountMinor: r.amountMinor,
+    },
+  ];
+}
+
+/** What the refund totals must change when a refund goes from `before` to `after` (sorted by key). */
+export function refundTotalsDelta(
+  before: RefundFact | undefined,
+  after: RefundFact | undefined,
+): RefundTotalsDelta[] {
+  const byKey = new Map<string, RefundTotalsDelta>();
+  const add = (c: RefundTotalsDelta, sign: bigint) => {
+    const id = keyString(c.key);
+    const current = byKey.get(id) ?? { key: c.key, refundsCount: 0n, amountMinor: 0n };
+    byKey.set(id, {
+      key: c.key,
+      refundsCount: current.refundsCount + sign * c.refundsCount,
+      amountMinor: current.amountMinor + sign * c.amountMinor,
+    });
+  };
+  for (const c of refundContribution(before)) add(c, -1n);
+  for (const c of refundContribution(after)) add(c, 1n);
+  return [...byKey.entries()]
+    .filter(([, d]) => d.refundsCount !== 0n || d.amountMinor !== 0n)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, d]) => d);
 }

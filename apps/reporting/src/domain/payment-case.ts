@@ -13,6 +13,8 @@ export interface PaymentCase {
   /** `duplicate_payment`, `late_payment`, `amount_mismatch`, …; empty until an event names it. */
   caseKind: string;
   currency: string;
+  /** The payment's method (from the case's events); empty until one carries it. */
+  method: string;
   /** Money received into unapplied funds (`funds.unapplied`). */
   receivedMinor: bigint;
   /** Money credited to the merchant (`payment.funds_applied`): what the payer paid, Tolem's fee, net. */
@@ -54,8 +56,8 @@ export function heldMinor(c: PaymentCase): bigint {
 }
 
 /**
- * The case after one of its events (called only for an event newer than the payment's fact, so
- * duplicates and late events never count twice). Amounts accumulate; the kind and currency stay
+ * The case after one of its events (called once per payment sequence, so a duplicate never counts
+ * twice, and a late event still counts). Amounts accumulate; the kind and currency stay
  * once known. A case event without case_id, or with a case of another payment, can never be
  * applied: REPORTING_BAD_EVENT (DLQ).
  */
@@ -81,6 +83,7 @@ export function applyCaseEvent(
         merchantId: event.merchantId,
         caseKind: '',
         currency: '',
+        method: '',
         receivedMinor: 0n,
         appliedGrossMinor: 0n,
         appliedFeeMinor: 0n,
@@ -94,6 +97,7 @@ export function applyCaseEvent(
         updatedAt: now,
       };
   c.caseKind = event.caseKind || c.caseKind;
+  c.method = c.method || event.method;
   c.currency = c.currency || event.gross?.currency || event.net?.currency || '';
   const gross = event.gross?.amountMinor ?? 0n;
   switch (event.eventType) {

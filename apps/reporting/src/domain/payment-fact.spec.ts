@@ -95,23 +95,84 @@ describe('applyEvent', () => {
       lastSequence: 1n,
       occurredAt: succeeded.occurredAt,
       updatedAt: now,
+      createdAt: succeeded.occurredAt,
+      history: [
+        {
+          status: 'succeeded',
+          eventType: 'payment.succeeded',
+          sequence: 1n,
+          occurredAt: succeeded.occurredAt,
+        },
+      ],
+      seenSequences: [1n],
+      statusSequence: 1n,
+      amountsSequence: 1n,
+      feeSequence: 1n,
     });
   });
 
-  it('ignores duplicates and events older than the fact', () => {
+  it('ignores a sequence seen before, and never lets an older event overwrite a newer status or amounts', () => {
     const fact = applyEvent(undefined, { ...succeeded, sequence: 3n }, now);
     if (!fact) throw new Error('expected a fact');
     expect(applyEvent(fact, { ...succeeded, eventId: 'evt_x', sequence: 3n }, now)).toBeUndefined();
-    expect(
-      applyEvent(
-        fact,
-        { ...succeeded, eventId: 'evt_y', sequence: 2n, eventType: 'payment.failed' },
-        now,
-      ),
-    ).toBeUndefined();
+    const earlier = new Date('2026-02-28T10:00:00Z');
+    const late = applyEvent(
+      fact,
+      {
+        ...succeeded,
+        eventId: 'evt_y',
+        sequence: 2n,
+        eventType: 'payment.failed',
+        occurredAt: earlier,
+        gross: { amountMinor: 1n, currency: 'KGS' },
+        failureCode: 'declined',
+      },
+      now,
+    );
+    expect(late).toMatchObject({
+      status: 'succeeded',
+      failureCode: '',
+      grossMinor: 10_000n,
+      feeMinor: 250n,
+      occurredAt: succeeded.occurredAt,
+      lastEventId: 'evt_1',
+      lastSequence: 3n,
+      createdAt: earlier,
+      seenSequences: [2n, 3n],
+    });
+    // The late status is still part of the payment's story, in its place.
+    expect(late?.history.map((h) => [h.sequence, h.status])).toEqual([
+      [2n, 'failed'],
+      [3n, 'succeeded'],
+    ]);
   });
 
-  it('moves forward on a newer event, keeping what the event leaves out', () => {
+  it('fills in what only a late event carries: a refund seen first, its payment after', () => {
+    const refund = {
+      ...succeeded,
+      eventId: 'evt_3',
+      eventType: 'refund.succeeded',
+      paymentStatus: 'partially_refunded',
+      refundId: 're_1',
+      sequence: 3n,
+      occurredAt: new Date('2026-03-05T08:00:00Z'),
+      gross: { amountMinor: 4_000n, currency: 'KGS' },
+      fee: { amountMinor: 0n, currency: 'KGS' },
+      net: { amountMinor: 4_000n, currency: 'KGS' },
+    };
+    const inOrder = applyEvent(applyEvent(undefined, succeeded, now), refund, now);
+    const reversed = applyEvent(applyEvent(undefined, refund, now), succeeded, now);
+    expect(reversed).toEqual(inOrder);
+    expect(reversed).toMatchObject({
+      status: 'partially_refunded',
+      grossMinor: 10_000n,
+      feeMinor: 250n,
+      netMinor: 9_750n,
+      occurredAt: succeeded.occurredAt,
+    });
+  });
+
+  it('takes the status of a refund but never its amount or day: the payment keeps what it was', () => {
     const fact = applyEvent(undefined, succeeded, now);
     if (!fact) throw new Error('expected a fact');
     const refunded = applyEvent(
@@ -122,6 +183,8 @@ describe('applyEvent', () => {
         eventType: 'refund.succeeded',
         occurredAt: undefined,
         orderId: '',
+        gross: { amountMinor: 3_000n, currency: 'KGS' },
+        net: { amountMinor: 3_000n, currency: 'KGS' },
         fee: undefined,
         method: '',
         providerAttributes: { refund_no: 'r-1' },
@@ -132,13 +195,16 @@ describe('applyEvent', () => {
     expect(refunded).toMatchObject({
       status: 'refunded',
       orderId: 'o-1',
+      grossMinor: 10_000n,
       feeMinor: 250n,
+      netMinor: 9_750n,
       method: 'qr',
       providerAttributes: { payer_phone: '996700000001', refund_no: 'r-1' },
       lastEventId: 'evt_2',
       lastSequence: 2n,
-      occurredAt: now,
+      occurredAt: succeeded.occurredAt,
     });
+    expect(refunded?.history.map((h) => h.status)).toEqual(['succeeded', 'refunded']);
   });
 
   const status = (eventType: string, paymentStatus: string, sequence: bigint) => ({
@@ -211,6 +277,7 @@ describe('applyEvent', () => {
         ...fact,
         lastEventId: `evt_${sequence}`,
         lastSequence: sequence,
+        seenSequences: [1n, sequence],
         updatedAt: later,
       });
     }

@@ -32,6 +32,16 @@ export interface ReportEvent {
   caseKind: string;
   /** `case.resolved`: `applied` or `returned`. */
   caseResolution: string;
+  /** `refund.*`: the refund (`re_…`); absent or empty otherwise. */
+  refundId?: string;
+}
+
+/** One status the payment went through, from the event that set it. */
+export interface StatusChange {
+  status: string;
+  eventType: string;
+  sequence: bigint;
+  occurredAt: Date;
 }
 
 /** One row of the reporting database: a payment as of the latest event applied to it. */
@@ -53,9 +63,28 @@ export interface PaymentFact {
   providerAttributes: Record<string, string>;
   lastEventId: string;
   lastSequence: bigint;
-  /** When the latest applied event happened; it decides the fact's day in daily totals. */
+  /**
+   * When the event that last set the payment's amounts happened (its latest status change other
+   * than a refund's); it decides the fact's day in daily totals. A refund never moves it.
+   */
   occurredAt: Date;
   updatedAt: Date;
+  /** The earliest event time seen for the payment. */
+  createdAt: Date;
+  /** Every status change, by sequence; late events are inserted in their place. */
+  history: StatusChange[];
+  /**
+   * Every sequence applied to the fact, ascending. A sequence seen before changes nothing, so a
+   * duplicate is harmless even without the consumer's dedupe, and a late (lower) one still
+   * fills in what it alone carries.
+   */
+  seenSequences: bigint[];
+  /** Sequence of the event that set `status` (a lower one never overwrites it). */
+  statusSequence: bigint;
+  /** Sequence of the event that set gross, currency and the day. */
+  amountsSequence: bigint;
+  /** Sequence of the event that set fee and net (status facts carry none). */
+  feeSequence: bigint;
 }
 
 // A Map, not an object literal: an event type like `constructor` must not hit Object.prototype.
@@ -107,76 +136,119 @@ export function statusOf(
   return event.paymentStatus || STATUS_BY_EVENT_TYPE.get(event.eventType);
 }
 
+/** Refund events: they change the payment's status, never its gross, fee, net or day. */
+export function isRefundEvent(eventType: string): boolean {
+  return eventType.startsWith('refund.') && eventType !== 'refund.reversed';
+}
+
+function insertSorted(seen: readonly bigint[], sequence: bigint): bigint[] {
+  return [...seen, sequence].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 /**
- * The fact after an event, or undefined when the event changes nothing: its sequence is not newer
- * than the fact's (a duplicate or a late, out-of-order event). An event that sets the status also
- * sets the amounts it carries (a status fact only the gross) and the fact's day; fields it leaves
- * empty keep their previous values, and provider attributes accumulate, the newer value winning.
- * An event that does not set the status (see {@link statusOf}) only moves the fact's position
- * (last sequence and event id), so ordering and deduplication stay right: its money belongs to a
- * case, not to the payment's own amounts.
+ * The fact after an event, or undefined when the event's sequence was applied before (a
+ * duplicate). Each part of the fact is owned by the newest event that sets it, so events may come
+ * in any order and end in the same fact, and a late (lower-sequence) event never overwrites what a
+ * newer one set:
+ * - status (and failure code): the newest event that sets a status (see {@link statusOf});
+ * - gross, currency and the fact's day: the newest such event that is not a refund (a refund has
+ *   its own row and never changes what the payment was);
+ * - fee and net: the newest such event that is neither a refund nor a status fact (status facts
+ *   carry no fee, so they could erase what a payment earned);
+ * - position (last sequence and event id): the newest event of any kind;
+ * - descriptive fields (order, method, provider, attributes): the newest status-setting event; a
+ *   field still empty is filled by whichever event carries it; provider attributes accumulate.
+ * Events that set no status (cases, holds…) change none of the money: it belongs to a case.
  */
 export function applyEvent(
   existing: PaymentFact | undefined,
   event: ReportEvent,
   now: Date,
 ): PaymentFact | undefined {
-  if (existing && event.sequence <= existing.lastSequence) return undefined;
+  if (existing?.seenSequences.includes(event.sequence)) return undefined;
+  const base = existing ?? firstSeen(event, now);
+  const at = event.occurredAt ?? now;
   const status = statusOf(event);
-  if (status === undefined) {
-    return {
-      ...(existing ?? firstSeenWithoutStatus(event, now)),
-      lastEventId: event.eventId,
-      lastSequence: event.sequence,
-      updatedAt: now,
-    };
-  }
-  const statusOnly = STATUS_FACT_TYPES.has(event.eventType);
-  const fee = statusOnly ? undefined : event.fee;
-  const net = statusOnly ? undefined : event.net;
-  return {
-    paymentId: event.paymentId,
-    merchantId: event.merchantId || (existing?.merchantId ?? ''),
-    orderId: event.orderId || (existing?.orderId ?? ''),
-    status,
-    failureCode: event.failureCode,
-    grossMinor: event.gross?.amountMinor ?? existing?.grossMinor ?? 0n,
-    feeMinor: fee?.amountMinor ?? existing?.feeMinor ?? 0n,
-    netMinor: net?.amountMinor ?? existing?.netMinor ?? 0n,
-    currency: event.gross?.currency || net?.currency || fee?.currency || (existing?.currency ?? ''),
-    method: event.method || (existing?.method ?? ''),
-    provider: event.provider || (existing?.provider ?? ''),
-    providerPaymentId: event.providerPaymentId || (existing?.providerPaymentId ?? ''),
-    providerAttributes: { ...(existing?.providerAttributes ?? {}), ...event.providerAttributes },
-    lastEventId: event.eventId,
-    lastSequence: event.sequence,
-    occurredAt: event.occurredAt ?? now,
+  const newest = !existing || event.sequence > existing.lastSequence;
+  // Descriptive fields follow the newest status-setting event; any other event only fills gaps.
+  const overrides = newest && status !== undefined;
+  const next: PaymentFact = {
+    ...base,
+    merchantId: base.merchantId || event.merchantId,
+    orderId: pick(base.orderId, event.orderId, overrides),
+    method: pick(base.method, event.method, overrides),
+    provider: pick(base.provider, event.provider, overrides),
+    providerPaymentId: pick(base.providerPaymentId, event.providerPaymentId, overrides),
+    providerAttributes:
+      status === undefined
+        ? base.providerAttributes
+        : overrides
+          ? { ...base.providerAttributes, ...event.providerAttributes }
+          : { ...event.providerAttributes, ...base.providerAttributes },
+    lastEventId: newest ? event.eventId : base.lastEventId,
+    lastSequence: newest ? event.sequence : base.lastSequence,
+    createdAt: existing && existing.createdAt <= at ? existing.createdAt : at,
+    seenSequences: insertSorted(existing?.seenSequences ?? [], event.sequence),
     updatedAt: now,
   };
+  if (status === undefined) return next;
+  next.history = [
+    ...base.history,
+    { status, eventType: event.eventType, sequence: event.sequence, occurredAt: at },
+  ].sort((a, b) => (a.sequence < b.sequence ? -1 : 1));
+  if (event.sequence > base.statusSequence) {
+    next.status = status;
+    next.statusSequence = event.sequence;
+    if (!isRefundEvent(event.eventType)) next.failureCode = event.failureCode;
+  }
+  if (isRefundEvent(event.eventType)) return next;
+  if (event.sequence > base.amountsSequence) {
+    next.amountsSequence = event.sequence;
+    next.grossMinor = event.gross?.amountMinor ?? base.grossMinor;
+    next.currency = event.gross?.currency || event.net?.currency || base.currency;
+    next.occurredAt = at;
+  }
+  if (!STATUS_FACT_TYPES.has(event.eventType) && event.sequence > base.feeSequence) {
+    next.feeSequence = event.sequence;
+    next.feeMinor = event.fee?.amountMinor ?? base.feeMinor;
+    next.netMinor = event.net?.amountMinor ?? base.netMinor;
+    next.currency = next.currency || event.fee?.currency || '';
+  }
+  return next;
 }
 
-/**
- * A payment first seen through an event that does not say its status (its earlier events were
- * never consumed): who it belongs to, with no status and no amounts yet.
- */
-function firstSeenWithoutStatus(event: ReportEvent, now: Date): PaymentFact {
+/** A non-empty value of the event wins when it overrides; otherwise it only fills an empty field. */
+function pick(current: string, incoming: string, overrides: boolean): string {
+  if (!incoming) return current;
+  return overrides || !current ? incoming : current;
+}
+
+/** A payment's first event, before applying it: who it belongs to, no status, no amounts yet. */
+function firstSeen(event: ReportEvent, now: Date): PaymentFact {
+  const at = event.occurredAt ?? now;
   return {
     paymentId: event.paymentId,
     merchantId: event.merchantId,
-    orderId: event.orderId,
+    orderId: '',
     status: '',
     failureCode: '',
     grossMinor: 0n,
     feeMinor: 0n,
     netMinor: 0n,
     currency: event.gross?.currency ?? '',
-    method: event.method,
-    provider: event.provider,
+    method: '',
+    provider: '',
     providerPaymentId: '',
     providerAttributes: {},
     lastEventId: event.eventId,
     lastSequence: event.sequence,
-    occurredAt: event.occurredAt ?? now,
+    occurredAt: at,
     updatedAt: now,
+    createdAt: at,
+    history: [],
+    seenSequences: [],
+    statusSequence: 0n,
+    amountsSequence: 0n,
+    feeSequence: 0n,
   };
 }

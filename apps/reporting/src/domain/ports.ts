@@ -1,6 +1,8 @@
-import type { DailyTotalsDelta } from './daily-totals';
+import type { MoneyDay } from './consistency';
+import type { DailyTotalsDelta, RefundTotalsDelta } from './daily-totals';
 import type { PaymentCase } from './payment-case';
 import type { PaymentFact } from './payment-fact';
+import type { RefundFact } from './refund-fact';
 
 export interface Clock {
   now(): Date;
@@ -54,4 +56,102 @@ export interface PaymentCaseRepository {
 export interface DailyTotalsRepository {
   /** Adds the deltas (in the given order); rows left with no payment and no money disappear. */
   apply(deltas: DailyTotalsDelta[]): Promise<void>;
+}
+
+/** Refunds, one row per refund. */
+export interface RefundFactRepository {
+  /** Reads the refund and locks it until the surrounding transaction ends. */
+  getForUpdate(refundId: string): Promise<RefundFact | undefined>;
+  /** An insert when `isNew`, else an update of the row locked by getForUpdate. */
+  save(refund: RefundFact, isNew: boolean): Promise<void>;
+  /** A merchant's refunds (optionally one payment's), newest status change first, keyset paged. */
+  list(query: RefundQuery): Promise<RefundFact[]>;
+}
+
+export interface RefundCursor {
+  statusAt: Date;
+  refundId: string;
+}
+
+export interface RefundQuery {
+  merchantId: string;
+  paymentId?: string;
+  after?: RefundCursor;
+  limit: number;
+}
+
+/** Refund aggregates per merchant, UTC day, currency, method and refund status. */
+export interface RefundTotalsRepository {
+  /** Adds the deltas (in the given order); rows left with no refund disappear. */
+  apply(deltas: RefundTotalsDelta[]): Promise<void>;
+}
+
+/** Position in the created-time order of payments (keyset paging). */
+export interface PaymentCursor {
+  createdAt: Date;
+  paymentId: string;
+}
+
+/** The filter of payments lists and exports. */
+export interface PaymentFilter {
+  merchantId: string;
+  status?: string;
+  method?: string;
+  currency?: string;
+  /** Inclusive lower bound on created_at. */
+  createdFrom?: Date;
+  /** Exclusive upper bound on created_at. */
+  createdTo?: Date;
+}
+
+export interface PaymentQuery extends PaymentFilter {
+  after?: PaymentCursor;
+  /** `desc`: newest first (the API); `asc`: oldest first (exports). */
+  order: 'asc' | 'desc';
+  limit: number;
+}
+
+/** Reads of payments by filter. */
+export interface PaymentSearch {
+  search(query: PaymentQuery): Promise<PaymentFact[]>;
+}
+
+export interface PaymentTotalsRow {
+  day: string;
+  currency: string;
+  method: string;
+  status: string;
+  paymentsCount: bigint;
+  grossMinor: bigint;
+  feeMinor: bigint;
+  netMinor: bigint;
+}
+
+export interface RefundTotalsRow {
+  day: string;
+  currency: string;
+  method: string;
+  status: string;
+  refundsCount: bigint;
+  amountMinor: bigint;
+}
+
+export interface DailyTotalsQuery {
+  merchantId: string;
+  /** UTC days, both included. */
+  fromDay: string;
+  toDay: string;
+  method?: string;
+  currency?: string;
+}
+
+/** Reads of the maintained daily totals. */
+export interface DailyTotalsReader {
+  payments(query: DailyTotalsQuery): Promise<PaymentTotalsRow[]>;
+  refunds(query: DailyTotalsQuery): Promise<RefundTotalsRow[]>;
+}
+
+/** Money per merchant, currency and UTC day, as one side (reporting or the ledger) holds it. */
+export interface MoneyDaysSource {
+  moneyDays(query: { merchantId?: string; fromDay: string; toDay: string }): Promise<MoneyDay[]>;
 }

@@ -59,6 +59,19 @@ describe('reportEventOf', () => {
     });
   });
 
+  it('carries the refund id of a refund event', () => {
+    const wire = PaymentEvent.encode(
+      PaymentEvent.fromPartial({
+        eventType: 'refund.pending',
+        paymentId: 'pay_1',
+        refundId: 're_1',
+      }),
+    ).finish();
+    expect(
+      reportEventOf(PaymentEvent.decode(wire), { eventId: 'evt_1', eventType: '' }).refundId,
+    ).toBe('re_1');
+  });
+
   it('maps the strings back to proto enums', () => {
     expect(methodFromString('webmoney_keeper_mobile')).toBe(
       PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,

@@ -32,5 +32,6 @@ export function reportEventOf(
     caseId: event.caseId,
     caseKind: event.caseKind,
     caseResolution: event.caseResolution,
+    refundId: event.refundId,
   };
 }

@@ -3,6 +3,8 @@ import {
   type DailyTotalsDelta,
   factContribution,
   isEmptyTotalsRow,
+  refundContribution,
+  type RefundTotalsDelta,
 } from '../../src/domain/daily-totals';
 import type { PaymentCase } from '../../src/domain/payment-case';
 import type { PaymentFact } from '../../src/domain/payment-fact';
@@ -10,12 +12,16 @@ import type {
   DailyTotalsRepository,
   PaymentCaseRepository,
   PaymentFactRepository,
+  RefundFactRepository,
+  RefundTotalsRepository,
 } from '../../src/domain/ports';
+import type { RefundFact } from '../../src/domain/refund-fact';
 
 export interface TotalsRow {
   merchantId: string;
   day: string;
   currency: string;
+  method: string;
   status: string;
   paymentsCount: bigint;
   grossMinor: bigint;
@@ -23,14 +29,31 @@ export interface TotalsRow {
   netMinor: bigint;
 }
 
-const keyOf = (k: { merchantId: string; day: string; currency: string; status: string }) =>
-  `${k.merchantId}|${k.day}|${k.currency}|${k.status}`;
+export interface RefundTotalsRow {
+  merchantId: string;
+  day: string;
+  currency: string;
+  method: string;
+  status: string;
+  refundsCount: bigint;
+  amountMinor: bigint;
+}
+
+const keyOf = (k: {
+  merchantId: string;
+  day: string;
+  currency: string;
+  method: string;
+  status: string;
+}) => `${k.merchantId}|${k.day}|${k.currency}|${k.method}|${k.status}`;
 
 /** In-memory facts, cases and daily totals with the same contract as the knex repos. */
 export function inMemoryReporting() {
   const factRows = new Map<string, PaymentFact>();
   const caseRows = new Map<string, PaymentCase>();
   const totalRows = new Map<string, TotalsRow>();
+  const refundRows = new Map<string, RefundFact>();
+  const refundTotalRows = new Map<string, RefundTotalsRow>();
 
   const compare = (a: PaymentFact, b: PaymentFact) =>
     a.occurredAt.getTime() - b.occurredAt.getTime() ||
@@ -100,6 +123,53 @@ export function inMemoryReporting() {
     },
   };
 
+  const refunds: RefundFactRepository = {
+    async getForUpdate(id) {
+      const r = refundRows.get(id);
+      return r && structuredClone(r);
+    },
+    async save(r, isNew) {
+      if (isNew === refundRows.has(r.refundId))
+        throw new Error(`save(isNew=${isNew}) disagrees with the store`);
+      refundRows.set(r.refundId, structuredClone(r));
+    },
+    async list(q) {
+      const after = q.after;
+      const compare = (a: RefundFact, b: { statusAt: Date; refundId: string }) =>
+        b.statusAt.getTime() - a.statusAt.getTime() ||
+        (a.refundId < b.refundId ? 1 : a.refundId > b.refundId ? -1 : 0);
+      return [...refundRows.values()]
+        .filter((r) => r.merchantId === q.merchantId)
+        .filter((r) => !q.paymentId || r.paymentId === q.paymentId)
+        .filter((r) => !after || compare(r, after) > 0)
+        .sort((a, b) => compare(a, b))
+        .slice(0, q.limit)
+        .map((r) => structuredClone(r));
+    },
+  };
+  const refundTotals: RefundTotalsRepository = {
+    async apply(deltas: RefundTotalsDelta[]) {
+      for (const d of deltas) {
+        const id = keyOf(d.key);
+        const row = refundTotalRows.get(id) ?? { ...d.key, refundsCount: 0n, amountMinor: 0n };
+        row.refundsCount += d.refundsCount;
+        row.amountMinor += d.amountMinor;
+        if (row.refundsCount === 0n && row.amountMinor === 0n) refundTotalRows.delete(id);
+        else refundTotalRows.set(id, row);
+      }
+    },
+  };
+  /** Refund totals recomputed from the refunds: what the maintained rows must always equal. */
+  function refundTotalsFromRefunds(): Map<string, RefundTotalsRow> {
+    const out = new Map<string, RefundTotalsRow>();
+    for (const c of [...refundRows.values()].flatMap((r) => refundContribution(r))) {
+      const row = out.get(keyOf(c.key)) ?? { ...c.key, refundsCount: 0n, amountMinor: 0n };
+      row.refundsCount += c.refundsCount;
+      row.amountMinor += c.amountMinor;
+      out.set(keyOf(c.key), row);
+    }
+    return out;
+  }
   /** daily_totals recomputed from the facts and cases: what the maintained rows must always equal. */
   function totalsFromFacts(): Map<string, TotalsRow> {
     const out = new Map<string, TotalsRow>();
@@ -124,5 +194,18 @@ export function inMemoryReporting() {
     return out;
   }
 
-  return { facts, cases, totals, factRows, caseRows, totalRows, totalsFromFacts };
+  return {
+    facts,
+    cases,
+    totals,
+    refunds,
+    refundTotals,
+    factRows,
+    caseRows,
+    totalRows,
+    refundRows,
+    refundTotalRows,
+    totalsFromFacts,
+    refundTotalsFromRefunds,
+  };
 }

@@ -754,6 +754,37 @@ export interface ResolveRefundResponse {
   paymentStatus: string;
 }
 
+export interface GetDailyMoneyTotalsRequest {
+  /** Empty: every merchant. */
+  merchantId: string;
+  /** UTC days `YYYY-MM-DD`, both included. */
+  fromDay: string;
+  toDay: string;
+}
+
+export interface DailyMoneyTotals {
+  merchantId: string;
+  currency: string;
+  /** `YYYY-MM-DD` (UTC). */
+  day: string;
+  /** Posted payments (refunds do not change them), in minor units. */
+  paymentsCount: bigint;
+  grossMinor: bigint;
+  feeMinor: bigint;
+  netMinor: bigint;
+  /** Refunds started that day (the merchant's balance was debited), whatever became of them. */
+  refundsStartedCount: bigint;
+  refundsStartedMinor: bigint;
+  /** Refunds that succeeded that day (paid back by the provider or an operator). */
+  refundsSucceededCount: bigint;
+  refundsSucceededMinor: bigint;
+}
+
+export interface GetDailyMoneyTotalsResponse {
+  /** Sorted by merchant, currency, day; only days with something in them. */
+  totals: DailyMoneyTotals[];
+}
+
 function createBasePostPaymentRequest(): PostPaymentRequest {
   return {
     idempotencyKey: "",
@@ -9028,6 +9059,505 @@ export const ResolveRefundResponse: MessageFns<ResolveRefundResponse> = {
   },
 };
 
+function createBaseGetDailyMoneyTotalsRequest(): GetDailyMoneyTotalsRequest {
+  return { merchantId: "", fromDay: "", toDay: "" };
+}
+
+export const GetDailyMoneyTotalsRequest: MessageFns<GetDailyMoneyTotalsRequest> = {
+  encode(message: GetDailyMoneyTotalsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.fromDay !== "") {
+      writer.uint32(18).string(message.fromDay);
+    }
+    if (message.toDay !== "") {
+      writer.uint32(26).string(message.toDay);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDailyMoneyTotalsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDailyMoneyTotalsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fromDay = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.toDay = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDailyMoneyTotalsRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      fromDay: isSet(object.fromDay)
+        ? globalThis.String(object.fromDay)
+        : isSet(object.from_day)
+        ? globalThis.String(object.from_day)
+        : "",
+      toDay: isSet(object.toDay)
+        ? globalThis.String(object.toDay)
+        : isSet(object.to_day)
+        ? globalThis.String(object.to_day)
+        : "",
+    };
+  },
+
+  toJSON(message: GetDailyMoneyTotalsRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.fromDay !== "") {
+      obj.fromDay = message.fromDay;
+    }
+    if (message.toDay !== "") {
+      obj.toDay = message.toDay;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDailyMoneyTotalsRequest>, I>>(base?: I): GetDailyMoneyTotalsRequest {
+    return GetDailyMoneyTotalsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDailyMoneyTotalsRequest>, I>>(object: I): GetDailyMoneyTotalsRequest {
+    const message = createBaseGetDailyMoneyTotalsRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.fromDay = object.fromDay ?? "";
+    message.toDay = object.toDay ?? "";
+    return message;
+  },
+};
+
+function createBaseDailyMoneyTotals(): DailyMoneyTotals {
+  return {
+    merchantId: "",
+    currency: "",
+    day: "",
+    paymentsCount: 0n,
+    grossMinor: 0n,
+    feeMinor: 0n,
+    netMinor: 0n,
+    refundsStartedCount: 0n,
+    refundsStartedMinor: 0n,
+    refundsSucceededCount: 0n,
+    refundsSucceededMinor: 0n,
+  };
+}
+
+export const DailyMoneyTotals: MessageFns<DailyMoneyTotals> = {
+  encode(message: DailyMoneyTotals, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.currency !== "") {
+      writer.uint32(18).string(message.currency);
+    }
+    if (message.day !== "") {
+      writer.uint32(26).string(message.day);
+    }
+    if (message.paymentsCount !== 0n) {
+      if (BigInt.asIntN(64, message.paymentsCount) !== message.paymentsCount) {
+        throw new globalThis.Error("value provided for field message.paymentsCount of type int64 too large");
+      }
+      writer.uint32(32).int64(message.paymentsCount);
+    }
+    if (message.grossMinor !== 0n) {
+      if (BigInt.asIntN(64, message.grossMinor) !== message.grossMinor) {
+        throw new globalThis.Error("value provided for field message.grossMinor of type int64 too large");
+      }
+      writer.uint32(40).int64(message.grossMinor);
+    }
+    if (message.feeMinor !== 0n) {
+      if (BigInt.asIntN(64, message.feeMinor) !== message.feeMinor) {
+        throw new globalThis.Error("value provided for field message.feeMinor of type int64 too large");
+      }
+      writer.uint32(48).int64(message.feeMinor);
+    }
+    if (message.netMinor !== 0n) {
+      if (BigInt.asIntN(64, message.netMinor) !== message.netMinor) {
+        throw new globalThis.Error("value provided for field message.netMinor of type int64 too large");
+      }
+      writer.uint32(56).int64(message.netMinor);
+    }
+    if (message.refundsStartedCount !== 0n) {
+      if (BigInt.asIntN(64, message.refundsStartedCount) !== message.refundsStartedCount) {
+        throw new globalThis.Error("value provided for field message.refundsStartedCount of type int64 too large");
+      }
+      writer.uint32(64).int64(message.refundsStartedCount);
+    }
+    if (message.refundsStartedMinor !== 0n) {
+      if (BigInt.asIntN(64, message.refundsStartedMinor) !== message.refundsStartedMinor) {
+        throw new globalThis.Error("value provided for field message.refundsStartedMinor of type int64 too large");
+      }
+      writer.uint32(72).int64(message.refundsStartedMinor);
+    }
+    if (message.refundsSucceededCount !== 0n) {
+      if (BigInt.asIntN(64, message.refundsSucceededCount) !== message.refundsSucceededCount) {
+        throw new globalThis.Error("value provided for field message.refundsSucceededCount of type int64 too large");
+      }
+      writer.uint32(80).int64(message.refundsSucceededCount);
+    }
+    if (message.refundsSucceededMinor !== 0n) {
+      if (BigInt.asIntN(64, message.refundsSucceededMinor) !== message.refundsSucceededMinor) {
+        throw new globalThis.Error("value provided for field message.refundsSucceededMinor of type int64 too large");
+      }
+      writer.uint32(88).int64(message.refundsSucceededMinor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DailyMoneyTotals {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDailyMoneyTotals();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.day = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.paymentsCount = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.grossMinor = reader.int64() as bigint;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.feeMinor = reader.int64() as bigint;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.netMinor = reader.int64() as bigint;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.refundsStartedCount = reader.int64() as bigint;
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.refundsStartedMinor = reader.int64() as bigint;
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.refundsSucceededCount = reader.int64() as bigint;
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.refundsSucceededMinor = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DailyMoneyTotals {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+      day: isSet(object.day) ? globalThis.String(object.day) : "",
+      paymentsCount: isSet(object.paymentsCount)
+        ? BigInt(object.paymentsCount)
+        : isSet(object.payments_count)
+        ? BigInt(object.payments_count)
+        : 0n,
+      grossMinor: isSet(object.grossMinor)
+        ? BigInt(object.grossMinor)
+        : isSet(object.gross_minor)
+        ? BigInt(object.gross_minor)
+        : 0n,
+      feeMinor: isSet(object.feeMinor)
+        ? BigInt(object.feeMinor)
+        : isSet(object.fee_minor)
+        ? BigInt(object.fee_minor)
+        : 0n,
+      netMinor: isSet(object.netMinor)
+        ? BigInt(object.netMinor)
+        : isSet(object.net_minor)
+        ? BigInt(object.net_minor)
+        : 0n,
+      refundsStartedCount: isSet(object.refundsStartedCount)
+        ? BigInt(object.refundsStartedCount)
+        : isSet(object.refunds_started_count)
+        ? BigInt(object.refunds_started_count)
+        : 0n,
+      refundsStartedMinor: isSet(object.refundsStartedMinor)
+        ? BigInt(object.refundsStartedMinor)
+        : isSet(object.refunds_started_minor)
+        ? BigInt(object.refunds_started_minor)
+        : 0n,
+      refundsSucceededCount: isSet(object.refundsSucceededCount)
+        ? BigInt(object.refundsSucceededCount)
+        : isSet(object.refunds_succeeded_count)
+        ? BigInt(object.refunds_succeeded_count)
+        : 0n,
+      refundsSucceededMinor: isSet(object.refundsSucceededMinor)
+        ? BigInt(object.refundsSucceededMinor)
+        : isSet(object.refunds_succeeded_minor)
+        ? BigInt(object.refunds_succeeded_minor)
+        : 0n,
+    };
+  },
+
+  toJSON(message: DailyMoneyTotals): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.currency !== "") {
+      obj.currency = message.currency;
+    }
+    if (message.day !== "") {
+      obj.day = message.day;
+    }
+    if (message.paymentsCount !== 0n) {
+      obj.paymentsCount = message.paymentsCount.toString();
+    }
+    if (message.grossMinor !== 0n) {
+      obj.grossMinor = message.grossMinor.toString();
+    }
+    if (message.feeMinor !== 0n) {
+      obj.feeMinor = message.feeMinor.toString();
+    }
+    if (message.netMinor !== 0n) {
+      obj.netMinor = message.netMinor.toString();
+    }
+    if (message.refundsStartedCount !== 0n) {
+      obj.refundsStartedCount = message.refundsStartedCount.toString();
+    }
+    if (message.refundsStartedMinor !== 0n) {
+      obj.refundsStartedMinor = message.refundsStartedMinor.toString();
+    }
+    if (message.refundsSucceededCount !== 0n) {
+      obj.refundsSucceededCount = message.refundsSucceededCount.toString();
+    }
+    if (message.refundsSucceededMinor !== 0n) {
+      obj.refundsSucceededMinor = message.refundsSucceededMinor.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DailyMoneyTotals>, I>>(base?: I): DailyMoneyTotals {
+    return DailyMoneyTotals.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DailyMoneyTotals>, I>>(object: I): DailyMoneyTotals {
+    const message = createBaseDailyMoneyTotals();
+    message.merchantId = object.merchantId ?? "";
+    message.currency = object.currency ?? "";
+    message.day = object.day ?? "";
+    message.paymentsCount = (object.paymentsCount !== undefined && object.paymentsCount !== null)
+      ? BigInt(object.paymentsCount)
+      : 0n;
+    message.grossMinor = (object.grossMinor !== undefined && object.grossMinor !== null)
+      ? BigInt(object.grossMinor)
+      : 0n;
+    message.feeMinor = (object.feeMinor !== undefined && object.feeMinor !== null) ? BigInt(object.feeMinor) : 0n;
+    message.netMinor = (object.netMinor !== undefined && object.netMinor !== null) ? BigInt(object.netMinor) : 0n;
+    message.refundsStartedCount = (object.refundsStartedCount !== undefined && object.refundsStartedCount !== null)
+      ? BigInt(object.refundsStartedCount)
+      : 0n;
+    message.refundsStartedMinor = (object.refundsStartedMinor !== undefined && object.refundsStartedMinor !== null)
+      ? BigInt(object.refundsStartedMinor)
+      : 0n;
+    message.refundsSucceededCount =
+      (object.refundsSucceededCount !== undefined && object.refundsSucceededCount !== null)
+        ? BigInt(object.refundsSucceededCount)
+        : 0n;
+    message.refundsSucceededMinor =
+      (object.refundsSucceededMinor !== undefined && object.refundsSucceededMinor !== null)
+        ? BigInt(object.refundsSucceededMinor)
+        : 0n;
+    return message;
+  },
+};
+
+function createBaseGetDailyMoneyTotalsResponse(): GetDailyMoneyTotalsResponse {
+  return { totals: [] };
+}
+
+export const GetDailyMoneyTotalsResponse: MessageFns<GetDailyMoneyTotalsResponse> = {
+  encode(message: GetDailyMoneyTotalsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.totals) {
+      DailyMoneyTotals.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDailyMoneyTotalsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDailyMoneyTotalsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.totals.push(DailyMoneyTotals.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDailyMoneyTotalsResponse {
+    return {
+      totals: globalThis.Array.isArray(object?.totals)
+        ? object.totals.map((e: any) => DailyMoneyTotals.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetDailyMoneyTotalsResponse): unknown {
+    const obj: any = {};
+    if (message.totals?.length) {
+      obj.totals = message.totals.map((e) => DailyMoneyTotals.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDailyMoneyTotalsResponse>, I>>(base?: I): GetDailyMoneyTotalsResponse {
+    return GetDailyMoneyTotalsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDailyMoneyTotalsResponse>, I>>(object: I): GetDailyMoneyTotalsResponse {
+    const message = createBaseGetDailyMoneyTotalsResponse();
+    message.totals = object.totals?.map((e) => DailyMoneyTotals.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * Double-entry ledger of merchant money; the source of truth for balances and for
  * payment events (published to Kafka through a transactional outbox).
@@ -9397,6 +9927,22 @@ export const LedgerServiceService = {
       Buffer.from(ResolveRefundResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResolveRefundResponse => ResolveRefundResponse.decode(value),
   },
+  /**
+   * Per merchant, currency and UTC day in [from_day, to_day]: the posted payments (day of the
+   * payment's occurred_at) and the refunds started and succeeded (day of their transaction), as
+   * the journal holds them. Reporting's consistency check compares its own totals with these.
+   */
+  getDailyMoneyTotals: {
+    path: "/tolem.ledger.v1.LedgerService/GetDailyMoneyTotals" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetDailyMoneyTotalsRequest): Buffer =>
+      Buffer.from(GetDailyMoneyTotalsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetDailyMoneyTotalsRequest => GetDailyMoneyTotalsRequest.decode(value),
+    responseSerialize: (value: GetDailyMoneyTotalsResponse): Buffer =>
+      Buffer.from(GetDailyMoneyTotalsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetDailyMoneyTotalsResponse => GetDailyMoneyTotalsResponse.decode(value),
+  },
 } as const;
 
 export interface LedgerServiceServer extends UntypedServiceImplementation {
@@ -9519,6 +10065,12 @@ export interface LedgerServiceServer extends UntypedServiceImplementation {
    * outcome); an unknown refund: LEDGER_REFUND_NOT_FOUND.
    */
   resolveRefund: handleUnaryCall<ResolveRefundRequest, ResolveRefundResponse>;
+  /**
+   * Per merchant, currency and UTC day in [from_day, to_day]: the posted payments (day of the
+   * payment's occurred_at) and the refunds started and succeeded (day of their transaction), as
+   * the journal holds them. Reporting's consistency check compares its own totals with these.
+   */
+  getDailyMoneyTotals: handleUnaryCall<GetDailyMoneyTotalsRequest, GetDailyMoneyTotalsResponse>;
 }
 
 export interface LedgerServiceClient extends Client {
@@ -9990,6 +10542,26 @@ export interface LedgerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResolveRefundResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Per merchant, currency and UTC day in [from_day, to_day]: the posted payments (day of the
+   * payment's occurred_at) and the refunds started and succeeded (day of their transaction), as
+   * the journal holds them. Reporting's consistency check compares its own totals with these.
+   */
+  getDailyMoneyTotals(
+    request: GetDailyMoneyTotalsRequest,
+    callback: (error: ServiceError | null, response: GetDailyMoneyTotalsResponse) => void,
+  ): ClientUnaryCall;
+  getDailyMoneyTotals(
+    request: GetDailyMoneyTotalsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetDailyMoneyTotalsResponse) => void,
+  ): ClientUnaryCall;
+  getDailyMoneyTotals(
+    request: GetDailyMoneyTotalsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetDailyMoneyTotalsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -45,12 +47,26 @@ export interface PaymentFact {
   lastEventId: string;
   lastSequence: bigint;
   occurredAt: Date | undefined;
-  updatedAt: Date | undefined;
+  updatedAt:
+    | Date
+    | undefined;
+  /** Every status the payment went through, oldest first (by event sequence). */
+  history: StatusChange[];
+  /** When the payment's earliest known event happened. */
+  createdAt: Date | undefined;
+  failureCode: string;
 }
 
 export interface PaymentFact_ProviderAttributesEntry {
   key: string;
   value: string;
+}
+
+export interface StatusChange {
+  status: string;
+  eventType: string;
+  sequence: bigint;
+  occurredAt: Date | undefined;
 }
 
 export interface GetPaymentFactRequest {
@@ -74,6 +90,151 @@ export interface ListPaymentFactsResponse {
   nextPageToken: string;
 }
 
+export interface PaymentFilter {
+  merchantId: string;
+  /** Optional exact matches: `succeeded`, `webmoney_purse`, `KGS`… */
+  status: string;
+  method: string;
+  currency: string;
+  /** created_at in [created_from, created_to); unset bounds are open. */
+  createdFrom: Date | undefined;
+  createdTo: Date | undefined;
+}
+
+export interface ListPaymentsRequest {
+  filter:
+    | PaymentFilter
+    | undefined;
+  /** 1..100, default 50. */
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface ListPaymentsResponse {
+  payments: PaymentFact[];
+  /** Empty on the last page. */
+  nextPageToken: string;
+}
+
+export interface RefundFact {
+  /** `re_…` */
+  refundId: string;
+  paymentId: string;
+  merchantId: string;
+  amount:
+    | Money
+    | undefined;
+  /** `pending`, `succeeded` or `failed`. */
+  status: string;
+  method: PaymentMethod;
+  provider: Provider;
+  failureCode: string;
+  /** The refund's UTC day: that of its latest status change. */
+  day: string;
+  requestedAt: Date | undefined;
+  resolvedAt: Date | undefined;
+  lastSequence: bigint;
+}
+
+export interface ListRefundsRequest {
+  merchantId: string;
+  /** Optional: one payment's refunds. */
+  paymentId: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface ListRefundsResponse {
+  refunds: RefundFact[];
+  nextPageToken: string;
+}
+
+export interface GetDailyTotalsRequest {
+  merchantId: string;
+  /** UTC days `YYYY-MM-DD`, both included. */
+  fromDay: string;
+  toDay: string;
+  /** Optional filters. */
+  method: string;
+  currency: string;
+}
+
+export interface PaymentTotals {
+  day: string;
+  currency: string;
+  method: string;
+  status: string;
+  paymentsCount: bigint;
+  grossMinor: bigint;
+  feeMinor: bigint;
+  netMinor: bigint;
+}
+
+export interface RefundTotals {
+  day: string;
+  currency: string;
+  method: string;
+  status: string;
+  refundsCount: bigint;
+  amountMinor: bigint;
+}
+
+export interface GetDailyTotalsResponse {
+  payments: PaymentTotals[];
+  refunds: RefundTotals[];
+}
+
+export interface ExportPaymentsCsvRequest {
+  filter: PaymentFilter | undefined;
+}
+
+export interface ExportPaymentsCsvResponse {
+  /** UTF-8 CSV text: whole records only. */
+  data: string;
+}
+
+export interface GetConsistencyRequest {
+}
+
+export interface CheckConsistencyRequest {
+  /** Empty: every merchant. */
+  merchantId: string;
+  /** UTC days, both included. */
+  fromDay: string;
+  toDay: string;
+}
+
+export interface ConsistencyDifference {
+  merchantId: string;
+  currency: string;
+  day: string;
+  /** `payments_count`, `gross_minor`, `fee_minor`, `net_minor`, `refunds_started_count`, … */
+  metric: string;
+  reporting: bigint;
+  ledger: bigint;
+}
+
+export interface GetConsistencyResponse {
+  /** False until a check has run. */
+  checked: boolean;
+  report: ConsistencyReport | undefined;
+}
+
+export interface CheckConsistencyResponse {
+  report: ConsistencyReport | undefined;
+}
+
+export interface ConsistencyReport {
+  /** True when the run compared and found no difference. */
+  consistent: boolean;
+  checkedAt: Date | undefined;
+  fromDay: string;
+  toDay: string;
+  differences: ConsistencyDifference[];
+  /** Why the run could not compare (the ledger unreachable, …); empty when it ran. */
+  error: string;
+}
+
 function createBasePaymentFact(): PaymentFact {
   return {
     paymentId: "",
@@ -91,6 +252,9 @@ function createBasePaymentFact(): PaymentFact {
     lastSequence: 0n,
     occurredAt: undefined,
     updatedAt: undefined,
+    history: [],
+    createdAt: undefined,
+    failureCode: "",
   };
 }
 
@@ -143,6 +307,15 @@ export const PaymentFact: MessageFns<PaymentFact> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(122).fork()).join();
+    }
+    for (const v of message.history) {
+      StatusChange.encode(v!, writer.uint32(130).fork()).join();
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(138).fork()).join();
+    }
+    if (message.failureCode !== "") {
+      writer.uint32(146).string(message.failureCode);
     }
     return writer;
   },
@@ -283,6 +456,30 @@ export const PaymentFact: MessageFns<PaymentFact> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.history.push(StatusChange.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.failureCode = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -370,6 +567,19 @@ export const PaymentFact: MessageFns<PaymentFact> = {
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      history: globalThis.Array.isArray(object?.history)
+        ? object.history.map((e: any) => StatusChange.fromJSON(e))
+        : [],
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      failureCode: isSet(object.failureCode)
+        ? globalThis.String(object.failureCode)
+        : isSet(object.failure_code)
+        ? globalThis.String(object.failure_code)
+        : "",
     };
   },
 
@@ -426,6 +636,15 @@ export const PaymentFact: MessageFns<PaymentFact> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt.toISOString();
     }
+    if (message.history?.length) {
+      obj.history = message.history.map((e) => StatusChange.toJSON(e));
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.failureCode !== "") {
+      obj.failureCode = message.failureCode;
+    }
     return obj;
   },
 
@@ -457,6 +676,9 @@ export const PaymentFact: MessageFns<PaymentFact> = {
       : 0n;
     message.occurredAt = object.occurredAt ?? undefined;
     message.updatedAt = object.updatedAt ?? undefined;
+    message.history = object.history?.map((e) => StatusChange.fromPartial(e)) || [];
+    message.createdAt = object.createdAt ?? undefined;
+    message.failureCode = object.failureCode ?? "";
     return message;
   },
 };
@@ -546,6 +768,134 @@ export const PaymentFact_ProviderAttributesEntry: MessageFns<PaymentFact_Provide
     const message = createBasePaymentFact_ProviderAttributesEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseStatusChange(): StatusChange {
+  return { status: "", eventType: "", sequence: 0n, occurredAt: undefined };
+}
+
+export const StatusChange: MessageFns<StatusChange> = {
+  encode(message: StatusChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.eventType !== "") {
+      writer.uint32(18).string(message.eventType);
+    }
+    if (message.sequence !== 0n) {
+      if (BigInt.asIntN(64, message.sequence) !== message.sequence) {
+        throw new globalThis.Error("value provided for field message.sequence of type int64 too large");
+      }
+      writer.uint32(24).int64(message.sequence);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatusChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatusChange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.eventType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sequence = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatusChange {
+    return {
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      eventType: isSet(object.eventType)
+        ? globalThis.String(object.eventType)
+        : isSet(object.event_type)
+        ? globalThis.String(object.event_type)
+        : "",
+      sequence: isSet(object.sequence) ? BigInt(object.sequence) : 0n,
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: StatusChange): unknown {
+    const obj: any = {};
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.eventType !== "") {
+      obj.eventType = message.eventType;
+    }
+    if (message.sequence !== 0n) {
+      obj.sequence = message.sequence.toString();
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatusChange>, I>>(base?: I): StatusChange {
+    return StatusChange.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatusChange>, I>>(object: I): StatusChange {
+    const message = createBaseStatusChange();
+    message.status = object.status ?? "";
+    message.eventType = object.eventType ?? "";
+    message.sequence = (object.sequence !== undefined && object.sequence !== null) ? BigInt(object.sequence) : 0n;
+    message.occurredAt = object.occurredAt ?? undefined;
     return message;
   },
 };
@@ -926,6 +1276,2286 @@ export const ListPaymentFactsResponse: MessageFns<ListPaymentFactsResponse> = {
   },
 };
 
+function createBasePaymentFilter(): PaymentFilter {
+  return { merchantId: "", status: "", method: "", currency: "", createdFrom: undefined, createdTo: undefined };
+}
+
+export const PaymentFilter: MessageFns<PaymentFilter> = {
+  encode(message: PaymentFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.method !== "") {
+      writer.uint32(26).string(message.method);
+    }
+    if (message.currency !== "") {
+      writer.uint32(34).string(message.currency);
+    }
+    if (message.createdFrom !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdFrom), writer.uint32(42).fork()).join();
+    }
+    if (message.createdTo !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdTo), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PaymentFilter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePaymentFilter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.method = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.createdFrom = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.createdTo = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PaymentFilter {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+      createdFrom: isSet(object.createdFrom)
+        ? fromJsonTimestamp(object.createdFrom)
+        : isSet(object.created_from)
+        ? fromJsonTimestamp(object.created_from)
+        : undefined,
+      createdTo: isSet(object.createdTo)
+        ? fromJsonTimestamp(object.createdTo)
+        : isSet(object.created_to)
+        ? fromJsonTimestamp(object.created_to)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PaymentFilter): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.currency !== "") {
+      obj.currency = message.currency;
+    }
+    if (message.createdFrom !== undefined) {
+      obj.createdFrom = message.createdFrom.toISOString();
+    }
+    if (message.createdTo !== undefined) {
+      obj.createdTo = message.createdTo.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PaymentFilter>, I>>(base?: I): PaymentFilter {
+    return PaymentFilter.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PaymentFilter>, I>>(object: I): PaymentFilter {
+    const message = createBasePaymentFilter();
+    message.merchantId = object.merchantId ?? "";
+    message.status = object.status ?? "";
+    message.method = object.method ?? "";
+    message.currency = object.currency ?? "";
+    message.createdFrom = object.createdFrom ?? undefined;
+    message.createdTo = object.createdTo ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListPaymentsRequest(): ListPaymentsRequest {
+  return { filter: undefined, pageSize: 0, pageToken: "" };
+}
+
+export const ListPaymentsRequest: MessageFns<ListPaymentsRequest> = {
+  encode(message: ListPaymentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.filter !== undefined) {
+      PaymentFilter.encode(message.filter, writer.uint32(10).fork()).join();
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPaymentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPaymentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.filter = PaymentFilter.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPaymentsRequest {
+    return {
+      filter: isSet(object.filter) ? PaymentFilter.fromJSON(object.filter) : undefined,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPaymentsRequest): unknown {
+    const obj: any = {};
+    if (message.filter !== undefined) {
+      obj.filter = PaymentFilter.toJSON(message.filter);
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPaymentsRequest>, I>>(base?: I): ListPaymentsRequest {
+    return ListPaymentsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPaymentsRequest>, I>>(object: I): ListPaymentsRequest {
+    const message = createBaseListPaymentsRequest();
+    message.filter = (object.filter !== undefined && object.filter !== null)
+      ? PaymentFilter.fromPartial(object.filter)
+      : undefined;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListPaymentsResponse(): ListPaymentsResponse {
+  return { payments: [], nextPageToken: "" };
+}
+
+export const ListPaymentsResponse: MessageFns<ListPaymentsResponse> = {
+  encode(message: ListPaymentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.payments) {
+      PaymentFact.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPaymentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPaymentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payments.push(PaymentFact.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPaymentsResponse {
+    return {
+      payments: globalThis.Array.isArray(object?.payments)
+        ? object.payments.map((e: any) => PaymentFact.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPaymentsResponse): unknown {
+    const obj: any = {};
+    if (message.payments?.length) {
+      obj.payments = message.payments.map((e) => PaymentFact.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPaymentsResponse>, I>>(base?: I): ListPaymentsResponse {
+    return ListPaymentsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPaymentsResponse>, I>>(object: I): ListPaymentsResponse {
+    const message = createBaseListPaymentsResponse();
+    message.payments = object.payments?.map((e) => PaymentFact.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseRefundFact(): RefundFact {
+  return {
+    refundId: "",
+    paymentId: "",
+    merchantId: "",
+    amount: undefined,
+    status: "",
+    method: 0,
+    provider: 0,
+    failureCode: "",
+    day: "",
+    requestedAt: undefined,
+    resolvedAt: undefined,
+    lastSequence: 0n,
+  };
+}
+
+export const RefundFact: MessageFns<RefundFact> = {
+  encode(message: RefundFact, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.refundId !== "") {
+      writer.uint32(10).string(message.refundId);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(18).string(message.paymentId);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(26).string(message.merchantId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(34).fork()).join();
+    }
+    if (message.status !== "") {
+      writer.uint32(42).string(message.status);
+    }
+    if (message.method !== 0) {
+      writer.uint32(48).int32(message.method);
+    }
+    if (message.provider !== 0) {
+      writer.uint32(56).int32(message.provider);
+    }
+    if (message.failureCode !== "") {
+      writer.uint32(66).string(message.failureCode);
+    }
+    if (message.day !== "") {
+      writer.uint32(74).string(message.day);
+    }
+    if (message.requestedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.requestedAt), writer.uint32(82).fork()).join();
+    }
+    if (message.resolvedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.resolvedAt), writer.uint32(90).fork()).join();
+    }
+    if (message.lastSequence !== 0n) {
+      if (BigInt.asIntN(64, message.lastSequence) !== message.lastSequence) {
+        throw new globalThis.Error("value provided for field message.lastSequence of type int64 too large");
+      }
+      writer.uint32(96).int64(message.lastSequence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefundFact {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefundFact();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refundId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.provider = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.failureCode = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.day = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.requestedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.resolvedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.lastSequence = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefundFact {
+    return {
+      refundId: isSet(object.refundId)
+        ? globalThis.String(object.refundId)
+        : isSet(object.refund_id)
+        ? globalThis.String(object.refund_id)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      method: isSet(object.method) ? paymentMethodFromJSON(object.method) : 0,
+      provider: isSet(object.provider) ? providerFromJSON(object.provider) : 0,
+      failureCode: isSet(object.failureCode)
+        ? globalThis.String(object.failureCode)
+        : isSet(object.failure_code)
+        ? globalThis.String(object.failure_code)
+        : "",
+      day: isSet(object.day) ? globalThis.String(object.day) : "",
+      requestedAt: isSet(object.requestedAt)
+        ? fromJsonTimestamp(object.requestedAt)
+        : isSet(object.requested_at)
+        ? fromJsonTimestamp(object.requested_at)
+        : undefined,
+      resolvedAt: isSet(object.resolvedAt)
+        ? fromJsonTimestamp(object.resolvedAt)
+        : isSet(object.resolved_at)
+        ? fromJsonTimestamp(object.resolved_at)
+        : undefined,
+      lastSequence: isSet(object.lastSequence)
+        ? BigInt(object.lastSequence)
+        : isSet(object.last_sequence)
+        ? BigInt(object.last_sequence)
+        : 0n,
+    };
+  },
+
+  toJSON(message: RefundFact): unknown {
+    const obj: any = {};
+    if (message.refundId !== "") {
+      obj.refundId = message.refundId;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.method !== 0) {
+      obj.method = paymentMethodToJSON(message.method);
+    }
+    if (message.provider !== 0) {
+      obj.provider = providerToJSON(message.provider);
+    }
+    if (message.failureCode !== "") {
+      obj.failureCode = message.failureCode;
+    }
+    if (message.day !== "") {
+      obj.day = message.day;
+    }
+    if (message.requestedAt !== undefined) {
+      obj.requestedAt = message.requestedAt.toISOString();
+    }
+    if (message.resolvedAt !== undefined) {
+      obj.resolvedAt = message.resolvedAt.toISOString();
+    }
+    if (message.lastSequence !== 0n) {
+      obj.lastSequence = message.lastSequence.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RefundFact>, I>>(base?: I): RefundFact {
+    return RefundFact.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RefundFact>, I>>(object: I): RefundFact {
+    const message = createBaseRefundFact();
+    message.refundId = object.refundId ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.status = object.status ?? "";
+    message.method = object.method ?? 0;
+    message.provider = object.provider ?? 0;
+    message.failureCode = object.failureCode ?? "";
+    message.day = object.day ?? "";
+    message.requestedAt = object.requestedAt ?? undefined;
+    message.resolvedAt = object.resolvedAt ?? undefined;
+    message.lastSequence = (object.lastSequence !== undefined && object.lastSequence !== null)
+      ? BigInt(object.lastSequence)
+      : 0n;
+    return message;
+  },
+};
+
+function createBaseListRefundsRequest(): ListRefundsRequest {
+  return { merchantId: "", paymentId: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListRefundsRequest: MessageFns<ListRefundsRequest> = {
+  encode(message: ListRefundsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(18).string(message.paymentId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(24).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(34).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRefundsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRefundsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRefundsRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListRefundsRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRefundsRequest>, I>>(base?: I): ListRefundsRequest {
+    return ListRefundsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRefundsRequest>, I>>(object: I): ListRefundsRequest {
+    const message = createBaseListRefundsRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListRefundsResponse(): ListRefundsResponse {
+  return { refunds: [], nextPageToken: "" };
+}
+
+export const ListRefundsResponse: MessageFns<ListRefundsResponse> = {
+  encode(message: ListRefundsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.refunds) {
+      RefundFact.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRefundsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRefundsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refunds.push(RefundFact.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRefundsResponse {
+    return {
+      refunds: globalThis.Array.isArray(object?.refunds) ? object.refunds.map((e: any) => RefundFact.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListRefundsResponse): unknown {
+    const obj: any = {};
+    if (message.refunds?.length) {
+      obj.refunds = message.refunds.map((e) => RefundFact.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRefundsResponse>, I>>(base?: I): ListRefundsResponse {
+    return ListRefundsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRefundsResponse>, I>>(object: I): ListRefundsResponse {
+    const message = createBaseListRefundsResponse();
+    message.refunds = object.refunds?.map((e) => RefundFact.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseGetDailyTotalsRequest(): GetDailyTotalsRequest {
+  return { merchantId: "", fromDay: "", toDay: "", method: "", currency: "" };
+}
+
+export const GetDailyTotalsRequest: MessageFns<GetDailyTotalsRequest> = {
+  encode(message: GetDailyTotalsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.fromDay !== "") {
+      writer.uint32(18).string(message.fromDay);
+    }
+    if (message.toDay !== "") {
+      writer.uint32(26).string(message.toDay);
+    }
+    if (message.method !== "") {
+      writer.uint32(34).string(message.method);
+    }
+    if (message.currency !== "") {
+      writer.uint32(42).string(message.currency);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDailyTotalsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDailyTotalsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fromDay = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.toDay = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.method = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDailyTotalsRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      fromDay: isSet(object.fromDay)
+        ? globalThis.String(object.fromDay)
+        : isSet(object.from_day)
+        ? globalThis.String(object.from_day)
+        : "",
+      toDay: isSet(object.toDay)
+        ? globalThis.String(object.toDay)
+        : isSet(object.to_day)
+        ? globalThis.String(object.to_day)
+        : "",
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+    };
+  },
+
+  toJSON(message: GetDailyTotalsRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.fromDay !== "") {
+      obj.fromDay = message.fromDay;
+    }
+    if (message.toDay !== "") {
+      obj.toDay = message.toDay;
+    }
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.currency !== "") {
+      obj.currency = message.currency;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDailyTotalsRequest>, I>>(base?: I): GetDailyTotalsRequest {
+    return GetDailyTotalsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDailyTotalsRequest>, I>>(object: I): GetDailyTotalsRequest {
+    const message = createBaseGetDailyTotalsRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.fromDay = object.fromDay ?? "";
+    message.toDay = object.toDay ?? "";
+    message.method = object.method ?? "";
+    message.currency = object.currency ?? "";
+    return message;
+  },
+};
+
+function createBasePaymentTotals(): PaymentTotals {
+  return {
+    day: "",
+    currency: "",
+    method: "",
+    status: "",
+    paymentsCount: 0n,
+    grossMinor: 0n,
+    feeMinor: 0n,
+    netMinor: 0n,
+  };
+}
+
+export const PaymentTotals: MessageFns<PaymentTotals> = {
+  encode(message: PaymentTotals, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.day !== "") {
+      writer.uint32(10).string(message.day);
+    }
+    if (message.currency !== "") {
+      writer.uint32(18).string(message.currency);
+    }
+    if (message.method !== "") {
+      writer.uint32(26).string(message.method);
+    }
+    if (message.status !== "") {
+      writer.uint32(34).string(message.status);
+    }
+    if (message.paymentsCount !== 0n) {
+      if (BigInt.asIntN(64, message.paymentsCount) !== message.paymentsCount) {
+        throw new globalThis.Error("value provided for field message.paymentsCount of type int64 too large");
+      }
+      writer.uint32(40).int64(message.paymentsCount);
+    }
+    if (message.grossMinor !== 0n) {
+      if (BigInt.asIntN(64, message.grossMinor) !== message.grossMinor) {
+        throw new globalThis.Error("value provided for field message.grossMinor of type int64 too large");
+      }
+      writer.uint32(48).int64(message.grossMinor);
+    }
+    if (message.feeMinor !== 0n) {
+      if (BigInt.asIntN(64, message.feeMinor) !== message.feeMinor) {
+        throw new globalThis.Error("value provided for field message.feeMinor of type int64 too large");
+      }
+      writer.uint32(56).int64(message.feeMinor);
+    }
+    if (message.netMinor !== 0n) {
+      if (BigInt.asIntN(64, message.netMinor) !== message.netMinor) {
+        throw new globalThis.Error("value provided for field message.netMinor of type int64 too large");
+      }
+      writer.uint32(64).int64(message.netMinor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PaymentTotals {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePaymentTotals();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.day = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.method = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.paymentsCount = reader.int64() as bigint;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.grossMinor = reader.int64() as bigint;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.feeMinor = reader.int64() as bigint;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.netMinor = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PaymentTotals {
+    return {
+      day: isSet(object.day) ? globalThis.String(object.day) : "",
+      currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      paymentsCount: isSet(object.paymentsCount)
+        ? BigInt(object.paymentsCount)
+        : isSet(object.payments_count)
+        ? BigInt(object.payments_count)
+        : 0n,
+      grossMinor: isSet(object.grossMinor)
+        ? BigInt(object.grossMinor)
+        : isSet(object.gross_minor)
+        ? BigInt(object.gross_minor)
+        : 0n,
+      feeMinor: isSet(object.feeMinor)
+        ? BigInt(object.feeMinor)
+        : isSet(object.fee_minor)
+        ? BigInt(object.fee_minor)
+        : 0n,
+      netMinor: isSet(object.netMinor)
+        ? BigInt(object.netMinor)
+        : isSet(object.net_minor)
+        ? BigInt(object.net_minor)
+        : 0n,
+    };
+  },
+
+  toJSON(message: PaymentTotals): unknown {
+    const obj: any = {};
+    if (message.day !== "") {
+      obj.day = message.day;
+    }
+    if (message.currency !== "") {
+      obj.currency = message.currency;
+    }
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.paymentsCount !== 0n) {
+      obj.paymentsCount = message.paymentsCount.toString();
+    }
+    if (message.grossMinor !== 0n) {
+      obj.grossMinor = message.grossMinor.toString();
+    }
+    if (message.feeMinor !== 0n) {
+      obj.feeMinor = message.feeMinor.toString();
+    }
+    if (message.netMinor !== 0n) {
+      obj.netMinor = message.netMinor.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PaymentTotals>, I>>(base?: I): PaymentTotals {
+    return PaymentTotals.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PaymentTotals>, I>>(object: I): PaymentTotals {
+    const message = createBasePaymentTotals();
+    message.day = object.day ?? "";
+    message.currency = object.currency ?? "";
+    message.method = object.method ?? "";
+    message.status = object.status ?? "";
+    message.paymentsCount = (object.paymentsCount !== undefined && object.paymentsCount !== null)
+      ? BigInt(object.paymentsCount)
+      : 0n;
+    message.grossMinor = (object.grossMinor !== undefined && object.grossMinor !== null)
+      ? BigInt(object.grossMinor)
+      : 0n;
+    message.feeMinor = (object.feeMinor !== undefined && object.feeMinor !== null) ? BigInt(object.feeMinor) : 0n;
+    message.netMinor = (object.netMinor !== undefined && object.netMinor !== null) ? BigInt(object.netMinor) : 0n;
+    return message;
+  },
+};
+
+function createBaseRefundTotals(): RefundTotals {
+  return { day: "", currency: "", method: "", status: "", refundsCount: 0n, amountMinor: 0n };
+}
+
+export const RefundTotals: MessageFns<RefundTotals> = {
+  encode(message: RefundTotals, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.day !== "") {
+      writer.uint32(10).string(message.day);
+    }
+    if (message.currency !== "") {
+      writer.uint32(18).string(message.currency);
+    }
+    if (message.method !== "") {
+      writer.uint32(26).string(message.method);
+    }
+    if (message.status !== "") {
+      writer.uint32(34).string(message.status);
+    }
+    if (message.refundsCount !== 0n) {
+      if (BigInt.asIntN(64, message.refundsCount) !== message.refundsCount) {
+        throw new globalThis.Error("value provided for field message.refundsCount of type int64 too large");
+      }
+      writer.uint32(40).int64(message.refundsCount);
+    }
+    if (message.amountMinor !== 0n) {
+      if (BigInt.asIntN(64, message.amountMinor) !== message.amountMinor) {
+        throw new globalThis.Error("value provided for field message.amountMinor of type int64 too large");
+      }
+      writer.uint32(48).int64(message.amountMinor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefundTotals {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefundTotals();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.day = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.method = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.refundsCount = reader.int64() as bigint;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.amountMinor = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefundTotals {
+    return {
+      day: isSet(object.day) ? globalThis.String(object.day) : "",
+      currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      refundsCount: isSet(object.refundsCount)
+        ? BigInt(object.refundsCount)
+        : isSet(object.refunds_count)
+        ? BigInt(object.refunds_count)
+        : 0n,
+      amountMinor: isSet(object.amountMinor)
+        ? BigInt(object.amountMinor)
+        : isSet(object.amount_minor)
+        ? BigInt(object.amount_minor)
+        : 0n,
+    };
+  },
+
+  toJSON(message: RefundTotals): unknown {
+    const obj: any = {};
+    if (message.day !== "") {
+      obj.day = message.day;
+    }
+    if (message.currency !== "") {
+      obj.currency = message.currency;
+    }
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.refundsCount !== 0n) {
+      obj.refundsCount = message.refundsCount.toString();
+    }
+    if (message.amountMinor !== 0n) {
+      obj.amountMinor = message.amountMinor.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RefundTotals>, I>>(base?: I): RefundTotals {
+    return RefundTotals.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RefundTotals>, I>>(object: I): RefundTotals {
+    const message = createBaseRefundTotals();
+    message.day = object.day ?? "";
+    message.currency = object.currency ?? "";
+    message.method = object.method ?? "";
+    message.status = object.status ?? "";
+    message.refundsCount = (object.refundsCount !== undefined && object.refundsCount !== null)
+      ? BigInt(object.refundsCount)
+      : 0n;
+    message.amountMinor = (object.amountMinor !== undefined && object.amountMinor !== null)
+      ? BigInt(object.amountMinor)
+      : 0n;
+    return message;
+  },
+};
+
+function createBaseGetDailyTotalsResponse(): GetDailyTotalsResponse {
+  return { payments: [], refunds: [] };
+}
+
+export const GetDailyTotalsResponse: MessageFns<GetDailyTotalsResponse> = {
+  encode(message: GetDailyTotalsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.payments) {
+      PaymentTotals.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.refunds) {
+      RefundTotals.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDailyTotalsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDailyTotalsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payments.push(PaymentTotals.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.refunds.push(RefundTotals.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDailyTotalsResponse {
+    return {
+      payments: globalThis.Array.isArray(object?.payments)
+        ? object.payments.map((e: any) => PaymentTotals.fromJSON(e))
+        : [],
+      refunds: globalThis.Array.isArray(object?.refunds)
+        ? object.refunds.map((e: any) => RefundTotals.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetDailyTotalsResponse): unknown {
+    const obj: any = {};
+    if (message.payments?.length) {
+      obj.payments = message.payments.map((e) => PaymentTotals.toJSON(e));
+    }
+    if (message.refunds?.length) {
+      obj.refunds = message.refunds.map((e) => RefundTotals.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDailyTotalsResponse>, I>>(base?: I): GetDailyTotalsResponse {
+    return GetDailyTotalsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDailyTotalsResponse>, I>>(object: I): GetDailyTotalsResponse {
+    const message = createBaseGetDailyTotalsResponse();
+    message.payments = object.payments?.map((e) => PaymentTotals.fromPartial(e)) || [];
+    message.refunds = object.refunds?.map((e) => RefundTotals.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseExportPaymentsCsvRequest(): ExportPaymentsCsvRequest {
+  return { filter: undefined };
+}
+
+export const ExportPaymentsCsvRequest: MessageFns<ExportPaymentsCsvRequest> = {
+  encode(message: ExportPaymentsCsvRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.filter !== undefined) {
+      PaymentFilter.encode(message.filter, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportPaymentsCsvRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportPaymentsCsvRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.filter = PaymentFilter.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportPaymentsCsvRequest {
+    return { filter: isSet(object.filter) ? PaymentFilter.fromJSON(object.filter) : undefined };
+  },
+
+  toJSON(message: ExportPaymentsCsvRequest): unknown {
+    const obj: any = {};
+    if (message.filter !== undefined) {
+      obj.filter = PaymentFilter.toJSON(message.filter);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportPaymentsCsvRequest>, I>>(base?: I): ExportPaymentsCsvRequest {
+    return ExportPaymentsCsvRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportPaymentsCsvRequest>, I>>(object: I): ExportPaymentsCsvRequest {
+    const message = createBaseExportPaymentsCsvRequest();
+    message.filter = (object.filter !== undefined && object.filter !== null)
+      ? PaymentFilter.fromPartial(object.filter)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseExportPaymentsCsvResponse(): ExportPaymentsCsvResponse {
+  return { data: "" };
+}
+
+export const ExportPaymentsCsvResponse: MessageFns<ExportPaymentsCsvResponse> = {
+  encode(message: ExportPaymentsCsvResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data !== "") {
+      writer.uint32(10).string(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportPaymentsCsvResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportPaymentsCsvResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportPaymentsCsvResponse {
+    return { data: isSet(object.data) ? globalThis.String(object.data) : "" };
+  },
+
+  toJSON(message: ExportPaymentsCsvResponse): unknown {
+    const obj: any = {};
+    if (message.data !== "") {
+      obj.data = message.data;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportPaymentsCsvResponse>, I>>(base?: I): ExportPaymentsCsvResponse {
+    return ExportPaymentsCsvResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportPaymentsCsvResponse>, I>>(object: I): ExportPaymentsCsvResponse {
+    const message = createBaseExportPaymentsCsvResponse();
+    message.data = object.data ?? "";
+    return message;
+  },
+};
+
+function createBaseGetConsistencyRequest(): GetConsistencyRequest {
+  return {};
+}
+
+export const GetConsistencyRequest: MessageFns<GetConsistencyRequest> = {
+  encode(_: GetConsistencyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetConsistencyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetConsistencyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetConsistencyRequest {
+    return {};
+  },
+
+  toJSON(_: GetConsistencyRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetConsistencyRequest>, I>>(base?: I): GetConsistencyRequest {
+    return GetConsistencyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetConsistencyRequest>, I>>(_: I): GetConsistencyRequest {
+    const message = createBaseGetConsistencyRequest();
+    return message;
+  },
+};
+
+function createBaseCheckConsistencyRequest(): CheckConsistencyRequest {
+  return { merchantId: "", fromDay: "", toDay: "" };
+}
+
+export const CheckConsistencyRequest: MessageFns<CheckConsistencyRequest> = {
+  encode(message: CheckConsistencyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.fromDay !== "") {
+      writer.uint32(18).string(message.fromDay);
+    }
+    if (message.toDay !== "") {
+      writer.uint32(26).string(message.toDay);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckConsistencyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckConsistencyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fromDay = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.toDay = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckConsistencyRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      fromDay: isSet(object.fromDay)
+        ? globalThis.String(object.fromDay)
+        : isSet(object.from_day)
+        ? globalThis.String(object.from_day)
+        : "",
+      toDay: isSet(object.toDay)
+        ? globalThis.String(object.toDay)
+        : isSet(object.to_day)
+        ? globalThis.String(object.to_day)
+        : "",
+    };
+  },
+
+  toJSON(message: CheckConsistencyRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.fromDay !== "") {
+      obj.fromDay = message.fromDay;
+    }
+    if (message.toDay !== "") {
+      obj.toDay = message.toDay;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckConsistencyRequest>, I>>(base?: I): CheckConsistencyRequest {
+    return CheckConsistencyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckConsistencyRequest>, I>>(object: I): CheckConsistencyRequest {
+    const message = createBaseCheckConsistencyRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.fromDay = object.fromDay ?? "";
+    message.toDay = object.toDay ?? "";
+    return message;
+  },
+};
+
+function createBaseConsistencyDifference(): ConsistencyDifference {
+  return { merchantId: "", currency: "", day: "", metric: "", reporting: 0n, ledger: 0n };
+}
+
+export const ConsistencyDifference: MessageFns<ConsistencyDifference> = {
+  encode(message: ConsistencyDifference, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.currency !== "") {
+      writer.uint32(18).string(message.currency);
+    }
+    if (message.day !== "") {
+      writer.uint32(26).string(message.day);
+    }
+    if (message.metric !== "") {
+      writer.uint32(34).string(message.metric);
+    }
+    if (message.reporting !== 0n) {
+      if (BigInt.asIntN(64, message.reporting) !== message.reporting) {
+        throw new globalThis.Error("value provided for field message.reporting of type int64 too large");
+      }
+      writer.uint32(40).int64(message.reporting);
+    }
+    if (message.ledger !== 0n) {
+      if (BigInt.asIntN(64, message.ledger) !== message.ledger) {
+        throw new globalThis.Error("value provided for field message.ledger of type int64 too large");
+      }
+      writer.uint32(48).int64(message.ledger);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConsistencyDifference {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConsistencyDifference();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.day = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.metric = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.reporting = reader.int64() as bigint;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.ledger = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConsistencyDifference {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+      day: isSet(object.day) ? globalThis.String(object.day) : "",
+      metric: isSet(object.metric) ? globalThis.String(object.metric) : "",
+      reporting: isSet(object.reporting) ? BigInt(object.reporting) : 0n,
+      ledger: isSet(object.ledger) ? BigInt(object.ledger) : 0n,
+    };
+  },
+
+  toJSON(message: ConsistencyDifference): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.currency !== "") {
+      obj.currency = message.currency;
+    }
+    if (message.day !== "") {
+      obj.day = message.day;
+    }
+    if (message.metric !== "") {
+      obj.metric = message.metric;
+    }
+    if (message.reporting !== 0n) {
+      obj.reporting = message.reporting.toString();
+    }
+    if (message.ledger !== 0n) {
+      obj.ledger = message.ledger.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConsistencyDifference>, I>>(base?: I): ConsistencyDifference {
+    return ConsistencyDifference.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConsistencyDifference>, I>>(object: I): ConsistencyDifference {
+    const message = createBaseConsistencyDifference();
+    message.merchantId = object.merchantId ?? "";
+    message.currency = object.currency ?? "";
+    message.day = object.day ?? "";
+    message.metric = object.metric ?? "";
+    message.reporting = (object.reporting !== undefined && object.reporting !== null) ? BigInt(object.reporting) : 0n;
+    message.ledger = (object.ledger !== undefined && object.ledger !== null) ? BigInt(object.ledger) : 0n;
+    return message;
+  },
+};
+
+function createBaseGetConsistencyResponse(): GetConsistencyResponse {
+  return { checked: false, report: undefined };
+}
+
+export const GetConsistencyResponse: MessageFns<GetConsistencyResponse> = {
+  encode(message: GetConsistencyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.checked !== false) {
+      writer.uint32(8).bool(message.checked);
+    }
+    if (message.report !== undefined) {
+      ConsistencyReport.encode(message.report, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetConsistencyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetConsistencyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.checked = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.report = ConsistencyReport.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetConsistencyResponse {
+    return {
+      checked: isSet(object.checked) ? globalThis.Boolean(object.checked) : false,
+      report: isSet(object.report) ? ConsistencyReport.fromJSON(object.report) : undefined,
+    };
+  },
+
+  toJSON(message: GetConsistencyResponse): unknown {
+    const obj: any = {};
+    if (message.checked !== false) {
+      obj.checked = message.checked;
+    }
+    if (message.report !== undefined) {
+      obj.report = ConsistencyReport.toJSON(message.report);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetConsistencyResponse>, I>>(base?: I): GetConsistencyResponse {
+    return GetConsistencyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetConsistencyResponse>, I>>(object: I): GetConsistencyResponse {
+    const message = createBaseGetConsistencyResponse();
+    message.checked = object.checked ?? false;
+    message.report = (object.report !== undefined && object.report !== null)
+      ? ConsistencyReport.fromPartial(object.report)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCheckConsistencyResponse(): CheckConsistencyResponse {
+  return { report: undefined };
+}
+
+export const CheckConsistencyResponse: MessageFns<CheckConsistencyResponse> = {
+  encode(message: CheckConsistencyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.report !== undefined) {
+      ConsistencyReport.encode(message.report, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckConsistencyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckConsistencyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.report = ConsistencyReport.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckConsistencyResponse {
+    return { report: isSet(object.report) ? ConsistencyReport.fromJSON(object.report) : undefined };
+  },
+
+  toJSON(message: CheckConsistencyResponse): unknown {
+    const obj: any = {};
+    if (message.report !== undefined) {
+      obj.report = ConsistencyReport.toJSON(message.report);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckConsistencyResponse>, I>>(base?: I): CheckConsistencyResponse {
+    return CheckConsistencyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckConsistencyResponse>, I>>(object: I): CheckConsistencyResponse {
+    const message = createBaseCheckConsistencyResponse();
+    message.report = (object.report !== undefined && object.report !== null)
+      ? ConsistencyReport.fromPartial(object.report)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseConsistencyReport(): ConsistencyReport {
+  return { consistent: false, checkedAt: undefined, fromDay: "", toDay: "", differences: [], error: "" };
+}
+
+export const ConsistencyReport: MessageFns<ConsistencyReport> = {
+  encode(message: ConsistencyReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consistent !== false) {
+      writer.uint32(8).bool(message.consistent);
+    }
+    if (message.checkedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.checkedAt), writer.uint32(18).fork()).join();
+    }
+    if (message.fromDay !== "") {
+      writer.uint32(26).string(message.fromDay);
+    }
+    if (message.toDay !== "") {
+      writer.uint32(34).string(message.toDay);
+    }
+    for (const v of message.differences) {
+      ConsistencyDifference.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.error !== "") {
+      writer.uint32(50).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConsistencyReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConsistencyReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.consistent = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.checkedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fromDay = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.toDay = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.differences.push(ConsistencyDifference.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConsistencyReport {
+    return {
+      consistent: isSet(object.consistent) ? globalThis.Boolean(object.consistent) : false,
+      checkedAt: isSet(object.checkedAt)
+        ? fromJsonTimestamp(object.checkedAt)
+        : isSet(object.checked_at)
+        ? fromJsonTimestamp(object.checked_at)
+        : undefined,
+      fromDay: isSet(object.fromDay)
+        ? globalThis.String(object.fromDay)
+        : isSet(object.from_day)
+        ? globalThis.String(object.from_day)
+        : "",
+      toDay: isSet(object.toDay)
+        ? globalThis.String(object.toDay)
+        : isSet(object.to_day)
+        ? globalThis.String(object.to_day)
+        : "",
+      differences: globalThis.Array.isArray(object?.differences)
+        ? object.differences.map((e: any) => ConsistencyDifference.fromJSON(e))
+        : [],
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+    };
+  },
+
+  toJSON(message: ConsistencyReport): unknown {
+    const obj: any = {};
+    if (message.consistent !== false) {
+      obj.consistent = message.consistent;
+    }
+    if (message.checkedAt !== undefined) {
+      obj.checkedAt = message.checkedAt.toISOString();
+    }
+    if (message.fromDay !== "") {
+      obj.fromDay = message.fromDay;
+    }
+    if (message.toDay !== "") {
+      obj.toDay = message.toDay;
+    }
+    if (message.differences?.length) {
+      obj.differences = message.differences.map((e) => ConsistencyDifference.toJSON(e));
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConsistencyReport>, I>>(base?: I): ConsistencyReport {
+    return ConsistencyReport.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConsistencyReport>, I>>(object: I): ConsistencyReport {
+    const message = createBaseConsistencyReport();
+    message.consistent = object.consistent ?? false;
+    message.checkedAt = object.checkedAt ?? undefined;
+    message.fromDay = object.fromDay ?? "";
+    message.toDay = object.toDay ?? "";
+    message.differences = object.differences?.map((e) => ConsistencyDifference.fromPartial(e)) || [];
+    message.error = object.error ?? "";
+    return message;
+  },
+};
+
 /**
  * The reporting database: consistent payment facts with status, built from
  * `payments.events.v1` (consumer group `reporting`).
@@ -955,12 +3585,99 @@ export const ReportingServiceService = {
       Buffer.from(ListPaymentFactsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListPaymentFactsResponse => ListPaymentFactsResponse.decode(value),
   },
+  /** A merchant's payments by filter, newest created first, cursor paged. */
+  listPayments: {
+    path: "/tolem.reporting.v1.ReportingService/ListPayments" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPaymentsRequest): Buffer => Buffer.from(ListPaymentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPaymentsRequest => ListPaymentsRequest.decode(value),
+    responseSerialize: (value: ListPaymentsResponse): Buffer =>
+      Buffer.from(ListPaymentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPaymentsResponse => ListPaymentsResponse.decode(value),
+  },
+  /** A merchant's refunds (one row per refund), newest first, cursor paged. */
+  listRefunds: {
+    path: "/tolem.reporting.v1.ReportingService/ListRefunds" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRefundsRequest): Buffer => Buffer.from(ListRefundsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRefundsRequest => ListRefundsRequest.decode(value),
+    responseSerialize: (value: ListRefundsResponse): Buffer => Buffer.from(ListRefundsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRefundsResponse => ListRefundsResponse.decode(value),
+  },
+  /** A merchant's totals per UTC day, currency, method and status: payments and refunds apart. */
+  getDailyTotals: {
+    path: "/tolem.reporting.v1.ReportingService/GetDailyTotals" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetDailyTotalsRequest): Buffer =>
+      Buffer.from(GetDailyTotalsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetDailyTotalsRequest => GetDailyTotalsRequest.decode(value),
+    responseSerialize: (value: GetDailyTotalsResponse): Buffer =>
+      Buffer.from(GetDailyTotalsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetDailyTotalsResponse => GetDailyTotalsResponse.decode(value),
+  },
+  /**
+   * The payments of ListPayments' filter as RFC 4180 CSV, oldest created first, streamed in
+   * chunks read page by page (never built in memory). The first chunk is the header record.
+   */
+  exportPaymentsCsv: {
+    path: "/tolem.reporting.v1.ReportingService/ExportPaymentsCsv" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: ExportPaymentsCsvRequest): Buffer =>
+      Buffer.from(ExportPaymentsCsvRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExportPaymentsCsvRequest => ExportPaymentsCsvRequest.decode(value),
+    responseSerialize: (value: ExportPaymentsCsvResponse): Buffer =>
+      Buffer.from(ExportPaymentsCsvResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExportPaymentsCsvResponse => ExportPaymentsCsvResponse.decode(value),
+  },
+  /** The latest result of the continuous reporting-vs-ledger consistency check. */
+  getConsistency: {
+    path: "/tolem.reporting.v1.ReportingService/GetConsistency" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetConsistencyRequest): Buffer =>
+      Buffer.from(GetConsistencyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetConsistencyRequest => GetConsistencyRequest.decode(value),
+    responseSerialize: (value: GetConsistencyResponse): Buffer =>
+      Buffer.from(GetConsistencyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetConsistencyResponse => GetConsistencyResponse.decode(value),
+  },
+  /** Runs the consistency check now over the given days and answers its result. */
+  checkConsistency: {
+    path: "/tolem.reporting.v1.ReportingService/CheckConsistency" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CheckConsistencyRequest): Buffer =>
+      Buffer.from(CheckConsistencyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckConsistencyRequest => CheckConsistencyRequest.decode(value),
+    responseSerialize: (value: CheckConsistencyResponse): Buffer =>
+      Buffer.from(CheckConsistencyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckConsistencyResponse => CheckConsistencyResponse.decode(value),
+  },
 } as const;
 
 export interface ReportingServiceServer extends UntypedServiceImplementation {
   getPaymentFact: handleUnaryCall<GetPaymentFactRequest, GetPaymentFactResponse>;
   /** A merchant's payment facts in a time range, newest first, paged. */
   listPaymentFacts: handleUnaryCall<ListPaymentFactsRequest, ListPaymentFactsResponse>;
+  /** A merchant's payments by filter, newest created first, cursor paged. */
+  listPayments: handleUnaryCall<ListPaymentsRequest, ListPaymentsResponse>;
+  /** A merchant's refunds (one row per refund), newest first, cursor paged. */
+  listRefunds: handleUnaryCall<ListRefundsRequest, ListRefundsResponse>;
+  /** A merchant's totals per UTC day, currency, method and status: payments and refunds apart. */
+  getDailyTotals: handleUnaryCall<GetDailyTotalsRequest, GetDailyTotalsResponse>;
+  /**
+   * The payments of ListPayments' filter as RFC 4180 CSV, oldest created first, streamed in
+   * chunks read page by page (never built in memory). The first chunk is the header record.
+   */
+  exportPaymentsCsv: handleServerStreamingCall<ExportPaymentsCsvRequest, ExportPaymentsCsvResponse>;
+  /** The latest result of the continuous reporting-vs-ledger consistency check. */
+  getConsistency: handleUnaryCall<GetConsistencyRequest, GetConsistencyResponse>;
+  /** Runs the consistency check now over the given days and answers its result. */
+  checkConsistency: handleUnaryCall<CheckConsistencyRequest, CheckConsistencyResponse>;
 }
 
 export interface ReportingServiceClient extends Client {
@@ -994,6 +3711,99 @@ export interface ReportingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListPaymentFactsResponse) => void,
+  ): ClientUnaryCall;
+  /** A merchant's payments by filter, newest created first, cursor paged. */
+  listPayments(
+    request: ListPaymentsRequest,
+    callback: (error: ServiceError | null, response: ListPaymentsResponse) => void,
+  ): ClientUnaryCall;
+  listPayments(
+    request: ListPaymentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPaymentsResponse) => void,
+  ): ClientUnaryCall;
+  listPayments(
+    request: ListPaymentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPaymentsResponse) => void,
+  ): ClientUnaryCall;
+  /** A merchant's refunds (one row per refund), newest first, cursor paged. */
+  listRefunds(
+    request: ListRefundsRequest,
+    callback: (error: ServiceError | null, response: ListRefundsResponse) => void,
+  ): ClientUnaryCall;
+  listRefunds(
+    request: ListRefundsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRefundsResponse) => void,
+  ): ClientUnaryCall;
+  listRefunds(
+    request: ListRefundsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRefundsResponse) => void,
+  ): ClientUnaryCall;
+  /** A merchant's totals per UTC day, currency, method and status: payments and refunds apart. */
+  getDailyTotals(
+    request: GetDailyTotalsRequest,
+    callback: (error: ServiceError | null, response: GetDailyTotalsResponse) => void,
+  ): ClientUnaryCall;
+  getDailyTotals(
+    request: GetDailyTotalsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetDailyTotalsResponse) => void,
+  ): ClientUnaryCall;
+  getDailyTotals(
+    request: GetDailyTotalsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetDailyTotalsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The payments of ListPayments' filter as RFC 4180 CSV, oldest created first, streamed in
+   * chunks read page by page (never built in memory). The first chunk is the header record.
+   */
+  exportPaymentsCsv(
+    request: ExportPaymentsCsvRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportPaymentsCsvResponse>;
+  exportPaymentsCsv(
+    request: ExportPaymentsCsvRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportPaymentsCsvResponse>;
+  /** The latest result of the continuous reporting-vs-ledger consistency check. */
+  getConsistency(
+    request: GetConsistencyRequest,
+    callback: (error: ServiceError | null, response: GetConsistencyResponse) => void,
+  ): ClientUnaryCall;
+  getConsistency(
+    request: GetConsistencyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetConsistencyResponse) => void,
+  ): ClientUnaryCall;
+  getConsistency(
+    request: GetConsistencyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetConsistencyResponse) => void,
+  ): ClientUnaryCall;
+  /** Runs the consistency check now over the given days and answers its result. */
+  checkConsistency(
+    request: CheckConsistencyRequest,
+    callback: (error: ServiceError | null, response: CheckConsistencyResponse) => void,
+  ): ClientUnaryCall;
+  checkConsistency(
+    request: CheckConsistencyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckConsistencyResponse) => void,
+  ): ClientUnaryCall;
+  checkConsistency(
+    request: CheckConsistencyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckConsistencyResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,236 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { ReportingServiceClient } from '@tolem/contracts/reporting';
+import { createKnex, type Knex } from '@tolem/db-kit';
+import { createClient, type PromiseClient } from '@tolem/grpc-kit';
+import type { Stack } from '@tolem/stack';
+import { REPO_ROOT, waitFor } from '@tolem/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { formById, submit } from './html-forms';
+import { openShop, type PaymentJson, type Shop } from './shop';
+
+const run = promisify(execFile);
+const PAYMENTS = 30;
+const today = () => new Date().toISOString().slice(0, 10);
+
+/**
+ * Reporting end to end through real processes: 30 payments paid in the sandbox with a WebMoney
+ * purse or a card, some refunded in part or in full (paid out by an operator), one refund failed
+ * and one left pending. Reporting must then agree with the ledger's journal per merchant,
+ * currency and day, through its continuous check, its gRPC call and `npm run reporting:check`;
+ * once a reporting row is deliberately deleted, all of them must say so.
+ */
+describe('reporting matches the ledger after many payments and refunds', () => {
+  let shop: Shop;
+  let stack: Stack;
+  let apiKey: string;
+  let reporting: PromiseClient<ReportingServiceClient>;
+  let reportingDb: Knex;
+  const payments: PaymentJson[] = [];
+
+  beforeAll(async () => {
+    shop = await openShop({
+      name: 'E2E shop, reporting',
+      methods: ['webmoney_purse', 'card'],
+      feeRules: [
+        { method: 'webmoney_purse', percent_bps: 150 },
+        { method: 'card', percent_bps: 290 },
+      ],
+      stack: { extraEnv: { CONSISTENCY_INTERVAL_MS: '1000', REFUND_SWEEP_GRACE_MS: '500' } },
+    });
+    ({ stack, apiKey } = shop);
+    reporting = createClient(ReportingServiceClient, stack.addresses.reporting);
+    reportingDb = createKnex({ url: stack.databaseUrls['reporting'] as string, poolMax: 1 });
+  });
+
+  afterAll(async () => {
+    reporting?.close();
+    await reportingDb?.destroy();
+    await shop?.close();
+  });
+
+  const get = async (path: string) =>
+    fetch(`${stack.gatewayUrl}${path}`, { headers: { authorization: `Bearer ${apiKey}` } });
+
+  async function pay(i: number): Promise<PaymentJson> {
+    const payment = await shop.createPayment(1_000 + i * 37, 'USD', `order-rep-${i}`);
+    if (i % 2 === 0) {
+      const started = await submit(await shop.methodForm(payment, 'webmoney_purse'));
+      const wmForm = formById(await started.text(), payment.payment_url, 'provider-form');
+      const wmPage = await submit(wmForm);
+      const paid = await submit(formById(await wmPage.text(), wmForm.action, 'pay-purse'));
+      expect([200, 302, 303]).toContain(paid.status);
+    } else {
+      await shop.payCard((await shop.openCardPage(payment)).form);
+    }
+    await waitFor(async () => (await shop.getPayment(payment.id)).status === 'succeeded', {
+      timeoutMs: 60_000,
+      what: `payment ${i} to succeed`,
+    });
+    return payment;
+  }
+
+  async function refund(paymentId: string, amount: number): Promise<string> {
+    const res = await fetch(`${stack.gatewayUrl}/v1/refunds`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify({ payment: paymentId, amount }),
+    });
+    const json = (await res.json()) as { id: string };
+    expect(res.status, JSON.stringify(json)).toBe(201);
+    return json.id;
+  }
+
+  async function operator(refundId: string, action: 'complete' | 'fail') {
+    const res = await fetch(`${stack.gatewayUrl}/admin/v1/refund_payouts/${refundId}/${action}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${stack.secrets.adminToken}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify(
+        action === 'complete'
+          ? { reference: `WM-${refundId}`, operator: 'e2e-ops' }
+          : { reason: 'purse closed', operator: 'e2e-ops' },
+      ),
+    });
+    expect(res.status).toBe(200);
+  }
+
+  const check = (args: string[]) =>
+    run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(REPO_ROOT, 'apps/reporting/src/tools/check-consistency.ts'),
+        ...args,
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.base.json'),
+          DATABASE_URL: stack.databaseUrls['reporting'] as string,
+          LEDGER_ADDR: stack.addresses.ledger,
+        },
+      },
+    );
+
+  it('30 payments, mixed methods, some refunded: reporting agrees with the ledger', async () => {
+    for (let i = 0; i < PAYMENTS; i += 5) {
+      payments.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(5, PAYMENTS - i) }, (_, k) => pay(i + k)),
+        )),
+      );
+    }
+    const amountOf = (p: PaymentJson) => Number((p as unknown as { amount: number }).amount);
+    // Two partial refunds then the rest of #0; a partial refund of every 4th; a full refund of
+    // #3; a failed refund of #5; a pending one of #7.
+    const p0 = payments[0] as PaymentJson;
+    await operator(await refund(p0.id, 300), 'complete');
+    await operator(await refund(p0.id, 200), 'complete');
+    await operator(await refund(p0.id, amountOf(p0) - 500), 'complete');
+    for (let i = 4; i < PAYMENTS; i += 4) {
+      await operator(await refund((payments[i] as PaymentJson).id, 100 + i), 'complete');
+    }
+    const p3 = payments[3] as PaymentJson;
+    await operator(await refund(p3.id, amountOf(p3)), 'complete');
+    await operator(await refund((payments[5] as PaymentJson).id, 250), 'fail');
+    await refund((payments[7] as PaymentJson).id, 150);
+
+    // Reporting consumes asynchronously: the check passes once it has caught up, and then stays.
+    const day = today();
+    const report = await waitFor(
+      async () => {
+        const r = (await reporting.checkConsistency({ merchantId: '', fromDay: day, toDay: day }))
+          .report;
+        return r?.consistent && r;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, what: 'reporting to match the ledger' },
+    );
+    expect(report.error).toBe('');
+    const continuous = await waitFor(
+      async () => {
+        const r = await reporting.getConsistency({});
+        return r.report?.consistent && r.report;
+      },
+      { timeoutMs: 30_000, what: 'the continuous check to find them consistent' },
+    );
+    expect(continuous.toDay).toBe(day);
+
+    // The merchant's reports over the API: every payment with its fee and history; refunds apart.
+    const listed = await get('/v1/reports/payments?limit=100');
+    expect(listed.status).toBe(200);
+    const list = (await listed.json()) as {
+      data: { id: string; status: string; amount: number; fee: number; history: unknown[] }[];
+    };
+    expect(list.data).toHaveLength(PAYMENTS);
+    const row0 = list.data.find((p) => p.id === p0.id);
+    expect(row0).toMatchObject({ status: 'refunded', amount: amountOf(p0) });
+    expect(row0?.fee).toBeGreaterThan(0);
+    const totals = (await (
+      await get(`/v1/reports/daily_totals?from=${day}&to=${day}&currency=USD`)
+    ).json()) as {
+      payments: { method: string; count: number }[];
+      refunds: { status: string; count: number }[];
+    };
+    expect(totals.payments.reduce((n, r) => n + r.count, 0)).toBe(PAYMENTS);
+    expect(new Set(totals.payments.map((r) => r.method))).toEqual(
+      new Set(['webmoney_purse', 'card']),
+    );
+    const refundsBy: Record<string, number> = {};
+    for (const r of totals.refunds) refundsBy[r.status] = (refundsBy[r.status] ?? 0) + r.count;
+    expect(refundsBy).toMatchObject({ succeeded: 3 + 7 + 1, failed: 1, pending: 1 });
+    const csv = await get('/v1/reports/payments.csv');
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect((await csv.text()).split('\r\n').filter(Boolean)).toHaveLength(PAYMENTS + 1);
+
+    const ok = await check([`--from=${day}`, `--to=${day}`]);
+    expect(ok.stdout).toContain('reporting matches the ledger');
+  }, 600_000);
+
+  it('a deleted reporting row is reported by the check, the continuous check and the command (exit 1)', async () => {
+    const day = today();
+    const victim = payments[9] as PaymentJson;
+    expect(await reportingDb('payment_facts').where({ payment_id: victim.id }).delete()).toBe(1);
+
+    const report = (await reporting.checkConsistency({ merchantId: '', fromDay: day, toDay: day }))
+      .report;
+    expect(report?.consistent).toBe(false);
+    expect(report?.differences.map((d) => [d.metric, d.ledger - d.reporting])).toEqual([
+      ['payments_count', 1n],
+      ['gross_minor', BigInt((victim as unknown as { amount: number }).amount)],
+      ['fee_minor', expect.any(BigInt)],
+      ['net_minor', expect.any(BigInt)],
+    ]);
+    await waitFor(async () => (await reporting.getConsistency({})).report?.consistent === false, {
+      timeoutMs: 30_000,
+      what: 'the continuous check to see the difference',
+    });
+
+    const failed = await check([`--from=${day}`, `--to=${day}`]).then(
+      () => undefined,
+      (err: { code: number; stdout: string }) => err,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stdout).toContain('4 difference(s)');
+    expect(failed?.stdout).toMatch(new RegExp(`\\t${day}\\tpayments_count\\t\\d+\\t\\d+`));
+
+    // The maintained daily totals are held to the ledger as well: a lost totals row shows up.
+    await reportingDb('daily_totals').where({ method: 'card' }).delete();
+    const totalsReport = (
+      await reporting.checkConsistency({ merchantId: '', fromDay: day, toDay: day })
+    ).report;
+    expect(totalsReport?.differences.map((d) => d.metric)).toContain('daily_totals.payments_count');
+  }, 120_000);
+});
