@@ -317,6 +317,37 @@ describe("installIdempotency: a 'downstream' route", () => {
     expect(writes).toEqual(['record']);
   });
 
+  it('has a 5xx stored before it is sent, so another replica replays it too', async () => {
+    let stored = false;
+    const record = store.record.bind(store);
+    store.record = async (...args: Parameters<typeof record>) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const result = await record(...args);
+      stored = true;
+      return result;
+    };
+    answer = async () => {
+      throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'checkout is down');
+    };
+    const first = await post({ amount: 5 });
+    expect(first.statusCode).toBe(503);
+    expect(stored).toBe(true);
+  });
+
+  it('sends a 201 without waiting for its write', async () => {
+    let stored = false;
+    const record = store.record.bind(store);
+    store.record = async (...args: Parameters<typeof record>) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const result = await record(...args);
+      stored = true;
+      return result;
+    };
+    const first = await post({ amount: 5 });
+    expect(first.statusCode).toBe(201);
+    expect(stored).toBe(false);
+  });
+
   it('stores and replays a 5xx, and refuses another body with 409 naming the field', async () => {
     answer = async () => {
       throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'checkout is down');

@@ -281,7 +281,7 @@ export function installIdempotency(app: FastifyInstance, options: IdempotencyOpt
       held.delete(mine.id);
       return payload;
     }
-    void writeHeld(mine, answer)
+    const written = writeHeld(mine, answer)
       .catch((err: unknown) => {
         // The answer itself is sound; a retry reaches the downstream, which knows the key.
         request.log.error({ err }, 'idempotency: storing the answer failed');
@@ -289,6 +289,9 @@ export function installIdempotency(app: FastifyInstance, options: IdempotencyOpt
       .finally(() => {
         if (held.get(mine.id) === mine) held.delete(mine.id);
       });
+    // A 5xx is replayed, never retried into a payment (checkout may have committed after all), so
+    // it is on disk before any replica can be asked again. Rare: the wait costs no create anything.
+    if (reply.statusCode >= 500) await written;
     return payload;
   };
 
