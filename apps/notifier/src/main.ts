@@ -7,10 +7,12 @@ import { createLogger } from '@tolem/observability';
 import { migrations } from '../migrations';
 import { makeDispatchDue } from './app/dispatch-due';
 import { makeListDeliveries } from './app/list-deliveries';
+import { makeManageEndpoints } from './app/manage-endpoints';
 import { makeRecordDelivery } from './app/record-delivery';
 import { makeRedeliverDelivery } from './app/redeliver-delivery';
 import { makeUpsertEndpoint } from './app/upsert-endpoint';
 import { loadConfig } from './config';
+import { createDeliveryQueries } from './db/deliveries.queries';
 import { createDeliveriesRepo } from './db/deliveries.repo';
 import { createEndpointsRepo } from './db/endpoints.repo';
 import { createEventsRepo } from './db/events.repo';
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'notifier', log });
 
   const deliveries = createDeliveriesRepo(db);
+  const deliveryQueries = createDeliveryQueries(db);
   const { retryWindowMs } = config.notify;
 
   const grpc = createGrpcServer({ log });
@@ -42,9 +45,14 @@ async function main(): Promise<void> {
         clock: systemClock,
         retryWindowMs,
       }),
-      listDeliveries: makeListDeliveries({ deliveries }),
+      listDeliveries: makeListDeliveries({ deliveryQueries }),
       redeliverDelivery: makeRedeliverDelivery({
-        deliveries,
+        deliveryQueries,
+        clock: systemClock,
+        retryWindowMs,
+      }),
+      endpoints: makeManageEndpoints({
+        transactor: createTransactor(db),
         clock: systemClock,
         retryWindowMs,
       }),

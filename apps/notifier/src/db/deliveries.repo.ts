@@ -115,11 +115,12 @@ export function createDeliveriesRepo(db: Knex): DeliveryRepository {
           await db('webhook_endpoints').whereIn('id', endpointIds).select<
             {
               id: string;
+              url: string;
               signing_secret: string;
               previous_signing_secret: string | null;
               previous_secret_expires_at: Date | null;
             }[]
-          >('id', 'signing_secret', 'previous_signing_secret', 'previous_secret_expires_at')
+          >('id', 'url', 'signing_secret', 'previous_signing_secret', 'previous_secret_expires_at')
         ).map((e) => [e.id, e]),
       );
       return rows.flatMap((row) => {
@@ -132,7 +133,8 @@ export function createDeliveriesRepo(db: Knex): DeliveryRepository {
           endpoint.previous_secret_expires_at.getTime() > now.getTime();
         return [
           {
-            delivery: toDomain(row),
+            // Sent to the endpoint's URL as it is now: an UpdateEndpoint reaches pending deliveries.
+            delivery: { ...toDomain(row), url: endpoint.url },
             signingSecret: new Secret(endpoint.signing_secret),
             ...(overlapping
               ? { previousSigningSecret: new Secret(endpoint.previous_signing_secret as string) }
