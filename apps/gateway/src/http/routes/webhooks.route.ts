@@ -14,6 +14,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ApiKeyAuthenticator } from '../auth';
 import { gatewayErrors } from '../errors';
 import { requiredIdempotencyKey } from '../headers';
+import { instantFrom } from '../mappers/payment.mapper';
 import { idParamsSchema, URL_PATTERN } from '../schemas';
 
 /** The notifier's management RPCs, as the gateway uses them. */
@@ -293,9 +294,14 @@ const recoverBodySchema = {
   required: ['since'],
   properties: {
     since: {
+      // The same RFC 3339 instant as GET /v1/payments' created[gte].
       type: 'string',
-      format: 'date-time',
-      description: 'Failed deliveries created at or after this time are sent again.',
+      maxLength: 40,
+      pattern:
+        '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]' +
+        '(\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$',
+      description:
+        'Failed deliveries created at or after this RFC 3339 instant are sent again; not in the future.',
     },
   },
 } as const;
@@ -588,7 +594,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const since = new Date(request.body.since);
+        const since = instantFrom(request.body.since, 'since') as Date;
         const res = await w.recoverEndpoint({ ...ref(request), since }, { requestId: request.id });
         return {
           object: 'webhook_recovery',
