@@ -87,7 +87,8 @@ export function createDeliveriesRepo(db: Knex): DeliveryRepository {
 
     async claimDue(now, limit, leaseUntil) {
       // skip locked: replicas claim disjoint rows. The not-exists keeps a payment's later
-      // notifications back while an earlier one is still pending (in flight or waiting to retry).
+      // notifications to an endpoint back while an earlier one to the same endpoint is still
+      // pending (in flight or waiting to retry); other endpoints do not wait for it.
       const result = await db.raw<{ rows: DeliveryRow[] }>(
         `
         with due as (
@@ -95,7 +96,8 @@ export function createDeliveriesRepo(db: Knex): DeliveryRepository {
           where d.status = 'pending' and d.url <> '' and d.next_attempt_at <= :now
             and not exists (
               select 1 from deliveries e
-              where e.payment_id = d.payment_id and e.status = 'pending'
+              where e.payment_id = d.payment_id and e.endpoint_id = d.endpoint_id
+                and e.status = 'pending'
                 and (e.sequence < d.sequence or (e.sequence = d.sequence and e.id < d.id))
             )
           order by d.next_attempt_at, d.id

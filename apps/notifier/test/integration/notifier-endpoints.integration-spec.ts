@@ -235,6 +235,35 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
     expect(forEndpoint.map((d) => d.eventType)).toEqual(['refund.succeeded']);
   });
 
+  it("keeps a payment's order per endpoint: a failing endpoint does not hold back another", async () => {
+    const merchantId = `mer_order_${randomSuffix()}`;
+    const [failing, healthy] = [await receiver(), await receiver()];
+    failing.answer = { status: 503, body: 'down' };
+    await client.createEndpoint(createReq(merchantId, failing.url));
+    await client.createEndpoint(createReq(merchantId, healthy.url));
+    const paymentId = newId('pay');
+    await publish(producer, topic, aKeeperMobileEvent({ merchantId, paymentId }));
+    await publish(
+      producer,
+      topic,
+      aStatusEvent('payment.reversed', 'reversed', { merchantId, paymentId, sequence: 2n }),
+    );
+    await waitFor(() => healthy.bodies.length === 2, {
+      what: 'both events at the healthy endpoint while the other keeps failing',
+    });
+    expect(healthy.bodies.map((b) => (JSON.parse(b.body) as { type: string }).type)).toEqual([
+      'payment.succeeded',
+      'payment.reversed',
+    ]);
+    // The failing endpoint is still retrying the first event and has not been sent the second.
+    expect(failing.bodies.length).toBeGreaterThan(0);
+    expect(
+      failing.bodies.every(
+        (b) => (JSON.parse(b.body) as { type: string }).type === 'payment.succeeded',
+      ),
+    ).toBe(true);
+  });
+
   it('holds the events of a merchant without endpoints and routes them to one created later', async () => {
     const merchantId = `mer_late_${randomSuffix()}`;
     const r = await receiver();
