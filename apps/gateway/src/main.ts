@@ -66,6 +66,7 @@ async function main(): Promise<void> {
       unary: reporting.unary,
       exportPaymentsCsv: reporting.streams.exportPaymentsCsv,
     },
+    webhooks: notifier,
     checkoutReady: () => checkoutHealth.check(),
     idempotency: { store: idempotencyStore, clock },
     log,

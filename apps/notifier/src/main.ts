@@ -7,12 +7,16 @@ import { createLogger } from '@tolem/observability';
 import { migrations } from '../migrations';
 import { makeDispatchDue } from './app/dispatch-due';
 import { makeListDeliveries } from './app/list-deliveries';
+import { makeManageEndpoints } from './app/manage-endpoints';
 import { makeRecordDelivery } from './app/record-delivery';
 import { makeRedeliverDelivery } from './app/redeliver-delivery';
 import { makeUpsertEndpoint } from './app/upsert-endpoint';
 import { loadConfig } from './config';
+import { createDeliveryQueries } from './db/deliveries.queries';
 import { createDeliveriesRepo } from './db/deliveries.repo';
 import { createEndpointsRepo } from './db/endpoints.repo';
+import { createEventsRepo } from './db/events.repo';
+import { createTransactor } from './db/transactor';
 import type { Clock } from './domain/ports';
 import { notifierHandlers } from './grpc/notifier.grpc';
 import { startDispatcherLoop } from './http/dispatcher.loop';
@@ -29,18 +33,26 @@ async function main(): Promise<void> {
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'notifier', log });
 
   const deliveries = createDeliveriesRepo(db);
-  const endpoints = createEndpointsRepo(db);
+  const deliveryQueries = createDeliveryQueries(db);
   const { retryWindowMs } = config.notify;
 
   const grpc = createGrpcServer({ log });
   grpc.addService(
     NotifierServiceService,
     notifierHandlers({
-      upsertEndpoint: makeUpsertEndpoint({ endpoints, clock: systemClock }),
-      listDeliveries: makeListDeliveries({ deliveries }),
+      upsertEndpoint: makeUpsertEndpoint({
+        transactor: createTransactor(db),
+        clock: systemClock,
+        retryWindowMs,
+      }),
+      listDeliveries: makeListDeliveries({ deliveryQueries }),
       redeliverDelivery: makeRedeliverDelivery({
-        deliveries,
-        endpoints,
+        deliveryQueries,
+        clock: systemClock,
+        retryWindowMs,
+      }),
+      endpoints: makeManageEndpoints({
+        transactor: createTransactor(db),
         clock: systemClock,
         retryWindowMs,
       }),
@@ -74,6 +86,7 @@ async function main(): Promise<void> {
       makeRecordDelivery({
         deliveries: createDeliveriesRepo(trx),
         endpoints: createEndpointsRepo(trx),
+        events: createEventsRepo(trx),
         clock: systemClock,
         retryWindowMs,
       }),

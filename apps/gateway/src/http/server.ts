@@ -33,6 +33,7 @@ import { pageRoutes, paymentStatusRoutes } from './routes/pages.route';
 import { refundRoutes, type RefundsClient } from './routes/refunds.route';
 import { reportRoutes, type ReportsClient } from './routes/reports.route';
 import { v1Routes } from './routes/v1.route';
+import { webhookRoutes, type WebhooksClient } from './routes/webhooks.route';
 
 /** Everything the gateway talks to; main.ts passes real gRPC clients, unit specs pass fakes. */
 export interface GatewayDeps {
@@ -80,6 +81,8 @@ export interface GatewayDeps {
   refunds?: RefundsClient;
   /** Reporting's reads and export; the `/v1/reports` routes are served only when given. */
   reports?: ReportsClient;
+  /** The notifier's endpoint management; the webhook routes are served only when given. */
+  webhooks?: WebhooksClient;
   /** True when checkout answers its gRPC health check (for /readyz). */
   checkoutReady: () => Promise<boolean>;
   /** Where the first answer to each Idempotency-Key is kept (the gateway's own PostgreSQL). */
@@ -253,6 +256,9 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   }
   if (deps.reports) {
     void app.register(reportRoutes({ authenticate, reports: deps.reports }));
+  }
+  if (deps.webhooks) {
+    void app.register(webhookRoutes({ authenticate, webhooks: deps.webhooks }));
   }
   void app.register(
     limited(

@@ -1,4 +1,3 @@
-import { Secret } from '@tolem/config';
 import { describe, expect, it } from 'vitest';
 
 import { inMemoryStore, manualClock } from '../../test/fakes/in-memory-store';
@@ -19,6 +18,7 @@ async function withDelivery(
     eventType: 'payment.succeeded',
     paymentId: 'pay_1',
     merchantId: 'mer_1',
+    endpointId: 'we_1',
     sequence: 1n,
     url,
     payload: '{}',
@@ -42,24 +42,22 @@ describe('redeliverDelivery', () => {
     expect(d.expiresAt.getTime()).toBe(clock.now().getTime() + WINDOW);
   });
 
-  it('queues a delivered one again without shortening its window', async () => {
-    const { store, clock, created } = await withDelivery('delivered');
+  it('queues a delivered one again with its window restarted', async () => {
+    const { store, clock } = await withDelivery('delivered');
     clock.advance(1_000);
     const d = await makeRedeliverDelivery({ ...store, clock, retryWindowMs: WINDOW })('dlv_1');
     expect(d).toMatchObject({ status: 'pending', deliveredAt: null });
-    expect(d.expiresAt.getTime()).toBe(created.getTime() + WINDOW);
+    expect(d.expiresAt.getTime()).toBe(clock.now().getTime() + WINDOW);
   });
 
-  it('uses the current endpoint when the delivery had no URL', async () => {
-    const { store, clock } = await withDelivery('exhausted', '');
-    await store.endpoints.upsert({
-      merchantId: 'mer_1',
-      url: 'https://now.example',
-      signingSecret: new Secret('x'.repeat(16)),
-      updatedAt: clock.now(),
+  it("never reaches another merchant's delivery", async () => {
+    const { store, clock } = await withDelivery('exhausted');
+    const redeliver = makeRedeliverDelivery({ ...store, clock, retryWindowMs: WINDOW });
+    await expect(redeliver('dlv_1', 'mer_other')).rejects.toMatchObject({
+      code: 'NOTIFIER_DELIVERY_NOT_FOUND',
     });
-    const d = await makeRedeliverDelivery({ ...store, clock, retryWindowMs: WINDOW })('dlv_1');
-    expect(d.url).toBe('https://now.example');
+    expect(store.deliveryRows.get('dlv_1')?.status).toBe('exhausted');
+    expect((await redeliver('dlv_1', 'mer_1')).status).toBe('pending');
   });
 
   it('answers NOTIFIER_DELIVERY_NOT_FOUND for an unknown id', async () => {

@@ -24,6 +24,9 @@ import {
 
 const MERCHANT = 'mer_window';
 
+/** ListDeliveries' filters left open: every endpoint, every status. */
+const ANY_ENDPOINT = { endpointId: '', status: DeliveryStatus.DELIVERY_STATUS_UNSPECIFIED };
+
 describe('notifier retry window (short NOTIFY_RETRY_WINDOW_MS and NOTIFY_TIMEOUT_MS)', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   let service: ServiceProcess;
@@ -94,6 +97,7 @@ describe('notifier retry window (short NOTIFY_RETRY_WINDOW_MS and NOTIFY_TIMEOUT
       async () => {
         const [d] = (
           await client.listDeliveries({
+            ...ANY_ENDPOINT,
             merchantId: MERCHANT,
             paymentId: event.paymentId,
             pageSize: 1,
@@ -111,12 +115,13 @@ describe('notifier retry window (short NOTIFY_RETRY_WINDOW_MS and NOTIFY_TIMEOUT
     expect(merchant.requestsFor(event.paymentId)).toHaveLength(attemptsWhenExhausted);
 
     merchant.script(event.paymentId, []);
-    const res = await client.redeliverDelivery({ deliveryId: exhausted.id });
+    const res = await client.redeliverDelivery({ merchantId: '', deliveryId: exhausted.id });
     expect(res.delivery?.status).toBe(DeliveryStatus.DELIVERY_STATUS_PENDING);
     await waitFor(
       async () => {
         const [d] = (
           await client.listDeliveries({
+            ...ANY_ENDPOINT,
             merchantId: MERCHANT,
             paymentId: event.paymentId,
             pageSize: 1,

@@ -30,6 +30,9 @@ import {
 const SECRET = 'whsec_it_0123456789abcdef';
 const MERCHANT = 'mer_it';
 
+/** ListDeliveries' filters left open: every endpoint, every status. */
+const ANY_ENDPOINT = { endpointId: '', status: DeliveryStatus.DELIVERY_STATUS_UNSPECIFIED };
+
 describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   let service: ServiceProcess;
@@ -64,8 +67,15 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
     });
 
   const deliveriesOf = async (paymentId: string) =>
-    (await client.listDeliveries({ merchantId: MERCHANT, paymentId, pageSize: 100, pageToken: '' }))
-      .deliveries;
+    (
+      await client.listDeliveries({
+        ...ANY_ENDPOINT,
+        merchantId: MERCHANT,
+        paymentId,
+        pageSize: 100,
+        pageToken: '',
+      })
+    ).deliveries;
 
   const waitDelivered = (paymentId: string, count = 1) =>
     waitFor(
@@ -193,6 +203,7 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
         merchant_id: MERCHANT,
         order_id: event.orderId,
         amount: 150000,
+        amount_major: '1500.00',
         currency: 'RUB',
         fee: 3000,
         net: 147000,
@@ -409,30 +420,37 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
     }
   });
 
-  it('holds deliveries of a merchant without endpoint and sends them once it registers one', async () => {
+  it('holds the events of a merchant without endpoint and sends them once it registers one', async () => {
     const merchantId = `mer_late_${randomSuffix()}`;
     const event = aKeeperMobileEvent({ merchantId });
     await publish(producer, topic, event);
-    const waiting = await waitFor(
-      async () =>
-        (await client.listDeliveries({ merchantId, paymentId: '', pageSize: 10, pageToken: '' }))
-          .deliveries[0],
-      { what: 'the URL-less delivery' },
-    );
-    expect(waiting).toMatchObject({
-      url: '',
-      status: DeliveryStatus.DELIVERY_STATUS_PENDING,
-      attempts: 0,
-    });
+    await waitAllCommitted();
+    expect(
+      (
+        await client.listDeliveries({
+          ...ANY_ENDPOINT,
+          merchantId,
+          paymentId: '',
+          pageSize: 10,
+          pageToken: '',
+        })
+      ).deliveries,
+    ).toEqual([]);
     await client.upsertEndpoint({ merchantId, url: merchant.url, signingSecret: SECRET });
     await waitFor(
       async () => {
         const [d] = (
-          await client.listDeliveries({ merchantId, paymentId: '', pageSize: 10, pageToken: '' })
+          await client.listDeliveries({
+            ...ANY_ENDPOINT,
+            merchantId,
+            paymentId: '',
+            pageSize: 10,
+            pageToken: '',
+          })
         ).deliveries;
         return d?.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED;
       },
-      { what: 'the held delivery to go out' },
+      { what: 'the held event to go out' },
     );
     expect(merchant.requestsFor(event.paymentId)).toHaveLength(1);
   });
@@ -456,6 +474,7 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
         async () =>
           (
             await client.listDeliveries({
+              ...ANY_ENDPOINT,
               merchantId,
               paymentId: event.paymentId,
               pageSize: 10,
@@ -492,6 +511,7 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
 
   it('lists deliveries newest first with paging, and redelivers on request', async () => {
     const all = await client.listDeliveries({
+      ...ANY_ENDPOINT,
       merchantId: MERCHANT,
       paymentId: '',
       pageSize: 100,
@@ -501,12 +521,14 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
     const ids = all.deliveries.map((d) => d.id);
     expect([...ids].sort().reverse()).toEqual(ids);
     const page1 = await client.listDeliveries({
+      ...ANY_ENDPOINT,
       merchantId: MERCHANT,
       paymentId: '',
       pageSize: 2,
       pageToken: '',
     });
     const page2 = await client.listDeliveries({
+      ...ANY_ENDPOINT,
       merchantId: MERCHANT,
       paymentId: '',
       pageSize: 2,
@@ -515,6 +537,7 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
     expect([...page1.deliveries, ...page2.deliveries].map((d) => d.id)).toEqual(ids.slice(0, 4));
     await expect(
       client.listDeliveries({
+        ...ANY_ENDPOINT,
         merchantId: MERCHANT,
         paymentId: '',
         pageSize: 2,
@@ -529,7 +552,7 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
     const before = merchant
       .requestsFor(target.paymentId)
       .filter((r) => r.eventId === target.eventId).length;
-    const res = await client.redeliverDelivery({ deliveryId: target.id });
+    const res = await client.redeliverDelivery({ merchantId: '', deliveryId: target.id });
     expect(res.delivery?.status).toBe(DeliveryStatus.DELIVERY_STATUS_PENDING);
     await waitFor(
       () =>
@@ -540,7 +563,9 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
         what: 'the redelivery',
       },
     );
-    await expect(client.redeliverDelivery({ deliveryId: 'dlv_missing' })).rejects.toMatchObject({
+    await expect(
+      client.redeliverDelivery({ merchantId: '', deliveryId: 'dlv_missing' }),
+    ).rejects.toMatchObject({
       code: 'NOTIFIER_DELIVERY_NOT_FOUND',
       kind: 'not_found',
     });
