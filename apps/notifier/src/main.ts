@@ -1,7 +1,7 @@
 import { NotifierServiceService } from '@tolem/contracts/notifier';
-import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
+import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
-import { CONSUMER_READINESS, createKafka } from '@tolem/kafka-kit';
+import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
 import { createLogger } from '@tolem/observability';
 
 import { migrations } from '../migrations';
@@ -17,7 +17,6 @@ import type { Clock } from './domain/ports';
 import { notifierHandlers } from './grpc/notifier.grpc';
 import { startDispatcherLoop } from './http/dispatcher.loop';
 import { createMerchantHttp } from './http/merchant.client';
-import { startPaymentEventsConsumer } from './kafka/payment-events.consumer';
 
 const systemClock: Clock = { now: () => new Date() };
 
@@ -70,15 +69,15 @@ async function main(): Promise<void> {
     log,
     groupId: config.groupId,
     topic: config.paymentsTopic,
-    recordDeliveryIn: (trx: Knex.Transaction) =>
+    readiness: grpc,
+    handle: (trx, event) =>
       makeRecordDelivery({
         deliveries: createDeliveriesRepo(trx),
         endpoints: createEndpointsRepo(trx),
         clock: systemClock,
         retryWindowMs,
-      }),
+      })(event),
   });
-  consumer.onConsumingChange((consuming) => grpc.setReady(CONSUMER_READINESS, consuming));
   // Stop intake (gRPC, Kafka), let in-flight POSTs finish and record, then close the pool.
   onShutdown(log, [
     () => grpc.drain(),

@@ -1,7 +1,7 @@
 import { ReportingServiceService } from '@tolem/contracts/reporting';
-import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
+import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
-import { CONSUMER_READINESS, createKafka } from '@tolem/kafka-kit';
+import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
 import { createLogger } from '@tolem/observability';
 
 import { migrations } from '../migrations';
@@ -14,7 +14,6 @@ import { createPaymentCasesRepo } from './db/payment-cases.repo';
 import { createPaymentFactsRepo } from './db/payment-facts.repo';
 import type { Clock } from './domain/ports';
 import { reportingHandlers } from './grpc/reporting.grpc';
-import { startPaymentEventsConsumer } from './kafka/payment-events.consumer';
 
 const systemClock: Clock = { now: () => new Date() };
 
@@ -43,15 +42,15 @@ async function main(): Promise<void> {
     log,
     groupId: config.groupId,
     topic: config.paymentsTopic,
-    applyIn: (trx: Knex.Transaction) =>
+    readiness: grpc,
+    handle: (trx, event) =>
       makeApplyPaymentEvent({
         facts: createPaymentFactsRepo(trx),
         cases: createPaymentCasesRepo(trx),
         totals: createDailyTotalsRepo(trx),
         clock: systemClock,
-      }),
+      })(event),
   });
-  consumer.onConsumingChange((consuming) => grpc.setReady(CONSUMER_READINESS, consuming));
   onShutdown(log, [() => grpc.drain(), () => consumer.stop(), () => db.destroy()]);
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
   log.info({ port, topic: config.paymentsTopic, groupId: config.groupId }, 'reporting started');
