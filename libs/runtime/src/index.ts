@@ -1,0 +1,3 @@
+export * from './clock';
+export * from './loop';
+export * from './run-service';
