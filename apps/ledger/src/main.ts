@@ -3,6 +3,7 @@ import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
 import { createKafka } from '@tolem/kafka-kit';
 import { createLogger } from '@tolem/observability';
+import { runService, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeCheckIntegrity } from './app/check-integrity';
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
   const balances = createBalancesRepo(db, accounts);
   const settings = createMerchantSettingsRepo(db);
   const integrity = createIntegrityRepo(db);
-  const clock = { now: () => new Date() };
+  const clock = systemClock;
 
   const postPayment = makePostPayment({ journal, settings, clock });
   const holdDeps = { journal, settings, clock };
@@ -125,7 +126,4 @@ async function main(): Promise<void> {
   );
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(`ledger failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('ledger', main);
