@@ -9,6 +9,7 @@ import { NotifierServiceClient } from '@tolem/contracts/notifier';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createClient, onShutdown } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
+import { runService } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { loadConfig } from './config';
@@ -90,7 +91,4 @@ async function main(): Promise<void> {
   log.info({ port }, 'gateway started');
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(`gateway failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('gateway', main);

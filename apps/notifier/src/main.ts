@@ -3,6 +3,7 @@ import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
 import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
 import { createLogger } from '@tolem/observability';
+import { runService, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeDispatchDue } from './app/dispatch-due';
@@ -13,12 +14,9 @@ import { makeUpsertEndpoint } from './app/upsert-endpoint';
 import { loadConfig } from './config';
 import { createDeliveriesRepo } from './db/deliveries.repo';
 import { createEndpointsRepo } from './db/endpoints.repo';
-import type { Clock } from './domain/ports';
 import { notifierHandlers } from './grpc/notifier.grpc';
 import { startDispatcherLoop } from './http/dispatcher.loop';
 import { createMerchantHttp } from './http/merchant.client';
-
-const systemClock: Clock = { now: () => new Date() };
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -89,7 +87,4 @@ async function main(): Promise<void> {
   log.info({ port, topic: config.paymentsTopic, groupId: config.groupId }, 'notifier started');
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(`notifier failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('notifier', main);

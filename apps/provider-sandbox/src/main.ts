@@ -1,4 +1,5 @@
 import { createLogger } from '@tolem/observability';
+import { runService } from '@tolem/runtime';
 
 import { isDisabled, loadConfig } from './config';
 import { createMerchantHttp } from './merchant-http';
@@ -111,9 +112,4 @@ async function main(): Promise<void> {
   );
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(
-    `provider-sandbox failed to start: ${(err as Error).stack ?? String(err)}\n`,
-  );
-  process.exit(1);
-});
+runService('provider-sandbox', main);

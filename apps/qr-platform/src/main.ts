@@ -3,6 +3,7 @@ import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
 import { newId } from '@tolem/ids';
 import { createLogger } from '@tolem/observability';
+import { runService } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeCreateQrCode } from './app/create-qr-code';
@@ -33,7 +34,4 @@ async function main(): Promise<void> {
   log.info({ port, issuer: config.issuer }, 'qr-platform started');
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(`qr-platform failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('qr-platform', main);

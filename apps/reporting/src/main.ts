@@ -3,6 +3,7 @@ import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
 import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
 import { createLogger } from '@tolem/observability';
+import { runService, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeApplyPaymentEvent } from './app/apply-payment-event';
@@ -12,10 +13,7 @@ import { loadConfig } from './config';
 import { createDailyTotalsRepo } from './db/daily-totals.repo';
 import { createPaymentCasesRepo } from './db/payment-cases.repo';
 import { createPaymentFactsRepo } from './db/payment-facts.repo';
-import type { Clock } from './domain/ports';
 import { reportingHandlers } from './grpc/reporting.grpc';
-
-const systemClock: Clock = { now: () => new Date() };
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -56,7 +54,4 @@ async function main(): Promise<void> {
   log.info({ port, topic: config.paymentsTopic, groupId: config.groupId }, 'reporting started');
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(`reporting failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('reporting', main);
