@@ -8,10 +8,10 @@ export interface LoopOptions {
   /** In log lines (`expiry-sweeper`). */
   name: string;
   /**
-   * One round. May return how many items it handled: a round that handled `fullBatch` or more
-   * is followed at once by another (there is probably more to do).
+   * One round. When it resolves to a number, that is how many items it handled: a round that
+   * handled `fullBatch` or more is followed at once by another (there is probably more to do).
    */
-  runOnce(): Promise<number | void>;
+  runOnce(): Promise<unknown>;
   /** Pause between rounds; 0 or less disables the loop (wake and stop do nothing). */
   intervalMs: number;
   log: LoopLog;
@@ -70,7 +70,11 @@ export function startLoop(options: LoopOptions): Loop {
       const handled = await runOnce();
       if (failures > 0) log.info({ loop: name, afterFailures: failures }, `${name} recovered`);
       failures = 0;
-      return options.fullBatch !== undefined && (handled ?? 0) >= options.fullBatch;
+      return (
+        options.fullBatch !== undefined &&
+        typeof handled === 'number' &&
+        handled >= options.fullBatch
+      );
     } catch (err) {
       failures += 1;
       if (failures === 1 || failures % LOG_EVERY_FAILURES === 0) {
