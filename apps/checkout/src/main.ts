@@ -6,9 +6,9 @@ import {
   RefundServiceService,
 } from '@tolem/contracts/checkout';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
+import { createGrpcServer } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
-import { type Loop, runService, startLoop, systemClock } from '@tolem/runtime';
+import { type Loop, onShutdown, runService, startLoop, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeApiKeys } from './app/api-keys';

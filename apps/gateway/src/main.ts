@@ -7,9 +7,9 @@ import {
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { NotifierServiceClient } from '@tolem/contracts/notifier';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createClient, onShutdown } from '@tolem/grpc-kit';
+import { createClient } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
-import { runService } from '@tolem/runtime';
+import { onShutdown, runService } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { loadConfig } from './config';

@@ -1,9 +1,9 @@
 import { LedgerServiceService } from '@tolem/contracts/ledger';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
+import { createGrpcServer } from '@tolem/grpc-kit';
 import { createKafka } from '@tolem/kafka-kit';
 import { createLogger } from '@tolem/observability';
-import { runService, systemClock } from '@tolem/runtime';
+import { onShutdown, runService, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeCheckIntegrity } from './app/check-integrity';

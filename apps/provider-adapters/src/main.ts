@@ -1,8 +1,8 @@
 import { ProviderServiceService } from '@tolem/contracts/provider';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
+import { createGrpcServer } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
-import { runService, startLoop, systemClock } from '@tolem/runtime';
+import { onShutdown, runService, startLoop, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeChargeBoundCard } from './app/charge-bound-card';

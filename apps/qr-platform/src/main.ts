@@ -1,9 +1,9 @@
 import { QrServiceService } from '@tolem/contracts/qr';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
+import { createGrpcServer } from '@tolem/grpc-kit';
 import { newId } from '@tolem/ids';
 import { createLogger } from '@tolem/observability';
-import { runService } from '@tolem/runtime';
+import { onShutdown, runService } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeCreateQrCode } from './app/create-qr-code';

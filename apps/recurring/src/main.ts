@@ -1,8 +1,8 @@
 import { RecurringServiceService } from '@tolem/contracts/recurring';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
+import { createGrpcServer } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
-import { runService } from '@tolem/runtime';
+import { onShutdown, runService } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeRecordCardBinding } from './app/record-card-binding';
