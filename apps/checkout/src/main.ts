@@ -6,8 +6,9 @@ import {
   RefundServiceService,
 } from '@tolem/contracts/checkout';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
+import { createGrpcServer } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
+import { type Loop, onShutdown, runService, startLoop, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeApiKeys } from './app/api-keys';
@@ -57,18 +58,11 @@ import { createReconcilerCursorsRepo } from './db/reconciler-cursors.repo';
 import { createReconcilerDifferencesRepo } from './db/reconciler-differences.repo';
 import { createRefundsRepo } from './db/refunds.repo';
 import { createStatusEventsRepo } from './db/status-events.repo';
-import type { Clock } from './domain/ports';
 import { caseHandlers } from './grpc/case.grpc';
 import { checkoutHandlers } from './grpc/checkout.grpc';
 import { merchantHandlers } from './grpc/merchant.grpc';
 import { reconcilerHandlers } from './grpc/reconciler.grpc';
 import { refundHandlers } from './grpc/refund.grpc';
-import { startCardBindingSweeper } from './jobs/card-binding.sweeper';
-import { startExpirySweeper } from './jobs/expiry.sweeper';
-import { startIntervalJob } from './jobs/interval';
-import { startLedgerSweeper } from './jobs/ledger.sweeper';
-import { startReconciler } from './jobs/reconciler';
-import { startStatusEventRelay, type StatusEventRelay } from './jobs/status-events.relay';
 
 /** Provider adapters may call the provider over HTTP before answering StartPayment. */
 const PROVIDER_DEADLINE_MS = 15_000;
@@ -89,10 +83,10 @@ async function main(): Promise<void> {
   const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'checkout' });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
 
-  const clock: Clock = { now: () => new Date() };
+  const clock = systemClock;
   const merchants = createMerchantsRepo(db);
   // The relay is created once the ledger client exists; transitions only wake it.
-  const relay: { current?: StatusEventRelay } = {};
+  const relay: { current?: Loop } = {};
   const payments = createPaymentsRepo(db, { afterStatusEvent: () => relay.current?.wake() });
   const provider = createProviderAdaptersClient(config.providerAdaptersAddr, {
     deadlineMs: PROVIDER_DEADLINE_MS,
@@ -115,11 +109,14 @@ async function main(): Promise<void> {
     clock,
     log,
   });
-  const statusEventRelay = startStatusEventRelay(
-    recordStatusEvents,
-    config.statusEventSweepMs,
+  // Owed status events go to the ledger at once when a transition wakes the relay, and every
+  // STATUS_EVENT_SWEEP_MS for whatever is still owed (the ledger was down, the process restarted).
+  const statusEventRelay = startLoop({
+    name: 'status-event-relay',
+    runOnce: () => recordStatusEvents.sweep({ graceMs: 0 }),
+    intervalMs: config.statusEventSweepMs,
     log,
-  );
+  });
   relay.current = statusEventRelay;
   const postToLedger = makePostToLedger({
     payments,
@@ -236,41 +233,54 @@ async function main(): Promise<void> {
   grpc.addService(RefundServiceService, refundHandlers({ refunds }));
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
 
-  const ledgerSweeper = startLedgerSweeper(
-    makeSweepUnposted({ payments, postToLedger, clock, log, graceMs: LEDGER_DEADLINE_MS }),
-    config.ledgerSweepMs,
+  // Succeeded payments the ledger has not acknowledged are posted again.
+  const ledgerSweeper = startLoop({
+    name: 'ledger-sweeper',
+    runOnce: makeSweepUnposted({ payments, postToLedger, clock, log, graceMs: LEDGER_DEADLINE_MS }),
+    intervalMs: config.ledgerSweepMs,
     log,
-  );
-  const expirySweeper = startExpirySweeper(
-    makeExpirePayments({ payments, clock, log }),
-    config.paymentExpirySweepMs,
+  });
+  // Overdue created/pending payments are marked expired.
+  const expirySweeper = startLoop({
+    name: 'expiry-sweeper',
+    runOnce: makeExpirePayments({ payments, clock, log }),
+    intervalMs: config.paymentExpirySweepMs,
     log,
-  );
-
+  });
   // Cases whose money the ledger did not hold yet (it was down when the provider called).
-  const caseSweeper = startIntervalJob('case-sweeper', config.ledgerSweepMs, log, () =>
-    cases.sweepOpening(LEDGER_DEADLINE_MS),
-  );
-
+  const caseSweeper = startLoop({
+    name: 'case-sweeper',
+    runOnce: () => cases.sweepOpening(LEDGER_DEADLINE_MS),
+    intervalMs: config.ledgerSweepMs,
+    log,
+  });
   // Refunds interrupted at a step (a peer was down, or checkout restarted).
-  const refundSweeper = startIntervalJob('refund-sweeper', config.ledgerSweepMs, log, () =>
-    refunds.sweep(config.refundSweepGraceMs),
-  );
+  const refundSweeper = startLoop({
+    name: 'refund-sweeper',
+    runOnce: () => refunds.sweep(config.refundSweepGraceMs),
+    intervalMs: config.ledgerSweepMs,
+    log,
+  });
   // Onboarding steps a peer did not take when the merchant was created or changed.
-  const onboardingSweeper = startIntervalJob(
-    'onboarding-sweeper',
-    config.onboardingSweepMs,
+  const onboardingSweeper = startLoop({
+    name: 'onboarding-sweeper',
+    runOnce: () => onboarding.sweep(),
+    intervalMs: config.onboardingSweepMs,
     log,
-    () => onboarding.sweep(),
-  );
-
-  const reconciler = startReconciler(reconcile, config.reconcileSweepMs, log);
-
-  const cardBindingSweeper = startCardBindingSweeper(
-    makeSweepCardBindings(cardBindingDeps),
-    config.cardBindingSweepMs,
+  });
+  const reconciler = startLoop({
+    name: 'reconciler',
+    runOnce: reconcile,
+    intervalMs: config.reconcileSweepMs,
     log,
-  );
+  });
+  // Card bindings the recurring service has not acknowledged are sent again.
+  const cardBindingSweeper = startLoop({
+    name: 'card-binding-sweeper',
+    runOnce: makeSweepCardBindings(cardBindingDeps),
+    intervalMs: config.cardBindingSweepMs,
+    log,
+  });
 
   onShutdown(log, [
     () => grpc.drain(),
@@ -292,7 +302,4 @@ async function main(): Promise<void> {
   log.info({ port }, 'checkout started');
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(`checkout failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('checkout', main);

@@ -8,8 +8,9 @@ import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { NotifierServiceClient } from '@tolem/contracts/notifier';
 import { ReportingServiceClient } from '@tolem/contracts/reporting';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createClient, createStreamingClient, onShutdown } from '@tolem/grpc-kit';
+import { createClient, createStreamingClient } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
+import { onShutdown, runService } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { loadConfig } from './config';
@@ -104,7 +105,4 @@ async function main(): Promise<void> {
   log.info({ port }, 'gateway started');
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(`gateway failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('gateway', main);

@@ -1,8 +1,9 @@
 import { LedgerServiceService } from '@tolem/contracts/ledger';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
+import { createGrpcServer } from '@tolem/grpc-kit';
 import { createKafka } from '@tolem/kafka-kit';
 import { createLogger } from '@tolem/observability';
+import { onShutdown, runService, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeCheckIntegrity } from './app/check-integrity';
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   const balances = createBalancesRepo(db, accounts);
   const settings = createMerchantSettingsRepo(db);
   const integrity = createIntegrityRepo(db);
-  const clock = { now: () => new Date() };
+  const clock = systemClock;
 
   const postPayment = makePostPayment({ journal, settings, clock });
   const holdDeps = { journal, settings, clock };
@@ -128,7 +129,4 @@ async function main(): Promise<void> {
   );
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(`ledger failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('ledger', main);

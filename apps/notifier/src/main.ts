@@ -1,8 +1,9 @@
 import { NotifierServiceService } from '@tolem/contracts/notifier';
-import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
-import { CONSUMER_READINESS, createKafka } from '@tolem/kafka-kit';
+import { createKnex, migrateLatest } from '@tolem/db-kit';
+import { createGrpcServer } from '@tolem/grpc-kit';
+import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
 import { createLogger } from '@tolem/observability';
+import { onShutdown, runService, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeDispatchDue } from './app/dispatch-due';
@@ -17,13 +18,9 @@ import { createDeliveriesRepo } from './db/deliveries.repo';
 import { createEndpointsRepo } from './db/endpoints.repo';
 import { createEventsRepo } from './db/events.repo';
 import { createTransactor } from './db/transactor';
-import type { Clock } from './domain/ports';
 import { notifierHandlers } from './grpc/notifier.grpc';
 import { startDispatcherLoop } from './http/dispatcher.loop';
 import { createMerchantHttp } from './http/merchant.client';
-import { startPaymentEventsConsumer } from './kafka/payment-events.consumer';
-
-const systemClock: Clock = { now: () => new Date() };
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -82,16 +79,16 @@ async function main(): Promise<void> {
     log,
     groupId: config.groupId,
     topic: config.paymentsTopic,
-    recordDeliveryIn: (trx: Knex.Transaction) =>
+    readiness: grpc,
+    handle: (trx, event) =>
       makeRecordDelivery({
         deliveries: createDeliveriesRepo(trx),
         endpoints: createEndpointsRepo(trx),
         events: createEventsRepo(trx),
         clock: systemClock,
         retryWindowMs,
-      }),
+      })(event),
   });
-  consumer.onConsumingChange((consuming) => grpc.setReady(CONSUMER_READINESS, consuming));
   // Stop intake (gRPC, Kafka), let in-flight POSTs finish and record, then close the pool.
   onShutdown(log, [
     () => grpc.drain(),
@@ -103,7 +100,4 @@ async function main(): Promise<void> {
   log.info({ port, topic: config.paymentsTopic, groupId: config.groupId }, 'notifier started');
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(`notifier failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('notifier', main);

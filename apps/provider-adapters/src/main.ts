@@ -1,7 +1,8 @@
 import { ProviderServiceService } from '@tolem/contracts/provider';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
+import { createGrpcServer } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
+import { onShutdown, runService, startLoop, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeChargeBoundCard } from './app/charge-bound-card';
@@ -17,7 +18,6 @@ import { loadConfig } from './config';
 import { createProviderCallbacksRepo } from './db/provider-callbacks.repo';
 import { createProviderTransactionsRepo } from './db/provider-transactions.repo';
 import { providerHandlers } from './grpc/provider.grpc';
-import { startCallbackRetentionSweeper } from './jobs/callback-retention.sweeper';
 import { createIntellectMoneyAdapter } from './providers/intellectmoney/intellectmoney.adapter';
 import { createPaykassmaAdapter } from './providers/paykassma/paykassma.adapter';
 import type { PaymentProvider } from './providers/provider.port';
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const transactions = createProviderTransactionsRepo(db);
   const callbacks = createProviderCallbacksRepo(db);
   const http = createFetchHttp({ timeoutMs: config.providerHttpTimeoutMs });
-  const clock = () => new Date();
+  const clock = systemClock;
 
   // One adapter per configured provider; an unconfigured one is refused, never faked.
   const adapters: PaymentProvider[] = [
@@ -73,16 +73,21 @@ async function main(): Promise<void> {
 
   // Deleting by received_at is safe from every replica at once: each batch takes whatever rows are
   // left, and a row deleted twice is simply not found.
-  const retention = startCallbackRetentionSweeper(
-    makePurgeOldCallbacks({
-      callbacks,
-      clock,
-      retentionDays: config.callbackRetention.days,
-      batchSize: config.callbackRetention.batchSize,
-    }),
-    config.callbackRetention.sweepMs,
+  const purgeOldCallbacks = makePurgeOldCallbacks({
+    callbacks,
+    clock,
+    retentionDays: config.callbackRetention.days,
+    batchSize: config.callbackRetention.batchSize,
+  });
+  const retention = startLoop({
+    name: 'callback-retention',
+    async runOnce() {
+      const deleted = await purgeOldCallbacks();
+      if (deleted > 0) log.info({ job: 'callback-retention', deleted }, 'old callbacks deleted');
+    },
+    intervalMs: config.callbackRetention.sweepMs,
     log,
-  );
+  });
 
   onShutdown(log, [() => grpc.drain(), () => retention.stop(), () => db.destroy()]);
   log.info(
@@ -95,9 +100,4 @@ async function main(): Promise<void> {
   );
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(
-    `provider-adapters failed to start: ${(err as Error).stack ?? String(err)}\n`,
-  );
-  process.exit(1);
-});
+runService('provider-adapters', main);

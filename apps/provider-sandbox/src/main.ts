@@ -1,4 +1,5 @@
 import { createLogger } from '@tolem/observability';
+import { onShutdown, runService } from '@tolem/runtime';
 
 import { isDisabled, loadConfig } from './config';
 import { createMerchantHttp } from './merchant-http';
@@ -78,28 +79,8 @@ async function main(): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.httpPort;
 
-  // HTTP-only service: no grpc-kit here, so shutdown is one step (stop intake, finish requests).
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => process.exit(1), 10_000);
-    timer.unref();
-    app
-      .close()
-      .then(() => {
-        log.info('stopped');
-        log.flush();
-        setTimeout(() => process.exit(0), 50).unref();
-      })
-      .catch((err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  // Stop intake and finish the requests in hand.
+  onShutdown(log, [() => app.close()]);
 
   log.info(
     {
@@ -111,9 +92,4 @@ async function main(): Promise<void> {
   );
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(
-    `provider-sandbox failed to start: ${(err as Error).stack ?? String(err)}\n`,
-  );
-  process.exit(1);
-});
+runService('provider-sandbox', main);

@@ -1,8 +1,9 @@
 import { QrServiceService } from '@tolem/contracts/qr';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
+import { createGrpcServer } from '@tolem/grpc-kit';
 import { newId } from '@tolem/ids';
 import { createLogger } from '@tolem/observability';
+import { onShutdown, runService } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeCreateQrCode } from './app/create-qr-code';
@@ -33,7 +34,4 @@ async function main(): Promise<void> {
   log.info({ port, issuer: config.issuer }, 'qr-platform started');
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(`qr-platform failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('qr-platform', main);

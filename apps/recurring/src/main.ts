@@ -1,7 +1,8 @@
 import { RecurringServiceService } from '@tolem/contracts/recurring';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer, onShutdown } from '@tolem/grpc-kit';
+import { createGrpcServer } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
+import { onShutdown, runService } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeRecordCardBinding } from './app/record-card-binding';
@@ -26,7 +27,4 @@ async function main(): Promise<void> {
   log.info({ port }, 'recurring started');
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(`recurring failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('recurring', main);

@@ -1,9 +1,10 @@
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { ReportingServiceService } from '@tolem/contracts/reporting';
-import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
-import { createClient, createGrpcServer, onShutdown } from '@tolem/grpc-kit';
-import { CONSUMER_READINESS, createKafka } from '@tolem/kafka-kit';
+import { createKnex, migrateLatest } from '@tolem/db-kit';
+import { createClient, createGrpcServer } from '@tolem/grpc-kit';
+import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
 import { createLogger } from '@tolem/observability';
+import { onShutdown, runService, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeApplyPaymentEvent } from './app/apply-payment-event';
@@ -24,13 +25,9 @@ import { createDailyTotalsMoneyDays, createReportingMoneyDays } from './db/money
 import { createPaymentCasesRepo } from './db/payment-cases.repo';
 import { createPaymentFactsRepo, createPaymentSearch } from './db/payment-facts.repo';
 import { createRefundFactsRepo } from './db/refund-facts.repo';
-import type { Clock } from './domain/ports';
 import { ledgerMoneyDays } from './grpc/ledger-money-days.client';
 import { reportingHandlers } from './grpc/reporting.grpc';
 import { startConsistencyLoop } from './jobs/consistency.loop';
-import { startPaymentEventsConsumer } from './kafka/payment-events.consumer';
-
-const systemClock: Clock = { now: () => new Date() };
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -76,7 +73,8 @@ async function main(): Promise<void> {
     log,
     groupId: config.groupId,
     topic: config.paymentsTopic,
-    applyIn: (trx: Knex.Transaction) =>
+    readiness: grpc,
+    handle: (trx, event) =>
       makeApplyPaymentEvent({
         facts: createPaymentFactsRepo(trx),
         cases: createPaymentCasesRepo(trx),
@@ -84,9 +82,8 @@ async function main(): Promise<void> {
         refunds: createRefundFactsRepo(trx),
         refundTotals: createRefundTotalsRepo(trx),
         clock: systemClock,
-      }),
+      })(event),
   });
-  consumer.onConsumingChange((consuming) => grpc.setReady(CONSUMER_READINESS, consuming));
   const consistencyLoop =
     config.consistencyIntervalMs > 0
       ? startConsistencyLoop({
@@ -106,7 +103,4 @@ async function main(): Promise<void> {
   log.info({ port, topic: config.paymentsTopic, groupId: config.groupId }, 'reporting started');
 }
 
-void main().catch((err: unknown) => {
-  process.stderr.write(`reporting failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('reporting', main);

@@ -1,23 +1,13 @@
 import {
   PaymentMethod,
   paymentMethodFromName,
-  paymentMethodName,
   Provider,
   providerFromName,
-  providerName,
 } from '@tolem/contracts/common';
 
-/** The lower-case names used across Tolem (one table in @tolem/contracts); '' when unknown. */
-export function methodString(method: PaymentMethod): string {
-  return paymentMethodName(method) ?? '';
-}
-
+/** Proto enum of a lower-case method name (one table in @tolem/contracts); unspecified when unknown. */
 export function methodFromString(method: string): PaymentMethod {
   return paymentMethodFromName(method) ?? PaymentMethod.PAYMENT_METHOD_UNSPECIFIED;
-}
-
-export function providerString(provider: Provider): string {
-  return providerName(provider) ?? '';
 }
 
 export function providerFromString(provider: string): Provider {

@@ -1,4 +1,3 @@
 export * from './client';
 export * from './server';
-export * from './shutdown';
 export * from './status';

@@ -4,4 +4,5 @@ export * from './kafka';
 export * from './outbox';
 export * from './outbox.batch';
 export * from './outbox.relay';
+export * from './payment-events.consumer';
 export * from './producer';

@@ -1,4 +1,5 @@
 import type { Logger } from '@tolem/observability';
+import { startLoop } from '@tolem/runtime';
 import type { Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 
@@ -53,9 +54,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const pollMs = options.pollMs ?? 100;
   const lockKey = options.lockKey ?? 7_000_001;
   let stopped = false;
-  let wakeUp: (() => void) | undefined;
   let lockConnection: Knex.Transaction | undefined;
-  let failures = 0;
   let producer: Producer | undefined;
   /** Set while Kafka is being talked to: a failure then renews the producer. */
   let inKafka = false;
@@ -78,15 +77,6 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       abortConnect = undefined;
     });
   }
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
 
   async function holdLeadership(): Promise<boolean> {
     if (lockConnection) return true;
@@ -167,41 +157,42 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return messages.length;
   }
 
-  const loop = (async () => {
-    while (!stopped) {
-      let published = 0;
-      try {
-        if (await holdLeadership()) published = await publishBatch();
-        if (failures > 0) log.info({ afterFailures: failures }, 'outbox relay recovered');
-        failures = 0;
-      } catch (err) {
-        failures += 1;
-        if (failures === 1 || failures % 20 === 0)
-          log.warn({ err, failures }, 'outbox publish failed; rows wait');
-        if (inKafka) {
-          inKafka = false;
-          const broken = producer;
-          producer = undefined;
-          await broken?.disconnect().catch(() => undefined);
-        }
-        if (lockConnection) {
-          await lockConnection.rollback().catch(() => undefined);
-          lockConnection = undefined;
-        }
+  /** One round; a failure renews what it may have broken (the producer, the lock) and rethrows. */
+  async function round(): Promise<number> {
+    try {
+      return (await holdLeadership()) ? await publishBatch() : 0;
+    } catch (err) {
+      if (inKafka) {
+        inKafka = false;
+        const broken = producer;
+        producer = undefined;
+        await broken?.disconnect().catch(() => undefined);
       }
-      if (published < batchSize && !stopped) {
-        await sleep(failures > 0 ? Math.min(5_000, 200 * 2 ** Math.min(failures, 5)) : pollMs);
+      if (lockConnection) {
+        await lockConnection.rollback().catch(() => undefined);
+        lockConnection = undefined;
       }
+      throw err;
     }
-  })();
+  }
+
+  // A full batch is followed at once by the next; failures back off from 200 ms to 5 s.
+  const loop = startLoop({
+    name: 'outbox-relay',
+    runOnce: round,
+    intervalMs: pollMs,
+    log,
+    fullBatch: batchSize,
+    immediate: true,
+    maxBackoffMs: 5_000,
+  });
 
   return {
-    wake: () => wakeUp?.(),
+    wake: () => loop.wake(),
     async stop() {
       stopped = true;
-      wakeUp?.();
       abortConnect?.(new Error('outbox relay stopped'));
-      await loop;
+      await loop.stop();
       if (lockConnection) {
         await lockConnection.raw('select pg_advisory_unlock(?)', [lockKey]).catch(() => undefined);
         await lockConnection.rollback().catch(() => undefined);

@@ -29,10 +29,8 @@ import type {
 } from './provider';
 import type { Refund, RefundOutcome, RefundStep } from './refund';
 
-/** Time, injectable so expiry and ledger timestamps are testable. */
-export interface Clock {
-  now(): Date;
-}
+/** Time, injectable so use cases are testable: the one Clock of @tolem/runtime. */
+export type { Clock } from '@tolem/runtime';
 
 /** Structured logging; pino satisfies it. Never pass secrets or raw callback bodies. */
 export interface Log {

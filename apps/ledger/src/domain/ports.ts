@@ -216,7 +216,5 @@ export interface IntegrityScan {
   unpublished: { id: string; topic: string; keys: string[]; createdAt: Date }[];
 }
 
-/** Time, injectable so use cases are deterministic in tests. */
-export interface Clock {
-  now(): Date;
-}
+/** Time, injectable so use cases are testable: the one Clock of @tolem/runtime. */
+export type { Clock } from '@tolem/runtime';

@@ -27,7 +27,7 @@ function world() {
   const list = makeListSettledTransactions({
     registry: createProviderRegistry([paykassma, webmoney]),
     transactions,
-    clock: () => new Date(Date.now() + 60_000),
+    clock: { now: () => new Date(Date.now() + 60_000) },
   });
   const settle = async (
     paymentId: string,

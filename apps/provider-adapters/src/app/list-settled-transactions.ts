@@ -46,7 +46,7 @@ export function makeListSettledTransactions(deps: ListSettledTransactionsDeps) {
   }): Promise<{ transactions: SettledTransaction[]; nextCursor: string }> => {
     const rows = await deps.transactions.listSettled({
       after: positionOf(input.cursor),
-      settledBefore: input.settledBefore ?? deps.clock(),
+      settledBefore: input.settledBefore ?? deps.clock.now(),
       limit: input.limit,
     });
     const last = rows.at(-1);

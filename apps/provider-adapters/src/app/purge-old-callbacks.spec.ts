@@ -30,7 +30,7 @@ describe('purgeOldCallbacks', () => {
           return n;
         },
       },
-      clock: () => new Date('2026-03-02T00:00:00Z'),
+      clock: { now: () => new Date('2026-03-02T00:00:00Z') },
       retentionDays: 30,
       batchSize: 2,
     });

@@ -18,7 +18,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export function makePurgeOldCallbacks(deps: PurgeOldCallbacksDeps) {
   return async function purgeOldCallbacks(): Promise<number> {
-    const cutoff = new Date(deps.clock().getTime() - deps.retentionDays * DAY_MS);
+    const cutoff = new Date(deps.clock.now().getTime() - deps.retentionDays * DAY_MS);
     let total = 0;
     for (;;) {
       const deleted = await deps.callbacks.deleteReceivedBefore(cutoff, deps.batchSize);

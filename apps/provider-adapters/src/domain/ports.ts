@@ -150,5 +150,5 @@ export interface ProviderHttp {
   send(request: ProviderHttpRequest): Promise<ProviderHttpResponse>;
 }
 
-/** Time, injectable so signature windows and schedules are testable. */
-export type Clock = () => Date;
+/** Time, injectable so signature windows and schedules are testable: @tolem/runtime's Clock. */
+export type { Clock } from '@tolem/runtime';

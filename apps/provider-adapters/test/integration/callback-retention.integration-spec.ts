@@ -54,7 +54,7 @@ describe('callback retention (real PostgreSQL)', () => {
           return n;
         },
       },
-      clock: () => now,
+      clock: { now: () => now },
       retentionDays: 30,
       batchSize: 2,
     });

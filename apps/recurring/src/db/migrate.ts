@@ -1,21 +1,7 @@
-import { createKnex, migrateLatest } from '@tolem/db-kit';
+import { runMigrateCommand } from '@tolem/db-kit';
 
 import { migrations } from '../../migrations';
 import { loadConfig } from '../config';
 
 /** `nx run recurring:migrate`: applies pending migrations and exits (the Kubernetes migrate Job). */
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'recurring-migrate' });
-  try {
-    const applied = await migrateLatest(db, migrations);
-    process.stdout.write(`recurring: applied ${applied.length} migration(s)\n`);
-  } finally {
-    await db.destroy();
-  }
-}
-
-void main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runMigrateCommand('recurring', () => loadConfig().databaseUrl.reveal(), migrations);

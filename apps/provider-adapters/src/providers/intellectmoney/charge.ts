@@ -234,7 +234,7 @@ export function makeChargeBoundCard(ctx: IntellectMoneyContext) {
       operationId = await api.createSingleCharge({
         objectId: input.bindingRef,
         amountText,
-        startAt: ctx.clock(),
+        startAt: ctx.clock.now(),
       });
     } catch (err) {
       if (isDomainError(err) && err.code === 'PROVIDER_REQUEST_REFUSED') {

@@ -80,7 +80,7 @@ function setup(options: { http?: ReturnType<typeof scriptedHttp>; firstOrderNo?:
     config,
     transactions,
     http,
-    clock: () => new Date('2026-11-23T10:00:00Z'),
+    clock: { now: () => new Date('2026-11-23T10:00:00Z') },
     chargePoll: { attempts: 3, intervalMs: 0 },
   });
   const only = () => [...transactions.rows.values()][0];

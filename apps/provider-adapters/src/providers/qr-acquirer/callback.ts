@@ -187,7 +187,7 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
       if (raw.body.length === 0 || raw.body.length > MAX_BODY_BYTES) {
         throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'empty or oversized body');
       }
-      const acquirerId = verifyConfirmationSignature(config, ctx.clock(), raw);
+      const acquirerId = verifyConfirmationSignature(config, ctx.clock.now(), raw);
       return await apply(read(raw, acquirerId), acquirerId);
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;

@@ -25,7 +25,7 @@ function setup() {
       maxSkewMs: 300_000,
     },
     transactions,
-    clock: () => NOW,
+    clock: { now: () => NOW },
   });
   const tx = () => {
     const row = [...transactions.rows.values()][0];

@@ -1,0 +1,103 @@
+import { PaymentMethod, Provider } from '@tolem/contracts/common';
+import { PaymentEvent } from '@tolem/contracts/events';
+import { isDomainError } from '@tolem/errors';
+import { describe, expect, it } from 'vitest';
+
+import { decodePaymentEvent, methodNameOf, providerNameOf } from './payment-events.consumer';
+
+const wire = (event: Partial<PaymentEvent>): Buffer =>
+  Buffer.from(PaymentEvent.encode(PaymentEvent.fromPartial(event)).finish());
+
+describe('payment event decoding', () => {
+  it('names methods and providers with the lower-case wire strings, empty when unspecified', () => {
+    expect(methodNameOf(PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE)).toBe('webmoney_purse');
+    expect(methodNameOf(PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE)).toBe(
+      'webmoney_keeper_mobile',
+    );
+    expect(methodNameOf(PaymentMethod.PAYMENT_METHOD_CARD)).toBe('card');
+    expect(methodNameOf(PaymentMethod.PAYMENT_METHOD_WAVEPAY)).toBe('wavepay');
+    expect(methodNameOf(PaymentMethod.PAYMENT_METHOD_QR)).toBe('qr');
+    expect(methodNameOf(PaymentMethod.PAYMENT_METHOD_UNSPECIFIED)).toBe('');
+    expect(methodNameOf(PaymentMethod.UNRECOGNIZED)).toBe('');
+    expect(providerNameOf(Provider.PROVIDER_WEBMONEY)).toBe('webmoney');
+    expect(providerNameOf(Provider.PROVIDER_INTELLECTMONEY)).toBe('intellectmoney');
+    expect(providerNameOf(Provider.PROVIDER_PAYKASSMA)).toBe('paykassma');
+    expect(providerNameOf(Provider.PROVIDER_QR_ACQUIRER)).toBe('qr_acquirer');
+    expect(providerNameOf(Provider.PROVIDER_UNSPECIFIED)).toBe('');
+  });
+
+  it('keeps amounts beyond 2^53 exact as Money, with attributes, status and refund fields', () => {
+    const same = {
+      eventId: 'evt_payload',
+      eventType: 'payment.succeeded',
+      occurredAt: new Date('2026-03-01T10:00:00.123Z'),
+      paymentId: 'pay_1',
+      merchantId: 'mer_1',
+      orderId: 'order-42',
+      gross: { amountMinor: 9_007_199_254_740_993n, currency: 'USD' },
+      net: { amountMinor: 10_000n, currency: 'USD' },
+      providerPaymentId: '1234567',
+      providerAttributes: { payer_phone: '79001234567' },
+      ledgerTransactionId: 'txn_1',
+      description: 'Order 42',
+      sequence: 2n,
+      paymentStatus: 'failed',
+      failureCode: 'expired_card',
+      refundId: 're_1',
+    } as const;
+    const event = decodePaymentEvent(
+      wire({
+        ...same,
+        method: PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
+        provider: Provider.PROVIDER_WEBMONEY,
+      }),
+    );
+    expect(event).toEqual({
+      ...same,
+      fee: undefined,
+      method: 'webmoney_keeper_mobile',
+      provider: 'webmoney',
+      caseId: '',
+      caseKind: '',
+      caseResolution: '',
+    });
+  });
+
+  it('carries the case fields', () => {
+    expect(
+      decodePaymentEvent(
+        wire({
+          eventId: 'evt_1',
+          eventType: 'case.resolved',
+          paymentId: 'pay_1',
+          merchantId: 'mer_1',
+          paymentStatus: 'succeeded',
+          failureCode: 'none',
+          caseId: 'case_1',
+          caseKind: 'late_payment',
+          caseResolution: 'applied',
+        }),
+      ),
+    ).toMatchObject({
+      paymentStatus: 'succeeded',
+      failureCode: 'none',
+      caseId: 'case_1',
+      caseKind: 'late_payment',
+      caseResolution: 'applied',
+    });
+  });
+
+  it('refuses an amount in a currency Tolem does not handle, so the event goes to the DLQ', () => {
+    let thrown: unknown;
+    try {
+      decodePaymentEvent(wire({ eventId: 'evt_1', gross: { amountMinor: 1n, currency: 'XXX' } }));
+    } catch (err) {
+      thrown = err;
+    }
+    expect(isDomainError(thrown) && thrown.code).toBe('MONEY_UNKNOWN_CURRENCY');
+  });
+
+  it('refuses bytes that are not a PaymentEvent', () => {
+    expect(() => decodePaymentEvent(Buffer.from([0xff, 0xff, 0xff]))).toThrow();
+  });
+});

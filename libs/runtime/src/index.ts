@@ -1,0 +1,4 @@
+export * from './clock';
+export * from './loop';
+export * from './run-service';
+export * from './shutdown';
