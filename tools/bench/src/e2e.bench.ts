@@ -39,7 +39,7 @@ import { type CallOutcome, type LoadResult, percentile, perSecond, runClosedLoop
 import { type MerchantReceiver, startMerchantReceiver } from './merchant-receiver';
 import { createBrowser, expectStatus, formById, methodForm, PayerError } from './payer';
 import { type PgbenchResult, runPgbench } from './pgbench';
-import { checkpoint, settings, settle } from './postgres';
+import { checkpoint, scalar, settings, settle, withClient } from './postgres';
 
 const SECONDS = Number.parseInt(process.env['BENCH_SECONDS'] ?? '15', 10);
 const MERCHANTS = Number.parseInt(process.env['BENCH_MERCHANTS'] ?? '10', 10);
@@ -97,7 +97,12 @@ interface Started {
   method: Method;
   createdAt: number;
   paidAt: number;
+  /** Milliseconds of each payer step, in order (STEPS). */
+  steps: number[];
 }
+
+/** The payer's steps: where a slow payer spends its time. */
+const STEPS = ['create', 'hosted page', 'method', 'provider pages', 'pay (incl. callback)'];
 
 interface Clients {
   gateway: HttpClient;
@@ -157,6 +162,13 @@ async function pay(
   orderId: string,
 ): Promise<Started> {
   const createdAt = performance.now();
+  const steps: number[] = [];
+  let mark = createdAt;
+  const lap = () => {
+    const now = performance.now();
+    steps.push(now - mark);
+    mark = now;
+  };
   const created = await clients.gateway.postJson(
     '/v1/payments',
     { authorization: `Bearer ${merchant.apiKey}`, 'idempotency-key': randomUUID() },
@@ -172,10 +184,12 @@ async function pay(
     throw new PayerError(`create: ${created.status} ${created.body.slice(0, 200)}`);
   }
   const payment = JSON.parse(created.body) as { id: string; payment_url: string };
+  lap();
   const browser = createBrowser(clients.byOrigin, nextPayerIp());
 
   const hosted = expectStatus(await browser.open(payment.payment_url), 200);
   const choice = methodForm(hosted, method);
+  lap();
   // A one-off card: the payer does not ask to remember it.
   const started = expectStatus(
     await browser.submit({
@@ -184,6 +198,7 @@ async function pay(
     }),
     200,
   );
+  lap();
   const provider = await browser.submit(formById(started, 'provider-form'));
   let paid;
   if (method === 'card') {
@@ -192,15 +207,18 @@ async function pay(
       await browser.open(browser.location(expectStatus(provider, 303))),
       200,
     );
+    lap();
     paid = await browser.submit(formById(cardPage, 'card-form'), CARD);
   } else {
     // WebMoney Merchant: the form answers the purse page; paying sends the pre-request and the
     // payment notification to the shop's Result URL (the gateway), then returns the payer.
     const pursePage = expectStatus(provider, 200);
+    lap();
     paid = await browser.submit(formById(pursePage, 'pay-purse'));
   }
   expectStatus(paid, 200, 302, 303);
-  return { paymentId: payment.id, method, createdAt, paidAt: performance.now() };
+  lap();
+  return { paymentId: payment.id, method, createdAt, paidAt: mark, steps };
 }
 
 function payCall(clients: Clients, merchants: BenchMerchant[], run: string, started: Started[]) {
@@ -227,6 +245,8 @@ interface RunResult {
   endToEndMs: Float64Array;
   paidToNotifiedMs: Float64Array;
   byMethod: Record<Method, Float64Array>;
+  /** Per method, "step p50/p99" for each payer step. */
+  stepsByMethod: Record<Method, string>;
   cpuUsPerPayment: Record<string, number>;
 }
 
@@ -270,7 +290,18 @@ async function runPayments(
       card: latencies(done.filter((s) => s.method === 'card')),
       webmoney_purse: latencies(done.filter((s) => s.method === 'webmoney_purse')),
     },
+    stepsByMethod: {
+      card: stepTimes(started.filter((s) => s.method === 'card')),
+      webmoney_purse: stepTimes(started.filter((s) => s.method === 'webmoney_purse')),
+    },
   };
+}
+
+function stepTimes(list: Started[]): string {
+  return STEPS.map((name, i) => {
+    const values = Float64Array.from(list.map((s) => s.steps[i] ?? 0));
+    return `${name} ${ms(values, 50)}/${ms(values, 99)}`;
+  }).join(', ');
 }
 
 const ms = (values: Float64Array, p: number) => percentile(values, p).toFixed(0);
@@ -303,6 +334,39 @@ function table(rows: RunResult[], pgbench: PgbenchResult | undefined): string {
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * Where paid → notified goes, from the apps' own timestamps over one run: the ledger's outbox
+ * (commit → published to Kafka) and the notifier's deliveries (recorded from Kafka → delivered).
+ * Best effort: a schema that changed prints n/a instead of failing the run.
+ */
+async function waits(urls: Record<string, string>, sinceEpochMs: number): Promise<string> {
+  const since = new Date(sinceEpochMs).toISOString();
+  const quantiles = (table: string, from: string, to: string) =>
+    `select coalesce(string_agg(round(v)::text, ' / '), 'none') from (select unnest(percentile_cont(array[0.5, 0.99]) ` +
+    `within group (order by extract(epoch from ${to} - ${from}) * 1000)) as v from ${table} ` +
+    `where ${from} >= $1 and ${to} is not null) q`;
+  const one = async (name: string, url: string | undefined, sql: string) => {
+    if (!url) return `${name} n/a`;
+    try {
+      return `${name} ${await withClient(url, (c) => scalar(c, sql, [since]))}`;
+    } catch {
+      return `${name} n/a`;
+    }
+  };
+  return [
+    await one(
+      'ledger outbox commit→published',
+      urls['ledger'],
+      quantiles('outbox', 'created_at', 'published_at'),
+    ),
+    await one(
+      'notifier recorded→delivered',
+      urls['notifier'],
+      quantiles('deliveries', 'created_at', 'delivered_at'),
+    ),
+  ].join(', ');
 }
 
 /** CPU per payment above what the idle platform burns in the same time (sweepers, relays, Kafka). */
@@ -418,6 +482,7 @@ async function main(): Promise<number> {
       await settle(ledgerUrl, infra.databaseUrl);
       await settle(checkoutUrl, infra.databaseUrl);
       const cpuBefore = sampleCpu(stateDir);
+      const runStartedAt = Date.now();
       const result = await runPayments(
         clients,
         merchants,
@@ -445,6 +510,10 @@ async function main(): Promise<number> {
           `${row.payer.errors} errors${row.payer.firstError ? ` (first: ${row.payer.firstError})` : ''}, ` +
           `${row.lost} lost`,
       );
+      for (const method of ['card', 'webmoney_purse'] as const) {
+        step(`  ${method} payer steps p50/p99 ms: ${row.stepsByMethod[method]}`);
+      }
+      step(`  waits p50 / p99 ms: ${await waits(stack.databaseUrls, runStartedAt)}`);
     }
     const duplicates = receiver.received() - receiver.firstAt.size;
     step(`merchant received ${receiver.received()} notifications, ${duplicates} repeated`);
