@@ -63,7 +63,23 @@ export interface IdempotentConsumerOptions<E> {
    * else is retried.
    */
   handle(trx: Knex.Transaction, message: ConsumedMessage<E>): Promise<void>;
+  /**
+   * Partitions handled at once, each still strictly in offset order (default
+   * {@link DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY}). Each pooled connection holds one
+   * partition's transaction, so keep it below the pool size.
+   */
+  partitionsConsumedConcurrently?: number;
 }
+
+/**
+ * Every message costs a durable commit. Handled one partition at a time, with an offset commit
+ * after each message, a consumer on this 2-core machine kept up with 74-80 events/s (1,200
+ * events, 6 partitions, one insert each); side by side with one offset commit per batch, 198-322.
+ * The notifier and reporting each read every payment event, so that bounds whole payments/s.
+ * Order only matters within a key, and a key stays in one partition, so partitions can go side
+ * by side: their transactions then share PostgreSQL's WAL flushes.
+ */
+export const DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY = 6;
 
 function header(headers: IHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];
@@ -196,7 +212,14 @@ async function runIdempotentConsumer<E>(
   }
 
   const running = consumer.run({
-    autoCommit: false,
+    // kafkajs resolves a message's offset only once eachMessage returned (its transaction
+    // committed, or it went to the DLQ), and commits the resolved offsets after each batch and
+    // before rethrowing a failure: one offset commit per batch instead of a round trip to the
+    // broker after every message. A crash in between redelivers handled events, which the
+    // processed-events table skips.
+    autoCommit: true,
+    partitionsConsumedConcurrently:
+      options.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
     eachMessage: async ({ message, partition }) => {
       try {
         await process(message, partition);
@@ -225,9 +248,6 @@ async function runIdempotentConsumer<E>(
           ],
         });
       }
-      await consumer.commitOffsets([
-        { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-      ]);
     },
   });
 

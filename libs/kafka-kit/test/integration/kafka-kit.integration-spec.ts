@@ -371,4 +371,61 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
     }
     expect(readiness.at(-1)).toBe(false);
   });
+
+  it('consumer: partitions are handled side by side, each strictly in offset order', async () => {
+    const topic = uniqueTopic('concurrent');
+    const groupId = `group-${topic}`;
+    await createTopics(integrationEnv().kafkaBrokers, [
+      { topic, numPartitions: 2 },
+      { topic: dlqTopicOf(topic, groupId), numPartitions: 1 },
+    ]);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [0, 1].flatMap((partition) =>
+        [0, 1, 2].map((n) => ({
+          partition,
+          key: `p${partition}`,
+          value: `p${partition}-${n}`,
+          headers: { 'event-id': `evt_p${partition}_${n}`, 'event-type': 't' },
+        })),
+      ),
+    });
+    const inFlight = new Map<number, number>();
+    let maxTotal = 0;
+    let maxPerPartition = 0;
+    const handled: string[] = [];
+    const consumer = startIdempotentConsumer<string>({
+      kafka,
+      db,
+      log,
+      groupId,
+      topic,
+      decode: (v) => v.toString(),
+      async handle(_trx, msg) {
+        inFlight.set(msg.partition, (inFlight.get(msg.partition) ?? 0) + 1);
+        maxPerPartition = Math.max(maxPerPartition, inFlight.get(msg.partition) ?? 0);
+        maxTotal = Math.max(
+          maxTotal,
+          [...inFlight.values()].reduce((a, b) => a + b, 0),
+        );
+        // Long enough that the other partition's fetch lands while this one is in hand.
+        await new Promise((r) => setTimeout(r, 300));
+        inFlight.set(msg.partition, (inFlight.get(msg.partition) ?? 0) - 1);
+        handled.push(msg.event);
+      },
+    });
+    await waitFor(() => handled.length === 6, { timeoutMs: 30_000, what: 'six handled events' });
+    await consumer.stop();
+    await producer.disconnect();
+    expect(maxTotal).toBe(2);
+    expect(maxPerPartition).toBe(1);
+    for (const partition of [0, 1]) {
+      expect(handled.filter((e) => e.startsWith(`p${partition}-`))).toEqual(
+        [0, 1, 2].map((n) => `p${partition}-${n}`),
+      );
+    }
+  });
 });
