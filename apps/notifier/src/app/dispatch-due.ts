@@ -1,7 +1,7 @@
 import { backoffDelayMs, type BackoffPolicy } from '../domain/backoff';
 import { afterFailure, isAcknowledged, RESPONSE_SNIPPET_CHARS } from '../domain/delivery';
 import type { ClaimedDelivery, Clock, DeliveryRepository, MerchantHttp } from '../domain/ports';
-import { signatureHeader } from '../domain/signature';
+import { webhookHeaders } from '../domain/signature';
 
 export interface DispatchDueDeps {
   deliveries: DeliveryRepository;
@@ -41,14 +41,13 @@ export function makeDispatchDue(deps: DispatchDueDeps) {
       url: delivery.url,
       headers: {
         'content-type': 'application/json',
-        'tolem-event-id': delivery.eventId,
-        'tolem-event-type': delivery.eventType,
-        'tolem-signature': signatureHeader(
-          signingSecret.reveal(),
-          delivery.payload,
-          attemptedAt,
-          previousSigningSecret?.reveal(),
-        ),
+        ...webhookHeaders({
+          id: delivery.eventId,
+          body: delivery.payload,
+          at: attemptedAt,
+          secret: signingSecret.reveal(),
+          ...(previousSigningSecret ? { previousSecret: previousSigningSecret.reveal() } : {}),
+        }),
       },
       body: delivery.payload,
       timeoutMs: deps.timeoutMs,
