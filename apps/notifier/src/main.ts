@@ -13,6 +13,8 @@ import { makeUpsertEndpoint } from './app/upsert-endpoint';
 import { loadConfig } from './config';
 import { createDeliveriesRepo } from './db/deliveries.repo';
 import { createEndpointsRepo } from './db/endpoints.repo';
+import { createEventsRepo } from './db/events.repo';
+import { createTransactor } from './db/transactor';
 import type { Clock } from './domain/ports';
 import { notifierHandlers } from './grpc/notifier.grpc';
 import { startDispatcherLoop } from './http/dispatcher.loop';
@@ -29,18 +31,20 @@ async function main(): Promise<void> {
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'notifier', log });
 
   const deliveries = createDeliveriesRepo(db);
-  const endpoints = createEndpointsRepo(db);
   const { retryWindowMs } = config.notify;
 
   const grpc = createGrpcServer({ log });
   grpc.addService(
     NotifierServiceService,
     notifierHandlers({
-      upsertEndpoint: makeUpsertEndpoint({ endpoints, clock: systemClock }),
+      upsertEndpoint: makeUpsertEndpoint({
+        transactor: createTransactor(db),
+        clock: systemClock,
+        retryWindowMs,
+      }),
       listDeliveries: makeListDeliveries({ deliveries }),
       redeliverDelivery: makeRedeliverDelivery({
         deliveries,
-        endpoints,
         clock: systemClock,
         retryWindowMs,
       }),
@@ -74,6 +78,7 @@ async function main(): Promise<void> {
       makeRecordDelivery({
         deliveries: createDeliveriesRepo(trx),
         endpoints: createEndpointsRepo(trx),
+        events: createEventsRepo(trx),
         clock: systemClock,
         retryWindowMs,
       }),

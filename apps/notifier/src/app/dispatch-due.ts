@@ -93,15 +93,8 @@ export function makeDispatchDue(deps: DispatchDueDeps) {
     };
   }
 
-  let lastExpiry = 0;
   return async (): Promise<AttemptSummary[]> => {
     const now = deps.clock.now();
-    await deps.deliveries.routeUnrouted();
-    // URL-less deliveries only expire after days; checking once a minute is plenty.
-    if (now.getTime() - lastExpiry >= 60_000) {
-      await deps.deliveries.expireUnroutable(now);
-      lastExpiry = now.getTime();
-    }
     const claimed = await deps.deliveries.claimDue(
       now,
       deps.batchSize,

@@ -18,6 +18,7 @@ async function seeded(count: number) {
       eventType: 'payment.succeeded',
       paymentId: i % 2 === 0 ? 'pay_even' : 'pay_odd',
       merchantId: 'mer_1',
+      endpointId: 'we_1',
       sequence: 1n,
       url: 'https://m.example',
       payload: '{}',

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { inMemoryStore, manualClock } from '../../test/fakes/in-memory-store';
 import type { NotificationEvent } from '../domain/notification-event';
 import { makeRecordDelivery } from './record-delivery';
+import { makeUpsertEndpoint } from './upsert-endpoint';
 
 const event: NotificationEvent = {
   eventId: 'evt_1',
@@ -29,20 +30,16 @@ const event: NotificationEvent = {
 const WINDOW = 72 * 3_600_000;
 
 describe('recordDelivery', () => {
-  it('records a pending delivery to the merchant URL, due now, expiring after the window', async () => {
+  it('records a pending delivery to the endpoint URL, due now, expiring after the window', async () => {
     const store = inMemoryStore();
     const clock = manualClock();
-    await store.endpoints.upsert({
-      merchantId: 'mer_1',
-      url: 'https://m.example/hook',
-      signingSecret: new Secret('s'.repeat(16)),
-      updatedAt: clock.now(),
-    });
+    const endpoint = store.addEndpoint({ url: 'https://m.example/hook' });
     const record = makeRecordDelivery({ ...store, clock, retryWindowMs: WINDOW });
     expect(await record(event)).toEqual({ inserted: true });
     const [d] = await store.deliveries.list({ merchantId: 'mer_1', limit: 10 });
     expect(d).toMatchObject({
       eventId: 'evt_1',
+      endpointId: endpoint.id,
       url: 'https://m.example/hook',
       status: 'pending',
       attempts: 0,
@@ -55,26 +52,56 @@ describe('recordDelivery', () => {
       id: 'evt_1',
       data: { amount: 1000, net: 980 },
     });
+    expect(store.eventRows.get('evt_1')?.routed).toBe(true);
   });
 
-  it('keeps a delivery without URL when the merchant has no endpoint yet, and fills it on upsert', async () => {
+  it('fans an event out to every subscribed endpoint, disabled ones included', async () => {
+    const store = inMemoryStore();
+    const all = store.addEndpoint();
+    const paid = store.addEndpoint({ eventTypes: ['payment.succeeded', 'refund.succeeded'] });
+    const disabled = store.addEndpoint({ status: 'disabled', disabledReason: 'merchant' });
+    store.addEndpoint({ eventTypes: ['refund.succeeded'] });
+    store.addEndpoint({ merchantId: 'mer_other' });
+    await makeRecordDelivery({ ...store, clock: manualClock(), retryWindowMs: WINDOW })(event);
+    const got = await store.deliveries.list({ merchantId: 'mer_1', limit: 10 });
+    expect(got.map((d) => d.endpointId).sort()).toEqual([all.id, paid.id, disabled.id].sort());
+    expect(await store.deliveries.list({ merchantId: 'mer_other', limit: 10 })).toEqual([]);
+  });
+
+  it('keeps the event unrouted while the merchant has no endpoint, and routes it on upsert', async () => {
     const store = inMemoryStore();
     const clock = manualClock();
     await makeRecordDelivery({ ...store, clock, retryWindowMs: WINDOW })(event);
-    expect((await store.deliveries.list({ merchantId: 'mer_1', limit: 1 }))[0]?.url).toBe('');
-    await store.endpoints.upsert({
+    expect(await store.deliveries.list({ merchantId: 'mer_1', limit: 1 })).toEqual([]);
+    expect(store.eventRows.get('evt_1')?.routed).toBe(false);
+    clock.advance(60_000);
+    await makeUpsertEndpoint({ transactor: store.transactor, clock, retryWindowMs: WINDOW })({
       merchantId: 'mer_1',
       url: 'https://late.example',
       signingSecret: new Secret('s'.repeat(16)),
-      updatedAt: clock.now(),
     });
-    expect((await store.deliveries.list({ merchantId: 'mer_1', limit: 1 }))[0]?.url).toBe(
-      'https://late.example',
-    );
+    const [d] = await store.deliveries.list({ merchantId: 'mer_1', limit: 1 });
+    expect(d).toMatchObject({ url: 'https://late.example', status: 'pending' });
+    expect(d?.nextAttemptAt).toEqual(clock.now());
+    expect(store.eventRows.get('evt_1')?.routed).toBe(true);
+  });
+
+  it('does not route an unrouted event older than the retry window', async () => {
+    const store = inMemoryStore();
+    const clock = manualClock();
+    await makeRecordDelivery({ ...store, clock, retryWindowMs: WINDOW })(event);
+    clock.advance(WINDOW + 1);
+    await makeUpsertEndpoint({ transactor: store.transactor, clock, retryWindowMs: WINDOW })({
+      merchantId: 'mer_1',
+      url: 'https://late.example',
+      signingSecret: new Secret('s'.repeat(16)),
+    });
+    expect(await store.deliveries.list({ merchantId: 'mer_1', limit: 1 })).toEqual([]);
   });
 
   it('records one delivery per event id', async () => {
     const store = inMemoryStore();
+    store.addEndpoint();
     const record = makeRecordDelivery({ ...store, clock: manualClock(), retryWindowMs: WINDOW });
     await record(event);
     expect(await record(event)).toEqual({ inserted: false });
@@ -106,6 +133,7 @@ describe('recordDelivery', () => {
 
   it('records a failed payment with its status and failure code in the body', async () => {
     const store = inMemoryStore();
+    store.addEndpoint();
     const record = makeRecordDelivery({ ...store, clock: manualClock(), retryWindowMs: WINDOW });
     await record({
       ...event,

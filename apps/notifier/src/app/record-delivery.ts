@@ -1,24 +1,21 @@
-import { newId } from '@tolem/ids';
-
 import { notifierErrors } from '../domain/errors';
 import type { NotificationEvent } from '../domain/notification-event';
 import { isMerchantNotification } from '../domain/notification-types';
-import { buildPayload } from '../domain/payload';
-import type { Clock, DeliveryRepository, EndpointRepository } from '../domain/ports';
+import { toStoredData } from '../domain/payload';
+import type { Clock, NotifierRepositories } from '../domain/ports';
+import { fanOut } from './fan-out';
 
-export interface RecordDeliveryDeps {
-  deliveries: DeliveryRepository;
-  endpoints: EndpointRepository;
+export interface RecordDeliveryDeps extends NotifierRepositories {
   clock: Clock;
   retryWindowMs: number;
 }
 
 /**
- * Turns a payment event into a pending delivery for its merchant (run inside the consumer's
- * transaction, so the delivery exists iff the event counts as handled). The URL is the merchant's
- * endpoint at this moment; without one the delivery waits with an empty URL until UpsertEndpoint.
- * A type merchants are not notified of is handled by doing nothing (checked first, so an internal
- * event never reaches the DLQ for lacking what only a notification needs).
+ * Stores a payment event and fans it out to the merchant's subscribed endpoints (run inside the
+ * consumer's transaction, so the event and its deliveries exist iff the event counts as handled).
+ * A merchant without endpoints keeps the event unrouted until it creates one. A type merchants are
+ * not notified of is handled by doing nothing (checked first, so an internal event never reaches
+ * the DLQ for lacking what only a notification needs).
  */
 export function makeRecordDelivery(deps: RecordDeliveryDeps) {
   return async (event: NotificationEvent): Promise<{ inserted: boolean }> => {
@@ -30,20 +27,21 @@ export function makeRecordDelivery(deps: RecordDeliveryDeps) {
       );
     }
     const now = deps.clock.now();
-    const endpoint = await deps.endpoints.get(event.merchantId);
-    const inserted = await deps.deliveries.insertOnce({
-      id: newId('dlv'),
+    await deps.events.lockMerchant(event.merchantId, 'shared');
+    const endpoints = await deps.endpoints.listForMerchant(event.merchantId);
+    const stored = {
       eventId: event.eventId,
       eventType: event.eventType,
-      paymentId: event.paymentId,
       merchantId: event.merchantId,
+      paymentId: event.paymentId,
       sequence: event.sequence,
-      url: endpoint?.url ?? '',
-      payload: buildPayload(event, now),
-      nextAttemptAt: now,
-      expiresAt: new Date(now.getTime() + deps.retryWindowMs),
+      occurredAt: event.occurredAt ?? now,
+      data: toStoredData(event, now),
+      routed: endpoints.length > 0,
       createdAt: now,
-    });
-    return { inserted };
+    };
+    if (!(await deps.events.insertOnce(stored))) return { inserted: false };
+    await fanOut(deps.deliveries, stored, endpoints, now, deps.retryWindowMs);
+    return { inserted: true };
   };
 }

@@ -1,4 +1,3 @@
-import { Secret } from '@tolem/config';
 import { describe, expect, it } from 'vitest';
 
 import { inMemoryStore, manualClock } from '../../test/fakes/in-memory-store';
@@ -19,6 +18,7 @@ async function withDelivery(
     eventType: 'payment.succeeded',
     paymentId: 'pay_1',
     merchantId: 'mer_1',
+    endpointId: 'we_1',
     sequence: 1n,
     url,
     payload: '{}',
@@ -48,18 +48,6 @@ describe('redeliverDelivery', () => {
     const d = await makeRedeliverDelivery({ ...store, clock, retryWindowMs: WINDOW })('dlv_1');
     expect(d).toMatchObject({ status: 'pending', deliveredAt: null });
     expect(d.expiresAt.getTime()).toBe(created.getTime() + WINDOW);
-  });
-
-  it('uses the current endpoint when the delivery had no URL', async () => {
-    const { store, clock } = await withDelivery('exhausted', '');
-    await store.endpoints.upsert({
-      merchantId: 'mer_1',
-      url: 'https://now.example',
-      signingSecret: new Secret('x'.repeat(16)),
-      updatedAt: clock.now(),
-    });
-    const d = await makeRedeliverDelivery({ ...store, clock, retryWindowMs: WINDOW })('dlv_1');
-    expect(d.url).toBe('https://now.example');
   });
 
   it('answers NOTIFIER_DELIVERY_NOT_FOUND for an unknown id', async () => {

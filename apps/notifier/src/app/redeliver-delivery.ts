@@ -1,10 +1,9 @@
 import type { Delivery } from '../domain/delivery';
 import { notifierErrors } from '../domain/errors';
-import type { Clock, DeliveryRepository, EndpointRepository } from '../domain/ports';
+import type { Clock, DeliveryRepository } from '../domain/ports';
 
 export interface RedeliverDeliveryDeps {
   deliveries: DeliveryRepository;
-  endpoints: EndpointRepository;
   clock: Clock;
   retryWindowMs: number;
 }
@@ -28,8 +27,7 @@ export function makeRedeliverDelivery(deps: RedeliverDeliveryDeps) {
       current.status === 'exhausted' || current.expiresAt.getTime() <= now.getTime()
         ? freshWindow
         : current.expiresAt;
-    const url = current.url || ((await deps.endpoints.get(current.merchantId))?.url ?? '');
-    const updated = await deps.deliveries.requeue(deliveryId, { now, expiresAt, url });
+    const updated = await deps.deliveries.requeue(deliveryId, { now, expiresAt, url: current.url });
     if (!updated) throw notFound();
     return updated;
   };

@@ -13,11 +13,18 @@ describe('upsertEndpoint', () => {
 
   it('stores http and https endpoints and replaces the previous one', async () => {
     const store = inMemoryStore();
-    const upsert = makeUpsertEndpoint({ endpoints: store.endpoints, clock: manualClock() });
+    const upsert = makeUpsertEndpoint({
+      transactor: store.transactor,
+      clock: manualClock(),
+      retryWindowMs: 1,
+    });
     await upsert(good);
+    const first = await store.endpoints.getDefault('mer_1');
     const replaced = await upsert({ ...good, url: 'http://127.0.0.1:8080/hook' });
     expect(replaced.url).toBe('http://127.0.0.1:8080/hook');
-    expect((await store.endpoints.get('mer_1'))?.url).toBe('http://127.0.0.1:8080/hook');
+    expect(replaced).toMatchObject({ id: first?.id, isDefault: true });
+    expect(await store.endpoints.listForMerchant('mer_1')).toHaveLength(1);
+    expect((await store.endpoints.getDefault('mer_1'))?.url).toBe('http://127.0.0.1:8080/hook');
   });
 
   it.each([
@@ -31,20 +38,25 @@ describe('upsertEndpoint', () => {
     'refuses %o with NOTIFIER_INVALID_ENDPOINT naming %s and stores nothing',
     async (change, field) => {
       const store = inMemoryStore();
-      const upsert = makeUpsertEndpoint({ endpoints: store.endpoints, clock: manualClock() });
+      const upsert = makeUpsertEndpoint({
+        transactor: store.transactor,
+        clock: manualClock(),
+        retryWindowMs: 1,
+      });
       await expect(upsert({ ...good, ...change })).rejects.toMatchObject({
         code: 'NOTIFIER_INVALID_ENDPOINT',
         kind: 'invalid',
         details: { field },
       });
-      expect(await store.endpoints.get('mer_1')).toBeUndefined();
+      expect(await store.endpoints.getDefault('mer_1')).toBeUndefined();
     },
   );
 
   it('never puts the secret in the error message', async () => {
     const upsert = makeUpsertEndpoint({
-      endpoints: inMemoryStore().endpoints,
+      transactor: inMemoryStore().transactor,
       clock: manualClock(),
+      retryWindowMs: 1,
     });
     const err = await upsert({ ...good, signingSecret: new Secret('tooshort') }).catch(
       (e: Error) => e,

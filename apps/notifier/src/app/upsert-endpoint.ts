@@ -1,12 +1,14 @@
 import { type Secret } from '@tolem/config';
 
-import type { Endpoint } from '../domain/delivery';
+import type { WebhookEndpoint } from '../domain/endpoint';
 import { notifierErrors } from '../domain/errors';
-import type { Clock, EndpointRepository } from '../domain/ports';
+import type { Clock, Transactor } from '../domain/ports';
+import { routeUnrouted } from './fan-out';
 
 export interface UpsertEndpointDeps {
-  endpoints: EndpointRepository;
+  transactor: Transactor;
   clock: Clock;
+  retryWindowMs: number;
 }
 
 export interface UpsertEndpointInput {
@@ -25,23 +27,28 @@ function invalid(field: string, message: string) {
   return notifierErrors.create('NOTIFIER_INVALID_ENDPOINT', message, { details: { field } });
 }
 
+/** An absolute http(s) URL without credentials, or NOTIFIER_INVALID_ENDPOINT naming `url`. */
+export function checkEndpointUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalid('url', 'url must be an absolute http or https URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw invalid('url', 'url must be an absolute http or https URL');
+  }
+  if (parsed.username || parsed.password) throw invalid('url', 'url must not carry credentials');
+}
+
 /**
- * Sets a merchant's result URL and signing secret. Pending deliveries recorded while the merchant
- * had no endpoint get this URL and go out on the next dispatcher round.
+ * Sets a merchant's default endpoint (checkout's onboarding): its URL and signing secret. Events
+ * recorded while the merchant had no endpoint are routed in the same transaction.
  */
 export function makeUpsertEndpoint(deps: UpsertEndpointDeps) {
-  return async (input: UpsertEndpointInput): Promise<Endpoint> => {
+  return async (input: UpsertEndpointInput): Promise<WebhookEndpoint> => {
     if (!input.merchantId.trim()) throw invalid('merchant_id', 'merchant_id is required');
-    let parsed: URL;
-    try {
-      parsed = new URL(input.url);
-    } catch {
-      throw invalid('url', 'url must be an absolute http or https URL');
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw invalid('url', 'url must be an absolute http or https URL');
-    }
-    if (parsed.username || parsed.password) throw invalid('url', 'url must not carry credentials');
+    checkEndpointUrl(input.url);
     if (input.signingSecret.reveal().length < MIN_SECRET_LENGTH) {
       throw invalid(
         'signing_secret',
@@ -61,17 +68,22 @@ export function makeUpsertEndpoint(deps: UpsertEndpointDeps) {
         'previous_secret_expires_at is required with previous_signing_secret',
       );
     }
-    return deps.endpoints.upsert({
-      merchantId: input.merchantId,
-      url: input.url,
-      signingSecret: input.signingSecret,
-      ...(previous && input.previousSecretExpiresAt
-        ? {
-            previousSigningSecret: previous,
-            previousSecretExpiresAt: input.previousSecretExpiresAt,
-          }
-        : {}),
-      updatedAt: deps.clock.now(),
+    const now = deps.clock.now();
+    return deps.transactor.transact(async (repos) => {
+      const endpoint = await repos.endpoints.upsertDefault({
+        merchantId: input.merchantId,
+        url: input.url,
+        signingSecret: input.signingSecret,
+        ...(previous && input.previousSecretExpiresAt
+          ? {
+              previousSigningSecret: previous,
+              previousSecretExpiresAt: input.previousSecretExpiresAt,
+            }
+          : {}),
+        now,
+      });
+      await routeUnrouted(repos, input.merchantId, now, deps.retryWindowMs);
+      return endpoint;
     });
   };
 }

@@ -10,6 +10,7 @@ interface DeliveryRow {
   event_type: string;
   payment_id: string;
   merchant_id: string;
+  endpoint_id: string;
   sequence: bigint;
   url: string;
   payload: string;
@@ -30,6 +31,7 @@ function toDomain(row: DeliveryRow): Delivery {
     eventType: row.event_type,
     paymentId: row.payment_id,
     merchantId: row.merchant_id,
+    endpointId: row.endpoint_id,
     sequence: BigInt(row.sequence),
     url: row.url,
     payload: row.payload,
@@ -55,6 +57,7 @@ export function createDeliveriesRepo(db: Knex): DeliveryRepository {
           event_type: d.eventType,
           payment_id: d.paymentId,
           merchant_id: d.merchantId,
+          endpoint_id: d.endpointId,
           sequence: d.sequence.toString(),
           url: d.url,
           payload: d.payload,
@@ -63,7 +66,7 @@ export function createDeliveriesRepo(db: Knex): DeliveryRepository {
           expires_at: d.expiresAt,
           created_at: d.createdAt,
         })
-        .onConflict('event_id')
+        .onConflict(['event_id', 'endpoint_id'])
         .ignore()
         .returning('id');
       return inserted.length > 0;
@@ -106,22 +109,22 @@ export function createDeliveriesRepo(db: Knex): DeliveryRepository {
       );
       const rows = result.rows;
       if (rows.length === 0) return [];
-      const merchants = [...new Set(rows.map((r) => r.merchant_id))];
+      const endpointIds = [...new Set(rows.map((r) => r.endpoint_id))];
       const secrets = new Map(
         (
-          await db('endpoints').whereIn('merchant_id', merchants).select<
+          await db('webhook_endpoints').whereIn('id', endpointIds).select<
             {
-              merchant_id: string;
+              id: string;
               signing_secret: string;
               previous_signing_secret: string | null;
               previous_secret_expires_at: Date | null;
             }[]
-          >('merchant_id', 'signing_secret', 'previous_signing_secret', 'previous_secret_expires_at')
-        ).map((e) => [e.merchant_id, e]),
+          >('id', 'signing_secret', 'previous_signing_secret', 'previous_secret_expires_at')
+        ).map((e) => [e.id, e]),
       );
       return rows.flatMap((row) => {
-        const endpoint = secrets.get(row.merchant_id);
-        // A URL is only ever copied from an endpoint, so the secret exists; be defensive anyway.
+        const endpoint = secrets.get(row.endpoint_id);
+        // endpoint_id is a foreign key, so the endpoint exists; be defensive anyway.
         if (endpoint === undefined) return [];
         const overlapping =
           endpoint.previous_signing_secret &&
@@ -175,24 +178,6 @@ export function createDeliveriesRepo(db: Knex): DeliveryRepository {
         })
         .returning('*');
       return row ? toDomain(row as DeliveryRow) : undefined;
-    },
-
-    async routeUnrouted() {
-      const result = await db.raw<{ rowCount: number }>(
-        `update deliveries d set url = e.url from endpoints e
-         where d.merchant_id = e.merchant_id and d.status = 'pending' and d.url = ''`,
-      );
-      return result.rowCount;
-    },
-
-    async expireUnroutable(now) {
-      return db('deliveries')
-        .where({ status: 'pending', url: '' })
-        .andWhere('expires_at', '<=', now)
-        .update({
-          status: 'exhausted',
-          last_error: 'no endpoint registered before the retry window closed',
-        });
     },
   };
 }

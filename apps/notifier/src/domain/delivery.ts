@@ -1,5 +1,3 @@
-import type { Secret } from '@tolem/config';
-
 export type DeliveryStatus = 'pending' | 'delivered' | 'exhausted';
 
 /** One notification of one event to one merchant, retried until acknowledged or expired. */
@@ -9,8 +7,10 @@ export interface Delivery {
   eventType: string;
   paymentId: string;
   merchantId: string;
+  /** The webhook endpoint (`we_…`) this delivery goes to. */
+  endpointId: string;
   sequence: bigint;
-  /** Empty while the merchant has no endpoint: such a delivery waits, it is not attempted. */
+  /** The endpoint's URL when the delivery was made (or last sent to). */
   url: string;
   /** The exact JSON body; every attempt sends (and signs) these bytes. */
   payload: string;
@@ -28,18 +28,6 @@ export type NewDelivery = Omit<
   Delivery,
   'attempts' | 'lastStatusCode' | 'lastError' | 'deliveredAt' | 'status'
 >;
-
-/** A merchant's result URL and the key its notifications are signed with. */
-export interface Endpoint {
-  merchantId: string;
-  url: string;
-  /** Never logged and never returned by the API. */
-  signingSecret: Secret;
-  /** The secret a rotation replaced; it signs too until previousSecretExpiresAt. */
-  previousSigningSecret?: Secret;
-  previousSecretExpiresAt?: Date;
-  updatedAt: Date;
-}
 
 /**
  * Web-Oplata rule: only HTTP 200 whose body is exactly `ok` (surrounding whitespace ignored,

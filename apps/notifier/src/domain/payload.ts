@@ -68,3 +68,63 @@ export function buildPayload(event: NotificationEvent, fallbackCreated: Date): s
     data,
   });
 }
+
+interface StoredAmount {
+  amountMinor: string;
+  currency: string;
+}
+
+/** A NotificationEvent as JSON: bigints as decimal strings, the time as ISO 8601. */
+interface StoredEvent
+  extends Omit<NotificationEvent, 'gross' | 'fee' | 'net' | 'sequence' | 'occurredAt'> {
+  gross: StoredAmount | null;
+  fee: StoredAmount | null;
+  net: StoredAmount | null;
+  sequence: string;
+  occurredAt: string;
+}
+
+/**
+ * What `notification_events.data` holds: enough to build any endpoint's body later (an endpoint
+ * created after the event, a redelivery). Events stored before issue 10 only kept their JSON body.
+ */
+export type StoredEventData = { v: 1; event: StoredEvent } | { legacy_json: string };
+
+const storeAmount = (m: EventAmount | undefined): StoredAmount | null =>
+  m ? { amountMinor: m.amountMinor.toString(), currency: m.currency } : null;
+const loadAmount = (m: StoredAmount | null): EventAmount | undefined =>
+  m ? { amountMinor: BigInt(m.amountMinor), currency: m.currency } : undefined;
+
+/** `receivedAt` stands in for an event without its own time, once, so every body agrees. */
+export function toStoredData(event: NotificationEvent, receivedAt: Date): StoredEventData {
+  return {
+    v: 1,
+    event: {
+      ...event,
+      gross: storeAmount(event.gross),
+      fee: storeAmount(event.fee),
+      net: storeAmount(event.net),
+      sequence: event.sequence.toString(),
+      occurredAt: (event.occurredAt ?? receivedAt).toISOString(),
+    },
+  };
+}
+
+export function fromStoredData(data: Extract<StoredEventData, { v: 1 }>): NotificationEvent {
+  const e = data.event;
+  return {
+    ...e,
+    gross: loadAmount(e.gross),
+    fee: loadAmount(e.fee),
+    net: loadAmount(e.net),
+    sequence: BigInt(e.sequence),
+    occurredAt: new Date(e.occurredAt),
+  };
+}
+
+/** The body an endpoint gets for a stored event. */
+export function buildBody(data: StoredEventData): string {
+  if ('legacy_json' in data) return data.legacy_json;
+  const event = fromStoredData(data);
+  return buildPayload(event, event.occurredAt ?? new Date(0));
+}

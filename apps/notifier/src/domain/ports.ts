@@ -1,19 +1,70 @@
 import type { Secret } from '@tolem/config';
 
-import type { Delivery, Endpoint, NewDelivery } from './delivery';
+import type { Delivery, NewDelivery } from './delivery';
+import type { WebhookEndpoint } from './endpoint';
+import type { StoredEventData } from './payload';
 
 export interface Clock {
   now(): Date;
 }
 
-/** Merchant endpoints (result URL + signing secret), one per merchant. */
+export interface DefaultEndpointInput {
+  merchantId: string;
+  url: string;
+  signingSecret: Secret;
+  previousSigningSecret?: Secret;
+  previousSecretExpiresAt?: Date;
+  now: Date;
+}
+
+/** A merchant's webhook endpoints. */
 export interface EndpointRepository {
-  get(merchantId: string): Promise<Endpoint | undefined>;
+  /** The onboarding endpoint (UpsertEndpoint's), if the merchant has one. */
+  getDefault(merchantId: string): Promise<WebhookEndpoint | undefined>;
+  /** Every endpoint of the merchant, enabled or not (disabled ones get deliveries that wait). */
+  listForMerchant(merchantId: string): Promise<WebhookEndpoint[]>;
+  /** Creates the default endpoint or replaces its URL and secrets (its other settings stay). */
+  upsertDefault(input: DefaultEndpointInput): Promise<WebhookEndpoint>;
+}
+
+/** A merchant-notification event as kept for routing, redelivery and recovery. */
+export interface StoredNotificationEvent {
+  eventId: string;
+  eventType: string;
+  merchantId: string;
+  paymentId: string;
+  sequence: bigint;
+  occurredAt: Date;
+  data: StoredEventData;
+  /** False while the merchant had no endpoint. */
+  routed: boolean;
+  createdAt: Date;
+}
+
+export interface NotificationEventRepository {
   /**
-   * Creates or replaces the merchant's endpoint and, atomically, gives its pending deliveries that
-   * still have no URL this one (they were recorded before the merchant had an endpoint).
+   * Serialises routing with endpoint creation for one merchant, until the transaction ends:
+   * recording takes it shared, before reading the endpoints; creating an endpoint takes it
+   * exclusive, before routing. So an event recorded while an endpoint is being created is either
+   * seen by that creation's routing or sees the new endpoint.
    */
-  upsert(endpoint: Endpoint): Promise<Endpoint>;
+  lockMerchant(merchantId: string, mode: 'shared' | 'exclusive'): Promise<void>;
+  /** False when the event is already stored (a duplicate). */
+  insertOnce(event: StoredNotificationEvent): Promise<boolean>;
+  /** The merchant's unrouted events created at or after `since`, oldest first. */
+  listUnrouted(merchantId: string, since: Date): Promise<StoredNotificationEvent[]>;
+  markRouted(eventIds: string[]): Promise<void>;
+}
+
+export interface NotifierRepositories {
+  endpoints: EndpointRepository;
+  events: NotificationEventRepository;
+  deliveries: DeliveryRepository;
+}
+
+/** Runs `work` in one database transaction, with repositories bound to it. */
+export interface Transactor {
+  transact<T>(work: (repos: NotifierRepositories) => Promise<T>): Promise<T>;
 }
 
 /** A due delivery handed to one dispatcher, with the key to sign it. */
@@ -45,7 +96,7 @@ export interface DeliveryQuery {
 
 /** Deliveries and their attempts. */
 export interface DeliveryRepository {
-  /** Inserts unless the event already has a delivery; true when inserted. */
+  /** Inserts unless the event already has a delivery to this endpoint; true when inserted. */
   insertOnce(delivery: NewDelivery): Promise<boolean>;
   get(id: string): Promise<Delivery | undefined>;
   /** Newest first (ids are time-sortable). */
@@ -63,13 +114,6 @@ export interface DeliveryRepository {
     id: string,
     changes: { now: Date; expiresAt: Date; url: string },
   ): Promise<Delivery | undefined>;
-  /**
-   * Gives pending URL-less deliveries their merchant's endpoint URL if one exists now. Closes the
-   * race where an event is consumed while UpsertEndpoint commits (neither sees the other's row).
-   */
-  routeUnrouted(): Promise<number>;
-  /** Gives up on pending deliveries that never got a URL before their window closed. */
-  expireUnroutable(now: Date): Promise<number>;
 }
 
 /** The outcome of one POST to a merchant: a response, or a transport error (timeout, refused…). */

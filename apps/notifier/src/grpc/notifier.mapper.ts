@@ -9,7 +9,8 @@ import {
 
 import type { ListDeliveriesInput } from '../app/list-deliveries';
 import type { UpsertEndpointInput } from '../app/upsert-endpoint';
-import type { Delivery, DeliveryStatus, Endpoint } from '../domain/delivery';
+import type { Delivery, DeliveryStatus } from '../domain/delivery';
+import type { WebhookEndpoint } from '../domain/endpoint';
 
 export function upsertRequestToDomain(req: UpsertEndpointRequest): UpsertEndpointInput {
   return {
@@ -35,7 +36,7 @@ export function listRequestToDomain(req: ListDeliveriesRequest): ListDeliveriesI
 }
 
 /** The secret never leaves the service. */
-export function endpointToProto(e: Endpoint): PbEndpoint {
+export function endpointToProto(e: WebhookEndpoint): PbEndpoint {
   return PbEndpoint.fromPartial({ merchantId: e.merchantId, url: e.url, updatedAt: e.updatedAt });
 }
 

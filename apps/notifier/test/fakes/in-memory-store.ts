@@ -1,4 +1,8 @@
-import type { Delivery, Endpoint } from '../../src/domain/delivery';
+import { Secret } from '@tolem/config';
+import { newId } from '@tolem/ids';
+
+import type { Delivery } from '../../src/domain/delivery';
+import type { WebhookEndpoint } from '../../src/domain/endpoint';
 import type {
   AttemptRecord,
   Clock,
@@ -6,31 +10,100 @@ import type {
   EndpointRepository,
   HttpOutcome,
   MerchantHttp,
+  NotificationEventRepository,
+  NotifierRepositories,
+  StoredNotificationEvent,
+  Transactor,
 } from '../../src/domain/ports';
 
-/** In-memory endpoints + deliveries with the same contract as the knex repos (no ordering SQL). */
+/** An endpoint with the schema's defaults; tests override what they care about. */
+export function anEndpoint(overrides: Partial<WebhookEndpoint> = {}): WebhookEndpoint {
+  const at = new Date('2026-03-01T10:00:00.000Z');
+  return {
+    id: newId('we'),
+    merchantId: 'mer_1',
+    url: 'https://m.example/hook',
+    description: '',
+    isDefault: false,
+    eventTypes: [],
+    format: 'json',
+    ack: 'ok',
+    status: 'enabled',
+    disabledReason: '',
+    disabledAt: null,
+    failingSince: null,
+    maxInFlight: 4,
+    signingSecret: new Secret('whsec_MDEyMzQ1Njc4OWFiY2RlZg=='),
+    createdAt: at,
+    updatedAt: at,
+    ...overrides,
+  };
+}
+
+/**
+ * In-memory endpoints, events and deliveries with the same contract as the knex repos (no
+ * ordering SQL, no locks: tests run one thing at a time; a transaction is just the call).
+ */
 export function inMemoryStore() {
-  const endpointRows = new Map<string, Endpoint>();
+  const endpointRows = new Map<string, WebhookEndpoint>();
+  const eventRows = new Map<string, StoredNotificationEvent>();
   const deliveryRows = new Map<string, Delivery>();
   const attempts: AttemptRecord[] = [];
 
   const endpoints: EndpointRepository = {
-    async get(merchantId) {
-      return endpointRows.get(merchantId);
+    async getDefault(merchantId) {
+      return [...endpointRows.values()].find((e) => e.merchantId === merchantId && e.isDefault);
     },
-    async upsert(endpoint) {
-      endpointRows.set(endpoint.merchantId, endpoint);
-      for (const d of deliveryRows.values()) {
-        if (d.merchantId === endpoint.merchantId && d.status === 'pending' && d.url === '')
-          d.url = endpoint.url;
+    async listForMerchant(merchantId) {
+      return [...endpointRows.values()]
+        .filter((e) => e.merchantId === merchantId)
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+    },
+    async upsertDefault(input) {
+      const current = await endpoints.getDefault(input.merchantId);
+      const { previousSigningSecret, previousSecretExpiresAt } = input;
+      const next: WebhookEndpoint = {
+        ...(current ??
+          anEndpoint({ merchantId: input.merchantId, isDefault: true, createdAt: input.now })),
+        url: input.url,
+        signingSecret: input.signingSecret,
+        previousSigningSecret,
+        previousSecretExpiresAt,
+        updatedAt: input.now,
+      };
+      endpointRows.set(next.id, next);
+      return next;
+    },
+  };
+
+  const events: NotificationEventRepository = {
+    async lockMerchant() {},
+    async insertOnce(e) {
+      if (eventRows.has(e.eventId)) return false;
+      eventRows.set(e.eventId, { ...e });
+      return true;
+    },
+    async listUnrouted(merchantId, since) {
+      return [...eventRows.values()].filter(
+        (e) => e.merchantId === merchantId && !e.routed && e.createdAt >= since,
+      );
+    },
+    async markRouted(ids) {
+      for (const id of ids) {
+        const e = eventRows.get(id);
+        if (e) e.routed = true;
       }
-      return endpoint;
     },
   };
 
   const deliveries: DeliveryRepository = {
     async insertOnce(d) {
-      if ([...deliveryRows.values()].some((r) => r.eventId === d.eventId)) return false;
+      if (
+        [...deliveryRows.values()].some(
+          (r) => r.eventId === d.eventId && r.endpointId === d.endpointId,
+        )
+      )
+        return false;
       deliveryRows.set(d.id, {
         ...d,
         status: 'pending',
@@ -56,10 +129,10 @@ export function inMemoryStore() {
     },
     async claimDue(now, limit, leaseUntil) {
       const due = [...deliveryRows.values()]
-        .filter((d) => d.status === 'pending' && d.url !== '' && d.nextAttemptAt <= now)
+        .filter((d) => d.status === 'pending' && d.nextAttemptAt <= now)
         .slice(0, limit);
       return due.flatMap((d) => {
-        const endpoint = endpointRows.get(d.merchantId);
+        const endpoint = endpointRows.get(d.endpointId);
         if (!endpoint) return [];
         d.nextAttemptAt = leaseUntil;
         const overlapping =
@@ -98,30 +171,26 @@ export function inMemoryStore() {
       });
       return { ...d };
     },
-    async routeUnrouted() {
-      let n = 0;
-      for (const d of deliveryRows.values()) {
-        const endpoint = endpointRows.get(d.merchantId);
-        if (d.status === 'pending' && d.url === '' && endpoint) {
-          d.url = endpoint.url;
-          n += 1;
-        }
-      }
-      return n;
-    },
-    async expireUnroutable(now) {
-      let n = 0;
-      for (const d of deliveryRows.values()) {
-        if (d.status === 'pending' && d.url === '' && d.expiresAt <= now) {
-          d.status = 'exhausted';
-          n += 1;
-        }
-      }
-      return n;
-    },
   };
 
-  return { endpoints, deliveries, attempts, deliveryRows };
+  const repos: NotifierRepositories = { endpoints, events, deliveries };
+  const transactor: Transactor = { transact: (work) => work(repos) };
+  /** Puts an endpoint in place as a test's precondition. */
+  const addEndpoint = (overrides: Partial<WebhookEndpoint> = {}): WebhookEndpoint => {
+    const e = anEndpoint(overrides);
+    endpointRows.set(e.id, e);
+    return e;
+  };
+
+  return {
+    ...repos,
+    transactor,
+    addEndpoint,
+    attempts,
+    deliveryRows,
+    eventRows,
+    endpointRows,
+  };
 }
 
 /** A clock tests move by hand. */

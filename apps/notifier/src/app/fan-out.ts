@@ -1,0 +1,70 @@
+import { newId } from '@tolem/ids';
+
+import { isSubscribed, type WebhookEndpoint } from '../domain/endpoint';
+import { buildBody } from '../domain/payload';
+import type {
+  DeliveryRepository,
+  NotifierRepositories,
+  StoredNotificationEvent,
+} from '../domain/ports';
+
+/**
+ * One pending delivery of the event per subscribed endpoint, due now, with the body built once in
+ * the endpoint's format (the bytes every attempt sends and signs). Disabled endpoints get theirs
+ * too: they wait until the endpoint is enabled again or their window closes. Returns how many were
+ * new (a redelivered event finds its deliveries already there).
+ */
+export async function fanOut(
+  deliveries: DeliveryRepository,
+  event: StoredNotificationEvent,
+  endpoints: WebhookEndpoint[],
+  now: Date,
+  retryWindowMs: number,
+): Promise<number> {
+  let inserted = 0;
+  for (const endpoint of endpoints) {
+    if (!isSubscribed(endpoint, event.eventType)) continue;
+    const created = await deliveries.insertOnce({
+      id: newId('dlv'),
+      eventId: event.eventId,
+      eventType: event.eventType,
+      paymentId: event.paymentId,
+      merchantId: event.merchantId,
+      endpointId: endpoint.id,
+      sequence: event.sequence,
+      url: endpoint.url,
+      payload: buildBody(event.data),
+      nextAttemptAt: now,
+      expiresAt: new Date(now.getTime() + retryWindowMs),
+      createdAt: now,
+    });
+    if (created) inserted += 1;
+  }
+  return inserted;
+}
+
+/**
+ * Routes the merchant's events recorded while it had no endpoint, still inside the retry window,
+ * to its endpoints now (call in the transaction that created an endpoint). Returns the number of
+ * deliveries made.
+ */
+export async function routeUnrouted(
+  repos: NotifierRepositories,
+  merchantId: string,
+  now: Date,
+  retryWindowMs: number,
+): Promise<number> {
+  await repos.events.lockMerchant(merchantId, 'exclusive');
+  const endpoints = await repos.endpoints.listForMerchant(merchantId);
+  if (endpoints.length === 0) return 0;
+  const events = await repos.events.listUnrouted(
+    merchantId,
+    new Date(now.getTime() - retryWindowMs),
+  );
+  let made = 0;
+  for (const event of events) {
+    made += await fanOut(repos.deliveries, event, endpoints, now, retryWindowMs);
+  }
+  await repos.events.markRouted(events.map((e) => e.eventId));
+  return made;
+}

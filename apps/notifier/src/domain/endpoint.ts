@@ -1,0 +1,46 @@
+import type { Secret } from '@tolem/config';
+
+export type BodyFormat = 'json' | 'form';
+export const BODY_FORMATS: readonly BodyFormat[] = ['json', 'form'];
+
+/**
+ * What answer stops the retries (docs/webhooks.md): `ok` is seed 001's rule; the others let a shop
+ * moving from another aggregator keep its handler.
+ */
+export type AckMode = 'ok' | 'OK' | 'OK_ORDER' | 'YES' | 'CODE_0' | 'ANY_2XX';
+export const ACK_MODES: readonly AckMode[] = ['ok', 'OK', 'OK_ORDER', 'YES', 'CODE_0', 'ANY_2XX'];
+
+export type EndpointStatus = 'enabled' | 'disabled';
+/** Why an endpoint is disabled: '' while enabled. */
+export type DisabledReason = '' | 'gone' | 'failing' | 'merchant';
+
+/** One of a merchant's notification URLs. */
+export interface WebhookEndpoint {
+  id: string;
+  merchantId: string;
+  url: string;
+  description: string;
+  /** The onboarding endpoint, managed by UpsertEndpoint (checkout); at most one per merchant. */
+  isDefault: boolean;
+  /** Subscribed event types; empty = every merchant notification type. */
+  eventTypes: string[];
+  format: BodyFormat;
+  ack: AckMode;
+  status: EndpointStatus;
+  disabledReason: DisabledReason;
+  disabledAt: Date | null;
+  failingSince: Date | null;
+  maxInFlight: number;
+  /** Never logged; returned by the API only when created or rotated. */
+  signingSecret: Secret;
+  /** The secret a rotation replaced; it signs too until previousSecretExpiresAt. */
+  previousSigningSecret?: Secret;
+  previousSecretExpiresAt?: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Whether an endpoint gets events of this type (empty subscription = all). */
+export function isSubscribed(endpoint: Pick<WebhookEndpoint, 'eventTypes'>, type: string): boolean {
+  return endpoint.eventTypes.length === 0 || endpoint.eventTypes.includes(type);
+}
