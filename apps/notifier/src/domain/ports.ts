@@ -118,7 +118,15 @@ export interface DeliveryRepository {
 
 /** The outcome of one POST to a merchant: a response, or a transport error (timeout, refused…). */
 export type HttpOutcome =
-  | { kind: 'response'; statusCode: number; body: string; durationMs: number }
+  | {
+      kind: 'response';
+      statusCode: number;
+      /** The first bytes of the answer only (the client caps what it reads). */
+      body: string;
+      /** The headers the dispatcher acts on. */
+      headers: { retryAfter?: string };
+      durationMs: number;
+    }
   | { kind: 'error'; error: string; durationMs: number };
 
 export interface MerchantHttp {
