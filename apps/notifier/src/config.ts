@@ -1,6 +1,8 @@
 import { ConfigError, envs, parseEnv, Secret } from '@tolem/config';
 import { z } from 'zod';
 
+import { PRIVATE_NETWORK_ALLOWANCES, type PrivateNetworkAllowance } from './domain/ssrf';
+
 const HOUR_MS = 3_600_000;
 
 const schema = z.object({
@@ -20,9 +22,19 @@ const schema = z.object({
   NOTIFY_TIMEOUT_MS: envs.durationMs(10_000),
   NOTIFY_MIN_BACKOFF_MS: envs.durationMs(5_000),
   NOTIFY_MAX_BACKOFF_MS: envs.durationMs(HOUR_MS),
-  NOTIFY_POLL_MS: envs.durationMs(500),
-  /** Deliveries claimed (and POSTed concurrently) per dispatcher round. */
-  NOTIFY_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  /** Fallback poll for retries coming due; new deliveries wake the dispatcher at once. */
+  NOTIFY_POLL_MS: envs.durationMs(250),
+  /** Attempts in flight at once in this process, over all endpoints (each has max_in_flight). */
+  NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(4096).default(512),
+  /** A merchant's Retry-After (429/503) is honoured up to this long. */
+  NOTIFY_MAX_RETRY_AFTER_MS: envs.durationMs(6 * HOUR_MS),
+  /** An endpoint whose every attempt failed for this long is disabled (reason `failing`). */
+  NOTIFY_DISABLE_AFTER_MS: envs.durationMs(72 * HOUR_MS),
+  /**
+   * Non-public addresses merchant URLs may reach: none in production (SSRF); the local stack and
+   * tests set `loopback`.
+   */
+  NOTIFY_ALLOW_PRIVATE_NETWORKS: z.enum(PRIVATE_NETWORK_ALLOWANCES).default('none'),
 });
 
 export interface NotifierConfig {
@@ -40,7 +52,10 @@ export interface NotifierConfig {
     minBackoffMs: number;
     maxBackoffMs: number;
     pollMs: number;
-    batchSize: number;
+    concurrency: number;
+    maxRetryAfterMs: number;
+    disableAfterMs: number;
+    allowPrivateNetworks: PrivateNetworkAllowance;
   };
 }
 
@@ -74,7 +89,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       minBackoffMs: e.NOTIFY_MIN_BACKOFF_MS,
       maxBackoffMs: e.NOTIFY_MAX_BACKOFF_MS,
       pollMs: e.NOTIFY_POLL_MS,
-      batchSize: e.NOTIFY_BATCH_SIZE,
+      concurrency: e.NOTIFY_CONCURRENCY,
+      maxRetryAfterMs: e.NOTIFY_MAX_RETRY_AFTER_MS,
+      disableAfterMs: e.NOTIFY_DISABLE_AFTER_MS,
+      allowPrivateNetworks: e.NOTIFY_ALLOW_PRIVATE_NETWORKS,
     }),
   });
 }

@@ -5,13 +5,14 @@ import { CONSUMER_READINESS, createKafka } from '@tolem/kafka-kit';
 import { createLogger } from '@tolem/observability';
 
 import { migrations } from '../migrations';
-import { makeDispatchDue } from './app/dispatch-due';
+import { makeDispatcher } from './app/dispatch-due';
 import { makeListDeliveries } from './app/list-deliveries';
 import { makeRecordDelivery } from './app/record-delivery';
 import { makeRedeliverDelivery } from './app/redeliver-delivery';
 import { makeUpsertEndpoint } from './app/upsert-endpoint';
 import { loadConfig } from './config';
-import { createDeliveriesRepo } from './db/deliveries.repo';
+import { createDeliveriesRepo, createDispatchRepo } from './db/deliveries.repo';
+import { listenForDueDeliveries } from './db/due-listener';
 import { createEndpointsRepo } from './db/endpoints.repo';
 import { createEventsRepo } from './db/events.repo';
 import { createTransactor } from './db/transactor';
@@ -51,18 +52,28 @@ async function main(): Promise<void> {
     }),
   );
 
+  const http = createMerchantHttp({ allowPrivateNetworks: config.notify.allowPrivateNetworks });
   const dispatcher = startDispatcherLoop({
-    dispatchDue: makeDispatchDue({
-      deliveries,
-      http: createMerchantHttp(),
+    dispatcher: makeDispatcher({
+      dispatch: createDispatchRepo(db),
+      http,
       clock: systemClock,
       random: Math.random,
-      backoff: { minMs: config.notify.minBackoffMs, maxMs: config.notify.maxBackoffMs },
+      retry: {
+        windowMs: retryWindowMs,
+        backoff: { minMs: config.notify.minBackoffMs, maxMs: config.notify.maxBackoffMs },
+        maxRetryAfterMs: config.notify.maxRetryAfterMs,
+      },
       timeoutMs: config.notify.timeoutMs,
-      batchSize: config.notify.batchSize,
+      disableAfterMs: config.notify.disableAfterMs,
     }),
-    batchSize: config.notify.batchSize,
+    concurrency: config.notify.concurrency,
     pollMs: config.notify.pollMs,
+    log,
+  });
+  const dueListener = listenForDueDeliveries({
+    url: config.databaseUrl.reveal(),
+    onDue: () => dispatcher.wake(),
     log,
   });
   // The API and the dispatcher need no Kafka, so they run while the consumer joins its group (after
@@ -88,7 +99,9 @@ async function main(): Promise<void> {
   onShutdown(log, [
     () => grpc.drain(),
     () => consumer.stop(),
+    () => dueListener.close(),
     () => dispatcher.stop(),
+    async () => http.close(),
     () => db.destroy(),
   ]);
   const port = await grpc.listen(config.grpcPort, config.grpcHost);

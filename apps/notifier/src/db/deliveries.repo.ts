@@ -1,8 +1,10 @@
 import { Secret } from '@tolem/config';
 import type { Knex } from '@tolem/db-kit';
+import { newId } from '@tolem/ids';
 
 import type { Delivery, DeliveryStatus } from '../domain/delivery';
-import type { DeliveryRepository } from '../domain/ports';
+import type { AckMode, BodyFormat } from '../domain/endpoint';
+import type { DeliveryRepository, DispatchRepository, DispatchTarget } from '../domain/ports';
 
 interface DeliveryRow {
   id: string;
@@ -22,6 +24,8 @@ interface DeliveryRow {
   delivered_at: Date | null;
   expires_at: Date;
   created_at: Date;
+  leased_until?: Date | null;
+  first_attempt_at?: Date | null;
 }
 
 function toDomain(row: DeliveryRow): Delivery {
@@ -85,87 +89,6 @@ export function createDeliveriesRepo(db: Knex): DeliveryRepository {
       return rows.map((r) => toDomain(r as DeliveryRow));
     },
 
-    async claimDue(now, limit, leaseUntil) {
-      // skip locked: replicas claim disjoint rows. The not-exists keeps a payment's later
-      // notifications back while an earlier one is still pending (in flight or waiting to retry).
-      const result = await db.raw<{ rows: DeliveryRow[] }>(
-        `
-        with due as (
-          select d.id from deliveries d
-          where d.status = 'pending' and d.url <> '' and d.next_attempt_at <= :now
-            and not exists (
-              select 1 from deliveries e
-              where e.payment_id = d.payment_id and e.status = 'pending'
-                and (e.sequence < d.sequence or (e.sequence = d.sequence and e.id < d.id))
-            )
-          order by d.next_attempt_at, d.id
-          limit :limit
-          for update of d skip locked
-        )
-        update deliveries set next_attempt_at = :leaseUntil
-        from due where deliveries.id = due.id
-        returning deliveries.*`,
-        { now, limit, leaseUntil },
-      );
-      const rows = result.rows;
-      if (rows.length === 0) return [];
-      const endpointIds = [...new Set(rows.map((r) => r.endpoint_id))];
-      const secrets = new Map(
-        (
-          await db('webhook_endpoints').whereIn('id', endpointIds).select<
-            {
-              id: string;
-              signing_secret: string;
-              previous_signing_secret: string | null;
-              previous_secret_expires_at: Date | null;
-            }[]
-          >('id', 'signing_secret', 'previous_signing_secret', 'previous_secret_expires_at')
-        ).map((e) => [e.id, e]),
-      );
-      return rows.flatMap((row) => {
-        const endpoint = secrets.get(row.endpoint_id);
-        // endpoint_id is a foreign key, so the endpoint exists; be defensive anyway.
-        if (endpoint === undefined) return [];
-        const overlapping =
-          endpoint.previous_signing_secret &&
-          endpoint.previous_secret_expires_at &&
-          endpoint.previous_secret_expires_at.getTime() > now.getTime();
-        return [
-          {
-            delivery: toDomain(row),
-            signingSecret: new Secret(endpoint.signing_secret),
-            ...(overlapping
-              ? { previousSigningSecret: new Secret(endpoint.previous_signing_secret as string) }
-              : {}),
-          },
-        ];
-      });
-    },
-
-    async recordAttempt(a) {
-      await db.transaction(async (trx) => {
-        await trx('delivery_attempts').insert({
-          delivery_id: a.deliveryId,
-          attempted_at: a.attemptedAt,
-          status_code: a.statusCode,
-          error: a.error,
-          duration_ms: Math.max(0, Math.round(a.durationMs)),
-          response_snippet: a.responseSnippet,
-        });
-        // Only a pending delivery moves: a late answer never undoes a delivery already acknowledged.
-        await trx('deliveries')
-          .where({ id: a.deliveryId, status: 'pending' })
-          .update({
-            attempts: trx.raw('attempts + 1'),
-            status: a.status,
-            next_attempt_at: a.nextAttemptAt,
-            last_status_code: a.statusCode,
-            last_error: a.error,
-            delivered_at: a.status === 'delivered' ? a.attemptedAt : null,
-          });
-      });
-    },
-
     async requeue(id, changes) {
       const [row] = await db<DeliveryRow>('deliveries')
         .where({ id })
@@ -175,9 +98,215 @@ export function createDeliveriesRepo(db: Knex): DeliveryRepository {
           expires_at: changes.expiresAt,
           url: changes.url,
           delivered_at: null,
+          // The retry window starts again with the next attempt.
+          first_attempt_at: null,
+          leased_until: null,
         })
         .returning('*');
       return row ? toDomain(row as DeliveryRow) : undefined;
+    },
+  };
+}
+
+interface ClaimedRow extends DeliveryRow {
+  order_id: string | null;
+  endpoint_url: string;
+  endpoint_format: BodyFormat;
+  endpoint_ack: AckMode;
+  signing_secret: string;
+  previous_signing_secret: string | null;
+  previous_secret_expires_at: Date | null;
+}
+
+function toTarget(row: ClaimedRow, now: Date): DispatchTarget {
+  const overlapping =
+    row.previous_signing_secret !== null &&
+    row.previous_secret_expires_at !== null &&
+    row.previous_secret_expires_at.getTime() > now.getTime();
+  return {
+    delivery: toDomain(row),
+    firstAttemptAt: row.first_attempt_at ?? null,
+    orderId: row.order_id ?? '',
+    endpoint: {
+      id: row.endpoint_id,
+      url: row.endpoint_url,
+      format: row.endpoint_format,
+      ack: row.endpoint_ack,
+      signingSecret: new Secret(row.signing_secret),
+      ...(overlapping
+        ? { previousSigningSecret: new Secret(row.previous_signing_secret as string) }
+        : {}),
+    },
+  };
+}
+
+/**
+ * The dispatcher's queries. Claims are short transactions that lease rows (leased_until), so an
+ * attempt holds no lock while the merchant answers.
+ */
+export function createDispatchRepo(db: Knex): DispatchRepository {
+  return {
+    async claim(now, limit, leaseUntil) {
+      // Room per endpoint = max_in_flight - its unexpired leases; the window function hands each
+      // endpoint at most that many of its due deliveries, oldest first, so one busy endpoint never
+      // takes the whole batch. A payment's later delivery to an endpoint waits while an earlier
+      // one is pending (in flight or waiting to retry). skip locked: dispatchers claim disjoint
+      // rows; two claiming at once may briefly exceed an endpoint's limit by a batch at most.
+      const result = await db.raw<{ rows: ClaimedRow[] }>(
+        `
+        with in_flight as (
+          select endpoint_id, count(*)::int as n from deliveries
+          where leased_until is not null and leased_until > :now and status = 'pending'
+          group by endpoint_id
+        ),
+        ranked as (
+          select d.id, d.next_attempt_at,
+            row_number() over (partition by d.endpoint_id order by d.next_attempt_at, d.id) as rank,
+            e.max_in_flight - coalesce(f.n, 0) as room
+          from deliveries d
+          join webhook_endpoints e on e.id = d.endpoint_id and e.status = 'enabled'
+          left join in_flight f on f.endpoint_id = d.endpoint_id
+          where d.status = 'pending' and d.next_attempt_at <= :now
+            and (d.leased_until is null or d.leased_until <= :now)
+            and coalesce(f.n, 0) < e.max_in_flight
+            and not exists (
+              select 1 from deliveries p
+              where p.payment_id = d.payment_id and p.endpoint_id = d.endpoint_id
+                and p.status = 'pending'
+                and (p.sequence < d.sequence or (p.sequence = d.sequence and p.id < d.id))
+            )
+        ),
+        picked as (
+          select d.id from deliveries d join ranked r on r.id = d.id
+          where r.rank <= r.room
+          order by r.next_attempt_at, r.id
+          limit :limit
+          for update of d skip locked
+        )
+        update deliveries d set leased_until = :leaseUntil
+        from picked, webhook_endpoints e
+        where d.id = picked.id and e.id = d.endpoint_id
+        returning d.*, e.url as endpoint_url, e.format as endpoint_format, e.ack as endpoint_ack,
+          e.signing_secret, e.previous_signing_secret, e.previous_secret_expires_at,
+          (select coalesce(n.data -> 'event' ->> 'orderId',
+                           (n.data ->> 'legacy_json')::jsonb -> 'data' ->> 'order_id')
+             from notification_events n where n.event_id = d.event_id) as order_id`,
+        { now, limit, leaseUntil },
+      );
+      return result.rows.map((row) => toTarget(row, now));
+    },
+
+    async recordAttempt(r) {
+      const { target, decision } = r;
+      const delivery = target.delivery;
+      return db.transaction(async (trx) => {
+        await trx('delivery_attempts').insert({
+          delivery_id: delivery.id,
+          attempted_at: r.attemptedAt,
+          status_code: r.statusCode,
+          error: decision.error,
+          duration_ms: Math.max(0, Math.round(r.durationMs)),
+          response_snippet: r.responseSnippet,
+          url: target.endpoint.url,
+        });
+        // Only a pending delivery moves: a late answer never undoes an acknowledged delivery.
+        const moved = await trx('deliveries')
+          .where({ id: delivery.id, status: 'pending' })
+          .update({
+            attempts: trx.raw('attempts + 1'),
+            status: decision.status,
+            next_attempt_at: decision.nextAttemptAt,
+            last_status_code: r.statusCode,
+            last_error: decision.error,
+            delivered_at: decision.status === 'delivered' ? r.attemptedAt : null,
+            url: target.endpoint.url,
+            leased_until: null,
+            first_attempt_at: trx.raw('coalesce(first_attempt_at, ?)', [r.attemptedAt]),
+          });
+        const raise = (type: string, detail: string, deliveryId: string | null) =>
+          trx('endpoint_events').insert({
+            id: newId('wev'),
+            endpoint_id: target.endpoint.id,
+            merchant_id: delivery.merchantId,
+            type,
+            delivery_id: deliveryId,
+            detail,
+            created_at: r.attemptedAt,
+          });
+        const exhausted = moved > 0 && decision.status === 'exhausted';
+        if (exhausted) {
+          await raise(
+            'delivery.exhausted',
+            `retry window closed; last error: ${decision.error}`,
+            delivery.id,
+          );
+        }
+        // The endpoint's health. Writes only on a change, so healthy endpoints' rows stay cold.
+        const endpoint = trx('webhook_endpoints').where({ id: target.endpoint.id });
+        if (decision.endpoint === 'succeeded') {
+          await endpoint.clone().whereNotNull('failing_since').update({ failing_since: null });
+          return { exhausted };
+        }
+        await endpoint.clone().whereNull('failing_since').update({ failing_since: r.attemptedAt });
+        const disable = (reason: 'gone' | 'failing') =>
+          endpoint
+            .clone()
+            .where({ status: 'enabled' })
+            .modify((q) => {
+              if (reason === 'failing') q.where('failing_since', '<=', r.disableIfFailingSince);
+            })
+            .update({
+              status: 'disabled',
+              disabled_reason: reason,
+              disabled_at: r.attemptedAt,
+              updated_at: r.attemptedAt,
+            })
+            .returning('id');
+        const reason = decision.endpoint === 'gone' ? 'gone' : 'failing';
+        const disabled = await disable(reason);
+        if (disabled.length === 0) return { exhausted };
+        await raise(
+          'endpoint.disabled',
+          reason === 'gone'
+            ? 'the endpoint answered 410 Gone'
+            : 'every attempt failed for the auto-disable period',
+          null,
+        );
+        return { exhausted, endpointDisabled: reason };
+      });
+    },
+
+    async expireWaiting(now, windowMs) {
+      // A disabled endpoint's deliveries wait untried; their window (from creation, when no
+      // attempt started one) closing ends them like any other.
+      return db.transaction(async (trx) => {
+        const { rows } = await trx.raw<{
+          rows: { id: string; endpoint_id: string; merchant_id: string }[];
+        }>(
+          `
+          update deliveries d set status = 'exhausted',
+            last_error = 'endpoint disabled until the retry window closed'
+          from webhook_endpoints e
+          where e.id = d.endpoint_id and e.status = 'disabled' and d.status = 'pending'
+            and coalesce(d.first_attempt_at, d.created_at) <= :deadline
+          returning d.id, d.endpoint_id, d.merchant_id`,
+          { deadline: new Date(now.getTime() - windowMs) },
+        );
+        if (rows.length > 0) {
+          await trx('endpoint_events').insert(
+            rows.map((row) => ({
+              id: newId('wev'),
+              endpoint_id: row.endpoint_id,
+              merchant_id: row.merchant_id,
+              type: 'delivery.exhausted',
+              delivery_id: row.id,
+              detail: 'endpoint disabled until the retry window closed',
+              created_at: now,
+            })),
+          );
+        }
+        return rows.length;
+      });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { type AckMode, isAcknowledged, refusalReason } from './ack';
+import { isAcknowledged, refusalReason } from './ack';
+import type { AckMode } from './endpoint';
 
 const ORDER = { orderId: '4711' };
 

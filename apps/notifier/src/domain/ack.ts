@@ -1,15 +1,11 @@
-/**
- * What a merchant answers to stop the retries, per endpoint, so a shop moving from another
- * aggregator keeps its handler: `ok` (seed 001, the default), `OK`, `OK_ORDER` (Robokassa's
- * `OK{InvId}`, here the merchant's order id), `YES` (Freekassa-style scripts), `CODE_0`
- * (CloudPayments' `{"code":0}`) and `ANY_2XX` (Stripe: the status alone).
- */
-export const ACK_MODES = ['ok', 'OK', 'OK_ORDER', 'YES', 'CODE_0', 'ANY_2XX'] as const;
-export type AckMode = (typeof ACK_MODES)[number];
+import type { AckMode } from './endpoint';
 
-export function isAckMode(value: string): value is AckMode {
-  return (ACK_MODES as readonly string[]).includes(value);
-}
+/*
+ * What a merchant answers to stop the retries, per endpoint (WebhookEndpoint.ack), so a shop
+ * moving from another aggregator keeps its handler: `ok` (seed 001, the default), `OK`,
+ * `OK_ORDER` (Robokassa's `OK{InvId}`, here the merchant's order id), `YES` (Freekassa-style
+ * scripts), `CODE_0` (CloudPayments' `{"code":0}`) and `ANY_2XX` (Stripe: the status alone).
+ */
 
 /** The body a text mode expects, trimmed; exact and case-sensitive. */
 function expectedText(mode: Exclude<AckMode, 'CODE_0' | 'ANY_2XX'>, orderId: string): string {

@@ -6,13 +6,8 @@ import ipaddr from 'ipaddr.js';
  * tests allow `loopback`; `private` adds RFC 1918/ULA/link-local/CGNAT; `all` lifts every limit
  * (metadata endpoints included).
  */
-export type PrivateNetworkAllowance = 'none' | 'loopback' | 'private' | 'all';
-export const PRIVATE_NETWORK_ALLOWANCES: readonly PrivateNetworkAllowance[] = [
-  'none',
-  'loopback',
-  'private',
-  'all',
-];
+export const PRIVATE_NETWORK_ALLOWANCES = ['none', 'loopback', 'private', 'all'] as const;
+export type PrivateNetworkAllowance = (typeof PRIVATE_NETWORK_ALLOWANCES)[number];
 
 /** What an address is, as far as reaching it from the notifier goes. */
 export type AddressClass = 'public' | 'loopback' | 'private' | 'metadata' | 'special';

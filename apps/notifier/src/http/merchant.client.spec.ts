@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ describe('merchant HTTP client (real HTTP server on loopback)', () => {
   let server: Server;
   let port: number;
   const received: string[] = [];
-  let answer: (res: import('node:http').ServerResponse) => void = (res) => res.end('ok');
+  let answer: (res: ServerResponse) => void = (res) => res.end('ok');
 
   beforeAll(async () => {
     server = createServer((req, res) => {
