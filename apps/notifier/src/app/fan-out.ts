@@ -33,7 +33,7 @@ export async function fanOut(
       endpointId: endpoint.id,
       sequence: event.sequence,
       url: endpoint.url,
-      payload: buildBody(event.data),
+      payload: buildBody(event.data, endpoint.format),
       nextAttemptAt: now,
       expiresAt: new Date(now.getTime() + retryWindowMs),
       createdAt: now,

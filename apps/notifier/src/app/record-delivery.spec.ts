@@ -68,6 +68,27 @@ describe('recordDelivery', () => {
     expect(await store.deliveries.list({ merchantId: 'mer_other', limit: 10 })).toEqual([]);
   });
 
+  it('builds each endpoint its own format', async () => {
+    const store = inMemoryStore();
+    const json = store.addEndpoint({ format: 'json' });
+    const form = store.addEndpoint({ format: 'form' });
+    await makeRecordDelivery({ ...store, clock: manualClock(), retryWindowMs: WINDOW })(event);
+    const byEndpoint = new Map(
+      (await store.deliveries.list({ merchantId: 'mer_1', limit: 10 })).map((d) => [
+        d.endpointId,
+        d.payload,
+      ]),
+    );
+    expect(JSON.parse(byEndpoint.get(json.id) ?? '')).toMatchObject({
+      id: 'evt_1',
+      data: { amount: 1000, amount_major: '10.00', currency: 'KGS' },
+    });
+    const fields = new URLSearchParams(byEndpoint.get(form.id));
+    expect(fields.get('event_id')).toBe('evt_1');
+    expect(fields.get('amount_major')).toBe('10.00');
+    expect(fields.get('status')).toBe('succeeded');
+  });
+
   it('keeps the event unrouted while the merchant has no endpoint, and routes it on upsert', async () => {
     const store = inMemoryStore();
     const clock = manualClock();

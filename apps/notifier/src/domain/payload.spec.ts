@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 
 import type { NotificationEvent } from './notification-event';
-import { buildPayload, jsonInteger } from './payload';
+import {
+  buildBody,
+  buildFormPayload,
+  buildPayload,
+  jsonInteger,
+  majorString,
+  type StoredEventData,
+  toStoredData,
+} from './payload';
 
 const keeperMobile: NotificationEvent = {
   eventId: 'evt_1',
@@ -42,6 +50,7 @@ describe('buildPayload', () => {
         merchant_id: 'mer_1',
         order_id: 'order-42',
         amount: 150000,
+        amount_major: '1500.00',
         currency: 'RUB',
         fee: 3000,
         net: 147000,
@@ -113,6 +122,7 @@ describe('buildPayload status and failure code', () => {
       'merchant_id',
       'order_id',
       'amount',
+      'amount_major',
       'currency',
       'fee',
       'net',
@@ -173,5 +183,99 @@ describe('jsonInteger', () => {
     expect(jsonInteger(9_007_199_254_740_991n)).toBe(9_007_199_254_740_991);
     expect(jsonInteger(9_007_199_254_740_992n)).toBe('9007199254740992');
     expect(jsonInteger(-9_007_199_254_740_992n)).toBe('-9007199254740992');
+  });
+});
+
+describe('majorString', () => {
+  it.each([
+    [150_000n, 'RUB', '1500.00'],
+    [5n, 'USD', '0.05'],
+    [0n, 'KGS', '0.00'],
+    [-1_234n, 'EUR', '-12.34'],
+    [1_500n, 'JPY', '1500'],
+    [0n, 'VND', '0'],
+    [1_500n, 'KWD', '1.500'],
+    [7n, 'KWD', '0.007'],
+    [9_007_199_254_740_993n, 'RUB', '90071992547409.93'],
+    [100n, 'XXX', ''],
+  ])('writes %s %s as %j, exactly', (minor, currency, expected) => {
+    expect(majorString(minor, currency)).toBe(expected);
+  });
+});
+
+describe('buildFormPayload', () => {
+  it('sends the JSON body fields flat, form-encoded, in the same order', () => {
+    const form = new URLSearchParams(buildFormPayload(keeperMobile, new Date(0)));
+    expect([...form.entries()]).toEqual([
+      ['event_id', 'evt_1'],
+      ['event_type', 'payment.succeeded'],
+      ['created', '2026-03-01T10:00:00.123Z'],
+      ['payment_id', 'pay_1'],
+      ['merchant_id', 'mer_1'],
+      ['order_id', 'order-42'],
+      ['amount', '150000'],
+      ['amount_major', '1500.00'],
+      ['currency', 'RUB'],
+      ['fee', '3000'],
+      ['net', '147000'],
+      ['method', 'webmoney_keeper_mobile'],
+      ['provider', 'webmoney'],
+      ['provider_payment_id', '1234567'],
+      ['ledger_transaction_id', 'txn_1'],
+      ['description', 'Order 42'],
+      ['sequence', '1'],
+      ['keeper_mobile_payment_no', 'KM-777'],
+      ['payer_phone', '79001234567'],
+      ['payer_purse', 'R123456789012'],
+      ['payer_wmid', '123456789012'],
+    ]);
+  });
+
+  it('percent-encodes what a form must not carry raw', () => {
+    const body = buildFormPayload(
+      { ...keeperMobile, description: 'Заказ 42 & co=1', orderId: 'a+b' },
+      new Date(0),
+    );
+    expect(body).toContain('description=%D0%97%D0%B0%D0%BA%D0%B0%D0%B7+42+%26+co%3D1');
+    expect(body).toContain('order_id=a%2Bb');
+    expect(new URLSearchParams(body).get('description')).toBe('Заказ 42 & co=1');
+  });
+});
+
+describe('provider attribute names', () => {
+  it('publishes the card binding state under its documented name, never over a core field', () => {
+    const bound = {
+      ...keeperMobile,
+      providerAttributes: { recurring_state: 'activated', card_last4: '4242', sequence: '9' },
+    };
+    const body = JSON.parse(buildPayload(bound, new Date(0))) as { data: Record<string, unknown> };
+    expect(body.data).toMatchObject({ card_binding_state: 'activated', card_last4: '4242' });
+    expect(body.data).not.toHaveProperty('recurring_state');
+    expect(body.data.sequence).toBe(1);
+  });
+});
+
+describe('buildBody', () => {
+  it('builds each format from the stored event, identical to building from the event', () => {
+    const data = JSON.parse(
+      JSON.stringify(toStoredData(keeperMobile, new Date(0))),
+    ) as StoredEventData;
+    expect(buildBody(data, 'json')).toBe(buildPayload(keeperMobile, new Date(0)));
+    expect(buildBody(data, 'form')).toBe(buildFormPayload(keeperMobile, new Date(0)));
+  });
+
+  it('stores the receive time for an event without one, so every later body agrees', () => {
+    const data = toStoredData({ ...keeperMobile, occurredAt: undefined }, new Date(5_000));
+    expect(JSON.parse(buildBody(data, 'json'))).toMatchObject({
+      created: '1970-01-01T00:00:05.000Z',
+    });
+  });
+
+  it('sends a pre-issue-10 event its stored JSON bytes, or those fields as a form', () => {
+    const legacy = '{"id":"evt_9","type":"payment.succeeded","created":"x","data":{"amount":5}}';
+    expect(buildBody({ legacy_json: legacy }, 'json')).toBe(legacy);
+    expect(buildBody({ legacy_json: legacy }, 'form')).toBe(
+      'event_id=evt_9&event_type=payment.succeeded&created=x&amount=5',
+    );
   });
 });

@@ -1,3 +1,6 @@
+import { isCurrencyCode, toMajorString } from '@tolem/money';
+
+import type { BodyFormat } from './endpoint';
 import type { EventAmount, NotificationEvent } from './notification-event';
 
 /** JSON numbers lose precision above 2^53-1, so larger amounts travel as decimal strings. */
@@ -11,6 +14,7 @@ const CORE_DATA_KEYS = [
   'merchant_id',
   'order_id',
   'amount',
+  'amount_major',
   'currency',
   'fee',
   'net',
@@ -25,48 +29,109 @@ const CORE_DATA_KEYS = [
   'refund_id',
 ] as const;
 
+/**
+ * Provider attributes whose adapter name is not the one merchants read (docs/webhooks.md). The
+ * others keep their adapter names, which are already the documented ones: `payer_phone` and
+ * `keeper_mobile_payment_no` (WebMoney Keeper Mobile), `payer_purse` and `payer_wmid` (WebMoney),
+ * `card_last4` (IntellectMoney card binding).
+ */
+const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
+  recurring_state: 'card_binding_state',
+};
+
 function amountOf(m: EventAmount | undefined): number | string {
   return jsonInteger(m?.amountMinor ?? 0n);
 }
 
+/** "1500.00" for 150000 RUB, "1500" for 1500 JPY, "1.500" for 1500 KWD; '' for a currency Tolem does not know. */
+export function majorString(amountMinor: bigint, currency: string): string {
+  return isCurrencyCode(currency) ? toMajorString({ amountMinor, currency }) : '';
+}
+
+type Field = readonly [string, string | number];
+
 /**
- * The merchant's notification body (documented in apps/notifier/README.md). Key order is fixed
- * (core fields, then `status`, `failure_code` and `refund_id` when set, then provider attributes sorted by name)
- * so the same event always yields the same bytes; a provider attribute never overrides a core field,
- * even one this event leaves out.
+ * The body's fields, in their fixed order (core fields, then `status`, `failure_code` and
+ * `refund_id` when set, then provider attributes sorted by their published name), so the same event
+ * always yields the same bytes; a provider attribute never overrides a core field, even one this
+ * event leaves out.
  */
-export function buildPayload(event: NotificationEvent, fallbackCreated: Date): string {
+function dataFields(event: NotificationEvent): Field[] {
   const currency = event.gross?.currency ?? event.net?.currency ?? event.fee?.currency ?? '';
-  const data: Record<string, string | number> = {
-    payment_id: event.paymentId,
-    merchant_id: event.merchantId,
-    order_id: event.orderId,
-    amount: amountOf(event.gross),
-    currency,
-    fee: amountOf(event.fee),
-    net: amountOf(event.net),
-    method: event.method,
-    provider: event.provider,
-    provider_payment_id: event.providerPaymentId,
-    ledger_transaction_id: event.ledgerTransactionId,
-    description: event.description,
-    sequence: jsonInteger(event.sequence),
-  };
-  // Present only when the event carries them, always in this place, so old events keep their bytes.
-  if (event.paymentStatus) data.status = event.paymentStatus;
-  if (event.failureCode) data.failure_code = event.failureCode;
-  if (event.refundId) data.refund_id = event.refundId;
+  const fields: Field[] = [
+    ['payment_id', event.paymentId],
+    ['merchant_id', event.merchantId],
+    ['order_id', event.orderId],
+    ['amount', amountOf(event.gross)],
+    ['amount_major', majorString(event.gross?.amountMinor ?? 0n, currency)],
+    ['currency', currency],
+    ['fee', amountOf(event.fee)],
+    ['net', amountOf(event.net)],
+    ['method', event.method],
+    ['provider', event.provider],
+    ['provider_payment_id', event.providerPaymentId],
+    ['ledger_transaction_id', event.ledgerTransactionId],
+    ['description', event.description],
+    ['sequence', jsonInteger(event.sequence)],
+  ];
+  // Present only when the event carries them, always in this place.
+  if (event.paymentStatus) fields.push(['status', event.paymentStatus]);
+  if (event.failureCode) fields.push(['failure_code', event.failureCode]);
+  if (event.refundId) fields.push(['refund_id', event.refundId]);
   const reserved = new Set<string>(CORE_DATA_KEYS);
-  for (const key of Object.keys(event.providerAttributes).sort()) {
-    const value = event.providerAttributes[key];
-    if (!reserved.has(key) && value !== undefined) data[key] = value;
+  const attributes = new Map<string, string>();
+  for (const [key, value] of Object.entries(event.providerAttributes)) {
+    const name = ATTRIBUTE_NAMES[key] ?? key;
+    if (!reserved.has(name) && value !== undefined) attributes.set(name, value);
   }
+  for (const name of [...attributes.keys()].sort()) {
+    fields.push([name, attributes.get(name) as string]);
+  }
+  return fields;
+}
+
+/** The JSON body (docs/webhooks.md): `{id, type, created, data}`. */
+export function buildPayload(event: NotificationEvent, fallbackCreated: Date): string {
   return JSON.stringify({
     id: event.eventId,
     type: event.eventType,
     created: (event.occurredAt ?? fallbackCreated).toISOString(),
-    data,
+    data: Object.fromEntries(dataFields(event)),
   });
+}
+
+/**
+ * The form body (application/x-www-form-urlencoded, the style WebMoney and Web-Oplata result
+ * scripts read from $_POST): `event_id`, `event_type`, `created`, then the JSON body's data fields
+ * with the same names, in the same order.
+ */
+export function buildFormPayload(event: NotificationEvent, fallbackCreated: Date): string {
+  return formEncode([
+    ['event_id', event.eventId],
+    ['event_type', event.eventType],
+    ['created', (event.occurredAt ?? fallbackCreated).toISOString()],
+    ...dataFields(event),
+  ]);
+}
+
+function formEncode(fields: readonly Field[]): string {
+  return new URLSearchParams(fields.map(([k, v]): [string, string] => [k, String(v)])).toString();
+}
+
+/** A pre-issue-10 JSON body as form fields (its `data` was already flat). */
+function legacyForm(json: string): string {
+  const body = JSON.parse(json) as {
+    id?: string;
+    type?: string;
+    created?: string;
+    data?: Record<string, string | number>;
+  };
+  return formEncode([
+    ['event_id', body.id ?? ''],
+    ['event_type', body.type ?? ''],
+    ['created', body.created ?? ''],
+    ...Object.entries(body.data ?? {}),
+  ]);
 }
 
 interface StoredAmount {
@@ -122,9 +187,12 @@ export function fromStoredData(data: Extract<StoredEventData, { v: 1 }>): Notifi
   };
 }
 
-/** The body an endpoint gets for a stored event. */
-export function buildBody(data: StoredEventData): string {
-  if ('legacy_json' in data) return data.legacy_json;
+/** The body an endpoint in this format gets for a stored event: the same bytes every time. */
+export function buildBody(data: StoredEventData, format: BodyFormat): string {
+  if ('legacy_json' in data) {
+    return format === 'json' ? data.legacy_json : legacyForm(data.legacy_json);
+  }
   const event = fromStoredData(data);
-  return buildPayload(event, event.occurredAt ?? new Date(0));
+  const created = event.occurredAt ?? new Date(0);
+  return format === 'json' ? buildPayload(event, created) : buildFormPayload(event, created);
 }
