@@ -147,11 +147,12 @@ function toTarget(row: ClaimedRow, now: Date): DispatchTarget {
 export function createDispatchRepo(db: Knex): DispatchRepository {
   return {
     async claim(now, limit, leaseUntil) {
-      // Room per endpoint = max_in_flight - its unexpired leases; the window function hands each
-      // endpoint at most that many of its due deliveries, oldest first, so one busy endpoint never
-      // takes the whole batch. A payment's later delivery to an endpoint waits while an earlier
-      // one is pending (in flight or waiting to retry). skip locked: dispatchers claim disjoint
-      // rows; two claiming at once may briefly exceed an endpoint's limit by a batch at most.
+      // Per enabled endpoint with room (max_in_flight minus its unexpired leases), its oldest due
+      // deliveries up to that room, found through (endpoint_id, next_attempt_at): the cost grows
+      // with the endpoints, not with the backlog, and one endpoint's backlog never hides another's
+      // work. A payment's later delivery to an endpoint waits while an earlier one is pending (in
+      // flight or waiting to retry). skip locked: dispatchers claim disjoint rows; two claiming at
+      // once may briefly exceed an endpoint's limit by one claim's share at most.
       const result = await db.raw<{ rows: ClaimedRow[] }>(
         `
         with in_flight as (
@@ -159,33 +160,35 @@ export function createDispatchRepo(db: Knex): DispatchRepository {
           where leased_until is not null and leased_until > :now and status = 'pending'
           group by endpoint_id
         ),
-        ranked as (
-          select d.id, d.next_attempt_at,
-            row_number() over (partition by d.endpoint_id order by d.next_attempt_at, d.id) as rank,
-            e.max_in_flight - coalesce(f.n, 0) as room
-          from deliveries d
-          join webhook_endpoints e on e.id = d.endpoint_id and e.status = 'enabled'
-          left join in_flight f on f.endpoint_id = d.endpoint_id
-          where d.status = 'pending' and d.next_attempt_at <= :now
-            and (d.leased_until is null or d.leased_until <= :now)
-            and coalesce(f.n, 0) < e.max_in_flight
-            and not exists (
-              select 1 from deliveries p
-              where p.payment_id = d.payment_id and p.endpoint_id = d.endpoint_id
-                and p.status = 'pending'
-                and (p.sequence < d.sequence or (p.sequence = d.sequence and p.id < d.id))
-            )
+        candidates as (
+          select c.id, c.next_attempt_at
+          from webhook_endpoints e
+          left join in_flight f on f.endpoint_id = e.id
+          cross join lateral (
+            select d.id, d.next_attempt_at from deliveries d
+            where d.endpoint_id = e.id and d.status = 'pending' and d.next_attempt_at <= :now
+              and (d.leased_until is null or d.leased_until <= :now)
+              and (d.sequence, d.id) = (
+                select p.sequence, p.id from deliveries p
+                where p.payment_id = d.payment_id and p.endpoint_id = d.endpoint_id
+                  and p.status = 'pending'
+                order by p.sequence, p.id
+                limit 1
+              )
+            order by d.next_attempt_at, d.id
+            limit e.max_in_flight - coalesce(f.n, 0)
+          ) c
+          where e.status = 'enabled' and coalesce(f.n, 0) < e.max_in_flight
         ),
         picked as (
-          select d.id from deliveries d join ranked r on r.id = d.id
-          where r.rank <= r.room
-          order by r.next_attempt_at, r.id
+          select d.id from deliveries d join candidates c on c.id = d.id
+          order by c.next_attempt_at, c.id
           limit :limit
           for update of d skip locked
         )
         update deliveries d set leased_until = :leaseUntil
-        from picked, webhook_endpoints e
-        where d.id = picked.id and e.id = d.endpoint_id
+        from webhook_endpoints e
+        where d.id = any (array(select id from picked)) and e.id = d.endpoint_id
         returning d.*, e.url as endpoint_url, e.format as endpoint_format, e.ack as endpoint_ack,
           e.signing_secret, e.previous_signing_secret, e.previous_secret_expires_at,
           (select coalesce(n.data -> 'event' ->> 'orderId',
