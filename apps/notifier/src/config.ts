@@ -24,8 +24,16 @@ const schema = z.object({
   NOTIFY_MAX_BACKOFF_MS: envs.durationMs(HOUR_MS),
   /** Fallback poll for retries coming due; new deliveries wake the dispatcher at once. */
   NOTIFY_POLL_MS: envs.durationMs(250),
-  /** Attempts in flight at once in this process, over all endpoints (each has max_in_flight). */
-  NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(4096).default(512),
+  /**
+   * Attempts in flight at once in this process, over all endpoints. Large on purpose: slow
+   * endpoints hold their max_in_flight slots for as long as they take, and must not use up the
+   * slots everyone else needs (1,000 endpoints x 4 = 4,000). An idle slot costs nothing.
+   */
+  NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(16384).default(4096),
+  /** Most deliveries one claim leases (one statement). */
+  NOTIFY_CLAIM_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
+  /** Connections to PostgreSQL (claims and the attempts' records share them). */
+  DB_POOL_MAX: z.coerce.number().int().min(2).max(200).default(20),
   /** A merchant's Retry-After (429/503) is honoured up to this long. */
   NOTIFY_MAX_RETRY_AFTER_MS: envs.durationMs(6 * HOUR_MS),
   /** An endpoint whose every attempt failed for this long is disabled (reason `failing`). */
@@ -46,6 +54,7 @@ export interface NotifierConfig {
   grpcHost: string;
   logLevel: string;
   migrateOnStart: boolean;
+  dbPoolMax: number;
   notify: {
     retryWindowMs: number;
     timeoutMs: number;
@@ -53,6 +62,7 @@ export interface NotifierConfig {
     maxBackoffMs: number;
     pollMs: number;
     concurrency: number;
+    claimBatch: number;
     maxRetryAfterMs: number;
     disableAfterMs: number;
     allowPrivateNetworks: PrivateNetworkAllowance;
@@ -83,6 +93,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     grpcHost: e.GRPC_HOST,
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,
+    dbPoolMax: e.DB_POOL_MAX,
     notify: Object.freeze({
       retryWindowMs: e.NOTIFY_RETRY_WINDOW_MS,
       timeoutMs: e.NOTIFY_TIMEOUT_MS,
@@ -90,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBackoffMs: e.NOTIFY_MAX_BACKOFF_MS,
       pollMs: e.NOTIFY_POLL_MS,
       concurrency: e.NOTIFY_CONCURRENCY,
+      claimBatch: e.NOTIFY_CLAIM_BATCH,
       maxRetryAfterMs: e.NOTIFY_MAX_RETRY_AFTER_MS,
       disableAfterMs: e.NOTIFY_DISABLE_AFTER_MS,
       allowPrivateNetworks: e.NOTIFY_ALLOW_PRIVATE_NETWORKS,

@@ -27,7 +27,11 @@ const systemClock: Clock = { now: () => new Date() };
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'notifier', level: config.logLevel });
-  const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'notifier' });
+  const db = createKnex({
+    url: config.databaseUrl.reveal(),
+    applicationName: 'notifier',
+    poolMax: config.dbPoolMax,
+  });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'notifier', log });
 
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
       disableAfterMs: config.notify.disableAfterMs,
     }),
     concurrency: config.notify.concurrency,
+    claimBatch: config.notify.claimBatch,
     pollMs: config.notify.pollMs,
     log,
   });

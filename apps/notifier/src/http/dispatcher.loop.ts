@@ -15,6 +15,8 @@ export interface DispatcherLoopOptions {
   dispatcher: Dispatcher;
   /** Attempts in flight at once in this process, over all endpoints. */
   concurrency: number;
+  /** Most deliveries one claim takes. */
+  claimBatch: number;
   /** How often to look for due work when nothing wakes the loop (retries coming due). */
   pollMs: number;
   log: Logger;
@@ -50,7 +52,7 @@ function logAttempt(log: Logger, a: AttemptSummary): void {
  * wake the loop; so does new work (LISTEN/NOTIFY) and, failing that, the poll.
  */
 export function startDispatcherLoop(options: DispatcherLoopOptions): DispatcherLoop {
-  const { dispatcher, concurrency, pollMs, log } = options;
+  const { dispatcher, concurrency, claimBatch, pollMs, log } = options;
   let stopped = false;
   let inFlight = 0;
   let failures = 0;
@@ -100,7 +102,7 @@ export function startDispatcherLoop(options: DispatcherLoopOptions): DispatcherL
     while (!stopped) {
       woken = false;
       let claimedFull = false;
-      const room = concurrency - inFlight;
+      const room = Math.min(claimBatch, concurrency - inFlight);
       if (room > 0) {
         try {
           const now = Date.now();

@@ -373,6 +373,7 @@ describe('dispatcher pool (real PostgreSQL, real HTTP receivers, real time)', ()
         disableAfterMs: 72 * HOUR,
       }),
       concurrency: 64,
+      claimBatch: 64,
       pollMs: 50,
       log,
     });
