@@ -1,10 +1,17 @@
+import { createGroupCommitter, type Outcome } from '@tolem/batching';
 import { Secret } from '@tolem/config';
 import type { Knex } from '@tolem/db-kit';
 import { newId } from '@tolem/ids';
 
 import type { Delivery, DeliveryStatus } from '../domain/delivery';
 import type { AckMode, BodyFormat } from '../domain/endpoint';
-import type { DeliveryRepository, DispatchRepository, DispatchTarget } from '../domain/ports';
+import type {
+  AttemptEffects,
+  AttemptResult,
+  DeliveryRepository,
+  DispatchRepository,
+  DispatchTarget,
+} from '../domain/ports';
 
 interface DeliveryRow {
   id: string;
@@ -140,11 +147,141 @@ function toTarget(row: ClaimedRow, now: Date): DispatchTarget {
   };
 }
 
+const laneOf = (id: string) => (id.charCodeAt(id.length - 1) + id.charCodeAt(id.length - 2)) % 4;
+
+/** The endpoint's health after an unacknowledged attempt, and the events it raises. */
+async function endpointEffects(
+  trx: Knex.Transaction,
+  r: AttemptResult,
+  exhausted: boolean,
+): Promise<AttemptEffects> {
+  const { target, decision } = r;
+  const raise = (type: string, detail: string, deliveryId: string | null) =>
+    trx('endpoint_events').insert({
+      id: newId('wev'),
+      endpoint_id: target.endpoint.id,
+      merchant_id: target.delivery.merchantId,
+      type,
+      delivery_id: deliveryId,
+      detail,
+      created_at: r.attemptedAt,
+    });
+  if (exhausted) {
+    await raise(
+      'delivery.exhausted',
+      `retry window closed; last error: ${decision.error}`,
+      target.delivery.id,
+    );
+  }
+  const endpoint = () => trx('webhook_endpoints').where({ id: target.endpoint.id });
+  await endpoint().whereNull('failing_since').update({ failing_since: r.attemptedAt });
+  const reason = decision.endpoint === 'gone' ? 'gone' : 'failing';
+  const disabling = endpoint().where({ status: 'enabled' });
+  if (reason === 'failing') disabling.where('failing_since', '<=', r.disableIfFailingSince);
+  const disabled = await disabling
+    .update({
+      status: 'disabled',
+      disabled_reason: reason,
+      disabled_at: r.attemptedAt,
+      updated_at: r.attemptedAt,
+    })
+    .returning('id');
+  if (disabled.length === 0) return { exhausted };
+  await raise(
+    'endpoint.disabled',
+    reason === 'gone'
+      ? 'the endpoint answered 410 Gone'
+      : 'every attempt failed for the auto-disable period',
+    null,
+  );
+  return { exhausted, endpointDisabled: reason };
+}
+
+/**
+ * Records attempts in one transaction: group commit, one fsync for the many attempts that finish
+ * together under load. The attempts, the deliveries' new states (leases released) and the
+ * successes' endpoint health take three statements for the whole batch; the rarer failures,
+ * exhaustions and disablings are handled one by one. Only a pending delivery moves: a late answer
+ * never undoes an acknowledged delivery.
+ */
+async function recordBatch(db: Knex, batch: AttemptResult[]): Promise<Outcome<AttemptEffects>[]> {
+  return db.transaction(async (trx) => {
+    await trx('delivery_attempts').insert(
+      batch.map((r) => ({
+        delivery_id: r.target.delivery.id,
+        attempted_at: r.attemptedAt,
+        status_code: r.statusCode,
+        error: r.decision.error,
+        duration_ms: Math.max(0, Math.round(r.durationMs)),
+        response_snippet: r.responseSnippet,
+        url: r.target.endpoint.url,
+      })),
+    );
+    const moved = await trx.raw<{ rows: { id: string }[] }>(
+      `
+      update deliveries d set attempts = d.attempts + 1, status = v.status,
+        next_attempt_at = v.next_attempt_at, last_status_code = v.code, last_error = v.error,
+        delivered_at = v.delivered_at, url = v.url, leased_until = null,
+        first_attempt_at = coalesce(d.first_attempt_at, v.attempted_at)
+      from unnest(?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::text[], ?::timestamptz[],
+        ?::text[], ?::timestamptz[])
+        as v(id, status, next_attempt_at, code, error, delivered_at, url, attempted_at)
+      where d.id = v.id and d.status = 'pending'
+      returning d.id`,
+      [
+        batch.map((r) => r.target.delivery.id),
+        batch.map((r) => r.decision.status),
+        batch.map((r) => r.decision.nextAttemptAt),
+        batch.map((r) => r.statusCode),
+        batch.map((r) => r.decision.error),
+        batch.map((r) => (r.decision.status === 'delivered' ? r.attemptedAt : null)),
+        batch.map((r) => r.target.endpoint.url),
+        batch.map((r) => r.attemptedAt),
+      ] as unknown as readonly Knex.Value[],
+    );
+    const movedIds = new Set(moved.rows.map((row) => row.id));
+    const succeeded = [
+      ...new Set(
+        batch.filter((r) => r.decision.endpoint === 'succeeded').map((r) => r.target.endpoint.id),
+      ),
+    ];
+    if (succeeded.length > 0) {
+      await trx('webhook_endpoints')
+        .whereIn('id', succeeded)
+        .whereNotNull('failing_since')
+        .update({ failing_since: null });
+    }
+    const outcomes: Outcome<AttemptEffects>[] = [];
+    for (const r of batch) {
+      const exhausted = movedIds.has(r.target.delivery.id) && r.decision.status === 'exhausted';
+      outcomes.push({
+        ok: true,
+        value:
+          r.decision.endpoint === 'succeeded'
+            ? { exhausted }
+            : await endpointEffects(trx, r, exhausted),
+      });
+    }
+    return outcomes;
+  });
+}
+
 /**
  * The dispatcher's queries. Claims are short transactions that lease rows (leased_until), so an
  * attempt holds no lock while the merchant answers.
  */
 export function createDispatchRepo(db: Knex): DispatchRepository {
+  const recorder = createGroupCommitter<AttemptResult, AttemptEffects>({
+    lanes: 4,
+    maxBatch: 200,
+    laneOf: (r) => laneOf(r.target.delivery.id),
+    writeBatch: (batch) => recordBatch(db, batch),
+    writeOne: async (r) => {
+      const [outcome] = await recordBatch(db, [r]);
+      if (!outcome?.ok) throw outcome?.error;
+      return outcome.value;
+    },
+  });
   return {
     async claim(now, limit, leaseUntil) {
       // Per enabled endpoint with room (max_in_flight minus its unexpired leases), its oldest due
@@ -199,85 +336,7 @@ export function createDispatchRepo(db: Knex): DispatchRepository {
       return result.rows.map((row) => toTarget(row, now));
     },
 
-    async recordAttempt(r) {
-      const { target, decision } = r;
-      const delivery = target.delivery;
-      return db.transaction(async (trx) => {
-        await trx('delivery_attempts').insert({
-          delivery_id: delivery.id,
-          attempted_at: r.attemptedAt,
-          status_code: r.statusCode,
-          error: decision.error,
-          duration_ms: Math.max(0, Math.round(r.durationMs)),
-          response_snippet: r.responseSnippet,
-          url: target.endpoint.url,
-        });
-        // Only a pending delivery moves: a late answer never undoes an acknowledged delivery.
-        const moved = await trx('deliveries')
-          .where({ id: delivery.id, status: 'pending' })
-          .update({
-            attempts: trx.raw('attempts + 1'),
-            status: decision.status,
-            next_attempt_at: decision.nextAttemptAt,
-            last_status_code: r.statusCode,
-            last_error: decision.error,
-            delivered_at: decision.status === 'delivered' ? r.attemptedAt : null,
-            url: target.endpoint.url,
-            leased_until: null,
-            first_attempt_at: trx.raw('coalesce(first_attempt_at, ?)', [r.attemptedAt]),
-          });
-        const raise = (type: string, detail: string, deliveryId: string | null) =>
-          trx('endpoint_events').insert({
-            id: newId('wev'),
-            endpoint_id: target.endpoint.id,
-            merchant_id: delivery.merchantId,
-            type,
-            delivery_id: deliveryId,
-            detail,
-            created_at: r.attemptedAt,
-          });
-        const exhausted = moved > 0 && decision.status === 'exhausted';
-        if (exhausted) {
-          await raise(
-            'delivery.exhausted',
-            `retry window closed; last error: ${decision.error}`,
-            delivery.id,
-          );
-        }
-        // The endpoint's health. Writes only on a change, so healthy endpoints' rows stay cold.
-        const endpoint = trx('webhook_endpoints').where({ id: target.endpoint.id });
-        if (decision.endpoint === 'succeeded') {
-          await endpoint.clone().whereNotNull('failing_since').update({ failing_since: null });
-          return { exhausted };
-        }
-        await endpoint.clone().whereNull('failing_since').update({ failing_since: r.attemptedAt });
-        const disable = (reason: 'gone' | 'failing') =>
-          endpoint
-            .clone()
-            .where({ status: 'enabled' })
-            .modify((q) => {
-              if (reason === 'failing') q.where('failing_since', '<=', r.disableIfFailingSince);
-            })
-            .update({
-              status: 'disabled',
-              disabled_reason: reason,
-              disabled_at: r.attemptedAt,
-              updated_at: r.attemptedAt,
-            })
-            .returning('id');
-        const reason = decision.endpoint === 'gone' ? 'gone' : 'failing';
-        const disabled = await disable(reason);
-        if (disabled.length === 0) return { exhausted };
-        await raise(
-          'endpoint.disabled',
-          reason === 'gone'
-            ? 'the endpoint answered 410 Gone'
-            : 'every attempt failed for the auto-disable period',
-          null,
-        );
-        return { exhausted, endpointDisabled: reason };
-      });
-    },
+    recordAttempt: (r) => recorder.submit(r),
 
     async expireWaiting(now, windowMs) {
       // A disabled endpoint's deliveries wait untried; their window (from creation, when no

@@ -427,7 +427,9 @@ describe('dispatcher pool (real PostgreSQL, real HTTP receivers, real time)', ()
         .where({ endpoint_id: hangingId, status: 'pending' })
         .count<{ count: string }[]>('* as count');
       expect(Number(pending[0]?.count)).toBe(20);
-      expect(loop.inFlight()).toBe(4);
+      // Once the healthy attempts are recorded, only the hanging ones are in flight.
+      await waitFor(() => loop.inFlight() === 4, { timeoutMs: 2_000, what: 'records to land' });
+      expect(hanging.open()).toBe(4);
     } finally {
       await stop();
     }
