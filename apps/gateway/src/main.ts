@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     notifier,
     ledger,
     refunds,
+    webhooks: notifier,
     checkoutReady: () => checkoutHealth.check(),
     idempotency: { store: idempotencyStore, clock },
     log,

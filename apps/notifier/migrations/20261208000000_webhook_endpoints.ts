@@ -6,8 +6,8 @@ import type { Knex } from 'knex';
  *
  * Existing data moves in place:
  * - each `endpoints` row becomes the merchant's default endpoint (the one checkout's UpsertEndpoint
- *   manages), keeping its secret as it is: merchants already verify with it, so it is used as raw
- *   UTF-8 key bytes when it is not `whsec_`-prefixed;
+ *   manages), keeping its secret as it is: merchants already verify with it (checkout issues
+ *   `whsec_` + base64url; how a secret becomes the HMAC key is the signing code's decision);
  * - every delivery's event is kept in `notification_events`; a delivery still waiting for its
  *   merchant's first endpoint (url = '') becomes an unrouted event, routed when an endpoint is created;
  * - deliveries get their merchant's default endpoint.

@@ -7,10 +7,12 @@ import { createLogger } from '@tolem/observability';
 import { migrations } from '../migrations';
 import { makeDispatcher } from './app/dispatch-due';
 import { makeListDeliveries } from './app/list-deliveries';
+import { makeManageEndpoints } from './app/manage-endpoints';
 import { makeRecordDelivery } from './app/record-delivery';
 import { makeRedeliverDelivery } from './app/redeliver-delivery';
 import { makeUpsertEndpoint } from './app/upsert-endpoint';
 import { loadConfig } from './config';
+import { createDeliveryQueries } from './db/deliveries.queries';
 import { createDeliveriesRepo, createDispatchRepo } from './db/deliveries.repo';
 import { listenForDueDeliveries } from './db/due-listener';
 import { createEndpointsRepo } from './db/endpoints.repo';
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'notifier', log });
 
   const deliveries = createDeliveriesRepo(db);
+  const deliveryQueries = createDeliveryQueries(db);
   const { retryWindowMs } = config.notify;
 
   const grpc = createGrpcServer({ log });
@@ -47,9 +50,14 @@ async function main(): Promise<void> {
         clock: systemClock,
         retryWindowMs,
       }),
-      listDeliveries: makeListDeliveries({ deliveries }),
+      listDeliveries: makeListDeliveries({ deliveryQueries }),
       redeliverDelivery: makeRedeliverDelivery({
-        deliveries,
+        deliveryQueries,
+        clock: systemClock,
+        retryWindowMs,
+      }),
+      endpoints: makeManageEndpoints({
+        transactor: createTransactor(db),
         clock: systemClock,
         retryWindowMs,
       }),

@@ -32,6 +32,7 @@ import { healthRoutes } from './routes/health.route';
 import { pageRoutes, paymentStatusRoutes } from './routes/pages.route';
 import { refundRoutes, type RefundsClient } from './routes/refunds.route';
 import { v1Routes } from './routes/v1.route';
+import { webhookRoutes, type WebhooksClient } from './routes/webhooks.route';
 
 /** Everything the gateway talks to; main.ts passes real gRPC clients, unit specs pass fakes. */
 export interface GatewayDeps {
@@ -77,6 +78,8 @@ export interface GatewayDeps {
   >;
   /** Checkout's refunds; the refund routes are served only when given (specs may omit it). */
   refunds?: RefundsClient;
+  /** The notifier's endpoint management; the webhook routes are served only when given. */
+  webhooks?: WebhooksClient;
   /** True when checkout answers its gRPC health check (for /readyz). */
   checkoutReady: () => Promise<boolean>;
   /** Where the first answer to each Idempotency-Key is kept (the gateway's own PostgreSQL). */
@@ -247,6 +250,9 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     void app.register(
       refundRoutes({ authenticate, refunds: deps.refunds, adminToken: deps.adminToken }),
     );
+  }
+  if (deps.webhooks) {
+    void app.register(webhookRoutes({ authenticate, webhooks: deps.webhooks }));
   }
   void app.register(
     limited(

@@ -12,6 +12,14 @@ import {
 } from '@tolem/contracts/checkout';
 import { PaymentMethod, Provider } from '@tolem/contracts/common';
 import {
+  AckMode,
+  BodyFormat,
+  Delivery,
+  DeliveryStatus,
+  EndpointStatus,
+  WebhookEndpoint,
+} from '@tolem/contracts/notifier';
+import {
   freePort,
   freshDatabase,
   httpAnswers,
@@ -182,6 +190,68 @@ function scriptPeers(peers: Peers): void {
   });
   s.notifier.upsertEndpoint = async (req) => ({
     endpoint: { merchantId: req.merchantId, url: req.url, updatedAt: new Date() },
+  });
+  const anEndpoint = WebhookEndpoint.fromPartial({
+    id: 'we_oa_1',
+    merchantId: MERCHANT.id,
+    url: 'https://shop.example/hook',
+    format: BodyFormat.BODY_FORMAT_FORM,
+    ack: AckMode.ACK_MODE_OK_LOWER,
+    status: EndpointStatus.ENDPOINT_STATUS_ENABLED,
+    maxInFlight: 4,
+    createdAt: new Date('2026-12-01T10:00:00Z'),
+    updatedAt: new Date('2026-12-01T10:00:00Z'),
+  });
+  const aDelivery = Delivery.fromPartial({
+    id: 'dlv_oa_1',
+    eventId: 'evt_oa_1',
+    eventType: 'payment.succeeded',
+    paymentId: payment.id,
+    merchantId: MERCHANT.id,
+    endpointId: anEndpoint.id,
+    url: anEndpoint.url,
+    status: DeliveryStatus.DELIVERY_STATUS_DELIVERED,
+    attempts: 1,
+    lastStatusCode: 200,
+    createdAt: new Date('2026-12-01T10:00:00Z'),
+  });
+  s.notifier.createEndpoint = async () => ({
+    endpoint: anEndpoint,
+    signingSecret: 'whsec_b2EtZW5kcG9pbnQ=',
+    replayed: false,
+  });
+  s.notifier.getEndpoint = async () => ({ endpoint: anEndpoint });
+  s.notifier.listEndpoints = async () => ({ endpoints: [anEndpoint] });
+  s.notifier.updateEndpoint = async () => ({ endpoint: anEndpoint });
+  s.notifier.deleteEndpoint = async (req) => ({
+    endpointId: req.endpointId,
+    canceledDeliveries: 0,
+  });
+  s.notifier.enableEndpoint = async () => ({ endpoint: anEndpoint });
+  s.notifier.disableEndpoint = async () => ({
+    endpoint: { ...anEndpoint, status: EndpointStatus.ENDPOINT_STATUS_DISABLED },
+  });
+  s.notifier.rotateEndpointSecret = async () => ({
+    endpoint: anEndpoint,
+    signingSecret: 'whsec_cm90YXRlZA==',
+  });
+  s.notifier.recoverEndpoint = async () => ({ recovered: 0 });
+  s.notifier.listDeliveries = async () => ({ deliveries: [aDelivery], nextPageToken: '' });
+  s.notifier.getDelivery = async () => ({
+    delivery: aDelivery,
+    attempts: [
+      {
+        attemptedAt: new Date('2026-12-01T10:00:01Z'),
+        url: anEndpoint.url,
+        statusCode: 200,
+        error: '',
+        durationMs: 12,
+        responseExcerpt: 'ok',
+      },
+    ],
+  });
+  s.notifier.redeliverDelivery = async () => ({
+    delivery: { ...aDelivery, status: DeliveryStatus.DELIVERY_STATUS_PENDING },
   });
   s.ledger.setFeePlan = async (req) => ({
     plan: { merchantId: req.merchantId, rules: req.rules, version: 1, updatedAt: new Date() },

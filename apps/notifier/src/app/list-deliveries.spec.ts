@@ -33,7 +33,13 @@ async function seeded(count: number) {
 describe('listDeliveries', () => {
   it('pages newest first with an opaque token until the end', async () => {
     const list = makeListDeliveries(await seeded(5));
-    const first = await list({ merchantId: 'mer_1', paymentId: '', pageSize: 2, pageToken: '' });
+    const first = await list({
+      merchantId: 'mer_1',
+      paymentId: '',
+      pageSize: 2,
+      pageToken: '',
+      endpointId: '',
+    });
     expect(first.deliveries.map((d) => d.id)).toEqual(['dlv_004', 'dlv_003']);
     const second = await list({
       merchantId: 'mer_1',
@@ -59,20 +65,27 @@ describe('listDeliveries', () => {
       paymentId: 'pay_odd',
       pageSize: 0,
       pageToken: '',
+      endpointId: '',
     });
     expect(odd.deliveries.every((d) => d.paymentId === 'pay_odd')).toBe(true);
     expect(odd.deliveries).toHaveLength(50);
-    const big = await list({ merchantId: 'mer_1', paymentId: '', pageSize: 1000, pageToken: '' });
+    const big = await list({
+      merchantId: 'mer_1',
+      paymentId: '',
+      pageSize: 1000,
+      pageToken: '',
+      endpointId: '',
+    });
     expect(big.deliveries).toHaveLength(MAX_PAGE_SIZE);
   });
 
   it('refuses a missing merchant, a negative page size and a forged token', async () => {
     const list = makeListDeliveries(await seeded(1));
     await expect(
-      list({ merchantId: '', paymentId: '', pageSize: 1, pageToken: '' }),
+      list({ merchantId: '', paymentId: '', pageSize: 1, pageToken: '', endpointId: '' }),
     ).rejects.toMatchObject({ code: 'NOTIFIER_INVALID_REQUEST' });
     await expect(
-      list({ merchantId: 'mer_1', paymentId: '', pageSize: -1, pageToken: '' }),
+      list({ merchantId: 'mer_1', paymentId: '', pageSize: -1, pageToken: '', endpointId: '' }),
     ).rejects.toMatchObject({ code: 'NOTIFIER_INVALID_REQUEST' });
     await expect(
       list({ merchantId: 'mer_1', paymentId: '', pageSize: 1, pageToken: 'garbage' }),

@@ -1,10 +1,13 @@
-import type { Delivery } from '../domain/delivery';
+import type { Delivery, DeliveryStatus } from '../domain/delivery';
 import { notifierErrors } from '../domain/errors';
-import type { DeliveryRepository } from '../domain/ports';
+import type { DeliveryQueries } from '../domain/ports';
 
 export interface ListDeliveriesInput {
   merchantId: string;
   paymentId: string;
+  /** '' or absent = every endpoint. */
+  endpointId?: string;
+  status?: DeliveryStatus;
   pageSize: number;
   pageToken: string;
 }
@@ -29,8 +32,8 @@ export function decodePageToken(token: string): string {
   return text.slice(TOKEN_PREFIX.length);
 }
 
-/** A merchant's delivery log, newest first, optionally for one payment; keyset paged. */
-export function makeListDeliveries(deps: { deliveries: DeliveryRepository }) {
+/** A merchant's delivery log, newest first, optionally for one payment, endpoint or status; keyset paged. */
+export function makeListDeliveries(deps: { deliveryQueries: DeliveryQueries }) {
   return async (
     input: ListDeliveriesInput,
   ): Promise<{ deliveries: Delivery[]; nextPageToken: string }> => {
@@ -46,9 +49,11 @@ export function makeListDeliveries(deps: { deliveries: DeliveryRepository }) {
     }
     const limit =
       input.pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(input.pageSize, MAX_PAGE_SIZE);
-    const rows = await deps.deliveries.list({
+    const rows = await deps.deliveryQueries.list({
       merchantId: input.merchantId,
       paymentId: input.paymentId || undefined,
+      endpointId: input.endpointId || undefined,
+      status: input.status,
       beforeId: input.pageToken ? decodePageToken(input.pageToken) : undefined,
       limit: limit + 1,
     });

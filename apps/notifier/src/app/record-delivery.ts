@@ -5,7 +5,8 @@ import { toStoredData } from '../domain/payload';
 import type { Clock, NotifierRepositories } from '../domain/ports';
 import { fanOut } from './fan-out';
 
-export interface RecordDeliveryDeps extends NotifierRepositories {
+export interface RecordDeliveryDeps
+  extends Pick<NotifierRepositories, 'endpoints' | 'events' | 'deliveries'> {
   clock: Clock;
   retryWindowMs: number;
 }

@@ -42,12 +42,22 @@ describe('redeliverDelivery', () => {
     expect(d.expiresAt.getTime()).toBe(clock.now().getTime() + WINDOW);
   });
 
-  it('queues a delivered one again without shortening its window', async () => {
-    const { store, clock, created } = await withDelivery('delivered');
+  it('queues a delivered one again with its window restarted', async () => {
+    const { store, clock } = await withDelivery('delivered');
     clock.advance(1_000);
     const d = await makeRedeliverDelivery({ ...store, clock, retryWindowMs: WINDOW })('dlv_1');
     expect(d).toMatchObject({ status: 'pending', deliveredAt: null });
-    expect(d.expiresAt.getTime()).toBe(created.getTime() + WINDOW);
+    expect(d.expiresAt.getTime()).toBe(clock.now().getTime() + WINDOW);
+  });
+
+  it("never reaches another merchant's delivery", async () => {
+    const { store, clock } = await withDelivery('exhausted');
+    const redeliver = makeRedeliverDelivery({ ...store, clock, retryWindowMs: WINDOW });
+    await expect(redeliver('dlv_1', 'mer_other')).rejects.toMatchObject({
+      code: 'NOTIFIER_DELIVERY_NOT_FOUND',
+    });
+    expect(store.deliveryRows.get('dlv_1')?.status).toBe('exhausted');
+    expect((await redeliver('dlv_1', 'mer_1')).status).toBe('pending');
   });
 
   it('answers NOTIFIER_DELIVERY_NOT_FOUND for an unknown id', async () => {

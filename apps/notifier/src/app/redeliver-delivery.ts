@@ -1,33 +1,33 @@
 import type { Delivery } from '../domain/delivery';
 import { notifierErrors } from '../domain/errors';
-import type { Clock, DeliveryRepository } from '../domain/ports';
+import type { Clock, DeliveryQueries } from '../domain/ports';
 
 export interface RedeliverDeliveryDeps {
-  deliveries: DeliveryRepository;
+  deliveryQueries: DeliveryQueries;
   clock: Clock;
   retryWindowMs: number;
 }
 
 /**
- * Queues a new attempt now, whatever the delivery's state. A delivery whose window has closed
- * (exhausted, or delivered long ago) gets a fresh retry window, or it would give up at once.
+ * Queues a new attempt now, whatever the delivery's state, with a fresh retry window (an exhausted
+ * one would otherwise give up at once). `merchantId` '' is an operator; a merchant never reaches
+ * another merchant's delivery.
  */
 export function makeRedeliverDelivery(deps: RedeliverDeliveryDeps) {
-  return async (deliveryId: string): Promise<Delivery> => {
+  return async (deliveryId: string, merchantId = ''): Promise<Delivery> => {
     const notFound = () =>
       notifierErrors.create('NOTIFIER_DELIVERY_NOT_FOUND', 'no such delivery', {
         details: { delivery_id: deliveryId },
       });
     if (!deliveryId) throw notFound();
-    const current = await deps.deliveries.get(deliveryId);
+    const current = await deps.deliveryQueries.get(merchantId, deliveryId);
     if (!current) throw notFound();
     const now = deps.clock.now();
-    const freshWindow = new Date(now.getTime() + deps.retryWindowMs);
-    const expiresAt =
-      current.status === 'exhausted' || current.expiresAt.getTime() <= now.getTime()
-        ? freshWindow
-        : current.expiresAt;
-    const updated = await deps.deliveries.requeue(deliveryId, { now, expiresAt, url: current.url });
+    const updated = await deps.deliveryQueries.redeliver(
+      deliveryId,
+      now,
+      new Date(now.getTime() + deps.retryWindowMs),
+    );
     if (!updated) throw notFound();
     return updated;
   };

@@ -9,7 +9,7 @@ import type {
   EndpointStatus,
   WebhookEndpoint,
 } from '../domain/endpoint';
-import type { EndpointRepository } from '../domain/ports';
+import type { EndpointPatch, EndpointRepository } from '../domain/ports';
 
 export interface EndpointRow {
   id: string;
@@ -30,6 +30,7 @@ export interface EndpointRow {
   previous_secret_expires_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  deleted_at: Date | null;
 }
 
 export function endpointToDomain(row: EndpointRow): WebhookEndpoint {
@@ -72,6 +73,7 @@ export function createEndpointsRepo(db: Knex): EndpointRepository {
     async listForMerchant(merchantId) {
       const rows = await db<EndpointRow>('webhook_endpoints')
         .where({ merchant_id: merchantId })
+        .whereNull('deleted_at')
         .orderBy('id');
       return rows.map((r) => endpointToDomain(r as EndpointRow));
     },
@@ -100,5 +102,93 @@ export function createEndpointsRepo(db: Knex): EndpointRepository {
       );
       return endpointToDomain(result.rows[0] as EndpointRow);
     },
+
+    async get(merchantId, id) {
+      const row = await db<EndpointRow>('webhook_endpoints')
+        .where({ merchant_id: merchantId, id })
+        .whereNull('deleted_at')
+        .first();
+      return row ? endpointToDomain(row as EndpointRow) : undefined;
+    },
+
+    async findByIdempotencyKey(merchantId, key) {
+      const row = await db('webhook_endpoints')
+        .where({ merchant_id: merchantId, idempotency_key: key })
+        .first();
+      return row ? endpointToDomain(row as EndpointRow) : undefined;
+    },
+
+    async insert(e, idempotencyKey) {
+      const [row] = await db('webhook_endpoints')
+        .insert({
+          id: e.id,
+          merchant_id: e.merchantId,
+          url: e.url,
+          description: e.description,
+          is_default: e.isDefault,
+          event_types: e.eventTypes,
+          format: e.format,
+          ack: e.ack,
+          status: e.status,
+          disabled_reason: e.disabledReason,
+          disabled_at: e.disabledAt,
+          failing_since: e.failingSince,
+          max_in_flight: e.maxInFlight,
+          signing_secret: e.signingSecret.reveal(),
+          previous_signing_secret: e.previousSigningSecret?.reveal() ?? null,
+          previous_secret_expires_at: e.previousSecretExpiresAt ?? null,
+          created_at: e.createdAt,
+          updated_at: e.updatedAt,
+          idempotency_key: idempotencyKey,
+        })
+        .returning('*');
+      return endpointToDomain(row as EndpointRow);
+    },
+
+    async update(merchantId, id, patch) {
+      const [row] = await db('webhook_endpoints')
+        .where({ merchant_id: merchantId, id })
+        .whereNull('deleted_at')
+        .update(patchColumns(patch))
+        .returning('*');
+      return row ? endpointToDomain(row as EndpointRow) : undefined;
+    },
+
+    async markDeleted(merchantId, id, now) {
+      const n = await db('webhook_endpoints')
+        .where({ merchant_id: merchantId, id })
+        .whereNull('deleted_at')
+        .update({
+          deleted_at: now,
+          status: 'disabled',
+          disabled_reason: 'deleted',
+          disabled_at: now,
+          updated_at: now,
+        });
+      return n > 0;
+    },
   };
+}
+
+/** Only the fields a patch sets; a secret is revealed here, for the column, and nowhere else. */
+function patchColumns(p: EndpointPatch): Record<string, unknown> {
+  const columns: Record<string, unknown> = { updated_at: p.updatedAt };
+  if (p.url !== undefined) columns.url = p.url;
+  if (p.description !== undefined) columns.description = p.description;
+  if (p.eventTypes !== undefined) columns.event_types = p.eventTypes;
+  if (p.format !== undefined) columns.format = p.format;
+  if (p.ack !== undefined) columns.ack = p.ack;
+  if (p.maxInFlight !== undefined) columns.max_in_flight = p.maxInFlight;
+  if (p.status !== undefined) columns.status = p.status;
+  if (p.disabledReason !== undefined) columns.disabled_reason = p.disabledReason;
+  if (p.disabledAt !== undefined) columns.disabled_at = p.disabledAt;
+  if (p.failingSince !== undefined) columns.failing_since = p.failingSince;
+  if (p.signingSecret !== undefined) columns.signing_secret = p.signingSecret.reveal();
+  if (p.previousSigningSecret !== undefined) {
+    columns.previous_signing_secret = p.previousSigningSecret?.reveal() ?? null;
+  }
+  if (p.previousSecretExpiresAt !== undefined) {
+    columns.previous_secret_expires_at = p.previousSecretExpiresAt;
+  }
+  return columns;
 }

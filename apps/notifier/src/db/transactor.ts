@@ -1,7 +1,9 @@
 import type { Knex } from '@tolem/db-kit';
 
 import type { Transactor } from '../domain/ports';
+import { createDeliveryQueries } from './deliveries.queries';
 import { createDeliveriesRepo } from './deliveries.repo';
+import { createEndpointEventsRepo } from './endpoint-events.repo';
 import { createEndpointsRepo } from './endpoints.repo';
 import { createEventsRepo } from './events.repo';
 
@@ -13,6 +15,8 @@ export function createTransactor(db: Knex): Transactor {
           endpoints: createEndpointsRepo(trx),
           events: createEventsRepo(trx),
           deliveries: createDeliveriesRepo(trx),
+          endpointEvents: createEndpointEventsRepo(trx),
+          deliveryQueries: createDeliveryQueries(trx),
         }),
       ),
   };

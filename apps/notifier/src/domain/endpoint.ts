@@ -12,7 +12,7 @@ export const ACK_MODES: readonly AckMode[] = ['ok', 'OK', 'OK_ORDER', 'YES', 'CO
 
 export type EndpointStatus = 'enabled' | 'disabled';
 /** Why an endpoint is disabled: '' while enabled. */
-export type DisabledReason = '' | 'gone' | 'failing' | 'merchant';
+export type DisabledReason = '' | 'gone' | 'failing' | 'merchant' | 'deleted';
 
 /** One of a merchant's notification URLs. */
 export interface WebhookEndpoint {
@@ -43,4 +43,22 @@ export interface WebhookEndpoint {
 /** Whether an endpoint gets events of this type (empty subscription = all). */
 export function isSubscribed(endpoint: Pick<WebhookEndpoint, 'eventTypes'>, type: string): boolean {
   return endpoint.eventTypes.length === 0 || endpoint.eventTypes.includes(type);
+}
+
+/** Like Stripe's limit: enough for every system a shop feeds, few enough to fan out cheaply. */
+export const MAX_ENDPOINTS_PER_MERCHANT = 16;
+export const DEFAULT_MAX_IN_FLIGHT = 4;
+export const MAX_DESCRIPTION_LENGTH = 500;
+
+/** What an endpoint's history records (endpoint_events.type). */
+export type EndpointEventType = 'delivery.exhausted' | 'endpoint.disabled' | 'endpoint.enabled';
+
+export interface EndpointEvent {
+  id: string;
+  endpointId: string;
+  merchantId: string;
+  type: EndpointEventType;
+  deliveryId: string | null;
+  detail: string;
+  createdAt: Date;
 }

@@ -9,4 +9,15 @@ export const notifierErrors = defineErrors({
   NOTIFIER_DELIVERY_NOT_FOUND: 'not_found',
   /** A payment event that can never become a notification (no payment or merchant id): sent to the DLQ. */
   NOTIFIER_BAD_EVENT: 'invalid',
+  /** No such endpoint for this merchant (another merchant's and deleted ones included). */
+  NOTIFIER_ENDPOINT_NOT_FOUND: 'not_found',
+  /**
+   * The default endpoint's URL and secret are checkout's (onboarding, secret rotation): change
+   * them through the merchant, and disable rather than delete it.
+   */
+  NOTIFIER_DEFAULT_ENDPOINT_MANAGED: 'precondition',
+  /** A merchant has at most MAX_ENDPOINTS_PER_MERCHANT endpoints. */
+  NOTIFIER_ENDPOINT_LIMIT: 'precondition',
+  /** The idempotency key already created an endpoint with other settings. */
+  NOTIFIER_IDEMPOTENCY_KEY_REUSED: 'conflict',
 });

@@ -1,7 +1,14 @@
 import type { Secret } from '@tolem/config';
 
 import type { AttemptDecision, Delivery, NewDelivery } from './delivery';
-import type { AckMode, BodyFormat, DisabledReason, WebhookEndpoint } from './endpoint';
+import type {
+  AckMode,
+  BodyFormat,
+  DisabledReason,
+  EndpointEvent,
+  EndpointStatus,
+  WebhookEndpoint,
+} from './endpoint';
 import type { StoredEventData } from './payload';
 
 export interface Clock {
@@ -25,6 +32,77 @@ export interface EndpointRepository {
   listForMerchant(merchantId: string): Promise<WebhookEndpoint[]>;
   /** Creates the default endpoint or replaces its URL and secrets (its other settings stay). */
   upsertDefault(input: DefaultEndpointInput): Promise<WebhookEndpoint>;
+  /** The merchant's endpoint, unless deleted (another merchant's id finds nothing). */
+  get(merchantId: string, id: string): Promise<WebhookEndpoint | undefined>;
+  /** The endpoint an idempotency key created (deleted or not). */
+  findByIdempotencyKey(merchantId: string, key: string): Promise<WebhookEndpoint | undefined>;
+  insert(endpoint: WebhookEndpoint, idempotencyKey: string | null): Promise<WebhookEndpoint>;
+  /** Changes the merchant's (not deleted) endpoint; undefined when there is none. */
+  update(
+    merchantId: string,
+    id: string,
+    patch: EndpointPatch,
+  ): Promise<WebhookEndpoint | undefined>;
+  markDeleted(merchantId: string, id: string, now: Date): Promise<boolean>;
+}
+
+export interface EndpointPatch {
+  url?: string;
+  description?: string;
+  eventTypes?: string[];
+  format?: BodyFormat;
+  ack?: AckMode;
+  maxInFlight?: number;
+  status?: EndpointStatus;
+  disabledReason?: DisabledReason;
+  disabledAt?: Date | null;
+  failingSince?: Date | null;
+  signingSecret?: Secret;
+  previousSigningSecret?: Secret | null;
+  previousSecretExpiresAt?: Date | null;
+  updatedAt: Date;
+}
+
+/** What happened to endpoints (raised by the dispatcher and by the API). */
+export interface EndpointEventRepository {
+  insert(event: EndpointEvent): Promise<void>;
+  /** Newest first. */
+  list(endpointId: string, beforeId: string | undefined, limit: number): Promise<EndpointEvent[]>;
+}
+
+export interface DeliveryFilter {
+  merchantId: string;
+  paymentId?: string;
+  endpointId?: string;
+  status?: Delivery['status'];
+  /** Exclusive: rows with a smaller id (older) than this one. */
+  beforeId?: string;
+  limit: number;
+}
+
+export interface StoredAttempt {
+  attemptedAt: Date;
+  url: string;
+  statusCode: number | null;
+  error: string;
+  durationMs: number;
+  responseSnippet: string;
+}
+
+/** The management API's reads and bulk changes of deliveries (src/db/deliveries.queries.ts). */
+export interface DeliveryQueries {
+  /** Newest first (ids are time-sortable). */
+  list(filter: DeliveryFilter): Promise<Delivery[]>;
+  /** The delivery, if it is the merchant's (any merchant's when merchantId is empty). */
+  get(merchantId: string, id: string): Promise<Delivery | undefined>;
+  /** Oldest first. */
+  attempts(deliveryId: string): Promise<StoredAttempt[]>;
+  /** Pending, due now, a fresh window (first attempt forgotten); undefined when gone. */
+  redeliver(id: string, now: Date, expiresAt: Date): Promise<Delivery | undefined>;
+  /** Every exhausted delivery of the endpoint created at or after `since`: as redeliver. */
+  recoverExhausted(endpointId: string, since: Date, now: Date, expiresAt: Date): Promise<number>;
+  /** Gives up the endpoint's pending deliveries (it was deleted). */
+  cancelPending(endpointId: string, reason: string): Promise<number>;
 }
 
 /** A merchant-notification event as kept for routing, redelivery and recovery. */
@@ -60,6 +138,8 @@ export interface NotifierRepositories {
   endpoints: EndpointRepository;
   events: NotificationEventRepository;
   deliveries: DeliveryRepository;
+  endpointEvents: EndpointEventRepository;
+  deliveryQueries: DeliveryQueries;
 }
 
 /** Runs `work` in one database transaction, with repositories bound to it. */

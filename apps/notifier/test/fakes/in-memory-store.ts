@@ -2,10 +2,12 @@ import { Secret } from '@tolem/config';
 import { newId } from '@tolem/ids';
 
 import type { Delivery } from '../../src/domain/delivery';
-import type { WebhookEndpoint } from '../../src/domain/endpoint';
+import type { EndpointEvent, WebhookEndpoint } from '../../src/domain/endpoint';
 import type {
   Clock,
+  DeliveryQueries,
   DeliveryRepository,
+  EndpointEventRepository,
   EndpointRepository,
   NotificationEventRepository,
   NotifierRepositories,
@@ -43,8 +45,25 @@ export function anEndpoint(overrides: Partial<WebhookEndpoint> = {}): WebhookEnd
  */
 export function inMemoryStore() {
   const endpointRows = new Map<string, WebhookEndpoint>();
+  const deletedIds = new Set<string>();
+  const idempotencyKeys = new Map<string, string>();
+  const endpointEventRows: EndpointEvent[] = [];
   const eventRows = new Map<string, StoredNotificationEvent>();
   const deliveryRows = new Map<string, Delivery>();
+  /** Attempts a test seeds (the dispatcher's recording is tested on PostgreSQL). */
+  const attempts: {
+    deliveryId: string;
+    attemptedAt: Date;
+    statusCode: number | null;
+    error: string;
+    durationMs: number;
+    responseSnippet: string;
+  }[] = [];
+  const addAttempt = (a: (typeof attempts)[number]) => {
+    attempts.push(a);
+    const d = deliveryRows.get(a.deliveryId);
+    if (d) d.attempts += 1;
+  };
 
   const endpoints: EndpointRepository = {
     async getDefault(merchantId) {
@@ -52,8 +71,53 @@ export function inMemoryStore() {
     },
     async listForMerchant(merchantId) {
       return [...endpointRows.values()]
-        .filter((e) => e.merchantId === merchantId)
+        .filter((e) => e.merchantId === merchantId && !deletedIds.has(e.id))
         .sort((a, b) => (a.id < b.id ? -1 : 1));
+    },
+    async get(merchantId, id) {
+      const e = endpointRows.get(id);
+      return e && e.merchantId === merchantId && !deletedIds.has(id) ? { ...e } : undefined;
+    },
+    async findByIdempotencyKey(merchantId, key) {
+      const id = idempotencyKeys.get(`${merchantId}/${key}`);
+      return id ? endpointRows.get(id) : undefined;
+    },
+    async insert(e, key) {
+      endpointRows.set(e.id, { ...e });
+      if (key) idempotencyKeys.set(`${e.merchantId}/${key}`, e.id);
+      return { ...e };
+    },
+    async update(merchantId, id, patch) {
+      const e = await endpoints.get(merchantId, id);
+      if (!e) return undefined;
+      const { previousSigningSecret, previousSecretExpiresAt, ...rest } = patch;
+      const next: WebhookEndpoint = {
+        ...e,
+        ...(Object.fromEntries(
+          Object.entries(rest).filter(([, v]) => v !== undefined),
+        ) as Partial<WebhookEndpoint>),
+        ...(previousSigningSecret !== undefined
+          ? { previousSigningSecret: previousSigningSecret ?? undefined }
+          : {}),
+        ...(previousSecretExpiresAt !== undefined
+          ? { previousSecretExpiresAt: previousSecretExpiresAt ?? undefined }
+          : {}),
+        updatedAt: patch.updatedAt,
+      };
+      endpointRows.set(id, next);
+      return { ...next };
+    },
+    async markDeleted(merchantId, id, now) {
+      const e = await endpoints.get(merchantId, id);
+      if (!e) return false;
+      deletedIds.add(id);
+      endpointRows.set(id, {
+        ...e,
+        status: 'disabled',
+        disabledReason: 'deleted',
+        disabledAt: now,
+      });
+      return true;
     },
     async upsertDefault(input) {
       const current = await endpoints.getDefault(input.merchantId);
@@ -137,7 +201,82 @@ export function inMemoryStore() {
     },
   };
 
-  const repos: NotifierRepositories = { endpoints, events, deliveries };
+  const endpointEvents: EndpointEventRepository = {
+    async insert(e) {
+      endpointEventRows.push({ ...e });
+    },
+    async list(endpointId, beforeId, limit) {
+      return endpointEventRows
+        .filter((e) => e.endpointId === endpointId && (!beforeId || e.id < beforeId))
+        .sort((a, b) => (a.id < b.id ? 1 : -1))
+        .slice(0, limit);
+    },
+  };
+
+  const requeue = (d: Delivery, now: Date, expiresAt: Date) =>
+    Object.assign(d, { status: 'pending', nextAttemptAt: now, expiresAt, deliveredAt: null });
+
+  const deliveryQueries: DeliveryQueries = {
+    async list(f) {
+      return [...deliveryRows.values()]
+        .filter((d) => d.merchantId === f.merchantId)
+        .filter((d) => !f.paymentId || d.paymentId === f.paymentId)
+        .filter((d) => !f.endpointId || d.endpointId === f.endpointId)
+        .filter((d) => !f.status || d.status === f.status)
+        .filter((d) => !f.beforeId || d.id < f.beforeId)
+        .sort((a, b) => (a.id < b.id ? 1 : -1))
+        .slice(0, f.limit)
+        .map((d) => ({ ...d }));
+    },
+    async get(merchantId, id) {
+      const d = deliveryRows.get(id);
+      return d && (!merchantId || d.merchantId === merchantId) ? { ...d } : undefined;
+    },
+    async attempts(deliveryId) {
+      return attempts
+        .filter((a) => a.deliveryId === deliveryId)
+        .map((a) => ({
+          attemptedAt: a.attemptedAt,
+          url: '',
+          statusCode: a.statusCode,
+          error: a.error,
+          durationMs: a.durationMs,
+          responseSnippet: a.responseSnippet,
+        }));
+    },
+    async redeliver(id, now, expiresAt) {
+      const d = deliveryRows.get(id);
+      return d ? { ...requeue(d, now, expiresAt) } : undefined;
+    },
+    async recoverExhausted(endpointId, since, now, expiresAt) {
+      let n = 0;
+      for (const d of deliveryRows.values()) {
+        if (d.endpointId === endpointId && d.status === 'exhausted' && d.createdAt >= since) {
+          requeue(d, now, expiresAt);
+          n += 1;
+        }
+      }
+      return n;
+    },
+    async cancelPending(endpointId, reason) {
+      let n = 0;
+      for (const d of deliveryRows.values()) {
+        if (d.endpointId === endpointId && d.status === 'pending') {
+          Object.assign(d, { status: 'exhausted', lastError: reason });
+          n += 1;
+        }
+      }
+      return n;
+    },
+  };
+
+  const repos: NotifierRepositories = {
+    endpoints,
+    events,
+    deliveries,
+    endpointEvents,
+    deliveryQueries,
+  };
   const transactor: Transactor = { transact: (work) => work(repos) };
   /** Puts an endpoint in place as a test's precondition. */
   const addEndpoint = (overrides: Partial<WebhookEndpoint> = {}): WebhookEndpoint => {
@@ -150,9 +289,11 @@ export function inMemoryStore() {
     ...repos,
     transactor,
     addEndpoint,
+    addAttempt,
     deliveryRows,
     eventRows,
     endpointRows,
+    endpointEventRows,
   };
 }
 

@@ -27,6 +27,9 @@ import {
 const MERCHANT = 'mer_window';
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
+/** ListDeliveries' filters left open: every endpoint, every status. */
+const ANY_ENDPOINT = { endpointId: '', status: DeliveryStatus.DELIVERY_STATUS_UNSPECIFIED };
+
 describe('notifier retry window (short NOTIFY_RETRY_WINDOW_MS and NOTIFY_TIMEOUT_MS)', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   let service: ServiceProcess;
@@ -99,6 +102,7 @@ describe('notifier retry window (short NOTIFY_RETRY_WINDOW_MS and NOTIFY_TIMEOUT
       async () => {
         const [d] = (
           await client.listDeliveries({
+            ...ANY_ENDPOINT,
             merchantId: MERCHANT,
             paymentId: event.paymentId,
             pageSize: 1,
@@ -117,12 +121,13 @@ describe('notifier retry window (short NOTIFY_RETRY_WINDOW_MS and NOTIFY_TIMEOUT
     expect(merchant.requests.filter((r) => r.verifiedWith.length === 0)).toEqual([]);
 
     merchant.script(event.paymentId, []);
-    const res = await client.redeliverDelivery({ deliveryId: exhausted.id });
+    const res = await client.redeliverDelivery({ merchantId: '', deliveryId: exhausted.id });
     expect(res.delivery?.status).toBe(DeliveryStatus.DELIVERY_STATUS_PENDING);
     await waitFor(
       async () => {
         const [d] = (
           await client.listDeliveries({
+            ...ANY_ENDPOINT,
             merchantId: MERCHANT,
             paymentId: event.paymentId,
             pageSize: 1,

@@ -34,6 +34,9 @@ const SECRET = newSecret();
 const LEGACY_SECRET = 'legacy_secret_0123456789abcdef';
 const MERCHANT = 'mer_it';
 
+/** ListDeliveries' filters left open: every endpoint, every status. */
+const ANY_ENDPOINT = { endpointId: '', status: DeliveryStatus.DELIVERY_STATUS_UNSPECIFIED };
+
 describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   let service: ServiceProcess;
@@ -69,8 +72,15 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
     });
 
   const deliveriesOf = async (paymentId: string) =>
-    (await client.listDeliveries({ merchantId: MERCHANT, paymentId, pageSize: 100, pageToken: '' }))
-      .deliveries;
+    (
+      await client.listDeliveries({
+        ...ANY_ENDPOINT,
+        merchantId: MERCHANT,
+        paymentId,
+        pageSize: 100,
+        pageToken: '',
+      })
+    ).deliveries;
 
   const waitDelivered = (paymentId: string, count = 1) =>
     waitFor(
@@ -198,6 +208,7 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
         merchant_id: MERCHANT,
         order_id: event.orderId,
         amount: 150000,
+        amount_major: '1500.00',
         currency: 'RUB',
         fee: 3000,
         net: 147000,
@@ -420,15 +431,28 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
     await publish(producer, topic, event);
     await waitAllCommitted();
     expect(
-      (await client.listDeliveries({ merchantId, paymentId: '', pageSize: 10, pageToken: '' }))
-        .deliveries,
+      (
+        await client.listDeliveries({
+          ...ANY_ENDPOINT,
+          merchantId,
+          paymentId: '',
+          pageSize: 10,
+          pageToken: '',
+        })
+      ).deliveries,
     ).toEqual([]);
     // A secret from before Standard Webhooks (not base64): its raw bytes are the key.
     await client.upsertEndpoint({ merchantId, url: merchant.url, signingSecret: LEGACY_SECRET });
     await waitFor(
       async () => {
         const [d] = (
-          await client.listDeliveries({ merchantId, paymentId: '', pageSize: 10, pageToken: '' })
+          await client.listDeliveries({
+            ...ANY_ENDPOINT,
+            merchantId,
+            paymentId: '',
+            pageSize: 10,
+            pageToken: '',
+          })
         ).deliveries;
         return d?.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED;
       },
@@ -456,6 +480,7 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
         async () =>
           (
             await client.listDeliveries({
+              ...ANY_ENDPOINT,
               merchantId,
               paymentId: event.paymentId,
               pageSize: 10,
@@ -489,6 +514,7 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
 
   it('lists deliveries newest first with paging, and redelivers on request', async () => {
     const all = await client.listDeliveries({
+      ...ANY_ENDPOINT,
       merchantId: MERCHANT,
       paymentId: '',
       pageSize: 100,
@@ -498,12 +524,14 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
     const ids = all.deliveries.map((d) => d.id);
     expect([...ids].sort().reverse()).toEqual(ids);
     const page1 = await client.listDeliveries({
+      ...ANY_ENDPOINT,
       merchantId: MERCHANT,
       paymentId: '',
       pageSize: 2,
       pageToken: '',
     });
     const page2 = await client.listDeliveries({
+      ...ANY_ENDPOINT,
       merchantId: MERCHANT,
       paymentId: '',
       pageSize: 2,
@@ -512,6 +540,7 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
     expect([...page1.deliveries, ...page2.deliveries].map((d) => d.id)).toEqual(ids.slice(0, 4));
     await expect(
       client.listDeliveries({
+        ...ANY_ENDPOINT,
         merchantId: MERCHANT,
         paymentId: '',
         pageSize: 2,
@@ -526,7 +555,7 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
     const before = merchant
       .requestsFor(target.paymentId)
       .filter((r) => r.eventId === target.eventId).length;
-    const res = await client.redeliverDelivery({ deliveryId: target.id });
+    const res = await client.redeliverDelivery({ merchantId: '', deliveryId: target.id });
     expect(res.delivery?.status).toBe(DeliveryStatus.DELIVERY_STATUS_PENDING);
     await waitFor(
       () =>
@@ -537,7 +566,9 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
         what: 'the redelivery',
       },
     );
-    await expect(client.redeliverDelivery({ deliveryId: 'dlv_missing' })).rejects.toMatchObject({
+    await expect(
+      client.redeliverDelivery({ merchantId: '', deliveryId: 'dlv_missing' }),
+    ).rejects.toMatchObject({
       code: 'NOTIFIER_DELIVERY_NOT_FOUND',
       kind: 'not_found',
     });

@@ -195,9 +195,10 @@ describe('IntellectMoney notifications', () => {
       providerPaymentId: '3000000701',
       amount: { amountMinor: 10050n, currency: 'RUB' },
       cardBinding: { bindingRef: '3000000701', state: 'activated', cardLast4: '' },
-      attributes: { intellectmoney_payment_id: '3000000701' },
+      attributes: { intellectmoney_payment_id: '3000000701', recurring_state: 'activated' },
     });
     expect(res.attributes).not.toHaveProperty('remember_card');
+    expect(res.attributes).not.toHaveProperty('binding_ref');
     expect(only()).toMatchObject({
       status: 'succeeded',
       attributes: { recurring_state: 'activated' },
@@ -443,6 +444,8 @@ describe('IntellectMoney notifications', () => {
     const res = await s.adapter.handleCallback(post(paid()));
     expect(res.outcome).toBe('succeeded');
     expect(res.cardBinding).toBeUndefined();
+    // An unbelieved state never reaches the merchant's notification either.
+    expect(res.attributes).not.toHaveProperty('recurring_state');
     const redacted = s.adapter.redactForAudit?.(post({ ...paid(), secretKey: SECRET }));
     expect(redacted?.body.toString()).not.toContain(SECRET);
   });

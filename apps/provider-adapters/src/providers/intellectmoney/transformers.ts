@@ -113,8 +113,17 @@ export function normalizeDeclineCode(value: unknown): string | undefined {
 export const PAYMENT_ID_LABEL = 'tolem_payment_id';
 export const PAYMENT_ID_FIELD = 'userField_1';
 
-/** Attributes a merchant sees; the rest (binding bookkeeping) stays in the adapter. */
-export const MERCHANT_ATTRIBUTES = [ATTR.invoiceId, ATTR.paidAt, ATTR.cardLast4] as const;
+/**
+ * Attributes a merchant sees; the rest (binding bookkeeping) stays in the adapter. The binding
+ * state is set only for a binding the adapter believed (bindingOf), and the notifier publishes it
+ * as `card_binding_state` (docs/webhooks.md).
+ */
+export const MERCHANT_ATTRIBUTES = [
+  ATTR.invoiceId,
+  ATTR.paidAt,
+  ATTR.cardLast4,
+  ATTR.recurringState,
+] as const;
 
 export function merchantAttributes(tx: ProviderTransaction): Record<string, string> {
   const out: Record<string, string> = {};

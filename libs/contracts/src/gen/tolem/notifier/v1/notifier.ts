@@ -66,6 +66,156 @@ export function deliveryStatusToJSON(object: DeliveryStatus): string {
   }
 }
 
+export enum BodyFormat {
+  BODY_FORMAT_UNSPECIFIED = 0,
+  /** BODY_FORMAT_JSON - application/json */
+  BODY_FORMAT_JSON = 1,
+  /** BODY_FORMAT_FORM - application/x-www-form-urlencoded, flat keys (WebMoney / Web-Oplata result scripts) */
+  BODY_FORMAT_FORM = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function bodyFormatFromJSON(object: any): BodyFormat {
+  switch (object) {
+    case 0:
+    case "BODY_FORMAT_UNSPECIFIED":
+      return BodyFormat.BODY_FORMAT_UNSPECIFIED;
+    case 1:
+    case "BODY_FORMAT_JSON":
+      return BodyFormat.BODY_FORMAT_JSON;
+    case 2:
+    case "BODY_FORMAT_FORM":
+      return BodyFormat.BODY_FORMAT_FORM;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return BodyFormat.UNRECOGNIZED;
+  }
+}
+
+export function bodyFormatToJSON(object: BodyFormat): string {
+  switch (object) {
+    case BodyFormat.BODY_FORMAT_UNSPECIFIED:
+      return "BODY_FORMAT_UNSPECIFIED";
+    case BodyFormat.BODY_FORMAT_JSON:
+      return "BODY_FORMAT_JSON";
+    case BodyFormat.BODY_FORMAT_FORM:
+      return "BODY_FORMAT_FORM";
+    case BodyFormat.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What answer (with HTTP 200, or any 2xx for ANY_2XX) stops the retries. */
+export enum AckMode {
+  ACK_MODE_UNSPECIFIED = 0,
+  /** ACK_MODE_OK_LOWER - Body `ok`, surrounding whitespace ignored (the default, seed 001). */
+  ACK_MODE_OK_LOWER = 1,
+  /** ACK_MODE_OK_UPPER - Body `OK`. */
+  ACK_MODE_OK_UPPER = 2,
+  /** ACK_MODE_OK_ORDER - Body `OK` followed by the merchant's order id (Robokassa). */
+  ACK_MODE_OK_ORDER = 3,
+  /** ACK_MODE_YES - Body `YES`. */
+  ACK_MODE_YES = 4,
+  /** ACK_MODE_CODE_0 - JSON body {"code":0} (CloudPayments). */
+  ACK_MODE_CODE_0 = 5,
+  /** ACK_MODE_ANY_2XX - Any 2xx (Stripe). */
+  ACK_MODE_ANY_2XX = 6,
+  UNRECOGNIZED = -1,
+}
+
+export function ackModeFromJSON(object: any): AckMode {
+  switch (object) {
+    case 0:
+    case "ACK_MODE_UNSPECIFIED":
+      return AckMode.ACK_MODE_UNSPECIFIED;
+    case 1:
+    case "ACK_MODE_OK_LOWER":
+      return AckMode.ACK_MODE_OK_LOWER;
+    case 2:
+    case "ACK_MODE_OK_UPPER":
+      return AckMode.ACK_MODE_OK_UPPER;
+    case 3:
+    case "ACK_MODE_OK_ORDER":
+      return AckMode.ACK_MODE_OK_ORDER;
+    case 4:
+    case "ACK_MODE_YES":
+      return AckMode.ACK_MODE_YES;
+    case 5:
+    case "ACK_MODE_CODE_0":
+      return AckMode.ACK_MODE_CODE_0;
+    case 6:
+    case "ACK_MODE_ANY_2XX":
+      return AckMode.ACK_MODE_ANY_2XX;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AckMode.UNRECOGNIZED;
+  }
+}
+
+export function ackModeToJSON(object: AckMode): string {
+  switch (object) {
+    case AckMode.ACK_MODE_UNSPECIFIED:
+      return "ACK_MODE_UNSPECIFIED";
+    case AckMode.ACK_MODE_OK_LOWER:
+      return "ACK_MODE_OK_LOWER";
+    case AckMode.ACK_MODE_OK_UPPER:
+      return "ACK_MODE_OK_UPPER";
+    case AckMode.ACK_MODE_OK_ORDER:
+      return "ACK_MODE_OK_ORDER";
+    case AckMode.ACK_MODE_YES:
+      return "ACK_MODE_YES";
+    case AckMode.ACK_MODE_CODE_0:
+      return "ACK_MODE_CODE_0";
+    case AckMode.ACK_MODE_ANY_2XX:
+      return "ACK_MODE_ANY_2XX";
+    case AckMode.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum EndpointStatus {
+  ENDPOINT_STATUS_UNSPECIFIED = 0,
+  ENDPOINT_STATUS_ENABLED = 1,
+  ENDPOINT_STATUS_DISABLED = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function endpointStatusFromJSON(object: any): EndpointStatus {
+  switch (object) {
+    case 0:
+    case "ENDPOINT_STATUS_UNSPECIFIED":
+      return EndpointStatus.ENDPOINT_STATUS_UNSPECIFIED;
+    case 1:
+    case "ENDPOINT_STATUS_ENABLED":
+      return EndpointStatus.ENDPOINT_STATUS_ENABLED;
+    case 2:
+    case "ENDPOINT_STATUS_DISABLED":
+      return EndpointStatus.ENDPOINT_STATUS_DISABLED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return EndpointStatus.UNRECOGNIZED;
+  }
+}
+
+export function endpointStatusToJSON(object: EndpointStatus): string {
+  switch (object) {
+    case EndpointStatus.ENDPOINT_STATUS_UNSPECIFIED:
+      return "ENDPOINT_STATUS_UNSPECIFIED";
+    case EndpointStatus.ENDPOINT_STATUS_ENABLED:
+      return "ENDPOINT_STATUS_ENABLED";
+    case EndpointStatus.ENDPOINT_STATUS_DISABLED:
+      return "ENDPOINT_STATUS_DISABLED";
+    case EndpointStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface Endpoint {
   merchantId: string;
   url: string;
@@ -103,7 +253,11 @@ export interface Delivery {
   lastError: string;
   nextAttemptAt: Date | undefined;
   deliveredAt: Date | undefined;
-  createdAt: Date | undefined;
+  createdAt:
+    | Date
+    | undefined;
+  /** `we_…` */
+  endpointId: string;
 }
 
 export interface ListDeliveriesRequest {
@@ -111,6 +265,9 @@ export interface ListDeliveriesRequest {
   paymentId: string;
   pageSize: number;
   pageToken: string;
+  /** Optional filters. */
+  endpointId: string;
+  status: DeliveryStatus;
 }
 
 export interface ListDeliveriesResponse {
@@ -120,10 +277,201 @@ export interface ListDeliveriesResponse {
 
 export interface RedeliverDeliveryRequest {
   deliveryId: string;
+  /** When set, a delivery of another merchant is NOTIFIER_DELIVERY_NOT_FOUND (the merchant API). */
+  merchantId: string;
 }
 
 export interface RedeliverDeliveryResponse {
   delivery: Delivery | undefined;
+}
+
+export interface WebhookEndpoint {
+  /** `we_…` */
+  id: string;
+  merchantId: string;
+  url: string;
+  description: string;
+  /** The onboarding endpoint, managed by UpsertEndpoint. */
+  isDefault: boolean;
+  /** Empty: every merchant notification type. */
+  eventTypes: string[];
+  format: BodyFormat;
+  ack: AckMode;
+  status: EndpointStatus;
+  /** `gone` (answered 410), `failing` (3 days without success), `merchant`; empty while enabled. */
+  disabledReason: string;
+  disabledAt: Date | undefined;
+  maxInFlight: number;
+  createdAt: Date | undefined;
+  updatedAt:
+    | Date
+    | undefined;
+  /** Set while a rotation's previous secret still signs. */
+  previousSecretExpiresAt: Date | undefined;
+  failingSince: Date | undefined;
+}
+
+export interface CreateEndpointRequest {
+  merchantId: string;
+  url: string;
+  description: string;
+  eventTypes: string[];
+  /** Unspecified: JSON. */
+  format: BodyFormat;
+  /** Unspecified: ok. */
+  ack: AckMode;
+  /** 0: 4. */
+  maxInFlight: number;
+  /** A retry with the same key answers the endpoint it created (replayed = true). */
+  idempotencyKey: string;
+}
+
+export interface CreateEndpointResponse {
+  endpoint:
+    | WebhookEndpoint
+    | undefined;
+  /** `whsec_…`; never logged. */
+  signingSecret: string;
+  replayed: boolean;
+}
+
+export interface GetEndpointRequest {
+  merchantId: string;
+  endpointId: string;
+}
+
+export interface GetEndpointResponse {
+  endpoint: WebhookEndpoint | undefined;
+}
+
+export interface ListEndpointsRequest {
+  merchantId: string;
+}
+
+export interface ListEndpointsResponse {
+  endpoints: WebhookEndpoint[];
+}
+
+export interface UpdateEndpointRequest {
+  merchantId: string;
+  endpointId: string;
+  url?: string | undefined;
+  description?:
+    | string
+    | undefined;
+  /** Replaces the subscription when set_event_types is true (an empty list = every type). */
+  eventTypes: string[];
+  setEventTypes: boolean;
+  format: BodyFormat;
+  ack: AckMode;
+  maxInFlight: number;
+}
+
+export interface UpdateEndpointResponse {
+  endpoint: WebhookEndpoint | undefined;
+}
+
+export interface DeleteEndpointRequest {
+  merchantId: string;
+  endpointId: string;
+}
+
+export interface DeleteEndpointResponse {
+  endpointId: string;
+  /** Pending deliveries given up. */
+  canceledDeliveries: number;
+}
+
+export interface EnableEndpointRequest {
+  merchantId: string;
+  endpointId: string;
+}
+
+export interface EnableEndpointResponse {
+  endpoint: WebhookEndpoint | undefined;
+}
+
+export interface DisableEndpointRequest {
+  merchantId: string;
+  endpointId: string;
+}
+
+export interface DisableEndpointResponse {
+  endpoint: WebhookEndpoint | undefined;
+}
+
+export interface RotateEndpointSecretRequest {
+  merchantId: string;
+  endpointId: string;
+  /** How long the previous secret keeps signing: 0 = 24 hours, at most 7 days. */
+  overlapSeconds: number;
+}
+
+export interface RotateEndpointSecretResponse {
+  endpoint:
+    | WebhookEndpoint
+    | undefined;
+  /** `whsec_…`; never logged. */
+  signingSecret: string;
+}
+
+export interface DeliveryAttempt {
+  attemptedAt: Date | undefined;
+  url: string;
+  /** 0 when no HTTP answer came (timeout, refused…). */
+  statusCode: number;
+  error: string;
+  durationMs: number;
+  /** The first characters of the answer. */
+  responseExcerpt: string;
+}
+
+export interface GetDeliveryRequest {
+  deliveryId: string;
+  /** When set, a delivery of another merchant is NOTIFIER_DELIVERY_NOT_FOUND. */
+  merchantId: string;
+}
+
+export interface GetDeliveryResponse {
+  delivery:
+    | Delivery
+    | undefined;
+  /** Oldest first. */
+  attempts: DeliveryAttempt[];
+}
+
+export interface RecoverEndpointRequest {
+  merchantId: string;
+  endpointId: string;
+  /** Deliveries created at or after this time; not in the future. */
+  since: Date | undefined;
+}
+
+export interface RecoverEndpointResponse {
+  recovered: number;
+}
+
+export interface EndpointEvent {
+  /** `wev_…` */
+  id: string;
+  endpointId: string;
+  /** `delivery.exhausted`, `endpoint.disabled`, `endpoint.enabled`. */
+  type: string;
+  deliveryId: string;
+  detail: string;
+  createdAt: Date | undefined;
+}
+
+export interface ListEndpointEventsRequest {
+  merchantId: string;
+  endpointId: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface ListEndpointEventsResponse {
+  events: EndpointEvent[];
+  nextPageToken: string;
 }
 
 function createBaseEndpoint(): Endpoint {
@@ -474,6 +822,7 @@ function createBaseDelivery(): Delivery {
     nextAttemptAt: undefined,
     deliveredAt: undefined,
     createdAt: undefined,
+    endpointId: "",
   };
 }
 
@@ -517,6 +866,9 @@ export const Delivery: MessageFns<Delivery> = {
     }
     if (message.createdAt !== undefined) {
       Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(106).fork()).join();
+    }
+    if (message.endpointId !== "") {
+      writer.uint32(114).string(message.endpointId);
     }
     return writer;
   },
@@ -638,6 +990,14 @@ export const Delivery: MessageFns<Delivery> = {
             message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.endpointId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -701,6 +1061,11 @@ export const Delivery: MessageFns<Delivery> = {
         : isSet(object.created_at)
         ? fromJsonTimestamp(object.created_at)
         : undefined,
+      endpointId: isSet(object.endpointId)
+        ? globalThis.String(object.endpointId)
+        : isSet(object.endpoint_id)
+        ? globalThis.String(object.endpoint_id)
+        : "",
     };
   },
 
@@ -745,6 +1110,9 @@ export const Delivery: MessageFns<Delivery> = {
     if (message.createdAt !== undefined) {
       obj.createdAt = message.createdAt.toISOString();
     }
+    if (message.endpointId !== "") {
+      obj.endpointId = message.endpointId;
+    }
     return obj;
   },
 
@@ -766,12 +1134,13 @@ export const Delivery: MessageFns<Delivery> = {
     message.nextAttemptAt = object.nextAttemptAt ?? undefined;
     message.deliveredAt = object.deliveredAt ?? undefined;
     message.createdAt = object.createdAt ?? undefined;
+    message.endpointId = object.endpointId ?? "";
     return message;
   },
 };
 
 function createBaseListDeliveriesRequest(): ListDeliveriesRequest {
-  return { merchantId: "", paymentId: "", pageSize: 0, pageToken: "" };
+  return { merchantId: "", paymentId: "", pageSize: 0, pageToken: "", endpointId: "", status: 0 };
 }
 
 export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
@@ -787,6 +1156,12 @@ export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(34).string(message.pageToken);
+    }
+    if (message.endpointId !== "") {
+      writer.uint32(42).string(message.endpointId);
+    }
+    if (message.status !== 0) {
+      writer.uint32(48).int32(message.status);
     }
     return writer;
   },
@@ -836,6 +1211,22 @@ export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.endpointId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -870,6 +1261,12 @@ export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      endpointId: isSet(object.endpointId)
+        ? globalThis.String(object.endpointId)
+        : isSet(object.endpoint_id)
+        ? globalThis.String(object.endpoint_id)
+        : "",
+      status: isSet(object.status) ? deliveryStatusFromJSON(object.status) : 0,
     };
   },
 
@@ -887,6 +1284,12 @@ export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.endpointId !== "") {
+      obj.endpointId = message.endpointId;
+    }
+    if (message.status !== 0) {
+      obj.status = deliveryStatusToJSON(message.status);
+    }
     return obj;
   },
 
@@ -899,6 +1302,8 @@ export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
     message.paymentId = object.paymentId ?? "";
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.endpointId = object.endpointId ?? "";
+    message.status = object.status ?? 0;
     return message;
   },
 };
@@ -995,13 +1400,16 @@ export const ListDeliveriesResponse: MessageFns<ListDeliveriesResponse> = {
 };
 
 function createBaseRedeliverDeliveryRequest(): RedeliverDeliveryRequest {
-  return { deliveryId: "" };
+  return { deliveryId: "", merchantId: "" };
 }
 
 export const RedeliverDeliveryRequest: MessageFns<RedeliverDeliveryRequest> = {
   encode(message: RedeliverDeliveryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.deliveryId !== "") {
       writer.uint32(10).string(message.deliveryId);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(18).string(message.merchantId);
     }
     return writer;
   },
@@ -1027,6 +1435,14 @@ export const RedeliverDeliveryRequest: MessageFns<RedeliverDeliveryRequest> = {
             message.deliveryId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1046,6 +1462,11 @@ export const RedeliverDeliveryRequest: MessageFns<RedeliverDeliveryRequest> = {
         : isSet(object.delivery_id)
         ? globalThis.String(object.delivery_id)
         : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
     };
   },
 
@@ -1053,6 +1474,9 @@ export const RedeliverDeliveryRequest: MessageFns<RedeliverDeliveryRequest> = {
     const obj: any = {};
     if (message.deliveryId !== "") {
       obj.deliveryId = message.deliveryId;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
     }
     return obj;
   },
@@ -1063,6 +1487,7 @@ export const RedeliverDeliveryRequest: MessageFns<RedeliverDeliveryRequest> = {
   fromPartial<I extends Exact<DeepPartial<RedeliverDeliveryRequest>, I>>(object: I): RedeliverDeliveryRequest {
     const message = createBaseRedeliverDeliveryRequest();
     message.deliveryId = object.deliveryId ?? "";
+    message.merchantId = object.merchantId ?? "";
     return message;
   },
 };
@@ -1136,6 +1561,2907 @@ export const RedeliverDeliveryResponse: MessageFns<RedeliverDeliveryResponse> = 
   },
 };
 
+function createBaseWebhookEndpoint(): WebhookEndpoint {
+  return {
+    id: "",
+    merchantId: "",
+    url: "",
+    description: "",
+    isDefault: false,
+    eventTypes: [],
+    format: 0,
+    ack: 0,
+    status: 0,
+    disabledReason: "",
+    disabledAt: undefined,
+    maxInFlight: 0,
+    createdAt: undefined,
+    updatedAt: undefined,
+    previousSecretExpiresAt: undefined,
+    failingSince: undefined,
+  };
+}
+
+export const WebhookEndpoint: MessageFns<WebhookEndpoint> = {
+  encode(message: WebhookEndpoint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(18).string(message.merchantId);
+    }
+    if (message.url !== "") {
+      writer.uint32(26).string(message.url);
+    }
+    if (message.description !== "") {
+      writer.uint32(34).string(message.description);
+    }
+    if (message.isDefault !== false) {
+      writer.uint32(40).bool(message.isDefault);
+    }
+    for (const v of message.eventTypes) {
+      writer.uint32(50).string(v!);
+    }
+    if (message.format !== 0) {
+      writer.uint32(56).int32(message.format);
+    }
+    if (message.ack !== 0) {
+      writer.uint32(64).int32(message.ack);
+    }
+    if (message.status !== 0) {
+      writer.uint32(72).int32(message.status);
+    }
+    if (message.disabledReason !== "") {
+      writer.uint32(82).string(message.disabledReason);
+    }
+    if (message.disabledAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.disabledAt), writer.uint32(90).fork()).join();
+    }
+    if (message.maxInFlight !== 0) {
+      writer.uint32(96).int32(message.maxInFlight);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(106).fork()).join();
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(114).fork()).join();
+    }
+    if (message.previousSecretExpiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.previousSecretExpiresAt), writer.uint32(122).fork()).join();
+    }
+    if (message.failingSince !== undefined) {
+      Timestamp.encode(toTimestamp(message.failingSince), writer.uint32(130).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WebhookEndpoint {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWebhookEndpoint();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.isDefault = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.eventTypes.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.format = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ack = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.disabledReason = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.disabledAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.maxInFlight = reader.int32();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.previousSecretExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.failingSince = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WebhookEndpoint {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      url: isSet(object.url) ? globalThis.String(object.url) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      isDefault: isSet(object.isDefault)
+        ? globalThis.Boolean(object.isDefault)
+        : isSet(object.is_default)
+        ? globalThis.Boolean(object.is_default)
+        : false,
+      eventTypes: globalThis.Array.isArray(object?.eventTypes)
+        ? object.eventTypes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.event_types)
+        ? object.event_types.map((e: any) => globalThis.String(e))
+        : [],
+      format: isSet(object.format) ? bodyFormatFromJSON(object.format) : 0,
+      ack: isSet(object.ack) ? ackModeFromJSON(object.ack) : 0,
+      status: isSet(object.status) ? endpointStatusFromJSON(object.status) : 0,
+      disabledReason: isSet(object.disabledReason)
+        ? globalThis.String(object.disabledReason)
+        : isSet(object.disabled_reason)
+        ? globalThis.String(object.disabled_reason)
+        : "",
+      disabledAt: isSet(object.disabledAt)
+        ? fromJsonTimestamp(object.disabledAt)
+        : isSet(object.disabled_at)
+        ? fromJsonTimestamp(object.disabled_at)
+        : undefined,
+      maxInFlight: isSet(object.maxInFlight)
+        ? globalThis.Number(object.maxInFlight)
+        : isSet(object.max_in_flight)
+        ? globalThis.Number(object.max_in_flight)
+        : 0,
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+      previousSecretExpiresAt: isSet(object.previousSecretExpiresAt)
+        ? fromJsonTimestamp(object.previousSecretExpiresAt)
+        : isSet(object.previous_secret_expires_at)
+        ? fromJsonTimestamp(object.previous_secret_expires_at)
+        : undefined,
+      failingSince: isSet(object.failingSince)
+        ? fromJsonTimestamp(object.failingSince)
+        : isSet(object.failing_since)
+        ? fromJsonTimestamp(object.failing_since)
+        : undefined,
+    };
+  },
+
+  toJSON(message: WebhookEndpoint): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.url !== "") {
+      obj.url = message.url;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.isDefault !== false) {
+      obj.isDefault = message.isDefault;
+    }
+    if (message.eventTypes?.length) {
+      obj.eventTypes = message.eventTypes;
+    }
+    if (message.format !== 0) {
+      obj.format = bodyFormatToJSON(message.format);
+    }
+    if (message.ack !== 0) {
+      obj.ack = ackModeToJSON(message.ack);
+    }
+    if (message.status !== 0) {
+      obj.status = endpointStatusToJSON(message.status);
+    }
+    if (message.disabledReason !== "") {
+      obj.disabledReason = message.disabledReason;
+    }
+    if (message.disabledAt !== undefined) {
+      obj.disabledAt = message.disabledAt.toISOString();
+    }
+    if (message.maxInFlight !== 0) {
+      obj.maxInFlight = Math.round(message.maxInFlight);
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    if (message.previousSecretExpiresAt !== undefined) {
+      obj.previousSecretExpiresAt = message.previousSecretExpiresAt.toISOString();
+    }
+    if (message.failingSince !== undefined) {
+      obj.failingSince = message.failingSince.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WebhookEndpoint>, I>>(base?: I): WebhookEndpoint {
+    return WebhookEndpoint.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WebhookEndpoint>, I>>(object: I): WebhookEndpoint {
+    const message = createBaseWebhookEndpoint();
+    message.id = object.id ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.url = object.url ?? "";
+    message.description = object.description ?? "";
+    message.isDefault = object.isDefault ?? false;
+    message.eventTypes = object.eventTypes?.map((e) => e) || [];
+    message.format = object.format ?? 0;
+    message.ack = object.ack ?? 0;
+    message.status = object.status ?? 0;
+    message.disabledReason = object.disabledReason ?? "";
+    message.disabledAt = object.disabledAt ?? undefined;
+    message.maxInFlight = object.maxInFlight ?? 0;
+    message.createdAt = object.createdAt ?? undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    message.previousSecretExpiresAt = object.previousSecretExpiresAt ?? undefined;
+    message.failingSince = object.failingSince ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCreateEndpointRequest(): CreateEndpointRequest {
+  return {
+    merchantId: "",
+    url: "",
+    description: "",
+    eventTypes: [],
+    format: 0,
+    ack: 0,
+    maxInFlight: 0,
+    idempotencyKey: "",
+  };
+}
+
+export const CreateEndpointRequest: MessageFns<CreateEndpointRequest> = {
+  encode(message: CreateEndpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.url !== "") {
+      writer.uint32(18).string(message.url);
+    }
+    if (message.description !== "") {
+      writer.uint32(26).string(message.description);
+    }
+    for (const v of message.eventTypes) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.format !== 0) {
+      writer.uint32(40).int32(message.format);
+    }
+    if (message.ack !== 0) {
+      writer.uint32(48).int32(message.ack);
+    }
+    if (message.maxInFlight !== 0) {
+      writer.uint32(56).int32(message.maxInFlight);
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(66).string(message.idempotencyKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateEndpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateEndpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.eventTypes.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.format = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.ack = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.maxInFlight = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateEndpointRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      url: isSet(object.url) ? globalThis.String(object.url) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      eventTypes: globalThis.Array.isArray(object?.eventTypes)
+        ? object.eventTypes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.event_types)
+        ? object.event_types.map((e: any) => globalThis.String(e))
+        : [],
+      format: isSet(object.format) ? bodyFormatFromJSON(object.format) : 0,
+      ack: isSet(object.ack) ? ackModeFromJSON(object.ack) : 0,
+      maxInFlight: isSet(object.maxInFlight)
+        ? globalThis.Number(object.maxInFlight)
+        : isSet(object.max_in_flight)
+        ? globalThis.Number(object.max_in_flight)
+        : 0,
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+    };
+  },
+
+  toJSON(message: CreateEndpointRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.url !== "") {
+      obj.url = message.url;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.eventTypes?.length) {
+      obj.eventTypes = message.eventTypes;
+    }
+    if (message.format !== 0) {
+      obj.format = bodyFormatToJSON(message.format);
+    }
+    if (message.ack !== 0) {
+      obj.ack = ackModeToJSON(message.ack);
+    }
+    if (message.maxInFlight !== 0) {
+      obj.maxInFlight = Math.round(message.maxInFlight);
+    }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateEndpointRequest>, I>>(base?: I): CreateEndpointRequest {
+    return CreateEndpointRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateEndpointRequest>, I>>(object: I): CreateEndpointRequest {
+    const message = createBaseCreateEndpointRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.url = object.url ?? "";
+    message.description = object.description ?? "";
+    message.eventTypes = object.eventTypes?.map((e) => e) || [];
+    message.format = object.format ?? 0;
+    message.ack = object.ack ?? 0;
+    message.maxInFlight = object.maxInFlight ?? 0;
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateEndpointResponse(): CreateEndpointResponse {
+  return { endpoint: undefined, signingSecret: "", replayed: false };
+}
+
+export const CreateEndpointResponse: MessageFns<CreateEndpointResponse> = {
+  encode(message: CreateEndpointResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.endpoint !== undefined) {
+      WebhookEndpoint.encode(message.endpoint, writer.uint32(10).fork()).join();
+    }
+    if (message.signingSecret !== "") {
+      writer.uint32(18).string(message.signingSecret);
+    }
+    if (message.replayed !== false) {
+      writer.uint32(24).bool(message.replayed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateEndpointResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateEndpointResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.endpoint = WebhookEndpoint.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.signingSecret = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateEndpointResponse {
+    return {
+      endpoint: isSet(object.endpoint) ? WebhookEndpoint.fromJSON(object.endpoint) : undefined,
+      signingSecret: isSet(object.signingSecret)
+        ? globalThis.String(object.signingSecret)
+        : isSet(object.signing_secret)
+        ? globalThis.String(object.signing_secret)
+        : "",
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
+    };
+  },
+
+  toJSON(message: CreateEndpointResponse): unknown {
+    const obj: any = {};
+    if (message.endpoint !== undefined) {
+      obj.endpoint = WebhookEndpoint.toJSON(message.endpoint);
+    }
+    if (message.signingSecret !== "") {
+      obj.signingSecret = message.signingSecret;
+    }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateEndpointResponse>, I>>(base?: I): CreateEndpointResponse {
+    return CreateEndpointResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateEndpointResponse>, I>>(object: I): CreateEndpointResponse {
+    const message = createBaseCreateEndpointResponse();
+    message.endpoint = (object.endpoint !== undefined && object.endpoint !== null)
+      ? WebhookEndpoint.fromPartial(object.endpoint)
+      : undefined;
+    message.signingSecret = object.signingSecret ?? "";
+    message.replayed = object.replayed ?? false;
+    return message;
+  },
+};
+
+function createBaseGetEndpointRequest(): GetEndpointRequest {
+  return { merchantId: "", endpointId: "" };
+}
+
+export const GetEndpointRequest: MessageFns<GetEndpointRequest> = {
+  encode(message: GetEndpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.endpointId !== "") {
+      writer.uint32(18).string(message.endpointId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetEndpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetEndpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.endpointId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetEndpointRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      endpointId: isSet(object.endpointId)
+        ? globalThis.String(object.endpointId)
+        : isSet(object.endpoint_id)
+        ? globalThis.String(object.endpoint_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetEndpointRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.endpointId !== "") {
+      obj.endpointId = message.endpointId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetEndpointRequest>, I>>(base?: I): GetEndpointRequest {
+    return GetEndpointRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetEndpointRequest>, I>>(object: I): GetEndpointRequest {
+    const message = createBaseGetEndpointRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.endpointId = object.endpointId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetEndpointResponse(): GetEndpointResponse {
+  return { endpoint: undefined };
+}
+
+export const GetEndpointResponse: MessageFns<GetEndpointResponse> = {
+  encode(message: GetEndpointResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.endpoint !== undefined) {
+      WebhookEndpoint.encode(message.endpoint, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetEndpointResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetEndpointResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.endpoint = WebhookEndpoint.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetEndpointResponse {
+    return { endpoint: isSet(object.endpoint) ? WebhookEndpoint.fromJSON(object.endpoint) : undefined };
+  },
+
+  toJSON(message: GetEndpointResponse): unknown {
+    const obj: any = {};
+    if (message.endpoint !== undefined) {
+      obj.endpoint = WebhookEndpoint.toJSON(message.endpoint);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetEndpointResponse>, I>>(base?: I): GetEndpointResponse {
+    return GetEndpointResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetEndpointResponse>, I>>(object: I): GetEndpointResponse {
+    const message = createBaseGetEndpointResponse();
+    message.endpoint = (object.endpoint !== undefined && object.endpoint !== null)
+      ? WebhookEndpoint.fromPartial(object.endpoint)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListEndpointsRequest(): ListEndpointsRequest {
+  return { merchantId: "" };
+}
+
+export const ListEndpointsRequest: MessageFns<ListEndpointsRequest> = {
+  encode(message: ListEndpointsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListEndpointsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListEndpointsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListEndpointsRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListEndpointsRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListEndpointsRequest>, I>>(base?: I): ListEndpointsRequest {
+    return ListEndpointsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListEndpointsRequest>, I>>(object: I): ListEndpointsRequest {
+    const message = createBaseListEndpointsRequest();
+    message.merchantId = object.merchantId ?? "";
+    return message;
+  },
+};
+
+function createBaseListEndpointsResponse(): ListEndpointsResponse {
+  return { endpoints: [] };
+}
+
+export const ListEndpointsResponse: MessageFns<ListEndpointsResponse> = {
+  encode(message: ListEndpointsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.endpoints) {
+      WebhookEndpoint.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListEndpointsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListEndpointsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.endpoints.push(WebhookEndpoint.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListEndpointsResponse {
+    return {
+      endpoints: globalThis.Array.isArray(object?.endpoints)
+        ? object.endpoints.map((e: any) => WebhookEndpoint.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListEndpointsResponse): unknown {
+    const obj: any = {};
+    if (message.endpoints?.length) {
+      obj.endpoints = message.endpoints.map((e) => WebhookEndpoint.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListEndpointsResponse>, I>>(base?: I): ListEndpointsResponse {
+    return ListEndpointsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListEndpointsResponse>, I>>(object: I): ListEndpointsResponse {
+    const message = createBaseListEndpointsResponse();
+    message.endpoints = object.endpoints?.map((e) => WebhookEndpoint.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseUpdateEndpointRequest(): UpdateEndpointRequest {
+  return {
+    merchantId: "",
+    endpointId: "",
+    url: undefined,
+    description: undefined,
+    eventTypes: [],
+    setEventTypes: false,
+    format: 0,
+    ack: 0,
+    maxInFlight: 0,
+  };
+}
+
+export const UpdateEndpointRequest: MessageFns<UpdateEndpointRequest> = {
+  encode(message: UpdateEndpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.endpointId !== "") {
+      writer.uint32(18).string(message.endpointId);
+    }
+    if (message.url !== undefined) {
+      writer.uint32(26).string(message.url);
+    }
+    if (message.description !== undefined) {
+      writer.uint32(34).string(message.description);
+    }
+    for (const v of message.eventTypes) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.setEventTypes !== false) {
+      writer.uint32(48).bool(message.setEventTypes);
+    }
+    if (message.format !== 0) {
+      writer.uint32(56).int32(message.format);
+    }
+    if (message.ack !== 0) {
+      writer.uint32(64).int32(message.ack);
+    }
+    if (message.maxInFlight !== 0) {
+      writer.uint32(72).int32(message.maxInFlight);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateEndpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateEndpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.endpointId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.eventTypes.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.setEventTypes = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.format = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ack = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.maxInFlight = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateEndpointRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      endpointId: isSet(object.endpointId)
+        ? globalThis.String(object.endpointId)
+        : isSet(object.endpoint_id)
+        ? globalThis.String(object.endpoint_id)
+        : "",
+      url: isSet(object.url) ? globalThis.String(object.url) : undefined,
+      description: isSet(object.description) ? globalThis.String(object.description) : undefined,
+      eventTypes: globalThis.Array.isArray(object?.eventTypes)
+        ? object.eventTypes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.event_types)
+        ? object.event_types.map((e: any) => globalThis.String(e))
+        : [],
+      setEventTypes: isSet(object.setEventTypes)
+        ? globalThis.Boolean(object.setEventTypes)
+        : isSet(object.set_event_types)
+        ? globalThis.Boolean(object.set_event_types)
+        : false,
+      format: isSet(object.format) ? bodyFormatFromJSON(object.format) : 0,
+      ack: isSet(object.ack) ? ackModeFromJSON(object.ack) : 0,
+      maxInFlight: isSet(object.maxInFlight)
+        ? globalThis.Number(object.maxInFlight)
+        : isSet(object.max_in_flight)
+        ? globalThis.Number(object.max_in_flight)
+        : 0,
+    };
+  },
+
+  toJSON(message: UpdateEndpointRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.endpointId !== "") {
+      obj.endpointId = message.endpointId;
+    }
+    if (message.url !== undefined) {
+      obj.url = message.url;
+    }
+    if (message.description !== undefined) {
+      obj.description = message.description;
+    }
+    if (message.eventTypes?.length) {
+      obj.eventTypes = message.eventTypes;
+    }
+    if (message.setEventTypes !== false) {
+      obj.setEventTypes = message.setEventTypes;
+    }
+    if (message.format !== 0) {
+      obj.format = bodyFormatToJSON(message.format);
+    }
+    if (message.ack !== 0) {
+      obj.ack = ackModeToJSON(message.ack);
+    }
+    if (message.maxInFlight !== 0) {
+      obj.maxInFlight = Math.round(message.maxInFlight);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateEndpointRequest>, I>>(base?: I): UpdateEndpointRequest {
+    return UpdateEndpointRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateEndpointRequest>, I>>(object: I): UpdateEndpointRequest {
+    const message = createBaseUpdateEndpointRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.endpointId = object.endpointId ?? "";
+    message.url = object.url ?? undefined;
+    message.description = object.description ?? undefined;
+    message.eventTypes = object.eventTypes?.map((e) => e) || [];
+    message.setEventTypes = object.setEventTypes ?? false;
+    message.format = object.format ?? 0;
+    message.ack = object.ack ?? 0;
+    message.maxInFlight = object.maxInFlight ?? 0;
+    return message;
+  },
+};
+
+function createBaseUpdateEndpointResponse(): UpdateEndpointResponse {
+  return { endpoint: undefined };
+}
+
+export const UpdateEndpointResponse: MessageFns<UpdateEndpointResponse> = {
+  encode(message: UpdateEndpointResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.endpoint !== undefined) {
+      WebhookEndpoint.encode(message.endpoint, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateEndpointResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateEndpointResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.endpoint = WebhookEndpoint.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateEndpointResponse {
+    return { endpoint: isSet(object.endpoint) ? WebhookEndpoint.fromJSON(object.endpoint) : undefined };
+  },
+
+  toJSON(message: UpdateEndpointResponse): unknown {
+    const obj: any = {};
+    if (message.endpoint !== undefined) {
+      obj.endpoint = WebhookEndpoint.toJSON(message.endpoint);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateEndpointResponse>, I>>(base?: I): UpdateEndpointResponse {
+    return UpdateEndpointResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateEndpointResponse>, I>>(object: I): UpdateEndpointResponse {
+    const message = createBaseUpdateEndpointResponse();
+    message.endpoint = (object.endpoint !== undefined && object.endpoint !== null)
+      ? WebhookEndpoint.fromPartial(object.endpoint)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteEndpointRequest(): DeleteEndpointRequest {
+  return { merchantId: "", endpointId: "" };
+}
+
+export const DeleteEndpointRequest: MessageFns<DeleteEndpointRequest> = {
+  encode(message: DeleteEndpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.endpointId !== "") {
+      writer.uint32(18).string(message.endpointId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteEndpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteEndpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.endpointId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteEndpointRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      endpointId: isSet(object.endpointId)
+        ? globalThis.String(object.endpointId)
+        : isSet(object.endpoint_id)
+        ? globalThis.String(object.endpoint_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteEndpointRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.endpointId !== "") {
+      obj.endpointId = message.endpointId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteEndpointRequest>, I>>(base?: I): DeleteEndpointRequest {
+    return DeleteEndpointRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteEndpointRequest>, I>>(object: I): DeleteEndpointRequest {
+    const message = createBaseDeleteEndpointRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.endpointId = object.endpointId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteEndpointResponse(): DeleteEndpointResponse {
+  return { endpointId: "", canceledDeliveries: 0 };
+}
+
+export const DeleteEndpointResponse: MessageFns<DeleteEndpointResponse> = {
+  encode(message: DeleteEndpointResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.endpointId !== "") {
+      writer.uint32(10).string(message.endpointId);
+    }
+    if (message.canceledDeliveries !== 0) {
+      writer.uint32(16).int32(message.canceledDeliveries);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteEndpointResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteEndpointResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.endpointId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.canceledDeliveries = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteEndpointResponse {
+    return {
+      endpointId: isSet(object.endpointId)
+        ? globalThis.String(object.endpointId)
+        : isSet(object.endpoint_id)
+        ? globalThis.String(object.endpoint_id)
+        : "",
+      canceledDeliveries: isSet(object.canceledDeliveries)
+        ? globalThis.Number(object.canceledDeliveries)
+        : isSet(object.canceled_deliveries)
+        ? globalThis.Number(object.canceled_deliveries)
+        : 0,
+    };
+  },
+
+  toJSON(message: DeleteEndpointResponse): unknown {
+    const obj: any = {};
+    if (message.endpointId !== "") {
+      obj.endpointId = message.endpointId;
+    }
+    if (message.canceledDeliveries !== 0) {
+      obj.canceledDeliveries = Math.round(message.canceledDeliveries);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteEndpointResponse>, I>>(base?: I): DeleteEndpointResponse {
+    return DeleteEndpointResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteEndpointResponse>, I>>(object: I): DeleteEndpointResponse {
+    const message = createBaseDeleteEndpointResponse();
+    message.endpointId = object.endpointId ?? "";
+    message.canceledDeliveries = object.canceledDeliveries ?? 0;
+    return message;
+  },
+};
+
+function createBaseEnableEndpointRequest(): EnableEndpointRequest {
+  return { merchantId: "", endpointId: "" };
+}
+
+export const EnableEndpointRequest: MessageFns<EnableEndpointRequest> = {
+  encode(message: EnableEndpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.endpointId !== "") {
+      writer.uint32(18).string(message.endpointId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EnableEndpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnableEndpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.endpointId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EnableEndpointRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      endpointId: isSet(object.endpointId)
+        ? globalThis.String(object.endpointId)
+        : isSet(object.endpoint_id)
+        ? globalThis.String(object.endpoint_id)
+        : "",
+    };
+  },
+
+  toJSON(message: EnableEndpointRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.endpointId !== "") {
+      obj.endpointId = message.endpointId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EnableEndpointRequest>, I>>(base?: I): EnableEndpointRequest {
+    return EnableEndpointRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EnableEndpointRequest>, I>>(object: I): EnableEndpointRequest {
+    const message = createBaseEnableEndpointRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.endpointId = object.endpointId ?? "";
+    return message;
+  },
+};
+
+function createBaseEnableEndpointResponse(): EnableEndpointResponse {
+  return { endpoint: undefined };
+}
+
+export const EnableEndpointResponse: MessageFns<EnableEndpointResponse> = {
+  encode(message: EnableEndpointResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.endpoint !== undefined) {
+      WebhookEndpoint.encode(message.endpoint, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EnableEndpointResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnableEndpointResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.endpoint = WebhookEndpoint.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EnableEndpointResponse {
+    return { endpoint: isSet(object.endpoint) ? WebhookEndpoint.fromJSON(object.endpoint) : undefined };
+  },
+
+  toJSON(message: EnableEndpointResponse): unknown {
+    const obj: any = {};
+    if (message.endpoint !== undefined) {
+      obj.endpoint = WebhookEndpoint.toJSON(message.endpoint);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EnableEndpointResponse>, I>>(base?: I): EnableEndpointResponse {
+    return EnableEndpointResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EnableEndpointResponse>, I>>(object: I): EnableEndpointResponse {
+    const message = createBaseEnableEndpointResponse();
+    message.endpoint = (object.endpoint !== undefined && object.endpoint !== null)
+      ? WebhookEndpoint.fromPartial(object.endpoint)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDisableEndpointRequest(): DisableEndpointRequest {
+  return { merchantId: "", endpointId: "" };
+}
+
+export const DisableEndpointRequest: MessageFns<DisableEndpointRequest> = {
+  encode(message: DisableEndpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.endpointId !== "") {
+      writer.uint32(18).string(message.endpointId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DisableEndpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDisableEndpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.endpointId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DisableEndpointRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      endpointId: isSet(object.endpointId)
+        ? globalThis.String(object.endpointId)
+        : isSet(object.endpoint_id)
+        ? globalThis.String(object.endpoint_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DisableEndpointRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.endpointId !== "") {
+      obj.endpointId = message.endpointId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DisableEndpointRequest>, I>>(base?: I): DisableEndpointRequest {
+    return DisableEndpointRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DisableEndpointRequest>, I>>(object: I): DisableEndpointRequest {
+    const message = createBaseDisableEndpointRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.endpointId = object.endpointId ?? "";
+    return message;
+  },
+};
+
+function createBaseDisableEndpointResponse(): DisableEndpointResponse {
+  return { endpoint: undefined };
+}
+
+export const DisableEndpointResponse: MessageFns<DisableEndpointResponse> = {
+  encode(message: DisableEndpointResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.endpoint !== undefined) {
+      WebhookEndpoint.encode(message.endpoint, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DisableEndpointResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDisableEndpointResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.endpoint = WebhookEndpoint.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DisableEndpointResponse {
+    return { endpoint: isSet(object.endpoint) ? WebhookEndpoint.fromJSON(object.endpoint) : undefined };
+  },
+
+  toJSON(message: DisableEndpointResponse): unknown {
+    const obj: any = {};
+    if (message.endpoint !== undefined) {
+      obj.endpoint = WebhookEndpoint.toJSON(message.endpoint);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DisableEndpointResponse>, I>>(base?: I): DisableEndpointResponse {
+    return DisableEndpointResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DisableEndpointResponse>, I>>(object: I): DisableEndpointResponse {
+    const message = createBaseDisableEndpointResponse();
+    message.endpoint = (object.endpoint !== undefined && object.endpoint !== null)
+      ? WebhookEndpoint.fromPartial(object.endpoint)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRotateEndpointSecretRequest(): RotateEndpointSecretRequest {
+  return { merchantId: "", endpointId: "", overlapSeconds: 0 };
+}
+
+export const RotateEndpointSecretRequest: MessageFns<RotateEndpointSecretRequest> = {
+  encode(message: RotateEndpointSecretRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.endpointId !== "") {
+      writer.uint32(18).string(message.endpointId);
+    }
+    if (message.overlapSeconds !== 0) {
+      writer.uint32(24).int32(message.overlapSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateEndpointSecretRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateEndpointSecretRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.endpointId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.overlapSeconds = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateEndpointSecretRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      endpointId: isSet(object.endpointId)
+        ? globalThis.String(object.endpointId)
+        : isSet(object.endpoint_id)
+        ? globalThis.String(object.endpoint_id)
+        : "",
+      overlapSeconds: isSet(object.overlapSeconds)
+        ? globalThis.Number(object.overlapSeconds)
+        : isSet(object.overlap_seconds)
+        ? globalThis.Number(object.overlap_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: RotateEndpointSecretRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.endpointId !== "") {
+      obj.endpointId = message.endpointId;
+    }
+    if (message.overlapSeconds !== 0) {
+      obj.overlapSeconds = Math.round(message.overlapSeconds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotateEndpointSecretRequest>, I>>(base?: I): RotateEndpointSecretRequest {
+    return RotateEndpointSecretRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotateEndpointSecretRequest>, I>>(object: I): RotateEndpointSecretRequest {
+    const message = createBaseRotateEndpointSecretRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.endpointId = object.endpointId ?? "";
+    message.overlapSeconds = object.overlapSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseRotateEndpointSecretResponse(): RotateEndpointSecretResponse {
+  return { endpoint: undefined, signingSecret: "" };
+}
+
+export const RotateEndpointSecretResponse: MessageFns<RotateEndpointSecretResponse> = {
+  encode(message: RotateEndpointSecretResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.endpoint !== undefined) {
+      WebhookEndpoint.encode(message.endpoint, writer.uint32(10).fork()).join();
+    }
+    if (message.signingSecret !== "") {
+      writer.uint32(18).string(message.signingSecret);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateEndpointSecretResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateEndpointSecretResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.endpoint = WebhookEndpoint.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.signingSecret = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateEndpointSecretResponse {
+    return {
+      endpoint: isSet(object.endpoint) ? WebhookEndpoint.fromJSON(object.endpoint) : undefined,
+      signingSecret: isSet(object.signingSecret)
+        ? globalThis.String(object.signingSecret)
+        : isSet(object.signing_secret)
+        ? globalThis.String(object.signing_secret)
+        : "",
+    };
+  },
+
+  toJSON(message: RotateEndpointSecretResponse): unknown {
+    const obj: any = {};
+    if (message.endpoint !== undefined) {
+      obj.endpoint = WebhookEndpoint.toJSON(message.endpoint);
+    }
+    if (message.signingSecret !== "") {
+      obj.signingSecret = message.signingSecret;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotateEndpointSecretResponse>, I>>(base?: I): RotateEndpointSecretResponse {
+    return RotateEndpointSecretResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotateEndpointSecretResponse>, I>>(object: I): RotateEndpointSecretResponse {
+    const message = createBaseRotateEndpointSecretResponse();
+    message.endpoint = (object.endpoint !== undefined && object.endpoint !== null)
+      ? WebhookEndpoint.fromPartial(object.endpoint)
+      : undefined;
+    message.signingSecret = object.signingSecret ?? "";
+    return message;
+  },
+};
+
+function createBaseDeliveryAttempt(): DeliveryAttempt {
+  return { attemptedAt: undefined, url: "", statusCode: 0, error: "", durationMs: 0, responseExcerpt: "" };
+}
+
+export const DeliveryAttempt: MessageFns<DeliveryAttempt> = {
+  encode(message: DeliveryAttempt, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.attemptedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.attemptedAt), writer.uint32(10).fork()).join();
+    }
+    if (message.url !== "") {
+      writer.uint32(18).string(message.url);
+    }
+    if (message.statusCode !== 0) {
+      writer.uint32(24).int32(message.statusCode);
+    }
+    if (message.error !== "") {
+      writer.uint32(34).string(message.error);
+    }
+    if (message.durationMs !== 0) {
+      writer.uint32(40).int32(message.durationMs);
+    }
+    if (message.responseExcerpt !== "") {
+      writer.uint32(50).string(message.responseExcerpt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeliveryAttempt {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeliveryAttempt();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attemptedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.statusCode = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.durationMs = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.responseExcerpt = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeliveryAttempt {
+    return {
+      attemptedAt: isSet(object.attemptedAt)
+        ? fromJsonTimestamp(object.attemptedAt)
+        : isSet(object.attempted_at)
+        ? fromJsonTimestamp(object.attempted_at)
+        : undefined,
+      url: isSet(object.url) ? globalThis.String(object.url) : "",
+      statusCode: isSet(object.statusCode)
+        ? globalThis.Number(object.statusCode)
+        : isSet(object.status_code)
+        ? globalThis.Number(object.status_code)
+        : 0,
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+      durationMs: isSet(object.durationMs)
+        ? globalThis.Number(object.durationMs)
+        : isSet(object.duration_ms)
+        ? globalThis.Number(object.duration_ms)
+        : 0,
+      responseExcerpt: isSet(object.responseExcerpt)
+        ? globalThis.String(object.responseExcerpt)
+        : isSet(object.response_excerpt)
+        ? globalThis.String(object.response_excerpt)
+        : "",
+    };
+  },
+
+  toJSON(message: DeliveryAttempt): unknown {
+    const obj: any = {};
+    if (message.attemptedAt !== undefined) {
+      obj.attemptedAt = message.attemptedAt.toISOString();
+    }
+    if (message.url !== "") {
+      obj.url = message.url;
+    }
+    if (message.statusCode !== 0) {
+      obj.statusCode = Math.round(message.statusCode);
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    if (message.durationMs !== 0) {
+      obj.durationMs = Math.round(message.durationMs);
+    }
+    if (message.responseExcerpt !== "") {
+      obj.responseExcerpt = message.responseExcerpt;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeliveryAttempt>, I>>(base?: I): DeliveryAttempt {
+    return DeliveryAttempt.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeliveryAttempt>, I>>(object: I): DeliveryAttempt {
+    const message = createBaseDeliveryAttempt();
+    message.attemptedAt = object.attemptedAt ?? undefined;
+    message.url = object.url ?? "";
+    message.statusCode = object.statusCode ?? 0;
+    message.error = object.error ?? "";
+    message.durationMs = object.durationMs ?? 0;
+    message.responseExcerpt = object.responseExcerpt ?? "";
+    return message;
+  },
+};
+
+function createBaseGetDeliveryRequest(): GetDeliveryRequest {
+  return { deliveryId: "", merchantId: "" };
+}
+
+export const GetDeliveryRequest: MessageFns<GetDeliveryRequest> = {
+  encode(message: GetDeliveryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deliveryId !== "") {
+      writer.uint32(10).string(message.deliveryId);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(18).string(message.merchantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDeliveryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDeliveryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deliveryId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDeliveryRequest {
+    return {
+      deliveryId: isSet(object.deliveryId)
+        ? globalThis.String(object.deliveryId)
+        : isSet(object.delivery_id)
+        ? globalThis.String(object.delivery_id)
+        : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetDeliveryRequest): unknown {
+    const obj: any = {};
+    if (message.deliveryId !== "") {
+      obj.deliveryId = message.deliveryId;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDeliveryRequest>, I>>(base?: I): GetDeliveryRequest {
+    return GetDeliveryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDeliveryRequest>, I>>(object: I): GetDeliveryRequest {
+    const message = createBaseGetDeliveryRequest();
+    message.deliveryId = object.deliveryId ?? "";
+    message.merchantId = object.merchantId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetDeliveryResponse(): GetDeliveryResponse {
+  return { delivery: undefined, attempts: [] };
+}
+
+export const GetDeliveryResponse: MessageFns<GetDeliveryResponse> = {
+  encode(message: GetDeliveryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.delivery !== undefined) {
+      Delivery.encode(message.delivery, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.attempts) {
+      DeliveryAttempt.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDeliveryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDeliveryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.delivery = Delivery.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.attempts.push(DeliveryAttempt.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDeliveryResponse {
+    return {
+      delivery: isSet(object.delivery) ? Delivery.fromJSON(object.delivery) : undefined,
+      attempts: globalThis.Array.isArray(object?.attempts)
+        ? object.attempts.map((e: any) => DeliveryAttempt.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetDeliveryResponse): unknown {
+    const obj: any = {};
+    if (message.delivery !== undefined) {
+      obj.delivery = Delivery.toJSON(message.delivery);
+    }
+    if (message.attempts?.length) {
+      obj.attempts = message.attempts.map((e) => DeliveryAttempt.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDeliveryResponse>, I>>(base?: I): GetDeliveryResponse {
+    return GetDeliveryResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDeliveryResponse>, I>>(object: I): GetDeliveryResponse {
+    const message = createBaseGetDeliveryResponse();
+    message.delivery = (object.delivery !== undefined && object.delivery !== null)
+      ? Delivery.fromPartial(object.delivery)
+      : undefined;
+    message.attempts = object.attempts?.map((e) => DeliveryAttempt.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRecoverEndpointRequest(): RecoverEndpointRequest {
+  return { merchantId: "", endpointId: "", since: undefined };
+}
+
+export const RecoverEndpointRequest: MessageFns<RecoverEndpointRequest> = {
+  encode(message: RecoverEndpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.endpointId !== "") {
+      writer.uint32(18).string(message.endpointId);
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecoverEndpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecoverEndpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.endpointId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecoverEndpointRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      endpointId: isSet(object.endpointId)
+        ? globalThis.String(object.endpointId)
+        : isSet(object.endpoint_id)
+        ? globalThis.String(object.endpoint_id)
+        : "",
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+    };
+  },
+
+  toJSON(message: RecoverEndpointRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.endpointId !== "") {
+      obj.endpointId = message.endpointId;
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecoverEndpointRequest>, I>>(base?: I): RecoverEndpointRequest {
+    return RecoverEndpointRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecoverEndpointRequest>, I>>(object: I): RecoverEndpointRequest {
+    const message = createBaseRecoverEndpointRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.endpointId = object.endpointId ?? "";
+    message.since = object.since ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRecoverEndpointResponse(): RecoverEndpointResponse {
+  return { recovered: 0 };
+}
+
+export const RecoverEndpointResponse: MessageFns<RecoverEndpointResponse> = {
+  encode(message: RecoverEndpointResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.recovered !== 0) {
+      writer.uint32(8).int32(message.recovered);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecoverEndpointResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecoverEndpointResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.recovered = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecoverEndpointResponse {
+    return { recovered: isSet(object.recovered) ? globalThis.Number(object.recovered) : 0 };
+  },
+
+  toJSON(message: RecoverEndpointResponse): unknown {
+    const obj: any = {};
+    if (message.recovered !== 0) {
+      obj.recovered = Math.round(message.recovered);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecoverEndpointResponse>, I>>(base?: I): RecoverEndpointResponse {
+    return RecoverEndpointResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecoverEndpointResponse>, I>>(object: I): RecoverEndpointResponse {
+    const message = createBaseRecoverEndpointResponse();
+    message.recovered = object.recovered ?? 0;
+    return message;
+  },
+};
+
+function createBaseEndpointEvent(): EndpointEvent {
+  return { id: "", endpointId: "", type: "", deliveryId: "", detail: "", createdAt: undefined };
+}
+
+export const EndpointEvent: MessageFns<EndpointEvent> = {
+  encode(message: EndpointEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.endpointId !== "") {
+      writer.uint32(18).string(message.endpointId);
+    }
+    if (message.type !== "") {
+      writer.uint32(26).string(message.type);
+    }
+    if (message.deliveryId !== "") {
+      writer.uint32(34).string(message.deliveryId);
+    }
+    if (message.detail !== "") {
+      writer.uint32(42).string(message.detail);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndpointEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndpointEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.endpointId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.deliveryId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EndpointEvent {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      endpointId: isSet(object.endpointId)
+        ? globalThis.String(object.endpointId)
+        : isSet(object.endpoint_id)
+        ? globalThis.String(object.endpoint_id)
+        : "",
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      deliveryId: isSet(object.deliveryId)
+        ? globalThis.String(object.deliveryId)
+        : isSet(object.delivery_id)
+        ? globalThis.String(object.delivery_id)
+        : "",
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: EndpointEvent): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.endpointId !== "") {
+      obj.endpointId = message.endpointId;
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.deliveryId !== "") {
+      obj.deliveryId = message.deliveryId;
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EndpointEvent>, I>>(base?: I): EndpointEvent {
+    return EndpointEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EndpointEvent>, I>>(object: I): EndpointEvent {
+    const message = createBaseEndpointEvent();
+    message.id = object.id ?? "";
+    message.endpointId = object.endpointId ?? "";
+    message.type = object.type ?? "";
+    message.deliveryId = object.deliveryId ?? "";
+    message.detail = object.detail ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListEndpointEventsRequest(): ListEndpointEventsRequest {
+  return { merchantId: "", endpointId: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListEndpointEventsRequest: MessageFns<ListEndpointEventsRequest> = {
+  encode(message: ListEndpointEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.endpointId !== "") {
+      writer.uint32(18).string(message.endpointId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(24).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(34).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListEndpointEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListEndpointEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.endpointId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListEndpointEventsRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      endpointId: isSet(object.endpointId)
+        ? globalThis.String(object.endpointId)
+        : isSet(object.endpoint_id)
+        ? globalThis.String(object.endpoint_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListEndpointEventsRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.endpointId !== "") {
+      obj.endpointId = message.endpointId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListEndpointEventsRequest>, I>>(base?: I): ListEndpointEventsRequest {
+    return ListEndpointEventsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListEndpointEventsRequest>, I>>(object: I): ListEndpointEventsRequest {
+    const message = createBaseListEndpointEventsRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.endpointId = object.endpointId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListEndpointEventsResponse(): ListEndpointEventsResponse {
+  return { events: [], nextPageToken: "" };
+}
+
+export const ListEndpointEventsResponse: MessageFns<ListEndpointEventsResponse> = {
+  encode(message: ListEndpointEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      EndpointEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListEndpointEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListEndpointEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(EndpointEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListEndpointEventsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => EndpointEvent.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListEndpointEventsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => EndpointEvent.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListEndpointEventsResponse>, I>>(base?: I): ListEndpointEventsResponse {
+    return ListEndpointEventsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListEndpointEventsResponse>, I>>(object: I): ListEndpointEventsResponse {
+    const message = createBaseListEndpointEventsResponse();
+    message.events = object.events?.map((e) => EndpointEvent.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
 /**
  * Server-to-server notifications to merchants. A delivery is retried with backoff
  * until the merchant answers HTTP 200 with body `ok`, for up to 3 days.
@@ -1178,6 +4504,143 @@ export const NotifierServiceService = {
       Buffer.from(RedeliverDeliveryResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RedeliverDeliveryResponse => RedeliverDeliveryResponse.decode(value),
   },
+  /**
+   * Issue 10: a merchant's webhook endpoints (the default one stays UpsertEndpoint's).
+   * Every endpoint RPC takes the merchant: another merchant's endpoint is NOTIFIER_ENDPOINT_NOT_FOUND.
+   * Creates an endpoint with its own `whsec_…` secret, returned here only (and to a replay of the
+   * same idempotency key). Routes the merchant's unrouted events of the retry window to it.
+   */
+  createEndpoint: {
+    path: "/tolem.notifier.v1.NotifierService/CreateEndpoint" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateEndpointRequest): Buffer =>
+      Buffer.from(CreateEndpointRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateEndpointRequest => CreateEndpointRequest.decode(value),
+    responseSerialize: (value: CreateEndpointResponse): Buffer =>
+      Buffer.from(CreateEndpointResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateEndpointResponse => CreateEndpointResponse.decode(value),
+  },
+  getEndpoint: {
+    path: "/tolem.notifier.v1.NotifierService/GetEndpoint" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetEndpointRequest): Buffer => Buffer.from(GetEndpointRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetEndpointRequest => GetEndpointRequest.decode(value),
+    responseSerialize: (value: GetEndpointResponse): Buffer => Buffer.from(GetEndpointResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetEndpointResponse => GetEndpointResponse.decode(value),
+  },
+  /** Every endpoint of the merchant (at most 16), oldest first; deleted ones are left out. */
+  listEndpoints: {
+    path: "/tolem.notifier.v1.NotifierService/ListEndpoints" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListEndpointsRequest): Buffer => Buffer.from(ListEndpointsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListEndpointsRequest => ListEndpointsRequest.decode(value),
+    responseSerialize: (value: ListEndpointsResponse): Buffer =>
+      Buffer.from(ListEndpointsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListEndpointsResponse => ListEndpointsResponse.decode(value),
+  },
+  /**
+   * Changes what is set; a new URL applies to pending deliveries (sending reads the endpoint's URL),
+   * a new format to deliveries made from now on. The default endpoint's URL is checkout's.
+   */
+  updateEndpoint: {
+    path: "/tolem.notifier.v1.NotifierService/UpdateEndpoint" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateEndpointRequest): Buffer =>
+      Buffer.from(UpdateEndpointRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateEndpointRequest => UpdateEndpointRequest.decode(value),
+    responseSerialize: (value: UpdateEndpointResponse): Buffer =>
+      Buffer.from(UpdateEndpointResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateEndpointResponse => UpdateEndpointResponse.decode(value),
+  },
+  /**
+   * Like Stripe: the endpoint is gone from the API and its pending deliveries are given up; its
+   * delivery log stays. The default endpoint cannot be deleted (disable it instead).
+   */
+  deleteEndpoint: {
+    path: "/tolem.notifier.v1.NotifierService/DeleteEndpoint" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteEndpointRequest): Buffer =>
+      Buffer.from(DeleteEndpointRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteEndpointRequest => DeleteEndpointRequest.decode(value),
+    responseSerialize: (value: DeleteEndpointResponse): Buffer =>
+      Buffer.from(DeleteEndpointResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteEndpointResponse => DeleteEndpointResponse.decode(value),
+  },
+  /** Enabled again: pending deliveries resume, disabled_reason is cleared. */
+  enableEndpoint: {
+    path: "/tolem.notifier.v1.NotifierService/EnableEndpoint" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EnableEndpointRequest): Buffer =>
+      Buffer.from(EnableEndpointRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EnableEndpointRequest => EnableEndpointRequest.decode(value),
+    responseSerialize: (value: EnableEndpointResponse): Buffer =>
+      Buffer.from(EnableEndpointResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EnableEndpointResponse => EnableEndpointResponse.decode(value),
+  },
+  /** Disabled by the merchant: deliveries wait (pending) until it is enabled or their window closes. */
+  disableEndpoint: {
+    path: "/tolem.notifier.v1.NotifierService/DisableEndpoint" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DisableEndpointRequest): Buffer =>
+      Buffer.from(DisableEndpointRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DisableEndpointRequest => DisableEndpointRequest.decode(value),
+    responseSerialize: (value: DisableEndpointResponse): Buffer =>
+      Buffer.from(DisableEndpointResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DisableEndpointResponse => DisableEndpointResponse.decode(value),
+  },
+  /** A new `whsec_…` secret; the old one keeps signing too for the overlap. */
+  rotateEndpointSecret: {
+    path: "/tolem.notifier.v1.NotifierService/RotateEndpointSecret" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RotateEndpointSecretRequest): Buffer =>
+      Buffer.from(RotateEndpointSecretRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RotateEndpointSecretRequest => RotateEndpointSecretRequest.decode(value),
+    responseSerialize: (value: RotateEndpointSecretResponse): Buffer =>
+      Buffer.from(RotateEndpointSecretResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotateEndpointSecretResponse => RotateEndpointSecretResponse.decode(value),
+  },
+  /** One delivery with its attempts. */
+  getDelivery: {
+    path: "/tolem.notifier.v1.NotifierService/GetDelivery" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetDeliveryRequest): Buffer => Buffer.from(GetDeliveryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetDeliveryRequest => GetDeliveryRequest.decode(value),
+    responseSerialize: (value: GetDeliveryResponse): Buffer => Buffer.from(GetDeliveryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetDeliveryResponse => GetDeliveryResponse.decode(value),
+  },
+  /** Every exhausted delivery of the endpoint created since a time becomes pending, due now. */
+  recoverEndpoint: {
+    path: "/tolem.notifier.v1.NotifierService/RecoverEndpoint" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecoverEndpointRequest): Buffer =>
+      Buffer.from(RecoverEndpointRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecoverEndpointRequest => RecoverEndpointRequest.decode(value),
+    responseSerialize: (value: RecoverEndpointResponse): Buffer =>
+      Buffer.from(RecoverEndpointResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecoverEndpointResponse => RecoverEndpointResponse.decode(value),
+  },
+  /** What happened to an endpoint (disabled, enabled, a delivery given up), newest first. */
+  listEndpointEvents: {
+    path: "/tolem.notifier.v1.NotifierService/ListEndpointEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListEndpointEventsRequest): Buffer =>
+      Buffer.from(ListEndpointEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListEndpointEventsRequest => ListEndpointEventsRequest.decode(value),
+    responseSerialize: (value: ListEndpointEventsResponse): Buffer =>
+      Buffer.from(ListEndpointEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListEndpointEventsResponse => ListEndpointEventsResponse.decode(value),
+  },
 } as const;
 
 export interface NotifierServiceServer extends UntypedServiceImplementation {
@@ -1187,6 +4650,38 @@ export interface NotifierServiceServer extends UntypedServiceImplementation {
   listDeliveries: handleUnaryCall<ListDeliveriesRequest, ListDeliveriesResponse>;
   /** Queues a new attempt of a delivery now, whatever its state. */
   redeliverDelivery: handleUnaryCall<RedeliverDeliveryRequest, RedeliverDeliveryResponse>;
+  /**
+   * Issue 10: a merchant's webhook endpoints (the default one stays UpsertEndpoint's).
+   * Every endpoint RPC takes the merchant: another merchant's endpoint is NOTIFIER_ENDPOINT_NOT_FOUND.
+   * Creates an endpoint with its own `whsec_…` secret, returned here only (and to a replay of the
+   * same idempotency key). Routes the merchant's unrouted events of the retry window to it.
+   */
+  createEndpoint: handleUnaryCall<CreateEndpointRequest, CreateEndpointResponse>;
+  getEndpoint: handleUnaryCall<GetEndpointRequest, GetEndpointResponse>;
+  /** Every endpoint of the merchant (at most 16), oldest first; deleted ones are left out. */
+  listEndpoints: handleUnaryCall<ListEndpointsRequest, ListEndpointsResponse>;
+  /**
+   * Changes what is set; a new URL applies to pending deliveries (sending reads the endpoint's URL),
+   * a new format to deliveries made from now on. The default endpoint's URL is checkout's.
+   */
+  updateEndpoint: handleUnaryCall<UpdateEndpointRequest, UpdateEndpointResponse>;
+  /**
+   * Like Stripe: the endpoint is gone from the API and its pending deliveries are given up; its
+   * delivery log stays. The default endpoint cannot be deleted (disable it instead).
+   */
+  deleteEndpoint: handleUnaryCall<DeleteEndpointRequest, DeleteEndpointResponse>;
+  /** Enabled again: pending deliveries resume, disabled_reason is cleared. */
+  enableEndpoint: handleUnaryCall<EnableEndpointRequest, EnableEndpointResponse>;
+  /** Disabled by the merchant: deliveries wait (pending) until it is enabled or their window closes. */
+  disableEndpoint: handleUnaryCall<DisableEndpointRequest, DisableEndpointResponse>;
+  /** A new `whsec_…` secret; the old one keeps signing too for the overlap. */
+  rotateEndpointSecret: handleUnaryCall<RotateEndpointSecretRequest, RotateEndpointSecretResponse>;
+  /** One delivery with its attempts. */
+  getDelivery: handleUnaryCall<GetDeliveryRequest, GetDeliveryResponse>;
+  /** Every exhausted delivery of the endpoint created since a time becomes pending, due now. */
+  recoverEndpoint: handleUnaryCall<RecoverEndpointRequest, RecoverEndpointResponse>;
+  /** What happened to an endpoint (disabled, enabled, a delivery given up), newest first. */
+  listEndpointEvents: handleUnaryCall<ListEndpointEventsRequest, ListEndpointEventsResponse>;
 }
 
 export interface NotifierServiceClient extends Client {
@@ -1237,6 +4732,192 @@ export interface NotifierServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RedeliverDeliveryResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Issue 10: a merchant's webhook endpoints (the default one stays UpsertEndpoint's).
+   * Every endpoint RPC takes the merchant: another merchant's endpoint is NOTIFIER_ENDPOINT_NOT_FOUND.
+   * Creates an endpoint with its own `whsec_…` secret, returned here only (and to a replay of the
+   * same idempotency key). Routes the merchant's unrouted events of the retry window to it.
+   */
+  createEndpoint(
+    request: CreateEndpointRequest,
+    callback: (error: ServiceError | null, response: CreateEndpointResponse) => void,
+  ): ClientUnaryCall;
+  createEndpoint(
+    request: CreateEndpointRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateEndpointResponse) => void,
+  ): ClientUnaryCall;
+  createEndpoint(
+    request: CreateEndpointRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateEndpointResponse) => void,
+  ): ClientUnaryCall;
+  getEndpoint(
+    request: GetEndpointRequest,
+    callback: (error: ServiceError | null, response: GetEndpointResponse) => void,
+  ): ClientUnaryCall;
+  getEndpoint(
+    request: GetEndpointRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetEndpointResponse) => void,
+  ): ClientUnaryCall;
+  getEndpoint(
+    request: GetEndpointRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetEndpointResponse) => void,
+  ): ClientUnaryCall;
+  /** Every endpoint of the merchant (at most 16), oldest first; deleted ones are left out. */
+  listEndpoints(
+    request: ListEndpointsRequest,
+    callback: (error: ServiceError | null, response: ListEndpointsResponse) => void,
+  ): ClientUnaryCall;
+  listEndpoints(
+    request: ListEndpointsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListEndpointsResponse) => void,
+  ): ClientUnaryCall;
+  listEndpoints(
+    request: ListEndpointsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListEndpointsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Changes what is set; a new URL applies to pending deliveries (sending reads the endpoint's URL),
+   * a new format to deliveries made from now on. The default endpoint's URL is checkout's.
+   */
+  updateEndpoint(
+    request: UpdateEndpointRequest,
+    callback: (error: ServiceError | null, response: UpdateEndpointResponse) => void,
+  ): ClientUnaryCall;
+  updateEndpoint(
+    request: UpdateEndpointRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateEndpointResponse) => void,
+  ): ClientUnaryCall;
+  updateEndpoint(
+    request: UpdateEndpointRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateEndpointResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Like Stripe: the endpoint is gone from the API and its pending deliveries are given up; its
+   * delivery log stays. The default endpoint cannot be deleted (disable it instead).
+   */
+  deleteEndpoint(
+    request: DeleteEndpointRequest,
+    callback: (error: ServiceError | null, response: DeleteEndpointResponse) => void,
+  ): ClientUnaryCall;
+  deleteEndpoint(
+    request: DeleteEndpointRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteEndpointResponse) => void,
+  ): ClientUnaryCall;
+  deleteEndpoint(
+    request: DeleteEndpointRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteEndpointResponse) => void,
+  ): ClientUnaryCall;
+  /** Enabled again: pending deliveries resume, disabled_reason is cleared. */
+  enableEndpoint(
+    request: EnableEndpointRequest,
+    callback: (error: ServiceError | null, response: EnableEndpointResponse) => void,
+  ): ClientUnaryCall;
+  enableEndpoint(
+    request: EnableEndpointRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EnableEndpointResponse) => void,
+  ): ClientUnaryCall;
+  enableEndpoint(
+    request: EnableEndpointRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EnableEndpointResponse) => void,
+  ): ClientUnaryCall;
+  /** Disabled by the merchant: deliveries wait (pending) until it is enabled or their window closes. */
+  disableEndpoint(
+    request: DisableEndpointRequest,
+    callback: (error: ServiceError | null, response: DisableEndpointResponse) => void,
+  ): ClientUnaryCall;
+  disableEndpoint(
+    request: DisableEndpointRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DisableEndpointResponse) => void,
+  ): ClientUnaryCall;
+  disableEndpoint(
+    request: DisableEndpointRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DisableEndpointResponse) => void,
+  ): ClientUnaryCall;
+  /** A new `whsec_…` secret; the old one keeps signing too for the overlap. */
+  rotateEndpointSecret(
+    request: RotateEndpointSecretRequest,
+    callback: (error: ServiceError | null, response: RotateEndpointSecretResponse) => void,
+  ): ClientUnaryCall;
+  rotateEndpointSecret(
+    request: RotateEndpointSecretRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotateEndpointSecretResponse) => void,
+  ): ClientUnaryCall;
+  rotateEndpointSecret(
+    request: RotateEndpointSecretRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotateEndpointSecretResponse) => void,
+  ): ClientUnaryCall;
+  /** One delivery with its attempts. */
+  getDelivery(
+    request: GetDeliveryRequest,
+    callback: (error: ServiceError | null, response: GetDeliveryResponse) => void,
+  ): ClientUnaryCall;
+  getDelivery(
+    request: GetDeliveryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetDeliveryResponse) => void,
+  ): ClientUnaryCall;
+  getDelivery(
+    request: GetDeliveryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetDeliveryResponse) => void,
+  ): ClientUnaryCall;
+  /** Every exhausted delivery of the endpoint created since a time becomes pending, due now. */
+  recoverEndpoint(
+    request: RecoverEndpointRequest,
+    callback: (error: ServiceError | null, response: RecoverEndpointResponse) => void,
+  ): ClientUnaryCall;
+  recoverEndpoint(
+    request: RecoverEndpointRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecoverEndpointResponse) => void,
+  ): ClientUnaryCall;
+  recoverEndpoint(
+    request: RecoverEndpointRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecoverEndpointResponse) => void,
+  ): ClientUnaryCall;
+  /** What happened to an endpoint (disabled, enabled, a delivery given up), newest first. */
+  listEndpointEvents(
+    request: ListEndpointEventsRequest,
+    callback: (error: ServiceError | null, response: ListEndpointEventsResponse) => void,
+  ): ClientUnaryCall;
+  listEndpointEvents(
+    request: ListEndpointEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListEndpointEventsResponse) => void,
+  ): ClientUnaryCall;
+  listEndpointEvents(
+    request: ListEndpointEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListEndpointEventsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,124 @@
+import type { Knex } from '@tolem/db-kit';
+
+import type { Delivery, DeliveryStatus } from '../domain/delivery';
+import type { DeliveryQueries } from '../domain/ports';
+
+interface DeliveryRow {
+  id: string;
+  event_id: string;
+  event_type: string;
+  payment_id: string;
+  merchant_id: string;
+  endpoint_id: string;
+  sequence: string;
+  url: string;
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: Date;
+  last_status_code: number | null;
+  last_error: string;
+  delivered_at: Date | null;
+  expires_at: Date;
+  created_at: Date;
+}
+
+function toDomain(row: DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    paymentId: row.payment_id,
+    merchantId: row.merchant_id,
+    endpointId: row.endpoint_id,
+    sequence: BigInt(row.sequence),
+    url: row.url,
+    payload: row.payload,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastStatusCode: row.last_status_code,
+    lastError: row.last_error,
+    deliveredAt: row.delivered_at,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+  };
+}
+
+/**
+ * A delivery queued again: due now with a fresh window (first_attempt_at starts it again). The
+ * lease is left alone, so one already in flight is not sent twice at once.
+ */
+const requeued = (now: Date, expiresAt: Date) => ({
+  status: 'pending',
+  next_attempt_at: now,
+  expires_at: expiresAt,
+  first_attempt_at: null,
+  delivered_at: null,
+});
+
+export function createDeliveryQueries(db: Knex): DeliveryQueries {
+  return {
+    async list(f) {
+      const query = db<DeliveryRow>('deliveries').where({ merchant_id: f.merchantId });
+      if (f.paymentId) query.andWhere({ payment_id: f.paymentId });
+      if (f.endpointId) query.andWhere({ endpoint_id: f.endpointId });
+      if (f.status) query.andWhere({ status: f.status });
+      if (f.beforeId) query.andWhere('id', '<', f.beforeId);
+      const rows = (await query.orderBy('id', 'desc').limit(f.limit)) as DeliveryRow[];
+      return rows.map(toDomain);
+    },
+
+    async get(merchantId, id) {
+      const query = db<DeliveryRow>('deliveries').where({ id });
+      if (merchantId) query.andWhere({ merchant_id: merchantId });
+      const row = (await query.first()) as DeliveryRow | undefined;
+      return row ? toDomain(row) : undefined;
+    },
+
+    async attempts(deliveryId) {
+      const rows = await db('delivery_attempts')
+        .where({ delivery_id: deliveryId })
+        .orderBy([{ column: 'attempted_at' }, { column: 'id' }])
+        .select<
+          {
+            attempted_at: Date;
+            url: string;
+            status_code: number | null;
+            error: string;
+            duration_ms: number;
+            response_snippet: string;
+          }[]
+        >('attempted_at', 'url', 'status_code', 'error', 'duration_ms', 'response_snippet');
+      return rows.map((r) => ({
+        attemptedAt: r.attempted_at,
+        url: r.url,
+        statusCode: r.status_code,
+        error: r.error,
+        durationMs: r.duration_ms,
+        responseSnippet: r.response_snippet,
+      }));
+    },
+
+    async redeliver(id, now, expiresAt) {
+      const [row] = (await db('deliveries')
+        .where({ id })
+        .update(requeued(now, expiresAt))
+        .returning('*')) as DeliveryRow[];
+      return row ? toDomain(row) : undefined;
+    },
+
+    async recoverExhausted(endpointId, since, now, expiresAt) {
+      return db('deliveries')
+        .where({ endpoint_id: endpointId, status: 'exhausted' })
+        .andWhere('created_at', '>=', since)
+        .update(requeued(now, expiresAt));
+    },
+
+    async cancelPending(endpointId, reason) {
+      return db('deliveries')
+        .where({ endpoint_id: endpointId, status: 'pending' })
+        .update({ status: 'exhausted', last_error: reason });
+    },
+  };
+}
