@@ -37,7 +37,6 @@ async function main(): Promise<void> {
   if (config.migrateOnStart) await migrateLatest(db, migrations);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'notifier', log });
 
-  const deliveries = createDeliveriesRepo(db);
   const deliveryQueries = createDeliveryQueries(db);
   const { retryWindowMs } = config.notify;
 

@@ -165,6 +165,7 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
         NOTIFY_MAX_BACKOFF_MS: '500',
         NOTIFY_POLL_MS: '100',
         NOTIFY_TIMEOUT_MS: '2000',
+        NOTIFY_ALLOW_PRIVATE_NETWORKS: 'loopback',
       },
       ready: () => grpcServing(`127.0.0.1:${port}`),
     });
