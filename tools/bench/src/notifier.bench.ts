@@ -330,13 +330,7 @@ async function main(): Promise<number> {
       anyEndpoint,
       stateDir,
     );
-    const clean = await runPhase(
-      'healthy endpoints only',
-      sink,
-      endpoints,
-      healthyOnly,
-      stateDir,
-    );
+    const clean = await runPhase('healthy endpoints only', sink, endpoints, healthyOnly, stateDir);
     const backlog = await withClient(notifierUrl, (c) =>
       scalar(c, "select count(*)::text from deliveries where status = 'pending'"),
     );
