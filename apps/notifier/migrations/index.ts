@@ -4,6 +4,7 @@ import * as createProcessedEvents from './20261201000000_create_processed_events
 import * as createEndpointsAndDeliveries from './20261201000100_create_endpoints_and_deliveries';
 import * as endpointSecretRotation from './20261207010000_endpoint_secret_rotation';
 import * as webhookEndpoints from './20261208000000_webhook_endpoints';
+import * as dispatchLeases from './20261208000100_dispatch_leases';
 import * as webhookEndpointManagement from './20261208000200_webhook_endpoint_management';
 
 /** Every migration of this service, by name; never edit one once merged. */
@@ -12,5 +13,6 @@ export const migrations: Record<string, Migration> = {
   '20261201000100_create_endpoints_and_deliveries': createEndpointsAndDeliveries,
   '20261207010000_endpoint_secret_rotation': endpointSecretRotation,
   '20261208000000_webhook_endpoints': webhookEndpoints,
+  '20261208000100_dispatch_leases': dispatchLeases,
   '20261208000200_webhook_endpoint_management': webhookEndpointManagement,
 };

@@ -6,7 +6,7 @@ import { createLogger } from '@tolem/observability';
 import { onShutdown, runService, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
-import { makeDispatchDue } from './app/dispatch-due';
+import { makeDispatcher } from './app/dispatch-due';
 import { makeListDeliveries } from './app/list-deliveries';
 import { makeManageEndpoints } from './app/manage-endpoints';
 import { makeRecordDelivery } from './app/record-delivery';
@@ -14,7 +14,8 @@ import { makeRedeliverDelivery } from './app/redeliver-delivery';
 import { makeUpsertEndpoint } from './app/upsert-endpoint';
 import { loadConfig } from './config';
 import { createDeliveryQueries } from './db/deliveries.queries';
-import { createDeliveriesRepo } from './db/deliveries.repo';
+import { createDeliveriesRepo, createDispatchRepo } from './db/deliveries.repo';
+import { listenForDueDeliveries } from './db/due-listener';
 import { createEndpointsRepo } from './db/endpoints.repo';
 import { createEventsRepo } from './db/events.repo';
 import { createTransactor } from './db/transactor';
@@ -25,11 +26,14 @@ import { createMerchantHttp } from './http/merchant.client';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'notifier', level: config.logLevel });
-  const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'notifier' });
+  const db = createKnex({
+    url: config.databaseUrl.reveal(),
+    applicationName: 'notifier',
+    poolMax: config.dbPoolMax,
+  });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'notifier', log });
 
-  const deliveries = createDeliveriesRepo(db);
   const deliveryQueries = createDeliveryQueries(db);
   const { retryWindowMs } = config.notify;
 
@@ -56,18 +60,29 @@ async function main(): Promise<void> {
     }),
   );
 
+  const http = createMerchantHttp({ allowPrivateNetworks: config.notify.allowPrivateNetworks });
   const dispatcher = startDispatcherLoop({
-    dispatchDue: makeDispatchDue({
-      deliveries,
-      http: createMerchantHttp(),
+    dispatcher: makeDispatcher({
+      dispatch: createDispatchRepo(db),
+      http,
       clock: systemClock,
       random: Math.random,
-      backoff: { minMs: config.notify.minBackoffMs, maxMs: config.notify.maxBackoffMs },
+      retry: {
+        windowMs: retryWindowMs,
+        backoff: { minMs: config.notify.minBackoffMs, maxMs: config.notify.maxBackoffMs },
+        maxRetryAfterMs: config.notify.maxRetryAfterMs,
+      },
       timeoutMs: config.notify.timeoutMs,
-      batchSize: config.notify.batchSize,
+      disableAfterMs: config.notify.disableAfterMs,
     }),
-    batchSize: config.notify.batchSize,
+    concurrency: config.notify.concurrency,
+    claimBatch: config.notify.claimBatch,
     pollMs: config.notify.pollMs,
+    log,
+  });
+  const dueListener = listenForDueDeliveries({
+    url: config.databaseUrl.reveal(),
+    onDue: () => dispatcher.wake(),
     log,
   });
   // The API and the dispatcher need no Kafka, so they run while the consumer joins its group (after
@@ -93,7 +108,9 @@ async function main(): Promise<void> {
   onShutdown(log, [
     () => grpc.drain(),
     () => consumer.stop(),
+    () => dueListener.close(),
     () => dispatcher.stop(),
+    async () => http.close(),
     () => db.destroy(),
   ]);
   const port = await grpc.listen(config.grpcPort, config.grpcHost);

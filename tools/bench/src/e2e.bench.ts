@@ -75,7 +75,7 @@ const PROFILED: ServiceName[] = [
 ];
 /** Tuning knobs of the apps a run may set from the environment, to compare settings. */
 const PASSED_THROUGH =
-  /^(NOTIFY_POLL_MS|NOTIFY_BATCH_SIZE|CREATE_BATCH_LANES|MERCHANT_CACHE_TTL_MS|STATUS_EVENT_SWEEP_MS|LEDGER_SWEEP_MS)$/;
+  /^(NOTIFY_POLL_MS|NOTIFY_CONCURRENCY|NOTIFY_CLAIM_BATCH|CREATE_BATCH_LANES|MERCHANT_CACHE_TTL_MS|STATUS_EVENT_SWEEP_MS|LEDGER_SWEEP_MS)$/;
 /** A test card IntellectMoney's sandbox approves (response code 00), no 3-D Secure. */
 const CARD = { pan: '4111 1111 1111 1111', expiry: '12/30', cvv: '123' };
 

@@ -1,5 +1,7 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+import { Webhook } from 'standardwebhooks';
 
 /** What the demo shop sells, one product per currency so every method has something to pay. */
 export interface DemoProduct {
@@ -55,7 +57,7 @@ export interface DemoMerchantOptions {
   /** The gateway the shop creates payments on. */
   gatewayUrl?: string;
   apiKey?: string;
-  /** Secret to verify `Tolem-Signature`; settable later, once the merchant exists. */
+  /** Secret to verify the Standard Webhooks signature; settable later, once the merchant exists. */
   signingSecret?: string;
   /** How the result URL answers; default 200 `ok`. Tests script failures with it. */
   answer?: (n: ReceivedNotification, attempt: number) => { status: number; body: string };
@@ -70,19 +72,29 @@ export interface DemoMerchant {
 }
 
 /**
- * Verifies `t=<unix>,v1=<hex>[,v1=<hex>]` against HMAC-SHA256(secret, "<t>.<body>"), within 5
- * minutes. During a secret rotation Tolem sends one v1 per valid secret: any match is enough.
+ * Verifies a notification's Standard Webhooks headers (`webhook-id`, `webhook-timestamp`,
+ * `webhook-signature`) with the reference `standardwebhooks` package, as a merchant would: the
+ * timestamp within 5 minutes, any of the space-separated signatures matching (during a secret
+ * rotation Tolem signs with both secrets). A `whsec_<base64>` secret is decoded as the library
+ * does; a secret from before Standard Webhooks is used as raw bytes.
  */
-export function verifyTolemSignature(header: string | undefined, body: string, secret: string, now = Date.now()): boolean {
-  if (!header) return false;
-  const parts = header.split(',').map((p) => p.trim().split('=', 2) as [string, string]);
-  const t = Number(parts.find(([k]) => k === 't')?.[1]);
-  const signatures = parts.filter(([k]) => k === 'v1').map(([, v]) => v ?? '');
-  if (!Number.isInteger(t) || signatures.length === 0 || Math.abs(now / 1000 - t) > 300) return false;
-  const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
-  return signatures.some(
-    (v1) => expected.length === v1.length && timingSafeEqual(Buffer.from(expected), Buffer.from(v1)),
-  );
+export function verifyWebhookSignature(headers: Record<string, string | undefined>, body: string, secret: string): boolean {
+  const base64 = /^whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+  try {
+    const hook = base64.test(secret) ? new Webhook(secret) : new Webhook(secret, { format: 'raw' });
+    hook.verify(
+      body,
+      {
+        'webhook-id': headers['webhook-id'] ?? '',
+        'webhook-timestamp': headers['webhook-timestamp'] ?? '',
+        'webhook-signature': headers['webhook-signature'] ?? '',
+      },
+      { jsonParse: false },
+    );
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -133,7 +145,7 @@ export function startDemoMerchant(options: DemoMerchantOptions = {}): Promise<De
         headers,
         body,
         json,
-        signatureValid: state.signingSecret ? verifyTolemSignature(headers['tolem-signature'], body, state.signingSecret) : false,
+        signatureValid: state.signingSecret ? verifyWebhookSignature(headers, body, state.signingSecret) : false,
         receivedAt: new Date(),
       };
       notifications.push(n);

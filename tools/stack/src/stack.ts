@@ -231,6 +231,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           PAYKASSMA_POSTBACK_PRIVATE_KEY: secrets.paykassmaPostbackPrivateKey,
           QR_ACQUIRER_SECRETS: `${QR_ACQUIRER_ID}:${secrets.qrAcquirerSecret}`,
         };
+      case 'notifier':
+        // The local merchants (demo shop, tests' receivers) listen on loopback.
+        return { NOTIFY_ALLOW_PRIVATE_NETWORKS: 'loopback', ...env, GRPC_PORT: String(ports[name]) };
       default:
         return { ...env, GRPC_PORT: String(ports[name]) };
     }

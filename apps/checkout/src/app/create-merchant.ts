@@ -41,9 +41,12 @@ export interface CreateMerchantOutput {
   replayed: boolean;
 }
 
-/** `whsec_` + 256 random bits: the key merchants verify webhook signatures with. */
+/**
+ * `whsec_` + standard base64 of 256 random bits: the Standard Webhooks secret format, which
+ * merchants' verification libraries decode into the HMAC key.
+ */
 export function newWebhookSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64url')}`;
+  return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
 /** `fsk_` + 256 random bits: the key merchants sign `POST /pay` forms with. */

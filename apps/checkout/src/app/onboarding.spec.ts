@@ -10,7 +10,7 @@ describe('merchant onboarding', () => {
     expect(merchant.pendingSteps).toEqual([]);
     expect(w.peers.feePlans.get(merchant.id)).toEqual(merchantInput.feeRules);
     expect(w.peers.settings.get(merchant.id)).toBe(true);
-    expect(webhookSigningSecret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(webhookSigningSecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(w.peers.endpoints.get(merchant.id)).toEqual({
       url: merchantInput.notificationUrl,
       secret: webhookSigningSecret,

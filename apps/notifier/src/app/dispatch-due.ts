@@ -1,106 +1,119 @@
-import { backoffDelayMs, type BackoffPolicy } from '../domain/backoff';
-import { afterFailure, isAcknowledged, RESPONSE_SNIPPET_CHARS } from '../domain/delivery';
-import type { ClaimedDelivery, Clock, DeliveryRepository, MerchantHttp } from '../domain/ports';
-import { signatureHeader } from '../domain/signature';
+import {
+  type AttemptDecision,
+  decideAttempt,
+  RESPONSE_SNIPPET_CHARS,
+  type RetryPolicy,
+} from '../domain/delivery';
+import type {
+  AttemptEffects,
+  Clock,
+  DispatchRepository,
+  DispatchTarget,
+  MerchantHttp,
+} from '../domain/ports';
+import { webhookHeaders } from '../domain/signature';
 
-export interface DispatchDueDeps {
-  deliveries: DeliveryRepository;
+export interface DispatcherDeps {
+  dispatch: DispatchRepository;
   http: MerchantHttp;
   clock: Clock;
   random: () => number;
-  backoff: BackoffPolicy;
+  retry: RetryPolicy;
+  /** Per request, the whole exchange including the body. */
   timeoutMs: number;
-  batchSize: number;
+  /** An endpoint every attempt of which failed for this long is disabled (3 days). */
+  disableAfterMs: number;
 }
 
 export interface AttemptSummary {
   deliveryId: string;
+  endpointId: string;
   paymentId: string;
   attempt: number;
   statusCode: number | null;
-  error: string;
-  status: 'pending' | 'delivered' | 'exhausted';
+  durationMs: number;
+  decision: AttemptDecision;
+  effects: AttemptEffects;
 }
 
-/**
- * One dispatcher round: claims due deliveries, POSTs each (signed, with a timeout) and records the
- * attempt. Delivered only on HTTP 200 with body `ok`; otherwise retried with backoff until the
- * window closes. Returns what happened, for logging.
- */
-export function makeDispatchDue(deps: DispatchDueDeps) {
-  // A claim outlives the slowest possible attempt, so nobody else sends it while in flight.
-  const leaseMs = deps.timeoutMs + 5_000;
+const CONTENT_TYPES = {
+  json: 'application/json',
+  form: 'application/x-www-form-urlencoded',
+} as const;
 
-  async function attempt({
-    delivery,
-    signingSecret,
-    previousSigningSecret,
-  }: ClaimedDelivery): Promise<AttemptSummary> {
+/**
+ * Sending one delivery, and claiming the next ones. A delivery goes to its endpoint's URL as it
+ * is at claim time, signed (Standard Webhooks) with its current secret (and the previous one
+ * during a rotation overlap); the endpoint's ack mode says whether the answer stops the retries.
+ */
+export function makeDispatcher(deps: DispatcherDeps) {
+  // A lease outlives the slowest possible attempt (and recording it), so no other dispatcher
+  // sends the delivery while it is in flight; after a crash it simply runs out.
+  const leaseMs = deps.timeoutMs + 10_000;
+
+  async function claim(limit: number): Promise<DispatchTarget[]> {
+    const now = deps.clock.now();
+    return deps.dispatch.claim(now, limit, new Date(now.getTime() + leaseMs));
+  }
+
+  async function attempt(target: DispatchTarget): Promise<AttemptSummary> {
+    const { delivery, endpoint } = target;
     const attemptedAt = deps.clock.now();
     const outcome = await deps.http.post({
-      url: delivery.url,
+      url: endpoint.url,
       headers: {
-        'content-type': 'application/json',
-        'tolem-event-id': delivery.eventId,
-        'tolem-event-type': delivery.eventType,
-        'tolem-signature': signatureHeader(
-          signingSecret.reveal(),
-          delivery.payload,
-          attemptedAt,
-          previousSigningSecret?.reveal(),
-        ),
+        'content-type': CONTENT_TYPES[endpoint.format],
+        ...webhookHeaders({
+          id: delivery.eventId,
+          body: delivery.payload,
+          at: attemptedAt,
+          secret: endpoint.signingSecret.reveal(),
+          ...(endpoint.previousSigningSecret
+            ? { previousSecret: endpoint.previousSigningSecret.reveal() }
+            : {}),
+        }),
       },
       body: delivery.payload,
       timeoutMs: deps.timeoutMs,
     });
     const finishedAt = deps.clock.now();
+    const decision = decideAttempt({
+      ack: endpoint.ack,
+      orderId: target.orderId,
+      outcome,
+      previousAttempts: delivery.attempts,
+      firstAttemptAt: target.firstAttemptAt ?? attemptedAt,
+      finishedAt,
+      policy: deps.retry,
+      random: deps.random,
+    });
     const statusCode = outcome.kind === 'response' ? outcome.statusCode : null;
-    const body = outcome.kind === 'response' ? outcome.body : '';
-    const acknowledged =
-      outcome.kind === 'response' && isAcknowledged(outcome.statusCode, outcome.body);
-    const error =
-      outcome.kind === 'error'
-        ? outcome.error
-        : acknowledged
-          ? ''
-          : outcome.statusCode === 200
-            ? 'answer was not "ok"'
-            : `HTTP ${outcome.statusCode}`;
-    const attempts = delivery.attempts + 1;
-    const next = acknowledged
-      ? { status: 'delivered' as const, nextAttemptAt: finishedAt }
-      : afterFailure(
-          delivery.expiresAt,
-          finishedAt,
-          backoffDelayMs(attempts, deps.backoff, deps.random),
-        );
-    await deps.deliveries.recordAttempt({
-      deliveryId: delivery.id,
+    const effects = await deps.dispatch.recordAttempt({
+      target,
       attemptedAt,
       statusCode,
-      error,
       durationMs: outcome.durationMs,
-      responseSnippet: body.slice(0, RESPONSE_SNIPPET_CHARS),
-      status: next.status,
-      nextAttemptAt: next.nextAttemptAt,
+      responseSnippet:
+        outcome.kind === 'response' ? outcome.body.slice(0, RESPONSE_SNIPPET_CHARS) : '',
+      decision,
+      disableIfFailingSince: new Date(attemptedAt.getTime() - deps.disableAfterMs),
     });
     return {
       deliveryId: delivery.id,
+      endpointId: endpoint.id,
       paymentId: delivery.paymentId,
-      attempt: attempts,
+      attempt: delivery.attempts + 1,
       statusCode,
-      error,
-      status: next.status,
+      durationMs: outcome.durationMs,
+      decision,
+      effects,
     };
   }
 
-  return async (): Promise<AttemptSummary[]> => {
-    const now = deps.clock.now();
-    const claimed = await deps.deliveries.claimDue(
-      now,
-      deps.batchSize,
-      new Date(now.getTime() + leaseMs),
-    );
-    return Promise.all(claimed.map(attempt));
-  };
+  /** Ends the deliveries that waited on a disabled endpoint past their window. */
+  const expireWaiting = () => deps.dispatch.expireWaiting(deps.clock.now(), deps.retry.windowMs);
+
+  return { claim, attempt, expireWaiting };
 }
+
+export type Dispatcher = ReturnType<typeof makeDispatcher>;

@@ -276,15 +276,13 @@ describe('endpoint management', () => {
     await record(event);
     const [d] = await store.deliveries.list({ merchantId: 'mer_1', limit: 1 });
     const id = d?.id ?? '';
-    await store.deliveries.recordAttempt({
+    store.addAttempt({
       deliveryId: id,
       attemptedAt: new Date(),
       statusCode: 500,
       error: 'HTTP 500',
       durationMs: 12,
       responseSnippet: 'oops',
-      status: 'pending',
-      nextAttemptAt: new Date(),
     });
     const got = await manage.getDelivery('mer_1', id);
     expect(got.attempts).toEqual([expect.objectContaining({ statusCode: 500, durationMs: 12 })]);

@@ -1,8 +1,17 @@
+import { createGroupCommitter, type Outcome } from '@tolem/batching';
 import { Secret } from '@tolem/config';
 import type { Knex } from '@tolem/db-kit';
+import { newId } from '@tolem/ids';
 
 import type { Delivery, DeliveryStatus } from '../domain/delivery';
-import type { DeliveryRepository } from '../domain/ports';
+import type { AckMode, BodyFormat } from '../domain/endpoint';
+import type {
+  AttemptEffects,
+  AttemptResult,
+  DeliveryRepository,
+  DispatchRepository,
+  DispatchTarget,
+} from '../domain/ports';
 
 interface DeliveryRow {
   id: string;
@@ -22,6 +31,8 @@ interface DeliveryRow {
   delivered_at: Date | null;
   expires_at: Date;
   created_at: Date;
+  leased_until?: Date | null;
+  first_attempt_at?: Date | null;
 }
 
 function toDomain(row: DeliveryRow): Delivery {
@@ -85,91 +96,6 @@ export function createDeliveriesRepo(db: Knex): DeliveryRepository {
       return rows.map((r) => toDomain(r as DeliveryRow));
     },
 
-    async claimDue(now, limit, leaseUntil) {
-      // skip locked: replicas claim disjoint rows. The not-exists keeps a payment's later
-      // notifications to an endpoint back while an earlier one to the same endpoint is still
-      // pending (in flight or waiting to retry); other endpoints do not wait for it.
-      const result = await db.raw<{ rows: DeliveryRow[] }>(
-        `
-        with due as (
-          select d.id from deliveries d
-          where d.status = 'pending' and d.url <> '' and d.next_attempt_at <= :now
-            and not exists (
-              select 1 from deliveries e
-              where e.payment_id = d.payment_id and e.endpoint_id = d.endpoint_id
-                and e.status = 'pending'
-                and (e.sequence < d.sequence or (e.sequence = d.sequence and e.id < d.id))
-            )
-          order by d.next_attempt_at, d.id
-          limit :limit
-          for update of d skip locked
-        )
-        update deliveries set next_attempt_at = :leaseUntil
-        from due where deliveries.id = due.id
-        returning deliveries.*`,
-        { now, limit, leaseUntil },
-      );
-      const rows = result.rows;
-      if (rows.length === 0) return [];
-      const endpointIds = [...new Set(rows.map((r) => r.endpoint_id))];
-      const secrets = new Map(
-        (
-          await db('webhook_endpoints').whereIn('id', endpointIds).select<
-            {
-              id: string;
-              url: string;
-              signing_secret: string;
-              previous_signing_secret: string | null;
-              previous_secret_expires_at: Date | null;
-            }[]
-          >('id', 'url', 'signing_secret', 'previous_signing_secret', 'previous_secret_expires_at')
-        ).map((e) => [e.id, e]),
-      );
-      return rows.flatMap((row) => {
-        const endpoint = secrets.get(row.endpoint_id);
-        // endpoint_id is a foreign key, so the endpoint exists; be defensive anyway.
-        if (endpoint === undefined) return [];
-        const overlapping =
-          endpoint.previous_signing_secret &&
-          endpoint.previous_secret_expires_at &&
-          endpoint.previous_secret_expires_at.getTime() > now.getTime();
-        return [
-          {
-            // Sent to the endpoint's URL as it is now: an UpdateEndpoint reaches pending deliveries.
-            delivery: { ...toDomain(row), url: endpoint.url },
-            signingSecret: new Secret(endpoint.signing_secret),
-            ...(overlapping
-              ? { previousSigningSecret: new Secret(endpoint.previous_signing_secret as string) }
-              : {}),
-          },
-        ];
-      });
-    },
-
-    async recordAttempt(a) {
-      await db.transaction(async (trx) => {
-        await trx('delivery_attempts').insert({
-          delivery_id: a.deliveryId,
-          attempted_at: a.attemptedAt,
-          status_code: a.statusCode,
-          error: a.error,
-          duration_ms: Math.max(0, Math.round(a.durationMs)),
-          response_snippet: a.responseSnippet,
-        });
-        // Only a pending delivery moves: a late answer never undoes a delivery already acknowledged.
-        await trx('deliveries')
-          .where({ id: a.deliveryId, status: 'pending' })
-          .update({
-            attempts: trx.raw('attempts + 1'),
-            status: a.status,
-            next_attempt_at: a.nextAttemptAt,
-            last_status_code: a.statusCode,
-            last_error: a.error,
-            delivered_at: a.status === 'delivered' ? a.attemptedAt : null,
-          });
-      });
-    },
-
     async requeue(id, changes) {
       const [row] = await db<DeliveryRow>('deliveries')
         .where({ id })
@@ -179,9 +105,270 @@ export function createDeliveriesRepo(db: Knex): DeliveryRepository {
           expires_at: changes.expiresAt,
           url: changes.url,
           delivered_at: null,
+          // The retry window starts again with the next attempt.
+          first_attempt_at: null,
+          leased_until: null,
         })
         .returning('*');
       return row ? toDomain(row as DeliveryRow) : undefined;
+    },
+  };
+}
+
+interface ClaimedRow extends DeliveryRow {
+  order_id: string | null;
+  endpoint_url: string;
+  endpoint_format: BodyFormat;
+  endpoint_ack: AckMode;
+  signing_secret: string;
+  previous_signing_secret: string | null;
+  previous_secret_expires_at: Date | null;
+}
+
+function toTarget(row: ClaimedRow, now: Date): DispatchTarget {
+  const overlapping =
+    row.previous_signing_secret !== null &&
+    row.previous_secret_expires_at !== null &&
+    row.previous_secret_expires_at.getTime() > now.getTime();
+  return {
+    delivery: toDomain(row),
+    firstAttemptAt: row.first_attempt_at ?? null,
+    orderId: row.order_id ?? '',
+    endpoint: {
+      id: row.endpoint_id,
+      url: row.endpoint_url,
+      format: row.endpoint_format,
+      ack: row.endpoint_ack,
+      signingSecret: new Secret(row.signing_secret),
+      ...(overlapping
+        ? { previousSigningSecret: new Secret(row.previous_signing_secret as string) }
+        : {}),
+    },
+  };
+}
+
+const laneOf = (id: string) => (id.charCodeAt(id.length - 1) + id.charCodeAt(id.length - 2)) % 4;
+
+/** The endpoint's health after an unacknowledged attempt, and the events it raises. */
+async function endpointEffects(
+  trx: Knex.Transaction,
+  r: AttemptResult,
+  exhausted: boolean,
+): Promise<AttemptEffects> {
+  const { target, decision } = r;
+  const raise = (type: string, detail: string, deliveryId: string | null) =>
+    trx('endpoint_events').insert({
+      id: newId('wev'),
+      endpoint_id: target.endpoint.id,
+      merchant_id: target.delivery.merchantId,
+      type,
+      delivery_id: deliveryId,
+      detail,
+      created_at: r.attemptedAt,
+    });
+  if (exhausted) {
+    await raise(
+      'delivery.exhausted',
+      `retry window closed; last error: ${decision.error}`,
+      target.delivery.id,
+    );
+  }
+  const endpoint = () => trx('webhook_endpoints').where({ id: target.endpoint.id });
+  await endpoint().whereNull('failing_since').update({ failing_since: r.attemptedAt });
+  const reason = decision.endpoint === 'gone' ? 'gone' : 'failing';
+  const disabling = endpoint().where({ status: 'enabled' });
+  if (reason === 'failing') disabling.where('failing_since', '<=', r.disableIfFailingSince);
+  const disabled = await disabling
+    .update({
+      status: 'disabled',
+      disabled_reason: reason,
+      disabled_at: r.attemptedAt,
+      updated_at: r.attemptedAt,
+    })
+    .returning('id');
+  if (disabled.length === 0) return { exhausted };
+  await raise(
+    'endpoint.disabled',
+    reason === 'gone'
+      ? 'the endpoint answered 410 Gone'
+      : 'every attempt failed for the auto-disable period',
+    null,
+  );
+  return { exhausted, endpointDisabled: reason };
+}
+
+/**
+ * Records attempts in one transaction: group commit, one fsync for the many attempts that finish
+ * together under load. The attempts, the deliveries' new states (leases released) and the
+ * successes' endpoint health take three statements for the whole batch; the rarer failures,
+ * exhaustions and disablings are handled one by one. Only a pending delivery moves: a late answer
+ * never undoes an acknowledged delivery.
+ */
+async function recordBatch(db: Knex, batch: AttemptResult[]): Promise<Outcome<AttemptEffects>[]> {
+  return db.transaction(async (trx) => {
+    await trx('delivery_attempts').insert(
+      batch.map((r) => ({
+        delivery_id: r.target.delivery.id,
+        attempted_at: r.attemptedAt,
+        status_code: r.statusCode,
+        error: r.decision.error,
+        duration_ms: Math.max(0, Math.round(r.durationMs)),
+        response_snippet: r.responseSnippet,
+        url: r.target.endpoint.url,
+      })),
+    );
+    const moved = await trx.raw<{ rows: { id: string }[] }>(
+      `
+      update deliveries d set attempts = d.attempts + 1, status = v.status,
+        next_attempt_at = v.next_attempt_at, last_status_code = v.code, last_error = v.error,
+        delivered_at = v.delivered_at, url = v.url, leased_until = null,
+        first_attempt_at = coalesce(d.first_attempt_at, v.attempted_at)
+      from unnest(?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::text[], ?::timestamptz[],
+        ?::text[], ?::timestamptz[])
+        as v(id, status, next_attempt_at, code, error, delivered_at, url, attempted_at)
+      where d.id = v.id and d.status = 'pending'
+      returning d.id`,
+      [
+        batch.map((r) => r.target.delivery.id),
+        batch.map((r) => r.decision.status),
+        batch.map((r) => r.decision.nextAttemptAt),
+        batch.map((r) => r.statusCode),
+        batch.map((r) => r.decision.error),
+        batch.map((r) => (r.decision.status === 'delivered' ? r.attemptedAt : null)),
+        batch.map((r) => r.target.endpoint.url),
+        batch.map((r) => r.attemptedAt),
+      ] as unknown as readonly Knex.Value[],
+    );
+    const movedIds = new Set(moved.rows.map((row) => row.id));
+    const succeeded = [
+      ...new Set(
+        batch.filter((r) => r.decision.endpoint === 'succeeded').map((r) => r.target.endpoint.id),
+      ),
+    ];
+    if (succeeded.length > 0) {
+      await trx('webhook_endpoints')
+        .whereIn('id', succeeded)
+        .whereNotNull('failing_since')
+        .update({ failing_since: null });
+    }
+    const outcomes: Outcome<AttemptEffects>[] = [];
+    for (const r of batch) {
+      const exhausted = movedIds.has(r.target.delivery.id) && r.decision.status === 'exhausted';
+      outcomes.push({
+        ok: true,
+        value:
+          r.decision.endpoint === 'succeeded'
+            ? { exhausted }
+            : await endpointEffects(trx, r, exhausted),
+      });
+    }
+    return outcomes;
+  });
+}
+
+/**
+ * The dispatcher's queries. Claims are short transactions that lease rows (leased_until), so an
+ * attempt holds no lock while the merchant answers.
+ */
+export function createDispatchRepo(db: Knex): DispatchRepository {
+  const recorder = createGroupCommitter<AttemptResult, AttemptEffects>({
+    lanes: 4,
+    maxBatch: 200,
+    laneOf: (r) => laneOf(r.target.delivery.id),
+    writeBatch: (batch) => recordBatch(db, batch),
+    writeOne: async (r) => {
+      const [outcome] = await recordBatch(db, [r]);
+      if (!outcome?.ok) throw outcome?.error;
+      return outcome.value;
+    },
+  });
+  return {
+    async claim(now, limit, leaseUntil) {
+      // Per enabled endpoint with room (max_in_flight minus its unexpired leases), its oldest due
+      // deliveries up to that room, found through (endpoint_id, next_attempt_at): the cost grows
+      // with the endpoints, not with the backlog, and one endpoint's backlog never hides another's
+      // work. A payment's later delivery to an endpoint waits while an earlier one is pending (in
+      // flight or waiting to retry). skip locked: dispatchers claim disjoint rows; two claiming at
+      // once may briefly exceed an endpoint's limit by one claim's share at most.
+      const result = await db.raw<{ rows: ClaimedRow[] }>(
+        `
+        with in_flight as (
+          select endpoint_id, count(*)::int as n from deliveries
+          where leased_until is not null and leased_until > :now and status = 'pending'
+          group by endpoint_id
+        ),
+        candidates as (
+          select c.id, c.next_attempt_at
+          from webhook_endpoints e
+          left join in_flight f on f.endpoint_id = e.id
+          cross join lateral (
+            select d.id, d.next_attempt_at from deliveries d
+            where d.endpoint_id = e.id and d.status = 'pending' and d.next_attempt_at <= :now
+              and (d.leased_until is null or d.leased_until <= :now)
+              and (d.sequence, d.id) = (
+                select p.sequence, p.id from deliveries p
+                where p.payment_id = d.payment_id and p.endpoint_id = d.endpoint_id
+                  and p.status = 'pending'
+                order by p.sequence, p.id
+                limit 1
+              )
+            order by d.next_attempt_at, d.id
+            limit e.max_in_flight - coalesce(f.n, 0)
+          ) c
+          where e.status = 'enabled' and coalesce(f.n, 0) < e.max_in_flight
+        ),
+        picked as (
+          select d.id from deliveries d join candidates c on c.id = d.id
+          order by c.next_attempt_at, c.id
+          limit :limit
+          for update of d skip locked
+        )
+        update deliveries d set leased_until = :leaseUntil
+        from webhook_endpoints e
+        where d.id = any (array(select id from picked)) and e.id = d.endpoint_id
+        returning d.*, e.url as endpoint_url, e.format as endpoint_format, e.ack as endpoint_ack,
+          e.signing_secret, e.previous_signing_secret, e.previous_secret_expires_at,
+          (select coalesce(n.data -> 'event' ->> 'orderId',
+                           (n.data ->> 'legacy_json')::jsonb -> 'data' ->> 'order_id')
+             from notification_events n where n.event_id = d.event_id) as order_id`,
+        { now, limit, leaseUntil },
+      );
+      return result.rows.map((row) => toTarget(row, now));
+    },
+
+    recordAttempt: (r) => recorder.submit(r),
+
+    async expireWaiting(now, windowMs) {
+      // A disabled endpoint's deliveries wait untried; their window (from creation, when no
+      // attempt started one) closing ends them like any other.
+      return db.transaction(async (trx) => {
+        const { rows } = await trx.raw<{
+          rows: { id: string; endpoint_id: string; merchant_id: string }[];
+        }>(
+          `
+          update deliveries d set status = 'exhausted',
+            last_error = 'endpoint disabled until the retry window closed'
+          from webhook_endpoints e
+          where e.id = d.endpoint_id and e.status = 'disabled' and d.status = 'pending'
+            and coalesce(d.first_attempt_at, d.created_at) <= :deadline
+          returning d.id, d.endpoint_id, d.merchant_id`,
+          { deadline: new Date(now.getTime() - windowMs) },
+        );
+        if (rows.length > 0) {
+          await trx('endpoint_events').insert(
+            rows.map((row) => ({
+              id: newId('wev'),
+              endpoint_id: row.endpoint_id,
+              merchant_id: row.merchant_id,
+              type: 'delivery.exhausted',
+              delivery_id: row.id,
+              detail: 'endpoint disabled until the retry window closed',
+              created_at: now,
+            })),
+          );
+        }
+        return rows.length;
+      });
     },
   };
 }

@@ -1,3 +1,8 @@
+import { isAcknowledged, refusalReason } from './ack';
+import { backoffDelayMs, type BackoffPolicy, parseRetryAfterMs } from './backoff';
+import type { AckMode } from './endpoint';
+import type { HttpOutcome } from './ports';
+
 export type DeliveryStatus = 'pending' | 'delivered' | 'exhausted';
 
 /** One notification of one event to one merchant, retried until acknowledged or expired. */
@@ -29,25 +34,74 @@ export type NewDelivery = Omit<
   'attempts' | 'lastStatusCode' | 'lastError' | 'deliveredAt' | 'status'
 >;
 
-/**
- * Web-Oplata rule: only HTTP 200 whose body is exactly `ok` (surrounding whitespace ignored,
- * case-sensitive) stops the notifications.
- */
-export function isAcknowledged(statusCode: number, body: string): boolean {
-  return statusCode === 200 && body.trim() === 'ok';
-}
-
-/** Status and next attempt time after a failed attempt: retry until the window closes. */
-export function afterFailure(
-  expiresAt: Date,
-  now: Date,
-  delayMs: number,
-): { status: DeliveryStatus; nextAttemptAt: Date } {
-  if (now.getTime() >= expiresAt.getTime()) return { status: 'exhausted', nextAttemptAt: now };
-  // The last retry lands exactly at the end of the window rather than past it.
-  const next = Math.min(now.getTime() + delayMs, expiresAt.getTime());
-  return { status: 'pending', nextAttemptAt: new Date(next) };
-}
-
 /** First characters of a merchant's answer, kept with each attempt for support. */
 export const RESPONSE_SNIPPET_CHARS = 200;
+
+export interface RetryPolicy {
+  /** Retries go on until this long after the FIRST attempt (72 h). */
+  windowMs: number;
+  backoff: BackoffPolicy;
+  /** A merchant's Retry-After is honoured up to this long. */
+  maxRetryAfterMs: number;
+}
+
+/** What an attempt means for its endpoint's health. */
+export type EndpointVerdict = 'succeeded' | 'failed' | 'gone';
+
+export interface AttemptDecision {
+  status: DeliveryStatus;
+  nextAttemptAt: Date;
+  /** '' when acknowledged, else why not (HTTP status, the expected answer, transport error). */
+  error: string;
+  endpoint: EndpointVerdict;
+}
+
+/**
+ * What one attempt's outcome makes of a delivery. Acknowledged (per the endpoint's ack mode):
+ * delivered. Otherwise retried after a jittered exponential backoff, or after the merchant's
+ * Retry-After on 429/503 (capped, never sooner than the minimum backoff), until the window that
+ * started at the first attempt closes: then exhausted. The last retry lands at the end of the
+ * window rather than past it. 410 tells the endpoint is gone (the caller disables it).
+ */
+export function decideAttempt(input: {
+  ack: AckMode;
+  orderId: string;
+  outcome: HttpOutcome;
+  /** Failed attempts before this one. */
+  previousAttempts: number;
+  firstAttemptAt: Date;
+  finishedAt: Date;
+  policy: RetryPolicy;
+  random: () => number;
+}): AttemptDecision {
+  const { outcome, finishedAt, policy } = input;
+  if (
+    outcome.kind === 'response' &&
+    isAcknowledged(input.ack, outcome, { orderId: input.orderId })
+  ) {
+    return { status: 'delivered', nextAttemptAt: finishedAt, error: '', endpoint: 'succeeded' };
+  }
+  const error =
+    outcome.kind === 'error'
+      ? outcome.error
+      : refusalReason(input.ack, outcome.statusCode, input.orderId);
+  const endpoint: EndpointVerdict =
+    outcome.kind === 'response' && outcome.statusCode === 410 ? 'gone' : 'failed';
+  const deadline = input.firstAttemptAt.getTime() + policy.windowMs;
+  if (finishedAt.getTime() >= deadline) {
+    return { status: 'exhausted', nextAttemptAt: finishedAt, error, endpoint };
+  }
+  let delayMs = backoffDelayMs(input.previousAttempts + 1, policy.backoff, input.random);
+  if (outcome.kind === 'response' && (outcome.statusCode === 429 || outcome.statusCode === 503)) {
+    const asked = parseRetryAfterMs(outcome.headers.retryAfter, finishedAt);
+    if (asked !== undefined) {
+      delayMs = Math.min(policy.maxRetryAfterMs, Math.max(policy.backoff.minMs, asked));
+    }
+  }
+  return {
+    status: 'pending',
+    nextAttemptAt: new Date(Math.min(finishedAt.getTime() + delayMs, deadline)),
+    error,
+    endpoint,
+  };
+}

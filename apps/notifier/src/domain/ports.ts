@@ -1,6 +1,6 @@
 import type { Secret } from '@tolem/config';
 
-import type { Delivery, NewDelivery } from './delivery';
+import type { AttemptDecision, Delivery, NewDelivery } from './delivery';
 import type {
   AckMode,
   BodyFormat,
@@ -147,25 +147,6 @@ export interface Transactor {
   transact<T>(work: (repos: NotifierRepositories) => Promise<T>): Promise<T>;
 }
 
-/** A due delivery handed to one dispatcher, with the key to sign it. */
-export interface ClaimedDelivery {
-  delivery: Delivery;
-  signingSecret: Secret;
-  /** Set while a rotation's overlap lasts: the replaced secret signs too. */
-  previousSigningSecret?: Secret;
-}
-
-export interface AttemptRecord {
-  deliveryId: string;
-  attemptedAt: Date;
-  statusCode: number | null;
-  error: string;
-  durationMs: number;
-  responseSnippet: string;
-  status: Delivery['status'];
-  nextAttemptAt: Date;
-}
-
 export interface DeliveryQuery {
   merchantId: string;
   paymentId?: string;
@@ -181,14 +162,6 @@ export interface DeliveryRepository {
   get(id: string): Promise<Delivery | undefined>;
   /** Newest first (ids are time-sortable). */
   list(query: DeliveryQuery): Promise<Delivery[]>;
-  /**
-   * Claims up to `limit` due pending deliveries that have a URL, only the lowest-sequence pending one
-   * of each payment (a payment's notifications go out in order), and leases them until
-   * `leaseUntil` so no other dispatcher takes them; a crash just lets the lease run out.
-   */
-  claimDue(now: Date, limit: number, leaseUntil: Date): Promise<ClaimedDelivery[]>;
-  /** Stores an attempt and the delivery's new state, atomically. */
-  recordAttempt(attempt: AttemptRecord): Promise<void>;
   /** Makes a delivery pending and due at `now` (redelivery). */
   requeue(
     id: string,
@@ -198,7 +171,15 @@ export interface DeliveryRepository {
 
 /** The outcome of one POST to a merchant: a response, or a transport error (timeout, refused…). */
 export type HttpOutcome =
-  | { kind: 'response'; statusCode: number; body: string; durationMs: number }
+  | {
+      kind: 'response';
+      statusCode: number;
+      /** The first bytes of the answer only (the client caps what it reads). */
+      body: string;
+      /** The headers the dispatcher acts on. */
+      headers: { retryAfter?: string };
+      durationMs: number;
+    }
   | { kind: 'error'; error: string; durationMs: number };
 
 export interface MerchantHttp {
@@ -208,4 +189,60 @@ export interface MerchantHttp {
     body: string;
     timeoutMs: number;
   }): Promise<HttpOutcome>;
+}
+
+/** A claimed delivery with what sending it needs, read from its endpoint at claim time. */
+export interface DispatchTarget {
+  delivery: Delivery;
+  /** Null before the first attempt: the retry window starts with it. */
+  firstAttemptAt: Date | null;
+  /** The merchant's order id (OK_ORDER acknowledgements). */
+  orderId: string;
+  endpoint: {
+    id: string;
+    url: string;
+    format: BodyFormat;
+    ack: AckMode;
+    signingSecret: Secret;
+    /** Set while a rotation's overlap lasts: the replaced secret signs too. */
+    previousSigningSecret?: Secret;
+  };
+}
+
+/** One finished attempt and what it decided, stored atomically with its consequences. */
+export interface AttemptResult {
+  target: DispatchTarget;
+  attemptedAt: Date;
+  statusCode: number | null;
+  durationMs: number;
+  responseSnippet: string;
+  decision: AttemptDecision;
+  /** An endpoint failing since at or before this is disabled (3 days of failures). */
+  disableIfFailingSince: Date;
+}
+
+/** What recording an attempt raised, for logging. */
+export interface AttemptEffects {
+  exhausted: boolean;
+  endpointDisabled?: DisabledReason;
+}
+
+/** What the dispatcher needs of the database. */
+export interface DispatchRepository {
+  /**
+   * Leases up to `limit` due pending deliveries until `leaseUntil`: only of enabled endpoints,
+   * at most `max_in_flight` leased per endpoint, only the lowest-sequence pending delivery of a
+   * payment per endpoint (its notifications go out in order). Rows another dispatcher holds are
+   * skipped; a crashed dispatcher's leases simply run out.
+   */
+  claim(now: Date, limit: number, leaseUntil: Date): Promise<DispatchTarget[]>;
+  /**
+   * Stores the attempt, the delivery's new state (lease released), and the endpoint's health:
+   * failing_since set on a failure and cleared on success; disabled on 410 (`gone`) or when
+   * failing for too long (`failing`), with an `endpoint.disabled` event; an exhausted delivery
+   * raises `delivery.exhausted`.
+   */
+  recordAttempt(result: AttemptResult): Promise<AttemptEffects>;
+  /** Deliveries of disabled endpoints whose window closed without an attempt become exhausted. */
+  expireWaiting(now: Date, windowMs: number): Promise<number>;
 }

@@ -4,14 +4,11 @@ import { newId } from '@tolem/ids';
 import type { Delivery } from '../../src/domain/delivery';
 import type { EndpointEvent, WebhookEndpoint } from '../../src/domain/endpoint';
 import type {
-  AttemptRecord,
   Clock,
   DeliveryQueries,
   DeliveryRepository,
   EndpointEventRepository,
   EndpointRepository,
-  HttpOutcome,
-  MerchantHttp,
   NotificationEventRepository,
   NotifierRepositories,
   StoredNotificationEvent,
@@ -53,7 +50,20 @@ export function inMemoryStore() {
   const endpointEventRows: EndpointEvent[] = [];
   const eventRows = new Map<string, StoredNotificationEvent>();
   const deliveryRows = new Map<string, Delivery>();
-  const attempts: AttemptRecord[] = [];
+  /** Attempts a test seeds (the dispatcher's recording is tested on PostgreSQL). */
+  const attempts: {
+    deliveryId: string;
+    attemptedAt: Date;
+    statusCode: number | null;
+    error: string;
+    durationMs: number;
+    responseSnippet: string;
+  }[] = [];
+  const addAttempt = (a: (typeof attempts)[number]) => {
+    attempts.push(a);
+    const d = deliveryRows.get(a.deliveryId);
+    if (d) d.attempts += 1;
+  };
 
   const endpoints: EndpointRepository = {
     async getDefault(merchantId) {
@@ -177,38 +187,6 @@ export function inMemoryStore() {
         .slice(0, q.limit)
         .map((d) => ({ ...d }));
     },
-    async claimDue(now, limit, leaseUntil) {
-      const due = [...deliveryRows.values()]
-        .filter((d) => d.status === 'pending' && d.nextAttemptAt <= now)
-        .slice(0, limit);
-      return due.flatMap((d) => {
-        const endpoint = endpointRows.get(d.endpointId);
-        if (!endpoint) return [];
-        d.nextAttemptAt = leaseUntil;
-        const overlapping =
-          endpoint.previousSigningSecret &&
-          endpoint.previousSecretExpiresAt &&
-          endpoint.previousSecretExpiresAt.getTime() > now.getTime();
-        return [
-          {
-            delivery: { ...d, url: endpoint.url },
-            signingSecret: endpoint.signingSecret,
-            ...(overlapping ? { previousSigningSecret: endpoint.previousSigningSecret } : {}),
-          },
-        ];
-      });
-    },
-    async recordAttempt(a) {
-      attempts.push(a);
-      const d = deliveryRows.get(a.deliveryId);
-      if (!d || d.status !== 'pending') return;
-      d.attempts += 1;
-      d.status = a.status;
-      d.nextAttemptAt = a.nextAttemptAt;
-      d.lastStatusCode = a.statusCode;
-      d.lastError = a.error;
-      d.deliveredAt = a.status === 'delivered' ? a.attemptedAt : null;
-    },
     async requeue(id, changes) {
       const d = deliveryRows.get(id);
       if (!d) return undefined;
@@ -311,7 +289,7 @@ export function inMemoryStore() {
     ...repos,
     transactor,
     addEndpoint,
-    attempts,
+    addAttempt,
     deliveryRows,
     eventRows,
     endpointRows,
@@ -333,24 +311,3 @@ export function manualClock(
 }
 
 /** A merchant that answers from a script (the last answer repeats) and records every request. */
-export function scriptedMerchant(answers: HttpOutcome[]): MerchantHttp & {
-  requests: { url: string; headers: Record<string, string>; body: string }[];
-} {
-  const requests: { url: string; headers: Record<string, string>; body: string }[] = [];
-  return {
-    requests,
-    async post({ url, headers, body }) {
-      requests.push({ url, headers, body });
-      const answer = answers[Math.min(requests.length - 1, answers.length - 1)];
-      if (!answer) throw new Error('no scripted answer');
-      return answer;
-    },
-  };
-}
-
-export const answer = (statusCode: number, body: string): HttpOutcome => ({
-  kind: 'response',
-  statusCode,
-  body,
-  durationMs: 3,
-});

@@ -5,6 +5,7 @@ import { PaymentMethod, Provider } from '@tolem/contracts/common';
 import { PaymentEvent } from '@tolem/contracts/events';
 import { newId } from '@tolem/ids';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Webhook } from 'standardwebhooks';
 
 export interface ScriptedAnswer {
   status: number;
@@ -16,15 +17,59 @@ export interface ScriptedAnswer {
 /** A merchant's result URL: records every request and answers from a per-payment script. */
 export interface FakeMerchant {
   url: string;
-  requests: { headers: IncomingHttpHeaders; body: string; paymentId: string; eventId: string }[];
+  requests: {
+    headers: IncomingHttpHeaders;
+    body: string;
+    paymentId: string;
+    eventId: string;
+    /** The secrets (of those trusted) whose signature the `standardwebhooks` package accepted. */
+    verifiedWith: string[];
+  }[];
+  /** Secrets the merchant verifies every request with (as a merchant's handler would). */
+  trust(...secrets: string[]): void;
   /** Answers for a payment's next requests, in order (optionally late); afterwards 200 "ok". */
   script(paymentId: string, answers: ScriptedAnswer[]): void;
   requestsFor(paymentId: string): FakeMerchant['requests'];
   close(): Promise<void>;
 }
 
+/**
+ * Verifies a notification with the reference Standard Webhooks library, not with our own code. A
+ * `whsec_<base64>` secret is read as the library reads it; any other as raw bytes.
+ */
+export function verifies(
+  secret: string,
+  body: string,
+  headers: IncomingHttpHeaders,
+  now: () => number = Date.now,
+): boolean {
+  const base64 = /^whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+  const hook = base64.test(secret) ? new Webhook(secret) : new Webhook(secret, { format: 'raw' });
+  // The library refuses timestamps more than 5 minutes from Date.now(); tests that move a clock
+  // days ahead verify against that clock (the signature check itself is untouched).
+  const realNow = Date.now;
+  Date.now = now;
+  try {
+    hook.verify(
+      body,
+      {
+        'webhook-id': String(headers['webhook-id'] ?? ''),
+        'webhook-timestamp': String(headers['webhook-timestamp'] ?? ''),
+        'webhook-signature': String(headers['webhook-signature'] ?? ''),
+      },
+      { jsonParse: false },
+    );
+    return true;
+  } catch {
+    return false;
+  } finally {
+    Date.now = realNow;
+  }
+}
+
 export async function startFakeMerchant(): Promise<FakeMerchant> {
   const requests: FakeMerchant['requests'] = [];
+  const trusted = new Set<string>();
   const scripts = new Map<string, ScriptedAnswer[]>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -40,7 +85,13 @@ export async function startFakeMerchant(): Promise<FakeMerchant> {
       } catch {
         // recorded as is; the test asserts on it
       }
-      requests.push({ headers: req.headers, body, paymentId, eventId });
+      requests.push({
+        headers: req.headers,
+        body,
+        paymentId,
+        eventId,
+        verifiedWith: [...trusted].filter((secret) => verifies(secret, body, req.headers)),
+      });
       const next: ScriptedAnswer = scripts.get(paymentId)?.shift() ?? { status: 200, body: 'ok' };
       const reply = () => {
         if (!res.destroyed)
@@ -55,6 +106,9 @@ export async function startFakeMerchant(): Promise<FakeMerchant> {
   return {
     url: `http://127.0.0.1:${port}/tolem/result`,
     requests,
+    trust(...secrets) {
+      for (const secret of secrets) trusted.add(secret);
+    },
     script(paymentId, answers) {
       scripts.set(paymentId, [...answers]);
     },

@@ -165,7 +165,6 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
         NOTIFY_MAX_BACKOFF_MS: '500',
         NOTIFY_POLL_MS: '100',
         NOTIFY_TIMEOUT_MS: '2000',
-        // The receivers listen on 127.0.0.1 (read once N-SEND's SSRF guard is merged).
         NOTIFY_ALLOW_PRIVATE_NETWORKS: 'loopback',
       },
       ready: () => grpcServing(`127.0.0.1:${port}`),

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 import { DeliveryStatus, NotifierServiceClient } from '@tolem/contracts/notifier';
 import { createClient, type PromiseClient } from '@tolem/grpc-kit';
 import {
@@ -23,6 +25,7 @@ import {
 } from './helpers';
 
 const MERCHANT = 'mer_window';
+const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
 /** ListDeliveries' filters left open: every endpoint, every status. */
 const ANY_ENDPOINT = { endpointId: '', status: DeliveryStatus.DELIVERY_STATUS_UNSPECIFIED };
@@ -48,6 +51,7 @@ describe('notifier retry window (short NOTIFY_RETRY_WINDOW_MS and NOTIFY_TIMEOUT
     producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     merchant = await startFakeMerchant();
+    merchant.trust(SECRET);
     const port = await freePort();
     service = await spawnService({
       name: 'notifier',
@@ -65,6 +69,7 @@ describe('notifier retry window (short NOTIFY_RETRY_WINDOW_MS and NOTIFY_TIMEOUT
         NOTIFY_MAX_BACKOFF_MS: '800',
         NOTIFY_POLL_MS: '100',
         NOTIFY_TIMEOUT_MS: '500',
+        NOTIFY_ALLOW_PRIVATE_NETWORKS: 'loopback',
       },
       ready: () => grpcServing(`127.0.0.1:${port}`),
     });
@@ -72,7 +77,7 @@ describe('notifier retry window (short NOTIFY_RETRY_WINDOW_MS and NOTIFY_TIMEOUT
     await client.upsertEndpoint({
       merchantId: MERCHANT,
       url: merchant.url,
-      signingSecret: 'whsec_window_0123456789',
+      signingSecret: SECRET,
     });
   });
 
@@ -113,6 +118,7 @@ describe('notifier retry window (short NOTIFY_RETRY_WINDOW_MS and NOTIFY_TIMEOUT
     const attemptsWhenExhausted = merchant.requestsFor(event.paymentId).length;
     await new Promise((r) => setTimeout(r, 1_500));
     expect(merchant.requestsFor(event.paymentId)).toHaveLength(attemptsWhenExhausted);
+    expect(merchant.requests.filter((r) => r.verifiedWith.length === 0)).toEqual([]);
 
     merchant.script(event.paymentId, []);
     const res = await client.redeliverDelivery({ merchantId: '', deliveryId: exhausted.id });

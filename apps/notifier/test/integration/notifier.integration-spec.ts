@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 import { DeliveryStatus, NotifierServiceClient } from '@tolem/contracts/notifier';
 import { createClient, type PromiseClient } from '@tolem/grpc-kit';
@@ -27,7 +27,11 @@ import {
   testKafka,
 } from './helpers';
 
-const SECRET = 'whsec_it_0123456789abcdef';
+/** Standard Webhooks secrets: `whsec_` + base64 of the key, as checkout issues them. */
+const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
+const SECRET = newSecret();
+/** Secrets registered before Standard Webhooks (not base64) sign with their raw bytes. */
+const LEGACY_SECRET = 'legacy_secret_0123456789abcdef';
 const MERCHANT = 'mer_it';
 
 /** ListDeliveries' filters left open: every endpoint, every status. */
@@ -62,6 +66,7 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
         NOTIFY_MAX_BACKOFF_MS: '1000',
         NOTIFY_POLL_MS: '100',
         NOTIFY_TIMEOUT_MS: '2000',
+        NOTIFY_ALLOW_PRIVATE_NETWORKS: 'loopback',
       },
       ready: () => grpcServing(`127.0.0.1:${grpcPort}`),
     });
@@ -126,6 +131,7 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
     producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     merchant = await startFakeMerchant();
+    merchant.trust(SECRET, LEGACY_SECRET);
     grpcPort = await freePort();
     service = await start();
     client = createClient(NotifierServiceClient, `127.0.0.1:${grpcPort}`);
@@ -186,13 +192,12 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
     expect(received).toHaveLength(1);
     const [req] = received;
     expect(req?.headers['content-type']).toBe('application/json');
-    expect(req?.headers['tolem-event-id']).toBe(event.eventId);
-    expect(req?.headers['tolem-event-type']).toBe('payment.succeeded');
-    const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(req?.headers['tolem-signature']));
-    expect(match).not.toBeNull();
-    const [, t, v1] = match as RegExpExecArray;
-    expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(60);
-    expect(v1).toBe(createHmac('sha256', SECRET).update(`${t}.${req?.body}`).digest('hex'));
+    expect(req?.headers['webhook-id']).toBe(event.eventId);
+    expect(Math.abs(Number(req?.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(
+      60,
+    );
+    expect(req?.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    expect(req?.verifiedWith).toEqual([SECRET]);
 
     expect(JSON.parse(req?.body ?? '')).toEqual({
       id: event.eventId,
@@ -358,9 +363,9 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
         notified.map((e) => e.eventId).sort(),
       );
       await waitDelivered(paymentId, notified.length);
-      expect(merchant.requestsFor(paymentId).map((r) => r.headers['tolem-event-type'])).toEqual(
-        notified.map((e) => e.eventType),
-      );
+      expect(
+        merchant.requestsFor(paymentId).map((r) => (JSON.parse(r.body) as { type: string }).type),
+      ).toEqual(notified.map((e) => e.eventType));
     }
     expect(await dlqSize()).toBe(dlqBefore);
 
@@ -436,7 +441,8 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
         })
       ).deliveries,
     ).toEqual([]);
-    await client.upsertEndpoint({ merchantId, url: merchant.url, signingSecret: SECRET });
+    // A secret from before Standard Webhooks (not base64): its raw bytes are the key.
+    await client.upsertEndpoint({ merchantId, url: merchant.url, signingSecret: LEGACY_SECRET });
     await waitFor(
       async () => {
         const [d] = (
@@ -453,13 +459,13 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
       { what: 'the held event to go out' },
     );
     expect(merchant.requestsFor(event.paymentId)).toHaveLength(1);
+    expect(merchant.requestsFor(event.paymentId)[0]?.verifiedWith).toEqual([LEGACY_SECRET]);
   });
 
   it('signs with both secrets while a rotation overlaps, and with the new one only after it', async () => {
     const merchantId = 'mer_rotating';
-    const NEW = 'whsec_new_secret_0123456789abcdef';
-    const hmac = (key: string, t: string, body: string) =>
-      createHmac('sha256', key).update(`${t}.${body}`).digest('hex');
+    const NEW = newSecret();
+    merchant.trust(NEW);
     const deliverTo = async (expiresAt: Date) => {
       await client.upsertEndpoint({
         merchantId,
@@ -484,20 +490,17 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
         { timeoutMs: 45_000, what: 'the rotated merchant delivery' },
       );
       const [req] = merchant.requestsFor(event.paymentId);
-      return { header: String(req?.headers['tolem-signature']), body: req?.body ?? '' };
+      return req;
     };
 
+    // Both signatures, space-separated; the reference library accepts either secret.
     const overlapping = await deliverTo(new Date(Date.now() + 3_600_000));
-    const both = /^t=(\d+),v1=([0-9a-f]{64}),v1=([0-9a-f]{64})$/.exec(overlapping.header);
-    expect(both).not.toBeNull();
-    const [, t, first, second] = both as RegExpExecArray;
-    expect(first).toBe(hmac(NEW, t as string, overlapping.body));
-    expect(second).toBe(hmac(SECRET, t as string, overlapping.body));
+    expect(String(overlapping?.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(overlapping?.verifiedWith.sort()).toEqual([NEW, SECRET].sort());
 
     const after = await deliverTo(new Date(Date.now() - 1_000));
-    const one = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(after.header);
-    expect(one).not.toBeNull();
-    expect(one?.[2]).toBe(hmac(NEW, one?.[1] as string, after.body));
+    expect(String(after?.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(after?.verifiedWith).toEqual([NEW]);
 
     await expect(
       client.upsertEndpoint({
@@ -595,5 +598,10 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
     expect(merchant.requestsFor(event.paymentId)).toHaveLength(attemptsBeforeCrash + 1);
     expect(delivery?.attempts).toBeGreaterThanOrEqual(2);
     expect(delivery?.attempts).toBeLessThanOrEqual(attemptsBeforeCrash + 1);
+  });
+
+  it('signed every request it sent verifiably (standardwebhooks package)', () => {
+    expect(merchant.requests.length).toBeGreaterThan(10);
+    expect(merchant.requests.filter((r) => r.verifiedWith.length === 0)).toEqual([]);
   });
 });

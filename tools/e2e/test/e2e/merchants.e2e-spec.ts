@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -8,9 +8,10 @@ import {
   type Stack,
   startDemoMerchant,
   startStack,
-  verifyTolemSignature,
+  verifyWebhookSignature,
 } from '@tolem/stack';
 import { integrationEnv, randomSuffix, waitFor } from '@tolem/testing';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { open, parseForms, submit } from './html-forms';
@@ -314,13 +315,20 @@ describe('merchants and API keys end to end: admin API, checkout onboarding, led
       return res.body.onboarding.status === 'complete' ? res.body : undefined;
     });
     expect(merchant.onboarding.pending_steps).toEqual([]);
-    // What the notifier now sends: one v1 per valid secret, the new one first.
-    const t = Math.floor(Date.now() / 1000);
+    // What the notifier now sends during the overlap: a signature per valid secret, the new one
+    // first, each made by the reference standardwebhooks package (not by our code).
+    const at = new Date();
     const body = '{"id":"evt_1"}';
-    const v1 = (key: string) => createHmac('sha256', key).update(`${t}.${body}`).digest('hex');
-    const header = `t=${t},v1=${v1(rotated.body.secret)},v1=${v1(created.webhook_signing_secret)}`;
-    expect(verifyTolemSignature(header, body, rotated.body.secret)).toBe(true);
-    expect(verifyTolemSignature(header, body, created.webhook_signing_secret)).toBe(true);
-    expect(verifyTolemSignature(header, body, 'whsec_someone_else')).toBe(false);
+    const headers = {
+      'webhook-id': 'evt_1',
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': [rotated.body.secret, created.webhook_signing_secret]
+        .map((secret) => new Webhook(secret).sign('evt_1', at, body))
+        .join(' '),
+    };
+    expect(verifyWebhookSignature(headers, body, rotated.body.secret)).toBe(true);
+    expect(verifyWebhookSignature(headers, body, created.webhook_signing_secret)).toBe(true);
+    const stranger = `whsec_${Buffer.from('someone else entirely').toString('base64')}`;
+    expect(verifyWebhookSignature(headers, body, stranger)).toBe(false);
   });
 });
