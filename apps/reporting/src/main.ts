@@ -84,17 +84,15 @@ async function main(): Promise<void> {
         clock: systemClock,
       })(event),
   });
-  const consistencyLoop =
-    config.consistencyIntervalMs > 0
-      ? startConsistencyLoop({
-          monitor: consistency,
-          intervalMs: config.consistencyIntervalMs,
-          log,
-        })
-      : undefined;
+  // An interval of 0 disables it (startLoop).
+  const consistencyLoop = startConsistencyLoop({
+    monitor: consistency,
+    intervalMs: config.consistencyIntervalMs,
+    log,
+  });
   onShutdown(log, [
     () => grpc.drain(),
-    async () => consistencyLoop?.stop(),
+    () => consistencyLoop.stop(),
     () => consumer.stop(),
     async () => ledger.close(),
     () => db.destroy(),

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import {
@@ -26,12 +26,12 @@ import {
 import type { Admin, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { aKeeperMobileEvent, aStatusEvent, publish, testKafka } from './helpers';
+import { aKeeperMobileEvent, aStatusEvent, publish, testKafka, verifies } from './helpers';
 
 /** A merchant URL that records raw bodies and answers what `answer` says (200 "ok" by default). */
 interface Receiver {
   url: string;
-  bodies: { body: string; contentType: string }[];
+  bodies: { body: string; contentType: string; headers: IncomingHttpHeaders }[];
   answer: { status: number; body: string };
   close(): Promise<void>;
 }
@@ -45,6 +45,7 @@ async function startReceiver(): Promise<Receiver> {
       r.bodies.push({
         body: Buffer.concat(chunks).toString('utf8'),
         contentType: String(req.headers['content-type'] ?? ''),
+        headers: req.headers,
       });
       res.writeHead(r.answer.status, { 'content-type': 'text/plain' }).end(r.answer.body);
     });
@@ -106,6 +107,14 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
   const receivers: Receiver[] = [];
   const topic = uniqueTopic('payments.events.endpoints');
   const groupId = `notifier-endpoints-${randomSuffix()}`;
+
+  /** Every signing secret an endpoint of this suite was given (to verify what receivers got). */
+  const secrets = new Set<string>();
+  const createEndpoint = async (request: CreateEndpointRequest) => {
+    const created = await client.createEndpoint(request);
+    secrets.add(created.signingSecret);
+    return created;
+  };
 
   const receiver = async () => {
     const r = await startReceiver();
@@ -185,16 +194,14 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
   it('fans an event out to each endpoint subscribed to it, each in its format', async () => {
     const merchantId = `mer_fan_${randomSuffix()}`;
     const [all, refunds, paid] = [await receiver(), await receiver(), await receiver()];
-    const eAll = await client.createEndpoint(createReq(merchantId, all.url));
-    const eRefunds = await client.createEndpoint(
+    const eAll = await createEndpoint(createReq(merchantId, all.url));
+    const eRefunds = await createEndpoint(
       createReq(merchantId, refunds.url, {
         eventTypes: ['refund.succeeded'],
         format: BodyFormat.BODY_FORMAT_FORM,
       }),
     );
-    await client.createEndpoint(
-      createReq(merchantId, paid.url, { eventTypes: ['payment.succeeded'] }),
-    );
+    await createEndpoint(createReq(merchantId, paid.url, { eventTypes: ['payment.succeeded'] }));
     expect(eAll.signingSecret).toMatch(/^whsec_/);
     expect(eRefunds.endpoint?.format).toBe(BodyFormat.BODY_FORMAT_FORM);
 
@@ -240,8 +247,8 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
     const merchantId = `mer_order_${randomSuffix()}`;
     const [failing, healthy] = [await receiver(), await receiver()];
     failing.answer = { status: 503, body: 'down' };
-    await client.createEndpoint(createReq(merchantId, failing.url));
-    await client.createEndpoint(createReq(merchantId, healthy.url));
+    await createEndpoint(createReq(merchantId, failing.url));
+    await createEndpoint(createReq(merchantId, healthy.url));
     const paymentId = newId('pay');
     await publish(producer, topic, aKeeperMobileEvent({ merchantId, paymentId }));
     await publish(
@@ -272,9 +279,7 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
     await publish(producer, topic, event);
     await waitAllCommitted();
     expect(await deliveries(merchantId)).toEqual([]);
-    await client.createEndpoint(
-      createReq(merchantId, r.url, { format: BodyFormat.BODY_FORMAT_FORM }),
-    );
+    await createEndpoint(createReq(merchantId, r.url, { format: BodyFormat.BODY_FORMAT_FORM }));
     await waitFor(() => r.bodies.length === 1, { what: 'the held event to be sent' });
     expect(new URLSearchParams(r.bodies[0]?.body).get('event_id')).toBe(event.eventId);
   });
@@ -283,7 +288,7 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
     const merchantId = `mer_move_${randomSuffix()}`;
     const [old, moved] = [await receiver(), await receiver()];
     old.answer = { status: 503, body: 'down' };
-    const { endpoint } = await client.createEndpoint(createReq(merchantId, old.url));
+    const { endpoint } = await createEndpoint(createReq(merchantId, old.url));
     const event = aKeeperMobileEvent({ merchantId });
     await publish(producer, topic, event);
     await waitFor(() => old.bodies.length >= 1, { what: 'a failed first attempt' });
@@ -301,7 +306,7 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
     const merchantId = `mer_recover_${randomSuffix()}`;
     const r = await receiver();
     r.answer = { status: 500, body: 'no' };
-    const { endpoint } = await client.createEndpoint(createReq(merchantId, r.url));
+    const { endpoint } = await createEndpoint(createReq(merchantId, r.url));
     const endpointId = endpoint?.id ?? '';
     const since = new Date();
     const events = [aKeeperMobileEvent({ merchantId }), aKeeperMobileEvent({ merchantId })];
@@ -340,10 +345,10 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
   it('manages endpoints and never shows one to another merchant', async () => {
     const merchantId = `mer_manage_${randomSuffix()}`;
     const r = await receiver();
-    const created = await client.createEndpoint(
+    const created = await createEndpoint(
       createReq(merchantId, r.url, { idempotencyKey: 'create-1', description: 'shop' }),
     );
-    const replay = await client.createEndpoint(
+    const replay = await createEndpoint(
       createReq(merchantId, r.url, { idempotencyKey: 'create-1', description: 'shop' }),
     );
     expect(replay).toMatchObject({ replayed: true, signingSecret: created.signingSecret });
@@ -352,7 +357,7 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
       client.getEndpoint({ merchantId: 'mer_other', endpointId: id }),
     ).rejects.toMatchObject({ code: 'NOTIFIER_ENDPOINT_NOT_FOUND' });
     await expect(
-      client.createEndpoint(createReq(merchantId, r.url, { eventTypes: ['payment.nope'] })),
+      createEndpoint(createReq(merchantId, r.url, { eventTypes: ['payment.nope'] })),
     ).rejects.toMatchObject({ code: 'NOTIFIER_INVALID_ENDPOINT' });
 
     const disabled = await client.disableEndpoint({ merchantId, endpointId: id });
@@ -374,6 +379,7 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
       endpointId: id,
       overlapSeconds: 60,
     });
+    secrets.add(rotated.signingSecret);
     expect(rotated.signingSecret).toMatch(/^whsec_/);
     expect(rotated.signingSecret).not.toBe(created.signingSecret);
     expect(rotated.endpoint?.previousSecretExpiresAt).toBeInstanceOf(Date);
@@ -387,6 +393,7 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
     const merchantId = `mer_default_${randomSuffix()}`;
     const r = await receiver();
     const secret = 'checkout-secret-0123456789';
+    secrets.add(secret);
     await client.upsertEndpoint({ merchantId, url: r.url, signingSecret: secret });
     await client.upsertEndpoint({ merchantId, url: `${r.url}?v=2`, signingSecret: secret });
     const { endpoints } = await client.listEndpoints({ merchantId });
@@ -395,5 +402,13 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
     await expect(
       client.deleteEndpoint({ merchantId, endpointId: endpoints[0]?.id ?? '' }),
     ).rejects.toMatchObject({ code: 'NOTIFIER_DEFAULT_ENDPOINT_MANAGED' });
+  });
+
+  it('signed every request the receivers got verifiably (standardwebhooks package)', () => {
+    const received = receivers.flatMap((r) => r.bodies);
+    expect(received.length).toBeGreaterThan(0);
+    for (const { body, headers } of received) {
+      expect([...secrets].some((secret) => verifies(secret, body, headers))).toBe(true);
+    }
   });
 });
