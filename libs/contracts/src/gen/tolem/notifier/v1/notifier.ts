@@ -225,11 +225,14 @@ export interface Endpoint {
 export interface UpsertEndpointRequest {
   merchantId: string;
   url: string;
-  /** HMAC-SHA256 key for the `Tolem-Signature` header. Never logged. */
+  /**
+   * Standard Webhooks key (`whsec_<base64>`; any other string is used as raw bytes) for the
+   * `webhook-signature` header. Never logged.
+   */
   signingSecret: string;
   /**
-   * Rotation overlap: the secret being replaced keeps signing too (a second `v1=` in the header)
-   * until previous_secret_expires_at, so a merchant can switch verification without a gap.
+   * Rotation overlap: the secret being replaced keeps signing too (a second `v1,` signature in the
+   * header) until previous_secret_expires_at, so a merchant can switch verification without a gap.
    */
   previousSigningSecret?: string | undefined;
   previousSecretExpiresAt?: Date | undefined;
