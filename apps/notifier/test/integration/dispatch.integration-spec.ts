@@ -275,6 +275,36 @@ describe('dispatcher (real PostgreSQL, real HTTP receivers, controllable clock)'
     expect((await deliveryOf(second.eventId)).status).toBe('delivered');
   });
 
+  it('ends deliveries that waited on a disabled endpoint past the window, each with an event', async () => {
+    const r = await receiver((res) => res.writeHead(410).end());
+    const { merchantId, endpointId } = await endpointFor(r);
+    const first = aNotificationEvent({ merchantId });
+    await recordEvent(db, clock, first);
+    await runDue();
+    expect((await endpointRow(endpointId)).status).toBe('disabled');
+    const waiting = aNotificationEvent({ merchantId });
+    clock.advance(HOUR);
+    await recordEvent(db, clock, waiting);
+
+    // The never-tried delivery's window runs from its creation; the tried one's from its attempt.
+    clock.advance(71 * HOUR);
+    expect(await dispatcher.expireWaiting()).toBe(1);
+    expect(await deliveryOf(first.eventId)).toMatchObject({ status: 'exhausted' });
+    expect(await deliveryOf(waiting.eventId)).toMatchObject({ status: 'pending', attempts: 0 });
+    clock.advance(HOUR);
+    expect(await dispatcher.expireWaiting()).toBe(1);
+    expect(await deliveryOf(waiting.eventId)).toMatchObject({
+      status: 'exhausted',
+      attempts: 0,
+      last_error: 'endpoint disabled until the retry window closed',
+    });
+    const exhausted = (await eventsOf(endpointId)).filter((e) => e.type === 'delivery.exhausted');
+    expect(exhausted.map((e) => e.delivery_id).sort()).toEqual(
+      [(await deliveryOf(first.eventId)).id, (await deliveryOf(waiting.eventId)).id].sort(),
+    );
+    expect(r.received).toHaveLength(1);
+  });
+
   it('acknowledges per the endpoint ack mode: OK{order id} (Robokassa) and {"code":0} (CloudPayments)', async () => {
     const robokassa = await receiver((res, req) => {
       const orderId = (JSON.parse(req.body) as { data: { order_id: string } }).data.order_id;
