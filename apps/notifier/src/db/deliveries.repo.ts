@@ -3,7 +3,6 @@ import { Secret } from '@tolem/config';
 import type { Knex } from '@tolem/db-kit';
 import { newId } from '@tolem/ids';
 
-import type { Delivery, DeliveryStatus } from '../domain/delivery';
 import type { AckMode, BodyFormat } from '../domain/endpoint';
 import type {
   AttemptEffects,
@@ -12,50 +11,7 @@ import type {
   DispatchRepository,
   DispatchTarget,
 } from '../domain/ports';
-
-interface DeliveryRow {
-  id: string;
-  event_id: string;
-  event_type: string;
-  payment_id: string;
-  merchant_id: string;
-  endpoint_id: string;
-  sequence: bigint;
-  url: string;
-  payload: string;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: Date;
-  last_status_code: number | null;
-  last_error: string;
-  delivered_at: Date | null;
-  expires_at: Date;
-  created_at: Date;
-  leased_until?: Date | null;
-  first_attempt_at?: Date | null;
-}
-
-function toDomain(row: DeliveryRow): Delivery {
-  return {
-    id: row.id,
-    eventId: row.event_id,
-    eventType: row.event_type,
-    paymentId: row.payment_id,
-    merchantId: row.merchant_id,
-    endpointId: row.endpoint_id,
-    sequence: BigInt(row.sequence),
-    url: row.url,
-    payload: row.payload,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    lastStatusCode: row.last_status_code,
-    lastError: row.last_error,
-    deliveredAt: row.delivered_at,
-    expiresAt: row.expires_at,
-    createdAt: row.created_at,
-  };
-}
+import { type DeliveryRow, toDomain } from './delivery.row';
 
 /** Works on the pool or on a transaction (the consumer passes its transaction). */
 export function createDeliveriesRepo(db: Knex): DeliveryRepository {
