@@ -34,6 +34,7 @@ describe('payment event decoding', () => {
       paymentId: 'pay_1',
       merchantId: 'mer_1',
       orderId: 'order-42',
+      livemode: true,
       gross: { amountMinor: 9_007_199_254_740_993n, currency: 'USD' },
       net: { amountMinor: 10_000n, currency: 'USD' },
       providerPaymentId: '1234567',
@@ -61,6 +62,12 @@ describe('payment event decoding', () => {
       caseKind: '',
       caseResolution: '',
     });
+  });
+
+  it('reads livemode; an event without it (from before the field) reads as false', () => {
+    expect(decodePaymentEvent(wire({ eventId: 'evt_live', livemode: true })).livemode).toBe(true);
+    expect(decodePaymentEvent(wire({ eventId: 'evt_test', livemode: false })).livemode).toBe(false);
+    expect(decodePaymentEvent(wire({ eventId: 'evt_old' })).livemode).toBe(false);
   });
 
   it('carries the case fields', () => {

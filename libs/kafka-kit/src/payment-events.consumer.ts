@@ -40,6 +40,7 @@ export function paymentEventOf(event: PaymentEventProto): PaymentEvent {
     paymentId: event.paymentId,
     merchantId: event.merchantId,
     orderId: event.orderId,
+    livemode: event.livemode,
     gross: moneyOf(event.gross),
     fee: moneyOf(event.fee),
     net: moneyOf(event.net),

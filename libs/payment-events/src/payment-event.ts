@@ -16,6 +16,11 @@ export interface PaymentEvent {
   paymentId: string;
   merchantId: string;
   orderId: string;
+  /**
+   * False for a test key's payment (no real money moved); true for a live one and for payouts.
+   * An event produced before the field existed reads as false.
+   */
+  livemode: boolean;
   /** What the customer paid. */
   gross: Money | undefined;
   /** Tolem's fee. */

@@ -42,6 +42,8 @@ export function makeCases(deps: CasesDeps) {
         case: c,
         orderId: payment?.orderId ?? '',
         description: payment?.description ?? '',
+        // A case always names a payment checkout has; without it the mode reads as unset (false).
+        livemode: payment?.livemode ?? false,
       });
     } catch (err) {
       log.warn(

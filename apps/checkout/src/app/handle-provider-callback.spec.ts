@@ -58,6 +58,7 @@ describe('handleProviderCallback', () => {
         orderId: '1001',
         description: 'Two books',
         occurredAt: w.clock.now(),
+        livemode: false,
       },
     ]);
   });

@@ -34,6 +34,7 @@ export function makePostToLedger(deps: PostToLedgerDeps) {
       orderId: payment.orderId,
       description: payment.description,
       occurredAt: payment.succeededAt ?? payment.updatedAt,
+      livemode: payment.livemode,
     });
     const at = deps.clock.now();
     await deps.payments.markLedgerPosted(payment.id, result.transactionId, at, result.fee);

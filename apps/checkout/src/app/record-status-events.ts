@@ -41,6 +41,7 @@ export function makeRecordStatusEvents(deps: RecordStatusEventsDeps) {
         merchantId: payment.merchantId,
         orderId: payment.orderId,
         description: payment.description,
+        livemode: payment.livemode,
         ...event,
       });
       await deps.statusEvents.markRecorded(

@@ -45,6 +45,7 @@ export function createLedgerClient(
           providerAttributes: input.providerAttributes,
           orderId: input.orderId,
           description: input.description,
+          livemode: input.livemode,
           occurredAt: input.occurredAt,
         }),
       );
@@ -109,6 +110,7 @@ export function createLedgerClient(
           providerAttributes: input.providerAttributes,
           orderId: input.orderId,
           description: input.description,
+          livemode: input.livemode,
           failureCode: input.failureCode,
           occurredAt: input.occurredAt,
         }),
@@ -131,6 +133,7 @@ export function createLedgerClient(
           providerAttributes: c.providerAttributes,
           orderId: input.orderId,
           description: input.description,
+          livemode: input.livemode,
           occurredAt: c.createdAt,
         }),
       );

@@ -318,6 +318,8 @@ export interface PostPaymentInput {
   orderId: string;
   description: string;
   occurredAt: Date;
+  /** The payment's mode: every event of it carries it to the merchant. */
+  livemode: boolean;
 }
 
 export interface PostPaymentResult {
@@ -333,6 +335,7 @@ export interface RecordPaymentEventInput extends StatusEvent {
   merchantId: string;
   orderId: string;
   description: string;
+  livemode: boolean;
 }
 
 export interface HoldUnappliedFundsInput {
@@ -340,6 +343,7 @@ export interface HoldUnappliedFundsInput {
   case: Case;
   orderId: string;
   description: string;
+  livemode: boolean;
 }
 
 export interface ResolveUnappliedFundsInput {

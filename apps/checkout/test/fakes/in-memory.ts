@@ -566,6 +566,8 @@ export function fakeLedger(): LedgerPort & {
   /** Every event the ledger would publish, in order: status facts and postings. */
   events: { paymentId: string; eventType: string; sequence: bigint; key: string }[];
   unapplied: Map<string, { amount: Money; resolution: 'held' | 'applied' | 'returned' }>;
+  /** The livemode each call sent, by its idempotency key. */
+  livemodes: Map<string, boolean>;
 } {
   const facts = new Map<string, { eventId: string; sequence: bigint; superseded: boolean }>();
   const sequenceOf = (paymentId: string) =>
@@ -578,8 +580,10 @@ export function fakeLedger(): LedgerPort & {
     events: [] as { paymentId: string; eventType: string; sequence: bigint; key: string }[],
     /** Case money the ledger holds, by case id, with how it was resolved. */
     unapplied: new Map<string, { amount: Money; resolution: 'held' | 'applied' | 'returned' }>(),
+    livemodes: new Map<string, boolean>(),
     async holdUnappliedFunds(input: HoldUnappliedFundsInput) {
       if (fake.down) throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger down');
+      fake.livemodes.set(input.idempotencyKey, input.livemode);
       if (!fake.unapplied.has(input.case.id)) {
         fake.unapplied.set(input.case.id, { amount: input.case.amount, resolution: 'held' });
         for (const eventType of ['funds.unapplied', 'case.opened']) {
@@ -614,6 +618,7 @@ export function fakeLedger(): LedgerPort & {
     },
     async recordPaymentEvent(input: RecordPaymentEventInput) {
       if (fake.down) throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger down');
+      fake.livemodes.set(input.idempotencyKey, input.livemode);
       const known = facts.get(input.idempotencyKey);
       if (known) return known;
       const moneyMoved = fake.events.some(
@@ -636,6 +641,7 @@ export function fakeLedger(): LedgerPort & {
     async postPayment(input: PostPaymentInput) {
       fake.calls.push(structuredClone(input));
       if (fake.down) throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger down');
+      fake.livemodes.set(input.idempotencyKey, input.livemode);
       const existing = fake.posted.get(input.idempotencyKey);
       if (existing) return { ...existing, alreadyExisted: true };
       const fee = fake.planFee ?? money(0n, input.gross.currency);

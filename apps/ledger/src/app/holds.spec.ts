@@ -46,6 +46,7 @@ const aHold = (over: Partial<CreateHoldCommand> = {}): CreateHoldCommand => ({
   description: 'Tea',
   timeoutSeconds: 60,
   occurredAt: undefined,
+  livemode: true,
   ...over,
 });
 

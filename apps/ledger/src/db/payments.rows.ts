@@ -28,6 +28,8 @@ interface StoredDetails {
   provider_attributes?: Record<string, string>;
   order_id?: string;
   description?: string;
+  /** Absent in rows from before modes: false, as checkout's payments defaulted to. */
+  livemode?: boolean;
 }
 
 /** For bindings: bigints as decimal strings, details as JSON text (or as an object, to be
@@ -38,6 +40,7 @@ export function recordToRow(r: PaymentRecord, detailsAsText = true): PaymentRow 
     provider_attributes: r.providerAttributes,
     order_id: r.orderId,
     description: r.description,
+    livemode: r.livemode,
   };
   return {
     payment_id: r.paymentId,
@@ -79,6 +82,7 @@ export function rowToRecord(row: PaymentRow): PaymentRecord {
     providerAttributes: details.provider_attributes ?? {},
     orderId: details.order_id ?? '',
     description: details.description ?? '',
+    livemode: details.livemode ?? false,
     occurredAt: row.occurred_at,
   };
 }

@@ -28,6 +28,8 @@ interface StoredDetails {
   provider_attributes?: Record<string, string>;
   order_id?: string;
   description?: string;
+  /** Absent in rows from before modes: false, as checkout's payments defaulted to. */
+  livemode?: boolean;
 }
 
 export function unappliedToRow(r: UnappliedRecord): UnappliedRow {
@@ -46,6 +48,7 @@ export function unappliedToRow(r: UnappliedRecord): UnappliedRow {
       provider_attributes: r.providerAttributes,
       order_id: r.orderId,
       description: r.description,
+      livemode: r.livemode,
     } satisfies StoredDetails),
     status: r.status,
     hold_transaction_id: r.holdTransactionId,
@@ -78,5 +81,6 @@ export function unappliedFromRow(row: UnappliedRow): UnappliedRecord {
     providerAttributes: details.provider_attributes ?? {},
     orderId: details.order_id ?? '',
     description: details.description ?? '',
+    livemode: details.livemode ?? false,
   };
 }

@@ -52,6 +52,8 @@ export interface PaymentEventDraft {
   paymentId: string;
   merchantId: string;
   orderId: string;
+  /** The payment's mode (PaymentDetails.livemode); true for payouts. */
+  livemode: boolean;
   gross: Money;
   fee: Money;
   net: Money;
@@ -112,6 +114,7 @@ export function paymentEvent(
     paymentId: record.paymentId,
     merchantId: record.merchantId,
     orderId: record.orderId,
+    livemode: record.livemode,
     ...amounts,
     method: record.method,
     provider: record.provider,

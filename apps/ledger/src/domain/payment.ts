@@ -22,6 +22,11 @@ export interface PaymentDetails {
   providerAttributes: Record<string, string>;
   orderId: string;
   description: string;
+  /**
+   * False for a test key's payment. Absent from requests and stored details from before modes,
+   * which read as false: checkout's own payments defaulted to false when it got the column.
+   */
+  livemode: boolean;
 }
 
 /** PostPayment as the transport hands it over (enums already mapped, money not yet checked). */
@@ -121,6 +126,7 @@ export function detailsOf(p: PaymentDetails): PaymentDetails {
     providerAttributes: { ...p.providerAttributes },
     orderId: p.orderId,
     description: p.description,
+    livemode: p.livemode,
   };
 }
 

@@ -55,6 +55,8 @@ export function payoutEvent(
     paymentId: payoutId,
     merchantId,
     orderId: '',
+    // A payout moves the merchant's balance to a bank: real money, whatever paid it in.
+    livemode: true,
     gross: amount,
     fee: money(0n, amount.currency),
     net: amount,

@@ -88,6 +88,7 @@ export function validateStatusFact(cmd: RecordPaymentEventCommand, now: Date): N
     providerAttributes: { ...cmd.providerAttributes },
     orderId: cmd.orderId,
     description: cmd.description,
+    livemode: cmd.livemode,
   };
   const fingerprint: Fingerprint = {
     payment_id: cmd.paymentId,
@@ -113,6 +114,7 @@ export function validateStatusFact(cmd: RecordPaymentEventCommand, now: Date): N
       paymentId: cmd.paymentId,
       merchantId: cmd.merchantId,
       orderId: cmd.orderId,
+      livemode: cmd.livemode,
       // Nothing moved: the amount is the payment's, fee and net stay zero.
       gross: amount,
       fee: zero,

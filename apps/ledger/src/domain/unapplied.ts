@@ -123,6 +123,7 @@ const details = (p: PaymentDetails): PaymentDetails => ({
   providerAttributes: { ...p.providerAttributes },
   orderId: p.orderId,
   description: p.description,
+  livemode: p.livemode,
 });
 
 /** An event of a case, keyed by its payment. */
@@ -139,6 +140,7 @@ function caseEvent(
     paymentId: u.paymentId,
     merchantId: u.merchantId,
     orderId: u.orderId,
+    livemode: u.livemode,
     ...amounts,
     method: u.method,
     provider: u.provider,

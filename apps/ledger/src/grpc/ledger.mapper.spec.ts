@@ -15,6 +15,12 @@ const request = PostPaymentRequest.fromPartial({
 });
 
 describe('postPaymentFromProto', () => {
+  it('reads the payment’s livemode, and a request from before modes (no field) as false', () => {
+    expect(postPaymentFromProto({ ...request, livemode: true }).livemode).toBe(true);
+    const old = PostPaymentRequest.decode(PostPaymentRequest.encode(request).finish());
+    expect(postPaymentFromProto(old).livemode).toBe(false);
+  });
+
   it('carries no fee: the ledger computes every fee from the merchant’s plan', () => {
     expect(postPaymentFromProto(request)).not.toHaveProperty('fee');
   });

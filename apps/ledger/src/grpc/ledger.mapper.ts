@@ -92,6 +92,7 @@ export function postPaymentFromProto(req: PostPaymentRequest): PostPaymentComman
     providerAttributes: { ...req.providerAttributes },
     orderId: req.orderId,
     description: req.description,
+    livemode: req.livemode,
     occurredAt: req.occurredAt,
   };
 }
@@ -114,6 +115,7 @@ export function recordPaymentEventFromProto(
     providerAttributes: { ...req.providerAttributes },
     orderId: req.orderId,
     description: req.description,
+    livemode: req.livemode,
     failureCode: req.failureCode,
     occurredAt: req.occurredAt,
   };
@@ -133,6 +135,7 @@ export function holdUnappliedFromProto(req: HoldUnappliedFundsRequest): HoldUnap
     providerAttributes: { ...req.providerAttributes },
     orderId: req.orderId,
     description: req.description,
+    livemode: req.livemode,
     occurredAt: req.occurredAt,
   };
 }
@@ -220,6 +223,7 @@ export function createHoldFromProto(req: CreateHoldRequest): CreateHoldCommand {
     providerAttributes: { ...req.providerAttributes },
     orderId: req.orderId,
     description: req.description,
+    livemode: req.livemode,
     timeoutSeconds: req.timeoutSeconds,
     occurredAt: req.occurredAt,
   };

@@ -21,6 +21,7 @@ describe('paymentEventMessage', () => {
       paymentId: 'pay_1',
       merchantId: 'mer_1',
       orderId: 'o-1',
+      livemode: true,
       gross: { amountMinor: 10_000n, currency: 'KGS' },
       fee: { amountMinor: 250n, currency: 'KGS' },
       net: { amountMinor: 9_750n, currency: 'KGS' },
@@ -42,6 +43,7 @@ describe('paymentEventMessage', () => {
       paymentId: 'pay_1',
       merchantId: 'mer_1',
       orderId: 'o-1',
+      livemode: true,
       gross: { amountMinor: 10_000n, currency: 'KGS' },
       fee: { amountMinor: 250n, currency: 'KGS' },
       net: { amountMinor: 9_750n, currency: 'KGS' },
@@ -59,6 +61,34 @@ describe('paymentEventMessage', () => {
       caseResolution: '',
       refundId: '',
     });
+  });
+});
+
+describe('paymentEventMessage livemode', () => {
+  it.each([false, true])('carries the payment’s livemode %s to the event', (livemode) => {
+    const msg = paymentEventMessage('payments.events.v1', {
+      eventId: 'evt_3',
+      eventType: 'refund.succeeded',
+      sequence: 4n,
+      ledgerTransactionId: 'txn_3',
+      occurredAt: new Date('2026-12-06T10:00:00.000Z'),
+      paymentId: 'pay_3',
+      merchantId: 'mer_1',
+      orderId: 'o-3',
+      livemode,
+      gross: { amountMinor: 500n, currency: 'KGS' },
+      fee: { amountMinor: 0n, currency: 'KGS' },
+      net: { amountMinor: 500n, currency: 'KGS' },
+      method: 'card',
+      provider: 'intellectmoney',
+      providerPaymentId: '',
+      providerAttributes: {},
+      description: '',
+      paymentStatus: 'partially_refunded',
+      failureCode: '',
+      refundId: 're_1',
+    });
+    expect(PaymentEvent.decode(msg.payload).livemode).toBe(livemode);
   });
 });
 
@@ -81,6 +111,7 @@ describe('paymentEventMessageSequenceLast', () => {
     paymentId: 'pay_2',
     merchantId: 'mer_1',
     orderId: 'o-2',
+    livemode: false,
     gross: { amountMinor: 10_000n, currency: 'KGS' },
     fee: { amountMinor: 0n, currency: 'KGS' },
     net: { amountMinor: 10_000n, currency: 'KGS' },

@@ -19,6 +19,7 @@ export function paymentEventMessage(topic: string, e: PaymentEventRecord): Outbo
       paymentId: e.paymentId,
       merchantId: e.merchantId,
       orderId: e.orderId,
+      livemode: e.livemode,
       gross: moneyToProto(e.gross),
       fee: moneyToProto(e.fee),
       net: moneyToProto(e.net),

@@ -13,6 +13,7 @@ export const aPayment = (over: Partial<PostPaymentCommand> = {}): PostPaymentCom
   providerAttributes: { payer_phone: '+996700000000', keeper_mobile_payment_no: '42' },
   orderId: 'order-1',
   description: 'Tea',
+  livemode: true,
   occurredAt: new Date('2026-11-23T10:00:00.000Z'),
   ...over,
 });

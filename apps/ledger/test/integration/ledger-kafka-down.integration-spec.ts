@@ -48,6 +48,7 @@ describe('ledger with Kafka unreachable', () => {
       providerPaymentId: 'wm-1',
       providerAttributes: { payer_purse: 'R123456789012', payer_wmid: '123456789012' },
       orderId: 'o-1',
+      livemode: true,
       description: '',
       occurredAt: undefined,
     });

@@ -89,6 +89,7 @@ describe('migrating a round-1 ledger database', () => {
         providerPaymentId: 'wm-1',
         providerAttributes: {},
         orderId: 'o-1',
+        livemode: false,
         description: 'Tea',
         occurredAt: undefined,
       }),
@@ -105,6 +106,7 @@ describe('migrating a round-1 ledger database', () => {
       providerPaymentId: 'wm-1',
       providerAttributes: { payer_purse: 'Z1' },
       orderId: 'o-1',
+      livemode: false,
       description: 'Tea',
       occurredAt: new Date('2026-11-20T10:00:00.000Z'),
     });

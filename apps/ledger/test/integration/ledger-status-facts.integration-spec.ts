@@ -34,6 +34,7 @@ const aFact = (
   description: 'Tea',
   failureCode: '',
   occurredAt: new Date('2026-12-06T10:00:00.000Z'),
+  livemode: false,
   ...over,
 });
 
@@ -51,6 +52,7 @@ const aPosting = (paymentId: string): PostPaymentRequest =>
     orderId: `order-${paymentId}`,
     description: 'Tea',
     occurredAt: new Date('2026-12-06T10:01:00.000Z'),
+    livemode: false,
   }) as PostPaymentRequest;
 
 describe('status facts share one sequence with money events (real ledger, PostgreSQL, Kafka)', () => {
@@ -127,6 +129,41 @@ describe('status facts share one sequence with money events (real ledger, Postgr
       .whereRaw('jsonb_exists(headers, ?)', [OUTBOX_BATCH_HEADER]);
     const batched = batchRows.flatMap(outboxMessagesOf).filter((m) => m.key === 'pay_f2');
     expect(batched.map((m) => PaymentEvent.decode(m.payload).sequence)).toEqual([3n]);
+  });
+
+  it('carries each payment’s livemode through its facts, both write paths and a later refund', async () => {
+    // A test payment on the batch path (the one-statement write), a live one on the single path.
+    await ledger.client.recordPaymentEvent(aFact('pay_lm_test', 'payment.pending'));
+    const batch = await ledger.client.postPayments({ payments: [aPosting('pay_lm_test')] });
+    expect(batch.results[0]?.result?.$case).toBe('posted');
+    await ledger.client.recordPaymentEvent(
+      aFact('pay_lm_live', 'payment.pending', { livemode: true }),
+    );
+    await ledger.client.postPayment({ ...aPosting('pay_lm_live'), livemode: true });
+    // Refunds carry no mode: the ledger takes it from the payment's stored details.
+    for (const paymentId of ['pay_lm_test', 'pay_lm_live']) {
+      await ledger.client.refundPayment({
+        refundId: `re_${paymentId}`,
+        paymentId,
+        amount: { amountMinor: 1_000n, currency: 'KGS' },
+        reason: '',
+        occurredAt: undefined,
+      });
+    }
+    const modes = async (paymentId: string) =>
+      (await waitForEvents(paymentId, 3)).map((e) => [e.eventType, e.livemode]);
+    expect(await modes('pay_lm_test')).toEqual([
+      ['payment.pending', false],
+      ['payment.succeeded', false],
+      ['refund.pending', false],
+    ]);
+    expect(await modes('pay_lm_live')).toEqual([
+      ['payment.pending', true],
+      ['payment.succeeded', true],
+      ['refund.pending', true],
+    ]);
+    const row = await db('payments').where({ payment_id: 'pay_lm_live' }).first();
+    expect(row.details).toMatchObject({ livemode: true });
   });
 
   it('records facts of a payment that never had a method (canceled before the payer chose)', async () => {

@@ -34,6 +34,7 @@ const aHold = (
   orderId: `order-${paymentId}`,
   description: 'Books',
   occurredAt: new Date('2026-12-06T11:00:00.000Z'),
+  livemode: true,
   ...over,
 });
 
@@ -49,6 +50,7 @@ const aPosting = (paymentId: string): PostPaymentRequest => ({
   orderId: `order-${paymentId}`,
   description: 'Books',
   occurredAt: new Date('2026-12-06T10:00:00.000Z'),
+  livemode: true,
 });
 
 describe('unapplied funds and their cases (real ledger, PostgreSQL, Kafka)', () => {
@@ -103,6 +105,7 @@ describe('unapplied funds and their cases (real ledger, PostgreSQL, Kafka)', () 
       description: 'Books',
       failureCode: '',
       occurredAt: undefined,
+      livemode: true,
     });
     const before = await available();
     const held = await ledger.client.holdUnappliedFunds(aHold('case_late', 'pay_late'));

@@ -39,6 +39,7 @@ const aRequest = (over: Partial<PostPaymentRequest> = {}): PostPaymentRequest =>
   orderId: 'order-1',
   description: 'Green tea',
   occurredAt: new Date('2026-11-23T10:00:00.000Z'),
+  livemode: true,
   ...over,
 });
 
@@ -159,6 +160,7 @@ describe('ledger service (real process, real PostgreSQL and Kafka)', () => {
       caseKind: '',
       caseResolution: '',
       refundId: '',
+      livemode: true,
     });
   });
 

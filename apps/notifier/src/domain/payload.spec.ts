@@ -18,6 +18,7 @@ const keeperMobile: NotificationEvent = {
   paymentId: 'pay_1',
   merchantId: 'mer_1',
   orderId: 'order-42',
+  livemode: false,
   gross: { amountMinor: 150_000n, currency: 'RUB' },
   fee: { amountMinor: 3_000n, currency: 'RUB' },
   net: { amountMinor: 147_000n, currency: 'RUB' },
@@ -60,6 +61,7 @@ describe('buildPayload', () => {
         ledger_transaction_id: 'txn_1',
         description: 'Order 42',
         sequence: 1,
+        livemode: false,
         keeper_mobile_payment_no: 'KM-777',
         payer_phone: '79001234567',
         payer_purse: 'R123456789012',
@@ -132,6 +134,7 @@ describe('buildPayload status and failure code', () => {
       'ledger_transaction_id',
       'description',
       'sequence',
+      'livemode',
       'status',
       'failure_code',
       'keeper_mobile_payment_no',
@@ -151,8 +154,9 @@ describe('buildPayload status and failure code', () => {
     };
     const body = JSON.parse(buildPayload(failedRefund, new Date(0))) as { data: object };
     const keys = Object.keys(body.data);
-    expect(keys.slice(keys.indexOf('sequence'), keys.indexOf('sequence') + 3)).toEqual([
+    expect(keys.slice(keys.indexOf('sequence'), keys.indexOf('sequence') + 4)).toEqual([
       'sequence',
+      'livemode',
       'failure_code',
       'refund_id',
     ]);
@@ -166,6 +170,15 @@ describe('buildPayload status and failure code', () => {
     expect(body).not.toContain('failure_code');
     expect(buildPayload(keeperMobile, new Date(0))).not.toContain('"status"');
   });
+
+  it.each([false, true])(
+    'says livemode %s as a JSON boolean, never one a provider sends',
+    (livemode) => {
+      const event = { ...keeperMobile, livemode, providerAttributes: { livemode: 'maybe' } };
+      const body = JSON.parse(buildPayload(event, new Date(0))) as { data: { livemode: unknown } };
+      expect(body.data.livemode).toBe(livemode);
+    },
+  );
 
   it('never lets a provider attribute stand in for a missing status or failure code', () => {
     const spoofed = {
@@ -224,11 +237,17 @@ describe('buildFormPayload', () => {
       ['ledger_transaction_id', 'txn_1'],
       ['description', 'Order 42'],
       ['sequence', '1'],
+      ['livemode', 'false'],
       ['keeper_mobile_payment_no', 'KM-777'],
       ['payer_phone', '79001234567'],
       ['payer_purse', 'R123456789012'],
       ['payer_wmid', '123456789012'],
     ]);
+  });
+
+  it.each([false, true])('says livemode %s as `true` / `false` in a form', (livemode) => {
+    const form = new URLSearchParams(buildFormPayload({ ...keeperMobile, livemode }, new Date(0)));
+    expect(form.getAll('livemode')).toEqual([String(livemode)]);
   });
 
   it('percent-encodes what a form must not carry raw', () => {
@@ -262,6 +281,19 @@ describe('buildBody', () => {
     ) as StoredEventData;
     expect(buildBody(data, 'json')).toBe(buildPayload(keeperMobile, new Date(0)));
     expect(buildBody(data, 'form')).toBe(buildFormPayload(keeperMobile, new Date(0)));
+  });
+
+  it('keeps livemode through storage, and leaves it out for an event stored before it existed', () => {
+    const live = JSON.parse(
+      JSON.stringify(toStoredData({ ...keeperMobile, livemode: true }, new Date(0))),
+    ) as StoredEventData;
+    expect(JSON.parse(buildBody(live, 'json'))).toMatchObject({ data: { livemode: true } });
+    expect(new URLSearchParams(buildBody(live, 'form')).get('livemode')).toBe('true');
+    // Stored before payment events had a mode: the bytes its first endpoints got, not a guess.
+    const older = toStoredData({ ...keeperMobile, livemode: undefined }, new Date(0));
+    expect(JSON.stringify(older)).not.toContain('livemode');
+    expect(buildBody(older, 'json')).not.toContain('livemode');
+    expect(buildBody(older, 'form')).not.toContain('livemode');
   });
 
   it('stores the receive time for an event without one, so every later body agrees', () => {

@@ -24,6 +24,7 @@ const CORE_DATA_KEYS = [
   'ledger_transaction_id',
   'description',
   'sequence',
+  'livemode',
   'status',
   'failure_code',
   'refund_id',
@@ -48,13 +49,14 @@ export function majorString(amountMinor: bigint, currency: string): string {
   return isCurrencyCode(currency) ? toMajorString({ amountMinor, currency }) : '';
 }
 
-type Field = readonly [string, string | number];
+/** Booleans are JSON booleans, and `true` / `false` in a form. */
+type Field = readonly [string, string | number | boolean];
 
 /**
- * The body's fields, in their fixed order (core fields, then `status`, `failure_code` and
- * `refund_id` when set, then provider attributes sorted by their published name), so the same event
- * always yields the same bytes; a provider attribute never overrides a core field, even one this
- * event leaves out.
+ * The body's fields, in their fixed order (core fields, then `livemode`, `status`,
+ * `failure_code` and `refund_id` when set, then provider attributes sorted by their published
+ * name), so the same event always yields the same bytes; a provider attribute never overrides a
+ * core field, even one this event leaves out.
  */
 function dataFields(event: NotificationEvent): Field[] {
   const currency = event.gross?.currency ?? event.net?.currency ?? event.fee?.currency ?? '';
@@ -75,6 +77,7 @@ function dataFields(event: NotificationEvent): Field[] {
     ['sequence', jsonInteger(event.sequence)],
   ];
   // Present only when the event carries them, always in this place.
+  if (event.livemode !== undefined) fields.push(['livemode', event.livemode]);
   if (event.paymentStatus) fields.push(['status', event.paymentStatus]);
   if (event.failureCode) fields.push(['failure_code', event.failureCode]);
   if (event.refundId) fields.push(['refund_id', event.refundId]);
@@ -141,7 +144,12 @@ interface StoredAmount {
 
 /** A NotificationEvent as JSON: bigints as decimal strings, the time as ISO 8601. */
 interface StoredEvent
-  extends Omit<NotificationEvent, 'gross' | 'fee' | 'net' | 'sequence' | 'occurredAt'> {
+  extends Omit<
+    NotificationEvent,
+    'gross' | 'fee' | 'net' | 'sequence' | 'occurredAt' | 'livemode'
+  > {
+  /** Absent from events stored before payment events had a mode. */
+  livemode?: boolean;
   gross: StoredAmount | null;
   fee: StoredAmount | null;
   net: StoredAmount | null;
@@ -179,6 +187,7 @@ export function fromStoredData(data: Extract<StoredEventData, { v: 1 }>): Notifi
   const e = data.event;
   return {
     ...e,
+    livemode: e.livemode,
     gross: loadAmount(e.gross),
     fee: loadAmount(e.fee),
     net: loadAmount(e.net),

@@ -22,6 +22,7 @@ const event = (merchantId: string): NotificationEvent => ({
   paymentId: `pay_race_${merchantId}`,
   merchantId,
   orderId: 'o-1',
+  livemode: false,
   gross: { amountMinor: 100n, currency: 'USD' },
   fee: undefined,
   net: undefined,

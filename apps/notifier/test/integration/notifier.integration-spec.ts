@@ -177,7 +177,7 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
   });
 
   it('delivers a Keeper Mobile payment exactly once, signed, with amounts and payer attributes', async () => {
-    const event = aKeeperMobileEvent();
+    const event = aKeeperMobileEvent({ livemode: true });
     await publish(producer, topic, event);
     const [delivery] = await waitDelivered(event.paymentId);
     expect(delivery).toMatchObject({
@@ -218,6 +218,7 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
         ledger_transaction_id: event.ledgerTransactionId,
         description: '',
         sequence: 1,
+        livemode: true,
         keeper_mobile_payment_no: 'KM-000777',
         payer_phone: '79001234567',
         payer_purse: 'R123456789012',

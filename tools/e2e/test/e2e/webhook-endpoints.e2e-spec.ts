@@ -11,7 +11,8 @@ import { openShop, type Shop } from './shop';
 /**
  * Issue 10 end to end: a merchant adds a second endpoint through the gateway, form-encoded and
  * subscribed to payment.succeeded only; a payment through the sandbox reaches it as the fields a
- * WebMoney-style result script reads, next to the JSON notification of the onboarding endpoint.
+ * WebMoney-style result script reads, next to the JSON notification of the onboarding endpoint;
+ * both say livemode false, as the payment was made with a test key.
  */
 describe('a merchant’s own webhook endpoint with a form body (real processes)', () => {
   let shop: Shop;
@@ -75,6 +76,8 @@ describe('a merchant’s own webhook endpoint with a form body (real processes)'
       [true, false],
     ]);
 
+    // The shop's key is a test key: its payment pays through the sandbox and says so.
+    expect(shop.apiKey).toMatch(/^sk_test_/);
     const payment = await shop.createPayment(1999, 'USD', 'order-form-1');
     const started = await submit(await shop.methodForm(payment, 'webmoney_purse'));
     expect(started.status).toBe(200);
@@ -99,6 +102,7 @@ describe('a merchant’s own webhook endpoint with a form body (real processes)'
       amount_major: '19.99',
       currency: 'USD',
       method: 'webmoney_purse',
+      livemode: 'false',
       status: 'succeeded',
     });
     expect(form.get('event_id')).toMatch(/^evt_/);
@@ -108,7 +112,9 @@ describe('a merchant’s own webhook endpoint with a form body (real processes)'
       timeoutMs: 60_000,
       what: 'the default endpoint notification',
     });
-    expect((json.json as { id: string }).id).toBe(form.get('event_id'));
+    const notified = json.json as { id: string; data: { livemode: unknown } };
+    expect(notified.id).toBe(form.get('event_id'));
+    expect(notified.data.livemode).toBe(false);
 
     const deliveries = await waitFor(
       async () => {

@@ -86,6 +86,11 @@ export interface PaymentEvent {
   caseResolution: string;
   /** `refund.*`: the refund (`re_…`); gross and net are its amount. */
   refundId: string;
+  /**
+   * False for a test key's payment (it paid through the provider sandbox, no real money moved);
+   * true for a live payment and for payouts. Events written before the field read as false.
+   */
+  livemode: boolean;
 }
 
 export interface PaymentEvent_ProviderAttributesEntry {
@@ -117,6 +122,7 @@ function createBasePaymentEvent(): PaymentEvent {
     caseKind: "",
     caseResolution: "",
     refundId: "",
+    livemode: false,
   };
 }
 
@@ -190,6 +196,9 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
     }
     if (message.refundId !== "") {
       writer.uint32(178).string(message.refundId);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(184).bool(message.livemode);
     }
     return writer;
   },
@@ -386,6 +395,14 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
             message.refundId = reader.string();
             continue;
           }
+          case 23: {
+            if (tag !== 184) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -504,6 +521,7 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
         : isSet(object.refund_id)
         ? globalThis.String(object.refund_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -581,6 +599,9 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
     if (message.refundId !== "") {
       obj.refundId = message.refundId;
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -617,6 +638,7 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
     message.caseKind = object.caseKind ?? "";
     message.caseResolution = object.caseResolution ?? "";
     message.refundId = object.refundId ?? "";
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };

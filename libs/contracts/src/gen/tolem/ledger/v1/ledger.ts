@@ -223,7 +223,16 @@ export interface PostPaymentRequest {
   providerAttributes: { [key: string]: string };
   orderId: string;
   description: string;
-  occurredAt: Date | undefined;
+  occurredAt:
+    | Date
+    | undefined;
+  /**
+   * The payment's mode, as checkout created it: false for a test key's payment (and for a request
+   * from before modes, as checkout's own payments default to false). Kept with the payment and
+   * repeated on all its events; not part of the idempotency fingerprint (a payment's mode never
+   * changes, and fingerprints stored before this field would turn retries into conflicts).
+   */
+  livemode: boolean;
 }
 
 export interface PostPaymentRequest_ProviderAttributesEntry {
@@ -322,7 +331,11 @@ export interface CreateHoldRequest {
   description: string;
   /** How long the funds stay held, 1 s to 30 days; then the ledger voids the hold. */
   timeoutSeconds: number;
-  occurredAt: Date | undefined;
+  occurredAt:
+    | Date
+    | undefined;
+  /** The payment's mode, as in PostPaymentRequest.livemode. */
+  livemode: boolean;
 }
 
 export interface CreateHoldRequest_ProviderAttributesEntry {
@@ -614,7 +627,11 @@ export interface RecordPaymentEventRequest {
   description: string;
   /** `payment.failed`: the provider's code or Tolem's reason. */
   failureCode: string;
-  occurredAt: Date | undefined;
+  occurredAt:
+    | Date
+    | undefined;
+  /** The payment's mode, as in PostPaymentRequest.livemode. */
+  livemode: boolean;
 }
 
 export interface RecordPaymentEventRequest_ProviderAttributesEntry {
@@ -658,7 +675,11 @@ export interface HoldUnappliedFundsRequest {
   providerAttributes: { [key: string]: string };
   orderId: string;
   description: string;
-  occurredAt: Date | undefined;
+  occurredAt:
+    | Date
+    | undefined;
+  /** The payment's mode, as in PostPaymentRequest.livemode. */
+  livemode: boolean;
 }
 
 export interface HoldUnappliedFundsRequest_ProviderAttributesEntry {
@@ -798,6 +819,7 @@ function createBasePostPaymentRequest(): PostPaymentRequest {
     orderId: "",
     description: "",
     occurredAt: undefined,
+    livemode: false,
   };
 }
 
@@ -835,6 +857,9 @@ export const PostPaymentRequest: MessageFns<PostPaymentRequest> = {
     }
     if (message.occurredAt !== undefined) {
       Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(98).fork()).join();
+    }
+    if (message.livemode !== false) {
+      writer.uint32(104).bool(message.livemode);
     }
     return writer;
   },
@@ -943,6 +968,14 @@ export const PostPaymentRequest: MessageFns<PostPaymentRequest> = {
             message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1018,6 +1051,7 @@ export const PostPaymentRequest: MessageFns<PostPaymentRequest> = {
         : isSet(object.occurred_at)
         ? fromJsonTimestamp(object.occurred_at)
         : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -1062,6 +1096,9 @@ export const PostPaymentRequest: MessageFns<PostPaymentRequest> = {
     if (message.occurredAt !== undefined) {
       obj.occurredAt = message.occurredAt.toISOString();
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -1087,6 +1124,7 @@ export const PostPaymentRequest: MessageFns<PostPaymentRequest> = {
     message.orderId = object.orderId ?? "";
     message.description = object.description ?? "";
     message.occurredAt = object.occurredAt ?? undefined;
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
@@ -2282,6 +2320,7 @@ function createBaseCreateHoldRequest(): CreateHoldRequest {
     description: "",
     timeoutSeconds: 0,
     occurredAt: undefined,
+    livemode: false,
   };
 }
 
@@ -2322,6 +2361,9 @@ export const CreateHoldRequest: MessageFns<CreateHoldRequest> = {
     }
     if (message.occurredAt !== undefined) {
       Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(98).fork()).join();
+    }
+    if (message.livemode !== false) {
+      writer.uint32(104).bool(message.livemode);
     }
     return writer;
   },
@@ -2438,6 +2480,14 @@ export const CreateHoldRequest: MessageFns<CreateHoldRequest> = {
             message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2518,6 +2568,7 @@ export const CreateHoldRequest: MessageFns<CreateHoldRequest> = {
         : isSet(object.occurred_at)
         ? fromJsonTimestamp(object.occurred_at)
         : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -2565,6 +2616,9 @@ export const CreateHoldRequest: MessageFns<CreateHoldRequest> = {
     if (message.occurredAt !== undefined) {
       obj.occurredAt = message.occurredAt.toISOString();
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -2593,6 +2647,7 @@ export const CreateHoldRequest: MessageFns<CreateHoldRequest> = {
     message.description = object.description ?? "";
     message.timeoutSeconds = object.timeoutSeconds ?? 0;
     message.occurredAt = object.occurredAt ?? undefined;
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
@@ -6767,6 +6822,7 @@ function createBaseRecordPaymentEventRequest(): RecordPaymentEventRequest {
     description: "",
     failureCode: "",
     occurredAt: undefined,
+    livemode: false,
   };
 }
 
@@ -6814,6 +6870,9 @@ export const RecordPaymentEventRequest: MessageFns<RecordPaymentEventRequest> = 
     }
     if (message.occurredAt !== undefined) {
       Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(114).fork()).join();
+    }
+    if (message.livemode !== false) {
+      writer.uint32(120).bool(message.livemode);
     }
     return writer;
   },
@@ -6946,6 +7005,14 @@ export const RecordPaymentEventRequest: MessageFns<RecordPaymentEventRequest> = 
             message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7036,6 +7103,7 @@ export const RecordPaymentEventRequest: MessageFns<RecordPaymentEventRequest> = 
         : isSet(object.occurred_at)
         ? fromJsonTimestamp(object.occurred_at)
         : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -7089,6 +7157,9 @@ export const RecordPaymentEventRequest: MessageFns<RecordPaymentEventRequest> = 
     if (message.occurredAt !== undefined) {
       obj.occurredAt = message.occurredAt.toISOString();
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -7119,6 +7190,7 @@ export const RecordPaymentEventRequest: MessageFns<RecordPaymentEventRequest> = 
     message.description = object.description ?? "";
     message.failureCode = object.failureCode ?? "";
     message.occurredAt = object.occurredAt ?? undefined;
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
@@ -7360,6 +7432,7 @@ function createBaseHoldUnappliedFundsRequest(): HoldUnappliedFundsRequest {
     orderId: "",
     description: "",
     occurredAt: undefined,
+    livemode: false,
   };
 }
 
@@ -7404,6 +7477,9 @@ export const HoldUnappliedFundsRequest: MessageFns<HoldUnappliedFundsRequest> = 
     }
     if (message.occurredAt !== undefined) {
       Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(106).fork()).join();
+    }
+    if (message.livemode !== false) {
+      writer.uint32(112).bool(message.livemode);
     }
     return writer;
   },
@@ -7528,6 +7604,14 @@ export const HoldUnappliedFundsRequest: MessageFns<HoldUnappliedFundsRequest> = 
             message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7613,6 +7697,7 @@ export const HoldUnappliedFundsRequest: MessageFns<HoldUnappliedFundsRequest> = 
         : isSet(object.occurred_at)
         ? fromJsonTimestamp(object.occurred_at)
         : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -7663,6 +7748,9 @@ export const HoldUnappliedFundsRequest: MessageFns<HoldUnappliedFundsRequest> = 
     if (message.occurredAt !== undefined) {
       obj.occurredAt = message.occurredAt.toISOString();
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -7692,6 +7780,7 @@ export const HoldUnappliedFundsRequest: MessageFns<HoldUnappliedFundsRequest> = 
     message.orderId = object.orderId ?? "";
     message.description = object.description ?? "";
     message.occurredAt = object.occurredAt ?? undefined;
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
