@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -9,20 +11,56 @@ import { waitFor } from './wait';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
-/** A free TCP port on 127.0.0.1, as chosen by the OS. */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+/** Binds and releases a port: resolves whether it was free on 127.0.0.1 (0: the OS picks one). */
+function tryPort(port: number): Promise<number | undefined> {
+  return new Promise((resolvePort) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.on('error', () => resolvePort(undefined));
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolvePort(address.port);
-        else reject(new Error('no port'));
-      });
+      server.close(() =>
+        resolvePort(address && typeof address === 'object' ? address.port : undefined),
+      );
     });
   });
+}
+
+/**
+ * Ports below the kernel's ephemeral range: between being chosen here and bound by the service,
+ * such a port is never handed out as the source port of some outgoing connection (which the OS's
+ * own `listen(0)` pick can be, under connection churn: a service then fails with EADDRINUSE).
+ */
+function listenRange(): [number, number] {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (low !== undefined && low > 12_000) return [10_000, low - 1];
+  } catch {
+    // Not Linux: the OS's pick is the fallback below.
+  }
+  return [0, 0];
+}
+
+const handedOut = new Set<number>();
+
+/** A free TCP port on 127.0.0.1 that this process has not handed out before. */
+export async function freePort(): Promise<number> {
+  const [low, high] = listenRange();
+  for (let attempt = 0; high > low && attempt < 50; attempt++) {
+    const candidate = low + randomInt(high - low + 1);
+    if (handedOut.has(candidate)) continue;
+    // Reserved before the check, so concurrent calls in this process never pick the same one.
+    handedOut.add(candidate);
+    if ((await tryPort(candidate)) === candidate) return candidate;
+    handedOut.delete(candidate);
+  }
+  const port = await tryPort(0);
+  if (port === undefined) throw new Error('no free port');
+  handedOut.add(port);
+  return port;
 }
 
 /**
@@ -82,16 +120,26 @@ export interface SpawnServiceOptions {
 
 /** Runs a service's main.ts as its own process (through tsx) and waits until it is ready. */
 export async function spawnService(options: SpawnServiceOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--enable-source-maps', '--import', 'tsx', join(REPO_ROOT, options.entry)], {
-    cwd: REPO_ROOT,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HOME: process.env['HOME'] ?? '',
-      TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.base.json'),
-      ...options.env,
+  const child = spawn(
+    process.execPath,
+    [
+      ...(options.nodeArgs ?? []),
+      '--enable-source-maps',
+      '--import',
+      'tsx',
+      join(REPO_ROOT, options.entry),
+    ],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: process.env['HOME'] ?? '',
+        TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.base.json'),
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let output = '';
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
@@ -100,7 +148,9 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once('exit', (code) => resolveExit(code)),
+  );
   let dead = false;
   void exited.then(() => {
     dead = true;
@@ -129,14 +179,23 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
   try {
     await waitFor(
       async () => {
-        if (dead) throw new Error(`${options.name} exited with ${child.exitCode}:\n${output.slice(-4_000)}`);
+        if (dead)
+          throw new Error(
+            `${options.name} exited with ${child.exitCode}:\n${output.slice(-4_000)}`,
+          );
         return options.ready();
       },
-      { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 150, what: `${options.name} to be ready` },
+      {
+        timeoutMs: options.readyTimeoutMs ?? 60_000,
+        intervalMs: 150,
+        what: `${options.name} to be ready`,
+      },
     );
   } catch (err) {
     await handle.stop(2_000);
-    throw new Error(`${(err as Error).message}\n--- ${options.name} output ---\n${output.slice(-4_000)}`);
+    throw new Error(
+      `${(err as Error).message}\n--- ${options.name} output ---\n${output.slice(-4_000)}`,
+    );
   }
   return handle;
 }
