@@ -145,8 +145,11 @@ async function main(): Promise<void> {
     { deadlineMs: ONBOARDING_DEADLINE_MS },
   );
   const onboarding = makeOnboarding({ merchants, peers: merchantPeers, clock, log });
+  // Creates and the payer's page reads (which only list the enabled methods; starting one checks
+  // the merchant as stored) take a merchant up to MERCHANT_CACHE_TTL_MS old.
+  const recentMerchants = cachedMerchants(merchants, { ttlMs: config.merchantCacheTtlMs });
   const createPayment = makeCreatePayment({
-    merchants: cachedMerchants(merchants, { ttlMs: config.merchantCacheTtlMs }),
+    merchants: recentMerchants,
     payments,
     clock,
     paymentTtlMs: config.paymentTtlMs,
@@ -157,7 +160,7 @@ async function main(): Promise<void> {
     checkoutHandlers({
       createPayment,
       createFormPayment: makeCreateFormPayment({ merchants, clock, createPayment }),
-      getPayment: makeGetPayment({ merchants, payments }),
+      getPayment: makeGetPayment({ merchants: recentMerchants, payments }),
       listPayments: makeListPayments({ reader: createPaymentListReader(db), merchants }),
       listPaymentEvents: makeListPaymentEvents({
         payments,

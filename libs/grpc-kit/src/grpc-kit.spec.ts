@@ -293,3 +293,66 @@ describe('grpc-kit over loopback', () => {
     expect(toWireError(new Error('x')).code).toBe(status.INTERNAL);
   });
 });
+
+describe('grpc-kit call logs', () => {
+  /** A server logging at `level` into lines, whose handler logs once through its context. */
+  async function serverLoggingAt(level: string) {
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger({
+      service: 'test',
+      level,
+      destination: new Writable({
+        write: (chunk: Buffer, _e, done) => {
+          lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+          done();
+        },
+      }),
+    });
+    const own = createGrpcServer({ log });
+    own.addService(ReportingServiceService, {
+      getPaymentFact(req, ctx) {
+        if (req.paymentId === 'logs') ctx.log.info('handler says hello');
+        return Promise.resolve(GetPaymentFactResponse.fromPartial({}));
+      },
+      listPaymentFacts: () => Promise.reject(new Error('unused')),
+      ...otherMethods,
+      exportPaymentsCsv: async function* () {
+        throw new Error('unused');
+      },
+    });
+    const ownPort = await own.listen(0);
+    const ownClient = createClient(ReportingServiceClient, `127.0.0.1:${ownPort}`);
+    return {
+      lines,
+      client: ownClient,
+      close: async () => {
+        ownClient.close();
+        await own.drain(1_000);
+      },
+    };
+  }
+
+  it("tags the handler's lines and the call's own line with the caller's request id", async () => {
+    const { lines, client: ownClient, close } = await serverLoggingAt('debug');
+    await ownClient.getPaymentFact({ paymentId: 'logs' }, { requestId: 'req_from_caller' });
+    await ownClient.getPaymentFact({ paymentId: 'quiet' }, { requestId: 'req_second' });
+    await close();
+
+    expect(lines.map((l) => [l['msg'], l['requestId']])).toEqual([
+      ['handler says hello', 'req_from_caller'],
+      ['grpc ok', 'req_from_caller'],
+      ['grpc ok', 'req_second'],
+    ]);
+  });
+
+  it('writes nothing for an answered call below its level', async () => {
+    const { lines, client: ownClient, close } = await serverLoggingAt('info');
+    await ownClient.getPaymentFact({ paymentId: 'quiet' }, { requestId: 'req_quiet' });
+    await ownClient.getPaymentFact({ paymentId: 'logs' }, { requestId: 'req_loud' });
+    await close();
+
+    expect(lines.map((l) => [l['msg'], l['requestId']])).toEqual([
+      ['handler says hello', 'req_loud'],
+    ]);
+  });
+});

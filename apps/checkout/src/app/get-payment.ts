@@ -5,7 +5,7 @@ import type { PaymentView } from '../domain/payment';
 import type { MerchantRepository, PaymentRepository } from '../domain/ports';
 
 export interface GetPaymentDeps {
-  merchants: MerchantRepository;
+  merchants: Pick<MerchantRepository, 'findById'>;
   payments: PaymentRepository;
 }
 

@@ -21,7 +21,7 @@ export interface PostToLedgerDeps {
 export function makePostToLedger(deps: PostToLedgerDeps) {
   return async (payment: Payment): Promise<Payment> => {
     if (payment.status !== 'succeeded' || payment.ledgerPostedAt) return payment;
-    await deps.statusEvents.forPayment(payment.id);
+    await deps.statusEvents.forPayment(payment.id, payment);
     const result = await deps.ledger.postPayment({
       idempotencyKey: ledgerKeyOf(payment.id),
       paymentId: payment.id,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { callback, rawRequest } from '../../test/fakes/in-memory';
 import { TTL_MS, world } from '../../test/fakes/world';
@@ -36,6 +36,17 @@ describe('status events owed to the ledger', () => {
       method: 'webmoney_purse',
       provider: 'webmoney',
     });
+  });
+
+  it('takes what an event carries from the payment its caller holds, without reading it again', async () => {
+    const { w, payment } = await pendingPayment();
+    const reads = vi.spyOn(w.payments, 'findById');
+
+    expect(await w.recordStatusEvents.forPayment(payment.id, payment)).toBe(1);
+    expect(reads).not.toHaveBeenCalled();
+    expect(w.ledger.events.map((e) => [e.paymentId, e.eventType])).toEqual([
+      [payment.id, 'payment.pending'],
+    ]);
   });
 
   it('sends them in transition order under one key each, and marks them recorded', async () => {

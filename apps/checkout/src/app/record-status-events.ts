@@ -1,5 +1,6 @@
 import { isDomainError } from '@tolem/errors';
 
+import type { Payment } from '../domain/payment';
 import type {
   Clock,
   LedgerPort,
@@ -29,10 +30,17 @@ export function statusEventKeyOf(paymentId: string, transitionId: string): strin
  * sent): the caller retries, and so does the relay.
  */
 export function makeRecordStatusEvents(deps: RecordStatusEventsDeps) {
-  async function forPayment(paymentId: string): Promise<number> {
+  /**
+   * `known` is the payment when the caller holds it: the fields an event carries besides its
+   * transition's (merchant, order id, description) never change after create, so it spares a read.
+   */
+  async function forPayment(
+    paymentId: string,
+    known?: Pick<Payment, 'id' | 'merchantId' | 'orderId' | 'description'>,
+  ): Promise<number> {
     const owed = await deps.statusEvents.listOwed(paymentId);
     if (owed.length === 0) return 0;
-    const payment = await deps.payments.findById(paymentId);
+    const payment = known?.id === paymentId ? known : await deps.payments.findById(paymentId);
     if (!payment) throw new Error(`status events owed for an unknown payment ${paymentId}`);
     for (const { transitionId, event } of owed) {
       const result = await deps.ledger.recordPaymentEvent({

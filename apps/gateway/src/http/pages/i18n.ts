@@ -1,4 +1,4 @@
-import { exponentOf, isCurrencyCode, money, toMajorString } from '@tolem/money';
+import { type CurrencyCode, exponentOf, isCurrencyCode, money, toMajorString } from '@tolem/money';
 
 import type { MethodName, StatusName } from '../mappers/enums.mapper';
 import { en } from './messages/en';
@@ -175,16 +175,46 @@ export interface AmountLike {
 export function formatMoney(amount: AmountLike | undefined, locale: Locale): string {
   if (!amount) return '';
   if (!isCurrencyCode(amount.currency)) {
-    return `${new Intl.NumberFormat(locale).format(amount.amountMinor)} ${amount.currency}`;
+    return `${plainFormat(locale).format(amount.amountMinor)} ${amount.currency}`;
   }
-  const digits = exponentOf(amount.currency);
-  const format = new Intl.NumberFormat(locale, {
-    style: 'currency',
-    currency: amount.currency,
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  }).format as unknown as FormatDecimal;
-  return format(toMajorString(money(amount.amountMinor, amount.currency)));
+  return currencyFormat(
+    locale,
+    amount.currency,
+  )(toMajorString(money(amount.amountMinor, amount.currency)));
+}
+
+/*
+ * Building an Intl.NumberFormat loads and parses locale data, which made formatMoney the gateway's
+ * hottest function of a payment in bench:e2e; a formatter is immutable, so one per locale (and
+ * currency, a bounded ISO 4217 set) serves every page.
+ */
+const plainFormats = new Map<Locale, Intl.NumberFormat>();
+const currencyFormats = new Map<string, FormatDecimal>();
+const secondsFormats = new Map<Locale, Intl.NumberFormat>();
+
+function plainFormat(locale: Locale): Intl.NumberFormat {
+  let format = plainFormats.get(locale);
+  if (!format) {
+    format = new Intl.NumberFormat(locale);
+    plainFormats.set(locale, format);
+  }
+  return format;
+}
+
+function currencyFormat(locale: Locale, currency: CurrencyCode): FormatDecimal {
+  const key = `${locale} ${currency}`;
+  let format = currencyFormats.get(key);
+  if (!format) {
+    const digits = exponentOf(currency);
+    format = new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    }).format as unknown as FormatDecimal;
+    currencyFormats.set(key, format);
+  }
+  return format;
 }
 
 /**
@@ -195,14 +225,15 @@ type FormatDecimal = (value: string) => string;
 
 /** "5 seconds" in the locale's words and digits (plural forms by Intl). */
 export function formatSeconds(seconds: number, locale: Locale): string {
-  return new Intl.NumberFormat(locale, {
-    style: 'unit',
-    unit: 'second',
-    unitDisplay: 'long',
-  }).format(seconds);
+  let format = secondsFormats.get(locale);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { style: 'unit', unit: 'second', unitDisplay: 'long' });
+    secondsFormats.set(locale, format);
+  }
+  return format.format(seconds);
 }
 
 /** A plain number in the locale's digits (Burmese uses its own). */
 export function formatNumber(value: number, locale: Locale): string {
-  return new Intl.NumberFormat(locale).format(value);
+  return plainFormat(locale).format(value);
 }
