@@ -36,7 +36,7 @@ export function makeRecordStatusEvents(deps: RecordStatusEventsDeps) {
    */
   async function forPayment(
     paymentId: string,
-    known?: Pick<Payment, 'id' | 'merchantId' | 'orderId' | 'description'>,
+    known?: Pick<Payment, 'id' | 'merchantId' | 'orderId' | 'description' | 'livemode'>,
   ): Promise<number> {
     const owed = await deps.statusEvents.listOwed(paymentId);
     if (owed.length === 0) return 0;
