@@ -15,7 +15,7 @@
  * same server, and the ratio of deliveries/s to pgbench tps.
  *
  * Knobs (env): BENCH_RATE (events/s, 1000), BENCH_SECONDS (per phase, 20), BENCH_ENDPOINTS (1000),
- * BENCH_PGBENCH_SECONDS (30).
+ * BENCH_PGBENCH_SECONDS (30), BENCH_PROFILE_DIR (a V8 CPU profile of the notifier, node --cpu-prof).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -43,6 +43,8 @@ const PGBENCH_SECONDS = Number.parseInt(process.env['BENCH_PGBENCH_SECONDS'] ?? 
 const TOPIC = 'payments.events.v1';
 const GROUP = 'notifier';
 const SLOW_MS = 2_000;
+/** A directory for a V8 CPU profile of the notifier process (node --cpu-prof), when set. */
+const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const t0 = Date.now();
@@ -283,6 +285,7 @@ async function main(): Promise<number> {
         ),
       },
       ready: () => grpcServing(`127.0.0.1:${port}`),
+      ...(PROFILE_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] } : {}),
     });
     const notifierClient = createClient(NotifierServiceClient, `127.0.0.1:${port}`);
     client = notifierClient;
