@@ -64,6 +64,8 @@ interface Endpoint {
 
 /** When each event was published, and when (first) it reached its endpoint. */
 const publishedAt = new Map<string, number>();
+/** When each event's record statement returned (committed): the notifier can only see it then. */
+const recordedAt = new Map<string, number>();
 const arrivedAt = new Map<string, number>();
 let acknowledged = 0;
 let attempts = 0;
@@ -127,6 +129,12 @@ const RECORD_SQL = `
   values ($6, $1, 'payment.succeeded', $3, $2, $4, 1, $7, $5, 'pending', now(),
     now() + interval '72 hours', now())`;
 
+/** Runs one record statement and notes when it committed. */
+async function recordOne(sink: Sink, sql: string, values: unknown[], eventId: string) {
+  await sink.pool.query(sql, values);
+  recordedAt.set(eventId, performance.now());
+}
+
 interface Sink {
   pool: pg.Pool;
   endpointIds: string[];
@@ -157,15 +165,20 @@ async function publishSteady(
       publishedAt.set(eventId, performance.now());
       ids.get(endpoints[index]?.kind ?? 'healthy')?.push(eventId);
       writes.push(
-        sink.pool.query(RECORD_SQL, [
+        recordOne(
+          sink,
+          RECORD_SQL,
+          [
+            eventId,
+            merchantId(index),
+            paymentId,
+            sink.endpointIds[index],
+            body(eventId, paymentId, merchantId(index)),
+            newId('dlv'),
+            sink.urls[index],
+          ],
           eventId,
-          merchantId(index),
-          paymentId,
-          sink.endpointIds[index],
-          body(eventId, paymentId, merchantId(index)),
-          newId('dlv'),
-          sink.urls[index],
-        ]),
+        ),
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -180,6 +193,11 @@ interface Phase {
   attemptsPerSecond: number;
   healthyP50: number;
   healthyP99: number;
+  /** Record statement latency (queued in the bench's pool until committed), p50 / p99. */
+  recordP50: number;
+  recordP99: number;
+  /** From the record's commit to arrival. */
+  committedP99: number;
   healthyMissing: number;
   cpu: string;
 }
@@ -212,6 +230,20 @@ async function runPhase(
       return a !== undefined && p !== undefined ? [a - p] : [];
     }),
   );
+  const recordLatencies = Float64Array.from(
+    healthy.flatMap((id) => {
+      const r = recordedAt.get(id);
+      const p = publishedAt.get(id);
+      return r !== undefined && p !== undefined ? [r - p] : [];
+    }),
+  );
+  const committedLatencies = Float64Array.from(
+    healthy.flatMap((id) => {
+      const a = arrivedAt.get(id);
+      const r = recordedAt.get(id);
+      return a !== undefined && r !== undefined ? [a - r] : [];
+    }),
+  );
   const perDelivery = (group: string) =>
     Math.round(cpuMicros(cpuBefore, cpuAfter, group) / Math.max(1, delivered));
   const phase: Phase = {
@@ -220,6 +252,9 @@ async function runPhase(
     attemptsPerSecond: perSecond(attempts - attemptsBefore, elapsed),
     healthyP50: percentile(latencies, 50),
     healthyP99: percentile(latencies, 99),
+    recordP50: percentile(recordLatencies, 50),
+    recordP99: percentile(recordLatencies, 99),
+    committedP99: percentile(committedLatencies, 99),
     healthyMissing: healthy.length - latencies.length,
     cpu: ['notifier', 'postgres', 'kafka', 'client']
       .map((g) => `${g} ${perDelivery(g)}`)
@@ -228,6 +263,8 @@ async function runPhase(
   step(
     `${name}: ${phase.deliveriesPerSecond.toFixed(0)} deliveries/s (${phase.attemptsPerSecond.toFixed(0)} attempts/s), ` +
       `healthy p50 ${phase.healthyP50.toFixed(1)} ms p99 ${phase.healthyP99.toFixed(1)} ms, ` +
+      `record p50 ${phase.recordP50.toFixed(1)} ms p99 ${phase.recordP99.toFixed(1)} ms, ` +
+      `committed-to-delivery p99 ${phase.committedP99.toFixed(1)} ms, ` +
       `${phase.healthyMissing} healthy not delivered; CPU µs/delivery: ${phase.cpu}`,
   );
   return phase;
@@ -326,7 +363,9 @@ async function main(): Promise<number> {
     // As the other benches do (and pgbench to its own tables): the planner gets statistics of the
     // warmed-up tables, as a production table has, instead of planning the claim for empty ones.
     await settle(notifierUrl, infra.databaseUrl);
-    step('warmed up (5 s at the bench rate to healthy endpoints), vacuum analyze and checkpoint done');
+    step(
+      'warmed up (5 s at the bench rate to healthy endpoints), vacuum analyze and checkpoint done',
+    );
 
     const mixed = await runPhase(
       'with 10% slow + 10% failing',
