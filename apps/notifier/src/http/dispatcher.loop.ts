@@ -20,7 +20,7 @@ export interface DispatcherLoopOptions {
   /** How often to look for due work when nothing wakes the loop (retries coming due). */
   pollMs: number;
   /**
-   * Least time between two claims (10 ms). Every finished attempt and every new delivery wakes the
+   * Least time between two claims (25 ms). Every finished attempt and every new delivery wakes the
    * loop; a claim looks at every endpoint, so under load one claim per wake-up costs far more than
    * one per interval that takes everything freed meanwhile, for at most this much added latency.
    */
@@ -59,7 +59,7 @@ function logAttempt(log: Logger, a: AttemptSummary): void {
  */
 export function startDispatcherLoop(options: DispatcherLoopOptions): DispatcherLoop {
   const { dispatcher, concurrency, claimBatch, pollMs, log } = options;
-  const minClaimIntervalMs = options.minClaimIntervalMs ?? 10;
+  const minClaimIntervalMs = options.minClaimIntervalMs ?? 25;
   let lastClaim = -Infinity;
   let stopped = false;
   let inFlight = 0;
