@@ -6,6 +6,7 @@ import * as endpointSecretRotation from './20261207010000_endpoint_secret_rotati
 import * as webhookEndpoints from './20261208000000_webhook_endpoints';
 import * as dispatchLeases from './20261208000100_dispatch_leases';
 import * as webhookEndpointManagement from './20261208000200_webhook_endpoint_management';
+import * as dropSupersededDeliveryIndexes from './20261208000300_drop_superseded_delivery_indexes';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '20261208000000_webhook_endpoints': webhookEndpoints,
   '20261208000100_dispatch_leases': dispatchLeases,
   '20261208000200_webhook_endpoint_management': webhookEndpointManagement,
+  '20261208000300_drop_superseded_delivery_indexes': dropSupersededDeliveryIndexes,
 };

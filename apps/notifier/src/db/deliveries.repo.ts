@@ -244,13 +244,17 @@ export function createDispatchRepo(db: Knex): DispatchRepository {
       // deliveries up to that room, found through (endpoint_id, next_attempt_at): the cost grows
       // with the endpoints, not with the backlog, and one endpoint's backlog never hides another's
       // work. A payment's later delivery to an endpoint waits while an earlier one is pending (in
-      // flight or waiting to retry). skip locked: dispatchers claim disjoint rows; two claiming at
+      // flight or waiting to retry): "no earlier pending one" probes the payment's own index
+      // entries. skip locked: dispatchers claim disjoint rows; two claiming at
       // once may briefly exceed an endpoint's limit by one claim's share at most.
       const result = await db.raw<{ rows: ClaimedRow[] }>(
         `
         with in_flight as (
           select endpoint_id, count(*)::int as n from deliveries
-          where leased_until is not null and leased_until > :now and status = 'pending'
+          -- Only the small leased index answers this (a status filter let the planner walk every
+          -- pending row instead); a lease is cleared when its attempt is recorded, and one on a
+          -- delivery ended meanwhile (canceled) is still an attempt in flight until it runs out.
+          where leased_until > :now
           group by endpoint_id
         ),
         candidates as (
@@ -261,12 +265,13 @@ export function createDispatchRepo(db: Knex): DispatchRepository {
             select d.id, d.next_attempt_at from deliveries d
             where d.endpoint_id = e.id and d.status = 'pending' and d.next_attempt_at <= :now
               and (d.leased_until is null or d.leased_until <= :now)
-              and (d.sequence, d.id) = (
-                select p.sequence, p.id from deliveries p
+              and not exists (
+                select from deliveries p
                 where p.payment_id = d.payment_id and p.endpoint_id = d.endpoint_id
-                  and p.status = 'pending'
-                order by p.sequence, p.id
-                limit 1
+                  and p.status = 'pending' and (p.sequence, p.id) < (d.sequence, d.id)
+                -- A fence: without it the anti-join is planned per endpoint (p.endpoint_id = e.id),
+                -- reading all of a busy endpoint's pending rows for every candidate.
+                offset 0
               )
             order by d.next_attempt_at, d.id
             limit e.max_in_flight - coalesce(f.n, 0)
