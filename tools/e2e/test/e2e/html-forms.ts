@@ -48,7 +48,15 @@ export function parseForms(html: string, baseUrl: string): ParsedForm[] {
 
 export function formById(html: string, baseUrl: string, id: string): ParsedForm {
   const form = parseForms(html, baseUrl).find((f) => f.id === id);
-  if (!form) throw new Error(`no form #${id} in page:\n${html.slice(0, 2_000)}`);
+  if (!form) {
+    // The page's words (an error page names its code), not its stylesheet.
+    const text = html
+      .replace(/<style[\s\S]*?<\/style>/g, '')
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+    throw new Error(`no form #${id} in page: ${text.slice(0, 2_000)}`);
+  }
   return form;
 }
 

@@ -118,8 +118,22 @@ function harness(sweepMs: number) {
   async function startedWithWebMoney(amount: number) {
     const payment = await shop.createPayment(amount, 'USD');
     const started = await submit(await shop.methodForm(payment, 'webmoney_purse'));
-    const wmForm = formById(await started.text(), payment.payment_url, 'provider-form');
-    return { payment, fields: Object.fromEntries(wmForm.fields) };
+    const page = await started.text();
+    try {
+      const wmForm = formById(page, payment.payment_url, 'provider-form');
+      return { payment, fields: Object.fromEntries(wmForm.fields) };
+    } catch (err) {
+      // What the services said about it, for a failure seen only under CI's load.
+      const said = (['gateway', 'checkout', 'provider-adapters'] as const)
+        .map((name) => {
+          const lines = (stack.processes.get(name)?.output() ?? '')
+            .split('\n')
+            .filter((l) => /"level":(40|50|60)/.test(l));
+          return `--- ${name}\n${lines.slice(-5).join('\n')}`;
+        })
+        .join('\n');
+      throw new Error(`${(err as Error).message}\n${said}`);
+    }
   }
 
   /** The provider's verified notification reaches the adapters, and checkout never hears of it. */
