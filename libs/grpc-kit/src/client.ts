@@ -56,6 +56,12 @@ export function createClient<C extends Client>(
   const raw = new Ctor(address, credentials.createInsecure(), {
     'grpc.keepalive_time_ms': 30_000,
     'grpc.enable_retries': 1,
+    // After a refused connect, grpc-js fails every call at once until its next attempt, and the
+    // wait between attempts grows from 1 s toward 2 min: a peer that started (or restarted) late
+    // stayed unreachable for seconds after it listened. Retrying the connection within 1 s keeps
+    // that window short; calls to a peer that is really down still fail fast.
+    'grpc.initial_reconnect_backoff_ms': 100,
+    'grpc.max_reconnect_backoff_ms': 1_000,
   });
   const defaultDeadlineMs = options.defaultDeadlineMs ?? 5_000;
   return new Proxy({} as PromiseClient<C>, {

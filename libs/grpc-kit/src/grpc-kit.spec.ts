@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { Writable } from 'node:stream';
 
 import {
@@ -195,6 +196,42 @@ describe('grpc-kit over loopback', () => {
     reflectionClient.close();
     expect(names).toContain('tolem.reporting.v1.ReportingService');
   });
+
+  it('reaches a peer within about a second of it listening, after seconds of refused connects', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const latePort = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const early = createClient(ReportingServiceClient, `127.0.0.1:${latePort}`);
+    const answers = () =>
+      early.getPaymentFact({ paymentId: 'p' }).then(
+        () => true,
+        () => false,
+      );
+    // Refused for 5 s: grpc-js's default wait between connects would have grown past 2.5 s.
+    const until = Date.now() + 5_000;
+    while (Date.now() < until) {
+      expect(await answers()).toBe(false);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const late = createGrpcServer({ log: silent });
+    late.addService(ReportingServiceService, {
+      getPaymentFact: () => Promise.resolve(GetPaymentFactResponse.fromPartial({})),
+      listPaymentFacts: () => Promise.reject(new Error('unused')),
+      ...otherMethods,
+      exportPaymentsCsv: async function* () {
+        throw new Error('unused');
+      },
+    });
+    await late.listen(latePort, '127.0.0.1');
+    const listening = Date.now();
+    while (!(await answers()) && Date.now() - listening < 3_000) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(Date.now() - listening).toBeLessThan(1_800);
+    early.close();
+    await late.drain(1_000);
+  }, 15_000);
 
   it('reports readiness by its conditions, and liveness regardless of them', async () => {
     const own = createGrpcServer({ log: silent });
