@@ -377,7 +377,18 @@ export interface Payment {
     | Money
     | undefined;
   /** False (or unset): created with a test key; it pays through the provider sandbox only. */
-  livemode?: boolean | undefined;
+  livemode?:
+    | boolean
+    | undefined;
+  /** The merchant's reference of its customer; a card bound on this payment belongs to it. */
+  customerRef?:
+    | string
+    | undefined;
+  /**
+   * `scheduled` for a merchant-initiated recurring charge (ChargeBoundCard); empty for a payment
+   * the customer made.
+   */
+  initiator?: string | undefined;
 }
 
 export interface Payment_ProviderAttributesEntry {
@@ -400,12 +411,53 @@ export interface CreatePaymentRequest {
   failUrl: string;
   metadata: { [key: string]: string };
   /** The mode of the API key (or form) that created it; unset or false pays through the sandbox only. */
-  livemode?: boolean | undefined;
+  livemode?:
+    | boolean
+    | undefined;
+  /**
+   * The merchant's reference of its customer (≤190 characters); a card bound on this payment
+   * ("remember this card") belongs to that customer.
+   */
+  customerRef?: string | undefined;
 }
 
 export interface CreatePaymentRequest_MetadataEntry {
   key: string;
   value: string;
+}
+
+export interface ChargeBoundCardRequest {
+  merchantId: string;
+  /** The recurring service's `<operation id>:<scheduled time>:<attempt>`. */
+  idempotencyKey: string;
+  /** CardBinding.provider_binding_ref. */
+  bindingRef: string;
+  amount: Money | undefined;
+  description: string;
+  orderId: string;
+  /** Copied to the payment, e.g. `recurring_operation_id`, `recurring_charge_id`, `scheduled_at`. */
+  metadata: { [key: string]: string };
+  livemode: boolean;
+  customerRef: string;
+}
+
+export interface ChargeBoundCardRequest_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface ChargeBoundCardResponse {
+  /** The charge's payment: SUCCEEDED, FAILED or PENDING. */
+  payment:
+    | Payment
+    | undefined;
+  /** A decline: the card scheme's response code, e.g. "51", and its kind. */
+  declineCode: string;
+  /** `soft`, `hard` or `unknown`. */
+  declineKind: string;
+  /** Stable code when not succeeded, e.g. PROVIDER_CARD_DECLINED, PROVIDER_BINDING_INACTIVE. */
+  reasonCode: string;
+  replayed: boolean;
 }
 
 export interface CreateFormPaymentRequest {
@@ -1142,6 +1194,8 @@ function createBasePayment(): Payment {
     pageSecret: "",
     amountRefunded: undefined,
     livemode: undefined,
+    customerRef: undefined,
+    initiator: undefined,
   };
 }
 
@@ -1213,6 +1267,12 @@ export const Payment: MessageFns<Payment> = {
     }
     if (message.livemode !== undefined) {
       writer.uint32(160).bool(message.livemode);
+    }
+    if (message.customerRef !== undefined) {
+      writer.uint32(170).string(message.customerRef);
+    }
+    if (message.initiator !== undefined) {
+      writer.uint32(178).string(message.initiator);
     }
     return writer;
   },
@@ -1414,6 +1474,22 @@ export const Payment: MessageFns<Payment> = {
             message.livemode = reader.bool();
             continue;
           }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.customerRef = reader.string();
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.initiator = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1532,6 +1608,12 @@ export const Payment: MessageFns<Payment> = {
         ? Money.fromJSON(object.amount_refunded)
         : undefined,
       livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
+      customerRef: isSet(object.customerRef)
+        ? globalThis.String(object.customerRef)
+        : isSet(object.customer_ref)
+        ? globalThis.String(object.customer_ref)
+        : undefined,
+      initiator: isSet(object.initiator) ? globalThis.String(object.initiator) : undefined,
     };
   },
 
@@ -1612,6 +1694,12 @@ export const Payment: MessageFns<Payment> = {
     if (message.livemode !== undefined) {
       obj.livemode = message.livemode;
     }
+    if (message.customerRef !== undefined) {
+      obj.customerRef = message.customerRef;
+    }
+    if (message.initiator !== undefined) {
+      obj.initiator = message.initiator;
+    }
     return obj;
   },
 
@@ -1659,6 +1747,8 @@ export const Payment: MessageFns<Payment> = {
       ? Money.fromPartial(object.amountRefunded)
       : undefined;
     message.livemode = object.livemode ?? undefined;
+    message.customerRef = object.customerRef ?? undefined;
+    message.initiator = object.initiator ?? undefined;
     return message;
   },
 };
@@ -1846,6 +1936,7 @@ function createBaseCreatePaymentRequest(): CreatePaymentRequest {
     failUrl: "",
     metadata: {},
     livemode: undefined,
+    customerRef: undefined,
   };
 }
 
@@ -1877,6 +1968,9 @@ export const CreatePaymentRequest: MessageFns<CreatePaymentRequest> = {
     });
     if (message.livemode !== undefined) {
       writer.uint32(72).bool(message.livemode);
+    }
+    if (message.customerRef !== undefined) {
+      writer.uint32(82).string(message.customerRef);
     }
     return writer;
   },
@@ -1969,6 +2063,14 @@ export const CreatePaymentRequest: MessageFns<CreatePaymentRequest> = {
             message.livemode = reader.bool();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.customerRef = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2025,6 +2127,11 @@ export const CreatePaymentRequest: MessageFns<CreatePaymentRequest> = {
         )
         : {},
       livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
+      customerRef: isSet(object.customerRef)
+        ? globalThis.String(object.customerRef)
+        : isSet(object.customer_ref)
+        ? globalThis.String(object.customer_ref)
+        : undefined,
     };
   },
 
@@ -2063,6 +2170,9 @@ export const CreatePaymentRequest: MessageFns<CreatePaymentRequest> = {
     if (message.livemode !== undefined) {
       obj.livemode = message.livemode;
     }
+    if (message.customerRef !== undefined) {
+      obj.customerRef = message.customerRef;
+    }
     return obj;
   },
 
@@ -2090,6 +2200,7 @@ export const CreatePaymentRequest: MessageFns<CreatePaymentRequest> = {
       {},
     );
     message.livemode = object.livemode ?? undefined;
+    message.customerRef = object.customerRef ?? undefined;
     return message;
   },
 };
@@ -2179,6 +2290,501 @@ export const CreatePaymentRequest_MetadataEntry: MessageFns<CreatePaymentRequest
     const message = createBaseCreatePaymentRequest_MetadataEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseChargeBoundCardRequest(): ChargeBoundCardRequest {
+  return {
+    merchantId: "",
+    idempotencyKey: "",
+    bindingRef: "",
+    amount: undefined,
+    description: "",
+    orderId: "",
+    metadata: {},
+    livemode: false,
+    customerRef: "",
+  };
+}
+
+export const ChargeBoundCardRequest: MessageFns<ChargeBoundCardRequest> = {
+  encode(message: ChargeBoundCardRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(18).string(message.idempotencyKey);
+    }
+    if (message.bindingRef !== "") {
+      writer.uint32(26).string(message.bindingRef);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(34).fork()).join();
+    }
+    if (message.description !== "") {
+      writer.uint32(42).string(message.description);
+    }
+    if (message.orderId !== "") {
+      writer.uint32(50).string(message.orderId);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      ChargeBoundCardRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
+    });
+    if (message.livemode !== false) {
+      writer.uint32(64).bool(message.livemode);
+    }
+    if (message.customerRef !== "") {
+      writer.uint32(74).string(message.customerRef);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChargeBoundCardRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChargeBoundCardRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.bindingRef = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            const entry7 = ChargeBoundCardRequest_MetadataEntry.decode(reader, reader.uint32());
+            if (entry7.value !== undefined) {
+              message.metadata[entry7.key] = entry7.value;
+            }
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.customerRef = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChargeBoundCardRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      bindingRef: isSet(object.bindingRef)
+        ? globalThis.String(object.bindingRef)
+        : isSet(object.binding_ref)
+        ? globalThis.String(object.binding_ref)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      orderId: isSet(object.orderId)
+        ? globalThis.String(object.orderId)
+        : isSet(object.order_id)
+        ? globalThis.String(object.order_id)
+        : "",
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
+      customerRef: isSet(object.customerRef)
+        ? globalThis.String(object.customerRef)
+        : isSet(object.customer_ref)
+        ? globalThis.String(object.customer_ref)
+        : "",
+    };
+  },
+
+  toJSON(message: ChargeBoundCardRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.bindingRef !== "") {
+      obj.bindingRef = message.bindingRef;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.orderId !== "") {
+      obj.orderId = message.orderId;
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
+    if (message.customerRef !== "") {
+      obj.customerRef = message.customerRef;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChargeBoundCardRequest>, I>>(base?: I): ChargeBoundCardRequest {
+    return ChargeBoundCardRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChargeBoundCardRequest>, I>>(object: I): ChargeBoundCardRequest {
+    const message = createBaseChargeBoundCardRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.bindingRef = object.bindingRef ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.description = object.description ?? "";
+    message.orderId = object.orderId ?? "";
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.livemode = object.livemode ?? false;
+    message.customerRef = object.customerRef ?? "";
+    return message;
+  },
+};
+
+function createBaseChargeBoundCardRequest_MetadataEntry(): ChargeBoundCardRequest_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const ChargeBoundCardRequest_MetadataEntry: MessageFns<ChargeBoundCardRequest_MetadataEntry> = {
+  encode(message: ChargeBoundCardRequest_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChargeBoundCardRequest_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChargeBoundCardRequest_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChargeBoundCardRequest_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ChargeBoundCardRequest_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChargeBoundCardRequest_MetadataEntry>, I>>(
+    base?: I,
+  ): ChargeBoundCardRequest_MetadataEntry {
+    return ChargeBoundCardRequest_MetadataEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChargeBoundCardRequest_MetadataEntry>, I>>(
+    object: I,
+  ): ChargeBoundCardRequest_MetadataEntry {
+    const message = createBaseChargeBoundCardRequest_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseChargeBoundCardResponse(): ChargeBoundCardResponse {
+  return { payment: undefined, declineCode: "", declineKind: "", reasonCode: "", replayed: false };
+}
+
+export const ChargeBoundCardResponse: MessageFns<ChargeBoundCardResponse> = {
+  encode(message: ChargeBoundCardResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.payment !== undefined) {
+      Payment.encode(message.payment, writer.uint32(10).fork()).join();
+    }
+    if (message.declineCode !== "") {
+      writer.uint32(18).string(message.declineCode);
+    }
+    if (message.declineKind !== "") {
+      writer.uint32(26).string(message.declineKind);
+    }
+    if (message.reasonCode !== "") {
+      writer.uint32(34).string(message.reasonCode);
+    }
+    if (message.replayed !== false) {
+      writer.uint32(40).bool(message.replayed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChargeBoundCardResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChargeBoundCardResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payment = Payment.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.declineCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.declineKind = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reasonCode = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChargeBoundCardResponse {
+    return {
+      payment: isSet(object.payment) ? Payment.fromJSON(object.payment) : undefined,
+      declineCode: isSet(object.declineCode)
+        ? globalThis.String(object.declineCode)
+        : isSet(object.decline_code)
+        ? globalThis.String(object.decline_code)
+        : "",
+      declineKind: isSet(object.declineKind)
+        ? globalThis.String(object.declineKind)
+        : isSet(object.decline_kind)
+        ? globalThis.String(object.decline_kind)
+        : "",
+      reasonCode: isSet(object.reasonCode)
+        ? globalThis.String(object.reasonCode)
+        : isSet(object.reason_code)
+        ? globalThis.String(object.reason_code)
+        : "",
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
+    };
+  },
+
+  toJSON(message: ChargeBoundCardResponse): unknown {
+    const obj: any = {};
+    if (message.payment !== undefined) {
+      obj.payment = Payment.toJSON(message.payment);
+    }
+    if (message.declineCode !== "") {
+      obj.declineCode = message.declineCode;
+    }
+    if (message.declineKind !== "") {
+      obj.declineKind = message.declineKind;
+    }
+    if (message.reasonCode !== "") {
+      obj.reasonCode = message.reasonCode;
+    }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChargeBoundCardResponse>, I>>(base?: I): ChargeBoundCardResponse {
+    return ChargeBoundCardResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChargeBoundCardResponse>, I>>(object: I): ChargeBoundCardResponse {
+    const message = createBaseChargeBoundCardResponse();
+    message.payment = (object.payment !== undefined && object.payment !== null)
+      ? Payment.fromPartial(object.payment)
+      : undefined;
+    message.declineCode = object.declineCode ?? "";
+    message.declineKind = object.declineKind ?? "";
+    message.reasonCode = object.reasonCode ?? "";
+    message.replayed = object.replayed ?? false;
     return message;
   },
 };
@@ -12071,6 +12677,26 @@ export const CheckoutServiceService = {
       Buffer.from(CreateFormPaymentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateFormPaymentResponse => CreateFormPaymentResponse.decode(value),
   },
+  /**
+   * A merchant-initiated charge of a bound card (the recurring service's scheduled charges): creates
+   * the charge's payment (method card, provider IntellectMoney), charges the binding through the
+   * provider adapters and applies the answer like any payment: succeeded is posted to the ledger,
+   * a decline fails the payment with the scheme's code, an open answer leaves it pending (asking
+   * again with the same key refreshes it; the reconciler settles it too). Idempotent on
+   * (merchant_id, idempotency_key): the same key answers the same payment and its current
+   * outcome; another request with it is ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED.
+   */
+  chargeBoundCard: {
+    path: "/tolem.checkout.v1.CheckoutService/ChargeBoundCard" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ChargeBoundCardRequest): Buffer =>
+      Buffer.from(ChargeBoundCardRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ChargeBoundCardRequest => ChargeBoundCardRequest.decode(value),
+    responseSerialize: (value: ChargeBoundCardResponse): Buffer =>
+      Buffer.from(ChargeBoundCardResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ChargeBoundCardResponse => ChargeBoundCardResponse.decode(value),
+  },
 } as const;
 
 export interface CheckoutServiceServer extends UntypedServiceImplementation {
@@ -12133,6 +12759,16 @@ export interface CheckoutServiceServer extends UntypedServiceImplementation {
    * other fields are ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED.
    */
   createFormPayment: handleUnaryCall<CreateFormPaymentRequest, CreateFormPaymentResponse>;
+  /**
+   * A merchant-initiated charge of a bound card (the recurring service's scheduled charges): creates
+   * the charge's payment (method card, provider IntellectMoney), charges the binding through the
+   * provider adapters and applies the answer like any payment: succeeded is posted to the ledger,
+   * a decline fails the payment with the scheme's code, an open answer leaves it pending (asking
+   * again with the same key refreshes it; the reconciler settles it too). Idempotent on
+   * (merchant_id, idempotency_key): the same key answers the same payment and its current
+   * outcome; another request with it is ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED.
+   */
+  chargeBoundCard: handleUnaryCall<ChargeBoundCardRequest, ChargeBoundCardResponse>;
 }
 
 export interface CheckoutServiceClient extends Client {
@@ -12334,6 +12970,30 @@ export interface CheckoutServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateFormPaymentResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A merchant-initiated charge of a bound card (the recurring service's scheduled charges): creates
+   * the charge's payment (method card, provider IntellectMoney), charges the binding through the
+   * provider adapters and applies the answer like any payment: succeeded is posted to the ledger,
+   * a decline fails the payment with the scheme's code, an open answer leaves it pending (asking
+   * again with the same key refreshes it; the reconciler settles it too). Idempotent on
+   * (merchant_id, idempotency_key): the same key answers the same payment and its current
+   * outcome; another request with it is ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED.
+   */
+  chargeBoundCard(
+    request: ChargeBoundCardRequest,
+    callback: (error: ServiceError | null, response: ChargeBoundCardResponse) => void,
+  ): ClientUnaryCall;
+  chargeBoundCard(
+    request: ChargeBoundCardRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ChargeBoundCardResponse) => void,
+  ): ClientUnaryCall;
+  chargeBoundCard(
+    request: ChargeBoundCardRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ChargeBoundCardResponse) => void,
   ): ClientUnaryCall;
 }
 

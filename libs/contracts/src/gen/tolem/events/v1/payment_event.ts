@@ -35,7 +35,10 @@ export interface PaymentEvent {
    * returned to the payer), `refund.succeeded`, `payment.held`, `payment.hold_voided`,
    * `payout.succeeded`, `<type>.reversed`. Cases: `case.opened`, `case.resolved`. Refunds:
    * `refund.pending` (the money left the merchant's balance), then `refund.succeeded` or
-   * `refund.failed` (the money went back to the merchant). Later: `recurring.charge.*`.
+   * `refund.failed` (the money went back to the merchant). Recurring (recorded by the recurring
+   * service, no money moves): `recurring.charge.succeeded`, `recurring.charge.failed` (an attempt was
+   * declined; `failure_code` is the scheme's code), `recurring.charge.abandoned`,
+   * `recurring.operation.canceled`.
    */
   eventType: string;
   occurredAt: Date | undefined;
@@ -91,6 +94,19 @@ export interface PaymentEvent {
    * true for a live payment and for payouts. Events written before the field read as false.
    */
   livemode: boolean;
+  /**
+   * `recurring.*`: the scheduled operation (`sop_…`), the due charge (`chg_…`), the attempt
+   * (1-based), the card binding (`cbd_…`), and for `recurring.charge.succeeded` the receipt
+   * (`rct_…`). `recurring.operation.canceled` is keyed by the payment of the charge that caused it
+   * (a hard decline) or else by the payment that bound the card.
+   */
+  recurringOperationId: string;
+  recurringChargeId: string;
+  recurringAttempt: number;
+  cardBindingId: string;
+  receiptId: string;
+  /** `recurring.operation.canceled`: `merchant`, `binding_revoked` or `hard_decline`. */
+  cancelReason: string;
 }
 
 export interface PaymentEvent_ProviderAttributesEntry {
@@ -123,6 +139,12 @@ function createBasePaymentEvent(): PaymentEvent {
     caseResolution: "",
     refundId: "",
     livemode: false,
+    recurringOperationId: "",
+    recurringChargeId: "",
+    recurringAttempt: 0,
+    cardBindingId: "",
+    receiptId: "",
+    cancelReason: "",
   };
 }
 
@@ -199,6 +221,24 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
     }
     if (message.livemode !== false) {
       writer.uint32(184).bool(message.livemode);
+    }
+    if (message.recurringOperationId !== "") {
+      writer.uint32(194).string(message.recurringOperationId);
+    }
+    if (message.recurringChargeId !== "") {
+      writer.uint32(202).string(message.recurringChargeId);
+    }
+    if (message.recurringAttempt !== 0) {
+      writer.uint32(208).int32(message.recurringAttempt);
+    }
+    if (message.cardBindingId !== "") {
+      writer.uint32(218).string(message.cardBindingId);
+    }
+    if (message.receiptId !== "") {
+      writer.uint32(226).string(message.receiptId);
+    }
+    if (message.cancelReason !== "") {
+      writer.uint32(234).string(message.cancelReason);
     }
     return writer;
   },
@@ -403,6 +443,54 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
             message.livemode = reader.bool();
             continue;
           }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.recurringOperationId = reader.string();
+            continue;
+          }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.recurringChargeId = reader.string();
+            continue;
+          }
+          case 26: {
+            if (tag !== 208) {
+              break;
+            }
+
+            message.recurringAttempt = reader.int32();
+            continue;
+          }
+          case 27: {
+            if (tag !== 218) {
+              break;
+            }
+
+            message.cardBindingId = reader.string();
+            continue;
+          }
+          case 28: {
+            if (tag !== 226) {
+              break;
+            }
+
+            message.receiptId = reader.string();
+            continue;
+          }
+          case 29: {
+            if (tag !== 234) {
+              break;
+            }
+
+            message.cancelReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -522,6 +610,36 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
         ? globalThis.String(object.refund_id)
         : "",
       livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
+      recurringOperationId: isSet(object.recurringOperationId)
+        ? globalThis.String(object.recurringOperationId)
+        : isSet(object.recurring_operation_id)
+        ? globalThis.String(object.recurring_operation_id)
+        : "",
+      recurringChargeId: isSet(object.recurringChargeId)
+        ? globalThis.String(object.recurringChargeId)
+        : isSet(object.recurring_charge_id)
+        ? globalThis.String(object.recurring_charge_id)
+        : "",
+      recurringAttempt: isSet(object.recurringAttempt)
+        ? globalThis.Number(object.recurringAttempt)
+        : isSet(object.recurring_attempt)
+        ? globalThis.Number(object.recurring_attempt)
+        : 0,
+      cardBindingId: isSet(object.cardBindingId)
+        ? globalThis.String(object.cardBindingId)
+        : isSet(object.card_binding_id)
+        ? globalThis.String(object.card_binding_id)
+        : "",
+      receiptId: isSet(object.receiptId)
+        ? globalThis.String(object.receiptId)
+        : isSet(object.receipt_id)
+        ? globalThis.String(object.receipt_id)
+        : "",
+      cancelReason: isSet(object.cancelReason)
+        ? globalThis.String(object.cancelReason)
+        : isSet(object.cancel_reason)
+        ? globalThis.String(object.cancel_reason)
+        : "",
     };
   },
 
@@ -602,6 +720,24 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
     if (message.livemode !== false) {
       obj.livemode = message.livemode;
     }
+    if (message.recurringOperationId !== "") {
+      obj.recurringOperationId = message.recurringOperationId;
+    }
+    if (message.recurringChargeId !== "") {
+      obj.recurringChargeId = message.recurringChargeId;
+    }
+    if (message.recurringAttempt !== 0) {
+      obj.recurringAttempt = Math.round(message.recurringAttempt);
+    }
+    if (message.cardBindingId !== "") {
+      obj.cardBindingId = message.cardBindingId;
+    }
+    if (message.receiptId !== "") {
+      obj.receiptId = message.receiptId;
+    }
+    if (message.cancelReason !== "") {
+      obj.cancelReason = message.cancelReason;
+    }
     return obj;
   },
 
@@ -639,6 +775,12 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
     message.caseResolution = object.caseResolution ?? "";
     message.refundId = object.refundId ?? "";
     message.livemode = object.livemode ?? false;
+    message.recurringOperationId = object.recurringOperationId ?? "";
+    message.recurringChargeId = object.recurringChargeId ?? "";
+    message.recurringAttempt = object.recurringAttempt ?? 0;
+    message.cardBindingId = object.cardBindingId ?? "";
+    message.receiptId = object.receiptId ?? "";
+    message.cancelReason = object.cancelReason ?? "";
     return message;
   },
 };

@@ -632,6 +632,13 @@ export interface RecordPaymentEventRequest {
     | undefined;
   /** The payment's mode, as in PostPaymentRequest.livemode. */
   livemode: boolean;
+  /** `recurring.*` facts (the recurring service): copied to PaymentEvent fields 24–29. */
+  recurringOperationId: string;
+  recurringChargeId: string;
+  recurringAttempt: number;
+  cardBindingId: string;
+  receiptId: string;
+  cancelReason: string;
 }
 
 export interface RecordPaymentEventRequest_ProviderAttributesEntry {
@@ -6823,6 +6830,12 @@ function createBaseRecordPaymentEventRequest(): RecordPaymentEventRequest {
     failureCode: "",
     occurredAt: undefined,
     livemode: false,
+    recurringOperationId: "",
+    recurringChargeId: "",
+    recurringAttempt: 0,
+    cardBindingId: "",
+    receiptId: "",
+    cancelReason: "",
   };
 }
 
@@ -6873,6 +6886,24 @@ export const RecordPaymentEventRequest: MessageFns<RecordPaymentEventRequest> = 
     }
     if (message.livemode !== false) {
       writer.uint32(120).bool(message.livemode);
+    }
+    if (message.recurringOperationId !== "") {
+      writer.uint32(130).string(message.recurringOperationId);
+    }
+    if (message.recurringChargeId !== "") {
+      writer.uint32(138).string(message.recurringChargeId);
+    }
+    if (message.recurringAttempt !== 0) {
+      writer.uint32(144).int32(message.recurringAttempt);
+    }
+    if (message.cardBindingId !== "") {
+      writer.uint32(154).string(message.cardBindingId);
+    }
+    if (message.receiptId !== "") {
+      writer.uint32(162).string(message.receiptId);
+    }
+    if (message.cancelReason !== "") {
+      writer.uint32(170).string(message.cancelReason);
     }
     return writer;
   },
@@ -7013,6 +7044,54 @@ export const RecordPaymentEventRequest: MessageFns<RecordPaymentEventRequest> = 
             message.livemode = reader.bool();
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.recurringOperationId = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.recurringChargeId = reader.string();
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.recurringAttempt = reader.int32();
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.cardBindingId = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.receiptId = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.cancelReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7104,6 +7183,36 @@ export const RecordPaymentEventRequest: MessageFns<RecordPaymentEventRequest> = 
         ? fromJsonTimestamp(object.occurred_at)
         : undefined,
       livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
+      recurringOperationId: isSet(object.recurringOperationId)
+        ? globalThis.String(object.recurringOperationId)
+        : isSet(object.recurring_operation_id)
+        ? globalThis.String(object.recurring_operation_id)
+        : "",
+      recurringChargeId: isSet(object.recurringChargeId)
+        ? globalThis.String(object.recurringChargeId)
+        : isSet(object.recurring_charge_id)
+        ? globalThis.String(object.recurring_charge_id)
+        : "",
+      recurringAttempt: isSet(object.recurringAttempt)
+        ? globalThis.Number(object.recurringAttempt)
+        : isSet(object.recurring_attempt)
+        ? globalThis.Number(object.recurring_attempt)
+        : 0,
+      cardBindingId: isSet(object.cardBindingId)
+        ? globalThis.String(object.cardBindingId)
+        : isSet(object.card_binding_id)
+        ? globalThis.String(object.card_binding_id)
+        : "",
+      receiptId: isSet(object.receiptId)
+        ? globalThis.String(object.receiptId)
+        : isSet(object.receipt_id)
+        ? globalThis.String(object.receipt_id)
+        : "",
+      cancelReason: isSet(object.cancelReason)
+        ? globalThis.String(object.cancelReason)
+        : isSet(object.cancel_reason)
+        ? globalThis.String(object.cancel_reason)
+        : "",
     };
   },
 
@@ -7160,6 +7269,24 @@ export const RecordPaymentEventRequest: MessageFns<RecordPaymentEventRequest> = 
     if (message.livemode !== false) {
       obj.livemode = message.livemode;
     }
+    if (message.recurringOperationId !== "") {
+      obj.recurringOperationId = message.recurringOperationId;
+    }
+    if (message.recurringChargeId !== "") {
+      obj.recurringChargeId = message.recurringChargeId;
+    }
+    if (message.recurringAttempt !== 0) {
+      obj.recurringAttempt = Math.round(message.recurringAttempt);
+    }
+    if (message.cardBindingId !== "") {
+      obj.cardBindingId = message.cardBindingId;
+    }
+    if (message.receiptId !== "") {
+      obj.receiptId = message.receiptId;
+    }
+    if (message.cancelReason !== "") {
+      obj.cancelReason = message.cancelReason;
+    }
     return obj;
   },
 
@@ -7191,6 +7318,12 @@ export const RecordPaymentEventRequest: MessageFns<RecordPaymentEventRequest> = 
     message.failureCode = object.failureCode ?? "";
     message.occurredAt = object.occurredAt ?? undefined;
     message.livemode = object.livemode ?? false;
+    message.recurringOperationId = object.recurringOperationId ?? "";
+    message.recurringChargeId = object.recurringChargeId ?? "";
+    message.recurringAttempt = object.recurringAttempt ?? 0;
+    message.cardBindingId = object.cardBindingId ?? "";
+    message.receiptId = object.receiptId ?? "";
+    message.cancelReason = object.cancelReason ?? "";
     return message;
   },
 };
@@ -9917,7 +10050,9 @@ export const LedgerServiceService = {
   },
   /**
    * Records a payment fact that moves no money (checkout's `payment.pending`, `payment.failed`,
-   * `payment.expired`, `payment.canceled`, `payment.requires_review`): writes only the event,
+   * `payment.expired`, `payment.canceled`, `payment.requires_review`; the recurring service's
+   * `recurring.charge.succeeded|failed|abandoned` and `recurring.operation.canceled`, which leave
+   * the payment's status as it is: payment_status empty): writes only the event,
    * through the outbox, in the payment's one sequence shared with its money events (the payment's
    * register row holds the counter from its first event on). Idempotent on idempotency_key like
    * every write: the same key with another type, status or payment is LEDGER_IDEMPOTENCY_CONFLICT.
@@ -10114,7 +10249,9 @@ export interface LedgerServiceServer extends UntypedServiceImplementation {
   checkIntegrity: handleUnaryCall<CheckIntegrityRequest, CheckIntegrityResponse>;
   /**
    * Records a payment fact that moves no money (checkout's `payment.pending`, `payment.failed`,
-   * `payment.expired`, `payment.canceled`, `payment.requires_review`): writes only the event,
+   * `payment.expired`, `payment.canceled`, `payment.requires_review`; the recurring service's
+   * `recurring.charge.succeeded|failed|abandoned` and `recurring.operation.canceled`, which leave
+   * the payment's status as it is: payment_status empty): writes only the event,
    * through the outbox, in the payment's one sequence shared with its money events (the payment's
    * register row holds the counter from its first event on). Idempotent on idempotency_key like
    * every write: the same key with another type, status or payment is LEDGER_IDEMPOTENCY_CONFLICT.
@@ -10508,7 +10645,9 @@ export interface LedgerServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Records a payment fact that moves no money (checkout's `payment.pending`, `payment.failed`,
-   * `payment.expired`, `payment.canceled`, `payment.requires_review`): writes only the event,
+   * `payment.expired`, `payment.canceled`, `payment.requires_review`; the recurring service's
+   * `recurring.charge.succeeded|failed|abandoned` and `recurring.operation.canceled`, which leave
+   * the payment's status as it is: payment_status empty): writes only the event,
    * through the outbox, in the payment's one sequence shared with its money events (the payment's
    * register row holds the counter from its first event on). Idempotent on idempotency_key like
    * every write: the same key with another type, status or payment is LEDGER_IDEMPOTENCY_CONFLICT.

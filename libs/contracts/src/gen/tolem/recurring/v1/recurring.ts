@@ -24,7 +24,13 @@ import { Money } from "../../common/v1/money";
 export enum BindingState {
   BINDING_STATE_UNSPECIFIED = 0,
   BINDING_STATE_ACTIVATED = 1,
+  /**
+   * BINDING_STATE_ERROR - The provider reported recurringState=Error: the card cannot be charged; the payer or the
+   * merchant should contact support (seed 003).
+   */
   BINDING_STATE_ERROR = 2,
+  /** BINDING_STATE_REVOKED - Revoked by the merchant. */
+  BINDING_STATE_REVOKED = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -39,6 +45,9 @@ export function bindingStateFromJSON(object: any): BindingState {
     case 2:
     case "BINDING_STATE_ERROR":
       return BindingState.BINDING_STATE_ERROR;
+    case 3:
+    case "BINDING_STATE_REVOKED":
+      return BindingState.BINDING_STATE_REVOKED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -54,7 +63,174 @@ export function bindingStateToJSON(object: BindingState): string {
       return "BINDING_STATE_ACTIVATED";
     case BindingState.BINDING_STATE_ERROR:
       return "BINDING_STATE_ERROR";
+    case BindingState.BINDING_STATE_REVOKED:
+      return "BINDING_STATE_REVOKED";
     case BindingState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum ScheduleInterval {
+  SCHEDULE_INTERVAL_UNSPECIFIED = 0,
+  SCHEDULE_INTERVAL_DAILY = 1,
+  SCHEDULE_INTERVAL_WEEKLY = 2,
+  SCHEDULE_INTERVAL_MONTHLY = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function scheduleIntervalFromJSON(object: any): ScheduleInterval {
+  switch (object) {
+    case 0:
+    case "SCHEDULE_INTERVAL_UNSPECIFIED":
+      return ScheduleInterval.SCHEDULE_INTERVAL_UNSPECIFIED;
+    case 1:
+    case "SCHEDULE_INTERVAL_DAILY":
+      return ScheduleInterval.SCHEDULE_INTERVAL_DAILY;
+    case 2:
+    case "SCHEDULE_INTERVAL_WEEKLY":
+      return ScheduleInterval.SCHEDULE_INTERVAL_WEEKLY;
+    case 3:
+    case "SCHEDULE_INTERVAL_MONTHLY":
+      return ScheduleInterval.SCHEDULE_INTERVAL_MONTHLY;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ScheduleInterval.UNRECOGNIZED;
+  }
+}
+
+export function scheduleIntervalToJSON(object: ScheduleInterval): string {
+  switch (object) {
+    case ScheduleInterval.SCHEDULE_INTERVAL_UNSPECIFIED:
+      return "SCHEDULE_INTERVAL_UNSPECIFIED";
+    case ScheduleInterval.SCHEDULE_INTERVAL_DAILY:
+      return "SCHEDULE_INTERVAL_DAILY";
+    case ScheduleInterval.SCHEDULE_INTERVAL_WEEKLY:
+      return "SCHEDULE_INTERVAL_WEEKLY";
+    case ScheduleInterval.SCHEDULE_INTERVAL_MONTHLY:
+      return "SCHEDULE_INTERVAL_MONTHLY";
+    case ScheduleInterval.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum OperationState {
+  OPERATION_STATE_UNSPECIFIED = 0,
+  OPERATION_STATE_ACTIVE = 1,
+  OPERATION_STATE_PAUSED = 2,
+  OPERATION_STATE_CANCELED = 3,
+  /** OPERATION_STATE_COMPLETED - Past its end date (or its single charge made): no further charge. */
+  OPERATION_STATE_COMPLETED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function operationStateFromJSON(object: any): OperationState {
+  switch (object) {
+    case 0:
+    case "OPERATION_STATE_UNSPECIFIED":
+      return OperationState.OPERATION_STATE_UNSPECIFIED;
+    case 1:
+    case "OPERATION_STATE_ACTIVE":
+      return OperationState.OPERATION_STATE_ACTIVE;
+    case 2:
+    case "OPERATION_STATE_PAUSED":
+      return OperationState.OPERATION_STATE_PAUSED;
+    case 3:
+    case "OPERATION_STATE_CANCELED":
+      return OperationState.OPERATION_STATE_CANCELED;
+    case 4:
+    case "OPERATION_STATE_COMPLETED":
+      return OperationState.OPERATION_STATE_COMPLETED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return OperationState.UNRECOGNIZED;
+  }
+}
+
+export function operationStateToJSON(object: OperationState): string {
+  switch (object) {
+    case OperationState.OPERATION_STATE_UNSPECIFIED:
+      return "OPERATION_STATE_UNSPECIFIED";
+    case OperationState.OPERATION_STATE_ACTIVE:
+      return "OPERATION_STATE_ACTIVE";
+    case OperationState.OPERATION_STATE_PAUSED:
+      return "OPERATION_STATE_PAUSED";
+    case OperationState.OPERATION_STATE_CANCELED:
+      return "OPERATION_STATE_CANCELED";
+    case OperationState.OPERATION_STATE_COMPLETED:
+      return "OPERATION_STATE_COMPLETED";
+    case OperationState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum ChargeState {
+  CHARGE_STATE_UNSPECIFIED = 0,
+  /** CHARGE_STATE_PENDING - Due and not decided yet (being charged, or a provider answer is awaited). */
+  CHARGE_STATE_PENDING = 1,
+  /** CHARGE_STATE_RETRYING - A soft decline; another attempt is scheduled at next_attempt_at. */
+  CHARGE_STATE_RETRYING = 2,
+  CHARGE_STATE_SUCCEEDED = 3,
+  /** CHARGE_STATE_ABANDONED - The soft-decline budget is spent (4 failed attempts or 16 calendar days): given up. */
+  CHARGE_STATE_ABANDONED = 4,
+  /** CHARGE_STATE_FAILED - A hard decline (or a binding the provider no longer honours): the operation was canceled. */
+  CHARGE_STATE_FAILED = 5,
+  /** CHARGE_STATE_SKIPPED - An occurrence missed during downtime and not charged (fire_on_skip false), or due while paused. */
+  CHARGE_STATE_SKIPPED = 6,
+  UNRECOGNIZED = -1,
+}
+
+export function chargeStateFromJSON(object: any): ChargeState {
+  switch (object) {
+    case 0:
+    case "CHARGE_STATE_UNSPECIFIED":
+      return ChargeState.CHARGE_STATE_UNSPECIFIED;
+    case 1:
+    case "CHARGE_STATE_PENDING":
+      return ChargeState.CHARGE_STATE_PENDING;
+    case 2:
+    case "CHARGE_STATE_RETRYING":
+      return ChargeState.CHARGE_STATE_RETRYING;
+    case 3:
+    case "CHARGE_STATE_SUCCEEDED":
+      return ChargeState.CHARGE_STATE_SUCCEEDED;
+    case 4:
+    case "CHARGE_STATE_ABANDONED":
+      return ChargeState.CHARGE_STATE_ABANDONED;
+    case 5:
+    case "CHARGE_STATE_FAILED":
+      return ChargeState.CHARGE_STATE_FAILED;
+    case 6:
+    case "CHARGE_STATE_SKIPPED":
+      return ChargeState.CHARGE_STATE_SKIPPED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ChargeState.UNRECOGNIZED;
+  }
+}
+
+export function chargeStateToJSON(object: ChargeState): string {
+  switch (object) {
+    case ChargeState.CHARGE_STATE_UNSPECIFIED:
+      return "CHARGE_STATE_UNSPECIFIED";
+    case ChargeState.CHARGE_STATE_PENDING:
+      return "CHARGE_STATE_PENDING";
+    case ChargeState.CHARGE_STATE_RETRYING:
+      return "CHARGE_STATE_RETRYING";
+    case ChargeState.CHARGE_STATE_SUCCEEDED:
+      return "CHARGE_STATE_SUCCEEDED";
+    case ChargeState.CHARGE_STATE_ABANDONED:
+      return "CHARGE_STATE_ABANDONED";
+    case ChargeState.CHARGE_STATE_FAILED:
+      return "CHARGE_STATE_FAILED";
+    case ChargeState.CHARGE_STATE_SKIPPED:
+      return "CHARGE_STATE_SKIPPED";
+    case ChargeState.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -74,8 +250,21 @@ export interface CardBinding {
   createdAt:
     | Date
     | undefined;
-  /** Currency the binding was made in. */
-  firstAmount: Money | undefined;
+  /** Currency the binding was made in; charges are in this currency. */
+  firstAmount:
+    | Money
+    | undefined;
+  /** The merchant's reference of its customer (CreatePayment's customer_ref), empty when none. */
+  customerRef: string;
+  /** `MM/YY` when the provider reported it; empty otherwise (IntellectMoney's notification has none). */
+  cardExpiry: string;
+  /** ERROR: what the merchant should do, e.g. "contact support" (seed 003). */
+  failureMessage: string;
+  revokedAt?:
+    | Date
+    | undefined;
+  /** False for a test key's payment. */
+  livemode: boolean;
 }
 
 export interface RecordCardBindingRequest {
@@ -85,6 +274,9 @@ export interface RecordCardBindingRequest {
   state: BindingState;
   cardLast4: string;
   firstAmount: Money | undefined;
+  customerRef: string;
+  cardExpiry: string;
+  livemode: boolean;
 }
 
 export interface RecordCardBindingResponse {
@@ -94,10 +286,372 @@ export interface RecordCardBindingResponse {
 
 export interface ListCardBindingsRequest {
   merchantId: string;
+  limit: number;
+  startingAfter: string;
+  endingBefore: string;
+  /** Filters, each optional. */
+  customerRef: string;
+  state: BindingState;
 }
 
 export interface ListCardBindingsResponse {
   bindings: CardBinding[];
+  hasMore: boolean;
+}
+
+export interface GetCardBindingRequest {
+  merchantId: string;
+  bindingId: string;
+}
+
+export interface GetCardBindingResponse {
+  binding: CardBinding | undefined;
+}
+
+export interface RevokeCardBindingRequest {
+  merchantId: string;
+  bindingId: string;
+}
+
+export interface RevokeCardBindingResponse {
+  binding:
+    | CardBinding
+    | undefined;
+  /** Operations this revocation canceled. */
+  canceledOperationIds: string[];
+}
+
+/** When an operation charges: exactly one of `cron` or `interval`. */
+export interface Schedule {
+  /**
+   * A five-field cron expression (minute hour day-of-month month day-of-week), read by a
+   * maintained cron library, e.g. "0 9 1 * *".
+   */
+  cron: string;
+  /** IANA time zone the schedule is read in, e.g. "Asia/Bishkek"; required. */
+  timeZone: string;
+  interval: ScheduleInterval;
+  /**
+   * WEEKLY: ISO day of week 1 (Monday)..7; MONTHLY: day of month 1..31 (a shorter month charges on
+   * its last day); DAILY: 0.
+   */
+  day: number;
+  /** DAILY / WEEKLY / MONTHLY: local time of day "HH:MM"; default "00:00". */
+  timeOfDay: string;
+}
+
+/** Who the receipt goes to (at least one of email or phone; YooKassa's `customer`). */
+export interface ReceiptCustomer {
+  email: string;
+  /** E.164 without "+", e.g. "996555123456". Never logged. */
+  phone: string;
+  fullName: string;
+  inn: string;
+}
+
+export interface ScheduledOperation {
+  /** `sop_…`, the seed's CronOperationId. */
+  id: string;
+  merchantId: string;
+  bindingId: string;
+  amount:
+    | Money
+    | undefined;
+  /** Becomes the receipt's line and the charge payment's description. */
+  description: string;
+  schedule:
+    | Schedule
+    | undefined;
+  /** The first charge is the first occurrence at or after starts_at. */
+  startsAt:
+    | Date
+    | undefined;
+  /** No charge is scheduled after it; unset: no end. */
+  endsAt?: Date | undefined;
+  state: OperationState;
+  /** The next scheduled charge; unset when none is coming. */
+  nextChargeAt?:
+    | Date
+    | undefined;
+  /**
+   * The seed's FireOnSkip: after downtime, charge every missed occurrence (true) or only the most
+   * recent one (false, the default; the others are recorded as skipped).
+   */
+  fireOnSkip: boolean;
+  receiptCustomer:
+    | ReceiptCustomer
+    | undefined;
+  /** `merchant`, `binding_revoked`, `hard_decline` (with the code in cancel_code). */
+  cancelReason: string;
+  cancelCode: string;
+  metadata: { [key: string]: string };
+  /** Increases with every edit; a charge records the version it was made under. */
+  version: number;
+  createdAt: Date | undefined;
+  updatedAt: Date | undefined;
+  customerRef: string;
+  livemode: boolean;
+}
+
+export interface ScheduledOperation_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface SetScheduledOperationRequest {
+  merchantId: string;
+  /** Empty: create. Set: edit that operation (the seed's CronOperationId). */
+  operationId: string;
+  /**
+   * Required to create: the same key with the same request replays, with another request is
+   * RECURRING_IDEMPOTENCY_CONFLICT.
+   */
+  idempotencyKey: string;
+  /** Create only (a binding cannot be changed by an edit). */
+  bindingId: string;
+  /** On edit, unset fields keep their value. */
+  amount?: Money | undefined;
+  description?: string | undefined;
+  schedule?: Schedule | undefined;
+  startsAt?: Date | undefined;
+  endsAt?:
+    | Date
+    | undefined;
+  /** Edit: removes the end date. */
+  clearEndsAt: boolean;
+  fireOnSkip?: boolean | undefined;
+  receiptCustomer?: ReceiptCustomer | undefined;
+  metadata: { [key: string]: string };
+}
+
+export interface SetScheduledOperationRequest_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface SetScheduledOperationResponse {
+  operation: ScheduledOperation | undefined;
+  created: boolean;
+  replayed: boolean;
+}
+
+export interface GetScheduledOperationRequest {
+  merchantId: string;
+  operationId: string;
+}
+
+export interface GetScheduledOperationResponse {
+  operation: ScheduledOperation | undefined;
+}
+
+export interface ListScheduledOperationsRequest {
+  merchantId: string;
+  limit: number;
+  startingAfter: string;
+  endingBefore: string;
+  /** Filters, each optional. */
+  bindingId: string;
+  state: OperationState;
+  customerRef: string;
+  /** Operations whose next charge is in [next_charge_gte, next_charge_lt) (the seed's DateFrom/DateTo). */
+  nextChargeGte?: Date | undefined;
+  nextChargeLt?: Date | undefined;
+}
+
+export interface ListScheduledOperationsResponse {
+  operations: ScheduledOperation[];
+  hasMore: boolean;
+}
+
+export interface PauseScheduledOperationRequest {
+  merchantId: string;
+  operationId: string;
+}
+
+export interface PauseScheduledOperationResponse {
+  operation:
+    | ScheduledOperation
+    | undefined;
+  /** False when the operation already was in the state asked for (a replay). */
+  changed: boolean;
+}
+
+export interface ResumeScheduledOperationRequest {
+  merchantId: string;
+  operationId: string;
+}
+
+export interface ResumeScheduledOperationResponse {
+  operation:
+    | ScheduledOperation
+    | undefined;
+  /** False when the operation already was in the state asked for (a replay). */
+  changed: boolean;
+}
+
+export interface CancelScheduledOperationRequest {
+  merchantId: string;
+  operationId: string;
+}
+
+export interface CancelScheduledOperationResponse {
+  operation:
+    | ScheduledOperation
+    | undefined;
+  /** False when the operation already was in the state asked for (a replay). */
+  changed: boolean;
+}
+
+export interface ChargeAttempt {
+  /** 1-based. */
+  number: number;
+  /** The payment this attempt made (one payment per attempt). */
+  paymentId: string;
+  attemptedAt:
+    | Date
+    | undefined;
+  /** `succeeded`, `failed`, `pending`. */
+  outcome: string;
+  /** The card scheme's response code of a decline, e.g. "51". */
+  declineCode: string;
+  /** `soft`, `hard`, `unknown` (protocols.md §3.6 and docs/recurring.md). */
+  declineKind: string;
+  /** Tolem's reason code when not succeeded (PROVIDER_CARD_DECLINED, …). */
+  reasonCode: string;
+}
+
+export interface Charge {
+  /** `chg_…` */
+  id: string;
+  operationId: string;
+  merchantId: string;
+  /** The occurrence this charge is for; with operation_id, its idempotency key. */
+  scheduledAt: Date | undefined;
+  state: ChargeState;
+  amount: Money | undefined;
+  attempts: ChargeAttempt[];
+  nextAttemptAt?:
+    | Date
+    | undefined;
+  /** SUCCEEDED: the receipt issued for it (`rct_…`). */
+  receiptId: string;
+  /** SUCCEEDED: the payment that paid it. */
+  paymentId: string;
+  /** The operation's version when the charge was made. */
+  operationVersion: number;
+}
+
+export interface ListChargesRequest {
+  merchantId: string;
+  operationId: string;
+  limit: number;
+  startingAfter: string;
+  endingBefore: string;
+  state: ChargeState;
+}
+
+export interface ListChargesResponse {
+  charges: Charge[];
+  hasMore: boolean;
+}
+
+/**
+ * An online cash-register receipt (54-FZ), a superset of YooKassa's receipt object
+ * (docs/receipts.md). Amounts are minor units; the cash register receives decimal strings.
+ */
+export interface Receipt {
+  /** `rct_…` */
+  id: string;
+  merchantId: string;
+  /** `payment` (a sale); `refund` later. */
+  type: string;
+  /** The charge's payment. */
+  paymentId: string;
+  operationId: string;
+  chargeId: string;
+  customer: ReceiptCustomer | undefined;
+  items: ReceiptItem[];
+  /** 1..6 (YooKassa's tax_system_code); 0 = the register's default. */
+  taxSystemCode: number;
+  /** `pending` (not accepted by the cash register yet), `succeeded` (registered), `canceled`. */
+  status: string;
+  /** Registration facts from the cash register, once succeeded. */
+  fiscalDocumentNumber: string;
+  fiscalStorageNumber: string;
+  fiscalAttribute: string;
+  registeredAt?:
+    | Date
+    | undefined;
+  /** Sends to the cash register so far. */
+  sendAttempts: number;
+  /** The last refusal or error from the cash register. */
+  lastError: string;
+  createdAt:
+    | Date
+    | undefined;
+  /** The cash register's id of the receipt. */
+  registerReceiptId: string;
+  /** `cashless` settlement of the full amount (YooKassa's settlements). */
+  settlement: Money | undefined;
+  livemode: boolean;
+}
+
+export interface ReceiptItem {
+  /** ≤128 characters: the operation's description. */
+  description: string;
+  /** Decimal quantity as a string, "1" for a recurring charge. */
+  quantity: string;
+  /** Price of the line (price × quantity), minor units. */
+  amount:
+    | Money
+    | undefined;
+  /**
+   * YooKassa's vat_code: 1 none, 2 0%, 3 10%, 4 20%, 5 10/110, 6 20/120, 7 5%, 8 7%, 9 5/105,
+   * 10 7/107, 11 22%, 12 22/122.
+   */
+  vatCode: number;
+  /** `service` for a recurring charge (commodity, excise, job, service, payment, …). */
+  paymentSubject: string;
+  /** `full_payment` for a recurring charge (full_prepayment, advance, full_payment, …). */
+  paymentMode: string;
+}
+
+export interface GetReceiptRequest {
+  merchantId: string;
+  receiptId: string;
+}
+
+export interface GetReceiptResponse {
+  receipt: Receipt | undefined;
+}
+
+export interface ListReceiptsRequest {
+  merchantId: string;
+  limit: number;
+  startingAfter: string;
+  endingBefore: string;
+  /** Filters, each optional. */
+  operationId: string;
+  paymentId: string;
+  status: string;
+}
+
+export interface ListReceiptsResponse {
+  receipts: Receipt[];
+  hasMore: boolean;
+}
+
+export interface AdvanceTestClockRequest {
+  /** Milliseconds to move the clock forward (> 0). */
+  advanceMs: bigint;
+}
+
+export interface AdvanceTestClockResponse {
+  now:
+    | Date
+    | undefined;
+  /** Charges attempted by the scheduler run that followed. */
+  chargesAttempted: number;
 }
 
 function createBaseCardBinding(): CardBinding {
@@ -110,6 +664,11 @@ function createBaseCardBinding(): CardBinding {
     cardLast4: "",
     createdAt: undefined,
     firstAmount: undefined,
+    customerRef: "",
+    cardExpiry: "",
+    failureMessage: "",
+    revokedAt: undefined,
+    livemode: false,
   };
 }
 
@@ -138,6 +697,21 @@ export const CardBinding: MessageFns<CardBinding> = {
     }
     if (message.firstAmount !== undefined) {
       Money.encode(message.firstAmount, writer.uint32(66).fork()).join();
+    }
+    if (message.customerRef !== "") {
+      writer.uint32(74).string(message.customerRef);
+    }
+    if (message.cardExpiry !== "") {
+      writer.uint32(82).string(message.cardExpiry);
+    }
+    if (message.failureMessage !== "") {
+      writer.uint32(90).string(message.failureMessage);
+    }
+    if (message.revokedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.revokedAt), writer.uint32(98).fork()).join();
+    }
+    if (message.livemode !== false) {
+      writer.uint32(104).bool(message.livemode);
     }
     return writer;
   },
@@ -219,6 +793,46 @@ export const CardBinding: MessageFns<CardBinding> = {
             message.firstAmount = Money.decode(reader, reader.uint32());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.customerRef = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.cardExpiry = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.failureMessage = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.revokedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -265,6 +879,27 @@ export const CardBinding: MessageFns<CardBinding> = {
         : isSet(object.first_amount)
         ? Money.fromJSON(object.first_amount)
         : undefined,
+      customerRef: isSet(object.customerRef)
+        ? globalThis.String(object.customerRef)
+        : isSet(object.customer_ref)
+        ? globalThis.String(object.customer_ref)
+        : "",
+      cardExpiry: isSet(object.cardExpiry)
+        ? globalThis.String(object.cardExpiry)
+        : isSet(object.card_expiry)
+        ? globalThis.String(object.card_expiry)
+        : "",
+      failureMessage: isSet(object.failureMessage)
+        ? globalThis.String(object.failureMessage)
+        : isSet(object.failure_message)
+        ? globalThis.String(object.failure_message)
+        : "",
+      revokedAt: isSet(object.revokedAt)
+        ? fromJsonTimestamp(object.revokedAt)
+        : isSet(object.revoked_at)
+        ? fromJsonTimestamp(object.revoked_at)
+        : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -294,6 +929,21 @@ export const CardBinding: MessageFns<CardBinding> = {
     if (message.firstAmount !== undefined) {
       obj.firstAmount = Money.toJSON(message.firstAmount);
     }
+    if (message.customerRef !== "") {
+      obj.customerRef = message.customerRef;
+    }
+    if (message.cardExpiry !== "") {
+      obj.cardExpiry = message.cardExpiry;
+    }
+    if (message.failureMessage !== "") {
+      obj.failureMessage = message.failureMessage;
+    }
+    if (message.revokedAt !== undefined) {
+      obj.revokedAt = message.revokedAt.toISOString();
+    }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -312,12 +962,27 @@ export const CardBinding: MessageFns<CardBinding> = {
     message.firstAmount = (object.firstAmount !== undefined && object.firstAmount !== null)
       ? Money.fromPartial(object.firstAmount)
       : undefined;
+    message.customerRef = object.customerRef ?? "";
+    message.cardExpiry = object.cardExpiry ?? "";
+    message.failureMessage = object.failureMessage ?? "";
+    message.revokedAt = object.revokedAt ?? undefined;
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
 
 function createBaseRecordCardBindingRequest(): RecordCardBindingRequest {
-  return { merchantId: "", paymentId: "", providerBindingRef: "", state: 0, cardLast4: "", firstAmount: undefined };
+  return {
+    merchantId: "",
+    paymentId: "",
+    providerBindingRef: "",
+    state: 0,
+    cardLast4: "",
+    firstAmount: undefined,
+    customerRef: "",
+    cardExpiry: "",
+    livemode: false,
+  };
 }
 
 export const RecordCardBindingRequest: MessageFns<RecordCardBindingRequest> = {
@@ -339,6 +1004,15 @@ export const RecordCardBindingRequest: MessageFns<RecordCardBindingRequest> = {
     }
     if (message.firstAmount !== undefined) {
       Money.encode(message.firstAmount, writer.uint32(50).fork()).join();
+    }
+    if (message.customerRef !== "") {
+      writer.uint32(58).string(message.customerRef);
+    }
+    if (message.cardExpiry !== "") {
+      writer.uint32(66).string(message.cardExpiry);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(72).bool(message.livemode);
     }
     return writer;
   },
@@ -404,6 +1078,30 @@ export const RecordCardBindingRequest: MessageFns<RecordCardBindingRequest> = {
             message.firstAmount = Money.decode(reader, reader.uint32());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.customerRef = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.cardExpiry = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -444,6 +1142,17 @@ export const RecordCardBindingRequest: MessageFns<RecordCardBindingRequest> = {
         : isSet(object.first_amount)
         ? Money.fromJSON(object.first_amount)
         : undefined,
+      customerRef: isSet(object.customerRef)
+        ? globalThis.String(object.customerRef)
+        : isSet(object.customer_ref)
+        ? globalThis.String(object.customer_ref)
+        : "",
+      cardExpiry: isSet(object.cardExpiry)
+        ? globalThis.String(object.cardExpiry)
+        : isSet(object.card_expiry)
+        ? globalThis.String(object.card_expiry)
+        : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -467,6 +1176,15 @@ export const RecordCardBindingRequest: MessageFns<RecordCardBindingRequest> = {
     if (message.firstAmount !== undefined) {
       obj.firstAmount = Money.toJSON(message.firstAmount);
     }
+    if (message.customerRef !== "") {
+      obj.customerRef = message.customerRef;
+    }
+    if (message.cardExpiry !== "") {
+      obj.cardExpiry = message.cardExpiry;
+    }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -483,6 +1201,9 @@ export const RecordCardBindingRequest: MessageFns<RecordCardBindingRequest> = {
     message.firstAmount = (object.firstAmount !== undefined && object.firstAmount !== null)
       ? Money.fromPartial(object.firstAmount)
       : undefined;
+    message.customerRef = object.customerRef ?? "";
+    message.cardExpiry = object.cardExpiry ?? "";
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
@@ -579,13 +1300,28 @@ export const RecordCardBindingResponse: MessageFns<RecordCardBindingResponse> = 
 };
 
 function createBaseListCardBindingsRequest(): ListCardBindingsRequest {
-  return { merchantId: "" };
+  return { merchantId: "", limit: 0, startingAfter: "", endingBefore: "", customerRef: "", state: 0 };
 }
 
 export const ListCardBindingsRequest: MessageFns<ListCardBindingsRequest> = {
   encode(message: ListCardBindingsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.merchantId !== "") {
       writer.uint32(10).string(message.merchantId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      writer.uint32(26).string(message.startingAfter);
+    }
+    if (message.endingBefore !== "") {
+      writer.uint32(34).string(message.endingBefore);
+    }
+    if (message.customerRef !== "") {
+      writer.uint32(42).string(message.customerRef);
+    }
+    if (message.state !== 0) {
+      writer.uint32(48).int32(message.state);
     }
     return writer;
   },
@@ -611,6 +1347,46 @@ export const ListCardBindingsRequest: MessageFns<ListCardBindingsRequest> = {
             message.merchantId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.startingAfter = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.endingBefore = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.customerRef = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -630,6 +1406,23 @@ export const ListCardBindingsRequest: MessageFns<ListCardBindingsRequest> = {
         : isSet(object.merchant_id)
         ? globalThis.String(object.merchant_id)
         : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      startingAfter: isSet(object.startingAfter)
+        ? globalThis.String(object.startingAfter)
+        : isSet(object.starting_after)
+        ? globalThis.String(object.starting_after)
+        : "",
+      endingBefore: isSet(object.endingBefore)
+        ? globalThis.String(object.endingBefore)
+        : isSet(object.ending_before)
+        ? globalThis.String(object.ending_before)
+        : "",
+      customerRef: isSet(object.customerRef)
+        ? globalThis.String(object.customerRef)
+        : isSet(object.customer_ref)
+        ? globalThis.String(object.customer_ref)
+        : "",
+      state: isSet(object.state) ? bindingStateFromJSON(object.state) : 0,
     };
   },
 
@@ -637,6 +1430,21 @@ export const ListCardBindingsRequest: MessageFns<ListCardBindingsRequest> = {
     const obj: any = {};
     if (message.merchantId !== "") {
       obj.merchantId = message.merchantId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      obj.startingAfter = message.startingAfter;
+    }
+    if (message.endingBefore !== "") {
+      obj.endingBefore = message.endingBefore;
+    }
+    if (message.customerRef !== "") {
+      obj.customerRef = message.customerRef;
+    }
+    if (message.state !== 0) {
+      obj.state = bindingStateToJSON(message.state);
     }
     return obj;
   },
@@ -647,18 +1455,26 @@ export const ListCardBindingsRequest: MessageFns<ListCardBindingsRequest> = {
   fromPartial<I extends Exact<DeepPartial<ListCardBindingsRequest>, I>>(object: I): ListCardBindingsRequest {
     const message = createBaseListCardBindingsRequest();
     message.merchantId = object.merchantId ?? "";
+    message.limit = object.limit ?? 0;
+    message.startingAfter = object.startingAfter ?? "";
+    message.endingBefore = object.endingBefore ?? "";
+    message.customerRef = object.customerRef ?? "";
+    message.state = object.state ?? 0;
     return message;
   },
 };
 
 function createBaseListCardBindingsResponse(): ListCardBindingsResponse {
-  return { bindings: [] };
+  return { bindings: [], hasMore: false };
 }
 
 export const ListCardBindingsResponse: MessageFns<ListCardBindingsResponse> = {
   encode(message: ListCardBindingsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.bindings) {
       CardBinding.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.hasMore !== false) {
+      writer.uint32(16).bool(message.hasMore);
     }
     return writer;
   },
@@ -684,6 +1500,14 @@ export const ListCardBindingsResponse: MessageFns<ListCardBindingsResponse> = {
             message.bindings.push(CardBinding.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hasMore = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -701,6 +1525,11 @@ export const ListCardBindingsResponse: MessageFns<ListCardBindingsResponse> = {
       bindings: globalThis.Array.isArray(object?.bindings)
         ? object.bindings.map((e: any) => CardBinding.fromJSON(e))
         : [],
+      hasMore: isSet(object.hasMore)
+        ? globalThis.Boolean(object.hasMore)
+        : isSet(object.has_more)
+        ? globalThis.Boolean(object.has_more)
+        : false,
     };
   },
 
@@ -708,6 +1537,9 @@ export const ListCardBindingsResponse: MessageFns<ListCardBindingsResponse> = {
     const obj: any = {};
     if (message.bindings?.length) {
       obj.bindings = message.bindings.map((e) => CardBinding.toJSON(e));
+    }
+    if (message.hasMore !== false) {
+      obj.hasMore = message.hasMore;
     }
     return obj;
   },
@@ -718,11 +1550,4720 @@ export const ListCardBindingsResponse: MessageFns<ListCardBindingsResponse> = {
   fromPartial<I extends Exact<DeepPartial<ListCardBindingsResponse>, I>>(object: I): ListCardBindingsResponse {
     const message = createBaseListCardBindingsResponse();
     message.bindings = object.bindings?.map((e) => CardBinding.fromPartial(e)) || [];
+    message.hasMore = object.hasMore ?? false;
     return message;
   },
 };
 
-/** Card bindings and scheduled recurring charges (IntellectMoney recurring, seed 003). */
+function createBaseGetCardBindingRequest(): GetCardBindingRequest {
+  return { merchantId: "", bindingId: "" };
+}
+
+export const GetCardBindingRequest: MessageFns<GetCardBindingRequest> = {
+  encode(message: GetCardBindingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.bindingId !== "") {
+      writer.uint32(18).string(message.bindingId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCardBindingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCardBindingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bindingId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetCardBindingRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      bindingId: isSet(object.bindingId)
+        ? globalThis.String(object.bindingId)
+        : isSet(object.binding_id)
+        ? globalThis.String(object.binding_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetCardBindingRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.bindingId !== "") {
+      obj.bindingId = message.bindingId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetCardBindingRequest>, I>>(base?: I): GetCardBindingRequest {
+    return GetCardBindingRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetCardBindingRequest>, I>>(object: I): GetCardBindingRequest {
+    const message = createBaseGetCardBindingRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.bindingId = object.bindingId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetCardBindingResponse(): GetCardBindingResponse {
+  return { binding: undefined };
+}
+
+export const GetCardBindingResponse: MessageFns<GetCardBindingResponse> = {
+  encode(message: GetCardBindingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.binding !== undefined) {
+      CardBinding.encode(message.binding, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCardBindingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCardBindingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.binding = CardBinding.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetCardBindingResponse {
+    return { binding: isSet(object.binding) ? CardBinding.fromJSON(object.binding) : undefined };
+  },
+
+  toJSON(message: GetCardBindingResponse): unknown {
+    const obj: any = {};
+    if (message.binding !== undefined) {
+      obj.binding = CardBinding.toJSON(message.binding);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetCardBindingResponse>, I>>(base?: I): GetCardBindingResponse {
+    return GetCardBindingResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetCardBindingResponse>, I>>(object: I): GetCardBindingResponse {
+    const message = createBaseGetCardBindingResponse();
+    message.binding = (object.binding !== undefined && object.binding !== null)
+      ? CardBinding.fromPartial(object.binding)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRevokeCardBindingRequest(): RevokeCardBindingRequest {
+  return { merchantId: "", bindingId: "" };
+}
+
+export const RevokeCardBindingRequest: MessageFns<RevokeCardBindingRequest> = {
+  encode(message: RevokeCardBindingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.bindingId !== "") {
+      writer.uint32(18).string(message.bindingId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeCardBindingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeCardBindingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bindingId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeCardBindingRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      bindingId: isSet(object.bindingId)
+        ? globalThis.String(object.bindingId)
+        : isSet(object.binding_id)
+        ? globalThis.String(object.binding_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RevokeCardBindingRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.bindingId !== "") {
+      obj.bindingId = message.bindingId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeCardBindingRequest>, I>>(base?: I): RevokeCardBindingRequest {
+    return RevokeCardBindingRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeCardBindingRequest>, I>>(object: I): RevokeCardBindingRequest {
+    const message = createBaseRevokeCardBindingRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.bindingId = object.bindingId ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokeCardBindingResponse(): RevokeCardBindingResponse {
+  return { binding: undefined, canceledOperationIds: [] };
+}
+
+export const RevokeCardBindingResponse: MessageFns<RevokeCardBindingResponse> = {
+  encode(message: RevokeCardBindingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.binding !== undefined) {
+      CardBinding.encode(message.binding, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.canceledOperationIds) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeCardBindingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeCardBindingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.binding = CardBinding.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.canceledOperationIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeCardBindingResponse {
+    return {
+      binding: isSet(object.binding) ? CardBinding.fromJSON(object.binding) : undefined,
+      canceledOperationIds: globalThis.Array.isArray(object?.canceledOperationIds)
+        ? object.canceledOperationIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.canceled_operation_ids)
+        ? object.canceled_operation_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RevokeCardBindingResponse): unknown {
+    const obj: any = {};
+    if (message.binding !== undefined) {
+      obj.binding = CardBinding.toJSON(message.binding);
+    }
+    if (message.canceledOperationIds?.length) {
+      obj.canceledOperationIds = message.canceledOperationIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeCardBindingResponse>, I>>(base?: I): RevokeCardBindingResponse {
+    return RevokeCardBindingResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeCardBindingResponse>, I>>(object: I): RevokeCardBindingResponse {
+    const message = createBaseRevokeCardBindingResponse();
+    message.binding = (object.binding !== undefined && object.binding !== null)
+      ? CardBinding.fromPartial(object.binding)
+      : undefined;
+    message.canceledOperationIds = object.canceledOperationIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseSchedule(): Schedule {
+  return { cron: "", timeZone: "", interval: 0, day: 0, timeOfDay: "" };
+}
+
+export const Schedule: MessageFns<Schedule> = {
+  encode(message: Schedule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cron !== "") {
+      writer.uint32(10).string(message.cron);
+    }
+    if (message.timeZone !== "") {
+      writer.uint32(18).string(message.timeZone);
+    }
+    if (message.interval !== 0) {
+      writer.uint32(24).int32(message.interval);
+    }
+    if (message.day !== 0) {
+      writer.uint32(32).int32(message.day);
+    }
+    if (message.timeOfDay !== "") {
+      writer.uint32(42).string(message.timeOfDay);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Schedule {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSchedule();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cron = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.timeZone = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.interval = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.day = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.timeOfDay = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Schedule {
+    return {
+      cron: isSet(object.cron) ? globalThis.String(object.cron) : "",
+      timeZone: isSet(object.timeZone)
+        ? globalThis.String(object.timeZone)
+        : isSet(object.time_zone)
+        ? globalThis.String(object.time_zone)
+        : "",
+      interval: isSet(object.interval) ? scheduleIntervalFromJSON(object.interval) : 0,
+      day: isSet(object.day) ? globalThis.Number(object.day) : 0,
+      timeOfDay: isSet(object.timeOfDay)
+        ? globalThis.String(object.timeOfDay)
+        : isSet(object.time_of_day)
+        ? globalThis.String(object.time_of_day)
+        : "",
+    };
+  },
+
+  toJSON(message: Schedule): unknown {
+    const obj: any = {};
+    if (message.cron !== "") {
+      obj.cron = message.cron;
+    }
+    if (message.timeZone !== "") {
+      obj.timeZone = message.timeZone;
+    }
+    if (message.interval !== 0) {
+      obj.interval = scheduleIntervalToJSON(message.interval);
+    }
+    if (message.day !== 0) {
+      obj.day = Math.round(message.day);
+    }
+    if (message.timeOfDay !== "") {
+      obj.timeOfDay = message.timeOfDay;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Schedule>, I>>(base?: I): Schedule {
+    return Schedule.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Schedule>, I>>(object: I): Schedule {
+    const message = createBaseSchedule();
+    message.cron = object.cron ?? "";
+    message.timeZone = object.timeZone ?? "";
+    message.interval = object.interval ?? 0;
+    message.day = object.day ?? 0;
+    message.timeOfDay = object.timeOfDay ?? "";
+    return message;
+  },
+};
+
+function createBaseReceiptCustomer(): ReceiptCustomer {
+  return { email: "", phone: "", fullName: "", inn: "" };
+}
+
+export const ReceiptCustomer: MessageFns<ReceiptCustomer> = {
+  encode(message: ReceiptCustomer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.email !== "") {
+      writer.uint32(10).string(message.email);
+    }
+    if (message.phone !== "") {
+      writer.uint32(18).string(message.phone);
+    }
+    if (message.fullName !== "") {
+      writer.uint32(26).string(message.fullName);
+    }
+    if (message.inn !== "") {
+      writer.uint32(34).string(message.inn);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReceiptCustomer {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReceiptCustomer();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.phone = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fullName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.inn = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReceiptCustomer {
+    return {
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
+      phone: isSet(object.phone) ? globalThis.String(object.phone) : "",
+      fullName: isSet(object.fullName)
+        ? globalThis.String(object.fullName)
+        : isSet(object.full_name)
+        ? globalThis.String(object.full_name)
+        : "",
+      inn: isSet(object.inn) ? globalThis.String(object.inn) : "",
+    };
+  },
+
+  toJSON(message: ReceiptCustomer): unknown {
+    const obj: any = {};
+    if (message.email !== "") {
+      obj.email = message.email;
+    }
+    if (message.phone !== "") {
+      obj.phone = message.phone;
+    }
+    if (message.fullName !== "") {
+      obj.fullName = message.fullName;
+    }
+    if (message.inn !== "") {
+      obj.inn = message.inn;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReceiptCustomer>, I>>(base?: I): ReceiptCustomer {
+    return ReceiptCustomer.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReceiptCustomer>, I>>(object: I): ReceiptCustomer {
+    const message = createBaseReceiptCustomer();
+    message.email = object.email ?? "";
+    message.phone = object.phone ?? "";
+    message.fullName = object.fullName ?? "";
+    message.inn = object.inn ?? "";
+    return message;
+  },
+};
+
+function createBaseScheduledOperation(): ScheduledOperation {
+  return {
+    id: "",
+    merchantId: "",
+    bindingId: "",
+    amount: undefined,
+    description: "",
+    schedule: undefined,
+    startsAt: undefined,
+    endsAt: undefined,
+    state: 0,
+    nextChargeAt: undefined,
+    fireOnSkip: false,
+    receiptCustomer: undefined,
+    cancelReason: "",
+    cancelCode: "",
+    metadata: {},
+    version: 0,
+    createdAt: undefined,
+    updatedAt: undefined,
+    customerRef: "",
+    livemode: false,
+  };
+}
+
+export const ScheduledOperation: MessageFns<ScheduledOperation> = {
+  encode(message: ScheduledOperation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(18).string(message.merchantId);
+    }
+    if (message.bindingId !== "") {
+      writer.uint32(26).string(message.bindingId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(34).fork()).join();
+    }
+    if (message.description !== "") {
+      writer.uint32(42).string(message.description);
+    }
+    if (message.schedule !== undefined) {
+      Schedule.encode(message.schedule, writer.uint32(50).fork()).join();
+    }
+    if (message.startsAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startsAt), writer.uint32(58).fork()).join();
+    }
+    if (message.endsAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.endsAt), writer.uint32(66).fork()).join();
+    }
+    if (message.state !== 0) {
+      writer.uint32(72).int32(message.state);
+    }
+    if (message.nextChargeAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.nextChargeAt), writer.uint32(82).fork()).join();
+    }
+    if (message.fireOnSkip !== false) {
+      writer.uint32(88).bool(message.fireOnSkip);
+    }
+    if (message.receiptCustomer !== undefined) {
+      ReceiptCustomer.encode(message.receiptCustomer, writer.uint32(98).fork()).join();
+    }
+    if (message.cancelReason !== "") {
+      writer.uint32(106).string(message.cancelReason);
+    }
+    if (message.cancelCode !== "") {
+      writer.uint32(114).string(message.cancelCode);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      ScheduledOperation_MetadataEntry.encode({ key: key as any, value }, writer.uint32(122).fork()).join();
+    });
+    if (message.version !== 0) {
+      writer.uint32(128).int32(message.version);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(138).fork()).join();
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(146).fork()).join();
+    }
+    if (message.customerRef !== "") {
+      writer.uint32(154).string(message.customerRef);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(160).bool(message.livemode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScheduledOperation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScheduledOperation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.bindingId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.schedule = Schedule.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.startsAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.endsAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.nextChargeAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.fireOnSkip = reader.bool();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.receiptCustomer = ReceiptCustomer.decode(reader, reader.uint32());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.cancelReason = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.cancelCode = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            const entry15 = ScheduledOperation_MetadataEntry.decode(reader, reader.uint32());
+            if (entry15.value !== undefined) {
+              message.metadata[entry15.key] = entry15.value;
+            }
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.version = reader.int32();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.customerRef = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScheduledOperation {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      bindingId: isSet(object.bindingId)
+        ? globalThis.String(object.bindingId)
+        : isSet(object.binding_id)
+        ? globalThis.String(object.binding_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      schedule: isSet(object.schedule) ? Schedule.fromJSON(object.schedule) : undefined,
+      startsAt: isSet(object.startsAt)
+        ? fromJsonTimestamp(object.startsAt)
+        : isSet(object.starts_at)
+        ? fromJsonTimestamp(object.starts_at)
+        : undefined,
+      endsAt: isSet(object.endsAt)
+        ? fromJsonTimestamp(object.endsAt)
+        : isSet(object.ends_at)
+        ? fromJsonTimestamp(object.ends_at)
+        : undefined,
+      state: isSet(object.state) ? operationStateFromJSON(object.state) : 0,
+      nextChargeAt: isSet(object.nextChargeAt)
+        ? fromJsonTimestamp(object.nextChargeAt)
+        : isSet(object.next_charge_at)
+        ? fromJsonTimestamp(object.next_charge_at)
+        : undefined,
+      fireOnSkip: isSet(object.fireOnSkip)
+        ? globalThis.Boolean(object.fireOnSkip)
+        : isSet(object.fire_on_skip)
+        ? globalThis.Boolean(object.fire_on_skip)
+        : false,
+      receiptCustomer: isSet(object.receiptCustomer)
+        ? ReceiptCustomer.fromJSON(object.receiptCustomer)
+        : isSet(object.receipt_customer)
+        ? ReceiptCustomer.fromJSON(object.receipt_customer)
+        : undefined,
+      cancelReason: isSet(object.cancelReason)
+        ? globalThis.String(object.cancelReason)
+        : isSet(object.cancel_reason)
+        ? globalThis.String(object.cancel_reason)
+        : "",
+      cancelCode: isSet(object.cancelCode)
+        ? globalThis.String(object.cancelCode)
+        : isSet(object.cancel_code)
+        ? globalThis.String(object.cancel_code)
+        : "",
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+      customerRef: isSet(object.customerRef)
+        ? globalThis.String(object.customerRef)
+        : isSet(object.customer_ref)
+        ? globalThis.String(object.customer_ref)
+        : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
+    };
+  },
+
+  toJSON(message: ScheduledOperation): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.bindingId !== "") {
+      obj.bindingId = message.bindingId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.schedule !== undefined) {
+      obj.schedule = Schedule.toJSON(message.schedule);
+    }
+    if (message.startsAt !== undefined) {
+      obj.startsAt = message.startsAt.toISOString();
+    }
+    if (message.endsAt !== undefined) {
+      obj.endsAt = message.endsAt.toISOString();
+    }
+    if (message.state !== 0) {
+      obj.state = operationStateToJSON(message.state);
+    }
+    if (message.nextChargeAt !== undefined) {
+      obj.nextChargeAt = message.nextChargeAt.toISOString();
+    }
+    if (message.fireOnSkip !== false) {
+      obj.fireOnSkip = message.fireOnSkip;
+    }
+    if (message.receiptCustomer !== undefined) {
+      obj.receiptCustomer = ReceiptCustomer.toJSON(message.receiptCustomer);
+    }
+    if (message.cancelReason !== "") {
+      obj.cancelReason = message.cancelReason;
+    }
+    if (message.cancelCode !== "") {
+      obj.cancelCode = message.cancelCode;
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    if (message.customerRef !== "") {
+      obj.customerRef = message.customerRef;
+    }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ScheduledOperation>, I>>(base?: I): ScheduledOperation {
+    return ScheduledOperation.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ScheduledOperation>, I>>(object: I): ScheduledOperation {
+    const message = createBaseScheduledOperation();
+    message.id = object.id ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.bindingId = object.bindingId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.description = object.description ?? "";
+    message.schedule = (object.schedule !== undefined && object.schedule !== null)
+      ? Schedule.fromPartial(object.schedule)
+      : undefined;
+    message.startsAt = object.startsAt ?? undefined;
+    message.endsAt = object.endsAt ?? undefined;
+    message.state = object.state ?? 0;
+    message.nextChargeAt = object.nextChargeAt ?? undefined;
+    message.fireOnSkip = object.fireOnSkip ?? false;
+    message.receiptCustomer = (object.receiptCustomer !== undefined && object.receiptCustomer !== null)
+      ? ReceiptCustomer.fromPartial(object.receiptCustomer)
+      : undefined;
+    message.cancelReason = object.cancelReason ?? "";
+    message.cancelCode = object.cancelCode ?? "";
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.version = object.version ?? 0;
+    message.createdAt = object.createdAt ?? undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    message.customerRef = object.customerRef ?? "";
+    message.livemode = object.livemode ?? false;
+    return message;
+  },
+};
+
+function createBaseScheduledOperation_MetadataEntry(): ScheduledOperation_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const ScheduledOperation_MetadataEntry: MessageFns<ScheduledOperation_MetadataEntry> = {
+  encode(message: ScheduledOperation_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScheduledOperation_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScheduledOperation_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScheduledOperation_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ScheduledOperation_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ScheduledOperation_MetadataEntry>, I>>(
+    base?: I,
+  ): ScheduledOperation_MetadataEntry {
+    return ScheduledOperation_MetadataEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ScheduledOperation_MetadataEntry>, I>>(
+    object: I,
+  ): ScheduledOperation_MetadataEntry {
+    const message = createBaseScheduledOperation_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseSetScheduledOperationRequest(): SetScheduledOperationRequest {
+  return {
+    merchantId: "",
+    operationId: "",
+    idempotencyKey: "",
+    bindingId: "",
+    amount: undefined,
+    description: undefined,
+    schedule: undefined,
+    startsAt: undefined,
+    endsAt: undefined,
+    clearEndsAt: false,
+    fireOnSkip: undefined,
+    receiptCustomer: undefined,
+    metadata: {},
+  };
+}
+
+export const SetScheduledOperationRequest: MessageFns<SetScheduledOperationRequest> = {
+  encode(message: SetScheduledOperationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.operationId !== "") {
+      writer.uint32(18).string(message.operationId);
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(26).string(message.idempotencyKey);
+    }
+    if (message.bindingId !== "") {
+      writer.uint32(34).string(message.bindingId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(42).fork()).join();
+    }
+    if (message.description !== undefined) {
+      writer.uint32(50).string(message.description);
+    }
+    if (message.schedule !== undefined) {
+      Schedule.encode(message.schedule, writer.uint32(58).fork()).join();
+    }
+    if (message.startsAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startsAt), writer.uint32(66).fork()).join();
+    }
+    if (message.endsAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.endsAt), writer.uint32(74).fork()).join();
+    }
+    if (message.clearEndsAt !== false) {
+      writer.uint32(80).bool(message.clearEndsAt);
+    }
+    if (message.fireOnSkip !== undefined) {
+      writer.uint32(88).bool(message.fireOnSkip);
+    }
+    if (message.receiptCustomer !== undefined) {
+      ReceiptCustomer.encode(message.receiptCustomer, writer.uint32(98).fork()).join();
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      SetScheduledOperationRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(106).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetScheduledOperationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetScheduledOperationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operationId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.bindingId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.schedule = Schedule.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.startsAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.endsAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.clearEndsAt = reader.bool();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.fireOnSkip = reader.bool();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.receiptCustomer = ReceiptCustomer.decode(reader, reader.uint32());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            const entry13 = SetScheduledOperationRequest_MetadataEntry.decode(reader, reader.uint32());
+            if (entry13.value !== undefined) {
+              message.metadata[entry13.key] = entry13.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetScheduledOperationRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      operationId: isSet(object.operationId)
+        ? globalThis.String(object.operationId)
+        : isSet(object.operation_id)
+        ? globalThis.String(object.operation_id)
+        : "",
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      bindingId: isSet(object.bindingId)
+        ? globalThis.String(object.bindingId)
+        : isSet(object.binding_id)
+        ? globalThis.String(object.binding_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      description: isSet(object.description) ? globalThis.String(object.description) : undefined,
+      schedule: isSet(object.schedule) ? Schedule.fromJSON(object.schedule) : undefined,
+      startsAt: isSet(object.startsAt)
+        ? fromJsonTimestamp(object.startsAt)
+        : isSet(object.starts_at)
+        ? fromJsonTimestamp(object.starts_at)
+        : undefined,
+      endsAt: isSet(object.endsAt)
+        ? fromJsonTimestamp(object.endsAt)
+        : isSet(object.ends_at)
+        ? fromJsonTimestamp(object.ends_at)
+        : undefined,
+      clearEndsAt: isSet(object.clearEndsAt)
+        ? globalThis.Boolean(object.clearEndsAt)
+        : isSet(object.clear_ends_at)
+        ? globalThis.Boolean(object.clear_ends_at)
+        : false,
+      fireOnSkip: isSet(object.fireOnSkip)
+        ? globalThis.Boolean(object.fireOnSkip)
+        : isSet(object.fire_on_skip)
+        ? globalThis.Boolean(object.fire_on_skip)
+        : undefined,
+      receiptCustomer: isSet(object.receiptCustomer)
+        ? ReceiptCustomer.fromJSON(object.receiptCustomer)
+        : isSet(object.receipt_customer)
+        ? ReceiptCustomer.fromJSON(object.receipt_customer)
+        : undefined,
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: SetScheduledOperationRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.operationId !== "") {
+      obj.operationId = message.operationId;
+    }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.bindingId !== "") {
+      obj.bindingId = message.bindingId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.description !== undefined) {
+      obj.description = message.description;
+    }
+    if (message.schedule !== undefined) {
+      obj.schedule = Schedule.toJSON(message.schedule);
+    }
+    if (message.startsAt !== undefined) {
+      obj.startsAt = message.startsAt.toISOString();
+    }
+    if (message.endsAt !== undefined) {
+      obj.endsAt = message.endsAt.toISOString();
+    }
+    if (message.clearEndsAt !== false) {
+      obj.clearEndsAt = message.clearEndsAt;
+    }
+    if (message.fireOnSkip !== undefined) {
+      obj.fireOnSkip = message.fireOnSkip;
+    }
+    if (message.receiptCustomer !== undefined) {
+      obj.receiptCustomer = ReceiptCustomer.toJSON(message.receiptCustomer);
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetScheduledOperationRequest>, I>>(base?: I): SetScheduledOperationRequest {
+    return SetScheduledOperationRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetScheduledOperationRequest>, I>>(object: I): SetScheduledOperationRequest {
+    const message = createBaseSetScheduledOperationRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.operationId = object.operationId ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.bindingId = object.bindingId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.description = object.description ?? undefined;
+    message.schedule = (object.schedule !== undefined && object.schedule !== null)
+      ? Schedule.fromPartial(object.schedule)
+      : undefined;
+    message.startsAt = object.startsAt ?? undefined;
+    message.endsAt = object.endsAt ?? undefined;
+    message.clearEndsAt = object.clearEndsAt ?? false;
+    message.fireOnSkip = object.fireOnSkip ?? undefined;
+    message.receiptCustomer = (object.receiptCustomer !== undefined && object.receiptCustomer !== null)
+      ? ReceiptCustomer.fromPartial(object.receiptCustomer)
+      : undefined;
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseSetScheduledOperationRequest_MetadataEntry(): SetScheduledOperationRequest_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const SetScheduledOperationRequest_MetadataEntry: MessageFns<SetScheduledOperationRequest_MetadataEntry> = {
+  encode(message: SetScheduledOperationRequest_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetScheduledOperationRequest_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetScheduledOperationRequest_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetScheduledOperationRequest_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: SetScheduledOperationRequest_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetScheduledOperationRequest_MetadataEntry>, I>>(
+    base?: I,
+  ): SetScheduledOperationRequest_MetadataEntry {
+    return SetScheduledOperationRequest_MetadataEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetScheduledOperationRequest_MetadataEntry>, I>>(
+    object: I,
+  ): SetScheduledOperationRequest_MetadataEntry {
+    const message = createBaseSetScheduledOperationRequest_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseSetScheduledOperationResponse(): SetScheduledOperationResponse {
+  return { operation: undefined, created: false, replayed: false };
+}
+
+export const SetScheduledOperationResponse: MessageFns<SetScheduledOperationResponse> = {
+  encode(message: SetScheduledOperationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.operation !== undefined) {
+      ScheduledOperation.encode(message.operation, writer.uint32(10).fork()).join();
+    }
+    if (message.created !== false) {
+      writer.uint32(16).bool(message.created);
+    }
+    if (message.replayed !== false) {
+      writer.uint32(24).bool(message.replayed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetScheduledOperationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetScheduledOperationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.operation = ScheduledOperation.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.created = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetScheduledOperationResponse {
+    return {
+      operation: isSet(object.operation) ? ScheduledOperation.fromJSON(object.operation) : undefined,
+      created: isSet(object.created) ? globalThis.Boolean(object.created) : false,
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
+    };
+  },
+
+  toJSON(message: SetScheduledOperationResponse): unknown {
+    const obj: any = {};
+    if (message.operation !== undefined) {
+      obj.operation = ScheduledOperation.toJSON(message.operation);
+    }
+    if (message.created !== false) {
+      obj.created = message.created;
+    }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetScheduledOperationResponse>, I>>(base?: I): SetScheduledOperationResponse {
+    return SetScheduledOperationResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetScheduledOperationResponse>, I>>(
+    object: I,
+  ): SetScheduledOperationResponse {
+    const message = createBaseSetScheduledOperationResponse();
+    message.operation = (object.operation !== undefined && object.operation !== null)
+      ? ScheduledOperation.fromPartial(object.operation)
+      : undefined;
+    message.created = object.created ?? false;
+    message.replayed = object.replayed ?? false;
+    return message;
+  },
+};
+
+function createBaseGetScheduledOperationRequest(): GetScheduledOperationRequest {
+  return { merchantId: "", operationId: "" };
+}
+
+export const GetScheduledOperationRequest: MessageFns<GetScheduledOperationRequest> = {
+  encode(message: GetScheduledOperationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.operationId !== "") {
+      writer.uint32(18).string(message.operationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetScheduledOperationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetScheduledOperationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetScheduledOperationRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      operationId: isSet(object.operationId)
+        ? globalThis.String(object.operationId)
+        : isSet(object.operation_id)
+        ? globalThis.String(object.operation_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetScheduledOperationRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.operationId !== "") {
+      obj.operationId = message.operationId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetScheduledOperationRequest>, I>>(base?: I): GetScheduledOperationRequest {
+    return GetScheduledOperationRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetScheduledOperationRequest>, I>>(object: I): GetScheduledOperationRequest {
+    const message = createBaseGetScheduledOperationRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.operationId = object.operationId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetScheduledOperationResponse(): GetScheduledOperationResponse {
+  return { operation: undefined };
+}
+
+export const GetScheduledOperationResponse: MessageFns<GetScheduledOperationResponse> = {
+  encode(message: GetScheduledOperationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.operation !== undefined) {
+      ScheduledOperation.encode(message.operation, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetScheduledOperationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetScheduledOperationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.operation = ScheduledOperation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetScheduledOperationResponse {
+    return { operation: isSet(object.operation) ? ScheduledOperation.fromJSON(object.operation) : undefined };
+  },
+
+  toJSON(message: GetScheduledOperationResponse): unknown {
+    const obj: any = {};
+    if (message.operation !== undefined) {
+      obj.operation = ScheduledOperation.toJSON(message.operation);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetScheduledOperationResponse>, I>>(base?: I): GetScheduledOperationResponse {
+    return GetScheduledOperationResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetScheduledOperationResponse>, I>>(
+    object: I,
+  ): GetScheduledOperationResponse {
+    const message = createBaseGetScheduledOperationResponse();
+    message.operation = (object.operation !== undefined && object.operation !== null)
+      ? ScheduledOperation.fromPartial(object.operation)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListScheduledOperationsRequest(): ListScheduledOperationsRequest {
+  return {
+    merchantId: "",
+    limit: 0,
+    startingAfter: "",
+    endingBefore: "",
+    bindingId: "",
+    state: 0,
+    customerRef: "",
+    nextChargeGte: undefined,
+    nextChargeLt: undefined,
+  };
+}
+
+export const ListScheduledOperationsRequest: MessageFns<ListScheduledOperationsRequest> = {
+  encode(message: ListScheduledOperationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      writer.uint32(26).string(message.startingAfter);
+    }
+    if (message.endingBefore !== "") {
+      writer.uint32(34).string(message.endingBefore);
+    }
+    if (message.bindingId !== "") {
+      writer.uint32(42).string(message.bindingId);
+    }
+    if (message.state !== 0) {
+      writer.uint32(48).int32(message.state);
+    }
+    if (message.customerRef !== "") {
+      writer.uint32(58).string(message.customerRef);
+    }
+    if (message.nextChargeGte !== undefined) {
+      Timestamp.encode(toTimestamp(message.nextChargeGte), writer.uint32(66).fork()).join();
+    }
+    if (message.nextChargeLt !== undefined) {
+      Timestamp.encode(toTimestamp(message.nextChargeLt), writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListScheduledOperationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListScheduledOperationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.startingAfter = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.endingBefore = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.bindingId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.customerRef = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.nextChargeGte = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.nextChargeLt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListScheduledOperationsRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      startingAfter: isSet(object.startingAfter)
+        ? globalThis.String(object.startingAfter)
+        : isSet(object.starting_after)
+        ? globalThis.String(object.starting_after)
+        : "",
+      endingBefore: isSet(object.endingBefore)
+        ? globalThis.String(object.endingBefore)
+        : isSet(object.ending_before)
+        ? globalThis.String(object.ending_before)
+        : "",
+      bindingId: isSet(object.bindingId)
+        ? globalThis.String(object.bindingId)
+        : isSet(object.binding_id)
+        ? globalThis.String(object.binding_id)
+        : "",
+      state: isSet(object.state) ? operationStateFromJSON(object.state) : 0,
+      customerRef: isSet(object.customerRef)
+        ? globalThis.String(object.customerRef)
+        : isSet(object.customer_ref)
+        ? globalThis.String(object.customer_ref)
+        : "",
+      nextChargeGte: isSet(object.nextChargeGte)
+        ? fromJsonTimestamp(object.nextChargeGte)
+        : isSet(object.next_charge_gte)
+        ? fromJsonTimestamp(object.next_charge_gte)
+        : undefined,
+      nextChargeLt: isSet(object.nextChargeLt)
+        ? fromJsonTimestamp(object.nextChargeLt)
+        : isSet(object.next_charge_lt)
+        ? fromJsonTimestamp(object.next_charge_lt)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ListScheduledOperationsRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      obj.startingAfter = message.startingAfter;
+    }
+    if (message.endingBefore !== "") {
+      obj.endingBefore = message.endingBefore;
+    }
+    if (message.bindingId !== "") {
+      obj.bindingId = message.bindingId;
+    }
+    if (message.state !== 0) {
+      obj.state = operationStateToJSON(message.state);
+    }
+    if (message.customerRef !== "") {
+      obj.customerRef = message.customerRef;
+    }
+    if (message.nextChargeGte !== undefined) {
+      obj.nextChargeGte = message.nextChargeGte.toISOString();
+    }
+    if (message.nextChargeLt !== undefined) {
+      obj.nextChargeLt = message.nextChargeLt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListScheduledOperationsRequest>, I>>(base?: I): ListScheduledOperationsRequest {
+    return ListScheduledOperationsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListScheduledOperationsRequest>, I>>(
+    object: I,
+  ): ListScheduledOperationsRequest {
+    const message = createBaseListScheduledOperationsRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.limit = object.limit ?? 0;
+    message.startingAfter = object.startingAfter ?? "";
+    message.endingBefore = object.endingBefore ?? "";
+    message.bindingId = object.bindingId ?? "";
+    message.state = object.state ?? 0;
+    message.customerRef = object.customerRef ?? "";
+    message.nextChargeGte = object.nextChargeGte ?? undefined;
+    message.nextChargeLt = object.nextChargeLt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListScheduledOperationsResponse(): ListScheduledOperationsResponse {
+  return { operations: [], hasMore: false };
+}
+
+export const ListScheduledOperationsResponse: MessageFns<ListScheduledOperationsResponse> = {
+  encode(message: ListScheduledOperationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.operations) {
+      ScheduledOperation.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.hasMore !== false) {
+      writer.uint32(16).bool(message.hasMore);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListScheduledOperationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListScheduledOperationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.operations.push(ScheduledOperation.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hasMore = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListScheduledOperationsResponse {
+    return {
+      operations: globalThis.Array.isArray(object?.operations)
+        ? object.operations.map((e: any) => ScheduledOperation.fromJSON(e))
+        : [],
+      hasMore: isSet(object.hasMore)
+        ? globalThis.Boolean(object.hasMore)
+        : isSet(object.has_more)
+        ? globalThis.Boolean(object.has_more)
+        : false,
+    };
+  },
+
+  toJSON(message: ListScheduledOperationsResponse): unknown {
+    const obj: any = {};
+    if (message.operations?.length) {
+      obj.operations = message.operations.map((e) => ScheduledOperation.toJSON(e));
+    }
+    if (message.hasMore !== false) {
+      obj.hasMore = message.hasMore;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListScheduledOperationsResponse>, I>>(base?: I): ListScheduledOperationsResponse {
+    return ListScheduledOperationsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListScheduledOperationsResponse>, I>>(
+    object: I,
+  ): ListScheduledOperationsResponse {
+    const message = createBaseListScheduledOperationsResponse();
+    message.operations = object.operations?.map((e) => ScheduledOperation.fromPartial(e)) || [];
+    message.hasMore = object.hasMore ?? false;
+    return message;
+  },
+};
+
+function createBasePauseScheduledOperationRequest(): PauseScheduledOperationRequest {
+  return { merchantId: "", operationId: "" };
+}
+
+export const PauseScheduledOperationRequest: MessageFns<PauseScheduledOperationRequest> = {
+  encode(message: PauseScheduledOperationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.operationId !== "") {
+      writer.uint32(18).string(message.operationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PauseScheduledOperationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePauseScheduledOperationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PauseScheduledOperationRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      operationId: isSet(object.operationId)
+        ? globalThis.String(object.operationId)
+        : isSet(object.operation_id)
+        ? globalThis.String(object.operation_id)
+        : "",
+    };
+  },
+
+  toJSON(message: PauseScheduledOperationRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.operationId !== "") {
+      obj.operationId = message.operationId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PauseScheduledOperationRequest>, I>>(base?: I): PauseScheduledOperationRequest {
+    return PauseScheduledOperationRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PauseScheduledOperationRequest>, I>>(
+    object: I,
+  ): PauseScheduledOperationRequest {
+    const message = createBasePauseScheduledOperationRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.operationId = object.operationId ?? "";
+    return message;
+  },
+};
+
+function createBasePauseScheduledOperationResponse(): PauseScheduledOperationResponse {
+  return { operation: undefined, changed: false };
+}
+
+export const PauseScheduledOperationResponse: MessageFns<PauseScheduledOperationResponse> = {
+  encode(message: PauseScheduledOperationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.operation !== undefined) {
+      ScheduledOperation.encode(message.operation, writer.uint32(10).fork()).join();
+    }
+    if (message.changed !== false) {
+      writer.uint32(16).bool(message.changed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PauseScheduledOperationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePauseScheduledOperationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.operation = ScheduledOperation.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.changed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PauseScheduledOperationResponse {
+    return {
+      operation: isSet(object.operation) ? ScheduledOperation.fromJSON(object.operation) : undefined,
+      changed: isSet(object.changed) ? globalThis.Boolean(object.changed) : false,
+    };
+  },
+
+  toJSON(message: PauseScheduledOperationResponse): unknown {
+    const obj: any = {};
+    if (message.operation !== undefined) {
+      obj.operation = ScheduledOperation.toJSON(message.operation);
+    }
+    if (message.changed !== false) {
+      obj.changed = message.changed;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PauseScheduledOperationResponse>, I>>(base?: I): PauseScheduledOperationResponse {
+    return PauseScheduledOperationResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PauseScheduledOperationResponse>, I>>(
+    object: I,
+  ): PauseScheduledOperationResponse {
+    const message = createBasePauseScheduledOperationResponse();
+    message.operation = (object.operation !== undefined && object.operation !== null)
+      ? ScheduledOperation.fromPartial(object.operation)
+      : undefined;
+    message.changed = object.changed ?? false;
+    return message;
+  },
+};
+
+function createBaseResumeScheduledOperationRequest(): ResumeScheduledOperationRequest {
+  return { merchantId: "", operationId: "" };
+}
+
+export const ResumeScheduledOperationRequest: MessageFns<ResumeScheduledOperationRequest> = {
+  encode(message: ResumeScheduledOperationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.operationId !== "") {
+      writer.uint32(18).string(message.operationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeScheduledOperationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeScheduledOperationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeScheduledOperationRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      operationId: isSet(object.operationId)
+        ? globalThis.String(object.operationId)
+        : isSet(object.operation_id)
+        ? globalThis.String(object.operation_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ResumeScheduledOperationRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.operationId !== "") {
+      obj.operationId = message.operationId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResumeScheduledOperationRequest>, I>>(base?: I): ResumeScheduledOperationRequest {
+    return ResumeScheduledOperationRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResumeScheduledOperationRequest>, I>>(
+    object: I,
+  ): ResumeScheduledOperationRequest {
+    const message = createBaseResumeScheduledOperationRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.operationId = object.operationId ?? "";
+    return message;
+  },
+};
+
+function createBaseResumeScheduledOperationResponse(): ResumeScheduledOperationResponse {
+  return { operation: undefined, changed: false };
+}
+
+export const ResumeScheduledOperationResponse: MessageFns<ResumeScheduledOperationResponse> = {
+  encode(message: ResumeScheduledOperationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.operation !== undefined) {
+      ScheduledOperation.encode(message.operation, writer.uint32(10).fork()).join();
+    }
+    if (message.changed !== false) {
+      writer.uint32(16).bool(message.changed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeScheduledOperationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeScheduledOperationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.operation = ScheduledOperation.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.changed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeScheduledOperationResponse {
+    return {
+      operation: isSet(object.operation) ? ScheduledOperation.fromJSON(object.operation) : undefined,
+      changed: isSet(object.changed) ? globalThis.Boolean(object.changed) : false,
+    };
+  },
+
+  toJSON(message: ResumeScheduledOperationResponse): unknown {
+    const obj: any = {};
+    if (message.operation !== undefined) {
+      obj.operation = ScheduledOperation.toJSON(message.operation);
+    }
+    if (message.changed !== false) {
+      obj.changed = message.changed;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResumeScheduledOperationResponse>, I>>(
+    base?: I,
+  ): ResumeScheduledOperationResponse {
+    return ResumeScheduledOperationResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResumeScheduledOperationResponse>, I>>(
+    object: I,
+  ): ResumeScheduledOperationResponse {
+    const message = createBaseResumeScheduledOperationResponse();
+    message.operation = (object.operation !== undefined && object.operation !== null)
+      ? ScheduledOperation.fromPartial(object.operation)
+      : undefined;
+    message.changed = object.changed ?? false;
+    return message;
+  },
+};
+
+function createBaseCancelScheduledOperationRequest(): CancelScheduledOperationRequest {
+  return { merchantId: "", operationId: "" };
+}
+
+export const CancelScheduledOperationRequest: MessageFns<CancelScheduledOperationRequest> = {
+  encode(message: CancelScheduledOperationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.operationId !== "") {
+      writer.uint32(18).string(message.operationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelScheduledOperationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelScheduledOperationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelScheduledOperationRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      operationId: isSet(object.operationId)
+        ? globalThis.String(object.operationId)
+        : isSet(object.operation_id)
+        ? globalThis.String(object.operation_id)
+        : "",
+    };
+  },
+
+  toJSON(message: CancelScheduledOperationRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.operationId !== "") {
+      obj.operationId = message.operationId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CancelScheduledOperationRequest>, I>>(base?: I): CancelScheduledOperationRequest {
+    return CancelScheduledOperationRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CancelScheduledOperationRequest>, I>>(
+    object: I,
+  ): CancelScheduledOperationRequest {
+    const message = createBaseCancelScheduledOperationRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.operationId = object.operationId ?? "";
+    return message;
+  },
+};
+
+function createBaseCancelScheduledOperationResponse(): CancelScheduledOperationResponse {
+  return { operation: undefined, changed: false };
+}
+
+export const CancelScheduledOperationResponse: MessageFns<CancelScheduledOperationResponse> = {
+  encode(message: CancelScheduledOperationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.operation !== undefined) {
+      ScheduledOperation.encode(message.operation, writer.uint32(10).fork()).join();
+    }
+    if (message.changed !== false) {
+      writer.uint32(16).bool(message.changed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelScheduledOperationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelScheduledOperationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.operation = ScheduledOperation.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.changed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelScheduledOperationResponse {
+    return {
+      operation: isSet(object.operation) ? ScheduledOperation.fromJSON(object.operation) : undefined,
+      changed: isSet(object.changed) ? globalThis.Boolean(object.changed) : false,
+    };
+  },
+
+  toJSON(message: CancelScheduledOperationResponse): unknown {
+    const obj: any = {};
+    if (message.operation !== undefined) {
+      obj.operation = ScheduledOperation.toJSON(message.operation);
+    }
+    if (message.changed !== false) {
+      obj.changed = message.changed;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CancelScheduledOperationResponse>, I>>(
+    base?: I,
+  ): CancelScheduledOperationResponse {
+    return CancelScheduledOperationResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CancelScheduledOperationResponse>, I>>(
+    object: I,
+  ): CancelScheduledOperationResponse {
+    const message = createBaseCancelScheduledOperationResponse();
+    message.operation = (object.operation !== undefined && object.operation !== null)
+      ? ScheduledOperation.fromPartial(object.operation)
+      : undefined;
+    message.changed = object.changed ?? false;
+    return message;
+  },
+};
+
+function createBaseChargeAttempt(): ChargeAttempt {
+  return {
+    number: 0,
+    paymentId: "",
+    attemptedAt: undefined,
+    outcome: "",
+    declineCode: "",
+    declineKind: "",
+    reasonCode: "",
+  };
+}
+
+export const ChargeAttempt: MessageFns<ChargeAttempt> = {
+  encode(message: ChargeAttempt, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.number !== 0) {
+      writer.uint32(8).int32(message.number);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(18).string(message.paymentId);
+    }
+    if (message.attemptedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.attemptedAt), writer.uint32(26).fork()).join();
+    }
+    if (message.outcome !== "") {
+      writer.uint32(34).string(message.outcome);
+    }
+    if (message.declineCode !== "") {
+      writer.uint32(42).string(message.declineCode);
+    }
+    if (message.declineKind !== "") {
+      writer.uint32(50).string(message.declineKind);
+    }
+    if (message.reasonCode !== "") {
+      writer.uint32(58).string(message.reasonCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChargeAttempt {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChargeAttempt();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.number = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.attemptedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.outcome = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.declineCode = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.declineKind = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.reasonCode = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChargeAttempt {
+    return {
+      number: isSet(object.number) ? globalThis.Number(object.number) : 0,
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      attemptedAt: isSet(object.attemptedAt)
+        ? fromJsonTimestamp(object.attemptedAt)
+        : isSet(object.attempted_at)
+        ? fromJsonTimestamp(object.attempted_at)
+        : undefined,
+      outcome: isSet(object.outcome) ? globalThis.String(object.outcome) : "",
+      declineCode: isSet(object.declineCode)
+        ? globalThis.String(object.declineCode)
+        : isSet(object.decline_code)
+        ? globalThis.String(object.decline_code)
+        : "",
+      declineKind: isSet(object.declineKind)
+        ? globalThis.String(object.declineKind)
+        : isSet(object.decline_kind)
+        ? globalThis.String(object.decline_kind)
+        : "",
+      reasonCode: isSet(object.reasonCode)
+        ? globalThis.String(object.reasonCode)
+        : isSet(object.reason_code)
+        ? globalThis.String(object.reason_code)
+        : "",
+    };
+  },
+
+  toJSON(message: ChargeAttempt): unknown {
+    const obj: any = {};
+    if (message.number !== 0) {
+      obj.number = Math.round(message.number);
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.attemptedAt !== undefined) {
+      obj.attemptedAt = message.attemptedAt.toISOString();
+    }
+    if (message.outcome !== "") {
+      obj.outcome = message.outcome;
+    }
+    if (message.declineCode !== "") {
+      obj.declineCode = message.declineCode;
+    }
+    if (message.declineKind !== "") {
+      obj.declineKind = message.declineKind;
+    }
+    if (message.reasonCode !== "") {
+      obj.reasonCode = message.reasonCode;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChargeAttempt>, I>>(base?: I): ChargeAttempt {
+    return ChargeAttempt.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChargeAttempt>, I>>(object: I): ChargeAttempt {
+    const message = createBaseChargeAttempt();
+    message.number = object.number ?? 0;
+    message.paymentId = object.paymentId ?? "";
+    message.attemptedAt = object.attemptedAt ?? undefined;
+    message.outcome = object.outcome ?? "";
+    message.declineCode = object.declineCode ?? "";
+    message.declineKind = object.declineKind ?? "";
+    message.reasonCode = object.reasonCode ?? "";
+    return message;
+  },
+};
+
+function createBaseCharge(): Charge {
+  return {
+    id: "",
+    operationId: "",
+    merchantId: "",
+    scheduledAt: undefined,
+    state: 0,
+    amount: undefined,
+    attempts: [],
+    nextAttemptAt: undefined,
+    receiptId: "",
+    paymentId: "",
+    operationVersion: 0,
+  };
+}
+
+export const Charge: MessageFns<Charge> = {
+  encode(message: Charge, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.operationId !== "") {
+      writer.uint32(18).string(message.operationId);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(26).string(message.merchantId);
+    }
+    if (message.scheduledAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.scheduledAt), writer.uint32(34).fork()).join();
+    }
+    if (message.state !== 0) {
+      writer.uint32(40).int32(message.state);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.attempts) {
+      ChargeAttempt.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.nextAttemptAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.nextAttemptAt), writer.uint32(66).fork()).join();
+    }
+    if (message.receiptId !== "") {
+      writer.uint32(74).string(message.receiptId);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(82).string(message.paymentId);
+    }
+    if (message.operationVersion !== 0) {
+      writer.uint32(88).int32(message.operationVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Charge {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCharge();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operationId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.scheduledAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.attempts.push(ChargeAttempt.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.nextAttemptAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.receiptId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.operationVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Charge {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      operationId: isSet(object.operationId)
+        ? globalThis.String(object.operationId)
+        : isSet(object.operation_id)
+        ? globalThis.String(object.operation_id)
+        : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      scheduledAt: isSet(object.scheduledAt)
+        ? fromJsonTimestamp(object.scheduledAt)
+        : isSet(object.scheduled_at)
+        ? fromJsonTimestamp(object.scheduled_at)
+        : undefined,
+      state: isSet(object.state) ? chargeStateFromJSON(object.state) : 0,
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      attempts: globalThis.Array.isArray(object?.attempts)
+        ? object.attempts.map((e: any) => ChargeAttempt.fromJSON(e))
+        : [],
+      nextAttemptAt: isSet(object.nextAttemptAt)
+        ? fromJsonTimestamp(object.nextAttemptAt)
+        : isSet(object.next_attempt_at)
+        ? fromJsonTimestamp(object.next_attempt_at)
+        : undefined,
+      receiptId: isSet(object.receiptId)
+        ? globalThis.String(object.receiptId)
+        : isSet(object.receipt_id)
+        ? globalThis.String(object.receipt_id)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      operationVersion: isSet(object.operationVersion)
+        ? globalThis.Number(object.operationVersion)
+        : isSet(object.operation_version)
+        ? globalThis.Number(object.operation_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: Charge): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.operationId !== "") {
+      obj.operationId = message.operationId;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.scheduledAt !== undefined) {
+      obj.scheduledAt = message.scheduledAt.toISOString();
+    }
+    if (message.state !== 0) {
+      obj.state = chargeStateToJSON(message.state);
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.attempts?.length) {
+      obj.attempts = message.attempts.map((e) => ChargeAttempt.toJSON(e));
+    }
+    if (message.nextAttemptAt !== undefined) {
+      obj.nextAttemptAt = message.nextAttemptAt.toISOString();
+    }
+    if (message.receiptId !== "") {
+      obj.receiptId = message.receiptId;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.operationVersion !== 0) {
+      obj.operationVersion = Math.round(message.operationVersion);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Charge>, I>>(base?: I): Charge {
+    return Charge.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Charge>, I>>(object: I): Charge {
+    const message = createBaseCharge();
+    message.id = object.id ?? "";
+    message.operationId = object.operationId ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.scheduledAt = object.scheduledAt ?? undefined;
+    message.state = object.state ?? 0;
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.attempts = object.attempts?.map((e) => ChargeAttempt.fromPartial(e)) || [];
+    message.nextAttemptAt = object.nextAttemptAt ?? undefined;
+    message.receiptId = object.receiptId ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.operationVersion = object.operationVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseListChargesRequest(): ListChargesRequest {
+  return { merchantId: "", operationId: "", limit: 0, startingAfter: "", endingBefore: "", state: 0 };
+}
+
+export const ListChargesRequest: MessageFns<ListChargesRequest> = {
+  encode(message: ListChargesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.operationId !== "") {
+      writer.uint32(18).string(message.operationId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int32(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      writer.uint32(34).string(message.startingAfter);
+    }
+    if (message.endingBefore !== "") {
+      writer.uint32(42).string(message.endingBefore);
+    }
+    if (message.state !== 0) {
+      writer.uint32(48).int32(message.state);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListChargesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListChargesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operationId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.startingAfter = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.endingBefore = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListChargesRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      operationId: isSet(object.operationId)
+        ? globalThis.String(object.operationId)
+        : isSet(object.operation_id)
+        ? globalThis.String(object.operation_id)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      startingAfter: isSet(object.startingAfter)
+        ? globalThis.String(object.startingAfter)
+        : isSet(object.starting_after)
+        ? globalThis.String(object.starting_after)
+        : "",
+      endingBefore: isSet(object.endingBefore)
+        ? globalThis.String(object.endingBefore)
+        : isSet(object.ending_before)
+        ? globalThis.String(object.ending_before)
+        : "",
+      state: isSet(object.state) ? chargeStateFromJSON(object.state) : 0,
+    };
+  },
+
+  toJSON(message: ListChargesRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.operationId !== "") {
+      obj.operationId = message.operationId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      obj.startingAfter = message.startingAfter;
+    }
+    if (message.endingBefore !== "") {
+      obj.endingBefore = message.endingBefore;
+    }
+    if (message.state !== 0) {
+      obj.state = chargeStateToJSON(message.state);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListChargesRequest>, I>>(base?: I): ListChargesRequest {
+    return ListChargesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListChargesRequest>, I>>(object: I): ListChargesRequest {
+    const message = createBaseListChargesRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.operationId = object.operationId ?? "";
+    message.limit = object.limit ?? 0;
+    message.startingAfter = object.startingAfter ?? "";
+    message.endingBefore = object.endingBefore ?? "";
+    message.state = object.state ?? 0;
+    return message;
+  },
+};
+
+function createBaseListChargesResponse(): ListChargesResponse {
+  return { charges: [], hasMore: false };
+}
+
+export const ListChargesResponse: MessageFns<ListChargesResponse> = {
+  encode(message: ListChargesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.charges) {
+      Charge.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.hasMore !== false) {
+      writer.uint32(16).bool(message.hasMore);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListChargesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListChargesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.charges.push(Charge.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hasMore = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListChargesResponse {
+    return {
+      charges: globalThis.Array.isArray(object?.charges) ? object.charges.map((e: any) => Charge.fromJSON(e)) : [],
+      hasMore: isSet(object.hasMore)
+        ? globalThis.Boolean(object.hasMore)
+        : isSet(object.has_more)
+        ? globalThis.Boolean(object.has_more)
+        : false,
+    };
+  },
+
+  toJSON(message: ListChargesResponse): unknown {
+    const obj: any = {};
+    if (message.charges?.length) {
+      obj.charges = message.charges.map((e) => Charge.toJSON(e));
+    }
+    if (message.hasMore !== false) {
+      obj.hasMore = message.hasMore;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListChargesResponse>, I>>(base?: I): ListChargesResponse {
+    return ListChargesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListChargesResponse>, I>>(object: I): ListChargesResponse {
+    const message = createBaseListChargesResponse();
+    message.charges = object.charges?.map((e) => Charge.fromPartial(e)) || [];
+    message.hasMore = object.hasMore ?? false;
+    return message;
+  },
+};
+
+function createBaseReceipt(): Receipt {
+  return {
+    id: "",
+    merchantId: "",
+    type: "",
+    paymentId: "",
+    operationId: "",
+    chargeId: "",
+    customer: undefined,
+    items: [],
+    taxSystemCode: 0,
+    status: "",
+    fiscalDocumentNumber: "",
+    fiscalStorageNumber: "",
+    fiscalAttribute: "",
+    registeredAt: undefined,
+    sendAttempts: 0,
+    lastError: "",
+    createdAt: undefined,
+    registerReceiptId: "",
+    settlement: undefined,
+    livemode: false,
+  };
+}
+
+export const Receipt: MessageFns<Receipt> = {
+  encode(message: Receipt, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(18).string(message.merchantId);
+    }
+    if (message.type !== "") {
+      writer.uint32(26).string(message.type);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(34).string(message.paymentId);
+    }
+    if (message.operationId !== "") {
+      writer.uint32(42).string(message.operationId);
+    }
+    if (message.chargeId !== "") {
+      writer.uint32(50).string(message.chargeId);
+    }
+    if (message.customer !== undefined) {
+      ReceiptCustomer.encode(message.customer, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.items) {
+      ReceiptItem.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.taxSystemCode !== 0) {
+      writer.uint32(72).int32(message.taxSystemCode);
+    }
+    if (message.status !== "") {
+      writer.uint32(82).string(message.status);
+    }
+    if (message.fiscalDocumentNumber !== "") {
+      writer.uint32(90).string(message.fiscalDocumentNumber);
+    }
+    if (message.fiscalStorageNumber !== "") {
+      writer.uint32(98).string(message.fiscalStorageNumber);
+    }
+    if (message.fiscalAttribute !== "") {
+      writer.uint32(106).string(message.fiscalAttribute);
+    }
+    if (message.registeredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.registeredAt), writer.uint32(114).fork()).join();
+    }
+    if (message.sendAttempts !== 0) {
+      writer.uint32(120).int32(message.sendAttempts);
+    }
+    if (message.lastError !== "") {
+      writer.uint32(130).string(message.lastError);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(138).fork()).join();
+    }
+    if (message.registerReceiptId !== "") {
+      writer.uint32(146).string(message.registerReceiptId);
+    }
+    if (message.settlement !== undefined) {
+      Money.encode(message.settlement, writer.uint32(154).fork()).join();
+    }
+    if (message.livemode !== false) {
+      writer.uint32(160).bool(message.livemode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Receipt {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReceipt();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.operationId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.chargeId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.customer = ReceiptCustomer.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.items.push(ReceiptItem.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.taxSystemCode = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.fiscalDocumentNumber = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.fiscalStorageNumber = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.fiscalAttribute = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.registeredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.sendAttempts = reader.int32();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.lastError = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.registerReceiptId = reader.string();
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.settlement = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Receipt {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      operationId: isSet(object.operationId)
+        ? globalThis.String(object.operationId)
+        : isSet(object.operation_id)
+        ? globalThis.String(object.operation_id)
+        : "",
+      chargeId: isSet(object.chargeId)
+        ? globalThis.String(object.chargeId)
+        : isSet(object.charge_id)
+        ? globalThis.String(object.charge_id)
+        : "",
+      customer: isSet(object.customer) ? ReceiptCustomer.fromJSON(object.customer) : undefined,
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => ReceiptItem.fromJSON(e))
+        : [],
+      taxSystemCode: isSet(object.taxSystemCode)
+        ? globalThis.Number(object.taxSystemCode)
+        : isSet(object.tax_system_code)
+        ? globalThis.Number(object.tax_system_code)
+        : 0,
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      fiscalDocumentNumber: isSet(object.fiscalDocumentNumber)
+        ? globalThis.String(object.fiscalDocumentNumber)
+        : isSet(object.fiscal_document_number)
+        ? globalThis.String(object.fiscal_document_number)
+        : "",
+      fiscalStorageNumber: isSet(object.fiscalStorageNumber)
+        ? globalThis.String(object.fiscalStorageNumber)
+        : isSet(object.fiscal_storage_number)
+        ? globalThis.String(object.fiscal_storage_number)
+        : "",
+      fiscalAttribute: isSet(object.fiscalAttribute)
+        ? globalThis.String(object.fiscalAttribute)
+        : isSet(object.fiscal_attribute)
+        ? globalThis.String(object.fiscal_attribute)
+        : "",
+      registeredAt: isSet(object.registeredAt)
+        ? fromJsonTimestamp(object.registeredAt)
+        : isSet(object.registered_at)
+        ? fromJsonTimestamp(object.registered_at)
+        : undefined,
+      sendAttempts: isSet(object.sendAttempts)
+        ? globalThis.Number(object.sendAttempts)
+        : isSet(object.send_attempts)
+        ? globalThis.Number(object.send_attempts)
+        : 0,
+      lastError: isSet(object.lastError)
+        ? globalThis.String(object.lastError)
+        : isSet(object.last_error)
+        ? globalThis.String(object.last_error)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      registerReceiptId: isSet(object.registerReceiptId)
+        ? globalThis.String(object.registerReceiptId)
+        : isSet(object.register_receipt_id)
+        ? globalThis.String(object.register_receipt_id)
+        : "",
+      settlement: isSet(object.settlement) ? Money.fromJSON(object.settlement) : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
+    };
+  },
+
+  toJSON(message: Receipt): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.operationId !== "") {
+      obj.operationId = message.operationId;
+    }
+    if (message.chargeId !== "") {
+      obj.chargeId = message.chargeId;
+    }
+    if (message.customer !== undefined) {
+      obj.customer = ReceiptCustomer.toJSON(message.customer);
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => ReceiptItem.toJSON(e));
+    }
+    if (message.taxSystemCode !== 0) {
+      obj.taxSystemCode = Math.round(message.taxSystemCode);
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.fiscalDocumentNumber !== "") {
+      obj.fiscalDocumentNumber = message.fiscalDocumentNumber;
+    }
+    if (message.fiscalStorageNumber !== "") {
+      obj.fiscalStorageNumber = message.fiscalStorageNumber;
+    }
+    if (message.fiscalAttribute !== "") {
+      obj.fiscalAttribute = message.fiscalAttribute;
+    }
+    if (message.registeredAt !== undefined) {
+      obj.registeredAt = message.registeredAt.toISOString();
+    }
+    if (message.sendAttempts !== 0) {
+      obj.sendAttempts = Math.round(message.sendAttempts);
+    }
+    if (message.lastError !== "") {
+      obj.lastError = message.lastError;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.registerReceiptId !== "") {
+      obj.registerReceiptId = message.registerReceiptId;
+    }
+    if (message.settlement !== undefined) {
+      obj.settlement = Money.toJSON(message.settlement);
+    }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Receipt>, I>>(base?: I): Receipt {
+    return Receipt.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Receipt>, I>>(object: I): Receipt {
+    const message = createBaseReceipt();
+    message.id = object.id ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.type = object.type ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.operationId = object.operationId ?? "";
+    message.chargeId = object.chargeId ?? "";
+    message.customer = (object.customer !== undefined && object.customer !== null)
+      ? ReceiptCustomer.fromPartial(object.customer)
+      : undefined;
+    message.items = object.items?.map((e) => ReceiptItem.fromPartial(e)) || [];
+    message.taxSystemCode = object.taxSystemCode ?? 0;
+    message.status = object.status ?? "";
+    message.fiscalDocumentNumber = object.fiscalDocumentNumber ?? "";
+    message.fiscalStorageNumber = object.fiscalStorageNumber ?? "";
+    message.fiscalAttribute = object.fiscalAttribute ?? "";
+    message.registeredAt = object.registeredAt ?? undefined;
+    message.sendAttempts = object.sendAttempts ?? 0;
+    message.lastError = object.lastError ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.registerReceiptId = object.registerReceiptId ?? "";
+    message.settlement = (object.settlement !== undefined && object.settlement !== null)
+      ? Money.fromPartial(object.settlement)
+      : undefined;
+    message.livemode = object.livemode ?? false;
+    return message;
+  },
+};
+
+function createBaseReceiptItem(): ReceiptItem {
+  return { description: "", quantity: "", amount: undefined, vatCode: 0, paymentSubject: "", paymentMode: "" };
+}
+
+export const ReceiptItem: MessageFns<ReceiptItem> = {
+  encode(message: ReceiptItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.description !== "") {
+      writer.uint32(10).string(message.description);
+    }
+    if (message.quantity !== "") {
+      writer.uint32(18).string(message.quantity);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(26).fork()).join();
+    }
+    if (message.vatCode !== 0) {
+      writer.uint32(32).int32(message.vatCode);
+    }
+    if (message.paymentSubject !== "") {
+      writer.uint32(42).string(message.paymentSubject);
+    }
+    if (message.paymentMode !== "") {
+      writer.uint32(50).string(message.paymentMode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReceiptItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReceiptItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.quantity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.vatCode = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.paymentSubject = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.paymentMode = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReceiptItem {
+    return {
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      quantity: isSet(object.quantity) ? globalThis.String(object.quantity) : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      vatCode: isSet(object.vatCode)
+        ? globalThis.Number(object.vatCode)
+        : isSet(object.vat_code)
+        ? globalThis.Number(object.vat_code)
+        : 0,
+      paymentSubject: isSet(object.paymentSubject)
+        ? globalThis.String(object.paymentSubject)
+        : isSet(object.payment_subject)
+        ? globalThis.String(object.payment_subject)
+        : "",
+      paymentMode: isSet(object.paymentMode)
+        ? globalThis.String(object.paymentMode)
+        : isSet(object.payment_mode)
+        ? globalThis.String(object.payment_mode)
+        : "",
+    };
+  },
+
+  toJSON(message: ReceiptItem): unknown {
+    const obj: any = {};
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.quantity !== "") {
+      obj.quantity = message.quantity;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.vatCode !== 0) {
+      obj.vatCode = Math.round(message.vatCode);
+    }
+    if (message.paymentSubject !== "") {
+      obj.paymentSubject = message.paymentSubject;
+    }
+    if (message.paymentMode !== "") {
+      obj.paymentMode = message.paymentMode;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReceiptItem>, I>>(base?: I): ReceiptItem {
+    return ReceiptItem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReceiptItem>, I>>(object: I): ReceiptItem {
+    const message = createBaseReceiptItem();
+    message.description = object.description ?? "";
+    message.quantity = object.quantity ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.vatCode = object.vatCode ?? 0;
+    message.paymentSubject = object.paymentSubject ?? "";
+    message.paymentMode = object.paymentMode ?? "";
+    return message;
+  },
+};
+
+function createBaseGetReceiptRequest(): GetReceiptRequest {
+  return { merchantId: "", receiptId: "" };
+}
+
+export const GetReceiptRequest: MessageFns<GetReceiptRequest> = {
+  encode(message: GetReceiptRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.receiptId !== "") {
+      writer.uint32(18).string(message.receiptId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetReceiptRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetReceiptRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.receiptId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetReceiptRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      receiptId: isSet(object.receiptId)
+        ? globalThis.String(object.receiptId)
+        : isSet(object.receipt_id)
+        ? globalThis.String(object.receipt_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetReceiptRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.receiptId !== "") {
+      obj.receiptId = message.receiptId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetReceiptRequest>, I>>(base?: I): GetReceiptRequest {
+    return GetReceiptRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetReceiptRequest>, I>>(object: I): GetReceiptRequest {
+    const message = createBaseGetReceiptRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.receiptId = object.receiptId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetReceiptResponse(): GetReceiptResponse {
+  return { receipt: undefined };
+}
+
+export const GetReceiptResponse: MessageFns<GetReceiptResponse> = {
+  encode(message: GetReceiptResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.receipt !== undefined) {
+      Receipt.encode(message.receipt, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetReceiptResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetReceiptResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.receipt = Receipt.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetReceiptResponse {
+    return { receipt: isSet(object.receipt) ? Receipt.fromJSON(object.receipt) : undefined };
+  },
+
+  toJSON(message: GetReceiptResponse): unknown {
+    const obj: any = {};
+    if (message.receipt !== undefined) {
+      obj.receipt = Receipt.toJSON(message.receipt);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetReceiptResponse>, I>>(base?: I): GetReceiptResponse {
+    return GetReceiptResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetReceiptResponse>, I>>(object: I): GetReceiptResponse {
+    const message = createBaseGetReceiptResponse();
+    message.receipt = (object.receipt !== undefined && object.receipt !== null)
+      ? Receipt.fromPartial(object.receipt)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListReceiptsRequest(): ListReceiptsRequest {
+  return { merchantId: "", limit: 0, startingAfter: "", endingBefore: "", operationId: "", paymentId: "", status: "" };
+}
+
+export const ListReceiptsRequest: MessageFns<ListReceiptsRequest> = {
+  encode(message: ListReceiptsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      writer.uint32(26).string(message.startingAfter);
+    }
+    if (message.endingBefore !== "") {
+      writer.uint32(34).string(message.endingBefore);
+    }
+    if (message.operationId !== "") {
+      writer.uint32(42).string(message.operationId);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(50).string(message.paymentId);
+    }
+    if (message.status !== "") {
+      writer.uint32(58).string(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListReceiptsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListReceiptsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.startingAfter = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.endingBefore = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.operationId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListReceiptsRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      startingAfter: isSet(object.startingAfter)
+        ? globalThis.String(object.startingAfter)
+        : isSet(object.starting_after)
+        ? globalThis.String(object.starting_after)
+        : "",
+      endingBefore: isSet(object.endingBefore)
+        ? globalThis.String(object.endingBefore)
+        : isSet(object.ending_before)
+        ? globalThis.String(object.ending_before)
+        : "",
+      operationId: isSet(object.operationId)
+        ? globalThis.String(object.operationId)
+        : isSet(object.operation_id)
+        ? globalThis.String(object.operation_id)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+    };
+  },
+
+  toJSON(message: ListReceiptsRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      obj.startingAfter = message.startingAfter;
+    }
+    if (message.endingBefore !== "") {
+      obj.endingBefore = message.endingBefore;
+    }
+    if (message.operationId !== "") {
+      obj.operationId = message.operationId;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListReceiptsRequest>, I>>(base?: I): ListReceiptsRequest {
+    return ListReceiptsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListReceiptsRequest>, I>>(object: I): ListReceiptsRequest {
+    const message = createBaseListReceiptsRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.limit = object.limit ?? 0;
+    message.startingAfter = object.startingAfter ?? "";
+    message.endingBefore = object.endingBefore ?? "";
+    message.operationId = object.operationId ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.status = object.status ?? "";
+    return message;
+  },
+};
+
+function createBaseListReceiptsResponse(): ListReceiptsResponse {
+  return { receipts: [], hasMore: false };
+}
+
+export const ListReceiptsResponse: MessageFns<ListReceiptsResponse> = {
+  encode(message: ListReceiptsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.receipts) {
+      Receipt.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.hasMore !== false) {
+      writer.uint32(16).bool(message.hasMore);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListReceiptsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListReceiptsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.receipts.push(Receipt.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hasMore = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListReceiptsResponse {
+    return {
+      receipts: globalThis.Array.isArray(object?.receipts) ? object.receipts.map((e: any) => Receipt.fromJSON(e)) : [],
+      hasMore: isSet(object.hasMore)
+        ? globalThis.Boolean(object.hasMore)
+        : isSet(object.has_more)
+        ? globalThis.Boolean(object.has_more)
+        : false,
+    };
+  },
+
+  toJSON(message: ListReceiptsResponse): unknown {
+    const obj: any = {};
+    if (message.receipts?.length) {
+      obj.receipts = message.receipts.map((e) => Receipt.toJSON(e));
+    }
+    if (message.hasMore !== false) {
+      obj.hasMore = message.hasMore;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListReceiptsResponse>, I>>(base?: I): ListReceiptsResponse {
+    return ListReceiptsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListReceiptsResponse>, I>>(object: I): ListReceiptsResponse {
+    const message = createBaseListReceiptsResponse();
+    message.receipts = object.receipts?.map((e) => Receipt.fromPartial(e)) || [];
+    message.hasMore = object.hasMore ?? false;
+    return message;
+  },
+};
+
+function createBaseAdvanceTestClockRequest(): AdvanceTestClockRequest {
+  return { advanceMs: 0n };
+}
+
+export const AdvanceTestClockRequest: MessageFns<AdvanceTestClockRequest> = {
+  encode(message: AdvanceTestClockRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.advanceMs !== 0n) {
+      if (BigInt.asIntN(64, message.advanceMs) !== message.advanceMs) {
+        throw new globalThis.Error("value provided for field message.advanceMs of type int64 too large");
+      }
+      writer.uint32(8).int64(message.advanceMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdvanceTestClockRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdvanceTestClockRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.advanceMs = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdvanceTestClockRequest {
+    return {
+      advanceMs: isSet(object.advanceMs)
+        ? BigInt(object.advanceMs)
+        : isSet(object.advance_ms)
+        ? BigInt(object.advance_ms)
+        : 0n,
+    };
+  },
+
+  toJSON(message: AdvanceTestClockRequest): unknown {
+    const obj: any = {};
+    if (message.advanceMs !== 0n) {
+      obj.advanceMs = message.advanceMs.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdvanceTestClockRequest>, I>>(base?: I): AdvanceTestClockRequest {
+    return AdvanceTestClockRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdvanceTestClockRequest>, I>>(object: I): AdvanceTestClockRequest {
+    const message = createBaseAdvanceTestClockRequest();
+    message.advanceMs = (object.advanceMs !== undefined && object.advanceMs !== null) ? BigInt(object.advanceMs) : 0n;
+    return message;
+  },
+};
+
+function createBaseAdvanceTestClockResponse(): AdvanceTestClockResponse {
+  return { now: undefined, chargesAttempted: 0 };
+}
+
+export const AdvanceTestClockResponse: MessageFns<AdvanceTestClockResponse> = {
+  encode(message: AdvanceTestClockResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.now !== undefined) {
+      Timestamp.encode(toTimestamp(message.now), writer.uint32(10).fork()).join();
+    }
+    if (message.chargesAttempted !== 0) {
+      writer.uint32(16).int32(message.chargesAttempted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdvanceTestClockResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdvanceTestClockResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.now = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.chargesAttempted = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdvanceTestClockResponse {
+    return {
+      now: isSet(object.now) ? fromJsonTimestamp(object.now) : undefined,
+      chargesAttempted: isSet(object.chargesAttempted)
+        ? globalThis.Number(object.chargesAttempted)
+        : isSet(object.charges_attempted)
+        ? globalThis.Number(object.charges_attempted)
+        : 0,
+    };
+  },
+
+  toJSON(message: AdvanceTestClockResponse): unknown {
+    const obj: any = {};
+    if (message.now !== undefined) {
+      obj.now = message.now.toISOString();
+    }
+    if (message.chargesAttempted !== 0) {
+      obj.chargesAttempted = Math.round(message.chargesAttempted);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdvanceTestClockResponse>, I>>(base?: I): AdvanceTestClockResponse {
+    return AdvanceTestClockResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdvanceTestClockResponse>, I>>(object: I): AdvanceTestClockResponse {
+    const message = createBaseAdvanceTestClockResponse();
+    message.now = object.now ?? undefined;
+    message.chargesAttempted = object.chargesAttempted ?? 0;
+    return message;
+  },
+};
+
+/**
+ * Card bindings, scheduled recurring charges and their receipts (IntellectMoney recurring, seed 003;
+ * protocols.md §3.5–3.7). Lists are newest first and paged like CheckoutService.ListPayments:
+ * `limit` 1..100, at most one of `starting_after` / `ending_before`, `has_more`.
+ * Every call that names a merchant reads only that merchant's objects: another merchant's id is
+ * NOT_FOUND, exactly like an unknown one.
+ */
 export type RecurringServiceService = typeof RecurringServiceService;
 export const RecurringServiceService = {
   /** Records the result of binding a card on a first card payment (recurringState). */
@@ -748,12 +6289,193 @@ export const RecurringServiceService = {
       Buffer.from(ListCardBindingsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListCardBindingsResponse => ListCardBindingsResponse.decode(value),
   },
+  getCardBinding: {
+    path: "/tolem.recurring.v1.RecurringService/GetCardBinding" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetCardBindingRequest): Buffer =>
+      Buffer.from(GetCardBindingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetCardBindingRequest => GetCardBindingRequest.decode(value),
+    responseSerialize: (value: GetCardBindingResponse): Buffer =>
+      Buffer.from(GetCardBindingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetCardBindingResponse => GetCardBindingResponse.decode(value),
+  },
+  /**
+   * Revokes a binding for good: no further charge; its active and paused operations are canceled
+   * (`recurring.operation.canceled`, reason `binding_revoked`). Revoking again is a replay.
+   */
+  revokeCardBinding: {
+    path: "/tolem.recurring.v1.RecurringService/RevokeCardBinding" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RevokeCardBindingRequest): Buffer =>
+      Buffer.from(RevokeCardBindingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokeCardBindingRequest => RevokeCardBindingRequest.decode(value),
+    responseSerialize: (value: RevokeCardBindingResponse): Buffer =>
+      Buffer.from(RevokeCardBindingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RevokeCardBindingResponse => RevokeCardBindingResponse.decode(value),
+  },
+  /**
+   * The seed's SetScheduledOperation: creates an operation when operation_id is empty
+   * (idempotency_key required), otherwise edits that operation (future charges only).
+   */
+  setScheduledOperation: {
+    path: "/tolem.recurring.v1.RecurringService/SetScheduledOperation" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetScheduledOperationRequest): Buffer =>
+      Buffer.from(SetScheduledOperationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetScheduledOperationRequest => SetScheduledOperationRequest.decode(value),
+    responseSerialize: (value: SetScheduledOperationResponse): Buffer =>
+      Buffer.from(SetScheduledOperationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetScheduledOperationResponse => SetScheduledOperationResponse.decode(value),
+  },
+  /** The seed's GetScheduledOperation: one operation by id. */
+  getScheduledOperation: {
+    path: "/tolem.recurring.v1.RecurringService/GetScheduledOperation" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetScheduledOperationRequest): Buffer =>
+      Buffer.from(GetScheduledOperationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetScheduledOperationRequest => GetScheduledOperationRequest.decode(value),
+    responseSerialize: (value: GetScheduledOperationResponse): Buffer =>
+      Buffer.from(GetScheduledOperationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetScheduledOperationResponse => GetScheduledOperationResponse.decode(value),
+  },
+  listScheduledOperations: {
+    path: "/tolem.recurring.v1.RecurringService/ListScheduledOperations" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListScheduledOperationsRequest): Buffer =>
+      Buffer.from(ListScheduledOperationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListScheduledOperationsRequest => ListScheduledOperationsRequest.decode(value),
+    responseSerialize: (value: ListScheduledOperationsResponse): Buffer =>
+      Buffer.from(ListScheduledOperationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListScheduledOperationsResponse =>
+      ListScheduledOperationsResponse.decode(value),
+  },
+  /** Stops charging until resumed; charges due meanwhile are skipped, not caught up. */
+  pauseScheduledOperation: {
+    path: "/tolem.recurring.v1.RecurringService/PauseScheduledOperation" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PauseScheduledOperationRequest): Buffer =>
+      Buffer.from(PauseScheduledOperationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PauseScheduledOperationRequest => PauseScheduledOperationRequest.decode(value),
+    responseSerialize: (value: PauseScheduledOperationResponse): Buffer =>
+      Buffer.from(PauseScheduledOperationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PauseScheduledOperationResponse =>
+      PauseScheduledOperationResponse.decode(value),
+  },
+  /** Charging continues from the next occurrence after now. */
+  resumeScheduledOperation: {
+    path: "/tolem.recurring.v1.RecurringService/ResumeScheduledOperation" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResumeScheduledOperationRequest): Buffer =>
+      Buffer.from(ResumeScheduledOperationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResumeScheduledOperationRequest =>
+      ResumeScheduledOperationRequest.decode(value),
+    responseSerialize: (value: ResumeScheduledOperationResponse): Buffer =>
+      Buffer.from(ResumeScheduledOperationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResumeScheduledOperationResponse =>
+      ResumeScheduledOperationResponse.decode(value),
+  },
+  /** For good (`recurring.operation.canceled`, reason `merchant`). */
+  cancelScheduledOperation: {
+    path: "/tolem.recurring.v1.RecurringService/CancelScheduledOperation" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CancelScheduledOperationRequest): Buffer =>
+      Buffer.from(CancelScheduledOperationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CancelScheduledOperationRequest =>
+      CancelScheduledOperationRequest.decode(value),
+    responseSerialize: (value: CancelScheduledOperationResponse): Buffer =>
+      Buffer.from(CancelScheduledOperationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CancelScheduledOperationResponse =>
+      CancelScheduledOperationResponse.decode(value),
+  },
+  /** The due charges of an operation with their attempts, newest first. */
+  listCharges: {
+    path: "/tolem.recurring.v1.RecurringService/ListCharges" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListChargesRequest): Buffer => Buffer.from(ListChargesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListChargesRequest => ListChargesRequest.decode(value),
+    responseSerialize: (value: ListChargesResponse): Buffer => Buffer.from(ListChargesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListChargesResponse => ListChargesResponse.decode(value),
+  },
+  getReceipt: {
+    path: "/tolem.recurring.v1.RecurringService/GetReceipt" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetReceiptRequest): Buffer => Buffer.from(GetReceiptRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetReceiptRequest => GetReceiptRequest.decode(value),
+    responseSerialize: (value: GetReceiptResponse): Buffer => Buffer.from(GetReceiptResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetReceiptResponse => GetReceiptResponse.decode(value),
+  },
+  listReceipts: {
+    path: "/tolem.recurring.v1.RecurringService/ListReceipts" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListReceiptsRequest): Buffer => Buffer.from(ListReceiptsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListReceiptsRequest => ListReceiptsRequest.decode(value),
+    responseSerialize: (value: ListReceiptsResponse): Buffer =>
+      Buffer.from(ListReceiptsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListReceiptsResponse => ListReceiptsResponse.decode(value),
+  },
+  /**
+   * Only when the service runs with a controllable clock (RECURRING_TEST_CLOCK=true, the local stack
+   * and the end-to-end tests): moves that clock forward and runs the scheduler once.
+   * FAILED_PRECONDITION otherwise.
+   */
+  advanceTestClock: {
+    path: "/tolem.recurring.v1.RecurringService/AdvanceTestClock" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AdvanceTestClockRequest): Buffer =>
+      Buffer.from(AdvanceTestClockRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AdvanceTestClockRequest => AdvanceTestClockRequest.decode(value),
+    responseSerialize: (value: AdvanceTestClockResponse): Buffer =>
+      Buffer.from(AdvanceTestClockResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AdvanceTestClockResponse => AdvanceTestClockResponse.decode(value),
+  },
 } as const;
 
 export interface RecurringServiceServer extends UntypedServiceImplementation {
   /** Records the result of binding a card on a first card payment (recurringState). */
   recordCardBinding: handleUnaryCall<RecordCardBindingRequest, RecordCardBindingResponse>;
   listCardBindings: handleUnaryCall<ListCardBindingsRequest, ListCardBindingsResponse>;
+  getCardBinding: handleUnaryCall<GetCardBindingRequest, GetCardBindingResponse>;
+  /**
+   * Revokes a binding for good: no further charge; its active and paused operations are canceled
+   * (`recurring.operation.canceled`, reason `binding_revoked`). Revoking again is a replay.
+   */
+  revokeCardBinding: handleUnaryCall<RevokeCardBindingRequest, RevokeCardBindingResponse>;
+  /**
+   * The seed's SetScheduledOperation: creates an operation when operation_id is empty
+   * (idempotency_key required), otherwise edits that operation (future charges only).
+   */
+  setScheduledOperation: handleUnaryCall<SetScheduledOperationRequest, SetScheduledOperationResponse>;
+  /** The seed's GetScheduledOperation: one operation by id. */
+  getScheduledOperation: handleUnaryCall<GetScheduledOperationRequest, GetScheduledOperationResponse>;
+  listScheduledOperations: handleUnaryCall<ListScheduledOperationsRequest, ListScheduledOperationsResponse>;
+  /** Stops charging until resumed; charges due meanwhile are skipped, not caught up. */
+  pauseScheduledOperation: handleUnaryCall<PauseScheduledOperationRequest, PauseScheduledOperationResponse>;
+  /** Charging continues from the next occurrence after now. */
+  resumeScheduledOperation: handleUnaryCall<ResumeScheduledOperationRequest, ResumeScheduledOperationResponse>;
+  /** For good (`recurring.operation.canceled`, reason `merchant`). */
+  cancelScheduledOperation: handleUnaryCall<CancelScheduledOperationRequest, CancelScheduledOperationResponse>;
+  /** The due charges of an operation with their attempts, newest first. */
+  listCharges: handleUnaryCall<ListChargesRequest, ListChargesResponse>;
+  getReceipt: handleUnaryCall<GetReceiptRequest, GetReceiptResponse>;
+  listReceipts: handleUnaryCall<ListReceiptsRequest, ListReceiptsResponse>;
+  /**
+   * Only when the service runs with a controllable clock (RECURRING_TEST_CLOCK=true, the local stack
+   * and the end-to-end tests): moves that clock forward and runs the scheduler once.
+   * FAILED_PRECONDITION otherwise.
+   */
+  advanceTestClock: handleUnaryCall<AdvanceTestClockRequest, AdvanceTestClockResponse>;
 }
 
 export interface RecurringServiceClient extends Client {
@@ -787,6 +6509,204 @@ export interface RecurringServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListCardBindingsResponse) => void,
+  ): ClientUnaryCall;
+  getCardBinding(
+    request: GetCardBindingRequest,
+    callback: (error: ServiceError | null, response: GetCardBindingResponse) => void,
+  ): ClientUnaryCall;
+  getCardBinding(
+    request: GetCardBindingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetCardBindingResponse) => void,
+  ): ClientUnaryCall;
+  getCardBinding(
+    request: GetCardBindingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetCardBindingResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Revokes a binding for good: no further charge; its active and paused operations are canceled
+   * (`recurring.operation.canceled`, reason `binding_revoked`). Revoking again is a replay.
+   */
+  revokeCardBinding(
+    request: RevokeCardBindingRequest,
+    callback: (error: ServiceError | null, response: RevokeCardBindingResponse) => void,
+  ): ClientUnaryCall;
+  revokeCardBinding(
+    request: RevokeCardBindingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RevokeCardBindingResponse) => void,
+  ): ClientUnaryCall;
+  revokeCardBinding(
+    request: RevokeCardBindingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RevokeCardBindingResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The seed's SetScheduledOperation: creates an operation when operation_id is empty
+   * (idempotency_key required), otherwise edits that operation (future charges only).
+   */
+  setScheduledOperation(
+    request: SetScheduledOperationRequest,
+    callback: (error: ServiceError | null, response: SetScheduledOperationResponse) => void,
+  ): ClientUnaryCall;
+  setScheduledOperation(
+    request: SetScheduledOperationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetScheduledOperationResponse) => void,
+  ): ClientUnaryCall;
+  setScheduledOperation(
+    request: SetScheduledOperationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetScheduledOperationResponse) => void,
+  ): ClientUnaryCall;
+  /** The seed's GetScheduledOperation: one operation by id. */
+  getScheduledOperation(
+    request: GetScheduledOperationRequest,
+    callback: (error: ServiceError | null, response: GetScheduledOperationResponse) => void,
+  ): ClientUnaryCall;
+  getScheduledOperation(
+    request: GetScheduledOperationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetScheduledOperationResponse) => void,
+  ): ClientUnaryCall;
+  getScheduledOperation(
+    request: GetScheduledOperationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetScheduledOperationResponse) => void,
+  ): ClientUnaryCall;
+  listScheduledOperations(
+    request: ListScheduledOperationsRequest,
+    callback: (error: ServiceError | null, response: ListScheduledOperationsResponse) => void,
+  ): ClientUnaryCall;
+  listScheduledOperations(
+    request: ListScheduledOperationsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListScheduledOperationsResponse) => void,
+  ): ClientUnaryCall;
+  listScheduledOperations(
+    request: ListScheduledOperationsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListScheduledOperationsResponse) => void,
+  ): ClientUnaryCall;
+  /** Stops charging until resumed; charges due meanwhile are skipped, not caught up. */
+  pauseScheduledOperation(
+    request: PauseScheduledOperationRequest,
+    callback: (error: ServiceError | null, response: PauseScheduledOperationResponse) => void,
+  ): ClientUnaryCall;
+  pauseScheduledOperation(
+    request: PauseScheduledOperationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PauseScheduledOperationResponse) => void,
+  ): ClientUnaryCall;
+  pauseScheduledOperation(
+    request: PauseScheduledOperationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PauseScheduledOperationResponse) => void,
+  ): ClientUnaryCall;
+  /** Charging continues from the next occurrence after now. */
+  resumeScheduledOperation(
+    request: ResumeScheduledOperationRequest,
+    callback: (error: ServiceError | null, response: ResumeScheduledOperationResponse) => void,
+  ): ClientUnaryCall;
+  resumeScheduledOperation(
+    request: ResumeScheduledOperationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResumeScheduledOperationResponse) => void,
+  ): ClientUnaryCall;
+  resumeScheduledOperation(
+    request: ResumeScheduledOperationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResumeScheduledOperationResponse) => void,
+  ): ClientUnaryCall;
+  /** For good (`recurring.operation.canceled`, reason `merchant`). */
+  cancelScheduledOperation(
+    request: CancelScheduledOperationRequest,
+    callback: (error: ServiceError | null, response: CancelScheduledOperationResponse) => void,
+  ): ClientUnaryCall;
+  cancelScheduledOperation(
+    request: CancelScheduledOperationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CancelScheduledOperationResponse) => void,
+  ): ClientUnaryCall;
+  cancelScheduledOperation(
+    request: CancelScheduledOperationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CancelScheduledOperationResponse) => void,
+  ): ClientUnaryCall;
+  /** The due charges of an operation with their attempts, newest first. */
+  listCharges(
+    request: ListChargesRequest,
+    callback: (error: ServiceError | null, response: ListChargesResponse) => void,
+  ): ClientUnaryCall;
+  listCharges(
+    request: ListChargesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListChargesResponse) => void,
+  ): ClientUnaryCall;
+  listCharges(
+    request: ListChargesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListChargesResponse) => void,
+  ): ClientUnaryCall;
+  getReceipt(
+    request: GetReceiptRequest,
+    callback: (error: ServiceError | null, response: GetReceiptResponse) => void,
+  ): ClientUnaryCall;
+  getReceipt(
+    request: GetReceiptRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetReceiptResponse) => void,
+  ): ClientUnaryCall;
+  getReceipt(
+    request: GetReceiptRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetReceiptResponse) => void,
+  ): ClientUnaryCall;
+  listReceipts(
+    request: ListReceiptsRequest,
+    callback: (error: ServiceError | null, response: ListReceiptsResponse) => void,
+  ): ClientUnaryCall;
+  listReceipts(
+    request: ListReceiptsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListReceiptsResponse) => void,
+  ): ClientUnaryCall;
+  listReceipts(
+    request: ListReceiptsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListReceiptsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Only when the service runs with a controllable clock (RECURRING_TEST_CLOCK=true, the local stack
+   * and the end-to-end tests): moves that clock forward and runs the scheduler once.
+   * FAILED_PRECONDITION otherwise.
+   */
+  advanceTestClock(
+    request: AdvanceTestClockRequest,
+    callback: (error: ServiceError | null, response: AdvanceTestClockResponse) => void,
+  ): ClientUnaryCall;
+  advanceTestClock(
+    request: AdvanceTestClockRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AdvanceTestClockResponse) => void,
+  ): ClientUnaryCall;
+  advanceTestClock(
+    request: AdvanceTestClockRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AdvanceTestClockResponse) => void,
   ): ClientUnaryCall;
 }
 
@@ -832,6 +6752,10 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {
