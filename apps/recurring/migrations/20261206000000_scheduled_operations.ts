@@ -54,11 +54,31 @@ export async function up(knex: Knex): Promise<void> {
     create index scheduled_operations_binding_idx on scheduled_operations (binding_id);
     create index scheduled_operations_due_idx on scheduled_operations (next_charge_at)
       where state = 'active' and next_charge_at is not null;
+
+    -- Facts for the ledger (the only publisher of events), written in the same transaction as the
+    -- change they describe and relayed by a loop until the ledger has them: none is lost while the
+    -- ledger is down. The relay deletes a row once RecordPaymentEvent accepted it.
+    create table recurring_facts (
+      id bigint generated always as identity primary key,
+      -- RecordPaymentEvent's idempotency key, e.g. "sop_…:canceled".
+      idempotency_key text not null unique,
+      event_type text not null,
+      payment_id text not null,
+      merchant_id text not null,
+      -- Every other RecordPaymentEvent field (operation, charge, attempt, binding, receipt, codes).
+      body jsonb not null,
+      attempts integer not null default 0,
+      next_attempt_at timestamptz not null,
+      last_error text not null default '',
+      created_at timestamptz not null
+    );
+    create index recurring_facts_due_idx on recurring_facts (next_attempt_at);
   `);
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
+    drop table recurring_facts;
     drop table scheduled_operations;
     drop index card_bindings_customer_idx;
     delete from card_bindings where state = 'revoked';
