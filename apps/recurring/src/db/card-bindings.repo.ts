@@ -1,34 +1,17 @@
 import type { Knex } from '@tolem/db-kit';
 import { newId } from '@tolem/ids';
-import { money } from '@tolem/money';
 
-import type { BindingState, CardBinding } from '../domain/card-binding';
-import type { CardBindingRepository } from '../domain/ports';
-
-interface CardBindingRow {
-  id: string;
-  merchant_id: string;
-  payment_id: string;
-  provider_binding_ref: string;
-  state: BindingState;
-  card_last4: string;
-  first_amount_minor: bigint;
-  currency: string;
-  created_at: Date;
-}
-
-function toDomain(row: CardBindingRow): CardBinding {
-  return {
-    id: row.id,
-    merchantId: row.merchant_id,
-    paymentId: row.payment_id,
-    providerBindingRef: row.provider_binding_ref,
-    state: row.state,
-    cardLast4: row.card_last4,
-    firstAmount: money(row.first_amount_minor, row.currency),
-    createdAt: row.created_at,
-  };
-}
+import type { CardBindingRepository, PageAnchor } from '../domain/ports';
+import { enqueueFact } from './facts.repo';
+import { keysetPage } from './paging';
+import {
+  bindingFromRow,
+  type CardBindingRow,
+  lockBinding,
+  operationFromRow,
+  operationToRow,
+  type ScheduledOperationRow,
+} from './rows';
 
 export function createCardBindingsRepo(db: Knex): CardBindingRepository {
   return {
@@ -43,21 +26,79 @@ export function createCardBindingsRepo(db: Knex): CardBindingRepository {
           card_last4: b.cardLast4,
           first_amount_minor: b.firstAmount.amountMinor,
           currency: b.firstAmount.currency,
+          customer_ref: b.customerRef,
+          card_expiry: b.cardExpiry,
+          failure_message: b.failureMessage,
+          livemode: b.livemode,
         })
         .onConflict('payment_id')
         .ignore()
         .returning('*');
-      if (inserted[0]) return { binding: toDomain(inserted[0] as CardBindingRow), inserted: true };
-      const existing = await db<CardBindingRow>('card_bindings').where({ payment_id: b.paymentId }).first();
+      if (inserted[0])
+        return { binding: bindingFromRow(inserted[0] as CardBindingRow), inserted: true };
+      const existing = await db<CardBindingRow>('card_bindings')
+        .where({ payment_id: b.paymentId })
+        .first();
       if (!existing) throw new Error('binding vanished after a conflicting insert');
-      return { binding: toDomain(existing), inserted: false };
+      return { binding: bindingFromRow(existing as CardBindingRow), inserted: false };
     },
-    async listByMerchant(merchantId) {
-      const rows = await db<CardBindingRow>('card_bindings')
-        .where({ merchant_id: merchantId })
-        .orderBy('created_at', 'desc')
-        .limit(1000);
-      return rows.map((r) => toDomain(r as CardBindingRow));
+
+    async findById(merchantId, bindingId) {
+      const row = (await db<CardBindingRow>('card_bindings')
+        .where({ id: bindingId, merchant_id: merchantId })
+        .first()) as CardBindingRow | undefined;
+      return row && bindingFromRow(row);
+    },
+
+    async positionOf(merchantId, id) {
+      const row = (await db('card_bindings')
+        .where({ id, merchant_id: merchantId })
+        .first('created_at', 'id')) as { created_at: Date; id: string } | undefined;
+      return row ? { createdAt: row.created_at, id: row.id } : undefined;
+    },
+
+    // card_bindings_merchant_idx / card_bindings_customer_idx bound the scan at the anchor.
+    async list(filter, anchor: PageAnchor, limit) {
+      const q = db<CardBindingRow>('card_bindings').where('merchant_id', filter.merchantId);
+      if (filter.customerRef) void q.andWhere('customer_ref', filter.customerRef);
+      if (filter.state) void q.andWhere('state', filter.state);
+      const rows = (await keysetPage(q, 'card_bindings', anchor, limit)) as CardBindingRow[];
+      return rows.map(bindingFromRow);
+    },
+
+    async revoke(merchantId, bindingId, revoke) {
+      return db.transaction(async (trx) => {
+        const binding = await lockBinding(trx, merchantId, bindingId, 'update');
+        if (!binding) return undefined;
+        const live = (await trx<ScheduledOperationRow>('scheduled_operations')
+          .where({ binding_id: bindingId })
+          .whereIn('state', ['active', 'paused'])
+          .orderBy('id')
+          .forUpdate()) as ScheduledOperationRow[];
+        const decided = revoke(binding, live.map(operationFromRow));
+        if (!decided) {
+          // A replay: the operations this revocation canceled, as the first answer named them.
+          const canceled = (await trx('scheduled_operations')
+            .where({ binding_id: bindingId, state: 'canceled', cancel_reason: 'binding_revoked' })
+            .orderBy('id')
+            .pluck('id')) as string[];
+          return { binding, canceledOperationIds: canceled, changed: false };
+        }
+        await trx('card_bindings')
+          .where({ id: bindingId })
+          .update({ state: decided.binding.state, revoked_at: decided.binding.revokedAt });
+        for (const change of decided.changes) {
+          await trx('scheduled_operations')
+            .where({ id: change.operation.id })
+            .update(operationToRow(change.operation));
+          for (const fact of change.facts) await enqueueFact(trx, fact);
+        }
+        return {
+          binding: decided.binding,
+          canceledOperationIds: decided.changes.map((c) => c.operation.id),
+          changed: true,
+        };
+      });
     },
   };
 }

@@ -1,25 +1,165 @@
-import { ListCardBindingsResponse, RecordCardBindingResponse, type RecurringServiceService } from '@tolem/contracts/recurring';
+import {
+  CancelScheduledOperationResponse,
+  GetCardBindingResponse,
+  GetScheduledOperationResponse,
+  ListCardBindingsResponse,
+  ListScheduledOperationsResponse,
+  PauseScheduledOperationResponse,
+  RecordCardBindingResponse,
+  type RecurringServiceService,
+  ResumeScheduledOperationResponse,
+  RevokeCardBindingResponse,
+  SetScheduledOperationResponse,
+} from '@tolem/contracts/recurring';
 import type { Handlers } from '@tolem/grpc-kit';
 
+import type {
+  makeGetCardBinding,
+  makeListCardBindings,
+  makeRevokeCardBinding,
+} from '../app/card-bindings';
 import type { makeRecordCardBinding } from '../app/record-card-binding';
-import type { CardBindingRepository } from '../domain/ports';
-import { bindingToProto, recordRequestToDomain } from './recurring.mapper';
+import type {
+  makeGetScheduledOperation,
+  makeListScheduledOperations,
+  makeOperationTransition,
+  makeSetScheduledOperation,
+} from '../app/scheduled-operations';
+import {
+  bindingToProto,
+  listBindingsRequestToDomain,
+  listOperationsRequestToDomain,
+  operationToProto,
+  recordRequestToDomain,
+  setRequestToDomain,
+} from './recurring.mapper';
+
+type AllHandlers = Handlers<typeof RecurringServiceService>;
+
+/** The bindings and scheduled operations RPCs; charges, receipts and the test clock are other groups. */
+export type BindingAndOperationHandlers = Pick<
+  AllHandlers,
+  | 'recordCardBinding'
+  | 'listCardBindings'
+  | 'getCardBinding'
+  | 'revokeCardBinding'
+  | 'setScheduledOperation'
+  | 'getScheduledOperation'
+  | 'listScheduledOperations'
+  | 'pauseScheduledOperation'
+  | 'resumeScheduledOperation'
+  | 'cancelScheduledOperation'
+>;
+
+/** Every other RPC of the service, written beside their own use cases (charges, receipts, clock). */
+export type OtherRecurringHandlers = Omit<AllHandlers, keyof BindingAndOperationHandlers>;
 
 export interface RecurringHandlerDeps {
   recordCardBinding: ReturnType<typeof makeRecordCardBinding>;
-  bindings: CardBindingRepository;
+  listCardBindings: ReturnType<typeof makeListCardBindings>;
+  getCardBinding: ReturnType<typeof makeGetCardBinding>;
+  revokeCardBinding: ReturnType<typeof makeRevokeCardBinding>;
+  setScheduledOperation: ReturnType<typeof makeSetScheduledOperation>;
+  getScheduledOperation: ReturnType<typeof makeGetScheduledOperation>;
+  listScheduledOperations: ReturnType<typeof makeListScheduledOperations>;
+  pauseScheduledOperation: ReturnType<typeof makeOperationTransition>;
+  resumeScheduledOperation: ReturnType<typeof makeOperationTransition>;
+  cancelScheduledOperation: ReturnType<typeof makeOperationTransition>;
 }
 
 /** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
-export function recurringHandlers(deps: RecurringHandlerDeps): Handlers<typeof RecurringServiceService> {
+export function bindingAndOperationHandlers(
+  deps: RecurringHandlerDeps,
+): BindingAndOperationHandlers {
   return {
     async recordCardBinding(req) {
       const { binding, alreadyExisted } = await deps.recordCardBinding(recordRequestToDomain(req));
-      return RecordCardBindingResponse.fromPartial({ binding: bindingToProto(binding), alreadyExisted });
+      return RecordCardBindingResponse.fromPartial({
+        binding: bindingToProto(binding),
+        alreadyExisted,
+      });
     },
     async listCardBindings(req) {
-      const bindings = await deps.bindings.listByMerchant(req.merchantId);
-      return ListCardBindingsResponse.fromPartial({ bindings: bindings.map(bindingToProto) });
+      const { bindings, hasMore } = await deps.listCardBindings(listBindingsRequestToDomain(req));
+      return ListCardBindingsResponse.fromPartial({
+        bindings: bindings.map(bindingToProto),
+        hasMore,
+      });
+    },
+    async getCardBinding(req) {
+      const binding = await deps.getCardBinding(req.merchantId, req.bindingId);
+      return GetCardBindingResponse.fromPartial({ binding: bindingToProto(binding) });
+    },
+    async revokeCardBinding(req) {
+      const { binding, canceledOperationIds } = await deps.revokeCardBinding(
+        req.merchantId,
+        req.bindingId,
+      );
+      return RevokeCardBindingResponse.fromPartial({
+        binding: bindingToProto(binding),
+        canceledOperationIds,
+      });
+    },
+    async setScheduledOperation(req) {
+      const { operation, created, replayed } = await deps.setScheduledOperation(
+        setRequestToDomain(req),
+      );
+      return SetScheduledOperationResponse.fromPartial({
+        operation: operationToProto(operation),
+        created,
+        replayed,
+      });
+    },
+    async getScheduledOperation(req) {
+      const operation = await deps.getScheduledOperation(req.merchantId, req.operationId);
+      return GetScheduledOperationResponse.fromPartial({ operation: operationToProto(operation) });
+    },
+    async listScheduledOperations(req) {
+      const { operations, hasMore } = await deps.listScheduledOperations(
+        listOperationsRequestToDomain(req),
+      );
+      return ListScheduledOperationsResponse.fromPartial({
+        operations: operations.map(operationToProto),
+        hasMore,
+      });
+    },
+    async pauseScheduledOperation(req) {
+      const { operation, changed } = await deps.pauseScheduledOperation(
+        req.merchantId,
+        req.operationId,
+      );
+      return PauseScheduledOperationResponse.fromPartial({
+        operation: operationToProto(operation),
+        changed,
+      });
+    },
+    async resumeScheduledOperation(req) {
+      const { operation, changed } = await deps.resumeScheduledOperation(
+        req.merchantId,
+        req.operationId,
+      );
+      return ResumeScheduledOperationResponse.fromPartial({
+        operation: operationToProto(operation),
+        changed,
+      });
+    },
+    async cancelScheduledOperation(req) {
+      const { operation, changed } = await deps.cancelScheduledOperation(
+        req.merchantId,
+        req.operationId,
+      );
+      return CancelScheduledOperationResponse.fromPartial({
+        operation: operationToProto(operation),
+        changed,
+      });
     },
   };
+}
+
+/** The whole RecurringService: this group plus the groups main.ts composes for the other RPCs. */
+export function recurringHandlers(
+  deps: RecurringHandlerDeps,
+  others: OtherRecurringHandlers,
+): AllHandlers {
+  return { ...bindingAndOperationHandlers(deps), ...others };
 }
