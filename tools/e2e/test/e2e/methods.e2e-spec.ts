@@ -267,9 +267,16 @@ describe('every payment method end to end through real processes, PostgreSQL and
 
     const binding = await waitFor(
       async () =>
-        (await recurring.listCardBindings({ merchantId })).bindings.find(
-          (b) => b.paymentId === payment.id,
-        ),
+        (
+          await recurring.listCardBindings({
+            merchantId,
+            limit: 100,
+            startingAfter: '',
+            endingBefore: '',
+            customerRef: '',
+            state: BindingState.BINDING_STATE_UNSPECIFIED,
+          })
+        ).bindings.find((b) => b.paymentId === payment.id),
       { timeoutMs: 30_000, what: 'the card binding in the recurring service' },
     );
     expect(binding.state).toBe(BindingState.BINDING_STATE_ACTIVATED);
