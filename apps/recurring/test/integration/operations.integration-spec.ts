@@ -120,6 +120,9 @@ describe('scheduled operations and bindings (real process, real PostgreSQL)', ()
       const failed = await bind('mer_b1', { state: BindingState.BINDING_STATE_ERROR });
       expect(failed.state).toBe(BindingState.BINDING_STATE_ERROR);
       expect(failed.failureMessage).toMatch(/contact support/);
+      await expect(
+        client.revokeCardBinding({ merchantId: 'mer_b1', bindingId: failed.id }),
+      ).rejects.toMatchObject({ code: 'RECURRING_BINDING_NOT_ACTIVE', kind: 'precondition' });
       const got = await client.getCardBinding({ merchantId: 'mer_b1', bindingId: ok.id });
       expect(got.binding?.id).toBe(ok.id);
     });
