@@ -1,4 +1,4 @@
-import { equals, isCurrencyCode, type Money,money } from '@tolem/money';
+import { equals, isCurrencyCode, type Money, money } from '@tolem/money';
 
 import { receiptErrors } from './errors';
 import {
