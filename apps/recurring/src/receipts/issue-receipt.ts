@@ -70,7 +70,7 @@ export async function issueReceiptForCharge(
         description: [...input.description.trim()].slice(0, MAX_DESCRIPTION_LENGTH).join(''),
         quantity: '1',
         amount: input.amount,
-        // Validation refuses 0 below; the row keeps what the merchant's setting gave.
+        // 0: the merchant's rate has no code; such a receipt is stored canceled just below.
         vatCode: vatCode ?? (0 as VatCode),
         paymentSubject: 'service',
         paymentMode: 'full_payment',
