@@ -1,5 +1,5 @@
 import type { SandboxProvider } from '../provider';
-import { REFUSED_EMAIL,registerCashboxRoutes } from './cashbox.routes';
+import { REFUSED_EMAIL, registerCashboxRoutes } from './cashbox.routes';
 import type { CashboxSandboxConfig } from './settings';
 import { createCashboxStore, noFaults } from './store';
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Receipt, ReceiptItem } from './receipt';
 import { vatCodeOf } from './receipt';
 import { DEFAULT_SENDER_POLICY, retryDelayMs } from './sender';
-import { normalizePhone, type ReceiptDraft,unitPrice, validateReceipt } from './validation';
+import { normalizePhone, type ReceiptDraft, unitPrice, validateReceipt } from './validation';
 import { readRegisteredReceipt, toRegisterRequest } from './wire';
 
 const item = (over: Partial<ReceiptItem> = {}): ReceiptItem => ({
