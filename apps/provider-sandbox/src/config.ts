@@ -1,6 +1,7 @@
 import { ConfigError, envs, parseEnv, Secret } from '@tolem/config';
 import { z } from 'zod';
 
+import type { CashboxSandboxConfig } from './cashbox';
 import type { IntellectmoneySandboxConfig } from './providers/intellectmoney';
 import { type HashOrder, parseHashOrder } from './providers/intellectmoney/signing';
 import type { PaykassmaSandboxConfig } from './providers/paykassma';
@@ -66,6 +67,10 @@ const schema = z.object({
   SANDBOX_QR_ACQUIRER_SECRET: optional(z.string()),
   /** Tolem's QR payment confirmation URL. */
   SANDBOX_QR_CALLBACK_URL: optional(envs.url()),
+
+  /** The online cash register's shop id and secret (Basic auth); the two enable it together. */
+  SANDBOX_CASHBOX_SHOP_ID: optional(z.string()),
+  SANDBOX_CASHBOX_SECRET_KEY: optional(z.string()),
 });
 
 type Env = z.infer<typeof schema>;
@@ -92,6 +97,7 @@ export interface SandboxConfig {
   intellectmoney: IntellectmoneySandboxConfig | Disabled;
   paykassma: PaykassmaSandboxConfig | Disabled;
   qr: QrBankSandboxConfig | Disabled;
+  cashbox: CashboxSandboxConfig | Disabled;
 }
 
 export function isDisabled<T extends object>(c: T | Disabled): c is Disabled {
@@ -179,6 +185,15 @@ function qr(e: Env): QrBankSandboxConfig | Disabled {
   });
 }
 
+function cashbox(e: Env): CashboxSandboxConfig | Disabled {
+  const g = group(e, ['SANDBOX_CASHBOX_SHOP_ID', 'SANDBOX_CASHBOX_SECRET_KEY']);
+  if (!g.ok) return { missing: g.missing };
+  return Object.freeze({
+    shopId: g.values.SANDBOX_CASHBOX_SHOP_ID,
+    secretKey: new Secret(g.values.SANDBOX_CASHBOX_SECRET_KEY),
+  });
+}
+
 /** The only reader of process.env in this service. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): SandboxConfig {
   const e = parseEnv(schema, env);
@@ -209,5 +224,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     intellectmoney: intellectmoney(e),
     paykassma: paykassma(e),
     qr: qr(e),
+    cashbox: cashbox(e),
   });
 }

@@ -1,6 +1,7 @@
 import { createLogger } from '@tolem/observability';
 import { onShutdown, runService } from '@tolem/runtime';
 
+import { createCashboxProvider } from './cashbox';
 import { isDisabled, loadConfig } from './config';
 import { createMerchantHttp } from './merchant-http';
 import type { SandboxProvider } from './provider';
@@ -72,6 +73,15 @@ async function main(): Promise<void> {
           confirmAttempts: attempts,
           confirmBackoffMs: backoffMs,
         }),
+    isDisabled(config.cashbox)
+      ? createDisabledProvider({
+          key: 'cashbox',
+          title: 'Online cash register (54-FZ)',
+          summary: 'Registers fiscal receipts through the YooKassa receipts API.',
+          prefixes: ['/cashbox', '/_sandbox/cashbox'],
+          missing: config.cashbox.missing,
+        })
+      : createCashboxProvider({ config: config.cashbox }),
   ];
 
   const app = await createSandboxServer({ log, providers, sms });

@@ -60,6 +60,8 @@ export interface StackSecrets {
   paykassmaPostbackAccessKey: string;
   paykassmaPostbackPrivateKey: string;
   qrAcquirerSecret: string;
+  /** recurring's cash register ↔ the sandbox's. */
+  cashboxSecretKey: string;
 }
 
 export interface SandboxTimings {
@@ -92,6 +94,8 @@ export const WEBMONEY_PURSES = 'USD:Z145179295679,EUR:E307809264417,RUB:R2015639
 export const INTELLECTMONEY_ESHOP_ID = '450001';
 /** The acquirer id the sandbox's QR bank signs its confirmations as. */
 export const QR_ACQUIRER_ID = 'sandbox-acquirer';
+/** The sandbox cash register's shop id, which recurring authenticates as. */
+export const CASHBOX_SHOP_ID = '510001';
 
 function randomToken(prefix: string): string {
   // 24 random bytes: 32 base64url characters, so every token stays within WebMoney's 50.
@@ -109,6 +113,7 @@ const SECRET_PREFIXES: Readonly<Record<keyof StackSecrets, string>> = {
   paykassmaPostbackAccessKey: 'pka',
   paykassmaPostbackPrivateKey: 'pkk',
   qrAcquirerSecret: 'qra',
+  cashboxSecretKey: 'cbx',
 };
 
 /**
@@ -207,6 +212,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           SANDBOX_QR_ACQUIRER_ID: QR_ACQUIRER_ID,
           SANDBOX_QR_ACQUIRER_SECRET: secrets.qrAcquirerSecret,
           SANDBOX_QR_CALLBACK_URL: `${gatewayUrl}/callbacks/qr`,
+          SANDBOX_CASHBOX_SHOP_ID: CASHBOX_SHOP_ID,
+          SANDBOX_CASHBOX_SECRET_KEY: secrets.cashboxSecretKey,
         };
       case 'provider-adapters':
         return {
@@ -230,6 +237,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           PAYKASSMA_POSTBACK_ACCESS_KEY: secrets.paykassmaPostbackAccessKey,
           PAYKASSMA_POSTBACK_PRIVATE_KEY: secrets.paykassmaPostbackPrivateKey,
           QR_ACQUIRER_SECRETS: `${QR_ACQUIRER_ID}:${secrets.qrAcquirerSecret}`,
+        };
+      case 'recurring':
+        // Receipts go to the sandbox's cash register, every second so tests see them soon.
+        return {
+          ...env,
+          GRPC_PORT: String(ports[name]),
+          CASH_REGISTER_URL: `${sandboxUrl}/cashbox`,
+          CASH_REGISTER_SHOP_ID: CASHBOX_SHOP_ID,
+          CASH_REGISTER_SECRET_KEY: secrets.cashboxSecretKey,
+          RECEIPTS_SEND_INTERVAL_MS: '1000',
         };
       case 'notifier':
         // The local merchants (demo shop, tests' receivers) listen on loopback.
