@@ -94,6 +94,31 @@ describe('payment event decoding', () => {
     });
   });
 
+  it('carries the recurring fields of a recurring event, and none for other events', () => {
+    const event = decodePaymentEvent(
+      wire({
+        eventId: 'evt_r',
+        eventType: 'recurring.charge.failed',
+        paymentId: 'pay_1',
+        failureCode: '51',
+        recurringOperationId: 'sop_1',
+        recurringChargeId: 'chg_1',
+        recurringAttempt: 2,
+        cardBindingId: 'cbd_1',
+      }),
+    );
+    expect(event).toMatchObject({ eventType: 'recurring.charge.failed', failureCode: '51' });
+    expect(event.recurring).toEqual({
+      operationId: 'sop_1',
+      chargeId: 'chg_1',
+      attempt: 2,
+      bindingId: 'cbd_1',
+      receiptId: '',
+      cancelReason: '',
+    });
+    expect(decodePaymentEvent(wire({ eventId: 'evt_p' })).recurring).toBeUndefined();
+  });
+
   it('refuses an amount in a currency Tolem does not handle, so the event goes to the DLQ', () => {
     let thrown: unknown;
     try {

@@ -57,6 +57,19 @@ export function paymentEventOf(event: PaymentEventProto): PaymentEvent {
     caseKind: event.caseKind,
     caseResolution: event.caseResolution,
     refundId: event.refundId,
+    // Only recurring events name an operation; the others leave the whole group out.
+    ...(event.recurringOperationId
+      ? {
+          recurring: {
+            operationId: event.recurringOperationId,
+            chargeId: event.recurringChargeId,
+            attempt: event.recurringAttempt,
+            bindingId: event.cardBindingId,
+            receiptId: event.receiptId,
+            cancelReason: event.cancelReason,
+          },
+        }
+      : {}),
   };
 }
 

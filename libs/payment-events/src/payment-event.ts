@@ -51,4 +51,22 @@ export interface PaymentEvent {
   caseResolution: string;
   /** `refund.*`: the refund (`re_…`); gross and net are its amount. Empty otherwise. */
   refundId?: string;
+  /** `recurring.*` events (they move no money and leave the status as it is); absent otherwise. */
+  recurring?: RecurringEventFacts;
+}
+
+/** What a `recurring.*` event says (PaymentEvent fields 24–29). */
+export interface RecurringEventFacts {
+  /** The scheduled operation (`sop_…`); always set. */
+  operationId: string;
+  /** The due charge (`chg_…`); empty for a cancel without one. */
+  chargeId: string;
+  /** The charge's attempt, from 1; 0 when the event is not about an attempt. */
+  attempt: number;
+  /** The card binding (`cbd_…`). */
+  bindingId: string;
+  /** `recurring.charge.succeeded`: the receipt (`rct_…`); empty otherwise. */
+  receiptId: string;
+  /** `recurring.operation.canceled`: `merchant`, `binding_revoked` or `hard_decline`. */
+  cancelReason: string;
 }

@@ -21,8 +21,11 @@ export interface RecordPaymentEventResult {
 }
 
 /**
- * Records a payment status fact (pending, failed, expired, canceled, requires_review) as an
- * event in the payment's one sequence, with no postings. Idempotent with TigerBeetle semantics.
+ * Records a payment status fact (pending, failed, expired, canceled, requires_review) or a
+ * recurring fact (recurring.charge.*, recurring.operation.canceled) as an event in the payment's
+ * one sequence, with no postings. A status fact after the payment's money is superseded; a
+ * recurring fact, which changes no status, is appended whatever the money did. Idempotent with
+ * TigerBeetle semantics.
  */
 export function makeRecordPaymentEvent(deps: RecordPaymentEventDeps) {
   return async (cmd: RecordPaymentEventCommand): Promise<RecordPaymentEventResult> => {

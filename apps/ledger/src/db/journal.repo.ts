@@ -21,7 +21,7 @@ import type {
   RecordResult,
   StoredTransaction,
 } from '../domain/ports';
-import type { FactResult, NewStatusFact } from '../domain/status-fact';
+import { completeFromRegister, type FactResult, type NewStatusFact } from '../domain/status-fact';
 import type { UnappliedRecord } from '../domain/unapplied';
 import type { AccountStore } from './accounts.store';
 import { createBatchWriter, type Entry, fastEligible } from './batch.writer';
@@ -681,7 +681,9 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
           }
           const open = recordToRow(fact.openRecord);
           // The counter row: created with the first fact, or taken under its lock (a posting
-          // or hold of the same payment waits here, or this waits for it).
+          // or hold of the same payment waits here, or this waits for it). A status fact counts
+          // only on an open row (after the money it is stale); a recurring fact on any row of the
+          // merchant's.
           const counted = await trx.raw(
             `insert into payments (payment_id, merchant_id, currency, method, provider, shard, status,
                                    held_minor, gross_minor, fee_minor, refunded_minor, last_sequence,
@@ -689,8 +691,8 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
              values (?, ?, ?, ?, ?, ?, 'open', 0, 0, 0, 0, 1, ?::jsonb, ?)
              on conflict (payment_id) do update set last_sequence = payments.last_sequence + 1,
                                                      updated_at = now()
-               where payments.status = 'open' and payments.merchant_id = excluded.merchant_id
-             returning last_sequence`,
+               where (payments.status = 'open' or ?) and payments.merchant_id = excluded.merchant_id
+             returning *`,
             [
               open.payment_id,
               open.merchant_id,
@@ -700,9 +702,10 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
               open.shard,
               open.details as string,
               open.occurred_at,
+              fact.keepsStatus,
             ],
           );
-          const counter = (counted.rows as { last_sequence: bigint | string }[])[0];
+          const counter = (counted.rows as (PaymentRow & { last_sequence: bigint | string })[])[0];
           if (!counter) {
             const existing: { merchant_id: string } | undefined = await trx('payments')
               .select('merchant_id')
@@ -720,7 +723,7 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
           const sequence = BigInt(counter.last_sequence);
           const eventId = newId('evt');
           const message = options.toOutbox({
-            ...fact.draft,
+            ...completeFromRegister(fact, rowToRecord(counter)),
             eventId,
             sequence,
             ledgerTransactionId: '',

@@ -17,8 +17,45 @@ export function isStatusEventType(type: string): type is StatusEventType {
   return Object.prototype.hasOwnProperty.call(STATUS_EVENT_TYPES, type);
 }
 
+/**
+ * Facts the recurring service records through RecordPaymentEvent: they move no money and leave
+ * the payment's status as it is, so they are written whatever the payment's money did (a
+ * `recurring.charge.succeeded` comes after its payment was posted).
+ */
+export const RECURRING_EVENT_TYPES = [
+  'recurring.charge.succeeded',
+  'recurring.charge.failed',
+  'recurring.charge.abandoned',
+  'recurring.operation.canceled',
+] as const;
+export type RecurringEventType = (typeof RECURRING_EVENT_TYPES)[number];
+
+export function isRecurringEventType(type: string): type is RecurringEventType {
+  return (RECURRING_EVENT_TYPES as readonly string[]).includes(type);
+}
+
+/** Why a scheduled operation was canceled (`recurring.operation.canceled`). */
+export const RECURRING_CANCEL_REASONS = ['merchant', 'binding_revoked', 'hard_decline'] as const;
+
+/** The recurring ids of a `recurring.*` event (PaymentEvent fields 24–29); '' / 0 when absent. */
+export interface RecurringDetails {
+  /** `sop_…`, always present. */
+  operationId: string;
+  /** `chg_…` */
+  chargeId: string;
+  /** 1-based; 0 when the fact is not about an attempt. */
+  attempt: number;
+  /** `cbd_…` */
+  bindingId: string;
+  /** `rct_…`: recurring.charge.succeeded. */
+  receiptId: string;
+  /** recurring.operation.canceled: one of RECURRING_CANCEL_REASONS. */
+  cancelReason: string;
+}
+
 export type PaymentEventType =
   | StatusEventType
+  | RecurringEventType
   | 'payment.succeeded'
   | 'refund.pending'
   | 'refund.succeeded'
@@ -74,6 +111,8 @@ export interface PaymentEventDraft {
   caseKind?: string;
   /** case.resolved: applied or returned. */
   caseResolution?: string;
+  /** recurring.*: the operation, charge, attempt, binding, receipt and cancel reason. */
+  recurring?: RecurringDetails;
 }
 
 /** The event as written to the outbox. */

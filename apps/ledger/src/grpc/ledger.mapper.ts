@@ -118,6 +118,12 @@ export function recordPaymentEventFromProto(
     livemode: req.livemode,
     failureCode: req.failureCode,
     occurredAt: req.occurredAt,
+    recurringOperationId: req.recurringOperationId,
+    recurringChargeId: req.recurringChargeId,
+    recurringAttempt: req.recurringAttempt,
+    cardBindingId: req.cardBindingId,
+    receiptId: req.receiptId,
+    cancelReason: req.cancelReason,
   };
 }
 

@@ -60,6 +60,55 @@ describe('paymentEventMessage', () => {
       caseKind: '',
       caseResolution: '',
       refundId: '',
+      recurringOperationId: '',
+      recurringChargeId: '',
+      recurringAttempt: 0,
+      cardBindingId: '',
+      receiptId: '',
+      cancelReason: '',
+    });
+  });
+
+  it('carries a recurring event’s operation, charge, attempt, binding, receipt and cancel reason', () => {
+    const msg = paymentEventMessage('payments.events.v1', {
+      eventId: 'evt_r',
+      eventType: 'recurring.operation.canceled',
+      sequence: 3n,
+      ledgerTransactionId: '',
+      occurredAt: new Date('2026-12-06T10:00:00.000Z'),
+      paymentId: 'pay_r',
+      merchantId: 'mer_1',
+      orderId: '',
+      livemode: false,
+      gross: { amountMinor: 500n, currency: 'RUB' },
+      fee: { amountMinor: 0n, currency: 'RUB' },
+      net: { amountMinor: 0n, currency: 'RUB' },
+      method: 'card',
+      provider: 'intellectmoney',
+      providerPaymentId: '',
+      providerAttributes: {},
+      description: 'Tea box',
+      paymentStatus: '',
+      failureCode: '14',
+      recurring: {
+        operationId: 'sop_1',
+        chargeId: 'chg_1',
+        attempt: 2,
+        bindingId: 'cbd_1',
+        receiptId: 'rct_1',
+        cancelReason: 'hard_decline',
+      },
+    });
+    expect(PaymentEvent.decode(msg.payload)).toMatchObject({
+      eventType: 'recurring.operation.canceled',
+      paymentStatus: '',
+      failureCode: '14',
+      recurringOperationId: 'sop_1',
+      recurringChargeId: 'chg_1',
+      recurringAttempt: 2,
+      cardBindingId: 'cbd_1',
+      receiptId: 'rct_1',
+      cancelReason: 'hard_decline',
     });
   });
 });

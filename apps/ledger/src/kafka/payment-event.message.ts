@@ -36,6 +36,12 @@ export function paymentEventMessage(topic: string, e: PaymentEventRecord): Outbo
       caseKind: e.caseKind ?? '',
       caseResolution: e.caseResolution ?? '',
       refundId: e.refundId ?? '',
+      recurringOperationId: e.recurring?.operationId ?? '',
+      recurringChargeId: e.recurring?.chargeId ?? '',
+      recurringAttempt: e.recurring?.attempt ?? 0,
+      cardBindingId: e.recurring?.bindingId ?? '',
+      receiptId: e.recurring?.receiptId ?? '',
+      cancelReason: e.recurring?.cancelReason ?? '',
     }),
   ).finish();
   return {

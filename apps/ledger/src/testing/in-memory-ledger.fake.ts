@@ -24,7 +24,7 @@ import type {
   TransactionBody,
   TransactionHead,
 } from '../domain/ports';
-import type { FactResult, NewStatusFact } from '../domain/status-fact';
+import { completeFromRegister, type FactResult, type NewStatusFact } from '../domain/status-fact';
 import type { UnappliedRecord } from '../domain/unapplied';
 import type { InMemorySettings } from './in-memory-settings.fake';
 
@@ -116,7 +116,7 @@ export class InMemoryLedger implements JournalRepository, BalanceRepository, Hol
         },
       );
     }
-    if (registered && registered.status !== 'open') {
+    if (registered && registered.status !== 'open' && !fact.keepsStatus) {
       this.facts.set(fact.idempotencyKey, {
         fingerprint: clone(fact.fingerprint),
         eventId: '',
@@ -128,7 +128,8 @@ export class InMemoryLedger implements JournalRepository, BalanceRepository, Hol
     const sequence = (this.sequences.get(fact.draft.paymentId) ?? 0n) + 1n;
     this.sequences.set(fact.draft.paymentId, sequence);
     const eventId = `evt_${this.events.length + 1}`;
-    this.events.push({ ...clone(fact.draft), eventId, sequence, ledgerTransactionId: '' });
+    const draft = completeFromRegister(fact, registered ?? fact.openRecord);
+    this.events.push({ ...clone(draft), eventId, sequence, ledgerTransactionId: '' });
     this.facts.set(fact.idempotencyKey, {
       fingerprint: clone(fact.fingerprint),
       eventId,

@@ -184,6 +184,16 @@ export function eventsOf(messages: CollectedMessage[]): PaymentEvent[] {
 }
 
 /** A domain error's code, or undefined when the call succeeded. */
+/** RecordPaymentEventRequest's recurring fields, unset: a status fact of checkout's. */
+export const NO_RECURRING = {
+  recurringOperationId: '',
+  recurringChargeId: '',
+  recurringAttempt: 0,
+  cardBindingId: '',
+  receiptId: '',
+  cancelReason: '',
+} as const;
+
 export async function codeOf(
   call: Promise<unknown>,
 ): Promise<{ code?: string; kind?: string; grpc?: number; field?: string }> {

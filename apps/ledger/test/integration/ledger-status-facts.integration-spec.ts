@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   codeOf,
   type LedgerWithEvents,
+  NO_RECURRING,
   runIntegrityCli,
   type RunningLedger,
   startLedgerWithEvents,
@@ -35,6 +36,7 @@ const aFact = (
   failureCode: '',
   occurredAt: new Date('2026-12-06T10:00:00.000Z'),
   livemode: false,
+  ...NO_RECURRING,
   ...over,
 });
 

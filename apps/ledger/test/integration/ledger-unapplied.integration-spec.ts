@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   codeOf,
   type LedgerWithEvents,
+  NO_RECURRING,
   type RunningLedger,
   startLedgerWithEvents,
 } from './helpers';
@@ -106,6 +107,7 @@ describe('unapplied funds and their cases (real ledger, PostgreSQL, Kafka)', () 
       failureCode: '',
       occurredAt: undefined,
       livemode: true,
+      ...NO_RECURRING,
     });
     const before = await available();
     const held = await ledger.client.holdUnappliedFunds(aHold('case_late', 'pay_late'));

@@ -140,7 +140,7 @@ describe('recordDelivery', () => {
     'payment.hold_voided',
     'payout.succeeded',
     'payout.reversed',
-    'recurring.charge.succeeded',
+    'recurring.charge.refunded',
     'payment.something_new',
   ])('records no delivery for %s, and never refuses it (no DLQ)', async (eventType) => {
     const store = inMemoryStore();

@@ -15,6 +15,10 @@ describe('isMerchantNotification', () => {
     'refund.failed',
     'payment.reversed',
     'refund.reversed',
+    'recurring.charge.succeeded',
+    'recurring.charge.failed',
+    'recurring.charge.abandoned',
+    'recurring.operation.canceled',
   ])('sends %s to the merchant', (type) => {
     expect(isMerchantNotification(type)).toBe(true);
   });
@@ -29,7 +33,7 @@ describe('isMerchantNotification', () => {
     'payment.hold_voided',
     'payout.succeeded',
     'payout.reversed',
-    'recurring.charge.succeeded',
+    'recurring.charge.refunded',
     'payment.disputed',
     '',
     'constructor',

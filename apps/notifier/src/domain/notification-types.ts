@@ -27,6 +27,12 @@ export const MERCHANT_NOTIFICATION_TYPES: ReadonlySet<string> = new Set([
   // Merchants got reversals before this table existed, and both change their money on a payment.
   'payment.reversed',
   'refund.reversed',
+  // Recurring charges (issue 11): they leave the payment's status as it is, so their bodies carry
+  // no `status`; a result script keyed on it reads them as no change.
+  'recurring.charge.succeeded',
+  'recurring.charge.failed',
+  'recurring.charge.abandoned',
+  'recurring.operation.canceled',
 ]);
 
 /**

@@ -39,6 +39,109 @@ const keeperMobile: NotificationEvent = {
   },
 };
 
+/** A scheduled charge's decline as the ledger publishes it: no status, nothing moved. */
+const recurringFailed: NotificationEvent = {
+  ...keeperMobile,
+  eventId: 'evt_r',
+  eventType: 'recurring.charge.failed',
+  method: 'card',
+  provider: 'intellectmoney',
+  providerPaymentId: 'im-1',
+  providerAttributes: {},
+  fee: { amountMinor: 0n, currency: 'RUB' },
+  net: { amountMinor: 0n, currency: 'RUB' },
+  ledgerTransactionId: '',
+  description: 'Tea box',
+  sequence: 2n,
+  failureCode: '51',
+  recurring: {
+    operationId: 'sop_1',
+    chargeId: 'chg_1',
+    attempt: 2,
+    bindingId: 'cbd_1',
+    receiptId: '',
+    cancelReason: '',
+  },
+};
+
+describe('recurring bodies', () => {
+  it('carry the operation, charge, attempt and binding after failure_code, and no status', () => {
+    const body = JSON.parse(buildPayload(recurringFailed, new Date(0))) as {
+      type: string;
+      data: Record<string, unknown>;
+    };
+    expect(body.type).toBe('recurring.charge.failed');
+    expect(body.data).not.toHaveProperty('status');
+    expect(body.data).not.toHaveProperty('receipt_id');
+    expect(body.data).not.toHaveProperty('cancel_reason');
+    expect(Object.entries(body.data).slice(-6)).toEqual([
+      ['livemode', false],
+      ['failure_code', '51'],
+      ['recurring_operation_id', 'sop_1'],
+      ['recurring_charge_id', 'chg_1'],
+      ['recurring_attempt', 2],
+      ['card_binding_id', 'cbd_1'],
+    ]);
+  });
+
+  it('carry the receipt of a success and the reason of a cancel, in JSON and in a form', () => {
+    const succeeded: NotificationEvent = {
+      ...recurringFailed,
+      eventType: 'recurring.charge.succeeded',
+      failureCode: '',
+      recurring: {
+        operationId: 'sop_1',
+        chargeId: 'chg_1',
+        attempt: 1,
+        bindingId: 'cbd_1',
+        receiptId: 'rct_1',
+        cancelReason: '',
+      },
+    };
+    expect(JSON.parse(buildPayload(succeeded, new Date(0)))).toMatchObject({
+      data: { receipt_id: 'rct_1', recurring_operation_id: 'sop_1' },
+    });
+    const canceled: NotificationEvent = {
+      ...recurringFailed,
+      eventType: 'recurring.operation.canceled',
+      failureCode: '',
+      recurring: {
+        operationId: 'sop_1',
+        chargeId: '',
+        attempt: 0,
+        bindingId: 'cbd_1',
+        receiptId: '',
+        cancelReason: 'binding_revoked',
+      },
+    };
+    const form = new URLSearchParams(buildFormPayload(canceled, new Date(0)));
+    expect(form.get('event_type')).toBe('recurring.operation.canceled');
+    expect(form.get('recurring_operation_id')).toBe('sop_1');
+    expect(form.get('cancel_reason')).toBe('binding_revoked');
+    expect(form.get('card_binding_id')).toBe('cbd_1');
+    expect(form.has('recurring_charge_id')).toBe(false);
+    expect(form.has('recurring_attempt')).toBe(false);
+    expect(form.has('status')).toBe(false);
+  });
+
+  it('survive storing, so a later endpoint or a redelivery gets the same bytes', () => {
+    const stored = toStoredData(recurringFailed, new Date(0));
+    const again = JSON.parse(JSON.stringify(stored)) as StoredEventData;
+    expect(buildBody(again, 'json')).toBe(buildPayload(recurringFailed, new Date(0)));
+    expect(buildBody(again, 'form')).toBe(buildFormPayload(recurringFailed, new Date(0)));
+  });
+
+  it('never let a provider attribute stand in for a recurring field', () => {
+    const sneaky: NotificationEvent = {
+      ...keeperMobile,
+      providerAttributes: { receipt_id: 'rct_fake', cancel_reason: 'merchant' },
+    };
+    const data = (JSON.parse(buildPayload(sneaky, new Date(0))) as { data: object }).data;
+    expect(data).not.toHaveProperty('receipt_id');
+    expect(data).not.toHaveProperty('cancel_reason');
+  });
+});
+
 describe('buildPayload', () => {
   it('maps the event to the documented body with integer minor units and flattened attributes', () => {
     const body = JSON.parse(buildPayload(keeperMobile, new Date(0))) as Record<string, unknown>;

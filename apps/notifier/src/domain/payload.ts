@@ -28,6 +28,12 @@ const CORE_DATA_KEYS = [
   'status',
   'failure_code',
   'refund_id',
+  'recurring_operation_id',
+  'recurring_charge_id',
+  'recurring_attempt',
+  'card_binding_id',
+  'receipt_id',
+  'cancel_reason',
 ] as const;
 
 /**
@@ -54,7 +60,7 @@ type Field = readonly [string, string | number | boolean];
 
 /**
  * The body's fields, in their fixed order (core fields, then `livemode`, `status`,
- * `failure_code` and `refund_id` when set, then provider attributes sorted by their published
+ * `failure_code`, `refund_id` and the recurring fields when set, then provider attributes sorted by their published
  * name), so the same event always yields the same bytes; a provider attribute never overrides a
  * core field, even one this event leaves out.
  */
@@ -81,6 +87,15 @@ function dataFields(event: NotificationEvent): Field[] {
   if (event.paymentStatus) fields.push(['status', event.paymentStatus]);
   if (event.failureCode) fields.push(['failure_code', event.failureCode]);
   if (event.refundId) fields.push(['refund_id', event.refundId]);
+  const recurring = event.recurring;
+  if (recurring) {
+    fields.push(['recurring_operation_id', recurring.operationId]);
+    if (recurring.chargeId) fields.push(['recurring_charge_id', recurring.chargeId]);
+    if (recurring.attempt > 0) fields.push(['recurring_attempt', recurring.attempt]);
+    if (recurring.bindingId) fields.push(['card_binding_id', recurring.bindingId]);
+    if (recurring.receiptId) fields.push(['receipt_id', recurring.receiptId]);
+    if (recurring.cancelReason) fields.push(['cancel_reason', recurring.cancelReason]);
+  }
   const reserved = new Set<string>(CORE_DATA_KEYS);
   const attributes = new Map<string, string>();
   for (const [key, value] of Object.entries(event.providerAttributes)) {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import type { PaymentEvent } from '@tolem/contracts/events';
 import {
   AckMode,
   BodyFormat,
@@ -241,6 +242,109 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
     expect(form.get('payer_wmid')).toBe('123456789012');
     const forEndpoint = await deliveries(merchantId, '', eRefunds.endpoint?.id ?? '');
     expect(forEndpoint.map((d) => d.eventType)).toEqual(['refund.succeeded']);
+  });
+
+  it('sends recurring events to the endpoints subscribed to them, with their fields in JSON and form', async () => {
+    const merchantId = `mer_rec_${randomSuffix()}`;
+    const [all, recurring, paid] = [await receiver(), await receiver(), await receiver()];
+    await createEndpoint(createReq(merchantId, all.url));
+    const eRecurring = await createEndpoint(
+      createReq(merchantId, recurring.url, {
+        eventTypes: ['recurring.charge.failed', 'recurring.operation.canceled'],
+        format: BodyFormat.BODY_FORMAT_FORM,
+      }),
+    );
+    await createEndpoint(createReq(merchantId, paid.url, { eventTypes: ['payment.succeeded'] }));
+
+    const paymentId = newId('pay');
+    const recurringEvent = (eventType: string, sequence: bigint, o: Partial<PaymentEvent>) =>
+      aStatusEvent(eventType, '', {
+        merchantId,
+        paymentId,
+        sequence,
+        recurringOperationId: 'sop_1',
+        cardBindingId: 'cbd_1',
+        ...o,
+      });
+    await publish(producer, topic, aKeeperMobileEvent({ merchantId, paymentId }));
+    await publish(
+      producer,
+      topic,
+      recurringEvent('recurring.charge.succeeded', 2n, {
+        recurringChargeId: 'chg_1',
+        recurringAttempt: 1,
+        receiptId: 'rct_1',
+      }),
+    );
+    await publish(
+      producer,
+      topic,
+      recurringEvent('recurring.charge.failed', 3n, {
+        recurringChargeId: 'chg_2',
+        recurringAttempt: 1,
+        failureCode: '14',
+      }),
+    );
+    await publish(
+      producer,
+      topic,
+      recurringEvent('recurring.operation.canceled', 4n, {
+        recurringChargeId: 'chg_2',
+        cancelReason: 'hard_decline',
+      }),
+    );
+    await waitFor(
+      async () => {
+        const list = await deliveries(merchantId, paymentId);
+        return (
+          list.length === 7 &&
+          list.every((d) => d.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED)
+        );
+      },
+      { timeoutMs: 45_000, what: 'seven deliveries delivered' },
+    );
+    const types = (r: Receiver) =>
+      r.bodies.map((b) =>
+        b.body.startsWith('{')
+          ? (JSON.parse(b.body) as { type: string }).type
+          : new URLSearchParams(b.body).get('event_type'),
+      );
+    expect(types(all)).toEqual([
+      'payment.succeeded',
+      'recurring.charge.succeeded',
+      'recurring.charge.failed',
+      'recurring.operation.canceled',
+    ]);
+    expect(types(paid)).toEqual(['payment.succeeded']);
+    expect(types(recurring)).toEqual(['recurring.charge.failed', 'recurring.operation.canceled']);
+
+    const succeeded = JSON.parse(all.bodies[1]?.body ?? '') as { data: Record<string, unknown> };
+    expect(succeeded.data).toMatchObject({
+      payment_id: paymentId,
+      recurring_operation_id: 'sop_1',
+      recurring_charge_id: 'chg_1',
+      recurring_attempt: 1,
+      card_binding_id: 'cbd_1',
+      receipt_id: 'rct_1',
+    });
+    expect(succeeded.data).not.toHaveProperty('status');
+    const failed = new URLSearchParams(recurring.bodies[0]?.body);
+    expect(Object.fromEntries(failed)).toMatchObject({
+      payment_id: paymentId,
+      failure_code: '14',
+      recurring_operation_id: 'sop_1',
+      recurring_charge_id: 'chg_2',
+      recurring_attempt: '1',
+      card_binding_id: 'cbd_1',
+    });
+    const canceled = new URLSearchParams(recurring.bodies[1]?.body);
+    expect(canceled.get('cancel_reason')).toBe('hard_decline');
+    expect(canceled.has('receipt_id')).toBe(false);
+    const forEndpoint = await deliveries(merchantId, '', eRecurring.endpoint?.id ?? '');
+    expect(forEndpoint.map((d) => d.eventType).sort()).toEqual([
+      'recurring.charge.failed',
+      'recurring.operation.canceled',
+    ]);
   });
 
   it("keeps a payment's order per endpoint: a failing endpoint does not hold back another", async () => {

@@ -161,6 +161,51 @@ describe('applyPaymentEvent', () => {
     expect([...store.totalRows.values()].map((r) => r.status)).toEqual(['failed']);
   });
 
+  it('keeps a succeeded payment, its day and the totals as they were through recurring events', async () => {
+    const store = inMemoryReporting();
+    const apply = makeApplyPaymentEvent({ ...store, clock });
+    await apply({
+      ...ev('pay_1', 1n, 'payment.succeeded', '2026-03-01', 10_000n),
+      paymentStatus: 'succeeded',
+      method: 'card',
+      provider: 'intellectmoney',
+    });
+    const before = {
+      fact: structuredClone(store.factRows.get('pay_1')),
+      totals: structuredClone(store.totalRows),
+    };
+    // As the ledger publishes them: no status, the payment's amount as gross, nothing moved, a
+    // later day, and no method when the recurring service left it out.
+    const recurring = (sequence: bigint, eventType: string): ReportEvent => ({
+      ...ev('pay_1', sequence, eventType, '2026-03-03', 10_000n),
+      fee: KGS(0n),
+      net: KGS(0n),
+      method: '',
+      provider: '',
+      failureCode: eventType === 'recurring.charge.failed' ? '51' : '',
+    });
+    for (const [sequence, type] of [
+      [2n, 'recurring.charge.succeeded'],
+      [3n, 'recurring.charge.failed'],
+      [4n, 'recurring.operation.canceled'],
+    ] as const) {
+      expect(await apply(recurring(sequence, type))).toEqual({ applied: true });
+    }
+    expect(store.factRows.get('pay_1')).toMatchObject({
+      status: 'succeeded',
+      failureCode: '',
+      grossMinor: 10_000n,
+      feeMinor: 100n,
+      netMinor: 9_900n,
+      method: 'card',
+      provider: 'intellectmoney',
+      occurredAt: before.fact?.occurredAt,
+      history: before.fact?.history,
+      lastSequence: 4n,
+    });
+    expect(store.totalRows).toEqual(before.totals);
+  });
+
   it('moves the count from succeeded to refunded when a refund follows', async () => {
     const store = inMemoryReporting();
     const apply = makeApplyPaymentEvent({ ...store, clock });

@@ -533,6 +533,80 @@ describe('reporting (real process, PostgreSQL, Kafka)', () => {
     ]);
   });
 
+  it('keeps a succeeded payment and its daily totals as they were through recurring events', async () => {
+    const merchantId = `mer_rep_recurring_${randomSuffix()}`;
+    const paymentId = newId('pay');
+    const paid = anEvent({
+      merchantId,
+      paymentId,
+      paymentStatus: 'succeeded',
+      method: PaymentMethod.PAYMENT_METHOD_CARD,
+      provider: Provider.PROVIDER_INTELLECTMONEY,
+      occurredAt: new Date('2026-06-01T10:00:00Z'),
+    });
+    const merchantTotals = () =>
+      db('daily_totals')
+        .where({ merchant_id: merchantId })
+        .select(
+          db.raw("to_char(day, 'YYYY-MM-DD') as day"),
+          'status',
+          'payments_count',
+          'gross_minor',
+          'fee_minor',
+          'net_minor',
+        )
+        .then((rows: Record<string, unknown>[]) => rows.map((r) => ({ ...r })));
+    await publish(paid);
+    const before = await waitForFact(paymentId, paid.eventId);
+    const totalsBefore = await merchantTotals();
+    expect(totalsBefore).toEqual([
+      {
+        day: '2026-06-01',
+        status: 'succeeded',
+        payments_count: 1n,
+        gross_minor: 10_000n,
+        fee_minor: 200n,
+        net_minor: 9_800n,
+      },
+    ]);
+    // As the ledger publishes them: no status, nothing moved, days later, no method.
+    const recurring = (sequence: bigint, eventType: string, o: Partial<PaymentEvent> = {}) =>
+      anEvent({
+        merchantId,
+        paymentId,
+        sequence,
+        eventType,
+        paymentStatus: '',
+        fee: { amountMinor: 0n, currency: 'KGS' },
+        net: { amountMinor: 0n, currency: 'KGS' },
+        method: PaymentMethod.PAYMENT_METHOD_UNSPECIFIED,
+        provider: Provider.PROVIDER_UNSPECIFIED,
+        ledgerTransactionId: '',
+        occurredAt: new Date('2026-06-03T10:00:00Z'),
+        recurringOperationId: 'sop_1',
+        cardBindingId: 'cbd_1',
+        ...o,
+      });
+    const last = recurring(4n, 'recurring.operation.canceled', { cancelReason: 'merchant' });
+    for (const e of [
+      recurring(2n, 'recurring.charge.succeeded', {
+        recurringChargeId: 'chg_1',
+        receiptId: 'rct_1',
+      }),
+      recurring(3n, 'recurring.charge.failed', { recurringChargeId: 'chg_2', failureCode: '51' }),
+      last,
+    ])
+      await publish(e);
+    const after = await waitForFact(paymentId, last.eventId);
+    expect(after).toEqual({
+      ...before,
+      lastEventId: last.eventId,
+      lastSequence: 4n,
+      updatedAt: after?.updatedAt,
+    });
+    expect(await merchantTotals()).toEqual(totalsBefore);
+  });
+
   it('sends events it can never apply to the DLQ and keeps going', async () => {
     const noMerchant = anEvent({ merchantId: '' });
     await publish(noMerchant);
