@@ -20,6 +20,8 @@ const schema = z.object({
   LEDGER_ADDR: envs.address(),
   /** Reporting's gRPC; the `/v1/reports` routes are served only when it is set. */
   REPORTING_ADDR: envs.address().optional(),
+  /** The recurring service's gRPC; the bindings, recurring operations and receipts routes only when set. */
+  RECURRING_ADDR: envs.address().optional(),
   /** Bearer token of the /admin routes; short tokens are refused because they can be guessed. */
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   /** Deadline of every gRPC call to a peer. */
@@ -56,6 +58,7 @@ export interface GatewayConfig {
   notifierAddr: string;
   ledgerAddr: string;
   reportingAddr: string | undefined;
+  recurringAddr: string | undefined;
   adminToken: Secret;
   grpcDeadlineMs: number;
   rateLimits: RateLimits;
@@ -77,6 +80,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     notifierAddr: e.NOTIFIER_ADDR,
     ledgerAddr: e.LEDGER_ADDR,
     reportingAddr: e.REPORTING_ADDR,
+    recurringAddr: e.RECURRING_ADDR,
     adminToken: new Secret(e.ADMIN_TOKEN),
     grpcDeadlineMs: e.GRPC_DEADLINE_MS,
     createBatchLanes: e.CREATE_BATCH_LANES,

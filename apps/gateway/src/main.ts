@@ -6,6 +6,7 @@ import {
 } from '@tolem/contracts/checkout';
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { NotifierServiceClient } from '@tolem/contracts/notifier';
+import { RecurringServiceClient } from '@tolem/contracts/recurring';
 import { ReportingServiceClient } from '@tolem/contracts/reporting';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createClient, createStreamingClient } from '@tolem/grpc-kit';
@@ -41,6 +42,9 @@ async function main(): Promise<void> {
         streams: createStreamingClient(ReportingServiceClient, config.reportingAddr),
       }
     : undefined;
+  const recurring = config.recurringAddr
+    ? createClient(RecurringServiceClient, config.recurringAddr, grpcOptions)
+    : undefined;
   const checkoutHealth = createHealthProbe(
     config.checkoutAddr,
     'tolem.checkout.v1.CheckoutService',
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
       exportPaymentsCsv: reporting.streams.exportPaymentsCsv,
     },
     webhooks: notifier,
+    recurring,
     checkoutReady: () => checkoutHealth.check(),
     idempotency: { store: idempotencyStore, clock },
     log,
@@ -97,6 +102,7 @@ async function main(): Promise<void> {
         client.close();
       }
       reporting?.unary.close();
+      recurring?.close();
       reporting?.streams.close();
     },
     () => sweeper.stop(),

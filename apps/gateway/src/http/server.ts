@@ -30,6 +30,7 @@ import { docsRoutes } from './routes/docs.route';
 import { formRoutes } from './routes/form.route';
 import { healthRoutes } from './routes/health.route';
 import { pageRoutes, paymentStatusRoutes } from './routes/pages.route';
+import { type RecurringClient, recurringRoutes } from './routes/recurring.route';
 import { refundRoutes, type RefundsClient } from './routes/refunds.route';
 import { reportRoutes, type ReportsClient } from './routes/reports.route';
 import { v1Routes } from './routes/v1.route';
@@ -83,6 +84,8 @@ export interface GatewayDeps {
   reports?: ReportsClient;
   /** The notifier's endpoint management; the webhook routes are served only when given. */
   webhooks?: WebhooksClient;
+  /** The recurring service (bindings, scheduled operations, receipts); its routes only when given. */
+  recurring?: RecurringClient;
   /** True when checkout answers its gRPC health check (for /readyz). */
   checkoutReady: () => Promise<boolean>;
   /** Where the first answer to each Idempotency-Key is kept (the gateway's own PostgreSQL). */
@@ -259,6 +262,9 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   }
   if (deps.webhooks) {
     void app.register(webhookRoutes({ authenticate, webhooks: deps.webhooks }));
+  }
+  if (deps.recurring) {
+    void app.register(recurringRoutes({ authenticate, recurring: deps.recurring }));
   }
   void app.register(
     limited(

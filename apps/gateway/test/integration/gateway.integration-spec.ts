@@ -15,6 +15,7 @@ import {
   Provider,
 } from '@tolem/contracts/common';
 import type { FeePlan } from '@tolem/contracts/ledger';
+import { OperationState, ScheduledOperation } from '@tolem/contracts/recurring';
 import { DomainError, type ErrorKind } from '@tolem/errors';
 import {
   freePort,
@@ -61,6 +62,7 @@ async function startGateway(
       CHECKOUT_ADDR: checkoutAddr,
       NOTIFIER_ADDR: otherAddr,
       LEDGER_ADDR: otherAddr,
+      RECURRING_ADDR: otherAddr,
       ADMIN_TOKEN,
       GRPC_DEADLINE_MS: String(DEADLINE_MS),
       DATABASE_URL: databaseUrl,
@@ -1487,6 +1489,135 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         api_key: '',
         webhook_signing_secret: null,
         merchant: { id: 'mer_new' },
+      });
+    });
+  });
+
+  describe('recurring operations (/v1/recurring_operations) over the wire', () => {
+    const PHONE = '996700123456';
+    const body = {
+      binding: 'cbd_it_1',
+      amount: 9_007_199_254_740_993n.toString(),
+      currency: 'RUB',
+      description: 'Gym, monthly',
+      schedule: { interval: 'monthly', day: 31, time_of_day: '09:00', time_zone: 'Asia/Bishkek' },
+      starts_at: '2027-01-01T00:00:00+06:00',
+      receipt_customer: { phone: PHONE },
+    };
+    const post = (key: string, payload: object = body) =>
+      fetch(`${base}/v1/recurring_operations`, {
+        method: 'POST',
+        headers: { ...jsonPost(key), 'x-request-id': `it-rec-${key}` },
+        body: JSON.stringify(payload),
+      });
+
+    it('creates: the key, merchant, exact amount and schedule reach RecurringService; 201 and a replay', async () => {
+      peers.script.recurring.setScheduledOperation = async (req) => ({
+        operation: ScheduledOperation.fromPartial({
+          id: 'sop_it_1',
+          merchantId: req.merchantId,
+          bindingId: req.bindingId,
+          amount: req.amount,
+          description: req.description,
+          schedule: req.schedule,
+          startsAt: req.startsAt,
+          state: OperationState.OPERATION_STATE_ACTIVE,
+          receiptCustomer: req.receiptCustomer,
+          version: 1,
+        }),
+        created: true,
+        replayed: false,
+      });
+      const res = await post('rec-1');
+      expect(res.status).toBe(201);
+      expect(res.headers.get('location')).toBe('/v1/recurring_operations/sop_it_1');
+      expect(await res.json()).toMatchObject({
+        id: 'sop_it_1',
+        amount: '9007199254740993',
+        currency: 'RUB',
+        schedule: { interval: 'monthly', day: 31, time_of_day: '09:00', time_zone: 'Asia/Bishkek' },
+        starts_at: '2026-12-31T18:00:00.000Z',
+        state: 'active',
+        receipt_customer: { phone: PHONE, email: null },
+      });
+      const calls = peers.callsOf('setScheduledOperation');
+      expect(calls).toHaveLength(1);
+      expect(calls[0]).toMatchObject({
+        requestId: 'it-rec-rec-1',
+        request: {
+          merchantId: MERCHANT.id,
+          idempotencyKey: 'rec-1',
+          operationId: '',
+          bindingId: 'cbd_it_1',
+          amount: { amountMinor: 9_007_199_254_740_993n, currency: 'RUB' },
+          startsAt: new Date('2026-12-31T18:00:00.000Z'),
+        },
+      });
+      const again = await post('rec-1');
+      expect(again.status).toBe(201);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(peers.callsOf('setScheduledOperation')).toHaveLength(1);
+      // The phone travelled to the service and back, and into no log line.
+      await waitFor(async () => gateway.output().includes('recurring operation created'), {
+        timeoutMs: 5_000,
+        what: 'the create log line',
+      });
+      expect(gateway.output()).not.toContain(PHONE);
+    });
+
+    it.each([
+      ['invalid', 'RECURRING_INVALID_SCHEDULE', 400],
+      ['not_found', 'RECURRING_BINDING_NOT_FOUND', 404],
+      ['precondition', 'RECURRING_BINDING_NOT_ACTIVE', 422],
+      ['conflict', 'RECURRING_IDEMPOTENCY_CONFLICT', 409],
+    ] as const)('maps a %s status from RecurringService to %s / %i', async (kind, code, status) => {
+      peers.script.recurring.setScheduledOperation = async () => {
+        throw new DomainError(code, kind as ErrorKind, `${code} for ${PHONE}`, {
+          details: { field: 'schedule' },
+        });
+      };
+      const res = await post(`rec-${kind}`);
+      expect(res.status).toBe(status);
+      const json = (await res.json()) as { error: { code: string; details?: object } };
+      expect(json.error.code).toBe(code);
+      expect(json.error.details).toEqual({ field: 'schedule' });
+      expect(gateway.output()).not.toContain(PHONE);
+    });
+
+    it("pages operations and reads another merchant's id as not found", async () => {
+      peers.script.recurring.listScheduledOperations = async () => ({
+        operations: [],
+        hasMore: true,
+      });
+      peers.script.recurring.getScheduledOperation = async (req) => {
+        throw new DomainError(
+          'RECURRING_OPERATION_NOT_FOUND',
+          'not_found',
+          `operation ${req.operationId} not found`,
+        );
+      };
+      const list = await fetch(
+        `${base}/v1/recurring_operations?limit=20&ending_before=sop_it_9&state=active`,
+        { headers: auth },
+      );
+      expect(list.status).toBe(200);
+      expect(await list.json()).toEqual({
+        object: 'list',
+        url: '/v1/recurring_operations',
+        has_more: true,
+        data: [],
+      });
+      expect(peers.callsOf('listScheduledOperations')[0]?.request).toMatchObject({
+        merchantId: MERCHANT.id,
+        limit: 20,
+        endingBefore: 'sop_it_9',
+        state: OperationState.OPERATION_STATE_ACTIVE,
+      });
+      const other = await fetch(`${base}/v1/recurring_operations/sop_other`, { headers: auth });
+      expect(other.status).toBe(404);
+      expect(peers.callsOf('getScheduledOperation')[0]?.request).toEqual({
+        merchantId: MERCHANT.id,
+        operationId: 'sop_other',
       });
     });
   });

@@ -8,6 +8,7 @@ import {
 } from '@tolem/contracts/checkout';
 import { LedgerServiceService } from '@tolem/contracts/ledger';
 import { NotifierServiceService } from '@tolem/contracts/notifier';
+import { RecurringServiceService } from '@tolem/contracts/recurring';
 import { DomainError } from '@tolem/errors';
 import {
   type CallContext,
@@ -18,7 +19,7 @@ import {
 import { createLogger } from '@tolem/observability';
 
 /**
- * Test doubles of the gateway's PEER services (checkout and its cases, notifier, ledger): a real grpc-js server
+ * Test doubles of the gateway's PEER services (checkout and its cases, notifier, ledger, recurring): a real grpc-js server
  * built with grpc-kit's createGrpcServer, so errors cross the wire exactly as in production, and
  * each method's answer is scripted by the test.
  */
@@ -31,6 +32,7 @@ export interface Script {
   refunds: Scripted<typeof RefundServiceService>;
   notifier: Scripted<typeof NotifierServiceService>;
   ledger: Scripted<typeof LedgerServiceService>;
+  recurring: Scripted<typeof RecurringServiceService>;
 }
 
 export interface PeerCall {
@@ -83,6 +85,7 @@ function defaultScript(): Script {
     refunds: unimplemented(RefundServiceService),
     notifier: unimplemented(NotifierServiceService),
     ledger: unimplemented(LedgerServiceService),
+    recurring: unimplemented(RecurringServiceService),
   };
 }
 
@@ -117,6 +120,7 @@ export async function startPeers(): Promise<Peers> {
   server.addService(RefundServiceService, delegating(RefundServiceService, 'refunds'));
   server.addService(NotifierServiceService, delegating(NotifierServiceService, 'notifier'));
   server.addService(LedgerServiceService, delegating(LedgerServiceService, 'ledger'));
+  server.addService(RecurringServiceService, delegating(RecurringServiceService, 'recurring'));
   const port = await server.listen(0);
 
   return {

@@ -22,6 +22,9 @@ export interface Schema {
   propertyNames?: Schema;
   anyOf?: Schema[];
   oneOf?: Schema[];
+  if?: Schema;
+  then?: Schema;
+  else?: Schema;
 }
 
 /**
@@ -35,6 +38,11 @@ export function valid(schema: Schema, resolve: (ref: string) => Schema): fc.Arbi
   if (schema.enum) return fc.constantFrom(...schema.enum);
   const alternatives = schema.anyOf ?? schema.oneOf;
   if (alternatives) return fc.oneof(...alternatives.map((s) => valid(s, resolve)));
+  // A choice by `if` (a recurring schedule: with `cron`, else an interval): each branch's values
+  // decide `if` the way that branch expects, as the gateway's schemas are written.
+  if (schema.then && schema.else) {
+    return fc.oneof(valid(schema.then, resolve), valid(schema.else, resolve));
+  }
   const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
   // Untyped (amount: the mapper decides, so a float gets its own code): mostly what it describes.
   if (types.length === 0) {
