@@ -326,6 +326,23 @@ describe('webhook routes', () => {
     expect(s.lines.join('')).not.toContain(SECRET);
   });
 
+  it('takes event types with more than one dot (recurring.charge.succeeded) to the notifier', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/webhook_endpoints',
+      headers: { ...asA, 'idempotency-key': 'create-recurring' },
+      payload: {
+        url: 'https://a.example/hook',
+        event_types: ['recurring.charge.succeeded', 'recurring.operation.canceled'],
+      },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(s.calls[0]).toMatchObject({
+      method: 'createEndpoint',
+      request: { eventTypes: ['recurring.charge.succeeded', 'recurring.operation.canceled'] },
+    });
+  });
+
   it('refuses a create without Idempotency-Key, with a bad URL, format or ack, or extra fields', async () => {
     const noKey = await app.inject({
       method: 'POST',

@@ -133,7 +133,7 @@ const nullableString = { type: ['string', 'null'] } as const;
 const eventTypesSchema = {
   type: 'array',
   maxItems: 32,
-  items: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-z_]+\\.[a-z_]+$' },
+  items: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-z_]+(\\.[a-z_]+)+$' },
   description:
     'Subscribed event types (see docs/webhooks.md); empty or absent: every type merchants are notified of.',
 } as const;
