@@ -8,6 +8,29 @@ const schema = z.object({
   LOG_LEVEL: envs.logLevel(),
   /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
   MIGRATE_ON_START: envs.bool(false),
+  /** Checkout: every charge attempt is a payment it makes (ChargeBoundCard). */
+  CHECKOUT_ADDR: envs.address().default('127.0.0.1:50051'),
+  /** The ledger: recurring facts are recorded (and so published) there. */
+  LEDGER_ADDR: envs.address().default('127.0.0.1:50053'),
+  /** How often the scheduler looks for due occurrences and charges; 0 disables it. */
+  SCHEDULER_INTERVAL_MS: envs.durationMs(1_000),
+  /** Operations materialized, and charges claimed, per round. */
+  SCHEDULER_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Charge attempts in flight at once per instance. */
+  SCHEDULER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(16),
+  /** How long a claimed charge is one instance's before another may retake it (same key). */
+  SCHEDULER_LEASE_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(5 * 60_000),
+  /** How often recurring facts are handed to the ledger; 0 disables the relay. */
+  FACTS_RELAY_INTERVAL_MS: envs.durationMs(500),
+  /**
+   * A clock that only AdvanceTestClock moves (the local stack and the end-to-end tests); the
+   * background scheduler then does not run by itself. Never in production.
+   */
+  RECURRING_TEST_CLOCK: envs.bool(false),
 });
 
 export interface RecurringConfig {
@@ -16,6 +39,14 @@ export interface RecurringConfig {
   grpcHost: string;
   logLevel: string;
   migrateOnStart: boolean;
+  checkoutAddr: string;
+  ledgerAddr: string;
+  schedulerIntervalMs: number;
+  schedulerBatchSize: number;
+  schedulerConcurrency: number;
+  schedulerLeaseMs: number;
+  factsRelayIntervalMs: number;
+  testClock: boolean;
 }
 
 /** The only reader of process.env in this service. */
@@ -27,5 +58,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     grpcHost: e.GRPC_HOST,
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,
+    checkoutAddr: e.CHECKOUT_ADDR,
+    ledgerAddr: e.LEDGER_ADDR,
+    schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
+    schedulerBatchSize: e.SCHEDULER_BATCH_SIZE,
+    schedulerConcurrency: e.SCHEDULER_CONCURRENCY,
+    schedulerLeaseMs: e.SCHEDULER_LEASE_MS,
+    factsRelayIntervalMs: e.FACTS_RELAY_INTERVAL_MS,
+    testClock: e.RECURRING_TEST_CLOCK,
   });
 }
