@@ -20,3 +20,19 @@ export function createTestClock(start: Date = new Date()): TestClock {
     },
   };
 }
+
+/**
+ * The service's test clock: real time plus everything AdvanceTestClock added, so leases, pending
+ * re-checks and the facts relay's backoff still expire by themselves between advances.
+ */
+export function createOffsetClock(base: Clock = { now: () => new Date() }): TestClock {
+  let offset = 0;
+  return {
+    now: () => new Date(base.now().getTime() + offset),
+    advance(ms) {
+      if (!Number.isSafeInteger(ms) || ms <= 0) throw new RangeError('advance must be > 0 ms');
+      offset += ms;
+      return new Date(base.now().getTime() + offset);
+    },
+  };
+}

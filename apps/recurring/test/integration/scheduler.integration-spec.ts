@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations';
 import { createCheckoutClient } from '../../src/clients/checkout.client';
 import { createLedgerClient } from '../../src/clients/ledger.client';
+import { loadConfig } from '../../src/config';
 import type { Schedule } from '../../src/domain/operation';
 import { chargesHandlers } from '../../src/grpc/charges.grpc';
 import { createChargesReader } from '../../src/scheduler/charges.repo';
@@ -15,6 +16,7 @@ import { createFactsRelay } from '../../src/scheduler/facts-relay';
 import type { NextOccurrence } from '../../src/scheduler/ports';
 import { createScheduler, type SchedulerOptions } from '../../src/scheduler/scheduler';
 import { createTestClock, type TestClock } from '../../src/scheduler/test-clock';
+import { startScheduling } from '../../src/scheduler/wiring';
 import { startFakeCheckout, startFakeLedger } from './scheduler-peers';
 
 const HOUR = 60 * 60 * 1000;
@@ -606,5 +608,33 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
       code: 'RECURRING_TEST_CLOCK_DISABLED',
       kind: 'precondition',
     });
+  });
+  it('runs as the service wires it: AdvanceTestClock charges what came due and the relay hands the facts to the ledger', async () => {
+    const op = await operation({ startsAt: new Date(Date.now() + 10 * DAY), endsAt: null });
+    const wired = startScheduling({
+      db,
+      log,
+      nextOccurrence: fixedInterval,
+      config: loadConfig({
+        DATABASE_URL: database.url,
+        CHECKOUT_ADDR: checkout.address,
+        LEDGER_ADDR: ledger.address,
+        RECURRING_TEST_CLOCK: 'true',
+        FACTS_RELAY_INTERVAL_MS: '50',
+      }),
+    });
+    try {
+      const ctx = {} as Parameters<typeof wired.handlers.advanceTestClock>[1];
+      const early = await wired.handlers.advanceTestClock({ advanceMs: BigInt(9 * DAY) }, ctx);
+      expect(early.chargesAttempted).toBe(0);
+      const due = await wired.handlers.advanceTestClock({ advanceMs: BigInt(DAY + HOUR) }, ctx);
+      expect(due.chargesAttempted).toBe(1);
+      expect(checkout.calls.map((c) => c.idempotencyKey.startsWith(`${op}:`))).toEqual([true]);
+      await expect
+        .poll(() => [...ledger.events.values()].map((e) => e.eventType))
+        .toEqual(['recurring.charge.succeeded']);
+    } finally {
+      await wired.stop();
+    }
   });
 });
