@@ -135,18 +135,38 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         .limit(opts.batchSize)
         .forUpdate()
         .skipLocked()) as OperationRow[];
-      let advanced = 0;
-      for (const op of ops) if (await materializeOne(trx, op, now)) advanced += 1;
-      return advanced;
+      const plans = ops.flatMap((op) => {
+        const plan = planOccurrences(op, now);
+        return plan ? [plan] : [];
+      });
+      const rows = plans.flatMap((p) => p.rows);
+      // One statement per chunk, well inside PostgreSQL's bind-parameter limit.
+      for (let i = 0; i < rows.length; i += 1000) {
+        await trx('charges')
+          .insert(rows.slice(i, i + 1000))
+          .onConflict(['operation_id', 'scheduled_at'])
+          .ignore();
+      }
+      if (plans.length > 0) {
+        await trx.raw(
+          `update scheduled_operations o
+              set next_charge_at = u.next_charge_at,
+                  state = case when u.next_charge_at is null then 'completed' else 'active' end,
+                  updated_at = ?
+             from jsonb_to_recordset(?::jsonb) as u(id text, next_charge_at timestamptz)
+            where o.id = u.id`,
+          [now, JSON.stringify(plans.map((p) => ({ id: p.operationId, next_charge_at: p.next })))],
+        );
+      }
+      return plans.length;
     });
   }
 
-  /** False when the operation's schedule could not be read (it stays as it is). */
-  async function materializeOne(
-    trx: Knex.Transaction,
-    op: OperationRow,
-    now: Date,
-  ): Promise<boolean> {
+  /**
+   * The charges an operation's due occurrences become and its next occurrence (null: none left
+   * before its end). Null when the schedule could not be read: the operation stays as it is.
+   */
+  function planOccurrences(op: OperationRow, now: Date) {
     const schedule = scheduleOf(op);
     const beforeEnd = (at: Date) => op.ends_at === null || at.getTime() <= op.ends_at.getTime();
     const due: Date[] = [];
@@ -162,10 +182,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         next = nextOccurrence(schedule, next);
       }
     } catch (err) {
-      // A schedule the parser refuses (it was validated when set): leave the operation as it is
-      // and go on with the others; the error is in the log.
+      // A schedule the parser refuses (it was validated when set): the others go on; the error
+      // is in the log.
       log.error({ err, operationId: op.id }, 'recurring schedule could not be read');
-      return false;
+      return null;
     }
     if (next && !beforeEnd(next)) next = null;
     // More than MAX_CATCH_UP behind: the most recent missed one is in a later chunk.
@@ -187,17 +207,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         updated_at: now,
       };
     });
-    if (rows.length > 0) {
-      await trx('charges').insert(rows).onConflict(['operation_id', 'scheduled_at']).ignore();
-    }
-    await trx('scheduled_operations')
-      .where({ id: op.id })
-      .update({
-        next_charge_at: next,
-        state: next === null ? 'completed' : 'active',
-        updated_at: now,
-      });
-    return true;
+    return { operationId: op.id, next, rows };
   }
 
   async function claim(): Promise<ClaimedRow[]> {
