@@ -6,10 +6,16 @@ import { newId } from '@tolem/ids';
 import { money } from '@tolem/money';
 import type { Clock, LoopLog } from '@tolem/runtime';
 
-import { enqueueFact } from '../db/facts.repo';
+import { enqueueFacts } from '../db/facts.repo';
 import type { RecurringFact } from '../domain/facts';
 import type { ReceiptCustomer } from '../domain/operation';
-import { type AttemptRow, type ChargeRow, type OperationRow, scheduleOf } from './charges.repo';
+import {
+  type AttemptRow,
+  type ChargeRow,
+  type ChargeState,
+  type OperationRow,
+  scheduleOf,
+} from './charges.repo';
 import {
   afterFailure,
   declineKindOf,
@@ -22,6 +28,7 @@ import type {
   ChargeSucceededPort,
   CheckoutChargePort,
   NextOccurrence,
+  SucceededCharge,
 } from './ports';
 import { noReceipts } from './ports';
 
@@ -91,6 +98,28 @@ interface ClaimedRow extends ChargeRow {
   provider_binding_ref: string;
   binding_payment_id: string;
   current_outcome: AttemptRow['outcome'] | null;
+}
+
+/** What one attempt decided, written with the rest of its batch. */
+interface Decision {
+  charge: ClaimedRow;
+  /** The charge's columns after the attempt. */
+  set: {
+    state: ChargeState;
+    attempt: number;
+    first_attempt_at: Date | null;
+    next_attempt_at: Date | null;
+    payment_id: string;
+  };
+  attempt?: AttemptRow;
+  /** In order: a payment's facts reach the ledger in this order. */
+  facts: RecurringFact[];
+  /** Its receipt is issued, and its fact written, in the batch's transaction. */
+  succeeded?: SucceededCharge;
+  /** A hard decline: the operation is canceled (once, with this fact). */
+  cancel?: { failureCode: string; fact: RecurringFact };
+  /** Checkout was asked. */
+  asked: boolean;
 }
 
 type Attempted =
@@ -210,7 +239,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     return { operationId: op.id, next, rows };
   }
 
-  async function claim(): Promise<ClaimedRow[]> {
+  async function claim(): Promise<{ token: string; rows: ClaimedRow[] }> {
     const now = clock.now();
     const token = randomUUID();
     const claimed = (await db.raw(
@@ -225,8 +254,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       [new Date(now.getTime() + opts.leaseMs), token, now, now, opts.batchSize],
     )) as { rows: { id: string }[] };
     const ids = claimed.rows.map((r) => r.id);
-    if (ids.length === 0) return [];
-    return (await db('charges as c')
+    if (ids.length === 0) return { token, rows: [] };
+    const rows = (await db('charges as c')
       .join('scheduled_operations as o', 'o.id', 'c.operation_id')
       .join('card_bindings as b', 'b.id', 'o.binding_id')
       .leftJoin('charge_attempts as a', function joinCurrent() {
@@ -246,25 +275,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         'b.payment_id as binding_payment_id',
         'a.outcome as current_outcome',
       )) as ClaimedRow[];
-  }
-
-  /** Writes a claimed charge's result while the claim is still ours; false when it was retaken. */
-  async function finish(
-    c: ClaimedRow,
-    write: (trx: Knex.Transaction) => Promise<Record<string, unknown>>,
-  ): Promise<boolean> {
-    return db.transaction(async (trx) => {
-      const mine = (await trx('charges')
-        .where({ id: c.id, claim_token: c.claim_token })
-        .forUpdate()
-        .first('id')) as { id: string } | undefined;
-      if (!mine) return false;
-      const patch = await write(trx);
-      await trx('charges')
-        .where({ id: c.id })
-        .update({ ...patch, claimed_until: null, claim_token: null, updated_at: clock.now() });
-      return true;
-    });
+    return { token, rows };
   }
 
   function factOf(
@@ -315,18 +326,30 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     }
   }
 
-  /** One claimed charge: at most one checkout call. Returns true when checkout was asked. */
-  async function attemptOne(c: ClaimedRow): Promise<boolean> {
+  /** A charge's columns as a decision leaves them; unchanged ones keep the claimed values. */
+  function keep(c: ClaimedRow): Decision['set'] {
+    return {
+      state: c.state,
+      attempt: c.attempt,
+      first_attempt_at: c.first_attempt_at,
+      next_attempt_at: c.next_attempt_at,
+      payment_id: c.payment_id,
+    };
+  }
+
+  /** What to do with one claimed charge: at most one checkout call, nothing written yet. */
+  async function decide(c: ClaimedRow): Promise<Decision> {
     const now = clock.now();
     const n = c.attempt;
     const factBase = factOf(c, now);
+    const decision: Decision = { charge: c, set: keep(c), facts: [], asked: false };
 
     // Paused or canceled since it was materialized: not charged (a paused operation's due
     // charges are skipped, not caught up). A payment already pending is still followed to its end.
     const stopped = c.op_state !== 'active' && c.op_state !== 'completed';
     if (stopped && c.current_outcome !== 'pending') {
-      await finish(c, () => Promise.resolve({ state: 'skipped', next_attempt_at: null }));
-      return false;
+      decision.set = { ...decision.set, state: 'skipped', next_attempt_at: null };
+      return decision;
     }
     // A new attempt after the 16-day window (the scheduler was down): given up, not charged.
     if (
@@ -334,33 +357,30 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       n > 1 &&
       !withinWindow(c.first_attempt_at, now, opts.retryPolicy)
     ) {
-      await finish(c, async (trx) => {
-        await enqueueFact(trx, {
-          ...factBase,
-          idempotencyKey: `${c.id}:abandoned`,
-          eventType: 'recurring.charge.abandoned',
-          paymentId: c.payment_id || c.binding_payment_id,
-        });
-        return { state: 'abandoned', next_attempt_at: null };
+      decision.set = { ...decision.set, state: 'abandoned', next_attempt_at: null };
+      decision.facts.push({
+        ...factBase,
+        idempotencyKey: `${c.id}:abandoned`,
+        eventType: 'recurring.charge.abandoned',
+        paymentId: c.payment_id || c.binding_payment_id,
       });
-      return false;
+      return decision;
     }
 
     const key = `${c.operation_id}:${c.scheduled_at.toISOString()}:${n}`;
     const answer = await callCheckout(c, key);
+    decision.asked = true;
     if (answer.kind === 'unavailable') {
       log.error(
         { chargeId: c.id, attempt: n, error: answer.error },
         'recurring charge: checkout unavailable; asking again later',
       );
-      await finish(c, () =>
-        Promise.resolve({ next_attempt_at: new Date(now.getTime() + opts.unavailableRetryMs) }),
-      );
-      return true;
+      decision.set.next_attempt_at = new Date(now.getTime() + opts.unavailableRetryMs);
+      return decision;
     }
     const r = answer.result;
     const kind = r.outcome === 'failed' ? declineKindOf(r.declineCode, r.reasonCode) : '';
-    const attemptRow: AttemptRow = {
+    decision.attempt = {
       charge_id: c.id,
       number: n,
       payment_id: r.paymentId,
@@ -371,69 +391,46 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       reason_code: r.outcome === 'succeeded' ? '' : r.reasonCode,
     };
     const firstAttemptAt = c.first_attempt_at ?? now;
-    const paymentId = r.paymentId || c.payment_id;
-
-    const written = await finish(c, async (trx) => {
-      await trx('charge_attempts')
-        .insert(attemptRow)
-        .onConflict(['charge_id', 'number'])
-        .merge(['payment_id', 'outcome', 'decline_code', 'decline_kind', 'reason_code']);
-      const base = { first_attempt_at: firstAttemptAt, payment_id: paymentId };
-      switch (r.outcome) {
-        case 'pending':
-          return { ...base, next_attempt_at: new Date(now.getTime() + opts.pendingRecheckMs) };
-        case 'succeeded': {
-          const receipt = await receipts.onChargeSucceeded(
-            {
-              id: c.id,
-              operationId: c.operation_id,
-              merchantId: c.merchant_id,
-              bindingId: c.binding_id,
-              scheduledAt: c.scheduled_at,
-              amount: money(c.amount_minor, c.currency),
-              description: c.description,
-              operationVersion: c.operation_version,
-              paymentId: r.paymentId,
-              customerRef: c.customer_ref,
-              receiptCustomer: c.receipt_customer,
-              livemode: c.livemode,
-              succeededAt: now,
-            },
-            trx,
-          );
-          await enqueueFact(trx, {
-            ...factBase,
-            idempotencyKey: `${c.id}:succeeded`,
-            eventType: 'recurring.charge.succeeded',
-            paymentId: r.paymentId,
-            attempt: n,
-            ...(receipt ? { receiptId: receipt.receiptId } : {}),
-          });
-          return {
-            ...base,
-            state: 'succeeded',
-            next_attempt_at: null,
-            receipt_id: receipt?.receiptId ?? '',
-          };
-        }
-        case 'failed':
-          return recordFailure(trx, c, {
-            n,
-            now,
-            firstAttemptAt,
-            result: r,
-            kind: kind || 'unknown',
-          });
-      }
-    });
-    if (!written)
-      log.info({ chargeId: c.id, attempt: n }, 'recurring charge retaken by another instance');
-    return true;
+    decision.set = {
+      ...decision.set,
+      first_attempt_at: firstAttemptAt,
+      payment_id: r.paymentId || c.payment_id,
+    };
+    switch (r.outcome) {
+      case 'pending':
+        decision.set.next_attempt_at = new Date(now.getTime() + opts.pendingRecheckMs);
+        return decision;
+      case 'succeeded':
+        decision.set = { ...decision.set, state: 'succeeded', next_attempt_at: null };
+        decision.succeeded = {
+          id: c.id,
+          operationId: c.operation_id,
+          merchantId: c.merchant_id,
+          bindingId: c.binding_id,
+          scheduledAt: c.scheduled_at,
+          amount: money(c.amount_minor, c.currency),
+          description: c.description,
+          operationVersion: c.operation_version,
+          paymentId: r.paymentId,
+          customerRef: c.customer_ref,
+          receiptCustomer: c.receipt_customer,
+          livemode: c.livemode,
+          succeededAt: now,
+        };
+        return decision;
+      case 'failed':
+        return decideFailure(decision, {
+          n,
+          now,
+          firstAttemptAt,
+          result: r,
+          kind: kind || 'unknown',
+        });
+    }
   }
 
-  async function recordFailure(
-    trx: Knex.Transaction,
-    c: ClaimedRow,
+  function decideFailure(
+    decision: Decision,
     f: {
       n: number;
       now: Date;
@@ -441,11 +438,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       result: ChargeBoundCardResult;
       kind: ReturnType<typeof declineKindOf>;
     },
-  ): Promise<Record<string, unknown>> {
+  ): Decision {
+    const c = decision.charge;
     const factBase = factOf(c, f.now);
     const paymentId = f.result.paymentId || c.payment_id || c.binding_payment_id;
     const failureCode = f.result.declineCode || f.result.reasonCode;
-    await enqueueFact(trx, {
+    decision.facts.push({
       ...factBase,
       idempotencyKey: `${c.id}:${f.n}:failed`,
       eventType: 'recurring.charge.failed',
@@ -453,10 +451,6 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       attempt: f.n,
       failureCode,
     });
-    const base = {
-      first_attempt_at: f.firstAttemptAt,
-      payment_id: f.result.paymentId || c.payment_id,
-    };
     const next = afterFailure({
       kind: f.kind,
       failedAttempts: f.n,
@@ -466,9 +460,16 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     });
     switch (next.action) {
       case 'retry':
-        return { ...base, state: 'retrying', attempt: f.n + 1, next_attempt_at: next.at };
+        decision.set = {
+          ...decision.set,
+          state: 'retrying',
+          attempt: f.n + 1,
+          next_attempt_at: next.at,
+        };
+        return decision;
       case 'abandon':
-        await enqueueFact(trx, {
+        decision.set = { ...decision.set, state: 'abandoned', next_attempt_at: null };
+        decision.facts.push({
           ...factBase,
           idempotencyKey: `${c.id}:abandoned`,
           eventType: 'recurring.charge.abandoned',
@@ -476,15 +477,110 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           attempt: f.n,
           failureCode,
         });
-        return { ...base, state: 'abandoned', next_attempt_at: null };
-      case 'cancel': {
+        return decision;
+      case 'cancel':
+        decision.set = { ...decision.set, state: 'failed', next_attempt_at: null };
+        decision.cancel = {
+          failureCode,
+          fact: {
+            ...factBase,
+            idempotencyKey: `${c.operation_id}:canceled`,
+            eventType: 'recurring.operation.canceled',
+            paymentId,
+            cancelReason: 'hard_decline',
+            failureCode,
+          },
+        };
+        return decision;
+    }
+  }
+
+  /**
+   * Writes a batch's decisions in one transaction, for the charges still claimed by this batch
+   * (a charge whose lease ran out and was retaken is the other instance's now: its answer, under
+   * the same key, is the same payment).
+   */
+  async function writeBatch(token: string, decisions: Decision[]): Promise<void> {
+    if (decisions.length === 0) return;
+    const now = clock.now();
+    await db.transaction(async (trx) => {
+      const owned = (await trx('charges')
+        .whereIn(
+          'id',
+          decisions.map((d) => d.charge.id),
+        )
+        .where({ claim_token: token })
+        .forUpdate()
+        .select('id')) as { id: string }[];
+      const ownedIds = new Set(owned.map((r) => r.id));
+      const mine = decisions.filter((d) => ownedIds.has(d.charge.id));
+      if (mine.length < decisions.length) {
+        log.info(
+          { retaken: decisions.length - mine.length },
+          'recurring charges retaken by another instance; their answers are dropped here',
+        );
+      }
+      if (mine.length === 0) return;
+
+      const attempts = mine.flatMap((d) => (d.attempt ? [d.attempt] : []));
+      if (attempts.length > 0) {
+        await trx('charge_attempts')
+          .insert(attempts)
+          .onConflict(['charge_id', 'number'])
+          .merge(['payment_id', 'outcome', 'decline_code', 'decline_kind', 'reason_code']);
+      }
+
+      const facts: RecurringFact[] = [];
+      const receiptIds = new Map<string, string>();
+      for (const d of mine) {
+        facts.push(...d.facts);
+        if (!d.succeeded) continue;
+        // In this transaction: the receipt exists exactly when the charge is succeeded.
+        const receipt = await receipts.onChargeSucceeded(d.succeeded, trx);
+        if (receipt) receiptIds.set(d.charge.id, receipt.receiptId);
+        facts.push({
+          ...factOf(d.charge, d.succeeded.succeededAt),
+          idempotencyKey: `${d.charge.id}:succeeded`,
+          eventType: 'recurring.charge.succeeded',
+          paymentId: d.succeeded.paymentId,
+          attempt: d.charge.attempt,
+          ...(receipt ? { receiptId: receipt.receiptId } : {}),
+        });
+      }
+      await enqueueFacts(trx, facts);
+
+      await trx.raw(
+        `update charges c
+            set state = u.state, attempt = u.attempt, first_attempt_at = u.first_attempt_at,
+                next_attempt_at = u.next_attempt_at, payment_id = u.payment_id,
+                receipt_id = coalesce(u.receipt_id, c.receipt_id),
+                claimed_until = null, claim_token = null, updated_at = ?
+           from jsonb_to_recordset(?::jsonb) as u(id text, state text, attempt integer,
+                first_attempt_at timestamptz, next_attempt_at timestamptz, payment_id text,
+                receipt_id text)
+          where c.id = u.id`,
+        [
+          now,
+          JSON.stringify(
+            mine.map((d) => ({
+              id: d.charge.id,
+              ...d.set,
+              receipt_id: receiptIds.get(d.charge.id) ?? null,
+            })),
+          ),
+        ],
+      );
+
+      for (const d of mine) {
+        if (!d.cancel) continue;
         // The card cannot be charged again: the operation ends, and its other charges waiting
         // for an attempt (caught-up occurrences) are not tried.
+        const c = d.charge;
         await trx('charges')
           .where({ operation_id: c.operation_id })
           .whereIn('state', ['pending', 'retrying'])
           .whereNot({ id: c.id })
-          .update({ state: 'skipped', next_attempt_at: null, updated_at: f.now });
+          .update({ state: 'skipped', next_attempt_at: null, updated_at: now });
         const canceled = await trx('scheduled_operations')
           .where({ id: c.operation_id })
           // Completed too: its last charge failing for good is worth the merchant's notice.
@@ -492,31 +588,21 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           .update({
             state: 'canceled',
             cancel_reason: 'hard_decline',
-            cancel_code: failureCode,
+            cancel_code: d.cancel.failureCode,
             next_charge_at: null,
-            updated_at: f.now,
+            updated_at: now,
           });
-        if (canceled > 0) {
-          await enqueueFact(trx, {
-            ...factBase,
-            idempotencyKey: `${c.operation_id}:canceled`,
-            eventType: 'recurring.operation.canceled',
-            paymentId,
-            cancelReason: 'hard_decline',
-            failureCode,
-          });
-        }
-        return { ...base, state: 'failed', next_attempt_at: null };
+        if (canceled > 0) await enqueueFacts(trx, [d.cancel.fact]);
       }
-    }
+    });
   }
 
   async function attemptDue(): Promise<{ claimed: number; attempted: number }> {
-    const claimed = await claim();
-    let attempted = 0;
-    await forEachLimited(claimed, opts.concurrency, async (c) => {
+    const { token, rows } = await claim();
+    const decisions: Decision[] = [];
+    await forEachLimited(rows, opts.concurrency, async (c) => {
       try {
-        if (await attemptOne(c)) attempted += 1;
+        decisions.push(await decide(c));
       } catch (err) {
         // The lease expires and the charge is retaken with the same key.
         log.error(
@@ -525,7 +611,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         );
       }
     });
-    return { claimed: claimed.length, attempted };
+    await writeBatch(token, decisions);
+    return { claimed: rows.length, attempted: decisions.filter((d) => d.asked).length };
   }
 
   return {
