@@ -50,11 +50,15 @@ export async function up(knex: Knex): Promise<void> {
       reason_code text not null default '',
       primary key (charge_id, number)
     );
+
+    -- The relay holds a fact while an earlier fact of its payment waits (order per payment).
+    create index recurring_facts_payment_idx on recurring_facts (payment_id, id);
   `);
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
+    drop index recurring_facts_payment_idx;
     drop table charge_attempts;
     drop table charges;
   `);
