@@ -64,6 +64,8 @@ export async function startFakeCheckout() {
   const state = {
     script: (_req: ChargeBoundCardRequest): CardAnswer => ({ status: 'succeeded' }),
     delayMs: 0,
+    /** Answers UNAVAILABLE without making a payment. */
+    down: false,
   };
   let n = 0;
   const { address, close } = await serve((server) =>
@@ -71,6 +73,7 @@ export async function startFakeCheckout() {
       ...allUnimplemented(CheckoutServiceService),
       async chargeBoundCard(req) {
         calls.push(req);
+        if (state.down) throw new DomainError('CHECKOUT_DOWN', 'unavailable', 'checkout is down');
         if (state.delayMs > 0)
           await new Promise((r) => setTimeout(r, Math.random() * state.delayMs));
         let payment = payments.get(req.idempotencyKey);

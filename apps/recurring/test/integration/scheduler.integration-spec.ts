@@ -72,6 +72,7 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
     checkout.payments.clear();
     checkout.state.script = () => ({ status: 'succeeded' });
     checkout.state.delayMs = 0;
+    checkout.state.down = false;
     ledger.events.clear();
     ledger.state.down = false;
     clock = createTestClock(new Date(T0.getTime() - HOUR));
@@ -636,5 +637,26 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
     } finally {
       await wired.stop();
     }
+  });
+  it('asks again with the same key when checkout is unreachable, without spending an attempt', async () => {
+    const op = await operation({ endsAt: T0 });
+    checkout.state.down = true;
+    const s = scheduler();
+    clock.advance(HOUR);
+    expect((await s.runPass()).attempted).toBe(1);
+    const [waiting] = await charges(op);
+    expect(waiting).toMatchObject({ state: 'pending', attempt: 1 });
+    expect(await attempts(waiting?.id ?? '')).toEqual([]);
+
+    checkout.state.down = false;
+    expect((await s.runPass()).attempted).toBe(0);
+    clock.advance(60_000);
+    expect((await s.runPass()).attempted).toBe(1);
+    expect(checkout.calls.map((c) => c.idempotencyKey)).toEqual([
+      `${op}:${T0.toISOString()}:1`,
+      `${op}:${T0.toISOString()}:1`,
+    ]);
+    const [done] = await charges(op);
+    expect(done?.state).toBe('succeeded');
   });
 });
