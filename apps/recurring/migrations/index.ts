@@ -3,10 +3,12 @@ import type { Migration } from '@tolem/db-kit';
 import * as createCardBindings from './20261123000000_create_card_bindings';
 import * as scheduledOperations from './20261206000000_scheduled_operations';
 import * as receipts from './20261206000200_receipts';
+import * as charges from './20261206000100_charges';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
   '20261123000000_create_card_bindings': createCardBindings,
   '20261206000000_scheduled_operations': scheduledOperations,
   '20261206000200_receipts': receipts,
+  '20261206000100_charges': charges,
 };

@@ -24,6 +24,29 @@ const schema = z.object({
   CASH_REGISTER_TIMEOUT_MS: envs.durationMs(10_000),
   /** Pause of the receipt sender between rounds; 0 stops it. */
   RECEIPTS_SEND_INTERVAL_MS: envs.durationMs(5_000),
+  /** Checkout: every charge attempt is a payment it makes (ChargeBoundCard). */
+  CHECKOUT_ADDR: envs.address().default('127.0.0.1:50051'),
+  /** The ledger: recurring facts are recorded (and so published) there. */
+  LEDGER_ADDR: envs.address().default('127.0.0.1:50053'),
+  /** How often the scheduler looks for due occurrences and charges; 0 disables it. */
+  SCHEDULER_INTERVAL_MS: envs.durationMs(1_000),
+  /** Operations materialized, and charges claimed, per round. */
+  SCHEDULER_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Charge attempts in flight at once per instance. */
+  SCHEDULER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(16),
+  /** How long a claimed charge is one instance's before another may retake it (same key). */
+  SCHEDULER_LEASE_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(5 * 60_000),
+  /** How often recurring facts are handed to the ledger; 0 disables the relay. */
+  FACTS_RELAY_INTERVAL_MS: envs.durationMs(500),
+  /**
+   * A clock that only AdvanceTestClock moves (the local stack and the end-to-end tests); the
+   * background scheduler then does not run by itself. Never in production.
+   */
+  RECURRING_TEST_CLOCK: envs.bool(false),
 });
 
 export interface RecurringConfig {
@@ -35,6 +58,14 @@ export interface RecurringConfig {
   /** Undefined when no cash register is configured. */
   cashRegister: CashRegisterSettings | undefined;
   receiptsSendIntervalMs: number;
+  checkoutAddr: string;
+  ledgerAddr: string;
+  schedulerIntervalMs: number;
+  schedulerBatchSize: number;
+  schedulerConcurrency: number;
+  schedulerLeaseMs: number;
+  factsRelayIntervalMs: number;
+  testClock: boolean;
 }
 
 function cashRegister(e: z.infer<typeof schema>): CashRegisterSettings | undefined {
@@ -67,5 +98,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     migrateOnStart: e.MIGRATE_ON_START,
     cashRegister: cashRegister(e),
     receiptsSendIntervalMs: e.RECEIPTS_SEND_INTERVAL_MS,
+    checkoutAddr: e.CHECKOUT_ADDR,
+    ledgerAddr: e.LEDGER_ADDR,
+    schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
+    schedulerBatchSize: e.SCHEDULER_BATCH_SIZE,
+    schedulerConcurrency: e.SCHEDULER_CONCURRENCY,
+    schedulerLeaseMs: e.SCHEDULER_LEASE_MS,
+    factsRelayIntervalMs: e.FACTS_RELAY_INTERVAL_MS,
+    testClock: e.RECURRING_TEST_CLOCK,
   });
 }

@@ -35,6 +35,8 @@ export const recurringErrors = defineErrors({
   RECURRING_INVALID_RECEIPT_CUSTOMER: 'invalid',
   /** Too many metadata keys, or a key or value too long. */
   RECURRING_INVALID_METADATA: 'invalid',
+  /** AdvanceTestClock on a service running with the real clock (RECURRING_TEST_CLOCK unset). */
+  RECURRING_TEST_CLOCK_DISABLED: 'precondition',
 });
 
 export type RecurringErrorCode = keyof typeof recurringErrors.table;

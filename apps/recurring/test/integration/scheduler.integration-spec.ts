@@ -1,0 +1,662 @@
+import { ChargeState as PbChargeState } from '@tolem/contracts/recurring';
+import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
+import { newId } from '@tolem/ids';
+import { createLogger } from '@tolem/observability';
+import { freshDatabase } from '@tolem/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { migrations } from '../../migrations';
+import { createCheckoutClient } from '../../src/clients/checkout.client';
+import { createLedgerClient } from '../../src/clients/ledger.client';
+import { loadConfig } from '../../src/config';
+import type { Schedule } from '../../src/domain/operation';
+import { chargesHandlers } from '../../src/grpc/charges.grpc';
+import { createChargesReader } from '../../src/scheduler/charges.repo';
+import { createFactsRelay } from '../../src/scheduler/facts-relay';
+import type { NextOccurrence } from '../../src/scheduler/ports';
+import { createScheduler, type SchedulerOptions } from '../../src/scheduler/scheduler';
+import { createTestClock, type TestClock } from '../../src/scheduler/test-clock';
+import { startScheduling } from '../../src/scheduler/wiring';
+import { startFakeCheckout, startFakeLedger } from './scheduler-peers';
+
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
+const T0 = new Date('2027-01-10T09:00:00.000Z');
+const log = createLogger({ service: 'recurring-it', level: 'silent' });
+
+/**
+ * A fixed-interval stand-in for domain/schedule.ts (the real one is wired in main.ts): daily is
+ * +1 day, weekly +7 days, monthly +30 days after the previous occurrence.
+ */
+const fixedInterval: NextOccurrence = (schedule: Schedule, after: Date) => {
+  const step =
+    schedule.kind === 'interval'
+      ? { daily: DAY, weekly: 7 * DAY, monthly: 30 * DAY }[schedule.interval]
+      : DAY;
+  return new Date(after.getTime() + step);
+};
+
+describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gRPC)', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let db: Knex;
+  let checkout: Awaited<ReturnType<typeof startFakeCheckout>>;
+  let ledger: Awaited<ReturnType<typeof startFakeLedger>>;
+  let checkoutClient: ReturnType<typeof createCheckoutClient>;
+  let ledgerClient: ReturnType<typeof createLedgerClient>;
+  let clock: TestClock;
+
+  beforeAll(async () => {
+    database = await freshDatabase('recurring_sched_it');
+    db = createKnex({ url: database.url, poolMax: 20 });
+    await migrateLatest(db, migrations);
+    checkout = await startFakeCheckout();
+    ledger = await startFakeLedger();
+    checkoutClient = createCheckoutClient(checkout.address, { deadlineMs: 5_000 });
+    ledgerClient = createLedgerClient(ledger.address, { deadlineMs: 5_000 });
+  });
+
+  afterAll(async () => {
+    checkoutClient?.close();
+    ledgerClient?.close();
+    await checkout?.close();
+    await ledger?.close();
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  beforeEach(async () => {
+    await db.raw(
+      'truncate charge_attempts, charges, recurring_facts, scheduled_operations, card_bindings cascade',
+    );
+    checkout.calls.length = 0;
+    checkout.payments.clear();
+    checkout.state.script = () => ({ status: 'succeeded' });
+    checkout.state.delayMs = 0;
+    checkout.state.down = false;
+    ledger.events.clear();
+    ledger.state.down = false;
+    clock = createTestClock(new Date(T0.getTime() - HOUR));
+  });
+
+  function scheduler(options: Partial<SchedulerOptions> = {}, c: TestClock = clock) {
+    return createScheduler({
+      db,
+      clock: c,
+      checkout: checkoutClient,
+      nextOccurrence: fixedInterval,
+      log,
+      options,
+    });
+  }
+
+  async function operation(input: {
+    interval?: 'daily' | 'weekly' | 'monthly';
+    startsAt?: Date;
+    endsAt?: Date | null;
+    fireOnSkip?: boolean;
+    amountMinor?: bigint;
+    merchantId?: string;
+  }): Promise<string> {
+    const merchantId = input.merchantId ?? 'mer_sched';
+    const bindingId = newId('cbd');
+    await db('card_bindings').insert({
+      id: bindingId,
+      merchant_id: merchantId,
+      payment_id: newId('pay'),
+      provider_binding_ref: `im-ref-${bindingId}`,
+      state: 'activated',
+      card_last4: '4242',
+      first_amount_minor: 1000n,
+      currency: 'RUB',
+      customer_ref: 'cust_1',
+    });
+    const id = newId('sop');
+    const startsAt = input.startsAt ?? T0;
+    await db('scheduled_operations').insert({
+      id,
+      merchant_id: merchantId,
+      idempotency_key: id,
+      request_fingerprint: 'f',
+      binding_id: bindingId,
+      amount_minor: input.amountMinor ?? 1000n,
+      currency: 'RUB',
+      description: 'Monthly plan',
+      schedule_interval: input.interval ?? 'daily',
+      time_zone: 'Europe/Moscow',
+      starts_at: startsAt,
+      ends_at: input.endsAt === undefined ? null : input.endsAt,
+      fire_on_skip: input.fireOnSkip ?? false,
+      customer_ref: 'cust_1',
+      state: 'active',
+      next_charge_at: startsAt,
+      version: 1,
+      created_at: T0,
+      updated_at: T0,
+    });
+    return id;
+  }
+
+  async function charges(operationId: string) {
+    return (await db('charges').where({ operation_id: operationId }).orderBy('scheduled_at')) as {
+      id: string;
+      scheduled_at: Date;
+      state: string;
+      amount_minor: bigint;
+      operation_version: number;
+      attempt: number;
+      receipt_id: string;
+    }[];
+  }
+
+  async function attempts(chargeId: string) {
+    return (await db('charge_attempts').where({ charge_id: chargeId }).orderBy('number')) as {
+      number: number;
+      outcome: string;
+      decline_code: string;
+      decline_kind: string;
+      payment_id: string;
+    }[];
+  }
+
+  async function factTypes(): Promise<string[]> {
+    const rows = (await db('recurring_facts').orderBy('id').select('event_type')) as {
+      event_type: string;
+    }[];
+    return rows.map((r) => r.event_type);
+  }
+
+  it('charges a schedule on its dates and stops after its end date', async () => {
+    const op = await operation({ endsAt: new Date(T0.getTime() + 2 * DAY) });
+    const s = scheduler();
+    expect((await s.runPass()).attempted).toBe(0);
+
+    const times: string[] = [];
+    for (let day = 0; day < 5; day += 1) {
+      clock.advance(day === 0 ? HOUR : DAY);
+      await s.runPass();
+    }
+    for (const c of checkout.calls) times.push(c.metadata['scheduled_at'] ?? '');
+    expect(times).toEqual([
+      T0.toISOString(),
+      new Date(T0.getTime() + DAY).toISOString(),
+      new Date(T0.getTime() + 2 * DAY).toISOString(),
+    ]);
+    expect(checkout.calls.map((c) => c.idempotencyKey)).toEqual(times.map((t) => `${op}:${t}:1`));
+    const rows = await charges(op);
+    expect(rows.map((r) => r.state)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    const stored = (await db('scheduled_operations').where({ id: op }).first()) as {
+      state: string;
+      next_charge_at: Date | null;
+    };
+    expect(stored).toMatchObject({ state: 'completed', next_charge_at: null });
+    expect(await factTypes()).toEqual([
+      'recurring.charge.succeeded',
+      'recurring.charge.succeeded',
+      'recurring.charge.succeeded',
+    ]);
+    const first = checkout.calls[0];
+    expect(first).toMatchObject({
+      merchantId: 'mer_sched',
+      bindingRef: expect.stringMatching(/^im-ref-cbd_/) as unknown,
+      amount: { amountMinor: 1000n, currency: 'RUB' },
+      description: 'Monthly plan',
+      orderId: rows[0]?.id,
+      customerRef: 'cust_1',
+      metadata: {
+        recurring_operation_id: op,
+        recurring_charge_id: rows[0]?.id,
+        scheduled_at: T0.toISOString(),
+      },
+    });
+  });
+
+  it('retries a soft decline on days 1, 4 and 11 and abandons the charge after the 4th failure', async () => {
+    const op = await operation({ endsAt: T0 });
+    checkout.state.script = () => ({ status: 'failed', declineCode: '51' });
+    const s = scheduler();
+    const days: number[] = [];
+    for (let hour = 0; hour <= 20 * 24; hour += 6) {
+      clock.advance(hour === 0 ? HOUR : 6 * HOUR);
+      const before = checkout.calls.length;
+      await s.runPass();
+      if (checkout.calls.length > before) days.push((clock.now().getTime() - T0.getTime()) / DAY);
+    }
+    expect(days).toEqual([0, 1, 4, 11]);
+    const [charge] = await charges(op);
+    expect(charge?.state).toBe('abandoned');
+    const tries = await attempts(charge?.id ?? '');
+    expect(tries.map((a) => [a.number, a.outcome, a.decline_code, a.decline_kind])).toEqual([
+      [1, 'failed', '51', 'soft'],
+      [2, 'failed', '51', 'soft'],
+      [3, 'failed', '51', 'soft'],
+      [4, 'failed', '51', 'soft'],
+    ]);
+    expect(new Set(checkout.calls.map((c) => c.idempotencyKey)).size).toBe(4);
+    expect(await factTypes()).toEqual([
+      'recurring.charge.failed',
+      'recurring.charge.failed',
+      'recurring.charge.failed',
+      'recurring.charge.failed',
+      'recurring.charge.abandoned',
+    ]);
+  });
+
+  it('abandons a soft-declined charge when the next retry would fall after 16 days, before 4 failures', async () => {
+    const op = await operation({ endsAt: T0 });
+    checkout.state.script = () => ({ status: 'failed', declineCode: '05' });
+    const s = scheduler({
+      retryPolicy: { maxFailedAttempts: 4, windowMs: 16 * DAY, delaysMs: [DAY, 10 * DAY] },
+    });
+    for (let day = 0; day <= 30; day += 1) {
+      clock.advance(day === 0 ? HOUR : DAY);
+      await s.runPass();
+    }
+    const [charge] = await charges(op);
+    expect(charge?.state).toBe('abandoned');
+    expect((await attempts(charge?.id ?? '')).map((a) => a.number)).toEqual([1, 2, 3]);
+    expect(checkout.calls).toHaveLength(3);
+  });
+
+  it('abandons a retry that the scheduler reaches more than 16 days after the first attempt (downtime), without charging', async () => {
+    const op = await operation({ endsAt: T0 });
+    checkout.state.script = () => ({ status: 'failed', declineCode: '61' });
+    const s = scheduler();
+    clock.advance(HOUR);
+    await s.runPass();
+    clock.advance(17 * DAY);
+    await s.runPass();
+    const [charge] = await charges(op);
+    expect(charge?.state).toBe('abandoned');
+    expect(checkout.calls).toHaveLength(1);
+    expect(await factTypes()).toEqual(['recurring.charge.failed', 'recurring.charge.abandoned']);
+  });
+
+  it('cancels the operation at once on a hard decline and never charges it again', async () => {
+    const op = await operation({});
+    checkout.state.script = () => ({ status: 'failed', declineCode: '54' });
+    const s = scheduler();
+    clock.advance(HOUR);
+    await s.runPass();
+    for (let day = 0; day < 5; day += 1) {
+      clock.advance(DAY);
+      await s.runPass();
+    }
+    expect(checkout.calls).toHaveLength(1);
+    const [charge] = await charges(op);
+    expect(charge?.state).toBe('failed');
+    expect((await attempts(charge?.id ?? ''))[0]).toMatchObject({
+      decline_code: '54',
+      decline_kind: 'hard',
+    });
+    const stored = (await db('scheduled_operations').where({ id: op }).first()) as Record<
+      string,
+      unknown
+    >;
+    expect(stored).toMatchObject({
+      state: 'canceled',
+      cancel_reason: 'hard_decline',
+      cancel_code: '54',
+      next_charge_at: null,
+    });
+    expect(await factTypes()).toEqual(['recurring.charge.failed', 'recurring.operation.canceled']);
+  });
+
+  it('treats a binding the provider no longer honours as a hard decline', async () => {
+    const op = await operation({});
+    checkout.state.script = () => ({ status: 'failed', reasonCode: 'PROVIDER_BINDING_INACTIVE' });
+    clock.advance(HOUR);
+    await scheduler().runPass();
+    const stored = (await db('scheduled_operations').where({ id: op }).first()) as Record<
+      string,
+      unknown
+    >;
+    expect(stored).toMatchObject({ state: 'canceled', cancel_code: 'PROVIDER_BINDING_INACTIVE' });
+  });
+
+  it('asks again about a pending payment with the same key and records its final answer', async () => {
+    const op = await operation({ endsAt: T0 });
+    let answers = 0;
+    checkout.state.script = () =>
+      ++answers === 1 ? { status: 'pending' } : { status: 'succeeded' };
+    const s = scheduler();
+    clock.advance(HOUR);
+    await s.runPass();
+    const [pending] = await charges(op);
+    expect(pending?.state).toBe('pending');
+    clock.advance(2 * 60_000);
+    await s.runPass();
+    expect(checkout.calls.map((c) => c.idempotencyKey)).toEqual([
+      `${op}:${T0.toISOString()}:1`,
+      `${op}:${T0.toISOString()}:1`,
+    ]);
+    expect(checkout.payments.size).toBe(1);
+    const [done] = await charges(op);
+    expect(done?.state).toBe('succeeded');
+    expect((await attempts(done?.id ?? '')).map((a) => a.outcome)).toEqual(['succeeded']);
+  });
+
+  it('never charges an occurrence twice with two scheduler instances racing', async () => {
+    const ops = await Promise.all(Array.from({ length: 25 }, () => operation({})));
+    checkout.state.delayMs = 20;
+    const db2 = createKnex({ url: database.url, poolMax: 20 });
+    try {
+      const a = scheduler({ batchSize: 7, concurrency: 4 });
+      const b = createScheduler({
+        db: db2,
+        clock,
+        checkout: checkoutClient,
+        nextOccurrence: fixedInterval,
+        log,
+        options: { batchSize: 5, concurrency: 3 },
+      });
+      clock.advance(HOUR);
+      for (let day = 0; day < 3; day += 1) {
+        await Promise.all([a.runPass(), b.runPass(), a.runPass(), b.runPass()]);
+        clock.advance(DAY);
+      }
+    } finally {
+      await db2.destroy();
+    }
+    const keys = checkout.calls.map((c) => c.idempotencyKey);
+    expect(keys).toHaveLength(75);
+    expect(new Set(keys).size).toBe(75);
+    const occurrences = new Set(keys.map((k) => k.slice(0, k.lastIndexOf(':'))));
+    expect(occurrences.size).toBe(75);
+    const rows = (await db('charges').whereIn('operation_id', ops)) as { state: string }[];
+    expect(rows).toHaveLength(75);
+    expect(rows.every((r) => r.state === 'succeeded')).toBe(true);
+  });
+
+  it('retakes a charge whose instance died mid-attempt after its lease, with the same key: one payment', async () => {
+    const op = await operation({ endsAt: T0 });
+    let release: (() => void) | undefined;
+    const dying = createScheduler({
+      db,
+      clock,
+      log,
+      nextOccurrence: fixedInterval,
+      options: { leaseMs: 60_000 },
+      checkout: {
+        // Charges, then never answers (the process died before writing the result).
+        async chargeBoundCard(input) {
+          const result = await checkoutClient.chargeBoundCard(input);
+          await new Promise<void>((resolve) => (release = resolve));
+          return result;
+        },
+      },
+    });
+    clock.advance(HOUR);
+    const orphan = dying.runPass();
+    await expect.poll(() => checkout.calls.length).toBe(1);
+    await expect.poll(() => release !== undefined).toBe(true);
+
+    const survivor = scheduler({ leaseMs: 60_000 });
+    expect((await survivor.runPass()).attempted).toBe(0);
+    clock.advance(61_000);
+    expect((await survivor.runPass()).attempted).toBe(1);
+    release?.();
+    await orphan;
+
+    expect(checkout.calls.map((c) => c.idempotencyKey)).toEqual([
+      `${op}:${T0.toISOString()}:1`,
+      `${op}:${T0.toISOString()}:1`,
+    ]);
+    expect(checkout.payments.size).toBe(1);
+    const [charge] = await charges(op);
+    expect(charge?.state).toBe('succeeded');
+    expect(await factTypes()).toEqual(['recurring.charge.succeeded']);
+  });
+
+  it('catches up after downtime by charging only the most recent missed occurrence (fire_on_skip false), once', async () => {
+    const op = await operation({});
+    clock.advance(HOUR + 3 * DAY + 2 * HOUR);
+    const s = scheduler();
+    expect((await s.runPass()).attempted).toBe(1);
+    expect((await scheduler().runPass()).attempted).toBe(0);
+    const rows = await charges(op);
+    expect(rows.map((r) => [r.scheduled_at.toISOString(), r.state])).toEqual([
+      [T0.toISOString(), 'skipped'],
+      [new Date(T0.getTime() + DAY).toISOString(), 'skipped'],
+      [new Date(T0.getTime() + 2 * DAY).toISOString(), 'skipped'],
+      [new Date(T0.getTime() + 3 * DAY).toISOString(), 'succeeded'],
+    ]);
+    expect(checkout.calls.map((c) => c.metadata['scheduled_at'])).toEqual([
+      new Date(T0.getTime() + 3 * DAY).toISOString(),
+    ]);
+    const stored = (await db('scheduled_operations').where({ id: op }).first()) as {
+      next_charge_at: Date;
+    };
+    expect(stored.next_charge_at.toISOString()).toBe(
+      new Date(T0.getTime() + 4 * DAY).toISOString(),
+    );
+  });
+
+  it('catches up after downtime by charging every missed occurrence (fire_on_skip true), once each', async () => {
+    const op = await operation({ fireOnSkip: true });
+    clock.advance(HOUR + 3 * DAY + 2 * HOUR);
+    expect((await scheduler().runPass()).attempted).toBe(4);
+    expect((await scheduler().runPass()).attempted).toBe(0);
+    const rows = await charges(op);
+    expect(rows.map((r) => r.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect(new Set(checkout.calls.map((c) => c.idempotencyKey)).size).toBe(4);
+  });
+
+  it('keeps a materialized charge at the version it was made under when the operation is edited', async () => {
+    const op = await operation({ amountMinor: 1000n });
+    let first = true;
+    checkout.state.script = () => {
+      if (first) {
+        first = false;
+        return { status: 'failed', declineCode: '51' };
+      }
+      return { status: 'succeeded' };
+    };
+    const s = scheduler();
+    clock.advance(HOUR);
+    await s.runPass();
+    // The merchant's edit (SetScheduledOperation) after the first charge was made.
+    await db('scheduled_operations')
+      .where({ id: op })
+      .update({ amount_minor: 2500n, description: 'New plan', version: 2 });
+    clock.advance(DAY);
+    await s.runPass();
+
+    const byKey = checkout.calls.map((c) => [
+      c.idempotencyKey.split(':').slice(-1)[0],
+      c.amount?.amountMinor,
+      c.description,
+    ]);
+    expect(byKey).toEqual([
+      ['1', 1000n, 'Monthly plan'],
+      ['2', 1000n, 'Monthly plan'],
+      ['1', 2500n, 'New plan'],
+    ]);
+    const rows = await charges(op);
+    expect(rows.map((r) => [r.amount_minor, r.operation_version, r.state])).toEqual([
+      [1000n, 1, 'succeeded'],
+      [2500n, 2, 'succeeded'],
+    ]);
+  });
+
+  it('relays facts to the ledger and keeps them through a ledger outage', async () => {
+    const op = await operation({ endsAt: T0 });
+    checkout.state.script = () => ({ status: 'failed', declineCode: '14' });
+    clock.advance(HOUR);
+    await scheduler().runPass();
+    const relay = createFactsRelay({ db, clock, ledger: ledgerClient, log });
+
+    ledger.state.down = true;
+    await relay.runOnce();
+    expect(ledger.events.size).toBe(0);
+    const kept = (await db('recurring_facts').orderBy('id')) as {
+      attempts: number;
+      last_error: string;
+    }[];
+    expect(kept).toHaveLength(2);
+    expect(kept[0]).toMatchObject({
+      attempts: 1,
+      last_error: expect.stringContaining('LEDGER_DOWN') as unknown,
+    });
+
+    ledger.state.down = false;
+    await relay.runOnce();
+    expect(ledger.events.size).toBe(0);
+    clock.advance(2_000);
+    await relay.runOnce();
+    expect(await db('recurring_facts').count({ n: '*' })).toEqual([{ n: 0n }]);
+
+    const [charge] = await charges(op);
+    const events = [...ledger.events.values()];
+    expect(events.map((e) => e.eventType)).toEqual([
+      'recurring.charge.failed',
+      'recurring.operation.canceled',
+    ]);
+    expect(events[0]).toMatchObject({
+      idempotencyKey: `${charge?.id}:1:failed`,
+      paymentStatus: '',
+      merchantId: 'mer_sched',
+      amount: { amountMinor: 1000n, currency: 'RUB' },
+      failureCode: '14',
+      recurringOperationId: op,
+      recurringChargeId: charge?.id,
+      recurringAttempt: 1,
+    });
+    expect(events[1]).toMatchObject({
+      idempotencyKey: `${op}:canceled`,
+      cancelReason: 'hard_decline',
+    });
+  });
+
+  it('lists an operation’s charges with their attempts, newest first, and refuses another merchant', async () => {
+    const op = await operation({});
+    checkout.state.script = (req) =>
+      req.idempotencyKey.endsWith(':1') && req.metadata['scheduled_at'] === T0.toISOString()
+        ? { status: 'failed', declineCode: '51' }
+        : { status: 'succeeded' };
+    const s = scheduler();
+    const handlers = chargesHandlers({
+      charges: createChargesReader(db),
+      scheduler: s,
+      testClock: clock,
+    });
+    const ctx = {} as Parameters<typeof handlers.listCharges>[1];
+    clock.advance(HOUR);
+    await s.runPass();
+    const moved = await handlers.advanceTestClock({ advanceMs: BigInt(DAY) }, ctx);
+    expect(moved.chargesAttempted).toBe(2);
+
+    const page = await handlers.listCharges(
+      {
+        merchantId: 'mer_sched',
+        operationId: op,
+        limit: 1,
+        startingAfter: '',
+        endingBefore: '',
+        state: 0,
+      },
+      ctx,
+    );
+    expect(page.hasMore).toBe(true);
+    expect(page.charges[0]?.scheduledAt?.toISOString()).toBe(
+      new Date(T0.getTime() + DAY).toISOString(),
+    );
+    const next = await handlers.listCharges(
+      {
+        merchantId: 'mer_sched',
+        operationId: op,
+        limit: 10,
+        startingAfter: page.charges[0]?.id ?? '',
+        endingBefore: '',
+        state: 0,
+      },
+      ctx,
+    );
+    expect(next.hasMore).toBe(false);
+    expect(next.charges[0]).toMatchObject({
+      state: PbChargeState.CHARGE_STATE_SUCCEEDED,
+      operationVersion: 1,
+      attempts: [
+        {
+          number: 1,
+          outcome: 'failed',
+          declineCode: '51',
+          declineKind: 'soft',
+          reasonCode: 'PROVIDER_CARD_DECLINED',
+        },
+        { number: 2, outcome: 'succeeded' },
+      ],
+    });
+    await expect(
+      handlers.listCharges(
+        {
+          merchantId: 'mer_other',
+          operationId: op,
+          limit: 10,
+          startingAfter: '',
+          endingBefore: '',
+          state: 0,
+        },
+        ctx,
+      ),
+    ).rejects.toMatchObject({ code: 'RECURRING_OPERATION_NOT_FOUND', kind: 'not_found' });
+
+    const realClock = chargesHandlers({
+      charges: createChargesReader(db),
+      scheduler: s,
+      testClock: null,
+    });
+    await expect(realClock.advanceTestClock({ advanceMs: 1000n }, ctx)).rejects.toMatchObject({
+      code: 'RECURRING_TEST_CLOCK_DISABLED',
+      kind: 'precondition',
+    });
+  });
+  it('runs as the service wires it: AdvanceTestClock charges what came due and the relay hands the facts to the ledger', async () => {
+    const op = await operation({ startsAt: new Date(Date.now() + 10 * DAY), endsAt: null });
+    const wired = startScheduling({
+      db,
+      log,
+      nextOccurrence: fixedInterval,
+      config: loadConfig({
+        DATABASE_URL: database.url,
+        CHECKOUT_ADDR: checkout.address,
+        LEDGER_ADDR: ledger.address,
+        RECURRING_TEST_CLOCK: 'true',
+        FACTS_RELAY_INTERVAL_MS: '50',
+      }),
+    });
+    try {
+      const ctx = {} as Parameters<typeof wired.handlers.advanceTestClock>[1];
+      const early = await wired.handlers.advanceTestClock({ advanceMs: BigInt(9 * DAY) }, ctx);
+      expect(early.chargesAttempted).toBe(0);
+      const due = await wired.handlers.advanceTestClock({ advanceMs: BigInt(DAY + HOUR) }, ctx);
+      expect(due.chargesAttempted).toBe(1);
+      expect(checkout.calls.map((c) => c.idempotencyKey.startsWith(`${op}:`))).toEqual([true]);
+      await expect
+        .poll(() => [...ledger.events.values()].map((e) => e.eventType))
+        .toEqual(['recurring.charge.succeeded']);
+    } finally {
+      await wired.stop();
+    }
+  });
+  it('asks again with the same key when checkout is unreachable, without spending an attempt', async () => {
+    const op = await operation({ endsAt: T0 });
+    checkout.state.down = true;
+    const s = scheduler();
+    clock.advance(HOUR);
+    expect((await s.runPass()).attempted).toBe(1);
+    const [waiting] = await charges(op);
+    expect(waiting).toMatchObject({ state: 'pending', attempt: 1 });
+    expect(await attempts(waiting?.id ?? '')).toEqual([]);
+
+    checkout.state.down = false;
+    expect((await s.runPass()).attempted).toBe(0);
+    clock.advance(60_000);
+    expect((await s.runPass()).attempted).toBe(1);
+    expect(checkout.calls.map((c) => c.idempotencyKey)).toEqual([
+      `${op}:${T0.toISOString()}:1`,
+      `${op}:${T0.toISOString()}:1`,
+    ]);
+    const [done] = await charges(op);
+    expect(done?.state).toBe('succeeded');
+  });
+});
