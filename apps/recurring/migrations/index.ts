@@ -2,8 +2,8 @@ import type { Migration } from '@tolem/db-kit';
 
 import * as createCardBindings from './20261123000000_create_card_bindings';
 import * as scheduledOperations from './20261206000000_scheduled_operations';
-import * as receipts from './20261206000200_receipts';
 import * as charges from './20261206000100_charges';
+import * as receipts from './20261206000200_receipts';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {

@@ -2,7 +2,7 @@ import { RecurringServiceService } from '@tolem/contracts/recurring';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer } from '@tolem/grpc-kit';
 import { createLogger } from '@tolem/observability';
-import { onShutdown, runService, systemClock } from '@tolem/runtime';
+import { onShutdown, runService } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import {
@@ -17,11 +17,22 @@ import {
   makeOperationTransition,
   makeSetScheduledOperation,
 } from './app/scheduled-operations';
+import { createMerchantsClient } from './clients/merchants.client';
 import { loadConfig } from './config';
 import { createCardBindingsRepo } from './db/card-bindings.repo';
 import { createScheduledOperationsRepo } from './db/scheduled-operations.repo';
+import { nextOccurrence } from './domain/schedule';
+import { receiptHandlers } from './grpc/receipts.grpc';
 import { recurringHandlers } from './grpc/recurring.grpc';
-import { unimplementedRecurringHandlers } from './grpc/unimplemented.grpc';
+import { createCashRegisterClient } from './receipts/cash-register.client';
+import { makeChargeReceipts } from './receipts/charge-receipts';
+import { makeReceiptQueries } from './receipts/list-receipts';
+import { startReceiptSender } from './receipts/sender';
+import { serviceClock, startScheduling } from './scheduler/wiring';
+
+/** GetMerchant for a receipt's VAT rate: a changed rate reaches receipts within a minute. */
+const MERCHANT_DEADLINE_MS = 5_000;
+const MERCHANT_CACHE_MS = 60_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -29,11 +40,37 @@ async function main(): Promise<void> {
   const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'recurring' });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
 
-  const clock = systemClock;
+  const time = serviceClock(config);
+  const { clock } = time;
   const bindings = createCardBindingsRepo(db);
   const operations = createScheduledOperationsRepo(db);
   const bindingDeps = { bindings, clock };
   const operationDeps = { operations, clock };
+
+  const merchants = createMerchantsClient(config.checkoutAddr, {
+    deadlineMs: MERCHANT_DEADLINE_MS,
+    ttlMs: MERCHANT_CACHE_MS,
+    clock,
+  });
+  const scheduling = startScheduling({
+    db,
+    log,
+    config,
+    nextOccurrence,
+    receipts: makeChargeReceipts({ merchants, clock }),
+    clock: time,
+  });
+  // Without a cash register configured, receipts are stored and wait as pending.
+  const receiptSender = config.cashRegister
+    ? startReceiptSender({
+        db,
+        client: createCashRegisterClient(config.cashRegister),
+        clock,
+        log,
+        intervalMs: config.receiptsSendIntervalMs,
+        policy: { leaseMs: Math.max(60_000, 3 * config.cashRegister.timeoutMs) },
+      })
+    : undefined;
 
   const grpc = createGrpcServer({ log });
   grpc.addService(
@@ -51,12 +88,21 @@ async function main(): Promise<void> {
         resumeScheduledOperation: makeOperationTransition(operationDeps, 'resume'),
         cancelScheduledOperation: makeOperationTransition(operationDeps, 'cancel'),
       },
-      unimplementedRecurringHandlers(),
+      {
+        ...scheduling.handlers,
+        ...receiptHandlers({ receipts: makeReceiptQueries(db) }),
+      },
     ),
   );
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
 
-  onShutdown(log, [() => grpc.drain(), () => db.destroy()]);
+  onShutdown(log, [
+    () => grpc.drain(),
+    () => scheduling.stop(),
+    async () => receiptSender?.stop(),
+    async () => merchants.close(),
+    () => db.destroy(),
+  ]);
   log.info({ port }, 'recurring started');
 }
 

@@ -1,5 +1,5 @@
 import type { Knex } from '@tolem/db-kit';
-import { type LoopLog, startLoop, systemClock } from '@tolem/runtime';
+import { type Clock, type LoopLog, startLoop, systemClock } from '@tolem/runtime';
 
 import { createCheckoutClient } from '../clients/checkout.client';
 import { createLedgerClient } from '../clients/ledger.client';
@@ -9,13 +9,25 @@ import { createChargesReader } from './charges.repo';
 import { createFactsRelay, DEFAULT_RELAY_OPTIONS } from './facts-relay';
 import type { ChargeSucceededPort, NextOccurrence } from './ports';
 import { createScheduler } from './scheduler';
-import { createOffsetClock } from './test-clock';
+import { createOffsetClock, type TestClock } from './test-clock';
 
 /** A charge goes through checkout and the provider within it. */
 const CHECKOUT_DEADLINE_MS = 30_000;
 const LEDGER_DEADLINE_MS = 5_000;
 /** The relay's pause grows up to this while the ledger refuses. */
 const RELAY_MAX_BACKOFF_MS = 30_000;
+
+export interface ServiceClock {
+  clock: Clock;
+  /** Set only with RECURRING_TEST_CLOCK: the clock AdvanceTestClock moves. */
+  testClock: TestClock | null;
+}
+
+/** Real time, or with RECURRING_TEST_CLOCK real time plus what AdvanceTestClock added. */
+export function serviceClock(config: Pick<RecurringConfig, 'testClock'>): ServiceClock {
+  const testClock = config.testClock ? createOffsetClock() : null;
+  return { clock: testClock ?? systemClock, testClock };
+}
 
 /**
  * The scheduler, its peers and its loops, for main.ts. With RECURRING_TEST_CLOCK the clock is
@@ -28,10 +40,11 @@ export function startScheduling(deps: {
   config: RecurringConfig;
   nextOccurrence: NextOccurrence;
   receipts?: ChargeSucceededPort;
+  /** The service's clock (serviceClock): the scheduler, operations and receipts share it. */
+  clock?: ServiceClock;
 }) {
   const { db, log, config } = deps;
-  const testClock = config.testClock ? createOffsetClock() : null;
-  const clock = testClock ?? systemClock;
+  const { clock, testClock } = deps.clock ?? serviceClock(config);
   const checkout = createCheckoutClient(config.checkoutAddr, { deadlineMs: CHECKOUT_DEADLINE_MS });
   const ledger = createLedgerClient(config.ledgerAddr, { deadlineMs: LEDGER_DEADLINE_MS });
   const scheduler = createScheduler({

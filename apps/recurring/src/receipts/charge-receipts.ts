@@ -1,0 +1,38 @@
+import type { Clock } from '@tolem/runtime';
+
+import type { MerchantReceiptSettingsPort } from '../clients/merchants.client';
+import type { ChargeSucceededPort } from '../scheduler/ports';
+import { issueReceiptForCharge } from './issue-receipt';
+
+/**
+ * The scheduler's receipts hook: every succeeded charge gets its receipt in the transaction that
+ * records the success (seed 003: one line, the charged amount, the operation's description, the
+ * merchant's VAT rate). When checkout cannot tell the VAT rate the transaction fails and the
+ * charge is recorded on the next pass, with the same payment (same idempotency key).
+ */
+export function makeChargeReceipts(deps: {
+  merchants: MerchantReceiptSettingsPort;
+  clock: Clock;
+}): ChargeSucceededPort {
+  return {
+    async onChargeSucceeded(charge, trx) {
+      const vatRate = await deps.merchants.vatRateOf(charge.merchantId);
+      const receiptId = await issueReceiptForCharge(
+        trx,
+        {
+          merchantId: charge.merchantId,
+          chargeId: charge.id,
+          paymentId: charge.paymentId,
+          operationId: charge.operationId,
+          description: charge.description,
+          amount: charge.amount,
+          customer: charge.receiptCustomer,
+          vatRate,
+          livemode: charge.livemode,
+        },
+        { clock: deps.clock },
+      );
+      return { receiptId };
+    },
+  };
+}
