@@ -33,6 +33,8 @@ const payment: Payment = {
   metadata: { a: '1' },
   pageSecret: 'secret-of-pay_1-0123456789',
   livemode: false,
+  customerRef: '',
+  initiator: '',
   method: null,
   provider: null,
   providerPaymentId: null,
