@@ -4,8 +4,8 @@ import { newId } from '@tolem/ids';
 import {
   BOUND_CARD_CHARGE_FIELDS,
   canonicalBoundCardCharge,
-  type ChargeBoundCardInput,
   chargeAttributes,
+  type ChargeBoundCardInput,
   chargeFailureCode,
   type ChargeVerdict,
   providerChargeKeyOf,
@@ -30,8 +30,8 @@ import type {
   PaymentRepository,
 } from '../domain/ports';
 import type { BoundCardCharge } from '../domain/provider';
-import type { ApplyVerifiedSuccess } from './apply-verified-success';
 import { applyTransition } from './apply-transition';
+import type { ApplyVerifiedSuccess } from './apply-verified-success';
 import { failPayment } from './fail-payment';
 
 export interface ChargeBoundCardDeps {

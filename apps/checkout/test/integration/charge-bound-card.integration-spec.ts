@@ -36,6 +36,7 @@ describe('checkout: ChargeBoundCard and customer references (real process, real 
   let service: ServiceProcess;
   let checkout: PromiseClient<CheckoutServiceClient>;
   let merchantId = '';
+  let vatRate = '';
 
   beforeAll(async () => {
     db = await freshDatabase('checkout_charge_it');
@@ -75,8 +76,11 @@ describe('checkout: ChargeBoundCard and customer references (real process, real 
         webmoneyShopId: '',
         defaultSuccessUrl: 'https://stream.example/ok',
         defaultFailUrl: 'https://stream.example/fail',
+        // A 2026 rate: the database accepts every YooKassa vat_code name.
+        vatRate: 'vat22_122',
       });
       merchantId = created.merchant?.id ?? '';
+      vatRate = created.merchant?.vatRate ?? '';
     } finally {
       merchants.close();
     }
@@ -121,6 +125,10 @@ describe('checkout: ChargeBoundCard and customer references (real process, real 
 
   const chargesFor = (paymentId: string) =>
     adapters.charges.filter((c) => c.paymentId === paymentId);
+
+  it('stores a merchant with a VAT rate added for receipts (22/122)', () => {
+    expect(vatRate).toBe('vat22_122');
+  });
 
   it('charges once, posts the success to the ledger exactly once, and a replay answers the same payment', async () => {
     const first = await charge('sop_1:2026-12-01T09:00:00Z:1');
