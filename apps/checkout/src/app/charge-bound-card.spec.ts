@@ -264,4 +264,32 @@ describe('chargeBoundCard', () => {
       { amount: money(25_000n, 'RUB'), resolution: 'held' },
     ]);
   });
+
+  it('a charge left pending (no replay came) is settled by the reconciler, then replays answer it', async () => {
+    const { w, input } = await cardMerchant();
+    w.provider.nextCharge = chargeAnswer({ outcome: 'pending', providerPaymentId: '' });
+    const first = await w.chargeBoundCard(input());
+    const id = first.view.payment.id;
+    w.provider.statuses.set(id, {
+      provider: 'intellectmoney',
+      method: 'card',
+      outcome: 'succeeded',
+      providerPaymentId: 'im-inv-9001',
+      amount: money(25_000n, 'RUB'),
+      attributes: {},
+      checkedWithProvider: true,
+    });
+    w.clock.advance(20 * 60 * 1000);
+    await w.reconcile();
+    expect(await w.payments.findById(id)).toMatchObject({ status: 'succeeded' });
+    expect(w.ledger.calls).toHaveLength(1);
+
+    const replay = await w.chargeBoundCard(input());
+    expect(replay).toMatchObject({
+      replayed: true,
+      view: { payment: { id, status: 'succeeded' } },
+    });
+    expect(w.provider.chargeCalls).toHaveLength(1);
+    expect(w.ledger.calls).toHaveLength(1);
+  });
 });
