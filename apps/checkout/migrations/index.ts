@@ -12,6 +12,7 @@ import * as reconciler from './20261206170000_reconciler';
 import * as merchantOnboarding from './20261207010000_merchant_onboarding';
 import * as merchantSecrets from './20261207010100_merchant_secrets';
 import * as refunds from './20261207020000_refunds';
+import * as recurringCharges from './20261208010000_recurring_charges';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '20261207010000_merchant_onboarding': merchantOnboarding,
   '20261207010100_merchant_secrets': merchantSecrets,
   '20261207020000_refunds': refunds,
+  '20261208010000_recurring_charges': recurringCharges,
 };

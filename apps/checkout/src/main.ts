@@ -16,6 +16,7 @@ import { makeApplyVerifiedSuccess } from './app/apply-verified-success';
 import { makeAuthenticateApiKey } from './app/authenticate-api-key';
 import { makeCancelPayment } from './app/cancel-payment';
 import { makeCases } from './app/cases';
+import { makeChargeBoundCard } from './app/charge-bound-card';
 import { makeCreateFormPayment } from './app/create-form-payment';
 import { makeCreateMerchant } from './app/create-merchant';
 import { makeCreatePayment } from './app/create-payment';
@@ -128,13 +129,20 @@ async function main(): Promise<void> {
   const caseRepo = createCasesRepo(db);
   const cases = makeCases({ cases: caseRepo, payments, ledger, clock, log });
   const differences = createReconcilerDifferencesRepo(db);
+  const applyVerifiedSuccess = makeApplyVerifiedSuccess({
+    payments,
+    postToLedger,
+    cases,
+    clock,
+    log,
+  });
   const reconcile = makeReconcile({
     provider,
     payments,
     cases: caseRepo,
     cursors: createReconcilerCursorsRepo(db),
     differences,
-    applyVerifiedSuccess: makeApplyVerifiedSuccess({ payments, postToLedger, cases, clock, log }),
+    applyVerifiedSuccess,
     clock,
     log,
     graceMs: config.reconcileGraceMs,
@@ -160,6 +168,15 @@ async function main(): Promise<void> {
     checkoutHandlers({
       createPayment,
       createFormPayment: makeCreateFormPayment({ merchants, clock, createPayment }),
+      chargeBoundCard: makeChargeBoundCard({
+        merchants: recentMerchants,
+        payments,
+        provider,
+        applyVerifiedSuccess,
+        clock,
+        log,
+        paymentTtlMs: config.paymentTtlMs,
+      }),
       getPayment: makeGetPayment({ merchants: recentMerchants, payments }),
       listPayments: makeListPayments({ reader: createPaymentListReader(db), merchants }),
       listPaymentEvents: makeListPaymentEvents({

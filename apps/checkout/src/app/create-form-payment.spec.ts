@@ -128,4 +128,18 @@ describe('signed HTML form payments', () => {
       w.createFormPayment({ fields: late, signature: signForm(formSecret, late) }),
     ).rejects.toMatchObject({ code: 'FORM_SIGNATURE_INVALID' });
   });
+
+  it('takes a signed customer_ref and refuses a bad one naming the form field', async () => {
+    const { w, formSecret, fields } = await formMerchant();
+    const withRef = { ...fields, customer_ref: 'cust-42' };
+    const { view } = await w.createFormPayment({
+      fields: withRef,
+      signature: signForm(formSecret, withRef),
+    });
+    expect(view.payment.customerRef).toBe('cust-42');
+    const bad = { ...fields, order_id: '43', customer_ref: 'x'.repeat(191) };
+    await expect(
+      w.createFormPayment({ fields: bad, signature: signForm(formSecret, bad) }),
+    ).rejects.toMatchObject({ code: 'FORM_INVALID_REQUEST', details: { field: 'customer_ref' } });
+  });
 });

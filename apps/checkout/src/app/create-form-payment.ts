@@ -80,6 +80,7 @@ export function makeCreateFormPayment(deps: CreateFormPaymentDeps) {
         failUrl: fields['fail_url'] ?? '',
         metadata: {},
         livemode: livemode === 'true',
+        customerRef: fields['customer_ref'] ?? '',
       });
     } catch (err) {
       // The payment's own checks name payment fields; for a form they are form fields.

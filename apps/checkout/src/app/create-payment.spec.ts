@@ -140,4 +140,45 @@ describe('createPayment', () => {
     });
     expect(view.availableMethods).toEqual(['card', 'qr']);
   });
+
+  it("stores and returns the merchant's customer reference", async () => {
+    const w = world();
+    const { merchant } = await w.merchant();
+    const { view } = await w.createPayment(
+      w.paymentInput(merchant.id, { customerRef: 'cust-42 Айгерим' }),
+    );
+    expect(view.payment).toMatchObject({ customerRef: 'cust-42 Айгерим', initiator: '' });
+    expect((await w.payments.findById(view.payment.id))?.customerRef).toBe('cust-42 Айгерим');
+  });
+
+  it('refuses a customer reference over 190 characters or with control characters, writing nothing', async () => {
+    const w = world();
+    const { merchant } = await w.merchant();
+    for (const customerRef of ['x'.repeat(191), 'line\nbreak', 'tab\there', '   ']) {
+      await expect(
+        w.createPayment(w.paymentInput(merchant.id, { customerRef })),
+      ).rejects.toMatchObject({
+        code: 'PAYMENT_INVALID_REQUEST',
+        details: { field: 'customer_ref' },
+      });
+    }
+    expect(w.payments.rows.size).toBe(0);
+    const ok = await w.createPayment(w.paymentInput(merchant.id, { customerRef: 'я'.repeat(190) }));
+    expect(ok.view.payment.customerRef).toHaveLength(190);
+  });
+
+  it('makes the customer reference part of the idempotency fingerprint', async () => {
+    const w = world();
+    const { merchant } = await w.merchant();
+    await w.createPayment(w.paymentInput(merchant.id, { customerRef: 'cust-1' }));
+    const replay = await w.createPayment(w.paymentInput(merchant.id, { customerRef: 'cust-1' }));
+    expect(replay.replayed).toBe(true);
+    await expect(
+      w.createPayment(w.paymentInput(merchant.id, { customerRef: 'cust-2' })),
+    ).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: { field: 'customer_ref' } });
+    await expect(w.createPayment(w.paymentInput(merchant.id))).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      details: { field: 'customer_ref' },
+    });
+  });
 });

@@ -71,6 +71,8 @@ export function makeCreatePayment(deps: CreatePaymentDeps) {
       metadata: valid.metadata,
       pageSecret: newPageSecret(),
       livemode: input.livemode ?? false,
+      customerRef: valid.customerRef,
+      initiator: '',
       method: null,
       provider: null,
       providerPaymentId: null,

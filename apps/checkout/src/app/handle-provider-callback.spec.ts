@@ -8,9 +8,9 @@ import { textReply } from '../domain/provider';
 
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
-async function started() {
+async function started(overrides: Parameters<ReturnType<typeof world>['created']>[0] = {}) {
   const w = world();
-  const { merchant, payment } = await w.created();
+  const { merchant, payment } = await w.created(overrides);
   await w.startPayment({
     paymentId: payment.id,
     pageSecret: payment.pageSecret,
@@ -460,6 +460,9 @@ describe('handleProviderCallback: card bindings', () => {
         paymentId: payment.id,
         binding,
         firstAmount: money(10_000n, 'USD'),
+        customerRef: '',
+        cardExpiry: '',
+        livemode: false,
       },
     ]);
     expect(w.bindings.rows.get(payment.id)).toMatchObject({
@@ -469,6 +472,30 @@ describe('handleProviderCallback: card bindings', () => {
     // A duplicate callback does not call recurring again.
     await w.handleCallback({ provider: 'intellectmoney', request: rawRequest });
     expect(w.recurring.calls).toHaveLength(1);
+  });
+
+  it("gives the binding the payment's customer reference and mode, and a reported card expiry", async () => {
+    const { w, payment, succeeded } = await started({ customerRef: 'cust-42', livemode: true });
+    w.provider.nextCallback = {
+      ...succeeded,
+      attributes: { ...succeeded.attributes, card_expiry: '09/29' },
+      cardBinding: binding,
+    };
+    await w.handleCallback({ provider: 'intellectmoney', request: rawRequest });
+    expect(w.recurring.calls).toMatchObject([
+      { paymentId: payment.id, customerRef: 'cust-42', cardExpiry: '09/29', livemode: true },
+    ]);
+  });
+
+  it('sends no card expiry when the provider reported none or something that is not MM/YY', async () => {
+    const { w, succeeded } = await started({ customerRef: 'cust-43' });
+    w.provider.nextCallback = {
+      ...succeeded,
+      attributes: { ...succeeded.attributes, card_expiry: '2029-09' },
+      cardBinding: binding,
+    };
+    await w.handleCallback({ provider: 'intellectmoney', request: rawRequest });
+    expect(w.recurring.calls).toMatchObject([{ customerRef: 'cust-43', cardExpiry: '' }]);
   });
 
   it('answers the provider normally while recurring is down, and the sweeper records it later', async () => {

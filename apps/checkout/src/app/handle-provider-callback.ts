@@ -1,5 +1,6 @@
 import { isDomainError } from '@tolem/errors';
 
+import { cardExpiryOf } from '../domain/card-binding';
 import {
   isPayable,
   isPaymentAmount,
@@ -18,6 +19,7 @@ import { type HttpReply, type RawHttpRequest, type VerifiedCallback } from '../d
 import { applyTransition } from './apply-transition';
 import { makeApplyVerifiedSuccess } from './apply-verified-success';
 import type { Cases } from './cases';
+import { failPayment } from './fail-payment';
 import type { PostToLedger } from './post-to-ledger';
 import type { ReportCardBinding } from './report-card-binding';
 
@@ -128,22 +130,14 @@ export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
     payment: Payment,
   ): Promise<Applied> {
     try {
-      const { payment: current } = await applyTransition(
-        deps,
-        payment.id,
-        (p) => ({
-          to: 'failed',
-          reason: reasonOf(cb),
-          patch: {
-            method: cb.method ?? p.method,
-            provider,
-            providerPaymentId: cb.providerPaymentId || p.providerPaymentId,
-            providerAttributes: { ...p.providerAttributes, ...cb.attributes },
-            failureCode: cb.reasonCode || 'PROVIDER_PAYMENT_FAILED',
-          },
-        }),
-        payment,
-      );
+      const { payment: current } = await failPayment(deps, payment, {
+        reason: reasonOf(cb),
+        method: cb.method,
+        provider,
+        providerPaymentId: cb.providerPaymentId,
+        attributes: cb.attributes,
+        failureCode: cb.reasonCode,
+      });
       return {
         out: { reply: cb.reply, paymentId: current.id, status: current.status },
         applied: true,
@@ -264,7 +258,10 @@ export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
       return { reply: cb.reply, paymentId: '', status: null };
     }
     const { out, applied } = await apply(cb, input.provider, payment);
-    if (applied && cb.cardBinding) await deps.reportCardBinding(payment, cb.cardBinding);
+    if (applied && cb.cardBinding) {
+      const cardExpiry = cb.cardBinding.cardExpiry || cardExpiryOf(cb.attributes);
+      await deps.reportCardBinding(payment, { ...cb.cardBinding, cardExpiry });
+    }
     return out;
   };
 }

@@ -25,6 +25,8 @@ const paid: Payment = {
   metadata: {},
   pageSecret: 'secret',
   livemode: false,
+  customerRef: '',
+  initiator: '',
   method: 'webmoney_purse',
   provider: 'webmoney',
   providerPaymentId: 'wm-1',

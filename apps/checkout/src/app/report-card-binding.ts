@@ -33,6 +33,9 @@ export async function attemptCardBinding(
         cardLast4: binding.cardLast4,
       },
       firstAmount: binding.firstAmount,
+      customerRef: binding.customerRef,
+      cardExpiry: binding.cardExpiry,
+      livemode: binding.livemode,
     });
   } catch (err) {
     const now = deps.clock.now();
@@ -82,6 +85,9 @@ export function makeReportCardBinding(deps: ReportCardBindingDeps) {
       state: reported.state,
       cardLast4: reported.cardLast4,
       firstAmount: payment.amount,
+      customerRef: payment.customerRef,
+      cardExpiry: reported.cardExpiry ?? '',
+      livemode: payment.livemode,
       nextAttemptAt: new Date(now.getTime() + deps.graceMs),
       createdAt: now,
     });

@@ -1,6 +1,8 @@
 import {
   type CardBinding as PbCardBinding,
   CardBindingState,
+  ChargeBoundCardRequest,
+  DeclineKind,
   GetCallbackRequest,
   HandleCallbackRequest,
   ListSettledTransactionsRequest,
@@ -20,7 +22,12 @@ import type {
   ProviderPaymentStatus,
   ProviderRefundPort,
 } from '../domain/ports';
-import type { CallbackOutcome, PayerInputAnswer, ReportedCardBinding } from '../domain/provider';
+import type {
+  BoundCardCharge,
+  CallbackOutcome,
+  PayerInputAnswer,
+  ReportedCardBinding,
+} from '../domain/provider';
 import {
   actionFromProto,
   httpReplyFromProto,
@@ -73,6 +80,19 @@ const REFUND_OUTCOMES: Partial<
   [Outcome.OUTCOME_FAILED]: 'failed',
   [Outcome.OUTCOME_PENDING]: 'pending',
 };
+
+const CHARGE_OUTCOMES: Partial<Record<Outcome, BoundCardCharge['outcome']>> = {
+  [Outcome.OUTCOME_SUCCEEDED]: 'succeeded',
+  [Outcome.OUTCOME_FAILED]: 'failed',
+  [Outcome.OUTCOME_PENDING]: 'pending',
+};
+
+/** A decline code the adapters did not classify is `unknown`; no code, no kind. */
+function declineKindFromProto(kind: DeclineKind, code: string): BoundCardCharge['declineKind'] {
+  if (kind === DeclineKind.DECLINE_KIND_SOFT) return 'soft';
+  if (kind === DeclineKind.DECLINE_KIND_HARD) return 'hard';
+  return code ? 'unknown' : '';
+}
 
 function badResponse(what: string) {
   return checkoutErrors.create('CHECKOUT_UPSTREAM_INVALID_RESPONSE', `provider adapters: ${what}`);
@@ -228,6 +248,31 @@ export function createProviderAdaptersClient(
         amount: res.amount ? money(res.amount.amountMinor, res.amount.currency) : null,
         attributes: { ...res.attributes },
         checkedWithProvider: res.checkedWithProvider,
+      };
+    },
+
+    async chargeBoundCard(input) {
+      const res = await client.chargeBoundCard(
+        ChargeBoundCardRequest.fromPartial({
+          idempotencyKey: input.idempotencyKey,
+          merchantId: input.merchantId,
+          bindingRef: input.bindingRef,
+          amount: { amountMinor: input.amount.amountMinor, currency: input.amount.currency },
+          description: input.description,
+          paymentId: input.paymentId,
+        }),
+      );
+      const outcome = CHARGE_OUTCOMES[res.outcome];
+      if (!outcome) throw badResponse('ChargeBoundCard without an outcome');
+      return {
+        outcome,
+        declineCode: res.declineCode,
+        declineKind: declineKindFromProto(res.declineKind, res.declineCode),
+        providerPaymentId: res.providerPaymentId,
+        providerOperationId: res.providerOperationId,
+        reasonCode: res.reasonCode,
+        replayed: res.replayed,
+        amount: res.amount ? money(res.amount.amountMinor, res.amount.currency) : null,
       };
     },
 

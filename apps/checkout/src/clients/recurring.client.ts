@@ -31,6 +31,9 @@ export function createRecurringClient(
             amountMinor: input.firstAmount.amountMinor,
             currency: input.firstAmount.currency,
           },
+          customerRef: input.customerRef,
+          cardExpiry: input.cardExpiry,
+          livemode: input.livemode,
         }),
       );
       return { alreadyExisted: res.alreadyExisted };

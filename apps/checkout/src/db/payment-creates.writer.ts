@@ -49,7 +49,8 @@ with input as (
   select * from jsonb_to_recordset($1::jsonb) as i(
     id text, merchant_id text, key text, request_fingerprint text, request jsonb,
     amount_minor bigint, currency text, order_id text, description text, success_url text,
-    fail_url text, metadata jsonb, page_secret text, livemode boolean, status text, method text, provider text,
+    fail_url text, metadata jsonb, page_secret text, livemode boolean, customer_ref text,
+    initiator text, status text, method text, provider text,
     provider_payment_id text, provider_attributes jsonb, failure_code text,
     succeeded_at timestamptz, version int, created_at timestamptz, updated_at timestamptz,
     expires_at timestamptz, from_status text, to_status text, reason text, at timestamptz,
@@ -64,10 +65,12 @@ claimed as (
 ),
 payments_in as (
   insert into payments (id, merchant_id, amount_minor, currency, order_id, description,
-    success_url, fail_url, metadata, page_secret, livemode, status, method, provider, provider_payment_id,
+    success_url, fail_url, metadata, page_secret, livemode, customer_ref, initiator, status, method,
+    provider, provider_payment_id,
     provider_attributes, failure_code, succeeded_at, updated_at, version, created_at, expires_at)
   select i.id, i.merchant_id, i.amount_minor, i.currency, i.order_id, i.description,
-    i.success_url, i.fail_url, i.metadata, i.page_secret, i.livemode, i.status, i.method, i.provider,
+    i.success_url, i.fail_url, i.metadata, i.page_secret, i.livemode, i.customer_ref, i.initiator,
+    i.status, i.method, i.provider,
     i.provider_payment_id, i.provider_attributes, i.failure_code, i.succeeded_at, i.updated_at,
     i.version, i.created_at, i.expires_at
     from input i join claimed c on c.payment_id = i.id
@@ -96,6 +99,8 @@ function inputRow({ payment: p, idempotency, transition: t }: PaymentCreate) {
     metadata: p.metadata,
     page_secret: p.pageSecret,
     livemode: p.livemode,
+    customer_ref: p.customerRef,
+    initiator: p.initiator,
     status: p.status,
     method: p.method,
     provider: p.provider,
@@ -151,7 +156,7 @@ export function createPaymentCreatesWriter(db: Knex, options: PaymentCreatesOpti
     try {
       // A named statement is parsed and planned once per connection, not per batch.
       ({ rows } = await conn.query({
-        name: 'checkout_payment_creates_v2',
+        name: 'checkout_payment_creates_v3',
         text: INSERT_BATCH_SQL,
         values: [JSON.stringify(unique.map(inputRow))],
       }));

@@ -5,6 +5,7 @@ import type { PaymentTimelineReader } from '../app/list-payment-events';
 import type { PaymentListReader } from '../app/list-payments';
 import type {
   Payment,
+  PaymentInitiator,
   PaymentMethod,
   PaymentStatus,
   PaymentTransition,
@@ -27,6 +28,8 @@ interface PaymentRow {
   metadata: Record<string, string>;
   page_secret: string;
   livemode: boolean;
+  customer_ref: string;
+  initiator: PaymentInitiator;
   method: PaymentMethod | null;
   provider: ProviderName | null;
   provider_payment_id: string | null;
@@ -58,6 +61,8 @@ function toDomain(row: PaymentRow): Payment {
     metadata: row.metadata,
     pageSecret: row.page_secret,
     livemode: row.livemode,
+    customerRef: row.customer_ref,
+    initiator: row.initiator,
     method: row.method,
     provider: row.provider,
     providerPaymentId: row.provider_payment_id,

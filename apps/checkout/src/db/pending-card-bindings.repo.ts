@@ -12,6 +12,9 @@ interface PendingCardBindingRow {
   card_last4: string;
   first_amount_minor: bigint;
   currency: string;
+  customer_ref: string;
+  card_expiry: string;
+  livemode: boolean;
   attempts: number;
   next_attempt_at: Date;
   last_error: string | null;
@@ -29,6 +32,9 @@ function toDomain(row: PendingCardBindingRow): PendingCardBinding {
     state: row.state,
     cardLast4: row.card_last4,
     firstAmount: money(row.first_amount_minor, row.currency.trim()),
+    customerRef: row.customer_ref,
+    cardExpiry: row.card_expiry,
+    livemode: row.livemode,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
     lastError: row.last_error,
@@ -52,6 +58,9 @@ export function createPendingCardBindingsRepo(db: Knex): PendingCardBindingRepos
           card_last4: b.cardLast4,
           first_amount_minor: b.firstAmount.amountMinor,
           currency: b.firstAmount.currency,
+          customer_ref: b.customerRef,
+          card_expiry: b.cardExpiry,
+          livemode: b.livemode,
           next_attempt_at: b.nextAttemptAt,
           created_at: b.createdAt,
           updated_at: b.createdAt,

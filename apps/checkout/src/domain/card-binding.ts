@@ -15,6 +15,12 @@ export interface PendingCardBinding {
   cardLast4: string;
   /** The first payment's amount: the binding's currency for later charges. */
   firstAmount: Money;
+  /** The payment's customer reference: the binding belongs to that customer ('' when none). */
+  customerRef: string;
+  /** `MM/YY` when the provider reported it, else '' (IntellectMoney reports none). */
+  cardExpiry: string;
+  /** The payment's mode: a test payment's binding charges through the sandbox only. */
+  livemode: boolean;
   attempts: number;
   /** The sweeper leaves the row alone until then (the callback tries first). */
   nextAttemptAt: Date;
@@ -49,4 +55,15 @@ export function bindingDifference(
   if (stored.state !== reported.state) return 'state';
   if (stored.cardLast4 !== reported.cardLast4) return 'card_last4';
   return undefined;
+}
+
+const EXPIRY = /^(0[1-9]|1[0-2])\/\d{2}$/;
+
+/**
+ * The card's expiry from a callback's attributes (`card_expiry`, `MM/YY`) when the provider
+ * reported one; '' otherwise, and for anything that is not exactly `MM/YY` (never guessed).
+ */
+export function cardExpiryOf(attributes: Record<string, string>): string {
+  const value = attributes['card_expiry'] ?? '';
+  return EXPIRY.test(value) ? value : '';
 }

@@ -9,6 +9,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export const FORM_FIELDS = [
   'amount',
   'currency',
+  'customer_ref',
   'description',
   'fail_url',
   'livemode',

@@ -25,6 +25,24 @@ describe('merchant validation', () => {
     expect(() => validateMerchantRequest(ok)).not.toThrow();
   });
 
+  it.each([
+    'none',
+    'vat0',
+    'vat5',
+    'vat7',
+    'vat10',
+    'vat12',
+    'vat20',
+    'vat22',
+    'vat5_105',
+    'vat7_107',
+    'vat10_110',
+    'vat20_120',
+    'vat22_122',
+  ])('accepts the receipt VAT rate %s (every YooKassa vat_code, and vat12)', (vatRate) => {
+    expect(() => validateMerchantRequest({ ...ok, vatRate })).not.toThrow();
+  });
+
   it.each<[Partial<CreateMerchantInput>, string]>([
     [{ name: '  ' }, 'name'],
     [{ enabledMethods: [] }, 'enabled_methods'],
@@ -32,6 +50,7 @@ describe('merchant validation', () => {
     [{ defaultSuccessUrl: 'ftp://m.example' }, 'default_success_url'],
     [{ defaultFailUrl: 'not a url' }, 'default_fail_url'],
     [{ vatRate: 'vat18' }, 'vat_rate'],
+    [{ vatRate: 'vat22_120' }, 'vat_rate'],
     [{ notificationUrl: 'javascript:alert(1)' }, 'notification_url'],
     [{ feeRules: [{ method: 'card', percentBps: 10_001, fixed: [] }] }, 'fee_rules[0].percent_bps'],
     [

@@ -16,6 +16,8 @@ export interface CreatePaymentInput {
   metadata: Record<string, string>;
   /** The creating key's mode; absent or false is test. */
   livemode?: boolean;
+  /** The merchant's reference of its customer; absent or '' when none. */
+  customerRef?: string;
 }
 
 export interface ValidPaymentRequest {
@@ -25,6 +27,7 @@ export interface ValidPaymentRequest {
   successUrl: string;
   failUrl: string;
   metadata: Record<string, string>;
+  customerRef: string;
 }
 
 export const LIMITS = {
@@ -35,7 +38,25 @@ export const LIMITS = {
   metadataKeys: 20,
   metadataKey: 40,
   metadataValue: 500,
+  customerRef: 190,
 } as const;
+
+/** Printable characters only (no control characters): a reference shown to people and in lists. */
+const PRINTABLE = /^[^\p{Cc}\p{Cs}\p{Zl}\p{Zp}]*$/u;
+
+/**
+ * The merchant's customer reference: at most 190 characters (a unique index key in most
+ * stores), printable, '' when none. Throws PAYMENT_INVALID_REQUEST naming customer_ref.
+ */
+export function validateCustomerRef(value: string): string {
+  if ([...value].length > LIMITS.customerRef) {
+    invalid('customer_ref', `customer_ref is longer than ${LIMITS.customerRef} characters`);
+  }
+  if (!PRINTABLE.test(value) || (value !== '' && value.trim() === '')) {
+    invalid('customer_ref', 'customer_ref must be printable text');
+  }
+  return value;
+}
 
 function invalid(field: string, message: string): never {
   throw checkoutErrors.create('PAYMENT_INVALID_REQUEST', message, { details: { field } });
@@ -59,6 +80,21 @@ export function checkUrl(
     fail(field, `${field} must be http or https`);
 }
 
+/** At most 20 keys of 1..40 characters, values of at most 500; details.field is metadata. */
+export function validateMetadata(metadata: Record<string, string>): void {
+  const keys = Object.keys(metadata);
+  if (keys.length > LIMITS.metadataKeys)
+    invalid('metadata', `metadata has more than ${LIMITS.metadataKeys} keys`);
+  for (const key of keys) {
+    if (key.length === 0 || key.length > LIMITS.metadataKey) {
+      invalid('metadata', `metadata keys must be 1..${LIMITS.metadataKey} characters`);
+    }
+    if ((metadata[key] ?? '').length > LIMITS.metadataValue) {
+      invalid('metadata', `metadata values must be at most ${LIMITS.metadataValue} characters`);
+    }
+  }
+}
+
 /** Validates a CreatePayment request; the first problem is thrown with details.field naming it. */
 export function validatePaymentRequest(input: CreatePaymentInput): ValidPaymentRequest {
   const amount = positiveMoney(input.amountMinor, input.currency);
@@ -69,17 +105,8 @@ export function validatePaymentRequest(input: CreatePaymentInput): ValidPaymentR
   }
   checkUrl(input.successUrl, 'success_url', invalid);
   checkUrl(input.failUrl, 'fail_url', invalid);
-  const keys = Object.keys(input.metadata);
-  if (keys.length > LIMITS.metadataKeys)
-    invalid('metadata', `metadata has more than ${LIMITS.metadataKeys} keys`);
-  for (const key of keys) {
-    if (key.length === 0 || key.length > LIMITS.metadataKey) {
-      invalid('metadata', `metadata keys must be 1..${LIMITS.metadataKey} characters`);
-    }
-    if ((input.metadata[key] ?? '').length > LIMITS.metadataValue) {
-      invalid('metadata', `metadata values must be at most ${LIMITS.metadataValue} characters`);
-    }
-  }
+  validateMetadata(input.metadata);
+  const customerRef = validateCustomerRef(input.customerRef ?? '');
   return {
     amount,
     orderId: input.orderId,
@@ -87,6 +114,7 @@ export function validatePaymentRequest(input: CreatePaymentInput): ValidPaymentR
     successUrl: input.successUrl,
     failUrl: input.failUrl,
     metadata: { ...input.metadata },
+    customerRef,
   };
 }
 
@@ -100,6 +128,7 @@ export const PAYMENT_REQUEST_FIELDS = [
   'fail_url',
   'metadata',
   'livemode',
+  'customer_ref',
 ] as const;
 
 /**
@@ -117,5 +146,7 @@ export function canonicalPaymentRequest(input: CreatePaymentInput): Record<strin
     metadata: input.metadata,
     // Only when live, so test requests fingerprint exactly as they did before modes existed.
     ...(input.livemode ? { livemode: true } : {}),
+    // Likewise only when given, so requests without one fingerprint as before.
+    ...(input.customerRef ? { customer_ref: input.customerRef } : {}),
   };
 }

@@ -31,6 +31,9 @@ export function isPaymentStatus(value: string): value is PaymentStatus {
   return (PAYMENT_STATUSES as readonly string[]).includes(value);
 }
 
+/** Who started a payment: the customer (''), or the recurring service's schedule. */
+export type PaymentInitiator = '' | 'scheduled';
+
 /** A payment as checkout owns it. `version` is the optimistic lock of every transition. */
 export interface Payment {
   id: string;
@@ -46,6 +49,10 @@ export interface Payment {
   pageSecret: string;
   /** False when created with a test key: it pays through the provider sandbox only. */
   livemode: boolean;
+  /** The merchant's reference of its customer ('' when none); a card bound on it belongs to it. */
+  customerRef: string;
+  /** `scheduled`: a merchant-initiated charge of a bound card; '' for a customer's payment. */
+  initiator: PaymentInitiator;
   method: PaymentMethod | null;
   provider: ProviderName | null;
   providerPaymentId: string | null;

@@ -19,6 +19,8 @@ import type {
   StatusEvent,
 } from './payment';
 import type {
+  BoundCardCharge,
+  BoundCardChargeRequest,
   PayerInputAnswer,
   ProviderPayerInput,
   RawHttpRequest,
@@ -232,6 +234,12 @@ export interface PaymentProviderPort {
    * PROVIDER_OPERATION_UNSUPPORTED where it has none.
    */
   queryPaymentStatus(paymentId: string): Promise<ProviderPaymentStatus>;
+  /**
+   * Charges a bound card without the customer (a scheduled charge). At most one charge per
+   * idempotency key: a repeat answers the first charge, refreshed while it is open. Refusals
+   * before any charge (unknown or inactive binding, currency) are thrown with their codes.
+   */
+  chargeBoundCard(input: BoundCardChargeRequest): Promise<BoundCardCharge>;
 }
 
 /** A provider callback as provider-adapters stored it for audit, with its verdict. */
@@ -400,6 +408,11 @@ export interface RecordCardBindingInput {
   paymentId: string;
   binding: ReportedCardBinding;
   firstAmount: Money;
+  /** The payment's customer reference ('' when none): the binding belongs to that customer. */
+  customerRef: string;
+  /** `MM/YY` or ''. */
+  cardExpiry: string;
+  livemode: boolean;
 }
 
 /**

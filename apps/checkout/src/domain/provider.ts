@@ -49,6 +49,8 @@ export interface ReportedCardBinding {
   state: 'activated' | 'error';
   /** Empty when the provider did not say. */
   cardLast4: string;
+  /** `MM/YY`, empty when the provider did not say (IntellectMoney never does). */
+  cardExpiry?: string;
 }
 
 /** A callback as the provider adapters verified and normalized it. */
@@ -124,6 +126,40 @@ export interface StartedProviderPayment {
   provider: ProviderName;
   action: ProviderAction;
   providerReference: string;
+}
+
+/** A merchant-initiated charge of a bound card, as provider-adapters takes it. */
+export interface BoundCardChargeRequest {
+  /** provider-adapters charges at most once per key. */
+  idempotencyKey: string;
+  merchantId: string;
+  /** The binding's provider reference (CardBinding.provider_binding_ref). */
+  bindingRef: string;
+  amount: Money;
+  description: string;
+  /** The charge's payment: one provider charge per payment. */
+  paymentId: string;
+}
+
+/** `soft`: may be retried; `hard`: never; `unknown`: a decline code the adapters did not classify. */
+export type DeclineKind = 'soft' | 'hard' | 'unknown';
+
+/** provider-adapters' answer to a bound-card charge, normalized. */
+export interface BoundCardCharge {
+  outcome: 'succeeded' | 'failed' | 'pending';
+  /** The card scheme's response code of a decline, e.g. "51"; '' otherwise. */
+  declineCode: string;
+  /** '' when there is no decline code. */
+  declineKind: DeclineKind | '';
+  providerPaymentId: string;
+  /** IntellectMoney's scheduled operation that charges. */
+  providerOperationId: string;
+  /** Stable code when not succeeded, e.g. PROVIDER_CARD_DECLINED. */
+  reasonCode: string;
+  /** The adapters answered from an earlier attempt with the same key. */
+  replayed: boolean;
+  /** What the provider charged; null when the adapters did not say. */
+  amount: Money | null;
 }
 
 export function textReply(statusCode: number, text: string): HttpReply {

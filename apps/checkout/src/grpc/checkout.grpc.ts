@@ -1,5 +1,6 @@
 import {
   CancelPaymentResponse,
+  ChargeBoundCardResponse,
   type CheckoutServiceService,
   CreateFormPaymentResponse,
   CreatePaymentResponse,
@@ -15,6 +16,7 @@ import {
 import type { Handlers } from '@tolem/grpc-kit';
 
 import type { makeCancelPayment } from '../app/cancel-payment';
+import type { ChargeBoundCard } from '../app/charge-bound-card';
 import type { makeCreateFormPayment } from '../app/create-form-payment';
 import type { makeCreatePayment } from '../app/create-payment';
 import type { makeGetPayment } from '../app/get-payment';
@@ -27,6 +29,7 @@ import { checkoutErrors } from '../domain/errors';
 import { checkoutErrorOf } from './batch.mapper';
 import {
   callbackRequestToDomain,
+  chargeBoundCardRequestToDomain,
   createPaymentRequestToDomain,
   listPaymentsRequestToDomain,
   paymentEventToProto,
@@ -47,6 +50,7 @@ export interface CheckoutHandlerDeps {
   listPayments: ReturnType<typeof makeListPayments>;
   listPaymentEvents: ReturnType<typeof makeListPaymentEvents>;
   createFormPayment: ReturnType<typeof makeCreateFormPayment>;
+  chargeBoundCard: ChargeBoundCard;
 }
 
 /** Most creates one CreatePayments call may carry (the gateway sends far fewer). */
@@ -137,6 +141,16 @@ export function checkoutHandlers(
     async listPayments(req) {
       const { views, hasMore } = await deps.listPayments(listPaymentsRequestToDomain(req));
       return ListPaymentsResponse.fromPartial({ payments: views.map(paymentToProto), hasMore });
+    },
+    async chargeBoundCard(req) {
+      const out = await deps.chargeBoundCard(chargeBoundCardRequestToDomain(req));
+      return ChargeBoundCardResponse.fromPartial({
+        payment: paymentToProto(out.view),
+        declineCode: out.declineCode,
+        declineKind: out.declineKind,
+        reasonCode: out.reasonCode,
+        replayed: out.replayed,
+      });
     },
     async listPaymentEvents(req) {
       const events = await deps.listPaymentEvents({

@@ -7,6 +7,7 @@ import { type Payment, PAYMENT_METHODS, PROVIDERS } from '../domain/payment';
 import type { ProviderAction } from '../domain/provider';
 import {
   callbackRequestToDomain,
+  chargeBoundCardRequestToDomain,
   createPaymentRequestToDomain,
   paymentToProto,
   statusToProto,
@@ -33,6 +34,8 @@ const payment: Payment = {
   metadata: { a: '1' },
   pageSecret: 'secret-of-pay_1-0123456789',
   livemode: false,
+  customerRef: '',
+  initiator: '',
   method: null,
   provider: null,
   providerPaymentId: null,
@@ -136,6 +139,38 @@ describe('checkout mappers', () => {
       paymentId: 'pay_1',
       pageSecret: 'the-secret',
       fields: { key1: '123' },
+    });
+  });
+
+  it('carries customer_ref and initiator to the proto, and maps ChargeBoundCard requests', () => {
+    const proto = paymentToProto({
+      payment: { ...payment, customerRef: 'cust-1', initiator: 'scheduled' },
+      availableMethods: [],
+    });
+    expect(proto).toMatchObject({ customerRef: 'cust-1', initiator: 'scheduled' });
+    expect(
+      chargeBoundCardRequestToDomain({
+        merchantId: 'mer_1',
+        idempotencyKey: 'sop_1:t:1',
+        bindingRef: 'im-1',
+        amount: { amountMinor: 500n, currency: 'RUB' },
+        description: 'Plan',
+        orderId: 'o',
+        metadata: { a: 'b' },
+        livemode: true,
+        customerRef: 'cust-1',
+      }),
+    ).toEqual({
+      merchantId: 'mer_1',
+      idempotencyKey: 'sop_1:t:1',
+      bindingRef: 'im-1',
+      amountMinor: 500n,
+      currency: 'RUB',
+      description: 'Plan',
+      orderId: 'o',
+      metadata: { a: 'b' },
+      livemode: true,
+      customerRef: 'cust-1',
     });
   });
 });

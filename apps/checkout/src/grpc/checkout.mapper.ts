@@ -1,4 +1,5 @@
 import {
+  type ChargeBoundCardRequest,
   type CreatePaymentRequest,
   type HandleProviderCallbackRequest,
   type ListPaymentsRequest,
@@ -13,6 +14,7 @@ import type { PaymentTimelineEntry } from '../app/list-payment-events';
 import type { ListPaymentsInput } from '../app/list-payments';
 import type { StartPaymentInput } from '../app/start-payment';
 import type { SubmitPayerInputInput } from '../app/submit-payer-input';
+import type { ChargeBoundCardInput } from '../domain/bound-card-charge';
 import { checkoutErrors } from '../domain/errors';
 import { type PaymentStatus, type PaymentView, type ProviderName } from '../domain/payment';
 import type { CreatePaymentInput } from '../domain/payment-request';
@@ -62,6 +64,23 @@ export function createPaymentRequestToDomain(req: CreatePaymentRequest): CreateP
     failUrl: req.failUrl,
     metadata: { ...req.metadata },
     livemode: req.livemode ?? false,
+    customerRef: req.customerRef ?? '',
+  };
+}
+
+export function chargeBoundCardRequestToDomain(req: ChargeBoundCardRequest): ChargeBoundCardInput {
+  if (!req.amount) invalid('amount', 'amount is required');
+  return {
+    merchantId: req.merchantId,
+    idempotencyKey: req.idempotencyKey,
+    bindingRef: req.bindingRef,
+    amountMinor: req.amount.amountMinor,
+    currency: req.amount.currency,
+    description: req.description,
+    orderId: req.orderId,
+    metadata: { ...req.metadata },
+    livemode: req.livemode,
+    customerRef: req.customerRef,
   };
 }
 
@@ -117,6 +136,8 @@ export function paymentToProto(view: PaymentView): PbPayment {
     metadata: p.metadata,
     pageSecret: p.pageSecret,
     livemode: p.livemode,
+    customerRef: p.customerRef,
+    initiator: p.initiator,
     amountRefunded: { amountMinor: p.refundedMinor, currency: p.amount.currency },
   });
 }

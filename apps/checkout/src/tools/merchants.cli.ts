@@ -17,9 +17,11 @@ import { type ExitCode, runOperatorCommand, UsageError } from './operator-tool';
 export const USAGE = `Usage: npm run merchants -- <command>
 
   create --name NAME --methods M[,M…] [--result-url URL] [--success-url URL] [--fail-url URL]
-         [--vat-rate none|vat0|vat10|vat12|vat20] [--allow-negative-balance true|false]
+         [--vat-rate RATE] [--allow-negative-balance true|false]
          [--fee METHOD:BPS[:AMOUNT:CURRENCY…]]… [--key-mode test|live] [--idempotency-key KEY]
       Onboards a merchant; prints its first API key and webhook secret once.
+      RATE (receipts' VAT): none, vat0, vat5, vat7, vat10, vat20, vat22, vat5_105, vat7_107,
+      vat10_110, vat20_120, vat22_122 (YooKassa's vat_code names) or vat12 (Kyrgyzstan).
   get <merchant_id>
   list [--limit 1..200] [--cursor TOKEN]
   update <merchant_id> [--name NAME] [--methods M[,M…]] [--result-url URL] [--success-url URL]

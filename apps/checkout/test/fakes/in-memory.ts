@@ -36,6 +36,8 @@ import type {
   UnexplainedSettlement,
 } from '../../src/domain/ports';
 import type {
+  BoundCardCharge,
+  BoundCardChargeRequest,
   PayerInputAnswer,
   ProviderPayerInput,
   RawHttpRequest,
@@ -470,6 +472,21 @@ export function inputAnswer(overrides: Partial<PayerInputAnswer> = {}): PayerInp
   };
 }
 
+/** provider-adapters' answer to a bound-card charge; succeeded for 250.00 RUB unless overridden. */
+export function chargeAnswer(overrides: Partial<BoundCardCharge> = {}): BoundCardCharge {
+  return {
+    outcome: 'succeeded',
+    declineCode: '',
+    declineKind: '',
+    providerPaymentId: 'im-inv-9001',
+    providerOperationId: 'op-guid-1',
+    reasonCode: '',
+    replayed: false,
+    amount: money(25_000n, 'RUB'),
+    ...overrides,
+  };
+}
+
 export function fakeProvider(): PaymentProviderPort & {
   starts: StartProviderPaymentInput[];
   callbacks: RawHttpRequest[];
@@ -482,6 +499,12 @@ export function fakeProvider(): PaymentProviderPort & {
   /** QueryPaymentStatus answers by payment id; PROVIDER_OPERATION_UNSUPPORTED when absent. */
   statuses: Map<string, ProviderPaymentStatus | Error>;
   queried: string[];
+  /** Every ChargeBoundCard call, replays included. */
+  chargeCalls: BoundCardChargeRequest[];
+  /** Keys the card was actually charged under (first calls): one each, ever. */
+  charged: string[];
+  /** The answer of a first charge, or of a replay while the stored one is pending. */
+  nextCharge: BoundCardCharge | Error;
 } {
   const fake = {
     starts: [] as StartProviderPaymentInput[],
@@ -540,6 +563,22 @@ export function fakeProvider(): PaymentProviderPort & {
         transactions: structuredClone(page),
         nextCursor: page.length > 0 ? String(from + page.length) : input.cursor,
       };
+    },
+    chargeCalls: [] as BoundCardChargeRequest[],
+    charged: [] as string[],
+    nextCharge: chargeAnswer() as BoundCardCharge | Error,
+    chargesByKey: new Map<string, BoundCardCharge>(),
+    /** As the adapters: once per key; a replay answers the stored charge, refreshed while open. */
+    async chargeBoundCard(input: BoundCardChargeRequest) {
+      fake.chargeCalls.push(structuredClone(input));
+      const stored = fake.chargesByKey.get(input.idempotencyKey);
+      if (stored && stored.outcome !== 'pending')
+        return { ...structuredClone(stored), replayed: true };
+      if (fake.nextCharge instanceof Error) throw fake.nextCharge;
+      if (!stored) fake.charged.push(input.idempotencyKey);
+      const answer = { ...structuredClone(fake.nextCharge), replayed: stored !== undefined };
+      fake.chargesByKey.set(input.idempotencyKey, answer);
+      return structuredClone(answer);
     },
     async queryPaymentStatus(paymentId: string) {
       fake.queried.push(paymentId);

@@ -3,6 +3,7 @@ import { makeApplyVerifiedSuccess } from '../../src/app/apply-verified-success';
 import { makeAuthenticateApiKey } from '../../src/app/authenticate-api-key';
 import { makeCancelPayment } from '../../src/app/cancel-payment';
 import { makeCases } from '../../src/app/cases';
+import { makeChargeBoundCard } from '../../src/app/charge-bound-card';
 import { makeCreateFormPayment } from '../../src/app/create-form-payment';
 import { makeCreateMerchant } from '../../src/app/create-merchant';
 import { makeCreatePayment } from '../../src/app/create-payment';
@@ -99,6 +100,13 @@ export function world() {
   const attempts = inMemoryPayerAttempts();
   const attemptDeps = { attempts, attemptLimits: ATTEMPT_LIMITS };
   const createPayment = makeCreatePayment({ merchants, payments, clock, paymentTtlMs: TTL_MS });
+  const applyVerifiedSuccess = makeApplyVerifiedSuccess({
+    payments,
+    postToLedger,
+    cases,
+    clock,
+    log,
+  });
   const w = {
     clock,
     log,
@@ -135,6 +143,15 @@ export function world() {
     authenticate: makeAuthenticateApiKey({ merchants, clock }),
     createPayment,
     createFormPayment: makeCreateFormPayment({ merchants, clock, createPayment }),
+    chargeBoundCard: makeChargeBoundCard({
+      merchants,
+      payments,
+      provider,
+      applyVerifiedSuccess,
+      clock,
+      log,
+      paymentTtlMs: TTL_MS,
+    }),
     getPayment: makeGetPayment({ merchants, payments }),
     startPayment: makeStartPayment({ merchants, payments, provider, qr, clock, ...attemptDeps }),
     handleCallback: makeHandleProviderCallback({
@@ -181,7 +198,7 @@ export function world() {
       cases: caseRepo,
       cursors,
       differences,
-      applyVerifiedSuccess: makeApplyVerifiedSuccess({ payments, postToLedger, cases, clock, log }),
+      applyVerifiedSuccess,
       clock,
       log,
       graceMs: RECONCILE_GRACE_MS,

@@ -160,8 +160,14 @@ export async function startFakeProviderAdapters() {
   const statuses = new Map<string, Partial<QueryPaymentStatusResponse>>();
   const script = {
     charge: { outcome: Outcome.OUTCOME_SUCCEEDED } as Partial<ChargeBoundCardResponse>,
+    /** Thrown by the next ChargeBoundCard calls instead of answering (the adapters' refusals). */
+    chargeError: null as { code: string; kind: 'precondition' | 'unavailable' } | null,
     refund: null as Partial<RefundPaymentResponse> | null,
   };
+  /** As the adapters: one charge per key; a replay answers it, refreshed (script.charge) while pending. */
+  const chargesByKey = new Map<string, Partial<ChargeBoundCardResponse>>();
+  /** Keys a card was actually charged under: a key twice here would be a double charge. */
+  const charged: string[] = [];
   let failNextStart: string | null = null;
   const handlers: Handlers<typeof ProviderServiceService> = {
     async getCallback(req) {
@@ -252,7 +258,17 @@ export async function startFakeProviderAdapters() {
     },
     async chargeBoundCard(req) {
       charges.push(req);
-      return ChargeBoundCardResponse.fromPartial({ amount: req.amount, ...script.charge });
+      if (script.chargeError) {
+        throw new DomainError(script.chargeError.code, script.chargeError.kind, 'scripted refusal');
+      }
+      const stored = chargesByKey.get(req.idempotencyKey);
+      if (stored && stored.outcome !== Outcome.OUTCOME_PENDING) {
+        return ChargeBoundCardResponse.fromPartial({ ...stored, replayed: true });
+      }
+      if (!stored) charged.push(req.idempotencyKey);
+      const answer = { amount: req.amount, ...script.charge, replayed: stored !== undefined };
+      chargesByKey.set(req.idempotencyKey, answer);
+      return ChargeBoundCardResponse.fromPartial(answer);
     },
     async queryPaymentStatus(req) {
       queries.push(req);
@@ -282,6 +298,7 @@ export async function startFakeProviderAdapters() {
     callbacks,
     inputs,
     charges,
+    charged,
     queries,
     refunds,
     inputAnswers,
@@ -463,7 +480,9 @@ export async function startFakeRecurring() {
   const calls: { request: RecordCardBindingRequest; accepted: boolean }[] = [];
   const bindings = new Map<string, CardBinding>();
   const state = { failing: false };
+  // Only what checkout calls is served; the rest of the grown service answers UNIMPLEMENTED.
   const handlers: Handlers<typeof RecurringServiceService> = {
+    ...allUnimplemented(RecurringServiceService),
     async recordCardBinding(request) {
       calls.push({ request, accepted: !state.failing });
       if (state.failing)
@@ -487,6 +506,10 @@ export async function startFakeRecurring() {
         cardLast4: request.cardLast4,
         createdAt: new Date(),
         firstAmount: request.firstAmount,
+        customerRef: request.customerRef,
+        cardExpiry: request.cardExpiry,
+        failureMessage: '',
+        livemode: request.livemode,
       };
       bindings.set(request.paymentId, binding);
       return RecordCardBindingResponse.fromPartial({ binding, alreadyExisted: false });

@@ -10,11 +10,29 @@ import { amountSchema } from './schemas';
 const idPattern = '^[A-Za-z0-9_-]+$';
 const urlSchema = { type: 'string', minLength: 1, maxLength: 2048 } as const;
 const methodSchema = { type: 'string', enum: METHOD_NAME_LIST } as const;
-export const VAT_RATE_LIST = ['none', 'vat0', 'vat10', 'vat12', 'vat20'] as const;
+/** Every YooKassa receipt `vat_code` by name, plus vat12 (Kyrgyzstan; no YooKassa code). */
+export const VAT_RATE_LIST = [
+  'none',
+  'vat0',
+  'vat5',
+  'vat7',
+  'vat10',
+  'vat12',
+  'vat20',
+  'vat22',
+  'vat5_105',
+  'vat7_107',
+  'vat10_110',
+  'vat20_120',
+  'vat22_122',
+] as const;
 const vatRateSchema = {
   type: 'string',
   enum: VAT_RATE_LIST,
-  description: 'VAT rate printed on receipts (54-FZ tags; vat12 is Kyrgyzstan).',
+  description:
+    'VAT rate printed on receipts: YooKassa vat_code 1 none, 2 vat0, 3 vat10, 4 vat20, ' +
+    '5 vat10_110, 6 vat20_120, 7 vat5, 8 vat7, 9 vat5_105, 10 vat7_107, 11 vat22, 12 vat22_122 ' +
+    '(22 % since 1 January 2026); vat12 is Kyrgyzstan’s 12 % (no YooKassa code).',
 } as const;
 const currencySchema = {
   type: 'string',

@@ -59,6 +59,13 @@ export const createPaymentBodySchema = {
       propertyNames: { minLength: 1, maxLength: 40 },
       additionalProperties: { type: 'string', maxLength: 500 },
     },
+    customer_ref: {
+      type: 'string',
+      maxLength: 190,
+      description:
+        'Your reference of the customer (printable, at most 190 characters); a card the customer ' +
+        'asks to remember on this payment is bound to it.',
+    },
   },
 } as const;
 
@@ -70,6 +77,7 @@ export interface CreatePaymentBody {
   success_url?: string;
   fail_url?: string;
   metadata?: Record<string, string>;
+  customer_ref?: string;
 }
 
 export const idParamsSchema = {
@@ -315,6 +323,7 @@ export const paymentSchema = {
     'success_url',
     'fail_url',
     'metadata',
+    'customer_ref',
     'created_at',
     'updated_at',
   ],
@@ -342,6 +351,7 @@ export const paymentSchema = {
     success_url: nullableString,
     fail_url: nullableString,
     metadata: stringMap,
+    customer_ref: { ...nullableString, description: 'Your reference of the customer, if given.' },
     created_at: nullableString,
     updated_at: nullableString,
   },

@@ -37,6 +37,26 @@ describe('toCreatePaymentRequest', () => {
     });
   });
 
+  it("passes the customer's reference through and returns it on the payment", () => {
+    const req = toCreatePaymentRequest({ ...base, customer_ref: 'cust-42' }, 'mer_1', 'key-1');
+    expect(req.customerRef).toBe('cust-42');
+    expect(toCreatePaymentRequest(base, 'mer_1', 'key-1').customerRef).toBeUndefined();
+    const json = paymentToJson(
+      Payment.fromPartial({
+        id: 'pay_1',
+        amount: { amountMinor: 1n, currency: 'USD' },
+        customerRef: 'cust-42',
+      }),
+      'https://pay.example',
+    );
+    expect(json.customer_ref).toBe('cust-42');
+    const none = paymentToJson(
+      Payment.fromPartial({ id: 'pay_2', amount: { amountMinor: 1n, currency: 'USD' } }),
+      'https://pay.example',
+    );
+    expect(none.customer_ref).toBeNull();
+  });
+
   it('accepts amounts beyond 2^53 as strings, exactly', () => {
     const req = toCreatePaymentRequest({ amount: '9007199254740993', currency: 'VND' }, 'm', 'k');
     expect(req.amount?.amountMinor).toBe(9007199254740993n);

@@ -53,6 +53,8 @@ export interface PaymentJson {
   success_url: string | null;
   fail_url: string | null;
   metadata: Record<string, string>;
+  /** The merchant's reference of its customer; null when none was given. */
+  customer_ref: string | null;
   created_at: string | null;
   updated_at: string | null;
 }
@@ -104,6 +106,7 @@ export function paymentToJson(p: Payment | undefined, publicBaseUrl: string): Pa
     success_url: orNull(p.successUrl),
     fail_url: orNull(p.failUrl),
     metadata: { ...p.metadata },
+    customer_ref: orNull(p.customerRef ?? ''),
     created_at: p.createdAt ? p.createdAt.toISOString() : null,
     updated_at: p.updatedAt ? p.updatedAt.toISOString() : null,
   };
@@ -148,6 +151,8 @@ export function toCreatePaymentRequest(
     successUrl: httpUrl(body.success_url, 'success_url'),
     failUrl: httpUrl(body.fail_url, 'fail_url'),
     metadata: { ...(body.metadata ?? {}) },
+    // Only when given, so a request without one is the same message as before.
+    ...(body.customer_ref === undefined ? {} : { customerRef: body.customer_ref }),
   });
 }
 

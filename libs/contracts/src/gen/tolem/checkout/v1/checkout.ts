@@ -583,7 +583,10 @@ export interface Merchant {
     | undefined;
   /**
    * Fields added later are optional so older callers keep compiling; unset reads as empty.
-   * VAT rate printed on receipts: `none`, `vat0`, `vat10`, `vat12`, `vat20`.
+   * VAT rate printed on receipts, YooKassa's `vat_code` names: `none` (1), `vat0` (2), `vat10` (3),
+   * `vat20` (4), `vat10_110` (5), `vat20_120` (6), `vat5` (7), `vat7` (8), `vat5_105` (9),
+   * `vat7_107` (10), `vat22` (11) and `vat22_122` (12), the last two in force since 1 January
+   * 2026; plus `vat12`, Kyrgyzstan's 12 %, which has no YooKassa code.
    */
   vatRate?:
     | string
