@@ -99,6 +99,25 @@ describe('chargeBoundCard', () => {
     expect(failed?.event).toMatchObject({ eventType: 'payment.failed', failureCode: '51' });
   });
 
+  it("answers the decline's code even when the provider's notification failed the payment first", async () => {
+    const { w, input } = await cardMerchant();
+    w.provider.nextCharge = decline('54', 'hard');
+    // IntellectMoney's status-4 notification carries no code and can win the race.
+    w.provider.beforeChargeAnswer = async ({ paymentId }) => {
+      const current = await w.payments.findById(paymentId);
+      if (!current) throw new Error('the charge has no payment');
+      const failed = await w.payments.update(
+        { ...current, status: 'failed', failureCode: 'PROVIDER_CARD_DECLINED' },
+        current.version,
+        null,
+      );
+      expect(failed?.status).toBe('failed');
+    };
+    const out = await w.chargeBoundCard(input());
+    expect(out.view.payment.status).toBe('failed');
+    expect(out).toMatchObject({ declineCode: '54', declineKind: 'hard' });
+  });
+
   it('fails the payment on a hard decline with 54 and kind hard, and a replay answers the same', async () => {
     const { w, input } = await cardMerchant();
     w.provider.nextCharge = decline('54', 'hard');

@@ -153,6 +153,23 @@ export function makeChargeBoundCard(deps: ChargeBoundCardDeps) {
     }
   }
 
+  /**
+   * The provider's notification of a decline (IntellectMoney status 4, no code) can fail the
+   * payment before the charge's own answer, which carries the scheme's code: the recurring
+   * service decides retry or cancel by that code, so the answer's code wins over an empty one.
+   */
+  function failedVerdict(failed: Payment, answer: BoundCardCharge): ChargeVerdict {
+    const stored = storedVerdictOf(failed);
+    if (stored.declineCode !== '' || answer.outcome !== 'failed' || answer.declineCode === '') {
+      return stored;
+    }
+    return {
+      declineCode: answer.declineCode,
+      declineKind: answer.declineKind,
+      reasonCode: answer.reasonCode || stored.reasonCode,
+    };
+  }
+
   /** Asks provider-adapters (again) and applies the answer. */
   async function charge(
     payment: Payment,
@@ -199,7 +216,7 @@ export function makeChargeBoundCard(deps: ChargeBoundCardDeps) {
       applied.status === 'succeeded'
         ? { declineCode: '', declineKind: '', reasonCode: '' }
         : applied.status === 'failed'
-          ? storedVerdictOf(applied)
+          ? failedVerdict(applied, answer)
           : {
               declineCode: answer.declineCode,
               declineKind: answer.declineKind,

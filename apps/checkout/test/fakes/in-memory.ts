@@ -505,6 +505,8 @@ export function fakeProvider(): PaymentProviderPort & {
   charged: string[];
   /** The answer of a first charge, or of a replay while the stored one is pending. */
   nextCharge: BoundCardCharge | Error;
+  /** Runs before a first charge answers, e.g. the provider's notification arriving first. */
+  beforeChargeAnswer: ((input: BoundCardChargeRequest) => Promise<void>) | null;
 } {
   const fake = {
     starts: [] as StartProviderPaymentInput[],
@@ -568,6 +570,7 @@ export function fakeProvider(): PaymentProviderPort & {
     charged: [] as string[],
     nextCharge: chargeAnswer() as BoundCardCharge | Error,
     chargesByKey: new Map<string, BoundCardCharge>(),
+    beforeChargeAnswer: null as ((input: BoundCardChargeRequest) => Promise<void>) | null,
     /** As the adapters: once per key; a replay answers the stored charge, refreshed while open. */
     async chargeBoundCard(input: BoundCardChargeRequest) {
       fake.chargeCalls.push(structuredClone(input));
@@ -578,6 +581,7 @@ export function fakeProvider(): PaymentProviderPort & {
       if (!stored) fake.charged.push(input.idempotencyKey);
       const answer = { ...structuredClone(fake.nextCharge), replayed: stored !== undefined };
       fake.chargesByKey.set(input.idempotencyKey, answer);
+      if (fake.beforeChargeAnswer) await fake.beforeChargeAnswer(input);
       return structuredClone(answer);
     },
     async queryPaymentStatus(paymentId: string) {
