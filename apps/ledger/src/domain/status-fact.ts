@@ -74,6 +74,18 @@ export type FactResult =
  * fact names its operation, sends no status (it changes none) and may carry the charge, attempt,
  * binding, receipt (a success) and cancel reason (a cancel); a status fact carries none of these.
  */
+
+/**
+ * Facts that may name a code: a failed payment or charge attempt (the scheme's decline code), an
+ * abandoned charge (its last decline) and an operation canceled by a hard decline (that code).
+ */
+const FAILURE_CODE_TYPES: ReadonlySet<string> = new Set([
+  'payment.failed',
+  'recurring.charge.failed',
+  'recurring.charge.abandoned',
+  'recurring.operation.canceled',
+]);
+
 export function validateStatusFact(cmd: RecordPaymentEventCommand, now: Date): NewStatusFact {
   requireId(cmd.idempotencyKey, 'idempotency_key');
   requireId(cmd.paymentId, 'payment_id');
@@ -96,14 +108,10 @@ export function validateStatusFact(cmd: RecordPaymentEventCommand, now: Date): N
         : `${eventType} leaves a payment ${status}, not ${cmd.paymentStatus}`,
     );
   }
-  if (
-    cmd.failureCode !== '' &&
-    eventType !== 'payment.failed' &&
-    eventType !== 'recurring.charge.failed'
-  ) {
+  if (cmd.failureCode !== '' && !FAILURE_CODE_TYPES.has(eventType)) {
     invalidField(
       'failure_code',
-      'failure_code belongs to payment.failed and recurring.charge.failed only',
+      `failure_code belongs to ${[...FAILURE_CODE_TYPES].join(', ')} only`,
     );
   }
   requireText(cmd.failureCode, 'failure_code', 100);

@@ -195,6 +195,24 @@ describe('recurring facts in the payment sequence (real ledger, PostgreSQL, Kafk
     expect(BigInt(row.last_sequence)).toBe(2n);
   });
 
+  it('keeps the code of an abandoned charge and of a hard-decline cancel on the published event', async () => {
+    const abandoned = aRecurringFact('pay_rcode', 'recurring.charge.abandoned', {
+      failureCode: '51',
+    });
+    const canceled = aRecurringFact('pay_rcode', 'recurring.operation.canceled', {
+      idempotencyKey: 'sop_1:canceled',
+      failureCode: '54',
+      cancelReason: 'hard_decline',
+    });
+    await ledger.client.recordPaymentEvent(abandoned);
+    await ledger.client.recordPaymentEvent(canceled);
+    const events = await env.waitForEvents('pay_rcode', 2);
+    expect(events.map((e) => [e.eventType, e.failureCode])).toEqual([
+      ['recurring.charge.abandoned', '51'],
+      ['recurring.operation.canceled', '54'],
+    ]);
+  });
+
   it('refuses bad recurring facts with stable codes and writes nothing', async () => {
     const cases: [string, Partial<RecordPaymentEventRequest>, string][] = [
       ['recurring.charge.succeeded', { recurringOperationId: '' }, 'recurring_operation_id'],

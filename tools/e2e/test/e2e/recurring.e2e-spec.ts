@@ -138,13 +138,21 @@ describe('recurring charges end to end: bind, schedule, charge, receipt, notify'
     );
   }
 
-  async function createOperation(binding: BindingJson, amount: number): Promise<OperationJson> {
+  const DAILY = { interval: 'daily', time_of_day: '09:00', time_zone: 'Europe/Moscow' };
+  /** Retries (days 1, 4 and 11 after a decline) all come before the next occurrence. */
+  const MONTHLY = { interval: 'monthly', day: 1, time_of_day: '09:00', time_zone: 'Asia/Bishkek' };
+
+  async function createOperation(
+    binding: BindingJson,
+    amount: number,
+    schedule: Record<string, unknown>,
+  ): Promise<OperationJson> {
     return api<OperationJson>('POST', '/v1/recurring_operations', {
       binding: binding.id,
       amount,
       currency: 'RUB',
       description: 'Monthly plan «Pro»',
-      schedule: { interval: 'daily', time_of_day: '09:00', time_zone: 'Europe/Moscow' },
+      schedule,
       starts_at: new Date().toISOString(),
       receipt_customer: { email: 'payer@example.com' },
     });
@@ -158,8 +166,12 @@ describe('recurring charges end to end: bind, schedule, charge, receipt, notify'
   }
 
   const chargesOf = async (operationId: string) =>
-    (await api<{ data: ChargeJson[] }>('GET', `/v1/recurring_operations/${operationId}/charges`))
-      .data;
+    (
+      await api<{ data: ChargeJson[] }>(
+        'GET',
+        `/v1/recurring_operations/${operationId}/charges?limit=100`,
+      )
+    ).data;
 
   /** Runs scheduler passes (a second each) until the operation's latest charge is in `states`. */
   async function chargeIn(operationId: string, states: string[]): Promise<ChargeJson> {
@@ -183,7 +195,7 @@ describe('recurring charges end to end: bind, schedule, charge, receipt, notify'
   it('charges a bound card on its date: payment in the ledger, receipt at the register, notifications', async () => {
     const binding = await bindCard('4111 1111 1111 1111', 'cust-ok');
     expect(binding).toMatchObject({ customer_ref: 'cust-ok', card_last4: '1111' });
-    const operation = await createOperation(binding, 19_900);
+    const operation = await createOperation(binding, 19_900, DAILY);
     expect(operation.state).toBe('active');
     expect(operation.next_charge_at).not.toBeNull();
 
@@ -269,7 +281,7 @@ describe('recurring charges end to end: bind, schedule, charge, receipt, notify'
 
   it('a soft decline (51) is retried and the charge abandoned after the 4th failure', async () => {
     const binding = await bindCard('4000 0000 0001 0514', 'cust-soft');
-    const operation = await createOperation(binding, 5_000);
+    const operation = await createOperation(binding, 5_000, MONTHLY);
     await advanceTo(operation.next_charge_at as string);
     let charge = await chargeIn(operation.id, ['retrying', 'abandoned']);
     for (let attempt = 2; charge.state === 'retrying'; attempt += 1) {
@@ -319,7 +331,7 @@ describe('recurring charges end to end: bind, schedule, charge, receipt, notify'
 
   it('a hard decline (54) is never retried and cancels the operation', async () => {
     const binding = await bindCard('4000 0000 0001 0548', 'cust-hard');
-    const operation = await createOperation(binding, 5_000);
+    const operation = await createOperation(binding, 5_000, MONTHLY);
     await advanceTo(operation.next_charge_at as string);
     const charge = await chargeIn(operation.id, ['failed']);
     expect(charge.attempts.map((a) => a.decline_code)).toEqual(['54']);
