@@ -11,6 +11,7 @@ import {
   PROVIDER_NAMES,
   providerOfMethod,
 } from './catalog';
+import { isVatRate, VAT_CODE_OF_RATE, VAT_RATES } from './vat';
 
 describe('payment catalog', () => {
   it('gives every method exactly one provider the catalog knows', () => {
@@ -54,5 +55,18 @@ describe('payment catalog', () => {
     }
     // The method is `qr`; its provider is the acquirer.
     expect(isProviderName('qr')).toBe(false);
+  });
+});
+
+describe('VAT rates', () => {
+  it('maps every rate to its YooKassa vat_code, each code once, and only vat12 to none', () => {
+    const codes = Object.values(VAT_CODE_OF_RATE).filter((c) => c !== null);
+    expect([...codes].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(VAT_CODE_OF_RATE.vat22).toBe(11);
+    expect(VAT_CODE_OF_RATE.vat22_122).toBe(12);
+    expect(VAT_RATES.filter((r) => VAT_CODE_OF_RATE[r] === null)).toEqual(['vat12']);
+    expect(isVatRate('vat22_122')).toBe(true);
+    expect(isVatRate('vat18')).toBe(false);
+    expect(isVatRate('toString')).toBe(false);
   });
 });

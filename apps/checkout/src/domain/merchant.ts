@@ -1,3 +1,4 @@
+import { isVatRate, VAT_RATES, type VatRate } from '@tolem/catalog';
 import { isCurrencyCode } from '@tolem/money';
 
 import type { ApiKeyMode } from './api-key';
@@ -6,32 +7,7 @@ import type { Canonical } from './fingerprint';
 import type { PaymentMethod } from './payment';
 import { checkUrl } from './payment-request';
 
-/**
- * VAT rates a receipt line can carry: every YooKassa `vat_code` (1 none, 2 vat0, 3 vat10,
- * 4 vat20, 5 vat10_110, 6 vat20_120, 7 vat5, 8 vat7, 9 vat5_105, 10 vat7_107, 11 vat22,
- * 12 vat22_122; 22 % and 22/122 since 1 January 2026), plus `vat12`, Kyrgyzstan's 12 %, which
- * has no YooKassa code and is kept for merchants that already chose it.
- */
-export const VAT_RATES = [
-  'none',
-  'vat0',
-  'vat5',
-  'vat7',
-  'vat10',
-  'vat12',
-  'vat20',
-  'vat22',
-  'vat5_105',
-  'vat7_107',
-  'vat10_110',
-  'vat20_120',
-  'vat22_122',
-] as const;
-export type VatRate = (typeof VAT_RATES)[number];
-
-export function isVatRate(value: string): value is VatRate {
-  return (VAT_RATES as readonly string[]).includes(value);
-}
+export { isVatRate, VAT_RATES, type VatRate };
 
 /**
  * What onboarding hands to peers that own the fact: the ledger's fee plan and negative-balance

@@ -1,3 +1,5 @@
+import { VAT_RATES } from '@tolem/catalog';
+
 import { METHOD_NAME_LIST } from './mappers/enums.mapper';
 import { amountSchema } from './schemas';
 
@@ -10,22 +12,7 @@ import { amountSchema } from './schemas';
 const idPattern = '^[A-Za-z0-9_-]+$';
 const urlSchema = { type: 'string', minLength: 1, maxLength: 2048 } as const;
 const methodSchema = { type: 'string', enum: METHOD_NAME_LIST } as const;
-/** Every YooKassa receipt `vat_code` by name, plus vat12 (Kyrgyzstan; no YooKassa code). */
-export const VAT_RATE_LIST = [
-  'none',
-  'vat0',
-  'vat5',
-  'vat7',
-  'vat10',
-  'vat12',
-  'vat20',
-  'vat22',
-  'vat5_105',
-  'vat7_107',
-  'vat10_110',
-  'vat20_120',
-  'vat22_122',
-] as const;
+export const VAT_RATE_LIST = VAT_RATES;
 const vatRateSchema = {
   type: 'string',
   enum: VAT_RATE_LIST,

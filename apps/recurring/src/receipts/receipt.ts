@@ -1,3 +1,4 @@
+import { VAT_CODE_OF_RATE } from '@tolem/catalog';
 import type { Money } from '@tolem/money';
 
 /**
@@ -61,25 +62,14 @@ export interface Receipt {
 export type VatCode = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12;
 
 /**
- * The merchant's `vat_rate` setting (checkout) → YooKassa's `vat_code`. Codes 11 and 12 are the
- * 22 % and 22/122 rates in force since 1 January 2026. `vat12` (the 12 % VAT of Kazakhstan and
- * Uzbekistan) has no 54-FZ code: a Russian cash register cannot fiscalize it, so it is absent.
- * Also written down in docs/receipts.md; keep the two in step.
+ * The merchant's `vat_rate` setting (checkout) → YooKassa's `vat_code`, from the catalog's one
+ * table; rates without a 54-FZ code (`vat12`) are absent.
  */
-export const VAT_CODES: Readonly<Record<string, VatCode>> = Object.freeze({
-  none: 1,
-  vat0: 2,
-  vat10: 3,
-  vat20: 4,
-  vat10_110: 5,
-  vat20_120: 6,
-  vat5: 7,
-  vat7: 8,
-  vat5_105: 9,
-  vat7_107: 10,
-  vat22: 11,
-  vat22_122: 12,
-});
+export const VAT_CODES: Readonly<Record<string, VatCode>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(VAT_CODE_OF_RATE).filter((e): e is [string, VatCode] => e[1] !== null),
+  ),
+);
 
 /**
  * The vat_code of a merchant's vat_rate; undefined for a rate no 54-FZ register knows. An empty
