@@ -8,6 +8,7 @@ import { migrations } from '../../migrations';
 import { makeSetScheduledOperation } from '../../src/app/scheduled-operations';
 import { createCheckoutClient } from '../../src/clients/checkout.client';
 import { createScheduledOperationsRepo } from '../../src/db/scheduled-operations.repo';
+import type { SetOperationInput } from '../../src/domain/operation-terms';
 import type { ScheduleInput } from '../../src/domain/schedule';
 import { nextOccurrence } from '../../src/domain/schedule';
 import { createScheduler, type Scheduler } from '../../src/scheduler/scheduler';
@@ -30,6 +31,8 @@ describe('recurring schedules in the scheduler, real nextOccurrence, moving cloc
   let checkoutClient: ReturnType<typeof createCheckoutClient>;
   let clock: TestClock;
   let scheduler: Scheduler;
+  let set: ReturnType<typeof makeSetScheduledOperation>;
+  let merchantId: string;
 
   beforeAll(async () => {
     database = await freshDatabase('recurring_clock_it');
@@ -61,7 +64,7 @@ describe('recurring schedules in the scheduler, real nextOccurrence, moving cloc
   }): Promise<string> {
     clock = createTestClock(new Date(input.now));
     scheduler = createScheduler({ db, clock, checkout: checkoutClient, nextOccurrence, log });
-    const merchantId = newId('mer');
+    merchantId = newId('mer');
     const bindingId = newId('cbd');
     await db('card_bindings').insert({
       id: bindingId,
@@ -74,7 +77,7 @@ describe('recurring schedules in the scheduler, real nextOccurrence, moving cloc
       currency: 'EUR',
       customer_ref: 'cust_dst',
     });
-    const set = makeSetScheduledOperation({
+    set = makeSetScheduledOperation({
       operations: createScheduledOperationsRepo(db),
       clock,
     });
@@ -245,5 +248,90 @@ describe('recurring schedules in the scheduler, real nextOccurrence, moving cloc
       ['2027-03-30T00:30:00.000Z', 'succeeded'],
     ]);
     expect((await stateOf(op)).next_charge_at?.toISOString()).toBe('2027-03-31T00:30:00.000Z');
+  });
+
+  /** An edit through SetScheduledOperation: only the fields given are sent. */
+  function edit(operationId: string, patch: Partial<SetOperationInput>) {
+    return set({
+      merchantId,
+      operationId,
+      idempotencyKey: '',
+      bindingId: '',
+      clearEndsAt: false,
+      metadata: {},
+      ...patch,
+    });
+  }
+
+  it('charges an occurrence that came due before an edit under the old terms, when the scheduler had not reached it yet', async () => {
+    const op = await operation({
+      now: '2027-03-26T12:00:00Z',
+      schedule: { interval: 'daily', timeOfDay: '02:30', timeZone: 'Europe/Berlin' },
+      startsAt: '2027-03-27T00:00:00Z',
+    });
+    await runUntil('2027-03-27T12:00:00Z');
+    // 28 March 01:00Z (03:00 CEST) is due, but no pass ran since: the merchant edits first.
+    clock.advance(DAY);
+    const { operation: edited } = await edit(op, {
+      amount: { amountMinor: 2500n, currency: 'EUR' },
+      description: 'Nightly backup, bigger',
+    });
+    expect(edited).toMatchObject({ version: 2 });
+    expect(edited.nextChargeAt?.toISOString()).toBe('2027-03-29T00:30:00.000Z');
+    await scheduler.runPass();
+    await runUntil('2027-03-29T12:00:00Z');
+    expect(
+      checkout.calls.map((c) => [c.metadata['scheduled_at'], c.amount?.amountMinor, c.description]),
+    ).toEqual([
+      ['2027-03-27T01:30:00.000Z', 990n, 'Nightly backup'],
+      ['2027-03-28T01:00:00.000Z', 990n, 'Nightly backup'],
+      ['2027-03-29T00:30:00.000Z', 2500n, 'Nightly backup, bigger'],
+    ]);
+    const versions = (await db('charges')
+      .where({ operation_id: op })
+      .orderBy('scheduled_at')
+      .select('operation_version', 'state')) as { operation_version: number; state: string }[];
+    expect(versions).toEqual([
+      { operation_version: 1, state: 'succeeded' },
+      { operation_version: 1, state: 'succeeded' },
+      { operation_version: 2, state: 'succeeded' },
+    ]);
+  });
+
+  it('takes an edit that changes nothing (a retried request) as no change: same version, same next charge', async () => {
+    const op = await operation({
+      now: '2027-03-26T12:00:00Z',
+      schedule: { interval: 'daily', timeOfDay: '02:30', timeZone: 'Europe/Berlin' },
+      startsAt: '2027-03-27T00:00:00Z',
+      endsAt: '2027-04-30T00:00:00Z',
+    });
+    const before = (await db('scheduled_operations').where({ id: op }).first()) as {
+      version: number;
+      updated_at: Date;
+      next_charge_at: Date;
+    };
+    clock.advance(HOUR);
+    const same = {
+      amount: { amountMinor: 990n, currency: 'EUR' },
+      description: 'Nightly backup',
+      schedule: {
+        cron: '',
+        timeZone: 'Europe/Berlin',
+        interval: 'daily' as const,
+        day: 0,
+        timeOfDay: '02:30',
+      },
+      startsAt: new Date('2027-03-27T00:00:00Z'),
+      endsAt: new Date('2027-04-30T00:00:00Z'),
+      receiptCustomer: { email: 'payer@example.com' },
+    };
+    expect((await edit(op, same)).operation.version).toBe(1);
+    expect((await edit(op, { description: 'Nightly backup' })).operation.version).toBe(1);
+    const after = (await db('scheduled_operations').where({ id: op }).first()) as typeof before;
+    expect(after).toEqual(before);
+
+    const changed = await edit(op, { ...same, description: 'Weekly backup' });
+    expect(changed.operation.version).toBe(2);
+    expect((await edit(op, { ...same, description: 'Weekly backup' })).operation.version).toBe(2);
   });
 });
