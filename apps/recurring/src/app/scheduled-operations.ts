@@ -50,8 +50,10 @@ function requireIds(merchantId: string, operationId: string): void {
  * The seed's SetScheduledOperation. Create (no operation_id): validated, allowed only on the
  * merchant's activated binding in its currency, once per idempotency key (the same request
  * replays, another one is RECURRING_IDEMPOTENCY_CONFLICT naming the first field that differs).
- * Edit: the fields sent replace the operation's; the next charge is recomputed from
- * max(now, starts_at) and the version bumped, so only future charges change.
+ * Edit: the fields sent replace the operation's; the occurrences already due (the scheduler not
+ * there yet) become charges under the old terms, the next charge is recomputed from
+ * max(now, starts_at) and the version bumped, so only future charges change. An edit that changes
+ * nothing (a retry) leaves the operation and its version as they are.
  */
 export function makeSetScheduledOperation(deps: ScheduledOperationDeps) {
   const create = async (input: SetOperationInput): Promise<SetOperationResult> => {
@@ -106,7 +108,8 @@ export function makeSetScheduledOperation(deps: ScheduledOperationDeps) {
         }
         const terms = editTerms(termsOf(op), input);
         if (op.state === 'active' || op.state === 'paused') checkBindingAllows(binding, terms);
-        return { operation: editOperation(op, terms, now), facts: [] };
+        const edited = editOperation(op, terms, now);
+        return edited && { operation: edited, facts: [], settleDueAt: now };
       },
     );
     if (!result) throw notFound();

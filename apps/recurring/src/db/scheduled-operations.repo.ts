@@ -1,6 +1,8 @@
 import type { Knex } from '@tolem/db-kit';
 
 import type { ScheduledOperationRepository } from '../domain/ports';
+import { nextOccurrence } from '../domain/schedule';
+import { insertCharges, planOccurrences } from '../scheduler/materialize';
 import { enqueueFact } from './facts.repo';
 import { keysetPage } from './paging';
 import {
@@ -101,6 +103,10 @@ export function createScheduledOperationsRepo(db: Knex): ScheduledOperationRepos
         const current = operationFromRow(row);
         const decided = change(current, bindingFromRow(bindingRow));
         if (!decided) return { operation: current, changed: false };
+        if (decided.settleDueAt && row.state === 'active') {
+          // Under the row lock the scheduler's materialization waits (or skips this operation).
+          await insertCharges(trx, planOccurrences(row, decided.settleDueAt, nextOccurrence).rows);
+        }
         await trx('scheduled_operations')
           .where({ id: operationId })
           .update(operationToRow(decided.operation));

@@ -44,7 +44,7 @@ const terms: OperationTerms = {
   endsAt: new Date('2026-04-01T00:00:00Z'),
   firesOnSkip: false,
   receiptCustomer: { email: 'a@b.de' },
-  metadata: {},
+  metadata: { plan: 'gold', seat: '3' },
 };
 
 const at = (iso: string) => new Date(iso);
@@ -84,7 +84,7 @@ describe('editOperation', () => {
       createdAt: op.createdAt,
     });
     // 29 March 2026 is the first CEST day: 09:00 local is 07:00Z.
-    expect(edited.nextChargeAt?.toISOString()).toBe('2026-03-29T07:00:00.000Z');
+    expect(edited?.nextChargeAt?.toISOString()).toBe('2026-03-29T07:00:00.000Z');
   });
 
   it('keeps a paused operation paused, and completes one whose new end is already past', () => {
@@ -101,6 +101,21 @@ describe('editOperation', () => {
       at('2026-03-10T00:00:00Z'),
     );
     expect(ended).toMatchObject({ state: 'completed', nextChargeAt: null });
+  });
+
+  it('is no change (no new version) when the terms are the ones the operation has', () => {
+    const op = created();
+    const now = at('2026-03-05T00:00:00Z');
+    expect(editOperation(op, termsOf(op), now)).toBeNull();
+    // The same terms read again: a new schedule object, metadata keys in another order.
+    const again = {
+      ...termsOf(op),
+      schedule: { ...op.schedule },
+      startsAt: new Date(op.startsAt.getTime()),
+      metadata: Object.fromEntries(Object.entries(op.metadata).reverse()),
+    };
+    expect(editOperation(op, again, now)).toBeNull();
+    expect(editOperation(op, { ...again, firesOnSkip: !op.firesOnSkip }, now)?.version).toBe(2);
   });
 
   it('refuses a canceled operation', () => {

@@ -2,7 +2,7 @@ import type { CardBinding } from './card-binding';
 import { recurringErrors } from './errors';
 import type { RecurringFact } from './facts';
 import type { CancelReason, ScheduledOperation } from './operation';
-import type { OperationTerms } from './operation-terms';
+import { type OperationTerms, sameTerms } from './operation-terms';
 import type { OperationChange } from './ports';
 import { firstOccurrence, nextChargeWithin, nextOccurrence } from './schedule';
 
@@ -75,14 +75,17 @@ function refuseFinished(op: ScheduledOperation, action: string): void {
 
 /**
  * An edit: new terms, a new version, and the next charge recomputed from max(now, starts_at).
- * Charges already made keep the version they were made under; only future ones change.
+ * Charges already made keep the version they were made under; only future ones change (the
+ * occurrences already due are made charges under the old terms first: OperationChange.settleDueAt).
+ * Null when the terms are the ones the operation has: a repeated edit is not a new version.
  */
 export function editOperation(
   op: ScheduledOperation,
   terms: OperationTerms,
   now: Date,
-): ScheduledOperation {
+): ScheduledOperation | null {
   refuseFinished(op, 'edited');
+  if (sameTerms(termsOf(op), terms)) return null;
   const edited: ScheduledOperation = { ...op, ...terms, version: op.version + 1, updatedAt: now };
   const next = nextChargeWithin(terms.schedule, latest(now, terms.startsAt), terms.endsAt);
   // A paused operation stays paused (no next charge) unless nothing is left to charge.

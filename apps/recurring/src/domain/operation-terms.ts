@@ -283,6 +283,24 @@ export function fingerprintOf(bindingId: string, t: OperationTerms): string {
   ]);
 }
 
+/** A value with object keys sorted and dates and bigints as text, for comparing terms. */
+function canonical(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'bigint') return value.toString();
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.keys(value)
+      .sort()
+      .map((k) => [k, canonical((value as Record<string, unknown>)[k])]);
+  }
+  return value;
+}
+
+/** True when two sets of terms charge the same way: an edit between them changes nothing. */
+export function sameTerms(a: OperationTerms, b: OperationTerms): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
 /** The first field two fingerprints differ in, undefined when they are the same request. */
 export function fingerprintConflictField(stored: string, incoming: string): string | undefined {
   if (stored === incoming) return undefined;

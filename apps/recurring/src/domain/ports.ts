@@ -32,6 +32,12 @@ export interface OperationListFilter {
 export interface OperationChange {
   operation: ScheduledOperation;
   facts: RecurringFact[];
+  /**
+   * An edit: the occurrences the stored operation had due by this time (the scheduler had not
+   * reached them yet) become charges first, under the terms they came due under, so an edit never
+   * drops a charge that was already due.
+   */
+  settleDueAt?: Date;
 }
 
 /** Storage of card bindings; one binding per payment. */

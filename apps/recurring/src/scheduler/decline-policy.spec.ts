@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
-import { afterFailure, declineKindOf, withinWindow } from './decline-policy';
+import { afterFailure, DECLINE_TABLE, declineKindOf, withinWindow } from './decline-policy';
 
 const DAY = 24 * 60 * 60 * 1000;
 const first = new Date('2027-01-10T09:00:00Z');
@@ -39,6 +42,20 @@ describe('declineKindOf', () => {
   it('calls a code outside the table, or a refusal without one, unknown', () => {
     expect(declineKindOf('91', 'PROVIDER_CARD_DECLINED')).toBe('unknown');
     expect(declineKindOf('', 'PROVIDER_REQUEST_REFUSED')).toBe('unknown');
+  });
+});
+
+describe('the table in docs/recurring.md', () => {
+  const docs = readFileSync(join(import.meta.dirname, '../../../../docs/recurring.md'), 'utf8');
+  const rows = docs.split('\n').filter((line) => line.startsWith('| `'));
+  const row = (kind: string, code: string) =>
+    rows.some((line) => line.startsWith(`| \`${kind}\``) && line.includes(`\`${code}\``));
+
+  it('lists every code of the code table under its kind', () => {
+    for (const code of Object.keys(DECLINE_TABLE.soft)) expect(row('soft', code)).toBe(true);
+    for (const code of Object.keys(DECLINE_TABLE.hard)) expect(row('hard', code)).toBe(true);
+    for (const reason of DECLINE_TABLE.hardReasons) expect(row('hard', reason)).toBe(true);
+    expect(row('unknown', 'PROVIDER_REQUEST_REFUSED')).toBe(true);
   });
 });
 

@@ -9,7 +9,14 @@
  * - `unknown`: a code outside the table, or a refusal without a scheme code. Retried like a soft
  *   decline within the same (strict) budget: IntellectMoney's 4-in-16-days budget is far below the
  *   schemes' caps for retryable categories (Visa: 15, from 2026 20, per 30 days), and every code the
- *   schemes list as never-retry is in the hard table.
+ *   schemes list as never-retry is in the hard table. This includes PROVIDER_REQUEST_REFUSED, the
+ *   provider refusing the request without asking the issuer (IntellectMoney does once a binding
+ *   had 4 soft declines within 16 days, over all its charges): no scheme sees it, the provider's
+ *   window rolls so a later retry can be accepted, and canceling would end an operation over a
+ *   temporary stop; each refusal still counts towards the charge's 4 attempts.
+ *
+ * This table alone decides retries. The payment's own `decline_kind` attribute, which the provider
+ * adapter sets from the seed's short lists (anything else "hard" there), is not read here.
  */
 export type DeclineKind = 'soft' | 'hard' | 'unknown';
 

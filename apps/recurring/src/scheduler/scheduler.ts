@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 
 import type { Knex } from '@tolem/db-kit';
 import { isDomainError } from '@tolem/errors';
-import { newId } from '@tolem/ids';
 import { money } from '@tolem/money';
 import type { Clock, LoopLog } from '@tolem/runtime';
 
@@ -14,7 +13,6 @@ import {
   type ChargeRow,
   type ChargeState,
   type OperationRow,
-  scheduleOf,
 } from './charges.repo';
 import {
   afterFailure,
@@ -23,6 +21,7 @@ import {
   type RetryPolicy,
   withinWindow,
 } from './decline-policy';
+import { insertCharges, type OccurrencePlan, planOccurrences } from './materialize';
 import type {
   ChargeBoundCardResult,
   ChargeSucceededPort,
@@ -57,9 +56,6 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = Object.freeze({
   unavailableRetryMs: 30_000,
   retryPolicy: DEFAULT_RETRY_POLICY,
 });
-
-/** Occurrences turned into charges per operation per round; a longer backlog continues next round. */
-const MAX_CATCH_UP = 1000;
 
 export interface SchedulerDeps {
   db: Knex;
@@ -165,17 +161,13 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         .forUpdate()
         .skipLocked()) as OperationRow[];
       const plans = ops.flatMap((op) => {
-        const plan = planOccurrences(op, now);
+        const plan = planOf(op, now);
         return plan ? [plan] : [];
       });
-      const rows = plans.flatMap((p) => p.rows);
-      // One statement per chunk, well inside PostgreSQL's bind-parameter limit.
-      for (let i = 0; i < rows.length; i += 1000) {
-        await trx('charges')
-          .insert(rows.slice(i, i + 1000))
-          .onConflict(['operation_id', 'scheduled_at'])
-          .ignore();
-      }
+      await insertCharges(
+        trx,
+        plans.flatMap((p) => p.rows),
+      );
       if (plans.length > 0) {
         await trx.raw(
           `update scheduled_operations o
@@ -191,52 +183,16 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     });
   }
 
-  /**
-   * The charges an operation's due occurrences become and its next occurrence (null: none left
-   * before its end). Null when the schedule could not be read: the operation stays as it is.
-   */
-  function planOccurrences(op: OperationRow, now: Date) {
-    const schedule = scheduleOf(op);
-    const beforeEnd = (at: Date) => op.ends_at === null || at.getTime() <= op.ends_at.getTime();
-    const due: Date[] = [];
-    let next: Date | null = op.next_charge_at;
+  /** The operation's due occurrences; null when its schedule could not be read (it stays as is). */
+  function planOf(op: OperationRow, now: Date): OccurrencePlan | null {
     try {
-      while (
-        next &&
-        next.getTime() <= now.getTime() &&
-        beforeEnd(next) &&
-        due.length < MAX_CATCH_UP
-      ) {
-        due.push(next);
-        next = nextOccurrence(schedule, next);
-      }
+      return planOccurrences(op, now, nextOccurrence);
     } catch (err) {
       // A schedule the parser refuses (it was validated when set): the others go on; the error
       // is in the log.
       log.error({ err, operationId: op.id }, 'recurring schedule could not be read');
       return null;
     }
-    if (next && !beforeEnd(next)) next = null;
-    // More than MAX_CATCH_UP behind: the most recent missed one is in a later chunk.
-    const backlogLeft = next !== null && next.getTime() <= now.getTime();
-    const rows = due.map((at, i) => {
-      const charged = op.fire_on_skip || (i === due.length - 1 && !backlogLeft);
-      return {
-        id: newId('chg'),
-        operation_id: op.id,
-        merchant_id: op.merchant_id,
-        scheduled_at: at,
-        state: charged ? 'pending' : 'skipped',
-        amount_minor: op.amount_minor,
-        currency: op.currency,
-        description: op.description,
-        operation_version: op.version,
-        next_attempt_at: charged ? at : null,
-        created_at: now,
-        updated_at: now,
-      };
-    });
-    return { operationId: op.id, next, rows };
   }
 
   async function claim(): Promise<{ token: string; rows: ClaimedRow[] }> {

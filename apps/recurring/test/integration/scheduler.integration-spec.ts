@@ -313,6 +313,42 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
     expect(stored).toMatchObject({ state: 'canceled', cancel_code: 'PROVIDER_BINDING_INACTIVE' });
   });
 
+  it('retries a charge the provider refused without asking the issuer (PROVIDER_REQUEST_REFUSED) within its budget and keeps the operation', async () => {
+    // IntellectMoney refuses a binding's charges after 4 soft declines within 16 days (any
+    // charges); its window rolls, so a later retry can be accepted.
+    const op = await operation({ endsAt: new Date(T0.getTime() + 10 * DAY) });
+    checkout.state.script = (req) =>
+      req.metadata['scheduled_at'] === T0.toISOString() && !req.idempotencyKey.endsWith(':3')
+        ? { status: 'failed', reasonCode: 'PROVIDER_REQUEST_REFUSED' }
+        : { status: 'succeeded' };
+    const s = scheduler();
+    const days: number[] = [];
+    for (let day = 0; day <= 5; day += 1) {
+      clock.advance(day === 0 ? HOUR : DAY);
+      const before = checkout.calls.length;
+      await s.runPass();
+      for (const c of checkout.calls.slice(before)) {
+        if (c.metadata['scheduled_at'] === T0.toISOString()) days.push(day);
+      }
+    }
+    expect(days).toEqual([0, 1, 4]);
+    const [first] = await charges(op);
+    expect(first?.state).toBe('succeeded');
+    const tries = (await db('charge_attempts')
+      .where({ charge_id: first?.id })
+      .orderBy('number')) as { outcome: string; decline_kind: string; reason_code: string }[];
+    expect(tries.map((a) => [a.outcome, a.decline_kind, a.reason_code])).toEqual([
+      ['failed', 'unknown', 'PROVIDER_REQUEST_REFUSED'],
+      ['failed', 'unknown', 'PROVIDER_REQUEST_REFUSED'],
+      ['succeeded', '', ''],
+    ]);
+    const stored = (await db('scheduled_operations').where({ id: op }).first()) as {
+      state: string;
+    };
+    expect(stored.state).toBe('active');
+    expect(await factTypes()).not.toContain('recurring.operation.canceled');
+  });
+
   it('asks again about a pending payment with the same key and records its final answer', async () => {
     const op = await operation({ endsAt: T0 });
     let answers = 0;
