@@ -92,7 +92,8 @@ export function makeChargeBoundCard(ctx: IntellectMoneyContext) {
     const result: ChargeResult = { outcome, replayed, amount: tx.amount };
     if (tx.declineCode) {
       result.declineCode = tx.declineCode;
-      result.declineKind = declineKindOf(tx.declineCode);
+      const kind = declineKindOf(tx.declineCode);
+      if (kind) result.declineKind = kind;
     }
     if (tx.providerPaymentId) result.providerPaymentId = tx.providerPaymentId;
     if (tx.externalRef) result.providerOperationId = tx.externalRef;

@@ -561,6 +561,13 @@ describe('IntellectMoney bound-card charges', () => {
     });
   });
 
+  it('reports a code outside the seed without a kind, for the recurring decline table to decide', async () => {
+    const { adapter } = await bound(provider({ PaymentId: '3000000803', RcCode: '91' }));
+    const result = await adapter.chargeBoundCard?.(charge);
+    expect(result).toMatchObject({ outcome: 'failed', declineCode: '91' });
+    expect(result?.declineKind).toBeUndefined();
+  });
+
   it('is idempotent on the key: a retry replays without calling again; other terms conflict', async () => {
     const { adapter, http } = await bound(provider({ PaymentId: '3000000801', RcCode: '00' }));
     await adapter.chargeBoundCard?.(charge);

@@ -94,11 +94,14 @@ export const SOFT_DECLINES: ReadonlySet<string> = new Set(['05', '51', '61', '65
 export const HARD_DECLINES: ReadonlySet<string> = new Set(['14', '54', '57']);
 
 /**
- * Soft or hard. Codes outside the seed's lists are treated as hard: retrying an unknown refusal
- * risks the card scheme's excessive-retry penalties (protocols.md §3.6).
+ * Soft or hard for the seed's codes (003: 05, 51, 61, 65 / 14, 54, 57); any other code is not
+ * classified here (unknown: DECLINE_KIND_UNSPECIFIED with the code): the recurring service's one
+ * decline table decides what a code means for a retry (docs/recurring.md).
  */
-export function declineKindOf(code: string): 'soft' | 'hard' {
-  return SOFT_DECLINES.has(code) ? 'soft' : 'hard';
+export function declineKindOf(code: string): 'soft' | 'hard' | undefined {
+  if (SOFT_DECLINES.has(code)) return 'soft';
+  if (HARD_DECLINES.has(code)) return 'hard';
+  return undefined;
 }
 
 /** A two-character response code; the scheme codes are two digits. */
