@@ -27,6 +27,7 @@ function requireIds(merchantId: string, bindingId: string): void {
 export interface ListCardBindingsInput extends PageRequest {
   customerRef: string;
   state: BindingState | null;
+  livemode: boolean | null;
 }
 
 /** A merchant's bindings, newest first, paged; filtered by customer and state. */
@@ -37,7 +38,12 @@ export function makeListCardBindings(deps: CardBindingDeps) {
     const { items, hasMore } = await readPage(
       deps.bindings,
       input,
-      { merchantId: input.merchantId, customerRef: input.customerRef, state: input.state },
+      {
+        merchantId: input.merchantId,
+        customerRef: input.customerRef,
+        state: input.state,
+        livemode: input.livemode,
+      },
       'card bindings',
     );
     return { bindings: items, hasMore };

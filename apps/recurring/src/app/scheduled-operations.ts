@@ -139,6 +139,7 @@ export interface ListOperationsInput extends PageRequest {
   customerRef: string;
   nextChargeGte: Date | null;
   nextChargeLt: Date | null;
+  livemode: boolean | null;
 }
 
 /** A merchant's operations, newest first, paged; filters as the seed's GetScheduledOperationData. */
@@ -156,6 +157,7 @@ export function makeListScheduledOperations(deps: ScheduledOperationDeps) {
         customerRef: input.customerRef,
         nextChargeGte: input.nextChargeGte,
         nextChargeLt: input.nextChargeLt,
+        livemode: input.livemode,
       },
       'scheduled operations',
     );

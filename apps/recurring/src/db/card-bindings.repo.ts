@@ -62,6 +62,7 @@ export function createCardBindingsRepo(db: Knex): CardBindingRepository {
       const q = db<CardBindingRow>('card_bindings').where('merchant_id', filter.merchantId);
       if (filter.customerRef) void q.andWhere('customer_ref', filter.customerRef);
       if (filter.state) void q.andWhere('state', filter.state);
+      if (filter.livemode !== null) void q.andWhere('livemode', filter.livemode);
       const rows = (await keysetPage(q, 'card_bindings', anchor, limit)) as CardBindingRow[];
       return rows.map(bindingFromRow);
     },

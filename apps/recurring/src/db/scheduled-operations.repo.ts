@@ -79,6 +79,7 @@ export function createScheduledOperationsRepo(db: Knex): ScheduledOperationRepos
       if (filter.bindingId) void q.andWhere('binding_id', filter.bindingId);
       if (filter.state) void q.andWhere('state', filter.state);
       if (filter.customerRef) void q.andWhere('customer_ref', filter.customerRef);
+      if (filter.livemode !== null) void q.andWhere('livemode', filter.livemode);
       if (filter.nextChargeGte) void q.andWhere('next_charge_at', '>=', filter.nextChargeGte);
       if (filter.nextChargeLt) void q.andWhere('next_charge_at', '<', filter.nextChargeLt);
       const rows = (await keysetPage(

@@ -17,6 +17,8 @@ export interface BindingListFilter {
   merchantId: string;
   customerRef: string;
   state: BindingState | null;
+  /** The API key's mode; null: either. */
+  livemode: boolean | null;
 }
 
 export interface OperationListFilter {
@@ -26,6 +28,8 @@ export interface OperationListFilter {
   customerRef: string;
   nextChargeGte: Date | null;
   nextChargeLt: Date | null;
+  /** The API key's mode; null: either. */
+  livemode: boolean | null;
 }
 
 /** What a change of one operation produced: the new row and the facts to store with it. */

@@ -81,7 +81,7 @@ export function chargesHandlers(
       if (req.startingAfter && req.endingBefore) {
         throw invalid('ending_before', 'send starting_after or ending_before, not both');
       }
-      if (!(await deps.charges.operationExists(req.merchantId, req.operationId))) {
+      if (!(await deps.charges.operationExists(req.merchantId, req.operationId, req.livemode))) {
         throw recurringErrors.create(
           'RECURRING_OPERATION_NOT_FOUND',
           'no such scheduled operation',

@@ -59,7 +59,7 @@ export type ReceiptHandlers = Pick<
 export function receiptHandlers(deps: { receipts: ReceiptQueries }): ReceiptHandlers {
   return {
     async getReceipt(req) {
-      const receipt = await deps.receipts.get(req.merchantId, req.receiptId);
+      const receipt = await deps.receipts.get(req.merchantId, req.receiptId, req.livemode);
       return GetReceiptResponse.fromPartial({ receipt: receiptToProto(receipt) });
     },
     async listReceipts(req) {

@@ -25,6 +25,7 @@ import type {
   makeOperationTransition,
   makeSetScheduledOperation,
 } from '../app/scheduled-operations';
+import { recurringErrors } from '../domain/errors';
 import {
   bindingToProto,
   listBindingsRequestToDomain,
@@ -67,10 +68,42 @@ export interface RecurringHandlerDeps {
   cancelScheduledOperation: ReturnType<typeof makeOperationTransition>;
 }
 
-/** Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. */
+/**
+ * Thin transport: map, call one use case, map back. Errors are mapped by grpc-kit. A request that
+ * names the API key's mode reaches only objects of that mode: another mode's binding or operation
+ * is NOT_FOUND exactly like an unknown one, so a test key never reads, revokes, edits or resumes a
+ * live one (and so never starts a live charge).
+ */
 export function bindingAndOperationHandlers(
   deps: RecurringHandlerDeps,
 ): BindingAndOperationHandlers {
+  async function bindingInMode(merchantId: string, bindingId: string, livemode?: boolean) {
+    const binding = await deps.getCardBinding(merchantId, bindingId);
+    if (livemode !== undefined && binding.livemode !== livemode) {
+      throw recurringErrors.create('RECURRING_BINDING_NOT_FOUND', 'no such card binding', {
+        details: { field: 'binding_id' },
+      });
+    }
+    return binding;
+  }
+  async function operationInMode(merchantId: string, operationId: string, livemode?: boolean) {
+    const operation = await deps.getScheduledOperation(merchantId, operationId);
+    if (livemode !== undefined && operation.livemode !== livemode) {
+      throw recurringErrors.create('RECURRING_OPERATION_NOT_FOUND', 'no such scheduled operation', {
+        details: { field: 'operation_id' },
+      });
+    }
+    return operation;
+  }
+  /** Before a change: the object must be of the key's mode (a check only when a mode is named). */
+  async function operationModeChecked(req: {
+    merchantId: string;
+    operationId: string;
+    livemode?: boolean | undefined;
+  }) {
+    if (req.livemode !== undefined)
+      await operationInMode(req.merchantId, req.operationId, req.livemode);
+  }
   return {
     async recordCardBinding(req) {
       const { binding, alreadyExisted } = await deps.recordCardBinding(recordRequestToDomain(req));
@@ -87,10 +120,12 @@ export function bindingAndOperationHandlers(
       });
     },
     async getCardBinding(req) {
-      const binding = await deps.getCardBinding(req.merchantId, req.bindingId);
+      const binding = await bindingInMode(req.merchantId, req.bindingId, req.livemode);
       return GetCardBindingResponse.fromPartial({ binding: bindingToProto(binding) });
     },
     async revokeCardBinding(req) {
+      if (req.livemode !== undefined)
+        await bindingInMode(req.merchantId, req.bindingId, req.livemode);
       const { binding, canceledOperationIds } = await deps.revokeCardBinding(
         req.merchantId,
         req.bindingId,
@@ -101,6 +136,10 @@ export function bindingAndOperationHandlers(
       });
     },
     async setScheduledOperation(req) {
+      if (req.livemode !== undefined) {
+        if (req.operationId) await operationModeChecked(req);
+        else if (req.bindingId) await bindingInMode(req.merchantId, req.bindingId, req.livemode);
+      }
       const { operation, created, replayed } = await deps.setScheduledOperation(
         setRequestToDomain(req),
       );
@@ -111,7 +150,7 @@ export function bindingAndOperationHandlers(
       });
     },
     async getScheduledOperation(req) {
-      const operation = await deps.getScheduledOperation(req.merchantId, req.operationId);
+      const operation = await operationInMode(req.merchantId, req.operationId, req.livemode);
       return GetScheduledOperationResponse.fromPartial({ operation: operationToProto(operation) });
     },
     async listScheduledOperations(req) {
@@ -124,6 +163,7 @@ export function bindingAndOperationHandlers(
       });
     },
     async pauseScheduledOperation(req) {
+      await operationModeChecked(req);
       const { operation, changed } = await deps.pauseScheduledOperation(
         req.merchantId,
         req.operationId,
@@ -134,6 +174,7 @@ export function bindingAndOperationHandlers(
       });
     },
     async resumeScheduledOperation(req) {
+      await operationModeChecked(req);
       const { operation, changed } = await deps.resumeScheduledOperation(
         req.merchantId,
         req.operationId,
@@ -144,6 +185,7 @@ export function bindingAndOperationHandlers(
       });
     },
     async cancelScheduledOperation(req) {
+      await operationModeChecked(req);
       const { operation, changed } = await deps.cancelScheduledOperation(
         req.merchantId,
         req.operationId,

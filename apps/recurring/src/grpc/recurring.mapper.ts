@@ -114,6 +114,7 @@ export function listBindingsRequestToDomain(req: ListCardBindingsRequest): ListC
     endingBefore: req.endingBefore,
     customerRef: req.customerRef,
     state: filterFrom(BINDING_STATES, req.state, 'state'),
+    livemode: req.livemode ?? null,
   };
 }
 
@@ -158,6 +159,7 @@ export function listOperationsRequestToDomain(
     customerRef: req.customerRef,
     nextChargeGte: req.nextChargeGte ?? null,
     nextChargeLt: req.nextChargeLt ?? null,
+    livemode: req.livemode ?? null,
   };
 }
 

@@ -5,7 +5,8 @@ import type { Receipt } from './receipt';
 import { findReceipt, listReceipts } from './receipts.repo';
 
 export interface ReceiptQueries {
-  get(merchantId: string, receiptId: string): Promise<Receipt>;
+  /** The merchant's receipt; of that mode when one is given (another mode's is not found). */
+  get(merchantId: string, receiptId: string, livemode?: boolean): Promise<Receipt>;
   list(request: {
     merchantId: string;
     limit: number;
@@ -14,6 +15,7 @@ export interface ReceiptQueries {
     operationId: string;
     paymentId: string;
     status: string;
+    livemode?: boolean | undefined;
   }): Promise<{ receipts: Receipt[]; hasMore: boolean }>;
 }
 
@@ -25,11 +27,11 @@ function bad(field: string, message: string): never {
 
 /** Reading receipts, always within one merchant: another merchant's receipt is not found. */
 export function makeReceiptQueries(db: Knex): ReceiptQueries {
-  async function get(merchantId: string, receiptId: string): Promise<Receipt> {
+  async function get(merchantId: string, receiptId: string, livemode?: boolean): Promise<Receipt> {
     if (merchantId === '') bad('merchant_id', 'merchant_id is required');
     if (receiptId === '') bad('receipt_id', 'receipt_id is required');
     const receipt = await findReceipt(db, merchantId, receiptId);
-    if (!receipt) {
+    if (!receipt || (livemode !== undefined && receipt.livemode !== livemode)) {
       throw receiptErrors.create('RECEIPT_NOT_FOUND', 'no such receipt', {
         details: { receipt_id: receiptId },
       });
@@ -48,8 +50,8 @@ export function makeReceiptQueries(db: Knex): ReceiptQueries {
       }
       if (!STATUSES.has(req.status)) bad('status', 'status must be pending, succeeded or canceled');
       // A cursor must be one of the merchant's receipts (not found otherwise), as in checkout.
-      if (req.startingAfter !== '') await get(req.merchantId, req.startingAfter);
-      if (req.endingBefore !== '') await get(req.merchantId, req.endingBefore);
+      if (req.startingAfter !== '') await get(req.merchantId, req.startingAfter, req.livemode);
+      if (req.endingBefore !== '') await get(req.merchantId, req.endingBefore, req.livemode);
       const rows = await listReceipts(db, { ...req, limit: limit + 1 });
       if (req.endingBefore !== '') {
         // Backwards: the extra row, if any, is the oldest one, at the front.

@@ -111,6 +111,8 @@ export interface ListReceiptsFilter {
   operationId: string;
   paymentId: string;
   status: string;
+  /** The API key's mode; undefined: either. */
+  livemode?: boolean | undefined;
 }
 
 /**
@@ -176,6 +178,7 @@ export async function listReceipts(db: Db, f: ListReceiptsFilter): Promise<Recei
   if (f.operationId !== '') void q.andWhere({ operation_id: f.operationId });
   if (f.paymentId !== '') void q.andWhere({ payment_id: f.paymentId });
   if (f.status !== '') void q.andWhere({ status: f.status });
+  if (f.livemode !== undefined) void q.andWhere({ livemode: f.livemode });
   if (f.endingBefore !== '') {
     const rows = (await q
       .andWhere('id', '>', f.endingBefore)

@@ -141,7 +141,8 @@ export interface ChargePageQuery {
 /** Reads of charges for ListCharges. */
 export interface ChargesReader {
   /** The operation when it is the merchant's; null otherwise (unknown and foreign look alike). */
-  operationExists(merchantId: string, operationId: string): Promise<boolean>;
+  /** Whether it is the merchant's operation (of that mode, when one is given). */
+  operationExists(merchantId: string, operationId: string, livemode?: boolean): Promise<boolean>;
   /** The charge's page position when it is one of the operation's charges. */
   positionOf(
     operationId: string,
@@ -157,9 +158,13 @@ export interface ChargesReader {
 
 export function createChargesReader(db: Knex): ChargesReader {
   return {
-    async operationExists(merchantId, operationId) {
+    async operationExists(merchantId, operationId, livemode) {
       const row = await db('scheduled_operations')
-        .where({ id: operationId, merchant_id: merchantId })
+        .where({
+          id: operationId,
+          merchant_id: merchantId,
+          ...(livemode === undefined ? {} : { livemode }),
+        })
         .first('id');
       return row !== undefined;
     },

@@ -1,9 +1,12 @@
 import {
   BindingState,
+  ListCardBindingsRequest,
+  ListChargesRequest,
+  ListScheduledOperationsRequest,
   OperationState,
   RecurringServiceClient,
   ScheduleInterval,
-  type SetScheduledOperationRequest,
+  SetScheduledOperationRequest,
 } from '@tolem/contracts/recurring';
 import { createKnex, type Knex } from '@tolem/db-kit';
 import { createClient, type PromiseClient } from '@tolem/grpc-kit';
@@ -50,7 +53,12 @@ describe('scheduled operations and bindings (real process, real PostgreSQL)', ()
   let seq = 0;
   async function bind(
     merchantId: string,
-    patch: Partial<{ state: BindingState; customerRef: string; currency: string }> = {},
+    patch: Partial<{
+      state: BindingState;
+      customerRef: string;
+      currency: string;
+      livemode: boolean;
+    }> = {},
   ) {
     seq += 1;
     const res = await client.recordCardBinding({
@@ -62,7 +70,7 @@ describe('scheduled operations and bindings (real process, real PostgreSQL)', ()
       firstAmount: { amountMinor: 1000n, currency: patch.currency ?? 'RUB' },
       customerRef: patch.customerRef ?? 'cus_1',
       cardExpiry: '11/29',
-      livemode: false,
+      livemode: patch.livemode ?? false,
     });
     return res.binding!;
   }
@@ -778,6 +786,70 @@ describe('scheduled operations and bindings (real process, real PostgreSQL)', ()
         (await client.listScheduledOperations({ ...base, merchantId: 'mer_list_other' }))
           .operations,
       ).toEqual([]);
+    });
+  });
+  it("keeps a test key's requests to test objects: a live binding and its operations are not found", async () => {
+    const merchantId = 'mer_modes';
+    const live = await bind(merchantId, { livemode: true, customerRef: 'cus_live' });
+    const test = await bind(merchantId, { livemode: false, customerRef: 'cus_test' });
+    const notFound = { code: 'RECURRING_BINDING_NOT_FOUND' };
+
+    // A test key cannot schedule charges of a live card, nor read or revoke it.
+    await expect(
+      client.setScheduledOperation({ ...createRequest(merchantId, live.id), livemode: false }),
+    ).rejects.toMatchObject(notFound);
+    await expect(
+      client.getCardBinding({ merchantId, bindingId: live.id, livemode: false }),
+    ).rejects.toMatchObject(notFound);
+    await expect(
+      client.revokeCardBinding({ merchantId, bindingId: live.id, livemode: false }),
+    ).rejects.toMatchObject(notFound);
+    const testList = await client.listCardBindings(
+      ListCardBindingsRequest.fromPartial({ merchantId, limit: 10, livemode: false }),
+    );
+    expect(testList.bindings.map((b) => b.id)).toEqual([test.id]);
+
+    // The live key's operation is invisible and untouchable to the test key.
+    const { operation } = await client.setScheduledOperation({
+      ...createRequest(merchantId, live.id),
+      livemode: true,
+    });
+    const operationId = operation!.id;
+    expect(operation!.livemode).toBe(true);
+    const opNotFound = { code: 'RECURRING_OPERATION_NOT_FOUND' };
+    for (const call of [
+      () => client.getScheduledOperation({ merchantId, operationId, livemode: false }),
+      () => client.pauseScheduledOperation({ merchantId, operationId, livemode: false }),
+      () => client.cancelScheduledOperation({ merchantId, operationId, livemode: false }),
+      () =>
+        client.setScheduledOperation(
+          SetScheduledOperationRequest.fromPartial({
+            merchantId,
+            operationId,
+            description: 'Edited by a test key',
+            livemode: false,
+          }),
+        ),
+      () =>
+        client.listCharges(
+          ListChargesRequest.fromPartial({ merchantId, operationId, limit: 10, livemode: false }),
+        ),
+    ]) {
+      await expect(call()).rejects.toMatchObject(opNotFound);
+    }
+    const testOps = await client.listScheduledOperations(
+      ListScheduledOperationsRequest.fromPartial({ merchantId, limit: 10, livemode: false }),
+    );
+    expect(testOps.operations).toEqual([]);
+    const liveOps = await client.listScheduledOperations(
+      ListScheduledOperationsRequest.fromPartial({ merchantId, limit: 10, livemode: true }),
+    );
+    expect(liveOps.operations.map((o) => o.id)).toEqual([operationId]);
+    // Unchanged by the refused calls; operators (no mode named) see it.
+    const got = await client.getScheduledOperation({ merchantId, operationId });
+    expect(got.operation).toMatchObject({
+      state: OperationState.OPERATION_STATE_ACTIVE,
+      version: 1,
     });
   });
 });

@@ -292,6 +292,11 @@ export interface ListCardBindingsRequest {
   /** Filters, each optional. */
   customerRef: string;
   state: BindingState;
+  /**
+   * The API key's mode: set, objects of the other mode are NOT_FOUND (lists leave them out), so a
+   * test key never reads or charges a live binding. Unset (operators): either mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface ListCardBindingsResponse {
@@ -302,6 +307,11 @@ export interface ListCardBindingsResponse {
 export interface GetCardBindingRequest {
   merchantId: string;
   bindingId: string;
+  /**
+   * The API key's mode: set, objects of the other mode are NOT_FOUND (lists leave them out), so a
+   * test key never reads or charges a live binding. Unset (operators): either mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface GetCardBindingResponse {
@@ -311,6 +321,11 @@ export interface GetCardBindingResponse {
 export interface RevokeCardBindingRequest {
   merchantId: string;
   bindingId: string;
+  /**
+   * The API key's mode: set, objects of the other mode are NOT_FOUND (lists leave them out), so a
+   * test key never reads or charges a live binding. Unset (operators): either mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface RevokeCardBindingResponse {
@@ -422,6 +437,11 @@ export interface SetScheduledOperationRequest {
   fireOnSkip?: boolean | undefined;
   receiptCustomer?: ReceiptCustomer | undefined;
   metadata: { [key: string]: string };
+  /**
+   * The API key's mode: set, objects of the other mode are NOT_FOUND (lists leave them out), so a
+   * test key never reads or charges a live binding. Unset (operators): either mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface SetScheduledOperationRequest_MetadataEntry {
@@ -438,6 +458,11 @@ export interface SetScheduledOperationResponse {
 export interface GetScheduledOperationRequest {
   merchantId: string;
   operationId: string;
+  /**
+   * The API key's mode: set, objects of the other mode are NOT_FOUND (lists leave them out), so a
+   * test key never reads or charges a live binding. Unset (operators): either mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface GetScheduledOperationResponse {
@@ -455,7 +480,14 @@ export interface ListScheduledOperationsRequest {
   customerRef: string;
   /** Operations whose next charge is in [next_charge_gte, next_charge_lt) (the seed's DateFrom/DateTo). */
   nextChargeGte?: Date | undefined;
-  nextChargeLt?: Date | undefined;
+  nextChargeLt?:
+    | Date
+    | undefined;
+  /**
+   * The API key's mode: set, objects of the other mode are NOT_FOUND (lists leave them out), so a
+   * test key never reads or charges a live binding. Unset (operators): either mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface ListScheduledOperationsResponse {
@@ -466,6 +498,11 @@ export interface ListScheduledOperationsResponse {
 export interface PauseScheduledOperationRequest {
   merchantId: string;
   operationId: string;
+  /**
+   * The API key's mode: set, objects of the other mode are NOT_FOUND (lists leave them out), so a
+   * test key never reads or charges a live binding. Unset (operators): either mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface PauseScheduledOperationResponse {
@@ -479,6 +516,11 @@ export interface PauseScheduledOperationResponse {
 export interface ResumeScheduledOperationRequest {
   merchantId: string;
   operationId: string;
+  /**
+   * The API key's mode: set, objects of the other mode are NOT_FOUND (lists leave them out), so a
+   * test key never reads or charges a live binding. Unset (operators): either mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface ResumeScheduledOperationResponse {
@@ -492,6 +534,11 @@ export interface ResumeScheduledOperationResponse {
 export interface CancelScheduledOperationRequest {
   merchantId: string;
   operationId: string;
+  /**
+   * The API key's mode: set, objects of the other mode are NOT_FOUND (lists leave them out), so a
+   * test key never reads or charges a live binding. Unset (operators): either mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface CancelScheduledOperationResponse {
@@ -548,6 +595,11 @@ export interface ListChargesRequest {
   startingAfter: string;
   endingBefore: string;
   state: ChargeState;
+  /**
+   * The API key's mode: set, objects of the other mode are NOT_FOUND (lists leave them out), so a
+   * test key never reads or charges a live binding. Unset (operators): either mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface ListChargesResponse {
@@ -619,6 +671,11 @@ export interface ReceiptItem {
 export interface GetReceiptRequest {
   merchantId: string;
   receiptId: string;
+  /**
+   * The API key's mode: set, objects of the other mode are NOT_FOUND (lists leave them out), so a
+   * test key never reads or charges a live binding. Unset (operators): either mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface GetReceiptResponse {
@@ -634,6 +691,11 @@ export interface ListReceiptsRequest {
   operationId: string;
   paymentId: string;
   status: string;
+  /**
+   * The API key's mode: set, objects of the other mode are NOT_FOUND (lists leave them out), so a
+   * test key never reads or charges a live binding. Unset (operators): either mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface ListReceiptsResponse {
@@ -1300,7 +1362,15 @@ export const RecordCardBindingResponse: MessageFns<RecordCardBindingResponse> = 
 };
 
 function createBaseListCardBindingsRequest(): ListCardBindingsRequest {
-  return { merchantId: "", limit: 0, startingAfter: "", endingBefore: "", customerRef: "", state: 0 };
+  return {
+    merchantId: "",
+    limit: 0,
+    startingAfter: "",
+    endingBefore: "",
+    customerRef: "",
+    state: 0,
+    livemode: undefined,
+  };
 }
 
 export const ListCardBindingsRequest: MessageFns<ListCardBindingsRequest> = {
@@ -1322,6 +1392,9 @@ export const ListCardBindingsRequest: MessageFns<ListCardBindingsRequest> = {
     }
     if (message.state !== 0) {
       writer.uint32(48).int32(message.state);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(56).bool(message.livemode);
     }
     return writer;
   },
@@ -1387,6 +1460,14 @@ export const ListCardBindingsRequest: MessageFns<ListCardBindingsRequest> = {
             message.state = reader.int32() as any;
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1423,6 +1504,7 @@ export const ListCardBindingsRequest: MessageFns<ListCardBindingsRequest> = {
         ? globalThis.String(object.customer_ref)
         : "",
       state: isSet(object.state) ? bindingStateFromJSON(object.state) : 0,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -1446,6 +1528,9 @@ export const ListCardBindingsRequest: MessageFns<ListCardBindingsRequest> = {
     if (message.state !== 0) {
       obj.state = bindingStateToJSON(message.state);
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -1460,6 +1545,7 @@ export const ListCardBindingsRequest: MessageFns<ListCardBindingsRequest> = {
     message.endingBefore = object.endingBefore ?? "";
     message.customerRef = object.customerRef ?? "";
     message.state = object.state ?? 0;
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -1556,7 +1642,7 @@ export const ListCardBindingsResponse: MessageFns<ListCardBindingsResponse> = {
 };
 
 function createBaseGetCardBindingRequest(): GetCardBindingRequest {
-  return { merchantId: "", bindingId: "" };
+  return { merchantId: "", bindingId: "", livemode: undefined };
 }
 
 export const GetCardBindingRequest: MessageFns<GetCardBindingRequest> = {
@@ -1566,6 +1652,9 @@ export const GetCardBindingRequest: MessageFns<GetCardBindingRequest> = {
     }
     if (message.bindingId !== "") {
       writer.uint32(18).string(message.bindingId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -1599,6 +1688,14 @@ export const GetCardBindingRequest: MessageFns<GetCardBindingRequest> = {
             message.bindingId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1623,6 +1720,7 @@ export const GetCardBindingRequest: MessageFns<GetCardBindingRequest> = {
         : isSet(object.binding_id)
         ? globalThis.String(object.binding_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -1634,6 +1732,9 @@ export const GetCardBindingRequest: MessageFns<GetCardBindingRequest> = {
     if (message.bindingId !== "") {
       obj.bindingId = message.bindingId;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -1644,6 +1745,7 @@ export const GetCardBindingRequest: MessageFns<GetCardBindingRequest> = {
     const message = createBaseGetCardBindingRequest();
     message.merchantId = object.merchantId ?? "";
     message.bindingId = object.bindingId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -1718,7 +1820,7 @@ export const GetCardBindingResponse: MessageFns<GetCardBindingResponse> = {
 };
 
 function createBaseRevokeCardBindingRequest(): RevokeCardBindingRequest {
-  return { merchantId: "", bindingId: "" };
+  return { merchantId: "", bindingId: "", livemode: undefined };
 }
 
 export const RevokeCardBindingRequest: MessageFns<RevokeCardBindingRequest> = {
@@ -1728,6 +1830,9 @@ export const RevokeCardBindingRequest: MessageFns<RevokeCardBindingRequest> = {
     }
     if (message.bindingId !== "") {
       writer.uint32(18).string(message.bindingId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -1761,6 +1866,14 @@ export const RevokeCardBindingRequest: MessageFns<RevokeCardBindingRequest> = {
             message.bindingId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1785,6 +1898,7 @@ export const RevokeCardBindingRequest: MessageFns<RevokeCardBindingRequest> = {
         : isSet(object.binding_id)
         ? globalThis.String(object.binding_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -1796,6 +1910,9 @@ export const RevokeCardBindingRequest: MessageFns<RevokeCardBindingRequest> = {
     if (message.bindingId !== "") {
       obj.bindingId = message.bindingId;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -1806,6 +1923,7 @@ export const RevokeCardBindingRequest: MessageFns<RevokeCardBindingRequest> = {
     const message = createBaseRevokeCardBindingRequest();
     message.merchantId = object.merchantId ?? "";
     message.bindingId = object.bindingId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -2745,6 +2863,7 @@ function createBaseSetScheduledOperationRequest(): SetScheduledOperationRequest 
     fireOnSkip: undefined,
     receiptCustomer: undefined,
     metadata: {},
+    livemode: undefined,
   };
 }
 
@@ -2789,6 +2908,9 @@ export const SetScheduledOperationRequest: MessageFns<SetScheduledOperationReque
     globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
       SetScheduledOperationRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(106).fork()).join();
     });
+    if (message.livemode !== undefined) {
+      writer.uint32(112).bool(message.livemode);
+    }
     return writer;
   },
 
@@ -2912,6 +3034,14 @@ export const SetScheduledOperationRequest: MessageFns<SetScheduledOperationReque
             }
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2988,6 +3118,7 @@ export const SetScheduledOperationRequest: MessageFns<SetScheduledOperationReque
           {},
         )
         : {},
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -3038,6 +3169,9 @@ export const SetScheduledOperationRequest: MessageFns<SetScheduledOperationReque
         });
       }
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -3073,6 +3207,7 @@ export const SetScheduledOperationRequest: MessageFns<SetScheduledOperationReque
       },
       {},
     );
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -3272,7 +3407,7 @@ export const SetScheduledOperationResponse: MessageFns<SetScheduledOperationResp
 };
 
 function createBaseGetScheduledOperationRequest(): GetScheduledOperationRequest {
-  return { merchantId: "", operationId: "" };
+  return { merchantId: "", operationId: "", livemode: undefined };
 }
 
 export const GetScheduledOperationRequest: MessageFns<GetScheduledOperationRequest> = {
@@ -3282,6 +3417,9 @@ export const GetScheduledOperationRequest: MessageFns<GetScheduledOperationReque
     }
     if (message.operationId !== "") {
       writer.uint32(18).string(message.operationId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -3315,6 +3453,14 @@ export const GetScheduledOperationRequest: MessageFns<GetScheduledOperationReque
             message.operationId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3339,6 +3485,7 @@ export const GetScheduledOperationRequest: MessageFns<GetScheduledOperationReque
         : isSet(object.operation_id)
         ? globalThis.String(object.operation_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -3350,6 +3497,9 @@ export const GetScheduledOperationRequest: MessageFns<GetScheduledOperationReque
     if (message.operationId !== "") {
       obj.operationId = message.operationId;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -3360,6 +3510,7 @@ export const GetScheduledOperationRequest: MessageFns<GetScheduledOperationReque
     const message = createBaseGetScheduledOperationRequest();
     message.merchantId = object.merchantId ?? "";
     message.operationId = object.operationId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -3446,6 +3597,7 @@ function createBaseListScheduledOperationsRequest(): ListScheduledOperationsRequ
     customerRef: "",
     nextChargeGte: undefined,
     nextChargeLt: undefined,
+    livemode: undefined,
   };
 }
 
@@ -3477,6 +3629,9 @@ export const ListScheduledOperationsRequest: MessageFns<ListScheduledOperationsR
     }
     if (message.nextChargeLt !== undefined) {
       Timestamp.encode(toTimestamp(message.nextChargeLt), writer.uint32(74).fork()).join();
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(80).bool(message.livemode);
     }
     return writer;
   },
@@ -3566,6 +3721,14 @@ export const ListScheduledOperationsRequest: MessageFns<ListScheduledOperationsR
             message.nextChargeLt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3617,6 +3780,7 @@ export const ListScheduledOperationsRequest: MessageFns<ListScheduledOperationsR
         : isSet(object.next_charge_lt)
         ? fromJsonTimestamp(object.next_charge_lt)
         : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -3649,6 +3813,9 @@ export const ListScheduledOperationsRequest: MessageFns<ListScheduledOperationsR
     if (message.nextChargeLt !== undefined) {
       obj.nextChargeLt = message.nextChargeLt.toISOString();
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -3668,6 +3835,7 @@ export const ListScheduledOperationsRequest: MessageFns<ListScheduledOperationsR
     message.customerRef = object.customerRef ?? "";
     message.nextChargeGte = object.nextChargeGte ?? undefined;
     message.nextChargeLt = object.nextChargeLt ?? undefined;
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -3766,7 +3934,7 @@ export const ListScheduledOperationsResponse: MessageFns<ListScheduledOperations
 };
 
 function createBasePauseScheduledOperationRequest(): PauseScheduledOperationRequest {
-  return { merchantId: "", operationId: "" };
+  return { merchantId: "", operationId: "", livemode: undefined };
 }
 
 export const PauseScheduledOperationRequest: MessageFns<PauseScheduledOperationRequest> = {
@@ -3776,6 +3944,9 @@ export const PauseScheduledOperationRequest: MessageFns<PauseScheduledOperationR
     }
     if (message.operationId !== "") {
       writer.uint32(18).string(message.operationId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -3809,6 +3980,14 @@ export const PauseScheduledOperationRequest: MessageFns<PauseScheduledOperationR
             message.operationId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3833,6 +4012,7 @@ export const PauseScheduledOperationRequest: MessageFns<PauseScheduledOperationR
         : isSet(object.operation_id)
         ? globalThis.String(object.operation_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -3843,6 +4023,9 @@ export const PauseScheduledOperationRequest: MessageFns<PauseScheduledOperationR
     }
     if (message.operationId !== "") {
       obj.operationId = message.operationId;
+    }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
     }
     return obj;
   },
@@ -3856,6 +4039,7 @@ export const PauseScheduledOperationRequest: MessageFns<PauseScheduledOperationR
     const message = createBasePauseScheduledOperationRequest();
     message.merchantId = object.merchantId ?? "";
     message.operationId = object.operationId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -3950,7 +4134,7 @@ export const PauseScheduledOperationResponse: MessageFns<PauseScheduledOperation
 };
 
 function createBaseResumeScheduledOperationRequest(): ResumeScheduledOperationRequest {
-  return { merchantId: "", operationId: "" };
+  return { merchantId: "", operationId: "", livemode: undefined };
 }
 
 export const ResumeScheduledOperationRequest: MessageFns<ResumeScheduledOperationRequest> = {
@@ -3960,6 +4144,9 @@ export const ResumeScheduledOperationRequest: MessageFns<ResumeScheduledOperatio
     }
     if (message.operationId !== "") {
       writer.uint32(18).string(message.operationId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -3993,6 +4180,14 @@ export const ResumeScheduledOperationRequest: MessageFns<ResumeScheduledOperatio
             message.operationId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4017,6 +4212,7 @@ export const ResumeScheduledOperationRequest: MessageFns<ResumeScheduledOperatio
         : isSet(object.operation_id)
         ? globalThis.String(object.operation_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -4027,6 +4223,9 @@ export const ResumeScheduledOperationRequest: MessageFns<ResumeScheduledOperatio
     }
     if (message.operationId !== "") {
       obj.operationId = message.operationId;
+    }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
     }
     return obj;
   },
@@ -4040,6 +4239,7 @@ export const ResumeScheduledOperationRequest: MessageFns<ResumeScheduledOperatio
     const message = createBaseResumeScheduledOperationRequest();
     message.merchantId = object.merchantId ?? "";
     message.operationId = object.operationId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -4136,7 +4336,7 @@ export const ResumeScheduledOperationResponse: MessageFns<ResumeScheduledOperati
 };
 
 function createBaseCancelScheduledOperationRequest(): CancelScheduledOperationRequest {
-  return { merchantId: "", operationId: "" };
+  return { merchantId: "", operationId: "", livemode: undefined };
 }
 
 export const CancelScheduledOperationRequest: MessageFns<CancelScheduledOperationRequest> = {
@@ -4146,6 +4346,9 @@ export const CancelScheduledOperationRequest: MessageFns<CancelScheduledOperatio
     }
     if (message.operationId !== "") {
       writer.uint32(18).string(message.operationId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -4179,6 +4382,14 @@ export const CancelScheduledOperationRequest: MessageFns<CancelScheduledOperatio
             message.operationId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4203,6 +4414,7 @@ export const CancelScheduledOperationRequest: MessageFns<CancelScheduledOperatio
         : isSet(object.operation_id)
         ? globalThis.String(object.operation_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -4213,6 +4425,9 @@ export const CancelScheduledOperationRequest: MessageFns<CancelScheduledOperatio
     }
     if (message.operationId !== "") {
       obj.operationId = message.operationId;
+    }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
     }
     return obj;
   },
@@ -4226,6 +4441,7 @@ export const CancelScheduledOperationRequest: MessageFns<CancelScheduledOperatio
     const message = createBaseCancelScheduledOperationRequest();
     message.merchantId = object.merchantId ?? "";
     message.operationId = object.operationId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -4788,7 +5004,15 @@ export const Charge: MessageFns<Charge> = {
 };
 
 function createBaseListChargesRequest(): ListChargesRequest {
-  return { merchantId: "", operationId: "", limit: 0, startingAfter: "", endingBefore: "", state: 0 };
+  return {
+    merchantId: "",
+    operationId: "",
+    limit: 0,
+    startingAfter: "",
+    endingBefore: "",
+    state: 0,
+    livemode: undefined,
+  };
 }
 
 export const ListChargesRequest: MessageFns<ListChargesRequest> = {
@@ -4810,6 +5034,9 @@ export const ListChargesRequest: MessageFns<ListChargesRequest> = {
     }
     if (message.state !== 0) {
       writer.uint32(48).int32(message.state);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(56).bool(message.livemode);
     }
     return writer;
   },
@@ -4875,6 +5102,14 @@ export const ListChargesRequest: MessageFns<ListChargesRequest> = {
             message.state = reader.int32() as any;
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4911,6 +5146,7 @@ export const ListChargesRequest: MessageFns<ListChargesRequest> = {
         ? globalThis.String(object.ending_before)
         : "",
       state: isSet(object.state) ? chargeStateFromJSON(object.state) : 0,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -4934,6 +5170,9 @@ export const ListChargesRequest: MessageFns<ListChargesRequest> = {
     if (message.state !== 0) {
       obj.state = chargeStateToJSON(message.state);
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -4948,6 +5187,7 @@ export const ListChargesRequest: MessageFns<ListChargesRequest> = {
     message.startingAfter = object.startingAfter ?? "";
     message.endingBefore = object.endingBefore ?? "";
     message.state = object.state ?? 0;
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -5657,7 +5897,7 @@ export const ReceiptItem: MessageFns<ReceiptItem> = {
 };
 
 function createBaseGetReceiptRequest(): GetReceiptRequest {
-  return { merchantId: "", receiptId: "" };
+  return { merchantId: "", receiptId: "", livemode: undefined };
 }
 
 export const GetReceiptRequest: MessageFns<GetReceiptRequest> = {
@@ -5667,6 +5907,9 @@ export const GetReceiptRequest: MessageFns<GetReceiptRequest> = {
     }
     if (message.receiptId !== "") {
       writer.uint32(18).string(message.receiptId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -5700,6 +5943,14 @@ export const GetReceiptRequest: MessageFns<GetReceiptRequest> = {
             message.receiptId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5724,6 +5975,7 @@ export const GetReceiptRequest: MessageFns<GetReceiptRequest> = {
         : isSet(object.receipt_id)
         ? globalThis.String(object.receipt_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -5735,6 +5987,9 @@ export const GetReceiptRequest: MessageFns<GetReceiptRequest> = {
     if (message.receiptId !== "") {
       obj.receiptId = message.receiptId;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -5745,6 +6000,7 @@ export const GetReceiptRequest: MessageFns<GetReceiptRequest> = {
     const message = createBaseGetReceiptRequest();
     message.merchantId = object.merchantId ?? "";
     message.receiptId = object.receiptId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -5819,7 +6075,16 @@ export const GetReceiptResponse: MessageFns<GetReceiptResponse> = {
 };
 
 function createBaseListReceiptsRequest(): ListReceiptsRequest {
-  return { merchantId: "", limit: 0, startingAfter: "", endingBefore: "", operationId: "", paymentId: "", status: "" };
+  return {
+    merchantId: "",
+    limit: 0,
+    startingAfter: "",
+    endingBefore: "",
+    operationId: "",
+    paymentId: "",
+    status: "",
+    livemode: undefined,
+  };
 }
 
 export const ListReceiptsRequest: MessageFns<ListReceiptsRequest> = {
@@ -5844,6 +6109,9 @@ export const ListReceiptsRequest: MessageFns<ListReceiptsRequest> = {
     }
     if (message.status !== "") {
       writer.uint32(58).string(message.status);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(64).bool(message.livemode);
     }
     return writer;
   },
@@ -5917,6 +6185,14 @@ export const ListReceiptsRequest: MessageFns<ListReceiptsRequest> = {
             message.status = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5958,6 +6234,7 @@ export const ListReceiptsRequest: MessageFns<ListReceiptsRequest> = {
         ? globalThis.String(object.payment_id)
         : "",
       status: isSet(object.status) ? globalThis.String(object.status) : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -5984,6 +6261,9 @@ export const ListReceiptsRequest: MessageFns<ListReceiptsRequest> = {
     if (message.status !== "") {
       obj.status = message.status;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -5999,6 +6279,7 @@ export const ListReceiptsRequest: MessageFns<ListReceiptsRequest> = {
     message.operationId = object.operationId ?? "";
     message.paymentId = object.paymentId ?? "";
     message.status = object.status ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
