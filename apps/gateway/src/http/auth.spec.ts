@@ -1,8 +1,9 @@
 import { type AuthenticateApiKeyRequest, Merchant } from '@tolem/contracts/checkout';
 import { DomainError } from '@tolem/errors';
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 
-import { createApiKeyAuthenticator } from './auth';
+import { authenticateMerchantScope, createApiKeyAuthenticator, merchantIdOf } from './auth';
 
 function fakeMerchants() {
   const calls: string[] = [];
@@ -95,5 +96,40 @@ describe('API key modes and revocation', () => {
     await expect(authenticate('Bearer sk_live_x', 'r')).rejects.toMatchObject({
       code: 'AUTH_API_KEY_REVOKED',
     });
+  });
+});
+
+describe('authenticateMerchantScope', () => {
+  it('sets request.merchant in sibling and nested scopes alike, before the handler runs', async () => {
+    const authenticate = createApiKeyAuthenticator({ merchants: fakeMerchants() });
+    const app = Fastify();
+    const seen: string[] = [];
+    const answer = (name: string) => async (request: Parameters<typeof merchantIdOf>[0]) => {
+      seen.push(`${name}:${request.merchant?.id}`);
+      return { merchant: merchantIdOf(request) };
+    };
+    await app.register(async (scope) => {
+      authenticateMerchantScope(scope, authenticate);
+      scope.get('/v1/a', answer('a'));
+      // A scope inside a merchant scope finds the decorator already there.
+      await scope.register(async (inner) => {
+        authenticateMerchantScope(inner, authenticate);
+        inner.get('/v1/a/inner', answer('inner'));
+      });
+    });
+    await app.register(async (scope) => {
+      authenticateMerchantScope(scope, authenticate);
+      scope.get('/v1/b', answer('b'));
+    });
+    const auth = { authorization: 'Bearer sk_test_good' };
+    for (const url of ['/v1/a', '/v1/a/inner', '/v1/b']) {
+      const res = await app.inject({ url, headers: auth });
+      expect(res.json()).toEqual({ merchant: 'mer_1' });
+    }
+    expect(seen).toEqual(['a:mer_1', 'inner:mer_1', 'b:mer_1']);
+    // No key: refused by the hook, the handler never runs.
+    expect((await app.inject({ url: '/v1/b' })).statusCode).not.toBe(200);
+    expect(seen).toHaveLength(3);
+    await app.close();
   });
 });

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 
 import type { Merchant, MerchantServiceClient } from '@tolem/contracts/checkout';
 import type { PromiseClient } from '@tolem/grpc-kit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { gatewayErrors } from './errors';
 import { bearerTokenFrom } from './headers';
@@ -73,4 +74,38 @@ export function createApiKeyAuthenticator(options: ApiKeyAuthOptions): ApiKeyAut
       }
     },
   });
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * The API key's merchant, set by authenticateMerchantScope before the body is parsed; the
+     * idempotency store keeps a merchant's answers under it.
+     */
+    merchant: AuthenticatedMerchant | null;
+  }
+}
+
+/**
+ * Makes `app`'s scope part of the merchant API: every request resolves its API key first (onRequest,
+ * before the body is parsed) into `request.merchant`. Every /v1 route file calls this, never a
+ * property of its own: the idempotency store keys stored answers by `request.merchant`, so a scope
+ * that authenticated elsewhere would have its POSTs never claimed, stored or replayed.
+ */
+export function authenticateMerchantScope(
+  app: FastifyInstance,
+  authenticate: ApiKeyAuthenticator,
+): void {
+  // Sibling scopes each decorate their own request class; a nested scope finds its parent's.
+  if (!app.hasRequestDecorator('merchant')) app.decorateRequest('merchant', null);
+  app.addHook('onRequest', async (request) => {
+    request.merchant = await authenticate(request.headers.authorization, request.id);
+  });
+}
+
+/** The authenticated merchant's id, in a handler of a scope set up by authenticateMerchantScope. */
+export function merchantIdOf(request: FastifyRequest): string {
+  // The onRequest hook either set it or threw; reaching here without one is a wiring bug.
+  if (!request.merchant) throw new Error('unauthenticated request reached a merchant API handler');
+  return request.merchant.id;
 }

@@ -7,6 +7,9 @@ import {
   Merchant,
   Payment,
   PaymentStatus,
+  Refund,
+  RefundExecution,
+  RefundStatus,
 } from '@tolem/contracts/checkout';
 import {
   type HttpRequest,
@@ -15,7 +18,9 @@ import {
   Provider,
 } from '@tolem/contracts/common';
 import type { FeePlan } from '@tolem/contracts/ledger';
+import { EndpointStatus, WebhookEndpoint } from '@tolem/contracts/notifier';
 import { OperationState, ScheduledOperation } from '@tolem/contracts/recurring';
+import { createKnex } from '@tolem/db-kit';
 import { DomainError, type ErrorKind } from '@tolem/errors';
 import {
   freePort,
@@ -1811,6 +1816,108 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       });
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ error: { code: 'CHECKOUT_UPSTREAM_UNAVAILABLE' } });
+    });
+  });
+
+  describe('Idempotency-Key on refunds and webhooks (every /v1 scope, real PostgreSQL store)', () => {
+    const WH_SECRET = 'whsec_aXQtc2lnbmluZy1zZWNyZXQtMDEyMzQ1Njc4OQ';
+    const post = (path: string, key: string, payload: object) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: jsonPost(key),
+        body: JSON.stringify(payload),
+      });
+    /** The gateway's stored keys, read from its own database. */
+    async function storedRows(): Promise<Record<string, unknown>[]> {
+      const url = (await database)?.url;
+      if (!url) throw new Error('the gateway database is not up');
+      const db = createKnex({ url, applicationName: 'gateway-it-read' });
+      try {
+        return (await db('idempotency_keys').select()) as Record<string, unknown>[];
+      } finally {
+        await db.destroy();
+      }
+    }
+
+    it('replays a refund create from the store (checkout asked once); another amount is 409', async () => {
+      peers.script.refunds.createRefund = async (req) => ({
+        refund: Refund.fromPartial({
+          id: 're_it_1',
+          paymentId: req.paymentId,
+          merchantId: req.merchantId,
+          amount: { amountMinor: req.amount?.amountMinor ?? 0n, currency: 'USD' },
+          status: RefundStatus.REFUND_STATUS_PENDING,
+          execution: RefundExecution.REFUND_EXECUTION_PAYOUT_QUEUE,
+          createdAt: new Date('2026-12-07T10:00:00.000Z'),
+          updatedAt: new Date('2026-12-07T10:00:00.000Z'),
+        }),
+        replayed: false,
+      });
+      const first = await post('/v1/refunds', 'it-ref-1', { payment: 'pay_it_1', amount: 500 });
+      expect(first.status).toBe(201);
+      const firstJson: unknown = await first.json();
+      const again = await post('/v1/refunds', 'it-ref-1', { payment: 'pay_it_1', amount: 500 });
+      expect(again.status).toBe(201);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(await again.json()).toEqual(firstJson);
+      const other = await post('/v1/refunds', 'it-ref-1', { payment: 'pay_it_1', amount: 400 });
+      expect(other.status).toBe(409);
+      expect(await other.json()).toMatchObject({
+        error: { code: 'IDEMPOTENCY_KEY_REUSED', details: { field: 'amount' } },
+      });
+      expect(peers.callsOf('createRefund')).toHaveLength(1);
+      expect(peers.callsOf('createRefund')[0]?.request).toMatchObject({
+        merchantId: MERCHANT.id,
+        idempotencyKey: 'it-ref-1',
+      });
+    });
+
+    it('replays a webhook recover from the store, and never stores an answer with a signing secret', async () => {
+      peers.script.notifier.recoverEndpoint = async () => ({ recovered: 2 });
+      const body = { since: '2026-12-01T00:00:00Z' };
+      const first = await post('/v1/webhook_endpoints/we_it_1/recover', 'it-wh-rec', body);
+      expect(first.status).toBe(200);
+      const again = await post('/v1/webhook_endpoints/we_it_1/recover', 'it-wh-rec', body);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(await again.json()).toMatchObject({ object: 'webhook_recovery', recovered: 2 });
+      const other = await post('/v1/webhook_endpoints/we_it_1/recover', 'it-wh-rec', {
+        since: '2026-12-02T00:00:00Z',
+      });
+      expect(other.status).toBe(409);
+      expect(await other.json()).toMatchObject({
+        error: { code: 'IDEMPOTENCY_KEY_REUSED', details: { field: 'since' } },
+      });
+      expect(peers.callsOf('recoverEndpoint')).toHaveLength(1);
+
+      peers.script.notifier.createEndpoint = async (req) => ({
+        endpoint: WebhookEndpoint.fromPartial({
+          id: 'we_it_2',
+          merchantId: req.merchantId,
+          url: req.url,
+          status: EndpointStatus.ENDPOINT_STATUS_ENABLED,
+          createdAt: new Date('2026-12-07T10:00:00.000Z'),
+          updatedAt: new Date('2026-12-07T10:00:00.000Z'),
+        }),
+        signingSecret: WH_SECRET,
+        replayed: false,
+      });
+      for (let i = 0; i < 2; i += 1) {
+        const created = await post('/v1/webhook_endpoints', 'it-wh-create', {
+          url: 'https://shop.example/hook',
+        });
+        expect(created.status).toBe(201);
+        expect(((await created.json()) as { secret: string }).secret).toBe(WH_SECRET);
+      }
+      // Both reached the notifier with the key: its own record answers a retried create.
+      expect(peers.callsOf('createEndpoint').map((c) => c.request)).toMatchObject([
+        { idempotencyKey: 'it-wh-create' },
+        { idempotencyKey: 'it-wh-create' },
+      ]);
+      const rows = await storedRows();
+      const keys = rows.map((r) => r['key']);
+      expect(keys).toContain('it-wh-rec');
+      expect(keys).not.toContain('it-wh-create');
+      expect(JSON.stringify(rows)).not.toContain(WH_SECRET);
     });
   });
 });

@@ -96,7 +96,11 @@ describe('refunds: merchant API, payout-to-payer queue, ledger, notifications', 
       },
       body: JSON.stringify(body),
     });
-    return { status: res.status, json: (await res.json()) as RefundJson & ErrorJson };
+    return {
+      status: res.status,
+      replayed: res.headers.get('idempotent-replayed'),
+      json: (await res.json()) as RefundJson & ErrorJson,
+    };
   }
 
   async function admin(path: string, body?: Record<string, unknown>) {
@@ -211,9 +215,10 @@ describe('refunds: merchant API, payout-to-payer queue, ledger, notifications', 
     const key = randomUUID();
     const created = await refund({ payment: payment.id }, key);
     expect(created.json).toMatchObject({ amount: 1_500, status: 'pending' });
-    // The same request again is the same refund; another body with the key is a conflict.
+    // The same request again is the gateway's stored first answer; another body with the key is
+    // a conflict.
     const replay = await refund({ payment: payment.id }, key);
-    expect(replay).toMatchObject({ status: 200, json: { id: created.json.id } });
+    expect(replay).toMatchObject({ status: 201, replayed: 'true', json: { id: created.json.id } });
     const conflict = await refund({ payment: payment.id, amount: 1 }, key);
     expect(conflict.status).toBe(409);
     expect(conflict.json.error).toMatchObject({

@@ -44,13 +44,15 @@ const IDEMPOTENT_PREFIXES = ['/v1/', '/admin/'];
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
-     * false: the route keeps no answer for replay, for answers that carry a secret shown once
-     * (a new API key); such a route must be idempotent on the key by itself.
-     */
-    /**
-     * 'downstream': the handler's own call is idempotent on the same key (checkout's
-     * CreatePayment), so the key is looked up but not claimed before it runs, and its answer is
-     * stored in one write; see installIdempotency.
+     * How a POST under /v1 or /admin uses the idempotency store (default: claims the key, stores
+     * and replays its first answer).
+     * - false: the key never touches the store, for answers that carry a secret shown once (a new
+     *   API key, a webhook endpoint's signing secret), which must not rest in it. Such a route
+     *   passes the key to its peer where the peer is idempotent on it (a webhook endpoint's
+     *   create); otherwise a retry runs again (a rotation gives one more new secret).
+     * - 'downstream': the handler's own call is idempotent on the same key (checkout's
+     *   CreatePayment), so the key is looked up but not claimed before it runs, and its answer is
+     *   stored in one write; see installIdempotency.
      */
     idempotency?: boolean | 'downstream';
   }
@@ -77,8 +79,9 @@ interface Hold {
 }
 
 /**
- * Whose key it is: the API key's merchant on /v1, the operators on /admin (one admin token).
- * Keys of different merchants never meet, so one merchant cannot replay another's answer.
+ * Whose key it is: the API key's merchant on /v1 (`request.merchant`, set by every /v1 scope
+ * through authenticateMerchantScope), the operators on /admin (one admin token). Keys of
+ * different merchants never meet, so one merchant cannot replay another's answer.
  */
 function scopeOf(request: FastifyRequest): string | null {
   const merchant = (request as { merchant?: { id: string } | null }).merchant;

@@ -2,7 +2,7 @@ import type { RecurringServiceClient } from '@tolem/contracts/recurring';
 import type { PromiseClient } from '@tolem/grpc-kit';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 
-import type { ApiKeyAuthenticator } from '../auth';
+import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } from '../auth';
 import { idempotencyKeyOf, requiredIdempotencyKey } from '../headers';
 import {
   bindingToJson,
@@ -88,25 +88,14 @@ const OPTIONAL_KEY_HEADERS = {
   properties: { 'idempotency-key': idempotencyKeyHeader },
 } as const;
 
-function merchantIdOf(request: FastifyRequest): string {
-  // The onRequest hook either set it or threw; reaching here without one is a wiring bug.
-  if (!request.merchant) throw new Error('unauthenticated request reached a recurring handler');
-  return request.merchant.id;
-}
-
 /**
  * Card bindings, scheduled (recurring) operations with their charges, and receipts on the
  * merchant API, over the recurring service's gRPC. Every call names the API key's merchant; the
- * recurring service answers not-found for another merchant's ids, as for unknown ones. The scope
- * sets `request.merchant` as the /v1 payments scope does, so the idempotency store keeps each
- * POST's first answer under that merchant.
+ * recurring service answers not-found for another merchant's ids, as for unknown ones.
  */
 export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
   return async (app) => {
-    app.decorateRequest('merchant', null);
-    app.addHook('onRequest', async (request) => {
-      request.merchant = await deps.authenticate(request.headers.authorization, request.id);
-    });
+    authenticateMerchantScope(app, deps.authenticate);
     const r = deps.recurring;
     const opRef = (request: FastifyRequest<{ Params: { id: string } }>) => ({
       merchantId: merchantIdOf(request),

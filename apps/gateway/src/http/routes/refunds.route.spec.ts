@@ -43,6 +43,9 @@ function setup() {
           { details: { field: 'amount', refundable: '6000' } },
         );
       }
+      if (req.idempotencyKey === 'down') {
+        throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'checkout is down');
+      }
       if (req.idempotencyKey === 'reused') {
         throw new DomainError(
           'IDEMPOTENCY_KEY_REUSED',
@@ -96,6 +99,7 @@ function setup() {
     },
   };
   const lines: string[] = [];
+  const store = createMemoryIdempotencyStore();
   const deps: GatewayDeps = {
     checkout: {
       createPayment: notScripted,
@@ -140,7 +144,7 @@ function setup() {
       listStatement: notScripted,
     },
     refunds,
-    idempotency: { store: createMemoryIdempotencyStore() },
+    idempotency: { store },
     checkoutReady: async () => true,
     log: createLogger({
       service: 'gateway-spec',
@@ -155,7 +159,7 @@ function setup() {
     publicBaseUrl: 'https://pay.tolem.test',
     adminToken: new Secret('admin-secret'),
   };
-  return { app: buildGateway(deps), calls, lines };
+  return { app: buildGateway(deps), calls, lines, store };
 }
 
 const api = { authorization: 'Bearer sk_test_good' };
@@ -218,6 +222,60 @@ describe('refund routes', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['idempotent-replayed']).toBe('true');
     expect(s.calls[0]?.request).toMatchObject({ amount: undefined, reason: '' });
+  });
+
+  it('replays a retried create from the idempotency store and refuses the key with another amount', async () => {
+    const create = (amount: number) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/refunds',
+        headers: { ...api, 'idempotency-key': 'k1' },
+        payload: { payment: 'pay_1', amount },
+      });
+    const first = await create(4000);
+    expect(first.statusCode).toBe(201);
+    const again = await create(4000);
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers['location']).toBe('/v1/refunds/re_1');
+    expect(again.json()).toEqual(first.json());
+    const other = await create(3000);
+    expect(other.statusCode).toBe(409);
+    expect(other.json().error).toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      details: { field: 'amount' },
+    });
+    // Checkout was asked once: the retry and the conflict were answered by the gateway's store.
+    expect(s.calls.filter((c) => c.method === 'createRefund')).toHaveLength(1);
+  });
+
+  it('replays a stored 5xx to a retry with the same key instead of refunding again', async () => {
+    const create = () =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/refunds',
+        headers: { ...api, 'idempotency-key': 'down' },
+        payload: { payment: 'pay_1', amount: 4000 },
+      });
+    const first = await create();
+    expect(first.statusCode).toBe(503);
+    const again = await create();
+    expect(again.statusCode).toBe(503);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json().error.code).toBe(first.json().error.code);
+    expect(s.calls).toHaveLength(1);
+  });
+
+  it('takes the key as Idempotence-Key too (merchants coming from YooKassa)', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/refunds',
+      headers: { ...api, 'idempotence-key': 'yk-1' },
+      payload: { payment: 'pay_1' },
+    });
+    expect(res.statusCode).toBe(201);
+    expect(s.calls[0]?.request).toMatchObject({ idempotencyKey: 'yk-1' });
+    expect([...s.store.rows.keys()]).toEqual([JSON.stringify(['merchant:mer_1', 'yk-1'])]);
   });
 
   it.each([

@@ -1,6 +1,5 @@
 import type { Secret } from '@tolem/config';
 import {
-  type Merchant,
   type Refund,
   RefundExecution,
   type RefundServiceClient,
@@ -8,11 +7,11 @@ import {
 } from '@tolem/contracts/checkout';
 import type { PromiseClient } from '@tolem/grpc-kit';
 import { minorFromJson } from '@tolem/money';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 
-import type { ApiKeyAuthenticator } from '../auth';
+import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } from '../auth';
 import { gatewayErrors } from '../errors';
-import { bearerTokenFrom, idempotencyKeyFrom, tokensEqual } from '../headers';
+import { bearerTokenFrom, requiredIdempotencyKey, tokensEqual } from '../headers';
 import { methodName, providerName } from '../mappers/enums.mapper';
 import { type JsonMinor, minorToJson } from '../mappers/payment.mapper';
 import { amountSchema, idParamsSchema } from '../schemas';
@@ -275,18 +274,6 @@ function amountOf(raw: unknown): bigint | undefined {
   return minor;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by the refunds scope's onRequest hook once the API key resolved. */
-    refundMerchant: Merchant | null;
-  }
-}
-
-function merchantIdOf(request: FastifyRequest): string {
-  if (!request.refundMerchant) throw new Error('unauthenticated request reached a refund handler');
-  return request.refundMerchant.id;
-}
-
 /**
  * Refunds on the merchant API (`/v1/refunds`, Stripe's shape: create with `payment` and an
  * optional `amount`, get, list with `limit` / `starting_after` / `has_more`) and the operators'
@@ -302,16 +289,14 @@ export function refundRoutes(deps: RefundRouteDeps): FastifyPluginAsync {
 
 function merchantRefundRoutes(deps: RefundRouteDeps): FastifyPluginAsync {
   return async (app) => {
-    app.decorateRequest('refundMerchant', null);
-    app.addHook('onRequest', async (request) => {
-      request.refundMerchant = await deps.authenticate(request.headers.authorization, request.id);
-    });
+    authenticateMerchantScope(app, deps.authenticate);
 
     app.post<{ Body: CreateRefundBody }>(
       '/v1/refunds',
       {
         // Refund a payment, fully or partly. The amount leaves the available balance at once; more
-        // than is left is REFUND_EXCEEDS_PAYMENT (422). Requires an Idempotency-Key.
+        // than is left is REFUND_EXCEEDS_PAYMENT (422). Requires an Idempotency-Key (or
+        // Idempotence-Key); its first answer is kept in the idempotency store.
         schema: {
           body: createRefundBodySchema,
           response: {
@@ -321,7 +306,7 @@ function merchantRefundRoutes(deps: RefundRouteDeps): FastifyPluginAsync {
         },
         // Before the body is parsed: a retry-unsafe request is refused whatever its body.
         preParsing: async (request, _reply, payload) => {
-          idempotencyKeyFrom(request.headers['idempotency-key']);
+          requiredIdempotencyKey(request.headers);
           return payload;
         },
       },
@@ -330,7 +315,7 @@ function merchantRefundRoutes(deps: RefundRouteDeps): FastifyPluginAsync {
         const res = await deps.refunds.createRefund(
           {
             merchantId: merchantIdOf(request),
-            idempotencyKey: idempotencyKeyFrom(request.headers['idempotency-key']),
+            idempotencyKey: requiredIdempotencyKey(request.headers),
             paymentId: request.body.payment,
             // The currency is the payment's; checkout refuses another one.
             amount: amountMinor === undefined ? undefined : { amountMinor, currency: '' },

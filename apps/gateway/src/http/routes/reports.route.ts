@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 
-import type { Merchant } from '@tolem/contracts/checkout';
 import type {
   ExportPaymentsCsvRequest,
   ExportPaymentsCsvResponse,
@@ -10,9 +9,9 @@ import type {
   ReportingServiceClient,
 } from '@tolem/contracts/reporting';
 import type { PromiseClient } from '@tolem/grpc-kit';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 
-import type { ApiKeyAuthenticator } from '../auth';
+import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } from '../auth';
 import { gatewayErrors } from '../errors';
 import { methodName, providerName } from '../mappers/enums.mapper';
 import { type JsonMinor, minorToJson } from '../mappers/payment.mapper';
@@ -313,18 +312,6 @@ function filterOf(merchantId: string, q: FilterQuery): PaymentFilter {
   };
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by the reports scope's onRequest hook once the API key resolved. */
-    reportsMerchant: Merchant | null;
-  }
-}
-
-function merchantIdOf(request: FastifyRequest): string {
-  if (!request.reportsMerchant) throw new Error('unauthenticated request reached a report handler');
-  return request.reportsMerchant.id;
-}
-
 /**
  * The merchant's reports (`/v1/reports/...`), read from the reporting database: payments by filter
  * with their history, refunds, daily totals, and a CSV export streamed from reporting's gRPC
@@ -332,10 +319,7 @@ function merchantIdOf(request: FastifyRequest): string {
  */
 export function reportRoutes(deps: ReportRouteDeps): FastifyPluginAsync {
   return async (app) => {
-    app.decorateRequest('reportsMerchant', null);
-    app.addHook('onRequest', async (request) => {
-      request.reportsMerchant = await deps.authenticate(request.headers.authorization, request.id);
-    });
+    authenticateMerchantScope(app, deps.authenticate);
 
     app.get<{ Querystring: FilterQuery & { limit?: string; cursor?: string } }>(
       '/v1/reports/payments',

@@ -1,8 +1,7 @@
-import type { Merchant } from '@tolem/contracts/checkout';
 import { OwnerType } from '@tolem/contracts/ledger';
 import type { FastifyPluginAsync } from 'fastify';
 
-import type { ApiKeyAuthenticator, AuthenticatedMerchant } from '../auth';
+import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } from '../auth';
 import { requiredIdempotencyKey } from '../headers';
 import {
   balanceCurrencies,
@@ -40,13 +39,6 @@ export interface V1RouteDeps {
   publicBaseUrl: string;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by the /v1 scope's onRequest hook once the API key resolved. */
-    merchant: AuthenticatedMerchant | null;
-  }
-}
-
 /** A documented answer: a shared schema (schemas.ts ANSWER_SCHEMAS) by $id. */
 const ref = (description: string, id: string) => ({ description, $ref: `${id}#` });
 
@@ -72,19 +64,10 @@ const OPTIONAL_IDEMPOTENCY_HEADERS = {
   properties: { 'idempotency-key': idempotencyKeyHeader },
 } as const;
 
-function merchantIdOf(merchant: Merchant | null): string {
-  // The onRequest hook either set it or threw; reaching here without one is a wiring bug.
-  if (!merchant) throw new Error('unauthenticated request reached a /v1 handler');
-  return merchant.id;
-}
-
 /** The merchant REST API: every route authenticates first, before the body is even parsed. */
 export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
   return async (app) => {
-    app.decorateRequest('merchant', null);
-    app.addHook('onRequest', async (request) => {
-      request.merchant = await deps.authenticate(request.headers.authorization, request.id);
-    });
+    authenticateMerchantScope(app, deps.authenticate);
 
     app.post<{ Body: CreatePaymentBody }>(
       '/v1/payments',
@@ -108,11 +91,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       },
       async (request, reply) => {
         const idempotencyKey = requiredIdempotencyKey(request.headers);
-        const req = toCreatePaymentRequest(
-          request.body,
-          merchantIdOf(request.merchant),
-          idempotencyKey,
-        );
+        const req = toCreatePaymentRequest(request.body, merchantIdOf(request), idempotencyKey);
         // The key's mode, never the body's: a test key cannot create a live payment.
         req.livemode = request.merchant?.livemode ?? false;
         const res = await deps.checkout.createPayment(req, { requestId: request.id });
@@ -132,7 +111,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
         const res = await deps.checkout.getPayment(
           {
             paymentId: request.params.id,
-            merchantId: merchantIdOf(request.merchant),
+            merchantId: merchantIdOf(request),
             pageSecret: '',
           },
           { requestId: request.id },
@@ -157,7 +136,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
         const res = await deps.checkout.cancelPayment(
           {
             paymentId: request.params.id,
-            merchantId: merchantIdOf(request.merchant),
+            merchantId: merchantIdOf(request),
             reason: request.body?.reason ?? '',
           },
           { requestId: request.id },
@@ -182,7 +161,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const merchantId = merchantIdOf(request.merchant);
+        const merchantId = merchantIdOf(request);
         const ctx = { requestId: request.id };
         const { currency } = request.query;
         if (currency !== undefined) {
@@ -212,7 +191,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       },
       async (request): Promise<ListJson<PaymentJson>> => {
         const res = await deps.checkout.listPayments(
-          toListPaymentsRequest(request.query, merchantIdOf(request.merchant)),
+          toListPaymentsRequest(request.query, merchantIdOf(request)),
           { requestId: request.id },
         );
         return {
@@ -235,7 +214,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const res = await deps.checkout.listPaymentEvents(
-          { paymentId: request.params.id, merchantId: merchantIdOf(request.merchant) },
+          { paymentId: request.params.id, merchantId: merchantIdOf(request) },
           { requestId: request.id },
         );
         return {
@@ -257,7 +236,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const res = await deps.ledger.listStatement(
-          toStatementRequest(request.query, merchantIdOf(request.merchant)),
+          toStatementRequest(request.query, merchantIdOf(request)),
           { requestId: request.id },
         );
         return statementToJson(res, request.query.currency);

@@ -191,6 +191,7 @@ function setup() {
   const notifier = fakeNotifier();
   const merchants: Record<string, string> = { sk_test_a: 'mer_a', sk_test_b: 'mer_b' };
   const lines: string[] = [];
+  const store = createMemoryIdempotencyStore();
   const deps: GatewayDeps = {
     checkout: {
       createPayment: notScripted,
@@ -235,7 +236,7 @@ function setup() {
       listStatement: notScripted,
     },
     webhooks: notifier.client,
-    idempotency: { store: createMemoryIdempotencyStore() },
+    idempotency: { store },
     checkoutReady: async () => true,
     log: createLogger({
       service: 'gateway-spec',
@@ -250,7 +251,7 @@ function setup() {
     publicBaseUrl: 'https://pay.tolem.test',
     adminToken: new Secret('admin-secret'),
   };
-  return { app: buildGateway(deps), calls: notifier.calls, lines };
+  return { app: buildGateway(deps), calls: notifier.calls, lines, store };
 }
 
 const asA = { authorization: 'Bearer sk_test_a' };
@@ -513,6 +514,80 @@ describe('webhook routes', () => {
       deleted: true,
       canceled_deliveries: 2,
     });
+  });
+
+  it('replays a retried recover or redeliver from the idempotency store; another since is 409', async () => {
+    await createAsA();
+    const recover = (since: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/webhook_endpoints/we_1/recover',
+        headers: { ...asA, 'idempotency-key': 'rec-1' },
+        payload: { since },
+      });
+    const first = await recover('2026-12-01T00:00:00Z');
+    expect(first.statusCode).toBe(200);
+    const again = await recover('2026-12-01T00:00:00Z');
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first.json());
+    const other = await recover('2026-12-02T00:00:00Z');
+    expect(other.statusCode).toBe(409);
+    expect(other.json().error).toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      details: { field: 'since' },
+    });
+    expect(s.calls.filter((c) => c.method === 'recoverEndpoint')).toHaveLength(1);
+
+    const redeliver = () =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/webhook_deliveries/dlv_1/redeliver',
+        headers: { ...asA, 'idempotency-key': 'red-1' },
+      });
+    expect((await redeliver()).statusCode).toBe(200);
+    const replayed = await redeliver();
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.json()).toMatchObject({ id: 'dlv_1', status: 'pending' });
+    expect(s.calls.filter((c) => c.method === 'redeliverDelivery')).toHaveLength(1);
+  });
+
+  it('keeps no answer with a signing secret in the idempotency store', async () => {
+    const headers = { ...asA, 'idempotency-key': 'secret-1' };
+    for (let i = 0; i < 2; i += 1) {
+      const created = await app.inject({
+        method: 'POST',
+        url: '/v1/webhook_endpoints',
+        headers,
+        payload: { url: 'https://a.example/hook' },
+      });
+      expect(created.json().secret).toBe(SECRET);
+      expect(created.headers['idempotent-replayed']).toBeUndefined();
+    }
+    // Each retry reached the notifier with the key: its own record of the key answers it.
+    expect(
+      s.calls.filter((c) => c.method === 'createEndpoint').map((c) => c.request['idempotencyKey']),
+    ).toEqual(['secret-1', 'secret-1']);
+    const rotate = { ...asA, 'idempotency-key': 'rotate-1' };
+    for (let i = 0; i < 2; i += 1) {
+      const rotated = await app.inject({
+        method: 'POST',
+        url: '/v1/webhook_endpoints/we_1/rotate_secret',
+        headers: rotate,
+        payload: {},
+      });
+      expect(rotated.json().secret).toBe(`${SECRET}x`);
+    }
+    expect(s.calls.filter((c) => c.method === 'rotateEndpointSecret')).toHaveLength(2);
+    expect(s.store.rows.size).toBe(0);
+    // The same merchant's other POSTs are stored: the scope reaches the store.
+    await app.inject({
+      method: 'POST',
+      url: '/v1/webhook_endpoints/we_1/disable',
+      headers: { ...asA, 'idempotency-key': 'dis-1' },
+    });
+    expect([...s.store.rows.keys()]).toEqual([JSON.stringify(['merchant:mer_a', 'dis-1'])]);
+    expect(JSON.stringify([...s.store.rows.values()])).not.toContain(SECRET);
   });
 
   it('lists deliveries with filters and a next page, and shows one with its attempts', async () => {

@@ -11,7 +11,7 @@ import {
 import type { PromiseClient } from '@tolem/grpc-kit';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 
-import type { ApiKeyAuthenticator } from '../auth';
+import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } from '../auth';
 import { gatewayErrors } from '../errors';
 import { requiredIdempotencyKey } from '../headers';
 import { instantFrom } from '../mappers/payment.mapper';
@@ -342,20 +342,6 @@ function operation(operationId: string, summary: string): Record<string, unknown
   return { operationId, summary, tags: ['webhooks'] };
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by the webhooks scope's onRequest hook once the API key resolved. */
-    webhookMerchantId: string | null;
-  }
-}
-
-function merchantIdOf(request: FastifyRequest): string {
-  if (!request.webhookMerchantId) {
-    throw new Error('unauthenticated request reached a webhooks handler');
-  }
-  return request.webhookMerchantId;
-}
-
 /**
  * The merchant's webhook endpoints and deliveries (`/v1/webhook_endpoints`,
  * `/v1/webhook_deliveries`). Every call names the authenticated merchant to the notifier, which
@@ -365,11 +351,7 @@ function merchantIdOf(request: FastifyRequest): string {
  */
 export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
   return async (app) => {
-    app.decorateRequest('webhookMerchantId', null);
-    app.addHook('onRequest', async (request) => {
-      const merchant = await deps.authenticate(request.headers.authorization, request.id);
-      request.webhookMerchantId = merchant.id;
-    });
+    authenticateMerchantScope(app, deps.authenticate);
     const w = deps.webhooks;
     const ref = (request: FastifyRequest<{ Params: { id: string } }>) => ({
       merchantId: merchantIdOf(request),
