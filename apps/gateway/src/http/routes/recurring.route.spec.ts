@@ -105,11 +105,15 @@ const receipt = Receipt.fromPartial({
  */
 function fakeRecurring() {
   const calls: { method: string; request: Record<string, unknown> }[] = [];
+  /** The API key mode each call named (kept apart so the request checks read as before). */
+  const modes: (boolean | undefined)[] = [];
   const operations = new Map<string, ScheduledOperation>();
   const byKey = new Map<string, string>();
   const state: { failWith: Error | null } = { failWith: null };
   const record = (method: string, request: object) => {
-    calls.push({ method, request: request as Record<string, unknown> });
+    const { livemode, ...rest } = request as Record<string, unknown> & { livemode?: boolean };
+    calls.push({ method, request: rest });
+    modes.push(livemode);
     const failure = state.failWith;
     if (failure) {
       state.failWith = null;
@@ -240,7 +244,7 @@ function fakeRecurring() {
       return { receipts: [receipt], hasMore: false };
     },
   };
-  return { client, calls, state };
+  return { client, calls, modes, state };
 }
 
 function setup(options: { recurring?: boolean } = {}) {
@@ -260,9 +264,10 @@ function setup(options: { recurring?: boolean } = {}) {
     },
     merchants: {
       authenticateApiKey: async (req) => {
-        const id = { sk_test_one: 'mer_1', sk_test_two: 'mer_2' }[req.apiKey];
+        const id = { sk_test_one: 'mer_1', sk_test_two: 'mer_2', sk_live_one: 'mer_1' }[req.apiKey];
         if (!id) throw new DomainError('AUTH_INVALID_API_KEY', 'unauthenticated', 'unknown key');
-        return { merchant: Merchant.fromPartial({ id }), livemode: false, apiKeyId: `key_${id}` };
+        const livemode = req.apiKey.startsWith('sk_live_');
+        return { merchant: Merchant.fromPartial({ id }), livemode, apiKeyId: `key_${id}` };
       },
       createMerchant: notScripted,
       getMerchant: notScripted,
@@ -347,6 +352,30 @@ describe('recurring routes', () => {
       headers: { ...one, ...headers },
       payload,
     });
+
+  it("names the API key's mode on every call, so a test key reaches only test objects", async () => {
+    const live = { authorization: 'Bearer sk_live_one' };
+    const requests: [string, string][] = [
+      ['GET', '/v1/card_bindings'],
+      ['GET', '/v1/card_bindings/cbd_1'],
+      ['POST', '/v1/card_bindings/cbd_1/revoke'],
+      ['GET', '/v1/recurring_operations'],
+      ['GET', '/v1/recurring_operations/sop_x'],
+      ['POST', '/v1/recurring_operations/sop_x/pause'],
+      ['GET', '/v1/recurring_operations/sop_x/charges'],
+      ['GET', '/v1/receipts'],
+      ['GET', '/v1/receipts/rct_1'],
+    ];
+    for (const [headers, mode] of [
+      [one, false],
+      [live, true],
+    ] as const) {
+      s.modes.length = 0;
+      for (const [method, url] of requests) await app.inject({ method, url, headers });
+      expect(s.modes).toHaveLength(requests.length);
+      expect(new Set(s.modes)).toEqual(new Set([mode]));
+    }
+  });
 
   describe('POST /v1/recurring_operations', () => {
     it('creates an operation: every field reaches SetScheduledOperation, 201 with Location and the Stripe-like object', async () => {

@@ -93,6 +93,11 @@ const OPTIONAL_KEY_HEADERS = {
  * merchant API, over the recurring service's gRPC. Every call names the API key's merchant; the
  * recurring service answers not-found for another merchant's ids, as for unknown ones.
  */
+/** The API key's mode: a test key reaches only test bindings, operations and receipts. */
+function modeOf(request: FastifyRequest): boolean {
+  return request.merchant?.livemode ?? false;
+}
+
 export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
   return async (app) => {
     authenticateMerchantScope(app, deps.authenticate);
@@ -100,6 +105,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
     const opRef = (request: FastifyRequest<{ Params: { id: string } }>) => ({
       merchantId: merchantIdOf(request),
       operationId: request.params.id,
+      livemode: modeOf(request),
     });
 
     // ---- card bindings ----
@@ -115,7 +121,10 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const res = await r.listCardBindings(
-          toListBindingsRequest(request.query, merchantIdOf(request)),
+          {
+            ...toListBindingsRequest(request.query, merchantIdOf(request)),
+            livemode: modeOf(request),
+          },
           { requestId: request.id },
         );
         return {
@@ -138,7 +147,11 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const res = await r.getCardBinding(
-          { merchantId: merchantIdOf(request), bindingId: request.params.id },
+          {
+            merchantId: merchantIdOf(request),
+            bindingId: request.params.id,
+            livemode: modeOf(request),
+          },
           { requestId: request.id },
         );
         return bindingToJson(res.binding);
@@ -161,7 +174,11 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const res = await r.revokeCardBinding(
-          { merchantId: merchantIdOf(request), bindingId: request.params.id },
+          {
+            merchantId: merchantIdOf(request),
+            bindingId: request.params.id,
+            livemode: modeOf(request),
+          },
           { requestId: request.id },
         );
         request.log.info(
@@ -200,11 +217,14 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
       },
       async (request, reply) => {
         const res = await r.setScheduledOperation(
-          toCreateOperationRequest(
-            request.body,
-            merchantIdOf(request),
-            requiredIdempotencyKey(request.headers),
-          ),
+          {
+            ...toCreateOperationRequest(
+              request.body,
+              merchantIdOf(request),
+              requiredIdempotencyKey(request.headers),
+            ),
+            livemode: modeOf(request),
+          },
           { requestId: request.id },
         );
         const json = operationToJson(res.operation);
@@ -235,12 +255,15 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const res = await r.setScheduledOperation(
-          toUpdateOperationRequest(
-            request.body,
-            merchantIdOf(request),
-            request.params.id,
-            idempotencyKeyOf(request.headers),
-          ),
+          {
+            ...toUpdateOperationRequest(
+              request.body,
+              merchantIdOf(request),
+              request.params.id,
+              idempotencyKeyOf(request.headers),
+            ),
+            livemode: modeOf(request),
+          },
           { requestId: request.id },
         );
         return operationToJson(res.operation);
@@ -276,7 +299,10 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const res = await r.listScheduledOperations(
-          toListOperationsRequest(request.query, merchantIdOf(request)),
+          {
+            ...toListOperationsRequest(request.query, merchantIdOf(request)),
+            livemode: modeOf(request),
+          },
           { requestId: request.id },
         );
         return {
@@ -348,7 +374,10 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const res = await r.listCharges(
-          toListChargesRequest(request.query, merchantIdOf(request), request.params.id),
+          {
+            ...toListChargesRequest(request.query, merchantIdOf(request), request.params.id),
+            livemode: modeOf(request),
+          },
           { requestId: request.id },
         );
         return {
@@ -373,7 +402,11 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const res = await r.getReceipt(
-          { merchantId: merchantIdOf(request), receiptId: request.params.id },
+          {
+            merchantId: merchantIdOf(request),
+            receiptId: request.params.id,
+            livemode: modeOf(request),
+          },
           { requestId: request.id },
         );
         return receiptToJson(res.receipt);
@@ -391,7 +424,10 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const res = await r.listReceipts(
-          toListReceiptsRequest(request.query, merchantIdOf(request)),
+          {
+            ...toListReceiptsRequest(request.query, merchantIdOf(request)),
+            livemode: modeOf(request),
+          },
           { requestId: request.id },
         );
         return {
