@@ -1620,9 +1620,11 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       });
       const other = await fetch(`${base}/v1/recurring_operations/sop_other`, { headers: auth });
       expect(other.status).toBe(404);
+      // The test key's mode travels with the call: live operations are not its to read.
       expect(peers.callsOf('getScheduledOperation')[0]?.request).toEqual({
         merchantId: MERCHANT.id,
         operationId: 'sop_other',
+        livemode: false,
       });
     });
   });
