@@ -11,6 +11,7 @@ import {
   collectMessages,
   createTopic,
   header,
+  NO_RECURRING,
   openDb,
   rowCounts,
   runIntegrityCli,
@@ -161,6 +162,7 @@ describe('ledger service (real process, real PostgreSQL and Kafka)', () => {
       caseResolution: '',
       refundId: '',
       livemode: true,
+      ...NO_RECURRING,
     });
   });
 
