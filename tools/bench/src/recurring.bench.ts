@@ -354,6 +354,8 @@ async function main(): Promise<number> {
   let receiver: MerchantReceiver | undefined;
   let stopInfra: (() => Promise<void>) | undefined;
   const clients: { close(): void }[] = [];
+  /** On servers the run shares, its databases are dropped at the end (provisioned ones go whole). */
+  let dropDatabases: (() => Promise<void>) | undefined;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       step(`${signal}: stopping`);
@@ -384,6 +386,19 @@ async function main(): Promise<number> {
       ),
     );
     const suffix = randomUUID().slice(0, 8);
+    if (cpuScope === undefined) {
+      const server = databaseUrl;
+      dropDatabases = () =>
+        withClient(server, async (c) => {
+          const names = await c.query<{ datname: string }>(
+            'select datname from pg_database where starts_with(datname, $1)',
+            [`bench_rec_${suffix}_`],
+          );
+          for (const { datname } of names.rows) {
+            await c.query(`drop database if exists "${datname}" with (force)`);
+          }
+        });
+    }
     stack = await startStack({
       databaseUrl,
       kafkaBrokers,
@@ -576,13 +591,19 @@ async function main(): Promise<number> {
   }
 
   async function cleanup(): Promise<void> {
-    const stopping = { stack, receiver, stopInfra };
+    const stopping = { stack, receiver, stopInfra, dropDatabases };
     stack = undefined;
     receiver = undefined;
     stopInfra = undefined;
+    dropDatabases = undefined;
     for (const c of clients.splice(0)) c.close();
     await stopping.stack?.stop().catch(() => undefined);
     await stopping.receiver?.close();
+    await stopping
+      .dropDatabases?.()
+      .catch((err: unknown) =>
+        step(`could not drop the run's databases: ${(err as Error).message}`),
+      );
     await stopping
       .stopInfra?.()
       .catch((err: unknown) => step(`could not stop infra: ${(err as Error).message}`));
