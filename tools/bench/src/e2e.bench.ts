@@ -29,17 +29,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { databaseUrlFor, ensureDatabase } from '@tolem/db-kit';
 import { provisionInfra } from '@tolem/infra';
 import { type ServiceName, type Stack, startStack } from '@tolem/stack';
 
-import { cpuMicros, type CpuSample, sampleCpu } from './cpu';
+import { cpuPerItem, createReporter, idleCpu, pgbenchAlone } from './common';
+import { sampleCpu } from './cpu';
 import { createHttpClient, type HttpClient } from './http';
 import { type CallOutcome, type LoadResult, percentile, perSecond, runClosedLoop } from './load';
 import { type MerchantReceiver, startMerchantReceiver } from './merchant-receiver';
 import { createBrowser, expectStatus, formById, methodForm, PayerError } from './payer';
-import { type PgbenchResult, runPgbench } from './pgbench';
-import { checkpoint, scalar, settings, settle, withClient } from './postgres';
+import type { PgbenchResult } from './pgbench';
+import { scalar, settings, settle, withClient } from './postgres';
 
 const SECONDS = Number.parseInt(process.env['BENCH_SECONDS'] ?? '15', 10);
 const MERCHANTS = Number.parseInt(process.env['BENCH_MERCHANTS'] ?? '10', 10);
@@ -79,10 +79,7 @@ const PASSED_THROUGH =
 /** A test card IntellectMoney's sandbox approves (response code 00), no 3-D Secure. */
 const CARD = { pan: '4111 1111 1111 1111', expiry: '12/30', cvv: '123' };
 
-const say = (line: string) => process.stdout.write(`${line}\n`);
-const t0 = Date.now();
-const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
-const step = (line: string) => say(`[${elapsed()}] ${line}`);
+const { say, step } = createReporter();
 
 type Method = 'card' | 'webmoney_purse';
 
@@ -397,22 +394,6 @@ async function waits(
   ].join(', ');
 }
 
-/** CPU per payment above what the idle platform burns in the same time (sweepers, relays, Kafka). */
-function perPayment(
-  before: CpuSample,
-  after: CpuSample,
-  payments: number,
-  spanMs: number,
-  idleMicrosPerMs: Record<string, number>,
-): Record<string, number> {
-  return Object.fromEntries(
-    CPU_GROUPS.map((g) => {
-      const used = cpuMicros(before, after, g) - (idleMicrosPerMs[g] ?? 0) * spanMs;
-      return [g, payments > 0 ? Math.round(Math.max(0, used) / payments) : 0];
-    }),
-  );
-}
-
 async function main(): Promise<number> {
   const stateDir = mkdtempSync(join(tmpdir(), 'tolem-bench-e2e-'));
   let stack: Stack | undefined;
@@ -492,15 +473,7 @@ async function main(): Promise<number> {
 
     // What the platform burns with no payments (sweepers, relays, pollers, Kafka).
     await settle(checkoutUrl, infra.databaseUrl);
-    const idleBefore = sampleCpu(stateDir);
-    const idleStarted = performance.now();
-    await new Promise((r) => setTimeout(r, 5_000));
-    const idleAfter = sampleCpu(stateDir);
-    const idleMs = performance.now() - idleStarted;
-    const idleMicrosPerMs = Object.fromEntries(
-      // At least 0: a PostgreSQL backend that ends in between takes its CPU with it.
-      CPU_GROUPS.map((g) => [g, Math.max(0, cpuMicros(idleBefore, idleAfter, g)) / idleMs]),
-    );
+    const idleMicrosPerMs = await idleCpu(stateDir, CPU_GROUPS);
     step(
       `idle for 5 s: ${CPU_GROUPS.map((g) => `${g} ${(idleMicrosPerMs[g] ?? 0).toFixed(0)}`).join(', ')} ms CPU/s`,
     );
@@ -522,11 +495,12 @@ async function main(): Promise<number> {
       const cpuAfter = sampleCpu(stateDir);
       const row: RunResult = {
         ...result,
-        cpuUsPerPayment: perPayment(
+        cpuUsPerPayment: cpuPerItem(
           cpuBefore,
           cpuAfter,
           result.notified,
           result.spanMs,
+          CPU_GROUPS,
           idleMicrosPerMs,
         ),
       };
@@ -552,23 +526,7 @@ async function main(): Promise<number> {
     clients = undefined;
     await stack.stop();
     stack = undefined;
-    await checkpoint(infra.databaseUrl);
-    step('platform stopped, checkpoint done; running pgbench alone on the same server');
-
-    const pgbenchUrl = databaseUrlFor(infra.databaseUrl, 'pgbench');
-    await ensureDatabase(infra.databaseUrl, 'pgbench');
-    const pgbench = await runPgbench({
-      url: pgbenchUrl,
-      scale: 10,
-      clients: 16,
-      threads: 2,
-      seconds: PGBENCH_SECONDS,
-      beforeRun: () => checkpoint(infra.databaseUrl),
-    });
-    step(
-      `pgbench -s 10 -c 16 -j 2 -T ${PGBENCH_SECONDS}: ${pgbench.tps.toFixed(0)} tps, ` +
-        `latency avg ${pgbench.latencyAvgMs.toFixed(2)} ms (${pgbench.transactions} transactions)`,
-    );
+    const pgbench = await pgbenchAlone(infra.databaseUrl, PGBENCH_SECONDS, step);
 
     say('');
     say(

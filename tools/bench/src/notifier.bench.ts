@@ -31,10 +31,10 @@ import { createTopics, provisionInfra } from '@tolem/infra';
 import { freePort, grpcServing, type ServiceProcess, spawnService } from '@tolem/testing';
 import pg from 'pg';
 
+import { createReporter, pgbenchAlone } from './common';
 import { cpuMicros, type CpuSample, sampleCpu } from './cpu';
 import { percentile, perSecond } from './load';
-import { runPgbench } from './pgbench';
-import { checkpoint, scalar, settings, settle, withClient } from './postgres';
+import { scalar, settings, settle, withClient } from './postgres';
 
 const RATE = Number.parseInt(process.env['BENCH_RATE'] ?? '1000', 10);
 const SECONDS = Number.parseInt(process.env['BENCH_SECONDS'] ?? '20', 10);
@@ -46,9 +46,7 @@ const SLOW_MS = 2_000;
 /** A directory for a V8 CPU profile of the notifier process (node --cpu-prof), when set. */
 const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
 
-const say = (line: string) => process.stdout.write(`${line}\n`);
-const t0 = Date.now();
-const step = (line: string) => say(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
+const { say, step } = createReporter();
 
 type Kind = 'healthy' | 'slow' | 'failing';
 /** Endpoint i: the first 10% are slow, the next 10% fail, the rest are healthy. */
@@ -293,9 +291,7 @@ async function main(): Promise<number> {
     });
     stopInfra = () => infra.stop();
     const notifierUrl = databaseUrlFor(infra.databaseUrl, 'notifier_bench');
-    const pgbenchUrl = databaseUrlFor(infra.databaseUrl, 'pgbench');
     await ensureDatabase(infra.databaseUrl, 'notifier_bench');
-    await ensureDatabase(infra.databaseUrl, 'pgbench');
     await createTopics(infra.kafkaBrokers, [{ topic: TOPIC, numPartitions: 6 }]);
     step(`postgres settings: ${await settings(notifierUrl)}`);
 
@@ -385,17 +381,7 @@ async function main(): Promise<number> {
     client = undefined;
     await notifier.stop();
     notifier = undefined;
-    await checkpoint(infra.databaseUrl);
-    step('notifier stopped, checkpoint done; running pgbench alone on the same server');
-    const pgbench = await runPgbench({
-      url: pgbenchUrl,
-      scale: 10,
-      clients: 16,
-      threads: 2,
-      seconds: PGBENCH_SECONDS,
-      beforeRun: () => checkpoint(infra.databaseUrl),
-    });
-    step(`pgbench -s 10 -c 16 -j 2 -T ${PGBENCH_SECONDS}: ${pgbench.tps.toFixed(0)} tps`);
+    const pgbench = await pgbenchAlone(infra.databaseUrl, PGBENCH_SECONDS, step);
 
     say('');
     say(

@@ -103,14 +103,15 @@ export function makeChargeBoundCard(ctx: IntellectMoneyContext) {
 
   /**
    * Waits briefly for IntellectMoney to run a just-created operation (it runs when due, on its own
-   * schedule), so most charges answer with their result rather than PENDING.
+   * schedule), so most charges answer with their result rather than PENDING. It pauses before
+   * each query: one made the moment the operation was created only ever finds it not run yet.
    */
   async function awaitExecution(tx: ProviderTransaction): Promise<ProviderTransaction> {
     let current = tx;
     for (let attempt = 0; attempt < poll.attempts; attempt += 1) {
+      await sleep(poll.intervalMs);
       current = await refreshCharge(ctx, current);
       if (!worthAsking(current)) return current;
-      await sleep(poll.intervalMs);
     }
     return current;
   }

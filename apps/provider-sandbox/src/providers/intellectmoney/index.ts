@@ -99,7 +99,7 @@ export function createIntellectmoneyProvider(deps: IntellectmoneyProviderDeps): 
       });
       scheduler ??= startScheduler({
         operations,
-        fire: personalApi.fireOperation,
+        fire: (op) => personalApi.fireOperation(op, { awaitNotification: false }),
         clock,
         log,
         ...(deps.schedulerTickMs !== undefined ? { tickMs: deps.schedulerTickMs } : {}),

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Secret } from '@tolem/config';
 import { describe, expect, it } from 'vitest';
 
+import type { CallbackDispatcher } from '../../callbacks';
 import { recordingDispatcher, silentLog } from '../../testing/fakes';
 import { parseCardInput } from './cards';
 import { createInvoiceNumbers, createInvoiceStore } from './invoices';
@@ -14,10 +15,10 @@ import { LEGACY_HASH_ORDER } from './signing';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const CREDS = { bearerToken: 'bearer-1', signSecretKey: 'ssk' };
 
-async function setup() {
+async function setup(options: { dispatcher?: CallbackDispatcher } = {}) {
   const now = new Date('2025-06-15T12:00:00Z');
   const clock = () => now;
-  const { dispatcher } = recordingDispatcher();
+  const dispatcher = options.dispatcher ?? recordingDispatcher().dispatcher;
   const invoices = createInvoiceStore(createInvoiceNumbers(clock));
   const operations = createOperationStore(() => 'op-guid');
   const payments = makeIntellectmoneyPayments({
@@ -271,5 +272,41 @@ describe('Personal API methods', () => {
     await api.fireOperation(op);
     expect(op.runs).toMatchObject([{ orderId: 'op-guid-1', responseCode: '00' }]);
     expect(op.nextRunAt).toBeUndefined();
+  });
+
+  it('records a scheduled execution without waiting for the shop to answer its notification', async () => {
+    // A shop that never answers: the binding's own payment is notified before the test starts.
+    const recording = recordingDispatcher().dispatcher;
+    let silent = false;
+    const dispatcher: CallbackDispatcher = {
+      send(callback, options) {
+        const sent = recording.send(callback, options);
+        return silent ? { ...sent, firstAttempt: new Promise(() => undefined) } : sent;
+      },
+      stop() {},
+    };
+    const { api, operations, bindingId } = await setup({ dispatcher });
+    silent = true;
+    await api.setScheduledOperationData(
+      values({
+        UserToken: 'u',
+        ObjectId: bindingId,
+        ObjectTypeVal: 1,
+        ParamsJson: '{"Amount":"99"}',
+        RepeatPlan: '{"StartAt":"2025-06-15T12:00:00+00:00","PeriodLength":1,"PeriodType":"Day"}',
+        IsSingle: 1,
+      }),
+    );
+    const op = operations.get('op-guid');
+    if (op === undefined) throw new Error('op');
+    await api.fireOperation(op, { awaitNotification: false });
+    expect(op.runs).toMatchObject([{ orderId: 'op-guid-1', responseCode: '00' }]);
+    const read = await api.getScheduledOperationData(
+      values({ UserToken: 'u', Skip: 0, Take: 1, Operation: 'op-guid' }),
+    );
+    expect(read.body.Result).toMatchObject({
+      TotalCount: 1,
+      Operations: [{ Operation: 'op-guid', Executions: [{ RcCode: '00' }] }],
+    });
   });
 });

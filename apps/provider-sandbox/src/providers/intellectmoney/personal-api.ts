@@ -264,8 +264,15 @@ export function makePersonalApi(deps: PersonalApiDeps) {
       }
     };
 
-  /** Runs one charge of a scheduled operation and moves its schedule on. */
-  const fireOperation = async (op: ScheduledOperation): Promise<void> => {
+  /**
+   * Runs one charge of a scheduled operation and moves its schedule on. The scheduler records
+   * the execution as soon as the issuer answered (awaitNotification false), as IntellectMoney
+   * does: the shop's notification is delivered on its own, with its retries.
+   */
+  const fireOperation = async (
+    op: ScheduledOperation,
+    options: { awaitNotification?: boolean } = {},
+  ): Promise<void> => {
     const orderId = `${op.id}-${op.runs.length + 1}`;
     const now = clock();
     try {
@@ -275,6 +282,7 @@ export function makePersonalApi(deps: PersonalApiDeps) {
         amountMinor: op.amountMinor,
         serviceName: `Scheduled operation ${op.id}`,
         cronOperationId: op.id,
+        ...(options.awaitNotification === false ? { awaitNotification: false } : {}),
       });
       if (result.kind === 'refused') {
         afterRun(op, { at: now, orderId, refused: result.reason }, clock());
@@ -378,9 +386,11 @@ export function makePersonalApi(deps: PersonalApiDeps) {
     const state = read.optional('State');
     const from = filterDate(read.optional('DateFrom'), 'DateFrom');
     const to = filterDate(read.optional('DateTo'), 'DateTo');
-    const found = operations
-      .all()
-      .filter((op) => operation === undefined || op.id === operation)
+    // One operation by id is a lookup, not a scan: the adapters ask after every charge they
+    // make, and the store holds every operation ever created.
+    const one = operation === undefined ? undefined : operations.get(operation);
+    const candidates = operation === undefined ? operations.all() : one ? [one] : [];
+    const found = candidates
       .filter((op) => objectId === undefined || op.objectId === objectId)
       .filter((op) => state === undefined || String(op.state) === state)
       .filter((op) => from === undefined || op.createdAt.getTime() >= from.getTime())
