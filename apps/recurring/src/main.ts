@@ -50,7 +50,6 @@ async function main(): Promise<void> {
   const merchants = createMerchantsClient(config.checkoutAddr, {
     deadlineMs: MERCHANT_DEADLINE_MS,
     ttlMs: MERCHANT_CACHE_MS,
-    clock,
   });
   const scheduling = startScheduling({
     db,

@@ -74,6 +74,11 @@ export interface SucceededCharge {
  * The receipt id it returns goes on the charge and on its `recurring.charge.succeeded` fact.
  */
 export interface ChargeSucceededPort {
+  /**
+   * Before the transaction that records a batch: reads what the receipts need from peers for
+   * these merchants (the VAT rate), so no network call runs while the batch's rows are locked.
+   */
+  prepare?(merchantIds: readonly string[]): Promise<void>;
   onChargeSucceeded(
     charge: SucceededCharge,
     trx: Knex.Transaction,

@@ -458,6 +458,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
    */
   async function writeBatch(token: string, decisions: Decision[]): Promise<void> {
     if (decisions.length === 0) return;
+    const succeededMerchants = [
+      ...new Set(decisions.flatMap((d) => (d.succeeded ? [d.succeeded.merchantId] : []))),
+    ];
+    if (succeededMerchants.length > 0) await receipts.prepare?.(succeededMerchants);
     const now = clock.now();
     await db.transaction(async (trx) => {
       const owned = (await trx('charges')

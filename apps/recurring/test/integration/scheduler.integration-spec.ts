@@ -13,7 +13,7 @@ import type { Schedule } from '../../src/domain/operation';
 import { chargesHandlers } from '../../src/grpc/charges.grpc';
 import { createChargesReader } from '../../src/scheduler/charges.repo';
 import { createFactsRelay } from '../../src/scheduler/facts-relay';
-import type { NextOccurrence } from '../../src/scheduler/ports';
+import type { ChargeSucceededPort, NextOccurrence } from '../../src/scheduler/ports';
 import { createScheduler, type SchedulerOptions } from '../../src/scheduler/scheduler';
 import { createTestClock, type TestClock } from '../../src/scheduler/test-clock';
 import { startScheduling } from '../../src/scheduler/wiring';
@@ -208,6 +208,45 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
         scheduled_at: T0.toISOString(),
       },
     });
+  });
+
+  it('reads what receipts need before the transaction, and a failure there records nothing and charges nothing twice', async () => {
+    const op = await operation({});
+    const order: string[] = [];
+    let failPrepare = true;
+    const receipts: ChargeSucceededPort = {
+      async prepare(merchantIds) {
+        order.push(`prepare ${merchantIds.join(',')}`);
+        if (failPrepare) throw new Error('checkout did not tell the VAT rate');
+      },
+      async onChargeSucceeded(charge) {
+        order.push(`receipt ${charge.id}`);
+        return { receiptId: `rct_${charge.id}` };
+      },
+    };
+    const s = createScheduler({
+      db,
+      clock,
+      checkout: checkoutClient,
+      nextOccurrence: fixedInterval,
+      receipts,
+      log,
+      options: { leaseMs: 60_000 },
+    });
+    clock.advance(HOUR);
+    await expect(s.runPass()).rejects.toThrow(/VAT rate/);
+    // Nothing recorded: the charge is still pending and no receipt was asked for.
+    expect((await charges(op)).map((r) => r.state)).toEqual(['pending']);
+    expect(order).toEqual(['prepare mer_sched']);
+
+    failPrepare = false;
+    clock.advance(2 * 60_000);
+    await s.runPass();
+    const [charge] = await charges(op);
+    expect(charge).toMatchObject({ state: 'succeeded', receipt_id: `rct_${charge?.id}` });
+    expect(order).toEqual(['prepare mer_sched', 'prepare mer_sched', `receipt ${charge?.id}`]);
+    // Asked again with the same key: one payment.
+    expect(new Set(checkout.calls.map((c) => c.idempotencyKey)).size).toBe(1);
   });
 
   it('retries a soft decline on days 1, 4 and 11 and abandons the charge after the 4th failure', async () => {
