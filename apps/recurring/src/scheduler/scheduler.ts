@@ -557,6 +557,13 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     });
   }
 
+  /** Ends this batch's claims on the charges it still holds (none recorded). */
+  async function release(token: string): Promise<void> {
+    await db('charges')
+      .where({ claim_token: token })
+      .update({ claimed_until: null, claim_token: null });
+  }
+
   async function attemptDue(): Promise<{ claimed: number; attempted: number }> {
     const { token, rows } = await claim();
     const decisions: Decision[] = [];
@@ -571,7 +578,14 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         );
       }
     });
-    await writeBatch(token, decisions);
+    try {
+      await writeBatch(token, decisions);
+    } catch (err) {
+      // Nothing of the batch was recorded: hand its charges back at once rather than after the
+      // lease, so the next pass asks checkout again under the same keys (the same payments).
+      await release(token).catch(() => undefined);
+      throw err;
+    }
     return { claimed: rows.length, attempted: decisions.filter((d) => d.asked).length };
   }
 
