@@ -17,6 +17,7 @@ import { fingerprintOf, firstDifferingField } from '../domain/fingerprint';
 import { methodTakesCurrency } from '../domain/method-capabilities';
 import { newPageSecret } from '../domain/page-secret';
 import {
+  newPayment,
   type Payment,
   type PaymentStatus,
   type PaymentView,
@@ -254,7 +255,7 @@ export function makeChargeBoundCard(deps: ChargeBoundCardDeps) {
     const request = canonicalBoundCardCharge(input);
     const requestFingerprint = fingerprintOf(request);
     const now = deps.clock.now();
-    const payment: Payment = {
+    const payment = newPayment({
       id: newId('pay'),
       merchantId: merchant.id,
       amount: valid.amount,
@@ -273,19 +274,9 @@ export function makeChargeBoundCard(deps: ChargeBoundCardDeps) {
       initiator: 'scheduled',
       method: 'card',
       provider: 'intellectmoney',
-      providerPaymentId: null,
-      providerAttributes: {},
-      fee: null,
-      failureCode: null,
-      succeededAt: null,
-      ledgerPostedAt: null,
-      ledgerTransactionId: null,
-      refundedMinor: 0n,
-      version: 0,
       createdAt: now,
-      updatedAt: now,
       expiresAt: new Date(now.getTime() + deps.paymentTtlMs),
-    };
+    });
     const result = await deps.payments.createIdempotent(
       payment,
       { key: input.idempotencyKey, requestFingerprint, request },

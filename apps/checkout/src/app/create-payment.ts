@@ -4,7 +4,7 @@ import { checkoutErrors } from '../domain/errors';
 import { fingerprintOf, firstDifferingField } from '../domain/fingerprint';
 import { availableMethods as methodsFor } from '../domain/method-capabilities';
 import { newPageSecret } from '../domain/page-secret';
-import type { Payment, PaymentView } from '../domain/payment';
+import { newPayment, type PaymentView } from '../domain/payment';
 import {
   canonicalPaymentRequest,
   type CreatePaymentInput,
@@ -59,7 +59,7 @@ export function makeCreatePayment(deps: CreatePaymentDeps) {
     const request = canonicalPaymentRequest(input);
     const requestFingerprint = fingerprintOf(request);
     const now = deps.clock.now();
-    const payment: Payment = {
+    const payment = newPayment({
       id: newId('pay'),
       merchantId: merchant.id,
       amount: valid.amount,
@@ -73,21 +73,9 @@ export function makeCreatePayment(deps: CreatePaymentDeps) {
       livemode: input.livemode ?? false,
       customerRef: valid.customerRef,
       initiator: '',
-      method: null,
-      provider: null,
-      providerPaymentId: null,
-      providerAttributes: {},
-      fee: null,
-      failureCode: null,
-      succeededAt: null,
-      ledgerPostedAt: null,
-      ledgerTransactionId: null,
-      refundedMinor: 0n,
-      version: 0,
       createdAt: now,
-      updatedAt: now,
       expiresAt: new Date(now.getTime() + deps.paymentTtlMs),
-    };
+    });
     const result = await deps.payments.createIdempotent(
       payment,
       { key: input.idempotencyKey, requestFingerprint, request },

@@ -75,6 +75,46 @@ export interface Payment {
   expiresAt: Date;
 }
 
+/** What a new payment is given; everything that only happens later starts empty. */
+export type NewPaymentFields = Pick<
+  Payment,
+  | 'id'
+  | 'merchantId'
+  | 'amount'
+  | 'status'
+  | 'orderId'
+  | 'description'
+  | 'successUrl'
+  | 'failUrl'
+  | 'metadata'
+  | 'pageSecret'
+  | 'livemode'
+  | 'customerRef'
+  | 'initiator'
+  | 'createdAt'
+  | 'expiresAt'
+> &
+  Partial<Pick<Payment, 'method' | 'provider'>>;
+
+/** A payment as created: not started, not paid, nothing posted or refunded, version 0. */
+export function newPayment(fields: NewPaymentFields): Payment {
+  return {
+    method: null,
+    provider: null,
+    ...fields,
+    providerPaymentId: null,
+    providerAttributes: {},
+    fee: null,
+    failureCode: null,
+    succeededAt: null,
+    ledgerPostedAt: null,
+    ledgerTransactionId: null,
+    refundedMinor: 0n,
+    version: 0,
+    updatedAt: fields.createdAt,
+  };
+}
+
 /**
  * The ledger event a status change records (RecordPaymentEvent), captured with the transition so
  * that every retry sends the ledger the identical fact. Succeeded has none here: its event is the
