@@ -70,3 +70,31 @@ export function tokensEqual(presented: string, expected: string): boolean {
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
 }
+
+const idempotencyKeyHeader = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 255,
+  description: 'Its first answer is replayed for 24 hours; `Idempotence-Key` is accepted too.',
+} as const;
+
+/**
+ * The OpenAPI (and validation) schema of a create's key: required, as this or `Idempotence-Key`
+ * (checked before the body is read: 400 IDEMPOTENCY_KEY_REQUIRED).
+ */
+export const IDEMPOTENCY_HEADERS = {
+  type: 'object',
+  properties: {
+    'idempotency-key': {
+      ...idempotencyKeyHeader,
+      description: `Required (or \`Idempotence-Key\`). ${idempotencyKeyHeader.description}`,
+    },
+    'idempotence-key': idempotencyKeyHeader,
+  },
+} as const;
+
+/** Edits and state changes: a key is accepted (and its answer replayed), not required. */
+export const OPTIONAL_IDEMPOTENCY_HEADERS = {
+  type: 'object',
+  properties: { 'idempotency-key': idempotencyKeyHeader },
+} as const;

@@ -3,7 +3,12 @@ import type { PromiseClient } from '@tolem/grpc-kit';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 
 import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } from '../auth';
-import { idempotencyKeyOf, requiredIdempotencyKey } from '../headers';
+import {
+  IDEMPOTENCY_HEADERS,
+  idempotencyKeyOf,
+  OPTIONAL_IDEMPOTENCY_HEADERS,
+  requiredIdempotencyKey,
+} from '../headers';
 import {
   bindingToJson,
   chargeToJson,
@@ -64,29 +69,6 @@ export interface RecurringRouteDeps {
 function operation(operationId: string, summary: string): Record<string, unknown> {
   return { operationId, summary };
 }
-
-const idempotencyKeyHeader = {
-  type: 'string',
-  minLength: 1,
-  maxLength: 255,
-  description: 'Its first answer is replayed for 24 hours; `Idempotence-Key` is accepted too.',
-} as const;
-/** Creates: required (400 IDEMPOTENCY_KEY_REQUIRED before the body is read). */
-const REQUIRED_KEY_HEADERS = {
-  type: 'object',
-  properties: {
-    'idempotency-key': {
-      ...idempotencyKeyHeader,
-      description: `Required (or \`Idempotence-Key\`). ${idempotencyKeyHeader.description}`,
-    },
-    'idempotence-key': idempotencyKeyHeader,
-  },
-} as const;
-/** Edits and state changes: accepted (and replayed), not required, as they are safe to repeat. */
-const OPTIONAL_KEY_HEADERS = {
-  type: 'object',
-  properties: { 'idempotency-key': idempotencyKeyHeader },
-} as const;
 
 /**
  * Card bindings, scheduled (recurring) operations with their charges, and receipts on the
@@ -168,7 +150,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
           ),
           params: idParamsSchema,
           body: emptyBodySchema,
-          headers: OPTIONAL_KEY_HEADERS,
+          headers: OPTIONAL_IDEMPOTENCY_HEADERS,
           response: { 200: revokedBindingJsonSchema },
         },
       },
@@ -200,7 +182,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
             'Schedule charges of an activated card binding (the seed’s SetScheduledOperation)',
           ),
           body: createOperationBodySchema,
-          headers: REQUIRED_KEY_HEADERS,
+          headers: IDEMPOTENCY_HEADERS,
           response: {
             201: { ...operationJsonSchema, description: 'Created; `Location` names it' },
             200: {
@@ -249,7 +231,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
           ),
           params: idParamsSchema,
           body: updateOperationBodySchema,
-          headers: OPTIONAL_KEY_HEADERS,
+          headers: OPTIONAL_IDEMPOTENCY_HEADERS,
           response: { 200: operationJsonSchema },
         },
       },
@@ -345,7 +327,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
             ...operation(operationId, summary),
             params: idParamsSchema,
             body: emptyBodySchema,
-            headers: OPTIONAL_KEY_HEADERS,
+            headers: OPTIONAL_IDEMPOTENCY_HEADERS,
             response: { 200: operationJsonSchema },
           },
         },

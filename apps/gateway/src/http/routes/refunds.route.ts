@@ -11,7 +11,12 @@ import type { FastifyPluginAsync } from 'fastify';
 
 import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } from '../auth';
 import { gatewayErrors } from '../errors';
-import { bearerTokenFrom, requiredIdempotencyKey, tokensEqual } from '../headers';
+import {
+  bearerTokenFrom,
+  IDEMPOTENCY_HEADERS,
+  requiredIdempotencyKey,
+  tokensEqual,
+} from '../headers';
 import { methodName, providerName } from '../mappers/enums.mapper';
 import { type JsonMinor, minorToJson } from '../mappers/payment.mapper';
 import { amountSchema, idParamsSchema } from '../schemas';
@@ -299,6 +304,7 @@ function merchantRefundRoutes(deps: RefundRouteDeps): FastifyPluginAsync {
         // Idempotence-Key); its first answer is kept in the idempotency store.
         schema: {
           body: createRefundBodySchema,
+          headers: IDEMPOTENCY_HEADERS,
           response: {
             200: refundJsonSchema,
             201: refundJsonSchema,

@@ -2,7 +2,11 @@ import { OwnerType } from '@tolem/contracts/ledger';
 import type { FastifyPluginAsync } from 'fastify';
 
 import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } from '../auth';
-import { requiredIdempotencyKey } from '../headers';
+import {
+  IDEMPOTENCY_HEADERS,
+  OPTIONAL_IDEMPOTENCY_HEADERS,
+  requiredIdempotencyKey,
+} from '../headers';
 import {
   balanceCurrencies,
   balanceToJson,
@@ -41,28 +45,6 @@ export interface V1RouteDeps {
 
 /** A documented answer: a shared schema (schemas.ts ANSWER_SCHEMAS) by $id. */
 const ref = (description: string, id: string) => ({ description, $ref: `${id}#` });
-
-const idempotencyKeyHeader = {
-  type: 'string',
-  minLength: 1,
-  maxLength: 255,
-  description: 'Its first answer is replayed for 24 hours; `Idempotence-Key` is accepted too.',
-} as const;
-/** Required on creates, as this or `Idempotence-Key` (checked before the body: 400 IDEMPOTENCY_KEY_REQUIRED). */
-const IDEMPOTENCY_HEADERS = {
-  type: 'object',
-  properties: {
-    'idempotency-key': {
-      ...idempotencyKeyHeader,
-      description: `Required (or \`Idempotence-Key\`). ${idempotencyKeyHeader.description}`,
-    },
-    'idempotence-key': idempotencyKeyHeader,
-  },
-} as const;
-const OPTIONAL_IDEMPOTENCY_HEADERS = {
-  type: 'object',
-  properties: { 'idempotency-key': idempotencyKeyHeader },
-} as const;
 
 /** The merchant REST API: every route authenticates first, before the body is even parsed. */
 export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
