@@ -185,14 +185,28 @@ describe('real-world shapes', () => {
     const body = staticBody.replace('520448295303417', '530341752044829');
     const reordered = `${body.slice(0, 12)}5908Finik-QR${body.slice(12).replace('5908Finik-QR', '')}`;
     const payload = signed(reordered);
-    const sum = payload.slice(-4);
-    const mixed = [...sum].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
-    const parsed = parseElqrPayload(payload.slice(0, -4) + mixed, { verifyChecksum: true });
-    expect(parsed.checksum).toBe(mixed);
+    const upper = payload.slice(0, -4) + payload.slice(-4).toUpperCase();
+    const parsed = parseElqrPayload(upper, { verifyChecksum: true });
     expect(parsed.payment).toEqual(parseElqrPayload(FINIK_STATIC).payment);
     // building stays canonical: the same payment rebuilds as the Finik original
     expect(buildElqrPayload(parsed.payment)).toBe(FINIK_STATIC);
     expect(verifyElqrChecksum(FINIK_DYNAMIC.replace(/b127$/, 'B127'))).toBe(true);
+  });
+
+  it('accepts a checksum written in mixed case (one letter upper, one lower)', () => {
+    // the first comment whose checksum has two hex letters
+    let n = 0;
+    let payload = signed(`${staticBody}${encodeTlv('34', 'n0')}`);
+    while ((payload.slice(-4).match(/[a-f]/g) ?? []).length < 2) {
+      n += 1;
+      payload = signed(`${staticBody}${encodeTlv('34', `n${n}`)}`);
+    }
+    const mixed = payload.slice(0, -4) + payload.slice(-4).replace(/[a-f]/, (c) => c.toUpperCase());
+    expect(mixed.slice(-4)).toMatch(/[A-F]/);
+    expect(mixed.slice(-4)).toMatch(/[a-f]/);
+    const parsed = parseElqrPayload(mixed, { verifyChecksum: true });
+    expect(parsed.checksum).toBe(mixed.slice(-4));
+    expect(parsed.payment.comment).toBe(`n${n}`);
   });
 
   it('parses both Finik vectors with checksum verification on', () => {
