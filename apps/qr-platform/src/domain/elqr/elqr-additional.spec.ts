@@ -219,6 +219,35 @@ describe('real-world shapes', () => {
   });
 });
 
+describe('uninterpreted sub-elements', () => {
+  it('keeps unknown sub-elements of 32 and 33 and rebuilds them, so nothing is silently dropped', () => {
+    const service = `${encodeTlv('00', 'c2b.bank.kg')}${encodeTlv('14', 'x1')}${encodeTlv('01', 'svc')}`;
+    const merchant = `${encodeTlv('00', 'm-1')}${encodeTlv('07', 'Магазин')}`;
+    const payload = signed(
+      `000201010211${encodeTlv('32', service)}${encodeTlv('33', merchant)}5303417`,
+    );
+    const parsed = parseElqrPayload(payload, { verifyChecksum: true });
+    expect(parsed.payment.service).toEqual({
+      providerId: 'c2b.bank.kg',
+      serviceCode: 'svc',
+      extra: [{ id: '14', value: 'x1' }],
+    });
+    expect(parsed.payment.merchant).toEqual({
+      merchantId: 'm-1',
+      extra: [{ id: '07', value: 'Магазин' }],
+    });
+    const rebuilt = buildElqrPayload(parsed.payment);
+    // canonical: 32/14 moves after 32/01
+    expect(rebuilt).toContain(`0011c2b.bank.kg0103svc1402x1`);
+    expect(parseElqrPayload(rebuilt).payment).toEqual(parsed.payment);
+    const known = { ...parsed.payment.service, extra: [{ id: '11', value: 'tx' }] };
+    expect(errorOf(() => buildElqrPayload({ ...parsed.payment, service: known }))).toMatchObject({
+      code: 'ELQR_INVALID_VALUE',
+      field: '32/11',
+    });
+  });
+});
+
 describe('precise errors', () => {
   it('gives the code, the field and the offset of the fault', () => {
     // amount: `54` element at its offset in the dynamic vector

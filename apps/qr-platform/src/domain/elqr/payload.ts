@@ -31,6 +31,8 @@ export interface ElqrService {
   amountEditable?: boolean;
   /** 32/13. */
   recipientIdEditable?: boolean;
+  /** Sub-elements of 32 this codec does not interpret, kept verbatim so a rebuild loses nothing. */
+  extra?: readonly TlvElement[];
 }
 
 /** Root ID 33. */
@@ -39,6 +41,8 @@ export interface ElqrMerchant {
   merchantId?: string;
   /** 33/01. */
   serviceName?: string;
+  /** Sub-elements of 33 this codec does not interpret, kept verbatim. */
+  extra?: readonly TlvElement[];
 }
 
 /** The decoded content of an ELQR payload (everything but the checksum). */
@@ -95,6 +99,8 @@ const KNOWN_ROOT_IDS = new Set([
   '59',
   '63',
 ]);
+const KNOWN_SERVICE_IDS = new Set(['00', '01', '10', '11', '12', '13']);
+const KNOWN_MERCHANT_IDS = new Set(['00', '01']);
 const CHECKSUM_ELEMENT_LENGTH = 8; // `6304` + 4 hex
 
 function flagCode(value: boolean): string {
@@ -119,6 +125,26 @@ function matching(value: string, pattern: RegExp, field: string, what: string): 
   return value;
 }
 
+/** Appends uninterpreted sub-elements after the known ones, in ascending id order (stable). */
+function withExtra(
+  subs: TlvElement[],
+  extra: readonly TlvElement[] | undefined,
+  known: ReadonlySet<string>,
+  scope: string,
+): TlvElement[] {
+  for (const e of extra ?? []) {
+    if (known.has(e.id)) {
+      throw new ElqrError(
+        'ELQR_INVALID_VALUE',
+        `extra element ${scope}${e.id} is a known id`,
+        `${scope}${e.id}`,
+      );
+    }
+    subs.push(e);
+  }
+  return subs.sort((a, b) => Number(a.id) - Number(b.id));
+}
+
 function serviceTemplate(s: ElqrService): string {
   if (!s.providerId)
     throw new ElqrError('ELQR_INVALID_VALUE', '32/00 providerId is required', '32/00');
@@ -137,7 +163,7 @@ function serviceTemplate(s: ElqrService): string {
   if (s.amountEditable !== undefined) subs.push({ id: '12', value: flagCode(s.amountEditable) });
   if (s.recipientIdEditable !== undefined)
     subs.push({ id: '13', value: flagCode(s.recipientIdEditable) });
-  return encodeTlvs(subs);
+  return encodeTlvs(withExtra(subs, s.extra, KNOWN_SERVICE_IDS, '32/'));
 }
 
 function merchantTemplate(m: ElqrMerchant): string {
@@ -148,7 +174,7 @@ function merchantTemplate(m: ElqrMerchant): string {
   if (m.serviceName !== undefined) {
     subs.push({ id: '01', value: limited(m.serviceName, ELQR_LIMITS.serviceName, '33/01') });
   }
-  return encodeTlvs(subs);
+  return encodeTlvs(withExtra(subs, m.extra, KNOWN_MERCHANT_IDS, '33/'));
 }
 
 function amountDigits(amount: bigint): string {
@@ -279,9 +305,16 @@ function single(
   return byId;
 }
 
-/** Sub-elements of a root template, located in the whole payload. */
-function subElements(e: LocatedTlvElement): Map<string, LocatedTlvElement> {
-  return single(decodeLocatedTlvs(e.value, e.offset + 4, `${e.id}/`), `${e.id}/`);
+/** Sub-elements of a root template, located in the whole payload, plus the uninterpreted ones. */
+function subElements(
+  e: LocatedTlvElement,
+  known: ReadonlySet<string>,
+): { subs: Map<string, LocatedTlvElement>; extra: TlvElement[] } {
+  const all = decodeLocatedTlvs(e.value, e.offset + 4, `${e.id}/`);
+  return {
+    subs: single(all, `${e.id}/`),
+    extra: all.filter((s) => !known.has(s.id)).map(({ id, value }) => ({ id, value })),
+  };
 }
 
 function validValue(e: LocatedTlvElement, pattern: RegExp, field: string, what: string): string {
@@ -291,7 +324,7 @@ function validValue(e: LocatedTlvElement, pattern: RegExp, field: string, what: 
 }
 
 function parseService(template: LocatedTlvElement): ElqrService {
-  const subs = subElements(template);
+  const { subs, extra } = subElements(template, KNOWN_SERVICE_IDS);
   const providerId = subs.get('00')?.value;
   if (!providerId) {
     throw new ElqrError('ELQR_MALFORMED', '32/00 providerId is missing', '32/00', template.offset);
@@ -308,16 +341,18 @@ function parseService(template: LocatedTlvElement): ElqrService {
   const recipientIdEditable = subs.get('13');
   if (recipientIdEditable !== undefined)
     service.recipientIdEditable = flagOf(recipientIdEditable, '32/13');
+  if (extra.length > 0) service.extra = extra;
   return service;
 }
 
 function parseMerchant(template: LocatedTlvElement): ElqrMerchant {
-  const subs = subElements(template);
+  const { subs, extra } = subElements(template, KNOWN_MERCHANT_IDS);
   const merchant: ElqrMerchant = {};
   const merchantId = subs.get('00');
   if (merchantId !== undefined) merchant.merchantId = merchantId.value;
   const serviceName = subs.get('01');
   if (serviceName !== undefined) merchant.serviceName = serviceName.value;
+  if (extra.length > 0) merchant.extra = extra;
   return merchant;
 }
 
