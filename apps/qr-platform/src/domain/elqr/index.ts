@@ -1,3 +1,4 @@
+export * from './additional';
 export * from './checksum';
 export * from './link';
 export * from './payload';

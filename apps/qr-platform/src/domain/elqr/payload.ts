@@ -1,10 +1,17 @@
+import {
+  ELQR_ADDITIONAL_IDS,
+  type ElqrAdditionalField,
+  packAdditionalFields,
+  parseAdditionalTemplate,
+} from './additional';
 import { checksumMatches, elqrChecksum } from './checksum';
 import {
   assertNoAstral,
-  decodeTlvs,
+  decodeLocatedTlvs,
   ElqrError,
   encodeTlv,
   encodeTlvs,
+  type LocatedTlvElement,
   type TlvElement,
 } from './tlv';
 
@@ -24,6 +31,8 @@ export interface ElqrService {
   amountEditable?: boolean;
   /** 32/13. */
   recipientIdEditable?: boolean;
+  /** Sub-elements of 32 this codec does not interpret, kept verbatim so a rebuild loses nothing. */
+  extra?: readonly TlvElement[];
 }
 
 /** Root ID 33. */
@@ -32,6 +41,8 @@ export interface ElqrMerchant {
   merchantId?: string;
   /** 33/01. */
   serviceName?: string;
+  /** Sub-elements of 33 this codec does not interpret, kept verbatim. */
+  extra?: readonly TlvElement[];
 }
 
 /** The decoded content of an ELQR payload (everything but the checksum). */
@@ -52,7 +63,9 @@ export interface ElqrPayment {
   amountTyiyn?: bigint;
   /** 59, the display name. */
   name?: string;
-  /** Root elements this codec does not interpret (35–39 additional fields, …), kept verbatim. */
+  /** 35–39: additional fields in order, across the templates they were packed into. */
+  additional?: ElqrAdditionalField[];
+  /** Root elements this codec does not interpret, kept verbatim. */
   extra?: readonly TlvElement[];
 }
 
@@ -73,7 +86,21 @@ export const ELQR_LIMITS = {
 } as const;
 
 const TYPE_CODES: Record<ElqrType, string> = { static: '11', dynamic: '12' };
-const KNOWN_ROOT_IDS = new Set(['00', '01', '32', '33', '34', '52', '53', '54', '59', '63']);
+const KNOWN_ROOT_IDS = new Set([
+  '00',
+  '01',
+  '32',
+  '33',
+  '34',
+  ...ELQR_ADDITIONAL_IDS,
+  '52',
+  '53',
+  '54',
+  '59',
+  '63',
+]);
+const KNOWN_SERVICE_IDS = new Set(['00', '01', '10', '11', '12', '13']);
+const KNOWN_MERCHANT_IDS = new Set(['00', '01']);
 const CHECKSUM_ELEMENT_LENGTH = 8; // `6304` + 4 hex
 
 function flagCode(value: boolean): string {
@@ -98,6 +125,26 @@ function matching(value: string, pattern: RegExp, field: string, what: string): 
   return value;
 }
 
+/** Appends uninterpreted sub-elements after the known ones, in ascending id order (stable). */
+function withExtra(
+  subs: TlvElement[],
+  extra: readonly TlvElement[] | undefined,
+  known: ReadonlySet<string>,
+  scope: string,
+): TlvElement[] {
+  for (const e of extra ?? []) {
+    if (known.has(e.id)) {
+      throw new ElqrError(
+        'ELQR_INVALID_VALUE',
+        `extra element ${scope}${e.id} is a known id`,
+        `${scope}${e.id}`,
+      );
+    }
+    subs.push(e);
+  }
+  return subs.sort((a, b) => Number(a.id) - Number(b.id));
+}
+
 function serviceTemplate(s: ElqrService): string {
   if (!s.providerId)
     throw new ElqrError('ELQR_INVALID_VALUE', '32/00 providerId is required', '32/00');
@@ -116,7 +163,7 @@ function serviceTemplate(s: ElqrService): string {
   if (s.amountEditable !== undefined) subs.push({ id: '12', value: flagCode(s.amountEditable) });
   if (s.recipientIdEditable !== undefined)
     subs.push({ id: '13', value: flagCode(s.recipientIdEditable) });
-  return encodeTlvs(subs);
+  return encodeTlvs(withExtra(subs, s.extra, KNOWN_SERVICE_IDS, '32/'));
 }
 
 function merchantTemplate(m: ElqrMerchant): string {
@@ -127,7 +174,7 @@ function merchantTemplate(m: ElqrMerchant): string {
   if (m.serviceName !== undefined) {
     subs.push({ id: '01', value: limited(m.serviceName, ELQR_LIMITS.serviceName, '33/01') });
   }
-  return encodeTlvs(subs);
+  return encodeTlvs(withExtra(subs, m.extra, KNOWN_MERCHANT_IDS, '33/'));
 }
 
 function amountDigits(amount: bigint): string {
@@ -174,13 +221,14 @@ export function buildElqrPayload(p: ElqrPayment): string {
   }
   if (p.amountTyiyn !== undefined) root.push({ id: '54', value: amountDigits(p.amountTyiyn) });
   if (p.name !== undefined) root.push({ id: '59', value: limited(p.name, ELQR_LIMITS.name, '59') });
+  if (p.additional) root.push(...packAdditionalFields(p.additional));
   for (const e of p.extra ?? []) {
     if (KNOWN_ROOT_IDS.has(e.id)) {
       throw new ElqrError('ELQR_INVALID_VALUE', `extra element ${e.id} is a known id`, e.id);
     }
     root.push(e);
   }
-  // Stable sort: repeated extra ids (35–39 overflow) keep their relative order.
+  // Stable sort: repeated extra ids keep their relative order.
   root.sort((a, b) => Number(a.id) - Number(b.id));
   const body = encodeTlvs(root);
   return body + encodeTlv('63', elqrChecksum(body));
@@ -195,124 +243,201 @@ export interface ParsedElqr {
   elements: readonly TlvElement[];
 }
 
+export interface ParseElqrOptions {
+  /**
+   * Throw ELQR_CHECKSUM_MISMATCH instead of returning `checksumValid: false`: for callers that act
+   * on the payment (a payer's bank), where a mismatching payload must never be read as a payment.
+   */
+  verifyChecksum?: boolean;
+}
+
 /**
  * Finds ID 63 and the text it protects. ID 63 must be the last element: anything after it would
  * not be covered by the checksum, so such a payload cannot be trusted.
  */
 function splitChecksum(
   payload: string,
-  elements: readonly TlvElement[],
+  elements: readonly LocatedTlvElement[],
 ): { body: string; checksum: string } {
   const index = elements.findIndex((e) => e.id === '63');
-  if (index === -1) throw new ElqrError('ELQR_MALFORMED', 'ID 63 checksum is missing', '63');
+  if (index === -1)
+    throw new ElqrError('ELQR_MALFORMED', 'ID 63 checksum is missing', '63', payload.length);
+  const element = elements[index] as LocatedTlvElement;
   if (index !== elements.length - 1) {
     throw new ElqrError(
       'ELQR_MALFORMED',
       'elements after ID 63 are not covered by the checksum',
       '63',
+      element.offset,
     );
   }
-  const checksum = (elements[index] as TlvElement).value;
-  if (!/^[0-9a-fA-F]{4}$/.test(checksum)) {
-    throw new ElqrError('ELQR_MALFORMED', 'ID 63 must be 4 hex characters', '63');
+  if (!/^[0-9a-fA-F]{4}$/.test(element.value)) {
+    throw new ElqrError('ELQR_MALFORMED', 'ID 63 must be 4 hex characters', '63', element.offset);
   }
-  return { body: payload.slice(0, payload.length - CHECKSUM_ELEMENT_LENGTH), checksum };
+  return {
+    body: payload.slice(0, payload.length - CHECKSUM_ELEMENT_LENGTH),
+    checksum: element.value,
+  };
 }
 
-function flagOf(value: string, field: string): boolean {
-  if (value === '11') return true;
-  if (value === '12') return false;
-  throw new ElqrError('ELQR_INVALID_VALUE', `${field} must be 11 or 12`, field);
+function flagOf(e: LocatedTlvElement, field: string): boolean {
+  if (e.value === '11') return true;
+  if (e.value === '12') return false;
+  throw new ElqrError('ELQR_INVALID_VALUE', `${field} must be 11 or 12`, field, e.offset);
 }
 
-function single(elements: readonly TlvElement[], scope: string): Map<string, string> {
-  const byId = new Map<string, string>();
+function single(
+  elements: readonly LocatedTlvElement[],
+  scope: string,
+): Map<string, LocatedTlvElement> {
+  const byId = new Map<string, LocatedTlvElement>();
   for (const e of elements) {
-    if (byId.has(e.id))
-      throw new ElqrError('ELQR_MALFORMED', `${scope}${e.id} appears twice`, `${scope}${e.id}`);
-    byId.set(e.id, e.value);
+    if (byId.has(e.id)) {
+      throw new ElqrError(
+        'ELQR_MALFORMED',
+        `${scope}${e.id} appears twice`,
+        `${scope}${e.id}`,
+        e.offset,
+      );
+    }
+    byId.set(e.id, e);
   }
   return byId;
 }
 
-function parseService(value: string): ElqrService {
-  const subs = single(decodeTlvs(value), '32/');
-  const providerId = subs.get('00');
-  if (!providerId) throw new ElqrError('ELQR_MALFORMED', '32/00 providerId is missing', '32/00');
+/** Sub-elements of a root template, located in the whole payload, plus the uninterpreted ones. */
+function subElements(
+  e: LocatedTlvElement,
+  known: ReadonlySet<string>,
+): { subs: Map<string, LocatedTlvElement>; extra: TlvElement[] } {
+  const all = decodeLocatedTlvs(e.value, e.offset + 4, `${e.id}/`);
+  return {
+    subs: single(all, `${e.id}/`),
+    extra: all.filter((s) => !known.has(s.id)).map(({ id, value }) => ({ id, value })),
+  };
+}
+
+function validValue(e: LocatedTlvElement, pattern: RegExp, field: string, what: string): string {
+  if (!pattern.test(e.value))
+    throw new ElqrError('ELQR_INVALID_VALUE', `${field} must be ${what}`, field, e.offset);
+  return e.value;
+}
+
+function parseService(template: LocatedTlvElement): ElqrService {
+  const { subs, extra } = subElements(template, KNOWN_SERVICE_IDS);
+  const providerId = subs.get('00')?.value;
+  if (!providerId) {
+    throw new ElqrError('ELQR_MALFORMED', '32/00 providerId is missing', '32/00', template.offset);
+  }
   const service: ElqrService = { providerId };
   const serviceCode = subs.get('01');
-  if (serviceCode !== undefined) service.serviceCode = serviceCode;
+  if (serviceCode !== undefined) service.serviceCode = serviceCode.value;
   const recipientId = subs.get('10');
-  if (recipientId !== undefined) service.recipientId = recipientId;
+  if (recipientId !== undefined) service.recipientId = recipientId.value;
   const transactionId = subs.get('11');
-  if (transactionId !== undefined) service.transactionId = transactionId;
+  if (transactionId !== undefined) service.transactionId = transactionId.value;
   const amountEditable = subs.get('12');
   if (amountEditable !== undefined) service.amountEditable = flagOf(amountEditable, '32/12');
   const recipientIdEditable = subs.get('13');
   if (recipientIdEditable !== undefined)
     service.recipientIdEditable = flagOf(recipientIdEditable, '32/13');
+  if (extra.length > 0) service.extra = extra;
   return service;
 }
 
-function parseMerchant(value: string): ElqrMerchant {
-  const subs = single(decodeTlvs(value), '33/');
+function parseMerchant(template: LocatedTlvElement): ElqrMerchant {
+  const { subs, extra } = subElements(template, KNOWN_MERCHANT_IDS);
   const merchant: ElqrMerchant = {};
   const merchantId = subs.get('00');
-  if (merchantId !== undefined) merchant.merchantId = merchantId;
+  if (merchantId !== undefined) merchant.merchantId = merchantId.value;
   const serviceName = subs.get('01');
-  if (serviceName !== undefined) merchant.serviceName = serviceName;
+  if (serviceName !== undefined) merchant.serviceName = serviceName.value;
+  if (extra.length > 0) merchant.extra = extra;
   return merchant;
 }
 
 /**
  * Decodes payload text (not a link). Elements may arrive in any order (Elcart puts 53 before 52);
- * the checksum is verified over the text exactly as received. A wrong checksum does not throw:
- * `checksumValid` is false and the caller decides. Structural faults throw ElqrError.
+ * the checksum is verified over the text exactly as received. A wrong checksum does not throw
+ * unless `verifyChecksum` is set: `checksumValid` is false and the caller decides. Structural
+ * faults throw ElqrError with the field and offset at fault.
  */
-export function parseElqrPayload(payload: string): ParsedElqr {
-  const elements = decodeTlvs(payload);
-  const { body, checksum } = splitChecksum(payload, elements);
+export function parseElqrPayload(payload: string, options: ParseElqrOptions = {}): ParsedElqr {
+  const located = decodeLocatedTlvs(payload);
+  const { body, checksum } = splitChecksum(payload, located);
+  const checksumValid = checksumMatches(checksum, body);
+  // Checked before the content: a payload that does not match may be anything, so its content
+  // errors would only mislead.
+  if (options.verifyChecksum && !checksumValid) {
+    throw new ElqrError(
+      'ELQR_CHECKSUM_MISMATCH',
+      'ID 63 does not match the payload',
+      '63',
+      payload.length - CHECKSUM_ELEMENT_LENGTH,
+    );
+  }
   const known = single(
-    elements.filter((e) => KNOWN_ROOT_IDS.has(e.id)),
+    located.filter((e) => KNOWN_ROOT_IDS.has(e.id)),
     '',
   );
-  const extra = elements.filter((e) => !KNOWN_ROOT_IDS.has(e.id));
+  const extra = located
+    .filter((e) => !KNOWN_ROOT_IDS.has(e.id))
+    .map(({ id, value }) => ({ id, value }));
 
   const version = known.get('00');
   if (version === undefined)
-    throw new ElqrError('ELQR_MALFORMED', 'ID 00 version is missing', '00');
-  const typeCode = known.get('01');
-  const type = typeCode === '11' ? 'static' : typeCode === '12' ? 'dynamic' : undefined;
-  if (!type)
-    throw new ElqrError('ELQR_MALFORMED', 'ID 01 must be 11 (static) or 12 (dynamic)', '01');
+    throw new ElqrError('ELQR_MALFORMED', 'ID 00 version is missing', '00', 0);
+  const typeElement = known.get('01');
+  const type =
+    typeElement?.value === '11' ? 'static' : typeElement?.value === '12' ? 'dynamic' : undefined;
+  if (!type) {
+    throw new ElqrError(
+      'ELQR_MALFORMED',
+      'ID 01 must be 11 (static) or 12 (dynamic)',
+      '01',
+      typeElement?.offset ?? 0,
+    );
+  }
   const service = known.get('32');
-  if (service === undefined) throw new ElqrError('ELQR_MALFORMED', 'ID 32 is missing', '32');
+  if (service === undefined) throw new ElqrError('ELQR_MALFORMED', 'ID 32 is missing', '32', 0);
 
-  const payment: ElqrPayment = { version, type, service: parseService(service) };
+  const payment: ElqrPayment = {
+    version: validValue(version, /^\d{2}$/, '00', 'two digits'),
+    type,
+    service: parseService(service),
+  };
   const merchant = known.get('33');
   if (merchant !== undefined) payment.merchant = parseMerchant(merchant);
+  // 34 is free text: Cyrillic, `:` and `#` are plain characters here.
   const comment = known.get('34');
-  if (comment !== undefined) payment.comment = comment;
+  if (comment !== undefined) payment.comment = comment.value;
   const mcc = known.get('52');
-  if (mcc !== undefined) payment.mcc = matching(mcc, /^\d{4}$/, '52', 'four digits');
+  if (mcc !== undefined) payment.mcc = validValue(mcc, /^\d{4}$/, '52', 'four digits');
   const currency = known.get('53');
   if (currency !== undefined)
-    payment.currency = matching(currency, /^\d{3}$/, '53', 'three digits');
+    payment.currency = validValue(currency, /^\d{3}$/, '53', 'three digits');
   const amount = known.get('54');
   if (amount !== undefined) {
-    payment.amountTyiyn = BigInt(matching(amount, /^\d{1,13}$/, '54', '1 to 13 digits'));
+    // `54010` (0) is what some banks put on static links; it is kept, not read as "no amount".
+    payment.amountTyiyn = BigInt(validValue(amount, /^\d{1,13}$/, '54', '1 to 13 digits'));
   }
   const name = known.get('59');
-  if (name !== undefined) payment.name = name;
+  if (name !== undefined) payment.name = name.value;
+  const additional = ELQR_ADDITIONAL_IDS.flatMap((id) => {
+    const template = known.get(id);
+    return template ? parseAdditionalTemplate(id, template.value, template.offset) : [];
+  });
+  if (additional.length > 0) payment.additional = additional;
   if (extra.length > 0) payment.extra = extra;
 
-  return { payment, checksum, checksumValid: checksumMatches(checksum, body), elements };
+  const elements = located.map(({ id, value }) => ({ id, value }));
+  return { payment, checksum, checksumValid, elements };
 }
 
 /** True when the payload is well-formed TLV ending in a matching ID 63. Never throws. */
 export function verifyElqrChecksum(payload: string): boolean {
   try {
-    const { body, checksum } = splitChecksum(payload, decodeTlvs(payload));
+    const { body, checksum } = splitChecksum(payload, decodeLocatedTlvs(payload));
     return checksumMatches(checksum, body);
   } catch {
     return false;

@@ -4,28 +4,48 @@
  * two code units for one symbol and make producers disagree on lengths: they are rejected.
  */
 
+/**
+ * Stable codec error codes:
+ * - `ELQR_MALFORMED`: the text is not ELQR (bad TLV header, truncated element, missing or repeated
+ *   element, elements after the checksum, an additional field without its five parts);
+ * - `ELQR_VALUE_TOO_LONG`: a value does not fit its limit or its 2-digit length;
+ * - `ELQR_UNSUPPORTED_CHARACTER`: a character outside the BMP (lengths would be ambiguous);
+ * - `ELQR_INVALID_VALUE`: well-formed TLV holding a value the format does not allow (amount, flag, MCC);
+ * - `ELQR_CHECKSUM_MISMATCH`: ID 63 does not match the text it protects (only when verification is asked).
+ */
 export type ElqrErrorCode =
   | 'ELQR_MALFORMED'
   | 'ELQR_VALUE_TOO_LONG'
   | 'ELQR_UNSUPPORTED_CHARACTER'
-  | 'ELQR_INVALID_VALUE';
+  | 'ELQR_INVALID_VALUE'
+  | 'ELQR_CHECKSUM_MISMATCH';
 
-/** A codec failure; `field` names the element (`32/11`, `54`, …) when one is at fault. */
+/**
+ * A codec failure; `field` names the element (`32/11`, `54`, `35/01`, …) when one is at fault and
+ * `offset` is where it starts in the decoded payload text (UTF-16 code units), when parsing.
+ */
 export class ElqrError extends Error {
   readonly code: ElqrErrorCode;
   readonly field: string | undefined;
+  readonly offset: number | undefined;
 
-  constructor(code: ElqrErrorCode, message: string, field?: string) {
+  constructor(code: ElqrErrorCode, message: string, field?: string, offset?: number) {
     super(message);
     this.name = 'ElqrError';
     this.code = code;
     this.field = field;
+    this.offset = offset;
   }
 }
 
 export interface TlvElement {
   readonly id: string;
   readonly value: string;
+}
+
+/** An element with the offset of its header in the whole payload, for precise parse errors. */
+export interface LocatedTlvElement extends TlvElement {
+  readonly offset: number;
 }
 
 /** Largest value a 2-digit length can describe. */
@@ -69,26 +89,45 @@ export function encodeTlvs(elements: readonly TlvElement[]): string {
 
 /** Splits text into elements in the order received; throws ELQR_MALFORMED on any inconsistency. */
 export function decodeTlvs(text: string): TlvElement[] {
-  if (hasAstralCharacters(text)) {
+  return decodeLocatedTlvs(text).map(({ id, value }) => ({ id, value }));
+}
+
+/**
+ * decodeTlvs for text nested at `base` in a payload (a template's value): offsets and field names
+ * (`scope` + id, e.g. `32/` + `11`) in errors point into the whole payload.
+ */
+export function decodeLocatedTlvs(text: string, base = 0, scope = ''): LocatedTlvElement[] {
+  const astral = text.search(SURROGATE);
+  if (astral !== -1) {
     throw new ElqrError(
       'ELQR_UNSUPPORTED_CHARACTER',
-      'payload contains a character outside the BMP',
+      `payload contains a character outside the BMP at offset ${base + astral}`,
+      undefined,
+      base + astral,
     );
   }
-  const out: TlvElement[] = [];
+  const out: LocatedTlvElement[] = [];
   let i = 0;
   while (i < text.length) {
     const id = text.slice(i, i + 2);
     const len = text.slice(i + 2, i + 4);
+    const at = base + i;
     if (!TWO_DIGITS.test(id) || !TWO_DIGITS.test(len)) {
-      throw new ElqrError('ELQR_MALFORMED', `bad TLV header at offset ${i}`);
+      const field =
+        scope && TWO_DIGITS.test(id) ? `${scope}${id}` : scope.slice(0, -1) || undefined;
+      throw new ElqrError('ELQR_MALFORMED', `bad TLV header at offset ${at}`, field, at);
     }
     const start = i + 4;
     const end = start + Number(len);
     if (end > text.length) {
-      throw new ElqrError('ELQR_MALFORMED', `element ${id} at offset ${i} runs past the end`, id);
+      throw new ElqrError(
+        'ELQR_MALFORMED',
+        `element ${scope}${id} at offset ${at} runs past the end`,
+        `${scope}${id}`,
+        at,
+      );
     }
-    out.push({ id, value: text.slice(start, end) });
+    out.push({ id, value: text.slice(start, end), offset: at });
     i = end;
   }
   return out;
