@@ -160,6 +160,16 @@ describe('parseEmvco errors: stable code, the element and its offset', () => {
     expect([e.code, e.field, e.offset]).toEqual(['EMVCO_BAD_LENGTH', '26/00', 10]);
   });
 
+  it('rejects control and astral characters at their offset', () => {
+    const e = errorOf(() => parseEmvco(withCrc(body.replace('TEST SHOP', 'TEST\u0007SHOP'))));
+    expect([e.code, e.offset]).toEqual([
+      'EMVCO_UNSUPPORTED_CHARACTER',
+      body.indexOf('TEST SHOP') + 4,
+    ]);
+    const emoji = withCrc(body.replace('TEST SHOP', 'TEST 🙂SH'));
+    expect(errorOf(() => parseEmvco(emoji)).code).toBe('EMVCO_UNSUPPORTED_CHARACTER');
+  });
+
   it('rejects a non-digit length and a non-digit id', () => {
     expect(errorOf(() => parseEmvco('00020101X2')).code).toBe('EMVCO_BAD_LENGTH');
     expect(errorOf(() => parseEmvco('0002010A0212')).code).toBe('EMVCO_MALFORMED');

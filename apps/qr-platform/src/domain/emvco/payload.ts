@@ -532,7 +532,7 @@ function parseTip(byId: Map<string, LocatedTlv>, currency: string): EmvcoTip | u
  * EmvcoError with a stable code, the element and its offset.
  */
 export function parseEmvco(payload: string): EmvcoPayload {
-  assertPrintable(payload, 'payload');
+  assertPrintable(payload, 'payload', 0);
   const elements = decodeTlvs(payload);
   const last = elements[elements.length - 1];
   const byId = uniqueById(elements);

@@ -59,12 +59,16 @@ export interface LocatedTlv extends EmvcoTlv {
 export const TLV_MAX_VALUE_LENGTH = 99;
 
 const TWO_DIGITS = /^\d{2}$/;
-const SURROGATE = /[\uD800-\uDFFF]/;
-// C0/C1 controls and DEL: nothing a payer's app can display or a QR producer should emit.
-const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+// Surrogates (astral characters and lone halves), C0/C1 controls and DEL: nothing a payer's app
+// can display or a QR producer should emit.
 
+const UNSUPPORTED = /[\uD800-\uDFFF\u0000-\u001F\u007F-\u009F]/;
+
+/** `offset` is where `value` starts in the payload; the error points at the bad character itself. */
 export function assertPrintable(value: string, field: string, offset?: number): void {
-  if (SURROGATE.test(value) || CONTROL.test(value)) {
+  const at = value.search(UNSUPPORTED);
+  if (at !== -1) {
+    offset = offset === undefined ? undefined : offset + at;
     throw new EmvcoError(
       'EMVCO_UNSUPPORTED_CHARACTER',
       `${field} contains a control character or one outside the Basic Multilingual Plane`,
