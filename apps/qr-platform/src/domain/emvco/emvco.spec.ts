@@ -24,6 +24,11 @@ const KUNTHEAS_SHOP =
 const KGS_EXAMPLE =
   '00020101021226310014KG.EXAMPLE.PSP0109MERCH00015204581253034175406150.005802KG5909TEST SHOP6007BISHKEK62120508ORDER-4263040B91';
 
+// dtinth/promptpay-qr test vector (placeholder phone number): a correct CRC, but Thai PromptPay omits
+// 52, 59 and 60, which EMVCo MPM makes mandatory.
+const PROMPTPAY_ANYID =
+  '00020101021129370016A000000677010111011300668012345675802TH530376463046197';
+
 const KGS_MODEL: EmvcoPayload = {
   initiation: 'dynamic',
   merchantAccounts: [
@@ -65,6 +70,7 @@ describe('EMVCo CRC-16/CCITT-FALSE', () => {
     ['EMVCo spec sample', EMVCO_SPEC_SAMPLE, 'A13A'],
     ['Kuntheas Shop', KUNTHEAS_SHOP, '1FF2'],
     ['KGS example', KGS_EXAMPLE, '0B91'],
+    ['PromptPay AnyID', PROMPTPAY_ANYID, '6197'],
   ])('covers the %s text up to and including 6304 (UTF-8 bytes)', (_name, vector, crc) => {
     const upToHeader = vector.slice(0, -4);
     expect(emvcoCrc(upToHeader)).toBe(crc);
@@ -123,6 +129,11 @@ describe('parseEmvco on the public vectors', () => {
   it('reads the KGS example into the model and builds it back byte for byte', () => {
     expect(parseEmvco(KGS_EXAMPLE)).toEqual(KGS_MODEL);
     expect(buildEmvco(KGS_MODEL)).toBe(KGS_EXAMPLE);
+  });
+
+  it('checks the CRC of the PromptPay vector, then refuses it for the missing MCC', () => {
+    const e = errorOf(() => parseEmvco(PROMPTPAY_ANYID));
+    expect([e.code, e.field]).toEqual(['EMVCO_MISSING_FIELD', '52']);
   });
 
   it('accepts a lowercase CRC from a producer', () => {
