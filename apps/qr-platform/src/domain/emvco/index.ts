@@ -1,0 +1,3 @@
+export * from './crc';
+export * from './payload';
+export * from './tlv';
