@@ -1,4 +1,5 @@
 import type { Money } from '@tolem/money';
+import { exponentialBackoffMs } from '@tolem/runtime';
 
 import type { ReportedCardBinding } from './provider';
 
@@ -42,8 +43,7 @@ const MAX_RETRY_MS = 10 * 60 * 1_000;
 
 /** Exponential backoff after the n-th failed attempt (1 s, 2 s, 4 s, … capped at 10 minutes). */
 export function retryDelayMs(failedAttempts: number): number {
-  const exponent = Math.max(0, Math.min(failedAttempts - 1, 20));
-  return Math.min(BASE_RETRY_MS * 2 ** exponent, MAX_RETRY_MS);
+  return exponentialBackoffMs({ baseMs: BASE_RETRY_MS, maxMs: MAX_RETRY_MS }, failedAttempts);
 }
 
 /** The first field in which two reports of one payment's binding differ, if any. */

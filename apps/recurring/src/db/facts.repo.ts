@@ -1,6 +1,40 @@
 import type { Knex } from '@tolem/db-kit';
+import { money } from '@tolem/money';
 
-import type { RecurringFact } from '../domain/facts';
+import type { RecurringEventType, RecurringFact } from '../domain/facts';
+
+type RowColumns = 'idempotencyKey' | 'eventType' | 'paymentId' | 'merchantId';
+
+/** A fact's `body` as stored: the fields without a column of their own, in JSON-safe form. */
+type FactBody = Omit<RecurringFact, RowColumns | 'amount' | 'occurredAt'> & {
+  amount: { amountMinor: string; currency: string };
+  occurredAt: string;
+};
+
+/** A recurring_facts row as the relay reads it. */
+export interface FactRow {
+  id: bigint;
+  idempotency_key: string;
+  event_type: RecurringEventType;
+  payment_id: string;
+  merchant_id: string;
+  body: FactBody;
+  attempts: number;
+}
+
+/** The fact a stored row holds (the inverse of factRow). */
+export function factOfRow(row: FactRow): RecurringFact {
+  const { amount, occurredAt, ...rest } = row.body;
+  return {
+    ...rest,
+    idempotencyKey: row.idempotency_key,
+    eventType: row.event_type,
+    paymentId: row.payment_id,
+    merchantId: row.merchant_id,
+    amount: money(BigInt(amount.amountMinor), amount.currency),
+    occurredAt: new Date(occurredAt),
+  };
+}
 
 function factRow(fact: RecurringFact) {
   const { idempotencyKey, eventType, paymentId, merchantId, occurredAt, ...rest } = fact;
@@ -13,7 +47,7 @@ function factRow(fact: RecurringFact) {
       ...rest,
       amount: { amountMinor: rest.amount.amountMinor.toString(), currency: rest.amount.currency },
       occurredAt: occurredAt.toISOString(),
-    }),
+    } satisfies FactBody),
     next_attempt_at: occurredAt,
     created_at: occurredAt,
   };

@@ -1,5 +1,11 @@
 import type { Knex } from '@tolem/db-kit';
-import { type Clock, type Loop, type LoopLog, startLoop } from '@tolem/runtime';
+import {
+  type Clock,
+  exponentialBackoffMs,
+  type Loop,
+  type LoopLog,
+  startLoop,
+} from '@tolem/runtime';
 
 import type { CashRegisterClient, SendOutcome } from './cash-register.client';
 import type { Receipt } from './receipt';
@@ -45,8 +51,7 @@ export interface ReceiptSender {
 
 /** Backoff of the n-th failed send (n ≥ 1). */
 export function retryDelayMs(policy: ReceiptSenderPolicy, attempts: number): number {
-  const n = Math.max(1, Math.min(attempts, 31));
-  return Math.min(policy.retryMaxMs, policy.retryBaseMs * 2 ** (n - 1));
+  return exponentialBackoffMs({ baseMs: policy.retryBaseMs, maxMs: policy.retryMaxMs }, attempts);
 }
 
 /**

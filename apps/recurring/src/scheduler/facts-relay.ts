@@ -1,54 +1,9 @@
 import type { Knex } from '@tolem/db-kit';
 import { isDomainError } from '@tolem/errors';
-import { money } from '@tolem/money';
-import type { Clock, LoopLog } from '@tolem/runtime';
+import { type Clock, exponentialBackoffMs, type LoopLog } from '@tolem/runtime';
 
-import type { RecurringEventType, RecurringFact } from '../domain/facts';
-import type { CancelReason } from '../domain/operation';
+import { factOfRow, type FactRow } from '../db/facts.repo';
 import type { LedgerFactsPort } from './ports';
-
-interface FactRow {
-  id: bigint;
-  idempotency_key: string;
-  event_type: RecurringEventType;
-  payment_id: string;
-  merchant_id: string;
-  body: {
-    amount: { amountMinor: string; currency: string };
-    operationId: string;
-    chargeId?: string;
-    attempt?: number;
-    bindingId: string;
-    receiptId?: string;
-    failureCode?: string;
-    cancelReason?: CancelReason;
-    description: string;
-    livemode: boolean;
-    occurredAt: string;
-  };
-  attempts: number;
-}
-
-function toFact(row: FactRow): RecurringFact {
-  const b = row.body;
-  return {
-    idempotencyKey: row.idempotency_key,
-    eventType: row.event_type,
-    paymentId: row.payment_id,
-    merchantId: row.merchant_id,
-    amount: money(BigInt(b.amount.amountMinor), b.amount.currency),
-    operationId: b.operationId,
-    ...(b.chargeId !== undefined ? { chargeId: b.chargeId } : {}),
-    ...(b.attempt !== undefined ? { attempt: b.attempt } : {}),
-    bindingId: b.bindingId,
-    ...(b.receiptId !== undefined ? { receiptId: b.receiptId } : {}),
-    ...(b.failureCode !== undefined ? { failureCode: b.failureCode } : {}),
-    ...(b.cancelReason !== undefined ? { cancelReason: b.cancelReason } : {}),
-    description: b.description,
-    livemode: b.livemode,
-    occurredAt: new Date(b.occurredAt),
-  };
-}
 
 export interface FactsRelayOptions {
   batchSize: number;
@@ -104,16 +59,16 @@ export function createFactsRelay(deps: {
         for (const row of rows) {
           if (ledgerDown || held.has(row.payment_id)) continue;
           try {
-            await deps.ledger.recordFact(toFact(row));
+            await deps.ledger.recordFact(factOfRow(row));
             await trx('recurring_facts').where({ id: row.id }).delete();
           } catch (err) {
             held.add(row.payment_id);
             // Unreachable: the rest of the batch would fail the same way; wait for the next round.
             ledgerDown = !isDomainError(err) || err.retriable;
             const attempts = row.attempts + 1;
-            const backoff = Math.min(
-              opts.maxBackoffMs,
-              opts.baseBackoffMs * 2 ** Math.min(attempts - 1, 30),
+            const backoff = exponentialBackoffMs(
+              { baseMs: opts.baseBackoffMs, maxMs: opts.maxBackoffMs },
+              attempts,
             );
             const lastError = isDomainError(err)
               ? `${err.code}: ${err.message}`
