@@ -341,6 +341,24 @@ export function refundExecutionToJSON(object: RefundExecution): string {
   }
 }
 
+export interface CreateQrPaymentRequest {
+  /** merchant_id, idempotency_key, amount (KGS), order_id, description, metadata, livemode. */
+  payment:
+    | CreatePaymentRequest
+    | undefined;
+  /** When the code stops being payable: at least 1 minute and at most 30 days ahead. */
+  expiresAt: Date | undefined;
+}
+
+export interface CreateQrPaymentResponse {
+  payment:
+    | Payment
+    | undefined;
+  /** The payment's code as qr-platform issued it. */
+  qrCodeId: string;
+  replayed: boolean;
+}
+
 export interface Payment {
   /** `pay_…` */
   id: string;
@@ -1173,6 +1191,204 @@ export interface PaymentEvent {
 export interface ListPaymentEventsResponse {
   events: PaymentEvent[];
 }
+
+function createBaseCreateQrPaymentRequest(): CreateQrPaymentRequest {
+  return { payment: undefined, expiresAt: undefined };
+}
+
+export const CreateQrPaymentRequest: MessageFns<CreateQrPaymentRequest> = {
+  encode(message: CreateQrPaymentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.payment !== undefined) {
+      CreatePaymentRequest.encode(message.payment, writer.uint32(10).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateQrPaymentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateQrPaymentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payment = CreatePaymentRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateQrPaymentRequest {
+    return {
+      payment: isSet(object.payment) ? CreatePaymentRequest.fromJSON(object.payment) : undefined,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CreateQrPaymentRequest): unknown {
+    const obj: any = {};
+    if (message.payment !== undefined) {
+      obj.payment = CreatePaymentRequest.toJSON(message.payment);
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateQrPaymentRequest>, I>>(base?: I): CreateQrPaymentRequest {
+    return CreateQrPaymentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateQrPaymentRequest>, I>>(object: I): CreateQrPaymentRequest {
+    const message = createBaseCreateQrPaymentRequest();
+    message.payment = (object.payment !== undefined && object.payment !== null)
+      ? CreatePaymentRequest.fromPartial(object.payment)
+      : undefined;
+    message.expiresAt = object.expiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCreateQrPaymentResponse(): CreateQrPaymentResponse {
+  return { payment: undefined, qrCodeId: "", replayed: false };
+}
+
+export const CreateQrPaymentResponse: MessageFns<CreateQrPaymentResponse> = {
+  encode(message: CreateQrPaymentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.payment !== undefined) {
+      Payment.encode(message.payment, writer.uint32(10).fork()).join();
+    }
+    if (message.qrCodeId !== "") {
+      writer.uint32(18).string(message.qrCodeId);
+    }
+    if (message.replayed !== false) {
+      writer.uint32(24).bool(message.replayed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateQrPaymentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateQrPaymentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payment = Payment.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.qrCodeId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateQrPaymentResponse {
+    return {
+      payment: isSet(object.payment) ? Payment.fromJSON(object.payment) : undefined,
+      qrCodeId: isSet(object.qrCodeId)
+        ? globalThis.String(object.qrCodeId)
+        : isSet(object.qr_code_id)
+        ? globalThis.String(object.qr_code_id)
+        : "",
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
+    };
+  },
+
+  toJSON(message: CreateQrPaymentResponse): unknown {
+    const obj: any = {};
+    if (message.payment !== undefined) {
+      obj.payment = Payment.toJSON(message.payment);
+    }
+    if (message.qrCodeId !== "") {
+      obj.qrCodeId = message.qrCodeId;
+    }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateQrPaymentResponse>, I>>(base?: I): CreateQrPaymentResponse {
+    return CreateQrPaymentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateQrPaymentResponse>, I>>(object: I): CreateQrPaymentResponse {
+    const message = createBaseCreateQrPaymentResponse();
+    message.payment = (object.payment !== undefined && object.payment !== null)
+      ? Payment.fromPartial(object.payment)
+      : undefined;
+    message.qrCodeId = object.qrCodeId ?? "";
+    message.replayed = object.replayed ?? false;
+    return message;
+  },
+};
 
 function createBasePayment(): Payment {
   return {
@@ -12700,6 +12916,24 @@ export const CheckoutServiceService = {
       Buffer.from(ChargeBoundCardResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ChargeBoundCardResponse => ChargeBoundCardResponse.decode(value),
   },
+  /**
+   * A merchant's dynamic QR code for one order (`POST /v1/qr_codes` with kind=dynamic): creates
+   * the payment (method qr, the request's expires_at as the payment's expiry) and starts it, so
+   * qr-platform issues the payment's ELQR code and provider-adapters registers it for the payer's
+   * bank. Paid at most once; a confirmation after expires_at credits nobody and opens a case.
+   * Idempotent on (merchant_id, idempotency_key) like CreatePayment.
+   */
+  createQrPayment: {
+    path: "/tolem.checkout.v1.CheckoutService/CreateQrPayment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateQrPaymentRequest): Buffer =>
+      Buffer.from(CreateQrPaymentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateQrPaymentRequest => CreateQrPaymentRequest.decode(value),
+    responseSerialize: (value: CreateQrPaymentResponse): Buffer =>
+      Buffer.from(CreateQrPaymentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateQrPaymentResponse => CreateQrPaymentResponse.decode(value),
+  },
 } as const;
 
 export interface CheckoutServiceServer extends UntypedServiceImplementation {
@@ -12772,6 +13006,14 @@ export interface CheckoutServiceServer extends UntypedServiceImplementation {
    * outcome; another request with it is ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED.
    */
   chargeBoundCard: handleUnaryCall<ChargeBoundCardRequest, ChargeBoundCardResponse>;
+  /**
+   * A merchant's dynamic QR code for one order (`POST /v1/qr_codes` with kind=dynamic): creates
+   * the payment (method qr, the request's expires_at as the payment's expiry) and starts it, so
+   * qr-platform issues the payment's ELQR code and provider-adapters registers it for the payer's
+   * bank. Paid at most once; a confirmation after expires_at credits nobody and opens a case.
+   * Idempotent on (merchant_id, idempotency_key) like CreatePayment.
+   */
+  createQrPayment: handleUnaryCall<CreateQrPaymentRequest, CreateQrPaymentResponse>;
 }
 
 export interface CheckoutServiceClient extends Client {
@@ -12997,6 +13239,28 @@ export interface CheckoutServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ChargeBoundCardResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A merchant's dynamic QR code for one order (`POST /v1/qr_codes` with kind=dynamic): creates
+   * the payment (method qr, the request's expires_at as the payment's expiry) and starts it, so
+   * qr-platform issues the payment's ELQR code and provider-adapters registers it for the payer's
+   * bank. Paid at most once; a confirmation after expires_at credits nobody and opens a case.
+   * Idempotent on (merchant_id, idempotency_key) like CreatePayment.
+   */
+  createQrPayment(
+    request: CreateQrPaymentRequest,
+    callback: (error: ServiceError | null, response: CreateQrPaymentResponse) => void,
+  ): ClientUnaryCall;
+  createQrPayment(
+    request: CreateQrPaymentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateQrPaymentResponse) => void,
+  ): ClientUnaryCall;
+  createQrPayment(
+    request: CreateQrPaymentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateQrPaymentResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -50,6 +50,15 @@ export enum Outcome {
    * payment stays open; it is never silently dropped.
    */
   OUTCOME_MANUAL_REVIEW = 6,
+  /**
+   * OUTCOME_UNREGISTERED_QR - Verified money for a QR code no payment was registered under (the payer's bank confirmed a
+   * scan of a static code, where the payer entered the amount): payment_id is empty and
+   * qr_code_id, amount, provider_payment_id and attributes are set. Nothing is settled yet:
+   * checkout looks the code up, creates the scan's payment, starts it with payer
+   * `qr_scan_reference` = provider_payment_id and `qr_code_id`, then calls HandleCallback again
+   * with the same request, which now settles that payment. Unknown codes get refusal_reply.
+   */
+  OUTCOME_UNREGISTERED_QR = 7,
   UNRECOGNIZED = -1,
 }
 
@@ -76,6 +85,9 @@ export function outcomeFromJSON(object: any): Outcome {
     case 6:
     case "OUTCOME_MANUAL_REVIEW":
       return Outcome.OUTCOME_MANUAL_REVIEW;
+    case 7:
+    case "OUTCOME_UNREGISTERED_QR":
+      return Outcome.OUTCOME_UNREGISTERED_QR;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -99,6 +111,8 @@ export function outcomeToJSON(object: Outcome): string {
       return "OUTCOME_REJECTED";
     case Outcome.OUTCOME_MANUAL_REVIEW:
       return "OUTCOME_MANUAL_REVIEW";
+    case Outcome.OUTCOME_UNREGISTERED_QR:
+      return "OUTCOME_UNREGISTERED_QR";
     case Outcome.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -207,7 +221,9 @@ export interface StartPaymentRequest {
    * (card: bind the card for recurring charges, IntellectMoney recurringType=Activate);
    * `customer_ref` (wavepay: the payer's stable id, Paykassma `label`; defaults to
    * the payment id); `qr_code_id` (qr: the `qr_…` code whose ELQR tag 32/11 the
-   * payer's bank will echo as QrAcquirerConfirmation.qr_id).
+   * payer's bank will echo as QrAcquirerConfirmation.qr_id); `qr_scan_reference` (qr: a
+   * static code's scan, registered under the bank's `<acquirer>:<acquirer_reference>`, i.e. the
+   * provider_payment_id of OUTCOME_UNREGISTERED_QR, with qr_code_id the static code).
    */
   payer: { [key: string]: string };
   /** Sub-merchant identity at the provider (WebMoney LMI_SHOP_ID). */
@@ -277,7 +293,11 @@ export interface HandleCallbackResponse {
    * payer; for other callbacks it is the provider's refusal shape (nothing was recorded).
    * Always set.
    */
-  refusalReply: HttpReply | undefined;
+  refusalReply:
+    | HttpReply
+    | undefined;
+  /** OUTCOME_UNREGISTERED_QR: the `qr_…` code the bank's confirmation names. */
+  qrCodeId: string;
 }
 
 export interface HandleCallbackResponse_AttributesEntry {
@@ -1140,6 +1160,7 @@ function createBaseHandleCallbackResponse(): HandleCallbackResponse {
     cardBinding: undefined,
     retryReply: undefined,
     refusalReply: undefined,
+    qrCodeId: "",
   };
 }
 
@@ -1180,6 +1201,9 @@ export const HandleCallbackResponse: MessageFns<HandleCallbackResponse> = {
     }
     if (message.refusalReply !== undefined) {
       HttpReply.encode(message.refusalReply, writer.uint32(98).fork()).join();
+    }
+    if (message.qrCodeId !== "") {
+      writer.uint32(106).string(message.qrCodeId);
     }
     return writer;
   },
@@ -1296,6 +1320,14 @@ export const HandleCallbackResponse: MessageFns<HandleCallbackResponse> = {
             message.refusalReply = HttpReply.decode(reader, reader.uint32());
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.qrCodeId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1363,6 +1395,11 @@ export const HandleCallbackResponse: MessageFns<HandleCallbackResponse> = {
         : isSet(object.refusal_reply)
         ? HttpReply.fromJSON(object.refusal_reply)
         : undefined,
+      qrCodeId: isSet(object.qrCodeId)
+        ? globalThis.String(object.qrCodeId)
+        : isSet(object.qr_code_id)
+        ? globalThis.String(object.qr_code_id)
+        : "",
     };
   },
 
@@ -1410,6 +1447,9 @@ export const HandleCallbackResponse: MessageFns<HandleCallbackResponse> = {
     if (message.refusalReply !== undefined) {
       obj.refusalReply = HttpReply.toJSON(message.refusalReply);
     }
+    if (message.qrCodeId !== "") {
+      obj.qrCodeId = message.qrCodeId;
+    }
     return obj;
   },
 
@@ -1448,6 +1488,7 @@ export const HandleCallbackResponse: MessageFns<HandleCallbackResponse> = {
     message.refusalReply = (object.refusalReply !== undefined && object.refusalReply !== null)
       ? HttpReply.fromPartial(object.refusalReply)
       : undefined;
+    message.qrCodeId = object.qrCodeId ?? "";
     return message;
   },
 };

@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -60,6 +62,54 @@ export function qrKindToJSON(object: QrKind): string {
   }
 }
 
+export enum QrCodeStatus {
+  QR_CODE_STATUS_UNSPECIFIED = 0,
+  /** QR_CODE_STATUS_ACTIVE - Can be paid (a static code always is). */
+  QR_CODE_STATUS_ACTIVE = 1,
+  /** QR_CODE_STATUS_PAID - A dynamic code already paid. */
+  QR_CODE_STATUS_PAID = 2,
+  /** QR_CODE_STATUS_EXPIRED - A dynamic code past expires_at, unpaid. */
+  QR_CODE_STATUS_EXPIRED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function qrCodeStatusFromJSON(object: any): QrCodeStatus {
+  switch (object) {
+    case 0:
+    case "QR_CODE_STATUS_UNSPECIFIED":
+      return QrCodeStatus.QR_CODE_STATUS_UNSPECIFIED;
+    case 1:
+    case "QR_CODE_STATUS_ACTIVE":
+      return QrCodeStatus.QR_CODE_STATUS_ACTIVE;
+    case 2:
+    case "QR_CODE_STATUS_PAID":
+      return QrCodeStatus.QR_CODE_STATUS_PAID;
+    case 3:
+    case "QR_CODE_STATUS_EXPIRED":
+      return QrCodeStatus.QR_CODE_STATUS_EXPIRED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return QrCodeStatus.UNRECOGNIZED;
+  }
+}
+
+export function qrCodeStatusToJSON(object: QrCodeStatus): string {
+  switch (object) {
+    case QrCodeStatus.QR_CODE_STATUS_UNSPECIFIED:
+      return "QR_CODE_STATUS_UNSPECIFIED";
+    case QrCodeStatus.QR_CODE_STATUS_ACTIVE:
+      return "QR_CODE_STATUS_ACTIVE";
+    case QrCodeStatus.QR_CODE_STATUS_PAID:
+      return "QR_CODE_STATUS_PAID";
+    case QrCodeStatus.QR_CODE_STATUS_EXPIRED:
+      return "QR_CODE_STATUS_EXPIRED";
+    case QrCodeStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface QrCode {
   /** `qr_…` */
   id: string;
@@ -72,7 +122,20 @@ export interface QrCode {
   payload: string;
   /** The payment link: router base URL + "#" + payload. */
   link: string;
-  createdAt: Date | undefined;
+  createdAt:
+    | Date
+    | undefined;
+  /** False: made with a test key; pays through the sandbox only. */
+  livemode: boolean;
+  /** Dynamic codes: when the code stops being payable. */
+  expiresAt:
+    | Date
+    | undefined;
+  /** Dynamic codes: the payment (`pay_…`) the code was issued for. */
+  paymentId: string;
+  status: QrCodeStatus;
+  /** Static codes: the cash desk or terminal it is printed for (shown on the sticker). */
+  label: string;
 }
 
 export interface CreateQrCodeRequest {
@@ -81,6 +144,15 @@ export interface CreateQrCodeRequest {
   kind: QrKind;
   amount: Money | undefined;
   description: string;
+  livemode: boolean;
+  /** Dynamic codes only; absent = no expiry of its own (the payment's expiry still applies). */
+  expiresAt:
+    | Date
+    | undefined;
+  /** Dynamic codes only: the payment it is issued for. */
+  paymentId: string;
+  /** Static codes only: the cash desk or terminal, at most 64 characters. */
+  label: string;
 }
 
 export interface CreateQrCodeResponse {
@@ -90,10 +162,98 @@ export interface CreateQrCodeResponse {
 
 export interface GetQrCodeRequest {
   qrCodeId: string;
+  /** When set, a code of another merchant is NOT_FOUND. */
+  merchantId: string;
 }
 
 export interface GetQrCodeResponse {
   qrCode: QrCode | undefined;
+}
+
+export interface ListQrCodesRequest {
+  merchantId: string;
+  /** 1..100, default 10. */
+  limit: number;
+  startingAfter: string;
+  kind: QrKind;
+  livemode?: boolean | undefined;
+}
+
+export interface ListQrCodesResponse {
+  qrCodes: QrCode[];
+  hasMore: boolean;
+}
+
+export interface ResolveQrPayloadRequest {
+  /** The ELQR payload text, or a payment link (anything up to and including `#` is dropped). */
+  payload: string;
+}
+
+/** An ELQR additional-data field (IDs 35–39) the payer is meant to see. */
+export interface VisibleField {
+  key: string;
+  label: string;
+  value: string;
+  title: string;
+}
+
+export interface ResolveQrPayloadResponse {
+  qrCode:
+    | QrCode
+    | undefined;
+  /** Additional fields whose visibility flag shows them to the payer. */
+  visibleFields: VisibleField[];
+}
+
+export interface ListQrCodePaymentsRequest {
+  qrCodeId: string;
+  /** When set, a code of another merchant is NOT_FOUND. */
+  merchantId: string;
+  limit: number;
+  /** A `pay_…` id from the previous page. */
+  startingAfter: string;
+}
+
+/** One payment under a code, as of the latest payment event qr-platform consumed for it. */
+export interface QrCodePayment {
+  qrCodeId: string;
+  paymentId: string;
+  /**
+   * The REST API's payment status: pending, succeeded, failed, expired, canceled,
+   * requires_review, partially_refunded, refunded.
+   */
+  status: string;
+  amount:
+    | Money
+    | undefined;
+  /** The payer's bank (qr_payer_bank) once the bank confirmed. */
+  payerBank: string;
+  /** The event that set this status (`evt_…`) and its position among the payment's events. */
+  eventId: string;
+  sequence: bigint;
+  createdAt: Date | undefined;
+  updatedAt: Date | undefined;
+}
+
+export interface ListQrCodePaymentsResponse {
+  payments: QrCodePayment[];
+  hasMore: boolean;
+}
+
+export interface WatchQrPaymentRequest {
+  qrCodeId: string;
+  /** When set, a code of another merchant is NOT_FOUND. */
+  merchantId: string;
+}
+
+export interface WatchQrPaymentResponse {
+  payment:
+    | QrCodePayment
+    | undefined;
+  /** True for the payments sent at the start of the stream (already known), false for changes. */
+  snapshot: boolean;
+  /** The code's status after this change. */
+  codeStatus: QrCodeStatus;
 }
 
 function createBaseQrCode(): QrCode {
@@ -106,6 +266,11 @@ function createBaseQrCode(): QrCode {
     payload: "",
     link: "",
     createdAt: undefined,
+    livemode: false,
+    expiresAt: undefined,
+    paymentId: "",
+    status: 0,
+    label: "",
   };
 }
 
@@ -134,6 +299,21 @@ export const QrCode: MessageFns<QrCode> = {
     }
     if (message.createdAt !== undefined) {
       Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(66).fork()).join();
+    }
+    if (message.livemode !== false) {
+      writer.uint32(72).bool(message.livemode);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(82).fork()).join();
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(90).string(message.paymentId);
+    }
+    if (message.status !== 0) {
+      writer.uint32(96).int32(message.status);
+    }
+    if (message.label !== "") {
+      writer.uint32(106).string(message.label);
     }
     return writer;
   },
@@ -215,6 +395,46 @@ export const QrCode: MessageFns<QrCode> = {
             message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -245,6 +465,19 @@ export const QrCode: MessageFns<QrCode> = {
         : isSet(object.created_at)
         ? fromJsonTimestamp(object.created_at)
         : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      status: isSet(object.status) ? qrCodeStatusFromJSON(object.status) : 0,
+      label: isSet(object.label) ? globalThis.String(object.label) : "",
     };
   },
 
@@ -274,6 +507,21 @@ export const QrCode: MessageFns<QrCode> = {
     if (message.createdAt !== undefined) {
       obj.createdAt = message.createdAt.toISOString();
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.status !== 0) {
+      obj.status = qrCodeStatusToJSON(message.status);
+    }
+    if (message.label !== "") {
+      obj.label = message.label;
+    }
     return obj;
   },
 
@@ -292,12 +540,27 @@ export const QrCode: MessageFns<QrCode> = {
     message.payload = object.payload ?? "";
     message.link = object.link ?? "";
     message.createdAt = object.createdAt ?? undefined;
+    message.livemode = object.livemode ?? false;
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.paymentId = object.paymentId ?? "";
+    message.status = object.status ?? 0;
+    message.label = object.label ?? "";
     return message;
   },
 };
 
 function createBaseCreateQrCodeRequest(): CreateQrCodeRequest {
-  return { merchantId: "", idempotencyKey: "", kind: 0, amount: undefined, description: "" };
+  return {
+    merchantId: "",
+    idempotencyKey: "",
+    kind: 0,
+    amount: undefined,
+    description: "",
+    livemode: false,
+    expiresAt: undefined,
+    paymentId: "",
+    label: "",
+  };
 }
 
 export const CreateQrCodeRequest: MessageFns<CreateQrCodeRequest> = {
@@ -316,6 +579,18 @@ export const CreateQrCodeRequest: MessageFns<CreateQrCodeRequest> = {
     }
     if (message.description !== "") {
       writer.uint32(42).string(message.description);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(48).bool(message.livemode);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(58).fork()).join();
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(66).string(message.paymentId);
+    }
+    if (message.label !== "") {
+      writer.uint32(74).string(message.label);
     }
     return writer;
   },
@@ -373,6 +648,38 @@ export const CreateQrCodeRequest: MessageFns<CreateQrCodeRequest> = {
             message.description = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -400,6 +707,18 @@ export const CreateQrCodeRequest: MessageFns<CreateQrCodeRequest> = {
       kind: isSet(object.kind) ? qrKindFromJSON(object.kind) : 0,
       amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
       description: isSet(object.description) ? globalThis.String(object.description) : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      label: isSet(object.label) ? globalThis.String(object.label) : "",
     };
   },
 
@@ -420,6 +739,18 @@ export const CreateQrCodeRequest: MessageFns<CreateQrCodeRequest> = {
     if (message.description !== "") {
       obj.description = message.description;
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.label !== "") {
+      obj.label = message.label;
+    }
     return obj;
   },
 
@@ -435,6 +766,10 @@ export const CreateQrCodeRequest: MessageFns<CreateQrCodeRequest> = {
       ? Money.fromPartial(object.amount)
       : undefined;
     message.description = object.description ?? "";
+    message.livemode = object.livemode ?? false;
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.paymentId = object.paymentId ?? "";
+    message.label = object.label ?? "";
     return message;
   },
 };
@@ -531,13 +866,16 @@ export const CreateQrCodeResponse: MessageFns<CreateQrCodeResponse> = {
 };
 
 function createBaseGetQrCodeRequest(): GetQrCodeRequest {
-  return { qrCodeId: "" };
+  return { qrCodeId: "", merchantId: "" };
 }
 
 export const GetQrCodeRequest: MessageFns<GetQrCodeRequest> = {
   encode(message: GetQrCodeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.qrCodeId !== "") {
       writer.uint32(10).string(message.qrCodeId);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(18).string(message.merchantId);
     }
     return writer;
   },
@@ -563,6 +901,14 @@ export const GetQrCodeRequest: MessageFns<GetQrCodeRequest> = {
             message.qrCodeId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -582,6 +928,11 @@ export const GetQrCodeRequest: MessageFns<GetQrCodeRequest> = {
         : isSet(object.qr_code_id)
         ? globalThis.String(object.qr_code_id)
         : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
     };
   },
 
@@ -589,6 +940,9 @@ export const GetQrCodeRequest: MessageFns<GetQrCodeRequest> = {
     const obj: any = {};
     if (message.qrCodeId !== "") {
       obj.qrCodeId = message.qrCodeId;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
     }
     return obj;
   },
@@ -599,6 +953,7 @@ export const GetQrCodeRequest: MessageFns<GetQrCodeRequest> = {
   fromPartial<I extends Exact<DeepPartial<GetQrCodeRequest>, I>>(object: I): GetQrCodeRequest {
     const message = createBaseGetQrCodeRequest();
     message.qrCodeId = object.qrCodeId ?? "";
+    message.merchantId = object.merchantId ?? "";
     return message;
   },
 };
@@ -678,10 +1033,1184 @@ export const GetQrCodeResponse: MessageFns<GetQrCodeResponse> = {
   },
 };
 
+function createBaseListQrCodesRequest(): ListQrCodesRequest {
+  return { merchantId: "", limit: 0, startingAfter: "", kind: 0, livemode: undefined };
+}
+
+export const ListQrCodesRequest: MessageFns<ListQrCodesRequest> = {
+  encode(message: ListQrCodesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merchantId !== "") {
+      writer.uint32(10).string(message.merchantId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      writer.uint32(26).string(message.startingAfter);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(32).int32(message.kind);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(40).bool(message.livemode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListQrCodesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListQrCodesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.startingAfter = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListQrCodesRequest {
+    return {
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      startingAfter: isSet(object.startingAfter)
+        ? globalThis.String(object.startingAfter)
+        : isSet(object.starting_after)
+        ? globalThis.String(object.starting_after)
+        : "",
+      kind: isSet(object.kind) ? qrKindFromJSON(object.kind) : 0,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
+    };
+  },
+
+  toJSON(message: ListQrCodesRequest): unknown {
+    const obj: any = {};
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      obj.startingAfter = message.startingAfter;
+    }
+    if (message.kind !== 0) {
+      obj.kind = qrKindToJSON(message.kind);
+    }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListQrCodesRequest>, I>>(base?: I): ListQrCodesRequest {
+    return ListQrCodesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListQrCodesRequest>, I>>(object: I): ListQrCodesRequest {
+    const message = createBaseListQrCodesRequest();
+    message.merchantId = object.merchantId ?? "";
+    message.limit = object.limit ?? 0;
+    message.startingAfter = object.startingAfter ?? "";
+    message.kind = object.kind ?? 0;
+    message.livemode = object.livemode ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListQrCodesResponse(): ListQrCodesResponse {
+  return { qrCodes: [], hasMore: false };
+}
+
+export const ListQrCodesResponse: MessageFns<ListQrCodesResponse> = {
+  encode(message: ListQrCodesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.qrCodes) {
+      QrCode.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.hasMore !== false) {
+      writer.uint32(16).bool(message.hasMore);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListQrCodesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListQrCodesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.qrCodes.push(QrCode.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hasMore = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListQrCodesResponse {
+    return {
+      qrCodes: globalThis.Array.isArray(object?.qrCodes)
+        ? object.qrCodes.map((e: any) => QrCode.fromJSON(e))
+        : globalThis.Array.isArray(object?.qr_codes)
+        ? object.qr_codes.map((e: any) => QrCode.fromJSON(e))
+        : [],
+      hasMore: isSet(object.hasMore)
+        ? globalThis.Boolean(object.hasMore)
+        : isSet(object.has_more)
+        ? globalThis.Boolean(object.has_more)
+        : false,
+    };
+  },
+
+  toJSON(message: ListQrCodesResponse): unknown {
+    const obj: any = {};
+    if (message.qrCodes?.length) {
+      obj.qrCodes = message.qrCodes.map((e) => QrCode.toJSON(e));
+    }
+    if (message.hasMore !== false) {
+      obj.hasMore = message.hasMore;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListQrCodesResponse>, I>>(base?: I): ListQrCodesResponse {
+    return ListQrCodesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListQrCodesResponse>, I>>(object: I): ListQrCodesResponse {
+    const message = createBaseListQrCodesResponse();
+    message.qrCodes = object.qrCodes?.map((e) => QrCode.fromPartial(e)) || [];
+    message.hasMore = object.hasMore ?? false;
+    return message;
+  },
+};
+
+function createBaseResolveQrPayloadRequest(): ResolveQrPayloadRequest {
+  return { payload: "" };
+}
+
+export const ResolveQrPayloadRequest: MessageFns<ResolveQrPayloadRequest> = {
+  encode(message: ResolveQrPayloadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.payload !== "") {
+      writer.uint32(10).string(message.payload);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResolveQrPayloadRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResolveQrPayloadRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payload = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResolveQrPayloadRequest {
+    return { payload: isSet(object.payload) ? globalThis.String(object.payload) : "" };
+  },
+
+  toJSON(message: ResolveQrPayloadRequest): unknown {
+    const obj: any = {};
+    if (message.payload !== "") {
+      obj.payload = message.payload;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResolveQrPayloadRequest>, I>>(base?: I): ResolveQrPayloadRequest {
+    return ResolveQrPayloadRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResolveQrPayloadRequest>, I>>(object: I): ResolveQrPayloadRequest {
+    const message = createBaseResolveQrPayloadRequest();
+    message.payload = object.payload ?? "";
+    return message;
+  },
+};
+
+function createBaseVisibleField(): VisibleField {
+  return { key: "", label: "", value: "", title: "" };
+}
+
+export const VisibleField: MessageFns<VisibleField> = {
+  encode(message: VisibleField, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.label !== "") {
+      writer.uint32(18).string(message.label);
+    }
+    if (message.value !== "") {
+      writer.uint32(26).string(message.value);
+    }
+    if (message.title !== "") {
+      writer.uint32(34).string(message.title);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VisibleField {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVisibleField();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.title = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VisibleField {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      label: isSet(object.label) ? globalThis.String(object.label) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+      title: isSet(object.title) ? globalThis.String(object.title) : "",
+    };
+  },
+
+  toJSON(message: VisibleField): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.label !== "") {
+      obj.label = message.label;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    if (message.title !== "") {
+      obj.title = message.title;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VisibleField>, I>>(base?: I): VisibleField {
+    return VisibleField.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VisibleField>, I>>(object: I): VisibleField {
+    const message = createBaseVisibleField();
+    message.key = object.key ?? "";
+    message.label = object.label ?? "";
+    message.value = object.value ?? "";
+    message.title = object.title ?? "";
+    return message;
+  },
+};
+
+function createBaseResolveQrPayloadResponse(): ResolveQrPayloadResponse {
+  return { qrCode: undefined, visibleFields: [] };
+}
+
+export const ResolveQrPayloadResponse: MessageFns<ResolveQrPayloadResponse> = {
+  encode(message: ResolveQrPayloadResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.qrCode !== undefined) {
+      QrCode.encode(message.qrCode, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.visibleFields) {
+      VisibleField.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResolveQrPayloadResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResolveQrPayloadResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.qrCode = QrCode.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.visibleFields.push(VisibleField.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResolveQrPayloadResponse {
+    return {
+      qrCode: isSet(object.qrCode)
+        ? QrCode.fromJSON(object.qrCode)
+        : isSet(object.qr_code)
+        ? QrCode.fromJSON(object.qr_code)
+        : undefined,
+      visibleFields: globalThis.Array.isArray(object?.visibleFields)
+        ? object.visibleFields.map((e: any) => VisibleField.fromJSON(e))
+        : globalThis.Array.isArray(object?.visible_fields)
+        ? object.visible_fields.map((e: any) => VisibleField.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ResolveQrPayloadResponse): unknown {
+    const obj: any = {};
+    if (message.qrCode !== undefined) {
+      obj.qrCode = QrCode.toJSON(message.qrCode);
+    }
+    if (message.visibleFields?.length) {
+      obj.visibleFields = message.visibleFields.map((e) => VisibleField.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResolveQrPayloadResponse>, I>>(base?: I): ResolveQrPayloadResponse {
+    return ResolveQrPayloadResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResolveQrPayloadResponse>, I>>(object: I): ResolveQrPayloadResponse {
+    const message = createBaseResolveQrPayloadResponse();
+    message.qrCode = (object.qrCode !== undefined && object.qrCode !== null)
+      ? QrCode.fromPartial(object.qrCode)
+      : undefined;
+    message.visibleFields = object.visibleFields?.map((e) => VisibleField.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListQrCodePaymentsRequest(): ListQrCodePaymentsRequest {
+  return { qrCodeId: "", merchantId: "", limit: 0, startingAfter: "" };
+}
+
+export const ListQrCodePaymentsRequest: MessageFns<ListQrCodePaymentsRequest> = {
+  encode(message: ListQrCodePaymentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.qrCodeId !== "") {
+      writer.uint32(10).string(message.qrCodeId);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(18).string(message.merchantId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int32(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      writer.uint32(34).string(message.startingAfter);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListQrCodePaymentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListQrCodePaymentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.qrCodeId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.startingAfter = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListQrCodePaymentsRequest {
+    return {
+      qrCodeId: isSet(object.qrCodeId)
+        ? globalThis.String(object.qrCodeId)
+        : isSet(object.qr_code_id)
+        ? globalThis.String(object.qr_code_id)
+        : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      startingAfter: isSet(object.startingAfter)
+        ? globalThis.String(object.startingAfter)
+        : isSet(object.starting_after)
+        ? globalThis.String(object.starting_after)
+        : "",
+    };
+  },
+
+  toJSON(message: ListQrCodePaymentsRequest): unknown {
+    const obj: any = {};
+    if (message.qrCodeId !== "") {
+      obj.qrCodeId = message.qrCodeId;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      obj.startingAfter = message.startingAfter;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListQrCodePaymentsRequest>, I>>(base?: I): ListQrCodePaymentsRequest {
+    return ListQrCodePaymentsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListQrCodePaymentsRequest>, I>>(object: I): ListQrCodePaymentsRequest {
+    const message = createBaseListQrCodePaymentsRequest();
+    message.qrCodeId = object.qrCodeId ?? "";
+    message.merchantId = object.merchantId ?? "";
+    message.limit = object.limit ?? 0;
+    message.startingAfter = object.startingAfter ?? "";
+    return message;
+  },
+};
+
+function createBaseQrCodePayment(): QrCodePayment {
+  return {
+    qrCodeId: "",
+    paymentId: "",
+    status: "",
+    amount: undefined,
+    payerBank: "",
+    eventId: "",
+    sequence: 0n,
+    createdAt: undefined,
+    updatedAt: undefined,
+  };
+}
+
+export const QrCodePayment: MessageFns<QrCodePayment> = {
+  encode(message: QrCodePayment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.qrCodeId !== "") {
+      writer.uint32(10).string(message.qrCodeId);
+    }
+    if (message.paymentId !== "") {
+      writer.uint32(18).string(message.paymentId);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(34).fork()).join();
+    }
+    if (message.payerBank !== "") {
+      writer.uint32(42).string(message.payerBank);
+    }
+    if (message.eventId !== "") {
+      writer.uint32(50).string(message.eventId);
+    }
+    if (message.sequence !== 0n) {
+      if (BigInt.asIntN(64, message.sequence) !== message.sequence) {
+        throw new globalThis.Error("value provided for field message.sequence of type int64 too large");
+      }
+      writer.uint32(56).int64(message.sequence);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(66).fork()).join();
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QrCodePayment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQrCodePayment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.qrCodeId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.payerBank = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.eventId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.sequence = reader.int64() as bigint;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QrCodePayment {
+    return {
+      qrCodeId: isSet(object.qrCodeId)
+        ? globalThis.String(object.qrCodeId)
+        : isSet(object.qr_code_id)
+        ? globalThis.String(object.qr_code_id)
+        : "",
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      payerBank: isSet(object.payerBank)
+        ? globalThis.String(object.payerBank)
+        : isSet(object.payer_bank)
+        ? globalThis.String(object.payer_bank)
+        : "",
+      eventId: isSet(object.eventId)
+        ? globalThis.String(object.eventId)
+        : isSet(object.event_id)
+        ? globalThis.String(object.event_id)
+        : "",
+      sequence: isSet(object.sequence) ? BigInt(object.sequence) : 0n,
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: QrCodePayment): unknown {
+    const obj: any = {};
+    if (message.qrCodeId !== "") {
+      obj.qrCodeId = message.qrCodeId;
+    }
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.payerBank !== "") {
+      obj.payerBank = message.payerBank;
+    }
+    if (message.eventId !== "") {
+      obj.eventId = message.eventId;
+    }
+    if (message.sequence !== 0n) {
+      obj.sequence = message.sequence.toString();
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<QrCodePayment>, I>>(base?: I): QrCodePayment {
+    return QrCodePayment.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<QrCodePayment>, I>>(object: I): QrCodePayment {
+    const message = createBaseQrCodePayment();
+    message.qrCodeId = object.qrCodeId ?? "";
+    message.paymentId = object.paymentId ?? "";
+    message.status = object.status ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.payerBank = object.payerBank ?? "";
+    message.eventId = object.eventId ?? "";
+    message.sequence = (object.sequence !== undefined && object.sequence !== null) ? BigInt(object.sequence) : 0n;
+    message.createdAt = object.createdAt ?? undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListQrCodePaymentsResponse(): ListQrCodePaymentsResponse {
+  return { payments: [], hasMore: false };
+}
+
+export const ListQrCodePaymentsResponse: MessageFns<ListQrCodePaymentsResponse> = {
+  encode(message: ListQrCodePaymentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.payments) {
+      QrCodePayment.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.hasMore !== false) {
+      writer.uint32(16).bool(message.hasMore);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListQrCodePaymentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListQrCodePaymentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payments.push(QrCodePayment.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hasMore = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListQrCodePaymentsResponse {
+    return {
+      payments: globalThis.Array.isArray(object?.payments)
+        ? object.payments.map((e: any) => QrCodePayment.fromJSON(e))
+        : [],
+      hasMore: isSet(object.hasMore)
+        ? globalThis.Boolean(object.hasMore)
+        : isSet(object.has_more)
+        ? globalThis.Boolean(object.has_more)
+        : false,
+    };
+  },
+
+  toJSON(message: ListQrCodePaymentsResponse): unknown {
+    const obj: any = {};
+    if (message.payments?.length) {
+      obj.payments = message.payments.map((e) => QrCodePayment.toJSON(e));
+    }
+    if (message.hasMore !== false) {
+      obj.hasMore = message.hasMore;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListQrCodePaymentsResponse>, I>>(base?: I): ListQrCodePaymentsResponse {
+    return ListQrCodePaymentsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListQrCodePaymentsResponse>, I>>(object: I): ListQrCodePaymentsResponse {
+    const message = createBaseListQrCodePaymentsResponse();
+    message.payments = object.payments?.map((e) => QrCodePayment.fromPartial(e)) || [];
+    message.hasMore = object.hasMore ?? false;
+    return message;
+  },
+};
+
+function createBaseWatchQrPaymentRequest(): WatchQrPaymentRequest {
+  return { qrCodeId: "", merchantId: "" };
+}
+
+export const WatchQrPaymentRequest: MessageFns<WatchQrPaymentRequest> = {
+  encode(message: WatchQrPaymentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.qrCodeId !== "") {
+      writer.uint32(10).string(message.qrCodeId);
+    }
+    if (message.merchantId !== "") {
+      writer.uint32(18).string(message.merchantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchQrPaymentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchQrPaymentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.qrCodeId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.merchantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchQrPaymentRequest {
+    return {
+      qrCodeId: isSet(object.qrCodeId)
+        ? globalThis.String(object.qrCodeId)
+        : isSet(object.qr_code_id)
+        ? globalThis.String(object.qr_code_id)
+        : "",
+      merchantId: isSet(object.merchantId)
+        ? globalThis.String(object.merchantId)
+        : isSet(object.merchant_id)
+        ? globalThis.String(object.merchant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: WatchQrPaymentRequest): unknown {
+    const obj: any = {};
+    if (message.qrCodeId !== "") {
+      obj.qrCodeId = message.qrCodeId;
+    }
+    if (message.merchantId !== "") {
+      obj.merchantId = message.merchantId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchQrPaymentRequest>, I>>(base?: I): WatchQrPaymentRequest {
+    return WatchQrPaymentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchQrPaymentRequest>, I>>(object: I): WatchQrPaymentRequest {
+    const message = createBaseWatchQrPaymentRequest();
+    message.qrCodeId = object.qrCodeId ?? "";
+    message.merchantId = object.merchantId ?? "";
+    return message;
+  },
+};
+
+function createBaseWatchQrPaymentResponse(): WatchQrPaymentResponse {
+  return { payment: undefined, snapshot: false, codeStatus: 0 };
+}
+
+export const WatchQrPaymentResponse: MessageFns<WatchQrPaymentResponse> = {
+  encode(message: WatchQrPaymentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.payment !== undefined) {
+      QrCodePayment.encode(message.payment, writer.uint32(10).fork()).join();
+    }
+    if (message.snapshot !== false) {
+      writer.uint32(16).bool(message.snapshot);
+    }
+    if (message.codeStatus !== 0) {
+      writer.uint32(24).int32(message.codeStatus);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchQrPaymentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchQrPaymentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payment = QrCodePayment.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.snapshot = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.codeStatus = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchQrPaymentResponse {
+    return {
+      payment: isSet(object.payment) ? QrCodePayment.fromJSON(object.payment) : undefined,
+      snapshot: isSet(object.snapshot) ? globalThis.Boolean(object.snapshot) : false,
+      codeStatus: isSet(object.codeStatus)
+        ? qrCodeStatusFromJSON(object.codeStatus)
+        : isSet(object.code_status)
+        ? qrCodeStatusFromJSON(object.code_status)
+        : 0,
+    };
+  },
+
+  toJSON(message: WatchQrPaymentResponse): unknown {
+    const obj: any = {};
+    if (message.payment !== undefined) {
+      obj.payment = QrCodePayment.toJSON(message.payment);
+    }
+    if (message.snapshot !== false) {
+      obj.snapshot = message.snapshot;
+    }
+    if (message.codeStatus !== 0) {
+      obj.codeStatus = qrCodeStatusToJSON(message.codeStatus);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchQrPaymentResponse>, I>>(base?: I): WatchQrPaymentResponse {
+    return WatchQrPaymentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchQrPaymentResponse>, I>>(object: I): WatchQrPaymentResponse {
+    const message = createBaseWatchQrPaymentResponse();
+    message.payment = (object.payment !== undefined && object.payment !== null)
+      ? QrCodePayment.fromPartial(object.payment)
+      : undefined;
+    message.snapshot = object.snapshot ?? false;
+    message.codeStatus = object.codeStatus ?? 0;
+    return message;
+  },
+};
+
 /** QR codes and payment links in the Kyrgyz national QR standard (seed 002). */
 export type QrServiceService = typeof QrServiceService;
 export const QrServiceService = {
-  /** Creates a static (payer enters the amount) or dynamic (fixed amount) QR code. */
+  /**
+   * Creates a static (payer enters the amount) or dynamic (fixed amount) QR code. Idempotent on
+   * (merchant_id, idempotency_key); the same key with another request is ALREADY_EXISTS
+   * IDEMPOTENCY_KEY_REUSED naming the field. Merchants' dynamic codes are made through
+   * checkout's CreateQrPayment (the code belongs to a payment); static codes come here directly.
+   */
   createQrCode: {
     path: "/tolem.qr.v1.QrService/CreateQrCode" as const,
     requestStream: false as const,
@@ -692,6 +2221,7 @@ export const QrServiceService = {
       Buffer.from(CreateQrCodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateQrCodeResponse => CreateQrCodeResponse.decode(value),
   },
+  /** NOT_FOUND QR_CODE_NOT_FOUND when unknown, or of another merchant when merchant_id is set. */
   getQrCode: {
     path: "/tolem.qr.v1.QrService/GetQrCode" as const,
     requestStream: false as const,
@@ -701,16 +2231,107 @@ export const QrServiceService = {
     responseSerialize: (value: GetQrCodeResponse): Buffer => Buffer.from(GetQrCodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetQrCodeResponse => GetQrCodeResponse.decode(value),
   },
+  /** A merchant's codes, newest first, paged like the REST API (starting_after a `qr_…` id). */
+  listQrCodes: {
+    path: "/tolem.qr.v1.QrService/ListQrCodes" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListQrCodesRequest): Buffer => Buffer.from(ListQrCodesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListQrCodesRequest => ListQrCodesRequest.decode(value),
+    responseSerialize: (value: ListQrCodesResponse): Buffer => Buffer.from(ListQrCodesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListQrCodesResponse => ListQrCodesResponse.decode(value),
+  },
+  /**
+   * The payer's bank side: what to show the payer for a scanned payload (ELQR, checksum
+   * verified) before it debits: the code, whether it can still be paid, and the additional
+   * fields marked visible. A payload Tolem did not issue (its code id, merchant or text differ
+   * from the stored code) is NOT_FOUND QR_CODE_NOT_FOUND; malformed is INVALID_ARGUMENT with the
+   * codec's ELQR_* code.
+   */
+  resolveQrPayload: {
+    path: "/tolem.qr.v1.QrService/ResolveQrPayload" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResolveQrPayloadRequest): Buffer =>
+      Buffer.from(ResolveQrPayloadRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResolveQrPayloadRequest => ResolveQrPayloadRequest.decode(value),
+    responseSerialize: (value: ResolveQrPayloadResponse): Buffer =>
+      Buffer.from(ResolveQrPayloadResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResolveQrPayloadResponse => ResolveQrPayloadResponse.decode(value),
+  },
+  /**
+   * The payments made under a code (a dynamic code has at most one; a static code one per scan),
+   * newest first, paged, as qr-platform last saw them on the payment event stream.
+   */
+  listQrCodePayments: {
+    path: "/tolem.qr.v1.QrService/ListQrCodePayments" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListQrCodePaymentsRequest): Buffer =>
+      Buffer.from(ListQrCodePaymentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListQrCodePaymentsRequest => ListQrCodePaymentsRequest.decode(value),
+    responseSerialize: (value: ListQrCodePaymentsResponse): Buffer =>
+      Buffer.from(ListQrCodePaymentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListQrCodePaymentsResponse => ListQrCodePaymentsResponse.decode(value),
+  },
+  /**
+   * The cash desk's live status: first every payment the code already has (snapshot=true), then
+   * each change as it is consumed from the payment events, until the caller cancels or the
+   * deadline passes. Several qr-platform instances each see every change (PostgreSQL NOTIFY).
+   */
+  watchQrPayment: {
+    path: "/tolem.qr.v1.QrService/WatchQrPayment" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchQrPaymentRequest): Buffer =>
+      Buffer.from(WatchQrPaymentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchQrPaymentRequest => WatchQrPaymentRequest.decode(value),
+    responseSerialize: (value: WatchQrPaymentResponse): Buffer =>
+      Buffer.from(WatchQrPaymentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchQrPaymentResponse => WatchQrPaymentResponse.decode(value),
+  },
 } as const;
 
 export interface QrServiceServer extends UntypedServiceImplementation {
-  /** Creates a static (payer enters the amount) or dynamic (fixed amount) QR code. */
+  /**
+   * Creates a static (payer enters the amount) or dynamic (fixed amount) QR code. Idempotent on
+   * (merchant_id, idempotency_key); the same key with another request is ALREADY_EXISTS
+   * IDEMPOTENCY_KEY_REUSED naming the field. Merchants' dynamic codes are made through
+   * checkout's CreateQrPayment (the code belongs to a payment); static codes come here directly.
+   */
   createQrCode: handleUnaryCall<CreateQrCodeRequest, CreateQrCodeResponse>;
+  /** NOT_FOUND QR_CODE_NOT_FOUND when unknown, or of another merchant when merchant_id is set. */
   getQrCode: handleUnaryCall<GetQrCodeRequest, GetQrCodeResponse>;
+  /** A merchant's codes, newest first, paged like the REST API (starting_after a `qr_…` id). */
+  listQrCodes: handleUnaryCall<ListQrCodesRequest, ListQrCodesResponse>;
+  /**
+   * The payer's bank side: what to show the payer for a scanned payload (ELQR, checksum
+   * verified) before it debits: the code, whether it can still be paid, and the additional
+   * fields marked visible. A payload Tolem did not issue (its code id, merchant or text differ
+   * from the stored code) is NOT_FOUND QR_CODE_NOT_FOUND; malformed is INVALID_ARGUMENT with the
+   * codec's ELQR_* code.
+   */
+  resolveQrPayload: handleUnaryCall<ResolveQrPayloadRequest, ResolveQrPayloadResponse>;
+  /**
+   * The payments made under a code (a dynamic code has at most one; a static code one per scan),
+   * newest first, paged, as qr-platform last saw them on the payment event stream.
+   */
+  listQrCodePayments: handleUnaryCall<ListQrCodePaymentsRequest, ListQrCodePaymentsResponse>;
+  /**
+   * The cash desk's live status: first every payment the code already has (snapshot=true), then
+   * each change as it is consumed from the payment events, until the caller cancels or the
+   * deadline passes. Several qr-platform instances each see every change (PostgreSQL NOTIFY).
+   */
+  watchQrPayment: handleServerStreamingCall<WatchQrPaymentRequest, WatchQrPaymentResponse>;
 }
 
 export interface QrServiceClient extends Client {
-  /** Creates a static (payer enters the amount) or dynamic (fixed amount) QR code. */
+  /**
+   * Creates a static (payer enters the amount) or dynamic (fixed amount) QR code. Idempotent on
+   * (merchant_id, idempotency_key); the same key with another request is ALREADY_EXISTS
+   * IDEMPOTENCY_KEY_REUSED naming the field. Merchants' dynamic codes are made through
+   * checkout's CreateQrPayment (the code belongs to a payment); static codes come here directly.
+   */
   createQrCode(
     request: CreateQrCodeRequest,
     callback: (error: ServiceError | null, response: CreateQrCodeResponse) => void,
@@ -726,6 +2347,7 @@ export interface QrServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateQrCodeResponse) => void,
   ): ClientUnaryCall;
+  /** NOT_FOUND QR_CODE_NOT_FOUND when unknown, or of another merchant when merchant_id is set. */
   getQrCode(
     request: GetQrCodeRequest,
     callback: (error: ServiceError | null, response: GetQrCodeResponse) => void,
@@ -741,6 +2363,77 @@ export interface QrServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetQrCodeResponse) => void,
   ): ClientUnaryCall;
+  /** A merchant's codes, newest first, paged like the REST API (starting_after a `qr_…` id). */
+  listQrCodes(
+    request: ListQrCodesRequest,
+    callback: (error: ServiceError | null, response: ListQrCodesResponse) => void,
+  ): ClientUnaryCall;
+  listQrCodes(
+    request: ListQrCodesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListQrCodesResponse) => void,
+  ): ClientUnaryCall;
+  listQrCodes(
+    request: ListQrCodesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListQrCodesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The payer's bank side: what to show the payer for a scanned payload (ELQR, checksum
+   * verified) before it debits: the code, whether it can still be paid, and the additional
+   * fields marked visible. A payload Tolem did not issue (its code id, merchant or text differ
+   * from the stored code) is NOT_FOUND QR_CODE_NOT_FOUND; malformed is INVALID_ARGUMENT with the
+   * codec's ELQR_* code.
+   */
+  resolveQrPayload(
+    request: ResolveQrPayloadRequest,
+    callback: (error: ServiceError | null, response: ResolveQrPayloadResponse) => void,
+  ): ClientUnaryCall;
+  resolveQrPayload(
+    request: ResolveQrPayloadRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResolveQrPayloadResponse) => void,
+  ): ClientUnaryCall;
+  resolveQrPayload(
+    request: ResolveQrPayloadRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResolveQrPayloadResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The payments made under a code (a dynamic code has at most one; a static code one per scan),
+   * newest first, paged, as qr-platform last saw them on the payment event stream.
+   */
+  listQrCodePayments(
+    request: ListQrCodePaymentsRequest,
+    callback: (error: ServiceError | null, response: ListQrCodePaymentsResponse) => void,
+  ): ClientUnaryCall;
+  listQrCodePayments(
+    request: ListQrCodePaymentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListQrCodePaymentsResponse) => void,
+  ): ClientUnaryCall;
+  listQrCodePayments(
+    request: ListQrCodePaymentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListQrCodePaymentsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The cash desk's live status: first every payment the code already has (snapshot=true), then
+   * each change as it is consumed from the payment events, until the caller cancels or the
+   * deadline passes. Several qr-platform instances each see every change (PostgreSQL NOTIFY).
+   */
+  watchQrPayment(
+    request: WatchQrPaymentRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchQrPaymentResponse>;
+  watchQrPayment(
+    request: WatchQrPaymentRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchQrPaymentResponse>;
 }
 
 export const QrServiceClient = makeGenericClientConstructor(QrServiceService, "tolem.qr.v1.QrService") as unknown as {
