@@ -28,7 +28,8 @@ export type CallbackOutcome =
   | 'pending'
   | 'manual_review'
   | 'precheck_accepted'
-  | 'rejected';
+  | 'rejected'
+  | 'unregistered_qr';
 
 /** A card bound for later charges (proto CardBinding); never card data beyond the last four. */
 export interface CardBinding {
@@ -43,7 +44,9 @@ export type CallbackVerdict =
   | 'rejected'
   | 'duplicate'
   | 'precheck_accepted'
-  | 'precheck_refused';
+  | 'precheck_refused'
+  /** Verified money for a QR code no payment is registered under; nothing recorded yet. */
+  | 'unregistered_qr';
 
 /**
  * The provider's other two answers, rendered by its adapter so no caller picks a provider's HTTP
@@ -70,6 +73,8 @@ export interface CallbackResult extends AlternativeReplies {
   reasonCode?: string;
   /** A card binding the callback reported (IntellectMoney recurringState). */
   cardBinding?: CardBinding;
+  /** unregistered_qr: the `qr_…` code the bank's confirmation names. */
+  qrCodeId?: string;
   /** The card scheme code of a declined bound-card charge. */
   declineCode?: string;
   /**

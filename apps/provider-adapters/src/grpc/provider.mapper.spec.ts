@@ -165,6 +165,30 @@ describe('provider mapper', () => {
     );
   });
 
+  it('maps an unregistered QR code with the code it names', () => {
+    const pb = callbackResultToProto({
+      reply: textReply(404, 'PROVIDER_UNKNOWN_ORDER'),
+      retryReply: textReply(503, 'PROVIDER_UNAVAILABLE'),
+      refusalReply: textReply(404, 'PROVIDER_UNKNOWN_ORDER'),
+      outcome: 'unregistered_qr',
+      verdict: 'unregistered_qr',
+      qrCodeId: 'qr_01jdstaticstaticstaticstat',
+      amount: money(150000n, 'KGS'),
+      method: 'qr',
+      providerPaymentId: 'mbank:MB-1',
+      attributes: { qr_code_id: 'qr_01jdstaticstaticstaticstat' },
+      callbackId: 'cb_2',
+    });
+    expect(pb).toMatchObject({
+      outcome: Outcome.OUTCOME_UNREGISTERED_QR,
+      qrCodeId: 'qr_01jdstaticstaticstaticstat',
+      paymentId: '',
+      providerPaymentId: 'mbank:MB-1',
+      amount: { amountMinor: 150000n, currency: 'KGS' },
+    });
+    expect(pb.refusalReply?.statusCode).toBe(404);
+  });
+
   it('maps a card binding and a manual-review outcome', () => {
     const pb = callbackResultToProto({
       reply: textReply(200, 'OK'),

@@ -110,6 +110,8 @@ function outcomeToProto(outcome: CallbackOutcome | OperationOutcome): Outcome {
       return Outcome.OUTCOME_PRECHECK_ACCEPTED;
     case 'rejected':
       return Outcome.OUTCOME_REJECTED;
+    case 'unregistered_qr':
+      return Outcome.OUTCOME_UNREGISTERED_QR;
   }
 }
 
@@ -220,6 +222,7 @@ export function callbackResultToProto(
       : undefined,
     retryReply: httpReplyToProto(result.retryReply),
     refusalReply: httpReplyToProto(result.refusalReply),
+    qrCodeId: result.qrCodeId ?? '',
   });
 }
 

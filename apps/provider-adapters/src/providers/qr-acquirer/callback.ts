@@ -20,6 +20,7 @@ import {
   ConfirmationError,
   merchantAttributes,
   parseConfirmation,
+  QR_CODE_ID,
   type QrConfirmation,
 } from './transformers';
 
@@ -103,11 +104,29 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
     return confirmation;
   }
 
+  /**
+   * A verified confirmation for a code no payment is registered under (a static code's scan):
+   * nothing is recorded; checkout registers the scan's payment under providerPaymentId and asks
+   * again. `reply` is the refusal too, so a caller that does not know the outcome refuses.
+   */
+  function unregistered(
+    c: QrConfirmation,
+    providerPaymentId: string,
+    attributes: Record<string, string>,
+  ): CallbackDecision {
+    return {
+      reply: unknownCodeReply(),
+      outcome: 'unregistered_qr',
+      verdict: 'unregistered_qr',
+      qrCodeId: c.qrId,
+      amount: c.amount,
+      method: 'qr',
+      providerPaymentId,
+      attributes: { ...attributes, [ATTR.qrCodeId]: c.qrId },
+    };
+  }
+
   async function apply(c: QrConfirmation, acquirerId: string): Promise<CallbackDecision> {
-    const tx =
-      (await transactions.findByExternalRef('qr_acquirer', c.qrId)) ??
-      (await transactions.findByPaymentId('qr_acquirer', c.qrId));
-    if (!tx) throw new Refusal('PROVIDER_UNKNOWN_ORDER', 'no payment has this qr_id', ['qr_id']);
     // Replays are recognised by the bank's own reference, unique per provider in our store.
     const providerPaymentId = `${acquirerId}:${c.acquirerReference}`;
     const attributes: Record<string, string> = {
@@ -116,6 +135,24 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
     };
     if (c.payerBank) attributes[ATTR.payerBank] = c.payerBank;
     if (c.paidAt) attributes[ATTR.paidAt] = c.paidAt;
+
+    // A static code's scan is registered under the bank's reference (one payment per scan), a
+    // dynamic code under its code id, a payment without a code under its payment id.
+    const scan = await transactions.findByExternalRef('qr_acquirer', providerPaymentId);
+    if (scan && scan.attributes[ATTR.qrCodeId] !== c.qrId) {
+      throw new Refusal('PROVIDER_UNKNOWN_ORDER', 'the scan was registered for another qr_id', [
+        'qr_id',
+        'acquirer_reference',
+      ]);
+    }
+    const tx =
+      scan ??
+      (await transactions.findByExternalRef('qr_acquirer', c.qrId)) ??
+      (await transactions.findByPaymentId('qr_acquirer', c.qrId));
+    if (!tx) {
+      if (QR_CODE_ID.test(c.qrId)) return unregistered(c, providerPaymentId, attributes);
+      throw new Refusal('PROVIDER_UNKNOWN_ORDER', 'no payment has this qr_id', ['qr_id']);
+    }
 
     // Money the bank confirms settles an open payment of exactly its amount once; any other
     // (another amount, a second reference for a paid payment, money for a failed one) is recorded
@@ -161,22 +198,32 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
     }
   }
 
+  /** The 404 of a qr_id Tolem has no payment or code for. */
+  function unknownCodeReply() {
+    return reply(404, { status: 'rejected', code: 'PROVIDER_UNKNOWN_ORDER', payment_id: '' });
+  }
+
   /**
    * The bank may retry any non-2xx answer (provider.proto QrAcquirerConfirmation): 503 asks it
-   * to, in the QrAcquirerReply shape; a refusal is the 409 of a payment that is closed.
+   * to, in the QrAcquirerReply shape; a refusal is the 409 of a payment that is closed, or for an
+   * unregistered code (checkout found no such static code) the 404 of an unknown order.
    */
-  function alternatives(paymentId: string): AlternativeReplies {
+  function alternatives(decision: CallbackDecision): AlternativeReplies {
+    const paymentId = decision.paymentId ?? '';
     return {
       retryReply: reply(503, {
         status: 'rejected',
         code: 'PROVIDER_UNAVAILABLE',
         payment_id: paymentId,
       }),
-      refusalReply: reply(409, {
-        status: 'rejected',
-        code: 'PROVIDER_PAYMENT_ALREADY_FINAL',
-        payment_id: paymentId,
-      }),
+      refusalReply:
+        decision.outcome === 'unregistered_qr'
+          ? unknownCodeReply()
+          : reply(409, {
+              status: 'rejected',
+              code: 'PROVIDER_PAYMENT_ALREADY_FINAL',
+              payment_id: paymentId,
+            }),
     };
   }
 
@@ -201,6 +248,6 @@ export function makeHandleCallback(ctx: QrAcquirerContext) {
 
   return async function handleCallback(raw: RawCallback): Promise<CallbackResult> {
     const decision = await decide(raw);
-    return { ...decision, ...alternatives(decision.paymentId ?? '') };
+    return { ...decision, ...alternatives(decision) };
   };
 }

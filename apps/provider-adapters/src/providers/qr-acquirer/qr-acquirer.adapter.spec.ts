@@ -307,3 +307,103 @@ describe('QR acquirer adapter', () => {
     expect(res.outcome).toBe('succeeded');
   });
 });
+
+describe('QR acquirer adapter: static code scans', () => {
+  const STATIC_ID = 'qr_01jdstaticstaticstaticstat';
+  const REF = 'mbank:MB-20261123-000042';
+  const scanStart = (paymentId: string, reference = REF): StartPaymentInput => ({
+    ...start,
+    paymentId,
+    payer: { qr_code_id: STATIC_ID, qr_scan_reference: reference },
+  });
+
+  it('answers a verified confirmation for a code without a payment as unregistered, recording nothing', async () => {
+    const { adapter, transactions } = setup();
+    const res = await adapter.handleCallback(signed(confirmation({ qr_id: STATIC_ID })));
+    expect(res).toMatchObject({
+      outcome: 'unregistered_qr',
+      verdict: 'unregistered_qr',
+      qrCodeId: STATIC_ID,
+      amount: money(150000n, 'KGS'),
+      method: 'qr',
+      providerPaymentId: REF,
+      attributes: { qr_acquirer_id: 'mbank', qr_code_id: STATIC_ID, qr_payer_bank: 'mbank' },
+    });
+    expect(res.paymentId).toBeUndefined();
+    // checkout answers the refusal when it knows no such static code.
+    expect(res.refusalReply.statusCode).toBe(404);
+    expect(JSON.parse(res.refusalReply.body.toString())).toEqual({
+      status: 'rejected',
+      code: 'PROVIDER_UNKNOWN_ORDER',
+      payment_id: '',
+    });
+    expect(res.retryReply.statusCode).toBe(503);
+    expect(transactions.rows.size).toBe(0);
+  });
+
+  it('still refuses an unsigned confirmation for an unregistered code', async () => {
+    const { adapter } = setup();
+    const res = await adapter.handleCallback(
+      signed(confirmation({ qr_id: STATIC_ID }), { signature: 'b'.repeat(64) }),
+    );
+    expect(res).toMatchObject({ outcome: 'rejected', reasonCode: 'PROVIDER_SIGNATURE_INVALID' });
+  });
+
+  it('settles a scan registered under the bank reference, with the static code in its attributes', async () => {
+    const { adapter, tx } = setup();
+    const started = await adapter.startPayment(scanStart('pay_scan_1'));
+    expect(started.providerReference).toBe(REF);
+    expect(started.action).toMatchObject({ values: { qr_id: STATIC_ID } });
+    expect(tx()).toMatchObject({ externalRef: REF, attributes: { qr_code_id: STATIC_ID } });
+    const res = await adapter.handleCallback(signed(confirmation({ qr_id: STATIC_ID })));
+    expect(res).toMatchObject({
+      outcome: 'succeeded',
+      verdict: 'accepted',
+      paymentId: 'pay_scan_1',
+      providerPaymentId: REF,
+      attributes: { qr_code_id: STATIC_ID, qr_acquirer_reference: 'MB-20261123-000042' },
+    });
+    const replay = await adapter.handleCallback(signed(confirmation({ qr_id: STATIC_ID })));
+    expect(replay).toMatchObject({ verdict: 'duplicate', paymentId: 'pay_scan_1' });
+  });
+
+  it('keeps two scans of one static code apart by their references', async () => {
+    const { adapter, transactions } = setup();
+    await adapter.startPayment(scanStart('pay_scan_1'));
+    await adapter.startPayment(scanStart('pay_scan_2', 'mbank:MB-2'));
+    const first = await adapter.handleCallback(signed(confirmation({ qr_id: STATIC_ID })));
+    const second = await adapter.handleCallback(
+      signed(confirmation({ qr_id: STATIC_ID, acquirer_reference: 'MB-2' })),
+    );
+    expect([first.paymentId, second.paymentId]).toEqual(['pay_scan_1', 'pay_scan_2']);
+    expect([...transactions.rows.values()].map((t) => t.status)).toEqual([
+      'succeeded',
+      'succeeded',
+    ]);
+  });
+
+  it('refuses a confirmation whose reference was registered for another code', async () => {
+    const { adapter, tx } = setup();
+    await adapter.startPayment(scanStart('pay_scan_1'));
+    const res = await adapter.handleCallback(signed(confirmation({ qr_id: QR_ID })));
+    expect(res).toMatchObject({ outcome: 'rejected', reasonCode: 'PROVIDER_UNKNOWN_ORDER' });
+    expect(tx().status).toBe('created');
+  });
+
+  it('refuses a scan reference that is malformed or comes without its code', async () => {
+    const { adapter } = setup();
+    await expect(
+      adapter.startPayment({ ...start, payer: { qr_scan_reference: REF } }),
+    ).rejects.toMatchObject({ code: 'PROVIDER_INVALID_REQUEST' });
+    await expect(
+      adapter.startPayment(scanStart('pay_scan_1', 'no-acquirer')),
+    ).rejects.toMatchObject({ code: 'PROVIDER_INVALID_REQUEST' });
+  });
+
+  it('puts the dynamic code in a settled payment attributes', async () => {
+    const { adapter } = setup();
+    await adapter.startPayment({ ...start, payer: { qr_code_id: QR_ID } });
+    const res = await adapter.handleCallback(signed(confirmation({ qr_id: QR_ID })));
+    expect(res.attributes['qr_code_id']).toBe(QR_ID);
+  });
+});

@@ -4,13 +4,14 @@ import { providerErrors } from '../../domain/errors';
 import type { StartPaymentInput, StartPaymentResult } from '../provider.port';
 import { startOnce } from '../shared/start-once';
 import type { QrAcquirerContext } from './config';
-import { ATTR } from './transformers';
-
-const QR_CODE_ID = /^qr_[0-9a-z]{26}$/;
+import { ATTR, QR_CODE_ID, SCAN_REFERENCE } from './transformers';
 
 /**
  * Registers the payment a bank will confirm, under the QR code id qr-platform issued, so a
- * confirmation can be checked against it. The ELQR code itself is built by qr-platform.
+ * confirmation can be checked against it. The ELQR code itself is built by qr-platform. A static
+ * code's scan (payer `qr_scan_reference` = the `<acquirer>:<acquirer_reference>` of a confirmation
+ * no payment was registered for, with `qr_code_id` the static code) is registered under that
+ * reference instead: a static code has one payment per scan, so the code id cannot be the key.
  */
 export function makeStartPayment(ctx: QrAcquirerContext) {
   const { transactions } = ctx;
@@ -44,6 +45,15 @@ export function makeStartPayment(ctx: QrAcquirerContext) {
         },
       );
     }
+    const scanReference = (input.payer['qr_scan_reference'] ?? '').trim();
+    if (scanReference !== '' && (!SCAN_REFERENCE.test(scanReference) || qrCodeId === '')) {
+      throw providerErrors.create(
+        'PROVIDER_INVALID_REQUEST',
+        'payer.qr_scan_reference must be <acquirer>:<reference>, with payer.qr_code_id',
+        { details: { field: 'payer.qr_scan_reference' } },
+      );
+    }
+    const externalRef = scanReference || qrCodeId;
     const { transaction: stored } = await startOnce(transactions, {
       paymentId: input.paymentId,
       merchantId: input.merchantId,
@@ -52,14 +62,14 @@ export function makeStartPayment(ctx: QrAcquirerContext) {
       amount: input.amount,
       amountText: input.amount.amountMinor.toString(),
       payeePurse: null,
-      externalRef: qrCodeId || undefined,
+      externalRef: externalRef || undefined,
       attributes: qrCodeId ? { [ATTR.qrCodeId]: qrCodeId } : {},
     });
     let tx = stored;
-    if (qrCodeId && tx.externalRef !== qrCodeId) {
+    if (externalRef && tx.externalRef !== externalRef) {
       // The payer got a new code for the same payment (the old one expired or was lost).
       const updated = await transactions.update(tx.id, {
-        externalRef: qrCodeId,
+        externalRef,
         attributes: { [ATTR.qrCodeId]: qrCodeId },
       });
       if (updated.conflict) {
@@ -80,7 +90,7 @@ export function makeStartPayment(ctx: QrAcquirerContext) {
       tx = updated.transaction;
     }
     const values: Record<string, string> = {
-      qr_id: tx.externalRef ?? tx.paymentId,
+      qr_id: tx.attributes[ATTR.qrCodeId] ?? tx.externalRef ?? tx.paymentId,
       amount_tyiyn: tx.amount.amountMinor.toString(),
       amount: toMajorString(tx.amount),
       currency: 'KGS',

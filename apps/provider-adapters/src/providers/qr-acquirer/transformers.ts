@@ -54,6 +54,12 @@ export class ConfirmationError extends Error {
 
 const REFERENCE = /^[A-Za-z0-9._:/-]{1,64}$/;
 
+/** A code id qr-platform issues. */
+export const QR_CODE_ID = /^qr_[0-9a-z]{26}$/;
+
+/** A static code's scan: `<acquirer>:<acquirer_reference>`, the confirmation's provider payment id. */
+export const SCAN_REFERENCE = /^[a-z0-9][a-z0-9_-]{0,31}:[A-Za-z0-9._:/-]{1,64}$/;
+
 function textField(
   body: Record<string, unknown>,
   name: string,
@@ -112,10 +118,19 @@ export const ATTR = {
   qrCodeId: 'qr_code_id',
 } as const;
 
-/** The attributes a merchant sees of a QR payment. */
+/**
+ * The attributes a merchant sees of a QR payment; qr_code_id (the code scanned) also tells
+ * qr-platform, on the payment events, which code a payment belongs to.
+ */
 export function merchantAttributes(tx: ProviderTransaction): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const key of [ATTR.acquirerId, ATTR.acquirerReference, ATTR.payerBank, ATTR.paidAt]) {
+  for (const key of [
+    ATTR.acquirerId,
+    ATTR.acquirerReference,
+    ATTR.payerBank,
+    ATTR.paidAt,
+    ATTR.qrCodeId,
+  ]) {
     const value = tx.attributes[key];
     if (value) out[key] = value;
   }
