@@ -20,6 +20,7 @@ import { makeChargeBoundCard } from './app/charge-bound-card';
 import { makeCreateFormPayment } from './app/create-form-payment';
 import { makeCreateMerchant } from './app/create-merchant';
 import { makeCreatePayment } from './app/create-payment';
+import { makeCreateQrPayment } from './app/create-qr-payment';
 import { makeExpirePayments } from './app/expire-payments';
 import { makeGetMerchant } from './app/get-merchant';
 import { makeGetPayment } from './app/get-payment';
@@ -35,7 +36,7 @@ import { makeRecordStatusEvents } from './app/record-status-events';
 import { makeRefunds } from './app/refunds';
 import { makeReportCardBinding } from './app/report-card-binding';
 import { makeRotateSecret } from './app/rotate-secret';
-import { makeStartPayment } from './app/start-payment';
+import { makeStartOwnPayment, makeStartPayment } from './app/start-payment';
 import { makeSubmitPayerInput } from './app/submit-payer-input';
 import { makeSweepCardBindings } from './app/sweep-card-bindings';
 import { makeSweepUnposted } from './app/sweep-unposted';
@@ -162,6 +163,8 @@ async function main(): Promise<void> {
     clock,
     paymentTtlMs: config.paymentTtlMs,
   });
+  const startDeps = { merchants, payments, provider, qr, clock, ...attemptDeps };
+  const startOwnPayment = makeStartOwnPayment(startDeps);
   const grpc = createGrpcServer({ log });
   grpc.addService(
     CheckoutServiceService,
@@ -183,13 +186,12 @@ async function main(): Promise<void> {
         payments,
         timeline: createPaymentTimelineReader(db),
       }),
-      startPayment: makeStartPayment({
-        merchants,
-        payments,
-        provider,
-        qr,
+      startPayment: makeStartPayment(startDeps),
+      createQrPayment: makeCreateQrPayment({
+        merchants: recentMerchants,
+        createPayment,
+        startOwnPayment,
         clock,
-        ...attemptDeps,
       }),
       handleProviderCallback: makeHandleProviderCallback({
         merchants,
@@ -203,6 +205,9 @@ async function main(): Promise<void> {
         }),
         clock,
         log,
+        qr,
+        createPayment,
+        startOwnPayment,
       }),
       cancelPayment: makeCancelPayment({ payments, clock }),
       submitPayerInput: makeSubmitPayerInput({

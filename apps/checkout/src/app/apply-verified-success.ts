@@ -1,9 +1,15 @@
 import { isDomainError } from '@tolem/errors';
 
 import { type Case, caseKindOf } from '../domain/case';
-import type { Payment, PaymentMethod, ProviderName } from '../domain/payment';
+import {
+  isExpiredByTime,
+  type Payment,
+  type PaymentMethod,
+  type ProviderName,
+} from '../domain/payment';
 import type { Clock, Log, PaymentRepository } from '../domain/ports';
 import type { VerifiedCallback } from '../domain/provider';
+import { applyTransition } from './apply-transition';
 import type { Cases } from './cases';
 import type { PostToLedger } from './post-to-ledger';
 import { succeedPayment } from './succeed-payment';
@@ -71,7 +77,26 @@ export function makeApplyVerifiedSuccess(deps: ApplyVerifiedSuccessDeps) {
     return { kind: 'case', case: opened, held, payment };
   }
 
-  return async (payment: Payment, success: VerifiedSuccess): Promise<SuccessVerdict> => {
+  /**
+   * A QR payment's expiry is its code's, shown to the payer and refused by the payer's bank
+   * after it: money arriving past it is late even before the expiry sweeper saw the payment, so
+   * the payment expires first and the money becomes a late_payment case. (Other providers keep
+   * their own payment windows; their payments are not cut off here.)
+   */
+  async function expireLateQr(payment: Payment, success: VerifiedSuccess): Promise<Payment> {
+    const qr = payment.method === 'qr' || success.method === 'qr';
+    if (!qr || !isExpiredByTime(payment, deps.clock.now())) return payment;
+    const { payment: expired } = await applyTransition(
+      deps,
+      payment.id,
+      (current, at) => (isExpiredByTime(current, at) ? { to: 'expired', reason: 'expired' } : null),
+      payment,
+    );
+    return expired;
+  }
+
+  return async (found: Payment, success: VerifiedSuccess): Promise<SuccessVerdict> => {
+    const payment = await expireLateQr(found, success);
     // A transfer that already opened a case stays that case's money, whatever it says now.
     const prior = await deps.cases.ofTransfer(payment, success.provider, success);
     const kind = prior?.kind ?? caseKindOf(payment, success);

@@ -23,13 +23,27 @@ export interface CreatePaymentDeps {
   paymentTtlMs: number;
 }
 
+/** What other use cases creating a payment (CreateQrPayment, a static code's scan) set. */
+export interface CreatePaymentOptions {
+  /** The payment's own expiry instead of now + the default TTL; not part of the fingerprint. */
+  expiresAt?: Date;
+  /**
+   * Which use case created it (`qr`, `qr_scan`): part of the fingerprint, so a key used with
+   * another of them is IDEMPOTENCY_KEY_REUSED (field `kind`) rather than another's payment.
+   */
+  kind?: string;
+}
+
 /**
  * Creates a payment in `created`. Idempotent on (merchant, idempotency key): the same request
  * returns the original with replayed=true; a different one is IDEMPOTENCY_KEY_REUSED naming the
  * first differing field, and nothing is written.
  */
 export function makeCreatePayment(deps: CreatePaymentDeps) {
-  return async (input: CreatePaymentInput): Promise<{ view: PaymentView; replayed: boolean }> => {
+  return async (
+    input: CreatePaymentInput,
+    options: CreatePaymentOptions = {},
+  ): Promise<{ view: PaymentView; replayed: boolean }> => {
     if (!input.idempotencyKey) {
       throw checkoutErrors.create('IDEMPOTENCY_KEY_REQUIRED', 'an idempotency key is required', {
         details: { field: 'idempotency_key' },
@@ -56,7 +70,10 @@ export function makeCreatePayment(deps: CreatePaymentDeps) {
       );
     }
 
-    const request = canonicalPaymentRequest(input);
+    const request = {
+      ...canonicalPaymentRequest(input),
+      ...(options.kind ? { kind: options.kind } : {}),
+    };
     const requestFingerprint = fingerprintOf(request);
     const now = deps.clock.now();
     const payment = newPayment({
@@ -74,7 +91,7 @@ export function makeCreatePayment(deps: CreatePaymentDeps) {
       customerRef: valid.customerRef,
       initiator: '',
       createdAt: now,
-      expiresAt: new Date(now.getTime() + deps.paymentTtlMs),
+      expiresAt: options.expiresAt ?? new Date(now.getTime() + deps.paymentTtlMs),
     });
     const result = await deps.payments.createIdempotent(
       payment,
@@ -88,7 +105,8 @@ export function makeCreatePayment(deps: CreatePaymentDeps) {
     const { record } = result;
     if (record.requestFingerprint !== requestFingerprint) {
       const field =
-        firstDifferingField(record.request, request, PAYMENT_REQUEST_FIELDS) ?? 'request';
+        firstDifferingField(record.request, request, [...PAYMENT_REQUEST_FIELDS, 'kind']) ??
+        'request';
       throw checkoutErrors.create(
         'IDEMPOTENCY_KEY_REUSED',
         `idempotency key was used for a different payment request (${field} differs)`,
@@ -101,3 +119,5 @@ export function makeCreatePayment(deps: CreatePaymentDeps) {
     return { view: { payment: original, availableMethods }, replayed: true };
   };
 }
+
+export type CreatePayment = ReturnType<typeof makeCreatePayment>;

@@ -1,7 +1,9 @@
 import { isDomainError } from '@tolem/errors';
 
 import { cardExpiryOf } from '../domain/card-binding';
+import { methodTakesCurrency } from '../domain/method-capabilities';
 import {
+  isOpen,
   isPayable,
   isPaymentAmount,
   type Payment,
@@ -14,14 +16,17 @@ import type {
   MerchantRepository,
   PaymentProviderPort,
   PaymentRepository,
+  QrCodePort,
 } from '../domain/ports';
 import { type HttpReply, type RawHttpRequest, type VerifiedCallback } from '../domain/provider';
 import { applyTransition } from './apply-transition';
 import { makeApplyVerifiedSuccess } from './apply-verified-success';
 import type { Cases } from './cases';
+import type { CreatePayment } from './create-payment';
 import { failPayment } from './fail-payment';
 import type { PostToLedger } from './post-to-ledger';
 import type { ReportCardBinding } from './report-card-binding';
+import type { makeStartOwnPayment } from './start-payment';
 
 export interface HandleProviderCallbackDeps {
   merchants: MerchantRepository;
@@ -32,6 +37,15 @@ export interface HandleProviderCallbackDeps {
   cases: Pick<Cases, 'open' | 'ofTransfer'>;
   clock: Clock;
   log: Log;
+  /** A static code's scan (OUTCOME_UNREGISTERED_QR): the code, then the scan's payment. */
+  qr: Pick<QrCodePort, 'getCode'>;
+  createPayment: CreatePayment;
+  startOwnPayment: ReturnType<typeof makeStartOwnPayment>;
+}
+
+/** The idempotency key of a static code's scan: one payment per bank transfer, ever. */
+export function qrScanKeyOf(providerPaymentId: string): string {
+  return `qr-scan:${providerPaymentId}`;
 }
 
 export interface HandleProviderCallbackOutput {
@@ -227,6 +241,95 @@ export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
           out: { reply: cb.reply, paymentId: payment.id, status: payment.status },
           applied: cb.outcome === 'pending',
         };
+      case 'unregistered_qr':
+        // Never has a payment id (handled before); should it, the bank resends.
+        return {
+          out: { reply: cb.retryReply, paymentId: payment.id, status: payment.status },
+          applied: false,
+        };
+    }
+  }
+
+  /**
+   * A bank's verified confirmation of a static code's scan: the code must exist and be static;
+   * the scan's payment is created once per bank transfer (key qr-scan:<provider_payment_id>,
+   * the code's merchant, description and mode, the confirmed amount) and registered with the
+   * adapters under that transfer (no code is issued for it); then the same request is handed to
+   * the adapters again, which now settle it like any QR payment. An unknown or dynamic code is
+   * refused (the adapter's refusal, nothing written); qr-platform, the adapters or our store
+   * being unreachable makes the bank resend (retry reply), so no money is ever dropped.
+   */
+  async function settleScan(
+    cb: VerifiedCallback,
+    input: { provider: ProviderName; request: RawHttpRequest },
+  ): Promise<{ cb: VerifiedCallback } | { out: HandleProviderCallbackOutput }> {
+    const logged = {
+      provider: input.provider,
+      callbackId: cb.callbackId,
+      qrCodeId: cb.qrCodeId,
+      providerPaymentId: cb.providerPaymentId,
+    };
+    const answer = (reply: HttpReply) => ({ out: { reply, paymentId: '', status: null } });
+    const refuse = (note: string) => {
+      log.warn(logged, `QR scan refused: ${note}; nothing written`);
+      return answer(cb.refusalReply);
+    };
+    try {
+      const code = cb.qrCodeId ? await deps.qr.getCode(cb.qrCodeId) : undefined;
+      if (!code) return refuse('no such QR code');
+      if (code.kind !== 'static') {
+        log.error(logged, 'verified money for a dynamic QR code no payment is registered for');
+        return refuse('a dynamic code is paid through its own payment');
+      }
+      const amount = cb.amount;
+      if (!amount || !cb.providerPaymentId) return refuse('no amount or bank reference');
+      const merchant = await deps.merchants.findById(code.merchantId);
+      if (!merchant?.enabledMethods.includes('qr') || !methodTakesCurrency('qr', amount.currency))
+        return refuse('the merchant takes no QR payments in this currency');
+
+      const { view } = await deps.createPayment(
+        {
+          merchantId: code.merchantId,
+          idempotencyKey: qrScanKeyOf(cb.providerPaymentId),
+          amountMinor: amount.amountMinor,
+          currency: amount.currency,
+          orderId: '',
+          description: code.description,
+          successUrl: '',
+          failUrl: '',
+          metadata: { qr_code_id: code.id },
+          livemode: code.livemode,
+        },
+        { kind: 'qr_scan' },
+      );
+      // A replay finds the scan's payment started (or settled) already: the adapters know it.
+      if (isOpen(view.payment.status)) {
+        await deps.startOwnPayment(
+          view.payment,
+          'qr',
+          {},
+          {
+            qrCodeId: code.id,
+            reference: cb.providerPaymentId,
+          },
+        );
+      }
+      const again = await deps.provider.handleCallback(input.provider, input.request);
+      if (again.outcome === 'unregistered_qr' || again.outcome === 'rejected') {
+        log.error(
+          { ...logged, paymentId: view.payment.id, outcome: again.outcome },
+          'QR scan still not settled by the adapters after registering it; the bank resends',
+        );
+        return answer(cb.retryReply);
+      }
+      return { cb: again };
+    } catch (err) {
+      if (isDomainError(err) && !err.retriable) {
+        log.error({ ...logged, err, code: err.code }, 'QR scan could not be registered; refused');
+        return answer(cb.refusalReply);
+      }
+      log.warn({ ...logged, err }, 'QR scan not registered yet; the bank resends');
+      return answer(cb.retryReply);
     }
   }
 
@@ -234,7 +337,12 @@ export function makeHandleProviderCallback(deps: HandleProviderCallbackDeps) {
     provider: ProviderName;
     request: RawHttpRequest;
   }): Promise<HandleProviderCallbackOutput> => {
-    const cb = await deps.provider.handleCallback(input.provider, input.request);
+    let cb = await deps.provider.handleCallback(input.provider, input.request);
+    if (cb.outcome === 'unregistered_qr') {
+      const scan = await settleScan(cb, input);
+      if ('out' in scan) return scan.out;
+      cb = scan.cb;
+    }
     if (cb.outcome === 'rejected') {
       log.warn(
         { provider: input.provider, callbackId: cb.callbackId, reasonCode: cb.reasonCode },

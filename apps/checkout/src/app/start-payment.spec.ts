@@ -265,7 +265,7 @@ describe('startPayment', () => {
       paymentId: payment.id,
       pageSecret: payment.pageSecret,
       method: 'qr',
-      payer: { qr_code_id: 'forged' },
+      payer: { qr_code_id: 'forged', qr_scan_reference: 'mbank:forged' },
     });
     expect(w.qr.calls).toEqual([
       {
@@ -273,14 +273,16 @@ describe('startPayment', () => {
         idempotencyKey: `payment:${payment.id}`,
         amount: { amountMinor: 150_000n, currency: 'KGS' },
         description: 'Order 1001: two books and a very',
+        // The code is payable as long as its payment, in the payment's mode.
+        livemode: false,
+        expiresAt: payment.expiresAt,
+        paymentId: payment.id,
       },
     ]);
     const code = [...w.qr.codes.values()][0];
     expect(code).toBeDefined();
-    expect(w.provider.starts.at(-1)).toMatchObject({
-      method: 'qr',
-      payer: { qr_code_id: code?.id },
-    });
+    // Which code or scan a payment is registered for is never the payer's to say.
+    expect(w.provider.starts.at(-1)?.payer).toEqual({ qr_code_id: code?.id });
     expect(action).toEqual({
       kind: 'instructions',
       title: 'Pay by QR code',
@@ -297,6 +299,11 @@ describe('startPayment', () => {
       status: 'pending',
       method: 'qr',
       provider: 'qr_acquirer',
+      // Its payment events name the code (qr-platform follows its codes by them).
+      providerAttributes: { qr_code_id: code?.id },
+    });
+    expect(w.payments.transitions.at(-1)?.event?.providerAttributes).toEqual({
+      qr_code_id: code?.id,
     });
     expect(view.availableMethods).toEqual(['card', 'qr']);
 

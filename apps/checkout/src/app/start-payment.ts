@@ -22,7 +22,7 @@ import type {
 } from '../domain/ports';
 import type { ProviderAction, StartedProviderPayment } from '../domain/provider';
 import { qrDescriptionOf, qrKeyOf } from '../domain/qr';
-import { applyTransition } from './apply-transition';
+import { applyTransition, type PaymentPatch } from './apply-transition';
 
 export interface StartPaymentDeps {
   merchants: MerchantRepository;
@@ -42,25 +42,64 @@ export interface StartPaymentInput {
   payer: Record<string, string>;
 }
 
+/** Payer keys only Tolem sets: the code a qr payment is registered for, and a static code's scan. */
+const TOLEM_PAYER_KEYS = new Set(['qr_code_id', 'qr_scan_reference']);
+
 /**
  * Starts paying a created or pending payment with one of the merchant's enabled methods that can
  * take the payment's currency (else PAYMENT_METHOD_UNAVAILABLE, before any provider is asked):
  * asks the provider adapters to register it, records method and provider and moves it to
  * `pending`. For `qr`, qr-platform first issues the payment's dynamic ELQR code (one per payment:
- * idempotency key `payment:{id}`), the adapters register it (payer.qr_code_id) so the payer's
+ * idempotency key `payment:{id}`, expiring with the payment), the adapters register it (payer.qr_code_id) so the payer's
  * bank confirmation maps back to the payment, and the returned Instructions carry `qr_id`, `link`
  * and `payload`. A payment past its expiry time is marked expired and refused. Provider and
  * qr-platform errors keep their codes. Every WM Keeper Mobile start pushes an invoice to a phone,
  * so each counts as a try; past the limit, and for a Wavepay locked by wrong transaction
- * numbers, the method is refused with PAYMENT_METHOD_LOCKED.
+ * numbers, the method is refused with PAYMENT_METHOD_LOCKED. The payer's own `qr_code_id` and
+ * `qr_scan_reference` are dropped: which code or scan a payment is registered for is Tolem's.
  */
 export function makeStartPayment(deps: StartPaymentDeps) {
+  const startOwn = makeStartOwnPayment(deps);
+  return async (
+    input: StartPaymentInput,
+  ): Promise<{ view: PaymentView; action: ProviderAction; qrCodeId: string }> => {
+    const payment = requirePageSecret(
+      input.paymentId ? await deps.payments.findById(input.paymentId) : undefined,
+      input.pageSecret,
+    );
+    // The code and the scan a payment is registered under are Tolem's to choose, never the payer's.
+    const payer = Object.fromEntries(
+      Object.entries(input.payer).filter(([key]) => !TOLEM_PAYER_KEYS.has(key)),
+    );
+    return startOwn(payment, input.method, payer);
+  };
+}
+
+/**
+ * A static code's scan (flow of OUTCOME_UNREGISTERED_QR): the payment is registered with the
+ * adapters under the bank's reference, for the code the payer scanned; no new code is issued.
+ */
+export interface QrScan {
+  qrCodeId: string;
+  /** `<acquirer>:<acquirer_reference>`: the confirmation's provider_payment_id. */
+  reference: string;
+}
+
+/**
+ * Starts a payment Tolem itself holds (the payer's page after its secret was checked,
+ * CreateQrPayment, a static code's scan): every rule of makeStartPayment applies. `scan` starts a
+ * qr payment for a scan of a static code instead of issuing it a code. The answer's qrCodeId is
+ * the code a qr payment is paid by ('' for other methods), also kept in its providerAttributes
+ * (`qr_code_id`) so its payment events name the code.
+ */
+export function makeStartOwnPayment(deps: StartPaymentDeps) {
   async function startWithProvider(
     payment: Payment,
     method: PaymentMethod,
     payer: Record<string, string>,
     providerShopId: string,
-  ): Promise<StartedProviderPayment> {
+    scan: QrScan | undefined,
+  ): Promise<StartedProviderPayment & { qrCodeId: string }> {
     const request = {
       paymentId: payment.id,
       merchantId: payment.merchantId,
@@ -73,13 +112,23 @@ export function makeStartPayment(deps: StartPaymentDeps) {
       providerShopId,
       livemode: payment.livemode,
     };
-    if (method !== 'qr') return deps.provider.startPayment(request);
+    if (method !== 'qr') return { ...(await deps.provider.startPayment(request)), qrCodeId: '' };
+    if (scan) {
+      const started = await deps.provider.startPayment({
+        ...request,
+        payer: { ...payer, qr_code_id: scan.qrCodeId, qr_scan_reference: scan.reference },
+      });
+      return { ...started, qrCodeId: scan.qrCodeId };
+    }
 
     const code = await deps.qr.createDynamicCode({
       merchantId: payment.merchantId,
       idempotencyKey: qrKeyOf(payment.id),
       amount: payment.amount,
       description: qrDescriptionOf(payment.description),
+      livemode: payment.livemode,
+      expiresAt: payment.expiresAt,
+      paymentId: payment.id,
     });
     const started = await deps.provider.startPayment({
       ...request,
@@ -92,7 +141,7 @@ export function makeStartPayment(deps: StartPaymentDeps) {
       // Ours last: the code qr-platform issued is what the payer scans.
       values: { ...values, qr_id: code.id, link: code.link, payload: code.payload },
     };
-    return { ...started, action };
+    return { ...started, action, qrCodeId: code.id };
   }
 
   /**
@@ -122,12 +171,11 @@ export function makeStartPayment(deps: StartPaymentDeps) {
   }
 
   return async (
-    input: StartPaymentInput,
-  ): Promise<{ view: PaymentView; action: ProviderAction }> => {
-    const payment = requirePageSecret(
-      input.paymentId ? await deps.payments.findById(input.paymentId) : undefined,
-      input.pageSecret,
-    );
+    payment: Payment,
+    requested: PaymentMethod | null,
+    payer: Record<string, string>,
+    scan?: QrScan,
+  ): Promise<{ view: PaymentView; action: ProviderAction; qrCodeId: string }> => {
     const merchant = await deps.merchants.findById(payment.merchantId);
     if (!merchant) throw new Error(`payment ${payment.id} has no merchant ${payment.merchantId}`);
 
@@ -143,12 +191,12 @@ export function makeStartPayment(deps: StartPaymentDeps) {
       throw notPayable('expired');
     }
     if (!isPayable(payment, now)) throw notPayable(payment.status);
-    if (!input.method) {
+    if (!requested) {
       throw checkoutErrors.create('PAYMENT_INVALID_REQUEST', 'method is required', {
         details: { field: 'method' },
       });
     }
-    const method = input.method;
+    const method = requested;
     if (!merchant.enabledMethods.includes(method)) {
       throw checkoutErrors.create(
         'PAYMENT_METHOD_NOT_ENABLED',
@@ -168,7 +216,7 @@ export function makeStartPayment(deps: StartPaymentDeps) {
     }
 
     const started = await withAttemptLimit(payment.id, method, now, () =>
-      startWithProvider(payment, method, input.payer, merchant.webmoneyShopId),
+      startWithProvider(payment, method, payer, merchant.webmoneyShopId, scan),
     );
 
     const { payment: updated } = await applyTransition(
@@ -177,11 +225,14 @@ export function makeStartPayment(deps: StartPaymentDeps) {
       (current) => {
         // A provider may have confirmed (or the sweeper expired it) while we were away.
         if (!isOpen(current.status)) throw notPayable(current.status);
-        return {
-          to: 'pending',
-          reason: `started:${method}`,
-          patch: { method, provider: started.provider },
-        };
+        const patch: PaymentPatch = { method, provider: started.provider };
+        if (started.qrCodeId) {
+          patch.providerAttributes = {
+            ...current.providerAttributes,
+            qr_code_id: started.qrCodeId,
+          };
+        }
+        return { to: 'pending', reason: `started:${method}`, patch };
       },
       payment,
     );
@@ -191,6 +242,7 @@ export function makeStartPayment(deps: StartPaymentDeps) {
         availableMethods: availableMethods(merchant.enabledMethods, currency),
       },
       action: started.action,
+      qrCodeId: started.qrCodeId,
     };
   };
 }

@@ -45,6 +45,7 @@ const OUTCOMES: Partial<Record<Outcome, CallbackOutcome>> = {
   [Outcome.OUTCOME_PRECHECK_ACCEPTED]: 'precheck_accepted',
   [Outcome.OUTCOME_REJECTED]: 'rejected',
   [Outcome.OUTCOME_MANUAL_REVIEW]: 'manual_review',
+  [Outcome.OUTCOME_UNREGISTERED_QR]: 'unregistered_qr',
 };
 
 const INPUT_OUTCOMES: Partial<Record<Outcome, PayerInputAnswer['outcome']>> = {
@@ -159,6 +160,7 @@ export function createProviderAdaptersClient(
         reasonCode: res.reasonCode,
         callbackId: res.callbackId,
         cardBinding: cardBindingFromProto(res.cardBinding),
+        qrCodeId: res.qrCodeId,
       };
     },
 

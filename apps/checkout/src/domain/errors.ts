@@ -38,6 +38,11 @@ export const checkoutErrors = defineErrors({
    * Keeper Mobile phones) for this payment; other methods stay open. details: method.
    */
   PAYMENT_METHOD_LOCKED: 'precondition',
+  /**
+   * CreateQrPayment: expires_at is missing, or less than 1 minute or more than 30 days ahead.
+   * details: field (expires_at), min_seconds, max_seconds.
+   */
+  PAYMENT_EXPIRES_AT_INVALID: 'invalid',
   /** Terminal states are final: a later different outcome changes nothing. */
   PAYMENT_ALREADY_FINAL: 'precondition',
   /** A transition the state machine never allows (e.g. pending -> created). */

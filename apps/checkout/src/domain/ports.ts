@@ -433,14 +433,37 @@ export interface IssuedQrCode {
   link: string;
 }
 
+/** A code as qr-platform stores it (GetQrCode), as much as checkout needs of it. */
+export interface StoredQrCode {
+  id: string;
+  merchantId: string;
+  /** static: the payer enters the amount, every scan is a new payment; dynamic: one payment. */
+  kind: 'static' | 'dynamic';
+  description: string;
+  /** False: made with a test key; pays through the sandbox only. */
+  livemode: boolean;
+  /** Dynamic codes: the payment it was issued for; '' otherwise. */
+  paymentId: string;
+}
+
 /** qr-platform (tolem.qr.v1.QrService); CreateQrCode is idempotent per (merchant, key). */
 export interface QrCodePort {
+  /** A payment's code: one per payment (the key), valid until the payment's own expiry. */
   createDynamicCode(input: {
     merchantId: string;
     idempotencyKey: string;
     amount: Money;
     description: string;
+    livemode: boolean;
+    /** When the code stops being payable: the payment's expiry. */
+    expiresAt: Date;
+    paymentId: string;
   }): Promise<IssuedQrCode>;
+  /**
+   * The code a bank confirmed a scan of; undefined when qr-platform has no such code
+   * (QR_CODE_NOT_FOUND). Any other failure is thrown (the bank is asked to resend).
+   */
+  getCode(id: string): Promise<StoredQrCode | undefined>;
 }
 
 /**

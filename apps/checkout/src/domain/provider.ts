@@ -33,6 +33,8 @@ export interface HttpReply {
 /**
  * manual_review: verified, but the provider could not match the money (Paykassma
  * `possible_transaction_created`, or another sum); a person decides, the payment never drops.
+ * unregistered_qr: verified QR money for a code no payment is registered under (a static
+ * code's scan): nothing settled yet, no payment id; qrCodeId names the code.
  */
 export type CallbackOutcome =
   | 'succeeded'
@@ -40,7 +42,8 @@ export type CallbackOutcome =
   | 'pending'
   | 'precheck_accepted'
   | 'rejected'
-  | 'manual_review';
+  | 'manual_review'
+  | 'unregistered_qr';
 
 /** A card bound on a first card payment (IntellectMoney recurringState); never card data. */
 export interface ReportedCardBinding {
@@ -79,6 +82,8 @@ export interface VerifiedCallback {
   callbackId: string;
   /** Present when the callback reports a card binding (payer.remember_card=true). */
   cardBinding: ReportedCardBinding | null;
+  /** unregistered_qr: the `qr_…` code the bank's confirmation names; '' otherwise. */
+  qrCodeId: string;
 }
 
 /** What the payer typed on Tolem's page, passed to the provider (Wavepay: `key1`). */

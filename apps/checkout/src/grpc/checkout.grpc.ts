@@ -6,6 +6,7 @@ import {
   CreatePaymentResponse,
   CreatePaymentsResponse,
   type CreatePaymentsResult,
+  CreateQrPaymentResponse,
   GetPaymentResponse,
   HandleProviderCallbackResponse,
   ListPaymentEventsResponse,
@@ -19,6 +20,7 @@ import type { makeCancelPayment } from '../app/cancel-payment';
 import type { ChargeBoundCard } from '../app/charge-bound-card';
 import type { makeCreateFormPayment } from '../app/create-form-payment';
 import type { makeCreatePayment } from '../app/create-payment';
+import type { makeCreateQrPayment } from '../app/create-qr-payment';
 import type { makeGetPayment } from '../app/get-payment';
 import type { makeHandleProviderCallback } from '../app/handle-provider-callback';
 import type { makeListPaymentEvents } from '../app/list-payment-events';
@@ -31,6 +33,7 @@ import {
   callbackRequestToDomain,
   chargeBoundCardRequestToDomain,
   createPaymentRequestToDomain,
+  createQrPaymentRequestToDomain,
   listPaymentsRequestToDomain,
   paymentEventToProto,
   paymentToProto,
@@ -51,6 +54,7 @@ export interface CheckoutHandlerDeps {
   listPaymentEvents: ReturnType<typeof makeListPaymentEvents>;
   createFormPayment: ReturnType<typeof makeCreateFormPayment>;
   chargeBoundCard: ChargeBoundCard;
+  createQrPayment: ReturnType<typeof makeCreateQrPayment>;
 }
 
 /** Most creates one CreatePayments call may carry (the gateway sends far fewer). */
@@ -158,6 +162,14 @@ export function checkoutHandlers(
         merchantId: req.merchantId,
       });
       return ListPaymentEventsResponse.fromPartial({ events: events.map(paymentEventToProto) });
+    },
+    async createQrPayment(req) {
+      const out = await deps.createQrPayment(createQrPaymentRequestToDomain(req));
+      return CreateQrPaymentResponse.fromPartial({
+        payment: paymentToProto(out.view),
+        qrCodeId: out.qrCodeId,
+        replayed: out.replayed,
+      });
     },
   };
 }

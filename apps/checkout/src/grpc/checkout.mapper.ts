@@ -1,6 +1,7 @@
 import {
   type ChargeBoundCardRequest,
   type CreatePaymentRequest,
+  type CreateQrPaymentRequest,
   type HandleProviderCallbackRequest,
   type ListPaymentsRequest,
   Payment as PbPayment,
@@ -10,6 +11,7 @@ import {
   type SubmitPayerInputRequest,
 } from '@tolem/contracts/checkout';
 
+import type { CreateQrPaymentInput } from '../app/create-qr-payment';
 import type { PaymentTimelineEntry } from '../app/list-payment-events';
 import type { ListPaymentsInput } from '../app/list-payments';
 import type { StartPaymentInput } from '../app/start-payment';
@@ -65,6 +67,14 @@ export function createPaymentRequestToDomain(req: CreatePaymentRequest): CreateP
     metadata: { ...req.metadata },
     livemode: req.livemode ?? false,
     customerRef: req.customerRef ?? '',
+  };
+}
+
+export function createQrPaymentRequestToDomain(req: CreateQrPaymentRequest): CreateQrPaymentInput {
+  if (!req.payment) invalid('payment', 'payment is required');
+  return {
+    payment: createPaymentRequestToDomain(req.payment),
+    expiresAt: req.expiresAt ?? null,
   };
 }
 

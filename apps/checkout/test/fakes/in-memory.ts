@@ -33,6 +33,7 @@ import type {
   ResolveUnappliedFundsInput,
   SettledTransaction,
   StatusEventRepository,
+  StoredQrCode,
   UnexplainedSettlement,
 } from '../../src/domain/ports';
 import type {
@@ -493,6 +494,8 @@ export function fakeProvider(): PaymentProviderPort & {
   inputs: ProviderPayerInput[];
   nextStart: StartedProviderPayment | Error;
   nextCallback: VerifiedCallback | Error;
+  /** Answers to the next HandleCallback calls, in order, before nextCallback. */
+  callbackQueue: (VerifiedCallback | Error)[];
   nextInput: PayerInputAnswer | Error;
   /** What the adapters settled, in settlement order; the cursor is an index into it. */
   settled: SettledTransaction[];
@@ -524,6 +527,7 @@ export function fakeProvider(): PaymentProviderPort & {
       providerReference: '1001',
     } as StartedProviderPayment | Error,
     nextCallback: new Error('no callback scripted') as VerifiedCallback | Error,
+    callbackQueue: [] as (VerifiedCallback | Error)[],
     async startPayment(input: StartProviderPaymentInput) {
       fake.starts.push(input);
       if (fake.nextStart instanceof Error) throw fake.nextStart;
@@ -531,8 +535,9 @@ export function fakeProvider(): PaymentProviderPort & {
     },
     async handleCallback(_provider: string, request: RawHttpRequest) {
       fake.callbacks.push(request);
-      if (fake.nextCallback instanceof Error) throw fake.nextCallback;
-      return structuredClone(fake.nextCallback);
+      const next = fake.callbackQueue.shift() ?? fake.nextCallback;
+      if (next instanceof Error) throw next;
+      return structuredClone(next);
     },
     async getCallback(callbackId: string) {
       return {
@@ -726,16 +731,25 @@ export function fakeRecurring(): RecurringPort & {
   return fake;
 }
 
-/** qr-platform: one code per (merchant, key), replayed on a repeat. */
+/** qr-platform: one code per (merchant, key), replayed on a repeat; `stored` answers GetQrCode. */
 export function fakeQr(): QrCodePort & {
   calls: Parameters<QrCodePort['createDynamicCode']>[0][];
   codes: Map<string, { id: string; payload: string; link: string }>;
+  /** Codes GetQrCode knows (dynamic codes are added as they are issued). */
+  stored: Map<string, StoredQrCode>;
+  lookups: string[];
   fail: Error | null;
+  /** Fails GetQrCode only. */
+  failGet: Error | null;
+  addStatic(code?: Partial<StoredQrCode>): StoredQrCode;
 } {
   const fake = {
     calls: [] as Parameters<QrCodePort['createDynamicCode']>[0][],
     codes: new Map<string, { id: string; payload: string; link: string }>(),
+    stored: new Map<string, StoredQrCode>(),
+    lookups: [] as string[],
     fail: null as Error | null,
+    failGet: null as Error | null,
     async createDynamicCode(input: Parameters<QrCodePort['createDynamicCode']>[0]) {
       fake.calls.push(structuredClone(input));
       if (fake.fail) throw fake.fail;
@@ -746,7 +760,34 @@ export function fakeQr(): QrCodePort & {
       const payload = `000201010212|${id}|${input.amount.amountMinor}`;
       const code = { id, payload, link: `https://qr.example/pay#${payload}` };
       fake.codes.set(key, code);
+      fake.stored.set(id, {
+        id,
+        merchantId: input.merchantId,
+        kind: 'dynamic',
+        description: input.description,
+        livemode: input.livemode,
+        paymentId: input.paymentId,
+      });
       return { ...code };
+    },
+    async getCode(id: string) {
+      fake.lookups.push(id);
+      if (fake.failGet) throw fake.failGet;
+      const code = fake.stored.get(id);
+      return code ? { ...code } : undefined;
+    },
+    addStatic(code: Partial<StoredQrCode> = {}): StoredQrCode {
+      const stored: StoredQrCode = {
+        id: newId('qr'),
+        merchantId: '',
+        kind: 'static',
+        description: 'Cash desk 1',
+        livemode: false,
+        paymentId: '',
+        ...code,
+      };
+      fake.stored.set(stored.id, stored);
+      return stored;
     },
   };
   return fake;
@@ -837,6 +878,7 @@ export function callback(overrides: Partial<VerifiedCallback> = {}): VerifiedCal
     reasonCode: '',
     callbackId: 'cb_1',
     cardBinding: null,
+    qrCodeId: '',
     ...overrides,
   };
 }

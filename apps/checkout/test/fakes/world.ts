@@ -7,6 +7,7 @@ import { makeChargeBoundCard } from '../../src/app/charge-bound-card';
 import { makeCreateFormPayment } from '../../src/app/create-form-payment';
 import { makeCreateMerchant } from '../../src/app/create-merchant';
 import { makeCreatePayment } from '../../src/app/create-payment';
+import { makeCreateQrPayment } from '../../src/app/create-qr-payment';
 import { makeExpirePayments } from '../../src/app/expire-payments';
 import { makeGetMerchant } from '../../src/app/get-merchant';
 import { makeGetPayment } from '../../src/app/get-payment';
@@ -18,7 +19,7 @@ import { makeAcknowledgeDifference, makeReconcile } from '../../src/app/reconcil
 import { makeRecordStatusEvents } from '../../src/app/record-status-events';
 import { makeReportCardBinding } from '../../src/app/report-card-binding';
 import { makeRotateSecret } from '../../src/app/rotate-secret';
-import { makeStartPayment } from '../../src/app/start-payment';
+import { makeStartOwnPayment, makeStartPayment } from '../../src/app/start-payment';
 import { makeSubmitPayerInput } from '../../src/app/submit-payer-input';
 import { makeSweepCardBindings } from '../../src/app/sweep-card-bindings';
 import { makeSweepUnposted } from '../../src/app/sweep-unposted';
@@ -107,6 +108,8 @@ export function world() {
     clock,
     log,
   });
+  const startDeps = { merchants, payments, provider, qr, clock, ...attemptDeps };
+  const startOwnPayment = makeStartOwnPayment(startDeps);
   const w = {
     clock,
     log,
@@ -153,7 +156,8 @@ export function world() {
       paymentTtlMs: TTL_MS,
     }),
     getPayment: makeGetPayment({ merchants, payments }),
-    startPayment: makeStartPayment({ merchants, payments, provider, qr, clock, ...attemptDeps }),
+    startPayment: makeStartPayment(startDeps),
+    createQrPayment: makeCreateQrPayment({ merchants, createPayment, startOwnPayment, clock }),
     handleCallback: makeHandleProviderCallback({
       merchants,
       payments,
@@ -169,6 +173,9 @@ export function world() {
       }),
       clock,
       log,
+      qr,
+      createPayment,
+      startOwnPayment,
     }),
     submitPayerInput: makeSubmitPayerInput({
       merchants,

@@ -37,6 +37,8 @@ import {
   CreateQrCodeResponse,
   GetQrCodeResponse,
   type QrCode,
+  QrCodeStatus,
+  QrKind,
   QrServiceService,
 } from '@tolem/contracts/qr';
 import {
@@ -91,6 +93,8 @@ export interface CallbackScript {
   reply?: { statusCode: number; contentType: string; body: string };
   retryReply?: { statusCode: number; contentType: string; body: string };
   refusalReply?: { statusCode: number; contentType: string; body: string };
+  /** OUTCOME_UNREGISTERED_QR: the static code the bank names. */
+  qrCodeId?: string;
   cardBinding?: { bindingRef: string; state: keyof typeof CardBindingState; cardLast4: string };
 }
 
@@ -169,6 +173,8 @@ export async function startFakeProviderAdapters() {
   /** Keys a card was actually charged under: a key twice here would be a double charge. */
   const charged: string[] = [];
   let failNextStart: string | null = null;
+  /** Static-code scans as the adapters register them: bank reference -> payment id. */
+  const scans = new Map<string, string>();
   const handlers: Handlers<typeof ProviderServiceService> = {
     async getCallback(req) {
       // Callback ids are `cb_<position>` in this double.
@@ -196,6 +202,8 @@ export async function startFakeProviderAdapters() {
         failNextStart = null;
         throw new DomainError(code, 'unavailable', 'provider is down');
       }
+      const scan = req.payer['qr_scan_reference'];
+      if (scan) scans.set(scan, req.paymentId);
       return StartPaymentResponse.fromPartial({
         provider: PROVIDER_OF[req.method] ?? Provider.PROVIDER_WEBMONEY,
         providerReference: String(starts.length),
@@ -204,7 +212,23 @@ export async function startFakeProviderAdapters() {
     },
     async handleCallback(req) {
       callbacks.push(req);
-      const s = JSON.parse(Buffer.from(req.request?.body ?? []).toString('utf8')) as CallbackScript;
+      const script = JSON.parse(
+        Buffer.from(req.request?.body ?? []).toString('utf8'),
+      ) as CallbackScript;
+      // As the QR adapter: a scan registered under the bank's reference is settled, not unknown.
+      const scanned =
+        script.outcome === 'OUTCOME_UNREGISTERED_QR'
+          ? scans.get(script.providerPaymentId ?? '')
+          : undefined;
+      const s: CallbackScript = scanned
+        ? {
+            ...script,
+            outcome: 'OUTCOME_SUCCEEDED',
+            paymentId: scanned,
+            qrCodeId: '',
+            attributes: { ...script.attributes, qr_code_id: script.qrCodeId ?? '' },
+          }
+        : script;
       const toProto = (r: { statusCode: number; contentType: string; body: string }) => ({
         statusCode: r.statusCode,
         contentType: r.contentType,
@@ -237,6 +261,7 @@ export async function startFakeProviderAdapters() {
         providerPaymentId: s.providerPaymentId ?? '',
         attributes: s.attributes ?? {},
         reasonCode: s.reasonCode ?? '',
+        qrCodeId: s.qrCodeId ?? '',
         callbackId: `cb_${callbacks.length}`,
         cardBinding: s.cardBinding && {
           bindingRef: s.cardBinding.bindingRef,
@@ -307,6 +332,7 @@ export async function startFakeProviderAdapters() {
     failNextStartWith(code: string) {
       failNextStart = code;
     },
+    scans,
     startsFor: (paymentId: string) => starts.filter((s) => s.paymentId === paymentId),
     inputsFor: (paymentId: string) => inputs.filter((i) => i.paymentId === paymentId),
   };
@@ -534,32 +560,57 @@ export async function startFakeRecurring() {
   };
 }
 
-/** qr-platform: CreateQrCode idempotent per (merchant, key); payload and link made up. */
+/**
+ * qr-platform: CreateQrCode idempotent per (merchant, key); payload and link made up; GetQrCode
+ * answers issued codes and static ones a test adds; `failing` makes it UNAVAILABLE.
+ */
 export async function startFakeQrPlatform() {
   const calls: CreateQrCodeRequest[] = [];
   const codes = new Map<string, QrCode>();
+  const state = { failing: false };
+  const newCode = (request: Partial<QrCode>): QrCode => {
+    const id = `qr_${String(codes.size + 1).padStart(26, '0')}`;
+    const payload = `00020101021232${id}5303417540${String(request.amount?.amountMinor ?? 0n)}`;
+    return {
+      id,
+      merchantId: '',
+      kind: QrKind.QR_KIND_DYNAMIC,
+      amount: undefined,
+      description: '',
+      payload,
+      link: `https://qr.test/pay#${payload}`,
+      createdAt: new Date(),
+      livemode: false,
+      expiresAt: undefined,
+      paymentId: '',
+      status: QrCodeStatus.QR_CODE_STATUS_ACTIVE,
+      label: '',
+      ...request,
+    };
+  };
   const handlers: Handlers<typeof QrServiceService> = {
+    ...allUnimplemented(QrServiceService),
     async createQrCode(request) {
       calls.push(request);
+      if (state.failing) throw new DomainError('QR_UNAVAILABLE', 'unavailable', 'qr is down');
       const key = `${request.merchantId}\u0000${request.idempotencyKey}`;
       const existing = codes.get(key);
       if (existing) return CreateQrCodeResponse.fromPartial({ qrCode: existing, replayed: true });
-      const id = `qr_${String(codes.size + 1).padStart(26, '0')}`;
-      const payload = `00020101021232${id}5303417540${String(request.amount?.amountMinor ?? 0n)}`;
-      const qrCode: QrCode = {
-        id,
+      const qrCode = newCode({
         merchantId: request.merchantId,
         kind: request.kind,
         amount: request.amount,
         description: request.description,
-        payload,
-        link: `https://qr.test/pay#${payload}`,
-        createdAt: new Date(),
-      };
+        livemode: request.livemode,
+        expiresAt: request.expiresAt,
+        paymentId: request.paymentId,
+        label: request.label,
+      });
       codes.set(key, qrCode);
       return CreateQrCodeResponse.fromPartial({ qrCode, replayed: false });
     },
     async getQrCode(request) {
+      if (state.failing) throw new DomainError('QR_UNAVAILABLE', 'unavailable', 'qr is down');
       const code = [...codes.values()].find((c) => c.id === request.qrCodeId);
       if (!code) throw new DomainError('QR_CODE_NOT_FOUND', 'not_found', 'unknown code');
       return GetQrCodeResponse.fromPartial({ qrCode: code });
@@ -571,6 +622,13 @@ export async function startFakeQrPlatform() {
     close,
     calls,
     codes,
+    state,
     byKey: (merchantId: string, key: string) => codes.get(`${merchantId}\u0000${key}`),
+    /** A merchant's static code for a cash desk, as POST /v1/qr_codes kind=static makes it. */
+    addStatic(merchantId: string, description = 'Cash desk 1'): QrCode {
+      const code = newCode({ merchantId, kind: QrKind.QR_KIND_STATIC, description });
+      codes.set(`${merchantId}\u0000static:${code.id}`, code);
+      return code;
+    },
   };
 }
