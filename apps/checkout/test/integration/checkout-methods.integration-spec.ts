@@ -235,6 +235,11 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
       kind: QrKind.QR_KIND_DYNAMIC,
       amount: { amountMinor: 150_000n, currency: 'KGS' },
       description: 'Felt slippers, 2 pairs',
+      // The code expires with its payment, in the payment's mode.
+      livemode: false,
+      expiresAt: expect.any(Date),
+      paymentId: id,
+      label: '',
     });
     expect(adapters.startsFor(id)[0]?.payer).toEqual({ qr_code_id: code?.id });
     expect(res.action?.action?.$case).toBe('instructions');
@@ -250,6 +255,7 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
       status: PaymentStatus.PAYMENT_STATUS_PENDING,
       method: PaymentMethod.PAYMENT_METHOD_QR,
       provider: Provider.PROVIDER_QR_ACQUIRER,
+      providerAttributes: { qr_code_id: code?.id },
     });
 
     const again = await checkout.startPayment({

@@ -126,8 +126,19 @@ describe('QR acquirer adapter x provider-sandbox payer bank (contract)', () => {
     const unknown = 'qr_01jdq3cccccccccccccccccccc';
     await bankPay(elqrLink(unknown, 5000n, 'dynamic'));
     const refused = await rig.exchange(forQr(unknown));
+    // Verified, but for no registered payment: checkout decides (a static code's scan, or the
+    // refusal); answered alone, it is the 404 of an unknown order.
     expect(refused.status).toBe(404);
-    expect(refused.response?.reasonCode).toBe('PROVIDER_UNKNOWN_ORDER');
+    expect(refused.response).toMatchObject({
+      outcome: Outcome.OUTCOME_UNREGISTERED_QR,
+      qrCodeId: unknown,
+      paymentId: '',
+    });
+    expect(JSON.parse(Buffer.from(refused.response?.refusalReply?.body ?? []).toString())).toEqual({
+      status: 'rejected',
+      code: 'PROVIDER_UNKNOWN_ORDER',
+      payment_id: '',
+    });
 
     await start('pay_qr_2', 20000n, QR_STATIC);
     // A static code: the payer types the amount, and types the wrong one.
@@ -160,6 +171,63 @@ describe('QR acquirer adapter x provider-sandbox payer bank (contract)', () => {
       attributes: { qr_acquirer_second_transfer: 'true' },
     });
     expect(twice.response?.providerPaymentId).not.toBe(paid.response?.providerPaymentId);
+  });
+
+  it('registers each scan of a static code under the bank reference and settles it on the resend', async () => {
+    const desk = 'qr_01jdq3dddddddddddddddddddd';
+    const paymentIds: string[] = [];
+    for (const [n, amount] of [
+      [1, 12000],
+      [2, 34000],
+    ] as const) {
+      const since = rig.exchanges.length;
+      const paid = await bankPay(elqrLink(desk, undefined, 'static'), { amount });
+      const first = await rig.exchange(forQr(desk), { since });
+      expect(first.response).toMatchObject({
+        outcome: Outcome.OUTCOME_UNREGISTERED_QR,
+        qrCodeId: desk,
+        amount: { amountMinor: BigInt(amount), currency: 'KGS' },
+        providerPaymentId: `mbank:${paid.acquirer_reference}`,
+        attributes: { qr_code_id: desk },
+      });
+      // What checkout does for the scan: register its payment under the reference, then ask again.
+      const paymentId = `pay_scan_${n}`;
+      paymentIds.push(paymentId);
+      await rig.client.startPayment({
+        paymentId,
+        merchantId: 'mer_contract',
+        method: PaymentMethod.PAYMENT_METHOD_QR,
+        amount: { amountMinor: BigInt(amount), currency: 'KGS' },
+        description: 'Desk',
+        successUrl: '',
+        failUrl: '',
+        payer: { qr_code_id: desk, qr_scan_reference: `mbank:${paid.acquirer_reference}` },
+        providerShopId: '',
+      });
+      const resendFrom = rig.exchanges.length;
+      await rig.sandboxJson(
+        'POST',
+        `/_sandbox/qrbank/payments/${paid.acquirer_reference}/resend`,
+        {},
+      );
+      const settled = await rig.exchange(forQr(desk), { since: resendFrom });
+      expect(settled.status).toBe(200);
+      expect(settled.response).toMatchObject({
+        outcome: Outcome.OUTCOME_SUCCEEDED,
+        paymentId,
+        attributes: { qr_code_id: desk, qr_acquirer_reference: paid.acquirer_reference },
+      });
+    }
+    for (const id of paymentIds) {
+      expect((await rig.transaction(id, 'qr_acquirer'))?.['status']).toBe('succeeded');
+    }
+    const verdicts = await rig
+      .db('provider_callbacks')
+      .where({ provider: 'qr_acquirer' })
+      .whereRaw("convert_from(body, 'UTF8') like ?", [`%${desk}%`])
+      .orderBy('received_at')
+      .pluck('verdict');
+    expect(verdicts).toEqual(['unregistered_qr', 'accepted', 'unregistered_qr', 'accepted']);
   });
 
   it('never logs the acquirer secret', () => {
