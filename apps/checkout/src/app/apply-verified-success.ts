@@ -34,6 +34,8 @@ export interface VerifiedSuccess {
   callbackId: string;
   /** The audit trail's reason, e.g. `callback cb_…`. */
   reason: string;
+  /** When the provider settled the money, if known (the reconciler); absent: now. */
+  arrivedAt?: Date;
 }
 
 /**
@@ -79,17 +81,20 @@ export function makeApplyVerifiedSuccess(deps: ApplyVerifiedSuccessDeps) {
 
   /**
    * A QR payment's expiry is its code's, shown to the payer and refused by the payer's bank
-   * after it: money arriving past it is late even before the expiry sweeper saw the payment, so
-   * the payment expires first and the money becomes a late_payment case. (Other providers keep
-   * their own payment windows; their payments are not cut off here.)
+   * after it: money arriving past it (when the provider settled it, for the reconciler) is late
+   * even before the expiry sweeper saw the payment, so the payment expires first and the money
+   * becomes a late_payment case. (Other providers keep their own payment windows; their
+   * payments are not cut off here.)
    */
   async function expireLateQr(payment: Payment, success: VerifiedSuccess): Promise<Payment> {
     const qr = payment.method === 'qr' || success.method === 'qr';
-    if (!qr || !isExpiredByTime(payment, deps.clock.now())) return payment;
+    const arrived = success.arrivedAt ?? deps.clock.now();
+    if (!qr || !isExpiredByTime(payment, arrived)) return payment;
     const { payment: expired } = await applyTransition(
       deps,
       payment.id,
-      (current, at) => (isExpiredByTime(current, at) ? { to: 'expired', reason: 'expired' } : null),
+      (current) =>
+        isExpiredByTime(current, arrived) ? { to: 'expired', reason: 'expired' } : null,
       payment,
     );
     return expired;

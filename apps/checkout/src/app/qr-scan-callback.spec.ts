@@ -240,3 +240,47 @@ describe('handleProviderCallback: a dynamic code confirmed after its expiry', ()
     expect(w.ledger.calls).toHaveLength(1);
   });
 });
+
+describe('reconcile: a dynamic code’s money the callback missed', () => {
+  async function reconciled(settledAfterMs: number) {
+    const w = world();
+    const { merchant } = await w.merchant({ idempotencyKey: 'mer-qr', enabledMethods: ['qr'] });
+    w.provider.nextStart = {
+      provider: 'qr_acquirer',
+      action: { kind: 'instructions', title: 'Pay by QR code', values: {} },
+      providerReference: 'qr',
+    };
+    const { view } = await w.createQrPayment({
+      payment: w.paymentInput(merchant.id, { currency: 'KGS', amountMinor: 150_000n }),
+      expiresAt: new Date(w.clock.now().getTime() + 5 * MINUTE),
+    });
+    w.provider.settled.push({
+      paymentId: view.payment.id,
+      merchantId: merchant.id,
+      provider: 'qr_acquirer',
+      method: 'qr',
+      providerPaymentId: 'mbank:MB-9',
+      amount: { amountMinor: 150_000n, currency: 'KGS' },
+      attributes: {},
+      settledAt: new Date(w.clock.now().getTime() + settledAfterMs),
+      transactionId: 'ptx_9',
+    });
+    // The reconciler sees it well after the code expired, whenever the bank paid.
+    w.clock.advance(10 * MINUTE);
+    await w.reconcile();
+    return { w, payment: await w.payments.findById(view.payment.id) };
+  }
+
+  it('settles money the bank paid in time', async () => {
+    const { w, payment } = await reconciled(4 * MINUTE);
+    expect(payment?.status).toBe('succeeded');
+    expect(w.caseRepo.rows.size).toBe(0);
+  });
+
+  it('holds money the bank paid after the expiry in a case', async () => {
+    const { w, payment } = await reconciled(6 * MINUTE);
+    expect(payment?.status).toBe('expired');
+    expect([...w.caseRepo.rows.values()].map((c) => c.kind)).toEqual(['late_payment']);
+    expect(w.ledger.calls).toHaveLength(0);
+  });
+});

@@ -164,6 +164,7 @@ export function makeReconcile(deps: ReconcileDeps) {
       attributes: tx.attributes,
       callbackId: `reconcile:${tx.transactionId}`,
       reason: `reconciler: settled at ${tx.provider} (${tx.transactionId})`,
+      arrivedAt: tx.settledAt,
     };
   }
 

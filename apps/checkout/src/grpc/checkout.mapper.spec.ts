@@ -9,6 +9,7 @@ import {
   callbackRequestToDomain,
   chargeBoundCardRequestToDomain,
   createPaymentRequestToDomain,
+  createQrPaymentRequestToDomain,
   paymentToProto,
   statusToProto,
   submitPayerInputRequestToDomain,
@@ -172,5 +173,35 @@ describe('checkout mappers', () => {
       livemode: true,
       customerRef: 'cust-1',
     });
+  });
+
+  it('maps CreateQrPayment: the payment request and its expiry; no payment is invalid', () => {
+    const expiresAt = new Date('2026-11-23T10:15:00Z');
+    const input = createQrPaymentRequestToDomain({
+      payment: {
+        merchantId: 'mer_1',
+        idempotencyKey: 'k',
+        amount: { amountMinor: 150_000n, currency: 'KGS' },
+        orderId: 'o',
+        description: 'd',
+        successUrl: '',
+        failUrl: '',
+        metadata: {},
+      },
+      expiresAt,
+    });
+    expect(input).toMatchObject({
+      payment: { merchantId: 'mer_1', amountMinor: 150_000n, currency: 'KGS' },
+      expiresAt,
+    });
+    expect(
+      createQrPaymentRequestToDomain({
+        payment: { ...input.payment, amount: { amountMinor: 1n, currency: 'KGS' } },
+        expiresAt: undefined,
+      }).expiresAt,
+    ).toBeNull();
+    expect(() => createQrPaymentRequestToDomain({ payment: undefined, expiresAt })).toThrow(
+      expect.objectContaining({ code: 'PAYMENT_INVALID_REQUEST', details: { field: 'payment' } }),
+    );
   });
 });
