@@ -73,7 +73,8 @@ function reasonOf(cb: VerifiedCallback): string {
  * canceled): then the money is held in the ledger's unapplied funds under a case before the
  * provider is answered (domain/case.ts); FAILED moves
  * it to failed; MANUAL_REVIEW moves an open payment to requires_review (a person or a later
- * postback settles it). Duplicates are no-ops; outcomes for final payments are refused and
+ * postback settles it); UNREGISTERED_QR (a static QR code's scan) creates and registers the
+ * scan's payment, then settles it like any success (settleScan). Duplicates are no-ops; outcomes for final payments are refused and
  * logged. A card binding the callback reports is handed to the recurring service after the
  * transition (stored first, so recurring being down never loses it nor changes the reply). The
  * adapter's reply goes back to the provider; when the money is not yet recorded anywhere (the
