@@ -1,9 +1,9 @@
 import { newId } from '@tolem/ids';
 import { describe, expect, it } from 'vitest';
 
-import { parseElqrLink, parseElqrPayload, verifyElqrChecksum } from '../domain/elqr';
 import { inMemoryCodes } from '../../test/fakes/in-memory';
-import { qrCodeStatus, type QrCodeRequest, type QrIssuer } from '../domain/qr-code';
+import { parseElqrLink, parseElqrPayload, verifyElqrChecksum } from '../domain/elqr';
+import { type QrCodeRequest, qrCodeStatus, type QrIssuer } from '../domain/qr-code';
 import { makeCreateQrCode } from './create-qr-code';
 import { makeGetQrCode } from './get-qr-code';
 

@@ -1,7 +1,7 @@
 import type { Clock } from '@tolem/runtime';
 
 import type { QrCodeRepository, QrPaymentChanges, QrPaymentRepository } from '../domain/ports';
-import { type QrCode, qrCodeStatus, type QrCodeStatus } from '../domain/qr-code';
+import { type QrCode, type QrCodeStatus,qrCodeStatus } from '../domain/qr-code';
 import type { QrCodePayment } from '../domain/qr-payment';
 import type { GetQrCode } from './get-qr-code';
 

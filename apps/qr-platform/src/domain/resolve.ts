@@ -1,9 +1,9 @@
 import { DomainError } from '@tolem/errors';
 
 import {
-  type ElqrPayment,
-  elqrPayloadFromLink,
   ElqrError,
+  elqrPayloadFromLink,
+  type ElqrPayment,
   parseElqrPayload,
   verifyElqrChecksum,
 } from './elqr';

@@ -10,8 +10,8 @@ import { qrErrors } from '../domain/errors';
 import {
   type QrCode,
   type QrCodeRequest,
-  qrCodeStatus,
   type QrCodeStatus,
+  qrCodeStatus,
   type QrKind,
 } from '../domain/qr-code';
 import type { QrCodePayment } from '../domain/qr-payment';
