@@ -1,10 +1,5 @@
 import { QrServiceClient } from '@tolem/contracts/qr';
-import {
-  createClient,
-  createStreamingClient,
-  type PromiseClient,
-  type StreamingClient,
-} from '@tolem/grpc-kit';
+import { createClient, type PromiseClient } from '@tolem/grpc-kit';
 import { dlqTopicOf } from '@tolem/kafka-kit';
 import {
   freePort,
