@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   const clock = systemClock;
   const getQrCode = makeGetQrCode({ codes });
   const grpc = createGrpcServer({ log });
+  const closing = new AbortController();
   const listener = createQrPaymentListener({
     connectionString: config.databaseUrl.reveal(),
     log,
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
         payments,
         changes: listener,
         clock,
+        closing: closing.signal,
       }),
       clock,
     }),
@@ -90,6 +92,8 @@ async function main(): Promise<void> {
       })(event),
   });
   onShutdown(log, [
+    // Open watch streams end first, so the drain does not wait for them until its timeout.
+    () => closing.abort(),
     () => grpc.drain(),
     () => consumer.stop(),
     () => listener.stop(),

@@ -318,6 +318,33 @@ describe('watchQrPayment', () => {
     expect(await stream.next()).toMatchObject({ done: true });
   });
 
+  it('ends open streams with QR_WATCH_INTERRUPTED (unavailable) when the process shuts down', async () => {
+    const t = setup();
+    const { qrCode } = await t.create(base);
+    const closing = new AbortController();
+    const watch = makeWatchQrPayment({
+      getQrCode: makeGetQrCode({ codes: t.codes }),
+      codes: t.codes,
+      payments: t.payments,
+      changes: t.changes,
+      clock: t.clock,
+      closing: closing.signal,
+    });
+    const stream = watch(
+      { qrCodeId: qrCode.id, merchantId: MERCHANT },
+      new AbortController().signal,
+    )[Symbol.asyncIterator]();
+    const next = stream.next();
+    await Promise.resolve();
+    closing.abort();
+    await expect(next).rejects.toMatchObject({
+      code: 'QR_WATCH_INTERRUPTED',
+      kind: 'unavailable',
+      retriable: true,
+    });
+    expect(t.changes.count()).toBe(0);
+  });
+
   it('refuses another merchant’s code before subscribing', async () => {
     const t = setup();
     const { qrCode } = await t.create(base);

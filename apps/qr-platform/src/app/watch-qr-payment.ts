@@ -1,7 +1,8 @@
 import type { Clock } from '@tolem/runtime';
 
+import { qrErrors } from '../domain/errors';
 import type { QrCodeRepository, QrPaymentChanges, QrPaymentRepository } from '../domain/ports';
-import { type QrCode, type QrCodeStatus,qrCodeStatus } from '../domain/qr-code';
+import { type QrCode, type QrCodeStatus, qrCodeStatus } from '../domain/qr-code';
 import type { QrCodePayment } from '../domain/qr-payment';
 import type { GetQrCode } from './get-qr-code';
 
@@ -17,6 +18,11 @@ export interface WatchQrPaymentDeps {
   payments: QrPaymentRepository;
   changes: QrPaymentChanges;
   clock: Clock;
+  /**
+   * Aborted when the process shuts down: open streams then end with UNAVAILABLE (the caller
+   * watches again, on another instance) instead of holding the gRPC drain until its timeout.
+   */
+  closing?: AbortSignal;
 }
 
 export type WatchQrPayment = (
@@ -53,6 +59,7 @@ export function makeWatchQrPayment(deps: WatchQrPaymentDeps): WatchQrPayment {
       });
       const onAbort = () => wake?.();
       signal.addEventListener('abort', onAbort);
+      deps.closing?.addEventListener('abort', onAbort);
       const sent = new Map<string, bigint>();
       const fresh = (p: QrCodePayment) => (sent.get(p.paymentId) ?? -1n) < p.sequence;
       const item = (payment: QrCodePayment, of: QrCode, snapshot: boolean): WatchItem => {
@@ -64,6 +71,11 @@ export function makeWatchQrPayment(deps: WatchQrPaymentDeps): WatchQrPayment {
           yield item(payment, code, true);
         }
         while (!signal.aborted) {
+          if (deps.closing?.aborted) {
+            throw qrErrors.create('QR_WATCH_INTERRUPTED', 'qr-platform is shutting down', {
+              retriable: true,
+            });
+          }
           const next = queue.shift();
           if (!next) {
             await new Promise<void>((resolve) => {
@@ -76,13 +88,14 @@ export function makeWatchQrPayment(deps: WatchQrPaymentDeps): WatchQrPayment {
             if (fresh(next.payment)) yield item(next.payment, next.code, false);
             continue;
           }
-          const now = (await deps.codes.findById(code.id)) ?? code;
+          const current = (await deps.codes.findById(code.id)) ?? code;
           for (const payment of await deps.payments.allOfCode(code.id)) {
-            if (fresh(payment)) yield item(payment, now, false);
+            if (fresh(payment)) yield item(payment, current, false);
           }
         }
       } finally {
         signal.removeEventListener('abort', onAbort);
+        deps.closing?.removeEventListener('abort', onAbort);
         unsubscribe();
       }
     },

@@ -101,15 +101,18 @@ export function createQrPaymentListener(options: QrPaymentListenerOptions): QrPa
       keepAlive: true,
     });
     next.on('notification', (msg) => onNotification(msg.payload));
-    next.on('error', (err) => {
-      log.warn({ err }, 'qr payment LISTEN connection failed; reconnecting');
-      if (client === next) {
-        client = undefined;
-        options.onConnectedChange?.(false);
-      }
+    const lost = (err: unknown) => {
+      if (client !== next) return;
+      client = undefined;
+      options.onConnectedChange?.(false);
+      if (stopped) return;
+      log.warn({ err }, 'qr payment LISTEN connection lost; reconnecting');
       void next.end().catch(() => undefined);
       scheduleReconnect();
-    });
+    };
+    next.on('error', lost);
+    // A server that closes the connection without an error (a restart) is a loss too.
+    next.on('end', () => lost(undefined));
     try {
       await next.connect();
       await next.query(`LISTEN ${QR_PAYMENT_CHANNEL}`);

@@ -27,4 +27,6 @@ export const qrErrors = defineErrors({
   QR_LABEL_NOT_ALLOWED: 'invalid',
   /** Unknown, of another merchant, or (resolve) a payload Tolem did not issue exactly so. */
   QR_CODE_NOT_FOUND: 'not_found',
+  /** A WatchQrPayment stream ended because the instance shuts down; watch again. */
+  QR_WATCH_INTERRUPTED: 'unavailable',
 });

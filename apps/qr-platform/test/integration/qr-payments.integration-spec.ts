@@ -322,4 +322,15 @@ describe('qr payments: consumed events, the watch stream and resolve (real proce
       kind: 'invalid',
     });
   });
+
+  it('ends open watches with UNAVAILABLE when an instance shuts down, without holding its drain', async () => {
+    const code = await createDynamic(newId('pay'));
+    const open = watch(addrA, code.id);
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    expect(await a.service.stop()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    const err = await open.ended;
+    expect(err?.code).toBe(status.UNAVAILABLE);
+  });
 });
