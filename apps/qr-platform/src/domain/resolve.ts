@@ -74,11 +74,12 @@ export function parseScannedPayload(payload: string): ElqrPayment {
   }
 }
 
-/** The code id a payload names: 32/11 (dynamic) or 32/10 (static); '' when it names none. */
+/**
+ * The code id a payload names: 32/11 transactionId (Tolem's dynamic codes), else 32/10
+ * recipientId (its static codes); '' when it names none.
+ */
 export function codeIdOfPayment(payment: ElqrPayment): string {
-  return (
-    (payment.type === 'dynamic' ? payment.service.transactionId : payment.service.recipientId) ?? ''
-  );
+  return payment.service.transactionId || payment.service.recipientId || '';
 }
 
 /**
