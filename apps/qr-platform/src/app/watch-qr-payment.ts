@@ -67,9 +67,11 @@ export function makeWatchQrPayment(deps: WatchQrPaymentDeps): WatchQrPayment {
         return { payment, snapshot, codeStatus: qrCodeStatus(of, deps.clock.now()) };
       };
       try {
-        for (const payment of await deps.payments.allOfCode(code.id)) {
-          yield item(payment, code, true);
-        }
+        const snapshot = await deps.payments.allOfCode(code.id);
+        // Read after the rows: a code is marked paid in the transaction of its row, so the status
+        // sent is never older than the rows it comes with.
+        const asOfSnapshot = (await deps.codes.findById(code.id)) ?? code;
+        for (const payment of snapshot) yield item(payment, asOfSnapshot, true);
         while (!signal.aborted) {
           if (deps.closing?.aborted) {
             throw qrErrors.create('QR_WATCH_INTERRUPTED', 'qr-platform is shutting down', {
