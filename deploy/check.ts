@@ -46,7 +46,7 @@ const APPS: Record<string, AppSpec> = {
   ledger: { kind: 'grpc', port: 50053, database: true },
   notifier: { kind: 'grpc', port: 50054, database: true, hpa: true, consumer: true },
   recurring: { kind: 'grpc', port: 50055, database: true },
-  'qr-platform': { kind: 'grpc', port: 50056, database: true },
+  'qr-platform': { kind: 'grpc', port: 50056, database: true, consumer: true },
   reporting: { kind: 'grpc', port: 50057, database: true, hpa: true, consumer: true },
   'provider-sandbox': { kind: 'http', port: 8090, database: false, devOnly: true },
 };

@@ -2,13 +2,19 @@ import { describe, expect, it } from 'vitest';
 
 import { loadConfig } from './config';
 
-const base = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/qr' };
+const base = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/qr',
+  KAFKA_BROKERS: '127.0.0.1:9092',
+};
 
 describe('loadConfig', () => {
   it('defaults to the national router, provider tolem.kg and MCC 4829', () => {
     const config = loadConfig(base);
     expect(config.grpcPort).toBe(50056);
     expect(config.migrateOnStart).toBe(false);
+    expect(config.kafkaBrokers).toEqual(['127.0.0.1:9092']);
+    expect(config.paymentsTopic).toBe('payments.events.v1');
+    expect(config.groupId).toBe('qr-platform');
     expect(config.issuer).toEqual({
       providerId: 'tolem.kg',
       serviceCode: undefined,
@@ -35,6 +41,23 @@ describe('loadConfig', () => {
       displayName: 'Төлөм',
       linkBaseUrl: 'https://app.mbank.kg/qr/',
     });
+  });
+
+  it('reads the brokers as a list and its own consumer group', () => {
+    const config = loadConfig({
+      ...base,
+      KAFKA_BROKERS: ' a:1, b:2 ,',
+      PAYMENTS_TOPIC: 't',
+      KAFKA_GROUP_ID: 'qr-it',
+    });
+    expect(config.kafkaBrokers).toEqual(['a:1', 'b:2']);
+    expect(config.paymentsTopic).toBe('t');
+    expect(config.groupId).toBe('qr-it');
+  });
+
+  it('fails fast without brokers', () => {
+    expect(() => loadConfig({ DATABASE_URL: base.DATABASE_URL })).toThrow('KAFKA_BROKERS');
+    expect(() => loadConfig({ ...base, KAFKA_BROKERS: ' , ' })).toThrow('KAFKA_BROKERS');
   });
 
   it.each([

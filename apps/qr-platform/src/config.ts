@@ -1,4 +1,4 @@
-import { envs, parseEnv, Secret } from '@tolem/config';
+import { ConfigError, envs, parseEnv, Secret } from '@tolem/config';
 import { z } from 'zod';
 
 import { ELQR_DEFAULT_LINK_BASE_URL, ELQR_LIMITS, hasAstralCharacters } from './domain/elqr';
@@ -16,6 +16,11 @@ const elqrText = (max: number) =>
 
 const schema = z.object({
   DATABASE_URL: envs.url(),
+  /** Comma-separated host:port list. */
+  KAFKA_BROKERS: z.string().min(1),
+  PAYMENTS_TOPIC: z.string().min(1).default('payments.events.v1'),
+  /** Consumer group = service name; tests override it to stay isolated. */
+  KAFKA_GROUP_ID: z.string().min(1).default('qr-platform'),
   GRPC_PORT: envs.port(50056),
   GRPC_HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: envs.logLevel(),
@@ -44,6 +49,9 @@ const schema = z.object({
 
 export interface QrPlatformConfig {
   databaseUrl: Secret;
+  kafkaBrokers: string[];
+  paymentsTopic: string;
+  groupId: string;
   grpcPort: number;
   grpcHost: string;
   logLevel: string;
@@ -56,8 +64,16 @@ export function loadConfig(
   env: Record<string, string | undefined> = process.env,
 ): QrPlatformConfig {
   const e = parseEnv(schema, env);
+  const brokers = e.KAFKA_BROKERS.split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+  if (brokers.length === 0)
+    throw new ConfigError(['KAFKA_BROKERS: expected host:port[,host:port…]']);
   return Object.freeze({
     databaseUrl: new Secret(e.DATABASE_URL),
+    kafkaBrokers: brokers,
+    paymentsTopic: e.PAYMENTS_TOPIC,
+    groupId: e.KAFKA_GROUP_ID,
     grpcPort: e.GRPC_PORT,
     grpcHost: e.GRPC_HOST,
     logLevel: e.LOG_LEVEL,
@@ -70,4 +86,12 @@ export function loadConfig(
       linkBaseUrl: e.QR_LINK_BASE_URL,
     }),
   });
+}
+
+/** The migrate Job needs only the database. */
+export function loadDbConfig(env: Record<string, string | undefined> = process.env): {
+  databaseUrl: Secret;
+} {
+  const e = parseEnv(z.object({ DATABASE_URL: envs.url() }), env);
+  return Object.freeze({ databaseUrl: new Secret(e.DATABASE_URL) });
 }

@@ -30,4 +30,4 @@ export const SERVICES: readonly ServiceSpec[] = [
 ];
 
 export const PAYMENTS_TOPIC = 'payments.events.v1';
-export const CONSUMER_GROUPS = ['notifier', 'reporting'] as const;
+export const CONSUMER_GROUPS = ['notifier', 'reporting', 'qr-platform'] as const;

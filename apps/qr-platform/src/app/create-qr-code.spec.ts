@@ -1,30 +1,11 @@
 import { newId } from '@tolem/ids';
 import { describe, expect, it } from 'vitest';
 
+import { inMemoryCodes } from '../../test/fakes/in-memory';
 import { parseElqrLink, parseElqrPayload, verifyElqrChecksum } from '../domain/elqr';
-import type { QrCodeRepository } from '../domain/ports';
-import type { NewQrCode, QrCode, QrCodeRequest, QrIssuer } from '../domain/qr-code';
+import { type QrCodeRequest, qrCodeStatus, type QrIssuer } from '../domain/qr-code';
 import { makeCreateQrCode } from './create-qr-code';
 import { makeGetQrCode } from './get-qr-code';
-
-function inMemoryCodes(): QrCodeRepository & { rows: Map<string, QrCode> } {
-  const rows = new Map<string, QrCode>();
-  return {
-    rows,
-    async insertOnce(code: NewQrCode) {
-      const existing = [...rows.values()].find(
-        (r) => r.merchantId === code.merchantId && r.idempotencyKey === code.idempotencyKey,
-      );
-      if (existing) return { qrCode: existing, inserted: false };
-      const stored = { ...code, createdAt: new Date() };
-      rows.set(code.id, stored);
-      return { qrCode: stored, inserted: true };
-    },
-    async findById(id) {
-      return rows.get(id);
-    },
-  };
-}
 
 const issuer: QrIssuer = {
   providerId: 'tolem.kg',
@@ -34,14 +15,18 @@ const issuer: QrIssuer = {
   linkBaseUrl: 'https://pay.payqr.kg/',
 };
 
+const NOW = new Date('2026-12-07T10:00:00.000Z');
+
 function setup(overrides: Partial<QrIssuer> = {}) {
-  const codes = inMemoryCodes();
+  const clock = { at: NOW, now: () => clock.at };
+  const codes = inMemoryCodes(clock);
   const create = makeCreateQrCode({
     codes,
     issuer: { ...issuer, ...overrides },
+    clock,
     newQrId: () => newId('qr'),
   });
-  return { codes, create, get: makeGetQrCode({ codes }) };
+  return { codes, create, clock, get: makeGetQrCode({ codes }) };
 }
 
 const dynamicRequest: QrCodeRequest = {
@@ -50,6 +35,10 @@ const dynamicRequest: QrCodeRequest = {
   kind: 'dynamic',
   amount: { amountMinor: 150_050n, currency: 'KGS' },
   description: 'Заказ 17',
+  livemode: false,
+  expiresAt: undefined,
+  paymentId: '',
+  label: '',
 };
 
 const staticRequest: QrCodeRequest = {
@@ -58,6 +47,10 @@ const staticRequest: QrCodeRequest = {
   kind: 'static',
   amount: undefined,
   description: '',
+  livemode: false,
+  expiresAt: undefined,
+  paymentId: '',
+  label: '',
 };
 
 describe('createQrCode', () => {
@@ -163,6 +156,19 @@ describe('createQrCode', () => {
     ],
     [{ amount: { amountMinor: 10n ** 13n, currency: 'KGS' } }, 'QR_FIELD_TOO_LONG', 'amount'],
     [{ kind: 'static' as const }, 'QR_AMOUNT_NOT_ALLOWED', 'amount'],
+    [{ expiresAt: new Date(NOW.getTime() - 1) }, 'QR_EXPIRES_AT_IN_PAST', 'expires_at'],
+    [{ expiresAt: NOW }, 'QR_EXPIRES_AT_IN_PAST', 'expires_at'],
+    [{ label: 'Касса 1' }, 'QR_LABEL_NOT_ALLOWED', 'label'],
+    [{ paymentId: 'ord_1' }, 'QR_INVALID_REQUEST', 'payment_id'],
+    [
+      { ...staticRequest, expiresAt: new Date(NOW.getTime() + 60_000) },
+      'QR_EXPIRES_AT_NOT_ALLOWED',
+      'expires_at',
+    ],
+    [{ ...staticRequest, paymentId: 'pay_01jabc' }, 'QR_PAYMENT_ID_NOT_ALLOWED', 'payment_id'],
+    [{ ...staticRequest, label: 'k'.repeat(65) }, 'QR_FIELD_TOO_LONG', 'label'],
+    [{ ...staticRequest, label: 'desk\t2' }, 'QR_FIELD_INVALID_CHARACTERS', 'label'],
+    [{ ...staticRequest, label: 'desk \u0085' }, 'QR_FIELD_INVALID_CHARACTERS', 'label'],
   ])('refuses %o with %s and writes nothing', async (changes, code, field) => {
     const { create, codes } = setup();
     await expect(create({ ...dynamicRequest, ...changes })).rejects.toMatchObject({
@@ -204,7 +210,84 @@ describe('createQrCode', () => {
   });
 });
 
+describe('createQrCode: mode, expiry, payment and label', () => {
+  it('stores a dynamic code with its payment, expiry and mode; it is active until expires_at', async () => {
+    const { create, clock } = setup();
+    const expiresAt = new Date(NOW.getTime() + 15 * 60_000);
+    const { qrCode } = await create({
+      ...dynamicRequest,
+      livemode: true,
+      expiresAt,
+      paymentId: 'pay_01jdemo',
+    });
+    expect(qrCode).toMatchObject({
+      livemode: true,
+      expiresAt,
+      paymentId: 'pay_01jdemo',
+      label: '',
+    });
+    expect(qrCodeStatus(qrCode, clock.now())).toBe('active');
+    expect(qrCodeStatus(qrCode, new Date(expiresAt.getTime() - 1))).toBe('active');
+    expect(qrCodeStatus(qrCode, expiresAt)).toBe('expired');
+    expect(qrCodeStatus({ ...qrCode, paidAt: NOW }, expiresAt)).toBe('paid');
+  });
+
+  it('stores a static code with a 64-character Cyrillic label; a static code is always active', async () => {
+    const { create } = setup();
+    const label = 'Касса'.repeat(12) + '№ 12';
+    expect(label).toHaveLength(64);
+    const { qrCode } = await create({ ...staticRequest, label });
+    expect(qrCode.label).toBe(label);
+    expect(qrCode.expiresAt).toBeUndefined();
+    expect(qrCodeStatus(qrCode, new Date('2100-01-01T00:00:00Z'))).toBe('active');
+  });
+
+  it('replays a dynamic code after its expires_at passed, and names a changed field', async () => {
+    const { create, clock, codes } = setup();
+    const req = {
+      ...dynamicRequest,
+      expiresAt: new Date(NOW.getTime() + 60_000),
+      paymentId: 'pay_01jx',
+    };
+    const first = await create(req);
+    clock.at = new Date(NOW.getTime() + 120_000);
+    const again = await create(req);
+    expect(again).toEqual({ qrCode: first.qrCode, replayed: true });
+    await expect(create({ ...req, livemode: true })).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      details: { field: 'livemode' },
+    });
+    await expect(
+      create({ ...req, expiresAt: new Date(NOW.getTime() + 61_000) }),
+    ).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: { field: 'expires_at' } });
+    await expect(create({ ...req, paymentId: 'pay_01jy' })).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      details: { field: 'payment_id' },
+    });
+    expect(codes.rows.size).toBe(1);
+  });
+
+  it('names the label when a static code key is reused with another label', async () => {
+    const { create } = setup();
+    await create({ ...staticRequest, label: 'Desk 1' });
+    await expect(create({ ...staticRequest, label: 'Desk 2' })).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      details: { field: 'label' },
+    });
+  });
+});
+
 describe('getQrCode', () => {
+  it('scopes a code to its merchant when one is given', async () => {
+    const { create, get } = setup();
+    const { qrCode } = await create(staticRequest);
+    expect(await get(qrCode.id, 'mer_01jdemo')).toEqual(qrCode);
+    await expect(get(qrCode.id, 'mer_other')).rejects.toMatchObject({
+      code: 'QR_CODE_NOT_FOUND',
+      kind: 'not_found',
+    });
+  });
+
   it('returns a stored code and refuses unknown or empty ids', async () => {
     const { create, get } = setup();
     const { qrCode } = await create(staticRequest);

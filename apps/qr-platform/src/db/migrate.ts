@@ -1,7 +1,7 @@
 import { runMigrateCommand } from '@tolem/db-kit';
 
 import { migrations } from '../../migrations';
-import { loadConfig } from '../config';
+import { loadDbConfig } from '../config';
 
 /** `nx run qr-platform:migrate`: applies pending migrations and exits (the Kubernetes migrate Job). */
-runMigrateCommand('qr-platform', () => loadConfig().databaseUrl.reveal(), migrations);
+runMigrateCommand('qr-platform', () => loadDbConfig().databaseUrl.reveal(), migrations);

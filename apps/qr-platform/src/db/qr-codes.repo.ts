@@ -16,6 +16,12 @@ interface QrCodeRow {
   idempotency_key: string;
   request_fingerprint: string;
   created_at: Date;
+  livemode: boolean;
+  expires_at: Date | null;
+  payment_id: string | null;
+  label: string;
+  paid_at: Date | null;
+  paid_payment_id: string | null;
 }
 
 function toDomain(row: QrCodeRow): QrCode {
@@ -34,10 +40,16 @@ function toDomain(row: QrCodeRow): QrCode {
     idempotencyKey: row.idempotency_key,
     requestFingerprint: row.request_fingerprint,
     createdAt: row.created_at,
+    livemode: row.livemode,
+    expiresAt: row.expires_at ?? undefined,
+    paymentId: row.payment_id ?? '',
+    label: row.label,
+    paidAt: row.paid_at ?? undefined,
+    paidPaymentId: row.paid_payment_id ?? '',
   };
 }
 
-function toRow(code: NewQrCode): Omit<QrCodeRow, 'created_at'> {
+function toRow(code: NewQrCode): Omit<QrCodeRow, 'created_at' | 'paid_at' | 'paid_payment_id'> {
   return {
     id: code.id,
     merchant_id: code.merchantId,
@@ -49,10 +61,20 @@ function toRow(code: NewQrCode): Omit<QrCodeRow, 'created_at'> {
     link: code.link,
     idempotency_key: code.idempotencyKey,
     request_fingerprint: code.requestFingerprint,
+    livemode: code.livemode,
+    expires_at: code.expiresAt ?? null,
+    payment_id: code.paymentId || null,
+    label: code.label,
   };
 }
 
 export function createQrCodesRepo(db: Knex): QrCodeRepository {
+  const byKey = async (merchantId: string, idempotencyKey: string) => {
+    const row = await db<QrCodeRow>('qr_codes')
+      .where({ merchant_id: merchantId, idempotency_key: idempotencyKey })
+      .first();
+    return row ? toDomain(row as QrCodeRow) : undefined;
+  };
   return {
     async insertOnce(code) {
       // One statement: concurrent retries with the same key cannot both insert.
@@ -62,15 +84,50 @@ export function createQrCodesRepo(db: Knex): QrCodeRepository {
         .ignore()
         .returning('*');
       if (inserted[0]) return { qrCode: toDomain(inserted[0] as QrCodeRow), inserted: true };
-      const existing = await db<QrCodeRow>('qr_codes')
-        .where({ merchant_id: code.merchantId, idempotency_key: code.idempotencyKey })
-        .first();
+      const existing = await byKey(code.merchantId, code.idempotencyKey);
       if (!existing) throw new Error('qr code vanished after a conflicting insert');
-      return { qrCode: toDomain(existing as QrCodeRow), inserted: false };
+      return { qrCode: existing, inserted: false };
     },
     async findById(id) {
       const row = await db<QrCodeRow>('qr_codes').where({ id }).first();
       return row ? toDomain(row as QrCodeRow) : undefined;
+    },
+    findByIdempotencyKey: byKey,
+    async findByPaymentId(paymentId) {
+      const row = await db<QrCodeRow>('qr_codes')
+        .where({ payment_id: paymentId, kind: 'dynamic' })
+        .orderBy('created_at', 'asc')
+        .first();
+      return row ? toDomain(row as QrCodeRow) : undefined;
+    },
+    async list(filter, page) {
+      const query = db<QrCodeRow>('qr_codes').where({ merchant_id: filter.merchantId });
+      if (filter.kind) void query.andWhere({ kind: filter.kind });
+      if (filter.livemode !== undefined) void query.andWhere({ livemode: filter.livemode });
+      if (page.startingAfter) {
+        const cursor = await db<QrCodeRow>('qr_codes')
+          .where({ id: page.startingAfter, merchant_id: filter.merchantId })
+          .first('created_at', 'id');
+        if (!cursor) return undefined;
+        void query.andWhereRaw('(created_at, id) < (?, ?)', [cursor.created_at, cursor.id]);
+      }
+      const rows = (await query
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(page.limit + 1)) as QrCodeRow[];
+      return {
+        items: rows.slice(0, page.limit).map(toDomain),
+        hasMore: rows.length > page.limit,
+      };
+    },
+    async markPaid(id, paymentId, at) {
+      const changed = await db<QrCodeRow>('qr_codes')
+        .where({ id, kind: 'dynamic' })
+        .whereNull('paid_at')
+        .update({ paid_at: at, paid_payment_id: paymentId });
+      return changed > 0;
     },
   };
 }

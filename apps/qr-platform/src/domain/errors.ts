@@ -17,5 +17,16 @@ export const qrErrors = defineErrors({
   QR_FIELD_TOO_LONG: 'invalid',
   /** Characters a QR payload cannot carry: control characters, or astral ones (emoji). */
   QR_FIELD_INVALID_CHARACTERS: 'invalid',
+  /** A static code does not expire (expires_at is for dynamic codes). */
+  QR_EXPIRES_AT_NOT_ALLOWED: 'invalid',
+  /** A dynamic code's expires_at must be later than now. */
+  QR_EXPIRES_AT_IN_PAST: 'invalid',
+  /** A static code is not issued for one payment (payment_id is for dynamic codes). */
+  QR_PAYMENT_ID_NOT_ALLOWED: 'invalid',
+  /** The cash-desk label belongs to static codes only. */
+  QR_LABEL_NOT_ALLOWED: 'invalid',
+  /** Unknown, of another merchant, or (resolve) a payload Tolem did not issue exactly so. */
   QR_CODE_NOT_FOUND: 'not_found',
+  /** A WatchQrPayment stream ended because the instance shuts down; watch again. */
+  QR_WATCH_INTERRUPTED: 'unavailable',
 });

@@ -27,6 +27,14 @@ export interface QrCodeRequest {
   kind: QrKind;
   amount: { amountMinor: bigint; currency: string } | undefined;
   description: string;
+  /** False: made with a test key. */
+  livemode: boolean;
+  /** Dynamic codes only: when the code stops being payable; undefined = no expiry of its own. */
+  expiresAt: Date | undefined;
+  /** Dynamic codes only: the payment (`pay_…`) the code is issued for; '' when none. */
+  paymentId: string;
+  /** Static codes only: the cash desk or terminal; '' when none. */
+  label: string;
 }
 
 export interface QrCode {
@@ -43,9 +51,37 @@ export interface QrCode {
   idempotencyKey: string;
   requestFingerprint: string;
   createdAt: Date;
+  livemode: boolean;
+  /** Dynamic codes: when the code stops being payable (undefined: only its payment's expiry). */
+  expiresAt: Date | undefined;
+  /** Dynamic codes: the payment the code is issued for; '' when none. */
+  paymentId: string;
+  /** Static codes: the cash desk or terminal; '' when none. */
+  label: string;
+  /** Dynamic codes: when a payment under it succeeded (set once, by the payment events). */
+  paidAt: Date | undefined;
+  /** The payment that paid it; '' while unpaid. */
+  paidPaymentId: string;
 }
 
-export type NewQrCode = Omit<QrCode, 'createdAt'>;
+/** What create stores; paid is only ever set by the payment events. */
+export type NewQrCode = Omit<QrCode, 'createdAt' | 'paidAt' | 'paidPaymentId'>;
+
+export type QrCodeStatus = 'active' | 'paid' | 'expired';
+
+/**
+ * Derived, never stored: a static code is always active; a dynamic one is paid once a payment
+ * under it succeeded, else expired from expires_at on, else active.
+ */
+export function qrCodeStatus(
+  code: Pick<QrCode, 'kind' | 'paidAt' | 'expiresAt'>,
+  now: Date,
+): QrCodeStatus {
+  if (code.kind === 'static') return 'active';
+  if (code.paidAt) return 'paid';
+  if (code.expiresAt && code.expiresAt.getTime() <= now.getTime()) return 'expired';
+  return 'active';
+}
 
 /** The platform's identity in every code it issues; comes from configuration. */
 export interface QrIssuer {
@@ -81,12 +117,50 @@ function checkText(value: string, field: string, maxLength: number): void {
 }
 
 const MAX_TYIYN = 10n ** BigInt(ELQR_LIMITS.amountDigits) - 1n;
+/** A static code's label is printed on the sticker under the code. */
+export const MAX_LABEL_LENGTH = 64;
+/** `pay_` + a 26-character id; checked loosely so the payment's owner keeps its id format. */
+const PAYMENT_ID = /^pay_[0-9a-z]{1,60}$/;
+
+function checkKindFields(req: QrCodeRequest, now: Date): void {
+  if (req.kind === 'static') {
+    if (req.expiresAt) {
+      throw qrErrors.create('QR_EXPIRES_AT_NOT_ALLOWED', 'a static code does not expire', {
+        details: { field: 'expires_at' },
+      });
+    }
+    if (req.paymentId) {
+      throw qrErrors.create(
+        'QR_PAYMENT_ID_NOT_ALLOWED',
+        'a static code makes a new payment per scan, it is not issued for one',
+        { details: { field: 'payment_id' } },
+      );
+    }
+    checkText(req.label, 'label', MAX_LABEL_LENGTH);
+    return;
+  }
+  if (req.label) {
+    throw qrErrors.create('QR_LABEL_NOT_ALLOWED', 'only a static code has a cash-desk label', {
+      details: { field: 'label' },
+    });
+  }
+  if (req.paymentId && !PAYMENT_ID.test(req.paymentId)) {
+    throw qrErrors.create('QR_INVALID_REQUEST', 'payment_id must be a pay_… id', {
+      details: { field: 'payment_id' },
+    });
+  }
+  if (req.expiresAt && req.expiresAt.getTime() <= now.getTime()) {
+    throw qrErrors.create('QR_EXPIRES_AT_IN_PAST', 'expires_at must be in the future', {
+      details: { field: 'expires_at' },
+    });
+  }
+}
 
 /**
  * Validates a create request and returns its amount as Money (dynamic) or undefined (static).
  * Field names in errors are the proto's, so callers can point at the offending input.
  */
-export function validateQrRequest(req: QrCodeRequest): Money | undefined {
+export function validateQrRequest(req: QrCodeRequest, now: Date): Money | undefined {
   if (!req.merchantId) {
     throw qrErrors.create('QR_INVALID_REQUEST', 'merchant_id is required', {
       details: { field: 'merchant_id' },
@@ -100,6 +174,7 @@ export function validateQrRequest(req: QrCodeRequest): Money | undefined {
   }
   checkText(req.idempotencyKey, 'idempotency_key', MAX_IDEMPOTENCY_KEY_LENGTH);
   checkText(req.description, 'description', ELQR_LIMITS.comment);
+  checkKindFields(req, now);
 
   if (req.kind === 'static') {
     if (req.amount) {
@@ -138,14 +213,29 @@ export function validateQrRequest(req: QrCodeRequest): Money | undefined {
 
 /** Identifies the request's content, so a retried key can be told apart from a reused one. */
 export function requestFingerprint(req: QrCodeRequest, amount: Money | undefined): string {
-  const canonical = JSON.stringify([
+  const v1 = [
     'v1',
     req.merchantId,
     req.kind,
     amount ? amount.amountMinor.toString() : null,
     amount ? amount.currency : null,
     req.description,
-  ]);
+  ];
+  // A request without the fields added later keeps its v1 fingerprint, so a retry of a code
+  // stored before them still replays.
+  const extended = req.livemode || req.expiresAt || req.paymentId || req.label;
+  const canonical = JSON.stringify(
+    extended
+      ? [
+          'v2',
+          ...v1.slice(1),
+          req.livemode,
+          req.expiresAt ? req.expiresAt.toISOString() : null,
+          req.paymentId,
+          req.label,
+        ]
+      : v1,
+  );
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }
 
@@ -163,6 +253,10 @@ export function conflictField(
     return 'amount';
   }
   if (existing.description !== req.description) return 'description';
+  if (existing.livemode !== req.livemode) return 'livemode';
+  if (existing.expiresAt?.getTime() !== req.expiresAt?.getTime()) return 'expires_at';
+  if (existing.paymentId !== req.paymentId) return 'payment_id';
+  if (existing.label !== req.label) return 'label';
   return 'request';
 }
 
@@ -207,6 +301,10 @@ export function composeQrCode(
     link: buildElqrLink(issuer.linkBaseUrl, payload),
     idempotencyKey: req.idempotencyKey,
     requestFingerprint: fingerprint,
+    livemode: req.livemode,
+    expiresAt: dynamic ? req.expiresAt : undefined,
+    paymentId: dynamic ? req.paymentId : '',
+    label: dynamic ? '' : req.label,
   };
 }
 
@@ -222,11 +320,15 @@ export function assertIssuerFits(issuer: QrIssuer, sampleId: string): void {
     kind: 'dynamic',
     amount: { amountMinor: MAX_TYIYN, currency: QR_CURRENCY },
     description: 'd'.repeat(ELQR_LIMITS.comment),
+    livemode: false,
+    expiresAt: undefined,
+    paymentId: '',
+    label: '',
   };
   try {
     for (const kind of ['dynamic', 'static'] as const) {
       const req = { ...longest, kind, amount: kind === 'dynamic' ? longest.amount : undefined };
-      composeQrCode(sampleId, req, validateQrRequest(req), '', issuer);
+      composeQrCode(sampleId, req, validateQrRequest(req, new Date(0)), '', issuer);
     }
   } catch (err) {
     if (err instanceof ElqrError) {

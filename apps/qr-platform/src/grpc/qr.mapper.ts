@@ -1,11 +1,20 @@
 import {
   type CreateQrCodeRequest,
   QrCode as PbQrCode,
+  QrCodePayment as PbQrCodePayment,
+  QrCodeStatus as PbQrCodeStatus,
   QrKind as PbQrKind,
 } from '@tolem/contracts/qr';
 
 import { qrErrors } from '../domain/errors';
-import type { QrCode, QrCodeRequest, QrKind } from '../domain/qr-code';
+import {
+  type QrCode,
+  type QrCodeRequest,
+  type QrCodeStatus,
+  qrCodeStatus,
+  type QrKind,
+} from '../domain/qr-code';
+import type { QrCodePayment } from '../domain/qr-payment';
 
 function kindFromProto(kind: PbQrKind): QrKind {
   switch (kind) {
@@ -20,6 +29,11 @@ function kindFromProto(kind: PbQrKind): QrKind {
   }
 }
 
+/** A list filter: UNSPECIFIED means every kind. */
+export function kindFilterFromProto(kind: PbQrKind): QrKind | undefined {
+  return kind === PbQrKind.QR_KIND_UNSPECIFIED ? undefined : kindFromProto(kind);
+}
+
 /** Shape only; the use case validates content so the rules live (and are tested) in one place. */
 export function createRequestToDomain(req: CreateQrCodeRequest): QrCodeRequest {
   return {
@@ -30,10 +44,26 @@ export function createRequestToDomain(req: CreateQrCodeRequest): QrCodeRequest {
       ? { amountMinor: req.amount.amountMinor, currency: req.amount.currency }
       : undefined,
     description: req.description,
+    livemode: req.livemode,
+    expiresAt: req.expiresAt,
+    paymentId: req.paymentId,
+    label: req.label,
   };
 }
 
-export function qrCodeToProto(code: QrCode): PbQrCode {
+export function statusToProto(status: QrCodeStatus): PbQrCodeStatus {
+  switch (status) {
+    case 'active':
+      return PbQrCodeStatus.QR_CODE_STATUS_ACTIVE;
+    case 'paid':
+      return PbQrCodeStatus.QR_CODE_STATUS_PAID;
+    case 'expired':
+      return PbQrCodeStatus.QR_CODE_STATUS_EXPIRED;
+  }
+}
+
+/** The code with its status as of `now` (derived: expiry needs no event). */
+export function qrCodeToProto(code: QrCode, now: Date): PbQrCode {
   return PbQrCode.fromPartial({
     id: code.id,
     merchantId: code.merchantId,
@@ -45,5 +75,24 @@ export function qrCodeToProto(code: QrCode): PbQrCode {
     payload: code.payload,
     link: code.link,
     createdAt: code.createdAt,
+    livemode: code.livemode,
+    expiresAt: code.expiresAt,
+    paymentId: code.paymentId,
+    status: statusToProto(qrCodeStatus(code, now)),
+    label: code.label,
+  });
+}
+
+export function qrPaymentToProto(p: QrCodePayment): PbQrCodePayment {
+  return PbQrCodePayment.fromPartial({
+    qrCodeId: p.qrCodeId,
+    paymentId: p.paymentId,
+    status: p.status,
+    amount: { amountMinor: p.amount.amountMinor, currency: p.amount.currency },
+    payerBank: p.payerBank,
+    eventId: p.eventId,
+    sequence: p.sequence,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
   });
 }

@@ -1,12 +1,6 @@
-import { QrKind, QrServiceClient } from '@tolem/contracts/qr';
-import { createClient, type PromiseClient } from '@tolem/grpc-kit';
-import {
-  freePort,
-  freshDatabase,
-  grpcServing,
-  type ServiceProcess,
-  spawnService,
-} from '@tolem/testing';
+import { QrCodeStatus, QrKind, type QrServiceClient } from '@tolem/contracts/qr';
+import type { PromiseClient } from '@tolem/grpc-kit';
+import { freshDatabase } from '@tolem/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -16,10 +10,12 @@ import {
   parseElqrPayload,
   verifyElqrChecksum,
 } from '../../src/domain/elqr';
+import { paymentsTopic, type QrPlatform, startQrPlatform } from './harness';
 
-describe('qr-platform service (real process, real PostgreSQL)', () => {
+describe('qr-platform service (real process, real PostgreSQL and Kafka)', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
-  let service: ServiceProcess;
+  let topic: Awaited<ReturnType<typeof paymentsTopic>>;
+  let platform: QrPlatform;
   let client: PromiseClient<QrServiceClient>;
 
   async function storedRows(): Promise<number> {
@@ -35,27 +31,18 @@ describe('qr-platform service (real process, real PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await freshDatabase('qr_platform_it');
-    const port = await freePort();
-    service = await spawnService({
-      name: 'qr-platform',
-      entry: 'apps/qr-platform/src/main.ts',
-      env: {
-        DATABASE_URL: db.url,
-        GRPC_PORT: String(port),
-        MIGRATE_ON_START: 'true',
-        LOG_LEVEL: 'warn',
-        QR_PROVIDER_ID: 'qr.tolem.kg',
-        QR_SERVICE_CODE: 'merchant',
-        QR_MERCHANT_DISPLAY_NAME: 'Tolem QR',
-      },
-      ready: () => grpcServing(`127.0.0.1:${port}`),
+    topic = await paymentsTopic('payments.events.qr');
+    platform = await startQrPlatform({
+      databaseUrl: db.url,
+      topic: topic.topic,
+      groupId: topic.groupId,
     });
-    client = createClient(QrServiceClient, `127.0.0.1:${port}`);
+    client = platform.client;
   });
 
   afterAll(async () => {
-    client?.close();
-    await service?.stop();
+    await platform?.stop();
+    await topic?.close();
     await db?.drop();
   });
 
@@ -65,6 +52,10 @@ describe('qr-platform service (real process, real PostgreSQL)', () => {
     kind: QrKind.QR_KIND_DYNAMIC,
     amount: { amountMinor: 1_241_200n, currency: 'KGS' },
     description: 'Заказ №1',
+    livemode: false,
+    expiresAt: undefined,
+    paymentId: '',
+    label: '',
   };
 
   it('creates a dynamic code whose payload verifies and carries the amount in tyiyn', async () => {
@@ -92,8 +83,14 @@ describe('qr-platform service (real process, real PostgreSQL)', () => {
     expect(qrCode?.link.startsWith('https://pay.payqr.kg/#')).toBe(true);
     expect(parseElqrLink(qrCode?.link ?? '').payment).toEqual(payment);
 
-    const fetched = await client.getQrCode({ qrCodeId: qrCode?.id ?? '' });
+    expect(qrCode?.status).toBe(QrCodeStatus.QR_CODE_STATUS_ACTIVE);
+    const fetched = await client.getQrCode({ qrCodeId: qrCode?.id ?? '', merchantId: '' });
     expect(fetched.qrCode).toEqual(qrCode);
+    const scoped = await client.getQrCode({ qrCodeId: qrCode?.id ?? '', merchantId: 'mer_it' });
+    expect(scoped.qrCode).toEqual(qrCode);
+    await expect(
+      client.getQrCode({ qrCodeId: qrCode?.id ?? '', merchantId: 'mer_other' }),
+    ).rejects.toMatchObject({ code: 'QR_CODE_NOT_FOUND', kind: 'not_found' });
   });
 
   it('creates a static code without an amount', async () => {
@@ -103,8 +100,19 @@ describe('qr-platform service (real process, real PostgreSQL)', () => {
       kind: QrKind.QR_KIND_STATIC,
       amount: undefined,
       description: '',
+      livemode: true,
+      expiresAt: undefined,
+      paymentId: '',
+      label: 'Касса №1',
     });
     expect(qrCode?.amount).toBeUndefined();
+    expect(qrCode).toMatchObject({
+      label: 'Касса №1',
+      livemode: true,
+      status: QrCodeStatus.QR_CODE_STATUS_ACTIVE,
+      expiresAt: undefined,
+      paymentId: '',
+    });
     const parsed = parseElqrPayload(qrCode?.payload ?? '');
     expect(parsed.checksumValid).toBe(true);
     expect(parsed.payment.type).toBe('static');
@@ -159,6 +167,20 @@ describe('qr-platform service (real process, real PostgreSQL)', () => {
     [{ description: 'x'.repeat(33) }, 'QR_FIELD_TOO_LONG'],
     [{ description: 'pay 🙂' }, 'QR_FIELD_INVALID_CHARACTERS'],
     [{ merchantId: 'm'.repeat(33) }, 'QR_FIELD_TOO_LONG'],
+    [{ expiresAt: new Date(Date.now() - 1_000) }, 'QR_EXPIRES_AT_IN_PAST'],
+    [{ label: 'desk' }, 'QR_LABEL_NOT_ALLOWED'],
+    [
+      { kind: QrKind.QR_KIND_STATIC, amount: undefined, paymentId: 'pay_1' },
+      'QR_PAYMENT_ID_NOT_ALLOWED',
+    ],
+    [
+      { kind: QrKind.QR_KIND_STATIC, amount: undefined, expiresAt: new Date(Date.now() + 60_000) },
+      'QR_EXPIRES_AT_NOT_ALLOWED',
+    ],
+    [
+      { kind: QrKind.QR_KIND_STATIC, amount: undefined, label: 'l'.repeat(65) },
+      'QR_FIELD_TOO_LONG',
+    ],
   ])('refuses %o with INVALID_ARGUMENT %s and writes nothing', async (changes, code) => {
     const before = await storedRows();
     await expect(
@@ -169,7 +191,7 @@ describe('qr-platform service (real process, real PostgreSQL)', () => {
 
   it('answers NOT_FOUND for an unknown code', async () => {
     await expect(
-      client.getQrCode({ qrCodeId: 'qr_01jzzzzzzzzzzzzzzzzzzzzzzz' }),
+      client.getQrCode({ qrCodeId: 'qr_01jzzzzzzzzzzzzzzzzzzzzzzz', merchantId: '' }),
     ).rejects.toMatchObject({
       code: 'QR_CODE_NOT_FOUND',
       kind: 'not_found',
