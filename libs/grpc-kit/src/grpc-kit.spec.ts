@@ -16,7 +16,7 @@ import {
 } from '@tolem/contracts/reporting';
 import { DomainError } from '@tolem/errors';
 import { createLogger } from '@tolem/observability';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import {
   createClient,
@@ -47,6 +47,8 @@ const otherMethods = {
 
 /** How many items the streaming handler was asked for so far. */
 let produced = 0;
+/** How many 'stall' streams ran their cleanup (finally). */
+let cleanedUp = 0;
 const CHUNK = 'x'.repeat(16 * 1024);
 
 describe('grpc-kit over loopback', () => {
@@ -85,9 +87,14 @@ describe('grpc-kit over loopback', () => {
             details: { field: 'merchant_id' },
           });
         }
-        for (let i = 0; i < 10_000; i += 1) {
-          produced += 1;
-          yield { data: CHUNK };
+        const stalledCleanup = req.filter?.merchantId === 'stall';
+        try {
+          for (let i = 0; i < 10_000; i += 1) {
+            if (!stalledCleanup) produced += 1;
+            yield { data: CHUNK };
+          }
+        } finally {
+          if (stalledCleanup) cleanedUp += 1;
         }
       },
     });
@@ -316,6 +323,28 @@ describe('grpc-kit over loopback', () => {
       kind: 'invalid',
       details: { field: 'merchant_id' },
     });
+    streams.close();
+  });
+
+  it('runs a stream handler cleanup when a client that stopped reading cancels', async () => {
+    const streams = createStreamingClient(ReportingServiceClient, `127.0.0.1:${port}`);
+    const stalled = streams.exportPaymentsCsv({
+      filter: {
+        merchantId: 'stall',
+        status: '',
+        method: '',
+        currency: '',
+        createdFrom: undefined,
+        createdTo: undefined,
+      },
+    });
+    const iterator = stalled[Symbol.asyncIterator]();
+    await iterator.next();
+    // Flow control fills while the client does not read: the server waits for 'drain'.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(cleanedUp).toBe(0);
+    await iterator.return?.(undefined);
+    await vi.waitFor(() => expect(cleanedUp).toBe(1), { timeout: 3_000 });
     streams.close();
   });
 

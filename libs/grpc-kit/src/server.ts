@@ -177,10 +177,13 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
             if (ctx.signal.aborted) break;
             // Backpressure: the handler is asked for its next item only once the client took this
             // one, so a long stream (an export) is never buffered whole in memory.
-            if (!call.write(item)) await once(call, 'drain');
+            // A client that stops reading and then cancels never drains: the abort ends the wait,
+            // so the handler's iterator is closed and its cleanup (subscriptions) runs.
+            if (!call.write(item)) await once(call, 'drain', { signal: ctx.signal });
           }
           call.end();
         } catch (err) {
+          if (ctx.signal.aborted) return;
           const wire = toWireError(err);
           if (wire.code === 13) ctx.log.error({ method: path, err }, 'grpc stream failed');
           call.emit('error', { code: wire.code, details: wire.details, metadata: wire.metadata });
