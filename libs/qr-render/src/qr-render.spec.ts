@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   QR_MAX_SCALE,
+  QR_PNG_RENDERER_OPTIONS,
   QR_PRINT_PIXELS,
   QR_QUIET_ZONE,
   qrModuleCount,
@@ -112,8 +113,23 @@ describe('renderQrPng', () => {
       errorCorrectionLevel: 'M',
       margin: QR_QUIET_ZONE,
       scale,
+      rendererOpts: QR_PNG_RENDERER_OPTIONS,
     });
     expect((await renderQrPng(FINIK_DYNAMIC)).equals(direct)).toBe(true);
+  });
+
+  it("is an 8-bit grayscale PNG with the same pixels as qrcode's default RGBA one", async () => {
+    const ours = await renderQrPng(FINIK_STATIC, { scale: 4 });
+    // IHDR: bit depth at byte 24, colour type at byte 25 (0 = grayscale).
+    expect([ours[24], ours[25]]).toEqual([8, 0]);
+    const rgba = await QRCode.toBuffer(FINIK_STATIC, {
+      type: 'png',
+      errorCorrectionLevel: 'M',
+      margin: QR_QUIET_ZONE,
+      scale: 4,
+    });
+    expect(PNG.sync.read(ours).data.equals(PNG.sync.read(rgba).data)).toBe(true);
+    expect(ours.length).toBeLessThan(rgba.length);
   });
 
   it('refuses a scale that is not a whole number within bounds', async () => {

@@ -1,7 +1,13 @@
 import { argv } from 'node:process';
 import { pathToFileURL } from 'node:url';
 
-import { buildElqrPayload, type ElqrPayment, parseElqrPayload } from '../domain/elqr';
+import {
+  buildElqrLink,
+  buildElqrPayload,
+  ELQR_DEFAULT_LINK_BASE_URL,
+  type ElqrPayment,
+  parseElqrPayload,
+} from '../domain/elqr';
 import { buildEmvco, type EmvcoPayload, parseEmvco } from '../domain/emvco';
 
 /**
@@ -26,8 +32,8 @@ export interface CodecThroughput {
   elqr: Rate;
   /** EMVCo MPM build + parse. */
   emvco: Rate;
-  /** The payloads built, so the caller can render the same ones. */
-  elqrSample: string;
+  /** A payment link as qr-platform issues it, so the caller can render what the routes render. */
+  elqrLink: string;
 }
 
 const POOL = 256;
@@ -109,7 +115,12 @@ export function measureCodecThroughput(ms: number): CodecThroughput {
   const emvcoRate = measureRate(emvco, ms, (p) => {
     parseEmvco(buildEmvco(p));
   });
-  return { elqr: elqrRate, emvco: emvcoRate, elqrSample: buildElqrPayload(elqr[0] as ElqrPayment) };
+  const sample = buildElqrPayload(elqr[0] as ElqrPayment);
+  return {
+    elqr: elqrRate,
+    emvco: emvcoRate,
+    elqrLink: buildElqrLink(ELQR_DEFAULT_LINK_BASE_URL, sample),
+  };
 }
 
 if (argv[1] && import.meta.url === pathToFileURL(argv[1]).href) {

@@ -4,17 +4,28 @@ import { Secret } from '@tolem/config';
 import { Merchant } from '@tolem/contracts/checkout';
 import { DomainError } from '@tolem/errors';
 import { createLogger } from '@tolem/observability';
-import { qrModuleCount, renderQrSvg } from '@tolem/qr-render';
+import type * as QrRender from '@tolem/qr-render';
+import { qrModuleCount, renderQrPng, renderQrSvg } from '@tolem/qr-render';
 import { XMLValidator } from 'fast-xml-parser';
 import type { FastifyInstance } from 'fastify';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { createMemoryIdempotencyStore } from '../../../test/fakes/idempotency-store.fake';
 import { createApiKeyAuthenticator } from '../auth';
 import { buildGateway, type GatewayDeps } from '../server';
 import { type QrCodeImageView, qrImageRoutes } from './qr-images.route';
+
+// The real renderers, counted: the routes must not draw an image they already drew.
+vi.mock('@tolem/qr-render', async (importActual) => {
+  const actual = await importActual<typeof QrRender>();
+  return {
+    ...actual,
+    renderQrPng: vi.fn(actual.renderQrPng),
+    renderQrSvg: vi.fn(actual.renderQrSvg),
+  };
+});
 
 const notScripted = async (): Promise<never> => {
   throw new Error('not scripted');
@@ -222,6 +233,22 @@ describe('QR code image routes', () => {
   });
 
   describe('caching', () => {
+    it('draws an image once and serves it from memory after, per payload and size', async () => {
+      vi.mocked(renderQrPng).mockClear();
+      vi.mocked(renderQrSvg).mockClear();
+      const get = (url: string) => app.inject({ url, headers: one });
+      const first = await get('/v1/qr_codes/qrc_dyn/image.png');
+      const second = await get('/v1/qr_codes/qrc_dyn/image.png');
+      expect(second.rawPayload.equals(first.rawPayload)).toBe(true);
+      expect(renderQrPng).toHaveBeenCalledTimes(1);
+      await get('/v1/qr_codes/qrc_dyn/image.png?scale=2');
+      await get('/v1/qr_codes/qrc_sta/image.png');
+      expect(renderQrPng).toHaveBeenCalledTimes(3);
+      await get('/v1/qr_codes/qrc_sta/image.svg');
+      await get('/v1/qr_codes/qrc_sta/image.svg');
+      expect(renderQrSvg).toHaveBeenCalledTimes(1);
+    });
+
     it('answers 304 without a body when If-None-Match holds the ETag, and 200 for another', async () => {
       for (const path of ['image.png', 'image.svg', 'sticker']) {
         const url = `/v1/qr_codes/qrc_dyn/${path}`;
