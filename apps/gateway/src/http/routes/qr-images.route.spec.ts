@@ -327,6 +327,24 @@ describe('QR code image routes', () => {
     });
   });
 
+  it('is documented in the OpenAPI document with its media types', async () => {
+    const doc = (await app.inject({ url: '/openapi.json' })).json() as {
+      paths: Record<
+        string,
+        Record<string, { operationId: string; responses: Record<string, { content?: object }> }>
+      >;
+    };
+    const png = doc.paths['/v1/qr_codes/{id}/image.png']?.['get'];
+    expect(png?.operationId).toBe('getQrCodePng');
+    expect(Object.keys(png?.responses['200']?.content ?? {})).toEqual(['image/png']);
+    expect(png?.responses['404']).toBeDefined();
+    const svg = doc.paths['/v1/qr_codes/{id}/image.svg']?.['get'];
+    expect(Object.keys(svg?.responses['200']?.content ?? {})).toEqual(['image/svg+xml']);
+    const sticker = doc.paths['/v1/qr_codes/{id}/sticker']?.['get'];
+    expect(Object.keys(sticker?.responses['200']?.content ?? {})).toEqual(['text/html']);
+    expect(sticker?.responses['304']).toBeDefined();
+  });
+
   describe('errors', () => {
     it.each(['image.png', 'image.svg', 'sticker'])(
       '%s: needs an API key, and answers 404 for another merchant or the other mode',
