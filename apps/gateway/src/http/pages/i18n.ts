@@ -102,6 +102,16 @@ export interface Messages {
     codeText: string;
     waiting: string;
   };
+  /** The printable cash-desk sticker of a QR code (GET /v1/qr_codes/:id/sticker). */
+  sticker: {
+    /** The call to action above the code. */
+    scan: string;
+    /** Shown instead of an amount on a static code: the payer enters it. */
+    anyAmount: string;
+    anyAmountHint: string;
+    /** Before a static code's label (the cash desk or terminal it stands at). */
+    placeLabel: string;
+  };
   instructionsTitle: string;
   receivedTitle: string;
   awaitingTitle: string;

@@ -52,6 +52,14 @@ export interface LocatedTlvElement extends TlvElement {
 export const TLV_MAX_VALUE_LENGTH = 99;
 
 const TWO_DIGITS = /^\d{2}$/;
+
+/** True when text[i] and text[i + 1] are both ASCII digits (what `^\d{2}$` tests on a slice). */
+function digitPairAt(text: string, i: number): boolean {
+  if (i + 2 > text.length) return false;
+  const a = text.charCodeAt(i) - 48;
+  const b = text.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9;
+}
 // Any surrogate code unit: astral characters (paired) and broken halves (lone) alike.
 const SURROGATE = /[\uD800-\uDFFF]/;
 
@@ -110,15 +118,14 @@ export function decodeLocatedTlvs(text: string, base = 0, scope = ''): LocatedTl
   let i = 0;
   while (i < text.length) {
     const id = text.slice(i, i + 2);
-    const len = text.slice(i + 2, i + 4);
     const at = base + i;
-    if (!TWO_DIGITS.test(id) || !TWO_DIGITS.test(len)) {
+    if (!digitPairAt(text, i) || !digitPairAt(text, i + 2)) {
       const field =
         scope && TWO_DIGITS.test(id) ? `${scope}${id}` : scope.slice(0, -1) || undefined;
       throw new ElqrError('ELQR_MALFORMED', `bad TLV header at offset ${at}`, field, at);
     }
     const start = i + 4;
-    const end = start + Number(len);
+    const end = start + (text.charCodeAt(i + 2) - 48) * 10 + (text.charCodeAt(i + 3) - 48);
     if (end > text.length) {
       throw new ElqrError(
         'ELQR_MALFORMED',

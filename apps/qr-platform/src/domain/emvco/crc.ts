@@ -21,10 +21,18 @@ export function crc16CcittFalse(bytes: Uint8Array): number {
 
 const encoder = new TextEncoder();
 
+/** CRC of the UTF-8 bytes of `text`; ASCII text (most payloads) is its own bytes, not copied. */
+function crcOfText(text: string): number {
+  let crc = 0xffff;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return crc16CcittFalse(encoder.encode(text));
+    crc = ((crc << 8) & 0xffff) ^ (TABLE[((crc >> 8) ^ c) & 0xff] as number);
+  }
+  return crc;
+}
+
 /** The ID 63 value for `textUpToCrcHeader` (which ends in `6304`): 4 uppercase hex digits. */
 export function emvcoCrc(textUpToCrcHeader: string): string {
-  return crc16CcittFalse(encoder.encode(textUpToCrcHeader))
-    .toString(16)
-    .toUpperCase()
-    .padStart(4, '0');
+  return crcOfText(textUpToCrcHeader).toString(16).toUpperCase().padStart(4, '0');
 }

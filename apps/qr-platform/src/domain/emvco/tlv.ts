@@ -59,6 +59,14 @@ export interface LocatedTlv extends EmvcoTlv {
 export const TLV_MAX_VALUE_LENGTH = 99;
 
 const TWO_DIGITS = /^\d{2}$/;
+
+/** True when text[i] and text[i + 1] are both ASCII digits (what `^\d{2}$` tests on a slice). */
+function digitPairAt(text: string, i: number): boolean {
+  if (i + 2 > text.length) return false;
+  const a = text.charCodeAt(i) - 48;
+  const b = text.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9;
+}
 // Surrogates (astral characters and lone halves), C0/C1 controls and DEL: nothing a payer's app
 // can display or a QR producer should emit.
 
@@ -104,8 +112,7 @@ export function decodeTlvs(text: string, base = 0, scope = ''): LocatedTlv[] {
   let i = 0;
   while (i < text.length) {
     const id = text.slice(i, i + 2);
-    const len = text.slice(i + 2, i + 4);
-    if (!TWO_DIGITS.test(id)) {
+    if (!digitPairAt(text, i)) {
       throw new EmvcoError(
         'EMVCO_MALFORMED',
         `bad TLV id in ${scope || 'payload'}`,
@@ -114,7 +121,7 @@ export function decodeTlvs(text: string, base = 0, scope = ''): LocatedTlv[] {
       );
     }
     const field = `${scope}${id}`;
-    if (!TWO_DIGITS.test(len)) {
+    if (!digitPairAt(text, i + 2)) {
       throw new EmvcoError(
         'EMVCO_BAD_LENGTH',
         `element ${field} has no 2-digit length`,
@@ -123,7 +130,7 @@ export function decodeTlvs(text: string, base = 0, scope = ''): LocatedTlv[] {
       );
     }
     const start = i + 4;
-    const end = start + Number(len);
+    const end = start + (text.charCodeAt(i + 2) - 48) * 10 + (text.charCodeAt(i + 3) - 48);
     if (end > text.length) {
       throw new EmvcoError(
         'EMVCO_BAD_LENGTH',

@@ -90,6 +90,12 @@ export const en: Messages = {
     codeText: 'QR code text',
     waiting: 'Waiting for your bank to confirm the payment…',
   },
+  sticker: {
+    scan: 'Scan with your banking app to pay',
+    anyAmount: 'Any amount',
+    anyAmountHint: 'You enter the amount in your banking app.',
+    placeLabel: 'Cash desk',
+  },
   instructionsTitle: 'Payment instructions',
   receivedTitle: 'Payment received',
   awaitingTitle: 'Waiting for confirmation',

@@ -93,6 +93,12 @@ export const ky: Messages = {
     codeText: 'QR-коддун тексти',
     waiting: 'Банкыңыздын ырастоосу күтүлүүдө…',
   },
+  sticker: {
+    scan: 'Төлөө үчүн банк тиркемеси менен сканерлеңиз',
+    anyAmount: 'Каалаган сумма',
+    anyAmountHint: 'Сумманы банк тиркемесинде өзүңүз киргизесиз.',
+    placeLabel: 'Касса',
+  },
   instructionsTitle: 'Төлөө боюнча нускама',
   receivedTitle: 'Төлөм алынды',
   awaitingTitle: 'Ырастоо күтүлүүдө',

@@ -92,6 +92,12 @@ export const my: Messages = {
     codeText: 'QR ကုဒ် စာသား',
     waiting: 'သင်၏ ဘဏ်မှ အတည်ပြုချက်ကို စောင့်နေသည်…',
   },
+  sticker: {
+    scan: 'ပေးချေရန် သင်၏ ဘဏ်အက်ပ်ဖြင့် စကင်ဖတ်ပါ',
+    anyAmount: 'မည်သည့်ပမာဏမဆို',
+    anyAmountHint: 'ပမာဏကို သင်၏ ဘဏ်အက်ပ်တွင် ထည့်ပါ။',
+    placeLabel: 'ငွေကောင်တာ',
+  },
   instructionsTitle: 'ငွေပေးချေရန် လမ်းညွှန်ချက်',
   receivedTitle: 'ငွေလက်ခံရရှိပြီး',
   awaitingTitle: 'အတည်ပြုချက်ကို စောင့်နေသည်',

@@ -90,6 +90,12 @@ export const ru: Messages = {
     codeText: 'Текст QR-кода',
     waiting: 'Ожидаем подтверждения оплаты от вашего банка…',
   },
+  sticker: {
+    scan: 'Отсканируйте в приложении банка, чтобы оплатить',
+    anyAmount: 'Любая сумма',
+    anyAmountHint: 'Сумму вы вводите в приложении банка.',
+    placeLabel: 'Касса',
+  },
   instructionsTitle: 'Инструкция по оплате',
   receivedTitle: 'Оплата получена',
   awaitingTitle: 'Ожидаем подтверждения',
