@@ -72,7 +72,7 @@ interface Watcher {
  * spec pushes changes into, which notes when its caller cancels it.
  */
 function fakeQr() {
-  const calls: { method: string; request: unknown }[] = [];
+  const calls: { method: string; request: unknown; opts?: CallOpts }[] = [];
   const codes = new Map<string, QrCode>();
   const byKey = new Map<string, { id: string; print: string }>();
   const payments = new Map<string, QrCodePayment[]>();
@@ -172,7 +172,7 @@ function fakeQr() {
     },
     watchQrPayment: (request: WatchQrPaymentRequest, opts?: CallOpts) => ({
       async *[Symbol.asyncIterator]() {
-        calls.push({ method: 'watchQrPayment', request });
+        calls.push({ method: 'watchQrPayment', request, opts });
         own(request.qrCodeId, request.merchantId);
         const queue: (WatchQrPaymentResponse | Error)[] = (
           payments.get(request.qrCodeId) ?? []
@@ -845,6 +845,31 @@ describe('QR code routes', () => {
       stream.close();
       // No message is pending upstream: only the abort signal can end the call now.
       await until(() => watcher.aborted && watcher.closed, 'the upstream stream to close');
+    });
+
+    it('ends the stream quietly when the gRPC stream reaches its deadline (the client reconnects)', async () => {
+      const stream = openStream(base, '/v1/qr_codes/qr_1/events', one);
+      await stream.response;
+      await until(() => framesOf(stream.received.text).length === 1, 'the snapshot');
+      s.watchers[0]?.push(new DomainError('UPSTREAM_TIMEOUT', 'timeout', 'deadline exceeded'));
+      await until(() => stream.received.ended, 'the end of the stream');
+      expect(framesOf(stream.received.text).map((f) => f.event)).toEqual(['qr_payment']);
+      expect(s.calls.find((c) => c.method === 'watchQrPayment')?.opts).toMatchObject({
+        deadlineMs: 600_000,
+      });
+    });
+
+    it('HEAD opens no lasting upstream stream', async () => {
+      const res = await app.inject({
+        method: 'HEAD',
+        url: '/v1/qr_codes/qr_1/events',
+        headers: one,
+      });
+      expect(res.statusCode).toBe(200);
+      await until(
+        () => s.watchers.length === 1 && s.watchers.every((w) => w.closed),
+        'upstream closed',
+      );
     });
 
     it('ends the stream with `event: error` when qr-platform fails mid-stream', async () => {

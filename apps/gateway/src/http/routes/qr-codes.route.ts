@@ -7,7 +7,7 @@ import type {
   WatchQrPaymentRequest,
   WatchQrPaymentResponse,
 } from '@tolem/contracts/qr';
-import { defineErrors } from '@tolem/errors';
+import { defineErrors, isDomainError } from '@tolem/errors';
 import type { CallOpts, PromiseClient } from '@tolem/grpc-kit';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 
@@ -66,6 +66,12 @@ const qrRouteErrors = defineErrors({
 
 /** A proxy or load balancer drops a connection silent for about a minute; a comment keeps it open. */
 export const SSE_HEARTBEAT_MS = 15_000;
+
+/**
+ * How long one event stream follows a code: the gRPC stream's deadline. Past it the stream ends
+ * quietly and the client reconnects (a fresh snapshot), so no connection is held forever.
+ */
+export const SSE_MAX_MS = 10 * 60_000;
 
 export interface QrCodeRouteDeps {
   authenticate: ApiKeyAuthenticator;
@@ -296,7 +302,7 @@ export function qrCodeRoutes(deps: QrCodeRouteDeps): FastifyPluginAsync {
 
         const upstream = qr.watchQrPayment(
           { qrCodeId: code.id, merchantId: merchantIdOf(request) },
-          { requestId: request.id, signal: abort.signal },
+          { requestId: request.id, signal: abort.signal, deadlineMs: SSE_MAX_MS },
         );
         void (async () => {
           try {
@@ -312,7 +318,9 @@ export function qrCodeRoutes(deps: QrCodeRouteDeps): FastifyPluginAsync {
               );
             }
           } catch (err) {
-            if (!abort.signal.aborted) {
+            // Its deadline passed: a normal end, the client reconnects.
+            const expired = isDomainError(err) && err.kind === 'timeout';
+            if (!abort.signal.aborted && !expired) {
               const mapped = toHttpError(err);
               request.log.warn({ code: mapped.code }, 'qr event stream failed');
               out.write(`event: error\ndata: ${JSON.stringify(errorBody(mapped, request.id))}\n\n`);
