@@ -68,15 +68,11 @@ export function qrKindFromName(name: QrKindName | undefined): QrKind {
 }
 
 /**
- * The code's status as qr-platform derived it. An unset status reads as active only for a static
- * code (which is always payable); a dynamic one is judged by its expiry here too, so a code is
- * never shown payable past expires_at.
+ * The code's status as qr-platform derived it (it owns that fact: paid from the payment events,
+ * expired from expires_at). Unset reads as active, which a static code always is.
  */
-export function qrStatusName(
-  code: Pick<QrCode, 'status' | 'kind' | 'expiresAt'>,
-  now: Date,
-): QrStatusName {
-  switch (code.status) {
+export function qrStatusName(status: QrCodeStatus): QrStatusName {
+  switch (status) {
     case QrCodeStatus.QR_CODE_STATUS_PAID:
       return 'paid';
     case QrCodeStatus.QR_CODE_STATUS_EXPIRED:
@@ -84,21 +80,17 @@ export function qrStatusName(
     case QrCodeStatus.QR_CODE_STATUS_ACTIVE:
     case QrCodeStatus.QR_CODE_STATUS_UNSPECIFIED:
     case QrCodeStatus.UNRECOGNIZED:
-      break;
+      return 'active';
   }
-  if (code.kind !== QrKind.QR_KIND_STATIC && code.expiresAt && code.expiresAt <= now) {
-    return 'expired';
-  }
-  return 'active';
 }
 
-export function qrCodeToJson(code: QrCode | undefined, now: Date): QrCodeJson {
+export function qrCodeToJson(code: QrCode | undefined): QrCodeJson {
   if (!code) throw gatewayErrors.create('INTERNAL', 'qr-platform answered without a code');
   return {
     id: code.id,
     object: 'qr_code',
     kind: qrKindName(code.kind),
-    status: qrStatusName(code, now),
+    status: qrStatusName(code.status),
     amount: code.amount ? minorToJson(code.amount.amountMinor) : null,
     currency: 'KGS',
     description: orNull(code.description),
@@ -133,7 +125,6 @@ export function qrPaymentToJson(p: QrCodePayment): QrPaymentJson {
 export function qrDetailsToJson(
   res: ResolveQrPayloadResponse,
   merchantName: string,
-  now: Date,
 ): QrDetailsJson {
   const code = res.qrCode;
   if (!code) throw gatewayErrors.create('INTERNAL', 'qr-platform answered without a code');
@@ -141,7 +132,7 @@ export function qrDetailsToJson(
     object: 'qr_details',
     qr_code_id: code.id,
     kind: qrKindName(code.kind),
-    status: qrStatusName(code, now),
+    status: qrStatusName(code.status),
     merchant_name: merchantName,
     amount: code.amount ? minorToJson(code.amount.amountMinor) : null,
     currency: 'KGS',

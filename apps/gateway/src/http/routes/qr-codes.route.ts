@@ -76,6 +76,7 @@ export const SSE_MAX_MS = 10 * 60_000;
 export interface QrCodeRouteDeps {
   authenticate: ApiKeyAuthenticator;
   qr: QrClient;
+  /** `expires_in` counts from it. */
   clock?: () => Date;
   /** Between heartbeat comments on `/events` streams (default 15 s). */
   heartbeatMs?: number;
@@ -175,7 +176,7 @@ export function qrCodeRoutes(deps: QrCodeRouteDeps): FastifyPluginAsync {
           code = (await qr.codes.getQrCode({ qrCodeId: res.qrCodeId, merchantId }, ctx)).qrCode;
           replayed = res.replayed;
         }
-        const json = qrCodeToJson(code, now);
+        const json = qrCodeToJson(code);
         if (replayed) return reply.code(200).header('idempotent-replayed', 'true').send(json);
         request.log.info({ qrCodeId: json.id, kind: json.kind }, 'qr code created');
         return reply
@@ -194,7 +195,7 @@ export function qrCodeRoutes(deps: QrCodeRouteDeps): FastifyPluginAsync {
           response: { 200: qrCodeJsonSchema },
         },
       },
-      async (request) => qrCodeToJson(await ownCode(request, request.params.id), clock()),
+      async (request) => qrCodeToJson(await ownCode(request, request.params.id)),
     );
 
     app.get<{ Querystring: ListQrCodesQuery }>(
@@ -217,12 +218,11 @@ export function qrCodeRoutes(deps: QrCodeRouteDeps): FastifyPluginAsync {
           },
           { requestId: request.id },
         );
-        const now = clock();
         return {
           object: 'list',
           url: '/v1/qr_codes',
           has_more: res.hasMore,
-          data: res.qrCodes.map((c) => qrCodeToJson(c, now)),
+          data: res.qrCodes.map((c) => qrCodeToJson(c)),
         };
       },
     );
@@ -313,7 +313,7 @@ export function qrCodeRoutes(deps: QrCodeRouteDeps): FastifyPluginAsync {
                 sseFrame(`${p.paymentId}:${p.sequence}`, 'qr_payment', {
                   ...qrPaymentToJson(p),
                   snapshot: change.snapshot,
-                  qr_code_status: qrStatusName({ ...code, status: change.codeStatus }, clock()),
+                  qr_code_status: qrStatusName(change.codeStatus),
                 }),
               );
             }
@@ -346,7 +346,6 @@ export function qrCodeRoutes(deps: QrCodeRouteDeps): FastifyPluginAsync {
 export interface QrDetailsRouteDeps {
   qr: Pick<QrClient, 'codes'>;
   merchants: Pick<PromiseClient<MerchantServiceClient>, 'getMerchant'>;
-  clock?: () => Date;
 }
 
 /**
@@ -355,7 +354,6 @@ export interface QrDetailsRouteDeps {
  * already tells a payer, plus the merchant's display name.
  */
 export function qrDetailsRoutes(deps: QrDetailsRouteDeps): FastifyPluginAsync {
-  const clock = deps.clock ?? (() => new Date());
   return async (app) => {
     app.get<{ Querystring: QrDetailsQuery }>(
       '/qr/v1/details',
@@ -376,7 +374,7 @@ export function qrDetailsRoutes(deps: QrDetailsRouteDeps): FastifyPluginAsync {
         const { merchant } = await deps.merchants.getMerchant({ merchantId }, ctx);
         // A code's status changes (paid, expired): a bank must never show a cached answer.
         void reply.header('cache-control', 'no-store');
-        return qrDetailsToJson(res, merchant?.name ?? '', clock());
+        return qrDetailsToJson(res, merchant?.name ?? '');
       },
     );
   };
