@@ -22,6 +22,8 @@ const schema = z.object({
   REPORTING_ADDR: envs.address().optional(),
   /** The recurring service's gRPC; the bindings, recurring operations and receipts routes only when set. */
   RECURRING_ADDR: envs.address().optional(),
+  /** qr-platform's gRPC; the `/v1/qr_codes` routes and `/qr/v1/details` are served only when set. */
+  QR_PLATFORM_ADDR: envs.address().optional(),
   /** Bearer token of the /admin routes; short tokens are refused because they can be guessed. */
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   /** Deadline of every gRPC call to a peer. */
@@ -32,6 +34,9 @@ const schema = z.object({
   /** Requests one client IP may make to /callbacks/* per window. */
   RATE_LIMIT_CALLBACKS_MAX: perWindow(600),
   RATE_LIMIT_CALLBACKS_WINDOW_MS: perWindow(60_000),
+  /** Requests one client IP (a payer's bank) may make to /qr/v1/details per window. */
+  RATE_LIMIT_QR_DETAILS_MAX: perWindow(600),
+  RATE_LIMIT_QR_DETAILS_WINDOW_MS: perWindow(60_000),
   /** Requests one API key may make to /v1/* per window (all replicas count apart). */
   RATE_LIMIT_API_KEY_MAX: perWindow(5_000),
   RATE_LIMIT_API_KEY_WINDOW_MS: perWindow(1_000),
@@ -59,6 +64,7 @@ export interface GatewayConfig {
   ledgerAddr: string;
   reportingAddr: string | undefined;
   recurringAddr: string | undefined;
+  qrPlatformAddr: string | undefined;
   adminToken: Secret;
   grpcDeadlineMs: number;
   rateLimits: RateLimits;
@@ -81,12 +87,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ledgerAddr: e.LEDGER_ADDR,
     reportingAddr: e.REPORTING_ADDR,
     recurringAddr: e.RECURRING_ADDR,
+    qrPlatformAddr: e.QR_PLATFORM_ADDR,
     adminToken: new Secret(e.ADMIN_TOKEN),
     grpcDeadlineMs: e.GRPC_DEADLINE_MS,
     createBatchLanes: e.CREATE_BATCH_LANES,
     rateLimits: {
       pages: { max: e.RATE_LIMIT_PAGES_MAX, windowMs: e.RATE_LIMIT_PAGES_WINDOW_MS },
       callbacks: { max: e.RATE_LIMIT_CALLBACKS_MAX, windowMs: e.RATE_LIMIT_CALLBACKS_WINDOW_MS },
+      qrDetails: {
+        max: e.RATE_LIMIT_QR_DETAILS_MAX,
+        windowMs: e.RATE_LIMIT_QR_DETAILS_WINDOW_MS,
+      },
       apiPerKey: { max: e.RATE_LIMIT_API_KEY_MAX, windowMs: e.RATE_LIMIT_API_KEY_WINDOW_MS },
       apiPerIp: { max: e.RATE_LIMIT_API_IP_MAX, windowMs: e.RATE_LIMIT_API_IP_WINDOW_MS },
     },

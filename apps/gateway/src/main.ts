@@ -6,6 +6,7 @@ import {
 } from '@tolem/contracts/checkout';
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { NotifierServiceClient } from '@tolem/contracts/notifier';
+import { QrServiceClient } from '@tolem/contracts/qr';
 import { RecurringServiceClient } from '@tolem/contracts/recurring';
 import { ReportingServiceClient } from '@tolem/contracts/reporting';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
@@ -45,6 +46,12 @@ async function main(): Promise<void> {
   const recurring = config.recurringAddr
     ? createClient(RecurringServiceClient, config.recurringAddr, grpcOptions)
     : undefined;
+  const qr = config.qrPlatformAddr
+    ? {
+        unary: createClient(QrServiceClient, config.qrPlatformAddr, grpcOptions),
+        streams: createStreamingClient(QrServiceClient, config.qrPlatformAddr),
+      }
+    : undefined;
   const checkoutHealth = createHealthProbe(
     config.checkoutAddr,
     'tolem.checkout.v1.CheckoutService',
@@ -73,6 +80,11 @@ async function main(): Promise<void> {
     },
     webhooks: notifier,
     recurring,
+    qr: qr && {
+      codes: qr.unary,
+      watchQrPayment: qr.streams.watchQrPayment,
+      checkout,
+    },
     checkoutReady: () => checkoutHealth.check(),
     idempotency: { store: idempotencyStore, clock },
     log,
@@ -103,6 +115,8 @@ async function main(): Promise<void> {
       }
       reporting?.unary.close();
       recurring?.close();
+      qr?.unary.close();
+      qr?.streams.close();
       reporting?.streams.close();
     },
     () => sweeper.stop(),

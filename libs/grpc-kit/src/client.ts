@@ -17,6 +17,11 @@ export interface CallOpts {
   deadlineMs?: number;
   requestId?: string;
   metadata?: Record<string, string>;
+  /**
+   * Server streams only: aborting cancels the call on the server at once, even while the caller
+   * waits for the next message (an async generator's return() would wait for that message).
+   */
+  signal?: AbortSignal;
 }
 
 type UnaryOf<F> = F extends (
@@ -136,11 +141,15 @@ export function createStreamingClient<C extends Client>(
             metadata,
             { deadline },
           );
+          const cancel = (): void => call.cancel();
+          opts.signal?.addEventListener('abort', cancel, { once: true });
+          if (opts.signal?.aborted) cancel();
           try {
             for await (const message of call) yield message;
           } catch (err) {
             throw fromServiceError(err as ServiceError, String(prop));
           } finally {
+            opts.signal?.removeEventListener('abort', cancel);
             // The caller stopped early (its HTTP client went away): end the call on the server too.
             call.cancel();
           }

@@ -81,7 +81,14 @@ describe('grpc-kit over loopback', () => {
         throw new DomainError('NOT_IMPLEMENTED', 'unimplemented', 'later');
       },
       ...otherMethods,
-      async *exportPaymentsCsv(req) {
+      async *exportPaymentsCsv(req, ctx) {
+        if (req.filter?.merchantId === 'idle') {
+          // A live stream with nothing new to say (a watch): it ends only when the client cancels.
+          signals.set('idle', ctx.signal);
+          yield { data: 'first' };
+          await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+          return;
+        }
         if (req.filter?.merchantId === 'refused') {
           throw new DomainError('REPORTING_INVALID_REQUEST', 'invalid', 'bad filter', {
             details: { field: 'merchant_id' },
@@ -345,6 +352,35 @@ describe('grpc-kit over loopback', () => {
     expect(cleanedUp).toBe(0);
     await iterator.return?.(undefined);
     await vi.waitFor(() => expect(cleanedUp).toBe(1), { timeout: 3_000 });
+    streams.close();
+  });
+
+  it("cancels a server stream on the caller's abort signal while it waits for the next message", async () => {
+    const streams = createStreamingClient(ReportingServiceClient, `127.0.0.1:${port}`);
+    const abort = new AbortController();
+    const received: string[] = [];
+    const reading = (async () => {
+      const filter = {
+        merchantId: 'idle',
+        status: '',
+        method: '',
+        currency: '',
+        createdFrom: undefined,
+        createdTo: undefined,
+      };
+      for await (const m of streams.exportPaymentsCsv({ filter }, { signal: abort.signal })) {
+        received.push(m.data);
+      }
+    })().catch((e: unknown) => e);
+    const deadline = Date.now() + 2_000;
+    while (received.length === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(received).toEqual(['first']);
+    expect(signals.get('idle')?.aborted).toBe(false);
+    abort.abort();
+    await reading;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(signals.get('idle')?.aborted).toBe(true);
     streams.close();
   });
 

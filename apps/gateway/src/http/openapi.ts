@@ -63,9 +63,12 @@ const ERROR_STATUSES: Record<string, string> = {
 
 const BODY_ERRORS = ['413', '415'];
 
-/** Routes the document covers: the merchant API and the operators' API (JSON both). */
+/** The payer banks' QR API: public, no credential. */
+const PUBLIC_PREFIX = '/qr/v1/';
+
+/** Routes the document covers: the merchant API, the operators' API and the banks' QR API (JSON). */
 export function isDocumented(url: string): boolean {
-  return url.startsWith('/v1/') || url.startsWith('/admin/');
+  return url.startsWith('/v1/') || url.startsWith('/admin/') || url.startsWith(PUBLIC_PREFIX);
 }
 
 const errorResponse = (description: string) => ({
@@ -139,6 +142,9 @@ export function registerOpenApi(app: FastifyInstance, options: { publicBaseUrl: 
     transform: ({ schema, url }) => {
       if (!isDocumented(url)) return { schema: { ...schema, hide: true }, url };
       const admin = url.startsWith('/admin/');
+      if (url.startsWith(PUBLIC_PREFIX)) {
+        return { schema: { tags: ['qr_banks'], security: [], ...schema }, url };
+      }
       return {
         schema: {
           tags: [admin ? 'admin' : (url.split('/')[2] ?? 'v1')],

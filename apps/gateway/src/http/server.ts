@@ -30,6 +30,7 @@ import { docsRoutes } from './routes/docs.route';
 import { formRoutes } from './routes/form.route';
 import { healthRoutes } from './routes/health.route';
 import { pageRoutes, paymentStatusRoutes } from './routes/pages.route';
+import { type QrClient, qrCodeRoutes, qrDetailsRoutes } from './routes/qr-codes.route';
 import { type RecurringClient, recurringRoutes } from './routes/recurring.route';
 import { refundRoutes, type RefundsClient } from './routes/refunds.route';
 import { reportRoutes, type ReportsClient } from './routes/reports.route';
@@ -86,6 +87,13 @@ export interface GatewayDeps {
   webhooks?: WebhooksClient;
   /** The recurring service (bindings, scheduled operations, receipts); its routes only when given. */
   recurring?: RecurringClient;
+  /**
+   * qr-platform (unary + the WatchQrPayment stream) and checkout's CreateQrPayment; the
+   * `/v1/qr_codes` routes and the payer banks' `/qr/v1/details` are served only when given.
+   */
+  qr?: QrClient;
+  /** Between heartbeat comments of server-sent event streams (default 15 s; specs shorten it). */
+  sseHeartbeatMs?: number;
   /** True when checkout answers its gRPC health check (for /readyz). */
   checkoutReady: () => Promise<boolean>;
   /** Where the first answer to each Idempotency-Key is kept (the gateway's own PostgreSQL). */
@@ -116,6 +124,8 @@ export interface RateLimits {
   pages: RateLimit;
   /** `/callbacks/*`: providers retry, and some send bursts from few addresses. */
   callbacks: RateLimit;
+  /** `/qr/v1/details` per client IP: payers' banks ask it once per scan, from few addresses. */
+  qrDetails?: RateLimit;
   /** `/v1/*` per API key (hashed Authorization header). */
   apiPerKey?: RateLimit;
   /** `/v1/*` per client IP, whatever key it sends. */
@@ -125,6 +135,7 @@ export interface RateLimits {
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   pages: { max: 120, windowMs: 60_000 },
   callbacks: { max: 600, windowMs: 60_000 },
+  qrDetails: { max: 600, windowMs: 60_000 },
   // A safety net per replica, above what one busy merchant's server sends from one key (and
   // the API benchmark); deployments tune it with RATE_LIMIT_API_*.
   apiPerKey: { max: 5_000, windowMs: 1_000 },
@@ -265,6 +276,17 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   }
   if (deps.recurring) {
     void app.register(recurringRoutes({ authenticate, recurring: deps.recurring }));
+  }
+  if (deps.qr) {
+    void app.register(
+      qrCodeRoutes({ authenticate, qr: deps.qr, heartbeatMs: deps.sseHeartbeatMs }),
+    );
+    void app.register(
+      limited(
+        limits.qrDetails ?? (DEFAULT_RATE_LIMITS.qrDetails as RateLimit),
+        qrDetailsRoutes({ qr: deps.qr, merchants: deps.merchants }),
+      ),
+    );
   }
   void app.register(
     limited(

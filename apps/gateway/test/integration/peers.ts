@@ -8,6 +8,7 @@ import {
 } from '@tolem/contracts/checkout';
 import { LedgerServiceService } from '@tolem/contracts/ledger';
 import { NotifierServiceService } from '@tolem/contracts/notifier';
+import { QrServiceService } from '@tolem/contracts/qr';
 import { RecurringServiceService } from '@tolem/contracts/recurring';
 import { DomainError } from '@tolem/errors';
 import {
@@ -33,6 +34,7 @@ export interface Script {
   notifier: Scripted<typeof NotifierServiceService>;
   ledger: Scripted<typeof LedgerServiceService>;
   recurring: Scripted<typeof RecurringServiceService>;
+  qr: Scripted<typeof QrServiceService>;
 }
 
 export interface PeerCall {
@@ -86,6 +88,13 @@ function defaultScript(): Script {
     notifier: unimplemented(NotifierServiceService),
     ledger: unimplemented(LedgerServiceService),
     recurring: unimplemented(RecurringServiceService),
+    qr: {
+      ...unimplemented(QrServiceService),
+      // A server stream: refused like the unary methods, as a stream that fails at once.
+      watchQrPayment: async function* () {
+        throw new DomainError('NOT_IMPLEMENTED', 'unimplemented', 'watchQrPayment is not scripted');
+      },
+    },
   };
 }
 
@@ -97,8 +106,22 @@ export async function startPeers(): Promise<Peers> {
   };
 
   function delegating<S extends ServiceDefinition>(def: S, service: keyof Script): Handlers<S> {
-    const handlers: Record<string, (req: unknown, ctx: CallContext) => Promise<unknown>> = {};
+    const handlers: Record<string, (req: unknown, ctx: CallContext) => unknown> = {};
     for (const method of Object.keys(def)) {
+      if (def[method]?.responseStream) {
+        handlers[method] = async function* (request, ctx) {
+          calls.push({ service, method, request, requestId: ctx.requestId });
+          const scripted = (
+            peers.script[service] as unknown as Record<
+              string,
+              (req: unknown, ctx: CallContext) => AsyncIterable<unknown>
+            >
+          )[method];
+          if (!scripted) throw new Error(`no script for ${method}`);
+          yield* scripted(request, ctx);
+        };
+        continue;
+      }
       handlers[method] = async (request, ctx) => {
         calls.push({ service, method, request, requestId: ctx.requestId });
         const scripted = (
@@ -121,6 +144,7 @@ export async function startPeers(): Promise<Peers> {
   server.addService(NotifierServiceService, delegating(NotifierServiceService, 'notifier'));
   server.addService(LedgerServiceService, delegating(LedgerServiceService, 'ledger'));
   server.addService(RecurringServiceService, delegating(RecurringServiceService, 'recurring'));
+  server.addService(QrServiceService, delegating(QrServiceService, 'qr'));
   const port = await server.listen(0);
 
   return {
