@@ -10,8 +10,8 @@ export interface QrDetailsJson {
   merchant_name: string;
   amount: number | null;
   currency: 'KGS';
-  description: string;
-  label: string;
+  description: string | null;
+  label: string | null;
   expires_at: string | null;
   visible_fields: { key: string; label: string; value: string; title: string }[];
 }
@@ -69,8 +69,8 @@ export async function startFakeTolem() {
         merchant_name: 'Tolem Test Merchant',
         amount: null,
         currency: 'KGS',
-        description: '',
-        label: '',
+        description: null,
+        label: null,
         expires_at: null,
         visible_fields: [],
         ...details,

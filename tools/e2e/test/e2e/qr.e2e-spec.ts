@@ -23,8 +23,8 @@ interface QrCodeJson {
   status: 'active' | 'paid' | 'expired';
   amount: number | null;
   currency: 'KGS';
-  description: string;
-  label: string;
+  description: string | null;
+  label: string | null;
   payload: string;
   link: string;
   payment_id: string | null;
@@ -41,8 +41,8 @@ interface QrPaymentJson {
   status: string;
   amount: number;
   currency: string;
-  payer_bank: string;
-  updated: string;
+  payer_bank: string | null;
+  updated: string | null;
 }
 
 /** Tolem's public answer to the payer's bank (flow 5). */
@@ -54,8 +54,8 @@ interface QrDetailsJson {
   merchant_name: string;
   amount: number | null;
   currency: 'KGS';
-  description: string;
-  label: string;
+  description: string | null;
+  label: string | null;
   expires_at: string | null;
   visible_fields: { key: string; label: string; value: string; title: string }[];
 }
@@ -554,7 +554,8 @@ describe('QR codes: merchant, payer bank, ledger, notifier and the live status',
       currency: 'KGS',
       order_id: 'order-qr-late',
       description: 'Paid too late',
-      expires_in: 60,
+      // Checkout wants at least a minute ahead by its own clock, a little after the gateway's.
+      expires_in: 70,
     });
     const paymentId = code.payment_id as string;
     const expiresAt = Date.parse(code.expires_at ?? '');

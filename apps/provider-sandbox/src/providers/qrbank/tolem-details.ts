@@ -30,9 +30,16 @@ const answer = z.object({
   merchant_name: z.string(),
   amount: z.number().int().nonnegative().max(9_999_999_999_999).nullable(),
   currency: z.literal('KGS'),
-  description: z.string().default(''),
-  label: z.string().default(''),
-  expires_at: z.string().datetime({ offset: true }).nullable().default(null),
+  // Tolem writes null for an empty description or label.
+  description: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ''),
+  label: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ''),
+  expires_at: z.string().datetime({ offset: true }).nullish(),
   visible_fields: z
     .array(z.object({ key: z.string(), label: z.string(), value: z.string(), title: z.string() }))
     .default([]),
@@ -128,7 +135,8 @@ function detailsOf(a: z.infer<typeof answer>): QrDetails {
   };
   // 0 is how a static link writes "no amount" (protocols.md §5.2).
   if (a.amount !== null && a.amount > 0) details.amountTyiyn = BigInt(a.amount);
-  if (a.expires_at !== null) details.expiresAt = new Date(a.expires_at);
+  if (a.expires_at !== null && a.expires_at !== undefined)
+    details.expiresAt = new Date(a.expires_at);
   return details;
 }
 
