@@ -91,6 +91,7 @@ describe('loadConfig', () => {
       SANDBOX_QR_ACQUIRER_ID: 'acq-1',
       SANDBOX_QR_ACQUIRER_SECRET: 'qr-secret',
       SANDBOX_QR_CALLBACK_URL: 'http://gw.test/callbacks/qr',
+      SANDBOX_QR_TOLEM_URL: 'http://gw.test/',
     });
     expect(config.callbacks).toEqual({ attempts: 3, backoffMs: 20 });
     if (
@@ -114,6 +115,7 @@ describe('loadConfig', () => {
     expect(config.qr).toMatchObject({
       acquirerId: 'acq-1',
       callbackUrl: 'http://gw.test/callbacks/qr',
+      tolemUrl: 'http://gw.test',
     });
     const json = JSON.stringify(config);
     for (const secret of [
@@ -163,5 +165,19 @@ describe('loadConfig', () => {
     expect(() =>
       loadConfig({ SANDBOX_WEBMONEY_SECRET_KEY: 'k', SANDBOX_QR_CALLBACK_URL: 'not a url' }),
     ).toThrow(/SANDBOX_QR_CALLBACK_URL/);
+    expect(() =>
+      loadConfig({ SANDBOX_WEBMONEY_SECRET_KEY: 'k', SANDBOX_QR_TOLEM_URL: 'not a url' }),
+    ).toThrow(/SANDBOX_QR_TOLEM_URL/);
+  });
+
+  it('leaves the QR bank without a Tolem URL when SANDBOX_QR_TOLEM_URL is unset (reads codes alone)', () => {
+    const config = loadConfig({
+      SANDBOX_WEBMONEY_SECRET_KEY: 'k',
+      SANDBOX_QR_ACQUIRER_ID: 'acq-1',
+      SANDBOX_QR_ACQUIRER_SECRET: 'qr-secret',
+      SANDBOX_QR_CALLBACK_URL: 'http://gw.test/callbacks/qr',
+    });
+    if (isDisabled(config.qr)) throw new Error('expected the QR bank enabled');
+    expect(config.qr.tolemUrl).toBeUndefined();
   });
 });

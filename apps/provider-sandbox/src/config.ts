@@ -67,6 +67,11 @@ const schema = z.object({
   SANDBOX_QR_ACQUIRER_SECRET: optional(z.string()),
   /** Tolem's QR payment confirmation URL. */
   SANDBOX_QR_CALLBACK_URL: optional(envs.url()),
+  /**
+   * Tolem's public base URL (the gateway): the bank asks its GET /qr/v1/details before every
+   * payment. Optional apart from the three: unset, the bank reads codes alone (a rig with no Tolem).
+   */
+  SANDBOX_QR_TOLEM_URL: optional(envs.url()),
 
   /** The online cash register's shop id and secret (Basic auth); the two enable it together. */
   SANDBOX_CASHBOX_SHOP_ID: optional(z.string()),
@@ -182,6 +187,9 @@ function qr(e: Env): QrBankSandboxConfig | Disabled {
     acquirerId: g.values.SANDBOX_QR_ACQUIRER_ID,
     acquirerSecret: new Secret(g.values.SANDBOX_QR_ACQUIRER_SECRET),
     callbackUrl: g.values.SANDBOX_QR_CALLBACK_URL,
+    ...(e.SANDBOX_QR_TOLEM_URL !== undefined
+      ? { tolemUrl: e.SANDBOX_QR_TOLEM_URL.replace(/\/+$/, '') }
+      : {}),
   });
 }
 

@@ -72,6 +72,7 @@ async function main(): Promise<void> {
           log,
           confirmAttempts: attempts,
           confirmBackoffMs: backoffMs,
+          lookupTimeoutMs: config.httpTimeoutMs,
         }),
     isDisabled(config.cashbox)
       ? createDisabledProvider({

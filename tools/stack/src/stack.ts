@@ -212,6 +212,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           SANDBOX_QR_ACQUIRER_ID: QR_ACQUIRER_ID,
           SANDBOX_QR_ACQUIRER_SECRET: secrets.qrAcquirerSecret,
           SANDBOX_QR_CALLBACK_URL: `${gatewayUrl}/callbacks/qr`,
+          SANDBOX_QR_TOLEM_URL: gatewayUrl,
           SANDBOX_CASHBOX_SHOP_ID: CASHBOX_SHOP_ID,
           SANDBOX_CASHBOX_SECRET_KEY: secrets.cashboxSecretKey,
         };

@@ -89,6 +89,65 @@ describe('decodeElqr', () => {
     ]);
   });
 
+  it('reads every additional field (IDs 35-39) into its parts, hidden ones too, in payload order', () => {
+    const payload = withChecksum(
+      tlv('00', '01') +
+        tlv('01', '12') +
+        tlv('32', tlv('00', 'pay.tolem.kg') + tlv('01', 'shop') + tlv('11', 'qr_01abc')) +
+        tlv('53', '417') +
+        tlv('39', tlv('07', 'desk:Касса:3:Cash desk:11')) +
+        tlv('35', tlv('00', 'order:Order:42:Order no:11') + tlv('01', 'ref:Ref:r-9::12')) +
+        tlv('54', '100'),
+    );
+    const p = decodeElqr(payload);
+    expect(p.additionalData).toEqual([
+      {
+        id: '35',
+        subId: '00',
+        key: 'order',
+        label: 'Order',
+        value: '42',
+        title: 'Order no',
+        visible: true,
+      },
+      { id: '35', subId: '01', key: 'ref', label: 'Ref', value: 'r-9', title: '', visible: false },
+      {
+        id: '39',
+        subId: '07',
+        key: 'desk',
+        label: 'Касса',
+        value: '3',
+        title: 'Cash desk',
+        visible: true,
+      },
+    ]);
+    expect(p.extraFields.map((f) => f.key)).toEqual(['order', 'desk']);
+    expect(decodeElqr(FINIK_STATIC).additionalData).toEqual([]);
+  });
+
+  it.each([
+    [
+      'four parts',
+      'order:Order:42:11',
+      /35\/00: additional fields are key:label:value:title:visible/,
+    ],
+    [
+      'a visibility other than 11 or 12',
+      'order:Order:42:T:10',
+      /35\/00: visibility must be 11 or 12/,
+    ],
+    ['an empty key', ':Order:42:T:11', /35\/00: the key is empty/],
+    ['a colon inside a value', 'time:At:12:30:T:11', /35\/00: additional fields/],
+  ])('refuses an additional field with %s', (_what, field, message) => {
+    const payload = withChecksum(
+      tlv('00', '01') +
+        tlv('32', tlv('00', 'p') + tlv('01', 's') + tlv('10', 'r')) +
+        tlv('35', tlv('00', field)) +
+        tlv('53', '417'),
+    );
+    expect(() => decodeElqr(payload)).toThrow(message);
+  });
+
   it('refuses other currencies, missing 32, emoji, trailing data after 63, repeated IDs', () => {
     const base = (extra: string, currency = '417') =>
       withChecksum(

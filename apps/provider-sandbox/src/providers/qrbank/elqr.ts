@@ -84,6 +84,15 @@ export interface ExtraField {
   title: string;
 }
 
+/** Every additional field (IDs 35-39) with all its parts, hidden ones included. */
+export interface AdditionalField extends ExtraField {
+  /** Root ID (35-39) and sub-ID of the element that carried it. */
+  id: string;
+  subId: string;
+  /** Wire `11` visible, `12` hidden: the payer's app shows only visible ones. */
+  visible: boolean;
+}
+
 export interface ElqrPayment {
   payload: string;
   kind: 'static' | 'dynamic';
@@ -102,10 +111,43 @@ export interface ElqrPayment {
   merchantId?: string;
   serviceName?: string;
   comment?: string;
+  /** The additional fields marked visible: what the payer's app shows. */
   extraFields: ExtraField[];
+  /** All additional fields (IDs 35-39), in payload order, each split into its parts. */
+  additionalData: AdditionalField[];
 }
 
 const flag = (v: string | undefined) => v === '11';
+
+/**
+ * IDs 35-39: each a TLV list whose values are `key:label:value:title:visibility`, visibility `11`
+ * (shown) or `12` (hidden). A `:` inside a part is impossible to tell apart, so five parts exactly.
+ */
+function readAdditionalData(root: ReadonlyMap<string, string>): AdditionalField[] {
+  const fields: AdditionalField[] = [];
+  for (const id of ['35', '36', '37', '38', '39']) {
+    const value = root.get(id);
+    if (value === undefined) continue;
+    for (const element of parseTlv(value, id)) {
+      const where = `${id}/${element.id}`;
+      const parts = element.value.split(':');
+      if (parts.length !== 5) invalid(where, 'additional fields are key:label:value:title:visible');
+      const [key, label, v, title, visibility] = parts as [string, string, string, string, string];
+      if (key === '') invalid(where, 'the key is empty');
+      if (visibility !== '11' && visibility !== '12') invalid(where, 'visibility must be 11 or 12');
+      fields.push({
+        id,
+        subId: element.id,
+        key,
+        label,
+        value: v,
+        title,
+        visible: visibility === '11',
+      });
+    }
+  }
+  return fields;
+}
 
 /**
  * Reads a payment link or raw payload: TLV, checksum, then the fields a payer app shows. Astral
@@ -144,17 +186,10 @@ export function decodeElqr(input: string): ElqrPayment {
   const qrId = transactionId ?? recipientId;
   if (qrId === undefined) invalid('32', 'transactionId (32/11) or recipientId (32/10) is required');
 
-  const extraFields: ExtraField[] = [];
-  for (const id of ['35', '36', '37', '38', '39']) {
-    const value = root.get(id);
-    if (value === undefined) continue;
-    for (const field of parseTlv(value, id)) {
-      const parts = field.value.split(':');
-      if (parts.length !== 5) invalid(id, 'additional fields are key:label:value:title:visible');
-      const [key, label, v, title, visible] = parts as [string, string, string, string, string];
-      if (visible === '11') extraFields.push({ key, label, value: v, title });
-    }
-  }
+  const additionalData = readAdditionalData(root);
+  const extraFields = additionalData
+    .filter((f) => f.visible)
+    .map(({ key, label, value, title }) => ({ key, label, value, title }));
 
   const payment: ElqrPayment = {
     payload,
@@ -164,6 +199,7 @@ export function decodeElqr(input: string): ElqrPayment {
     amountEditable: flag(sub.get('12')),
     currency: 'KGS',
     extraFields,
+    additionalData,
   };
   const optional: Array<[keyof ElqrPayment, string | undefined]> = [
     ['serviceCode', sub.get('01')],

@@ -7,6 +7,7 @@ import { testLinksHtml } from './pages';
 import { makeQrBank } from './payments';
 import { registerQrBankRoutes } from './qrbank.routes';
 import type { QrBankSandboxConfig } from './settings';
+import { createTolemQrDetails } from './tolem-details';
 
 export type { QrBankSandboxConfig } from './settings';
 
@@ -16,6 +17,8 @@ export interface QrBankProviderDeps {
   log: Logger;
   confirmAttempts: number;
   confirmBackoffMs: number;
+  /** Timeout of the details lookup at Tolem. */
+  lookupTimeoutMs: number;
   clock?: () => Date;
 }
 
@@ -35,12 +38,21 @@ export function createQrBankProvider(deps: QrBankProviderDeps): SandboxProvider 
     accepted: (answer) => answer.status >= 200 && answer.status < 300,
     clock,
   });
-  const bank = makeQrBank({ config: deps.config, dispatcher, clock, log });
+  const tolemUrl = deps.config.tolemUrl;
+  const bank = makeQrBank({
+    config: deps.config,
+    dispatcher,
+    clock,
+    log,
+    ...(tolemUrl !== undefined
+      ? { tolem: createTolemQrDetails({ baseUrl: tolemUrl, timeoutMs: deps.lookupTimeoutMs }) }
+      : {}),
+  });
   return {
     key: 'qrbank',
     title: 'QR payer bank app (ELQR)',
     summary:
-      'Reads a Kyrgyz ELQR payment link (TLV, ID 63 SHA-256 checksum), shows merchant and amount, pays, and confirms to Tolem with an HMAC-signed JSON callback.',
+      'Reads a Kyrgyz ELQR payment link (TLV, ID 63 SHA-256 checksum), asks Tolem for the details to show (GET /qr/v1/details), pays an active code, and confirms to Tolem with an HMAC-signed JSON callback.',
     endpoints: [
       { method: 'GET', path: '/qrbank/', note: 'paste a payment link' },
       { method: 'GET', path: '/qrbank/pay?link=<urlencoded>', note: 'review and pay' },

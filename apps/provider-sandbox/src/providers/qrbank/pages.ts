@@ -1,7 +1,6 @@
 import { displayMinor } from '../../decimal';
 import { escapeHtml, hiddenInputs, page } from '../../html';
-import type { ElqrPayment } from './elqr';
-import { PAYER_BANKS, type QrPayment } from './payments';
+import { PAYER_BANKS, type QrPayment, type ReviewedCode } from './payments';
 
 const BRAND = 'QR payer bank app';
 
@@ -18,10 +17,9 @@ export function testLinksHtml(): string {
     `<li><a href="/qrbank/pay?link=${escapeHtml(encodeURIComponent(l))}">${escapeHtml(label)}</a></li>`;
   return `<h3>Test links</h3>
 <p>Paste a payment link made by Tolem's QR platform into <a href="/qrbank/">/qrbank/</a>, or open
-<code>/qrbank/pay?link=&lt;urlencoded link&gt;</code>. The public Finik codes decode and verify too (their
-confirmations name qr_ids Tolem does not know):</p>
+<code>/qrbank/pay?link=&lt;urlencoded link&gt;</code>. The public Finik codes decode and verify too (with a Tolem URL configured, Tolem does not know them and they are refused):</p>
 <ul>${link(FINIK_DYNAMIC_LINK, 'Finik dynamic, 12 412.00 KGS')}${link(FINIK_STATIC_LINK, 'Finik static, payer enters the amount')}</ul>
-<p class="muted">Dynamic codes (01=12) are paid once; static ones as often as you like. An edited code fails the ID 63 checksum.</p>`;
+<p class="muted">Before paying, the bank asks Tolem (<code>GET /qr/v1/details</code>) for the merchant, the amount and whether the code can still be paid; a paid, expired or unknown code is refused. An edited code fails the ID 63 checksum.</p>`;
 }
 
 export function homePage(): string {
@@ -38,28 +36,44 @@ export function homePage(): string {
   });
 }
 
-/** What a bank app shows before paying: merchant, amount (or an input), comment, extra fields. */
-export function reviewPage(qr: ElqrPayment, link: string): string {
-  const needsAmount = qr.amountTyiyn === undefined || qr.amountEditable;
-  const amountPrefill =
-    qr.amountTyiyn === undefined ? '' : displayMinor(qr.amountTyiyn, 2).replace(/\s/g, '');
-  const extra = qr.extraFields
-    .map((f) => `<dt>${escapeHtml(f.title || f.label)}</dt><dd>${escapeHtml(f.value)}</dd>`)
+/**
+ * What a bank app shows before paying: Tolem's details of the code when it asked (merchant,
+ * amount or an amount input, description, label, the visible additional fields), else what it
+ * decoded alone.
+ */
+export function reviewPage(code: ReviewedCode, link: string): string {
+  const { qr, details } = code;
+  const amount = details === undefined ? qr.amountTyiyn : details.amountTyiyn;
+  const needsAmount = amount === undefined || (details === undefined && qr.amountEditable);
+  const amountPrefill = amount === undefined ? '' : displayMinor(amount, 2).replace(/\s/g, '');
+  const merchant = details?.merchantName || qr.merchantName || qr.serviceName || qr.providerId;
+  const visible = details?.visibleFields ?? qr.extraFields;
+  const extra = visible
+    .map(
+      (f) =>
+        `<dt>${escapeHtml(f.title || f.label)}</dt><dd data-field="${escapeHtml(f.key)}">${escapeHtml(f.value)}</dd>`,
+    )
     .join('');
+  const description = details?.description || qr.comment;
+  const row = (term: string, id: string, value: string | undefined) =>
+    value ? `<dt>${term}</dt><dd id="${id}">${escapeHtml(value)}</dd>` : '';
   return page({
-    title: `Pay ${qr.merchantName ?? qr.providerId}`,
+    title: `Pay ${merchant}`,
     brand: BRAND,
-    body: `<section><h1>Pay ${escapeHtml(qr.merchantName ?? qr.serviceName ?? qr.providerId)}</h1>
+    body: `<section><h1>Pay ${escapeHtml(merchant)}</h1>
 <dl>
-<dt>Recipient</dt><dd id="merchant-name">${escapeHtml(qr.merchantName ?? '')}</dd>
+<dt>Recipient</dt><dd id="merchant-name">${escapeHtml(details?.merchantName ?? qr.merchantName ?? '')}</dd>
 <dt>Service</dt><dd>${escapeHtml(qr.serviceName ?? qr.serviceCode ?? '')}</dd>
 <dt>Provider</dt><dd id="provider-id">${escapeHtml(qr.providerId)}</dd>
-<dt>Amount</dt><dd id="amount">${qr.amountTyiyn === undefined ? 'you choose' : escapeHtml(som(qr.amountTyiyn))}</dd>
-${qr.comment ? `<dt>Comment</dt><dd id="comment">${escapeHtml(qr.comment)}</dd>` : ''}
+<dt>Amount</dt><dd id="amount">${amount === undefined ? 'you choose' : escapeHtml(som(amount))}</dd>
+${row('Description', 'description', description)}
+${row('Cash desk', 'label', details?.label)}
+${row('Pay by', 'expires-at', details?.expiresAt?.toISOString())}
 ${extra}
-<dt>Code</dt><dd id="qr-kind">${qr.kind} · ${escapeHtml(qr.qrId)}</dd>
+<dt>Code</dt><dd id="qr-kind">${details?.kind ?? qr.kind} · ${escapeHtml(details?.qrCodeId ?? qr.qrId)}</dd>
 </dl>
 <p class="muted">Checksum (ID 63) verified.</p>
+<p class="muted" id="tolem-check">${details === undefined ? 'Not checked with Tolem (no Tolem URL configured).' : `Checked with Tolem: ${escapeHtml(details.status)}.`}</p>
 </section>
 <section>
 <form id="pay" method="post" action="/qrbank/pay">
@@ -87,7 +101,7 @@ export function receiptPage(payment: QrPayment): string {
     brand: BRAND,
     body: `<section class="ok"><h1>Paid ${escapeHtml(som(payment.amountTyiyn))}</h1>
 <dl>
-<dt>To</dt><dd>${escapeHtml(payment.qr.merchantName ?? payment.qr.providerId)}</dd>
+<dt>To</dt><dd>${escapeHtml(payment.details?.merchantName || payment.qr.merchantName || payment.qr.providerId)}</dd>
 <dt>Reference</dt><dd id="acquirer-reference">${escapeHtml(payment.acquirerReference)}</dd>
 <dt>From</dt><dd>${escapeHtml(payment.payerBank)}</dd>
 <dt>Merchant notified</dt><dd id="confirmation-status">${escapeHtml(delivered)}</dd>

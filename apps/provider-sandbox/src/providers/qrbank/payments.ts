@@ -3,9 +3,10 @@ import type { Logger } from '@tolem/observability';
 
 import { type CallbackDispatcher, type CallbackRecord, resendCallback } from '../../callbacks';
 import { type ConfirmationTamper, signedConfirmation } from './confirmation';
-import type { ElqrPayment } from './elqr';
+import { decodeElqr, type ElqrPayment } from './elqr';
 import { qrbankErrors } from './errors';
 import type { QrBankSandboxConfig } from './settings';
+import { assertPayable, type QrDetails, type TolemQrDetails } from './tolem-details';
 
 /** The payer banks the app can pretend to be (payer_bank values). */
 export const PAYER_BANKS: ReadonlyArray<readonly [string, string]> = [
@@ -16,10 +17,19 @@ export const PAYER_BANKS: ReadonlyArray<readonly [string, string]> = [
   ['demir', 'Demir Bank'],
 ];
 
+/** A code as the bank is about to show or pay it: decoded, and Tolem's word on it when asked. */
+export interface ReviewedCode {
+  qr: ElqrPayment;
+  /** Absent when the bank has no Tolem URL (reads codes alone). */
+  details?: QrDetails;
+}
+
 /** A payment the bank made for a QR code, and the confirmations it sent. */
 export interface QrPayment {
   acquirerReference: string;
   qr: ElqrPayment;
+  /** What Tolem said about the code just before the debit. */
+  details?: QrDetails;
   amountTyiyn: bigint;
   payerBank: string;
   paidAt: Date;
@@ -41,9 +51,10 @@ export function makeQrBank(deps: {
   dispatcher: CallbackDispatcher;
   clock: () => Date;
   log: Logger;
+  /** Tolem's details endpoint; undefined when the bank reads codes alone. */
+  tolem?: TolemQrDetails;
 }) {
   const payments = new Map<string, QrPayment>();
-  const paidDynamic = new Map<string, string>();
 
   const confirm = (payment: QrPayment, tamper: ConfirmationTamper, delayMs?: number) => {
     const signed = signedConfirmation(
@@ -82,24 +93,31 @@ export function makeQrBank(deps: {
 
   return {
     /**
-     * Pays a decoded code. The amount is the code's own unless it is absent or editable (then the
-     * payer's). A dynamic code is paid once; a static one as often as payers like.
+     * Decodes a link and asks Tolem about it: an unknown, paid or expired code, or Tolem not
+     * answering, is a QRBANK_* error before anything is shown as payable or debited.
      */
-    async pay(qr: ElqrPayment, options: PayOptions = {}) {
+    async review(link: string): Promise<ReviewedCode> {
+      const qr = decodeElqr(link);
+      if (deps.tolem === undefined) return { qr };
+      const details = await deps.tolem.lookup(qr);
+      assertPayable(qr, details);
+      return { qr, details };
+    },
+
+    /**
+     * Pays a reviewed code. The amount is the code's own unless it is absent or editable (then the
+     * payer's). Whether a dynamic code is still payable is Tolem's to say (review): the bank keeps
+     * no memory of its own, so a second debit in the moments before Tolem has the first
+     * confirmation reaches Tolem, which holds it as a duplicate payment case.
+     */
+    async pay(code: ReviewedCode, options: PayOptions = {}) {
+      const { qr } = code;
       let amount = qr.amountTyiyn;
       if (amount === undefined || qr.amountEditable) amount = options.amountTyiyn ?? amount;
       if (amount === undefined || amount <= 0n || amount > MAX_TYIYN) {
         throw qrbankErrors.create('QRBANK_AMOUNT_INVALID', 'Enter an amount greater than zero', {
           details: { field: 'amount' },
         });
-      }
-      if (qr.kind === 'dynamic') {
-        const earlier = paidDynamic.get(qr.qrId);
-        if (earlier !== undefined) {
-          throw qrbankErrors.create('QRBANK_ALREADY_PAID', 'This QR code is already paid', {
-            details: { acquirer_reference: earlier },
-          });
-        }
       }
       const payerBank = options.payerBank ?? 'sandbox-bank';
       if (!PAYER_BANKS.some(([id]) => id === payerBank)) {
@@ -110,13 +128,13 @@ export function makeQrBank(deps: {
       const payment: QrPayment = {
         acquirerReference: newId('qrb'),
         qr,
+        ...(code.details !== undefined ? { details: code.details } : {}),
         amountTyiyn: amount,
         payerBank,
         paidAt: deps.clock(),
         confirmations: [],
       };
       payments.set(payment.acquirerReference, payment);
-      if (qr.kind === 'dynamic') paidDynamic.set(qr.qrId, payment.acquirerReference);
       deps.log.info(
         {
           reference: payment.acquirerReference,

@@ -5,10 +5,10 @@ import { callbackJson } from '../../callbacks';
 import { minorFromDecimal } from '../../decimal';
 import { fieldOf, type FormFields, parseFormBody } from '../../form-body';
 import { errorAnswer, errorJson, isTestApi } from '../../http-errors';
-import { decodeElqr } from './elqr';
 import { qrbankErrors } from './errors';
 import { errorPage, homePage, receiptPage, reviewPage } from './pages';
 import type { QrBank, QrPayment } from './payments';
+import { detailsJson } from './tolem-details';
 
 function html(reply: FastifyReply, body: string, status = 200): FastifyReply {
   return reply
@@ -46,6 +46,8 @@ function paymentJson(p: QrPayment) {
     currency: 'KGS',
     payer_bank: p.payerBank,
     paid_at: p.paidAt.toISOString(),
+    /** What Tolem said about the code before the debit; null when the bank did not ask. */
+    details: p.details === undefined ? null : detailsJson(p.details),
     confirmations: p.confirmations.map(callbackJson),
   };
 }
@@ -94,12 +96,13 @@ export function registerQrBankRoutes(app: FastifyInstance, deps: { bank: QrBank 
 
   app.get<{ Querystring: { link?: string } }>('/qrbank/pay', async (request, reply) => {
     const link = linkOf(request.query.link);
-    return html(reply, reviewPage(decodeElqr(link), link));
+    return html(reply, reviewPage(await bank.review(link), link));
   });
 
   app.post('/qrbank/pay', async (request, reply) => {
     const form = formOf(request);
-    const qr = decodeElqr(linkOf(fieldOf(form, 'link')));
+    // Asked again: the code may have been paid or expired while the payer looked at the page.
+    const code = await bank.review(linkOf(fieldOf(form, 'link')));
     const amountText = fieldOf(form, 'amount')?.trim();
     let amountTyiyn: bigint | undefined;
     if (amountText !== undefined && amountText !== '') {
@@ -114,7 +117,7 @@ export function registerQrBankRoutes(app: FastifyInstance, deps: { bank: QrBank 
         );
       }
     }
-    const payment = await bank.pay(qr, {
+    const payment = await bank.pay(code, {
       ...(amountTyiyn !== undefined ? { amountTyiyn } : {}),
       payerBank: fieldOf(form, 'payer_bank') ?? 'sandbox-bank',
     });
@@ -125,7 +128,7 @@ export function registerQrBankRoutes(app: FastifyInstance, deps: { bank: QrBank 
 
   app.post('/_sandbox/qrbank/pay', async (request) => {
     const body = parseBody(payBody, request.body);
-    const payment = await bank.pay(decodeElqr(body.link), {
+    const payment = await bank.pay(await bank.review(body.link), {
       ...(body.amount !== undefined ? { amountTyiyn: BigInt(body.amount) } : {}),
       ...(body.payer_bank !== undefined ? { payerBank: body.payer_bank } : {}),
       tamper: body.tamper ?? 'none',

@@ -8,4 +8,10 @@ export interface QrBankSandboxConfig {
   acquirerSecret: Secret;
   /** Tolem's confirmation URL. */
   callbackUrl: string;
+  /**
+   * Tolem's public base URL (the gateway), whose `GET /qr/v1/details` the bank asks before every
+   * payment. Unset: the bank reads codes alone (a rig without Tolem, e.g. the adapters' contract
+   * tests) and its pages say the code was not checked with Tolem.
+   */
+  tolemUrl?: string;
 }
