@@ -22,6 +22,7 @@ import { errorBody, gatewayErrors, type HttpError, toHttpError } from './errors'
 import { requestIdFrom } from './headers';
 import { installIdempotency } from './idempotency/plugin';
 import type { IdempotencyStore } from './idempotency/store';
+import { qrCodeToJson } from './mappers/qr.mapper';
 import { registerOpenApi } from './openapi';
 import { installApiRateLimits } from './rate-limits';
 import { adminRoutes } from './routes/admin.route';
@@ -30,7 +31,13 @@ import { docsRoutes } from './routes/docs.route';
 import { formRoutes } from './routes/form.route';
 import { healthRoutes } from './routes/health.route';
 import { pageRoutes, paymentStatusRoutes } from './routes/pages.route';
-import { type QrClient, qrCodeRoutes, qrDetailsRoutes } from './routes/qr-codes.route';
+import {
+  findOwnQrCode,
+  type QrClient,
+  qrCodeRoutes,
+  qrDetailsRoutes,
+} from './routes/qr-codes.route';
+import { qrImageRoutes } from './routes/qr-images.route';
 import { type RecurringClient, recurringRoutes } from './routes/recurring.route';
 import { refundRoutes, type RefundsClient } from './routes/refunds.route';
 import { reportRoutes, type ReportsClient } from './routes/reports.route';
@@ -286,6 +293,16 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
         limits.qrDetails ?? (DEFAULT_RATE_LIMITS.qrDetails as RateLimit),
         qrDetailsRoutes({ qr: deps.qr, merchants: deps.merchants }),
       ),
+    );
+    const codes = deps.qr.codes;
+    void app.register(
+      qrImageRoutes({
+        authenticate,
+        getQrCode: async (merchantId, livemode, id) =>
+          qrCodeToJson(await findOwnQrCode(codes, merchantId, livemode, id)),
+        merchantName: async (merchantId) =>
+          (await deps.merchants.getMerchant({ merchantId })).merchant?.name ?? '',
+      }),
     );
   }
   void app.register(

@@ -11,6 +11,8 @@ import {
 } from '@tolem/grpc-kit';
 import type { Stack } from '@tolem/stack';
 import { waitFor } from '@tolem/testing';
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { openShop, type Shop } from './shop';
@@ -529,6 +531,25 @@ describe('QR codes: merchant, payer bank, ledger, notifier and the live status',
     expect(await balance()).toBe(before + credited);
     // A static code stays payable.
     expect((await api<QrCodeJson>('GET', `/v1/qr_codes/${code.id}`)).json.status).toBe('active');
+
+    // The cash desk prints it: the PNG scans back to the link, the sticker says "any amount".
+    const auth = { authorization: `Bearer ${apiKey}` };
+    const png = await fetch(`${stack.gatewayUrl}/v1/qr_codes/${code.id}/image.png`, {
+      headers: auth,
+    });
+    expect(png.status).toBe(200);
+    expect(png.headers.get('content-type')).toBe('image/png');
+    const image = PNG.sync.read(Buffer.from(await png.arrayBuffer()));
+    const scanned = jsQR(new Uint8ClampedArray(image.data), image.width, image.height);
+    expect(scanned?.data).toBe(code.link);
+    const sticker = await fetch(`${stack.gatewayUrl}/v1/qr_codes/${code.id}/sticker?lang=en`, {
+      headers: auth,
+    });
+    const stickerHtml = await sticker.text();
+    expect(sticker.status).toBe(200);
+    expect(stickerHtml).toContain(MERCHANT_NAME);
+    expect(stickerHtml).toContain('Cash desk 2');
+    expect(stickerHtml).toContain('id="sticker-amount"');
   }, 180_000);
 
   it('a code Tolem did not issue: the details endpoint answers 404 and the bank pays nothing', async () => {

@@ -20,7 +20,7 @@ export interface StickerView {
   merchantName: string;
   kind: 'static' | 'dynamic';
   /** Integer minor units, null on a static code (the payer enters it). */
-  amount: number | null;
+  amount: number | string | null;
   currency: string;
   description: string;
   /** A static code's place (cash desk, terminal); empty when none. */

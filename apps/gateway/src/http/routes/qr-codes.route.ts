@@ -64,6 +64,21 @@ const qrRouteErrors = defineErrors({
   QR_CODE_NOT_FOUND: 'not_found',
 });
 
+/** The code when it is the merchant's and of the API key's mode; else QR_CODE_NOT_FOUND. */
+export async function findOwnQrCode(
+  codes: Pick<QrClient['codes'], 'getQrCode'>,
+  merchantId: string,
+  livemode: boolean,
+  id: string,
+  requestId?: string,
+): Promise<QrCode> {
+  const res = await codes.getQrCode({ qrCodeId: id, merchantId }, requestId ? { requestId } : {});
+  if (!res.qrCode || res.qrCode.livemode !== livemode) {
+    throw qrRouteErrors.create('QR_CODE_NOT_FOUND', `no QR code ${id}`);
+  }
+  return res.qrCode;
+}
+
 /** A proxy or load balancer drops a connection silent for about a minute; a comment keeps it open. */
 export const SSE_HEARTBEAT_MS = 15_000;
 
@@ -114,17 +129,8 @@ export function qrCodeRoutes(deps: QrCodeRouteDeps): FastifyPluginAsync {
       for (const stop of openStreams) stop();
     });
 
-    /** The code when it is the key's merchant's and mode's; else QR_CODE_NOT_FOUND. */
-    const ownCode = async (request: FastifyRequest, id: string): Promise<QrCode> => {
-      const res = await qr.codes.getQrCode(
-        { qrCodeId: id, merchantId: merchantIdOf(request) },
-        { requestId: request.id },
-      );
-      if (!res.qrCode || res.qrCode.livemode !== modeOf(request)) {
-        throw qrRouteErrors.create('QR_CODE_NOT_FOUND', `no QR code ${id}`);
-      }
-      return res.qrCode;
-    };
+    const ownCode = (request: FastifyRequest, id: string): Promise<QrCode> =>
+      findOwnQrCode(qr.codes, merchantIdOf(request), modeOf(request), id, request.id);
 
     app.post<{ Body: CreateQrCodeBody }>(
       '/v1/qr_codes',

@@ -14,7 +14,7 @@ export interface QrCodeImageView {
   id: string;
   kind: 'static' | 'dynamic';
   /** Integer minor units; null on a static code. */
-  amount: number | null;
+  amount: number | string | null;
   currency: string;
   description?: string | null;
   label?: string | null;
