@@ -30,6 +30,11 @@ const schema = z.object({
     .min(1)
     .default(24 * 60 * 60 * 1000),
   /**
+   * The shortest expiry a merchant's dynamic QR code may have (CreateQrPayment): a payer needs
+   * about a minute to scan and confirm. Tests shorten it to see a late confirmation quickly.
+   */
+  QR_MIN_EXPIRY_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /**
    * How long a payment create reuses a merchant it read (methods, default URLs): a change to a
    * merchant reaches creates within this long; 0 reads the merchant on every create.
    */
@@ -82,6 +87,7 @@ export interface CheckoutConfig {
   notifierAddr: string;
   onboardingSweepMs: number;
   paymentTtlMs: number;
+  qrMinExpiryMs: number;
   merchantCacheTtlMs: number;
   ledgerSweepMs: number;
   statusEventSweepMs: number;
@@ -110,6 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     notifierAddr: e.NOTIFIER_ADDR,
     onboardingSweepMs: e.ONBOARDING_SWEEP_MS,
     paymentTtlMs: e.PAYMENT_TTL_MS,
+    qrMinExpiryMs: e.QR_MIN_EXPIRY_MS,
     merchantCacheTtlMs: e.MERCHANT_CACHE_TTL_MS,
     ledgerSweepMs: e.LEDGER_SWEEP_MS,
     statusEventSweepMs: e.STATUS_EVENT_SWEEP_MS,

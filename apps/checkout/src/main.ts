@@ -192,6 +192,7 @@ async function main(): Promise<void> {
         createPayment,
         startOwnPayment,
         clock,
+        minExpiryMs: config.qrMinExpiryMs,
       }),
       handleProviderCallback: makeHandleProviderCallback({
         merchants,

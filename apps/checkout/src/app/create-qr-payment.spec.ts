@@ -152,6 +152,17 @@ describe('createQrPayment', () => {
     expect(w.payments.rows.size).toBe(2);
   });
 
+  it('takes the configured shortest expiry instead of a minute', async () => {
+    const { w, input } = await qrMerchant();
+    const create = w.createQrPaymentWithMinExpiry(5_000);
+    await expect(create(input({ idempotencyKey: 'short' }, 4_000))).rejects.toMatchObject({
+      code: 'PAYMENT_EXPIRES_AT_INVALID',
+      details: { min_seconds: '5' },
+    });
+    await create(input({ idempotencyKey: 'ok' }, 5_000));
+    expect(w.payments.rows.size).toBe(1);
+  });
+
   it('refuses a merchant without qr, and a currency qr cannot take, before writing anything', async () => {
     const noQr = await qrMerchant(['card', 'webmoney_purse']);
     await expect(noQr.w.createQrPayment(noQr.input())).rejects.toMatchObject({

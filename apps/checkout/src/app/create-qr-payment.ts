@@ -6,7 +6,7 @@ import type { Clock, MerchantRepository } from '../domain/ports';
 import type { CreatePayment } from './create-payment';
 import type { makeStartOwnPayment } from './start-payment';
 
-/** A dynamic code must stay payable at least this long… */
+/** A dynamic code must stay payable at least this long (unless configured otherwise)… */
 export const QR_EXPIRY_MIN_MS = 60_000;
 /** …and at most this long (a code per order, not a standing one). */
 export const QR_EXPIRY_MAX_MS = 30 * 24 * 60 * 60 * 1000;
@@ -16,6 +16,8 @@ export interface CreateQrPaymentDeps {
   createPayment: CreatePayment;
   startOwnPayment: ReturnType<typeof makeStartOwnPayment>;
   clock: Clock;
+  /** The shortest expiry allowed; QR_EXPIRY_MIN_MS unless set. */
+  minExpiryMs?: number;
 }
 
 export interface CreateQrPaymentInput {
@@ -30,11 +32,11 @@ export interface CreateQrPaymentOutput {
   replayed: boolean;
 }
 
-function expiryInvalid(message: string): never {
+function expiryInvalid(message: string, minMs: number): never {
   throw checkoutErrors.create('PAYMENT_EXPIRES_AT_INVALID', message, {
     details: {
       field: 'expires_at',
-      min_seconds: String(QR_EXPIRY_MIN_MS / 1000),
+      min_seconds: String(minMs / 1000),
       max_seconds: String(QR_EXPIRY_MAX_MS / 1000),
     },
   });
@@ -55,11 +57,14 @@ function expiryInvalid(message: string): never {
 export function makeCreateQrPayment(deps: CreateQrPaymentDeps) {
   return async (input: CreateQrPaymentInput): Promise<CreateQrPaymentOutput> => {
     const now = deps.clock.now();
+    const minMs = deps.minExpiryMs ?? QR_EXPIRY_MIN_MS;
     const { expiresAt } = input;
-    if (!expiresAt) expiryInvalid('expires_at is required');
+    if (!expiresAt) expiryInvalid('expires_at is required', minMs);
     const ahead = expiresAt.getTime() - now.getTime();
-    if (ahead < QR_EXPIRY_MIN_MS) expiryInvalid('expires_at must be at least 1 minute ahead');
-    if (ahead > QR_EXPIRY_MAX_MS) expiryInvalid('expires_at must be at most 30 days ahead');
+    if (ahead < minMs) {
+      expiryInvalid(`expires_at must be at least ${minMs / 1000} seconds ahead`, minMs);
+    }
+    if (ahead > QR_EXPIRY_MAX_MS) expiryInvalid('expires_at must be at most 30 days ahead', minMs);
     const merchant = input.payment.merchantId
       ? await deps.merchants.findById(input.payment.merchantId)
       : undefined;

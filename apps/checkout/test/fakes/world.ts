@@ -158,6 +158,9 @@ export function world() {
     getPayment: makeGetPayment({ merchants, payments }),
     startPayment: makeStartPayment(startDeps),
     createQrPayment: makeCreateQrPayment({ merchants, createPayment, startOwnPayment, clock }),
+    /** CreateQrPayment on a deployment configured with another shortest expiry. */
+    createQrPaymentWithMinExpiry: (minExpiryMs: number) =>
+      makeCreateQrPayment({ merchants, createPayment, startOwnPayment, clock, minExpiryMs }),
     handleCallback: makeHandleProviderCallback({
       merchants,
       payments,
