@@ -107,9 +107,14 @@ export function createQrCodesRepo(db: Knex): QrCodeRepository {
       if (page.startingAfter) {
         const cursor = await db<QrCodeRow>('qr_codes')
           .where({ id: page.startingAfter, merchant_id: filter.merchantId })
-          .first('created_at', 'id');
+          .first('id');
         if (!cursor) return undefined;
-        void query.andWhereRaw('(created_at, id) < (?, ?)', [cursor.created_at, cursor.id]);
+        // Compared in SQL: created_at has microseconds, a JS Date read back only milliseconds, so
+        // a code made in the same millisecond as the cursor would be skipped.
+        void query.andWhereRaw(
+          '(created_at, id) < (select c.created_at, c.id from qr_codes c where c.id = ?)',
+          [cursor.id],
+        );
       }
       const rows = (await query
         .orderBy([
