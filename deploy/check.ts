@@ -64,6 +64,8 @@ const CONVENTIONAL_ENV = [
 ];
 /** Read by Node itself, not by config.ts. */
 const RUNTIME_ENV = new Set(['NODE_OPTIONS']);
+/** Every app serves Prometheus metrics on this port (METRICS_PORT's default). */
+const METRICS_PORT = 9464;
 const SECRET_NAME = /SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|_KEY$|^DATABASE_URL$/;
 
 const ROOT = resolve(__dirname, '..');
@@ -339,10 +341,12 @@ function checkProbes(where: string, app: string, container: Obj): void {
       const service = at(p, 'grpc', 'service');
       if (probe === 'readinessProbe' && service !== undefined && service !== '')
         fail(where, `readinessProbe must ask the health service "" (found ${String(service)})`);
-      if (probe === 'livenessProbe' && spec.consumer && service !== 'liveness')
+      // grpc-kit's "liveness" stays SERVING while the process listens; readiness ("") also
+      // follows dependencies (a stalled Kafka consumer), which must not restart the pod.
+      if (probe === 'livenessProbe' && service !== 'liveness')
         fail(
           where,
-          'livenessProbe must ask the health service "liveness" (readiness follows Kafka)',
+          'livenessProbe must ask the health service "liveness", distinct from readiness',
         );
     } else {
       const path = str(at(p, 'httpGet', 'path'));
@@ -387,6 +391,12 @@ function checkDeployment(d: Doc, app: string, docs: Doc[], rendered: boolean): v
   const ports = objs(c['ports']);
   if (!ports.some((p) => p['containerPort'] === APPS[app]?.port))
     fail(where, `no containerPort ${APPS[app]?.port}`);
+  if (!ports.some((p) => p['name'] === 'metrics' && p['containerPort'] === METRICS_PORT))
+    fail(where, `no containerPort ${METRICS_PORT} named metrics (Prometheus scrapes it)`);
+  if (pod['serviceAccountName'] !== app) fail(where, `serviceAccountName must be ${app}`);
+  const spread = objs(pod['topologySpreadConstraints']);
+  if (!spread.some((t) => t['topologyKey'] === 'kubernetes.io/hostname'))
+    fail(where, 'no topologySpreadConstraints by kubernetes.io/hostname');
   checkProbes(where, app, c);
   checkResources(where, c);
   checkContainerSecurity(where, pod, c);
@@ -680,6 +690,11 @@ function checkRendered(overlay: 'dev' | 'prod', docs: Doc[]): void {
       return isObj(sel) && Object.entries(sel).every(([k, v]) => at(podLabels, k) === v);
     });
     if (!pdb) fail(where, `no PodDisruptionBudget selects Deployment/${app}`);
+    const keys = objs(at(d.obj, 'spec', 'template', 'spec', 'topologySpreadConstraints')).map(
+      (t) => t['topologyKey'],
+    );
+    for (const key of ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'])
+      if (!keys.includes(key)) fail(where, `Deployment/${app} does not spread by ${key}`);
   }
   for (const h of hpas) {
     const target = String(at(h.obj, 'spec', 'scaleTargetRef', 'name'));
