@@ -7,15 +7,17 @@
  *
  * What it checks: every file parses; every kustomization's resources and patches exist; every app
  * has a base with the expected files; each Deployment has probes (native gRPC probes on the gRPC
- * port, /readyz and /healthz for the gateway), requests and limits, a locked-down securityContext,
- * a 30 s grace period and the app's image; migrate Jobs run `dist/apps/<app>/db/migrate.cjs` with the
+ * port, liveness on grpc-kit's "liveness" service, /readyz and /healthz for the gateway), requests
+ * and limits, a locked-down securityContext, a 30 s grace period, the app's image, its own
+ * ServiceAccount, the metrics port and spread over nodes (prod: and zones); migrate Jobs run `dist/apps/<app>/db/migrate.cjs` with the
  * same image, and each app's Nx build emits those files; Services select the pods and target their
  * port; no secret value is written anywhere (secret-looking variables come from secretKeyRef, no
  * Secret objects, no credentials in URLs);
  * the variables handed to an app are exactly ones its src/config.ts reads, and every variable it
  * requires is handed to it. Rendered overlays: dev runs every app once and points providers at the
  * sandbox; prod has no sandbox, two or more replicas, HPAs and PodDisruptionBudgets.
- * Exits 1 when anything fails.
+ * Exits 1 when anything fails. The rendered-manifest policy test (schemas, NetworkPolicies against
+ * the code's gRPC graph, …) is deploy/src/policy.spec.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';

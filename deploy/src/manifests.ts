@@ -76,8 +76,8 @@ export const networkPolicies = (objects: K8sObject[]) =>
   ofKind(objects, 'NetworkPolicy') as unknown as NetworkPolicy[];
 
 /**
- * The endpoint a policy's peer describes (a configurable infrastructure selector), and the ports
- * its rule allows. Only matchLabels selectors: what the README documents and the overlays set.
+ * The endpoint a policy's peer describes (a configurable infrastructure selector or ipBlock), and
+ * the ports its rule allows. Only matchLabels selectors: what the README documents and overlays set.
  */
 export function peerOf(
   objects: K8sObject[],
@@ -89,6 +89,12 @@ export function peerOf(
   const rule = objs(at(p, 'spec', direction))[0];
   const peer = objs(rule?.[direction === 'egress' ? 'to' : 'from'])[0];
   if (!peer) throw new Error(`NetworkPolicy/${policy} has no ${direction} peer`);
+  const ports = objs(rule?.['ports'])
+    .map((x) => x['port'])
+    .filter((x): x is number => typeof x === 'number');
+  // A managed service outside the cluster: an address of its block stands for it.
+  const cidr = at(peer, 'ipBlock', 'cidr');
+  if (typeof cidr === 'string') return { endpoint: { ip: cidr.split('/')[0] as string }, ports };
   const nsLabels = (at(peer, 'namespaceSelector', 'matchLabels') ?? {}) as Labels;
   return {
     endpoint: {
@@ -96,9 +102,7 @@ export function peerOf(
       namespaceLabels: nsLabels,
       labels: (at(peer, 'podSelector', 'matchLabels') ?? {}) as Labels,
     },
-    ports: objs(rule?.['ports'])
-      .map((x) => x['port'])
-      .filter((x): x is number => typeof x === 'number'),
+    ports,
   };
 }
 

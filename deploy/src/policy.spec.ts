@@ -76,7 +76,7 @@ afterAll(() => {
 
 it('lints the Dockerfile clean with hadolint', () => {
   expect(lintDockerfile(bin)).toEqual([]);
-});
+}, 30_000);
 
 function reachableFrom(objects: K8sObject[], source: Endpoint): string[] {
   const all = pods(objects);
@@ -115,7 +115,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(objects.length).toBeGreaterThan(50);
     expect(validateSchemas(bin, file, objects)).toEqual([]);
     timings.push(`${overlay} validated in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-  });
+  }, 60_000);
 
   it('runs every container as a non-root uid with a read-only root filesystem', () => {
     const problems: string[] = [];
@@ -214,6 +214,13 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
         problems.push(`ServiceAccount/${String(sa)} automounts its token`);
       if (pod.spec['automountServiceAccountToken'] === true)
         problems.push(`${pod.owner}: mounts a token`);
+    }
+    // The rollout applies these first, by label, so Jobs find their account and their egress.
+    for (const o of [...ofKind(objects, 'ServiceAccount'), ...ofKind(objects, 'NetworkPolicy')]) {
+      const component = at(o, 'metadata', 'labels', 'app.kubernetes.io/component');
+      const want = o['kind'] === 'ServiceAccount' ? 'identity' : 'network';
+      if (component !== want)
+        problems.push(`${kindName(o)}: component ${String(component)}, not ${want}`);
     }
     expect(problems).toEqual([]);
   });

@@ -22,6 +22,12 @@ export const KUBERNETES_VERSION = '1.33.0';
 const VENV = join(ROOT, '.venv-deploy');
 const REQUIREMENTS = join(ROOT, 'deploy', 'requirements.txt');
 const STAMP = join(VENV, '.tolem-requirements.sha256');
+/**
+ * The system Python (Debian's python3 + python3-venv, which .ci/run installs) when there is one:
+ * a version manager's shim on PATH may resolve differently from one shell to the next, and each
+ * switch would rebuild the venv.
+ */
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 export type K8sObject = Record<string, unknown>;
 
@@ -47,7 +53,7 @@ function run(command: string, args: string[], timeoutMs = 120_000): string {
 function missingHint(command: string): string {
   if (command === 'kubectl')
     return "the manifest checks render every overlay with `kubectl kustomize` (kubectl 1.27 or later: the Kubernetes release binary; Debian's kubernetes-client is too old)";
-  if (command === 'python3')
+  if (command.endsWith('python3'))
     return 'the schema validation installs kubernetes-validate into a venv (apt-get install python3-venv)';
   return 'install it';
 }
@@ -63,14 +69,14 @@ export function render(overlay: Overlay): K8sObject[] {
 /** Creates or reuses the venv; returns its bin directory. */
 export function ensureVenv(): { bin: string; created: boolean; seconds: number } {
   const started = Date.now();
-  const python = run('python3', ['-c', 'import sys; print(sys.version)']).trim();
+  const python = run(PYTHON, ['-c', 'import sys; print(sys.executable, sys.version)']).trim();
   const want = createHash('sha256').update(readFileSync(REQUIREMENTS)).update(python).digest('hex');
   const bin = join(VENV, 'bin');
   if (existsSync(STAMP) && readFileSync(STAMP, 'utf8').trim() === want) {
     return { bin, created: false, seconds: (Date.now() - started) / 1000 };
   }
   rmSync(VENV, { recursive: true, force: true });
-  run('python3', ['-m', 'venv', VENV]);
+  run(PYTHON, ['-m', 'venv', VENV]);
   run(join(bin, 'pip'), [
     'install',
     '--quiet',
