@@ -72,6 +72,15 @@ export function grpcGraph(): GrpcEdge[] {
   const edges = new Map<string, GrpcEdge>();
   for (const app of apps()) {
     for (const file of sourceFiles(join(APPS_DIR, app, 'src'))) {
+      // A client whose service is not spelled out (a variable, a wrapper) would be an edge this
+      // reading cannot see: refuse it rather than under-count.
+      const calls = code(file).match(/\bcreate(?:Streaming)?Client\(/g)?.length ?? 0;
+      const named =
+        code(file).match(/\bcreate(?:Streaming)?Client\(\s*\w+ServiceClient\b/g)?.length ?? 0;
+      if (calls !== named)
+        throw new Error(
+          `${relative(ROOT, file)} creates a gRPC client without naming its XServiceClient`,
+        );
       for (const m of code(file).matchAll(
         /\bcreate(?:Streaming)?Client\(\s*(\w+Service)Client\b/g,
       )) {
