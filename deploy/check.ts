@@ -7,15 +7,17 @@
  *
  * What it checks: every file parses; every kustomization's resources and patches exist; every app
  * has a base with the expected files; each Deployment has probes (native gRPC probes on the gRPC
- * port, /readyz and /healthz for the gateway), requests and limits, a locked-down securityContext,
- * a 30 s grace period and the app's image; migrate Jobs run `dist/apps/<app>/db/migrate.cjs` with the
+ * port, liveness on grpc-kit's "liveness" service, /readyz and /healthz for the gateway), requests
+ * and limits, a locked-down securityContext, a 30 s grace period, the app's image, its own
+ * ServiceAccount, the metrics port and spread over nodes (prod: and zones); migrate Jobs run `dist/apps/<app>/db/migrate.cjs` with the
  * same image, and each app's Nx build emits those files; Services select the pods and target their
  * port; no secret value is written anywhere (secret-looking variables come from secretKeyRef, no
  * Secret objects, no credentials in URLs);
  * the variables handed to an app are exactly ones its src/config.ts reads, and every variable it
  * requires is handed to it. Rendered overlays: dev runs every app once and points providers at the
  * sandbox; prod has no sandbox, two or more replicas, HPAs and PodDisruptionBudgets.
- * Exits 1 when anything fails.
+ * Exits 1 when anything fails. The rendered-manifest policy test (schemas, NetworkPolicies against
+ * the code's gRPC graph, …) is deploy/src/policy.spec.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -64,6 +66,8 @@ const CONVENTIONAL_ENV = [
 ];
 /** Read by Node itself, not by config.ts. */
 const RUNTIME_ENV = new Set(['NODE_OPTIONS']);
+/** Every app serves Prometheus metrics on this port (METRICS_PORT's default). */
+const METRICS_PORT = 9464;
 const SECRET_NAME = /SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|_KEY$|^DATABASE_URL$/;
 
 const ROOT = resolve(__dirname, '..');
@@ -339,10 +343,12 @@ function checkProbes(where: string, app: string, container: Obj): void {
       const service = at(p, 'grpc', 'service');
       if (probe === 'readinessProbe' && service !== undefined && service !== '')
         fail(where, `readinessProbe must ask the health service "" (found ${String(service)})`);
-      if (probe === 'livenessProbe' && spec.consumer && service !== 'liveness')
+      // grpc-kit's "liveness" stays SERVING while the process listens; readiness ("") also
+      // follows dependencies (a stalled Kafka consumer), which must not restart the pod.
+      if (probe === 'livenessProbe' && service !== 'liveness')
         fail(
           where,
-          'livenessProbe must ask the health service "liveness" (readiness follows Kafka)',
+          'livenessProbe must ask the health service "liveness", distinct from readiness',
         );
     } else {
       const path = str(at(p, 'httpGet', 'path'));
@@ -387,6 +393,12 @@ function checkDeployment(d: Doc, app: string, docs: Doc[], rendered: boolean): v
   const ports = objs(c['ports']);
   if (!ports.some((p) => p['containerPort'] === APPS[app]?.port))
     fail(where, `no containerPort ${APPS[app]?.port}`);
+  if (!ports.some((p) => p['name'] === 'metrics' && p['containerPort'] === METRICS_PORT))
+    fail(where, `no containerPort ${METRICS_PORT} named metrics (Prometheus scrapes it)`);
+  if (pod['serviceAccountName'] !== app) fail(where, `serviceAccountName must be ${app}`);
+  const spread = objs(pod['topologySpreadConstraints']);
+  if (!spread.some((t) => t['topologyKey'] === 'kubernetes.io/hostname'))
+    fail(where, 'no topologySpreadConstraints by kubernetes.io/hostname');
   checkProbes(where, app, c);
   checkResources(where, c);
   checkContainerSecurity(where, pod, c);
@@ -680,6 +692,11 @@ function checkRendered(overlay: 'dev' | 'prod', docs: Doc[]): void {
       return isObj(sel) && Object.entries(sel).every(([k, v]) => at(podLabels, k) === v);
     });
     if (!pdb) fail(where, `no PodDisruptionBudget selects Deployment/${app}`);
+    const keys = objs(at(d.obj, 'spec', 'template', 'spec', 'topologySpreadConstraints')).map(
+      (t) => t['topologyKey'],
+    );
+    for (const key of ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'])
+      if (!keys.includes(key)) fail(where, `Deployment/${app} does not spread by ${key}`);
   }
   for (const h of hpas) {
     const target = String(at(h.obj, 'spec', 'scaleTargetRef', 'name'));
