@@ -7,6 +7,7 @@ import {
 } from '@tolem/contracts/checkout';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer } from '@tolem/grpc-kit';
+import { startMetrics } from '@tolem/metrics';
 import { createLogger } from '@tolem/observability';
 import { type Loop, onShutdown, runService, startLoop, systemClock } from '@tolem/runtime';
 
@@ -82,6 +83,12 @@ const ONBOARDING_DEADLINE_MS = 3_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'checkout', level: config.logLevel });
+  const metrics = await startMetrics({
+    service: 'checkout',
+    port: config.metricsPort,
+    host: config.metricsHost,
+    log,
+  });
   const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'checkout' });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
 
@@ -324,6 +331,7 @@ async function main(): Promise<void> {
     () => qr.close(),
     () => merchantPeers.close(),
     () => db.destroy(),
+    () => metrics.close(),
   ]);
   log.info({ port }, 'checkout started');
 }

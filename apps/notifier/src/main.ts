@@ -2,6 +2,7 @@ import { NotifierServiceService } from '@tolem/contracts/notifier';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer } from '@tolem/grpc-kit';
 import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
+import { startMetrics } from '@tolem/metrics';
 import { createLogger } from '@tolem/observability';
 import { onShutdown, runService, systemClock } from '@tolem/runtime';
 
@@ -26,6 +27,12 @@ import { createMerchantHttp } from './http/merchant.client';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'notifier', level: config.logLevel });
+  const metrics = await startMetrics({
+    service: 'notifier',
+    port: config.metricsPort,
+    host: config.metricsHost,
+    log,
+  });
   const db = createKnex({
     url: config.databaseUrl.reveal(),
     applicationName: 'notifier',
@@ -112,6 +119,7 @@ async function main(): Promise<void> {
     () => dispatcher.stop(),
     async () => http.close(),
     () => db.destroy(),
+    () => metrics.close(),
   ]);
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
   log.info({ port, topic: config.paymentsTopic, groupId: config.groupId }, 'notifier started');

@@ -1,6 +1,7 @@
 import { RecurringServiceService } from '@tolem/contracts/recurring';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer } from '@tolem/grpc-kit';
+import { startMetrics } from '@tolem/metrics';
 import { createLogger } from '@tolem/observability';
 import { onShutdown, runService } from '@tolem/runtime';
 
@@ -37,6 +38,12 @@ const MERCHANT_CACHE_MS = 60_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'recurring', level: config.logLevel });
+  const metrics = await startMetrics({
+    service: 'recurring',
+    port: config.metricsPort,
+    host: config.metricsHost,
+    log,
+  });
   const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'recurring' });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
 
@@ -101,6 +108,7 @@ async function main(): Promise<void> {
     async () => receiptSender?.stop(),
     async () => merchants.close(),
     () => db.destroy(),
+    () => metrics.close(),
   ]);
   log.info({ port }, 'recurring started');
 }
