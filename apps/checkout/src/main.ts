@@ -66,6 +66,7 @@ import { checkoutHandlers } from './grpc/checkout.grpc';
 import { merchantHandlers } from './grpc/merchant.grpc';
 import { reconcilerHandlers } from './grpc/reconciler.grpc';
 import { refundHandlers } from './grpc/refund.grpc';
+import { checkoutMetrics } from './metrics';
 
 /** Provider adapters may call the provider over HTTP before answering StartPayment. */
 const PROVIDER_DEADLINE_MS = 15_000;
@@ -96,7 +97,11 @@ async function main(): Promise<void> {
   const merchants = createMerchantsRepo(db);
   // The relay is created once the ledger client exists; transitions only wake it.
   const relay: { current?: Loop } = {};
-  const payments = createPaymentsRepo(db, { afterStatusEvent: () => relay.current?.wake() });
+  const counts = checkoutMetrics(db);
+  const payments = createPaymentsRepo(db, {
+    afterStatusEvent: () => relay.current?.wake(),
+    afterFinal: (payment) => counts.finished(payment),
+  });
   const provider = createProviderAdaptersClient(config.providerAdaptersAddr, {
     deadlineMs: PROVIDER_DEADLINE_MS,
   });
