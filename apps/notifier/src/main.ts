@@ -23,6 +23,7 @@ import { createTransactor } from './db/transactor';
 import { notifierHandlers } from './grpc/notifier.grpc';
 import { startDispatcherLoop } from './http/dispatcher.loop';
 import { createMerchantHttp } from './http/merchant.client';
+import { notifierMetrics } from './metrics';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
     }),
   );
 
+  const counts = notifierMetrics(db);
   const http = createMerchantHttp({ allowPrivateNetworks: config.notify.allowPrivateNetworks });
   const dispatcher = startDispatcherLoop({
     dispatcher: makeDispatcher({
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
     claimBatch: config.notify.claimBatch,
     pollMs: config.notify.pollMs,
     log,
+    onAttempt: (summary) => counts.attempted(summary),
   });
   const dueListener = listenForDueDeliveries({
     url: config.databaseUrl.reveal(),
