@@ -25,6 +25,7 @@ import { createScheduledOperationsRepo } from './db/scheduled-operations.repo';
 import { nextOccurrence } from './domain/schedule';
 import { receiptHandlers } from './grpc/receipts.grpc';
 import { recurringHandlers } from './grpc/recurring.grpc';
+import { recurringMetrics } from './metrics';
 import { createCashRegisterClient } from './receipts/cash-register.client';
 import { makeChargeReceipts } from './receipts/charge-receipts';
 import { makeReceiptQueries } from './receipts/list-receipts';
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
 
   const time = serviceClock(config);
   const { clock } = time;
+  recurringMetrics(db, clock);
   const bindings = createCardBindingsRepo(db);
   const operations = createScheduledOperationsRepo(db);
   const bindingDeps = { bindings, clock };
