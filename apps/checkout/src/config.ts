@@ -10,6 +10,9 @@ const schema = z.object({
   DATABASE_URL: envs.url(),
   GRPC_PORT: envs.port(50051),
   GRPC_HOST: z.string().default('127.0.0.1'),
+  /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
+  METRICS_PORT: envs.port(9464),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: envs.logLevel(),
   /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
   MIGRATE_ON_START: envs.bool(false),
@@ -78,6 +81,8 @@ export interface CheckoutConfig {
   databaseUrl: Secret;
   grpcPort: number;
   grpcHost: string;
+  metricsPort: number;
+  metricsHost: string;
   logLevel: string;
   migrateOnStart: boolean;
   providerAdaptersAddr: string;
@@ -107,6 +112,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: new Secret(e.DATABASE_URL),
     grpcPort: e.GRPC_PORT,
     grpcHost: e.GRPC_HOST,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,
     providerAdaptersAddr: e.PROVIDER_ADAPTERS_ADDR,

@@ -7,6 +7,7 @@ import {
 } from '@tolem/contracts/checkout';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer } from '@tolem/grpc-kit';
+import { startMetrics } from '@tolem/metrics';
 import { createLogger } from '@tolem/observability';
 import { type Loop, onShutdown, runService, startLoop, systemClock } from '@tolem/runtime';
 
@@ -65,6 +66,7 @@ import { checkoutHandlers } from './grpc/checkout.grpc';
 import { merchantHandlers } from './grpc/merchant.grpc';
 import { reconcilerHandlers } from './grpc/reconciler.grpc';
 import { refundHandlers } from './grpc/refund.grpc';
+import { checkoutMetrics } from './metrics';
 
 /** Provider adapters may call the provider over HTTP before answering StartPayment. */
 const PROVIDER_DEADLINE_MS = 15_000;
@@ -82,6 +84,12 @@ const ONBOARDING_DEADLINE_MS = 3_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'checkout', level: config.logLevel });
+  const metrics = await startMetrics({
+    service: 'checkout',
+    port: config.metricsPort,
+    host: config.metricsHost,
+    log,
+  });
   const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'checkout' });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
 
@@ -89,7 +97,11 @@ async function main(): Promise<void> {
   const merchants = createMerchantsRepo(db);
   // The relay is created once the ledger client exists; transitions only wake it.
   const relay: { current?: Loop } = {};
-  const payments = createPaymentsRepo(db, { afterStatusEvent: () => relay.current?.wake() });
+  const counts = checkoutMetrics(db);
+  const payments = createPaymentsRepo(db, {
+    afterStatusEvent: () => relay.current?.wake(),
+    afterFinal: (payment) => counts.finished(payment),
+  });
   const provider = createProviderAdaptersClient(config.providerAdaptersAddr, {
     deadlineMs: PROVIDER_DEADLINE_MS,
   });
@@ -324,6 +336,7 @@ async function main(): Promise<void> {
     () => qr.close(),
     () => merchantPeers.close(),
     () => db.destroy(),
+    () => metrics.close(),
   ]);
   log.info({ port }, 'checkout started');
 }

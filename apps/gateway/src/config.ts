@@ -8,6 +8,9 @@ const perWindow = (fallback: number) => z.coerce.number().int().min(1).default(f
 const schema = z.object({
   HTTP_PORT: envs.port(8080),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
+  METRICS_PORT: envs.port(9464),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Origin customers and providers reach the gateway at; payment_url and pages are built from it. */
   PUBLIC_BASE_URL: envs.url(),
   LOG_LEVEL: envs.logLevel(),
@@ -55,6 +58,8 @@ const schema = z.object({
 export interface GatewayConfig {
   httpPort: number;
   httpHost: string;
+  metricsPort: number;
+  metricsHost: string;
   publicBaseUrl: string;
   logLevel: string;
   databaseUrl: Secret;
@@ -78,6 +83,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({
     httpPort: e.HTTP_PORT,
     httpHost: e.HTTP_HOST,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
     databaseUrl: new Secret(e.DATABASE_URL),

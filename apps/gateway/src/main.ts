@@ -11,6 +11,7 @@ import { RecurringServiceClient } from '@tolem/contracts/recurring';
 import { ReportingServiceClient } from '@tolem/contracts/reporting';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createClient, createStreamingClient } from '@tolem/grpc-kit';
+import { instrumentFastify, startMetrics } from '@tolem/metrics';
 import { createLogger } from '@tolem/observability';
 import { onShutdown, runService } from '@tolem/runtime';
 
@@ -25,6 +26,12 @@ import { buildGateway } from './http/server';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'gateway', level: config.logLevel });
+  const metrics = await startMetrics({
+    service: 'gateway',
+    port: config.metricsPort,
+    host: config.metricsHost,
+    log,
+  });
   const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'gateway' });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
   const idempotencyStore = createIdempotencyKeysRepo(db);
@@ -94,6 +101,7 @@ async function main(): Promise<void> {
     trustProxyHops: config.trustProxyHops,
   });
   const sweeper = startIdempotencySweeper({ store: idempotencyStore, clock, log });
+  instrumentFastify(app);
   await app.listen({ port: config.httpPort, host: config.httpHost });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.httpPort;
@@ -121,6 +129,7 @@ async function main(): Promise<void> {
     },
     () => sweeper.stop(),
     () => db.destroy(),
+    () => metrics.close(),
   ]);
   log.info({ port }, 'gateway started');
 }

@@ -29,6 +29,9 @@ const schema = toolSchema.extend({
   PAYMENTS_TOPIC: z.string().min(1).default('payments.events.v1'),
   GRPC_PORT: envs.port(50053),
   GRPC_HOST: z.string().default('127.0.0.1'),
+  /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
+  METRICS_PORT: envs.port(9464),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
   MIGRATE_ON_START: envs.bool(false),
   /**
@@ -61,6 +64,8 @@ export interface LedgerConfig extends LedgerToolConfig {
   paymentsTopic: string;
   grpcPort: number;
   grpcHost: string;
+  metricsPort: number;
+  metricsHost: string;
   migrateOnStart: boolean;
   batchLanes: number;
   batchMax: number;
@@ -80,6 +85,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     paymentsTopic: e.PAYMENTS_TOPIC,
     grpcPort: e.GRPC_PORT,
     grpcHost: e.GRPC_HOST,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
     migrateOnStart: e.MIGRATE_ON_START,
     batchLanes: e.LEDGER_BATCH_LANES,
     batchMax: e.LEDGER_BATCH_MAX,

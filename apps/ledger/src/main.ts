@@ -2,6 +2,7 @@ import { LedgerServiceService } from '@tolem/contracts/ledger';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer } from '@tolem/grpc-kit';
 import { createKafka } from '@tolem/kafka-kit';
+import { startMetrics } from '@tolem/metrics';
 import { createLogger } from '@tolem/observability';
 import { onShutdown, runService, systemClock } from '@tolem/runtime';
 
@@ -45,10 +46,17 @@ import {
   paymentEventMessage,
   paymentEventMessageSequenceLast,
 } from './kafka/payment-event.message';
+import { ledgerMetrics } from './metrics';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'ledger', level: config.logLevel });
+  const metrics = await startMetrics({
+    service: 'ledger',
+    port: config.metricsPort,
+    host: config.metricsHost,
+    log,
+  });
   const db = createKnex({
     url: config.databaseUrl.reveal(),
     applicationName: 'ledger',
@@ -60,11 +68,13 @@ async function main(): Promise<void> {
   const outbox = startLedgerOutbox({ kafka, db, log, batchSize: config.outboxBatchSize });
 
   const accounts = createAccountStore();
+  const counts = ledgerMetrics(db);
   const journal = createJournalRepo(db, {
     accounts,
     toOutbox: (event) => paymentEventMessage(config.paymentsTopic, event),
     toOutboxSequenceLast: (event) => paymentEventMessageSequenceLast(config.paymentsTopic, event),
     afterCommit: () => outbox.wake(),
+    posted: (transactions) => counts.posted(transactions),
     batching:
       config.batchLanes > 0 ? { lanes: config.batchLanes, maxBatch: config.batchMax } : undefined,
     onBatchFailed: (err, size) =>
@@ -122,6 +132,7 @@ async function main(): Promise<void> {
     () => sweeper.stop(),
     () => outbox.stop(),
     () => db.destroy(),
+    () => metrics.close(),
   ]);
   log.info(
     { port, topic: config.paymentsTopic, batchLanes: config.batchLanes, batchMax: config.batchMax },

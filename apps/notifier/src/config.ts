@@ -14,6 +14,9 @@ const schema = z.object({
   KAFKA_GROUP_ID: z.string().min(1).default('notifier'),
   GRPC_PORT: envs.port(50054),
   GRPC_HOST: z.string().default('127.0.0.1'),
+  /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
+  METRICS_PORT: envs.port(9464),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: envs.logLevel(),
   /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
   MIGRATE_ON_START: envs.bool(false),
@@ -52,6 +55,8 @@ export interface NotifierConfig {
   groupId: string;
   grpcPort: number;
   grpcHost: string;
+  metricsPort: number;
+  metricsHost: string;
   logLevel: string;
   migrateOnStart: boolean;
   dbPoolMax: number;
@@ -91,6 +96,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     groupId: e.KAFKA_GROUP_ID,
     grpcPort: e.GRPC_PORT,
     grpcHost: e.GRPC_HOST,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,
     dbPoolMax: e.DB_POOL_MAX,

@@ -2,6 +2,7 @@ import { NotifierServiceService } from '@tolem/contracts/notifier';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer } from '@tolem/grpc-kit';
 import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
+import { startMetrics } from '@tolem/metrics';
 import { createLogger } from '@tolem/observability';
 import { onShutdown, runService, systemClock } from '@tolem/runtime';
 
@@ -22,10 +23,17 @@ import { createTransactor } from './db/transactor';
 import { notifierHandlers } from './grpc/notifier.grpc';
 import { startDispatcherLoop } from './http/dispatcher.loop';
 import { createMerchantHttp } from './http/merchant.client';
+import { notifierMetrics } from './metrics';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'notifier', level: config.logLevel });
+  const metrics = await startMetrics({
+    service: 'notifier',
+    port: config.metricsPort,
+    host: config.metricsHost,
+    log,
+  });
   const db = createKnex({
     url: config.databaseUrl.reveal(),
     applicationName: 'notifier',
@@ -60,6 +68,7 @@ async function main(): Promise<void> {
     }),
   );
 
+  const counts = notifierMetrics(db);
   const http = createMerchantHttp({ allowPrivateNetworks: config.notify.allowPrivateNetworks });
   const dispatcher = startDispatcherLoop({
     dispatcher: makeDispatcher({
@@ -79,6 +88,7 @@ async function main(): Promise<void> {
     claimBatch: config.notify.claimBatch,
     pollMs: config.notify.pollMs,
     log,
+    onAttempt: (summary) => counts.attempted(summary),
   });
   const dueListener = listenForDueDeliveries({
     url: config.databaseUrl.reveal(),
@@ -112,6 +122,7 @@ async function main(): Promise<void> {
     () => dispatcher.stop(),
     async () => http.close(),
     () => db.destroy(),
+    () => metrics.close(),
   ]);
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
   log.info({ port, topic: config.paymentsTopic, groupId: config.groupId }, 'notifier started');

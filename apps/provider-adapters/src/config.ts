@@ -36,6 +36,9 @@ const optionalSecret = () =>
 const schema = dbSchema.extend({
   GRPC_PORT: envs.port(50052),
   GRPC_HOST: z.string().default('127.0.0.1'),
+  /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
+  METRICS_PORT: envs.port(9464),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: envs.logLevel(),
   /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
   MIGRATE_ON_START: envs.bool(false),
@@ -114,6 +117,8 @@ export interface ProviderAdaptersConfig {
   databaseUrl: Secret;
   grpcPort: number;
   grpcHost: string;
+  metricsPort: number;
+  metricsHost: string;
   logLevel: string;
   migrateOnStart: boolean;
   callbackBaseUrl: string;
@@ -178,6 +183,8 @@ export function loadConfig(
     databaseUrl: new Secret(e.DATABASE_URL),
     grpcPort: e.GRPC_PORT,
     grpcHost: e.GRPC_HOST,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,
     callbackBaseUrl: callbacks,

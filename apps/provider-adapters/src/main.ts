@@ -1,6 +1,7 @@
 import { ProviderServiceService } from '@tolem/contracts/provider';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer } from '@tolem/grpc-kit';
+import { startMetrics } from '@tolem/metrics';
 import { createLogger } from '@tolem/observability';
 import { onShutdown, runService, startLoop, systemClock } from '@tolem/runtime';
 
@@ -29,6 +30,12 @@ import { createWebMoneyAdapter } from './providers/webmoney/webmoney.adapter';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'provider-adapters', level: config.logLevel });
+  const metrics = await startMetrics({
+    service: 'provider-adapters',
+    port: config.metricsPort,
+    host: config.metricsHost,
+    log,
+  });
   const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'provider-adapters' });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
 
@@ -89,7 +96,12 @@ async function main(): Promise<void> {
     log,
   });
 
-  onShutdown(log, [() => grpc.drain(), () => retention.stop(), () => db.destroy()]);
+  onShutdown(log, [
+    () => grpc.drain(),
+    () => retention.stop(),
+    () => db.destroy(),
+    () => metrics.close(),
+  ]);
   log.info(
     {
       port,

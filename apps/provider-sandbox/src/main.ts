@@ -1,3 +1,4 @@
+import { instrumentFastify, startMetrics } from '@tolem/metrics';
 import { createLogger } from '@tolem/observability';
 import { onShutdown, runService } from '@tolem/runtime';
 
@@ -16,6 +17,12 @@ import { createSmsOutbox } from './sms-outbox';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'provider-sandbox', level: config.logLevel });
+  const metrics = await startMetrics({
+    service: 'provider-sandbox',
+    port: config.metricsPort,
+    host: config.metricsHost,
+    log,
+  });
 
   const http = createMerchantHttp({ timeoutMs: config.httpTimeoutMs });
   const sms = createSmsOutbox();
@@ -86,12 +93,13 @@ async function main(): Promise<void> {
   ];
 
   const app = await createSandboxServer({ log, providers, sms });
+  instrumentFastify(app);
   await app.listen({ port: config.httpPort, host: config.httpHost });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.httpPort;
 
   // Stop intake and finish the requests in hand.
-  onShutdown(log, [() => app.close()]);
+  onShutdown(log, [() => app.close(), () => metrics.close()]);
 
   log.info(
     {

@@ -23,6 +23,9 @@ const schema = z.object({
   KAFKA_GROUP_ID: z.string().min(1).default('qr-platform'),
   GRPC_PORT: envs.port(50056),
   GRPC_HOST: z.string().default('127.0.0.1'),
+  /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
+  METRICS_PORT: envs.port(9464),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: envs.logLevel(),
   /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
   MIGRATE_ON_START: envs.bool(false),
@@ -54,6 +57,8 @@ export interface QrPlatformConfig {
   groupId: string;
   grpcPort: number;
   grpcHost: string;
+  metricsPort: number;
+  metricsHost: string;
   logLevel: string;
   migrateOnStart: boolean;
   issuer: QrIssuer;
@@ -76,6 +81,8 @@ export function loadConfig(
     groupId: e.KAFKA_GROUP_ID,
     grpcPort: e.GRPC_PORT,
     grpcHost: e.GRPC_HOST,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,
     issuer: Object.freeze({

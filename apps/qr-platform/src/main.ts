@@ -3,6 +3,7 @@ import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer } from '@tolem/grpc-kit';
 import { newId } from '@tolem/ids';
 import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
+import { startMetrics } from '@tolem/metrics';
 import { createLogger } from '@tolem/observability';
 import { onShutdown, runService, systemClock } from '@tolem/runtime';
 
@@ -26,6 +27,12 @@ const LISTENER_READINESS = 'qr-payment-listener';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'qr-platform', level: config.logLevel });
+  const metrics = await startMetrics({
+    service: 'qr-platform',
+    port: config.metricsPort,
+    host: config.metricsHost,
+    log,
+  });
   const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'qr-platform' });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'qr-platform', log });
@@ -98,6 +105,7 @@ async function main(): Promise<void> {
     () => consumer.stop(),
     () => listener.stop(),
     () => db.destroy(),
+    () => metrics.close(),
   ]);
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
   log.info(

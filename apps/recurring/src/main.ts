@@ -1,6 +1,7 @@
 import { RecurringServiceService } from '@tolem/contracts/recurring';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer } from '@tolem/grpc-kit';
+import { startMetrics } from '@tolem/metrics';
 import { createLogger } from '@tolem/observability';
 import { onShutdown, runService } from '@tolem/runtime';
 
@@ -24,6 +25,7 @@ import { createScheduledOperationsRepo } from './db/scheduled-operations.repo';
 import { nextOccurrence } from './domain/schedule';
 import { receiptHandlers } from './grpc/receipts.grpc';
 import { recurringHandlers } from './grpc/recurring.grpc';
+import { recurringMetrics } from './metrics';
 import { createCashRegisterClient } from './receipts/cash-register.client';
 import { makeChargeReceipts } from './receipts/charge-receipts';
 import { makeReceiptQueries } from './receipts/list-receipts';
@@ -37,11 +39,18 @@ const MERCHANT_CACHE_MS = 60_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'recurring', level: config.logLevel });
+  const metrics = await startMetrics({
+    service: 'recurring',
+    port: config.metricsPort,
+    host: config.metricsHost,
+    log,
+  });
   const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'recurring' });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
 
   const time = serviceClock(config);
   const { clock } = time;
+  recurringMetrics(db, clock);
   const bindings = createCardBindingsRepo(db);
   const operations = createScheduledOperationsRepo(db);
   const bindingDeps = { bindings, clock };
@@ -101,6 +110,7 @@ async function main(): Promise<void> {
     async () => receiptSender?.stop(),
     async () => merchants.close(),
     () => db.destroy(),
+    () => metrics.close(),
   ]);
   log.info({ port }, 'recurring started');
 }

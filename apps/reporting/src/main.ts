@@ -3,6 +3,7 @@ import { ReportingServiceService } from '@tolem/contracts/reporting';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createClient, createGrpcServer } from '@tolem/grpc-kit';
 import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
+import { startMetrics } from '@tolem/metrics';
 import { createLogger } from '@tolem/observability';
 import { onShutdown, runService, systemClock } from '@tolem/runtime';
 
@@ -32,6 +33,12 @@ import { startConsistencyLoop } from './jobs/consistency.loop';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'reporting', level: config.logLevel });
+  const metrics = await startMetrics({
+    service: 'reporting',
+    port: config.metricsPort,
+    host: config.metricsHost,
+    log,
+  });
   const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'reporting' });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'reporting', log });
@@ -96,6 +103,7 @@ async function main(): Promise<void> {
     () => consumer.stop(),
     async () => ledger.close(),
     () => db.destroy(),
+    () => metrics.close(),
   ]);
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
   log.info({ port, topic: config.paymentsTopic, groupId: config.groupId }, 'reporting started');

@@ -8,7 +8,10 @@ import {
   credentials,
   Metadata,
   type ServiceError,
+  status as grpcStatus,
 } from '@grpc/grpc-js';
+import { counter, histogram, metricsRegistry } from '@tolem/metrics';
+import type { Registry } from 'prom-client';
 
 import { fromServiceError } from './status';
 
@@ -47,6 +50,31 @@ type ClientConstructor<C> = new (
 export interface ClientFactoryOptions {
   /** Every call gets a deadline; there is no way to call without one. */
   defaultDeadlineMs?: number;
+  /** Where the call metrics go (default: the process's registry). */
+  metrics?: Registry;
+}
+
+function clientMetrics(registry: Registry) {
+  return {
+    handled: counter(
+      'tolem_grpc_client_handled_total',
+      'gRPC calls made to peers, by method and the gRPC status code they ended with.',
+      ['method', 'code'],
+      registry,
+    ),
+    duration: histogram(
+      'tolem_grpc_client_handling_seconds',
+      'Time from a call to its answer as the caller saw it, by method and code.',
+      ['method', 'code'],
+      registry,
+    ),
+  };
+}
+
+/** The full path (`/tolem.ledger.v1.LedgerService/PostPayment`) of a generated client's method. */
+function pathOf(Ctor: unknown, prop: string | symbol): string {
+  const service = (Ctor as { service?: Record<string, { path?: string }> }).service;
+  return service?.[String(prop)]?.path ?? String(prop);
 }
 
 /**
@@ -69,6 +97,7 @@ export function createClient<C extends Client>(
     'grpc.max_reconnect_backoff_ms': 1_000,
   });
   const defaultDeadlineMs = options.defaultDeadlineMs ?? 5_000;
+  const metrics = clientMetrics(options.metrics ?? metricsRegistry);
   return new Proxy({} as PromiseClient<C>, {
     get(_target, prop) {
       if (prop === 'close') return () => raw.close();
@@ -81,12 +110,17 @@ export function createClient<C extends Client>(
           if (opts.requestId) metadata.set('x-request-id', opts.requestId);
           for (const [k, v] of Object.entries(opts.metadata ?? {})) metadata.set(k, v);
           const deadline = new Date(Date.now() + (opts.deadlineMs ?? defaultDeadlineMs));
+          const started = process.hrtime.bigint();
           (method as (...args: unknown[]) => unknown).call(
             raw,
             request,
             metadata,
             { deadline },
             (err: ServiceError | null, response: unknown) => {
+              const code = err ? err.code : grpcStatus.OK;
+              const labels = { method: pathOf(Ctor, prop), code: grpcStatus[code] ?? String(code) };
+              metrics.handled.inc(labels);
+              metrics.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
               if (err) reject(fromServiceError(err, String(prop)));
               else resolve(response);
             },

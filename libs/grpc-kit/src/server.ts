@@ -9,13 +9,16 @@ import {
   type ServerUnaryCall,
   type ServerWritableStream,
   type ServiceDefinition,
+  status as grpcStatus,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { loadFileDescriptorSetFromBuffer } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { FILE_DESCRIPTOR_SET_BASE64 } from '@tolem/contracts';
+import { counter, gauge, histogram, metricsRegistry } from '@tolem/metrics';
 import type { Logger } from '@tolem/observability';
 import { HealthImplementation } from 'grpc-health-check';
+import type { Registry } from 'prom-client';
 
 import { toWireError } from './status';
 
@@ -66,6 +69,36 @@ export interface GrpcServerOptions {
   log: Logger;
   /** Fully qualified service names reported by the health service. */
   maxReceiveMessageBytes?: number;
+  /** Where the call metrics go (default: the process's registry). */
+  metrics?: Registry;
+}
+
+/** The gRPC status name of a code (`OK`, `NOT_FOUND`, …): a label Prometheus users recognise. */
+export function grpcCodeName(code: number): string {
+  return grpcStatus[code] ?? String(code);
+}
+
+function serverMetrics(registry: Registry) {
+  return {
+    handled: counter(
+      'tolem_grpc_server_handled_total',
+      'gRPC calls answered by this server, by method and gRPC status code.',
+      ['method', 'code'],
+      registry,
+    ),
+    duration: histogram(
+      'tolem_grpc_server_handling_seconds',
+      'Time from a call arriving to its answer (a stream: to its end), by method and code.',
+      ['method', 'code'],
+      registry,
+    ),
+    streams: gauge(
+      'tolem_grpc_server_streams_in_flight',
+      'Server streams open right now (exports, subscriptions), by method.',
+      ['method'],
+      registry,
+    ),
+  };
 }
 
 function serviceNameOf(definition: ServiceDefinition): string {
@@ -94,6 +127,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const serviceNames: string[] = [];
   const log = options.log;
   const notReady = new Set<string>();
+  const metrics = serverMetrics(options.metrics ?? metricsRegistry);
+  const observe = (method: string, code: number, started: bigint) => {
+    const labels = { method, code: grpcCodeName(code) };
+    metrics.handled.inc(labels);
+    metrics.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+  };
   let listening = false;
   let draining = false;
   const publishReadiness = () => {
@@ -141,6 +180,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       handler(call.request, ctx).then(
         (response) => {
           answered.done = true;
+          observe(path, 0, started);
           if (log.isLevelEnabled('debug')) {
             ctx.log.debug(
               { method: path, ms: Number(process.hrtime.bigint() - started) / 1e6 },
@@ -152,6 +192,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         (err: unknown) => {
           answered.done = true;
           const wire = toWireError(err);
+          observe(path, wire.code, started);
           const logged = {
             method: path,
             grpcCode: wire.code,
@@ -171,7 +212,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   ): handleServerStreamingCall<unknown, unknown> {
     return (call: ServerWritableStream<unknown, unknown>) => {
       const ctx = context(call);
+      const started = process.hrtime.bigint();
+      metrics.streams.inc({ method: path });
       void (async () => {
+        let code = 0;
         try {
           for await (const item of handler(call.request, ctx)) {
             if (ctx.signal.aborted) break;
@@ -182,11 +226,19 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
             if (!call.write(item)) await once(call, 'drain', { signal: ctx.signal });
           }
           call.end();
+          if (ctx.signal.aborted) code = grpcStatus.CANCELLED;
         } catch (err) {
-          if (ctx.signal.aborted) return;
+          if (ctx.signal.aborted) {
+            code = grpcStatus.CANCELLED;
+            return;
+          }
           const wire = toWireError(err);
+          code = wire.code;
           if (wire.code === 13) ctx.log.error({ method: path, err }, 'grpc stream failed');
           call.emit('error', { code: wire.code, details: wire.details, metadata: wire.metadata });
+        } finally {
+          metrics.streams.dec({ method: path });
+          observe(path, code, started);
         }
       })();
     };

@@ -1,4 +1,5 @@
 import { isDomainError } from '@tolem/errors';
+import { counter, gauge, metricsRegistry } from '@tolem/metrics';
 import type { Logger } from '@tolem/observability';
 import {
   type Consumer,
@@ -9,6 +10,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { Knex } from 'knex';
+import type { Registry } from 'prom-client';
 
 import {
   type AttemptSignals,
@@ -69,6 +71,27 @@ export interface IdempotentConsumerOptions<E> {
    * partition's transaction, so keep it below the pool size.
    */
   partitionsConsumedConcurrently?: number;
+  /** Where lag and processed counts go (default: the process's registry). */
+  metrics?: Registry;
+}
+
+function consumerMetrics(registry: Registry) {
+  return {
+    processed: counter(
+      'tolem_kafka_messages_processed_total',
+      'Messages a consumer group finished with, by outcome: handled, duplicate (skipped by the ' +
+        'dedupe table), dlq (poison, sent to the dead-letter topic) or failed (will be retried).',
+      ['group', 'topic', 'outcome'],
+      registry,
+    ),
+    lag: gauge(
+      'tolem_kafka_consumer_lag_messages',
+      'Messages of a partition the group has not processed yet, as of its last fetched batch ' +
+        "(the broker's high watermark minus the batch's offsets).",
+      ['group', 'topic', 'partition'],
+      registry,
+    ),
+  };
 }
 
 /**
@@ -135,6 +158,9 @@ async function runIdempotentConsumer<E>(
   signals: AttemptSignals,
 ): Promise<ConsumerAttempt> {
   const { kafka, db, log, groupId, topic } = options;
+  const metrics = consumerMetrics(options.metrics ?? metricsRegistry);
+  const outcome = (name: 'handled' | 'duplicate' | 'dlq' | 'failed') =>
+    metrics.processed.inc({ group: groupId, topic, outcome: name });
   const consumer: Consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
@@ -150,8 +176,24 @@ async function runIdempotentConsumer<E>(
     // The murmur2 partitioner Java clients use, so a payment id maps to the same partition everywhere.
     createPartitioner: Partitioners.DefaultPartitioner,
   });
-  const { GROUP_JOIN, FETCH, HEARTBEAT, END_BATCH_PROCESS, CRASH } = consumer.events;
+  const { GROUP_JOIN, FETCH, HEARTBEAT, START_BATCH_PROCESS, END_BATCH_PROCESS, CRASH } =
+    consumer.events;
   consumer.on(GROUP_JOIN, () => signals.joined());
+  // Lag from the batch kafkajs fetched (no admin round trip per scrape): when a batch starts,
+  // everything from its first offset on is unprocessed; when it ends, what lies past its last.
+  // A message that keeps failing is fetched again and again, so its partition's lag keeps growing.
+  consumer.on(START_BATCH_PROCESS, ({ payload }) =>
+    metrics.lag.set(
+      { group: groupId, topic: payload.topic, partition: String(payload.partition) },
+      Number(payload.offsetLagLow) + 1,
+    ),
+  );
+  consumer.on(END_BATCH_PROCESS, ({ payload }) =>
+    metrics.lag.set(
+      { group: groupId, topic: payload.topic, partition: String(payload.partition) },
+      Math.max(0, Number(payload.offsetLag)),
+    ),
+  );
   for (const event of [FETCH, HEARTBEAT, END_BATCH_PROCESS])
     consumer.on(event, () => signals.active());
   consumer.on(CRASH, (e) => signals.crashed(e.payload.error));
@@ -167,7 +209,11 @@ async function runIdempotentConsumer<E>(
     throw err;
   }
 
-  async function process(message: KafkaMessage, partition: number): Promise<void> {
+  /** Handles one message; answers whether it was handled or skipped as a duplicate. */
+  async function process(
+    message: KafkaMessage,
+    partition: number,
+  ): Promise<'handled' | 'duplicate'> {
     const eventId = header(message.headers, 'event-id');
     const eventType = header(message.headers, 'event-type') ?? '';
     if (!eventId || !message.value) throw new PoisonMessage('missing event-id header or value');
@@ -177,6 +223,7 @@ async function runIdempotentConsumer<E>(
     } catch (err) {
       throw new PoisonMessage(`undecodable payload: ${(err as Error).message}`);
     }
+    let duplicate = false;
     await db.transaction(async (trx) => {
       const inserted = await trx(PROCESSED_EVENTS_TABLE)
         .insert({
@@ -191,6 +238,7 @@ async function runIdempotentConsumer<E>(
         .returning('event_id');
       if (inserted.length === 0) {
         log.debug({ eventId }, 'duplicate event skipped');
+        duplicate = true;
         return;
       }
       try {
@@ -209,6 +257,7 @@ async function runIdempotentConsumer<E>(
         throw err;
       }
     });
+    return duplicate ? 'duplicate' : 'handled';
   }
 
   const running = consumer.run({
@@ -222,9 +271,10 @@ async function runIdempotentConsumer<E>(
       options.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
     eachMessage: async ({ message, partition }) => {
       try {
-        await process(message, partition);
+        outcome(await process(message, partition));
       } catch (err) {
         if (!(err instanceof PoisonMessage)) {
+          outcome('failed');
           log.warn({ err, partition, offset: message.offset }, 'event handling failed; will retry');
           throw err;
         }
@@ -247,6 +297,7 @@ async function runIdempotentConsumer<E>(
             },
           ],
         });
+        outcome('dlq');
       }
     },
   });

@@ -1,7 +1,9 @@
+import { gaugeOnScrape, metricsRegistry } from '@tolem/metrics';
 import type { Logger } from '@tolem/observability';
 import { startLoop } from '@tolem/runtime';
 import type { Producer } from 'kafkajs';
 import type { Knex } from 'knex';
+import type { Registry } from 'prom-client';
 
 import { groupByTopic, OUTBOX_TABLE, type OutboxMessage } from './outbox';
 import { OUTBOX_MESSAGES_SQL, outboxMessagesOf, type OutboxRow } from './outbox.batch';
@@ -19,6 +21,8 @@ export interface OutboxRelayOptions {
   pollMs?: number;
   /** Distinct per service database; one relay process publishes at a time. */
   lockKey?: number;
+  /** Where the backlog gauges go (default: the process's registry). */
+  metrics?: Registry;
 }
 
 export interface OutboxRelay {
@@ -187,6 +191,40 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     maxBackoffMs: 5_000,
   });
 
+  async function backlog(): Promise<number> {
+    const result = await db.raw(
+      `select coalesce(sum(${OUTBOX_MESSAGES_SQL}), 0)::text as count from ${OUTBOX_TABLE} where published_at is null`,
+    );
+    return Number((result.rows as { count: string }[])[0]?.count ?? 0);
+  }
+
+  // Read on scrape from the unpublished-rows index: a relay that stopped publishing (Kafka down,
+  // a row it cannot read) shows as a growing backlog and age even though nothing logs.
+  const registry = options.metrics ?? metricsRegistry;
+  gaugeOnScrape(
+    'tolem_outbox_backlog_messages',
+    'Messages written to the outbox and not yet acknowledged by Kafka.',
+    ['relay'],
+    async (set) => set({ relay: 'outbox' }, await backlog()),
+    registry,
+  );
+  gaugeOnScrape(
+    'tolem_outbox_oldest_age_seconds',
+    'Age of the oldest unpublished outbox row (0 when none waits).',
+    ['relay'],
+    async (set) => {
+      const row = await db(OUTBOX_TABLE)
+        .whereNull('published_at')
+        .orderBy('id')
+        .first(db.raw('extract(epoch from now() - created_at)::float8 as age'));
+      set(
+        { relay: 'outbox' },
+        Math.max(0, Number((row as { age?: number } | undefined)?.age ?? 0)),
+      );
+    },
+    registry,
+  );
+
   return {
     wake: () => loop.wake(),
     async stop() {
@@ -199,11 +237,6 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
       await producer?.disconnect().catch(() => undefined);
     },
-    async backlog() {
-      const result = await db.raw(
-        `select coalesce(sum(${OUTBOX_MESSAGES_SQL}), 0)::text as count from ${OUTBOX_TABLE} where published_at is null`,
-      );
-      return Number((result.rows as { count: string }[])[0]?.count ?? 0);
-    },
+    backlog,
   };
 }

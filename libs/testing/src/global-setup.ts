@@ -11,7 +11,10 @@ import { provisionInfra } from '@tolem/infra';
 export default async function setup(): Promise<() => Promise<void>> {
   if (process.env['DATABASE_URL'] && process.env['KAFKA_BROKERS']) return async () => undefined;
   const stateDir = mkdtempSync(join(tmpdir(), 'tolem-it-'));
-  const infra = await provisionInfra({ stateDir, log: (m) => process.stderr.write(`[infra] ${m}\n`) });
+  const infra = await provisionInfra({
+    stateDir,
+    log: (m) => process.stderr.write(`[infra] ${m}\n`),
+  });
   process.env['DATABASE_URL'] = infra.databaseUrl;
   process.env['KAFKA_BROKERS'] = infra.kafkaBrokers;
   return async () => {

@@ -11,7 +11,9 @@ export function integrationEnv(): { databaseUrl: string; kafkaBrokers: string } 
   const databaseUrl = process.env['DATABASE_URL'];
   const kafkaBrokers = process.env['KAFKA_BROKERS'];
   if (!databaseUrl || !kafkaBrokers) {
-    throw new Error('DATABASE_URL and KAFKA_BROKERS must be set (the integration global setup sets them)');
+    throw new Error(
+      'DATABASE_URL and KAFKA_BROKERS must be set (the integration global setup sets them)',
+    );
   }
   return { databaseUrl, kafkaBrokers };
 }
@@ -21,7 +23,9 @@ export function randomSuffix(): string {
 }
 
 /** A new empty database for one test file; drop() removes it. */
-export async function freshDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function freshDatabase(
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const { databaseUrl } = integrationEnv();
   const name = `${prefix.replace(/[^a-z0-9_]/g, '_')}_${randomSuffix()}`;
   await ensureDatabase(databaseUrl, name);

@@ -135,6 +135,9 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
         PATH: process.env['PATH'] ?? '',
         HOME: process.env['HOME'] ?? '',
         TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.base.json'),
+        // No metrics endpoint unless the test asks for one: processes started side by side would
+        // otherwise all bind the default 9464.
+        METRICS_PORT: '0',
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -67,7 +67,11 @@ export interface DemoMerchant {
   url: string;
   resultUrl: string;
   notifications: ReceivedNotification[];
-  configure(update: Partial<Pick<DemoMerchantOptions, 'apiKey' | 'signingSecret' | 'gatewayUrl' | 'answer'>>): void;
+  configure(
+    update: Partial<
+      Pick<DemoMerchantOptions, 'apiKey' | 'signingSecret' | 'gatewayUrl' | 'answer'>
+    >,
+  ): void;
   close(): Promise<void>;
 }
 
@@ -78,7 +82,11 @@ export interface DemoMerchant {
  * rotation Tolem signs with both secrets). A `whsec_<base64>` secret is decoded as the library
  * does; a secret from before Standard Webhooks is used as raw bytes.
  */
-export function verifyWebhookSignature(headers: Record<string, string | undefined>, body: string, secret: string): boolean {
+export function verifyWebhookSignature(
+  headers: Record<string, string | undefined>,
+  body: string,
+  secret: string,
+): boolean {
   const base64 = /^whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
   try {
     const hook = base64.test(secret) ? new Webhook(secret) : new Webhook(secret, { format: 'raw' });
@@ -107,7 +115,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 
 function page(title: string, body: string): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
@@ -128,13 +139,20 @@ export function startDemoMerchant(options: DemoMerchantOptions = {}): Promise<De
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://merchant');
-    const send = (status: number, type: string, body: string, headers: Record<string, string> = {}) => {
+    const send = (
+      status: number,
+      type: string,
+      body: string,
+      headers: Record<string, string> = {},
+    ) => {
       res.writeHead(status, { 'content-type': type, ...headers });
       res.end(body);
     };
     if (req.method === 'POST' && url.pathname === '/result') {
       const body = await readBody(req);
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, String(v)]),
+      );
       let json: unknown;
       try {
         json = JSON.parse(body);
@@ -145,7 +163,9 @@ export function startDemoMerchant(options: DemoMerchantOptions = {}): Promise<De
         headers,
         body,
         json,
-        signatureValid: state.signingSecret ? verifyWebhookSignature(headers, body, state.signingSecret) : false,
+        signatureValid: state.signingSecret
+          ? verifyWebhookSignature(headers, body, state.signingSecret)
+          : false,
         receivedAt: new Date(),
       };
       notifications.push(n);
@@ -153,12 +173,21 @@ export function startDemoMerchant(options: DemoMerchantOptions = {}): Promise<De
       return send(answer.status, 'text/plain', answer.body);
     }
     if (req.method === 'GET' && url.pathname === '/notifications') {
-      return send(200, 'application/json', JSON.stringify(notifications.map((n) => ({ ...n, body: undefined })), null, 2));
+      return send(
+        200,
+        'application/json',
+        JSON.stringify(
+          notifications.map((n) => ({ ...n, body: undefined })),
+          null,
+          2,
+        ),
+      );
     }
     if (req.method === 'POST' && url.pathname === '/buy') {
       if (!state.gatewayUrl || !state.apiKey) return send(503, 'text/plain', 'shop not configured');
       const form = new URLSearchParams(await readBody(req));
-      const product = DEMO_PRODUCTS.find((p) => p.currency === form.get('currency')) ?? DEMO_PRODUCTS[0];
+      const product =
+        DEMO_PRODUCTS.find((p) => p.currency === form.get('currency')) ?? DEMO_PRODUCTS[0];
       if (!product) return send(500, 'text/plain', 'no products');
       const created = await fetch(`${state.gatewayUrl}/v1/payments`, {
         method: 'POST',
@@ -175,19 +204,26 @@ export function startDemoMerchant(options: DemoMerchantOptions = {}): Promise<De
         }),
       });
       const payment = (await created.json()) as { payment_url?: string };
-      if (!created.ok || !payment.payment_url) return send(502, 'application/json', JSON.stringify(payment));
+      if (!created.ok || !payment.payment_url)
+        return send(502, 'application/json', JSON.stringify(payment));
       return send(303, 'text/plain', 'see hosted page', { location: payment.payment_url });
     }
     if (url.pathname === '/success' || url.pathname === '/fail') {
       const ok = url.pathname === '/success';
       const list = notifications
         .slice(-5)
-        .map((n) => `<pre>${escapeHtml(JSON.stringify(n.json, null, 2))}\nsignature valid: ${n.signatureValid}</pre>`)
+        .map(
+          (n) =>
+            `<pre>${escapeHtml(JSON.stringify(n.json, null, 2))}\nsignature valid: ${n.signatureValid}</pre>`,
+        )
         .join('');
       return send(
         200,
         'text/html; charset=utf-8',
-        page('Demo shop', `<h1>${ok ? 'Thank you, payment received' : 'Payment failed'}</h1><p><a href="/">Back to the shop</a></p><h2>Notifications from Tolem</h2>${list || '<p>None yet (they arrive within seconds; reload).</p>'}`),
+        page(
+          'Demo shop',
+          `<h1>${ok ? 'Thank you, payment received' : 'Payment failed'}</h1><p><a href="/">Back to the shop</a></p><h2>Notifications from Tolem</h2>${list || '<p>None yet (they arrive within seconds; reload).</p>'}`,
+        ),
       );
     }
     if (req.method === 'GET' && url.pathname === '/') {

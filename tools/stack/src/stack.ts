@@ -4,7 +4,13 @@ import { databaseUrlFor, ensureDatabase } from '@tolem/db-kit';
 import { LIVENESS_SERVICE } from '@tolem/grpc-kit';
 import { createTopics } from '@tolem/infra';
 import { dlqTopicOf } from '@tolem/kafka-kit';
-import { freePort, grpcServing, httpAnswers, type ServiceProcess, spawnService } from '@tolem/testing';
+import {
+  freePort,
+  grpcServing,
+  httpAnswers,
+  type ServiceProcess,
+  spawnService,
+} from '@tolem/testing';
 
 import { CONSUMER_GROUPS, PAYMENTS_TOPIC, type ServiceName, SERVICES } from './services';
 
@@ -25,6 +31,8 @@ export interface StackOptions {
   paymentsTopic?: string;
   /** Fixed ports for npm start; tests leave them free. */
   ports?: Partial<Record<ServiceName, number>>;
+  /** Fixed ports of each app's GET /metrics (METRICS_PORT) for npm start; tests leave them free. */
+  metricsPorts?: Partial<Record<ServiceName, number>>;
   logLevel?: string;
   /** Shared secrets; generated when absent (npm start persists them). */
   secrets?: Partial<StackSecrets>;
@@ -77,6 +85,8 @@ export interface Stack {
   gatewayUrl: string;
   sandboxUrl: string;
   addresses: Record<ServiceName, string>;
+  /** Where each app serves its Prometheus metrics (http://127.0.0.1:port/metrics). */
+  metricsUrls: Record<ServiceName, string>;
   secrets: StackSecrets;
   paymentsTopic: string;
   databaseUrls: Record<string, string>;
@@ -88,7 +98,8 @@ export interface Stack {
 }
 
 /** WebMoney purses of the platform (an aggregator collects into its own purses). */
-export const WEBMONEY_PURSES = 'USD:Z145179295679,EUR:E307809264417,RUB:R201563945711,KZT:K219455801236';
+export const WEBMONEY_PURSES =
+  'USD:Z145179295679,EUR:E307809264417,RUB:R201563945711,KZT:K219455801236';
 
 /** IntellectMoney shop number (eshopId) the adapters and the sandbox agree on. */
 export const INTELLECTMONEY_ESHOP_ID = '450001';
@@ -159,6 +170,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   for (const s of SERVICES) ports[s.name] = options.ports?.[s.name] ?? (await freePort());
   const addresses = {} as Record<ServiceName, string>;
   for (const s of SERVICES) addresses[s.name] = `127.0.0.1:${ports[s.name]}`;
+  const metricsPorts = {} as Record<ServiceName, number>;
+  for (const s of SERVICES) {
+    metricsPorts[s.name] = options.metricsPorts?.[s.name] ?? (await freePort());
+  }
+  const metricsUrls = {} as Record<ServiceName, string>;
+  for (const s of SERVICES)
+    metricsUrls[s.name] = `http://127.0.0.1:${metricsPorts[s.name]}/metrics`;
   const gatewayUrl = `http://${addresses.gateway}`;
   const sandboxUrl = `http://${addresses['provider-sandbox']}`;
 
@@ -177,12 +195,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...options.extraEnv,
   };
   const envOf = (name: ServiceName): Record<string, string> => {
-    const env: Record<string, string> = { ...common };
+    const env: Record<string, string> = { ...common, METRICS_PORT: String(metricsPorts[name]) };
     const db = databaseUrls[name];
     if (db) env['DATABASE_URL'] = db;
     switch (name) {
       case 'gateway':
-        return { ...env, HTTP_PORT: String(ports.gateway), PUBLIC_BASE_URL: gatewayUrl, ADMIN_TOKEN: secrets.adminToken };
+        return {
+          ...env,
+          HTTP_PORT: String(ports.gateway),
+          PUBLIC_BASE_URL: gatewayUrl,
+          ADMIN_TOKEN: secrets.adminToken,
+        };
       case 'provider-sandbox':
         return {
           ...env,
@@ -251,7 +274,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         };
       case 'notifier':
         // The local merchants (demo shop, tests' receivers) listen on loopback.
-        return { NOTIFY_ALLOW_PRIVATE_NETWORKS: 'loopback', ...env, GRPC_PORT: String(ports[name]) };
+        return {
+          NOTIFY_ALLOW_PRIVATE_NETWORKS: 'loopback',
+          ...env,
+          GRPC_PORT: String(ports[name]),
+        };
       default:
         return { ...env, GRPC_PORT: String(ports[name]) };
     }
@@ -333,7 +360,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // Starting all at once: gRPC clients connect lazily, so start order does not matter.
     const results = await Promise.allSettled(SERVICES.map((s) => spawnOne(s.name)));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed.length > 0) throw new Error(failed.map((f) => (f.reason as Error).message).join('\n\n'));
+    if (failed.length > 0)
+      throw new Error(failed.map((f) => (f.reason as Error).message).join('\n\n'));
   } catch (err) {
     await stop();
     throw err;
@@ -343,6 +371,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     gatewayUrl,
     sandboxUrl,
     addresses,
+    metricsUrls,
     secrets,
     paymentsTopic,
     databaseUrls,

@@ -13,6 +13,7 @@ import { provisionInfra } from '@tolem/infra';
 import { REPO_ROOT } from '@tolem/testing';
 
 import { DEMO_PRODUCTS, startDemoMerchant } from './demo-merchant';
+import { SERVICES } from './services';
 import { completeSecrets, startStack } from './stack';
 
 const stateDir = join(REPO_ROOT, '.tolem');
@@ -100,6 +101,12 @@ async function main(): Promise<void> {
         // `npm run cases` reaches checkout here by default.
         checkout: await preferredPort(50051),
       },
+      // GET /metrics of each app on 9464 (Prometheus' conventional exporter port) and up.
+      metricsPorts: Object.fromEntries(
+        await Promise.all(
+          SERVICES.map(async (s, i) => [s.name, await preferredPort(9464 + i)] as const),
+        ),
+      ),
       logLevel: process.env['LOG_LEVEL'] ?? 'warn',
       echo: process.stderr,
       // An app that exits is restarted, as Kubernetes would, and the restart is said in the output.
@@ -197,6 +204,9 @@ async function main(): Promise<void> {
     say(`  Demo merchant API key:    ${demo.apiKey}`);
     say(`  PostgreSQL:               ${infra.databaseUrl}`);
     say(`  Kafka:                    ${infra.kafkaBrokers}`);
+    say('  Metrics (Prometheus, GET /metrics of each app):');
+    for (const [name, url] of Object.entries(stack.metricsUrls))
+      say(`    ${name.padEnd(20)} ${url}`);
     say('');
     say('  Ready-made payments (open in a browser):');
     for (const { product, url } of links) {

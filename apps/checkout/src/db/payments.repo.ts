@@ -3,13 +3,14 @@ import { money } from '@tolem/money';
 
 import type { PaymentTimelineReader } from '../app/list-payment-events';
 import type { PaymentListReader } from '../app/list-payments';
-import type {
-  Payment,
-  PaymentInitiator,
-  PaymentMethod,
-  PaymentStatus,
-  PaymentTransition,
-  ProviderName,
+import {
+  isFinal,
+  type Payment,
+  type PaymentInitiator,
+  type PaymentMethod,
+  type PaymentStatus,
+  type PaymentTransition,
+  type ProviderName,
 } from '../domain/payment';
 import type { PaymentRepository } from '../domain/ports';
 import { createPaymentCreatesWriter, type PaymentCreatesOptions } from './payment-creates.writer';
@@ -111,6 +112,8 @@ function transitionRow(t: PaymentTransition) {
 export interface PaymentsRepoOptions {
   /** Called after a transition that owes the ledger a status event has committed. */
   afterStatusEvent?(paymentId: string): void;
+  /** Called once a transition into a final status (succeeded, failed, …) has committed. */
+  afterFinal?(payment: Payment): void;
   /** Group commit of creates (lanes, batch size). */
   creates?: PaymentCreatesOptions;
 }
@@ -144,6 +147,13 @@ export function createPaymentsRepo(db: Knex, options: PaymentsRepoOptions = {}):
         return toDomain(row);
       });
       if (saved && transition?.event) options.afterStatusEvent?.(saved.id);
+      if (
+        saved &&
+        transition &&
+        isFinal(transition.to) &&
+        !(transition.from && isFinal(transition.from))
+      )
+        options.afterFinal?.(saved);
       return saved;
     },
 

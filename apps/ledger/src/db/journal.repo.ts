@@ -70,6 +70,8 @@ export interface JournalRepoOptions {
   toOutboxSequenceLast(event: Omit<PaymentEventRecord, 'sequence'>): OutboxMessage;
   /** Called after every commit that wrote outbox rows, e.g. to wake the relay. */
   afterCommit?(): void;
+  /** Told the transactions a commit posted (not replays), e.g. to count them by kind. */
+  posted?(transactions: Iterable<Transaction>): void;
   /** Group commit of record(): lanes (concurrent batches) and most items per batch. */
   batching?: { lanes: number; maxBatch: number };
   /** Told when a batch failed as a whole and was retried item by item. */
@@ -493,9 +495,14 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
     return { transactions, accounts: [...accounts.values()], events };
   }
 
-  function committed(accounts: Account[], events: number): void {
-    options.accounts.remember(accounts);
-    if (events > 0) options.afterCommit?.();
+  function committed(result: {
+    transactions: Map<string, Transaction>;
+    accounts: Account[];
+    events: number;
+  }): void {
+    options.accounts.remember(result.accounts);
+    if (result.events > 0) options.afterCommit?.();
+    if (result.transactions.size > 0) options.posted?.(result.transactions.values());
   }
 
   /** A skipped head: a replay of its key, or a payment / reversal that happened under another. */
@@ -533,7 +540,7 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
       );
       return skippedOutcome(entry, existing);
     }
-    committed(result.accounts, result.events);
+    committed(result);
     return { recorded: true, transaction };
   }
 
@@ -552,7 +559,7 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
           }
           return writeBodies(trx, written);
         });
-    committed(result.accounts, result.events);
+    committed(result);
     const skipped = entries.filter((e) => !result.transactions.has(e.id));
     const existing = await findByKeys(
       db,
@@ -632,7 +639,7 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
         const existing = (await findByKeys(db, [head.idempotencyKey])).get(head.idempotencyKey);
         return skippedOutcome({ id, head, body: { postings: [], events: [] }, shard: 0 }, existing);
       }
-      committed(result.accounts, result.events);
+      committed(result);
       return { recorded: true, transaction };
     },
 

@@ -26,6 +26,8 @@ export interface DispatcherLoopOptions {
    */
   minClaimIntervalMs?: number;
   log: Logger;
+  /** Told every recorded attempt (after its log line), e.g. to count it. */
+  onAttempt?(summary: AttemptSummary): void;
 }
 
 function logAttempt(log: Logger, a: AttemptSummary): void {
@@ -93,7 +95,10 @@ export function startDispatcherLoop(options: DispatcherLoopOptions): DispatcherL
     const run = dispatcher
       .attempt(target)
       .then(
-        (summary) => logAttempt(log, summary),
+        (summary) => {
+          logAttempt(log, summary);
+          options.onAttempt?.(summary);
+        },
         // The lease runs out and the delivery is tried again; nothing is lost.
         (err: unknown) =>
           log.warn({ err, deliveryId: target.delivery.id }, 'recording an attempt failed'),

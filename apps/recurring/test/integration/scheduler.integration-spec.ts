@@ -1,8 +1,10 @@
 import { ChargeState as PbChargeState } from '@tolem/contracts/recurring';
 import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
 import { newId } from '@tolem/ids';
+import { sumSamples } from '@tolem/metrics';
 import { createLogger } from '@tolem/observability';
 import { freshDatabase } from '@tolem/testing';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { migrations } from '../../migrations';
@@ -11,6 +13,7 @@ import { createLedgerClient } from '../../src/clients/ledger.client';
 import { loadConfig } from '../../src/config';
 import type { Schedule } from '../../src/domain/operation';
 import { chargesHandlers } from '../../src/grpc/charges.grpc';
+import { recurringMetrics } from '../../src/metrics';
 import { createChargesReader } from '../../src/scheduler/charges.repo';
 import { createFactsRelay } from '../../src/scheduler/facts-relay';
 import type { ChargeSucceededPort, NextOccurrence } from '../../src/scheduler/ports';
@@ -734,5 +737,28 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
     ]);
     const [done] = await charges(op);
     expect(done?.state).toBe('succeeded');
+  });
+
+  it('shows due occurrences and facts waiting for the ledger as gauges read on scrape', async () => {
+    const registry = new Registry();
+    recurringMetrics(db, clock, registry);
+    const sample = async (name: string, labels: Record<string, string>) =>
+      sumSamples(await registry.metrics(), name, labels);
+    await operation({});
+    expect(await sample('tolem_recurring_due_backlog', { stage: 'occurrence' })).toBe(0);
+
+    clock.advance(2 * HOUR);
+    expect(await sample('tolem_recurring_due_backlog', { stage: 'occurrence' })).toBe(1);
+    expect(await sample('tolem_recurring_due_oldest_age_seconds', { stage: 'occurrence' })).toBe(
+      HOUR / 1_000,
+    );
+    expect(await sample('tolem_outbox_backlog_messages', { relay: 'recurring-facts' })).toBe(0);
+
+    await scheduler().runPass();
+    expect(await sample('tolem_recurring_due_backlog', { stage: 'occurrence' })).toBe(0);
+    expect(await sample('tolem_recurring_due_backlog', { stage: 'charge' })).toBe(0);
+    expect(await sample('tolem_recurring_due_oldest_age_seconds', { stage: 'occurrence' })).toBe(0);
+    // The charge's fact waits in recurring_facts until the relay hands it to the ledger.
+    expect(await sample('tolem_outbox_backlog_messages', { relay: 'recurring-facts' })).toBe(1);
   });
 });

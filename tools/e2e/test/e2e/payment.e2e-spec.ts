@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { ReportingServiceClient } from '@tolem/contracts/reporting';
 import { createClient, type PromiseClient } from '@tolem/grpc-kit';
+import { sumSamples } from '@tolem/metrics';
 import { type DemoMerchant, type Stack, startDemoMerchant, startStack } from '@tolem/stack';
 import { integrationEnv, randomSuffix, waitFor } from '@tolem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -273,5 +274,58 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
       (await ledger.getBalance({ merchantId, currency: 'USD', asOf: undefined })).available,
     ).toEqual(before.available);
     expect(merchant.notifications.length).toBe(notifiedBefore);
+  });
+
+  it('every app serves /metrics on its own port, counting the payment in each service it crossed', async () => {
+    const payment = await createPayment(700, 'order-metrics-1');
+    const wm = await openWebMoneyPage(payment, 'webmoney_purse');
+    await submit(formById(wm.html, wm.url, 'pay-purse'));
+    await waitFor(
+      () =>
+        merchant.notifications.find(
+          (n) => (n.json as { data?: { payment_id?: string } })?.data?.payment_id === payment.id,
+        ),
+      { timeoutMs: 60_000, what: 'the merchant notification' },
+    );
+
+    const scrape = async (app: keyof Stack['metricsUrls']) => {
+      const res = await fetch(stack.metricsUrls[app]);
+      expect(res.status, app).toBe(200);
+      return res.text();
+    };
+    for (const app of Object.keys(stack.metricsUrls) as (keyof Stack['metricsUrls'])[]) {
+      expect(await scrape(app), app).toContain(`process_cpu_user_seconds_total{service="${app}"}`);
+    }
+    const checkout = await scrape('checkout');
+    expect(
+      sumSamples(checkout, 'tolem_payments_finished_total', {
+        method: 'webmoney_purse',
+        outcome: 'succeeded',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sumSamples(await scrape('ledger'), 'tolem_ledger_transactions_posted_total', {
+        kind: 'payment',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sumSamples(await scrape('gateway'), 'tolem_http_requests_total', {
+        route: '/v1/payments',
+        method: 'POST',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    await waitFor(
+      async () =>
+        sumSamples(await scrape('notifier'), 'tolem_notification_attempts_total', {
+          outcome: 'delivered',
+        }) >= 1 &&
+        sumSamples(await scrape('notifier'), 'tolem_kafka_messages_processed_total', {
+          group: 'notifier',
+          outcome: 'handled',
+        }) >= 1,
+      { timeoutMs: 15_000, what: 'the notifier counted its delivery and its consumed events' },
+    );
+    expect(checkout).not.toContain(payment.id);
+    expect(checkout).not.toContain(merchantId);
   });
 });

@@ -1,0 +1,4 @@
+export * from './http';
+export * from './registry';
+export * from './server';
+export * from './text';
