@@ -244,6 +244,14 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
         containerPort: 9464,
         protocol: 'TCP',
       });
+      // The metrics server binds 127.0.0.1 unless told otherwise: Prometheus must reach it.
+      const configMaps = objs(at(objs(at(spec, 'containers'))[0], 'envFrom'))
+        .map((e) => at(e, 'configMapRef', 'name'))
+        .filter((n): n is string => typeof n === 'string');
+      const hosts = ofKind(objects, 'ConfigMap')
+        .filter((c) => configMaps.includes(String(at(c, 'metadata', 'name'))))
+        .map((c) => at(c, 'data', 'METRICS_HOST'));
+      expect(hosts, kindName(d)).toContain('0.0.0.0');
     }
   });
 
