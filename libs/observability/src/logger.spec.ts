@@ -50,4 +50,67 @@ describe('createLogger', () => {
     expect(text).not.toContain('ps-AAAA');
     expect(text).not.toContain('ps-BBBB');
   });
+
+  it('masks credentials, card data and phone numbers at any depth, under any spelling', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const log = createLogger({ service: 'gateway', destination });
+    const circular: Record<string, unknown> = { name: 'loop' };
+    circular['self'] = circular;
+    log.child({ request: { headers: { 'X-Api-Key': 'sk_test_child' } } }).warn(
+      {
+        paymentId: 'pay_9',
+        orderId: '1234567890123456',
+        a: {
+          b: {
+            c: {
+              d: {
+                webmoneySecretKey: 'wm-deep',
+                intellectmoney_bearer_token: 'im-deep',
+                Authorization: 'Bearer sk_live_deep',
+                payer_phone: '+996 555 123 456',
+                msisdn: 996700112233,
+              },
+            },
+          },
+        },
+        attempts: [{ card: { number: '4111 1111 1111 1111', cvv2: '123' } }],
+        note: '5500-0000-0000-0004',
+        circular,
+      },
+      'deep',
+    );
+    const text = lines.join('');
+    for (const leaked of [
+      'sk_test_child',
+      'wm-deep',
+      'im-deep',
+      'sk_live_deep',
+      '555 123',
+      '996700112233',
+      '4111 1111 1111 1111',
+      '"123"',
+      '5500-0000-0000-0004',
+    ]) {
+      expect(text).not.toContain(leaked);
+    }
+    const line = JSON.parse(lines[0] as string) as {
+      paymentId: string;
+      orderId: string;
+      a: { b: { c: { d: { payer_phone: string; msisdn: string } } } };
+      circular: { name: string; self: string };
+    };
+    // Ids stay readable; a 16-digit order number that is not a card number too (Luhn fails).
+    expect(line.paymentId).toBe('pay_9');
+    expect(line.orderId).toBe('1234567890123456');
+    // Two digits are enough to tell two payers apart in an incident.
+    expect(line.a.b.c.d.payer_phone).toBe('***56');
+    expect(line.a.b.c.d.msisdn).toBe('***33');
+    expect(line.circular).toEqual({ name: 'loop', self: '[Circular]' });
+  });
 });

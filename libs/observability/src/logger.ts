@@ -1,37 +1,8 @@
 import pino, { type Logger } from 'pino';
 
-export type { Logger } from 'pino';
+import { maskLogFields } from './mask';
 
-/**
- * Paths pino replaces with "[REDACTED]": anything that may hold a secret, a key or card data.
- * Keep in sync with the fields services log; the Secret type covers values that slip through.
- */
-export const REDACT_PATHS = [
-  '*.password',
-  '*.secret',
-  '*.secretKey',
-  '*.secret_key',
-  '*.signingSecret',
-  '*.apiKey',
-  '*.api_key',
-  '*.authorization',
-  '*.Authorization',
-  '*.pan',
-  '*.cardNumber',
-  '*.card_number',
-  '*.cvv',
-  '*.cvc',
-  '*.token',
-  // The hosted page's link secret (checkout's payments, the gateway's payer requests).
-  '*.pageSecret',
-  '*.page_secret',
-  'headers.authorization',
-  'req.headers.authorization',
-  'headers["x-api-key"]',
-  '*.LMI_SECRET_KEY',
-  '*.LMI_HASH',
-  '*.LMI_HASH2',
-];
+export type { Logger } from 'pino';
 
 export interface LoggerOptions {
   service: string;
@@ -40,17 +11,31 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
 }
 
-/** Structured JSON logs with the service name on every line and secrets redacted. */
+/**
+ * Structured JSON logs with the service name on every line; credentials, card data and phone
+ * numbers are masked at any depth of the logged fields and of a child logger's bindings.
+ */
 export function createLogger(options: LoggerOptions): Logger {
-  return pino(
+  const logger = pino(
     {
       level: options.level ?? 'info',
       base: { service: options.service },
-      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (fields) => maskLogFields(fields),
+      },
       serializers: { err: pino.stdSerializers.err },
     },
     options.destination ?? pino.destination({ sync: false }),
   );
+  // pino's bindings formatter sees only the root's bindings; children (per request, per call)
+  // are made from this instance and inherit this child(), so their bindings are masked too.
+  type ChildFn = (this: Logger, bindings: Record<string, unknown>, opts?: unknown) => Logger;
+  const pinoChild = (Object.getPrototypeOf(logger) as { child: ChildFn }).child;
+  const maskedChild: ChildFn = function (bindings, opts) {
+    return pinoChild.call(this, maskLogFields(bindings), opts);
+  };
+  logger.child = maskedChild as unknown as Logger['child'];
+  return logger;
 }
