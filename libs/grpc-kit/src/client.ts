@@ -11,6 +11,7 @@ import {
   status as grpcStatus,
 } from '@grpc/grpc-js';
 import { counter, histogram, metricsRegistry } from '@tolem/metrics';
+import { currentLogContext } from '@tolem/observability';
 import type { Registry } from 'prom-client';
 
 import { fromServiceError } from './status';
@@ -107,7 +108,9 @@ export function createClient<C extends Client>(
       return (request: unknown, opts: CallOpts = {}) =>
         new Promise((resolve, reject) => {
           const metadata = new Metadata();
-          if (opts.requestId) metadata.set('x-request-id', opts.requestId);
+          // A call made while serving a request carries that request's id to the next hop.
+          const requestId = opts.requestId ?? currentLogContext()?.requestId;
+          if (requestId) metadata.set('x-request-id', requestId);
           for (const [k, v] of Object.entries(opts.metadata ?? {})) metadata.set(k, v);
           const deadline = new Date(Date.now() + (opts.deadlineMs ?? defaultDeadlineMs));
           const started = process.hrtime.bigint();
@@ -166,7 +169,9 @@ export function createStreamingClient<C extends Client>(
       return (request: unknown, opts: CallOpts = {}) => ({
         async *[Symbol.asyncIterator]() {
           const metadata = new Metadata();
-          if (opts.requestId) metadata.set('x-request-id', opts.requestId);
+          // A call made while serving a request carries that request's id to the next hop.
+          const requestId = opts.requestId ?? currentLogContext()?.requestId;
+          if (requestId) metadata.set('x-request-id', requestId);
           for (const [k, v] of Object.entries(opts.metadata ?? {})) metadata.set(k, v);
           const deadline = new Date(Date.now() + (opts.deadlineMs ?? defaultDeadlineMs));
           const call = (method as (...args: unknown[]) => ClientReadableStream<unknown>).call(

@@ -397,8 +397,11 @@ describe('grpc-kit over loopback', () => {
 });
 
 describe('grpc-kit call logs', () => {
-  /** A server logging at `level` into lines, whose handler logs once through its context. */
-  async function serverLoggingAt(level: string) {
+  /**
+   * A server logging at `level` into lines, whose handler logs once through its context; with
+   * `next`, its handler also calls that client (as a service calls the next one).
+   */
+  async function serverLoggingAt(level: string, next?: PromiseClient<ReportingServiceClient>) {
     const lines: Record<string, unknown>[] = [];
     const log = createLogger({
       service: 'test',
@@ -412,9 +415,14 @@ describe('grpc-kit call logs', () => {
     });
     const own = createGrpcServer({ log });
     own.addService(ReportingServiceService, {
-      getPaymentFact(req, ctx) {
+      async getPaymentFact(req, ctx) {
         if (req.paymentId === 'logs') ctx.log.info('handler says hello');
-        return Promise.resolve(GetPaymentFactResponse.fromPartial({}));
+        // A handler that calls the next service, passing no request id itself.
+        if (req.paymentId === 'relay' && next) {
+          await next.getPaymentFact({ paymentId: 'logs' });
+          log.info('relayed');
+        }
+        return GetPaymentFactResponse.fromPartial({});
       },
       listPaymentFacts: () => Promise.reject(new Error('unused')),
       ...otherMethods,
@@ -427,6 +435,7 @@ describe('grpc-kit call logs', () => {
     return {
       lines,
       client: ownClient,
+      port: ownPort,
       close: async () => {
         ownClient.close();
         await own.drain(1_000);
@@ -444,6 +453,26 @@ describe('grpc-kit call logs', () => {
       ['handler says hello', 'req_from_caller'],
       ['grpc ok', 'req_from_caller'],
       ['grpc ok', 'req_second'],
+    ]);
+  });
+
+  it('carries the request id to the next hop and puts the payment of the request on every line', async () => {
+    const downstream = await serverLoggingAt('info');
+    const upstream = await serverLoggingAt(
+      'info',
+      createClient(ReportingServiceClient, `127.0.0.1:${downstream.port}`),
+    );
+    await upstream.client.getPaymentFact({ paymentId: 'relay' }, { requestId: 'req_edge' });
+    await upstream.close();
+    await downstream.close();
+
+    // The next service logs under the caller's request id though nobody passed it on by hand.
+    expect(downstream.lines.map((l) => [l['msg'], l['requestId'], l['paymentId']])).toEqual([
+      ['handler says hello', 'req_edge', 'logs'],
+    ]);
+    // A line written with the root logger while serving the call has the call's fields too.
+    expect(upstream.lines.map((l) => [l['msg'], l['requestId'], l['paymentId']])).toEqual([
+      ['relayed', 'req_edge', 'relay'],
     ]);
   });
 

@@ -1,9 +1,16 @@
 import { PaymentMethod, Provider } from '@tolem/contracts/common';
 import { PaymentEvent } from '@tolem/contracts/events';
 import { isDomainError } from '@tolem/errors';
+import { currentLogContext } from '@tolem/observability';
+import type { Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
 
-import { decodePaymentEvent, methodNameOf, providerNameOf } from './payment-events.consumer';
+import {
+  decodePaymentEvent,
+  methodNameOf,
+  paymentEventHandler,
+  providerNameOf,
+} from './payment-events.consumer';
 
 const wire = (event: Partial<PaymentEvent>): Buffer =>
   Buffer.from(PaymentEvent.encode(PaymentEvent.fromPartial(event)).finish());
@@ -131,5 +138,25 @@ describe('payment event decoding', () => {
 
   it('refuses bytes that are not a PaymentEvent', () => {
     expect(() => decodePaymentEvent(Buffer.from([0xff, 0xff, 0xff]))).toThrow();
+  });
+});
+
+describe('payment event handler', () => {
+  it('runs the handler in a log context naming the event’s payment and merchant', async () => {
+    const seen: unknown[] = [];
+    const step = paymentEventHandler(async (_trx, event) => {
+      await Promise.resolve();
+      seen.push([event.eventType, currentLogContext()]);
+    });
+    const event = decodePaymentEvent(
+      wire({ eventId: 'evt_1', paymentId: 'pay_1', merchantId: 'mer_1', eventType: '' }),
+    );
+    await step({} as Knex.Transaction, {
+      eventId: 'evt_1',
+      eventType: 'payment.succeeded',
+      event,
+    });
+    expect(seen).toEqual([['payment.succeeded', { paymentId: 'pay_1', merchantId: 'mer_1' }]]);
+    expect(currentLogContext()).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@ import {
 } from '@tolem/contracts/common';
 import { PaymentEvent as PaymentEventProto } from '@tolem/contracts/events';
 import { type Money, money } from '@tolem/money';
+import { runWithLogContext } from '@tolem/observability';
 import type { PaymentEvent } from '@tolem/payment-events';
 import type { Knex } from 'knex';
 
@@ -94,6 +95,29 @@ export interface PaymentEventsConsumerOptions
 }
 
 /**
+ * The consumer's per-message step: the typed event (Kafka headers authoritative for id and type)
+ * to the service's handler, inside a log context naming the event's payment and merchant, so
+ * every line the handler writes says what it is about.
+ */
+export function paymentEventHandler(handle: PaymentEventsConsumerOptions['handle']) {
+  return async (
+    trx: Knex.Transaction,
+    message: { eventId: string; eventType: string; event: PaymentEvent },
+  ): Promise<void> => {
+    const { merchantId, paymentId } = message.event;
+    await runWithLogContext(
+      { ...(merchantId ? { merchantId } : {}), ...(paymentId ? { paymentId } : {}) },
+      () =>
+        handle(trx, {
+          ...message.event,
+          eventId: message.eventId,
+          eventType: message.eventType || message.event.eventType,
+        }),
+    );
+  };
+}
+
+/**
  * The payments.events.v1 consumer of every service that reacts to payment facts: decodes the
  * protobuf PaymentEvent into the typed event (Money amounts), runs the handler and records the
  * event id in processed_events in one transaction (a redelivered event is skipped), commits the
@@ -108,13 +132,7 @@ export function startPaymentEventsConsumer(
   const consumer = startIdempotentConsumer<PaymentEvent>({
     ...rest,
     decode: decodePaymentEvent,
-    async handle(trx, message) {
-      await handle(trx, {
-        ...message.event,
-        eventId: message.eventId,
-        eventType: message.eventType || message.event.eventType,
-      });
-    },
+    handle: paymentEventHandler(handle),
   });
   if (readiness) {
     consumer.onConsumingChange((consuming) => readiness.setReady(CONSUMER_READINESS, consuming));

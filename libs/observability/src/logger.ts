@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 
+import { currentLogContext } from './log-context';
 import { maskLogFields } from './mask';
 
 export type { Logger } from 'pino';
@@ -26,6 +27,12 @@ export function createLogger(options: LoggerOptions): Logger {
         log: (fields) => maskLogFields(fields),
       },
       serializers: { err: pino.stdSerializers.err },
+      // The request's id, merchant and payment (runWithLogContext) on every line written for it;
+      // a copy, because pino merges the line's own fields into what this returns.
+      mixin: () => {
+        const context = currentLogContext();
+        return context ? { ...context } : {};
+      },
     },
     options.destination ?? pino.destination({ sync: false }),
   );
