@@ -109,3 +109,8 @@ export function merchantIdOf(request: FastifyRequest): string {
   if (!request.merchant) throw new Error('unauthenticated request reached a merchant API handler');
   return request.merchant.id;
 }
+
+/** The API key's mode: a test key reaches only test objects. */
+export function livemodeOf(request: FastifyRequest): boolean {
+  return request.merchant?.livemode ?? false;
+}

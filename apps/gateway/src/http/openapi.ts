@@ -71,6 +71,15 @@ export function isDocumented(url: string): boolean {
   return url.startsWith('/v1/') || url.startsWith('/admin/') || url.startsWith(PUBLIC_PREFIX);
 }
 
+/** A route's OpenAPI operation: its id and summary, plus tags or security where the route has them. */
+export function operation(
+  operationId: string,
+  summary: string,
+  extra: { tags?: string[]; security?: Record<string, string[]>[] } = {},
+): Record<string, unknown> {
+  return { operationId, summary, ...extra };
+}
+
 const errorResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: { $ref: 'Error#' } } },

@@ -82,12 +82,13 @@ export function createQrPaymentsRepo(db: Knex): QrPaymentRepository {
       if (page.startingAfter) {
         const cursor = await db<QrPaymentRow>(TABLE)
           .where({ payment_id: page.startingAfter, qr_code_id: qrCodeId })
-          .first('created_at', 'payment_id');
+          .first('payment_id');
         if (!cursor) return undefined;
-        void query.andWhereRaw('(created_at, payment_id) < (?, ?)', [
-          cursor.created_at,
-          cursor.payment_id,
-        ]);
+        // Compared in SQL, not through a JS Date that keeps milliseconds only (as in qr-codes.repo).
+        void query.andWhereRaw(
+          `(created_at, payment_id) < (select p.created_at, p.payment_id from ${TABLE} p where p.payment_id = ?)`,
+          [cursor.payment_id],
+        );
       }
       const rows = (await query
         .orderBy([

@@ -35,6 +35,7 @@ import {
   type UpdateMerchantBody,
   updateMerchantBodySchema,
 } from '../merchant.schemas';
+import { operation as openApiOperation } from '../openapi';
 import type { GatewayDeps } from '../server';
 
 export interface MerchantRouteDeps {
@@ -59,9 +60,8 @@ export interface MerchantRouteDeps {
  * OpenAPI facts of an operation (@fastify/swagger reads them from the route schema); typed
  * loosely so this file does not depend on the plugin's type augmentation.
  */
-function operation(operationId: string, summary: string): Record<string, unknown> {
-  return { operationId, summary, tags: ['admin'], security: [{ adminToken: [] }] };
-}
+const operation = (operationId: string, summary: string) =>
+  openApiOperation(operationId, summary, { tags: ['admin'], security: [{ adminToken: [] }] });
 
 /**
  * Operator routes for merchants and their API keys, registered inside the admin scope (the

@@ -11,7 +11,12 @@ import { defineErrors, isDomainError } from '@tolem/errors';
 import type { CallOpts, PromiseClient } from '@tolem/grpc-kit';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 
-import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } from '../auth';
+import {
+  type ApiKeyAuthenticator,
+  authenticateMerchantScope,
+  livemodeOf,
+  merchantIdOf,
+} from '../auth';
 import { errorBody, gatewayErrors, toHttpError } from '../errors';
 import { IDEMPOTENCY_HEADERS, requiredIdempotencyKey } from '../headers';
 import { limitFrom } from '../mappers/payment.mapper';
@@ -24,6 +29,7 @@ import {
   toCreateQrPaymentRequest,
   toCreateStaticQrCodeRequest,
 } from '../mappers/qr.mapper';
+import { operation } from '../openapi';
 import {
   type CreateQrCodeBody,
   createQrCodeBodySchema,
@@ -97,15 +103,6 @@ export interface QrCodeRouteDeps {
   heartbeatMs?: number;
 }
 
-function operation(operationId: string, summary: string): Record<string, unknown> {
-  return { operationId, summary };
-}
-
-/** The API key's mode: a test key reaches only test codes. */
-function modeOf(request: FastifyRequest): boolean {
-  return request.merchant?.livemode ?? false;
-}
-
 /** One server-sent event: `id:`, `event:` and the JSON on one `data:` line (JSON has no newlines). */
 function sseFrame(id: string, event: string, data: unknown): string {
   return `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -130,7 +127,7 @@ export function qrCodeRoutes(deps: QrCodeRouteDeps): FastifyPluginAsync {
     });
 
     const ownCode = (request: FastifyRequest, id: string): Promise<QrCode> =>
-      findOwnQrCode(qr.codes, merchantIdOf(request), modeOf(request), id, request.id);
+      findOwnQrCode(qr.codes, merchantIdOf(request), livemodeOf(request), id, request.id);
 
     app.post<{ Body: CreateQrCodeBody }>(
       '/v1/qr_codes',
@@ -159,7 +156,7 @@ export function qrCodeRoutes(deps: QrCodeRouteDeps): FastifyPluginAsync {
       async (request, reply) => {
         const key = requiredIdempotencyKey(request.headers);
         const merchantId = merchantIdOf(request);
-        const livemode = modeOf(request);
+        const livemode = livemodeOf(request);
         const ctx = { requestId: request.id };
         const now = clock();
         let code: QrCode | undefined;
@@ -220,7 +217,7 @@ export function qrCodeRoutes(deps: QrCodeRouteDeps): FastifyPluginAsync {
             limit: limitFrom(request.query.limit, 100, 10),
             startingAfter: request.query.starting_after ?? '',
             kind: qrKindFromName(request.query.kind),
-            livemode: modeOf(request),
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );

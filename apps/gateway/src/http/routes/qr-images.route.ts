@@ -3,8 +3,14 @@ import { createHash } from 'node:crypto';
 import { QR_MAX_SCALE, renderQrPng, renderQrSvg } from '@tolem/qr-render';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 
-import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } from '../auth';
+import {
+  type ApiKeyAuthenticator,
+  authenticateMerchantScope,
+  livemodeOf,
+  merchantIdOf,
+} from '../auth';
 import { gatewayErrors } from '../errors';
+import { operation } from '../openapi';
 import { negotiateLocale } from '../pages/i18n';
 import { renderStickerPage, STICKER_CSP } from '../pages/sticker.page';
 import { idParamsSchema } from '../schemas';
@@ -73,10 +79,6 @@ const stickerQuerySchema = {
 
 /** A few minutes: a code's payload never changes, but a revoked API key should stop seeing it. */
 const CACHE_CONTROL = 'private, max-age=300';
-
-function operation(operationId: string, summary: string): Record<string, unknown> {
-  return { operationId, summary };
-}
 
 function pngOptions(query: PngQuery): { scale?: number; minWidth?: number } {
   if (query.scale !== undefined && query.size !== undefined) {
@@ -170,7 +172,7 @@ export function qrImageRoutes(deps: QrImageRouteDeps): FastifyPluginAsync {
     authenticateMerchantScope(app, deps.authenticate);
     const cached = imageCache();
     const codeOf = (request: FastifyRequest<{ Params: { id: string } }>) =>
-      deps.getQrCode(merchantIdOf(request), request.merchant?.livemode ?? false, request.params.id);
+      deps.getQrCode(merchantIdOf(request), livemodeOf(request), request.params.id);
 
     app.get<{ Params: { id: string }; Querystring: PngQuery }>(
       '/v1/qr_codes/:id/image.png',

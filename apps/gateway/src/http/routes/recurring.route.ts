@@ -2,7 +2,12 @@ import type { RecurringServiceClient } from '@tolem/contracts/recurring';
 import type { PromiseClient } from '@tolem/grpc-kit';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 
-import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } from '../auth';
+import {
+  type ApiKeyAuthenticator,
+  authenticateMerchantScope,
+  livemodeOf,
+  merchantIdOf,
+} from '../auth';
 import {
   IDEMPOTENCY_HEADERS,
   idempotencyKeyOf,
@@ -21,6 +26,7 @@ import {
   toListReceiptsRequest,
   toUpdateOperationRequest,
 } from '../mappers/recurring.mapper';
+import { operation } from '../openapi';
 import {
   bindingJsonSchema,
   chargeJsonSchema,
@@ -66,20 +72,11 @@ export interface RecurringRouteDeps {
   recurring: RecurringClient;
 }
 
-function operation(operationId: string, summary: string): Record<string, unknown> {
-  return { operationId, summary };
-}
-
 /**
  * Card bindings, scheduled (recurring) operations with their charges, and receipts on the
  * merchant API, over the recurring service's gRPC. Every call names the API key's merchant; the
  * recurring service answers not-found for another merchant's ids, as for unknown ones.
  */
-/** The API key's mode: a test key reaches only test bindings, operations and receipts. */
-function modeOf(request: FastifyRequest): boolean {
-  return request.merchant?.livemode ?? false;
-}
-
 export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
   return async (app) => {
     authenticateMerchantScope(app, deps.authenticate);
@@ -87,7 +84,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
     const opRef = (request: FastifyRequest<{ Params: { id: string } }>) => ({
       merchantId: merchantIdOf(request),
       operationId: request.params.id,
-      livemode: modeOf(request),
+      livemode: livemodeOf(request),
     });
 
     // ---- card bindings ----
@@ -105,7 +102,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
         const res = await r.listCardBindings(
           {
             ...toListBindingsRequest(request.query, merchantIdOf(request)),
-            livemode: modeOf(request),
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );
@@ -132,7 +129,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
           {
             merchantId: merchantIdOf(request),
             bindingId: request.params.id,
-            livemode: modeOf(request),
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );
@@ -159,7 +156,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
           {
             merchantId: merchantIdOf(request),
             bindingId: request.params.id,
-            livemode: modeOf(request),
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );
@@ -205,7 +202,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
               merchantIdOf(request),
               requiredIdempotencyKey(request.headers),
             ),
-            livemode: modeOf(request),
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );
@@ -244,7 +241,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
               request.params.id,
               idempotencyKeyOf(request.headers),
             ),
-            livemode: modeOf(request),
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );
@@ -283,7 +280,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
         const res = await r.listScheduledOperations(
           {
             ...toListOperationsRequest(request.query, merchantIdOf(request)),
-            livemode: modeOf(request),
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );
@@ -358,7 +355,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
         const res = await r.listCharges(
           {
             ...toListChargesRequest(request.query, merchantIdOf(request), request.params.id),
-            livemode: modeOf(request),
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );
@@ -387,7 +384,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
           {
             merchantId: merchantIdOf(request),
             receiptId: request.params.id,
-            livemode: modeOf(request),
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );
@@ -408,7 +405,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
         const res = await r.listReceipts(
           {
             ...toListReceiptsRequest(request.query, merchantIdOf(request)),
-            livemode: modeOf(request),
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );

@@ -15,6 +15,7 @@ import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } fro
 import { gatewayErrors } from '../errors';
 import { requiredIdempotencyKey } from '../headers';
 import { instantFrom } from '../mappers/payment.mapper';
+import { operation as openApiOperation } from '../openapi';
 import { idParamsSchema, URL_PATTERN } from '../schemas';
 
 /** The notifier's management RPCs, as the gateway uses them. */
@@ -338,9 +339,8 @@ function limitOf(raw: string | undefined): number {
   return n;
 }
 
-function operation(operationId: string, summary: string): Record<string, unknown> {
-  return { operationId, summary, tags: ['webhooks'] };
-}
+const operation = (operationId: string, summary: string) =>
+  openApiOperation(operationId, summary, { tags: ['webhooks'] });
 
 /**
  * The merchant's webhook endpoints and deliveries (`/v1/webhook_endpoints`,
