@@ -86,7 +86,10 @@ async function main(): Promise<void> {
   say(`=== infra: ready in ${Math.round((Date.now() - infraStarted) / 1000)}s (postgres: ${infra.postgres.source}, kafka: ${infra.kafka.source})`);
   const infraEnv = { ...env, DATABASE_URL: infra.databaseUrl, KAFKA_BROKERS: infra.kafkaBrokers };
   try {
-    steps.push(await run('integration', 'npx', nx('integration', ['--parallel=1']), infraEnv));
+    // Two projects at a time: each test file has its own database and topics, so they only share
+    // the machine; TEST_INTEGRATION_PARALLEL=1 runs them one by one when chasing a timing issue.
+    const integrationParallel = process.env['TEST_INTEGRATION_PARALLEL'] ?? parallel;
+    steps.push(await run('integration', 'npx', nx('integration', [`--parallel=${integrationParallel}`]), infraEnv));
     steps.push(await run('e2e', 'npx', ['nx', 'run', 'e2e:e2e', '--outputStyle=static', '--skip-nx-cache'], infraEnv));
   } finally {
     await infra.stop();
