@@ -345,6 +345,7 @@ function scriptPeers(peers: Peers): void {
   s.notifier.rotateEndpointSecret = async () => ({
     endpoint: anEndpoint,
     signingSecret: 'whsec_cm90YXRlZA==',
+    replayed: false,
   });
   s.notifier.recoverEndpoint = async () => ({ recovered: 0 });
   s.notifier.listDeliveries = async () => ({ deliveries: [aDelivery], nextPageToken: '' });

@@ -42,6 +42,19 @@ function setup() {
   return { store, clock, manage, record };
 }
 
+let rotationKeys = 0;
+const rotation = (
+  merchantId: string,
+  endpointId: string,
+  overlapSeconds: number,
+  key?: string,
+) => ({
+  merchantId,
+  endpointId,
+  overlapSeconds,
+  idempotencyKey: key ?? `rot-${(rotationKeys += 1)}`,
+});
+
 const create = (overrides: Record<string, unknown> = {}) => ({
   merchantId: 'mer_1',
   url: 'https://shop.example/hook',
@@ -135,7 +148,9 @@ describe('endpoint management', () => {
     ).rejects.toMatchObject(notFound);
     await expect(manage.deleteEndpoint('mer_2', endpoint.id)).rejects.toMatchObject(notFound);
     await expect(manage.disableEndpoint('mer_2', endpoint.id)).rejects.toMatchObject(notFound);
-    await expect(manage.rotateSecret('mer_2', endpoint.id, 0)).rejects.toMatchObject(notFound);
+    await expect(manage.rotateSecret(rotation('mer_2', endpoint.id, 0))).rejects.toMatchObject(
+      notFound,
+    );
     await expect(manage.recoverEndpoint('mer_2', endpoint.id, new Date(0))).rejects.toMatchObject(
       notFound,
     );
@@ -174,7 +189,7 @@ describe('endpoint management', () => {
       manage.updateEndpoint({ merchantId: 'mer_1', endpointId: def.id, url: 'https://x.ex' }),
     ).rejects.toMatchObject(managed);
     await expect(manage.deleteEndpoint('mer_1', def.id)).rejects.toMatchObject(managed);
-    await expect(manage.rotateSecret('mer_1', def.id, 0)).rejects.toMatchObject(managed);
+    await expect(manage.rotateSecret(rotation('mer_1', def.id, 0))).rejects.toMatchObject(managed);
     // Its subscription and format are the merchant's to choose.
     expect(
       (await manage.updateEndpoint({ merchantId: 'mer_1', endpointId: def.id, format: 'form' }))
@@ -232,20 +247,45 @@ describe('endpoint management', () => {
   it('rotates with an overlap: the old secret keeps signing until it ends', async () => {
     const { manage, clock } = setup();
     const { endpoint, signingSecret } = await manage.createEndpoint(create());
-    const res = await manage.rotateSecret('mer_1', endpoint.id, 3600);
+    const res = await manage.rotateSecret(rotation('mer_1', endpoint.id, 3600));
     expect(res.signingSecret.reveal()).toMatch(/^whsec_/);
     expect(res.signingSecret.reveal()).not.toBe(signingSecret.reveal());
     expect(res.endpoint.previousSigningSecret?.reveal()).toBe(signingSecret.reveal());
     expect(res.endpoint.previousSecretExpiresAt).toEqual(
       new Date(clock.now().getTime() + 3_600_000),
     );
-    const defaulted = await manage.rotateSecret('mer_1', endpoint.id, 0);
+    const defaulted = await manage.rotateSecret(rotation('mer_1', endpoint.id, 0));
     expect(defaulted.endpoint.previousSecretExpiresAt).toEqual(
       new Date(clock.now().getTime() + 24 * 3_600_000),
     );
     await expect(
-      manage.rotateSecret('mer_1', endpoint.id, MAX_ROTATION_OVERLAP_S + 1),
+      manage.rotateSecret(rotation('mer_1', endpoint.id, MAX_ROTATION_OVERLAP_S + 1)),
     ).rejects.toMatchObject({ details: { field: 'overlap_seconds' } });
+  });
+
+  it('answers a retried rotation with the secret it made instead of rotating again', async () => {
+    const { manage } = setup();
+    const { endpoint, signingSecret: original } = await manage.createEndpoint(create());
+    const first = await manage.rotateSecret(rotation('mer_1', endpoint.id, 3600, 'k1'));
+    const retry = await manage.rotateSecret(rotation('mer_1', endpoint.id, 3600, 'k1'));
+    expect(first.replayed).toBe(false);
+    expect(retry.replayed).toBe(true);
+    expect(retry.signingSecret.reveal()).toBe(first.signingSecret.reveal());
+    // The secret the merchant verifies with today still signs: the retry did not push it out.
+    expect(retry.endpoint.previousSigningSecret?.reveal()).toBe(original.reveal());
+    await expect(
+      manage.rotateSecret(rotation('mer_1', endpoint.id, 60, 'k1')),
+    ).rejects.toMatchObject({
+      code: 'NOTIFIER_IDEMPOTENCY_KEY_REUSED',
+      details: { field: 'overlap_seconds' },
+    });
+    await manage.rotateSecret(rotation('mer_1', endpoint.id, 3600, 'k2'));
+    await expect(
+      manage.rotateSecret(rotation('mer_1', endpoint.id, 3600, 'k1')),
+    ).rejects.toMatchObject({ code: 'NOTIFIER_IDEMPOTENCY_KEY_REUSED' });
+    await expect(manage.rotateSecret(rotation('mer_1', endpoint.id, 0, ''))).rejects.toMatchObject({
+      details: { field: 'idempotency_key' },
+    });
   });
 
   it('recovers the exhausted deliveries created since a time, and only those', async () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 import { Secret } from '@tolem/config';
 import { newId } from '@tolem/ids';
@@ -40,6 +40,12 @@ export function newSigningSecret(): Secret {
 
 export const DEFAULT_ROTATION_OVERLAP_S = 24 * 3600;
 export const MAX_ROTATION_OVERLAP_S = 7 * 24 * 3600;
+/** As the gateway's Idempotency-Key. */
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+function sha256(secret: Secret): string {
+  return createHash('sha256').update(secret.reveal()).digest('hex');
+}
 
 function invalid(field: string, message: string) {
   return notifierErrors.create('NOTIFIER_INVALID_ENDPOINT', message, { details: { field } });
@@ -138,6 +144,34 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
     const endpoint = endpointId ? await repos.endpoints.get(merchantId, endpointId) : undefined;
     if (!endpoint) throw endpointNotFound(endpointId);
     return endpoint;
+  }
+
+  /**
+   * A rotation retried with its key: the secret it made, while that is still the current one.
+   * Once another rotation replaced it the secret is gone from the answer path (it would no
+   * longer verify anything new), so the retry is a conflict rather than a silent second rotation.
+   */
+  async function replayRotation(
+    repos: NotifierRepositories,
+    endpoint: WebhookEndpoint,
+    idempotencyKey: string,
+    overlap: number,
+  ): Promise<{ endpoint: WebhookEndpoint; signingSecret: Secret; replayed: boolean }> {
+    const prior = await repos.endpoints.rotationOf(endpoint.id, idempotencyKey);
+    if (prior && prior.overlapSeconds !== overlap) {
+      throw notifierErrors.create(
+        'NOTIFIER_IDEMPOTENCY_KEY_REUSED',
+        'this Idempotency-Key rotated the secret with another overlap_seconds',
+        { details: { field: 'overlap_seconds' } },
+      );
+    }
+    if (!prior || prior.secretSha256 !== sha256(endpoint.signingSecret)) {
+      throw notifierErrors.create(
+        'NOTIFIER_IDEMPOTENCY_KEY_REUSED',
+        'this Idempotency-Key rotated a secret that a later rotation has replaced',
+      );
+    }
+    return { endpoint, signingSecret: endpoint.signingSecret, replayed: true };
   }
 
   async function raise(
@@ -329,11 +363,13 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
     },
 
     /** The current secret keeps signing next to the new one for the overlap (both signatures sent). */
-    async rotateSecret(
-      merchantId: string,
-      endpointId: string,
-      overlapSeconds: number,
-    ): Promise<{ endpoint: WebhookEndpoint; signingSecret: Secret }> {
+    async rotateSecret(input: {
+      merchantId: string;
+      endpointId: string;
+      overlapSeconds: number;
+      idempotencyKey: string;
+    }): Promise<{ endpoint: WebhookEndpoint; signingSecret: Secret; replayed: boolean }> {
+      const { merchantId, endpointId, overlapSeconds, idempotencyKey } = input;
       if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0) {
         throw invalid('overlap_seconds', 'overlap_seconds must not be negative');
       }
@@ -343,8 +379,18 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
           `overlap_seconds must be at most ${MAX_ROTATION_OVERLAP_S}`,
         );
       }
+      if (!idempotencyKey || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+        throw invalid(
+          'idempotency_key',
+          `a rotation needs an idempotency key of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+        );
+      }
       const overlap = overlapSeconds || DEFAULT_ROTATION_OVERLAP_S;
       return transactor.transact(async (repos) => {
+        requireMerchant(merchantId);
+        // Serialises this merchant's endpoint changes: two rotations never both keep the same
+        // previous secret, and a retry waits for the first call and then sees its secret.
+        await repos.events.lockMerchant(merchantId, 'exclusive');
         const endpoint = await mustGet(repos, merchantId, endpointId);
         if (endpoint.isDefault) {
           throw notifierErrors.create(
@@ -354,6 +400,14 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
         }
         const now = clock.now();
         const signingSecret = newSigningSecret();
+        const claimed = await repos.endpoints.claimRotation({
+          endpointId: endpoint.id,
+          idempotencyKey,
+          overlapSeconds: overlap,
+          secretSha256: sha256(signingSecret),
+          rotatedAt: now,
+        });
+        if (!claimed) return replayRotation(repos, endpoint, idempotencyKey, overlap);
         const updated = await patch(
           repos,
           endpoint,
@@ -364,7 +418,7 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
           },
           now,
         );
-        return { endpoint: updated, signingSecret };
+        return { endpoint: updated, signingSecret, replayed: false };
       });
     },
 

@@ -167,6 +167,42 @@ export function createEndpointsRepo(db: Knex): EndpointRepository {
         });
       return n > 0;
     },
+    async claimRotation(r) {
+      const rows = (await db('webhook_endpoint_secret_rotations')
+        .insert({
+          endpoint_id: r.endpointId,
+          idempotency_key: r.idempotencyKey,
+          overlap_seconds: r.overlapSeconds,
+          secret_sha256: r.secretSha256,
+          rotated_at: r.rotatedAt,
+        })
+        .onConflict(['endpoint_id', 'idempotency_key'])
+        .ignore()
+        .returning('endpoint_id')) as unknown[];
+      return rows.length > 0;
+    },
+    async rotationOf(endpointId, key) {
+      const row = (await db('webhook_endpoint_secret_rotations')
+        .where({ endpoint_id: endpointId, idempotency_key: key })
+        .first()) as
+        | {
+            endpoint_id: string;
+            idempotency_key: string;
+            overlap_seconds: number;
+            secret_sha256: string;
+            rotated_at: Date;
+          }
+        | undefined;
+      return row
+        ? {
+            endpointId: row.endpoint_id,
+            idempotencyKey: row.idempotency_key,
+            overlapSeconds: row.overlap_seconds,
+            secretSha256: row.secret_sha256,
+            rotatedAt: row.rotated_at,
+          }
+        : undefined;
+    },
   };
 }
 

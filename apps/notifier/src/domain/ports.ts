@@ -44,6 +44,22 @@ export interface EndpointRepository {
     patch: EndpointPatch,
   ): Promise<WebhookEndpoint | undefined>;
   markDeleted(merchantId: string, id: string, now: Date): Promise<boolean>;
+  /**
+   * Records that `key` rotates the endpoint's secret; false when the key already did (its first
+   * rotation is then `rotationOf`'s).
+   */
+  claimRotation(rotation: SecretRotation): Promise<boolean>;
+  rotationOf(endpointId: string, key: string): Promise<SecretRotation | undefined>;
+}
+
+/** One rotation of an endpoint's signing secret, by its idempotency key. */
+export interface SecretRotation {
+  endpointId: string;
+  idempotencyKey: string;
+  overlapSeconds: number;
+  /** SHA-256 (hex) of the secret it made, never the secret. */
+  secretSha256: string;
+  rotatedAt: Date;
 }
 
 export interface EndpointPatch {

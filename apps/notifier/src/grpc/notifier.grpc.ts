@@ -96,10 +96,11 @@ export function notifierHandlers(
       return DisableEndpointResponse.fromPartial({ endpoint: webhookEndpointToProto(endpoint) });
     },
     async rotateEndpointSecret(req) {
-      const res = await e.rotateSecret(req.merchantId, req.endpointId, req.overlapSeconds);
+      const res = await e.rotateSecret(req);
       return RotateEndpointSecretResponse.fromPartial({
         endpoint: webhookEndpointToProto(res.endpoint),
         signingSecret: res.signingSecret.reveal(),
+        replayed: res.replayed,
       });
     },
     async getDelivery(req) {

@@ -11,6 +11,7 @@ import type {
   EndpointRepository,
   NotificationEventRepository,
   NotifierRepositories,
+  SecretRotation,
   StoredNotificationEvent,
   Transactor,
 } from '../../src/domain/ports';
@@ -65,6 +66,7 @@ export function inMemoryStore() {
     if (d) d.attempts += 1;
   };
 
+  const rotations = new Map<string, SecretRotation>();
   const endpoints: EndpointRepository = {
     async getDefault(merchantId) {
       return [...endpointRows.values()].find((e) => e.merchantId === merchantId && e.isDefault);
@@ -106,6 +108,16 @@ export function inMemoryStore() {
       };
       endpointRows.set(id, next);
       return { ...next };
+    },
+    async claimRotation(r) {
+      const key = `${r.endpointId}/${r.idempotencyKey}`;
+      if (rotations.has(key)) return false;
+      rotations.set(key, { ...r });
+      return true;
+    },
+    async rotationOf(endpointId, idempotencyKey) {
+      const r = rotations.get(`${endpointId}/${idempotencyKey}`);
+      return r ? { ...r } : undefined;
     },
     async markDeleted(merchantId, id, now) {
       const e = await endpoints.get(merchantId, id);

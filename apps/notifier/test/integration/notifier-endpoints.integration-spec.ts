@@ -478,15 +478,21 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
     });
     expect(events.map((e) => e.type)).toEqual(['endpoint.enabled', 'endpoint.disabled']);
 
-    const rotated = await client.rotateEndpointSecret({
-      merchantId,
-      endpointId: id,
-      overlapSeconds: 60,
-    });
+    // A client that timed out and retried at once: the two calls race, one rotation happens.
+    const rotate = { merchantId, endpointId: id, overlapSeconds: 60, idempotencyKey: 'rot-1' };
+    const [rotated, retried] = await Promise.all([
+      client.rotateEndpointSecret(rotate),
+      client.rotateEndpointSecret(rotate),
+    ]);
     secrets.add(rotated.signingSecret);
     expect(rotated.signingSecret).toMatch(/^whsec_/);
     expect(rotated.signingSecret).not.toBe(created.signingSecret);
+    expect(retried.signingSecret).toBe(rotated.signingSecret);
+    expect([rotated.replayed, retried.replayed].sort()).toEqual([false, true]);
     expect(rotated.endpoint?.previousSecretExpiresAt).toBeInstanceOf(Date);
+    await expect(
+      client.rotateEndpointSecret({ ...rotate, overlapSeconds: 120 }),
+    ).rejects.toMatchObject({ code: 'NOTIFIER_IDEMPOTENCY_KEY_REUSED' });
 
     expect((await client.listEndpoints({ merchantId })).endpoints.map((e) => e.id)).toEqual([id]);
     await client.deleteEndpoint({ merchantId, endpointId: id });

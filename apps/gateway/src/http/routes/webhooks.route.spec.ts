@@ -32,6 +32,7 @@ const notScripted = async (): Promise<never> => {
  */
 function fakeNotifier() {
   const calls: { method: string; request: Record<string, unknown> }[] = [];
+  const rotationKeys = new Set<string>();
   const endpoints = new Map<string, WebhookEndpoint>();
   const deliveries = new Map<string, Delivery>();
   const notFound = () =>
@@ -120,7 +121,9 @@ function fakeNotifier() {
     rotateEndpointSecret: async (req) => {
       record('rotateEndpointSecret', req);
       const e = { ...own(req.merchantId, req.endpointId), previousSecretExpiresAt: at };
-      return { endpoint: e, signingSecret: `${SECRET}x` };
+      const replayed = rotationKeys.has(req.idempotencyKey);
+      rotationKeys.add(req.idempotencyKey);
+      return { endpoint: e, signingSecret: `${SECRET}x`, replayed };
     },
     recoverEndpoint: async (req) => {
       record('recoverEndpoint', req);
@@ -483,7 +486,29 @@ describe('webhook routes', () => {
       secret: `${SECRET}x`,
       previous_secret_expires_at: at.toISOString(),
     });
-    expect(s.calls.at(-1)?.request).toMatchObject({ overlapSeconds: 3600 });
+    expect(rotated.statusCode).toBe(200);
+    expect(rotated.headers['idempotent-replayed']).toBeUndefined();
+    const rotateKey = s.calls.at(-1)?.request as { idempotencyKey: string };
+    expect(rotateKey).toMatchObject({ overlapSeconds: 3600, idempotencyKey: expect.any(String) });
+    // The notifier answers a retried rotation from its own record; the gateway says so.
+    const retried = await app.inject({
+      method: 'POST',
+      url: '/v1/webhook_endpoints/we_1/rotate_secret',
+      headers: { ...asA, 'idempotency-key': rotateKey.idempotencyKey },
+      payload: { overlap_seconds: 3600 },
+    });
+    expect(retried.headers['idempotent-replayed']).toBe('true');
+    expect(retried.json()).toMatchObject({ secret: `${SECRET}x` });
+    const calls = s.calls.length;
+    const keyless = await app.inject({
+      method: 'POST',
+      url: '/v1/webhook_endpoints/we_1/rotate_secret',
+      headers: asA,
+      payload: { overlap_seconds: 3600 },
+    });
+    expect(keyless.statusCode).toBe(400);
+    expect(keyless.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REQUIRED' } });
+    expect(s.calls.length).toBe(calls);
     const recovered = await app.inject({
       method: 'POST',
       url: '/v1/webhook_endpoints/we_1/recover',

@@ -540,13 +540,23 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
           body: rotateBodySchema,
           response: { 200: endpointWithSecretSchema },
         },
+        // The notifier keeps the key: a retry answers the secret the first call made.
+        preParsing: async (request, _reply, payload) => {
+          requiredIdempotencyKey(request.headers);
+          return payload;
+        },
       },
-      async (request) => {
+      async (request, reply) => {
         const res = await w.rotateEndpointSecret(
-          { ...ref(request), overlapSeconds: request.body?.overlap_seconds ?? 0 },
+          {
+            ...ref(request),
+            overlapSeconds: request.body?.overlap_seconds ?? 0,
+            idempotencyKey: requiredIdempotencyKey(request.headers),
+          },
           { requestId: request.id },
         );
-        request.log.info({ endpointId: request.params.id }, 'webhook endpoint secret rotated');
+        if (res.replayed) reply.header('idempotent-replayed', 'true');
+        else request.log.info({ endpointId: request.params.id }, 'webhook endpoint secret rotated');
         return { ...endpointToJson(res.endpoint), secret: res.signingSecret };
       },
     );

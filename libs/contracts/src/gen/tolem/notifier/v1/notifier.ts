@@ -408,6 +408,11 @@ export interface RotateEndpointSecretRequest {
   endpointId: string;
   /** How long the previous secret keeps signing: 0 = 24 hours, at most 7 days. */
   overlapSeconds: number;
+  /**
+   * Required. A retry with the same key answers the secret the first call made (while it is still
+   * the current one) instead of rotating again; with another overlap it is a conflict.
+   */
+  idempotencyKey: string;
 }
 
 export interface RotateEndpointSecretResponse {
@@ -416,6 +421,8 @@ export interface RotateEndpointSecretResponse {
     | undefined;
   /** `whsec_…`; never logged. */
   signingSecret: string;
+  /** True when the idempotency key had already rotated it and this answers that rotation again. */
+  replayed: boolean;
 }
 
 export interface DeliveryAttempt {
@@ -3356,7 +3363,7 @@ export const DisableEndpointResponse: MessageFns<DisableEndpointResponse> = {
 };
 
 function createBaseRotateEndpointSecretRequest(): RotateEndpointSecretRequest {
-  return { merchantId: "", endpointId: "", overlapSeconds: 0 };
+  return { merchantId: "", endpointId: "", overlapSeconds: 0, idempotencyKey: "" };
 }
 
 export const RotateEndpointSecretRequest: MessageFns<RotateEndpointSecretRequest> = {
@@ -3369,6 +3376,9 @@ export const RotateEndpointSecretRequest: MessageFns<RotateEndpointSecretRequest
     }
     if (message.overlapSeconds !== 0) {
       writer.uint32(24).int32(message.overlapSeconds);
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(34).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -3410,6 +3420,14 @@ export const RotateEndpointSecretRequest: MessageFns<RotateEndpointSecretRequest
             message.overlapSeconds = reader.int32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3439,6 +3457,11 @@ export const RotateEndpointSecretRequest: MessageFns<RotateEndpointSecretRequest
         : isSet(object.overlap_seconds)
         ? globalThis.Number(object.overlap_seconds)
         : 0,
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
     };
   },
 
@@ -3453,6 +3476,9 @@ export const RotateEndpointSecretRequest: MessageFns<RotateEndpointSecretRequest
     if (message.overlapSeconds !== 0) {
       obj.overlapSeconds = Math.round(message.overlapSeconds);
     }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
     return obj;
   },
 
@@ -3464,12 +3490,13 @@ export const RotateEndpointSecretRequest: MessageFns<RotateEndpointSecretRequest
     message.merchantId = object.merchantId ?? "";
     message.endpointId = object.endpointId ?? "";
     message.overlapSeconds = object.overlapSeconds ?? 0;
+    message.idempotencyKey = object.idempotencyKey ?? "";
     return message;
   },
 };
 
 function createBaseRotateEndpointSecretResponse(): RotateEndpointSecretResponse {
-  return { endpoint: undefined, signingSecret: "" };
+  return { endpoint: undefined, signingSecret: "", replayed: false };
 }
 
 export const RotateEndpointSecretResponse: MessageFns<RotateEndpointSecretResponse> = {
@@ -3479,6 +3506,9 @@ export const RotateEndpointSecretResponse: MessageFns<RotateEndpointSecretRespon
     }
     if (message.signingSecret !== "") {
       writer.uint32(18).string(message.signingSecret);
+    }
+    if (message.replayed !== false) {
+      writer.uint32(24).bool(message.replayed);
     }
     return writer;
   },
@@ -3512,6 +3542,14 @@ export const RotateEndpointSecretResponse: MessageFns<RotateEndpointSecretRespon
             message.signingSecret = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3532,6 +3570,7 @@ export const RotateEndpointSecretResponse: MessageFns<RotateEndpointSecretRespon
         : isSet(object.signing_secret)
         ? globalThis.String(object.signing_secret)
         : "",
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
     };
   },
 
@@ -3542,6 +3581,9 @@ export const RotateEndpointSecretResponse: MessageFns<RotateEndpointSecretRespon
     }
     if (message.signingSecret !== "") {
       obj.signingSecret = message.signingSecret;
+    }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
     }
     return obj;
   },
@@ -3555,6 +3597,7 @@ export const RotateEndpointSecretResponse: MessageFns<RotateEndpointSecretRespon
       ? WebhookEndpoint.fromPartial(object.endpoint)
       : undefined;
     message.signingSecret = object.signingSecret ?? "";
+    message.replayed = object.replayed ?? false;
     return message;
   },
 };
