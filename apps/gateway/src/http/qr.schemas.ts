@@ -10,7 +10,7 @@ import { amountSchema } from './schemas';
 
 export const QR_KIND_NAMES = ['static', 'dynamic'] as const;
 export type QrKindName = (typeof QR_KIND_NAMES)[number];
-export const QR_STATUS_NAMES = ['active', 'paid', 'expired'] as const;
+export const QR_STATUS_NAMES = ['active', 'paid', 'expired', 'canceled'] as const;
 export type QrStatusName = (typeof QR_STATUS_NAMES)[number];
 /** ELQR carries the Kyrgyz som only (ID 53 = 417). */
 export const QR_CURRENCIES = ['KGS'] as const;

@@ -3,7 +3,7 @@ import type { PaymentEvent } from '@tolem/payment-events';
 import type { Clock } from '@tolem/runtime';
 
 import type { QrCodeRepository, QrPaymentNotifier, QrPaymentRepository } from '../domain/ports';
-import type { QrCode } from '../domain/qr-code';
+import { closeReasonOf, type QrCode } from '../domain/qr-code';
 import { isRefundEvent, qrCodeIdOf, qrPaymentRowOf } from '../domain/qr-payment';
 
 /** Ports bound to the consumer's transaction, so the row, the paid mark and NOTIFY commit together. */
@@ -49,6 +49,11 @@ export function makeApplyPaymentEvent(deps: ApplyPaymentEventDeps) {
       (!code.paymentId || code.paymentId === stored.paymentId)
     ) {
       await deps.codes.markPaid(code.id, stored.paymentId, stored.updatedAt);
+    }
+    // The payment a dynamic code was issued for ended unpaid: the code can no longer be paid.
+    const closing = closeReasonOf(stored.status);
+    if (closing && code.kind === 'dynamic' && code.paymentId === stored.paymentId) {
+      await deps.codes.markClosed(code.id, closing, stored.updatedAt);
     }
     await deps.notifier.notify(code.id, stored.paymentId);
     return 'applied';

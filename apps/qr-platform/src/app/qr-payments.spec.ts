@@ -9,7 +9,7 @@ import {
   inMemoryPayments,
   recordingNotifier,
 } from '../../test/fakes/in-memory';
-import type { QrCodeRequest, QrIssuer } from '../domain/qr-code';
+import { type QrCode, type QrCodeRequest, qrCodeStatus, type QrIssuer } from '../domain/qr-code';
 import { makeApplyPaymentEvent } from './apply-payment-event';
 import { makeCreateQrCode } from './create-qr-code';
 import { makeGetQrCode } from './get-qr-code';
@@ -108,6 +108,50 @@ describe('applyPaymentEvent', () => {
       paidPaymentId: 'pay_01jdynamic',
     });
     expect(t.notifier.sent).toEqual([`${qrCode.id}:pay_01jdynamic`, `${qrCode.id}:pay_01jdynamic`]);
+  });
+
+  it.each([
+    ['canceled', 'payment.canceled', 'canceled'],
+    ['failed', 'payment.failed', 'canceled'],
+    ['expired', 'payment.expired', 'expired'],
+  ] as const)(
+    'closes a dynamic code when its payment ends %s unpaid, and the code then reads %s',
+    async (paymentStatus, eventType, codeStatus) => {
+      const t = setup();
+      const { qrCode } = await t.create(base);
+      const status = () => qrCodeStatus(t.codes.rows.get(qrCode.id) as QrCode, t.clock.now());
+      await t.apply(anEvent({ sequence: 1n }));
+      expect(status()).toBe('active');
+      const ended = new Date(NOW.getTime() + 2_000);
+      await t.apply(anEvent({ eventType, paymentStatus, sequence: 2n, occurredAt: ended }));
+      expect(t.codes.rows.get(qrCode.id)).toMatchObject({ closedReason: paymentStatus });
+      expect(status()).toBe(codeStatus);
+      // A late success (a case applied to the payment) still makes it paid: paid wins.
+      await t.apply(
+        anEvent({ eventType: 'payment.succeeded', paymentStatus: 'succeeded', sequence: 3n }),
+      );
+      expect(status()).toBe('paid');
+    },
+  );
+
+  it('never closes a static code or a dynamic code for another payment', async () => {
+    const t = setup();
+    const { qrCode: stat } = await t.create({
+      ...base,
+      kind: 'static',
+      amount: undefined,
+      expiresAt: undefined,
+      paymentId: '',
+      idempotencyKey: 'k-static',
+    });
+    const canceledScan = anEvent({
+      paymentId: 'pay_scan1',
+      eventType: 'payment.canceled',
+      paymentStatus: 'canceled',
+      providerAttributes: { qr_code_id: stat.id },
+    });
+    expect(await t.apply(canceledScan)).toBe('applied');
+    expect(t.codes.rows.get(stat.id)?.closedReason).toBe('');
   });
 
   it('only moves a row forward: a redelivered or older event changes nothing and notifies nobody', async () => {

@@ -2,7 +2,7 @@ import type { Knex } from '@tolem/db-kit';
 import { isCurrencyCode, money } from '@tolem/money';
 
 import type { QrCodeRepository } from '../domain/ports';
-import type { NewQrCode, QrCode, QrKind } from '../domain/qr-code';
+import type { NewQrCode, QrCloseReason, QrCode, QrKind } from '../domain/qr-code';
 
 interface QrCodeRow {
   id: string;
@@ -22,6 +22,8 @@ interface QrCodeRow {
   label: string;
   paid_at: Date | null;
   paid_payment_id: string | null;
+  closed_at: Date | null;
+  closed_reason: QrCloseReason | null;
 }
 
 function toDomain(row: QrCodeRow): QrCode {
@@ -46,10 +48,14 @@ function toDomain(row: QrCodeRow): QrCode {
     label: row.label,
     paidAt: row.paid_at ?? undefined,
     paidPaymentId: row.paid_payment_id ?? '',
+    closedAt: row.closed_at ?? undefined,
+    closedReason: row.closed_reason ?? '',
   };
 }
 
-function toRow(code: NewQrCode): Omit<QrCodeRow, 'created_at' | 'paid_at' | 'paid_payment_id'> {
+function toRow(
+  code: NewQrCode,
+): Omit<QrCodeRow, 'created_at' | 'paid_at' | 'paid_payment_id' | 'closed_at' | 'closed_reason'> {
   return {
     id: code.id,
     merchant_id: code.merchantId,
@@ -132,6 +138,14 @@ export function createQrCodesRepo(db: Knex): QrCodeRepository {
         .where({ id, kind: 'dynamic' })
         .whereNull('paid_at')
         .update({ paid_at: at, paid_payment_id: paymentId });
+      return changed > 0;
+    },
+    async markClosed(id, reason, at) {
+      const changed = await db<QrCodeRow>('qr_codes')
+        .where({ id, kind: 'dynamic' })
+        .whereNull('paid_at')
+        .whereNull('closed_at')
+        .update({ closed_at: at, closed_reason: reason });
       return changed > 0;
     },
   };

@@ -1,4 +1,4 @@
-import type { NewQrCode, QrCode, QrKind } from './qr-code';
+import type { NewQrCode, QrCloseReason, QrCode, QrKind } from './qr-code';
 import type { QrCodePayment } from './qr-payment';
 
 /** A page request: rows strictly after the `startingAfter` row, in the listing's order. */
@@ -33,6 +33,8 @@ export interface QrCodeRepository {
   list(filter: QrCodeFilter, page: PageRequest): Promise<Page<QrCode> | undefined>;
   /** Marks a dynamic code paid by the payment unless it already is; true when it changed. */
   markPaid(id: string, paymentId: string, at: Date): Promise<boolean>;
+  /** Closes an unpaid, open dynamic code; true when it changed. */
+  markClosed(id: string, reason: QrCloseReason, at: Date): Promise<boolean>;
 }
 
 /** The payments made under codes, one row per payment, as of the newest event seen. */

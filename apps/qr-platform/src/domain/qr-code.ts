@@ -62,23 +62,42 @@ export interface QrCode {
   paidAt: Date | undefined;
   /** The payment that paid it; '' while unpaid. */
   paidPaymentId: string;
+  /** Dynamic codes: when its payment ended unpaid (set once, by the payment events). */
+  closedAt: Date | undefined;
+  /** How its payment ended; '' while open. */
+  closedReason: QrCloseReason | '';
+}
+
+/** How a dynamic code's payment can end without paying it. */
+export type QrCloseReason = 'canceled' | 'failed' | 'expired';
+
+/** The payment statuses that close the dynamic code issued for the payment. */
+export function closeReasonOf(paymentStatus: string): QrCloseReason | undefined {
+  return paymentStatus === 'canceled' || paymentStatus === 'failed' || paymentStatus === 'expired'
+    ? paymentStatus
+    : undefined;
 }
 
 /** What create stores; paid is only ever set by the payment events. */
-export type NewQrCode = Omit<QrCode, 'createdAt' | 'paidAt' | 'paidPaymentId'>;
+export type NewQrCode = Omit<
+  QrCode,
+  'createdAt' | 'paidAt' | 'paidPaymentId' | 'closedAt' | 'closedReason'
+>;
 
-export type QrCodeStatus = 'active' | 'paid' | 'expired';
+export type QrCodeStatus = 'active' | 'paid' | 'expired' | 'canceled';
 
 /**
  * Derived, never stored: a static code is always active; a dynamic one is paid once a payment
  * under it succeeded, else expired from expires_at on, else active.
  */
 export function qrCodeStatus(
-  code: Pick<QrCode, 'kind' | 'paidAt' | 'expiresAt'>,
+  code: Pick<QrCode, 'kind' | 'paidAt' | 'expiresAt' | 'closedReason'>,
   now: Date,
 ): QrCodeStatus {
   if (code.kind === 'static') return 'active';
   if (code.paidAt) return 'paid';
+  if (code.closedReason === 'expired') return 'expired';
+  if (code.closedReason) return 'canceled';
   if (code.expiresAt && code.expiresAt.getTime() <= now.getTime()) return 'expired';
   return 'active';
 }

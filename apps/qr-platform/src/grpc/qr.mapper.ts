@@ -59,6 +59,8 @@ export function statusToProto(status: QrCodeStatus): PbQrCodeStatus {
       return PbQrCodeStatus.QR_CODE_STATUS_PAID;
     case 'expired':
       return PbQrCodeStatus.QR_CODE_STATUS_EXPIRED;
+    case 'canceled':
+      return PbQrCodeStatus.QR_CODE_STATUS_CANCELED;
   }
 }
 

@@ -65,6 +65,8 @@ export function repositoryContract(make: () => Promise<Repositories>): void {
         ...code,
         paidAt: undefined,
         paidPaymentId: '',
+        closedAt: undefined,
+        closedReason: '',
       });
       const again = await codes.insertOnce({ ...code, id: newId('qr') });
       expect(again).toEqual({ qrCode: first.qrCode, inserted: false });
@@ -91,6 +93,24 @@ export function repositoryContract(make: () => Promise<Repositories>): void {
       });
       expect(await codes.markPaid(stat.id, 'pay_c', at(1))).toBe(false);
       expect((await codes.findById(stat.id))?.paidAt).toBeUndefined();
+    });
+
+    it('closes an open, unpaid dynamic code once, never a paid or a static one', async () => {
+      const { codes } = await make();
+      const open = aCode();
+      const paid = aCode();
+      const stat = aCode({ kind: 'static' });
+      for (const c of [open, paid, stat]) await codes.insertOnce(c);
+      await codes.markPaid(paid.id, 'pay_p', at(1));
+      expect(await codes.markClosed(open.id, 'canceled', at(2))).toBe(true);
+      expect(await codes.markClosed(open.id, 'expired', at(3))).toBe(false);
+      expect(await codes.findById(open.id)).toMatchObject({
+        closedAt: at(2),
+        closedReason: 'canceled',
+      });
+      expect(await codes.markClosed(paid.id, 'failed', at(2))).toBe(false);
+      expect(await codes.markClosed(stat.id, 'failed', at(2))).toBe(false);
+      expect((await codes.findById(stat.id))?.closedReason).toBe('');
     });
 
     it('lists a merchant’s codes newest first, filtered, paged after a cursor of its own', async () => {

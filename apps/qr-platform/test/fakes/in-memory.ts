@@ -45,6 +45,8 @@ export function inMemoryCodes(
         createdAt: clock.now(),
         paidAt: undefined,
         paidPaymentId: '',
+        closedAt: undefined,
+        closedReason: '',
       };
       rows.set(code.id, stored);
       return { qrCode: stored, inserted: true };
@@ -84,6 +86,12 @@ export function inMemoryCodes(
       const code = rows.get(id);
       if (!code || code.kind !== 'dynamic' || code.paidAt) return false;
       rows.set(id, { ...code, paidAt: at, paidPaymentId: paymentId });
+      return true;
+    },
+    async markClosed(id, reason, at) {
+      const code = rows.get(id);
+      if (!code || code.kind !== 'dynamic' || code.paidAt || code.closedAt) return false;
+      rows.set(id, { ...code, closedAt: at, closedReason: reason });
       return true;
     },
   };

@@ -221,8 +221,15 @@ describe('qr payments: consumed events, the watch stream and resolve (real proce
   it('ends a watch at its deadline and keeps one LISTEN connection per process however many watch', async () => {
     const paymentId = newId('pay');
     const code = await createDynamic(paymentId);
-    const short = watch(addrA, code.id, 1_500);
+    const short = watch(addrA, code.id, 3_000);
     const many = Array.from({ length: 5 }, () => watch(addrB, code.id));
+    // Both processes subscribed (on a loaded machine that can take a moment; the count must not
+    // race the first LISTEN), and six watches still hold only one connection each.
+    await waitFor(async () => (await listenConnections()) >= 2, {
+      timeoutMs: 20_000,
+      what: 'a LISTEN connection in each process',
+    });
+    expect(await listenConnections()).toBe(2);
     const err = await short.ended;
     expect(err?.code).toBe(status.DEADLINE_EXCEEDED);
     expect(await listenConnections()).toBe(2);
@@ -232,7 +239,20 @@ describe('qr payments: consumed events, the watch stream and resolve (real proce
     const event = anEvent({ paymentId, providerAttributes: { qr_code_id: code.id } });
     await publish(event);
     await waitFor(async () => late.items.length === 1, { timeoutMs: 20_000, what: 'the change' });
-    expect(late.items[0]).toMatchObject({ snapshot: false, payment: { status: 'pending' } });
+    // Read as the snapshot when the event was applied before the watch read the rows, else as a
+    // change; either way the watch is subscribed now, so the next change comes live.
+    expect(late.items[0]).toMatchObject({ payment: { status: 'pending' } });
+    await publish(
+      anEvent({
+        paymentId,
+        eventType: 'payment.succeeded',
+        paymentStatus: 'succeeded',
+        sequence: 2n,
+        providerAttributes: { qr_code_id: code.id },
+      }),
+    );
+    await waitFor(async () => late.items.length === 2, { timeoutMs: 20_000, what: 'the change' });
+    expect(late.items[1]).toMatchObject({ snapshot: false, payment: { status: 'succeeded' } });
     await late.cancel();
     await expect(
       new Promise((resolve, reject) => {

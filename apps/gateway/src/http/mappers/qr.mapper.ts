@@ -69,7 +69,7 @@ export function qrKindFromName(name: QrKindName | undefined): QrKind {
 
 /**
  * The code's status as qr-platform derived it (it owns that fact: paid from the payment events,
- * expired from expires_at). Unset reads as active, which a static code always is.
+ * expired from expires_at or its payment, canceled when its payment was canceled or failed). Unset reads as active, which a static code always is.
  */
 export function qrStatusName(status: QrCodeStatus): QrStatusName {
   switch (status) {
@@ -77,6 +77,8 @@ export function qrStatusName(status: QrCodeStatus): QrStatusName {
       return 'paid';
     case QrCodeStatus.QR_CODE_STATUS_EXPIRED:
       return 'expired';
+    case QrCodeStatus.QR_CODE_STATUS_CANCELED:
+      return 'canceled';
     case QrCodeStatus.QR_CODE_STATUS_ACTIVE:
     case QrCodeStatus.QR_CODE_STATUS_UNSPECIFIED:
     case QrCodeStatus.UNRECOGNIZED:

@@ -68,8 +68,10 @@ export enum QrCodeStatus {
   QR_CODE_STATUS_ACTIVE = 1,
   /** QR_CODE_STATUS_PAID - A dynamic code already paid. */
   QR_CODE_STATUS_PAID = 2,
-  /** QR_CODE_STATUS_EXPIRED - A dynamic code past expires_at, unpaid. */
+  /** QR_CODE_STATUS_EXPIRED - A dynamic code past expires_at, or whose payment expired, unpaid. */
   QR_CODE_STATUS_EXPIRED = 3,
+  /** QR_CODE_STATUS_CANCELED - A dynamic code whose payment was canceled or failed before it was paid. */
+  QR_CODE_STATUS_CANCELED = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -87,6 +89,9 @@ export function qrCodeStatusFromJSON(object: any): QrCodeStatus {
     case 3:
     case "QR_CODE_STATUS_EXPIRED":
       return QrCodeStatus.QR_CODE_STATUS_EXPIRED;
+    case 4:
+    case "QR_CODE_STATUS_CANCELED":
+      return QrCodeStatus.QR_CODE_STATUS_CANCELED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -104,6 +109,8 @@ export function qrCodeStatusToJSON(object: QrCodeStatus): string {
       return "QR_CODE_STATUS_PAID";
     case QrCodeStatus.QR_CODE_STATUS_EXPIRED:
       return "QR_CODE_STATUS_EXPIRED";
+    case QrCodeStatus.QR_CODE_STATUS_CANCELED:
+      return "QR_CODE_STATUS_CANCELED";
     case QrCodeStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
