@@ -15,6 +15,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 
+import { PROMETHEUS_RULE, prometheusRuleText } from './observability';
 import {
   checkRules,
   ensurePromtool,
@@ -235,6 +236,13 @@ describe('alert rules', () => {
     expect(unknown).toEqual([]);
     // The check sees through the rules: every expression names at least one metric.
     for (const r of rules) expect(metricNames(r.expr), r.expr).not.toEqual([]);
+  });
+
+  it('ship to the prod overlay as a PrometheusRule generated from alerts.yaml', () => {
+    expect(
+      readFileSync(PROMETHEUS_RULE, 'utf8'),
+      'deploy/observability/prometheusrule.yaml is stale: run npx tsx deploy/src/observability.ts',
+    ).toBe(prometheusRuleText());
   });
 
   it('would notice a renamed metric', () => {
