@@ -90,7 +90,7 @@ const FUNCTIONS_AND_KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset',
  * The metric names a PromQL expression reads: string literals, label matchers, grouping
  * clauses, ranges, Grafana variables and function calls removed, what is left are names.
  */
-export function metricNames(expr: string): string[] {
+function metricNames(expr: string): string[] {
   const stripped = expr
     .replace(/"(?:[^"\\]|\\.)*"/g, '""')
     .replace(/\{[^}]*\}/g, ' ')
