@@ -52,8 +52,10 @@ export function ensurePromtool(): { bin: string; fetched: boolean; seconds: numb
     try {
       run('apt-get', ['download', 'prometheus'], work);
     } catch (err) {
+      const message = (err as Error).message;
+      if (message.includes('is not installed')) throw err;
       throw new Error(
-        `${(err as Error).message}\n(no package lists? run \`sudo apt-get update\`; .ci/run does when prometheus has no candidate)`,
+        `${message}\n(no package lists? run \`sudo apt-get update\`; .ci/run does when prometheus has no candidate)`,
       );
     }
     const deb = readdirSync(work).find((f) => f.startsWith('prometheus_') && f.endsWith('.deb'));
