@@ -100,6 +100,9 @@ const CUSTOM_KINDS = new Set([
   'cert-manager.io/v1 Certificate',
   'cert-manager.io/v1 Issuer',
   'cert-manager.io/v1 ClusterIssuer',
+  // The Prometheus Operator's: the prod overlay's PodMonitor and PrometheusRule (deploy/observability).
+  'monitoring.coreos.com/v1 PodMonitor',
+  'monitoring.coreos.com/v1 PrometheusRule',
 ]);
 
 /**
