@@ -178,16 +178,36 @@ async function runIdempotentConsumer<E>(
   });
   const { GROUP_JOIN, FETCH, HEARTBEAT, START_BATCH_PROCESS, END_BATCH_PROCESS, CRASH } =
     consumer.events;
-  consumer.on(GROUP_JOIN, () => signals.joined());
+  // The partitions this consumer reported lag for: after a rebalance moves one to another
+  // replica, or when this consumer stops, its last value must go, or it would stay frozen and
+  // keep a lag alert firing for a partition someone else is consuming.
+  const lagPartitions = new Set<number>();
+  const lagLabels = (partition: number) => ({
+    group: groupId,
+    topic,
+    partition: String(partition),
+  });
+  const forgetLag = (keep: readonly number[]) => {
+    for (const p of lagPartitions) {
+      if (keep.includes(p)) continue;
+      metrics.lag.remove(lagLabels(p));
+      lagPartitions.delete(p);
+    }
+  };
+  consumer.on(GROUP_JOIN, ({ payload }) => {
+    forgetLag(payload.memberAssignment[topic] ?? []);
+    signals.joined();
+  });
   // Lag from the batch kafkajs fetched (no admin round trip per scrape): when a batch starts,
   // everything from its first offset on is unprocessed; when it ends, what lies past its last.
   // A message that keeps failing is fetched again and again, so its partition's lag keeps growing.
-  consumer.on(START_BATCH_PROCESS, ({ payload }) =>
+  consumer.on(START_BATCH_PROCESS, ({ payload }) => {
+    lagPartitions.add(payload.partition);
     metrics.lag.set(
       { group: groupId, topic: payload.topic, partition: String(payload.partition) },
       Number(payload.offsetLagLow) + 1,
-    ),
-  );
+    );
+  });
   consumer.on(END_BATCH_PROCESS, ({ payload }) =>
     metrics.lag.set(
       { group: groupId, topic: payload.topic, partition: String(payload.partition) },
@@ -200,6 +220,7 @@ async function runIdempotentConsumer<E>(
   const stop = async () => {
     await consumer.disconnect().catch(() => undefined);
     await dlqProducer.disconnect().catch(() => undefined);
+    forgetLag([]);
   };
   try {
     await Promise.all([consumer.connect(), dlqProducer.connect()]);

@@ -132,6 +132,66 @@ describe('kafka-kit metrics on real PostgreSQL and Kafka', () => {
     }
   });
 
+  it('consumer: a partition moved to another replica, or a stopped consumer, leaves no stale lag', async () => {
+    const topic = uniqueTopic('metrics_rebalance');
+    const groupId = `group-${topic}`;
+    await createTopics(integrationEnv().kafkaBrokers, [
+      { topic, numPartitions: 2 },
+      { topic: dlqTopicOf(topic, groupId), numPartitions: 1 },
+    ]);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [0, 1].map((partition) => ({
+        partition,
+        key: `k${partition}`,
+        value: 'v',
+        headers: { 'event-id': `evt_${topic}_${partition}`, 'event-type': 't' },
+      })),
+    });
+    await producer.disconnect();
+    const start = (registry: Registry) =>
+      startIdempotentConsumer<string>({
+        kafka,
+        db,
+        log,
+        groupId,
+        topic,
+        metrics: registry,
+        decode: (v) => v.toString(),
+        async handle() {},
+      });
+    const partitionsWithLag = async (registry: Registry) =>
+      (await registry.metrics())
+        .split('\n')
+        .filter((l) => l.startsWith('tolem_kafka_consumer_lag_messages{'))
+        .map((l) => /partition="(\d+)"/.exec(l)?.[1])
+        .sort();
+    const first = new Registry();
+    const a = start(first);
+    let b: ReturnType<typeof start> | undefined;
+    try {
+      await waitFor(async () => (await partitionsWithLag(first)).length === 2, {
+        timeoutMs: 30_000,
+        what: 'lag reported for both partitions',
+      });
+      const second = new Registry();
+      b = start(second);
+      // After the rebalance each consumer reports only the partition it holds.
+      await waitFor(async () => (await partitionsWithLag(first)).length === 1, {
+        timeoutMs: 60_000,
+        what: 'the moved partition gone from the first consumer',
+      });
+      await a.stop();
+      expect(await partitionsWithLag(first)).toEqual([]);
+    } finally {
+      await a.stop();
+      await b?.stop();
+    }
+  });
+
   it('relay: backlog and oldest age are read on scrape, and fall to 0 once published', async () => {
     const topic = uniqueTopic('metrics_outbox');
     await createTopics(integrationEnv().kafkaBrokers, [{ topic, numPartitions: 1 }]);
