@@ -114,6 +114,7 @@ describe('signed HTML form payments', () => {
       merchantId: merchant.id,
       kind: 'form',
       overlapSeconds: 60,
+      idempotencyKey: 'rot-1',
     });
     const byOld = await w.createFormPayment({ fields, signature: signForm(formSecret, fields) });
     expect(byOld.replayed).toBe(false);

@@ -19,6 +19,7 @@ describe('rotating merchant secrets', () => {
       merchantId: merchant.id,
       kind: 'form',
       overlapSeconds: 0,
+      idempotencyKey: 'rot-form',
     });
     expect(rotated.secret).toMatch(/^fsk_/);
     expect(rotated.secret).not.toBe(formSecret);
@@ -39,6 +40,7 @@ describe('rotating merchant secrets', () => {
       merchantId: merchant.id,
       kind: 'webhook',
       overlapSeconds: 3600,
+      idempotencyKey: 'rot-webhook',
     });
     expect(rotated.merchant.pendingSteps).toEqual(['notifier_endpoint']);
     w.peers.down = false;
@@ -51,6 +53,37 @@ describe('rotating merchant secrets', () => {
     });
   });
 
+  it('answers a retried rotation with the secret it made, and refuses the key for anything else', async () => {
+    const w = world();
+    const { merchant, formSecret } = await w.merchant();
+    const ask = { merchantId: merchant.id, kind: 'form' as const, overlapSeconds: 60 };
+    const first = await w.rotateSecret({ ...ask, idempotencyKey: 'k1' });
+    const retry = await w.rotateSecret({ ...ask, idempotencyKey: 'k1' });
+    expect(first.replayed).toBe(false);
+    expect(retry).toMatchObject({
+      replayed: true,
+      secret: first.secret,
+      previousExpiresAt: first.previousExpiresAt,
+    });
+    // The secret the merchant's page signs with today is still the previous one: no second turn.
+    expect(await w.merchants.formSecrets(merchant.id)).toEqual({
+      current: first.secret,
+      previous: { secret: formSecret, expiresAt: first.previousExpiresAt },
+    });
+    for (const other of [{ overlapSeconds: 120 }, { kind: 'webhook' as const }]) {
+      await expect(
+        w.rotateSecret({ ...ask, ...other, idempotencyKey: 'k1' }),
+      ).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    }
+    await w.rotateSecret({ ...ask, idempotencyKey: 'k2' });
+    await expect(w.rotateSecret({ ...ask, idempotencyKey: 'k1' })).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+    });
+    await expect(w.rotateSecret({ ...ask, idempotencyKey: '' })).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REQUIRED',
+    });
+  });
+
   it.each([
     [{ overlapSeconds: -1 }, 'overlap_seconds'],
     [{ overlapSeconds: 31 * 24 * 3600 }, 'overlap_seconds'],
@@ -58,10 +91,15 @@ describe('rotating merchant secrets', () => {
     const w = world();
     const { merchant } = await w.merchant();
     await expect(
-      w.rotateSecret({ merchantId: merchant.id, kind: 'form', ...change }),
+      w.rotateSecret({ merchantId: merchant.id, kind: 'form', idempotencyKey: 'k', ...change }),
     ).rejects.toMatchObject({ code: 'MERCHANT_INVALID_REQUEST', details: { field } });
     await expect(
-      w.rotateSecret({ merchantId: 'mer_missing', kind: 'form', overlapSeconds: 0 }),
+      w.rotateSecret({
+        merchantId: 'mer_missing',
+        kind: 'form',
+        overlapSeconds: 0,
+        idempotencyKey: 'k',
+      }),
     ).rejects.toMatchObject({ code: 'MERCHANT_NOT_FOUND' });
   });
 });

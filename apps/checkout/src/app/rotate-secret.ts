@@ -12,6 +12,8 @@ export interface RotateSecretDeps {
 
 export const DEFAULT_OVERLAP_MS = 24 * 60 * 60 * 1000;
 export const MAX_OVERLAP_MS = 30 * 24 * 60 * 60 * 1000;
+/** As the gateway's Idempotency-Key. */
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 /**
  * Rotates the form-signing or the webhook signing secret with an overlap: the new secret is
@@ -24,7 +26,13 @@ export function makeRotateSecret(deps: RotateSecretDeps) {
     merchantId: string;
     kind: 'form' | 'webhook';
     overlapSeconds: number;
-  }): Promise<{ secret: string; previousExpiresAt: Date; merchant: Merchant }> => {
+    idempotencyKey: string;
+  }): Promise<{
+    secret: string;
+    previousExpiresAt: Date;
+    merchant: Merchant;
+    replayed: boolean;
+  }> => {
     if (!Number.isInteger(input.overlapSeconds) || input.overlapSeconds < 0) {
       throw checkoutErrors.create('MERCHANT_INVALID_REQUEST', 'overlap_seconds must be >= 0', {
         details: { field: 'overlap_seconds' },
@@ -36,20 +44,45 @@ export function makeRotateSecret(deps: RotateSecretDeps) {
         details: { field: 'overlap_seconds' },
       });
     }
+    if (!input.idempotencyKey || input.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+      throw checkoutErrors.create(
+        'IDEMPOTENCY_KEY_REQUIRED',
+        `a rotation needs an idempotency key of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+        { details: { field: 'idempotency_key' } },
+      );
+    }
     const now = deps.clock.now();
     const previousExpiresAt = new Date(now.getTime() + overlapMs);
     const secret = input.kind === 'form' ? newFormSecret() : newWebhookSecret();
-    const merchant = input.merchantId
+    const outcome = input.merchantId
       ? await deps.merchants.rotateSecret(
           input.merchantId,
           input.kind,
           secret,
           previousExpiresAt,
           now,
+          { idempotencyKey: input.idempotencyKey, overlapSeconds: input.overlapSeconds },
         )
       : undefined;
-    if (!merchant) throw checkoutErrors.create('MERCHANT_NOT_FOUND', 'merchant not found');
+    if (!outcome) throw checkoutErrors.create('MERCHANT_NOT_FOUND', 'merchant not found');
+    if (outcome.kind === 'key_reused') {
+      throw checkoutErrors.create(
+        'IDEMPOTENCY_KEY_REUSED',
+        outcome.reason === 'superseded'
+          ? 'this idempotency key rotated a secret that a later rotation has replaced'
+          : 'this idempotency key rotated a secret with another kind or overlap_seconds',
+        { details: { field: 'idempotency_key' } },
+      );
+    }
+    const merchant = outcome.merchant;
     const after = input.kind === 'webhook' ? await deps.deliverOnboarding(merchant.id) : merchant;
-    return { secret, previousExpiresAt, merchant: after ?? merchant };
+    return outcome.kind === 'replayed'
+      ? {
+          secret: outcome.secret,
+          previousExpiresAt: outcome.previousExpiresAt,
+          merchant: after ?? merchant,
+          replayed: true,
+        }
+      : { secret, previousExpiresAt, merchant: after ?? merchant, replayed: false };
   };
 }

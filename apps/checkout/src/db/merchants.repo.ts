@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import type { Knex } from '@tolem/db-kit';
 
 import type { ApiKeyMode, ApiKeyRecord } from '../domain/api-key';
@@ -9,7 +11,7 @@ import type {
   VatRate,
 } from '../domain/merchant';
 import type { PaymentMethod } from '../domain/payment';
-import type { DueOnboardingStep, MerchantRepository } from '../domain/ports';
+import type { DueOnboardingStep, MerchantRepository, SecretRotationOutcome } from '../domain/ports';
 
 interface MerchantRow {
   id: string;
@@ -291,9 +293,55 @@ export function createMerchantsRepo(db: Knex): MerchantRepository {
       return { current: row.form_secret, ...(previous ? { previous } : {}) };
     },
 
-    rotateSecret(merchantId, kind, secret, previousExpiresAt, at) {
-      return db.transaction(async (trx) => {
+    rotateSecret(merchantId, kind, secret, previousExpiresAt, at, rotation) {
+      return db.transaction(async (trx): Promise<SecretRotationOutcome | undefined> => {
         const column = kind === 'form' ? 'form_secret' : 'webhook_secret';
+        // Locked: rotations of one merchant serialise, so a retry waits for its first call and
+        // two rotations never both keep the same previous secret.
+        const locked = (await trx('merchants')
+          .where({ id: merchantId })
+          .forUpdate()
+          .first(column)) as Record<string, string> | undefined;
+        if (!locked) return undefined;
+        const claimed = (await trx('merchant_secret_rotations')
+          .insert({
+            merchant_id: merchantId,
+            idempotency_key: rotation.idempotencyKey,
+            kind,
+            overlap_seconds: rotation.overlapSeconds,
+            secret_sha256: sha256(secret),
+            previous_expires_at: previousExpiresAt,
+            rotated_at: at,
+          })
+          .onConflict(['merchant_id', 'idempotency_key'])
+          .ignore()
+          .returning('merchant_id')) as unknown[];
+        if (claimed.length === 0) {
+          const prior = (await trx('merchant_secret_rotations')
+            .where({ merchant_id: merchantId, idempotency_key: rotation.idempotencyKey })
+            .first()) as
+            | {
+                kind: string;
+                overlap_seconds: number;
+                secret_sha256: string;
+                previous_expires_at: Date;
+              }
+            | undefined;
+          if (!prior || prior.kind !== kind || prior.overlap_seconds !== rotation.overlapSeconds) {
+            return { kind: 'key_reused', reason: 'other_request' };
+          }
+          const current = locked[column] ?? '';
+          if (prior.secret_sha256 !== sha256(current)) {
+            return { kind: 'key_reused', reason: 'superseded' };
+          }
+          const row = (await selectMerchant(trx).where({ id: merchantId }).first()) as MerchantRow;
+          return {
+            kind: 'replayed',
+            merchant: toDomain(row),
+            secret: current,
+            previousExpiresAt: prior.previous_expires_at,
+          };
+        }
         const updated = await trx('merchants')
           .where({ id: merchantId })
           .update({
@@ -310,7 +358,7 @@ export function createMerchantsRepo(db: Knex): MerchantRepository {
             ...new Set([...(row.pending_steps ?? []), 'notifier_endpoint' as const]),
           ];
         }
-        return toDomain(row);
+        return { kind: 'rotated', merchant: toDomain(row) };
       });
     },
 
@@ -398,4 +446,8 @@ export function createMerchantsRepo(db: Knex): MerchantRepository {
         });
     },
   };
+}
+
+function sha256(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
 }

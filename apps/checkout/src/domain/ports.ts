@@ -97,7 +97,9 @@ export interface MerchantRepository {
   /**
    * Makes `secret` primary and the current one previous until `previousExpiresAt`; for the
    * webhook secret also requeues the notifier endpoint step (when the merchant has a URL), in one
-   * transaction. Undefined when the merchant is unknown.
+   * transaction. Undefined when the merchant is unknown. The rotation is recorded under its
+   * idempotency key (with the SHA-256 of the secret it made): the same key again changes nothing
+   * and answers that rotation while its secret is still the current one.
    */
   rotateSecret(
     merchantId: string,
@@ -105,7 +107,8 @@ export interface MerchantRepository {
     secret: string,
     previousExpiresAt: Date,
     at: Date,
-  ): Promise<Merchant | undefined>;
+    rotation: { idempotencyKey: string; overlapSeconds: number },
+  ): Promise<SecretRotationOutcome | undefined>;
 
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
   insertApiKey(key: ApiKeyRecord): Promise<void>;
@@ -620,3 +623,10 @@ export interface ProviderRefundPort {
     reasonCode: string;
   }>;
 }
+
+/** What a rotation under an idempotency key did. */
+export type SecretRotationOutcome =
+  | { kind: 'rotated'; merchant: Merchant }
+  | { kind: 'replayed'; merchant: Merchant; secret: string; previousExpiresAt: Date }
+  /** The key rotated with another kind or overlap, or a later rotation replaced its secret. */
+  | { kind: 'key_reused'; reason: 'other_request' | 'superseded' };

@@ -122,11 +122,13 @@ export function merchantHandlers(
         merchantId: req.merchantId,
         kind,
         overlapSeconds: req.overlapSeconds,
+        idempotencyKey: req.idempotencyKey,
       });
       return RotateSecretResponse.fromPartial({
         secret: out.secret,
         previousExpiresAt: out.previousExpiresAt,
         merchant: merchantToProto(out.merchant),
+        replayed: out.replayed,
       });
     },
   };

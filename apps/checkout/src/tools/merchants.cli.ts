@@ -31,7 +31,8 @@ export const USAGE = `Usage: npm run merchants -- <command>
   keys create <merchant_id> [--mode test|live] [--key-name NAME]
   keys revoke <merchant_id> <key_id>
   keys roll <merchant_id> <key_id> [--expires-in SECONDS]   (old key works 24 h by default)
-  secrets rotate <merchant_id> form|webhook [--overlap SECONDS]  (old secret valid 24 h by default)
+  secrets rotate <merchant_id> form|webhook [--overlap SECONDS] [--idempotency-key KEY]
+      (old secret valid 24 h by default; run again with the printed key after a failure)
 
 Methods: webmoney_purse, webmoney_keeper_mobile, card, wavepay, qr. A fee is a percent in basis
 points plus fixed parts in minor units, e.g. --fee card:250:1000:KGS (2.5 % + 10.00 KGS).
@@ -100,7 +101,7 @@ const ALLOWED: Record<string, Option[]> = {
   'keys create': ['mode', 'key-name'],
   'keys revoke': [],
   'keys roll': ['expires-in'],
-  'secrets rotate': ['overlap'],
+  'secrets rotate': ['overlap', 'idempotency-key'],
 };
 
 function methodsOf(text: string): number[] {
@@ -322,6 +323,7 @@ async function run(command: string, parsed: Parsed, deps: MerchantsCliDeps): Pro
       if (kind !== 'form' && kind !== 'webhook') throw new UsageError('say form or webhook');
       const overlap = values.overlap ?? '0';
       if (!/^\d{1,7}$/.test(overlap)) throw new UsageError('--overlap must be seconds');
+      const idempotencyKey = values['idempotency-key'] ?? `cli-${randomUUID()}`;
       const res = await deps.merchants.rotateSecret({
         merchantId: oneId(positionals, 2, 'a merchant id'),
         kind:
@@ -329,7 +331,13 @@ async function run(command: string, parsed: Parsed, deps: MerchantsCliDeps): Pro
             ? MerchantSecretKind.MERCHANT_SECRET_KIND_FORM
             : MerchantSecretKind.MERCHANT_SECRET_KIND_WEBHOOK,
         overlapSeconds: Number(overlap),
+        idempotencyKey,
       });
+      if (res.replayed) deps.out(`Already rotated with --idempotency-key ${idempotencyKey}.`);
+      else
+        deps.out(
+          `Idempotency key: ${idempotencyKey} (run again with it to be safe after a failure)`,
+        );
       deps.out(`The previous ${kind} secret stays valid until ${when(res.previousExpiresAt)}.`);
       deps.out(`Shown once, store it now: ${res.secret}`);
       return;

@@ -103,6 +103,10 @@ export function inMemoryMerchants(): MerchantRepository & {
   const steps = new Map<string, InMemoryStep>();
   const webhookSecrets = new Map<string, string>();
   const previousWebhookSecrets = new Map<string, { secret: string; expiresAt: Date }>();
+  const secretRotations = new Map<
+    string,
+    { kind: 'form' | 'webhook'; overlapSeconds: number; secret: string; previousExpiresAt: Date }
+  >();
   const formSecretRows = new Map<
     string,
     { current: string; previous?: { secret: string; expiresAt: Date } }
@@ -194,9 +198,35 @@ export function inMemoryMerchants(): MerchantRepository & {
       const f = formSecretRows.get(merchantId);
       return f && structuredClone(f);
     },
-    async rotateSecret(merchantId, kind, secret, previousExpiresAt, at) {
+    async rotateSecret(merchantId, kind, secret, previousExpiresAt, at, rotation) {
       const m = merchants.get(merchantId);
       if (!m) return undefined;
+      const currentOf = () =>
+        kind === 'form'
+          ? (formSecretRows.get(merchantId)?.current ?? '')
+          : (webhookSecrets.get(merchantId) ?? '');
+      const rotationKey = `${merchantId}/${rotation.idempotencyKey}`;
+      const prior = secretRotations.get(rotationKey);
+      if (prior) {
+        if (prior.kind !== kind || prior.overlapSeconds !== rotation.overlapSeconds) {
+          return { kind: 'key_reused', reason: 'other_request' };
+        }
+        if (prior.secret !== currentOf()) return { kind: 'key_reused', reason: 'superseded' };
+        const merchant = view(merchantId);
+        if (!merchant) return undefined;
+        return {
+          kind: 'replayed',
+          merchant,
+          secret: prior.secret,
+          previousExpiresAt: prior.previousExpiresAt,
+        };
+      }
+      secretRotations.set(rotationKey, {
+        kind,
+        overlapSeconds: rotation.overlapSeconds,
+        secret,
+        previousExpiresAt,
+      });
       if (kind === 'form') {
         const current = formSecretRows.get(merchantId)?.current ?? '';
         formSecretRows.set(merchantId, {
@@ -212,7 +242,8 @@ export function inMemoryMerchants(): MerchantRepository & {
         if (m.notificationUrl !== '') queue(merchantId, [{ step: 'notifier_endpoint' }], at);
       }
       merchants.set(merchantId, { ...m, updatedAt: at });
-      return view(merchantId);
+      const merchant = view(merchantId);
+      return merchant && { kind: 'rotated', merchant };
     },
     async findApiKeyByHash(keyHash) {
       const k = keys.get(keyHash);

@@ -153,18 +153,47 @@ describe.each([
     const repo = make();
     const m = await created(repo);
     const until = new Date(at.getTime() + 60_000);
-    await repo.rotateSecret(m.id, 'form', 'fsk_next_0123456789', until, at);
+    const rot = (idempotencyKey: string) => ({ idempotencyKey, overlapSeconds: 60 });
+    const first = await repo.rotateSecret(
+      m.id,
+      'form',
+      'fsk_next_0123456789',
+      until,
+      at,
+      rot('f1'),
+    );
+    expect(first?.kind).toBe('rotated');
+    // The same key again: nothing changes, the secret it made comes back.
+    expect(
+      await repo.rotateSecret(m.id, 'form', 'fsk_other_0123456789', until, at, rot('f1')),
+    ).toMatchObject({ kind: 'replayed', secret: 'fsk_next_0123456789', previousExpiresAt: until });
+    expect(
+      await repo.rotateSecret(m.id, 'webhook', 'whsec_x_0123456789', until, at, rot('f1')),
+    ).toEqual({ kind: 'key_reused', reason: 'other_request' });
     expect(await repo.formSecrets(m.id)).toEqual({
       current: 'fsk_next_0123456789',
       previous: { secret: 'fsk_contract_0123456789', expiresAt: until },
     });
-    const after = await repo.rotateSecret(m.id, 'webhook', 'whsec_next_0123456789', until, at);
-    expect(after?.pendingSteps).toContain('notifier_endpoint');
+    const after = await repo.rotateSecret(
+      m.id,
+      'webhook',
+      'whsec_next_0123456789',
+      until,
+      at,
+      rot('w1'),
+    );
+    expect(after?.kind === 'rotated' && after.merchant.pendingSteps).toContain('notifier_endpoint');
     expect(await repo.webhookTarget(m.id)).toEqual({
       url: 'https://c.example/hook',
       secret: 'whsec_next_0123456789',
       previous: { secret: 'whsec_contract_0123456789', expiresAt: until },
     });
-    expect(await repo.rotateSecret('mer_missing', 'form', 'x', until, at)).toBeUndefined();
+    expect(
+      await repo.rotateSecret('mer_missing', 'form', 'x', until, at, rot('m1')),
+    ).toBeUndefined();
+    await repo.rotateSecret(m.id, 'form', 'fsk_third_0123456789', until, at, rot('f2'));
+    expect(
+      await repo.rotateSecret(m.id, 'form', 'fsk_next_0123456789', until, at, rot('f1')),
+    ).toEqual({ kind: 'key_reused', reason: 'superseded' });
   });
 });

@@ -205,11 +205,19 @@ describe('merchants, onboarding and API keys (real checkout process, real Postgr
     const created = await merchants.createMerchant(request('osh-rot'));
     const id = created.merchant?.id ?? '';
     expect(created.formSecret).toMatch(/^fsk_/);
-    const form = await merchants.rotateSecret({
+    const formRotation = {
       merchantId: id,
       kind: MerchantSecretKind.MERCHANT_SECRET_KIND_FORM,
       overlapSeconds: 600,
-    });
+      idempotencyKey: `rot-form-${id}`,
+    };
+    // A caller that timed out and retried at once: the two race, one rotation happens.
+    const [form, formRetry] = await Promise.all([
+      merchants.rotateSecret(formRotation),
+      merchants.rotateSecret(formRotation),
+    ]);
+    expect(formRetry.secret).toBe(form.secret);
+    expect([form.replayed, formRetry.replayed].sort()).toEqual([false, true]);
     const stored = await sql.query<{ form_secret: string; form_secret_previous: string }>(
       'select form_secret, form_secret_previous from merchants where id = $1',
       [id],
@@ -222,6 +230,7 @@ describe('merchants, onboarding and API keys (real checkout process, real Postgr
       merchantId: id,
       kind: MerchantSecretKind.MERCHANT_SECRET_KIND_WEBHOOK,
       overlapSeconds: 0,
+      idempotencyKey: `rot-webhook-${id}`,
     });
     expect(webhook.merchant?.onboarding?.status).toBe('complete');
     expect(peers.endpoints.get(id)).toMatchObject({

@@ -295,6 +295,7 @@ function scriptPeers(peers: Peers): void {
     secret: 'fsk_oa_rotated',
     previousExpiresAt: new Date('2026-12-03T10:00:00Z'),
     merchant: aMerchant,
+    replayed: false,
   });
   s.ledger.getMerchantSettings = async (req) => ({
     settings: { merchantId: req.merchantId, allowNegativeBalance: false, updatedAt: undefined },

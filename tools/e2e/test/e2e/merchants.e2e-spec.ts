@@ -304,6 +304,7 @@ describe('merchants and API keys end to end: admin API, checkout onboarding, led
       'POST',
       `/admin/v1/merchants/${created.merchant.id}/secrets/webhook/rotate`,
       { overlap_seconds: 600 },
+      `rotate-${created.merchant.id}`,
     );
     expect(rotated.status).toBe(201);
     expect(rotated.body.secret).toMatch(/^whsec_/);

@@ -8,6 +8,7 @@ import {
   MerchantSecretKind,
   Payment,
   PaymentStatus,
+  type RotateSecretResponse,
 } from '@tolem/contracts/checkout';
 import { PaymentMethod } from '@tolem/contracts/common';
 import { DomainError } from '@tolem/errors';
@@ -36,6 +37,7 @@ function fakeCheckout() {
   const createRequests: CreateMerchantRequest[] = [];
   const byIdem = new Map<string, string>();
   let seq = 0;
+  const rotations = new Map<string, Omit<RotateSecretResponse, 'replayed'>>();
   const notFound = () => new DomainError('MERCHANT_NOT_FOUND', 'not_found', 'merchant not found');
   const keyNotFound = () => new DomainError('API_KEY_NOT_FOUND', 'not_found', 'API key not found');
   const issue = (merchantId: string, mode: ApiKeyMode, name: string) => {
@@ -146,12 +148,17 @@ function fakeCheckout() {
     async rotateSecret(req) {
       const m = merchants.get(req.merchantId);
       if (!m) throw notFound();
+      const prior = rotations.get(req.idempotencyKey);
+      if (prior) return { ...prior, replayed: true };
       seq += 1;
-      return {
+      const answer = {
         secret: `${req.kind === MerchantSecretKind.MERCHANT_SECRET_KIND_FORM ? 'fsk' : 'whsec'}_${seq}`,
         previousExpiresAt: new Date(Date.now() + (req.overlapSeconds || 86_400) * 1000),
         merchant: m,
+        replayed: false,
       };
+      rotations.set(req.idempotencyKey, answer);
+      return answer;
     },
     async authenticateApiKey(req) {
       const k = [...keys.values()].find((x) => x.secret === req.apiKey);
@@ -504,7 +511,7 @@ describe('merchant admin routes (/admin/v1/merchants)', () => {
       const res = await app.inject({
         method: 'POST',
         url: `/admin/v1/merchants/${id}/secrets/${kind}/rotate`,
-        headers: ADMIN_JSON,
+        headers: { ...ADMIN_JSON, 'idempotency-key': `rotate-${kind}` },
         payload: { overlap_seconds: 600 },
       });
       expect(res.statusCode).toBe(201);
@@ -513,7 +520,25 @@ describe('merchant admin routes (/admin/v1/merchants)', () => {
         secret: expect.stringMatching(kind === 'form' ? /^fsk_/ : /^whsec_/),
         merchant: { id },
       });
+      // A retry with its key gets the same secret back, marked as a replay, and no new one.
+      const retry = await app.inject({
+        method: 'POST',
+        url: `/admin/v1/merchants/${id}/secrets/${kind}/rotate`,
+        headers: { ...ADMIN_JSON, 'idempotency-key': `rotate-${kind}` },
+        payload: { overlap_seconds: 600 },
+      });
+      expect(retry.statusCode).toBe(200);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(retry.json().secret).toBe(res.json().secret);
     }
+    const keyless = await app.inject({
+      method: 'POST',
+      url: `/admin/v1/merchants/${id}/secrets/form/rotate`,
+      headers: ADMIN_JSON,
+      payload: { overlap_seconds: 600 },
+    });
+    expect(keyless.statusCode).toBe(400);
+    expect(keyless.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REQUIRED' } });
     const bad = await app.inject({
       method: 'POST',
       url: `/admin/v1/merchants/${id}/secrets/api/rotate`,

@@ -1,7 +1,7 @@
 import { MerchantSecretKind } from '@tolem/contracts/checkout';
 import type { FastifyPluginAsync } from 'fastify';
 
-import { idempotencyKeyFrom } from '../headers';
+import { idempotencyKeyFrom, requiredIdempotencyKey } from '../headers';
 import {
   apiKeyModeToProto,
   apiKeyToJson,
@@ -326,7 +326,16 @@ export function merchantRoutes(deps: MerchantRouteDeps): FastifyPluginAsync {
           ),
           params: secretParamsSchema,
           body: rotateSecretBodySchema,
-          response: { 201: rotatedSecretJsonSchema, ...adminErrorResponses },
+          response: {
+            200: rotatedSecretJsonSchema,
+            201: rotatedSecretJsonSchema,
+            ...adminErrorResponses,
+          },
+        },
+        // Checkout keeps the key: a retry answers the secret the first call made.
+        preParsing: async (request, _reply, payload) => {
+          requiredIdempotencyKey(request.headers);
+          return payload;
         },
       },
       async (request, reply) => {
@@ -338,14 +347,19 @@ export function merchantRoutes(deps: MerchantRouteDeps): FastifyPluginAsync {
                 ? MerchantSecretKind.MERCHANT_SECRET_KIND_FORM
                 : MerchantSecretKind.MERCHANT_SECRET_KIND_WEBHOOK,
             overlapSeconds: request.body?.overlap_seconds ?? 0,
+            idempotencyKey: requiredIdempotencyKey(request.headers),
           },
           { requestId: request.id },
         );
-        request.log.info(
-          { merchantId: request.params.id, kind: request.params.kind },
-          'merchant secret rotated',
-        );
-        return reply.code(201).send({
+        if (res.replayed) reply.code(200).header('idempotent-replayed', 'true');
+        else {
+          request.log.info(
+            { merchantId: request.params.id, kind: request.params.kind },
+            'merchant secret rotated',
+          );
+          reply.code(201);
+        }
+        return reply.send({
           kind: request.params.kind,
           secret: res.secret,
           previous_expires_at: res.previousExpiresAt?.toISOString() ?? null,

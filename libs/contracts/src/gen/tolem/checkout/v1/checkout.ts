@@ -818,13 +818,22 @@ export interface RotateSecretRequest {
   kind: MerchantSecretKind;
   /** How long the replaced secret stays valid: 0 means 24 hours; at most 30 days. */
   overlapSeconds: number;
+  /**
+   * Required. A retry with the same key answers the secret the first call made (while it is still
+   * current) instead of rotating again; with another kind or overlap it is IDEMPOTENCY_KEY_REUSED.
+   */
+  idempotencyKey: string;
 }
 
 export interface RotateSecretResponse {
   /** The new secret, shown once. */
   secret: string;
   previousExpiresAt: Date | undefined;
-  merchant: Merchant | undefined;
+  merchant:
+    | Merchant
+    | undefined;
+  /** True when the idempotency key had already rotated it and this answers that rotation again. */
+  replayed: boolean;
 }
 
 export interface CancelPaymentRequest {
@@ -7359,7 +7368,7 @@ export const RollApiKeyResponse: MessageFns<RollApiKeyResponse> = {
 };
 
 function createBaseRotateSecretRequest(): RotateSecretRequest {
-  return { merchantId: "", kind: 0, overlapSeconds: 0 };
+  return { merchantId: "", kind: 0, overlapSeconds: 0, idempotencyKey: "" };
 }
 
 export const RotateSecretRequest: MessageFns<RotateSecretRequest> = {
@@ -7372,6 +7381,9 @@ export const RotateSecretRequest: MessageFns<RotateSecretRequest> = {
     }
     if (message.overlapSeconds !== 0) {
       writer.uint32(24).int32(message.overlapSeconds);
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(34).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -7413,6 +7425,14 @@ export const RotateSecretRequest: MessageFns<RotateSecretRequest> = {
             message.overlapSeconds = reader.int32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7438,6 +7458,11 @@ export const RotateSecretRequest: MessageFns<RotateSecretRequest> = {
         : isSet(object.overlap_seconds)
         ? globalThis.Number(object.overlap_seconds)
         : 0,
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
     };
   },
 
@@ -7452,6 +7477,9 @@ export const RotateSecretRequest: MessageFns<RotateSecretRequest> = {
     if (message.overlapSeconds !== 0) {
       obj.overlapSeconds = Math.round(message.overlapSeconds);
     }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
     return obj;
   },
 
@@ -7463,12 +7491,13 @@ export const RotateSecretRequest: MessageFns<RotateSecretRequest> = {
     message.merchantId = object.merchantId ?? "";
     message.kind = object.kind ?? 0;
     message.overlapSeconds = object.overlapSeconds ?? 0;
+    message.idempotencyKey = object.idempotencyKey ?? "";
     return message;
   },
 };
 
 function createBaseRotateSecretResponse(): RotateSecretResponse {
-  return { secret: "", previousExpiresAt: undefined, merchant: undefined };
+  return { secret: "", previousExpiresAt: undefined, merchant: undefined, replayed: false };
 }
 
 export const RotateSecretResponse: MessageFns<RotateSecretResponse> = {
@@ -7481,6 +7510,9 @@ export const RotateSecretResponse: MessageFns<RotateSecretResponse> = {
     }
     if (message.merchant !== undefined) {
       Merchant.encode(message.merchant, writer.uint32(26).fork()).join();
+    }
+    if (message.replayed !== false) {
+      writer.uint32(32).bool(message.replayed);
     }
     return writer;
   },
@@ -7522,6 +7554,14 @@ export const RotateSecretResponse: MessageFns<RotateSecretResponse> = {
             message.merchant = Merchant.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7543,6 +7583,7 @@ export const RotateSecretResponse: MessageFns<RotateSecretResponse> = {
         ? fromJsonTimestamp(object.previous_expires_at)
         : undefined,
       merchant: isSet(object.merchant) ? Merchant.fromJSON(object.merchant) : undefined,
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
     };
   },
 
@@ -7557,6 +7598,9 @@ export const RotateSecretResponse: MessageFns<RotateSecretResponse> = {
     if (message.merchant !== undefined) {
       obj.merchant = Merchant.toJSON(message.merchant);
     }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
+    }
     return obj;
   },
 
@@ -7570,6 +7614,7 @@ export const RotateSecretResponse: MessageFns<RotateSecretResponse> = {
     message.merchant = (object.merchant !== undefined && object.merchant !== null)
       ? Merchant.fromPartial(object.merchant)
       : undefined;
+    message.replayed = object.replayed ?? false;
     return message;
   },
 };
