@@ -14,6 +14,7 @@ import * as merchantSecrets from './20261207010100_merchant_secrets';
 import * as refunds from './20261207020000_refunds';
 import * as recurringCharges from './20261208010000_recurring_charges';
 import * as merchantSecretRotations from './20261209000000_merchant_secret_rotations';
+import * as apiKeyIdempotency from './20261209000100_api_key_idempotency';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '20261207020000_refunds': refunds,
   '20261208010000_recurring_charges': recurringCharges,
   '20261209000000_merchant_secret_rotations': merchantSecretRotations,
+  '20261209000100_api_key_idempotency': apiKeyIdempotency,
 };

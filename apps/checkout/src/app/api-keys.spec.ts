@@ -7,7 +7,12 @@ describe('API keys', () => {
   it('creates several keys per merchant, each shown once and stored only as its sha256', async () => {
     const w = world();
     const { merchant } = await w.merchant();
-    const live = await w.apiKeys.create({ merchantId: merchant.id, mode: 'live', name: 'shop' });
+    const live = await w.apiKeys.create({
+      merchantId: merchant.id,
+      mode: 'live',
+      name: 'shop',
+      idempotencyKey: 'ik-1',
+    });
     expect(live.secret).toMatch(/^sk_live_[0-9A-Za-z]{32}$/);
     expect(live.record).toMatchObject({
       mode: 'live',
@@ -25,7 +30,12 @@ describe('API keys', () => {
     const w = world();
     const { merchant, apiKey } = await w.merchant();
     expect(await w.authenticate(apiKey)).toMatchObject({ livemode: false });
-    const live = await w.apiKeys.create({ merchantId: merchant.id, mode: 'live', name: '' });
+    const live = await w.apiKeys.create({
+      merchantId: merchant.id,
+      mode: 'live',
+      name: '',
+      idempotencyKey: 'ik-2',
+    });
     expect(await w.authenticate(live.secret)).toMatchObject({
       livemode: true,
       apiKeyId: live.record.id,
@@ -36,7 +46,12 @@ describe('API keys', () => {
   it('stops a revoked key at once; revoking again answers the same key', async () => {
     const w = world();
     const { merchant } = await w.merchant();
-    const key = await w.apiKeys.create({ merchantId: merchant.id, mode: 'test', name: '' });
+    const key = await w.apiKeys.create({
+      merchantId: merchant.id,
+      mode: 'test',
+      name: '',
+      idempotencyKey: 'ik-3',
+    });
     const revoked = await w.apiKeys.revoke({ merchantId: merchant.id, keyId: key.record.id });
     expect(revoked.revokedAt).toEqual(w.clock.now());
     await expect(w.authenticate(key.secret)).rejects.toMatchObject({
@@ -77,7 +92,12 @@ describe('API keys', () => {
   it('keeps the mode on a roll and honours the operator’s expiry; over 30 days is refused', async () => {
     const w = world();
     const { merchant } = await w.merchant();
-    const live = await w.apiKeys.create({ merchantId: merchant.id, mode: 'live', name: 'pos' });
+    const live = await w.apiKeys.create({
+      merchantId: merchant.id,
+      mode: 'live',
+      name: 'pos',
+      idempotencyKey: 'ik-4',
+    });
     const rolled = await w.apiKeys.roll({
       merchantId: merchant.id,
       keyId: live.record.id,
@@ -112,14 +132,42 @@ describe('API keys', () => {
     expect(await w.authenticate(b.apiKey)).toMatchObject({ merchant: { id: b.merchant.id } });
   });
 
+  it('answers a retried create with the key it made (no secret, no second key)', async () => {
+    const w = world();
+    const { merchant } = await w.merchant();
+    const ask = {
+      merchantId: merchant.id,
+      mode: 'live' as const,
+      name: 'erp',
+      idempotencyKey: 'k1',
+    };
+    const first = await w.apiKeys.create(ask);
+    const retry = await w.apiKeys.create(ask);
+    expect(first).toMatchObject({ replayed: false, secret: expect.stringMatching(/^sk_live_/) });
+    expect(retry).toEqual({ record: first.record, secret: '', replayed: true });
+    expect((await w.apiKeys.list(merchant.id)).filter((k) => k.name === 'erp')).toHaveLength(1);
+    await expect(w.apiKeys.create({ ...ask, mode: 'test' })).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      details: { field: 'mode' },
+    });
+    await expect(w.apiKeys.create({ ...ask, idempotencyKey: '' })).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REQUIRED',
+    });
+  });
+
   it('refuses keys for an unknown merchant and over-long names', async () => {
     const w = world();
     const { merchant } = await w.merchant();
     await expect(
-      w.apiKeys.create({ merchantId: 'mer_nope', mode: 'test', name: '' }),
+      w.apiKeys.create({ merchantId: 'mer_nope', mode: 'test', name: '', idempotencyKey: 'ik-5' }),
     ).rejects.toMatchObject({ code: 'MERCHANT_NOT_FOUND' });
     await expect(
-      w.apiKeys.create({ merchantId: merchant.id, mode: 'test', name: 'x'.repeat(101) }),
+      w.apiKeys.create({
+        merchantId: merchant.id,
+        mode: 'test',
+        name: 'x'.repeat(101),
+        idempotencyKey: 'ik-6',
+      }),
     ).rejects.toMatchObject({ code: 'API_KEY_INVALID_REQUEST', details: { field: 'name' } });
   });
 });

@@ -23,6 +23,9 @@ export interface IssuedApiKey {
   secret: string;
 }
 
+/** As the gateway's Idempotency-Key. */
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
 const notFound = () => checkoutErrors.create('API_KEY_NOT_FOUND', 'API key not found');
 
 /**
@@ -56,12 +59,34 @@ export function makeApiKeys(deps: ApiKeysDeps) {
   }
 
   return {
-    async create(input: { merchantId: string; mode: ApiKeyMode; name: string }) {
+    async create(input: {
+      merchantId: string;
+      mode: ApiKeyMode;
+      name: string;
+      idempotencyKey: string;
+    }): Promise<IssuedApiKey & { replayed: boolean }> {
       checkApiKeyName(input.name);
+      if (!input.idempotencyKey || input.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+        throw checkoutErrors.create(
+          'IDEMPOTENCY_KEY_REQUIRED',
+          `creating an API key needs an idempotency key of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+          { details: { field: 'idempotency_key' } },
+        );
+      }
       await requireMerchant(input.merchantId);
       const issued = issue(input.merchantId, input.mode, input.name);
-      await deps.merchants.insertApiKey(issued.record);
-      return issued;
+      const stored = await deps.merchants.insertApiKey(issued.record, input.idempotencyKey);
+      if (stored.inserted) return { ...issued, replayed: false };
+      const { existing } = stored;
+      if (existing.mode !== input.mode || existing.name !== input.name) {
+        throw checkoutErrors.create(
+          'IDEMPOTENCY_KEY_REUSED',
+          'this idempotency key created an API key with another mode or name',
+          { details: { field: existing.mode !== input.mode ? 'mode' : 'name' } },
+        );
+      }
+      // Only the hash was kept: the secret went out with the first answer and cannot again.
+      return { record: existing, secret: '', replayed: true };
     },
 
     async list(merchantId: string): Promise<ApiKeyRecord[]> {

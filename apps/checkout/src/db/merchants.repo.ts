@@ -369,8 +369,17 @@ export function createMerchantsRepo(db: Knex): MerchantRepository {
       return row ? keyToDomain(row) : undefined;
     },
 
-    async insertApiKey(key) {
-      await db<ApiKeyRow>('api_keys').insert(keyToRow(key));
+    async insertApiKey(key, idempotencyKey) {
+      const inserted = (await db('api_keys')
+        .insert({ ...keyToRow(key), idempotency_key: idempotencyKey })
+        .onConflict(db.raw('(merchant_id, idempotency_key) where idempotency_key is not null'))
+        .ignore()
+        .returning('id')) as unknown[];
+      if (inserted.length > 0) return { inserted: true };
+      const row = (await db('api_keys')
+        .where({ merchant_id: key.merchantId, idempotency_key: idempotencyKey })
+        .first()) as ApiKeyRow;
+      return { inserted: false, existing: keyToDomain(row) };
     },
 
     async listApiKeys(merchantId) {

@@ -111,7 +111,14 @@ export interface MerchantRepository {
   ): Promise<SecretRotationOutcome | undefined>;
 
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
-  insertApiKey(key: ApiKeyRecord): Promise<void>;
+  /**
+   * Inserts the key unless `idempotencyKey` already created one of the merchant's keys: then
+   * that key, unchanged.
+   */
+  insertApiKey(
+    key: ApiKeyRecord,
+    idempotencyKey: string,
+  ): Promise<{ inserted: true } | { inserted: false; existing: ApiKeyRecord }>;
   /** Newest first. */
   listApiKeys(merchantId: string): Promise<ApiKeyRecord[]>;
   /** Sets revoked_at unless already revoked; undefined when the merchant has no such key. */

@@ -84,10 +84,12 @@ export function merchantHandlers(
         merchantId: req.merchantId,
         mode: apiKeyModeFromProto(req.mode, 'API_KEY_INVALID_REQUEST', 'mode'),
         name: req.name,
+        idempotencyKey: req.idempotencyKey,
       });
       return CreateApiKeyResponse.fromPartial({
         apiKey: apiKeyToProto(issued.record),
         secret: issued.secret,
+        replayed: issued.replayed,
       });
     },
     async listApiKeys(req) {

@@ -28,7 +28,7 @@ export const USAGE = `Usage: npm run merchants -- <command>
          [--fail-url URL] [--vat-rate RATE] [--allow-negative-balance true|false]
          [--fee METHOD:BPS[:AMOUNT:CURRENCY…]]… [--clear-fees]
   keys list <merchant_id>
-  keys create <merchant_id> [--mode test|live] [--key-name NAME]
+  keys create <merchant_id> [--mode test|live] [--key-name NAME] [--idempotency-key KEY]
   keys revoke <merchant_id> <key_id>
   keys roll <merchant_id> <key_id> [--expires-in SECONDS]   (old key works 24 h by default)
   secrets rotate <merchant_id> form|webhook [--overlap SECONDS] [--idempotency-key KEY]
@@ -98,7 +98,7 @@ const ALLOWED: Record<string, Option[]> = {
   list: ['limit', 'cursor'],
   update: [...SETTINGS, 'clear-fees'],
   'keys list': [],
-  'keys create': ['mode', 'key-name'],
+  'keys create': ['mode', 'key-name', 'idempotency-key'],
   'keys revoke': [],
   'keys roll': ['expires-in'],
   'secrets rotate': ['overlap', 'idempotency-key'],
@@ -287,13 +287,24 @@ async function run(command: string, parsed: Parsed, deps: MerchantsCliDeps): Pro
       return;
     }
     case 'keys create': {
+      const idempotencyKey = values['idempotency-key'] ?? `cli-${randomUUID()}`;
       const res = await deps.merchants.createApiKey({
         merchantId: oneId(positionals, 2, 'a merchant id'),
         mode: modeOf(values.mode, '--mode'),
         name: values['key-name'] ?? '',
+        idempotencyKey,
       });
       deps.out(keyLine(res.apiKey));
-      deps.out(`Shown once, store it now: ${res.secret}`);
+      if (res.replayed) {
+        deps.out(
+          `Already created with --idempotency-key ${idempotencyKey}; its secret is not shown again (revoke it if lost).`,
+        );
+      } else {
+        deps.out(
+          `Idempotency key: ${idempotencyKey} (run again with it to be safe after a failure)`,
+        );
+        deps.out(`Shown once, store it now: ${res.secret}`);
+      }
       return;
     }
     case 'keys revoke': {

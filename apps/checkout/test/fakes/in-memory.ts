@@ -103,6 +103,7 @@ export function inMemoryMerchants(): MerchantRepository & {
   const steps = new Map<string, InMemoryStep>();
   const webhookSecrets = new Map<string, string>();
   const previousWebhookSecrets = new Map<string, { secret: string; expiresAt: Date }>();
+  const keyIdempotency = new Map<string, ApiKeyRecord>();
   const secretRotations = new Map<
     string,
     { kind: 'form' | 'webhook'; overlapSeconds: number; secret: string; previousExpiresAt: Date }
@@ -249,8 +250,13 @@ export function inMemoryMerchants(): MerchantRepository & {
       const k = keys.get(keyHash);
       return k && { ...k };
     },
-    async insertApiKey(key) {
+    async insertApiKey(key, idempotencyKey) {
+      const createdBy = `${key.merchantId}/${idempotencyKey}`;
+      const existing = keyIdempotency.get(createdBy);
+      if (existing) return { inserted: false, existing: { ...existing } };
+      keyIdempotency.set(createdBy, { ...key });
       keys.set(key.keyHash, { ...key });
+      return { inserted: true };
     },
     async listApiKeys(merchantId) {
       return [...keys.values()]

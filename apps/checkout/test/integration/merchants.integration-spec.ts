@@ -250,12 +250,17 @@ describe('merchants, onboarding and API keys (real checkout process, real Postgr
   it('issues live and test keys, rolls and revokes them, and stamps payments with the key mode', async () => {
     const created = await merchants.createMerchant(request('osh-4'));
     const id = created.merchant?.id ?? '';
-    const live = await merchants.createApiKey({
+    const createLive = {
       merchantId: id,
       mode: ApiKeyMode.API_KEY_MODE_LIVE,
       name: 'backend',
-    });
+      idempotencyKey: `key-${id}`,
+    };
+    const live = await merchants.createApiKey(createLive);
     expect(live.secret).toMatch(/^sk_live_/);
+    // Retried after a lost answer: the same key, no secret, no second live key.
+    const again = await merchants.createApiKey(createLive);
+    expect(again).toMatchObject({ replayed: true, secret: '', apiKey: { id: live.apiKey?.id } });
     const auth = await merchants.authenticateApiKey({ apiKey: live.secret });
     expect(auth).toMatchObject({ livemode: true, apiKeyId: live.apiKey?.id });
 

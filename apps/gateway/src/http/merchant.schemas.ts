@@ -394,7 +394,11 @@ export const issuedApiKeyJsonSchema = {
   required: ['api_key', 'secret'],
   properties: {
     api_key: apiKeyJsonSchema,
-    secret: { type: 'string', description: 'The key itself (sk_test_… / sk_live_…), shown once.' },
+    secret: {
+      type: ['string', 'null'],
+      description:
+        'The key itself (sk_test_… / sk_live_…), shown once: null when a create is replayed.',
+    },
     rolled: { ...apiKeyJsonSchema, description: 'The old key with its expiry (roll only).' },
   },
 } as const;

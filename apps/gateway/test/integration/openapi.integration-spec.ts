@@ -281,7 +281,11 @@ function scriptPeers(peers: Peers): void {
   s.merchants.getMerchant = async () => ({ merchant: aMerchant });
   s.merchants.listMerchants = async () => ({ merchants: [aMerchant], nextPageToken: '' });
   s.merchants.updateMerchant = async () => ({ merchant: aMerchant });
-  s.merchants.createApiKey = async () => ({ apiKey: anApiKey, secret: 'sk_test_oa_secret' });
+  s.merchants.createApiKey = async () => ({
+    apiKey: anApiKey,
+    secret: 'sk_test_oa_secret',
+    replayed: false,
+  });
   s.merchants.listApiKeys = async () => ({ apiKeys: [anApiKey] });
   s.merchants.revokeApiKey = async () => ({
     apiKey: { ...anApiKey, revokedAt: new Date('2026-12-02T10:00:00Z') },

@@ -159,10 +159,12 @@ describe('merchants and API keys end to end: admin API, checkout onboarding, led
     expect(test.status).toBe(201);
     expect(test.body.livemode).toBe(false);
 
-    const live = await adminCall<IssuedKey>('POST', `/admin/v1/merchants/${id}/api_keys`, {
-      mode: 'live',
-      name: 'production',
-    });
+    const live = await adminCall<IssuedKey>(
+      'POST',
+      `/admin/v1/merchants/${id}/api_keys`,
+      { mode: 'live', name: 'production' },
+      `live-key-${id}`,
+    );
     expect(live.status).toBe(201);
     expect(live.body.secret).toMatch(/^sk_live_/);
     const livePayment = await createPayment(live.body.secret, 'live-1');

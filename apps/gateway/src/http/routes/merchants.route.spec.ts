@@ -37,6 +37,7 @@ function fakeCheckout() {
   const createRequests: CreateMerchantRequest[] = [];
   const byIdem = new Map<string, string>();
   let seq = 0;
+  const keysByIdempotency = new Map<string, ApiKey>();
   const rotations = new Map<string, Omit<RotateSecretResponse, 'replayed'>>();
   const notFound = () => new DomainError('MERCHANT_NOT_FOUND', 'not_found', 'merchant not found');
   const keyNotFound = () => new DomainError('API_KEY_NOT_FOUND', 'not_found', 'API key not found');
@@ -124,8 +125,11 @@ function fakeCheckout() {
     },
     async createApiKey(req) {
       if (!merchants.has(req.merchantId)) throw notFound();
+      const prior = keysByIdempotency.get(req.idempotencyKey);
+      if (prior) return { apiKey: prior, secret: '', replayed: true };
       const key = issue(req.merchantId, req.mode, req.name);
-      return { apiKey: strip(key), secret: key.secret };
+      keysByIdempotency.set(req.idempotencyKey, strip(key));
+      return { apiKey: strip(key), secret: key.secret, replayed: false };
     },
     async listApiKeys(req) {
       if (!merchants.has(req.merchantId)) throw notFound();
@@ -444,7 +448,7 @@ describe('merchant admin routes (/admin/v1/merchants)', () => {
     const issued = await app.inject({
       method: 'POST',
       url: `/admin/v1/merchants/${id}/api_keys`,
-      headers: ADMIN_JSON,
+      headers: { ...ADMIN_JSON, 'idempotency-key': 'key-backend' },
       payload: { mode: 'live', name: 'backend' },
     });
     expect(issued.statusCode).toBe(201);
@@ -453,6 +457,23 @@ describe('merchant admin routes (/admin/v1/merchants)', () => {
       secret: expect.stringMatching(/^sk_live_/),
       api_key: { mode: 'live', livemode: true, name: 'backend', status: 'active' },
     });
+    // A retry finds the key it made; only its hash was kept, so the secret is not sent again.
+    const retried = await app.inject({
+      method: 'POST',
+      url: `/admin/v1/merchants/${id}/api_keys`,
+      headers: { ...ADMIN_JSON, 'idempotency-key': 'key-backend' },
+      payload: { mode: 'live', name: 'backend' },
+    });
+    expect(retried.statusCode).toBe(200);
+    expect(retried.headers['idempotent-replayed']).toBe('true');
+    expect(retried.json()).toEqual({ api_key: live.api_key, secret: null });
+    const keyless = await app.inject({
+      method: 'POST',
+      url: `/admin/v1/merchants/${id}/api_keys`,
+      headers: ADMIN_JSON,
+      payload: { mode: 'live', name: 'backend' },
+    });
+    expect(keyless.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REQUIRED' } });
 
     // A live key makes live payments; the mode comes from the key, never the body.
     const auth = { authorization: `Bearer ${live.secret}` };

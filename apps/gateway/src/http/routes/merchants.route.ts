@@ -210,7 +210,16 @@ export function merchantRoutes(deps: MerchantRouteDeps): FastifyPluginAsync {
           ...operation('createApiKey', 'A new API key (sk_test_… or sk_live_…), shown once'),
           params: merchantParamsSchema,
           body: createApiKeyBodySchema,
-          response: { 201: issuedApiKeyJsonSchema, ...adminErrorResponses },
+          response: {
+            200: issuedApiKeyJsonSchema,
+            201: issuedApiKeyJsonSchema,
+            ...adminErrorResponses,
+          },
+        },
+        // Checkout keeps the key: a retry answers the API key it created, without its secret.
+        preParsing: async (request, _reply, payload) => {
+          requiredIdempotencyKey(request.headers);
+          return payload;
         },
       },
       async (request, reply) => {
@@ -219,9 +228,16 @@ export function merchantRoutes(deps: MerchantRouteDeps): FastifyPluginAsync {
             merchantId: request.params.id,
             mode: apiKeyModeToProto(request.body?.mode),
             name: request.body?.name ?? '',
+            idempotencyKey: requiredIdempotencyKey(request.headers),
           },
           { requestId: request.id },
         );
+        if (res.replayed) {
+          return reply
+            .code(200)
+            .header('idempotent-replayed', 'true')
+            .send({ api_key: apiKeyToJson(res.apiKey), secret: null });
+        }
         request.log.info(
           { merchantId: request.params.id, apiKeyId: res.apiKey?.id },
           'API key created',

@@ -770,14 +770,21 @@ export interface CreateApiKeyRequest {
   mode: ApiKeyMode;
   /** A label for people (0..100 characters). */
   name: string;
+  /**
+   * Required. A retry with the same key answers the key it created, without its secret (only its
+   * hash is kept); with another mode or name it is IDEMPOTENCY_KEY_REUSED.
+   */
+  idempotencyKey: string;
 }
 
 export interface CreateApiKeyResponse {
   apiKey:
     | ApiKey
     | undefined;
-  /** Shown once; only its hash is stored. */
+  /** Shown once; only its hash is stored. Empty when replayed. */
   secret: string;
+  /** True when the idempotency key had already created this key. */
+  replayed: boolean;
 }
 
 export interface ListApiKeysRequest {
@@ -6636,7 +6643,7 @@ export const ApiKey: MessageFns<ApiKey> = {
 };
 
 function createBaseCreateApiKeyRequest(): CreateApiKeyRequest {
-  return { merchantId: "", mode: 0, name: "" };
+  return { merchantId: "", mode: 0, name: "", idempotencyKey: "" };
 }
 
 export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
@@ -6649,6 +6656,9 @@ export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
     }
     if (message.name !== "") {
       writer.uint32(26).string(message.name);
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(34).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -6690,6 +6700,14 @@ export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
             message.name = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6711,6 +6729,11 @@ export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
         : "",
       mode: isSet(object.mode) ? apiKeyModeFromJSON(object.mode) : 0,
       name: isSet(object.name) ? globalThis.String(object.name) : "",
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
     };
   },
 
@@ -6725,6 +6748,9 @@ export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
     if (message.name !== "") {
       obj.name = message.name;
     }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
     return obj;
   },
 
@@ -6736,12 +6762,13 @@ export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
     message.merchantId = object.merchantId ?? "";
     message.mode = object.mode ?? 0;
     message.name = object.name ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? "";
     return message;
   },
 };
 
 function createBaseCreateApiKeyResponse(): CreateApiKeyResponse {
-  return { apiKey: undefined, secret: "" };
+  return { apiKey: undefined, secret: "", replayed: false };
 }
 
 export const CreateApiKeyResponse: MessageFns<CreateApiKeyResponse> = {
@@ -6751,6 +6778,9 @@ export const CreateApiKeyResponse: MessageFns<CreateApiKeyResponse> = {
     }
     if (message.secret !== "") {
       writer.uint32(18).string(message.secret);
+    }
+    if (message.replayed !== false) {
+      writer.uint32(24).bool(message.replayed);
     }
     return writer;
   },
@@ -6784,6 +6814,14 @@ export const CreateApiKeyResponse: MessageFns<CreateApiKeyResponse> = {
             message.secret = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6804,6 +6842,7 @@ export const CreateApiKeyResponse: MessageFns<CreateApiKeyResponse> = {
         ? ApiKey.fromJSON(object.api_key)
         : undefined,
       secret: isSet(object.secret) ? globalThis.String(object.secret) : "",
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
     };
   },
 
@@ -6814,6 +6853,9 @@ export const CreateApiKeyResponse: MessageFns<CreateApiKeyResponse> = {
     }
     if (message.secret !== "") {
       obj.secret = message.secret;
+    }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
     }
     return obj;
   },
@@ -6827,6 +6869,7 @@ export const CreateApiKeyResponse: MessageFns<CreateApiKeyResponse> = {
       ? ApiKey.fromPartial(object.apiKey)
       : undefined;
     message.secret = object.secret ?? "";
+    message.replayed = object.replayed ?? false;
     return message;
   },
 };
