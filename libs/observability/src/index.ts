@@ -1,3 +1,4 @@
 export * from './log-context';
 export * from './logger';
 export * from './mask';
+export * from './tracing';
