@@ -17,7 +17,13 @@ import {
 } from '@tolem/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createClient, createGrpcServer, type GrpcServer, type PromiseClient } from './index';
+import {
+  createClient,
+  createGrpcServer,
+  type GrpcServer,
+  type Handlers,
+  type PromiseClient,
+} from './index';
 
 const unused = () => Promise.reject(new Error('unused'));
 
@@ -45,9 +51,9 @@ describe('grpc-kit tracing', () => {
     // Only GetPaymentFact is called; every other method refuses.
     const others = Object.fromEntries(
       Object.keys(ReportingServiceService).map((name) => [name, unused]),
-    );
+    ) as Record<string, typeof unused>;
     server.addService(ReportingServiceService, {
-      ...(others as never),
+      ...(others as unknown as Handlers<typeof ReportingServiceService>),
       async getPaymentFact(req, ctx) {
         seen.push({
           requestId: currentLogContext()?.requestId,

@@ -5,8 +5,8 @@ import {
   SpanKind,
   SpanStatusCode,
   startSpan,
-  traceHeaders,
   type TraceContext,
+  traceHeaders,
   withTraceContext,
 } from '@tolem/observability';
 

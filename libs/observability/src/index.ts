@@ -1,3 +1,4 @@
+export * from './fastify';
 export * from './log-context';
 export * from './logger';
 export * from './mask';

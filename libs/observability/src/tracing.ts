@@ -82,6 +82,9 @@ let active: NodeTracerProvider | undefined;
  * API's non-recording no-op and no trace context is written to messages or requests.
  */
 export function startTracing(options: TracingOptions): Tracing {
+  // The standard OTEL_* variables, which the SDK and its exporter read from the environment
+  // themselves too (endpoint, headers, sampler): no app config repeats them.
+  // eslint-disable-next-line n/no-process-env
   const env = options.env ?? process.env;
   const exporter = options.exporter ?? exporterFromEnv(env);
   if (!exporter) return { enabled: false, shutdown: async () => undefined };
