@@ -20,6 +20,7 @@ describe('one trace from the HTTP request through gRPC and Kafka to the merchant
   let stack: Stack;
   let merchant: DemoMerchant;
   let apiKey: string;
+  let signingSecret: string;
 
   beforeAll(async () => {
     const env = integrationEnv();
@@ -54,6 +55,7 @@ describe('one trace from the HTTP request through gRPC and Kafka to the merchant
     expect(res.status).toBe(201);
     const body = (await res.json()) as { api_key: string; webhook_signing_secret: string };
     apiKey = body.api_key;
+    signingSecret = body.webhook_signing_secret;
     merchant.configure({ signingSecret: body.webhook_signing_secret });
   });
 
@@ -65,11 +67,14 @@ describe('one trace from the HTTP request through gRPC and Kafka to the merchant
 
   const spansOf = (traceId: string) => receiver.spans.filter((s) => s.traceId === traceId);
 
-  /** The span's ancestors up to its trace's root, every parent present (none lost on a hop). */
-  function chainOf(span: ReceivedSpan): ReceivedSpan[] {
+  /**
+   * The span's ancestors up to its trace's root (or up to the caller's span, which only the
+   * caller knows), every parent present: none lost on a hop.
+   */
+  function chainOf(span: ReceivedSpan, callerSpanId = ''): ReceivedSpan[] {
     const chain = [span];
     let at = span;
-    while (at.parentSpanId) {
+    while (at.parentSpanId && at.parentSpanId !== callerSpanId) {
       const parent = receiver.spans.find(
         (s) => s.traceId === at.traceId && s.spanId === at.parentSpanId,
       );
@@ -118,7 +123,8 @@ describe('one trace from the HTTP request through gRPC and Kafka to the merchant
     );
     expect(notification.signatureValid).toBe(true);
     // The webhook request names the trace and the delivery's span.
-    const [, traceId, deliverySpanId] = TRACEPARENT.exec(notification.headers['traceparent'] ?? '') ?? [];
+    const [, traceId, deliverySpanId] =
+      TRACEPARENT.exec(notification.headers['traceparent'] ?? '') ?? [];
     expect(traceId).toBeDefined();
     if (!traceId || !deliverySpanId) return;
 
@@ -126,7 +132,11 @@ describe('one trace from the HTTP request through gRPC and Kafka to the merchant
       () => receiver.spans.find((s) => s.traceId === traceId && s.spanId === deliverySpanId),
       { timeoutMs: 15_000, what: 'the webhook delivery span' },
     );
-    expect(delivery).toMatchObject({ service: 'notifier', name: 'webhook delivery', kind: SPAN_KIND.client });
+    expect(delivery).toMatchObject({
+      service: 'notifier',
+      name: 'webhook delivery',
+      kind: SPAN_KIND.client,
+    });
     expect(delivery.attributes['http.response.status_code']).toBe(200);
 
     // Spans arrive in batches: wait until the chain from the delivery to its root is whole.
@@ -140,8 +150,62 @@ describe('one trace from the HTTP request through gRPC and Kafka to the merchant
       },
       { timeoutMs: 15_000, what: 'every ancestor of the delivery span' },
     );
-    console.log(chain.map((s) => `${s.service} ${s.kind} ${s.name}`).join('\n'));
-    console.log(spansOf(traceId).map((s) => `${s.service} ${s.kind} ${s.name} ${s.spanId} <- ${s.parentSpanId}`).join('\n'));
-    console.log(spansOf(callerTrace).map((s) => `${s.service} ${s.kind} ${s.name} ${s.spanId} <- ${s.parentSpanId}`).join('\n'));
+    // The payment's completion, hop by hop: the provider's callback to the gateway, checkout,
+    // the ledger's posting, its event through the outbox and Kafka, the notifier's delivery.
+    expect(chain.map((s) => [s.service, s.kind, s.name])).toEqual([
+      ['notifier', SPAN_KIND.client, 'webhook delivery'],
+      ['notifier', SPAN_KIND.consumer, `process ${stack.paymentsTopic}`],
+      ['ledger', SPAN_KIND.server, 'tolem.ledger.v1.LedgerService/PostPayment'],
+      ['checkout', SPAN_KIND.client, 'tolem.ledger.v1.LedgerService/PostPayment'],
+      ['checkout', SPAN_KIND.server, 'tolem.checkout.v1.CheckoutService/HandleProviderCallback'],
+      ['gateway', SPAN_KIND.client, 'tolem.checkout.v1.CheckoutService/HandleProviderCallback'],
+      ['gateway', SPAN_KIND.server, 'POST /callbacks/:provider'],
+    ]);
+    const consumed = chain[1];
+    expect(consumed?.attributes).toMatchObject({
+      'messaging.system': 'kafka',
+      'messaging.consumer.group.name': 'notifier',
+    });
+    expect(chain[6]?.attributes['http.response.status_code']).toBe(200);
+    // The provider's check of the callback is in the trace too.
+    expect(
+      spansOf(traceId).some(
+        (s) => s.service === 'provider-adapters' && s.kind === SPAN_KIND.server,
+      ),
+    ).toBe(true);
+
+    // The create call continued the merchant's trace, into checkout.
+    const createSpan = receiver.spans.find(
+      (s) => s.traceId === callerTrace && s.name === 'POST /v1/payments',
+    );
+    expect(createSpan).toMatchObject({ service: 'gateway', kind: SPAN_KIND.server });
+    expect(createSpan?.parentSpanId).toBe(callerSpan);
+    const checkoutCreate = await waitFor(
+      () =>
+        receiver.spans.find(
+          (s) =>
+            s.traceId === callerTrace && s.service === 'checkout' && s.kind === SPAN_KIND.server,
+        ),
+      { timeoutMs: 15_000, what: "checkout's span of the create call" },
+    );
+    expect(chainOf(checkoutCreate, callerSpan).at(-1)?.spanId).toBe(createSpan?.spanId);
+
+    // Credentials, the hosted page's secret and the payer's purse never reach a span.
+    const exported = receiver.bodies.join('\n');
+    const pageSecret = new URL(payment.payment_url).searchParams.get('secret') ?? '';
+    const purse = String(
+      (notification.json as { data: { payer_purse?: string } }).data.payer_purse,
+    );
+    for (const secret of [
+      apiKey,
+      signingSecret,
+      pageSecret,
+      purse,
+      stack.secrets.adminToken,
+      stack.secrets.webmoneySecretKey,
+    ]) {
+      expect(secret.length).toBeGreaterThan(2);
+      expect(exported).not.toContain(secret);
+    }
   });
 });
