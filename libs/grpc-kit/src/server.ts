@@ -185,7 +185,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       const answered = { done: false };
       const ctx = context(call, answered);
       const started = process.hrtime.bigint();
-      const span = traceServerCall(path, call.metadata);
+      const span = traceServerCall(path, call.metadata, call.request);
       void span.run(runWithLogContext, logContextOf(ctx.requestId, call.request), () =>
         handler(call.request, ctx).then(
           (response) => {
@@ -227,7 +227,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       const ctx = context(call);
       const started = process.hrtime.bigint();
       metrics.streams.inc({ method: path });
-      const span = traceServerCall(path, call.metadata);
+      const span = traceServerCall(path, call.metadata, call.request);
       void span.run(runWithLogContext, logContextOf(ctx.requestId, call.request), async () => {
         let code = 0;
         try {

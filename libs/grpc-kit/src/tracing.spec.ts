@@ -100,6 +100,7 @@ describe('grpc-kit tracing', () => {
       'rpc.service': 'tolem.reporting.v1.ReportingService',
       'rpc.method': 'GetPaymentFact',
       'rpc.grpc.status_code': 0,
+      'tolem.payment_id': 'pay_1',
     });
     // The wire carried W3C trace context naming the client span.
     expect(seen[0]?.traceparent).toBe(`00-${traceId}-${clientSpan.spanContext().spanId}-01`);

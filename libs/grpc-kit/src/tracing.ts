@@ -57,10 +57,25 @@ export function propagateTraceContext(metadata: Metadata): void {
   for (const [k, v] of Object.entries(traceHeaders())) metadata.set(k, v);
 }
 
+/**
+ * The request's own merchant and payment ids (when its message has them at the top), so a
+ * payment's spans can be found by its id: ids only, never another field.
+ */
+function idAttributes(request: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof request === 'object' && request !== null) {
+    const { merchantId, paymentId } = request as { merchantId?: unknown; paymentId?: unknown };
+    if (typeof merchantId === 'string' && merchantId !== '') out['tolem.merchant_id'] = merchantId;
+    if (typeof paymentId === 'string' && paymentId !== '') out['tolem.payment_id'] = paymentId;
+  }
+  return out;
+}
+
 /** A server span for a call received, child of the caller's span named in its metadata. */
 export function traceServerCall(
   path: string,
   metadata: Metadata,
+  request?: unknown,
 ): CallSpan & { run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R } {
   const carrier: Record<string, string> = {};
   for (const key of ['traceparent', 'tracestate']) {
@@ -70,7 +85,7 @@ export function traceServerCall(
   const parent = contextFromHeaders(carrier);
   const span = startSpan(rpcName(path).name, {
     kind: SpanKind.SERVER,
-    attributes: rpcAttributes(path),
+    attributes: { ...rpcAttributes(path), ...idAttributes(request) },
     parent,
   });
   const ctx: TraceContext = contextWithSpan(span, parent);

@@ -1,11 +1,13 @@
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { currentTraceIds, inSpan, startTracing, type Tracing } from '@tolem/observability';
+import type { PaymentEvent } from '@tolem/payment-events';
 import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type OutboxMessage, withTraceHeaders } from './outbox';
 import { encodeOutboxFrame, OUTBOX_BATCH_HEADER, outboxMessagesOf } from './outbox.batch';
+import { paymentEventHandler } from './payment-events.consumer';
 import { traceConsume } from './tracing';
 
 /** What kafkajs hands a consumer for a message the relay published (headers as Buffers). */
@@ -88,6 +90,29 @@ describe('trace context through the outbox and Kafka', () => {
     const named = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     await inSpan('other', {}, async () => {
       expect(withTraceHeaders({ traceparent: named })['traceparent']).toBe(named);
+    });
+  });
+
+  it("names the event's payment and merchant on the consumer span, for finding it by id", async () => {
+    exporter.reset();
+    const m: OutboxMessage = {
+      topic: 't',
+      key: 'pay_7',
+      headers: { 'event-id': 'e' },
+      payload: Buffer.from('x'),
+    };
+    const handle = paymentEventHandler(async () => undefined);
+    await traceConsume({ topic: 't', groupId: 'g', partition: 0 }, asConsumed(m, '0'), () =>
+      handle({} as never, {
+        eventId: 'e',
+        eventType: 'payment.succeeded',
+        event: { paymentId: 'pay_7', merchantId: 'mer_7', eventType: '' } as PaymentEvent,
+      }),
+    );
+    const [span] = exporter.getFinishedSpans();
+    expect(span?.attributes).toMatchObject({
+      'tolem.payment_id': 'pay_7',
+      'tolem.merchant_id': 'mer_7',
     });
   });
 

@@ -185,6 +185,11 @@ export function contextWithSpan(span: Span, parent: TraceContext = context.activ
   return trace.setSpan(parent, span);
 }
 
+/** Adds attributes (ids, never data) to the span being served, if any. */
+export function annotateSpan(attributes: Attributes): void {
+  trace.getSpan(context.active())?.setAttributes(attributes);
+}
+
 /** Marks a span failed with an error's class and message (never its fields: they may hold data). */
 export function recordSpanError(span: Span, err: unknown): void {
   const name = err instanceof Error ? err.name : 'Error';

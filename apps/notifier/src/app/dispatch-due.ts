@@ -81,6 +81,8 @@ export function makeDispatcher(deps: DispatcherDeps) {
           'tolem.endpoint_id': endpoint.id,
           'tolem.event_id': delivery.eventId,
           'tolem.event_type': delivery.eventType,
+          'tolem.payment_id': delivery.paymentId,
+          'tolem.merchant_id': delivery.merchantId,
           'tolem.attempt': delivery.attempts + 1,
         },
       },

@@ -165,7 +165,11 @@ describe('one trace from the HTTP request through gRPC and Kafka to the merchant
     expect(consumed?.attributes).toMatchObject({
       'messaging.system': 'kafka',
       'messaging.consumer.group.name': 'notifier',
+      'tolem.payment_id': payment.id,
     });
+    // The payment's spans can be found by its id.
+    expect(delivery.attributes['tolem.payment_id']).toBe(payment.id);
+    expect(chain[2]?.attributes['tolem.payment_id']).toBe(payment.id);
     expect(chain[6]?.attributes['http.response.status_code']).toBe(200);
     // The provider's check of the callback is in the trace too.
     expect(
