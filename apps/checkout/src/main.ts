@@ -8,7 +8,7 @@ import {
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer } from '@tolem/grpc-kit';
 import { startMetrics } from '@tolem/metrics';
-import { createLogger } from '@tolem/observability';
+import { createLogger, startTracing } from '@tolem/observability';
 import { type Loop, onShutdown, runService, startLoop, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
@@ -84,6 +84,8 @@ const ONBOARDING_DEADLINE_MS = 3_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'checkout', level: config.logLevel });
+  // Off unless the OTEL_* variables ask for it (README: Traces).
+  const tracing = startTracing({ service: 'checkout' });
   const metrics = await startMetrics({
     service: 'checkout',
     port: config.metricsPort,
@@ -337,6 +339,7 @@ async function main(): Promise<void> {
     () => merchantPeers.close(),
     () => db.destroy(),
     () => metrics.close(),
+    () => tracing.shutdown(),
   ]);
   log.info({ port }, 'checkout started');
 }

@@ -12,7 +12,7 @@ import { ReportingServiceClient } from '@tolem/contracts/reporting';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createClient, createStreamingClient } from '@tolem/grpc-kit';
 import { instrumentFastify, startMetrics } from '@tolem/metrics';
-import { createLogger } from '@tolem/observability';
+import { createLogger, startTracing, traceFastify } from '@tolem/observability';
 import { onShutdown, runService } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
@@ -26,6 +26,8 @@ import { buildGateway } from './http/server';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'gateway', level: config.logLevel });
+  // Off unless the OTEL_* variables ask for it (README: Traces).
+  const tracing = startTracing({ service: 'gateway' });
   const metrics = await startMetrics({
     service: 'gateway',
     port: config.metricsPort,
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
   });
   const sweeper = startIdempotencySweeper({ store: idempotencyStore, clock, log });
   instrumentFastify(app);
+  traceFastify(app);
   await app.listen({ port: config.httpPort, host: config.httpHost });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.httpPort;
@@ -130,6 +133,7 @@ async function main(): Promise<void> {
     () => sweeper.stop(),
     () => db.destroy(),
     () => metrics.close(),
+    () => tracing.shutdown(),
   ]);
   log.info({ port }, 'gateway started');
 }

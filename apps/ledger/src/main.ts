@@ -3,7 +3,7 @@ import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer } from '@tolem/grpc-kit';
 import { createKafka } from '@tolem/kafka-kit';
 import { startMetrics } from '@tolem/metrics';
-import { createLogger } from '@tolem/observability';
+import { createLogger, startTracing } from '@tolem/observability';
 import { onShutdown, runService, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
@@ -51,6 +51,8 @@ import { ledgerMetrics } from './metrics';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'ledger', level: config.logLevel });
+  // Off unless the OTEL_* variables ask for it (README: Traces).
+  const tracing = startTracing({ service: 'ledger' });
   const metrics = await startMetrics({
     service: 'ledger',
     port: config.metricsPort,
@@ -133,6 +135,7 @@ async function main(): Promise<void> {
     () => outbox.stop(),
     () => db.destroy(),
     () => metrics.close(),
+    () => tracing.shutdown(),
   ]);
   log.info(
     { port, topic: config.paymentsTopic, batchLanes: config.batchLanes, batchMax: config.batchMax },

@@ -7,6 +7,7 @@ import * as webhookEndpoints from './20261208000000_webhook_endpoints';
 import * as dispatchLeases from './20261208000100_dispatch_leases';
 import * as webhookEndpointManagement from './20261208000200_webhook_endpoint_management';
 import * as dropSupersededDeliveryIndexes from './20261208000300_drop_superseded_delivery_indexes';
+import * as deliveryTraceContext from './20261208000400_delivery_trace_context';
 import * as endpointSecretRotations from './20261209000000_endpoint_secret_rotations';
 
 /** Every migration of this service, by name; never edit one once merged. */
@@ -18,5 +19,6 @@ export const migrations: Record<string, Migration> = {
   '20261208000100_dispatch_leases': dispatchLeases,
   '20261208000200_webhook_endpoint_management': webhookEndpointManagement,
   '20261208000300_drop_superseded_delivery_indexes': dropSupersededDeliveryIndexes,
+  '20261208000400_delivery_trace_context': deliveryTraceContext,
   '20261209000000_endpoint_secret_rotations': endpointSecretRotations,
 };

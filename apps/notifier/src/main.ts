@@ -3,7 +3,7 @@ import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer } from '@tolem/grpc-kit';
 import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
 import { startMetrics } from '@tolem/metrics';
-import { createLogger } from '@tolem/observability';
+import { createLogger, startTracing } from '@tolem/observability';
 import { onShutdown, runService, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
@@ -28,6 +28,8 @@ import { notifierMetrics } from './metrics';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'notifier', level: config.logLevel });
+  // Off unless the OTEL_* variables ask for it (README: Traces).
+  const tracing = startTracing({ service: 'notifier' });
   const metrics = await startMetrics({
     service: 'notifier',
     port: config.metricsPort,
@@ -123,6 +125,7 @@ async function main(): Promise<void> {
     async () => http.close(),
     () => db.destroy(),
     () => metrics.close(),
+    () => tracing.shutdown(),
   ]);
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
   log.info({ port, topic: config.paymentsTopic, groupId: config.groupId }, 'notifier started');

@@ -2,7 +2,7 @@ import { ProviderServiceService } from '@tolem/contracts/provider';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer } from '@tolem/grpc-kit';
 import { startMetrics } from '@tolem/metrics';
-import { createLogger } from '@tolem/observability';
+import { createLogger, startTracing } from '@tolem/observability';
 import { onShutdown, runService, startLoop, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
@@ -30,6 +30,8 @@ import { createWebMoneyAdapter } from './providers/webmoney/webmoney.adapter';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'provider-adapters', level: config.logLevel });
+  // Off unless the OTEL_* variables ask for it (README: Traces).
+  const tracing = startTracing({ service: 'provider-adapters' });
   const metrics = await startMetrics({
     service: 'provider-adapters',
     port: config.metricsPort,
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
     () => retention.stop(),
     () => db.destroy(),
     () => metrics.close(),
+    () => tracing.shutdown(),
   ]);
   log.info(
     {

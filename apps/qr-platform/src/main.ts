@@ -4,7 +4,7 @@ import { createGrpcServer } from '@tolem/grpc-kit';
 import { newId } from '@tolem/ids';
 import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
 import { startMetrics } from '@tolem/metrics';
-import { createLogger } from '@tolem/observability';
+import { createLogger, startTracing } from '@tolem/observability';
 import { onShutdown, runService, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
@@ -27,6 +27,8 @@ const LISTENER_READINESS = 'qr-payment-listener';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'qr-platform', level: config.logLevel });
+  // Off unless the OTEL_* variables ask for it (README: Traces).
+  const tracing = startTracing({ service: 'qr-platform' });
   const metrics = await startMetrics({
     service: 'qr-platform',
     port: config.metricsPort,
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
     () => listener.stop(),
     () => db.destroy(),
     () => metrics.close(),
+    () => tracing.shutdown(),
   ]);
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
   log.info(

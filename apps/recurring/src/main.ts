@@ -2,7 +2,7 @@ import { RecurringServiceService } from '@tolem/contracts/recurring';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createGrpcServer } from '@tolem/grpc-kit';
 import { startMetrics } from '@tolem/metrics';
-import { createLogger } from '@tolem/observability';
+import { createLogger, startTracing } from '@tolem/observability';
 import { onShutdown, runService } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
@@ -39,6 +39,8 @@ const MERCHANT_CACHE_MS = 60_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'recurring', level: config.logLevel });
+  // Off unless the OTEL_* variables ask for it (README: Traces).
+  const tracing = startTracing({ service: 'recurring' });
   const metrics = await startMetrics({
     service: 'recurring',
     port: config.metricsPort,
@@ -111,6 +113,7 @@ async function main(): Promise<void> {
     async () => merchants.close(),
     () => db.destroy(),
     () => metrics.close(),
+    () => tracing.shutdown(),
   ]);
   log.info({ port }, 'recurring started');
 }

@@ -4,7 +4,7 @@ import { createKnex, migrateLatest } from '@tolem/db-kit';
 import { createClient, createGrpcServer } from '@tolem/grpc-kit';
 import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
 import { startMetrics } from '@tolem/metrics';
-import { createLogger } from '@tolem/observability';
+import { createLogger, startTracing } from '@tolem/observability';
 import { onShutdown, runService, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
@@ -33,6 +33,8 @@ import { startConsistencyLoop } from './jobs/consistency.loop';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ service: 'reporting', level: config.logLevel });
+  // Off unless the OTEL_* variables ask for it (README: Traces).
+  const tracing = startTracing({ service: 'reporting' });
   const metrics = await startMetrics({
     service: 'reporting',
     port: config.metricsPort,
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
     async () => ledger.close(),
     () => db.destroy(),
     () => metrics.close(),
+    () => tracing.shutdown(),
   ]);
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
   log.info({ port, topic: config.paymentsTopic, groupId: config.groupId }, 'reporting started');

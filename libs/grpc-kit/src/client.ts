@@ -15,6 +15,7 @@ import { currentLogContext } from '@tolem/observability';
 import type { Registry } from 'prom-client';
 
 import { fromServiceError } from './status';
+import { propagateTraceContext, traceClientCall } from './tracing';
 
 export interface CallOpts {
   /** Overrides the client's default deadline for this call. */
@@ -113,6 +114,7 @@ export function createClient<C extends Client>(
           if (requestId) metadata.set('x-request-id', requestId);
           for (const [k, v] of Object.entries(opts.metadata ?? {})) metadata.set(k, v);
           const deadline = new Date(Date.now() + (opts.deadlineMs ?? defaultDeadlineMs));
+          const span = traceClientCall(pathOf(Ctor, prop), metadata);
           const started = process.hrtime.bigint();
           (method as (...args: unknown[]) => unknown).call(
             raw,
@@ -124,6 +126,7 @@ export function createClient<C extends Client>(
               const labels = { method: pathOf(Ctor, prop), code: grpcStatus[code] ?? String(code) };
               metrics.handled.inc(labels);
               metrics.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+              span.end(code);
               if (err) reject(fromServiceError(err, String(prop)));
               else resolve(response);
             },
@@ -173,6 +176,7 @@ export function createStreamingClient<C extends Client>(
           const requestId = opts.requestId ?? currentLogContext()?.requestId;
           if (requestId) metadata.set('x-request-id', requestId);
           for (const [k, v] of Object.entries(opts.metadata ?? {})) metadata.set(k, v);
+          propagateTraceContext(metadata);
           const deadline = new Date(Date.now() + (opts.deadlineMs ?? defaultDeadlineMs));
           const call = (method as (...args: unknown[]) => ClientReadableStream<unknown>).call(
             raw,

@@ -21,6 +21,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Registry } from 'prom-client';
 
 import { toWireError } from './status';
+import { traceServerCall } from './tracing';
 
 /** What a handler sees besides its request. */
 export interface CallContext {
@@ -184,11 +185,13 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       const answered = { done: false };
       const ctx = context(call, answered);
       const started = process.hrtime.bigint();
-      void runWithLogContext(logContextOf(ctx.requestId, call.request), () =>
+      const span = traceServerCall(path, call.metadata, call.request);
+      void span.run(runWithLogContext, logContextOf(ctx.requestId, call.request), () =>
         handler(call.request, ctx).then(
           (response) => {
             answered.done = true;
             observe(path, 0, started);
+            span.end(0);
             if (log.isLevelEnabled('debug')) {
               ctx.log.debug(
                 { method: path, ms: Number(process.hrtime.bigint() - started) / 1e6 },
@@ -201,6 +204,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
             answered.done = true;
             const wire = toWireError(err);
             observe(path, wire.code, started);
+            span.end(wire.code);
             const logged = {
               method: path,
               grpcCode: wire.code,
@@ -223,7 +227,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       const ctx = context(call);
       const started = process.hrtime.bigint();
       metrics.streams.inc({ method: path });
-      void runWithLogContext(logContextOf(ctx.requestId, call.request), async () => {
+      const span = traceServerCall(path, call.metadata, call.request);
+      void span.run(runWithLogContext, logContextOf(ctx.requestId, call.request), async () => {
         let code = 0;
         try {
           for await (const item of handler(call.request, ctx)) {
@@ -248,6 +253,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         } finally {
           metrics.streams.dec({ method: path });
           observe(path, code, started);
+          span.end(code);
         }
       });
     };

@@ -20,6 +20,7 @@ import {
   type SupervisedConsumer,
 } from './consumer.supervisor';
 import { dlqTopicOf } from './kafka';
+import { traceConsume } from './tracing';
 
 export const PROCESSED_EVENTS_TABLE = 'processed_events';
 
@@ -292,7 +293,11 @@ async function runIdempotentConsumer<E>(
       options.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
     eachMessage: async ({ message, partition }) => {
       try {
-        outcome(await process(message, partition));
+        outcome(
+          await traceConsume({ topic, groupId, partition }, message, () =>
+            process(message, partition),
+          ),
+        );
       } catch (err) {
         if (!(err instanceof PoisonMessage)) {
           outcome('failed');

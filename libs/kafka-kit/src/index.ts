@@ -6,3 +6,4 @@ export * from './outbox.batch';
 export * from './outbox.relay';
 export * from './payment-events.consumer';
 export * from './producer';
+export * from './tracing';

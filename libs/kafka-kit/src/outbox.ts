@@ -1,3 +1,4 @@
+import { traceHeaders } from '@tolem/observability';
 import type { Knex } from 'knex';
 
 import { encodeOutboxFrame, OUTBOX_BATCH_HEADER } from './outbox.batch';
@@ -43,6 +44,17 @@ export function groupByTopic(messages: readonly OutboxMessage[]): Map<string, Ou
   return byTopic;
 }
 
+/**
+ * The message's headers with the W3C trace context (`traceparent`, `tracestate`) of the work
+ * that wrote it, unless it names one already: stored with the row, published with the message,
+ * so its consumers continue the trace of the transaction that produced it. Nothing is added
+ * while tracing is off.
+ */
+export function withTraceHeaders(headers: Record<string, string>): Record<string, string> {
+  const trace = traceHeaders();
+  return trace['traceparent'] && !headers['traceparent'] ? { ...headers, ...trace } : headers;
+}
+
 /** Adds messages to the outbox inside the caller's transaction: they exist iff it commits. */
 export async function enqueueOutbox(
   trx: Knex.Transaction,
@@ -53,7 +65,7 @@ export async function enqueueOutbox(
     messages.map((m) => ({
       topic: m.topic,
       message_key: m.key,
-      headers: JSON.stringify(m.headers),
+      headers: JSON.stringify(withTraceHeaders(m.headers)),
       payload: Buffer.from(m.payload),
     })),
   );
@@ -74,7 +86,9 @@ export async function enqueueOutboxBatch(
       topic,
       message_key: '',
       headers: JSON.stringify({ [OUTBOX_BATCH_HEADER]: String(list.length) }),
-      payload: Buffer.concat(list.map(encodeOutboxFrame)),
+      payload: Buffer.concat(
+        list.map((m) => encodeOutboxFrame({ ...m, headers: withTraceHeaders(m.headers) })),
+      ),
     })),
   );
 }

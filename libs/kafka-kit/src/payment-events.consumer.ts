@@ -6,7 +6,7 @@ import {
 } from '@tolem/contracts/common';
 import { PaymentEvent as PaymentEventProto } from '@tolem/contracts/events';
 import { type Money, money } from '@tolem/money';
-import { runWithLogContext } from '@tolem/observability';
+import { annotateSpan, runWithLogContext } from '@tolem/observability';
 import type { PaymentEvent } from '@tolem/payment-events';
 import type { Knex } from 'knex';
 
@@ -105,6 +105,11 @@ export function paymentEventHandler(handle: PaymentEventsConsumerOptions['handle
     message: { eventId: string; eventType: string; event: PaymentEvent },
   ): Promise<void> => {
     const { merchantId, paymentId } = message.event;
+    // The consumer span (traceConsume) can be found by the payment it is about.
+    annotateSpan({
+      ...(merchantId ? { 'tolem.merchant_id': merchantId } : {}),
+      ...(paymentId ? { 'tolem.payment_id': paymentId } : {}),
+    });
     await runWithLogContext(
       { ...(merchantId ? { merchantId } : {}), ...(paymentId ? { paymentId } : {}) },
       () =>

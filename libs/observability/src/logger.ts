@@ -2,6 +2,7 @@ import pino, { type Logger } from 'pino';
 
 import { currentLogContext } from './log-context';
 import { maskLogFields } from './mask';
+import { currentTraceIds } from './tracing';
 
 export type { Logger } from 'pino';
 
@@ -27,11 +28,13 @@ export function createLogger(options: LoggerOptions): Logger {
         log: (fields) => maskLogFields(fields),
       },
       serializers: { err: pino.stdSerializers.err },
-      // The request's id, merchant and payment (runWithLogContext) on every line written for it;
-      // a copy, because pino merges the line's own fields into what this returns.
+      // The request's id, merchant and payment (runWithLogContext) on every line written for it,
+      // and the trace and span it belongs to when tracing is on; a copy, because pino merges the
+      // line's own fields into what this returns.
       mixin: () => {
         const context = currentLogContext();
-        return context ? { ...context } : {};
+        const ids = currentTraceIds();
+        return context || ids ? { ...context, ...ids } : {};
       },
     },
     options.destination ?? pino.destination({ sync: false }),

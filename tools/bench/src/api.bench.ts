@@ -293,11 +293,12 @@ async function main(): Promise<number> {
       kafkaBrokers: infra.kafkaBrokers,
       databasePrefix: 'bench',
       logLevel: 'warn',
-      // The apps' tuning knobs pass through, so a run can compare settings.
+      // The apps' tuning knobs (and tracing's OTEL_*) pass through, so a run can compare settings.
       extraEnv: Object.fromEntries(
         Object.entries(process.env).filter(
           (e): e is [string, string] =>
-            /^(CREATE_BATCH_LANES|MERCHANT_CACHE_TTL_MS)$/.test(e[0]) && e[1] !== undefined,
+            /^(CREATE_BATCH_LANES|MERCHANT_CACHE_TTL_MS|OTEL_\w+)$/.test(e[0]) &&
+            e[1] !== undefined,
         ),
       ),
       nodeArgs: PROFILE_DIR

@@ -204,11 +204,12 @@ async function main(): Promise<number> {
         GRPC_PORT: String(port),
         MIGRATE_ON_START: 'true',
         LOG_LEVEL: 'warn',
-        // The ledger's tuning knobs pass through, so a run can try other settings.
+        // The ledger's tuning knobs (and tracing's OTEL_*) pass through, so a run can try other settings.
         ...Object.fromEntries(
           Object.entries(process.env).filter(
             (e): e is [string, string] =>
-              /^(LEDGER_BATCH_|DB_POOL_MAX$|OUTBOX_BATCH_SIZE$)/.test(e[0]) && e[1] !== undefined,
+              /^(LEDGER_BATCH_|DB_POOL_MAX$|OUTBOX_BATCH_SIZE$|OTEL_)/.test(e[0]) &&
+              e[1] !== undefined,
           ),
         ),
       },

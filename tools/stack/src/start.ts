@@ -108,6 +108,12 @@ async function main(): Promise<void> {
         ),
       ),
       logLevel: process.env['LOG_LEVEL'] ?? 'warn',
+      // Tracing (README: Traces) is configured by the standard OTEL_* variables, for every app.
+      extraEnv: Object.fromEntries(
+        Object.entries(process.env).filter(
+          (e): e is [string, string] => e[0].startsWith('OTEL_') && e[1] !== undefined,
+        ),
+      ),
       echo: process.stderr,
       // An app that exits is restarted, as Kubernetes would, and the restart is said in the output.
       restartOnExit: true,

@@ -1,6 +1,7 @@
 import type { Knex } from '@tolem/db-kit';
 import { newId } from '@tolem/ids';
 import { encodeOutboxFrame, OUTBOX_BATCH_HEADER, type OutboxMessage } from '@tolem/kafka-kit';
+import { type TraceContext, withTraceContext } from '@tolem/observability';
 
 import { type Account, accountKey } from '../domain/accounts';
 import type { PaymentEventRecord } from '../domain/events';
@@ -16,6 +17,11 @@ export interface Entry {
   head: TransactionHead;
   body: TransactionBody;
   shard: number;
+  /**
+   * The trace of the call that asked for it: a batch is written under whichever call flushed it,
+   * so each entry's events take their trace context from here.
+   */
+  trace?: TraceContext;
 }
 
 /**
@@ -238,11 +244,13 @@ export function createBatchWriter(
           });
         }
         for (const draft of e.body.events) {
-          const message = options.toOutboxSequenceLast({
-            ...draft,
-            eventId: newId('evt'),
-            ledgerTransactionId: e.id,
-          });
+          const message = withTraceContext(e.trace, () =>
+            options.toOutboxSequenceLast({
+              ...draft,
+              eventId: newId('evt'),
+              ledgerTransactionId: e.id,
+            }),
+          );
           events.push({
             txn: e.id,
             topic: message.topic,

@@ -2,6 +2,7 @@ import { createGroupCommitter, type Outcome } from '@tolem/batching';
 import type { Knex } from '@tolem/db-kit';
 import { newId } from '@tolem/ids';
 import { OUTBOX_TABLE, type OutboxMessage } from '@tolem/kafka-kit';
+import { captureTraceContext, withTraceContext } from '@tolem/observability';
 
 import { type Account, accountKey, isGuarded, postedBalance } from '../domain/accounts';
 import { ledgerErrors } from '../domain/errors';
@@ -384,7 +385,11 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
    */
   async function enqueueEvents(trx: Knex.Transaction, written: Written[]): Promise<number> {
     const events = written.flatMap((w) =>
-      w.entry.body.events.map((draft) => ({ draft, transactionId: w.entry.id })),
+      w.entry.body.events.map((draft) => ({
+        draft,
+        transactionId: w.entry.id,
+        trace: w.entry.trace,
+      })),
     );
     if (events.length === 0) return 0;
     const counts = new Map<string, number>();
@@ -421,12 +426,14 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
     const messages = events.map((e) => {
       const sequence = next.get(e.draft.paymentId) ?? 1n;
       next.set(e.draft.paymentId, sequence + 1n);
-      return options.toOutbox({
-        ...e.draft,
-        eventId: newId('evt'),
-        sequence,
-        ledgerTransactionId: e.transactionId,
-      });
+      return withTraceContext(e.trace, () =>
+        options.toOutbox({
+          ...e.draft,
+          eventId: newId('evt'),
+          sequence,
+          ledgerTransactionId: e.transactionId,
+        }),
+      );
     });
     await trx.raw(
       `insert into ${OUTBOX_TABLE} (topic, message_key, headers, payload)
@@ -598,7 +605,13 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
 
     async record(tx: NewTransaction) {
       const { shard, postings, events, payment, ...head } = tx;
-      const entry: Entry = { id: newId('txn'), head, body: { postings, events, payment }, shard };
+      const entry: Entry = {
+        id: newId('txn'),
+        head,
+        body: { postings, events, payment },
+        shard,
+        trace: captureTraceContext(),
+      };
       return committer ? committer.submit(entry) : writeOne(entry);
     },
 

@@ -1,6 +1,6 @@
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { PaymentEvent } from '@tolem/contracts/events';
-import type { OutboxMessage } from '@tolem/kafka-kit';
+import { type OutboxMessage, withTraceHeaders } from '@tolem/kafka-kit';
 
 import type { PaymentEventRecord } from '../domain/events';
 import { moneyToProto } from '../grpc/ledger.mapper';
@@ -8,7 +8,8 @@ import { methodToProto, providerToProto } from '../grpc/payment-enums.mapper';
 
 /**
  * A payment event as its Kafka message: key = payment id (one payment's events stay on one
- * partition, in order), headers event-id / event-type, payload tolem.events.v1.PaymentEvent.
+ * partition, in order), headers event-id / event-type (and the W3C trace context of the posting,
+ * when traced), payload tolem.events.v1.PaymentEvent.
  */
 export function paymentEventMessage(topic: string, e: PaymentEventRecord): OutboxMessage {
   const payload = PaymentEvent.encode(
@@ -47,7 +48,8 @@ export function paymentEventMessage(topic: string, e: PaymentEventRecord): Outbo
   return {
     topic,
     key: e.paymentId,
-    headers: { 'event-id': e.eventId, 'event-type': e.eventType },
+    // The trace of the call that posted it (a batched write resumes each entry's own first).
+    headers: withTraceHeaders({ 'event-id': e.eventId, 'event-type': e.eventType }),
     payload,
   };
 }

@@ -1,4 +1,12 @@
 import {
+  contextFromHeaders,
+  inSpan,
+  SpanKind,
+  SpanStatusCode,
+  traceHeaders,
+} from '@tolem/observability';
+
+import {
   type AttemptDecision,
   decideAttempt,
   RESPONSE_SNIPPET_CHARS,
@@ -59,23 +67,54 @@ export function makeDispatcher(deps: DispatcherDeps) {
   async function attempt(target: DispatchTarget): Promise<AttemptSummary> {
     const { delivery, endpoint } = target;
     const attemptedAt = deps.clock.now();
-    const outcome = await deps.http.post({
-      url: endpoint.url,
-      headers: {
-        'content-type': CONTENT_TYPES[endpoint.format],
-        ...webhookHeaders({
-          id: delivery.eventId,
-          body: delivery.payload,
-          at: attemptedAt,
-          secret: endpoint.signingSecret.reveal(),
-          ...(endpoint.previousSigningSecret
-            ? { previousSecret: endpoint.previousSigningSecret.reveal() }
-            : {}),
-        }),
+    // A span of the payment's trace (the context stored with the delivery), whichever attempt
+    // this is; the merchant gets its traceparent too. Ids and the status only: no URL (it may
+    // hold the merchant's credentials), no body, no header.
+    const outcome = await inSpan(
+      'webhook delivery',
+      {
+        kind: SpanKind.CLIENT,
+        ...(delivery.traceContext ? { parent: contextFromHeaders(delivery.traceContext) } : {}),
+        attributes: {
+          'http.request.method': 'POST',
+          'tolem.delivery_id': delivery.id,
+          'tolem.endpoint_id': endpoint.id,
+          'tolem.event_id': delivery.eventId,
+          'tolem.event_type': delivery.eventType,
+          'tolem.payment_id': delivery.paymentId,
+          'tolem.merchant_id': delivery.merchantId,
+          'tolem.attempt': delivery.attempts + 1,
+        },
       },
-      body: delivery.payload,
-      timeoutMs: deps.timeoutMs,
-    });
+      async (span) => {
+        const result = await deps.http.post({
+          url: endpoint.url,
+          headers: {
+            'content-type': CONTENT_TYPES[endpoint.format],
+            ...traceHeaders(),
+            ...webhookHeaders({
+              id: delivery.eventId,
+              body: delivery.payload,
+              at: attemptedAt,
+              secret: endpoint.signingSecret.reveal(),
+              ...(endpoint.previousSigningSecret
+                ? { previousSecret: endpoint.previousSigningSecret.reveal() }
+                : {}),
+            }),
+          },
+          body: delivery.payload,
+          timeoutMs: deps.timeoutMs,
+        });
+        if (result.kind === 'response') {
+          span.setAttribute('http.response.status_code', result.statusCode);
+          if (result.statusCode >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
+        } else {
+          span.setAttribute('error.type', result.kind);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+        return result;
+      },
+    );
     const finishedAt = deps.clock.now();
     const decision = decideAttempt({
       ack: endpoint.ack,

@@ -1,4 +1,5 @@
 import { newId } from '@tolem/ids';
+import { traceHeaders } from '@tolem/observability';
 
 import { isSubscribed, type WebhookEndpoint } from '../domain/endpoint';
 import { buildBody } from '../domain/payload';
@@ -22,6 +23,8 @@ export async function fanOut(
   retryWindowMs: number,
 ): Promise<number> {
   let inserted = 0;
+  // The trace of the event's handling: every attempt, retries included, continues it.
+  const trace = traceHeaders();
   for (const endpoint of endpoints) {
     if (!isSubscribed(endpoint, event.eventType)) continue;
     const created = await deliveries.insertOnce({
@@ -37,6 +40,7 @@ export async function fanOut(
       nextAttemptAt: now,
       expiresAt: new Date(now.getTime() + retryWindowMs),
       createdAt: now,
+      ...(trace['traceparent'] ? { traceContext: trace } : {}),
     });
     if (created) inserted += 1;
   }

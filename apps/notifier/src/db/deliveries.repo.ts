@@ -32,6 +32,7 @@ export function createDeliveriesRepo(db: Knex): DeliveryRepository {
           next_attempt_at: d.nextAttemptAt,
           expires_at: d.expiresAt,
           created_at: d.createdAt,
+          trace_context: d.traceContext ? JSON.stringify(d.traceContext) : null,
         })
         .onConflict(['event_id', 'endpoint_id'])
         .ignore()

@@ -22,6 +22,7 @@ export interface DeliveryRow {
   created_at: Date;
   leased_until?: Date | null;
   first_attempt_at?: Date | null;
+  trace_context?: Record<string, string> | null;
 }
 
 export function toDomain(row: DeliveryRow): Delivery {
@@ -43,5 +44,6 @@ export function toDomain(row: DeliveryRow): Delivery {
     deliveredAt: row.delivered_at,
     expiresAt: row.expires_at,
     createdAt: row.created_at,
+    ...(row.trace_context ? { traceContext: row.trace_context } : {}),
   };
 }

@@ -27,6 +27,8 @@ export interface Delivery {
   deliveredAt: Date | null;
   expiresAt: Date;
   createdAt: Date;
+  /** W3C trace context of the event's handling: each attempt is a span of that trace. */
+  traceContext?: Record<string, string>;
 }
 
 export type NewDelivery = Omit<
