@@ -15,6 +15,7 @@ import * as refunds from './20261207020000_refunds';
 import * as recurringCharges from './20261208010000_recurring_charges';
 import * as merchantSecretRotations from './20261209000000_merchant_secret_rotations';
 import * as apiKeyIdempotency from './20261209000100_api_key_idempotency';
+import * as paymentTraceParent from './20261209000200_payment_trace_parent';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '20261208010000_recurring_charges': recurringCharges,
   '20261209000000_merchant_secret_rotations': merchantSecretRotations,
   '20261209000100_api_key_idempotency': apiKeyIdempotency,
+  '20261209000200_payment_trace_parent': paymentTraceParent,
 };

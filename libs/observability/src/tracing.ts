@@ -125,6 +125,12 @@ export function currentTraceIds(): { traceId: string; spanId: string } | undefin
   return isSpanContextValid(sc) ? { traceId: sc.traceId, spanId: sc.spanId } : undefined;
 }
 
+/** The active span as a link, for work that continues another trace; none without a span. */
+export function activeSpanLinks(): Link[] {
+  const sc = trace.getSpanContext(context.active());
+  return sc && isSpanContextValid(sc) ? [{ context: sc }] : [];
+}
+
 /** The active context, to resume later (a batched write, a stored delivery). */
 export function captureTraceContext(): TraceContext {
   return context.active();

@@ -14,6 +14,9 @@ import {
 } from '../domain/payment-request';
 import type { Clock, MerchantRepository, PaymentRepository } from '../domain/ports';
 
+/** W3C trace context version 00; anything else is dropped, never stored. */
+const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
 export interface CreatePaymentDeps {
   /** Read on every create: main.ts hands a short-lived cache of the repository here. */
   merchants: Pick<MerchantRepository, 'findById'>;
@@ -32,6 +35,8 @@ export interface CreatePaymentOptions {
    * another of them is IDEMPOTENCY_KEY_REUSED (field `kind`) rather than another's payment.
    */
   kind?: string;
+  /** The creating request's W3C traceparent (valid or dropped); not part of the fingerprint. */
+  traceParent?: string;
 }
 
 /**
@@ -92,6 +97,9 @@ export function makeCreatePayment(deps: CreatePaymentDeps) {
       initiator: '',
       createdAt: now,
       expiresAt: options.expiresAt ?? new Date(now.getTime() + deps.paymentTtlMs),
+      ...(options.traceParent && TRACEPARENT.test(options.traceParent)
+        ? { traceParent: options.traceParent }
+        : {}),
     });
     const result = await deps.payments.createIdempotent(
       payment,

@@ -1,3 +1,5 @@
+import { activeSpanLinks, contextFromHeaders, inSpan } from '@tolem/observability';
+
 import { ledgerKeyOf, type Payment } from '../domain/payment';
 import type { Clock, LedgerPort, PaymentRepository } from '../domain/ports';
 import type { RecordStatusEvents } from './record-status-events';
@@ -19,8 +21,7 @@ export interface PostToLedgerDeps {
  * the ledger's error unchanged; the caller decides whether to retry.
  */
 export function makePostToLedger(deps: PostToLedgerDeps) {
-  return async (payment: Payment): Promise<Payment> => {
-    if (payment.status !== 'succeeded' || payment.ledgerPostedAt) return payment;
+  const post = async (payment: Payment): Promise<Payment> => {
     await deps.statusEvents.forPayment(payment.id, payment);
     const result = await deps.ledger.postPayment({
       idempotencyKey: ledgerKeyOf(payment.id),
@@ -44,6 +45,21 @@ export function makePostToLedger(deps: PostToLedgerDeps) {
       ledgerTransactionId: result.transactionId,
       fee: result.fee,
     };
+  };
+  return async (payment: Payment): Promise<Payment> => {
+    if (payment.status !== 'succeeded' || payment.ledgerPostedAt) return payment;
+    if (!payment.traceParent) return post(payment);
+    // The money, its events and the merchant's notification continue the trace of the request
+    // that created the payment; what completed it (a provider callback, the sweeper) is linked.
+    return inSpan(
+      'payment settle',
+      {
+        parent: contextFromHeaders({ traceparent: payment.traceParent }),
+        links: activeSpanLinks(),
+        attributes: { 'tolem.payment_id': payment.id, 'tolem.merchant_id': payment.merchantId },
+      },
+      () => post(payment),
+    );
   };
 }
 

@@ -54,7 +54,7 @@ with input as (
     provider_payment_id text, provider_attributes jsonb, failure_code text,
     succeeded_at timestamptz, version int, created_at timestamptz, updated_at timestamptz,
     expires_at timestamptz, from_status text, to_status text, reason text, at timestamptz,
-    ledger_event jsonb)
+    ledger_event jsonb, trace_parent text)
 ),
 claimed as (
   insert into idempotency_keys (merchant_id, key, request_fingerprint, request, payment_id, created_at)
@@ -67,12 +67,13 @@ payments_in as (
   insert into payments (id, merchant_id, amount_minor, currency, order_id, description,
     success_url, fail_url, metadata, page_secret, livemode, customer_ref, initiator, status, method,
     provider, provider_payment_id,
-    provider_attributes, failure_code, succeeded_at, updated_at, version, created_at, expires_at)
+    provider_attributes, failure_code, succeeded_at, updated_at, version, created_at, expires_at,
+    trace_parent)
   select i.id, i.merchant_id, i.amount_minor, i.currency, i.order_id, i.description,
     i.success_url, i.fail_url, i.metadata, i.page_secret, i.livemode, i.customer_ref, i.initiator,
     i.status, i.method, i.provider,
     i.provider_payment_id, i.provider_attributes, i.failure_code, i.succeeded_at, i.updated_at,
-    i.version, i.created_at, i.expires_at
+    i.version, i.created_at, i.expires_at, i.trace_parent
     from input i join claimed c on c.payment_id = i.id
   returning id
 ),
@@ -100,6 +101,7 @@ function inputRow({ payment: p, idempotency, transition: t }: PaymentCreate) {
     page_secret: p.pageSecret,
     livemode: p.livemode,
     customer_ref: p.customerRef,
+    trace_parent: p.traceParent ?? null,
     initiator: p.initiator,
     status: p.status,
     method: p.method,

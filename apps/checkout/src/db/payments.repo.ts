@@ -46,6 +46,7 @@ interface PaymentRow {
   created_at: Date;
   updated_at: Date;
   expires_at: Date;
+  trace_parent: string | null;
 }
 
 function toDomain(row: PaymentRow): Payment {
@@ -78,6 +79,7 @@ function toDomain(row: PaymentRow): Payment {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     expiresAt: row.expires_at,
+    ...(row.trace_parent ? { traceParent: row.trace_parent } : {}),
   };
 }
 

@@ -73,6 +73,11 @@ export interface Payment {
   createdAt: Date;
   updatedAt: Date;
   expiresAt: Date;
+  /**
+   * The W3C traceparent of the request that created it, when tracing was on: its completion
+   * (ledger posting, events, notification) continues that trace.
+   */
+  traceParent?: string;
 }
 
 /** What a new payment is given; everything that only happens later starts empty. */
@@ -94,7 +99,7 @@ export type NewPaymentFields = Pick<
   | 'createdAt'
   | 'expiresAt'
 > &
-  Partial<Pick<Payment, 'method' | 'provider'>>;
+  Partial<Pick<Payment, 'method' | 'provider' | 'traceParent'>>;
 
 /** A payment as created: not started, not paid, nothing posted or refunded, version 0. */
 export function newPayment(fields: NewPaymentFields): Payment {

@@ -66,7 +66,9 @@ export function checkoutHandlers(
 ): Handlers<typeof CheckoutServiceService> {
   return {
     async createPayment(req) {
-      const { view, replayed } = await deps.createPayment(createPaymentRequestToDomain(req));
+      const { view, replayed } = await deps.createPayment(createPaymentRequestToDomain(req), {
+        traceParent: req.traceparent,
+      });
       return CreatePaymentResponse.fromPartial({ payment: paymentToProto(view), replayed });
     },
     async createFormPayment(req) {
@@ -132,7 +134,10 @@ export function checkoutHandlers(
       const results = await Promise.all(
         req.payments.map(async (item): Promise<CreatePaymentsResult> => {
           try {
-            const { view, replayed } = await deps.createPayment(createPaymentRequestToDomain(item));
+            const { view, replayed } = await deps.createPayment(
+              createPaymentRequestToDomain(item),
+              { traceParent: item.traceparent },
+            );
             const created = { payment: paymentToProto(view), replayed };
             return { result: { $case: 'created', value: created } };
           } catch (err) {

@@ -7,6 +7,7 @@ import type {
 } from '@tolem/contracts/checkout';
 import { DomainError, type ErrorKind } from '@tolem/errors';
 import type { CallOpts, PromiseClient } from '@tolem/grpc-kit';
+import { traceHeaders } from '@tolem/observability';
 
 type Checkout = Pick<PromiseClient<CheckoutServiceClient>, 'createPayment' | 'createPayments'>;
 
@@ -81,5 +82,13 @@ export function createPaymentsBatcher(
     },
     writeOne: (item) => checkout.createPayment(item.request, item.opts),
   });
-  return (request, opts = {}) => committer.submit({ request, opts });
+  return (request, opts = {}) => {
+    // Each create carries its own request's trace: a batch travels in one call (one trace), but
+    // every payment's completion continues the trace of the request that asked for it.
+    const { traceparent } = traceHeaders();
+    return committer.submit({
+      request: traceparent && !request.traceparent ? { ...request, traceparent } : request,
+      opts,
+    });
+  };
 }

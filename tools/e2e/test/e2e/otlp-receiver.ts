@@ -12,6 +12,8 @@ export interface ReceivedSpan {
   kind: number;
   attributes: Record<string, string | number | boolean>;
   statusCode: number;
+  /** Spans of other traces this one is linked to. */
+  links: { traceId: string; spanId: string }[];
 }
 
 export const SPAN_KIND = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const;
@@ -38,6 +40,7 @@ interface OtlpExport {
         kind: number;
         attributes?: OtlpKeyValue[];
         status?: { code?: number };
+        links?: { traceId: string; spanId: string }[];
       }[];
     }[];
   }[];
@@ -95,6 +98,7 @@ export async function startOtlpReceiver(): Promise<{
               kind: s.kind,
               attributes: attributesOf(s.attributes),
               statusCode: s.status?.code ?? 0,
+              links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
             });
           }
         }

@@ -122,10 +122,11 @@ describe('one trace from the HTTP request through gRPC and Kafka to the merchant
       { timeoutMs: 60_000, what: 'the merchant notification' },
     );
     expect(notification.signatureValid).toBe(true);
-    // The webhook request names the trace and the delivery's span.
+    // The webhook request names the trace and the delivery's span: the trace is the merchant's
+    // own, the one its create call started.
     const [, traceId, deliverySpanId] =
       TRACEPARENT.exec(notification.headers['traceparent'] ?? '') ?? [];
-    expect(traceId).toBeDefined();
+    expect(traceId).toBe(callerTrace);
     if (!traceId || !deliverySpanId) return;
 
     const delivery = await waitFor(
@@ -143,24 +144,50 @@ describe('one trace from the HTTP request through gRPC and Kafka to the merchant
     const chain = await waitFor(
       () => {
         try {
-          return chainOf(delivery);
+          return chainOf(delivery, callerSpan);
         } catch {
           return undefined;
         }
       },
       { timeoutMs: 15_000, what: 'every ancestor of the delivery span' },
     );
-    // The payment's completion, hop by hop: the provider's callback to the gateway, checkout,
-    // the ledger's posting, its event through the outbox and Kafka, the notifier's delivery.
+    // One trace, hop by hop, from the merchant's create call to its webhook: the gateway's
+    // create, checkout settling the payment when it succeeded, the ledger's posting, its event
+    // through the outbox and Kafka, the notifier's delivery.
     expect(chain.map((s) => [s.service, s.kind, s.name])).toEqual([
       ['notifier', SPAN_KIND.client, 'webhook delivery'],
       ['notifier', SPAN_KIND.consumer, `process ${stack.paymentsTopic}`],
       ['ledger', SPAN_KIND.server, 'tolem.ledger.v1.LedgerService/PostPayment'],
       ['checkout', SPAN_KIND.client, 'tolem.ledger.v1.LedgerService/PostPayment'],
+      ['checkout', SPAN_KIND.internal, 'payment settle'],
+      ['gateway', SPAN_KIND.server, 'POST /v1/payments'],
+    ]);
+    expect(chain.at(-1)?.parentSpanId).toBe(callerSpan);
+    // What completed it, the provider's callback, is its own trace, linked from the settle span:
+    // the callback to the gateway, checkout handling it, the provider's check.
+    const settle = chain[4];
+    expect(settle?.links).toHaveLength(1);
+    const completedBy = settle?.links[0];
+    if (!completedBy) return;
+    const callbackChain = await waitFor(
+      () => {
+        const linked = receiver.spans.find(
+          (s) => s.traceId === completedBy.traceId && s.spanId === completedBy.spanId,
+        );
+        try {
+          return linked ? chainOf(linked) : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      { timeoutMs: 15_000, what: 'the callback trace the settle span links to' },
+    );
+    expect(callbackChain.map((s) => [s.service, s.kind, s.name])).toEqual([
       ['checkout', SPAN_KIND.server, 'tolem.checkout.v1.CheckoutService/HandleProviderCallback'],
       ['gateway', SPAN_KIND.client, 'tolem.checkout.v1.CheckoutService/HandleProviderCallback'],
       ['gateway', SPAN_KIND.server, 'POST /callbacks/:provider'],
     ]);
+    expect(callbackChain[2]?.attributes['http.response.status_code']).toBe(200);
     const consumed = chain[1];
     expect(consumed?.attributes).toMatchObject({
       'messaging.system': 'kafka',
@@ -170,10 +197,11 @@ describe('one trace from the HTTP request through gRPC and Kafka to the merchant
     // The payment's spans can be found by its id.
     expect(delivery.attributes['tolem.payment_id']).toBe(payment.id);
     expect(chain[2]?.attributes['tolem.payment_id']).toBe(payment.id);
-    expect(chain[6]?.attributes['http.response.status_code']).toBe(200);
-    // The provider's check of the callback is in the trace too.
+    expect(settle?.attributes['tolem.payment_id']).toBe(payment.id);
+    expect(chain[5]?.attributes['http.response.status_code']).toBe(201);
+    // The provider's check of the callback is in the callback's trace.
     expect(
-      spansOf(traceId).some(
+      spansOf(completedBy.traceId).some(
         (s) => s.service === 'provider-adapters' && s.kind === SPAN_KIND.server,
       ),
     ).toBe(true);

@@ -436,7 +436,15 @@ export interface CreatePaymentRequest {
    * The merchant's reference of its customer (≤190 characters); a card bound on this payment
    * ("remember this card") belongs to that customer.
    */
-  customerRef?: string | undefined;
+  customerRef?:
+    | string
+    | undefined;
+  /**
+   * The W3C traceparent of the request that asked for it (set by the gateway when tracing is on;
+   * never business data, not part of the idempotency fingerprint): the payment's completion
+   * continues that trace. One per item, so a batched CreatePayments keeps each request's trace.
+   */
+  traceparent?: string | undefined;
 }
 
 export interface CreatePaymentRequest_MetadataEntry {
@@ -2172,6 +2180,7 @@ function createBaseCreatePaymentRequest(): CreatePaymentRequest {
     metadata: {},
     livemode: undefined,
     customerRef: undefined,
+    traceparent: undefined,
   };
 }
 
@@ -2206,6 +2215,9 @@ export const CreatePaymentRequest: MessageFns<CreatePaymentRequest> = {
     }
     if (message.customerRef !== undefined) {
       writer.uint32(82).string(message.customerRef);
+    }
+    if (message.traceparent !== undefined) {
+      writer.uint32(90).string(message.traceparent);
     }
     return writer;
   },
@@ -2306,6 +2318,14 @@ export const CreatePaymentRequest: MessageFns<CreatePaymentRequest> = {
             message.customerRef = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.traceparent = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2367,6 +2387,7 @@ export const CreatePaymentRequest: MessageFns<CreatePaymentRequest> = {
         : isSet(object.customer_ref)
         ? globalThis.String(object.customer_ref)
         : undefined,
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : undefined,
     };
   },
 
@@ -2408,6 +2429,9 @@ export const CreatePaymentRequest: MessageFns<CreatePaymentRequest> = {
     if (message.customerRef !== undefined) {
       obj.customerRef = message.customerRef;
     }
+    if (message.traceparent !== undefined) {
+      obj.traceparent = message.traceparent;
+    }
     return obj;
   },
 
@@ -2436,6 +2460,7 @@ export const CreatePaymentRequest: MessageFns<CreatePaymentRequest> = {
     );
     message.livemode = object.livemode ?? undefined;
     message.customerRef = object.customerRef ?? undefined;
+    message.traceparent = object.traceparent ?? undefined;
     return message;
   },
 };
