@@ -21,6 +21,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Registry } from 'prom-client';
 
 import { toWireError } from './status';
+import { currentGrpcTransport, type GrpcTransport, serverCredentialsOf } from './tls';
 
 /** What a handler sees besides its request. */
 export interface CallContext {
@@ -71,6 +72,8 @@ export interface GrpcServerOptions {
   maxReceiveMessageBytes?: number;
   /** Where the call metrics go (default: the process's registry). */
   metrics?: Registry;
+  /** TLS and caller checks (default: the process's, see useGrpcTransport). */
+  transport?: GrpcTransport;
 }
 
 /** The gRPC status name of a code (`OK`, `NOT_FOUND`, …): a label Prometheus users recognise. */
@@ -125,6 +128,24 @@ function requestIdOf(metadata: Metadata): string {
     : `req_${Math.random().toString(36).slice(2, 12)}`;
 }
 
+/**
+ * A plaintext server of grpc.health.v1 alone (the same statuses as the main port), for
+ * Kubernetes' gRPC probes, which cannot present a certificate. It answers health and nothing else.
+ */
+function listenHealthOnly(
+  health: HealthImplementation,
+  host: string,
+  port: number,
+): Promise<Server> {
+  const server = new Server();
+  health.addToServer(server);
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err) =>
+      err ? reject(err) : resolve(server),
+    );
+  });
+}
+
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const server = new Server({
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 8 * 1024 * 1024,
@@ -146,6 +167,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   };
   let listening = false;
   let draining = false;
+  let healthServer: Server | undefined;
   const publishReadiness = () => {
     const status = listening && !draining && notReady.size === 0 ? 'SERVING' : 'NOT_SERVING';
     for (const name of ['', ...serviceNames]) health.setStatus(name, status);
@@ -266,9 +288,13 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       server.addService(definition, implementation);
       serviceNames.push(serviceNameOf(definition));
     },
-    listen(port, host = '127.0.0.1') {
+    async listen(port, host = '127.0.0.1') {
+      const transport = options.transport ?? currentGrpcTransport();
+      if (transport.healthPort !== undefined) {
+        healthServer = await listenHealthOnly(health, host, transport.healthPort);
+      }
       return new Promise((resolve, reject) => {
-        server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => {
+        server.bindAsync(`${host}:${port}`, serverCredentialsOf(transport, log), (err, bound) => {
           if (err) return reject(err);
           listening = true;
           health.setStatus(LIVENESS_SERVICE, 'SERVING');
@@ -300,6 +326,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
           clearTimeout(timer);
           resolve();
         });
+        healthServer?.forceShutdown();
       });
     },
   };
