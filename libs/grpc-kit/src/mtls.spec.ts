@@ -215,3 +215,21 @@ describe('mutual TLS between services', () => {
     await rotating.drain(1_000);
   });
 });
+
+describe('choosing the transport', () => {
+  it('refuses to start with neither GRPC_TLS_DIR nor GRPC_INSECURE=true, or with both', () => {
+    expect(() => grpcTransportOf('ledger', { insecure: false })).toThrow(/GRPC_TLS_DIR/);
+    expect(() => grpcTransportOf('ledger', { tlsDir: tmpdir(), insecure: true })).toThrow(
+      /choose one/,
+    );
+    expect(grpcTransportOf('ledger', { insecure: true }).kind).toBe('insecure');
+  });
+
+  it('names a certificate file that is missing at start-up', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grpc-mtls-missing-'));
+    expect(() => grpcTransportOf('ledger', { tlsDir: dir, insecure: false })).toThrow(
+      /ca\.crt is missing/,
+    );
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -318,15 +318,19 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       draining = true;
       publishReadiness();
       return new Promise((resolve) => {
+        // The health port answers NOT_SERVING until the main port has drained.
+        const done = () => {
+          healthServer?.forceShutdown();
+          resolve();
+        };
         const timer = setTimeout(() => {
           server.forceShutdown();
-          resolve();
+          done();
         }, timeoutMs);
         server.tryShutdown(() => {
           clearTimeout(timer);
-          resolve();
+          done();
         });
-        healthServer?.forceShutdown();
       });
     },
   };

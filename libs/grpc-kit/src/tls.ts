@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 
@@ -63,14 +64,20 @@ export function grpcTransportOf(identity: string, settings: GrpcTlsSettings): Gr
     throw new Error('GRPC_TLS_DIR and GRPC_INSECURE=true are both set: choose one');
   }
   if (settings.tlsDir) {
-    return {
-      kind: 'mtls',
-      identity,
+    const files = {
       caFile: join(settings.tlsDir, 'ca.crt'),
       certFile: join(settings.tlsDir, 'tls.crt'),
       keyFile: join(settings.tlsDir, 'tls.key'),
-      healthPort: settings.healthPort,
     };
+    // Fail at start-up, naming the file, rather than at every handshake later.
+    for (const file of Object.values(files)) {
+      try {
+        accessSync(file, constants.R_OK);
+      } catch {
+        throw new Error(`GRPC_TLS_DIR: ${file} is missing or not readable`);
+      }
+    }
+    return { kind: 'mtls', identity, ...files, healthPort: settings.healthPort };
   }
   if (settings.insecure) return { kind: 'insecure', healthPort: settings.healthPort };
   throw new Error(
