@@ -134,6 +134,23 @@ export function identitiesOf(cert: PeerCertificate | undefined): string[] {
     .map((entry) => entry.slice(`URI:${IDENTITY_URI_PREFIX}`.length));
 }
 
+/** The caller's identity per HTTP/2 session (one TLS connection: its peer does not change). */
+const identityBySession = new WeakMap<object, string | undefined>();
+
+/**
+ * The identity in the caller's verified certificate. getPeerCertificate() decodes the whole
+ * certificate (and hashes it three times) on every call, most of mTLS's per-call CPU, so it is
+ * read once per connection: grpc-js keeps the call's HTTP/2 stream (and so its session) on the
+ * base call it hands the first interceptor; without it, every call reads the certificate.
+ */
+function callerOf(call: ServerInterceptingCallInterface): string | undefined {
+  const session = (call as { stream?: { session?: object } }).stream?.session;
+  if (session && identityBySession.has(session)) return identityBySession.get(session);
+  const caller = identitiesOf(call.getAuthContext().sslPeerCertificate)[0];
+  if (session) identityBySession.set(session, caller);
+  return caller;
+}
+
 /**
  * Refuses, before any handler (or request decoding) runs, a call whose caller may not make it.
  * Runs only on the mTLS port: there, the handshake already required a certificate of our CA.
@@ -141,7 +158,7 @@ export function identitiesOf(cert: PeerCertificate | undefined): string[] {
 function authorizer(self: string, log: Logger): ServerInterceptor {
   return (method, call: ServerInterceptingCallInterface) => {
     const path = method.path;
-    const caller = identitiesOf(call.getAuthContext().sslPeerCertificate)[0];
+    const caller = callerOf(call);
     if (isCallerAllowed(self, caller, path)) return new ServerInterceptingCall(call);
     return new ServerInterceptingCall(call, {
       start(next) {
