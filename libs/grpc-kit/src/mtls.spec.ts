@@ -62,7 +62,7 @@ async function outcome(call: Promise<unknown>): Promise<string> {
   }
 }
 
-describe('mutual TLS between services', () => {
+describe('mutual TLS between services', { timeout: 30_000 }, () => {
   let root: string;
   let ca: LocalCa;
   let other: LocalCa;
@@ -89,7 +89,8 @@ describe('mutual TLS between services', () => {
     server = createGrpcServer({ log, transport: mtls(join(root, 'ca', 'ledger'), 'ledger') });
     server.addService(LedgerServiceService, ledgerHandlers);
     address = `127.0.0.1:${await server.listen(0)}`;
-  });
+    // Eight RSA keys and certificates: seconds on a loaded machine.
+  }, 60_000);
 
   afterAll(async () => {
     for (const c of clients) c.close();
