@@ -6,8 +6,8 @@
  *   npx tsx deploy/check.ts --no-render  skip the rendering step
  *
  * What it checks: every file parses; every kustomization's resources and patches exist; every app
- * has a base with the expected files; each Deployment has probes (native gRPC probes on the gRPC
- * port, liveness on grpc-kit's "liveness" service, /readyz and /healthz for the gateway), requests
+ * has a base with the expected files; each Deployment has probes (native gRPC probes on the
+ * plaintext health-only port, liveness on grpc-kit's "liveness" service, /readyz and /healthz for the gateway), requests
  * and limits, a locked-down securityContext, a 30 s grace period, the app's image, its own
  * ServiceAccount, the metrics port and spread over nodes (prod: and zones); migrate Jobs run `dist/apps/<app>/db/migrate.cjs` with the
  * same image, and each app's Nx build emits those files; Services select the pods and target their
@@ -66,6 +66,13 @@ const CONVENTIONAL_ENV = [
 ];
 /** Read by Node itself, not by config.ts. */
 const RUNTIME_ENV = new Set(['NODE_OPTIONS']);
+/**
+ * The plaintext grpc.health.v1-only port of every gRPC app (GRPC_HEALTH_PORT): kubelet's gRPC
+ * probes cannot present a client certificate, and the gRPC port takes mTLS callers only.
+ */
+const GRPC_HEALTH_PORT = 8086;
+/** Where each pod mounts its Secret `<app>-grpc-tls` (GRPC_TLS_DIR). */
+const GRPC_TLS_DIR = '/var/run/tolem/grpc-tls';
 /** Every app serves Prometheus metrics on this port (METRICS_PORT's default). */
 const METRICS_PORT = 9464;
 const SECRET_NAME = /SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|_KEY$|^DATABASE_URL$/;
@@ -321,6 +328,12 @@ function checkEnv(
   }
   if (env.get(portVar)?.literal !== String(spec.port))
     fail(where, `${portVar} must be ${spec.port}`);
+  // mTLS on every gRPC connection: plaintext is for single-app tests only.
+  if (contract.reads.has('GRPC_TLS_DIR') && env.get('GRPC_TLS_DIR')?.literal !== GRPC_TLS_DIR)
+    fail(where, `GRPC_TLS_DIR must be ${GRPC_TLS_DIR} (the mounted <app>-grpc-tls Secret)`);
+  if (env.has('GRPC_INSECURE')) fail(where, 'GRPC_INSECURE must not be set in a pod');
+  if (spec.kind === 'grpc' && env.get('GRPC_HEALTH_PORT')?.literal !== String(GRPC_HEALTH_PORT))
+    fail(where, `GRPC_HEALTH_PORT must be ${GRPC_HEALTH_PORT} (the probes' port)`);
   if (contract.reads.has('MIGRATE_ON_START') && env.get('MIGRATE_ON_START')?.literal !== 'false') {
     fail(
       where,
@@ -338,8 +351,11 @@ function checkProbes(where: string, app: string, container: Obj): void {
       continue;
     }
     if (spec.kind === 'grpc') {
-      if (at(p, 'grpc', 'port') !== spec.port)
-        fail(where, `${probe} must be a native gRPC probe on port ${spec.port}`);
+      if (at(p, 'grpc', 'port') !== GRPC_HEALTH_PORT)
+        fail(
+          where,
+          `${probe} must be a native gRPC probe on the plaintext health port ${GRPC_HEALTH_PORT}`,
+        );
       const service = at(p, 'grpc', 'service');
       if (probe === 'readinessProbe' && service !== undefined && service !== '')
         fail(where, `readinessProbe must ask the health service "" (found ${String(service)})`);

@@ -390,4 +390,94 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       expect(isr).toBe(1);
     }
   });
+
+  it('mounts every gRPC app its own cert-manager certificate, read-only, and never runs gRPC in the clear', () => {
+    const problems: string[] = [];
+    // Every app that serves or calls gRPC (read from the code), and nothing else, speaks mTLS.
+    const grpcApps = [...new Set(grpcGraph().flatMap((e) => [e.from, e.to]))].sort();
+    expect(grpcApps).toContain('ledger');
+    for (const app of grpcApps) {
+      const d = named(objects, 'Deployment', app);
+      const pod = at(d, 'spec', 'template', 'spec');
+      const secretVolume = objs(at(pod, 'volumes')).find(
+        (v) => at(v, 'secret', 'secretName') === `${app}-grpc-tls`,
+      );
+      if (!secretVolume) {
+        problems.push(`${app}: no volume of the Secret ${app}-grpc-tls`);
+        continue;
+      }
+      const c = objs(at(pod, 'containers'))[0];
+      const mount = objs(at(c, 'volumeMounts')).find((m) => m['name'] === secretVolume['name']);
+      if (!mount || mount['readOnly'] !== true || mount['subPath'] !== undefined)
+        problems.push(`${app}: the TLS Secret must be mounted read-only, whole (no subPath)`);
+      const env: Record<string, unknown> = {};
+      for (const from of objs(at(c, 'envFrom')))
+        Object.assign(
+          env,
+          at(named(objects, 'ConfigMap', String(at(from, 'configMapRef', 'name'))), 'data'),
+        );
+      for (const e of objs(at(c, 'env'))) env[String(e['name'])] = e['value'];
+      if (env['GRPC_TLS_DIR'] !== mount?.['mountPath'])
+        problems.push(`${app}: GRPC_TLS_DIR is not where the Secret is mounted`);
+      if ('GRPC_INSECURE' in env) problems.push(`${app}: GRPC_INSECURE set in a pod`);
+      // The probes cannot present a certificate: they use the plaintext health-only port.
+      const healthPort = Number(env['GRPC_HEALTH_PORT']);
+      for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+        const port = at(c, probe, 'grpc', 'port');
+        if (port !== undefined && port !== healthPort)
+          problems.push(`${app}: ${probe} on ${String(port)}, not the health port`);
+      }
+      const cert = ofKind(objects, 'Certificate').find(
+        (o) => at(o, 'spec', 'secretName') === `${app}-grpc-tls`,
+      );
+      if (!cert) problems.push(`${app}: no Certificate writes ${app}-grpc-tls`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('issues each certificate for its app, both TLS ends, renewed ahead, from an Issuer in the overlay', () => {
+    // The offline schemas do not know cert-manager's kinds (validateSchemas lets exactly those
+    // through): their shape is checked here instead.
+    const hours = (d: unknown) => {
+      const m = /^(\d+)h$/.exec(String(d));
+      return m ? Number(m[1]) : NaN;
+    };
+    const problems: string[] = [];
+    const certs = ofKind(objects, 'Certificate');
+    const issuers = ofKind(objects, 'Issuer').map((i) => String(at(i, 'metadata', 'name')));
+    expect(certs.length).toBeGreaterThanOrEqual(8);
+    for (const cert of certs) {
+      const where = kindName(cert);
+      if (cert['apiVersion'] !== 'cert-manager.io/v1') problems.push(`${where}: apiVersion`);
+      const spec = at(cert, 'spec');
+      if (!isObj(spec)) {
+        problems.push(`${where}: no spec`);
+        continue;
+      }
+      const issuer = at(spec, 'issuerRef', 'name');
+      if (at(spec, 'issuerRef', 'kind') !== 'Issuer' || !issuers.includes(String(issuer)))
+        problems.push(`${where}: issuer ${String(issuer)} is not an Issuer of this overlay`);
+      const duration = hours(spec['duration']);
+      const renewBefore = hours(spec['renewBefore']);
+      if (!(renewBefore > 0 && renewBefore < duration))
+        problems.push(`${where}: renewBefore must be set and shorter than duration`);
+      if (spec['isCA'] === true) continue;
+      const app = String(at(cert, 'metadata', 'labels', 'app.kubernetes.io/name'));
+      if (spec['secretName'] !== `${app}-grpc-tls`) problems.push(`${where}: secretName`);
+      if (spec['commonName'] !== app) problems.push(`${where}: commonName`);
+      if (JSON.stringify(spec['uris']) !== JSON.stringify([`spiffe://tolem/${app}`]))
+        problems.push(`${where}: uris must be [spiffe://tolem/${app}] (grpc-kit's identity)`);
+      const usages = (spec['usages'] ?? []) as unknown[];
+      for (const u of ['server auth', 'client auth'])
+        if (!usages.includes(u)) problems.push(`${where}: usage ${u} missing`);
+    }
+    for (const i of ofKind(objects, 'Issuer')) {
+      const spec = at(i, 'spec');
+      if (!isObj(spec) || (spec['ca'] === undefined && spec['selfSigned'] === undefined))
+        problems.push(`${kindName(i)}: must be a CA (or the dev bootstrap's selfSigned) issuer`);
+    }
+    if (overlay === 'prod' && ofKind(objects, 'Issuer').some((i) => at(i, 'spec', 'selfSigned')))
+      problems.push('prod must not self-sign: its CA comes from the Secret tolem-grpc-ca');
+    expect(problems).toEqual([]);
+  });
 });

@@ -6,7 +6,7 @@ import {
   RefundServiceService,
 } from '@tolem/contracts/checkout';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer } from '@tolem/grpc-kit';
+import { createGrpcServer, grpcTransportOf, useGrpcTransport } from '@tolem/grpc-kit';
 import { startMetrics } from '@tolem/metrics';
 import { createLogger, startTracing } from '@tolem/observability';
 import { type Loop, onShutdown, runService, startLoop, systemClock } from '@tolem/runtime';
@@ -83,6 +83,7 @@ const ONBOARDING_DEADLINE_MS = 3_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  useGrpcTransport(grpcTransportOf('checkout', config.grpcTls));
   const log = createLogger({ service: 'checkout', level: config.logLevel });
   // Off unless the OTEL_* variables ask for it (README: Traces).
   const tracing = startTracing({ service: 'checkout' });

@@ -10,7 +10,12 @@ import { QrServiceClient } from '@tolem/contracts/qr';
 import { RecurringServiceClient } from '@tolem/contracts/recurring';
 import { ReportingServiceClient } from '@tolem/contracts/reporting';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createClient, createStreamingClient } from '@tolem/grpc-kit';
+import {
+  createClient,
+  createStreamingClient,
+  grpcTransportOf,
+  useGrpcTransport,
+} from '@tolem/grpc-kit';
 import { instrumentFastify, startMetrics } from '@tolem/metrics';
 import { createLogger, startTracing, traceFastify } from '@tolem/observability';
 import { onShutdown, runService } from '@tolem/runtime';
@@ -25,6 +30,7 @@ import { buildGateway } from './http/server';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  useGrpcTransport(grpcTransportOf('gateway', config.grpcTls));
   const log = createLogger({ service: 'gateway', level: config.logLevel });
   // Off unless the OTEL_* variables ask for it (README: Traces).
   const tracing = startTracing({ service: 'gateway' });

@@ -1,6 +1,6 @@
 import { LedgerServiceService } from '@tolem/contracts/ledger';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer } from '@tolem/grpc-kit';
+import { createGrpcServer, grpcTransportOf, useGrpcTransport } from '@tolem/grpc-kit';
 import { createKafka } from '@tolem/kafka-kit';
 import { startMetrics } from '@tolem/metrics';
 import { createLogger, startTracing } from '@tolem/observability';
@@ -50,6 +50,7 @@ import { ledgerMetrics } from './metrics';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  useGrpcTransport(grpcTransportOf('ledger', config.grpcTls));
   const log = createLogger({ service: 'ledger', level: config.logLevel });
   // Off unless the OTEL_* variables ask for it (README: Traces).
   const tracing = startTracing({ service: 'ledger' });

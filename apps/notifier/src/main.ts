@@ -1,6 +1,6 @@
 import { NotifierServiceService } from '@tolem/contracts/notifier';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer } from '@tolem/grpc-kit';
+import { createGrpcServer, grpcTransportOf, useGrpcTransport } from '@tolem/grpc-kit';
 import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
 import { startMetrics } from '@tolem/metrics';
 import { createLogger, startTracing } from '@tolem/observability';
@@ -27,6 +27,7 @@ import { notifierMetrics } from './metrics';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  useGrpcTransport(grpcTransportOf('notifier', config.grpcTls));
   const log = createLogger({ service: 'notifier', level: config.logLevel });
   // Off unless the OTEL_* variables ask for it (README: Traces).
   const tracing = startTracing({ service: 'notifier' });

@@ -1,6 +1,6 @@
 import { ProviderServiceService } from '@tolem/contracts/provider';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer } from '@tolem/grpc-kit';
+import { createGrpcServer, grpcTransportOf, useGrpcTransport } from '@tolem/grpc-kit';
 import { startMetrics } from '@tolem/metrics';
 import { createLogger, startTracing } from '@tolem/observability';
 import { onShutdown, runService, startLoop, systemClock } from '@tolem/runtime';
@@ -29,6 +29,7 @@ import { createWebMoneyAdapter } from './providers/webmoney/webmoney.adapter';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  useGrpcTransport(grpcTransportOf('provider-adapters', config.grpcTls));
   const log = createLogger({ service: 'provider-adapters', level: config.logLevel });
   // Off unless the OTEL_* variables ask for it (README: Traces).
   const tracing = startTracing({ service: 'provider-adapters' });

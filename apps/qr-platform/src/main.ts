@@ -1,6 +1,6 @@
 import { QrServiceService } from '@tolem/contracts/qr';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer } from '@tolem/grpc-kit';
+import { createGrpcServer, grpcTransportOf, useGrpcTransport } from '@tolem/grpc-kit';
 import { newId } from '@tolem/ids';
 import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
 import { startMetrics } from '@tolem/metrics';
@@ -26,6 +26,7 @@ const LISTENER_READINESS = 'qr-payment-listener';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  useGrpcTransport(grpcTransportOf('qr-platform', config.grpcTls));
   const log = createLogger({ service: 'qr-platform', level: config.logLevel });
   // Off unless the OTEL_* variables ask for it (README: Traces).
   const tracing = startTracing({ service: 'qr-platform' });

@@ -1,6 +1,6 @@
 import { RecurringServiceService } from '@tolem/contracts/recurring';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createGrpcServer } from '@tolem/grpc-kit';
+import { createGrpcServer, grpcTransportOf, useGrpcTransport } from '@tolem/grpc-kit';
 import { startMetrics } from '@tolem/metrics';
 import { createLogger, startTracing } from '@tolem/observability';
 import { onShutdown, runService } from '@tolem/runtime';
@@ -38,6 +38,7 @@ const MERCHANT_CACHE_MS = 60_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  useGrpcTransport(grpcTransportOf('recurring', config.grpcTls));
   const log = createLogger({ service: 'recurring', level: config.logLevel });
   // Off unless the OTEL_* variables ask for it (README: Traces).
   const tracing = startTracing({ service: 'recurring' });

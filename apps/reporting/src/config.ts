@@ -10,6 +10,12 @@ const schema = z.object({
   KAFKA_GROUP_ID: z.string().min(1).default('reporting'),
   GRPC_PORT: envs.port(50057),
   GRPC_HOST: z.string().default('127.0.0.1'),
+  /** mTLS: a directory with ca.crt, tls.crt and tls.key (a cert-manager Secret's layout). */
+  GRPC_TLS_DIR: z.string().min(1).optional(),
+  /** Plaintext gRPC without caller checks: single-app tests only, never in a pod. */
+  GRPC_INSECURE: envs.bool(false),
+  /** A plaintext port answering grpc.health.v1 only, for Kubernetes' probes (they cannot TLS). */
+  GRPC_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
   METRICS_PORT: envs.port(9464),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -31,6 +37,8 @@ export interface ReportingConfig {
   groupId: string;
   grpcPort: number;
   grpcHost: string;
+  /** GRPC_TLS_DIR / GRPC_INSECURE / GRPC_HEALTH_PORT, for grpc-kit's grpcTransportOf. */
+  grpcTls: { tlsDir?: string; insecure: boolean; healthPort?: number };
   metricsPort: number;
   metricsHost: string;
   logLevel: string;
@@ -55,6 +63,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     groupId: e.KAFKA_GROUP_ID,
     grpcPort: e.GRPC_PORT,
     grpcHost: e.GRPC_HOST,
+    grpcTls: { tlsDir: e.GRPC_TLS_DIR, insecure: e.GRPC_INSECURE, healthPort: e.GRPC_HEALTH_PORT },
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
     logLevel: e.LOG_LEVEL,
@@ -77,10 +86,21 @@ export function loadDbConfig(env: Record<string, string | undefined> = process.e
 export function loadCheckConfig(env: Record<string, string | undefined> = process.env): {
   databaseUrl: Secret;
   ledgerAddr: string;
+  grpcTls: { tlsDir?: string; insecure: boolean };
 } {
   const e = parseEnv(
-    z.object({ DATABASE_URL: envs.url(), LEDGER_ADDR: envs.address().default('127.0.0.1:50053') }),
+    z.object({
+      DATABASE_URL: envs.url(),
+      LEDGER_ADDR: envs.address().default('127.0.0.1:50053'),
+      /** The operator's certificate (ca.crt, tls.crt, tls.key): the ledger takes only mTLS. */
+      GRPC_TLS_DIR: z.string().min(1).optional(),
+      GRPC_INSECURE: envs.bool(false),
+    }),
     env,
   );
-  return Object.freeze({ databaseUrl: new Secret(e.DATABASE_URL), ledgerAddr: e.LEDGER_ADDR });
+  return Object.freeze({
+    databaseUrl: new Secret(e.DATABASE_URL),
+    ledgerAddr: e.LEDGER_ADDR,
+    grpcTls: { tlsDir: e.GRPC_TLS_DIR, insecure: e.GRPC_INSECURE },
+  });
 }

@@ -1,7 +1,7 @@
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { ReportingServiceService } from '@tolem/contracts/reporting';
 import { createKnex, migrateLatest } from '@tolem/db-kit';
-import { createClient, createGrpcServer } from '@tolem/grpc-kit';
+import { createClient, createGrpcServer, grpcTransportOf, useGrpcTransport } from '@tolem/grpc-kit';
 import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
 import { startMetrics } from '@tolem/metrics';
 import { createLogger, startTracing } from '@tolem/observability';
@@ -32,6 +32,7 @@ import { startConsistencyLoop } from './jobs/consistency.loop';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  useGrpcTransport(grpcTransportOf('reporting', config.grpcTls));
   const log = createLogger({ service: 'reporting', level: config.logLevel });
   // Off unless the OTEL_* variables ask for it (README: Traces).
   const tracing = startTracing({ service: 'reporting' });

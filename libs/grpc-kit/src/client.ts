@@ -5,7 +5,6 @@ import {
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
-  credentials,
   Metadata,
   type ServiceError,
   status as grpcStatus,
@@ -15,6 +14,7 @@ import { currentLogContext } from '@tolem/observability';
 import type { Registry } from 'prom-client';
 
 import { fromServiceError } from './status';
+import { channelSetupOf, currentGrpcTransport, type GrpcTransport } from './tls';
 import { propagateTraceContext, traceClientCall } from './tracing';
 
 export interface CallOpts {
@@ -54,6 +54,14 @@ export interface ClientFactoryOptions {
   defaultDeadlineMs?: number;
   /** Where the call metrics go (default: the process's registry). */
   metrics?: Registry;
+  /** TLS and identity (default: the process's, see useGrpcTransport). */
+  transport?: GrpcTransport;
+}
+
+/** The first method's path of a generated client: which service (and so which app) it calls. */
+function firstPathOf(Ctor: unknown): string {
+  const service = (Ctor as { service?: Record<string, { path?: string }> }).service ?? {};
+  return Object.values(service)[0]?.path ?? '';
 }
 
 function clientMetrics(registry: Registry) {
@@ -88,7 +96,9 @@ export function createClient<C extends Client>(
   address: string,
   options: ClientFactoryOptions = {},
 ): PromiseClient<C> {
-  const raw = new Ctor(address, credentials.createInsecure(), {
+  const channel = channelSetupOf(options.transport ?? currentGrpcTransport(), firstPathOf(Ctor));
+  const raw = new Ctor(address, channel.credentials, {
+    ...channel.options,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.enable_retries': 1,
     // After a refused connect, grpc-js fails every call at once until its next attempt, and the
@@ -159,7 +169,9 @@ export function createStreamingClient<C extends Client>(
   address: string,
   options: ClientFactoryOptions = {},
 ): StreamingClient<C> {
-  const raw = new Ctor(address, credentials.createInsecure(), {
+  const channel = channelSetupOf(options.transport ?? currentGrpcTransport(), firstPathOf(Ctor));
+  const raw = new Ctor(address, channel.credentials, {
+    ...channel.options,
     'grpc.keepalive_time_ms': 30_000,
   });
   const defaultDeadlineMs = options.defaultDeadlineMs ?? 600_000;

@@ -1,3 +1,5 @@
+export * from './authz';
 export * from './client';
 export * from './server';
 export * from './status';
+export * from './tls';

@@ -21,6 +21,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Registry } from 'prom-client';
 
 import { toWireError } from './status';
+import { currentGrpcTransport, type GrpcTransport, serverCredentialsOf } from './tls';
 import { traceServerCall } from './tracing';
 
 /** What a handler sees besides its request. */
@@ -72,6 +73,8 @@ export interface GrpcServerOptions {
   maxReceiveMessageBytes?: number;
   /** Where the call metrics go (default: the process's registry). */
   metrics?: Registry;
+  /** TLS and caller checks (default: the process's, see useGrpcTransport). */
+  transport?: GrpcTransport;
 }
 
 /** The gRPC status name of a code (`OK`, `NOT_FOUND`, …): a label Prometheus users recognise. */
@@ -126,6 +129,24 @@ function requestIdOf(metadata: Metadata): string {
     : `req_${Math.random().toString(36).slice(2, 12)}`;
 }
 
+/**
+ * A plaintext server of grpc.health.v1 alone (the same statuses as the main port), for
+ * Kubernetes' gRPC probes, which cannot present a certificate. It answers health and nothing else.
+ */
+function listenHealthOnly(
+  health: HealthImplementation,
+  host: string,
+  port: number,
+): Promise<Server> {
+  const server = new Server();
+  health.addToServer(server);
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err) =>
+      err ? reject(err) : resolve(server),
+    );
+  });
+}
+
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const server = new Server({
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 8 * 1024 * 1024,
@@ -147,6 +168,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   };
   let listening = false;
   let draining = false;
+  let healthServer: Server | undefined;
   const publishReadiness = () => {
     const status = listening && !draining && notReady.size === 0 ? 'SERVING' : 'NOT_SERVING';
     for (const name of ['', ...serviceNames]) health.setStatus(name, status);
@@ -272,9 +294,13 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       server.addService(definition, implementation);
       serviceNames.push(serviceNameOf(definition));
     },
-    listen(port, host = '127.0.0.1') {
+    async listen(port, host = '127.0.0.1') {
+      const transport = options.transport ?? currentGrpcTransport();
+      if (transport.healthPort !== undefined) {
+        healthServer = await listenHealthOnly(health, host, transport.healthPort);
+      }
       return new Promise((resolve, reject) => {
-        server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => {
+        server.bindAsync(`${host}:${port}`, serverCredentialsOf(transport, log), (err, bound) => {
           if (err) return reject(err);
           listening = true;
           health.setStatus(LIVENESS_SERVICE, 'SERVING');
@@ -298,13 +324,18 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       draining = true;
       publishReadiness();
       return new Promise((resolve) => {
+        // The health port answers NOT_SERVING until the main port has drained.
+        const done = () => {
+          healthServer?.forceShutdown();
+          resolve();
+        };
         const timer = setTimeout(() => {
           server.forceShutdown();
-          resolve();
+          done();
         }, timeoutMs);
         server.tryShutdown(() => {
           clearTimeout(timer);
-          resolve();
+          done();
         });
       });
     },

@@ -138,6 +138,9 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
         // No metrics endpoint unless the test asks for one: processes started side by side would
         // otherwise all bind the default 9464.
         METRICS_PORT: '0',
+        // A single app under test talks plaintext (the apps' explicit opt-in); the stack hands
+        // every app GRPC_TLS_DIR instead, and the two may not be set together.
+        ...(options.env['GRPC_TLS_DIR'] ? {} : { GRPC_INSECURE: 'true' }),
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

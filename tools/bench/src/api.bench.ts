@@ -17,7 +17,8 @@
  * Knobs (env): BENCH_SECONDS (per run, 10), BENCH_MERCHANTS (100), BENCH_PGBENCH_SECONDS (30),
  * BENCH_CONCURRENCY (1,16,64), BENCH_PROFILE_DIR (write V8 CPU profiles of the gateway and
  * checkout there), BENCH_WAL_STATS=1 (pg_waldump --stats=record of each run's WAL: commits, heap
- * and index records, full-page images per create).
+ * and index records, full-page images per create), BENCH_GRPC_TLS (1, the default: the apps talk
+ * mutual TLS as in production; 0: plaintext, to measure what mTLS costs).
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -47,6 +48,7 @@ const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
 const CPU_GROUPS = ['gateway', 'checkout', 'postgres', 'ledger', 'kafka', 'client'] as const;
 const PROFILED: ServiceName[] = ['gateway', 'checkout'];
 const WAL_STATS = process.env['BENCH_WAL_STATS'] === '1';
+const GRPC_TLS = process.env['BENCH_GRPC_TLS'] !== '0';
 const PG_WALDUMP = '/usr/lib/postgresql/15/bin/pg_waldump';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -293,6 +295,7 @@ async function main(): Promise<number> {
       kafkaBrokers: infra.kafkaBrokers,
       databasePrefix: 'bench',
       logLevel: 'warn',
+      insecureGrpc: !GRPC_TLS,
       // The apps' tuning knobs (and tracing's OTEL_*) pass through, so a run can compare settings.
       extraEnv: Object.fromEntries(
         Object.entries(process.env).filter(

@@ -15,7 +15,9 @@
  *
  * Knobs (env): BENCH_SECONDS (per run, 10), BENCH_BATCH (transfers per batched call, 100),
  * BENCH_MERCHANTS (1000), BENCH_PGBENCH_SECONDS (30), BENCH_CONCURRENCY (1,16,64), BENCH_MODES
- * (single,batch), BENCH_PROFILE_DIR (write V8 CPU profiles of the ledger there).
+ * (single,batch), BENCH_PROFILE_DIR (write V8 CPU profiles of the ledger there), BENCH_GRPC_TLS
+ * (1, the default: mutual TLS as in production, the bench calling as checkout; 0: plaintext, to
+ * measure what mTLS costs).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -29,11 +31,22 @@ import {
   SetFeePlanRequest,
 } from '@tolem/contracts/ledger';
 import { databaseUrlFor, ensureDatabase } from '@tolem/db-kit';
-import { createClient, type PromiseClient } from '@tolem/grpc-kit';
+import {
+  createClient,
+  type GrpcTransport,
+  grpcTransportOf,
+  type PromiseClient,
+} from '@tolem/grpc-kit';
 import { createTopics, provisionInfra } from '@tolem/infra';
 import { OUTBOX_MESSAGES_SQL } from '@tolem/kafka-kit';
 import { SERVICE_NODE_ARGS } from '@tolem/stack';
-import { freePort, grpcServing, type ServiceProcess, spawnService } from '@tolem/testing';
+import {
+  createLocalCa,
+  freePort,
+  grpcServing,
+  type ServiceProcess,
+  spawnService,
+} from '@tolem/testing';
 
 import { cpuPerTransfer, sampleCpu } from './cpu';
 import { type CallOutcome, type LoadResult, percentile, perSecond, runClosedLoop } from './load';
@@ -50,6 +63,7 @@ const CONCURRENCY = (process.env['BENCH_CONCURRENCY'] ?? '1,16,64')
 const MODES = (process.env['BENCH_MODES'] ?? 'single,batch').split(',');
 /** A directory for V8 CPU profiles of the ledger process (node --cpu-prof), when set. */
 const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
+const GRPC_TLS = process.env['BENCH_GRPC_TLS'] !== '0';
 const TOPIC = 'payments.events.v1';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -194,6 +208,14 @@ async function main(): Promise<number> {
     step(`postgres settings: ${await settings(ledgerUrl)}`);
 
     const port = await freePort();
+    // mTLS as in production: a local CA, the ledger's certificate, and checkout's for the bench
+    // (PostPayment is checkout's to call). Health is asked on the plaintext health port.
+    const healthPort = await freePort();
+    const tls = GRPC_TLS ? createLocalCa(join(stateDir, 'pki')) : undefined;
+    const transport: GrpcTransport = tls
+      ? grpcTransportOf('checkout', { tlsDir: tls.issue('checkout'), insecure: false })
+      : { kind: 'insecure' };
+    step(`gRPC: ${tls ? 'mutual TLS' : 'plaintext'}`);
     ledger = await spawnService({
       name: 'ledger',
       entry: 'apps/ledger/src/main.ts',
@@ -204,6 +226,8 @@ async function main(): Promise<number> {
         GRPC_PORT: String(port),
         MIGRATE_ON_START: 'true',
         LOG_LEVEL: 'warn',
+        GRPC_HEALTH_PORT: String(healthPort),
+        ...(tls ? { GRPC_TLS_DIR: tls.issue('ledger') } : { GRPC_INSECURE: 'true' }),
         // The ledger's tuning knobs (and tracing's OTEL_*) pass through, so a run can try other settings.
         ...Object.fromEntries(
           Object.entries(process.env).filter(
@@ -219,10 +243,11 @@ async function main(): Promise<number> {
           .split(' ')
           .filter(Boolean),
       ],
-      ready: () => grpcServing(`127.0.0.1:${port}`),
+      ready: () => grpcServing(`127.0.0.1:${healthPort}`),
     });
     const ledgerClient = createClient(LedgerServiceClient, `127.0.0.1:${port}`, {
       defaultDeadlineMs: 60_000,
+      transport,
     });
     client = ledgerClient;
     step('ledger started (real process, group commit on)');

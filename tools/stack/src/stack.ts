@@ -1,10 +1,20 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { databaseUrlFor, ensureDatabase } from '@tolem/db-kit';
-import { LIVENESS_SERVICE } from '@tolem/grpc-kit';
+import {
+  type GrpcTransport,
+  grpcTransportOf,
+  LIVENESS_SERVICE,
+  OPERATOR_IDENTITY,
+  useGrpcTransport,
+} from '@tolem/grpc-kit';
 import { createTopics } from '@tolem/infra';
 import { dlqTopicOf } from '@tolem/kafka-kit';
 import {
+  createLocalCa,
   freePort,
   grpcServing,
   httpAnswers,
@@ -51,6 +61,16 @@ export interface StackOptions {
    * not ready, so an app waiting for Kafka is not killed again. npm start sets it.
    */
   restartOnExit?: boolean;
+  /**
+   * Where the local CA writes each app's certificate (`<dir>/<app>/{ca.crt,tls.crt,tls.key}`,
+   * plus `operator/`); a fresh temporary directory, removed by stop(), when absent.
+   */
+  pkiDir?: string;
+  /**
+   * Plaintext gRPC between the apps (GRPC_INSECURE=true) instead of mutual TLS: only to measure
+   * what mTLS costs (the benchmarks' "off" run).
+   */
+  insecureGrpc?: boolean;
 }
 
 /**
@@ -90,6 +110,16 @@ export interface Stack {
   secrets: StackSecrets;
   paymentsTopic: string;
   databaseUrls: Record<string, string>;
+  /** Each gRPC app's plaintext health-only port (GRPC_HEALTH_PORT), as the probes use it. */
+  healthAddresses: Partial<Record<ServiceName, string>>;
+  /**
+   * The operator's certificate directory (GRPC_TLS_DIR of `npm run cases` and the other tools);
+   * undefined with insecureGrpc. startStack also makes its own process the operator (the
+   * default transport of grpc-kit's clients), so a test's clients reach the apps over mTLS.
+   */
+  operatorTlsDir: string | undefined;
+  /** The transport of the operator (or plaintext with insecureGrpc). */
+  grpcTransport: GrpcTransport;
   /** The current process of each app (a restarted app's new one). */
   processes: Map<ServiceName, ServiceProcess>;
   /** Restarts one service with the same env (for crash tests). */
@@ -177,6 +207,26 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const metricsUrls = {} as Record<ServiceName, string>;
   for (const s of SERVICES)
     metricsUrls[s.name] = `http://127.0.0.1:${metricsPorts[s.name]}/metrics`;
+  // Every app gets a certificate of one local CA, as cert-manager issues them in Kubernetes, and a
+  // plaintext health port (the launcher's readiness checks hold no certificate, like kubelet).
+  const ownPki = options.pkiDir === undefined && !options.insecureGrpc;
+  const pkiDir = options.pkiDir ?? (ownPki ? mkdtempSync(join(tmpdir(), 'tolem-pki-')) : '');
+  const tlsDirs: Partial<Record<string, string>> = {};
+  if (!options.insecureGrpc) {
+    const ca = createLocalCa(pkiDir);
+    for (const s of SERVICES) if (s.name !== 'provider-sandbox') tlsDirs[s.name] = ca.issue(s.name);
+    tlsDirs[OPERATOR_IDENTITY] = ca.issue(OPERATOR_IDENTITY);
+  }
+  const operatorTlsDir = tlsDirs[OPERATOR_IDENTITY];
+  const grpcTransport = grpcTransportOf(OPERATOR_IDENTITY, {
+    tlsDir: operatorTlsDir,
+    insecure: options.insecureGrpc === true,
+  });
+  useGrpcTransport(grpcTransport);
+  const healthAddresses: Partial<Record<ServiceName, string>> = {};
+  for (const s of SERVICES) {
+    if (s.kind === 'grpc') healthAddresses[s.name] = `127.0.0.1:${await freePort()}`;
+  }
   const gatewayUrl = `http://${addresses.gateway}`;
   const sandboxUrl = `http://${addresses['provider-sandbox']}`;
 
@@ -196,6 +246,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   const envOf = (name: ServiceName): Record<string, string> => {
     const env: Record<string, string> = { ...common, METRICS_PORT: String(metricsPorts[name]) };
+    const tlsDir = tlsDirs[name];
+    if (tlsDir) env['GRPC_TLS_DIR'] = tlsDir;
+    else if (name !== 'provider-sandbox') env['GRPC_INSECURE'] = 'true';
+    const healthAddress = healthAddresses[name];
+    if (healthAddress) env['GRPC_HEALTH_PORT'] = healthAddress.split(':')[1] as string;
     const db = databaseUrls[name];
     if (db) env['DATABASE_URL'] = db;
     switch (name) {
@@ -287,14 +342,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const spec = SERVICES.find((s) => s.name === name);
     return spec?.kind === 'http'
       ? () => httpAnswers(`http://${addresses[name]}/healthz`)
-      : () => grpcServing(addresses[name]);
+      : () => grpcServing(healthAddresses[name] ?? addresses[name]);
   };
 
   const liveOf = (name: ServiceName) => {
     const spec = SERVICES.find((s) => s.name === name);
     return spec?.kind === 'http'
       ? () => httpAnswers(`http://${addresses[name]}/healthz`)
-      : () => grpcServing(addresses[name], 1_000, LIVENESS_SERVICE);
+      : () => grpcServing(healthAddresses[name] ?? addresses[name], 1_000, LIVENESS_SERVICE);
   };
 
   const processes = new Map<ServiceName, ServiceProcess>();
@@ -354,6 +409,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // Intake first (gateway), then the rest, so no request lands on a stopped peer.
     await processes.get('gateway')?.stop();
     await Promise.all([...processes].filter(([n]) => n !== 'gateway').map(([, p]) => p.stop()));
+    if (ownPki) rmSync(pkiDir, { recursive: true, force: true });
   };
 
   try {
@@ -375,6 +431,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     secrets,
     paymentsTopic,
     databaseUrls,
+    healthAddresses,
+    operatorTlsDir,
+    grpcTransport,
     processes,
     async restart(name) {
       const current = processes.get(name);

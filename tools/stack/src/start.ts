@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 import { PAYMENT_METHOD_NAMES, type PaymentMethodName } from '@tolem/catalog';
 import { provisionInfra } from '@tolem/infra';
@@ -114,6 +114,8 @@ async function main(): Promise<void> {
           (e): e is [string, string] => e[0].startsWith('OTEL_') && e[1] !== undefined,
         ),
       ),
+      // A fresh local CA and a certificate per app (and the operator) at every start.
+      pkiDir: join(stateDir, 'pki'),
       echo: process.stderr,
       // An app that exits is restarted, as Kubernetes would, and the restart is said in the output.
       restartOnExit: true,
@@ -200,7 +202,11 @@ async function main(): Promise<void> {
     say(`  Demo shop (merchant):     ${merchant.url}`);
     say(`  Provider sandbox:         ${stack.sandboxUrl}/   (test cards, wallet amounts, QR bank)`);
     const casesAddr = stack.addresses.checkout;
-    const addrPrefix = casesAddr === '127.0.0.1:50051' ? '' : `CHECKOUT_ADDR=${casesAddr} `;
+    // The tools call checkout as the operator, with the certificate the local CA issued it.
+    const operatorDir = relative(process.cwd(), stack.operatorTlsDir ?? '');
+    const addrPrefix =
+      `GRPC_TLS_DIR=${operatorDir} ` +
+      (casesAddr === '127.0.0.1:50051' ? '' : `CHECKOUT_ADDR=${casesAddr} `);
     say(
       `  Cases (operators):        ${addrPrefix}npm run cases -- list   (or ${stack.gatewayUrl}/admin/v1/cases)`,
     );

@@ -1,4 +1,5 @@
 import { isDomainError } from '@tolem/errors';
+import { grpcTransportOf, OPERATOR_IDENTITY, useGrpcTransport } from '@tolem/grpc-kit';
 
 import { loadCasesToolConfig } from '../config';
 
@@ -106,6 +107,12 @@ export function runOperatorTool<C extends { close(): void }>(tool: {
       config = loadCasesToolConfig();
     } catch (err) {
       process.stderr.write(`error: ${(err as Error).message}\n${tool.usage}\n`);
+      return 2;
+    }
+    try {
+      useGrpcTransport(grpcTransportOf(OPERATOR_IDENTITY, config.grpcTls));
+    } catch (err) {
+      process.stderr.write(`error: ${(err as Error).message}\n`);
       return 2;
     }
     const client = tool.connect(config.checkoutAddr, config.deadlineMs);

@@ -1,5 +1,10 @@
 import { ReconcilerServiceClient } from '@tolem/contracts/checkout';
-import { createClient } from '@tolem/grpc-kit';
+import {
+  createClient,
+  grpcTransportOf,
+  OPERATOR_IDENTITY,
+  useGrpcTransport,
+} from '@tolem/grpc-kit';
 
 import { loadReconcileToolConfig } from '../config';
 import { runReconcileCli, USAGE } from './reconcile.cli';
@@ -13,6 +18,7 @@ async function main(): Promise<number> {
   let config: ReturnType<typeof loadReconcileToolConfig>;
   try {
     config = loadReconcileToolConfig();
+    useGrpcTransport(grpcTransportOf(OPERATOR_IDENTITY, config.grpcTls));
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n${USAGE}\n`);
     return 2;

@@ -46,6 +46,7 @@ function runCli(checkoutAddr: string, ...args: string[]): Promise<CliRun> {
           HOME: process.env['HOME'] ?? '',
           TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.base.json'),
           CHECKOUT_ADDR: checkoutAddr,
+          GRPC_INSECURE: 'true',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },

@@ -40,6 +40,7 @@ function runCli(
           HOME: process.env['HOME'] ?? '',
           TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.base.json'),
           CHECKOUT_ADDR: checkoutAddr,
+          GRPC_INSECURE: 'true',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },

@@ -2,7 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { createKnex } from '@tolem/db-kit';
-import { createClient } from '@tolem/grpc-kit';
+import {
+  createClient,
+  grpcTransportOf,
+  OPERATOR_IDENTITY,
+  useGrpcTransport,
+} from '@tolem/grpc-kit';
 
 import { makeCheckConsistency } from '../app/check-consistency';
 import { loadCheckConfig } from '../config';
@@ -46,6 +51,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const config = loadCheckConfig();
+  useGrpcTransport(grpcTransportOf(OPERATOR_IDENTITY, config.grpcTls));
   const db = createKnex({
     url: config.databaseUrl.reveal(),
     applicationName: 'reporting-check',

@@ -219,8 +219,10 @@ describe('payments survive Kafka frozen for a minute while the ledger, notifier 
     }
     // Restarted while the broker is frozen: alive, and saying it does not consume.
     for (const name of ['notifier', 'reporting'] as const) {
-      expect(await grpcServing(stack.addresses[name], 2_000, LIVENESS_SERVICE)).toBe(true);
-      expect(await grpcServing(stack.addresses[name], 2_000)).toBe(false);
+      expect(
+        await grpcServing(stack.healthAddresses[name] as string, 2_000, LIVENESS_SERVICE),
+      ).toBe(true);
+      expect(await grpcServing(stack.healthAddresses[name] as string, 2_000)).toBe(false);
     }
     await paidWhileDown;
     for (let i = 0; i < 2; i += 1) await payNext();
@@ -265,7 +267,7 @@ describe('payments survive Kafka frozen for a minute while the ledger, notifier 
     );
     const reportedAfterS = (Date.now() - resumedAt) / 1_000;
     for (const name of ['notifier', 'reporting'] as const) {
-      await waitFor(() => grpcServing(stack.addresses[name]), {
+      await waitFor(() => grpcServing(stack.healthAddresses[name] as string), {
         timeoutMs: 60_000,
         what: `${name} ready again`,
       });

@@ -57,13 +57,18 @@ function signedNotification(secret: string, fields: Record<string, string>) {
 
 /** `npm run reconcile` as an operator runs it, against this stack's checkout. */
 function runReconcile(
-  checkoutAddr: string,
+  stack: Stack,
   args: string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('npm', ['run', '--silent', 'reconcile', '--', ...args], {
       cwd: ROOT,
-      env: { ...process.env, CHECKOUT_ADDR: checkoutAddr },
+      // As an operator: checkout's address and the operator's certificate.
+      env: {
+        ...process.env,
+        CHECKOUT_ADDR: stack.addresses.checkout,
+        GRPC_TLS_DIR: stack.operatorTlsDir as string,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -200,7 +205,7 @@ describe('reconciler on demand: npm run reconcile', () => {
     expect((await h.getPayment(payment.id)).status).toBe('pending');
 
     await new Promise((r) => setTimeout(r, GRACE_MS + 200));
-    const first = await runReconcile(h.stack().addresses.checkout);
+    const first = await runReconcile(h.stack());
     expect(first.code, first.stderr).toBe(0);
     expect(count(first.stdout, 'settled transactions seen')).toBe(1);
     expect(count(first.stdout, '  applied (payment succeeded)')).toBe(1);
@@ -220,7 +225,7 @@ describe('reconciler on demand: npm run reconcile', () => {
     });
 
     // Again: nothing new to apply, nothing posted or notified twice.
-    const second = await runReconcile(h.stack().addresses.checkout);
+    const second = await runReconcile(h.stack());
     expect(second.code, second.stderr).toBe(0);
     expect(count(second.stdout, '  applied (payment succeeded)')).toBe(0);
     await new Promise((r) => setTimeout(r, 1_500));
@@ -252,7 +257,7 @@ describe('reconciler on demand: npm run reconcile', () => {
     );
     await new Promise((r) => setTimeout(r, GRACE_MS + 200));
 
-    const run = await runReconcile(h.stack().addresses.checkout);
+    const run = await runReconcile(h.stack());
     expect(run.code).toBe(1);
     expect(count(run.stdout, 'unexplained')).toBe(1);
     const line = new RegExp(`RECONCILE_UNKNOWN_PAYMENT {2}(ptx_\\S+) {2}${unknown} {2}webmoney`);
@@ -261,12 +266,12 @@ describe('reconciler on demand: npm run reconcile', () => {
     expect(run.stderr).toContain('1 unexplained difference');
 
     // Kept, not forgotten behind the cursor: the next pass reports it again ...
-    const again = await runReconcile(h.stack().addresses.checkout);
+    const again = await runReconcile(h.stack());
     expect(again.code).toBe(1);
     expect(again.stdout).toContain(transactionId);
 
     // ... until a person acknowledges it.
-    const ack = await runReconcile(h.stack().addresses.checkout, [
+    const ack = await runReconcile(h.stack(), [
       'acknowledge',
       transactionId,
       '--operator',
@@ -276,11 +281,11 @@ describe('reconciler on demand: npm run reconcile', () => {
     ]);
     expect(ack.code, ack.stderr).toBe(0);
     expect(ack.stdout).toContain(`${transactionId} acknowledged by e2e-ops`);
-    const clean = await runReconcile(h.stack().addresses.checkout);
+    const clean = await runReconcile(h.stack());
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
     expect(count(clean.stdout, 'unexplained')).toBe(0);
 
-    const usage = await runReconcile(h.stack().addresses.checkout, ['--fix-everything']);
+    const usage = await runReconcile(h.stack(), ['--fix-everything']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('Usage: npm run reconcile');
   });

@@ -310,8 +310,7 @@ describe('recurring charges end to end: bind, schedule, charge, receipt, notify'
     expect(op.state).toBe('active');
 
     await waitFor(
-      () =>
-        notified('recurring.charge.abandoned', (d) => d.recurring_charge_id === charge.id)[0],
+      () => notified('recurring.charge.abandoned', (d) => d.recurring_charge_id === charge.id)[0],
       { timeoutMs: 60_000, what: 'recurring.charge.abandoned' },
     );
     const failures = await waitFor(
@@ -324,9 +323,12 @@ describe('recurring charges end to end: bind, schedule, charge, receipt, notify'
       },
       { timeoutMs: 60_000, what: 'four recurring.charge.failed' },
     );
-    expect(
-      failures.map((n) => (n.json as { data: NotificationData }).data.failure_code),
-    ).toEqual(['51', '51', '51', '51']);
+    expect(failures.map((n) => (n.json as { data: NotificationData }).data.failure_code)).toEqual([
+      '51',
+      '51',
+      '51',
+      '51',
+    ]);
   });
 
   it('a hard decline (54) is never retried and cancels the operation', async () => {

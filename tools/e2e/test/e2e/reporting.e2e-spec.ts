@@ -121,6 +121,8 @@ describe('reporting matches the ledger after many payments and refunds', () => {
           TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.base.json'),
           DATABASE_URL: stack.databaseUrls['reporting'] as string,
           LEDGER_ADDR: stack.addresses.ledger,
+          // The operator's certificate: the ledger takes mTLS callers only.
+          GRPC_TLS_DIR: stack.operatorTlsDir as string,
         },
       },
     );
