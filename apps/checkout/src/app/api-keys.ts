@@ -10,6 +10,7 @@ import {
   rollExpiry,
 } from '../domain/api-key';
 import { checkoutErrors } from '../domain/errors';
+import { LIMITS } from '../domain/payment-request';
 import type { Clock, MerchantRepository } from '../domain/ports';
 
 export interface ApiKeysDeps {
@@ -22,9 +23,6 @@ export interface IssuedApiKey {
   /** The key itself: shown this once, only its hash is kept. */
   secret: string;
 }
-
-/** As the gateway's Idempotency-Key. */
-const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 const notFound = () => checkoutErrors.create('API_KEY_NOT_FOUND', 'API key not found');
 
@@ -66,10 +64,10 @@ export function makeApiKeys(deps: ApiKeysDeps) {
       idempotencyKey: string;
     }): Promise<IssuedApiKey & { replayed: boolean }> {
       checkApiKeyName(input.name);
-      if (!input.idempotencyKey || input.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+      if (!input.idempotencyKey || input.idempotencyKey.length > LIMITS.idempotencyKey) {
         throw checkoutErrors.create(
           'IDEMPOTENCY_KEY_REQUIRED',
-          `creating an API key needs an idempotency key of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+          `creating an API key needs an idempotency key of 1 to ${LIMITS.idempotencyKey} characters`,
           { details: { field: 'idempotency_key' } },
         );
       }

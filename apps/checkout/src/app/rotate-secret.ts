@@ -1,5 +1,6 @@
 import { checkoutErrors } from '../domain/errors';
 import type { Merchant } from '../domain/merchant';
+import { LIMITS } from '../domain/payment-request';
 import type { Clock, MerchantRepository } from '../domain/ports';
 import { newFormSecret, newWebhookSecret } from './create-merchant';
 import type { DeliverOnboarding } from './onboarding';
@@ -12,8 +13,6 @@ export interface RotateSecretDeps {
 
 export const DEFAULT_OVERLAP_MS = 24 * 60 * 60 * 1000;
 export const MAX_OVERLAP_MS = 30 * 24 * 60 * 60 * 1000;
-/** As the gateway's Idempotency-Key. */
-const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 /**
  * Rotates the form-signing or the webhook signing secret with an overlap: the new secret is
@@ -44,10 +43,10 @@ export function makeRotateSecret(deps: RotateSecretDeps) {
         details: { field: 'overlap_seconds' },
       });
     }
-    if (!input.idempotencyKey || input.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    if (!input.idempotencyKey || input.idempotencyKey.length > LIMITS.idempotencyKey) {
       throw checkoutErrors.create(
         'IDEMPOTENCY_KEY_REQUIRED',
-        `a rotation needs an idempotency key of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+        `a rotation needs an idempotency key of 1 to ${LIMITS.idempotencyKey} characters`,
         { details: { field: 'idempotency_key' } },
       );
     }

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 import { newId } from '@tolem/ids';
+import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 
 import { gatewayErrors } from './errors';
 
@@ -50,6 +51,19 @@ export function requiredIdempotencyKey(
   headers: Record<string, string | string[] | undefined>,
 ): string {
   return idempotencyKeyFrom(headers['idempotency-key'] ?? headers['idempotence-key']);
+}
+
+/**
+ * A route's preParsing hook: a retry-unsafe request without an idempotency key is refused before
+ * its body is even read.
+ */
+export async function requireIdempotencyKeyFirst(
+  request: FastifyRequest,
+  _reply: FastifyReply,
+  payload: RequestPayload,
+): Promise<RequestPayload> {
+  requiredIdempotencyKey(request.headers);
+  return payload;
 }
 
 /** The token of `Authorization: Bearer <token>`, or UNAUTHENTICATED. */

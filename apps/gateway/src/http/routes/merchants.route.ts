@@ -1,7 +1,7 @@
 import { MerchantSecretKind } from '@tolem/contracts/checkout';
 import type { FastifyPluginAsync } from 'fastify';
 
-import { idempotencyKeyFrom, requiredIdempotencyKey } from '../headers';
+import { idempotencyKeyFrom, requiredIdempotencyKey, requireIdempotencyKeyFirst } from '../headers';
 import {
   apiKeyModeToProto,
   apiKeyToJson,
@@ -217,10 +217,7 @@ export function merchantRoutes(deps: MerchantRouteDeps): FastifyPluginAsync {
           },
         },
         // Checkout keeps the key: a retry answers the API key it created, without its secret.
-        preParsing: async (request, _reply, payload) => {
-          requiredIdempotencyKey(request.headers);
-          return payload;
-        },
+        preParsing: requireIdempotencyKeyFirst,
       },
       async (request, reply) => {
         const res = await deps.merchants.createApiKey(
@@ -349,10 +346,7 @@ export function merchantRoutes(deps: MerchantRouteDeps): FastifyPluginAsync {
           },
         },
         // Checkout keeps the key: a retry answers the secret the first call made.
-        preParsing: async (request, _reply, payload) => {
-          requiredIdempotencyKey(request.headers);
-          return payload;
-        },
+        preParsing: requireIdempotencyKeyFirst,
       },
       async (request, reply) => {
         const res = await deps.merchants.rotateSecret(

@@ -18,7 +18,11 @@ import {
   merchantIdOf,
 } from '../auth';
 import { errorBody, gatewayErrors, toHttpError } from '../errors';
-import { IDEMPOTENCY_HEADERS, requiredIdempotencyKey } from '../headers';
+import {
+  IDEMPOTENCY_HEADERS,
+  requiredIdempotencyKey,
+  requireIdempotencyKeyFirst,
+} from '../headers';
 import { limitFrom } from '../mappers/payment.mapper';
 import {
   qrCodeToJson,
@@ -148,10 +152,7 @@ export function qrCodeRoutes(deps: QrCodeRouteDeps): FastifyPluginAsync {
           },
         },
         // Before the body is parsed: a retry-unsafe request is refused whatever its body.
-        preParsing: async (request, _reply, payload) => {
-          requiredIdempotencyKey(request.headers);
-          return payload;
-        },
+        preParsing: requireIdempotencyKeyFirst,
       },
       async (request, reply) => {
         const key = requiredIdempotencyKey(request.headers);

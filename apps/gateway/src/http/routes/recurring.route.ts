@@ -13,6 +13,7 @@ import {
   idempotencyKeyOf,
   OPTIONAL_IDEMPOTENCY_HEADERS,
   requiredIdempotencyKey,
+  requireIdempotencyKeyFirst,
 } from '../headers';
 import {
   bindingToJson,
@@ -189,10 +190,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
           },
         },
         // Before the body is parsed: a retry-unsafe request is refused whatever its body.
-        preParsing: async (request, _reply, payload) => {
-          requiredIdempotencyKey(request.headers);
-          return payload;
-        },
+        preParsing: requireIdempotencyKeyFirst,
       },
       async (request, reply) => {
         const res = await r.setScheduledOperation(

@@ -15,6 +15,7 @@ import {
   bearerTokenFrom,
   IDEMPOTENCY_HEADERS,
   requiredIdempotencyKey,
+  requireIdempotencyKeyFirst,
   tokensEqual,
 } from '../headers';
 import { methodName, providerName } from '../mappers/enums.mapper';
@@ -311,10 +312,7 @@ function merchantRefundRoutes(deps: RefundRouteDeps): FastifyPluginAsync {
           },
         },
         // Before the body is parsed: a retry-unsafe request is refused whatever its body.
-        preParsing: async (request, _reply, payload) => {
-          requiredIdempotencyKey(request.headers);
-          return payload;
-        },
+        preParsing: requireIdempotencyKeyFirst,
       },
       async (request, reply) => {
         const amountMinor = amountOf(request.body.amount);

@@ -6,6 +6,7 @@ import {
   IDEMPOTENCY_HEADERS,
   OPTIONAL_IDEMPOTENCY_HEADERS,
   requiredIdempotencyKey,
+  requireIdempotencyKeyFirst,
 } from '../headers';
 import {
   balanceCurrencies,
@@ -66,10 +67,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
         // stored in one write (see installIdempotency).
         config: { idempotency: 'downstream' },
         // Before the body is even parsed: a retry-unsafe request is refused whatever its body.
-        preParsing: async (request, _reply, payload) => {
-          requiredIdempotencyKey(request.headers);
-          return payload;
-        },
+        preParsing: requireIdempotencyKeyFirst,
       },
       async (request, reply) => {
         const idempotencyKey = requiredIdempotencyKey(request.headers);

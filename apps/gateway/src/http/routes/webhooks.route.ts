@@ -13,7 +13,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 
 import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } from '../auth';
 import { gatewayErrors } from '../errors';
-import { requiredIdempotencyKey } from '../headers';
+import { requiredIdempotencyKey, requireIdempotencyKeyFirst } from '../headers';
 import { instantFrom } from '../mappers/payment.mapper';
 import { operation as openApiOperation } from '../openapi';
 import { idParamsSchema, URL_PATTERN } from '../schemas';
@@ -372,10 +372,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
           response: { 200: endpointWithSecretSchema, 201: endpointWithSecretSchema },
         },
         // Before the body is parsed: a retry-unsafe request is refused whatever its body.
-        preParsing: async (request, _reply, payload) => {
-          requiredIdempotencyKey(request.headers);
-          return payload;
-        },
+        preParsing: requireIdempotencyKeyFirst,
       },
       async (request, reply) => {
         const b = request.body;
@@ -541,10 +538,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
           response: { 200: endpointWithSecretSchema },
         },
         // The notifier keeps the key: a retry answers the secret the first call made.
-        preParsing: async (request, _reply, payload) => {
-          requiredIdempotencyKey(request.headers);
-          return payload;
-        },
+        preParsing: requireIdempotencyKeyFirst,
       },
       async (request, reply) => {
         const res = await w.rotateEndpointSecret(
