@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
@@ -54,13 +55,46 @@ export async function freePort(): Promise<number> {
     if (handedOut.has(candidate)) continue;
     // Reserved before the check, so concurrent calls in this process never pick the same one.
     handedOut.add(candidate);
-    if ((await tryPort(candidate)) === candidate) return candidate;
+    if (reservedAcrossProcesses(candidate) && (await tryPort(candidate)) === candidate) {
+      return candidate;
+    }
     handedOut.delete(candidate);
   }
   const port = await tryPort(0);
   if (port === undefined) throw new Error('no free port');
   handedOut.add(port);
   return port;
+}
+
+const RESERVATIONS_DIR = join(tmpdir(), 'tolem-port-reservations');
+/** Longer than a stack takes from choosing its ports to binding them on a loaded machine. */
+const RESERVATION_MS = 5 * 60_000;
+
+/**
+ * Claims a port for this process against other processes choosing ports at the same time (test
+ * files running side by side each start a stack): a port is free until its service binds it,
+ * seconds later, and another process's check would find it free too. The claim is a file created
+ * exclusively; one older than RESERVATION_MS is stale (its service has bound the port by then, or
+ * never will) and is taken over.
+ */
+function reservedAcrossProcesses(port: number): boolean {
+  const file = join(RESERVATIONS_DIR, String(port));
+  try {
+    mkdirSync(RESERVATIONS_DIR, { recursive: true });
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return true; // cannot coordinate: probe only
+  }
+  try {
+    if (Date.now() - statSync(file).mtimeMs < RESERVATION_MS) return false;
+    const mine = `${file}.${process.pid}.${randomInt(1_000_000_000)}`;
+    writeFileSync(mine, String(process.pid));
+    renameSync(mine, file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
