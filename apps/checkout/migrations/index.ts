@@ -16,6 +16,7 @@ import * as recurringCharges from './20261208010000_recurring_charges';
 import * as merchantSecretRotations from './20261209000000_merchant_secret_rotations';
 import * as apiKeyIdempotency from './20261209000100_api_key_idempotency';
 import * as paymentTraceParent from './20261209000200_payment_trace_parent';
+import * as modeIsolation from './20261210000500_mode_isolation';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '20261209000000_merchant_secret_rotations': merchantSecretRotations,
   '20261209000100_api_key_idempotency': apiKeyIdempotency,
   '20261209000200_payment_trace_parent': paymentTraceParent,
+  '20261210000500_mode_isolation': modeIsolation,
 };

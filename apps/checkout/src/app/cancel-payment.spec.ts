@@ -57,4 +57,29 @@ describe('cancelPayment', () => {
       w.cancelPayment({ paymentId: payment.id, merchantId: 'mer_other', reason: '' }),
     ).rejects.toMatchObject({ code: 'PAYMENT_NOT_FOUND' });
   });
+
+  it('refuses a key of the other mode with PAYMENT_NOT_FOUND and changes nothing', async () => {
+    const w = world();
+    const { merchant, payment } = await w.created();
+    await expect(
+      w.cancelPayment({
+        paymentId: payment.id,
+        merchantId: merchant.id,
+        reason: '',
+        livemode: true,
+      }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_FOUND',
+      message: expect.stringContaining('exists in test mode, but a live mode key'),
+    });
+    expect(w.payments.rows.get(payment.id)?.status).toBe('created');
+    expect(w.payments.transitions.filter((t) => t.to === 'canceled')).toHaveLength(0);
+    const canceled = await w.cancelPayment({
+      paymentId: payment.id,
+      merchantId: merchant.id,
+      reason: '',
+      livemode: false,
+    });
+    expect(canceled.status).toBe('canceled');
+  });
 });

@@ -53,4 +53,22 @@ describe('getPayment for the payer (no merchant)', () => {
       w.getPayment({ paymentId: view.payment.id, merchantId: '', pageSecret: payment.pageSecret }),
     ).rejects.toMatchObject({ code: 'PAYMENT_NOT_FOUND' });
   });
+
+  it("answers a key of the other mode PAYMENT_NOT_FOUND with Stripe's hint", async () => {
+    const w = world();
+    const { merchant, payment } = await w.created({ livemode: true });
+    const read = (livemode: boolean) =>
+      w.getPayment({ paymentId: payment.id, merchantId: merchant.id, pageSecret: '', livemode });
+    await expect(read(false)).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_FOUND',
+      message:
+        `No such payment: '${payment.id}'; a similar object exists in live mode, but a test ` +
+        'mode key was used to make this request.',
+    });
+    await expect(read(true)).resolves.toMatchObject({ payment: { id: payment.id } });
+    // The payer's page holds the payment's own secret and reads it whatever its mode.
+    await expect(
+      w.getPayment({ paymentId: payment.id, merchantId: '', pageSecret: payment.pageSecret }),
+    ).resolves.toMatchObject({ payment: { livemode: true } });
+  });
 });

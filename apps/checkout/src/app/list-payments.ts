@@ -10,6 +10,8 @@ export interface PaymentListFilter {
   orderId: string;
   createdGte: Date | null;
   createdLt: Date | null;
+  /** The API key's mode: only its payments (test and live never mix); null: any (operators). */
+  livemode: boolean | null;
 }
 
 /** Where a page starts: strictly older or strictly newer than a payment of the same merchant. */
@@ -20,11 +22,11 @@ export type PageAnchor =
 
 /** The keyset reads behind ListPayments (payments.repo.ts). */
 export interface PaymentListReader {
-  /** The anchor payment's position, or undefined when it is not this merchant's. */
+  /** The anchor payment's position and mode, or undefined when it is not this merchant's. */
   positionOf(
     merchantId: string,
     paymentId: string,
-  ): Promise<{ createdAt: Date; id: string } | undefined>;
+  ): Promise<{ createdAt: Date; id: string; livemode: boolean } | undefined>;
   /** Up to `limit` payments, newest first, on the anchor's side. */
   list(filter: PaymentListFilter, anchor: PageAnchor, limit: number): Promise<Payment[]>;
 }
@@ -41,7 +43,8 @@ export const MAX_PAGE_SIZE = 100;
  * One page of a merchant's payments, Stripe style: newest first, `starting_after` (older) or
  * `ending_before` (newer) a payment of the same merchant, `has_more` when the direction asked goes
  * on. The cursor is a payment id, resolved to its (created_at, id) position: another merchant's
- * payment is refused like an unknown one, so ids of others cannot be probed.
+ * payment is refused like an unknown one, so ids of others cannot be probed. With the key's mode
+ * only that mode's payments are listed, and a cursor of the other mode is refused too.
  */
 export function makeListPayments(deps: {
   reader: PaymentListReader;
@@ -70,7 +73,7 @@ export function makeListPayments(deps: {
     if (cursor) {
       const field = input.startingAfter ? 'starting_after' : 'ending_before';
       const position = await deps.reader.positionOf(input.merchantId, cursor);
-      if (!position) {
+      if (!position || (input.livemode !== null && position.livemode !== input.livemode)) {
         throw checkoutErrors.create(
           'PAYMENT_INVALID_REQUEST',
           `${field} is not one of your payments`,
@@ -79,7 +82,11 @@ export function makeListPayments(deps: {
           },
         );
       }
-      anchor = { direction: input.startingAfter ? 'after' : 'before', ...position };
+      anchor = {
+        direction: input.startingAfter ? 'after' : 'before',
+        createdAt: position.createdAt,
+        id: position.id,
+      };
     }
     const rows = await deps.reader.list(input, anchor, input.limit + 1);
     const hasMore = rows.length > input.limit;

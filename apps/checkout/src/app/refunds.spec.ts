@@ -220,6 +220,49 @@ describe('refunds', () => {
   });
 });
 
+describe('refunds across test and live modes', () => {
+  it('refuses a key of the other mode PAYMENT_NOT_FOUND with the hint, before any money moves', async () => {
+    const s = setup({ livemode: true });
+    await expect(s.uc.create(ask({ livemode: false }))).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_FOUND',
+      message:
+        "No such payment: 'pay_1'; a similar object exists in live mode, but a test mode key " +
+        'was used to make this request.',
+    });
+    expect(s.refunds.rows.size).toBe(0);
+    expect(s.ledgerCalls).toEqual([]);
+    expect(s.providerCalls).toEqual([]);
+  });
+
+  it("gives the refund its payment's mode; the other mode cannot read, list or replay it", async () => {
+    const s = setup({ livemode: true });
+    const { refund } = await s.uc.create(ask({ livemode: true }));
+    expect(refund.livemode).toBe(true);
+    await expect(s.uc.get('mer_1', refund.id, false)).rejects.toMatchObject({
+      code: 'REFUND_NOT_FOUND',
+      message:
+        `No such refund: '${refund.id}'; a similar object exists in live mode, but a test mode ` +
+        'key was used to make this request.',
+    });
+    await expect(s.uc.get('mer_1', refund.id, true)).resolves.toMatchObject({ id: refund.id });
+    const page = { merchantId: 'mer_1', paymentId: '', limit: 0, startingAfter: '' };
+    expect((await s.uc.list({ ...page, livemode: false })).refunds).toEqual([]);
+    expect((await s.uc.list({ ...page, livemode: true })).refunds.map((r) => r.id)).toEqual([
+      refund.id,
+    ]);
+    // Unset (an operator): every mode.
+    expect((await s.uc.list(page)).refunds).toHaveLength(1);
+    await expect(
+      s.uc.list({ ...page, startingAfter: refund.id, livemode: false }),
+    ).rejects.toMatchObject({ code: 'REFUND_NOT_FOUND' });
+    // The same key and request from a test key is not answered with the live refund.
+    await expect(s.uc.create(ask({ livemode: false }))).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_FOUND',
+    });
+    expect(await s.uc.create(ask({ livemode: true }))).toMatchObject({ replayed: true });
+  });
+});
+
 describe('refund domain', () => {
   it('finds the Keeper Mobile phone or the purse to pay the payer back', () => {
     expect(

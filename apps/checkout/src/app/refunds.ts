@@ -3,6 +3,7 @@ import { newId } from '@tolem/ids';
 
 import { checkoutErrors } from '../domain/errors';
 import { fingerprintOf, firstDifferingField } from '../domain/fingerprint';
+import { requireSameMode } from '../domain/livemode';
 import type {
   Clock,
   LedgerRefundPort,
@@ -205,6 +206,8 @@ export function makeRefunds(deps: RefundsDeps) {
       },
       { canonical, fingerprint },
       (payment, taken) => {
+        // A key of the other mode never refunds (nor learns the amount left of) this payment.
+        requireSameMode('payment', payment.id, payment.livemode, request.livemode);
         const now = deps.clock.now();
         return {
           id: newId('re'),
@@ -220,6 +223,7 @@ export function makeRefunds(deps: RefundsDeps) {
           failureCode: '',
           operator: '',
           idempotencyKey: request.idempotencyKey,
+          livemode: payment.livemode,
           createdAt: now,
           updatedAt: now,
         };
@@ -235,25 +239,31 @@ export function makeRefunds(deps: RefundsDeps) {
           { details: { field } },
         );
       }
+      // The same request from a key of the other mode is not answered with this mode's refund.
+      requireSameMode('payment', result.refund.paymentId, result.refund.livemode, request.livemode);
       return { refund: result.refund, replayed: true };
     }
     log.info({ refundId: result.refund.id, paymentId: result.refund.paymentId }, 'refund created');
     return { refund: await drive(result.refund), replayed: false };
   }
 
-  async function get(merchantId: string, refundId: string): Promise<Refund> {
+  /** livemode: the API key's mode (a refund of the other mode is REFUND_NOT_FOUND); undefined: any. */
+  async function get(merchantId: string, refundId: string, livemode?: boolean): Promise<Refund> {
     const found = refundId ? await deps.refunds.findById(refundId) : undefined;
     if (!found || (merchantId && found.merchantId !== merchantId)) {
       throw checkoutErrors.create('REFUND_NOT_FOUND', 'refund not found');
     }
+    requireSameMode('refund', found.id, found.livemode, livemode);
     return found;
   }
 
+  /** With the key's mode only that mode's refunds are listed; undefined: any. */
   async function list(filter: {
     merchantId: string;
     paymentId: string;
     limit: number;
     startingAfter: string;
+    livemode?: boolean;
   }): Promise<{ refunds: Refund[]; hasMore: boolean }> {
     const limit = filter.limit === 0 ? 10 : filter.limit;
     if (limit < 1 || limit > 100) {
@@ -261,8 +271,14 @@ export function makeRefunds(deps: RefundsDeps) {
         details: { field: 'limit' },
       });
     }
-    if (filter.startingAfter) await get(filter.merchantId, filter.startingAfter);
-    const rows = await deps.refunds.list({ ...filter, limit: limit + 1 });
+    if (filter.startingAfter) await get(filter.merchantId, filter.startingAfter, filter.livemode);
+    const rows = await deps.refunds.list({
+      merchantId: filter.merchantId,
+      paymentId: filter.paymentId,
+      startingAfter: filter.startingAfter,
+      limit: limit + 1,
+      livemode: filter.livemode ?? null,
+    });
     return { refunds: rows.slice(0, limit), hasMore: rows.length > limit };
   }
 

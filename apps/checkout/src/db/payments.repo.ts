@@ -216,12 +216,16 @@ export function createPaymentListReader(db: Knex): PaymentListReader {
     async positionOf(merchantId, paymentId) {
       const row = (await db('payments')
         .where({ id: paymentId, merchant_id: merchantId })
-        .first('created_at', 'id')) as { created_at: Date; id: string } | undefined;
-      return row ? { createdAt: row.created_at, id: row.id } : undefined;
+        .first('created_at', 'id', 'livemode')) as
+        | { created_at: Date; id: string; livemode: boolean }
+        | undefined;
+      return row ? { createdAt: row.created_at, id: row.id, livemode: row.livemode } : undefined;
     },
 
     async list(filter, anchor, limit) {
       const q = db<PaymentRow>('payments').where('merchant_id', filter.merchantId);
+      // payments_merchant_mode_idx serves it: one mode's newest first, however many of the other.
+      if (filter.livemode !== null) void q.andWhere('livemode', filter.livemode);
       if (filter.status) void q.andWhere('status', filter.status);
       if (filter.method) void q.andWhere('method', filter.method);
       if (filter.orderId) void q.andWhere('order_id', filter.orderId);

@@ -29,6 +29,7 @@ interface RefundRow {
   failure_code: string;
   operator: string;
   idempotency_key: string;
+  livemode: boolean;
   request: Record<string, Canonical>;
   request_fingerprint: string;
   created_at: Date;
@@ -50,6 +51,7 @@ function toDomain(r: RefundRow): Refund {
     failureCode: r.failure_code,
     operator: r.operator,
     idempotencyKey: r.idempotency_key,
+    livemode: r.livemode,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -112,6 +114,7 @@ export function createRefundsRepo(db: Knex): RefundRepository {
             failure_code: refund.failureCode,
             operator: refund.operator,
             idempotency_key: refund.idempotencyKey,
+            livemode: refund.livemode,
             request: canonicalJson(request.canonical),
             request_fingerprint: request.fingerprint,
             created_at: refund.createdAt,
@@ -129,6 +132,8 @@ export function createRefundsRepo(db: Knex): RefundRepository {
 
     async list(filter) {
       const q = db('refunds').where({ merchant_id: filter.merchantId });
+      // refunds_merchant_mode_idx: one mode's refunds, newest first.
+      if (filter.livemode !== null) void q.andWhere({ livemode: filter.livemode });
       if (filter.paymentId) void q.andWhere({ payment_id: filter.paymentId });
       if (filter.startingAfter) void q.andWhere('id', '<', filter.startingAfter);
       const rows: RefundRow[] = await q.orderBy('id', 'desc').limit(filter.limit);

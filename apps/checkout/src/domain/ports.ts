@@ -580,6 +580,8 @@ export interface RefundRepository {
     paymentId: string;
     limit: number;
     startingAfter: string;
+    /** Only refunds of this mode; null: any. */
+    livemode: boolean | null;
   }): Promise<Refund[]>;
   /**
    * Moves the refund from step `from` to `next`'s step, status, execution, outcome and failure;

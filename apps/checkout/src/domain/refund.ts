@@ -40,6 +40,8 @@ export interface Refund {
   failureCode: string;
   operator: string;
   idempotencyKey: string;
+  /** Its payment's mode, which never changes: a key of the other mode never reaches it. */
+  livemode: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -52,6 +54,8 @@ export interface RefundRequest {
   /** Undefined: all that is left to refund. */
   amount: { amountMinor: bigint; currency: string } | undefined;
   reason: string;
+  /** The API key's mode (not part of the fingerprint); undefined: any. */
+  livemode?: boolean;
 }
 
 /** The request fields in the order a reused key names the first that differs. */

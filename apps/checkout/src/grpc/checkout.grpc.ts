@@ -83,6 +83,7 @@ export function checkoutHandlers(
         paymentId: req.paymentId,
         merchantId: req.merchantId,
         pageSecret: req.pageSecret,
+        livemode: req.livemode,
       });
       return GetPaymentResponse.fromPartial({ payment: paymentToProto(view) });
     },
@@ -106,6 +107,7 @@ export function checkoutHandlers(
         paymentId: req.paymentId,
         merchantId: req.merchantId,
         reason: req.reason,
+        livemode: req.livemode,
       });
       // Nothing is payable once canceled: no methods to offer.
       return CancelPaymentResponse.fromPartial({
@@ -165,6 +167,7 @@ export function checkoutHandlers(
       const events = await deps.listPaymentEvents({
         paymentId: req.paymentId,
         merchantId: req.merchantId,
+        livemode: req.livemode,
       });
       return ListPaymentEventsResponse.fromPartial({ events: events.map(paymentEventToProto) });
     },

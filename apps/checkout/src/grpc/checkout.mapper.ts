@@ -170,6 +170,7 @@ export function listPaymentsRequestToDomain(req: ListPaymentsRequest): ListPayme
     orderId: req.orderId,
     createdGte: req.createdGte ?? null,
     createdLt: req.createdLt ?? null,
+    livemode: req.livemode ?? null,
   };
 }
 

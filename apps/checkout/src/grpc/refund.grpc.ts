@@ -53,6 +53,7 @@ export function refundHandlers(deps: { refunds: Refunds }): Handlers<typeof Refu
         paymentId: req.paymentId,
         amount: req.amount,
         reason: req.reason,
+        livemode: req.livemode,
       });
       return CreateRefundResponse.fromPartial({
         refund: refundToProto(res.refund),
@@ -61,7 +62,7 @@ export function refundHandlers(deps: { refunds: Refunds }): Handlers<typeof Refu
     },
     async getRefund(req) {
       return GetRefundResponse.fromPartial({
-        refund: refundToProto(await refunds.get(req.merchantId, req.refundId)),
+        refund: refundToProto(await refunds.get(req.merchantId, req.refundId, req.livemode)),
       });
     },
     async listRefunds(req) {
@@ -70,6 +71,7 @@ export function refundHandlers(deps: { refunds: Refunds }): Handlers<typeof Refu
         paymentId: req.paymentId,
         limit: req.limit,
         startingAfter: req.startingAfter,
+        livemode: req.livemode,
       });
       return ListRefundsResponse.fromPartial({
         refunds: page.refunds.map(refundToProto),

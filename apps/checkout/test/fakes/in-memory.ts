@@ -1088,6 +1088,7 @@ export function inMemoryRefunds(payments: InMemoryPayments): RefundRepository & 
         .filter(
           (r) =>
             r.merchantId === filter.merchantId &&
+            (filter.livemode === null || r.livemode === filter.livemode) &&
             (!filter.paymentId || r.paymentId === filter.paymentId) &&
             (!filter.startingAfter || r.id < filter.startingAfter),
         )

@@ -45,6 +45,19 @@ describe('payment list and timeline (real PostgreSQL)', () => {
         ('pay_a6', 'mer_a', 100, 'USD', 'created',   'o-6', null,             '2026-12-01T10:05:00Z', now(), now()),
         ('pay_a7', 'mer_a', 100, 'USD', 'pending',   'o-7', 'webmoney_purse', '2026-12-01T10:07:00Z', now(), now()),
         ('pay_b1', 'mer_b', 100, 'USD', 'succeeded', 'o-1', 'card',           '2026-12-01T10:06:00Z', now(), now());
+      -- mer_m has payments of both modes, interleaved in time.
+      insert into merchants (id, name, enabled_methods) values ('mer_m', 'M', '{card}');
+      insert into payments (id, merchant_id, amount_minor, currency, status, livemode, created_at,
+                            updated_at, expires_at)
+      values
+        ('pay_m1', 'mer_m', 100, 'USD', 'created', false, '2026-12-01T11:01:00Z', now(), now()),
+        ('pay_m2', 'mer_m', 100, 'USD', 'created', true,  '2026-12-01T11:02:00Z', now(), now()),
+        ('pay_m3', 'mer_m', 100, 'USD', 'created', false, '2026-12-01T11:03:00Z', now(), now()),
+        ('pay_m4', 'mer_m', 100, 'USD', 'created', true,  '2026-12-01T11:04:00Z', now(), now()),
+        ('pay_m5', 'mer_m', 100, 'USD', 'created', true,  '2026-12-01T11:05:00Z', now(), now());
+      insert into payment_transitions (payment_id, from_status, to_status, reason, at) values
+        ('pay_m1', null, 'created', 'created', '2026-12-01T11:01:00Z'),
+        ('pay_m2', null, 'created', 'created', '2026-12-01T11:02:00Z');
       insert into payment_transitions (payment_id, from_status, to_status, reason, at) values
         ('pay_a1', null, 'created', 'created', '2026-12-01T10:01:00Z'),
         ('pay_a1', 'created', 'pending', 'started', '2026-12-01T10:01:10Z'),
@@ -68,6 +81,7 @@ describe('payment list and timeline (real PostgreSQL)', () => {
       orderId: '',
       createdGte: null,
       createdLt: null,
+      livemode: null,
       ...input,
     });
     return { ids: res.views.map((v) => v.payment.id), hasMore: res.hasMore };
@@ -135,6 +149,72 @@ describe('payment list and timeline (real PostgreSQL)', () => {
     await expect(page({ startingAfter: 'pay_a1', endingBefore: 'pay_a2' })).rejects.toMatchObject({
       details: { field: 'ending_before' },
     });
+  });
+
+  it("lists only the key's mode, and refuses a cursor of the other mode", async () => {
+    const m = { merchantId: 'mer_m', limit: 2 };
+    expect(await page({ ...m, livemode: false })).toEqual({
+      ids: ['pay_m3', 'pay_m1'],
+      hasMore: false,
+    });
+    expect(await page({ ...m, livemode: true })).toEqual({
+      ids: ['pay_m5', 'pay_m4'],
+      hasMore: true,
+    });
+    expect(await page({ ...m, livemode: true, startingAfter: 'pay_m4' })).toEqual({
+      ids: ['pay_m2'],
+      hasMore: false,
+    });
+    expect(await page({ ...m, livemode: false, endingBefore: 'pay_m1' })).toEqual({
+      ids: ['pay_m3'],
+      hasMore: false,
+    });
+    // Unset (an operator): both modes.
+    expect((await page({ ...m, limit: 10 })).ids).toEqual([
+      'pay_m5',
+      'pay_m4',
+      'pay_m3',
+      'pay_m2',
+      'pay_m1',
+    ]);
+    await expect(page({ ...m, livemode: false, startingAfter: 'pay_m4' })).rejects.toMatchObject({
+      code: 'PAYMENT_INVALID_REQUEST',
+      details: { field: 'starting_after' },
+    });
+  });
+
+  it("reads one mode's page straight off an index, without sorting the merchant's payments", async () => {
+    const plan = await db.transaction(async (trx) => {
+      // The table is tiny; make the planner show the plan it would take on a large one.
+      await trx.raw('set local enable_seqscan = off');
+      const res = await trx.raw<{ rows: { 'QUERY PLAN': string }[] }>(
+        `explain select * from payments where merchant_id = 'mer_m' and livemode = false
+         order by created_at desc, id desc limit 11`,
+      );
+      return res.rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain('payments_merchant_mode_idx');
+    expect(plan).not.toMatch(/Sort/);
+  });
+
+  it("answers the timeline of the other mode's payment NOT_FOUND with Stripe's hint", async () => {
+    await expect(
+      events({ paymentId: 'pay_m2', merchantId: 'mer_m', livemode: false }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_FOUND',
+      kind: 'not_found',
+      message:
+        "No such payment: 'pay_m2'; a similar object exists in live mode, but a test mode key " +
+        'was used to make this request.',
+    });
+    await expect(
+      events({ paymentId: 'pay_m1', merchantId: 'mer_m', livemode: true }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_FOUND',
+      message: expect.stringContaining('exists in test mode, but a live mode key'),
+    });
+    const own = await events({ paymentId: 'pay_m2', merchantId: 'mer_m', livemode: true });
+    expect(own.map((e) => e.to)).toEqual(['created']);
   });
 
   it("lists a payment's transitions in order as its timeline", async () => {

@@ -1,5 +1,6 @@
 import {
   CheckoutServiceClient,
+  ListPaymentsRequest,
   MerchantServiceClient,
   PaymentStatus,
   RefundExecution,
@@ -105,7 +106,11 @@ describe('refunds (real checkout process, real PostgreSQL, peer services as gRPC
   });
 
   /** A payment of 100.00 USD paid with a WebMoney purse (or a Keeper Mobile phone). */
-  async function paidPayment(key: string, method = PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE) {
+  async function paidPayment(
+    key: string,
+    method = PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE,
+    livemode = false,
+  ) {
     const { payment } = await checkout.createPayment({
       merchantId,
       idempotencyKey: key,
@@ -115,6 +120,7 @@ describe('refunds (real checkout process, real PostgreSQL, peer services as gRPC
       successUrl: '',
       failUrl: '',
       metadata: {},
+      livemode,
     });
     const id = payment?.id ?? '';
     const { rows } = await sql.query<{ page_secret: string }>(
@@ -408,5 +414,138 @@ describe('refunds (real checkout process, real PostgreSQL, peer services as gRPC
         reason: '',
       }),
     ).rejects.toMatchObject({ code: 'PAYMENT_NOT_FOUND' });
+  });
+
+  it('keeps test and live apart: a key of the other mode gets NOT_FOUND with the hint, lists show its own mode', async () => {
+    const live = await paidPayment('order-live', PaymentMethod.PAYMENT_METHOD_WEBMONEY_PURSE, true);
+    const test = await paidPayment('order-test');
+    const hint = (id: string, exists: string, used: string) =>
+      `No such payment: '${id}'; a similar object exists in ${exists} mode, but a ${used} mode ` +
+      'key was used to make this request.';
+    await expect(
+      checkout.getPayment({ paymentId: live, merchantId, pageSecret: '', livemode: false }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_FOUND',
+      kind: 'not_found',
+      message: hint(live, 'live', 'test'),
+    });
+    expect(
+      (await checkout.getPayment({ paymentId: live, merchantId, pageSecret: '', livemode: true }))
+        .payment?.livemode,
+    ).toBe(true);
+    await expect(
+      checkout.listPaymentEvents({ paymentId: test, merchantId, livemode: true }),
+    ).rejects.toMatchObject({ code: 'PAYMENT_NOT_FOUND', message: hint(test, 'test', 'live') });
+    const listed = async (livemode: boolean) =>
+      (
+        await checkout.listPayments(
+          ListPaymentsRequest.fromPartial({ merchantId, limit: 100, livemode }),
+        )
+      ).payments.map((p) => p.id);
+    expect(await listed(true)).toEqual([live]);
+    expect(await listed(false)).toContain(test);
+    expect(await listed(false)).not.toContain(live);
+
+    // Refunds: a test key can neither refund a live payment nor see its refunds.
+    const before = await refundRows();
+    await expect(
+      refunds.createRefund({
+        merchantId,
+        idempotencyKey: 'refund-live-by-test',
+        paymentId: live,
+        amount: usd(100n),
+        reason: '',
+        livemode: false,
+      }),
+    ).rejects.toMatchObject({ code: 'PAYMENT_NOT_FOUND', message: hint(live, 'live', 'test') });
+    expect(await refundRows()).toBe(before);
+    adapters.script.refund = null;
+    const { refund } = await refunds.createRefund({
+      merchantId,
+      idempotencyKey: 'refund-live',
+      paymentId: live,
+      amount: usd(100n),
+      reason: '',
+      livemode: true,
+    });
+    const refundId = refund?.id ?? '';
+    const { rows } = await sql.query<{ livemode: boolean }>(
+      'select livemode from refunds where id = $1',
+      [refundId],
+    );
+    expect(rows[0]?.livemode).toBe(true);
+    // The same request from a test key is not answered with the live refund.
+    await expect(
+      refunds.createRefund({
+        merchantId,
+        idempotencyKey: 'refund-live',
+        paymentId: live,
+        amount: usd(100n),
+        reason: '',
+        livemode: false,
+      }),
+    ).rejects.toMatchObject({ code: 'PAYMENT_NOT_FOUND' });
+    await expect(
+      refunds.getRefund({ merchantId, refundId, livemode: false }),
+    ).rejects.toMatchObject({
+      code: 'REFUND_NOT_FOUND',
+      kind: 'not_found',
+      message:
+        `No such refund: '${refundId}'; a similar object exists in live mode, but a test mode ` +
+        'key was used to make this request.',
+    });
+    expect((await refunds.getRefund({ merchantId, refundId, livemode: true })).refund?.id).toBe(
+      refundId,
+    );
+    const refundIds = async (livemode: boolean) =>
+      (
+        await refunds.listRefunds({
+          merchantId,
+          paymentId: '',
+          limit: 100,
+          startingAfter: '',
+          livemode,
+        })
+      ).refunds.map((r) => r.id);
+    expect(await refundIds(true)).toEqual([refundId]);
+    expect(await refundIds(false)).not.toContain(refundId);
+    await expect(
+      refunds.listRefunds({
+        merchantId,
+        paymentId: '',
+        limit: 1,
+        startingAfter: refundId,
+        livemode: false,
+      }),
+    ).rejects.toMatchObject({ code: 'REFUND_NOT_FOUND' });
+  });
+
+  it("cancels only with a key of the payment's mode", async () => {
+    const { payment } = await checkout.createPayment({
+      merchantId,
+      idempotencyKey: 'order-cancel-live',
+      amount: usd(500n),
+      orderId: 'order-cancel-live',
+      description: '',
+      successUrl: '',
+      failUrl: '',
+      metadata: {},
+      livemode: true,
+    });
+    const paymentId = payment?.id ?? '';
+    await expect(
+      checkout.cancelPayment({ paymentId, merchantId, reason: '', livemode: false }),
+    ).rejects.toMatchObject({
+      code: 'PAYMENT_NOT_FOUND',
+      message: expect.stringContaining('exists in live mode, but a test mode key'),
+    });
+    expect((await paymentOf(paymentId))?.status).toBe(PaymentStatus.PAYMENT_STATUS_CREATED);
+    const canceled = await checkout.cancelPayment({
+      paymentId,
+      merchantId,
+      reason: '',
+      livemode: true,
+    });
+    expect(canceled.payment?.status).toBe(PaymentStatus.PAYMENT_STATUS_CANCELED);
   });
 });

@@ -48,7 +48,8 @@ const ERROR_STATUSES: Record<string, string> = {
   '401': 'Missing or unknown credential (UNAUTHENTICATED, AUTH_INVALID_API_KEY).',
   '402': 'Declined (kind `declined`).',
   '403': 'Not allowed (kind `forbidden`).',
-  '404': 'Unknown object, or one of another merchant (PAYMENT_NOT_FOUND, …).',
+  '404':
+    "Unknown object, one of another merchant, or one of the other mode than the API key's (PAYMENT_NOT_FOUND, …; the message then says the object exists in that mode).",
   '409':
     'Conflict: IDEMPOTENCY_KEY_REUSED (the key was used with another request; `details.field` names the first difference), IDEMPOTENCY_KEY_IN_USE (its first request has not answered yet), or a concurrent update.',
   '413': 'The body is larger than 256 KiB (PAYLOAD_TOO_LARGE).',

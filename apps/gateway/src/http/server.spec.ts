@@ -465,8 +465,8 @@ describe('buildGateway (in process)', () => {
     });
     expect(withReason.statusCode).toBe(200);
     expect(calls.filter((c) => c.method === 'cancelPayment').map((c) => c.request)).toEqual([
-      { paymentId: 'pay_1', merchantId: 'mer_1', reason: '' },
-      { paymentId: 'pay_1', merchantId: 'mer_1', reason: 'out of stock' },
+      { paymentId: 'pay_1', merchantId: 'mer_1', reason: '', livemode: false },
+      { paymentId: 'pay_1', merchantId: 'mer_1', reason: 'out of stock', livemode: false },
     ]);
     const refused = await app.inject({
       method: 'POST',

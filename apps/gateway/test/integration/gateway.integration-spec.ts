@@ -601,6 +601,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         paymentId: 'pay_it_1',
         merchantId: MERCHANT.id,
         pageSecret: '',
+        livemode: false,
       });
     });
 

@@ -195,6 +195,51 @@ describe('merchants and API keys end to end: admin API, checkout onboarding, led
     expect(await testStarted.text()).toContain(stack.sandboxUrl);
   });
 
+  it('keeps the modes apart: a live key lists no test payment and gets 404 for one, a test key likewise for a live one', async () => {
+    const created = await createMerchant('Isolated modes shop');
+    const id = created.merchant.id;
+    const live = await adminCall<IssuedKey>(
+      'POST',
+      `/admin/v1/merchants/${id}/api_keys`,
+      { mode: 'live', name: 'production' },
+      `live-key-${id}`,
+    );
+    expect(live.status).toBe(201);
+    const test = await createPayment(created.api_key, 'isolated-test-1');
+    const livePayment = await createPayment(live.body.secret, 'isolated-live-1');
+    expect([test.status, livePayment.status]).toEqual([201, 201]);
+
+    const get = async (apiKey: string, path: string) => {
+      const res = await fetch(`${stack.gatewayUrl}${path}`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const idsOf = (list: { body: Record<string, unknown> }) =>
+      (list.body['data'] as { id: string }[]).map((p) => p.id);
+    expect(idsOf(await get(live.body.secret, '/v1/payments?limit=100'))).toEqual([
+      livePayment.body.id,
+    ]);
+    expect(idsOf(await get(created.api_key, '/v1/payments?limit=100'))).toEqual([test.body.id]);
+
+    const hidden = await get(live.body.secret, `/v1/payments/${test.body.id}`);
+    expect(hidden.status).toBe(404);
+    expect(hidden.body['error']).toMatchObject({
+      code: 'PAYMENT_NOT_FOUND',
+      message:
+        `No such payment: '${test.body.id}'; a similar object exists in test mode, but a live ` +
+        'mode key was used to make this request.',
+    });
+    const canceled = await fetch(`${stack.gatewayUrl}/v1/payments/${livePayment.body.id}/cancel`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${created.api_key}` },
+    });
+    expect(canceled.status).toBe(404);
+    expect((await get(live.body.secret, `/v1/payments/${livePayment.body.id}`)).body).toMatchObject(
+      { status: 'created' },
+    );
+  });
+
   it('rolls a key (both work until the old one expires) and revokes a key at once', async () => {
     const created = await createMerchant('Keys shop');
     const id = created.merchant.id;

@@ -58,8 +58,9 @@ describe('installIdempotency', () => {
     await app.register(async (scope) => {
       scope.decorateRequest('merchant', null);
       scope.addHook('onRequest', async (request) => {
-        (request as unknown as { merchant: { id: string } }).merchant = {
+        (request as unknown as { merchant: { id: string; livemode: boolean } }).merchant = {
           id: String(request.headers['x-merchant'] ?? 'mer_a'),
+          livemode: request.headers['x-livemode'] === 'true',
         };
       });
       scope.post('/v1/secrets', { config: { idempotency: false } }, async () => {
@@ -199,6 +200,19 @@ describe('installIdempotency', () => {
     const otherBody = await post({ amount: 6 }, { 'x-merchant': 'mer_c' });
     expect(otherBody.statusCode).toBe(201);
     expect(calls).toBe(3);
+  });
+
+  it("scopes keys per mode too: a merchant's live key never gets its test key's answer", async () => {
+    await post({ amount: 5 });
+    const live = await post({ amount: 5 }, { 'x-livemode': 'true' });
+    expect(live.headers['idempotent-replayed']).toBeUndefined();
+    expect(live.json()).toEqual({ id: 'thing_2' });
+    const liveAgain = await post({ amount: 5 }, { 'x-livemode': 'true' });
+    expect(liveAgain.headers['idempotent-replayed']).toBe('true');
+    expect(liveAgain.json()).toEqual({ id: 'thing_2' });
+    const testAgain = await post({ amount: 5 });
+    expect(testAgain.json()).toEqual({ id: 'thing_1' });
+    expect(calls).toBe(2);
   });
 
   it('leaves POSTs without a key alone, and refuses a key over 255 characters', async () => {

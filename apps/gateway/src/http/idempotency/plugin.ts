@@ -79,13 +79,16 @@ interface Hold {
 }
 
 /**
- * Whose key it is: the API key's merchant on /v1 (`request.merchant`, set by every /v1 scope
- * through authenticateMerchantScope), the operators on /admin (one admin token). Keys of
- * different merchants never meet, so one merchant cannot replay another's answer.
+ * Whose key it is: the API key's merchant and mode on /v1 (`request.merchant`, set by every /v1
+ * scope through authenticateMerchantScope), the operators on /admin (one admin token). Keys of
+ * different merchants never meet, so one merchant cannot replay another's answer; nor do a
+ * merchant's test and live keys, so a live key never gets a test object replayed (or the
+ * reverse). Test keys keep the scope they had before modes were told apart, so the records
+ * stored then still answer their retries.
  */
 function scopeOf(request: FastifyRequest): string | null {
-  const merchant = (request as { merchant?: { id: string } | null }).merchant;
-  if (merchant) return `merchant:${merchant.id}`;
+  const merchant = (request as { merchant?: { id: string; livemode?: boolean } | null }).merchant;
+  if (merchant) return `merchant:${merchant.id}${merchant.livemode ? ':live' : ''}`;
   if (request.url.startsWith('/admin/')) return 'admin';
   return null;
 }

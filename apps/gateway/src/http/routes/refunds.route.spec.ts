@@ -207,6 +207,7 @@ describe('refund routes', () => {
           paymentId: 'pay_1',
           amount: { amountMinor: 4_000n, currency: '' },
           reason: 'returned',
+          livemode: false,
         },
       },
     ]);
@@ -352,7 +353,11 @@ describe('refund routes', () => {
     const ok = await app.inject({ method: 'GET', url: '/v1/refunds/re_1', headers: api });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ id: 're_1', object: 'refund' });
-    expect(s.calls[0]?.request).toEqual({ merchantId: 'mer_1', refundId: 're_1' });
+    expect(s.calls[0]?.request).toEqual({
+      merchantId: 'mer_1',
+      refundId: 're_1',
+      livemode: false,
+    });
     const missing = await app.inject({ method: 'GET', url: '/v1/refunds/re_2', headers: api });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('REFUND_NOT_FOUND');
@@ -372,6 +377,7 @@ describe('refund routes', () => {
       paymentId: 'pay_1',
       limit: 2,
       startingAfter: 're_9',
+      livemode: false,
     });
     const bad = await app.inject({ method: 'GET', url: '/v1/refunds?limit=101', headers: api });
     expect(bad.statusCode).toBe(400);

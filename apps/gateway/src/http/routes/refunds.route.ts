@@ -9,7 +9,12 @@ import type { PromiseClient } from '@tolem/grpc-kit';
 import { minorFromJson } from '@tolem/money';
 import type { FastifyPluginAsync } from 'fastify';
 
-import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } from '../auth';
+import {
+  type ApiKeyAuthenticator,
+  authenticateMerchantScope,
+  livemodeOf,
+  merchantIdOf,
+} from '../auth';
 import { gatewayErrors } from '../errors';
 import {
   bearerTokenFrom,
@@ -324,6 +329,8 @@ function merchantRefundRoutes(deps: RefundRouteDeps): FastifyPluginAsync {
             // The currency is the payment's; checkout refuses another one.
             amount: amountMinor === undefined ? undefined : { amountMinor, currency: '' },
             reason: request.body.reason ?? '',
+            // A key refunds and reads only its own mode's payments and refunds.
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );
@@ -347,7 +354,11 @@ function merchantRefundRoutes(deps: RefundRouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const res = await deps.refunds.getRefund(
-          { merchantId: merchantIdOf(request), refundId: request.params.id },
+          {
+            merchantId: merchantIdOf(request),
+            refundId: request.params.id,
+            livemode: livemodeOf(request),
+          },
           { requestId: request.id },
         );
         return refundToJson(res.refund);
@@ -370,6 +381,7 @@ function merchantRefundRoutes(deps: RefundRouteDeps): FastifyPluginAsync {
             paymentId: request.query.payment ?? '',
             limit: limitOf(request.query.limit),
             startingAfter: request.query.starting_after ?? '',
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );

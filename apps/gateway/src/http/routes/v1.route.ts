@@ -1,7 +1,12 @@
 import { OwnerType } from '@tolem/contracts/ledger';
 import type { FastifyPluginAsync } from 'fastify';
 
-import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } from '../auth';
+import {
+  type ApiKeyAuthenticator,
+  authenticateMerchantScope,
+  livemodeOf,
+  merchantIdOf,
+} from '../auth';
 import {
   IDEMPOTENCY_HEADERS,
   OPTIONAL_IDEMPOTENCY_HEADERS,
@@ -93,6 +98,8 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
             paymentId: request.params.id,
             merchantId: merchantIdOf(request),
             pageSecret: '',
+            // A key reaches only its own mode's payments (checkout answers the other's 404).
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );
@@ -118,6 +125,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
             paymentId: request.params.id,
             merchantId: merchantIdOf(request),
             reason: request.body?.reason ?? '',
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );
@@ -171,7 +179,10 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       },
       async (request): Promise<ListJson<PaymentJson>> => {
         const res = await deps.checkout.listPayments(
-          toListPaymentsRequest(request.query, merchantIdOf(request)),
+          {
+            ...toListPaymentsRequest(request.query, merchantIdOf(request)),
+            livemode: livemodeOf(request),
+          },
           { requestId: request.id },
         );
         return {
@@ -194,7 +205,11 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const res = await deps.checkout.listPaymentEvents(
-          { paymentId: request.params.id, merchantId: merchantIdOf(request) },
+          {
+            paymentId: request.params.id,
+            merchantId: merchantIdOf(request),
+            livemode: livemodeOf(request),
+          },
           { requestId: request.id },
         );
         return {

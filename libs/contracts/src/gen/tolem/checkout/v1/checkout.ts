@@ -523,6 +523,12 @@ export interface GetPaymentRequest {
    * NOT_FOUND, exactly like an unknown payment.
    */
   pageSecret: string;
+  /**
+   * The key's mode (the gateway always sets it): a payment of the other mode is NOT_FOUND
+   * PAYMENT_NOT_FOUND, whose message says a similar object exists in the other mode (Stripe's
+   * hint; it is the same merchant's object, so it tells nothing new). Unset: any mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface GetPaymentResponse {
@@ -857,6 +863,12 @@ export interface CancelPaymentRequest {
   merchantId: string;
   /** Kept in the payment's audit trail. */
   reason: string;
+  /**
+   * The key's mode (the gateway always sets it): a payment of the other mode is NOT_FOUND
+   * PAYMENT_NOT_FOUND, whose message says a similar object exists in the other mode (Stripe's
+   * hint; it is the same merchant's object, so it tells nothing new). Unset: any mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface CancelPaymentResponse {
@@ -1066,6 +1078,12 @@ export interface CreateRefundRequest {
   /** Absent: all that is left to refund. An empty currency means the payment's. */
   amount: Money | undefined;
   reason: string;
+  /**
+   * The key's mode (the gateway always sets it): a refund of a payment of the other mode is
+   * NOT_FOUND PAYMENT_NOT_FOUND with Stripe's hint that a similar object exists in the other mode.
+   * Unset: any mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface CreateRefundResponse {
@@ -1079,6 +1097,12 @@ export interface CreateRefundResponse {
 export interface GetRefundRequest {
   merchantId: string;
   refundId: string;
+  /**
+   * The key's mode (the gateway always sets it): a refund of a payment of the other mode is
+   * NOT_FOUND REFUND_NOT_FOUND with Stripe's hint that a similar object exists in the other mode.
+   * Unset: any mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface GetRefundResponse {
@@ -1092,6 +1116,8 @@ export interface ListRefundsRequest {
   /** 1..100; 0 means 10. */
   limit: number;
   startingAfter: string;
+  /** Only refunds of payments of this mode (the gateway always sets the key's mode); unset: any. */
+  livemode?: boolean | undefined;
 }
 
 export interface ListRefundsResponse {
@@ -1184,7 +1210,11 @@ export interface ListPaymentsRequest {
   orderId: string;
   /** created_at >= created_gte and created_at < created_lt. */
   createdGte: Date | undefined;
-  createdLt: Date | undefined;
+  createdLt:
+    | Date
+    | undefined;
+  /** Only payments of this mode (the gateway always sets the key's mode); unset: any (operators). */
+  livemode?: boolean | undefined;
 }
 
 export interface ListPaymentsResponse {
@@ -1198,6 +1228,12 @@ export interface ListPaymentEventsRequest {
   paymentId: string;
   /** Required: the events of another merchant's payment are PAYMENT_NOT_FOUND. */
   merchantId: string;
+  /**
+   * The key's mode (the gateway always sets it): a payment of the other mode is NOT_FOUND
+   * PAYMENT_NOT_FOUND, whose message says a similar object exists in the other mode (Stripe's
+   * hint; it is the same merchant's object, so it tells nothing new). Unset: any mode.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface PaymentEvent {
@@ -3428,7 +3464,7 @@ export const CreatePaymentResponse: MessageFns<CreatePaymentResponse> = {
 };
 
 function createBaseGetPaymentRequest(): GetPaymentRequest {
-  return { paymentId: "", merchantId: "", pageSecret: "" };
+  return { paymentId: "", merchantId: "", pageSecret: "", livemode: undefined };
 }
 
 export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
@@ -3441,6 +3477,9 @@ export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
     }
     if (message.pageSecret !== "") {
       writer.uint32(26).string(message.pageSecret);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(32).bool(message.livemode);
     }
     return writer;
   },
@@ -3482,6 +3521,14 @@ export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
             message.pageSecret = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3511,6 +3558,7 @@ export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
         : isSet(object.page_secret)
         ? globalThis.String(object.page_secret)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -3525,6 +3573,9 @@ export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
     if (message.pageSecret !== "") {
       obj.pageSecret = message.pageSecret;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -3536,6 +3587,7 @@ export const GetPaymentRequest: MessageFns<GetPaymentRequest> = {
     message.paymentId = object.paymentId ?? "";
     message.merchantId = object.merchantId ?? "";
     message.pageSecret = object.pageSecret ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -7688,7 +7740,7 @@ export const RotateSecretResponse: MessageFns<RotateSecretResponse> = {
 };
 
 function createBaseCancelPaymentRequest(): CancelPaymentRequest {
-  return { paymentId: "", merchantId: "", reason: "" };
+  return { paymentId: "", merchantId: "", reason: "", livemode: undefined };
 }
 
 export const CancelPaymentRequest: MessageFns<CancelPaymentRequest> = {
@@ -7701,6 +7753,9 @@ export const CancelPaymentRequest: MessageFns<CancelPaymentRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(26).string(message.reason);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(32).bool(message.livemode);
     }
     return writer;
   },
@@ -7742,6 +7797,14 @@ export const CancelPaymentRequest: MessageFns<CancelPaymentRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7767,6 +7830,7 @@ export const CancelPaymentRequest: MessageFns<CancelPaymentRequest> = {
         ? globalThis.String(object.merchant_id)
         : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -7781,6 +7845,9 @@ export const CancelPaymentRequest: MessageFns<CancelPaymentRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -7792,6 +7859,7 @@ export const CancelPaymentRequest: MessageFns<CancelPaymentRequest> = {
     message.paymentId = object.paymentId ?? "";
     message.merchantId = object.merchantId ?? "";
     message.reason = object.reason ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -10489,7 +10557,7 @@ export const Refund: MessageFns<Refund> = {
 };
 
 function createBaseCreateRefundRequest(): CreateRefundRequest {
-  return { merchantId: "", idempotencyKey: "", paymentId: "", amount: undefined, reason: "" };
+  return { merchantId: "", idempotencyKey: "", paymentId: "", amount: undefined, reason: "", livemode: undefined };
 }
 
 export const CreateRefundRequest: MessageFns<CreateRefundRequest> = {
@@ -10508,6 +10576,9 @@ export const CreateRefundRequest: MessageFns<CreateRefundRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(42).string(message.reason);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(48).bool(message.livemode);
     }
     return writer;
   },
@@ -10565,6 +10636,14 @@ export const CreateRefundRequest: MessageFns<CreateRefundRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -10596,6 +10675,7 @@ export const CreateRefundRequest: MessageFns<CreateRefundRequest> = {
         : "",
       amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -10616,6 +10696,9 @@ export const CreateRefundRequest: MessageFns<CreateRefundRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -10631,6 +10714,7 @@ export const CreateRefundRequest: MessageFns<CreateRefundRequest> = {
       ? Money.fromPartial(object.amount)
       : undefined;
     message.reason = object.reason ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -10723,7 +10807,7 @@ export const CreateRefundResponse: MessageFns<CreateRefundResponse> = {
 };
 
 function createBaseGetRefundRequest(): GetRefundRequest {
-  return { merchantId: "", refundId: "" };
+  return { merchantId: "", refundId: "", livemode: undefined };
 }
 
 export const GetRefundRequest: MessageFns<GetRefundRequest> = {
@@ -10733,6 +10817,9 @@ export const GetRefundRequest: MessageFns<GetRefundRequest> = {
     }
     if (message.refundId !== "") {
       writer.uint32(18).string(message.refundId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -10766,6 +10853,14 @@ export const GetRefundRequest: MessageFns<GetRefundRequest> = {
             message.refundId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -10790,6 +10885,7 @@ export const GetRefundRequest: MessageFns<GetRefundRequest> = {
         : isSet(object.refund_id)
         ? globalThis.String(object.refund_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -10801,6 +10897,9 @@ export const GetRefundRequest: MessageFns<GetRefundRequest> = {
     if (message.refundId !== "") {
       obj.refundId = message.refundId;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -10811,6 +10910,7 @@ export const GetRefundRequest: MessageFns<GetRefundRequest> = {
     const message = createBaseGetRefundRequest();
     message.merchantId = object.merchantId ?? "";
     message.refundId = object.refundId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -10885,7 +10985,7 @@ export const GetRefundResponse: MessageFns<GetRefundResponse> = {
 };
 
 function createBaseListRefundsRequest(): ListRefundsRequest {
-  return { merchantId: "", paymentId: "", limit: 0, startingAfter: "" };
+  return { merchantId: "", paymentId: "", limit: 0, startingAfter: "", livemode: undefined };
 }
 
 export const ListRefundsRequest: MessageFns<ListRefundsRequest> = {
@@ -10901,6 +11001,9 @@ export const ListRefundsRequest: MessageFns<ListRefundsRequest> = {
     }
     if (message.startingAfter !== "") {
       writer.uint32(34).string(message.startingAfter);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(40).bool(message.livemode);
     }
     return writer;
   },
@@ -10950,6 +11053,14 @@ export const ListRefundsRequest: MessageFns<ListRefundsRequest> = {
             message.startingAfter = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -10980,6 +11091,7 @@ export const ListRefundsRequest: MessageFns<ListRefundsRequest> = {
         : isSet(object.starting_after)
         ? globalThis.String(object.starting_after)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -10997,6 +11109,9 @@ export const ListRefundsRequest: MessageFns<ListRefundsRequest> = {
     if (message.startingAfter !== "") {
       obj.startingAfter = message.startingAfter;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -11009,6 +11124,7 @@ export const ListRefundsRequest: MessageFns<ListRefundsRequest> = {
     message.paymentId = object.paymentId ?? "";
     message.limit = object.limit ?? 0;
     message.startingAfter = object.startingAfter ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -12217,6 +12333,7 @@ function createBaseListPaymentsRequest(): ListPaymentsRequest {
     orderId: "",
     createdGte: undefined,
     createdLt: undefined,
+    livemode: undefined,
   };
 }
 
@@ -12248,6 +12365,9 @@ export const ListPaymentsRequest: MessageFns<ListPaymentsRequest> = {
     }
     if (message.createdLt !== undefined) {
       Timestamp.encode(toTimestamp(message.createdLt), writer.uint32(74).fork()).join();
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(80).bool(message.livemode);
     }
     return writer;
   },
@@ -12337,6 +12457,14 @@ export const ListPaymentsRequest: MessageFns<ListPaymentsRequest> = {
             message.createdLt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -12384,6 +12512,7 @@ export const ListPaymentsRequest: MessageFns<ListPaymentsRequest> = {
         : isSet(object.created_lt)
         ? fromJsonTimestamp(object.created_lt)
         : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -12416,6 +12545,9 @@ export const ListPaymentsRequest: MessageFns<ListPaymentsRequest> = {
     if (message.createdLt !== undefined) {
       obj.createdLt = message.createdLt.toISOString();
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -12433,6 +12565,7 @@ export const ListPaymentsRequest: MessageFns<ListPaymentsRequest> = {
     message.orderId = object.orderId ?? "";
     message.createdGte = object.createdGte ?? undefined;
     message.createdLt = object.createdLt ?? undefined;
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -12527,7 +12660,7 @@ export const ListPaymentsResponse: MessageFns<ListPaymentsResponse> = {
 };
 
 function createBaseListPaymentEventsRequest(): ListPaymentEventsRequest {
-  return { paymentId: "", merchantId: "" };
+  return { paymentId: "", merchantId: "", livemode: undefined };
 }
 
 export const ListPaymentEventsRequest: MessageFns<ListPaymentEventsRequest> = {
@@ -12537,6 +12670,9 @@ export const ListPaymentEventsRequest: MessageFns<ListPaymentEventsRequest> = {
     }
     if (message.merchantId !== "") {
       writer.uint32(18).string(message.merchantId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -12570,6 +12706,14 @@ export const ListPaymentEventsRequest: MessageFns<ListPaymentEventsRequest> = {
             message.merchantId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -12594,6 +12738,7 @@ export const ListPaymentEventsRequest: MessageFns<ListPaymentEventsRequest> = {
         : isSet(object.merchant_id)
         ? globalThis.String(object.merchant_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -12605,6 +12750,9 @@ export const ListPaymentEventsRequest: MessageFns<ListPaymentEventsRequest> = {
     if (message.merchantId !== "") {
       obj.merchantId = message.merchantId;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -12615,6 +12763,7 @@ export const ListPaymentEventsRequest: MessageFns<ListPaymentEventsRequest> = {
     const message = createBaseListPaymentEventsRequest();
     message.paymentId = object.paymentId ?? "";
     message.merchantId = object.merchantId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
