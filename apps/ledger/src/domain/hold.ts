@@ -57,18 +57,23 @@ export function validateCreateHold(cmd: CreateHoldCommand): ValidHold {
 
 /** The two-phase legs of a hold (sign 1) or of its release (sign -1), all pending. */
 function pendingLegs(
-  record: Pick<PaymentRecord, 'merchantId' | 'provider' | 'currency' | 'shard'>,
+  record: Pick<PaymentRecord, 'merchantId' | 'provider' | 'currency' | 'shard' | 'livemode'>,
   amount: bigint,
   sign: 1n | -1n,
 ): PostingDraft[] {
   return [
     {
-      account: chart.providerClearing(record.provider, record.currency, record.shard),
+      account: chart.providerClearing(
+        record.provider,
+        record.currency,
+        record.shard,
+        record.livemode,
+      ),
       amountMinor: sign * amount,
       pending: true,
     },
     {
-      account: chart.merchantAvailable(record.merchantId, record.currency),
+      account: chart.merchantAvailable(record.merchantId, record.currency, record.livemode),
       amountMinor: -sign * amount,
       pending: true,
     },
@@ -246,6 +251,7 @@ export function decidePostHold(
       merchantId: record.merchantId,
       provider: record.provider,
       shard: record.shard,
+      livemode: record.livemode,
       gross: captured,
       fee,
       net,

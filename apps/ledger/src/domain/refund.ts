@@ -102,10 +102,13 @@ export function decideRefund(
   }
   const postings = [
     {
-      account: chart.merchantAvailable(payment.merchantId, payment.currency),
+      account: chart.merchantAvailable(payment.merchantId, payment.currency, payment.livemode),
       amountMinor: r.amount.amountMinor,
     },
-    { account: chart.platformRefundsPayable(payment.currency), amountMinor: -r.amount.amountMinor },
+    {
+      account: chart.platformRefundsPayable(payment.currency, payment.livemode),
+      amountMinor: -r.amount.amountMinor,
+    },
   ];
   assertBalanced(postings);
   const zero = money(0n, payment.currency);
@@ -192,11 +195,16 @@ export function refundAmountOf(start: StoredTransaction): bigint {
 function destinationOf(outcome: RefundOutcome, payment: PaymentRecord): AccountSpec {
   switch (outcome) {
     case 'refunded_by_provider':
-      return chart.providerClearing(payment.provider, payment.currency, payment.shard);
+      return chart.providerClearing(
+        payment.provider,
+        payment.currency,
+        payment.shard,
+        payment.livemode,
+      );
     case 'paid_out':
-      return chart.platformPayoutClearing(payment.currency, payment.shard);
+      return chart.platformPayoutClearing(payment.currency, payment.shard, payment.livemode);
     case 'failed':
-      return chart.merchantAvailable(payment.merchantId, payment.currency);
+      return chart.merchantAvailable(payment.merchantId, payment.currency, payment.livemode);
   }
 }
 
@@ -215,7 +223,7 @@ export function decideResolution(
   if (!payment) paymentNotFound('of the refund');
   const amount = money(amountMinor, payment.currency);
   const postings = [
-    { account: chart.platformRefundsPayable(payment.currency), amountMinor },
+    { account: chart.platformRefundsPayable(payment.currency, payment.livemode), amountMinor },
     { account: destinationOf(r.outcome, payment), amountMinor: -amountMinor },
   ];
   assertBalanced(postings);

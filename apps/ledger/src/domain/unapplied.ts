@@ -175,15 +175,19 @@ export function holdBody(
   if (existing.payment && existing.payment.merchantId !== h.merchantId) {
     invalidField('merchant_id', 'payment_id belongs to another merchant');
   }
+  // The case's money is held in the accounts of its mode; it may only ever reach its payment's.
+  if (existing.payment && existing.payment.livemode !== h.livemode) {
+    invalidField('livemode', 'livemode differs from the payment’s');
+  }
   const shard = shardOf(h.merchantId);
   const occurredAt = h.occurredAt ?? now;
   const postings: PostingDraft[] = [
     {
-      account: chart.providerClearing(h.provider, h.amount.currency, shard),
+      account: chart.providerClearing(h.provider, h.amount.currency, shard, h.livemode),
       amountMinor: h.amount.amountMinor,
     },
     {
-      account: chart.platformUnappliedFunds(h.amount.currency),
+      account: chart.platformUnappliedFunds(h.amount.currency, h.livemode),
       amountMinor: -h.amount.amountMinor,
     },
   ];
@@ -280,6 +284,13 @@ export function applyBody(
       { details: { field: 'case_id', status: payment.status } },
     );
   }
+  if (payment && payment.livemode !== u.livemode) {
+    throw ledgerErrors.create(
+      'LEDGER_CASE_NOT_APPLICABLE',
+      `payment ${u.paymentId} is in the other mode (test or live); return the money instead`,
+      { details: { field: 'case_id' } },
+    );
+  }
   if (posted && payment.currency !== u.amount.currency) {
     throw moneyErrors.create(
       'MONEY_CURRENCY_MISMATCH',
@@ -291,17 +302,20 @@ export function applyBody(
   const net = money(u.amount.amountMinor - fee.amountMinor, u.amount.currency);
   const currency: CurrencyCode = u.amount.currency;
   const postings: PostingDraft[] = [
-    { account: chart.platformUnappliedFunds(currency), amountMinor: u.amount.amountMinor },
+    {
+      account: chart.platformUnappliedFunds(currency, u.livemode),
+      amountMinor: u.amount.amountMinor,
+    },
   ];
   if (net.amountMinor > 0n) {
     postings.push({
-      account: chart.merchantAvailable(u.merchantId, currency),
+      account: chart.merchantAvailable(u.merchantId, currency, u.livemode),
       amountMinor: -net.amountMinor,
     });
   }
   if (fee.amountMinor > 0n) {
     postings.push({
-      account: chart.platformFeeRevenue(currency, u.shard),
+      account: chart.platformFeeRevenue(currency, u.shard, u.livemode),
       amountMinor: -fee.amountMinor,
     });
   }
@@ -366,9 +380,12 @@ export function returnBody(
   const u = heldCase(state, r.caseId);
   const currency = u.amount.currency;
   const postings: PostingDraft[] = [
-    { account: chart.platformUnappliedFunds(currency), amountMinor: u.amount.amountMinor },
     {
-      account: chart.providerClearing(u.provider, currency, u.shard),
+      account: chart.platformUnappliedFunds(currency, u.livemode),
+      amountMinor: u.amount.amountMinor,
+    },
+    {
+      account: chart.providerClearing(u.provider, currency, u.shard, u.livemode),
       amountMinor: -u.amount.amountMinor,
     },
   ];

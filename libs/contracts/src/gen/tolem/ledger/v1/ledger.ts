@@ -309,6 +309,12 @@ export interface PostPayoutRequest {
   merchantId: string;
   amount: Money | undefined;
   description: string;
+  /**
+   * Which balance pays: false for the merchant's test balance (a test payout moves only test
+   * money), true or unset for the live one, so older callers and operators' tools keep paying
+   * out live money. A live payout never takes test money: LEDGER_INSUFFICIENT_FUNDS.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface PostPayoutResponse {
@@ -316,6 +322,8 @@ export interface PostPayoutResponse {
   alreadyExisted: boolean;
   /** `po_…`, also the transaction's payment_id and the key of its events. */
   payoutId: string;
+  /** The mode of the balance paid out of. */
+  livemode: boolean;
 }
 
 export interface CreateHoldRequest {
@@ -389,7 +397,7 @@ export interface ReverseTransactionResponse {
 
 export interface PostTransactionRequest {
   idempotencyKey: string;
-  /** At least two, one currency, summing to zero. */
+  /** At least two, one currency, one mode (test or live accounts), summing to zero. */
   postings: PostingInput[];
   description: string;
 }
@@ -498,12 +506,23 @@ export interface GetBalanceRequest {
   merchantId: string;
   currency: string;
   /** Unset: now. Else the sum of the postings created at or before this time. */
-  asOf: Date | undefined;
+  asOf:
+    | Date
+    | undefined;
+  /**
+   * Test and live money are kept apart, as Stripe keeps them: false reads the test balance
+   * (test keys' payments), true or unset the live one.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface GetBalanceResponse {
   available: Money | undefined;
-  pending: Money | undefined;
+  pending:
+    | Money
+    | undefined;
+  /** The mode of the balance answered. */
+  livemode: boolean;
 }
 
 export interface Account {
@@ -522,6 +541,11 @@ export interface Account {
    * on one row; the account's balance is the sum over its shards. 0 for merchants.
    */
   shard: number;
+  /**
+   * Test and live money never share an account: every account (system accounts too) is
+   * either a test one (false) or a live one (true).
+   */
+  livemode: boolean;
 }
 
 export interface GetAccountBalanceRequest {
@@ -547,6 +571,8 @@ export interface ListAccountsRequest {
   ownerId: string;
   /** Optional filter. */
   currency: string;
+  /** The mode of the accounts listed: false for test accounts, true or unset for live ones. */
+  livemode?: boolean | undefined;
 }
 
 export interface ListAccountsResponse {
@@ -564,6 +590,8 @@ export interface ListStatementRequest {
   /** 1..1000, default 100. */
   pageSize: number;
   pageToken: string;
+  /** The statement of the test balance (false) or of the live one (true or unset). */
+  livemode?: boolean | undefined;
 }
 
 export interface StatementLine {
@@ -584,6 +612,8 @@ export interface ListStatementResponse {
   lines: StatementLine[];
   /** Empty on the last page. */
   nextPageToken: string;
+  /** The mode of the balance the statement is of. */
+  livemode: boolean;
 }
 
 export interface ListPaymentTransactionsRequest {
@@ -2076,7 +2106,7 @@ export const RefundPaymentResponse: MessageFns<RefundPaymentResponse> = {
 };
 
 function createBasePostPayoutRequest(): PostPayoutRequest {
-  return { idempotencyKey: "", merchantId: "", amount: undefined, description: "" };
+  return { idempotencyKey: "", merchantId: "", amount: undefined, description: "", livemode: undefined };
 }
 
 export const PostPayoutRequest: MessageFns<PostPayoutRequest> = {
@@ -2092,6 +2122,9 @@ export const PostPayoutRequest: MessageFns<PostPayoutRequest> = {
     }
     if (message.description !== "") {
       writer.uint32(34).string(message.description);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(40).bool(message.livemode);
     }
     return writer;
   },
@@ -2141,6 +2174,14 @@ export const PostPayoutRequest: MessageFns<PostPayoutRequest> = {
             message.description = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2167,6 +2208,7 @@ export const PostPayoutRequest: MessageFns<PostPayoutRequest> = {
         : "",
       amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
       description: isSet(object.description) ? globalThis.String(object.description) : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -2184,6 +2226,9 @@ export const PostPayoutRequest: MessageFns<PostPayoutRequest> = {
     if (message.description !== "") {
       obj.description = message.description;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -2198,12 +2243,13 @@ export const PostPayoutRequest: MessageFns<PostPayoutRequest> = {
       ? Money.fromPartial(object.amount)
       : undefined;
     message.description = object.description ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
 
 function createBasePostPayoutResponse(): PostPayoutResponse {
-  return { transaction: undefined, alreadyExisted: false, payoutId: "" };
+  return { transaction: undefined, alreadyExisted: false, payoutId: "", livemode: false };
 }
 
 export const PostPayoutResponse: MessageFns<PostPayoutResponse> = {
@@ -2216,6 +2262,9 @@ export const PostPayoutResponse: MessageFns<PostPayoutResponse> = {
     }
     if (message.payoutId !== "") {
       writer.uint32(26).string(message.payoutId);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(32).bool(message.livemode);
     }
     return writer;
   },
@@ -2257,6 +2306,14 @@ export const PostPayoutResponse: MessageFns<PostPayoutResponse> = {
             message.payoutId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2282,6 +2339,7 @@ export const PostPayoutResponse: MessageFns<PostPayoutResponse> = {
         : isSet(object.payout_id)
         ? globalThis.String(object.payout_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -2296,6 +2354,9 @@ export const PostPayoutResponse: MessageFns<PostPayoutResponse> = {
     if (message.payoutId !== "") {
       obj.payoutId = message.payoutId;
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -2309,6 +2370,7 @@ export const PostPayoutResponse: MessageFns<PostPayoutResponse> = {
       : undefined;
     message.alreadyExisted = object.alreadyExisted ?? false;
     message.payoutId = object.payoutId ?? "";
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
@@ -5074,7 +5136,7 @@ export const GetMerchantSettingsResponse: MessageFns<GetMerchantSettingsResponse
 };
 
 function createBaseGetBalanceRequest(): GetBalanceRequest {
-  return { merchantId: "", currency: "", asOf: undefined };
+  return { merchantId: "", currency: "", asOf: undefined, livemode: undefined };
 }
 
 export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
@@ -5087,6 +5149,9 @@ export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
     }
     if (message.asOf !== undefined) {
       Timestamp.encode(toTimestamp(message.asOf), writer.uint32(26).fork()).join();
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(32).bool(message.livemode);
     }
     return writer;
   },
@@ -5128,6 +5193,14 @@ export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
             message.asOf = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5153,6 +5226,7 @@ export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
         : isSet(object.as_of)
         ? fromJsonTimestamp(object.as_of)
         : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -5167,6 +5241,9 @@ export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
     if (message.asOf !== undefined) {
       obj.asOf = message.asOf.toISOString();
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -5178,12 +5255,13 @@ export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
     message.merchantId = object.merchantId ?? "";
     message.currency = object.currency ?? "";
     message.asOf = object.asOf ?? undefined;
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
 
 function createBaseGetBalanceResponse(): GetBalanceResponse {
-  return { available: undefined, pending: undefined };
+  return { available: undefined, pending: undefined, livemode: false };
 }
 
 export const GetBalanceResponse: MessageFns<GetBalanceResponse> = {
@@ -5193,6 +5271,9 @@ export const GetBalanceResponse: MessageFns<GetBalanceResponse> = {
     }
     if (message.pending !== undefined) {
       Money.encode(message.pending, writer.uint32(18).fork()).join();
+    }
+    if (message.livemode !== false) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -5226,6 +5307,14 @@ export const GetBalanceResponse: MessageFns<GetBalanceResponse> = {
             message.pending = Money.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5242,6 +5331,7 @@ export const GetBalanceResponse: MessageFns<GetBalanceResponse> = {
     return {
       available: isSet(object.available) ? Money.fromJSON(object.available) : undefined,
       pending: isSet(object.pending) ? Money.fromJSON(object.pending) : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -5252,6 +5342,9 @@ export const GetBalanceResponse: MessageFns<GetBalanceResponse> = {
     }
     if (message.pending !== undefined) {
       obj.pending = Money.toJSON(message.pending);
+    }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
     }
     return obj;
   },
@@ -5267,12 +5360,23 @@ export const GetBalanceResponse: MessageFns<GetBalanceResponse> = {
     message.pending = (object.pending !== undefined && object.pending !== null)
       ? Money.fromPartial(object.pending)
       : undefined;
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
 
 function createBaseAccount(): Account {
-  return { id: "", ownerType: 0, ownerId: "", purpose: "", currency: "", type: 0, normalSide: 0, shard: 0 };
+  return {
+    id: "",
+    ownerType: 0,
+    ownerId: "",
+    purpose: "",
+    currency: "",
+    type: 0,
+    normalSide: 0,
+    shard: 0,
+    livemode: false,
+  };
 }
 
 export const Account: MessageFns<Account> = {
@@ -5300,6 +5404,9 @@ export const Account: MessageFns<Account> = {
     }
     if (message.shard !== 0) {
       writer.uint32(64).uint32(message.shard);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(72).bool(message.livemode);
     }
     return writer;
   },
@@ -5381,6 +5488,14 @@ export const Account: MessageFns<Account> = {
             message.shard = reader.uint32();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5415,6 +5530,7 @@ export const Account: MessageFns<Account> = {
         ? sideFromJSON(object.normal_side)
         : 0,
       shard: isSet(object.shard) ? globalThis.Number(object.shard) : 0,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -5444,6 +5560,9 @@ export const Account: MessageFns<Account> = {
     if (message.shard !== 0) {
       obj.shard = Math.round(message.shard);
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -5460,6 +5579,7 @@ export const Account: MessageFns<Account> = {
     message.type = object.type ?? 0;
     message.normalSide = object.normalSide ?? 0;
     message.shard = object.shard ?? 0;
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
@@ -5773,7 +5893,7 @@ export const GetAccountBalanceResponse: MessageFns<GetAccountBalanceResponse> = 
 };
 
 function createBaseListAccountsRequest(): ListAccountsRequest {
-  return { ownerType: 0, ownerId: "", currency: "" };
+  return { ownerType: 0, ownerId: "", currency: "", livemode: undefined };
 }
 
 export const ListAccountsRequest: MessageFns<ListAccountsRequest> = {
@@ -5786,6 +5906,9 @@ export const ListAccountsRequest: MessageFns<ListAccountsRequest> = {
     }
     if (message.currency !== "") {
       writer.uint32(26).string(message.currency);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(32).bool(message.livemode);
     }
     return writer;
   },
@@ -5827,6 +5950,14 @@ export const ListAccountsRequest: MessageFns<ListAccountsRequest> = {
             message.currency = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5852,6 +5983,7 @@ export const ListAccountsRequest: MessageFns<ListAccountsRequest> = {
         ? globalThis.String(object.owner_id)
         : "",
       currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -5866,6 +5998,9 @@ export const ListAccountsRequest: MessageFns<ListAccountsRequest> = {
     if (message.currency !== "") {
       obj.currency = message.currency;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -5877,6 +6012,7 @@ export const ListAccountsRequest: MessageFns<ListAccountsRequest> = {
     message.ownerType = object.ownerType ?? 0;
     message.ownerId = object.ownerId ?? "";
     message.currency = object.currency ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -5951,7 +6087,15 @@ export const ListAccountsResponse: MessageFns<ListAccountsResponse> = {
 };
 
 function createBaseListStatementRequest(): ListStatementRequest {
-  return { merchantId: "", currency: "", from: undefined, to: undefined, pageSize: 0, pageToken: "" };
+  return {
+    merchantId: "",
+    currency: "",
+    from: undefined,
+    to: undefined,
+    pageSize: 0,
+    pageToken: "",
+    livemode: undefined,
+  };
 }
 
 export const ListStatementRequest: MessageFns<ListStatementRequest> = {
@@ -5973,6 +6117,9 @@ export const ListStatementRequest: MessageFns<ListStatementRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(50).string(message.pageToken);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(56).bool(message.livemode);
     }
     return writer;
   },
@@ -6038,6 +6185,14 @@ export const ListStatementRequest: MessageFns<ListStatementRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6070,6 +6225,7 @@ export const ListStatementRequest: MessageFns<ListStatementRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -6093,6 +6249,9 @@ export const ListStatementRequest: MessageFns<ListStatementRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -6107,6 +6266,7 @@ export const ListStatementRequest: MessageFns<ListStatementRequest> = {
     message.to = object.to ?? undefined;
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -6315,7 +6475,7 @@ export const StatementLine: MessageFns<StatementLine> = {
 };
 
 function createBaseListStatementResponse(): ListStatementResponse {
-  return { openingBalance: undefined, lines: [], nextPageToken: "" };
+  return { openingBalance: undefined, lines: [], nextPageToken: "", livemode: false };
 }
 
 export const ListStatementResponse: MessageFns<ListStatementResponse> = {
@@ -6328,6 +6488,9 @@ export const ListStatementResponse: MessageFns<ListStatementResponse> = {
     }
     if (message.nextPageToken !== "") {
       writer.uint32(26).string(message.nextPageToken);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(32).bool(message.livemode);
     }
     return writer;
   },
@@ -6369,6 +6532,14 @@ export const ListStatementResponse: MessageFns<ListStatementResponse> = {
             message.nextPageToken = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6394,6 +6565,7 @@ export const ListStatementResponse: MessageFns<ListStatementResponse> = {
         : isSet(object.next_page_token)
         ? globalThis.String(object.next_page_token)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -6408,6 +6580,9 @@ export const ListStatementResponse: MessageFns<ListStatementResponse> = {
     if (message.nextPageToken !== "") {
       obj.nextPageToken = message.nextPageToken;
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -6421,6 +6596,7 @@ export const ListStatementResponse: MessageFns<ListStatementResponse> = {
       : undefined;
     message.lines = object.lines?.map((e) => StatementLine.fromPartial(e)) || [];
     message.nextPageToken = object.nextPageToken ?? "";
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
@@ -9916,7 +10092,8 @@ export const LedgerServiceService = {
   },
   /**
    * A journal entry between existing platform or provider accounts (settlements,
-   * write-offs). Merchant accounts move only through the typed RPCs above.
+   * write-offs), all of one mode (LEDGER_INVALID_REQUEST otherwise). Merchant accounts move
+   * only through the typed RPCs above.
    */
   postTransaction: {
     path: "/tolem.ledger.v1.LedgerService/PostTransaction" as const,
@@ -10034,7 +10211,8 @@ export const LedgerServiceService = {
       ListPaymentTransactionsResponse.decode(value),
   },
   /**
-   * Checks that every transaction sums to zero per currency, every balance equals
+   * Checks that every transaction sums to zero per currency and mode (test money never
+   * moves to a live account or back), every balance equals
    * the sum of its postings and every outbox row was published.
    */
   checkIntegrity: {
@@ -10218,7 +10396,8 @@ export interface LedgerServiceServer extends UntypedServiceImplementation {
   reverseTransaction: handleUnaryCall<ReverseTransactionRequest, ReverseTransactionResponse>;
   /**
    * A journal entry between existing platform or provider accounts (settlements,
-   * write-offs). Merchant accounts move only through the typed RPCs above.
+   * write-offs), all of one mode (LEDGER_INVALID_REQUEST otherwise). Merchant accounts move
+   * only through the typed RPCs above.
    */
   postTransaction: handleUnaryCall<PostTransactionRequest, PostTransactionResponse>;
   /**
@@ -10243,7 +10422,8 @@ export interface LedgerServiceServer extends UntypedServiceImplementation {
   /** The journal transactions of one payment (or payout). */
   listPaymentTransactions: handleUnaryCall<ListPaymentTransactionsRequest, ListPaymentTransactionsResponse>;
   /**
-   * Checks that every transaction sums to zero per currency, every balance equals
+   * Checks that every transaction sums to zero per currency and mode (test money never
+   * moves to a live account or back), every balance equals
    * the sum of its postings and every outbox row was published.
    */
   checkIntegrity: handleUnaryCall<CheckIntegrityRequest, CheckIntegrityResponse>;
@@ -10460,7 +10640,8 @@ export interface LedgerServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * A journal entry between existing platform or provider accounts (settlements,
-   * write-offs). Merchant accounts move only through the typed RPCs above.
+   * write-offs), all of one mode (LEDGER_INVALID_REQUEST otherwise). Merchant accounts move
+   * only through the typed RPCs above.
    */
   postTransaction(
     request: PostTransactionRequest,
@@ -10625,7 +10806,8 @@ export interface LedgerServiceClient extends Client {
     callback: (error: ServiceError | null, response: ListPaymentTransactionsResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Checks that every transaction sums to zero per currency, every balance equals
+   * Checks that every transaction sums to zero per currency and mode (test money never
+   * moves to a live account or back), every balance equals
    * the sum of its postings and every outbox row was published.
    */
   checkIntegrity(
