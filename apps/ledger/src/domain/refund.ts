@@ -5,7 +5,7 @@ import { ledgerErrors } from './errors';
 import { paymentEvent } from './events';
 import { type Fingerprint, moneyPrint, timePrint } from './idempotency';
 import { assertBalanced } from './journal';
-import type { PaymentRecord } from './payment-record';
+import { accountsModeOf, type PaymentRecord } from './payment-record';
 import type { StoredTransaction, TransactionBody, TransactionHead } from './ports';
 import { invalidField, positiveAmount, type RawMoney, requireId, requireText } from './validation';
 
@@ -102,11 +102,15 @@ export function decideRefund(
   }
   const postings = [
     {
-      account: chart.merchantAvailable(payment.merchantId, payment.currency, payment.livemode),
+      account: chart.merchantAvailable(
+        payment.merchantId,
+        payment.currency,
+        accountsModeOf(payment),
+      ),
       amountMinor: r.amount.amountMinor,
     },
     {
-      account: chart.platformRefundsPayable(payment.currency, payment.livemode),
+      account: chart.platformRefundsPayable(payment.currency, accountsModeOf(payment)),
       amountMinor: -r.amount.amountMinor,
     },
   ];
@@ -199,12 +203,12 @@ function destinationOf(outcome: RefundOutcome, payment: PaymentRecord): AccountS
         payment.provider,
         payment.currency,
         payment.shard,
-        payment.livemode,
+        accountsModeOf(payment),
       );
     case 'paid_out':
-      return chart.platformPayoutClearing(payment.currency, payment.shard, payment.livemode);
+      return chart.platformPayoutClearing(payment.currency, payment.shard, accountsModeOf(payment));
     case 'failed':
-      return chart.merchantAvailable(payment.merchantId, payment.currency, payment.livemode);
+      return chart.merchantAvailable(payment.merchantId, payment.currency, accountsModeOf(payment));
   }
 }
 
@@ -223,7 +227,10 @@ export function decideResolution(
   if (!payment) paymentNotFound('of the refund');
   const amount = money(amountMinor, payment.currency);
   const postings = [
-    { account: chart.platformRefundsPayable(payment.currency, payment.livemode), amountMinor },
+    {
+      account: chart.platformRefundsPayable(payment.currency, accountsModeOf(payment)),
+      amountMinor,
+    },
     { account: destinationOf(r.outcome, payment), amountMinor: -amountMinor },
   ];
   assertBalanced(postings);
