@@ -25,6 +25,11 @@ function aliases(): { find: RegExp; replacement: string }[] {
 
 type Tier = 'unit' | 'integration' | 'e2e';
 
+function e2eParallel(): number {
+  const n = Number(process.env['TEST_E2E_PARALLEL'] ?? '2');
+  return Number.isInteger(n) && n >= 1 ? n : 1;
+}
+
 /**
  * One config per test tier. Each run writes a JSON report under reports/vitest so the closing
  * `N passed, N failed` line can add every project's results up.
@@ -46,8 +51,12 @@ export function tolemVitest(projectDir: string, tier: Tier): ViteUserConfig {
       passWithNoTests: false,
       testTimeout: slow ? 180_000 : 10_000,
       hookTimeout: slow ? 300_000 : 10_000,
-      // Integration files share one database server and broker; run them one at a time.
-      fileParallelism: !slow,
+      // Integration files share one database server and broker; run them one at a time (projects
+      // run side by side instead, tools/test/run.ts). E2e files each start a whole stack with its
+      // own databases, topics and consumer groups, mostly waiting on processes and timers: two at
+      // a time by default, TEST_E2E_PARALLEL=1 runs them one by one when chasing a timing issue.
+      fileParallelism: tier === 'e2e' ? e2eParallel() > 1 : !slow,
+      ...(tier === 'e2e' ? { maxWorkers: e2eParallel() } : {}),
       reporters: ['default', 'json'],
       outputFile: { json: join(root, 'reports', 'vitest', `${name}-${tier}.json`) },
     },

@@ -9,6 +9,7 @@ import * as webhookEndpointManagement from './20261208000200_webhook_endpoint_ma
 import * as dropSupersededDeliveryIndexes from './20261208000300_drop_superseded_delivery_indexes';
 import * as deliveryTraceContext from './20261208000400_delivery_trace_context';
 import * as endpointSecretRotations from './20261209000000_endpoint_secret_rotations';
+import * as endpointAndDeliveryModes from './20261210000000_endpoint_and_delivery_modes';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '20261208000300_drop_superseded_delivery_indexes': dropSupersededDeliveryIndexes,
   '20261208000400_delivery_trace_context': deliveryTraceContext,
   '20261209000000_endpoint_secret_rotations': endpointSecretRotations,
+  '20261210000000_endpoint_and_delivery_modes': endpointAndDeliveryModes,
 };

@@ -31,3 +31,9 @@ export const SERVICES: readonly ServiceSpec[] = [
 
 export const PAYMENTS_TOPIC = 'payments.events.v1';
 export const CONSUMER_GROUPS = ['notifier', 'reporting', 'qr-platform'] as const;
+export type ConsumerGroup = (typeof CONSUMER_GROUPS)[number];
+
+/** Whether an app consumes the payments topic (its default group is its name). */
+export function isConsumerGroup(name: string): name is ConsumerGroup {
+  return (CONSUMER_GROUPS as readonly string[]).includes(name);
+}

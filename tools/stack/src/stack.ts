@@ -22,7 +22,14 @@ import {
   spawnService,
 } from '@tolem/testing';
 
-import { CONSUMER_GROUPS, PAYMENTS_TOPIC, type ServiceName, SERVICES } from './services';
+import {
+  CONSUMER_GROUPS,
+  type ConsumerGroup,
+  isConsumerGroup,
+  PAYMENTS_TOPIC,
+  type ServiceName,
+  SERVICES,
+} from './services';
 
 /**
  * Node flags per service, as deploy/k8s sets them in NODE_OPTIONS. The ledger allocates fast
@@ -109,6 +116,8 @@ export interface Stack {
   metricsUrls: Record<ServiceName, string>;
   secrets: StackSecrets;
   paymentsTopic: string;
+  /** The Kafka consumer group each consuming app joins (KAFKA_GROUP_ID), by its default name. */
+  consumerGroups: Record<ConsumerGroup, string>;
   databaseUrls: Record<string, string>;
   /** Each gRPC app's plaintext health-only port (GRPC_HEALTH_PORT), as the probes use it. */
   healthAddresses: Partial<Record<ServiceName, string>>;
@@ -179,6 +188,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const log = options.log ?? (() => undefined);
   const prefix = options.databasePrefix ?? 'tolem';
   const paymentsTopic = options.paymentsTopic ?? PAYMENTS_TOPIC;
+  // A stack with databases of its own consumes in groups of its own: two stacks on one broker (test
+  // files running side by side) would otherwise share the groups `notifier`, `reporting` and
+  // `qr-platform` across different topics, rebalancing each other.
+  const consumerGroups = Object.fromEntries(
+    CONSUMER_GROUPS.map((g) => [g, prefix === 'tolem' ? g : `${g}.${prefix}`]),
+  ) as Record<ConsumerGroup, string>;
   const secrets = completeSecrets(options.secrets);
   const timings = options.sandbox ?? {};
 
@@ -192,7 +207,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   );
   await createTopics(options.kafkaBrokers, [
     { topic: paymentsTopic, numPartitions: 6 },
-    ...CONSUMER_GROUPS.map((g) => ({ topic: dlqTopicOf(paymentsTopic, g), numPartitions: 1 })),
+    ...CONSUMER_GROUPS.map((g) => ({
+      topic: dlqTopicOf(paymentsTopic, consumerGroups[g]),
+      numPartitions: 1,
+    })),
   ]);
   log(`databases ready (${prefix}_*), topic ${paymentsTopic} ready`);
 
@@ -253,6 +271,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (healthAddress) env['GRPC_HEALTH_PORT'] = healthAddress.split(':')[1] as string;
     const db = databaseUrls[name];
     if (db) env['DATABASE_URL'] = db;
+    if (isConsumerGroup(name)) env['KAFKA_GROUP_ID'] = consumerGroups[name];
     switch (name) {
       case 'gateway':
         return {
@@ -430,6 +449,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     metricsUrls,
     secrets,
     paymentsTopic,
+    consumerGroups,
     databaseUrls,
     healthAddresses,
     operatorTlsDir,

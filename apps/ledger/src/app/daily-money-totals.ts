@@ -1,10 +1,12 @@
 import { ledgerErrors } from '../domain/errors';
 
-/** What the journal holds per merchant, currency and UTC day (amounts in minor units). */
+/** What the journal holds per merchant, currency, UTC day and mode (amounts in minor units). */
 export interface DailyMoney {
   merchantId: string;
   currency: string;
   day: string;
+  /** The payments' mode (`details.livemode`; a payment from before modes is a test one). */
+  livemode: boolean;
   paymentsCount: bigint;
   grossMinor: bigint;
   feeMinor: bigint;
@@ -37,7 +39,7 @@ function invalid(field: string, message: string): never {
 }
 
 /**
- * The journal's money per merchant, currency and day, for reporting's consistency check: a read
+ * The journal's money per merchant, currency, day and mode, for reporting's consistency check: a read
  * of what was posted, never of what was published.
  */
 export function makeGetDailyMoneyTotals(deps: {

@@ -57,6 +57,7 @@ describe('a delivery attempt in the trace of the event that made it', () => {
       merchantId: 'mer_1',
       endpointId: 'we_1',
       sequence: 1n,
+      livemode: false,
       url: 'https://user:pass@shop.example/hook?token=abc',
       payload: '{"card":"4111111111111111"}',
       status: 'pending',

@@ -1,8 +1,8 @@
 import { newId } from '@tolem/ids';
 import { traceHeaders } from '@tolem/observability';
 
-import { isSubscribed, type WebhookEndpoint } from '../domain/endpoint';
-import { buildBody } from '../domain/payload';
+import { isSubscribed, receivesMode, type WebhookEndpoint } from '../domain/endpoint';
+import { buildBody, livemodeOf } from '../domain/payload';
 import type {
   DeliveryRepository,
   NotifierRepositories,
@@ -25,8 +25,9 @@ export async function fanOut(
   let inserted = 0;
   // The trace of the event's handling: every attempt, retries included, continues it.
   const trace = traceHeaders();
+  const livemode = livemodeOf(event.data);
   for (const endpoint of endpoints) {
-    if (!isSubscribed(endpoint, event.eventType)) continue;
+    if (!isSubscribed(endpoint, event.eventType) || !receivesMode(endpoint, livemode)) continue;
     const created = await deliveries.insertOnce({
       id: newId('dlv'),
       eventId: event.eventId,
@@ -35,6 +36,7 @@ export async function fanOut(
       merchantId: event.merchantId,
       endpointId: endpoint.id,
       sequence: event.sequence,
+      livemode,
       url: endpoint.url,
       payload: buildBody(event.data, endpoint.format),
       nextAttemptAt: now,

@@ -20,6 +20,7 @@ async function seeded(count: number) {
       merchantId: 'mer_1',
       endpointId: 'we_1',
       sequence: 1n,
+      livemode: false,
       url: 'https://m.example',
       payload: '{}',
       nextAttemptAt: now,

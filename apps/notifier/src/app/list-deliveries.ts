@@ -8,6 +8,8 @@ export interface ListDeliveriesInput {
   /** '' or absent = every endpoint. */
   endpointId?: string;
   status?: DeliveryStatus;
+  /** The caller's mode: only that mode's deliveries (unset, an operator: both). */
+  livemode?: boolean;
   pageSize: number;
   pageToken: string;
 }
@@ -54,6 +56,7 @@ export function makeListDeliveries(deps: { deliveryQueries: DeliveryQueries }) {
       paymentId: input.paymentId || undefined,
       endpointId: input.endpointId || undefined,
       status: input.status,
+      ...(input.livemode !== undefined ? { livemode: input.livemode } : {}),
       beforeId: input.pageToken ? decodePageToken(input.pageToken) : undefined,
       limit: limit + 1,
     });

@@ -15,7 +15,7 @@ const event: NotificationEvent = {
   paymentId: 'pay_1',
   merchantId: 'mer_1',
   orderId: 'o-1',
-  livemode: false,
+  livemode: true,
   gross: { amountMinor: 1000n, currency: 'KGS' },
   fee: undefined,
   net: undefined,

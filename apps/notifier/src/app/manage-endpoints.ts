@@ -10,6 +10,7 @@ import {
   DEFAULT_MAX_IN_FLIGHT,
   type EndpointEvent,
   type EndpointEventType,
+  inMode,
   MAX_DESCRIPTION_LENGTH,
   MAX_ENDPOINTS_PER_MERCHANT,
   type WebhookEndpoint,
@@ -107,6 +108,8 @@ export interface CreateEndpointInput {
   maxInFlight?: number;
   /** '' when the caller sent none. */
   idempotencyKey: string;
+  /** The key's mode: the endpoint gets only that mode's events. Unset (an operator): live. */
+  livemode?: boolean;
 }
 
 export interface UpdateEndpointInput {
@@ -118,6 +121,8 @@ export interface UpdateEndpointInput {
   format?: BodyFormat;
   ack?: AckMode;
   maxInFlight?: number;
+  /** The caller's mode: an endpoint of the other mode is not found. Unset (an operator): any. */
+  livemode?: boolean;
 }
 
 /** Whether a replayed create asked for what the first one created. */
@@ -127,7 +132,8 @@ function sameSettings(e: WebhookEndpoint, input: CreateEndpointInput): boolean {
     e.description === input.description &&
     e.format === (input.format ?? 'json') &&
     e.ack === (input.ack ?? 'ok') &&
-    e.eventTypes.join('\n') === checkEventTypes(input.eventTypes).join('\n')
+    e.eventTypes.join('\n') === checkEventTypes(input.eventTypes).join('\n') &&
+    e.livemode === (input.livemode ?? true)
   );
 }
 
@@ -139,10 +145,11 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
     repos: NotifierRepositories,
     merchantId: string,
     endpointId: string,
+    livemode: boolean | undefined,
   ): Promise<WebhookEndpoint> {
     requireMerchant(merchantId);
     const endpoint = endpointId ? await repos.endpoints.get(merchantId, endpointId) : undefined;
-    if (!endpoint) throw endpointNotFound(endpointId);
+    if (!endpoint || !inMode(endpoint, livemode)) throw endpointNotFound(endpointId);
     return endpoint;
   }
 
@@ -250,6 +257,7 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
             url: input.url,
             description,
             isDefault: false,
+            livemode: input.livemode ?? true,
             eventTypes,
             format: input.format ?? 'json',
             ack: input.ack ?? 'ok',
@@ -269,13 +277,19 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
       });
     },
 
-    async getEndpoint(merchantId: string, endpointId: string): Promise<WebhookEndpoint> {
-      return transactor.transact((repos) => mustGet(repos, merchantId, endpointId));
+    async getEndpoint(
+      merchantId: string,
+      endpointId: string,
+      livemode?: boolean,
+    ): Promise<WebhookEndpoint> {
+      return transactor.transact((repos) => mustGet(repos, merchantId, endpointId, livemode));
     },
 
-    async listEndpoints(merchantId: string): Promise<WebhookEndpoint[]> {
+    /** The caller's mode's endpoints (every one for an operator, livemode unset). */
+    async listEndpoints(merchantId: string, livemode?: boolean): Promise<WebhookEndpoint[]> {
       requireMerchant(merchantId);
-      return transactor.transact((repos) => repos.endpoints.listForMerchant(merchantId));
+      const all = await transactor.transact((repos) => repos.endpoints.listForMerchant(merchantId));
+      return all.filter((e) => inMode(e, livemode));
     },
 
     /**
@@ -299,7 +313,7 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
           : {}),
       };
       return transactor.transact(async (repos) => {
-        const endpoint = await mustGet(repos, input.merchantId, input.endpointId);
+        const endpoint = await mustGet(repos, input.merchantId, input.endpointId, input.livemode);
         if (endpoint.isDefault && input.url !== undefined && input.url !== endpoint.url) {
           throw notifierErrors.create(
             'NOTIFIER_DEFAULT_ENDPOINT_MANAGED',
@@ -314,9 +328,10 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
     async deleteEndpoint(
       merchantId: string,
       endpointId: string,
+      livemode?: boolean,
     ): Promise<{ endpointId: string; canceledDeliveries: number }> {
       return transactor.transact(async (repos) => {
-        const endpoint = await mustGet(repos, merchantId, endpointId);
+        const endpoint = await mustGet(repos, merchantId, endpointId, livemode);
         if (endpoint.isDefault) {
           throw notifierErrors.create(
             'NOTIFIER_DEFAULT_ENDPOINT_MANAGED',
@@ -330,9 +345,13 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
     },
 
     /** Pending deliveries resume; a failing streak starts again from the next attempt. */
-    async enableEndpoint(merchantId: string, endpointId: string): Promise<WebhookEndpoint> {
+    async enableEndpoint(
+      merchantId: string,
+      endpointId: string,
+      livemode?: boolean,
+    ): Promise<WebhookEndpoint> {
       return transactor.transact(async (repos) => {
-        const endpoint = await mustGet(repos, merchantId, endpointId);
+        const endpoint = await mustGet(repos, merchantId, endpointId, livemode);
         if (endpoint.status === 'enabled') return endpoint;
         const now = clock.now();
         const updated = await patch(
@@ -346,9 +365,13 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
       });
     },
 
-    async disableEndpoint(merchantId: string, endpointId: string): Promise<WebhookEndpoint> {
+    async disableEndpoint(
+      merchantId: string,
+      endpointId: string,
+      livemode?: boolean,
+    ): Promise<WebhookEndpoint> {
       return transactor.transact(async (repos) => {
-        const endpoint = await mustGet(repos, merchantId, endpointId);
+        const endpoint = await mustGet(repos, merchantId, endpointId, livemode);
         if (endpoint.status === 'disabled') return endpoint;
         const now = clock.now();
         const updated = await patch(
@@ -368,6 +391,7 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
       endpointId: string;
       overlapSeconds: number;
       idempotencyKey: string;
+      livemode?: boolean;
     }): Promise<{ endpoint: WebhookEndpoint; signingSecret: Secret; replayed: boolean }> {
       const { merchantId, endpointId, overlapSeconds, idempotencyKey } = input;
       if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0) {
@@ -391,7 +415,7 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
         // Serialises this merchant's endpoint changes: two rotations never both keep the same
         // previous secret, and a retry waits for the first call and then sees its secret.
         await repos.events.lockMerchant(merchantId, 'exclusive');
-        const endpoint = await mustGet(repos, merchantId, endpointId);
+        const endpoint = await mustGet(repos, merchantId, endpointId, input.livemode);
         if (endpoint.isDefault) {
           throw notifierErrors.create(
             'NOTIFIER_DEFAULT_ENDPOINT_MANAGED',
@@ -425,12 +449,15 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
     async getDelivery(
       merchantId: string,
       deliveryId: string,
+      livemode?: boolean,
     ): Promise<{ delivery: Delivery; attempts: StoredAttempt[] }> {
       return transactor.transact(async (repos) => {
         const delivery = deliveryId
           ? await repos.deliveryQueries.get(merchantId, deliveryId)
           : undefined;
-        if (!delivery) throw deliveryNotFound(deliveryId);
+        if (!delivery || (livemode !== undefined && delivery.livemode !== livemode)) {
+          throw deliveryNotFound(deliveryId);
+        }
         return { delivery, attempts: await repos.deliveryQueries.attempts(deliveryId) };
       });
     },
@@ -440,18 +467,21 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
       merchantId: string,
       endpointId: string,
       since: Date | undefined,
+      livemode?: boolean,
     ): Promise<number> {
       const now = clock.now();
       if (!since || Number.isNaN(since.getTime())) throw invalid('since', 'since is required');
       if (since.getTime() > now.getTime())
         throw invalid('since', 'since must not be in the future');
       return transactor.transact(async (repos) => {
-        const endpoint = await mustGet(repos, merchantId, endpointId);
+        const endpoint = await mustGet(repos, merchantId, endpointId, livemode);
+        // The onboarding endpoint gets both modes: a key recovers its own mode's deliveries.
         return repos.deliveryQueries.recoverExhausted(
           endpoint.id,
           since,
           now,
           new Date(now.getTime() + deps.retryWindowMs),
+          livemode,
         );
       });
     },
@@ -461,12 +491,13 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
       endpointId: string;
       pageSize: number;
       pageToken: string;
+      livemode?: boolean;
     }): Promise<{ events: EndpointEvent[]; nextPageToken: string }> {
       if (input.pageSize < 0) throw invalid('page_size', 'page_size must not be negative');
       const limit = input.pageSize === 0 ? 50 : Math.min(input.pageSize, 100);
       const beforeId = input.pageToken ? decodePageToken(input.pageToken) : undefined;
       return transactor.transact(async (repos) => {
-        const endpoint = await mustGet(repos, input.merchantId, input.endpointId);
+        const endpoint = await mustGet(repos, input.merchantId, input.endpointId, input.livemode);
         const rows = await repos.endpointEvents.list(endpoint.id, beforeId, limit + 1);
         const page = rows.slice(0, limit);
         const last = page[page.length - 1];

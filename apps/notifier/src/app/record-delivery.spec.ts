@@ -13,7 +13,7 @@ const event: NotificationEvent = {
   paymentId: 'pay_1',
   merchantId: 'mer_1',
   orderId: 'o-1',
-  livemode: false,
+  livemode: true,
   gross: { amountMinor: 1000n, currency: 'KGS' },
   fee: { amountMinor: 20n, currency: 'KGS' },
   net: { amountMinor: 980n, currency: 'KGS' },

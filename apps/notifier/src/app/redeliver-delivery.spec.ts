@@ -20,6 +20,7 @@ async function withDelivery(
     merchantId: 'mer_1',
     endpointId: 'we_1',
     sequence: 1n,
+    livemode: false,
     url,
     payload: '{}',
     nextAttemptAt: created,

@@ -14,14 +14,15 @@ export interface RedeliverDeliveryDeps {
  * another merchant's delivery.
  */
 export function makeRedeliverDelivery(deps: RedeliverDeliveryDeps) {
-  return async (deliveryId: string, merchantId = ''): Promise<Delivery> => {
+  return async (deliveryId: string, merchantId = '', livemode?: boolean): Promise<Delivery> => {
     const notFound = () =>
       notifierErrors.create('NOTIFIER_DELIVERY_NOT_FOUND', 'no such delivery', {
         details: { delivery_id: deliveryId },
       });
     if (!deliveryId) throw notFound();
     const current = await deps.deliveryQueries.get(merchantId, deliveryId);
-    if (!current) throw notFound();
+    // A key reaches only its own mode's deliveries, as it does endpoints.
+    if (!current || (livemode !== undefined && current.livemode !== livemode)) throw notFound();
     const now = deps.clock.now();
     const updated = await deps.deliveryQueries.redeliver(
       deliveryId,

@@ -22,6 +22,7 @@ export function createDeliveryQueries(db: Knex): DeliveryQueries {
       if (f.paymentId) query.andWhere({ payment_id: f.paymentId });
       if (f.endpointId) query.andWhere({ endpoint_id: f.endpointId });
       if (f.status) query.andWhere({ status: f.status });
+      if (f.livemode !== undefined) query.andWhere({ livemode: f.livemode });
       if (f.beforeId) query.andWhere('id', '<', f.beforeId);
       const rows = (await query.orderBy('id', 'desc').limit(f.limit)) as DeliveryRow[];
       return rows.map(toDomain);
@@ -66,11 +67,12 @@ export function createDeliveryQueries(db: Knex): DeliveryQueries {
       return row ? toDomain(row) : undefined;
     },
 
-    async recoverExhausted(endpointId, since, now, expiresAt) {
-      return db('deliveries')
+    async recoverExhausted(endpointId, since, now, expiresAt, livemode) {
+      const query = db('deliveries')
         .where({ endpoint_id: endpointId, status: 'exhausted' })
-        .andWhere('created_at', '>=', since)
-        .update(requeued(now, expiresAt));
+        .andWhere('created_at', '>=', since);
+      if (livemode !== undefined) query.andWhere({ livemode });
+      return query.update(requeued(now, expiresAt));
     },
 
     async cancelPending(endpointId, reason) {

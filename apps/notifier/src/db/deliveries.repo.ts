@@ -26,6 +26,7 @@ export function createDeliveriesRepo(db: Knex): DeliveryRepository {
           merchant_id: d.merchantId,
           endpoint_id: d.endpointId,
           sequence: d.sequence.toString(),
+          livemode: d.livemode,
           url: d.url,
           payload: d.payload,
           status: 'pending',

@@ -10,6 +10,7 @@ export interface DeliveryRow {
   endpoint_id: string;
   /** bigint in PostgreSQL: node-pg returns it as a string. */
   sequence: string | bigint;
+  livemode: boolean;
   url: string;
   payload: string;
   status: DeliveryStatus;
@@ -34,6 +35,7 @@ export function toDomain(row: DeliveryRow): Delivery {
     merchantId: row.merchant_id,
     endpointId: row.endpoint_id,
     sequence: BigInt(row.sequence),
+    livemode: row.livemode,
     url: row.url,
     payload: row.payload,
     status: row.status,

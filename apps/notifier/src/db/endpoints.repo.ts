@@ -17,6 +17,7 @@ export interface EndpointRow {
   url: string;
   description: string;
   is_default: boolean;
+  livemode: boolean;
   event_types: string[];
   format: BodyFormat;
   ack: AckMode;
@@ -40,6 +41,7 @@ export function endpointToDomain(row: EndpointRow): WebhookEndpoint {
     url: row.url,
     description: row.description,
     isDefault: row.is_default,
+    livemode: row.livemode,
     eventTypes: row.event_types,
     format: row.format,
     ack: row.ack,
@@ -126,6 +128,7 @@ export function createEndpointsRepo(db: Knex): EndpointRepository {
           url: e.url,
           description: e.description,
           is_default: e.isDefault,
+          livemode: e.livemode,
           event_types: e.eventTypes,
           format: e.format,
           ack: e.ack,

@@ -15,6 +15,8 @@ export interface Delivery {
   /** The webhook endpoint (`we_…`) this delivery goes to. */
   endpointId: string;
   sequence: bigint;
+  /** Its event's mode (absent on an event = test): a key lists and redelivers only its own. */
+  livemode: boolean;
   /** The endpoint's URL when the delivery was made (or last sent to). */
   url: string;
   /** The exact JSON body; every attempt sends (and signs) these bytes. */

@@ -22,6 +22,11 @@ export interface WebhookEndpoint {
   description: string;
   /** The onboarding endpoint, managed by UpsertEndpoint (checkout); at most one per merchant. */
   isDefault: boolean;
+  /**
+   * The mode of the key that made it: it gets only that mode's events. The onboarding endpoint is
+   * live and gets test events too (seed 001's result URL serves both; the body says which).
+   */
+  livemode: boolean;
   /** Subscribed event types; empty = every merchant notification type. */
   eventTypes: string[];
   format: BodyFormat;
@@ -43,6 +48,22 @@ export interface WebhookEndpoint {
 /** Whether an endpoint gets events of this type (empty subscription = all). */
 export function isSubscribed(endpoint: Pick<WebhookEndpoint, 'eventTypes'>, type: string): boolean {
   return endpoint.eventTypes.length === 0 || endpoint.eventTypes.includes(type);
+}
+
+/** Whether an endpoint gets an event of this mode (see WebhookEndpoint.livemode). */
+export function receivesMode(
+  endpoint: Pick<WebhookEndpoint, 'isDefault' | 'livemode'>,
+  eventLivemode: boolean,
+): boolean {
+  return endpoint.isDefault || endpoint.livemode === eventLivemode;
+}
+
+/**
+ * Whether a caller of this mode may see and manage the endpoint: a key only its own mode's (so a
+ * test key never reads or changes the live configuration); an operator (mode unset) every one.
+ */
+export function inMode(endpoint: Pick<WebhookEndpoint, 'livemode'>, livemode?: boolean): boolean {
+  return livemode === undefined || endpoint.livemode === livemode;
 }
 
 /** Like Stripe's limit: enough for every system a shop feeds, few enough to fan out cheaply. */

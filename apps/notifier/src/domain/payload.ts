@@ -178,6 +178,11 @@ interface StoredEvent
  */
 export type StoredEventData = { v: 1; event: StoredEvent } | { legacy_json: string };
 
+/** A stored event's mode; one from before payment events had a mode is test, as everywhere. */
+export function livemodeOf(data: StoredEventData): boolean {
+  return 'legacy_json' in data ? false : (data.event.livemode ?? false);
+}
+
 const storeAmount = (m: EventAmount | undefined): StoredAmount | null =>
   m ? { amountMinor: m.amountMinor.toString(), currency: m.currency } : null;
 const loadAmount = (m: StoredAmount | null): EventAmount | undefined =>

@@ -91,6 +91,8 @@ export interface DeliveryFilter {
   paymentId?: string;
   endpointId?: string;
   status?: Delivery['status'];
+  /** Only this mode's deliveries (unset: both). */
+  livemode?: boolean;
   /** Exclusive: rows with a smaller id (older) than this one. */
   beforeId?: string;
   limit: number;
@@ -115,8 +117,17 @@ export interface DeliveryQueries {
   attempts(deliveryId: string): Promise<StoredAttempt[]>;
   /** Pending, due now, a fresh window (first attempt forgotten); undefined when gone. */
   redeliver(id: string, now: Date, expiresAt: Date): Promise<Delivery | undefined>;
-  /** Every exhausted delivery of the endpoint created at or after `since`: as redeliver. */
-  recoverExhausted(endpointId: string, since: Date, now: Date, expiresAt: Date): Promise<number>;
+  /**
+   * Every exhausted delivery of the endpoint created at or after `since` (of one mode when given):
+   * as redeliver.
+   */
+  recoverExhausted(
+    endpointId: string,
+    since: Date,
+    now: Date,
+    expiresAt: Date,
+    livemode?: boolean,
+  ): Promise<number>;
   /** Gives up the endpoint's pending deliveries (it was deleted). */
   cancelPending(endpointId: string, reason: string): Promise<number>;
 }

@@ -58,7 +58,7 @@ export function notifierHandlers(
       });
     },
     async redeliverDelivery(req) {
-      const delivery = await deps.redeliverDelivery(req.deliveryId, req.merchantId);
+      const delivery = await deps.redeliverDelivery(req.deliveryId, req.merchantId, req.livemode);
       return RedeliverDeliveryResponse.fromPartial({ delivery: deliveryToProto(delivery) });
     },
     async createEndpoint(req) {
@@ -70,11 +70,11 @@ export function notifierHandlers(
       });
     },
     async getEndpoint(req) {
-      const endpoint = await e.getEndpoint(req.merchantId, req.endpointId);
+      const endpoint = await e.getEndpoint(req.merchantId, req.endpointId, req.livemode);
       return GetEndpointResponse.fromPartial({ endpoint: webhookEndpointToProto(endpoint) });
     },
     async listEndpoints(req) {
-      const endpoints = await e.listEndpoints(req.merchantId);
+      const endpoints = await e.listEndpoints(req.merchantId, req.livemode);
       return ListEndpointsResponse.fromPartial({
         endpoints: endpoints.map(webhookEndpointToProto),
       });
@@ -84,15 +84,15 @@ export function notifierHandlers(
       return UpdateEndpointResponse.fromPartial({ endpoint: webhookEndpointToProto(endpoint) });
     },
     async deleteEndpoint(req) {
-      const res = await e.deleteEndpoint(req.merchantId, req.endpointId);
+      const res = await e.deleteEndpoint(req.merchantId, req.endpointId, req.livemode);
       return DeleteEndpointResponse.fromPartial(res);
     },
     async enableEndpoint(req) {
-      const endpoint = await e.enableEndpoint(req.merchantId, req.endpointId);
+      const endpoint = await e.enableEndpoint(req.merchantId, req.endpointId, req.livemode);
       return EnableEndpointResponse.fromPartial({ endpoint: webhookEndpointToProto(endpoint) });
     },
     async disableEndpoint(req) {
-      const endpoint = await e.disableEndpoint(req.merchantId, req.endpointId);
+      const endpoint = await e.disableEndpoint(req.merchantId, req.endpointId, req.livemode);
       return DisableEndpointResponse.fromPartial({ endpoint: webhookEndpointToProto(endpoint) });
     },
     async rotateEndpointSecret(req) {
@@ -104,14 +104,19 @@ export function notifierHandlers(
       });
     },
     async getDelivery(req) {
-      const res = await e.getDelivery(req.merchantId, req.deliveryId);
+      const res = await e.getDelivery(req.merchantId, req.deliveryId, req.livemode);
       return GetDeliveryResponse.fromPartial({
         delivery: deliveryToProto(res.delivery),
         attempts: res.attempts.map(attemptToProto),
       });
     },
     async recoverEndpoint(req) {
-      const recovered = await e.recoverEndpoint(req.merchantId, req.endpointId, req.since);
+      const recovered = await e.recoverEndpoint(
+        req.merchantId,
+        req.endpointId,
+        req.since,
+        req.livemode,
+      );
       return RecoverEndpointResponse.fromPartial({ recovered });
     },
     async listEndpointEvents(req) {

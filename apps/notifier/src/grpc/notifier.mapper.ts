@@ -43,6 +43,7 @@ export function listRequestToDomain(req: ListDeliveriesRequest): ListDeliveriesI
     paymentId: req.paymentId,
     endpointId: req.endpointId,
     status: statusFromProto(req.status),
+    ...(req.livemode !== undefined ? { livemode: req.livemode } : {}),
     pageSize: req.pageSize,
     pageToken: req.pageToken,
   };
@@ -80,6 +81,7 @@ export function deliveryToProto(d: Delivery): PbDelivery {
     deliveredAt: d.deliveredAt ?? undefined,
     createdAt: d.createdAt,
     endpointId: d.endpointId,
+    livemode: d.livemode,
   });
 }
 
@@ -136,6 +138,7 @@ export function webhookEndpointToProto(e: WebhookEndpoint): PbWebhookEndpoint {
     url: e.url,
     description: e.description,
     isDefault: e.isDefault,
+    livemode: e.livemode,
     eventTypes: e.eventTypes,
     format: FORMATS.find(([, f]) => f === e.format)?.[0] ?? PbBodyFormat.BODY_FORMAT_UNSPECIFIED,
     ack: ACKS.find(([, a]) => a === e.ack)?.[0] ?? PbAckMode.ACK_MODE_UNSPECIFIED,
@@ -163,6 +166,7 @@ export function createRequestToDomain(req: CreateEndpointRequest): CreateEndpoin
     ack: ackFromProto(req.ack),
     maxInFlight: req.maxInFlight,
     idempotencyKey: req.idempotencyKey,
+    ...(req.livemode !== undefined ? { livemode: req.livemode } : {}),
   };
 }
 
@@ -176,6 +180,7 @@ export function updateRequestToDomain(req: UpdateEndpointRequest): UpdateEndpoin
     format: formatFromProto(req.format),
     ack: ackFromProto(req.ack),
     ...(req.maxInFlight !== 0 ? { maxInFlight: req.maxInFlight } : {}),
+    ...(req.livemode !== undefined ? { livemode: req.livemode } : {}),
   };
 }
 

@@ -25,6 +25,7 @@ export function anEndpoint(overrides: Partial<WebhookEndpoint> = {}): WebhookEnd
     url: 'https://m.example/hook',
     description: '',
     isDefault: false,
+    livemode: true,
     eventTypes: [],
     format: 'json',
     ack: 'ok',
@@ -235,6 +236,7 @@ export function inMemoryStore() {
         .filter((d) => !f.paymentId || d.paymentId === f.paymentId)
         .filter((d) => !f.endpointId || d.endpointId === f.endpointId)
         .filter((d) => !f.status || d.status === f.status)
+        .filter((d) => f.livemode === undefined || d.livemode === f.livemode)
         .filter((d) => !f.beforeId || d.id < f.beforeId)
         .sort((a, b) => (a.id < b.id ? 1 : -1))
         .slice(0, f.limit)
@@ -260,10 +262,15 @@ export function inMemoryStore() {
       const d = deliveryRows.get(id);
       return d ? { ...requeue(d, now, expiresAt) } : undefined;
     },
-    async recoverExhausted(endpointId, since, now, expiresAt) {
+    async recoverExhausted(endpointId, since, now, expiresAt, livemode) {
       let n = 0;
       for (const d of deliveryRows.values()) {
-        if (d.endpointId === endpointId && d.status === 'exhausted' && d.createdAt >= since) {
+        if (
+          d.endpointId === endpointId &&
+          d.status === 'exhausted' &&
+          d.createdAt >= since &&
+          (livemode === undefined || d.livemode === livemode)
+        ) {
           requeue(d, now, expiresAt);
           n += 1;
         }

@@ -141,6 +141,8 @@ export function aKeeperMobileEvent(overrides: Partial<PaymentEvent> = {}): Payme
     paymentId,
     merchantId: 'mer_it',
     orderId: `order-${paymentId.slice(-6)}`,
+    // Live, as the endpoints the tests add (an endpoint gets only its own mode's events).
+    livemode: true,
     gross: { amountMinor: 150_000n, currency: 'RUB' },
     fee: { amountMinor: 3_000n, currency: 'RUB' },
     net: { amountMinor: 147_000n, currency: 'RUB' },

@@ -514,6 +514,65 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
     ).rejects.toMatchObject({ code: 'NOTIFIER_DEFAULT_ENDPOINT_MANAGED' });
   });
 
+  it("keeps test and live apart: each endpoint gets its own mode's events, each key sees its own", async () => {
+    const merchantId = `mer_mode_${randomSuffix()}`;
+    const [liveR, testR, resultR] = [await receiver(), await receiver(), await receiver()];
+    const live = await createEndpoint(createReq(merchantId, liveR.url, { livemode: true }));
+    const test = await createEndpoint(createReq(merchantId, testR.url, { livemode: false }));
+    // The onboarding endpoint (seed 001's result URL) is live and gets test events too.
+    const secret = `whsec_${Buffer.from(randomSuffix().padEnd(24, 'x')).toString('base64')}`;
+    secrets.add(secret);
+    await client.upsertEndpoint({ merchantId, url: resultR.url, signingSecret: secret });
+    const [livePay, testPay] = [newId('pay'), newId('pay')];
+    await publish(producer, topic, aKeeperMobileEvent({ merchantId, paymentId: livePay }));
+    await publish(
+      producer,
+      topic,
+      aKeeperMobileEvent({ merchantId, paymentId: testPay, livemode: false }),
+    );
+    await waitFor(
+      async () => {
+        const list = await deliveries(merchantId);
+        return (
+          list.length === 4 &&
+          list.every((d) => d.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED)
+        );
+      },
+      { timeoutMs: 45_000, what: 'four deliveries delivered' },
+    );
+    expect(liveR.bodies.map((b) => paymentIdOf(b.body))).toEqual([livePay]);
+    expect(testR.bodies.map((b) => paymentIdOf(b.body))).toEqual([testPay]);
+    expect(resultR.bodies.map((b) => paymentIdOf(b.body)).sort()).toEqual(
+      [livePay, testPay].sort(),
+    );
+
+    const inMode = async (livemode: boolean) =>
+      (
+        await client.listDeliveries({
+          merchantId,
+          paymentId: '',
+          endpointId: '',
+          status: DeliveryStatus.DELIVERY_STATUS_UNSPECIFIED,
+          pageSize: 100,
+          pageToken: '',
+          livemode,
+        })
+      ).deliveries;
+    const testDeliveries = await inMode(false);
+    expect(testDeliveries.map((d) => d.paymentId)).toEqual([testPay, testPay]);
+    expect(testDeliveries.every((d) => !d.livemode)).toBe(true);
+    expect((await inMode(true)).map((d) => d.paymentId)).toEqual([livePay, livePay]);
+    const testEndpoints = await client.listEndpoints({ merchantId, livemode: false });
+    expect(testEndpoints.endpoints.map((e) => e.id)).toEqual([test.endpoint?.id]);
+    await expect(
+      client.getEndpoint({ merchantId, endpointId: live.endpoint?.id ?? '', livemode: false }),
+    ).rejects.toMatchObject({ code: 'NOTIFIER_ENDPOINT_NOT_FOUND' });
+    const liveDelivery = (await inMode(true))[0];
+    await expect(
+      client.getDelivery({ merchantId, deliveryId: liveDelivery?.id ?? '', livemode: false }),
+    ).rejects.toMatchObject({ code: 'NOTIFIER_DELIVERY_NOT_FOUND' });
+  });
+
   it('signed every request the receivers got verifiably (standardwebhooks package)', () => {
     const received = receivers.flatMap((r) => r.bodies);
     expect(received.length).toBeGreaterThan(0);

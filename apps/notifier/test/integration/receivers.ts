@@ -111,7 +111,7 @@ export function aNotificationEvent(overrides: Partial<NotificationEvent> = {}): 
     paymentId,
     merchantId: 'mer_dispatch',
     orderId: `order-${paymentId.slice(-6)}`,
-    livemode: false,
+    livemode: true,
     gross: { amountMinor: 150_000n, currency: 'RUB' },
     fee: { amountMinor: 3_000n, currency: 'RUB' },
     net: { amountMinor: 147_000n, currency: 'RUB' },

@@ -34,6 +34,7 @@ function ev(
     caseId: '',
     caseKind: '',
     caseResolution: '',
+    livemode: false,
   };
 }
 
@@ -123,6 +124,7 @@ describe('applyPaymentEvent', () => {
         currency: 'KGS',
         method: 'qr',
         status: 'succeeded',
+        livemode: false,
         paymentsCount: 1n,
         grossMinor: 10_000n,
         feeMinor: 100n,
@@ -204,6 +206,68 @@ describe('applyPaymentEvent', () => {
       lastSequence: 4n,
     });
     expect(store.totalRows).toEqual(before.totals);
+  });
+
+  it('keeps a test and a live payment of the same merchant, day, currency and method in their own rows', async () => {
+    const store = inMemoryReporting();
+    const apply = makeApplyPaymentEvent({ ...store, clock });
+    await apply(ev('pay_t', 1n, 'payment.succeeded', '2026-03-01', 10_000n));
+    await apply({ ...ev('pay_l', 1n, 'payment.succeeded', '2026-03-01', 7_000n), livemode: true });
+    expect(store.factRows.get('pay_t')?.livemode).toBe(false);
+    expect(store.factRows.get('pay_l')?.livemode).toBe(true);
+    const row = { merchantId: 'mer_1', day: '2026-03-01', currency: 'KGS', method: 'qr' };
+    expect([...store.totalRows.values()]).toEqual([
+      {
+        ...row,
+        status: 'succeeded',
+        livemode: false,
+        paymentsCount: 1n,
+        grossMinor: 10_000n,
+        feeMinor: 100n,
+        netMinor: 9_900n,
+      },
+      {
+        ...row,
+        status: 'succeeded',
+        livemode: true,
+        paymentsCount: 1n,
+        grossMinor: 7_000n,
+        feeMinor: 70n,
+        netMinor: 6_930n,
+      },
+    ]);
+    // The live payment's refund moves only live money.
+    await apply({ ...ev('pay_l', 2n, 'refund.succeeded', '2026-03-02', 7_000n), livemode: true });
+    expect(
+      [...store.totalRows.values()].map((r) => [r.livemode, r.status, r.paymentsCount]),
+    ).toEqual([
+      [false, 'succeeded', 1n],
+      [true, 'refunded', 1n],
+    ]);
+    expect(store.totalRows).toEqual(store.totalsFromFacts());
+  });
+
+  it('keeps a live payment live whatever the order, when one of its events predates modes', async () => {
+    // An event from before modes reads as livemode false; only `true` says something.
+    const events = [
+      { ...ev('pay_1', 1n, 'payment.pending', '2026-03-01', 10_000n), livemode: false },
+      { ...ev('pay_1', 2n, 'payment.succeeded', '2026-03-01', 10_000n), livemode: true },
+      { ...ev('pay_1', 3n, 'refund.succeeded', '2026-03-02', 10_000n), livemode: true },
+    ];
+    const inOrder = inMemoryReporting();
+    const applyInOrder = makeApplyPaymentEvent({ ...inOrder, clock });
+    for (const e of events) await applyInOrder(e);
+    expect(inOrder.factRows.get('pay_1')?.livemode).toBe(true);
+    for (const seed of [1, 2, 3, 42]) {
+      const store = inMemoryReporting();
+      const apply = makeApplyPaymentEvent({ ...store, clock });
+      for (const e of shuffled([...events, ...events], seed)) await apply(e);
+      expect(store.factRows).toEqual(inOrder.factRows);
+      expect(store.totalRows).toEqual(inOrder.totalRows);
+      expect([...store.totalRows.values()].map((r) => [r.livemode, r.status])).toEqual([
+        [true, 'refunded'],
+      ]);
+    }
   });
 
   it('moves the count from succeeded to refunded when a refund follows', async () => {
@@ -312,6 +376,7 @@ describe('applyPaymentEvent', () => {
         currency: 'KGS',
         method: 'qr',
         status: 'succeeded',
+        livemode: false,
         paymentsCount: 1n,
         grossMinor: 10_000n,
         feeMinor: 100n,
@@ -323,6 +388,7 @@ describe('applyPaymentEvent', () => {
         currency: 'KGS',
         method: 'qr',
         status: 'succeeded',
+        livemode: false,
         paymentsCount: 0n,
         grossMinor: 10_000n,
         feeMinor: 100n,
@@ -392,6 +458,7 @@ describe('applyPaymentEvent', () => {
         currency: 'KGS',
         method: 'qr',
         status: 'succeeded',
+        livemode: false,
         paymentsCount: 1n,
         grossMinor: 9_000n,
         feeMinor: 90n,

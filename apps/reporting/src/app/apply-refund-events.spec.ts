@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { inMemoryReporting } from '../../test/fakes/in-memory-store';
 import type { ReportEvent } from '../domain/payment-fact';
 import { makeApplyPaymentEvent } from './apply-payment-event';
+import { makeListRefunds } from './list-refunds';
 
 const clock = { now: () => new Date('2026-03-09T00:00:00Z') };
 const KGS = (amountMinor: bigint) => ({ amountMinor, currency: 'KGS' });
@@ -28,6 +29,7 @@ function base(sequence: bigint, eventType: string, at: string): ReportEvent {
     caseId: '',
     caseKind: '',
     caseResolution: '',
+    livemode: false,
   };
 }
 
@@ -115,6 +117,7 @@ describe('refunds in reporting', () => {
         currency: 'KGS',
         method: 'webmoney_purse',
         status: 'refunded',
+        livemode: false,
         paymentsCount: 1n,
         grossMinor: 10_000n,
         feeMinor: 300n,
@@ -133,6 +136,45 @@ describe('refunds in reporting', () => {
       ['2026-03-04', 'succeeded', 1n, 2_000n],
       ['2026-03-06', 'succeeded', 1n, 5_000n],
     ]);
+  });
+
+  it("counts a live payment's refunds in live rows, apart from a test payment's", async () => {
+    const store = inMemoryReporting();
+    const apply = makeApplyPaymentEvent({ ...store, clock });
+    for (const e of story) await apply(e);
+    const live = (e: ReportEvent): ReportEvent => ({
+      ...e,
+      eventId: `${e.eventId}_live`,
+      paymentId: 'pay_2',
+      refundId: e.refundId && `${e.refundId}_live`,
+      livemode: true,
+    });
+    for (const e of story) await apply(live(e));
+    expect(store.refundRows.get('re_a')?.livemode).toBe(false);
+    expect(store.refundRows.get('re_a_live')?.livemode).toBe(true);
+    expect(
+      [...store.refundTotalRows.values()]
+        .filter((r) => r.day === '2026-03-03')
+        .map((r) => [r.livemode, r.status, r.refundsCount, r.amountMinor]),
+    ).toEqual([
+      [false, 'succeeded', 1n, 3_000n],
+      [true, 'succeeded', 1n, 3_000n],
+    ]);
+    expect(store.refundTotalRows).toEqual(store.refundTotalsFromRefunds());
+    const listed = makeListRefunds({ refunds: store.refunds });
+    const page = (livemode?: boolean) =>
+      listed({ merchantId: 'mer_1', paymentId: '', pageSize: 0, pageToken: '', livemode });
+    expect((await page(true)).refunds.map((r) => r.refundId).sort()).toEqual([
+      're_a_live',
+      're_b_live',
+      're_c_live',
+    ]);
+    expect((await page(false)).refunds.map((r) => r.refundId).sort()).toEqual([
+      're_a',
+      're_b',
+      're_c',
+    ]);
+    expect((await page()).refunds).toHaveLength(6);
   });
 
   it('shows a pending refund as pending on its day, and a failed one as failed', async () => {

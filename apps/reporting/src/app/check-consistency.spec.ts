@@ -8,6 +8,7 @@ const day = (over: Partial<MoneyDay> = {}): MoneyDay => ({
   merchantId: 'mer_1',
   currency: 'KGS',
   day: '2026-03-01',
+  livemode: false,
   paymentsCount: 2n,
   grossMinor: 20_000n,
   feeMinor: 600n,
@@ -71,6 +72,48 @@ describe('checkConsistency', () => {
       ['2026-03-02', 'gross_minor', 0n, 1n],
       ['2026-03-02', 'net_minor', 0n, 1n],
     ]);
+  });
+
+  it('compares test and live money apart, and names the mode of a difference', async () => {
+    const test = day();
+    const live = day({ livemode: true, grossMinor: 30_000n, netMinor: 29_400n });
+    const agreeing = makeCheckConsistency({
+      reporting: source([test, live]),
+      ledger: source([live, test]),
+      totals: source([test, live]),
+      clock,
+    });
+    expect((await agreeing(range)).differences).toEqual([]);
+
+    // The same money in total, but a live payment counted as a test one: never consistent.
+    const swapped = makeCheckConsistency({
+      reporting: source([day({ paymentsCount: 3n }), day({ livemode: true, paymentsCount: 1n })]),
+      ledger: source([day(), day({ livemode: true })]),
+      clock,
+    });
+    expect((await swapped(range)).differences.map((d) => [d.livemode, d.metric])).toEqual([
+      [false, 'payments_count'],
+      [true, 'payments_count'],
+    ]);
+
+    // The live row gone from reporting: every metric of that mode, and only that mode, differs.
+    const missing = makeCheckConsistency({
+      reporting: source([test]),
+      ledger: source([test, live]),
+      clock,
+    });
+    const report = await missing(range);
+    expect(report.consistent).toBe(false);
+    expect(new Set(report.differences.map((d) => d.livemode))).toEqual(new Set([true]));
+    expect(report.differences[0]).toEqual({
+      merchantId: 'mer_1',
+      currency: 'KGS',
+      day: '2026-03-01',
+      livemode: true,
+      metric: 'payments_count',
+      reporting: 0n,
+      ledger: 2n,
+    });
   });
 
   it('holds the maintained daily totals to the ledger too, on what they can say', async () => {

@@ -26,7 +26,7 @@ export interface ConsistencyRange {
 }
 
 /**
- * Compares reporting with the ledger per merchant, currency and UTC day over a range of days. A
+ * Compares reporting with the ledger per merchant, currency, UTC day and mode over a range of days. A
  * side that cannot be read makes the report inconsistent with its error, never consistent.
  */
 export function makeCheckConsistency(deps: CheckConsistencyDeps) {

@@ -32,6 +32,7 @@ function fact(i: number, merchantId = 'mer_1'): PaymentFact {
     statusSequence: 1n,
     amountsSequence: 1n,
     feeSequence: 1n,
+    livemode: false,
   };
 }
 

@@ -8,6 +8,8 @@ export interface ListPaymentFactsInput {
   to: Date | undefined;
   pageSize: number;
   pageToken: string;
+  /** Only test (false) or live (true) facts; absent: both (operators). */
+  livemode?: boolean;
 }
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -63,6 +65,7 @@ export function makeListPaymentFacts(deps: { facts: PaymentFactRepository }) {
       merchantId: input.merchantId,
       from: input.from,
       to: input.to,
+      livemode: input.livemode,
       after: input.pageToken ? decodePageToken(input.pageToken) : undefined,
       order: 'desc',
       limit: limit + 1,

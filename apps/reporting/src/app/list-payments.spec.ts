@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { inMemoryReporting } from '../../test/fakes/in-memory-store';
+import { PAYMENT_CSV_HEADER } from '../domain/csv';
 import type { ReportEvent } from '../domain/payment-fact';
 import type { PaymentQuery, PaymentSearch } from '../domain/ports';
 import { makeApplyPaymentEvent } from './apply-payment-event';
@@ -25,6 +26,7 @@ function searchOf(store: ReturnType<typeof inMemoryReporting>): PaymentSearch & 
         .filter((f) => !q.currency || f.currency === q.currency)
         .filter((f) => !q.createdFrom || f.createdAt >= q.createdFrom)
         .filter((f) => !q.createdTo || f.createdAt < q.createdTo)
+        .filter((f) => q.livemode === undefined || f.livemode === q.livemode)
         .filter((f) => !q.after || sign * cmp(f, q.after) > 0)
         .sort((a, b) => sign * cmp(a, b))
         .slice(0, q.limit);
@@ -33,7 +35,7 @@ function searchOf(store: ReturnType<typeof inMemoryReporting>): PaymentSearch & 
   return s;
 }
 
-async function seeded(n: number) {
+async function seeded(n: number, live: (i: number) => boolean = () => false) {
   const store = inMemoryReporting();
   const apply = makeApplyPaymentEvent({ ...store, clock: { now: () => new Date() } });
   for (let i = 0; i < n; i += 1) {
@@ -57,6 +59,7 @@ async function seeded(n: number) {
       caseId: '',
       caseKind: '',
       caseResolution: '',
+      livemode: live(i),
     };
     await apply(event);
   }
@@ -114,7 +117,7 @@ describe('exportPaymentsCsv', () => {
     const chunks = exportCsv({ merchantId: 'mer_1' });
     const header = await chunks.next();
     expect(header.value).toBe(
-      'payment_id,merchant_id,order_id,status,created_at,day,currency,gross_minor,gross,fee_minor,fee,net_minor,net,method,provider,provider_payment_id,failure_code,updated_at,last_sequence\r\n',
+      'payment_id,merchant_id,order_id,status,created_at,day,currency,gross_minor,gross,fee_minor,fee,net_minor,net,method,provider,provider_payment_id,failure_code,updated_at,last_sequence,livemode\r\n',
     );
     expect(search.calls).toBe(0);
     const first = await chunks.next();
@@ -128,6 +131,82 @@ describe('exportPaymentsCsv', () => {
     const lines = [String(first.value), ...rest].join('').split('\r\n').filter(Boolean);
     expect(lines).toHaveLength(7);
     expect(lines.map((l) => l.slice(0, 7))).toEqual([...store.factRows.keys()].sort());
+  });
+});
+
+describe('test and live payments', () => {
+  it('lists and exports only the mode asked for, both when none is asked, each row saying its mode', async () => {
+    // Even payments are test ones, odd ones live; all of one merchant.
+    const store = await seeded(8, (i) => i % 2 === 1);
+    const list = makeListPayments({ payments: searchOf(store) });
+    const ids = async (livemode?: boolean) =>
+      (
+        await list({ filter: { merchantId: 'mer_1', livemode }, pageSize: 0, pageToken: '' })
+      ).payments.map((p) => [p.paymentId, p.livemode]);
+    expect(await ids(true)).toEqual([
+      ['pay_007', true],
+      ['pay_005', true],
+      ['pay_003', true],
+      ['pay_001', true],
+    ]);
+    expect(await ids(false)).toEqual([
+      ['pay_006', false],
+      ['pay_004', false],
+      ['pay_002', false],
+      ['pay_000', false],
+    ]);
+    expect(await ids()).toHaveLength(8);
+
+    const exportCsv = makeExportPaymentsCsv({ payments: searchOf(store), pageSize: 3 });
+    const csv = async (livemode?: boolean) => {
+      let text = '';
+      for await (const chunk of exportCsv({ merchantId: 'mer_1', livemode })) text += chunk;
+      const [header, ...records] = text.split('\r\n').filter(Boolean);
+      const column = (header ?? '').split(',').indexOf('livemode');
+      return { column, records: records.map((r) => [r.slice(0, 7), r.split(',').at(-1)]) };
+    };
+    const live = await csv(true);
+    expect(live.column).toBe(PAYMENT_CSV_HEADER.length - 1);
+    expect(live.records).toEqual([
+      ['pay_001', 'true'],
+      ['pay_003', 'true'],
+      ['pay_005', 'true'],
+      ['pay_007', 'true'],
+    ]);
+    expect((await csv(false)).records.map(([, mode]) => mode)).toEqual([
+      'false',
+      'false',
+      'false',
+      'false',
+    ]);
+    expect((await csv()).records).toHaveLength(8);
+  });
+
+  it('keeps the daily totals of the two modes apart and reads the mode asked for', async () => {
+    const store = await seeded(8, (i) => i % 2 === 1);
+    const rows = [...store.totalRows.values()];
+    const get = makeGetDailyTotals({
+      totals: {
+        payments: async (q) =>
+          rows
+            .filter((r) => q.livemode === undefined || r.livemode === q.livemode)
+            .map(({ merchantId: _, ...r }) => r),
+        refunds: async () => [],
+      },
+    });
+    const live = await get({
+      merchantId: 'mer_1',
+      fromDay: '2026-03-01',
+      toDay: '2026-03-01',
+      livemode: true,
+    });
+    // Odd payments are the USD ones (seeded): the live rows hold only them.
+    expect(live.payments.map((r) => [r.livemode, r.currency])).toEqual(
+      live.payments.map(() => [true, 'USD']),
+    );
+    expect(live.payments.reduce((n, r) => n + r.paymentsCount, 0n)).toBe(4n);
+    const both = await get({ merchantId: 'mer_1', fromDay: '2026-03-01', toDay: '2026-03-01' });
+    expect(both.payments.reduce((n, r) => n + r.paymentsCount, 0n)).toBe(8n);
   });
 });
 

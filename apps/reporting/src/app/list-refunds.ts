@@ -43,6 +43,8 @@ export function makeListRefunds(deps: { refunds: RefundFactRepository }) {
     paymentId: string;
     pageSize: number;
     pageToken: string;
+    /** Only test (false) or live (true) refunds; absent: both (operators). */
+    livemode?: boolean;
   }): Promise<{ refunds: RefundFact[]; nextPageToken: string }> => {
     if (!input.merchantId) throw invalid('merchant_id', 'merchant_id is required');
     if (input.pageSize < 0) throw invalid('page_size', 'page_size must not be negative');
@@ -51,6 +53,7 @@ export function makeListRefunds(deps: { refunds: RefundFactRepository }) {
     const rows = await deps.refunds.list({
       merchantId: input.merchantId,
       paymentId: input.paymentId || undefined,
+      livemode: input.livemode,
       after: input.pageToken ? decode(input.pageToken) : undefined,
       limit: limit + 1,
     });

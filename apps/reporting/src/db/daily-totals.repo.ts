@@ -20,11 +20,12 @@ export function createDailyTotalsRepo(db: Knex): DailyTotalsRepository {
           currency: d.key.currency,
           method: d.key.method,
           status: d.key.status,
+          livemode: d.key.livemode,
         };
         await db.raw(
-          `insert into daily_totals (merchant_id, day, currency, method, status, payments_count, gross_minor, fee_minor, net_minor)
-           values (:merchant_id, :day, :currency, :method, :status, :count, :gross, :fee, :net)
-           on conflict (merchant_id, day, currency, method, status) do update set
+          `insert into daily_totals (merchant_id, day, currency, method, status, livemode, payments_count, gross_minor, fee_minor, net_minor)
+           values (:merchant_id, :day, :currency, :method, :status, :livemode, :count, :gross, :fee, :net)
+           on conflict (merchant_id, day, currency, method, status, livemode) do update set
              payments_count = daily_totals.payments_count + excluded.payments_count,
              gross_minor = daily_totals.gross_minor + excluded.gross_minor,
              fee_minor = daily_totals.fee_minor + excluded.fee_minor,
@@ -58,11 +59,12 @@ export function createRefundTotalsRepo(db: Knex): RefundTotalsRepository {
           currency: d.key.currency,
           method: d.key.method,
           status: d.key.status,
+          livemode: d.key.livemode,
         };
         await db.raw(
-          `insert into daily_refund_totals (merchant_id, day, currency, method, status, refunds_count, amount_minor)
-           values (:merchant_id, :day, :currency, :method, :status, :count, :amount)
-           on conflict (merchant_id, day, currency, method, status) do update set
+          `insert into daily_refund_totals (merchant_id, day, currency, method, status, livemode, refunds_count, amount_minor)
+           values (:merchant_id, :day, :currency, :method, :status, :livemode, :count, :amount)
+           on conflict (merchant_id, day, currency, method, status, livemode) do update set
              refunds_count = daily_refund_totals.refunds_count + excluded.refunds_count,
              amount_minor = daily_refund_totals.amount_minor + excluded.amount_minor`,
           { ...key, count: d.refundsCount.toString(), amount: d.amountMinor.toString() },
@@ -83,7 +85,8 @@ function filtered(db: Knex, table: string, q: DailyTotalsQuery) {
     .andWhere('day', '<=', q.toDay);
   if (q.method) query.andWhere('method', q.method);
   if (q.currency) query.andWhere('currency', q.currency);
-  return query.orderBy(['day', 'currency', 'method', 'status']);
+  if (q.livemode !== undefined) query.andWhere('livemode', q.livemode);
+  return query.orderBy(['day', 'currency', 'method', 'status', 'livemode']);
 }
 
 /** The maintained rows, read as they are (day as text, so no time zone ever shifts it). */
@@ -95,17 +98,19 @@ export function createDailyTotalsReader(db: Knex): DailyTotalsReader {
         'currency',
         'method',
         'status',
+        'livemode',
         'payments_count',
         'gross_minor',
         'fee_minor',
         'net_minor',
-      )) as Record<string, string | bigint>[];
+      )) as Record<string, string | bigint | boolean>[];
       return rows.map(
         (r): PaymentTotalsRow => ({
           day: String(r.day),
           currency: String(r.currency),
           method: String(r.method),
           status: String(r.status),
+          livemode: r.livemode === true,
           paymentsCount: BigInt(r.payments_count as bigint),
           grossMinor: BigInt(r.gross_minor as bigint),
           feeMinor: BigInt(r.fee_minor as bigint),
@@ -119,15 +124,17 @@ export function createDailyTotalsReader(db: Knex): DailyTotalsReader {
         'currency',
         'method',
         'status',
+        'livemode',
         'refunds_count',
         'amount_minor',
-      )) as Record<string, string | bigint>[];
+      )) as Record<string, string | bigint | boolean>[];
       return rows.map(
         (r): RefundTotalsRow => ({
           day: String(r.day),
           currency: String(r.currency),
           method: String(r.method),
           status: String(r.status),
+          livemode: r.livemode === true,
           refundsCount: BigInt(r.refunds_count as bigint),
           amountMinor: BigInt(r.amount_minor as bigint),
         }),

@@ -21,6 +21,7 @@ interface PaymentCaseRow {
   opened_at: Date;
   resolved_at: Date | null;
   updated_at: Date;
+  livemode: boolean;
 }
 
 function toDomain(row: PaymentCaseRow): PaymentCase {
@@ -42,6 +43,7 @@ function toDomain(row: PaymentCaseRow): PaymentCase {
     openedAt: row.opened_at,
     resolvedAt: row.resolved_at,
     updatedAt: row.updated_at,
+    livemode: row.livemode,
   };
 }
 
@@ -75,6 +77,7 @@ export function createPaymentCasesRepo(db: Knex): PaymentCaseRepository {
         opened_at: c.openedAt,
         resolved_at: c.resolvedAt,
         updated_at: c.updatedAt,
+        livemode: c.livemode,
       };
       if (isNew) {
         await db('payment_cases').insert(row);

@@ -27,6 +27,7 @@ interface PaymentFactRow {
   status_sequence: bigint;
   amounts_sequence: bigint;
   fee_sequence: bigint;
+  livemode: boolean;
 }
 
 /** A status change as stored in the history jsonb: sequence as a string (exact beyond 2^53). */
@@ -80,6 +81,7 @@ function toDomain(row: PaymentFactRow): PaymentFact {
     statusSequence: BigInt(row.status_sequence),
     amountsSequence: BigInt(row.amounts_sequence),
     feeSequence: BigInt(row.fee_sequence),
+    livemode: row.livemode,
   };
 }
 
@@ -126,6 +128,7 @@ export function createPaymentFactsRepo(db: Knex): PaymentFactRepository {
         status_sequence: f.statusSequence.toString(),
         amounts_sequence: f.amountsSequence.toString(),
         fee_sequence: f.feeSequence.toString(),
+        livemode: f.livemode,
       };
       if (isNew) {
         await db('payment_facts').insert(row);
@@ -139,6 +142,7 @@ export function createPaymentFactsRepo(db: Knex): PaymentFactRepository {
       const query = db<PaymentFactRow>('payment_facts').where({ merchant_id: q.merchantId });
       if (q.from) query.andWhere('occurred_at', '>=', q.from);
       if (q.to) query.andWhere('occurred_at', '<', q.to);
+      if (q.livemode !== undefined) query.andWhere('livemode', q.livemode);
       if (q.after) {
         const op = q.order === 'desc' ? '<' : '>';
         query.andWhereRaw(`(occurred_at, payment_id) ${op} (?, ?)`, [
@@ -167,6 +171,7 @@ export function createPaymentSearch(db: Knex): PaymentSearch {
       if (q.currency) query.andWhere('currency', q.currency);
       if (q.createdFrom) query.andWhere('created_at', '>=', q.createdFrom);
       if (q.createdTo) query.andWhere('created_at', '<', q.createdTo);
+      if (q.livemode !== undefined) query.andWhere('livemode', q.livemode);
       if (q.after) {
         const op = q.order === 'desc' ? '<' : '>';
         query.andWhereRaw(`(created_at, payment_id) ${op} (?, ?)`, [

@@ -19,6 +19,7 @@ interface RefundFactRow {
   resolved_at: Date | null;
   last_sequence: bigint;
   updated_at: Date;
+  livemode: boolean;
 }
 
 function toDomain(row: RefundFactRow): RefundFact {
@@ -38,6 +39,7 @@ function toDomain(row: RefundFactRow): RefundFact {
     resolvedAt: row.resolved_at,
     lastSequence: BigInt(row.last_sequence),
     updatedAt: row.updated_at,
+    livemode: row.livemode,
   };
 }
 
@@ -68,6 +70,7 @@ export function createRefundFactsRepo(db: Knex): RefundFactRepository {
         resolved_at: r.resolvedAt,
         last_sequence: r.lastSequence.toString(),
         updated_at: r.updatedAt,
+        livemode: r.livemode,
       };
       if (isNew) {
         await db('refund_facts').insert(row);
@@ -79,6 +82,7 @@ export function createRefundFactsRepo(db: Knex): RefundFactRepository {
     async list(q) {
       const query = db<RefundFactRow>('refund_facts').where({ merchant_id: q.merchantId });
       if (q.paymentId) query.andWhere('payment_id', q.paymentId);
+      if (q.livemode !== undefined) query.andWhere('livemode', q.livemode);
       if (q.after) {
         query.andWhereRaw('(status_at, refund_id) < (?, ?)', [q.after.statusAt, q.after.refundId]);
       }

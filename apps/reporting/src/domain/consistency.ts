@@ -1,5 +1,6 @@
 /**
- * What reporting and the ledger must agree on, per merchant, currency and UTC day: the payments
+ * What reporting and the ledger must agree on, per merchant, currency, UTC day and mode (test
+ * and live money are compared apart, so a test payment can never hide a missing live one): the payments
  * that succeeded that day (a refund changes none of their amounts or their day), the refunds
  * started that day (the merchant's balance was debited) and the refunds that succeeded that day.
  * All amounts are integer minor units.
@@ -9,6 +10,7 @@ export interface MoneyDay {
   currency: string;
   /** `YYYY-MM-DD` (UTC). */
   day: string;
+  livemode: boolean;
   paymentsCount: bigint;
   grossMinor: bigint;
   feeMinor: bigint;
@@ -43,6 +45,7 @@ export interface ConsistencyDifference {
   merchantId: string;
   currency: string;
   day: string;
+  livemode: boolean;
   /**
    * One of MONEY_DAY_METRICS' names, e.g. `gross_minor`, for reporting's rows; prefixed
    * `daily_totals.` for its maintained daily totals.
@@ -62,11 +65,11 @@ export interface ConsistencyReport {
   error: string;
 }
 
-const keyOf = (d: Pick<MoneyDay, 'merchantId' | 'currency' | 'day'>) =>
-  JSON.stringify([d.merchantId, d.currency, d.day]);
+const keyOf = (d: Pick<MoneyDay, 'merchantId' | 'currency' | 'day' | 'livemode'>) =>
+  JSON.stringify([d.merchantId, d.currency, d.day, d.livemode]);
 
 /**
- * Every metric that differs between the two sides, sorted by merchant, currency, day and metric;
+ * Every metric that differs between the two sides, sorted by merchant, currency, day, mode (test first) and metric;
  * a day one side lacks counts as zeros there (so a missing row shows up as a difference).
  */
 export function compareMoneyDays(
@@ -91,6 +94,7 @@ export function compareMoneyDays(
           merchantId: who.merchantId,
           currency: who.currency,
           day: who.day,
+          livemode: who.livemode,
           metric: `${prefix}${metric}`,
           reporting: a,
           ledger: b,

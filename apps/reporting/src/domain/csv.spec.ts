@@ -47,10 +47,11 @@ describe('RFC 4180 CSV', () => {
       statusSequence: 1n,
       amountsSequence: 1n,
       feeSequence: 1n,
+      livemode: false,
     };
     expect(factCsvRow(fact)).toBe(
       'pay_1,mer_1,"Order ""7"", blue",succeeded,9007199254740993,0,9007199254740993,KGS,qr,qr_acquirer,q-1,' +
-        '2026-03-01T10:00:00.000Z,2026-03-01T10:00:01.000Z,2,"{""a"":""x,y"",""z"":""1""}"\r\n',
+        '2026-03-01T10:00:00.000Z,2026-03-01T10:00:01.000Z,2,"{""a"":""x,y"",""z"":""1""}",false\r\n',
     );
   });
 });

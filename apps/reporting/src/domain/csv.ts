@@ -28,6 +28,7 @@ export const FACT_CSV_HEADER = [
   'updated_at',
   'last_sequence',
   'provider_attributes',
+  'livemode',
 ] as const;
 
 function sortedJson(attributes: Record<string, string>): string {
@@ -54,6 +55,7 @@ export function factCsvRow(fact: PaymentFact): string {
     fact.updatedAt.toISOString(),
     fact.lastSequence.toString(),
     sortedJson(fact.providerAttributes),
+    String(fact.livemode),
   ]);
 }
 
@@ -77,6 +79,7 @@ export const PAYMENT_CSV_HEADER = [
   'failure_code',
   'updated_at',
   'last_sequence',
+  'livemode',
 ] as const;
 
 /**
@@ -109,5 +112,6 @@ export function paymentCsvRow(fact: PaymentFact): string {
     fact.failureCode,
     fact.updatedAt.toISOString(),
     fact.lastSequence.toString(),
+    String(fact.livemode),
   ]);
 }

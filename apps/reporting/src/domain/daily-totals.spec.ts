@@ -35,6 +35,7 @@ const fact: PaymentFact = {
   statusSequence: 1n,
   amountsSequence: 1n,
   feeSequence: 1n,
+  livemode: false,
 };
 
 describe('totalsDelta', () => {
@@ -47,6 +48,7 @@ describe('totalsDelta', () => {
           currency: 'USD',
           method: 'card',
           status: 'succeeded',
+          livemode: false,
         },
         paymentsCount: 1n,
         grossMinor: 1_000n,
@@ -115,6 +117,7 @@ const appliedCase: PaymentCase = {
   openedAt: new Date('2026-03-03T10:00:00Z'),
   resolvedAt: new Date('2026-03-04T10:00:00Z'),
   updatedAt: new Date('2026-03-04T10:00:00Z'),
+  livemode: false,
 };
 
 describe('caseContribution', () => {
@@ -127,6 +130,7 @@ describe('caseContribution', () => {
           currency: 'USD',
           method: 'card',
           status: 'succeeded',
+          livemode: false,
         },
         paymentsCount: 0n,
         grossMinor: 1_000n,

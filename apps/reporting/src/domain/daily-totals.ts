@@ -10,6 +10,8 @@ export interface DailyTotalsKey {
   /** Lower-case method (`webmoney_purse`, …); empty when unknown. */
   method: string;
   status: string;
+  /** Test (false) and live (true) money are never added together. */
+  livemode: boolean;
 }
 
 export interface DailyTotalsDelta {
@@ -31,11 +33,12 @@ export function totalsKeyOf(fact: PaymentFact): DailyTotalsKey {
     currency: fact.currency,
     method: fact.method,
     status: fact.status,
+    livemode: fact.livemode,
   };
 }
 
 function keyString(k: DailyTotalsKey): string {
-  return JSON.stringify([k.merchantId, k.day, k.currency, k.method, k.status]);
+  return JSON.stringify([k.merchantId, k.day, k.currency, k.method, k.status, k.livemode]);
 }
 
 /** What one fact or case adds to one daily_totals row. */
@@ -69,6 +72,7 @@ export function caseContribution(c: PaymentCase | undefined): TotalsContribution
         currency: c.currency,
         method: c.method,
         status: 'succeeded',
+        livemode: c.livemode,
       },
       paymentsCount: 0n,
       grossMinor: c.appliedGrossMinor,
@@ -80,7 +84,7 @@ export function caseContribution(c: PaymentCase | undefined): TotalsContribution
 
 /**
  * What daily_totals must change when contributions go from `before` to `after`: the old ones leave
- * their (merchant, day, currency, status) rows and the new ones join theirs, so a status change
+ * their (merchant, day, currency, method, status, mode) rows and the new ones join theirs, so a status change
  * moves the payment between statuses. Deltas that cancel out are dropped, and the result is sorted
  * by key so concurrent transactions lock rows in one order (no deadlocks).
  */
@@ -132,7 +136,7 @@ export function isEmptyTotalsRow(row: Omit<DailyTotalsDelta, 'key'>): boolean {
   );
 }
 
-/** A refunds row of one (merchant, UTC day, currency, method, refund status). */
+/** A refunds row of one (merchant, UTC day, currency, method, refund status, mode). */
 export interface RefundTotalsDelta {
   key: DailyTotalsKey;
   refundsCount: bigint;
@@ -150,6 +154,7 @@ export function refundContribution(r: RefundFact | undefined): RefundTotalsDelta
         currency: r.currency,
         method: r.method,
         status: r.status,
+        livemode: r.livemode,
       },
       refundsCount: 1n,
       amountMinor: r.amountMinor,

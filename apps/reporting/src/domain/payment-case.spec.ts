@@ -27,6 +27,7 @@ function caseEvent(eventType: string, overrides: Partial<ReportEvent> = {}): Rep
     caseId: 'case_1',
     caseKind: '',
     caseResolution: '',
+    livemode: false,
     ...overrides,
   };
 }

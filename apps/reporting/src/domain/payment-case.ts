@@ -35,6 +35,8 @@ export interface PaymentCase {
   openedAt: Date;
   resolvedAt: Date | null;
   updatedAt: Date;
+  /** The payment's mode, as the case's events say it (only `true` is news, as for the payment). */
+  livemode: boolean;
 }
 
 /** The events that belong to a case (they carry its case_id). */
@@ -95,9 +97,11 @@ export function applyCaseEvent(
         openedAt: at,
         resolvedAt: null,
         updatedAt: now,
+        livemode: event.livemode,
       };
   c.caseKind = event.caseKind || c.caseKind;
   c.method = c.method || event.method;
+  c.livemode = c.livemode || event.livemode;
   c.currency = c.currency || event.gross?.currency || event.net?.currency || '';
   const gross = event.gross?.amountMinor ?? 0n;
   switch (event.eventType) {

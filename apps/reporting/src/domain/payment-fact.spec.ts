@@ -22,6 +22,7 @@ const succeeded: ReportEvent = {
   caseId: '',
   caseKind: '',
   caseResolution: '',
+  livemode: false,
 };
 
 const now = new Date('2026-03-02T00:00:05Z');
@@ -110,6 +111,7 @@ describe('applyEvent', () => {
       statusSequence: 1n,
       amountsSequence: 1n,
       feeSequence: 1n,
+      livemode: false,
     });
   });
 

@@ -34,6 +34,8 @@ export interface ReportEvent {
   caseResolution: string;
   /** `refund.*`: the refund (`re_…`); absent or empty otherwise. */
   refundId?: string;
+  /** False for a test payment's event, and for one from before modes (the field absent). */
+  livemode: boolean;
 }
 
 /** One status the payment went through, from the event that set it. */
@@ -85,6 +87,12 @@ export interface PaymentFact {
   amountsSequence: bigint;
   /** Sequence of the event that set fee and net (status facts carry none). */
   feeSequence: bigint;
+  /**
+   * True once any of the payment's events said live. Every event of a payment carries its mode,
+   * but one from before modes reads as false (proto3 cannot tell absent from false), so only
+   * `true` is news: a live payment stays live whatever the order of its events.
+   */
+  livemode: boolean;
 }
 
 // A Map, not an object literal: an event type like `constructor` must not hit Object.prototype.
@@ -176,6 +184,7 @@ export function applyEvent(
   const next: PaymentFact = {
     ...base,
     merchantId: base.merchantId || event.merchantId,
+    livemode: base.livemode || event.livemode,
     orderId: pick(base.orderId, event.orderId, overrides),
     method: pick(base.method, event.method, overrides),
     provider: pick(base.provider, event.provider, overrides),
@@ -251,5 +260,6 @@ function firstSeen(event: ReportEvent, now: Date): PaymentFact {
     statusSequence: 0n,
     amountsSequence: 0n,
     feeSequence: 0n,
+    livemode: event.livemode,
   };
 }

@@ -20,6 +20,8 @@ export interface FactQuery {
   from?: Date;
   /** Exclusive upper bound on occurred_at. */
   to?: Date;
+  /** Only test (false) or live (true) rows; absent: both (operators). */
+  livemode?: boolean;
   /** Rows strictly after this position in the chosen order. */
   after?: FactCursor;
   /** `desc`: newest first (the API); `asc`: oldest first (exports). */
@@ -50,7 +52,7 @@ export interface PaymentCaseRepository {
 }
 
 /**
- * Aggregates per merchant, UTC day, currency and status: the payment facts, plus case money
+ * Aggregates per merchant, UTC day, currency, method, status and mode: the payment facts, plus case money
  * applied to payments that had already succeeded (see caseContribution).
  */
 export interface DailyTotalsRepository {
@@ -76,11 +78,13 @@ export interface RefundCursor {
 export interface RefundQuery {
   merchantId: string;
   paymentId?: string;
+  /** Only test (false) or live (true) rows; absent: both (operators). */
+  livemode?: boolean;
   after?: RefundCursor;
   limit: number;
 }
 
-/** Refund aggregates per merchant, UTC day, currency, method and refund status. */
+/** Refund aggregates per merchant, UTC day, currency, method, refund status and mode. */
 export interface RefundTotalsRepository {
   /** Adds the deltas (in the given order); rows left with no refund disappear. */
   apply(deltas: RefundTotalsDelta[]): Promise<void>;
@@ -102,6 +106,8 @@ export interface PaymentFilter {
   createdFrom?: Date;
   /** Exclusive upper bound on created_at. */
   createdTo?: Date;
+  /** Only test (false) or live (true) rows; absent: both (operators). */
+  livemode?: boolean;
 }
 
 export interface PaymentQuery extends PaymentFilter {
@@ -121,6 +127,7 @@ export interface PaymentTotalsRow {
   currency: string;
   method: string;
   status: string;
+  livemode: boolean;
   paymentsCount: bigint;
   grossMinor: bigint;
   feeMinor: bigint;
@@ -132,6 +139,7 @@ export interface RefundTotalsRow {
   currency: string;
   method: string;
   status: string;
+  livemode: boolean;
   refundsCount: bigint;
   amountMinor: bigint;
 }
@@ -143,6 +151,8 @@ export interface DailyTotalsQuery {
   toDay: string;
   method?: string;
   currency?: string;
+  /** Only test (false) or live (true) rows; absent: both (operators). */
+  livemode?: boolean;
 }
 
 /** Reads of the maintained daily totals. */
@@ -151,7 +161,7 @@ export interface DailyTotalsReader {
   refunds(query: DailyTotalsQuery): Promise<RefundTotalsRow[]>;
 }
 
-/** Money per merchant, currency and UTC day, as one side (reporting or the ledger) holds it. */
+/** Money per merchant, currency, UTC day and mode, as one side (reporting or the ledger) holds it. */
 export interface MoneyDaysSource {
   moneyDays(query: { merchantId?: string; fromDay: string; toDay: string }): Promise<MoneyDay[]>;
 }

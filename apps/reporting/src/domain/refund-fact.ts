@@ -41,6 +41,8 @@ export interface RefundFact {
   resolvedAt: Date | null;
   lastSequence: bigint;
   updatedAt: Date;
+  /** The payment's mode, as its refund events say it (only `true` is news, as for the payment). */
+  livemode: boolean;
 }
 
 export function refundDay(r: RefundFact): string {
@@ -86,12 +88,14 @@ export function applyRefundEvent(
         resolvedAt: null,
         lastSequence: event.sequence,
         updatedAt: now,
+        livemode: event.livemode,
       };
   if (amount && amount.amountMinor > 0n) {
     r.amountMinor = amount.amountMinor;
     r.currency = amount.currency || r.currency;
   }
   r.method = r.method || event.method;
+  r.livemode = r.livemode || event.livemode;
   r.provider = r.provider || event.provider;
   if (status === 'pending') r.requestedAt = at;
   else r.resolvedAt = at;

@@ -4,7 +4,10 @@ import type { PromiseClient } from '@tolem/grpc-kit';
 import type { MoneyDay } from '../domain/consistency';
 import type { MoneyDaysSource } from '../domain/ports';
 
-/** The ledger's side of the consistency check, through its GetDailyMoneyTotals. */
+/**
+ * The ledger's side of the consistency check, through its GetDailyMoneyTotals (a row per mode; a
+ * ledger from before modes sends none, and its rows read as test, as its payments do).
+ */
 export function ledgerMoneyDays(
   ledger: Pick<PromiseClient<LedgerServiceClient>, 'getDailyMoneyTotals'>,
 ): MoneyDaysSource {
@@ -19,6 +22,7 @@ export function ledgerMoneyDays(
           merchantId: t.merchantId,
           currency: t.currency,
           day: t.day,
+          livemode: t.livemode,
           paymentsCount: t.paymentsCount,
           grossMinor: t.grossMinor,
           feeMinor: t.feeMinor,

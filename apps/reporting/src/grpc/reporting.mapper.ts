@@ -20,6 +20,7 @@ export function listRequestToDomain(req: ListPaymentFactsRequest): ListPaymentFa
     to: req.to,
     pageSize: req.pageSize,
     pageToken: req.pageToken,
+    livemode: req.livemode,
   };
 }
 
@@ -31,6 +32,7 @@ export function filterToDomain(f: PbPaymentFilter | undefined): PaymentFilter {
     currency: f?.currency || undefined,
     createdFrom: f?.createdFrom,
     createdTo: f?.createdTo,
+    livemode: f?.livemode,
   };
 }
 
@@ -59,6 +61,7 @@ export function factToProto(f: PaymentFact): PbPaymentFact {
     })),
     createdAt: f.createdAt,
     failureCode: f.failureCode,
+    livemode: f.livemode,
   });
 }
 
@@ -76,6 +79,7 @@ export function refundToProto(r: RefundFact): PbRefundFact {
     requestedAt: r.requestedAt ?? undefined,
     resolvedAt: r.resolvedAt ?? undefined,
     lastSequence: r.lastSequence,
+    livemode: r.livemode,
   });
 }
 

@@ -18,8 +18,8 @@ import { parseCheckArgs } from './check-args';
 
 const USAGE = `usage: reporting:check [--merchant <merchant_id>] [--from <YYYY-MM-DD> --to <YYYY-MM-DD> | --days <n>]
                        [--attempts <n>] [--pause-ms <ms>]
-  Compares reporting's payments and refunds with the ledger's journal per merchant, currency and
-  UTC day; prints every difference and exits 1 when there is one (or a side cannot be read), 0
+  Compares reporting's payments and refunds with the ledger's journal per merchant, currency,
+  UTC day and mode (test or live); prints every difference and exits 1 when there is one (or a side cannot be read), 0
   when they agree. Needs DATABASE_URL (reporting's database) and LEDGER_ADDR.
   npm run reporting:check -- --days=7 --attempts=5`;
 
@@ -34,10 +34,11 @@ function print(report: ConsistencyReport): void {
     return;
   }
   process.stdout.write(`reporting:check ${range}: ${report.differences.length} difference(s)\n`);
-  process.stdout.write('merchant\tcurrency\tday\tmetric\treporting\tledger\n');
+  process.stdout.write('merchant\tcurrency\tday\tmode\tmetric\treporting\tledger\n');
   for (const d of report.differences) {
+    const mode = d.livemode ? 'live' : 'test';
     process.stdout.write(
-      `${d.merchantId}\t${d.currency}\t${d.day}\t${d.metric}\t${d.reporting}\t${d.ledger}\n`,
+      `${d.merchantId}\t${d.currency}\t${d.day}\t${mode}\t${d.metric}\t${d.reporting}\t${d.ledger}\n`,
     );
   }
 }

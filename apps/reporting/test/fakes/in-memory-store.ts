@@ -23,6 +23,7 @@ export interface TotalsRow {
   currency: string;
   method: string;
   status: string;
+  livemode: boolean;
   paymentsCount: bigint;
   grossMinor: bigint;
   feeMinor: bigint;
@@ -35,6 +36,7 @@ export interface RefundTotalsRow {
   currency: string;
   method: string;
   status: string;
+  livemode: boolean;
   refundsCount: bigint;
   amountMinor: bigint;
 }
@@ -45,7 +47,8 @@ const keyOf = (k: {
   currency: string;
   method: string;
   status: string;
-}) => `${k.merchantId}|${k.day}|${k.currency}|${k.method}|${k.status}`;
+  livemode: boolean;
+}) => `${k.merchantId}|${k.day}|${k.currency}|${k.method}|${k.status}|${k.livemode}`;
 
 /** In-memory facts, cases and daily totals with the same contract as the knex repos. */
 export function inMemoryReporting() {
@@ -79,6 +82,7 @@ export function inMemoryReporting() {
         .filter((f) => f.merchantId === q.merchantId)
         .filter((f) => !q.from || f.occurredAt >= q.from)
         .filter((f) => !q.to || f.occurredAt < q.to)
+        .filter((f) => q.livemode === undefined || f.livemode === q.livemode)
         .filter((f) => {
           if (!q.after) return true;
           const pivot = { ...f, occurredAt: q.after.occurredAt, paymentId: q.after.paymentId };
@@ -141,6 +145,7 @@ export function inMemoryReporting() {
       return [...refundRows.values()]
         .filter((r) => r.merchantId === q.merchantId)
         .filter((r) => !q.paymentId || r.paymentId === q.paymentId)
+        .filter((r) => q.livemode === undefined || r.livemode === q.livemode)
         .filter((r) => !after || compare(r, after) > 0)
         .sort((a, b) => compare(a, b))
         .slice(0, q.limit)

@@ -646,7 +646,7 @@ describe('reporting (real process, PostgreSQL, Kafka)', () => {
     );
     const records = stdout.split('\r\n');
     expect(records[0]).toBe(
-      'payment_id,merchant_id,order_id,status,gross_minor,fee_minor,net_minor,currency,method,provider,provider_payment_id,occurred_at,updated_at,last_sequence,provider_attributes',
+      'payment_id,merchant_id,order_id,status,gross_minor,fee_minor,net_minor,currency,method,provider,provider_payment_id,occurred_at,updated_at,last_sequence,provider_attributes,livemode',
     );
     expect(records).toHaveLength(4);
     expect(records[1]).toMatch(
@@ -655,7 +655,7 @@ describe('reporting (real process, PostgreSQL, Kafka)', () => {
     expect(records[2]).toMatch(
       new RegExp(
         `^${keeper.paymentId},${MERCHANT},"Order ""7"", blue",succeeded,150000,3000,147000,RUB,webmoney_keeper_mobile,webmoney,1234567,` +
-          '2026-03-01T23:59:59.500Z,[^,]+,1,"\\{""keeper_mobile_payment_no"":""KM-1"",""payer_phone"":""79001234567""\\}"$',
+          '2026-03-01T23:59:59.500Z,[^,]+,1,"\\{""keeper_mobile_payment_no"":""KM-1"",""payer_phone"":""79001234567""\\}",false$',
       ),
     );
     expect(records[3]).toBe('');

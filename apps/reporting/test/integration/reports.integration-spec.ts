@@ -258,6 +258,7 @@ describe('reporting reads, refunds and streaming export (real process, PostgreSQ
         currency: 'KGS',
         method: 'webmoney_purse',
         status: 'refunded',
+        livemode: false,
         paymentsCount: 2n,
         grossMinor: 20_000n,
         feeMinor: 600n,

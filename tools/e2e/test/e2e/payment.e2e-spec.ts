@@ -331,7 +331,7 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
           outcome: 'delivered',
         }) >= 1 &&
         sumSamples(await scrape('notifier'), 'tolem_kafka_messages_processed_total', {
-          group: 'notifier',
+          group: stack.consumerGroups.notifier,
           outcome: 'handled',
         }) >= 1,
       { timeoutMs: 15_000, what: 'the notifier counted its delivery and its consumed events' },

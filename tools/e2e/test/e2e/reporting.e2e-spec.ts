@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { PaymentMethod, Provider } from '@tolem/contracts/common';
+import { LedgerServiceClient, PostPaymentRequest } from '@tolem/contracts/ledger';
 import { ReportingServiceClient } from '@tolem/contracts/reporting';
 import { createKnex, type Knex } from '@tolem/db-kit';
 import { createClient, type PromiseClient } from '@tolem/grpc-kit';
@@ -20,9 +22,12 @@ const today = () => new Date().toISOString().slice(0, 10);
 /**
  * Reporting end to end through real processes: 30 payments paid in the sandbox with a WebMoney
  * purse or a card, some refunded in part or in full (paid out by an operator), one refund failed
- * and one left pending. Reporting must then agree with the ledger's journal per merchant,
- * currency and day, through its continuous check, its gRPC call and `npm run reporting:check`;
- * once a reporting row is deliberately deleted, all of them must say so.
+ * and one left pending, plus one live payment of the same merchant, day, currency and method
+ * (the sandbox refuses live payments, so an operator posts it to the ledger, as a live provider's
+ * would be). Reporting must then agree with the ledger's journal per merchant, currency, day and
+ * mode, through its continuous check, its gRPC call and `npm run reporting:check`, and show a test
+ * key only test figures and a live key only live ones; once a reporting row of either mode is
+ * deliberately deleted, all of them must say so, naming the mode.
  */
 describe('reporting matches the ledger after many payments and refunds', () => {
   let shop: Shop;
@@ -31,6 +36,8 @@ describe('reporting matches the ledger after many payments and refunds', () => {
   let reporting: PromiseClient<ReportingServiceClient>;
   let reportingDb: Knex;
   const payments: PaymentJson[] = [];
+  const livePaymentId = `pay_live_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+  let liveKey: string;
 
   beforeAll(async () => {
     shop = await openShop({
@@ -53,8 +60,42 @@ describe('reporting matches the ledger after many payments and refunds', () => {
     await shop?.close();
   });
 
-  const get = async (path: string) =>
-    fetch(`${stack.gatewayUrl}${path}`, { headers: { authorization: `Bearer ${apiKey}` } });
+  const get = async (path: string, key = apiKey) =>
+    fetch(`${stack.gatewayUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });
+
+  /** A live key of the shop, and a live card payment of its own posted to the ledger. */
+  async function livePayment(): Promise<void> {
+    const res = await fetch(`${stack.gatewayUrl}/admin/v1/merchants/${shop.merchantId}/api_keys`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${stack.secrets.adminToken}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify({ mode: 'live', name: 'production' }),
+    });
+    expect(res.status).toBe(201);
+    liveKey = ((await res.json()) as { secret: string }).secret;
+    expect(liveKey).toMatch(/^sk_live_/);
+    const ledger = createClient(LedgerServiceClient, stack.addresses.ledger);
+    try {
+      await ledger.postPayment(
+        PostPaymentRequest.fromPartial({
+          idempotencyKey: `payment:${livePaymentId}:succeeded`,
+          paymentId: livePaymentId,
+          merchantId: shop.merchantId,
+          gross: { amountMinor: 5_000n, currency: 'USD' },
+          method: PaymentMethod.PAYMENT_METHOD_CARD,
+          provider: Provider.PROVIDER_INTELLECTMONEY,
+          providerPaymentId: `im-${livePaymentId}`,
+          orderId: 'order-rep-live',
+          livemode: true,
+        }),
+      );
+    } finally {
+      ledger.close();
+    }
+  }
 
   async function pay(i: number): Promise<PaymentJson> {
     const payment = await shop.createPayment(1_000 + i * 37, 'USD', `order-rep-${i}`);
@@ -153,6 +194,7 @@ describe('reporting matches the ledger after many payments and refunds', () => {
     await operator(await refund(p3.id, amountOf(p3)), 'complete');
     await operator(await refund((payments[5] as PaymentJson).id, 250), 'fail');
     await refund((payments[7] as PaymentJson).id, 150);
+    await livePayment();
 
     // Reporting consumes asynchronously: the check passes once it has caught up, and then stays.
     const day = today();
@@ -175,12 +217,21 @@ describe('reporting matches the ledger after many payments and refunds', () => {
     expect(continuous.toDay).toBe(day);
 
     // The merchant's reports over the API: every payment with its fee and history; refunds apart.
+    // The test key sees the 30 test payments and none of the live one's figures.
     const listed = await get('/v1/reports/payments?limit=100');
     expect(listed.status).toBe(200);
     const list = (await listed.json()) as {
-      data: { id: string; status: string; amount: number; fee: number; history: unknown[] }[];
+      data: {
+        id: string;
+        status: string;
+        amount: number;
+        fee: number;
+        history: unknown[];
+        livemode: boolean;
+      }[];
     };
     expect(list.data).toHaveLength(PAYMENTS);
+    expect(list.data.every((p) => p.livemode === false)).toBe(true);
     const row0 = list.data.find((p) => p.id === p0.id);
     expect(row0).toMatchObject({ status: 'refunded', amount: amountOf(p0) });
     expect(row0?.fee).toBeGreaterThan(0);
@@ -201,6 +252,27 @@ describe('reporting matches the ledger after many payments and refunds', () => {
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect((await csv.text()).split('\r\n').filter(Boolean)).toHaveLength(PAYMENTS + 1);
 
+    // The live key sees the live payment only, in the same day's card row of its own mode.
+    const liveList = (await (await get('/v1/reports/payments?limit=100', liveKey)).json()) as {
+      data: { id: string; amount: number; livemode: boolean }[];
+    };
+    expect(liveList.data).toEqual([
+      expect.objectContaining({ id: livePaymentId, amount: 5_000, livemode: true }),
+    ]);
+    const liveTotals = (await (
+      await get(`/v1/reports/daily_totals?from=${day}&to=${day}&currency=USD`, liveKey)
+    ).json()) as { payments: { method: string; count: number; livemode: boolean }[] };
+    expect(liveTotals.payments).toEqual([
+      expect.objectContaining({ method: 'card', count: 1, livemode: true }),
+    ]);
+    const liveCsv = (await (await get('/v1/reports/payments.csv', liveKey)).text())
+      .split('\r\n')
+      .filter(Boolean);
+    expect(liveCsv).toHaveLength(2);
+    expect(liveCsv[0]?.endsWith(',livemode')).toBe(true);
+    expect(liveCsv[1]?.startsWith(`${livePaymentId},`)).toBe(true);
+    expect(liveCsv[1]?.endsWith(',true')).toBe(true);
+
     const ok = await check([`--from=${day}`, `--to=${day}`]);
     expect(ok.stdout).toContain('reporting matches the ledger');
   }, 600_000);
@@ -213,11 +285,11 @@ describe('reporting matches the ledger after many payments and refunds', () => {
     const report = (await reporting.checkConsistency({ merchantId: '', fromDay: day, toDay: day }))
       .report;
     expect(report?.consistent).toBe(false);
-    expect(report?.differences.map((d) => [d.metric, d.ledger - d.reporting])).toEqual([
-      ['payments_count', 1n],
-      ['gross_minor', BigInt((victim as unknown as { amount: number }).amount)],
-      ['fee_minor', expect.any(BigInt)],
-      ['net_minor', expect.any(BigInt)],
+    expect(report?.differences.map((d) => [d.livemode, d.metric, d.ledger - d.reporting])).toEqual([
+      [false, 'payments_count', 1n],
+      [false, 'gross_minor', BigInt((victim as unknown as { amount: number }).amount)],
+      [false, 'fee_minor', expect.any(BigInt)],
+      [false, 'net_minor', expect.any(BigInt)],
     ]);
     await waitFor(async () => (await reporting.getConsistency({})).report?.consistent === false, {
       timeoutMs: 30_000,
@@ -230,7 +302,30 @@ describe('reporting matches the ledger after many payments and refunds', () => {
     );
     expect(failed?.code).toBe(1);
     expect(failed?.stdout).toContain('4 difference(s)');
-    expect(failed?.stdout).toMatch(new RegExp(`\\t${day}\\tpayments_count\\t\\d+\\t\\d+`));
+    expect(failed?.stdout).toMatch(new RegExp(`\\t${day}\\ttest\\tpayments_count\\t\\d+\\t\\d+`));
+
+    // The live payment's row gone too: its difference is the live mode's, apart from the test one.
+    expect(await reportingDb('payment_facts').where({ payment_id: livePaymentId }).delete()).toBe(
+      1,
+    );
+    const both = (await reporting.checkConsistency({ merchantId: '', fromDay: day, toDay: day }))
+      .report;
+    expect(
+      both?.differences
+        .filter((d) => d.metric === 'payments_count' || d.metric === 'gross_minor')
+        .map((d) => [d.livemode, d.metric, d.ledger - d.reporting]),
+    ).toEqual([
+      [false, 'payments_count', 1n],
+      [false, 'gross_minor', BigInt((victim as unknown as { amount: number }).amount)],
+      [true, 'payments_count', 1n],
+      [true, 'gross_minor', 5_000n],
+    ]);
+    const bothFailed = await check([`--from=${day}`, `--to=${day}`]).then(
+      () => undefined,
+      (err: { code: number; stdout: string }) => err,
+    );
+    expect(bothFailed?.stdout).toContain('8 difference(s)');
+    expect(bothFailed?.stdout).toMatch(new RegExp(`\\t${day}\\tlive\\tgross_minor\\t0\\t5000`));
 
     // The maintained daily totals are held to the ledger as well: a lost totals row shows up.
     await reportingDb('daily_totals').where({ method: 'card' }).delete();

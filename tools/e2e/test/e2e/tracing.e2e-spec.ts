@@ -191,7 +191,7 @@ describe('one trace from the HTTP request through gRPC and Kafka to the merchant
     const consumed = chain[1];
     expect(consumed?.attributes).toMatchObject({
       'messaging.system': 'kafka',
-      'messaging.consumer.group.name': 'notifier',
+      'messaging.consumer.group.name': stack.consumerGroups.notifier,
       'tolem.payment_id': payment.id,
     });
     // The payment's spans can be found by its id.

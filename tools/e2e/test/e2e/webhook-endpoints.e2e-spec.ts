@@ -69,11 +69,12 @@ describe('a merchant’s own webhook endpoint with a form body (real processes)'
     expect(endpoint.format).toBe('form');
     expect(endpoint.secret).toMatch(/^whsec_/);
     const listed = (await (await api('/v1/webhook_endpoints')).json()) as {
-      data: { id: string; is_default: boolean }[];
+      data: { id: string; is_default: boolean; livemode: boolean }[];
     };
-    expect(listed.data.map((e) => [e.is_default, e.id === endpoint.id]).sort()).toEqual([
-      [false, true],
-      [true, false],
+    // A test key lists only its own mode's endpoints: the onboarding one is live (it still gets
+    // this test payment's JSON notification below).
+    expect(listed.data.map((e) => [e.is_default, e.id === endpoint.id, e.livemode])).toEqual([
+      [false, true, false],
     ]);
 
     // The shop's key is a test key: its payment pays through the sandbox and says so.

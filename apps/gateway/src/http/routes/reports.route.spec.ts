@@ -47,6 +47,19 @@ const fact = PaymentFact.fromPartial({
   ],
 });
 
+/** The same merchant's live payment: a test key must never see it, nor its figures. */
+const liveFact = PaymentFact.fromPartial({
+  ...fact,
+  paymentId: 'pay_live',
+  status: 'succeeded',
+  gross: { amountMinor: 50_000n, currency: 'USD' },
+  livemode: true,
+});
+
+/** Reporting's answer for the mode asked: unset (operators) is both, so a route must ask. */
+const ofMode = <T extends { livemode: boolean }>(rows: T[], livemode: boolean | undefined) =>
+  rows.filter((r) => livemode === undefined || r.livemode === livemode);
+
 /** A gate the fake export waits at, so a test can see what arrived before the export ended. */
 function gate() {
   let open: () => void = () => undefined;
@@ -62,20 +75,34 @@ function setup(exportGate = gate()) {
     unary: {
       listPayments: async (req) => {
         calls.push({ method: 'listPayments', request: req });
-        return { payments: [fact], nextPageToken: 'next_1' };
+        return {
+          payments: ofMode([fact, liveFact], req.filter?.livemode),
+          nextPageToken: 'next_1',
+        };
       },
       listRefunds: async (req) => {
         calls.push({ method: 'listRefunds', request: req });
         return {
-          refunds: [
-            RefundFact.fromPartial({
-              refundId: 're_1',
-              paymentId: 'pay_1',
-              amount: { amountMinor: 3_000n, currency: 'USD' },
-              status: 'succeeded',
-              day: '2026-04-02',
-            }),
-          ],
+          refunds: ofMode(
+            [
+              RefundFact.fromPartial({
+                refundId: 're_1',
+                paymentId: 'pay_1',
+                amount: { amountMinor: 3_000n, currency: 'USD' },
+                status: 'succeeded',
+                day: '2026-04-02',
+              }),
+              RefundFact.fromPartial({
+                refundId: 're_live',
+                paymentId: 'pay_live',
+                amount: { amountMinor: 9_000n, currency: 'USD' },
+                status: 'succeeded',
+                day: '2026-04-02',
+                livemode: true,
+              }),
+            ],
+            req.livemode,
+          ),
           nextPageToken: '',
         };
       },
@@ -90,29 +117,36 @@ function setup(exportGate = gate()) {
               details: { field: 'from_day' },
             },
           );
+        const row = { day: '2026-04-01', currency: 'USD', method: 'card', status: 'succeeded' };
         return {
-          payments: [
-            {
-              day: '2026-04-01',
-              currency: 'USD',
-              method: 'card',
-              status: 'succeeded',
-              paymentsCount: 2n,
-              grossMinor: 9_007_199_254_740_993n,
-              feeMinor: 1n,
-              netMinor: 9_007_199_254_740_992n,
-            },
-          ],
-          refunds: [
-            {
-              day: '2026-04-02',
-              currency: 'USD',
-              method: 'card',
-              status: 'succeeded',
-              refundsCount: 1n,
-              amountMinor: 3_000n,
-            },
-          ],
+          payments: ofMode(
+            [
+              {
+                ...row,
+                livemode: false,
+                paymentsCount: 2n,
+                grossMinor: 9_007_199_254_740_993n,
+                feeMinor: 1n,
+                netMinor: 9_007_199_254_740_992n,
+              },
+              {
+                ...row,
+                livemode: true,
+                paymentsCount: 1n,
+                grossMinor: 50_000n,
+                feeMinor: 0n,
+                netMinor: 50_000n,
+              },
+            ],
+            req.livemode,
+          ),
+          refunds: ofMode(
+            [
+              { ...row, day: '2026-04-02', livemode: false, refundsCount: 1n, amountMinor: 3_000n },
+              { ...row, day: '2026-04-02', livemode: true, refundsCount: 1n, amountMinor: 9_000n },
+            ],
+            req.livemode,
+          ),
         };
       },
     },
@@ -146,9 +180,11 @@ function setup(exportGate = gate()) {
     },
     merchants: {
       authenticateApiKey: async (req) => {
+        if (req.apiKey === 'sk_live_good')
+          return { merchant: Merchant.fromPartial({ id: 'mer_1' }), livemode: true };
         if (req.apiKey !== 'sk_test_good')
           throw new DomainError('AUTH_INVALID_API_KEY', 'unauthenticated', 'unknown API key');
-        return { merchant: Merchant.fromPartial({ id: 'mer_1' }) };
+        return { merchant: Merchant.fromPartial({ id: 'mer_1' }), livemode: false };
       },
       createMerchant: notScripted,
       getMerchant: notScripted,
@@ -252,6 +288,7 @@ describe('/v1/reports', () => {
               at: '2026-04-02T10:00:00.000Z',
             },
           ],
+          livemode: false,
         },
       ],
       has_more: true,
@@ -268,6 +305,7 @@ describe('/v1/reports', () => {
           currency: 'USD',
           createdFrom: new Date('2026-04-01T00:00:00Z'),
           createdTo: undefined,
+          livemode: false,
         },
         pageSize: 10,
         pageToken: 'abc',
@@ -307,6 +345,7 @@ describe('/v1/reports', () => {
           currency: 'USD',
           method: 'card',
           status: 'succeeded',
+          livemode: false,
           count: 2,
           amount: '9007199254740993',
           fee: 1,
@@ -319,6 +358,7 @@ describe('/v1/reports', () => {
           currency: 'USD',
           method: 'card',
           status: 'succeeded',
+          livemode: false,
           count: 1,
           amount: 3_000,
         },
@@ -351,11 +391,61 @@ describe('/v1/reports', () => {
           amount: 3_000,
           status: 'succeeded',
           day: '2026-04-02',
+          livemode: false,
         },
       ],
       has_more: false,
       next_cursor: null,
     });
+  });
+
+  it('shows a test key only test figures, and a live key only live ones', async () => {
+    const open = gate();
+    open.open();
+    const s = setup(open);
+    app = s.app;
+    const read = async (url: string, key: string) => {
+      const res = await app?.inject({
+        method: 'GET',
+        url,
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(res?.statusCode, url).toBe(200);
+      return res?.json() as {
+        data?: { id: string; livemode: boolean }[];
+        payments?: { livemode: boolean; amount: number }[];
+        refunds?: { livemode: boolean; amount: number }[];
+      };
+    };
+    const modes = (rows: { livemode: boolean }[] | undefined) => rows?.map((r) => r.livemode);
+    for (const [key, livemode, payment, refund] of [
+      ['sk_test_good', false, 'pay_1', 're_1'],
+      ['sk_live_good', true, 'pay_live', 're_live'],
+    ] as const) {
+      const payments = await read('/v1/reports/payments', key);
+      expect(payments.data?.map((p) => [p.id, p.livemode])).toEqual([[payment, livemode]]);
+      const refunds = await read('/v1/reports/refunds', key);
+      expect(refunds.data?.map((r) => [r.id, r.livemode])).toEqual([[refund, livemode]]);
+      const totals = await read('/v1/reports/daily_totals?from=2026-04-01&to=2026-04-30', key);
+      expect(modes(totals.payments)).toEqual([livemode]);
+      expect(modes(totals.refunds)).toEqual([livemode]);
+    }
+    const csv = await app.inject({
+      method: 'GET',
+      url: '/v1/reports/payments.csv',
+      headers: { authorization: 'Bearer sk_live_good' },
+    });
+    expect(csv.statusCode).toBe(200);
+    expect(s.calls.filter((c) => c.method === 'exportPaymentsCsv')).toEqual([
+      expect.objectContaining({
+        request: { filter: expect.objectContaining({ merchantId: 'mer_1', livemode: true }) },
+      }),
+    ]);
+    // Every read asked reporting for the key's mode, never for both.
+    for (const call of s.calls) {
+      const request = call.request as { livemode?: boolean; filter?: { livemode?: boolean } };
+      expect(request.filter?.livemode ?? request.livemode, call.method).toBeTypeOf('boolean');
+    }
   });
 
   it('streams the CSV export: the first records arrive before the export has finished', async () => {

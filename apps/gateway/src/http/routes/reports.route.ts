@@ -9,9 +9,14 @@ import type {
   ReportingServiceClient,
 } from '@tolem/contracts/reporting';
 import type { PromiseClient } from '@tolem/grpc-kit';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 
-import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } from '../auth';
+import {
+  type ApiKeyAuthenticator,
+  authenticateMerchantScope,
+  livemodeOf,
+  merchantIdOf,
+} from '../auth';
 import { gatewayErrors } from '../errors';
 import { methodName, providerName } from '../mappers/enums.mapper';
 import { type JsonMinor, minorToJson } from '../mappers/payment.mapper';
@@ -53,6 +58,7 @@ export interface PaymentReportJson {
   day: string | null;
   updated_at: string | null;
   history: { status: string; event_type: string; sequence: number; at: string | null }[];
+  livemode: boolean;
 }
 
 function paymentToJson(p: PaymentFact): PaymentReportJson {
@@ -78,6 +84,7 @@ function paymentToJson(p: PaymentFact): PaymentReportJson {
       sequence: Number(h.sequence),
       at: h.occurredAt ? h.occurredAt.toISOString() : null,
     })),
+    livemode: p.livemode,
   };
 }
 
@@ -95,6 +102,7 @@ function refundReportToJson(r: RefundFact) {
     day: r.day,
     requested_at: r.requestedAt ? r.requestedAt.toISOString() : null,
     resolved_at: r.resolvedAt ? r.resolvedAt.toISOString() : null,
+    livemode: r.livemode,
   };
 }
 
@@ -105,6 +113,10 @@ const minorSchema = {
   description: 'Integer minor units; a decimal string beyond 2^53-1.',
 } as const;
 const nullableString = { type: ['string', 'null'] } as const;
+const livemodeSchema = {
+  type: 'boolean',
+  description: "False for test figures, true for live ones: always the API key's mode.",
+} as const;
 const daySchema = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
 const wordSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-z_]+$' } as const;
 const currencySchema = { type: 'string', pattern: '^[A-Z]{3}$' } as const;
@@ -117,7 +129,7 @@ const timeSchema = {
 
 const paymentReportSchema = {
   type: 'object',
-  required: ['id', 'object', 'status', 'amount', 'fee', 'net', 'currency', 'history'],
+  required: ['id', 'object', 'status', 'amount', 'fee', 'net', 'currency', 'history', 'livemode'],
   properties: {
     id: { type: 'string' },
     object: { type: 'string', enum: ['payment_report'] },
@@ -150,12 +162,13 @@ const paymentReportSchema = {
         },
       },
     },
+    livemode: livemodeSchema,
   },
 } as const;
 
 const refundReportSchema = {
   type: 'object',
-  required: ['id', 'object', 'payment', 'amount', 'currency', 'status', 'day'],
+  required: ['id', 'object', 'payment', 'amount', 'currency', 'status', 'day', 'livemode'],
   properties: {
     id: { type: 'string' },
     object: { type: 'string', enum: ['refund_report'] },
@@ -169,6 +182,7 @@ const refundReportSchema = {
     day: { type: 'string' },
     requested_at: nullableString,
     resolved_at: nullableString,
+    livemode: livemodeSchema,
   },
 } as const;
 
@@ -240,12 +254,23 @@ const totalsSchema = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['day', 'currency', 'method', 'status', 'count', 'amount', 'fee', 'net'],
+        required: [
+          'day',
+          'currency',
+          'method',
+          'status',
+          'livemode',
+          'count',
+          'amount',
+          'fee',
+          'net',
+        ],
         properties: {
           day: { type: 'string' },
           currency: { type: 'string' },
           method: { type: 'string' },
           status: { type: 'string' },
+          livemode: livemodeSchema,
           count: minorSchema,
           amount: minorSchema,
           fee: minorSchema,
@@ -257,12 +282,13 @@ const totalsSchema = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['day', 'currency', 'method', 'status', 'count', 'amount'],
+        required: ['day', 'currency', 'method', 'status', 'livemode', 'count', 'amount'],
         properties: {
           day: { type: 'string' },
           currency: { type: 'string' },
           method: { type: 'string' },
           status: { type: 'string' },
+          livemode: livemodeSchema,
           count: minorSchema,
           amount: minorSchema,
         },
@@ -301,9 +327,11 @@ function limitOf(raw: string | undefined): number {
   return n;
 }
 
-function filterOf(merchantId: string, q: FilterQuery): PaymentFilter {
+/** The key's merchant and mode: a test key reads test figures only, a live key live ones. */
+function filterOf(request: FastifyRequest, q: FilterQuery): PaymentFilter {
   return {
-    merchantId,
+    merchantId: merchantIdOf(request),
+    livemode: livemodeOf(request),
     status: q.status ?? '',
     method: q.method ?? '',
     currency: q.currency ?? '',
@@ -313,7 +341,8 @@ function filterOf(merchantId: string, q: FilterQuery): PaymentFilter {
 }
 
 /**
- * The merchant's reports (`/v1/reports/...`), read from the reporting database: payments by filter
+ * The merchant's reports (`/v1/reports/...`), read from the reporting database in the API key's
+ * mode only (a test key never sees live figures, nor a live key test ones): payments by filter
  * with their history, refunds, daily totals, and a CSV export streamed from reporting's gRPC
  * stream to a chunked HTTP answer, so a month of a busy merchant is never held in memory.
  */
@@ -333,7 +362,7 @@ export function reportRoutes(deps: ReportRouteDeps): FastifyPluginAsync {
       async (request) => {
         const res = await deps.reports.unary.listPayments(
           {
-            filter: filterOf(merchantIdOf(request), request.query),
+            filter: filterOf(request, request.query),
             pageSize: limitOf(request.query.limit),
             pageToken: request.query.cursor ?? '',
           },
@@ -363,6 +392,7 @@ export function reportRoutes(deps: ReportRouteDeps): FastifyPluginAsync {
           {
             merchantId: merchantIdOf(request),
             paymentId: request.query.payment ?? '',
+            livemode: livemodeOf(request),
             pageSize: limitOf(request.query.limit),
             pageToken: request.query.cursor ?? '',
           },
@@ -395,6 +425,7 @@ export function reportRoutes(deps: ReportRouteDeps): FastifyPluginAsync {
             toDay: request.query.to,
             method: request.query.method ?? '',
             currency: request.query.currency ?? '',
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );
@@ -405,6 +436,7 @@ export function reportRoutes(deps: ReportRouteDeps): FastifyPluginAsync {
             currency: p.currency,
             method: p.method,
             status: p.status,
+            livemode: p.livemode,
             count: minorToJson(p.paymentsCount),
             amount: minorToJson(p.grossMinor),
             fee: minorToJson(p.feeMinor),
@@ -415,6 +447,7 @@ export function reportRoutes(deps: ReportRouteDeps): FastifyPluginAsync {
             currency: r.currency,
             method: r.method,
             status: r.status,
+            livemode: r.livemode,
             count: minorToJson(r.refundsCount),
             amount: minorToJson(r.amountMinor),
           })),
@@ -440,7 +473,7 @@ export function reportRoutes(deps: ReportRouteDeps): FastifyPluginAsync {
       async (request, reply) => {
         const chunks = deps.reports
           .exportPaymentsCsv(
-            { filter: filterOf(merchantIdOf(request), request.query) },
+            { filter: filterOf(request, request.query) },
             { requestId: request.id },
           )
           [Symbol.asyncIterator]();

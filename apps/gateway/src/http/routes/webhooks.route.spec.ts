@@ -37,14 +37,16 @@ function fakeNotifier() {
   const deliveries = new Map<string, Delivery>();
   const notFound = () =>
     new DomainError('NOTIFIER_ENDPOINT_NOT_FOUND', 'not_found', 'no such endpoint');
-  const own = (merchantId: string, id: string) => {
+  // Like the notifier, a request that names a mode reaches only that mode's objects.
+  const own = (merchantId: string, id: string, livemode?: boolean) => {
     const e = endpoints.get(id);
     if (!e || e.merchantId !== merchantId) throw notFound();
+    if (livemode !== undefined && e.livemode !== livemode) throw notFound();
     return e;
   };
-  const ownDelivery = (merchantId: string, id: string) => {
+  const ownDelivery = (merchantId: string, id: string, livemode?: boolean) => {
     const d = deliveries.get(id);
-    if (!d || d.merchantId !== merchantId) {
+    if (!d || d.merchantId !== merchantId || (livemode !== undefined && d.livemode !== livemode)) {
       throw new DomainError('NOTIFIER_DELIVERY_NOT_FOUND', 'not_found', 'no such delivery');
     }
     return d;
@@ -71,6 +73,7 @@ function fakeNotifier() {
         ack: req.ack || AckMode.ACK_MODE_OK_LOWER,
         status: EndpointStatus.ENDPOINT_STATUS_ENABLED,
         maxInFlight: req.maxInFlight || 4,
+        livemode: req.livemode ?? true,
         createdAt: at,
         updatedAt: at,
       });
@@ -79,15 +82,21 @@ function fakeNotifier() {
     },
     getEndpoint: async (req) => {
       record('getEndpoint', req);
-      return { endpoint: own(req.merchantId, req.endpointId) };
+      return { endpoint: own(req.merchantId, req.endpointId, req.livemode) };
     },
     listEndpoints: async (req) => {
       record('listEndpoints', req);
-      return { endpoints: [...endpoints.values()].filter((e) => e.merchantId === req.merchantId) };
+      return {
+        endpoints: [...endpoints.values()].filter(
+          (e) =>
+            e.merchantId === req.merchantId &&
+            (req.livemode === undefined || e.livemode === req.livemode),
+        ),
+      };
     },
     updateEndpoint: async (req) => {
       record('updateEndpoint', req);
-      const e = own(req.merchantId, req.endpointId);
+      const e = own(req.merchantId, req.endpointId, req.livemode);
       const next = {
         ...e,
         ...(req.url !== undefined ? { url: req.url } : {}),
@@ -99,18 +108,18 @@ function fakeNotifier() {
     },
     deleteEndpoint: async (req) => {
       record('deleteEndpoint', req);
-      own(req.merchantId, req.endpointId);
+      own(req.merchantId, req.endpointId, req.livemode);
       endpoints.delete(req.endpointId);
       return { endpointId: req.endpointId, canceledDeliveries: 2 };
     },
     enableEndpoint: async (req) => {
       record('enableEndpoint', req);
-      return { endpoint: own(req.merchantId, req.endpointId) };
+      return { endpoint: own(req.merchantId, req.endpointId, req.livemode) };
     },
     disableEndpoint: async (req) => {
       record('disableEndpoint', req);
       const e = {
-        ...own(req.merchantId, req.endpointId),
+        ...own(req.merchantId, req.endpointId, req.livemode),
         status: EndpointStatus.ENDPOINT_STATUS_DISABLED,
         disabledReason: 'merchant',
         disabledAt: at,
@@ -120,27 +129,34 @@ function fakeNotifier() {
     },
     rotateEndpointSecret: async (req) => {
       record('rotateEndpointSecret', req);
-      const e = { ...own(req.merchantId, req.endpointId), previousSecretExpiresAt: at };
+      const e = {
+        ...own(req.merchantId, req.endpointId, req.livemode),
+        previousSecretExpiresAt: at,
+      };
       const replayed = rotationKeys.has(req.idempotencyKey);
       rotationKeys.add(req.idempotencyKey);
       return { endpoint: e, signingSecret: `${SECRET}x`, replayed };
     },
     recoverEndpoint: async (req) => {
       record('recoverEndpoint', req);
-      own(req.merchantId, req.endpointId);
+      own(req.merchantId, req.endpointId, req.livemode);
       return { recovered: 3 };
     },
     listDeliveries: async (req) => {
       record('listDeliveries', req);
       return {
-        deliveries: [...deliveries.values()].filter((d) => d.merchantId === req.merchantId),
+        deliveries: [...deliveries.values()].filter(
+          (d) =>
+            d.merchantId === req.merchantId &&
+            (req.livemode === undefined || d.livemode === req.livemode),
+        ),
         nextPageToken: req.pageToken ? '' : 'ZGx2MTpkbHZfMQ',
       };
     },
     getDelivery: async (req) => {
       record('getDelivery', req);
       return {
-        delivery: ownDelivery(req.merchantId, req.deliveryId),
+        delivery: ownDelivery(req.merchantId, req.deliveryId, req.livemode),
         attempts: [
           {
             attemptedAt: at,
@@ -164,7 +180,7 @@ function fakeNotifier() {
     redeliverDelivery: async (req) => {
       record('redeliverDelivery', req);
       const d = {
-        ...ownDelivery(req.merchantId, req.deliveryId),
+        ...ownDelivery(req.merchantId, req.deliveryId, req.livemode),
         status: DeliveryStatus.DELIVERY_STATUS_PENDING,
       };
       return { delivery: d };
@@ -192,7 +208,11 @@ function fakeNotifier() {
 
 function setup() {
   const notifier = fakeNotifier();
-  const merchants: Record<string, string> = { sk_test_a: 'mer_a', sk_test_b: 'mer_b' };
+  const merchants: Record<string, string> = {
+    sk_test_a: 'mer_a',
+    sk_test_b: 'mer_b',
+    sk_live_a: 'mer_a',
+  };
   const lines: string[] = [];
   const store = createMemoryIdempotencyStore();
   const deps: GatewayDeps = {
@@ -211,7 +231,10 @@ function setup() {
       authenticateApiKey: async (req) => {
         const id = merchants[req.apiKey];
         if (!id) throw new DomainError('AUTH_INVALID_API_KEY', 'unauthenticated', 'unknown key');
-        return { merchant: Merchant.fromPartial({ id }) };
+        return {
+          merchant: Merchant.fromPartial({ id }),
+          livemode: req.apiKey.startsWith('sk_live_'),
+        };
       },
       createMerchant: notScripted,
       getMerchant: notScripted,
@@ -308,6 +331,7 @@ describe('webhook routes', () => {
       disabled_reason: null,
       disabled_at: null,
       is_default: false,
+      livemode: false,
       max_in_flight: 4,
       previous_secret_expires_at: null,
       created_at: at.toISOString(),
@@ -325,6 +349,7 @@ describe('webhook routes', () => {
         ack: AckMode.ACK_MODE_OK_ORDER,
         maxInFlight: 0,
         idempotencyKey: 'create-1',
+        livemode: false,
       },
     });
     expect(s.lines.join('')).not.toContain(SECRET);
@@ -424,6 +449,59 @@ describe('webhook routes', () => {
       (await app.inject({ method: 'GET', url: '/v1/webhook_endpoints/we_1', headers: asA }))
         .statusCode,
     ).toBe(200);
+  });
+
+  it("scopes every call to the key's mode: a live key never sees a test endpoint or delivery", async () => {
+    const asALive = { authorization: 'Bearer sk_live_a' };
+    const created = await createAsA();
+    expect(created.json()).toMatchObject({ livemode: false });
+    const id = (created.json() as { id: string }).id;
+    const live = await app.inject({
+      method: 'POST',
+      url: '/v1/webhook_endpoints',
+      headers: { ...asALive, ...idem() },
+      payload: { url: 'https://a.example/live' },
+    });
+    expect(live.json()).toMatchObject({ livemode: true });
+    const listed = (headers: Record<string, string>) =>
+      app
+        .inject({ method: 'GET', url: '/v1/webhook_endpoints', headers })
+        .then((r) => (r.json() as { data: { id: string }[] }).data.map((e) => e.id));
+    expect(await listed(asA)).toEqual([id]);
+    expect(await listed(asALive)).toEqual([(live.json() as { id: string }).id]);
+    for (const [method, url] of [
+      ['GET', `/v1/webhook_endpoints/${id}`],
+      ['POST', `/v1/webhook_endpoints/${id}`],
+      ['POST', `/v1/webhook_endpoints/${id}/disable`],
+      ['DELETE', `/v1/webhook_endpoints/${id}`],
+    ] as const) {
+      const res = await app.inject({
+        method,
+        url,
+        headers: { ...asALive, ...idem() },
+        ...(method === 'POST' && !url.endsWith('disable') ? { payload: { description: 'x' } } : {}),
+      });
+      expect({ url, status: res.statusCode }).toEqual({ url, status: 404 });
+    }
+    // dlv_1 is a test delivery (an event without a mode counts as test).
+    const asLive = await app.inject({
+      method: 'GET',
+      url: '/v1/webhook_deliveries/dlv_1',
+      headers: asALive,
+    });
+    expect(asLive.statusCode).toBe(404);
+    const deliveries = await app.inject({
+      method: 'GET',
+      url: '/v1/webhook_deliveries',
+      headers: asALive,
+    });
+    expect(deliveries.json()).toMatchObject({ data: [] });
+    const asTest = await app.inject({
+      method: 'GET',
+      url: '/v1/webhook_deliveries/dlv_1',
+      headers: asA,
+    });
+    expect(asTest.json()).toMatchObject({ id: 'dlv_1', livemode: false });
   });
 
   it('asks for a key and refuses an unknown one', async () => {
@@ -640,6 +718,7 @@ describe('webhook routes', () => {
       status: DeliveryStatus.DELIVERY_STATUS_EXHAUSTED,
       pageSize: 10,
       pageToken: '',
+      livemode: false,
     });
     const next = await app.inject({
       method: 'GET',

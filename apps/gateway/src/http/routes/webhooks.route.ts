@@ -11,7 +11,12 @@ import {
 import type { PromiseClient } from '@tolem/grpc-kit';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 
-import { type ApiKeyAuthenticator, authenticateMerchantScope, merchantIdOf } from '../auth';
+import {
+  type ApiKeyAuthenticator,
+  authenticateMerchantScope,
+  livemodeOf,
+  merchantIdOf,
+} from '../auth';
 import { gatewayErrors } from '../errors';
 import { requiredIdempotencyKey, requireIdempotencyKeyFirst } from '../headers';
 import { instantFrom } from '../mappers/payment.mapper';
@@ -90,6 +95,7 @@ export function endpointToJson(e: WebhookEndpoint | undefined) {
     disabled_reason: e.disabledReason === '' ? null : e.disabledReason,
     disabled_at: iso(e.disabledAt),
     is_default: e.isDefault,
+    livemode: e.livemode,
     max_in_flight: e.maxInFlight,
     previous_secret_expires_at: iso(e.previousSecretExpiresAt),
     created_at: iso(e.createdAt),
@@ -106,6 +112,7 @@ export function deliveryToJson(d: Delivery | undefined) {
     event_id: d.eventId,
     event_type: d.eventType,
     payment: d.paymentId,
+    livemode: d.livemode,
     url: d.url,
     status: nameOf(DELIVERY_STATUSES, d.status) ?? 'pending',
     attempt_count: d.attempts,
@@ -142,7 +149,17 @@ const urlSchema = { type: 'string', minLength: 1, maxLength: 2048, pattern: URL_
 
 const endpointJsonSchema = {
   type: 'object',
-  required: ['id', 'object', 'url', 'event_types', 'format', 'ack', 'status', 'is_default'],
+  required: [
+    'id',
+    'object',
+    'url',
+    'event_types',
+    'format',
+    'ack',
+    'status',
+    'is_default',
+    'livemode',
+  ],
   properties: {
     id: { type: 'string', description: '`we_…`' },
     object: { type: 'string', enum: ['webhook_endpoint'] },
@@ -171,6 +188,11 @@ const endpointJsonSchema = {
       description:
         "The onboarding endpoint: its URL and secret are the merchant's notification settings.",
     },
+    livemode: {
+      type: 'boolean',
+      description:
+        "The mode of the key that made it: it gets only that mode's events, and only a key of that mode sees it. The onboarding endpoint is live and gets test events too.",
+    },
     max_in_flight: { type: 'integer' },
     previous_secret_expires_at: nullableString,
     created_at: nullableString,
@@ -192,7 +214,7 @@ const endpointWithSecretSchema = {
 
 const deliveryJsonSchema = {
   type: 'object',
-  required: ['id', 'object', 'endpoint', 'event_id', 'event_type', 'payment', 'status'],
+  required: ['id', 'object', 'endpoint', 'event_id', 'event_type', 'payment', 'livemode', 'status'],
   properties: {
     id: { type: 'string', description: '`dlv_…`' },
     object: { type: 'string', enum: ['webhook_delivery'] },
@@ -200,6 +222,7 @@ const deliveryJsonSchema = {
     event_id: { type: 'string', description: 'Also the `webhook-id` header.' },
     event_type: { type: 'string' },
     payment: { type: 'string' },
+    livemode: { type: 'boolean', description: "Its event's mode; a key sees only its own mode's." },
     url: { type: 'string', description: 'The URL it was last sent to.' },
     status: { type: 'string', enum: DELIVERY_STATUS_NAMES },
     attempt_count: { type: 'integer' },
@@ -353,9 +376,11 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
   return async (app) => {
     authenticateMerchantScope(app, deps.authenticate);
     const w = deps.webhooks;
+    // The key's mode scopes every call: a test key never sees or changes a live endpoint.
     const ref = (request: FastifyRequest<{ Params: { id: string } }>) => ({
       merchantId: merchantIdOf(request),
       endpointId: request.params.id,
+      livemode: livemodeOf(request),
     });
 
     app.post<{ Body: CreateBody }>(
@@ -386,6 +411,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
             ack: b.ack ? ACKS[b.ack] : AckMode.ACK_MODE_UNSPECIFIED,
             maxInFlight: b.max_in_flight ?? 0,
             idempotencyKey: requiredIdempotencyKey(request.headers),
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );
@@ -409,7 +435,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const res = await w.listEndpoints(
-          { merchantId: merchantIdOf(request) },
+          { merchantId: merchantIdOf(request), livemode: livemodeOf(request) },
           { requestId: request.id },
         );
         return {
@@ -612,6 +638,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
               : DeliveryStatus.DELIVERY_STATUS_UNSPECIFIED,
             pageSize: limitOf(q.limit),
             pageToken: q.page ?? '',
+            livemode: livemodeOf(request),
           },
           { requestId: request.id },
         );
@@ -636,7 +663,11 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const res = await w.getDelivery(
-          { merchantId: merchantIdOf(request), deliveryId: request.params.id },
+          {
+            merchantId: merchantIdOf(request),
+            deliveryId: request.params.id,
+            livemode: livemodeOf(request),
+          },
           { requestId: request.id },
         );
         return { ...deliveryToJson(res.delivery), attempts: res.attempts.map(attemptToJson) };
@@ -654,7 +685,11 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const res = await w.redeliverDelivery(
-          { merchantId: merchantIdOf(request), deliveryId: request.params.id },
+          {
+            merchantId: merchantIdOf(request),
+            deliveryId: request.params.id,
+            livemode: livemodeOf(request),
+          },
           { requestId: request.id },
         );
         return deliveryToJson(res.delivery);

@@ -836,10 +836,15 @@ export interface DailyMoneyTotals {
   /** Refunds that succeeded that day (paid back by the provider or an operator). */
   refundsSucceededCount: bigint;
   refundsSucceededMinor: bigint;
+  /**
+   * The payments' mode (false: test, or a payment from before modes); each day has a row per
+   * mode, so test and live money are never added together.
+   */
+  livemode: boolean;
 }
 
 export interface GetDailyMoneyTotalsResponse {
-  /** Sorted by merchant, currency, day; only days with something in them. */
+  /** Sorted by merchant, currency, day and livemode (test first); only days with something in them. */
   totals: DailyMoneyTotals[];
 }
 
@@ -9583,6 +9588,7 @@ function createBaseDailyMoneyTotals(): DailyMoneyTotals {
     refundsStartedMinor: 0n,
     refundsSucceededCount: 0n,
     refundsSucceededMinor: 0n,
+    livemode: false,
   };
 }
 
@@ -9644,6 +9650,9 @@ export const DailyMoneyTotals: MessageFns<DailyMoneyTotals> = {
         throw new globalThis.Error("value provided for field message.refundsSucceededMinor of type int64 too large");
       }
       writer.uint32(88).int64(message.refundsSucceededMinor);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(96).bool(message.livemode);
     }
     return writer;
   },
@@ -9749,6 +9758,14 @@ export const DailyMoneyTotals: MessageFns<DailyMoneyTotals> = {
             message.refundsSucceededMinor = reader.int64() as bigint;
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -9810,6 +9827,7 @@ export const DailyMoneyTotals: MessageFns<DailyMoneyTotals> = {
         : isSet(object.refunds_succeeded_minor)
         ? BigInt(object.refunds_succeeded_minor)
         : 0n,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -9848,6 +9866,9 @@ export const DailyMoneyTotals: MessageFns<DailyMoneyTotals> = {
     if (message.refundsSucceededMinor !== 0n) {
       obj.refundsSucceededMinor = message.refundsSucceededMinor.toString();
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -9881,6 +9902,7 @@ export const DailyMoneyTotals: MessageFns<DailyMoneyTotals> = {
       (object.refundsSucceededMinor !== undefined && object.refundsSucceededMinor !== null)
         ? BigInt(object.refundsSucceededMinor)
         : 0n;
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };

@@ -261,6 +261,8 @@ export interface Delivery {
     | undefined;
   /** `we_…` */
   endpointId: string;
+  /** Its event's mode (an event without one counts as test). */
+  livemode: boolean;
 }
 
 export interface ListDeliveriesRequest {
@@ -271,6 +273,8 @@ export interface ListDeliveriesRequest {
   /** Optional filters. */
   endpointId: string;
   status: DeliveryStatus;
+  /** The caller's mode (a merchant key's): only that mode's deliveries. Unset (an operator): both. */
+  livemode?: boolean | undefined;
 }
 
 export interface ListDeliveriesResponse {
@@ -282,6 +286,8 @@ export interface RedeliverDeliveryRequest {
   deliveryId: string;
   /** When set, a delivery of another merchant is NOTIFIER_DELIVERY_NOT_FOUND (the merchant API). */
   merchantId: string;
+  /** The caller's mode (a merchant key's): a delivery of the other mode is NOTIFIER_DELIVERY_NOT_FOUND. Unset (an operator): any. */
+  livemode?: boolean | undefined;
 }
 
 export interface RedeliverDeliveryResponse {
@@ -311,7 +317,14 @@ export interface WebhookEndpoint {
     | undefined;
   /** Set while a rotation's previous secret still signs. */
   previousSecretExpiresAt: Date | undefined;
-  failingSince: Date | undefined;
+  failingSince:
+    | Date
+    | undefined;
+  /**
+   * It gets only this mode's events; the default (onboarding) endpoint is live and gets test
+   * events too.
+   */
+  livemode: boolean;
 }
 
 export interface CreateEndpointRequest {
@@ -327,6 +340,8 @@ export interface CreateEndpointRequest {
   maxInFlight: number;
   /** A retry with the same key answers the endpoint it created (replayed = true). */
   idempotencyKey: string;
+  /** The endpoint's mode (the creating key's): it gets only that mode's events. Unset: live. */
+  livemode?: boolean | undefined;
 }
 
 export interface CreateEndpointResponse {
@@ -341,6 +356,8 @@ export interface CreateEndpointResponse {
 export interface GetEndpointRequest {
   merchantId: string;
   endpointId: string;
+  /** The caller's mode (a merchant key's): an endpoint of the other mode is NOTIFIER_ENDPOINT_NOT_FOUND. Unset (an operator): any. */
+  livemode?: boolean | undefined;
 }
 
 export interface GetEndpointResponse {
@@ -349,6 +366,8 @@ export interface GetEndpointResponse {
 
 export interface ListEndpointsRequest {
   merchantId: string;
+  /** The caller's mode (a merchant key's): only that mode's endpoints. Unset (an operator): any. */
+  livemode?: boolean | undefined;
 }
 
 export interface ListEndpointsResponse {
@@ -368,6 +387,8 @@ export interface UpdateEndpointRequest {
   format: BodyFormat;
   ack: AckMode;
   maxInFlight: number;
+  /** The caller's mode (a merchant key's): an endpoint of the other mode is NOTIFIER_ENDPOINT_NOT_FOUND. Unset (an operator): any. */
+  livemode?: boolean | undefined;
 }
 
 export interface UpdateEndpointResponse {
@@ -377,6 +398,8 @@ export interface UpdateEndpointResponse {
 export interface DeleteEndpointRequest {
   merchantId: string;
   endpointId: string;
+  /** The caller's mode (a merchant key's): an endpoint of the other mode is NOTIFIER_ENDPOINT_NOT_FOUND. Unset (an operator): any. */
+  livemode?: boolean | undefined;
 }
 
 export interface DeleteEndpointResponse {
@@ -388,6 +411,8 @@ export interface DeleteEndpointResponse {
 export interface EnableEndpointRequest {
   merchantId: string;
   endpointId: string;
+  /** The caller's mode (a merchant key's): an endpoint of the other mode is NOTIFIER_ENDPOINT_NOT_FOUND. Unset (an operator): any. */
+  livemode?: boolean | undefined;
 }
 
 export interface EnableEndpointResponse {
@@ -397,6 +422,8 @@ export interface EnableEndpointResponse {
 export interface DisableEndpointRequest {
   merchantId: string;
   endpointId: string;
+  /** The caller's mode (a merchant key's): an endpoint of the other mode is NOTIFIER_ENDPOINT_NOT_FOUND. Unset (an operator): any. */
+  livemode?: boolean | undefined;
 }
 
 export interface DisableEndpointResponse {
@@ -413,6 +440,8 @@ export interface RotateEndpointSecretRequest {
    * the current one) instead of rotating again; with another overlap it is a conflict.
    */
   idempotencyKey: string;
+  /** The caller's mode (a merchant key's): an endpoint of the other mode is NOTIFIER_ENDPOINT_NOT_FOUND. Unset (an operator): any. */
+  livemode?: boolean | undefined;
 }
 
 export interface RotateEndpointSecretResponse {
@@ -440,6 +469,8 @@ export interface GetDeliveryRequest {
   deliveryId: string;
   /** When set, a delivery of another merchant is NOTIFIER_DELIVERY_NOT_FOUND. */
   merchantId: string;
+  /** The caller's mode (a merchant key's): a delivery of the other mode is NOTIFIER_DELIVERY_NOT_FOUND. Unset (an operator): any. */
+  livemode?: boolean | undefined;
 }
 
 export interface GetDeliveryResponse {
@@ -454,7 +485,11 @@ export interface RecoverEndpointRequest {
   merchantId: string;
   endpointId: string;
   /** Deliveries created at or after this time; not in the future. */
-  since: Date | undefined;
+  since:
+    | Date
+    | undefined;
+  /** The caller's mode (a merchant key's): an endpoint of the other mode is NOTIFIER_ENDPOINT_NOT_FOUND; only that mode's deliveries are recovered. Unset (an operator): any. */
+  livemode?: boolean | undefined;
 }
 
 export interface RecoverEndpointResponse {
@@ -477,6 +512,8 @@ export interface ListEndpointEventsRequest {
   endpointId: string;
   pageSize: number;
   pageToken: string;
+  /** The caller's mode (a merchant key's): an endpoint of the other mode is NOTIFIER_ENDPOINT_NOT_FOUND. Unset (an operator): any. */
+  livemode?: boolean | undefined;
 }
 
 export interface ListEndpointEventsResponse {
@@ -833,6 +870,7 @@ function createBaseDelivery(): Delivery {
     deliveredAt: undefined,
     createdAt: undefined,
     endpointId: "",
+    livemode: false,
   };
 }
 
@@ -879,6 +917,9 @@ export const Delivery: MessageFns<Delivery> = {
     }
     if (message.endpointId !== "") {
       writer.uint32(114).string(message.endpointId);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(120).bool(message.livemode);
     }
     return writer;
   },
@@ -1008,6 +1049,14 @@ export const Delivery: MessageFns<Delivery> = {
             message.endpointId = reader.string();
             continue;
           }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1076,6 +1125,7 @@ export const Delivery: MessageFns<Delivery> = {
         : isSet(object.endpoint_id)
         ? globalThis.String(object.endpoint_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -1123,6 +1173,9 @@ export const Delivery: MessageFns<Delivery> = {
     if (message.endpointId !== "") {
       obj.endpointId = message.endpointId;
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -1145,12 +1198,13 @@ export const Delivery: MessageFns<Delivery> = {
     message.deliveredAt = object.deliveredAt ?? undefined;
     message.createdAt = object.createdAt ?? undefined;
     message.endpointId = object.endpointId ?? "";
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
 
 function createBaseListDeliveriesRequest(): ListDeliveriesRequest {
-  return { merchantId: "", paymentId: "", pageSize: 0, pageToken: "", endpointId: "", status: 0 };
+  return { merchantId: "", paymentId: "", pageSize: 0, pageToken: "", endpointId: "", status: 0, livemode: undefined };
 }
 
 export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
@@ -1172,6 +1226,9 @@ export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
     }
     if (message.status !== 0) {
       writer.uint32(48).int32(message.status);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(56).bool(message.livemode);
     }
     return writer;
   },
@@ -1237,6 +1294,14 @@ export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
             message.status = reader.int32() as any;
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1277,6 +1342,7 @@ export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
         ? globalThis.String(object.endpoint_id)
         : "",
       status: isSet(object.status) ? deliveryStatusFromJSON(object.status) : 0,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -1300,6 +1366,9 @@ export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
     if (message.status !== 0) {
       obj.status = deliveryStatusToJSON(message.status);
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -1314,6 +1383,7 @@ export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
     message.pageToken = object.pageToken ?? "";
     message.endpointId = object.endpointId ?? "";
     message.status = object.status ?? 0;
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -1410,7 +1480,7 @@ export const ListDeliveriesResponse: MessageFns<ListDeliveriesResponse> = {
 };
 
 function createBaseRedeliverDeliveryRequest(): RedeliverDeliveryRequest {
-  return { deliveryId: "", merchantId: "" };
+  return { deliveryId: "", merchantId: "", livemode: undefined };
 }
 
 export const RedeliverDeliveryRequest: MessageFns<RedeliverDeliveryRequest> = {
@@ -1420,6 +1490,9 @@ export const RedeliverDeliveryRequest: MessageFns<RedeliverDeliveryRequest> = {
     }
     if (message.merchantId !== "") {
       writer.uint32(18).string(message.merchantId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -1453,6 +1526,14 @@ export const RedeliverDeliveryRequest: MessageFns<RedeliverDeliveryRequest> = {
             message.merchantId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1477,6 +1558,7 @@ export const RedeliverDeliveryRequest: MessageFns<RedeliverDeliveryRequest> = {
         : isSet(object.merchant_id)
         ? globalThis.String(object.merchant_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -1488,6 +1570,9 @@ export const RedeliverDeliveryRequest: MessageFns<RedeliverDeliveryRequest> = {
     if (message.merchantId !== "") {
       obj.merchantId = message.merchantId;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -1498,6 +1583,7 @@ export const RedeliverDeliveryRequest: MessageFns<RedeliverDeliveryRequest> = {
     const message = createBaseRedeliverDeliveryRequest();
     message.deliveryId = object.deliveryId ?? "";
     message.merchantId = object.merchantId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -1589,6 +1675,7 @@ function createBaseWebhookEndpoint(): WebhookEndpoint {
     updatedAt: undefined,
     previousSecretExpiresAt: undefined,
     failingSince: undefined,
+    livemode: false,
   };
 }
 
@@ -1641,6 +1728,9 @@ export const WebhookEndpoint: MessageFns<WebhookEndpoint> = {
     }
     if (message.failingSince !== undefined) {
       Timestamp.encode(toTimestamp(message.failingSince), writer.uint32(130).fork()).join();
+    }
+    if (message.livemode !== false) {
+      writer.uint32(136).bool(message.livemode);
     }
     return writer;
   },
@@ -1786,6 +1876,14 @@ export const WebhookEndpoint: MessageFns<WebhookEndpoint> = {
             message.failingSince = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1856,6 +1954,7 @@ export const WebhookEndpoint: MessageFns<WebhookEndpoint> = {
         : isSet(object.failing_since)
         ? fromJsonTimestamp(object.failing_since)
         : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -1909,6 +2008,9 @@ export const WebhookEndpoint: MessageFns<WebhookEndpoint> = {
     if (message.failingSince !== undefined) {
       obj.failingSince = message.failingSince.toISOString();
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -1933,6 +2035,7 @@ export const WebhookEndpoint: MessageFns<WebhookEndpoint> = {
     message.updatedAt = object.updatedAt ?? undefined;
     message.previousSecretExpiresAt = object.previousSecretExpiresAt ?? undefined;
     message.failingSince = object.failingSince ?? undefined;
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
@@ -1947,6 +2050,7 @@ function createBaseCreateEndpointRequest(): CreateEndpointRequest {
     ack: 0,
     maxInFlight: 0,
     idempotencyKey: "",
+    livemode: undefined,
   };
 }
 
@@ -1975,6 +2079,9 @@ export const CreateEndpointRequest: MessageFns<CreateEndpointRequest> = {
     }
     if (message.idempotencyKey !== "") {
       writer.uint32(66).string(message.idempotencyKey);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(72).bool(message.livemode);
     }
     return writer;
   },
@@ -2056,6 +2163,14 @@ export const CreateEndpointRequest: MessageFns<CreateEndpointRequest> = {
             message.idempotencyKey = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2094,6 +2209,7 @@ export const CreateEndpointRequest: MessageFns<CreateEndpointRequest> = {
         : isSet(object.idempotency_key)
         ? globalThis.String(object.idempotency_key)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -2123,6 +2239,9 @@ export const CreateEndpointRequest: MessageFns<CreateEndpointRequest> = {
     if (message.idempotencyKey !== "") {
       obj.idempotencyKey = message.idempotencyKey;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -2139,6 +2258,7 @@ export const CreateEndpointRequest: MessageFns<CreateEndpointRequest> = {
     message.ack = object.ack ?? 0;
     message.maxInFlight = object.maxInFlight ?? 0;
     message.idempotencyKey = object.idempotencyKey ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -2251,7 +2371,7 @@ export const CreateEndpointResponse: MessageFns<CreateEndpointResponse> = {
 };
 
 function createBaseGetEndpointRequest(): GetEndpointRequest {
-  return { merchantId: "", endpointId: "" };
+  return { merchantId: "", endpointId: "", livemode: undefined };
 }
 
 export const GetEndpointRequest: MessageFns<GetEndpointRequest> = {
@@ -2261,6 +2381,9 @@ export const GetEndpointRequest: MessageFns<GetEndpointRequest> = {
     }
     if (message.endpointId !== "") {
       writer.uint32(18).string(message.endpointId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -2294,6 +2417,14 @@ export const GetEndpointRequest: MessageFns<GetEndpointRequest> = {
             message.endpointId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2318,6 +2449,7 @@ export const GetEndpointRequest: MessageFns<GetEndpointRequest> = {
         : isSet(object.endpoint_id)
         ? globalThis.String(object.endpoint_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -2329,6 +2461,9 @@ export const GetEndpointRequest: MessageFns<GetEndpointRequest> = {
     if (message.endpointId !== "") {
       obj.endpointId = message.endpointId;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -2339,6 +2474,7 @@ export const GetEndpointRequest: MessageFns<GetEndpointRequest> = {
     const message = createBaseGetEndpointRequest();
     message.merchantId = object.merchantId ?? "";
     message.endpointId = object.endpointId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -2413,13 +2549,16 @@ export const GetEndpointResponse: MessageFns<GetEndpointResponse> = {
 };
 
 function createBaseListEndpointsRequest(): ListEndpointsRequest {
-  return { merchantId: "" };
+  return { merchantId: "", livemode: undefined };
 }
 
 export const ListEndpointsRequest: MessageFns<ListEndpointsRequest> = {
   encode(message: ListEndpointsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.merchantId !== "") {
       writer.uint32(10).string(message.merchantId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(16).bool(message.livemode);
     }
     return writer;
   },
@@ -2445,6 +2584,14 @@ export const ListEndpointsRequest: MessageFns<ListEndpointsRequest> = {
             message.merchantId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2464,6 +2611,7 @@ export const ListEndpointsRequest: MessageFns<ListEndpointsRequest> = {
         : isSet(object.merchant_id)
         ? globalThis.String(object.merchant_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -2471,6 +2619,9 @@ export const ListEndpointsRequest: MessageFns<ListEndpointsRequest> = {
     const obj: any = {};
     if (message.merchantId !== "") {
       obj.merchantId = message.merchantId;
+    }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
     }
     return obj;
   },
@@ -2481,6 +2632,7 @@ export const ListEndpointsRequest: MessageFns<ListEndpointsRequest> = {
   fromPartial<I extends Exact<DeepPartial<ListEndpointsRequest>, I>>(object: I): ListEndpointsRequest {
     const message = createBaseListEndpointsRequest();
     message.merchantId = object.merchantId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -2567,6 +2719,7 @@ function createBaseUpdateEndpointRequest(): UpdateEndpointRequest {
     format: 0,
     ack: 0,
     maxInFlight: 0,
+    livemode: undefined,
   };
 }
 
@@ -2598,6 +2751,9 @@ export const UpdateEndpointRequest: MessageFns<UpdateEndpointRequest> = {
     }
     if (message.maxInFlight !== 0) {
       writer.uint32(72).int32(message.maxInFlight);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(80).bool(message.livemode);
     }
     return writer;
   },
@@ -2687,6 +2843,14 @@ export const UpdateEndpointRequest: MessageFns<UpdateEndpointRequest> = {
             message.maxInFlight = reader.int32();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2730,6 +2894,7 @@ export const UpdateEndpointRequest: MessageFns<UpdateEndpointRequest> = {
         : isSet(object.max_in_flight)
         ? globalThis.Number(object.max_in_flight)
         : 0,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -2762,6 +2927,9 @@ export const UpdateEndpointRequest: MessageFns<UpdateEndpointRequest> = {
     if (message.maxInFlight !== 0) {
       obj.maxInFlight = Math.round(message.maxInFlight);
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -2779,6 +2947,7 @@ export const UpdateEndpointRequest: MessageFns<UpdateEndpointRequest> = {
     message.format = object.format ?? 0;
     message.ack = object.ack ?? 0;
     message.maxInFlight = object.maxInFlight ?? 0;
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -2853,7 +3022,7 @@ export const UpdateEndpointResponse: MessageFns<UpdateEndpointResponse> = {
 };
 
 function createBaseDeleteEndpointRequest(): DeleteEndpointRequest {
-  return { merchantId: "", endpointId: "" };
+  return { merchantId: "", endpointId: "", livemode: undefined };
 }
 
 export const DeleteEndpointRequest: MessageFns<DeleteEndpointRequest> = {
@@ -2863,6 +3032,9 @@ export const DeleteEndpointRequest: MessageFns<DeleteEndpointRequest> = {
     }
     if (message.endpointId !== "") {
       writer.uint32(18).string(message.endpointId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -2896,6 +3068,14 @@ export const DeleteEndpointRequest: MessageFns<DeleteEndpointRequest> = {
             message.endpointId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2920,6 +3100,7 @@ export const DeleteEndpointRequest: MessageFns<DeleteEndpointRequest> = {
         : isSet(object.endpoint_id)
         ? globalThis.String(object.endpoint_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -2931,6 +3112,9 @@ export const DeleteEndpointRequest: MessageFns<DeleteEndpointRequest> = {
     if (message.endpointId !== "") {
       obj.endpointId = message.endpointId;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -2941,6 +3125,7 @@ export const DeleteEndpointRequest: MessageFns<DeleteEndpointRequest> = {
     const message = createBaseDeleteEndpointRequest();
     message.merchantId = object.merchantId ?? "";
     message.endpointId = object.endpointId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -3039,7 +3224,7 @@ export const DeleteEndpointResponse: MessageFns<DeleteEndpointResponse> = {
 };
 
 function createBaseEnableEndpointRequest(): EnableEndpointRequest {
-  return { merchantId: "", endpointId: "" };
+  return { merchantId: "", endpointId: "", livemode: undefined };
 }
 
 export const EnableEndpointRequest: MessageFns<EnableEndpointRequest> = {
@@ -3049,6 +3234,9 @@ export const EnableEndpointRequest: MessageFns<EnableEndpointRequest> = {
     }
     if (message.endpointId !== "") {
       writer.uint32(18).string(message.endpointId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -3082,6 +3270,14 @@ export const EnableEndpointRequest: MessageFns<EnableEndpointRequest> = {
             message.endpointId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3106,6 +3302,7 @@ export const EnableEndpointRequest: MessageFns<EnableEndpointRequest> = {
         : isSet(object.endpoint_id)
         ? globalThis.String(object.endpoint_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -3117,6 +3314,9 @@ export const EnableEndpointRequest: MessageFns<EnableEndpointRequest> = {
     if (message.endpointId !== "") {
       obj.endpointId = message.endpointId;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -3127,6 +3327,7 @@ export const EnableEndpointRequest: MessageFns<EnableEndpointRequest> = {
     const message = createBaseEnableEndpointRequest();
     message.merchantId = object.merchantId ?? "";
     message.endpointId = object.endpointId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -3201,7 +3402,7 @@ export const EnableEndpointResponse: MessageFns<EnableEndpointResponse> = {
 };
 
 function createBaseDisableEndpointRequest(): DisableEndpointRequest {
-  return { merchantId: "", endpointId: "" };
+  return { merchantId: "", endpointId: "", livemode: undefined };
 }
 
 export const DisableEndpointRequest: MessageFns<DisableEndpointRequest> = {
@@ -3211,6 +3412,9 @@ export const DisableEndpointRequest: MessageFns<DisableEndpointRequest> = {
     }
     if (message.endpointId !== "") {
       writer.uint32(18).string(message.endpointId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -3244,6 +3448,14 @@ export const DisableEndpointRequest: MessageFns<DisableEndpointRequest> = {
             message.endpointId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3268,6 +3480,7 @@ export const DisableEndpointRequest: MessageFns<DisableEndpointRequest> = {
         : isSet(object.endpoint_id)
         ? globalThis.String(object.endpoint_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -3279,6 +3492,9 @@ export const DisableEndpointRequest: MessageFns<DisableEndpointRequest> = {
     if (message.endpointId !== "") {
       obj.endpointId = message.endpointId;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -3289,6 +3505,7 @@ export const DisableEndpointRequest: MessageFns<DisableEndpointRequest> = {
     const message = createBaseDisableEndpointRequest();
     message.merchantId = object.merchantId ?? "";
     message.endpointId = object.endpointId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -3363,7 +3580,7 @@ export const DisableEndpointResponse: MessageFns<DisableEndpointResponse> = {
 };
 
 function createBaseRotateEndpointSecretRequest(): RotateEndpointSecretRequest {
-  return { merchantId: "", endpointId: "", overlapSeconds: 0, idempotencyKey: "" };
+  return { merchantId: "", endpointId: "", overlapSeconds: 0, idempotencyKey: "", livemode: undefined };
 }
 
 export const RotateEndpointSecretRequest: MessageFns<RotateEndpointSecretRequest> = {
@@ -3379,6 +3596,9 @@ export const RotateEndpointSecretRequest: MessageFns<RotateEndpointSecretRequest
     }
     if (message.idempotencyKey !== "") {
       writer.uint32(34).string(message.idempotencyKey);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(40).bool(message.livemode);
     }
     return writer;
   },
@@ -3428,6 +3648,14 @@ export const RotateEndpointSecretRequest: MessageFns<RotateEndpointSecretRequest
             message.idempotencyKey = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3462,6 +3690,7 @@ export const RotateEndpointSecretRequest: MessageFns<RotateEndpointSecretRequest
         : isSet(object.idempotency_key)
         ? globalThis.String(object.idempotency_key)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -3479,6 +3708,9 @@ export const RotateEndpointSecretRequest: MessageFns<RotateEndpointSecretRequest
     if (message.idempotencyKey !== "") {
       obj.idempotencyKey = message.idempotencyKey;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -3491,6 +3723,7 @@ export const RotateEndpointSecretRequest: MessageFns<RotateEndpointSecretRequest
     message.endpointId = object.endpointId ?? "";
     message.overlapSeconds = object.overlapSeconds ?? 0;
     message.idempotencyKey = object.idempotencyKey ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -3768,7 +4001,7 @@ export const DeliveryAttempt: MessageFns<DeliveryAttempt> = {
 };
 
 function createBaseGetDeliveryRequest(): GetDeliveryRequest {
-  return { deliveryId: "", merchantId: "" };
+  return { deliveryId: "", merchantId: "", livemode: undefined };
 }
 
 export const GetDeliveryRequest: MessageFns<GetDeliveryRequest> = {
@@ -3778,6 +4011,9 @@ export const GetDeliveryRequest: MessageFns<GetDeliveryRequest> = {
     }
     if (message.merchantId !== "") {
       writer.uint32(18).string(message.merchantId);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -3811,6 +4047,14 @@ export const GetDeliveryRequest: MessageFns<GetDeliveryRequest> = {
             message.merchantId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3835,6 +4079,7 @@ export const GetDeliveryRequest: MessageFns<GetDeliveryRequest> = {
         : isSet(object.merchant_id)
         ? globalThis.String(object.merchant_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -3846,6 +4091,9 @@ export const GetDeliveryRequest: MessageFns<GetDeliveryRequest> = {
     if (message.merchantId !== "") {
       obj.merchantId = message.merchantId;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -3856,6 +4104,7 @@ export const GetDeliveryRequest: MessageFns<GetDeliveryRequest> = {
     const message = createBaseGetDeliveryRequest();
     message.deliveryId = object.deliveryId ?? "";
     message.merchantId = object.merchantId ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -3950,7 +4199,7 @@ export const GetDeliveryResponse: MessageFns<GetDeliveryResponse> = {
 };
 
 function createBaseRecoverEndpointRequest(): RecoverEndpointRequest {
-  return { merchantId: "", endpointId: "", since: undefined };
+  return { merchantId: "", endpointId: "", since: undefined, livemode: undefined };
 }
 
 export const RecoverEndpointRequest: MessageFns<RecoverEndpointRequest> = {
@@ -3963,6 +4212,9 @@ export const RecoverEndpointRequest: MessageFns<RecoverEndpointRequest> = {
     }
     if (message.since !== undefined) {
       Timestamp.encode(toTimestamp(message.since), writer.uint32(26).fork()).join();
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(32).bool(message.livemode);
     }
     return writer;
   },
@@ -4004,6 +4256,14 @@ export const RecoverEndpointRequest: MessageFns<RecoverEndpointRequest> = {
             message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4029,6 +4289,7 @@ export const RecoverEndpointRequest: MessageFns<RecoverEndpointRequest> = {
         ? globalThis.String(object.endpoint_id)
         : "",
       since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -4043,6 +4304,9 @@ export const RecoverEndpointRequest: MessageFns<RecoverEndpointRequest> = {
     if (message.since !== undefined) {
       obj.since = message.since.toISOString();
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -4054,6 +4318,7 @@ export const RecoverEndpointRequest: MessageFns<RecoverEndpointRequest> = {
     message.merchantId = object.merchantId ?? "";
     message.endpointId = object.endpointId ?? "";
     message.since = object.since ?? undefined;
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -4287,7 +4552,7 @@ export const EndpointEvent: MessageFns<EndpointEvent> = {
 };
 
 function createBaseListEndpointEventsRequest(): ListEndpointEventsRequest {
-  return { merchantId: "", endpointId: "", pageSize: 0, pageToken: "" };
+  return { merchantId: "", endpointId: "", pageSize: 0, pageToken: "", livemode: undefined };
 }
 
 export const ListEndpointEventsRequest: MessageFns<ListEndpointEventsRequest> = {
@@ -4303,6 +4568,9 @@ export const ListEndpointEventsRequest: MessageFns<ListEndpointEventsRequest> = 
     }
     if (message.pageToken !== "") {
       writer.uint32(34).string(message.pageToken);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(40).bool(message.livemode);
     }
     return writer;
   },
@@ -4352,6 +4620,14 @@ export const ListEndpointEventsRequest: MessageFns<ListEndpointEventsRequest> = 
             message.pageToken = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4386,6 +4662,7 @@ export const ListEndpointEventsRequest: MessageFns<ListEndpointEventsRequest> = 
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -4403,6 +4680,9 @@ export const ListEndpointEventsRequest: MessageFns<ListEndpointEventsRequest> = 
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -4415,6 +4695,7 @@ export const ListEndpointEventsRequest: MessageFns<ListEndpointEventsRequest> = 
     message.endpointId = object.endpointId ?? "";
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };

@@ -55,6 +55,11 @@ export interface PaymentFact {
   /** When the payment's earliest known event happened. */
   createdAt: Date | undefined;
   failureCode: string;
+  /**
+   * False for a test payment (made with an `sk_test_…` key), true for a live one. A payment
+   * whose events predate modes reads as false, as the ledger reads its rows.
+   */
+  livemode: boolean;
 }
 
 export interface PaymentFact_ProviderAttributesEntry {
@@ -83,6 +88,8 @@ export interface ListPaymentFactsRequest {
   to: Date | undefined;
   pageSize: number;
   pageToken: string;
+  /** Only test (false) or live (true) payments; unset: both (operators). */
+  livemode?: boolean | undefined;
 }
 
 export interface ListPaymentFactsResponse {
@@ -98,7 +105,11 @@ export interface PaymentFilter {
   currency: string;
   /** created_at in [created_from, created_to); unset bounds are open. */
   createdFrom: Date | undefined;
-  createdTo: Date | undefined;
+  createdTo:
+    | Date
+    | undefined;
+  /** Only test (false) or live (true) payments; unset: both (operators). */
+  livemode?: boolean | undefined;
 }
 
 export interface ListPaymentsRequest {
@@ -134,6 +145,8 @@ export interface RefundFact {
   requestedAt: Date | undefined;
   resolvedAt: Date | undefined;
   lastSequence: bigint;
+  /** The mode of the refund's payment. */
+  livemode: boolean;
 }
 
 export interface ListRefundsRequest {
@@ -142,6 +155,8 @@ export interface ListRefundsRequest {
   paymentId: string;
   pageSize: number;
   pageToken: string;
+  /** Only test (false) or live (true) refunds; unset: both (operators). */
+  livemode?: boolean | undefined;
 }
 
 export interface ListRefundsResponse {
@@ -157,6 +172,8 @@ export interface GetDailyTotalsRequest {
   /** Optional filters. */
   method: string;
   currency: string;
+  /** Only test (false) or live (true) totals; unset: both modes, each in its own rows. */
+  livemode?: boolean | undefined;
 }
 
 export interface PaymentTotals {
@@ -168,6 +185,8 @@ export interface PaymentTotals {
   grossMinor: bigint;
   feeMinor: bigint;
   netMinor: bigint;
+  /** Totals are per mode: test and live payments are never added together. */
+  livemode: boolean;
 }
 
 export interface RefundTotals {
@@ -177,6 +196,7 @@ export interface RefundTotals {
   status: string;
   refundsCount: bigint;
   amountMinor: bigint;
+  livemode: boolean;
 }
 
 export interface GetDailyTotalsResponse {
@@ -212,6 +232,8 @@ export interface ConsistencyDifference {
   metric: string;
   reporting: bigint;
   ledger: bigint;
+  /** The mode of the differing money: the check compares test and live apart. */
+  livemode: boolean;
 }
 
 export interface GetConsistencyResponse {
@@ -255,6 +277,7 @@ function createBasePaymentFact(): PaymentFact {
     history: [],
     createdAt: undefined,
     failureCode: "",
+    livemode: false,
   };
 }
 
@@ -316,6 +339,9 @@ export const PaymentFact: MessageFns<PaymentFact> = {
     }
     if (message.failureCode !== "") {
       writer.uint32(146).string(message.failureCode);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(152).bool(message.livemode);
     }
     return writer;
   },
@@ -480,6 +506,14 @@ export const PaymentFact: MessageFns<PaymentFact> = {
             message.failureCode = reader.string();
             continue;
           }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -580,6 +614,7 @@ export const PaymentFact: MessageFns<PaymentFact> = {
         : isSet(object.failure_code)
         ? globalThis.String(object.failure_code)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -645,6 +680,9 @@ export const PaymentFact: MessageFns<PaymentFact> = {
     if (message.failureCode !== "") {
       obj.failureCode = message.failureCode;
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -679,6 +717,7 @@ export const PaymentFact: MessageFns<PaymentFact> = {
     message.history = object.history?.map((e) => StatusChange.fromPartial(e)) || [];
     message.createdAt = object.createdAt ?? undefined;
     message.failureCode = object.failureCode ?? "";
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
@@ -1043,7 +1082,7 @@ export const GetPaymentFactResponse: MessageFns<GetPaymentFactResponse> = {
 };
 
 function createBaseListPaymentFactsRequest(): ListPaymentFactsRequest {
-  return { merchantId: "", from: undefined, to: undefined, pageSize: 0, pageToken: "" };
+  return { merchantId: "", from: undefined, to: undefined, pageSize: 0, pageToken: "", livemode: undefined };
 }
 
 export const ListPaymentFactsRequest: MessageFns<ListPaymentFactsRequest> = {
@@ -1062,6 +1101,9 @@ export const ListPaymentFactsRequest: MessageFns<ListPaymentFactsRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(42).string(message.pageToken);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(48).bool(message.livemode);
     }
     return writer;
   },
@@ -1119,6 +1161,14 @@ export const ListPaymentFactsRequest: MessageFns<ListPaymentFactsRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1150,6 +1200,7 @@ export const ListPaymentFactsRequest: MessageFns<ListPaymentFactsRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -1170,6 +1221,9 @@ export const ListPaymentFactsRequest: MessageFns<ListPaymentFactsRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -1183,6 +1237,7 @@ export const ListPaymentFactsRequest: MessageFns<ListPaymentFactsRequest> = {
     message.to = object.to ?? undefined;
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -1277,7 +1332,15 @@ export const ListPaymentFactsResponse: MessageFns<ListPaymentFactsResponse> = {
 };
 
 function createBasePaymentFilter(): PaymentFilter {
-  return { merchantId: "", status: "", method: "", currency: "", createdFrom: undefined, createdTo: undefined };
+  return {
+    merchantId: "",
+    status: "",
+    method: "",
+    currency: "",
+    createdFrom: undefined,
+    createdTo: undefined,
+    livemode: undefined,
+  };
 }
 
 export const PaymentFilter: MessageFns<PaymentFilter> = {
@@ -1299,6 +1362,9 @@ export const PaymentFilter: MessageFns<PaymentFilter> = {
     }
     if (message.createdTo !== undefined) {
       Timestamp.encode(toTimestamp(message.createdTo), writer.uint32(50).fork()).join();
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(56).bool(message.livemode);
     }
     return writer;
   },
@@ -1364,6 +1430,14 @@ export const PaymentFilter: MessageFns<PaymentFilter> = {
             message.createdTo = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1396,6 +1470,7 @@ export const PaymentFilter: MessageFns<PaymentFilter> = {
         : isSet(object.created_to)
         ? fromJsonTimestamp(object.created_to)
         : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -1419,6 +1494,9 @@ export const PaymentFilter: MessageFns<PaymentFilter> = {
     if (message.createdTo !== undefined) {
       obj.createdTo = message.createdTo.toISOString();
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -1433,6 +1511,7 @@ export const PaymentFilter: MessageFns<PaymentFilter> = {
     message.currency = object.currency ?? "";
     message.createdFrom = object.createdFrom ?? undefined;
     message.createdTo = object.createdTo ?? undefined;
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -1653,6 +1732,7 @@ function createBaseRefundFact(): RefundFact {
     requestedAt: undefined,
     resolvedAt: undefined,
     lastSequence: 0n,
+    livemode: false,
   };
 }
 
@@ -1696,6 +1776,9 @@ export const RefundFact: MessageFns<RefundFact> = {
         throw new globalThis.Error("value provided for field message.lastSequence of type int64 too large");
       }
       writer.uint32(96).int64(message.lastSequence);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(104).bool(message.livemode);
     }
     return writer;
   },
@@ -1809,6 +1892,14 @@ export const RefundFact: MessageFns<RefundFact> = {
             message.lastSequence = reader.int64() as bigint;
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1863,6 +1954,7 @@ export const RefundFact: MessageFns<RefundFact> = {
         : isSet(object.last_sequence)
         ? BigInt(object.last_sequence)
         : 0n,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -1904,6 +1996,9 @@ export const RefundFact: MessageFns<RefundFact> = {
     if (message.lastSequence !== 0n) {
       obj.lastSequence = message.lastSequence.toString();
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -1928,12 +2023,13 @@ export const RefundFact: MessageFns<RefundFact> = {
     message.lastSequence = (object.lastSequence !== undefined && object.lastSequence !== null)
       ? BigInt(object.lastSequence)
       : 0n;
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
 
 function createBaseListRefundsRequest(): ListRefundsRequest {
-  return { merchantId: "", paymentId: "", pageSize: 0, pageToken: "" };
+  return { merchantId: "", paymentId: "", pageSize: 0, pageToken: "", livemode: undefined };
 }
 
 export const ListRefundsRequest: MessageFns<ListRefundsRequest> = {
@@ -1949,6 +2045,9 @@ export const ListRefundsRequest: MessageFns<ListRefundsRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(34).string(message.pageToken);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(40).bool(message.livemode);
     }
     return writer;
   },
@@ -1998,6 +2097,14 @@ export const ListRefundsRequest: MessageFns<ListRefundsRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2032,6 +2139,7 @@ export const ListRefundsRequest: MessageFns<ListRefundsRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -2049,6 +2157,9 @@ export const ListRefundsRequest: MessageFns<ListRefundsRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -2061,6 +2172,7 @@ export const ListRefundsRequest: MessageFns<ListRefundsRequest> = {
     message.paymentId = object.paymentId ?? "";
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -2155,7 +2267,7 @@ export const ListRefundsResponse: MessageFns<ListRefundsResponse> = {
 };
 
 function createBaseGetDailyTotalsRequest(): GetDailyTotalsRequest {
-  return { merchantId: "", fromDay: "", toDay: "", method: "", currency: "" };
+  return { merchantId: "", fromDay: "", toDay: "", method: "", currency: "", livemode: undefined };
 }
 
 export const GetDailyTotalsRequest: MessageFns<GetDailyTotalsRequest> = {
@@ -2174,6 +2286,9 @@ export const GetDailyTotalsRequest: MessageFns<GetDailyTotalsRequest> = {
     }
     if (message.currency !== "") {
       writer.uint32(42).string(message.currency);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(48).bool(message.livemode);
     }
     return writer;
   },
@@ -2231,6 +2346,14 @@ export const GetDailyTotalsRequest: MessageFns<GetDailyTotalsRequest> = {
             message.currency = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2262,6 +2385,7 @@ export const GetDailyTotalsRequest: MessageFns<GetDailyTotalsRequest> = {
         : "",
       method: isSet(object.method) ? globalThis.String(object.method) : "",
       currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -2282,6 +2406,9 @@ export const GetDailyTotalsRequest: MessageFns<GetDailyTotalsRequest> = {
     if (message.currency !== "") {
       obj.currency = message.currency;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -2295,6 +2422,7 @@ export const GetDailyTotalsRequest: MessageFns<GetDailyTotalsRequest> = {
     message.toDay = object.toDay ?? "";
     message.method = object.method ?? "";
     message.currency = object.currency ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -2309,6 +2437,7 @@ function createBasePaymentTotals(): PaymentTotals {
     grossMinor: 0n,
     feeMinor: 0n,
     netMinor: 0n,
+    livemode: false,
   };
 }
 
@@ -2349,6 +2478,9 @@ export const PaymentTotals: MessageFns<PaymentTotals> = {
         throw new globalThis.Error("value provided for field message.netMinor of type int64 too large");
       }
       writer.uint32(64).int64(message.netMinor);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(72).bool(message.livemode);
     }
     return writer;
   },
@@ -2430,6 +2562,14 @@ export const PaymentTotals: MessageFns<PaymentTotals> = {
             message.netMinor = reader.int64() as bigint;
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2468,6 +2608,7 @@ export const PaymentTotals: MessageFns<PaymentTotals> = {
         : isSet(object.net_minor)
         ? BigInt(object.net_minor)
         : 0n,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -2497,6 +2638,9 @@ export const PaymentTotals: MessageFns<PaymentTotals> = {
     if (message.netMinor !== 0n) {
       obj.netMinor = message.netMinor.toString();
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -2517,12 +2661,13 @@ export const PaymentTotals: MessageFns<PaymentTotals> = {
       : 0n;
     message.feeMinor = (object.feeMinor !== undefined && object.feeMinor !== null) ? BigInt(object.feeMinor) : 0n;
     message.netMinor = (object.netMinor !== undefined && object.netMinor !== null) ? BigInt(object.netMinor) : 0n;
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
 
 function createBaseRefundTotals(): RefundTotals {
-  return { day: "", currency: "", method: "", status: "", refundsCount: 0n, amountMinor: 0n };
+  return { day: "", currency: "", method: "", status: "", refundsCount: 0n, amountMinor: 0n, livemode: false };
 }
 
 export const RefundTotals: MessageFns<RefundTotals> = {
@@ -2550,6 +2695,9 @@ export const RefundTotals: MessageFns<RefundTotals> = {
         throw new globalThis.Error("value provided for field message.amountMinor of type int64 too large");
       }
       writer.uint32(48).int64(message.amountMinor);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(56).bool(message.livemode);
     }
     return writer;
   },
@@ -2615,6 +2763,14 @@ export const RefundTotals: MessageFns<RefundTotals> = {
             message.amountMinor = reader.int64() as bigint;
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2643,6 +2799,7 @@ export const RefundTotals: MessageFns<RefundTotals> = {
         : isSet(object.amount_minor)
         ? BigInt(object.amount_minor)
         : 0n,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -2666,6 +2823,9 @@ export const RefundTotals: MessageFns<RefundTotals> = {
     if (message.amountMinor !== 0n) {
       obj.amountMinor = message.amountMinor.toString();
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -2684,6 +2844,7 @@ export const RefundTotals: MessageFns<RefundTotals> = {
     message.amountMinor = (object.amountMinor !== undefined && object.amountMinor !== null)
       ? BigInt(object.amountMinor)
       : 0n;
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
@@ -3079,7 +3240,7 @@ export const CheckConsistencyRequest: MessageFns<CheckConsistencyRequest> = {
 };
 
 function createBaseConsistencyDifference(): ConsistencyDifference {
-  return { merchantId: "", currency: "", day: "", metric: "", reporting: 0n, ledger: 0n };
+  return { merchantId: "", currency: "", day: "", metric: "", reporting: 0n, ledger: 0n, livemode: false };
 }
 
 export const ConsistencyDifference: MessageFns<ConsistencyDifference> = {
@@ -3107,6 +3268,9 @@ export const ConsistencyDifference: MessageFns<ConsistencyDifference> = {
         throw new globalThis.Error("value provided for field message.ledger of type int64 too large");
       }
       writer.uint32(48).int64(message.ledger);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(56).bool(message.livemode);
     }
     return writer;
   },
@@ -3172,6 +3336,14 @@ export const ConsistencyDifference: MessageFns<ConsistencyDifference> = {
             message.ledger = reader.int64() as bigint;
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3196,6 +3368,7 @@ export const ConsistencyDifference: MessageFns<ConsistencyDifference> = {
       metric: isSet(object.metric) ? globalThis.String(object.metric) : "",
       reporting: isSet(object.reporting) ? BigInt(object.reporting) : 0n,
       ledger: isSet(object.ledger) ? BigInt(object.ledger) : 0n,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -3219,6 +3392,9 @@ export const ConsistencyDifference: MessageFns<ConsistencyDifference> = {
     if (message.ledger !== 0n) {
       obj.ledger = message.ledger.toString();
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -3233,6 +3409,7 @@ export const ConsistencyDifference: MessageFns<ConsistencyDifference> = {
     message.metric = object.metric ?? "";
     message.reporting = (object.reporting !== undefined && object.reporting !== null) ? BigInt(object.reporting) : 0n;
     message.ledger = (object.ledger !== undefined && object.ledger !== null) ? BigInt(object.ledger) : 0n;
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
@@ -3606,7 +3783,10 @@ export const ReportingServiceService = {
     responseSerialize: (value: ListRefundsResponse): Buffer => Buffer.from(ListRefundsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListRefundsResponse => ListRefundsResponse.decode(value),
   },
-  /** A merchant's totals per UTC day, currency, method and status: payments and refunds apart. */
+  /**
+   * A merchant's totals per UTC day, currency, method, status and mode: payments and refunds
+   * apart.
+   */
   getDailyTotals: {
     path: "/tolem.reporting.v1.ReportingService/GetDailyTotals" as const,
     requestStream: false as const,
@@ -3667,7 +3847,10 @@ export interface ReportingServiceServer extends UntypedServiceImplementation {
   listPayments: handleUnaryCall<ListPaymentsRequest, ListPaymentsResponse>;
   /** A merchant's refunds (one row per refund), newest first, cursor paged. */
   listRefunds: handleUnaryCall<ListRefundsRequest, ListRefundsResponse>;
-  /** A merchant's totals per UTC day, currency, method and status: payments and refunds apart. */
+  /**
+   * A merchant's totals per UTC day, currency, method, status and mode: payments and refunds
+   * apart.
+   */
   getDailyTotals: handleUnaryCall<GetDailyTotalsRequest, GetDailyTotalsResponse>;
   /**
    * The payments of ListPayments' filter as RFC 4180 CSV, oldest created first, streamed in
@@ -3744,7 +3927,10 @@ export interface ReportingServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListRefundsResponse) => void,
   ): ClientUnaryCall;
-  /** A merchant's totals per UTC day, currency, method and status: payments and refunds apart. */
+  /**
+   * A merchant's totals per UTC day, currency, method, status and mode: payments and refunds
+   * apart.
+   */
   getDailyTotals(
     request: GetDailyTotalsRequest,
     callback: (error: ServiceError | null, response: GetDailyTotalsResponse) => void,
