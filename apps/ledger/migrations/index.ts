@@ -10,6 +10,7 @@ import * as paymentStatusFacts from './20261206120000_payment_status_facts';
 import * as unappliedFunds from './20261206140000_unapplied_funds';
 import * as sequenceVarint from './20261206160000_sequence_varint';
 import * as refundsPayable from './20261207020000_refunds_payable';
+import * as accountLivemode from './20261207040000_account_livemode';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '20261206140000_unapplied_funds': unappliedFunds,
   '20261206160000_sequence_varint': sequenceVarint,
   '20261207020000_refunds_payable': refundsPayable,
+  '20261207040000_account_livemode': accountLivemode,
 };

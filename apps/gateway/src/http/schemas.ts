@@ -357,6 +357,15 @@ export const paymentSchema = {
   },
 } as const;
 
+/**
+ * The mode of a balance or statement: test keys see the merchant's test balance, live keys the
+ * live one; the two never mix.
+ */
+const livemodeSchema = () => ({
+  type: 'boolean',
+  description: 'false: the test balance (test keys), true: the live balance (live keys)',
+});
+
 const listOf = (id: string, item: object, extra: Record<string, object> = {}) =>
   ({
     $id: id,
@@ -393,16 +402,21 @@ export const balanceSchema = {
   $id: 'Balance',
   type: 'object',
   additionalProperties: false,
-  required: ['object', 'currency', 'available', 'pending'],
+  required: ['object', 'currency', 'available', 'pending', 'livemode'],
   properties: {
     object: { const: 'balance' },
     currency: currencySchema,
     available: minorSchema,
     pending: minorSchema,
+    livemode: livemodeSchema(),
   },
 } as const;
 
-export const balanceListSchema = listOf('BalanceList', { $ref: 'Balance#' });
+export const balanceListSchema = listOf(
+  'BalanceList',
+  { $ref: 'Balance#' },
+  { livemode: livemodeSchema() },
+);
 
 export const balanceTransactionListSchema = listOf(
   'BalanceTransactionList',
@@ -434,6 +448,7 @@ export const balanceTransactionListSchema = listOf(
     currency: currencySchema,
     opening_balance: minorSchema,
     next_cursor: nullableString,
+    livemode: livemodeSchema(),
   },
 );
 

@@ -122,6 +122,10 @@ function fakes() {
     },
     merchants: {
       authenticateApiKey: async (req) => {
+        // The same merchant's live key: its balances are the live ones.
+        if (req.apiKey === 'sk_live_good') {
+          return { merchant: Merchant.fromPartial({ id: 'mer_1' }), livemode: true };
+        }
         if (req.apiKey !== 'sk_test_good')
           throw new DomainError('AUTH_INVALID_API_KEY', 'unauthenticated', 'unknown API key');
         return { merchant: Merchant.fromPartial({ id: 'mer_1' }) };
@@ -226,11 +230,17 @@ function fakes() {
       },
     },
     ledger: {
+      // The ledger keeps test and live balances apart (unset mode = live): mer_1 has test money
+      // in KGS and USD, live money in KGS only, and different amounts in each.
       getBalance: async (req, opts) => {
         record('getBalance')(req, opts);
+        const livemode = req.livemode ?? true;
+        const test = req.currency === 'KGS' ? 5000n : 10n;
+        const live = req.currency === 'KGS' ? 700_000n : 0n;
         return {
-          available: { amountMinor: req.currency === 'KGS' ? 5000n : 10n, currency: req.currency },
+          available: { amountMinor: livemode ? live : test, currency: req.currency },
           pending: undefined,
+          livemode,
         };
       },
       listAccounts: async (req, opts) => {
@@ -244,7 +254,9 @@ function fakes() {
           type: 0,
           normalSide: 0,
           shard: 0,
+          livemode: req.livemode ?? true,
         });
+        if (req.livemode ?? true) return { accounts: [account('available', 'KGS')] };
         return {
           accounts: [
             account('available', 'USD'),
@@ -269,6 +281,7 @@ function fakes() {
             },
           ],
           nextPageToken: req.pageToken === '' ? 'tok_2' : '',
+          livemode: req.livemode ?? true,
         };
       },
       setFeePlan: async () => {
@@ -1180,16 +1193,55 @@ describe('/v1 lists: payments, events, balances, balance transactions', () => {
       object: 'list',
       url: '/v1/balance',
       has_more: false,
+      livemode: false,
       data: [
-        { object: 'balance', currency: 'KGS', available: 5000, pending: 0 },
-        { object: 'balance', currency: 'USD', available: 10, pending: 0 },
+        { object: 'balance', currency: 'KGS', available: 5000, pending: 0, livemode: false },
+        { object: 'balance', currency: 'USD', available: 10, pending: 0, livemode: false },
       ],
     });
     expect(calls.filter((c) => c.method === 'listAccounts')[0]?.request).toMatchObject({
       ownerId: 'mer_1',
+      livemode: false,
     });
     const one = await get('/v1/balance?currency=KGS');
-    expect(one.json()).toEqual({ object: 'balance', currency: 'KGS', available: 5000, pending: 0 });
+    expect(one.json()).toEqual({
+      object: 'balance',
+      currency: 'KGS',
+      available: 5000,
+      pending: 0,
+      livemode: false,
+    });
+  });
+
+  it("answers a test key the merchant's test balance only and a live key the live one only", async () => {
+    const live = { authorization: 'Bearer sk_live_good' };
+    const asLive = (url: string) => app.inject({ method: 'GET', url, headers: live });
+
+    const testOne = await get('/v1/balance?currency=KGS');
+    expect(testOne.json()).toMatchObject({ available: 5000, livemode: false });
+    expect(calls.at(-1)).toMatchObject({ method: 'getBalance', request: { livemode: false } });
+    const liveOne = await asLive('/v1/balance?currency=KGS');
+    expect(liveOne.json()).toMatchObject({ available: 700_000, livemode: true });
+    expect(calls.at(-1)).toMatchObject({ method: 'getBalance', request: { livemode: true } });
+
+    // Without a currency: only the currencies the key's mode holds money in.
+    const liveAll = await asLive('/v1/balance');
+    expect(liveAll.json()).toEqual({
+      object: 'list',
+      url: '/v1/balance',
+      has_more: false,
+      livemode: true,
+      data: [
+        { object: 'balance', currency: 'KGS', available: 700_000, pending: 0, livemode: true },
+      ],
+    });
+
+    const liveStatement = await asLive('/v1/balance_transactions?currency=KGS');
+    expect(liveStatement.json()).toMatchObject({ livemode: true });
+    expect(calls.at(-1)).toMatchObject({ method: 'listStatement', request: { livemode: true } });
+    const testStatement = await get('/v1/balance_transactions?currency=KGS');
+    expect(testStatement.json()).toMatchObject({ livemode: false });
+    expect(calls.at(-1)).toMatchObject({ method: 'listStatement', request: { livemode: false } });
   });
 
   it('pages balance transactions (the ledger statement) with next_cursor', async () => {
@@ -1202,6 +1254,7 @@ describe('/v1 lists: payments, events, balances, balance transactions', () => {
       opening_balance: 100,
       has_more: true,
       next_cursor: 'tok_2',
+      livemode: false,
       data: [
         {
           object: 'balance_transaction',
@@ -1217,7 +1270,13 @@ describe('/v1 lists: payments, events, balances, balance transactions', () => {
     });
     expect(calls.at(-1)).toMatchObject({
       method: 'listStatement',
-      request: { merchantId: 'mer_1', currency: 'USD', pageSize: 5, pageToken: '' },
+      request: {
+        merchantId: 'mer_1',
+        currency: 'USD',
+        pageSize: 5,
+        pageToken: '',
+        livemode: false,
+      },
     });
     const last = await get('/v1/balance_transactions?currency=USD&cursor=tok_2');
     expect(last.json()).toMatchObject({ has_more: false, next_cursor: null });

@@ -376,6 +376,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       peers.script.ledger.getBalance = async () => ({
         available: { amountMinor: 1n, currency: 'USD' },
         pending: undefined,
+        livemode: false,
       });
       for (let i = 0; i < 3; i += 1) {
         const res = await fetch(`${base}/v1/balance?currency=USD`, {
@@ -609,6 +610,7 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
       peers.script.ledger.getBalance = async (req) => ({
         available: { amountMinor: 1941n, currency: req.currency },
         pending: { amountMinor: 0n, currency: req.currency },
+        livemode: req.livemode ?? true,
       });
       const res = await fetch(`${base}/v1/balance?currency=KGS`, { headers: auth });
       expect(res.status).toBe(200);
@@ -617,10 +619,13 @@ describe('gateway (real process) against scripted peer gRPC servers', () => {
         currency: 'KGS',
         available: 1941,
         pending: 0,
+        livemode: false,
       });
+      // The key is a test key: the ledger is asked for the test balance.
       expect(peers.callsOf('getBalance')[0]?.request).toEqual({
         merchantId: MERCHANT.id,
         currency: 'KGS',
+        livemode: false,
       });
       const lower = await fetch(`${base}/v1/balance?currency=kgs`, { headers: auth });
       expect(lower.status).toBe(400);

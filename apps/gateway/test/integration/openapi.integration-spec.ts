@@ -235,12 +235,14 @@ function scriptPeers(peers: Peers): void {
   s.ledger.getBalance = async (req) => ({
     available: { amountMinor: 100n, currency: req.currency },
     pending: { amountMinor: 0n, currency: req.currency },
+    livemode: req.livemode ?? true,
   });
   s.ledger.listAccounts = async () => ({ accounts: [] });
   s.ledger.listStatement = async (req) => ({
     openingBalance: { amountMinor: 0n, currency: req.currency },
     lines: [],
     nextPageToken: '',
+    livemode: req.livemode ?? true,
   });
   s.refunds.createRefund = async () => ({ refund: aRefund, replayed: false });
   s.refunds.getRefund = async () => ({ refund: aRefund });

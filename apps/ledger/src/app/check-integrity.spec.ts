@@ -10,6 +10,7 @@ const clean: IntegrityScan = {
   underPosted: [],
   strayPostings: [],
   accounts: 3n,
+  testAccounts: 1n,
   balanceMismatches: [],
   outboxRows: 2n,
   outboxMessages: 2n,
@@ -35,7 +36,7 @@ describe('checkIntegrity', () => {
     expect(report.checks).toEqual([
       'transactions_balanced: 2 transactions, 6 postings',
       'postings_consistent: 6 postings have their transaction and an account of their currency',
-      'balances_match_postings: 3 accounts',
+      'balances_match_postings: 3 accounts (2 live, 1 test)',
       'outbox_published: 2 outbox rows (2 events), grace 5000 ms',
     ]);
     expect(integrity.graceSeen).toBe(5_000);

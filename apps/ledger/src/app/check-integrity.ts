@@ -19,7 +19,7 @@ function describeKeys(keys: string[]): string {
 
 /**
  * Verifies the ledger's invariants: (1) every transaction's postings sum to zero per currency
- * (its pending postings too), (2) every posting has its transaction and an account of its
+ * and mode, test and live apart (its pending postings too), (2) every posting has its transaction and an account of its
  * currency, (3) every balance (posted and pending totals) equals the sums of its account's
  * postings, (4) every outbox row older than the grace period was published.
  * Read-only; ok only when nothing was found.
@@ -74,7 +74,7 @@ export function makeCheckIntegrity(deps: CheckIntegrityDeps) {
       checks: [
         `transactions_balanced: ${scan.transactions} transactions, ${scan.postings} postings`,
         `postings_consistent: ${scan.postings} postings have their transaction and an account of their currency`,
-        `balances_match_postings: ${scan.accounts} accounts`,
+        `balances_match_postings: ${scan.accounts} accounts (${scan.accounts - scan.testAccounts} live, ${scan.testAccounts} test)`,
         `outbox_published: ${scan.outboxRows} outbox rows (${scan.outboxMessages} events), grace ${deps.outboxGraceMs} ms`,
       ],
       violations,

@@ -15,6 +15,8 @@ import { requireId, withField } from '../domain/validation';
 export interface MerchantBalance {
   available: Money;
   pending: Money;
+  /** The mode of the balance: test and live money are separate balances. */
+  livemode: boolean;
 }
 
 function checkAsOf(asOf: Date | undefined): void {
@@ -26,26 +28,31 @@ function checkAsOf(asOf: Date | undefined): void {
 }
 
 /**
- * A merchant's balance in one currency, now or as of a past time (the postings created at or
- * before it); zero when the merchant never received money in it.
+ * A merchant's balance in one currency and mode, now or as of a past time (the postings created
+ * at or before it); zero when the merchant never received money in it.
  */
 export function makeGetBalance(deps: { balances: Pick<BalanceRepository, 'totalsOf'> }) {
   return async (input: {
     merchantId: string;
     currency: string;
+    livemode: boolean;
     asOf?: Date;
   }): Promise<MerchantBalance> => {
     requireId(input.merchantId, 'merchant_id');
     checkAsOf(input.asOf);
     const currency: CurrencyCode = withField('currency', () => money(0n, input.currency)).currency;
     const found = await deps.balances.totalsOf(
-      chart.merchantAvailable(input.merchantId, currency),
+      chart.merchantAvailable(input.merchantId, currency, input.livemode),
       input.asOf,
     );
-    if (!found) return { available: money(0n, currency), pending: money(0n, currency) };
+    const livemode = input.livemode;
+    if (!found) {
+      return { available: money(0n, currency), pending: money(0n, currency), livemode };
+    }
     return {
       available: money(postedBalance(found.account.normalSide, found.totals), currency),
       pending: money(pendingBalance(found.account.normalSide, found.totals), currency),
+      livemode,
     };
   };
 }
@@ -82,18 +89,20 @@ export function makeGetAccountBalance(deps: { balances: Pick<BalanceRepository, 
   };
 }
 
-/** The accounts of one owner, e.g. the 16 clearing shards of a provider. */
+/** The accounts of one owner in one mode, e.g. the 16 live clearing shards of a provider. */
 export function makeListAccounts(deps: { balances: Pick<BalanceRepository, 'listAccounts'> }) {
   return async (input: {
     ownerType: OwnerType;
     ownerId: string;
     currency: string;
+    livemode: boolean;
   }): Promise<Account[]> => {
     requireId(input.ownerId, 'owner_id');
     if (input.currency) withField('currency', () => money(0n, input.currency));
     return deps.balances.listAccounts({
       ownerType: input.ownerType,
       ownerId: input.ownerId,
+      livemode: input.livemode,
       currency: input.currency || undefined,
     });
   };

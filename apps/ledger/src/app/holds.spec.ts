@@ -29,7 +29,12 @@ function setup() {
     expire: makeExpireHolds({ journal: ledger, holds: ledger, clock }),
     postPayment: makePostPayment(deps),
     refund: makeRefundPayment(deps),
-    balance: () => makeGetBalance({ balances: ledger })({ merchantId: 'mer_1', currency: 'KGS' }),
+    balance: () =>
+      makeGetBalance({ balances: ledger })({
+        merchantId: 'mer_1',
+        currency: 'KGS',
+        livemode: true,
+      }),
   };
 }
 

@@ -20,6 +20,8 @@ export interface StatementLine {
 export interface Statement {
   openingBalance: bigint;
   currency: CurrencyCode;
+  /** The mode of the balance the statement is of. */
+  livemode: boolean;
   lines: StatementLine[];
   nextPageToken: string;
 }
@@ -27,6 +29,8 @@ export interface Statement {
 export interface ListStatementInput {
   merchantId: string;
   currency: string;
+  /** Test (false) or live (true) balance: each has its own account and statement. */
+  livemode: boolean;
   from: Date | undefined;
   to: Date | undefined;
   pageSize: number;
@@ -76,7 +80,7 @@ function decodeToken(token: string, accountId: string): Token {
 }
 
 /**
- * A merchant's statement in one currency: the posted lines of its available account in
+ * A merchant's statement in one currency and mode: the posted lines of its available account in
  * [from, to), oldest first, each with the balance after it, paged by an opaque token that
  * carries the position and the running balance (so a page costs one index range scan).
  */
@@ -97,8 +101,11 @@ export function makeListStatement(deps: {
         details: { field: 'from' },
       });
     }
-    const found = await deps.balances.totalsOf(chart.merchantAvailable(input.merchantId, currency));
-    if (!found) return { openingBalance: 0n, currency, lines: [], nextPageToken: '' };
+    const livemode = input.livemode;
+    const found = await deps.balances.totalsOf(
+      chart.merchantAvailable(input.merchantId, currency, livemode),
+    );
+    if (!found) return { openingBalance: 0n, currency, livemode, lines: [], nextPageToken: '' };
     const accountId = found.account.id;
     const token = input.pageToken ? decodeToken(input.pageToken, accountId) : undefined;
     const page = await deps.balances.statement({
@@ -129,6 +136,6 @@ export function makeListStatement(deps: {
       page.rows.length > pageSize && last
         ? encodeToken({ accountId, ...last.cursor, balance })
         : '';
-    return { openingBalance: opening, currency, lines, nextPageToken };
+    return { openingBalance: opening, currency, livemode, lines, nextPageToken };
   };
 }

@@ -116,18 +116,19 @@ describe('livemode on payment events', () => {
     },
   );
 
-  it('marks a payout live: it moves the merchant’s balance to a bank', async () => {
-    const w = setup();
-    await w.postPayment(aPayment({ livemode: false }));
-    await w.payout({
-      idempotencyKey: 'payout:1',
-      merchantId: 'mer_1',
-      amount: kgs(1_000n),
-      description: '',
-    });
-    expect(w.journal.events.at(-1)).toMatchObject({
-      eventType: 'payout.succeeded',
-      livemode: true,
-    });
-  });
+  it.each([false, true])(
+    'marks a payout with the mode (%s) of the balance it paid out of',
+    async (livemode) => {
+      const w = setup();
+      await w.postPayment(aPayment({ livemode }));
+      await w.payout({
+        idempotencyKey: 'payout:1',
+        merchantId: 'mer_1',
+        amount: kgs(1_000n),
+        description: '',
+        livemode,
+      });
+      expect(w.journal.events.at(-1)).toMatchObject({ eventType: 'payout.succeeded', livemode });
+    },
+  );
 });

@@ -31,8 +31,8 @@ function setup({ withoutFeePlan = false } = {}) {
     reverse: makeReverseTransaction({ journal: ledger, clock }),
     transfer: makePostTransaction({ journal: ledger, balances: ledger }),
     available: async (merchantId = 'mer_1') =>
-      (await makeGetBalance({ balances: ledger })({ merchantId, currency: 'KGS' })).available
-        .amountMinor,
+      (await makeGetBalance({ balances: ledger })({ merchantId, currency: 'KGS', livemode: true }))
+        .available.amountMinor,
   };
 }
 
@@ -233,6 +233,7 @@ describe('refundPayment', () => {
       merchantId: 'mer_1',
       amount: kgs(9_000n),
       description: '',
+      livemode: true,
     });
     await expect(s.refund(aRefund({ amount: kgs(1_000n) }))).rejects.toMatchObject({
       code: 'LEDGER_INSUFFICIENT_FUNDS',
@@ -254,6 +255,7 @@ describe('postPayout', () => {
       merchantId: 'mer_1',
       amount: kgs(750n),
       description: 'weekly',
+      livemode: true,
     });
     expect(first.payoutId).toMatch(/^po_/);
     const again = await s.payout({
@@ -261,6 +263,7 @@ describe('postPayout', () => {
       merchantId: 'mer_1',
       amount: kgs(750n),
       description: 'weekly',
+      livemode: true,
     });
     expect(again).toMatchObject({ alreadyExisted: true, payoutId: first.payoutId });
     expect(s.ledger.events.at(-1)).toMatchObject({
@@ -276,6 +279,7 @@ describe('postPayout', () => {
         merchantId: 'mer_1',
         amount: kgs(9_001n),
         description: '',
+        livemode: true,
       }),
     ).rejects.toMatchObject({ code: 'LEDGER_INSUFFICIENT_FUNDS' });
   });

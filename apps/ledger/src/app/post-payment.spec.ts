@@ -40,9 +40,10 @@ describe('postPayment', () => {
     });
     expect(transaction.kind).toBe('payment');
     expect(transaction.postings.map((p) => p.amountMinor)).toEqual([10_000n, -9_750n, -250n]);
-    expect(await getBalance({ merchantId: 'mer_1', currency: 'KGS' })).toEqual({
+    expect(await getBalance({ merchantId: 'mer_1', currency: 'KGS', livemode: true })).toEqual({
       available: { amountMinor: 9_750n, currency: 'KGS' },
       pending: { amountMinor: 0n, currency: 'KGS' },
+      livemode: true,
     });
     expect(journal.events).toHaveLength(1);
     expect(journal.events[0]).toMatchObject({
@@ -79,9 +80,10 @@ describe('postPayment', () => {
     expect(again).toEqual({ ...first, alreadyExisted: true });
     expect(journal.transactions).toHaveLength(1);
     expect(journal.events).toHaveLength(1);
-    expect((await getBalance({ merchantId: 'mer_1', currency: 'KGS' })).available.amountMinor).toBe(
-      9_750n,
-    );
+    expect(
+      (await getBalance({ merchantId: 'mer_1', currency: 'KGS', livemode: true })).available
+        .amountMinor,
+    ).toBe(9_750n);
   });
 
   it('refuses the same key with a different field, naming it, and writes nothing', async () => {
@@ -172,9 +174,10 @@ describe('postPayment fees: the ledger’s plan is the only fee', () => {
     // A later plan change does not change what a replay answers.
     await setFeePlan({ merchantId: 'mer_1', rules: [] });
     expect(await postPayment(aPayment())).toEqual({ ...first, alreadyExisted: true });
-    expect((await getBalance({ merchantId: 'mer_1', currency: 'KGS' })).available.amountMinor).toBe(
-      9_695n,
-    );
+    expect(
+      (await getBalance({ merchantId: 'mer_1', currency: 'KGS', livemode: true })).available
+        .amountMinor,
+    ).toBe(9_695n);
 
     // A plan without a rule for the method: no fee.
     const free = await postPayment(aPayment({ idempotencyKey: 'k2', paymentId: 'pay_2' }));
@@ -204,9 +207,10 @@ describe('postPayment fees: the ledger’s plan is the only fee', () => {
     });
     expect(posted.transaction.postings.map((p) => p.amountMinor)).toEqual([10_000n, -10_000n]);
     expect(journal.events[0]?.fee).toEqual({ amountMinor: 0n, currency: 'KGS' });
-    expect((await getBalance({ merchantId: 'mer_1', currency: 'KGS' })).available.amountMinor).toBe(
-      10_000n,
-    );
+    expect(
+      (await getBalance({ merchantId: 'mer_1', currency: 'KGS', livemode: true })).available
+        .amountMinor,
+    ).toBe(10_000n);
   });
 });
 
@@ -252,14 +256,19 @@ describe('postPayments', () => {
 describe('getBalance and listPaymentTransactions', () => {
   it('reports zero for an unknown merchant and refuses an unknown currency', async () => {
     const { getBalance } = setup();
-    expect(await getBalance({ merchantId: 'mer_new', currency: 'USD' })).toEqual({
+    expect(await getBalance({ merchantId: 'mer_new', currency: 'USD', livemode: true })).toEqual({
       available: { amountMinor: 0n, currency: 'USD' },
       pending: { amountMinor: 0n, currency: 'USD' },
+      livemode: true,
     });
-    await expect(getBalance({ merchantId: 'mer_new', currency: 'ZZZ' })).rejects.toMatchObject({
+    await expect(
+      getBalance({ merchantId: 'mer_new', currency: 'ZZZ', livemode: true }),
+    ).rejects.toMatchObject({
       code: 'MONEY_UNKNOWN_CURRENCY',
     });
-    await expect(getBalance({ merchantId: '', currency: 'USD' })).rejects.toMatchObject({
+    await expect(
+      getBalance({ merchantId: '', currency: 'USD', livemode: true }),
+    ).rejects.toMatchObject({
       code: 'LEDGER_INVALID_REQUEST',
       details: { field: 'merchant_id' },
     });
@@ -269,9 +278,10 @@ describe('getBalance and listPaymentTransactions', () => {
     const { postPayment, getBalance, list } = setup();
     await postPayment(aPayment());
     await postPayment(aPayment({ idempotencyKey: 'k2', paymentId: 'pay_2' }));
-    expect((await getBalance({ merchantId: 'mer_1', currency: 'KGS' })).available.amountMinor).toBe(
-      19_500n,
-    );
+    expect(
+      (await getBalance({ merchantId: 'mer_1', currency: 'KGS', livemode: true })).available
+        .amountMinor,
+    ).toBe(19_500n);
     const listed = await list('pay_2');
     expect(listed).toHaveLength(1);
     expect(listed[0]?.postings).toHaveLength(3);

@@ -16,6 +16,7 @@ export interface AccountRow {
   purpose: string;
   currency: Account['currency'];
   shard: number;
+  livemode: boolean;
   type: Account['type'];
   normal_side: Account['normalSide'];
   allow_negative: boolean;
@@ -29,6 +30,7 @@ export function toAccount(row: AccountRow): Account {
     purpose: row.purpose,
     currency: row.currency,
     shard: row.shard,
+    livemode: row.livemode,
     type: row.type,
     normalSide: row.normal_side,
     allowNegative: row.allow_negative,
@@ -50,7 +52,7 @@ export interface AccountStore {
   findByIds(db: Knex, ids: readonly string[]): Promise<Map<string, Account>>;
   list(
     db: Knex,
-    filter: { ownerType: OwnerType; ownerId: string; currency?: string },
+    filter: { ownerType: OwnerType; ownerId: string; livemode: boolean; currency?: string },
   ): Promise<Account[]>;
 }
 
@@ -79,9 +81,9 @@ export function createAccountStore(): AccountStore {
       // A concurrent creator makes our insert wait for its commit and then do nothing; the
       // select below (a new snapshot under read committed) sees its row either way.
       await trx.raw(
-        `insert into accounts (id, owner_type, owner_id, purpose, currency, shard, type, normal_side, allow_negative)
-         select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::smallint[], ?::text[], ?::text[], ?::boolean[])
-         on conflict (owner_type, owner_id, purpose, currency, shard) do nothing`,
+        `insert into accounts (id, owner_type, owner_id, purpose, currency, shard, livemode, type, normal_side, allow_negative)
+         select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::smallint[], ?::boolean[], ?::text[], ?::text[], ?::boolean[])
+         on conflict (owner_type, owner_id, purpose, currency, shard, livemode) do nothing`,
         [
           wanted.map(() => newId('acc')),
           wanted.map((s) => s.ownerType),
@@ -89,6 +91,7 @@ export function createAccountStore(): AccountStore {
           wanted.map((s) => s.purpose),
           wanted.map((s) => s.currency),
           wanted.map((s) => s.shard),
+          wanted.map((s) => s.livemode),
           wanted.map((s) => s.type),
           wanted.map((s) => s.normalSide),
           wanted.map((s) => s.allowNegative),
@@ -96,15 +99,17 @@ export function createAccountStore(): AccountStore {
       );
       const found = await trx.raw(
         `select a.* from accounts a
-           join unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::smallint[]) as w(owner_type, owner_id, purpose, currency, shard)
+           join unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::smallint[], ?::boolean[])
+                  as w(owner_type, owner_id, purpose, currency, shard, livemode)
              on a.owner_type = w.owner_type and a.owner_id = w.owner_id and a.purpose = w.purpose
-            and a.currency = w.currency and a.shard = w.shard`,
+            and a.currency = w.currency and a.shard = w.shard and a.livemode = w.livemode`,
         [
           wanted.map((s) => s.ownerType),
           wanted.map((s) => s.ownerId),
           wanted.map((s) => s.purpose),
           wanted.map((s) => s.currency),
           wanted.map((s) => s.shard),
+          wanted.map((s) => s.livemode),
         ],
       );
       for (const row of found.rows as AccountRow[]) {
@@ -153,6 +158,7 @@ export function createAccountStore(): AccountStore {
           purpose: ref.purpose,
           currency: ref.currency,
           shard: ref.shard,
+          livemode: ref.livemode,
         })
         .first();
       if (!row) return undefined;
@@ -179,7 +185,11 @@ export function createAccountStore(): AccountStore {
     },
     async list(db, filter) {
       const query = db('accounts')
-        .where({ owner_type: filter.ownerType, owner_id: filter.ownerId })
+        .where({
+          owner_type: filter.ownerType,
+          owner_id: filter.ownerId,
+          livemode: filter.livemode,
+        })
         .orderBy([{ column: 'currency' }, { column: 'purpose' }, { column: 'shard' }])
         .limit(1000);
       if (filter.currency) void query.andWhere({ currency: filter.currency });

@@ -34,14 +34,21 @@ export function createIntegrityRepo(db: Knex): IntegrityRepository {
           big(((await trx(table).count('* as count')) as Count[])[0]?.count);
 
         // sum() of bigint is numeric (a string here), so no total can overflow or round.
-        // Per currency, and per currency among pending postings alone (a hold balances itself).
+        // Per currency and mode (test money never moves to a live account or back), and so again
+        // among pending postings alone (a hold balances itself). A posting without its account
+        // (the stray check's) counts as live, as every posting did before modes.
         const unbalanced = await trx.raw(
-          `select transaction_id, currency, total from (
+          `with legs as (
+             select p.transaction_id, p.currency || case when a.livemode is false then ' test' else '' end as currency,
+                    p.amount_minor, p.pending
+               from postings p left join accounts a on a.id = p.account_id
+           )
+           select transaction_id, currency, total from (
              select transaction_id, currency, sum(amount_minor)::text as total
-               from postings group by transaction_id, currency having sum(amount_minor) <> 0
+               from legs group by transaction_id, currency having sum(amount_minor) <> 0
              union all
              select transaction_id, currency || ' pending', sum(amount_minor)::text
-               from postings where pending group by transaction_id, currency having sum(amount_minor) <> 0
+               from legs where pending group by transaction_id, currency having sum(amount_minor) <> 0
            ) u order by transaction_id limit ?`,
           [limit],
         );
@@ -132,6 +139,10 @@ export function createIntegrityRepo(db: Knex): IntegrityRepository {
             problem: r.problem,
           })),
           accounts: await count('accounts'),
+          testAccounts: big(
+            ((await trx('accounts').where({ livemode: false }).count('* as count')) as Count[])[0]
+              ?.count,
+          ),
           balanceMismatches: (
             mismatches.rows as {
               account_id: string;

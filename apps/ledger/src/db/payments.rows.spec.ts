@@ -42,4 +42,13 @@ describe('payment register rows', () => {
     row.details = JSON.stringify({ provider_payment_id: 'im-1', order_id: 'order-1' });
     expect(rowToRecord(row)).toMatchObject({ orderId: 'order-1', livemode: false });
   });
+
+  it('keeps the mode of the accounts of a payment from before modes, and writes none for others', () => {
+    const migrated = recordToRow({ ...record, accountsLivemode: true });
+    expect(JSON.parse(migrated.details as string)).toMatchObject({ accounts_livemode: true });
+    expect(rowToRecord(migrated)).toMatchObject({ livemode: false, accountsLivemode: true });
+    const fresh = recordToRow(record);
+    expect(JSON.parse(fresh.details as string)).not.toHaveProperty('accounts_livemode');
+    expect(rowToRecord(fresh)).not.toHaveProperty('accountsLivemode');
+  });
 });

@@ -30,6 +30,8 @@ interface StoredDetails {
   description?: string;
   /** Absent in rows from before modes: false, as checkout's payments defaulted to. */
   livemode?: boolean;
+  /** PaymentRecord.accountsLivemode: set by the account-mode migration on the rows before it. */
+  accounts_livemode?: boolean;
 }
 
 /** For bindings: bigints as decimal strings, details as JSON text (or as an object, to be
@@ -41,6 +43,7 @@ export function recordToRow(r: PaymentRecord, detailsAsText = true): PaymentRow 
     order_id: r.orderId,
     description: r.description,
     livemode: r.livemode,
+    ...(r.accountsLivemode === undefined ? {} : { accounts_livemode: r.accountsLivemode }),
   };
   return {
     payment_id: r.paymentId,
@@ -84,5 +87,8 @@ export function rowToRecord(row: PaymentRow): PaymentRecord {
     description: details.description ?? '',
     livemode: details.livemode ?? false,
     occurredAt: row.occurred_at,
+    ...(details.accounts_livemode === undefined
+      ? {}
+      : { accountsLivemode: details.accounts_livemode }),
   };
 }

@@ -30,6 +30,8 @@ interface StoredDetails {
   description?: string;
   /** Absent in rows from before modes: false, as checkout's payments defaulted to. */
   livemode?: boolean;
+  /** UnappliedRecord.accountsLivemode: set by the account-mode migration on the rows before it. */
+  accounts_livemode?: boolean;
 }
 
 export function unappliedToRow(r: UnappliedRecord): UnappliedRow {
@@ -49,6 +51,7 @@ export function unappliedToRow(r: UnappliedRecord): UnappliedRow {
       order_id: r.orderId,
       description: r.description,
       livemode: r.livemode,
+      ...(r.accountsLivemode === undefined ? {} : { accounts_livemode: r.accountsLivemode }),
     } satisfies StoredDetails),
     status: r.status,
     hold_transaction_id: r.holdTransactionId,
@@ -82,5 +85,8 @@ export function unappliedFromRow(row: UnappliedRow): UnappliedRecord {
     orderId: details.order_id ?? '',
     description: details.description ?? '',
     livemode: details.livemode ?? false,
+    ...(details.accounts_livemode === undefined
+      ? {}
+      : { accountsLivemode: details.accounts_livemode }),
   };
 }

@@ -4,7 +4,7 @@ export type OwnerType = 'merchant' | 'provider' | 'platform';
 export type AccountType = 'asset' | 'liability' | 'revenue' | 'expense';
 export type Side = 'debit' | 'credit';
 
-/** What identifies an account: one per (owner, purpose, currency, shard). */
+/** What identifies an account: one per (owner, purpose, currency, shard, mode). */
 export interface AccountRef {
   ownerType: OwnerType;
   ownerId: string;
@@ -13,6 +13,12 @@ export interface AccountRef {
   currency: CurrencyCode;
   /** 0 for merchant accounts; 0..SYSTEM_SHARDS-1 for the split system accounts. */
   shard: number;
+  /**
+   * False for test money (a test key's payments and what follows from them), true for live.
+   * Part of the identity, system accounts included, so test money never mixes with live money
+   * anywhere: a live payout cannot take it, and every mode's books balance on their own.
+   */
+  livemode: boolean;
 }
 
 /** An account as the chart of accounts defines it; created on first use. */
@@ -56,43 +62,52 @@ export function shardOf(merchantId: string): number {
 
 /**
  * The chart of accounts. Each factory fixes type and normal side, so a purpose can never be
- * created as an asset by one caller and a liability by another.
+ * created as an asset by one caller and a liability by another; each takes the mode (livemode)
+ * of the money it holds, which is the payment's (or the payout's) mode.
  */
 export const chart = {
   /** What Tolem owes the merchant and the merchant may withdraw (pending: held funds). */
-  merchantAvailable(merchantId: string, currency: CurrencyCode): AccountSpec {
+  merchantAvailable(merchantId: string, currency: CurrencyCode, livemode: boolean): AccountSpec {
     return {
       ownerType: 'merchant',
       ownerId: merchantId,
       purpose: 'available',
       currency,
       shard: 0,
+      livemode,
       type: 'liability',
       normalSide: 'credit',
       allowNegative: false,
     };
   },
   /** What the provider owes Tolem for captured payments until it settles. */
-  providerClearing(provider: string, currency: CurrencyCode, shard: number): AccountSpec {
+  providerClearing(
+    provider: string,
+    currency: CurrencyCode,
+    shard: number,
+    livemode: boolean,
+  ): AccountSpec {
     return {
       ownerType: 'provider',
       ownerId: provider,
       purpose: 'clearing',
       currency,
       shard,
+      livemode,
       type: 'asset',
       normalSide: 'debit',
       allowNegative: false,
     };
   },
   /** Tolem's fees earned. */
-  platformFeeRevenue(currency: CurrencyCode, shard: number): AccountSpec {
+  platformFeeRevenue(currency: CurrencyCode, shard: number, livemode: boolean): AccountSpec {
     return {
       ownerType: 'platform',
       ownerId: PLATFORM_OWNER_ID,
       purpose: 'fee_revenue',
       currency,
       shard,
+      livemode,
       type: 'revenue',
       normalSide: 'credit',
       allowNegative: false,
@@ -102,13 +117,14 @@ export const chart = {
    * Verified provider money that matches no payment as it stands (a case): owed to the merchant
    * or to the payer until an operator decides. Few writes, so one account per currency.
    */
-  platformUnappliedFunds(currency: CurrencyCode): AccountSpec {
+  platformUnappliedFunds(currency: CurrencyCode, livemode: boolean): AccountSpec {
     return {
       ownerType: 'platform',
       ownerId: PLATFORM_OWNER_ID,
       purpose: 'unapplied_funds',
       currency,
       shard: 0,
+      livemode,
       type: 'liability',
       normalSide: 'credit',
       allowNegative: false,
@@ -119,26 +135,28 @@ export const chart = {
    * the provider refunds them or an operator pays them out (or back to the merchant when the
    * refund fails). Few writes, so one account per currency.
    */
-  platformRefundsPayable(currency: CurrencyCode): AccountSpec {
+  platformRefundsPayable(currency: CurrencyCode, livemode: boolean): AccountSpec {
     return {
       ownerType: 'platform',
       ownerId: PLATFORM_OWNER_ID,
       purpose: 'refunds_payable',
       currency,
       shard: 0,
+      livemode,
       type: 'liability',
       normalSide: 'credit',
       allowNegative: false,
     };
   },
   /** Money paid out to merchants and on its way to their bank accounts. */
-  platformPayoutClearing(currency: CurrencyCode, shard: number): AccountSpec {
+  platformPayoutClearing(currency: CurrencyCode, shard: number, livemode: boolean): AccountSpec {
     return {
       ownerType: 'platform',
       ownerId: PLATFORM_OWNER_ID,
       purpose: 'payout_clearing',
       currency,
       shard,
+      livemode,
       type: 'liability',
       normalSide: 'credit',
       allowNegative: false,
@@ -148,7 +166,8 @@ export const chart = {
 
 /** A stable string key of an account's identity, for maps and caches. */
 export function accountKey(ref: AccountRef): string {
-  return `${ref.ownerType}/${ref.ownerId}/${ref.purpose}/${ref.currency}/${ref.shard}`;
+  const mode = ref.livemode ? 'live' : 'test';
+  return `${ref.ownerType}/${ref.ownerId}/${ref.purpose}/${ref.currency}/${ref.shard}/${mode}`;
 }
 
 /**

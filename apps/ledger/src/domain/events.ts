@@ -89,7 +89,7 @@ export interface PaymentEventDraft {
   paymentId: string;
   merchantId: string;
   orderId: string;
-  /** The payment's mode (PaymentDetails.livemode); true for payouts. */
+  /** The payment's mode (PaymentDetails.livemode); a payout's is its balance's mode. */
   livemode: boolean;
   gross: Money;
   fee: Money;

@@ -13,7 +13,7 @@ import {
   paymentPostings,
   type PaymentProvider,
 } from './payment';
-import type { PaymentRecord } from './payment-record';
+import { accountsModeOf, type PaymentRecord } from './payment-record';
 import type { NewTransaction, TransactionBody, TransactionHead } from './ports';
 import { positiveAmount, type RawMoney, requireId, requireText, withField } from './validation';
 
@@ -57,18 +57,26 @@ export function validateCreateHold(cmd: CreateHoldCommand): ValidHold {
 
 /** The two-phase legs of a hold (sign 1) or of its release (sign -1), all pending. */
 function pendingLegs(
-  record: Pick<PaymentRecord, 'merchantId' | 'provider' | 'currency' | 'shard'>,
+  record: Pick<
+    PaymentRecord,
+    'merchantId' | 'provider' | 'currency' | 'shard' | 'livemode' | 'accountsLivemode'
+  >,
   amount: bigint,
   sign: 1n | -1n,
 ): PostingDraft[] {
   return [
     {
-      account: chart.providerClearing(record.provider, record.currency, record.shard),
+      account: chart.providerClearing(
+        record.provider,
+        record.currency,
+        record.shard,
+        accountsModeOf(record),
+      ),
       amountMinor: sign * amount,
       pending: true,
     },
     {
-      account: chart.merchantAvailable(record.merchantId, record.currency),
+      account: chart.merchantAvailable(record.merchantId, record.currency, accountsModeOf(record)),
       amountMinor: -sign * amount,
       pending: true,
     },
@@ -246,6 +254,7 @@ export function decidePostHold(
       merchantId: record.merchantId,
       provider: record.provider,
       shard: record.shard,
+      livemode: accountsModeOf(record),
       gross: captured,
       fee,
       net,

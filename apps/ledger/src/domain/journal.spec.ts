@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { chart } from './accounts';
 import { assertBalanced, totalsByAccount } from './journal';
 
-const clearing = chart.providerClearing('webmoney', 'KGS', 3);
-const merchant = chart.merchantAvailable('mer_1', 'KGS');
-const merchantUsd = chart.merchantAvailable('mer_1', 'USD');
-const clearingUsd = chart.providerClearing('webmoney', 'USD', 3);
+const clearing = chart.providerClearing('webmoney', 'KGS', 3, true);
+const merchant = chart.merchantAvailable('mer_1', 'KGS', true);
+const merchantUsd = chart.merchantAvailable('mer_1', 'USD', true);
+const clearingUsd = chart.providerClearing('webmoney', 'USD', 3, true);
 
 describe('assertBalanced', () => {
   it('accepts postings that sum to zero in every currency', () => {

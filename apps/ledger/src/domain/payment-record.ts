@@ -35,4 +35,16 @@ export interface PaymentRecord extends PaymentDetails {
   refundPendingMinor: bigint;
   /** When the payment (or its capture) happened, for later events. */
   occurredAt: Date;
+  /**
+   * The mode of the accounts the payment's money is in, when it is not the payment's own mode:
+   * set (true) only on rows from before accounts had a mode, whose money, test or live, went to
+   * the accounts that are the live ones now. Its refunds, capture or void must move the money
+   * where it is, or the books would no longer balance per mode.
+   */
+  accountsLivemode?: boolean;
+}
+
+/** The mode of the accounts a payment's (or a case's) money is in: see accountsLivemode. */
+export function accountsModeOf(r: { livemode: boolean; accountsLivemode?: boolean }): boolean {
+  return r.accountsLivemode ?? r.livemode;
 }

@@ -90,6 +90,8 @@ export interface CapturedAmounts {
   gross: Money;
   fee: Money;
   net: Money;
+  /** The payment's mode: its money goes to accounts of that mode only. */
+  livemode: boolean;
 }
 
 /**
@@ -101,19 +103,19 @@ export function paymentPostings(p: CapturedAmounts): PostingDraft[] {
   const currency = p.gross.currency;
   const drafts: PostingDraft[] = [
     {
-      account: chart.providerClearing(p.provider, currency, p.shard),
+      account: chart.providerClearing(p.provider, currency, p.shard, p.livemode),
       amountMinor: p.gross.amountMinor,
     },
   ];
   if (p.net.amountMinor > 0n) {
     drafts.push({
-      account: chart.merchantAvailable(p.merchantId, currency),
+      account: chart.merchantAvailable(p.merchantId, currency, p.livemode),
       amountMinor: -p.net.amountMinor,
     });
   }
   if (p.fee.amountMinor > 0n) {
     drafts.push({
-      account: chart.platformFeeRevenue(currency, p.shard),
+      account: chart.platformFeeRevenue(currency, p.shard, p.livemode),
       amountMinor: -p.fee.amountMinor,
     });
   }

@@ -12,6 +12,11 @@ export interface PayoutCommand {
   merchantId: string;
   amount: RawMoney | undefined;
   description: string;
+  /**
+   * The balance paid out of: false the merchant's test balance (test payouts move only test
+   * money, as Stripe's do), true the live one. The transport reads an unset mode as live.
+   */
+  livemode: boolean;
 }
 
 export interface ValidPayout extends Omit<PayoutCommand, 'amount'> {
@@ -31,6 +36,9 @@ export function payoutHead(p: ValidPayout, payoutId: string): TransactionHead {
     merchant_id: p.merchantId,
     amount: moneyPrint(p.amount),
     description: p.description,
+    // The same key in the other mode is another payout, never a replay of this one. Payouts
+    // stored before modes lack the field, so their retries conflict rather than replay: safe.
+    livemode: String(p.livemode),
   };
   return {
     idempotencyKey: p.idempotencyKey,
@@ -48,6 +56,7 @@ export function payoutEvent(
   amount: Money,
   description: string,
   occurredAt: Date,
+  livemode: boolean,
 ): PaymentEventDraft {
   return {
     eventType,
@@ -55,8 +64,8 @@ export function payoutEvent(
     paymentId: payoutId,
     merchantId,
     orderId: '',
-    // A payout moves the merchant's balance to a bank: real money, whatever paid it in.
-    livemode: true,
+    // The mode of the balance paid out of: a test payout moves test money only.
+    livemode,
     gross: amount,
     fee: money(0n, amount.currency),
     net: amount,
@@ -77,17 +86,27 @@ export function payoutEvent(
 export function payoutBody(p: ValidPayout, payoutId: string, now: Date): TransactionBody {
   const postings = [
     {
-      account: chart.merchantAvailable(p.merchantId, p.amount.currency),
+      account: chart.merchantAvailable(p.merchantId, p.amount.currency, p.livemode),
       amountMinor: p.amount.amountMinor,
     },
     {
-      account: chart.platformPayoutClearing(p.amount.currency, shardOf(p.merchantId)),
+      account: chart.platformPayoutClearing(p.amount.currency, shardOf(p.merchantId), p.livemode),
       amountMinor: -p.amount.amountMinor,
     },
   ];
   assertBalanced(postings);
   return {
     postings,
-    events: [payoutEvent('payout.succeeded', payoutId, p.merchantId, p.amount, p.description, now)],
+    events: [
+      payoutEvent(
+        'payout.succeeded',
+        payoutId,
+        p.merchantId,
+        p.amount,
+        p.description,
+        now,
+        p.livemode,
+      ),
+    ],
   };
 }

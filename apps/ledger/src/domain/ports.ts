@@ -141,6 +141,8 @@ export interface BalanceRepository {
   listAccounts(filter: {
     ownerType: OwnerType;
     ownerId: string;
+    /** Test (false) or live (true) accounts: never both in one answer. */
+    livemode: boolean;
     currency?: string;
   }): Promise<Account[]>;
   /** Posted lines of one account in [from, to), ordered by (created_at, posting id). */
@@ -191,13 +193,18 @@ export interface IntegrityRepository {
 export interface IntegrityScan {
   transactions: bigint;
   postings: bigint;
-  /** (transaction, currency[, pending]) groups whose postings do not sum to zero. */
+  /**
+   * (transaction, currency[ test][ pending]) groups whose postings do not sum to zero: test and
+   * live legs are summed apart, so money moved between the modes shows as unbalanced.
+   */
   unbalanced: { transactionId: string; currency: string; sum: bigint }[];
   /** Transactions with fewer than two postings. */
   underPosted: { transactionId: string; postings: number }[];
   /** Postings without their transaction, or whose account is missing or in another currency. */
   strayPostings: { postingId: string; transactionId: string; accountId: string; problem: string }[];
   accounts: bigint;
+  /** Of those, test accounts (livemode false). */
+  testAccounts: bigint;
   /** Balance rows that differ from the sums of their account's postings (missing row = zeros). */
   balanceMismatches: {
     accountId: string;

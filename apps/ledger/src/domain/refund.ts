@@ -5,7 +5,7 @@ import { ledgerErrors } from './errors';
 import { paymentEvent } from './events';
 import { type Fingerprint, moneyPrint, timePrint } from './idempotency';
 import { assertBalanced } from './journal';
-import type { PaymentRecord } from './payment-record';
+import { accountsModeOf, type PaymentRecord } from './payment-record';
 import type { StoredTransaction, TransactionBody, TransactionHead } from './ports';
 import { invalidField, positiveAmount, type RawMoney, requireId, requireText } from './validation';
 
@@ -102,10 +102,17 @@ export function decideRefund(
   }
   const postings = [
     {
-      account: chart.merchantAvailable(payment.merchantId, payment.currency),
+      account: chart.merchantAvailable(
+        payment.merchantId,
+        payment.currency,
+        accountsModeOf(payment),
+      ),
       amountMinor: r.amount.amountMinor,
     },
-    { account: chart.platformRefundsPayable(payment.currency), amountMinor: -r.amount.amountMinor },
+    {
+      account: chart.platformRefundsPayable(payment.currency, accountsModeOf(payment)),
+      amountMinor: -r.amount.amountMinor,
+    },
   ];
   assertBalanced(postings);
   const zero = money(0n, payment.currency);
@@ -192,11 +199,16 @@ export function refundAmountOf(start: StoredTransaction): bigint {
 function destinationOf(outcome: RefundOutcome, payment: PaymentRecord): AccountSpec {
   switch (outcome) {
     case 'refunded_by_provider':
-      return chart.providerClearing(payment.provider, payment.currency, payment.shard);
+      return chart.providerClearing(
+        payment.provider,
+        payment.currency,
+        payment.shard,
+        accountsModeOf(payment),
+      );
     case 'paid_out':
-      return chart.platformPayoutClearing(payment.currency, payment.shard);
+      return chart.platformPayoutClearing(payment.currency, payment.shard, accountsModeOf(payment));
     case 'failed':
-      return chart.merchantAvailable(payment.merchantId, payment.currency);
+      return chart.merchantAvailable(payment.merchantId, payment.currency, accountsModeOf(payment));
   }
 }
 
@@ -215,7 +227,10 @@ export function decideResolution(
   if (!payment) paymentNotFound('of the refund');
   const amount = money(amountMinor, payment.currency);
   const postings = [
-    { account: chart.platformRefundsPayable(payment.currency), amountMinor },
+    {
+      account: chart.platformRefundsPayable(payment.currency, accountsModeOf(payment)),
+      amountMinor,
+    },
     { account: destinationOf(r.outcome, payment), amountMinor: -amountMinor },
   ];
   assertBalanced(postings);

@@ -112,6 +112,7 @@ export function decideReversal(
             m,
             cmd.reason,
             now,
+            merchantAccount.livemode,
           ),
         );
       }

@@ -114,7 +114,8 @@ export function transferHead(cmd: TransferCommand): TransactionHead {
  * The postings against the accounts found: each must exist (LEDGER_ACCOUNT_NOT_FOUND), be a
  * platform or provider account (LEDGER_ACCOUNT_NOT_ALLOWED: merchant money moves only through
  * the typed operations, which apply fee rules and emit events) and carry the posting's
- * currency (MONEY_CURRENCY_MISMATCH). A transfer emits no event.
+ * currency (MONEY_CURRENCY_MISMATCH); all of one mode (LEDGER_INVALID_REQUEST). A transfer emits
+ * no event.
  */
 export function transferBody(
   cmd: TransferCommand,
@@ -149,6 +150,15 @@ export function transferBody(
     }
     return { account, amountMinor: p.amountMinor };
   });
+  // Test money never moves to a live account or back: each mode's books balance on their own.
+  const mixed = postings.findIndex((p) => p.account.livemode !== postings[0]?.account.livemode);
+  if (mixed >= 0) {
+    throw ledgerErrors.create(
+      'LEDGER_INVALID_REQUEST',
+      'the postings mix test and live accounts; a transaction moves money of one mode',
+      { details: { field: `postings[${mixed}].account_id` } },
+    );
+  }
   assertBalanced(postings);
   return { postings, events: [] };
 }

@@ -7,7 +7,7 @@ import { feeOf, type FeePlan } from './fees';
 import { type Fingerprint, moneyPrint, timePrint } from './idempotency';
 import { assertBalanced, type PostingDraft } from './journal';
 import type { PaymentDetails, PaymentMethod, PaymentProvider } from './payment';
-import type { PaymentRecord } from './payment-record';
+import { accountsModeOf, type PaymentRecord } from './payment-record';
 import type { TransactionBody, TransactionHead } from './ports';
 import { invalidField, positiveAmount, type RawMoney, requireId, requireText } from './validation';
 
@@ -39,6 +39,8 @@ export interface UnappliedRecord extends PaymentDetails {
   returnReference: string;
   createdAt: Date;
   resolvedAt: Date | null;
+  /** As PaymentRecord.accountsLivemode: the mode of the accounts a case from before modes is in. */
+  accountsLivemode?: boolean;
 }
 
 export interface HoldUnappliedCommand extends PaymentDetails {
@@ -175,15 +177,21 @@ export function holdBody(
   if (existing.payment && existing.payment.merchantId !== h.merchantId) {
     invalidField('merchant_id', 'payment_id belongs to another merchant');
   }
+  // The case's money is held in the accounts of its mode; it may only ever reach its payment's.
+  if (existing.payment && existing.payment.livemode !== h.livemode) {
+    invalidField('livemode', 'livemode differs from the payment’s');
+  }
   const shard = shardOf(h.merchantId);
   const occurredAt = h.occurredAt ?? now;
+  // Held in the books its payment's money is in (a payment from before modes: the live ones).
+  const mode = existing.payment ? accountsModeOf(existing.payment) : h.livemode;
   const postings: PostingDraft[] = [
     {
-      account: chart.providerClearing(h.provider, h.amount.currency, shard),
+      account: chart.providerClearing(h.provider, h.amount.currency, shard, mode),
       amountMinor: h.amount.amountMinor,
     },
     {
-      account: chart.platformUnappliedFunds(h.amount.currency),
+      account: chart.platformUnappliedFunds(h.amount.currency, mode),
       amountMinor: -h.amount.amountMinor,
     },
   ];
@@ -205,6 +213,7 @@ export function holdBody(
     returnReference: '',
     createdAt: now,
     resolvedAt: null,
+    ...(mode === h.livemode ? {} : { accountsLivemode: mode }),
   };
   const zero = money(0n, h.amount.currency);
   const amounts = { gross: h.amount, fee: zero, net: zero };
@@ -280,6 +289,15 @@ export function applyBody(
       { details: { field: 'case_id', status: payment.status } },
     );
   }
+  // The case's money is in the accounts of its mode; it can only join a payment's in the same.
+  const mode = accountsModeOf(u);
+  if (posted && accountsModeOf(payment) !== mode) {
+    throw ledgerErrors.create(
+      'LEDGER_CASE_NOT_APPLICABLE',
+      `payment ${u.paymentId} is in the other mode (test or live); return the money instead`,
+      { details: { field: 'case_id' } },
+    );
+  }
   if (posted && payment.currency !== u.amount.currency) {
     throw moneyErrors.create(
       'MONEY_CURRENCY_MISMATCH',
@@ -291,17 +309,20 @@ export function applyBody(
   const net = money(u.amount.amountMinor - fee.amountMinor, u.amount.currency);
   const currency: CurrencyCode = u.amount.currency;
   const postings: PostingDraft[] = [
-    { account: chart.platformUnappliedFunds(currency), amountMinor: u.amount.amountMinor },
+    {
+      account: chart.platformUnappliedFunds(currency, mode),
+      amountMinor: u.amount.amountMinor,
+    },
   ];
   if (net.amountMinor > 0n) {
     postings.push({
-      account: chart.merchantAvailable(u.merchantId, currency),
+      account: chart.merchantAvailable(u.merchantId, currency, mode),
       amountMinor: -net.amountMinor,
     });
   }
   if (fee.amountMinor > 0n) {
     postings.push({
-      account: chart.platformFeeRevenue(currency, u.shard),
+      account: chart.platformFeeRevenue(currency, u.shard, mode),
       amountMinor: -fee.amountMinor,
     });
   }
@@ -328,6 +349,8 @@ export function applyBody(
         refundedMinor: 0n,
         refundPendingMinor: 0n,
         occurredAt: now,
+        // Its money is where the case's was.
+        ...(mode === (payment ?? u).livemode ? {} : { accountsLivemode: mode }),
       };
   const resolved: UnappliedRecord = {
     ...u,
@@ -366,9 +389,12 @@ export function returnBody(
   const u = heldCase(state, r.caseId);
   const currency = u.amount.currency;
   const postings: PostingDraft[] = [
-    { account: chart.platformUnappliedFunds(currency), amountMinor: u.amount.amountMinor },
     {
-      account: chart.providerClearing(u.provider, currency, u.shard),
+      account: chart.platformUnappliedFunds(currency, accountsModeOf(u)),
+      amountMinor: u.amount.amountMinor,
+    },
+    {
+      account: chart.providerClearing(u.provider, currency, u.shard, accountsModeOf(u)),
       amountMinor: -u.amount.amountMinor,
     },
   ];

@@ -59,6 +59,7 @@ import {
   holdUnappliedFromProto,
   integrityToProto,
   ledgerErrorToProto,
+  modeOf,
   moneyToProto,
   ownerTypeFromProto,
   payoutFromProto,
@@ -180,6 +181,7 @@ export function ledgerHandlers(deps: LedgerHandlerDeps): Handlers<typeof LedgerS
         transaction: transactionToProto(r.transaction),
         alreadyExisted: r.alreadyExisted,
         payoutId: r.payoutId,
+        livemode: r.livemode,
       });
     },
     async createHold(req) {
@@ -247,6 +249,7 @@ export function ledgerHandlers(deps: LedgerHandlerDeps): Handlers<typeof LedgerS
         await deps.getBalance({
           merchantId: req.merchantId,
           currency: req.currency,
+          livemode: modeOf(req.livemode),
           asOf: req.asOf,
         }),
       );
@@ -261,6 +264,7 @@ export function ledgerHandlers(deps: LedgerHandlerDeps): Handlers<typeof LedgerS
         ownerType: ownerTypeFromProto(req.ownerType),
         ownerId: req.ownerId,
         currency: req.currency,
+        livemode: modeOf(req.livemode),
       });
       return ListAccountsResponse.fromPartial({ accounts: accounts.map(accountToProto) });
     },
@@ -269,6 +273,7 @@ export function ledgerHandlers(deps: LedgerHandlerDeps): Handlers<typeof LedgerS
         await deps.listStatement({
           merchantId: req.merchantId,
           currency: req.currency,
+          livemode: modeOf(req.livemode),
           from: req.from,
           to: req.to,
           pageSize: req.pageSize,

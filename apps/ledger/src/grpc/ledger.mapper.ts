@@ -214,7 +214,17 @@ export function payoutFromProto(req: PostPayoutRequest): PayoutCommand {
     merchantId: req.merchantId,
     amount: rawMoney(req.amount),
     description: req.description,
+    livemode: modeOf(req.livemode),
   };
+}
+
+/**
+ * The mode of a request that names a merchant's balance (GetBalance, ListStatement, PostPayout,
+ * ListAccounts): unset is live, so operators' tools and callers from before modes keep meaning
+ * the live balance they always meant.
+ */
+export function modeOf(livemode: boolean | undefined): boolean {
+  return livemode ?? true;
 }
 
 export function createHoldFromProto(req: CreateHoldRequest): CreateHoldCommand {
@@ -377,6 +387,7 @@ export function balanceToProto(b: MerchantBalance): GetBalanceResponse {
   return GetBalanceResponse.fromPartial({
     available: moneyToProto(b.available),
     pending: moneyToProto(b.pending),
+    livemode: b.livemode,
   });
 }
 
@@ -392,6 +403,7 @@ export function accountToProto(a: Account): PbAccount {
       ACCOUNT_TYPES.find(([, d]) => d === a.type)?.[0] ?? PbAccountType.ACCOUNT_TYPE_UNSPECIFIED,
     normalSide: SIDES.find(([, d]) => d === a.normalSide)?.[0] ?? PbSide.SIDE_UNSPECIFIED,
     shard: a.shard,
+    livemode: a.livemode,
   });
 }
 
@@ -420,6 +432,7 @@ export function statementToProto(s: Statement): ListStatementResponse {
       createdAt: l.createdAt,
     })),
     nextPageToken: s.nextPageToken,
+    livemode: s.livemode,
   });
 }
 

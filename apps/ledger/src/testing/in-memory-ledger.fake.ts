@@ -166,11 +166,17 @@ export class InMemoryLedger implements JournalRepository, BalanceRepository, Hol
     );
   }
 
-  async listAccounts(filter: { ownerType: string; ownerId: string; currency?: string }) {
+  async listAccounts(filter: {
+    ownerType: string;
+    ownerId: string;
+    livemode: boolean;
+    currency?: string;
+  }) {
     return [...this.accounts.values()].filter(
       (a) =>
         a.ownerType === filter.ownerType &&
         a.ownerId === filter.ownerId &&
+        a.livemode === filter.livemode &&
         (!filter.currency || a.currency === filter.currency),
     );
   }

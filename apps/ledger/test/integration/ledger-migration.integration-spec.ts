@@ -72,6 +72,15 @@ describe('migrating a round-1 ledger database', () => {
     });
     // The refund debits the payment's own merchant account, into refunds payable.
     expect(refund.transaction?.postings.map((p) => p.accountId)[0]).toBe('acc_merchant');
+    // Accounts from before modes are live; the old payment (livemode false, as rows from before
+    // modes read) keeps its money there, so its refund stays in live accounts too.
+    expect(await db('accounts').where({ id: 'acc_merchant' }).first('livemode')).toEqual({
+      livemode: true,
+    });
+    expect(new Set(await db('accounts').pluck('livemode'))).toEqual(new Set([true]));
+    const { details } = await db('payments').where({ payment_id: 'pay_old' }).first();
+    expect(details).toMatchObject({ accounts_livemode: true });
+    expect(details).not.toHaveProperty('livemode');
     const outbox: { message_key: string; headers: Record<string, string> }[] = await db('outbox');
     expect(outbox.map((o) => [o.message_key, o.headers['event-type']])).toEqual([
       ['pay_old', 'refund.pending'],

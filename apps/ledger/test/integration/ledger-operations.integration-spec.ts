@@ -55,6 +55,8 @@ const payment = (over: Partial<PostPaymentRequest> & { paymentId: string; mercha
     providerAttributes: { payer_purse: 'Z123456789012', payer_wmid: '123456789012' },
     orderId: `order-${over.paymentId}`,
     description: 'Tea',
+    // Live money, as the balances, statements and payouts below read by default.
+    livemode: true,
     ...over,
   });
 
@@ -552,6 +554,7 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
           provider: Provider.PROVIDER_INTELLECTMONEY,
           providerAttributes: { rrn: '1' },
           timeoutSeconds,
+          livemode: true,
         }),
       );
     const balances = () =>

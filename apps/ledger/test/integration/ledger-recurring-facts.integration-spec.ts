@@ -64,8 +64,15 @@ describe('recurring facts in the payment sequence (real ledger, PostgreSQL, Kafk
   let ledger: RunningLedger;
   let db: Knex;
   const available = async () =>
-    (await ledger.client.getBalance({ merchantId: MERCHANT, currency: 'RUB', asOf: undefined }))
-      .available?.amountMinor;
+    // The payments are test ones (livemode false): their money is in the test balance.
+    (
+      await ledger.client.getBalance({
+        merchantId: MERCHANT,
+        currency: 'RUB',
+        asOf: undefined,
+        livemode: false,
+      })
+    ).available?.amountMinor;
 
   beforeAll(async () => {
     env = await startLedgerWithEvents('recurring');

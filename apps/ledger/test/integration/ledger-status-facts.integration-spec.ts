@@ -103,10 +103,12 @@ describe('status facts share one sequence with money events (real ledger, Postgr
     });
     expect(events[1]?.net).toEqual({ amountMinor: 4_900n, currency: 'KGS' });
     // The status fact moved no money: the merchant has exactly the payment's net.
+    // The payments are test ones (livemode false): their money is in the test balance.
     const balance = await ledger.client.getBalance({
       merchantId: MERCHANT,
       currency: 'KGS',
       asOf: undefined,
+      livemode: false,
     });
     expect(balance.available?.amountMinor).toBe(4_900n);
   });

@@ -61,8 +61,8 @@ describe('cases from the providers: verified money that does not fit is held, ne
   });
 
   const balance = async (currency: string) =>
-    (await ledger.getBalance({ merchantId, currency, asOf: undefined })).available?.amountMinor ??
-    0n;
+    (await ledger.getBalance({ merchantId, currency, asOf: undefined, livemode: false })).available
+      ?.amountMinor ?? 0n;
 
   const notificationsOf = (paymentId: string, type?: string): ReceivedNotification[] =>
     shop

@@ -50,8 +50,8 @@ describe('cases: money that does not match its payment is held, never dropped', 
   });
 
   const balance = async () =>
-    (await ledger.getBalance({ merchantId, currency: 'USD', asOf: undefined })).available
-      ?.amountMinor ?? 0n;
+    (await ledger.getBalance({ merchantId, currency: 'USD', asOf: undefined, livemode: false }))
+      .available?.amountMinor ?? 0n;
 
   const openCardPage = (payment: PaymentJson) => shop.openCardPage(payment);
   const payCard = (form: ParsedForm) => shop.payCard(form);

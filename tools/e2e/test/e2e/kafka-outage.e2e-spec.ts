@@ -295,7 +295,12 @@ describe('payments survive Kafka frozen for a minute while the ledger, notifier 
 
     const netById = new Map(webhooks.map((w) => [w.data.payment_id, BigInt(w.data.net)]));
     const sumOfNets = paymentIds.reduce((sum, id) => sum + (netById.get(id) ?? 0n), 0n);
-    const balance = await ledger.getBalance({ merchantId, currency: 'USD', asOf: undefined });
+    const balance = await ledger.getBalance({
+      merchantId,
+      currency: 'USD',
+      asOf: undefined,
+      livemode: false,
+    });
     expect(balance.available?.amountMinor).toBe(sumOfNets);
 
     const integrity = await ledger.checkIntegrity({});

@@ -182,7 +182,12 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
     expect(event.data['payer_purse']).toMatch(/^Z\d{12}$/);
     expect((await getPayment(payment.id)).status).toBe('succeeded');
 
-    const balance = await ledger.getBalance({ merchantId, currency: 'USD', asOf: undefined });
+    const balance = await ledger.getBalance({
+      merchantId,
+      currency: 'USD',
+      asOf: undefined,
+      livemode: false,
+    });
     expect(balance.available?.amountMinor).toBe(1949n);
     const txns = await ledger.listPaymentTransactions({ paymentId: payment.id });
     expect(txns.transactions).toHaveLength(1);
@@ -244,7 +249,12 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
   });
 
   it('a notification with a forged LMI_HASH changes nothing', async () => {
-    const before = await ledger.getBalance({ merchantId, currency: 'USD', asOf: undefined });
+    const before = await ledger.getBalance({
+      merchantId,
+      currency: 'USD',
+      asOf: undefined,
+      livemode: false,
+    });
     const notifiedBefore = merchant.notifications.length;
     const payment = await createPayment(777, 'order-forged-1');
     const wm = await openWebMoneyPage(payment, 'webmoney_purse');
@@ -271,7 +281,8 @@ describe('one payment end to end through real processes, PostgreSQL and Kafka', 
       (await ledger.listPaymentTransactions({ paymentId: payment.id })).transactions,
     ).toHaveLength(0);
     expect(
-      (await ledger.getBalance({ merchantId, currency: 'USD', asOf: undefined })).available,
+      (await ledger.getBalance({ merchantId, currency: 'USD', asOf: undefined, livemode: false }))
+        .available,
     ).toEqual(before.available);
     expect(merchant.notifications.length).toBe(notifiedBefore);
   });

@@ -283,8 +283,8 @@ describe('QR codes: merchant, payer bank, ledger, notifier and the live status',
   }
 
   const balance = async () =>
-    (await ledger.getBalance({ merchantId, currency: 'KGS', asOf: undefined })).available
-      ?.amountMinor ?? 0n;
+    (await ledger.getBalance({ merchantId, currency: 'KGS', asOf: undefined, livemode: false }))
+      .available?.amountMinor ?? 0n;
 
   const qrPayments = async (codeId: string) => {
     const listed = await api<{ object: 'list'; data: QrPaymentJson[]; has_more: boolean }>(

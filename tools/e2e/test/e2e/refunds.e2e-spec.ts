@@ -61,8 +61,8 @@ describe('refunds: merchant API, payout-to-payer queue, ledger, notifications', 
   });
 
   const balance = async () =>
-    (await ledger.getBalance({ merchantId, currency: 'USD', asOf: undefined })).available
-      ?.amountMinor ?? 0n;
+    (await ledger.getBalance({ merchantId, currency: 'USD', asOf: undefined, livemode: false }))
+      .available?.amountMinor ?? 0n;
 
   async function paidWithPurse(amount: number): Promise<PaymentJson> {
     const payment = await shop.createPayment(amount, 'USD');

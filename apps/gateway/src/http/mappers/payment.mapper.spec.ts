@@ -174,7 +174,7 @@ describe('minorToJson and balances', () => {
   it('maps a balance and refuses an unknown currency before asking the ledger', () => {
     expect(
       balanceToJson(
-        { available: { amountMinor: 500n, currency: 'USD' }, pending: undefined },
+        { available: { amountMinor: 500n, currency: 'USD' }, pending: undefined, livemode: false },
         'USD',
       ),
     ).toEqual({
@@ -182,9 +182,15 @@ describe('minorToJson and balances', () => {
       currency: 'USD',
       available: 500,
       pending: 0,
+      livemode: false,
     });
-    expect(toBalanceRequest('mer_1', 'KGS')).toEqual({ merchantId: 'mer_1', currency: 'KGS' });
-    expect(() => toBalanceRequest('mer_1', 'ABC')).toThrow(
+    expect(toBalanceRequest('mer_1', 'KGS', false)).toEqual({
+      merchantId: 'mer_1',
+      currency: 'KGS',
+      livemode: false,
+    });
+    expect(toBalanceRequest('mer_1', 'KGS', true)).toMatchObject({ livemode: true });
+    expect(() => toBalanceRequest('mer_1', 'ABC', true)).toThrow(
       expect.objectContaining({ code: 'MONEY_UNKNOWN_CURRENCY' }),
     );
   });

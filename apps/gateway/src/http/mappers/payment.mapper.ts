@@ -156,10 +156,17 @@ export function toCreatePaymentRequest(
   });
 }
 
-/** Unknown currencies are refused here with MONEY_UNKNOWN_CURRENCY rather than asked of the ledger. */
-export function toBalanceRequest(merchantId: string, currency: string): GetBalanceRequest {
+/**
+ * Unknown currencies are refused here with MONEY_UNKNOWN_CURRENCY rather than asked of the
+ * ledger. The mode is the key's: a test key reads the test balance, a live key the live one.
+ */
+export function toBalanceRequest(
+  merchantId: string,
+  currency: string,
+  livemode: boolean,
+): GetBalanceRequest {
   // No as_of: the balance now.
-  return { merchantId, currency: money(0n, currency).currency, asOf: undefined };
+  return { merchantId, currency: money(0n, currency).currency, asOf: undefined, livemode };
 }
 
 export interface BalanceJson {
@@ -167,6 +174,7 @@ export interface BalanceJson {
   currency: string;
   available: JsonMinor;
   pending: JsonMinor;
+  livemode: boolean;
 }
 
 export function balanceToJson(res: GetBalanceResponse, currency: string): BalanceJson {
@@ -175,6 +183,7 @@ export function balanceToJson(res: GetBalanceResponse, currency: string): Balanc
     currency,
     available: minorToJson(res.available?.amountMinor ?? 0n),
     pending: minorToJson(res.pending?.amountMinor ?? 0n),
+    livemode: res.livemode,
   };
 }
 
@@ -272,12 +281,15 @@ export function balanceCurrencies(accounts: Account[]): string[] {
   ].sort();
 }
 
+/** The statement of the key's mode (test keys: the test balance's). */
 export function toStatementRequest(
   query: BalanceTransactionsQuery,
   merchantId: string,
+  livemode: boolean,
 ): ListStatementRequest {
   return {
     merchantId,
+    livemode,
     currency: money(0n, query.currency).currency,
     from: instantFrom(query['created[gte]'], 'created[gte]'),
     to: instantFrom(query['created[lt]'], 'created[lt]'),
@@ -304,6 +316,7 @@ export interface BalanceTransactionsJson extends ListJson<BalanceTransactionJson
   opening_balance: JsonMinor;
   /** Pass as `cursor` for the next page; null on the last. */
   next_cursor: string | null;
+  livemode: boolean;
 }
 
 export function statementToJson(
@@ -317,6 +330,7 @@ export function statementToJson(
     opening_balance: minorToJson(res.openingBalance?.amountMinor ?? 0n),
     has_more: res.nextPageToken !== '',
     next_cursor: orNull(res.nextPageToken),
+    livemode: res.livemode,
     data: res.lines.map((l) => ({
       object: 'balance_transaction',
       id: l.transactionId,

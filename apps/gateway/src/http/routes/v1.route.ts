@@ -134,7 +134,8 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
     );
 
     // With a currency: that balance. Without: one per currency the merchant has an available
-    // account in (ListAccounts, then GetBalance for each, concurrently).
+    // account in (ListAccounts, then GetBalance for each, concurrently). Always of the key's
+    // mode: a test key sees only test money, a live key only live money.
     app.get<{ Querystring: { currency?: string } }>(
       '/v1/balance',
       {
@@ -150,22 +151,29 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const merchantId = merchantIdOf(request);
+        const livemode = livemodeOf(request);
         const ctx = { requestId: request.id };
         const { currency } = request.query;
         if (currency !== undefined) {
-          const res = await deps.ledger.getBalance(toBalanceRequest(merchantId, currency), ctx);
+          const res = await deps.ledger.getBalance(
+            toBalanceRequest(merchantId, currency, livemode),
+            ctx,
+          );
           return balanceToJson(res, currency);
         }
         const { accounts } = await deps.ledger.listAccounts(
-          { ownerType: OwnerType.OWNER_TYPE_MERCHANT, ownerId: merchantId, currency: '' },
+          { ownerType: OwnerType.OWNER_TYPE_MERCHANT, ownerId: merchantId, currency: '', livemode },
           ctx,
         );
         const data = await Promise.all(
           balanceCurrencies(accounts).map(async (c) =>
-            balanceToJson(await deps.ledger.getBalance(toBalanceRequest(merchantId, c), ctx), c),
+            balanceToJson(
+              await deps.ledger.getBalance(toBalanceRequest(merchantId, c, livemode), ctx),
+              c,
+            ),
           ),
         );
-        return { object: 'list', url: '/v1/balance', has_more: false, data };
+        return { object: 'list', url: '/v1/balance', has_more: false, livemode, data };
       },
     );
 
@@ -231,7 +239,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       },
       async (request) => {
         const res = await deps.ledger.listStatement(
-          toStatementRequest(request.query, merchantIdOf(request)),
+          toStatementRequest(request.query, merchantIdOf(request), livemodeOf(request)),
           { requestId: request.id },
         );
         return statementToJson(res, request.query.currency);

@@ -309,6 +309,12 @@ export interface PostPayoutRequest {
   merchantId: string;
   amount: Money | undefined;
   description: string;
+  /**
+   * Which balance pays: false for the merchant's test balance (a test payout moves only test
+   * money), true or unset for the live one, so older callers and operators' tools keep paying
+   * out live money. A live payout never takes test money: LEDGER_INSUFFICIENT_FUNDS.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface PostPayoutResponse {
@@ -316,6 +322,8 @@ export interface PostPayoutResponse {
   alreadyExisted: boolean;
   /** `po_…`, also the transaction's payment_id and the key of its events. */
   payoutId: string;
+  /** The mode of the balance paid out of. */
+  livemode: boolean;
 }
 
 export interface CreateHoldRequest {
@@ -389,7 +397,7 @@ export interface ReverseTransactionResponse {
 
 export interface PostTransactionRequest {
   idempotencyKey: string;
-  /** At least two, one currency, summing to zero. */
+  /** At least two, one currency, one mode (test or live accounts), summing to zero. */
   postings: PostingInput[];
   description: string;
 }
@@ -498,12 +506,23 @@ export interface GetBalanceRequest {
   merchantId: string;
   currency: string;
   /** Unset: now. Else the sum of the postings created at or before this time. */
-  asOf: Date | undefined;
+  asOf:
+    | Date
+    | undefined;
+  /**
+   * Test and live money are kept apart, as Stripe keeps them: false reads the test balance
+   * (test keys' payments), true or unset the live one.
+   */
+  livemode?: boolean | undefined;
 }
 
 export interface GetBalanceResponse {
   available: Money | undefined;
-  pending: Money | undefined;
+  pending:
+    | Money
+    | undefined;
+  /** The mode of the balance answered. */
+  livemode: boolean;
 }
 
 export interface Account {
@@ -522,6 +541,11 @@ export interface Account {
    * on one row; the account's balance is the sum over its shards. 0 for merchants.
    */
   shard: number;
+  /**
+   * Test and live money never share an account: every account (system accounts too) is
+   * either a test one (false) or a live one (true).
+   */
+  livemode: boolean;
 }
 
 export interface GetAccountBalanceRequest {
@@ -547,6 +571,8 @@ export interface ListAccountsRequest {
   ownerId: string;
   /** Optional filter. */
   currency: string;
+  /** The mode of the accounts listed: false for test accounts, true or unset for live ones. */
+  livemode?: boolean | undefined;
 }
 
 export interface ListAccountsResponse {
@@ -564,6 +590,8 @@ export interface ListStatementRequest {
   /** 1..1000, default 100. */
   pageSize: number;
   pageToken: string;
+  /** The statement of the test balance (false) or of the live one (true or unset). */
+  livemode?: boolean | undefined;
 }
 
 export interface StatementLine {
@@ -584,6 +612,8 @@ export interface ListStatementResponse {
   lines: StatementLine[];
   /** Empty on the last page. */
   nextPageToken: string;
+  /** The mode of the balance the statement is of. */
+  livemode: boolean;
 }
 
 export interface ListPaymentTransactionsRequest {
@@ -2081,7 +2111,7 @@ export const RefundPaymentResponse: MessageFns<RefundPaymentResponse> = {
 };
 
 function createBasePostPayoutRequest(): PostPayoutRequest {
-  return { idempotencyKey: "", merchantId: "", amount: undefined, description: "" };
+  return { idempotencyKey: "", merchantId: "", amount: undefined, description: "", livemode: undefined };
 }
 
 export const PostPayoutRequest: MessageFns<PostPayoutRequest> = {
@@ -2097,6 +2127,9 @@ export const PostPayoutRequest: MessageFns<PostPayoutRequest> = {
     }
     if (message.description !== "") {
       writer.uint32(34).string(message.description);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(40).bool(message.livemode);
     }
     return writer;
   },
@@ -2146,6 +2179,14 @@ export const PostPayoutRequest: MessageFns<PostPayoutRequest> = {
             message.description = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2172,6 +2213,7 @@ export const PostPayoutRequest: MessageFns<PostPayoutRequest> = {
         : "",
       amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
       description: isSet(object.description) ? globalThis.String(object.description) : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -2189,6 +2231,9 @@ export const PostPayoutRequest: MessageFns<PostPayoutRequest> = {
     if (message.description !== "") {
       obj.description = message.description;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -2203,12 +2248,13 @@ export const PostPayoutRequest: MessageFns<PostPayoutRequest> = {
       ? Money.fromPartial(object.amount)
       : undefined;
     message.description = object.description ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
 
 function createBasePostPayoutResponse(): PostPayoutResponse {
-  return { transaction: undefined, alreadyExisted: false, payoutId: "" };
+  return { transaction: undefined, alreadyExisted: false, payoutId: "", livemode: false };
 }
 
 export const PostPayoutResponse: MessageFns<PostPayoutResponse> = {
@@ -2221,6 +2267,9 @@ export const PostPayoutResponse: MessageFns<PostPayoutResponse> = {
     }
     if (message.payoutId !== "") {
       writer.uint32(26).string(message.payoutId);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(32).bool(message.livemode);
     }
     return writer;
   },
@@ -2262,6 +2311,14 @@ export const PostPayoutResponse: MessageFns<PostPayoutResponse> = {
             message.payoutId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2287,6 +2344,7 @@ export const PostPayoutResponse: MessageFns<PostPayoutResponse> = {
         : isSet(object.payout_id)
         ? globalThis.String(object.payout_id)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -2301,6 +2359,9 @@ export const PostPayoutResponse: MessageFns<PostPayoutResponse> = {
     if (message.payoutId !== "") {
       obj.payoutId = message.payoutId;
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -2314,6 +2375,7 @@ export const PostPayoutResponse: MessageFns<PostPayoutResponse> = {
       : undefined;
     message.alreadyExisted = object.alreadyExisted ?? false;
     message.payoutId = object.payoutId ?? "";
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
@@ -5079,7 +5141,7 @@ export const GetMerchantSettingsResponse: MessageFns<GetMerchantSettingsResponse
 };
 
 function createBaseGetBalanceRequest(): GetBalanceRequest {
-  return { merchantId: "", currency: "", asOf: undefined };
+  return { merchantId: "", currency: "", asOf: undefined, livemode: undefined };
 }
 
 export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
@@ -5092,6 +5154,9 @@ export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
     }
     if (message.asOf !== undefined) {
       Timestamp.encode(toTimestamp(message.asOf), writer.uint32(26).fork()).join();
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(32).bool(message.livemode);
     }
     return writer;
   },
@@ -5133,6 +5198,14 @@ export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
             message.asOf = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5158,6 +5231,7 @@ export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
         : isSet(object.as_of)
         ? fromJsonTimestamp(object.as_of)
         : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -5172,6 +5246,9 @@ export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
     if (message.asOf !== undefined) {
       obj.asOf = message.asOf.toISOString();
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -5183,12 +5260,13 @@ export const GetBalanceRequest: MessageFns<GetBalanceRequest> = {
     message.merchantId = object.merchantId ?? "";
     message.currency = object.currency ?? "";
     message.asOf = object.asOf ?? undefined;
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
 
 function createBaseGetBalanceResponse(): GetBalanceResponse {
-  return { available: undefined, pending: undefined };
+  return { available: undefined, pending: undefined, livemode: false };
 }
 
 export const GetBalanceResponse: MessageFns<GetBalanceResponse> = {
@@ -5198,6 +5276,9 @@ export const GetBalanceResponse: MessageFns<GetBalanceResponse> = {
     }
     if (message.pending !== undefined) {
       Money.encode(message.pending, writer.uint32(18).fork()).join();
+    }
+    if (message.livemode !== false) {
+      writer.uint32(24).bool(message.livemode);
     }
     return writer;
   },
@@ -5231,6 +5312,14 @@ export const GetBalanceResponse: MessageFns<GetBalanceResponse> = {
             message.pending = Money.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5247,6 +5336,7 @@ export const GetBalanceResponse: MessageFns<GetBalanceResponse> = {
     return {
       available: isSet(object.available) ? Money.fromJSON(object.available) : undefined,
       pending: isSet(object.pending) ? Money.fromJSON(object.pending) : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -5257,6 +5347,9 @@ export const GetBalanceResponse: MessageFns<GetBalanceResponse> = {
     }
     if (message.pending !== undefined) {
       obj.pending = Money.toJSON(message.pending);
+    }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
     }
     return obj;
   },
@@ -5272,12 +5365,23 @@ export const GetBalanceResponse: MessageFns<GetBalanceResponse> = {
     message.pending = (object.pending !== undefined && object.pending !== null)
       ? Money.fromPartial(object.pending)
       : undefined;
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
 
 function createBaseAccount(): Account {
-  return { id: "", ownerType: 0, ownerId: "", purpose: "", currency: "", type: 0, normalSide: 0, shard: 0 };
+  return {
+    id: "",
+    ownerType: 0,
+    ownerId: "",
+    purpose: "",
+    currency: "",
+    type: 0,
+    normalSide: 0,
+    shard: 0,
+    livemode: false,
+  };
 }
 
 export const Account: MessageFns<Account> = {
@@ -5305,6 +5409,9 @@ export const Account: MessageFns<Account> = {
     }
     if (message.shard !== 0) {
       writer.uint32(64).uint32(message.shard);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(72).bool(message.livemode);
     }
     return writer;
   },
@@ -5386,6 +5493,14 @@ export const Account: MessageFns<Account> = {
             message.shard = reader.uint32();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5420,6 +5535,7 @@ export const Account: MessageFns<Account> = {
         ? sideFromJSON(object.normal_side)
         : 0,
       shard: isSet(object.shard) ? globalThis.Number(object.shard) : 0,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -5449,6 +5565,9 @@ export const Account: MessageFns<Account> = {
     if (message.shard !== 0) {
       obj.shard = Math.round(message.shard);
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -5465,6 +5584,7 @@ export const Account: MessageFns<Account> = {
     message.type = object.type ?? 0;
     message.normalSide = object.normalSide ?? 0;
     message.shard = object.shard ?? 0;
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
@@ -5778,7 +5898,7 @@ export const GetAccountBalanceResponse: MessageFns<GetAccountBalanceResponse> = 
 };
 
 function createBaseListAccountsRequest(): ListAccountsRequest {
-  return { ownerType: 0, ownerId: "", currency: "" };
+  return { ownerType: 0, ownerId: "", currency: "", livemode: undefined };
 }
 
 export const ListAccountsRequest: MessageFns<ListAccountsRequest> = {
@@ -5791,6 +5911,9 @@ export const ListAccountsRequest: MessageFns<ListAccountsRequest> = {
     }
     if (message.currency !== "") {
       writer.uint32(26).string(message.currency);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(32).bool(message.livemode);
     }
     return writer;
   },
@@ -5832,6 +5955,14 @@ export const ListAccountsRequest: MessageFns<ListAccountsRequest> = {
             message.currency = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5857,6 +5988,7 @@ export const ListAccountsRequest: MessageFns<ListAccountsRequest> = {
         ? globalThis.String(object.owner_id)
         : "",
       currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -5871,6 +6003,9 @@ export const ListAccountsRequest: MessageFns<ListAccountsRequest> = {
     if (message.currency !== "") {
       obj.currency = message.currency;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -5882,6 +6017,7 @@ export const ListAccountsRequest: MessageFns<ListAccountsRequest> = {
     message.ownerType = object.ownerType ?? 0;
     message.ownerId = object.ownerId ?? "";
     message.currency = object.currency ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -5956,7 +6092,15 @@ export const ListAccountsResponse: MessageFns<ListAccountsResponse> = {
 };
 
 function createBaseListStatementRequest(): ListStatementRequest {
-  return { merchantId: "", currency: "", from: undefined, to: undefined, pageSize: 0, pageToken: "" };
+  return {
+    merchantId: "",
+    currency: "",
+    from: undefined,
+    to: undefined,
+    pageSize: 0,
+    pageToken: "",
+    livemode: undefined,
+  };
 }
 
 export const ListStatementRequest: MessageFns<ListStatementRequest> = {
@@ -5978,6 +6122,9 @@ export const ListStatementRequest: MessageFns<ListStatementRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(50).string(message.pageToken);
+    }
+    if (message.livemode !== undefined) {
+      writer.uint32(56).bool(message.livemode);
     }
     return writer;
   },
@@ -6043,6 +6190,14 @@ export const ListStatementRequest: MessageFns<ListStatementRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6075,6 +6230,7 @@ export const ListStatementRequest: MessageFns<ListStatementRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : undefined,
     };
   },
 
@@ -6098,6 +6254,9 @@ export const ListStatementRequest: MessageFns<ListStatementRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.livemode !== undefined) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -6112,6 +6271,7 @@ export const ListStatementRequest: MessageFns<ListStatementRequest> = {
     message.to = object.to ?? undefined;
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.livemode = object.livemode ?? undefined;
     return message;
   },
 };
@@ -6320,7 +6480,7 @@ export const StatementLine: MessageFns<StatementLine> = {
 };
 
 function createBaseListStatementResponse(): ListStatementResponse {
-  return { openingBalance: undefined, lines: [], nextPageToken: "" };
+  return { openingBalance: undefined, lines: [], nextPageToken: "", livemode: false };
 }
 
 export const ListStatementResponse: MessageFns<ListStatementResponse> = {
@@ -6333,6 +6493,9 @@ export const ListStatementResponse: MessageFns<ListStatementResponse> = {
     }
     if (message.nextPageToken !== "") {
       writer.uint32(26).string(message.nextPageToken);
+    }
+    if (message.livemode !== false) {
+      writer.uint32(32).bool(message.livemode);
     }
     return writer;
   },
@@ -6374,6 +6537,14 @@ export const ListStatementResponse: MessageFns<ListStatementResponse> = {
             message.nextPageToken = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6399,6 +6570,7 @@ export const ListStatementResponse: MessageFns<ListStatementResponse> = {
         : isSet(object.next_page_token)
         ? globalThis.String(object.next_page_token)
         : "",
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -6413,6 +6585,9 @@ export const ListStatementResponse: MessageFns<ListStatementResponse> = {
     if (message.nextPageToken !== "") {
       obj.nextPageToken = message.nextPageToken;
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -6426,6 +6601,7 @@ export const ListStatementResponse: MessageFns<ListStatementResponse> = {
       : undefined;
     message.lines = object.lines?.map((e) => StatementLine.fromPartial(e)) || [];
     message.nextPageToken = object.nextPageToken ?? "";
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
@@ -9938,7 +10114,8 @@ export const LedgerServiceService = {
   },
   /**
    * A journal entry between existing platform or provider accounts (settlements,
-   * write-offs). Merchant accounts move only through the typed RPCs above.
+   * write-offs), all of one mode (LEDGER_INVALID_REQUEST otherwise). Merchant accounts move
+   * only through the typed RPCs above.
    */
   postTransaction: {
     path: "/tolem.ledger.v1.LedgerService/PostTransaction" as const,
@@ -10056,7 +10233,8 @@ export const LedgerServiceService = {
       ListPaymentTransactionsResponse.decode(value),
   },
   /**
-   * Checks that every transaction sums to zero per currency, every balance equals
+   * Checks that every transaction sums to zero per currency and mode (test money never
+   * moves to a live account or back), every balance equals
    * the sum of its postings and every outbox row was published.
    */
   checkIntegrity: {
@@ -10240,7 +10418,8 @@ export interface LedgerServiceServer extends UntypedServiceImplementation {
   reverseTransaction: handleUnaryCall<ReverseTransactionRequest, ReverseTransactionResponse>;
   /**
    * A journal entry between existing platform or provider accounts (settlements,
-   * write-offs). Merchant accounts move only through the typed RPCs above.
+   * write-offs), all of one mode (LEDGER_INVALID_REQUEST otherwise). Merchant accounts move
+   * only through the typed RPCs above.
    */
   postTransaction: handleUnaryCall<PostTransactionRequest, PostTransactionResponse>;
   /**
@@ -10265,7 +10444,8 @@ export interface LedgerServiceServer extends UntypedServiceImplementation {
   /** The journal transactions of one payment (or payout). */
   listPaymentTransactions: handleUnaryCall<ListPaymentTransactionsRequest, ListPaymentTransactionsResponse>;
   /**
-   * Checks that every transaction sums to zero per currency, every balance equals
+   * Checks that every transaction sums to zero per currency and mode (test money never
+   * moves to a live account or back), every balance equals
    * the sum of its postings and every outbox row was published.
    */
   checkIntegrity: handleUnaryCall<CheckIntegrityRequest, CheckIntegrityResponse>;
@@ -10482,7 +10662,8 @@ export interface LedgerServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * A journal entry between existing platform or provider accounts (settlements,
-   * write-offs). Merchant accounts move only through the typed RPCs above.
+   * write-offs), all of one mode (LEDGER_INVALID_REQUEST otherwise). Merchant accounts move
+   * only through the typed RPCs above.
    */
   postTransaction(
     request: PostTransactionRequest,
@@ -10647,7 +10828,8 @@ export interface LedgerServiceClient extends Client {
     callback: (error: ServiceError | null, response: ListPaymentTransactionsResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Checks that every transaction sums to zero per currency, every balance equals
+   * Checks that every transaction sums to zero per currency and mode (test money never
+   * moves to a live account or back), every balance equals
    * the sum of its postings and every outbox row was published.
    */
   checkIntegrity(
