@@ -39,6 +39,7 @@ export function refundToProto(r: Refund): PbRefund {
     failureCode: r.failureCode,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
+    livemode: r.livemode,
   });
 }
 

@@ -469,6 +469,7 @@ describe('refunds (real checkout process, real PostgreSQL, peer services as gRPC
       livemode: true,
     });
     const refundId = refund?.id ?? '';
+    expect(refund?.livemode).toBe(true);
     const { rows } = await sql.query<{ livemode: boolean }>(
       'select livemode from refunds where id = $1',
       [refundId],

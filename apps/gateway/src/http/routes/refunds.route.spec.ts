@@ -195,6 +195,7 @@ describe('refund routes', () => {
       reason: 'returned',
       execution: 'payout_queue',
       failure_code: null,
+      livemode: false,
       created_at: created.toISOString(),
       updated_at: created.toISOString(),
     });

@@ -82,6 +82,7 @@ export interface RefundJson {
   reason: string | null;
   execution: (typeof EXECUTION_NAMES)[number] | null;
   failure_code: string | null;
+  livemode: boolean;
   created_at: string | null;
   updated_at: string | null;
 }
@@ -98,6 +99,7 @@ export function refundToJson(r: Refund | undefined): RefundJson {
     reason: r.reason === '' ? null : r.reason,
     execution: executionName(r.execution),
     failure_code: r.failureCode === '' ? null : r.failureCode,
+    livemode: r.livemode,
     created_at: r.createdAt ? r.createdAt.toISOString() : null,
     updated_at: r.updatedAt ? r.updatedAt.toISOString() : null,
   };
@@ -114,7 +116,7 @@ const nullableString = { type: ['string', 'null'] } as const;
 
 export const refundJsonSchema = {
   type: 'object',
-  required: ['id', 'object', 'payment', 'amount', 'currency', 'status'],
+  required: ['id', 'object', 'payment', 'amount', 'currency', 'status', 'livemode'],
   properties: {
     id: { type: 'string', description: '`re_…`' },
     object: { type: 'string', enum: ['refund'] },
@@ -135,6 +137,10 @@ export const refundJsonSchema = {
         "provider: through the payment's provider; payout_queue: an operator pays the payer out.",
     },
     failure_code: nullableString,
+    livemode: {
+      type: 'boolean',
+      description: "Its payment's mode: false for a test key's payment.",
+    },
     created_at: nullableString,
     updated_at: nullableString,
   },

@@ -1068,7 +1068,11 @@ export interface Refund {
   /** failed: `provider_declined`, `payout_failed`, or the provider's code. */
   failureCode: string;
   createdAt: Date | undefined;
-  updatedAt: Date | undefined;
+  updatedAt:
+    | Date
+    | undefined;
+  /** Its payment's mode: false for a test key's payment. */
+  livemode: boolean;
 }
 
 export interface CreateRefundRequest {
@@ -10322,6 +10326,7 @@ function createBaseRefund(): Refund {
     failureCode: "",
     createdAt: undefined,
     updatedAt: undefined,
+    livemode: false,
   };
 }
 
@@ -10356,6 +10361,9 @@ export const Refund: MessageFns<Refund> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(82).fork()).join();
+    }
+    if (message.livemode !== false) {
+      writer.uint32(88).bool(message.livemode);
     }
     return writer;
   },
@@ -10453,6 +10461,14 @@ export const Refund: MessageFns<Refund> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.livemode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -10497,6 +10513,7 @@ export const Refund: MessageFns<Refund> = {
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      livemode: isSet(object.livemode) ? globalThis.Boolean(object.livemode) : false,
     };
   },
 
@@ -10532,6 +10549,9 @@ export const Refund: MessageFns<Refund> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt.toISOString();
     }
+    if (message.livemode !== false) {
+      obj.livemode = message.livemode;
+    }
     return obj;
   },
 
@@ -10552,6 +10572,7 @@ export const Refund: MessageFns<Refund> = {
     message.failureCode = object.failureCode ?? "";
     message.createdAt = object.createdAt ?? undefined;
     message.updatedAt = object.updatedAt ?? undefined;
+    message.livemode = object.livemode ?? false;
     return message;
   },
 };
