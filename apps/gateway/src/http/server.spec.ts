@@ -284,9 +284,6 @@ function fakes() {
           livemode: req.livemode ?? true,
         };
       },
-      setFeePlan: async () => {
-        throw new Error('not scripted');
-      },
       getFeePlan: async () => {
         throw new Error('not scripted');
       },

@@ -79,12 +79,7 @@ export interface GatewayDeps {
   notifier: Pick<PromiseClient<NotifierServiceClient>, 'upsertEndpoint'>;
   ledger: Pick<
     PromiseClient<LedgerServiceClient>,
-    | 'getBalance'
-    | 'setFeePlan'
-    | 'getFeePlan'
-    | 'getMerchantSettings'
-    | 'listAccounts'
-    | 'listStatement'
+    'getBalance' | 'getFeePlan' | 'getMerchantSettings' | 'listAccounts' | 'listStatement'
   >;
   /** Checkout's refunds; the refund routes are served only when given (specs may omit it). */
   refunds?: RefundsClient;

@@ -227,7 +227,6 @@ describe('merchant admin routes (/admin/v1/merchants)', () => {
         getBalance: notScripted,
         listAccounts: notScripted,
         listStatement: notScripted,
-        setFeePlan: notScripted,
         async getFeePlan(req) {
           if (!ledgerUp) throw ledgerDown();
           return {

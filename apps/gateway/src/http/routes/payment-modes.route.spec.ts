@@ -1,7 +1,5 @@
-import { Secret } from '@tolem/config';
 import {
   type CheckoutServiceClient,
-  Merchant,
   Payment,
   PaymentStatus,
   Refund,
@@ -9,17 +7,16 @@ import {
 } from '@tolem/contracts/checkout';
 import { DomainError } from '@tolem/errors';
 import type { PromiseClient } from '@tolem/grpc-kit';
-import { createLogger } from '@tolem/observability';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { createMemoryIdempotencyStore } from '../../../test/fakes/idempotency-store.fake';
-import { buildGateway, type GatewayDeps } from '../server';
+import {
+  authenticateByKeys,
+  gatewayDeps,
+  notScripted,
+} from '../../../test/fakes/gateway-deps.fake';
+import { buildGateway } from '../server';
 import type { RefundsClient } from './refunds.route';
-
-const notScripted = async (): Promise<never> => {
-  throw new Error('not scripted');
-};
 
 const mode = (livemode: boolean) => (livemode ? 'live' : 'test');
 
@@ -127,59 +124,14 @@ function setup() {
     completeRefundPayout: notScripted,
     failRefundPayout: notScripted,
   };
-  const deps: GatewayDeps = {
-    checkout: {
-      ...checkout,
-      createPayment: notScripted,
-      startPayment: notScripted,
-      handleProviderCallback: notScripted,
-      submitPayerInput: notScripted,
-      createFormPayment: notScripted,
-    },
+  const deps = gatewayDeps({
+    checkout,
+    // One merchant, one key of each mode.
     merchants: {
-      // One merchant, one key of each mode.
-      authenticateApiKey: async (req) => {
-        if (req.apiKey !== 'sk_test_good' && req.apiKey !== 'sk_live_good') {
-          throw new DomainError('AUTH_INVALID_API_KEY', 'unauthenticated', 'unknown API key');
-        }
-        return {
-          merchant: Merchant.fromPartial({ id: 'mer_1' }),
-          livemode: req.apiKey === 'sk_live_good',
-          apiKeyId: `key_${req.apiKey}`,
-        };
-      },
-      createMerchant: notScripted,
-      getMerchant: notScripted,
-      listMerchants: notScripted,
-      updateMerchant: notScripted,
-      createApiKey: notScripted,
-      listApiKeys: notScripted,
-      revokeApiKey: notScripted,
-      rollApiKey: notScripted,
-      rotateSecret: notScripted,
-    },
-    cases: {
-      listCases: notScripted,
-      getCase: notScripted,
-      applyCase: notScripted,
-      returnCase: notScripted,
-    },
-    notifier: { upsertEndpoint: notScripted },
-    ledger: {
-      getBalance: notScripted,
-      setFeePlan: notScripted,
-      getFeePlan: notScripted,
-      getMerchantSettings: notScripted,
-      listAccounts: notScripted,
-      listStatement: notScripted,
+      authenticateApiKey: authenticateByKeys({ sk_test_good: 'mer_1', sk_live_good: 'mer_1' }),
     },
     refunds,
-    idempotency: { store: createMemoryIdempotencyStore() },
-    checkoutReady: async () => true,
-    log: createLogger({ service: 'gateway-spec', level: 'silent' }),
-    publicBaseUrl: 'https://pay.tolem.test',
-    adminToken: new Secret('admin-secret'),
-  };
+  });
   return { app: buildGateway(deps), canceled, refunded };
 }
 

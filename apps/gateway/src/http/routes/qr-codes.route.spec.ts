@@ -1,8 +1,6 @@
 import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 
-import { Secret } from '@tolem/config';
 import { type CreateQrPaymentRequest, Merchant } from '@tolem/contracts/checkout';
 import {
   type CreateQrCodeRequest,
@@ -15,20 +13,15 @@ import {
 } from '@tolem/contracts/qr';
 import { DomainError } from '@tolem/errors';
 import type { CallOpts } from '@tolem/grpc-kit';
-import { createLogger } from '@tolem/observability';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { createMemoryIdempotencyStore } from '../../../test/fakes/idempotency-store.fake';
-import { buildGateway, type GatewayDeps, type RateLimits } from '../server';
+import { authenticateByKeys, gatewayDeps } from '../../../test/fakes/gateway-deps.fake';
+import { buildGateway, type RateLimits } from '../server';
 import type { QrClient } from './qr-codes.route';
 
 const at = new Date('2026-12-06T10:00:00.000Z');
 const SHOP_SECRET = 'wm-shop-secret-77';
-
-const notScripted = async (): Promise<never> => {
-  throw new Error('not scripted');
-};
 
 const notFound = (id: string) =>
   new DomainError('QR_CODE_NOT_FOUND', 'not_found', `no QR code ${id}`);
@@ -242,26 +235,13 @@ function fakeQr() {
 
 function setup(options: { rateLimits?: RateLimits; withQr?: boolean } = {}) {
   const qr = fakeQr();
-  const deps: GatewayDeps = {
-    checkout: {
-      createPayment: notScripted,
-      getPayment: notScripted,
-      startPayment: notScripted,
-      handleProviderCallback: notScripted,
-      submitPayerInput: notScripted,
-      cancelPayment: notScripted,
-      listPayments: notScripted,
-      listPaymentEvents: notScripted,
-      createFormPayment: notScripted,
-    },
+  const deps = gatewayDeps({
     merchants: {
-      authenticateApiKey: async (req) => {
-        const id = { sk_test_one: 'mer_1', sk_test_two: 'mer_2', sk_live_one: 'mer_1' }[req.apiKey];
-        if (!id) throw new DomainError('AUTH_INVALID_API_KEY', 'unauthenticated', 'unknown key');
-        const livemode = req.apiKey.startsWith('sk_live_');
-        return { merchant: Merchant.fromPartial({ id }), livemode, apiKeyId: `key_${id}` };
-      },
-      createMerchant: notScripted,
+      authenticateApiKey: authenticateByKeys({
+        sk_test_one: 'mer_1',
+        sk_test_two: 'mer_2',
+        sk_live_one: 'mer_1',
+      }),
       getMerchant: async (req) => {
         if (req.merchantId !== 'mer_1')
           throw new DomainError('MERCHANT_NOT_FOUND', 'not_found', 'no');
@@ -274,46 +254,11 @@ function setup(options: { rateLimits?: RateLimits; withQr?: boolean } = {}) {
           }),
         };
       },
-      listMerchants: notScripted,
-      updateMerchant: notScripted,
-      createApiKey: notScripted,
-      listApiKeys: notScripted,
-      revokeApiKey: notScripted,
-      rollApiKey: notScripted,
-      rotateSecret: notScripted,
-    },
-    cases: {
-      listCases: notScripted,
-      getCase: notScripted,
-      applyCase: notScripted,
-      returnCase: notScripted,
-    },
-    notifier: { upsertEndpoint: notScripted },
-    ledger: {
-      getBalance: notScripted,
-      setFeePlan: notScripted,
-      getFeePlan: notScripted,
-      getMerchantSettings: notScripted,
-      listAccounts: notScripted,
-      listStatement: notScripted,
     },
     ...(options.withQr === false ? {} : { qr: qr.client }),
     sseHeartbeatMs: 40,
-    idempotency: { store: createMemoryIdempotencyStore() },
-    checkoutReady: async () => true,
-    log: createLogger({
-      service: 'gateway-spec',
-      level: 'warn',
-      destination: new Writable({
-        write(_chunk: Buffer, _enc, done) {
-          done();
-        },
-      }),
-    }),
-    publicBaseUrl: 'https://pay.tolem.test',
-    adminToken: new Secret('admin-secret'),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
-  };
+  });
   return { app: buildGateway(deps), ...qr };
 }
 

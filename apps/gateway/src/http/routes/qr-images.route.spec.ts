@@ -1,9 +1,4 @@
-import { Writable } from 'node:stream';
-
-import { Secret } from '@tolem/config';
-import { Merchant } from '@tolem/contracts/checkout';
 import { DomainError } from '@tolem/errors';
-import { createLogger } from '@tolem/observability';
 import type * as QrRender from '@tolem/qr-render';
 import { qrModuleCount, renderQrPng, renderQrSvg } from '@tolem/qr-render';
 import { XMLValidator } from 'fast-xml-parser';
@@ -12,9 +7,9 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { createMemoryIdempotencyStore } from '../../../test/fakes/idempotency-store.fake';
+import { authenticateByKeys, gatewayDeps } from '../../../test/fakes/gateway-deps.fake';
 import { createApiKeyAuthenticator } from '../auth';
-import { buildGateway, type GatewayDeps } from '../server';
+import { buildGateway } from '../server';
 import { type QrCodeImageView, qrImageRoutes } from './qr-images.route';
 
 // The real renderers, counted: the routes must not draw an image they already drew.
@@ -26,10 +21,6 @@ vi.mock('@tolem/qr-render', async (importActual) => {
     renderQrSvg: vi.fn(actual.renderQrSvg),
   };
 });
-
-const notScripted = async (): Promise<never> => {
-  throw new Error('not scripted');
-};
 
 /*
  * Payloads as apps/qr-platform's codec issues them (buildElqrPayload, composeQrCode's layout):
@@ -69,64 +60,15 @@ const staticCode: QrCodeImageView = {
 function setup() {
   const lookups: { merchantId: string; livemode: boolean; id: string }[] = [];
   const codes = new Map([dynamicCode, staticCode].map((c) => [c.id, c]));
-  const merchants: GatewayDeps['merchants'] = {
-    authenticateApiKey: async (req) => {
-      const id = { sk_test_one: 'mer_1', sk_test_two: 'mer_2', sk_live_one: 'mer_1' }[req.apiKey];
-      if (!id) throw new DomainError('AUTH_INVALID_API_KEY', 'unauthenticated', 'unknown key');
-      return {
-        merchant: Merchant.fromPartial({ id }),
-        livemode: req.apiKey.startsWith('sk_live_'),
-        apiKeyId: `key_${id}`,
-      };
-    },
-    createMerchant: notScripted,
-    getMerchant: notScripted,
-    listMerchants: notScripted,
-    updateMerchant: notScripted,
-    createApiKey: notScripted,
-    listApiKeys: notScripted,
-    revokeApiKey: notScripted,
-    rollApiKey: notScripted,
-    rotateSecret: notScripted,
-  };
-  const deps: GatewayDeps = {
-    checkout: {
-      createPayment: notScripted,
-      getPayment: notScripted,
-      startPayment: notScripted,
-      handleProviderCallback: notScripted,
-      submitPayerInput: notScripted,
-      cancelPayment: notScripted,
-      listPayments: notScripted,
-      listPaymentEvents: notScripted,
-      createFormPayment: notScripted,
-    },
-    merchants,
-    cases: {
-      listCases: notScripted,
-      getCase: notScripted,
-      applyCase: notScripted,
-      returnCase: notScripted,
-    },
-    notifier: { upsertEndpoint: notScripted },
-    ledger: {
-      getBalance: notScripted,
-      setFeePlan: notScripted,
-      getFeePlan: notScripted,
-      getMerchantSettings: notScripted,
-      listAccounts: notScripted,
-      listStatement: notScripted,
-    },
-    idempotency: { store: createMemoryIdempotencyStore() },
-    checkoutReady: async () => true,
-    log: createLogger({
-      service: 'gateway-spec',
-      level: 'warn',
-      destination: new Writable({ write: (_chunk, _enc, done) => done() }),
+  const merchants = {
+    ...gatewayDeps().merchants,
+    authenticateApiKey: authenticateByKeys({
+      sk_test_one: 'mer_1',
+      sk_test_two: 'mer_2',
+      sk_live_one: 'mer_1',
     }),
-    publicBaseUrl: 'https://pay.tolem.test',
-    adminToken: new Secret('admin-secret'),
   };
+  const deps = gatewayDeps({ merchants });
   const app = buildGateway(deps);
   void app.register(
     qrImageRoutes({

@@ -1,7 +1,3 @@
-import { Writable } from 'node:stream';
-
-import { Secret } from '@tolem/config';
-import { Merchant } from '@tolem/contracts/checkout';
 import {
   BindingState,
   CardBinding,
@@ -14,21 +10,20 @@ import {
   type SetScheduledOperationRequest,
 } from '@tolem/contracts/recurring';
 import { DomainError } from '@tolem/errors';
-import { createLogger } from '@tolem/observability';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { createMemoryIdempotencyStore } from '../../../test/fakes/idempotency-store.fake';
-import { buildGateway, type GatewayDeps } from '../server';
+import {
+  authenticateByKeys,
+  capturingLogger,
+  gatewayDeps,
+} from '../../../test/fakes/gateway-deps.fake';
+import { buildGateway } from '../server';
 import type { RecurringClient } from './recurring.route';
 
 const at = new Date('2026-12-08T10:00:00.000Z');
 const later = new Date('2026-12-09T09:00:00.000Z');
 const PHONE = '996555123456';
-
-const notScripted = async (): Promise<never> => {
-  throw new Error('not scripted');
-};
 
 const binding = CardBinding.fromPartial({
   id: 'cbd_1',
@@ -249,67 +244,18 @@ function fakeRecurring() {
 
 function setup(options: { recurring?: boolean } = {}) {
   const recurring = fakeRecurring();
-  const lines: string[] = [];
-  const deps: GatewayDeps = {
-    checkout: {
-      createPayment: notScripted,
-      getPayment: notScripted,
-      startPayment: notScripted,
-      handleProviderCallback: notScripted,
-      submitPayerInput: notScripted,
-      cancelPayment: notScripted,
-      listPayments: notScripted,
-      listPaymentEvents: notScripted,
-      createFormPayment: notScripted,
-    },
+  const { log, lines } = capturingLogger('debug');
+  const deps = gatewayDeps({
     merchants: {
-      authenticateApiKey: async (req) => {
-        const id = { sk_test_one: 'mer_1', sk_test_two: 'mer_2', sk_live_one: 'mer_1' }[req.apiKey];
-        if (!id) throw new DomainError('AUTH_INVALID_API_KEY', 'unauthenticated', 'unknown key');
-        const livemode = req.apiKey.startsWith('sk_live_');
-        return { merchant: Merchant.fromPartial({ id }), livemode, apiKeyId: `key_${id}` };
-      },
-      createMerchant: notScripted,
-      getMerchant: notScripted,
-      listMerchants: notScripted,
-      updateMerchant: notScripted,
-      createApiKey: notScripted,
-      listApiKeys: notScripted,
-      revokeApiKey: notScripted,
-      rollApiKey: notScripted,
-      rotateSecret: notScripted,
-    },
-    cases: {
-      listCases: notScripted,
-      getCase: notScripted,
-      applyCase: notScripted,
-      returnCase: notScripted,
-    },
-    notifier: { upsertEndpoint: notScripted },
-    ledger: {
-      getBalance: notScripted,
-      setFeePlan: notScripted,
-      getFeePlan: notScripted,
-      getMerchantSettings: notScripted,
-      listAccounts: notScripted,
-      listStatement: notScripted,
+      authenticateApiKey: authenticateByKeys({
+        sk_test_one: 'mer_1',
+        sk_test_two: 'mer_2',
+        sk_live_one: 'mer_1',
+      }),
     },
     ...(options.recurring === false ? {} : { recurring: recurring.client }),
-    idempotency: { store: createMemoryIdempotencyStore() },
-    checkoutReady: async () => true,
-    log: createLogger({
-      service: 'gateway-spec',
-      level: 'debug',
-      destination: new Writable({
-        write(chunk: Buffer, _enc, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    }),
-    publicBaseUrl: 'https://pay.tolem.test',
-    adminToken: new Secret('admin-secret'),
-  };
+    log,
+  });
   return { app: buildGateway(deps), ...recurring, lines };
 }
 

@@ -1,15 +1,16 @@
-import { Writable } from 'node:stream';
-
-import { Secret } from '@tolem/config';
-import { Merchant, Refund, RefundExecution, RefundStatus } from '@tolem/contracts/checkout';
+import { Refund, RefundExecution, RefundStatus } from '@tolem/contracts/checkout';
 import { PaymentMethod, Provider } from '@tolem/contracts/common';
 import { DomainError } from '@tolem/errors';
-import { createLogger } from '@tolem/observability';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import {
+  authenticateByKeys,
+  capturingLogger,
+  gatewayDeps,
+} from '../../../test/fakes/gateway-deps.fake';
 import { createMemoryIdempotencyStore } from '../../../test/fakes/idempotency-store.fake';
-import { buildGateway, type GatewayDeps } from '../server';
+import { buildGateway } from '../server';
 import type { RefundsClient } from './refunds.route';
 
 const created = new Date('2026-12-07T10:00:00.000Z');
@@ -25,10 +26,6 @@ const refund = Refund.fromPartial({
   createdAt: created,
   updatedAt: created,
 });
-
-const notScripted = async (): Promise<never> => {
-  throw new Error('not scripted');
-};
 
 function setup() {
   const calls: { method: string; request: unknown }[] = [];
@@ -98,67 +95,14 @@ function setup() {
       };
     },
   };
-  const lines: string[] = [];
+  const { log, lines } = capturingLogger();
   const store = createMemoryIdempotencyStore();
-  const deps: GatewayDeps = {
-    checkout: {
-      createPayment: notScripted,
-      getPayment: notScripted,
-      startPayment: notScripted,
-      handleProviderCallback: notScripted,
-      submitPayerInput: notScripted,
-      cancelPayment: notScripted,
-      listPayments: notScripted,
-      listPaymentEvents: notScripted,
-      createFormPayment: notScripted,
-    },
-    merchants: {
-      authenticateApiKey: async (req) => {
-        if (req.apiKey !== 'sk_test_good')
-          throw new DomainError('AUTH_INVALID_API_KEY', 'unauthenticated', 'unknown API key');
-        return { merchant: Merchant.fromPartial({ id: 'mer_1' }) };
-      },
-      createMerchant: notScripted,
-      getMerchant: notScripted,
-      listMerchants: notScripted,
-      updateMerchant: notScripted,
-      createApiKey: notScripted,
-      listApiKeys: notScripted,
-      revokeApiKey: notScripted,
-      rollApiKey: notScripted,
-      rotateSecret: notScripted,
-    },
-    cases: {
-      listCases: notScripted,
-      getCase: notScripted,
-      applyCase: notScripted,
-      returnCase: notScripted,
-    },
-    notifier: { upsertEndpoint: notScripted },
-    ledger: {
-      getBalance: notScripted,
-      setFeePlan: notScripted,
-      getFeePlan: notScripted,
-      getMerchantSettings: notScripted,
-      listAccounts: notScripted,
-      listStatement: notScripted,
-    },
+  const deps = gatewayDeps({
+    merchants: { authenticateApiKey: authenticateByKeys({ sk_test_good: 'mer_1' }) },
     refunds,
-    idempotency: { store },
-    checkoutReady: async () => true,
-    log: createLogger({
-      service: 'gateway-spec',
-      level: 'info',
-      destination: new Writable({
-        write(chunk: Buffer, _enc, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    }),
-    publicBaseUrl: 'https://pay.tolem.test',
-    adminToken: new Secret('admin-secret'),
-  };
+    idempotency: { store: store },
+    log,
+  });
   return { app: buildGateway(deps), calls, lines, store };
 }
 

@@ -1,22 +1,18 @@
 import { request as httpRequest } from 'node:http';
-import { Writable } from 'node:stream';
 
-import { Secret } from '@tolem/config';
-import { Merchant } from '@tolem/contracts/checkout';
 import { PaymentMethod, Provider } from '@tolem/contracts/common';
 import { PaymentFact, RefundFact } from '@tolem/contracts/reporting';
 import { DomainError } from '@tolem/errors';
-import { createLogger } from '@tolem/observability';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { createMemoryIdempotencyStore } from '../../../test/fakes/idempotency-store.fake';
-import { buildGateway, type GatewayDeps } from '../server';
+import {
+  authenticateByKeys,
+  capturingLogger,
+  gatewayDeps,
+} from '../../../test/fakes/gateway-deps.fake';
+import { buildGateway } from '../server';
 import type { ReportsClient } from './reports.route';
-
-const notScripted = async (): Promise<never> => {
-  throw new Error('not scripted');
-};
 
 const fact = PaymentFact.fromPartial({
   paymentId: 'pay_1',
@@ -165,68 +161,14 @@ function setup(exportGate = gate()) {
       })();
     },
   };
-  const lines: string[] = [];
-  const deps: GatewayDeps = {
-    checkout: {
-      createPayment: notScripted,
-      getPayment: notScripted,
-      startPayment: notScripted,
-      handleProviderCallback: notScripted,
-      submitPayerInput: notScripted,
-      cancelPayment: notScripted,
-      listPayments: notScripted,
-      listPaymentEvents: notScripted,
-      createFormPayment: notScripted,
-    },
+  const { log, lines } = capturingLogger();
+  const deps = gatewayDeps({
     merchants: {
-      authenticateApiKey: async (req) => {
-        if (req.apiKey === 'sk_live_good')
-          return { merchant: Merchant.fromPartial({ id: 'mer_1' }), livemode: true };
-        if (req.apiKey !== 'sk_test_good')
-          throw new DomainError('AUTH_INVALID_API_KEY', 'unauthenticated', 'unknown API key');
-        return { merchant: Merchant.fromPartial({ id: 'mer_1' }), livemode: false };
-      },
-      createMerchant: notScripted,
-      getMerchant: notScripted,
-      listMerchants: notScripted,
-      updateMerchant: notScripted,
-      createApiKey: notScripted,
-      listApiKeys: notScripted,
-      revokeApiKey: notScripted,
-      rollApiKey: notScripted,
-      rotateSecret: notScripted,
-    },
-    cases: {
-      listCases: notScripted,
-      getCase: notScripted,
-      applyCase: notScripted,
-      returnCase: notScripted,
-    },
-    notifier: { upsertEndpoint: notScripted },
-    ledger: {
-      getBalance: notScripted,
-      setFeePlan: notScripted,
-      getFeePlan: notScripted,
-      getMerchantSettings: notScripted,
-      listAccounts: notScripted,
-      listStatement: notScripted,
+      authenticateApiKey: authenticateByKeys({ sk_test_good: 'mer_1', sk_live_good: 'mer_1' }),
     },
     reports,
-    idempotency: { store: createMemoryIdempotencyStore() },
-    checkoutReady: async () => true,
-    log: createLogger({
-      service: 'gateway-spec',
-      level: 'info',
-      destination: new Writable({
-        write(chunk: Buffer, _enc, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    }),
-    publicBaseUrl: 'https://pay.tolem.test',
-    adminToken: new Secret('admin-secret'),
-  };
+    log,
+  });
   return { app: buildGateway(deps), calls, lines };
 }
 

@@ -1,7 +1,3 @@
-import { Writable } from 'node:stream';
-
-import { Secret } from '@tolem/config';
-import { Merchant } from '@tolem/contracts/checkout';
 import {
   AckMode,
   BodyFormat,
@@ -11,20 +7,20 @@ import {
   WebhookEndpoint,
 } from '@tolem/contracts/notifier';
 import { DomainError } from '@tolem/errors';
-import { createLogger } from '@tolem/observability';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import {
+  authenticateByKeys,
+  capturingLogger,
+  gatewayDeps,
+} from '../../../test/fakes/gateway-deps.fake';
 import { createMemoryIdempotencyStore } from '../../../test/fakes/idempotency-store.fake';
-import { buildGateway, type GatewayDeps } from '../server';
+import { buildGateway } from '../server';
 import type { WebhooksClient } from './webhooks.route';
 
 const at = new Date('2026-12-08T10:00:00.000Z');
 const SECRET = 'whsec_c2VjcmV0LW9mLXRoZS1lbmRwb2ludC0wMTIzNDU2Nzg5';
-
-const notScripted = async (): Promise<never> => {
-  throw new Error('not scripted');
-};
 
 /**
  * A notifier double that keeps endpoints and deliveries per merchant and, like the notifier,
@@ -213,70 +209,14 @@ function setup() {
     sk_test_b: 'mer_b',
     sk_live_a: 'mer_a',
   };
-  const lines: string[] = [];
+  const { log, lines } = capturingLogger();
   const store = createMemoryIdempotencyStore();
-  const deps: GatewayDeps = {
-    checkout: {
-      createPayment: notScripted,
-      getPayment: notScripted,
-      startPayment: notScripted,
-      handleProviderCallback: notScripted,
-      submitPayerInput: notScripted,
-      cancelPayment: notScripted,
-      listPayments: notScripted,
-      listPaymentEvents: notScripted,
-      createFormPayment: notScripted,
-    },
-    merchants: {
-      authenticateApiKey: async (req) => {
-        const id = merchants[req.apiKey];
-        if (!id) throw new DomainError('AUTH_INVALID_API_KEY', 'unauthenticated', 'unknown key');
-        return {
-          merchant: Merchant.fromPartial({ id }),
-          livemode: req.apiKey.startsWith('sk_live_'),
-        };
-      },
-      createMerchant: notScripted,
-      getMerchant: notScripted,
-      listMerchants: notScripted,
-      updateMerchant: notScripted,
-      createApiKey: notScripted,
-      listApiKeys: notScripted,
-      revokeApiKey: notScripted,
-      rollApiKey: notScripted,
-      rotateSecret: notScripted,
-    },
-    cases: {
-      listCases: notScripted,
-      getCase: notScripted,
-      applyCase: notScripted,
-      returnCase: notScripted,
-    },
-    notifier: { upsertEndpoint: notScripted },
-    ledger: {
-      getBalance: notScripted,
-      setFeePlan: notScripted,
-      getFeePlan: notScripted,
-      getMerchantSettings: notScripted,
-      listAccounts: notScripted,
-      listStatement: notScripted,
-    },
+  const deps = gatewayDeps({
+    merchants: { authenticateApiKey: authenticateByKeys(merchants) },
     webhooks: notifier.client,
-    idempotency: { store },
-    checkoutReady: async () => true,
-    log: createLogger({
-      service: 'gateway-spec',
-      level: 'info',
-      destination: new Writable({
-        write(chunk: Buffer, _enc, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    }),
-    publicBaseUrl: 'https://pay.tolem.test',
-    adminToken: new Secret('admin-secret'),
-  };
+    idempotency: { store: store },
+    log,
+  });
   return { app: buildGateway(deps), calls: notifier.calls, lines, store };
 }
 
