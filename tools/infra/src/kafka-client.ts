@@ -74,9 +74,10 @@ export async function createTopics(brokers: string, topics: TopicSpec[]): Promis
           })),
         });
       } catch (err) {
-        // A mix of "already exists" and created topics throws: fine if all of them exist now.
-        const now = new Set(await admin.listTopics());
-        if (!missing.every((t) => now.has(t.topic))) throw err;
+        // A mix of "already exists" and created topics throws, and so does the wait for leaders
+        // while the broker's metadata has not caught up with a topic it just created ("does not
+        // host this topic-partition"): fine once all of them are listed.
+        if (!(await allListed(admin, missing, 10_000))) throw err;
       }
     }
     await growPartitions(
@@ -85,6 +86,16 @@ export async function createTopics(brokers: string, topics: TopicSpec[]): Promis
     );
   } finally {
     await admin.disconnect();
+  }
+}
+
+async function allListed(admin: Admin, topics: TopicSpec[], timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const now = new Set(await admin.listTopics());
+    if (topics.every((t) => now.has(t.topic))) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
