@@ -455,9 +455,7 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
         const delivery = deliveryId
           ? await repos.deliveryQueries.get(merchantId, deliveryId)
           : undefined;
-        if (!delivery || (livemode !== undefined && delivery.livemode !== livemode)) {
-          throw deliveryNotFound(deliveryId);
-        }
+        if (!delivery || !inMode(delivery, livemode)) throw deliveryNotFound(deliveryId);
         return { delivery, attempts: await repos.deliveryQueries.attempts(deliveryId) };
       });
     },

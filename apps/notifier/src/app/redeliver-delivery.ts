@@ -1,4 +1,5 @@
 import type { Delivery } from '../domain/delivery';
+import { inMode } from '../domain/endpoint';
 import { notifierErrors } from '../domain/errors';
 import type { Clock, DeliveryQueries } from '../domain/ports';
 
@@ -22,7 +23,7 @@ export function makeRedeliverDelivery(deps: RedeliverDeliveryDeps) {
     if (!deliveryId) throw notFound();
     const current = await deps.deliveryQueries.get(merchantId, deliveryId);
     // A key reaches only its own mode's deliveries, as it does endpoints.
-    if (!current || (livemode !== undefined && current.livemode !== livemode)) throw notFound();
+    if (!current || !inMode(current, livemode)) throw notFound();
     const now = deps.clock.now();
     const updated = await deps.deliveryQueries.redeliver(
       deliveryId,

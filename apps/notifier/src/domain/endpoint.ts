@@ -59,11 +59,12 @@ export function receivesMode(
 }
 
 /**
- * Whether a caller of this mode may see and manage the endpoint: a key only its own mode's (so a
- * test key never reads or changes the live configuration); an operator (mode unset) every one.
+ * Whether a caller of this mode may see and act on an endpoint or a delivery: a key only its own
+ * mode's (so a test key never reads or changes the live configuration); an operator (mode unset)
+ * every one.
  */
-export function inMode(endpoint: Pick<WebhookEndpoint, 'livemode'>, livemode?: boolean): boolean {
-  return livemode === undefined || endpoint.livemode === livemode;
+export function inMode(object: { livemode: boolean }, livemode?: boolean): boolean {
+  return livemode === undefined || object.livemode === livemode;
 }
 
 /** Like Stripe's limit: enough for every system a shop feeds, few enough to fan out cheaply. */
