@@ -18,8 +18,8 @@ export function splitBrokers(brokers: string): string[] {
 }
 
 /**
- * Whether the broker answers a metadata request. retries: 0 matters: with kafkajs's default retries a
- * dead broker takes ~11 s to be noticed.
+ * Whether the broker answers a metadata request. retries: 0 matters: with kafkajs's default retries
+ * a dead broker takes ~11 s to be noticed.
  */
 export async function brokerAnswers(brokers: string, timeoutMs = 3000): Promise<boolean> {
   const admin = quietKafka(brokers, {

@@ -11,11 +11,11 @@ export interface GetPaymentDeps {
 }
 
 /**
- * Reads one payment with the methods the customer may pick: the merchant's enabled methods that
- * can take the payment's currency. Scoped to a merchant when merchantId is given: another merchant's payment
- * is PAYMENT_NOT_FOUND, indistinguishable from a missing one. Without a merchant it is the payer's
- * page reading it, and the page secret must match (else the same PAYMENT_NOT_FOUND). With the
- * key's mode, a payment of the other mode is PAYMENT_NOT_FOUND with the mode hint.
+ * Reads one payment with the methods the customer may pick: the merchant's enabled methods that can
+ * take the payment's currency. Scoped to a merchant when merchantId is given: another merchant's
+ * payment is PAYMENT_NOT_FOUND, indistinguishable from a missing one. Without a merchant it is the
+ * payer's page reading it, and the page secret must match (else the same PAYMENT_NOT_FOUND). With
+ * the key's mode, a payment of the other mode is PAYMENT_NOT_FOUND with the mode hint.
  */
 export function makeGetPayment(deps: GetPaymentDeps) {
   return async (input: {

@@ -18,11 +18,11 @@ function describeKeys(keys: string[]): string {
 }
 
 /**
- * Verifies the ledger's invariants: (1) every transaction's postings sum to zero per currency
- * and mode, test and live apart (its pending postings too), (2) every posting has its transaction and an account of its
- * currency, (3) every balance (posted and pending totals) equals the sums of its account's
- * postings, (4) every outbox row older than the grace period was published.
- * Read-only; ok only when nothing was found.
+ * Verifies the ledger's invariants: (1) every transaction's postings sum to zero per currency and
+ * mode, test and live apart (its pending postings too), (2) every posting has its transaction and
+ * an account of its currency, (3) every balance (posted and pending totals) equals the sums of its
+ * account's postings, (4) every outbox row older than the grace period was published. Read-only; ok
+ * only when nothing was found.
  */
 export function makeCheckIntegrity(deps: CheckIntegrityDeps) {
   return async (): Promise<IntegrityReport> => {

@@ -39,8 +39,8 @@ function invalid(field: string, message: string): never {
 }
 
 /**
- * The journal's money per merchant, currency, day and mode, for reporting's consistency check: a read
- * of what was posted, never of what was published.
+ * The journal's money per merchant, currency, day and mode, for reporting's consistency check: a
+ * read of what was posted, never of what was published.
  */
 export function makeGetDailyMoneyTotals(deps: {
   read: (q: DailyMoneyQuery) => Promise<DailyMoney[]>;

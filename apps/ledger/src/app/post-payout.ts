@@ -12,7 +12,8 @@ export interface PostPayoutResult extends Written {
 
 /**
  * Pays a merchant out of its available balance of the payout's mode (LEDGER_INSUFFICIENT_FUNDS
- * unless the merchant may go negative): a live payout never takes test money, however much. The payout id is minted on the first call; a replay returns the original.
+ * unless the merchant may go negative): a live payout never takes test money, however much. The
+ * payout id is minted on the first call; a replay returns the original.
  */
 export function makePostPayout(deps: { journal: JournalRepository; clock: Clock }) {
   return async (cmd: PayoutCommand): Promise<PostPayoutResult> => {

@@ -6,11 +6,11 @@ import type { DailyMoney, DailyMoneyQuery } from '../app/daily-money-totals';
 const LIVEMODE = `coalesce((p.details->>'livemode')::boolean, false)`;
 
 /**
- * Per merchant, currency, UTC day and mode (a refund's is its payment's): posted payments from
- * the payment register (written with their postings; a refund changes none of their amounts),
- * and refunds from the journal: a refund's start (its key is the refund id) and its successful end (`<refund id>/resolution`,
- * not `failed`), each with the amount it moved (its one debit) on the day it happened (the
- * request's occurred_at, else when it was written).
+ * Per merchant, currency, UTC day and mode (a refund's is its payment's): posted payments from the
+ * payment register (written with their postings; a refund changes none of their amounts), and
+ * refunds from the journal: a refund's start (its key is the refund id) and its successful end
+ * (`<refund id>/resolution`, not `failed`), each with the amount it moved (its one debit) on the
+ * day it happened (the request's occurred_at, else when it was written).
  */
 export function createDailyMoneyReader(db: Knex) {
   return async (q: DailyMoneyQuery): Promise<DailyMoney[]> => {

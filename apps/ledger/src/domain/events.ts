@@ -76,11 +76,11 @@ export type PaymentEventType =
  * A payment event as the use case decides it. The journal adds what only the write knows: the
  * event id, the next sequence number of its key and the ledger transaction id.
  *
- * Amounts per type: payment.succeeded gross / fee / net of the payment; refund.* the
- * refund's amount as gross and net (refund.pending: the merchant is debited it; refund.failed:
- * credited back) and a zero fee (fees are not returned); payment.held and payment.hold_voided the held amount as gross, zero fee and net
- * (nothing became available); payout.succeeded the amount as gross and net; *.reversed the
- * amounts of the transaction reversed.
+ * Amounts per type: payment.succeeded gross / fee / net of the payment; refund.* the refund's
+ * amount as gross and net (refund.pending: the merchant is debited it; refund.failed: credited
+ * back) and a zero fee (fees are not returned); payment.held and payment.hold_voided the held
+ * amount as gross, zero fee and net (nothing became available); payout.succeeded the amount as
+ * gross and net; *.reversed the amounts of the transaction reversed.
  */
 export interface PaymentEventDraft {
   eventType: PaymentEventType;

@@ -4,8 +4,9 @@ import type { PaymentDetails, PaymentMethod, PaymentProvider } from './payment';
 
 /**
  * open: the payment has status facts (RecordPaymentEvent) but no money yet; a posting or a hold
- * takes the row over. held: funds pending (CreateHold); posted: money moved (PostPayment / PostHold); voided: a
- * hold released (VoidHold or its timeout); reversed: the payment transaction was reversed.
+ * takes the row over. held: funds pending (CreateHold); posted: money moved (PostPayment /
+ * PostHold); voided: a hold released (VoidHold or its timeout); reversed: the payment transaction
+ * was reversed.
  */
 export type PaymentStatus = 'open' | 'held' | 'posted' | 'voided' | 'reversed';
 

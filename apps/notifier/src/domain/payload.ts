@@ -59,8 +59,8 @@ export function majorString(amountMinor: bigint, currency: string): string {
 type Field = readonly [string, string | number | boolean];
 
 /**
- * The body's fields, in their fixed order (core fields, then `livemode`, `status`,
- * `failure_code`, `refund_id` and the recurring fields when set, then provider attributes sorted by their published
+ * The body's fields, in their fixed order (core fields, then `livemode`, `status`, `failure_code`,
+ * `refund_id` and the recurring fields when set, then provider attributes sorted by their published
  * name), so the same event always yields the same bytes; a provider attribute never overrides a
  * core field, even one this event leaves out.
  */

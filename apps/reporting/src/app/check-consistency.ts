@@ -26,8 +26,8 @@ export interface ConsistencyRange {
 }
 
 /**
- * Compares reporting with the ledger per merchant, currency, UTC day and mode over a range of days. A
- * side that cannot be read makes the report inconsistent with its error, never consistent.
+ * Compares reporting with the ledger per merchant, currency, UTC day and mode over a range of days.
+ * A side that cannot be read makes the report inconsistent with its error, never consistent.
  */
 export function makeCheckConsistency(deps: CheckConsistencyDeps) {
   return async (range: ConsistencyRange): Promise<ConsistencyReport> => {

@@ -7,9 +7,9 @@ import type { MoneyDaysSource } from '../domain/ports';
 const PAID_STATUSES = ['succeeded', 'partially_refunded', 'refunded'];
 
 /**
- * Reporting's side of the consistency check, per merchant, currency, day and mode, computed from the rows themselves (payment_facts and
- * refund_facts), so a missing or altered row shows up: payments by the day they succeeded,
- * refunds by the day they started and the day they succeeded.
+ * Reporting's side of the consistency check, per merchant, currency, day and mode, computed from
+ * the rows themselves (payment_facts and refund_facts), so a missing or altered row shows up:
+ * payments by the day they succeeded, refunds by the day they started and the day they succeeded.
  */
 export function createReportingMoneyDays(db: Knex): MoneyDaysSource {
   return {

@@ -1,6 +1,6 @@
 /**
- * What reporting and the ledger must agree on, per merchant, currency, UTC day and mode (test
- * and live money are compared apart, so a test payment can never hide a missing live one): the payments
+ * What reporting and the ledger must agree on, per merchant, currency, UTC day and mode (test and
+ * live money are compared apart, so a test payment can never hide a missing live one): the payments
  * that succeeded that day (a refund changes none of their amounts or their day), the refunds
  * started that day (the merchant's balance was debited) and the refunds that succeeded that day.
  * All amounts are integer minor units.
@@ -69,8 +69,9 @@ const keyOf = (d: Pick<MoneyDay, 'merchantId' | 'currency' | 'day' | 'livemode'>
   JSON.stringify([d.merchantId, d.currency, d.day, d.livemode]);
 
 /**
- * Every metric that differs between the two sides, sorted by merchant, currency, day, mode (test first) and metric;
- * a day one side lacks counts as zeros there (so a missing row shows up as a difference).
+ * Every metric that differs between the two sides, sorted by merchant, currency, day, mode (test
+ * first) and metric; a day one side lacks counts as zeros there (so a missing row shows up as a
+ * difference).
  */
 export function compareMoneyDays(
   reporting: readonly MoneyDay[],

@@ -84,9 +84,9 @@ export function caseContribution(c: PaymentCase | undefined): TotalsContribution
 
 /**
  * What daily_totals must change when contributions go from `before` to `after`: the old ones leave
- * their (merchant, day, currency, method, status, mode) rows and the new ones join theirs, so a status change
- * moves the payment between statuses. Deltas that cancel out are dropped, and the result is sorted
- * by key so concurrent transactions lock rows in one order (no deadlocks).
+ * their (merchant, day, currency, method, status, mode) rows and the new ones join theirs, so a
+ * status change moves the payment between statuses. Deltas that cancel out are dropped, and the
+ * result is sorted by key so concurrent transactions lock rows in one order (no deadlocks).
  */
 export function contributionsDelta(
   before: readonly TotalsContribution[],

@@ -52,8 +52,8 @@ export interface PaymentCaseRepository {
 }
 
 /**
- * Aggregates per merchant, UTC day, currency, method, status and mode: the payment facts, plus case money
- * applied to payments that had already succeeded (see caseContribution).
+ * Aggregates per merchant, UTC day, currency, method, status and mode: the payment facts, plus case
+ * money applied to payments that had already succeeded (see caseContribution).
  */
 export interface DailyTotalsRepository {
   /** Adds the deltas (in the given order); rows left with no payment and no money disappear. */
