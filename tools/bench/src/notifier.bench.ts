@@ -34,7 +34,15 @@ import pg from 'pg';
 import { createReporter, pgbenchAlone } from './common';
 import { cpuMicros, type CpuSample, sampleCpu } from './cpu';
 import { percentile, perSecond } from './load';
-import { scalar, settings, settle, withClient } from './postgres';
+import {
+  resetStatements,
+  scalar,
+  settings,
+  settle,
+  STATEMENT_STATS,
+  topStatements,
+  withClient,
+} from './postgres';
 
 const RATE = Number.parseInt(process.env['BENCH_RATE'] ?? '1000', 10);
 const SECONDS = Number.parseInt(process.env['BENCH_SECONDS'] ?? '20', 10);
@@ -206,7 +214,9 @@ async function runPhase(
   endpoints: Endpoint[],
   pick: () => number,
   stateDir: string,
+  serverUrl: string,
 ): Promise<Phase> {
+  await resetStatements(serverUrl);
   const ackBefore = acknowledged;
   const attemptsBefore = attempts;
   const cpuBefore: CpuSample = sampleCpu(stateDir);
@@ -265,6 +275,7 @@ async function runPhase(
       `committed-to-delivery p99 ${phase.committedP99.toFixed(1)} ms, ` +
       `${phase.healthyMissing} healthy not delivered; CPU µs/delivery: ${phase.cpu}`,
   );
+  for (const line of await topStatements(serverUrl, delivered)) say(line);
   return phase;
 }
 
@@ -286,6 +297,7 @@ async function main(): Promise<number> {
     const infra = await provisionInfra({
       stateDir,
       durable: true,
+      statementStats: STATEMENT_STATS,
       env: {},
       log: (m) => step(`infra: ${m}`),
     });
@@ -369,8 +381,16 @@ async function main(): Promise<number> {
       endpoints,
       anyEndpoint,
       stateDir,
+      infra.databaseUrl,
     );
-    const clean = await runPhase('healthy endpoints only', sink, endpoints, healthyOnly, stateDir);
+    const clean = await runPhase(
+      'healthy endpoints only',
+      sink,
+      endpoints,
+      healthyOnly,
+      stateDir,
+      infra.databaseUrl,
+    );
     const backlog = await withClient(notifierUrl, (c) =>
       scalar(c, "select count(*)::text from deliveries where status = 'pending'"),
     );

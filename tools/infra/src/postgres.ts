@@ -30,6 +30,8 @@ export interface PostgresState {
   port: number;
   pid?: number;
   durable: boolean;
+  /** pg_stat_statements preloaded (benchmarks that print where PostgreSQL's time goes). */
+  statementStats?: boolean;
   url: string;
   startedAt?: string;
 }
@@ -63,7 +65,7 @@ export async function ensurePostgres(opts: ProvisionOptions): Promise<PostgresHa
   if (await containerRuntimeAvailable(log)) return startContainer(opts.durable ?? false, log);
   return withLock(
     path.join(stateDir, 'postgres.lock'),
-    () => ensureLocal(stateDir, opts.durable ?? false, log),
+    () => ensureLocal(stateDir, opts.durable ?? false, log, opts.statementStats ?? false),
     {
       log,
     },
@@ -86,6 +88,7 @@ async function ensureLocal(
   stateDir: string,
   durable: boolean,
   log: Logger,
+  statementStats: boolean,
 ): Promise<PostgresHandle> {
   // Checked again under the lock: another process may have started it while we waited.
   const again = await reuseRunning(stateDir, durable, log);
@@ -98,7 +101,7 @@ async function ensureLocal(
   if (previous && (await postmasterRuns(previous)))
     return waitForRunningServer(stateDir, previous, durable, log);
   const layout = previous ?? (await newLayout(stateDir, binDir, runAs, durable, log));
-  const state: PostgresState = { ...layout, binDir, runAs, durable };
+  const state: PostgresState = { ...layout, binDir, runAs, durable, statementStats };
   if (!(await exists(path.join(state.dataDir, 'PG_VERSION')))) {
     await initCluster(state, stateDir, log);
   } else {
@@ -319,6 +322,7 @@ function serverConf(state: PostgresState): string {
     `fsync = ${flag}`,
     `synchronous_commit = ${flag}`,
     `full_page_writes = ${flag}`,
+    ...(state.statementStats ? ["shared_preload_libraries = 'pg_stat_statements'"] : []),
     '',
   ].join('\n');
 }

@@ -31,6 +31,11 @@ export interface ProvisionOptions {
   stateDir: string;
   /** Default false: tests run with fsync=off, synchronous_commit=off, full_page_writes=off. True for benchmarks. */
   durable?: boolean;
+  /**
+   * Preload pg_stat_statements in a cluster this call starts (benchmarks' BENCH_STATEMENTS); a
+   * reused or external server is left as it is.
+   */
+  statementStats?: boolean;
   /** Default '4.1.2' (every kafkajs check and the whole test suite pass on it; 3.9.2 too). */
   kafkaVersion?: string;
   /** Progress lines. */
