@@ -10,6 +10,7 @@ import * as dropSupersededDeliveryIndexes from './20261208000300_drop_superseded
 import * as deliveryTraceContext from './20261208000400_delivery_trace_context';
 import * as endpointSecretRotations from './20261209000000_endpoint_secret_rotations';
 import * as endpointAndDeliveryModes from './20261210000000_endpoint_and_delivery_modes';
+import * as targetedClaims from './20261211000000_targeted_claims';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '20261208000400_delivery_trace_context': deliveryTraceContext,
   '20261209000000_endpoint_secret_rotations': endpointSecretRotations,
   '20261210000000_endpoint_and_delivery_modes': endpointAndDeliveryModes,
+  '20261211000000_targeted_claims': targetedClaims,
 };

@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   });
   const dueListener = listenForDueDeliveries({
     url: config.databaseUrl.reveal(),
-    onDue: () => dispatcher.wake(),
+    onDue: (endpointIds) => dispatcher.wake(endpointIds),
     log,
   });
   // The API and the dispatcher need no Kafka, so they run while the consumer joins its group (after

@@ -59,9 +59,10 @@ export function makeDispatcher(deps: DispatcherDeps) {
   // sends the delivery while it is in flight; after a crash it simply runs out.
   const leaseMs = deps.timeoutMs + 10_000;
 
-  async function claim(limit: number): Promise<DispatchTarget[]> {
+  /** Every endpoint's due deliveries, or only those of `endpointIds`. */
+  async function claim(limit: number, endpointIds?: readonly string[]): Promise<DispatchTarget[]> {
     const now = deps.clock.now();
-    return deps.dispatch.claim(now, limit, new Date(now.getTime() + leaseMs));
+    return deps.dispatch.claim(now, limit, new Date(now.getTime() + leaseMs), endpointIds);
   }
 
   async function attempt(target: DispatchTarget): Promise<AttemptSummary> {

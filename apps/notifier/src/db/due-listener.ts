@@ -6,13 +6,14 @@ export interface DueListener {
 }
 
 /**
- * Calls `onDue` when a delivery is inserted (the deliveries_due_notify trigger), so a new
- * notification goes out within milliseconds instead of at the next poll. A dropped connection
- * is reopened after a pause; meanwhile the dispatcher's poll still finds the work.
+ * Calls `onDue` when deliveries are inserted (the deliveries_due_notify trigger), with their
+ * endpoints' ids, or none when the statement named too many to say, so a new notification goes
+ * out within milliseconds instead of at the next sweep. A dropped connection is reopened after a
+ * pause; meanwhile the dispatcher's sweep still finds the work.
  */
 export function listenForDueDeliveries(options: {
   url: string;
-  onDue: () => void;
+  onDue: (endpointIds?: readonly string[]) => void;
   log: Logger;
 }): DueListener {
   let closed = false;
@@ -23,7 +24,7 @@ export function listenForDueDeliveries(options: {
     if (closed) return;
     const c = new pg.Client({ connectionString: options.url, application_name: 'notifier-listen' });
     client = c;
-    c.on('notification', () => options.onDue());
+    c.on('notification', (n) => options.onDue(n.payload ? n.payload.split(',') : undefined));
     c.on('error', (err) => {
       options.log.warn({ err }, 'deliveries_due listener lost its connection');
       void c.end().catch(() => undefined);

@@ -260,9 +260,15 @@ export interface DispatchRepository {
    * Leases up to `limit` due pending deliveries until `leaseUntil`: only of enabled endpoints,
    * at most `max_in_flight` leased per endpoint, only the lowest-sequence pending delivery of a
    * payment per endpoint (its notifications go out in order). Rows another dispatcher holds are
-   * skipped; a crashed dispatcher's leases simply run out.
+   * skipped; a crashed dispatcher's leases simply run out. With `endpointIds`, only those
+   * endpoints' deliveries (the ones new work or a finished attempt named).
    */
-  claim(now: Date, limit: number, leaseUntil: Date): Promise<DispatchTarget[]>;
+  claim(
+    now: Date,
+    limit: number,
+    leaseUntil: Date,
+    endpointIds?: readonly string[],
+  ): Promise<DispatchTarget[]>;
   /**
    * Stores the attempt, the delivery's new state (lease released), and the endpoint's health:
    * failing_since set on a failure and cleared on success; disabled on 410 (`gone`) or when

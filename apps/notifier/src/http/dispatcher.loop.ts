@@ -3,8 +3,11 @@ import type { Logger } from '@tolem/observability';
 import type { AttemptSummary, Dispatcher } from '../app/dispatch-due';
 
 export interface DispatcherLoop {
-  /** Claim now (new work was recorded). */
-  wake(): void;
+  /**
+   * Claim now: new work was recorded for these endpoints (their ids), or anywhere (no ids). Named
+   * endpoints are looked at alone; the sweep over every endpoint runs every `pollMs`.
+   */
+  wake(endpointIds?: readonly string[]): void;
   /** Stops claiming and waits for the attempts in flight to be recorded. */
   stop(): Promise<void>;
   /** Attempts in flight right now. */
@@ -17,12 +20,15 @@ export interface DispatcherLoopOptions {
   concurrency: number;
   /** Most deliveries one claim takes. */
   claimBatch: number;
-  /** How often to look for due work when nothing wakes the loop (retries coming due). */
+  /**
+   * How often to sweep every endpoint for due work (retries coming due, expired leases, requeued
+   * deliveries), whatever else wakes the loop.
+   */
   pollMs: number;
   /**
    * Least time between two claims (25 ms). Every finished attempt and every new delivery wakes the
-   * loop; a claim looks at every endpoint, so under load one claim per wake-up costs far more than
-   * one per interval that takes everything freed meanwhile, for at most this much added latency.
+   * loop; under load one claim per interval takes everything freed meanwhile for far less than
+   * one per wake-up, for at most this much added latency.
    */
   minClaimIntervalMs?: number;
   log: Logger;
@@ -56,13 +62,18 @@ function logAttempt(log: Logger, a: AttemptSummary): void {
 /**
  * A continuously refilled pool instead of rounds: up to `concurrency` attempts are in flight, and
  * whenever some finish the loop claims more, so a slow or dead merchant holds only its own slots
- * (its endpoint's max_in_flight) and never delays anyone else's deliveries. Finishing attempts
- * wake the loop; so does new work (LISTEN/NOTIFY) and, failing that, the poll.
+ * (its endpoint's max_in_flight) and never delays anyone else's deliveries. A finishing attempt
+ * wakes the loop for its endpoint (a slot freed, the payment's next delivery unblocked); new work
+ * (LISTEN/NOTIFY) for the endpoints it names. Those claims look at the named endpoints only: a
+ * claim over every endpoint costs in proportion to all of them (1,000 endpoints: most of
+ * PostgreSQL's time in bench:notifier), so it runs as a sweep every `pollMs`, and at once when
+ * new work names no endpoint, a claim failed, or the last sweep came back full.
  */
 export function startDispatcherLoop(options: DispatcherLoopOptions): DispatcherLoop {
   const { dispatcher, concurrency, claimBatch, pollMs, log } = options;
   const minClaimIntervalMs = options.minClaimIntervalMs ?? 25;
   let lastClaim = -Infinity;
+  let lastSweep = -Infinity;
   let stopped = false;
   let inFlight = 0;
   let failures = 0;
@@ -70,8 +81,14 @@ export function startDispatcherLoop(options: DispatcherLoopOptions): DispatcherL
   let wakeSleeper: (() => void) | undefined;
   const running = new Set<Promise<void>>();
   let lastExpiry = 0;
+  /** Endpoints named since the last claim that looked at them. */
+  const named = new Set<string>();
+  /** A sweep over every endpoint is wanted before the next pollMs is up. */
+  let sweepNow = true;
 
-  const wake = () => {
+  const wake = (endpointIds?: readonly string[]) => {
+    if (endpointIds) for (const id of endpointIds) named.add(id);
+    else sweepNow = true;
     woken = true;
     wakeSleeper?.();
   };
@@ -106,7 +123,7 @@ export function startDispatcherLoop(options: DispatcherLoopOptions): DispatcherL
       .finally(() => {
         inFlight -= 1;
         running.delete(run);
-        wake();
+        wake([target.endpoint.id]);
       });
     running.add(run);
   };
@@ -120,18 +137,30 @@ export function startDispatcherLoop(options: DispatcherLoopOptions): DispatcherL
       woken = false;
       let claimedFull = false;
       const room = Math.min(claimBatch, concurrency - inFlight);
-      if (room > 0) {
+      const sweep = sweepNow || lastClaim - lastSweep >= pollMs;
+      if (room > 0 && (sweep || named.size > 0)) {
+        // A sweep covers the named endpoints too.
+        const endpointIds = sweep ? undefined : [...named];
+        named.clear();
         try {
           const now = Date.now();
           if (now - lastExpiry >= 60_000) {
             lastExpiry = now;
             await dispatcher.expireWaiting();
           }
-          const targets = await dispatcher.claim(room);
+          if (sweep) {
+            sweepNow = false;
+            lastSweep = lastClaim;
+          }
+          const targets = await dispatcher.claim(room, endpointIds);
           for (const target of targets) launch(target);
           claimedFull = targets.length === room;
+          // A full claim may have left work behind: look there again.
+          if (claimedFull) wake(endpointIds);
           failures = 0;
         } catch (err) {
+          // What this claim was to look at is looked at by the next sweep.
+          sweepNow = true;
           failures += 1;
           if (failures === 1 || failures % 20 === 0)
             log.warn({ err, failures }, 'claiming deliveries failed');
@@ -141,8 +170,11 @@ export function startDispatcherLoop(options: DispatcherLoopOptions): DispatcherL
       if (failures > 0) {
         woken = false;
         await sleep(Math.min(5_000, pollMs * 2 ** Math.min(failures, 4)));
-      } else if (!claimedFull || inFlight >= concurrency) {
+      } else if (inFlight >= concurrency) {
+        // No room: a finishing attempt wakes the loop.
         await sleep(pollMs);
+      } else if (!claimedFull) {
+        await sleep(Math.max(0, lastSweep + pollMs - performance.now()));
       }
     }
   })();

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
 import { createLogger } from '@tolem/observability';
 import { freshDatabase, waitFor } from '@tolem/testing';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { migrations } from '../../migrations';
@@ -155,6 +156,56 @@ describe('dispatcher (real PostgreSQL, real HTTP receivers, controllable clock)'
     expect(after2).toMatchObject({ status: 'pending', attempts: 2 });
     expect(after2.next_attempt_at.getTime()).toBe(first + 10_000 + 20_000);
     expect(r.received).toHaveLength(2);
+  });
+
+  it("claims only the named endpoints' deliveries when given endpoint ids, still in order and within limits", async () => {
+    const a = await endpointFor(await receiver());
+    const b = await endpointFor(await receiver(), 'ok', 2);
+    const paymentId = 'pay_named_1';
+    for (const sequence of [1n, 2n])
+      await recordEvent(
+        db,
+        clock,
+        aNotificationEvent({ merchantId: a.merchantId, paymentId, sequence }),
+      );
+    for (let i = 0; i < 3; i += 1)
+      await recordEvent(db, clock, aNotificationEvent({ merchantId: b.merchantId }));
+    const leaseUntil = new Date(clock.now().getTime() + HOUR);
+    const repo = createDispatchRepo(db);
+
+    const onlyA = await repo.claim(clock.now(), 500, leaseUntil, [a.endpointId]);
+    // A payment's second delivery waits for its first.
+    expect(onlyA.map((t) => [t.endpoint.id, t.delivery.sequence])).toEqual([[a.endpointId, 1n]]);
+    const onlyB = await repo.claim(clock.now(), 500, leaseUntil, [b.endpointId, 'we_unknown']);
+    // max_in_flight 2 of b's three.
+    expect(onlyB.map((t) => t.endpoint.id)).toEqual([b.endpointId, b.endpointId]);
+    expect(await repo.claim(clock.now(), 500, leaseUntil, [a.endpointId, b.endpointId])).toEqual(
+      [],
+    );
+    expect(await repo.claim(clock.now(), 500, leaseUntil, [])).toEqual([]);
+  });
+
+  it('a new delivery wakes listeners naming its endpoint (LISTEN deliveries_due)', async () => {
+    const a = await endpointFor(await receiver());
+    const b = await endpointFor(await receiver());
+    const payloads: string[] = [];
+    const listener = new pg.Client({ connectionString: database.url });
+    await listener.connect();
+    try {
+      listener.on('notification', (n) => payloads.push(n.payload ?? ''));
+      await listener.query('listen deliveries_due');
+      await recordEvent(db, clock, aNotificationEvent({ merchantId: a.merchantId }));
+      await recordEvent(db, clock, aNotificationEvent({ merchantId: b.merchantId }));
+      // Recording an event already recorded inserts nothing and wakes nobody.
+      const again = aNotificationEvent({ merchantId: b.merchantId });
+      await recordEvent(db, clock, again);
+      await recordEvent(db, clock, again);
+      await waitFor(() => payloads.length >= 3, { timeoutMs: 5_000, what: 'three notifications' });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(payloads).toEqual([a.endpointId, b.endpointId, b.endpointId]);
+    } finally {
+      await listener.end();
+    }
   });
 
   it('retries a refused connection', async () => {
