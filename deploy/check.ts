@@ -23,6 +23,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
+import { grpcClientEnv, grpcServerEnv } from '@tolem/config';
 import YAML from 'yaml';
 
 type Obj = Record<string, unknown>;
@@ -158,8 +159,19 @@ interface EnvContract {
 }
 
 /**
+ * The shared sets of variables a config.ts spreads into its schema (`...grpcServerEnv(50051),`),
+ * taken from libs/config itself so the names cannot drift from what the apps parse.
+ */
+const SHARED_ENV: Record<string, Record<string, { isOptional(): boolean }>> = {
+  grpcServerEnv: grpcServerEnv(0),
+  grpcClientEnv: grpcClientEnv(),
+};
+
+/**
  * Reads the zod schema keys of apps/<app>/src/config.ts. A key counts as required unless its
  * definition has a default or is optional (envs.port(n), bool, durationMs and logLevel default).
+ * A spread shared set (`...<name>Env(…)`, SHARED_ENV) adds its names; an unknown one is refused,
+ * as its names could not be known.
  */
 function envContract(app: string): EnvContract {
   const file = join(ROOT, 'apps', app, 'src', 'config.ts');
@@ -190,6 +202,22 @@ function envContract(app: string): EnvContract {
   for (const line of source.split('\n')) {
     const trimmed = line.trim();
     if (trimmed.startsWith('/*') || trimmed.startsWith('*') || trimmed.startsWith('//')) continue;
+    const spread = /^\s+\.\.\.(\w+Env)\(/.exec(line);
+    if (spread) {
+      settle();
+      current = undefined;
+      text = '';
+      const shared = SHARED_ENV[spread[1] ?? ''];
+      if (!shared) {
+        fail(rel(file), `...${spread[1]}(…): not a known set of variables (see SHARED_ENV)`);
+        continue;
+      }
+      for (const [name, field] of Object.entries(shared)) {
+        reads.add(name);
+        if (!field.isOptional()) required.add(name);
+      }
+      continue;
+    }
     const key = /^\s+([A-Z][A-Z0-9_]+):\s*(.*)$/.exec(line);
     if (key) {
       settle();

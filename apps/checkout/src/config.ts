@@ -1,4 +1,14 @@
-import { envs, parseEnv, Secret } from '@tolem/config';
+import {
+  envs,
+  grpcClientEnv,
+  type GrpcClientTls,
+  grpcClientTls,
+  type GrpcServerConfig,
+  grpcServerConfig,
+  grpcServerEnv,
+  parseEnv,
+  Secret,
+} from '@tolem/config';
 import { z } from 'zod';
 
 import type { PayerAttemptLimits } from './domain/payer-attempts';
@@ -8,14 +18,7 @@ const attemptLimit = (fallback: number) =>
 
 const schema = z.object({
   DATABASE_URL: envs.url(),
-  GRPC_PORT: envs.port(50051),
-  GRPC_HOST: z.string().default('127.0.0.1'),
-  /** mTLS: a directory with ca.crt, tls.crt and tls.key (a cert-manager Secret's layout). */
-  GRPC_TLS_DIR: z.string().min(1).optional(),
-  /** Plaintext gRPC without caller checks: single-app tests only, never in a pod. */
-  GRPC_INSECURE: envs.bool(false),
-  /** A plaintext port answering grpc.health.v1 only, for Kubernetes' probes (they cannot TLS). */
-  GRPC_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  ...grpcServerEnv(50051),
   /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
   METRICS_PORT: envs.port(9464),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -83,12 +86,8 @@ const schema = z.object({
   PAYER_ATTEMPT_LIMIT_KEEPER_MOBILE: attemptLimit(3),
 });
 
-export interface CheckoutConfig {
+export interface CheckoutConfig extends GrpcServerConfig {
   databaseUrl: Secret;
-  grpcPort: number;
-  grpcHost: string;
-  /** GRPC_TLS_DIR / GRPC_INSECURE / GRPC_HEALTH_PORT, for grpc-kit's grpcTransportOf. */
-  grpcTls: { tlsDir?: string; insecure: boolean; healthPort?: number };
   metricsPort: number;
   metricsHost: string;
   logLevel: string;
@@ -118,9 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parseEnv(schema, env);
   return Object.freeze({
     databaseUrl: new Secret(e.DATABASE_URL),
-    grpcPort: e.GRPC_PORT,
-    grpcHost: e.GRPC_HOST,
-    grpcTls: { tlsDir: e.GRPC_TLS_DIR, insecure: e.GRPC_INSECURE, healthPort: e.GRPC_HEALTH_PORT },
+    ...grpcServerConfig(e),
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
     logLevel: e.LOG_LEVEL,
@@ -149,55 +146,50 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   });
 }
 
-const casesToolSchema = z.object({
-  /** Checkout's gRPC address; the default is checkout's own default GRPC_PORT on this host. */
-  CHECKOUT_ADDR: envs.address().default('127.0.0.1:50051'),
-  /** Deadline of each call; an apply waits for the ledger, so it is longer than a service's. */
-  GRPC_DEADLINE_MS: z.coerce.number().int().min(1).default(15_000),
-  /** The operator's certificate (ca.crt, tls.crt, tls.key): checkout accepts only mTLS callers. */
-  GRPC_TLS_DIR: z.string().min(1).optional(),
-  /** Plaintext, for a checkout started with GRPC_INSECURE=true (single-app tests). */
-  GRPC_INSECURE: envs.bool(false),
-});
+/**
+ * An operators' tool calling checkout as the `operator` identity: checkout's address, the deadline
+ * of each call (each tool its own) and the operator's certificate.
+ */
+const checkoutToolSchema = (deadlineMs: number) =>
+  z.object({
+    /** Checkout's gRPC address; the default is checkout's own default GRPC_PORT on this host. */
+    CHECKOUT_ADDR: envs.address().default('127.0.0.1:50051'),
+    GRPC_DEADLINE_MS: z.coerce.number().int().min(1).default(deadlineMs),
+    /** The operator's certificate: checkout accepts only mTLS callers. */
+    ...grpcClientEnv(),
+  });
 
 export interface CasesToolConfig {
   checkoutAddr: string;
   deadlineMs: number;
   /** GRPC_TLS_DIR / GRPC_INSECURE: the tools call as the `operator` identity. */
-  grpcTls: { tlsDir?: string; insecure: boolean };
+  grpcTls: GrpcClientTls;
+}
+
+function loadCheckoutToolConfig(
+  deadlineMs: number,
+  env: Record<string, string | undefined>,
+): CasesToolConfig {
+  const e = parseEnv(checkoutToolSchema(deadlineMs), env);
+  return Object.freeze({
+    checkoutAddr: e.CHECKOUT_ADDR,
+    deadlineMs: e.GRPC_DEADLINE_MS,
+    grpcTls: grpcClientTls(e),
+  });
 }
 
 /** Configuration of the operators' `npm run cases` tool (with loadConfig, the env's only reader). */
 export function loadCasesToolConfig(
   env: Record<string, string | undefined> = process.env,
 ): CasesToolConfig {
-  const e = parseEnv(casesToolSchema, env);
-  return Object.freeze({
-    checkoutAddr: e.CHECKOUT_ADDR,
-    deadlineMs: e.GRPC_DEADLINE_MS,
-    grpcTls: { tlsDir: e.GRPC_TLS_DIR, insecure: e.GRPC_INSECURE },
-  });
+  // An apply waits for the ledger, so its deadline is longer than a service's.
+  return loadCheckoutToolConfig(15_000, env);
 }
-
-const reconcileToolSchema = z.object({
-  /** Checkout's gRPC address; the default is checkout's own default GRPC_PORT on this host. */
-  CHECKOUT_ADDR: envs.address().default('127.0.0.1:50051'),
-  /** A pass reads every page settled since the last one and asks providers: minutes, not seconds. */
-  GRPC_DEADLINE_MS: z.coerce.number().int().min(1).default(300_000),
-  /** The operator's certificate (ca.crt, tls.crt, tls.key): checkout accepts only mTLS callers. */
-  GRPC_TLS_DIR: z.string().min(1).optional(),
-  /** Plaintext, for a checkout started with GRPC_INSECURE=true (single-app tests). */
-  GRPC_INSECURE: envs.bool(false),
-});
 
 /** Configuration of `npm run reconcile` (with loadConfig, the env's only reader). */
 export function loadReconcileToolConfig(
   env: Record<string, string | undefined> = process.env,
 ): CasesToolConfig {
-  const e = parseEnv(reconcileToolSchema, env);
-  return Object.freeze({
-    checkoutAddr: e.CHECKOUT_ADDR,
-    deadlineMs: e.GRPC_DEADLINE_MS,
-    grpcTls: { tlsDir: e.GRPC_TLS_DIR, insecure: e.GRPC_INSECURE },
-  });
+  // A pass reads every page settled since the last one and asks providers: minutes, not seconds.
+  return loadCheckoutToolConfig(300_000, env);
 }

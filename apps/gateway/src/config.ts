@@ -1,4 +1,11 @@
-import { envs, parseEnv, Secret } from '@tolem/config';
+import {
+  envs,
+  grpcClientEnv,
+  type GrpcClientTls,
+  grpcClientTls,
+  parseEnv,
+  Secret,
+} from '@tolem/config';
 import { z } from 'zod';
 
 import type { RateLimits } from './http/server';
@@ -27,10 +34,8 @@ const schema = z.object({
   RECURRING_ADDR: envs.address().optional(),
   /** qr-platform's gRPC; the `/v1/qr_codes` routes and `/qr/v1/details` are served only when set. */
   QR_PLATFORM_ADDR: envs.address().optional(),
-  /** mTLS to the gRPC peers: a directory with ca.crt, tls.crt and tls.key (a cert-manager Secret). */
-  GRPC_TLS_DIR: z.string().min(1).optional(),
-  /** Plaintext gRPC: single-app tests only, never in a pod. */
-  GRPC_INSECURE: envs.bool(false),
+  /** mTLS to the gRPC peers (GRPC_TLS_DIR), or plaintext (GRPC_INSECURE). */
+  ...grpcClientEnv(),
   /** Bearer token of the /admin routes; short tokens are refused because they can be guessed. */
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   /** Deadline of every gRPC call to a peer. */
@@ -75,7 +80,7 @@ export interface GatewayConfig {
   recurringAddr: string | undefined;
   qrPlatformAddr: string | undefined;
   /** GRPC_TLS_DIR / GRPC_INSECURE, for grpc-kit's grpcTransportOf. */
-  grpcTls: { tlsDir?: string; insecure: boolean };
+  grpcTls: GrpcClientTls;
   adminToken: Secret;
   grpcDeadlineMs: number;
   rateLimits: RateLimits;
@@ -101,7 +106,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reportingAddr: e.REPORTING_ADDR,
     recurringAddr: e.RECURRING_ADDR,
     qrPlatformAddr: e.QR_PLATFORM_ADDR,
-    grpcTls: { tlsDir: e.GRPC_TLS_DIR, insecure: e.GRPC_INSECURE },
+    grpcTls: grpcClientTls(e),
     adminToken: new Secret(e.ADMIN_TOKEN),
     grpcDeadlineMs: e.GRPC_DEADLINE_MS,
     createBatchLanes: e.CREATE_BATCH_LANES,

@@ -1,4 +1,11 @@
-import { envs, parseEnv, Secret } from '@tolem/config';
+import {
+  envs,
+  type GrpcServerConfig,
+  grpcServerConfig,
+  grpcServerEnv,
+  parseEnv,
+  Secret,
+} from '@tolem/config';
 import { z } from 'zod';
 
 const brokers = z
@@ -27,14 +34,7 @@ const toolSchema = z.object({
 const schema = toolSchema.extend({
   KAFKA_BROKERS: brokers,
   PAYMENTS_TOPIC: z.string().min(1).default('payments.events.v1'),
-  GRPC_PORT: envs.port(50053),
-  GRPC_HOST: z.string().default('127.0.0.1'),
-  /** mTLS: a directory with ca.crt, tls.crt and tls.key (a cert-manager Secret's layout). */
-  GRPC_TLS_DIR: z.string().min(1).optional(),
-  /** Plaintext gRPC without caller checks: single-app tests only, never in a pod. */
-  GRPC_INSECURE: envs.bool(false),
-  /** A plaintext port answering grpc.health.v1 only, for Kubernetes' probes (they cannot TLS). */
-  GRPC_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  ...grpcServerEnv(50053),
   /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
   METRICS_PORT: envs.port(9464),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -65,13 +65,9 @@ export interface LedgerToolConfig {
   outboxGraceMs: number;
 }
 
-export interface LedgerConfig extends LedgerToolConfig {
+export interface LedgerConfig extends LedgerToolConfig, GrpcServerConfig {
   kafkaBrokers: string[];
   paymentsTopic: string;
-  grpcPort: number;
-  grpcHost: string;
-  /** GRPC_TLS_DIR / GRPC_INSECURE / GRPC_HEALTH_PORT, for grpc-kit's grpcTransportOf. */
-  grpcTls: { tlsDir?: string; insecure: boolean; healthPort?: number };
   metricsPort: number;
   metricsHost: string;
   migrateOnStart: boolean;
@@ -91,9 +87,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboxGraceMs: e.INTEGRITY_OUTBOX_GRACE_MS,
     kafkaBrokers: e.KAFKA_BROKERS,
     paymentsTopic: e.PAYMENTS_TOPIC,
-    grpcPort: e.GRPC_PORT,
-    grpcHost: e.GRPC_HOST,
-    grpcTls: { tlsDir: e.GRPC_TLS_DIR, insecure: e.GRPC_INSECURE, healthPort: e.GRPC_HEALTH_PORT },
+    ...grpcServerConfig(e),
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
     migrateOnStart: e.MIGRATE_ON_START,

@@ -1,4 +1,12 @@
-import { ConfigError, envs, parseEnv, Secret } from '@tolem/config';
+import {
+  ConfigError,
+  envs,
+  type GrpcServerConfig,
+  grpcServerConfig,
+  grpcServerEnv,
+  parseEnv,
+  Secret,
+} from '@tolem/config';
 import { z } from 'zod';
 
 import { PRIVATE_NETWORK_ALLOWANCES, type PrivateNetworkAllowance } from './domain/ssrf';
@@ -12,14 +20,7 @@ const schema = z.object({
   PAYMENTS_TOPIC: z.string().min(1).default('payments.events.v1'),
   /** Consumer group = service name; tests override it to stay isolated. */
   KAFKA_GROUP_ID: z.string().min(1).default('notifier'),
-  GRPC_PORT: envs.port(50054),
-  GRPC_HOST: z.string().default('127.0.0.1'),
-  /** mTLS: a directory with ca.crt, tls.crt and tls.key (a cert-manager Secret's layout). */
-  GRPC_TLS_DIR: z.string().min(1).optional(),
-  /** Plaintext gRPC without caller checks: single-app tests only, never in a pod. */
-  GRPC_INSECURE: envs.bool(false),
-  /** A plaintext port answering grpc.health.v1 only, for Kubernetes' probes (they cannot TLS). */
-  GRPC_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  ...grpcServerEnv(50054),
   /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
   METRICS_PORT: envs.port(9464),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -54,15 +55,11 @@ const schema = z.object({
   NOTIFY_ALLOW_PRIVATE_NETWORKS: z.enum(PRIVATE_NETWORK_ALLOWANCES).default('none'),
 });
 
-export interface NotifierConfig {
+export interface NotifierConfig extends GrpcServerConfig {
   databaseUrl: Secret;
   kafkaBrokers: string[];
   paymentsTopic: string;
   groupId: string;
-  grpcPort: number;
-  grpcHost: string;
-  /** GRPC_TLS_DIR / GRPC_INSECURE / GRPC_HEALTH_PORT, for grpc-kit's grpcTransportOf. */
-  grpcTls: { tlsDir?: string; insecure: boolean; healthPort?: number };
   metricsPort: number;
   metricsHost: string;
   logLevel: string;
@@ -102,9 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kafkaBrokers: brokers,
     paymentsTopic: e.PAYMENTS_TOPIC,
     groupId: e.KAFKA_GROUP_ID,
-    grpcPort: e.GRPC_PORT,
-    grpcHost: e.GRPC_HOST,
-    grpcTls: { tlsDir: e.GRPC_TLS_DIR, insecure: e.GRPC_INSECURE, healthPort: e.GRPC_HEALTH_PORT },
+    ...grpcServerConfig(e),
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
     logLevel: e.LOG_LEVEL,

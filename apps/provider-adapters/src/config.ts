@@ -1,4 +1,12 @@
-import { ConfigError, envs, parseEnv, Secret } from '@tolem/config';
+import {
+  ConfigError,
+  envs,
+  type GrpcServerConfig,
+  grpcServerConfig,
+  grpcServerEnv,
+  parseEnv,
+  Secret,
+} from '@tolem/config';
 import type { CurrencyCode } from '@tolem/money';
 import { z } from 'zod';
 
@@ -34,14 +42,7 @@ const optionalSecret = () =>
     .transform((v) => (v ? new Secret(v) : undefined));
 
 const schema = dbSchema.extend({
-  GRPC_PORT: envs.port(50052),
-  GRPC_HOST: z.string().default('127.0.0.1'),
-  /** mTLS: a directory with ca.crt, tls.crt and tls.key (a cert-manager Secret's layout). */
-  GRPC_TLS_DIR: z.string().min(1).optional(),
-  /** Plaintext gRPC without caller checks: single-app tests only, never in a pod. */
-  GRPC_INSECURE: envs.bool(false),
-  /** A plaintext port answering grpc.health.v1 only, for Kubernetes' probes (they cannot TLS). */
-  GRPC_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  ...grpcServerEnv(50052),
   /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
   METRICS_PORT: envs.port(9464),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -119,12 +120,8 @@ const schema = dbSchema.extend({
   // generator:config-schema
 });
 
-export interface ProviderAdaptersConfig {
+export interface ProviderAdaptersConfig extends GrpcServerConfig {
   databaseUrl: Secret;
-  grpcPort: number;
-  grpcHost: string;
-  /** GRPC_TLS_DIR / GRPC_INSECURE / GRPC_HEALTH_PORT, for grpc-kit's grpcTransportOf. */
-  grpcTls: { tlsDir?: string; insecure: boolean; healthPort?: number };
   metricsPort: number;
   metricsHost: string;
   logLevel: string;
@@ -189,9 +186,7 @@ export function loadConfig(
   const callbacks = e.CALLBACK_BASE_URL;
   const config: ProviderAdaptersConfig = {
     databaseUrl: new Secret(e.DATABASE_URL),
-    grpcPort: e.GRPC_PORT,
-    grpcHost: e.GRPC_HOST,
-    grpcTls: { tlsDir: e.GRPC_TLS_DIR, insecure: e.GRPC_INSECURE, healthPort: e.GRPC_HEALTH_PORT },
+    ...grpcServerConfig(e),
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
     logLevel: e.LOG_LEVEL,

@@ -1,4 +1,12 @@
-import { ConfigError, envs, parseEnv, Secret } from '@tolem/config';
+import {
+  ConfigError,
+  envs,
+  type GrpcServerConfig,
+  grpcServerConfig,
+  grpcServerEnv,
+  parseEnv,
+  Secret,
+} from '@tolem/config';
 import { z } from 'zod';
 
 import type { CashRegisterSettings } from './receipts/cash-register.client';
@@ -8,14 +16,7 @@ const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefi
 
 const schema = z.object({
   DATABASE_URL: envs.url(),
-  GRPC_PORT: envs.port(50055),
-  GRPC_HOST: z.string().default('127.0.0.1'),
-  /** mTLS: a directory with ca.crt, tls.crt and tls.key (a cert-manager Secret's layout). */
-  GRPC_TLS_DIR: z.string().min(1).optional(),
-  /** Plaintext gRPC without caller checks: single-app tests only, never in a pod. */
-  GRPC_INSECURE: envs.bool(false),
-  /** A plaintext port answering grpc.health.v1 only, for Kubernetes' probes (they cannot TLS). */
-  GRPC_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  ...grpcServerEnv(50055),
   /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
   METRICS_PORT: envs.port(9464),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -58,12 +59,8 @@ const schema = z.object({
   RECURRING_TEST_CLOCK: envs.bool(false),
 });
 
-export interface RecurringConfig {
+export interface RecurringConfig extends GrpcServerConfig {
   databaseUrl: Secret;
-  grpcPort: number;
-  grpcHost: string;
-  /** GRPC_TLS_DIR / GRPC_INSECURE / GRPC_HEALTH_PORT, for grpc-kit's grpcTransportOf. */
-  grpcTls: { tlsDir?: string; insecure: boolean; healthPort?: number };
   metricsPort: number;
   metricsHost: string;
   logLevel: string;
@@ -105,9 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parseEnv(schema, env);
   return Object.freeze({
     databaseUrl: new Secret(e.DATABASE_URL),
-    grpcPort: e.GRPC_PORT,
-    grpcHost: e.GRPC_HOST,
-    grpcTls: { tlsDir: e.GRPC_TLS_DIR, insecure: e.GRPC_INSECURE, healthPort: e.GRPC_HEALTH_PORT },
+    ...grpcServerConfig(e),
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
     logLevel: e.LOG_LEVEL,

@@ -1,7 +1,7 @@
 import { VAT_RATES } from '@tolem/catalog';
 
 import { METHOD_NAME_LIST } from './mappers/enums.mapper';
-import { amountSchema } from './schemas';
+import { amountSchema, livemodeSchema } from './schemas';
 
 /**
  * Request and response schemas of the operators' merchant and API key routes
@@ -290,7 +290,7 @@ export const apiKeyJsonSchema = {
     object: { type: 'string', enum: ['api_key'] },
     merchant_id: { type: 'string' },
     mode: { type: 'string', enum: ['test', 'live'] },
-    livemode: { type: 'boolean' },
+    livemode: livemodeSchema(),
     name: { type: 'string' },
     key_prefix: { type: 'string', description: 'The first 12 characters, to tell keys apart.' },
     status: { type: 'string', enum: ['active', 'expiring', 'expired', 'revoked'] },

@@ -1,4 +1,4 @@
-import { amountSchema } from './schemas';
+import { amountSchema, livemodeSchema } from './schemas';
 
 /**
  * Request and response schemas of the QR routes (`/v1/qr_codes…` and the payer banks'
@@ -218,7 +218,7 @@ export const qrCodeJsonSchema = {
     link: { type: 'string', description: 'The payment link (opens the payer’s bank app).' },
     payment_id: { ...nullableString, description: 'Dynamic codes: the payment (`pay_…`).' },
     expires_at: nullableTime,
-    livemode: { type: 'boolean' },
+    livemode: livemodeSchema(),
     created: nullableTime,
   },
 } as const;

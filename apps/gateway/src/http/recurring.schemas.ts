@@ -1,4 +1,4 @@
-import { amountSchema, CURRENCY_LIST } from './schemas';
+import { amountSchema, CURRENCY_LIST, livemodeSchema } from './schemas';
 
 /**
  * Request and response schemas of the recurring routes (`/v1/card_bindings`,
@@ -351,7 +351,7 @@ export const bindingJsonSchema = {
   properties: {
     id: { type: 'string', description: '`cbd_…`' },
     object: { const: 'card_binding' },
-    livemode: { type: 'boolean' },
+    livemode: livemodeSchema(),
     state: {
       type: 'string',
       enum: BINDING_STATE_NAMES,
@@ -454,7 +454,7 @@ export const operationJsonSchema = {
   properties: {
     id: { type: 'string', description: '`sop_…`' },
     object: { const: 'recurring_operation' },
-    livemode: { type: 'boolean' },
+    livemode: livemodeSchema(),
     binding: { type: 'string' },
     customer_ref: nullableString,
     amount: minorSchema,
@@ -580,7 +580,7 @@ export const receiptJsonSchema = {
   properties: {
     id: { type: 'string', description: '`rct_…`' },
     object: { const: 'receipt' },
-    livemode: { type: 'boolean' },
+    livemode: livemodeSchema(),
     type: { type: 'string', description: '`payment` (a sale).' },
     status: {
       type: 'string',

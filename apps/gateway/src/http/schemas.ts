@@ -297,6 +297,15 @@ const nullableString = { type: ['string', 'null'] } as const;
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
 const currencySchema = { type: 'string', pattern: '^[A-Z]{3}$' } as const;
 
+/**
+ * The `livemode` of every response (objects, lists, balances, report rows), defined once so the
+ * document says the same of it everywhere. A resource whose mode means more (a webhook endpoint's,
+ * which also gets the other mode's events) passes its own description.
+ */
+export const livemodeSchema = (
+  description = 'false: test mode, true: live mode. A test key (sk_test_…) makes and sees only test objects and figures, and its payments go through the provider sandbox only; a live key (sk_live_…) only live ones.',
+) => ({ type: 'boolean', description }) as const;
+
 /** paymentToJson (payment.mapper.ts). */
 export const paymentSchema = {
   $id: 'Payment',
@@ -330,10 +339,7 @@ export const paymentSchema = {
   properties: {
     id: { type: 'string' },
     object: { const: 'payment' },
-    livemode: {
-      type: 'boolean',
-      description: 'false: created with a test key (sk_test_…), paid through the sandbox only.',
-    },
+    livemode: livemodeSchema(),
     status: { type: 'string', enum: STATUS_NAME_LIST },
     amount: minorSchema,
     currency: currencySchema,
@@ -356,15 +362,6 @@ export const paymentSchema = {
     updated_at: nullableString,
   },
 } as const;
-
-/**
- * The mode of a balance or statement: test keys see the merchant's test balance, live keys the
- * live one; the two never mix.
- */
-const livemodeSchema = () => ({
-  type: 'boolean',
-  description: 'false: the test balance (test keys), true: the live balance (live keys)',
-});
 
 const listOf = (id: string, item: object, extra: Record<string, object> = {}) =>
   ({

@@ -8,6 +8,7 @@ import {
   paymentToJson,
   toBalanceRequest,
   toCreatePaymentRequest,
+  toListPaymentsRequest,
 } from './payment.mapper';
 
 describe('toCreatePaymentRequest', () => {
@@ -193,5 +194,26 @@ describe('minorToJson and balances', () => {
     expect(() => toBalanceRequest('mer_1', 'ABC', true)).toThrow(
       expect.objectContaining({ code: 'MONEY_UNKNOWN_CURRENCY' }),
     );
+  });
+});
+
+describe('toListPaymentsRequest', () => {
+  it("asks for the key's mode only, like every other list", () => {
+    expect(toListPaymentsRequest({}, 'mer_1', false)).toMatchObject({
+      merchantId: 'mer_1',
+      livemode: false,
+      limit: 10,
+    });
+    expect(toListPaymentsRequest({ limit: '5' }, 'mer_1', true)).toMatchObject({
+      merchantId: 'mer_1',
+      livemode: true,
+      limit: 5,
+    });
+  });
+
+  it('refuses both cursors at once, naming ending_before', () => {
+    expect(() =>
+      toListPaymentsRequest({ starting_after: 'pay_1', ending_before: 'pay_2' }, 'mer_1', true),
+    ).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });
 });

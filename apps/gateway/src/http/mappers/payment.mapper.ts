@@ -223,9 +223,11 @@ const STATUS_BY_NAME: Readonly<Record<string, PaymentStatus>> = Object.freeze(
   ),
 );
 
+/** The merchant's payments of the key's mode (a test key lists only test payments). */
 export function toListPaymentsRequest(
   query: ListPaymentsQuery,
   merchantId: string,
+  livemode: boolean,
 ): ListPaymentsRequest {
   if (query.starting_after !== undefined && query.ending_before !== undefined) {
     throw invalidQuery('ending_before', 'send starting_after or ending_before, not both');
@@ -248,6 +250,7 @@ export function toListPaymentsRequest(
     orderId: query.order_id ?? '',
     createdGte: gte,
     createdLt: lt,
+    livemode,
   });
 }
 

@@ -25,7 +25,7 @@ import {
 } from '../headers';
 import { methodName, providerName } from '../mappers/enums.mapper';
 import { type JsonMinor, minorToJson } from '../mappers/payment.mapper';
-import { amountSchema, idParamsSchema } from '../schemas';
+import { amountSchema, idParamsSchema, livemodeSchema } from '../schemas';
 
 /** Checkout's RefundService, as the gateway uses it. */
 export type RefundsClient = Pick<
@@ -137,10 +137,7 @@ export const refundJsonSchema = {
         "provider: through the payment's provider; payout_queue: an operator pays the payer out.",
     },
     failure_code: nullableString,
-    livemode: {
-      type: 'boolean',
-      description: "Its payment's mode: false for a test key's payment.",
-    },
+    livemode: livemodeSchema(),
     created_at: nullableString,
     updated_at: nullableString,
   },

@@ -20,6 +20,7 @@ import {
 import { gatewayErrors } from '../errors';
 import { methodName, providerName } from '../mappers/enums.mapper';
 import { type JsonMinor, minorToJson } from '../mappers/payment.mapper';
+import { livemodeSchema } from '../schemas';
 
 /** Reporting's ReportingService as the gateway uses it: the reads, and the export's stream. */
 export interface ReportsClient {
@@ -113,10 +114,6 @@ const minorSchema = {
   description: 'Integer minor units; a decimal string beyond 2^53-1.',
 } as const;
 const nullableString = { type: ['string', 'null'] } as const;
-const livemodeSchema = {
-  type: 'boolean',
-  description: "False for test figures, true for live ones: always the API key's mode.",
-} as const;
 const daySchema = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
 const wordSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-z_]+$' } as const;
 const currencySchema = { type: 'string', pattern: '^[A-Z]{3}$' } as const;
@@ -162,7 +159,7 @@ const paymentReportSchema = {
         },
       },
     },
-    livemode: livemodeSchema,
+    livemode: livemodeSchema(),
   },
 } as const;
 
@@ -182,7 +179,7 @@ const refundReportSchema = {
     day: { type: 'string' },
     requested_at: nullableString,
     resolved_at: nullableString,
-    livemode: livemodeSchema,
+    livemode: livemodeSchema(),
   },
 } as const;
 
@@ -270,7 +267,7 @@ const totalsSchema = {
           currency: { type: 'string' },
           method: { type: 'string' },
           status: { type: 'string' },
-          livemode: livemodeSchema,
+          livemode: livemodeSchema(),
           count: minorSchema,
           amount: minorSchema,
           fee: minorSchema,
@@ -288,7 +285,7 @@ const totalsSchema = {
           currency: { type: 'string' },
           method: { type: 'string' },
           status: { type: 'string' },
-          livemode: livemodeSchema,
+          livemode: livemodeSchema(),
           count: minorSchema,
           amount: minorSchema,
         },

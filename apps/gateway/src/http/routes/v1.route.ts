@@ -187,10 +187,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       },
       async (request): Promise<ListJson<PaymentJson>> => {
         const res = await deps.checkout.listPayments(
-          {
-            ...toListPaymentsRequest(request.query, merchantIdOf(request)),
-            livemode: livemodeOf(request),
-          },
+          toListPaymentsRequest(request.query, merchantIdOf(request), livemodeOf(request)),
           { requestId: request.id },
         );
         return {

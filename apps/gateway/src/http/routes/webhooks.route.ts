@@ -21,7 +21,7 @@ import { gatewayErrors } from '../errors';
 import { requiredIdempotencyKey, requireIdempotencyKeyFirst } from '../headers';
 import { instantFrom } from '../mappers/payment.mapper';
 import { operation as openApiOperation } from '../openapi';
-import { idParamsSchema, URL_PATTERN } from '../schemas';
+import { idParamsSchema, livemodeSchema, URL_PATTERN } from '../schemas';
 
 /** The notifier's management RPCs, as the gateway uses them. */
 export type WebhooksClient = Pick<
@@ -188,11 +188,9 @@ const endpointJsonSchema = {
       description:
         "The onboarding endpoint: its URL and secret are the merchant's notification settings.",
     },
-    livemode: {
-      type: 'boolean',
-      description:
-        "The mode of the key that made it: it gets only that mode's events, and only a key of that mode sees it. The onboarding endpoint is live and gets test events too.",
-    },
+    livemode: livemodeSchema(
+      "The mode of the key that made it: it gets only that mode's events, and only a key of that mode sees it. The onboarding endpoint is live and gets test events too.",
+    ),
     max_in_flight: { type: 'integer' },
     previous_secret_expires_at: nullableString,
     created_at: nullableString,
@@ -222,7 +220,7 @@ const deliveryJsonSchema = {
     event_id: { type: 'string', description: 'Also the `webhook-id` header.' },
     event_type: { type: 'string' },
     payment: { type: 'string' },
-    livemode: { type: 'boolean', description: "Its event's mode; a key sees only its own mode's." },
+    livemode: livemodeSchema(),
     url: { type: 'string', description: 'The URL it was last sent to.' },
     status: { type: 'string', enum: DELIVERY_STATUS_NAMES },
     attempt_count: { type: 'integer' },
