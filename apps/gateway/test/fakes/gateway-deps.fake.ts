@@ -4,8 +4,9 @@ import { Secret } from '@tolem/config';
 import { type AuthenticateApiKeyResponse, Merchant } from '@tolem/contracts/checkout';
 import { DomainError } from '@tolem/errors';
 import { createLogger } from '@tolem/observability';
+import type { FastifyInstance } from 'fastify';
 
-import type { GatewayDeps } from '../../src/http/server';
+import { buildGateway, type GatewayDeps } from '../../src/http/server';
 import { createMemoryIdempotencyStore } from './idempotency-store.fake';
 
 /** A peer call a spec did not script: its test fails loudly instead of getting a made-up answer. */
@@ -112,4 +113,33 @@ export function capturingLogger(level = 'info'): { log: GatewayDeps['log']; line
     }),
   });
   return { log, lines };
+}
+
+/** A peer call a spec recorded: which method, with what, under which request id. */
+export type RecordedCall = { method: string; request: unknown; requestId?: string };
+
+/**
+ * Scripted methods of one peer client (`C`, named by the spec, which types the scripts) that
+ * append each call to `calls` before answering, so a spec can assert what reached the peer (or
+ * that nothing did). Only the methods given here are recorded.
+ */
+export function recorded<C extends object>(calls: RecordedCall[], methods: Partial<C>): Partial<C> {
+  return Object.fromEntries(
+    Object.entries(methods).map(([method, answer]) => [
+      method,
+      (request: unknown, opts?: { requestId?: string }) => {
+        calls.push({ method, request, requestId: opts?.requestId });
+        return (answer as (request: unknown, opts?: unknown) => unknown)(request, opts);
+      },
+    ]),
+  ) as Partial<C>;
+}
+
+/** A spec's fake with its deps built into a gateway, ready for `inject`; the spec closes it. */
+export async function readyGateway<T extends { deps: GatewayDeps }>(
+  fake: T,
+): Promise<T & { app: FastifyInstance }> {
+  const app = buildGateway(fake.deps);
+  await app.ready();
+  return { ...fake, app };
 }

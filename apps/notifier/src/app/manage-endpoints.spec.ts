@@ -1,46 +1,15 @@
 import { Secret } from '@tolem/config';
 import { describe, expect, it } from 'vitest';
 
-import { inMemoryStore, manualClock } from '../../test/fakes/in-memory-store';
-import type { NotificationEvent } from '../domain/notification-event';
-import { makeManageEndpoints, MAX_ROTATION_OVERLAP_S } from './manage-endpoints';
-import { makeRecordDelivery } from './record-delivery';
+import {
+  aNotificationEvent,
+  endpointsFixture as setup,
+  RETRY_WINDOW_MS,
+} from '../../test/fakes/endpoints.fixture';
+import { MAX_ROTATION_OVERLAP_S } from './manage-endpoints';
 
-const WINDOW = 72 * 3_600_000;
-
-const event: NotificationEvent = {
-  eventId: 'evt_1',
-  eventType: 'payment.succeeded',
-  occurredAt: new Date('2026-03-01T09:59:59Z'),
-  paymentId: 'pay_1',
-  merchantId: 'mer_1',
-  orderId: 'o-1',
-  livemode: true,
-  gross: { amountMinor: 1000n, currency: 'KGS' },
-  fee: undefined,
-  net: undefined,
-  method: 'qr',
-  provider: 'qr_acquirer',
-  providerPaymentId: 'q-1',
-  ledgerTransactionId: 'txn_1',
-  description: '',
-  sequence: 1n,
-  paymentStatus: 'succeeded',
-  failureCode: '',
-  providerAttributes: {},
-};
-
-function setup() {
-  const store = inMemoryStore();
-  const clock = manualClock();
-  const manage = makeManageEndpoints({
-    transactor: store.transactor,
-    clock,
-    retryWindowMs: WINDOW,
-  });
-  const record = makeRecordDelivery({ ...store, clock, retryWindowMs: WINDOW });
-  return { store, clock, manage, record };
-}
+/** mer_1's live payment.succeeded for pay_1. */
+const event = aNotificationEvent();
 
 let rotationKeys = 0;
 const rotation = (
@@ -299,12 +268,12 @@ describe('endpoint management', () => {
     for (const d of store.deliveryRows.values()) d.status = 'exhausted';
     const [third] = [...store.deliveryRows.values()].filter((d) => d.eventId === 'evt_3');
     if (third) third.status = 'delivered';
-    clock.advance(WINDOW);
+    clock.advance(RETRY_WINDOW_MS);
     expect(await manage.recoverEndpoint('mer_1', endpoint.id, since)).toBe(1);
     const byEvent = new Map([...store.deliveryRows.values()].map((d) => [d.eventId, d]));
     expect(byEvent.get('evt_1')?.status).toBe('exhausted');
     expect(byEvent.get('evt_2')).toMatchObject({ status: 'pending', nextAttemptAt: clock.now() });
-    expect(byEvent.get('evt_2')?.expiresAt.getTime()).toBe(clock.now().getTime() + WINDOW);
+    expect(byEvent.get('evt_2')?.expiresAt.getTime()).toBe(clock.now().getTime() + RETRY_WINDOW_MS);
     expect(byEvent.get('evt_3')?.status).toBe('delivered');
     await expect(
       manage.recoverEndpoint('mer_1', endpoint.id, new Date(clock.now().getTime() + 1)),

@@ -1,48 +1,23 @@
 import { Secret } from '@tolem/config';
 import { describe, expect, it } from 'vitest';
 
-import { inMemoryStore, manualClock } from '../../test/fakes/in-memory-store';
-import type { NotificationEvent } from '../domain/notification-event';
+import {
+  aNotificationEvent,
+  endpointsFixture,
+  RETRY_WINDOW_MS,
+} from '../../test/fakes/endpoints.fixture';
 import { makeListDeliveries } from './list-deliveries';
-import { makeManageEndpoints } from './manage-endpoints';
-import { makeRecordDelivery } from './record-delivery';
 import { makeRedeliverDelivery } from './redeliver-delivery';
 
-const WINDOW = 72 * 3_600_000;
-
-const eventOf = (id: string, livemode: boolean | undefined): NotificationEvent => ({
-  eventId: id,
-  eventType: 'payment.succeeded',
-  occurredAt: new Date('2026-03-01T09:59:59Z'),
-  paymentId: `pay_${id}`,
-  merchantId: 'mer_1',
-  orderId: 'o-1',
-  livemode,
-  gross: { amountMinor: 1000n, currency: 'KGS' },
-  fee: undefined,
-  net: undefined,
-  method: 'qr',
-  provider: 'qr_acquirer',
-  providerPaymentId: 'q-1',
-  ledgerTransactionId: 'txn_1',
-  description: '',
-  sequence: 1n,
-  paymentStatus: 'succeeded',
-  failureCode: '',
-  providerAttributes: {},
-});
+/** mer_1's payment.succeeded for pay_<id>, in the given mode (undefined: from before modes). */
+const eventOf = (id: string, livemode: boolean | undefined) =>
+  aNotificationEvent({ eventId: id, paymentId: `pay_${id}`, livemode });
 
 async function setup() {
-  const store = inMemoryStore();
-  const clock = manualClock();
-  const manage = makeManageEndpoints({
-    transactor: store.transactor,
-    clock,
-    retryWindowMs: WINDOW,
-  });
-  const record = makeRecordDelivery({ ...store, clock, retryWindowMs: WINDOW });
+  const fixture = endpointsFixture();
+  const { store, clock, manage, record } = fixture;
   const list = makeListDeliveries(store);
-  const redeliver = makeRedeliverDelivery({ ...store, clock, retryWindowMs: WINDOW });
+  const redeliver = makeRedeliverDelivery({ ...store, clock, retryWindowMs: RETRY_WINDOW_MS });
   const endpoint = (livemode: boolean, idempotencyKey = '') =>
     manage.createEndpoint({
       merchantId: 'mer_1',
@@ -69,7 +44,16 @@ async function setup() {
     if (!d) throw new Error(`no delivery of ${eventId} to ${endpointId}`);
     return d;
   };
-  return { store, clock, manage, list, redeliver, endpoint, live, test, onboarding, deliveryTo };
+  return {
+    ...fixture,
+    list,
+    redeliver,
+    endpoint,
+    live,
+    test,
+    onboarding,
+    deliveryTo,
+  };
 }
 
 describe('test and live mode apart', () => {
@@ -92,10 +76,8 @@ describe('test and live mode apart', () => {
   });
 
   it('counts an event from before modes as test', async () => {
-    const { store, clock, test, live } = await setup();
-    await makeRecordDelivery({ ...store, clock, retryWindowMs: WINDOW })(
-      eventOf('evt_old', undefined),
-    );
+    const { store, record, test, live } = await setup();
+    await record(eventOf('evt_old', undefined));
     const to = [...store.deliveryRows.values()].filter((d) => d.eventId === 'evt_old');
     expect(to.map((d) => d.endpointId)).toContain(test.id);
     expect(to.map((d) => d.endpointId)).not.toContain(live.id);

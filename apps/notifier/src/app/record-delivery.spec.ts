@@ -1,41 +1,23 @@
 import { Secret } from '@tolem/config';
 import { describe, expect, it } from 'vitest';
 
+import { aNotificationEvent, RETRY_WINDOW_MS } from '../../test/fakes/endpoints.fixture';
 import { inMemoryStore, manualClock } from '../../test/fakes/in-memory-store';
-import type { NotificationEvent } from '../domain/notification-event';
 import { makeRecordDelivery } from './record-delivery';
 import { makeUpsertEndpoint } from './upsert-endpoint';
 
-const event: NotificationEvent = {
-  eventId: 'evt_1',
-  eventType: 'payment.succeeded',
-  occurredAt: new Date('2026-03-01T09:59:59Z'),
-  paymentId: 'pay_1',
-  merchantId: 'mer_1',
-  orderId: 'o-1',
-  livemode: true,
-  gross: { amountMinor: 1000n, currency: 'KGS' },
+/** mer_1's live payment.succeeded for pay_1, with its fee and net. */
+const event = aNotificationEvent({
   fee: { amountMinor: 20n, currency: 'KGS' },
   net: { amountMinor: 980n, currency: 'KGS' },
-  method: 'qr',
-  provider: 'qr_acquirer',
-  providerPaymentId: 'q-1',
-  ledgerTransactionId: 'txn_1',
-  description: '',
-  sequence: 1n,
-  paymentStatus: 'succeeded',
-  failureCode: '',
-  providerAttributes: {},
-};
-
-const WINDOW = 72 * 3_600_000;
+});
 
 describe('recordDelivery', () => {
   it('records a pending delivery to the endpoint URL, due now, expiring after the window', async () => {
     const store = inMemoryStore();
     const clock = manualClock();
     const endpoint = store.addEndpoint({ url: 'https://m.example/hook' });
-    const record = makeRecordDelivery({ ...store, clock, retryWindowMs: WINDOW });
+    const record = makeRecordDelivery({ ...store, clock, retryWindowMs: RETRY_WINDOW_MS });
     expect(await record(event)).toEqual({ inserted: true });
     const [d] = await store.deliveries.list({ merchantId: 'mer_1', limit: 10 });
     expect(d).toMatchObject({
@@ -48,7 +30,7 @@ describe('recordDelivery', () => {
     });
     expect(d?.id).toMatch(/^dlv_/);
     expect(d?.nextAttemptAt).toEqual(clock.now());
-    expect(d?.expiresAt.getTime()).toBe(clock.now().getTime() + WINDOW);
+    expect(d?.expiresAt.getTime()).toBe(clock.now().getTime() + RETRY_WINDOW_MS);
     expect(JSON.parse(d?.payload ?? '{}')).toMatchObject({
       id: 'evt_1',
       data: { amount: 1000, net: 980 },
@@ -63,7 +45,9 @@ describe('recordDelivery', () => {
     const disabled = store.addEndpoint({ status: 'disabled', disabledReason: 'merchant' });
     store.addEndpoint({ eventTypes: ['refund.succeeded'] });
     store.addEndpoint({ merchantId: 'mer_other' });
-    await makeRecordDelivery({ ...store, clock: manualClock(), retryWindowMs: WINDOW })(event);
+    await makeRecordDelivery({ ...store, clock: manualClock(), retryWindowMs: RETRY_WINDOW_MS })(
+      event,
+    );
     const got = await store.deliveries.list({ merchantId: 'mer_1', limit: 10 });
     expect(got.map((d) => d.endpointId).sort()).toEqual([all.id, paid.id, disabled.id].sort());
     expect(await store.deliveries.list({ merchantId: 'mer_other', limit: 10 })).toEqual([]);
@@ -73,7 +57,9 @@ describe('recordDelivery', () => {
     const store = inMemoryStore();
     const json = store.addEndpoint({ format: 'json' });
     const form = store.addEndpoint({ format: 'form' });
-    await makeRecordDelivery({ ...store, clock: manualClock(), retryWindowMs: WINDOW })(event);
+    await makeRecordDelivery({ ...store, clock: manualClock(), retryWindowMs: RETRY_WINDOW_MS })(
+      event,
+    );
     const byEndpoint = new Map(
       (await store.deliveries.list({ merchantId: 'mer_1', limit: 10 })).map((d) => [
         d.endpointId,
@@ -93,11 +79,15 @@ describe('recordDelivery', () => {
   it('keeps the event unrouted while the merchant has no endpoint, and routes it on upsert', async () => {
     const store = inMemoryStore();
     const clock = manualClock();
-    await makeRecordDelivery({ ...store, clock, retryWindowMs: WINDOW })(event);
+    await makeRecordDelivery({ ...store, clock, retryWindowMs: RETRY_WINDOW_MS })(event);
     expect(await store.deliveries.list({ merchantId: 'mer_1', limit: 1 })).toEqual([]);
     expect(store.eventRows.get('evt_1')?.routed).toBe(false);
     clock.advance(60_000);
-    await makeUpsertEndpoint({ transactor: store.transactor, clock, retryWindowMs: WINDOW })({
+    await makeUpsertEndpoint({
+      transactor: store.transactor,
+      clock,
+      retryWindowMs: RETRY_WINDOW_MS,
+    })({
       merchantId: 'mer_1',
       url: 'https://late.example',
       signingSecret: new Secret('s'.repeat(16)),
@@ -111,9 +101,13 @@ describe('recordDelivery', () => {
   it('does not route an unrouted event older than the retry window', async () => {
     const store = inMemoryStore();
     const clock = manualClock();
-    await makeRecordDelivery({ ...store, clock, retryWindowMs: WINDOW })(event);
-    clock.advance(WINDOW + 1);
-    await makeUpsertEndpoint({ transactor: store.transactor, clock, retryWindowMs: WINDOW })({
+    await makeRecordDelivery({ ...store, clock, retryWindowMs: RETRY_WINDOW_MS })(event);
+    clock.advance(RETRY_WINDOW_MS + 1);
+    await makeUpsertEndpoint({
+      transactor: store.transactor,
+      clock,
+      retryWindowMs: RETRY_WINDOW_MS,
+    })({
       merchantId: 'mer_1',
       url: 'https://late.example',
       signingSecret: new Secret('s'.repeat(16)),
@@ -124,7 +118,11 @@ describe('recordDelivery', () => {
   it('records one delivery per event id', async () => {
     const store = inMemoryStore();
     store.addEndpoint();
-    const record = makeRecordDelivery({ ...store, clock: manualClock(), retryWindowMs: WINDOW });
+    const record = makeRecordDelivery({
+      ...store,
+      clock: manualClock(),
+      retryWindowMs: RETRY_WINDOW_MS,
+    });
     await record(event);
     expect(await record(event)).toEqual({ inserted: false });
     expect(await store.deliveries.list({ merchantId: 'mer_1', limit: 10 })).toHaveLength(1);
@@ -144,7 +142,11 @@ describe('recordDelivery', () => {
     'payment.something_new',
   ])('records no delivery for %s, and never refuses it (no DLQ)', async (eventType) => {
     const store = inMemoryStore();
-    const record = makeRecordDelivery({ ...store, clock: manualClock(), retryWindowMs: WINDOW });
+    const record = makeRecordDelivery({
+      ...store,
+      clock: manualClock(),
+      retryWindowMs: RETRY_WINDOW_MS,
+    });
     expect(await record({ ...event, eventType, paymentStatus: '' })).toEqual({ inserted: false });
     // A payout event has no merchant notification fields to check; it is still just skipped.
     expect(await record({ ...event, eventType, merchantId: '', eventId: 'evt_2' })).toEqual({
@@ -156,7 +158,11 @@ describe('recordDelivery', () => {
   it('records a failed payment with its status and failure code in the body', async () => {
     const store = inMemoryStore();
     store.addEndpoint();
-    const record = makeRecordDelivery({ ...store, clock: manualClock(), retryWindowMs: WINDOW });
+    const record = makeRecordDelivery({
+      ...store,
+      clock: manualClock(),
+      retryWindowMs: RETRY_WINDOW_MS,
+    });
     await record({
       ...event,
       eventType: 'payment.failed',
@@ -177,7 +183,7 @@ describe('recordDelivery', () => {
     const record = makeRecordDelivery({
       ...inMemoryStore(),
       clock: manualClock(),
-      retryWindowMs: WINDOW,
+      retryWindowMs: RETRY_WINDOW_MS,
     });
     await expect(record({ ...event, merchantId: '' })).rejects.toMatchObject({
       code: 'NOTIFIER_BAD_EVENT',

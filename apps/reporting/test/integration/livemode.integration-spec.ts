@@ -10,10 +10,9 @@ import {
   SetFeePlanRequest,
 } from '@tolem/contracts/ledger';
 import { type PaymentFilter, ReportingServiceClient } from '@tolem/contracts/reporting';
-import { createKnex, type Knex } from '@tolem/db-kit';
+import type { Knex } from '@tolem/db-kit';
 import { createClient, type PromiseClient } from '@tolem/grpc-kit';
 import { newId } from '@tolem/ids';
-import { dlqTopicOf } from '@tolem/kafka-kit';
 import {
   freePort,
   freshDatabase,
@@ -22,11 +21,12 @@ import {
   randomSuffix,
   type ServiceProcess,
   spawnService,
-  uniqueTopic,
   waitFor,
 } from '@tolem/testing';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { PaymentsTopic, RunningReporting, TestDatabase } from './harness';
+import { paymentsTopic, startReporting, testDatabase } from './harness';
 
 const MERCHANT = `mer_mode_${randomSuffix()}`;
 const DAY = '2026-05-01';
@@ -39,19 +39,15 @@ const kgs = (amountMinor: bigint) => ({ amountMinor, currency: 'KGS' });
  * ledger) compares the two modes apart, naming the mode of a difference.
  */
 describe('reporting per mode (real ledger and reporting, PostgreSQL, Kafka)', () => {
-  let reportingDb: Awaited<ReturnType<typeof freshDatabase>>;
+  let reportingDb: TestDatabase;
   let ledgerDb: Awaited<ReturnType<typeof freshDatabase>>;
   let db: Knex;
   let ledgerService: ServiceProcess;
-  let reportingService: ServiceProcess;
+  let reporting: RunningReporting;
   let ledger: PromiseClient<LedgerServiceClient>;
   let client: PromiseClient<ReportingServiceClient>;
   let reportingAddress: string;
-  let admin: Admin;
-  let producer: Producer;
-  const topic = uniqueTopic('payments.events.mode');
-  const groupId = `reporting-mode-${randomSuffix()}`;
-  const dlqTopic = dlqTopicOf(topic, groupId);
+  let payments: PaymentsTopic;
 
   const testPay = newId('pay');
   const livePay = newId('pay');
@@ -89,71 +85,39 @@ describe('reporting per mode (real ledger and reporting, PostgreSQL, Kafka)', ()
 
   beforeAll(async () => {
     [reportingDb, ledgerDb] = await Promise.all([
-      freshDatabase('reporting_mode'),
+      testDatabase('reporting_mode'),
       freshDatabase('ledger_mode'),
     ]);
-    db = createKnex({ url: reportingDb.url, poolMax: 2 });
-    const kafka = new Kafka({
-      clientId: 'reporting-mode',
-      brokers: integrationEnv().kafkaBrokers.split(','),
-      logLevel: logLevel.NOTHING,
-    });
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic, numPartitions: 3, replicationFactor: 1 },
-        { topic: dlqTopic, numPartitions: 1, replicationFactor: 1 },
-      ],
-    });
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    const [ledgerPort, reportingPort] = [await freePort(), await freePort()];
+    db = reportingDb.db;
+    payments = await paymentsTopic('mode');
+    const ledgerPort = await freePort();
     const ledgerAddress = `127.0.0.1:${ledgerPort}`;
-    reportingAddress = `127.0.0.1:${reportingPort}`;
     ledgerService = await spawnService({
       name: 'ledger',
       entry: 'apps/ledger/src/main.ts',
       env: {
         DATABASE_URL: ledgerDb.url,
         KAFKA_BROKERS: integrationEnv().kafkaBrokers,
-        PAYMENTS_TOPIC: topic,
+        PAYMENTS_TOPIC: payments.topic,
         GRPC_PORT: String(ledgerPort),
         MIGRATE_ON_START: 'true',
         LOG_LEVEL: 'warn',
       },
       ready: () => grpcServing(ledgerAddress),
     });
-    reportingService = await spawnService({
-      name: 'reporting',
-      entry: 'apps/reporting/src/main.ts',
-      env: {
-        DATABASE_URL: reportingDb.url,
-        KAFKA_BROKERS: integrationEnv().kafkaBrokers,
-        PAYMENTS_TOPIC: topic,
-        KAFKA_GROUP_ID: groupId,
-        GRPC_PORT: String(reportingPort),
-        MIGRATE_ON_START: 'true',
-        LOG_LEVEL: 'warn',
-        LEDGER_ADDR: ledgerAddress,
-        CONSISTENCY_INTERVAL_MS: '0',
-      },
-      ready: () => grpcServing(reportingAddress),
+    reporting = await startReporting(reportingDb.url, payments, {
+      LEDGER_ADDR: ledgerAddress,
+      CONSISTENCY_INTERVAL_MS: '0',
     });
+    ({ address: reportingAddress, client } = reporting);
     ledger = createClient(LedgerServiceClient, ledgerAddress, { defaultDeadlineMs: 15_000 });
-    client = createClient(ReportingServiceClient, reportingAddress);
   });
 
   afterAll(async () => {
-    client?.close();
     ledger?.close();
-    await reportingService?.stop();
+    await reporting?.stop();
     await ledgerService?.stop();
-    await producer?.disconnect();
-    await admin?.deleteTopics({ topics: [topic, dlqTopic] }).catch(() => undefined);
-    await admin?.disconnect();
-    await db?.destroy();
+    await payments?.close();
     await reportingDb?.drop();
     await ledgerDb?.drop();
   });
@@ -330,16 +294,7 @@ describe('reporting per mode (real ledger and reporting, PostgreSQL, Kafka)', ()
         livemode: true,
       }),
     ];
-    const send = (list: PaymentEvent[]) =>
-      producer.send({
-        topic,
-        acks: -1,
-        messages: list.map((e) => ({
-          key: e.paymentId,
-          value: Buffer.from(PaymentEvent.encode(e).finish()),
-          headers: { 'event-id': e.eventId, 'event-type': e.eventType },
-        })),
-      });
+    const send = (list: PaymentEvent[]) => payments.publish(list);
     // Newest first, then both again (the same ids), then the success under a new event id.
     const redelivered = { ...(events[1] as PaymentEvent), eventId: newId('evt') };
     await send([events[1] as PaymentEvent, events[0] as PaymentEvent]);

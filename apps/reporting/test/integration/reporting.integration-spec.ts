@@ -4,25 +4,15 @@ import { promisify } from 'node:util';
 
 import { PaymentMethod, Provider } from '@tolem/contracts/common';
 import { PaymentEvent } from '@tolem/contracts/events';
-import { ReportingServiceClient } from '@tolem/contracts/reporting';
-import { createKnex, type Knex } from '@tolem/db-kit';
-import { createClient, type PromiseClient } from '@tolem/grpc-kit';
+import type { ReportingServiceClient } from '@tolem/contracts/reporting';
+import type { Knex } from '@tolem/db-kit';
+import type { PromiseClient } from '@tolem/grpc-kit';
 import { newId } from '@tolem/ids';
-import { dlqTopicOf } from '@tolem/kafka-kit';
-import {
-  freePort,
-  freshDatabase,
-  grpcServing,
-  integrationEnv,
-  randomSuffix,
-  REPO_ROOT,
-  type ServiceProcess,
-  spawnService,
-  uniqueTopic,
-  waitFor,
-} from '@tolem/testing';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { randomSuffix, REPO_ROOT, waitFor } from '@tolem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { PaymentsTopic, RunningReporting, TestDatabase } from './harness';
+import { paymentsTopic, startReporting, testDatabase } from './harness';
 
 const MERCHANT = `mer_rep_${randomSuffix()}`;
 
@@ -47,29 +37,14 @@ function anEvent(overrides: Partial<PaymentEvent>): PaymentEvent {
 }
 
 describe('reporting (real process, PostgreSQL, Kafka)', () => {
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let database: TestDatabase;
   let db: Knex;
-  let service: ServiceProcess;
+  let payments: PaymentsTopic;
+  let reporting: RunningReporting;
   let client: PromiseClient<ReportingServiceClient>;
-  let admin: Admin;
-  let producer: Producer;
-  const topic = uniqueTopic('payments.events.rep');
-  const groupId = `reporting-it-${randomSuffix()}`;
-  const dlqTopic = dlqTopicOf(topic, groupId);
 
-  const publish = async (event: PaymentEvent, headers?: Record<string, string>) => {
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: [
-        {
-          key: event.paymentId,
-          value: Buffer.from(PaymentEvent.encode(event).finish()),
-          headers: headers ?? { 'event-id': event.eventId, 'event-type': event.eventType },
-        },
-      ],
-    });
-  };
+  const publish = (event: PaymentEvent, headers?: Record<string, string>) =>
+    payments.publish([event], headers);
   const factOf = (paymentId: string) => client.getPaymentFact({ paymentId }).then((r) => r.fact);
   const waitForFact = (paymentId: string, lastEventId: string) =>
     waitFor(
@@ -104,49 +79,16 @@ describe('reporting (real process, PostgreSQL, Kafka)', () => {
     ).map((r: Record<string, unknown>) => ({ ...r }));
 
   beforeAll(async () => {
-    database = await freshDatabase('reporting_it');
-    db = createKnex({ url: database.url, poolMax: 2 });
-    const kafka = new Kafka({
-      clientId: 'reporting-it',
-      brokers: integrationEnv().kafkaBrokers.split(','),
-      logLevel: logLevel.NOTHING,
-    });
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic, numPartitions: 3, replicationFactor: 1 },
-        { topic: dlqTopic, numPartitions: 1, replicationFactor: 1 },
-      ],
-    });
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    const port = await freePort();
-    service = await spawnService({
-      name: 'reporting',
-      entry: 'apps/reporting/src/main.ts',
-      env: {
-        DATABASE_URL: database.url,
-        KAFKA_BROKERS: integrationEnv().kafkaBrokers,
-        PAYMENTS_TOPIC: topic,
-        KAFKA_GROUP_ID: groupId,
-        GRPC_PORT: String(port),
-        MIGRATE_ON_START: 'true',
-        LOG_LEVEL: 'warn',
-      },
-      ready: () => grpcServing(`127.0.0.1:${port}`),
-    });
-    client = createClient(ReportingServiceClient, `127.0.0.1:${port}`);
+    database = await testDatabase('reporting_it');
+    db = database.db;
+    payments = await paymentsTopic('rep');
+    reporting = await startReporting(database.url, payments);
+    client = reporting.client;
   });
 
   afterAll(async () => {
-    client?.close();
-    await service?.stop();
-    await producer?.disconnect();
-    await admin?.deleteTopics({ topics: [topic, dlqTopic] }).catch(() => undefined);
-    await admin?.disconnect();
-    await db?.destroy();
+    await reporting?.stop();
+    await payments?.close();
     await database?.drop();
   });
 
@@ -619,7 +561,7 @@ describe('reporting (real process, PostgreSQL, Kafka)', () => {
     });
     await publish(next);
     await waitForFact(next.paymentId, next.eventId);
-    const offsets = await admin.fetchTopicOffsets(dlqTopic);
+    const offsets = await payments.admin.fetchTopicOffsets(payments.dlqTopic);
     expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(2);
   });
 

@@ -2,23 +2,14 @@ import { credentials } from '@grpc/grpc-js';
 import { PaymentMethod, Provider } from '@tolem/contracts/common';
 import { PaymentEvent } from '@tolem/contracts/events';
 import { ReportingServiceClient } from '@tolem/contracts/reporting';
-import { createKnex, type Knex } from '@tolem/db-kit';
-import { createClient, type PromiseClient } from '@tolem/grpc-kit';
+import type { Knex } from '@tolem/db-kit';
+import type { PromiseClient } from '@tolem/grpc-kit';
 import { newId } from '@tolem/ids';
-import { dlqTopicOf } from '@tolem/kafka-kit';
-import {
-  freePort,
-  freshDatabase,
-  grpcServing,
-  integrationEnv,
-  randomSuffix,
-  type ServiceProcess,
-  spawnService,
-  uniqueTopic,
-  waitFor,
-} from '@tolem/testing';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { freePort, randomSuffix, waitFor } from '@tolem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { PaymentsTopic, RunningReporting, TestDatabase } from './harness';
+import { paymentsTopic, startReporting, testDatabase } from './harness';
 
 const MERCHANT = `mer_rpt_${randomSuffix()}`;
 const KGS = (amountMinor: bigint) => ({ amountMinor, currency: 'KGS' });
@@ -98,28 +89,14 @@ function refundStory(paymentId: string): PaymentEvent[] {
 }
 
 describe('reporting reads, refunds and streaming export (real process, PostgreSQL, Kafka)', () => {
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let database: TestDatabase;
   let db: Knex;
-  let service: ServiceProcess;
+  let payments: PaymentsTopic;
+  let reporting: RunningReporting;
   let address: string;
   let client: PromiseClient<ReportingServiceClient>;
-  let admin: Admin;
-  let producer: Producer;
-  const topic = uniqueTopic('payments.events.rpt');
-  const groupId = `reporting-rpt-${randomSuffix()}`;
-  const dlqTopic = dlqTopicOf(topic, groupId);
 
-  const publish = async (events: PaymentEvent[]) => {
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: events.map((event) => ({
-        key: event.paymentId,
-        value: Buffer.from(PaymentEvent.encode(event).finish()),
-        headers: { 'event-id': event.eventId, 'event-type': event.eventType },
-      })),
-    });
-  };
+  const publish = (events: PaymentEvent[]) => payments.publish(events);
   const processed = (eventIds: string[]) =>
     waitFor(
       async () =>
@@ -134,53 +111,21 @@ describe('reporting reads, refunds and streaming export (real process, PostgreSQ
     );
 
   beforeAll(async () => {
-    database = await freshDatabase('reporting_rpt');
-    db = createKnex({ url: database.url, poolMax: 2 });
-    const kafka = new Kafka({
-      clientId: 'reporting-rpt',
-      brokers: integrationEnv().kafkaBrokers.split(','),
-      logLevel: logLevel.NOTHING,
+    database = await testDatabase('reporting_rpt');
+    db = database.db;
+    payments = await paymentsTopic('rpt');
+    reporting = await startReporting(database.url, payments, {
+      LOG_LEVEL: 'error',
+      // Nothing listens there: the continuous check must say so, not call it consistent.
+      LEDGER_ADDR: `127.0.0.1:${await freePort()}`,
+      CONSISTENCY_INTERVAL_MS: '300',
     });
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic, numPartitions: 3, replicationFactor: 1 },
-        { topic: dlqTopic, numPartitions: 1, replicationFactor: 1 },
-      ],
-    });
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    const port = await freePort();
-    address = `127.0.0.1:${port}`;
-    service = await spawnService({
-      name: 'reporting',
-      entry: 'apps/reporting/src/main.ts',
-      env: {
-        DATABASE_URL: database.url,
-        KAFKA_BROKERS: integrationEnv().kafkaBrokers,
-        PAYMENTS_TOPIC: topic,
-        KAFKA_GROUP_ID: groupId,
-        GRPC_PORT: String(port),
-        MIGRATE_ON_START: 'true',
-        LOG_LEVEL: 'error',
-        // Nothing listens there: the continuous check must say so, not call it consistent.
-        LEDGER_ADDR: `127.0.0.1:${await freePort()}`,
-        CONSISTENCY_INTERVAL_MS: '300',
-      },
-      ready: () => grpcServing(address),
-    });
-    client = createClient(ReportingServiceClient, address);
+    ({ address, client } = reporting);
   });
 
   afterAll(async () => {
-    client?.close();
-    await service?.stop();
-    await producer?.disconnect();
-    await admin?.deleteTopics({ topics: [topic, dlqTopic] }).catch(() => undefined);
-    await admin?.disconnect();
-    await db?.destroy();
+    await reporting?.stop();
+    await payments?.close();
     await database?.drop();
   });
 

@@ -1,16 +1,10 @@
-import { Secret } from '@tolem/config';
 import { type CreateFormPaymentRequest, Payment } from '@tolem/contracts/checkout';
 import { DomainError } from '@tolem/errors';
-import { createLogger } from '@tolem/observability';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { createMemoryIdempotencyStore } from '../../../test/fakes/idempotency-store.fake';
-import { buildGateway, type GatewayDeps } from '../server';
-
-const notScripted = async (): Promise<never> => {
-  throw new Error('not scripted');
-};
+import { gatewayDeps } from '../../../test/fakes/gateway-deps.fake';
+import { buildGateway } from '../server';
 
 describe('POST /pay (signed HTML form)', () => {
   let app: FastifyInstance;
@@ -18,8 +12,8 @@ describe('POST /pay (signed HTML form)', () => {
 
   beforeEach(async () => {
     requests = [];
-    const checkout: GatewayDeps['checkout'] = {
-      async createFormPayment(req) {
+    const checkout = {
+      async createFormPayment(req: CreateFormPaymentRequest) {
         requests.push(req);
         if (req.signature === '') {
           throw new DomainError(
@@ -45,28 +39,9 @@ describe('POST /pay (signed HTML form)', () => {
           replayed: false,
         };
       },
-      createPayment: notScripted,
-      getPayment: notScripted,
-      startPayment: notScripted,
-      handleProviderCallback: notScripted,
-      submitPayerInput: notScripted,
-      cancelPayment: notScripted,
-      listPayments: notScripted,
-      listPaymentEvents: notScripted,
     };
-    const deps = {
-      checkout,
-      merchants: {},
-      cases: {},
-      notifier: {},
-      ledger: {},
-      idempotency: { store: createMemoryIdempotencyStore() },
-      checkoutReady: async () => true,
-      log: createLogger({ service: 'gateway-spec', level: 'silent' }),
-      publicBaseUrl: 'https://pay.example',
-      adminToken: new Secret('admin-token-0123456789'),
-    } as unknown as GatewayDeps;
-    app = buildGateway(deps);
+    // The origin the redirect below is built from.
+    app = buildGateway(gatewayDeps({ checkout, publicBaseUrl: 'https://pay.example' }));
     await app.ready();
   });
   afterEach(async () => {

@@ -1,4 +1,3 @@
-import { Secret } from '@tolem/config';
 import {
   type ApiKey,
   ApiKeyMode,
@@ -12,19 +11,15 @@ import {
 } from '@tolem/contracts/checkout';
 import { PaymentMethod } from '@tolem/contracts/common';
 import { DomainError } from '@tolem/errors';
-import { createLogger } from '@tolem/observability';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { createMemoryIdempotencyStore } from '../../../test/fakes/idempotency-store.fake';
+import { gatewayDeps } from '../../../test/fakes/gateway-deps.fake';
 import { buildGateway, type GatewayDeps } from '../server';
 
-const ADMIN = { authorization: 'Bearer admin-token-0123456789' };
+/** The admin token `gatewayDeps` configures. */
+const ADMIN = { authorization: 'Bearer admin-secret' };
 const ADMIN_JSON = { ...ADMIN, 'content-type': 'application/json' };
-
-const notScripted = async (): Promise<never> => {
-  throw new Error('not scripted');
-};
 
 /**
  * Checkout's MerchantService as the gateway sees it: an in-memory stand-in that keeps merchants
@@ -177,7 +172,7 @@ function fakeCheckout() {
     },
   };
 
-  const checkout: GatewayDeps['checkout'] = {
+  const checkout: Partial<GatewayDeps['checkout']> = {
     async createPayment(req) {
       createdPayments.push(req);
       return {
@@ -192,14 +187,6 @@ function fakeCheckout() {
         replayed: false,
       };
     },
-    getPayment: notScripted,
-    createFormPayment: notScripted,
-    startPayment: notScripted,
-    handleProviderCallback: notScripted,
-    submitPayerInput: notScripted,
-    cancelPayment: notScripted,
-    listPayments: notScripted,
-    listPaymentEvents: notScripted,
   };
   return { merchantService, checkout, keys, merchants, createdPayments, createRequests };
 }
@@ -213,47 +200,34 @@ describe('merchant admin routes (/admin/v1/merchants)', () => {
     fake = fakeCheckout();
     ledgerUp = true;
     const ledgerDown = () => new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger down');
-    app = buildGateway({
-      checkout: fake.checkout,
-      merchants: fake.merchantService,
-      cases: {
-        listCases: notScripted,
-        getCase: notScripted,
-        applyCase: notScripted,
-        returnCase: notScripted,
-      },
-      notifier: { upsertEndpoint: notScripted },
-      ledger: {
-        getBalance: notScripted,
-        listAccounts: notScripted,
-        listStatement: notScripted,
-        async getFeePlan(req) {
-          if (!ledgerUp) throw ledgerDown();
-          return {
-            plan: {
-              merchantId: req.merchantId,
-              rules: [{ method: PaymentMethod.PAYMENT_METHOD_CARD, percentBps: 250, fixed: [] }],
-              updatedAt: undefined,
-            },
-          };
+    app = buildGateway(
+      gatewayDeps({
+        checkout: fake.checkout,
+        merchants: fake.merchantService,
+        ledger: {
+          async getFeePlan(req) {
+            if (!ledgerUp) throw ledgerDown();
+            return {
+              plan: {
+                merchantId: req.merchantId,
+                rules: [{ method: PaymentMethod.PAYMENT_METHOD_CARD, percentBps: 250, fixed: [] }],
+                updatedAt: undefined,
+              },
+            };
+          },
+          async getMerchantSettings(req) {
+            if (!ledgerUp) throw ledgerDown();
+            return {
+              settings: {
+                merchantId: req.merchantId,
+                allowNegativeBalance: true,
+                updatedAt: undefined,
+              },
+            };
+          },
         },
-        async getMerchantSettings(req) {
-          if (!ledgerUp) throw ledgerDown();
-          return {
-            settings: {
-              merchantId: req.merchantId,
-              allowNegativeBalance: true,
-              updatedAt: undefined,
-            },
-          };
-        },
-      },
-      idempotency: { store: createMemoryIdempotencyStore() },
-      checkoutReady: async () => true,
-      log: createLogger({ service: 'gateway-spec', level: 'silent' }),
-      publicBaseUrl: 'https://pay.example',
-      adminToken: new Secret('admin-token-0123456789'),
-    });
+      }),
+    );
     await app.ready();
   });
   afterEach(async () => {
