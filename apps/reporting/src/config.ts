@@ -32,6 +32,8 @@ const schema = z.object({
   CONSISTENCY_INTERVAL_MS: envs.durationMs(60_000),
   /** How many UTC days, today included, the continuous check covers. */
   CONSISTENCY_DAYS: z.coerce.number().int().min(1).max(366).default(3),
+  /** How often appended daily-totals deltas are folded into their rows (reads add the rest). */
+  TOTALS_FOLD_INTERVAL_MS: envs.durationMs(500),
 });
 
 export interface ReportingConfig extends GrpcServerConfig {
@@ -46,6 +48,7 @@ export interface ReportingConfig extends GrpcServerConfig {
   ledgerAddr: string;
   consistencyIntervalMs: number;
   consistencyDays: number;
+  totalsFoldIntervalMs: number;
 }
 
 /** The only reader of process.env in this service. */
@@ -69,6 +72,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ledgerAddr: e.LEDGER_ADDR,
     consistencyIntervalMs: e.CONSISTENCY_INTERVAL_MS,
     consistencyDays: e.CONSISTENCY_DAYS,
+    totalsFoldIntervalMs: e.TOTALS_FOLD_INTERVAL_MS,
   });
 }
 

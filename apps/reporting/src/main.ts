@@ -5,7 +5,7 @@ import { createClient, createGrpcServer, grpcTransportOf, useGrpcTransport } fro
 import { createKafka, startPaymentEventsConsumer } from '@tolem/kafka-kit';
 import { startMetrics } from '@tolem/metrics';
 import { createLogger, startTracing } from '@tolem/observability';
-import { onShutdown, runService, systemClock } from '@tolem/runtime';
+import { onShutdown, runService, startLoop, systemClock } from '@tolem/runtime';
 
 import { migrations } from '../migrations';
 import { makeApplyPaymentEvent } from './app/apply-payment-event';
@@ -18,6 +18,7 @@ import { makeListPayments } from './app/list-payments';
 import { makeListRefunds } from './app/list-refunds';
 import { loadConfig } from './config';
 import {
+  createDailyTotalsFolder,
   createDailyTotalsReader,
   createDailyTotalsRepo,
   createRefundTotalsRepo,
@@ -29,6 +30,9 @@ import { createRefundFactsRepo } from './db/refund-facts.repo';
 import { ledgerMoneyDays } from './grpc/ledger-money-days.client';
 import { reportingHandlers } from './grpc/reporting.grpc';
 import { startConsistencyLoop } from './jobs/consistency.loop';
+
+/** Deltas of each table folded per statement. */
+const FOLD_BATCH = 5_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -100,9 +104,19 @@ async function main(): Promise<void> {
     intervalMs: config.consistencyIntervalMs,
     log,
   });
+  // Folds the events' daily-totals deltas into their rows; reads add what is not folded yet.
+  const totalsFolder = createDailyTotalsFolder(db);
+  const foldLoop = startLoop({
+    name: 'daily-totals-folder',
+    intervalMs: config.totalsFoldIntervalMs,
+    fullBatch: FOLD_BATCH,
+    log,
+    runOnce: () => totalsFolder.foldOnce(FOLD_BATCH),
+  });
   onShutdown(log, [
     () => grpc.drain(),
     () => consistencyLoop.stop(),
+    () => foldLoop.stop(),
     () => consumer.stop(),
     async () => ledger.close(),
     () => db.destroy(),

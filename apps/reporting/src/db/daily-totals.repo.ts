@@ -9,41 +9,40 @@ import type {
   RefundTotalsRow,
 } from '../domain/ports';
 
-/** Must run on the fact's transaction: the totals only ever change together with a fact. */
+const keyColumns = (k: {
+  merchantId: string;
+  day: string;
+  currency: string;
+  method: string;
+  status: string;
+  livemode: boolean;
+}) => ({
+  merchant_id: k.merchantId,
+  day: k.day,
+  currency: k.currency,
+  method: k.method,
+  status: k.status,
+  livemode: k.livemode,
+});
+
+/**
+ * Must run on the fact's transaction: the totals only ever change together with a fact. Appends
+ * the deltas (no row is shared with another event's transaction, so nothing waits on a busy
+ * merchant's day); the `daily_totals` view adds them until the folder has.
+ */
 export function createDailyTotalsRepo(db: Knex): DailyTotalsRepository {
   return {
     async apply(deltas) {
-      for (const d of deltas) {
-        const key = {
-          merchant_id: d.key.merchantId,
-          day: d.key.day,
-          currency: d.key.currency,
-          method: d.key.method,
-          status: d.key.status,
-          livemode: d.key.livemode,
-        };
-        await db.raw(
-          `insert into daily_totals (merchant_id, day, currency, method, status, livemode, payments_count, gross_minor, fee_minor, net_minor)
-           values (:merchant_id, :day, :currency, :method, :status, :livemode, :count, :gross, :fee, :net)
-           on conflict (merchant_id, day, currency, method, status, livemode) do update set
-             payments_count = daily_totals.payments_count + excluded.payments_count,
-             gross_minor = daily_totals.gross_minor + excluded.gross_minor,
-             fee_minor = daily_totals.fee_minor + excluded.fee_minor,
-             net_minor = daily_totals.net_minor + excluded.net_minor`,
-          {
-            ...key,
-            count: d.paymentsCount.toString(),
-            gross: d.grossMinor.toString(),
-            fee: d.feeMinor.toString(),
-            net: d.netMinor.toString(),
-          },
-        );
-        // Only a delta that adds no payment can empty a row; a row may hold money of no payment.
-        if (d.paymentsCount <= 0n)
-          await db('daily_totals')
-            .where({ ...key, payments_count: 0, gross_minor: 0, fee_minor: 0, net_minor: 0 })
-            .delete();
-      }
+      if (deltas.length === 0) return;
+      await db('daily_totals_deltas').insert(
+        deltas.map((d) => ({
+          ...keyColumns(d.key),
+          payments_count: d.paymentsCount.toString(),
+          gross_minor: d.grossMinor.toString(),
+          fee_minor: d.feeMinor.toString(),
+          net_minor: d.netMinor.toString(),
+        })),
+      );
     },
   };
 }
@@ -52,28 +51,58 @@ export function createDailyTotalsRepo(db: Knex): DailyTotalsRepository {
 export function createRefundTotalsRepo(db: Knex): RefundTotalsRepository {
   return {
     async apply(deltas) {
-      for (const d of deltas) {
-        const key = {
-          merchant_id: d.key.merchantId,
-          day: d.key.day,
-          currency: d.key.currency,
-          method: d.key.method,
-          status: d.key.status,
-          livemode: d.key.livemode,
-        };
-        await db.raw(
-          `insert into daily_refund_totals (merchant_id, day, currency, method, status, livemode, refunds_count, amount_minor)
-           values (:merchant_id, :day, :currency, :method, :status, :livemode, :count, :amount)
-           on conflict (merchant_id, day, currency, method, status, livemode) do update set
-             refunds_count = daily_refund_totals.refunds_count + excluded.refunds_count,
-             amount_minor = daily_refund_totals.amount_minor + excluded.amount_minor`,
-          { ...key, count: d.refundsCount.toString(), amount: d.amountMinor.toString() },
+      if (deltas.length === 0) return;
+      await db('daily_refund_totals_deltas').insert(
+        deltas.map((d) => ({
+          ...keyColumns(d.key),
+          refunds_count: d.refundsCount.toString(),
+          amount_minor: d.amountMinor.toString(),
+        })),
+      );
+    },
+  };
+}
+
+const FOLDED = [
+  {
+    name: 'daily_totals',
+    amounts: ['payments_count', 'gross_minor', 'fee_minor', 'net_minor'],
+  },
+  { name: 'daily_refund_totals', amounts: ['refunds_count', 'amount_minor'] },
+] as const;
+const KEY = 'merchant_id, day, currency, method, status, livemode';
+
+/**
+ * Adds the oldest deltas into the folded rows, up to `batch` of each table per call, one
+ * statement each: the deltas taken are deleted and their sums upserted in key order (two
+ * folders never wait on each other in a cycle; skip locked gives them disjoint deltas). Answers
+ * how many deltas it folded.
+ */
+export function createDailyTotalsFolder(db: Knex) {
+  return {
+    async foldOnce(batch: number): Promise<number> {
+      let folded = 0;
+      for (const { name, amounts } of FOLDED) {
+        const set = amounts.map((a) => `${a} = ${name}_folded.${a} + excluded.${a}`).join(', ');
+        const result = await db.raw<{ rows: { moved: string }[] }>(
+          `
+          with moved as (
+            delete from ${name}_deltas where id in (
+              select id from ${name}_deltas order by id limit :batch for update skip locked)
+            returning ${KEY}, ${amounts.join(', ')}
+          ),
+          added as (
+            insert into ${name}_folded (${KEY}, ${amounts.join(', ')})
+              select ${KEY}, ${amounts.map((a) => `sum(${a})`).join(', ')}
+                from moved group by ${KEY} order by ${KEY}
+            on conflict (${KEY}) do update set ${set}
+          )
+          select count(*)::text as moved from moved`,
+          { batch },
         );
-        if (d.refundsCount <= 0n)
-          await db('daily_refund_totals')
-            .where({ ...key, refunds_count: 0, amount_minor: 0 })
-            .delete();
+        folded += Number(result.rows[0]?.moved ?? 0);
       }
+      return folded;
     },
   };
 }

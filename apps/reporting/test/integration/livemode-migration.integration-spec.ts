@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { migrations } from '../../migrations';
 import * as livemodeMigration from '../../migrations/20261210000000_livemode';
+import * as deltasMigration from '../../migrations/20261211000000_daily_totals_deltas';
 import { createDailyTotalsRepo } from '../../src/db/daily-totals.repo';
 import { createPaymentFactsRepo } from '../../src/db/payment-facts.repo';
 
@@ -80,7 +81,11 @@ describe('migrating a reporting database from before modes', () => {
   });
 
   it('folds the modes back together when rolled back', async () => {
-    await db.transaction((trx) => livemodeMigration.down(trx));
+    // Rolled back in order: the later daily-totals deltas first.
+    await db.transaction(async (trx) => {
+      await deltasMigration.down(trx);
+      await livemodeMigration.down(trx);
+    });
     expect(await db('daily_totals').select('status', 'payments_count', 'gross_minor')).toEqual([
       { status: 'succeeded', payments_count: 3n, gross_minor: 11_000n },
     ]);
