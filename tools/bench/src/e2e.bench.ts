@@ -39,7 +39,15 @@ import { type CallOutcome, type LoadResult, percentile, perSecond, runClosedLoop
 import { type MerchantReceiver, startMerchantReceiver } from './merchant-receiver';
 import { createBrowser, expectStatus, formById, methodForm, PayerError } from './payer';
 import type { PgbenchResult } from './pgbench';
-import { scalar, settings, settle, withClient } from './postgres';
+import {
+  resetStatements,
+  scalar,
+  settings,
+  settle,
+  STATEMENT_STATS,
+  topStatements,
+  withClient,
+} from './postgres';
 
 const SECONDS = Number.parseInt(process.env['BENCH_SECONDS'] ?? '15', 10);
 const MERCHANTS = Number.parseInt(process.env['BENCH_MERCHANTS'] ?? '10', 10);
@@ -412,6 +420,7 @@ async function main(): Promise<number> {
     const infra = await provisionInfra({
       stateDir,
       durable: true,
+      statementStats: STATEMENT_STATS,
       env: {},
       log: (m) => step(`infra: ${m}`),
     });
@@ -482,6 +491,7 @@ async function main(): Promise<number> {
     for (const concurrency of CONCURRENCY) {
       await settle(ledgerUrl, infra.databaseUrl);
       await settle(checkoutUrl, infra.databaseUrl);
+      await resetStatements(infra.databaseUrl);
       const cpuBefore = sampleCpu(stateDir);
       const runStartedAt = Date.now();
       const result = await runPayments(
@@ -518,6 +528,7 @@ async function main(): Promise<number> {
       step(
         `  waits p50 / p99 ms: ${await waits(stack.databaseUrls, runStartedAt, row.paidWallMs)}`,
       );
+      for (const line of await topStatements(infra.databaseUrl, row.notified, 25)) say(line);
     }
     const duplicates = receiver.received() - receiver.firstAt.size;
     step(`merchant received ${receiver.received()} notifications, ${duplicates} repeated`);

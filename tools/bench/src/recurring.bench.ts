@@ -48,7 +48,15 @@ import { createHttpClient, type HttpClient } from './http';
 import { percentile, perSecond } from './load';
 import { type MerchantReceiver, startMerchantReceiver } from './merchant-receiver';
 import { createBrowser, expectStatus, formById, methodForm } from './payer';
-import { scalar, settings, settle, withClient } from './postgres';
+import {
+  resetStatements,
+  scalar,
+  settings,
+  settle,
+  STATEMENT_STATS,
+  topStatements,
+  withClient,
+} from './postgres';
 
 function knob(flag: string, env: string, fallback: number): number {
   const arg = process.argv.find((a) => a.startsWith(`--${flag}=`));
@@ -372,6 +380,7 @@ async function main(): Promise<number> {
       const infra = await provisionInfra({
         stateDir,
         durable: true,
+        statementStats: STATEMENT_STATS,
         env: {},
         log: (m) => step(`infra: ${m}`),
       });
@@ -507,6 +516,7 @@ async function main(): Promise<number> {
         return `failed (${(err as Error).message.slice(0, 160)})`;
       }
     };
+    await resetStatements(databaseUrl);
     const cpuBefore = sampleCpu(cpuScope);
     const started = performance.now();
     const first = await pass(BigInt(advance));
@@ -532,6 +542,7 @@ async function main(): Promise<number> {
       `${decided} charges decided in ${(spanMs / 1000).toFixed(1)} s: ${rate.toFixed(1)} charges/s; ${left} undecided`,
     );
     const cpu = cpuPerItem(cpuBefore, cpuAfter, decided, spanMs, CPU_GROUPS, idle);
+    for (const line of await topStatements(databaseUrl, decided, 25)) say(line);
 
     // Per charge, checkout's own timestamps: the payment made → succeeded.
     const latencies = await withClient(checkoutUrl, async (c) =>
