@@ -34,7 +34,16 @@ import { cpuMicros, cpuPerTransfer, type CpuSample, sampleCpu } from './cpu';
 import { createHttpClient, type HttpClient } from './http';
 import { type CallOutcome, type LoadResult, percentile, perSecond, runClosedLoop } from './load';
 import { type PgbenchResult, runPgbench } from './pgbench';
-import { checkpoint, settings, settle, walLsn, walSince } from './postgres';
+import {
+  checkpoint,
+  resetStatements,
+  settings,
+  settle,
+  STATEMENT_STATS,
+  topStatements,
+  walLsn,
+  walSince,
+} from './postgres';
 
 const SECONDS = Number.parseInt(process.env['BENCH_SECONDS'] ?? '10', 10);
 const MERCHANTS = Number.parseInt(process.env['BENCH_MERCHANTS'] ?? '100', 10);
@@ -286,6 +295,7 @@ async function main(): Promise<number> {
     const infra = await provisionInfra({
       stateDir,
       durable: true,
+      statementStats: STATEMENT_STATS,
       env: {},
       log: (m) => step(`infra: ${m}`),
     });
@@ -348,6 +358,7 @@ async function main(): Promise<number> {
     for (const concurrency of CONCURRENCY) {
       await settle(checkoutUrl, infra.databaseUrl);
       const lsn = await walLsn(checkoutUrl);
+      await resetStatements(infra.databaseUrl);
       const cpuBefore = sampleCpu(stateDir);
       const result = await runClosedLoop({
         concurrency,
@@ -369,6 +380,7 @@ async function main(): Promise<number> {
           ' (gross, idle included)',
       );
       if (WAL_STATS) step(`  WAL: ${walStats(stateDir, lsn, lsnAfter, result.transfers)}`);
+      for (const line of await topStatements(infra.databaseUrl, result.transfers, 12)) say(line);
     }
 
     const idempotency = await checkIdempotency(client, sent.values());

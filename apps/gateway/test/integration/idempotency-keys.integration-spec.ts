@@ -50,6 +50,54 @@ describe('idempotency keys repo (real PostgreSQL)', () => {
     }
   });
 
+  it('looks keys up by primary key after the table grew, on a connection that looked them up while it was small', async () => {
+    await db('idempotency_keys').truncate();
+    await db.raw('analyze idempotency_keys');
+    // One connection: a named statement's generic plan is per connection, made after five calls.
+    const single = createKnex({
+      url: database.url,
+      poolMax: 1,
+      applicationName: 'gateway-it-plan',
+    });
+    try {
+      const repo = createIdempotencyKeysRepo(single);
+      const scans = async () => {
+        const { rows } = await db.raw<{ rows: { seq: string; idx: string }[] }>(
+          `select seq_scan::text as seq, coalesce(idx_scan, 0)::text as idx
+             from pg_stat_user_tables where relname = 'idempotency_keys'`,
+        );
+        return { seq: Number(rows[0]?.seq), idx: Number(rows[0]?.idx) };
+      };
+      // The lookups' backend reports its counts when it goes idle after a forced flush.
+      const countedScans = async (atLeast: number) => {
+        await single.raw('select pg_stat_force_next_flush()');
+        let n = await scans();
+        for (let i = 0; i < 60 && n.seq + n.idx < atLeast; i += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          n = await scans();
+        }
+        return n;
+      };
+      const start = await scans();
+      const now = new Date();
+      for (let i = 0; i < 8; i += 1) await repo.find('m', `missing-${i}`, now);
+      const before = await countedScans(start.seq + start.idx + 8);
+      await db.raw(`
+        insert into idempotency_keys (scope, key, request_method, request_path, fingerprint,
+          response_status, response_headers, response_body, created_at, expires_at)
+        select 'm', 'k' || g, 'POST', '/v1/payments', '{}', 201, '{}', repeat('x', 500), now(),
+               now() + interval '1 day'
+          from generate_series(1, 20000) g`);
+      expect(await repo.find('m', 'k42', new Date())).toMatchObject({ outcome: 'completed' });
+      const after = await countedScans(before.seq + before.idx + 1);
+      // A plan cached while the table was empty hashed all of it (a sequential scan) per lookup.
+      expect(after.seq - before.seq).toBe(0);
+      expect(after.idx).toBeGreaterThan(before.idx);
+    } finally {
+      await single.destroy();
+    }
+  });
+
   it('lets exactly one of many concurrent first requests claim a key', async () => {
     await db('idempotency_keys').truncate();
     const repo = createIdempotencyKeysRepo(db);
