@@ -23,8 +23,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
-import { grpcClientEnv, grpcServerEnv } from '@tolem/config';
+import { METRICS_DEFAULT_PORT } from '@tolem/config';
 import YAML from 'yaml';
+
+import { SHARED_ENV, sharedEnvSpread } from './src/shared-env';
 
 type Obj = Record<string, unknown>;
 
@@ -75,7 +77,7 @@ const GRPC_HEALTH_PORT = 8086;
 /** Where each pod mounts its Secret `<app>-grpc-tls` (GRPC_TLS_DIR). */
 const GRPC_TLS_DIR = '/var/run/tolem/grpc-tls';
 /** Every app serves Prometheus metrics on this port (METRICS_PORT's default). */
-const METRICS_PORT = 9464;
+const METRICS_PORT = METRICS_DEFAULT_PORT;
 const SECRET_NAME = /SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|_KEY$|^DATABASE_URL$/;
 
 const ROOT = resolve(__dirname, '..');
@@ -159,15 +161,6 @@ interface EnvContract {
 }
 
 /**
- * The shared sets of variables a config.ts spreads into its schema (`...grpcServerEnv(50051),`),
- * taken from libs/config itself so the names cannot drift from what the apps parse.
- */
-const SHARED_ENV: Record<string, Record<string, { isOptional(): boolean }>> = {
-  grpcServerEnv: grpcServerEnv(0),
-  grpcClientEnv: grpcClientEnv(),
-};
-
-/**
  * Reads the zod schema keys of apps/<app>/src/config.ts. A key counts as required unless its
  * definition has a default or is optional (envs.port(n), bool, durationMs and logLevel default).
  * A spread shared set (`...<name>Env(…)`, SHARED_ENV) adds its names; an unknown one is refused,
@@ -202,14 +195,14 @@ function envContract(app: string): EnvContract {
   for (const line of source.split('\n')) {
     const trimmed = line.trim();
     if (trimmed.startsWith('/*') || trimmed.startsWith('*') || trimmed.startsWith('//')) continue;
-    const spread = /^\s+\.\.\.(\w+Env)\(/.exec(line);
+    const spread = sharedEnvSpread(line);
     if (spread) {
       settle();
       current = undefined;
       text = '';
-      const shared = SHARED_ENV[spread[1] ?? ''];
+      const shared = SHARED_ENV[spread];
       if (!shared) {
-        fail(rel(file), `...${spread[1]}(…): not a known set of variables (see SHARED_ENV)`);
+        fail(rel(file), `...${spread}(…): not a known set of variables (see SHARED_ENV)`);
         continue;
       }
       for (const [name, field] of Object.entries(shared)) {

@@ -21,6 +21,10 @@ describe('the service graph read from the code', () => {
 
   it('reads which apps use PostgreSQL and Kafka from their config.ts', () => {
     expect(appsReading('KAFKA_BROKERS')).toContain('ledger');
+    // The consumers read it through `...kafkaEnv(…)`, never spelling it out.
+    expect(appsReading('KAFKA_BROKERS')).toEqual(
+      expect.arrayContaining(['notifier', 'qr-platform', 'reporting']),
+    );
     expect(appsReading('KAFKA_BROKERS')).not.toContain('checkout');
     expect(appsReading('DATABASE_URL')).not.toContain('provider-sandbox');
   });

@@ -12,6 +12,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
+import { sharedEnvNames } from './shared-env';
 import { ROOT } from './tooling';
 
 export interface GrpcEdge {
@@ -100,10 +101,15 @@ export function grpcGraph(): GrpcEdge[] {
   return [...edges.values()].sort((a, b) => `${a.from}>${a.to}`.localeCompare(`${b.from}>${b.to}`));
 }
 
-/** The apps whose src/config.ts reads the environment variable `name`. */
+/**
+ * The apps whose src/config.ts reads the environment variable `name`, by name or through a shared
+ * set it spreads (`...kafkaEnv(…)`, SHARED_ENV).
+ */
 export function appsReading(name: string): string[] {
   return apps().filter((app) => {
     const config = join(APPS_DIR, app, 'src', 'config.ts');
-    return existsSync(config) && new RegExp(`\\b${name}\\b`).test(code(config));
+    if (!existsSync(config)) return false;
+    const source = code(config);
+    return new RegExp(`\\b${name}\\b`).test(source) || sharedEnvNames(source).has(name);
   });
 }

@@ -6,6 +6,10 @@ import {
   type GrpcServerConfig,
   grpcServerConfig,
   grpcServerEnv,
+  type MetricsConfig,
+  metricsConfig,
+  metricsEnv,
+  migrateEnv,
   parseEnv,
   Secret,
 } from '@tolem/config';
@@ -19,12 +23,9 @@ const attemptLimit = (fallback: number) =>
 const schema = z.object({
   DATABASE_URL: envs.url(),
   ...grpcServerEnv(50051),
-  /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
-  METRICS_PORT: envs.port(9464),
-  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  ...metricsEnv(),
   LOG_LEVEL: envs.logLevel(),
-  /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
-  MIGRATE_ON_START: envs.bool(false),
+  ...migrateEnv(),
   PROVIDER_ADAPTERS_ADDR: envs.address().default('127.0.0.1:50052'),
   LEDGER_ADDR: envs.address().default('127.0.0.1:50053'),
   /** The recurring service: card bindings reported by card payment callbacks go there. */
@@ -86,10 +87,8 @@ const schema = z.object({
   PAYER_ATTEMPT_LIMIT_KEEPER_MOBILE: attemptLimit(3),
 });
 
-export interface CheckoutConfig extends GrpcServerConfig {
+export interface CheckoutConfig extends GrpcServerConfig, MetricsConfig {
   databaseUrl: Secret;
-  metricsPort: number;
-  metricsHost: string;
   logLevel: string;
   migrateOnStart: boolean;
   providerAdaptersAddr: string;
@@ -118,8 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({
     databaseUrl: new Secret(e.DATABASE_URL),
     ...grpcServerConfig(e),
-    metricsPort: e.METRICS_PORT,
-    metricsHost: e.METRICS_HOST,
+    ...metricsConfig(e),
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,
     providerAdaptersAddr: e.PROVIDER_ADAPTERS_ADDR,

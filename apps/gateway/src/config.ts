@@ -3,6 +3,10 @@ import {
   grpcClientEnv,
   type GrpcClientTls,
   grpcClientTls,
+  type MetricsConfig,
+  metricsConfig,
+  metricsEnv,
+  migrateEnv,
   parseEnv,
   Secret,
 } from '@tolem/config';
@@ -15,16 +19,13 @@ const perWindow = (fallback: number) => z.coerce.number().int().min(1).default(f
 const schema = z.object({
   HTTP_PORT: envs.port(8080),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
-  /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
-  METRICS_PORT: envs.port(9464),
-  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  ...metricsEnv(),
   /** Origin customers and providers reach the gateway at; payment_url and pages are built from it. */
   PUBLIC_BASE_URL: envs.url(),
   LOG_LEVEL: envs.logLevel(),
   /** The gateway's own database: the first answer to each Idempotency-Key, kept 24 hours. */
   DATABASE_URL: envs.url(),
-  /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
-  MIGRATE_ON_START: envs.bool(false),
+  ...migrateEnv(),
   CHECKOUT_ADDR: envs.address(),
   NOTIFIER_ADDR: envs.address(),
   LEDGER_ADDR: envs.address(),
@@ -64,11 +65,9 @@ const schema = z.object({
   CREATE_BATCH_LANES: z.coerce.number().int().min(0).max(64).default(2),
 });
 
-export interface GatewayConfig {
+export interface GatewayConfig extends MetricsConfig {
   httpPort: number;
   httpHost: string;
-  metricsPort: number;
-  metricsHost: string;
   publicBaseUrl: string;
   logLevel: string;
   databaseUrl: Secret;
@@ -94,8 +93,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({
     httpPort: e.HTTP_PORT,
     httpHost: e.HTTP_HOST,
-    metricsPort: e.METRICS_PORT,
-    metricsHost: e.METRICS_HOST,
+    ...metricsConfig(e),
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
     databaseUrl: new Secret(e.DATABASE_URL),

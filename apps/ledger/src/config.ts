@@ -3,19 +3,23 @@ import {
   type GrpcServerConfig,
   grpcServerConfig,
   grpcServerEnv,
+  type MetricsConfig,
+  metricsConfig,
+  metricsEnv,
+  migrateEnv,
   parseEnv,
   Secret,
+  splitBrokers,
 } from '@tolem/config';
 import { z } from 'zod';
 
+/**
+ * Stricter than kafkaEnv's (the consumers'): each broker must be host:port, checked with the other
+ * variables. The ledger only produces, so it has no KAFKA_GROUP_ID.
+ */
 const brokers = z
   .string()
-  .transform((v) =>
-    v
-      .split(',')
-      .map((b) => b.trim())
-      .filter((b) => b.length > 0),
-  )
+  .transform(splitBrokers)
   .pipe(
     z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1, 'at least one broker'),
   );
@@ -35,11 +39,8 @@ const schema = toolSchema.extend({
   KAFKA_BROKERS: brokers,
   PAYMENTS_TOPIC: z.string().min(1).default('payments.events.v1'),
   ...grpcServerEnv(50053),
-  /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
-  METRICS_PORT: envs.port(9464),
-  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
-  /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
-  MIGRATE_ON_START: envs.bool(false),
+  ...metricsEnv(),
+  ...migrateEnv(),
   /**
    * Group commit of PostPayment / CreateHold: lanes are concurrent batches (each owns a disjoint
    * set of merchants and system shards, so they never wait on each other's row locks); a batch
@@ -65,11 +66,9 @@ export interface LedgerToolConfig {
   outboxGraceMs: number;
 }
 
-export interface LedgerConfig extends LedgerToolConfig, GrpcServerConfig {
+export interface LedgerConfig extends LedgerToolConfig, GrpcServerConfig, MetricsConfig {
   kafkaBrokers: string[];
   paymentsTopic: string;
-  metricsPort: number;
-  metricsHost: string;
   migrateOnStart: boolean;
   batchLanes: number;
   batchMax: number;
@@ -88,8 +87,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kafkaBrokers: e.KAFKA_BROKERS,
     paymentsTopic: e.PAYMENTS_TOPIC,
     ...grpcServerConfig(e),
-    metricsPort: e.METRICS_PORT,
-    metricsHost: e.METRICS_HOST,
+    ...metricsConfig(e),
     migrateOnStart: e.MIGRATE_ON_START,
     batchLanes: e.LEDGER_BATCH_LANES,
     batchMax: e.LEDGER_BATCH_MAX,

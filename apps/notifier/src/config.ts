@@ -4,6 +4,14 @@ import {
   type GrpcServerConfig,
   grpcServerConfig,
   grpcServerEnv,
+  type KafkaConfig,
+  kafkaConfig,
+  kafkaEnv,
+  kafkaProblems,
+  type MetricsConfig,
+  metricsConfig,
+  metricsEnv,
+  migrateEnv,
   parseEnv,
   Secret,
 } from '@tolem/config';
@@ -15,18 +23,11 @@ const HOUR_MS = 3_600_000;
 
 const schema = z.object({
   DATABASE_URL: envs.url(),
-  /** Comma-separated host:port list. */
-  KAFKA_BROKERS: z.string().min(1),
-  PAYMENTS_TOPIC: z.string().min(1).default('payments.events.v1'),
-  /** Consumer group = service name; tests override it to stay isolated. */
-  KAFKA_GROUP_ID: z.string().min(1).default('notifier'),
+  ...kafkaEnv({ groupId: 'notifier' }),
   ...grpcServerEnv(50054),
-  /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
-  METRICS_PORT: envs.port(9464),
-  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  ...metricsEnv(),
   LOG_LEVEL: envs.logLevel(),
-  /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
-  MIGRATE_ON_START: envs.bool(false),
+  ...migrateEnv(),
   /** How long a delivery is retried (Web-Oplata: up to 3 days). */
   NOTIFY_RETRY_WINDOW_MS: envs.durationMs(72 * HOUR_MS),
   NOTIFY_TIMEOUT_MS: envs.durationMs(10_000),
@@ -55,13 +56,8 @@ const schema = z.object({
   NOTIFY_ALLOW_PRIVATE_NETWORKS: z.enum(PRIVATE_NETWORK_ALLOWANCES).default('none'),
 });
 
-export interface NotifierConfig extends GrpcServerConfig {
+export interface NotifierConfig extends GrpcServerConfig, MetricsConfig, KafkaConfig {
   databaseUrl: Secret;
-  kafkaBrokers: string[];
-  paymentsTopic: string;
-  groupId: string;
-  metricsPort: number;
-  metricsHost: string;
   logLevel: string;
   migrateOnStart: boolean;
   dbPoolMax: number;
@@ -89,19 +85,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.NOTIFY_TIMEOUT_MS < 1) problems.push('NOTIFY_TIMEOUT_MS: must be at least 1');
   if (e.NOTIFY_POLL_MS < 1) problems.push('NOTIFY_POLL_MS: must be at least 1');
-  const brokers = e.KAFKA_BROKERS.split(',')
-    .map((b) => b.trim())
-    .filter((b) => b.length > 0);
-  if (brokers.length === 0) problems.push('KAFKA_BROKERS: expected host:port[,host:port…]');
+  problems.push(...kafkaProblems(e));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     databaseUrl: new Secret(e.DATABASE_URL),
-    kafkaBrokers: brokers,
-    paymentsTopic: e.PAYMENTS_TOPIC,
-    groupId: e.KAFKA_GROUP_ID,
+    ...kafkaConfig(e),
     ...grpcServerConfig(e),
-    metricsPort: e.METRICS_PORT,
-    metricsHost: e.METRICS_HOST,
+    ...metricsConfig(e),
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,
     dbPoolMax: e.DB_POOL_MAX,

@@ -4,6 +4,10 @@ import {
   type GrpcServerConfig,
   grpcServerConfig,
   grpcServerEnv,
+  type MetricsConfig,
+  metricsConfig,
+  metricsEnv,
+  migrateEnv,
   parseEnv,
   Secret,
 } from '@tolem/config';
@@ -43,12 +47,9 @@ const optionalSecret = () =>
 
 const schema = dbSchema.extend({
   ...grpcServerEnv(50052),
-  /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
-  METRICS_PORT: envs.port(9464),
-  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  ...metricsEnv(),
   LOG_LEVEL: envs.logLevel(),
-  /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
-  MIGRATE_ON_START: envs.bool(false),
+  ...migrateEnv(),
   /** The gateway's public base for provider callbacks, e.g. https://pay.example/callbacks. */
   CALLBACK_BASE_URL: baseUrl(),
   /**
@@ -120,10 +121,8 @@ const schema = dbSchema.extend({
   // generator:config-schema
 });
 
-export interface ProviderAdaptersConfig extends GrpcServerConfig {
+export interface ProviderAdaptersConfig extends GrpcServerConfig, MetricsConfig {
   databaseUrl: Secret;
-  metricsPort: number;
-  metricsHost: string;
   logLevel: string;
   migrateOnStart: boolean;
   callbackBaseUrl: string;
@@ -187,8 +186,7 @@ export function loadConfig(
   const config: ProviderAdaptersConfig = {
     databaseUrl: new Secret(e.DATABASE_URL),
     ...grpcServerConfig(e),
-    metricsPort: e.METRICS_PORT,
-    metricsHost: e.METRICS_HOST,
+    ...metricsConfig(e),
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,
     callbackBaseUrl: callbacks,

@@ -1,4 +1,12 @@
-import { ConfigError, envs, parseEnv, Secret } from '@tolem/config';
+import {
+  ConfigError,
+  envs,
+  type MetricsConfig,
+  metricsConfig,
+  metricsEnv,
+  parseEnv,
+  Secret,
+} from '@tolem/config';
 import { z } from 'zod';
 
 import type { CashboxSandboxConfig } from './cashbox';
@@ -15,9 +23,7 @@ const optional = <T extends z.ZodTypeAny>(schema: T) => z.preprocess(blank, sche
 const schema = z.object({
   HTTP_PORT: envs.port(8090),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
-  /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
-  METRICS_PORT: envs.port(9464),
-  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  ...metricsEnv(),
   /** The sandbox's own base URL as browsers see it; defaults to http://HTTP_HOST:HTTP_PORT. */
   PUBLIC_BASE_URL: envs.url().optional(),
   LOG_LEVEL: envs.logLevel(),
@@ -94,11 +100,9 @@ export interface Disabled {
   missing: readonly string[];
 }
 
-export interface SandboxConfig {
+export interface SandboxConfig extends MetricsConfig {
   httpPort: number;
   httpHost: string;
-  metricsPort: number;
-  metricsHost: string;
   publicBaseUrl: string;
   logLevel: string;
   httpTimeoutMs: number;
@@ -213,8 +217,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({
     httpPort: e.HTTP_PORT,
     httpHost: e.HTTP_HOST,
-    metricsPort: e.METRICS_PORT,
-    metricsHost: e.METRICS_HOST,
+    ...metricsConfig(e),
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${e.HTTP_HOST}:${e.HTTP_PORT}`).replace(
       /\/+$/,
       '',

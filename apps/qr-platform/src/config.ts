@@ -1,9 +1,15 @@
 import {
-  ConfigError,
   envs,
   type GrpcServerConfig,
   grpcServerConfig,
   grpcServerEnv,
+  type KafkaConfig,
+  kafkaConfig,
+  kafkaEnv,
+  type MetricsConfig,
+  metricsConfig,
+  metricsEnv,
+  migrateEnv,
   parseEnv,
   Secret,
 } from '@tolem/config';
@@ -24,18 +30,11 @@ const elqrText = (max: number) =>
 
 const schema = z.object({
   DATABASE_URL: envs.url(),
-  /** Comma-separated host:port list. */
-  KAFKA_BROKERS: z.string().min(1),
-  PAYMENTS_TOPIC: z.string().min(1).default('payments.events.v1'),
-  /** Consumer group = service name; tests override it to stay isolated. */
-  KAFKA_GROUP_ID: z.string().min(1).default('qr-platform'),
+  ...kafkaEnv({ groupId: 'qr-platform' }),
   ...grpcServerEnv(50056),
-  /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
-  METRICS_PORT: envs.port(9464),
-  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  ...metricsEnv(),
   LOG_LEVEL: envs.logLevel(),
-  /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
-  MIGRATE_ON_START: envs.bool(false),
+  ...migrateEnv(),
   /** Base of payment links; the payload follows `#`. The national router by default. */
   QR_LINK_BASE_URL: envs
     .url()
@@ -57,13 +56,8 @@ const schema = z.object({
   QR_MERCHANT_DISPLAY_NAME: elqrText(ELQR_LIMITS.name).default('Tolem'),
 });
 
-export interface QrPlatformConfig extends GrpcServerConfig {
+export interface QrPlatformConfig extends GrpcServerConfig, MetricsConfig, KafkaConfig {
   databaseUrl: Secret;
-  kafkaBrokers: string[];
-  paymentsTopic: string;
-  groupId: string;
-  metricsPort: number;
-  metricsHost: string;
   logLevel: string;
   migrateOnStart: boolean;
   issuer: QrIssuer;
@@ -74,19 +68,11 @@ export function loadConfig(
   env: Record<string, string | undefined> = process.env,
 ): QrPlatformConfig {
   const e = parseEnv(schema, env);
-  const brokers = e.KAFKA_BROKERS.split(',')
-    .map((b) => b.trim())
-    .filter((b) => b.length > 0);
-  if (brokers.length === 0)
-    throw new ConfigError(['KAFKA_BROKERS: expected host:port[,host:port…]']);
   return Object.freeze({
     databaseUrl: new Secret(e.DATABASE_URL),
-    kafkaBrokers: brokers,
-    paymentsTopic: e.PAYMENTS_TOPIC,
-    groupId: e.KAFKA_GROUP_ID,
+    ...kafkaConfig(e),
     ...grpcServerConfig(e),
-    metricsPort: e.METRICS_PORT,
-    metricsHost: e.METRICS_HOST,
+    ...metricsConfig(e),
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,
     issuer: Object.freeze({

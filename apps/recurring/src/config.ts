@@ -4,6 +4,10 @@ import {
   type GrpcServerConfig,
   grpcServerConfig,
   grpcServerEnv,
+  type MetricsConfig,
+  metricsConfig,
+  metricsEnv,
+  migrateEnv,
   parseEnv,
   Secret,
 } from '@tolem/config';
@@ -17,12 +21,9 @@ const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefi
 const schema = z.object({
   DATABASE_URL: envs.url(),
   ...grpcServerEnv(50055),
-  /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
-  METRICS_PORT: envs.port(9464),
-  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  ...metricsEnv(),
   LOG_LEVEL: envs.logLevel(),
-  /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
-  MIGRATE_ON_START: envs.bool(false),
+  ...migrateEnv(),
   /**
    * The online cash register (YooKassa's receipts API, or the sandbox's): base URL, shop id and
    * secret go together; unset, receipts are stored and wait as `pending` until one is set.
@@ -59,10 +60,8 @@ const schema = z.object({
   RECURRING_TEST_CLOCK: envs.bool(false),
 });
 
-export interface RecurringConfig extends GrpcServerConfig {
+export interface RecurringConfig extends GrpcServerConfig, MetricsConfig {
   databaseUrl: Secret;
-  metricsPort: number;
-  metricsHost: string;
   logLevel: string;
   migrateOnStart: boolean;
   /** Undefined when no cash register is configured. */
@@ -103,8 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({
     databaseUrl: new Secret(e.DATABASE_URL),
     ...grpcServerConfig(e),
-    metricsPort: e.METRICS_PORT,
-    metricsHost: e.METRICS_HOST,
+    ...metricsConfig(e),
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,
     cashRegister: cashRegister(e),

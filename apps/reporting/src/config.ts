@@ -1,5 +1,4 @@
 import {
-  ConfigError,
   envs,
   grpcClientEnv,
   type GrpcClientTls,
@@ -7,6 +6,13 @@ import {
   type GrpcServerConfig,
   grpcServerConfig,
   grpcServerEnv,
+  type KafkaConfig,
+  kafkaConfig,
+  kafkaEnv,
+  type MetricsConfig,
+  metricsConfig,
+  metricsEnv,
+  migrateEnv,
   parseEnv,
   Secret,
 } from '@tolem/config';
@@ -14,18 +20,11 @@ import { z } from 'zod';
 
 const schema = z.object({
   DATABASE_URL: envs.url(),
-  /** Comma-separated host:port list. */
-  KAFKA_BROKERS: z.string().min(1),
-  PAYMENTS_TOPIC: z.string().min(1).default('payments.events.v1'),
-  /** Consumer group = service name; tests override it to stay isolated. */
-  KAFKA_GROUP_ID: z.string().min(1).default('reporting'),
+  ...kafkaEnv({ groupId: 'reporting' }),
   ...grpcServerEnv(50057),
-  /** Prometheus scrapes GET /metrics on this port of its own (0 turns the endpoint off). */
-  METRICS_PORT: envs.port(9464),
-  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  ...metricsEnv(),
   LOG_LEVEL: envs.logLevel(),
-  /** Local runs migrate at start; in Kubernetes a Job runs `migrate` before rollout. */
-  MIGRATE_ON_START: envs.bool(false),
+  ...migrateEnv(),
   /** The ledger, whose journal the consistency check compares reporting with. */
   LEDGER_ADDR: envs.address().default('127.0.0.1:50053'),
   /** How often the continuous consistency check runs (0: never). */
@@ -36,13 +35,8 @@ const schema = z.object({
   TOTALS_FOLD_INTERVAL_MS: envs.durationMs(500),
 });
 
-export interface ReportingConfig extends GrpcServerConfig {
+export interface ReportingConfig extends GrpcServerConfig, MetricsConfig, KafkaConfig {
   databaseUrl: Secret;
-  kafkaBrokers: string[];
-  paymentsTopic: string;
-  groupId: string;
-  metricsPort: number;
-  metricsHost: string;
   logLevel: string;
   migrateOnStart: boolean;
   ledgerAddr: string;
@@ -54,19 +48,11 @@ export interface ReportingConfig extends GrpcServerConfig {
 /** The only reader of process.env in this service. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): ReportingConfig {
   const e = parseEnv(schema, env);
-  const brokers = e.KAFKA_BROKERS.split(',')
-    .map((b) => b.trim())
-    .filter((b) => b.length > 0);
-  if (brokers.length === 0)
-    throw new ConfigError(['KAFKA_BROKERS: expected host:port[,host:port…]']);
   return Object.freeze({
     databaseUrl: new Secret(e.DATABASE_URL),
-    kafkaBrokers: brokers,
-    paymentsTopic: e.PAYMENTS_TOPIC,
-    groupId: e.KAFKA_GROUP_ID,
+    ...kafkaConfig(e),
     ...grpcServerConfig(e),
-    metricsPort: e.METRICS_PORT,
-    metricsHost: e.METRICS_HOST,
+    ...metricsConfig(e),
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,
     ledgerAddr: e.LEDGER_ADDR,
