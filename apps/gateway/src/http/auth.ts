@@ -1,11 +1,12 @@
 import { hash } from 'node:crypto';
 
+import type { Secret } from '@tolem/config';
 import type { Merchant, MerchantServiceClient } from '@tolem/contracts/checkout';
 import type { PromiseClient } from '@tolem/grpc-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { gatewayErrors } from './errors';
-import { bearerTokenFrom } from './headers';
+import { bearerTokenFrom, tokensEqual } from './headers';
 
 /**
  * The key's merchant plus what the key itself says: its mode (a test key's payments are
@@ -113,4 +114,17 @@ export function merchantIdOf(request: FastifyRequest): string {
 /** The API key's mode: a test key reaches only test objects. */
 export function livemodeOf(request: FastifyRequest): boolean {
   return request.merchant?.livemode ?? false;
+}
+
+/**
+ * Puts every route of `app` (and of its child scopes) behind the operators' ADMIN_TOKEN, checked
+ * before the body is parsed; a wrong or missing token is UNAUTHENTICATED.
+ */
+export function authenticateAdminScope(app: FastifyInstance, adminToken: Secret): void {
+  app.addHook('onRequest', async (request) => {
+    const token = bearerTokenFrom(request.headers.authorization);
+    if (!tokensEqual(token, adminToken.reveal())) {
+      throw gatewayErrors.create('UNAUTHENTICATED', 'invalid admin token');
+    }
+  });
 }

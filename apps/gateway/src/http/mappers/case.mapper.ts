@@ -9,8 +9,8 @@ import {
 import type { Money } from '@tolem/contracts/common';
 import type { DomainError } from '@tolem/errors';
 
+import type { ListCasesQuery } from '../case.schemas';
 import { gatewayErrors } from '../errors';
-import type { ListCasesQuery } from '../schemas';
 import { type CaseStatusName, methodName, providerName } from './enums.mapper';
 import { type JsonMinor, minorToJson } from './payment.mapper';
 

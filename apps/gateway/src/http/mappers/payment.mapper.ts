@@ -17,7 +17,11 @@ import { type DomainError } from '@tolem/errors';
 import { minorFromJson, money, positiveMoney } from '@tolem/money';
 
 import { gatewayErrors } from '../errors';
-import type { BalanceTransactionsQuery, CreatePaymentBody, ListPaymentsQuery } from '../schemas';
+import type {
+  BalanceTransactionsQuery,
+  CreatePaymentBody,
+  ListPaymentsQuery,
+} from '../payment.schemas';
 import { methodFromName, methodName, providerName, statusName } from './enums.mapper';
 
 /** Minor units as a JSON number while exact, else as a decimal string (never a rounded float). */

@@ -1,8 +1,7 @@
 import type { Secret } from '@tolem/config';
 import type { FastifyPluginAsync } from 'fastify';
 
-import { gatewayErrors } from '../errors';
-import { bearerTokenFrom, tokensEqual } from '../headers';
+import { authenticateAdminScope } from '../auth';
 import type { GatewayDeps } from '../server';
 import { caseRoutes } from './cases.route';
 import { type MerchantRouteDeps, merchantRoutes } from './merchants.route';
@@ -21,12 +20,7 @@ export interface AdminRouteDeps {
  */
 export function adminRoutes(deps: AdminRouteDeps): FastifyPluginAsync {
   return async (app) => {
-    app.addHook('onRequest', async (request) => {
-      const token = bearerTokenFrom(request.headers.authorization);
-      if (!tokensEqual(token, deps.adminToken.reveal())) {
-        throw gatewayErrors.create('UNAUTHENTICATED', 'invalid admin token');
-      }
-    });
+    authenticateAdminScope(app, deps.adminToken);
 
     await app.register(caseRoutes({ cases: deps.cases }));
     await app.register(

@@ -1,5 +1,13 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 
+import {
+  type ApplyCaseBody,
+  applyCaseBodySchema,
+  type ListCasesQuery,
+  listCasesQuerySchema,
+  type ReturnCaseBody,
+  returnCaseBodySchema,
+} from '../case.schemas';
 import { idempotencyKeyFrom } from '../headers';
 import {
   caseDetailToJson,
@@ -7,15 +15,7 @@ import {
   caseToJson,
   toListCasesRequest,
 } from '../mappers/case.mapper';
-import {
-  type ApplyCaseBody,
-  applyCaseBodySchema,
-  idParamsSchema,
-  type ListCasesQuery,
-  listCasesQuerySchema,
-  type ReturnCaseBody,
-  returnCaseBodySchema,
-} from '../schemas';
+import { idParamsSchema } from '../schemas';
 import type { GatewayDeps } from '../server';
 
 export interface CaseRouteDeps {

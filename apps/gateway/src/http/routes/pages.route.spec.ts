@@ -1,24 +1,22 @@
-import { Merchant, Payment, PaymentStatus } from '@tolem/contracts/checkout';
+import { Merchant, type Payment } from '@tolem/contracts/checkout';
 import { PaymentMethod } from '@tolem/contracts/common';
 import { DomainError } from '@tolem/errors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { notScripted } from '../../../test/fakes/gateway-deps.fake';
+import { PAGE_SECRET, payment as unpaid } from '../../../test/fakes/payments.fake';
 import { type PageRouteDeps, pageRoutes } from './pages.route';
 
-const SECRET = 'c2VjcmV0LW9mLXBheV8xLWZvci10aGUtdW5pdC1zcGVj';
-
-const payment = Payment.fromPartial({
-  id: 'pay_1',
-  pageSecret: SECRET,
-  merchantId: 'mer_1',
+/** The shared unpaid payment, in kyat and payable by Wavepay or Keeper Mobile. */
+const payment: Payment = {
+  ...unpaid,
   amount: { amountMinor: 500_000n, currency: 'MMK' },
-  status: PaymentStatus.PAYMENT_STATUS_CREATED,
   availableMethods: [
     PaymentMethod.PAYMENT_METHOD_WAVEPAY,
     PaymentMethod.PAYMENT_METHOD_WEBMONEY_KEEPER_MOBILE,
   ],
-});
+};
 
 describe('the payer pages choose, switch and keep the language', () => {
   let app: FastifyInstance;
@@ -32,17 +30,13 @@ describe('the payer pages choose, switch and keep the language', () => {
       secureCookies: false,
       checkout: {
         getPayment: async (req) => {
-          if (req.pageSecret !== SECRET) {
+          if (req.pageSecret !== PAGE_SECRET) {
             throw new DomainError('PAYMENT_NOT_FOUND', 'not_found', 'payment not found');
           }
           return { payment };
         },
-        startPayment: async () => {
-          throw new Error('not scripted');
-        },
-        submitPayerInput: async () => {
-          throw new Error('not scripted');
-        },
+        startPayment: notScripted,
+        submitPayerInput: notScripted,
       },
       merchants: {
         getMerchant: async (req) => {
@@ -62,7 +56,7 @@ describe('the payer pages choose, switch and keep the language', () => {
   });
 
   const page = (query = '', headers: Record<string, string> = {}) =>
-    app.inject({ method: 'GET', url: `/pay/pay_1?secret=${SECRET}${query}`, headers });
+    app.inject({ method: 'GET', url: `/pay/pay_1?secret=${PAGE_SECRET}${query}`, headers });
 
   it('answers in the browser language and names the merchant', async () => {
     const res = await page('', { 'accept-language': 'my-MM,my;q=0.9,en;q=0.5' });
@@ -124,7 +118,7 @@ describe('the payer pages choose, switch and keep the language', () => {
       .join('; ');
     const res = await app.inject({
       method: 'POST',
-      url: `/pay/pay_1/start?secret=${SECRET}`,
+      url: `/pay/pay_1/start?secret=${PAGE_SECRET}`,
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
         cookie,

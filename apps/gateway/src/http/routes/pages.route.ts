@@ -13,6 +13,12 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { gatewayErrors, toHttpError } from '../errors';
 import { methodFromName, statusName } from '../mappers/enums.mapper';
 import { PAGE_SECRET_PARAM } from '../mappers/payment.mapper';
+import {
+  type PayerInputForm,
+  payerInputFormSchema,
+  type StartPaymentForm,
+  startPaymentFormSchema,
+} from '../page.schemas';
 import { renderErrorPage } from '../pages/error.page';
 import { safeHttpUrl } from '../pages/html';
 import {
@@ -35,13 +41,7 @@ import {
 import { type PageAccess, payPath, renderPaymentPage } from '../pages/pay.page';
 import { renderProviderForm } from '../pages/provider.page';
 import { sendHtml } from '../reply';
-import {
-  idParamsSchema,
-  type PayerInputForm,
-  payerInputFormSchema,
-  type StartPaymentForm,
-  startPaymentFormSchema,
-} from '../schemas';
+import { idParamsSchema } from '../schemas';
 import type { GatewayDeps } from '../server';
 import { logHttpError } from '../server';
 

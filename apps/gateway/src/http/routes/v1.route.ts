@@ -33,10 +33,10 @@ import {
   cancelPaymentBodySchema,
   type CreatePaymentBody,
   createPaymentBodySchema,
-  idParamsSchema,
   type ListPaymentsQuery,
   listPaymentsQuerySchema,
-} from '../schemas';
+} from '../payment.schemas';
+import { idParamsSchema } from '../schemas';
 import type { GatewayDeps } from '../server';
 
 export interface V1RouteDeps {

@@ -1,0 +1,105 @@
+import type { Secret } from '@tolem/config';
+import type { RefundServiceClient } from '@tolem/contracts/checkout';
+import type { PromiseClient } from '@tolem/grpc-kit';
+import type { FastifyPluginAsync } from 'fastify';
+
+import { authenticateAdminScope } from '../auth';
+import { limitFrom } from '../mappers/payment.mapper';
+import { refundPayoutToJson, refundToJson } from '../mappers/refund.mapper';
+import {
+  type CompletePayoutBody,
+  completePayoutBodySchema,
+  type FailPayoutBody,
+  failPayoutBodySchema,
+  payoutListSchema,
+  payoutQueueQuerySchema,
+  refundJsonSchema,
+} from '../refund.schemas';
+import { idParamsSchema } from '../schemas';
+
+/** Checkout's payout-to-payer queue RPCs, as the operators' routes use them. */
+export type RefundPayoutsClient = Pick<
+  PromiseClient<RefundServiceClient>,
+  'listRefundPayouts' | 'completeRefundPayout' | 'failRefundPayout'
+>;
+
+export interface RefundPayoutRouteDeps {
+  refunds: RefundPayoutsClient;
+  adminToken: Secret;
+}
+
+/**
+ * The operators' payout-to-payer queue (`/admin/v1/refund_payouts`), behind ADMIN_TOKEN: refunds
+ * no provider can execute wait here until an operator pays the payer out (or gives up).
+ */
+export function refundPayoutRoutes(deps: RefundPayoutRouteDeps): FastifyPluginAsync {
+  return async (app) => {
+    authenticateAdminScope(app, deps.adminToken);
+
+    app.get<{ Querystring: { limit?: string } }>(
+      '/admin/v1/refund_payouts',
+      {
+        // The payout-to-payer queue: refunds an operator pays out by hand, oldest first
+        schema: {
+          querystring: payoutQueueQuerySchema,
+          response: { 200: payoutListSchema },
+        },
+      },
+      async (request) => {
+        const res = await deps.refunds.listRefundPayouts(
+          { limit: limitFrom(request.query.limit, 100, 0) },
+          { requestId: request.id },
+        );
+        return { object: 'list', data: res.payouts.map(refundPayoutToJson) };
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: CompletePayoutBody }>(
+      '/admin/v1/refund_payouts/:id/complete',
+      {
+        // The operator paid the payer: the refund succeeds
+        schema: {
+          params: idParamsSchema,
+          body: completePayoutBodySchema,
+          response: { 200: refundJsonSchema },
+        },
+      },
+      async (request) => {
+        const res = await deps.refunds.completeRefundPayout(
+          {
+            refundId: request.params.id,
+            reference: request.body.reference.trim(),
+            operator: request.body.operator.trim(),
+          },
+          { requestId: request.id },
+        );
+        request.log.info({ refundId: request.params.id }, 'queued refund paid out by an operator');
+        return refundToJson(res.refund);
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: FailPayoutBody }>(
+      '/admin/v1/refund_payouts/:id/fail',
+      {
+        // The payer cannot be paid: the refund fails, the money returns to the merchant
+        schema: {
+          params: idParamsSchema,
+          body: failPayoutBodySchema,
+          response: { 200: refundJsonSchema },
+        },
+      },
+      async (request) => {
+        const res = await deps.refunds.failRefundPayout(
+          {
+            refundId: request.params.id,
+            reason: request.body.reason.trim(),
+            operator: request.body.operator.trim(),
+          },
+          { requestId: request.id },
+        );
+        request.log.info({ refundId: request.params.id }, 'queued refund failed by an operator');
+        return refundToJson(res.refund);
+      },
+    );
+  };
+}

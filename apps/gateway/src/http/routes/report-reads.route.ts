@@ -1,0 +1,136 @@
+import type { ReportingServiceClient } from '@tolem/contracts/reporting';
+import type { PromiseClient } from '@tolem/grpc-kit';
+import type { FastifyPluginAsync } from 'fastify';
+
+import {
+  type ApiKeyAuthenticator,
+  authenticateMerchantScope,
+  livemodeOf,
+  merchantIdOf,
+} from '../auth';
+import { limitFrom } from '../mappers/payment.mapper';
+import {
+  dailyTotalsToJson,
+  paymentReportToJson,
+  refundReportToJson,
+  toPaymentFilter,
+} from '../mappers/report.mapper';
+import {
+  dailyTotalsSchema,
+  paymentReportSchema,
+  type PaymentsQuery,
+  paymentsQuerySchema,
+  refundReportSchema,
+  type RefundsQuery,
+  refundsQuerySchema,
+  reportListSchemaOf,
+  type TotalsQuery,
+  totalsQuerySchema,
+} from '../report.schemas';
+
+/** Reporting's unary reads, as these routes use them. */
+export interface ReportReadsClient {
+  unary: Pick<
+    PromiseClient<ReportingServiceClient>,
+    'listPayments' | 'getDailyTotals' | 'listRefunds'
+  >;
+}
+
+export interface ReportReadRouteDeps {
+  authenticate: ApiKeyAuthenticator;
+  reports: ReportReadsClient;
+}
+
+/**
+ * The merchant's reports as JSON (`/v1/reports/payments`, `/refunds`, `/daily_totals`): payments
+ * by filter with their history, refunds, and daily totals. A `limit` left out is 0: reporting's
+ * own default page size.
+ */
+export function reportReadRoutes(deps: ReportReadRouteDeps): FastifyPluginAsync {
+  return async (app) => {
+    authenticateMerchantScope(app, deps.authenticate);
+
+    app.get<{ Querystring: PaymentsQuery }>(
+      '/v1/reports/payments',
+      {
+        // Payments with their status history, fees and net, newest created first
+        schema: {
+          querystring: paymentsQuerySchema,
+          response: { 200: reportListSchemaOf(paymentReportSchema) },
+        },
+      },
+      async (request) => {
+        const res = await deps.reports.unary.listPayments(
+          {
+            filter: toPaymentFilter(request.query, merchantIdOf(request), livemodeOf(request)),
+            pageSize: limitFrom(request.query.limit, 100, 0),
+            pageToken: request.query.cursor ?? '',
+          },
+          { requestId: request.id },
+        );
+        return {
+          object: 'list',
+          data: res.payments.map(paymentReportToJson),
+          has_more: res.nextPageToken !== '',
+          next_cursor: res.nextPageToken === '' ? null : res.nextPageToken,
+          url: '/v1/reports/payments',
+        };
+      },
+    );
+
+    app.get<{ Querystring: RefundsQuery }>(
+      '/v1/reports/refunds',
+      {
+        // Refunds, one per refund, latest status change first
+        schema: {
+          querystring: refundsQuerySchema,
+          response: { 200: reportListSchemaOf(refundReportSchema) },
+        },
+      },
+      async (request) => {
+        const res = await deps.reports.unary.listRefunds(
+          {
+            merchantId: merchantIdOf(request),
+            paymentId: request.query.payment ?? '',
+            livemode: livemodeOf(request),
+            pageSize: limitFrom(request.query.limit, 100, 0),
+            pageToken: request.query.cursor ?? '',
+          },
+          { requestId: request.id },
+        );
+        return {
+          object: 'list',
+          data: res.refunds.map(refundReportToJson),
+          has_more: res.nextPageToken !== '',
+          next_cursor: res.nextPageToken === '' ? null : res.nextPageToken,
+          url: '/v1/reports/refunds',
+        };
+      },
+    );
+
+    app.get<{ Querystring: TotalsQuery }>(
+      '/v1/reports/daily_totals',
+      {
+        // Totals per UTC day, currency, method and status; refunds apart
+        schema: {
+          querystring: totalsQuerySchema,
+          response: { 200: dailyTotalsSchema },
+        },
+      },
+      async (request) => {
+        const res = await deps.reports.unary.getDailyTotals(
+          {
+            merchantId: merchantIdOf(request),
+            fromDay: request.query.from,
+            toDay: request.query.to,
+            method: request.query.method ?? '',
+            currency: request.query.currency ?? '',
+            livemode: livemodeOf(request),
+          },
+          { requestId: request.id },
+        );
+        return dailyTotalsToJson(res);
+      },
+    );
+  };
+}
