@@ -49,6 +49,38 @@ describe('status events owed to the ledger', () => {
     ]);
   });
 
+  it('sends each event once when the relay and the money path ask for one payment at once', async () => {
+    const { w, payment } = await pendingPayment();
+    w.provider.nextCallback = callback({ paymentId: payment.id, outcome: 'failed' });
+    await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+    const record = w.ledger.recordPaymentEvent.bind(w.ledger);
+    // A ledger that takes a moment to answer, as a real one does.
+    const sent = vi.spyOn(w.ledger, 'recordPaymentEvent').mockImplementation(async (input) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return record(input);
+    });
+
+    const counts = await Promise.all([
+      w.recordStatusEvents.forPayment(payment.id, payment),
+      w.recordStatusEvents.sweep({ graceMs: 0 }),
+      w.recordStatusEvents.forPayment(payment.id),
+    ]);
+    expect(counts).toEqual([2, 0, 0]);
+    expect(sent).toHaveBeenCalledTimes(2);
+    expect(w.ledger.events.map((e) => e.eventType)).toEqual(['payment.pending', 'payment.failed']);
+  });
+
+  it('runs the next call for a payment after a failed one, which still fails its own caller', async () => {
+    const { w, payment } = await pendingPayment();
+    w.ledger.down = true;
+    const first = w.recordStatusEvents.forPayment(payment.id);
+    const second = w.recordStatusEvents.forPayment(payment.id);
+    await expect(first).rejects.toThrow();
+    await expect(second).rejects.toThrow();
+    w.ledger.down = false;
+    expect(await w.recordStatusEvents.forPayment(payment.id)).toBe(1);
+  });
+
   it('sends them in transition order under one key each, and marks them recorded', async () => {
     const { w, payment } = await pendingPayment();
     w.provider.nextCallback = callback({ paymentId: payment.id, outcome: 'failed' });
