@@ -139,6 +139,32 @@ describe('dispatcher loop: claims look where the work is', () => {
     expect(fake.claims.some((c) => c?.[0] === 'we_busy')).toBe(true);
   });
 
+  it('claims for named endpoints without waiting out the interval meant for sweeps', async () => {
+    const fake = fakeDispatcher();
+    loop = startDispatcherLoop({
+      dispatcher: fake.dispatcher,
+      concurrency: 10,
+      claimBatch: 10,
+      pollMs: 60_000,
+      minClaimIntervalMs: 400,
+      minNamedClaimIntervalMs: 5,
+      log,
+    });
+    fakeInUse = fake;
+    await tick(20);
+    expect(fake.claims).toEqual([undefined]);
+    loop.wake(['we_a']);
+    // Well before the 400 ms a sweep would have to wait.
+    await tick(150);
+    expect(fake.claims).toEqual([undefined, ['we_a']]);
+    loop.wake();
+    await tick(150);
+    // A sweep still waits its interval after the last claim.
+    expect(fake.claims).toEqual([undefined, ['we_a']]);
+    await tick(400);
+    expect(fake.claims).toEqual([undefined, ['we_a'], undefined]);
+  });
+
   it('sweeps at once when new work names no endpoint', async () => {
     const fake = fakeDispatcher();
     const l = start(fake, { pollMs: 60_000 });

@@ -31,6 +31,8 @@ export interface DispatcherLoopOptions {
    * one per wake-up, for at most this much added latency.
    */
   minClaimIntervalMs?: number;
+  /** Least time between two claims for named endpoints only (5 ms; never more than the above). */
+  minNamedClaimIntervalMs?: number;
   log: Logger;
   /** Told every recorded attempt (after its log line), e.g. to count it. */
   onAttempt?(summary: AttemptSummary): void;
@@ -72,6 +74,10 @@ function logAttempt(log: Logger, a: AttemptSummary): void {
 export function startDispatcherLoop(options: DispatcherLoopOptions): DispatcherLoop {
   const { dispatcher, concurrency, claimBatch, pollMs, log } = options;
   const minClaimIntervalMs = options.minClaimIntervalMs ?? 25;
+  const minNamedClaimIntervalMs = Math.min(
+    minClaimIntervalMs,
+    options.minNamedClaimIntervalMs ?? 5,
+  );
   let lastClaim = -Infinity;
   let lastSweep = -Infinity;
   let stopped = false;
@@ -130,7 +136,12 @@ export function startDispatcherLoop(options: DispatcherLoopOptions): DispatcherL
 
   const loop = (async () => {
     while (!stopped) {
-      const wait = lastClaim + minClaimIntervalMs - performance.now();
+      // A sweep looks at every endpoint: at most one per minClaimIntervalMs. A claim for named
+      // endpoints costs little, so it waits less: a new delivery is not held back by the claim
+      // that a finished attempt elsewhere has just made.
+      const sweepDue = sweepNow || performance.now() - lastSweep >= pollMs;
+      const interval = sweepDue ? minClaimIntervalMs : minNamedClaimIntervalMs;
+      const wait = lastClaim + interval - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       if (stopped) break;
       lastClaim = performance.now();
