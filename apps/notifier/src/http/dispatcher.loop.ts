@@ -92,6 +92,8 @@ export function startDispatcherLoop(options: DispatcherLoopOptions): DispatcherL
   /** A sweep over every endpoint is wanted before the next pollMs is up. */
   let sweepNow = true;
 
+  const sweepDue = () => sweepNow || performance.now() - lastSweep >= pollMs;
+
   const wake = (endpointIds?: readonly string[]) => {
     if (endpointIds) for (const id of endpointIds) named.add(id);
     else sweepNow = true;
@@ -139,8 +141,7 @@ export function startDispatcherLoop(options: DispatcherLoopOptions): DispatcherL
       // A sweep looks at every endpoint: at most one per minClaimIntervalMs. A claim for named
       // endpoints costs little, so it waits less: a new delivery is not held back by the claim
       // that a finished attempt elsewhere has just made.
-      const sweepDue = sweepNow || performance.now() - lastSweep >= pollMs;
-      const interval = sweepDue ? minClaimIntervalMs : minNamedClaimIntervalMs;
+      const interval = sweepDue() ? minClaimIntervalMs : minNamedClaimIntervalMs;
       const wait = lastClaim + interval - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       if (stopped) break;
@@ -148,7 +149,8 @@ export function startDispatcherLoop(options: DispatcherLoopOptions): DispatcherL
       woken = false;
       let claimedFull = false;
       const room = Math.min(claimBatch, concurrency - inFlight);
-      const sweep = sweepNow || lastClaim - lastSweep >= pollMs;
+      // Again after the wait: a wake-up meanwhile may have asked for one.
+      const sweep = sweepDue();
       if (room > 0 && (sweep || named.size > 0)) {
         // A sweep covers the named endpoints too.
         const endpointIds = sweep ? undefined : [...named];
