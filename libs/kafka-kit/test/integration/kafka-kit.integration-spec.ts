@@ -372,6 +372,82 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
     expect(readiness.at(-1)).toBe(false);
   });
 
+  it('consumer: a fetched run commits in shared transactions; a poison or failing message in it is handled alone', async () => {
+    const topic = uniqueTopic('runs');
+    const groupId = `group-${topic}`;
+    await createTopics(integrationEnv().kafkaBrokers, [
+      { topic, numPartitions: 1 },
+      { topic: dlqTopicOf(topic, groupId), numPartitions: 1 },
+    ]);
+    await db.raw(
+      'create table if not exists run_handled (event_id text primary key, body text, tx bigint, seq serial)',
+    );
+    const producer = kafka.producer();
+    await producer.connect();
+    // Produced before the consumer starts, so its first fetch holds them all.
+    const bodies = Array.from({ length: 30 }, (_, n) => `m${n}`);
+    const message = (eventId: string | undefined, value: string) => ({
+      key: 'k',
+      value,
+      headers: eventId ? { 'event-id': eventId, 'event-type': 't' } : {},
+    });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [
+        ...bodies.slice(0, 10).map((b) => message(`evt_${b}`, b)),
+        message('evt_m3', 'm3 again'),
+        message(undefined, 'no event id: poison'),
+        ...bodies.slice(10, 20).map((b) => message(`evt_${b}`, b)),
+        message('evt_fail', 'FAIL-ONCE'),
+        ...bodies.slice(20).map((b) => message(`evt_${b}`, b)),
+      ],
+    });
+    let failures = 0;
+    const consumer = startIdempotentConsumer<string>({
+      kafka,
+      db,
+      log,
+      groupId,
+      topic,
+      decode: (v) => v.toString(),
+      maxMessagesPerTransaction: 8,
+      async handle(trx, msg) {
+        if (msg.event === 'FAIL-ONCE' && failures++ === 0) throw new Error('transient');
+        const { rows } = (await trx.raw('select txid_current()::text as tx')) as {
+          rows: { tx: string }[];
+        };
+        await trx('run_handled').insert({
+          event_id: msg.eventId,
+          body: msg.event,
+          tx: rows[0]?.tx,
+        });
+      },
+    });
+    await waitFor(
+      async () =>
+        (await db('run_handled').count<{ count: bigint }[]>('* as count'))[0]?.count === 31n,
+      { timeoutMs: 30_000, what: '31 handled events' },
+    );
+    const dlq = await consumeAll(kafka, dlqTopicOf(topic, groupId), 1);
+    await consumer.stop();
+    await producer.disconnect();
+
+    const rows = (await db('run_handled').orderBy('seq')) as { body: string; tx: string }[];
+    // Each event once, in offset order; the repeated id is skipped; poison went to the DLQ alone.
+    expect(rows.map((r) => r.body)).toEqual([
+      ...bodies.slice(0, 20),
+      'FAIL-ONCE',
+      ...bodies.slice(20),
+    ]);
+    expect(dlq.map((m) => m.value)).toEqual(['no event id: poison']);
+    // The first fetch's first run of 8 committed as one transaction; the runs holding the poison
+    // and the failing message were replayed one message per transaction.
+    expect(new Set(rows.slice(0, 8).map((r) => r.tx)).size).toBe(1);
+    expect(new Set(rows.map((r) => r.tx)).size).toBeLessThan(rows.length);
+    expect(failures).toBe(2);
+  });
+
   it('consumer: partitions are handled side by side, each strictly in offset order', async () => {
     const topic = uniqueTopic('concurrent');
     const groupId = `group-${topic}`;
