@@ -22,7 +22,8 @@
  *
  * Knobs (env): BENCH_SECONDS (per run, 15), BENCH_CONCURRENCY (16), BENCH_MERCHANTS (10),
  * BENCH_PGBENCH_SECONDS (30), BENCH_PROFILE_DIR (V8 CPU profiles of the apps a payment passes
- * through); the apps' latency knobs pass through (e.g. NOTIFY_POLL_MS, to compare).
+ * through), BENCH_CALLS=1 (gRPC calls and HTTP requests per payment, by service and method); the
+ * apps' latency knobs pass through (e.g. NOTIFY_POLL_MS, to compare).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,6 +33,7 @@ import { join } from 'node:path';
 import { provisionInfra } from '@tolem/infra';
 import { type ServiceName, type Stack, startStack } from '@tolem/stack';
 
+import { callsPerItem, countCalls } from './calls';
 import { cpuPerItem, createReporter, idleCpu, pgbenchAlone } from './common';
 import { sampleCpu } from './cpu';
 import { createHttpClient, type HttpClient } from './http';
@@ -492,6 +494,7 @@ async function main(): Promise<number> {
       await settle(ledgerUrl, infra.databaseUrl);
       await settle(checkoutUrl, infra.databaseUrl);
       await resetStatements(infra.databaseUrl);
+      const callsBefore = await countCalls(stack.metricsUrls);
       const cpuBefore = sampleCpu(stateDir);
       const runStartedAt = Date.now();
       const result = await runPayments(
@@ -529,6 +532,8 @@ async function main(): Promise<number> {
         `  waits p50 / p99 ms: ${await waits(stack.databaseUrls, runStartedAt, row.paidWallMs)}`,
       );
       for (const line of await topStatements(infra.databaseUrl, row.notified, 25)) say(line);
+      const callsAfter = await countCalls(stack.metricsUrls);
+      for (const line of callsPerItem(callsBefore, callsAfter, row.notified)) say(line);
     }
     const duplicates = receiver.received() - receiver.firstAt.size;
     step(`merchant received ${receiver.received()} notifications, ${duplicates} repeated`);

@@ -29,7 +29,8 @@
  * BENCH_BINDINGS (4), BENCH_API_OPERATIONS (operations created through /v1, 200),
  * BENCH_PGBENCH_SECONDS (30), SCHEDULER_BATCH_SIZE (1000), SCHEDULER_CONCURRENCY (256),
  * BENCH_DATABASE_URL + BENCH_KAFKA_BROKERS (use these servers instead of provisioning; PostgreSQL
- * and Kafka CPU are then not counted), BENCH_PROFILE_DIR (V8 CPU profiles of the apps on the path).
+ * and Kafka CPU are then not counted), BENCH_PROFILE_DIR (V8 CPU profiles of the apps on the path),
+ * BENCH_CALLS=1 (gRPC calls and HTTP requests per charge, by service and method).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,6 +43,7 @@ import { newId } from '@tolem/ids';
 import { provisionInfra } from '@tolem/infra';
 import { type ServiceName, type Stack, startStack } from '@tolem/stack';
 
+import { callsPerItem, countCalls } from './calls';
 import { cpuPerItem, createReporter, idleCpu, pgbenchAlone } from './common';
 import { sampleCpu } from './cpu';
 import { createHttpClient, type HttpClient } from './http';
@@ -517,6 +519,7 @@ async function main(): Promise<number> {
       }
     };
     await resetStatements(databaseUrl);
+    const callsBefore = await countCalls(stack.metricsUrls);
     const cpuBefore = sampleCpu(cpuScope);
     const started = performance.now();
     const first = await pass(BigInt(advance));
@@ -543,6 +546,8 @@ async function main(): Promise<number> {
     );
     const cpu = cpuPerItem(cpuBefore, cpuAfter, decided, spanMs, CPU_GROUPS, idle);
     for (const line of await topStatements(databaseUrl, decided, 25)) say(line);
+    for (const line of callsPerItem(callsBefore, await countCalls(stack.metricsUrls), decided))
+      say(line);
 
     // Per charge, checkout's own timestamps: the payment made → succeeded.
     const latencies = await withClient(checkoutUrl, async (c) =>
