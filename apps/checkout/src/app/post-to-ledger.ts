@@ -46,8 +46,7 @@ export function makePostToLedger(deps: PostToLedgerDeps) {
       fee: result.fee,
     };
   };
-  return async (payment: Payment): Promise<Payment> => {
-    if (payment.status !== 'succeeded' || payment.ledgerPostedAt) return payment;
+  const settle = (payment: Payment): Promise<Payment> => {
     if (!payment.traceParent) return post(payment);
     // The money, its events and the merchant's notification continue the trace of the request
     // that created the payment; what completed it (a provider callback, the sweeper) is linked.
@@ -60,6 +59,27 @@ export function makePostToLedger(deps: PostToLedgerDeps) {
       },
       () => post(payment),
     );
+  };
+
+  /**
+   * A provider reports one success several ways at about the same moment (IntellectMoney's
+   * answer to a charge and its status notifications): each read the payment before the first
+   * post was recorded, and each posted it again, 2.2 PostPayment calls per recurring charge in
+   * bench:recurring. A second post while one is in flight for the payment waits for it instead;
+   * the ledger's key still makes posts from other replicas (or after a failure) replays.
+   */
+  const inFlight = new Map<string, Promise<Payment>>();
+  return (payment: Payment): Promise<Payment> => {
+    if (payment.status !== 'succeeded' || payment.ledgerPostedAt) return Promise.resolve(payment);
+    const running = inFlight.get(payment.id);
+    if (running) return running;
+    const run = settle(payment);
+    inFlight.set(payment.id, run);
+    const forget = () => {
+      if (inFlight.get(payment.id) === run) inFlight.delete(payment.id);
+    };
+    run.then(forget, forget);
+    return run;
   };
 }
 

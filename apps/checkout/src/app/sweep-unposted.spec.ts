@@ -47,4 +47,42 @@ describe('sweepUnposted', () => {
     expect(await w.sweepUnposted()).toEqual({ posted: 3, failed: 0 });
     for (const id of ids) expect((await w.payments.findById(id))?.ledgerPostedAt).not.toBeNull();
   });
+
+  it('a post already in flight for the payment is awaited, not sent again; a later one is sent', async () => {
+    const { w, ids } = await succeededUnposted();
+    const id = ids[0] as string;
+    w.ledger.down = false;
+    w.clock.advance(SWEEP_GRACE_MS + 1);
+    // The ledger answers only once both callers have asked.
+    const post = w.ledger.postPayment.bind(w.ledger);
+    let release!: () => void;
+    const answered = new Promise<void>((resolve) => (release = resolve));
+    w.ledger.postPayment = async (input) => {
+      await answered;
+      return post(input);
+    };
+    // The provider's redelivered success and the sweeper, at the same moment.
+    w.provider.nextCallback = callback({
+      paymentId: id,
+      amount: { amountMinor: 10_000n, currency: 'USD' },
+    });
+    const both = Promise.all([
+      w.handleCallback({ provider: 'webmoney', request: rawRequest }),
+      w.sweepUnposted(),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    release();
+    await both;
+    expect(w.ledger.calls).toHaveLength(1);
+    expect((await w.payments.findById(id))?.ledgerTransactionId).toMatch(/^txn_/);
+
+    // Nothing is remembered past the call: a failed post is tried again by the next caller.
+    const { w: w2, ids: ids2 } = await succeededUnposted();
+    w2.clock.advance(SWEEP_GRACE_MS + 1);
+    expect(await w2.sweepUnposted()).toEqual({ posted: 0, failed: 1 });
+    w2.ledger.down = false;
+    expect(await w2.sweepUnposted()).toEqual({ posted: 1, failed: 0 });
+    expect(w2.ledger.calls).toHaveLength(2);
+    expect((await w2.payments.findById(ids2[0] as string))?.ledgerPostedAt).not.toBeNull();
+  });
 });
