@@ -6,8 +6,9 @@
  * the notifier as a real process, and 1,000 merchant endpoints as real HTTP servers in this
  * process: 10% answer `ok` after 2 s, 10% answer 500, the rest answer `ok` at once. Events enter
  * through the notifier's record path at a steady rate (open loop), to merchants drawn at random:
- * what the consumer's transaction writes (the event and its delivery, one autocommitted statement
- * per event, many in parallel), so the figures are the sending side's; the Kafka consumer in front
+ * what the consumer's transactions write (the event and its delivery, one statement per event;
+ * each partition's events of a 10 ms tick in one transaction, as kafka-kit commits a fetched
+ * run), so the figures are the sending side's; the Kafka consumer in front
  * of it is measured by bench:e2e. Each endpoint notes when each event first arrived. Printed per phase: deliveries/s (acknowledged),
  * attempts/s, p50/p99 event-to-delivery of HEALTHY endpoints (from publish to arrival), CPU per
  * delivery by process. A second phase sends the same rate to healthy endpoints only, to show
@@ -28,6 +29,7 @@ import { databaseUrlFor, ensureDatabase } from '@tolem/db-kit';
 import { createClient, type PromiseClient } from '@tolem/grpc-kit';
 import { newId } from '@tolem/ids';
 import { createTopics, provisionInfra } from '@tolem/infra';
+import { MAX_MESSAGES_PER_TRANSACTION } from '@tolem/kafka-kit';
 import { freePort, grpcServing, type ServiceProcess, spawnService } from '@tolem/testing';
 import pg from 'pg';
 
@@ -49,6 +51,8 @@ const SECONDS = Number.parseInt(process.env['BENCH_SECONDS'] ?? '20', 10);
 const ENDPOINTS = Number.parseInt(process.env['BENCH_ENDPOINTS'] ?? '1000', 10);
 const PGBENCH_SECONDS = Number.parseInt(process.env['BENCH_PGBENCH_SECONDS'] ?? '30', 10);
 const TOPIC = 'payments.events.v1';
+/** The payments topic's partitions (as the stack creates it): each is consumed in its own runs. */
+const PARTITIONS = 6;
 const GROUP = 'notifier';
 const SLOW_MS = 2_000;
 /** A directory for a V8 CPU profile of the notifier process (node --cpu-prof), when set. */
@@ -135,10 +139,30 @@ const RECORD_SQL = `
   values ($6, $1, 'payment.succeeded', $3, $2, $4, 1, $7, $5, 'pending', now(),
     now() + interval '72 hours', now())`;
 
-/** Runs one record statement and notes when it committed. */
-async function recordOne(sink: Sink, sql: string, values: unknown[], eventId: string) {
-  await sink.pool.query(sql, values);
-  recordedAt.set(eventId, performance.now());
+/** An event's record statement's values, and its id. */
+interface Recording {
+  eventId: string;
+  values: unknown[];
+}
+
+/**
+ * Records a run of events in one transaction, as the consumer does (kafka-kit commits each
+ * partition's fetched events in runs), and notes when they committed.
+ */
+async function recordRun(sink: Sink, run: readonly Recording[]) {
+  const client = await sink.pool.connect();
+  try {
+    await client.query('begin');
+    for (const r of run) await client.query(RECORD_SQL, r.values);
+    await client.query('commit');
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+  const committed = performance.now();
+  for (const r of run) recordedAt.set(r.eventId, committed);
 }
 
 interface Sink {
@@ -164,28 +188,31 @@ async function publishSteady(
   const writes: Promise<unknown>[] = [];
   while (performance.now() - started < seconds * 1000) {
     const due = Math.floor(((performance.now() - started) / 1000) * RATE);
+    // Each tick's events, by partition: the runs the consumer would have fetched and committed.
+    const runs = Array.from({ length: PARTITIONS }, (): Recording[] => []);
     for (; sent < due; sent += 1) {
       const index = pick();
       const eventId = newId('evt');
       const paymentId = newId('pay');
       publishedAt.set(eventId, performance.now());
       ids.get(endpoints[index]?.kind ?? 'healthy')?.push(eventId);
-      writes.push(
-        recordOne(
-          sink,
-          RECORD_SQL,
-          [
-            eventId,
-            merchantId(index),
-            paymentId,
-            sink.endpointIds[index],
-            body(eventId, paymentId, merchantId(index)),
-            newId('dlv'),
-            sink.urls[index],
-          ],
+      runs[sent % PARTITIONS]?.push({
+        eventId,
+        values: [
           eventId,
-        ),
-      );
+          merchantId(index),
+          paymentId,
+          sink.endpointIds[index],
+          body(eventId, paymentId, merchantId(index)),
+          newId('dlv'),
+          sink.urls[index],
+        ],
+      });
+    }
+    for (const run of runs) {
+      for (let at = 0; at < run.length; at += MAX_MESSAGES_PER_TRANSACTION) {
+        writes.push(recordRun(sink, run.slice(at, at + MAX_MESSAGES_PER_TRANSACTION)));
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -199,7 +226,7 @@ interface Phase {
   attemptsPerSecond: number;
   healthyP50: number;
   healthyP99: number;
-  /** Record statement latency (queued in the bench's pool until committed), p50 / p99. */
+  /** From publish to the commit of its run (queued in the bench's pool until then), p50 / p99. */
   recordP50: number;
   recordP99: number;
   /** From the record's commit to arrival. */
@@ -304,7 +331,7 @@ async function main(): Promise<number> {
     stopInfra = () => infra.stop();
     const notifierUrl = databaseUrlFor(infra.databaseUrl, 'notifier_bench');
     await ensureDatabase(infra.databaseUrl, 'notifier_bench');
-    await createTopics(infra.kafkaBrokers, [{ topic: TOPIC, numPartitions: 6 }]);
+    await createTopics(infra.kafkaBrokers, [{ topic: TOPIC, numPartitions: PARTITIONS }]);
     step(`postgres settings: ${await settings(notifierUrl)}`);
 
     for (let i = 0; i < ENDPOINTS; i += 1) endpoints.push(await startEndpoint(kindOf(i)));
