@@ -3,7 +3,7 @@ import { Secret } from '@tolem/config';
 import type { Knex } from '@tolem/db-kit';
 import { newId } from '@tolem/ids';
 
-import type { AckMode, BodyFormat } from '../domain/endpoint';
+import type { AckMode, BodyFormat, DisabledReason } from '../domain/endpoint';
 import type {
   AttemptEffects,
   AttemptResult,
@@ -107,59 +107,116 @@ function toTarget(row: ClaimedRow, now: Date): DispatchTarget {
 
 const laneOf = (id: string) => (id.charCodeAt(id.length - 1) + id.charCodeAt(id.length - 2)) % 4;
 
-/** The endpoint's health after an unacknowledged attempt, and the events it raises. */
+interface EndpointEventRow {
+  id: string;
+  endpoint_id: string;
+  merchant_id: string;
+  type: string;
+  delivery_id: string | null;
+  detail: string;
+  created_at: Date;
+}
+
+const eventOf = (
+  r: AttemptResult,
+  type: string,
+  detail: string,
+  deliveryId: string | null,
+): EndpointEventRow => ({
+  id: newId('wev'),
+  endpoint_id: r.target.endpoint.id,
+  merchant_id: r.target.delivery.merchantId,
+  type,
+  delivery_id: deliveryId,
+  detail,
+  created_at: r.attemptedAt,
+});
+
+/**
+ * The endpoints' health after a batch's unacknowledged attempts, and the events they raise, in
+ * three statements for the whole batch rather than two or three per failure (a failing endpoint's
+ * row was updated once per attempt, and lanes recording attempts to the same endpoint queued on
+ * its row lock: 0.9 ms a statement at 2,000 deliveries/s in bench:notifier). Per endpoint, in id
+ * order: failing since its earliest failed attempt unless already failing; disabled when one of
+ * its attempts answered 410 Gone (reason `gone`, at the first such attempt) or when it has been
+ * failing since its latest attempt's auto-disable bound (reason `failing`, at that attempt). The
+ * attempt named as the disabling one carries `endpointDisabled`.
+ */
 async function endpointEffects(
   trx: Knex.Transaction,
-  r: AttemptResult,
-  exhausted: boolean,
-): Promise<AttemptEffects> {
-  const { target, decision } = r;
-  const raise = (type: string, detail: string, deliveryId: string | null) =>
-    trx('endpoint_events').insert({
-      id: newId('wev'),
-      endpoint_id: target.endpoint.id,
-      merchant_id: target.delivery.merchantId,
-      type,
-      delivery_id: deliveryId,
-      detail,
-      created_at: r.attemptedAt,
-    });
-  if (exhausted) {
-    await raise(
-      'delivery.exhausted',
-      `retry window closed; last error: ${decision.error}`,
-      target.delivery.id,
-    );
-  }
-  const endpoint = () => trx('webhook_endpoints').where({ id: target.endpoint.id });
-  await endpoint().whereNull('failing_since').update({ failing_since: r.attemptedAt });
-  const reason = decision.endpoint === 'gone' ? 'gone' : 'failing';
-  const disabling = endpoint().where({ status: 'enabled' });
-  if (reason === 'failing') disabling.where('failing_since', '<=', r.disableIfFailingSince);
-  const disabled = await disabling
-    .update({
-      status: 'disabled',
-      disabled_reason: reason,
-      disabled_at: r.attemptedAt,
-      updated_at: r.attemptedAt,
-    })
-    .returning('id');
-  if (disabled.length === 0) return { exhausted };
-  await raise(
-    'endpoint.disabled',
-    reason === 'gone'
-      ? 'the endpoint answered 410 Gone'
-      : 'every attempt failed for the auto-disable period',
-    null,
+  failed: readonly AttemptResult[],
+  exhausted: (r: AttemptResult) => boolean,
+): Promise<Map<AttemptResult, AttemptEffects>> {
+  const effects = new Map<AttemptResult, AttemptEffects>(
+    failed.map((r) => [r, { exhausted: exhausted(r) }]),
   );
-  return { exhausted, endpointDisabled: reason };
+  const events: EndpointEventRow[] = failed
+    .filter(exhausted)
+    .map((r) =>
+      eventOf(
+        r,
+        'delivery.exhausted',
+        `retry window closed; last error: ${r.decision.error}`,
+        r.target.delivery.id,
+      ),
+    );
+  const byEndpoint = new Map<string, { first: AttemptResult; disabling: AttemptResult }>();
+  for (const r of failed) {
+    const seen = byEndpoint.get(r.target.endpoint.id);
+    if (!seen) {
+      byEndpoint.set(r.target.endpoint.id, { first: r, disabling: r });
+    } else if (seen.disabling.decision.endpoint !== 'gone') {
+      seen.disabling = r;
+    }
+  }
+  const endpoints = [...byEndpoint.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (endpoints.length > 0) {
+    await trx.raw(
+      `update webhook_endpoints e set failing_since = v.at
+         from unnest(?::text[], ?::timestamptz[]) as v(id, at)
+        where e.id = v.id and e.failing_since is null`,
+      [endpoints.map(([id]) => id), endpoints.map(([, a]) => a.first.attemptedAt)],
+    );
+    const disabled = await trx.raw<{ rows: { id: string; disabled_reason: DisabledReason }[] }>(
+      `update webhook_endpoints e
+          set status = 'disabled', disabled_reason = case when v.gone then 'gone' else 'failing' end,
+              disabled_at = v.at, updated_at = v.at
+         from unnest(?::text[], ?::boolean[], ?::timestamptz[], ?::timestamptz[])
+           as v(id, gone, at, bound)
+        where e.id = v.id and e.status = 'enabled' and (v.gone or e.failing_since <= v.bound)
+       returning e.id, e.disabled_reason`,
+      [
+        endpoints.map(([id]) => id),
+        endpoints.map(([, a]) => a.disabling.decision.endpoint === 'gone'),
+        endpoints.map(([, a]) => a.disabling.attemptedAt),
+        endpoints.map(([, a]) => a.disabling.disableIfFailingSince),
+      ],
+    );
+    for (const { id, disabled_reason: reason } of disabled.rows) {
+      const r = byEndpoint.get(id)?.disabling;
+      if (!r) continue;
+      effects.set(r, { exhausted: exhausted(r), endpointDisabled: reason });
+      events.push(
+        eventOf(
+          r,
+          'endpoint.disabled',
+          reason === 'gone'
+            ? 'the endpoint answered 410 Gone'
+            : 'every attempt failed for the auto-disable period',
+          null,
+        ),
+      );
+    }
+  }
+  if (events.length > 0) await trx('endpoint_events').insert(events);
+  return effects;
 }
 
 /**
  * Records attempts in one transaction: group commit, one fsync for the many attempts that finish
- * together under load. The attempts, the deliveries' new states (leases released) and the
- * successes' endpoint health take three statements for the whole batch; the rarer failures,
- * exhaustions and disablings are handled one by one. Only a pending delivery moves: a late answer
+ * together under load. The attempts, the deliveries' new states (leases released), the
+ * successes' endpoint health and the failures' (see endpointEffects) take a statement each for
+ * the whole batch. Only a pending delivery moves: a late answer
  * never undoes an acknowledged delivery.
  */
 async function recordBatch(db: Knex, batch: AttemptResult[]): Promise<Outcome<AttemptEffects>[]> {
@@ -225,18 +282,19 @@ async function recordBatch(db: Knex, batch: AttemptResult[]): Promise<Outcome<At
         .whereNotNull('failing_since')
         .update({ failing_since: null });
     }
-    const outcomes: Outcome<AttemptEffects>[] = [];
-    for (const r of batch) {
-      const exhausted = movedIds.has(r.target.delivery.id) && r.decision.status === 'exhausted';
-      outcomes.push({
+    const exhausted = (r: AttemptResult) =>
+      movedIds.has(r.target.delivery.id) && r.decision.status === 'exhausted';
+    const failures = await endpointEffects(
+      trx,
+      batch.filter((r) => r.decision.endpoint !== 'succeeded'),
+      exhausted,
+    );
+    return batch.map(
+      (r): Outcome<AttemptEffects> => ({
         ok: true,
-        value:
-          r.decision.endpoint === 'succeeded'
-            ? { exhausted }
-            : await endpointEffects(trx, r, exhausted),
-      });
-    }
-    return outcomes;
+        value: failures.get(r) ?? { exhausted: exhausted(r) },
+      }),
+    );
   });
 }
 

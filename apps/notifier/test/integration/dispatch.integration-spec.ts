@@ -272,6 +272,21 @@ describe('dispatcher (real PostgreSQL, real HTTP receivers, controllable clock)'
     expect(await endpointRow(endpointId)).toMatchObject({ status: 'enabled' });
   });
 
+  it('several failed attempts of one endpoint recorded together: failing since the first, disabled once, one event', async () => {
+    const r = await receiver((res) => res.writeHead(410).end());
+    const { merchantId, endpointId } = await endpointFor(r, 'ok', 4);
+    for (let i = 0; i < 3; i += 1) await recordEvent(db, clock, aNotificationEvent({ merchantId }));
+    const summaries = await runDue();
+    expect(summaries).toHaveLength(3);
+    expect(summaries.filter((a) => a.effects.endpointDisabled === 'gone')).toHaveLength(1);
+    expect((await eventsOf(endpointId)).map((e) => e.type)).toEqual(['endpoint.disabled']);
+    expect(await endpointRow(endpointId)).toMatchObject({
+      status: 'disabled',
+      disabled_reason: 'gone',
+    });
+    expect((await endpointRow(endpointId)).failing_since.getTime()).toBe(clock.now().getTime());
+  });
+
   it('honours Retry-After on 429 and 503, in seconds or as an HTTP date', async () => {
     const at = clock.now();
     const date = new Date(at.getTime() + 30 * 60_000).toUTCString();
