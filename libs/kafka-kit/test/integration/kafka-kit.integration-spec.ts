@@ -59,6 +59,24 @@ async function consumeAll(kafka: Kafka, topic: string, count: number) {
   return seen;
 }
 
+/** A fresh topic and its consumer group's DLQ topic. */
+async function topicWithDlq(prefix: string, numPartitions = 1) {
+  const topic = uniqueTopic(prefix);
+  const groupId = `group-${topic}`;
+  await createTopics(integrationEnv().kafkaBrokers, [
+    { topic, numPartitions },
+    { topic: dlqTopicOf(topic, groupId), numPartitions: 1 },
+  ]);
+  return { topic, groupId };
+}
+
+/** A message as the outbox relay writes it: keyed, with event-id and event-type (or no id: poison). */
+const eventMessage = (eventId: string | undefined, value: string) => ({
+  key: 'k',
+  value,
+  headers: eventId ? { 'event-id': eventId, 'event-type': 't' } : {},
+});
+
 describe('kafka-kit on real PostgreSQL and Kafka', () => {
   let db: Knex;
   let dropDb: () => Promise<void>;
@@ -195,27 +213,12 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
   });
 
   it('consumer: a duplicate is handled once, poison goes to the DLQ and does not block, offsets commit', async () => {
-    const topic = uniqueTopic('consume');
-    const groupId = `group-${topic}`;
-    await createTopics(integrationEnv().kafkaBrokers, [
-      { topic, numPartitions: 1 },
-      { topic: dlqTopicOf(topic, groupId), numPartitions: 1 },
-    ]);
+    const { topic, groupId } = await topicWithDlq('consume');
     await db.raw('create table if not exists handled (event_id text primary key, body text)');
     const producer = kafka.producer();
     await producer.connect();
     const send = (eventId: string | undefined, body: string) =>
-      producer.send({
-        topic,
-        acks: -1,
-        messages: [
-          {
-            key: 'k',
-            value: body,
-            headers: eventId ? { 'event-id': eventId, 'event-type': 't' } : {},
-          },
-        ],
-      });
+      producer.send({ topic, acks: -1, messages: [eventMessage(eventId, body)] });
     await send('evt_a', 'first');
     await send('evt_a', 'first again');
     await send(undefined, 'no event id: poison');
@@ -373,12 +376,7 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
   });
 
   it('consumer: a fetched run commits in shared transactions; a poison or failing message in it is handled alone', async () => {
-    const topic = uniqueTopic('runs');
-    const groupId = `group-${topic}`;
-    await createTopics(integrationEnv().kafkaBrokers, [
-      { topic, numPartitions: 1 },
-      { topic: dlqTopicOf(topic, groupId), numPartitions: 1 },
-    ]);
+    const { topic, groupId } = await topicWithDlq('runs');
     await db.raw(
       'create table if not exists run_handled (event_id text primary key, body text, tx bigint, seq serial)',
     );
@@ -386,21 +384,16 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
     await producer.connect();
     // Produced before the consumer starts, so its first fetch holds them all.
     const bodies = Array.from({ length: 30 }, (_, n) => `m${n}`);
-    const message = (eventId: string | undefined, value: string) => ({
-      key: 'k',
-      value,
-      headers: eventId ? { 'event-id': eventId, 'event-type': 't' } : {},
-    });
     await producer.send({
       topic,
       acks: -1,
       messages: [
-        ...bodies.slice(0, 10).map((b) => message(`evt_${b}`, b)),
-        message('evt_m3', 'm3 again'),
-        message(undefined, 'no event id: poison'),
-        ...bodies.slice(10, 20).map((b) => message(`evt_${b}`, b)),
-        message('evt_fail', 'FAIL-ONCE'),
-        ...bodies.slice(20).map((b) => message(`evt_${b}`, b)),
+        ...bodies.slice(0, 10).map((b) => eventMessage(`evt_${b}`, b)),
+        eventMessage('evt_m3', 'm3 again'),
+        eventMessage(undefined, 'no event id: poison'),
+        ...bodies.slice(10, 20).map((b) => eventMessage(`evt_${b}`, b)),
+        eventMessage('evt_fail', 'FAIL-ONCE'),
+        ...bodies.slice(20).map((b) => eventMessage(`evt_${b}`, b)),
       ],
     });
     let failures = 0;
@@ -449,12 +442,7 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
   });
 
   it('consumer: partitions are handled side by side, each strictly in offset order', async () => {
-    const topic = uniqueTopic('concurrent');
-    const groupId = `group-${topic}`;
-    await createTopics(integrationEnv().kafkaBrokers, [
-      { topic, numPartitions: 2 },
-      { topic: dlqTopicOf(topic, groupId), numPartitions: 1 },
-    ]);
+    const { topic, groupId } = await topicWithDlq('concurrent', 2);
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({
