@@ -163,8 +163,10 @@ export const caseDetailSchema = {
 export const caseListSchema = {
   $id: 'CaseList',
   type: 'object',
+  required: ['object', 'url', 'data', 'has_more', 'next_cursor'],
   properties: {
     object: { const: 'list' },
+    url: { type: 'string' },
     data: { type: 'array', items: { $ref: 'Case#' } },
     has_more: { type: 'boolean' },
     next_cursor: {

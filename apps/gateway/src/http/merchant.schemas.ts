@@ -369,9 +369,10 @@ export const rotatedSecretJsonSchema = {
 export const merchantListJsonSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['object', 'data', 'has_more', 'next_cursor'],
+  required: ['object', 'url', 'data', 'has_more', 'next_cursor'],
   properties: {
     object: { type: 'string', enum: ['list'] },
+    url: { type: 'string' },
     data: { type: 'array', items: merchantJsonSchema },
     has_more: { type: 'boolean' },
     next_cursor: nullableString,
@@ -381,10 +382,12 @@ export const merchantListJsonSchema = {
 export const apiKeyListJsonSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['object', 'data'],
+  required: ['object', 'url', 'data', 'has_more'],
   properties: {
     object: { type: 'string', enum: ['list'] },
+    url: { type: 'string' },
     data: { type: 'array', items: apiKeyJsonSchema },
+    has_more: { type: 'boolean' },
   },
 } as const;
 

@@ -154,9 +154,11 @@ export const payoutQueueQuerySchema = {
 
 export const payoutListSchema = {
   type: 'object',
-  required: ['object', 'data'],
+  required: ['object', 'url', 'data', 'has_more'],
   properties: {
     object: { type: 'string', enum: ['list'] },
+    url: { type: 'string' },
+    has_more: { type: 'boolean' },
     data: {
       type: 'array',
       items: {

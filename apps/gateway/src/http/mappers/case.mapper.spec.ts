@@ -60,6 +60,7 @@ describe('case mapper', () => {
   it('turns the page token into has_more and next_cursor', () => {
     expect(caseListToJson({ cases: [], nextPageToken: '' })).toEqual({
       object: 'list',
+      url: '/admin/v1/cases',
       data: [],
       has_more: false,
       next_cursor: null,

@@ -12,6 +12,7 @@ import type { DomainError } from '@tolem/errors';
 import type { ListCasesQuery } from '../case.schemas';
 import { gatewayErrors } from '../errors';
 import { type CaseStatusName, methodName, providerName } from './enums.mapper';
+import { type CursorListJson, cursorPage } from './list.mapper';
 import { type JsonMinor, minorToJson } from './payment.mapper';
 
 const STATUS_OF_NAME: Record<CaseStatusName, CaseStatus> = {
@@ -72,13 +73,7 @@ export interface CaseAuditJson {
   detail: string;
 }
 
-export interface CaseListJson {
-  object: 'list';
-  data: CaseJson[];
-  has_more: boolean;
-  /** Pass as `cursor` for the next page; null on the last page. */
-  next_cursor: string | null;
-}
+export type CaseListJson = CursorListJson<CaseJson>;
 
 const orNull = (value: string): string | null => (value === '' ? null : value);
 
@@ -207,10 +202,5 @@ export function toListCasesRequest(query: ListCasesQuery): ListCasesRequest {
 }
 
 export function caseListToJson(res: ListCasesResponse): CaseListJson {
-  return {
-    object: 'list',
-    data: res.cases.map(caseToJson),
-    has_more: res.nextPageToken !== '',
-    next_cursor: orNull(res.nextPageToken),
-  };
+  return cursorPage('/admin/v1/cases', res.cases.map(caseToJson), res.nextPageToken);
 }

@@ -13,6 +13,7 @@ import { isCurrencyCode, minorFromJson } from '@tolem/money';
 import { gatewayErrors } from '../errors';
 import type { CreateMerchantBody, FeeRuleBody, UpdateMerchantBody } from '../merchant.schemas';
 import { methodFromName, methodName } from './enums.mapper';
+import { cursorPage } from './list.mapper';
 import { httpUrl, type JsonMinor, minorToJson } from './payment.mapper';
 
 function method(name: string, field: string): PaymentMethod {
@@ -171,12 +172,11 @@ export function merchantToJson(
 }
 
 export function merchantListToJson(res: ListMerchantsResponse) {
-  return {
-    object: 'list' as const,
-    data: res.merchants.map((m) => merchantToJson(m)),
-    has_more: res.nextPageToken !== '',
-    next_cursor: orNull(res.nextPageToken),
-  };
+  return cursorPage(
+    '/admin/v1/merchants',
+    res.merchants.map((m) => merchantToJson(m)),
+    res.nextPageToken,
+  );
 }
 
 export interface ApiKeyJson {

@@ -23,6 +23,7 @@ import type {
   ListPaymentsQuery,
 } from '../payment.schemas';
 import { methodFromName, methodName, providerName, statusName } from './enums.mapper';
+import { type CursorListJson, cursorPage } from './list.mapper';
 
 /** Minor units as a JSON number while exact, else as a decimal string (never a rounded float). */
 export type JsonMinor = number | string;
@@ -191,14 +192,6 @@ export function balanceToJson(res: GetBalanceResponse, currency: string): Balanc
   };
 }
 
-/** A Stripe-style list: `data` in the order asked, `has_more` when the direction asked goes on. */
-export interface ListJson<T> {
-  object: 'list';
-  url: string;
-  has_more: boolean;
-  data: T[];
-}
-
 function invalidQuery(field: string, message: string): DomainError {
   return gatewayErrors.create('VALIDATION_FAILED', message, { details: { field } });
 }
@@ -317,12 +310,10 @@ export interface BalanceTransactionJson {
   created_at: string | null;
 }
 
-export interface BalanceTransactionsJson extends ListJson<BalanceTransactionJson> {
+export interface BalanceTransactionsJson extends CursorListJson<BalanceTransactionJson> {
   currency: string;
   /** The available balance before the first line of the whole range. */
   opening_balance: JsonMinor;
-  /** Pass as `cursor` for the next page; null on the last. */
-  next_cursor: string | null;
   livemode: boolean;
 }
 
@@ -330,15 +321,8 @@ export function statementToJson(
   res: ListStatementResponse,
   currency: string,
 ): BalanceTransactionsJson {
-  return {
-    object: 'list',
-    url: '/v1/balance_transactions',
-    currency,
-    opening_balance: minorToJson(res.openingBalance?.amountMinor ?? 0n),
-    has_more: res.nextPageToken !== '',
-    next_cursor: orNull(res.nextPageToken),
-    livemode: res.livemode,
-    data: res.lines.map((l) => ({
+  const lines = res.lines.map(
+    (l): BalanceTransactionJson => ({
       object: 'balance_transaction',
       id: l.transactionId,
       type: l.kind,
@@ -347,6 +331,12 @@ export function statementToJson(
       balance_after: minorToJson(l.balanceAfterMinor),
       currency: l.currency,
       created_at: l.createdAt ? l.createdAt.toISOString() : null,
-    })),
+    }),
+  );
+  return {
+    ...cursorPage('/v1/balance_transactions', lines, res.nextPageToken),
+    currency,
+    opening_balance: minorToJson(res.openingBalance?.amountMinor ?? 0n),
+    livemode: res.livemode,
   };
 }

@@ -169,6 +169,7 @@ describe('operator cases (/admin/v1/cases)', () => {
     expect(first.statusCode).toBe(200);
     expect(first.json()).toEqual({
       object: 'list',
+      url: '/admin/v1/cases',
       data: [
         {
           id: 'case_1',

@@ -13,6 +13,7 @@ import {
   requiredIdempotencyKey,
   requireIdempotencyKeyFirst,
 } from '../headers';
+import { idPage } from '../mappers/list.mapper';
 import { limitFrom } from '../mappers/payment.mapper';
 import { refundAmountFrom, refundToJson } from '../mappers/refund.mapper';
 import {
@@ -128,12 +129,7 @@ export function merchantRefundRoutes(deps: MerchantRefundRouteDeps): FastifyPlug
           },
           { requestId: request.id },
         );
-        return {
-          object: 'list',
-          data: res.refunds.map(refundToJson),
-          has_more: res.hasMore,
-          url: '/v1/refunds',
-        };
+        return idPage('/v1/refunds', res.refunds.map(refundToJson), res.hasMore);
       },
     );
   };

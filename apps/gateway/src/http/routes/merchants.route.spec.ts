@@ -362,7 +362,12 @@ describe('merchant admin routes (/admin/v1/merchants)', () => {
     });
     expect(first.statusCode).toBe(200);
     const page1 = first.json();
-    expect(page1).toMatchObject({ object: 'list', has_more: true });
+    expect(page1).toMatchObject({
+      object: 'list',
+      url: '/admin/v1/merchants',
+      has_more: true,
+      next_cursor: expect.any(String),
+    });
     expect(page1.data).toHaveLength(2);
     const second = await app.inject({
       method: 'GET',
@@ -464,6 +469,11 @@ describe('merchant admin routes (/admin/v1/merchants)', () => {
       method: 'GET',
       url: `/admin/v1/merchants/${id}/api_keys`,
       headers: ADMIN,
+    });
+    expect(list.json()).toMatchObject({
+      object: 'list',
+      url: `/admin/v1/merchants/${id}/api_keys`,
+      has_more: false,
     });
     expect(list.json().data).toHaveLength(2);
     expect(list.body).not.toContain(live.secret);

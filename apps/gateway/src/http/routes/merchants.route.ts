@@ -2,6 +2,7 @@ import { MerchantSecretKind } from '@tolem/contracts/checkout';
 import type { FastifyPluginAsync } from 'fastify';
 
 import { idempotencyKeyFrom, requiredIdempotencyKey, requireIdempotencyKeyFirst } from '../headers';
+import { idPage } from '../mappers/list.mapper';
 import {
   apiKeyModeToProto,
   apiKeyToJson,
@@ -261,7 +262,12 @@ export function merchantRoutes(deps: MerchantRouteDeps): FastifyPluginAsync {
           { requestId: request.id },
         );
         const now = new Date();
-        return { object: 'list', data: res.apiKeys.map((k) => apiKeyToJson(k, now)) };
+        // A merchant has a handful of keys: one page, like the route always answered.
+        return idPage(
+          `/admin/v1/merchants/${request.params.id}/api_keys`,
+          res.apiKeys.map((k) => apiKeyToJson(k, now)),
+          false,
+        );
       },
     );
 

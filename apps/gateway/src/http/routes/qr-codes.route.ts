@@ -23,6 +23,7 @@ import {
   requiredIdempotencyKey,
   requireIdempotencyKeyFirst,
 } from '../headers';
+import { idPage } from '../mappers/list.mapper';
 import { limitFrom } from '../mappers/payment.mapper';
 import {
   qrCodeToJson,
@@ -222,12 +223,11 @@ export function qrCodeRoutes(deps: QrCodeRouteDeps): FastifyPluginAsync {
           },
           { requestId: request.id },
         );
-        return {
-          object: 'list',
-          url: '/v1/qr_codes',
-          has_more: res.hasMore,
-          data: res.qrCodes.map((c) => qrCodeToJson(c)),
-        };
+        return idPage(
+          '/v1/qr_codes',
+          res.qrCodes.map((c) => qrCodeToJson(c)),
+          res.hasMore,
+        );
       },
     );
 
@@ -255,12 +255,11 @@ export function qrCodeRoutes(deps: QrCodeRouteDeps): FastifyPluginAsync {
           },
           { requestId: request.id },
         );
-        return {
-          object: 'list',
-          url: `/v1/qr_codes/${encodeURIComponent(code.id)}/payments`,
-          has_more: res.hasMore,
-          data: res.payments.map(qrPaymentToJson),
-        };
+        return idPage(
+          `/v1/qr_codes/${encodeURIComponent(code.id)}/payments`,
+          res.payments.map(qrPaymentToJson),
+          res.hasMore,
+        );
       },
     );
 

@@ -15,6 +15,7 @@ import {
   requiredIdempotencyKey,
   requireIdempotencyKeyFirst,
 } from '../headers';
+import { idPage } from '../mappers/list.mapper';
 import {
   bindingToJson,
   chargeToJson,
@@ -107,12 +108,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
           },
           { requestId: request.id },
         );
-        return {
-          object: 'list',
-          url: '/v1/card_bindings',
-          has_more: res.hasMore,
-          data: res.bindings.map(bindingToJson),
-        };
+        return idPage('/v1/card_bindings', res.bindings.map(bindingToJson), res.hasMore);
       },
     );
 
@@ -282,12 +278,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
           },
           { requestId: request.id },
         );
-        return {
-          object: 'list',
-          url: '/v1/recurring_operations',
-          has_more: res.hasMore,
-          data: res.operations.map(operationToJson),
-        };
+        return idPage('/v1/recurring_operations', res.operations.map(operationToJson), res.hasMore);
       },
     );
 
@@ -357,12 +348,11 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
           },
           { requestId: request.id },
         );
-        return {
-          object: 'list',
-          url: `/v1/recurring_operations/${encodeURIComponent(request.params.id)}/charges`,
-          has_more: res.hasMore,
-          data: res.charges.map(chargeToJson),
-        };
+        return idPage(
+          `/v1/recurring_operations/${encodeURIComponent(request.params.id)}/charges`,
+          res.charges.map(chargeToJson),
+          res.hasMore,
+        );
       },
     );
 
@@ -407,12 +397,7 @@ export function recurringRoutes(deps: RecurringRouteDeps): FastifyPluginAsync {
           },
           { requestId: request.id },
         );
-        return {
-          object: 'list',
-          url: '/v1/receipts',
-          has_more: res.hasMore,
-          data: res.receipts.map(receiptToJson),
-        };
+        return idPage('/v1/receipts', res.receipts.map(receiptToJson), res.hasMore);
       },
     );
   };

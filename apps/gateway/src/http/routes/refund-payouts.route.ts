@@ -4,6 +4,7 @@ import type { PromiseClient } from '@tolem/grpc-kit';
 import type { FastifyPluginAsync } from 'fastify';
 
 import { authenticateAdminScope } from '../auth';
+import { idPage } from '../mappers/list.mapper';
 import { limitFrom } from '../mappers/payment.mapper';
 import { refundPayoutToJson, refundToJson } from '../mappers/refund.mapper';
 import {
@@ -50,7 +51,8 @@ export function refundPayoutRoutes(deps: RefundPayoutRouteDeps): FastifyPluginAs
           { limit: limitFrom(request.query.limit, 100, 0) },
           { requestId: request.id },
         );
-        return { object: 'list', data: res.payouts.map(refundPayoutToJson) };
+        // The queue answers its oldest `limit` payouts and does not say whether more wait.
+        return idPage('/admin/v1/refund_payouts', res.payouts.map(refundPayoutToJson), false);
       },
     );
 

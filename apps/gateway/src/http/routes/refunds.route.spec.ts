@@ -345,6 +345,11 @@ describe('refund routes', () => {
       headers: admin,
     });
     expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      object: 'list',
+      url: '/admin/v1/refund_payouts',
+      has_more: false,
+    });
     expect(res.json().data).toEqual([
       {
         refund: expect.objectContaining({ id: 're_1' }),

@@ -8,6 +8,7 @@ import {
   livemodeOf,
   merchantIdOf,
 } from '../auth';
+import { cursorPage } from '../mappers/list.mapper';
 import { limitFrom } from '../mappers/payment.mapper';
 import {
   dailyTotalsToJson,
@@ -68,13 +69,11 @@ export function reportReadRoutes(deps: ReportReadRouteDeps): FastifyPluginAsync 
           },
           { requestId: request.id },
         );
-        return {
-          object: 'list',
-          data: res.payments.map(paymentReportToJson),
-          has_more: res.nextPageToken !== '',
-          next_cursor: res.nextPageToken === '' ? null : res.nextPageToken,
-          url: '/v1/reports/payments',
-        };
+        return cursorPage(
+          '/v1/reports/payments',
+          res.payments.map(paymentReportToJson),
+          res.nextPageToken,
+        );
       },
     );
 
@@ -98,13 +97,11 @@ export function reportReadRoutes(deps: ReportReadRouteDeps): FastifyPluginAsync 
           },
           { requestId: request.id },
         );
-        return {
-          object: 'list',
-          data: res.refunds.map(refundReportToJson),
-          has_more: res.nextPageToken !== '',
-          next_cursor: res.nextPageToken === '' ? null : res.nextPageToken,
-          url: '/v1/reports/refunds',
-        };
+        return cursorPage(
+          '/v1/reports/refunds',
+          res.refunds.map(refundReportToJson),
+          res.nextPageToken,
+        );
       },
     );
 

@@ -13,10 +13,10 @@ import {
   requiredIdempotencyKey,
   requireIdempotencyKeyFirst,
 } from '../headers';
+import { type IdListJson, idPage } from '../mappers/list.mapper';
 import {
   balanceCurrencies,
   balanceToJson,
-  type ListJson,
   paymentEventToJson,
   type PaymentJson,
   paymentToJson,
@@ -173,7 +173,8 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
             ),
           ),
         );
-        return { object: 'list', url: '/v1/balance', has_more: false, livemode, data };
+        // One balance per currency, all in one page.
+        return { ...idPage('/v1/balance', data, false), livemode };
       },
     );
 
@@ -185,17 +186,16 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
           response: { 200: ref('Newest first', 'PaymentList') },
         },
       },
-      async (request): Promise<ListJson<PaymentJson>> => {
+      async (request): Promise<IdListJson<PaymentJson>> => {
         const res = await deps.checkout.listPayments(
           toListPaymentsRequest(request.query, merchantIdOf(request), livemodeOf(request)),
           { requestId: request.id },
         );
-        return {
-          object: 'list',
-          url: '/v1/payments',
-          has_more: res.hasMore,
-          data: res.payments.map((p) => paymentToJson(p, deps.publicBaseUrl)),
-        };
+        return idPage(
+          '/v1/payments',
+          res.payments.map((p) => paymentToJson(p, deps.publicBaseUrl)),
+          res.hasMore,
+        );
       },
     );
 
@@ -217,12 +217,12 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
           },
           { requestId: request.id },
         );
-        return {
-          object: 'list',
-          url: `/v1/payments/${request.params.id}/events`,
-          has_more: false,
-          data: res.events.map(paymentEventToJson),
-        };
+        // A payment's whole timeline is one page.
+        return idPage(
+          `/v1/payments/${request.params.id}/events`,
+          res.events.map(paymentEventToJson),
+          false,
+        );
       },
     );
 
