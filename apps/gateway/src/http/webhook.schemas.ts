@@ -151,16 +151,19 @@ export const deliveryWithAttemptsSchema = {
   },
 } as const;
 
-/** The webhook lists: paged with `page` (an opaque token), not Stripe's cursors. */
+/** The webhook lists: paged with `cursor` (the notifier's opaque token), not Stripe's ids. */
 export const webhookListSchemaOf = (items: object) =>
   ({
     type: 'object',
-    required: ['object', 'data', 'has_more', 'url'],
+    required: ['object', 'data', 'has_more', 'next_cursor', 'url'],
     properties: {
       object: { type: 'string', enum: ['list'] },
       data: { type: 'array', items },
       has_more: { type: 'boolean' },
-      next_page: { type: ['string', 'null'], description: 'Pass as `page` for the next page.' },
+      next_cursor: {
+        type: ['string', 'null'],
+        description: 'Pass as `cursor` for the next page; null on the last page.',
+      },
       url: { type: 'string' },
     },
   }) as const;
@@ -248,7 +251,7 @@ export const listDeliveriesQuerySchema = {
     payment: { type: 'string', minLength: 1, maxLength: 64, pattern: idPattern },
     status: { type: 'string', enum: DELIVERY_STATUS_NAMES },
     limit: { type: 'string', pattern: '^[0-9]{1,3}$', description: '1..100, default 50' },
-    page: { type: 'string', minLength: 1, maxLength: 200, pattern: idPattern },
+    cursor: { type: 'string', minLength: 1, maxLength: 200, pattern: idPattern },
   },
 } as const;
 
@@ -257,5 +260,5 @@ export interface ListDeliveriesQuery {
   payment?: string;
   status?: DeliveryStatusName;
   limit?: string;
-  page?: string;
+  cursor?: string;
 }

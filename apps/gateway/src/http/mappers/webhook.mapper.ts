@@ -162,7 +162,7 @@ export function toListDeliveriesRequest(
     paymentId: q.payment ?? '',
     status: q.status ? DELIVERY_STATUSES[q.status] : DeliveryStatus.DELIVERY_STATUS_UNSPECIFIED,
     pageSize: limitFrom(q.limit, 100, 0),
-    pageToken: q.page ?? '',
+    pageToken: q.cursor ?? '',
     livemode,
   };
 }

@@ -8,6 +8,7 @@ import {
   livemodeOf,
   merchantIdOf,
 } from '../auth';
+import { cursorPage } from '../mappers/list.mapper';
 import { attemptToJson, deliveryToJson, toListDeliveriesRequest } from '../mappers/webhook.mapper';
 import { idParamsSchema } from '../schemas';
 import {
@@ -53,13 +54,11 @@ export function webhookDeliveryRoutes(deps: WebhookDeliveryRouteDeps): FastifyPl
           toListDeliveriesRequest(request.query, merchantIdOf(request), livemodeOf(request)),
           { requestId: request.id },
         );
-        return {
-          object: 'list',
-          data: res.deliveries.map(deliveryToJson),
-          has_more: res.nextPageToken !== '',
-          next_page: res.nextPageToken || null,
-          url: '/v1/webhook_deliveries',
-        };
+        return cursorPage(
+          '/v1/webhook_deliveries',
+          res.deliveries.map(deliveryToJson),
+          res.nextPageToken,
+        );
       },
     );
 

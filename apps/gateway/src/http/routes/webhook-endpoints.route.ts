@@ -9,6 +9,7 @@ import {
   merchantIdOf,
 } from '../auth';
 import { requiredIdempotencyKey, requireIdempotencyKeyFirst } from '../headers';
+import { cursorPage } from '../mappers/list.mapper';
 import { instantFrom } from '../mappers/payment.mapper';
 import {
   type EndpointRef,
@@ -117,13 +118,8 @@ export function webhookEndpointRoutes(deps: WebhookEndpointRouteDeps): FastifyPl
           { merchantId: merchantIdOf(request), livemode: livemodeOf(request) },
           { requestId: request.id },
         );
-        return {
-          object: 'list',
-          data: res.endpoints.map(endpointToJson),
-          has_more: false,
-          next_page: null,
-          url: '/v1/webhook_endpoints',
-        };
+        // At most 16 endpoints: always one page, so no token to pass on.
+        return cursorPage('/v1/webhook_endpoints', res.endpoints.map(endpointToJson), '');
       },
     );
 

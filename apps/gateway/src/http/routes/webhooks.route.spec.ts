@@ -363,7 +363,13 @@ describe('webhook routes', () => {
       expect(res.json().error.code).toBe('NOTIFIER_ENDPOINT_NOT_FOUND');
     }
     const list = await app.inject({ method: 'GET', url: '/v1/webhook_endpoints', headers: asB });
-    expect(list.json().data).toEqual([]);
+    expect(list.json()).toEqual({
+      object: 'list',
+      url: '/v1/webhook_endpoints',
+      data: [],
+      has_more: false,
+      next_cursor: null,
+    });
     const deliveries = await app.inject({
       method: 'GET',
       url: '/v1/webhook_deliveries',
@@ -633,7 +639,7 @@ describe('webhook routes', () => {
     expect(JSON.stringify([...s.store.rows.values()])).not.toContain(SECRET);
   });
 
-  it('lists deliveries with filters and a next page, and shows one with its attempts', async () => {
+  it('lists deliveries with filters and a next cursor, and shows one with its attempts', async () => {
     const res = await app.inject({
       method: 'GET',
       url: '/v1/webhook_deliveries?endpoint=we_x&payment=pay_1&status=failed&limit=10',
@@ -641,7 +647,12 @@ describe('webhook routes', () => {
     });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ object: 'list', has_more: true, next_page: 'ZGx2MTpkbHZfMQ' });
+    expect(body).toMatchObject({
+      object: 'list',
+      url: '/v1/webhook_deliveries',
+      has_more: true,
+      next_cursor: 'ZGx2MTpkbHZfMQ',
+    });
     expect(body.data[0]).toMatchObject({
       id: 'dlv_1',
       object: 'webhook_delivery',
@@ -662,10 +673,18 @@ describe('webhook routes', () => {
     });
     const next = await app.inject({
       method: 'GET',
+      url: '/v1/webhook_deliveries?cursor=ZGx2MTpkbHZfMQ',
+      headers: asA,
+    });
+    expect(s.calls.at(-1)?.request['pageToken']).toBe('ZGx2MTpkbHZfMQ');
+    expect(next.json()).toMatchObject({ has_more: false, next_cursor: null });
+    // The old name is gone, not silently ignored: it would restart from the first page.
+    const old = await app.inject({
+      method: 'GET',
       url: '/v1/webhook_deliveries?page=ZGx2MTpkbHZfMQ',
       headers: asA,
     });
-    expect(next.json().has_more).toBe(false);
+    expect(old.statusCode).toBe(400);
     const bad = await app.inject({
       method: 'GET',
       url: '/v1/webhook_deliveries?status=exhausted',
