@@ -139,8 +139,9 @@ export function registerOpenApi(app: FastifyInstance, options: { publicBaseUrl: 
         description:
           'Payments in integer minor units with an ISO 4217 code. Every POST takes an `Idempotency-Key` ' +
           '(or `Idempotence-Key`): its first answer, a 5xx included, is replayed for 24 hours with ' +
-          '`Idempotent-Replayed: true`. Errors have one shape (`Error`). Lists are Stripe lists: ' +
-          '`data`, `has_more`, paged with `starting_after` / `ending_before`. Payment statuses: ' +
+          '`Idempotent-Replayed: true`. Errors have one shape (`Error`). Every list is ' +
+          '`{object: "list", url, data, has_more}`: paged with `starting_after` / `ending_before`, or, ' +
+          'where it answers `next_cursor`, with that as `cursor`. Payment statuses: ' +
           STATUS_NAME_LIST.join(', ') +
           '.',
       },
