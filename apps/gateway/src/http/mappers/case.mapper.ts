@@ -11,6 +11,7 @@ import type { DomainError } from '@tolem/errors';
 
 import type { ListCasesQuery } from '../case.schemas';
 import { gatewayErrors } from '../errors';
+import { orNull } from './absent';
 import { type CaseStatusName, methodName, providerName } from './enums.mapper';
 import { type CursorListJson, cursorPage } from './list.mapper';
 import { type JsonMinor, minorToJson } from './payment.mapper';
@@ -74,8 +75,6 @@ export interface CaseAuditJson {
 }
 
 export type CaseListJson = CursorListJson<CaseJson>;
-
-const orNull = (value: string): string | null => (value === '' ? null : value);
 
 function missing(field: string): DomainError {
   return gatewayErrors.create('INTERNAL', `peer answer lacks ${field}`);

@@ -12,6 +12,7 @@ import { isCurrencyCode, minorFromJson } from '@tolem/money';
 
 import { gatewayErrors } from '../errors';
 import type { CreateMerchantBody, FeeRuleBody, UpdateMerchantBody } from '../merchant.schemas';
+import { orNull } from './absent';
 import { methodFromName, methodName } from './enums.mapper';
 import { cursorPage } from './list.mapper';
 import { httpUrl, type JsonMinor, minorToJson } from './payment.mapper';
@@ -135,9 +136,6 @@ export interface LedgerMerchantFacts {
   feeRules: MerchantFeeRule[] | null;
   allowNegativeBalance: boolean | null;
 }
-
-const orNull = (value: string | undefined): string | null =>
-  value === undefined || value === '' ? null : value;
 
 export function merchantToJson(
   m: Merchant | undefined,

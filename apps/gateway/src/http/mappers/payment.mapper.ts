@@ -22,6 +22,7 @@ import type {
   CreatePaymentBody,
   ListPaymentsQuery,
 } from '../payment.schemas';
+import { orNull } from './absent';
 import { methodFromName, methodName, providerName, statusName } from './enums.mapper';
 import { type CursorListJson, cursorPage } from './list.mapper';
 
@@ -63,8 +64,6 @@ export interface PaymentJson {
   created_at: string | null;
   updated_at: string | null;
 }
-
-const orNull = (value: string): string | null => (value === '' ? null : value);
 
 /** A required field missing from a peer's answer is a bug on our side, not the merchant's. */
 function missing(field: string): DomainError {

@@ -11,6 +11,7 @@ import { minorFromJson, positiveMoney } from '@tolem/money';
 
 import { gatewayErrors } from '../errors';
 import type { CreateQrCodeBody, QrKindName, QrStatusName } from '../qr.schemas';
+import { orNull } from './absent';
 import { instantFrom, type JsonMinor, minorToJson } from './payment.mapper';
 
 export interface QrCodeJson {
@@ -55,7 +56,6 @@ export interface QrDetailsJson {
   visible_fields: { key: string; label: string; value: string; title: string }[];
 }
 
-const orNull = (s: string): string | null => (s === '' ? null : s);
 const timeOrNull = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
 
 export function qrKindName(kind: QrKind): QrKindName {

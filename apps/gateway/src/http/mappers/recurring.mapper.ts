@@ -36,6 +36,7 @@ import type {
   ScheduleBody,
   UpdateOperationBody,
 } from '../recurring.schemas';
+import { orNull } from './absent';
 import { instantFrom, type JsonMinor, limitFrom, minorToJson } from './payment.mapper';
 
 // ---- Wire names <-> proto enums ----
@@ -69,7 +70,6 @@ function nameOf<N extends string, V>(table: Record<N, V>, value: V, fallback: N)
   return (Object.entries(table) as [N, V][]).find(([, v]) => v === value)?.[0] ?? fallback;
 }
 
-const orNull = (value: string): string | null => (value === '' ? null : value);
 const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
 
 /** A required field missing from a peer's answer is a bug on our side, not the merchant's. */
