@@ -152,6 +152,28 @@ export interface SpawnServiceOptions {
   nodeArgs?: string[];
 }
 
+/** Services this process spawned that have not exited. */
+const liveChildren = new Set<ChildProcess>();
+
+/**
+ * Services still running when this process exits are killed with it: a bench or `npm start`
+ * stopped by a signal while its stack was still starting (its stop() not yet returned to the
+ * caller) used to leave the services spawned so far running, holding their ports. An exit hook
+ * can only act synchronously, hence SIGKILL; a stop() that ran first already removed them.
+ */
+function killOnExit(child: ChildProcess): void {
+  if (liveChildren.size === 0) process.once('exit', killLiveChildren);
+  liveChildren.add(child);
+  child.once('exit', () => {
+    liveChildren.delete(child);
+    if (liveChildren.size === 0) process.removeListener('exit', killLiveChildren);
+  });
+}
+
+function killLiveChildren(): void {
+  for (const child of liveChildren) child.kill('SIGKILL');
+}
+
 /** Runs a service's main.ts as its own process (through tsx) and waits until it is ready. */
 export async function spawnService(options: SpawnServiceOptions): Promise<ServiceProcess> {
   const child = spawn(
@@ -180,6 +202,7 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  killOnExit(child);
   let output = '';
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
