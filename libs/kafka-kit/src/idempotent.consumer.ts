@@ -3,6 +3,7 @@ import { counter, gauge, metricsRegistry } from '@tolem/metrics';
 import type { Logger } from '@tolem/observability';
 import {
   type Consumer,
+  type EachBatchPayload,
   type IHeaders,
   type Kafka,
   type KafkaMessage,
@@ -76,6 +77,8 @@ export interface IdempotentConsumerOptions<E> {
   metrics?: Registry;
   /** See {@link MAX_MESSAGES_PER_TRANSACTION} (1 handles every message in its own transaction). */
   maxMessagesPerTransaction?: number;
+  /** See {@link OFFSET_COMMIT_INTERVAL_MS}. */
+  offsetCommitIntervalMs?: number;
 }
 
 function consumerMetrics(registry: Registry) {
@@ -85,6 +88,12 @@ function consumerMetrics(registry: Registry) {
       'Messages a consumer group finished with, by outcome: handled, duplicate (skipped by the ' +
         'dedupe table), dlq (poison, sent to the dead-letter topic) or failed (will be retried).',
       ['group', 'topic', 'outcome'],
+      registry,
+    ),
+    offsetCommits: counter(
+      'tolem_kafka_offset_commits_total',
+      'Offset commits a consumer group sent to the broker (at most one per interval while busy).',
+      ['group', 'topic'],
       registry,
     ),
     lag: gauge(
@@ -113,6 +122,14 @@ export const DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY = 6;
  * enough that a transaction holds its locks briefly and a failure replays little one by one.
  */
 export const MAX_MESSAGES_PER_TRANSACTION = 64;
+
+/**
+ * Offsets are committed to the broker at most this often (and when the consumer stops), not after
+ * every fetched batch: at a few events per fetch that was an OffsetCommit request per event per
+ * consumer group. Committing later only means that after a crash or a rebalance up to this much
+ * is delivered again, which processed_events skips.
+ */
+export const OFFSET_COMMIT_INTERVAL_MS = 1_000;
 
 function header(headers: IHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];
@@ -191,8 +208,16 @@ async function runIdempotentConsumer<E>(
     // The murmur2 partitioner Java clients use, so a payment id maps to the same partition everywhere.
     createPartitioner: Partitioners.DefaultPartitioner,
   });
-  const { GROUP_JOIN, FETCH, HEARTBEAT, START_BATCH_PROCESS, END_BATCH_PROCESS, CRASH } =
-    consumer.events;
+  const {
+    GROUP_JOIN,
+    FETCH,
+    HEARTBEAT,
+    START_BATCH_PROCESS,
+    END_BATCH_PROCESS,
+    CRASH,
+    COMMIT_OFFSETS,
+  } = consumer.events;
+  consumer.on(COMMIT_OFFSETS, () => metrics.offsetCommits.inc({ group: groupId, topic }));
   // The partitions this consumer reported lag for: after a rebalance moves one to another
   // replica, or when this consumer stops, its last value must go, or it would stay frozen and
   // keep a lag alert firing for a partition someone else is consuming.
@@ -232,7 +257,21 @@ async function runIdempotentConsumer<E>(
   for (const event of [FETCH, HEARTBEAT, END_BATCH_PROCESS])
     consumer.on(event, () => signals.active());
   consumer.on(CRASH, (e) => signals.crashed(e.payload.error));
+  // kafkajs hands its offset commit functions only to eachBatch; kept here so that the last
+  // offsets are committed once the consumer goes idle, and before it stops.
+  let commits: Pick<EachBatchPayload, 'commitOffsetsIfNecessary' | 'uncommittedOffsets'> | null =
+    null;
+  const commitInterval = options.offsetCommitIntervalMs ?? OFFSET_COMMIT_INTERVAL_MS;
+  const idleCommits = setInterval(() => {
+    commits?.commitOffsetsIfNecessary().catch(() => undefined);
+  }, commitInterval);
+  idleCommits.unref();
   const stop = async () => {
+    clearInterval(idleCommits);
+    const pending = commits?.uncommittedOffsets();
+    if (commits && pending && pending.topics.length > 0) {
+      await commits.commitOffsetsIfNecessary(pending).catch(() => undefined);
+    }
     await consumer.disconnect().catch(() => undefined);
     await dlqProducer.disconnect().catch(() => undefined);
     forgetLag([]);
@@ -403,14 +442,24 @@ async function runIdempotentConsumer<E>(
   );
 
   const running = consumer.run({
-    // kafkajs commits the offsets resolved here after each batch, and before rethrowing a
-    // failure: a message's offset is resolved only once its transaction committed (or it went to
-    // the DLQ). A crash in between redelivers handled events, which processed_events skips.
-    autoCommit: true,
+    // A message's offset is resolved only once its transaction committed (or it went to the DLQ),
+    // and resolved offsets are committed every commitInterval (see OFFSET_COMMIT_INTERVAL_MS). A
+    // crash or a rebalance before that redelivers handled events, which processed_events skips.
+    autoCommit: false,
+    autoCommitInterval: commitInterval,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently:
       options.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+    eachBatch: async ({
+      batch,
+      resolveOffset,
+      heartbeat,
+      isRunning,
+      isStale,
+      commitOffsetsIfNecessary,
+      uncommittedOffsets,
+    }) => {
+      commits = { commitOffsetsIfNecessary, uncommittedOffsets };
       const { messages, partition } = batch;
       for (let at = 0; at < messages.length; at += perTransaction) {
         // A rebalance took the partition, or the consumer is stopping: the rest is fetched again.
@@ -427,6 +476,7 @@ async function runIdempotentConsumer<E>(
             resolveOffset(message.offset);
           }
         }
+        await commitOffsetsIfNecessary();
         await heartbeat();
       }
     },

@@ -132,6 +132,64 @@ describe('kafka-kit metrics on real PostgreSQL and Kafka', () => {
     }
   });
 
+  it('consumer: offsets are committed at most once per interval while busy, and the last ones once idle', async () => {
+    const topic = uniqueTopic('metrics_commits');
+    const groupId = `group-${topic}`;
+    await createTopics(integrationEnv().kafkaBrokers, [
+      { topic, numPartitions: 1 },
+      { topic: dlqTopicOf(topic, groupId), numPartitions: 1 },
+    ]);
+    const registry = new Registry();
+    const handled: string[] = [];
+    const consumer = startIdempotentConsumer<string>({
+      kafka,
+      db,
+      log,
+      groupId,
+      topic,
+      metrics: registry,
+      offsetCommitIntervalMs: 1_000,
+      decode: (v) => v.toString(),
+      async handle(_trx, msg) {
+        handled.push(msg.event);
+      },
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await waitFor(() => consumer.isConsuming(), { timeoutMs: 30_000, what: 'consuming' });
+      // One at a time, so that most arrive in fetches of their own (a batch each).
+      for (let n = 0; n < 20; n += 1) {
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: [{ key: 'k', value: `m${n}`, headers: { 'event-id': `evt_${n}` } }],
+        });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await waitFor(() => handled.length === 20, { timeoutMs: 30_000, what: '20 handled' });
+      // The last offsets are committed once the consumer is idle, without a stop.
+      await waitFor(
+        async () =>
+          (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions[0]?.offset ===
+          '20',
+        { timeoutMs: 10_000, what: 'offset 20 committed' },
+      );
+      const commits = sumSamples(await registry.metrics(), 'tolem_kafka_offset_commits_total', {
+        group: groupId,
+        topic,
+      });
+      expect(commits).toBeGreaterThanOrEqual(1);
+      expect(commits).toBeLessThanOrEqual(4);
+    } finally {
+      await admin.disconnect();
+      await producer.disconnect();
+      await consumer.stop();
+    }
+  });
+
   it('consumer: a partition moved to another replica, or a stopped consumer, leaves no stale lag', async () => {
     const topic = uniqueTopic('metrics_rebalance');
     const groupId = `group-${topic}`;
