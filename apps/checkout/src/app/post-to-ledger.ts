@@ -2,6 +2,7 @@ import { activeSpanLinks, contextFromHeaders, inSpan } from '@tolem/observabilit
 
 import { ledgerKeyOf, type Payment } from '../domain/payment';
 import type { Clock, LedgerPort, PaymentRepository } from '../domain/ports';
+import { inFlightByKey } from './in-flight';
 import type { RecordStatusEvents } from './record-status-events';
 
 export interface PostToLedgerDeps {
@@ -68,18 +69,10 @@ export function makePostToLedger(deps: PostToLedgerDeps) {
    * bench:recurring. A second post while one is in flight for the payment waits for it instead;
    * the ledger's key still makes posts from other replicas (or after a failure) replays.
    */
-  const inFlight = new Map<string, Promise<Payment>>();
+  const posts = inFlightByKey<Payment>();
   return (payment: Payment): Promise<Payment> => {
     if (payment.status !== 'succeeded' || payment.ledgerPostedAt) return Promise.resolve(payment);
-    const running = inFlight.get(payment.id);
-    if (running) return running;
-    const run = settle(payment);
-    inFlight.set(payment.id, run);
-    const forget = () => {
-      if (inFlight.get(payment.id) === run) inFlight.delete(payment.id);
-    };
-    run.then(forget, forget);
-    return run;
+    return posts.get(payment.id) ?? posts.track(payment.id, settle(payment));
   };
 }
 

@@ -8,6 +8,7 @@ import type {
   PaymentRepository,
   StatusEventRepository,
 } from '../domain/ports';
+import { inFlightByKey } from './in-flight';
 
 export interface RecordStatusEventsDeps {
   payments: Pick<PaymentRepository, 'findById'>;
@@ -60,19 +61,11 @@ export function makeRecordStatusEvents(deps: RecordStatusEventsDeps) {
     return owed.length;
   }
 
-  const running = new Map<string, Promise<number>>();
-  const track = (paymentId: string, run: Promise<number>) => {
-    running.set(paymentId, run);
-    const forget = () => {
-      if (running.get(paymentId) === run) running.delete(paymentId);
-    };
-    run.then(forget, forget);
-    return run;
-  };
+  const sends = inFlightByKey<number>();
 
   /** The money's path: sends at once, whatever else is in flight for the payment (its latency counts). */
   const forPayment = (paymentId: string, known?: KnownPayment): Promise<number> =>
-    track(paymentId, sendOwed(paymentId, known));
+    sends.track(paymentId, sendOwed(paymentId, known));
 
   /**
    * The relay's call waits for one already in flight for the payment and then reads what is
@@ -82,10 +75,10 @@ export function makeRecordStatusEvents(deps: RecordStatusEventsDeps) {
    * a read (paid → notified p50 +30 ms in bench:e2e), so only the relay defers.
    */
   const afterInFlight = (paymentId: string): Promise<number> => {
-    const before = running.get(paymentId);
-    if (!before) return track(paymentId, sendOwed(paymentId));
+    const before = sends.get(paymentId);
+    if (!before) return sends.track(paymentId, sendOwed(paymentId));
     const send = () => sendOwed(paymentId);
-    return track(paymentId, before.then(send, send));
+    return sends.track(paymentId, before.then(send, send));
   };
 
   /** One relay round: every payment owing events since before `graceMs` ago. */
