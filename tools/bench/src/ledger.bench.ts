@@ -39,7 +39,7 @@ import {
 } from '@tolem/grpc-kit';
 import { createTopics, provisionInfra } from '@tolem/infra';
 import { OUTBOX_MESSAGES_SQL } from '@tolem/kafka-kit';
-import { SERVICE_NODE_ARGS } from '@tolem/stack';
+import { PAYMENTS_TOPIC_PARTITIONS, SERVICE_NODE_ARGS } from '@tolem/stack';
 import {
   createLocalCa,
   freePort,
@@ -204,7 +204,9 @@ async function main(): Promise<number> {
     const pgbenchUrl = databaseUrlFor(infra.databaseUrl, 'pgbench');
     await ensureDatabase(infra.databaseUrl, 'ledger_bench');
     await ensureDatabase(infra.databaseUrl, 'pgbench');
-    await createTopics(infra.kafkaBrokers, [{ topic: TOPIC, numPartitions: 6 }]);
+    await createTopics(infra.kafkaBrokers, [
+      { topic: TOPIC, numPartitions: PAYMENTS_TOPIC_PARTITIONS },
+    ]);
     step(`postgres settings: ${await settings(ledgerUrl)}`);
 
     const port = await freePort();

@@ -30,6 +30,7 @@ import { createClient, type PromiseClient } from '@tolem/grpc-kit';
 import { newId } from '@tolem/ids';
 import { createTopics, provisionInfra } from '@tolem/infra';
 import { MAX_MESSAGES_PER_TRANSACTION } from '@tolem/kafka-kit';
+import { PAYMENTS_TOPIC_PARTITIONS } from '@tolem/stack';
 import { freePort, grpcServing, type ServiceProcess, spawnService } from '@tolem/testing';
 import pg from 'pg';
 
@@ -51,8 +52,6 @@ const SECONDS = Number.parseInt(process.env['BENCH_SECONDS'] ?? '20', 10);
 const ENDPOINTS = Number.parseInt(process.env['BENCH_ENDPOINTS'] ?? '1000', 10);
 const PGBENCH_SECONDS = Number.parseInt(process.env['BENCH_PGBENCH_SECONDS'] ?? '30', 10);
 const TOPIC = 'payments.events.v1';
-/** The payments topic's partitions (as the stack creates it): each is consumed in its own runs. */
-const PARTITIONS = 6;
 const GROUP = 'notifier';
 const SLOW_MS = 2_000;
 /** A directory for a V8 CPU profile of the notifier process (node --cpu-prof), when set. */
@@ -189,14 +188,14 @@ async function publishSteady(
   while (performance.now() - started < seconds * 1000) {
     const due = Math.floor(((performance.now() - started) / 1000) * RATE);
     // Each tick's events, by partition: the runs the consumer would have fetched and committed.
-    const runs = Array.from({ length: PARTITIONS }, (): Recording[] => []);
+    const runs = Array.from({ length: PAYMENTS_TOPIC_PARTITIONS }, (): Recording[] => []);
     for (; sent < due; sent += 1) {
       const index = pick();
       const eventId = newId('evt');
       const paymentId = newId('pay');
       publishedAt.set(eventId, performance.now());
       ids.get(endpoints[index]?.kind ?? 'healthy')?.push(eventId);
-      runs[sent % PARTITIONS]?.push({
+      runs[sent % PAYMENTS_TOPIC_PARTITIONS]?.push({
         eventId,
         values: [
           eventId,
@@ -331,7 +330,9 @@ async function main(): Promise<number> {
     stopInfra = () => infra.stop();
     const notifierUrl = databaseUrlFor(infra.databaseUrl, 'notifier_bench');
     await ensureDatabase(infra.databaseUrl, 'notifier_bench');
-    await createTopics(infra.kafkaBrokers, [{ topic: TOPIC, numPartitions: PARTITIONS }]);
+    await createTopics(infra.kafkaBrokers, [
+      { topic: TOPIC, numPartitions: PAYMENTS_TOPIC_PARTITIONS },
+    ]);
     step(`postgres settings: ${await settings(notifierUrl)}`);
 
     for (let i = 0; i < ENDPOINTS; i += 1) endpoints.push(await startEndpoint(kindOf(i)));

@@ -142,6 +142,8 @@ export const WEBMONEY_PURSES =
 
 /** IntellectMoney shop number (eshopId) the adapters and the sandbox agree on. */
 export const INTELLECTMONEY_ESHOP_ID = '450001';
+/** The payments topic's partitions: each consumer group handles them side by side, each in order. */
+export const PAYMENTS_TOPIC_PARTITIONS = 6;
 /** The acquirer id the sandbox's QR bank signs its confirmations as. */
 export const QR_ACQUIRER_ID = 'sandbox-acquirer';
 /** The sandbox cash register's shop id, which recurring authenticates as. */
@@ -206,7 +208,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }),
   );
   await createTopics(options.kafkaBrokers, [
-    { topic: paymentsTopic, numPartitions: 6 },
+    { topic: paymentsTopic, numPartitions: PAYMENTS_TOPIC_PARTITIONS },
     ...CONSUMER_GROUPS.map((g) => ({
       topic: dlqTopicOf(paymentsTopic, consumerGroups[g]),
       numPartitions: 1,
