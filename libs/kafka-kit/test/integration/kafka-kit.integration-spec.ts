@@ -26,6 +26,7 @@ import {
   startOutboxRelay,
   startPaymentEventsConsumer,
 } from '../../src';
+import { topicWithDlq } from './topics';
 
 const log = createLogger({
   service: 'kafka-kit-test',
@@ -57,17 +58,6 @@ async function consumeAll(kafka: Kafka, topic: string, count: number) {
   });
   await consumer.disconnect();
   return seen;
-}
-
-/** A fresh topic and its consumer group's DLQ topic. */
-async function topicWithDlq(prefix: string, numPartitions = 1) {
-  const topic = uniqueTopic(prefix);
-  const groupId = `group-${topic}`;
-  await createTopics(integrationEnv().kafkaBrokers, [
-    { topic, numPartitions },
-    { topic: dlqTopicOf(topic, groupId), numPartitions: 1 },
-  ]);
-  return { topic, groupId };
 }
 
 /** A message as the outbox relay writes it: keyed, with event-id and event-type (or no id: poison). */
@@ -270,12 +260,7 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
   });
 
   it('payment events: the handler gets a typed event once per id, inside its transaction; an unknown currency goes to the DLQ', async () => {
-    const topic = uniqueTopic('payment-events');
-    const groupId = `group-${topic}`;
-    await createTopics(integrationEnv().kafkaBrokers, [
-      { topic, numPartitions: 1 },
-      { topic: dlqTopicOf(topic, groupId), numPartitions: 1 },
-    ]);
+    const { topic, groupId } = await topicWithDlq('payment-events');
     await db.raw('create table seen (event_id text primary key, event_type text, gross text)');
     const producer = kafka.producer();
     await producer.connect();

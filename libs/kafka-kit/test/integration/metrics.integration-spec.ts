@@ -12,13 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createKafka,
   createOutboxProducer,
-  dlqTopicOf,
   enqueueOutbox,
   outboxMigration,
   processedEventsMigration,
   startIdempotentConsumer,
   startOutboxRelay,
 } from '../../src';
+import { topicWithDlq } from './topics';
 
 const log = createLogger({
   service: 'kafka-kit-test',
@@ -52,12 +52,7 @@ describe('kafka-kit metrics on real PostgreSQL and Kafka', () => {
   });
 
   it('consumer: lag shows unprocessed messages and drops to 0; outcomes are counted', async () => {
-    const topic = uniqueTopic('metrics_consume');
-    const groupId = `group-${topic}`;
-    await createTopics(integrationEnv().kafkaBrokers, [
-      { topic, numPartitions: 1 },
-      { topic: dlqTopicOf(topic, groupId), numPartitions: 1 },
-    ]);
+    const { topic, groupId } = await topicWithDlq('metrics_consume');
     const producer = kafka.producer();
     await producer.connect();
     const messages = [
@@ -133,12 +128,7 @@ describe('kafka-kit metrics on real PostgreSQL and Kafka', () => {
   });
 
   it('consumer: offsets are committed at most once per interval while busy, and the last ones once idle', async () => {
-    const topic = uniqueTopic('metrics_commits');
-    const groupId = `group-${topic}`;
-    await createTopics(integrationEnv().kafkaBrokers, [
-      { topic, numPartitions: 1 },
-      { topic: dlqTopicOf(topic, groupId), numPartitions: 1 },
-    ]);
+    const { topic, groupId } = await topicWithDlq('metrics_commits');
     const registry = new Registry();
     const handled: string[] = [];
     const consumer = startIdempotentConsumer<string>({
@@ -191,12 +181,7 @@ describe('kafka-kit metrics on real PostgreSQL and Kafka', () => {
   });
 
   it('consumer: a partition moved to another replica, or a stopped consumer, leaves no stale lag', async () => {
-    const topic = uniqueTopic('metrics_rebalance');
-    const groupId = `group-${topic}`;
-    await createTopics(integrationEnv().kafkaBrokers, [
-      { topic, numPartitions: 2 },
-      { topic: dlqTopicOf(topic, groupId), numPartitions: 1 },
-    ]);
+    const { topic, groupId } = await topicWithDlq('metrics_rebalance', 2);
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({
