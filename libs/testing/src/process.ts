@@ -215,8 +215,16 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     child.once('exit', (code) => resolveExit(code)),
   );
   let dead = false;
-  void exited.then(() => {
+  let stopping = false;
+  void exited.then((code) => {
     dead = true;
+    // A service that fails on its own after start (a port taken, a crash) leaves a test waiting
+    // for answers that go nowhere; its last words belong in the test's output.
+    if (!stopping && code !== 0 && code !== null) {
+      process.stderr.write(
+        `[spawnService] ${options.name} (pid ${child.pid}) exited with ${code}:\n${output.slice(-2_000)}\n`,
+      );
+    }
   });
 
   const handle: ServiceProcess = {
@@ -226,6 +234,7 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     exited,
     async stop(graceMs = 15_000) {
       if (dead) return child.exitCode;
+      stopping = true;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       const code = await exited;
@@ -234,6 +243,7 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     },
     async kill() {
       if (dead) return;
+      stopping = true;
       child.kill('SIGKILL');
       await exited;
     },

@@ -201,6 +201,11 @@ export async function startRig(name: string): Promise<Rig> {
     ready: () => grpcServing(`127.0.0.1:${adaptersPort}`),
   });
 
+  // Its readiness check accepts any HTTP answer on its port: a sandbox that lost the port to
+  // another process would have died by now, while that process answered for it.
+  if (sandbox.child.exitCode !== null) {
+    throw new Error(`provider-sandbox exited during start:\n${sandbox.output().slice(-3_000)}`);
+  }
   const client = createClient(ProviderServiceClient, `127.0.0.1:${adaptersPort}`, {
     defaultDeadlineMs: 30_000,
   });
@@ -213,11 +218,29 @@ export async function startRig(name: string): Promise<Rig> {
     exchanges,
     sandbox,
     adapters,
-    exchange(predicate, options = {}) {
-      return waitFor(() => exchanges.slice(options.since ?? 0).find(predicate), {
-        timeoutMs: 20_000,
-        what: options.what ?? 'a provider callback',
-      });
+    async exchange(predicate, options = {}) {
+      try {
+        return await waitFor(() => exchanges.slice(options.since ?? 0).find(predicate), {
+          timeoutMs: 20_000,
+          what: options.what ?? 'a provider callback',
+        });
+      } catch (err) {
+        // What did arrive, and whether both processes still run, is what tells the cause.
+        const seen = exchanges.slice(options.since ?? 0).map((e) => ({
+          provider: e.provider,
+          status: e.status,
+          reply: e.replyBody.slice(0, 200),
+          paymentId: e.response?.paymentId,
+          outcome: e.response?.outcome,
+        }));
+        const alive = (p: ServiceProcess) => (p.child.exitCode === null ? 'running' : 'exited');
+        throw new Error(
+          `${(err as Error).message}\nexchanges seen: ${JSON.stringify(seen)}\n` +
+            `sandbox ${alive(sandbox)}, adapters ${alive(adapters)}\n` +
+            `--- provider-sandbox ---\n${sandbox.output().slice(-3_000)}\n` +
+            `--- provider-adapters ---\n${adapters.output().slice(-3_000)}`,
+        );
+      }
     },
     async sandboxJson(method, path, body) {
       const res = await fetch(`${sandboxUrl}${path}`, {
