@@ -106,7 +106,9 @@ describe('refunds', () => {
     });
     expect(s.ledgerCalls).toEqual([`start ${refund.id} 4000`]);
     expect(s.providerCalls).toEqual([refund.id]);
-    const [queued] = await s.uc.listPayouts(0);
+    const {
+      payouts: [queued],
+    } = await s.uc.listPayouts({ limit: 0, startingAfter: '' });
     expect(queued).toMatchObject({
       payerAccountKind: 'webmoney_purse',
       payerAccount: 'Z123456789012',

@@ -296,15 +296,20 @@ export function makeRefunds(deps: RefundsDeps) {
     return moved;
   }
 
-  async function listPayouts(limit: number): Promise<RefundPayout[]> {
-    const n = limit === 0 ? 50 : limit;
+  /** The operators' queue, oldest first, a page at a time (any merchant, any mode). */
+  async function listPayouts(page: {
+    limit: number;
+    startingAfter: string;
+  }): Promise<{ payouts: RefundPayout[]; hasMore: boolean }> {
+    const n = page.limit === 0 ? 50 : page.limit;
     if (n < 1 || n > 100) {
       throw checkoutErrors.create('REFUND_INVALID_REQUEST', 'limit must be 1..100', {
         details: { field: 'limit' },
       });
     }
-    const rows = await deps.refunds.listAwaitingPayout(n);
-    return rows.map(({ refund, payment }) => {
+    const after = page.startingAfter ? await get('', page.startingAfter) : undefined;
+    const rows = await deps.refunds.listAwaitingPayout(n + 1, after);
+    const payouts = rows.slice(0, n).map(({ refund, payment }) => {
       const payer = payerAccountOf(payment);
       return {
         refund,
@@ -314,6 +319,7 @@ export function makeRefunds(deps: RefundsDeps) {
         payerAccount: payer.account,
       };
     });
+    return { payouts, hasMore: rows.length > n };
   }
 
   function requireText(value: string, field: string, max: number): void {

@@ -176,11 +176,13 @@ export function createRefundsRepo(db: Knex): RefundRepository {
       return rows.map(toDomain);
     },
 
-    async listAwaitingPayout(limit) {
-      const rows: RefundRow[] = await db('refunds')
-        .where({ step: 'await_payout' })
-        .orderBy('created_at')
-        .limit(limit);
+    async listAwaitingPayout(limit, after) {
+      // refunds_payout_queue_idx (created_at) where step = 'await_payout'.
+      const q = db('refunds').where({ step: 'await_payout' });
+      if (after) {
+        void q.andWhereRaw('(created_at, id) > (?, ?)', [after.createdAt, after.id]);
+      }
+      const rows: RefundRow[] = await q.orderBy(['created_at', 'id']).limit(limit);
       const out: { refund: Refund; payment: Payment }[] = [];
       for (const row of rows) {
         const payment = await payments.findById(row.payment_id);

@@ -599,8 +599,14 @@ export interface RefundRepository {
   ): Promise<Refund | undefined>;
   /** Refunds at reserve, execute or resolve, last changed before `before`, oldest first. */
   listUnfinished(before: Date, limit: number): Promise<Refund[]>;
-  /** The payout-to-payer queue, oldest first, with the payments they refund. */
-  listAwaitingPayout(limit: number): Promise<{ refund: Refund; payment: Payment }[]>;
+  /**
+   * The payout-to-payer queue, oldest first (creation time, then id), with the payments they
+   * refund; after `after` (a refund, queued or not) when given.
+   */
+  listAwaitingPayout(
+    limit: number,
+    after?: Pick<Refund, 'id' | 'createdAt'>,
+  ): Promise<{ refund: Refund; payment: Payment }[]>;
 }
 
 export interface LedgerRefundPort {

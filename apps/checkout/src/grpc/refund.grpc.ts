@@ -80,9 +80,13 @@ export function refundHandlers(deps: { refunds: Refunds }): Handlers<typeof Refu
       });
     },
     async listRefundPayouts(req) {
-      const payouts = await refunds.listPayouts(req.limit);
+      const page = await refunds.listPayouts({
+        limit: req.limit,
+        startingAfter: req.startingAfter,
+      });
       return ListRefundPayoutsResponse.fromPartial({
-        payouts: payouts.map((p) => ({
+        hasMore: page.hasMore,
+        payouts: page.payouts.map((p) => ({
           refund: refundToProto(p.refund),
           method: methodToProto(p.method),
           provider: providerToProto(p.provider),

@@ -35,6 +35,8 @@ function cli() {
               payerAccount: 'Z123456789012',
             },
           ],
+          // A first page has more after it; a page after re_1 is the last.
+          hasMore: request.startingAfter === '',
         };
       },
       completeRefundPayout: async (request) => {
@@ -63,10 +65,22 @@ describe('npm run refunds', () => {
   it('lists the payout queue with where to pay each payer', async () => {
     const c = cli();
     expect(await runRefundsCli(['list', '--limit', '5'], c.deps)).toBe(0);
-    expect(c.calls).toEqual([{ method: 'listRefundPayouts', request: { limit: 5 } }]);
+    expect(c.calls).toEqual([
+      { method: 'listRefundPayouts', request: { limit: 5, startingAfter: '' } },
+    ]);
     expect(c.out).toEqual([
       're_1 of pay_1: 4000 USD (minor units), pending, payout; pay to webmoney_purse Z123456789012',
+      'More wait: list --starting-after re_1',
     ]);
+  });
+
+  it('lists the page after a refund, and says nothing more waits on the last page', async () => {
+    const c = cli();
+    expect(await runRefundsCli(['list', '--starting-after', 're_1'], c.deps)).toBe(0);
+    expect(c.calls).toEqual([
+      { method: 'listRefundPayouts', request: { limit: 50, startingAfter: 're_1' } },
+    ]);
+    expect(c.out).toHaveLength(1);
   });
 
   it('completes with the operator and reference, fails with a reason', async () => {

@@ -18,9 +18,10 @@ import {
 
 export const USAGE = `Usage: npm run refunds -- <command>
 
-  list [--limit 1..100]
+  list [--limit 1..100] [--starting-after REFUND_ID]
       The payout-to-payer queue, oldest first: refunds whose provider has no refund API, with
-      the payer's WebMoney purse or Keeper Mobile phone to pay.
+      the payer's WebMoney purse or Keeper Mobile phone to pay. --starting-after: the page after
+      that refund (the last line of the previous page says it when more wait).
   complete <refund_id> --operator NAME --reference REF
       You paid the payer by the transfer REF: the refund succeeds (the merchant is notified).
   fail <refund_id> --operator NAME --reason TEXT
@@ -41,6 +42,7 @@ export interface RefundsCliDeps {
 
 const OPTIONS = {
   limit: { type: 'string' },
+  'starting-after': { type: 'string' },
   operator: { type: 'string' },
   reference: { type: 'string' },
   reason: { type: 'string' },
@@ -50,7 +52,7 @@ const OPTIONS = {
 type Parsed = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
 
 const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
-  list: ['limit'],
+  list: ['limit', 'starting-after'],
   complete: ['operator', 'reference'],
   fail: ['operator', 'reason'],
 };
@@ -85,7 +87,8 @@ async function run(command: string, parsed: Parsed, deps: RefundsCliDeps): Promi
       if (!/^\d+$/.test(values.limit ?? '50') || limit < 1 || limit > 100) {
         throw new UsageError('--limit must be an integer 1..100');
       }
-      const res = await deps.refunds.listRefundPayouts({ limit });
+      const startingAfter = values['starting-after'] ?? '';
+      const res = await deps.refunds.listRefundPayouts({ limit, startingAfter });
       if (res.payouts.length === 0) deps.out('No refunds wait for a payout.');
       for (const p of res.payouts) {
         if (!p.refund) continue;
@@ -94,6 +97,8 @@ async function run(command: string, parsed: Parsed, deps: RefundsCliDeps): Promi
           : 'payer account unknown: see the payment';
         deps.out(`${describeRefund(p.refund)}; ${to}`);
       }
+      const last = res.payouts.at(-1)?.refund?.id;
+      if (res.hasMore && last) deps.out(`More wait: list --starting-after ${last}`);
       return;
     }
     case 'complete': {

@@ -1112,9 +1112,12 @@ export function inMemoryRefunds(payments: InMemoryPayments): RefundRepository & 
         .filter((r) => ['reserve', 'execute', 'resolve'].includes(r.step) && r.updatedAt < before)
         .slice(0, limit);
     },
-    async listAwaitingPayout(limit) {
+    async listAwaitingPayout(limit, after) {
+      const key = (r: Pick<Refund, 'id' | 'createdAt'>) =>
+        `${r.createdAt.toISOString()} ${r.id}`;
       return [...rows.values()]
-        .filter((r) => r.step === 'await_payout')
+        .filter((r) => r.step === 'await_payout' && (!after || key(r) > key(after)))
+        .sort((a, b) => (key(a) < key(b) ? -1 : 1))
         .slice(0, limit)
         .flatMap((refund) => {
           const payment = payments.rows.get(refund.paymentId);

@@ -215,7 +215,7 @@ describe('refunds (real checkout process, real PostgreSQL, peer services as gRPC
     expect(await refundRows()).toBe(before);
 
     // The operator's queue shows where to pay; completing it ends the refund in the ledger.
-    const queue = await refunds.listRefundPayouts({ limit: 0 });
+    const queue = await refunds.listRefundPayouts({ limit: 0, startingAfter: '' });
     expect(queue.payouts.find((p) => p.refund?.id === refund.id)).toMatchObject({
       payerAccountKind: 'webmoney_purse',
       payerAccount: 'Z123456789012',
@@ -245,7 +245,9 @@ describe('refunds (real checkout process, real PostgreSQL, peer services as gRPC
       refunds.failRefundPayout({ refundId: refund.id, reason: 'purse closed', operator: 'aida' }),
     ).rejects.toMatchObject({ code: 'REFUND_NOT_IN_PAYOUT_QUEUE' });
     expect(
-      (await refunds.listRefundPayouts({ limit: 0 })).payouts.map((p) => p.refund?.id),
+      (await refunds.listRefundPayouts({ limit: 0, startingAfter: '' })).payouts.map(
+        (p) => p.refund?.id,
+      ),
     ).not.toContain(refund.id);
     expect(await paymentOf(paymentId)).toMatchObject({
       status: PaymentStatus.PAYMENT_STATUS_PARTIALLY_REFUNDED,
@@ -334,7 +336,7 @@ describe('refunds (real checkout process, real PostgreSQL, peer services as gRPC
       amount: usd(100n),
       reason: '',
     });
-    const queue = await refunds.listRefundPayouts({ limit: 100 });
+    const queue = await refunds.listRefundPayouts({ limit: 100, startingAfter: '' });
     expect(queue.payouts.find((p) => p.refund?.id === refund?.id)).toMatchObject({
       payerAccountKind: 'keeper_mobile_phone',
       payerAccount: '79161234567',
@@ -548,5 +550,54 @@ describe('refunds (real checkout process, real PostgreSQL, peer services as gRPC
       livemode: true,
     });
     expect(canceled.payment?.status).toBe(PaymentStatus.PAYMENT_STATUS_CANCELED);
+  });
+
+  it('pages the payout queue oldest first, and says when more wait', async () => {
+    adapters.script.refund = null;
+    const queuedNow: string[] = [];
+    for (const key of ['queue-page-1', 'queue-page-2', 'queue-page-3']) {
+      const paymentId = await paidPayment(key);
+      const { refund } = await refunds.createRefund({
+        merchantId,
+        idempotencyKey: key,
+        paymentId,
+        amount: usd(100n),
+        reason: '',
+      });
+      queuedNow.push(refund?.id ?? '');
+    }
+    const whole = await refunds.listRefundPayouts({ limit: 100, startingAfter: '' });
+    expect(whole.hasMore).toBe(false);
+    const all = whole.payouts.map((p) => p.refund?.id ?? '');
+    // The newest three, in the order they were queued, end the queue.
+    expect(all.slice(-3)).toEqual(queuedNow);
+
+    const paged: string[] = [];
+    const more: boolean[] = [];
+    let after = '';
+    for (;;) {
+      const page = await refunds.listRefundPayouts({ limit: 2, startingAfter: after });
+      paged.push(...page.payouts.map((p) => p.refund?.id ?? ''));
+      more.push(page.hasMore);
+      if (!page.hasMore) break;
+      after = paged.at(-1) ?? '';
+    }
+    expect(paged).toEqual(all);
+    expect(more).toEqual([...Array<boolean>(Math.ceil(all.length / 2) - 1).fill(true), false]);
+
+    // A cursor that has left the queue still marks a place in it.
+    await refunds.completeRefundPayout({
+      refundId: queuedNow[0] ?? '',
+      reference: 'WM-PAGE',
+      operator: 'aida',
+    });
+    const after1 = await refunds.listRefundPayouts({
+      limit: 100,
+      startingAfter: queuedNow[0] ?? '',
+    });
+    expect(after1.payouts.map((p) => p.refund?.id)).toEqual(queuedNow.slice(1));
+    await expect(
+      refunds.listRefundPayouts({ limit: 10, startingAfter: 're_unknown' }),
+    ).rejects.toMatchObject({ code: 'REFUND_NOT_FOUND' });
   });
 });

@@ -149,8 +149,22 @@ export interface FailPayoutBody {
 export const payoutQueueQuerySchema = {
   type: 'object',
   additionalProperties: false,
-  properties: { limit: { type: 'string', pattern: '^[0-9]{1,3}$', description: '1..100' } },
+  properties: {
+    limit: { type: 'string', pattern: '^[0-9]{1,3}$', description: '1..100, default 50' },
+    starting_after: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      pattern: idPattern,
+      description: 'The last refund id of the previous page (the queue is oldest first).',
+    },
+  },
 } as const;
+
+export interface PayoutQueueQuery {
+  limit?: string;
+  starting_after?: string;
+}
 
 export const payoutListSchema = {
   type: 'object',

@@ -247,7 +247,7 @@ function scriptPeers(peers: Peers): void {
   s.refunds.createRefund = async () => ({ refund: aRefund, replayed: false });
   s.refunds.getRefund = async () => ({ refund: aRefund });
   s.refunds.listRefunds = async () => ({ refunds: [aRefund], hasMore: false });
-  s.refunds.listRefundPayouts = async () => ({ payouts: [] });
+  s.refunds.listRefundPayouts = async () => ({ payouts: [], hasMore: false });
   s.refunds.completeRefundPayout = async () => ({
     refund: { ...aRefund, status: RefundStatus.REFUND_STATUS_SUCCEEDED },
   });

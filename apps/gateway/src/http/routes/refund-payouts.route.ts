@@ -13,6 +13,7 @@ import {
   type FailPayoutBody,
   failPayoutBodySchema,
   payoutListSchema,
+  type PayoutQueueQuery,
   payoutQueueQuerySchema,
   refundJsonSchema,
 } from '../refund.schemas';
@@ -37,7 +38,7 @@ export function refundPayoutRoutes(deps: RefundPayoutRouteDeps): FastifyPluginAs
   return async (app) => {
     authenticateAdminScope(app, deps.adminToken);
 
-    app.get<{ Querystring: { limit?: string } }>(
+    app.get<{ Querystring: PayoutQueueQuery }>(
       '/admin/v1/refund_payouts',
       {
         // The payout-to-payer queue: refunds an operator pays out by hand, oldest first
@@ -48,11 +49,13 @@ export function refundPayoutRoutes(deps: RefundPayoutRouteDeps): FastifyPluginAs
       },
       async (request) => {
         const res = await deps.refunds.listRefundPayouts(
-          { limit: limitFrom(request.query.limit, 100, 0) },
+          {
+            limit: limitFrom(request.query.limit, 100, 0),
+            startingAfter: request.query.starting_after ?? '',
+          },
           { requestId: request.id },
         );
-        // The queue answers its oldest `limit` payouts and does not say whether more wait.
-        return idPage('/admin/v1/refund_payouts', res.payouts.map(refundPayoutToJson), false);
+        return idPage('/admin/v1/refund_payouts', res.payouts.map(refundPayoutToJson), res.hasMore);
       },
     );
 

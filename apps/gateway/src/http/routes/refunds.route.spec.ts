@@ -78,6 +78,8 @@ function setup() {
             payerAccount: '79161234567',
           },
         ],
+        // More wait after the first page; the page after re_1 is the last.
+        hasMore: req.startingAfter === '',
       };
     },
     completeRefundPayout: async (req) => {
@@ -348,7 +350,7 @@ describe('refund routes', () => {
     expect(res.json()).toMatchObject({
       object: 'list',
       url: '/admin/v1/refund_payouts',
-      has_more: false,
+      has_more: true,
     });
     expect(res.json().data).toEqual([
       {
@@ -360,6 +362,27 @@ describe('refund routes', () => {
       },
     ]);
     expect(s.lines.join('\n')).not.toContain('79161234567');
+  });
+
+  it('pages the payout queue after a refund, and refuses a malformed cursor', async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: '/admin/v1/refund_payouts?limit=1&starting_after=re_1',
+      headers: admin,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ has_more: false });
+    expect(s.calls.at(-1)).toEqual({
+      method: 'listRefundPayouts',
+      request: { limit: 1, startingAfter: 're_1' },
+    });
+    const bad = await app.inject({
+      method: 'GET',
+      url: '/admin/v1/refund_payouts?starting_after=re%201',
+      headers: admin,
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
   it('completes and fails queued refunds with the operator and reference', async () => {

@@ -1142,10 +1142,17 @@ export interface RefundPayout {
 export interface ListRefundPayoutsRequest {
   /** 1..100; 0 means 50. */
   limit: number;
+  /**
+   * The queue after this refund (the last one of the previous page), oldest first; it need not
+   * still be queued.
+   */
+  startingAfter: string;
 }
 
 export interface ListRefundPayoutsResponse {
   payouts: RefundPayout[];
+  /** More refunds wait after the last one answered. */
+  hasMore: boolean;
 }
 
 export interface CompleteRefundPayoutRequest {
@@ -11383,13 +11390,16 @@ export const RefundPayout: MessageFns<RefundPayout> = {
 };
 
 function createBaseListRefundPayoutsRequest(): ListRefundPayoutsRequest {
-  return { limit: 0 };
+  return { limit: 0, startingAfter: "" };
 }
 
 export const ListRefundPayoutsRequest: MessageFns<ListRefundPayoutsRequest> = {
   encode(message: ListRefundPayoutsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.limit !== 0) {
       writer.uint32(8).int32(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      writer.uint32(18).string(message.startingAfter);
     }
     return writer;
   },
@@ -11415,6 +11425,14 @@ export const ListRefundPayoutsRequest: MessageFns<ListRefundPayoutsRequest> = {
             message.limit = reader.int32();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.startingAfter = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -11428,13 +11446,23 @@ export const ListRefundPayoutsRequest: MessageFns<ListRefundPayoutsRequest> = {
   },
 
   fromJSON(object: any): ListRefundPayoutsRequest {
-    return { limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0 };
+    return {
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      startingAfter: isSet(object.startingAfter)
+        ? globalThis.String(object.startingAfter)
+        : isSet(object.starting_after)
+        ? globalThis.String(object.starting_after)
+        : "",
+    };
   },
 
   toJSON(message: ListRefundPayoutsRequest): unknown {
     const obj: any = {};
     if (message.limit !== 0) {
       obj.limit = Math.round(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      obj.startingAfter = message.startingAfter;
     }
     return obj;
   },
@@ -11445,18 +11473,22 @@ export const ListRefundPayoutsRequest: MessageFns<ListRefundPayoutsRequest> = {
   fromPartial<I extends Exact<DeepPartial<ListRefundPayoutsRequest>, I>>(object: I): ListRefundPayoutsRequest {
     const message = createBaseListRefundPayoutsRequest();
     message.limit = object.limit ?? 0;
+    message.startingAfter = object.startingAfter ?? "";
     return message;
   },
 };
 
 function createBaseListRefundPayoutsResponse(): ListRefundPayoutsResponse {
-  return { payouts: [] };
+  return { payouts: [], hasMore: false };
 }
 
 export const ListRefundPayoutsResponse: MessageFns<ListRefundPayoutsResponse> = {
   encode(message: ListRefundPayoutsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.payouts) {
       RefundPayout.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.hasMore !== false) {
+      writer.uint32(16).bool(message.hasMore);
     }
     return writer;
   },
@@ -11482,6 +11514,14 @@ export const ListRefundPayoutsResponse: MessageFns<ListRefundPayoutsResponse> = 
             message.payouts.push(RefundPayout.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hasMore = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -11499,6 +11539,11 @@ export const ListRefundPayoutsResponse: MessageFns<ListRefundPayoutsResponse> = 
       payouts: globalThis.Array.isArray(object?.payouts)
         ? object.payouts.map((e: any) => RefundPayout.fromJSON(e))
         : [],
+      hasMore: isSet(object.hasMore)
+        ? globalThis.Boolean(object.hasMore)
+        : isSet(object.has_more)
+        ? globalThis.Boolean(object.has_more)
+        : false,
     };
   },
 
@@ -11506,6 +11551,9 @@ export const ListRefundPayoutsResponse: MessageFns<ListRefundPayoutsResponse> = 
     const obj: any = {};
     if (message.payouts?.length) {
       obj.payouts = message.payouts.map((e) => RefundPayout.toJSON(e));
+    }
+    if (message.hasMore !== false) {
+      obj.hasMore = message.hasMore;
     }
     return obj;
   },
@@ -11516,6 +11564,7 @@ export const ListRefundPayoutsResponse: MessageFns<ListRefundPayoutsResponse> = 
   fromPartial<I extends Exact<DeepPartial<ListRefundPayoutsResponse>, I>>(object: I): ListRefundPayoutsResponse {
     const message = createBaseListRefundPayoutsResponse();
     message.payouts = object.payouts?.map((e) => RefundPayout.fromPartial(e)) || [];
+    message.hasMore = object.hasMore ?? false;
     return message;
   },
 };
