@@ -87,9 +87,30 @@ export function makeApiKeys(deps: ApiKeysDeps) {
       return { record: existing, secret: '', replayed: true };
     },
 
-    async list(merchantId: string): Promise<ApiKeyRecord[]> {
-      await requireMerchant(merchantId);
-      return deps.merchants.listApiKeys(merchantId);
+    /** Newest first, a page at a time: rolled and revoked keys stay listed, so they add up. */
+    async list(input: {
+      merchantId: string;
+      limit: number;
+      startingAfter: string;
+    }): Promise<{ keys: ApiKeyRecord[]; hasMore: boolean }> {
+      const limit = input.limit === 0 ? 100 : input.limit;
+      if (limit < 1 || limit > 100) {
+        throw checkoutErrors.create('API_KEY_INVALID_REQUEST', 'limit must be 1..100', {
+          details: { field: 'limit' },
+        });
+      }
+      await requireMerchant(input.merchantId);
+      if (
+        input.startingAfter &&
+        !(await deps.merchants.findApiKey(input.merchantId, input.startingAfter))
+      ) {
+        throw notFound();
+      }
+      const keys = await deps.merchants.listApiKeys(input.merchantId, {
+        limit: limit + 1,
+        startingAfter: input.startingAfter,
+      });
+      return { keys: keys.slice(0, limit), hasMore: keys.length > limit };
     },
 
     /** Stops the key at once in checkout; gateways trust a resolved key for at most 30 s more. */
@@ -116,8 +137,7 @@ export function makeApiKeys(deps: ApiKeysDeps) {
       const now = deps.clock.now();
       const expiresAt = rollExpiry(now, input.expiresInSeconds);
       if (!input.merchantId || !input.keyId) throw notFound();
-      const keys = await deps.merchants.listApiKeys(input.merchantId);
-      const current = keys.find((k) => k.id === input.keyId);
+      const current = await deps.merchants.findApiKey(input.merchantId, input.keyId);
       if (!current) throw notFound();
       const issued = issue(input.merchantId, current.mode, current.name);
       const rolled = await deps.merchants.rollApiKey(

@@ -382,11 +382,18 @@ export function createMerchantsRepo(db: Knex): MerchantRepository {
       return { inserted: false, existing: keyToDomain(row) };
     },
 
-    async listApiKeys(merchantId) {
-      const rows = (await db<ApiKeyRow>('api_keys')
-        .where({ merchant_id: merchantId })
-        .orderBy('id', 'desc')) as ApiKeyRow[];
+    async listApiKeys(merchantId, page) {
+      const q = db<ApiKeyRow>('api_keys').where({ merchant_id: merchantId });
+      if (page.startingAfter) void q.andWhere('id', '<', page.startingAfter);
+      const rows = (await q.orderBy('id', 'desc').limit(page.limit)) as ApiKeyRow[];
       return rows.map(keyToDomain);
+    },
+
+    async findApiKey(merchantId, keyId) {
+      const row = (await db<ApiKeyRow>('api_keys')
+        .where({ id: keyId, merchant_id: merchantId })
+        .first()) as ApiKeyRow | undefined;
+      return row ? keyToDomain(row) : undefined;
     },
 
     async revokeApiKey(merchantId, keyId, at) {

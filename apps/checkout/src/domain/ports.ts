@@ -119,8 +119,12 @@ export interface MerchantRepository {
     key: ApiKeyRecord,
     idempotencyKey: string,
   ): Promise<{ inserted: true } | { inserted: false; existing: ApiKeyRecord }>;
-  /** Newest first. */
-  listApiKeys(merchantId: string): Promise<ApiKeyRecord[]>;
+  /** Newest first, at most `limit`, older than the key `startingAfter` when it is not empty. */
+  listApiKeys(
+    merchantId: string,
+    page: { limit: number; startingAfter: string },
+  ): Promise<ApiKeyRecord[]>;
+  findApiKey(merchantId: string, keyId: string): Promise<ApiKeyRecord | undefined>;
   /** Sets revoked_at unless already revoked; undefined when the merchant has no such key. */
   revokeApiKey(merchantId: string, keyId: string, at: Date): Promise<ApiKeyRecord | undefined>;
   /**

@@ -93,8 +93,11 @@ export function merchantHandlers(
       });
     },
     async listApiKeys(req) {
-      const keys = await deps.apiKeys.list(req.merchantId);
-      return ListApiKeysResponse.fromPartial({ apiKeys: keys.map(apiKeyToProto) });
+      const page = await deps.apiKeys.list(req);
+      return ListApiKeysResponse.fromPartial({
+        apiKeys: page.keys.map(apiKeyToProto),
+        hasMore: page.hasMore,
+      });
     },
     async revokeApiKey(req) {
       const key = await deps.apiKeys.revoke(req);

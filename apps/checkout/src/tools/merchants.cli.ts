@@ -27,7 +27,7 @@ export const USAGE = `Usage: npm run merchants -- <command>
   update <merchant_id> [--name NAME] [--methods M[,M…]] [--result-url URL] [--success-url URL]
          [--fail-url URL] [--vat-rate RATE] [--allow-negative-balance true|false]
          [--fee METHOD:BPS[:AMOUNT:CURRENCY…]]… [--clear-fees]
-  keys list <merchant_id>
+  keys list <merchant_id> [--limit 1..100] [--starting-after KEY_ID]   (newest first)
   keys create <merchant_id> [--mode test|live] [--key-name NAME] [--idempotency-key KEY]
   keys revoke <merchant_id> <key_id>
   keys roll <merchant_id> <key_id> [--expires-in SECONDS]   (old key works 24 h by default)
@@ -71,6 +71,7 @@ const OPTIONS = {
   'idempotency-key': { type: 'string' },
   limit: { type: 'string' },
   cursor: { type: 'string' },
+  'starting-after': { type: 'string' },
   mode: { type: 'string' },
   'key-name': { type: 'string' },
   'expires-in': { type: 'string' },
@@ -97,7 +98,7 @@ const ALLOWED: Record<string, Option[]> = {
   get: [],
   list: ['limit', 'cursor'],
   update: [...SETTINGS, 'clear-fees'],
-  'keys list': [],
+  'keys list': ['limit', 'starting-after'],
   'keys create': ['mode', 'key-name', 'idempotency-key'],
   'keys revoke': [],
   'keys roll': ['expires-in'],
@@ -280,10 +281,18 @@ async function run(command: string, parsed: Parsed, deps: MerchantsCliDeps): Pro
       return;
     }
     case 'keys list': {
+      const limit = values.limit ?? '100';
+      if (!/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > 100) {
+        throw new UsageError('--limit must be an integer 1..100');
+      }
       const res = await deps.merchants.listApiKeys({
         merchantId: oneId(positionals, 2, 'a merchant id'),
+        limit: Number(limit),
+        startingAfter: values['starting-after'] ?? '',
       });
       for (const k of res.apiKeys) deps.out(keyLine(k));
+      const last = res.apiKeys.at(-1)?.id;
+      if (res.hasMore && last) deps.out(`More keys: add --starting-after ${last}`);
       return;
     }
     case 'keys create': {

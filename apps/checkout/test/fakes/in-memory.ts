@@ -258,11 +258,18 @@ export function inMemoryMerchants(): MerchantRepository & {
       keys.set(key.keyHash, { ...key });
       return { inserted: true };
     },
-    async listApiKeys(merchantId) {
+    async listApiKeys(merchantId, page) {
       return [...keys.values()]
-        .filter((k) => k.merchantId === merchantId)
+        .filter(
+          (k) => k.merchantId === merchantId && (!page.startingAfter || k.id < page.startingAfter),
+        )
         .sort((a, b) => (a.id < b.id ? 1 : -1))
+        .slice(0, page.limit)
         .map((k) => ({ ...k }));
+    },
+    async findApiKey(merchantId, keyId) {
+      const k = byId(merchantId, keyId);
+      return k ? { ...k } : undefined;
     },
     async revokeApiKey(merchantId, keyId, at) {
       const k = byId(merchantId, keyId);

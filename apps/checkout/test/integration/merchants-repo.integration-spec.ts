@@ -144,9 +144,11 @@ describe.each([
     const revoked = await repo.revokeApiKey(a.id, aKey(a.id, 2).id, at);
     const again = await repo.revokeApiKey(a.id, aKey(a.id, 2).id, new Date(at.getTime() + 5));
     expect(again?.revokedAt).toEqual(revoked?.revokedAt);
-    expect((await repo.listApiKeys(a.id)).map((k) => k.id).sort()).toEqual(
-      [aKey(a.id, 1).id, aKey(a.id, 2).id].sort(),
-    );
+    expect(
+      (await repo.listApiKeys(a.id, { limit: 100, startingAfter: '' })).map((k) => k.id).sort(),
+    ).toEqual([aKey(a.id, 1).id, aKey(a.id, 2).id].sort());
+    expect((await repo.findApiKey(a.id, aKey(a.id, 2).id))?.revokedAt).toEqual(revoked?.revokedAt);
+    expect(await repo.findApiKey('mer_other', aKey(a.id, 2).id)).toBeUndefined();
   });
 
   it('rotates secrets keeping the replaced one with its expiry', async () => {

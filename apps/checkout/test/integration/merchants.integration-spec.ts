@@ -310,10 +310,29 @@ describe('merchants, onboarding and API keys (real checkout process, real Postgr
     await expect(merchants.authenticateApiKey({ apiKey: rolled.secret })).rejects.toMatchObject({
       code: 'AUTH_API_KEY_REVOKED',
     });
-    const listed = await merchants.listApiKeys({ merchantId: id });
+    const listed = await merchants.listApiKeys({ merchantId: id, limit: 0, startingAfter: '' });
+    expect(listed.hasMore).toBe(false);
     expect(listed.apiKeys.map((k) => k.id)).toEqual(
       expect.arrayContaining([live.apiKey?.id, rolled.apiKey?.id, created.apiKeyInfo?.id]),
     );
+    // Newest first, a page at a time; a key id names where the next page starts.
+    const ids = listed.apiKeys.map((k) => k.id);
+    const pages: string[][] = [];
+    let after = '';
+    for (;;) {
+      const page = await merchants.listApiKeys({ merchantId: id, limit: 2, startingAfter: after });
+      pages.push(page.apiKeys.map((k) => k.id));
+      if (!page.hasMore) break;
+      after = page.apiKeys.at(-1)?.id ?? '';
+    }
+    expect(pages.flat()).toEqual(ids);
+    expect(pages.length).toBe(Math.ceil(ids.length / 2));
+    await expect(
+      merchants.listApiKeys({ merchantId: id, limit: 101, startingAfter: '' }),
+    ).rejects.toMatchObject({ code: 'API_KEY_INVALID_REQUEST' });
+    await expect(
+      merchants.listApiKeys({ merchantId: id, limit: 1, startingAfter: 'key_unknown' }),
+    ).rejects.toMatchObject({ code: 'API_KEY_NOT_FOUND' });
 
     // Another merchant cannot touch these keys.
     const other = await merchants.createMerchant(request('osh-5'));
@@ -324,9 +343,13 @@ describe('merchants, onboarding and API keys (real checkout process, real Postgr
       }),
     ).rejects.toMatchObject({ code: 'API_KEY_NOT_FOUND' });
     expect(
-      (await merchants.listApiKeys({ merchantId: other.merchant?.id ?? '' })).apiKeys.map(
-        (k) => k.id,
-      ),
+      (
+        await merchants.listApiKeys({
+          merchantId: other.merchant?.id ?? '',
+          limit: 0,
+          startingAfter: '',
+        })
+      ).apiKeys.map((k) => k.id),
     ).toEqual([other.apiKeyInfo?.id]);
   });
 
@@ -397,7 +420,24 @@ describe('merchants, onboarding and API keys (real checkout process, real Postgr
     const revoked = await runCli(address, 'keys', 'revoke', id, keyId);
     expect(revoked.stdout).toMatch(/revoked/);
     const keys = await runCli(address, 'keys', 'list', id);
-    expect(keys.stdout.trim().split('\n')).toHaveLength(3);
+    const lines = keys.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    // Two at a time: the first page says where the next starts, the next ends the list.
+    const first = await runCli(address, 'keys', 'list', id, '--limit', '2');
+    const firstLines = first.stdout.trim().split('\n');
+    const lastId = /^(key_\w+)/.exec(firstLines[1] ?? '')?.[1] ?? '';
+    expect(firstLines).toEqual([...lines.slice(0, 2), `More keys: add --starting-after ${lastId}`]);
+    const next = await runCli(
+      address,
+      'keys',
+      'list',
+      id,
+      '--limit',
+      '2',
+      '--starting-after',
+      lastId,
+    );
+    expect(next.stdout.trim().split('\n')).toEqual(lines.slice(2));
 
     const rotated = await runCli(address, 'secrets', 'rotate', id, 'form', '--overlap', '60');
     expect(rotated.code).toBe(0);

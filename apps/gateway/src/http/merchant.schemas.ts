@@ -163,6 +163,27 @@ export interface ListMerchantsQuery {
   cursor?: string;
 }
 
+/** GET /admin/v1/merchants/{id}/api_keys: newest first, `starting_after` a `key_…` id (older). */
+export const listApiKeysQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit: { type: 'string', pattern: '^[0-9]{1,3}$', description: '1..100, default 100' },
+    starting_after: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      pattern: idPattern,
+      description: 'The last key id of the previous page (older keys follow).',
+    },
+  },
+} as const;
+
+export interface ListApiKeysQuery {
+  limit?: string;
+  starting_after?: string;
+}
+
 export const createApiKeyBodySchema = {
   type: ['object', 'null'],
   additionalProperties: false,

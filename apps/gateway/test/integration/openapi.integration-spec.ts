@@ -288,7 +288,7 @@ function scriptPeers(peers: Peers): void {
     secret: 'sk_test_oa_secret',
     replayed: false,
   });
-  s.merchants.listApiKeys = async () => ({ apiKeys: [anApiKey] });
+  s.merchants.listApiKeys = async () => ({ apiKeys: [anApiKey], hasMore: false });
   s.merchants.revokeApiKey = async () => ({
     apiKey: { ...anApiKey, revokedAt: new Date('2026-12-02T10:00:00Z') },
   });

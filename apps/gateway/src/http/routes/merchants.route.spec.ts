@@ -128,9 +128,17 @@ function fakeCheckout() {
     },
     async listApiKeys(req) {
       if (!merchants.has(req.merchantId)) throw notFound();
-      return {
-        apiKeys: [...keys.values()].filter((k) => k.merchantId === req.merchantId).map(strip),
-      };
+      // Newest first by the fake's sequence; checkout's default page is 100.
+      const seqOf = (id: string) => Number(id.replace('key_', ''));
+      const older = [...keys.values()]
+        .filter(
+          (k) =>
+            k.merchantId === req.merchantId &&
+            (!req.startingAfter || seqOf(k.id) < seqOf(req.startingAfter)),
+        )
+        .sort((a, b) => seqOf(b.id) - seqOf(a.id));
+      const limit = req.limit || 100;
+      return { apiKeys: older.slice(0, limit).map(strip), hasMore: older.length > limit };
     },
     async revokeApiKey(req) {
       const k = ownKey(req.merchantId, req.keyId);
@@ -477,6 +485,26 @@ describe('merchant admin routes (/admin/v1/merchants)', () => {
     });
     expect(list.json().data).toHaveLength(2);
     expect(list.body).not.toContain(live.secret);
+    const newest = await app.inject({
+      method: 'GET',
+      url: `/admin/v1/merchants/${id}/api_keys?limit=1`,
+      headers: ADMIN,
+    });
+    expect(newest.json()).toMatchObject({ has_more: true, data: [list.json().data[0]] });
+    const older = await app.inject({
+      method: 'GET',
+      url: `/admin/v1/merchants/${id}/api_keys?limit=1&starting_after=${newest.json().data[0].id}`,
+      headers: ADMIN,
+    });
+    expect(older.json()).toMatchObject({ has_more: false, data: [list.json().data[1]] });
+    const badLimit = await app.inject({
+      method: 'GET',
+      url: `/admin/v1/merchants/${id}/api_keys?limit=101`,
+      headers: ADMIN,
+    });
+    expect(badLimit.json()).toMatchObject({
+      error: { code: 'VALIDATION_FAILED', details: { field: 'limit' } },
+    });
 
     const rolled = await app.inject({
       method: 'POST',

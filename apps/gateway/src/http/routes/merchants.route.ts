@@ -12,6 +12,7 @@ import {
   toCreateMerchantRequest,
   toUpdateMerchantRequest,
 } from '../mappers/merchant.mapper';
+import { limitFrom } from '../mappers/payment.mapper';
 import {
   adminErrorResponses,
   apiKeyListJsonSchema,
@@ -22,6 +23,8 @@ import {
   createMerchantBodySchema,
   createMerchantResponseSchema,
   issuedApiKeyJsonSchema,
+  type ListApiKeysQuery,
+  listApiKeysQuerySchema,
   type ListMerchantsQuery,
   listMerchantsQuerySchema,
   merchantJsonSchema,
@@ -244,29 +247,33 @@ export function merchantRoutes(deps: MerchantRouteDeps): FastifyPluginAsync {
       },
     );
 
-    app.get<{ Params: { id: string } }>(
+    app.get<{ Params: { id: string }; Querystring: ListApiKeysQuery }>(
       '/admin/v1/merchants/:id/api_keys',
       {
         schema: {
           ...operation(
             'listApiKeys',
-            "The merchant's API keys, newest first, without their secrets",
+            "The merchant's API keys (rolled and revoked ones too), newest first, paged by starting_after, without their secrets",
           ),
           params: merchantParamsSchema,
+          querystring: listApiKeysQuerySchema,
           response: { 200: apiKeyListJsonSchema, ...adminErrorResponses },
         },
       },
       async (request) => {
         const res = await deps.merchants.listApiKeys(
-          { merchantId: request.params.id },
+          {
+            merchantId: request.params.id,
+            limit: limitFrom(request.query.limit, 100, 0),
+            startingAfter: request.query.starting_after ?? '',
+          },
           { requestId: request.id },
         );
         const now = new Date();
-        // A merchant has a handful of keys: one page, like the route always answered.
         return idPage(
           `/admin/v1/merchants/${request.params.id}/api_keys`,
           res.apiKeys.map((k) => apiKeyToJson(k, now)),
-          false,
+          res.hasMore,
         );
       },
     );

@@ -803,10 +803,16 @@ export interface CreateApiKeyResponse {
 
 export interface ListApiKeysRequest {
   merchantId: string;
+  /** 1..100; 0 means 100. */
+  limit: number;
+  /** The keys older than this one (the last key of the previous page); newest first. */
+  startingAfter: string;
 }
 
 export interface ListApiKeysResponse {
   apiKeys: ApiKey[];
+  /** Older keys follow the last one answered (rolled and revoked keys stay listed). */
+  hasMore: boolean;
 }
 
 export interface RevokeApiKeyRequest {
@@ -6963,13 +6969,19 @@ export const CreateApiKeyResponse: MessageFns<CreateApiKeyResponse> = {
 };
 
 function createBaseListApiKeysRequest(): ListApiKeysRequest {
-  return { merchantId: "" };
+  return { merchantId: "", limit: 0, startingAfter: "" };
 }
 
 export const ListApiKeysRequest: MessageFns<ListApiKeysRequest> = {
   encode(message: ListApiKeysRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.merchantId !== "") {
       writer.uint32(10).string(message.merchantId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      writer.uint32(26).string(message.startingAfter);
     }
     return writer;
   },
@@ -6995,6 +7007,22 @@ export const ListApiKeysRequest: MessageFns<ListApiKeysRequest> = {
             message.merchantId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.startingAfter = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7014,6 +7042,12 @@ export const ListApiKeysRequest: MessageFns<ListApiKeysRequest> = {
         : isSet(object.merchant_id)
         ? globalThis.String(object.merchant_id)
         : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      startingAfter: isSet(object.startingAfter)
+        ? globalThis.String(object.startingAfter)
+        : isSet(object.starting_after)
+        ? globalThis.String(object.starting_after)
+        : "",
     };
   },
 
@@ -7021,6 +7055,12 @@ export const ListApiKeysRequest: MessageFns<ListApiKeysRequest> = {
     const obj: any = {};
     if (message.merchantId !== "") {
       obj.merchantId = message.merchantId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.startingAfter !== "") {
+      obj.startingAfter = message.startingAfter;
     }
     return obj;
   },
@@ -7031,18 +7071,23 @@ export const ListApiKeysRequest: MessageFns<ListApiKeysRequest> = {
   fromPartial<I extends Exact<DeepPartial<ListApiKeysRequest>, I>>(object: I): ListApiKeysRequest {
     const message = createBaseListApiKeysRequest();
     message.merchantId = object.merchantId ?? "";
+    message.limit = object.limit ?? 0;
+    message.startingAfter = object.startingAfter ?? "";
     return message;
   },
 };
 
 function createBaseListApiKeysResponse(): ListApiKeysResponse {
-  return { apiKeys: [] };
+  return { apiKeys: [], hasMore: false };
 }
 
 export const ListApiKeysResponse: MessageFns<ListApiKeysResponse> = {
   encode(message: ListApiKeysResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.apiKeys) {
       ApiKey.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.hasMore !== false) {
+      writer.uint32(16).bool(message.hasMore);
     }
     return writer;
   },
@@ -7068,6 +7113,14 @@ export const ListApiKeysResponse: MessageFns<ListApiKeysResponse> = {
             message.apiKeys.push(ApiKey.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hasMore = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7087,6 +7140,11 @@ export const ListApiKeysResponse: MessageFns<ListApiKeysResponse> = {
         : globalThis.Array.isArray(object?.api_keys)
         ? object.api_keys.map((e: any) => ApiKey.fromJSON(e))
         : [],
+      hasMore: isSet(object.hasMore)
+        ? globalThis.Boolean(object.hasMore)
+        : isSet(object.has_more)
+        ? globalThis.Boolean(object.has_more)
+        : false,
     };
   },
 
@@ -7094,6 +7152,9 @@ export const ListApiKeysResponse: MessageFns<ListApiKeysResponse> = {
     const obj: any = {};
     if (message.apiKeys?.length) {
       obj.apiKeys = message.apiKeys.map((e) => ApiKey.toJSON(e));
+    }
+    if (message.hasMore !== false) {
+      obj.hasMore = message.hasMore;
     }
     return obj;
   },
@@ -7104,6 +7165,7 @@ export const ListApiKeysResponse: MessageFns<ListApiKeysResponse> = {
   fromPartial<I extends Exact<DeepPartial<ListApiKeysResponse>, I>>(object: I): ListApiKeysResponse {
     const message = createBaseListApiKeysResponse();
     message.apiKeys = object.apiKeys?.map((e) => ApiKey.fromPartial(e)) || [];
+    message.hasMore = object.hasMore ?? false;
     return message;
   },
 };
