@@ -10,6 +10,7 @@ import {
   rollExpiry,
 } from '../domain/api-key';
 import { checkoutErrors } from '../domain/errors';
+import { pageLimit } from '../domain/page-limit';
 import { LIMITS } from '../domain/payment-request';
 import type { Clock, MerchantRepository } from '../domain/ports';
 
@@ -93,12 +94,11 @@ export function makeApiKeys(deps: ApiKeysDeps) {
       limit: number;
       startingAfter: string;
     }): Promise<{ keys: ApiKeyRecord[]; hasMore: boolean }> {
-      const limit = input.limit === 0 ? 100 : input.limit;
-      if (limit < 1 || limit > 100) {
-        throw checkoutErrors.create('API_KEY_INVALID_REQUEST', 'limit must be 1..100', {
-          details: { field: 'limit' },
-        });
-      }
+      const limit = pageLimit(input.limit, {
+        fallback: 100,
+        max: 100,
+        code: 'API_KEY_INVALID_REQUEST',
+      });
       await requireMerchant(input.merchantId);
       if (
         input.startingAfter &&

@@ -4,6 +4,7 @@ import { newId } from '@tolem/ids';
 import { checkoutErrors } from '../domain/errors';
 import { fingerprintOf, firstDifferingField } from '../domain/fingerprint';
 import { requireSameMode } from '../domain/livemode';
+import { pageLimit } from '../domain/page-limit';
 import type {
   Clock,
   LedgerRefundPort,
@@ -265,12 +266,11 @@ export function makeRefunds(deps: RefundsDeps) {
     startingAfter: string;
     livemode?: boolean;
   }): Promise<{ refunds: Refund[]; hasMore: boolean }> {
-    const limit = filter.limit === 0 ? 10 : filter.limit;
-    if (limit < 1 || limit > 100) {
-      throw checkoutErrors.create('REFUND_INVALID_REQUEST', 'limit must be 1..100', {
-        details: { field: 'limit' },
-      });
-    }
+    const limit = pageLimit(filter.limit, {
+      fallback: 10,
+      max: 100,
+      code: 'REFUND_INVALID_REQUEST',
+    });
     if (filter.startingAfter) await get(filter.merchantId, filter.startingAfter, filter.livemode);
     const rows = await deps.refunds.list({
       merchantId: filter.merchantId,
@@ -301,12 +301,7 @@ export function makeRefunds(deps: RefundsDeps) {
     limit: number;
     startingAfter: string;
   }): Promise<{ payouts: RefundPayout[]; hasMore: boolean }> {
-    const n = page.limit === 0 ? 50 : page.limit;
-    if (n < 1 || n > 100) {
-      throw checkoutErrors.create('REFUND_INVALID_REQUEST', 'limit must be 1..100', {
-        details: { field: 'limit' },
-      });
-    }
+    const n = pageLimit(page.limit, { fallback: 50, max: 100, code: 'REFUND_INVALID_REQUEST' });
     const after = page.startingAfter ? await get('', page.startingAfter) : undefined;
     const rows = await deps.refunds.listAwaitingPayout(n + 1, after);
     const payouts = rows.slice(0, n).map(({ refund, payment }) => {

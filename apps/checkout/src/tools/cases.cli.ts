@@ -7,6 +7,7 @@ import { CASE_STATUS_NAMES, caseDetail, caseTable, isCaseStatusName } from './ca
 import {
   type ExitCode,
   idArgument,
+  limitOption,
   required,
   runOperatorCommand,
   UsageError,
@@ -82,10 +83,7 @@ async function run(command: string, parsed: Parsed, deps: CasesCliDeps): Promise
         }
         status = CASE_STATUS_NAMES[values.status];
       }
-      const limit = values.limit === undefined ? 50 : Number(values.limit);
-      if (!/^\d+$/.test(values.limit ?? '50') || limit < 1 || limit > 200) {
-        throw new UsageError('--limit must be an integer 1..200');
-      }
+      const limit = limitOption(values.limit, 50, 200);
       const res = await deps.cases.listCases({
         status,
         merchantId: values.merchant ?? '',

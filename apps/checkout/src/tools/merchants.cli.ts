@@ -12,7 +12,7 @@ import {
 import { paymentMethodFromName, paymentMethodName } from '@tolem/contracts/common';
 import type { PromiseClient } from '@tolem/grpc-kit';
 
-import { type ExitCode, runOperatorCommand, UsageError } from './operator-tool';
+import { type ExitCode, limitOption, runOperatorCommand, UsageError } from './operator-tool';
 
 export const USAGE = `Usage: npm run merchants -- <command>
 
@@ -243,12 +243,8 @@ async function run(command: string, parsed: Parsed, deps: MerchantsCliDeps): Pro
       return;
     }
     case 'list': {
-      const limit = values.limit ?? '50';
-      if (!/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > 200) {
-        throw new UsageError('--limit must be an integer 1..200');
-      }
       const res = await deps.merchants.listMerchants({
-        pageSize: Number(limit),
+        pageSize: limitOption(values.limit, 50, 200),
         pageToken: values.cursor ?? '',
       });
       for (const m of res.merchants) {
@@ -281,13 +277,9 @@ async function run(command: string, parsed: Parsed, deps: MerchantsCliDeps): Pro
       return;
     }
     case 'keys list': {
-      const limit = values.limit ?? '100';
-      if (!/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > 100) {
-        throw new UsageError('--limit must be an integer 1..100');
-      }
       const res = await deps.merchants.listApiKeys({
         merchantId: oneId(positionals, 2, 'a merchant id'),
-        limit: Number(limit),
+        limit: limitOption(values.limit, 100, 100),
         startingAfter: values['starting-after'] ?? '',
       });
       for (const k of res.apiKeys) deps.out(keyLine(k));

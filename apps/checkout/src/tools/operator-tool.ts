@@ -22,6 +22,16 @@ export function required(value: string | undefined, flag: string): string {
   return value.trim();
 }
 
+/** `--limit`: an integer 1..max, `fallback` when absent. */
+export function limitOption(value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const limit = Number(value);
+  if (!/^\d{1,4}$/.test(value) || limit < 1 || limit > max) {
+    throw new UsageError(`--limit must be an integer 1..${max}`);
+  }
+  return limit;
+}
+
 /** The one id after the command (`show <id>`), and nothing after it. */
 export function idArgument(positionals: string[], what: string): string {
   const [, id, ...rest] = positionals;

@@ -11,6 +11,7 @@ import type { PromiseClient } from '@tolem/grpc-kit';
 import {
   type ExitCode,
   idArgument,
+  limitOption,
   required,
   runOperatorCommand,
   UsageError,
@@ -83,10 +84,7 @@ async function run(command: string, parsed: Parsed, deps: RefundsCliDeps): Promi
   switch (command) {
     case 'list': {
       if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`);
-      const limit = values.limit === undefined ? 50 : Number(values.limit);
-      if (!/^\d+$/.test(values.limit ?? '50') || limit < 1 || limit > 100) {
-        throw new UsageError('--limit must be an integer 1..100');
-      }
+      const limit = limitOption(values.limit, 50, 100);
       const startingAfter = values['starting-after'] ?? '';
       const res = await deps.refunds.listRefundPayouts({ limit, startingAfter });
       if (res.payouts.length === 0) deps.out('No refunds wait for a payout.');
