@@ -128,6 +128,18 @@ describe.each([
     expect(await repo.findById(m.id)).toMatchObject({ name: 'New', pendingSteps: [] });
   });
 
+  it('lists a merchant’s keys newest first, a page at a time', async () => {
+    const repo = make();
+    const m = await created(repo);
+    for (const n of [2, 3, 4]) await repo.insertApiKey(aKey(m.id, n), `ik-${m.id}-${n}`);
+    const ids = (n: number[]) => n.map((i) => aKey(m.id, i).id);
+    const page = (limit: number, startingAfter: string) =>
+      repo.listApiKeys(m.id, { limit, startingAfter }).then((keys) => keys.map((k) => k.id));
+    expect(await page(2, '')).toEqual(ids([4, 3]));
+    expect(await page(2, aKey(m.id, 3).id)).toEqual(ids([2, 1]));
+    expect(await page(2, aKey(m.id, 1).id)).toEqual([]);
+  });
+
   it('revokes and rolls only a key of the named merchant, a rolled key once', async () => {
     const repo = make();
     const a = await created(repo);
