@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 
+import { bundledEntry } from './bundle';
 import { waitFor } from './wait';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -174,17 +175,22 @@ function killLiveChildren(): void {
   for (const child of liveChildren) child.kill('SIGKILL');
 }
 
-/** Runs a service's main.ts as its own process (through tsx) and waits until it is ready. */
+/**
+ * How a service's TypeScript runs: bundled (the default; see bundle.ts) or, with
+ * TOLEM_SPAWN_RUNNER=tsx, from its sources through tsx (CPU profiles then name source files).
+ */
+async function entryArgs(entry: string): Promise<string[]> {
+  if (process.env['TOLEM_SPAWN_RUNNER'] === 'tsx') {
+    return ['--import', 'tsx', join(REPO_ROOT, entry)];
+  }
+  return [await bundledEntry(REPO_ROOT, entry)];
+}
+
+/** Runs a service's main.ts as its own process and waits until it is ready. */
 export async function spawnService(options: SpawnServiceOptions): Promise<ServiceProcess> {
   const child = spawn(
     process.execPath,
-    [
-      ...(options.nodeArgs ?? []),
-      '--enable-source-maps',
-      '--import',
-      'tsx',
-      join(REPO_ROOT, options.entry),
-    ],
+    [...(options.nodeArgs ?? []), '--enable-source-maps', ...(await entryArgs(options.entry))],
     {
       cwd: REPO_ROOT,
       env: {
