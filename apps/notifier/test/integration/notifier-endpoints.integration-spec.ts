@@ -399,8 +399,14 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
     await client.updateEndpoint(updateReq(merchantId, endpoint?.id ?? '', { url: moved.url }));
     await waitFor(() => moved.bodies.length === 1, { what: 'the retry to reach the new URL' });
     expect(paymentIdOf(moved.bodies[0]?.body ?? '')).toBe(event.paymentId);
-    const [d] = await deliveries(merchantId);
-    expect(d?.status).toBe(DeliveryStatus.DELIVERY_STATUS_DELIVERED);
+    // The receiver has the body before the notifier has recorded its answer.
+    const d = await waitFor(
+      async () => {
+        const [delivery] = await deliveries(merchantId);
+        return delivery?.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED && delivery;
+      },
+      { what: 'the delivery recorded as delivered' },
+    );
     const { attempts } = await client.getDelivery({ merchantId, deliveryId: d?.id ?? '' });
     expect(attempts.at(0)).toMatchObject({ statusCode: 503, responseExcerpt: 'down' });
     expect(attempts.at(-1)).toMatchObject({ statusCode: 200, responseExcerpt: 'ok' });
