@@ -2,7 +2,7 @@
  * `npm test`: every check and every test, on real PostgreSQL and Kafka that it provisions itself.
  *
  *   1. contracts are lint-clean and the committed generated code is fresh
- *   2. lint (module boundaries, house rules) and typecheck of every project
+ *   2. lint (module boundaries, house rules) and typecheck of every project, each in one pass
  *   3. unit tests of every project
  *   4. PostgreSQL + Kafka (DATABASE_URL / KAFKA_BROKERS, else Docker, else local binaries)
  *   5. integration tests of every project, then the end-to-end tests (real processes)
@@ -37,6 +37,23 @@ function run(name: string, command: string, args: string[], env: NodeJS.ProcessE
       resolve({ name, ok: code === 0, seconds });
     });
   });
+}
+
+/** Commands one after the other as one step: it fails if any of them fails (all of them run). */
+async function runAll(
+  name: string,
+  commands: [string, string[]][],
+  env: NodeJS.ProcessEnv,
+): Promise<StepResult> {
+  const started = Date.now();
+  let ok = true;
+  for (const [command, args] of commands) {
+    const result = await run(`${name} (${args.slice(0, 3).join(' ')})`, command, args, env);
+    ok &&= result.ok;
+  }
+  const seconds = Math.round((Date.now() - started) / 100) / 10;
+  say(`=== ${name}: ${ok ? 'ok' : 'FAILED'} in ${seconds}s`);
+  return { name, ok, seconds };
 }
 
 const nx = (targets: string, extra: string[] = []) => [
@@ -76,7 +93,18 @@ async function main(): Promise<void> {
   const parallel = process.env['TEST_PARALLEL'] ?? '2';
 
   steps.push(await run('contracts', 'npx', ['tsx', 'tools/contracts/generate.ts', '--check'], env));
-  steps.push(await run('lint+typecheck', 'npx', nx('lint,typecheck', [`--parallel=${parallel}`]), env));
+  // One ESLint over the repository with worker threads, and one program per tsconfig.check.json's
+  // groups, instead of a lint and a typecheck per project (each rebuilt the TypeScript programs of
+  // every library it imports): the same rules and compiler options, in under half the time.
+  // `npm run lint` still runs the per-project targets, which Nx caches.
+  steps.push(
+    await runAll('lint+typecheck', [
+      ['npx', ['eslint', '.', '--max-warnings', '0', '--concurrency', parallel]],
+      ['npx', ['tsc', '-p', 'tsconfig.check.json']],
+      ['npx', ['tsc', '-p', 'apps/gateway/tsconfig.json', '--noEmit']],
+      ['npx', ['tsc', '-p', 'tools/e2e/tsconfig.json', '--noEmit']],
+    ], env),
+  );
   steps.push(await run('unit', 'npx', nx('test', [`--parallel=${parallel}`]), env));
 
   const stateDir = mkdtempSync(join(tmpdir(), 'tolem-test-'));
