@@ -93,13 +93,14 @@ async function main(): Promise<void> {
   const parallel = process.env['TEST_PARALLEL'] ?? '2';
 
   steps.push(await run('contracts', 'npx', ['tsx', 'tools/contracts/generate.ts', '--check'], env));
-  // One ESLint over the repository with worker threads, and one program per tsconfig.check.json's
-  // groups, instead of a lint and a typecheck per project (each rebuilt the TypeScript programs of
-  // every library it imports): the same rules and compiler options, in under half the time.
-  // `npm run lint` still runs the per-project targets, which Nx caches.
+  // Lint per project through Nx (its module-boundary rule reads the project graph Nx caches; a
+  // bare `eslint .` skips that rule without one). The typecheck is one program for the projects
+  // tsconfig.check.json groups, not one per project (each re-checked every library it imports):
+  // the same compiler options, in a third of the time. `npm run lint` keeps the per-project
+  // typecheck targets, which Nx caches.
   steps.push(
     await runAll('lint+typecheck', [
-      ['npx', ['eslint', '.', '--max-warnings', '0', '--concurrency', parallel]],
+      ['npx', nx('lint', [`--parallel=${parallel}`])],
       ['npx', ['tsc', '-p', 'tsconfig.check.json']],
       ['npx', ['tsc', '-p', 'apps/gateway/tsconfig.json', '--noEmit']],
       ['npx', ['tsc', '-p', 'tools/e2e/tsconfig.json', '--noEmit']],
