@@ -2,7 +2,7 @@
  * `npm test`: every check and every test, on real PostgreSQL and Kafka that it provisions itself.
  *
  *   1. contracts are lint-clean and the committed generated code is fresh
- *   2. lint (module boundaries, house rules) and typecheck of every project, each in one pass
+ *   2. lint (module boundaries, house rules) of every project, and one typecheck of them all
  *   3. unit tests of every project
  *   4. PostgreSQL + Kafka (DATABASE_URL / KAFKA_BROKERS, else Docker, else local binaries)
  *   5. integration tests of every project, then the end-to-end tests (real processes)
@@ -26,13 +26,15 @@ interface StepResult {
   seconds: number;
 }
 
+const secondsSince = (started: number) => Math.round((Date.now() - started) / 100) / 10;
+
 function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<StepResult> {
   const started = Date.now();
   say(`\n=== ${name}: ${command} ${args.join(' ')}`);
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: root, env, stdio: 'inherit' });
     child.on('exit', (code) => {
-      const seconds = Math.round((Date.now() - started) / 100) / 10;
+      const seconds = secondsSince(started);
       say(`=== ${name}: ${code === 0 ? 'ok' : `FAILED (exit ${code})`} in ${seconds}s`);
       resolve({ name, ok: code === 0, seconds });
     });
@@ -51,7 +53,7 @@ async function runAll(
     const result = await run(`${name} (${args.slice(0, 3).join(' ')})`, command, args, env);
     ok &&= result.ok;
   }
-  const seconds = Math.round((Date.now() - started) / 100) / 10;
+  const seconds = secondsSince(started);
   say(`=== ${name}: ${ok ? 'ok' : 'FAILED'} in ${seconds}s`);
   return { name, ok, seconds };
 }

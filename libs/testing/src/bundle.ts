@@ -119,10 +119,12 @@ export async function bundledEntry(root: string, entry: string): Promise<string>
   const name = entry.replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-');
   const fresh = freshBundle(root, dir, join(dir, `${name}.json`));
   if (fresh) return fresh;
-  const inFlight = building.get(name);
+  // Keyed by the pointer's path: one entry name under two roots is two bundles.
+  const key = join(dir, name);
+  const inFlight = building.get(key);
   if (inFlight) return inFlight;
   mkdirSync(dir, { recursive: true });
-  const done = buildBundle(root, entry, dir, name).finally(() => building.delete(name));
-  building.set(name, done);
+  const done = buildBundle(root, entry, dir, name).finally(() => building.delete(key));
+  building.set(key, done);
   return done;
 }
