@@ -7,8 +7,10 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 function groupOf(pid: number, cmdline: string): string | undefined {
   if (pid === process.pid) return 'client';
-  // Every app runs as `node … apps/<name>/src/main.ts`: the group is the app's name.
-  const app = /apps\/([a-z-]+)\/src\/main\.ts/.exec(cmdline)?.[1];
+  // Every app runs as `node … .tolem/bundles/apps-<name>-src-main.<build>.js` (libs/testing's
+  // bundles) or, with TOLEM_SPAWN_RUNNER=tsx, `node … apps/<name>/src/main.ts`: the group is the
+  // app's name.
+  const app = /apps[/-]([a-z-]+?)[/-]src[/-]main\./.exec(cmdline)?.[1];
   if (app) return app;
   if (cmdline.startsWith('postgres') || cmdline.includes('/bin/postgres')) return 'postgres';
   if (cmdline.includes('kafka.Kafka') || cmdline.includes('kafka/')) return 'kafka';

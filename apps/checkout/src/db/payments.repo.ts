@@ -111,6 +111,31 @@ function transitionRow(t: PaymentTransition) {
   };
 }
 
+/**
+ * One statement for a transition: the versioned update and its transition row commit together
+ * without a BEGIN and a COMMIT of their own (two updates a payment, three round trips each saved).
+ * The transition is inserted only when the update matched its expected version.
+ */
+function updateStatement(withTransition: boolean): string {
+  const transition = withTransition
+    ? `, transition as (
+  insert into payment_transitions (payment_id, from_status, to_status, reason, at, ledger_event)
+  select id, :from_status::text, :to_status::text, :reason::text, :at::timestamptz,
+    :ledger_event::jsonb
+  from updated
+)`
+    : '';
+  return `with updated as (
+  update payments set status = :status, method = :method, provider = :provider,
+    provider_payment_id = :provider_payment_id, provider_attributes = :provider_attributes,
+    failure_code = :failure_code, succeeded_at = :succeeded_at, updated_at = :updated_at,
+    version = :next_version
+  where id = :id and version = :expected_version
+  returning *
+)${transition}
+select * from updated`;
+}
+
 export interface PaymentsRepoOptions {
   /** Called after a transition that owes the ledger a status event has committed. */
   afterStatusEvent?(paymentId: string): void;
@@ -138,16 +163,15 @@ export function createPaymentsRepo(db: Knex, options: PaymentsRepoOptions = {}):
     },
 
     async update(next, expectedVersion, transition) {
-      const saved = await db.transaction(async (trx) => {
-        const rows = (await trx('payments')
-          .where({ id: next.id, version: expectedVersion })
-          .update({ ...mutableColumns(next), version: expectedVersion + 1 })
-          .returning('*')) as PaymentRow[];
-        const row = rows[0];
-        if (!row) return undefined;
-        if (transition) await trx('payment_transitions').insert(transitionRow(transition));
-        return toDomain(row);
-      });
+      const rows = (await db.raw(updateStatement(Boolean(transition)), {
+        ...mutableColumns(next),
+        id: next.id,
+        expected_version: expectedVersion,
+        next_version: expectedVersion + 1,
+        ...(transition ? transitionRow(transition) : {}),
+      })) as { rows: PaymentRow[] };
+      const row = rows.rows[0];
+      const saved = row ? toDomain(row) : undefined;
       if (saved && transition?.event) options.afterStatusEvent?.(saved.id);
       if (
         saved &&

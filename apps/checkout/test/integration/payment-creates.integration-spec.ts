@@ -8,6 +8,7 @@ import { makeCreatePayment } from '../../src/app/create-payment';
 import { createMerchantsRepo } from '../../src/db/merchants.repo';
 import { createPaymentsRepo } from '../../src/db/payments.repo';
 import type { Merchant } from '../../src/domain/merchant';
+import { statusEventOf } from '../../src/domain/payment';
 import type { CreatePaymentInput } from '../../src/domain/payment-request';
 import type { MerchantRepository } from '../../src/domain/ports';
 
@@ -216,5 +217,78 @@ describe('payment creates with group commit (real PostgreSQL)', () => {
         "select count(*)::int as n from idempotency_keys where merchant_id = 'mer_ghost'",
       ),
     ).toBe(0);
+  });
+  it('updates a payment with its transition in one statement; a stale version writes neither', async () => {
+    const repo = createPaymentsRepo(db);
+    const created = (await createWith(db)(input('moved'))).view.payment;
+    const at = new Date('2026-12-07T10:00:00.000Z');
+    const next = {
+      ...created,
+      status: 'pending' as const,
+      method: 'card' as const,
+      provider: 'intellectmoney' as const,
+      providerPaymentId: 'im-1',
+      providerAttributes: { recurringState: 'Activated' },
+      updatedAt: at,
+    };
+    const transition = {
+      paymentId: created.id,
+      from: created.status,
+      to: next.status,
+      reason: 'provider: pending',
+      at,
+      event: statusEventOf(next, at),
+    };
+    const saved = await repo.update(next, created.version, transition);
+    expect(saved).toMatchObject({
+      status: 'pending',
+      providerPaymentId: 'im-1',
+      providerAttributes: { recurringState: 'Activated' },
+      version: created.version + 1,
+    });
+    expect(await repo.findById(created.id)).toEqual(saved);
+    const rows = (
+      (await db.raw(
+        `select from_status, to_status, reason, at, ledger_event->>'event_type' as event_type
+           from payment_transitions where payment_id = ? order by id`,
+        [created.id],
+      )) as { rows: Record<string, unknown>[] }
+    ).rows;
+    expect(rows).toEqual([
+      expect.objectContaining({ from_status: null, to_status: 'created' }),
+      {
+        from_status: 'created',
+        to_status: 'pending',
+        reason: 'provider: pending',
+        at,
+        event_type: 'payment.pending',
+      },
+    ]);
+
+    // The same change again from the version it was read at: someone else already moved it.
+    const stale = await repo.update({ ...next, status: 'failed' }, created.version, {
+      ...transition,
+      to: 'failed',
+    });
+    expect(stale).toBeUndefined();
+    expect(await repo.findById(created.id)).toEqual(saved);
+    expect(
+      await count('select count(*)::int as n from payment_transitions where payment_id = ?', [
+        created.id,
+      ]),
+    ).toBe(2);
+
+    // A change without a transition row (none is owed) updates the payment alone.
+    const quiet = await repo.update(
+      { ...saved!, updatedAt: new Date(at.getTime() + 1) },
+      saved!.version,
+      null,
+    );
+    expect(quiet?.version).toBe(created.version + 2);
+    expect(
+      await count('select count(*)::int as n from payment_transitions where payment_id = ?', [
+        created.id,
+      ]),
+    ).toBe(2);
   });
 });
