@@ -136,6 +136,21 @@ function updateStatement(withTransition: boolean): string {
 select * from updated`;
 }
 
+/**
+ * Payments by id in one read, on `conn`: the pool, or a transaction's own connection (a read
+ * inside a transaction must not wait for a second pooled connection).
+ */
+export async function readPayments(
+  conn: Knex,
+  ids: readonly string[],
+): Promise<Map<string, Payment>> {
+  if (ids.length === 0) return new Map();
+  const rows = (await conn<PaymentRow>('payments').whereIn('id', [
+    ...new Set(ids),
+  ])) as PaymentRow[];
+  return new Map(rows.map((row) => [row.id, toDomain(row)]));
+}
+
 export interface PaymentsRepoOptions {
   /** Called after a transition that owes the ledger a status event has committed. */
   afterStatusEvent?(paymentId: string): void;

@@ -12,7 +12,7 @@ import type {
   RefundStatus,
   RefundStep,
 } from '../domain/refund';
-import { createPaymentsRepo } from './payments.repo';
+import { readPayments } from './payments.repo';
 
 interface RefundRow {
   id: string;
@@ -61,8 +61,6 @@ function toDomain(r: RefundRow): Refund {
 const TAKING: RefundStatus[] = ['pending', 'succeeded'];
 
 export function createRefundsRepo(db: Knex): RefundRepository {
-  const payments = createPaymentsRepo(db);
-
   return {
     async createIdempotent(key, request, decide) {
       return db.transaction(async (trx) => {
@@ -88,9 +86,8 @@ export function createRefundsRepo(db: Knex): RefundRepository {
             details: { field: 'payment' },
           });
         }
-        // Read outside the transaction: writers of the payment wait for the lock above, so
-        // this is its latest committed state.
-        const payment = (await payments.findById(key.paymentId)) as Payment;
+        // Writers of the payment wait for the lock above, so this is its latest committed state.
+        const payment = (await readPayments(trx, [key.paymentId])).get(key.paymentId) as Payment;
         const taken = await trx.raw<{ rows: { sum: string | null }[] }>(
           'select sum(amount_minor)::text as sum from refunds where payment_id = ? and status = any(?::text[])',
           [key.paymentId, `{${TAKING.join(',')}}`],
@@ -183,12 +180,14 @@ export function createRefundsRepo(db: Knex): RefundRepository {
         void q.andWhereRaw('(created_at, id) > (?, ?)', [after.createdAt, after.id]);
       }
       const rows: RefundRow[] = await q.orderBy(['created_at', 'id']).limit(limit);
-      const out: { refund: Refund; payment: Payment }[] = [];
-      for (const row of rows) {
-        const payment = await payments.findById(row.payment_id);
-        if (payment) out.push({ refund: toDomain(row), payment });
-      }
-      return out;
+      const payments = await readPayments(
+        db,
+        rows.map((row) => row.payment_id),
+      );
+      return rows.flatMap((row) => {
+        const payment = payments.get(row.payment_id);
+        return payment ? [{ refund: toDomain(row), payment }] : [];
+      });
     },
   };
 }

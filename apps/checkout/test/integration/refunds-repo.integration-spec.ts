@@ -1,0 +1,137 @@
+import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
+import { money } from '@tolem/money';
+import { freshDatabase } from '@tolem/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { migrations } from '../../migrations';
+import { makeCreateMerchant } from '../../src/app/create-merchant';
+import { makeCreatePayment } from '../../src/app/create-payment';
+import { createMerchantsRepo } from '../../src/db/merchants.repo';
+import { createPaymentsRepo } from '../../src/db/payments.repo';
+import { createRefundsRepo } from '../../src/db/refunds.repo';
+import type { Payment } from '../../src/domain/payment';
+import type { Refund } from '../../src/domain/refund';
+
+const clock = { now: () => new Date() };
+
+/** The refund repository's reads of payments, on real PostgreSQL. */
+describe('refunds repository (real PostgreSQL)', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let db: Knex;
+  /** One connection only: a read that needs a second one while a transaction holds it hangs. */
+  let single: Knex;
+  let merchantId: string;
+  beforeAll(async () => {
+    database = await freshDatabase('checkout_it_refunds_repo');
+    db = createKnex({ url: database.url, applicationName: 'checkout-it' });
+    single = createKnex({ url: database.url, applicationName: 'checkout-it-1', poolMax: 1 });
+    await migrateLatest(db, migrations);
+    const created = await makeCreateMerchant({
+      merchants: createMerchantsRepo(db),
+      clock,
+      deliverOnboarding: async () => undefined,
+    })({
+      idempotencyKey: 'refund-shop',
+      name: 'Refund Books',
+      enabledMethods: ['webmoney_purse'],
+      webmoneyShopId: 'shop-1',
+      defaultSuccessUrl: 'https://books.example/ok',
+      defaultFailUrl: 'https://books.example/fail',
+      vatRate: 'none',
+      notificationUrl: '',
+      allowNegativeBalance: false,
+      feeRules: [],
+      apiKeyMode: 'test',
+    });
+    merchantId = created.merchant.id;
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await single?.destroy();
+    await database?.drop();
+  });
+
+  const createPayment = (key: string) =>
+    makeCreatePayment({
+      merchants: createMerchantsRepo(db),
+      payments: createPaymentsRepo(db),
+      clock,
+      paymentTtlMs: 60_000,
+    })({
+      merchantId,
+      idempotencyKey: key,
+      amountMinor: 5_000n,
+      currency: 'USD',
+      orderId: `order-${key}`,
+      description: 'A lamp',
+      successUrl: '',
+      failUrl: '',
+      metadata: {},
+    });
+
+  const refundOf = (payment: Payment, id: string): Refund => ({
+    id,
+    merchantId,
+    paymentId: payment.id,
+    amount: money(1_000n, payment.amount.currency),
+    status: 'pending',
+    step: 'reserve',
+    execution: null,
+    reason: '',
+    outcome: null,
+    outcomeReference: '',
+    failureCode: '',
+    operator: '',
+    idempotencyKey: `key-${id}`,
+    livemode: payment.livemode,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  });
+
+  /** Creates a refund through the repository on `conn` and queues it for a payout. */
+  const queueRefund = async (conn: Knex, payment: Payment, id: string) => {
+    const seen: Payment[] = [];
+    const result = await createRefundsRepo(conn).createIdempotent(
+      { merchantId, idempotencyKey: `key-${id}`, paymentId: payment.id },
+      { canonical: { payment: payment.id }, fingerprint: `fp-${id}` },
+      (current) => {
+        seen.push(current);
+        return refundOf(current, id);
+      },
+    );
+    await db('refunds').where({ id }).update({ step: 'await_payout', execution: 'payout_queue' });
+    return { result, seen };
+  };
+
+  it('creates a refund with the payment read on its own transaction (one pooled connection is enough)', async () => {
+    const payment = (await createPayment('single')).view.payment;
+    const { result, seen } = await queueRefund(single, payment, 're_single');
+    expect(result).toMatchObject({ created: true, refund: { id: 're_single' } });
+    expect(seen).toEqual([payment]);
+  });
+
+  it('lists the payout queue with its payments in two reads, whatever the page holds', async () => {
+    await db.raw('truncate refunds');
+    const payments: Payment[] = [];
+    for (const key of ['q1', 'q2', 'q3']) payments.push((await createPayment(key)).view.payment);
+    for (const [i, payment] of payments.entries()) await queueRefund(db, payment, `re_q${i}`);
+    // Two refunds of one payment: its row is read once and given to both.
+    await queueRefund(db, payments[0]!, 're_q3');
+
+    const statements: string[] = [];
+    const count = (q: { sql: string }) => statements.push(q.sql);
+    db.on('query', count);
+    const queue = await createRefundsRepo(db).listAwaitingPayout(10);
+    db.off('query', count);
+
+    expect(statements).toHaveLength(2);
+    expect(queue.map((q) => [q.refund.id, q.payment.id])).toEqual([
+      ['re_q0', payments[0]!.id],
+      ['re_q1', payments[1]!.id],
+      ['re_q2', payments[2]!.id],
+      ['re_q3', payments[0]!.id],
+    ]);
+    expect(queue[1]?.payment).toEqual(payments[1]);
+  });
+});
