@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
@@ -220,15 +221,25 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
   const exited = new Promise<number | null>((resolveExit) =>
     child.once('exit', (code) => resolveExit(code)),
   );
+  const closed = new Promise<void>((resolveClosed) => child.once('close', () => resolveClosed()));
+  /** All the child's output once its pipes closed (a second at most: a grandchild may hold them). */
+  const lastOutput = async (chars: number) => {
+    await Promise.race([closed, sleep(1_000, undefined, { ref: false })]);
+    return output.slice(-chars);
+  };
   let dead = false;
+  let ready = false;
   let stopping = false;
   void exited.then((code) => {
     dead = true;
-    // A service that fails on its own after start (a port taken, a crash) leaves a test waiting
-    // for answers that go nowhere; its last words belong in the test's output.
-    if (!stopping && code !== 0 && code !== null) {
-      process.stderr.write(
-        `[spawnService] ${options.name} (pid ${child.pid}) exited with ${code}:\n${output.slice(-2_000)}\n`,
+    // A service that fails on its own after start (a crash) leaves a test waiting for answers
+    // that go nowhere; its last words belong in the test's output. One that fails while starting
+    // has them in the error spawnService throws instead.
+    if (ready && !stopping && code !== 0 && code !== null) {
+      void lastOutput(2_000).then((last) =>
+        process.stderr.write(
+          `[spawnService] ${options.name} (pid ${child.pid}) exited with ${code}:\n${last}\n`,
+        ),
       );
     }
   });
@@ -256,25 +267,22 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
   };
 
   try {
-    await waitFor(
-      async () => {
-        if (dead)
-          throw new Error(
-            `${options.name} exited with ${child.exitCode}:\n${output.slice(-4_000)}`,
-          );
-        return options.ready();
-      },
+    // A death ends the wait at once (a throw would only be retried until the timeout).
+    const outcome = await waitFor(
+      async () => (dead ? 'exited' : (await options.ready()) && 'ready'),
       {
         timeoutMs: options.readyTimeoutMs ?? 60_000,
         intervalMs: 150,
         what: `${options.name} to be ready`,
       },
     );
+    if (outcome === 'exited') throw new Error(`${options.name} exited with ${child.exitCode}`);
   } catch (err) {
     await handle.stop(2_000);
     throw new Error(
-      `${(err as Error).message}\n--- ${options.name} output ---\n${output.slice(-4_000)}`,
+      `${(err as Error).message}\n--- ${options.name} output ---\n${await lastOutput(4_000)}`,
     );
   }
+  ready = true;
   return handle;
 }
