@@ -38,6 +38,12 @@ interface StoredRow extends OutboxRow {
   id: bigint;
 }
 
+/** The pooled pg client that holds the relay's session-level advisory lock. */
+interface LockConnection {
+  query(text: string, values: unknown[]): Promise<{ rows: { locked?: boolean }[] }>;
+  once(event: 'error' | 'end', listener: () => void): unknown;
+}
+
 /**
  * Publishes outbox rows in id order, marking them only after the broker acknowledged (acks=all).
  * A session advisory lock elects one publisher per database, so two relays never interleave one
@@ -58,7 +64,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const pollMs = options.pollMs ?? 100;
   const lockKey = options.lockKey ?? 7_000_001;
   let stopped = false;
-  let lockConnection: Knex.Transaction | undefined;
+  let lockConnection: LockConnection | undefined;
   let producer: Producer | undefined;
   /** Set while Kafka is being talked to: a failure then renews the producer. */
   let inKafka = false;
@@ -82,17 +88,44 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
   }
 
+  /**
+   * Leadership is a session-level advisory lock on a pooled connection the relay keeps to itself.
+   * When that connection dies (the server restarted, or terminated the session), the lock went
+   * with it and another relay may hold it now: the relay stops publishing until it takes the
+   * lock again, and hands the dead connection back for the pool to discard.
+   */
   async function holdLeadership(): Promise<boolean> {
     if (lockConnection) return true;
-    // A transaction pins one pooled connection for the session-level advisory lock.
-    const trx = await db.transaction();
-    const result = await trx.raw('select pg_try_advisory_lock(?) as locked', [lockKey]);
-    if (result.rows[0]?.locked === true) {
-      lockConnection = trx;
-      return true;
+    const conn = (await db.client.acquireConnection()) as LockConnection;
+    let locked = false;
+    try {
+      const result = await conn.query('select pg_try_advisory_lock($1) as locked', [lockKey]);
+      locked = result.rows[0]?.locked === true;
+    } finally {
+      if (!locked) await db.client.releaseConnection(conn);
     }
-    await trx.rollback();
-    return false;
+    if (!locked) return false;
+    lockConnection = conn;
+    const lost = () => {
+      if (lockConnection !== conn) return;
+      lockConnection = undefined;
+      log.warn(
+        { lockKey },
+        'outbox relay lost the connection holding its lock; publishing waits to take it again',
+      );
+      void db.client.releaseConnection(conn).catch(() => undefined);
+    };
+    conn.once('error', lost);
+    conn.once('end', lost);
+    return true;
+  }
+
+  async function releaseLeadership(): Promise<void> {
+    const conn = lockConnection;
+    if (!conn) return;
+    lockConnection = undefined;
+    await conn.query('select pg_advisory_unlock($1)', [lockKey]).catch(() => undefined);
+    await db.client.releaseConnection(conn).catch(() => undefined);
   }
 
   /** Sends messages in order, at most batchSize per request (a request has a size limit). */
@@ -161,7 +194,12 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return messages.length;
   }
 
-  /** One round; a failure renews what it may have broken (the producer, the lock) and rethrows. */
+  /**
+   * One round; a failed publish renews the producer and rethrows. The lock stays: a relay that
+   * let go of it on every failure left it held by a pooled session (a rollback does not release
+   * a session lock), where neither it nor another relay could take it until the pool closed
+   * that connection.
+   */
   async function round(): Promise<number> {
     try {
       return (await holdLeadership()) ? await publishBatch() : 0;
@@ -171,10 +209,6 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         const broken = producer;
         producer = undefined;
         await broken?.disconnect().catch(() => undefined);
-      }
-      if (lockConnection) {
-        await lockConnection.rollback().catch(() => undefined);
-        lockConnection = undefined;
       }
       throw err;
     }
@@ -231,10 +265,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       stopped = true;
       abortConnect?.(new Error('outbox relay stopped'));
       await loop.stop();
-      if (lockConnection) {
-        await lockConnection.raw('select pg_advisory_unlock(?)', [lockKey]).catch(() => undefined);
-        await lockConnection.rollback().catch(() => undefined);
-      }
+      await releaseLeadership();
       await producer?.disconnect().catch(() => undefined);
     },
     backlog,

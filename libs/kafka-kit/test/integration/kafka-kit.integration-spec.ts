@@ -153,6 +153,136 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
     expect(seen[0]?.headers['event-type']).toBe('payment.succeeded');
   });
 
+  /** The backends holding advisory lock `key` (a bigint key below 2^32 is its objid). */
+  const lockHolders = async (key: number) =>
+    (
+      (await db.raw(
+        "select pid from pg_locks where locktype = 'advisory' and objid = ? and objsubid = 1 and granted",
+        [key],
+      )) as { rows: { pid: number }[] }
+    ).rows.map((r) => r.pid);
+
+  const enqueueEvents = (topic: string, prefix: string, count: number) =>
+    db.transaction((trx) =>
+      enqueueOutbox(
+        trx,
+        Array.from({ length: count }, (_, i) => ({
+          topic,
+          key: 'pay_1',
+          headers: { 'event-id': `${prefix}_${i}`, 'event-type': 'payment.succeeded' },
+          payload: Buffer.from(`${prefix}_${i}`),
+        })),
+      ),
+    );
+
+  it('relay: failed publishes keep the lock on its own session; stop releases it and another process takes over at once', async () => {
+    const topic = uniqueTopic('outbox_takeover');
+    await createTopics(integrationEnv().kafkaBrokers, [{ topic, numPartitions: 1 }]);
+    await enqueueEvents(topic, 'evt', 5);
+    const deadKafka = new KafkaClient({
+      brokers: ['127.0.0.1:1'],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 1, initialRetryTime: 50 },
+      connectionTimeout: 200,
+    });
+    let connectAttempts = 0;
+    const stalled = startOutboxRelay({
+      db,
+      log,
+      pollMs: 50,
+      lockKey: 43,
+      connectProducer: () => {
+        connectAttempts += 1;
+        return createOutboxProducer(deadKafka);
+      },
+    });
+    await waitFor(() => connectAttempts >= 3, {
+      timeoutMs: 30_000,
+      what: 'three connect attempts',
+    });
+    // One session holds it through the failures: the relay's own.
+    expect(await lockHolders(43)).toHaveLength(1);
+    await stalled.stop();
+    expect(await lockHolders(43)).toEqual([]);
+
+    // Another process (its own pool) while this one's pool lives on: it publishes at once, not
+    // once this pool has closed an idle connection that still held the lock.
+    const other = createKnex({
+      url: (db.client.config as { connection: { connectionString: string } }).connection
+        .connectionString,
+    });
+    const relay = startOutboxRelay({
+      db: other,
+      log,
+      pollMs: 50,
+      lockKey: 43,
+      connectProducer: () => createOutboxProducer(kafka),
+    });
+    try {
+      await waitFor(async () => (await relay.backlog()) === 0, {
+        timeoutMs: 10_000,
+        what: 'outbox drained by the other relay',
+      });
+    } finally {
+      await relay.stop();
+      await other.destroy();
+    }
+    expect((await consumeAll(kafka, topic, 5)).map((m) => m.value)).toEqual(
+      Array.from({ length: 5 }, (_, i) => `evt_${i}`),
+    );
+  });
+
+  it('relay: one whose lock session died publishes nothing while another holds the lock, then takes it again', async () => {
+    const topic = uniqueTopic('outbox_lost_lock');
+    await createTopics(integrationEnv().kafkaBrokers, [{ topic, numPartitions: 1 }]);
+    const relay = startOutboxRelay({
+      db,
+      log,
+      pollMs: 50,
+      lockKey: 44,
+      connectProducer: () => createOutboxProducer(kafka),
+    });
+    const rival = await db.client.acquireConnection();
+    try {
+      await waitFor(async () => (await lockHolders(44)).length === 1, {
+        timeoutMs: 10_000,
+        what: 'the relay holding its lock',
+      });
+      const [holder = 0] = await lockHolders(44);
+      // Another relay's session waits for the lock, and gets it when the holder's session dies.
+      const rivalLocked = rival.query('select pg_advisory_lock(44)');
+      await waitFor(
+        async () =>
+          (
+            (await db.raw(
+              "select 1 from pg_locks where locktype = 'advisory' and objid = 44 and not granted",
+            )) as { rows: unknown[] }
+          ).rows.length === 1,
+        { timeoutMs: 10_000, what: 'the rival waiting for the lock' },
+      );
+      await db.raw('select pg_terminate_backend(?)', [holder]);
+      await rivalLocked;
+      await enqueueEvents(topic, 'later', 3);
+      relay.wake();
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await relay.backlog()).toBe(3);
+
+      await rival.query('select pg_advisory_unlock(44)');
+      await waitFor(async () => (await relay.backlog()) === 0, {
+        timeoutMs: 10_000,
+        what: 'the relay publishing after taking the lock again',
+      });
+    } finally {
+      await db.client.releaseConnection(rival);
+      await relay.stop();
+    }
+    expect((await consumeAll(kafka, topic, 3)).map((m) => m.value)).toEqual([
+      'later_0',
+      'later_1',
+      'later_2',
+    ]);
+  });
+
   it('relay: a batch row publishes its messages one by one, in order with the rows around it', async () => {
     const topic = uniqueTopic('outbox_batch');
     await createTopics(integrationEnv().kafkaBrokers, [{ topic, numPartitions: 3 }]);
