@@ -148,6 +148,29 @@ describe('reconcile', () => {
     expect(again.unexplained.map((d) => d.paymentId)).toEqual(['pay_unknown', 'pay_unknown2']);
   });
 
+  it("reads a page's payments in one read, and again only a payment it just moved on", async () => {
+    const { w, payment } = await started();
+    // Pages of two (the world's page size): the same transfer twice (a provider listing it
+    // twice) on one page, then four payments checkout never had.
+    w.provider.settled.push(
+      settledTx(w, payment.id),
+      settledTx(w, payment.id, { transactionId: 'ptx_again' }),
+      ...['pay_u1', 'pay_u2', 'pay_u3', 'pay_u4'].map((id) => settledTx(w, id)),
+    );
+    afterGrace(w);
+    const before = w.payments.reads;
+    const report = await w.reconcile();
+    expect(report).toMatchObject({ settledSeen: 6, applied: 1, alreadyConsistent: 1 });
+    expect(w.ledger.calls).toHaveLength(1);
+    // Three pages, one read each, and one more for the payment the first page moved on.
+    expect(w.payments.reads - before).toBe(4);
+
+    // The kept differences are read back together on the next pass.
+    const next = w.payments.reads;
+    expect((await w.reconcile()).unexplained).toHaveLength(4);
+    expect(w.payments.reads - next).toBe(1);
+  });
+
   it('explains a kept difference once its payment exists, and stops reporting it', async () => {
     const { w, payment } = await started();
     const tx = settledTx(w, payment.id);
@@ -166,15 +189,15 @@ describe('reconcile', () => {
     const { w, payment } = await started();
     w.provider.settled.push(settledTx(w, payment.id));
     afterGrace(w);
-    const findById = w.payments.findById.bind(w.payments);
-    w.payments.findById = async () => {
+    const findByIds = w.payments.findByIds.bind(w.payments);
+    w.payments.findByIds = async () => {
       throw new DomainError('PAYMENT_CONCURRENT_UPDATE', 'unavailable', 'busy', {
         retriable: true,
       });
     };
     expect(await w.reconcile()).toMatchObject({ deferred: 1, applied: 0 });
     expect(w.cursors.rows.get(SETTLED_CURSOR)).toBeUndefined();
-    w.payments.findById = findById;
+    w.payments.findByIds = findByIds;
     expect(await w.reconcile()).toMatchObject({ applied: 1 });
   });
 

@@ -16,7 +16,7 @@ import type { ApplyVerifiedSuccess, VerifiedSuccess } from './apply-verified-suc
 
 export interface ReconcileDeps {
   provider: Pick<PaymentProviderPort, 'listSettledTransactions' | 'queryPaymentStatus'>;
-  payments: Pick<PaymentRepository, 'findById' | 'listPendingSince' | 'listUnposted'>;
+  payments: Pick<PaymentRepository, 'findById' | 'findByIds' | 'listPendingSince' | 'listUnposted'>;
   cases: Pick<CaseRepository, 'list'>;
   cursors: ReconcilerCursorRepository;
   differences: ReconcilerDifferenceRepository;
@@ -104,6 +104,9 @@ function isTransient(err: unknown): boolean {
  *   hold a case against) and kept: every pass reports it again until a pass can explain it.
  * Passes never overlap within a process; the cursor advances only past fully handled pages.
  */
+/** A batch's payments by id, read once; null for one checkout does not have. */
+type KnownPayments = Map<string, Payment | null>;
+
 export function makeReconcile(deps: ReconcileDeps) {
   const { log } = deps;
   const pageSize = deps.pageSize ?? 100;
@@ -179,12 +182,26 @@ export function makeReconcile(deps: ReconcileDeps) {
     };
   }
 
+  /**
+   * The payments of a batch of transactions in one read (null: checkout does not have it). A
+   * payment the pass applies a transfer to is dropped from it, and read again if met again.
+   */
+  async function paymentsOf(transactions: readonly SettledTransaction[]): Promise<KnownPayments> {
+    const ids = transactions.map((tx) => tx.paymentId);
+    if (ids.length === 0) return new Map();
+    const found = await deps.payments.findByIds(ids);
+    return new Map(ids.map((id) => [id, found.get(id) ?? null]));
+  }
+
   /** Applies or counts one settled transaction; false when its payment is unknown here. */
   async function reconcileSettled(
     tx: SettledTransaction,
     report: ReconcileReport,
+    known: KnownPayments,
   ): Promise<boolean> {
-    const payment = await deps.payments.findById(tx.paymentId);
+    const payment = known.has(tx.paymentId)
+      ? known.get(tx.paymentId)
+      : await deps.payments.findById(tx.paymentId);
     if (!payment) return false;
     const success = successOf(tx);
     const sameTransfer =
@@ -195,6 +212,7 @@ export function makeReconcile(deps: ReconcileDeps) {
       report.alreadyConsistent += 1;
       return true;
     }
+    known.delete(payment.id);
     await apply(payment, success, report, tx.transactionId);
     return true;
   }
@@ -219,9 +237,10 @@ export function makeReconcile(deps: ReconcileDeps) {
   async function explain(
     tx: SettledTransaction,
     report: ReconcileReport,
+    known: KnownPayments,
   ): Promise<ReconcileDifference | null> {
     try {
-      return (await reconcileSettled(tx, report)) ? null : unknownPayment(tx);
+      return (await reconcileSettled(tx, report, known)) ? null : unknownPayment(tx);
     } catch (err) {
       if (isTransient(err)) throw err;
       log.error(
@@ -232,9 +251,13 @@ export function makeReconcile(deps: ReconcileDeps) {
     }
   }
 
-  async function settledOne(tx: SettledTransaction, report: ReconcileReport): Promise<void> {
+  async function settledOne(
+    tx: SettledTransaction,
+    report: ReconcileReport,
+    known: KnownPayments,
+  ): Promise<void> {
     report.settledSeen += 1;
-    const difference = await explain(tx, report);
+    const difference = await explain(tx, report, known);
     if (!difference) return;
     await deps.differences.record(
       { transaction: tx, code: difference.code, detail: difference.detail },
@@ -245,11 +268,13 @@ export function makeReconcile(deps: ReconcileDeps) {
 
   /** Differences earlier passes kept: explained now (e.g. the payment exists), or reported again. */
   async function earlier(report: ReconcileReport): Promise<void> {
-    for (const kept of await deps.differences.listOpen(1000)) {
+    const open = await deps.differences.listOpen(1000);
+    const known = await paymentsOf(open.map((kept) => kept.transaction));
+    for (const kept of open) {
       const tx = kept.transaction;
       let difference;
       try {
-        difference = await explain(tx, report);
+        difference = await explain(tx, report, known);
       } catch (err) {
         report.deferred += 1;
         log.warn(
@@ -271,9 +296,11 @@ export function makeReconcile(deps: ReconcileDeps) {
         settledBefore,
         limit: pageSize,
       });
+      let known: KnownPayments = new Map();
       for (const [i, tx] of transactions.entries()) {
         try {
-          await settledOne(tx, report);
+          if (i === 0) known = await paymentsOf(transactions);
+          await settledOne(tx, report, known);
         } catch (err) {
           if (!isTransient(err)) throw err;
           // The cursor stays before this page: the rest is read again next pass.

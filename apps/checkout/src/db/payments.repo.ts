@@ -177,6 +177,8 @@ export function createPaymentsRepo(db: Knex, options: PaymentsRepoOptions = {}):
       return row ? toDomain(row) : undefined;
     },
 
+    findByIds: (ids) => readPayments(db, ids),
+
     async update(next, expectedVersion, transition) {
       const rows = (await db.raw(updateStatement(Boolean(transition)), {
         ...mutableColumns(next),

@@ -199,6 +199,8 @@ export interface PaymentRepository {
     transition: PaymentTransition,
   ): Promise<CreatePaymentResult>;
   findById(id: string): Promise<Payment | undefined>;
+  /** The payments of `ids` that exist, in one read (for pages and passes over many). */
+  findByIds(ids: readonly string[]): Promise<Map<string, Payment>>;
   /**
    * Writes `next` (status and provider fields, version + 1) where the row still has
    * `expectedVersion`, plus the transition row when given, in one transaction. Undefined when

@@ -377,6 +377,8 @@ export interface InMemoryPayments extends PaymentRepository {
   /** Runs before each update's version check, to simulate a concurrent writer. */
   beforeUpdate?: (id: string) => void;
   writes: number;
+  /** Reads by id (findById and findByIds calls), to see what a batch costs. */
+  reads: number;
 }
 
 export function inMemoryPayments(): InMemoryPayments {
@@ -385,6 +387,7 @@ export function inMemoryPayments(): InMemoryPayments {
     transitions: [],
     idempotency: new Map(),
     writes: 0,
+    reads: 0,
     async createIdempotent(payment, idem, transition) {
       const k = `${payment.merchantId}\u0000${idem.key}`;
       const existing = repo.idempotency.get(k);
@@ -407,8 +410,18 @@ export function inMemoryPayments(): InMemoryPayments {
       return { created: true, payment: structuredClone(payment) };
     },
     async findById(id) {
+      repo.reads += 1;
       const p = repo.rows.get(id);
       return p && structuredClone(p);
+    },
+    async findByIds(ids) {
+      repo.reads += 1;
+      const found = new Map<string, Payment>();
+      for (const id of ids) {
+        const p = repo.rows.get(id);
+        if (p) found.set(id, structuredClone(p));
+      }
+      return found;
     },
     async update(next, expectedVersion, transition) {
       repo.beforeUpdate?.(next.id);
@@ -1120,8 +1133,7 @@ export function inMemoryRefunds(payments: InMemoryPayments): RefundRepository & 
         .slice(0, limit);
     },
     async listAwaitingPayout(limit, after) {
-      const key = (r: Pick<Refund, 'id' | 'createdAt'>) =>
-        `${r.createdAt.toISOString()} ${r.id}`;
+      const key = (r: Pick<Refund, 'id' | 'createdAt'>) => `${r.createdAt.toISOString()} ${r.id}`;
       return [...rows.values()]
         .filter((r) => r.step === 'await_payout' && (!after || key(r) > key(after)))
         .sort((a, b) => (key(a) < key(b) ? -1 : 1))
