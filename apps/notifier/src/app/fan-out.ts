@@ -1,6 +1,7 @@
 import { newId } from '@tolem/ids';
 import { traceHeaders } from '@tolem/observability';
 
+import type { NewDelivery } from '../domain/delivery';
 import { isSubscribed, receivesMode, type WebhookEndpoint } from '../domain/endpoint';
 import { buildBody, livemodeOf } from '../domain/payload';
 import type {
@@ -22,13 +23,23 @@ export async function fanOut(
   now: Date,
   retryWindowMs: number,
 ): Promise<number> {
-  let inserted = 0;
+  return deliveries.insertMany(deliveriesOf(event, endpoints, now, retryWindowMs));
+}
+
+function deliveriesOf(
+  event: StoredNotificationEvent,
+  endpoints: WebhookEndpoint[],
+  now: Date,
+  retryWindowMs: number,
+): NewDelivery[] {
   // The trace of the event's handling: every attempt, retries included, continues it.
   const trace = traceHeaders();
   const livemode = livemodeOf(event.data);
-  for (const endpoint of endpoints) {
-    if (!isSubscribed(endpoint, event.eventType) || !receivesMode(endpoint, livemode)) continue;
-    const created = await deliveries.insertOnce({
+  return endpoints
+    .filter(
+      (endpoint) => isSubscribed(endpoint, event.eventType) && receivesMode(endpoint, livemode),
+    )
+    .map((endpoint) => ({
       id: newId('dlv'),
       eventId: event.eventId,
       eventType: event.eventType,
@@ -43,10 +54,7 @@ export async function fanOut(
       expiresAt: new Date(now.getTime() + retryWindowMs),
       createdAt: now,
       ...(trace['traceparent'] ? { traceContext: trace } : {}),
-    });
-    if (created) inserted += 1;
-  }
-  return inserted;
+    }));
 }
 
 /**
@@ -67,10 +75,9 @@ export async function routeUnrouted(
     merchantId,
     new Date(now.getTime() - retryWindowMs),
   );
-  let made = 0;
-  for (const event of events) {
-    made += await fanOut(repos.deliveries, event, endpoints, now, retryWindowMs);
-  }
+  const made = await repos.deliveries.insertMany(
+    events.flatMap((event) => deliveriesOf(event, endpoints, now, retryWindowMs)),
+  );
   await repos.events.markRouted(events.map((e) => e.eventId));
   return made;
 }

@@ -12,21 +12,23 @@ async function seeded(count: number) {
   const store = inMemoryStore();
   const now = manualClock().now();
   for (let i = 0; i < count; i += 1) {
-    await store.deliveries.insertOnce({
-      id: `dlv_${String(i).padStart(3, '0')}`,
-      eventId: `evt_${i}`,
-      eventType: 'payment.succeeded',
-      paymentId: i % 2 === 0 ? 'pay_even' : 'pay_odd',
-      merchantId: 'mer_1',
-      endpointId: 'we_1',
-      sequence: 1n,
-      livemode: false,
-      url: 'https://m.example',
-      payload: '{}',
-      nextAttemptAt: now,
-      expiresAt: now,
-      createdAt: now,
-    });
+    await store.deliveries.insertMany([
+      {
+        id: `dlv_${String(i).padStart(3, '0')}`,
+        eventId: `evt_${i}`,
+        eventType: 'payment.succeeded',
+        paymentId: i % 2 === 0 ? 'pay_even' : 'pay_odd',
+        merchantId: 'mer_1',
+        endpointId: 'we_1',
+        sequence: 1n,
+        livemode: false,
+        url: 'https://m.example',
+        payload: '{}',
+        nextAttemptAt: now,
+        expiresAt: now,
+        createdAt: now,
+      },
+    ]);
   }
   return store;
 }

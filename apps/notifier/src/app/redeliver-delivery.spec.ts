@@ -12,21 +12,23 @@ async function withDelivery(
   const store = inMemoryStore();
   const clock = manualClock();
   const created = clock.now();
-  await store.deliveries.insertOnce({
-    id: 'dlv_1',
-    eventId: 'evt_1',
-    eventType: 'payment.succeeded',
-    paymentId: 'pay_1',
-    merchantId: 'mer_1',
-    endpointId: 'we_1',
-    sequence: 1n,
-    livemode: false,
-    url,
-    payload: '{}',
-    nextAttemptAt: created,
-    expiresAt: new Date(created.getTime() + WINDOW),
-    createdAt: created,
-  });
+  await store.deliveries.insertMany([
+    {
+      id: 'dlv_1',
+      eventId: 'evt_1',
+      eventType: 'payment.succeeded',
+      paymentId: 'pay_1',
+      merchantId: 'mer_1',
+      endpointId: 'we_1',
+      sequence: 1n,
+      livemode: false,
+      url,
+      payload: '{}',
+      nextAttemptAt: created,
+      expiresAt: new Date(created.getTime() + WINDOW),
+      createdAt: created,
+    },
+  ]);
   const row = store.deliveryRows.get('dlv_1');
   if (row) row.status = status;
   return { store, clock, created };

@@ -3,6 +3,7 @@ import { Secret } from '@tolem/config';
 import type { Knex } from '@tolem/db-kit';
 import { newId } from '@tolem/ids';
 
+import type { NewDelivery } from '../domain/delivery';
 import type { AckMode, BodyFormat, DisabledReason } from '../domain/endpoint';
 import type {
   AttemptEffects,
@@ -13,32 +14,43 @@ import type {
 } from '../domain/ports';
 import { type DeliveryRow, toDomain } from './delivery.row';
 
+const INSERT_CHUNK = 1_000;
+
+function deliveryRow(d: NewDelivery) {
+  return {
+    id: d.id,
+    event_id: d.eventId,
+    event_type: d.eventType,
+    payment_id: d.paymentId,
+    merchant_id: d.merchantId,
+    endpoint_id: d.endpointId,
+    sequence: d.sequence.toString(),
+    livemode: d.livemode,
+    url: d.url,
+    payload: d.payload,
+    status: 'pending',
+    next_attempt_at: d.nextAttemptAt,
+    expires_at: d.expiresAt,
+    created_at: d.createdAt,
+    trace_context: d.traceContext ? JSON.stringify(d.traceContext) : null,
+  };
+}
+
 /** Works on the pool or on a transaction (the consumer passes its transaction). */
 export function createDeliveriesRepo(db: Knex): DeliveryRepository {
   return {
-    async insertOnce(d) {
-      const inserted = await db('deliveries')
-        .insert({
-          id: d.id,
-          event_id: d.eventId,
-          event_type: d.eventType,
-          payment_id: d.paymentId,
-          merchant_id: d.merchantId,
-          endpoint_id: d.endpointId,
-          sequence: d.sequence.toString(),
-          livemode: d.livemode,
-          url: d.url,
-          payload: d.payload,
-          status: 'pending',
-          next_attempt_at: d.nextAttemptAt,
-          expires_at: d.expiresAt,
-          created_at: d.createdAt,
-          trace_context: d.traceContext ? JSON.stringify(d.traceContext) : null,
-        })
-        .onConflict(['event_id', 'endpoint_id'])
-        .ignore()
-        .returning('id');
-      return inserted.length > 0;
+    async insertMany(ds) {
+      let inserted = 0;
+      // Chunks keep a statement's parameters (15 a row) well under PostgreSQL's 65,535.
+      for (let i = 0; i < ds.length; i += INSERT_CHUNK) {
+        const rows = await db('deliveries')
+          .insert(ds.slice(i, i + INSERT_CHUNK).map(deliveryRow))
+          .onConflict(['event_id', 'endpoint_id'])
+          .ignore()
+          .returning('id');
+        inserted += rows.length;
+      }
+      return inserted;
     },
 
     async get(id) {

@@ -184,8 +184,11 @@ export interface DeliveryQuery {
 
 /** Deliveries and their attempts. */
 export interface DeliveryRepository {
-  /** Inserts unless the event already has a delivery to this endpoint; true when inserted. */
-  insertOnce(delivery: NewDelivery): Promise<boolean>;
+  /**
+   * Inserts, in one statement, each delivery whose event has none to its endpoint yet; answers
+   * how many were new.
+   */
+  insertMany(deliveries: readonly NewDelivery[]): Promise<number>;
   get(id: string): Promise<Delivery | undefined>;
   /** Newest first (ids are time-sortable). */
   list(query: DeliveryQuery): Promise<Delivery[]>;

@@ -170,22 +170,26 @@ export function inMemoryStore() {
   };
 
   const deliveries: DeliveryRepository = {
-    async insertOnce(d) {
-      if (
-        [...deliveryRows.values()].some(
-          (r) => r.eventId === d.eventId && r.endpointId === d.endpointId,
+    async insertMany(ds) {
+      let inserted = 0;
+      for (const d of ds) {
+        if (
+          [...deliveryRows.values()].some(
+            (r) => r.eventId === d.eventId && r.endpointId === d.endpointId,
+          )
         )
-      )
-        return false;
-      deliveryRows.set(d.id, {
-        ...d,
-        status: 'pending',
-        attempts: 0,
-        lastStatusCode: null,
-        lastError: '',
-        deliveredAt: null,
-      });
-      return true;
+          continue;
+        deliveryRows.set(d.id, {
+          ...d,
+          status: 'pending',
+          attempts: 0,
+          lastStatusCode: null,
+          lastError: '',
+          deliveredAt: null,
+        });
+        inserted += 1;
+      }
+      return inserted;
     },
     async get(id) {
       const d = deliveryRows.get(id);

@@ -98,4 +98,49 @@ describe('routing an event recorded while its merchant’s first endpoint is cre
     const [stored] = await db('notification_events').where({ merchant_id: merchantId });
     expect(stored.routed).toBe(true);
   });
+
+  it('routes thousands of events recorded before the first endpoint in a few statements', async () => {
+    const merchantId = 'mer_many';
+    const count = 1_500;
+    await db.transaction(async (trx) => {
+      const record = makeRecordDelivery({
+        deliveries: createDeliveriesRepo(trx),
+        events: createEventsRepo(trx),
+        endpoints: createEndpointsRepo(trx),
+        clock,
+        retryWindowMs: WINDOW,
+      });
+      for (let i = 0; i < count; i += 1) {
+        await record({
+          ...event(merchantId),
+          eventId: `evt_many_${i}`,
+          paymentId: `pay_many_${i}`,
+        });
+      }
+    });
+
+    const inserts: string[] = [];
+    const onQuery = (q: { sql: string }) => {
+      if (q.sql.startsWith('insert into "deliveries"')) inserts.push(q.sql);
+    };
+    db.on('query', onQuery);
+    await makeUpsertEndpoint({ transactor: createTransactor(db), clock, retryWindowMs: WINDOW })({
+      merchantId,
+      url: 'https://many.example/hook',
+      signingSecret: new Secret('0123456789abcdef'),
+    });
+    db.off('query', onQuery);
+
+    // One statement a thousand deliveries, not one a delivery.
+    expect(inserts).toHaveLength(2);
+    const [{ n }] = (await db('deliveries')
+      .where({ merchant_id: merchantId })
+      .countDistinct('event_id as n')) as [{ n: string }];
+    expect(Number(n)).toBe(count);
+    const unrouted = await db('notification_events').where({
+      merchant_id: merchantId,
+      routed: false,
+    });
+    expect(unrouted).toEqual([]);
+  });
 });
