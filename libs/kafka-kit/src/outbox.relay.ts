@@ -40,8 +40,15 @@ interface StoredRow extends OutboxRow {
 
 /** The pooled pg client that holds the relay's session-level advisory lock. */
 interface LockConnection {
-  query(text: string, values: unknown[]): Promise<{ rows: { locked?: boolean }[] }>;
+  query<R>(text: string, values: unknown[]): Promise<{ rows: R[] }>;
   once(event: 'error' | 'end', listener: () => void): unknown;
+  removeListener(event: 'error' | 'end', listener: () => void): unknown;
+}
+
+/** The leader's session and what to call to stop listening for its death. */
+interface Leadership {
+  conn: LockConnection;
+  forget(): void;
 }
 
 /**
@@ -64,7 +71,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const pollMs = options.pollMs ?? 100;
   const lockKey = options.lockKey ?? 7_000_001;
   let stopped = false;
-  let lockConnection: LockConnection | undefined;
+  let leadership: Leadership | undefined;
   let producer: Producer | undefined;
   /** Set while Kafka is being talked to: a failure then renews the producer. */
   let inKafka = false;
@@ -89,26 +96,30 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   /**
-   * Leadership is a session-level advisory lock on a pooled connection the relay keeps to itself.
-   * When that connection dies (the server restarted, or terminated the session), the lock went
-   * with it and another relay may hold it now: the relay stops publishing until it takes the
-   * lock again, and hands the dead connection back for the pool to discard.
+   * Leadership is a session-level advisory lock on a pooled connection the relay keeps to itself,
+   * and every read and mark of a round runs on that session: when it dies (the server restarted,
+   * or terminated it), the lock went with it and another relay may hold it now, so the round
+   * fails instead of publishing beside the new holder. The relay then waits to take the lock
+   * again, and hands the dead connection back for the pool to discard.
    */
-  async function holdLeadership(): Promise<boolean> {
-    if (lockConnection) return true;
+  async function holdLeadership(): Promise<LockConnection | undefined> {
+    if (leadership) return leadership.conn;
     const conn = (await db.client.acquireConnection()) as LockConnection;
     let locked = false;
     try {
-      const result = await conn.query('select pg_try_advisory_lock($1) as locked', [lockKey]);
+      const result = await conn.query<{ locked: boolean }>(
+        'select pg_try_advisory_lock($1) as locked',
+        [lockKey],
+      );
       locked = result.rows[0]?.locked === true;
     } finally {
       if (!locked) await db.client.releaseConnection(conn);
     }
-    if (!locked) return false;
-    lockConnection = conn;
+    if (!locked) return undefined;
     const lost = () => {
-      if (lockConnection !== conn) return;
-      lockConnection = undefined;
+      if (leadership?.conn !== conn) return;
+      leadership.forget();
+      leadership = undefined;
       log.warn(
         { lockKey },
         'outbox relay lost the connection holding its lock; publishing waits to take it again',
@@ -117,22 +128,36 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     };
     conn.once('error', lost);
     conn.once('end', lost);
-    return true;
+    leadership = {
+      conn,
+      forget: () => {
+        conn.removeListener('error', lost);
+        conn.removeListener('end', lost);
+      },
+    };
+    return conn;
+  }
+
+  /** Throws unless `conn` still holds the lock as far as this process knows. */
+  function stillLeading(conn: LockConnection): void {
+    if (leadership?.conn !== conn) throw new Error('outbox relay lost its lock during the round');
   }
 
   async function releaseLeadership(): Promise<void> {
-    const conn = lockConnection;
-    if (!conn) return;
-    lockConnection = undefined;
-    await conn.query('select pg_advisory_unlock($1)', [lockKey]).catch(() => undefined);
-    await db.client.releaseConnection(conn).catch(() => undefined);
+    const held = leadership;
+    if (!held) return;
+    leadership = undefined;
+    held.forget();
+    await held.conn.query('select pg_advisory_unlock($1)', [lockKey]).catch(() => undefined);
+    await db.client.releaseConnection(held.conn).catch(() => undefined);
   }
 
   /** Sends messages in order, at most batchSize per request (a request has a size limit). */
-  async function send(messages: OutboxMessage[]): Promise<void> {
+  async function send(conn: LockConnection, messages: OutboxMessage[]): Promise<void> {
     inKafka = true;
     producer ??= await connectUnlessStopped();
     for (let i = 0; i < messages.length; i += batchSize) {
+      stillLeading(conn);
       await producer.sendBatch({
         acks: -1,
         topicMessages: [...groupByTopic(messages.slice(i, i + batchSize))].map(([topic, list]) => ({
@@ -150,14 +175,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   /** Publishes the oldest unpublished rows; answers how many messages they held. */
-  async function publishBatch(): Promise<number> {
+  async function publishBatch(conn: LockConnection): Promise<number> {
     // Sizes first, payloads only of the rows this round takes: a batch row holds hundreds of
     // events, and reading every unpublished one to publish a few was most of the relay's cost.
-    const heads: { id: bigint; messages: string }[] = await db(OUTBOX_TABLE)
-      .select('id', db.raw(`${OUTBOX_MESSAGES_SQL}::text as messages`))
-      .whereNull('published_at')
-      .orderBy('id')
-      .limit(batchSize);
+    const { rows: heads } = await conn.query<{ id: bigint; messages: string }>(
+      `select id, ${OUTBOX_MESSAGES_SQL}::text as messages from ${OUTBOX_TABLE}
+        where published_at is null order by id limit $1`,
+      [batchSize],
+    );
     if (heads.length === 0) return 0;
     const takeIds: string[] = [];
     let counted = 0;
@@ -166,10 +191,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       takeIds.push(head.id.toString());
       counted += Number(head.messages);
     }
-    const rows: StoredRow[] = await db(OUTBOX_TABLE)
-      .select('id', 'topic', 'message_key', 'headers', 'payload')
-      .whereIn('id', takeIds)
-      .orderBy('id');
+    const { rows } = await conn.query<StoredRow>(
+      `select id, topic, message_key, headers, payload from ${OUTBOX_TABLE}
+        where id = any($1::bigint[]) order by id`,
+      [takeIds],
+    );
     const taken: StoredRow[] = [];
     const messages: OutboxMessage[] = [];
     for (const row of rows) {
@@ -184,13 +210,12 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       taken.push(row);
       messages.push(...expanded);
     }
-    await send(messages);
-    await db(OUTBOX_TABLE)
-      .whereIn(
-        'id',
-        taken.map((r) => r.id.toString()),
-      )
-      .update({ published_at: db.fn.now() });
+    await send(conn, messages);
+    stillLeading(conn);
+    await conn.query(
+      `update ${OUTBOX_TABLE} set published_at = now() where id = any($1::bigint[])`,
+      [taken.map((r) => r.id.toString())],
+    );
     return messages.length;
   }
 
@@ -202,7 +227,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
    */
   async function round(): Promise<number> {
     try {
-      return (await holdLeadership()) ? await publishBatch() : 0;
+      const conn = await holdLeadership();
+      return conn ? await publishBatch(conn) : 0;
     } catch (err) {
       if (inKafka) {
         inKafka = false;

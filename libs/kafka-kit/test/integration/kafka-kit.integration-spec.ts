@@ -283,6 +283,55 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
     ]);
   });
 
+  it('relay: one whose lock session dies while it publishes leaves the rows to the new holder', async () => {
+    const topic = uniqueTopic('outbox_lost_mid_round');
+    await createTopics(integrationEnv().kafkaBrokers, [{ topic, numPartitions: 1 }]);
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    let sending = false;
+    const relay = startOutboxRelay({
+      db,
+      log,
+      pollMs: 50,
+      lockKey: 45,
+      connectProducer: async () => {
+        const real = await createOutboxProducer(kafka);
+        // A broker slow to answer: the send waits until the test lets it through.
+        return {
+          ...real,
+          sendBatch: async (batch) => {
+            sending = true;
+            await gate;
+            return real.sendBatch(batch);
+          },
+        };
+      },
+    });
+    const rival = await db.client.acquireConnection();
+    try {
+      await enqueueEvents(topic, 'slow', 2);
+      relay.wake();
+      await waitFor(() => sending, { timeoutMs: 10_000, what: 'the relay sending' });
+      const [holder = 0] = await lockHolders(45);
+      const rivalLocked = rival.query('select pg_advisory_lock(45)');
+      await db.raw('select pg_terminate_backend(?)', [holder]);
+      await rivalLocked;
+      openGate();
+      // The send went out, but the rows stay unpublished for the lock's new holder to publish.
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await relay.backlog()).toBe(2);
+    } finally {
+      openGate();
+      await rival.query('select pg_advisory_unlock(45)').catch(() => undefined);
+      await db.client.releaseConnection(rival);
+    }
+    await waitFor(async () => (await relay.backlog()) === 0, {
+      timeoutMs: 10_000,
+      what: 'the relay publishing after taking the lock again',
+    });
+    await relay.stop();
+  });
+
   it('relay: a batch row publishes its messages one by one, in order with the rows around it', async () => {
     const topic = uniqueTopic('outbox_batch');
     await createTopics(integrationEnv().kafkaBrokers, [{ topic, numPartitions: 3 }]);
