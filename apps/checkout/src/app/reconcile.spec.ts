@@ -171,6 +171,29 @@ describe('reconcile', () => {
     expect(w.payments.reads - next).toBe(1);
   });
 
+  it('defers the kept differences when their payments cannot be read, and runs the rest of the pass', async () => {
+    const { w, payment } = await started();
+    await w.differences.record(
+      { transaction: settledTx(w, 'pay_kept'), code: 'RECONCILE_UNKNOWN_PAYMENT', detail: 'then' },
+      w.clock.now(),
+    );
+    w.provider.settled.push(settledTx(w, payment.id));
+    afterGrace(w);
+    const findByIds = w.payments.findByIds.bind(w.payments);
+    let calls = 0;
+    w.payments.findByIds = async (ids) => {
+      calls += 1;
+      if (calls === 1) {
+        throw new DomainError('PAYMENT_CONCURRENT_UPDATE', 'unavailable', 'busy', {
+          retriable: true,
+        });
+      }
+      return findByIds(ids);
+    };
+    expect(await w.reconcile()).toMatchObject({ deferred: 1, settledSeen: 1, applied: 1 });
+    expect(await w.differences.listOpen(10)).toHaveLength(1);
+  });
+
   it('explains a kept difference once its payment exists, and stops reporting it', async () => {
     const { w, payment } = await started();
     const tx = settledTx(w, payment.id);

@@ -269,7 +269,19 @@ export function makeReconcile(deps: ReconcileDeps) {
   /** Differences earlier passes kept: explained now (e.g. the payment exists), or reported again. */
   async function earlier(report: ReconcileReport): Promise<void> {
     const open = await deps.differences.listOpen(1000);
-    const known = await paymentsOf(open.map((kept) => kept.transaction));
+    let known: KnownPayments;
+    try {
+      known = await paymentsOf(open.map((kept) => kept.transaction));
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      // The rest of the pass goes on; these are re-checked next pass.
+      report.deferred += open.length;
+      log.warn(
+        { differences: open.length, code: isDomainError(err) ? err.code : undefined },
+        'reconciler could not re-check kept differences yet; retrying next pass',
+      );
+      return;
+    }
     for (const kept of open) {
       const tx = kept.transaction;
       let difference;
