@@ -72,6 +72,7 @@ describe('a delivery attempt in the trace of the event that made it', () => {
     };
     const target = (attempts: number): DispatchTarget => ({
       delivery: { ...delivery, attempts },
+      leasedUntil: new Date(Date.now() + 60_000),
       firstAttemptAt: null,
       orderId: '',
       endpoint: {

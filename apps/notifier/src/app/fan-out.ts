@@ -57,6 +57,9 @@ function deliveriesOf(
     }));
 }
 
+/** Events whose deliveries are built and inserted together when a backlog is routed. */
+const ROUTE_SLICE = 1_000;
+
 /**
  * Routes the merchant's events recorded while it had no endpoint, still inside the retry window,
  * to its endpoints now (call in the transaction that created an endpoint). Returns the number of
@@ -75,9 +78,15 @@ export async function routeUnrouted(
     merchantId,
     new Date(now.getTime() - retryWindowMs),
   );
-  const made = await repos.deliveries.insertMany(
-    events.flatMap((event) => deliveriesOf(event, endpoints, now, retryWindowMs)),
-  );
+  let made = 0;
+  // A slice at a time: 72 h of a busy merchant's events is many bodies to hold at once.
+  for (let i = 0; i < events.length; i += ROUTE_SLICE) {
+    made += await repos.deliveries.insertMany(
+      events
+        .slice(i, i + ROUTE_SLICE)
+        .flatMap((event) => deliveriesOf(event, endpoints, now, retryWindowMs)),
+    );
+  }
   await repos.events.markRouted(events.map((e) => e.eventId));
   return made;
 }

@@ -102,6 +102,7 @@ function toTarget(row: ClaimedRow, now: Date): DispatchTarget {
     row.previous_secret_expires_at.getTime() > now.getTime();
   return {
     delivery: toDomain(row),
+    leasedUntil: row.leased_until as Date,
     firstAttemptAt: row.first_attempt_at ?? null,
     orderId: row.order_id ?? '',
     endpoint: {
@@ -225,11 +226,20 @@ async function endpointEffects(
 }
 
 /**
+ * A merchant's answer as PostgreSQL text can hold it: NUL, which a text value cannot contain
+ * (a UTF-16 `OK` is `O\0K\0`), shown as U+FFFD. Refused, the attempt was never recorded and the
+ * delivery was sent again at every lease's end, for ever.
+ */
+function storableText(text: string): string {
+  return text.replaceAll('\u0000', '\uFFFD');
+}
+
+/**
  * Records attempts in one transaction: group commit, one fsync for the many attempts that finish
  * together under load. The attempts, the deliveries' new states (leases released), the
  * successes' endpoint health and the failures' (see endpointEffects) take a statement each for
- * the whole batch. Only a pending delivery moves: a late answer
- * never undoes an acknowledged delivery.
+ * the whole batch. Only a pending delivery still under the attempt's own lease moves: a late
+ * answer never undoes an acknowledged delivery, nor records over another dispatcher's claim.
  */
 async function recordBatch(db: Knex, batch: AttemptResult[]): Promise<Outcome<AttemptEffects>[]> {
   return db.transaction(async (trx) => {
@@ -241,7 +251,7 @@ async function recordBatch(db: Knex, batch: AttemptResult[]): Promise<Outcome<At
     const ids = batch.map((r) => r.target.delivery.id);
     const urls = batch.map((r) => r.target.endpoint.url);
     const codes = batch.map((r) => r.statusCode);
-    const errors = batch.map((r) => r.decision.error);
+    const errors = batch.map((r) => storableText(r.decision.error));
     const attemptedAts = batch.map((r) => r.attemptedAt);
     await trx.raw(
       `
@@ -255,7 +265,7 @@ async function recordBatch(db: Knex, batch: AttemptResult[]): Promise<Outcome<At
         codes,
         errors,
         batch.map((r) => Math.max(0, Math.round(r.durationMs))),
-        batch.map((r) => r.responseSnippet),
+        batch.map((r) => storableText(r.responseSnippet)),
         urls,
       ] as unknown as readonly Knex.Value[],
     );
@@ -266,9 +276,10 @@ async function recordBatch(db: Knex, batch: AttemptResult[]): Promise<Outcome<At
         delivered_at = v.delivered_at, url = v.url, leased_until = null,
         first_attempt_at = coalesce(d.first_attempt_at, v.attempted_at)
       from unnest(?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::text[], ?::timestamptz[],
-        ?::text[], ?::timestamptz[])
-        as v(id, status, next_attempt_at, code, error, delivered_at, url, attempted_at)
+        ?::text[], ?::timestamptz[], ?::timestamptz[])
+        as v(id, status, next_attempt_at, code, error, delivered_at, url, attempted_at, lease)
       where d.id = v.id and d.id = any(?::text[]) and coalesce(d.status, '') = 'pending'
+        and d.leased_until = v.lease
       returning d.id`,
       [
         ids,
@@ -279,6 +290,7 @@ async function recordBatch(db: Knex, batch: AttemptResult[]): Promise<Outcome<At
         batch.map((r) => (r.decision.status === 'delivered' ? r.attemptedAt : null)),
         urls,
         attemptedAts,
+        batch.map((r) => r.target.leasedUntil),
         ids,
       ] as unknown as readonly Knex.Value[],
     );

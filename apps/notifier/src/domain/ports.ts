@@ -224,6 +224,12 @@ export interface MerchantHttp {
 /** A claimed delivery with what sending it needs, read from its endpoint at claim time. */
 export interface DispatchTarget {
   delivery: Delivery;
+  /**
+   * The lease this claim took. The attempt's result is recorded only while the delivery still
+   * holds it: a late result (its lease ran out and another dispatcher claimed the delivery)
+   * changes nothing.
+   */
+  leasedUntil: Date;
   /** Null before the first attempt: the retry window starts with it. */
   firstAttemptAt: Date | null;
   /** The merchant's order id (OK_ORDER acknowledgements). */

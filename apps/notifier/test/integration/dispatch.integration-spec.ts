@@ -129,6 +129,28 @@ describe('dispatcher (real PostgreSQL, real HTTP receivers, controllable clock)'
     expect(r.received[0]?.headers['content-type']).toBe('application/json');
   });
 
+  it('records a late attempt (its lease ran out and the delivery was claimed again) over nothing', async () => {
+    const r = await receiver((res) => res.end('ok'));
+    const { merchantId } = await endpointFor(r);
+    const event = aNotificationEvent({ merchantId });
+    await recordEvent(db, clock, event);
+    const [late] = await dispatcher.claim(500);
+    // The lease (timeout + 10 s) runs out before the first attempt finished: claimed again.
+    clock.advance(11_000);
+    const [current] = await dispatcher.claim(500);
+    expect(current?.delivery.id).toBe(late?.delivery.id);
+
+    await dispatcher.attempt(late!);
+    expect(await deliveryOf(event.eventId)).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+      leased_until: current?.leasedUntil,
+    });
+    await dispatcher.attempt(current!);
+    expect(await deliveryOf(event.eventId)).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(r.received).toHaveLength(2);
+  });
+
   it.each([
     ['500', (res: Parameters<Receiver['answer']>[0]) => res.writeHead(500).end('down'), 'HTTP 500'],
     [

@@ -264,6 +264,16 @@ describe('notifier (real process, PostgreSQL, Kafka, merchant HTTP server)', () 
     expect(delivered?.attempts).toBe(3);
   });
 
+  it('records an answer holding NUL bytes (UTF-16 "ok") as a refused attempt, and retries on schedule', async () => {
+    const event = aKeeperMobileEvent();
+    merchant.script(event.paymentId, [{ status: 200, body: 'o\u0000k\u0000' }]);
+    await publish(producer, topic, event);
+    const [delivered] = await waitDelivered(event.paymentId);
+    // Both attempts recorded: the first was not lost to a refused write and sent again blind.
+    expect(delivered).toMatchObject({ attempts: 2, lastStatusCode: 200, lastError: '' });
+    expect(merchant.requestsFor(event.paymentId)).toHaveLength(2);
+  });
+
   it('notifies once when the same event is published twice', async () => {
     const event = aKeeperMobileEvent();
     const marker = aKeeperMobileEvent({
