@@ -18,13 +18,18 @@ export const DEFAULT_RELAY_OPTIONS: FactsRelayOptions = Object.freeze({
   maxBackoffMs: 10 * 60_000,
 });
 
+/** Thrown after a round that found the ledger unreachable, so the relay's loop backs off. */
+export class LedgerUnreachable extends Error {}
+
 /**
  * Hands recurring_facts to the ledger (the only publisher of events) in the order they were
- * written, deleting each once the ledger accepted it; a refused one waits with backoff and is
- * kept until accepted, so nothing is lost while the ledger is down. Rows are locked (SKIP LOCKED)
- * while sent, so several instances share the work without sending one twice at once; the ledger
- * is idempotent on the key for the rest. Returns how many facts it looked at (a full batch means
- * run again).
+ * written, deleting each once the ledger accepted it, so nothing is lost while the ledger is
+ * down. A fact the ledger refuses waits with its own backoff; while the ledger is unreachable
+ * the round ends and throws (the loop backs off, and every fact goes at the first round after
+ * the ledger is back). Rows are locked (SKIP LOCKED) while sent, so several instances share the
+ * work without sending one twice at once; a payment whose earlier fact another instance holds
+ * waits for it, so the ledger sees each payment's facts in order. The ledger is idempotent on
+ * the key for the rest. Returns how many facts it looked at (a full batch means run again).
  */
 export function createFactsRelay(deps: {
   db: Knex;
@@ -37,7 +42,7 @@ export function createFactsRelay(deps: {
   return {
     async runOnce() {
       const now = deps.clock.now();
-      return deps.db.transaction(async (trx) => {
+      const round = await deps.db.transaction(async (trx) => {
         // A fact waits while an earlier fact of its payment waits for its backoff, so the ledger
         // sees a payment's facts in the order they happened.
         const rows = (await trx('recurring_facts as f')
@@ -53,8 +58,9 @@ export function createFactsRelay(deps: {
           .forUpdate()
           .skipLocked()
           .select('f.*')) as FactRow[];
-        // A payment's facts keep their order: after one of them is refused, its later ones wait.
-        const held = new Set<string>();
+        // A payment's facts keep their order: after one of them is refused, its later ones wait,
+        // and so do those whose earlier fact another instance has locked (skipped above).
+        const held = await heldByOthers(trx, rows);
         let ledgerDown = false;
         for (const row of rows) {
           if (ledgerDown || held.has(row.payment_id)) continue;
@@ -63,13 +69,16 @@ export function createFactsRelay(deps: {
             await trx('recurring_facts').where({ id: row.id }).delete();
           } catch (err) {
             held.add(row.payment_id);
-            // Unreachable: the rest of the batch would fail the same way; wait for the next round.
+            // Unreachable: the rest of the batch would fail the same way; the loop backs off
+            // instead of the fact, so it goes as soon as the ledger answers again.
             ledgerDown = !isDomainError(err) || err.retriable;
             const attempts = row.attempts + 1;
-            const backoff = exponentialBackoffMs(
-              { baseMs: opts.baseBackoffMs, maxMs: opts.maxBackoffMs },
-              attempts,
-            );
+            const backoff = ledgerDown
+              ? 0
+              : exponentialBackoffMs(
+                  { baseMs: opts.baseBackoffMs, maxMs: opts.maxBackoffMs },
+                  attempts,
+                );
             const lastError = isDomainError(err)
               ? `${err.code}: ${err.message}`
               : 'ledger call failed';
@@ -88,8 +97,24 @@ export function createFactsRelay(deps: {
             }
           }
         }
-        return rows.length;
+        return { looked: rows.length, ledgerDown };
       });
+      if (round.ledgerDown) throw new LedgerUnreachable('ledger unreachable; recurring facts wait');
+      return round.looked;
     },
   };
+}
+
+/** Payments of `rows` with an earlier fact not among them: another instance is sending it. */
+async function heldByOthers(trx: Knex.Transaction, rows: FactRow[]): Promise<Set<string>> {
+  const first = new Map<string, bigint>();
+  for (const row of rows) if (!first.has(row.payment_id)) first.set(row.payment_id, row.id);
+  if (first.size === 0) return new Set();
+  const { rows: held } = (await trx.raw(
+    `select distinct e.payment_id from recurring_facts e
+       join unnest(?::text[], ?::bigint[]) as b(payment_id, first_id)
+         on e.payment_id = b.payment_id and e.id < b.first_id`,
+    [[...first.keys()], [...first.values()].map(String)],
+  )) as { rows: { payment_id: string }[] };
+  return new Set(held.map((r) => r.payment_id));
 }

@@ -77,7 +77,8 @@ export interface PassResult {
 
 export interface Scheduler {
   /** Turns due occurrences into charges and charges what is due, until nothing is due now. */
-  runPass(): Promise<PassResult>;
+  /** Until nothing is due; `signal` ends it after the batch in hand (the service stopping). */
+  runPass(signal?: AbortSignal): Promise<PassResult>;
   /** One batch of due operations into charges; returns how many operations it advanced. */
   materializeDue(): Promise<number>;
   /** One batch of due charges claimed and attempted; returns how many were claimed. */
@@ -123,10 +124,16 @@ type Attempted =
   | { kind: 'unavailable'; error: string };
 
 /** Runs `work` over items with at most `limit` in flight. */
-async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>) {
+/** Runs `work` over `items`, `limit` at a time; once `signal` aborts, starts no more. */
+async function forEachLimited<T>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
   let next = 0;
   const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (next < items.length && !signal?.aborted) {
       const item = items[next++] as T;
       await work(item);
     }
@@ -564,20 +571,42 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       .update({ claimed_until: null, claim_token: null });
   }
 
-  async function attemptDue(): Promise<{ claimed: number; attempted: number }> {
+  /** Hands back the claims of charges a stopping pass never started. */
+  async function releaseUnstarted(token: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await db('charges')
+      .where({ claim_token: token })
+      .whereIn('id', ids)
+      .update({ claimed_until: null, claim_token: null });
+  }
+
+  async function attemptDue(signal?: AbortSignal): Promise<{ claimed: number; attempted: number }> {
     const { token, rows } = await claim();
     const decisions: Decision[] = [];
-    await forEachLimited(rows, opts.concurrency, async (c) => {
-      try {
-        decisions.push(await decide(c));
-      } catch (err) {
-        // The lease expires and the charge is retaken with the same key.
-        log.error(
-          { err, chargeId: c.id },
-          'recurring charge attempt failed; retaken after its lease',
-        );
-      }
-    });
+    const started = new Set<string>();
+    await forEachLimited(
+      rows,
+      opts.concurrency,
+      async (c) => {
+        started.add(c.id);
+        try {
+          decisions.push(await decide(c));
+        } catch (err) {
+          // The lease expires and the charge is retaken with the same key.
+          log.error(
+            { err, chargeId: c.id },
+            'recurring charge attempt failed; retaken after its lease',
+          );
+        }
+      },
+      signal,
+    );
+    // Stopping (a deploy): what was not started goes back at once, for another instance to
+    // take now rather than after the lease.
+    await releaseUnstarted(
+      token,
+      rows.filter((c) => !started.has(c.id)).map((c) => c.id),
+    );
     try {
       await writeBatch(token, decisions);
     } catch (err) {
@@ -592,16 +621,21 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   return {
     materializeDue,
     attemptDue,
-    async runPass() {
+    /**
+     * Materializes and attempts until nothing is due. `signal` (the service stopping) ends the
+     * pass after the batch in hand: the charges being attempted finish and are recorded, the
+     * rest of the batch is handed back.
+     */
+    async runPass(signal?: AbortSignal) {
       let materialized = 0;
-      for (;;) {
+      while (!signal?.aborted) {
         const n = await materializeDue();
         materialized += n;
         if (n < opts.batchSize) break;
       }
       let attempted = 0;
-      for (;;) {
-        const round = await attemptDue();
+      while (!signal?.aborted) {
+        const round = await attemptDue(signal);
         attempted += round.attempted;
         if (round.claimed < opts.batchSize) break;
       }

@@ -60,10 +60,12 @@ export function startScheduling(deps: {
       leaseMs: config.schedulerLeaseMs,
     },
   });
+  // Stopping ends a pass after its batch in hand instead of when nothing is due any more.
+  const stopping = new AbortController();
   const schedulerLoop = startLoop({
     name: 'recurring-scheduler',
     intervalMs: testClock ? 0 : config.schedulerIntervalMs,
-    runOnce: () => scheduler.runPass(),
+    runOnce: () => scheduler.runPass(stopping.signal),
     log,
   });
   const relay = createFactsRelay({ db, clock, ledger, log });
@@ -83,6 +85,7 @@ export function startScheduling(deps: {
     wakeRelay: () => relayLoop.wake(),
     /** Stops the loops (a round in progress finishes) and closes the peers. */
     async stop() {
+      stopping.abort();
       await Promise.all([schedulerLoop.stop(), relayLoop.stop()]);
       checkout.close();
       ledger.close();

@@ -3,7 +3,7 @@ import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
 import { newId } from '@tolem/ids';
 import { sumSamples } from '@tolem/metrics';
 import { createLogger } from '@tolem/observability';
-import { freshDatabase } from '@tolem/testing';
+import { freshDatabase, waitFor } from '@tolem/testing';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -557,6 +557,34 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
     ]);
   });
 
+  it('a stopping pass finishes the charges in hand and hands the rest of its batch back at once', async () => {
+    const ops = await Promise.all(Array.from({ length: 6 }, () => operation({ endsAt: T0 })));
+    checkout.state.delayMs = 200;
+    clock.advance(HOUR);
+    const stopping = new AbortController();
+    const pass = scheduler({ concurrency: 1 }).runPass(stopping.signal);
+    await waitFor(() => checkout.calls.length >= 1, { timeoutMs: 10_000, what: 'a charge asked' });
+    stopping.abort();
+    await pass;
+    const asked = checkout.calls.length;
+    expect(asked).toBeLessThan(6);
+    const rows = (await db('charges').whereIn('operation_id', ops)) as {
+      state: string;
+      claimed_until: Date | null;
+    }[];
+    // What was asked is recorded; nothing stays claimed for the lease's 5 minutes.
+    expect(rows.filter((r) => r.state === 'succeeded')).toHaveLength(asked);
+    expect(rows.filter((r) => r.claimed_until !== null)).toEqual([]);
+
+    // Another instance takes the rest now, each once.
+    checkout.state.delayMs = 0;
+    await scheduler().runPass();
+    expect(checkout.calls).toHaveLength(6);
+    expect(new Set(checkout.calls.map((c) => c.idempotencyKey)).size).toBe(6);
+    const after = (await db('charges').whereIn('operation_id', ops)) as { state: string }[];
+    expect(after.map((r) => r.state)).toEqual(Array(6).fill('succeeded'));
+  });
+
   it('relays facts to the ledger and keeps them through a ledger outage', async () => {
     const op = await operation({ endsAt: T0 });
     checkout.state.script = () => ({ status: 'failed', declineCode: '14' });
@@ -565,7 +593,8 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
     const relay = createFactsRelay({ db, clock, ledger: ledgerClient, log });
 
     ledger.state.down = true;
-    await relay.runOnce();
+    // The round throws, so the relay's loop backs off (the facts do not).
+    await expect(relay.runOnce()).rejects.toThrow('ledger unreachable');
     expect(ledger.events.size).toBe(0);
     const kept = (await db('recurring_facts').orderBy('id')) as {
       attempts: number;
@@ -577,10 +606,8 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
       last_error: expect.stringContaining('LEDGER_DOWN') as unknown,
     });
 
+    // Back: the next round sends them, without waiting out a backoff of their own.
     ledger.state.down = false;
-    await relay.runOnce();
-    expect(ledger.events.size).toBe(0);
-    clock.advance(2_000);
     await relay.runOnce();
     expect(await db('recurring_facts').count({ n: '*' })).toEqual([{ n: 0n }]);
 
@@ -604,6 +631,39 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
       idempotencyKey: `${op}:canceled`,
       cancelReason: 'hard_decline',
     });
+  });
+
+  it("leaves a payment's later facts while another instance holds its earlier one", async () => {
+    await operation({ endsAt: T0 });
+    checkout.state.script = () => ({ status: 'failed', declineCode: '14' });
+    clock.advance(HOUR);
+    await scheduler().runPass();
+    const facts = (await db('recurring_facts').orderBy('id')) as {
+      id: bigint;
+      payment_id: string;
+      event_type: string;
+    }[];
+    expect(facts.map((f) => f.event_type)).toEqual([
+      'recurring.charge.failed',
+      'recurring.operation.canceled',
+    ]);
+    expect(new Set(facts.map((f) => f.payment_id)).size).toBe(1);
+    const relay = createFactsRelay({ db, clock, ledger: ledgerClient, log });
+
+    // Another instance is sending the first fact: its row is locked until that send ends.
+    const other = await db.transaction();
+    try {
+      await other('recurring_facts').where({ id: facts[0]?.id }).forUpdate().first();
+      await relay.runOnce();
+      expect(ledger.events.size).toBe(0);
+    } finally {
+      await other.rollback();
+    }
+    await relay.runOnce();
+    expect([...ledger.events.values()].map((e) => e.eventType)).toEqual([
+      'recurring.charge.failed',
+      'recurring.operation.canceled',
+    ]);
   });
 
   it('lists an operation’s charges with their attempts, newest first, and refuses another merchant', async () => {
