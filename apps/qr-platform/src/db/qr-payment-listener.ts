@@ -29,6 +29,13 @@ export interface QrPaymentListenerOptions {
   onConnectedChange?(connected: boolean): void;
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * How often the idle LISTEN connection is asked `select 1`, and how long it may take to answer
+   * (15 s and 5 s): a connection dropped without a word (a NAT or load balancer forgetting it)
+   * sends no error and no end, and would hear no notification again.
+   */
+  heartbeatMs?: number;
+  heartbeatTimeoutMs?: number;
 }
 
 export interface QrPaymentListener extends QrPaymentChanges {
@@ -55,6 +62,9 @@ export function createQrPaymentListener(options: QrPaymentListenerOptions): QrPa
   let failures = 0;
   let everConnected = false;
   let retry: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 5_000;
 
   const each = (codeId: string, fn: (l: Listener) => void) => {
     for (const l of watchers.get(codeId) ?? []) {
@@ -94,16 +104,36 @@ export function createQrPaymentListener(options: QrPaymentListenerOptions): QrPa
     retry.unref();
   };
 
+  /** Asks the connection `select 1`; no answer in time is a lost connection. */
+  const beat = async (conn: pg.Client, lost: (err: unknown) => void): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const silent = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer to a heartbeat in ${heartbeatTimeoutMs} ms`)),
+        heartbeatTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([conn.query('select 1'), silent]);
+    } catch (err) {
+      lost(err);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
   const connect = async (): Promise<void> => {
     const next = new pg.Client({
       connectionString: options.connectionString,
       application_name: 'qr-platform-listen',
       keepAlive: true,
+      keepAliveInitialDelayMillis: heartbeatMs,
     });
     next.on('notification', (msg) => onNotification(msg.payload));
     const lost = (err: unknown) => {
       if (client !== next) return;
       client = undefined;
+      clearInterval(heartbeat);
       options.onConnectedChange?.(false);
       if (stopped) return;
       log.warn({ err }, 'qr payment LISTEN connection lost; reconnecting');
@@ -128,6 +158,8 @@ export function createQrPaymentListener(options: QrPaymentListenerOptions): QrPa
     }
     client = next;
     failures = 0;
+    heartbeat = setInterval(() => void beat(next, lost), heartbeatMs);
+    heartbeat.unref();
     options.onConnectedChange?.(true);
     if (everConnected) for (const codeId of watchers.keys()) each(codeId, (l) => l.resync());
     everConnected = true;
@@ -141,6 +173,7 @@ export function createQrPaymentListener(options: QrPaymentListenerOptions): QrPa
     async stop() {
       stopped = true;
       if (retry) clearTimeout(retry);
+      clearInterval(heartbeat);
       const current = client;
       client = undefined;
       await current?.end().catch(() => undefined);

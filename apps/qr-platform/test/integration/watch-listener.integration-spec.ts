@@ -1,3 +1,5 @@
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import {
   QrServiceClient,
@@ -29,6 +31,7 @@ import {
   type QrPaymentListener,
 } from '../../src/db/qr-payment-listener';
 import { createQrPaymentsRepo } from '../../src/db/qr-payments.repo';
+import type { QrPaymentChange } from '../../src/domain/ports';
 import { qrHandlers } from '../../src/grpc/qr.grpc';
 
 const MERCHANT = 'mer_watch';
@@ -223,5 +226,60 @@ describe('WatchQrPayment over one LISTEN connection (real gRPC server, real Post
     kept.cancel();
     await kept.ended;
     await watchers(0, 'no watcher left');
+  });
+  it('notices a LISTEN connection that went silent (no error, no end) by its heartbeat, and reconnects', async () => {
+    // A TCP forwarder whose open connections can be frozen: bytes stop in both directions, and
+    // neither side hears that anything happened (a NAT or load balancer that forgot the flow).
+    const pairs: Socket[][] = [];
+    const target = new URL(database.url);
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(target.port), target.hostname);
+      for (const socket of [client, upstream]) socket.on('error', () => socket.destroy());
+      client.pipe(upstream).pipe(client);
+      pairs.push([client, upstream]);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const viaProxy = new URL(database.url);
+    viaProxy.port = String((proxy.address() as AddressInfo).port);
+
+    const states: boolean[] = [];
+    let resyncs = 0;
+    let changes = 0;
+    const quiet = createQrPaymentListener({
+      connectionString: viaProxy.toString(),
+      log,
+      minBackoffMs: 100,
+      heartbeatMs: 200,
+      heartbeatTimeoutMs: 300,
+      load: async () => ({}) as QrPaymentChange,
+      onConnectedChange: (c) => states.push(c),
+    });
+    const unsubscribe = quiet.subscribe('qr_silent', {
+      change: () => (changes += 1),
+      resync: () => (resyncs += 1),
+    });
+    try {
+      await quiet.start();
+      expect(states).toEqual([false, true]);
+      for (const [client, upstream] of pairs) {
+        client?.unpipe();
+        upstream?.unpipe();
+        client?.pause();
+        upstream?.pause();
+      }
+      await waitFor(() => states.length >= 4 && states.at(-1) === true, {
+        timeoutMs: 10_000,
+        what: 'the silent connection given up and a new one listening',
+      });
+      expect(states.slice(2, 4)).toEqual([false, true]);
+      expect(resyncs).toBe(1);
+      await db.raw('select pg_notify(?, ?)', ['qr_payment', 'qr_silent:pay_1']);
+      await waitFor(() => changes === 1, { timeoutMs: 10_000, what: 'the notification heard' });
+    } finally {
+      unsubscribe();
+      await quiet.stop();
+      for (const socket of pairs.flat()) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });
