@@ -187,6 +187,11 @@ async function entryArgs(entry: string): Promise<string[]> {
   return [await bundledEntry(REPO_ROOT, entry)];
 }
 
+/** How a child ended: its exit code, or the signal that killed it. */
+function exitOf(child: ChildProcess): string {
+  return child.signalCode ? `was killed by ${child.signalCode}` : `exited with ${child.exitCode}`;
+}
+
 /** Runs a service's main.ts as its own process and waits until it is ready. */
 export async function spawnService(options: SpawnServiceOptions): Promise<ServiceProcess> {
   const child = spawn(
@@ -276,7 +281,8 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
         what: `${options.name} to be ready`,
       },
     );
-    if (outcome === 'exited') throw new Error(`${options.name} exited with ${child.exitCode}`);
+    // Dead now though it answered (it crashed right after): no handle to a dead service.
+    if (outcome === 'exited' || dead) throw new Error(`${options.name} ${exitOf(child)}`);
   } catch (err) {
     await handle.stop(2_000);
     throw new Error(
