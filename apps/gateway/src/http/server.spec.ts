@@ -112,6 +112,46 @@ describe('buildGateway (in process)', () => {
     expect(calls.filter((c) => c.method === 'createPayment')).toHaveLength(0);
   });
 
+  it('refuses a NUL character in a body, a key, a query or a path with VALIDATION_FAILED naming the field', async () => {
+    const refused = [
+      {
+        method: 'POST',
+        url: '/v1/payments',
+        payload: { amount: 1999, currency: 'USD', description: 'a\u0000b' },
+        field: 'description',
+      },
+      {
+        method: 'POST',
+        url: '/v1/payments',
+        payload: { amount: 1999, currency: 'USD', metadata: { 'k\u0000': 'v' } },
+        field: 'metadata.k\u0000',
+      },
+      { method: 'GET', url: '/v1/payments?order_id=a%00b', field: 'order_id' },
+      { method: 'GET', url: '/v1/payments/pay_%00', field: 'id' },
+    ] as const;
+    for (const { method, url, field, ...rest } of refused) {
+      const res = await app.inject({
+        method,
+        url,
+        headers: method === 'POST' ? { ...json, 'idempotency-key': `nul-${field}` } : auth,
+        ...('payload' in rest ? { payload: rest.payload } : {}),
+      });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field } });
+    }
+    expect(
+      calls.filter((c) => c.method === 'createPayment' || c.method === 'listPayments'),
+    ).toEqual([]);
+    // Refused before its key was claimed: the same key with a clean body is a first request.
+    const clean = await app.inject({
+      method: 'POST',
+      url: '/v1/payments',
+      headers: { ...json, 'idempotency-key': 'nul-description' },
+      payload: { amount: 1999, currency: 'USD', description: 'ab' },
+    });
+    expect(clean.statusCode).toBe(201);
+  });
+
   it('stores a checkout failure (5xx) under the Idempotency-Key and replays it without asking checkout again', async () => {
     const f = fakes();
     let createCalls = 0;

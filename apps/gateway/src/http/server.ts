@@ -23,6 +23,7 @@ import { requestIdFrom } from './headers';
 import { installIdempotency } from './idempotency/plugin';
 import type { IdempotencyStore } from './idempotency/store';
 import { qrCodeToJson } from './mappers/qr.mapper';
+import { refuseNulCharacters } from './nul-guard';
 import { registerOpenApi } from './openapi';
 import { installApiRateLimits } from './rate-limits';
 import { adminRoutes } from './routes/admin.route';
@@ -205,6 +206,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  refuseNulCharacters(app);
   const limits = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
   installApiRateLimits(app, {
     perApiKey: limits.apiPerKey ?? (DEFAULT_RATE_LIMITS.apiPerKey as RateLimit),
