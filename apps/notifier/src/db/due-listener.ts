@@ -20,23 +20,28 @@ export function listenForDueDeliveries(options: {
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
 
+  /** Drops `c` (once, however many ways it failed) and connects again after a pause. */
+  const lost = (c: pg.Client, err: unknown, what: string) => {
+    if (client !== c) return;
+    client = undefined;
+    if (closed) return;
+    options.log.warn({ err }, what);
+    void c.end().catch(() => undefined);
+    retry = setTimeout(() => void connect(), 1_000);
+  };
+
   const connect = async () => {
     if (closed) return;
     const c = new pg.Client({ connectionString: options.url, application_name: 'notifier-listen' });
     client = c;
     c.on('notification', (n) => options.onDue(n.payload ? n.payload.split(',') : undefined));
-    c.on('error', (err) => {
-      options.log.warn({ err }, 'deliveries_due listener lost its connection');
-      void c.end().catch(() => undefined);
-      if (!closed) retry = setTimeout(() => void connect(), 1_000);
-    });
+    c.on('error', (err) => lost(c, err, 'deliveries_due listener lost its connection'));
+    c.on('end', () => lost(c, undefined, 'deliveries_due listener lost its connection'));
     try {
       await c.connect();
       await c.query('listen deliveries_due');
     } catch (err) {
-      options.log.warn({ err }, 'deliveries_due listener could not connect');
-      void c.end().catch(() => undefined);
-      if (!closed) retry = setTimeout(() => void connect(), 1_000);
+      lost(c, err, 'deliveries_due listener could not connect');
     }
   };
   void connect();

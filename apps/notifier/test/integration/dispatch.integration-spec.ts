@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { migrations } from '../../migrations';
 import { makeDispatcher } from '../../src/app/dispatch-due';
 import { createDispatchRepo } from '../../src/db/deliveries.repo';
+import { listenForDueDeliveries } from '../../src/db/due-listener';
 import type { PrivateNetworkAllowance } from '../../src/domain/ssrf';
 import { startDispatcherLoop } from '../../src/http/dispatcher.loop';
 import { createMerchantHttp } from '../../src/http/merchant.client';
@@ -227,6 +228,47 @@ describe('dispatcher (real PostgreSQL, real HTTP receivers, controllable clock)'
       expect(payloads).toEqual([a.endpointId, b.endpointId, b.endpointId]);
     } finally {
       await listener.end();
+    }
+  });
+
+  it('its due listener reconnects once after its session is killed, and wakes again', async () => {
+    const a = await endpointFor(await receiver());
+    const woken: (readonly string[] | undefined)[] = [];
+    const listener = listenForDueDeliveries({
+      url: database.url,
+      onDue: (ids) => woken.push(ids),
+      log: createLogger({ service: 'notifier-it', level: 'silent' }),
+    });
+    const sessions = async () =>
+      (
+        (await db.raw(
+          "select pid from pg_stat_activity where application_name = 'notifier-listen' and datname = current_database()",
+        )) as { rows: { pid: number }[] }
+      ).rows;
+    try {
+      await waitFor(async () => (await sessions()).length === 1, {
+        timeoutMs: 5_000,
+        what: 'listening',
+      });
+      const [session] = await sessions();
+      await db.raw('select pg_terminate_backend(?)', [session?.pid ?? 0]);
+      await waitFor(
+        async () => {
+          const now = await sessions();
+          return now.length === 1 && now[0]?.pid !== session?.pid;
+        },
+        { timeoutMs: 10_000, what: 'a new listening session' },
+      );
+      await recordEvent(db, clock, aNotificationEvent({ merchantId: a.merchantId }));
+      await waitFor(() => woken.some((ids) => ids?.includes(a.endpointId)), {
+        timeoutMs: 5_000,
+        what: 'the wake-up',
+      });
+      // One session: the loss was handled once, however many ways it was reported.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await sessions()).toHaveLength(1);
+    } finally {
+      await listener.close();
     }
   });
 
