@@ -17,6 +17,7 @@ import * as merchantSecretRotations from './20261209000000_merchant_secret_rotat
 import * as apiKeyIdempotency from './20261209000100_api_key_idempotency';
 import * as paymentTraceParent from './20261209000200_payment_trace_parent';
 import * as modeIsolation from './20261210000500_mode_isolation';
+import * as ledgerRefusalBackoff from './20261211000000_ledger_refusal_backoff';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '20261209000100_api_key_idempotency': apiKeyIdempotency,
   '20261209000200_payment_trace_parent': paymentTraceParent,
   '20261210000500_mode_isolation': modeIsolation,
+  '20261211000000_ledger_refusal_backoff': ledgerRefusalBackoff,
 };

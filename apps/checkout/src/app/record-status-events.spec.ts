@@ -155,4 +155,41 @@ describe('status events owed to the ledger', () => {
     expect(w.ledger.events).toHaveLength(1);
     expect(await w.statusEvents.listOwed(payment.id)).toEqual([]);
   });
+  it('leaves an event the ledger refused, and its payment, for a while; the payments behind it still go', async () => {
+    const w = world();
+    const start = (p: { id: string; pageSecret: string }) =>
+      w.startPayment({
+        paymentId: p.id,
+        pageSecret: p.pageSecret,
+        method: 'webmoney_purse',
+        payer: {},
+      });
+    const refused = (await w.created()).payment;
+    const other = (await w.created({ idempotencyKey: 'order-2', orderId: 'order-2' })).payment;
+    w.ledger.refusing.add(refused.id);
+    await start(refused);
+    await start(other);
+    const refusals = () =>
+      w.log.lines.filter((l) => l.msg === 'ledger refused a status event').length;
+
+    // One payment a round: the refused one, which waited longest, and then the other all the same.
+    expect(await w.recordStatusEvents.sweep({ graceMs: 0, limit: 1 })).toBe(0);
+    expect(refusals()).toBe(1);
+    expect(await w.recordStatusEvents.sweep({ graceMs: 0, limit: 1 })).toBe(1);
+    expect(w.ledger.events.map((e) => e.paymentId)).toEqual([other.id]);
+    // Not asked again before 10 s, then not before twice as long after another refusal.
+    expect(await w.recordStatusEvents.sweep({ graceMs: 0 })).toBe(0);
+    expect(refusals()).toBe(1);
+    w.clock.advance(10_000);
+    await w.recordStatusEvents.sweep({ graceMs: 0 });
+    expect(refusals()).toBe(2);
+    w.clock.advance(10_000);
+    await w.recordStatusEvents.sweep({ graceMs: 0 });
+    expect(refusals()).toBe(2);
+
+    w.ledger.refusing.delete(refused.id);
+    w.clock.advance(10_000);
+    expect(await w.recordStatusEvents.sweep({ graceMs: 0 })).toBe(1);
+    expect(await w.statusEvents.listOwed(refused.id)).toEqual([]);
+  });
 });

@@ -1,4 +1,5 @@
 import { isDomainError } from '@tolem/errors';
+import { exponentialBackoffMs } from '@tolem/runtime';
 
 import type { Payment } from '../domain/payment';
 import type {
@@ -17,6 +18,9 @@ export interface RecordStatusEventsDeps {
   clock: Clock;
   log: Log;
 }
+
+/** A refused event waits 10 s, then twice as long after each refusal, up to an hour. */
+export const REFUSED_EVENT_BACKOFF = Object.freeze({ baseMs: 10_000, maxMs: 3_600_000 });
 
 /** The ledger's key of a transition's event: one fact per transition, ever. */
 export function statusEventKeyOf(paymentId: string, transitionId: string): string {
@@ -42,16 +46,30 @@ export function makeRecordStatusEvents(deps: RecordStatusEventsDeps) {
     if (owed.length === 0) return 0;
     const payment = known?.id === paymentId ? known : await deps.payments.findById(paymentId);
     if (!payment) throw new Error(`status events owed for an unknown payment ${paymentId}`);
-    for (const { transitionId, event } of owed) {
-      const result = await deps.ledger.recordPaymentEvent({
-        idempotencyKey: statusEventKeyOf(paymentId, transitionId),
-        paymentId,
-        merchantId: payment.merchantId,
-        orderId: payment.orderId,
-        description: payment.description,
-        livemode: payment.livemode,
-        ...event,
-      });
+    for (const { transitionId, event, refusals } of owed) {
+      let result;
+      try {
+        result = await deps.ledger.recordPaymentEvent({
+          idempotencyKey: statusEventKeyOf(paymentId, transitionId),
+          paymentId,
+          merchantId: payment.merchantId,
+          orderId: payment.orderId,
+          description: payment.description,
+          livemode: payment.livemode,
+          ...event,
+        });
+      } catch (err) {
+        // Refused (not unreachable): the relay leaves it, and the payment's later events, alone
+        // for a while, so the payments behind it are not starved by one it cannot send.
+        if (isDomainError(err) && !err.retriable) {
+          const waitMs = exponentialBackoffMs(REFUSED_EVENT_BACKOFF, refusals + 1);
+          await deps.statusEvents.markRefused(
+            transitionId,
+            new Date(deps.clock.now().getTime() + waitMs),
+          );
+        }
+        throw err;
+      }
       await deps.statusEvents.markRecorded(
         transitionId,
         deps.clock.now(),
@@ -83,8 +101,9 @@ export function makeRecordStatusEvents(deps: RecordStatusEventsDeps) {
 
   /** One relay round: every payment owing events since before `graceMs` ago. */
   async function sweep(options: { graceMs: number; limit?: number }): Promise<number> {
-    const before = new Date(deps.clock.now().getTime() - options.graceMs);
-    const paymentIds = await deps.statusEvents.listPaymentsOwing(before, options.limit ?? 100);
+    const now = deps.clock.now();
+    const before = new Date(now.getTime() - options.graceMs);
+    const paymentIds = await deps.statusEvents.listPaymentsOwing(before, options.limit ?? 100, now);
     let recorded = 0;
     for (const paymentId of paymentIds) {
       try {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { callback, rawRequest } from '../../test/fakes/in-memory';
 import { SWEEP_GRACE_MS, world } from '../../test/fakes/world';
+import { makeSweepUnposted } from './sweep-unposted';
 
 async function succeededUnposted(count = 1) {
   const w = world();
@@ -84,5 +85,27 @@ describe('sweepUnposted', () => {
     expect(await w2.sweepUnposted()).toEqual({ posted: 1, failed: 0 });
     expect(w2.ledger.calls).toHaveLength(2);
     expect((await w2.payments.findById(ids2[0] as string))?.ledgerPostedAt).not.toBeNull();
+  });
+  it('leaves a payment the ledger refused for a while, so the ones behind it are still posted', async () => {
+    const { w, ids } = await succeededUnposted(2);
+    const [refused, other] = ids as [string, string];
+    w.ledger.down = false;
+    w.ledger.refusing.add(refused);
+    w.clock.advance(SWEEP_GRACE_MS + 1);
+    const sweep = makeSweepUnposted({ ...w.sweepDeps, batchSize: 1 });
+    // One payment a sweep, and the refused one succeeded first: the other is posted all the same.
+    expect(await sweep()).toEqual({ posted: 0, failed: 1 });
+    expect(await sweep()).toEqual({ posted: 1, failed: 0 });
+    expect(await sweep()).toEqual({ posted: 0, failed: 0 });
+    // Asked again after 10 s, then after 20 s.
+    w.clock.advance(10_000);
+    expect(await sweep()).toEqual({ posted: 0, failed: 1 });
+    w.clock.advance(10_000);
+    expect(await sweep()).toEqual({ posted: 0, failed: 0 });
+    w.ledger.refusing.delete(refused);
+    w.clock.advance(10_000);
+    expect(await sweep()).toEqual({ posted: 1, failed: 0 });
+    expect((await w.payments.findById(refused))?.ledgerPostedAt).toBeInstanceOf(Date);
+    expect((await w.payments.findById(other))?.ledgerPostedAt).toBeInstanceOf(Date);
   });
 });

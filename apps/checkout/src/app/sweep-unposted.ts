@@ -22,8 +22,9 @@ export interface SweepUnpostedDeps {
  */
 export function makeSweepUnposted(deps: SweepUnpostedDeps) {
   return async (): Promise<{ posted: number; failed: number }> => {
-    const before = new Date(deps.clock.now().getTime() - deps.graceMs);
-    const due = await deps.payments.listUnposted(before, deps.batchSize ?? 100);
+    const now = deps.clock.now();
+    const before = new Date(now.getTime() - deps.graceMs);
+    const due = await deps.payments.listUnposted(before, deps.batchSize ?? 100, now);
     let posted = 0;
     let failed = 0;
     for (const payment of due) {
@@ -41,6 +42,8 @@ export function makeSweepUnposted(deps: SweepUnpostedDeps) {
           break;
         }
         deps.log.error({ paymentId: payment.id, code, err }, 'ledger refused a succeeded payment');
+        // Left for a while, so that refused payments never fill the sweep's every batch.
+        await deps.payments.deferPost(payment.id, now);
       }
     }
     if (posted > 0) deps.log.info({ posted }, 'posted unposted payments to the ledger');

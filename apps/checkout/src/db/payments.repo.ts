@@ -213,14 +213,28 @@ export function createPaymentsRepo(db: Knex, options: PaymentsRepoOptions = {}):
         });
     },
 
-    async listUnposted(succeededBefore, limit) {
-      const rows = (await db('payments')
+    async listUnposted(succeededBefore, limit, dueAt) {
+      const query = db('payments')
         .where({ status: 'succeeded' })
         .whereNull('ledger_posted_at')
-        .where('succeeded_at', '<', succeededBefore)
-        .orderBy('succeeded_at')
-        .limit(limit)) as PaymentRow[];
+        .where('succeeded_at', '<', succeededBefore);
+      if (dueAt) {
+        void query.andWhere((q) =>
+          q.whereNull('ledger_retry_at').orWhere('ledger_retry_at', '<=', dueAt),
+        );
+      }
+      const rows = (await query.orderBy('succeeded_at').limit(limit)) as PaymentRow[];
       return rows.map(toDomain);
+    },
+
+    async deferPost(paymentId, now) {
+      await db.raw(
+        `update payments set ledger_refusals = ledger_refusals + 1,
+           ledger_retry_at = ?::timestamptz
+             + least(interval '1 hour', interval '10 seconds' * power(2, least(ledger_refusals, 9)))
+         where id = ? and ledger_posted_at is null`,
+        [now, paymentId],
+      );
     },
 
     async listExpirable(now, limit) {

@@ -51,6 +51,7 @@ interface OwedRow {
   id: string | number | bigint;
   payment_id: string;
   ledger_event: StatusEventJson;
+  ledger_attempts: number;
 }
 
 /** The owed status events live on payment_transitions (written by PaymentRepository.update). */
@@ -58,7 +59,7 @@ export function createStatusEventsRepo(db: Knex): StatusEventRepository {
   return {
     async listOwed(paymentId) {
       const rows = (await db('payment_transitions')
-        .select('id', 'payment_id', 'ledger_event')
+        .select('id', 'payment_id', 'ledger_event', 'ledger_attempts')
         .where({ payment_id: paymentId })
         .whereNotNull('ledger_event')
         .whereNull('ledger_recorded_at')
@@ -67,10 +68,12 @@ export function createStatusEventsRepo(db: Knex): StatusEventRepository {
         transitionId: String(r.id),
         paymentId: r.payment_id,
         event: statusEventFromJson(r.ledger_event),
+        refusals: r.ledger_attempts,
       }));
     },
 
-    async listPaymentsOwing(before, limit) {
+    async listPaymentsOwing(before, limit, now) {
+      // A payment whose refused event waits keeps its later events waiting too (order).
       const rows = (await db('payment_transitions')
         .select('payment_id')
         .min('id as first_id')
@@ -78,9 +81,17 @@ export function createStatusEventsRepo(db: Knex): StatusEventRepository {
         .whereNull('ledger_recorded_at')
         .where('at', '<=', before)
         .groupBy('payment_id')
+        .havingRaw("coalesce(max(ledger_retry_at), '-infinity') <= ?", [now])
         .orderBy('first_id')
         .limit(limit)) as { payment_id: string }[];
       return rows.map((r) => r.payment_id);
+    },
+
+    async markRefused(transitionId, retryAt) {
+      await db('payment_transitions')
+        .where({ id: transitionId })
+        .whereNull('ledger_recorded_at')
+        .update({ ledger_attempts: db.raw('ledger_attempts + 1'), ledger_retry_at: retryAt });
     },
 
     async markRecorded(transitionId, at, outcome) {

@@ -216,8 +216,16 @@ export interface PaymentRepository {
    * payment's only fee; a no-op when already recorded.
    */
   markLedgerPosted(paymentId: string, transactionId: string, at: Date, fee: Money): Promise<void>;
-  /** Succeeded payments not yet posted to the ledger, that succeeded before `succeededBefore`. */
-  listUnposted(succeededBefore: Date, limit: number): Promise<Payment[]>;
+  /**
+   * Succeeded payments not yet posted to the ledger, that succeeded before `succeededBefore`;
+   * with `dueAt`, not those whose refused posting waits past it (deferPost).
+   */
+  listUnposted(succeededBefore: Date, limit: number, dueAt?: Date): Promise<Payment[]>;
+  /**
+   * The ledger refused the payment's posting: a sweep leaves it for 10 s after `now`, twice as
+   * long after each further refusal, up to an hour.
+   */
+  deferPost(paymentId: string, now: Date): Promise<void>;
   /** created/pending payments whose expiry time is not after `now`. */
   listExpirable(now: Date, limit: number): Promise<Payment[]>;
   /**
@@ -405,6 +413,8 @@ export interface OwedStatusEvent {
   transitionId: string;
   paymentId: string;
   event: StatusEvent;
+  /** How many times the ledger refused it so far. */
+  refusals: number;
 }
 
 /**
@@ -414,8 +424,13 @@ export interface OwedStatusEvent {
 export interface StatusEventRepository {
   /** The payment's owed events, oldest transition first. */
   listOwed(paymentId: string): Promise<OwedStatusEvent[]>;
-  /** Payments with an event owed since before `before`, the longest waiting first. */
-  listPaymentsOwing(before: Date, limit: number): Promise<string[]>;
+  /**
+   * Payments with an event owed since before `before`, the longest waiting first, leaving out
+   * those with a refused event still waiting to be sent again at `now`.
+   */
+  listPaymentsOwing(before: Date, limit: number, now: Date): Promise<string[]>;
+  /** The ledger refused the event: one refusal more, and not sent again before `retryAt`. */
+  markRefused(transitionId: string, retryAt: Date): Promise<void>;
   markRecorded(transitionId: string, at: Date, outcome: 'recorded' | 'superseded'): Promise<void>;
 }
 

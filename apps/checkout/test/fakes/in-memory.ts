@@ -382,6 +382,8 @@ export interface InMemoryPayments extends PaymentRepository {
 }
 
 export function inMemoryPayments(): InMemoryPayments {
+  /** Refused postings: how many refusals, and until when a sweep leaves them. */
+  const deferred = new Map<string, { refusals: number; until: number }>();
   const repo: InMemoryPayments = {
     rows: new Map(),
     transitions: [],
@@ -413,6 +415,11 @@ export function inMemoryPayments(): InMemoryPayments {
       repo.reads += 1;
       const p = repo.rows.get(id);
       return p && structuredClone(p);
+    },
+    async deferPost(paymentId, now) {
+      const refusals = deferred.get(paymentId)?.refusals ?? 0;
+      const waitMs = Math.min(3_600_000, 10_000 * 2 ** refusals);
+      deferred.set(paymentId, { refusals: refusals + 1, until: now.getTime() + waitMs });
     },
     async findByIds(ids) {
       repo.reads += 1;
@@ -446,14 +453,15 @@ export function inMemoryPayments(): InMemoryPayments {
       });
       repo.writes += 1;
     },
-    async listUnposted(before, limit) {
+    async listUnposted(before, limit, dueAt) {
       return [...repo.rows.values()]
         .filter(
           (p) =>
             p.status === 'succeeded' &&
             !p.ledgerPostedAt &&
             p.succeededAt &&
-            p.succeededAt < before,
+            p.succeededAt < before &&
+            !(dueAt && (deferred.get(p.id)?.until ?? -Infinity) > dueAt.getTime()),
         )
         .slice(0, limit)
         .map((p) => structuredClone(p));
@@ -487,6 +495,7 @@ export function inMemoryStatusEvents(
   payments: InMemoryPayments,
 ): StatusEventRepository & { outcomes: Map<string, string> } {
   const recorded = new Map<string, string>();
+  const refused = new Map<string, { refusals: number; retryAt: Date }>();
   const owed = () =>
     payments.transitions
       .map((t, i) => ({ t, id: String(i + 1) }))
@@ -500,13 +509,25 @@ export function inMemoryStatusEvents(
           transitionId: id,
           paymentId,
           event: structuredClone(t.event as StatusEvent),
+          refusals: refused.get(id)?.refusals ?? 0,
         }));
     },
-    async listPaymentsOwing(before, limit) {
-      const ids = owed()
-        .filter(({ t }) => t.at <= before)
-        .map(({ t }) => t.paymentId);
+    async listPaymentsOwing(before, limit, now) {
+      const due = owed().filter(({ t }) => t.at <= before);
+      const waiting = new Set(
+        due
+          .filter(({ id }) => (refused.get(id)?.retryAt.getTime() ?? -Infinity) > now.getTime())
+          .map(({ t }) => t.paymentId),
+      );
+      const ids = due.map(({ t }) => t.paymentId).filter((id) => !waiting.has(id));
       return [...new Set(ids)].slice(0, limit);
+    },
+    async markRefused(transitionId, retryAt) {
+      if (recorded.has(transitionId)) return;
+      refused.set(transitionId, {
+        refusals: (refused.get(transitionId)?.refusals ?? 0) + 1,
+        retryAt,
+      });
     },
     async markRecorded(transitionId, _at, outcome) {
       if (!recorded.has(transitionId)) recorded.set(transitionId, outcome);
@@ -673,6 +694,8 @@ export function fakeLedger(): LedgerPort & {
   unapplied: Map<string, { amount: Money; resolution: 'held' | 'applied' | 'returned' }>;
   /** The livemode each call sent, by its idempotency key. */
   livemodes: Map<string, boolean>;
+  /** Payments whose status events and postings the ledger refuses (LEDGER_INVALID_REQUEST). */
+  refusing: Set<string>;
 } {
   const facts = new Map<string, { eventId: string; sequence: bigint; superseded: boolean }>();
   const sequenceOf = (paymentId: string) =>
@@ -686,6 +709,7 @@ export function fakeLedger(): LedgerPort & {
     /** Case money the ledger holds, by case id, with how it was resolved. */
     unapplied: new Map<string, { amount: Money; resolution: 'held' | 'applied' | 'returned' }>(),
     livemodes: new Map<string, boolean>(),
+    refusing: new Set<string>(),
     async holdUnappliedFunds(input: HoldUnappliedFundsInput) {
       if (fake.down) throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger down');
       fake.livemodes.set(input.idempotencyKey, input.livemode);
@@ -723,6 +747,9 @@ export function fakeLedger(): LedgerPort & {
     },
     async recordPaymentEvent(input: RecordPaymentEventInput) {
       if (fake.down) throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger down');
+      if (fake.refusing.has(input.paymentId)) {
+        throw new DomainError('LEDGER_INVALID_REQUEST', 'invalid', 'refused by the ledger');
+      }
       fake.livemodes.set(input.idempotencyKey, input.livemode);
       const known = facts.get(input.idempotencyKey);
       if (known) return known;
@@ -746,6 +773,9 @@ export function fakeLedger(): LedgerPort & {
     async postPayment(input: PostPaymentInput) {
       fake.calls.push(structuredClone(input));
       if (fake.down) throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger down');
+      if (fake.refusing.has(input.paymentId)) {
+        throw new DomainError('LEDGER_INVALID_REQUEST', 'invalid', 'refused by the ledger');
+      }
       fake.livemodes.set(input.idempotencyKey, input.livemode);
       const existing = fake.posted.get(input.idempotencyKey);
       if (existing) return { ...existing, alreadyExisted: true };

@@ -96,6 +96,7 @@ export function world() {
     clock,
     statusEvents: recordStatusEvents,
   });
+  const sweepDeps = { payments, postToLedger, clock, log, graceMs: SWEEP_GRACE_MS };
   const cursors = inMemoryReconcilerCursors();
   const differences = inMemoryReconcilerDifferences();
   const attempts = inMemoryPayerAttempts();
@@ -191,13 +192,9 @@ export function world() {
       ...attemptDeps,
     }),
     sweepCardBindings: makeSweepCardBindings({ bindings, recurring, clock, log }),
-    sweepUnposted: makeSweepUnposted({
-      payments,
-      postToLedger,
-      clock,
-      log,
-      graceMs: SWEEP_GRACE_MS,
-    }),
+    sweepUnposted: makeSweepUnposted(sweepDeps),
+    /** What sweepUnposted runs with, for a sweep of another batch size. */
+    sweepDeps,
     expirePayments: makeExpirePayments({ payments, clock, log }),
     cursors,
     differences,

@@ -7,6 +7,7 @@ import { makeCreateMerchant } from '../../src/app/create-merchant';
 import { makeCreatePayment } from '../../src/app/create-payment';
 import { createMerchantsRepo } from '../../src/db/merchants.repo';
 import { createPaymentsRepo } from '../../src/db/payments.repo';
+import { createStatusEventsRepo } from '../../src/db/status-events.repo';
 import type { Merchant } from '../../src/domain/merchant';
 import { statusEventOf } from '../../src/domain/payment';
 import type { CreatePaymentInput } from '../../src/domain/payment-request';
@@ -290,5 +291,61 @@ describe('payment creates with group commit (real PostgreSQL)', () => {
         created.id,
       ]),
     ).toBe(2);
+  });
+  it('leaves out of the owed list a payment whose refused status event waits, until its time', async () => {
+    const repo = createPaymentsRepo(db);
+    const statusEvents = createStatusEventsRepo(db);
+    const at = new Date('2026-12-07T10:00:00.000Z');
+    const pend = async (key: string) => {
+      const created = (await createWith(db)(input(key))).view.payment;
+      const next = { ...created, status: 'pending' as const, updatedAt: at };
+      await repo.update(next, created.version, {
+        paymentId: created.id,
+        from: created.status,
+        to: 'pending',
+        reason: 'started',
+        at,
+        event: statusEventOf(next, at),
+      });
+      return created.id;
+    };
+    const first = await pend('owed-1');
+    const second = await pend('owed-2');
+    const later = new Date(at.getTime() + 1_000);
+    expect(await statusEvents.listPaymentsOwing(later, 10, later)).toEqual([first, second]);
+
+    const [owed] = await statusEvents.listOwed(first);
+    expect(owed?.refusals).toBe(0);
+    await statusEvents.markRefused(owed!.transitionId, new Date(at.getTime() + 10_000));
+    expect((await statusEvents.listOwed(first))[0]?.refusals).toBe(1);
+    expect(await statusEvents.listPaymentsOwing(later, 10, later)).toEqual([second]);
+    const after = new Date(at.getTime() + 10_000);
+    expect(await statusEvents.listPaymentsOwing(after, 10, after)).toEqual([first, second]);
+  });
+  it('leaves a refused posting out of the sweep for 10 s, doubling per refusal up to an hour', async () => {
+    const repo = createPaymentsRepo(db);
+    const created = (await createWith(db)(input('refused-post'))).view.payment;
+    const at = new Date('2026-12-07T10:00:00.000Z');
+    const succeeded = { ...created, status: 'succeeded' as const, succeededAt: at, updatedAt: at };
+    await repo.update(succeeded, created.version, null);
+    const unposted = async (now: Date, due = true) =>
+      (await repo.listUnposted(new Date(now.getTime() + 1), 10, due ? now : undefined)).map(
+        (p) => p.id,
+      );
+    expect(await unposted(at)).toEqual([created.id]);
+
+    await repo.deferPost(created.id, at);
+    expect(await unposted(at)).toEqual([]);
+    // Counted all the same where nothing is sent (the reconciler's report).
+    expect(await unposted(at, false)).toEqual([created.id]);
+    expect(await unposted(new Date(at.getTime() + 10_000))).toEqual([created.id]);
+    await repo.deferPost(created.id, at);
+    expect(await unposted(new Date(at.getTime() + 19_999))).toEqual([]);
+    expect(await unposted(new Date(at.getTime() + 20_000))).toEqual([created.id]);
+
+    // However often it is refused, never more than an hour (and no interval overflows).
+    for (let i = 0; i < 60; i += 1) await repo.deferPost(created.id, at);
+    expect(await unposted(new Date(at.getTime() + 3_599_999))).toEqual([]);
+    expect(await unposted(new Date(at.getTime() + 3_600_000))).toEqual([created.id]);
   });
 });
