@@ -34,8 +34,15 @@ export interface OpenCaseInput {
 export function makeCases(deps: CasesDeps) {
   const { log } = deps;
 
-  async function hold(c: Case): Promise<boolean> {
-    const payment = await deps.payments.findById(c.paymentId);
+  /**
+   * Asks the ledger to hold the case's money; `payment` is the case's payment when the caller read
+   * it already. Answers what the ledger did.
+   */
+  async function hold(
+    c: Case,
+    known?: Payment | null,
+  ): Promise<'held' | 'unreachable' | 'refused'> {
+    const payment = known === undefined ? await deps.payments.findById(c.paymentId) : known;
     try {
       await deps.ledger.holdUnappliedFunds({
         idempotencyKey: caseKeys.hold(c.id),
@@ -50,10 +57,10 @@ export function makeCases(deps: CasesDeps) {
         { caseId: c.id, paymentId: c.paymentId, code: isDomainError(err) ? err.code : undefined },
         'ledger did not hold the case money yet; the provider is asked to retry',
       );
-      return false;
+      return isDomainError(err) && !err.retriable ? 'refused' : 'unreachable';
     }
     await deps.cases.markHeld(c.id, deps.clock.now());
-    return true;
+    return 'held';
   }
 
   async function open(input: OpenCaseInput): Promise<{ case: Case; held: boolean }> {
@@ -78,15 +85,27 @@ export function makeCases(deps: CasesDeps) {
       );
     }
     if (stored.status !== 'opening') return { case: stored, held: true };
-    const held = await hold(stored);
+    const held = (await hold(stored)) === 'held';
     return { case: (await deps.cases.findById(stored.id)) ?? stored, held };
   }
 
-  /** Retries the ledger hold of cases still opening (the provider may never resend). */
+  /**
+   * Retries the ledger hold of cases still opening (the provider may never resend), their
+   * payments read in one query. Stops at the first the ledger could not be asked about (the rest
+   * would fail alike); one it refused waits before it is asked again.
+   */
   async function sweepOpening(graceMs: number): Promise<number> {
-    const due = await deps.cases.listOpening(new Date(deps.clock.now().getTime() - graceMs), 100);
+    const now = deps.clock.now();
+    const due = await deps.cases.listOpening(new Date(now.getTime() - graceMs), 100, now);
+    if (due.length === 0) return 0;
+    const payments = await deps.payments.findByIds(due.map((c) => c.paymentId));
     let held = 0;
-    for (const c of due) if (await hold(c)) held += 1;
+    for (const c of due) {
+      const outcome = await hold(c, payments.get(c.paymentId) ?? null);
+      if (outcome === 'held') held += 1;
+      else if (outcome === 'refused') await deps.cases.deferHold(c.id, now);
+      else break;
+    }
     return held;
   }
 

@@ -168,6 +168,50 @@ describe('handleProviderCallback', () => {
     expect((await w.payments.findById(payment.id))?.status).toBe('pending');
   });
 
+  it('sweeps opening cases until the ledger cannot be asked; a refused hold waits before it is asked again', async () => {
+    const { w, payment } = await started();
+    const other = (await w.created({ idempotencyKey: 'order-2', orderId: 'order-2' })).payment;
+    await w.startPayment({
+      paymentId: other.id,
+      pageSecret: other.pageSecret,
+      method: 'webmoney_purse',
+      payer: {},
+    });
+    w.ledger.down = true;
+    // Money that does not match either payment: a case each, opening while the ledger is away.
+    for (const p of [payment, other]) {
+      w.provider.nextCallback = callback({
+        paymentId: p.id,
+        providerPaymentId: `wm-${p.id}`,
+        amount: { amountMinor: 1n, currency: 'USD' },
+      });
+      await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+    }
+    expect([...w.caseRepo.rows.values()].map((c) => c.status)).toEqual(['opening', 'opening']);
+    const asked = () =>
+      w.log.lines.filter(
+        (l) => l.msg === 'ledger did not hold the case money yet; the provider is asked to retry',
+      ).length;
+    const before = asked();
+    w.clock.advance(10_000);
+    // Unreachable: the first case answers so, and the sweep stops there.
+    expect(await w.cases.sweepOpening(5_000)).toBe(0);
+    expect(asked() - before).toBe(1);
+
+    // Back, but refusing the first case's hold: the second is held all the same.
+    w.ledger.down = false;
+    w.ledger.refusing.add(payment.id);
+    expect(await w.cases.sweepOpening(5_000)).toBe(1);
+    expect(asked() - before).toBe(2);
+    // The refused one is not asked again for 10 s.
+    expect(await w.cases.sweepOpening(5_000)).toBe(0);
+    expect(asked() - before).toBe(2);
+    w.ledger.refusing.delete(payment.id);
+    w.clock.advance(10_000);
+    expect(await w.cases.sweepOpening(5_000)).toBe(1);
+    expect([...w.caseRepo.rows.values()].map((c) => c.status)).toEqual(['open', 'open']);
+  });
+
   it.each(['failed', 'expired', 'canceled'] as const)(
     'holds a late success for a %s payment as a case; applying it credits the merchant and succeeds the payment',
     async (status) => {

@@ -177,13 +177,24 @@ export function createCasesRepo(db: Knex): CaseRepository {
       });
     },
 
-    async listOpening(before, limit) {
+    async listOpening(before, limit, dueAt) {
       const rows = (await db('cases')
         .where({ status: 'opening' })
         .where('created_at', '<', before)
+        .andWhere((q) => q.whereNull('hold_retry_at').orWhere('hold_retry_at', '<=', dueAt))
         .orderBy('created_at')
         .limit(limit)) as CaseRow[];
       return rows.map(toDomain);
+    },
+
+    async deferHold(caseId, now) {
+      await db.raw(
+        `update cases set hold_refusals = hold_refusals + 1,
+           hold_retry_at = ?::timestamptz
+             + least(interval '1 hour', interval '10 seconds' * power(2, least(hold_refusals, 9)))
+         where id = ? and status = 'opening'`,
+        [now, caseId],
+      );
     },
   };
 }

@@ -569,8 +569,13 @@ export interface CaseRepository {
       returnReference: string;
     },
   ): Promise<void>;
-  /** Cases still opening since before `before`, oldest first (the ledger was unreachable). */
-  listOpening(before: Date, limit: number): Promise<Case[]>;
+  /**
+   * Cases still opening since before `before`, oldest first (the ledger was unreachable), leaving
+   * out those whose refused hold waits past `dueAt` (deferHold).
+   */
+  listOpening(before: Date, limit: number, dueAt: Date): Promise<Case[]>;
+  /** The ledger refused the case's hold: not asked again for 10 s, doubling up to an hour. */
+  deferHold(caseId: string, now: Date): Promise<void>;
 }
 
 /** The answer to a refund create: the stored refund, or the one an earlier request created. */

@@ -694,7 +694,7 @@ export function fakeLedger(): LedgerPort & {
   unapplied: Map<string, { amount: Money; resolution: 'held' | 'applied' | 'returned' }>;
   /** The livemode each call sent, by its idempotency key. */
   livemodes: Map<string, boolean>;
-  /** Payments whose status events and postings the ledger refuses (LEDGER_INVALID_REQUEST). */
+  /** Payments whose status events, postings and case holds the ledger refuses (LEDGER_INVALID_REQUEST). */
   refusing: Set<string>;
 } {
   const facts = new Map<string, { eventId: string; sequence: bigint; superseded: boolean }>();
@@ -712,6 +712,9 @@ export function fakeLedger(): LedgerPort & {
     refusing: new Set<string>(),
     async holdUnappliedFunds(input: HoldUnappliedFundsInput) {
       if (fake.down) throw new DomainError('UPSTREAM_UNAVAILABLE', 'unavailable', 'ledger down');
+      if (fake.refusing.has(input.case.paymentId)) {
+        throw new DomainError('LEDGER_INVALID_REQUEST', 'invalid', 'refused by the ledger');
+      }
       fake.livemodes.set(input.idempotencyKey, input.livemode);
       if (!fake.unapplied.has(input.case.id)) {
         fake.unapplied.set(input.case.id, { amount: input.case.amount, resolution: 'held' });
@@ -986,6 +989,8 @@ export function inMemoryCases(): CaseRepository & {
 } {
   const rows = new Map<string, Case>();
   const entries = new Map<string, CaseAuditEntry[]>();
+  /** Refused holds: how many refusals, and until when the sweeper leaves them. */
+  const deferred = new Map<string, { refusals: number; until: number }>();
   const note = (id: string, e: CaseAuditEntry) => entries.set(id, [...(entries.get(id) ?? []), e]);
   return {
     rows,
@@ -1033,11 +1038,21 @@ export function inMemoryCases(): CaseRepository & {
       });
       note(caseId, { at: r.at, action: r.status, actor: r.actor, detail: r.note });
     },
-    async listOpening(before, limit) {
+    async listOpening(before, limit, dueAt) {
       return [...rows.values()]
-        .filter((c) => c.status === 'opening' && c.createdAt < before)
+        .filter(
+          (c) =>
+            c.status === 'opening' &&
+            c.createdAt < before &&
+            (deferred.get(c.id)?.until ?? -Infinity) <= dueAt.getTime(),
+        )
         .slice(0, limit)
         .map((c) => structuredClone(c));
+    },
+    async deferHold(caseId, now) {
+      const refusals = deferred.get(caseId)?.refusals ?? 0;
+      const waitMs = Math.min(3_600_000, 10_000 * 2 ** refusals);
+      deferred.set(caseId, { refusals: refusals + 1, until: now.getTime() + waitMs });
     },
   };
 }

@@ -6,16 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations';
 import { makeCreateMerchant } from '../../src/app/create-merchant';
 import { makeCreatePayment } from '../../src/app/create-payment';
+import { createCasesRepo } from '../../src/db/cases.repo';
 import { createMerchantsRepo } from '../../src/db/merchants.repo';
 import { createPaymentsRepo } from '../../src/db/payments.repo';
 import { createRefundsRepo } from '../../src/db/refunds.repo';
+import { newCase } from '../../src/domain/case';
 import type { Payment } from '../../src/domain/payment';
 import type { Refund } from '../../src/domain/refund';
 
 const clock = { now: () => new Date() };
 
-/** The refund repository's reads of payments, on real PostgreSQL. */
-describe('refunds repository (real PostgreSQL)', () => {
+/** The refund and case repositories on real PostgreSQL: reads of payments, sweep lists. */
+describe('refunds and cases repositories (real PostgreSQL)', () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let db: Knex;
   /** One connection only: a read that needs a second one while a transaction holds it hangs. */
@@ -133,5 +135,36 @@ describe('refunds repository (real PostgreSQL)', () => {
       ['re_q3', payments[0]!.id],
     ]);
     expect(queue[1]?.payment).toEqual(payments[1]);
+  });
+  it("leaves a case whose hold the ledger refused out of the sweeper's list for 10 s, doubling", async () => {
+    const cases = createCasesRepo(db);
+    const payment = (await createPayment('case-1')).view.payment;
+    const at = new Date('2026-12-07T10:00:00.000Z');
+    const { case: opened } = await cases.openOnce(
+      newCase({
+        id: 'case_refused',
+        kind: 'amount_mismatch',
+        payment,
+        provider: 'webmoney',
+        method: 'webmoney_purse',
+        success: {
+          providerPaymentId: 'wm-1',
+          attributes: {},
+          callbackId: 'cb-1',
+          amount: money(1n, 'USD'),
+        },
+        now: at,
+      }),
+    );
+    const opening = async (now: Date) =>
+      (await cases.listOpening(new Date(now.getTime() + 1), 10, now)).map((c) => c.id);
+    expect(await opening(at)).toEqual([opened.id]);
+    await cases.deferHold(opened.id, at);
+    expect(await opening(new Date(at.getTime() + 9_999))).toEqual([]);
+    expect(await opening(new Date(at.getTime() + 10_000))).toEqual([opened.id]);
+    await cases.deferHold(opened.id, at);
+    expect(await opening(new Date(at.getTime() + 19_999))).toEqual([]);
+    for (let i = 0; i < 60; i += 1) await cases.deferHold(opened.id, at);
+    expect(await opening(new Date(at.getTime() + 3_600_000))).toEqual([opened.id]);
   });
 });
