@@ -4,7 +4,6 @@ import { freshDatabase } from '@tolem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { migrations } from '../../migrations';
-import { makeCreateMerchant } from '../../src/app/create-merchant';
 import { makeCreatePayment } from '../../src/app/create-payment';
 import { createCasesRepo } from '../../src/db/cases.repo';
 import { createMerchantsRepo } from '../../src/db/merchants.repo';
@@ -13,6 +12,7 @@ import { createRefundsRepo } from '../../src/db/refunds.repo';
 import { newCase } from '../../src/domain/case';
 import type { Payment } from '../../src/domain/payment';
 import type { Refund } from '../../src/domain/refund';
+import { createRepoMerchant } from './repo-merchant';
 
 const clock = { now: () => new Date() };
 
@@ -28,24 +28,7 @@ describe('refunds and cases repositories (real PostgreSQL)', () => {
     db = createKnex({ url: database.url, applicationName: 'checkout-it' });
     single = createKnex({ url: database.url, applicationName: 'checkout-it-1', poolMax: 1 });
     await migrateLatest(db, migrations);
-    const created = await makeCreateMerchant({
-      merchants: createMerchantsRepo(db),
-      clock,
-      deliverOnboarding: async () => undefined,
-    })({
-      idempotencyKey: 'refund-shop',
-      name: 'Refund Books',
-      enabledMethods: ['webmoney_purse'],
-      webmoneyShopId: 'shop-1',
-      defaultSuccessUrl: 'https://books.example/ok',
-      defaultFailUrl: 'https://books.example/fail',
-      vatRate: 'none',
-      notificationUrl: '',
-      allowNegativeBalance: false,
-      feeRules: [],
-      apiKeyMode: 'test',
-    });
-    merchantId = created.merchant.id;
+    merchantId = (await createRepoMerchant(db, 'refund-shop')).id;
   });
 
   afterAll(async () => {

@@ -3,7 +3,6 @@ import { freshDatabase } from '@tolem/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { migrations } from '../../migrations';
-import { makeCreateMerchant } from '../../src/app/create-merchant';
 import { makeCreatePayment } from '../../src/app/create-payment';
 import { createMerchantsRepo } from '../../src/db/merchants.repo';
 import { createPaymentsRepo } from '../../src/db/payments.repo';
@@ -12,6 +11,7 @@ import type { Merchant } from '../../src/domain/merchant';
 import { statusEventOf } from '../../src/domain/payment';
 import type { CreatePaymentInput } from '../../src/domain/payment-request';
 import type { MerchantRepository } from '../../src/domain/ports';
+import { createRepoMerchant } from './repo-merchant';
 
 const clock = { now: () => new Date() };
 
@@ -32,25 +32,7 @@ describe('payment creates with group commit (real PostgreSQL)', () => {
     db = createKnex({ url: database.url, applicationName: 'checkout-it' });
     replicaDb = createKnex({ url: database.url, applicationName: 'checkout-it-replica' });
     await migrateLatest(db, migrations);
-    const created = await makeCreateMerchant({
-      merchants: createMerchantsRepo(db),
-      clock,
-      // No peers here: the onboarding steps stay pending, which creates do not need.
-      deliverOnboarding: async () => undefined,
-    })({
-      idempotencyKey: 'bench-shop',
-      name: 'Batch Books',
-      enabledMethods: ['webmoney_purse'],
-      webmoneyShopId: 'shop-1',
-      defaultSuccessUrl: 'https://books.example/ok',
-      defaultFailUrl: 'https://books.example/fail',
-      vatRate: 'none',
-      notificationUrl: '',
-      allowNegativeBalance: false,
-      feeRules: [],
-      apiKeyMode: 'test',
-    });
-    merchant = created.merchant;
+    merchant = await createRepoMerchant(db, 'bench-shop');
   });
 
   afterAll(async () => {

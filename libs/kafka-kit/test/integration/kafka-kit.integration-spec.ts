@@ -60,6 +60,15 @@ async function consumeAll(kafka: Kafka, topic: string, count: number) {
   return seen;
 }
 
+/** A client of a broker nobody listens on, quick to give up (a relay that can never publish). */
+const unreachableKafka = () =>
+  new KafkaClient({
+    brokers: ['127.0.0.1:1'],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 1, initialRetryTime: 50 },
+    connectionTimeout: 200,
+  });
+
 /** A message as the outbox relay writes it: keyed, with event-id and event-type (or no id: poison). */
 const eventMessage = (eventId: string | undefined, value: string) => ({
   key: 'k',
@@ -108,12 +117,7 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
     });
 
     // A broker nobody listens on: the relay must keep the rows and not mark anything.
-    const deadKafka = new KafkaClient({
-      brokers: ['127.0.0.1:1'],
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 1, initialRetryTime: 50 },
-      connectionTimeout: 200,
-    });
+    const deadKafka = unreachableKafka();
     let connectAttempts = 0;
     const stalled = startOutboxRelay({
       db,
@@ -179,12 +183,7 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
     const topic = uniqueTopic('outbox_takeover');
     await createTopics(integrationEnv().kafkaBrokers, [{ topic, numPartitions: 1 }]);
     await enqueueEvents(topic, 'evt', 5);
-    const deadKafka = new KafkaClient({
-      brokers: ['127.0.0.1:1'],
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 1, initialRetryTime: 50 },
-      connectionTimeout: 200,
-    });
+    const deadKafka = unreachableKafka();
     let connectAttempts = 0;
     const stalled = startOutboxRelay({
       db,
