@@ -19,6 +19,7 @@ import * as paymentTraceParent from './20261209000200_payment_trace_parent';
 import * as modeIsolation from './20261210000500_mode_isolation';
 import * as ledgerRefusalBackoff from './20261211000000_ledger_refusal_backoff';
 import * as caseHoldBackoff from './20261211000100_case_hold_backoff';
+import * as refundSweepBackoff from './20261211000200_refund_sweep_backoff';
 
 /** Every migration of this service, by name; never edit one once merged. */
 export const migrations: Record<string, Migration> = {
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '20261210000500_mode_isolation': modeIsolation,
   '20261211000000_ledger_refusal_backoff': ledgerRefusalBackoff,
   '20261211000100_case_hold_backoff': caseHoldBackoff,
+  '20261211000200_refund_sweep_backoff': refundSweepBackoff,
 };

@@ -162,6 +162,42 @@ describe('refunds', () => {
     expect(s.providerCalls).toEqual([refund.id, refund.id]);
   });
 
+  it('tries a refund it could not move on again after 10 s, then 20 s, and at once after it moved', async () => {
+    const s = setup();
+    s.ledger.down = true;
+    const stuck = (await s.uc.create(ask())).refund;
+    s.clock.advance(1);
+    const next = (
+      await s.uc.create(
+        ask({ idempotencyKey: 'k2', amount: { amountMinor: 1_000n, currency: '' } }),
+      )
+    ).refund;
+    s.ledger.down = false;
+    s.provider.answer = 'down';
+    s.clock.advance(60_000);
+    // Both take the ledger start, then wait on the provider.
+    expect(await s.uc.sweep(1_000)).toBe(2);
+    s.clock.advance(2_000);
+    expect(await s.uc.sweep(1_000)).toBe(0);
+    expect(s.providerCalls).toEqual([stuck.id, next.id, stuck.id, next.id]);
+    // Not asked again before 10 s, then 20 s.
+    s.clock.advance(9_999);
+    await s.uc.sweep(1_000);
+    expect(s.providerCalls).toHaveLength(4);
+    s.clock.advance(1);
+    await s.uc.sweep(1_000);
+    expect(s.providerCalls).toHaveLength(6);
+    s.clock.advance(10_000);
+    await s.uc.sweep(1_000);
+    expect(s.providerCalls).toHaveLength(6);
+    // The provider answers: moved on, and done at once.
+    s.provider.answer = 'succeeded';
+    s.clock.advance(10_000);
+    expect(await s.uc.sweep(1_000)).toBe(2);
+    expect((await s.refunds.findById(stuck.id))?.status).toBe('succeeded');
+    expect((await s.refunds.findById(next.id))?.status).toBe('succeeded');
+  });
+
   it('refuses more than is left (pending refunds count), another currency, an unpaid or unposted payment', async () => {
     const s = setup();
     await s.uc.create(ask({ amount: { amountMinor: 6_000n, currency: 'USD' } }));

@@ -282,16 +282,18 @@ export function makeRefunds(deps: RefundsDeps) {
     return { refunds: rows.slice(0, limit), hasMore: rows.length > limit };
   }
 
-  /** Refunds interrupted at a step (a peer was down, or checkout restarted), oldest first. */
+  /**
+   * Refunds interrupted at a step (a peer was down, or checkout restarted), oldest first. One the
+   * sweep cannot move on waits before it is tried again, so such refunds never fill every round.
+   */
   async function sweep(graceMs: number): Promise<number> {
-    const due = await deps.refunds.listUnfinished(
-      new Date(deps.clock.now().getTime() - graceMs),
-      100,
-    );
+    const now = deps.clock.now();
+    const due = await deps.refunds.listUnfinished(new Date(now.getTime() - graceMs), 100, now);
     let moved = 0;
     for (const r of due) {
       const after = await drive(r);
       if (after.step !== r.step) moved += 1;
+      else await deps.refunds.deferSweep(r.id, now);
     }
     return moved;
   }

@@ -150,6 +150,9 @@ export function createRefundsRepo(db: Knex): RefundRepository {
             failure_code: next.failureCode,
             operator: next.operator,
             updated_at: at,
+            // A step taken: the next one is tried at once, its own waits start over.
+            sweep_attempts: 0,
+            sweep_retry_at: null,
           })
           .returning('*');
         const row = rows[0];
@@ -164,13 +167,24 @@ export function createRefundsRepo(db: Knex): RefundRepository {
       });
     },
 
-    async listUnfinished(before, limit) {
+    async listUnfinished(before, limit, dueAt) {
       const rows: RefundRow[] = await db('refunds')
         .whereIn('step', ['reserve', 'execute', 'resolve'])
         .andWhere('updated_at', '<', before)
+        .andWhere((q) => q.whereNull('sweep_retry_at').orWhere('sweep_retry_at', '<=', dueAt))
         .orderBy('updated_at')
         .limit(limit);
       return rows.map(toDomain);
+    },
+
+    async deferSweep(refundId, now) {
+      await db.raw(
+        `update refunds set sweep_attempts = sweep_attempts + 1,
+           sweep_retry_at = ?::timestamptz
+             + least(interval '10 minutes', interval '10 seconds' * power(2, least(sweep_attempts, 9)))
+         where id = ? and step in ('reserve', 'execute', 'resolve')`,
+        [now, refundId],
+      );
     },
 
     async listAwaitingPayout(limit, after) {

@@ -624,7 +624,12 @@ export interface RefundRepository {
     at: Date,
   ): Promise<Refund | undefined>;
   /** Refunds at reserve, execute or resolve, last changed before `before`, oldest first. */
-  listUnfinished(before: Date, limit: number): Promise<Refund[]>;
+  listUnfinished(before: Date, limit: number, dueAt: Date): Promise<Refund[]>;
+  /**
+   * The sweeper could not move the refund on: not tried again for 10 s after `now`, twice as long
+   * after each further try, up to 10 minutes (a refund that moves starts over).
+   */
+  deferSweep(refundId: string, now: Date): Promise<void>;
   /**
    * The payout-to-payer queue, oldest first (creation time, then id), with the payments they
    * refund; after `after` (a refund, queued or not) when given.

@@ -1116,6 +1116,8 @@ export function inMemoryRefunds(payments: InMemoryPayments): RefundRepository & 
 } {
   const rows = new Map<string, Refund>();
   const requests = new Map<string, { canonical: Record<string, Canonical>; fingerprint: string }>();
+  /** Refunds the sweeper could not move on: how many tries, and until when it leaves them. */
+  const deferred = new Map<string, { tries: number; until: number }>();
   return {
     rows,
     requests,
@@ -1165,6 +1167,7 @@ export function inMemoryRefunds(payments: InMemoryPayments): RefundRepository & 
       if (!r || r.step !== from) return undefined;
       const moved: Refund = { ...r, ...next, updatedAt: at };
       rows.set(id, moved);
+      deferred.delete(id);
       if (next.status === 'succeeded') {
         const p = payments.rows.get(r.paymentId);
         if (p)
@@ -1172,10 +1175,20 @@ export function inMemoryRefunds(payments: InMemoryPayments): RefundRepository & 
       }
       return structuredClone(moved);
     },
-    async listUnfinished(before, limit) {
+    async listUnfinished(before, limit, dueAt) {
       return [...rows.values()]
-        .filter((r) => ['reserve', 'execute', 'resolve'].includes(r.step) && r.updatedAt < before)
+        .filter(
+          (r) =>
+            ['reserve', 'execute', 'resolve'].includes(r.step) &&
+            r.updatedAt < before &&
+            (deferred.get(r.id)?.until ?? -Infinity) <= dueAt.getTime(),
+        )
         .slice(0, limit);
+    },
+    async deferSweep(refundId, now) {
+      const tries = deferred.get(refundId)?.tries ?? 0;
+      const waitMs = Math.min(600_000, 10_000 * 2 ** tries);
+      deferred.set(refundId, { tries: tries + 1, until: now.getTime() + waitMs });
     },
     async listAwaitingPayout(limit, after) {
       const key = (r: Pick<Refund, 'id' | 'createdAt'>) => `${r.createdAt.toISOString()} ${r.id}`;

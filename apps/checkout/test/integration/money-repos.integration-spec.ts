@@ -150,4 +150,31 @@ describe('refunds and cases repositories (real PostgreSQL)', () => {
     for (let i = 0; i < 60; i += 1) await cases.deferHold(opened.id, at);
     expect(await opening(new Date(at.getTime() + 3_600_000))).toEqual([opened.id]);
   });
+  it('leaves a refund the sweeper could not move out of its list for 10 s, doubling to 10 min, until it moves', async () => {
+    const refunds = createRefundsRepo(db);
+    const payment = (await createPayment('sweep-1')).view.payment;
+    await refunds.createIdempotent(
+      { merchantId, idempotencyKey: 'key-re_sweep', paymentId: payment.id },
+      { canonical: { payment: payment.id }, fingerprint: 'fp' },
+      (current) => ({
+        ...refundOf(current, 're_sweep'),
+        createdAt: new Date(0),
+        updatedAt: new Date(0),
+      }),
+    );
+    const at = new Date('2026-12-07T10:00:00.000Z');
+    const unfinished = async (now: Date) =>
+      (await refunds.listUnfinished(now, 10, now)).map((r) => r.id);
+    expect(await unfinished(at)).toEqual(['re_sweep']);
+    await refunds.deferSweep('re_sweep', at);
+    expect(await unfinished(new Date(at.getTime() + 9_999))).toEqual([]);
+    expect(await unfinished(new Date(at.getTime() + 10_000))).toEqual(['re_sweep']);
+    for (let i = 0; i < 60; i += 1) await refunds.deferSweep('re_sweep', at);
+    expect(await unfinished(new Date(at.getTime() + 599_999))).toEqual([]);
+    expect(await unfinished(new Date(at.getTime() + 600_000))).toEqual(['re_sweep']);
+    // A step taken starts its waits over.
+    const current = (await refunds.findById('re_sweep'))!;
+    await refunds.advance('re_sweep', 'reserve', { ...current, step: 'execute' }, new Date(1_000));
+    expect(await unfinished(at)).toEqual(['re_sweep']);
+  });
 });
