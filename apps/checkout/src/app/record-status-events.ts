@@ -1,5 +1,4 @@
 import { isDomainError } from '@tolem/errors';
-import { exponentialBackoffMs } from '@tolem/runtime';
 
 import type { Payment } from '../domain/payment';
 import type {
@@ -18,9 +17,6 @@ export interface RecordStatusEventsDeps {
   clock: Clock;
   log: Log;
 }
-
-/** A refused event waits 10 s, then twice as long after each refusal, up to an hour. */
-export const REFUSED_EVENT_BACKOFF = Object.freeze({ baseMs: 10_000, maxMs: 3_600_000 });
 
 /** The ledger's key of a transition's event: one fact per transition, ever. */
 export function statusEventKeyOf(paymentId: string, transitionId: string): string {
@@ -46,7 +42,7 @@ export function makeRecordStatusEvents(deps: RecordStatusEventsDeps) {
     if (owed.length === 0) return 0;
     const payment = known?.id === paymentId ? known : await deps.payments.findById(paymentId);
     if (!payment) throw new Error(`status events owed for an unknown payment ${paymentId}`);
-    for (const { transitionId, event, refusals } of owed) {
+    for (const { transitionId, event } of owed) {
       let result;
       try {
         result = await deps.ledger.recordPaymentEvent({
@@ -62,11 +58,7 @@ export function makeRecordStatusEvents(deps: RecordStatusEventsDeps) {
         // Refused (not unreachable): the relay leaves it, and the payment's later events, alone
         // for a while, so the payments behind it are not starved by one it cannot send.
         if (isDomainError(err) && !err.retriable) {
-          const waitMs = exponentialBackoffMs(REFUSED_EVENT_BACKOFF, refusals + 1);
-          await deps.statusEvents.markRefused(
-            transitionId,
-            new Date(deps.clock.now().getTime() + waitMs),
-          );
+          await deps.statusEvents.markRefused(transitionId, deps.clock.now());
         }
         throw err;
       }

@@ -4,6 +4,7 @@ import { type CurrencyCode, money } from '@tolem/money';
 import type { Case, CaseAuditEntry, CaseKind, CaseStatus } from '../domain/case';
 import type { PaymentMethod, PaymentStatus, ProviderName } from '../domain/payment';
 import type { CaseRepository } from '../domain/ports';
+import { retryAtAfter } from './retry-backoff';
 
 interface CaseRow {
   id: string;
@@ -190,8 +191,7 @@ export function createCasesRepo(db: Knex): CaseRepository {
     async deferHold(caseId, now) {
       await db.raw(
         `update cases set hold_refusals = hold_refusals + 1,
-           hold_retry_at = ?::timestamptz
-             + least(interval '1 hour', interval '10 seconds' * power(2, least(hold_refusals, 9)))
+           hold_retry_at = ${retryAtAfter('hold_refusals', '1 hour')}
          where id = ? and status = 'opening'`,
         [now, caseId],
       );

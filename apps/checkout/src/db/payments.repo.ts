@@ -14,6 +14,7 @@ import {
 } from '../domain/payment';
 import type { PaymentRepository } from '../domain/ports';
 import { createPaymentCreatesWriter, type PaymentCreatesOptions } from './payment-creates.writer';
+import { retryAtAfter } from './retry-backoff';
 import { statusEventToJson } from './status-events.repo';
 
 interface PaymentRow {
@@ -230,8 +231,7 @@ export function createPaymentsRepo(db: Knex, options: PaymentsRepoOptions = {}):
     async deferPost(paymentId, now) {
       await db.raw(
         `update payments set ledger_refusals = ledger_refusals + 1,
-           ledger_retry_at = ?::timestamptz
-             + least(interval '1 hour', interval '10 seconds' * power(2, least(ledger_refusals, 9)))
+           ledger_retry_at = ${retryAtAfter('ledger_refusals', '1 hour')}
          where id = ? and ledger_posted_at is null`,
         [now, paymentId],
       );

@@ -13,6 +13,7 @@ import type {
   RefundStep,
 } from '../domain/refund';
 import { readPayments } from './payments.repo';
+import { retryAtAfter } from './retry-backoff';
 
 interface RefundRow {
   id: string;
@@ -180,8 +181,7 @@ export function createRefundsRepo(db: Knex): RefundRepository {
     async deferSweep(refundId, now) {
       await db.raw(
         `update refunds set sweep_attempts = sweep_attempts + 1,
-           sweep_retry_at = ?::timestamptz
-             + least(interval '10 minutes', interval '10 seconds' * power(2, least(sweep_attempts, 9)))
+           sweep_retry_at = ${retryAtAfter('sweep_attempts', '10 minutes')}
          where id = ? and step in ('reserve', 'execute', 'resolve')`,
         [now, refundId],
       );

@@ -3,6 +3,7 @@ import { type CurrencyCode, money } from '@tolem/money';
 
 import type { PaymentMethod, PaymentStatus, ProviderName, StatusEvent } from '../domain/payment';
 import type { StatusEventRepository } from '../domain/ports';
+import { retryAtAfter } from './retry-backoff';
 
 /** payment_transitions.ledger_event: amounts as decimal strings, so no JSON number rounds them. */
 interface StatusEventJson {
@@ -51,7 +52,6 @@ interface OwedRow {
   id: string | number | bigint;
   payment_id: string;
   ledger_event: StatusEventJson;
-  ledger_attempts: number;
 }
 
 /** The owed status events live on payment_transitions (written by PaymentRepository.update). */
@@ -59,7 +59,7 @@ export function createStatusEventsRepo(db: Knex): StatusEventRepository {
   return {
     async listOwed(paymentId) {
       const rows = (await db('payment_transitions')
-        .select('id', 'payment_id', 'ledger_event', 'ledger_attempts')
+        .select('id', 'payment_id', 'ledger_event')
         .where({ payment_id: paymentId })
         .whereNotNull('ledger_event')
         .whereNull('ledger_recorded_at')
@@ -68,7 +68,6 @@ export function createStatusEventsRepo(db: Knex): StatusEventRepository {
         transitionId: String(r.id),
         paymentId: r.payment_id,
         event: statusEventFromJson(r.ledger_event),
-        refusals: r.ledger_attempts,
       }));
     },
 
@@ -87,11 +86,13 @@ export function createStatusEventsRepo(db: Knex): StatusEventRepository {
       return rows.map((r) => r.payment_id);
     },
 
-    async markRefused(transitionId, retryAt) {
-      await db('payment_transitions')
-        .where({ id: transitionId })
-        .whereNull('ledger_recorded_at')
-        .update({ ledger_attempts: db.raw('ledger_attempts + 1'), ledger_retry_at: retryAt });
+    async markRefused(transitionId, now) {
+      await db.raw(
+        `update payment_transitions set ledger_attempts = ledger_attempts + 1,
+           ledger_retry_at = ${retryAtAfter('ledger_attempts', '1 hour')}
+         where id = ? and ledger_recorded_at is null`,
+        [now, transitionId],
+      );
     },
 
     async markRecorded(transitionId, at, outcome) {

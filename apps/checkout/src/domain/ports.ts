@@ -413,8 +413,6 @@ export interface OwedStatusEvent {
   transitionId: string;
   paymentId: string;
   event: StatusEvent;
-  /** How many times the ledger refused it so far. */
-  refusals: number;
 }
 
 /**
@@ -429,8 +427,11 @@ export interface StatusEventRepository {
    * those with a refused event still waiting to be sent again at `now`.
    */
   listPaymentsOwing(before: Date, limit: number, now: Date): Promise<string[]>;
-  /** The ledger refused the event: one refusal more, and not sent again before `retryAt`. */
-  markRefused(transitionId: string, retryAt: Date): Promise<void>;
+  /**
+   * The ledger refused the event: not sent again by the relay for 10 s after `now`, twice as long
+   * after each further refusal, up to an hour.
+   */
+  markRefused(transitionId: string, now: Date): Promise<void>;
   markRecorded(transitionId: string, at: Date, outcome: 'recorded' | 'superseded'): Promise<void>;
 }
 

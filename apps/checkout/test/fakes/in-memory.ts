@@ -381,9 +381,28 @@ export interface InMemoryPayments extends PaymentRepository {
   reads: number;
 }
 
+/**
+ * Rows a sweep could not move on, as the repositories keep them (retryAtAfter): tried again 10 s
+ * after, doubled per earlier try, at most `maxMs`.
+ */
+function retryDeferrals(maxMs: number) {
+  const deferred = new Map<string, { tries: number; until: number }>();
+  return {
+    defer(id: string, now: Date) {
+      const tries = deferred.get(id)?.tries ?? 0;
+      const waitMs = Math.min(maxMs, 10_000 * 2 ** tries);
+      deferred.set(id, { tries: tries + 1, until: now.getTime() + waitMs });
+    },
+    /** Whether `id` still waits at `at`. */
+    waits: (id: string, at: Date) => (deferred.get(id)?.until ?? -Infinity) > at.getTime(),
+    /** A row that moved on starts its waits over. */
+    forget: (id: string) => deferred.delete(id),
+  };
+}
+
 export function inMemoryPayments(): InMemoryPayments {
-  /** Refused postings: how many refusals, and until when a sweep leaves them. */
-  const deferred = new Map<string, { refusals: number; until: number }>();
+  /** Refused postings. */
+  const deferred = retryDeferrals(3_600_000);
   const repo: InMemoryPayments = {
     rows: new Map(),
     transitions: [],
@@ -417,9 +436,7 @@ export function inMemoryPayments(): InMemoryPayments {
       return p && structuredClone(p);
     },
     async deferPost(paymentId, now) {
-      const refusals = deferred.get(paymentId)?.refusals ?? 0;
-      const waitMs = Math.min(3_600_000, 10_000 * 2 ** refusals);
-      deferred.set(paymentId, { refusals: refusals + 1, until: now.getTime() + waitMs });
+      deferred.defer(paymentId, now);
     },
     async findByIds(ids) {
       repo.reads += 1;
@@ -461,7 +478,7 @@ export function inMemoryPayments(): InMemoryPayments {
             !p.ledgerPostedAt &&
             p.succeededAt &&
             p.succeededAt < before &&
-            !(dueAt && (deferred.get(p.id)?.until ?? -Infinity) > dueAt.getTime()),
+            !(dueAt && deferred.waits(p.id, dueAt)),
         )
         .slice(0, limit)
         .map((p) => structuredClone(p));
@@ -495,7 +512,7 @@ export function inMemoryStatusEvents(
   payments: InMemoryPayments,
 ): StatusEventRepository & { outcomes: Map<string, string> } {
   const recorded = new Map<string, string>();
-  const refused = new Map<string, { refusals: number; retryAt: Date }>();
+  const refused = retryDeferrals(3_600_000);
   const owed = () =>
     payments.transitions
       .map((t, i) => ({ t, id: String(i + 1) }))
@@ -509,25 +526,18 @@ export function inMemoryStatusEvents(
           transitionId: id,
           paymentId,
           event: structuredClone(t.event as StatusEvent),
-          refusals: refused.get(id)?.refusals ?? 0,
         }));
     },
     async listPaymentsOwing(before, limit, now) {
       const due = owed().filter(({ t }) => t.at <= before);
       const waiting = new Set(
-        due
-          .filter(({ id }) => (refused.get(id)?.retryAt.getTime() ?? -Infinity) > now.getTime())
-          .map(({ t }) => t.paymentId),
+        due.filter(({ id }) => refused.waits(id, now)).map(({ t }) => t.paymentId),
       );
       const ids = due.map(({ t }) => t.paymentId).filter((id) => !waiting.has(id));
       return [...new Set(ids)].slice(0, limit);
     },
-    async markRefused(transitionId, retryAt) {
-      if (recorded.has(transitionId)) return;
-      refused.set(transitionId, {
-        refusals: (refused.get(transitionId)?.refusals ?? 0) + 1,
-        retryAt,
-      });
+    async markRefused(transitionId, now) {
+      if (!recorded.has(transitionId)) refused.defer(transitionId, now);
     },
     async markRecorded(transitionId, _at, outcome) {
       if (!recorded.has(transitionId)) recorded.set(transitionId, outcome);
@@ -989,8 +999,8 @@ export function inMemoryCases(): CaseRepository & {
 } {
   const rows = new Map<string, Case>();
   const entries = new Map<string, CaseAuditEntry[]>();
-  /** Refused holds: how many refusals, and until when the sweeper leaves them. */
-  const deferred = new Map<string, { refusals: number; until: number }>();
+  /** Refused holds. */
+  const deferred = retryDeferrals(3_600_000);
   const note = (id: string, e: CaseAuditEntry) => entries.set(id, [...(entries.get(id) ?? []), e]);
   return {
     rows,
@@ -1041,18 +1051,13 @@ export function inMemoryCases(): CaseRepository & {
     async listOpening(before, limit, dueAt) {
       return [...rows.values()]
         .filter(
-          (c) =>
-            c.status === 'opening' &&
-            c.createdAt < before &&
-            (deferred.get(c.id)?.until ?? -Infinity) <= dueAt.getTime(),
+          (c) => c.status === 'opening' && c.createdAt < before && !deferred.waits(c.id, dueAt),
         )
         .slice(0, limit)
         .map((c) => structuredClone(c));
     },
     async deferHold(caseId, now) {
-      const refusals = deferred.get(caseId)?.refusals ?? 0;
-      const waitMs = Math.min(3_600_000, 10_000 * 2 ** refusals);
-      deferred.set(caseId, { refusals: refusals + 1, until: now.getTime() + waitMs });
+      deferred.defer(caseId, now);
     },
   };
 }
@@ -1116,8 +1121,8 @@ export function inMemoryRefunds(payments: InMemoryPayments): RefundRepository & 
 } {
   const rows = new Map<string, Refund>();
   const requests = new Map<string, { canonical: Record<string, Canonical>; fingerprint: string }>();
-  /** Refunds the sweeper could not move on: how many tries, and until when it leaves them. */
-  const deferred = new Map<string, { tries: number; until: number }>();
+  /** Refunds the sweeper could not move on. */
+  const deferred = retryDeferrals(600_000);
   return {
     rows,
     requests,
@@ -1167,7 +1172,7 @@ export function inMemoryRefunds(payments: InMemoryPayments): RefundRepository & 
       if (!r || r.step !== from) return undefined;
       const moved: Refund = { ...r, ...next, updatedAt: at };
       rows.set(id, moved);
-      deferred.delete(id);
+      deferred.forget(id);
       if (next.status === 'succeeded') {
         const p = payments.rows.get(r.paymentId);
         if (p)
@@ -1181,14 +1186,12 @@ export function inMemoryRefunds(payments: InMemoryPayments): RefundRepository & 
           (r) =>
             ['reserve', 'execute', 'resolve'].includes(r.step) &&
             r.updatedAt < before &&
-            (deferred.get(r.id)?.until ?? -Infinity) <= dueAt.getTime(),
+            !deferred.waits(r.id, dueAt),
         )
         .slice(0, limit);
     },
     async deferSweep(refundId, now) {
-      const tries = deferred.get(refundId)?.tries ?? 0;
-      const waitMs = Math.min(600_000, 10_000 * 2 ** tries);
-      deferred.set(refundId, { tries: tries + 1, until: now.getTime() + waitMs });
+      deferred.defer(refundId, now);
     },
     async listAwaitingPayout(limit, after) {
       const key = (r: Pick<Refund, 'id' | 'createdAt'>) => `${r.createdAt.toISOString()} ${r.id}`;

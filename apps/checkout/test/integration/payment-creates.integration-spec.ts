@@ -297,12 +297,14 @@ describe('payment creates with group commit (real PostgreSQL)', () => {
     expect(await statusEvents.listPaymentsOwing(later, 10, later)).toEqual([first, second]);
 
     const [owed] = await statusEvents.listOwed(first);
-    expect(owed?.refusals).toBe(0);
-    await statusEvents.markRefused(owed!.transitionId, new Date(at.getTime() + 10_000));
-    expect((await statusEvents.listOwed(first))[0]?.refusals).toBe(1);
-    expect(await statusEvents.listPaymentsOwing(later, 10, later)).toEqual([second]);
-    const after = new Date(at.getTime() + 10_000);
-    expect(await statusEvents.listPaymentsOwing(after, 10, after)).toEqual([first, second]);
+    const owing = (now: Date) => statusEvents.listPaymentsOwing(later, 10, now);
+    await statusEvents.markRefused(owed!.transitionId, at);
+    expect(await owing(later)).toEqual([second]);
+    expect(await owing(new Date(at.getTime() + 10_000))).toEqual([first, second]);
+    // A second refusal waits twice as long.
+    await statusEvents.markRefused(owed!.transitionId, at);
+    expect(await owing(new Date(at.getTime() + 19_999))).toEqual([second]);
+    expect(await owing(new Date(at.getTime() + 20_000))).toEqual([first, second]);
   });
   it('leaves a refused posting out of the sweep for 10 s, doubling per refusal up to an hour', async () => {
     const repo = createPaymentsRepo(db);
