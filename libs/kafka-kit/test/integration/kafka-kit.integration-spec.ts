@@ -101,6 +101,23 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
     await dropDb?.();
   });
 
+  /** A relay whose broker nobody listens on: it keeps its rows, and counts its connects. */
+  const stalledRelay = (lockKey: number) => {
+    const deadKafka = unreachableKafka();
+    let attempts = 0;
+    const relay = startOutboxRelay({
+      db,
+      log,
+      pollMs: 50,
+      lockKey,
+      connectProducer: () => {
+        attempts += 1;
+        return createOutboxProducer(deadKafka);
+      },
+    });
+    return Object.assign(relay, { connectAttempts: () => attempts });
+  };
+
   it('relay: rows written while Kafka is unreachable wait, then publish in order with headers and mark published', async () => {
     const topic = uniqueTopic('outbox');
     await createTopics(integrationEnv().kafkaBrokers, [{ topic, numPartitions: 3 }]);
@@ -117,20 +134,12 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
     });
 
     // A broker nobody listens on: the relay must keep the rows and not mark anything.
-    const deadKafka = unreachableKafka();
-    let connectAttempts = 0;
-    const stalled = startOutboxRelay({
-      db,
-      log,
-      pollMs: 50,
-      lockKey: 42,
-      connectProducer: () => {
-        connectAttempts += 1;
-        return createOutboxProducer(deadKafka);
-      },
-    });
+    const stalled = stalledRelay(42);
     // A failed round connects a new producer the next time: the relay keeps trying.
-    await waitFor(() => connectAttempts >= 2, { timeoutMs: 30_000, what: 'two connect attempts' });
+    await waitFor(() => stalled.connectAttempts() >= 2, {
+      timeoutMs: 30_000,
+      what: 'two connect attempts',
+    });
     expect(await stalled.backlog()).toBe(20);
     await stalled.stop();
 
@@ -183,19 +192,8 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
     const topic = uniqueTopic('outbox_takeover');
     await createTopics(integrationEnv().kafkaBrokers, [{ topic, numPartitions: 1 }]);
     await enqueueEvents(topic, 'evt', 5);
-    const deadKafka = unreachableKafka();
-    let connectAttempts = 0;
-    const stalled = startOutboxRelay({
-      db,
-      log,
-      pollMs: 50,
-      lockKey: 43,
-      connectProducer: () => {
-        connectAttempts += 1;
-        return createOutboxProducer(deadKafka);
-      },
-    });
-    await waitFor(() => connectAttempts >= 3, {
+    const stalled = stalledRelay(43);
+    await waitFor(() => stalled.connectAttempts() >= 3, {
       timeoutMs: 30_000,
       what: 'three connect attempts',
     });
