@@ -157,6 +157,38 @@ describe('grpc-kit over loopback', () => {
     expect(err.message).not.toContain('password');
   });
 
+  it('refuses a NUL character in any field before the handler runs, naming the proto field', async () => {
+    await expect(client.getPaymentFact({ paymentId: 'pay_\u0000' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      kind: 'invalid',
+      details: { field: 'payment_id' },
+    });
+    expect(signals.has('pay_\u0000')).toBe(false);
+
+    const before = produced;
+    const streams = createStreamingClient(ReportingServiceClient, `127.0.0.1:${port}`);
+    const refused = streams.exportPaymentsCsv({
+      filter: {
+        merchantId: 'mer_\u0000',
+        status: '',
+        method: '',
+        currency: '',
+        createdFrom: undefined,
+        createdTo: undefined,
+      },
+    });
+    await expect(
+      (async () => {
+        for await (const _ of refused) break;
+      })(),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { field: 'filter.merchant_id' },
+    });
+    expect(produced).toBe(before);
+    streams.close();
+  });
+
   it('enforces the client deadline', async () => {
     await expect(slowClient.getPaymentFact({ paymentId: 'slow' })).rejects.toMatchObject({
       kind: 'timeout',

@@ -15,6 +15,7 @@ import {
 import { loadFileDescriptorSetFromBuffer } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { FILE_DESCRIPTOR_SET_BASE64 } from '@tolem/contracts';
+import { nulCharacterError, nulField } from '@tolem/errors';
 import { counter, gauge, histogram, metricsRegistry } from '@tolem/metrics';
 import { type LogContext, type Logger, runWithLogContext } from '@tolem/observability';
 import { HealthImplementation } from 'grpc-health-check';
@@ -122,6 +123,19 @@ function logContextOf(requestId: string, request: unknown): LogContext {
   return context;
 }
 
+/** A message field as the proto names it (ts-proto decodes `merchant_id` as `merchantId`). */
+const protoFieldName = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * Runs a handler only on a request free of NUL characters: protobuf strings may hold one, no
+ * PostgreSQL text can, so without this a peer's bad input failed in a database as INTERNAL.
+ */
+function guarded<R>(request: unknown, run: () => R): R {
+  const field = nulField(request, '', protoFieldName);
+  if (field !== undefined) throw nulCharacterError(field);
+  return run();
+}
+
 function requestIdOf(metadata: Metadata): string {
   const value = metadata.get('x-request-id')[0];
   return typeof value === 'string' && value.length > 0 && value.length <= 128
@@ -209,7 +223,9 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       const started = process.hrtime.bigint();
       const span = traceServerCall(path, call.metadata, call.request);
       void span.run(runWithLogContext, logContextOf(ctx.requestId, call.request), () =>
-        handler(call.request, ctx).then(
+        new Promise((resolve) =>
+          resolve(guarded(call.request, () => handler(call.request, ctx))),
+        ).then(
           (response) => {
             answered.done = true;
             observe(path, 0, started);
@@ -253,7 +269,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       void span.run(runWithLogContext, logContextOf(ctx.requestId, call.request), async () => {
         let code = 0;
         try {
-          for await (const item of handler(call.request, ctx)) {
+          for await (const item of guarded(call.request, () => handler(call.request, ctx))) {
             if (ctx.signal.aborted) break;
             // Backpressure: the handler is asked for its next item only once the client took this
             // one, so a long stream (an export) is never buffered whole in memory.
