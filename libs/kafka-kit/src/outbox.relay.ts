@@ -21,6 +21,11 @@ export interface OutboxRelayOptions {
   pollMs?: number;
   /** Distinct per service database; one relay process publishes at a time. */
   lockKey?: number;
+  /**
+   * How long a query on the lock's session may go unanswered before that session counts as dead
+   * (default 15 s; a round's queries take milliseconds).
+   */
+  lockQueryTimeoutMs?: number;
   /** Where the backlog gauges go (default: the process's registry). */
   metrics?: Registry;
 }
@@ -43,7 +48,23 @@ interface LockConnection {
   query<R>(text: string, values: unknown[]): Promise<{ rows: R[] }>;
   once(event: 'error' | 'end', listener: () => void): unknown;
   removeListener(event: 'error' | 'end', listener: () => void): unknown;
+  /** pg's socket, destroyed to give up a session that stopped answering. */
+  connection?: { stream?: { destroy(): void } };
+  /** Set on a connection knex must destroy rather than pool again. */
+  __knex__disposed?: unknown;
 }
+
+/**
+ * Taken with the lock: the server probes the session's TCP connection when idle and gives up on
+ * unacknowledged data, so a relay whose host vanished (no FIN, no RST) releases the lock in about
+ * 30 s instead of at the kernel's default two hours, and another replica takes over.
+ */
+const TAKE_LOCK_SQL = `
+select pg_try_advisory_lock($1) as locked,
+       set_config('tcp_keepalives_idle', '10', false),
+       set_config('tcp_keepalives_interval', '5', false),
+       set_config('tcp_keepalives_count', '3', false),
+       set_config('tcp_user_timeout', '30000', false)`;
 
 /** The leader's session and what to call to stop listening for its death. */
 interface Leadership {
@@ -70,6 +91,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const batchSize = options.batchSize ?? 500;
   const pollMs = options.pollMs ?? 100;
   const lockKey = options.lockKey ?? 7_000_001;
+  const lockQueryTimeoutMs = options.lockQueryTimeoutMs ?? 15_000;
   let stopped = false;
   let leadership: Leadership | undefined;
   let producer: Producer | undefined;
@@ -96,6 +118,47 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   /**
+   * Gives up a session that stopped answering (a network path that dropped it without telling
+   * either side): its socket is destroyed, which also ends it at a server that still hears us and
+   * so releases its lock there, and knex destroys the connection instead of pooling it again.
+   */
+  function abandon(conn: LockConnection): void {
+    conn.__knex__disposed = 'the outbox relay lock session stopped answering';
+    conn.connection?.stream?.destroy();
+    if (leadership?.conn !== conn) return;
+    leadership.forget();
+    leadership = undefined;
+    log.warn(
+      { lockKey, timeoutMs: lockQueryTimeoutMs },
+      'outbox relay lock session stopped answering; publishing waits to take the lock again',
+    );
+    void db.client.releaseConnection(conn).catch(() => undefined);
+  }
+
+  /**
+   * A query on the lock's session. A TCP connection whose peer went silent answers neither with
+   * data nor with an error for many minutes, so no answer in lockQueryTimeoutMs ends the session.
+   */
+  async function ask<R>(conn: LockConnection, text: string, values: unknown[]) {
+    const asked = conn.query<R>(text, values);
+    let timer: NodeJS.Timeout | undefined;
+    const silent = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        asked.catch(() => undefined);
+        abandon(conn);
+        reject(
+          new Error(`the outbox relay lock session did not answer in ${lockQueryTimeoutMs} ms`),
+        );
+      }, lockQueryTimeoutMs);
+    });
+    try {
+      return await Promise.race([asked, silent]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * Leadership is a session-level advisory lock on a pooled connection the relay keeps to itself,
    * and every read and mark of a round runs on that session: when it dies (the server restarted,
    * or terminated it), the lock went with it and another relay may hold it now, so the round
@@ -107,10 +170,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const conn = (await db.client.acquireConnection()) as LockConnection;
     let locked = false;
     try {
-      const result = await conn.query<{ locked: boolean }>(
-        'select pg_try_advisory_lock($1) as locked',
-        [lockKey],
-      );
+      const result = await ask<{ locked: boolean }>(conn, TAKE_LOCK_SQL, [lockKey]);
       locked = result.rows[0]?.locked === true;
     } finally {
       if (!locked) await db.client.releaseConnection(conn);
@@ -148,7 +208,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     if (!held) return;
     leadership = undefined;
     held.forget();
-    await held.conn.query('select pg_advisory_unlock($1)', [lockKey]).catch(() => undefined);
+    await ask(held.conn, 'select pg_advisory_unlock($1)', [lockKey]).catch(() => undefined);
     await db.client.releaseConnection(held.conn).catch(() => undefined);
   }
 
@@ -178,7 +238,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function publishBatch(conn: LockConnection): Promise<number> {
     // Sizes first, payloads only of the rows this round takes: a batch row holds hundreds of
     // events, and reading every unpublished one to publish a few was most of the relay's cost.
-    const { rows: heads } = await conn.query<{ id: bigint; messages: string }>(
+    const { rows: heads } = await ask<{ id: bigint; messages: string }>(
+      conn,
       `select id, ${OUTBOX_MESSAGES_SQL}::text as messages from ${OUTBOX_TABLE}
         where published_at is null order by id limit $1`,
       [batchSize],
@@ -191,7 +252,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       takeIds.push(head.id.toString());
       counted += Number(head.messages);
     }
-    const { rows } = await conn.query<StoredRow>(
+    const { rows } = await ask<StoredRow>(
+      conn,
       `select id, topic, message_key, headers, payload from ${OUTBOX_TABLE}
         where id = any($1::bigint[]) order by id`,
       [takeIds],
@@ -212,7 +274,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
     await send(conn, messages);
     stillLeading(conn);
-    await conn.query(
+    await ask(
+      conn,
       `update ${OUTBOX_TABLE} set published_at = now() where id = any($1::bigint[])`,
       [taken.map((r) => r.id.toString())],
     );

@@ -1,5 +1,3 @@
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
-
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import {
   QrServiceClient,
@@ -13,7 +11,7 @@ import { money } from '@tolem/money';
 import { createLogger } from '@tolem/observability';
 import type { PaymentEvent } from '@tolem/payment-events';
 import { systemClock } from '@tolem/runtime';
-import { freshDatabase, waitFor } from '@tolem/testing';
+import { freshDatabase, startTcpForwarder, waitFor } from '@tolem/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { migrations } from '../../migrations';
@@ -228,19 +226,10 @@ describe('WatchQrPayment over one LISTEN connection (real gRPC server, real Post
     await watchers(0, 'no watcher left');
   });
   it('notices a LISTEN connection that went silent (no error, no end) by its heartbeat, and reconnects', async () => {
-    // A TCP forwarder whose open connections can be frozen: bytes stop in both directions, and
-    // neither side hears that anything happened (a NAT or load balancer that forgot the flow).
-    const pairs: Socket[][] = [];
     const target = new URL(database.url);
-    const proxy = createServer((client) => {
-      const upstream = connect(Number(target.port), target.hostname);
-      for (const socket of [client, upstream]) socket.on('error', () => socket.destroy());
-      client.pipe(upstream).pipe(client);
-      pairs.push([client, upstream]);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxy = await startTcpForwarder(`${target.hostname}:${target.port}`);
     const viaProxy = new URL(database.url);
-    viaProxy.port = String((proxy.address() as AddressInfo).port);
+    viaProxy.port = String(proxy.port);
 
     const states: boolean[] = [];
     let resyncs = 0;
@@ -261,12 +250,7 @@ describe('WatchQrPayment over one LISTEN connection (real gRPC server, real Post
     try {
       await quiet.start();
       expect(states).toEqual([false, true]);
-      for (const [client, upstream] of pairs) {
-        client?.unpipe();
-        upstream?.unpipe();
-        client?.pause();
-        upstream?.pause();
-      }
+      proxy.freeze();
       await waitFor(() => states.length >= 4 && states.at(-1) === true, {
         timeoutMs: 10_000,
         what: 'the silent connection given up and a new one listening',
@@ -278,8 +262,7 @@ describe('WatchQrPayment over one LISTEN connection (real gRPC server, real Post
     } finally {
       unsubscribe();
       await quiet.stop();
-      for (const socket of pairs.flat()) socket.destroy();
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.close();
     }
   });
 });

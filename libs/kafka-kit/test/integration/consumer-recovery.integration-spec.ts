@@ -1,10 +1,16 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 
 import { createKnex, type Knex, migrateLatest } from '@tolem/db-kit';
 import { createTopics } from '@tolem/infra';
 import { createLogger } from '@tolem/observability';
-import { freePort, freshDatabase, integrationEnv, uniqueTopic, waitFor } from '@tolem/testing';
+import {
+  freePort,
+  freshDatabase,
+  integrationEnv,
+  startTcpForwarder,
+  uniqueTopic,
+  waitFor,
+} from '@tolem/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -15,24 +21,6 @@ const log = createLogger({
   level: 'silent',
   destination: new Writable({ write: (_c, _e, d) => d() }),
 });
-
-/** A TCP forwarder to the real broker, started only when the test says the broker is "back". */
-function forwarderTo(target: string, port: number): Promise<Server & { sockets: Set<Socket> }> {
-  const [host, targetPort] = target.split(':') as [string, string];
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(Number(targetPort), host);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => s.destroy());
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  return new Promise((resolve) =>
-    server.listen(port, '127.0.0.1', () => resolve(Object.assign(server, { sockets }))),
-  );
-}
 
 describe('supervised consumer on real PostgreSQL and Kafka', () => {
   let db: Knex;
@@ -93,7 +81,7 @@ describe('supervised consumer on real PostgreSQL and Kafka', () => {
     await waitFor(() => consumer.restarts() >= 2, { timeoutMs: 60_000, what: 'two failed starts' });
     expect(consumer.isConsuming()).toBe(false);
 
-    const forwarder = await forwarderTo(broker, port);
+    const forwarder = await startTcpForwarder(broker, port);
     try {
       const row = await waitFor(
         async () =>
@@ -107,8 +95,7 @@ describe('supervised consumer on real PostgreSQL and Kafka', () => {
       expect(readiness).toEqual([false, true]);
     } finally {
       await consumer.stop();
-      for (const s of forwarder.sockets) s.destroy();
-      forwarder.close();
+      await forwarder.close();
     }
     expect(consumer.isConsuming()).toBe(false);
   });

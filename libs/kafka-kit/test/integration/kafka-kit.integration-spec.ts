@@ -7,7 +7,13 @@ import { DomainError } from '@tolem/errors';
 import { createTopics } from '@tolem/infra';
 import { createLogger } from '@tolem/observability';
 import type { PaymentEvent } from '@tolem/payment-events';
-import { freshDatabase, integrationEnv, uniqueTopic, waitFor } from '@tolem/testing';
+import {
+  freshDatabase,
+  integrationEnv,
+  startTcpForwarder,
+  uniqueTopic,
+  waitFor,
+} from '@tolem/testing';
 import { type Kafka, logLevel } from 'kafkajs';
 import { Kafka as KafkaClient } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,12 +84,14 @@ const eventMessage = (eventId: string | undefined, value: string) => ({
 
 describe('kafka-kit on real PostgreSQL and Kafka', () => {
   let db: Knex;
+  let databaseUrl: string;
   let dropDb: () => Promise<void>;
   let kafka: Kafka;
 
   beforeAll(async () => {
     const fresh = await freshDatabase('kafka_kit_it');
     dropDb = fresh.drop;
+    databaseUrl = fresh.url;
     db = createKnex({ url: fresh.url });
     await migrateLatest(db, {
       '0001_outbox': outboxMigration,
@@ -327,6 +335,60 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
       what: 'the relay publishing after taking the lock again',
     });
     await relay.stop();
+  });
+
+  it('relay: one whose lock session went silent (no answer, no error) gives it up, and publishes on a new one', async () => {
+    const topic = uniqueTopic('outbox_silent_session');
+    await createTopics(integrationEnv().kafkaBrokers, [{ topic, numPartitions: 1 }]);
+    const target = new URL(databaseUrl);
+    const proxy = await startTcpForwarder(`${target.hostname}:${target.port}`);
+    const viaProxy = new URL(databaseUrl);
+    viaProxy.port = String(proxy.port);
+    const proxied = createKnex({ url: viaProxy.toString() });
+    const unpublished = async () =>
+      Number(
+        (
+          (
+            await db(OUTBOX_TABLE).where({ topic }).whereNull('published_at').count('* as n')
+          )[0] as {
+            n: string;
+          }
+        ).n,
+      );
+    const relay = startOutboxRelay({
+      db: proxied,
+      log,
+      pollMs: 50,
+      lockKey: 46,
+      lockQueryTimeoutMs: 500,
+      connectProducer: () => createOutboxProducer(kafka),
+    });
+    try {
+      await waitFor(async () => (await lockHolders(46)).length === 1, {
+        timeoutMs: 10_000,
+        what: 'the relay holding its lock',
+      });
+      const [silent] = await lockHolders(46);
+      proxy.freeze();
+      await enqueueEvents(topic, 'after_silence', 3);
+      relay.wake();
+      await waitFor(async () => (await unpublished()) === 0, {
+        timeoutMs: 15_000,
+        what: 'the relay publishing on a new session',
+      });
+      const holders = await lockHolders(46);
+      expect(holders).toHaveLength(1);
+      expect(holders[0]).not.toBe(silent);
+    } finally {
+      await relay.stop();
+      await proxied.destroy();
+      await proxy.close();
+    }
+    expect((await consumeAll(kafka, topic, 3)).map((m) => m.value)).toEqual([
+      'after_silence_0',
+      'after_silence_1',
+      'after_silence_2',
+    ]);
   });
 
   it('relay: a batch row publishes its messages one by one, in order with the rows around it', async () => {
