@@ -671,20 +671,55 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
     async recordFact(fact: NewStatusFact): Promise<FactResult> {
       const result = await withRetry(() =>
         db.transaction(async (trx): Promise<FactResult & { wrote?: boolean }> => {
-          // The key first: a concurrent writer of the same key waits here, then finds it.
-          const key = await trx.raw(
-            `insert into payment_facts (idempotency_key, payment_id, event_type, fingerprint, event_id, sequence)
-             values (?, ?, ?, ?::jsonb, '', 0)
-             on conflict (idempotency_key) do nothing
-             returning idempotency_key`,
+          const open = recordToRow(fact.openRecord);
+          // One statement takes the key and counts the event. The key first: a concurrent writer
+          // of the same key waits there, then finds it. The counter row is counted only under a
+          // new key: created with the first fact, or taken under its lock (a posting or hold of
+          // the same payment waits here, or this waits for it). A status fact counts only on an
+          // open row (after the money it is stale); a recurring fact on any row of the merchant's.
+          const counted = await trx.raw(
+            `with keyed as (
+               insert into payment_facts (idempotency_key, payment_id, event_type, fingerprint,
+                                          event_id, sequence)
+               values (?, ?, ?, ?::jsonb, '', 0)
+               on conflict (idempotency_key) do nothing
+               returning idempotency_key
+             ),
+             counted as (
+               insert into payments (payment_id, merchant_id, currency, method, provider, shard,
+                                     status, held_minor, gross_minor, fee_minor, refunded_minor,
+                                     last_sequence, details, occurred_at)
+               select ?::text, ?::text, ?::text, ?::text, ?::text, ?::smallint, 'open', 0, 0, 0, 0,
+                      1, ?::jsonb, ?::timestamptz
+                where exists (select from keyed)
+               on conflict (payment_id) do update set last_sequence = payments.last_sequence + 1,
+                                                       updated_at = now()
+                 where (payments.status = 'open' or ?) and payments.merchant_id = excluded.merchant_id
+               returning *
+             )
+             select exists (select from keyed) as keyed, c.*
+               from (values (1)) as one left join counted c on true`,
             [
               fact.idempotencyKey,
               fact.draft.paymentId,
               fact.eventType,
               JSON.stringify(fact.fingerprint),
+              open.payment_id,
+              open.merchant_id,
+              open.currency,
+              open.method,
+              open.provider,
+              open.shard,
+              open.details as string,
+              open.occurred_at,
+              fact.keepsStatus,
             ],
           );
-          if ((key.rows as unknown[]).length === 0) {
+          const [answer] = counted.rows as (PaymentRow & {
+            keyed: boolean;
+            last_sequence: bigint | string | null;
+          })[];
+          if (!answer?.keyed) {
             const row: FactRow = await trx('payment_facts')
               .where({ idempotency_key: fact.idempotencyKey })
               .first();
@@ -699,34 +734,8 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
               },
             };
           }
-          const open = recordToRow(fact.openRecord);
-          // The counter row: created with the first fact, or taken under its lock (a posting
-          // or hold of the same payment waits here, or this waits for it). A status fact counts
-          // only on an open row (after the money it is stale); a recurring fact on any row of the
-          // merchant's.
-          const counted = await trx.raw(
-            `insert into payments (payment_id, merchant_id, currency, method, provider, shard, status,
-                                   held_minor, gross_minor, fee_minor, refunded_minor, last_sequence,
-                                   details, occurred_at)
-             values (?, ?, ?, ?, ?, ?, 'open', 0, 0, 0, 0, 1, ?::jsonb, ?)
-             on conflict (payment_id) do update set last_sequence = payments.last_sequence + 1,
-                                                     updated_at = now()
-               where (payments.status = 'open' or ?) and payments.merchant_id = excluded.merchant_id
-             returning *`,
-            [
-              open.payment_id,
-              open.merchant_id,
-              open.currency,
-              open.method,
-              open.provider,
-              open.shard,
-              open.details as string,
-              open.occurred_at,
-              fact.keepsStatus,
-            ],
-          );
-          const counter = (counted.rows as (PaymentRow & { last_sequence: bigint | string })[])[0];
-          if (!counter) {
+          const { keyed: _keyed, last_sequence: lastSequence, ...counter } = answer;
+          if (lastSequence === null) {
             const existing: { merchant_id: string } | undefined = await trx('payments')
               .select('merchant_id')
               .where({ payment_id: fact.draft.paymentId })
@@ -740,7 +749,7 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
             }
             return { recorded: false, superseded: true };
           }
-          const sequence = BigInt(counter.last_sequence);
+          const sequence = BigInt(lastSequence);
           const eventId = newId('evt');
           const message = options.toOutbox({
             ...completeFromRegister(fact, rowToRecord(counter)),
@@ -749,17 +758,21 @@ export function createJournalRepo(db: Knex, options: JournalRepoOptions): Journa
             ledgerTransactionId: '',
           });
           await trx.raw(
-            `insert into ${OUTBOX_TABLE} (topic, message_key, headers, payload) values (?, ?, ?::jsonb, ?)`,
+            `with queued as (
+               insert into ${OUTBOX_TABLE} (topic, message_key, headers, payload)
+               values (?, ?, ?::jsonb, ?)
+             )
+             update payment_facts set event_id = ?, sequence = ? where idempotency_key = ?`,
             [
               message.topic,
               message.key,
               JSON.stringify(message.headers),
               Buffer.from(message.payload),
+              eventId,
+              sequence.toString(),
+              fact.idempotencyKey,
             ],
           );
-          await trx('payment_facts')
-            .where({ idempotency_key: fact.idempotencyKey })
-            .update({ event_id: eventId, sequence: sequence.toString() });
           return { recorded: true, eventId, sequence, wrote: true };
         }),
       );
