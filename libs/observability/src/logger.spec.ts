@@ -113,4 +113,58 @@ describe('createLogger', () => {
     expect(line.a.b.c.d.msisdn).toBe('***33');
     expect(line.circular).toEqual({ name: 'loop', self: '[Circular]' });
   });
+
+  it("keeps a database error's code and constraint but not the row it quotes", () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const log = createLogger({ service: 'checkout', destination });
+    // What pg's DatabaseError carries on a check violation, a unique violation and bad jsonb.
+    const checkViolation = Object.assign(
+      new Error('new row for relation "merchants" violates check constraint "merchants_vat"'),
+      {
+        code: '23514',
+        constraint: 'merchants_vat',
+        table: 'merchants',
+        detail: 'Failing row contains (mer_1, Shop, whsec_SUPERSECRET, fs_FORMSECRET).',
+      },
+    );
+    const wrapped = Object.assign(new Error('batch failed'), {
+      first: Object.assign(new Error('duplicate key'), {
+        code: '23505',
+        detail: 'Key (phone)=(+996555123456) already exists.',
+      }),
+      jsonb: Object.assign(new Error('invalid input syntax for type json'), {
+        code: '22P05',
+        where: 'JSON data, line 1: {"payer_phone":"996555123456"',
+        internalQuery: 'select \'{"webhook_secret":"whsec_INNER"}\'::jsonb',
+      }),
+      signingSecret: 'whsec_PROPERTY',
+    });
+    log.error({ err: checkViolation }, 'grpc handler failed');
+    log.warn({ err: wrapped }, 'batch failed');
+    const text = lines.join('');
+    for (const leaked of [
+      'whsec_SUPERSECRET',
+      'fs_FORMSECRET',
+      '996555123456',
+      'whsec_INNER',
+      'whsec_PROPERTY',
+    ]) {
+      expect(text).not.toContain(leaked);
+    }
+    const line = JSON.parse(lines[0] as string) as { err: Record<string, unknown> };
+    expect(line.err).toMatchObject({
+      code: '23514',
+      constraint: 'merchants_vat',
+      table: 'merchants',
+      detail: '[REDACTED]',
+    });
+    expect(line.err.message).toContain('merchants_vat');
+    expect(line.err.stack).toContain('Error');
+  });
 });

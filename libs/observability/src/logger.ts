@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 
 import { currentLogContext } from './log-context';
-import { maskLogFields } from './mask';
+import { maskLogFields, REDACTED } from './mask';
 import { currentTraceIds } from './tracing';
 
 export type { Logger } from 'pino';
@@ -11,6 +11,34 @@ export interface LoggerOptions {
   level?: string;
   /** Where to write; defaults to stdout. Tests pass a stream to assert on redaction. */
   destination?: pino.DestinationStream;
+}
+
+/**
+ * Fields a database driver sets on its errors that quote data: pg's `detail` holds the failing
+ * row (`Failing row contains (…)`, `Key (col)=(value)`), `where` the JSON being parsed, and
+ * `internalQuery` a statement with its literals. Codes, constraint and table names stay.
+ */
+const DATA_QUOTING_ERROR_FIELDS = ['detail', 'where', 'internalQuery'];
+
+function withoutQuotedData(value: unknown, depth = 0): unknown {
+  if (typeof value !== 'object' || value === null || depth > 8) return value;
+  if (Array.isArray(value)) return value.map((item) => withoutQuotedData(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = DATA_QUOTING_ERROR_FIELDS.includes(key)
+      ? REDACTED
+      : withoutQuotedData(item, depth + 1);
+  }
+  return out;
+}
+
+/**
+ * pino's error serializer copies every enumerable field of an error (and of errors inside it),
+ * and runs after the fields are masked: the copy is masked here, so a database error's row
+ * (a merchant's secrets, a payer's phone) never reaches a log line.
+ */
+function serializeError(err: Error): Record<string, unknown> {
+  return maskLogFields(withoutQuotedData(pino.stdSerializers.err(err)) as Record<string, unknown>);
 }
 
 /**
@@ -27,7 +55,7 @@ export function createLogger(options: LoggerOptions): Logger {
         level: (label) => ({ level: label }),
         log: (fields) => maskLogFields(fields),
       },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: serializeError },
       // The request's id, merchant and payment (runWithLogContext) on every line written for it,
       // and the trace and span it belongs to when tracing is on; a copy, because pino merges the
       // line's own fields into what this returns.
