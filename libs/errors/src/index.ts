@@ -1,3 +1,3 @@
 export * from './domain-error';
 export * from './http';
-export * from './nul-character';
+export * from './storable';

@@ -157,6 +157,23 @@ describe('grpc-kit over loopback', () => {
     expect(err.message).not.toContain('password');
   });
 
+  it('refuses a time no database holds before the handler runs, naming the proto field', async () => {
+    // A Timestamp can carry any int64 of seconds; the handler (NOT_IMPLEMENTED here) never sees it.
+    await expect(
+      client.listPaymentFacts({
+        merchantId: 'mer_1',
+        from: new Date('+010000-01-01T00:00:00Z'),
+        to: undefined,
+        pageSize: 10,
+        pageToken: '',
+      }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      kind: 'invalid',
+      details: { field: 'from' },
+    });
+  });
+
   it('refuses a NUL character in any field before the handler runs, naming the proto field', async () => {
     await expect(client.getPaymentFact({ paymentId: 'pay_\u0000' })).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',

@@ -15,7 +15,7 @@ import {
 import { loadFileDescriptorSetFromBuffer } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { FILE_DESCRIPTOR_SET_BASE64 } from '@tolem/contracts';
-import { nulCharacterError, nulField } from '@tolem/errors';
+import { unstorableValue, unstorableValueError } from '@tolem/errors';
 import { counter, gauge, histogram, metricsRegistry } from '@tolem/metrics';
 import { type LogContext, type Logger, runWithLogContext } from '@tolem/observability';
 import { HealthImplementation } from 'grpc-health-check';
@@ -127,12 +127,13 @@ function logContextOf(requestId: string, request: unknown): LogContext {
 const protoFieldName = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /**
- * Runs a handler only on a request free of NUL characters: protobuf strings may hold one, no
- * PostgreSQL text can, so without this a peer's bad input failed in a database as INTERNAL.
+ * Runs a handler only on a request a database can hold: protobuf strings may contain NUL and a
+ * Timestamp may be far outside any real time, and PostgreSQL takes neither, so without this a
+ * peer's bad input failed in a database (or in toISOString) as INTERNAL.
  */
 function guarded<R>(request: unknown, run: () => R): R {
-  const field = nulField(request, '', protoFieldName);
-  if (field !== undefined) throw nulCharacterError(field);
+  const found = unstorableValue(request, '', protoFieldName);
+  if (found) throw unstorableValueError(found);
   return run();
 }
 

@@ -1,4 +1,4 @@
-import { livemodeSchema, nullableString } from './schemas';
+import { instantSchema, livemodeSchema, nullableString } from './schemas';
 
 /**
  * Request and response schemas of the merchant's reports (`/v1/reports/…`). Fastify validates
@@ -13,10 +13,8 @@ const daySchema = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as
 const wordSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-z_]+$' } as const;
 const currencySchema = { type: 'string', pattern: '^[A-Z]{3}$' } as const;
 const timeSchema = {
-  type: 'string',
-  minLength: 10,
-  maxLength: 40,
-  description: 'ISO 8601 time, e.g. 2026-03-01T00:00:00Z.',
+  ...instantSchema,
+  description: 'RFC 3339 time with its offset, e.g. 2026-03-01T00:00:00Z.',
 } as const;
 
 // ---- Answers ----

@@ -112,7 +112,7 @@ describe('buildGateway (in process)', () => {
     expect(calls.filter((c) => c.method === 'createPayment')).toHaveLength(0);
   });
 
-  it('refuses a NUL character in a body, a key, a query or a path with VALIDATION_FAILED naming the field', async () => {
+  it('refuses a NUL character or an unpaired surrogate in a body, a key, a query or a path with VALIDATION_FAILED naming the field', async () => {
     const refused = [
       {
         method: 'POST',
@@ -126,14 +126,26 @@ describe('buildGateway (in process)', () => {
         payload: { amount: 1999, currency: 'USD', metadata: { 'k\u0000': 'v' } },
         field: 'metadata.k\u0000',
       },
+      {
+        method: 'POST',
+        url: '/v1/payments',
+        payload: { amount: 1999, currency: 'USD', description: 'a\uD800b' },
+        field: 'description',
+      },
+      {
+        method: 'POST',
+        url: '/v1/payments',
+        payload: { amount: 1999, currency: 'USD', metadata: { 'k\uDC00': 'v' } },
+        field: 'metadata.k\uDC00',
+      },
       { method: 'GET', url: '/v1/payments?order_id=a%00b', field: 'order_id' },
       { method: 'GET', url: '/v1/payments/pay_%00', field: 'id' },
     ] as const;
-    for (const { method, url, field, ...rest } of refused) {
+    for (const [i, { method, url, field, ...rest }] of refused.entries()) {
       const res = await app.inject({
         method,
         url,
-        headers: method === 'POST' ? { ...json, 'idempotency-key': `nul-${field}` } : auth,
+        headers: method === 'POST' ? { ...json, 'idempotency-key': `refused-${i}` } : auth,
         ...('payload' in rest ? { payload: rest.payload } : {}),
       });
       expect(res.statusCode, url).toBe(400);
@@ -146,7 +158,7 @@ describe('buildGateway (in process)', () => {
     const clean = await app.inject({
       method: 'POST',
       url: '/v1/payments',
-      headers: { ...json, 'idempotency-key': 'nul-description' },
+      headers: { ...json, 'idempotency-key': 'refused-0' },
       payload: { amount: 1999, currency: 'USD', description: 'ab' },
     });
     expect(clean.statusCode).toBe(201);

@@ -23,7 +23,6 @@ import { requestIdFrom } from './headers';
 import { installIdempotency } from './idempotency/plugin';
 import type { IdempotencyStore } from './idempotency/store';
 import { qrCodeToJson } from './mappers/qr.mapper';
-import { refuseNulCharacters } from './nul-guard';
 import { registerOpenApi } from './openapi';
 import { installApiRateLimits } from './rate-limits';
 import { adminRoutes } from './routes/admin.route';
@@ -44,6 +43,7 @@ import { refundRoutes, type RefundsClient } from './routes/refunds.route';
 import { reportRoutes, type ReportsClient } from './routes/reports.route';
 import { v1Routes } from './routes/v1.route';
 import { webhookRoutes, type WebhooksClient } from './routes/webhooks.route';
+import { refuseUnstorableValues } from './storable-guard';
 
 /** Everything the gateway talks to; main.ts passes real gRPC clients, unit specs pass fakes. */
 export interface GatewayDeps {
@@ -206,7 +206,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  refuseNulCharacters(app);
+  refuseUnstorableValues(app);
   const limits = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
   installApiRateLimits(app, {
     perApiKey: limits.apiPerKey ?? (DEFAULT_RATE_LIMITS.apiPerKey as RateLimit),
