@@ -3,6 +3,7 @@ import {
   CaseAuditEntry as PbCaseAuditEntry,
   CaseStatus as PbCaseStatus,
 } from '@tolem/contracts/checkout';
+import { unstorableValue } from '@tolem/errors';
 
 import type { Case, CaseAuditEntry, CaseStatus } from '../domain/case';
 import { checkoutErrors } from '../domain/errors';
@@ -72,7 +73,8 @@ export function afterOf(token: string): { createdAt: Date; id: string } | null {
       string,
     ];
     const createdAt = new Date(at);
-    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad token');
+    // A forged token's time or id would fail in the database as an internal error.
+    if (typeof id !== 'string' || unstorableValue([createdAt, id])) throw new Error('bad token');
     return { createdAt, id };
   } catch {
     throw checkoutErrors.create('CASE_INVALID_REQUEST', 'page_token is not one this API issued', {

@@ -1,3 +1,4 @@
+import { EARLIEST_TIME, LATEST_TIME } from '@tolem/errors';
 import { type CurrencyCode, money } from '@tolem/money';
 
 import { chart } from '../domain/accounts';
@@ -52,16 +53,31 @@ function encodeToken(t: Token): string {
   ).toString('base64url');
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** An int64 in decimal, or undefined: a forged token's number beyond it failed in PostgreSQL. */
+function int64Of(text: string | undefined): bigint | undefined {
+  if (!text || !/^-?\d{1,20}$/.test(text)) return undefined;
+  const value = BigInt(text);
+  return value >= INT64_MIN && value <= INT64_MAX ? value : undefined;
+}
+
 function decodeToken(token: string, accountId: string): Token {
   const parts = Buffer.from(token, 'base64url').toString().split('|');
-  const [acc, micros, id, balance] = parts;
-  const integer = /^-?\d{1,20}$/;
+  const [acc, micros, id, balance] = parts.map(String);
+  const createdAtMicros = int64Of(micros);
+  const postingId = int64Of(id);
+  const balanceAfter = int64Of(balance);
   if (
     parts.length !== 4 ||
     acc !== accountId ||
-    !integer.test(micros ?? '') ||
-    !integer.test(id ?? '') ||
-    !integer.test(balance ?? '')
+    createdAtMicros === undefined ||
+    postingId === undefined ||
+    balanceAfter === undefined ||
+    // The position's time is compared as a timestamp: one outside years 1 to 9999 fails there.
+    createdAtMicros < BigInt(EARLIEST_TIME) * 1000n ||
+    createdAtMicros > BigInt(LATEST_TIME) * 1000n
   ) {
     throw ledgerErrors.create(
       'LEDGER_INVALID_REQUEST',
@@ -71,12 +87,7 @@ function decodeToken(token: string, accountId: string): Token {
       },
     );
   }
-  return {
-    accountId,
-    createdAtMicros: BigInt(micros as string),
-    postingId: BigInt(id as string),
-    balance: BigInt(balance as string),
-  };
+  return { accountId, createdAtMicros, postingId, balance: balanceAfter };
 }
 
 /**

@@ -987,6 +987,7 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
       );
       const lines: { amount: bigint; after: bigint; kind: string }[] = [];
       let token = '';
+      let issued = '';
       let pages = 0;
       do {
         const page = await ledger.client.listStatement(
@@ -1006,6 +1007,7 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
           })),
         );
         token = page.nextPageToken;
+        issued ||= token;
         pages += 1;
       } while (token);
       expect(pages).toBe(2);
@@ -1028,6 +1030,28 @@ describe('ledger operations (real process, real PostgreSQL and Kafka)', () => {
           ),
         ),
       ).toMatchObject({ code: 'LEDGER_INVALID_REQUEST', field: 'page_token' });
+      // The merchant's own token with a number changed: beyond int64, or a time no column holds.
+      const [account, micros, postingId, balance] = Buffer.from(issued, 'base64url')
+        .toString()
+        .split('|');
+      for (const forged of [
+        [account, '99999999999999999999', postingId, balance],
+        [account, '9223372036854775807', postingId, balance],
+        [account, micros, '-99999999999999999999', balance],
+        [account, micros, postingId, '99999999999999999999'],
+      ]) {
+        expect(
+          await codeOf(
+            ledger.client.listStatement(
+              ListStatementRequest.fromPartial({
+                merchantId: 'mer_st',
+                currency: 'KGS',
+                pageToken: Buffer.from(forged.join('|')).toString('base64url'),
+              }),
+            ),
+          ),
+        ).toMatchObject({ code: 'LEDGER_INVALID_REQUEST', field: 'page_token' });
+      }
     });
 
     it('spreads concurrent payments of many merchants over clearing shards whose sum is the clearing balance', async () => {

@@ -28,6 +28,9 @@ function stateFromProto(value: PbChargeState): ChargeState | null {
   return found ? found[0] : null;
 }
 
+/** 100 years of 365.25 days. */
+const MAX_TEST_CLOCK_ADVANCE_MS = 3_155_760_000_000;
+
 export function chargeToProto(c: Charge): PbCharge {
   return {
     id: c.id,
@@ -126,8 +129,9 @@ export function chargesHandlers(
         );
       }
       const ms = Number(req.advanceMs);
-      if (!Number.isSafeInteger(ms) || ms <= 0)
-        throw invalid('advance_ms', 'advance_ms must be > 0');
+      // At most a century a call: a clock moved past any storable time broke every later pass.
+      if (!Number.isSafeInteger(ms) || ms <= 0 || ms > MAX_TEST_CLOCK_ADVANCE_MS)
+        throw invalid('advance_ms', `advance_ms must be 1..${MAX_TEST_CLOCK_ADVANCE_MS}`);
       const now = deps.testClock.advance(ms);
       const pass = await deps.scheduler.runPass();
       return AdvanceTestClockResponse.fromPartial({ now, chargesAttempted: pass.attempted });

@@ -681,6 +681,13 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
     const ctx = {} as Parameters<typeof handlers.listCharges>[1];
     clock.advance(HOUR);
     await s.runPass();
+    // Past any storable time the clock would break every later pass: refused, the clock unmoved.
+    await expect(
+      handlers.advanceTestClock({ advanceMs: 9_000_000_000_000_000n }, ctx),
+    ).rejects.toMatchObject({
+      code: 'RECURRING_INVALID_REQUEST',
+      details: { field: 'advance_ms' },
+    });
     const moved = await handlers.advanceTestClock({ advanceMs: BigInt(DAY) }, ctx);
     expect(moved.chargesAttempted).toBe(2);
 

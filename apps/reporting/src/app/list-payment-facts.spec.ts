@@ -94,6 +94,13 @@ describe('listPaymentFacts', () => {
       code: 'REPORTING_INVALID_REQUEST',
       details: { field: 'page_token' },
     });
+    const forged = { v: 1, o: '+275760-09-13T00:00:00.000Z', p: 'pay_1' };
+    await expect(
+      list({ ...base, pageToken: Buffer.from(JSON.stringify(forged)).toString('base64url') }),
+    ).rejects.toMatchObject({
+      code: 'REPORTING_INVALID_REQUEST',
+      details: { field: 'page_token' },
+    });
   });
 });
 

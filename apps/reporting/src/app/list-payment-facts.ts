@@ -1,3 +1,5 @@
+import { unstorableValue } from '@tolem/errors';
+
 import { reportingErrors } from '../domain/errors';
 import type { PaymentFact } from '../domain/payment-fact';
 import type { FactCursor, PaymentFactRepository } from '../domain/ports';
@@ -37,9 +39,10 @@ export function decodePageToken(token: string): FactCursor {
     if (
       parsed.v === 1 &&
       occurredAt &&
-      !Number.isNaN(occurredAt.getTime()) &&
       typeof parsed.p === 'string' &&
-      parsed.p
+      parsed.p &&
+      // A forged token's time or id would fail in the database as an internal error.
+      !unstorableValue([occurredAt, parsed.p])
     ) {
       return { occurredAt, paymentId: parsed.p };
     }

@@ -106,6 +106,19 @@ describe('listPayments', () => {
     await expect(
       list({ filter: { merchantId: 'm' }, pageSize: 0, pageToken: 'bm9wZQ' }),
     ).rejects.toMatchObject({ details: { field: 'page_token' } });
+    // Well-formed but forged: a time no database column holds, an id holding NUL.
+    for (const forged of [
+      { v: 2, c: '-271821-04-20T00:00:00.000Z', p: 'pay_1' },
+      { v: 2, c: '2026-01-01T00:00:00.000Z', p: 'pay_\u0000' },
+    ]) {
+      const pageToken = Buffer.from(JSON.stringify(forged)).toString('base64url');
+      await expect(
+        list({ filter: { merchantId: 'm' }, pageSize: 0, pageToken }),
+      ).rejects.toMatchObject({
+        code: 'REPORTING_INVALID_REQUEST',
+        details: { field: 'page_token' },
+      });
+    }
   });
 });
 

@@ -1,3 +1,5 @@
+import { unstorableValue } from '@tolem/errors';
+
 import { reportingErrors } from '../domain/errors';
 import type { PaymentFact } from '../domain/payment-fact';
 import type { PaymentCursor, PaymentFilter, PaymentSearch } from '../domain/ports';
@@ -31,9 +33,10 @@ export function decodePaymentCursor(token: string): PaymentCursor {
     if (
       parsed.v === 2 &&
       createdAt &&
-      !Number.isNaN(createdAt.getTime()) &&
       typeof parsed.p === 'string' &&
-      parsed.p
+      parsed.p &&
+      // A forged token's time or id would fail in the database as an internal error.
+      !unstorableValue([createdAt, parsed.p])
     ) {
       return { createdAt, paymentId: parsed.p };
     }

@@ -1,3 +1,5 @@
+import { unstorableValue } from '@tolem/errors';
+
 import { reportingErrors } from '../domain/errors';
 import type { RefundCursor, RefundFactRepository } from '../domain/ports';
 import type { RefundFact } from '../domain/refund-fact';
@@ -24,9 +26,10 @@ function decode(token: string): RefundCursor {
     if (
       parsed.v === 1 &&
       statusAt &&
-      !Number.isNaN(statusAt.getTime()) &&
       typeof parsed.r === 'string' &&
-      parsed.r
+      parsed.r &&
+      // A forged token's time or id would fail in the database as an internal error.
+      !unstorableValue([statusAt, parsed.r])
     ) {
       return { statusAt, refundId: parsed.r };
     }
