@@ -39,7 +39,7 @@ import {
 } from './transformers';
 
 /** The shop can be set to send its SecretKey instead of a hash: never let it rest in the audit log. */
-const AUDIT_REDACTED_FIELDS: ReadonlySet<string> = new Set(['secretKey', 'SecretKey']);
+const AUDIT_REDACTED_FIELDS: ReadonlySet<string> = new Set(['secretkey']);
 
 /** The only answer IntellectMoney takes as delivered: HTTP 200, body exactly `OK`. */
 const OK_REPLY = textReply(200, 'OK');

@@ -46,8 +46,15 @@ describe('parseFormBody', () => {
 describe('redactFormFields', () => {
   it('replaces only the named values and keeps every other byte', () => {
     const body = Buffer.from('A=%D1%87&LMI_SECRET_KEY=s3cr3t&B=\xff', 'latin1');
-    const redacted = redactFormFields(body, new Set(['LMI_SECRET_KEY']));
+    const redacted = redactFormFields(body, new Set(['lmi_secret_key']));
     expect(redacted.toString('latin1')).toBe('A=%D1%87&LMI_SECRET_KEY=REDACTED&B=\xff');
+  });
+
+  it('matches a named field whatever its case', () => {
+    const body = Buffer.from('SECRETKEY=a&secretKey=b&SecretKey=c&secret=d', 'latin1');
+    expect(redactFormFields(body, new Set(['secretkey'])).toString('latin1')).toBe(
+      'SECRETKEY=REDACTED&secretKey=REDACTED&SecretKey=REDACTED&secret=d',
+    );
   });
 });
 

@@ -107,7 +107,9 @@ export function parseFormBodyWindows1251(body: Buffer): Map<string, string> {
 
 /**
  * Replaces the values of the named fields in a form body, keeping every other byte as received
- * (latin1 maps bytes 1:1, so the split and join are lossless).
+ * (latin1 maps bytes 1:1, so the split and join are lossless). `names` are lower case and match
+ * a field whatever its case: the adapters read some fields case-insensitively, so a secret sent
+ * as `SECRETKEY` must not rest in the audit log either.
  */
 export function redactFormFields(body: Buffer, names: ReadonlySet<string>): Buffer {
   const text = body.toString('latin1');
@@ -123,7 +125,7 @@ export function redactFormFields(body: Buffer, names: ReadonlySet<string>): Buff
     } catch {
       return pair;
     }
-    if (!names.has(name)) return pair;
+    if (!names.has(name.toLowerCase())) return pair;
     changed = true;
     return `${pair.slice(0, eq)}=REDACTED`;
   });

@@ -29,7 +29,7 @@ import {
 } from './transformers';
 
 /** Fields that must never rest in the audit log (WebMoney can be set to send the secret key). */
-const AUDIT_REDACTED_FIELDS: ReadonlySet<string> = new Set(['LMI_SECRET_KEY']);
+const AUDIT_REDACTED_FIELDS: ReadonlySet<string> = new Set(['lmi_secret_key']);
 
 /** Fields copied into attributes that no signature covers: bounded so a body cannot bloat rows. */
 const UNSIGNED_ATTRIBUTE_FIELDS = [
