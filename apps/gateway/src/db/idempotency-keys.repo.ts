@@ -24,8 +24,6 @@ interface Completion {
   scope: string;
   key: string;
   response: StoredResponse;
-  resolve: () => void;
-  reject: (err: unknown) => void;
 }
 
 /**
@@ -73,8 +71,6 @@ interface Claim {
   key: string;
   request: RequestPrint;
   times: { now: Date; expiresAt: Date; lockedUntil: Date };
-  resolve: (result: ClaimResult) => void;
-  reject: (err: unknown) => void;
 }
 
 function resultOf(claim: Claim, row: ClaimRow | undefined): ClaimResult {
@@ -192,15 +188,38 @@ interface Queued<T, R> {
 }
 
 /**
+ * A failure that belongs to an item's data (SQLSTATE class 22, data exception; 23, integrity
+ * constraint) rather than to the database being away: its batch is worth trying item by item.
+ */
+function isItemError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}
+
+/**
  * Calls of concurrent requests that go as one statement: while one runs, the next queue up and
  * go together; an idle gateway runs a call at once. A key appears once per statement (a repeat
- * waits for the next), so an upsert never touches a row twice.
+ * waits for the next), so an upsert never touches a row twice. A batch refused for one item's
+ * data is run again item by item, so that item fails alone instead of every request beside it
+ * (other merchants' too).
  */
 function batched<T extends { scope: string; key: string }, R>(
   run: (batch: T[]) => Promise<R[]>,
 ): (item: T) => Promise<R> {
   let queue: Queued<T, R>[] = [];
   let running = false;
+  async function settle(batch: Queued<T, R>[]): Promise<void> {
+    try {
+      const results = await run(batch.map((q) => q.item));
+      batch.forEach((q, i) => q.resolve(results[i] as R));
+    } catch (err) {
+      if (batch.length > 1 && isItemError(err)) {
+        for (const q of batch) await settle([q]);
+      } else {
+        for (const q of batch) q.reject(err);
+      }
+    }
+  }
   async function drain(): Promise<void> {
     running = true;
     while (queue.length > 0) {
@@ -217,12 +236,7 @@ function batched<T extends { scope: string; key: string }, R>(
         }
       }
       queue = later;
-      try {
-        const results = await run(batch.map((q) => q.item));
-        batch.forEach((q, i) => q.resolve(results[i] as R));
-      } catch (err) {
-        for (const q of batch) q.reject(err);
-      }
+      await settle(batch);
     }
     running = false;
   }
@@ -267,71 +281,32 @@ function lookupOf(row: ClaimRow | undefined): LookupResult {
 }
 
 export function createIdempotencyKeysRepo(db: Knex): IdempotencyStore {
-  let queue: Completion[] = [];
-  let writing = false;
-  let claims: Claim[] = [];
-  let claiming = false;
+  /** Claims go together: one statement (and one commit) for all that queued meanwhile. */
+  const claim = batched<Claim, ClaimResult>(async (batch) => {
+    const result = await db.raw<{ rows: ClaimRow[] }>(CLAIM_SQL, [
+      batch.map((c) => c.scope),
+      batch.map((c) => c.key),
+      batch.map((c) => c.request.method),
+      batch.map((c) => c.request.path),
+      batch.map((c) => JSON.stringify(c.request.fingerprint)),
+      batch.map((c) => c.times.lockedUntil),
+      batch.map((c) => c.times.now),
+      batch.map((c) => c.times.expiresAt),
+    ]);
+    const rows = new Map(result.rows.map((r) => [idOf(r), r]));
+    return batch.map((c) => resultOf(c, rows.get(idOf(c))));
+  });
 
-  /**
-   * Claims of concurrent requests go together like completions: one statement (and one commit)
-   * for all that queued while the previous one ran; an idle gateway claims at once.
-   */
-  async function flushClaims(): Promise<void> {
-    claiming = true;
-    while (claims.length > 0) {
-      const batch: Claim[] = [];
-      const later: Claim[] = [];
-      const seen = new Set<string>();
-      for (const c of claims) {
-        const id = `${c.scope}\u0000${c.key}`;
-        if (batch.length < MAX_BATCH && !seen.has(id)) {
-          seen.add(id);
-          batch.push(c);
-        } else {
-          later.push(c);
-        }
-      }
-      claims = later;
-      try {
-        const result = await db.raw<{ rows: ClaimRow[] }>(CLAIM_SQL, [
-          batch.map((c) => c.scope),
-          batch.map((c) => c.key),
-          batch.map((c) => c.request.method),
-          batch.map((c) => c.request.path),
-          batch.map((c) => JSON.stringify(c.request.fingerprint)),
-          batch.map((c) => c.times.lockedUntil),
-          batch.map((c) => c.times.now),
-          batch.map((c) => c.times.expiresAt),
-        ]);
-        const rows = new Map(result.rows.map((r) => [`${r.scope}\u0000${r.key}`, r]));
-        for (const c of batch) c.resolve(resultOf(c, rows.get(`${c.scope}\u0000${c.key}`)));
-      } catch (err) {
-        for (const c of batch) c.reject(err);
-      }
-    }
-    claiming = false;
-  }
-
-  async function flush(): Promise<void> {
-    writing = true;
-    while (queue.length > 0) {
-      const batch = queue.slice(0, MAX_BATCH);
-      queue = queue.slice(MAX_BATCH);
-      try {
-        await db.raw(COMPLETE_SQL, [
-          batch.map((c) => c.scope),
-          batch.map((c) => c.key),
-          batch.map((c) => c.response.status),
-          batch.map((c) => JSON.stringify(c.response.headers)),
-          batch.map((c) => c.response.body),
-        ]);
-        for (const c of batch) c.resolve();
-      } catch (err) {
-        for (const c of batch) c.reject(err);
-      }
-    }
-    writing = false;
-  }
+  const complete = batched<Completion, undefined>(async (batch) => {
+    await db.raw(COMPLETE_SQL, [
+      batch.map((c) => c.scope),
+      batch.map((c) => c.key),
+      batch.map((c) => c.response.status),
+      batch.map((c) => JSON.stringify(c.response.headers)),
+      batch.map((c) => c.response.body),
+    ]);
+    return batch.map(() => undefined);
+  });
 
   const find = batched<Lookup, LookupResult>(async (batch) => {
     const found = await runDirect<ClaimRow>(db, FIND_SQL, [
@@ -371,18 +346,10 @@ export function createIdempotencyKeysRepo(db: Knex): IdempotencyStore {
     record: (scope, key, request, response, times) =>
       record({ scope, key, request, response, times }),
 
-    claim(scope, key, request, times): Promise<ClaimResult> {
-      return new Promise<ClaimResult>((resolve, reject) => {
-        claims.push({ scope, key, request, times, resolve, reject });
-        if (!claiming) void flushClaims();
-      });
-    },
+    claim: (scope, key, request, times) => claim({ scope, key, request, times }),
 
-    complete(scope, key, response) {
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ scope, key, response, resolve, reject });
-        if (!writing) void flush();
-      });
+    complete: async (scope, key, response) => {
+      await complete({ scope, key, response });
     },
 
     async release(scope, key) {

@@ -50,6 +50,36 @@ describe('idempotency keys repo (real PostgreSQL)', () => {
     }
   });
 
+  it('fails only the item a batch was refused for: the requests beside it are claimed and recorded', async () => {
+    await db('idempotency_keys').truncate();
+    const repo = createIdempotencyKeysRepo(db);
+    const now = new Date();
+    const times = {
+      now,
+      expiresAt: new Date(now.getTime() + 86_400_000),
+      lockedUntil: new Date(now.getTime() + 60_000),
+    };
+    const print = { method: 'POST', path: '/v1/refunds', fingerprint: { amount: 'x' } };
+    // jsonb refuses an unpaired surrogate (22P02): the fingerprint of a field named with one.
+    const unstorable = { ...print, fingerprint: { 'a\uD800': 'x' } };
+    const keys = Array.from({ length: 20 }, (_, i) => `c${i}`);
+    const claims = await Promise.allSettled([
+      ...keys.map((k) => repo.claim('mer_a', k, print, times)),
+      repo.claim('mer_b', 'bad', unstorable, times),
+    ]);
+    expect(claims.slice(0, 20).map((c) => c.status)).toEqual(keys.map(() => 'fulfilled'));
+    expect(claims[20]).toMatchObject({ status: 'rejected', reason: { code: '22P02' } });
+
+    const answer = { status: 201, headers: {}, body: '{}' };
+    const records = await Promise.allSettled([
+      ...keys.map((k) => repo.record('mer_c', k, print, answer, times)),
+      repo.record('mer_b', 'bad', unstorable, answer, times),
+    ]);
+    expect(records.slice(0, 20)).toEqual(keys.map(() => ({ status: 'fulfilled', value: true })));
+    expect(records[20]?.status).toBe('rejected');
+    expect(await db('idempotency_keys').count('* as n').first()).toEqual({ n: 40n });
+  });
+
   it('looks keys up by primary key after the table grew, on a connection that looked them up while it was small', async () => {
     await db('idempotency_keys').truncate();
     await db.raw('analyze idempotency_keys');
