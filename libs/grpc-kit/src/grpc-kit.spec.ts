@@ -45,6 +45,16 @@ const otherMethods = {
   checkConsistency: unused,
 };
 
+/** An export filter on one merchant and nothing else. */
+const filterOf = (merchantId: string) => ({
+  merchantId,
+  status: '',
+  method: '',
+  currency: '',
+  createdFrom: undefined,
+  createdTo: undefined,
+});
+
 /** How many items the streaming handler was asked for so far. */
 let produced = 0;
 /** How many 'stall' streams ran their cleanup (finally). */
@@ -185,14 +195,7 @@ describe('grpc-kit over loopback', () => {
     const before = produced;
     const streams = createStreamingClient(ReportingServiceClient, `127.0.0.1:${port}`);
     const refused = streams.exportPaymentsCsv({
-      filter: {
-        merchantId: 'mer_\u0000',
-        status: '',
-        method: '',
-        currency: '',
-        createdFrom: undefined,
-        createdTo: undefined,
-      },
+      filter: filterOf('mer_\u0000'),
     });
     await expect(
       (async () => {
@@ -361,14 +364,7 @@ describe('grpc-kit over loopback', () => {
 
     // A refusal arrives as the server's DomainError, code and details intact.
     const refused = streams.exportPaymentsCsv({
-      filter: {
-        merchantId: 'refused',
-        status: '',
-        method: '',
-        currency: '',
-        createdFrom: undefined,
-        createdTo: undefined,
-      },
+      filter: filterOf('refused'),
     });
     await expect(
       (async () => {
@@ -385,14 +381,7 @@ describe('grpc-kit over loopback', () => {
   it('runs a stream handler cleanup when a client that stopped reading cancels', async () => {
     const streams = createStreamingClient(ReportingServiceClient, `127.0.0.1:${port}`);
     const stalled = streams.exportPaymentsCsv({
-      filter: {
-        merchantId: 'stall',
-        status: '',
-        method: '',
-        currency: '',
-        createdFrom: undefined,
-        createdTo: undefined,
-      },
+      filter: filterOf('stall'),
     });
     const iterator = stalled[Symbol.asyncIterator]();
     await iterator.next();

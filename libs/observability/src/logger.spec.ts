@@ -4,15 +4,21 @@ import { describe, expect, it } from 'vitest';
 
 import { createLogger } from './index';
 
+/** A destination that keeps the lines written to it. */
+function captured() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { lines, destination };
+}
+
 describe('createLogger', () => {
   it('writes JSON with the service name and redacts secrets', () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+    const { lines, destination } = captured();
     const log = createLogger({ service: 'ledger', destination });
     log.info(
       {
@@ -33,13 +39,7 @@ describe('createLogger', () => {
   });
 
   it("redacts a payment's page secret, the hosted page's credential", () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+    const { lines, destination } = captured();
     const log = createLogger({ service: 'checkout', destination });
     log.info(
       { payment: { id: 'pay_1', pageSecret: 'ps-AAAA' }, request: { page_secret: 'ps-BBBB' } },
@@ -52,13 +52,7 @@ describe('createLogger', () => {
   });
 
   it('masks credentials, card data and phone numbers at any depth, under any spelling', () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+    const { lines, destination } = captured();
     const log = createLogger({ service: 'gateway', destination });
     const circular: Record<string, unknown> = { name: 'loop' };
     circular['self'] = circular;
@@ -115,13 +109,7 @@ describe('createLogger', () => {
   });
 
   it("keeps a database error's code and constraint but not the row it quotes", () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+    const { lines, destination } = captured();
     const log = createLogger({ service: 'checkout', destination });
     // What pg's DatabaseError carries on a check violation, a unique violation and bad jsonb.
     const checkViolation = Object.assign(

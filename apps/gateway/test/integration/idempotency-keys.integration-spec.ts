@@ -25,16 +25,19 @@ idempotencyStoreContract('PostgreSQL repo', async () => {
   return createIdempotencyKeysRepo(db);
 });
 
+/** A request's times: kept a day, leased a minute. */
+const timesAt = (now: Date) => ({
+  now,
+  expiresAt: new Date(now.getTime() + 86_400_000),
+  lockedUntil: new Date(now.getTime() + 60_000),
+});
+
 describe('idempotency keys repo (real PostgreSQL)', () => {
   it('group-commits concurrent completions and each claim sees its own answer', async () => {
     await db('idempotency_keys').truncate();
     const repo = createIdempotencyKeysRepo(db);
     const now = new Date();
-    const times = {
-      now,
-      expiresAt: new Date(now.getTime() + 86_400_000),
-      lockedUntil: new Date(now.getTime() + 60_000),
-    };
+    const times = timesAt(now);
     const print = { method: 'POST', path: '/v1/payments', fingerprint: { amount: 'x' } };
     const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
     await Promise.all(keys.map((k) => repo.claim('m', k, print, times)));
@@ -54,11 +57,7 @@ describe('idempotency keys repo (real PostgreSQL)', () => {
     await db('idempotency_keys').truncate();
     const repo = createIdempotencyKeysRepo(db);
     const now = new Date();
-    const times = {
-      now,
-      expiresAt: new Date(now.getTime() + 86_400_000),
-      lockedUntil: new Date(now.getTime() + 60_000),
-    };
+    const times = timesAt(now);
     const print = { method: 'POST', path: '/v1/refunds', fingerprint: { amount: 'x' } };
     // jsonb refuses an unpaired surrogate (22P02): the fingerprint of a field named with one.
     const unstorable = { ...print, fingerprint: { 'a\uD800': 'x' } };
@@ -132,11 +131,7 @@ describe('idempotency keys repo (real PostgreSQL)', () => {
     await db('idempotency_keys').truncate();
     const repo = createIdempotencyKeysRepo(db);
     const now = new Date();
-    const times = {
-      now,
-      expiresAt: new Date(now.getTime() + 86_400_000),
-      lockedUntil: new Date(now.getTime() + 60_000),
-    };
+    const times = timesAt(now);
     const print = { method: 'POST', path: '/v1/payments', fingerprint: {} };
     const results = await Promise.all(
       Array.from({ length: 8 }, () => repo.claim('m', 'race', print, times)),
@@ -149,11 +144,7 @@ describe('idempotency keys repo (real PostgreSQL)', () => {
     await db('idempotency_keys').truncate();
     const repo = createIdempotencyKeysRepo(db);
     const now = new Date();
-    const times = {
-      now,
-      expiresAt: new Date(now.getTime() + 86_400_000),
-      lockedUntil: new Date(now.getTime() + 60_000),
-    };
+    const times = timesAt(now);
     const print = { method: 'POST', path: '/v1/refunds', fingerprint: { amount: 'y' } };
     await repo.claim('m', 'done', print, times);
     await repo.complete('m', 'done', { status: 201, headers: {}, body: '{"ok":true}' });
