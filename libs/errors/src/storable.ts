@@ -24,46 +24,40 @@ function unstorableTime(value: Date): boolean {
   return Number.isNaN(time) || time < EARLIEST_TIME || time > LATEST_TIME;
 }
 
-/** Whether anything in `value` is unstorable: the walk on every request, building no paths. */
-function holdsUnstorable(value: unknown): boolean {
-  if (typeof value === 'string') return stringProblem(value) !== undefined;
-  if (value instanceof Date) return unstorableTime(value);
-  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return false;
-  if (Array.isArray(value)) return value.some(holdsUnstorable);
-  for (const key of Object.keys(value)) {
-    if (stringProblem(key) !== undefined) return true;
-    if (holdsUnstorable((value as Record<string, unknown>)[key])) return true;
-  }
-  return false;
-}
-
-function findUnstorable(
+/**
+ * The walk: `at` holds the keys and indexes down to `value`, joined into a field name only for
+ * the value found, so a clean request (nearly all) builds no name at all.
+ */
+function find(
   value: unknown,
-  path: string,
-  name: (key: string) => string,
-): UnstorableValue | undefined {
+  at: (string | number)[],
+): { at: (string | number)[]; problem: string } | undefined {
   if (typeof value === 'string') {
     const problem = stringProblem(value);
-    return problem ? { field: path, problem } : undefined;
+    return problem ? { at: [...at], problem } : undefined;
   }
   if (value instanceof Date) {
     return unstorableTime(value)
-      ? { field: path, problem: 'must be a valid time in years 1 to 9999' }
+      ? { at: [...at], problem: 'must be a valid time in years 1 to 9999' }
       : undefined;
   }
   if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return undefined;
   if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = findUnstorable(item, `${path}[${i}]`, name);
+    for (let i = 0; i < value.length; i += 1) {
+      at.push(i);
+      const found = find(value[i], at);
+      at.pop();
       if (found) return found;
     }
     return undefined;
   }
-  for (const [key, item] of Object.entries(value)) {
-    const at = path ? `${path}.${name(key)}` : name(key);
+  for (const key of Object.keys(value)) {
+    at.push(key);
     const problem = stringProblem(key);
-    if (problem) return { field: at, problem };
-    const found = findUnstorable(item, at, name);
+    const found = problem
+      ? { at: [...at], problem }
+      : find((value as Record<string, unknown>)[key], at);
+    at.pop();
     if (found) return found;
   }
   return undefined;
@@ -73,15 +67,21 @@ function findUnstorable(
  * The first value in `value` that no PostgreSQL column could hold as it is, found before it is
  * written: a string or key with a NUL character or an unpaired surrogate, or a time that is
  * invalid or outside years 1 to 9999 (a protobuf Timestamp can hold both). Each key is named
- * through `name`; bytes (a callback's raw body) are not looked into. Undefined when all is well;
- * a clean request (nearly all) is walked once, without building a path.
+ * through `name`; bytes (a callback's raw body) are not looked into. Undefined when all is well.
  */
 export function unstorableValue(
   value: unknown,
   path = '',
   name: (key: string) => string = (key) => key,
 ): UnstorableValue | undefined {
-  return holdsUnstorable(value) ? findUnstorable(value, path, name) : undefined;
+  const found = find(value, []);
+  if (!found) return undefined;
+  let field = path;
+  for (const key of found.at) {
+    if (typeof key === 'number') field += `[${key}]`;
+    else field = field ? `${field}.${name(key)}` : name(key);
+  }
+  return { field, problem: found.problem };
 }
 
 /**
