@@ -117,6 +117,15 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
   }
 
+  /** Forgets a lock whose session is gone; the dead connection goes back for the pool to discard. */
+  function loseLeadership(conn: LockConnection, why: string): void {
+    if (leadership?.conn !== conn) return;
+    leadership.forget();
+    leadership = undefined;
+    log.warn({ lockKey }, `outbox relay ${why}; publishing waits to take the lock again`);
+    void db.client.releaseConnection(conn).catch(() => undefined);
+  }
+
   /**
    * Gives up a session that stopped answering (a network path that dropped it without telling
    * either side): its socket is destroyed, which also ends it at a server that still hears us and
@@ -125,14 +134,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   function abandon(conn: LockConnection): void {
     conn.__knex__disposed = 'the outbox relay lock session stopped answering';
     conn.connection?.stream?.destroy();
-    if (leadership?.conn !== conn) return;
-    leadership.forget();
-    leadership = undefined;
-    log.warn(
-      { lockKey, timeoutMs: lockQueryTimeoutMs },
-      'outbox relay lock session stopped answering; publishing waits to take the lock again',
-    );
-    void db.client.releaseConnection(conn).catch(() => undefined);
+    loseLeadership(conn, `lock session did not answer in ${lockQueryTimeoutMs} ms`);
   }
 
   /**
@@ -176,16 +178,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (!locked) await db.client.releaseConnection(conn);
     }
     if (!locked) return undefined;
-    const lost = () => {
-      if (leadership?.conn !== conn) return;
-      leadership.forget();
-      leadership = undefined;
-      log.warn(
-        { lockKey },
-        'outbox relay lost the connection holding its lock; publishing waits to take it again',
-      );
-      void db.client.releaseConnection(conn).catch(() => undefined);
-    };
+    const lost = () => loseLeadership(conn, 'lost the connection holding its lock');
     conn.once('error', lost);
     conn.once('end', lost);
     leadership = {
