@@ -48,8 +48,9 @@ function setup(payment: Partial<Payment> = {}) {
   payments.rows.set('pay_1', { ...paid, ...payment });
   const refunds = inMemoryRefunds(payments);
   const ledgerCalls: string[] = [];
-  const ledger: LedgerRefundPort & { down: boolean } = {
+  const ledger: LedgerRefundPort & { down: boolean; refuseEnd: boolean } = {
     down: false,
+    refuseEnd: false,
     async refundPayment(input) {
       if (this.down) throw new DomainError('LEDGER_UNAVAILABLE', 'unavailable', 'down');
       ledgerCalls.push(`start ${input.refundId} ${input.amount.amountMinor}`);
@@ -57,6 +58,7 @@ function setup(payment: Partial<Payment> = {}) {
     },
     async resolveRefund(input) {
       if (this.down) throw new DomainError('LEDGER_UNAVAILABLE', 'unavailable', 'down');
+      if (this.refuseEnd) throw new DomainError('REFUND_NOT_FOUND', 'not_found', 'no such refund');
       ledgerCalls.push(`end ${input.refundId} ${input.outcome} ${input.reference}`);
       return { transactionId: 'txn_e', paymentStatus: '' };
     },
@@ -80,8 +82,9 @@ function setup(payment: Partial<Payment> = {}) {
       },
     };
   const clock = fixedClock(new Date('2026-12-07T10:00:00Z'));
-  const uc = makeRefunds({ refunds, ledger, provider, clock, log: recordingLog() });
-  return { uc, payments, refunds, ledger, ledgerCalls, provider, providerCalls, clock };
+  const log = recordingLog();
+  const uc = makeRefunds({ refunds, ledger, provider, clock, log });
+  return { uc, payments, refunds, ledger, ledgerCalls, provider, providerCalls, clock, log };
 }
 
 const ask = (over: Partial<Parameters<ReturnType<typeof makeRefunds>['create']>[0]> = {}) => ({
@@ -160,6 +163,33 @@ describe('refunds', () => {
     s.clock.advance(60_000);
     await s.uc.sweep(1_000);
     expect(s.providerCalls).toEqual([refund.id, refund.id]);
+  });
+
+  it('keeps a refund the provider executed when the ledger refuses its end, loudly, until it accepts', async () => {
+    const s = setup();
+    s.provider.answer = 'succeeded';
+    s.ledger.refuseEnd = true;
+    const { refund } = await s.uc.create(ask());
+    // Not failed: the provider has refunded the payer; the money must end in the ledger.
+    expect(refund).toMatchObject({ status: 'pending', step: 'resolve' });
+    expect(s.log.lines).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        obj: expect.objectContaining({ refundId: refund.id, code: 'REFUND_NOT_FOUND' }),
+      }),
+    );
+    s.clock.advance(60_000);
+    expect(await s.uc.sweep(1_000)).toBe(0);
+    expect((await s.refunds.findById(refund.id))?.step).toBe('resolve');
+    // Fixed by an operator: the sweep ends it, and the provider was asked once.
+    s.ledger.refuseEnd = false;
+    s.clock.advance(600_000);
+    expect(await s.uc.sweep(1_000)).toBe(1);
+    expect(await s.refunds.findById(refund.id)).toMatchObject({
+      status: 'succeeded',
+      step: 'done',
+    });
+    expect(s.providerCalls).toEqual([refund.id]);
   });
 
   it('tries a refund it could not move on again after 10 s, then 20 s, and at once after it moved', async () => {

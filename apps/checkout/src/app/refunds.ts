@@ -163,7 +163,17 @@ export function makeRefunds(deps: RefundsDeps) {
         occurredAt: r.updatedAt,
       });
     } catch (err) {
-      log.warn({ refundId: r.id, code: codeOf(err) }, 'ledger did not end the refund yet');
+      if (isDefinitive(err)) {
+        // The money has already moved (or failed to) at the provider or in a payout, so the
+        // refund cannot be failed here: it stays at this step, retried with the sweep's backoff,
+        // and an operator must fix the cause (tolem_refunds_stalled{step="resolve"}).
+        log.error(
+          { refundId: r.id, paymentId: r.paymentId, outcome: r.outcome, code: codeOf(err) },
+          'ledger refused to end a refund already executed; retried until an operator fixes it',
+        );
+      } else {
+        log.warn({ refundId: r.id, code: codeOf(err) }, 'ledger did not end the refund yet');
+      }
       return undefined;
     }
     const status = r.outcome === 'failed' ? 'failed' : 'succeeded';

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations';
 import { createPaymentsRepo } from '../../src/db/payments.repo';
 import { createReconcilerDifferencesRepo } from '../../src/db/reconciler-differences.repo';
+import { createRefundsRepo } from '../../src/db/refunds.repo';
 import { checkoutMetrics } from '../../src/metrics';
 
 /** Checkout's domain metrics over its real repositories and tables (PostgreSQL). */
@@ -111,5 +112,70 @@ describe('checkout metrics (real PostgreSQL)', () => {
     text = await registry.metrics();
     expect(sumSamples(text, 'tolem_cases_open')).toBe(0);
     expect(sumSamples(text, 'tolem_reconcile_differences_open')).toBe(0);
+  });
+
+  it('reads refunds the sweeper could not move on, by step, and the payout queue on scrape', async () => {
+    checkoutMetrics(db, registry);
+    const refund = (id: string, step: string) => ({
+      id,
+      merchant_id: 'mer_m',
+      payment_id: 'pay_m1',
+      amount_minor: 10,
+      currency: 'USD',
+      status: 'pending',
+      step,
+      execution: step === 'await_payout' ? 'payout_queue' : step === 'reserve' ? null : 'provider',
+      outcome: step === 'resolve' ? 'refunded_by_provider' : null,
+      idempotency_key: id,
+      request: {},
+      request_fingerprint: id,
+      created_at: new Date(),
+      updated_at: new Date(),
+    });
+    await db('refunds').insert([
+      refund('re_m1', 'resolve'),
+      refund('re_m2', 'resolve'),
+      refund('re_m3', 'execute'),
+      refund('re_m4', 'await_payout'),
+      refund('re_m5', 'await_payout'),
+    ]);
+    const refunds = createRefundsRepo(db);
+    // Tried by the sweep and not moved on: re_m1 (resolve) and re_m3 (execute); re_m2 is fresh.
+    await refunds.deferSweep('re_m1', new Date());
+    await refunds.deferSweep('re_m3', new Date());
+
+    let text = await registry.metrics();
+    expect(sumSamples(text, 'tolem_refunds_stalled', { step: 'resolve' })).toBe(1);
+    expect(sumSamples(text, 'tolem_refunds_stalled', { step: 'execute' })).toBe(1);
+    expect(sumSamples(text, 'tolem_refunds_stalled', { step: 'reserve' })).toBe(0);
+    expect(sumSamples(text, 'tolem_refund_payouts_waiting')).toBe(2);
+    expect(sumSamples(text, 'tolem_refund_payouts_oldest_age_seconds')).toBeLessThan(60);
+    await db('refunds')
+      .where({ id: 're_m4' })
+      .update({ updated_at: db.raw(`now() - interval '2 hours'`) });
+    text = await registry.metrics();
+    const oldest = sumSamples(text, 'tolem_refund_payouts_oldest_age_seconds');
+    expect(oldest).toBeGreaterThanOrEqual(7_200);
+    expect(oldest).toBeLessThan(7_260);
+
+    // A step taken clears the stall: the ledger ended re_m1.
+    const stalled = await refunds.findById('re_m1');
+    if (!stalled) throw new Error('re_m1');
+    await refunds.advance(
+      're_m1',
+      'resolve',
+      { ...stalled, step: 'done', status: 'succeeded' },
+      new Date(),
+    );
+    text = await registry.metrics();
+    expect(sumSamples(text, 'tolem_refunds_stalled', { step: 'resolve' })).toBe(0);
+    expect(sumSamples(text, 'tolem_refunds_stalled')).toBe(1);
+
+    await db('refunds')
+      .where({ step: 'await_payout' })
+      .update({ step: 'done', status: 'succeeded' });
+    text = await registry.metrics();
+    expect(sumSamples(text, 'tolem_refund_payouts_waiting')).toBe(0);
+    expect(sumSamples(text, 'tolem_refund_payouts_oldest_age_seconds')).toBe(0);
   });
 });
