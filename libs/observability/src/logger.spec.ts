@@ -108,6 +108,36 @@ describe('createLogger', () => {
     expect(line.circular).toEqual({ name: 'loop', self: '[Circular]' });
   });
 
+  it("masks card and phone numbers inside a provider's or an error's text, not ids or times", () => {
+    const { lines, destination } = captured();
+    const log = createLogger({ service: 'recurring', destination });
+    log.warn(
+      {
+        receiptId: 'rct_1',
+        error: 'HTTP 400 invalid_request: customer.phone +7 900 123-45-67 is invalid',
+        providerMessage: 'Wallet 8 (959) 123 45 678 not found',
+        lastError: 'card 4111 1111 1111 1111 declined at 2026-12-07 10:00:00 for pay_1234567890123',
+      },
+      'cash register refused',
+    );
+    log.error({ err: new Error('no payer for 996555123456 in /v1/payments/12345678901') }, 'x');
+    const text = lines.join('');
+    for (const leaked of ['900 123', '123 45 678', '4111 1111', '996555123456']) {
+      expect(text).not.toContain(leaked);
+    }
+    const [receipt, failure] = lines.map(
+      (l) => JSON.parse(l) as Record<string, string> & { err: { message: string; stack: string } },
+    );
+    expect(receipt?.error).toBe('HTTP 400 invalid_request: customer.phone ***67 is invalid');
+    expect(receipt?.providerMessage).toBe('Wallet ***78 not found');
+    // Times, ids and paths keep their digits.
+    expect(receipt?.lastError).toBe(
+      'card [REDACTED] declined at 2026-12-07 10:00:00 for pay_1234567890123',
+    );
+    expect(failure?.err.message).toBe('no payer for ***56 in /v1/payments/12345678901');
+    expect(failure?.err.stack).toContain('no payer for ***56');
+  });
+
   it("keeps a database error's code and constraint but not the row it quotes", () => {
     const { lines, destination } = captured();
     const log = createLogger({ service: 'checkout', destination });

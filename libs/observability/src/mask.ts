@@ -37,6 +37,18 @@ const PHONE_KEY = /phone|msisdn/i;
 /** A card number on its own: 13–19 digits, optionally grouped by spaces or dashes. */
 const PAN_SHAPE = /^\d(?:[ -]?\d){12,18}$/;
 
+/**
+ * Keys holding text written by someone else (a provider's error description, an exception's
+ * message and stack): card and phone numbers inside it are masked too. Compared normalized.
+ */
+const FREE_TEXT_KEY = /(message|error|reason|description|stack)$/;
+
+/**
+ * A number inside free text, a card or a phone number candidate: not part of a word, an id, a
+ * path, a decimal or a time (`2026-12-07 10:00` is not a phone).
+ */
+const NUMBER_IN_TEXT = /(?<![\w+./:])\+?\d(?:[ ()-]{0,2}\d){9,18}(?![\w/:]|\.\d)/g;
+
 /** Deeper than this a logged object is cut; log lines describe events, not documents. */
 const MAX_DEPTH = 12;
 
@@ -67,6 +79,19 @@ function isCardNumber(value: string): boolean {
   return PAN_SHAPE.test(value) && luhn(value.replace(/[ -]/g, ''));
 }
 
+/**
+ * Free text with every card number in it redacted and every other run of 10–15 digits (the
+ * lengths of phone numbers in E.164, `+7 900 123-45-67` or `8 (900) 123 45 67`) masked as a
+ * phone. Ids inside words (`pay_1234567890`) stay.
+ */
+export function maskFreeText(text: string): string {
+  return text.replace(NUMBER_IN_TEXT, (found) => {
+    const digits = found.replace(/\D/g, '');
+    if (digits.length >= 13 && luhn(digits)) return REDACTED;
+    return digits.length <= 15 ? maskPhone(found) : found;
+  });
+}
+
 /** A phone number with all but its last two digits masked: enough to tell two apart. */
 export function maskPhone(value: string): string {
   const digits = value.replace(/\D/g, '');
@@ -88,7 +113,8 @@ function maskValue(
   if (key !== undefined && isSecretKey(key)) return REDACTED;
   if (typeof value === 'string') {
     if (key !== undefined && PHONE_KEY.test(key)) return maskPhone(value);
-    return isCardNumber(value) ? REDACTED : value;
+    if (isCardNumber(value)) return REDACTED;
+    return key !== undefined && FREE_TEXT_KEY.test(normalized(key)) ? maskFreeText(value) : value;
   }
   if (typeof value === 'number' && key !== undefined && PHONE_KEY.test(key)) {
     return maskPhone(String(value));
@@ -119,8 +145,9 @@ function maskObject(
 /**
  * A copy of a log line's fields with credentials and card data replaced by `[REDACTED]` and phone
  * numbers cut to their last two digits, at any depth: by key (`password`, `*Secret`, `*Token`,
- * `authorization`, `pan`, `cvv`, `phone`…, any spelling), and card numbers (Luhn-valid 13–19
- * digits) under any key.
+ * `authorization`, `pan`, `cvv`, `phone`…, any spelling), card numbers (Luhn-valid 13–19
+ * digits) under any key, and both inside free text (`error`, `*Message`, `reason`, an error's
+ * `message` and `stack`: maskFreeText).
  */
 export function maskLogFields(fields: Record<string, unknown>): Record<string, unknown> {
   return maskObject(fields, 0, new WeakSet());
