@@ -177,4 +177,15 @@ describe('two-phase holds', () => {
       { details: { field: 'timeout_seconds' } },
     );
   });
+
+  it('refuses a payment id with no room left for the key its expiry is voided with', async () => {
+    const s = setup();
+    // 243 characters: `hold:${id}:expired` would pass the 255 of every idempotency key.
+    const paymentId = `pay_${'x'.repeat(239)}`;
+    await expect(s.createHold(aHold({ paymentId }))).rejects.toMatchObject({
+      code: 'LEDGER_INVALID_REQUEST',
+      details: { field: 'payment_id' },
+    });
+    await expect(s.createHold(aHold({ paymentId: paymentId.slice(1) }))).resolves.toBeDefined();
+  });
 });

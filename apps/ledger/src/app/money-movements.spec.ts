@@ -166,6 +166,22 @@ describe('refundPayment', () => {
     ]);
   });
 
+  it('refuses a refund id with no room left for its resolution key, at start and at end', async () => {
+    const s = setup();
+    await s.postPayment(aPayment());
+    // 245 characters: `${id}/resolution` would pass the 255 of every idempotency key.
+    const refundId = `re_${'x'.repeat(242)}`;
+    const refused = { code: 'LEDGER_INVALID_REQUEST', details: { field: 'refund_id' } };
+    await expect(s.refund(aRefund({ refundId }))).rejects.toMatchObject(refused);
+    await expect(
+      s.resolve({ refundId, outcome: 'paid_out', reference: 'wm-1', occurredAt: undefined }),
+    ).rejects.toMatchObject(refused);
+    expect(s.ledger.transactions).toHaveLength(1);
+    // One shorter fits both keys.
+    await s.refund(aRefund({ refundId: refundId.slice(1) }));
+    expect(s.ledger.transactions).toHaveLength(2);
+  });
+
   it('counts pending refunds against what is left to refund', async () => {
     const s = setup({ withoutFeePlan: true });
     await s.postPayment(aPayment());

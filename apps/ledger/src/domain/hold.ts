@@ -15,7 +15,14 @@ import {
 } from './payment';
 import { accountsModeOf, type PaymentRecord } from './payment-record';
 import type { NewTransaction, TransactionBody, TransactionHead } from './ports';
-import { positiveAmount, type RawMoney, requireId, requireText, withField } from './validation';
+import {
+  MAX_ID_LENGTH,
+  positiveAmount,
+  type RawMoney,
+  requireId,
+  requireText,
+  withField,
+} from './validation';
 
 /** Longest a hold may last: TigerBeetle-like timeouts are for minutes to days, not months. */
 export const MAX_HOLD_SECONDS = 30 * 24 * 3600;
@@ -37,7 +44,8 @@ export interface ValidHold extends Omit<CreateHoldCommand, 'amount'> {
 
 export function validateCreateHold(cmd: CreateHoldCommand): ValidHold {
   requireId(cmd.idempotencyKey, 'idempotency_key');
-  requireId(cmd.paymentId, 'payment_id');
+  // Room for its expiry key (expiryKeyOf), or the hold could never expire.
+  requireId(cmd.paymentId, 'payment_id', MAX_ID_LENGTH - 'hold::expired'.length);
   requireId(cmd.merchantId, 'merchant_id');
   if (
     !Number.isInteger(cmd.timeoutSeconds) ||

@@ -7,7 +7,14 @@ import { type Fingerprint, moneyPrint, timePrint } from './idempotency';
 import { assertBalanced } from './journal';
 import { accountsModeOf, type PaymentRecord } from './payment-record';
 import type { StoredTransaction, TransactionBody, TransactionHead } from './ports';
-import { invalidField, positiveAmount, type RawMoney, requireId, requireText } from './validation';
+import {
+  invalidField,
+  MAX_ID_LENGTH,
+  positiveAmount,
+  type RawMoney,
+  requireId,
+  requireText,
+} from './validation';
 
 export interface RefundCommand {
   /** `re_…`: also the idempotency key of the refund's first transaction. */
@@ -22,8 +29,11 @@ export interface ValidRefund extends Omit<RefundCommand, 'amount'> {
   amount: Money;
 }
 
+/** A refund id leaves room for its resolution key's suffix. */
+const MAX_REFUND_ID_LENGTH = MAX_ID_LENGTH - '/resolution'.length;
+
 export function validateRefund(cmd: RefundCommand): ValidRefund {
-  requireId(cmd.refundId, 'refund_id');
+  requireId(cmd.refundId, 'refund_id', MAX_REFUND_ID_LENGTH);
   requireId(cmd.paymentId, 'payment_id');
   requireText(cmd.reason, 'reason');
   return { ...cmd, amount: positiveAmount(cmd.amount, 'amount') };
@@ -36,6 +46,7 @@ export function refundStartKey(refundId: string): string {
 
 /** One key for both ends of a refund, so a refund can succeed or fail, never both. */
 export function refundResolutionKey(refundId: string): string {
+  // MAX_REFUND_ID_LENGTH leaves room for this suffix.
   return `${refundId}/resolution`;
 }
 
@@ -153,7 +164,7 @@ export interface ValidResolution extends ResolveRefundCommand {
 }
 
 export function validateResolution(cmd: ResolveRefundCommand): ValidResolution {
-  requireId(cmd.refundId, 'refund_id');
+  requireId(cmd.refundId, 'refund_id', MAX_REFUND_ID_LENGTH);
   requireText(cmd.reference, 'reference');
   if (!cmd.outcome) invalidField('outcome', 'outcome is required');
   return { ...cmd, outcome: cmd.outcome };

@@ -9,14 +9,18 @@ export interface RawMoney {
   currency: string;
 }
 
-const MAX_ID_LENGTH = 255;
+/** The longest id or idempotency key (transactions.idempotency_key's check). */
+export const MAX_ID_LENGTH = 255;
 
-/** Ids and keys: 1..255 characters, no surrounding spaces. LEDGER_INVALID_REQUEST naming field. */
-export function requireId(value: string, field: string): void {
-  if (value.length === 0 || value.length > MAX_ID_LENGTH || value.trim() !== value) {
+/**
+ * Ids and keys: 1..max (255) characters, no surrounding spaces. LEDGER_INVALID_REQUEST naming
+ * field. An id the ledger derives a key from is shorter by what the key adds to it.
+ */
+export function requireId(value: string, field: string, max = MAX_ID_LENGTH): void {
+  if (value.length === 0 || value.length > max || value.trim() !== value) {
     throw ledgerErrors.create(
       'LEDGER_INVALID_REQUEST',
-      `${field} is required (1..${MAX_ID_LENGTH} characters, no surrounding spaces)`,
+      `${field} is required (1..${max} characters, no surrounding spaces)`,
       { details: { field } },
     );
   }

@@ -65,6 +65,9 @@ describe('createEndpoint', () => {
     [{ description: 'x'.repeat(501) }, 'description'],
     [{ maxInFlight: 65 }, 'max_in_flight'],
     [{ merchantId: ' ' }, 'merchant_id'],
+    // Longer than any index entry PostgreSQL can hold once random (btree limit, 54000).
+    [{ merchantId: `mer_${'x'.repeat(252)}` }, 'merchant_id'],
+    [{ idempotencyKey: 'k'.repeat(256) }, 'idempotency_key'],
   ])('refuses %o naming %s, creating nothing', async (change, field) => {
     const { manage, store } = setup();
     await expect(manage.createEndpoint(create(change))).rejects.toMatchObject({

@@ -26,7 +26,7 @@ import type {
 } from '../domain/ports';
 import { routeUnrouted } from './fan-out';
 import { decodePageToken, encodePageToken } from './list-deliveries';
-import { checkEndpointUrl } from './upsert-endpoint';
+import { checkEndpointUrl, invalid, MAX_KEY_LENGTH, requireMerchant } from './upsert-endpoint';
 
 export interface ManageEndpointsDeps {
   transactor: Transactor;
@@ -41,19 +41,9 @@ export function newSigningSecret(): Secret {
 
 export const DEFAULT_ROTATION_OVERLAP_S = 24 * 3600;
 export const MAX_ROTATION_OVERLAP_S = 7 * 24 * 3600;
-/** As the gateway's Idempotency-Key. */
-const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 function sha256(secret: Secret): string {
   return createHash('sha256').update(secret.reveal()).digest('hex');
-}
-
-function invalid(field: string, message: string) {
-  return notifierErrors.create('NOTIFIER_INVALID_ENDPOINT', message, { details: { field } });
-}
-
-function requireMerchant(merchantId: string): void {
-  if (!merchantId.trim()) throw invalid('merchant_id', 'merchant_id is required');
 }
 
 function endpointNotFound(endpointId: string) {
@@ -219,6 +209,12 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
       input: CreateEndpointInput,
     ): Promise<{ endpoint: WebhookEndpoint; signingSecret: Secret; replayed: boolean }> {
       requireMerchant(input.merchantId);
+      if (input.idempotencyKey.length > MAX_KEY_LENGTH) {
+        throw invalid(
+          'idempotency_key',
+          `the idempotency key is at most ${MAX_KEY_LENGTH} characters`,
+        );
+      }
       checkEndpointUrl(input.url);
       const eventTypes = checkEventTypes(input.eventTypes);
       const description = checkDescription(input.description);
@@ -403,10 +399,10 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
           `overlap_seconds must be at most ${MAX_ROTATION_OVERLAP_S}`,
         );
       }
-      if (!idempotencyKey || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+      if (!idempotencyKey || idempotencyKey.length > MAX_KEY_LENGTH) {
         throw invalid(
           'idempotency_key',
-          `a rotation needs an idempotency key of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+          `a rotation needs an idempotency key of 1 to ${MAX_KEY_LENGTH} characters`,
         );
       }
       const overlap = overlapSeconds || DEFAULT_ROTATION_OVERLAP_S;

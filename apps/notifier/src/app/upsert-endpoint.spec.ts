@@ -34,6 +34,7 @@ describe('upsertEndpoint', () => {
     [{ url: 'https://user:pw@shop.example/' }, 'url'],
     [{ signingSecret: new Secret('0123456789abcde') }, 'signing_secret'],
     [{ merchantId: '' }, 'merchant_id'],
+    [{ merchantId: `mer_${'x'.repeat(252)}` }, 'merchant_id'],
   ])(
     'refuses %o with NOTIFIER_INVALID_ENDPOINT naming %s and stores nothing',
     async (change, field) => {

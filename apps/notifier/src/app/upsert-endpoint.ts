@@ -23,8 +23,18 @@ export interface UpsertEndpointInput {
 /** Shortest signing secret accepted: shorter HMAC keys are guessable. */
 export const MIN_SECRET_LENGTH = 16;
 
-function invalid(field: string, message: string) {
+/** As the gateway's Idempotency-Key, and the ledger's longest id. */
+export const MAX_KEY_LENGTH = 255;
+
+export function invalid(field: string, message: string) {
   return notifierErrors.create('NOTIFIER_INVALID_ENDPOINT', message, { details: { field } });
+}
+
+/** A merchant id, bounded so it always fits the endpoints' indexes (PostgreSQL's btree limit). */
+export function requireMerchant(merchantId: string): void {
+  if (!merchantId.trim() || merchantId.length > MAX_KEY_LENGTH) {
+    throw invalid('merchant_id', `merchant_id is required (1..${MAX_KEY_LENGTH} characters)`);
+  }
 }
 
 /** An absolute http(s) URL without credentials, or NOTIFIER_INVALID_ENDPOINT naming `url`. */
@@ -47,7 +57,7 @@ export function checkEndpointUrl(url: string): void {
  */
 export function makeUpsertEndpoint(deps: UpsertEndpointDeps) {
   return async (input: UpsertEndpointInput): Promise<WebhookEndpoint> => {
-    if (!input.merchantId.trim()) throw invalid('merchant_id', 'merchant_id is required');
+    requireMerchant(input.merchantId);
     checkEndpointUrl(input.url);
     if (input.signingSecret.reveal().length < MIN_SECRET_LENGTH) {
       throw invalid(

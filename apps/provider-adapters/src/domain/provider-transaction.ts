@@ -79,6 +79,13 @@ export interface ProviderTransaction {
 export type ExtraTransferReason = 'amount_differs' | 'second_transfer' | 'after_failure';
 
 /**
+ * The longest provider transfer id taken from a callback (a WebMoney transfer number has 19
+ * digits, an IntellectMoney invoice 10): it is unique per provider in an index whose entries
+ * hold at most 2704 bytes, so a longer one is a malformed callback, not an internal error.
+ */
+export const MAX_PROVIDER_PAYMENT_ID_LENGTH = 64;
+
+/**
  * Money the provider verifiably moved for this transaction that does not settle it: recorded
  * beside the first settlement (never over it) and reported to checkout, which holds it in a case.
  * One per provider transfer id, so a resend of the same transfer is answered the same way.

@@ -98,4 +98,29 @@ describe('recordCardBinding', () => {
       details: { field: 'card_expiry' },
     });
   });
+
+  it.each([
+    ['merchant_id', { merchantId: `mer_${'x'.repeat(252)}` }],
+    ['payment_id', { paymentId: `pay_${'x'.repeat(252)}` }],
+    ['customer_ref', { customerRef: 'c'.repeat(191) }],
+    ['provider_binding_ref', { providerBindingRef: 'r'.repeat(65) }],
+  ])(
+    'refuses a %s longer than an index entry or a charge takes, storing nothing',
+    async (field, change) => {
+      const bindings = inMemoryBindings();
+      const record = makeRecordCardBinding({ bindings });
+      await expect(record({ ...input, ...change })).rejects.toMatchObject({
+        code: 'RECURRING_INVALID_REQUEST',
+        details: { field },
+      });
+      expect(bindings.rows.size).toBe(0);
+      // At the bound it is recorded.
+      const longest = Object.fromEntries(
+        Object.entries(change).map(([k, v]) => [k, v.slice(0, -1)]),
+      );
+      await expect(record({ ...input, ...longest })).resolves.toMatchObject({
+        alreadyExisted: false,
+      });
+    },
+  );
 });

@@ -14,6 +14,18 @@ export interface RecordCardBindingDeps {
 const EXPIRY = /^(0[1-9]|1[0-2])\/\d{2}$/;
 
 /**
+ * The longest value of each text field, in characters: they reach the bindings' indexes, which
+ * hold at most 2704 bytes an entry. customer_ref and provider_binding_ref as checkout's
+ * ChargeBoundCard takes them (a longer one could never be charged).
+ */
+const MAX_LENGTH = {
+  merchantId: ['merchant_id', 255],
+  paymentId: ['payment_id', 255],
+  customerRef: ['customer_ref', 190],
+  providerBindingRef: ['provider_binding_ref', 64],
+} as const;
+
+/**
  * Records the result of binding a card (IntellectMoney recurringState). Idempotent per payment:
  * the same content again returns the original; different content is a conflict naming the field.
  * An ERROR binding carries the seed's advice to contact support.
@@ -27,6 +39,15 @@ export function makeRecordCardBinding(deps: RecordCardBindingDeps) {
         'RECURRING_INVALID_REQUEST',
         'merchant_id and payment_id are required',
       );
+    }
+    for (const [key, [field, max]] of Object.entries(MAX_LENGTH)) {
+      if (input[key as keyof typeof MAX_LENGTH].length > max) {
+        throw recurringErrors.create(
+          'RECURRING_INVALID_REQUEST',
+          `${field} is at most ${max} characters`,
+          { details: { field } },
+        );
+      }
     }
     if (input.state === 'activated' && !input.providerBindingRef) {
       throw recurringErrors.create(

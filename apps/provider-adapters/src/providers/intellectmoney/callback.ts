@@ -9,7 +9,11 @@ import {
   type RawCallback,
   textReply,
 } from '../../domain/callback';
-import { isFinal, type ProviderTransaction } from '../../domain/provider-transaction';
+import {
+  isFinal,
+  MAX_PROVIDER_PAYMENT_ID_LENGTH,
+  type ProviderTransaction,
+} from '../../domain/provider-transaction';
 import { decimalEquals, decimalMoney } from '../shared/decimal';
 import {
   classifyReceived,
@@ -314,6 +318,9 @@ export function makeHandleCallback(ctx: IntellectMoneyContext) {
     status: IntellectMoneyStatus,
   ): Promise<CallbackDecision> {
     const invoiceId = fieldValue(fields, 'paymentId');
+    if (invoiceId.length > MAX_PROVIDER_PAYMENT_ID_LENGTH) {
+      throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'paymentId is too long', ['paymentId']);
+    }
     const attrs: Record<string, string> = { [ATTR.status]: fieldValue(fields, 'paymentStatus') };
     if (invoiceId) attrs[ATTR.invoiceId] = invoiceId;
     const paidAt = fieldValue(fields, 'paymentData');

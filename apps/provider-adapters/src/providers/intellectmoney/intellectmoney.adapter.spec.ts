@@ -367,6 +367,7 @@ describe('IntellectMoney notifications', () => {
     ['another shop', { eshopId: '450001' }, 'PROVIDER_ACCOUNT_MISMATCH'],
     ['an unknown status', { paymentStatus: '9' }, 'PROVIDER_MALFORMED_CALLBACK'],
     ['a foreign payment id echo', { userField_1: 'pay_other' }, 'PROVIDER_UNKNOWN_ORDER'],
+    ['an invoice id longer than any', { paymentId: '3'.repeat(65) }, 'PROVIDER_MALFORMED_CALLBACK'],
   ])('refuses a correctly signed notification with %s', async (_name, override, code) => {
     const { adapter, only } = await started();
     const res = await adapter.handleCallback(post(paid(override)));

@@ -8,7 +8,11 @@ import {
   jsonReply,
   type RawCallback,
 } from '../../domain/callback';
-import { isFinal, type ProviderTransaction } from '../../domain/provider-transaction';
+import {
+  isFinal,
+  MAX_PROVIDER_PAYMENT_ID_LENGTH,
+  type ProviderTransaction,
+} from '../../domain/provider-transaction';
 import { decimalEquals, decimalMoney, jsonDecimalText } from '../shared/decimal';
 import {
   classifyReceived,
@@ -214,6 +218,9 @@ export function makeHandleCallback(ctx: PaykassmaContext) {
     const status = (str(body['status']) ?? '').trim().toLowerCase();
     const providerTxId = (str(body['transaction_id']) ?? str(body['id']) ?? '').slice(0, 128);
     const key1 = str(body['key1']) ?? tx.attributes[ATTR.key1];
+    if (key1 && key1.length > MAX_PROVIDER_PAYMENT_ID_LENGTH - 'key1:'.length) {
+      throw new Refusal('PROVIDER_MALFORMED_CALLBACK', 'key1 is too long', ['key1']);
+    }
     const attrs: Record<string, string> = {};
     if (providerTxId) attrs[ATTR.transactionId] = providerTxId;
     if (key1) attrs[ATTR.key1] = key1.slice(0, 32);

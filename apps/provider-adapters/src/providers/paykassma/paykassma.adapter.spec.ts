@@ -416,6 +416,11 @@ describe('Paykassma postbacks', () => {
       'PROVIDER_UNKNOWN_ORDER',
     ],
     ['an unknown status', () => postback(data({ status: 'weird' })), 'PROVIDER_MALFORMED_CALLBACK'],
+    [
+      'a key1 longer than any transfer id',
+      () => postback(data({ key1: '7'.repeat(60) })),
+      'PROVIDER_MALFORMED_CALLBACK',
+    ],
     ['a withdrawal', () => postback(data({ type: 'withdrawal' })), 'PROVIDER_UNKNOWN_ORDER'],
     ['a body that is not JSON', () => Buffer.from('status=ok'), 'PROVIDER_MALFORMED_CALLBACK'],
     ['a JSON array', () => Buffer.from('[1,2]'), 'PROVIDER_MALFORMED_CALLBACK'],
