@@ -65,17 +65,20 @@ export function createRefundsRepo(db: Knex): RefundRepository {
   return {
     async createIdempotent(key, request, decide) {
       return db.transaction(async (trx) => {
-        const existing: RefundRow | undefined = await trx('refunds')
-          .where({ merchant_id: key.merchantId, idempotency_key: key.idempotencyKey })
-          .first();
-        if (existing) {
+        const replay = async () => {
+          const existing: RefundRow | undefined = await trx('refunds')
+            .where({ merchant_id: key.merchantId, idempotency_key: key.idempotencyKey })
+            .first();
+          if (!existing) return undefined;
           return {
             created: false as const,
             refund: toDomain(existing),
             request: existing.request,
             fingerprint: existing.request_fingerprint,
           };
-        }
+        };
+        const before = await replay();
+        if (before) return before;
         // The payment's row lock serializes its refunds: two can never both take the rest.
         const locked: { id: string; merchant_id: string } | undefined = await trx('payments')
           .select('id', 'merchant_id')
@@ -87,6 +90,10 @@ export function createRefundsRepo(db: Knex): RefundRepository {
             details: { field: 'payment' },
           });
         }
+        // A retry that waited for the lock behind its first attempt finds that attempt's refund
+        // now, instead of seeing it take the amount (or the key) and failing.
+        const waited = await replay();
+        if (waited) return waited;
         // Writers of the payment wait for the lock above, so this is its latest committed state.
         const payment = (await readPayments(trx, [key.paymentId])).get(key.paymentId) as Payment;
         const taken = await trx.raw<{ rows: { sum: string | null }[] }>(
@@ -94,8 +101,8 @@ export function createRefundsRepo(db: Knex): RefundRepository {
           [key.paymentId, `{${TAKING.join(',')}}`],
         );
         const refund = decide(payment, BigInt(taken.rows[0]?.sum ?? '0'));
-        // A concurrent request with the same key waits on the unique index, then conflicts:
-        // answered as a replay of the row it wrote.
+        // The same key for another payment, at the same time: it waits on the unique index, then
+        // is answered with the row the other wrote (a replay or a conflict, by fingerprint).
         const inserted: RefundRow[] = await trx('refunds')
           .insert({
             id: refund.id,
@@ -118,8 +125,14 @@ export function createRefundsRepo(db: Knex): RefundRepository {
             created_at: refund.createdAt,
             updated_at: refund.updatedAt,
           })
+          .onConflict(['merchant_id', 'idempotency_key'])
+          .ignore()
           .returning('*');
-        return { created: true as const, refund: toDomain(inserted[0] as RefundRow) };
+        const row = inserted[0];
+        if (row) return { created: true as const, refund: toDomain(row) };
+        const other = await replay();
+        if (!other) throw new Error(`refund key ${key.idempotencyKey} conflicted with no row`);
+        return other;
       });
     },
 

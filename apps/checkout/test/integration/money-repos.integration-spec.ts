@@ -96,6 +96,53 @@ describe('refunds and cases repositories (real PostgreSQL)', () => {
     expect(seen).toEqual([payment]);
   });
 
+  it('answers retries of a refund sent at once as replays of the one refund, whatever the key names', async () => {
+    const payment = (await createPayment('race')).view.payment;
+    const other = (await createPayment('race-other')).view.payment;
+    const refunds = createRefundsRepo(db);
+    // The whole rest of the payment: a retry that saw the first take it would be refused.
+    const create = (target: Payment, id: string) =>
+      refunds.createIdempotent(
+        { merchantId, idempotencyKey: 'key-race', paymentId: target.id },
+        { canonical: { payment: target.id }, fingerprint: `fp-${target.id}` },
+        (current) => ({
+          ...refundOf(current, id),
+          amount: current.amount,
+          idempotencyKey: 'key-race',
+        }),
+      );
+    const targets = [payment, payment, payment, other];
+    // All four get past the key lookup, then queue on the payments' locks held here.
+    const holder = await db.transaction();
+    await holder('payments').whereIn('id', [payment.id, other.id]).forUpdate();
+    const pending = Promise.all(targets.map((t, i) => create(t, `re_race_${i}`)));
+    for (;;) {
+      const waiting = await db.raw<{ rows: { n: number }[] }>(
+        `select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'`,
+      );
+      if (waiting.rows[0]?.n === targets.length) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await holder.commit();
+    const results = await pending;
+    const created = results.filter((r) => r.created);
+    expect(created).toHaveLength(1);
+    const winner = created[0]!.refund;
+    expect(results.map((r) => r.refund.id)).toEqual(targets.map(() => winner.id));
+    expect(await db('refunds').where({ idempotency_key: 'key-race' }).count()).toEqual([
+      { count: 1n },
+    ]);
+    // A replay carries the first request's fingerprint: the use case tells the key's other
+    // payment apart by it (IDEMPOTENCY_KEY_REUSED).
+    results.forEach((r, i) => {
+      if (!r.created) expect(r.fingerprint).toBe(`fp-${winner.paymentId}`);
+      expect(targets[i]!.id === winner.paymentId).toBe(
+        r.created || r.fingerprint === `fp-${targets[i]!.id}`,
+      );
+    });
+  });
+
   it('lists the payout queue with its payments in two reads, whatever the page holds', async () => {
     await db.raw('truncate refunds');
     const payments: Payment[] = [];
