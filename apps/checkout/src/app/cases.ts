@@ -150,7 +150,7 @@ export function makeCases(deps: CasesDeps) {
     let c = await mustFind(input.caseId);
     if (c.status === 'applied') return c;
     if (c.status === 'returned') alreadyResolved(c);
-    if (c.status === 'opening' && !(await hold(c))) {
+    if (c.status === 'opening' && (await hold(c)) !== 'held') {
       throw checkoutErrors.create('CHECKOUT_UPSTREAM_UNAVAILABLE', 'the ledger is unavailable', {
         retriable: true,
       });
@@ -211,9 +211,17 @@ export function makeCases(deps: CasesDeps) {
       });
     }
     const c = await mustFind(input.caseId);
-    if (c.status === 'returned') return c;
+    if (c.status === 'returned') {
+      if (c.returnReference === input.returnReference) return c;
+      // Returned with another transfer: a second return would be the payer paid twice.
+      throw checkoutErrors.create(
+        'CASE_ALREADY_RESOLVED',
+        `case ${c.id} was already returned with another reference`,
+        { details: { status: c.status, field: 'return_reference' } },
+      );
+    }
     if (c.status === 'applied') alreadyResolved(c);
-    if (c.status === 'opening' && !(await hold(c))) {
+    if (c.status === 'opening' && (await hold(c)) !== 'held') {
       throw checkoutErrors.create('CHECKOUT_UPSTREAM_UNAVAILABLE', 'the ledger is unavailable', {
         retriable: true,
       });

@@ -192,20 +192,39 @@ describe('handleProviderCallback', () => {
       w.log.lines.filter(
         (l) => l.msg === 'ledger did not hold the case money yet; the provider is asked to retry',
       ).length;
-    const before = asked();
+    let before = asked();
     w.clock.advance(10_000);
     // Unreachable: the first case answers so, and the sweep stops there.
     expect(await w.cases.sweepOpening(5_000)).toBe(0);
     expect(asked() - before).toBe(1);
 
+    // An operator cannot resolve a case whose money the ledger does not hold yet.
+    const [first] = [...w.caseRepo.rows.values()];
+    const resolve = [
+      () => w.cases.apply({ caseId: first!.id, operator: 'ops', note: '' }),
+      () =>
+        w.cases.giveBack({ caseId: first!.id, operator: 'ops', note: '', returnReference: 'R' }),
+    ];
+    for (const attempt of resolve) {
+      await expect(attempt()).rejects.toMatchObject({
+        code: 'CHECKOUT_UPSTREAM_UNAVAILABLE',
+        retriable: true,
+      });
+    }
+
     // Back, but refusing the first case's hold: the second is held all the same.
     w.ledger.down = false;
     w.ledger.refusing.add(payment.id);
+    for (const attempt of resolve) {
+      await expect(attempt()).rejects.toMatchObject({ code: 'CHECKOUT_UPSTREAM_UNAVAILABLE' });
+    }
+    expect((await w.caseRepo.findById(first!.id))?.status).toBe('opening');
+    before = asked();
     expect(await w.cases.sweepOpening(5_000)).toBe(1);
-    expect(asked() - before).toBe(2);
+    expect(asked() - before).toBe(1);
     // The refused one is not asked again for 10 s.
     expect(await w.cases.sweepOpening(5_000)).toBe(0);
-    expect(asked() - before).toBe(2);
+    expect(asked() - before).toBe(1);
     w.ledger.refusing.delete(payment.id);
     w.clock.advance(10_000);
     expect(await w.cases.sweepOpening(5_000)).toBe(1);
@@ -267,6 +286,15 @@ describe('handleProviderCallback', () => {
       returnReference: 'WM-BACK-1',
     });
     expect(returned).toMatchObject({ status: 'returned', returnReference: 'WM-BACK-1' });
+    const again = { caseId: opened!.id, operator: 'ops', note: '', returnReference: 'WM-BACK-1' };
+    expect(await w.cases.giveBack(again)).toMatchObject({ status: 'returned' });
+    // Another transfer back for the same money is refused: the payer would be paid twice.
+    await expect(
+      w.cases.giveBack({ ...again, returnReference: 'WM-BACK-2' }),
+    ).rejects.toMatchObject({
+      code: 'CASE_ALREADY_RESOLVED',
+      details: { field: 'return_reference' },
+    });
     expect((await w.payments.findById(payment.id))?.status).toBe('succeeded');
     await expect(
       w.cases.giveBack({ caseId: opened!.id, operator: '', note: '', returnReference: 'X' }),

@@ -286,6 +286,23 @@ describe('refunds', () => {
         .status,
     ).toBe('failed');
   });
+
+  it('answers a payout completed again with its reference, and refuses another reference', async () => {
+    const s = setup();
+    const { refund } = await s.uc.create(ask());
+    const complete = (reference: string) =>
+      s.uc.completePayout({ refundId: refund.id, reference, operator: 'a' });
+    expect(await complete('WM-1')).toMatchObject({ status: 'succeeded', outcomeReference: 'WM-1' });
+    expect(await complete('WM-1')).toMatchObject({ status: 'succeeded', outcomeReference: 'WM-1' });
+    // A second operator who paid the payer too must hear it: two transfers, one refund.
+    await expect(complete('WM-2')).rejects.toMatchObject({
+      code: 'REFUND_NOT_IN_PAYOUT_QUEUE',
+      details: { status: 'succeeded', field: 'reference' },
+    });
+    expect(s.ledgerCalls.filter((c) => c.startsWith('end'))).toEqual([
+      `end ${refund.id} paid_out WM-1`,
+    ]);
+  });
 });
 
 describe('refunds across test and live modes', () => {

@@ -346,17 +346,25 @@ export function makeRefunds(deps: RefundsDeps) {
   }): Promise<Refund> {
     requireText(input.operator, 'operator', 200);
     requireText(input.reference, input.outcome === 'paid_out' ? 'reference' : 'reason', 200);
-    const r = await get('', input.refundId);
-    if (
-      r.execution !== 'payout_queue' ||
-      (r.step !== 'await_payout' && r.outcome !== input.outcome)
-    ) {
+    const reference = input.outcome === 'paid_out' ? input.reference : 'payout_failed';
+    /** A queued refund an operator already ended is answered only to the same end again. */
+    const requireSameEnd = (r: Refund): Refund => {
+      const sameOutcome = r.outcome === input.outcome;
+      const sameReference = r.outcomeReference === reference;
+      if (
+        r.execution === 'payout_queue' &&
+        (r.step === 'await_payout' || (sameOutcome && sameReference))
+      ) {
+        return r;
+      }
       throw checkoutErrors.create(
         'REFUND_NOT_IN_PAYOUT_QUEUE',
         `refund ${r.id} is not waiting for a payout (${r.status})`,
-        { details: { status: r.status } },
+        // Paid out under another reference: a second payout would be money sent twice.
+        { details: { status: r.status, ...(sameOutcome ? { field: 'reference' } : {}) } },
       );
-    }
+    };
+    const r = requireSameEnd(await get('', input.refundId));
     if (r.step !== 'await_payout') return drive(r);
     const moved = await deps.refunds.advance(
       r.id,
@@ -365,7 +373,7 @@ export function makeRefunds(deps: RefundsDeps) {
         ...r,
         step: 'resolve',
         outcome: input.outcome,
-        outcomeReference: input.outcome === 'paid_out' ? input.reference : 'payout_failed',
+        outcomeReference: reference,
         failureCode: input.outcome === 'failed' ? 'payout_failed' : '',
         operator: input.operator,
       },
@@ -375,7 +383,8 @@ export function makeRefunds(deps: RefundsDeps) {
       { refundId: r.id, outcome: input.outcome, operator: input.operator },
       'queued refund ended by an operator',
     );
-    return drive(moved ?? (await get('', r.id)));
+    // Another operator's end won the race: answered as above.
+    return drive(moved ?? requireSameEnd(await get('', r.id)));
   }
 
   return {
