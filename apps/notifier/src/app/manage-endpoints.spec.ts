@@ -83,9 +83,24 @@ describe('createEndpoint', () => {
     const again = await manage.createEndpoint(create({ idempotencyKey: 'k1' }));
     expect(again).toMatchObject({ replayed: true, endpoint: { id: first.endpoint.id } });
     expect(again.signingSecret.reveal()).toBe(first.signingSecret.reveal());
+    // The default max_in_flight asked for explicitly is the same request.
     await expect(
-      manage.createEndpoint(create({ idempotencyKey: 'k1', url: 'https://other.example' })),
-    ).rejects.toMatchObject({ code: 'NOTIFIER_IDEMPOTENCY_KEY_REUSED', kind: 'conflict' });
+      manage.createEndpoint(create({ idempotencyKey: 'k1', maxInFlight: 4 })),
+    ).resolves.toMatchObject({ replayed: true });
+    for (const [change, field] of [
+      [{ url: 'https://other.example' }, 'url'],
+      [{ maxInFlight: 8 }, 'max_in_flight'],
+      [{ format: 'form' }, 'format'],
+      [{ eventTypes: ['refund.succeeded'] }, 'event_types'],
+    ] as const) {
+      await expect(
+        manage.createEndpoint(create({ idempotencyKey: 'k1', ...change })),
+      ).rejects.toMatchObject({
+        code: 'NOTIFIER_IDEMPOTENCY_KEY_REUSED',
+        kind: 'conflict',
+        details: { field },
+      });
+    }
     expect(store.endpointRows.size).toBe(1);
   });
 

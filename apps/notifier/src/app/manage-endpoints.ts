@@ -115,16 +115,18 @@ export interface UpdateEndpointInput {
   livemode?: boolean;
 }
 
-/** Whether a replayed create asked for what the first one created. */
-function sameSettings(e: WebhookEndpoint, input: CreateEndpointInput): boolean {
-  return (
-    e.url === input.url &&
-    e.description === input.description &&
-    e.format === (input.format ?? 'json') &&
-    e.ack === (input.ack ?? 'ok') &&
-    e.eventTypes.join('\n') === checkEventTypes(input.eventTypes).join('\n') &&
-    e.livemode === (input.livemode ?? true)
-  );
+/** The first setting a replayed create asks differently from what the first one created. */
+function differingSetting(e: WebhookEndpoint, input: CreateEndpointInput): string | undefined {
+  const asked: [string, unknown, unknown][] = [
+    ['url', e.url, input.url],
+    ['description', e.description, input.description],
+    ['event_types', e.eventTypes.join('\n'), checkEventTypes(input.eventTypes).join('\n')],
+    ['format', e.format, input.format ?? 'json'],
+    ['ack', e.ack, input.ack ?? 'ok'],
+    ['max_in_flight', e.maxInFlight, input.maxInFlight || DEFAULT_MAX_IN_FLIGHT],
+    ['livemode', e.livemode, input.livemode ?? true],
+  ];
+  return asked.find(([, stored, wanted]) => stored !== wanted)?.[0];
 }
 
 /** The endpoint and delivery use cases of the management API (gRPC and the gateway's /v1 routes). */
@@ -229,10 +231,12 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
             input.idempotencyKey,
           );
           if (prior) {
-            if (!sameSettings(prior, input)) {
+            const field = differingSetting(prior, input);
+            if (field) {
               throw notifierErrors.create(
                 'NOTIFIER_IDEMPOTENCY_KEY_REUSED',
-                'this Idempotency-Key created an endpoint with other settings',
+                `this Idempotency-Key created an endpoint with another ${field}`,
+                { details: { field } },
               );
             }
             return { endpoint: prior, signingSecret: prior.signingSecret, replayed: true };
