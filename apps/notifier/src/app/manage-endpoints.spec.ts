@@ -273,6 +273,22 @@ describe('endpoint management', () => {
     await expect(manage.rotateSecret(rotation('mer_1', endpoint.id, 0, ''))).rejects.toMatchObject({
       details: { field: 'idempotency_key' },
     });
+    // The key is the merchant's: it does not rotate another endpoint's secret as well.
+    const other = await manage.createEndpoint(create({ url: 'https://shop.example/other' }));
+    await expect(
+      manage.rotateSecret(rotation('mer_1', other.endpoint.id, 3600, 'k1')),
+    ).rejects.toMatchObject({
+      code: 'NOTIFIER_IDEMPOTENCY_KEY_REUSED',
+      details: { field: 'endpoint_id' },
+    });
+    expect((await manage.getEndpoint('mer_1', other.endpoint.id)).signingSecret.reveal()).toBe(
+      other.signingSecret.reveal(),
+    );
+    // Another merchant's same key is its own.
+    const theirs = await manage.createEndpoint(create({ merchantId: 'mer_2' }));
+    await expect(
+      manage.rotateSecret(rotation('mer_2', theirs.endpoint.id, 3600, 'k1')),
+    ).resolves.toMatchObject({ replayed: false });
   });
 
   it('recovers the exhausted deliveries created since a time, and only those', async () => {

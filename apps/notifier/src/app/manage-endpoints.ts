@@ -422,6 +422,19 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
             "the default endpoint's secret is the merchant's webhook secret; rotate it there",
           );
         }
+        // A key names one rotation of the merchant's, not one per endpoint.
+        const elsewhere = await repos.endpoints.rotatedElsewhereWith(
+          merchantId,
+          idempotencyKey,
+          endpoint.id,
+        );
+        if (elsewhere) {
+          throw notifierErrors.create(
+            'NOTIFIER_IDEMPOTENCY_KEY_REUSED',
+            'this Idempotency-Key rotated the secret of another endpoint',
+            { details: { field: 'endpoint_id' } },
+          );
+        }
         const now = clock.now();
         const signingSecret = newSigningSecret();
         const claimed = await repos.endpoints.claimRotation({

@@ -184,6 +184,18 @@ export function createEndpointsRepo(db: Knex): EndpointRepository {
         .returning('endpoint_id')) as unknown[];
       return rows.length > 0;
     },
+    async rotatedElsewhereWith(merchantId, key, endpointId) {
+      // The merchant's endpoints (at most 16, webhook_endpoints_merchant_idx), each probed on
+      // the rotations' primary key.
+      const row = (await db('webhook_endpoints as e')
+        .join('webhook_endpoint_secret_rotations as r', (j) =>
+          j.on('r.endpoint_id', 'e.id').andOnVal('r.idempotency_key', key),
+        )
+        .where('e.merchant_id', merchantId)
+        .andWhereNot('e.id', endpointId)
+        .first('e.id')) as { id: string } | undefined;
+      return row?.id;
+    },
     async rotationOf(endpointId, key) {
       const row = (await db('webhook_endpoint_secret_rotations')
         .where({ endpoint_id: endpointId, idempotency_key: key })

@@ -50,6 +50,12 @@ export interface EndpointRepository {
    */
   claimRotation(rotation: SecretRotation): Promise<boolean>;
   rotationOf(endpointId: string, key: string): Promise<SecretRotation | undefined>;
+  /** Another endpoint of the merchant (deleted ones too) whose secret `key` rotated, if any. */
+  rotatedElsewhereWith(
+    merchantId: string,
+    key: string,
+    endpointId: string,
+  ): Promise<string | undefined>;
 }
 
 /** One rotation of an endpoint's signing secret, by its idempotency key. */

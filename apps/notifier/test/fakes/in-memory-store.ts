@@ -120,6 +120,14 @@ export function inMemoryStore() {
       const r = rotations.get(`${endpointId}/${idempotencyKey}`);
       return r ? { ...r } : undefined;
     },
+    async rotatedElsewhereWith(merchantId, idempotencyKey, endpointId) {
+      return [...rotations.values()].find(
+        (r) =>
+          r.idempotencyKey === idempotencyKey &&
+          r.endpointId !== endpointId &&
+          endpointRows.get(r.endpointId)?.merchantId === merchantId,
+      )?.endpointId;
+    },
     async markDeleted(merchantId, id, now) {
       const e = await endpoints.get(merchantId, id);
       if (!e) return false;

@@ -503,6 +503,20 @@ describe('notifier endpoints API (real process, PostgreSQL, Kafka, HTTP receiver
     expect((await client.listEndpoints({ merchantId })).endpoints.map((e) => e.id)).toEqual([id]);
     await client.deleteEndpoint({ merchantId, endpointId: id });
     expect((await client.listEndpoints({ merchantId })).endpoints).toEqual([]);
+
+    // The rotation key is the merchant's, even after its endpoint was deleted.
+    const next = await createEndpoint(createReq(merchantId, r.url, { idempotencyKey: 'create-2' }));
+    await expect(
+      client.rotateEndpointSecret({ ...rotate, endpointId: next.endpoint?.id ?? '' }),
+    ).rejects.toMatchObject({ code: 'NOTIFIER_IDEMPOTENCY_KEY_REUSED' });
+    // Longer than an index entry can hold: refused by name, not an INTERNAL from PostgreSQL.
+    const huge = Array.from({ length: 400 }, () => randomSuffix()).join('');
+    await expect(
+      createEndpoint(createReq(merchantId, r.url, { idempotencyKey: huge })),
+    ).rejects.toMatchObject({ code: 'NOTIFIER_INVALID_ENDPOINT' });
+    await expect(createEndpoint(createReq(`mer_${huge}`, r.url))).rejects.toMatchObject({
+      code: 'NOTIFIER_INVALID_ENDPOINT',
+    });
   });
 
   it('keeps UpsertEndpoint managing the one default endpoint', async () => {
