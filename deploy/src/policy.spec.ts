@@ -279,6 +279,23 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
+  it('runs provider-adapters in the environment of the providers it reaches: test keys never pay for real', () => {
+    const data = at(named(objects, 'ConfigMap', 'provider-adapters-config'), 'data') as Record<
+      string,
+      string
+    >;
+    const sandboxUrls = Object.entries(data)
+      .filter(([k]) => k.endsWith('_URL') && k !== 'CALLBACK_BASE_URL')
+      .filter(([, v]) => v.startsWith('http://provider-sandbox:'));
+    if (overlay === 'prod') {
+      expect(data).toMatchObject({ PROVIDER_ENVIRONMENT: 'live', WEBMONEY_MODE: '0' });
+      expect(sandboxUrls).toEqual([]);
+    } else {
+      expect(data).toMatchObject({ PROVIDER_ENVIRONMENT: 'sandbox', WEBMONEY_MODE: '1' });
+      expect(sandboxUrls.length).toBeGreaterThanOrEqual(5);
+    }
+  });
+
   it('admits from outside only the ingress controller (gateway) and Prometheus (metrics ports)', () => {
     const ingress = peerOf(objects, 'allow-ingress-controller', 'ingress').endpoint;
     expect(ingress.namespace).not.toBe(all[0]?.endpoint.namespace);

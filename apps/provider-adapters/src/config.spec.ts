@@ -34,6 +34,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...env, WEBMONEY_SECRET_KEY: '' })).toThrow(/WEBMONEY_SECRET_KEY/);
   });
 
+  it('refuses a WebMoney mode of the other environment: test keys never move real money', () => {
+    expect(() => loadConfig({ ...env, WEBMONEY_MODE: '0' })).toThrow(
+      /WEBMONEY_MODE: 0 does not fit PROVIDER_ENVIRONMENT sandbox/,
+    );
+    expect(() => loadConfig({ ...env, PROVIDER_ENVIRONMENT: 'live' })).toThrow(
+      /WEBMONEY_MODE: 1 does not fit PROVIDER_ENVIRONMENT live/,
+    );
+    const live = loadConfig({ ...env, PROVIDER_ENVIRONMENT: 'live', WEBMONEY_MODE: '0' });
+    expect(live).toMatchObject({ providerEnvironment: 'live', webmoney: { mode: '0' } });
+  });
+
   it('leaves IntellectMoney, Paykassma and QR off when none of their variables is set', () => {
     const c = loadConfig(env);
     expect(c.intellectmoney).toBeUndefined();

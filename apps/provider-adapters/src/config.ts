@@ -182,6 +182,15 @@ export function loadConfig(
   env: Record<string, string | undefined> = process.env,
 ): ProviderAdaptersConfig {
   const e = parseEnv(schema, env);
+  // WebMoney's mode says which money its notifications are about: real payments (0) in the
+  // sandbox environment would let a test key move real money, simulated ones (1) in the live
+  // environment would settle live payments that never paid.
+  if ((e.PROVIDER_ENVIRONMENT === 'live') !== (e.WEBMONEY_MODE === '0')) {
+    throw new ConfigError([
+      `WEBMONEY_MODE: ${e.WEBMONEY_MODE} does not fit PROVIDER_ENVIRONMENT ${e.PROVIDER_ENVIRONMENT} ` +
+        '(live takes 0, real payments; sandbox takes 1, simulated ones)',
+    ]);
+  }
   const callbacks = e.CALLBACK_BASE_URL;
   const config: ProviderAdaptersConfig = {
     databaseUrl: new Secret(e.DATABASE_URL),
