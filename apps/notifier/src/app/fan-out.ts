@@ -61,9 +61,9 @@ function deliveriesOf(
 const ROUTE_SLICE = 1_000;
 
 /**
- * Routes the merchant's events recorded while it had no endpoint, still inside the retry window,
- * to its endpoints now (call in the transaction that created an endpoint). Returns the number of
- * deliveries made.
+ * Routes the merchant's events recorded while it had no endpoint of their mode, still inside the
+ * retry window, to its endpoints now (call in the transaction that created an endpoint). Returns
+ * the number of deliveries made.
  */
 export async function routeUnrouted(
   repos: NotifierRepositories,
@@ -87,6 +87,10 @@ export async function routeUnrouted(
         .flatMap((event) => deliveriesOf(event, endpoints, now, retryWindowMs)),
     );
   }
-  await repos.events.markRouted(events.map((e) => e.eventId));
+  // An event of a mode none of the endpoints takes waits for an endpoint of its mode.
+  const routed = events.filter((e) =>
+    endpoints.some((endpoint) => receivesMode(endpoint, livemodeOf(e.data))),
+  );
+  await repos.events.markRouted(routed.map((e) => e.eventId));
   return made;
 }

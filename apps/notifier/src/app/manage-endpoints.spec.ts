@@ -122,6 +122,23 @@ describe('createEndpoint', () => {
     expect(d).toMatchObject({ endpointId: endpoint.id, status: 'pending' });
     expect(new URLSearchParams(d?.payload).get('event_id')).toBe('evt_1');
   });
+
+  it('keeps live events for a live endpoint when only a test endpoint exists, before and after', async () => {
+    const { manage, record, store } = setup();
+    // A live event waits; then a test endpoint is created, then another live event arrives.
+    await record(event);
+    const test = await manage.createEndpoint(create({ livemode: false }));
+    await record({ ...event, eventId: 'evt_2', sequence: 2n });
+    await record({ ...event, eventId: 'evt_test', livemode: false, sequence: 3n });
+    const deliveries = () => store.deliveries.list({ merchantId: 'mer_1', limit: 10 });
+    expect((await deliveries()).map((d) => [d.eventId, d.endpointId])).toEqual([
+      ['evt_test', test.endpoint.id],
+    ]);
+    // The live endpoint gets both live events: neither was lost to the test endpoint.
+    const live = await manage.createEndpoint(create({ livemode: true }));
+    const toLive = (await deliveries()).filter((d) => d.endpointId === live.endpoint.id);
+    expect(toLive.map((d) => d.eventId).sort()).toEqual(['evt_1', 'evt_2']);
+  });
 });
 
 describe('endpoint management', () => {

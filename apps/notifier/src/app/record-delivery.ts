@@ -1,7 +1,8 @@
+import { receivesMode } from '../domain/endpoint';
 import { notifierErrors } from '../domain/errors';
 import type { NotificationEvent } from '../domain/notification-event';
 import { isMerchantNotification } from '../domain/notification-types';
-import { toStoredData } from '../domain/payload';
+import { livemodeOf, toStoredData } from '../domain/payload';
 import type { Clock, NotifierRepositories } from '../domain/ports';
 import { fanOut } from './fan-out';
 
@@ -30,6 +31,7 @@ export function makeRecordDelivery(deps: RecordDeliveryDeps) {
     const now = deps.clock.now();
     await deps.events.lockMerchant(event.merchantId, 'shared');
     const endpoints = await deps.endpoints.listForMerchant(event.merchantId);
+    const data = toStoredData(event, now);
     const stored = {
       eventId: event.eventId,
       eventType: event.eventType,
@@ -37,8 +39,10 @@ export function makeRecordDelivery(deps: RecordDeliveryDeps) {
       paymentId: event.paymentId,
       sequence: event.sequence,
       occurredAt: event.occurredAt ?? now,
-      data: toStoredData(event, now),
-      routed: endpoints.length > 0,
+      data,
+      // Routed once an endpoint takes its mode: a test endpoint does not take live events, so a
+      // live endpoint created later still gets them (routeUnrouted).
+      routed: endpoints.some((e) => receivesMode(e, livemodeOf(data))),
       createdAt: now,
     };
     if (!(await deps.events.insertOnce(stored))) return { inserted: false };
