@@ -61,6 +61,11 @@ export const providerErrors = defineErrors({
   PROVIDER_POSSIBLE_TRANSACTION: 'precondition',
   /** A charge was sent but its result is not known yet (crash or timeout mid-call). */
   PROVIDER_CHARGE_UNCONFIRMED: 'unavailable',
+  /**
+   * A charge whose create got no answer, and whose operation IntellectMoney still did not list
+   * ten minutes later: it was never created, so no card was charged.
+   */
+  PROVIDER_CHARGE_NOT_CREATED: 'declined',
 
   // Reason codes of refused callbacks (outcome REJECTED); also usable as errors.
   /** The body could not be parsed or lacks required fields. */

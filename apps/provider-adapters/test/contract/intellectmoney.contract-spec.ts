@@ -1,3 +1,4 @@
+import { Secret } from '@tolem/config';
 import { PaymentMethod, Provider } from '@tolem/contracts/common';
 import {
   CardBindingState,
@@ -7,7 +8,9 @@ import {
 } from '@tolem/contracts/provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type Exchange, type Rig, startRig, submitForm } from './harness';
+import { createPersonalApi } from '../../src/providers/intellectmoney/personal-api';
+import { createFetchHttp } from '../../src/providers/shared/fetch-http';
+import { type Exchange, type Rig, SECRETS, startRig, submitForm } from './harness';
 
 /**
  * IntellectMoney adapter against the sandbox's IntellectMoney (protocols.md §3): the payment form
@@ -311,6 +314,27 @@ describe('IntellectMoney adapter x provider-sandbox (contract)', () => {
     await expect(charge(1, 10000n, invoiceId)).rejects.toMatchObject({
       code: 'PROVIDER_BINDING_INACTIVE',
     });
+  });
+
+  it("finds a charge's operation by its card, amount and StartAt, as a charge whose answer was lost does", async () => {
+    const api = createPersonalApi(
+      {
+        apiUrl: `${rig.sandboxUrl}/intellectmoney`,
+        bearerToken: new Secret(SECRETS.imBearer),
+        signSecret: new Secret(SECRETS.imSign),
+        userToken: new Secret(SECRETS.imUserToken),
+      },
+      createFetchHttp({ timeoutMs: 10_000 }),
+    );
+    // A StartAt no other charge of this card has (the contract's charges start now).
+    const startAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 3600_000);
+    const wanted = { objectId: bindingRef, amountText: '123.00', startAt };
+    const id = await api.createSingleCharge(wanted);
+    expect(await api.findSingleCharges(wanted)).toEqual([id]);
+    expect(await api.findSingleCharges({ ...wanted, amountText: '124.00' })).toEqual([]);
+    expect(
+      await api.findSingleCharges({ ...wanted, startAt: new Date(startAt.getTime() + 1000) }),
+    ).toEqual([]);
   });
 
   it('logs refusals without the shop secret, the tokens or the hashes', () => {

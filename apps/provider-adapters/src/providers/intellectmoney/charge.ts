@@ -4,7 +4,7 @@ import { providerErrors } from '../../domain/errors';
 import { isFinal, type ProviderTransaction } from '../../domain/provider-transaction';
 import type { ChargeBoundCardInput, ChargeResult } from '../provider.port';
 import type { IntellectMoneyContext } from './config';
-import { type OperationResult, RESULT_STATE } from './personal-api';
+import { type OperationResult, RESULT_STATE, startAtText } from './personal-api';
 import {
   ATTR,
   declineKindOf,
@@ -64,19 +64,84 @@ async function settleCharge(
   }
 }
 
+/**
+ * A charge sent without an answer (or by a process that died before storing one): pending, with
+ * the StartAt its operation was created with but no operation id.
+ */
+const isUnlinked = (tx: ProviderTransaction) =>
+  tx.kind === 'bound_card_charge' &&
+  tx.status === 'pending' &&
+  tx.externalRef === null &&
+  tx.attributes[ATTR.chargeStartAt] !== undefined;
+
+/**
+ * How long after its StartAt a charge whose operation IntellectMoney does not list is taken as
+ * never created: far past any request that could still be on its way.
+ */
+export const UNLINKED_CHARGE_GIVE_UP_MS = 10 * 60_000;
+
 /** Whether asking IntellectMoney could still tell something about the charge. */
 export const worthAsking = (tx: ProviderTransaction) =>
-  tx.kind === 'bound_card_charge' &&
-  tx.externalRef !== null &&
-  (!isFinal(tx.status) || (tx.status === 'failed' && !tx.declineCode));
+  isUnlinked(tx) ||
+  (tx.kind === 'bound_card_charge' &&
+    tx.externalRef !== null &&
+    (!isFinal(tx.status) || (tx.status === 'failed' && !tx.declineCode)));
+
+/**
+ * Finds the operation of a charge whose create got no answer among the binding's one-shot
+ * operations (its amount and StartAt, not already another charge's) and links it, so its result
+ * and notifications reach it: the card may have been charged. None there long after its StartAt:
+ * it was never created, and the charge fails without a charge (the recurring service may retry).
+ * Several: it stays unconfirmed for a person.
+ */
+async function linkUnlinked(
+  ctx: IntellectMoneyContext,
+  tx: ProviderTransaction,
+): Promise<ProviderTransaction> {
+  const startAt = new Date(tx.attributes[ATTR.chargeStartAt] ?? '');
+  const found = await ctx.api.findSingleCharges({
+    objectId: tx.attributes[ATTR.bindingRef] ?? '',
+    amountText: tx.amountText,
+    startAt,
+  });
+  const free: string[] = [];
+  for (const id of found) {
+    const owner = await ctx.transactions.findByExternalRef('intellectmoney', id);
+    if (!owner || owner.id === tx.id) free.push(id);
+  }
+  const [operationId, ...more] = free;
+  if (operationId !== undefined && more.length === 0) {
+    return (
+      await ctx.transactions.update(
+        tx.id,
+        { externalRef: operationId, attributes: { [ATTR.operationId]: operationId } },
+        ['pending'],
+      )
+    ).transaction;
+  }
+  if (
+    free.length === 0 &&
+    ctx.clock.now().getTime() - startAt.getTime() > UNLINKED_CHARGE_GIVE_UP_MS
+  ) {
+    return (
+      await ctx.transactions.update(
+        tx.id,
+        { status: 'failed', reasonCode: 'PROVIDER_CHARGE_NOT_CREATED' },
+        ['pending'],
+      )
+    ).transaction;
+  }
+  return tx;
+}
 
 /** The charge as IntellectMoney now reports it, when asking could still tell something. */
 export async function refreshCharge(
   ctx: IntellectMoneyContext,
   tx: ProviderTransaction,
 ): Promise<ProviderTransaction> {
-  if (!worthAsking(tx) || !tx.externalRef) return tx;
-  return settleCharge(ctx, tx, await ctx.api.readOperation(tx.externalRef));
+  const linked = isUnlinked(tx) ? await linkUnlinked(ctx, tx) : tx;
+  if (!worthAsking(linked) || !linked.externalRef) return linked;
+  return settleCharge(ctx, linked, await ctx.api.readOperation(linked.externalRef));
 }
 
 /**
@@ -228,7 +293,13 @@ export function makeChargeBoundCard(ctx: IntellectMoneyContext) {
 
     // Claim the send: only the request that moves created -> pending calls IntellectMoney, and a
     // pending charge without an operation id is never sent again (at most one charge).
-    const claimed = await transactions.update(stored.id, { status: 'pending' }, ['created']);
+    // Its StartAt is stored with the claim: a charge whose answer is lost is found by it again.
+    const startAt = startAtText(ctx.clock.now());
+    const claimed = await transactions.update(
+      stored.id,
+      { status: 'pending', attributes: { [ATTR.chargeStartAt]: startAt } },
+      ['created'],
+    );
     if (!claimed.changed) return chargeResult(claimed.transaction, true);
 
     let operationId: string;
@@ -236,7 +307,7 @@ export function makeChargeBoundCard(ctx: IntellectMoneyContext) {
       operationId = await api.createSingleCharge({
         objectId: input.bindingRef,
         amountText,
-        startAt: ctx.clock.now(),
+        startAt: new Date(startAt),
       });
     } catch (err) {
       if (isDomainError(err) && err.code === 'PROVIDER_REQUEST_REFUSED') {
@@ -250,7 +321,8 @@ export function makeChargeBoundCard(ctx: IntellectMoneyContext) {
         const failed = await transactions.update(stored.id, { status: 'failed', reasonCode });
         return chargeResult(failed.transaction, false);
       }
-      // No usable answer: the operation may exist. Leave it pending and unconfirmed, never resend.
+      // No usable answer: the operation may exist. Leave it pending and unconfirmed, never
+      // resend; a later query finds the operation by its StartAt (linkUnlinked).
       if (!isDomainError(err)) throw err;
       const unconfirmed = await transactions.update(stored.id, {
         reasonCode: 'PROVIDER_CHARGE_UNCONFIRMED',

@@ -73,14 +73,20 @@ const start: StartPaymentInput = {
   providerShopId: '',
 };
 
-function setup(options: { http?: ReturnType<typeof scriptedHttp>; firstOrderNo?: bigint } = {}) {
+function setup(
+  options: {
+    http?: ReturnType<typeof scriptedHttp>;
+    firstOrderNo?: bigint;
+    clock?: { now: () => Date };
+  } = {},
+) {
   const transactions = inMemoryTransactions({ firstOrderNo: options.firstOrderNo ?? 700n });
   const http = options.http ?? scriptedHttp(() => jsonAnswer(500, {}));
   const adapter = createIntellectMoneyAdapter({
     config,
     transactions,
     http,
-    clock: { now: () => new Date('2026-11-23T10:00:00Z') },
+    clock: options.clock ?? { now: () => new Date('2026-11-23T10:00:00Z') },
     chargePoll: { attempts: 3, intervalMs: 0 },
   });
   const only = () => [...transactions.rows.values()][0];
@@ -454,9 +460,12 @@ describe('IntellectMoney notifications', () => {
 
 describe('IntellectMoney bound-card charges', () => {
   /** A bound card (order 700 paid with recurringState Activated). */
-  async function bound(handler: (req: ProviderHttpRequest) => ReturnType<typeof jsonAnswer>) {
+  async function bound(
+    handler: (req: ProviderHttpRequest) => ReturnType<typeof jsonAnswer>,
+    clock?: { now: () => Date },
+  ) {
     const http = scriptedHttp(handler);
-    const s = setup({ http });
+    const s = setup({ http, ...(clock ? { clock } : {}) });
     await s.adapter.startPayment(start);
     await s.adapter.handleCallback(post(paid()));
     return s;
@@ -611,10 +620,92 @@ describe('IntellectMoney bound-card charges', () => {
     });
     const first = await adapter.chargeBoundCard?.(charge);
     expect(first).toMatchObject({ outcome: 'pending', reasonCode: 'PROVIDER_CHARGE_UNCONFIRMED' });
-    const http2 = http.calls.length;
     const again = await adapter.chargeBoundCard?.(charge);
     expect(again).toMatchObject({ outcome: 'pending', replayed: true });
-    expect(http.calls.length).toBe(http2);
+    const sets = http.calls.filter((c) => c.url.endsWith('/setScheduledOperationData'));
+    expect(sets).toHaveLength(1);
+  });
+
+  /**
+   * IntellectMoney keeping the operations it was sent, whose create answers are lost while
+   * `lose` is set; each runs approved, with its own invoice (3000000811, 3000000812…).
+   */
+  function keepingOperations() {
+    const kept: Record<string, unknown>[] = [];
+    const state = { lose: true, listed: 0 };
+    const handler = (req: ProviderHttpRequest) => {
+      const body = JSON.parse(req.body ?? '{}') as Record<string, string>;
+      if (req.url.endsWith('/setScheduledOperationData')) {
+        const id = `op-${kept.length + 1}`;
+        const execution = { PaymentId: String(3000000811 + kept.length), RcCode: '00' };
+        kept.push({ ...body, Operation: id, IsSingle: 1, Executions: [execution] });
+        if (state.lose) throw providerErrors.create('PROVIDER_UNAVAILABLE', 'timed out');
+        return envelope({ Operation: id });
+      }
+      state.listed += 1;
+      const found = kept.filter(
+        (op) =>
+          (!body['Operation'] || op['Operation'] === body['Operation']) &&
+          (!body['ObjectId'] || op['ObjectId'] === body['ObjectId']),
+      );
+      return envelope({ TotalCount: found.length, Operations: found });
+    };
+    return { handler, kept, state };
+  }
+
+  it('finds the operation of a charge whose create answer was lost, so the charged money is recorded', async () => {
+    const im = keepingOperations();
+    const s = await bound(im.handler);
+    const first = await s.adapter.chargeBoundCard?.(charge);
+    expect(first).toMatchObject({ outcome: 'pending', reasonCode: 'PROVIDER_CHARGE_UNCONFIRMED' });
+    // Another charge of the same card and amount, answered: its operation is not this one's.
+    im.state.lose = false;
+    await s.adapter.chargeBoundCard?.({
+      ...charge,
+      idempotencyKey: 'charge-9',
+      paymentId: 'pay_rc_9',
+    });
+    // The replay with the same key asks IntellectMoney, links the operation and reads its result.
+    const again = await s.adapter.chargeBoundCard?.(charge);
+    expect(again).toMatchObject({
+      outcome: 'succeeded',
+      replayed: true,
+      providerOperationId: 'op-1',
+      providerPaymentId: '3000000811',
+    });
+    expect(im.kept).toHaveLength(2);
+    // Its notification now finds it by the operation id too.
+    const row = [...s.transactions.rows.values()].find((r) => r.paymentId === 'pay_rc_1');
+    expect(row).toMatchObject({ status: 'succeeded', externalRef: 'op-1' });
+  });
+
+  it('fails a charge whose operation IntellectMoney never listed, once it cannot still come', async () => {
+    let now = new Date('2026-11-23T10:00:00Z');
+    // IntellectMoney away (no answer at all), then back, listing no operation of that card.
+    const im = { away: true };
+    const s = await bound(
+      () => {
+        if (im.away) throw providerErrors.create('PROVIDER_UNAVAILABLE', 'timed out');
+        return envelope({ TotalCount: 0, Operations: [] });
+      },
+      { now: () => now },
+    );
+    await s.adapter.chargeBoundCard?.(charge);
+    const row = () => [...s.transactions.rows.values()].find((r) => r.paymentId === 'pay_rc_1')!;
+    await expect(s.adapter.queryStatus?.(row())).rejects.toMatchObject({
+      code: 'PROVIDER_UNAVAILABLE',
+    });
+    im.away = false;
+    now = new Date(now.getTime() + 5 * 60_000);
+    // Not listed yet, but a request could still be on its way: unconfirmed.
+    expect(await s.adapter.queryStatus?.(row())).toMatchObject({
+      transaction: { status: 'pending', externalRef: null },
+    });
+    now = new Date(now.getTime() + 6 * 60_000);
+    expect(await s.adapter.queryStatus?.(row())).toMatchObject({
+      checkedWithProvider: true,
+      transaction: { status: 'failed', reasonCode: 'PROVIDER_CHARGE_NOT_CREATED' },
+    });
   });
 
   it('records a provider refusal (binding cancelled) as a failed charge', async () => {

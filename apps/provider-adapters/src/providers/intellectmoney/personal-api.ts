@@ -133,6 +133,12 @@ export function createPersonalApi(config: PersonalApiConfig, http: ProviderHttp)
 
   const userToken = () => config.userToken?.reveal() ?? '';
 
+  async function listOperations(filter: Record<string, string>): Promise<Json[]> {
+    const values: Record<string, string> = { UserToken: userToken(), Skip: '0', ...filter };
+    const result = await call('getScheduledOperationData', GET_SCHEDULED_OPERATION_SIGN, values);
+    return Array.isArray(result['Operations']) ? result['Operations'].filter(isObject) : [];
+  }
+
   return {
     /**
      * Creates a one-shot scheduled operation charging the bound card of `objectId` (the invoice
@@ -150,7 +156,7 @@ export function createPersonalApi(config: PersonalApiConfig, http: ProviderHttp)
         ObjectTypeVal: '1',
         ParamsJson: JSON.stringify({ Amount: input.amountText }),
         RepeatPlan: JSON.stringify({
-          StartAt: input.startAt.toISOString().replace(/\.\d{3}Z$/, '+00:00'),
+          StartAt: startAtText(input.startAt),
           PeriodLength: 1,
           PeriodType: 'Day',
         }),
@@ -165,6 +171,43 @@ export function createPersonalApi(config: PersonalApiConfig, http: ProviderHttp)
         throw badResponse('setScheduledOperationData did not name the operation', 200);
       }
       return id;
+    },
+
+    /**
+     * The one-shot charges of the binding `objectId` created with exactly this amount and StartAt
+     * (each charge gets its own StartAt), newest first by IntellectMoney's order: how a charge
+     * whose create answer was lost finds its operation. Created from a day before StartAt, to
+     * allow for clocks that disagree.
+     */
+    async findSingleCharges(input: {
+      objectId: string;
+      amountText: string;
+      startAt: Date;
+    }): Promise<string[]> {
+      const operations = await listOperations({
+        Take: '1000',
+        ObjectId: input.objectId,
+        DateFrom: new Date(input.startAt.getTime() - 24 * 3600_000).toISOString(),
+      });
+      const wanted = startAtText(input.startAt);
+      const field = (json: unknown, name: string) => {
+        try {
+          const parsed: unknown = typeof json === 'string' ? JSON.parse(json) : json;
+          return isObject(parsed) ? text(parsed[name]) : undefined;
+        } catch {
+          return undefined;
+        }
+      };
+      return operations
+        .filter(
+          (op) =>
+            text(op['ObjectId']) === input.objectId &&
+            text(op['IsSingle']) === '1' &&
+            field(op['ParamsJson'], 'Amount') === input.amountText &&
+            field(op['RepeatPlan'], 'StartAt') === wanted,
+        )
+        .map((op) => text(op['Operation']) ?? text(op['CronOperationId']) ?? '')
+        .filter((id) => id !== '' && id.length <= 64);
     },
 
     /** Reads one scheduled operation and the result of its latest execution. */
@@ -182,6 +225,11 @@ export function createPersonalApi(config: PersonalApiConfig, http: ProviderHttp)
 }
 
 export type PersonalApi = ReturnType<typeof createPersonalApi>;
+
+/** A RepeatPlan StartAt as Tolem sends it: to the second, in UTC (`2026-11-23T10:00:00+00:00`). */
+export function startAtText(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, '+00:00');
+}
 
 /**
  * The latest execution of an operation from getScheduledOperationData's Result.Operations:

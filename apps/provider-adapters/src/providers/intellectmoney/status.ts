@@ -1,6 +1,6 @@
 import { isFinal, type ProviderTransaction } from '../../domain/provider-transaction';
 import type { PaymentStatusResult, Settlement } from '../provider.port';
-import { refreshCharge } from './charge';
+import { refreshCharge, worthAsking } from './charge';
 import type { IntellectMoneyContext } from './config';
 import { merchantAttributes } from './transformers';
 
@@ -14,7 +14,7 @@ export function makeQueryStatus(ctx: IntellectMoneyContext) {
         t.kind === 'bound_card_charge' ? (t.externalRef ?? '') : t.orderNo.toString(),
       attributes: merchantAttributes(t),
     });
-    if (tx.kind === 'bound_card_charge' && !isFinal(tx.status) && tx.externalRef) {
+    if (tx.kind === 'bound_card_charge' && !isFinal(tx.status) && worthAsking(tx)) {
       return view(await refreshCharge(ctx, tx), true);
     }
     // Invoices have no status call in the public material; notifications keep them current.

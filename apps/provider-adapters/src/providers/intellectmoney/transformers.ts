@@ -86,6 +86,8 @@ export const ATTR = {
   cardLast4: 'card_last4',
   bindingRef: 'binding_ref',
   operationId: 'intellectmoney_operation_id',
+  /** The RepeatPlan StartAt a charge's operation was created with: how it is found again. */
+  chargeStartAt: 'intellectmoney_charge_start_at',
   status: 'intellectmoney_status',
 } as const;
 
