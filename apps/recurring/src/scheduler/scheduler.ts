@@ -338,6 +338,19 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         { chargeId: c.id, attempt: n, error: answer.error },
         'recurring charge: checkout unavailable; asking again later',
       );
+      // Sent without an answer: the card may have been charged. Recorded as pending, so it is
+      // asked about again with the same key even if the operation is paused, canceled or past
+      // its window meanwhile (a success then still gets its receipt and event).
+      decision.attempt = {
+        charge_id: c.id,
+        number: n,
+        payment_id: c.payment_id,
+        attempted_at: now,
+        outcome: 'pending',
+        decline_code: '',
+        decline_kind: '',
+        reason_code: 'RECURRING_CHARGE_UNANSWERED',
+      };
       decision.set.next_attempt_at = new Date(now.getTime() + opts.unavailableRetryMs);
       return decision;
     }
@@ -543,10 +556,16 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         // The card cannot be charged again: the operation ends, and its other charges waiting
         // for an attempt (caught-up occurrences) are not tried.
         const c = d.charge;
+        // One whose attempt is out and unanswered (or pending) is followed to its end instead.
         await trx('charges')
           .where({ operation_id: c.operation_id })
           .whereIn('state', ['pending', 'retrying'])
           .whereNot({ id: c.id })
+          .whereNotExists(
+            trx('charge_attempts as a')
+              .whereRaw('a.charge_id = charges.id and a.number = charges.attempt')
+              .where('a.outcome', 'pending'),
+          )
           .update({ state: 'skipped', next_attempt_at: null, updated_at: now });
         const canceled = await trx('scheduled_operations')
           .where({ id: c.operation_id })

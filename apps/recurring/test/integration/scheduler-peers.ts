@@ -66,6 +66,8 @@ export async function startFakeCheckout() {
     delayMs: 0,
     /** Answers UNAVAILABLE without making a payment. */
     down: false,
+    /** Makes (or replays) the payment, then answers UNAVAILABLE: an answer lost on its way. */
+    loseAnswer: false,
   };
   let n = 0;
   const { address, close } = await serve((server) =>
@@ -82,6 +84,9 @@ export async function startFakeCheckout() {
           const answer = state.script(req);
           payment = { id: payment?.id ?? `pay_fake_${++n}`, answer, request: req };
           payments.set(req.idempotencyKey, payment);
+        }
+        if (state.loseAnswer) {
+          throw new DomainError('CHECKOUT_DEADLINE', 'unavailable', 'the answer was lost');
         }
         return ChargeBoundCardResponse.fromPartial({
           payment: {

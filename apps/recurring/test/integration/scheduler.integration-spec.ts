@@ -76,6 +76,7 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
     checkout.state.script = () => ({ status: 'succeeded' });
     checkout.state.delayMs = 0;
     checkout.state.down = false;
+    checkout.state.loseAnswer = false;
     ledger.events.clear();
     ledger.state.down = false;
     clock = createTestClock(new Date(T0.getTime() - HOUR));
@@ -792,9 +793,13 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
     expect((await s.runPass()).attempted).toBe(1);
     const [waiting] = await charges(op);
     expect(waiting).toMatchObject({ state: 'pending', attempt: 1 });
-    expect(await attempts(waiting?.id ?? '')).toEqual([]);
+    // Sent without an answer: the one attempt is out, its outcome unknown.
+    expect(await attempts(waiting?.id ?? '')).toMatchObject([
+      { number: 1, outcome: 'pending', reason_code: 'RECURRING_CHARGE_UNANSWERED' },
+    ]);
 
     checkout.state.down = false;
+    checkout.state.loseAnswer = false;
     expect((await s.runPass()).attempted).toBe(0);
     clock.advance(60_000);
     expect((await s.runPass()).attempted).toBe(1);
@@ -804,6 +809,53 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
     ]);
     const [done] = await charges(op);
     expect(done?.state).toBe('succeeded');
+  });
+
+  it('follows a charge whose answer was lost to its end, though the operation was paused meanwhile', async () => {
+    const op = await operation({ endsAt: T0 });
+    checkout.state.loseAnswer = true;
+    const s = scheduler();
+    clock.advance(HOUR);
+    await s.runPass();
+    // The card was charged; the answer never came. Then the merchant pauses the operation.
+    expect(checkout.payments.size).toBe(1);
+    await db('scheduled_operations').where({ id: op }).update({ state: 'paused' });
+    checkout.state.loseAnswer = false;
+    clock.advance(60_000);
+    expect((await s.runPass()).attempted).toBe(1);
+    expect(checkout.calls.map((c) => c.idempotencyKey)).toEqual([
+      `${op}:${T0.toISOString()}:1`,
+      `${op}:${T0.toISOString()}:1`,
+    ]);
+    const [done] = await charges(op);
+    expect(done?.state).toBe('succeeded');
+    expect(await factTypes()).toEqual(['recurring.charge.succeeded']);
+  });
+
+  it('follows a pending charge to its end when a later one of the operation is hard-declined', async () => {
+    const op = await operation({});
+    const first = `${op}:${T0.toISOString()}:1`;
+    let firstSettled = false;
+    checkout.state.script = (req) =>
+      req.idempotencyKey === first
+        ? { status: firstSettled ? 'succeeded' : 'pending' }
+        : { status: 'failed', declineCode: '54' };
+    const s = scheduler();
+    clock.advance(HOUR);
+    await s.runPass();
+    // The next day's charge is hard-declined while the first is still pending at the provider.
+    clock.advance(DAY);
+    await s.runPass();
+    const stored = (await db('scheduled_operations').where({ id: op }).first()) as {
+      state: string;
+    };
+    expect(stored.state).toBe('canceled');
+    expect((await charges(op)).map((c) => c.state)).toEqual(['pending', 'failed']);
+    firstSettled = true;
+    clock.advance(10 * 60_000);
+    await s.runPass();
+    expect((await charges(op)).map((c) => c.state)).toEqual(['succeeded', 'failed']);
+    expect(await factTypes()).toContain('recurring.charge.succeeded');
   });
 
   it('shows due occurrences and facts waiting for the ledger as gauges read on scrape', async () => {
