@@ -152,6 +152,10 @@ async function main(): Promise<void> {
     clock,
     log,
   });
+  const reportCardBinding = makeReportCardBinding({
+    ...cardBindingDeps,
+    graceMs: RECURRING_DEADLINE_MS,
+  });
   const reconcile = makeReconcile({
     provider,
     payments,
@@ -159,6 +163,7 @@ async function main(): Promise<void> {
     cursors: createReconcilerCursorsRepo(db),
     differences,
     applyVerifiedSuccess,
+    reportCardBinding,
     clock,
     log,
     graceMs: config.reconcileGraceMs,
@@ -215,10 +220,7 @@ async function main(): Promise<void> {
         provider,
         postToLedger,
         cases,
-        reportCardBinding: makeReportCardBinding({
-          ...cardBindingDeps,
-          graceMs: RECURRING_DEADLINE_MS,
-        }),
+        reportCardBinding,
         clock,
         log,
         qr,

@@ -92,6 +92,37 @@ describe('reconcile', () => {
     expect(w.ledger.calls).toHaveLength(1);
   });
 
+  it('records the card binding of a settled payment whose callback checkout missed, once', async () => {
+    const { w, payment } = await started();
+    const binding = { bindingRef: '3000000701', state: 'activated' as const, cardLast4: '4242' };
+    w.provider.settled.push(settledTx(w, payment.id, { cardBinding: binding }));
+    afterGrace(w);
+    expect(await w.reconcile()).toMatchObject({ applied: 1 });
+    expect(w.recurring.calls).toEqual([
+      expect.objectContaining({ paymentId: payment.id, binding: { ...binding } }),
+    ]);
+    // Read again (a cursor reset): stored once, recurring not asked again.
+    w.cursors.rows.clear();
+    expect(await w.reconcile()).toMatchObject({ alreadyConsistent: 1 });
+    expect(w.recurring.calls).toHaveLength(1);
+  });
+
+  it('records the card binding of a payment checkout settled but stopped before storing it', async () => {
+    const { w, payment } = await started();
+    // The callback settled the payment; its binding was lost (a crash before it was stored).
+    w.provider.nextCallback = callback({
+      paymentId: payment.id,
+      amount: { amountMinor: 10_000n, currency: 'USD' },
+      providerPaymentId: `wm-${payment.id}`,
+    });
+    await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+    const binding = { bindingRef: '3000000702', state: 'activated' as const, cardLast4: '' };
+    w.provider.settled.push(settledTx(w, payment.id, { cardBinding: binding }));
+    afterGrace(w);
+    expect(await w.reconcile()).toMatchObject({ alreadyConsistent: 1, applied: 0 });
+    expect(w.recurring.calls).toEqual([expect.objectContaining({ paymentId: payment.id })]);
+  });
+
   it('opens a case for settled money that cannot settle its payment, once', async () => {
     const { w, payment } = await started();
     w.provider.settled.push(settledTx(w, payment.id, { amount: money(9_000n, 'USD') }));

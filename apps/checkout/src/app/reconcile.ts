@@ -13,6 +13,7 @@ import type {
   SettledTransaction,
 } from '../domain/ports';
 import type { ApplyVerifiedSuccess, VerifiedSuccess } from './apply-verified-success';
+import type { ReportCardBinding } from './report-card-binding';
 
 export interface ReconcileDeps {
   provider: Pick<PaymentProviderPort, 'listSettledTransactions' | 'queryPaymentStatus'>;
@@ -21,6 +22,8 @@ export interface ReconcileDeps {
   cursors: ReconcilerCursorRepository;
   differences: ReconcilerDifferenceRepository;
   applyVerifiedSuccess: ApplyVerifiedSuccess;
+  /** A settled payment's card binding, reported as its callback would have. */
+  reportCardBinding: ReportCardBinding;
   clock: Clock;
   log: Log;
   /**
@@ -133,7 +136,7 @@ export function makeReconcile(deps: ReconcileDeps) {
     success: VerifiedSuccess,
     report: ReconcileReport,
     transactionId: string,
-  ): Promise<void> {
+  ): Promise<Payment | undefined> {
     const verdict = await deps.applyVerifiedSuccess(payment, success);
     switch (verdict.kind) {
       case 'applied':
@@ -142,10 +145,10 @@ export function makeReconcile(deps: ReconcileDeps) {
           { paymentId: payment.id, provider: success.provider, posted: verdict.posted },
           'reconciler applied a success checkout had missed',
         );
-        return;
+        return verdict.payment;
       case 'case':
         report.casesOpened += 1;
-        return;
+        return undefined;
       case 'refused':
         report.unexplained.push({
           code: 'RECONCILE_SUCCESS_REFUSED',
@@ -155,6 +158,7 @@ export function makeReconcile(deps: ReconcileDeps) {
           detail: `settled at the provider, but the payment is ${verdict.payment.status}`,
           transactionId,
         });
+        return undefined;
     }
   }
 
@@ -208,12 +212,17 @@ export function makeReconcile(deps: ReconcileDeps) {
       payment.status === 'succeeded' &&
       payment.provider === tx.provider &&
       (payment.providerPaymentId ?? '') === tx.providerPaymentId;
+    let paid: Payment | undefined;
     if (sameTransfer || (await caseHolds(payment, success))) {
       report.alreadyConsistent += 1;
-      return true;
+      paid = sameTransfer ? payment : undefined;
+    } else {
+      known.delete(payment.id);
+      paid = await apply(payment, success, report, tx.transactionId);
     }
-    known.delete(payment.id);
-    await apply(payment, success, report, tx.transactionId);
+    // Paid with this transfer: its card binding is recorded even when the callback that carried
+    // it was missed, or checkout stopped between the payment and the binding (stored once).
+    if (paid && tx.cardBinding) await deps.reportCardBinding(paid, tx.cardBinding);
     return true;
   }
 

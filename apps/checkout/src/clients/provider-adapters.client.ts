@@ -218,6 +218,7 @@ export function createProviderAdaptersClient(
         transactions: res.transactions.map((t) => {
           const provider = providerFromProto(t.provider);
           if (!provider) throw badResponse('ListSettledTransactions without a provider');
+          const binding = cardBindingFromProto(t.cardBinding);
           return {
             paymentId: t.paymentId,
             merchantId: t.merchantId,
@@ -228,6 +229,7 @@ export function createProviderAdaptersClient(
             attributes: { ...t.attributes },
             settledAt: t.settledAt ?? new Date(0),
             transactionId: t.transactionId,
+            ...(binding ? { cardBinding: binding } : {}),
           };
         }),
         nextCursor: res.nextCursor,

@@ -292,6 +292,8 @@ export interface SettledTransaction {
   settledAt: Date;
   /** provider-adapters' `ptx_…`. */
   transactionId: string;
+  /** The card binding the success reported, as its callback did. */
+  cardBinding?: ReportedCardBinding;
 }
 
 /** QueryPaymentStatus, normalized. */

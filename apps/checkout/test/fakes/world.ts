@@ -111,6 +111,13 @@ export function world() {
   });
   const startDeps = { merchants, payments, provider, qr, clock, ...attemptDeps };
   const startOwnPayment = makeStartOwnPayment(startDeps);
+  const reportCardBinding = makeReportCardBinding({
+    bindings,
+    recurring,
+    clock,
+    log,
+    graceMs: BINDING_GRACE_MS,
+  });
   const w = {
     clock,
     log,
@@ -168,13 +175,7 @@ export function world() {
       provider,
       postToLedger,
       cases,
-      reportCardBinding: makeReportCardBinding({
-        bindings,
-        recurring,
-        clock,
-        log,
-        graceMs: BINDING_GRACE_MS,
-      }),
+      reportCardBinding,
       clock,
       log,
       qr,
@@ -206,6 +207,7 @@ export function world() {
       cursors,
       differences,
       applyVerifiedSuccess,
+      reportCardBinding,
       clock,
       log,
       graceMs: RECONCILE_GRACE_MS,

@@ -36,7 +36,13 @@ import {
 import { type Money, positiveMoney } from '@tolem/money';
 
 import type { SettledTransaction } from '../app/list-settled-transactions';
-import type { CallbackOutcome, CallbackResult, HttpReply, RawCallback } from '../domain/callback';
+import type {
+  CallbackOutcome,
+  CallbackResult,
+  CardBinding,
+  HttpReply,
+  RawCallback,
+} from '../domain/callback';
 import { providerErrors } from '../domain/errors';
 import type { StoredCallback } from '../domain/ports';
 import type { MethodName, ProviderName } from '../domain/provider-transaction';
@@ -210,16 +216,7 @@ export function callbackResultToProto(
     attributes: result.attributes,
     reasonCode: result.reasonCode ?? '',
     callbackId: result.callbackId,
-    cardBinding: result.cardBinding
-      ? {
-          bindingRef: result.cardBinding.bindingRef,
-          state:
-            result.cardBinding.state === 'activated'
-              ? CardBindingState.CARD_BINDING_STATE_ACTIVATED
-              : CardBindingState.CARD_BINDING_STATE_ERROR,
-          cardLast4: result.cardBinding.cardLast4,
-        }
-      : undefined,
+    cardBinding: cardBindingToProto(result.cardBinding),
     retryReply: httpReplyToProto(result.retryReply),
     refusalReply: httpReplyToProto(result.refusalReply),
     qrCodeId: result.qrCodeId ?? '',
@@ -409,6 +406,18 @@ export function listSettledRequestToDomain(req: ListSettledTransactionsRequest):
   return { cursor: req.cursor, settledBefore: req.settledBefore ?? null, limit };
 }
 
+function cardBindingToProto(binding: CardBinding | undefined) {
+  if (!binding) return undefined;
+  return {
+    bindingRef: binding.bindingRef,
+    state:
+      binding.state === 'activated'
+        ? CardBindingState.CARD_BINDING_STATE_ACTIVATED
+        : CardBindingState.CARD_BINDING_STATE_ERROR,
+    cardLast4: binding.cardLast4,
+  };
+}
+
 export function settledToProto(page: {
   transactions: SettledTransaction[];
   nextCursor: string;
@@ -424,6 +433,7 @@ export function settledToProto(page: {
       attributes: settlement.attributes,
       settledAt: tx.updatedAt,
       transactionId: tx.id,
+      cardBinding: cardBindingToProto(settlement.cardBinding),
     })),
     nextCursor: page.nextCursor,
   });

@@ -1,6 +1,6 @@
 import type { Money } from '@tolem/money';
 
-import type { CallbackResult, RawCallback } from '../domain/callback';
+import type { CallbackResult, CardBinding, RawCallback } from '../domain/callback';
 import type { MethodName, ProviderName, ProviderTransaction } from '../domain/provider-transaction';
 
 /** What checkout asks for when the payer picked a method. */
@@ -157,6 +157,8 @@ export interface PaymentProvider {
 export interface Settlement {
   amount: Money | null;
   attributes: Record<string, string>;
+  /** The card binding its success reported, as its callback did. */
+  cardBinding?: CardBinding;
 }
 
 /** The optional operations, by name (for PROVIDER_OPERATION_UNSUPPORTED). */

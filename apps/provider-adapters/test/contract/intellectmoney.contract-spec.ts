@@ -116,6 +116,15 @@ describe('IntellectMoney adapter x provider-sandbox (contract)', () => {
     };
     // The sandbox saw `OK` for both notifications (3 and 5): delivered, no retries.
     expect(invoice.notifications.map((n) => n.state)).toEqual(['delivered', 'delivered']);
+    // The reconciler's listing carries the binding too, for a callback checkout missed.
+    const settled = await rig.client.listSettledTransactions({
+      cursor: '',
+      settledBefore: undefined,
+      limit: 500,
+    });
+    expect(settled.transactions.find((t) => t.paymentId === 'pay_im_1')).toMatchObject({
+      cardBinding: { bindingRef: invoiceId, state: CardBindingState.CARD_BINDING_STATE_ACTIVATED },
+    });
   });
 
   it('answers a repeated notification and late or out-of-order ones with OK, changing nothing', async () => {

@@ -40,6 +40,7 @@ import {
   paymentStatusOf,
   recurringStateOf,
   sameCurrency,
+  storedBinding,
 } from './transformers';
 
 /** The shop can be set to send its SecretKey instead of a hash: never let it rest in the audit log. */
@@ -179,13 +180,6 @@ export function makeHandleCallback(ctx: IntellectMoneyContext) {
     return attrs;
   }
 
-  function storedBinding(tx: ProviderTransaction): CardBinding | undefined {
-    const state = tx.attributes[ATTR.recurringState];
-    const ref = tx.attributes[ATTR.bindingRef];
-    if ((state !== 'activated' && state !== 'error') || !ref) return undefined;
-    return { bindingRef: ref, state, cardLast4: tx.attributes[ATTR.cardLast4] ?? '' };
-  }
-
   function outcomeOf(tx: ProviderTransaction): CallbackOutcome {
     switch (tx.status) {
       case 'succeeded':
@@ -217,7 +211,7 @@ export function makeHandleCallback(ctx: IntellectMoneyContext) {
       attributes: merchantAttributes(tx),
       reasonCode: outcome === 'failed' ? (tx.reasonCode ?? 'PROVIDER_PAYMENT_FAILED') : undefined,
       declineCode: tx.declineCode ?? undefined,
-      cardBinding: tx.kind === 'payment' ? storedBinding(tx) : undefined,
+      cardBinding: storedBinding(tx),
       diagnostics: note
         ? { note: note.text, fields: ['paymentStatus'], level: note.level }
         : undefined,

@@ -2,7 +2,7 @@ import { isFinal, type ProviderTransaction } from '../../domain/provider-transac
 import type { PaymentStatusResult, Settlement } from '../provider.port';
 import { refreshCharge, worthAsking } from './charge';
 import type { IntellectMoneyContext } from './config';
-import { merchantAttributes } from './transformers';
+import { merchantAttributes, storedBinding } from './transformers';
 
 /** A bound-card charge still open is asked about; invoices answer from what is stored. */
 export function makeQueryStatus(ctx: IntellectMoneyContext) {
@@ -24,5 +24,10 @@ export function makeQueryStatus(ctx: IntellectMoneyContext) {
 
 /** The notification's recipientAmount was checked against the invoice before it settled. */
 export function settlementOf(tx: ProviderTransaction): Settlement {
-  return { amount: tx.amount, attributes: merchantAttributes(tx) };
+  const cardBinding = storedBinding(tx);
+  return {
+    amount: tx.amount,
+    attributes: merchantAttributes(tx),
+    ...(cardBinding ? { cardBinding } : {}),
+  };
 }

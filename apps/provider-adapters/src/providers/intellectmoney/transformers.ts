@@ -130,6 +130,15 @@ export const MERCHANT_ATTRIBUTES = [
   ATTR.recurringState,
 ] as const;
 
+/** The card binding a payment's success stored (its recurringState), as its callback reported it. */
+export function storedBinding(tx: ProviderTransaction): CardBinding | undefined {
+  if (tx.kind !== 'payment') return undefined;
+  const state = tx.attributes[ATTR.recurringState];
+  const ref = tx.attributes[ATTR.bindingRef];
+  if ((state !== 'activated' && state !== 'error') || !ref) return undefined;
+  return { bindingRef: ref, state, cardLast4: tx.attributes[ATTR.cardLast4] ?? '' };
+}
+
 export function merchantAttributes(tx: ProviderTransaction): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of MERCHANT_ATTRIBUTES) {

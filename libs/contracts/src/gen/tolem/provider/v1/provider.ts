@@ -573,6 +573,11 @@ export interface SettledTransaction {
     | undefined;
   /** The adapters' transaction id, `ptx_…`. */
   transactionId: string;
+  /**
+   * The card binding the payment's success reported (IntellectMoney recurringState), so a
+   * binding whose callback checkout missed is recorded when the reconciler applies the payment.
+   */
+  cardBinding: CardBinding | undefined;
 }
 
 export interface SettledTransaction_AttributesEntry {
@@ -4267,6 +4272,7 @@ function createBaseSettledTransaction(): SettledTransaction {
     attributes: {},
     settledAt: undefined,
     transactionId: "",
+    cardBinding: undefined,
   };
 }
 
@@ -4298,6 +4304,9 @@ export const SettledTransaction: MessageFns<SettledTransaction> = {
     }
     if (message.transactionId !== "") {
       writer.uint32(74).string(message.transactionId);
+    }
+    if (message.cardBinding !== undefined) {
+      CardBinding.encode(message.cardBinding, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -4390,6 +4399,14 @@ export const SettledTransaction: MessageFns<SettledTransaction> = {
             message.transactionId = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.cardBinding = CardBinding.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4446,6 +4463,11 @@ export const SettledTransaction: MessageFns<SettledTransaction> = {
         : isSet(object.transaction_id)
         ? globalThis.String(object.transaction_id)
         : "",
+      cardBinding: isSet(object.cardBinding)
+        ? CardBinding.fromJSON(object.cardBinding)
+        : isSet(object.card_binding)
+        ? CardBinding.fromJSON(object.card_binding)
+        : undefined,
     };
   },
 
@@ -4484,6 +4506,9 @@ export const SettledTransaction: MessageFns<SettledTransaction> = {
     if (message.transactionId !== "") {
       obj.transactionId = message.transactionId;
     }
+    if (message.cardBinding !== undefined) {
+      obj.cardBinding = CardBinding.toJSON(message.cardBinding);
+    }
     return obj;
   },
 
@@ -4511,6 +4536,9 @@ export const SettledTransaction: MessageFns<SettledTransaction> = {
     );
     message.settledAt = object.settledAt ?? undefined;
     message.transactionId = object.transactionId ?? "";
+    message.cardBinding = (object.cardBinding !== undefined && object.cardBinding !== null)
+      ? CardBinding.fromPartial(object.cardBinding)
+      : undefined;
     return message;
   },
 };
