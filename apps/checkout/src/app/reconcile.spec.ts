@@ -143,6 +143,38 @@ describe('reconcile', () => {
     expect(w.caseRepo.rows.size).toBe(1);
   });
 
+  it('holds a second transfer the adapters recorded as extra, though its callback never reached checkout', async () => {
+    const { w, payment } = await started();
+    w.provider.nextCallback = callback({
+      paymentId: payment.id,
+      amount: { amountMinor: 10_000n, currency: 'USD' },
+      providerPaymentId: `wm-${payment.id}`,
+    });
+    await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+    // The payer paid again; the adapters recorded it, checkout crashed before its case.
+    w.provider.extraTransfers.push(
+      settledTx(w, payment.id, {
+        providerPaymentId: 'wm-second',
+        transactionId: `ptx_${payment.id}-x1`,
+      }),
+    );
+    afterGrace(w);
+    expect(await w.reconcile()).toMatchObject({ casesOpened: 1, unexplained: [] });
+    const [opened] = [...w.caseRepo.rows.values()];
+    expect(opened).toMatchObject({
+      kind: 'duplicate_payment',
+      paymentId: payment.id,
+      providerPaymentId: 'wm-second',
+      status: 'open',
+    });
+    expect(w.ledger.unapplied.get(opened!.id)).toMatchObject({ resolution: 'held' });
+    // Listed again (another transfer arrived, or a cursor reset): the same case, once.
+    w.cursors.rows.clear();
+    expect(await w.reconcile()).toMatchObject({ casesOpened: 0, alreadyConsistent: 1 });
+    expect(w.caseRepo.rows.size).toBe(1);
+    expect((await w.payments.findById(payment.id))?.status).toBe('succeeded');
+  });
+
   it('makes late money for an expired payment a case, not a success', async () => {
     const { w, payment } = await started();
     w.clock.advance(2 * 60 * 60 * 1000);

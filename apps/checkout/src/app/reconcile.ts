@@ -65,6 +65,8 @@ export interface ReconcileReport {
 
 /** The name of the cursor over provider-adapters' settled transactions. */
 export const SETTLED_CURSOR = 'provider-adapters.settled';
+/** The name of the cursor over provider-adapters' extra transfers (money that did not settle). */
+export const EXTRA_TRANSFERS_CURSOR = 'provider-adapters.extra-transfers';
 /** The last pending payment asked of its provider: passes take turns through all of them. */
 export const PENDING_CURSOR = 'payments.pending-asked';
 
@@ -309,13 +311,24 @@ export function makeReconcile(deps: ReconcileDeps) {
     }
   }
 
-  async function settled(report: ReconcileReport, settledBefore: Date): Promise<void> {
-    let cursor = await deps.cursors.get(SETTLED_CURSOR);
+  /**
+   * The adapters' settlements, then (`extraTransfers`) the money they verified that did not
+   * settle its payment: each transfer is applied as its callback would have been, so money whose
+   * callback checkout missed is a payment's or a case's, never nobody's.
+   */
+  async function settled(
+    report: ReconcileReport,
+    settledBefore: Date,
+    extraTransfers = false,
+  ): Promise<void> {
+    const name = extraTransfers ? EXTRA_TRANSFERS_CURSOR : SETTLED_CURSOR;
+    let cursor = await deps.cursors.get(name);
     for (let page = 0; page < maxPages; page += 1) {
       const { transactions, nextCursor } = await deps.provider.listSettledTransactions({
         cursor,
         settledBefore,
         limit: pageSize,
+        extraTransfers,
       });
       let known: KnownPayments = new Map();
       for (const [i, tx] of transactions.entries()) {
@@ -333,8 +346,7 @@ export function makeReconcile(deps: ReconcileDeps) {
           return;
         }
       }
-      if (nextCursor !== cursor)
-        await deps.cursors.set(SETTLED_CURSOR, nextCursor, deps.clock.now());
+      if (nextCursor !== cursor) await deps.cursors.set(name, nextCursor, deps.clock.now());
       cursor = nextCursor;
       if (transactions.length < pageSize) return;
     }
@@ -395,6 +407,7 @@ export function makeReconcile(deps: ReconcileDeps) {
     const settledBefore = new Date(now.getTime() - deps.graceMs);
     await earlier(report);
     await settled(report, settledBefore);
+    await settled(report, settledBefore, true);
     await pending(report, now);
     report.unposted = (await deps.payments.listUnposted(settledBefore, 1000)).length;
     const summary = { ...report, unexplained: report.unexplained.length };

@@ -212,6 +212,7 @@ export function createProviderAdaptersClient(
           cursor: input.cursor,
           settledBefore: input.settledBefore,
           limit: input.limit,
+          extraTransfers: input.extraTransfers ?? false,
         }),
       );
       return {

@@ -252,6 +252,8 @@ export interface PaymentProviderPort {
     cursor: string;
     settledBefore: Date;
     limit: number;
+    /** The extra transfers (money that did not settle its payment) instead, by their cursor. */
+    extraTransfers?: boolean;
   }): Promise<{ transactions: SettledTransaction[]; nextCursor: string }>;
   /**
    * The provider-side state of a payment, asked of the provider where it has a status query.

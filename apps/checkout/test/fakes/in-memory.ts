@@ -587,6 +587,8 @@ export function fakeProvider(): PaymentProviderPort & {
   nextInput: PayerInputAnswer | Error;
   /** What the adapters settled, in settlement order; the cursor is an index into it. */
   settled: SettledTransaction[];
+  /** The extra transfers the adapters recorded, in order; a cursor of their own. */
+  extraTransfers: SettledTransaction[];
   /** QueryPaymentStatus answers by payment id; PROVIDER_OPERATION_UNSUPPORTED when absent. */
   statuses: Map<string, ProviderPaymentStatus | Error>;
   queried: string[];
@@ -648,9 +650,15 @@ export function fakeProvider(): PaymentProviderPort & {
     settled: [] as SettledTransaction[],
     statuses: new Map<string, ProviderPaymentStatus | Error>(),
     queried: [] as string[],
-    async listSettledTransactions(input: { cursor: string; settledBefore: Date; limit: number }) {
+    extraTransfers: [] as SettledTransaction[],
+    async listSettledTransactions(input: {
+      cursor: string;
+      settledBefore: Date;
+      limit: number;
+      extraTransfers?: boolean;
+    }) {
       const from = input.cursor === '' ? 0 : Number(input.cursor);
-      const page = fake.settled
+      const page = (input.extraTransfers ? fake.extraTransfers : fake.settled)
         .slice(from)
         .filter((t) => t.settledAt <= input.settledBefore)
         .slice(0, input.limit);

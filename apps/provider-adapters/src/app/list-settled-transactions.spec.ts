@@ -94,4 +94,48 @@ describe('listSettledTransactions', () => {
       w.list({ cursor: 'x; drop table', settledBefore: null, limit: 1 }),
     ).rejects.toMatchObject({ code: 'PROVIDER_INVALID_REQUEST', details: { field: 'cursor' } });
   });
+
+  it('lists each extra transfer as its own settled transfer, by a cursor of its own', async () => {
+    const w = world();
+    await w.settle('pay_paid', 'webmoney', { payer_purse: 'Z366393600555' });
+    const tx = await w.transactions.findByPaymentId('webmoney', 'pay_paid');
+    if (!tx) throw new Error('pay_paid');
+    await w.transactions.recordExtraTransfer(tx.id, {
+      providerPaymentId: 't-second',
+      amount: money(150_000n, 'USD'),
+      method: 'webmoney_purse',
+      reason: 'second_transfer',
+      attributes: { payer_purse: 'Z111111111111' },
+    });
+    const extra = await w.list({
+      cursor: '',
+      settledBefore: null,
+      limit: 10,
+      extraTransfers: true,
+    });
+    expect(extra.transactions).toEqual([
+      expect.objectContaining({
+        transaction: expect.objectContaining({ id: tx.id }) as unknown,
+        settlement: {
+          amount: money(150_000n, 'USD'),
+          attributes: { payer_purse: 'Z111111111111' },
+        },
+        extra: {
+          transfer: expect.objectContaining({ providerPaymentId: 't-second' }) as unknown,
+          number: 1,
+        },
+      }),
+    ]);
+    // The settlements' cursor is not this one: the payment itself is listed there.
+    const settled = await w.list({ cursor: '', settledBefore: null, limit: 10 });
+    expect(settled.transactions.map((t) => t.extra)).toEqual([undefined]);
+    expect(
+      await w.list({
+        cursor: extra.nextCursor,
+        settledBefore: null,
+        limit: 10,
+        extraTransfers: true,
+      }),
+    ).toEqual({ transactions: [], nextCursor: extra.nextCursor });
+  });
 });

@@ -1,18 +1,20 @@
 import { providerErrors } from '../domain/errors';
 import type { Clock, ProviderTransactionRepository, SettledPosition } from '../domain/ports';
-import type { ProviderTransaction } from '../domain/provider-transaction';
+import type { ExtraTransfer, ProviderTransaction } from '../domain/provider-transaction';
 import type { Settlement } from '../providers/provider.port';
 import type { ProviderRegistry } from '../providers/registry';
 
 export interface ListSettledTransactionsDeps {
   registry: ProviderRegistry;
-  transactions: Pick<ProviderTransactionRepository, 'listSettled'>;
+  transactions: Pick<ProviderTransactionRepository, 'listSettled' | 'listWithExtraTransfers'>;
   clock: Clock;
 }
 
 export interface SettledTransaction {
   transaction: ProviderTransaction;
   settlement: Settlement;
+  /** Listing extra transfers: this one, and its place among the transaction's (from 1). */
+  extra?: { transfer: ExtraTransfer; number: number };
 }
 
 const CURSOR = /^(\d{1,20})\.([A-Za-z0-9_-]{1,64})$/;
@@ -43,10 +45,32 @@ export function makeListSettledTransactions(deps: ListSettledTransactionsDeps) {
     cursor: string;
     settledBefore: Date | null;
     limit: number;
+    /** The extra transfers instead of the settlements. */
+    extraTransfers?: boolean;
   }): Promise<{ transactions: SettledTransaction[]; nextCursor: string }> => {
+    const after = positionOf(input.cursor);
+    const before = input.settledBefore ?? deps.clock.now();
+    if (input.extraTransfers) {
+      const rows = await deps.transactions.listWithExtraTransfers({
+        after,
+        recordedBefore: before,
+        limit: input.limit,
+      });
+      const last = rows.at(-1);
+      return {
+        transactions: rows.flatMap(({ transaction }) =>
+          transaction.extraTransfers.map((transfer, i) => ({
+            transaction,
+            settlement: { amount: transfer.amount, attributes: { ...transfer.attributes } },
+            extra: { transfer, number: i + 1 },
+          })),
+        ),
+        nextCursor: last ? cursorOf(last.position) : input.cursor,
+      };
+    }
     const rows = await deps.transactions.listSettled({
-      after: positionOf(input.cursor),
-      settledBefore: input.settledBefore ?? deps.clock.now(),
+      after,
+      settledBefore: before,
       limit: input.limit,
     });
     const last = rows.at(-1);

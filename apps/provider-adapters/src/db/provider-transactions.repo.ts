@@ -2,7 +2,7 @@ import { isUniqueViolation, type Knex } from '@tolem/db-kit';
 import { newId } from '@tolem/ids';
 import { money } from '@tolem/money';
 
-import type { ProviderTransactionRepository } from '../domain/ports';
+import type { ProviderTransactionRepository, SettledPosition } from '../domain/ports';
 import {
   type ExtraTransfer,
   type ExtraTransferReason,
@@ -87,6 +87,33 @@ function toDomain(row: ProviderTransactionRow): ProviderTransaction {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** A keyset page of `query` in (`at`, id) order, each row with its position (microseconds). */
+async function listInOrder(
+  query: Knex.QueryBuilder,
+  at: 'updated_at' | 'extra_recorded_at',
+  page: { after: SettledPosition | null; before: Date; limit: number },
+): Promise<{ transaction: ProviderTransaction; position: SettledPosition }[]> {
+  void query
+    .select('*', query.client.raw(`(extract(epoch from ${at}) * 1000000)::bigint as at_micros`))
+    .where(at, '<=', page.before)
+    .orderBy([
+      { column: at, order: 'asc' },
+      { column: 'id', order: 'asc' },
+    ])
+    .limit(page.limit);
+  if (page.after) {
+    void query.whereRaw(
+      `(${at}, id) > (timestamptz 'epoch' + ?::bigint * interval '1 microsecond', ?)`,
+      [page.after.atMicros.toString(), page.after.id],
+    );
+  }
+  const rows = (await query) as (ProviderTransactionRow & { at_micros: bigint })[];
+  return rows.map((row) => ({
+    transaction: toDomain(row),
+    position: { atMicros: BigInt(row.at_micros), id: row.id },
+  }));
 }
 
 export function createProviderTransactionsRepo(db: Knex): ProviderTransactionRepository {
@@ -231,6 +258,7 @@ export function createProviderTransactionsRepo(db: Knex): ProviderTransactionRep
         ])
         .update({
           extra_transfers: db.raw('extra_transfers || ?::jsonb', [JSON.stringify([json])]),
+          extra_recorded_at: db.fn.now(),
         })
         .returning('*')) as ProviderTransactionRow[];
       const recorded = rows[0] !== undefined;
@@ -243,26 +271,21 @@ export function createProviderTransactionsRepo(db: Knex): ProviderTransactionRep
     },
 
     async listSettled({ after, settledBefore, limit }) {
-      const query = db(TABLE)
-        .select('*', db.raw('(extract(epoch from updated_at) * 1000000)::bigint as at_micros'))
-        .where({ status: 'succeeded', kind: 'payment' })
-        .where('updated_at', '<=', settledBefore)
-        .orderBy([
-          { column: 'updated_at', order: 'asc' },
-          { column: 'id', order: 'asc' },
-        ])
-        .limit(limit);
-      if (after) {
-        query.whereRaw(
-          "(updated_at, id) > (timestamptz 'epoch' + ?::bigint * interval '1 microsecond', ?)",
-          [after.atMicros.toString(), after.id],
-        );
-      }
-      const rows = (await query) as (ProviderTransactionRow & { at_micros: bigint })[];
-      return rows.map((row) => ({
-        transaction: toDomain(row),
-        position: { atMicros: BigInt(row.at_micros), id: row.id },
-      }));
+      // provider_transactions_settled_idx (updated_at, id) where succeeded payer payments.
+      return listInOrder(db(TABLE).where({ status: 'succeeded', kind: 'payment' }), 'updated_at', {
+        after,
+        before: settledBefore,
+        limit,
+      });
+    },
+
+    async listWithExtraTransfers({ after, recordedBefore, limit }) {
+      // provider_transactions_extra_idx (extra_recorded_at, id) where extra_recorded_at is set.
+      return listInOrder(db(TABLE).whereNotNull('extra_recorded_at'), 'extra_recorded_at', {
+        after,
+        before: recordedBefore,
+        limit,
+      });
     },
 
     async update(id, patch, from = OPEN_STATUSES) {

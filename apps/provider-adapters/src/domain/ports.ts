@@ -84,6 +84,16 @@ export interface ProviderTransactionRepository {
     settledBefore: Date;
     limit: number;
   }): Promise<{ transaction: ProviderTransaction; position: SettledPosition }[]>;
+  /**
+   * Transactions with extra transfers, in the order their latest was recorded
+   * (extra_recorded_at, id), after `after` and recorded at or before `recordedBefore`: a
+   * transaction is listed again when another is recorded for it.
+   */
+  listWithExtraTransfers(input: {
+    after: SettledPosition | null;
+    recordedBefore: Date;
+    limit: number;
+  }): Promise<{ transaction: ProviderTransaction; position: SettledPosition }[]>;
 }
 
 /** Where a transaction stands in settlement order: updated_at in epoch microseconds, and id. */

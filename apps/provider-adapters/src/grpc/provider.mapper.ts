@@ -397,13 +397,19 @@ export function listSettledRequestToDomain(req: ListSettledTransactionsRequest):
   cursor: string;
   settledBefore: Date | null;
   limit: number;
+  extraTransfers: boolean;
 } {
   const limit = req.limit === 0 ? 100 : req.limit;
   if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
     throw invalid('limit must be 1..500', 'limit');
   }
   if (req.cursor.length > 100) throw invalid('cursor is too long', 'cursor');
-  return { cursor: req.cursor, settledBefore: req.settledBefore ?? null, limit };
+  return {
+    cursor: req.cursor,
+    settledBefore: req.settledBefore ?? null,
+    limit,
+    extraTransfers: req.extraTransfers,
+  };
 }
 
 function cardBindingToProto(binding: CardBinding | undefined) {
@@ -423,16 +429,16 @@ export function settledToProto(page: {
   nextCursor: string;
 }): ListSettledTransactionsResponse {
   return ListSettledTransactionsResponse.fromPartial({
-    transactions: page.transactions.map(({ transaction: tx, settlement }) => ({
+    transactions: page.transactions.map(({ transaction: tx, settlement, extra }) => ({
       paymentId: tx.paymentId,
       merchantId: tx.merchantId,
       provider: providerToProto(tx.provider),
-      method: methodToProto(tx.method),
-      providerPaymentId: tx.providerPaymentId ?? '',
+      method: methodToProto(extra ? extra.transfer.method : tx.method),
+      providerPaymentId: extra ? extra.transfer.providerPaymentId : (tx.providerPaymentId ?? ''),
       amount: moneyToProto(settlement.amount ?? undefined),
       attributes: settlement.attributes,
-      settledAt: tx.updatedAt,
-      transactionId: tx.id,
+      settledAt: extra ? extra.transfer.receivedAt : tx.updatedAt,
+      transactionId: extra ? `${tx.id}-x${extra.number}` : tx.id,
       cardBinding: cardBindingToProto(settlement.cardBinding),
     })),
     nextCursor: page.nextCursor,

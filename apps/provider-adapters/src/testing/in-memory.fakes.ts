@@ -8,6 +8,7 @@ import type {
   ProviderHttpRequest,
   ProviderHttpResponse,
   ProviderTransactionRepository,
+  SettledPosition,
 } from '../domain/ports';
 import { OPEN_STATUSES, type ProviderTransaction } from '../domain/provider-transaction';
 
@@ -16,8 +17,31 @@ import { OPEN_STATUSES, type ProviderTransaction } from '../domain/provider-tran
  * uniqueness of (provider, payment), (provider, provider_payment_id), (provider, external_ref)
  * and (provider, idempotency_key).
  */
+/** A keyset page of `all` in (`at`, id) order, as the repository's, with positions. */
+function inOrder(
+  all: ProviderTransaction[],
+  at: (r: ProviderTransaction) => Date,
+  page: { after: SettledPosition | null; before: Date; limit: number },
+) {
+  const micros = (d: Date) => BigInt(d.getTime()) * 1000n;
+  const { after } = page;
+  const later = (r: ProviderTransaction) =>
+    !after ||
+    micros(at(r)) > after.atMicros ||
+    (micros(at(r)) === after.atMicros && r.id > after.id);
+  return all
+    .filter((r) => at(r).getTime() <= page.before.getTime() && later(r))
+    .sort((a, b) => at(a).getTime() - at(b).getTime() || a.id.localeCompare(b.id))
+    .slice(0, page.limit)
+    .map((transaction) => ({
+      transaction,
+      position: { atMicros: micros(at(transaction)), id: transaction.id },
+    }));
+}
+
 export function inMemoryTransactions(options: { firstOrderNo?: bigint } = {}) {
   const rows = new Map<string, ProviderTransaction>();
+  const extraRecordedAt = new Map<string, Date>();
   let nextOrderNo = options.firstOrderNo ?? 1n;
   let tick = 0;
   const clone = (tx: ProviderTransaction): ProviderTransaction => ({
@@ -141,6 +165,7 @@ export function inMemoryTransactions(options: { firstOrderNo?: bigint } = {}) {
       if (earlier) return { transaction: clone(tx), transfer: { ...earlier }, recorded: false };
       const stored = { ...transfer, attributes: { ...transfer.attributes }, receivedAt: now() };
       tx.extraTransfers = [...tx.extraTransfers, stored];
+      extraRecordedAt.set(id, stored.receivedAt);
       return { transaction: clone(tx), transfer: { ...stored }, recorded: true };
     },
     async update(id, patch, from = OPEN_STATUSES) {
@@ -164,25 +189,18 @@ export function inMemoryTransactions(options: { firstOrderNo?: bigint } = {}) {
       return { transaction: clone(tx), changed: true, conflict: false };
     },
     async listSettled({ after, settledBefore, limit }) {
-      const micros = (d: Date) => BigInt(d.getTime()) * 1000n;
-      const later = (r: ProviderTransaction) =>
-        !after ||
-        micros(r.updatedAt) > after.atMicros ||
-        (micros(r.updatedAt) === after.atMicros && r.id > after.id);
-      return [...rows.values()]
-        .filter(
-          (r) =>
-            r.status === 'succeeded' &&
-            r.kind === 'payment' &&
-            r.updatedAt.getTime() <= settledBefore.getTime() &&
-            later(r),
-        )
-        .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || a.id.localeCompare(b.id))
-        .slice(0, limit)
-        .map((transaction) => ({
-          transaction,
-          position: { atMicros: micros(transaction.updatedAt), id: transaction.id },
-        }));
+      return inOrder(
+        [...rows.values()].filter((r) => r.status === 'succeeded' && r.kind === 'payment'),
+        (r) => r.updatedAt,
+        { after, before: settledBefore, limit },
+      );
+    },
+    async listWithExtraTransfers({ after, recordedBefore, limit }) {
+      return inOrder(
+        [...rows.values()].filter((r) => extraRecordedAt.has(r.id)),
+        (r) => extraRecordedAt.get(r.id) as Date,
+        { after, before: recordedBefore, limit },
+      );
     },
   };
   return repo;

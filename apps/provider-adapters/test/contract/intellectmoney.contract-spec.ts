@@ -121,6 +121,7 @@ describe('IntellectMoney adapter x provider-sandbox (contract)', () => {
       cursor: '',
       settledBefore: undefined,
       limit: 500,
+      extraTransfers: false,
     });
     expect(settled.transactions.find((t) => t.paymentId === 'pay_im_1')).toMatchObject({
       cardBinding: { bindingRef: invoiceId, state: CardBindingState.CARD_BINDING_STATE_ACTIVATED },

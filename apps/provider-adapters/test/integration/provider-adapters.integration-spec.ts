@@ -348,6 +348,7 @@ describe('provider-adapters service (real process, real PostgreSQL)', () => {
       cursor: '',
       settledBefore: undefined,
       limit: 500,
+      extraTransfers: false,
     });
     const mine = all.transactions.filter((t) => t.paymentId === 'pay_it_purse');
     expect(mine).toHaveLength(1);
@@ -364,6 +365,7 @@ describe('provider-adapters service (real process, real PostgreSQL)', () => {
       cursor: all.nextCursor,
       settledBefore: undefined,
       limit: 500,
+      extraTransfers: false,
     });
     expect(after.transactions).toEqual([]);
     expect(after.nextCursor).toBe(all.nextCursor);
@@ -371,6 +373,7 @@ describe('provider-adapters service (real process, real PostgreSQL)', () => {
       cursor: '',
       settledBefore: new Date(Date.now() - 3_600_000),
       limit: 0,
+      extraTransfers: false,
     });
     expect(before.transactions.map((t) => t.paymentId)).not.toContain('pay_it_purse');
     await expect(
@@ -378,6 +381,7 @@ describe('provider-adapters service (real process, real PostgreSQL)', () => {
         cursor: 'not-a-cursor',
         settledBefore: undefined,
         limit: 10,
+        extraTransfers: false,
       }),
     ).rejects.toMatchObject({ code: 'PROVIDER_INVALID_REQUEST' });
   });
@@ -399,6 +403,22 @@ describe('provider-adapters service (real process, real PostgreSQL)', () => {
     const stored = await transactionOf('pay_it_purse');
     expect(stored.provider_payment_id).toBe('9001');
     expect(stored.extra_transfers).toHaveLength(2);
+    // The reconciler lists both, each as the transfer it is, by a cursor of its own.
+    const extra = await client.listSettledTransactions({
+      cursor: '',
+      settledBefore: undefined,
+      limit: 500,
+      extraTransfers: true,
+    });
+    const mine = extra.transactions.filter((t) => t.paymentId === 'pay_it_purse');
+    expect(mine.map((t) => [t.providerPaymentId, t.amount?.amountMinor])).toEqual([
+      ['8999', 108n],
+      ['9002', 1208n],
+    ]);
+    expect(mine.map((t) => t.transactionId)).toEqual([
+      `${String(stored.id)}-x1`,
+      `${String(stored.id)}-x2`,
+    ]);
 
     const pre = await client.handleCallback(
       callback({

@@ -170,6 +170,41 @@ describe('provider transactions repository (real PostgreSQL)', () => {
     ]);
   });
 
+  it('lists transactions with extra transfers in the order the latest was recorded, again when another comes', async () => {
+    const extra = (providerPaymentId: string) => ({
+      providerPaymentId,
+      amount: money(700n, 'RUB'),
+      method: 'card' as const,
+      reason: 'after_failure' as const,
+      attributes: {},
+    });
+    const failed = (await repo.createOnce({ ...base, paymentId: 'pay_e_failed' })).transaction;
+    await repo.update(failed.id, { status: 'failed' });
+    const paid = (await repo.createOnce({ ...base, paymentId: 'pay_e_paid' })).transaction;
+    await repo.recordExtraTransfer(failed.id, extra('3000000951'));
+    await repo.recordExtraTransfer(paid.id, extra('3000000952'));
+    const mine = (page: { transaction: { id: string } }[]) =>
+      page.map((p) => p.transaction.id).filter((id) => [failed.id, paid.id].includes(id));
+    const all = await repo.listWithExtraTransfers({
+      after: null,
+      recordedBefore: new Date(Date.now() + 60_000),
+      limit: 100,
+    });
+    expect(mine(all)).toEqual([failed.id, paid.id]);
+    // Another transfer for the failed payment lists it again, after where the reader stopped.
+    await repo.recordExtraTransfer(failed.id, extra('3000000953'));
+    const later = await repo.listWithExtraTransfers({
+      after: all.at(-1)?.position ?? null,
+      recordedBefore: new Date(Date.now() + 60_000),
+      limit: 100,
+    });
+    expect(mine(later)).toEqual([failed.id]);
+    expect(later[0]?.transaction.extraTransfers.map((t) => t.providerPaymentId)).toEqual([
+      '3000000951',
+      '3000000953',
+    ]);
+  });
+
   it('migrates the extra transfers down and up again', async () => {
     const migration = migrations['20261206170000_provider_extra_transfers'];
     await migration?.down(db);

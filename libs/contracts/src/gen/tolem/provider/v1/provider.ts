@@ -549,9 +549,20 @@ export interface ListSettledTransactionsRequest {
     | undefined;
   /** 1..500; 0 = 100. */
   limit: number;
+  /**
+   * List the extra transfers instead (a cursor of its own): money the provider verifiably moved
+   * for a payment that did not settle it (another amount, a second transfer, money after a
+   * failure), one SettledTransaction per transfer, in the order they were recorded; a payment is
+   * listed again with all of them when another arrives. settled_before bounds when they were
+   * recorded.
+   */
+  extraTransfers: boolean;
 }
 
-/** A payer payment the provider settled, as the adapters verified it. */
+/**
+ * A payer payment the provider settled, as the adapters verified it; or, listing
+ * extra_transfers, one extra transfer (transaction_id `ptx_…-x<n>`, its n-th).
+ */
 export interface SettledTransaction {
   paymentId: string;
   merchantId: string;
@@ -4155,7 +4166,7 @@ export const GetCallbackResponse: MessageFns<GetCallbackResponse> = {
 };
 
 function createBaseListSettledTransactionsRequest(): ListSettledTransactionsRequest {
-  return { cursor: "", settledBefore: undefined, limit: 0 };
+  return { cursor: "", settledBefore: undefined, limit: 0, extraTransfers: false };
 }
 
 export const ListSettledTransactionsRequest: MessageFns<ListSettledTransactionsRequest> = {
@@ -4168,6 +4179,9 @@ export const ListSettledTransactionsRequest: MessageFns<ListSettledTransactionsR
     }
     if (message.limit !== 0) {
       writer.uint32(24).int32(message.limit);
+    }
+    if (message.extraTransfers !== false) {
+      writer.uint32(32).bool(message.extraTransfers);
     }
     return writer;
   },
@@ -4209,6 +4223,14 @@ export const ListSettledTransactionsRequest: MessageFns<ListSettledTransactionsR
             message.limit = reader.int32();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.extraTransfers = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4230,6 +4252,11 @@ export const ListSettledTransactionsRequest: MessageFns<ListSettledTransactionsR
         ? fromJsonTimestamp(object.settled_before)
         : undefined,
       limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      extraTransfers: isSet(object.extraTransfers)
+        ? globalThis.Boolean(object.extraTransfers)
+        : isSet(object.extra_transfers)
+        ? globalThis.Boolean(object.extra_transfers)
+        : false,
     };
   },
 
@@ -4244,6 +4271,9 @@ export const ListSettledTransactionsRequest: MessageFns<ListSettledTransactionsR
     if (message.limit !== 0) {
       obj.limit = Math.round(message.limit);
     }
+    if (message.extraTransfers !== false) {
+      obj.extraTransfers = message.extraTransfers;
+    }
     return obj;
   },
 
@@ -4257,6 +4287,7 @@ export const ListSettledTransactionsRequest: MessageFns<ListSettledTransactionsR
     message.cursor = object.cursor ?? "";
     message.settledBefore = object.settledBefore ?? undefined;
     message.limit = object.limit ?? 0;
+    message.extraTransfers = object.extraTransfers ?? false;
     return message;
   },
 };
