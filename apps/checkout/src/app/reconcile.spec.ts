@@ -41,6 +41,16 @@ function settledTx(
 
 const afterGrace = (w: ReturnType<typeof world>) => w.clock.advance(RECONCILE_GRACE_MS + 1);
 
+/** The payment's success callback (`wm-<payment id>`, the full amount) reached checkout. */
+async function paidByItsCallback(w: ReturnType<typeof world>, paymentId: string) {
+  w.provider.nextCallback = callback({
+    paymentId,
+    amount: { amountMinor: 10_000n, currency: 'USD' },
+    providerPaymentId: `wm-${paymentId}`,
+  });
+  await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+}
+
 describe('reconcile', () => {
   it('applies a success the adapter settled while checkout missed it: succeeded, posted once', async () => {
     const { w, payment } = await started();
@@ -78,12 +88,7 @@ describe('reconcile', () => {
 
   it('counts a transfer checkout already recorded as consistent, and reads it again harmlessly', async () => {
     const { w, payment } = await started();
-    w.provider.nextCallback = callback({
-      paymentId: payment.id,
-      amount: { amountMinor: 10_000n, currency: 'USD' },
-      providerPaymentId: `wm-${payment.id}`,
-    });
-    await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+    await paidByItsCallback(w, payment.id);
     w.provider.settled.push(settledTx(w, payment.id));
     afterGrace(w);
     expect(await w.reconcile()).toMatchObject({ settledSeen: 1, alreadyConsistent: 1, applied: 0 });
@@ -110,12 +115,7 @@ describe('reconcile', () => {
   it('records the card binding of a payment checkout settled but stopped before storing it', async () => {
     const { w, payment } = await started();
     // The callback settled the payment; its binding was lost (a crash before it was stored).
-    w.provider.nextCallback = callback({
-      paymentId: payment.id,
-      amount: { amountMinor: 10_000n, currency: 'USD' },
-      providerPaymentId: `wm-${payment.id}`,
-    });
-    await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+    await paidByItsCallback(w, payment.id);
     const binding = { bindingRef: '3000000702', state: 'activated' as const, cardLast4: '' };
     w.provider.settled.push(settledTx(w, payment.id, { cardBinding: binding }));
     afterGrace(w);
@@ -145,12 +145,7 @@ describe('reconcile', () => {
 
   it('holds a second transfer the adapters recorded as extra, though its callback never reached checkout', async () => {
     const { w, payment } = await started();
-    w.provider.nextCallback = callback({
-      paymentId: payment.id,
-      amount: { amountMinor: 10_000n, currency: 'USD' },
-      providerPaymentId: `wm-${payment.id}`,
-    });
-    await w.handleCallback({ provider: 'webmoney', request: rawRequest });
+    await paidByItsCallback(w, payment.id);
     // The payer paid again; the adapters recorded it, checkout crashed before its case.
     w.provider.extraTransfers.push(
       settledTx(w, payment.id, {
