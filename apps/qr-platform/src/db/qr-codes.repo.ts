@@ -111,8 +111,12 @@ export function createQrCodesRepo(db: Knex): QrCodeRepository {
       if (filter.kind) void query.andWhere({ kind: filter.kind });
       if (filter.livemode !== undefined) void query.andWhere({ livemode: filter.livemode });
       if (page.startingAfter) {
+        // Of the mode listed too: another mode's id is refused like an unknown one.
         const cursor = await db<QrCodeRow>('qr_codes')
           .where({ id: page.startingAfter, merchant_id: filter.merchantId })
+          .modify((q) => {
+            if (filter.livemode !== undefined) void q.andWhere({ livemode: filter.livemode });
+          })
           .first('id');
         if (!cursor) return undefined;
         // Compared in SQL: created_at has microseconds, a JS Date read back only milliseconds, so

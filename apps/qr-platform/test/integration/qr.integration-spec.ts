@@ -123,6 +123,33 @@ describe('qr-platform service (real process, real PostgreSQL and Kafka)', () => 
     expect(elqrPayloadFromLink(qrCode?.link ?? '')).toBe(qrCode?.payload);
   });
 
+  it("refuses another mode's code as a list cursor, like an unknown one", async () => {
+    const { qrCode } = await client.createQrCode({
+      merchantId: 'mer_it',
+      idempotencyKey: 'counter-live-cursor',
+      kind: QrKind.QR_KIND_STATIC,
+      amount: undefined,
+      description: '',
+      livemode: true,
+      expiresAt: undefined,
+      paymentId: '',
+      label: 'Live counter',
+    });
+    const list = (livemode: boolean) =>
+      client.listQrCodes({
+        merchantId: 'mer_it',
+        limit: 10,
+        startingAfter: qrCode?.id ?? '',
+        kind: QrKind.QR_KIND_UNSPECIFIED,
+        livemode,
+      });
+    await expect(list(true)).resolves.toMatchObject({ hasMore: expect.any(Boolean) as unknown });
+    await expect(list(false)).rejects.toMatchObject({
+      code: 'QR_INVALID_REQUEST',
+      details: { field: 'starting_after' },
+    });
+  });
+
   it('replays the same request under the same key', async () => {
     const before = await storedRows();
     const first = await client.createQrCode({ ...dynamicRequest, idempotencyKey: 'order-2' });

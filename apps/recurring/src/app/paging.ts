@@ -13,9 +13,10 @@ export interface PageRequest {
 /**
  * One page, exactly as CheckoutService.ListPayments: newest first, `starting_after` (older) or
  * `ending_before` (newer) an object of the same merchant, `has_more` when the direction asked goes
- * on. Another merchant's cursor is refused like an unknown one, so ids cannot be probed.
+ * on. Another merchant's cursor, or another mode's, is refused like an unknown one, so ids cannot
+ * be probed.
  */
-export async function readPage<F extends { merchantId: string }, T>(
+export async function readPage<F extends { merchantId: string; livemode: boolean | null }, T>(
   reader: PagedReader<F, T>,
   page: PageRequest,
   filter: F,
@@ -37,7 +38,7 @@ export async function readPage<F extends { merchantId: string }, T>(
   const cursor = page.startingAfter || page.endingBefore;
   if (cursor) {
     const field = page.startingAfter ? 'starting_after' : 'ending_before';
-    const position = await reader.positionOf(page.merchantId, cursor);
+    const position = await reader.positionOf(page.merchantId, cursor, filter.livemode);
     if (!position)
       throw invalidField('RECURRING_INVALID_REQUEST', field, `${field} is not one of your ${noun}`);
     anchor = { direction: page.startingAfter ? 'after' : 'before', ...position };

@@ -50,10 +50,12 @@ export function createCardBindingsRepo(db: Knex): CardBindingRepository {
       return row && bindingFromRow(row);
     },
 
-    async positionOf(merchantId, id) {
-      const row = (await db('card_bindings')
-        .where({ id, merchant_id: merchantId })
-        .first('created_at', 'id')) as { created_at: Date; id: string } | undefined;
+    async positionOf(merchantId, id, livemode) {
+      const q = db('card_bindings').where({ id, merchant_id: merchantId });
+      if (livemode !== null) void q.andWhere({ livemode });
+      const row = (await q.first('created_at', 'id')) as
+        | { created_at: Date; id: string }
+        | undefined;
       return row ? { createdAt: row.created_at, id: row.id } : undefined;
     },
 

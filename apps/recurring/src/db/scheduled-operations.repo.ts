@@ -64,10 +64,12 @@ export function createScheduledOperationsRepo(db: Knex): ScheduledOperationRepos
       return row && operationFromRow(row);
     },
 
-    async positionOf(merchantId, id) {
-      const row = (await db('scheduled_operations')
-        .where({ id, merchant_id: merchantId })
-        .first('created_at', 'id')) as { created_at: Date; id: string } | undefined;
+    async positionOf(merchantId, id, livemode) {
+      const q = db('scheduled_operations').where({ id, merchant_id: merchantId });
+      if (livemode !== null) void q.andWhere({ livemode });
+      const row = (await q.first('created_at', 'id')) as
+        | { created_at: Date; id: string }
+        | undefined;
       return row ? { createdAt: row.created_at, id: row.id } : undefined;
     },
 

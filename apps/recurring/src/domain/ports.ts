@@ -6,9 +6,16 @@ import type { OperationState, ScheduledOperation } from './operation';
 export type PageAnchor = { direction: 'after' | 'before'; createdAt: Date; id: string } | null;
 
 /** Keyset paging newest first by (created_at, id), as CheckoutService.ListPayments. */
-export interface PagedReader<Filter extends { merchantId: string }, T> {
-  /** The anchor's position, or undefined when it is not this merchant's. */
-  positionOf(merchantId: string, id: string): Promise<{ createdAt: Date; id: string } | undefined>;
+export interface PagedReader<Filter extends { merchantId: string; livemode: boolean | null }, T> {
+  /**
+   * The anchor's position, or undefined when it is not this merchant's (or of the mode asked,
+   * when one is: a test key learns nothing of live ids).
+   */
+  positionOf(
+    merchantId: string,
+    id: string,
+    livemode: boolean | null,
+  ): Promise<{ createdAt: Date; id: string } | undefined>;
   /** Up to `limit` objects, newest first (oldest first for a `before` anchor), on the anchor's side. */
   list(filter: Filter, anchor: PageAnchor, limit: number): Promise<T[]>;
 }

@@ -845,6 +845,29 @@ describe('scheduled operations and bindings (real process, real PostgreSQL)', ()
       ListScheduledOperationsRequest.fromPartial({ merchantId, limit: 10, livemode: true }),
     );
     expect(liveOps.operations.map((o) => o.id)).toEqual([operationId]);
+    // A live id as a test key's cursor is refused like an unknown one: nothing learned of it.
+    for (const list of [
+      () =>
+        client.listCardBindings(
+          ListCardBindingsRequest.fromPartial({
+            merchantId,
+            limit: 10,
+            livemode: false,
+            startingAfter: live.id,
+          }),
+        ),
+      () =>
+        client.listScheduledOperations(
+          ListScheduledOperationsRequest.fromPartial({
+            merchantId,
+            limit: 10,
+            livemode: false,
+            startingAfter: operationId,
+          }),
+        ),
+    ]) {
+      await expect(list()).rejects.toMatchObject({ code: 'RECURRING_INVALID_REQUEST' });
+    }
     // Unchanged by the refused calls; operators (no mode named) see it.
     const got = await client.getScheduledOperation({ merchantId, operationId });
     expect(got.operation).toMatchObject({
