@@ -3,7 +3,7 @@ import { newId } from '@tolem/ids';
 
 import type { CardBindingRepository, PageAnchor } from '../domain/ports';
 import { enqueueFact } from './facts.repo';
-import { keysetPage } from './paging';
+import { anchorPosition, keysetPage } from './paging';
 import {
   bindingFromRow,
   type CardBindingRow,
@@ -50,14 +50,8 @@ export function createCardBindingsRepo(db: Knex): CardBindingRepository {
       return row && bindingFromRow(row);
     },
 
-    async positionOf(merchantId, id, livemode) {
-      const q = db('card_bindings').where({ id, merchant_id: merchantId });
-      if (livemode !== null) void q.andWhere({ livemode });
-      const row = (await q.first('created_at', 'id')) as
-        | { created_at: Date; id: string }
-        | undefined;
-      return row ? { createdAt: row.created_at, id: row.id } : undefined;
-    },
+    positionOf: (merchantId, id, livemode) =>
+      anchorPosition(db, 'card_bindings', { merchantId, id, livemode }),
 
     // card_bindings_merchant_idx / card_bindings_customer_idx bound the scan at the anchor.
     async list(filter, anchor: PageAnchor, limit) {

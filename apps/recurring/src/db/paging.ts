@@ -33,3 +33,18 @@ export function keysetPage<Q extends Knex.QueryBuilder>(
     ])
     .limit(limit) as Q;
 }
+
+/**
+ * The position of a merchant's object as a page anchor (PagedReader.positionOf), or undefined
+ * when it is not the merchant's, or not of the mode asked (null: either).
+ */
+export async function anchorPosition(
+  db: Knex,
+  table: 'card_bindings' | 'scheduled_operations',
+  key: { merchantId: string; id: string; livemode: boolean | null },
+): Promise<{ createdAt: Date; id: string } | undefined> {
+  const q = db(table).where({ id: key.id, merchant_id: key.merchantId });
+  if (key.livemode !== null) void q.andWhere({ livemode: key.livemode });
+  const row = (await q.first('created_at', 'id')) as { created_at: Date; id: string } | undefined;
+  return row ? { createdAt: row.created_at, id: row.id } : undefined;
+}

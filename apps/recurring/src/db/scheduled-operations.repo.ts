@@ -4,7 +4,7 @@ import type { ScheduledOperationRepository } from '../domain/ports';
 import { nextOccurrence } from '../domain/schedule';
 import { insertCharges, planOccurrences } from '../scheduler/materialize';
 import { enqueueFact } from './facts.repo';
-import { keysetPage } from './paging';
+import { anchorPosition, keysetPage } from './paging';
 import {
   bindingFromRow,
   type CardBindingRow,
@@ -64,14 +64,8 @@ export function createScheduledOperationsRepo(db: Knex): ScheduledOperationRepos
       return row && operationFromRow(row);
     },
 
-    async positionOf(merchantId, id, livemode) {
-      const q = db('scheduled_operations').where({ id, merchant_id: merchantId });
-      if (livemode !== null) void q.andWhere({ livemode });
-      const row = (await q.first('created_at', 'id')) as
-        | { created_at: Date; id: string }
-        | undefined;
-      return row ? { createdAt: row.created_at, id: row.id } : undefined;
-    },
+    positionOf: (merchantId, id, livemode) =>
+      anchorPosition(db, 'scheduled_operations', { merchantId, id, livemode }),
 
     async list(filter, anchor, limit) {
       const q = db<ScheduledOperationRow>('scheduled_operations').where(
