@@ -51,6 +51,15 @@ const isObject = (v: unknown): v is Json =>
 const text = (v: unknown): string | undefined =>
   typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 
+/** An operation id we store (external_ref) is at most this long; a longer one is no answer. */
+const MAX_OPERATION_ID_LENGTH = 64;
+
+/** The operation id an answer or an Operations entry names (`Operation`, or `CronOperationId`). */
+function operationIdOf(o: Json): string | undefined {
+  const id = text(o['Operation']) ?? text(o['CronOperationId']);
+  return id && id.length <= MAX_OPERATION_ID_LENGTH ? id : undefined;
+}
+
 function badResponse(what: string, status: number) {
   return providerErrors.create('PROVIDER_BAD_RESPONSE', `IntellectMoney Personal API: ${what}`, {
     details: { status: String(status) },
@@ -166,8 +175,8 @@ export function createPersonalApi(config: PersonalApiConfig, http: ProviderHttp)
         State: '0',
       };
       const result = await call('setScheduledOperationData', SET_SCHEDULED_OPERATION_SIGN, values);
-      const id = text(result['Operation']) ?? text(result['CronOperationId']);
-      if (!id || id.length > 64) {
+      const id = operationIdOf(result);
+      if (!id) {
         throw badResponse('setScheduledOperationData did not name the operation', 200);
       }
       return id;
@@ -206,8 +215,7 @@ export function createPersonalApi(config: PersonalApiConfig, http: ProviderHttp)
             field(op['ParamsJson'], 'Amount') === input.amountText &&
             field(op['RepeatPlan'], 'StartAt') === wanted,
         )
-        .map((op) => text(op['Operation']) ?? text(op['CronOperationId']) ?? '')
-        .filter((id) => id !== '' && id.length <= 64);
+        .flatMap((op) => operationIdOf(op) ?? []);
     },
 
     /** Reads one scheduled operation and the result of its latest execution. */
@@ -238,10 +246,7 @@ export function startAtText(at: Date): string {
  */
 export function readOperationResult(result: Json, operationId: string): OperationResult {
   const operations = Array.isArray(result['Operations']) ? result['Operations'] : [];
-  const op = operations.find(
-    (o): o is Json =>
-      isObject(o) && (text(o['Operation']) ?? text(o['CronOperationId'])) === operationId,
-  );
+  const op = operations.find((o): o is Json => isObject(o) && operationIdOf(o) === operationId);
   const executions = op && Array.isArray(op['Executions']) ? op['Executions'] : [];
   const last = executions[executions.length - 1];
   const out: OperationResult = { operationId, state: 'pending' };
