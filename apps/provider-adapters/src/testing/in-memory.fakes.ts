@@ -12,11 +12,6 @@ import type {
 } from '../domain/ports';
 import { OPEN_STATUSES, type ProviderTransaction } from '../domain/provider-transaction';
 
-/**
- * In-memory ports for unit tests (no I/O). Same contracts as the knex repositories, including the
- * uniqueness of (provider, payment), (provider, provider_payment_id), (provider, external_ref)
- * and (provider, idempotency_key).
- */
 /** A keyset page of `all` in (`at`, id) order, as the repository's, with positions. */
 function inOrder(
   all: ProviderTransaction[],
@@ -39,6 +34,11 @@ function inOrder(
     }));
 }
 
+/**
+ * In-memory ports for unit tests (no I/O). Same contracts as the knex repositories, including the
+ * uniqueness of (provider, payment), (provider, provider_payment_id), (provider, external_ref)
+ * and (provider, idempotency_key).
+ */
 export function inMemoryTransactions(options: { firstOrderNo?: bigint } = {}) {
   const rows = new Map<string, ProviderTransaction>();
   const extraRecordedAt = new Map<string, Date>();
