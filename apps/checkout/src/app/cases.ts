@@ -134,6 +134,15 @@ export function makeCases(deps: CasesDeps) {
     });
   }
 
+  /** A case still opening is held first: it is resolved only once the ledger holds its money. */
+  async function requireHeld(c: Case): Promise<void> {
+    if (c.status === 'opening' && (await hold(c)) !== 'held') {
+      throw checkoutErrors.create('CHECKOUT_UPSTREAM_UNAVAILABLE', 'the ledger is unavailable', {
+        retriable: true,
+      });
+    }
+  }
+
   /** The ledger's verdict that the other resolution won, in checkout's words. */
   function translate(err: unknown, c: Case): never {
     if (isDomainError(err) && err.code === 'LEDGER_CASE_ALREADY_RESOLVED') alreadyResolved(c);
@@ -150,11 +159,7 @@ export function makeCases(deps: CasesDeps) {
     let c = await mustFind(input.caseId);
     if (c.status === 'applied') return c;
     if (c.status === 'returned') alreadyResolved(c);
-    if (c.status === 'opening' && (await hold(c)) !== 'held') {
-      throw checkoutErrors.create('CHECKOUT_UPSTREAM_UNAVAILABLE', 'the ledger is unavailable', {
-        retriable: true,
-      });
-    }
+    await requireHeld(c);
     const result = await deps.ledger
       .applyUnappliedFunds({
         idempotencyKey: caseKeys.apply(c.id),
@@ -221,11 +226,7 @@ export function makeCases(deps: CasesDeps) {
       );
     }
     if (c.status === 'applied') alreadyResolved(c);
-    if (c.status === 'opening' && (await hold(c)) !== 'held') {
-      throw checkoutErrors.create('CHECKOUT_UPSTREAM_UNAVAILABLE', 'the ledger is unavailable', {
-        retriable: true,
-      });
-    }
+    await requireHeld(c);
     await deps.ledger
       .returnUnappliedFunds({
         idempotencyKey: caseKeys.return(c.id),
