@@ -57,6 +57,15 @@ function deliveriesOf(
     }));
 }
 
+/**
+ * Whether an event counts as routed with these endpoints: one takes its mode. A test endpoint
+ * does not take live events, so a live endpoint created later still gets them (routeUnrouted).
+ */
+export function isRoutedTo(endpoints: WebhookEndpoint[], data: StoredNotificationEvent['data']) {
+  const livemode = livemodeOf(data);
+  return endpoints.some((endpoint) => receivesMode(endpoint, livemode));
+}
+
 /** Events whose deliveries are built and inserted together when a backlog is routed. */
 const ROUTE_SLICE = 1_000;
 
@@ -88,9 +97,7 @@ export async function routeUnrouted(
     );
   }
   // An event of a mode none of the endpoints takes waits for an endpoint of its mode.
-  const routed = events.filter((e) =>
-    endpoints.some((endpoint) => receivesMode(endpoint, livemodeOf(e.data))),
-  );
+  const routed = events.filter((e) => isRoutedTo(endpoints, e.data));
   await repos.events.markRouted(routed.map((e) => e.eventId));
   return made;
 }

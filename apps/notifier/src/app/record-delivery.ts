@@ -1,10 +1,9 @@
-import { receivesMode } from '../domain/endpoint';
 import { notifierErrors } from '../domain/errors';
 import type { NotificationEvent } from '../domain/notification-event';
 import { isMerchantNotification } from '../domain/notification-types';
-import { livemodeOf, toStoredData } from '../domain/payload';
+import { toStoredData } from '../domain/payload';
 import type { Clock, NotifierRepositories } from '../domain/ports';
-import { fanOut } from './fan-out';
+import { fanOut, isRoutedTo } from './fan-out';
 
 export interface RecordDeliveryDeps
   extends Pick<NotifierRepositories, 'endpoints' | 'events' | 'deliveries'> {
@@ -40,9 +39,7 @@ export function makeRecordDelivery(deps: RecordDeliveryDeps) {
       sequence: event.sequence,
       occurredAt: event.occurredAt ?? now,
       data,
-      // Routed once an endpoint takes its mode: a test endpoint does not take live events, so a
-      // live endpoint created later still gets them (routeUnrouted).
-      routed: endpoints.some((e) => receivesMode(e, livemodeOf(data))),
+      routed: isRoutedTo(endpoints, data),
       createdAt: now,
     };
     if (!(await deps.events.insertOnce(stored))) return { inserted: false };
