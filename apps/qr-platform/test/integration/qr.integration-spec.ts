@@ -58,6 +58,17 @@ describe('qr-platform service (real process, real PostgreSQL and Kafka)', () => 
     label: '',
   };
 
+  /** A live counter's static code (no amount, no expiry). */
+  const staticRequest = {
+    ...dynamicRequest,
+    idempotencyKey: 'counter-1',
+    kind: QrKind.QR_KIND_STATIC,
+    amount: undefined,
+    description: '',
+    livemode: true,
+    label: 'Касса №1',
+  };
+
   it('creates a dynamic code whose payload verifies and carries the amount in tyiyn', async () => {
     const { qrCode, replayed } = await client.createQrCode(dynamicRequest);
     expect(replayed).toBe(false);
@@ -94,17 +105,7 @@ describe('qr-platform service (real process, real PostgreSQL and Kafka)', () => 
   });
 
   it('creates a static code without an amount', async () => {
-    const { qrCode } = await client.createQrCode({
-      merchantId: 'mer_it',
-      idempotencyKey: 'counter-1',
-      kind: QrKind.QR_KIND_STATIC,
-      amount: undefined,
-      description: '',
-      livemode: true,
-      expiresAt: undefined,
-      paymentId: '',
-      label: 'Касса №1',
-    });
+    const { qrCode } = await client.createQrCode(staticRequest);
     expect(qrCode?.amount).toBeUndefined();
     expect(qrCode).toMatchObject({
       label: 'Касса №1',
@@ -125,14 +126,8 @@ describe('qr-platform service (real process, real PostgreSQL and Kafka)', () => 
 
   it("refuses another mode's code as a list cursor, like an unknown one", async () => {
     const { qrCode } = await client.createQrCode({
-      merchantId: 'mer_it',
+      ...staticRequest,
       idempotencyKey: 'counter-live-cursor',
-      kind: QrKind.QR_KIND_STATIC,
-      amount: undefined,
-      description: '',
-      livemode: true,
-      expiresAt: undefined,
-      paymentId: '',
       label: 'Live counter',
     });
     const list = (livemode: boolean) =>
