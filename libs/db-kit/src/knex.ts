@@ -13,13 +13,41 @@ export interface DbOptions {
   poolMax?: number;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
+  /**
+   * The server cancels a statement running longer (SQLSTATE 57014). Services keep the default: a
+   * stuck query otherwise holds its pooled connection, and its locks, forever. Operator tools that
+   * scan whole tables pass 0, which sets none (the server's own setting applies).
+   */
+  statementTimeoutMs?: number;
+  /**
+   * The server ends a session left idle inside a transaction longer (SQLSTATE 25P03), so a process
+   * that hung mid-transaction does not keep its row locks from every other replica.
+   */
+  idleInTransactionTimeoutMs?: number;
 }
+
+/** A statement of a service's request path runs milliseconds; a minute is far past any of them. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 60_000;
+export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+/**
+ * TCP keepalive after this much silence: a connection whose server vanished (failover, a dropped
+ * network path) is found dead and discarded instead of waiting for an answer that never comes.
+ */
+const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
 
 /** A knex pool on one service's database. */
 export function createKnex(options: DbOptions): Knex {
   return knex({
     client: 'pg',
-    connection: { connectionString: options.url, application_name: options.applicationName },
+    connection: {
+      connectionString: options.url,
+      application_name: options.applicationName,
+      statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      idle_in_transaction_session_timeout:
+        options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
+    },
     pool: { min: 0, max: options.poolMax ?? 10 },
     acquireConnectionTimeout: 10_000,
   });

@@ -30,6 +30,8 @@ export function createIntegrityRepo(db: Knex): IntegrityRepository {
     async scan({ outboxGraceMs, limit }): Promise<IntegrityScan> {
       return db.transaction(async (trx) => {
         await trx.raw('set transaction isolation level repeatable read, read only');
+        // Whole-table scans, unlike a request's statements: the pool's statement timeout is not theirs.
+        await trx.raw('set local statement_timeout = 0');
         const count = async (table: string) =>
           big(((await trx(table).count('* as count')) as Count[])[0]?.count);
 

@@ -14,6 +14,8 @@ async function main(): Promise<number> {
   const db = createKnex({
     url: config.databaseUrl.reveal(),
     applicationName: 'ledger-check-integrity',
+    // An operator's whole-table scan, not a request: no statement timeout.
+    statementTimeoutMs: 0,
   });
   try {
     const check = makeCheckIntegrity({

@@ -57,6 +57,8 @@ async function main(): Promise<void> {
     url: config.databaseUrl.reveal(),
     applicationName: 'reporting-check',
     poolMax: 2,
+    // An operator's whole-table scan, not a request: no statement timeout.
+    statementTimeoutMs: 0,
   });
   const ledger = createClient(LedgerServiceClient, config.ledgerAddr);
   try {

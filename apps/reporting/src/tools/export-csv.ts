@@ -26,6 +26,8 @@ async function main(): Promise<void> {
     url: config.databaseUrl.reveal(),
     applicationName: 'reporting-export-csv',
     poolMax: 2,
+    // An operator's whole-table scan, not a request: no statement timeout.
+    statementTimeoutMs: 0,
   });
   const output = args.out ? createWriteStream(args.out) : process.stdout;
   try {
