@@ -31,6 +31,13 @@ describe('classifyAddress', () => {
     ['::ffff:169.254.169.254', 'metadata'],
     ['64:ff9b::a00:1', 'private'],
     ['::ffff:93.184.216.34', 'public'],
+    // IPv4-translated (RFC 6145): the classifier once threw on these, inside a DNS callback.
+    ['::ffff:0:7f00:1', 'loopback'],
+    ['::ffff:0:a00:1', 'private'],
+    ['::ffff:0:5db8:d822', 'public'],
+    // IPv4-compatible (deprecated ::/96) is never a public destination.
+    ['::7f00:1', 'special'],
+    ['::a00:1', 'special'],
   ])('%s is %s', (address, expected) => {
     expect(classifyAddress(address)).toBe(expected);
   });

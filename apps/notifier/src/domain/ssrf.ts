@@ -32,23 +32,21 @@ function classifyV4(address: ipaddr.IPv4): AddressClass {
   }
 }
 
-/** Classifies a literal IPv4 or IPv6 address; IPv4 inside IPv6 (mapped, NAT64) counts as IPv4. */
-export function classifyAddress(literal: string): AddressClass {
-  const bare = literal.startsWith('[') && literal.endsWith(']') ? literal.slice(1, -1) : literal;
-  if (!ipaddr.isValid(bare)) return 'special';
-  const address = ipaddr.parse(bare);
-  if (address.kind() === 'ipv4') return classifyV4(address as ipaddr.IPv4);
-  const v6 = address as ipaddr.IPv6;
+/** IPv4-compatible IPv6 (deprecated): the kernel may route `::7f00:1` to 127.0.0.1's host. */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
+
+/** The IPv4 address in the last 32 bits of an IPv6 one (mapped, translated, NAT64). */
+const v4Tail = (v6: ipaddr.IPv6) => ipaddr.fromByteArray(v6.toByteArray().slice(12)) as ipaddr.IPv4;
+
+function classifyV6(v6: ipaddr.IPv6): AddressClass {
   if (METADATA.includes(v6.toString())) return 'metadata';
-  const range = v6.range();
-  switch (range) {
+  switch (v6.range()) {
     case 'ipv4Mapped':
     case 'rfc6145':
-      return classifyV4(v6.toIPv4Address());
     case 'rfc6052':
-      return classifyV4(ipaddr.fromByteArray(v6.toByteArray().slice(12)) as ipaddr.IPv4);
+      return classifyV4(v4Tail(v6));
     case 'unicast':
-      return 'public';
+      return v6.match(IPV4_COMPATIBLE) ? 'special' : 'public';
     case 'loopback':
       return 'loopback';
     case 'uniqueLocal':
@@ -56,6 +54,24 @@ export function classifyAddress(literal: string): AddressClass {
       return 'private';
     default:
       return 'special';
+  }
+}
+
+/**
+ * Classifies a literal IPv4 or IPv6 address; IPv4 inside IPv6 (mapped, translated, NAT64) counts
+ * as IPv4. An address the classifier cannot place is `special`: it runs inside a DNS callback, where
+ * a throw would end the process.
+ */
+export function classifyAddress(literal: string): AddressClass {
+  const bare = literal.startsWith('[') && literal.endsWith(']') ? literal.slice(1, -1) : literal;
+  try {
+    if (!ipaddr.isValid(bare)) return 'special';
+    const address = ipaddr.parse(bare);
+    return address.kind() === 'ipv4'
+      ? classifyV4(address as ipaddr.IPv4)
+      : classifyV6(address as ipaddr.IPv6);
+  } catch {
+    return 'special';
   }
 }
 

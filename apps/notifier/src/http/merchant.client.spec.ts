@@ -49,6 +49,8 @@ describe('merchant HTTP client (real HTTP server on loopback)', () => {
     ['http://[::ffff:127.0.0.1]:1/hook', /^refused: \[::ffff:7f00:1\] is a loopback address$/],
     ['http://[fd00:ec2::254]/', 'refused: [fd00:ec2::254] is a metadata address'],
     ['http://0x7f.1:1/hook', 'refused: 127.0.0.1 is a loopback address'],
+    ['http://[::ffff:0:7f00:1]:1/hook', /^refused: \[::ffff:0:7f00:1\] is a loopback address$/],
+    ['http://[::7f00:1]:1/hook', /^refused: \[::7f00:1\] is a special address$/],
   ])('refuses the literal address in %s before connecting', async (url, error) => {
     const outcome = await post(url, 'none');
     expect(outcome.kind).toBe('error');

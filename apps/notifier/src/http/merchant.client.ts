@@ -148,7 +148,9 @@ export function createMerchantHttp(options: MerchantHttpOptions): MerchantHttp &
           finish({ kind: 'error', error: describe(err), durationMs: elapsed() }),
         );
         req.end(payload);
-      });
+        // An outcome, never a rejection: the dispatcher records an outcome as the attempt, while a
+        // rejection would leave the delivery to be claimed and thrown again without end.
+      }).catch((err: unknown) => ({ kind: 'error', error: describe(err), durationMs: elapsed() }));
     },
     close() {
       httpAgent.destroy();
