@@ -128,6 +128,15 @@ export async function httpAnswers(url: string): Promise<boolean> {
   }
 }
 
+/** Resolves true once an HTTP GET of url answers 2xx (a readiness endpoint saying ready). */
+export async function httpOk(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
 export interface ServiceProcess {
   name: string;
   child: ChildProcess;

@@ -18,6 +18,7 @@ import {
   freePort,
   grpcServing,
   httpAnswers,
+  httpOk,
   type ServiceProcess,
   spawnService,
 } from '@tolem/testing';
@@ -359,8 +360,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         return { ...env, GRPC_PORT: String(ports[name]) };
     }
   };
+  // Ready as Kubernetes sees it: the gateway's /readyz (checkout answering its health check over
+  // the same transport as every call), the gRPC apps' health service.
   const readyOf = (name: ServiceName) => {
     const spec = SERVICES.find((s) => s.name === name);
+    if (name === 'gateway') return () => httpOk(`http://${addresses[name]}/readyz`);
     return spec?.kind === 'http'
       ? () => httpAnswers(`http://${addresses[name]}/healthz`)
       : () => grpcServing(healthAddresses[name] ?? addresses[name]);

@@ -1,4 +1,5 @@
-import { credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
+import { makeGenericClientConstructor } from '@grpc/grpc-js';
+import { channelSetupOf, currentGrpcTransport, type GrpcTransport } from '@tolem/grpc-kit';
 import { service as healthService } from 'grpc-health-check';
 
 export interface HealthProbe {
@@ -16,14 +17,25 @@ interface HealthClient {
   close(): void;
 }
 
-/** A grpc.health.v1 client kept open for /readyz (one channel, not one per probe). */
+/**
+ * A grpc.health.v1 client kept open for /readyz (one channel, not one per probe). It dials the
+ * peer's service port the way every other call does (mutual TLS in a cluster, the server's
+ * certificate checked to name the app serving `service`): a plaintext probe of an mTLS port never
+ * answers, and the gateway would never be ready.
+ */
 export function createHealthProbe(
   address: string,
   service: string,
-  timeoutMs = 1_000,
+  options: { timeoutMs?: number; transport?: GrpcTransport } = {},
 ): HealthProbe {
+  const timeoutMs = options.timeoutMs ?? 1_000;
   const Client = makeGenericClientConstructor(healthService as never, 'grpc.health.v1.Health');
-  const client = new Client(address, credentials.createInsecure()) as unknown as HealthClient;
+  const channel = channelSetupOf(options.transport ?? currentGrpcTransport(), `/${service}/`);
+  const client = new Client(
+    address,
+    channel.credentials,
+    channel.options,
+  ) as unknown as HealthClient;
   return {
     check: () =>
       new Promise((resolve) => {
