@@ -255,6 +255,36 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
+  it("is scraped: Prometheus's PodMonitor selects every Deployment's pods", () => {
+    const monitor =
+      ofKind(objects, 'PodMonitor')[0] ??
+      (YAML.parse(
+        readFileSync(join(ROOT, 'deploy/observability/podmonitor.yaml'), 'utf8'),
+      ) as K8sObject);
+    const selector = at(monitor, 'spec', 'selector', 'matchLabels') as Record<string, string>;
+    expect(Object.keys(selector).length).toBeGreaterThan(0);
+    for (const d of ofKind(objects, 'Deployment'))
+      expect(at(d, 'spec', 'template', 'metadata', 'labels'), kindName(d)).toMatchObject(selector);
+  });
+
+  it('leaves the replica count of an autoscaled Deployment to its HorizontalPodAutoscaler', () => {
+    const scaled = ofKind(objects, 'HorizontalPodAutoscaler').map((h) =>
+      String(at(h, 'spec', 'scaleTargetRef', 'name')),
+    );
+    if (overlay === 'prod') expect(scaled.length).toBeGreaterThan(0);
+    for (const name of scaled) {
+      const deployment = named(objects, 'Deployment', name);
+      expect(deployment, name).toBeDefined();
+      expect(at(deployment, 'spec', 'replicas'), name).toBeUndefined();
+    }
+    // The others run as many as the overlay says: at least two in production.
+    for (const d of ofKind(objects, 'Deployment').filter(
+      (d) => !scaled.includes(String(at(d, 'metadata', 'name'))),
+    ))
+      if (overlay === 'prod')
+        expect(at(d, 'spec', 'replicas'), kindName(d)).toBeGreaterThanOrEqual(2);
+  });
+
   it('allows exactly the gRPC edges the code creates between the apps (and nothing else inside)', () => {
     const expected = [...expectedGrpcEdges(), ...(overlay === 'dev' ? DEV_SANDBOX_EDGES : [])];
     expect(expectedGrpcEdges().length).toBeGreaterThanOrEqual(10);
