@@ -59,8 +59,10 @@ const ERROR_STATUSES: Record<string, string> = {
   '429': 'Too many requests per API key or per IP (RATE_LIMITED); see Retry-After.',
   '500': 'Internal error; the message is always `internal error`.',
   '501': 'Not implemented by a backend (kind `unimplemented`).',
-  '503': 'A backend or the idempotency store is unavailable; retry with the same Idempotency-Key.',
-  '504': 'A backend timed out; retry with the same Idempotency-Key.',
+  '503':
+    'IDEMPOTENCY_STORE_UNAVAILABLE: nothing was done and nothing stored; retry with the same Idempotency-Key. UPSTREAM_UNAVAILABLE: a backend is unavailable; like every answer but a 400 it is stored under the Idempotency-Key and replayed for 24 hours, so look the object up (e.g. `GET /v1/payments?order_id=…`) and retry with a new key only if it is not there.',
+  '504':
+    'UPSTREAM_TIMEOUT: a backend did not answer in time, and the operation may have happened. Stored under the Idempotency-Key and replayed like any answer: look the object up (e.g. `GET /v1/payments?order_id=…`) before retrying with a new key.',
 };
 
 const BODY_ERRORS = ['413', '415'];
