@@ -108,6 +108,39 @@ describe('signed HTML form payments', () => {
     expect(w.payments.rows.size).toBe(0);
   });
 
+  it('refuses a line feed or other control character in any field before the signature, so no field can carry another', async () => {
+    const { w, formSecret, fields } = await formMerchant();
+    // What the merchant signed: a description the customer typed, which smuggles a fail_url.
+    const signed = {
+      ...fields,
+      description: 'Gift\nfail_url=https://evil.example/x',
+      fail_url: 'https://shop.example/fail',
+    };
+    // What the customer posts: the same canonical string, the smuggled URL now the real field.
+    const forged = {
+      ...fields,
+      description: 'Gift',
+      fail_url: 'https://evil.example/x\nfail_url=https://shop.example/fail',
+    };
+    expect(canonicalFormString(forged)).toBe(canonicalFormString(signed));
+    const signature = signForm(formSecret, signed);
+    await expect(w.createFormPayment({ fields: forged, signature })).rejects.toMatchObject({
+      code: 'FORM_INVALID_REQUEST',
+      details: { field: 'fail_url' },
+    });
+    for (const [field, value] of [
+      ['order_id', '42\rx'],
+      ['description', 'tab\there'],
+      ['success_url', 'https://shop.example/ok\u0000'],
+    ] as const) {
+      const withControl = { ...fields, [field]: value };
+      await expect(
+        w.createFormPayment({ fields: withControl, signature: signForm(formSecret, withControl) }),
+      ).rejects.toMatchObject({ code: 'FORM_INVALID_REQUEST', details: { field } });
+    }
+    expect(w.payments.rows.size).toBe(0);
+  });
+
   it('accepts the previous form secret during a rotation’s overlap, and not after it', async () => {
     const { w, merchant, formSecret, fields } = await formMerchant();
     const rotated = await w.rotateSecret({

@@ -17,6 +17,9 @@ export function formIdempotencyKey(orderId: string): string {
   return `form:${orderId}`;
 }
 
+/** C0 controls (line feed, carriage return, tab…) and DEL. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 function invalid(field: string, message: string): never {
   throw checkoutErrors.create('FORM_INVALID_REQUEST', message, { details: { field } });
 }
@@ -38,6 +41,13 @@ export function makeCreateFormPayment(deps: CreateFormPaymentDeps) {
     for (const name of Object.keys(fields)) {
       if (!(FORM_FIELDS as readonly string[]).includes(name)) {
         invalid(name, `unknown form field ${JSON.stringify(name.slice(0, 40))}`);
+      }
+    }
+    // A line feed inside a value could move text into another field and keep the signature:
+    // `description=Gift\nfail_url=https://evil…` signs the same as two fields. No value needs one.
+    for (const [name, value] of Object.entries(fields)) {
+      if (CONTROL_CHARACTER.test(value)) {
+        invalid(name, `${name} must not contain control characters (line feeds included)`);
       }
     }
     for (const name of REQUIRED_FORM_FIELDS) {

@@ -34,6 +34,10 @@ describe('payment request validation', () => {
     [{ description: 'd'.repeat(256) }, 'description'],
     [{ successUrl: 'javascript:alert(1)' }, 'success_url'],
     [{ failUrl: 'nope' }, 'fail_url'],
+    // new URL() would drop these and accept what is then stored with them.
+    [{ failUrl: 'https://evil.example/x\nfail_url=https://shop.example/' }, 'fail_url'],
+    [{ successUrl: 'https://shop.example/\tok' }, 'success_url'],
+    [{ successUrl: 'https://shop.example/ ok' }, 'success_url'],
     [{ metadata: { ...ok.metadata, extra: 'v' } }, 'metadata'],
     [{ metadata: { ['k'.repeat(41)]: 'v' } }, 'metadata'],
   ])('refuses %o naming %s', (change, field) => {

@@ -70,6 +70,9 @@ export function checkUrl(
 ): void {
   if (value === '') return;
   if (value.length > LIMITS.url) fail(field, `${field} is longer than ${LIMITS.url} characters`);
+  // The URL parser drops tabs and line feeds silently: what is stored must be what was checked.
+  if (/[\u0000-\u0020\u007f]/.test(value))
+    fail(field, `${field} must not contain spaces or control characters`);
   let url: URL;
   try {
     url = new URL(value);
