@@ -18,6 +18,21 @@ describe('RFC 4180 CSV', () => {
     expect(csvField('"')).toBe('""""');
   });
 
+  it('neutralises a text a spreadsheet would run as a formula, and leaves signed numbers alone', () => {
+    expect(csvField('=HYPERLINK("https://evil.example","x")')).toBe(
+      '"\'=HYPERLINK(""https://evil.example"",""x"")"',
+    );
+    expect(csvField("+cmd|' /C calc'!A0")).toBe("'+cmd|' /C calc'!A0");
+    expect(csvField('@SUM(1+1)')).toBe("'@SUM(1+1)");
+    expect(csvField('-2+3')).toBe("'-2+3");
+    expect(csvField('\t=1')).toBe("'\t=1");
+    expect(csvField('\r=1')).toBe('"\'\r=1"');
+    expect(csvField('-1500')).toBe('-1500');
+    expect(csvField('-15.00')).toBe('-15.00');
+    expect(csvField('+7')).toBe('+7');
+    expect(csvField('order=42')).toBe('order=42');
+  });
+
   it('ends records with CRLF', () => {
     expect(csvRow(['a', 'b,c', ''])).toBe('a,"b,c",\r\n');
   });

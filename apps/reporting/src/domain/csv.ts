@@ -2,9 +2,19 @@ import { isCurrencyCode, toMajorString } from '@tolem/money';
 
 import type { PaymentFact } from './payment-fact';
 
-/** RFC 4180: a field with a comma, quote, CR or LF is quoted, and quotes inside are doubled. */
+/** What a spreadsheet would run as a formula (OWASP's CSV injection list). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** A signed number (an amount, a refund's negative net) is data, not a formula. */
+const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
+
+/**
+ * RFC 4180: a field with a comma, quote, CR or LF is quoted, and quotes inside are doubled. A text
+ * a merchant or payer wrote (an order id like `=HYPERLINK(…)`) that a spreadsheet would run as a
+ * formula gets a leading apostrophe first, so opening the export runs nothing.
+ */
 export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const safe = FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 /** One record, CRLF-terminated as RFC 4180 specifies. */
