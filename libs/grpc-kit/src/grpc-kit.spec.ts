@@ -1,4 +1,4 @@
-import { type AddressInfo, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 
 import {
@@ -523,5 +523,75 @@ describe('grpc-kit call logs', () => {
     expect(lines.map((l) => [l['msg'], l['requestId']])).toEqual([
       ['handler says hello', 'req_loud'],
     ]);
+  });
+});
+
+describe('connection age', () => {
+  /** A TCP relay to the server that counts the connections clients open through it. */
+  async function countingRelay(
+    target: number,
+  ): Promise<{ port: number; opened(): number; close(): void }> {
+    let opened = 0;
+    const sockets = new Set<Socket>();
+    const relay = createServer((socket) => {
+      opened += 1;
+      const upstream = connect(target, '127.0.0.1');
+      for (const s of [socket, upstream]) {
+        sockets.add(s);
+        s.on('error', () => s.destroy());
+        s.on('close', () => {
+          socket.destroy();
+          upstream.destroy();
+        });
+      }
+      socket.pipe(upstream).pipe(socket);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    return {
+      port: (relay.address() as AddressInfo).port,
+      opened: () => opened,
+      close: () => {
+        for (const s of sockets) s.destroy();
+        relay.close();
+      },
+    };
+  }
+
+  it('has clients reconnect after the maximum age, so new replicas get calls, without cutting a stream in flight', async () => {
+    const watching: AbortSignal[] = [];
+    const server = createGrpcServer({ log: silent, maxConnectionAgeMs: 300 });
+    server.addService(ReportingServiceService, {
+      getPaymentFact: async (req) =>
+        GetPaymentFactResponse.fromPartial({ fact: { paymentId: req.paymentId } }),
+      listPaymentFacts: unused,
+      ...otherMethods,
+      async *exportPaymentsCsv(_req, ctx) {
+        watching.push(ctx.signal);
+        yield { data: 'first' };
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+      },
+    });
+    const relay = await countingRelay(await server.listen(0));
+    const client = createClient(ReportingServiceClient, `127.0.0.1:${relay.port}`);
+    const streams = createStreamingClient(ReportingServiceClient, `127.0.0.1:${relay.port}`);
+    const abort = new AbortController();
+    try {
+      expect((await client.getPaymentFact({ paymentId: 'p1' })).fact?.paymentId).toBe('p1');
+      const watch = streams.exportPaymentsCsv({ filter: filterOf('m') }, { signal: abort.signal });
+      const first = await watch[Symbol.asyncIterator]().next();
+      expect(first.value).toMatchObject({ data: 'first' });
+      const before = relay.opened();
+      await new Promise((resolve) => setTimeout(resolve, 900));
+      expect((await client.getPaymentFact({ paymentId: 'p2' })).fact?.paymentId).toBe('p2');
+      expect(relay.opened()).toBeGreaterThan(before);
+      // The watch opened before the GOAWAY is still being served.
+      expect(watching.map((s) => s.aborted)).toEqual([false]);
+    } finally {
+      abort.abort();
+      client.close();
+      streams.close();
+      relay.close();
+      await server.drain(1_000);
+    }
   });
 });

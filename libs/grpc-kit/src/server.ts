@@ -76,7 +76,18 @@ export interface GrpcServerOptions {
   metrics?: Registry;
   /** TLS and caller checks (default: the process's, see useGrpcTransport). */
   transport?: GrpcTransport;
+  /** See DEFAULT_MAX_CONNECTION_AGE_MS. */
+  maxConnectionAgeMs?: number;
 }
+
+/**
+ * A client keeps one HTTP/2 connection to a Service's address for as long as it lives, so replicas
+ * an autoscaler adds would never get calls from clients already connected. After this age (±10%)
+ * the server asks the client to reconnect (GOAWAY): new calls go over a new connection, which the
+ * Service may send to another replica, while the calls and streams in flight finish on the old one
+ * (no grace limit: a long export or watch is never cut).
+ */
+export const DEFAULT_MAX_CONNECTION_AGE_MS = 5 * 60_000;
 
 /** The gRPC status name of a code (`OK`, `NOT_FOUND`, …): a label Prometheus users recognise. */
 export function grpcCodeName(code: number): string {
@@ -165,6 +176,7 @@ function listenHealthOnly(
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const server = new Server({
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 8 * 1024 * 1024,
+    'grpc.max_connection_age_ms': options.maxConnectionAgeMs ?? DEFAULT_MAX_CONNECTION_AGE_MS,
   });
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
   health.addToServer(server);
