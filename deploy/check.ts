@@ -8,14 +8,14 @@
  * What it checks: every file parses; every kustomization's resources and patches exist; every app
  * has a base with the expected files; each Deployment has probes (native gRPC probes on the
  * plaintext health-only port, liveness on grpc-kit's "liveness" service, /readyz and /healthz for the gateway), requests
- * and limits, a locked-down securityContext, a 30 s grace period, the app's image, its own
+ * and limits, a locked-down securityContext, a 45 s grace period, the app's image, its own
  * ServiceAccount, the metrics port and spread over nodes (prod: and zones); migrate Jobs run `dist/apps/<app>/db/migrate.cjs` with the
  * same image, and each app's Nx build emits those files; Services select the pods and target their
  * port; no secret value is written anywhere (secret-looking variables come from secretKeyRef, no
  * Secret objects, no credentials in URLs);
  * the variables handed to an app are exactly ones its src/config.ts reads, and every variable it
  * requires is handed to it. Rendered overlays: dev runs every app once and points providers at the
- * sandbox; prod has no sandbox, two or more replicas, HPAs and PodDisruptionBudgets.
+ * sandbox; prod has no sandbox, two or more replicas (or an HPA owning the count), HPAs and PodDisruptionBudgets.
  * Exits 1 when anything fails. The rendered-manifest policy test (schemas, NetworkPolicies against
  * the code's gRPC graph, …) is deploy/src/policy.spec.ts.
  */
@@ -27,6 +27,9 @@ import { METRICS_DEFAULT_PORT } from '@tolem/config';
 import YAML from 'yaml';
 
 import { SHARED_ENV, sharedEnvSpread } from './src/shared-env';
+
+/** preStop's 5 s sleep plus the apps' shutdown budget (@tolem/runtime's SHUTDOWN_BUDGET_MS), and a margin. */
+const GRACE_PERIOD_SECONDS = 45;
 
 type Obj = Record<string, unknown>;
 
@@ -405,8 +408,8 @@ function checkDeployment(d: Doc, app: string, docs: Doc[], rendered: boolean): v
   const where = `${rel(d.file)} Deployment/${app}`;
   const pod = at(d.obj, 'spec', 'template', 'spec');
   if (!isObj(pod)) return fail(where, 'no pod template');
-  if (pod['terminationGracePeriodSeconds'] !== 30)
-    fail(where, 'terminationGracePeriodSeconds must be 30');
+  if (pod['terminationGracePeriodSeconds'] !== GRACE_PERIOD_SECONDS)
+    fail(where, `terminationGracePeriodSeconds must be ${GRACE_PERIOD_SECONDS}`);
   const selector = at(d.obj, 'spec', 'selector', 'matchLabels');
   const podLabels = at(d.obj, 'spec', 'template', 'metadata', 'labels');
   for (const [k, v] of Object.entries(isObj(selector) ? selector : {})) {
@@ -682,7 +685,8 @@ function checkRendered(overlay: 'dev' | 'prod', docs: Doc[]): void {
 
   if (overlay === 'dev') {
     for (const d of deployments) {
-      if (at(d.obj, 'spec', 'replicas') !== 1)
+      // No replicas (the apps the prod HPA scales) is Kubernetes' default: 1.
+      if ((at(d.obj, 'spec', 'replicas') ?? 1) !== 1)
         fail(where, `${kindName(d.obj)} must run 1 replica in dev`);
     }
     const adapters = cm('provider-adapters-config');
@@ -710,7 +714,11 @@ function checkRendered(overlay: 'dev' | 'prod', docs: Doc[]): void {
     const replicas = at(d.obj, 'spec', 'replicas');
     const hpa = hpas.find((h) => at(h.obj, 'spec', 'scaleTargetRef', 'name') === app);
     const min = Number(at(hpa?.obj, 'spec', 'minReplicas') ?? 0);
-    if (typeof replicas !== 'number' || replicas < 2)
+    // An autoscaled Deployment leaves the count to its HPA (an apply would reset it mid-rollout).
+    if (hpa) {
+      if (replicas !== undefined)
+        fail(where, `Deployment/${app} sets replicas ${String(replicas)}; its HPA owns the count`);
+    } else if (typeof replicas !== 'number' || replicas < 2)
       fail(where, `Deployment/${app} has ${String(replicas)} replicas; prod needs 2+`);
     if (APPS[app]?.hpa) {
       if (!hpa) fail(where, `no HorizontalPodAutoscaler for ${app}`);

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { SHUTDOWN_BUDGET_MS } from '@tolem/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 
@@ -165,6 +166,48 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       for (const c of objs(at(j, 'spec', 'template', 'spec', 'containers')))
         for (const kind of ['requests', 'limits'])
           if (!isObj(at(c, 'resources', kind))) problems.push(`${kindName(j)}: no ${kind}`);
+    expect(problems).toEqual([]);
+  });
+
+  it("gives every pod the time its shutdown takes: preStop sleep plus the apps' shutdown budget", () => {
+    for (const d of ofKind(objects, 'Deployment')) {
+      const spec = at(d, 'spec', 'template', 'spec');
+      const grace = Number(at(spec, 'terminationGracePeriodSeconds'));
+      const command = at(
+        objs(at(spec, 'containers'))[0],
+        'lifecycle',
+        'preStop',
+        'exec',
+        'command',
+      );
+      const sleep = Array.isArray(command) && command[0] === 'sleep' ? Number(command[1]) : 0;
+      // The process exits by itself after SHUTDOWN_BUDGET_MS: Kubernetes never has to SIGKILL it.
+      expect(grace, kindName(d)).toBeGreaterThan(sleep + SHUTDOWN_BUDGET_MS / 1000);
+    }
+  });
+
+  it("caps every Node container's heap well under its memory limit, Jobs included", () => {
+    const mib = (quantity: string) => {
+      const m = /^(\d+)(Mi|Gi)$/.exec(quantity);
+      if (!m) throw new Error(`unexpected memory quantity ${quantity}`);
+      return Number(m[1]) * (m[2] === 'Gi' ? 1024 : 1);
+    };
+    const problems: string[] = [];
+    for (const pod of all) {
+      for (const c of containers(pod)) {
+        const fromConfigMaps = objs(c['envFrom'])
+          .map((e) => named(objects, 'ConfigMap', String(at(e, 'configMapRef', 'name'))))
+          .map((cm) => at(cm, 'data', 'NODE_OPTIONS'));
+        const own = objs(c['env']).find((e) => e['name'] === 'NODE_OPTIONS')?.['value'];
+        const options = String(own ?? fromConfigMaps.find((v) => v !== undefined) ?? '');
+        const heap = /--max-old-space-size=(\d+)/.exec(options)?.[1];
+        const limit = at(c, 'resources', 'limits', 'memory');
+        if (heap === undefined || typeof limit !== 'string') continue;
+        // The old space is not all a Node process holds (young generation, code, buffers).
+        if (Number(heap) > mib(limit) * 0.75)
+          problems.push(`${pod.owner} ${String(c['name'])}: heap ${heap} MiB, limit ${limit}`);
+      }
+    }
     expect(problems).toEqual([]);
   });
 

@@ -326,15 +326,18 @@ async function main(): Promise<void> {
   });
 
   onShutdown(log, [
-    () => grpc.drain(),
-    () => ledgerSweeper.stop(),
-    () => statusEventRelay.stop(),
-    () => expirySweeper.stop(),
-    () => cardBindingSweeper.stop(),
-    () => caseSweeper.stop(),
-    () => refundSweeper.stop(),
-    () => onboardingSweeper.stop(),
-    () => reconciler.stop(),
+    // Intake and background work stop together: the shutdown has a grace period to fit in.
+    [
+      () => grpc.drain(),
+      () => ledgerSweeper.stop(),
+      () => statusEventRelay.stop(),
+      () => expirySweeper.stop(),
+      () => cardBindingSweeper.stop(),
+      () => caseSweeper.stop(),
+      () => refundSweeper.stop(),
+      () => onboardingSweeper.stop(),
+      () => reconciler.stop(),
+    ],
     () => provider.close(),
     () => ledger.close(),
     () => recurring.close(),

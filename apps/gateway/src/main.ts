@@ -117,7 +117,7 @@ async function main(): Promise<void> {
 
   // Stop taking requests and finish in-flight ones first, then close the channels they used.
   onShutdown(log, [
-    () => app.close(),
+    [() => app.close(), () => sweeper.stop()],
     () => {
       for (const client of [
         checkout,
@@ -136,7 +136,6 @@ async function main(): Promise<void> {
       qr?.streams.close();
       reporting?.streams.close();
     },
-    () => sweeper.stop(),
     () => db.destroy(),
     () => metrics.close(),
     () => tracing.shutdown(),

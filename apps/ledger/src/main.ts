@@ -131,9 +131,8 @@ async function main(): Promise<void> {
 
   // Stop intake, let batches in hand commit, finish publishing (and close Kafka), then the pool.
   onShutdown(log, [
-    () => grpc.drain(),
-    () => sweeper.stop(),
-    () => outbox.stop(),
+    // Intake and background work stop together: the shutdown has a grace period to fit in.
+    [() => grpc.drain(), () => sweeper.stop(), () => outbox.stop()],
     () => db.destroy(),
     () => metrics.close(),
     () => tracing.shutdown(),

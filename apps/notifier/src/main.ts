@@ -119,10 +119,8 @@ async function main(): Promise<void> {
   });
   // Stop intake (gRPC, Kafka), let in-flight POSTs finish and record, then close the pool.
   onShutdown(log, [
-    () => grpc.drain(),
-    () => consumer.stop(),
-    () => dueListener.close(),
-    () => dispatcher.stop(),
+    // Intake and background work stop together: the shutdown has a grace period to fit in.
+    [() => grpc.drain(), () => consumer.stop(), () => dueListener.close(), () => dispatcher.stop()],
     async () => http.close(),
     () => db.destroy(),
     () => metrics.close(),

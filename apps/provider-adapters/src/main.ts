@@ -100,8 +100,7 @@ async function main(): Promise<void> {
   });
 
   onShutdown(log, [
-    () => grpc.drain(),
-    () => retention.stop(),
+    [() => grpc.drain(), () => retention.stop()],
     () => db.destroy(),
     () => metrics.close(),
     () => tracing.shutdown(),

@@ -104,9 +104,7 @@ async function main(): Promise<void> {
   onShutdown(log, [
     // Open watch streams end first, so the drain does not wait for them until its timeout.
     () => closing.abort(),
-    () => grpc.drain(),
-    () => consumer.stop(),
-    () => listener.stop(),
+    [() => grpc.drain(), () => consumer.stop(), () => listener.stop()],
     () => db.destroy(),
     () => metrics.close(),
     () => tracing.shutdown(),

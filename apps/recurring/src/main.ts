@@ -108,9 +108,8 @@ async function main(): Promise<void> {
   const port = await grpc.listen(config.grpcPort, config.grpcHost);
 
   onShutdown(log, [
-    () => grpc.drain(),
-    () => scheduling.stop(),
-    async () => receiptSender?.stop(),
+    // The scheduler stops claiming charges while the server drains, not after.
+    [() => grpc.drain(), () => scheduling.stop(), async () => receiptSender?.stop()],
     async () => merchants.close(),
     () => db.destroy(),
     () => metrics.close(),

@@ -114,10 +114,13 @@ async function main(): Promise<void> {
     runOnce: () => totalsFolder.foldOnce(FOLD_BATCH),
   });
   onShutdown(log, [
-    () => grpc.drain(),
-    () => consistencyLoop.stop(),
-    () => foldLoop.stop(),
-    () => consumer.stop(),
+    // The consumer leaves its group while a long export drains, not after it.
+    [
+      () => grpc.drain(),
+      () => consistencyLoop.stop(),
+      () => foldLoop.stop(),
+      () => consumer.stop(),
+    ],
     async () => ledger.close(),
     () => db.destroy(),
     () => metrics.close(),

@@ -57,7 +57,7 @@ export interface GrpcServer {
    * the service's consumer is not consuming. Liveness (LIVENESS_SERVICE) ignores conditions.
    */
   setReady(condition: string, ready: boolean): void;
-  /** Reports NOT_SERVING, stops taking calls and waits for in-flight ones (bounded). */
+  /** Reports NOT_SERVING, stops taking calls and waits for in-flight ones (DRAIN_TIMEOUT_MS). */
   drain(timeoutMs?: number): Promise<void>;
 }
 
@@ -88,6 +88,13 @@ export interface GrpcServerOptions {
  * (no grace limit: a long export or watch is never cut).
  */
 export const DEFAULT_MAX_CONNECTION_AGE_MS = 5 * 60_000;
+
+/**
+ * How long a drain waits for calls in flight before cancelling them: the longest deadline a handler
+ * gives its own calls (a recurring card charge waits 30 s for the provider), so a rollout does not
+ * cut a charge it could have let finish.
+ */
+export const DRAIN_TIMEOUT_MS = 30_000;
 
 /** The gRPC status name of a code (`OK`, `NOT_FOUND`, …): a label Prometheus users recognise. */
 export function grpcCodeName(code: number): string {
@@ -349,7 +356,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         publishReadiness();
       }
     },
-    drain(timeoutMs = 10_000) {
+    drain(timeoutMs = DRAIN_TIMEOUT_MS) {
       draining = true;
       publishReadiness();
       return new Promise((resolve) => {

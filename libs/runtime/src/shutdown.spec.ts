@@ -36,7 +36,7 @@ describe('runShutdown', () => {
     const shutdown = runShutdown(
       l,
       [() => new Promise(() => undefined), () => done.push(Date.now())],
-      1_000,
+      { stageTimeoutMs: 1_000 },
     );
     await vi.advanceTimersByTimeAsync(1_000);
     await shutdown;
@@ -55,5 +55,47 @@ describe('runShutdown', () => {
     ]);
     expect(done).toEqual(['last']);
     expect(l.errors).toHaveLength(2);
+  });
+
+  it('runs the steps of a stage at once: a loop stops while the server drains, not after', async () => {
+    const done: string[] = [];
+    const shutdown = runShutdown(log(), [
+      [
+        async () => {
+          await new Promise((r) => setTimeout(r, 3_000));
+          done.push(`drained at ${Date.now()}`);
+        },
+        async () => {
+          await new Promise((r) => setTimeout(r, 2_000));
+          done.push(`scheduler stopped at ${Date.now()}`);
+        },
+        () => {
+          throw new Error('consumer gone');
+        },
+      ],
+      () => done.push(`pool closed at ${Date.now()}`),
+    ]);
+    await vi.advanceTimersByTimeAsync(3_000);
+    await shutdown;
+    expect(done).toEqual(['scheduler stopped at 2000', 'drained at 3000', 'pool closed at 3000']);
+  });
+
+  it('skips what is left once the budget is spent, so the process exits inside its grace period', async () => {
+    const l = log();
+    const done: string[] = [];
+    const shutdown = runShutdown(
+      l,
+      [
+        () => new Promise(() => undefined),
+        () => new Promise(() => undefined),
+        () => done.push('never'),
+      ],
+      { stageTimeoutMs: 10_000, budgetMs: 15_000 },
+    );
+    await vi.advanceTimersByTimeAsync(15_000);
+    await shutdown;
+    expect(done).toEqual([]);
+    expect(Date.now()).toBe(15_000);
+    expect(l.errors).toEqual([{ skipped: 1 }]);
   });
 });
