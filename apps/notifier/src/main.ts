@@ -100,14 +100,14 @@ async function main(): Promise<void> {
   });
   // The API and the dispatcher need no Kafka, so they run while the consumer joins its group (after
   // a crash that join waits out the dead member's session timeout) or waits for the broker;
-  // readiness says whether events are being consumed.
+  // the `kafka-consumer` health service says whether events are being consumed.
   const consumer = startPaymentEventsConsumer({
     kafka,
     db,
     log,
     groupId: config.groupId,
     topic: config.paymentsTopic,
-    readiness: grpc,
+    health: grpc,
     handle: (trx, event) =>
       makeRecordDelivery({
         deliveries: createDeliveriesRepo(trx),

@@ -83,15 +83,16 @@ async function main(): Promise<void> {
     }),
   );
   await listener.start();
-  // Codes are served while the consumer joins its group or waits for the broker; readiness says
-  // whether payment events are being consumed.
+  // Codes are served while the consumer joins its group or waits for the broker (checkout creates
+  // a QR payment's code synchronously); the `kafka-consumer` health service says whether payment
+  // events are being consumed.
   const consumer = startPaymentEventsConsumer({
     kafka,
     db,
     log,
     groupId: config.groupId,
     topic: config.paymentsTopic,
-    readiness: grpc,
+    health: grpc,
     handle: (trx, event) =>
       makeApplyPaymentEvent({
         codes: createQrCodesRepo(trx),

@@ -79,15 +79,15 @@ async function main(): Promise<void> {
     }),
   );
   // Queries need no Kafka, so they are served while the consumer joins its group (after a crash
-  // that join waits out the dead member's session timeout) or waits for the broker; readiness
-  // says whether events are being consumed.
+  // that join waits out the dead member's session timeout) or waits for the broker; the
+  // `kafka-consumer` health service says whether events are being consumed.
   const consumer = startPaymentEventsConsumer({
     kafka,
     db,
     log,
     groupId: config.groupId,
     topic: config.paymentsTopic,
-    readiness: grpc,
+    health: grpc,
     handle: (trx, event) =>
       makeApplyPaymentEvent({
         facts: createPaymentFactsRepo(trx),

@@ -343,6 +343,19 @@ describe('grpc-kit over loopback', () => {
     expect(await statuses()).toEqual(['NOT_SERVING', 'NOT_SERVING', 'SERVING']);
     own.setReady('other', true);
     expect(await statuses()).toEqual(['SERVING', 'SERVING', 'SERVING']);
+    // A part's own status (a consumer waiting for the broker) leaves readiness alone.
+    own.reportStatus('kafka-consumer', false);
+    expect([...(await statuses()), await check('kafka-consumer')]).toEqual([
+      'SERVING',
+      'SERVING',
+      'SERVING',
+      'NOT_SERVING',
+    ]);
+    own.reportStatus('kafka-consumer', true);
+    expect(await check('kafka-consumer')).toBe('SERVING');
+    expect(() => own.reportStatus('', false)).toThrow();
+    expect(() => own.reportStatus(LIVENESS_SERVICE, false)).toThrow();
+    expect(() => own.reportStatus('tolem.reporting.v1.ReportingService', false)).toThrow();
     healthClient.close();
     await own.drain(1_000);
   });

@@ -57,6 +57,12 @@ export interface GrpcServer {
    * the service's consumer is not consuming. Liveness (LIVENESS_SERVICE) ignores conditions.
    */
   setReady(condition: string, ready: boolean): void;
+  /**
+   * A named part's own status in grpc.health.v1 (e.g. `kafka-consumer`), for operators and tests,
+   * outside readiness: a pod whose consumer waits for the broker still serves its API, so a Kafka
+   * outage delays events but does not take the service out of its Service's endpoints.
+   */
+  reportStatus(name: string, serving: boolean): void;
   /** Reports NOT_SERVING, stops taking calls and waits for in-flight ones (DRAIN_TIMEOUT_MS). */
   drain(timeoutMs?: number): Promise<void>;
 }
@@ -344,6 +350,11 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
           resolve(bound);
         });
       });
+    },
+    reportStatus(name, serving) {
+      if (name === '' || name === LIVENESS_SERVICE || serviceNames.includes(name))
+        throw new Error(`${JSON.stringify(name)} is a readiness or liveness service, not a part`);
+      health.setStatus(name, serving ? 'SERVING' : 'NOT_SERVING');
     },
     setReady(condition, ready) {
       const changed = ready ? notReady.delete(condition) : !notReady.has(condition);

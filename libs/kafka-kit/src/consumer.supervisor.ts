@@ -33,7 +33,7 @@ export interface SuperviseConsumerOptions {
 }
 
 export interface SupervisedConsumer {
-  /** In its group and talking to the broker: what readiness reports. */
+  /** In its group and talking to the broker: what its health service (CONSUMER_HEALTH) reports. */
   isConsuming(): boolean;
   /** Called on every change of isConsuming (once now with the current value). */
   onConsumingChange(listener: (consuming: boolean) => void): void;
@@ -152,5 +152,5 @@ export function superviseConsumer(options: SuperviseConsumerOptions): Supervised
   };
 }
 
-/** The readiness condition (grpc-kit setReady) a service's supervised consumer reports under. */
-export const CONSUMER_READINESS = 'kafka-consumer';
+/** The grpc.health.v1 service (grpc-kit reportStatus) a supervised consumer reports under. */
+export const CONSUMER_HEALTH = 'kafka-consumer';

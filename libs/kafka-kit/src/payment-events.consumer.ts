@@ -11,7 +11,7 @@ import type { PaymentEvent } from '@tolem/payment-events';
 import type { Knex } from 'knex';
 
 import {
-  CONSUMER_READINESS,
+  CONSUMER_HEALTH,
   type SuperviseConsumerOptions,
   type SupervisedConsumer,
 } from './consumer.supervisor';
@@ -90,8 +90,11 @@ export interface PaymentEventsConsumerOptions
    * DomainError that is not retriable for an event that can never succeed (it goes to the DLQ).
    */
   handle(trx: Knex.Transaction, event: PaymentEvent): Promise<unknown>;
-  /** Told whether events are being consumed (grpc-kit's server: readiness). */
-  readiness?: { setReady(condition: string, ready: boolean): void };
+  /**
+   * Told whether events are being consumed, as CONSUMER_HEALTH (grpc-kit's server: a health
+   * service of its own, not readiness: the service's API does not need the broker).
+   */
+  health?: { reportStatus(name: string, serving: boolean): void };
 }
 
 /**
@@ -133,14 +136,15 @@ export function paymentEventHandler(handle: PaymentEventsConsumerOptions['handle
 export function startPaymentEventsConsumer(
   options: PaymentEventsConsumerOptions,
 ): SupervisedConsumer {
-  const { handle, readiness, ...rest } = options;
+  const { handle, health, ...rest } = options;
   const consumer = startIdempotentConsumer<PaymentEvent>({
     ...rest,
     decode: decodePaymentEvent,
     handle: paymentEventHandler(handle),
   });
-  if (readiness) {
-    consumer.onConsumingChange((consuming) => readiness.setReady(CONSUMER_READINESS, consuming));
+  if (health) {
+    health.reportStatus(CONSUMER_HEALTH, false);
+    consumer.onConsumingChange((consuming) => health.reportStatus(CONSUMER_HEALTH, consuming));
   }
   return consumer;
 }

@@ -19,7 +19,7 @@ import { Kafka as KafkaClient } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
-  CONSUMER_READINESS,
+  CONSUMER_HEALTH,
   createKafka,
   createOutboxProducer,
   dlqTopicOf,
@@ -544,10 +544,10 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
       log,
       groupId,
       topic,
-      readiness: {
-        setReady(condition, ready) {
-          expect(condition).toBe(CONSUMER_READINESS);
-          readiness.push(ready);
+      health: {
+        reportStatus(name, serving) {
+          expect(name).toBe(CONSUMER_HEALTH);
+          readiness.push(serving);
         },
       },
       async handle(trx, event) {

@@ -7,6 +7,7 @@ import { LedgerServiceClient } from '@tolem/contracts/ledger';
 import { ReportingServiceClient } from '@tolem/contracts/reporting';
 import { createClient, LIVENESS_SERVICE, type PromiseClient } from '@tolem/grpc-kit';
 import { DEFAULT_KAFKA_VERSION, type KafkaHandle, startLocalKafka } from '@tolem/infra';
+import { CONSUMER_HEALTH } from '@tolem/kafka-kit';
 import {
   type DemoMerchant,
   type ServiceName,
@@ -217,13 +218,16 @@ describe('payments survive Kafka frozen for a minute while the ledger, notifier 
         `[stack] ${name} exited (signal SIGKILL); restarting in 1s`,
       );
     }
-    // Restarted while the broker is frozen: alive, and saying it does not consume.
+    // Restarted while the broker is frozen: alive and ready (their APIs need no broker, so they
+    // stay in their Services' endpoints), saying on their consumer's health that it does not consume.
     for (const name of ['notifier', 'reporting'] as const) {
-      expect(
-        await grpcServing(stack.healthAddresses[name] as string, 2_000, LIVENESS_SERVICE),
-      ).toBe(true);
-      expect(await grpcServing(stack.healthAddresses[name] as string, 2_000)).toBe(false);
+      const address = stack.healthAddresses[name] as string;
+      expect(await grpcServing(address, 2_000, LIVENESS_SERVICE), name).toBe(true);
+      expect(await grpcServing(address, 2_000), name).toBe(true);
+      expect(await grpcServing(address, 2_000, CONSUMER_HEALTH), name).toBe(false);
     }
+    // qr-platform too: checkout creates a QR payment's code through it while the broker is away.
+    expect(await grpcServing(stack.healthAddresses['qr-platform'] as string, 2_000)).toBe(true);
     await paidWhileDown;
     for (let i = 0; i < 2; i += 1) await payNext();
     say(`paid ${paymentIds.length} by the end of the outage`);
@@ -267,10 +271,10 @@ describe('payments survive Kafka frozen for a minute while the ledger, notifier 
     );
     const reportedAfterS = (Date.now() - resumedAt) / 1_000;
     for (const name of ['notifier', 'reporting'] as const) {
-      await waitFor(() => grpcServing(stack.healthAddresses[name] as string), {
-        timeoutMs: 60_000,
-        what: `${name} ready again`,
-      });
+      await waitFor(
+        () => grpcServing(stack.healthAddresses[name] as string, 1_000, CONSUMER_HEALTH),
+        { timeoutMs: 60_000, what: `${name} consuming again` },
+      );
     }
 
     // Each payment's succeeded event exactly once after dedupe by event id; raw duplicates can
