@@ -44,6 +44,24 @@ describe('buildGateway (in process)', () => {
     expect(generated.headers['x-request-id']).toMatch(/^req_/);
   });
 
+  it('sends Strict-Transport-Security on every answer of an https gateway, and none over plain http', async () => {
+    for (const url of ['/v1/payments/pay_1', '/healthz', '/nope']) {
+      const res = await app.inject({ method: 'GET', url, headers: auth });
+      expect(res.headers['strict-transport-security'], url).toBe(
+        'max-age=31536000; includeSubDomains',
+      );
+    }
+    const plain = await readyGateway(
+      paymentsDeps(() => ({ publicBaseUrl: 'http://127.0.0.1:8080' })),
+    );
+    try {
+      const res = await plain.app.inject({ method: 'GET', url: '/healthz' });
+      expect(res.headers['strict-transport-security']).toBeUndefined();
+    } finally {
+      await plain.app.close();
+    }
+  });
+
   it('answers unknown routes with ROUTE_NOT_FOUND in the error shape', async () => {
     const res = await app.inject({ method: 'GET', url: '/nope?x=1' });
     expect(res.statusCode).toBe(404);

@@ -171,6 +171,9 @@ export function logHttpError(log: FastifyBaseLogger, err: unknown, mapped: HttpE
   else log.info({ code: mapped.code, status: mapped.status }, 'request refused');
 }
 
+/** Strict-Transport-Security of every answer when the public origin is https. */
+const HSTS = 'max-age=31536000; includeSubDomains';
+
 /** Builds the Fastify app (not listening); tests drive it in-process with inject(). */
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
   const app = Fastify({
@@ -203,8 +206,11 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   // The API speaks JSON, pages add forms, callbacks take raw bytes; plain text is nobody's.
   app.removeContentTypeParser('text/plain');
 
+  // Browsers keep to https for a year once they met the gateway over it (the ingress terminates TLS).
+  const hsts = deps.publicBaseUrl.startsWith('https://');
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (hsts) reply.header('strict-transport-security', HSTS);
   });
   refuseUnstorableValues(app);
   const limits = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
