@@ -5,6 +5,7 @@ import {
   type ClientDuplexStream,
   credentials,
   loadPackageDefinition,
+  Metadata,
   type ServiceClientConstructor,
   status,
 } from '@grpc/grpc-js';
@@ -22,6 +23,7 @@ import {
   createClient,
   createGrpcServer,
   createStreamingClient,
+  fromServiceError,
   type GrpcServer,
   grpcStatusOf,
   LIVENESS_SERVICE,
@@ -444,6 +446,28 @@ describe('grpc-kit over loopback', () => {
     expect(grpcStatusOf('unavailable')).toBe(status.UNAVAILABLE);
     expect(grpcStatusOf('timeout')).toBe(status.DEADLINE_EXCEEDED);
     expect(toWireError(new Error('x')).code).toBe(status.INTERNAL);
+  });
+
+  it("reads a transport's RESOURCE_EXHAUSTED as the peer unavailable, and a peer's as rate limited", () => {
+    const serviceError = (code: status, metadata = new Metadata()) =>
+      Object.assign(new Error('grpc'), {
+        code,
+        details: 'Received message larger than max',
+        metadata,
+      });
+    expect(fromServiceError(serviceError(status.RESOURCE_EXHAUSTED), 'm')).toMatchObject({
+      kind: 'unavailable',
+      code: 'UPSTREAM_UNAVAILABLE',
+    });
+    expect(fromServiceError(serviceError(status.OUT_OF_RANGE), 'm')).toMatchObject({
+      kind: 'internal',
+      code: 'UPSTREAM_ERROR',
+    });
+    const wire = toWireError(new DomainError('TOO_MANY', 'rate_limited', 'slow down'));
+    expect(fromServiceError(serviceError(wire.code, wire.metadata), 'm')).toMatchObject({
+      kind: 'rate_limited',
+      code: 'TOO_MANY',
+    });
   });
 });
 

@@ -69,6 +69,18 @@ export function kindOfGrpcStatus(code: status): ErrorKind {
   }
 }
 
+/**
+ * A status no peer sent (no error code): the transport's own. grpc-js says RESOURCE_EXHAUSTED for a
+ * message over the size limit or a server out of streams, which is no reason for the caller's
+ * client to slow down (a 429): the peer could not be asked, as when it is away. OUT_OF_RANGE is
+ * never a peer's answer either: the call broke.
+ */
+function transportKindOf(code: status): ErrorKind {
+  if (code === status.RESOURCE_EXHAUSTED) return 'unavailable';
+  if (code === status.OUT_OF_RANGE) return 'internal';
+  return kindOfGrpcStatus(code);
+}
+
 export interface WireError {
   code: status;
   details: string;
@@ -96,7 +108,9 @@ export function fromServiceError(err: ServiceError, method: string): DomainError
   const kind: ErrorKind =
     sentKind === 'declined' && err.code === status.FAILED_PRECONDITION
       ? 'declined'
-      : kindOfGrpcStatus(err.code);
+      : typeof codeValue === 'string'
+        ? kindOfGrpcStatus(err.code)
+        : transportKindOf(err.code);
   const code =
     typeof codeValue === 'string'
       ? codeValue
