@@ -84,6 +84,10 @@ export function operation(
   return { operationId, summary, ...extra };
 }
 
+/** An operator route's operation: under the `admin` tag, authorised by the admin token. */
+export const adminOperation = (operationId: string, summary: string): Record<string, unknown> =>
+  operation(operationId, summary, { tags: ['admin'], security: [{ adminToken: [] }] });
+
 const errorResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: { $ref: 'Error#' } } },

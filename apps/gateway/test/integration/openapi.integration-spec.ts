@@ -52,6 +52,8 @@ interface Parameter {
   schema: Schema;
 }
 interface Operation {
+  operationId?: string;
+  summary?: string;
   parameters?: Parameter[];
   requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> };
   responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
@@ -690,6 +692,24 @@ describe('the OpenAPI document describes what the gateway answers', () => {
     );
     const get = doc.paths['/v1/payments/{id}']?.['get'];
     expect(get?.parameters?.find((p) => p.in === 'path')?.schema.pattern).toBe('^[A-Za-z0-9_-]+$');
+    // Every operation has a unique operationId (a generated client's method name) and a summary.
+    const ids = operations().map(({ method, path, op }) => op.operationId ?? `${method} ${path}`);
+    expect(ids.filter((id) => / \//.test(id))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(
+      operations()
+        .filter(({ op }) => !op.summary)
+        .map(({ path }) => path),
+    ).toEqual([]);
+    // Every write takes an Idempotency-Key, and the document says so on each of them.
+    const writes = operations().filter(({ method }) => method === 'POST');
+    expect(writes.length).toBeGreaterThan(20);
+    for (const { path, op } of writes) {
+      expect(
+        op.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'),
+        `POST ${path}`,
+      ).toBe(true);
+    }
     for (const { op } of operations()) {
       for (const status of ['400', '401', '404', '409', '429', '500', '503']) {
         expect(op.responses[status]?.content?.['application/json']?.schema).toEqual({

@@ -8,13 +8,14 @@ import {
   type ReturnCaseBody,
   returnCaseBodySchema,
 } from '../case.schemas';
-import { idempotencyKeyFrom } from '../headers';
+import { idempotencyKeyFrom, OPTIONAL_IDEMPOTENCY_HEADERS } from '../headers';
 import {
   caseDetailToJson,
   caseListToJson,
   caseToJson,
   toListCasesRequest,
 } from '../mappers/case.mapper';
+import { adminOperation as operation } from '../openapi';
 import { idParamsSchema } from '../schemas';
 import type { GatewayDeps } from '../server';
 
@@ -43,6 +44,7 @@ export function caseRoutes(deps: CaseRouteDeps): FastifyPluginAsync {
       '/admin/v1/cases',
       {
         schema: {
+          ...operation('listCases', 'Cases of money that matched no payment, newest first'),
           querystring: listCasesQuerySchema,
           response: { 200: { description: 'A page of cases', $ref: 'CaseList#' } },
         },
@@ -59,6 +61,7 @@ export function caseRoutes(deps: CaseRouteDeps): FastifyPluginAsync {
       '/admin/v1/cases/:id',
       {
         schema: {
+          ...operation('getCase', 'Retrieve a case'),
           params: idParamsSchema,
           response: { 200: { description: 'The case and its audit', $ref: 'CaseDetail#' } },
         },
@@ -76,6 +79,8 @@ export function caseRoutes(deps: CaseRouteDeps): FastifyPluginAsync {
       '/admin/v1/cases/:id/apply',
       {
         schema: {
+          ...operation('applyCase', "Apply a case's held money to a payment"),
+          headers: OPTIONAL_IDEMPOTENCY_HEADERS,
           params: idParamsSchema,
           body: applyCaseBodySchema,
           response: { 200: { description: 'Applied (or already applied)', $ref: 'Case#' } },
@@ -100,6 +105,8 @@ export function caseRoutes(deps: CaseRouteDeps): FastifyPluginAsync {
       '/admin/v1/cases/:id/return',
       {
         schema: {
+          ...operation('returnCase', "Return a case's held money to the payer"),
+          headers: OPTIONAL_IDEMPOTENCY_HEADERS,
           params: idParamsSchema,
           body: returnCaseBodySchema,
           response: { 200: { description: 'Returned (or already returned)', $ref: 'Case#' } },

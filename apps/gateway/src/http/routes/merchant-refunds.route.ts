@@ -16,6 +16,7 @@ import {
 import { idPage } from '../mappers/list.mapper';
 import { limitFrom } from '../mappers/payment.mapper';
 import { refundAmountFrom, refundToJson } from '../mappers/refund.mapper';
+import { operation } from '../openapi';
 import {
   type CreateRefundBody,
   createRefundBodySchema,
@@ -52,6 +53,7 @@ export function merchantRefundRoutes(deps: MerchantRefundRouteDeps): FastifyPlug
         // than is left is REFUND_EXCEEDS_PAYMENT (422). Requires an Idempotency-Key (or
         // Idempotence-Key); its first answer is kept in the idempotency store.
         schema: {
+          ...operation('createRefund', 'Refund a payment, in full or in part'),
           body: createRefundBodySchema,
           headers: IDEMPOTENCY_HEADERS,
           response: {
@@ -91,6 +93,7 @@ export function merchantRefundRoutes(deps: MerchantRefundRouteDeps): FastifyPlug
       {
         // Retrieve a refund
         schema: {
+          ...operation('getRefund', 'Retrieve a refund'),
           params: idParamsSchema,
           response: { 200: refundJsonSchema },
         },
@@ -113,6 +116,7 @@ export function merchantRefundRoutes(deps: MerchantRefundRouteDeps): FastifyPlug
       {
         // List refunds, newest first
         schema: {
+          ...operation('listRefunds', 'Your refunds, newest first'),
           querystring: listRefundsQuerySchema,
           response: { 200: refundListSchema },
         },

@@ -1,7 +1,13 @@
 import { MerchantSecretKind } from '@tolem/contracts/checkout';
 import type { FastifyPluginAsync } from 'fastify';
 
-import { idempotencyKeyFrom, requiredIdempotencyKey, requireIdempotencyKeyFirst } from '../headers';
+import {
+  IDEMPOTENCY_HEADERS,
+  idempotencyKeyFrom,
+  OPTIONAL_IDEMPOTENCY_HEADERS,
+  requiredIdempotencyKey,
+  requireIdempotencyKeyFirst,
+} from '../headers';
 import { idPage } from '../mappers/list.mapper';
 import {
   apiKeyModeToProto,
@@ -39,7 +45,7 @@ import {
   type UpdateMerchantBody,
   updateMerchantBodySchema,
 } from '../merchant.schemas';
-import { operation as openApiOperation } from '../openapi';
+import { adminOperation as operation } from '../openapi';
 import type { GatewayDeps } from '../server';
 
 export interface MerchantRouteDeps {
@@ -59,13 +65,6 @@ export interface MerchantRouteDeps {
   /** Drops this gateway's cached resolutions of a key at once (others within their 30 s TTL). */
   forgetApiKey: (apiKeyId: string) => void;
 }
-
-/**
- * OpenAPI facts of an operation (@fastify/swagger reads them from the route schema); typed
- * loosely so this file does not depend on the plugin's type augmentation.
- */
-const operation = (operationId: string, summary: string) =>
-  openApiOperation(operationId, summary, { tags: ['admin'], security: [{ adminToken: [] }] });
 
 /**
  * Operator routes for merchants and their API keys, registered inside the admin scope (the
@@ -100,6 +99,7 @@ export function merchantRoutes(deps: MerchantRouteDeps): FastifyPluginAsync {
         // Its answer carries a secret shown once: never kept in the idempotency store.
         config: { idempotency: false },
         schema: {
+          headers: OPTIONAL_IDEMPOTENCY_HEADERS,
           ...operation(
             'createMerchant',
             'Onboard a merchant: its first API key, fee plan, settings and endpoint',
@@ -211,6 +211,7 @@ export function merchantRoutes(deps: MerchantRouteDeps): FastifyPluginAsync {
         // Its answer carries a secret shown once: never kept in the idempotency store.
         config: { idempotency: false },
         schema: {
+          headers: IDEMPOTENCY_HEADERS,
           ...operation('createApiKey', 'A new API key (sk_test_… or sk_live_…), shown once'),
           params: merchantParamsSchema,
           body: createApiKeyBodySchema,
@@ -282,6 +283,7 @@ export function merchantRoutes(deps: MerchantRouteDeps): FastifyPluginAsync {
       '/admin/v1/merchants/:id/api_keys/:key_id/revoke',
       {
         schema: {
+          headers: OPTIONAL_IDEMPOTENCY_HEADERS,
           ...operation(
             'revokeApiKey',
             'Revoke a key now (other gateway replicas stop trusting it within 30 s)',
@@ -310,6 +312,7 @@ export function merchantRoutes(deps: MerchantRouteDeps): FastifyPluginAsync {
         // Its answer carries a secret shown once: never kept in the idempotency store.
         config: { idempotency: false },
         schema: {
+          headers: OPTIONAL_IDEMPOTENCY_HEADERS,
           ...operation(
             'rollApiKey',
             'Replace a key; the old one works until expires_in_seconds (default 24 h)',
@@ -346,6 +349,7 @@ export function merchantRoutes(deps: MerchantRouteDeps): FastifyPluginAsync {
         // Its answer carries a secret shown once: never kept in the idempotency store.
         config: { idempotency: false },
         schema: {
+          headers: IDEMPOTENCY_HEADERS,
           ...operation(
             'rotateMerchantSecret',
             'New form or webhook secret; the old one stays valid for overlap_seconds',

@@ -4,9 +4,11 @@ import type { PromiseClient } from '@tolem/grpc-kit';
 import type { FastifyPluginAsync } from 'fastify';
 
 import { authenticateAdminScope } from '../auth';
+import { OPTIONAL_IDEMPOTENCY_HEADERS } from '../headers';
 import { idPage } from '../mappers/list.mapper';
 import { limitFrom } from '../mappers/payment.mapper';
 import { refundPayoutToJson, refundToJson } from '../mappers/refund.mapper';
+import { adminOperation as operation } from '../openapi';
 import {
   type CompletePayoutBody,
   completePayoutBodySchema,
@@ -43,6 +45,7 @@ export function refundPayoutRoutes(deps: RefundPayoutRouteDeps): FastifyPluginAs
       {
         // The payout-to-payer queue: refunds an operator pays out by hand, oldest first
         schema: {
+          ...operation('listRefundPayouts', 'Refunds waiting to be paid out by hand'),
           querystring: payoutQueueQuerySchema,
           response: { 200: payoutListSchema },
         },
@@ -64,6 +67,8 @@ export function refundPayoutRoutes(deps: RefundPayoutRouteDeps): FastifyPluginAs
       {
         // The operator paid the payer: the refund succeeds
         schema: {
+          ...operation('completeRefundPayout', 'Record a manual payout as made'),
+          headers: OPTIONAL_IDEMPOTENCY_HEADERS,
           params: idParamsSchema,
           body: completePayoutBodySchema,
           response: { 200: refundJsonSchema },
@@ -88,6 +93,8 @@ export function refundPayoutRoutes(deps: RefundPayoutRouteDeps): FastifyPluginAs
       {
         // The payer cannot be paid: the refund fails, the money returns to the merchant
         schema: {
+          ...operation('failRefundPayout', 'Record a manual payout as failed'),
+          headers: OPTIONAL_IDEMPOTENCY_HEADERS,
           params: idParamsSchema,
           body: failPayoutBodySchema,
           response: { 200: refundJsonSchema },

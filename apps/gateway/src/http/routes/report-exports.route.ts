@@ -13,6 +13,7 @@ import {
   merchantIdOf,
 } from '../auth';
 import { toPaymentFilter } from '../mappers/report.mapper';
+import { operation } from '../openapi';
 import { csvQuerySchema, type FilterQuery } from '../report.schemas';
 
 /** Reporting's export, a gRPC server stream of CSV chunks. */
@@ -41,6 +42,7 @@ export function reportExportRoutes(deps: ReportExportRouteDeps): FastifyPluginAs
       {
         // Export payments as CSV (RFC 4180), oldest created first, streamed
         schema: {
+          ...operation('exportPaymentsCsv', 'Your payments as CSV, streamed'),
           querystring: csvQuerySchema,
           response: {
             200: {

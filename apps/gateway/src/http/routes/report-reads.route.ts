@@ -16,6 +16,7 @@ import {
   refundReportToJson,
   toPaymentFilter,
 } from '../mappers/report.mapper';
+import { operation } from '../openapi';
 import {
   dailyTotalsSchema,
   paymentReportSchema,
@@ -56,6 +57,7 @@ export function reportReadRoutes(deps: ReportReadRouteDeps): FastifyPluginAsync 
       {
         // Payments with their status history, fees and net, newest created first
         schema: {
+          ...operation('listReportPayments', 'Payments as reporting records them'),
           querystring: paymentsQuerySchema,
           response: { 200: reportListSchemaOf(paymentReportSchema) },
         },
@@ -82,6 +84,7 @@ export function reportReadRoutes(deps: ReportReadRouteDeps): FastifyPluginAsync 
       {
         // Refunds, one per refund, latest status change first
         schema: {
+          ...operation('listReportRefunds', 'Refunds as reporting records them'),
           querystring: refundsQuerySchema,
           response: { 200: reportListSchemaOf(refundReportSchema) },
         },
@@ -110,6 +113,7 @@ export function reportReadRoutes(deps: ReportReadRouteDeps): FastifyPluginAsync 
       {
         // Totals per UTC day, currency, method and status; refunds apart
         schema: {
+          ...operation('getDailyTotals', 'Totals per day, currency and mode'),
           querystring: totalsQuerySchema,
           response: { 200: dailyTotalsSchema },
         },

@@ -26,6 +26,7 @@ import {
   toListPaymentsRequest,
   toStatementRequest,
 } from '../mappers/payment.mapper';
+import { operation } from '../openapi';
 import {
   balanceQuerySchema,
   type BalanceTransactionsQuery,
@@ -61,6 +62,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       '/v1/payments',
       {
         schema: {
+          ...operation('createPayment', 'Create a payment'),
           body: createPaymentBodySchema,
           headers: IDEMPOTENCY_HEADERS,
           response: {
@@ -91,7 +93,13 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
 
     app.get<{ Params: { id: string } }>(
       '/v1/payments/:id',
-      { schema: { params: idParamsSchema, response: { 200: ref('The payment', 'Payment') } } },
+      {
+        schema: {
+          ...operation('getPayment', 'Retrieve a payment'),
+          params: idParamsSchema,
+          response: { 200: ref('The payment', 'Payment') },
+        },
+      },
       async (request) => {
         const res = await deps.checkout.getPayment(
           {
@@ -113,6 +121,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       '/v1/payments/:id/cancel',
       {
         schema: {
+          ...operation('cancelPayment', 'Cancel a payment not paid yet'),
           params: idParamsSchema,
           body: cancelPaymentBodySchema,
           headers: OPTIONAL_IDEMPOTENCY_HEADERS,
@@ -140,6 +149,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       '/v1/balance',
       {
         schema: {
+          ...operation('getBalance', 'Your balance, per currency'),
           querystring: balanceQuerySchema,
           response: {
             200: {
@@ -182,6 +192,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       '/v1/payments',
       {
         schema: {
+          ...operation('listPayments', 'Your payments, newest first'),
           querystring: listPaymentsQuerySchema,
           response: { 200: ref('Newest first', 'PaymentList') },
         },
@@ -204,6 +215,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       '/v1/payments/:id/events',
       {
         schema: {
+          ...operation('streamPaymentEvents', "A payment's status changes as server-sent events"),
           params: idParamsSchema,
           response: { 200: ref('Oldest first', 'PaymentEventList') },
         },
@@ -230,6 +242,7 @@ export function v1Routes(deps: V1RouteDeps): FastifyPluginAsync {
       '/v1/balance_transactions',
       {
         schema: {
+          ...operation('listBalanceTransactions', 'Movements of your balance, newest first'),
           querystring: balanceTransactionsQuerySchema,
           response: { 200: ref('Oldest first', 'BalanceTransactionList') },
         },

@@ -8,6 +8,7 @@ import {
   livemodeOf,
   merchantIdOf,
 } from '../auth';
+import { OPTIONAL_IDEMPOTENCY_HEADERS } from '../headers';
 import { cursorPage } from '../mappers/list.mapper';
 import { attemptToJson, deliveryToJson, toListDeliveriesRequest } from '../mappers/webhook.mapper';
 import { idParamsSchema } from '../schemas';
@@ -88,6 +89,7 @@ export function webhookDeliveryRoutes(deps: WebhookDeliveryRouteDeps): FastifyPl
       '/v1/webhook_deliveries/:id/redeliver',
       {
         schema: {
+          headers: OPTIONAL_IDEMPOTENCY_HEADERS,
           ...operation('redeliverWebhookDelivery', 'Send a delivery again now, whatever its state'),
           params: idParamsSchema,
           response: { 200: deliveryJsonSchema },

@@ -8,7 +8,12 @@ import {
   livemodeOf,
   merchantIdOf,
 } from '../auth';
-import { requiredIdempotencyKey, requireIdempotencyKeyFirst } from '../headers';
+import {
+  IDEMPOTENCY_HEADERS,
+  OPTIONAL_IDEMPOTENCY_HEADERS,
+  requiredIdempotencyKey,
+  requireIdempotencyKeyFirst,
+} from '../headers';
 import { cursorPage } from '../mappers/list.mapper';
 import { instantFrom } from '../mappers/payment.mapper';
 import {
@@ -75,6 +80,7 @@ export function webhookEndpointRoutes(deps: WebhookEndpointRouteDeps): FastifyPl
         // Its answer carries the secret, shown once: never kept in the idempotency store.
         config: { idempotency: false },
         schema: {
+          headers: IDEMPOTENCY_HEADERS,
           ...operation(
             'createWebhookEndpoint',
             'Add an endpoint; its secret is in this answer only',
@@ -140,6 +146,7 @@ export function webhookEndpointRoutes(deps: WebhookEndpointRouteDeps): FastifyPl
       '/v1/webhook_endpoints/:id',
       {
         schema: {
+          headers: OPTIONAL_IDEMPOTENCY_HEADERS,
           ...operation(
             'updateWebhookEndpoint',
             'Change an endpoint; a new URL also applies to deliveries still pending',
@@ -189,6 +196,7 @@ export function webhookEndpointRoutes(deps: WebhookEndpointRouteDeps): FastifyPl
         `/v1/webhook_endpoints/:id/${action}`,
         {
           schema: {
+            headers: OPTIONAL_IDEMPOTENCY_HEADERS,
             ...operation(`${action}WebhookEndpoint`, summary),
             params: idParamsSchema,
             response: { 200: endpointJsonSchema },
@@ -208,6 +216,7 @@ export function webhookEndpointRoutes(deps: WebhookEndpointRouteDeps): FastifyPl
         // Its answer carries the new secret, shown once: never kept in the idempotency store.
         config: { idempotency: false },
         schema: {
+          headers: IDEMPOTENCY_HEADERS,
           ...operation(
             'rotateWebhookEndpointSecret',
             'New secret; the old one also signs for overlap_seconds',
@@ -238,6 +247,7 @@ export function webhookEndpointRoutes(deps: WebhookEndpointRouteDeps): FastifyPl
       '/v1/webhook_endpoints/:id/recover',
       {
         schema: {
+          headers: OPTIONAL_IDEMPOTENCY_HEADERS,
           ...operation(
             'recoverWebhookEndpoint',
             'Send again every failed delivery of this endpoint created since a time',
