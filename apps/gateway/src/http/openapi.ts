@@ -88,8 +88,30 @@ export function operation(
 export const adminOperation = (operationId: string, summary: string): Record<string, unknown> =>
   operation(operationId, summary, { tags: ['admin'], security: [{ adminToken: [] }] });
 
-const errorResponse = (description: string) => ({
+/** On every answer; an error's body carries the same id as `request_id`. */
+const REQUEST_ID_HEADER = {
+  'x-request-id': {
+    type: 'string',
+    description:
+      'The id of this request (yours if you sent a sane `X-Request-Id`); quote it to support.',
+  },
+} as const;
+
+/** What a 429 says besides its body: when to come back, and the API key's counter. */
+const RATE_LIMITED_HEADERS = {
+  ...REQUEST_ID_HEADER,
+  'retry-after': { type: 'integer', description: 'Seconds to wait before the next request.' },
+  'x-ratelimit-limit': {
+    type: 'integer',
+    description: 'Requests the API key may make per window.',
+  },
+  'x-ratelimit-remaining': { type: 'integer', description: 'Requests left in this window.' },
+  'x-ratelimit-reset': { type: 'integer', description: 'Seconds until the window starts over.' },
+} as const;
+
+const errorResponse = (description: string, status: string) => ({
   description,
+  headers: status === '429' ? RATE_LIMITED_HEADERS : REQUEST_ID_HEADER,
   content: { 'application/json': { schema: { $ref: 'Error#' } } },
 });
 
@@ -113,7 +135,7 @@ export function documentErrors(route: RouteOptions): void {
   }
   for (const [status, description] of Object.entries(ERROR_STATUSES)) {
     if (!hasBody && BODY_ERRORS.includes(status)) continue;
-    response[status] ??= errorResponse(description);
+    response[status] ??= errorResponse(description, status);
   }
 }
 

@@ -56,7 +56,13 @@ interface Operation {
   summary?: string;
   parameters?: Parameter[];
   requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> };
-  responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
+  responses: Record<
+    string,
+    {
+      headers?: Record<string, { schema: Schema; description?: string }>;
+      content?: Record<string, { schema: Schema }>;
+    }
+  >;
   security?: Record<string, unknown>[];
 }
 interface Document {
@@ -710,7 +716,14 @@ describe('the OpenAPI document describes what the gateway answers', () => {
         `POST ${path}`,
       ).toBe(true);
     }
-    for (const { op } of operations()) {
+    for (const { path, op } of operations()) {
+      // Headers a client reads: the request id on every error, when to retry on a 429.
+      expect(op.responses['429']?.headers?.['retry-after']?.schema, path).toEqual({
+        type: 'integer',
+      });
+      expect(op.responses['500']?.headers?.['x-request-id']?.schema, path).toEqual({
+        type: 'string',
+      });
       for (const status of ['400', '401', '404', '409', '429', '500', '503']) {
         expect(op.responses[status]?.content?.['application/json']?.schema).toEqual({
           $ref: '#/components/schemas/Error',
