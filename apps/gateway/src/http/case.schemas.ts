@@ -4,7 +4,7 @@ import {
   METHOD_NAME_LIST,
   PROVIDER_NAME_LIST,
 } from './mappers/enums.mapper';
-import { idPattern, minorSchema } from './schemas';
+import { idPattern, limitSchema, minorSchema } from './schemas';
 
 /**
  * Request and response schemas of the operators' case routes (`/admin/v1/cases…`;
@@ -23,7 +23,7 @@ export const listCasesQuerySchema = {
     status: { type: 'string', enum: CASE_STATUS_NAME_LIST },
     merchant_id: { type: 'string', minLength: 1, maxLength: 64, pattern: idPattern },
     payment_id: { type: 'string', minLength: 1, maxLength: 64, pattern: idPattern },
-    limit: { type: 'string', pattern: '^[0-9]{1,4}$', description: '1..200, default 50' },
+    limit: limitSchema(50, 200),
     cursor: { type: 'string', minLength: 1, maxLength: 512, pattern: '^[A-Za-z0-9_-]+$' },
   },
 } as const;

@@ -1,7 +1,7 @@
 import { VAT_RATES } from '@tolem/catalog';
 
 import { METHOD_NAME_LIST } from './mappers/enums.mapper';
-import { amountSchema, livemodeSchema } from './schemas';
+import { amountSchema, limitSchema, livemodeSchema } from './schemas';
 
 /**
  * Request and response schemas of the operators' merchant and API key routes
@@ -153,7 +153,7 @@ export const listMerchantsQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    limit: { type: 'string', pattern: '^[0-9]{1,4}$', description: '1..200, default 50' },
+    limit: limitSchema(50, 200),
     cursor: { type: 'string', minLength: 1, maxLength: 512, pattern: idPattern },
   },
 } as const;
@@ -168,7 +168,7 @@ export const listApiKeysQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    limit: { type: 'string', pattern: '^[0-9]{1,3}$', description: '1..100, default 100' },
+    limit: limitSchema(100),
     starting_after: {
       type: 'string',
       minLength: 1,

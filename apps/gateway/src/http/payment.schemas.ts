@@ -4,6 +4,7 @@ import {
   currencyCodeSchema,
   idSchema,
   instantSchema,
+  limitSchema,
   livemodeSchema,
   minorSchema,
   nullableString,
@@ -76,13 +77,6 @@ export const balanceQuerySchema = {
 const methodSchema = { type: 'string', enum: METHOD_NAME_LIST } as const;
 
 /** Query strings are not coerced: numbers arrive as digits and the mappers check their range. */
-const limitSchema = (fallback: number) =>
-  ({
-    type: 'string',
-    pattern: '^(100|[1-9][0-9]?)$',
-    description: `1..100, default ${fallback}`,
-  }) as const;
-
 /**
  * GET /v1/payments, Stripe style: newest first, `limit`, `starting_after` (older) or
  * `ending_before` (newer) a payment id, and filters. The created range is Stripe's bracket form,

@@ -1,4 +1,4 @@
-import { amountSchema, livemodeSchema } from './schemas';
+import { amountSchema, limitSchema, livemodeSchema } from './schemas';
 
 /**
  * Request and response schemas of the QR routes (`/v1/qr_codes…` and the payer banks'
@@ -24,11 +24,6 @@ const idSchema = {
 const INSTANT_PATTERN =
   '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]' +
   '(\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$';
-const limitSchema = {
-  type: 'string',
-  pattern: '^(100|[1-9][0-9]?)$',
-  description: '1..100, default 10',
-} as const;
 const metadataSchema = {
   type: 'object',
   maxProperties: 50,
@@ -123,7 +118,7 @@ export const listQrCodesQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    limit: limitSchema,
+    limit: limitSchema(10),
     starting_after: { ...idSchema, description: 'The last id of the previous page (older).' },
     kind: { type: 'string', enum: QR_KIND_NAMES },
   },
@@ -140,7 +135,7 @@ export const listQrPaymentsQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    limit: limitSchema,
+    limit: limitSchema(10),
     starting_after: { ...idSchema, description: 'The last payment id of the previous page.' },
   },
 } as const;

@@ -1,4 +1,4 @@
-import { amountSchema, CURRENCY_LIST, livemodeSchema } from './schemas';
+import { amountSchema, CURRENCY_LIST, limitSchema, livemodeSchema } from './schemas';
 
 /**
  * Request and response schemas of the recurring routes (`/v1/card_bindings`,
@@ -38,11 +38,6 @@ const INSTANT_PATTERN =
 /** An RFC 3339 instant with its offset, as GET /v1/payments' created[gte]. */
 const instantSchema = { type: 'string', maxLength: 40, pattern: INSTANT_PATTERN } as const;
 /** Query strings are not coerced: digits here, the range is checked by the mapper. */
-const limitSchema = {
-  type: 'string',
-  pattern: '^(100|[1-9][0-9]?)$',
-  description: '1..100, default 10',
-} as const;
 const customerRefSchema = {
   type: 'string',
   minLength: 1,
@@ -246,7 +241,7 @@ export const emptyBodySchema = {
 } as const;
 
 const pageQuery = {
-  limit: limitSchema,
+  limit: limitSchema(10),
   starting_after: { ...idSchema, description: 'The last id of the previous page (older).' },
   ending_before: { ...idSchema, description: 'The first id of the previous page (newer).' },
 } as const;

@@ -1,4 +1,4 @@
-import { amountSchema, idPattern, livemodeSchema, nullableString } from './schemas';
+import { amountSchema, idPattern, limitSchema, livemodeSchema, nullableString } from './schemas';
 
 /**
  * Request and response schemas of the refund routes (`/v1/refunds…` and the operators'
@@ -83,7 +83,7 @@ export const listRefundsQuerySchema = {
   additionalProperties: false,
   properties: {
     payment: { type: 'string', minLength: 1, maxLength: 64, pattern: idPattern },
-    limit: { type: 'string', pattern: '^[0-9]{1,3}$', description: '1..100, default 10' },
+    limit: limitSchema(10),
     starting_after: {
       type: 'string',
       minLength: 1,
@@ -150,7 +150,7 @@ export const payoutQueueQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    limit: { type: 'string', pattern: '^[0-9]{1,3}$', description: '1..100, default 50' },
+    limit: limitSchema(50),
     starting_after: {
       type: 'string',
       minLength: 1,

@@ -1,4 +1,4 @@
-import { instantSchema, livemodeSchema, nullableString } from './schemas';
+import { instantSchema, limitSchema, livemodeSchema, nullableString } from './schemas';
 
 /**
  * Request and response schemas of the merchant's reports (`/v1/reports/…`). Fastify validates
@@ -168,7 +168,7 @@ export const paymentsQuerySchema = {
   additionalProperties: false,
   properties: {
     ...filterProperties,
-    limit: { type: 'string', pattern: '^[0-9]{1,3}$', description: '1..100, default 50' },
+    limit: limitSchema(50),
     cursor: { type: 'string', minLength: 1, maxLength: 500, pattern: '^[A-Za-z0-9_-]+$' },
   },
 } as const;

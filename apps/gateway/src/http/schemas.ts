@@ -78,3 +78,15 @@ export const nullableString = { type: ['string', 'null'] } as const;
 export const livemodeSchema = (
   description = 'false: test mode, true: live mode. A test key (sk_test_…) makes and sees only test objects and figures, and its payments go through the provider sandbox only; a live key (sk_live_…) only live ones.',
 ) => ({ type: 'boolean', description }) as const;
+
+/**
+ * A list's `limit` query parameter: 1..max (100 or 200), default `fallback`. The pattern says
+ * exactly what the server takes, so a client generated from the document never sends 0 or 150.
+ */
+export function limitSchema(fallback: number, max: 100 | 200 = 100) {
+  return {
+    type: 'string',
+    pattern: max === 100 ? '^(100|[1-9][0-9]?)$' : '^(200|1[0-9]{2}|[1-9][0-9]?)$',
+    description: `1..${max}, default ${fallback}`,
+  } as const;
+}

@@ -1,5 +1,12 @@
 import { operation } from './openapi';
-import { idPattern, instantSchema, livemodeSchema, nullableString, URL_PATTERN } from './schemas';
+import {
+  idPattern,
+  instantSchema,
+  limitSchema,
+  livemodeSchema,
+  nullableString,
+  URL_PATTERN,
+} from './schemas';
 
 /**
  * Request and response schemas of the merchant's webhook routes (`/v1/webhook_endpoints…`,
@@ -250,7 +257,7 @@ export const listDeliveriesQuerySchema = {
     endpoint: { type: 'string', minLength: 1, maxLength: 64, pattern: idPattern },
     payment: { type: 'string', minLength: 1, maxLength: 64, pattern: idPattern },
     status: { type: 'string', enum: DELIVERY_STATUS_NAMES },
-    limit: { type: 'string', pattern: '^[0-9]{1,3}$', description: '1..100, default 50' },
+    limit: limitSchema(50),
     cursor: { type: 'string', minLength: 1, maxLength: 200, pattern: idPattern },
   },
 } as const;
