@@ -277,10 +277,13 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       const spec = at(d, 'spec', 'template', 'spec');
       const spread = objs(at(spec, 'topologySpreadConstraints'));
       expect(spread.map((t) => t['topologyKey']).sort(), kindName(d)).toEqual(keys);
-      for (const t of spread)
+      for (const t of spread) {
         expect(at(t, 'labelSelector', 'matchLabels'), kindName(d)).toEqual(
           at(d, 'spec', 'selector', 'matchLabels'),
         );
+        // Strict, yet a lost zone's (tainted) nodes do not hold its replacements Pending.
+        expect(t['nodeTaintsPolicy'], kindName(d)).toBe('Honor');
+      }
       const ports = objs(at(objs(at(spec, 'containers'))[0], 'ports'));
       expect(ports, kindName(d)).toContainEqual({
         name: 'metrics',
