@@ -65,6 +65,23 @@ describe('resolveQrPayload', () => {
     expect((await t.resolve(desk.link)).qrCode.id).toBe(desk.id);
   });
 
+  it('resolves a code whose description holds "#" from its payload, its link and its checksum in capitals', async () => {
+    const t = setup();
+    // Ids are random: a code whose checksum has a letter, so its capitals differ.
+    const hashed = async (key: string) =>
+      (await t.create({ ...dynamic, idempotencyKey: key, description: 'Заказ #42' })).qrCode;
+    let qrCode = await hashed('h0');
+    for (let i = 1; !/[a-f]/.test(qrCode.payload.slice(-4)); i += 1) qrCode = await hashed(`h${i}`);
+    expect(qrCode.payload).toContain('Заказ #42');
+    // The link's fragment holds no second "#": it is escaped.
+    expect(qrCode.link.split('#')).toHaveLength(2);
+    const upper = qrCode.payload.slice(0, -4) + qrCode.payload.slice(-4).toUpperCase();
+    expect(upper).not.toBe(qrCode.payload);
+    for (const input of [qrCode.payload, qrCode.link, `${qrCode.payload}\n`, upper]) {
+      expect((await t.resolve(input)).qrCode.id, input).toBe(qrCode.id);
+    }
+  });
+
   it('refuses a forged payload with a valid checksum as QR_CODE_NOT_FOUND', async () => {
     const t = setup();
     const { qrCode } = await t.create(dynamic);

@@ -31,7 +31,8 @@ function invalidPayload(err: ElqrError): DomainError {
  * The payload text of what a payer's bank scanned: a payment link loses everything up to and
  * including `#` and is percent-decoded; a bare payload that arrives percent-encoded (a link's
  * fragment copied as is) is decoded when only the decoded text carries a valid checksum, so a
- * payload that itself contains `%` is never altered.
+ * payload that itself contains `%` is never altered. A bare payload may hold `#` itself (a
+ * description `Заказ #42`): it opens with `00` (ID 00), so it is never taken for a link.
  */
 export function payloadOfInput(input: string): string {
   const text = input.trim();
@@ -48,7 +49,8 @@ export function payloadOfInput(input: string): string {
     );
   }
   try {
-    if (text.includes('#')) return elqrPayloadFromLink(text);
+    // A payload opens with its ID 00 (`00…`), a link with its scheme: only a link is cut at `#`.
+    if (text.includes('#') && !text.startsWith('00')) return elqrPayloadFromLink(text);
   } catch (err) {
     if (err instanceof ElqrError) throw invalidPayload(err);
     throw err;
@@ -85,14 +87,23 @@ export function codeIdOfPayment(payment: ElqrPayment): string {
 /**
  * True only when the scanned payload is exactly what Tolem issued for the code: the same
  * merchant (33/00), kind and text. Anything else (a forged amount, another merchant, a copied id)
- * is treated as a code Tolem does not know.
+ * is treated as a code Tolem does not know. The checksum's hex digits may come in either case, as
+ * the standard lets a reader compare them.
  */
 export function isIssuedPayload(code: QrCode, payment: ElqrPayment, payload: string): boolean {
+  const [issuedText, issuedSum] = splitChecksum(code.payload);
+  const [text, sum] = splitChecksum(payload);
   return (
     code.kind === payment.type &&
     payment.merchant?.merchantId === code.merchantId &&
-    code.payload === payload
+    issuedText === text &&
+    issuedSum.toLowerCase() === sum.toLowerCase()
   );
+}
+
+/** The text up to and including `6304`, and the four hex digits after it. */
+function splitChecksum(payload: string): [string, string] {
+  return [payload.slice(0, -4), payload.slice(-4)];
 }
 
 /** The additional fields (35–39) whose visibility flag shows them to the payer, in order. */

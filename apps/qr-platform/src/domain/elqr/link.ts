@@ -6,14 +6,14 @@ export const ELQR_DEFAULT_LINK_BASE_URL = 'https://pay.payqr.kg/';
 
 /**
  * Payment link = base URL + `#` + payload. The payload is percent-encoded only where a URL needs
- * it (non-ASCII, spaces, `%`), so an ASCII payload appears verbatim and every payload survives the
- * decode that parsers apply to the fragment.
+ * it (non-ASCII, spaces, `%`, and `#`, which a fragment may not hold), so an ASCII payload appears
+ * verbatim and every payload survives the decode that parsers apply to the fragment.
  */
 export function buildElqrLink(baseUrl: string, payload: string): string {
   if (baseUrl.includes('#')) {
     throw new ElqrError('ELQR_INVALID_VALUE', 'the link base URL must not contain "#"', 'base_url');
   }
-  return `${baseUrl}#${encodeURI(payload)}`;
+  return `${baseUrl}#${encodeURI(payload).replace(/#/g, '%23')}`;
 }
 
 /** Everything after the first `#`, percent-decoded as UTF-8. */
