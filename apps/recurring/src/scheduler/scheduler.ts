@@ -88,6 +88,7 @@ export interface Scheduler {
 /** A claimed charge with what an attempt needs from its operation and binding. */
 interface ClaimedRow extends ChargeRow {
   op_state: string;
+  binding_state: string;
   binding_id: string;
   customer_ref: string;
   livemode: boolean;
@@ -230,6 +231,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       .select(
         'c.*',
         'o.state as op_state',
+        'b.state as binding_state',
         'o.binding_id',
         'o.customer_ref',
         'o.livemode',
@@ -300,6 +302,27 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     };
   }
 
+  /**
+   * Whether a new attempt may start: the operation is not paused or canceled (a completed one's
+   * last charge still retries) and its binding is not revoked.
+   */
+  const mayStart = (opState: string, bindingState: string) =>
+    (opState === 'active' || opState === 'completed') && bindingState === 'activated';
+
+  /**
+   * The operation's and binding's states as they are now. A batch is claimed up to minutes before
+   * its last charge is sent: a pause, cancel or revoke meanwhile must stop that charge.
+   */
+  async function statesNow(c: ClaimedRow): Promise<{ op_state: string; binding_state: string }> {
+    const row = (await db('scheduled_operations as o')
+      .join('card_bindings as b', 'b.id', 'o.binding_id')
+      .where('o.id', c.operation_id)
+      .first('o.state as op_state', 'b.state as binding_state')) as
+      | { op_state: string; binding_state: string }
+      | undefined;
+    return row ?? { op_state: 'canceled', binding_state: 'revoked' };
+  }
+
   /** What to do with one claimed charge: at most one checkout call, nothing written yet. */
   async function decide(c: ClaimedRow): Promise<Decision> {
     const now = clock.now();
@@ -307,19 +330,17 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const factBase = factOf(c, now);
     const decision: Decision = { charge: c, set: keep(c), facts: [], asked: false };
 
-    // Paused or canceled since it was materialized: not charged (a paused operation's due
-    // charges are skipped, not caught up). A payment already pending is still followed to its end.
-    const stopped = c.op_state !== 'active' && c.op_state !== 'completed';
-    if (stopped && c.current_outcome !== 'pending') {
+    // Paused or canceled since it was materialized, or its card revoked: not charged (a paused
+    // operation's due charges are skipped, not caught up), asked again just before the call. A
+    // payment already pending is still followed to its end.
+    const skip = () => {
       decision.set = { ...decision.set, state: 'skipped', next_attempt_at: null };
       return decision;
-    }
+    };
+    const following = c.current_outcome === 'pending';
+    if (!following && !mayStart(c.op_state, c.binding_state)) return skip();
     // A new attempt after the 16-day window (the scheduler was down): given up, not charged.
-    if (
-      c.current_outcome !== 'pending' &&
-      n > 1 &&
-      !withinWindow(c.first_attempt_at, now, opts.retryPolicy)
-    ) {
+    if (!following && n > 1 && !withinWindow(c.first_attempt_at, now, opts.retryPolicy)) {
       decision.set = { ...decision.set, state: 'abandoned', next_attempt_at: null };
       decision.facts.push({
         ...factBase,
@@ -330,6 +351,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       return decision;
     }
 
+    if (!following) {
+      const current = await statesNow(c);
+      if (!mayStart(current.op_state, current.binding_state)) return skip();
+    }
     const key = `${c.operation_id}:${c.scheduled_at.toISOString()}:${n}`;
     const answer = await callCheckout(c, key);
     decision.asked = true;

@@ -68,6 +68,8 @@ export async function startFakeCheckout() {
     down: false,
     /** Makes (or replays) the payment, then answers UNAVAILABLE: an answer lost on its way. */
     loseAnswer: false,
+    /** Runs while a call is in flight, before it is answered (what a merchant does meanwhile). */
+    meanwhile: undefined as ((req: ChargeBoundCardRequest) => Promise<void>) | undefined,
   };
   let n = 0;
   const { address, close } = await serve((server) =>
@@ -75,6 +77,7 @@ export async function startFakeCheckout() {
       ...allUnimplemented(CheckoutServiceService),
       async chargeBoundCard(req) {
         calls.push(req);
+        await state.meanwhile?.(req);
         if (state.down) throw new DomainError('CHECKOUT_DOWN', 'unavailable', 'checkout is down');
         if (state.delayMs > 0)
           await new Promise((r) => setTimeout(r, Math.random() * state.delayMs));

@@ -77,6 +77,7 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
     checkout.state.delayMs = 0;
     checkout.state.down = false;
     checkout.state.loseAnswer = false;
+    checkout.state.meanwhile = undefined;
     ledger.events.clear();
     ledger.state.down = false;
     clock = createTestClock(new Date(T0.getTime() - HOUR));
@@ -813,6 +814,53 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
     clock.advance(60_000);
     expect((await s.runPass()).attempted).toBe(1);
     await expectAskedTwiceThenSucceeded(op);
+  });
+
+  it('does not start a claimed charge whose operation was paused or canceled, or whose card was revoked, while its batch ran', async () => {
+    const ops: string[] = [];
+    for (let i = 0; i < 4; i += 1) ops.push(await operation({ endsAt: T0 }));
+    // While the batch's first charge is in flight, the merchant stops the three others.
+    let stopped: string[] = [];
+    checkout.state.meanwhile = async (req) => {
+      if (stopped.length > 0) return;
+      stopped = ops.filter((id) => id !== req.metadata['recurring_operation_id']);
+      const [paused, canceled, revoked] = stopped as [string, string, string];
+      await db('scheduled_operations').where({ id: paused }).update({ state: 'paused' });
+      await db('scheduled_operations').where({ id: canceled }).update({ state: 'canceled' });
+      const { binding_id } = (await db('scheduled_operations')
+        .where({ id: revoked })
+        .first('binding_id')) as { binding_id: string };
+      await db('card_bindings').where({ id: binding_id }).update({ state: 'revoked' });
+    };
+    const s = scheduler({ concurrency: 1 });
+    clock.advance(HOUR);
+    await s.runPass();
+    expect(checkout.calls).toHaveLength(1);
+    for (const op of stopped)
+      expect(
+        (await charges(op)).map((c) => c.state),
+        op,
+      ).toEqual(['skipped']);
+  });
+
+  it("never retries a completed operation's last charge on a card revoked since", async () => {
+    const op = await operation({ endsAt: T0 });
+    checkout.state.script = () => ({ status: 'failed', declineCode: '51' });
+    const s = scheduler();
+    clock.advance(HOUR);
+    await s.runPass();
+    expect(checkout.calls).toHaveLength(1);
+    const { binding_id, state } = (await db('scheduled_operations')
+      .where({ id: op })
+      .first('binding_id', 'state')) as { binding_id: string; state: string };
+    expect(state).toBe('completed');
+    expect((await charges(op)).map((c) => c.state)).toEqual(['retrying']);
+    // Revoking cancels active and paused operations; this one is completed, its charge retrying.
+    await db('card_bindings').where({ id: binding_id }).update({ state: 'revoked' });
+    clock.advance(DAY);
+    await s.runPass();
+    expect(checkout.calls).toHaveLength(1);
+    expect((await charges(op)).map((c) => c.state)).toEqual(['skipped']);
   });
 
   it('follows a charge whose answer was lost to its end, though the operation was paused meanwhile', async () => {
