@@ -184,6 +184,58 @@ describe('nextOccurrence', () => {
     ]);
   });
 
+  it('charges a cron with an hour list once per wall-clock time across both New York DST changes', () => {
+    const twice = parseSchedule({ ...base, cron: '0 2,14 * * *', timeZone: 'America/New_York' });
+    // Spring-forward: 02:00 does not exist on 8 March; it runs right after the gap, not skipped.
+    expect(runs(twice, '2026-03-07T20:00:00Z', 3)).toEqual([
+      '2026-03-08T07:00:00.000Z', // 03:00 EDT
+      '2026-03-08T18:00:00.000Z', // 14:00 EDT
+      '2026-03-09T06:00:00.000Z', // 02:00 EDT
+    ]);
+    // Fall-back: 01:00 happens twice on 1 November; it is charged at its first instant only.
+    const early = parseSchedule({ ...base, cron: '0 1,13 * * *', timeZone: 'America/New_York' });
+    expect(runs(early, '2026-10-31T20:00:00Z', 3)).toEqual([
+      '2026-11-01T05:00:00.000Z', // 01:00 EDT; 06:00Z (01:00 EST) is not charged
+      '2026-11-01T18:00:00.000Z', // 13:00 EST
+      '2026-11-02T06:00:00.000Z',
+    ]);
+  });
+
+  it('charges a cron with an hour range or a minute step once per wall-clock time over a fall-back', () => {
+    const range = parseSchedule({ ...base, cron: '30 1-2 * * *', timeZone: 'America/New_York' });
+    expect(runs(range, '2026-10-31T20:00:00Z', 3)).toEqual([
+      '2026-11-01T05:30:00.000Z', // 01:30 EDT
+      '2026-11-01T07:30:00.000Z', // 02:30 EST; 01:30 EST (06:30Z) is not charged again
+      '2026-11-02T06:30:00.000Z',
+    ]);
+    const gap = parseSchedule({ ...base, cron: '30 1-3 * * *', timeZone: 'America/New_York' });
+    expect(runs(gap, '2026-03-08T05:00:00Z', 3)).toEqual([
+      '2026-03-08T06:30:00.000Z', // 01:30 EST
+      '2026-03-08T07:00:00.000Z', // 02:30 does not exist: 03:00 EDT
+      '2026-03-08T07:30:00.000Z', // 03:30 EDT
+    ]);
+    const halfHourly = parseSchedule({
+      ...base,
+      cron: '*/30 * * * *',
+      timeZone: 'America/New_York',
+    });
+    expect(runs(halfHourly, '2026-11-01T04:45:00Z', 4)).toEqual([
+      '2026-11-01T05:00:00.000Z', // 01:00 EDT
+      '2026-11-01T05:30:00.000Z', // 01:30 EDT
+      '2026-11-01T07:00:00.000Z', // 02:00 EST: the repeated 01:00 and 01:30 run once only
+      '2026-11-01T07:30:00.000Z',
+    ]);
+  });
+
+  it('reads a cron with an hour list in a zone without DST at fixed UTC hours (Asia/Bishkek)', () => {
+    const s = parseSchedule({ ...base, cron: '0 9,21 * * *', timeZone: 'Asia/Bishkek' });
+    expect(runs(s, '2026-03-29T00:00:00Z', 3)).toEqual([
+      '2026-03-29T03:00:00.000Z',
+      '2026-03-29T15:00:00.000Z',
+      '2026-03-30T03:00:00.000Z',
+    ]);
+  });
+
   it('charges monthly on day 31 on the last day of shorter months, leap February included', () => {
     const s = parseSchedule({
       ...base,

@@ -137,6 +137,88 @@ function compile(schedule: Schedule): Compiled {
   }
 }
 
+/** A cron whose minute and hour are single values: croner itself handles DST for those. */
+function isFixedTime(schedule: Schedule): boolean {
+  if (schedule.kind !== 'cron') return true;
+  const [minute = '', hour = ''] = schedule.cron.trim().split(/\s+/);
+  return /^\d+$/.test(minute) && /^\d+$/.test(hour);
+}
+
+const wallFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall clock of `instant` in `timeZone`, as the UTC instant with the same fields (ms). */
+function wallClock(instant: number, timeZone: string): number {
+  let format = wallFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    wallFormats.set(timeZone, format);
+  }
+  const f: Record<string, number> = {};
+  for (const p of format.formatToParts(new Date(instant))) f[p.type] = Number(p.value);
+  const ms = instant - Math.floor(instant / 1000) * 1000;
+  return (
+    Date.UTC(
+      f['year'] ?? 0,
+      (f['month'] ?? 1) - 1,
+      f['day'] ?? 1,
+      f['hour'],
+      f['minute'],
+      f['second'],
+    ) + ms
+  );
+}
+
+/**
+ * The instant a wall-clock time of `timeZone` names: the first of the two when a fall-back repeats
+ * it, and the end of the gap (the first valid time after it) when a spring-forward skips it.
+ */
+function instantOfWall(wall: number, timeZone: string): number {
+  const offsetAt = (t: number) => wallClock(t, timeZone) - t;
+  const before = offsetAt(wall - 86_400_000);
+  const after = offsetAt(wall + 86_400_000);
+  const exact = [...new Set([before, offsetAt(wall), after])]
+    .map((offset) => wall - offset)
+    .filter((t) => wallClock(t, timeZone) === wall);
+  if (exact.length > 0) return Math.min(...exact);
+  // In a gap: the transition, where the offset turns from `before` to `after`.
+  let lo = wall - after;
+  let hi = wall - before;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (offsetAt(mid) === after) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/**
+ * A cron with a list, range or step in its minute or hour, read in wall-clock time: croner's own
+ * reading of those skips a time in a spring-forward gap and runs a time repeated by a fall-back
+ * twice. Each wall-clock time runs once: at its first instant, or right after the gap.
+ */
+function nextWallOccurrence(expression: string, timeZone: string, after: Date): Date | null {
+  const cron = new Cron(expression, { timezone: 'UTC', mode: '5-part', paused: true });
+  let wall = wallClock(after.getTime(), timeZone);
+  // A wall time at or before `after` was already run at its first instant (a fall-back's repeat).
+  for (let i = 0; i < 1_000; i++) {
+    const next = cron.nextRun(new Date(wall));
+    if (!next) return null;
+    const instant = instantOfWall(next.getTime(), timeZone);
+    if (instant > after.getTime()) return new Date(instant);
+    wall = next.getTime();
+  }
+  return null;
+}
+
 function localDate(instant: Date, timeZone: string): { year: number; month: number; day: number } {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
@@ -159,6 +241,8 @@ function daysInMonth(year: number, month: number): number {
  * charges on the last day of a shorter month.
  */
 export function nextOccurrence(schedule: Schedule, after: Date): Date | null {
+  if (schedule.kind === 'cron' && !isFixedTime(schedule))
+    return nextWallOccurrence(schedule.cron, schedule.timeZone, after);
   const { cron, clampDay } = compile(schedule);
   let candidate = cron.nextRun(after);
   if (!clampDay) return candidate;
