@@ -239,6 +239,36 @@ describe('buildGateway (in process)', () => {
     expect(res.headers['location']).toBe('/v1/payments/pay_1');
   });
 
+  it('takes an empty body sent as JSON as no body: an action runs, a create is refused as missing its body', async () => {
+    const empty = { ...json, 'idempotency-key': 'empty-cancel' };
+    const cancel = await app.inject({
+      method: 'POST',
+      url: '/v1/payments/pay_1/cancel',
+      headers: empty,
+      payload: '',
+    });
+    expect(cancel.statusCode).toBe(200);
+    const create = await app.inject({
+      method: 'POST',
+      url: '/v1/payments',
+      headers: { ...json, 'idempotency-key': 'empty-create' },
+      payload: '',
+    });
+    expect(create.statusCode).toBe(400);
+    expect(create.json().error.code).toBe('VALIDATION_FAILED');
+    // A body that is not JSON, or poisons a prototype, is still refused by Fastify's parser.
+    for (const payload of ['{"amount":', '{"__proto__":{"admin":true}}']) {
+      const bad = await app.inject({
+        method: 'POST',
+        url: '/v1/payments',
+        headers: { ...json, 'idempotency-key': `bad-${payload.length}` },
+        payload,
+      });
+      expect(bad.statusCode, payload).toBe(400);
+      expect(bad.json().error.code, payload).toBe('MALFORMED_JSON');
+    }
+  });
+
   it('cancels a payment with or without a body, and maps a refusal to 422', async () => {
     const bare = await app.inject({
       method: 'POST',

@@ -205,6 +205,17 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
 
   // The API speaks JSON, pages add forms, callbacks take raw bytes; plain text is nobody's.
   app.removeContentTypeParser('text/plain');
+  // An empty body sent as JSON is no body (many SDKs send the header on every POST): an action
+  // with an optional body (cancel, enable) takes it, a create refuses it as a missing body.
+  // Anything else is Fastify's own parser, its prototype-poisoning checks included.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text === '') done(null, undefined);
+    // Fastify's parser answers through done (its type also allows a promise, never used).
+    else void json(request, text, done);
+  });
 
   // Browsers keep to https for a year once they met the gateway over it (the ingress terminates TLS).
   const hsts = deps.publicBaseUrl.startsWith('https://');
