@@ -87,8 +87,6 @@ export interface Scheduler {
 
 /** A claimed charge with what an attempt needs from its operation and binding. */
 interface ClaimedRow extends ChargeRow {
-  op_state: string;
-  binding_state: string;
   binding_id: string;
   customer_ref: string;
   livemode: boolean;
@@ -230,8 +228,6 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       .orderBy('c.next_attempt_at')
       .select(
         'c.*',
-        'o.state as op_state',
-        'b.state as binding_state',
         'o.binding_id',
         'o.customer_ref',
         'o.livemode',
@@ -310,8 +306,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     (opState === 'active' || opState === 'completed') && bindingState === 'activated';
 
   /**
-   * The operation's and binding's states as they are now. A batch is claimed up to minutes before
-   * its last charge is sent: a pause, cancel or revoke meanwhile must stop that charge.
+   * The operation's and binding's states as they are now, not at the claim: a batch is claimed up
+   * to minutes before its last charge is sent, and a pause, cancel or revoke meanwhile must stop it.
    */
   async function statesNow(c: ClaimedRow): Promise<{ op_state: string; binding_state: string }> {
     const row = (await db('scheduled_operations as o')
@@ -331,14 +327,16 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const decision: Decision = { charge: c, set: keep(c), facts: [], asked: false };
 
     // Paused or canceled since it was materialized, or its card revoked: not charged (a paused
-    // operation's due charges are skipped, not caught up), asked again just before the call. A
-    // payment already pending is still followed to its end.
-    const skip = () => {
-      decision.set = { ...decision.set, state: 'skipped', next_attempt_at: null };
-      return decision;
-    };
+    // operation's due charges are skipped, not caught up). A payment already pending is still
+    // followed to its end.
     const following = c.current_outcome === 'pending';
-    if (!following && !mayStart(c.op_state, c.binding_state)) return skip();
+    if (!following) {
+      const current = await statesNow(c);
+      if (!mayStart(current.op_state, current.binding_state)) {
+        decision.set = { ...decision.set, state: 'skipped', next_attempt_at: null };
+        return decision;
+      }
+    }
     // A new attempt after the 16-day window (the scheduler was down): given up, not charged.
     if (!following && n > 1 && !withinWindow(c.first_attempt_at, now, opts.retryPolicy)) {
       decision.set = { ...decision.set, state: 'abandoned', next_attempt_at: null };
@@ -351,10 +349,6 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       return decision;
     }
 
-    if (!following) {
-      const current = await statesNow(c);
-      if (!mayStart(current.op_state, current.binding_state)) return skip();
-    }
     const key = `${c.operation_id}:${c.scheduled_at.toISOString()}:${n}`;
     const answer = await callCheckout(c, key);
     decision.asked = true;
