@@ -84,10 +84,6 @@ export function operation(
   return { operationId, summary, ...extra };
 }
 
-/** An operator route's operation: under the `admin` tag, authorised by the admin token. */
-export const adminOperation = (operationId: string, summary: string): Record<string, unknown> =>
-  operation(operationId, summary, { tags: ['admin'], security: [{ adminToken: [] }] });
-
 /** On every answer; an error's body carries the same id as `request_id`. */
 const REQUEST_ID_HEADER = {
   'x-request-id': {

@@ -15,7 +15,7 @@ import {
   caseToJson,
   toListCasesRequest,
 } from '../mappers/case.mapper';
-import { adminOperation as operation } from '../openapi';
+import { operation } from '../openapi';
 import { idParamsSchema } from '../schemas';
 import type { GatewayDeps } from '../server';
 

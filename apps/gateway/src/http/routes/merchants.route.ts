@@ -45,7 +45,7 @@ import {
   type UpdateMerchantBody,
   updateMerchantBodySchema,
 } from '../merchant.schemas';
-import { adminOperation as operation } from '../openapi';
+import { operation } from '../openapi';
 import type { GatewayDeps } from '../server';
 
 export interface MerchantRouteDeps {

@@ -8,7 +8,7 @@ import { OPTIONAL_IDEMPOTENCY_HEADERS } from '../headers';
 import { idPage } from '../mappers/list.mapper';
 import { limitFrom } from '../mappers/payment.mapper';
 import { refundPayoutToJson, refundToJson } from '../mappers/refund.mapper';
-import { adminOperation as operation } from '../openapi';
+import { operation } from '../openapi';
 import {
   type CompletePayoutBody,
   completePayoutBodySchema,
