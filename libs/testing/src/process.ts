@@ -118,23 +118,24 @@ export function grpcServing(address: string, timeoutMs = 1_000, service = ''): P
   });
 }
 
+/** The status of an HTTP GET of url within a second; undefined when nothing answered. */
+async function httpStatus(url: string): Promise<number | undefined> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1_000) })).status;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resolves once an HTTP GET of url answers with any status. */
 export async function httpAnswers(url: string): Promise<boolean> {
-  try {
-    await fetch(url, { signal: AbortSignal.timeout(1_000) });
-    return true;
-  } catch {
-    return false;
-  }
+  return (await httpStatus(url)) !== undefined;
 }
 
 /** Resolves true once an HTTP GET of url answers 2xx (a readiness endpoint saying ready). */
 export async function httpOk(url: string): Promise<boolean> {
-  try {
-    return (await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok;
-  } catch {
-    return false;
-  }
+  const status = await httpStatus(url);
+  return status !== undefined && status >= 200 && status < 300;
 }
 
 export interface ServiceProcess {
