@@ -1,8 +1,12 @@
 import {
+  ConfigError,
   envs,
   type GrpcServerConfig,
   grpcServerConfig,
   grpcServerEnv,
+  type KafkaSecurity,
+  kafkaSecurityEnv,
+  kafkaSecurityOf,
   type MetricsConfig,
   metricsConfig,
   metricsEnv,
@@ -38,6 +42,7 @@ const toolSchema = z.object({
 const schema = toolSchema.extend({
   KAFKA_BROKERS: brokers,
   PAYMENTS_TOPIC: z.string().min(1).default('payments.events.v1'),
+  ...kafkaSecurityEnv(),
   ...grpcServerEnv(50053),
   ...metricsEnv(),
   ...migrateEnv(),
@@ -68,6 +73,7 @@ export interface LedgerToolConfig {
 
 export interface LedgerConfig extends LedgerToolConfig, GrpcServerConfig, MetricsConfig {
   kafkaBrokers: string[];
+  kafkaSecurity: KafkaSecurity;
   paymentsTopic: string;
   migrateOnStart: boolean;
   batchLanes: number;
@@ -80,11 +86,14 @@ export interface LedgerConfig extends LedgerToolConfig, GrpcServerConfig, Metric
 /** The service's configuration. The only reader of process.env in this service (with loadToolConfig). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): LedgerConfig {
   const e = parseEnv(schema, env);
+  const { security, problems } = kafkaSecurityOf(e);
+  if (!security) throw new ConfigError(problems);
   return Object.freeze({
     databaseUrl: new Secret(e.DATABASE_URL),
     logLevel: e.LOG_LEVEL,
     outboxGraceMs: e.INTEGRITY_OUTBOX_GRACE_MS,
     kafkaBrokers: e.KAFKA_BROKERS,
+    kafkaSecurity: security,
     paymentsTopic: e.PAYMENTS_TOPIC,
     ...grpcServerConfig(e),
     ...metricsConfig(e),

@@ -67,7 +67,12 @@ async function main(): Promise<void> {
   });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
 
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ledger', log });
+  const kafka = createKafka({
+    brokers: config.kafkaBrokers,
+    clientId: 'ledger',
+    log,
+    security: config.kafkaSecurity,
+  });
   const outbox = startLedgerOutbox({ kafka, db, log, batchSize: config.outboxBatchSize });
 
   const accounts = createAccountStore();

@@ -43,7 +43,12 @@ async function main(): Promise<void> {
     poolMax: config.dbPoolMax,
   });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'notifier', log });
+  const kafka = createKafka({
+    brokers: config.kafkaBrokers,
+    clientId: 'notifier',
+    log,
+    security: config.kafkaSecurity,
+  });
 
   const deliveryQueries = createDeliveryQueries(db);
   const { retryWindowMs } = config.notify;

@@ -38,7 +38,12 @@ async function main(): Promise<void> {
   });
   const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'qr-platform' });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'qr-platform', log });
+  const kafka = createKafka({
+    brokers: config.kafkaBrokers,
+    clientId: 'qr-platform',
+    log,
+    security: config.kafkaSecurity,
+  });
 
   const codes = createQrCodesRepo(db);
   const payments = createQrPaymentsRepo(db);

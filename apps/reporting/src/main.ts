@@ -48,7 +48,12 @@ async function main(): Promise<void> {
   });
   const db = createKnex({ url: config.databaseUrl.reveal(), applicationName: 'reporting' });
   if (config.migrateOnStart) await migrateLatest(db, migrations);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'reporting', log });
+  const kafka = createKafka({
+    brokers: config.kafkaBrokers,
+    clientId: 'reporting',
+    log,
+    security: config.kafkaSecurity,
+  });
 
   const facts = createPaymentFactsRepo(db);
   const payments = createPaymentSearch(db);

@@ -1,10 +1,49 @@
+import type { ConnectionOptions } from 'node:tls';
+
+import type { KafkaSaslMechanism, KafkaSecurity } from '@tolem/config';
 import type { Logger } from '@tolem/observability';
-import { Kafka, type LogEntry, logLevel } from 'kafkajs';
+import { Kafka, type LogEntry, logLevel, type SASLOptions } from 'kafkajs';
 
 export interface KafkaOptions {
   brokers: string[];
   clientId: string;
   log: Logger;
+  /**
+   * How to reach the brokers: the service's kafkaSecurity. Required, so that no service can
+   * forget to pass it and connect in plaintext to a cluster that expects SASL_SSL.
+   */
+  security: KafkaSecurity;
+}
+
+const SASL_MECHANISMS: Record<KafkaSaslMechanism, 'scram-sha-512' | 'scram-sha-256' | 'plain'> = {
+  'SCRAM-SHA-512': 'scram-sha-512',
+  'SCRAM-SHA-256': 'scram-sha-256',
+  PLAIN: 'plain',
+};
+
+/**
+ * kafkajs's `ssl` and `sasl` for a configured security. TLS always verifies the brokers'
+ * certificates (against the given CA, else the system's); kafkajs names each broker as the
+ * server name, so a certificate must cover every advertised host.
+ */
+export function kafkaSecurityOptions(security: KafkaSecurity | undefined): {
+  ssl?: ConnectionOptions;
+  sasl?: SASLOptions;
+} {
+  const options: { ssl?: ConnectionOptions; sasl?: SASLOptions } = {};
+  if (security?.tls) {
+    const { ca, cert, key } = security.tls;
+    options.ssl = {
+      rejectUnauthorized: true,
+      ...(ca === undefined ? {} : { ca: [ca] }),
+      ...(cert === undefined || key === undefined ? {} : { cert, key: key.reveal() }),
+    };
+  }
+  if (security?.sasl) {
+    const { mechanism, username, password } = security.sasl;
+    options.sasl = { mechanism: SASL_MECHANISMS[mechanism], username, password: password.reveal() };
+  }
+  return options;
 }
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -38,6 +77,7 @@ export function createKafka(options: KafkaOptions): Kafka {
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    ...kafkaSecurityOptions(options.security),
     ...KAFKA_CLIENT_TIMEOUTS,
     retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
     logLevel: logLevel.WARN,

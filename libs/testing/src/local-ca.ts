@@ -22,6 +22,8 @@ export interface IssueOptions {
   days?: number;
   /** Write into this directory instead of `<dir>/<identity>/`. */
   into?: string;
+  /** IP addresses the certificate also names (a server reached by address, like a local broker). */
+  ips?: string[];
 }
 
 interface KeyPair {
@@ -98,6 +100,7 @@ export function createLocalCa(dir: string, commonName = 'Tolem local CA'): Local
           altNames: [
             { type: 6, value: `spiffe://tolem/${identity}` },
             { type: 2, value: identity },
+            ...(opts.ips ?? []).map((ip) => ({ type: 7, ip })),
           ],
         },
       ]);

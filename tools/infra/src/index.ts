@@ -9,10 +9,26 @@ import { ensureKafka, startLocalKafka } from './kafka';
 import { createTopics } from './kafka-client';
 import { defaultKafkaCacheDir } from './maven';
 import { ensurePostgres } from './postgres';
-import type { InfraHandle, KafkaHandle, PostgresHandle, ProvisionOptions, Source } from './types';
+import type {
+  InfraHandle,
+  KafkaHandle,
+  PostgresHandle,
+  ProvisionOptions,
+  SecureKafkaOptions,
+  SecureListeners,
+  Source,
+} from './types';
 import { DEFAULT_KAFKA_VERSION, wasStartedHere } from './types';
 
-export type { InfraHandle, KafkaHandle, PostgresHandle, ProvisionOptions, Source };
+export type {
+  InfraHandle,
+  KafkaHandle,
+  PostgresHandle,
+  ProvisionOptions,
+  SecureKafkaOptions,
+  SecureListeners,
+  Source,
+};
 export { DEFAULT_KAFKA_VERSION };
 export {
   createDatabases,

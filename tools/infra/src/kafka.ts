@@ -23,6 +23,7 @@ import {
   markStarted,
   noLog,
   type ProvisionOptions,
+  type SecureKafkaOptions,
 } from './types';
 
 /** What `<stateDir>/kafka.json` records about the local broker. */
@@ -39,6 +40,17 @@ export interface KafkaState {
   /** Release whose StorageTool formatted dataDir: a different release starts from a fresh dir. */
   formattedVersion?: string;
   startedAt?: string;
+  /** The TLS listeners, when started with SecureKafkaOptions. */
+  secure?: SecureState;
+}
+
+interface SecureState {
+  saslSslPort: number;
+  sslPort: number;
+  /** The broker's key and certificate in one PEM file, as Kafka's PEM key store reads it. */
+  keyStore: string;
+  caFile: string;
+  users: { name: string; password: string }[];
 }
 
 const READY_TIMEOUT_MS = 90_000;
@@ -71,15 +83,25 @@ export async function ensureKafka(opts: ProvisionOptions): Promise<KafkaHandle> 
   return startLocalKafka(stateDir, version, log);
 }
 
-/** Always the local path (used by `kafka-smoke`, which must test the jars themselves). */
+/**
+ * Always the local path (used by `kafka-smoke`, which must test the jars themselves). With
+ * `secure`, the broker also opens TLS listeners (SecureKafkaOptions); it needs a state dir of its
+ * own, never one a broker was started in.
+ */
 export async function startLocalKafka(
   stateDir: string,
   version: string,
   log: Logger = noLog,
+  secure?: SecureKafkaOptions,
 ): Promise<KafkaHandle> {
   const dir = path.resolve(stateDir);
   await fsp.mkdir(dir, { recursive: true });
-  return withLock(path.join(dir, 'kafka.lock'), () => ensureLocal(dir, version, log), { log });
+  if (secure && (await exists(kafkaStateFile(dir)))) {
+    throw new Error(`kafka: a secure broker needs a state dir of its own; ${dir} has one already`);
+  }
+  return withLock(path.join(dir, 'kafka.lock'), () => ensureLocal(dir, version, log, secure), {
+    log,
+  });
 }
 
 async function reuseRunning(
@@ -105,7 +127,12 @@ async function isOurBroker(state: KafkaState): Promise<boolean> {
   );
 }
 
-async function ensureLocal(stateDir: string, version: string, log: Logger): Promise<KafkaHandle> {
+async function ensureLocal(
+  stateDir: string,
+  version: string,
+  log: Logger,
+  secure?: SecureKafkaOptions,
+): Promise<KafkaHandle> {
   const again = await reuseRunning(stateDir, version, log);
   if (again) return again;
   const runtime = await ensureKafkaRuntime(version, log);
@@ -134,6 +161,7 @@ async function ensureLocal(stateDir: string, version: string, log: Logger): Prom
     await stopPid(previous.pid as number, log);
   }
   const state = await prepareState(stateDir, version, runtime, previous, log);
+  if (secure) state.secure = await prepareSecure(state, secure);
   await writeServerProperties(state);
   if (!(await exists(path.join(state.dataDir, 'meta.properties'))))
     await formatStorage(state, runtime, log);
@@ -209,18 +237,57 @@ export function singleNodeSettings(version: string): Record<string, string> {
   return settings;
 }
 
+async function prepareSecure(state: KafkaState, secure: SecureKafkaOptions): Promise<SecureState> {
+  const [saslSslPort, sslPort] = (await freePorts(2)) as [number, number];
+  const keyStore = path.join(state.kafkaDir, 'broker.pem');
+  const [key, cert] = await Promise.all([
+    fsp.readFile(secure.keyFile, 'utf8'),
+    fsp.readFile(secure.certFile, 'utf8'),
+  ]);
+  await fsp.writeFile(keyStore, `${key.trim()}\n${cert.trim()}\n`, { mode: 0o600 });
+  return { saslSslPort, sslPort, keyStore, caFile: secure.caFile, users: secure.users };
+}
+
+/** The SASL_SSL and SSL listeners' settings (Kafka's PEM key and trust stores, no passwords). */
+function secureSettings(secure: SecureState): Record<string, string> {
+  const jaas = (module: string, extra = '') =>
+    `org.apache.kafka.common.security.${module} required${extra};`;
+  const plainUsers = secure.users.map((u) => ` user_${u.name}="${u.password}"`).join('');
+  return {
+    'sasl.enabled.mechanisms': 'SCRAM-SHA-512,SCRAM-SHA-256,PLAIN',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': jaas('scram.ScramLoginModule'),
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config': jaas('scram.ScramLoginModule'),
+    'listener.name.sasl_ssl.plain.sasl.jaas.config': jaas('plain.PlainLoginModule', plainUsers),
+    'listener.name.ssl.ssl.client.auth': 'required',
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.location': secure.keyStore,
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': secure.caFile,
+  };
+}
+
 function serverProperties(state: KafkaState): string {
+  const { secure } = state;
+  const listeners = [
+    `PLAINTEXT://127.0.0.1:${state.port}`,
+    ...(secure
+      ? [`SASL_SSL://127.0.0.1:${secure.saslSslPort}`, `SSL://127.0.0.1:${secure.sslPort}`]
+      : []),
+  ];
   const lines: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': '1',
     'controller.quorum.voters': `1@127.0.0.1:${state.controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${state.port},CONTROLLER://127.0.0.1:${state.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${state.port}`,
+    listeners: [...listeners, `CONTROLLER://127.0.0.1:${state.controllerPort}`].join(','),
+    'advertised.listeners': listeners.join(','),
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${
+      secure ? ',SASL_SSL:SASL_SSL,SSL:SSL' : ''
+    }`,
     'log.dirs': state.dataDir,
     ...singleNodeSettings(state.version),
+    ...(secure ? secureSettings(secure) : {}),
   };
   const body = Object.entries(lines).map(([k, v]) => `${k}=${v}`);
   return ['# Written by tools/infra on every start; edits are overwritten.', ...body, ''].join(
@@ -247,9 +314,18 @@ async function formatStorage(state: KafkaState, runtime: KafkaRuntime, log: Logg
       `Unexpected output from ${formatCommand('java', [...base, 'random-uuid'])}: ${uuidRes.stdout}`,
     );
   }
-  await runChecked('java', [...base, 'format', '-t', clusterId, '-c', state.serverProperties], {
-    timeoutMs: 60_000,
-  });
+  // SCRAM credentials live in the cluster metadata; a new cluster gets them when it is formatted.
+  const scram = (state.secure?.users ?? []).flatMap((u) =>
+    ['SCRAM-SHA-512', 'SCRAM-SHA-256'].flatMap((m) => [
+      '--add-scram',
+      `${m}=[name=${u.name},password=${u.password}]`,
+    ]),
+  );
+  await runChecked(
+    'java',
+    [...base, 'format', '-t', clusterId, '-c', state.serverProperties, ...scram],
+    { timeoutMs: 60_000 },
+  );
   state.formattedVersion = state.version;
   log(`kafka: formatted ${state.dataDir} (cluster ${clusterId}) in ${Date.now() - t0} ms`);
 }
@@ -329,6 +405,14 @@ function localHandle(stateDir: string, state: KafkaState, log: Logger): KafkaHan
     source: 'local',
     version: state.version,
     pid: state.pid,
+    ...(state.secure
+      ? {
+          secure: {
+            saslSsl: `127.0.0.1:${state.secure.saslSslPort}`,
+            ssl: `127.0.0.1:${state.secure.sslPort}`,
+          },
+        }
+      : {}),
     stop: () => stopLocalKafka(stateDir, log).then(() => undefined),
   };
 }

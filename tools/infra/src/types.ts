@@ -15,7 +15,30 @@ export interface KafkaHandle {
   version?: string;
   /** The broker's process, when this machine runs it (source 'local'): fault tests signal it. */
   pid?: number;
+  /** The TLS listeners of a broker started with SecureKafkaOptions. */
+  secure?: SecureListeners;
   stop(): Promise<void>;
+}
+
+/**
+ * What a local broker also listens on for security tests, besides PLAINTEXT: SASL_SSL (SCRAM-SHA-512,
+ * SCRAM-SHA-256 and PLAIN) and SSL requiring a client certificate. PEM files; the broker's
+ * certificate must name 127.0.0.1, where it listens.
+ */
+export interface SecureKafkaOptions {
+  certFile: string;
+  keyFile: string;
+  /** The CA the SSL listener checks client certificates against. */
+  caFile: string;
+  /** Users SASL accepts (created in the metadata when the storage is formatted). */
+  users: { name: string; password: string }[];
+}
+
+export interface SecureListeners {
+  /** host:port of the SASL_SSL listener. */
+  saslSsl: string;
+  /** host:port of the SSL listener, which requires a client certificate. */
+  ssl: string;
 }
 
 export interface InfraHandle {

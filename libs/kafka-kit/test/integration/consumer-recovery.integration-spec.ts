@@ -45,6 +45,7 @@ describe('supervised consumer on real PostgreSQL and Kafka', () => {
       brokers: [broker],
       clientId: 'recovery-producer',
       log,
+      security: { protocol: 'PLAINTEXT' },
     }).producer();
     await producer.connect();
     await producer.send({
@@ -62,7 +63,12 @@ describe('supervised consumer on real PostgreSQL and Kafka', () => {
 
     // The consumer's only bootstrap address answers nothing until the forwarder starts.
     const port = await freePort();
-    const kafka = createKafka({ brokers: [`127.0.0.1:${port}`], clientId: 'recovery-it', log });
+    const kafka = createKafka({
+      brokers: [`127.0.0.1:${port}`],
+      clientId: 'recovery-it',
+      log,
+      security: { protocol: 'PLAINTEXT' },
+    });
     const consumer = startIdempotentConsumer<string>({
       kafka,
       db,

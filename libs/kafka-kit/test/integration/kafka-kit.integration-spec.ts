@@ -101,6 +101,7 @@ describe('kafka-kit on real PostgreSQL and Kafka', () => {
       brokers: integrationEnv().kafkaBrokers.split(','),
       clientId: 'kafka-kit-it',
       log,
+      security: { protocol: 'PLAINTEXT' },
     });
   });
 

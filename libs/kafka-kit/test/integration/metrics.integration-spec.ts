@@ -43,6 +43,7 @@ describe('kafka-kit metrics on real PostgreSQL and Kafka', () => {
       brokers: integrationEnv().kafkaBrokers.split(','),
       clientId: 'kafka-kit-metrics-it',
       log,
+      security: { protocol: 'PLAINTEXT' },
     });
   });
 
