@@ -417,8 +417,12 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     );
     const kafka = peerOf(objects, 'allow-kafka-egress', 'egress');
     const kafkaApps = appsReading('KAFKA_BROKERS');
-    expect(kafka.ports).toEqual([9092]);
-    expect(podsReaching(objects, kafka.endpoint, 9092)).toEqual(
+    // The port the apps are configured to reach: dev's plaintext 9092, prod's TLS listener 9093.
+    const brokers = String(at(named(objects, 'ConfigMap', 'tolem-kafka'), 'data', 'KAFKA_BROKERS'));
+    const kafkaPort = Number(brokers.split(',')[0]?.split(':').pop());
+    expect(kafkaPort).toBe(overlay === 'prod' ? 9093 : 9092);
+    expect(kafka.ports).toEqual([kafkaPort]);
+    expect(podsReaching(objects, kafka.endpoint, kafkaPort)).toEqual(
       [...kafkaApps.map((a) => `${a}/server`), 'kafka-topics/topics'].sort(),
     );
 
@@ -434,7 +438,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       namespaceLabels: { 'kubernetes.io/metadata.name': 'elsewhere' },
       labels: { 'app.kubernetes.io/name': 'anything' },
     };
-    for (const port of [53, 443, 5432, 9092])
+    for (const port of [53, 443, 5432, kafkaPort])
       expect(podsReaching(objects, stranger, port)).toEqual([]);
   });
 

@@ -23,6 +23,13 @@ describe('shared env sets', () => {
     expect([...sharedEnvNames(source)].sort()).toEqual([
       'KAFKA_BROKERS',
       'KAFKA_GROUP_ID',
+      'KAFKA_SASL_MECHANISM',
+      'KAFKA_SASL_PASSWORD',
+      'KAFKA_SASL_USERNAME',
+      'KAFKA_SECURITY_PROTOCOL',
+      'KAFKA_TLS_CA_FILE',
+      'KAFKA_TLS_CERT_FILE',
+      'KAFKA_TLS_KEY_FILE',
       'METRICS_HOST',
       'METRICS_PORT',
       'MIGRATE_ON_START',

@@ -4,7 +4,14 @@
  * itself so the names cannot drift from what the apps parse. check.ts and graph.ts read config.ts
  * as text; a spread is how they learn the names it does not spell out.
  */
-import { grpcClientEnv, grpcServerEnv, kafkaEnv, metricsEnv, migrateEnv } from '@tolem/config';
+import {
+  grpcClientEnv,
+  grpcServerEnv,
+  kafkaEnv,
+  kafkaSecurityEnv,
+  metricsEnv,
+  migrateEnv,
+} from '@tolem/config';
 
 export const SHARED_ENV: Record<string, Record<string, { isOptional(): boolean }>> = {
   grpcServerEnv: grpcServerEnv(0),
@@ -12,6 +19,7 @@ export const SHARED_ENV: Record<string, Record<string, { isOptional(): boolean }
   metricsEnv: metricsEnv(),
   migrateEnv: migrateEnv(),
   kafkaEnv: kafkaEnv({ groupId: 'any' }),
+  kafkaSecurityEnv: kafkaSecurityEnv(),
 };
 
 /** A spread `...<name>Env(` at the start of a line: the set's name, or undefined. */

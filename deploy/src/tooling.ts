@@ -60,7 +60,12 @@ function missingHint(command: string): string {
 
 /** Renders an overlay with `kubectl kustomize`; throws (never skips) when kubectl is missing. */
 export function render(overlay: Overlay): K8sObject[] {
-  const out = run('kubectl', ['kustomize', join(K8S, 'overlays', overlay)]);
+  return renderDir(join(K8S, 'overlays', overlay));
+}
+
+/** Renders any kustomization directory (e.g. deploy/k8s/kafka-users) as render does an overlay. */
+export function renderDir(dir: string): K8sObject[] {
+  const out = run('kubectl', ['kustomize', dir]);
   return YAML.parseAllDocuments(out)
     .map((d) => d.toJSON() as unknown)
     .filter((d): d is K8sObject => typeof d === 'object' && d !== null && !Array.isArray(d));
