@@ -51,6 +51,7 @@ interface SecureState {
   keyStore: string;
   caFile: string;
   users: { name: string; password: string }[];
+  acls: boolean;
 }
 
 const READY_TIMEOUT_MS = 90_000;
@@ -245,7 +246,14 @@ async function prepareSecure(state: KafkaState, secure: SecureKafkaOptions): Pro
     fsp.readFile(secure.certFile, 'utf8'),
   ]);
   await fsp.writeFile(keyStore, `${key.trim()}\n${cert.trim()}\n`, { mode: 0o600 });
-  return { saslSslPort, sslPort, keyStore, caFile: secure.caFile, users: secure.users };
+  return {
+    saslSslPort,
+    sslPort,
+    keyStore,
+    caFile: secure.caFile,
+    users: secure.users,
+    acls: secure.acls ?? false,
+  };
 }
 
 /** The SASL_SSL and SSL listeners' settings (Kafka's PEM key and trust stores, no passwords). */
@@ -263,6 +271,13 @@ function secureSettings(secure: SecureState): Record<string, string> {
     'ssl.keystore.location': secure.keyStore,
     'ssl.truststore.type': 'PEM',
     'ssl.truststore.location': secure.caFile,
+    ...(secure.acls
+      ? {
+          'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+          // Unauthenticated = the PLAINTEXT listener: the broker itself, its controller, the test's admin.
+          'super.users': 'User:ANONYMOUS',
+        }
+      : {}),
   };
 }
 

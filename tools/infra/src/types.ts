@@ -32,6 +32,11 @@ export interface SecureKafkaOptions {
   caFile: string;
   /** Users SASL accepts (created in the metadata when the storage is formatted). */
   users: { name: string; password: string }[];
+  /**
+   * Authorize with ACLs (Kafka's StandardAuthorizer): a SASL or SSL client may do only what an
+   * ACL allows; PLAINTEXT clients are the super user that grants them.
+   */
+  acls?: boolean;
 }
 
 export interface SecureListeners {
