@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { createKnex, databaseUrlFor, isUniqueViolation, staticMigrations } from './index';
+import {
+  createKnex,
+  databaseUrlFor,
+  isUniqueViolation,
+  plaintextProblem,
+  staticMigrations,
+} from './index';
 
 describe('db-kit', () => {
   it('points a server URL at another database, keeping credentials and options', () => {
@@ -37,5 +43,30 @@ describe('db-kit', () => {
     expect(isUniqueViolation({ code: '23505' })).toBe(true);
     expect(isUniqueViolation({ code: '23503' })).toBe(false);
     expect(isUniqueViolation(undefined)).toBe(false);
+  });
+});
+
+describe('plaintextProblem', () => {
+  it.each([
+    'postgres://u:p@127.0.0.1:5432/db',
+    'postgres://u:p@localhost/db',
+    'postgres://u:p@[::1]:5432/db',
+    'postgres://u:p@/db?host=/var/run/postgresql',
+    'postgres://u:p@db.internal:5432/db?sslmode=verify-full&sslrootcert=/ca.crt',
+    'postgres://u:p@db.internal:5432/db?sslmode=disable',
+    'postgres://u:p@10.0.0.5:5432/db?ssl=true',
+  ])('accepts %s: loopback, a socket, or a protection chosen', (url) => {
+    expect(plaintextProblem(url)).toBeUndefined();
+  });
+
+  it('refuses another machine without sslmode, naming the host and never the password', () => {
+    const problem = plaintextProblem('postgres://tolem:s3cret@db.internal:5432/tolem_ledger');
+    expect(problem).toBe(
+      'the database URL reaches db.internal in plaintext: add sslmode=verify-full&sslrootcert=<CA file> (or sslmode=disable, to choose plaintext)',
+    );
+    expect(() => createKnex({ url: 'postgres://tolem:s3cret@10.1.2.3/x' })).toThrow(
+      /reaches 10\.1\.2\.3 in plaintext/,
+    );
+    expect(() => createKnex({ url: 'postgres://tolem:s3cret@10.1.2.3/x' })).not.toThrow(/s3cret/);
   });
 });

@@ -35,8 +35,37 @@ export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
  */
 const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
 
-/** A knex pool on one service's database. */
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|)$/i;
+
+/**
+ * Why a URL may not be used, or undefined. node-postgres speaks plaintext unless the URL carries
+ * sslmode (or ssl), so a URL to another machine without it would send passwords and payments in
+ * the clear without anybody having chosen to: it must say `sslmode=verify-full` (with
+ * `sslrootcert`, deploy/README.md) or, deliberately, `sslmode=disable`. Loopback addresses and
+ * unix sockets need neither. The message names the host, never the URL (it holds the password).
+ */
+export function plaintextProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined; // node-postgres reports what it cannot parse
+  }
+  const params = parsed.searchParams;
+  if (params.has('sslmode') || params.has('ssl')) return undefined;
+  if (params.get('host')?.startsWith('/')) return undefined;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (LOOPBACK.test(host)) return undefined;
+  return (
+    `the database URL reaches ${host} in plaintext: add sslmode=verify-full&sslrootcert=<CA file> ` +
+    '(or sslmode=disable, to choose plaintext)'
+  );
+}
+
+/** A knex pool on one service's database; refuses a URL that would go in the clear by default. */
 export function createKnex(options: DbOptions): Knex {
+  const problem = plaintextProblem(options.url);
+  if (problem) throw new Error(problem);
   return knex({
     client: 'pg',
     connection: {

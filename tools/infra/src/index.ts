@@ -7,6 +7,7 @@
 import { createDatabases, dropDatabases } from './databases';
 import { ensureKafka, startLocalKafka } from './kafka';
 import { createTopics } from './kafka-client';
+import { createLocalCa, type IssueOptions, type LocalCa } from './local-ca';
 import { defaultKafkaCacheDir } from './maven';
 import { ensurePostgres } from './postgres';
 import type {
@@ -30,8 +31,10 @@ export type {
   Source,
 };
 export { DEFAULT_KAFKA_VERSION };
+export type { IssueOptions, LocalCa };
 export {
   createDatabases,
+  createLocalCa,
   createTopics,
   defaultKafkaCacheDir,
   dropDatabases,

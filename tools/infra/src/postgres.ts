@@ -32,6 +32,8 @@ export interface PostgresState {
   durable: boolean;
   /** pg_stat_statements preloaded (benchmarks that print where PostgreSQL's time goes). */
   statementStats?: boolean;
+  /** Serves TLS (server.crt and server.key in the data dir). */
+  tls?: boolean;
   url: string;
   startedAt?: string;
 }
@@ -60,12 +62,19 @@ export async function ensurePostgres(opts: ProvisionOptions): Promise<PostgresHa
   await fsp.mkdir(stateDir, { recursive: true });
   // A server this state dir already runs is reused before probing Docker: it is the quickest answer and
   // keeps `npm start` data in one place.
-  const reused = await reuseRunning(stateDir, opts.durable ?? false, log);
+  const tls = opts.postgresTls;
+  if (tls && (await exists(postgresStateFile(stateDir)))) {
+    throw new Error(
+      `postgres: a TLS cluster needs a state dir of its own; ${stateDir} has one already`,
+    );
+  }
+  const reused = tls ? undefined : await reuseRunning(stateDir, opts.durable ?? false, log);
   if (reused) return reused;
-  if (await containerRuntimeAvailable(log)) return startContainer(opts.durable ?? false, log);
+  if (!tls && (await containerRuntimeAvailable(log)))
+    return startContainer(opts.durable ?? false, log);
   return withLock(
     path.join(stateDir, 'postgres.lock'),
-    () => ensureLocal(stateDir, opts.durable ?? false, log, opts.statementStats ?? false),
+    () => ensureLocal(stateDir, opts.durable ?? false, log, opts.statementStats ?? false, tls),
     {
       log,
     },
@@ -89,6 +98,7 @@ async function ensureLocal(
   durable: boolean,
   log: Logger,
   statementStats: boolean,
+  tls?: ProvisionOptions['postgresTls'],
 ): Promise<PostgresHandle> {
   // Checked again under the lock: another process may have started it while we waited.
   const again = await reuseRunning(stateDir, durable, log);
@@ -101,9 +111,17 @@ async function ensureLocal(
   if (previous && (await postmasterRuns(previous)))
     return waitForRunningServer(stateDir, previous, durable, log);
   const layout = previous ?? (await newLayout(stateDir, binDir, runAs, durable, log));
-  const state: PostgresState = { ...layout, binDir, runAs, durable, statementStats };
+  const state: PostgresState = {
+    ...layout,
+    binDir,
+    runAs,
+    durable,
+    statementStats,
+    tls: tls !== undefined,
+  };
   if (!(await exists(path.join(state.dataDir, 'PG_VERSION')))) {
     await initCluster(state, stateDir, log);
+    if (tls) await installServerCertificate(state, tls);
   } else {
     log(`postgres: restarting existing cluster ${state.dataDir}`);
   }
@@ -307,6 +325,19 @@ async function initCluster(state: PostgresState, stateDir: string, log: Logger):
   log(`postgres: initdb ${state.dataDir} took ${Date.now() - t0} ms`);
 }
 
+/** The server's certificate and key in its data dir, as PostgreSQL insists: the key readable by its owner only. */
+async function installServerCertificate(
+  state: PostgresState,
+  tls: NonNullable<ProvisionOptions['postgresTls']>,
+): Promise<void> {
+  const cert = path.join(state.dataDir, 'server.crt');
+  const key = path.join(state.dataDir, 'server.key');
+  await fsp.copyFile(tls.certFile, cert);
+  await fsp.copyFile(tls.keyFile, key);
+  await fsp.chmod(key, 0o600);
+  if (state.runAs) await runChecked('chown', [`${state.runAs}:`, cert, key]);
+}
+
 function serverConf(state: PostgresState): string {
   // A unix socket path must fit in 107 bytes; without a socket, clients use TCP only, which is all we hand out.
   const socketPath = path.join(state.socketDir, `.s.PGSQL.${state.port}`);
@@ -323,6 +354,9 @@ function serverConf(state: PostgresState): string {
     `synchronous_commit = ${flag}`,
     `full_page_writes = ${flag}`,
     ...(state.statementStats ? ["shared_preload_libraries = 'pg_stat_statements'"] : []),
+    ...(state.tls
+      ? ['ssl = on', "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'"]
+      : []),
     '',
   ].join('\n');
 }
@@ -549,7 +583,9 @@ async function startContainer(durable: boolean, log: Logger): Promise<PostgresHa
     ])
     .start();
   return markStarted<PostgresHandle>({
-    url: container.getConnectionUri(),
+    // The image serves no TLS, and a Docker host may be another machine: say plaintext is meant
+    // (db-kit refuses a URL to another machine that does not say how it is protected).
+    url: `${container.getConnectionUri()}?sslmode=disable`,
     source: 'testcontainers',
     stop: async () => void (await container.stop()),
   });

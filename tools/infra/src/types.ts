@@ -64,6 +64,11 @@ export interface ProvisionOptions {
    * reused or external server is left as it is.
    */
   statementStats?: boolean;
+  /**
+   * Serve TLS with this certificate and key (PEM) in a local cluster this call creates, as a
+   * managed PostgreSQL does: the TLS tests need one of their own (never a container's or a reused one).
+   */
+  postgresTls?: { certFile: string; keyFile: string };
   /** Default '4.1.2' (every kafkajs check and the whole test suite pass on it; 3.9.2 too). */
   kafkaVersion?: string;
   /** Progress lines. */

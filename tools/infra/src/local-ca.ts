@@ -6,7 +6,7 @@ import forge from 'node-forge';
 
 /**
  * A throwaway certificate authority for local runs and tests (npm start, the e2e stack, grpc-kit's
- * mTLS tests): what cert-manager does in Kubernetes. Each identity gets a directory with the same
+ * mTLS tests, the Kafka and PostgreSQL TLS tests): what cert-manager does in Kubernetes. Each identity gets a directory with the same
  * files as a cert-manager Secret (ca.crt, tls.crt, tls.key), so GRPC_TLS_DIR works alike in both.
  */
 export interface LocalCa {
