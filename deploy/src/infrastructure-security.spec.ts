@@ -1,5 +1,6 @@
 /**
- * Kafka security as deployed: in production every pod that talks to Kafka reaches the TLS listener,
+ * PostgreSQL and Kafka security as deployed. Every production pod with a database has the CA that
+ * verifies PostgreSQL's certificate where DATABASE_URL's sslrootcert points. Every pod that talks to Kafka reaches the TLS listener,
  * authenticates as its own KafkaUser and verifies the brokers against the cluster CA, and each
  * KafkaUser (deploy/k8s/kafka-users) may do exactly what its app's code does. The topics Job's
  * script is run here for real (against a stand-in CLI) to see the client settings it writes.
@@ -162,6 +163,32 @@ describe('Kafka security in production', () => {
         ).toEqual([]);
       }
     }
+  });
+});
+
+describe('PostgreSQL over TLS in production', () => {
+  it('mounts the CA of sslrootcert=/var/run/tolem/pg-ca/ca.crt into every pod with a database', () => {
+    const problems: string[] = [];
+    let withDatabase = 0;
+    for (const pod of pods(prod)) {
+      for (const container of containers(pod)) {
+        if (!envOf(container, 'DATABASE_URL')) continue;
+        withDatabase += 1;
+        const mount = objs(container['volumeMounts']).find(
+          (m) => m['mountPath'] === '/var/run/tolem/pg-ca',
+        );
+        const volume = objs(pod.spec['volumes']).find((v) => v['name'] === mount?.['name']);
+        if (
+          mount?.['readOnly'] !== true ||
+          at(volume, 'secret', 'secretName') !== 'tolem-pg-ca' ||
+          !objs(at(volume, 'secret', 'items')).some((i) => i['key'] === 'ca.crt')
+        )
+          problems.push(`${pod.id}: no read-only tolem-pg-ca ca.crt at /var/run/tolem/pg-ca`);
+      }
+    }
+    // Eight apps and their eight migrate Jobs.
+    expect(withDatabase).toBe(16);
+    expect(problems).toEqual([]);
   });
 });
 
