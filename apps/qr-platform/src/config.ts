@@ -52,7 +52,7 @@ const schema = z.object({
     .string()
     .regex(/^\d{4}$/, 'expected four digits')
     .default('4829'),
-  /** ELQR 59, shown by the payer's bank app. */
+  /** ELQR 59 when the request names no merchant (or nothing of its name fits ELQR). */
   QR_MERCHANT_DISPLAY_NAME: elqrText(ELQR_LIMITS.name).default('Tolem'),
 });
 

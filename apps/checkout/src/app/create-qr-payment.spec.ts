@@ -58,6 +58,8 @@ describe('createQrPayment', () => {
         livemode: false,
         expiresAt: request.expiresAt,
         paymentId: payment.id,
+        // The payer's bank app shows the shop, not the platform.
+        merchantName: merchant.name,
       },
     ]);
     expect(w.provider.starts).toHaveLength(1);

@@ -260,7 +260,9 @@ describe('startPayment', () => {
   });
 
   it('starts a QR payment: qr-platform issues the code, the adapters register it, the action carries it', async () => {
-    const { w, payment } = await kgsPayment('Order 1001:\n two books 📚 and a very long note');
+    const { w, payment, merchant } = await kgsPayment(
+      'Order 1001:\n two books 📚 and a very long note',
+    );
     const { view, action } = await w.startPayment({
       paymentId: payment.id,
       pageSecret: payment.pageSecret,
@@ -277,6 +279,8 @@ describe('startPayment', () => {
         livemode: false,
         expiresAt: payment.expiresAt,
         paymentId: payment.id,
+        // The payer's bank app shows the shop, not the platform.
+        merchantName: merchant.name,
       },
     ]);
     const code = [...w.qr.codes.values()][0];

@@ -97,7 +97,7 @@ export function makeStartOwnPayment(deps: StartPaymentDeps) {
     payment: Payment,
     method: PaymentMethod,
     payer: Record<string, string>,
-    providerShopId: string,
+    merchant: { webmoneyShopId: string; name: string },
     scan: QrScan | undefined,
   ): Promise<StartedProviderPayment & { qrCodeId: string }> {
     const request = {
@@ -109,7 +109,7 @@ export function makeStartOwnPayment(deps: StartPaymentDeps) {
       successUrl: payment.successUrl,
       failUrl: payment.failUrl,
       payer,
-      providerShopId,
+      providerShopId: merchant.webmoneyShopId,
       livemode: payment.livemode,
     };
     if (method !== 'qr') return { ...(await deps.provider.startPayment(request)), qrCodeId: '' };
@@ -129,6 +129,8 @@ export function makeStartOwnPayment(deps: StartPaymentDeps) {
       livemode: payment.livemode,
       expiresAt: payment.expiresAt,
       paymentId: payment.id,
+      // What the payer's bank app shows; qr-platform fits it to ELQR.
+      merchantName: merchant.name,
     });
     const started = await deps.provider.startPayment({
       ...request,
@@ -216,7 +218,7 @@ export function makeStartOwnPayment(deps: StartPaymentDeps) {
     }
 
     const started = await withAttemptLimit(payment.id, method, now, () =>
-      startWithProvider(payment, method, payer, merchant.webmoneyShopId, scan),
+      startWithProvider(payment, method, payer, merchant, scan),
     );
 
     const { payment: updated } = await applyTransition(

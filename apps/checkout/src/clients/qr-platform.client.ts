@@ -54,6 +54,7 @@ export function createQrPlatformClient(
           livemode: input.livemode,
           expiresAt: input.expiresAt,
           paymentId: input.paymentId,
+          merchantDisplayName: input.merchantName,
         }),
       );
       const code = res.qrCode;

@@ -494,6 +494,8 @@ export interface QrCodePort {
     /** When the code stops being payable: the payment's expiry. */
     expiresAt: Date;
     paymentId: string;
+    /** The merchant's name, for the payer's bank app (ELQR 59). */
+    merchantName: string;
   }): Promise<IssuedQrCode>;
   /**
    * The code a bank confirmed a scan of; undefined when qr-platform has no such code

@@ -85,6 +85,8 @@ export function gatewayDeps(scripted: ScriptedDeps = {}): GatewayDeps {
  */
 export function authenticateByKeys(
   keys: Record<string, string>,
+  /** The merchants' names, by id ('' when absent). */
+  names: Record<string, string> = {},
 ): (req: { apiKey: string }) => Promise<AuthenticateApiKeyResponse> {
   return async (req) => {
     const merchantId = keys[req.apiKey];
@@ -92,7 +94,7 @@ export function authenticateByKeys(
       throw new DomainError('AUTH_INVALID_API_KEY', 'unauthenticated', 'unknown API key');
     }
     return {
-      merchant: Merchant.fromPartial({ id: merchantId }),
+      merchant: Merchant.fromPartial({ id: merchantId, name: names[merchantId] ?? '' }),
       livemode: req.apiKey.startsWith('sk_live_'),
       apiKeyId: `key_${req.apiKey}`,
     };

@@ -83,6 +83,31 @@ describe('createQrCode', () => {
     expect(parseElqrLink(qrCode.link).payment).toEqual(payment);
   });
 
+  it('names the merchant in tag 59, fitted to what ELQR carries, else the issuer', async () => {
+    const { create } = setup();
+    const nameOf = async (merchantDisplayName: string | undefined, key: string) =>
+      parseElqrPayload(
+        (await create({ ...dynamicRequest, idempotencyKey: key, merchantDisplayName })).qrCode
+          .payload,
+      ).payment.name;
+    expect(await nameOf('Кофейня «Ала-Тоо»', 'n1')).toBe('Кофейня «Ала-Тоо»');
+    // Controls become spaces, emoji go, whitespace collapses, 25 characters at most.
+    expect(await nameOf('  Чайхана\n\tНавруз ☕🍵  ', 'n2')).toBe('Чайхана Навруз ☕');
+    expect(await nameOf('Bishkek Central Market Store No. 7', 'n3')).toBe(
+      'Bishkek Central Market St',
+    );
+    expect(await nameOf('🍵🍵', 'n4')).toBe('Tolem');
+    expect(await nameOf(undefined, 'n5')).toBe('Tolem');
+  });
+
+  it('returns the stored code to a retry made after the merchant renamed', async () => {
+    const { create } = setup();
+    const first = await create({ ...dynamicRequest, merchantDisplayName: 'Old name' });
+    const again = await create({ ...dynamicRequest, merchantDisplayName: 'New name' });
+    expect(again).toEqual({ qrCode: first.qrCode, replayed: true });
+    expect(parseElqrPayload(again.qrCode.payload).payment.name).toBe('Old name');
+  });
+
   it('issues a static code without an amount, identified by 32/10', async () => {
     const { create } = setup({ serviceCode: undefined });
     const { qrCode } = await create(staticRequest);

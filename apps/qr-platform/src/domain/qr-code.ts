@@ -35,6 +35,11 @@ export interface QrCodeRequest {
   paymentId: string;
   /** Static codes only: the cash desk or terminal; '' when none. */
   label: string;
+  /**
+   * The merchant's name for payers (tag 59), fitted by nameOnCode; absent or empty: the issuer's.
+   * Not in the request fingerprint: a retry after a rename returns the stored code.
+   */
+  merchantDisplayName?: string;
 }
 
 export interface QrCode {
@@ -117,6 +122,24 @@ export interface QrIssuer {
 
 // C0 and C1 controls: a QR payload is shown to payers; newlines and escapes have no place in it.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * The name a payer's bank app shows (ELQR 59): the merchant's, as far as ELQR can carry it (controls
+ * become spaces, characters outside the BMP are dropped, whitespace collapses, at most 25
+ * characters), else the issuer's. A merchant's name is theirs to choose, so it is fitted rather than
+ * refused: a long one must not stop a payment.
+ */
+export function nameOnCode(merchantName: string | undefined, issuerName: string): string {
+  const fitted = [...(merchantName ?? '')]
+    .map((c) => (CONTROL.test(c) ? ' ' : c))
+    .filter((c) => !hasAstralCharacters(c))
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, ELQR_LIMITS.name)
+    .trim();
+  return fitted || issuerName;
+}
 
 function checkText(value: string, field: string, maxLength: number): void {
   if (hasAstralCharacters(value) || CONTROL.test(value)) {
@@ -283,7 +306,7 @@ export function conflictField(
  * Builds the ELQR payload and link of a new code. Dynamic: 32/11 transactionId = the code id, the
  * amount in tyiyn (KGS minor units) and 32/12 = not editable. Static: no amount, and 32/10
  * recipientId = the code id, so a payment made with it can still be traced to the code (as Finik
- * puts a per-code id in 32/10). 33/00 always carries the merchant id.
+ * puts a per-code id in 32/10). 33/00 always carries the merchant id, 59 its name (nameOnCode).
  */
 export function composeQrCode(
   id: string,
@@ -307,7 +330,7 @@ export function composeQrCode(
     mcc: issuer.mcc,
     currency: ELQR_CURRENCY_KGS,
     ...(amount ? { amountTyiyn: amount.amountMinor } : {}),
-    name: issuer.displayName,
+    name: nameOnCode(req.merchantDisplayName, issuer.displayName),
   });
   return {
     id,

@@ -48,6 +48,7 @@ export function createRequestToDomain(req: CreateQrCodeRequest): QrCodeRequest {
     expiresAt: req.expiresAt,
     paymentId: req.paymentId,
     label: req.label,
+    merchantDisplayName: req.merchantDisplayName,
   };
 }
 

@@ -134,6 +134,7 @@ describe('qr payments: consumed events, the watch stream and resolve (real proce
       expiresAt: new Date(Date.now() + 15 * 60_000),
       paymentId,
       label: '',
+      merchantDisplayName: 'Navat',
     });
     if (!qrCode) throw new Error('no code');
     return qrCode;
@@ -273,6 +274,7 @@ describe('qr payments: consumed events, the watch stream and resolve (real proce
       expiresAt: undefined,
       paymentId: '',
       label: 'Касса 1',
+      merchantDisplayName: 'Navat',
     });
     const id = qrCode?.id ?? '';
     const scans = [500n, 700n, 900n].map((amount, i) =>

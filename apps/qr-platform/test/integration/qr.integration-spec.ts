@@ -56,6 +56,8 @@ describe('qr-platform service (real process, real PostgreSQL and Kafka)', () => 
     expiresAt: undefined,
     paymentId: '',
     label: '',
+    // Empty: the issuer's name (QR_MERCHANT_DISPLAY_NAME) goes into tag 59.
+    merchantDisplayName: '',
   };
 
   /** A live counter's static code (no amount, no expiry). */
@@ -121,6 +123,18 @@ describe('qr-platform service (real process, real PostgreSQL and Kafka)', () => 
     expect(parsed.payment.service.recipientId).toBe(qrCode?.id);
     // The display name's space is percent-encoded in the link; the fragment decodes to the payload.
     expect(qrCode?.link).toBe(`https://pay.payqr.kg/#${qrCode?.payload.replace(' ', '%20')}`);
+    expect(elqrPayloadFromLink(qrCode?.link ?? '')).toBe(qrCode?.payload);
+  });
+
+  it('names the merchant in tag 59, and the link still decodes to the payload', async () => {
+    const { qrCode } = await client.createQrCode({
+      ...staticRequest,
+      idempotencyKey: 'counter-named',
+      merchantDisplayName: 'Кафе «Ош»,\nБишкек центр, 2 этаж',
+    });
+    const parsed = parseElqrPayload(qrCode?.payload ?? '');
+    expect(parsed.checksumValid).toBe(true);
+    expect(parsed.payment.name).toBe('Кафе «Ош», Бишкек центр,');
     expect(elqrPayloadFromLink(qrCode?.link ?? '')).toBe(qrCode?.payload);
   });
 

@@ -89,21 +89,23 @@ const FEE_BPS = 100;
 const feeOf = (amount: number) => Math.floor((amount * FEE_BPS + 5_000) / 10_000);
 const today = () => new Date().toISOString().slice(0, 10);
 
+/** The test's own TLV reader (ID, two-digit length in characters, value). */
+function tlv(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < text.length; ) {
+    const id = text.slice(i, i + 2);
+    const length = Number(text.slice(i + 2, i + 4));
+    out.set(id, text.slice(i + 4, i + 4 + length));
+    i += 4 + length;
+  }
+  return out;
+}
+
 /**
  * The visible additional fields (IDs 35–39, `key:label:value:title:visibility`) of an ELQR
- * payload, read by the test's own TLV reader: what the payer's bank must be told to show.
+ * payload: what the payer's bank must be told to show.
  */
 function visibleFieldsOf(payload: string) {
-  const tlv = (text: string) => {
-    const out = new Map<string, string>();
-    for (let i = 0; i < text.length; ) {
-      const id = text.slice(i, i + 2);
-      const length = Number(text.slice(i + 2, i + 4));
-      out.set(id, text.slice(i + 4, i + 4 + length));
-      i += 4 + length;
-    }
-    return out;
-  };
   const root = tlv(payload);
   const fields: QrDetailsJson['visible_fields'] = [];
   for (const id of ['35', '36', '37', '38', '39']) {
@@ -346,6 +348,8 @@ describe('QR codes: merchant, payer bank, ledger, notifier and the live status',
       payment_id: paymentId,
     });
 
+    // The code itself names the shop (ELQR 59), so even a bank that asks nobody shows it.
+    expect(tlv(code.payload).get('59')).toBe(MERCHANT_NAME);
     // What the payer's bank is told: the merchant's name, the amount, the visible fields.
     const told = await details(code.link);
     expect(told.status).toBe(200);
@@ -479,6 +483,7 @@ describe('QR codes: merchant, payer bank, ledger, notifier and the live status',
       payment_id: null,
       label: 'Cash desk 2',
     });
+    expect(tlv(code.payload).get('59')).toBe(MERCHANT_NAME);
     const told = await details(code.link);
     expect(told.json).toMatchObject({
       qr_code_id: code.id,

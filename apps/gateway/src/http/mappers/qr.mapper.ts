@@ -188,13 +188,17 @@ export function toCreateQrPaymentRequest(
   });
 }
 
-/** A static code's body -> qr-platform's CreateQrCode (no amount: the payer enters it). */
+/**
+ * A static code's body -> qr-platform's CreateQrCode (no amount: the payer enters it), naming the
+ * merchant for the payer's bank app.
+ */
 export function toCreateStaticQrCodeRequest(
   body: CreateQrCodeBody,
-  merchantId: string,
+  merchant: { id: string; name: string },
   idempotencyKey: string,
   livemode: boolean,
 ): CreateQrCodeRequest {
+  const merchantId = merchant.id;
   return {
     merchantId,
     idempotencyKey,
@@ -205,5 +209,6 @@ export function toCreateStaticQrCodeRequest(
     expiresAt: undefined,
     paymentId: '',
     label: body.label ?? '',
+    merchantDisplayName: merchant.name,
   };
 }

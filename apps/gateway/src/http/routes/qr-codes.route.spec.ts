@@ -237,11 +237,10 @@ function setup(options: { rateLimits?: RateLimits; withQr?: boolean } = {}) {
   const qr = fakeQr();
   const deps = gatewayDeps({
     merchants: {
-      authenticateApiKey: authenticateByKeys({
-        sk_test_one: 'mer_1',
-        sk_test_two: 'mer_2',
-        sk_live_one: 'mer_1',
-      }),
+      authenticateApiKey: authenticateByKeys(
+        { sk_test_one: 'mer_1', sk_test_two: 'mer_2', sk_live_one: 'mer_1' },
+        { mer_1: 'Chaikhana Navat' },
+      ),
       getMerchant: async (req) => {
         if (req.merchantId !== 'mer_1')
           throw new DomainError('MERCHANT_NOT_FOUND', 'not_found', 'no');
@@ -349,6 +348,8 @@ describe('QR code routes', () => {
             expiresAt: undefined,
             paymentId: '',
             label: 'Cash desk 2',
+            // The payer's bank app shows the merchant the key belongs to.
+            merchantDisplayName: 'Chaikhana Navat',
           },
         },
       ]);
@@ -524,6 +525,7 @@ describe('QR code routes', () => {
         expiresAt: undefined,
         paymentId: '',
         label: staticBody.label,
+        merchantDisplayName: 'Chaikhana Navat',
       });
       const res = await create(staticBody, { 'idempotency-key': 'peer' });
       expect(res.statusCode).toBe(200);

@@ -165,7 +165,12 @@ export function qrCodeRoutes(deps: QrCodeRouteDeps): FastifyPluginAsync {
         let replayed: boolean;
         if (request.body.kind === 'static') {
           const res = await qr.codes.createQrCode(
-            toCreateStaticQrCodeRequest(request.body, merchantId, key, livemode),
+            toCreateStaticQrCodeRequest(
+              request.body,
+              { id: merchantId, name: request.merchant?.name ?? '' },
+              key,
+              livemode,
+            ),
             ctx,
           );
           code = res.qrCode;

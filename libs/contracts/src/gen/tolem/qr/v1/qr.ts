@@ -160,6 +160,13 @@ export interface CreateQrCodeRequest {
   paymentId: string;
   /** Static codes only: the cash desk or terminal, at most 64 characters. */
   label: string;
+  /**
+   * The merchant's name as the payer's bank app shows it (ELQR tag 59): controls and characters
+   * ELQR cannot carry are dropped and it is cut to 25 characters; empty = the issuer's own name
+   * (QR_MERCHANT_DISPLAY_NAME). Not part of the request's identity: a retry under the same key
+   * after a rename returns the stored code.
+   */
+  merchantDisplayName: string;
 }
 
 export interface CreateQrCodeResponse {
@@ -567,6 +574,7 @@ function createBaseCreateQrCodeRequest(): CreateQrCodeRequest {
     expiresAt: undefined,
     paymentId: "",
     label: "",
+    merchantDisplayName: "",
   };
 }
 
@@ -598,6 +606,9 @@ export const CreateQrCodeRequest: MessageFns<CreateQrCodeRequest> = {
     }
     if (message.label !== "") {
       writer.uint32(74).string(message.label);
+    }
+    if (message.merchantDisplayName !== "") {
+      writer.uint32(82).string(message.merchantDisplayName);
     }
     return writer;
   },
@@ -687,6 +698,14 @@ export const CreateQrCodeRequest: MessageFns<CreateQrCodeRequest> = {
             message.label = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.merchantDisplayName = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -726,6 +745,11 @@ export const CreateQrCodeRequest: MessageFns<CreateQrCodeRequest> = {
         ? globalThis.String(object.payment_id)
         : "",
       label: isSet(object.label) ? globalThis.String(object.label) : "",
+      merchantDisplayName: isSet(object.merchantDisplayName)
+        ? globalThis.String(object.merchantDisplayName)
+        : isSet(object.merchant_display_name)
+        ? globalThis.String(object.merchant_display_name)
+        : "",
     };
   },
 
@@ -758,6 +782,9 @@ export const CreateQrCodeRequest: MessageFns<CreateQrCodeRequest> = {
     if (message.label !== "") {
       obj.label = message.label;
     }
+    if (message.merchantDisplayName !== "") {
+      obj.merchantDisplayName = message.merchantDisplayName;
+    }
     return obj;
   },
 
@@ -777,6 +804,7 @@ export const CreateQrCodeRequest: MessageFns<CreateQrCodeRequest> = {
     message.expiresAt = object.expiresAt ?? undefined;
     message.paymentId = object.paymentId ?? "";
     message.label = object.label ?? "";
+    message.merchantDisplayName = object.merchantDisplayName ?? "";
     return message;
   },
 };
