@@ -168,6 +168,12 @@ export function makeListScheduledOperations(deps: ScheduledOperationDeps) {
 type Transition = 'pause' | 'resume' | 'cancel';
 
 /**
+ * A pause or cancel stops charging, but an occurrence that came due before it and that the
+ * scheduler had not reached yet stays on the record, as skipped, rather than vanishing.
+ */
+const SETTLE_SKIPPED = (now: Date) => ({ settleDueAt: now, settleAs: 'skipped' as const });
+
+/**
  * Pause, resume and cancel: each in one transaction with the operation's row locked; asking
  * for the state it already is in answers changed=false. Cancel stores its fact with it.
  */
@@ -185,14 +191,16 @@ export function makeOperationTransition(deps: ScheduledOperationDeps, transition
         switch (transition) {
           case 'pause': {
             const paused = pauseOperation(op, now);
-            return paused && { operation: paused, facts: [] };
+            return paused && { operation: paused, facts: [], ...SETTLE_SKIPPED(now) };
           }
           case 'resume': {
             const resumed = resumeOperation(op, now);
             return resumed && { operation: resumed, facts: [] };
           }
-          case 'cancel':
-            return cancelOperation(op, binding, 'merchant', now);
+          case 'cancel': {
+            const canceled = cancelOperation(op, binding, 'merchant', now);
+            return canceled && { ...canceled, ...SETTLE_SKIPPED(now) };
+          }
         }
       },
     );

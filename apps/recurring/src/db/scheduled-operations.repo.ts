@@ -102,7 +102,13 @@ export function createScheduledOperationsRepo(db: Knex): ScheduledOperationRepos
         if (!decided) return { operation: current, changed: false };
         if (decided.settleDueAt && row.state === 'active') {
           // Under the row lock the scheduler's materialization waits (or skips this operation).
-          await insertCharges(trx, planOccurrences(row, decided.settleDueAt, nextOccurrence).rows);
+          const { rows } = planOccurrences(row, decided.settleDueAt, nextOccurrence);
+          await insertCharges(
+            trx,
+            decided.settleAs === 'skipped'
+              ? rows.map((r) => ({ ...r, state: 'skipped', next_attempt_at: null }))
+              : rows,
+          );
         }
         await trx('scheduled_operations')
           .where({ id: operationId })

@@ -44,11 +44,16 @@ export interface OperationChange {
   operation: ScheduledOperation;
   facts: RecurringFact[];
   /**
-   * An edit: the occurrences the stored operation had due by this time (the scheduler had not
-   * reached them yet) become charges first, under the terms they came due under, so an edit never
-   * drops a charge that was already due.
+   * The occurrences the stored (active) operation had due by this time, which the scheduler had
+   * not reached yet, become charges first, under the terms they came due under: no change drops
+   * an occurrence that was already due.
    */
   settleDueAt?: Date;
+  /**
+   * How those occurrences are recorded: `planned` (an edit: charged as the scheduler would have),
+   * `skipped` (a pause or cancel: on the record, never charged).
+   */
+  settleAs?: 'planned' | 'skipped';
 }
 
 /** Storage of card bindings; one binding per payment. */

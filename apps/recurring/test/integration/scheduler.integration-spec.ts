@@ -8,9 +8,11 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { migrations } from '../../migrations';
+import { makeOperationTransition } from '../../src/app/scheduled-operations';
 import { createCheckoutClient } from '../../src/clients/checkout.client';
 import { createLedgerClient } from '../../src/clients/ledger.client';
 import { loadConfig } from '../../src/config';
+import { createScheduledOperationsRepo } from '../../src/db/scheduled-operations.repo';
 import type { Schedule } from '../../src/domain/operation';
 import { chargesHandlers } from '../../src/grpc/charges.grpc';
 import { recurringMetrics } from '../../src/metrics';
@@ -530,6 +532,30 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
     const rows = await charges(op);
     expect(rows.map((r) => r.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
     expect(new Set(checkout.calls.map((c) => c.idempotencyKey)).size).toBe(4);
+  });
+
+  it('records the occurrences already due at a pause or a cancel as skipped, and charges none', async () => {
+    const transition = (t: 'pause' | 'cancel') =>
+      makeOperationTransition({ operations: createScheduledOperationsRepo(db), clock }, t);
+    const paused = await operation({ fireOnSkip: true });
+    const canceled = await operation({});
+    // Two occurrences came due while the scheduler was not running: T0 (where next_charge_at
+    // starts) and then, under the real schedule the repository plans with (daily, midnight in
+    // Moscow: the fixture sets no time of day), 21:00 UTC the same day.
+    clock.advance(HOUR + DAY + 2 * HOUR);
+    await transition('pause')('mer_sched', paused);
+    await transition('cancel')('mer_sched', canceled);
+    expect((await scheduler().runPass()).attempted).toBe(0);
+    for (const op of [paused, canceled]) {
+      expect(
+        (await charges(op)).map((r) => [r.scheduled_at.toISOString(), r.state]),
+        op,
+      ).toEqual([
+        [T0.toISOString(), 'skipped'],
+        ['2027-01-10T21:00:00.000Z', 'skipped'],
+      ]);
+    }
+    expect(checkout.calls).toEqual([]);
   });
 
   it('keeps a materialized charge at the version it was made under when the operation is edited', async () => {

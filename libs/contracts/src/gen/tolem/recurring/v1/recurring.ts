@@ -179,7 +179,11 @@ export enum ChargeState {
   CHARGE_STATE_ABANDONED = 4,
   /** CHARGE_STATE_FAILED - A hard decline (or a binding the provider no longer honours): the operation was canceled. */
   CHARGE_STATE_FAILED = 5,
-  /** CHARGE_STATE_SKIPPED - An occurrence missed during downtime and not charged (fire_on_skip false), or due while paused. */
+  /**
+   * CHARGE_STATE_SKIPPED - An occurrence missed during downtime and not charged (fire_on_skip false), or one that had come
+   * due when the operation was paused or canceled, before it was charged. A paused operation has no
+   * occurrences until it is resumed (they are not caught up).
+   */
   CHARGE_STATE_SKIPPED = 6,
   UNRECOGNIZED = -1,
 }
