@@ -2,7 +2,7 @@ import type { Clock } from '@tolem/runtime';
 
 import type { BindingState, CardBinding } from '../domain/card-binding';
 import { invalidField, recurringErrors } from '../domain/errors';
-import { cancelOperation } from '../domain/operation-lifecycle';
+import { cancelOperation, settleSkipped } from '../domain/operation-lifecycle';
 import type { CardBindingRepository } from '../domain/ports';
 import { type PageRequest, readPage } from './paging';
 
@@ -84,9 +84,10 @@ export function makeRevokeCardBinding(deps: CardBindingDeps) {
         );
       }
       const revoked: CardBinding = { ...binding, state: 'revoked', revokedAt: now };
-      const changes = live.flatMap(
-        (op) => cancelOperation(op, revoked, 'binding_revoked', now) ?? [],
-      );
+      const changes = live.flatMap((op) => {
+        const canceled = cancelOperation(op, revoked, 'binding_revoked', now);
+        return canceled ? [{ ...canceled, ...settleSkipped(now) }] : [];
+      });
       return { binding: revoked, changes };
     });
     if (!result) throw notFound();

@@ -9,6 +9,7 @@ import {
   newOperation,
   pauseOperation,
   resumeOperation,
+  settleSkipped,
   termsOf,
 } from '../domain/operation-lifecycle';
 import {
@@ -168,12 +169,6 @@ export function makeListScheduledOperations(deps: ScheduledOperationDeps) {
 type Transition = 'pause' | 'resume' | 'cancel';
 
 /**
- * A pause or cancel stops charging, but an occurrence that came due before it and that the
- * scheduler had not reached yet stays on the record, as skipped, rather than vanishing.
- */
-const SETTLE_SKIPPED = (now: Date) => ({ settleDueAt: now, settleAs: 'skipped' as const });
-
-/**
  * Pause, resume and cancel: each in one transaction with the operation's row locked; asking
  * for the state it already is in answers changed=false. Cancel stores its fact with it.
  */
@@ -191,7 +186,7 @@ export function makeOperationTransition(deps: ScheduledOperationDeps, transition
         switch (transition) {
           case 'pause': {
             const paused = pauseOperation(op, now);
-            return paused && { operation: paused, facts: [], ...SETTLE_SKIPPED(now) };
+            return paused && { operation: paused, facts: [], ...settleSkipped(now) };
           }
           case 'resume': {
             const resumed = resumeOperation(op, now);
@@ -199,7 +194,7 @@ export function makeOperationTransition(deps: ScheduledOperationDeps, transition
           }
           case 'cancel': {
             const canceled = cancelOperation(op, binding, 'merchant', now);
-            return canceled && { ...canceled, ...SETTLE_SKIPPED(now) };
+            return canceled && { ...canceled, ...settleSkipped(now) };
           }
         }
       },

@@ -2,6 +2,8 @@ import type { Knex } from '@tolem/db-kit';
 import { newId } from '@tolem/ids';
 
 import type { CardBindingRepository, PageAnchor } from '../domain/ports';
+import { nextOccurrence } from '../domain/schedule';
+import { settleDueOccurrences } from '../scheduler/materialize';
 import { enqueueFact } from './facts.repo';
 import { anchorPosition, keysetPage } from './paging';
 import {
@@ -84,7 +86,10 @@ export function createCardBindingsRepo(db: Knex): CardBindingRepository {
         await trx('card_bindings')
           .where({ id: bindingId })
           .update({ state: decided.binding.state, revoked_at: decided.binding.revokedAt });
+        const rowsById = new Map(live.map((row) => [row.id, row]));
         for (const change of decided.changes) {
+          const row = rowsById.get(change.operation.id);
+          if (row) await settleDueOccurrences(trx, row, change, nextOccurrence);
           await trx('scheduled_operations')
             .where({ id: change.operation.id })
             .update(operationToRow(change.operation));

@@ -2,7 +2,7 @@ import type { Knex } from '@tolem/db-kit';
 
 import type { ScheduledOperationRepository } from '../domain/ports';
 import { nextOccurrence } from '../domain/schedule';
-import { insertCharges, planOccurrences } from '../scheduler/materialize';
+import { settleDueOccurrences } from '../scheduler/materialize';
 import { enqueueFact } from './facts.repo';
 import { anchorPosition, keysetPage } from './paging';
 import {
@@ -100,16 +100,8 @@ export function createScheduledOperationsRepo(db: Knex): ScheduledOperationRepos
         const current = operationFromRow(row);
         const decided = change(current, bindingFromRow(bindingRow));
         if (!decided) return { operation: current, changed: false };
-        if (decided.settleDueAt && row.state === 'active') {
-          // Under the row lock the scheduler's materialization waits (or skips this operation).
-          const { rows } = planOccurrences(row, decided.settleDueAt, nextOccurrence);
-          await insertCharges(
-            trx,
-            decided.settleAs === 'skipped'
-              ? rows.map((r) => ({ ...r, state: 'skipped', next_attempt_at: null }))
-              : rows,
-          );
-        }
+        // Under the row lock the scheduler's materialization waits (or skips this operation).
+        await settleDueOccurrences(trx, row, decided, nextOccurrence);
         await trx('scheduled_operations')
           .where({ id: operationId })
           .update(operationToRow(decided.operation));

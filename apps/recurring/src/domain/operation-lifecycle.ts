@@ -94,6 +94,15 @@ export function editOperation(
   return scheduled(edited, next);
 }
 
+/**
+ * What a pause, cancel or revocation adds to its change: it stops charging, but an occurrence
+ * that came due before it and that the scheduler had not reached yet stays on the record, as
+ * skipped, rather than vanishing (OperationChange.settleDueAt).
+ */
+export function settleSkipped(now: Date): { settleDueAt: Date; settleAs: 'skipped' } {
+  return { settleDueAt: now, settleAs: 'skipped' };
+}
+
 /** Pausing stops charging: no next charge until resumed. Null when already paused. */
 export function pauseOperation(op: ScheduledOperation, now: Date): ScheduledOperation | null {
   refuseFinished(op, 'paused');

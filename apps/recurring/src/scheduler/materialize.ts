@@ -66,3 +66,25 @@ export async function insertCharges(trx: Knex, rows: Record<string, unknown>[]):
       .ignore();
   }
 }
+
+/**
+ * What OperationChange.settleDueAt asks for: the occurrences an active operation's stored row had
+ * due by `at`, which the scheduler had not reached, become its charges, planned as the scheduler
+ * would plan them (an edit) or recorded as skipped (a pause, cancel or revocation), under the
+ * caller's row lock. A paused or finished operation has none.
+ */
+export async function settleDueOccurrences(
+  trx: Knex,
+  row: OperationRow,
+  change: { settleDueAt?: Date; settleAs?: 'planned' | 'skipped' },
+  nextOccurrence: NextOccurrence,
+): Promise<void> {
+  if (!change.settleDueAt || row.state !== 'active') return;
+  const { rows } = planOccurrences(row, change.settleDueAt, nextOccurrence);
+  await insertCharges(
+    trx,
+    change.settleAs === 'skipped'
+      ? rows.map((r) => ({ ...r, state: 'skipped', next_attempt_at: null }))
+      : rows,
+  );
+}

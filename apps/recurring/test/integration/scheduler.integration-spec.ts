@@ -8,10 +8,12 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { migrations } from '../../migrations';
+import { makeRevokeCardBinding } from '../../src/app/card-bindings';
 import { makeOperationTransition } from '../../src/app/scheduled-operations';
 import { createCheckoutClient } from '../../src/clients/checkout.client';
 import { createLedgerClient } from '../../src/clients/ledger.client';
 import { loadConfig } from '../../src/config';
+import { createCardBindingsRepo } from '../../src/db/card-bindings.repo';
 import { createScheduledOperationsRepo } from '../../src/db/scheduled-operations.repo';
 import type { Schedule } from '../../src/domain/operation';
 import { chargesHandlers } from '../../src/grpc/charges.grpc';
@@ -534,19 +536,25 @@ describe('recurring scheduler (real PostgreSQL, fake checkout and ledger over gR
     expect(new Set(checkout.calls.map((c) => c.idempotencyKey)).size).toBe(4);
   });
 
-  it('records the occurrences already due at a pause or a cancel as skipped, and charges none', async () => {
+  it('records the occurrences already due at a pause, a cancel or a revocation as skipped, and charges none', async () => {
     const transition = (t: 'pause' | 'cancel') =>
       makeOperationTransition({ operations: createScheduledOperationsRepo(db), clock }, t);
+    const revoke = makeRevokeCardBinding({ bindings: createCardBindingsRepo(db), clock });
     const paused = await operation({ fireOnSkip: true });
     const canceled = await operation({});
+    const revoked = await operation({});
     // Two occurrences came due while the scheduler was not running: T0 (where next_charge_at
-    // starts) and then, under the real schedule the repository plans with (daily, midnight in
+    // starts) and then, under the real schedule the repositories plan with (daily, midnight in
     // Moscow: the fixture sets no time of day), 21:00 UTC the same day.
     clock.advance(HOUR + DAY + 2 * HOUR);
     await transition('pause')('mer_sched', paused);
     await transition('cancel')('mer_sched', canceled);
+    const { binding_id: bindingId } = (await db('scheduled_operations')
+      .where({ id: revoked })
+      .first('binding_id')) as { binding_id: string };
+    await revoke('mer_sched', bindingId);
     expect((await scheduler().runPass()).attempted).toBe(0);
-    for (const op of [paused, canceled]) {
+    for (const op of [paused, canceled, revoked]) {
       expect(
         (await charges(op)).map((r) => [r.scheduled_at.toISOString(), r.state]),
         op,
