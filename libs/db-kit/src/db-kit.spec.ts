@@ -52,21 +52,45 @@ describe('plaintextProblem', () => {
     'postgres://u:p@localhost/db',
     'postgres://u:p@[::1]:5432/db',
     'postgres://u:p@/db?host=/var/run/postgresql',
+    'postgres://u:p@/db',
+    'socket:/var/run/postgresql?db=tolem',
     'postgres://u:p@db.internal:5432/db?sslmode=verify-full&sslrootcert=/ca.crt',
+    'postgres://u:p@db.internal:5432/db?sslmode=verify-full',
     'postgres://u:p@db.internal:5432/db?sslmode=disable',
-    'postgres://u:p@10.0.0.5:5432/db?ssl=true',
-  ])('accepts %s: loopback, a socket, or a protection chosen', (url) => {
+    'postgres://u:p@db.internal/db?host=127.0.0.1',
+  ])('accepts %s: loopback, a socket, verify-full or an explicit disable', (url) => {
     expect(plaintextProblem(url)).toBeUndefined();
   });
 
   it('refuses another machine without sslmode, naming the host and never the password', () => {
     const problem = plaintextProblem('postgres://tolem:s3cret@db.internal:5432/tolem_ledger');
     expect(problem).toBe(
-      'the database URL reaches db.internal in plaintext: add sslmode=verify-full&sslrootcert=<CA file> (or sslmode=disable, to choose plaintext)',
+      'the database URL reaches db.internal in plaintext: use sslmode=verify-full&sslrootcert=<CA file> (or sslmode=disable, to choose plaintext)',
     );
     expect(() => createKnex({ url: 'postgres://tolem:s3cret@10.1.2.3/x' })).toThrow(
       /reaches 10\.1\.2\.3 in plaintext/,
     );
     expect(() => createKnex({ url: 'postgres://tolem:s3cret@10.1.2.3/x' })).not.toThrow(/s3cret/);
+  });
+
+  it('reads the host as node-postgres does: a host parameter wins over the authority', () => {
+    expect(plaintextProblem('postgres://u:p@localhost/db?host=db.remote.example')).toMatch(
+      /^the database URL reaches db\.remote\.example in plaintext/,
+    );
+  });
+
+  it.each(['require', 'prefer', 'verify-ca', 'no-verify', 'allow'])(
+    'refuses sslmode=%s to another machine: it does not verify the server (or will not)',
+    (mode) => {
+      expect(plaintextProblem(`postgres://u:p@db.internal/db?sslmode=${mode}`)).toMatch(
+        new RegExp(`reaches db\\.internal with sslmode=${mode}, which does not verify the server`),
+      );
+    },
+  );
+
+  it('refuses what it cannot read', () => {
+    expect(plaintextProblem('not a url')).toBe(
+      'the database URL cannot be read as a postgres:// URL',
+    );
   });
 });

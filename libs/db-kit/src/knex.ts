@@ -35,29 +35,52 @@ export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
  */
 const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
 
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|)$/i;
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1)$/i;
 
 /**
- * Why a URL may not be used, or undefined. node-postgres speaks plaintext unless the URL carries
- * sslmode (or ssl), so a URL to another machine without it would send passwords and payments in
- * the clear without anybody having chosen to: it must say `sslmode=verify-full` (with
+ * The host a URL reaches and its parameters, read as node-postgres reads them: a `host`
+ * parameter wins over the authority, `postgres://u@/db` has no host (node-postgres then uses
+ * PGHOST or localhost), a `socket:` URL is a unix socket. Undefined when it cannot be read.
+ */
+function reach(url: string): { host: string; params: URLSearchParams } | undefined {
+  let parsed: URL;
+  let hostless = false;
+  try {
+    parsed = new URL(url);
+  } catch {
+    try {
+      parsed = new URL(url.replace('@/', '@___DUMMY___/'));
+      hostless = true;
+    } catch {
+      return undefined;
+    }
+  }
+  const params = parsed.searchParams;
+  if (parsed.protocol === 'socket:') return { host: decodeURI(parsed.pathname), params };
+  const hostname = hostless ? '' : parsed.hostname.replace(/^\[(.+)\]$/, '$1');
+  return { host: params.get('host') || decodeURIComponent(hostname), params };
+}
+
+/**
+ * Why a URL may not be used, or undefined. node-postgres speaks plaintext unless the URL asks for
+ * TLS, and its weaker sslmodes (require, prefer, verify-ca, no-verify) verify less than they seem
+ * to or, from pg 9, will: a URL to another machine must say `sslmode=verify-full` (with
  * `sslrootcert`, deploy/README.md) or, deliberately, `sslmode=disable`. Loopback addresses and
  * unix sockets need neither. The message names the host, never the URL (it holds the password).
  */
 export function plaintextProblem(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined; // node-postgres reports what it cannot parse
-  }
-  const params = parsed.searchParams;
-  if (params.has('sslmode') || params.has('ssl')) return undefined;
-  if (params.get('host')?.startsWith('/')) return undefined;
-  const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  if (LOOPBACK.test(host)) return undefined;
+  const target = reach(url);
+  if (!target) return 'the database URL cannot be read as a postgres:// URL';
+  const { host, params } = target;
+  if (host === '' || host.startsWith('/') || LOOPBACK.test(host)) return undefined;
+  const sslmode = params.get('sslmode');
+  if (sslmode === 'verify-full' || sslmode === 'disable') return undefined;
+  const how =
+    sslmode === null
+      ? 'in plaintext'
+      : `with sslmode=${sslmode.slice(0, 20)}, which does not verify the server`;
   return (
-    `the database URL reaches ${host} in plaintext: add sslmode=verify-full&sslrootcert=<CA file> ` +
+    `the database URL reaches ${host} ${how}: use sslmode=verify-full&sslrootcert=<CA file> ` +
     '(or sslmode=disable, to choose plaintext)'
   );
 }
