@@ -138,6 +138,13 @@ describe('Kafka security in production', () => {
     expect(may('tolem-ledger', 'topic', topic, 'Write')).toBe(true);
     expect(may('tolem-ledger', 'topic', topic, 'Read')).toBe(false);
     for (const group of groups) {
+      expect(may('tolem-ledger', 'topic', dlqTopicOf(topic, group), 'Write')).toBe(false);
+      expect(may('tolem-ledger', 'group', group, 'Read')).toBe(false);
+    }
+    // The topics Job creates and describes; it never reads or writes events.
+    for (const op of ['Read', 'Write'])
+      expect(may('tolem-kafka-topics', 'topic', topic, op), op).toBe(false);
+    for (const group of groups) {
       const user = `tolem-${group}`;
       expect(may(user, 'topic', topic, 'Read'), user).toBe(true);
       expect(may(user, 'group', group, 'Read'), user).toBe(true);
@@ -192,6 +199,17 @@ describe('PostgreSQL over TLS in production', () => {
   });
 });
 
+/**
+ * The password a `sasl.jaas.config` properties line gives Kafka: the properties file's escapes
+ * undone (`\x` is x), then the JAAS quoted string's (`\x` is x, as Java's StreamTokenizer reads it).
+ */
+function jaasPassword(line: string): string {
+  const unescape = (text: string) => text.replace(/\\(.)/g, '$1');
+  const value = unescape(line.slice(line.indexOf('=') + 1));
+  const quoted = /password="((?:\\.|[^"\\])*)"/.exec(value)?.[1] ?? '';
+  return unescape(quoted);
+}
+
 describe("the topics Job's script", () => {
   const scratch = mkdtempSync(join(tmpdir(), 'kafka-topics-job-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -222,9 +240,12 @@ describe("the topics Job's script", () => {
   }
 
   it('writes SASL_SSL client settings (owner-only) and passes them to every call in prod', () => {
+    // Quotes and backslashes survive both the properties file and the JAAS string; dash's echo
+    // would have read `\c` as "stop here".
+    const password = 'pw"with\\back\\cslash';
     const { result, calls, dir } = runJob(prod, {
       KAFKA_SASL_USERNAME: 'tolem-kafka-topics',
-      KAFKA_SASL_PASSWORD: 'topics-pw',
+      KAFKA_SASL_PASSWORD: password,
     });
     expect(result.status, result.stderr).toBe(0);
     const data = configMap(prod, 'tolem-kafka');
@@ -236,15 +257,43 @@ describe("the topics Job's script", () => {
       ...groups.map((g) => dlqTopicOf(data['PAYMENTS_TOPIC'] ?? '', g)),
       data['PAYMENTS_TOPIC'],
     ]);
-    expect(readFileSync(join(dir, 'client.properties'), 'utf8').split('\n')).toEqual([
+    const lines = readFileSync(join(dir, 'client.properties'), 'utf8').split('\n');
+    expect(lines).toEqual([
       'security.protocol=SASL_SSL',
       'ssl.truststore.type=PEM',
       `ssl.truststore.location=${data['KAFKA_TLS_CA_FILE']}`,
       'sasl.mechanism=SCRAM-SHA-512',
-      'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="tolem-kafka-topics" password="topics-pw";',
+      'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="tolem-kafka-topics" password="pw\\\\"with\\\\\\\\back\\\\\\\\cslash";',
       '',
     ]);
+    expect(jaasPassword(lines[4] ?? '')).toBe(password);
     expect(statSync(join(dir, 'client.properties')).mode & 0o077).toBe(0);
+  });
+
+  it('adds the client certificate as a PEM key store for SSL', () => {
+    const pem = (what: string) => `-----BEGIN ${what}-----\nAAAA\n-----END ${what}-----\n`;
+    const certs = mkdtempSync(join(scratch, 'certs-'));
+    writeFileSync(join(certs, 'tls.key'), pem('PRIVATE KEY'));
+    writeFileSync(join(certs, 'tls.crt'), pem('CERTIFICATE'));
+    const { result, dir } = runJob(prod, {
+      KAFKA_SECURITY_PROTOCOL: 'SSL',
+      KAFKA_TLS_CERT_FILE: join(certs, 'tls.crt'),
+      KAFKA_TLS_KEY_FILE: join(certs, 'tls.key'),
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const data = configMap(prod, 'tolem-kafka');
+    expect(readFileSync(join(dir, 'client.properties'), 'utf8').split('\n')).toEqual([
+      'security.protocol=SSL',
+      'ssl.truststore.type=PEM',
+      `ssl.truststore.location=${data['KAFKA_TLS_CA_FILE']}`,
+      'ssl.keystore.type=PEM',
+      `ssl.keystore.location=${dir}/client.pem`,
+      '',
+    ]);
+    expect(readFileSync(join(dir, 'client.pem'), 'utf8')).toBe(
+      pem('PRIVATE KEY') + pem('CERTIFICATE'),
+    );
+    expect(statSync(join(dir, 'client.pem')).mode & 0o077).toBe(0);
   });
 
   it('passes no client settings to a plaintext broker (dev)', () => {

@@ -78,7 +78,7 @@ export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
 /**
  * How a service reaches the brokers: spread into its env schema (kafkaEnv does). PLAINTEXT, the
  * default, suits a broker on the same machine; a cluster's is SASL_SSL (the prod overlay sets it
- * and deploy/check.ts holds it there). Files are PEM; without KAFKA_TLS_CA_FILE the system's CAs
+ * and deploy/src/infrastructure-security.spec.ts holds it there). Files are PEM; without KAFKA_TLS_CA_FILE the system's CAs
  * verify the brokers (managed Kafka services use public ones).
  */
 export const kafkaSecurityEnv = () => ({
