@@ -168,7 +168,11 @@ async function ensureLocal(
     await formatStorage(state, runtime, log);
   else state.formattedVersion ??= version; // formatted before the state file knew: assume this release
   const started = await launch(state, runtime, log);
-  await writeState(kafkaStateFile(stateDir), started);
+  // The users' passwords stay out of the state file: a secure broker is never restarted from it.
+  await writeState(
+    kafkaStateFile(stateDir),
+    started.secure ? { ...started, secure: { ...started.secure, users: [] } } : started,
+  );
   await waitUntilReady(started, log);
   return markStarted(localHandle(stateDir, started, log));
 }
@@ -256,7 +260,10 @@ async function prepareSecure(state: KafkaState, secure: SecureKafkaOptions): Pro
   };
 }
 
-/** The SASL_SSL and SSL listeners' settings (Kafka's PEM key and trust stores, no passwords). */
+/**
+ * The SASL_SSL and SSL listeners' settings: Kafka's PEM key and trust stores (no store passwords)
+ * and the PLAIN users with their passwords (SCRAM's are formatted into the metadata).
+ */
 function secureSettings(secure: SecureState): Record<string, string> {
   const jaas = (module: string, extra = '') =>
     `org.apache.kafka.common.security.${module} required${extra};`;
@@ -311,7 +318,8 @@ function serverProperties(state: KafkaState): string {
 }
 
 async function writeServerProperties(state: KafkaState): Promise<void> {
-  await fsp.writeFile(state.serverProperties, serverProperties(state));
+  // Owner-only: a secure broker's file holds its PLAIN users' passwords.
+  await fsp.writeFile(state.serverProperties, serverProperties(state), { mode: 0o600 });
 }
 
 function javaClasspath(runtime: KafkaRuntime): string {
