@@ -98,6 +98,13 @@ describe('createQrCode', () => {
     );
     expect(await nameOf('🍵🍵', 'n4')).toBe('Tolem');
     expect(await nameOf(undefined, 'n5')).toBe('Tolem');
+    // Invisible and direction-changing characters go; nothing visible left: the issuer's name.
+    expect(await nameOf('Navat\u200b\u202eShop', 'n6')).toBe('NavatShop');
+    expect(await nameOf('\u200b\u2060 ', 'n7')).toBe('Tolem');
+    // Decomposed letters are composed first, and a cut never separates a letter from its mark.
+    expect(await nameOf('Мой магазин \u0438\u0306', 'n8')).toBe('Мой магазин й');
+    const marks = 'x'.repeat(24) + 'e\u0301\u0302';
+    expect(await nameOf(marks, 'n9')).toBe('x'.repeat(24));
   });
 
   it('returns the stored code to a retry made after the merchant renamed', async () => {

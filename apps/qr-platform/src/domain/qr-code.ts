@@ -124,21 +124,27 @@ export interface QrIssuer {
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
- * The name a payer's bank app shows (ELQR 59): the merchant's, as far as ELQR can carry it (controls
- * become spaces, characters outside the BMP are dropped, whitespace collapses, at most 25
- * characters), else the issuer's. A merchant's name is theirs to choose, so it is fitted rather than
- * refused: a long one must not stop a payment.
+ * The name a payer's bank app shows (ELQR 59): the merchant's, as far as ELQR can carry it, else
+ * the issuer's. Composed (NFC) so a letter is one character; controls become spaces; invisible
+ * format characters (zero-width, bidi overrides) and characters outside the BMP are dropped;
+ * whitespace collapses; at most 25 characters, never cut between a letter and its combining mark.
+ * A merchant's name is theirs to choose, so it is fitted rather than refused: a long one must not
+ * stop a payment.
  */
 export function nameOnCode(merchantName: string | undefined, issuerName: string): string {
-  const fitted = [...(merchantName ?? '')]
-    .map((c) => (CONTROL.test(c) ? ' ' : c))
-    .filter((c) => !hasAstralCharacters(c))
-    .join('')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, ELQR_LIMITS.name)
-    .trim();
-  return fitted || issuerName;
+  const chars = [
+    ...(merchantName ?? '')
+      .normalize('NFC')
+      .replace(/\p{Cf}/gu, '')
+      .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  ].filter((c) => !hasAstralCharacters(c));
+  let end = Math.min(chars.length, ELQR_LIMITS.name);
+  // A mark after the cut belongs to the letter before it: cut before that letter too.
+  while (end > 0 && end < chars.length && /\p{M}/u.test(chars[end] ?? '')) end -= 1;
+  const fitted = chars.slice(0, end).join('').trim();
+  return /\p{L}|\p{N}/u.test(fitted) ? fitted : issuerName;
 }
 
 function checkText(value: string, field: string, maxLength: number): void {
