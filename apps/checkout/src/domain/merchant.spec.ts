@@ -52,6 +52,8 @@ describe('merchant validation', () => {
     [{ vatRate: 'vat18' }, 'vat_rate'],
     [{ vatRate: 'vat22_120' }, 'vat_rate'],
     [{ notificationUrl: 'javascript:alert(1)' }, 'notification_url'],
+    // It receives live payments: https, unless loopback.
+    [{ notificationUrl: 'http://m.example/hook' }, 'notification_url'],
     [{ feeRules: [{ method: 'card', percentBps: 10_001, fixed: [] }] }, 'fee_rules[0].percent_bps'],
     [
       {
@@ -119,5 +121,20 @@ describe('merchant update validation', () => {
     expect(() => validateMerchantUpdate({ merchantId: 'mer_1', enabledMethods: [] })).toThrow(
       expect.objectContaining({ details: { field: 'enabled_methods' } }),
     );
+  });
+
+  it('takes a plain-http notification URL only on loopback, where it never leaves the machine', () => {
+    expect(() =>
+      validateMerchantUpdate({ merchantId: 'mer_1', notificationUrl: 'http://m.example/hook' }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'MERCHANT_INVALID_REQUEST',
+        message: 'notification_url must be https: it receives live payments',
+      }),
+    );
+    for (const url of ['http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://[::1]:1/h'])
+      expect(validateMerchantUpdate({ merchantId: 'mer_1', notificationUrl: url }).patch).toEqual({
+        notificationUrl: url,
+      });
   });
 });

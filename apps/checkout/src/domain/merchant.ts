@@ -100,6 +100,21 @@ function invalid(field: string, message: string): never {
   throw checkoutErrors.create('MERCHANT_INVALID_REQUEST', message, { details: { field } });
 }
 
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Where the merchant's notifications go (notifier's default endpoint, which gets live events): an
+ * http(s) URL as checkUrl says, and https unless it is loopback (which never leaves the machine).
+ * Notifier refuses the same, but only when the onboarding step reaches it, later and retried:
+ * here the merchant is told at once.
+ */
+function checkNotificationUrl(value: string): void {
+  checkUrl(value, 'notification_url', invalid);
+  if (value !== '' && value.startsWith('http:') && !LOOPBACK_HOST.test(new URL(value).hostname)) {
+    invalid('notification_url', 'notification_url must be https: it receives live payments');
+  }
+}
+
 function checkName(value: string): void {
   const name = value.trim();
   if (name.length === 0) invalid('name', 'name is required');
@@ -154,7 +169,7 @@ export function validateMerchantRequest(input: CreateMerchantInput): void {
   checkUrl(input.defaultSuccessUrl, 'default_success_url', invalid);
   checkUrl(input.defaultFailUrl, 'default_fail_url', invalid);
   checkVat(input.vatRate);
-  checkUrl(input.notificationUrl, 'notification_url', invalid);
+  checkNotificationUrl(input.notificationUrl);
   validateFeeRules(input.feeRules);
 }
 
@@ -190,7 +205,7 @@ export function validateMerchantUpdate(input: UpdateMerchantInput): {
     patch.vatRate = input.vatRate;
   }
   if (input.notificationUrl !== undefined) {
-    checkUrl(input.notificationUrl, 'notification_url', invalid);
+    checkNotificationUrl(input.notificationUrl);
     patch.notificationUrl = input.notificationUrl;
     if (input.notificationUrl !== '') steps.push({ step: 'notifier_endpoint' });
   }

@@ -98,7 +98,11 @@ export const createMerchantBodySchema = {
     fee_rules: feeRulesSchema,
     webmoney_shop_id: { type: 'string', maxLength: 64 },
     /** Where the notifier POSTs signed payment notifications. */
-    result_url: { ...urlSchema, description: 'Where signed payment notifications are POSTed.' },
+    result_url: {
+      ...urlSchema,
+      description:
+        'Where signed payment notifications are POSTed, live ones included: https, unless loopback.',
+    },
     success_url: urlSchema,
     fail_url: urlSchema,
     vat_rate: vatRateSchema,

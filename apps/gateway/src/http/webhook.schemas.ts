@@ -184,7 +184,14 @@ const eventTypesSchema = {
   description:
     'Subscribed event types (see docs/webhooks.md); empty or absent: every type merchants are notified of.',
 } as const;
-const urlSchema = { type: 'string', minLength: 1, maxLength: 2048, pattern: URL_PATTERN } as const;
+const urlSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 2048,
+  pattern: URL_PATTERN,
+  description:
+    'http(s), without credentials. https for a live key (its events carry live payments), unless loopback.',
+} as const;
 
 export const createEndpointBodySchema = {
   type: 'object',

@@ -60,6 +60,9 @@ describe('createEndpoint', () => {
   it.each([
     [{ url: 'ftp://x.example' }, 'url'],
     [{ url: 'https://u:p@x.example' }, 'url'],
+    // A live endpoint (an operator's too) must be https.
+    [{ url: 'http://x.example/hook', livemode: true }, 'url'],
+    [{ url: 'http://x.example/hook' }, 'url'],
     [{ eventTypes: ['payment.pending'] }, 'event_types'],
     [{ eventTypes: ['payment.succeded'] }, 'event_types'],
     [{ description: 'x'.repeat(501) }, 'description'],
@@ -142,6 +145,32 @@ describe('createEndpoint', () => {
 });
 
 describe('endpoint management', () => {
+  it('takes http for a test endpoint or loopback, and keeps a live one on https when its URL changes', async () => {
+    const { manage } = setup();
+    const test = await manage.createEndpoint(
+      create({ url: 'http://test-shop.example/hook', livemode: false }),
+    );
+    expect(test.endpoint.url).toBe('http://test-shop.example/hook');
+    const local = await manage.createEndpoint(
+      create({ url: 'http://127.0.0.1:9000/hook', livemode: true }),
+    );
+    expect(local.endpoint.url).toBe('http://127.0.0.1:9000/hook');
+    const live = await manage.createEndpoint(create({ livemode: true }));
+    await expect(
+      manage.updateEndpoint({
+        merchantId: 'mer_1',
+        endpointId: live.endpoint.id,
+        url: 'http://shop.example/hook',
+      }),
+    ).rejects.toMatchObject({ code: 'NOTIFIER_INVALID_ENDPOINT', details: { field: 'url' } });
+    const moved = await manage.updateEndpoint({
+      merchantId: 'mer_1',
+      endpointId: test.endpoint.id,
+      url: 'http://other-test-shop.example/hook',
+    });
+    expect(moved.url).toBe('http://other-test-shop.example/hook');
+  });
+
   it("never shows or changes another merchant's endpoint", async () => {
     const { manage } = setup();
     const { endpoint } = await manage.createEndpoint(create());

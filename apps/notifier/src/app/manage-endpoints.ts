@@ -217,7 +217,8 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
           `the idempotency key is at most ${MAX_KEY_LENGTH} characters`,
         );
       }
-      checkEndpointUrl(input.url);
+      // Unset (an operator): live, as the endpoint is created.
+      checkEndpointUrl(input.url, input.livemode ?? true);
       const eventTypes = checkEventTypes(input.eventTypes);
       const description = checkDescription(input.description);
       const maxInFlight = checkMaxInFlight(input.maxInFlight || DEFAULT_MAX_IN_FLIGHT);
@@ -297,7 +298,8 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
      * applies to deliveries made from now on (a delivery's bytes never change between attempts).
      */
     async updateEndpoint(input: UpdateEndpointInput): Promise<WebhookEndpoint> {
-      if (input.url !== undefined) checkEndpointUrl(input.url);
+      // Its mode is known once it is read (below); the rest of the URL is checked before.
+      if (input.url !== undefined) checkEndpointUrl(input.url, false);
       const changes: Omit<EndpointPatch, 'updatedAt'> = {
         ...(input.url !== undefined ? { url: input.url } : {}),
         ...(input.description !== undefined
@@ -314,6 +316,8 @@ export function makeManageEndpoints(deps: ManageEndpointsDeps) {
       };
       return transactor.transact(async (repos) => {
         const endpoint = await mustGet(repos, input.merchantId, input.endpointId, input.livemode);
+        if (input.url !== undefined)
+          checkEndpointUrl(input.url, endpoint.livemode || endpoint.isDefault);
         if (endpoint.isDefault && input.url !== undefined && input.url !== endpoint.url) {
           throw notifierErrors.create(
             'NOTIFIER_DEFAULT_ENDPOINT_MANAGED',

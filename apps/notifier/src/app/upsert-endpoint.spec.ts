@@ -32,6 +32,8 @@ describe('upsertEndpoint', () => {
     [{ url: 'not a url' }, 'url'],
     [{ url: '' }, 'url'],
     [{ url: 'https://user:pw@shop.example/' }, 'url'],
+    // The default endpoint gets live events: https, unless loopback.
+    [{ url: 'http://shop.example/tolem' }, 'url'],
     [{ signingSecret: new Secret('0123456789abcde') }, 'signing_secret'],
     [{ merchantId: '' }, 'merchant_id'],
     [{ merchantId: `mer_${'x'.repeat(252)}` }, 'merchant_id'],

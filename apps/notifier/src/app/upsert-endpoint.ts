@@ -37,8 +37,14 @@ export function requireMerchant(merchantId: string): void {
   }
 }
 
-/** An absolute http(s) URL without credentials, or NOTIFIER_INVALID_ENDPOINT naming `url`. */
-export function checkEndpointUrl(url: string): void {
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * An absolute http(s) URL without credentials, or NOTIFIER_INVALID_ENDPOINT naming `url`. An
+ * endpoint that gets live events (a live one, or the default, which gets both modes) must use
+ * https unless it is loopback: Standard Webhooks signs a delivery but does not hide the payment in it.
+ */
+export function checkEndpointUrl(url: string, live: boolean): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -49,6 +55,9 @@ export function checkEndpointUrl(url: string): void {
     throw invalid('url', 'url must be an absolute http or https URL');
   }
   if (parsed.username || parsed.password) throw invalid('url', 'url must not carry credentials');
+  if (live && parsed.protocol === 'http:' && !LOOPBACK_HOST.test(parsed.hostname)) {
+    throw invalid('url', 'url must be https for an endpoint that receives live events');
+  }
 }
 
 /**
@@ -58,7 +67,8 @@ export function checkEndpointUrl(url: string): void {
 export function makeUpsertEndpoint(deps: UpsertEndpointDeps) {
   return async (input: UpsertEndpointInput): Promise<WebhookEndpoint> => {
     requireMerchant(input.merchantId);
-    checkEndpointUrl(input.url);
+    // The default endpoint gets live events too.
+    checkEndpointUrl(input.url, true);
     if (input.signingSecret.reveal().length < MIN_SECRET_LENGTH) {
       throw invalid(
         'signing_secret',
