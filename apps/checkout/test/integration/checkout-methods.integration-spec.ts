@@ -240,6 +240,8 @@ describe('checkout: methods by currency, QR, Wavepay payer input, review and car
       expiresAt: expect.any(Date),
       paymentId: id,
       label: '',
+      // What the payer's bank app shows (ELQR 59): the merchant, not the platform.
+      merchantDisplayName: 'Silk Road Goods',
     });
     expect(adapters.startsFor(id)[0]?.payer).toEqual({ qr_code_id: code?.id });
     expect(res.action?.action?.$case).toBe('instructions');

@@ -193,6 +193,7 @@ describe('checkout: QR codes as a merchant product (real checkout, real PostgreS
         expiresAt,
         paymentId: id,
         label: '',
+        merchantDisplayName: 'Navat Cafe',
       },
     ]);
     const { rows } = await sql.query<{ expires_at: Date }>(
