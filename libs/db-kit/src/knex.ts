@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '@tolem/runtime';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 
@@ -35,8 +36,6 @@ export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
  */
 const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
 
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1)$/i;
-
 /**
  * The host a URL reaches and its parameters, read as node-postgres reads them: a `host`
  * parameter wins over the authority, `postgres://u@/db` has no host (node-postgres then uses
@@ -72,7 +71,7 @@ export function plaintextProblem(url: string): string | undefined {
   const target = reach(url);
   if (!target) return 'the database URL cannot be read as a postgres:// URL';
   const { host, params } = target;
-  if (host === '' || host.startsWith('/') || LOOPBACK.test(host)) return undefined;
+  if (host === '' || host.startsWith('/') || isLoopbackHost(host)) return undefined;
   const sslmode = params.get('sslmode');
   if (sslmode === 'verify-full' || sslmode === 'disable') return undefined;
   const how =

@@ -1,5 +1,6 @@
 import { isVatRate, VAT_RATES, type VatRate } from '@tolem/catalog';
 import { isCurrencyCode } from '@tolem/money';
+import { isLoopbackHost } from '@tolem/runtime';
 
 import type { ApiKeyMode } from './api-key';
 import { checkoutErrors } from './errors';
@@ -100,8 +101,6 @@ function invalid(field: string, message: string): never {
   throw checkoutErrors.create('MERCHANT_INVALID_REQUEST', message, { details: { field } });
 }
 
-const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
-
 /**
  * Where the merchant's notifications go (notifier's default endpoint, which gets live events): an
  * http(s) URL as checkUrl says, and https unless it is loopback (which never leaves the machine).
@@ -110,7 +109,7 @@ const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
  */
 function checkNotificationUrl(value: string): void {
   checkUrl(value, 'notification_url', invalid);
-  if (value !== '' && value.startsWith('http:') && !LOOPBACK_HOST.test(new URL(value).hostname)) {
+  if (value !== '' && value.startsWith('http:') && !isLoopbackHost(new URL(value).hostname)) {
     invalid('notification_url', 'notification_url must be https: it receives live payments');
   }
 }

@@ -1,4 +1,5 @@
 import { type Secret } from '@tolem/config';
+import { isLoopbackHost } from '@tolem/runtime';
 
 import type { WebhookEndpoint } from '../domain/endpoint';
 import { notifierErrors } from '../domain/errors';
@@ -37,8 +38,6 @@ export function requireMerchant(merchantId: string): void {
   }
 }
 
-const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
-
 /**
  * An absolute http(s) URL without credentials, or NOTIFIER_INVALID_ENDPOINT naming `url`. An
  * endpoint that gets live events (a live one, or the default, which gets both modes) must use
@@ -55,7 +54,7 @@ export function checkEndpointUrl(url: string, live: boolean): void {
     throw invalid('url', 'url must be an absolute http or https URL');
   }
   if (parsed.username || parsed.password) throw invalid('url', 'url must not carry credentials');
-  if (live && parsed.protocol === 'http:' && !LOOPBACK_HOST.test(parsed.hostname)) {
+  if (live && parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
     throw invalid('url', 'url must be https for an endpoint that receives live events');
   }
 }
