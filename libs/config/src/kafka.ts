@@ -38,16 +38,18 @@ export function splitBrokers(list: string): string[] {
     .filter((b) => b.length > 0);
 }
 
+const brokerProblems = (e: KafkaEnv): string[] =>
+  splitBrokers(e.KAFKA_BROKERS).length === 0
+    ? ['KAFKA_BROKERS: expected host:port[,host:port…]']
+    : [];
+
 /**
- * What zod cannot see in the Kafka variables: a KAFKA_BROKERS of only commas and blanks. Empty
- * when there is nothing wrong; for a loader that reports it together with its own checks.
+ * What zod cannot see in the Kafka variables: a KAFKA_BROKERS of only commas and blanks, and the
+ * security variables' problems (kafkaSecurityOf). Empty when there is nothing wrong; for a loader
+ * that reports them together with its own checks.
  */
 export function kafkaProblems(e: KafkaEnv): string[] {
-  const brokers =
-    splitBrokers(e.KAFKA_BROKERS).length === 0
-      ? ['KAFKA_BROKERS: expected host:port[,host:port…]']
-      : [];
-  return [...brokers, ...kafkaSecurityOf(e).problems];
+  return [...brokerProblems(e), ...kafkaSecurityOf(e).problems];
 }
 
 /**
@@ -56,9 +58,10 @@ export function kafkaProblems(e: KafkaEnv): string[] {
  * that are wrong (kafkaSecurityOf).
  */
 export function kafkaConfig(e: KafkaEnv): KafkaConfig {
-  const problems = kafkaProblems(e);
-  const { security } = kafkaSecurityOf(e);
-  if (problems.length > 0 || !security) throw new ConfigError(problems);
+  // The security files are read once here, not once more for the problems.
+  const { security, problems } = kafkaSecurityOf(e);
+  const all = [...brokerProblems(e), ...problems];
+  if (all.length > 0 || !security) throw new ConfigError(all);
   return {
     kafkaBrokers: splitBrokers(e.KAFKA_BROKERS),
     paymentsTopic: e.PAYMENTS_TOPIC,
