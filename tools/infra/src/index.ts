@@ -7,20 +7,12 @@
 import { createDatabases, dropDatabases } from './databases';
 import { ensureKafka, startLocalKafka } from './kafka';
 import { createTopics } from './kafka-client';
-import { createLocalCa, type IssueOptions, type LocalCa } from './local-ca';
 import { defaultKafkaCacheDir } from './maven';
 import { ensurePostgres } from './postgres';
-import type {
-  InfraHandle,
-  KafkaHandle,
-  PostgresHandle,
-  ProvisionOptions,
-  SecureKafkaOptions,
-  SecureListeners,
-  Source,
-} from './types';
+import type { InfraHandle, KafkaHandle, PostgresHandle, ProvisionOptions } from './types';
 import { DEFAULT_KAFKA_VERSION, wasStartedHere } from './types';
 
+export { createLocalCa, type IssueOptions, type LocalCa } from './local-ca';
 export type {
   InfraHandle,
   KafkaHandle,
@@ -29,12 +21,10 @@ export type {
   SecureKafkaOptions,
   SecureListeners,
   Source,
-};
+} from './types';
 export { DEFAULT_KAFKA_VERSION };
-export type { IssueOptions, LocalCa };
 export {
   createDatabases,
-  createLocalCa,
   createTopics,
   defaultKafkaCacheDir,
   dropDatabases,

@@ -122,6 +122,7 @@ export interface QrIssuer {
 
 // C0 and C1 controls: a QR payload is shown to payers; newlines and escapes have no place in it.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROLS = new RegExp(CONTROL.source, 'g');
 
 /**
  * The name a payer's bank app shows (ELQR 59): the merchant's, as far as ELQR can carry it, else
@@ -136,7 +137,7 @@ export function nameOnCode(merchantName: string | undefined, issuerName: string)
     ...(merchantName ?? '')
       .normalize('NFC')
       .replace(/\p{Cf}/gu, '')
-      .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+      .replace(CONTROLS, ' ')
       .replace(/\s+/g, ' ')
       .trim(),
   ].filter((c) => !hasAstralCharacters(c));
